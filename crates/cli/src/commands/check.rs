@@ -1,0 +1,373 @@
+//! `vulnrelay check`: evaluate case files against policy packs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anstyle::{AnsiColor, Style};
+use anyhow::{Context, bail};
+use chrono::Utc;
+use unicode_width::UnicodeWidthStr;
+use vulnrelay_domain::{Case, Interval, IntervalKind, Timestamp, intervals};
+use vulnrelay_formats::case_file;
+use vulnrelay_formats::compliance::{self, ComplianceReport, Evaluated, FindingEntry};
+use vulnrelay_policy::{Finding, Interpretation, Options, Pack, builtin_packs, evaluate};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing is met late, overdue, violated or in conflict
+  1  something is met late, overdue, violated or in conflict
+  2  bad input: an unreadable or invalid case file, an unknown policy, a bad --as-of";
+
+/// Evaluates case files against the regulatory policy packs and shows, rule by rule,
+/// who met which obligation, who is late, and who broke a rule.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES)]
+pub struct CheckArgs {
+    /// Case files (`vulnrelay/case-file/v1` JSON, see docs/case-file.md).
+    #[arg(required = true, value_name = "CASE_FILE")]
+    files: Vec<PathBuf>,
+
+    /// A policy pack to apply: a shipped pack's id (cn-rmsv-2021, cn-miit-member,
+    /// eu-cra-2024) or the path of a pack TOML file. Repeat for several; default: every
+    /// shipped pack.
+    #[arg(long = "policy", value_name = "ID|FILE")]
+    policies: Vec<String>,
+
+    /// Evaluate as of this time: RFC 3339, or a date meaning 00:00 in each case's time
+    /// zone. Events after it are ignored. Default: now.
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
+
+    /// How day-based deadlines (CN "2日") are read: `hours` = N × 24 h from the anchor;
+    /// `calendar-days` = the end of the Nth calendar day after the anchor's day.
+    #[arg(long, value_enum, default_value_t = InterpretationArg::Hours)]
+    interpretation: InterpretationArg,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    /// Language of the table's messages (default: from LANG; zh for zh_*).
+    #[arg(long, value_enum, env = "VULNRELAY_LANG")]
+    lang: Option<Lang>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum InterpretationArg {
+    Hours,
+    CalendarDays,
+}
+
+impl From<InterpretationArg> for Interpretation {
+    fn from(arg: InterpretationArg) -> Self {
+        match arg {
+            InterpretationArg::Hours => Interpretation::Hours,
+            InterpretationArg::CalendarDays => Interpretation::CalendarDays,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Lang {
+    En,
+    Zh,
+}
+
+/// Runs the command.
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let packs = select_packs(&args.policies)?;
+    let now = Utc::now();
+    let interpretation = Interpretation::from(args.interpretation);
+    let mut loaded: Vec<(String, Case, Timestamp)> = Vec::new();
+    let mut bad_input = false;
+    for path in &args.files {
+        match load_case(path) {
+            Ok(case) => {
+                let as_of = match &args.as_of {
+                    None => now,
+                    Some(text) => case_file::parse_time(text, case.timezone())
+                        .map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
+                };
+                loaded.push((path.display().to_string(), case, as_of));
+            }
+            Err(error) => {
+                bad_input = true;
+                anstream::eprintln!("{}: {error:#}", path.display());
+            }
+        }
+    }
+    let findings: Vec<Vec<Finding<'_>>> = loaded
+        .iter()
+        .map(|(_, case, as_of)| evaluate(case, &packs, &Options { as_of: *as_of, interpretation }))
+        .collect();
+    let evaluated: Vec<Evaluated<'_>> = loaded
+        .iter()
+        .zip(&findings)
+        .map(|((source, case, as_of), findings)| Evaluated {
+            source: source.clone(),
+            case,
+            as_of: *as_of,
+            findings,
+        })
+        .collect();
+    let as_of_text = args.as_of.clone().unwrap_or_else(|| now.to_rfc3339());
+    let report = compliance::report(&as_of_text, interpretation, &packs, &evaluated);
+    let written = match args.format {
+        Format::Json => {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &report)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        Format::Table => {
+            let intervals: Vec<Vec<Interval>> =
+                loaded.iter().map(|(_, case, as_of)| intervals_as_of(case, *as_of)).collect();
+            write_table(&report, &intervals, args.lang.unwrap_or_else(lang_from_env))
+        }
+    };
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.context("writing the report")?,
+    }
+    Ok(if bad_input {
+        ExitCode::from(2)
+    } else if findings.iter().flatten().any(|f| f.status.is_problem()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn load_case(path: &Path) -> anyhow::Result<Case> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(case_file::parse(&text)?)
+}
+
+/// The shipped packs, or those the user named (ids of shipped packs, or TOML files).
+fn select_packs(wanted: &[String]) -> anyhow::Result<Vec<Pack>> {
+    let shipped = builtin_packs().map_err(|(file, e)| anyhow::anyhow!("shipped pack {file}: {e}"))?;
+    if wanted.is_empty() {
+        return Ok(shipped);
+    }
+    let mut packs = Vec::with_capacity(wanted.len());
+    for name in wanted {
+        let pack = if let Some(pack) = shipped.iter().find(|p| &p.id == name) {
+            pack.clone()
+        } else if Path::new(name).is_file() {
+            let text = std::fs::read_to_string(name).with_context(|| format!("reading {name}"))?;
+            Pack::from_toml(&text).with_context(|| format!("policy pack {name}"))?
+        } else {
+            let ids: Vec<&str> = shipped.iter().map(|p| p.id.as_str()).collect();
+            bail!("unknown policy `{name}`: not a shipped pack ({}) nor a file", ids.join(", "));
+        };
+        if packs.iter().any(|p: &Pack| p.id == pack.id) {
+            bail!("policy `{}` given twice", pack.id);
+        }
+        packs.push(pack);
+    }
+    Ok(packs)
+}
+
+fn lang_from_env() -> Lang {
+    let lang = std::env::var("LC_ALL").or_else(|_| std::env::var("LANG")).unwrap_or_default();
+    if lang.starts_with("zh") { Lang::Zh } else { Lang::En }
+}
+
+fn status_style(status: &str) -> Style {
+    let color = match status {
+        "met" => AnsiColor::Green,
+        "met_late" | "pending" => AnsiColor::Yellow,
+        "overdue" | "violated" => AnsiColor::Red,
+        "conflict" => AnsiColor::Magenta,
+        _ => AnsiColor::BrightBlack,
+    };
+    let style = Style::new().fg_color(Some(color.into()));
+    if matches!(status, "overdue" | "violated" | "conflict") { style.bold() } else { style }
+}
+
+fn status_label(status: &str, lang: Lang) -> &str {
+    if lang == Lang::En {
+        return status;
+    }
+    match status {
+        "met" => "已履行",
+        "met_late" => "逾期履行",
+        "pending" => "待履行",
+        "overdue" => "已逾期",
+        "violated" => "违反",
+        "conflict" => "冲突",
+        "not_started" => "未起算",
+        other => other,
+    }
+}
+
+/// Problems first, then open duties, then what is settled.
+fn rank(status: &str) -> u8 {
+    match status {
+        "overdue" | "violated" => 0,
+        "conflict" => 1,
+        "met_late" => 2,
+        "pending" => 3,
+        "not_started" => 4,
+        _ => 5,
+    }
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(text.width());
+    format!("{text}{}", " ".repeat(fill))
+}
+
+fn short_time(rfc3339: &Option<String>) -> String {
+    match rfc3339.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+        Some(t) => t.format("%Y-%m-%d %H:%M %:z").to_string(),
+        None => "—".to_owned(),
+    }
+}
+
+/// The case's key intervals as they stood at `as_of`: later events are not known yet.
+fn intervals_as_of(case: &Case, as_of: Timestamp) -> Vec<Interval> {
+    intervals(case)
+        .into_iter()
+        .map(|mut i| {
+            i.start = i.start.filter(|(at, _)| *at <= as_of);
+            i.end = i.end.filter(|(at, _)| *at <= as_of && i.start.is_some());
+            i
+        })
+        .collect()
+}
+
+fn interval_line(intervals: &[Interval], lang: Lang) -> String {
+    let parts: Vec<String> = intervals
+        .iter()
+        .map(|i| {
+            let label = match (i.kind, lang) {
+                (IntervalKind::RegulatorReport, Lang::En) => "to regulator",
+                (IntervalKind::VendorNotified, Lang::En) => "to vendor",
+                (IntervalKind::FixAvailable, Lang::En) => "to fix",
+                (IntervalKind::PublicDisclosure, Lang::En) => "to disclosure",
+                (IntervalKind::Bulletin, Lang::En) => "to bulletin",
+                (IntervalKind::FirstWarning, Lang::En) => "to first warning",
+                (IntervalKind::RegulatorReport, Lang::Zh) => "至报送监管平台",
+                (IntervalKind::VendorNotified, Lang::Zh) => "至通知厂商",
+                (IntervalKind::FixAvailable, Lang::Zh) => "至修复",
+                (IntervalKind::PublicDisclosure, Lang::Zh) => "至公开",
+                (IntervalKind::Bulletin, Lang::Zh) => "至公告",
+                (IntervalKind::FirstWarning, Lang::Zh) => "至首次预警",
+            };
+            match i.days() {
+                Some(days) => format!("{label} {days:.1} d"),
+                None => format!("{label} —"),
+            }
+        })
+        .collect();
+    let head = if lang == Lang::En { "days from discovery" } else { "自发现起天数" };
+    format!("{head}: {}", parts.join(" · "))
+}
+
+fn write_table(report: &ComplianceReport, intervals: &[Vec<Interval>], lang: Lang) -> std::io::Result<()> {
+    let mut out = anstream::stdout().lock();
+    let dim = Style::new().dimmed();
+    let bold = Style::new().bold();
+    let (h_status, h_rule, h_party, h_due, h_note) = match lang {
+        Lang::En => ("STATUS", "RULE", "PARTY", "DUE", "LATE"),
+        Lang::Zh => ("状态", "规则", "主体", "期限", "逾期"),
+    };
+    for (index, case) in report.cases.iter().enumerate() {
+        if index > 0 {
+            writeln!(out)?;
+        }
+        writeln!(out, "{bold}{}{bold:#}  {dim}({}){dim:#}", case.title, case.source)?;
+        let policies: Vec<&str> = report.policies.iter().map(|p| p.id.as_str()).collect();
+        writeln!(
+            out,
+            "{dim}as of {} · days read as {} · policies: {}{dim:#}",
+            short_time(&Some(case.as_of.clone())),
+            report.interpretation,
+            policies.join(", ")
+        )?;
+        if let Some(intervals) = intervals.get(index) {
+            writeln!(out, "{dim}{}{dim:#}", interval_line(intervals, lang))?;
+        }
+        let mut rows: Vec<&FindingEntry> = report.findings.iter().filter(|f| f.case == index).collect();
+        rows.sort_by_key(|f| rank(f.status));
+        if rows.is_empty() {
+            writeln!(out, "no party is bound by these policies")?;
+            continue;
+        }
+        let w_status = rows
+            .iter()
+            .map(|f| status_label(f.status, lang).width())
+            .max()
+            .unwrap_or(0)
+            .max(h_status.width());
+        let w_rule = rows.iter().map(|f| f.rule.width()).max().unwrap_or(0).max(h_rule.width());
+        let w_party = rows.iter().map(|f| f.party.width()).max().unwrap_or(0).max(h_party.width());
+        let w_due = 23usize.max(h_due.width());
+        writeln!(
+            out,
+            "{bold}{}  {}  {}  {}  {}{bold:#}",
+            pad(h_status, w_status),
+            pad(h_rule, w_rule),
+            pad(h_party, w_party),
+            pad(h_due, w_due),
+            h_note
+        )?;
+        for f in rows {
+            let style = status_style(f.status);
+            let late = f.late_by_hours.map(|h| format!("{h} h")).unwrap_or_default();
+            let line = format!(
+                "{style}{}{style:#}  {}  {}  {}  {}",
+                pad(status_label(f.status, lang), w_status),
+                pad(&f.rule, w_rule),
+                pad(&f.party, w_party),
+                pad(&short_time(&f.due_at), w_due),
+                late
+            );
+            writeln!(out, "{}", line.trim_end())?;
+            let message = if lang == Lang::En { &f.message.en } else { &f.message.zh };
+            writeln!(out, "{}  {dim}{message}{dim:#}", " ".repeat(w_status))?;
+            if let Some(sanction) = &f.sanction {
+                let sanction = if lang == Lang::En { &sanction.en } else { &sanction.zh };
+                let label = if lang == Lang::En { "sanction: " } else { "处理：" };
+                writeln!(out, "{}  {style}{label}{sanction}{style:#}", " ".repeat(w_status))?;
+            }
+        }
+    }
+    let counts: Vec<String> =
+        report.summary.iter().map(|(status, n)| format!("{n} {}", status_label(status, lang))).collect();
+    if !counts.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", counts.join(", "))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use vulnrelay_policy::Status;
+
+    use super::*;
+
+    #[test]
+    fn problems_sort_first() {
+        let mut statuses = Status::ALL.map(Status::as_str);
+        statuses.sort_by_key(|s| rank(s));
+        assert_eq!(statuses[..2], ["overdue", "violated"]);
+        assert_eq!(statuses[6], "met");
+    }
+
+    #[test]
+    fn unknown_policy_is_refused() {
+        let error = select_packs(&["cn-2099".into()]).unwrap_err().to_string();
+        assert!(error.contains("unknown policy `cn-2099`"), "{error}");
+        assert!(select_packs(&["eu-cra-2024".into(), "eu-cra-2024".into()]).is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! `vulnrelay demo`: a server on a fresh database loaded with the Log4Shell story.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use vulnrelay_server::{AppState, Config, Forwarding};
+
+use crate::commands::serve::{LogFormat, init_logging, listen, runtime};
+
+/// Starts a demo server: a fresh database with the Log4Shell story, the organisations of
+/// the Chinese reporting chain and accounts whose credentials are printed.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Log format on standard error.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Runs the command.
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format);
+    let dir = tempfile::tempdir().context("creating a directory for the demo database")?;
+    let path = dir.path().join("demo.db");
+    runtime()?.block_on(async {
+        let store = vulnrelay_store::connect(&format!("sqlite:{}", path.display())).await?;
+        let demo = vulnrelay_server::demo::load(&*store).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        println!("vulnrelay demo: the Log4Shell story is case {}", demo.case_id);
+        println!("accounts (sign in with POST /api/v1/session, or create a token with POST /api/v1/tokens):");
+        for account in &demo.accounts {
+            let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "  {:<34} {:<22} {:<16} {}",
+                account.email,
+                account.password,
+                account.org,
+                roles.join(",")
+            );
+        }
+        let config = Config {
+            default_platform: Some("miit-nvdb".into()),
+            forwarding: Forwarding::cn_chain(),
+            ..Config::default()
+        };
+        listen(&args.bind, AppState::new(store, config)).await
+    })?;
+    drop(dir);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,9 @@
+//! One module per subcommand.
+
+pub mod admin;
+pub mod check;
+pub mod demo;
+pub mod records;
+pub mod scan;
+pub mod serve;
+pub mod verify;

@@ -1,0 +1,251 @@
+//! `vulnrelay import` and `vulnrelay export`: vulnerability documents in and out.
+//!
+//! `import` reads CVE JSON 5, CSAF 2.0, OSV and vulnrelay record files (detected by
+//! content), validates each against its official schema and shows the records, every
+//! problem with its JSON path. `export` writes records as CVE JSON 5.1, CSAF 2.0 or OSV.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use vulnrelay_domain::Vulnerability;
+use vulnrelay_formats::csaf::{self, Lang, Publisher, Revision, Tracking};
+use vulnrelay_formats::record::VulnerabilityJson;
+use vulnrelay_formats::{cve5, import, osv_record, severity};
+
+const IMPORT_EXIT_CODES: &str = "\
+Exit codes:
+  0  every file was read
+  2  a file could not be read or is not valid (every problem is listed)";
+
+/// Reads vulnerability documents (CVE JSON 5, CSAF 2.0, OSV, vulnrelay records),
+/// validates them against their official schemas and shows the records.
+#[derive(Debug, clap::Args)]
+#[command(after_help = IMPORT_EXIT_CODES)]
+pub struct ImportArgs {
+    /// Files to read; the format of each is detected from its content.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Source name for OSV data that does not say where it comes from.
+    #[arg(long, default_value = "osv")]
+    source: String,
+
+    /// Output: a table, or the records as vulnrelay record JSON.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    format: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Output {
+    Table,
+    Json,
+}
+
+/// Runs `import`.
+pub fn run_import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let mut failed = false;
+    let mut all: Vec<Vulnerability> = Vec::new();
+    let mut out = anstream::stdout().lock();
+    for path in &args.files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                failed = true;
+                anstream::eprintln!("{}: {e}", path.display());
+                continue;
+            }
+        };
+        match import::import(&text, &args.source) {
+            Ok(imported) => {
+                if args.format == Output::Table {
+                    writeln!(
+                        out,
+                        "{}: {} ({} record{})",
+                        path.display(),
+                        imported.format,
+                        imported.records.len(),
+                        if imported.records.len() == 1 { "" } else { "s" }
+                    )?;
+                    for v in &imported.records {
+                        write_summary(&mut out, v)?;
+                    }
+                }
+                all.extend(imported.records);
+            }
+            Err(problems) => {
+                failed = true;
+                anstream::eprintln!(
+                    "{}: {} problem{}:",
+                    path.display(),
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" }
+                );
+                for problem in problems {
+                    anstream::eprintln!("  {problem}");
+                }
+            }
+        }
+    }
+    if args.format == Output::Json {
+        let records: Vec<VulnerabilityJson> = all.iter().map(VulnerabilityJson::from).collect();
+        serde_json::to_writer_pretty(&mut out, &records)?;
+        writeln!(out)?;
+    }
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+fn write_summary(out: &mut impl Write, v: &Vulnerability) -> std::io::Result<()> {
+    let aliases = if v.aliases.is_empty() { String::new() } else { format!(" ({})", v.aliases.join(", ")) };
+    writeln!(out, "  {}{aliases}: {}", v.id, v.title.any().unwrap_or("(no title)"))?;
+    for score in &v.scores {
+        match severity::score(&score.vector) {
+            Ok(s) => writeln!(
+                out,
+                "    score {:<10} {:>4.1} {:<8} CNVD {} CNNVD {}  {}",
+                score.source,
+                s.base_score,
+                s.rating.as_str(),
+                s.cnvd().zh(),
+                s.cnnvd().zh(),
+                s.vector
+            )?,
+            Err(e) => writeln!(out, "    score {:<10} {e}", score.source)?,
+        }
+    }
+    for affected in &v.affected {
+        let ranges: Vec<String> = affected
+            .ranges
+            .iter()
+            .map(|r| match &r.end {
+                vulnrelay_domain::RangeEnd::Fixed(f) => format!("[{}, {f})", r.introduced),
+                vulnrelay_domain::RangeEnd::LastAffected(l) => format!("[{}, {l}]", r.introduced),
+                vulnrelay_domain::RangeEnd::Open => format!("[{}, ∞)", r.introduced),
+            })
+            .chain(affected.versions.iter().cloned())
+            .collect();
+        writeln!(
+            out,
+            "    affected per {:<10} {}: {}",
+            affected.source,
+            affected.package.product,
+            ranges.join(" ∪ ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes vulnerability records as CVE JSON 5.1, CSAF 2.0 or OSV.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit codes:\n  0  written\n  2  bad input, or a record the format cannot carry")]
+pub struct ExportArgs {
+    /// The format to write.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+
+    /// A file of records (vulnrelay record JSON, or any format `import` reads).
+    #[arg(long, value_name = "FILE")]
+    records: PathBuf,
+
+    /// Ids (or aliases) of the records to export; default: all.
+    #[arg(value_name = "ID")]
+    ids: Vec<String>,
+
+    /// Language of CSAF documents.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    lang: LangArg,
+
+    /// CNA organisation UUID for CVE records.
+    #[arg(long, default_value = "00000000-0000-4000-8000-000000000000")]
+    cna_org_id: String,
+
+    /// CNA short name for CVE records; that source's data goes into the CNA container.
+    #[arg(long, default_value = "apache")]
+    cna_name: String,
+
+    /// Publisher name for CSAF documents.
+    #[arg(long, default_value = "vulnrelay")]
+    publisher: String,
+
+    /// Publisher namespace URL for CSAF documents.
+    #[arg(long, default_value = "https://vulnrelay.invalid")]
+    namespace: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    Cve,
+    Csaf,
+    Osv,
+    Record,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LangArg {
+    En,
+    Zh,
+}
+
+/// Runs `export`.
+pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.records)
+        .with_context(|| format!("reading {}", args.records.display()))?;
+    let all = match import::import(&text, "import") {
+        Ok(imported) => imported.records,
+        Err(problems) => {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            bail!("{}:\n  {}", args.records.display(), lines.join("\n  "));
+        }
+    };
+    let selected: Vec<Vulnerability> = if args.ids.is_empty() {
+        all
+    } else {
+        let mut chosen = Vec::new();
+        for id in &args.ids {
+            match all.iter().find(|v| v.ids().any(|known| known.eq_ignore_ascii_case(id))) {
+                Some(v) => chosen.push(v.clone()),
+                None => bail!("no record {id} in {}", args.records.display()),
+            }
+        }
+        chosen
+    };
+    let now = Utc::now();
+    let value = match args.format {
+        ExportFormat::Record => {
+            serde_json::to_value(selected.iter().map(VulnerabilityJson::from).collect::<Vec<_>>())?
+        }
+        ExportFormat::Osv => many(selected.iter().map(|v| osv_record::export(v, now)).collect()),
+        ExportFormat::Cve => {
+            let cna = cve5::Cna { org_id: args.cna_org_id.clone(), short_name: args.cna_name.clone() };
+            let records: Result<Vec<_>, _> = selected.iter().map(|v| cve5::export(v, &cna, now)).collect();
+            many(records?)
+        }
+        ExportFormat::Csaf => {
+            let publisher = Publisher {
+                category: "coordinator".into(),
+                name: args.publisher.clone(),
+                namespace: args.namespace.clone(),
+            };
+            let first = selected.first().context("no record to export")?;
+            let tracking = Tracking {
+                id: first.id.clone(),
+                status: "final".into(),
+                revisions: vec![Revision { number: 1, date: now, summary: "Initial version".into() }],
+            };
+            let lang = if args.lang == LangArg::Zh { Lang::Zh } else { Lang::En };
+            let title = first.title.any().unwrap_or(&first.id).to_owned();
+            csaf::security_advisory(&title, &publisher, &tracking, &selected, lang)?
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &value)?;
+    writeln!(out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One document as itself; several as an array.
+fn many(mut documents: Vec<serde_json::Value>) -> serde_json::Value {
+    if documents.len() == 1 { documents.remove(0) } else { serde_json::Value::Array(documents) }
+}

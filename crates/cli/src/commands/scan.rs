@@ -1,0 +1,191 @@
+//! `vulnrelay scan`: find vulnerable Log4j and identify Java components in files and
+//! archives, optionally removing `JndiLookup.class` (`--fix`).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use vulnrelay_scan::{Advisories, Options, Progress, Report, Status};
+
+/// Output format of `vulnrelay scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable table of exposed components.
+    Table,
+    /// JSON report: summary, findings, errors.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// CycloneDX 1.6 SBOM with vulnerabilities.
+    Cyclonedx,
+}
+
+/// Scans files, directories and archives (nested to any depth) for Java components and
+/// vulnerable Log4j.
+///
+/// Exit codes: 0 nothing affected; 1 something affected (or of unknown version); 2 errors
+/// (unreadable or corrupt files), with or without findings.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit codes: 0 nothing affected, 1 affected or unknown-version found, 2 errors.")]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Skip paths matching this glob (matched against the path and the file name); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Deepest archive nesting to enter.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub max_depth: u32,
+    /// Worker threads (0: one per CPU).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Follow symbolic links (loops are reported).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Extra OSV advisories: a JSON file (one record or an array) or a directory of them.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub advisories: Vec<PathBuf>,
+    /// Remove JndiLookup.class from affected log4j-core copies, at every nesting depth.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: keep no backup of rewritten files.
+    #[arg(long, requires = "fix")]
+    pub no_backup: bool,
+    /// No progress bar and no summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn file_done(&self, _path: &std::path::Path, bytes: u64) {
+        self.0.inc(bytes);
+    }
+}
+
+fn table(report: &Report, fixes: &[vulnrelay_scan::fix::FixOutcome], quiet: bool) -> String {
+    let mut out = String::new();
+    let exposed: Vec<_> = report.findings.iter().filter(|f| !f.vulnerabilities.is_empty()).collect();
+    if !exposed.is_empty() {
+        out.push_str(
+            "STATUS           COMPONENT                                        VULNERABILITIES  PATH\n",
+        );
+    }
+    for f in &exposed {
+        let worst = if f.vulnerabilities.iter().any(|v| v.status == Status::Affected) {
+            "affected"
+        } else if f.vulnerabilities.iter().any(|v| v.status == Status::UnknownVersion) {
+            "unknown-version"
+        } else {
+            "mitigated"
+        };
+        let c = &f.component;
+        let version = c.version.clone().or_else(|| c.version_range.clone()).unwrap_or_else(|| "?".into());
+        let name = match &c.group {
+            Some(g) => format!("{g}:{}:{version}", c.artifact),
+            None => format!("{}:{version}", c.artifact),
+        };
+        let vulns: Vec<String> = f
+            .vulnerabilities
+            .iter()
+            .map(|v| {
+                if v.status == Status::Affected {
+                    v.id.clone()
+                } else {
+                    format!("{}({})", v.id, v.status.as_str())
+                }
+            })
+            .collect();
+        out.push_str(&format!("{worst:<16} {name:<48} {}  {}\n", vulns.join(","), f.path));
+    }
+    for fix in fixes {
+        out.push_str(&format!("fixed {}: removed {}\n", fix.path.display(), fix.removed.join(", ")));
+        if let Some(b) = &fix.backup {
+            out.push_str(&format!("  backup: {}\n", b.display()));
+        }
+    }
+    if !quiet {
+        out.push_str(&format!(
+            "{} files, {} archives, {} components, {} with vulnerabilities, {} errors in {:.2}s\n",
+            report.files_scanned,
+            report.archives_scanned,
+            report.findings.len(),
+            exposed.len(),
+            report.errors.len(),
+            report.elapsed.as_secs_f64()
+        ));
+    }
+    out
+}
+
+/// Runs the command.
+pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let mut advisories = Advisories::builtin();
+    for p in &args.advisories {
+        advisories.load_path(p).with_context(|| format!("loading advisories from {}", p.display()))?;
+    }
+    let mut opts = Options::new(args.paths.clone());
+    opts.excludes = args.exclude.clone();
+    opts.threads = args.threads;
+    opts.follow_symlinks = args.follow_symlinks;
+    opts.limits.max_depth = args.max_depth;
+    opts.advisories = advisories;
+    let bar = (!args.quiet && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {elapsed} {binary_bytes} scanned ({binary_bytes_per_sec})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    if let Some(b) = &bar {
+        opts.progress = Some(Arc::new(Bar(b.clone())));
+    }
+    let mut report = vulnrelay_scan::scan(&opts).context("scan")?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let fixes = if args.fix {
+        let (fixes, errors) = vulnrelay_scan::fix::fix_report(&report, !args.no_backup, &opts.limits);
+        report.errors.extend(errors);
+        fixes
+    } else {
+        Vec::new()
+    };
+    let text = match args.format {
+        Format::Table => table(&report, &fixes, args.quiet),
+        Format::Json => {
+            let mut doc = vulnrelay_scan::output::to_json(&report);
+            doc.fixes = fixes.iter().map(vulnrelay_scan::fix::FixOutcome::to_wire).collect();
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        Format::Sarif => serde_json::to_string_pretty(&vulnrelay_scan::output::to_sarif(&report))? + "\n",
+        Format::Cyclonedx => {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            serde_json::to_string_pretty(&vulnrelay_scan::output::to_cyclonedx(&report, Some(now)))? + "\n"
+        }
+    };
+    let code = ExitCode::from(report.exit_code());
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(code),
+        Err(e) => return Err(e).context("writing the report"),
+    }
+    if args.format == Format::Table {
+        for e in &report.errors {
+            anstream::eprintln!("error: {}: {}", e.path, e.error);
+        }
+    }
+    Ok(code)
+}

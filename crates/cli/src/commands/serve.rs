@@ -1,0 +1,140 @@
+//! `vulnrelay serve`: the platform server.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use vulnrelay_domain::AccountRole;
+use vulnrelay_server::{AppState, Config, Forwarding};
+use vulnrelay_store::{NewAccount, Status, Store};
+
+/// Where the database is when none is given: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE: &str = "sqlite:vulnrelay.db";
+
+/// Runs the platform server: REST API under /api/v1, /healthz, /metrics.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The database: `sqlite:PATH` (created if missing) or `postgres://...`.
+    #[arg(long, env = "VULNRELAY_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    pub database: String,
+
+    /// The address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, env = "VULNRELAY_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// The platform that receives reports no membership route assigns (an organisation id).
+    #[arg(long, env = "VULNRELAY_DEFAULT_PLATFORM")]
+    pub default_platform: Option<String>,
+
+    /// Forwarding rules of the reporting chain (JSON: member_routes and rules).
+    #[arg(long, value_name = "FILE")]
+    pub forwarding: Option<PathBuf>,
+
+    /// Create an administrator account with this e-mail address and print a one-time password.
+    #[arg(long, value_name = "EMAIL")]
+    pub init_admin: Option<String>,
+
+    /// Log format on standard error.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Sets up tracing on standard error (`RUST_LOG` filters; default `info`).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// The tokio runtime of the server commands.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Binds, prints the address and serves until a signal.
+pub async fn listen(bind: &str, state: AppState) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+    let address = listener.local_addr()?;
+    println!("vulnrelay listening on http://{address}");
+    tracing::info!(%address, "listening");
+    vulnrelay_server::serve(listener, state, shutdown_signal()).await.context("serving")
+}
+
+/// Runs the command.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_format);
+    let forwarding = match &args.forwarding {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            Forwarding::from_json(&text)
+                .with_context(|| format!("reading forwarding rules {}", path.display()))?
+        }
+        None => Forwarding::default(),
+    };
+    runtime()?.block_on(async {
+        let store = vulnrelay_store::connect(&args.database)
+            .await
+            .with_context(|| format!("opening {}", args.database))?;
+        if let Some(email) = &args.init_admin {
+            let password = init_admin(&*store, email).await?;
+            println!("administrator {email} created; one-time password: {password}");
+        }
+        let config =
+            Config { default_platform: args.default_platform.clone(), forwarding, ..Config::default() };
+        listen(&args.bind, AppState::new(store, config)).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates an administrator account with a random password and returns the password.
+pub async fn init_admin(store: &dyn Store, email: &str) -> anyhow::Result<String> {
+    let password = vulnrelay_server::auth::new_secret("")[..24].to_owned();
+    let hash = vulnrelay_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e.message))?;
+    let new = NewAccount {
+        email: email.to_owned(),
+        name: "Administrator".into(),
+        password_hash: hash,
+        org_id: None,
+        roles: vec![AccountRole::Admin],
+        status: Status::Active,
+    };
+    store.create_account(&new, chrono::Utc::now()).await.with_context(|| format!("creating {email}"))?;
+    Ok(password)
+}

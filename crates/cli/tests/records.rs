@@ -1,0 +1,120 @@
+//! `vulnrelay import` and `vulnrelay export` end to end, and the OSV export feeding
+//! `vulnrelay scan --advisories`.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn vulnrelay(args: &[&str]) -> (i32, String, String) {
+    let output =
+        Command::cargo_bin("vulnrelay").unwrap().current_dir(workspace()).args(args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn import_shows_every_source_with_grades() {
+    let (code, stdout, stderr) = vulnrelay(&[
+        "import",
+        "examples/log4shell-records.json",
+        "../shared/reference/examples/cve/CVE-2021-44228.json",
+        "../shared/reference/examples/csaf/cisco-sa-20180328-smi2.json",
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(stdout.contains("CVE-2021-44228 (CNVD-2021-95914, CNNVD-202112-799"), "{stdout}");
+    assert!(stdout.contains("score apache      5.9 MEDIUM   CNVD 中 CNNVD 中危"), "{stdout}");
+    assert!(stdout.contains("score github      8.6 HIGH     CNVD 高 CNNVD 高危"), "{stdout}");
+    assert!(stdout.contains("cisco-sa-20180328-smi2.json: CSAF 2.0 (1 record)"), "{stdout}");
+}
+
+#[test]
+fn import_of_a_broken_document_exits_2_naming_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut record: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("../shared/reference/examples/cve/CVE-2021-4104.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    record["containers"]["cna"]["affected"] = serde_json::json!("everything");
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, record.to_string()).unwrap();
+    let (code, _, stderr) = vulnrelay(&["import", path.to_str().unwrap(), "examples/log4shell-records.json"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("$.containers.cna.affected"), "{stderr}");
+}
+
+#[test]
+fn export_writes_each_format_and_refuses_unknown_ids() {
+    for format in ["cve", "csaf", "osv", "record"] {
+        let (code, stdout, stderr) = vulnrelay(&[
+            "export",
+            "--format",
+            format,
+            "--records",
+            "examples/log4shell-records.json",
+            "CVE-2021-44228",
+        ]);
+        assert_eq!(code, 0, "{format}: {stderr}");
+        let document: Value = serde_json::from_str(&stdout).unwrap();
+        assert!(stdout.contains("CVE-2021-44228"), "{format}");
+        assert!(document.is_object() || document.is_array());
+    }
+    let (code, _, stderr) =
+        vulnrelay(&["export", "--format", "cve", "--records", "examples/log4shell-records.json", "VR-9"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no record VR-9"), "{stderr}");
+}
+
+#[test]
+fn the_osv_export_drives_the_scanner() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) =
+        vulnrelay(&["export", "--format", "osv", "--records", "examples/log4shell-records.json"]);
+    assert_eq!(code, 0);
+    let advisories = dir.path().join("log4shell-osv.json");
+    std::fs::write(&advisories, stdout).unwrap();
+    let jar = workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let (code, stdout, stderr) = vulnrelay(&[
+        "scan",
+        jar.to_str().unwrap(),
+        "--advisories",
+        advisories.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("CVE-2021-44228"), "{stdout}");
+}
+
+#[test]
+fn the_scanners_sbom_is_an_inventory_the_matcher_warns_on() {
+    let jar = workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let fixed = workspace().join("../shared/reference/jars/log4j/not-vulnerable/log4j-core-2.17.1.jar");
+    let (code, stdout, stderr) =
+        vulnrelay(&["scan", jar.to_str().unwrap(), fixed.to_str().unwrap(), "--format", "cyclonedx"]);
+    assert_eq!(code, 1, "{stderr}");
+    let bom: Value = serde_json::from_str(&stdout).unwrap();
+    let components = vulnrelay_formats::sbom::parse(&bom).unwrap();
+    let records = vulnrelay_formats::record::parse_all(
+        &std::fs::read_to_string(workspace().join("examples/log4shell-records.json")).unwrap(),
+    )
+    .unwrap();
+    let index = vulnrelay_match::Index::new(&records);
+    let mut warned: Vec<(String, String)> = Vec::new();
+    for component in &components {
+        let Some(purl) = &component.purl else { continue };
+        for m in index.lookup_purl(purl).unwrap_or_default() {
+            warned.push((component.version.clone().unwrap_or_default(), records[m.vulnerability].id.clone()));
+        }
+    }
+    assert!(warned.contains(&("2.14.1".to_owned(), "CVE-2021-44228".to_owned())), "{warned:?}");
+    assert!(warned.iter().all(|(version, _)| version != "2.17.1"), "{warned:?}");
+}

@@ -1,0 +1,67 @@
+//! `vulnrelay scan` end to end: exit codes, formats, --fix.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn jar(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/jars/log4j").join(rel)
+}
+
+fn vulnrelay() -> Command {
+    Command::cargo_bin("vulnrelay").unwrap()
+}
+
+#[test]
+fn exit_codes_and_json() {
+    let out = vulnrelay()
+        .args(["scan", "--format", "json"])
+        .arg(jar("not-vulnerable/log4j-core-2.17.1.jar"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["component"]["version"], "2.17.1");
+    let out =
+        vulnrelay().args(["scan", "--quiet"]).arg(jar("vulnerable/log4j-core-2.14.1.jar")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CVE-2021-44228"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.jar"), b"PK\x03\x04broken").unwrap();
+    let out = vulnrelay()
+        .args(["scan"])
+        .arg(dir.path())
+        .arg(jar("vulnerable/log4j-core-2.14.1.jar"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "errors beat findings");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.jar"));
+    for format in ["sarif", "cyclonedx"] {
+        let out = vulnrelay().args(["scan", "--format", format]).arg(jar("vulnerable")).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap();
+    }
+}
+
+#[test]
+fn fix_then_rescan() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log4j-core-2.14.1.jar");
+    std::fs::copy(jar("vulnerable/log4j-core-2.14.1.jar"), &p).unwrap();
+    let out = vulnrelay().args(["scan", "--fix", "--format", "json"]).arg(&p).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fixes"].as_array().unwrap().len(), 1);
+    assert!(v["fixes"][0]["backup"].is_string());
+    let out = vulnrelay().args(["scan", "--format", "json"]).arg(&p).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: Vec<&str> = v["findings"][0]["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "mitigated").count(), 2);
+    assert_eq!(out.status.code(), Some(1), "45105 and 44832 remain");
+    let out = vulnrelay().args(["scan", "--no-backup"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "--no-backup requires --fix");
+}

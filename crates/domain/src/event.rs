@@ -1,0 +1,326 @@
+//! Events: the facts a case is made of. The event log is the truth; everything else
+//! (state, clocks, compliance) is derived from it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::{PartyId, ProductId, Timestamp};
+
+/// Something that happened on a case, at a time, done by (or happening to) a party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who did it: the sender of a notification, the publisher, the party that became
+    /// aware; for membership events, the member concerned.
+    pub party: PartyId,
+    /// The product concerned, if any (resolved: a one-product case implies it).
+    pub product: Option<ProductId>,
+    /// What happened.
+    pub kind: EventKind,
+    /// A free-text note for people reading the timeline.
+    pub note: Option<String>,
+}
+
+impl Event {
+    /// The event's type without its details.
+    pub fn event_type(&self) -> EventType {
+        self.kind.event_type()
+    }
+
+    /// The recipient of a notification.
+    pub fn recipient(&self) -> Option<&PartyId> {
+        match &self.kind {
+            EventKind::Notified { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+
+    /// Whether the event concerns `product` (an event that names no product concerns
+    /// every product of its case).
+    pub fn concerns(&self, product: &ProductId) -> bool {
+        self.product.as_ref().is_none_or(|p| p == product)
+    }
+}
+
+/// What kind of notification was sent. The EU CRA's three stages are ordered: a later
+/// stage carries everything an earlier one must.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NotificationKind {
+    /// A vulnerability report (the default).
+    Report,
+    /// EU CRA Art. 14(2)(a) early warning.
+    EarlyWarning,
+    /// EU CRA Art. 14(2)(b) vulnerability notification.
+    VulnerabilityNotification,
+    /// EU CRA Art. 14(2)(c) final report.
+    FinalReport,
+}
+
+impl NotificationKind {
+    /// Every kind, in order.
+    pub const ALL: [NotificationKind; 4] = [
+        NotificationKind::Report,
+        NotificationKind::EarlyWarning,
+        NotificationKind::VulnerabilityNotification,
+        NotificationKind::FinalReport,
+    ];
+
+    /// The wire name, e.g. `early_warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Report => "report",
+            NotificationKind::EarlyWarning => "early_warning",
+            NotificationKind::VulnerabilityNotification => "vulnerability_notification",
+            NotificationKind::FinalReport => "final_report",
+        }
+    }
+}
+
+impl fmt::Display for NotificationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for NotificationKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        NotificationKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| format!("unknown notification kind `{s}`"))
+    }
+}
+
+/// The details of an event, by type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// The party found the vulnerability itself.
+    Discovered,
+    /// The party learned of the vulnerability (发现或者获知: "becomes aware").
+    Aware,
+    /// The party verified the vulnerability.
+    Verified,
+    /// The party told another party.
+    Notified {
+        /// The recipient.
+        to: PartyId,
+        /// What was sent.
+        kind: NotificationKind,
+    },
+    /// The party learned of (or observed) active exploitation.
+    Exploited,
+    /// A fix or mitigation became available.
+    FixAvailable {
+        /// The fixed version, if there is one.
+        version: Option<String>,
+    },
+    /// The party published the vulnerability.
+    Published {
+        /// Whether remediation or mitigation was published with it.
+        with_remediation: bool,
+        /// Whether exploit code was published with it.
+        with_exploit_code: bool,
+    },
+    /// A regulator platform approved publication before a fix (CN Art. 9(1)).
+    PublicationApproved {
+        /// The party the approval is for; `None` approves any publisher.
+        to: Option<PartyId>,
+    },
+    /// A blackout window (e.g. a major state event) starts at the event's time.
+    Blackout {
+        /// End of the window (exclusive).
+        until: Timestamp,
+    },
+    /// A public security organ consented to publication during a blackout (CN Art. 9(6)).
+    Consent {
+        /// The party the consent is for; `None` covers any publisher.
+        to: Option<PartyId>,
+    },
+    /// The party's membership in a scheme was suspended.
+    MembershipSuspended {
+        /// The scheme.
+        membership: String,
+        /// End of the suspension, if fixed.
+        until: Option<Timestamp>,
+        /// Who decided it.
+        by: Option<PartyId>,
+    },
+    /// The party's suspended membership was restored.
+    MembershipRestored {
+        /// The scheme.
+        membership: String,
+        /// Who decided it.
+        by: Option<PartyId>,
+    },
+    /// A platform started triaging the report (case workflow; no rule reads it).
+    TriageStarted,
+    /// A platform rejected the report as not a vulnerability (case workflow).
+    Rejected,
+    /// A platform found the report to duplicate another case (case workflow).
+    Duplicate {
+        /// The id of the case it duplicates.
+        of: String,
+    },
+    /// A platform closed the case (case workflow).
+    Closed,
+}
+
+impl EventKind {
+    /// The event's type without its details.
+    pub fn event_type(&self) -> EventType {
+        match self {
+            EventKind::Discovered => EventType::Discovered,
+            EventKind::Aware => EventType::Aware,
+            EventKind::Verified => EventType::Verified,
+            EventKind::Notified { .. } => EventType::Notified,
+            EventKind::Exploited => EventType::Exploited,
+            EventKind::FixAvailable { .. } => EventType::FixAvailable,
+            EventKind::Published { .. } => EventType::Published,
+            EventKind::PublicationApproved { .. } => EventType::PublicationApproved,
+            EventKind::Blackout { .. } => EventType::Blackout,
+            EventKind::Consent { .. } => EventType::Consent,
+            EventKind::MembershipSuspended { .. } => EventType::MembershipSuspended,
+            EventKind::MembershipRestored { .. } => EventType::MembershipRestored,
+            EventKind::TriageStarted => EventType::TriageStarted,
+            EventKind::Rejected => EventType::Rejected,
+            EventKind::Duplicate { .. } => EventType::Duplicate,
+            EventKind::Closed => EventType::Closed,
+        }
+    }
+}
+
+/// The type of an event, without its details; the names are the wire names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventType {
+    /// `discovered`
+    Discovered,
+    /// `aware`
+    Aware,
+    /// `verified`
+    Verified,
+    /// `notified`
+    Notified,
+    /// `exploited`
+    Exploited,
+    /// `fix_available`
+    FixAvailable,
+    /// `published`
+    Published,
+    /// `publication_approved`
+    PublicationApproved,
+    /// `blackout`
+    Blackout,
+    /// `consent`
+    Consent,
+    /// `membership_suspended`
+    MembershipSuspended,
+    /// `membership_restored`
+    MembershipRestored,
+    /// `triage_started`
+    TriageStarted,
+    /// `rejected`
+    Rejected,
+    /// `duplicate`
+    Duplicate,
+    /// `closed`
+    Closed,
+}
+
+impl EventType {
+    /// Every event type.
+    pub const ALL: [EventType; 16] = [
+        EventType::Discovered,
+        EventType::Aware,
+        EventType::Verified,
+        EventType::Notified,
+        EventType::Exploited,
+        EventType::FixAvailable,
+        EventType::Published,
+        EventType::PublicationApproved,
+        EventType::Blackout,
+        EventType::Consent,
+        EventType::MembershipSuspended,
+        EventType::MembershipRestored,
+        EventType::TriageStarted,
+        EventType::Rejected,
+        EventType::Duplicate,
+        EventType::Closed,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Discovered => "discovered",
+            EventType::Aware => "aware",
+            EventType::Verified => "verified",
+            EventType::Notified => "notified",
+            EventType::Exploited => "exploited",
+            EventType::FixAvailable => "fix_available",
+            EventType::Published => "published",
+            EventType::PublicationApproved => "publication_approved",
+            EventType::Blackout => "blackout",
+            EventType::Consent => "consent",
+            EventType::MembershipSuspended => "membership_suspended",
+            EventType::MembershipRestored => "membership_restored",
+            EventType::TriageStarted => "triage_started",
+            EventType::Rejected => "rejected",
+            EventType::Duplicate => "duplicate",
+            EventType::Closed => "closed",
+        }
+    }
+
+    /// Whether an event of this type is about one product, so that a case with several
+    /// products must say which.
+    pub fn needs_product(self) -> bool {
+        matches!(
+            self,
+            EventType::Discovered
+                | EventType::Aware
+                | EventType::Verified
+                | EventType::Exploited
+                | EventType::FixAvailable
+                | EventType::Published
+        )
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EventType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EventType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("unknown event type `{s}`"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for t in EventType::ALL {
+            assert_eq!(t.as_str().parse::<EventType>(), Ok(t));
+        }
+        for k in NotificationKind::ALL {
+            assert_eq!(k.as_str().parse::<NotificationKind>(), Ok(k));
+        }
+    }
+
+    #[test]
+    fn notification_kinds_are_ordered_by_stage() {
+        assert!(NotificationKind::EarlyWarning < NotificationKind::VulnerabilityNotification);
+        assert!(NotificationKind::VulnerabilityNotification < NotificationKind::FinalReport);
+    }
+}

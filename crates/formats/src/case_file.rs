@@ -1,0 +1,547 @@
+//! `vulnrelay/case-file/v1`: a case as JSON (docs/case-file.md).
+//!
+//! The reader walks the JSON itself rather than stopping at the first serde error, so
+//! that a person fixing a file sees every problem at once, each with its JSON path.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use serde_json::{Map, Value, json};
+use vulnrelay_domain::{
+    Case, CaseProblem, Event, EventKind, EventType, Jurisdiction, Market, Membership, NotificationKind,
+    Party, PartyId, ProblemField, Product, ProductId, Role, Timestamp,
+};
+
+/// The `schema` value of a case file.
+pub const SCHEMA: &str = "vulnrelay/case-file/v1";
+
+/// One problem in a case file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where: a JSON path such as `$.events[3].to`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Everything wrong with a case file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid case file ({} problem{}):\n  {}", .problems.len(), if .problems.len() == 1 { "" } else { "s" },
+    .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
+pub struct CaseFileError {
+    /// Every problem found, in document order.
+    pub problems: Vec<Problem>,
+}
+
+/// Reads a case file.
+pub fn parse(json: &str) -> Result<Case, CaseFileError> {
+    let value: Value = serde_json::from_str(json).map_err(|e| CaseFileError {
+        problems: vec![Problem { path: "$".into(), message: format!("not valid JSON: {e}") }],
+    })?;
+    from_value(&value)
+}
+
+/// Reads a case file that is already parsed as JSON.
+pub fn from_value(value: &Value) -> Result<Case, CaseFileError> {
+    let mut reader = Reader::default();
+    let case = reader.case(value);
+    match case {
+        Some(case) if reader.problems.is_empty() => Ok(case),
+        _ => Err(CaseFileError { problems: reader.problems }),
+    }
+}
+
+/// Writes a case as a case file. Times are written in the case's time zone.
+pub fn to_value(case: &Case) -> Value {
+    let tz = case.timezone();
+    let time = |t: &Timestamp| Value::String(t.with_timezone(&tz).to_rfc3339());
+    let parties: Vec<Value> = case
+        .parties()
+        .iter()
+        .map(|p| {
+            let mut party = json!({
+                "id": p.id.0, "name": p.name,
+                "roles": p.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                "jurisdiction": p.jurisdiction.as_str(),
+            });
+            if !p.memberships.is_empty() {
+                let memberships: Vec<Value> = p
+                    .memberships
+                    .iter()
+                    .map(|m| {
+                        let mut v = json!({"id": m.id, "since": time(&m.since)});
+                        if let Some(until) = &m.until {
+                            v["until"] = time(until);
+                        }
+                        v
+                    })
+                    .collect();
+                party["memberships"] = Value::Array(memberships);
+            }
+            party
+        })
+        .collect();
+    let products: Vec<Value> = case
+        .products()
+        .iter()
+        .map(|p| {
+            let mut product = json!({"id": p.id.0, "name": p.name, "provider": p.provider.0});
+            if !p.upstream.is_empty() {
+                product["upstream"] = json!(p.upstream.iter().map(|u| &u.0).collect::<Vec<_>>());
+            }
+            if !p.markets.is_empty() {
+                product["markets"] = json!(p.markets.iter().map(|m| &m.0).collect::<Vec<_>>());
+            }
+            if let Some(purl) = &p.purl {
+                product["purl"] = json!(purl);
+            }
+            product
+        })
+        .collect();
+    let implied = case.products().len() == 1;
+    let events: Vec<Value> = case
+        .events()
+        .iter()
+        .map(|e| {
+            let mut event = Map::new();
+            event.insert("at".into(), time(&e.at));
+            event.insert("type".into(), json!(e.event_type().as_str()));
+            event.insert("party".into(), json!(e.party.0));
+            if let (Some(product), false) = (&e.product, implied) {
+                event.insert("product".into(), json!(product.0));
+            }
+            write_details(&e.kind, &mut event, &time);
+            if let Some(note) = &e.note {
+                event.insert("note".into(), json!(note));
+            }
+            Value::Object(event)
+        })
+        .collect();
+    json!({
+        "schema": SCHEMA,
+        "title": case.title(),
+        "timezone": tz.name(),
+        "parties": parties,
+        "products": products,
+        "events": events,
+    })
+}
+
+fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl Fn(&Timestamp) -> Value) {
+    let mut put = |key: &str, value: Value| {
+        event.insert(key.into(), value);
+    };
+    match kind {
+        EventKind::Notified { to, kind } => {
+            put("to", json!(to.0));
+            if *kind != NotificationKind::Report {
+                put("kind", json!(kind.as_str()));
+            }
+        }
+        EventKind::FixAvailable { version: Some(version) } => put("version", json!(version)),
+        EventKind::Published { with_remediation, with_exploit_code } => {
+            put("with_remediation", json!(with_remediation));
+            put("with_exploit_code", json!(with_exploit_code));
+        }
+        EventKind::PublicationApproved { to: Some(to) } | EventKind::Consent { to: Some(to) } => {
+            put("to", json!(to.0));
+        }
+        EventKind::Blackout { until } => put("until", time(until)),
+        EventKind::MembershipSuspended { membership, until, by } => {
+            put("membership", json!(membership));
+            if let Some(until) = until {
+                put("until", time(until));
+            }
+            if let Some(by) = by {
+                put("by", json!(by.0));
+            }
+        }
+        EventKind::MembershipRestored { membership, by } => {
+            put("membership", json!(membership));
+            if let Some(by) = by {
+                put("by", json!(by.0));
+            }
+        }
+        EventKind::Duplicate { of } => put("of", json!(of)),
+        _ => {}
+    }
+}
+
+/// Parses a time as the case file does: RFC 3339, or a bare date meaning 00:00 in `tz`.
+pub fn parse_time(text: &str, tz: Tz) -> Result<Timestamp, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.to_utc());
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+        return tz
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map(|t| t.to_utc())
+            .ok_or_else(|| format!("`{text}` does not exist at midnight in {tz}"));
+    }
+    Err(format!("`{text}` is not an RFC 3339 time or a YYYY-MM-DD date"))
+}
+
+#[derive(Default)]
+struct Reader {
+    problems: Vec<Problem>,
+    tz: Option<Tz>,
+}
+
+/// The keys every event may have, whatever its type.
+const EVENT_KEYS: [&str; 5] = ["at", "type", "party", "product", "note"];
+
+impl Reader {
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { path: path.into(), message: message.into() });
+    }
+
+    fn object<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Some(object) = value.as_object() else {
+            self.problem(path, format!("expected an object, found {}", kind_of(value)));
+            return None;
+        };
+        for key in object.keys() {
+            if !allowed.contains(&key.as_str()) {
+                self.problem(format!("{path}.{key}"), format!("unknown field `{key}`"));
+            }
+        }
+        Some(object)
+    }
+
+    fn string<'v>(
+        &mut self,
+        object: &'v Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<&'v str> {
+        match object.get(key) {
+            None if required => {
+                self.problem(format!("{path}.{key}"), "missing required field");
+                None
+            }
+            None => None,
+            Some(Value::String(s)) if required && s.trim().is_empty() => {
+                self.problem(format!("{path}.{key}"), "must not be empty");
+                None
+            }
+            Some(Value::String(s)) => Some(s),
+            Some(other) => {
+                self.problem(format!("{path}.{key}"), format!("expected a string, found {}", kind_of(other)));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, object: &Map<String, Value>, path: &str, key: &str) -> bool {
+        match object.get(key) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.problem(
+                    format!("{path}.{key}"),
+                    format!("expected true or false, found {}", kind_of(other)),
+                );
+                false
+            }
+        }
+    }
+
+    fn array<'v>(
+        &mut self,
+        object: &'v Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+    ) -> &'v [Value] {
+        match object.get(key) {
+            None if required => {
+                self.problem(format!("{path}.{key}"), "missing required field");
+                &[]
+            }
+            None => &[],
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                self.problem(format!("{path}.{key}"), format!("expected an array, found {}", kind_of(other)));
+                &[]
+            }
+        }
+    }
+
+    fn strings(&mut self, object: &Map<String, Value>, path: &str, key: &str, required: bool) -> Vec<String> {
+        let items = self.array(object, path, key, required);
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| match item {
+                Value::String(s) => Some(s.clone()),
+                other => {
+                    self.problem(
+                        format!("{path}.{key}[{i}]"),
+                        format!("expected a string, found {}", kind_of(other)),
+                    );
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn time(
+        &mut self,
+        object: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<Timestamp> {
+        let text = self.string(object, path, key, required)?;
+        let tz = self.tz.unwrap_or(Tz::UTC);
+        parse_time(text, tz).map_err(|e| self.problem(format!("{path}.{key}"), e)).ok()
+    }
+
+    fn case(&mut self, value: &Value) -> Option<Case> {
+        let root =
+            self.object(value, "$", &["schema", "title", "timezone", "parties", "products", "events"])?;
+        match self.string(root, "$", "schema", true) {
+            Some(SCHEMA) | None => {}
+            Some(other) => self.problem("$.schema", format!("expected `{SCHEMA}`, found `{other}`")),
+        }
+        let title = self.string(root, "$", "title", true).unwrap_or_default().to_owned();
+        self.tz = match self.string(root, "$", "timezone", true) {
+            Some(name) => name
+                .parse::<Tz>()
+                .map_err(|_| self.problem("$.timezone", format!("`{name}` is not an IANA time zone")))
+                .ok(),
+            None => None,
+        };
+        let parties: Vec<Party> = self
+            .array(root, "$", "parties", true)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.party(p, &format!("$.parties[{i}]")))
+            .collect();
+        let products: Vec<Product> = self
+            .array(root, "$", "products", false)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.product(p, &format!("$.products[{i}]")))
+            .collect();
+        let events: Vec<Event> = self
+            .array(root, "$", "events", false)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| self.event(e, &format!("$.events[{i}]")))
+            .collect();
+        if !self.problems.is_empty() {
+            return None;
+        }
+        match Case::new(title, self.tz.unwrap_or(Tz::UTC), parties, products, events) {
+            Ok(case) => Some(case),
+            Err(problems) => {
+                for problem in problems {
+                    self.problems.push(from_case_problem(problem));
+                }
+                None
+            }
+        }
+    }
+
+    fn party(&mut self, value: &Value, path: &str) -> Option<Party> {
+        let object = self.object(value, path, &["id", "name", "roles", "jurisdiction", "memberships"])?;
+        let id = self.string(object, path, "id", true);
+        let name = self.string(object, path, "name", false);
+        let roles: Vec<Role> = self
+            .strings(object, path, "roles", true)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                r.parse::<Role>().map_err(|e| self.problem(format!("{path}.roles[{i}]"), e.to_string())).ok()
+            })
+            .collect();
+        let jurisdiction = self.string(object, path, "jurisdiction", true).and_then(|j| {
+            j.parse::<Jurisdiction>()
+                .map_err(|e| self.problem(format!("{path}.jurisdiction"), e.to_string()))
+                .ok()
+        });
+        let memberships: Vec<Membership> = self
+            .array(object, path, "memberships", false)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                let path = format!("{path}.memberships[{i}]");
+                let m = self.object(m, &path, &["id", "since", "until"])?;
+                let id = self.string(m, &path, "id", true);
+                let since = self.time(m, &path, "since", true);
+                let until = self.time(m, &path, "until", false);
+                Some(Membership { id: id?.to_owned(), since: since?, until })
+            })
+            .collect();
+        let id = id?;
+        Some(Party {
+            id: PartyId(id.to_owned()),
+            name: name.unwrap_or(id).to_owned(),
+            roles,
+            jurisdiction: jurisdiction?,
+            memberships,
+        })
+    }
+
+    fn product(&mut self, value: &Value, path: &str) -> Option<Product> {
+        let object = self.object(value, path, &["id", "name", "provider", "upstream", "markets", "purl"])?;
+        let id = self.string(object, path, "id", true);
+        let name = self.string(object, path, "name", false);
+        let provider = self.string(object, path, "provider", true);
+        let upstream = self.strings(object, path, "upstream", false);
+        let markets = self.strings(object, path, "markets", false);
+        for (i, market) in markets.iter().enumerate() {
+            if market.parse::<Jurisdiction>().is_err() {
+                self.problem(
+                    format!("{path}.markets[{i}]"),
+                    format!("`{market}` is not a market (ISO 3166-1 alpha-2, or EU)"),
+                );
+            }
+        }
+        let purl = self.string(object, path, "purl", false);
+        if let Some(purl) = purl
+            && !purl.starts_with("pkg:")
+        {
+            self.problem(format!("{path}.purl"), format!("`{purl}` is not a package URL (pkg:type/...)"));
+        }
+        let id = id?;
+        Some(Product {
+            id: ProductId(id.to_owned()),
+            name: name.unwrap_or(id).to_owned(),
+            provider: PartyId(provider?.to_owned()),
+            upstream: upstream.into_iter().map(ProductId).collect(),
+            markets: markets.into_iter().map(Market).collect(),
+            purl: purl.map(str::to_owned),
+        })
+    }
+
+    fn event(&mut self, value: &Value, path: &str) -> Option<Event> {
+        let Some(object) = value.as_object() else {
+            self.problem(path, format!("expected an object, found {}", kind_of(value)));
+            return None;
+        };
+        let event_type = match self.string(object, path, "type", true) {
+            Some(name) => match name.parse::<EventType>() {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    self.problem(format!("{path}.type"), e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let extra: &[&str] = match event_type {
+            Some(EventType::Notified) => &["to", "kind"],
+            Some(EventType::FixAvailable) => &["version"],
+            Some(EventType::Published) => &["with_remediation", "with_exploit_code"],
+            Some(EventType::PublicationApproved | EventType::Consent) => &["to"],
+            Some(EventType::Blackout) => &["until"],
+            Some(EventType::MembershipSuspended) => &["membership", "until", "by"],
+            Some(EventType::MembershipRestored) => &["membership", "by"],
+            Some(EventType::Duplicate) => &["of"],
+            _ => &[],
+        };
+        // With an unknown type, which fields belong is unknown too: say nothing of them.
+        if let Some(t) = event_type {
+            for key in object.keys() {
+                if !EVENT_KEYS.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
+                    self.problem(format!("{path}.{key}"), format!("unknown field `{key}` for a `{t}` event"));
+                }
+            }
+        }
+        let at = self.time(object, path, "at", true);
+        let party = self.string(object, path, "party", true);
+        let product = self.string(object, path, "product", false);
+        let note = self.string(object, path, "note", false);
+        let party_ref = |r: &mut Self, key: &str, required: bool| {
+            r.string(object, path, key, required).map(|s| PartyId(s.to_owned()))
+        };
+        let kind = match event_type? {
+            EventType::Discovered => EventKind::Discovered,
+            EventType::Aware => EventKind::Aware,
+            EventType::Verified => EventKind::Verified,
+            EventType::Exploited => EventKind::Exploited,
+            EventType::Notified => {
+                let to = party_ref(self, "to", true);
+                let kind = match self.string(object, path, "kind", false) {
+                    None => Some(NotificationKind::Report),
+                    Some(k) => k
+                        .parse::<NotificationKind>()
+                        .map_err(|e| self.problem(format!("{path}.kind"), e))
+                        .ok(),
+                };
+                EventKind::Notified { to: to?, kind: kind? }
+            }
+            EventType::FixAvailable => EventKind::FixAvailable {
+                version: self.string(object, path, "version", false).map(str::to_owned),
+            },
+            EventType::Published => EventKind::Published {
+                with_remediation: self.boolean(object, path, "with_remediation"),
+                with_exploit_code: self.boolean(object, path, "with_exploit_code"),
+            },
+            EventType::PublicationApproved => {
+                EventKind::PublicationApproved { to: party_ref(self, "to", false) }
+            }
+            EventType::Consent => EventKind::Consent { to: party_ref(self, "to", false) },
+            EventType::Blackout => EventKind::Blackout { until: self.time(object, path, "until", true)? },
+            EventType::MembershipSuspended => EventKind::MembershipSuspended {
+                membership: self.string(object, path, "membership", true)?.to_owned(),
+                until: self.time(object, path, "until", false),
+                by: party_ref(self, "by", false),
+            },
+            EventType::MembershipRestored => EventKind::MembershipRestored {
+                membership: self.string(object, path, "membership", true)?.to_owned(),
+                by: party_ref(self, "by", false),
+            },
+            EventType::TriageStarted => EventKind::TriageStarted,
+            EventType::Rejected => EventKind::Rejected,
+            EventType::Duplicate => {
+                EventKind::Duplicate { of: self.string(object, path, "of", true)?.to_owned() }
+            }
+            EventType::Closed => EventKind::Closed,
+        };
+        Some(Event {
+            at: at?,
+            party: PartyId(party?.to_owned()),
+            product: product.map(|p| ProductId(p.to_owned())),
+            kind,
+            note: note.map(str::to_owned),
+        })
+    }
+}
+
+fn from_case_problem(problem: CaseProblem) -> Problem {
+    let path = match problem.field {
+        ProblemField::Party(i, field) => format!("$.parties[{i}].{field}"),
+        ProblemField::Product(i, field) => format!("$.products[{i}].{field}"),
+        ProblemField::Event(i, field) => format!("$.events[{i}].{field}"),
+    };
+    Problem { path, message: problem.message }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

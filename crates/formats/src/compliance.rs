@@ -1,0 +1,190 @@
+//! The compliance report: the findings JSON of `vulnrelay check` and of
+//! `GET /api/v1/cases/{id}/compliance`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use vulnrelay_domain::{Case, Timestamp};
+use vulnrelay_policy::{Finding, Interpretation, Pack, Text};
+
+/// The report on one or more cases.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplianceReport {
+    /// The evaluation time as the caller gave it.
+    pub as_of: String,
+    /// How day-based deadlines were read.
+    pub interpretation: &'static str,
+    /// The packs applied.
+    pub policies: Vec<PolicyEntry>,
+    /// The cases evaluated; findings refer to them by index.
+    pub cases: Vec<CaseEntry>,
+    /// Every finding.
+    pub findings: Vec<FindingEntry>,
+    /// How many findings have each status.
+    pub summary: BTreeMap<&'static str, usize>,
+}
+
+/// A pack in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyEntry {
+    /// Pack id.
+    pub id: String,
+    /// Instrument version.
+    pub version: String,
+    /// Pack title.
+    pub title: TextEntry,
+}
+
+/// A case in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseEntry {
+    /// Where the case came from (a file path, or a case id on the server).
+    pub source: String,
+    /// Its title.
+    pub title: String,
+    /// Its time zone.
+    pub timezone: String,
+    /// The instant it was evaluated at, in its time zone.
+    pub as_of: String,
+}
+
+/// A text in both languages.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextEntry {
+    /// English.
+    pub en: String,
+    /// Simplified Chinese.
+    pub zh: String,
+}
+
+impl From<&Text> for TextEntry {
+    fn from(text: &Text) -> Self {
+        TextEntry { en: text.en.clone(), zh: text.zh.clone() }
+    }
+}
+
+/// The legal source of a finding's rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferenceEntry {
+    /// Instrument name.
+    pub instrument: TextEntry,
+    /// Instrument version.
+    pub version: String,
+    /// Article.
+    pub article: String,
+    /// Research confidence: V (verified), S (secondary source), M (unverified).
+    pub confidence: &'static str,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingEntry {
+    /// Index into `cases`.
+    pub case: usize,
+    /// `pack/rule`.
+    pub rule: String,
+    /// Pack id.
+    pub policy: String,
+    /// The bound party's id.
+    pub party: String,
+    /// The product's id.
+    pub product: Option<String>,
+    /// `met`, `met_late`, `pending`, `overdue`, `violated`, `conflict` or `not_started`.
+    pub status: &'static str,
+    /// Clock start, or the examined event's time.
+    pub anchor_at: Option<String>,
+    /// Deadline; null when there is no numeric deadline.
+    pub due_at: Option<String>,
+    /// When the duty was met.
+    pub satisfied_at: Option<String>,
+    /// Hours late (met late, or overdue as of the evaluation).
+    pub late_by_hours: Option<f64>,
+    /// Indexes of the case's events the finding rests on.
+    pub evidence: Vec<usize>,
+    /// Legal source.
+    pub reference: ReferenceEntry,
+    /// What it means.
+    pub message: TextEntry,
+    /// Other rules involved (conflicts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_rules: Vec<String>,
+    /// The sanction a breach exposes the party to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sanction: Option<TextEntry>,
+    /// The interpretation used for a day-based deadline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<&'static str>,
+}
+
+/// One evaluated case: where it came from, the case, when it was evaluated, and its findings.
+pub struct Evaluated<'a> {
+    /// Where the case came from.
+    pub source: String,
+    /// The case.
+    pub case: &'a Case,
+    /// The evaluation instant.
+    pub as_of: Timestamp,
+    /// Its findings.
+    pub findings: &'a [Finding<'a>],
+}
+
+/// Builds the report. Times are written in each case's time zone.
+pub fn report(
+    as_of: &str,
+    interpretation: Interpretation,
+    packs: &[Pack],
+    cases: &[Evaluated<'_>],
+) -> ComplianceReport {
+    let mut summary: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for (index, evaluated) in cases.iter().enumerate() {
+        let tz = evaluated.case.timezone();
+        let time = |t: Option<Timestamp>| t.map(|t| t.with_timezone(&tz).to_rfc3339());
+        for f in evaluated.findings {
+            *summary.entry(f.status.as_str()).or_default() += 1;
+            let reference = f.reference();
+            findings.push(FindingEntry {
+                case: index,
+                rule: f.rule_id(),
+                policy: f.pack.id.clone(),
+                party: f.party.0.clone(),
+                product: f.product.map(|p| p.0.clone()),
+                status: f.status.as_str(),
+                anchor_at: time(f.anchor_at),
+                due_at: time(f.due_at),
+                satisfied_at: time(f.satisfied_at),
+                late_by_hours: f.late_by_hours,
+                evidence: f.evidence.clone(),
+                reference: ReferenceEntry {
+                    instrument: reference.instrument.into(),
+                    version: reference.version.to_owned(),
+                    article: reference.article.to_owned(),
+                    confidence: reference.confidence.tag(),
+                },
+                message: (&f.message(evaluated.case)).into(),
+                related_rules: f.related_rule_ids(),
+                sanction: f.sanction().map(Into::into),
+                interpretation: f.interpretation.map(Interpretation::as_str),
+            });
+        }
+    }
+    ComplianceReport {
+        as_of: as_of.to_owned(),
+        interpretation: interpretation.as_str(),
+        policies: packs
+            .iter()
+            .map(|p| PolicyEntry { id: p.id.clone(), version: p.version.clone(), title: (&p.title).into() })
+            .collect(),
+        cases: cases
+            .iter()
+            .map(|c| CaseEntry {
+                source: c.source.clone(),
+                title: c.case.title().to_owned(),
+                timezone: c.case.timezone().name().to_owned(),
+                as_of: c.as_of.with_timezone(&c.case.timezone()).to_rfc3339(),
+            })
+            .collect(),
+        findings,
+        summary,
+    }
+}

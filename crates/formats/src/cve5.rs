@@ -1,0 +1,510 @@
+//! CVE JSON 5.x records (schema: `schemas/cve/CVE_JSON_5.1_bundled.json`).
+//!
+//! Export writes a PUBLISHED record with a CNA container: the CNA's own view of the
+//! affected versions, its CVSS metrics, and every other source's score as a metrics
+//! entry of type `other` (`x_vulnrelay-source-score`) so that no source is silently
+//! dropped. Import reads 5.0, 5.1 and 5.2 records, the CNA container and every ADP
+//! container, and keeps each container's data under its short name as the source.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat};
+use serde_json::{Map, Value, json};
+use vulnrelay_domain::{
+    Affected, Ecosystem, IdScheme, Link, Localized, Package, RangeEnd, Score, ThreatEvent, ThreatKind,
+    Timestamp, VersionRange, Vulnerability,
+};
+
+use crate::case_file::Problem;
+use crate::maven_version::MavenVersion;
+use crate::schemas::{Schema, validate};
+use crate::severity::{self, CvssVersion};
+
+/// The `other` metrics type under which scores from sources other than the CNA travel.
+pub const SOURCE_SCORE_TYPE: &str = "x_vulnrelay-source-score";
+
+/// The `other` metrics type under which threat events travel.
+pub const THREAT_TYPE: &str = "x_vulnrelay-threat";
+
+/// Who publishes the record: the CNA's organisation id (a UUID from the CVE Program)
+/// and short name.
+#[derive(Debug, Clone)]
+pub struct Cna {
+    /// The CNA's organisation UUID.
+    pub org_id: String,
+    /// The CNA's short name; affected data and scores from this source go into the CNA
+    /// container as the CNA's own.
+    pub short_name: String,
+}
+
+/// Why a record cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    /// The vulnerability has no CVE id.
+    #[error("{0} has no CVE id")]
+    NoCveId(String),
+    /// The CVE format needs something the record lacks.
+    #[error("{id}: a CVE record needs {what}")]
+    Missing {
+        /// The vulnerability.
+        id: String,
+        /// What is missing.
+        what: &'static str,
+    },
+}
+
+fn time(at: Timestamp) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn texts(text: &Localized) -> Vec<Value> {
+    let mut out = Vec::new();
+    if let Some(en) = text.en.as_deref().filter(|t| !t.is_empty()) {
+        out.push(json!({"lang": "en", "value": en}));
+    }
+    if let Some(zh) = text.zh.as_deref().filter(|t| !t.is_empty()) {
+        out.push(json!({"lang": "zh", "value": zh}));
+    }
+    out
+}
+
+/// Writes `vulnerability` as a CVE JSON 5.1 record published by `cna`, last updated at
+/// `updated`.
+pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> Result<Value, ExportError> {
+    let id = vulnerability.id.clone();
+    let cve_id = vulnerability.id_of(IdScheme::Cve).ok_or_else(|| ExportError::NoCveId(id.clone()))?;
+    let descriptions = texts(&vulnerability.description);
+    if vulnerability.description.en.as_deref().is_none_or(str::is_empty) {
+        return Err(ExportError::Missing { id, what: "an English description" });
+    }
+    if vulnerability.references.is_empty() {
+        return Err(ExportError::Missing { id, what: "at least one reference" });
+    }
+    let primary: Vec<&Affected> = {
+        let own: Vec<&Affected> =
+            vulnerability.affected.iter().filter(|a| a.source == cna.short_name).collect();
+        if own.is_empty() { vulnerability.affected.iter().take(1).collect() } else { own }
+    };
+    if primary.is_empty() {
+        return Err(ExportError::Missing { id, what: "affected products" });
+    }
+    let mut container = Map::new();
+    container.insert(
+        "providerMetadata".into(),
+        json!({"orgId": cna.org_id, "shortName": cna.short_name, "dateUpdated": time(updated)}),
+    );
+    if let Some(title) = vulnerability.title.any() {
+        container.insert("title".into(), json!(title));
+    }
+    container.insert("descriptions".into(), Value::Array(descriptions));
+    container.insert("affected".into(), Value::Array(primary.iter().map(|a| affected(a)).collect()));
+    if !vulnerability.cwes.is_empty() {
+        let types: Vec<Value> = vulnerability
+            .cwes
+            .iter()
+            .map(|cwe| json!({"descriptions": [{"lang": "en", "cweId": cwe, "description": cwe, "type": "CWE"}]}))
+            .collect();
+        container.insert("problemTypes".into(), Value::Array(types));
+    }
+    container
+        .insert("references".into(), Value::Array(vulnerability.references.iter().map(reference).collect()));
+    let mut metrics: Vec<Value> =
+        vulnerability.scores.iter().filter_map(|s| metric(s, &cna.short_name)).collect();
+    for threat in &vulnerability.threats {
+        let mut content =
+            json!({"kind": threat.kind.as_str(), "at": time(threat.at), "source": threat.source});
+        if let ThreatKind::FixBypassed { version } = &threat.kind {
+            content["version"] = json!(version);
+        }
+        if let Some(reference) = &threat.reference {
+            content["reference"] = json!(reference);
+        }
+        if let Some(note) = &threat.note {
+            content["note"] = json!(note);
+        }
+        metrics.push(json!({"other": {"type": THREAT_TYPE, "content": content}}));
+    }
+    if !metrics.is_empty() {
+        container.insert("metrics".into(), Value::Array(metrics));
+    }
+    for (key, text) in
+        [("solutions", &vulnerability.remediation), ("workarounds", &vulnerability.workarounds)]
+    {
+        let entries = texts(text);
+        if !entries.is_empty() {
+            container.insert(key.into(), Value::Array(entries));
+        }
+    }
+    if !vulnerability.credits.is_empty() {
+        let credits: Vec<Value> =
+            vulnerability.credits.iter().map(|c| json!({"lang": "en", "value": c})).collect();
+        container.insert("credits".into(), Value::Array(credits));
+    }
+    let mut metadata = json!({
+        "cveId": cve_id,
+        "assignerOrgId": cna.org_id,
+        "assignerShortName": cna.short_name,
+        "state": "PUBLISHED",
+        "dateUpdated": time(updated),
+    });
+    if let Some(published) = vulnerability.published {
+        metadata["datePublished"] = json!(time(published));
+    }
+    Ok(json!({
+        "dataType": "CVE_RECORD",
+        "dataVersion": "5.1",
+        "cveMetadata": metadata,
+        "containers": {"cna": Value::Object(container)},
+    }))
+}
+
+fn affected(a: &Affected) -> Value {
+    let mut entry = Map::new();
+    entry.insert("vendor".into(), json!(a.package.vendor));
+    entry.insert("product".into(), json!(a.package.product));
+    let version_type = match &a.package.ecosystem {
+        Some((Ecosystem::Maven, name)) => {
+            entry.insert("collectionURL".into(), json!("https://repo.maven.apache.org/maven2"));
+            entry.insert("packageName".into(), json!(name));
+            "maven"
+        }
+        Some((Ecosystem::Npm, name)) => {
+            entry.insert("collectionURL".into(), json!("https://www.npmjs.com"));
+            entry.insert("packageName".into(), json!(name));
+            "semver"
+        }
+        Some((Ecosystem::PyPi, name)) => {
+            entry.insert("collectionURL".into(), json!("https://pypi.org"));
+            entry.insert("packageName".into(), json!(name));
+            "python"
+        }
+        Some((Ecosystem::Cargo, name)) => {
+            entry.insert("collectionURL".into(), json!("https://crates.io"));
+            entry.insert("packageName".into(), json!(name));
+            "semver"
+        }
+        _ => "custom",
+    };
+    let mut versions: Vec<Value> = a
+        .ranges
+        .iter()
+        .map(|range| {
+            let mut v =
+                json!({"version": range.introduced, "status": "affected", "versionType": version_type});
+            match &range.end {
+                RangeEnd::Fixed(fixed) => v["lessThan"] = json!(fixed),
+                RangeEnd::LastAffected(last) => v["lessThanOrEqual"] = json!(last),
+                RangeEnd::Open => v["lessThan"] = json!("*"),
+            }
+            v
+        })
+        .collect();
+    versions.extend(a.versions.iter().map(|v| json!({"version": v, "status": "affected"})));
+    entry.insert("versions".into(), Value::Array(versions));
+    entry.insert("defaultStatus".into(), json!("unaffected"));
+    Value::Object(entry)
+}
+
+fn reference(link: &Link) -> Value {
+    let tag = match link.kind.as_str() {
+        "advisory" => Some("vendor-advisory"),
+        "patch" | "fix" => Some("patch"),
+        "report" => Some("issue-tracking"),
+        "article" => Some("technical-description"),
+        "exploit" => Some("exploit"),
+        "mitigation" => Some("mitigation"),
+        "release" | "package" => Some("release-notes"),
+        _ => None,
+    };
+    match tag {
+        Some(tag) => json!({"url": link.url, "tags": [tag]}),
+        None => json!({"url": link.url}),
+    }
+}
+
+fn metric(score: &Score, cna: &str) -> Option<Value> {
+    let scored = severity::score(&score.vector).ok()?;
+    if score.source != cna {
+        return Some(json!({"other": {"type": SOURCE_SCORE_TYPE, "content": {
+            "source": score.source,
+            "vectorString": scored.vector,
+            "baseScore": scored.base_score,
+        }}}));
+    }
+    let (key, body) = match scored.version {
+        CvssVersion::V2 => (
+            "cvssV2_0",
+            json!({"version": "2.0", "vectorString": scored.vector, "baseScore": scored.base_score}),
+        ),
+        version => {
+            let key = match version {
+                CvssVersion::V3_0 => "cvssV3_0",
+                CvssVersion::V3_1 => "cvssV3_1",
+                _ => "cvssV4_0",
+            };
+            (
+                key,
+                json!({
+                    "version": version.as_str(),
+                    "vectorString": scored.vector,
+                    "baseScore": scored.base_score,
+                    "baseSeverity": scored.rating.as_str(),
+                }),
+            )
+        }
+    };
+    let mut entry = Map::new();
+    entry.insert(key.into(), body);
+    Some(Value::Object(entry))
+}
+
+/// Reads a CVE JSON 5.x record: validates it against the CVE 5.1 schema (every
+/// problem, by JSON path), then keeps each container's data under its source name.
+pub fn import(document: &Value) -> Result<Vulnerability, Vec<Problem>> {
+    let problems = validate(Schema::Cve, document);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let metadata = &document["cveMetadata"];
+    let id = metadata["cveId"].as_str().unwrap_or_default();
+    let mut vulnerability = Vulnerability::new(id);
+    if metadata["state"] == "REJECTED" {
+        return Err(vec![Problem {
+            path: "$.cveMetadata.state".into(),
+            message: "the record is REJECTED".into(),
+        }]);
+    }
+    vulnerability.published = metadata["datePublished"].as_str().and_then(parse_time);
+    vulnerability.modified = metadata["dateUpdated"].as_str().and_then(parse_time);
+    let cna = &document["containers"]["cna"];
+    let cna_name = source_name(cna, metadata["assignerShortName"].as_str().unwrap_or("cna"));
+    vulnerability.title.en = cna["title"].as_str().map(str::to_owned);
+    vulnerability.description = read_texts(&cna["descriptions"]);
+    vulnerability.remediation = read_texts(&cna["solutions"]);
+    vulnerability.workarounds = read_texts(&cna["workarounds"]);
+    vulnerability.credits =
+        array(&cna["credits"]).iter().filter_map(|c| c["value"].as_str().map(str::to_owned)).collect();
+    let mut containers = vec![(cna_name, cna)];
+    for adp in array(&document["containers"]["adp"]) {
+        containers.push((source_name(adp, "adp"), adp));
+    }
+    for (source, container) in &containers {
+        for problem_type in array(&container["problemTypes"]) {
+            for description in array(&problem_type["descriptions"]) {
+                if let Some(cwe) = description["cweId"].as_str()
+                    && !vulnerability.cwes.iter().any(|c| c == cwe)
+                {
+                    vulnerability.cwes.push(cwe.to_owned());
+                }
+            }
+        }
+        for entry in array(&container["affected"]) {
+            vulnerability.affected.push(read_affected(entry, source));
+        }
+        for metric in array(&container["metrics"]) {
+            vulnerability.scores.extend(read_metric(metric, source));
+            vulnerability.threats.extend(read_threat(&metric["other"]));
+        }
+        for link in array(&container["references"]) {
+            if let Some(url) = link["url"].as_str()
+                && !vulnerability.references.iter().any(|r| r.url == url)
+            {
+                let tags: Vec<&str> = array(&link["tags"]).iter().filter_map(Value::as_str).collect();
+                vulnerability
+                    .references
+                    .push(Link { url: url.to_owned(), kind: link_kind(&tags).to_owned() });
+            }
+        }
+    }
+    Ok(vulnerability)
+}
+
+fn array(value: &Value) -> &[Value] {
+    value.as_array().map(Vec::as_slice).unwrap_or_default()
+}
+
+fn source_name(container: &Value, fallback: &str) -> String {
+    container["providerMetadata"]["shortName"].as_str().unwrap_or(fallback).to_owned()
+}
+
+/// RFC 3339, or the zone-less timestamps some real records carry (taken as UTC).
+fn parse_time(text: &str) -> Option<Timestamp> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .ok()
+        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|t| t.and_utc()))
+        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.and_utc()))
+}
+
+fn read_texts(list: &Value) -> Localized {
+    let mut text = Localized::default();
+    for entry in array(list) {
+        let (Some(lang), Some(value)) = (entry["lang"].as_str(), entry["value"].as_str()) else { continue };
+        let slot = if lang.starts_with("zh") {
+            &mut text.zh
+        } else if lang.starts_with("en") {
+            &mut text.en
+        } else {
+            continue;
+        };
+        match slot {
+            Some(existing) => {
+                existing.push_str("\n\n");
+                existing.push_str(value);
+            }
+            None => *slot = Some(value.to_owned()),
+        }
+    }
+    text
+}
+
+fn link_kind(tags: &[&str]) -> &'static str {
+    for tag in tags {
+        match *tag {
+            "vendor-advisory" | "third-party-advisory" | "government-resource" => return "advisory",
+            "patch" => return "patch",
+            "issue-tracking" => return "report",
+            "exploit" => return "exploit",
+            "mitigation" => return "mitigation",
+            "release-notes" => return "release",
+            "technical-description" | "mailing-list" => return "article",
+            _ => {}
+        }
+    }
+    "web"
+}
+
+fn read_metric(metric: &Value, source: &str) -> Option<Score> {
+    for key in ["cvssV4_0", "cvssV3_1", "cvssV3_0", "cvssV2_0"] {
+        if let Some(vector) = metric[key]["vectorString"].as_str() {
+            return Some(Score { source: source.to_owned(), vector: vector.to_owned() });
+        }
+    }
+    let other = &metric["other"];
+    if other["type"] == SOURCE_SCORE_TYPE {
+        let content = &other["content"];
+        return Some(Score {
+            source: content["source"].as_str()?.to_owned(),
+            vector: content["vectorString"].as_str()?.to_owned(),
+        });
+    }
+    None
+}
+
+/// A threat event from an `other` metric: vulnrelay's own, CISA's KEV entry, or an
+/// SSVC decision that says exploitation is active.
+fn read_threat(other: &Value) -> Option<ThreatEvent> {
+    let content = &other["content"];
+    match other["type"].as_str()? {
+        THREAT_TYPE => {
+            let kind = match content["kind"].as_str()? {
+                "exploit_details_public" => ThreatKind::ExploitDetailsPublic,
+                "proof_of_concept" => ThreatKind::ProofOfConcept,
+                "actively_exploited" => ThreatKind::ActivelyExploited,
+                "fix_bypassed" => {
+                    ThreatKind::FixBypassed { version: content["version"].as_str()?.to_owned() }
+                }
+                _ => return None,
+            };
+            Some(ThreatEvent {
+                at: parse_time(content["at"].as_str()?)?,
+                kind,
+                source: content["source"].as_str()?.to_owned(),
+                reference: content["reference"].as_str().map(str::to_owned),
+                note: content["note"].as_str().map(str::to_owned),
+            })
+        }
+        "kev" => Some(ThreatEvent {
+            at: parse_time(&format!("{}T00:00:00Z", content["dateAdded"].as_str()?))?,
+            kind: ThreatKind::ActivelyExploited,
+            source: "CISA KEV".into(),
+            reference: content["reference"].as_str().map(str::to_owned),
+            note: None,
+        }),
+        "ssvc" if array(&content["options"]).iter().any(|o| o["Exploitation"] == "active") => {
+            Some(ThreatEvent {
+                at: parse_time(content["timestamp"].as_str()?)?,
+                kind: ThreatKind::ActivelyExploited,
+                source: format!("SSVC ({})", content["role"].as_str().unwrap_or("unknown role")),
+                reference: None,
+                note: None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Reads an `affected` entry. Version entries with `changes` are unrolled into
+/// ranges; an entry whose `version` is not a version (real records say
+/// `"log4j-core"` or `"Apache Log4j2"`) starts from the beginning.
+fn read_affected(entry: &Value, source: &str) -> Affected {
+    let vendor = entry["vendor"].as_str().unwrap_or_default().to_owned();
+    let product = entry["product"].as_str().or(entry["packageName"].as_str()).unwrap_or_default().to_owned();
+    let ecosystem = match (entry["collectionURL"].as_str(), entry["packageName"].as_str()) {
+        (Some(url), Some(name)) if url.contains("maven") => Some((Ecosystem::Maven, name.to_owned())),
+        (Some(url), Some(name)) if url.contains("npmjs") => Some((Ecosystem::Npm, name.to_owned())),
+        (Some(url), Some(name)) if url.contains("pypi") => Some((Ecosystem::PyPi, name.to_owned())),
+        (Some(url), Some(name)) if url.contains("crates.io") => Some((Ecosystem::Cargo, name.to_owned())),
+        _ => None,
+    };
+    let purl = match &ecosystem {
+        Some((Ecosystem::Maven, name)) => name.split_once(':').map(|(g, a)| format!("pkg:maven/{g}/{a}")),
+        _ => None,
+    };
+    let mut affected = Affected {
+        source: source.to_owned(),
+        package: Package { vendor, product, ecosystem, purl },
+        ranges: Vec::new(),
+        versions: Vec::new(),
+    };
+    for version in array(&entry["versions"]) {
+        read_version(version, &mut affected);
+    }
+    affected
+}
+
+fn is_version(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_digit()) && !text.contains(['*', ' '])
+}
+
+fn read_version(version: &Value, affected: &mut Affected) {
+    let start = version["version"].as_str().unwrap_or_default();
+    let status = version["status"].as_str().unwrap_or_default();
+    let less_than = version["lessThan"].as_str();
+    let less_or_equal = version["lessThanOrEqual"].as_str();
+    let mut changes: Vec<(MavenVersion, String, bool)> = array(&version["changes"])
+        .iter()
+        .filter_map(|c| {
+            let at = c["at"].as_str()?;
+            Some((MavenVersion::parse(at), at.to_owned(), c["status"] == "affected"))
+        })
+        .collect();
+    if less_than.is_none() && less_or_equal.is_none() && changes.is_empty() {
+        if status == "affected" {
+            affected.versions.push(start.to_owned());
+        }
+        return;
+    }
+    changes.sort_by(|a, b| a.0.cmp(&b.0));
+    // Where the stretch starts and whether it starts affected.
+    let (mut from, mut is_affected) = if is_version(start) {
+        (start.to_owned(), status == "affected")
+    } else {
+        ("0".to_owned(), status == "affected" && changes.is_empty())
+    };
+    for (_, at, now_affected) in changes {
+        if is_affected && !now_affected {
+            affected.ranges.push(VersionRange { introduced: from.clone(), end: RangeEnd::Fixed(at.clone()) });
+        }
+        if !is_affected && now_affected {
+            from = at;
+        }
+        is_affected = now_affected;
+    }
+    if is_affected {
+        let end = match (less_than, less_or_equal) {
+            (Some(limit), _) if is_version(limit) => RangeEnd::Fixed(limit.to_owned()),
+            (_, Some(last)) if is_version(last) => RangeEnd::LastAffected(last.to_owned()),
+            _ => RangeEnd::Open,
+        };
+        affected.ranges.push(VersionRange { introduced: from, end });
+    }
+}

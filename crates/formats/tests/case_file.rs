@@ -1,0 +1,239 @@
+//! The case file reader and writer against the example, the JSON Schema in docs/, and
+//! hostile input.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use vulnrelay_domain::{EventKind, PartyId, ProductId};
+use vulnrelay_formats::case_file::{self, Problem};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example() -> Value {
+    let text = std::fs::read_to_string(workspace().join("examples/log4shell.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(workspace().join("docs/case-file.schema.json")).unwrap();
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
+fn problems(doc: &Value) -> Vec<Problem> {
+    case_file::from_value(doc).expect_err("the document should be refused").problems
+}
+
+#[test]
+fn the_log4shell_example_reads_and_validates() {
+    let doc = example();
+    assert!(
+        schema().is_valid(&doc),
+        "{:?}",
+        schema().iter_errors(&doc).map(|e| e.to_string()).collect::<Vec<_>>()
+    );
+    let case = case_file::from_value(&doc).unwrap();
+    assert_eq!(case.parties().len(), 6);
+    assert_eq!(case.events().len(), 10);
+    // One product: every event concerns it.
+    assert!(case.events().iter().all(|e| e.product == Some(ProductId("log4j-core".into()))));
+    // A bare date is midnight in the case's time zone.
+    assert_eq!(case.events()[0].at.to_rfc3339(), "2021-11-23T16:00:00+00:00");
+    assert_eq!(
+        case.events()[1].kind,
+        EventKind::Notified {
+            to: PartyId("apache".into()),
+            kind: vulnrelay_domain::NotificationKind::Report
+        }
+    );
+}
+
+#[test]
+fn written_case_files_read_back_identically_and_validate() {
+    let case = case_file::from_value(&example()).unwrap();
+    let written = case_file::to_value(&case);
+    assert!(schema().is_valid(&written));
+    let again = case_file::from_value(&written).unwrap();
+    assert_eq!(case_file::to_value(&again), written);
+    assert_eq!(again.events(), case.events());
+    assert_eq!(again.parties(), case.parties());
+    assert_eq!(again.products(), case.products());
+}
+
+#[test]
+fn malformed_json_is_one_clear_problem() {
+    let error = case_file::parse("{\"schema\": ").unwrap_err();
+    assert_eq!(error.problems.len(), 1);
+    assert_eq!(error.problems[0].path, "$");
+    assert!(error.problems[0].message.starts_with("not valid JSON"), "{error}");
+}
+
+/// A change to the example, the path and message fragment it must produce, and whether
+/// the JSON Schema can see the problem too.
+type Mutation = (fn(&mut Value), &'static str, &'static str, bool);
+
+/// Each mutation of the example, with the path and message fragment it must produce.
+/// The JSON Schema must refuse the same documents, so the two stay in step.
+#[test]
+fn each_kind_of_bad_input_names_its_path() {
+    let cases: Vec<Mutation> = vec![
+        (
+            |d| d["schema"] = json!("vulnrelay/case-file/v2"),
+            "$.schema",
+            "expected `vulnrelay/case-file/v1`",
+            true,
+        ),
+        (|d| d["colour"] = json!("red"), "$.colour", "unknown field `colour`", true),
+        (|d| d["timezone"] = json!("Mars/Olympus"), "$.timezone", "not an IANA time zone", false),
+        (
+            |d| d["parties"][0]["jurisdiction"] = json!("China"),
+            "$.parties[0].jurisdiction",
+            "ISO 3166-1",
+            true,
+        ),
+        (
+            |d| d["parties"][1]["roles"] = json!(["vendor"]),
+            "$.parties[1].roles[0]",
+            "unknown role `vendor`",
+            true,
+        ),
+        (
+            |d| d["parties"][1]["roles"] = json!("product_provider"),
+            "$.parties[1].roles",
+            "expected an array",
+            true,
+        ),
+        (|d| d["events"][0]["at"] = json!("yesterday"), "$.events[0].at", "not an RFC 3339 time", true),
+        (
+            |d| d["events"][0]["at"] = json!(20211124),
+            "$.events[0].at",
+            "expected a string, found a number",
+            true,
+        ),
+        (
+            |d| d["events"][0]["type"] = json!("leaked"),
+            "$.events[0].type",
+            "unknown event type `leaked`",
+            true,
+        ),
+        (|d| d["events"][1]["to"] = json!("nobody"), "$.events[1].to", "unknown party `nobody`", false),
+        (|d| d["events"][1]["kind"] = json!("memo"), "$.events[1].kind", "unknown notification kind", true),
+        (
+            |d| d["events"][4]["version"] = json!("1"),
+            "$.events[4].version",
+            "unknown field `version` for a `published` event",
+            true,
+        ),
+        (
+            |d| d["events"][4]["with_remediation"] = json!("yes"),
+            "$.events[4].with_remediation",
+            "expected true or false",
+            true,
+        ),
+        (|d| d["events"][2]["party"] = json!("ghost"), "$.events[2].party", "unknown party `ghost`", false),
+        (
+            |d| d["events"][2]["product"] = json!("log5j"),
+            "$.events[2].product",
+            "unknown product `log5j`",
+            false,
+        ),
+        (
+            |d| d["products"][0]["provider"] = json!("nobody"),
+            "$.products[0].provider",
+            "unknown party `nobody`",
+            false,
+        ),
+        (
+            |d| d["products"][0]["purl"] = json!("maven:log4j"),
+            "$.products[0].purl",
+            "not a package URL",
+            true,
+        ),
+        (
+            |d| d["parties"][2]["id"] = json!("apache"),
+            "$.parties[2].id",
+            "duplicate party id `apache`",
+            false,
+        ),
+        (
+            |d| {
+                d["events"][8].as_object_mut().unwrap().remove("membership");
+            },
+            "$.events[8].membership",
+            "missing required field",
+            true,
+        ),
+        (|d| d["events"] = json!({}), "$.events", "expected an array, found an object", true),
+    ];
+    let validator = schema();
+    for (mutate, path, fragment, schema_refuses) in cases {
+        let mut doc = example();
+        mutate(&mut doc);
+        let found = problems(&doc);
+        assert!(
+            found.iter().any(|p| p.path == path && p.message.contains(fragment)),
+            "expected `{path}: …{fragment}…`, got {found:#?}"
+        );
+        // Referential problems (dangling ids, duplicates) are beyond what the schema can say.
+        if schema_refuses {
+            assert!(!validator.is_valid(&doc), "the schema accepts what the reader refuses at {path}");
+        }
+    }
+}
+
+#[test]
+fn every_problem_is_reported_not_only_the_first() {
+    let mut doc = example();
+    doc["title"] = json!(42);
+    doc["parties"][0]["jurisdiction"] = json!("cn");
+    doc["events"][0]["at"] = json!("2021-11-31");
+    doc["events"][3]["type"] = json!("rumoured");
+    doc["events"][5]["with_exploit_code"] = json!(null);
+    let paths: Vec<String> = problems(&doc).into_iter().map(|p| p.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "$.title",
+            "$.parties[0].jurisdiction",
+            "$.events[0].at",
+            "$.events[3].type",
+            "$.events[5].with_exploit_code"
+        ]
+    );
+}
+
+#[test]
+fn a_multi_product_case_must_name_the_product_of_product_events() {
+    let mut doc = example();
+    doc["products"].as_array_mut().unwrap().push(json!({"id": "log4j-api", "provider": "apache"}));
+    let found = problems(&doc);
+    assert!(
+        found.iter().any(|p| p.path == "$.events[0].product" && p.message.contains("must name its product"))
+    );
+    // A notification may stay product-less.
+    assert!(!found.iter().any(|p| p.path == "$.events[1].product"));
+}
+
+#[test]
+fn deep_nesting_and_huge_numbers_are_refused_cleanly() {
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let error = case_file::parse(&deep).unwrap_err();
+    assert_eq!(error.problems[0].path, "$");
+    let mut doc = example();
+    doc["events"][0]["note"] = json!(1e308);
+    assert!(problems(&doc).iter().any(|p| p.path == "$.events[0].note"));
+}
+
+#[test]
+fn the_log4shell_story_has_a_fifteen_day_blind_window() {
+    use vulnrelay_domain::{IntervalKind, intervals};
+    let case = case_file::from_value(&example()).unwrap();
+    let days = |kind| intervals(&case).into_iter().find(|i| i.kind == kind).and_then(|i| i.days());
+    assert_eq!(days(IntervalKind::RegulatorReport), Some(15.0));
+    assert_eq!(days(IntervalKind::VendorNotified), Some(0.75));
+    assert_eq!(days(IntervalKind::FixAvailable), Some(12.0));
+    assert_eq!(days(IntervalKind::PublicDisclosure), Some(16.0));
+    assert_eq!(days(IntervalKind::Bulletin), Some(16.0));
+    assert_eq!(days(IntervalKind::FirstWarning), None);
+}

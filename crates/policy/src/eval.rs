@@ -1,0 +1,564 @@
+//! The evaluator: case + packs + options -> findings. No IO, no clock.
+//!
+//! Inside, parties and products are referred to by their position in the case (ids
+//! are resolved once per case), so the inner loops compare integers, not strings.
+
+use chrono::{Days, TimeDelta, TimeZone};
+use vulnrelay_domain::{Case, Event, EventKind, EventType, Party, Role, Timestamp};
+
+use crate::finding::{Explanation, Finding, Status};
+use crate::pack::{
+    Actor, Binding, Condition, Conflict, Deadline, Gate, Interpretation, Obligation, Pack, Recipients,
+    Relation, Requirement, Rule, RuleKind, TriggerEvent,
+};
+
+/// What the evaluation is relative to.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The moment of evaluation: events after it are ignored, and deadlines before it
+    /// that are unmet are overdue.
+    pub as_of: Timestamp,
+    /// How day-based deadlines are read.
+    pub interpretation: Interpretation,
+}
+
+/// Applies every rule of `packs` to `case` and returns the findings, in pack order,
+/// then rule order, then party and product order. Only bound parties get findings.
+pub fn evaluate<'a>(case: &'a Case, packs: &'a [Pack], options: &Options) -> Vec<Finding<'a>> {
+    let view = View::new(case, options);
+    let mut findings = Vec::new();
+    for pack in packs {
+        let first_of_pack = findings.len();
+        for rule in &pack.rules {
+            match &rule.kind {
+                RuleKind::Obligation(obligation) => view.obligation(pack, rule, obligation, &mut findings),
+                RuleKind::Gate(gate) => view.gate(pack, rule, gate, &mut findings),
+                RuleKind::Conflict(conflict) => {
+                    let conflicts = view.conflict(pack, rule, conflict, &findings[first_of_pack..], packs);
+                    findings.extend(conflicts);
+                }
+                RuleKind::Retention(_) => {}
+            }
+        }
+    }
+    findings
+}
+
+/// Position of a party in `Case::parties`.
+type PartyAt = usize;
+/// Position of a product in `Case::products`.
+type ProductAt = usize;
+
+/// The case as seen at `as_of` (events after it do not exist yet), with every id
+/// resolved to a position.
+struct View<'a> {
+    case: &'a Case,
+    options: Options,
+    /// Indexes of the events at or before `as_of`, in time order.
+    order: Vec<usize>,
+    /// For each event (by index): its actor.
+    actor: Vec<PartyAt>,
+    /// For each event (by index): its recipient, if it has one.
+    recipient: Vec<Option<PartyAt>>,
+    /// For each event (by index): its product (`None`: every product).
+    product: Vec<Option<ProductAt>>,
+    /// For each product: its provider.
+    provider: Vec<PartyAt>,
+    /// Every product position.
+    all_products: Vec<ProductAt>,
+}
+
+impl<'a> View<'a> {
+    fn new(case: &'a Case, options: &Options) -> Self {
+        let mut order = case.chronological();
+        order.retain(|&i| case.events()[i].at <= options.as_of);
+        // Case::new guarantees that every reference resolves.
+        let party = |id| case.party_position(id).unwrap_or(usize::MAX);
+        let events = case.events();
+        View {
+            case,
+            options: *options,
+            order,
+            actor: events.iter().map(|e| party(&e.party)).collect(),
+            recipient: events.iter().map(|e| e.recipient().map(party)).collect(),
+            product: events
+                .iter()
+                .map(|e| e.product.as_ref().and_then(|p| case.product_position(p)))
+                .collect(),
+            provider: case.products().iter().map(|p| party(&p.provider)).collect(),
+            all_products: (0..case.products().len()).collect(),
+        }
+    }
+
+    fn events(&self) -> impl Iterator<Item = (usize, &'a Event)> + '_ {
+        self.order.iter().map(|&i| (i, &self.case.events()[i]))
+    }
+
+    fn parties(&self) -> &'a [Party] {
+        self.case.parties()
+    }
+
+    /// Whether event `i` concerns product `p`.
+    fn concerns(&self, i: usize, p: ProductAt) -> bool {
+        self.product[i].is_none_or(|q| q == p)
+    }
+
+    /// The checks of a binding that do not depend on time.
+    fn binds_statically(&self, binding: &Binding, party: PartyAt, product: Option<ProductAt>) -> bool {
+        let Some(who) = self.parties().get(party) else { return false };
+        if !binding.roles.is_empty() && !who.has_any_role(&binding.roles) {
+            return false;
+        }
+        if !binding.jurisdictions.is_empty() && !binding.jurisdictions.contains(&who.jurisdiction) {
+            return false;
+        }
+        if let (Some(market), Some(p)) = (&binding.market, product)
+            && !self.case.products()[p].on_market(market)
+        {
+            return false;
+        }
+        if binding.relations.is_empty() {
+            return true;
+        }
+        let Some(p) = product else { return false };
+        binding.relations.iter().any(|relation| match relation {
+            Relation::Provider => self.provider[p] == party,
+            Relation::DownstreamProvider => {
+                let id = &self.case.products()[p].id;
+                self.case
+                    .products()
+                    .iter()
+                    .zip(&self.provider)
+                    .any(|(downstream, &provider)| provider == party && downstream.upstream.contains(id))
+            }
+        })
+    }
+
+    /// The checks of a binding at the moment a duty arises or an event happens.
+    fn binds_at(&self, binding: &Binding, party: &Party, at: Timestamp) -> bool {
+        if let Some(scheme) = &binding.membership
+            && !self.case.membership_active(&party.id, scheme, at)
+        {
+            return false;
+        }
+        binding.applies_from.is_none_or(|from| at.with_timezone(&self.case.timezone()).date_naive() >= from)
+    }
+
+    fn obligation(
+        &self,
+        pack: &'a Pack,
+        rule: &'a Rule,
+        obligation: &'a Obligation,
+        out: &mut Vec<Finding<'a>>,
+    ) {
+        for (party_at, party) in self.parties().iter().enumerate() {
+            for product_at in 0..self.provider.len() {
+                if !self.binds_statically(&obligation.binds, party_at, Some(product_at)) {
+                    continue;
+                }
+                let Some(trigger) = self.first_trigger(obligation, party_at, product_at) else { continue };
+                if !self.binds_at(&obligation.binds, party, self.case.events()[trigger].at) {
+                    continue;
+                }
+                out.push(self.obligation_finding(pack, rule, obligation, party_at, product_at, trigger));
+            }
+        }
+    }
+
+    /// The first event that gives rise to the duty.
+    fn first_trigger(&self, obligation: &Obligation, party: PartyAt, product: ProductAt) -> Option<usize> {
+        self.events()
+            .find(|&(i, event)| {
+                self.concerns(i, product)
+                    && obligation.trigger.iter().any(|trigger| match trigger {
+                        TriggerEvent::Type(t) => {
+                            event.event_type() == *t
+                                && (obligation.trigger_by == Actor::Any || self.actor[i] == party)
+                        }
+                        TriggerEvent::Received => self.recipient[i] == Some(party),
+                    })
+            })
+            .map(|(i, _)| i)
+    }
+
+    fn obligation_finding(
+        &self,
+        pack: &'a Pack,
+        rule: &'a Rule,
+        obligation: &'a Obligation,
+        party: PartyAt,
+        product: ProductAt,
+        trigger: usize,
+    ) -> Finding<'a> {
+        let mut finding = self.blank_finding(pack, rule, party, Some(product));
+        let trigger_at = self.case.events()[trigger].at;
+        finding.evidence.push(trigger);
+        let anchor_at = match &obligation.anchor {
+            None => trigger_at,
+            Some((types, by)) => {
+                let anchor = self.events().find(|&(i, e)| {
+                    self.concerns(i, product)
+                        && types.contains(&e.event_type())
+                        && (*by == Actor::Any || self.actor[i] == party)
+                });
+                match anchor {
+                    Some((index, event)) => {
+                        finding.evidence.push(index);
+                        event.at.max(trigger_at)
+                    }
+                    None => {
+                        finding.status = Status::NotStarted;
+                        finding.explanation = Explanation::WaitingFor(types);
+                        return finding;
+                    }
+                }
+            }
+        };
+        finding.anchor_at = Some(anchor_at);
+        if let Deadline::Days(_) = obligation.deadline {
+            finding.interpretation = Some(self.options.interpretation);
+        }
+        let due_at = self.due(anchor_at, obligation.deadline);
+        finding.due_at = due_at;
+        let satisfied = obligation
+            .required
+            .iter()
+            .filter_map(|requirement| self.satisfaction(requirement, party, product, trigger_at))
+            .min_by_key(|(at, _)| *at);
+        let as_of = self.options.as_of;
+        finding.status = match (satisfied.as_ref(), due_at) {
+            (Some((at, _)), Some(due)) if *at > due => {
+                finding.late_by_hours = Some(hours(*at - due));
+                Status::MetLate
+            }
+            (Some(_), _) => Status::Met,
+            (None, Some(due)) if as_of > due => {
+                finding.late_by_hours = Some(hours(as_of - due));
+                Status::Overdue
+            }
+            (None, _) => Status::Pending,
+        };
+        if let Some((at, evidence)) = satisfied {
+            finding.satisfied_at = Some(at);
+            finding.evidence.extend(evidence);
+        }
+        finding.evidence.sort_unstable();
+        finding.evidence.dedup();
+        finding
+    }
+
+    /// When `requirement` was first met by `party` for `product`, at or after `since`,
+    /// with the events that meet it.
+    fn satisfaction(
+        &self,
+        requirement: &Requirement,
+        party: PartyAt,
+        product: ProductAt,
+        since: Timestamp,
+    ) -> Option<(Timestamp, Vec<usize>)> {
+        let candidates = || {
+            self.events().filter(move |&(i, e)| {
+                self.actor[i] == party
+                    && e.event_type() == requirement.event
+                    && e.at >= since
+                    && self.concerns(i, product)
+                    && kind_matches(requirement, e)
+            })
+        };
+        match &requirement.to {
+            Recipients::AllRoles(roles) => {
+                let mut latest = None::<Timestamp>;
+                let mut evidence = Vec::with_capacity(roles.len());
+                for role in roles {
+                    let (index, event) = candidates().find(|&(i, _)| self.recipient_has_role(i, *role))?;
+                    latest = Some(latest.map_or(event.at, |l| l.max(event.at)));
+                    evidence.push(index);
+                }
+                latest.map(|at| (at, evidence))
+            }
+            Recipients::AnyRole(roles) => candidates()
+                .find(|&(i, _)| roles.iter().any(|role| self.recipient_has_role(i, *role)))
+                .map(|(i, e)| (e.at, vec![i])),
+            Recipients::ProductProvider => candidates()
+                .find(|&(i, _)| self.recipient[i] == Some(self.provider[product]))
+                .map(|(i, e)| (e.at, vec![i])),
+            Recipients::Anyone => candidates().next().map(|(i, e)| (e.at, vec![i])),
+        }
+    }
+
+    fn recipient_has_role(&self, event: usize, role: Role) -> bool {
+        self.recipient[event].and_then(|to| self.parties().get(to)).is_some_and(|p| p.has_role(role))
+    }
+
+    fn due(&self, anchor: Timestamp, deadline: Deadline) -> Option<Timestamp> {
+        match deadline {
+            Deadline::Immediately => None,
+            Deadline::Hours(h) => Some(anchor + TimeDelta::hours(i64::from(h))),
+            Deadline::Days(d) => Some(match self.options.interpretation {
+                Interpretation::Hours => anchor + TimeDelta::hours(24 * i64::from(d)),
+                Interpretation::CalendarDays => {
+                    let tz = self.case.timezone();
+                    let day = anchor.with_timezone(&tz).date_naive();
+                    // End of the d-th calendar day after the anchor's day = the start of the next one.
+                    let end = day.checked_add_days(Days::new(u64::from(d) + 1)).unwrap_or(day);
+                    let midnight = end.and_hms_opt(0, 0, 0).unwrap_or_default();
+                    tz.from_local_datetime(&midnight)
+                        .earliest()
+                        .map(|t| t.to_utc())
+                        // A day that starts in a DST gap: the first instant that exists.
+                        .unwrap_or_else(|| midnight.and_utc())
+                }
+            }),
+        }
+    }
+
+    fn gate(&self, pack: &'a Pack, rule: &'a Rule, gate: &'a Gate, out: &mut Vec<Finding<'a>>) {
+        for (index, event) in self.events() {
+            if event.event_type() != gate.event {
+                continue;
+            }
+            let actor = self.actor[index];
+            if !self.binds_statically(&gate.binds, actor, self.product[index])
+                || !self.binds_at(&gate.binds, &self.parties()[actor], event.at)
+            {
+                continue;
+            }
+            let mut evidence = vec![index];
+            if !gate.applies_when.iter().all(|c| self.holds(c, gate, index, &mut evidence)) {
+                continue;
+            }
+            let mut finding = self.blank_finding(pack, rule, actor, self.product[index]);
+            finding.anchor_at = Some(event.at);
+            let forbidden = gate.forbidden_when.iter().all(|c| self.holds(c, gate, index, &mut evidence));
+            let exemption = if forbidden {
+                gate.unless.iter().find(|c| self.holds(c, gate, index, &mut evidence))
+            } else {
+                None
+            };
+            finding.status = if forbidden && exemption.is_none() { Status::Violated } else { Status::Met };
+            let failed = if forbidden {
+                None
+            } else {
+                gate.forbidden_when.iter().find(|c| !self.holds(c, gate, index, &mut Vec::new()))
+            };
+            evidence.sort_unstable();
+            evidence.dedup();
+            finding.evidence = evidence;
+            finding.explanation =
+                Explanation::Gate { event: index, exemption, not_forbidden_because: failed };
+            out.push(finding);
+        }
+    }
+
+    /// Whether `condition` holds for the event at `index`; events that make it hold
+    /// are added to `evidence`. An event that names no product is judged against every
+    /// product of the case.
+    fn holds(&self, condition: &Condition, gate: &Gate, index: usize, evidence: &mut Vec<usize>) -> bool {
+        let event = &self.case.events()[index];
+        let one;
+        let products: &[ProductAt] = match self.product[index] {
+            Some(p) => {
+                one = [p];
+                &one
+            }
+            None => &self.all_products,
+        };
+        let before = |wanted: EventType, strictly: bool| {
+            self.events().filter(move |(_, e)| {
+                e.event_type() == wanted && (if strictly { e.at < event.at } else { e.at <= event.at })
+            })
+        };
+        match condition {
+            Condition::Undisclosed => products
+                .iter()
+                .any(|&p| !before(EventType::Published, true).any(|(i, _)| self.concerns(i, p))),
+            Condition::BeforeFix => products.iter().any(|&p| {
+                match before(EventType::FixAvailable, false).find(|&(i, _)| self.concerns(i, p)) {
+                    Some((i, _)) => {
+                        evidence.push(i);
+                        false
+                    }
+                    None => true,
+                }
+            }),
+            Condition::RecipientOutsideJurisdiction => self.recipient[index]
+                .and_then(|to| self.parties().get(to))
+                .is_some_and(|to| !gate.binds.jurisdictions.contains(&to.jurisdiction)),
+            Condition::RecipientIsProductProvider => {
+                self.recipient[index].is_some_and(|to| products.iter().any(|&p| self.provider[p] == to))
+            }
+            Condition::ActorIsProductProvider => {
+                products.iter().any(|&p| self.provider[p] == self.actor[index])
+            }
+            Condition::WithExploitCode => {
+                matches!(event.kind, EventKind::Published { with_exploit_code: true, .. })
+            }
+            Condition::WithoutRemediation => {
+                matches!(event.kind, EventKind::Published { with_remediation: false, .. })
+            }
+            Condition::InBlackout => {
+                let window = before(EventType::Blackout, false).find(|(_, e)| match e.kind {
+                    EventKind::Blackout { until } => event.at < until,
+                    _ => false,
+                });
+                window.map(|(i, _)| evidence.push(i)).is_some()
+            }
+            Condition::ApprovedBy(role) | Condition::ConsentBy(role) => {
+                let wanted = match condition {
+                    Condition::ApprovedBy(_) => EventType::PublicationApproved,
+                    _ => EventType::Consent,
+                };
+                let grant = before(wanted, false).find(|&(i, e)| {
+                    let to = match &e.kind {
+                        EventKind::PublicationApproved { to } | EventKind::Consent { to } => to.as_ref(),
+                        _ => None,
+                    };
+                    to.is_none_or(|to| to == &event.party)
+                        && products.iter().any(|&p| self.concerns(i, p))
+                        && self.parties()[self.actor[i]].has_role(*role)
+                });
+                grant.map(|(i, _)| evidence.push(i)).is_some()
+            }
+        }
+    }
+
+    fn conflict(
+        &self,
+        pack: &'a Pack,
+        rule: &'a Rule,
+        conflict: &Conflict,
+        own: &[Finding<'a>],
+        packs: &'a [Pack],
+    ) -> Vec<Finding<'a>> {
+        let Some((gate_pack, gate_rule, gate)) = find_gate(packs, &conflict.gate) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Finding<'a>> = Vec::new();
+        for finding in own {
+            let local_id = finding.rule.id.as_str();
+            if finding.status == Status::NotStarted || !conflict.obligations.iter().any(|o| o == local_id) {
+                continue;
+            }
+            let (Some(party), Some(product), Some(anchor_at)) = (
+                self.case.party_position(finding.party),
+                finding.product.and_then(|p| self.case.product_position(p)),
+                finding.anchor_at,
+            ) else {
+                continue;
+            };
+            if !self.binds_statically(&gate.binds, party, None)
+                || self.disclosed_by(product, anchor_at)
+                || !self.owes_abroad(pack, local_id, gate)
+            {
+                continue;
+            }
+            let existing = out.iter_mut().find(|f| f.party == finding.party && f.product == finding.product);
+            let entry = match existing {
+                Some(entry) => entry,
+                None => {
+                    let mut entry = self.blank_finding(pack, rule, party, Some(product));
+                    entry.status = Status::Conflict;
+                    entry.explanation = Explanation::Conflict;
+                    entry.anchor_at = Some(anchor_at);
+                    out.push(entry);
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            entry.related.push((finding.pack, finding.rule));
+            entry.evidence.extend(&finding.evidence);
+            entry.anchor_at = entry.anchor_at.min(Some(anchor_at));
+        }
+        for entry in &mut out {
+            entry.related.push((gate_pack, gate_rule));
+            entry.evidence.sort_unstable();
+            entry.evidence.dedup();
+        }
+        out
+    }
+
+    fn disclosed_by(&self, product: ProductAt, at: Timestamp) -> bool {
+        self.events()
+            .any(|(i, e)| e.at <= at && e.event_type() == EventType::Published && self.concerns(i, product))
+    }
+
+    /// Whether the obligation `local_id` of `pack` must reach a party outside the
+    /// gate's jurisdictions: a recipient role held in the case only by foreign parties,
+    /// or by none (the EU bodies the CRA names are, by definition, abroad).
+    fn owes_abroad(&self, pack: &Pack, local_id: &str, gate: &Gate) -> bool {
+        let Some(RuleKind::Obligation(obligation)) = pack.rule(local_id).map(|r| &r.kind) else {
+            return false;
+        };
+        obligation.required.iter().any(|requirement| {
+            let roles = match &requirement.to {
+                Recipients::AnyRole(roles) | Recipients::AllRoles(roles) => roles.as_slice(),
+                _ => return false,
+            };
+            roles.iter().any(|role| {
+                let mut holders = self.parties().iter().filter(|p| p.has_role(*role)).peekable();
+                holders.peek().is_none()
+                    || holders.any(|p| !gate.binds.jurisdictions.contains(&p.jurisdiction))
+            })
+        })
+    }
+
+    fn blank_finding(
+        &self,
+        pack: &'a Pack,
+        rule: &'a Rule,
+        party: PartyAt,
+        product: Option<ProductAt>,
+    ) -> Finding<'a> {
+        Finding {
+            pack,
+            rule,
+            party: &self.parties()[party].id,
+            product: product.map(|p| &self.case.products()[p].id),
+            status: Status::Pending,
+            as_of: self.options.as_of,
+            anchor_at: None,
+            due_at: None,
+            satisfied_at: None,
+            late_by_hours: None,
+            evidence: Vec::new(),
+            related: Vec::new(),
+            interpretation: None,
+            explanation: Explanation::Clock,
+        }
+    }
+}
+
+fn kind_matches(requirement: &Requirement, event: &Event) -> bool {
+    match &event.kind {
+        EventKind::Notified { kind, .. } => requirement.kinds.is_empty() || requirement.kinds.contains(kind),
+        EventKind::Published { with_remediation, .. } => {
+            requirement.with_remediation.is_none_or(|wanted| wanted == *with_remediation)
+        }
+        _ => true,
+    }
+}
+
+fn find_gate<'p>(packs: &'p [Pack], full_id: &str) -> Option<(&'p Pack, &'p Rule, &'p Gate)> {
+    let (pack_id, rule_id) = full_id.split_once('/')?;
+    let pack = packs.iter().find(|p| p.id == pack_id)?;
+    let rule = pack.rule(rule_id)?;
+    match &rule.kind {
+        RuleKind::Gate(gate) => Some((pack, rule, gate)),
+        _ => None,
+    }
+}
+
+fn hours(delta: TimeDelta) -> f64 {
+    (delta.num_seconds() as f64 / 36.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_round_to_hundredths() {
+        assert_eq!(hours(TimeDelta::minutes(90)), 1.5);
+        assert_eq!(hours(TimeDelta::minutes(710)), 11.83);
+        assert_eq!(hours(TimeDelta::seconds(-3600)), -1.0);
+    }
+}

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+
+mod builtin;
+mod eval;
+mod finding;
+mod history;
+mod pack;
+mod raw;
+mod text;
+
+pub use builtin::{BUILTIN_PACK_SOURCES, builtin_packs};
+pub use eval::{Options, evaluate};
+pub use finding::{Explanation, Finding, Reference, Status};
+pub use history::{History, history};
+pub use pack::{
+    Actor, Binding, Condition, Confidence, Conflict, Deadline, Gate, Interpretation, Obligation, Pack,
+    PackError, Recipients, Relation, Requirement, Retention, Rule, RuleKind, Text, TriggerEvent,
+};

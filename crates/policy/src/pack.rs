@@ -1,0 +1,670 @@
+//! The checked model of a policy pack, and its parser.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use vulnrelay_domain::{EventType, Jurisdiction, NotificationKind, Role};
+
+use crate::raw::{RawBinding, RawDeadline, RawPack, RawRequirement, RawRule, RawText, RawTrigger};
+
+/// The `schema` value every pack file carries.
+pub const PACK_SCHEMA: &str = "vulnrelay/policy-pack/v1";
+
+/// A text in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// Simplified Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+/// A versioned set of rules from one instrument (a law, regulation or agreement).
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// Short identifier, e.g. `cn-rmsv-2021`.
+    pub id: String,
+    /// The pack's title.
+    pub title: Text,
+    /// The instrument's name.
+    pub instrument: Text,
+    /// The instrument's version (e.g. its document number).
+    pub version: String,
+    /// When the instrument came into force.
+    pub in_force: Option<NaiveDate>,
+    /// Where its text was read.
+    pub sources: Vec<String>,
+    /// The jurisdictions whose parties the pack binds unless a rule says otherwise.
+    pub jurisdictions: Vec<Jurisdiction>,
+    /// The rules.
+    pub rules: Vec<Rule>,
+}
+
+impl Pack {
+    /// Parses and checks a pack, reporting every problem found.
+    pub fn from_toml(source: &str) -> Result<Pack, PackError> {
+        let raw: RawPack = toml::from_str(source).map_err(|e| PackError { problems: vec![e.to_string()] })?;
+        let mut problems = Problems::default();
+        if raw.schema != PACK_SCHEMA {
+            problems.push(format!("schema: expected `{PACK_SCHEMA}`, found `{}`", raw.schema));
+        }
+        let jurisdictions = parse_list(&raw.scope.jurisdictions, "scope.jurisdictions", &mut problems);
+        let in_force = raw
+            .instrument
+            .in_force
+            .as_deref()
+            .and_then(|d| parse_date(d, "instrument.in_force", &mut problems));
+        let mut rules = Vec::with_capacity(raw.rules.len());
+        for (i, rule) in raw.rules.iter().enumerate() {
+            let at = format!("rules[{i}] (`{}`)", rule.id);
+            if raw.rules[..i].iter().any(|r| r.id == rule.id) {
+                problems.push(format!("{at}: duplicate rule id"));
+            }
+            if let Some(rule) = parse_rule(rule, &jurisdictions, &at, &mut problems) {
+                rules.push(rule);
+            }
+        }
+        let pack = Pack {
+            id: raw.id,
+            title: text(raw.title),
+            instrument: text(raw.instrument.name),
+            version: raw.instrument.version,
+            in_force,
+            sources: raw.instrument.sources,
+            jurisdictions,
+            rules,
+        };
+        for rule in &pack.rules {
+            if let RuleKind::Conflict(conflict) = &rule.kind {
+                for id in &conflict.obligations {
+                    let found =
+                        pack.rules.iter().any(|r| &r.id == id && matches!(r.kind, RuleKind::Obligation(_)));
+                    if !found {
+                        problems
+                            .push(format!("rule `{}`: `{id}` is not an obligation of this pack", rule.id));
+                    }
+                }
+                if !conflict.gate.contains('/') {
+                    problems.push(format!(
+                        "rule `{}`: gate must be `pack/rule`, found `{}`",
+                        rule.id, conflict.gate
+                    ));
+                }
+            }
+        }
+        problems.finish(pack)
+    }
+
+    /// The rule with `id` (without the pack prefix).
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The retention rule for a kind of record, if the pack has one.
+    pub fn retention(&self, record: &str) -> Option<(&Rule, &Retention)> {
+        self.rules.iter().find_map(|rule| match &rule.kind {
+            RuleKind::Retention(r) if r.record == record => Some((rule, r)),
+            _ => None,
+        })
+    }
+}
+
+/// Everything wrong with a pack file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid policy pack:\n  {}", problems.join("\n  "))]
+pub struct PackError {
+    /// One line per problem, each naming where it is.
+    pub problems: Vec<String>,
+}
+
+/// How sure the source research is of the rule's text (reference/regulation.md tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidence {
+    /// Read in the cited official source.
+    Verified,
+    /// Supported by a secondary source.
+    Supported,
+    /// Not confirmed: shown to users as unverified.
+    Unverified,
+}
+
+impl Confidence {
+    /// The one-letter tag: `V`, `S` or `M`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Confidence::Verified => "V",
+            Confidence::Supported => "S",
+            Confidence::Unverified => "M",
+        }
+    }
+}
+
+/// One rule of a pack.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Identifier within the pack, e.g. `art7-2-report`.
+    pub id: String,
+    /// The article, e.g. `7(2)` or `14(2)(a)`.
+    pub article: String,
+    /// How sure the source is of the text.
+    pub confidence: Confidence,
+    /// What the rule requires or forbids, in a line.
+    pub title: Text,
+    /// The interpretation taken, where the text leaves room.
+    pub note: Option<Text>,
+    /// What a breach exposes the party to.
+    pub sanction: Option<Text>,
+    /// The kind of rule and its details.
+    pub kind: RuleKind,
+}
+
+/// The kinds of rule.
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    /// A clock: an event that must follow another within a deadline.
+    Obligation(Obligation),
+    /// A prohibition on an event while a condition holds.
+    Gate(Gate),
+    /// Two rules pulling in opposite directions.
+    Conflict(Conflict),
+    /// The minimum age before a kind of record may be purged.
+    Retention(Retention),
+}
+
+/// Who a rule binds.
+#[derive(Debug, Clone, Default)]
+pub struct Binding {
+    /// The party holds one of these roles (empty: any role).
+    pub roles: Vec<Role>,
+    /// The party is established in one of these jurisdictions.
+    pub jurisdictions: Vec<Jurisdiction>,
+    /// The party stands in one of these relations to the product (empty: any).
+    pub relations: Vec<Relation>,
+    /// The party holds this membership, active at the trigger time.
+    pub membership: Option<String>,
+    /// The product is on this market.
+    pub market: Option<String>,
+    /// The rule applies to triggers on or after this date (in the case's time zone).
+    pub applies_from: Option<NaiveDate>,
+}
+
+/// How a party relates to the product an event concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// It provides the product.
+    Provider,
+    /// It provides a product that has this product upstream (as a component).
+    DownstreamProvider,
+}
+
+/// Whose events count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// Only the bound party's own events.
+    Bound,
+    /// Anyone's events.
+    Any,
+}
+
+/// An event that starts an obligation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerEvent {
+    /// An event of this type.
+    Type(EventType),
+    /// A notification received by the party: being told is becoming aware.
+    Received,
+}
+
+/// An obligation: after the trigger (and the anchor, if different), the bound party
+/// must produce one of the required events before the deadline.
+#[derive(Debug, Clone)]
+pub struct Obligation {
+    /// Who is bound.
+    pub binds: Binding,
+    /// The events that give rise to the duty.
+    pub trigger: Vec<TriggerEvent>,
+    /// Whose trigger events count.
+    pub trigger_by: Actor,
+    /// A later event that starts the clock, when it is not the trigger (e.g. the EU
+    /// CRA final report runs from the fix); until it happens the duty is `not_started`.
+    pub anchor: Option<(Vec<EventType>, Actor)>,
+    /// The events that meet the duty (any one of them).
+    pub required: Vec<Requirement>,
+    /// The deadline.
+    pub deadline: Deadline,
+}
+
+/// An event that meets an obligation.
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    /// The event type.
+    pub event: EventType,
+    /// For notifications: who must receive it.
+    pub to: Recipients,
+    /// For notifications: the kinds that count (empty: any kind).
+    pub kinds: Vec<NotificationKind>,
+    /// For publications: whether remediation must come with it.
+    pub with_remediation: Option<bool>,
+}
+
+/// Who must receive a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipients {
+    /// Anyone (or not a notification).
+    Anyone,
+    /// A party with any of these roles.
+    AnyRole(Vec<Role>),
+    /// For each of these roles, a party with that role (e.g. CSIRT and ENISA).
+    AllRoles(Vec<Role>),
+    /// The provider of the product the event concerns (the upstream provider).
+    ProductProvider,
+}
+
+/// A deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// "Immediately": no numeric deadline; the duty is met or pending, never late.
+    Immediately,
+    /// A number of hours from the anchor.
+    Hours(u32),
+    /// A number of days from the anchor, read under an [`Interpretation`].
+    Days(u32),
+}
+
+/// How "N days" (e.g. CN "2日") is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interpretation {
+    /// N × 24 hours from the anchor (the conservative default).
+    #[default]
+    Hours,
+    /// The end of the Nth calendar day after the anchor's day, in the case's time zone.
+    CalendarDays,
+}
+
+impl Interpretation {
+    /// The wire name: `hours` or `calendar-days`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interpretation::Hours => "hours",
+            Interpretation::CalendarDays => "calendar-days",
+        }
+    }
+}
+
+impl FromStr for Interpretation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "hours" => Ok(Interpretation::Hours),
+            "calendar-days" => Ok(Interpretation::CalendarDays),
+            other => Err(format!("unknown interpretation `{other}` (expected `hours` or `calendar-days`)")),
+        }
+    }
+}
+
+impl fmt::Display for Interpretation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A prohibition: an event of a type by a bound party, examined when `applies_when`
+/// holds, is forbidden when every `forbidden_when` condition holds, unless an
+/// `unless` condition does.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// Who is bound.
+    pub binds: Binding,
+    /// The event type examined.
+    pub event: EventType,
+    /// Conditions for an event to be examined at all (all must hold).
+    pub applies_when: Vec<Condition>,
+    /// Conditions that make it forbidden (all must hold; none: always forbidden).
+    pub forbidden_when: Vec<Condition>,
+    /// Exemptions (any one allows the event).
+    pub unless: Vec<Condition>,
+}
+
+/// A condition on an event, evaluated against the case up to the event's time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// No `published` event for the product before this event.
+    Undisclosed,
+    /// No `fix_available` event for the product at or before this event.
+    BeforeFix,
+    /// The recipient is established outside the gate's jurisdictions.
+    RecipientOutsideJurisdiction,
+    /// The recipient provides the product.
+    RecipientIsProductProvider,
+    /// The actor provides the product.
+    ActorIsProductProvider,
+    /// The publication carries exploit code.
+    WithExploitCode,
+    /// The publication carries no remediation.
+    WithoutRemediation,
+    /// The event falls in a `blackout` window.
+    InBlackout,
+    /// A `publication_approved` event by a party with this role precedes the event.
+    ApprovedBy(Role),
+    /// A `consent` event by a party with this role precedes the event.
+    ConsentBy(Role),
+}
+
+impl FromStr for Condition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let role = |r: &str| r.parse::<Role>().map_err(|e| e.to_string());
+        Ok(match s.split_once(':') {
+            Some(("approved_by", r)) => Condition::ApprovedBy(role(r)?),
+            Some(("consent_by", r)) => Condition::ConsentBy(role(r)?),
+            Some(_) => return Err(format!("unknown condition `{s}`")),
+            None => match s {
+                "undisclosed" => Condition::Undisclosed,
+                "before_fix" => Condition::BeforeFix,
+                "recipient_outside_jurisdiction" => Condition::RecipientOutsideJurisdiction,
+                "recipient_is_product_provider" => Condition::RecipientIsProductProvider,
+                "actor_is_product_provider" => Condition::ActorIsProductProvider,
+                "with_exploit_code" => Condition::WithExploitCode,
+                "without_remediation" => Condition::WithoutRemediation,
+                "in_blackout" => Condition::InBlackout,
+                _ => return Err(format!("unknown condition `{s}`")),
+            },
+        })
+    }
+}
+
+/// Two rules that pull in opposite directions: the pack's `obligations` owed by a
+/// party that `gate` (another pack's rule, `pack/rule`) binds, while undisclosed.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    /// Obligations of this pack.
+    pub obligations: Vec<String>,
+    /// The gate they conflict with, as `pack/rule`.
+    pub gate: String,
+}
+
+/// A minimum retention period for a kind of record.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    /// The kind of record, e.g. `receipt_log`.
+    pub record: String,
+    /// Minimum age in months before a record may be purged.
+    pub min_age_months: u32,
+}
+
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, problem: String) {
+        self.0.push(problem);
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, PackError> {
+        if self.0.is_empty() { Ok(value) } else { Err(PackError { problems: self.0 }) }
+    }
+}
+
+fn text(raw: RawText) -> Text {
+    Text { zh: raw.zh, en: raw.en }
+}
+
+fn parse_list<T: FromStr>(items: &[String], at: &str, problems: &mut Problems) -> Vec<T>
+where
+    T::Err: fmt::Display,
+{
+    items
+        .iter()
+        .filter_map(|item| item.parse::<T>().map_err(|e| problems.push(format!("{at}: {e}"))).ok())
+        .collect()
+}
+
+fn parse_date(value: &str, at: &str, problems: &mut Problems) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| problems.push(format!("{at}: `{value}` is not a date (YYYY-MM-DD)")))
+        .ok()
+}
+
+fn parse_rule(
+    raw: &RawRule,
+    pack_jurisdictions: &[Jurisdiction],
+    at: &str,
+    problems: &mut Problems,
+) -> Option<Rule> {
+    let confidence = match raw.confidence.as_str() {
+        "V" => Confidence::Verified,
+        "S" => Confidence::Supported,
+        "M" => Confidence::Unverified,
+        other => {
+            problems.push(format!("{at}.confidence: `{other}` is not one of V, S, M"));
+            Confidence::Unverified
+        }
+    };
+    let missing = |field: &str, problems: &mut Problems| {
+        problems.push(format!("{at}: a {} rule needs `{field}`", raw.kind));
+    };
+    let kind = match raw.kind.as_str() {
+        "obligation" => {
+            let binds = parse_binding(raw.binds.as_ref(), pack_jurisdictions, at, problems);
+            let (trigger, trigger_by) = match &raw.trigger {
+                Some(trigger) => parse_trigger(trigger, &format!("{at}.trigger"), problems),
+                None => {
+                    missing("trigger", problems);
+                    (Vec::new(), Actor::Bound)
+                }
+            };
+            let anchor = raw.anchor.as_ref().map(|anchor| {
+                let (events, by) = parse_trigger(anchor, &format!("{at}.anchor"), problems);
+                let types = events
+                    .into_iter()
+                    .filter_map(|e| match e {
+                        TriggerEvent::Type(t) => Some(t),
+                        TriggerEvent::Received => {
+                            problems.push(format!("{at}.anchor: `received` cannot anchor a clock"));
+                            None
+                        }
+                    })
+                    .collect();
+                (types, by)
+            });
+            let required = match &raw.required {
+                Some(list) if !list.is_empty() => list
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| parse_requirement(r, &format!("{at}.required[{i}]"), problems))
+                    .collect(),
+                _ => {
+                    missing("required", problems);
+                    Vec::new()
+                }
+            };
+            let deadline = match &raw.deadline {
+                Some(deadline) => parse_deadline(deadline, &format!("{at}.deadline"), problems),
+                None => {
+                    missing("deadline", problems);
+                    Deadline::Immediately
+                }
+            };
+            RuleKind::Obligation(Obligation { binds, trigger, trigger_by, anchor, required, deadline })
+        }
+        "gate" => {
+            let binds = parse_binding(raw.binds.as_ref(), pack_jurisdictions, at, problems);
+            let event = match &raw.event {
+                Some(event) => {
+                    event.parse::<EventType>().map_err(|e| problems.push(format!("{at}.event: {e}"))).ok()
+                }
+                None => {
+                    missing("event", problems);
+                    None
+                }
+            };
+            RuleKind::Gate(Gate {
+                binds,
+                event: event.unwrap_or(EventType::Published),
+                applies_when: parse_list(&raw.applies_when, &format!("{at}.applies_when"), problems),
+                forbidden_when: parse_list(&raw.forbidden_when, &format!("{at}.forbidden_when"), problems),
+                unless: parse_list(&raw.unless, &format!("{at}.unless"), problems),
+            })
+        }
+        "conflict" => {
+            if raw.obligations.is_empty() {
+                missing("obligations", problems);
+            }
+            let gate = raw.gate.clone().unwrap_or_else(|| {
+                missing("gate", problems);
+                String::new()
+            });
+            RuleKind::Conflict(Conflict { obligations: raw.obligations.clone(), gate })
+        }
+        "retention" => {
+            let record = raw.record.clone().unwrap_or_else(|| {
+                missing("record", problems);
+                String::new()
+            });
+            let min_age_months = raw.min_age_months.unwrap_or_else(|| {
+                missing("min_age_months", problems);
+                0
+            });
+            RuleKind::Retention(Retention { record, min_age_months })
+        }
+        other => {
+            problems
+                .push(format!("{at}.kind: `{other}` is not one of obligation, gate, conflict, retention"));
+            return None;
+        }
+    };
+    Some(Rule {
+        id: raw.id.clone(),
+        article: raw.article.clone(),
+        confidence,
+        title: text(RawText { zh: raw.title.zh.clone(), en: raw.title.en.clone() }),
+        note: raw.note.as_ref().map(|n| Text { zh: n.zh.clone(), en: n.en.clone() }),
+        sanction: raw.sanction.as_ref().map(|s| Text { zh: s.zh.clone(), en: s.en.clone() }),
+        kind,
+    })
+}
+
+fn parse_binding(
+    raw: Option<&RawBinding>,
+    pack_jurisdictions: &[Jurisdiction],
+    at: &str,
+    problems: &mut Problems,
+) -> Binding {
+    let default = RawBinding::default();
+    let raw = raw.unwrap_or(&default);
+    let at = format!("{at}.binds");
+    let relations = raw
+        .relations
+        .iter()
+        .filter_map(|r| match r.as_str() {
+            "provider" => Some(Relation::Provider),
+            "downstream_provider" => Some(Relation::DownstreamProvider),
+            other => {
+                problems.push(format!("{at}.relations: unknown relation `{other}`"));
+                None
+            }
+        })
+        .collect();
+    Binding {
+        roles: parse_list(&raw.roles, &format!("{at}.roles"), problems),
+        jurisdictions: match &raw.jurisdictions {
+            Some(list) => parse_list(list, &format!("{at}.jurisdictions"), problems),
+            None => pack_jurisdictions.to_vec(),
+        },
+        relations,
+        membership: raw.membership.clone(),
+        market: raw.market.clone(),
+        applies_from: raw
+            .applies_from
+            .as_deref()
+            .and_then(|d| parse_date(d, &format!("{at}.applies_from"), problems)),
+    }
+}
+
+fn parse_actor(by: &str, at: &str, problems: &mut Problems) -> Actor {
+    match by {
+        "bound" => Actor::Bound,
+        "any" => Actor::Any,
+        other => {
+            problems.push(format!("{at}.by: `{other}` is not `bound` or `any`"));
+            Actor::Bound
+        }
+    }
+}
+
+fn parse_trigger(raw: &RawTrigger, at: &str, problems: &mut Problems) -> (Vec<TriggerEvent>, Actor) {
+    if raw.events.is_empty() {
+        problems.push(format!("{at}.events: empty"));
+    }
+    let events = raw
+        .events
+        .iter()
+        .filter_map(|e| {
+            if e == "received" {
+                return Some(TriggerEvent::Received);
+            }
+            e.parse::<EventType>()
+                .map(TriggerEvent::Type)
+                .map_err(|err| problems.push(format!("{at}.events: {err}")))
+                .ok()
+        })
+        .collect();
+    (events, parse_actor(&raw.by, at, problems))
+}
+
+fn parse_requirement(raw: &RawRequirement, at: &str, problems: &mut Problems) -> Option<Requirement> {
+    let event = raw.event.parse::<EventType>().map_err(|e| problems.push(format!("{at}.event: {e}"))).ok()?;
+    let ways = usize::from(!raw.to_any_role.is_empty())
+        + usize::from(!raw.to_all_roles.is_empty())
+        + usize::from(raw.to.is_some());
+    if ways > 1 {
+        problems.push(format!("{at}: give only one of `to_any_role`, `to_all_roles`, `to`"));
+    }
+    let to = if !raw.to_any_role.is_empty() {
+        Recipients::AnyRole(parse_list(&raw.to_any_role, &format!("{at}.to_any_role"), problems))
+    } else if !raw.to_all_roles.is_empty() {
+        Recipients::AllRoles(parse_list(&raw.to_all_roles, &format!("{at}.to_all_roles"), problems))
+    } else {
+        match raw.to.as_deref() {
+            None => Recipients::Anyone,
+            Some("product_provider") => Recipients::ProductProvider,
+            Some(other) => {
+                problems.push(format!("{at}.to: `{other}` is not `product_provider`"));
+                Recipients::Anyone
+            }
+        }
+    };
+    if event != EventType::Notified && (to != Recipients::Anyone || !raw.kinds.is_empty()) {
+        problems.push(format!("{at}: recipients and kinds only apply to `notified`"));
+    }
+    if event != EventType::Published && raw.with_remediation.is_some() {
+        problems.push(format!("{at}: `with_remediation` only applies to `published`"));
+    }
+    Some(Requirement {
+        event,
+        to,
+        kinds: parse_list(&raw.kinds, &format!("{at}.kinds"), problems),
+        with_remediation: raw.with_remediation,
+    })
+}
+
+fn parse_deadline(raw: &RawDeadline, at: &str, problems: &mut Problems) -> Deadline {
+    match raw {
+        RawDeadline::Word(word) if word == "immediately" => Deadline::Immediately,
+        RawDeadline::Amount(map) if map.len() == 1 => match map.iter().next() {
+            Some((unit, &n)) if unit == "hours" && n > 0 => Deadline::Hours(n),
+            Some((unit, &n)) if unit == "days" && n > 0 => Deadline::Days(n),
+            _ => {
+                problems.push(format!("{at}: expected `{{ hours = N }}` or `{{ days = N }}` with N > 0"));
+                Deadline::Immediately
+            }
+        },
+        _ => {
+            problems.push(format!("{at}: expected \"immediately\", `{{ hours = N }}` or `{{ days = N }}`"));
+            Deadline::Immediately
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! cn-rmsv-2021: the statutory duties of Art. 7 and the publication gates of Art. 9,
+//! each on time, late, missing, not bound and not yet started.
+
+mod support;
+
+use support::*;
+use vulnrelay_domain::{EventKind, PartyId, Role};
+use vulnrelay_policy::{Interpretation, Status};
+
+const PACK: &[&str] = &["cn-rmsv-2021"];
+const REPORT: &str = "cn-rmsv-2021/art7-2-report";
+
+/// A CN vendor with a product, the MIIT platform, a CN researcher, an overseas CERT,
+/// and the MPS.
+fn world() -> Story {
+    Story::new("Asia/Shanghai")
+        .party("acme", &[Role::ProductProvider], "CN")
+        .party("nvdb", &[Role::RegulatorPlatform], "CN")
+        .party("finder", &[Role::Discoverer], "CN")
+        .party("foreign-cert", &[Role::CsirtCoordinator], "DE")
+        .party("mps", &[Role::PublicSecurity], "CN")
+        .party("user-co", &[Role::ProductUser], "CN")
+        .product("router", "acme", &["CN"])
+}
+
+#[test]
+fn report_within_two_days_is_met() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-03T09:00:00+08:00", "acme", notified("nvdb"))
+        .build();
+    let findings = check(&case, PACK, "2024-03-10T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(f.status, Status::Met);
+    assert_eq!(f.due_at, Some(t("2024-03-03T10:00:00+08:00")));
+    assert_eq!(f.satisfied_at, Some(t("2024-03-03T09:00:00+08:00")));
+    assert_eq!(f.late_by_hours, None);
+    assert_eq!(f.evidence, vec![0, 1]);
+    assert_eq!(f.interpretation, Some(Interpretation::Hours));
+}
+
+#[test]
+fn report_at_exactly_48_hours_is_on_time() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-03T10:00:00+08:00", "acme", notified("nvdb"))
+        .build();
+    assert_eq!(status(&check(&case, PACK, "2024-03-10T00:00:00Z"), REPORT, "acme"), Status::Met);
+}
+
+#[test]
+fn late_report_is_met_late_with_hours() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-03T11:30:00+08:00", "acme", notified("nvdb"))
+        .build();
+    let findings = check(&case, PACK, "2024-03-10T00:00:00Z");
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(f.status, Status::MetLate);
+    assert_eq!(f.late_by_hours, Some(1.5));
+    assert!(f.message(&case).en.contains("met late"), "{}", f.message(&case).en);
+    assert!(f.message(&case).zh.contains("逾期履行"), "{}", f.message(&case).zh);
+}
+
+#[test]
+fn missing_report_is_pending_then_overdue() {
+    let case = world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered).build();
+    let pending = check(&case, PACK, "2024-03-02T10:00:00+08:00");
+    assert_eq!(status(&pending, REPORT, "acme"), Status::Pending);
+    let overdue = check(&case, PACK, "2024-03-05T10:00:00+08:00");
+    let f = one(&overdue, REPORT, "acme");
+    assert_eq!(f.status, Status::Overdue);
+    assert_eq!(f.late_by_hours, Some(48.0));
+    assert_eq!(f.satisfied_at, None);
+}
+
+#[test]
+fn report_to_someone_else_does_not_count() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-01T11:00:00+08:00", "acme", notified("mps"))
+        .build();
+    assert_eq!(status(&check(&case, PACK, "2024-03-05T00:00:00Z"), REPORT, "acme"), Status::Overdue);
+}
+
+#[test]
+fn report_by_another_party_does_not_discharge_the_provider() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-01T11:00:00+08:00", "finder", notified("nvdb"))
+        .build();
+    assert_eq!(status(&check(&case, PACK, "2024-03-05T00:00:00Z"), REPORT, "acme"), Status::Overdue);
+}
+
+#[test]
+fn being_told_starts_the_providers_clock() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "finder", EventKind::Discovered)
+        .at("2024-03-01T12:00:00+08:00", "finder", notified("acme"))
+        .build();
+    let findings = check(&case, PACK, "2024-03-02T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(f.anchor_at, Some(t("2024-03-01T12:00:00+08:00")));
+    assert_eq!(f.due_at, Some(t("2024-03-03T12:00:00+08:00")));
+    // The finder is not the provider: Art. 7 does not bind it (only encourages it).
+    none(&findings, REPORT, "finder");
+}
+
+#[test]
+fn overseas_provider_is_not_bound() {
+    let case = Story::new("Asia/Shanghai")
+        .party("apache", &[Role::ProductProvider], "US")
+        .party("nvdb", &[Role::RegulatorPlatform], "CN")
+        .product("log4j", "apache", &["CN", "US"])
+        .at("2024-03-01T10:00:00+08:00", "apache", EventKind::Aware)
+        .build();
+    let findings = check(&case, PACK, "2024-03-10T00:00:00Z");
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+#[test]
+fn nothing_before_the_trigger() {
+    let case = world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered).build();
+    assert!(check(&case, PACK, "2024-03-01T09:59:59+08:00").is_empty());
+}
+
+#[test]
+fn calendar_days_run_to_the_end_of_the_second_day_in_the_case_time_zone() {
+    // Found at 23:30 on 1 March (Beijing time): 48 h ends 23:30 on 3 March; the
+    // calendar-day reading ends at 24:00 on 3 March.
+    let case = world()
+        .at("2024-03-01T23:30:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-03T23:45:00+08:00", "acme", notified("nvdb"))
+        .build();
+    let hours = check_with(&case, PACK, "2024-03-10T00:00:00Z", Interpretation::Hours);
+    let f = one(&hours, REPORT, "acme");
+    assert_eq!((f.status, f.late_by_hours), (Status::MetLate, Some(0.25)));
+    let days = check_with(&case, PACK, "2024-03-10T00:00:00Z", Interpretation::CalendarDays);
+    let f = one(&days, REPORT, "acme");
+    assert_eq!(f.status, Status::Met);
+    assert_eq!(f.due_at, Some(t("2024-03-04T00:00:00+08:00")));
+    assert_eq!(f.interpretation, Some(Interpretation::CalendarDays));
+}
+
+#[test]
+fn calendar_days_just_after_midnight_give_almost_three_days() {
+    let case = world()
+        .at("2024-03-01T00:10:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-03T12:00:00+08:00", "acme", notified("nvdb"))
+        .build();
+    let hours = check_with(&case, PACK, "2024-03-10T00:00:00Z", Interpretation::Hours);
+    assert_eq!(one(&hours, REPORT, "acme").late_by_hours, Some(11.83));
+    let days = check_with(&case, PACK, "2024-03-10T00:00:00Z", Interpretation::CalendarDays);
+    assert_eq!(status(&days, REPORT, "acme"), Status::Met);
+}
+
+#[test]
+fn calendar_days_depend_on_the_case_time_zone() {
+    // 2024-03-01T20:00Z is 04:00 on 2 March in Beijing, but still 1 March in UTC.
+    let story = |tz| {
+        Story::new(tz)
+            .party("acme", &[Role::ProductProvider], "CN")
+            .party("nvdb", &[Role::RegulatorPlatform], "CN")
+            .product("router", "acme", &["CN"])
+            .at("2024-03-01T20:00:00Z", "acme", EventKind::Discovered)
+            .build()
+    };
+    let due = |tz| {
+        let case = story(tz);
+        let findings = check_with(&case, PACK, "2024-03-02T00:00:00Z", Interpretation::CalendarDays);
+        one(&findings, REPORT, "acme").due_at.unwrap()
+    };
+    assert_eq!(due("Asia/Shanghai"), t("2024-03-05T00:00:00+08:00"));
+    assert_eq!(due("UTC"), t("2024-03-04T00:00:00Z"));
+}
+
+#[test]
+fn verification_is_immediate_met_or_pending_never_late() {
+    let rule = "cn-rmsv-2021/art7-1-verify";
+    let unverified = world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered).build();
+    let f = check(&unverified, PACK, "2025-01-01T00:00:00Z");
+    let finding = one(&f, rule, "acme");
+    assert_eq!((finding.status, finding.due_at), (Status::Pending, None));
+    assert!(finding.message(&unverified).en.contains("immediately"), "{}", finding.message(&unverified).en);
+    let verified = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-20T10:00:00+08:00", "acme", EventKind::Verified)
+        .build();
+    assert_eq!(status(&check(&verified, PACK, "2025-01-01T00:00:00Z"), rule, "acme"), Status::Met);
+    none(&check(&verified, PACK, "2025-01-01T00:00:00Z"), rule, "finder");
+}
+
+/// acme's router contains libfoo, maintained overseas by foo-project.
+fn upstream_world() -> Story {
+    world()
+        .party("foo-project", &[Role::ProductProvider], "US")
+        .product("libfoo", "foo-project", &["CN", "US"])
+        .upstream("router", "libfoo")
+}
+
+#[test]
+fn downstream_provider_must_notify_the_upstream_provider() {
+    let rule = "cn-rmsv-2021/art7-1-upstream";
+    let silent =
+        upstream_world().on("2024-03-01T10:00:00+08:00", "acme", "libfoo", EventKind::Discovered).build();
+    let findings = check(&silent, PACK, "2024-04-01T00:00:00Z");
+    assert_eq!(status(&findings, rule, "acme"), Status::Pending);
+    none(&findings, rule, "foo-project");
+    // The downstream provider's own product is affected, so 7(2) binds it as well.
+    assert_eq!(status(&findings, REPORT, "acme"), Status::Overdue);
+
+    let told = upstream_world()
+        .on("2024-03-01T10:00:00+08:00", "acme", "libfoo", EventKind::Discovered)
+        .on("2024-03-01T11:00:00+08:00", "acme", "libfoo", notified("foo-project"))
+        .build();
+    let findings = check(&told, PACK, "2024-04-01T00:00:00Z");
+    assert_eq!(status(&findings, rule, "acme"), Status::Met);
+    // ... and telling the overseas maintainer is allowed by Art. 9(7).
+    let gate = one(&findings, "cn-rmsv-2021/art9-7-overseas", "acme");
+    assert_eq!(gate.status, Status::Met);
+    assert!(
+        gate.message(&told).en.contains("the recipient is the product's provider"),
+        "{}",
+        gate.message(&told).en
+    );
+}
+
+#[test]
+fn users_must_be_told_once_a_fix_exists() {
+    let rule = "cn-rmsv-2021/art7-3-inform-users";
+    let no_fix = world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered).build();
+    none(&check(&no_fix, PACK, "2024-04-01T00:00:00Z"), rule, "acme");
+
+    let base = || {
+        world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered).at(
+            "2024-03-05T10:00:00+08:00",
+            "acme",
+            fix(),
+        )
+    };
+    let silent = base().build();
+    assert_eq!(status(&check(&silent, PACK, "2024-04-01T00:00:00Z"), rule, "acme"), Status::Pending);
+    let bare = base().at("2024-03-06T10:00:00+08:00", "acme", published(false, false)).build();
+    assert_eq!(status(&check(&bare, PACK, "2024-04-01T00:00:00Z"), rule, "acme"), Status::Pending);
+    let advisory = base().at("2024-03-06T10:00:00+08:00", "acme", published(true, false)).build();
+    assert_eq!(status(&check(&advisory, PACK, "2024-04-01T00:00:00Z"), rule, "acme"), Status::Met);
+    let direct = base().at("2024-03-06T10:00:00+08:00", "acme", notified("user-co")).build();
+    let f = check(&direct, PACK, "2024-04-01T00:00:00Z");
+    assert_eq!(one(&f, rule, "acme").satisfied_at, Some(t("2024-03-06T10:00:00+08:00")));
+    // Only the provider owes it.
+    none(&f, rule, "finder");
+    none(&f, rule, "user-co");
+}
+
+#[test]
+fn overseas_publishers_are_not_bound_by_the_publication_gates() {
+    let case = world()
+        .party("us-researcher", &[Role::Discoverer], "US")
+        .at("2024-03-02T10:00:00+08:00", "us-researcher", published(false, true))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+const PREPUBLICATION: &str = "cn-rmsv-2021/art9-1-prepublication";
+
+#[test]
+fn publishing_before_the_fix_is_a_violation() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "finder", EventKind::Discovered)
+        .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, PREPUBLICATION, "finder");
+    assert_eq!(f.status, Status::Violated);
+    assert_eq!(f.evidence, vec![1]);
+    assert!(f.message(&case).en.contains("no fix was available"), "{}", f.message(&case).en);
+}
+
+#[test]
+fn publishing_after_the_fix_is_allowed() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", fix())
+        .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, PREPUBLICATION, "finder");
+    assert_eq!(f.status, Status::Met);
+    assert_eq!(f.evidence, vec![0, 1]);
+}
+
+#[test]
+fn regulator_approval_allows_early_publication_but_only_an_approval_that_precedes_it() {
+    let approval = |party: &str, at: &str| {
+        world()
+            .at(at, party, EventKind::PublicationApproved { to: Some(PartyId("finder".into())) })
+            .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
+            .build()
+    };
+    let approved = approval("nvdb", "2024-03-02T09:00:00+08:00");
+    assert_eq!(
+        status(&check(&approved, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
+        Status::Met
+    );
+    let too_late = approval("nvdb", "2024-03-02T11:00:00+08:00");
+    assert_eq!(
+        status(&check(&too_late, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
+        Status::Violated
+    );
+    let wrong_authority = approval("mps", "2024-03-02T09:00:00+08:00");
+    assert_eq!(
+        status(&check(&wrong_authority, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
+        Status::Violated
+    );
+}
+
+#[test]
+fn the_provider_may_publish_its_own_advisory_before_a_fix() {
+    let case = world().at("2024-03-02T10:00:00+08:00", "acme", published(true, false)).build();
+    assert_eq!(status(&check(&case, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "acme"), Status::Met);
+}
+
+#[test]
+fn exploit_code_and_missing_remediation_are_violations() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", fix())
+        .at("2024-03-02T10:00:00+08:00", "finder", published(false, true))
+        .at("2024-03-03T10:00:00+08:00", "acme", published(true, false))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    assert_eq!(status(&findings, "cn-rmsv-2021/art9-4-exploit-tools", "finder"), Status::Violated);
+    assert_eq!(status(&findings, "cn-rmsv-2021/art9-5-remediation", "finder"), Status::Violated);
+    assert_eq!(status(&findings, "cn-rmsv-2021/art9-4-exploit-tools", "acme"), Status::Met);
+    assert_eq!(status(&findings, "cn-rmsv-2021/art9-5-remediation", "acme"), Status::Met);
+    // Art. 9(5) is tagged unverified in the research: the text says so.
+    let f = one(&findings, "cn-rmsv-2021/art9-5-remediation", "finder");
+    assert!(f.message(&case).en.ends_with("[rule text unverified]"), "{}", f.message(&case).en);
+    assert!(f.message(&case).zh.ends_with("［条文未经核实］"), "{}", f.message(&case).zh);
+}
+
+#[test]
+fn blackout_windows_need_public_security_consent() {
+    let rule = "cn-rmsv-2021/art9-6-blackout";
+    let base = || {
+        world().at("2024-03-01T10:00:00+08:00", "acme", fix()).at(
+            "2024-03-04T00:00:00+08:00",
+            "mps",
+            EventKind::Blackout { until: t("2024-03-10T00:00:00+08:00") },
+        )
+    };
+    let inside = base().at("2024-03-05T10:00:00+08:00", "finder", published(true, false)).build();
+    let f = check(&inside, PACK, "2024-04-01T00:00:00Z");
+    assert_eq!(one(&f, rule, "finder").status, Status::Violated);
+    assert_eq!(one(&f, rule, "finder").evidence, vec![1, 2]);
+    let consented = base()
+        .at("2024-03-05T09:00:00+08:00", "mps", EventKind::Consent { to: None })
+        .at("2024-03-05T10:00:00+08:00", "finder", published(true, false))
+        .build();
+    assert_eq!(status(&check(&consented, PACK, "2024-04-01T00:00:00Z"), rule, "finder"), Status::Met);
+    let after = base().at("2024-03-10T00:00:00+08:00", "finder", published(true, false)).build();
+    assert_eq!(status(&check(&after, PACK, "2024-04-01T00:00:00Z"), rule, "finder"), Status::Met);
+}
+
+const OVERSEAS: &str = "cn-rmsv-2021/art9-7-overseas";
+
+#[test]
+fn undisclosed_details_to_an_overseas_party_are_a_violation() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "finder", EventKind::Discovered)
+        .at("2024-03-01T11:00:00+08:00", "finder", notified("foreign-cert"))
+        .at("2024-03-01T12:00:00+08:00", "finder", notified("nvdb"))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, OVERSEAS, "finder");
+    assert_eq!(f.status, Status::Violated);
+    assert_eq!(f.evidence, vec![1]);
+    assert!(f.message(&case).en.contains("foreign-cert [DE]"), "{}", f.message(&case).en);
+}
+
+#[test]
+fn overseas_sharing_after_disclosure_or_by_a_foreign_party_is_not_examined() {
+    let case = world()
+        .party("us-researcher", &[Role::Discoverer], "US")
+        .at("2024-03-01T10:00:00+08:00", "acme", fix())
+        .at("2024-03-02T10:00:00+08:00", "acme", published(true, false))
+        .at("2024-03-03T10:00:00+08:00", "finder", notified("foreign-cert"))
+        .at("2024-03-01T09:00:00+08:00", "us-researcher", notified("foreign-cert"))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    assert!(of(&findings, OVERSEAS, "finder").is_empty());
+    assert!(of(&findings, OVERSEAS, "us-researcher").is_empty());
+}
+
+#[test]
+fn events_after_as_of_are_not_seen() {
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "finder", EventKind::Discovered)
+        .at("2024-03-05T11:00:00+08:00", "finder", notified("foreign-cert"))
+        .build();
+    assert!(of(&check(&case, PACK, "2024-03-04T00:00:00Z"), OVERSEAS, "finder").is_empty());
+    assert_eq!(status(&check(&case, PACK, "2024-03-06T00:00:00Z"), OVERSEAS, "finder"), Status::Violated);
+}

@@ -1,0 +1,160 @@
+//! Properties of the evaluator over generated cases: it never panics, its statuses are
+//! consistent with their times, it sees nothing after `as_of`, and what is met stays met.
+
+mod support;
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use proptest::prelude::*;
+use vulnrelay_domain::{
+    Case, Event, EventKind, Jurisdiction, Market, Membership, NotificationKind, Party, PartyId, Product,
+    ProductId, Role, Timestamp,
+};
+use vulnrelay_policy::{Interpretation, Options, Status, builtin_packs, evaluate};
+
+const PARTIES: [(&str, Role, &str); 7] = [
+    ("vendor", Role::ProductProvider, "CN"),
+    ("maker", Role::ProductProvider, "DE"),
+    ("finder", Role::Discoverer, "CN"),
+    ("nvdb", Role::RegulatorPlatform, "CN"),
+    ("cert", Role::CsirtCoordinator, "DE"),
+    ("enisa", Role::Enisa, "GR"),
+    ("mps", Role::PublicSecurity, "CN"),
+];
+
+fn start() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap()
+}
+
+fn kind_strategy() -> impl Strategy<Value = EventKind> {
+    let party = || (0..PARTIES.len()).prop_map(|i| PartyId(PARTIES[i].0.into()));
+    prop_oneof![
+        Just(EventKind::Discovered),
+        Just(EventKind::Aware),
+        Just(EventKind::Verified),
+        Just(EventKind::Exploited),
+        (party(), 0..4usize).prop_map(|(to, k)| EventKind::Notified { to, kind: NotificationKind::ALL[k] }),
+        Just(EventKind::FixAvailable { version: None }),
+        (any::<bool>(), any::<bool>())
+            .prop_map(|(r, x)| EventKind::Published { with_remediation: r, with_exploit_code: x }),
+        Just(EventKind::PublicationApproved { to: None }),
+        (1..200i64).prop_map(|h| EventKind::Blackout { until: start() + TimeDelta::hours(2000 + h) }),
+        Just(EventKind::Consent { to: None }),
+        Just(EventKind::MembershipSuspended {
+            membership: "miit-threat-sharing".into(),
+            until: None,
+            by: None
+        }),
+        Just(EventKind::MembershipRestored { membership: "miit-threat-sharing".into(), by: None }),
+    ]
+}
+
+prop_compose! {
+    fn case_strategy()(
+        raw in proptest::collection::vec((0..2000i64, 0..PARTIES.len(), 0..2usize, kind_strategy()), 0..40),
+        tz in prop_oneof![Just(chrono_tz::Asia::Shanghai), Just(chrono_tz::Europe::Berlin), Just(chrono_tz::UTC)],
+    ) -> Case {
+        let parties = PARTIES
+            .iter()
+            .map(|(id, role, j)| Party {
+                id: PartyId((*id).into()),
+                name: (*id).into(),
+                roles: vec![*role],
+                jurisdiction: j.parse::<Jurisdiction>().unwrap(),
+                memberships: if *id == "finder" {
+                    vec![Membership { id: "miit-threat-sharing".into(), since: start(), until: None }]
+                } else {
+                    vec![]
+                },
+            })
+            .collect();
+        let products = vec![
+            Product { id: ProductId("router".into()), name: "router".into(), provider: PartyId("vendor".into()),
+                upstream: vec![ProductId("lib".into())], markets: vec![Market("CN".into()), Market("EU".into())], purl: None },
+            Product { id: ProductId("lib".into()), name: "lib".into(), provider: PartyId("maker".into()),
+                upstream: vec![], markets: vec![Market("EU".into())], purl: None },
+        ];
+        let events = raw
+            .into_iter()
+            .map(|(hours, party, product, kind)| Event {
+                at: start() + TimeDelta::hours(hours),
+                party: PartyId(PARTIES[party].0.into()),
+                product: Some(ProductId(["router", "lib"][product].into())),
+                kind,
+                note: None,
+            })
+            .collect();
+        Case::new("generated".into(), tz, parties, products, events).unwrap()
+    }
+}
+
+fn options(hours: i64, interpretation: Interpretation) -> Options {
+    Options { as_of: start() + TimeDelta::hours(hours), interpretation }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn statuses_agree_with_their_times(case in case_strategy(), as_of in 0..2500i64, calendar in any::<bool>()) {
+        let packs = builtin_packs().unwrap();
+        let interpretation = if calendar { Interpretation::CalendarDays } else { Interpretation::Hours };
+        let options = options(as_of, interpretation);
+        for f in evaluate(&case, &packs, &options) {
+            prop_assert!(case.party(f.party).is_some());
+            for &i in &f.evidence {
+                prop_assert!(case.events()[i].at <= options.as_of, "evidence after as_of");
+            }
+            match f.status {
+                Status::Met => prop_assert!(f.late_by_hours.is_none()),
+                Status::MetLate => {
+                    prop_assert!(f.satisfied_at.unwrap() > f.due_at.unwrap());
+                    prop_assert!(f.late_by_hours.unwrap() > 0.0);
+                }
+                Status::Overdue => {
+                    prop_assert!(f.satisfied_at.is_none());
+                    prop_assert!(options.as_of > f.due_at.unwrap());
+                }
+                Status::Pending => {
+                    prop_assert!(f.satisfied_at.is_none());
+                    prop_assert!(f.due_at.is_none_or(|due| options.as_of <= due));
+                }
+                Status::NotStarted => prop_assert!(f.anchor_at.is_none()),
+                Status::Violated | Status::Conflict => prop_assert!(f.status.is_problem()),
+            }
+            if let (Some(anchor), Some(due)) = (f.anchor_at, f.due_at) {
+                prop_assert!(due > anchor);
+            }
+            // Every finding can be put into words in both languages.
+            let message = f.message(&case);
+            prop_assert!(!message.en.is_empty() && !message.zh.is_empty());
+        }
+    }
+
+    #[test]
+    fn what_is_met_stays_met_and_overdue_never_returns_to_pending(
+        case in case_strategy(),
+        earlier in 0..2500i64,
+        later in 0..2500i64,
+    ) {
+        let (earlier, later) = (earlier.min(later), earlier.max(later));
+        let packs = builtin_packs().unwrap();
+        let before = evaluate(&case, &packs, &options(earlier, Interpretation::Hours));
+        let after = evaluate(&case, &packs, &options(later, Interpretation::Hours));
+        for f in &before {
+            let same = after.iter().find(|g| {
+                g.rule_id() == f.rule_id() && g.party == f.party && g.product == f.product && g.anchor_at == f.anchor_at
+            });
+            match f.status {
+                Status::Met | Status::MetLate | Status::Violated => {
+                    let same = same.expect("a settled finding does not disappear");
+                    prop_assert_eq!(same.status, f.status);
+                }
+                Status::Overdue => {
+                    let same = same.expect("an overdue finding does not disappear");
+                    prop_assert!(matches!(same.status, Status::Overdue | Status::MetLate));
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! A small builder for cases in tests, and helpers to evaluate and pick findings.
+#![allow(dead_code, missing_docs)]
+
+use chrono::DateTime;
+use vulnrelay_domain::{
+    Case, Event, EventKind, Jurisdiction, Market, Membership, NotificationKind, Party, PartyId, Product,
+    ProductId, Role, Timestamp,
+};
+use vulnrelay_policy::{Finding, Interpretation, Options, Pack, Status, builtin_packs, evaluate};
+
+/// An RFC 3339 time.
+pub fn t(s: &str) -> Timestamp {
+    DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s}: {e}")).to_utc()
+}
+
+pub struct Story {
+    tz: chrono_tz::Tz,
+    parties: Vec<Party>,
+    products: Vec<Product>,
+    events: Vec<Event>,
+}
+
+impl Story {
+    pub fn new(tz: &str) -> Self {
+        Story { tz: tz.parse().unwrap(), parties: vec![], products: vec![], events: vec![] }
+    }
+
+    pub fn party(mut self, id: &str, roles: &[Role], jurisdiction: &str) -> Self {
+        self.parties.push(Party {
+            id: PartyId(id.into()),
+            name: id.into(),
+            roles: roles.to_vec(),
+            jurisdiction: jurisdiction.parse::<Jurisdiction>().unwrap(),
+            memberships: vec![],
+        });
+        self
+    }
+
+    pub fn member(mut self, id: &str, scheme: &str, since: &str) -> Self {
+        let party = self.parties.iter_mut().find(|p| p.id.0 == id).unwrap();
+        party.memberships.push(Membership { id: scheme.into(), since: t(since), until: None });
+        self
+    }
+
+    pub fn product(mut self, id: &str, provider: &str, markets: &[&str]) -> Self {
+        self.products.push(Product {
+            id: ProductId(id.into()),
+            name: id.into(),
+            provider: PartyId(provider.into()),
+            upstream: vec![],
+            markets: markets.iter().map(|m| Market((*m).into())).collect(),
+            purl: None,
+        });
+        self
+    }
+
+    pub fn upstream(mut self, product: &str, upstream: &str) -> Self {
+        let p = self.products.iter_mut().find(|p| p.id.0 == product).unwrap();
+        p.upstream.push(ProductId(upstream.into()));
+        self
+    }
+
+    pub fn on(mut self, at: &str, party: &str, product: &str, kind: EventKind) -> Self {
+        self.events.push(Event {
+            at: t(at),
+            party: PartyId(party.into()),
+            product: Some(ProductId(product.into())),
+            kind,
+            note: None,
+        });
+        self
+    }
+
+    pub fn at(mut self, at: &str, party: &str, kind: EventKind) -> Self {
+        self.events.push(Event { at: t(at), party: PartyId(party.into()), product: None, kind, note: None });
+        self
+    }
+
+    pub fn build(self) -> Case {
+        Case::new("test".into(), self.tz, self.parties, self.products, self.events).unwrap()
+    }
+}
+
+pub fn notified(to: &str) -> EventKind {
+    EventKind::Notified { to: PartyId(to.into()), kind: NotificationKind::Report }
+}
+
+pub fn notified_kind(to: &str, kind: NotificationKind) -> EventKind {
+    EventKind::Notified { to: PartyId(to.into()), kind }
+}
+
+pub fn published(with_remediation: bool, with_exploit_code: bool) -> EventKind {
+    EventKind::Published { with_remediation, with_exploit_code }
+}
+
+pub fn fix() -> EventKind {
+    EventKind::FixAvailable { version: Some("1.0.1".into()) }
+}
+
+pub fn packs(ids: &[&str]) -> Vec<Pack> {
+    builtin_packs().unwrap().into_iter().filter(|p| ids.contains(&p.id.as_str())).collect()
+}
+
+pub fn check<'a>(case: &'a Case, pack_ids: &[&str], as_of: &str) -> Vec<Finding<'a>> {
+    check_with(case, pack_ids, as_of, Interpretation::Hours)
+}
+
+/// Evaluates with the named shipped packs. The packs are leaked so that findings,
+/// which borrow them, can outlive this call; a test process is short.
+pub fn check_with<'a>(
+    case: &'a Case,
+    pack_ids: &[&str],
+    as_of: &str,
+    interpretation: Interpretation,
+) -> Vec<Finding<'a>> {
+    let packs: &'static [Pack] = Box::leak(packs(pack_ids).into_boxed_slice());
+    evaluate(case, packs, &Options { as_of: t(as_of), interpretation })
+}
+
+/// The findings of `rule` for `party`.
+pub fn of<'f, 'a>(findings: &'f [Finding<'a>], rule: &str, party: &str) -> Vec<&'f Finding<'a>> {
+    findings.iter().filter(|f| f.rule_id() == rule && f.party.0 == party).collect()
+}
+
+/// The single finding of `rule` for `party`; panics with the findings otherwise.
+pub fn one<'f, 'a>(findings: &'f [Finding<'a>], rule: &str, party: &str) -> &'f Finding<'a> {
+    match of(findings, rule, party).as_slice() {
+        [only] => only,
+        other => panic!("expected one `{rule}` finding for {party}, got {}: {findings:#?}", other.len()),
+    }
+}
+
+pub fn status(findings: &[Finding<'_>], rule: &str, party: &str) -> Status {
+    one(findings, rule, party).status
+}
+
+pub fn none(findings: &[Finding<'_>], rule: &str, party: &str) {
+    assert!(of(findings, rule, party).is_empty(), "expected no `{rule}` finding for {party}: {findings:#?}");
+}

@@ -1,0 +1,288 @@
+//! Advisories: the built-in Log4j records (as OSV documents) and any OSV files given with
+//! `--advisories`, matched against identified Maven components with Maven version order.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use vulnrelay_formats::maven_version::{MavenVersion, VersionRange};
+use vulnrelay_formats::osv::{self, Affected, Package, Range, RangeEvent, RangeType};
+
+use crate::error::{Result, ScanError};
+use crate::log4j::{JNDI_LOOKUP_CVES, LOG4J1_CVES};
+use crate::{Status, Verdict};
+
+/// Maven group of log4j 2.
+pub const LOG4J2_GROUP: &str = "org.apache.logging.log4j";
+
+/// A set of advisories to match components against.
+#[derive(Debug, Clone)]
+pub struct Advisories {
+    docs: Vec<(String, osv::Vulnerability)>,
+}
+
+/// What is known about a component's version.
+#[derive(Debug, Clone)]
+pub enum VersionKnowledge {
+    /// One version.
+    Exact(MavenVersion),
+    /// One of these versions (a fingerprint range expanded over known releases).
+    Candidates(Vec<MavenVersion>),
+    /// Nothing.
+    Unknown,
+}
+
+/// Class facts that change verdicts.
+#[derive(Debug, Clone, Default)]
+pub struct ClassFacts {
+    /// For log4j-core: `Some(false)` when the copy's classes were found without `JndiLookup.class`.
+    pub jndi_lookup_present: Option<bool>,
+    /// For log4j 1.x: the CVE ids whose class is present; `None` when no classes were seen.
+    pub log4j1_cves: Option<BTreeSet<&'static str>>,
+}
+
+fn ranges(pairs: &[(&str, &str)]) -> Vec<Range> {
+    let mut events = Vec::new();
+    for (introduced, fixed) in pairs {
+        events.push(RangeEvent::Introduced((*introduced).to_owned()));
+        if !fixed.is_empty() {
+            events.push(RangeEvent::Fixed((*fixed).to_owned()));
+        }
+    }
+    vec![Range { kind: RangeType::Ecosystem, repo: None, events }]
+}
+
+fn builtin_doc(id: &str, artifact: &str, summary: &str, pairs: &[(&str, &str)]) -> osv::Vulnerability {
+    let (group, name) = artifact.split_once(':').unwrap_or(("", artifact));
+    osv::Vulnerability {
+        schema_version: Some("1.6.0".into()),
+        id: id.into(),
+        modified: "2022-01-18T00:00:00Z".into(),
+        published: None,
+        withdrawn: None,
+        aliases: Vec::new(),
+        summary: Some(summary.into()),
+        details: None,
+        severity: Vec::new(),
+        affected: vec![Affected {
+            package: Package {
+                ecosystem: "Maven".into(),
+                name: artifact.into(),
+                purl: Some(format!("pkg:maven/{group}/{name}")),
+            },
+            ranges: ranges(pairs),
+            versions: Vec::new(),
+            ecosystem_specific: None,
+            database_specific: None,
+        }],
+        references: vec![osv::Reference {
+            kind: "ADVISORY".into(),
+            url: format!("https://nvd.nist.gov/vuln/detail/{id}"),
+        }],
+    }
+}
+
+/// The built-in OSV records: log4j-core CVE-2021-44228, -45046, -45105, -44832 (ranges from
+/// the CVE records) and the log4j 1.x CVEs (no fixed release).
+pub fn builtin_documents() -> Vec<osv::Vulnerability> {
+    let core = "org.apache.logging.log4j:log4j-core";
+    let l1 = "log4j:log4j";
+    vec![
+        builtin_doc(
+            "CVE-2021-44228",
+            core,
+            "Log4Shell: JNDI lookups in log messages allow remote code execution",
+            &[("2.0-beta9", "2.3.1"), ("2.4", "2.12.2"), ("2.13.0", "2.15.0")],
+        ),
+        builtin_doc(
+            "CVE-2021-45046",
+            core,
+            "Incomplete fix of CVE-2021-44228 in non-default configurations (Thread Context lookups)",
+            &[("2.0-beta9", "2.3.1"), ("2.4", "2.12.2"), ("2.13.0", "2.16.0")],
+        ),
+        builtin_doc(
+            "CVE-2021-45105",
+            core,
+            "Uncontrolled recursion in self-referential lookups (denial of service)",
+            &[("2.0-alpha1", "2.3.1"), ("2.4", "2.12.3"), ("2.13.0", "2.17.0")],
+        ),
+        builtin_doc(
+            "CVE-2021-44832",
+            core,
+            "Remote code execution via JDBC Appender with a JNDI data source from an attacker-controlled configuration",
+            &[("2.0-beta7", "2.3.2"), ("2.4", "2.12.4"), ("2.13.0", "2.17.1")],
+        ),
+        builtin_doc(
+            "CVE-2019-17571",
+            l1,
+            "Deserialization of untrusted data in SocketServer (log4j 1.2)",
+            &[("0", "")],
+        ),
+        builtin_doc("CVE-2021-4104", l1, "JMSAppender JNDI deserialization (log4j 1.2)", &[("0", "")]),
+        builtin_doc("CVE-2022-23302", l1, "JMSSink JNDI deserialization (log4j 1.x)", &[("0", "")]),
+        builtin_doc("CVE-2022-23305", l1, "SQL injection in JDBCAppender (log4j 1.2.x)", &[("0", "")]),
+        builtin_doc("CVE-2022-23307", l1, "Deserialization in Chainsaw (log4j 1.2.x)", &[("0", "")]),
+    ]
+}
+
+fn affects_every_version(a: &Affected) -> bool {
+    !a.ranges.is_empty()
+        && a.ranges.iter().all(|r| {
+            r.kind == RangeType::Ecosystem
+                && r.events.iter().all(|e| matches!(e, RangeEvent::Introduced(v) if v == "0"))
+        })
+}
+
+impl Advisories {
+    /// The built-in advisories only.
+    pub fn builtin() -> Advisories {
+        Advisories { docs: builtin_documents().into_iter().map(|d| ("builtin".to_owned(), d)).collect() }
+    }
+
+    /// No advisories.
+    pub fn empty() -> Advisories {
+        Advisories { docs: Vec::new() }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Adds OSV records from a JSON file (one record or an array) or from every `*.json`
+    /// file under a directory. Returns how many records were added.
+    pub fn load_path(&mut self, path: &Path) -> Result<usize> {
+        let mut files = Vec::new();
+        if path.is_dir() {
+            let mut stack = vec![path.to_path_buf()];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir)? {
+                    let p = entry?.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|e| e == "json") {
+                        files.push(p);
+                    }
+                }
+            }
+            files.sort();
+        } else {
+            files.push(path.to_path_buf());
+        }
+        let mut added = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file)?;
+            let docs = osv::parse_documents(&text)
+                .map_err(|e| ScanError::Walk(format!("{}: not an OSV document: {e}", file.display())))?;
+            for d in docs {
+                self.docs.push((d.id.clone(), d));
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+
+    /// Verdicts for component `group:artifact` with what is known of its version.
+    pub fn evaluate(
+        &self,
+        group: &str,
+        artifact: &str,
+        version: &VersionKnowledge,
+        facts: &ClassFacts,
+    ) -> Vec<Verdict> {
+        let mut out: Vec<Verdict> = Vec::new();
+        for (source, doc) in &self.docs {
+            if doc.withdrawn.is_some() {
+                continue;
+            }
+            let id = doc.cve_or_id().to_owned();
+            for a in doc.affected.iter().filter(|a| a.is_maven_package(group, artifact)) {
+                let is_class_cve = LOG4J1_CVES.iter().any(|(cve, _)| *cve == id);
+                if group == "log4j"
+                    && artifact == "log4j"
+                    && is_class_cve
+                    && !facts.log4j1_cves.as_ref().is_some_and(|s| s.contains(id.as_str()))
+                {
+                    continue;
+                }
+                let mitigated =
+                    JNDI_LOOKUP_CVES.contains(&id.as_str()) && facts.jndi_lookup_present == Some(false);
+                let per = |v: &MavenVersion| -> Option<Status> {
+                    a.affects_maven(v).then_some(if mitigated { Status::Mitigated } else { Status::Affected })
+                };
+                let (status, reason) = match version {
+                    VersionKnowledge::Exact(v) => match per(v) {
+                        Some(s) => (s, None),
+                        None => continue,
+                    },
+                    VersionKnowledge::Candidates(vs) => {
+                        let statuses: Vec<Option<Status>> = vs.iter().map(per).collect();
+                        if statuses.iter().all(|s| *s == Some(Status::Affected)) {
+                            (Status::Affected, None)
+                        } else if statuses.iter().all(|s| *s == Some(Status::Mitigated)) {
+                            (Status::Mitigated, None)
+                        } else if statuses.contains(&Some(Status::Affected)) {
+                            (
+                                Status::UnknownVersion,
+                                Some("some of the possible versions are affected".to_owned()),
+                            )
+                        } else {
+                            continue;
+                        }
+                    }
+                    VersionKnowledge::Unknown => {
+                        if affects_every_version(a) {
+                            (if mitigated { Status::Mitigated } else { Status::Affected }, None)
+                        } else {
+                            (Status::UnknownVersion, Some("version unknown".to_owned()))
+                        }
+                    }
+                };
+                let reason = reason.or_else(|| {
+                    (status == Status::Mitigated)
+                        .then(|| "version affected, but JndiLookup.class is absent".to_owned())
+                });
+                let fixed = a.fixed_versions();
+                match out.iter_mut().find(|v| v.id == id) {
+                    Some(existing) => {
+                        if status.rank() > existing.status.rank() {
+                            existing.status = status;
+                            existing.reason = reason;
+                        }
+                        for f in fixed {
+                            if !existing.fixed_in.contains(&f) {
+                                existing.fixed_in.push(f);
+                            }
+                        }
+                        if !existing.sources.contains(source) {
+                            existing.sources.push(source.clone());
+                        }
+                    }
+                    None => out.push(Verdict {
+                        id: id.clone(),
+                        status,
+                        fixed_in: fixed,
+                        sources: vec![source.clone()],
+                        reason,
+                    }),
+                }
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+}
+
+/// Expands a Maven range over the known log4j-core releases.
+pub fn log4j_candidates(range: &str) -> Vec<MavenVersion> {
+    let Ok(r) = VersionRange::parse(range) else { return Vec::new() };
+    crate::log4j::LOG4J_CORE_RELEASES
+        .iter()
+        .map(|v| MavenVersion::parse(v))
+        .filter(|v| r.contains(v))
+        .collect()
+}

@@ -1,0 +1,525 @@
+//! Scanning one file on disk: detect archives by content, enter them (ZIP, tar, gzip) up to
+//! the depth limit, read only the entries identification needs, and recurse into nested
+//! archives: STORED ones as windows of the parent (no copy), compressed ones decompressed into
+//! memory or, above the spill threshold, into an anonymous temporary file.
+
+use std::cell::Cell;
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::rc::Rc;
+
+use flate2::read::GzDecoder;
+
+use crate::advisory::Advisories;
+use crate::error::{Result, ScanError};
+use crate::identify::{Collector, ContainerInfo, classify};
+use crate::limits::Limits;
+use crate::source::Source;
+use crate::zipfile::{ZipArchive, has_zip_magic};
+use crate::{ErrorRecord, Finding};
+
+/// What kind of archive some bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// ZIP (jar, war, ear, ...), possibly after a prefix.
+    Zip,
+    /// gzip (tar.gz, or a gzipped jar).
+    Gzip,
+    /// POSIX/GNU tar.
+    Tar,
+}
+
+const HEAD: usize = 512;
+
+const ARCHIVE_EXTS: [&str; 17] = [
+    ".jar", ".war", ".ear", ".zip", ".aar", ".rar", ".nar", ".hpi", ".jpi", ".jmod", ".sar", ".par", ".kar",
+    ".tar", ".tgz", ".gz", ".apk",
+];
+
+const NEVER_ARCHIVE_EXTS: [&str; 40] = [
+    ".class",
+    ".properties",
+    ".xml",
+    ".mf",
+    ".html",
+    ".htm",
+    ".txt",
+    ".png",
+    ".gif",
+    ".jpg",
+    ".jpeg",
+    ".svg",
+    ".css",
+    ".js",
+    ".json",
+    ".dtd",
+    ".xsd",
+    ".sf",
+    ".rsa",
+    ".dsa",
+    ".ec",
+    ".java",
+    ".kotlin_module",
+    ".md",
+    ".yml",
+    ".yaml",
+    ".vm",
+    ".ftl",
+    ".tld",
+    ".ico",
+    ".ttf",
+    ".woff",
+    ".woff2",
+    ".map",
+    ".sql",
+    ".groovy",
+    ".kt",
+    ".scala",
+    ".list",
+    ".factories",
+];
+
+fn lower_ext_match(name: &str, exts: &[&str]) -> bool {
+    let b = name.as_bytes();
+    exts.iter().any(|e| b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
+}
+
+/// Whether a name looks like an archive.
+pub fn archive_name(name: &str) -> bool {
+    lower_ext_match(name, &ARCHIVE_EXTS)
+}
+
+/// Detects an archive from its first bytes; `name` decides only whether a ZIP with a prefix
+/// (shell script, executable) is worth looking for.
+pub fn detect(head: &[u8], name: &str) -> Option<Kind> {
+    if has_zip_magic(head) {
+        return Some(Kind::Zip);
+    }
+    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+        return Some(Kind::Gzip);
+    }
+    if head.len() >= 262 && &head[257..262] == b"ustar" {
+        return Some(Kind::Tar);
+    }
+    let prefixed = head.starts_with(b"#!") || head.starts_with(b"MZ") || head.starts_with(b"\x7fELF");
+    if prefixed || archive_name(name) { Some(Kind::Zip).filter(|_| head.len() >= 22) } else { None }
+}
+
+/// Decompressed-byte budget for one file on disk, shared by the readers of all levels.
+#[derive(Debug, Clone)]
+pub(crate) struct Budget {
+    bytes_left: Rc<Cell<u64>>,
+    archives_left: Rc<Cell<u64>>,
+}
+
+#[derive(Debug)]
+struct BudgetExhausted;
+
+impl std::fmt::Display for BudgetExhausted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("decompressed-bytes budget exhausted")
+    }
+}
+
+impl std::error::Error for BudgetExhausted {}
+
+struct BudgetReader<R> {
+    inner: R,
+    budget: Budget,
+}
+
+impl<R: Read> Read for BudgetReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.budget.bytes_left.get();
+        if left == 0 {
+            return Err(io::Error::other(BudgetExhausted));
+        }
+        let max = buf.len().min(left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..max])?;
+        self.budget.bytes_left.set(left - n as u64);
+        Ok(n)
+    }
+}
+
+/// The per-file scanning context.
+pub(crate) struct FileScan<'a> {
+    pub limits: &'a Limits,
+    pub advisories: &'a Advisories,
+    pub file: &'a Path,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ErrorRecord>,
+    pub archives: u64,
+    budget: Budget,
+}
+
+fn map_io(e: io::Error, limits: &Limits) -> ScanError {
+    if e.get_ref().is_some_and(|i| i.is::<BudgetExhausted>()) {
+        ScanError::LimitExceeded { what: "decompressed bytes per file", limit: limits.max_total_bytes }
+    } else {
+        ScanError::Io(e)
+    }
+}
+
+fn chain_display(chain: &[String]) -> String {
+    chain.join("!/")
+}
+
+fn check_name(name: &str, utf8_ok: bool) -> Option<&'static str> {
+    if !utf8_ok {
+        return Some("not valid UTF-8");
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Some("contains control characters");
+    }
+    None
+}
+
+impl<'a> FileScan<'a> {
+    pub fn new(limits: &'a Limits, advisories: &'a Advisories, file: &'a Path) -> FileScan<'a> {
+        FileScan {
+            limits,
+            advisories,
+            file,
+            findings: Vec::new(),
+            errors: Vec::new(),
+            archives: 0,
+            budget: Budget {
+                bytes_left: Rc::new(Cell::new(limits.max_total_bytes)),
+                archives_left: Rc::new(Cell::new(limits.max_archives)),
+            },
+        }
+    }
+
+    fn error(&mut self, chain: &[String], error: ScanError) {
+        self.errors.push(ErrorRecord { path: chain_display(chain), error });
+    }
+
+    /// Scans a file on disk already opened; `head` holds its first bytes.
+    pub fn scan_top(&mut self, display: String, source: Source, head: &[u8], name: &str) -> bool {
+        let Some(kind) = detect(head, name) else { return false };
+        let guessed = kind == Kind::Zip && !has_zip_magic(head);
+        let mut chain = vec![display];
+        if guessed {
+            // Only a prefixed ZIP if an end record is really there; otherwise not an archive.
+            match ZipArchive::open(source.clone(), self.limits) {
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        self.scan_source(&mut chain, source, kind, 0);
+        true
+    }
+
+    fn scan_source(&mut self, chain: &mut Vec<String>, source: Source, kind: Kind, depth: u32) {
+        let left = self.budget.archives_left.get();
+        if left == 0 {
+            self.error(
+                chain,
+                ScanError::LimitExceeded {
+                    what: "nested archives per file",
+                    limit: self.limits.max_archives,
+                },
+            );
+            return;
+        }
+        self.budget.archives_left.set(left - 1);
+        self.archives += 1;
+        match kind {
+            Kind::Zip => self.scan_zip(chain, source, depth),
+            Kind::Gzip => self.scan_gzip(chain, source, depth),
+            Kind::Tar => {
+                let reader = BudgetReader { inner: source.reader(), budget: self.budget.clone() };
+                self.scan_tar(chain, reader, depth)
+            }
+        }
+    }
+
+    fn info(&self, chain: &[String]) -> ContainerInfo {
+        let last = chain.last().map(String::as_str).unwrap_or_default();
+        let file_name = last.rsplit('/').next().unwrap_or(last).to_owned();
+        ContainerInfo {
+            display: chain_display(chain),
+            file: self.file.to_path_buf(),
+            location: chain[1..].to_vec(),
+            file_name: Some(file_name),
+        }
+    }
+
+    fn scan_zip(&mut self, chain: &mut Vec<String>, source: Source, depth: u32) {
+        let zip = match ZipArchive::open(source, self.limits) {
+            Ok(z) => z,
+            Err(e) => return self.error(chain, e),
+        };
+        let mut collector = Collector::new();
+        let mut nested = Vec::new();
+        for (idx, entry) in zip.entries.iter().enumerate() {
+            if entry.is_dir() {
+                continue;
+            }
+            if let Some(reason) = check_name(&entry.name, entry.utf8_ok) {
+                chain.push(entry.name.clone());
+                self.error(chain, ScanError::BadEntryName { entry: entry.name.clone(), reason });
+                chain.pop();
+                continue;
+            }
+            if let Some(want) = classify(&entry.name) {
+                let bytes = if want.needs_bytes() {
+                    let cap = self.limits.max_small_entry_bytes.min(self.budget.bytes_left.get());
+                    match zip.read_entry(entry, cap) {
+                        Ok(b) => {
+                            self.budget
+                                .bytes_left
+                                .set(self.budget.bytes_left.get().saturating_sub(b.len() as u64));
+                            Some(b)
+                        }
+                        Err(e) => {
+                            chain.push(entry.name.clone());
+                            self.error(chain, e);
+                            chain.pop();
+                            continue;
+                        }
+                    }
+                } else {
+                    None
+                };
+                collector.add(&entry.name, want, bytes);
+            } else if entry.uncompressed_size >= 22
+                && !entry.name.ends_with(".class")
+                && !lower_ext_match(&entry.name, &NEVER_ARCHIVE_EXTS)
+            {
+                nested.push(idx);
+            }
+        }
+        let info = self.info(chain);
+        self.findings.extend(collector.resolve(&info, self.advisories));
+        for idx in nested {
+            let entry = &zip.entries[idx];
+            chain.push(entry.name.clone());
+            if let Err(e) = self.nested_zip_entry(chain, &zip, idx, depth) {
+                self.error(chain, e);
+            }
+            chain.pop();
+        }
+    }
+
+    fn nested_zip_entry(
+        &mut self,
+        chain: &mut Vec<String>,
+        zip: &ZipArchive,
+        idx: usize,
+        depth: u32,
+    ) -> Result<()> {
+        let entry = &zip.entries[idx];
+        let by_name = archive_name(&entry.name);
+        if entry.is_encrypted() {
+            return if by_name {
+                Err(ScanError::EncryptedEntry { entry: entry.name.clone() })
+            } else {
+                Ok(())
+            };
+        }
+        let head = match entry.method {
+            0 => {
+                let (_, window) = zip.data_window(entry)?;
+                let mut head = vec![0; HEAD.min(window.len() as usize)];
+                window.read_exact_at(0, &mut head)?;
+                head
+            }
+            8 => zip.peek_entry(entry, HEAD)?,
+            method => {
+                return if by_name {
+                    Err(ScanError::UnsupportedCompression { entry: entry.name.clone(), method })
+                } else {
+                    Ok(())
+                };
+            }
+        };
+        let Some(kind) = detect(&head, &entry.name) else { return Ok(()) };
+        if kind == Kind::Zip && !has_zip_magic(&head) && !by_name {
+            return Ok(());
+        }
+        if depth + 1 > self.limits.max_depth {
+            return Err(ScanError::DepthExceeded { limit: self.limits.max_depth });
+        }
+        let source = if entry.method == 0 {
+            zip.data_window(entry)?.1
+        } else {
+            let reader = zip.open_entry(entry)?;
+            self.spill(reader, entry.uncompressed_size)?
+        };
+        if kind == Kind::Zip && !has_zip_magic(&head) {
+            // A prefixed inner archive: only enter it if it really is a ZIP.
+            if ZipArchive::open(source.clone(), self.limits).is_err() {
+                return Ok(());
+            }
+        }
+        self.scan_source(chain, source, kind, depth + 1);
+        Ok(())
+    }
+
+    /// Reads a decompressing stream into a [`Source`]: memory up to the spill threshold, an
+    /// anonymous temporary file beyond it; capped per entry and by the file's budget.
+    /// `size_hint` (the declared size) only pre-sizes the buffer in memory.
+    fn spill(&mut self, reader: impl Read, size_hint: u64) -> Result<Source> {
+        let cap = self.limits.max_entry_bytes;
+        let threshold = self.limits.spill_threshold;
+        let mut reader = BudgetReader { inner: reader, budget: self.budget.clone() };
+        // Up to the threshold (or the cap), decompress straight into one buffer of the
+        // declared size: no intermediate chunk, no regrowth when the declaration is right.
+        let in_mem = threshold.min(cap);
+        let mut mem: Vec<u8> = Vec::with_capacity(size_hint.min(in_mem).saturating_add(1) as usize);
+        if let Err(e) = (&mut reader).take(in_mem + 1).read_to_end(&mut mem) {
+            return Err(map_io(e, self.limits));
+        }
+        let mut total = mem.len() as u64;
+        if total > cap {
+            return Err(ScanError::LimitExceeded { what: "decompressed bytes per entry", limit: cap });
+        }
+        if total <= threshold {
+            return Ok(Source::memory(mem));
+        }
+        let mut file = io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+        file.write_all(&mem)?;
+        drop(mem);
+        let mut chunk = vec![0u8; 256 * 1024];
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(map_io(e, self.limits)),
+            };
+            total += n as u64;
+            if total > cap {
+                return Err(ScanError::LimitExceeded { what: "decompressed bytes per entry", limit: cap });
+            }
+            file.write_all(&chunk[..n])?;
+        }
+        let file = file.into_inner().map_err(|e| ScanError::Io(e.into_error()))?;
+        Ok(Source::file(file)?)
+    }
+
+    fn scan_gzip(&mut self, chain: &mut Vec<String>, source: Source, depth: u32) {
+        let mut reader = BudgetReader {
+            inner: GzDecoder::new(io::BufReader::new(source.reader())),
+            budget: self.budget.clone(),
+        };
+        let mut head = Vec::with_capacity(HEAD);
+        if let Err(e) = (&mut reader).take(HEAD as u64).read_to_end(&mut head) {
+            return self.error(chain, ScanError::CorruptArchive(format!("gzip: {}", map_io(e, self.limits))));
+        }
+        let rest = io::Cursor::new(head.clone()).chain(reader);
+        if head.len() >= 262 && &head[257..262] == b"ustar" {
+            self.scan_tar(chain, rest, depth);
+        } else if has_zip_magic(&head) {
+            if depth + 1 > self.limits.max_depth {
+                return self.error(chain, ScanError::DepthExceeded { limit: self.limits.max_depth });
+            }
+            match self.spill(rest, 0) {
+                Ok(src) => self.scan_source(chain, src, Kind::Zip, depth + 1),
+                Err(e) => self.error(chain, e),
+            }
+        }
+    }
+
+    fn scan_tar(&mut self, chain: &mut Vec<String>, reader: impl Read, depth: u32) {
+        let mut archive = tar::Archive::new(reader);
+        let mut collector = Collector::new();
+        let entries = match archive.entries() {
+            Ok(e) => e,
+            Err(e) => return self.error(chain, ScanError::CorruptArchive(format!("tar: {e}"))),
+        };
+        let mut count: u64 = 0;
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    self.error(chain, ScanError::CorruptArchive(format!("tar: {}", map_io(e, self.limits))));
+                    break;
+                }
+            };
+            count += 1;
+            if count > self.limits.max_entries {
+                self.error(
+                    chain,
+                    ScanError::LimitExceeded { what: "entries per archive", limit: self.limits.max_entries },
+                );
+                break;
+            }
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let raw = entry.path_bytes().into_owned();
+            let (name, utf8_ok) = match String::from_utf8(raw) {
+                Ok(s) => (s, true),
+                Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+            };
+            let name = name.trim_start_matches("./").to_owned();
+            if let Some(reason) = check_name(&name, utf8_ok) {
+                chain.push(name.clone());
+                self.error(chain, ScanError::BadEntryName { entry: name, reason });
+                chain.pop();
+                continue;
+            }
+            if let Some(want) = classify(&name) {
+                let bytes = if want.needs_bytes() {
+                    let mut b = Vec::new();
+                    let cap = self.limits.max_small_entry_bytes;
+                    match (&mut entry).take(cap + 1).read_to_end(&mut b) {
+                        Ok(_) if b.len() as u64 > cap => {
+                            chain.push(name.clone());
+                            self.error(
+                                chain,
+                                ScanError::LimitExceeded { what: "small entry bytes", limit: cap },
+                            );
+                            chain.pop();
+                            continue;
+                        }
+                        Ok(_) => Some(b),
+                        Err(e) => {
+                            chain.push(name.clone());
+                            self.error(chain, map_io(e, self.limits));
+                            chain.pop();
+                            break;
+                        }
+                    }
+                } else {
+                    None
+                };
+                collector.add(&name, want, bytes);
+                continue;
+            }
+            if entry.size() < 22 || lower_ext_match(&name, &NEVER_ARCHIVE_EXTS) {
+                continue;
+            }
+            let mut head = Vec::with_capacity(HEAD);
+            if let Err(e) = (&mut entry).take(HEAD as u64).read_to_end(&mut head) {
+                self.error(chain, map_io(e, self.limits));
+                break;
+            }
+            let Some(kind) = detect(&head, &name) else { continue };
+            chain.push(name.clone());
+            if depth + 1 > self.limits.max_depth {
+                self.error(chain, ScanError::DepthExceeded { limit: self.limits.max_depth });
+                chain.pop();
+                continue;
+            }
+            let size = entry.size();
+            let rest = io::Cursor::new(head).chain(&mut entry);
+            match self.spill(rest, size) {
+                Ok(src) => {
+                    let real = kind != Kind::Zip
+                        || has_zip_magic(&src.read_vec(0, 4).unwrap_or_default())
+                        || ZipArchive::open(src.clone(), self.limits).is_ok();
+                    if real {
+                        self.scan_source(chain, src, kind, depth + 1);
+                    }
+                }
+                Err(e) => self.error(chain, e),
+            }
+            chain.pop();
+        }
+        let info = self.info(chain);
+        self.findings.extend(collector.resolve(&info, self.advisories));
+    }
+}

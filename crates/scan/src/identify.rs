@@ -1,0 +1,545 @@
+//! Identification: decide from entry names which few entries to read, collect their
+//! evidence per container (an archive, or the exploded trees on disk), then resolve the
+//! evidence into components, in order of trust: every `META-INF/maven/*/*/pom.properties`,
+//! Log4j class roots (paired with their pom.properties when there is one, else dated by
+//! fingerprints), the MANIFEST (only when no pom.properties is there and it is not borrowed),
+//! and the file name last.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use vulnrelay_formats::maven_version::MavenVersion;
+
+use crate::advisory::{Advisories, ClassFacts, LOG4J2_GROUP, VersionKnowledge, log4j_candidates};
+use crate::log4j::{self, CORE_MARKERS, CoreClasses, Dating, INTERPOLATOR, JNDI_LOOKUP, JNDI_MANAGER};
+use crate::{Component, Confidence, Evidence, EvidenceKind, Finding};
+
+/// Why an entry is interesting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Want {
+    /// `<unit>META-INF/maven/<g>/<a>/pom.properties`.
+    Pom {
+        /// Prefix before `META-INF/`.
+        unit: String,
+    },
+    /// `<unit>META-INF/MANIFEST.MF`.
+    Manifest {
+        /// Prefix before `META-INF/`.
+        unit: String,
+    },
+    /// A log4j-core class under `root` (e.g. `org/apache/logging/log4j/`).
+    Core {
+        /// Package root.
+        root: String,
+        /// Which class (one of the `log4j` suffix constants).
+        class: &'static str,
+    },
+    /// log4j 1.x `Category.class` under `root` (e.g. `org/apache/log4j/`).
+    Log4j1Marker {
+        /// Package root.
+        root: String,
+    },
+    /// A log4j 1.x class that carries a CVE.
+    Log4j1Cve {
+        /// Package root.
+        root: String,
+        /// The CVE.
+        cve: &'static str,
+    },
+}
+
+impl Want {
+    /// Whether the entry's bytes are needed.
+    pub fn needs_bytes(&self) -> bool {
+        match self {
+            Want::Pom { .. } | Want::Manifest { .. } => true,
+            Want::Core { class, .. } => log4j::FINGERPRINT_CLASSES.contains(class),
+            _ => false,
+        }
+    }
+}
+
+fn root_of<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
+    let root = name.strip_suffix(suffix)?;
+    (root.is_empty() || root.ends_with('/')).then_some(root)
+}
+
+/// Classifies an entry name (or a path on disk, with `/` separators).
+pub fn classify(name: &str) -> Option<Want> {
+    if name.ends_with(".class") {
+        for class in [JNDI_LOOKUP, JNDI_MANAGER, INTERPOLATOR, CORE_MARKERS[0], CORE_MARKERS[1]] {
+            if let Some(root) = root_of(name, class) {
+                return Some(Want::Core { root: root.to_owned(), class });
+            }
+        }
+        if let Some(root) = root_of(name, log4j::LOG4J1_MARKER) {
+            return Some(Want::Log4j1Marker { root: root.to_owned() });
+        }
+        for (cve, suffix) in log4j::LOG4J1_CVES {
+            if let Some(dir) = suffix.strip_suffix('/') {
+                // Any class directly in `<root>chainsaw/`.
+                let parent = name.rsplit_once('/').map(|(p, _)| p).unwrap_or_default();
+                if let Some(root) = parent.strip_suffix(dir)
+                    && (root.is_empty() || root.ends_with('/'))
+                {
+                    return Some(Want::Log4j1Cve { root: root.to_owned(), cve });
+                }
+            } else if let Some(root) = root_of(name, suffix) {
+                return Some(Want::Log4j1Cve { root: root.to_owned(), cve });
+            }
+        }
+        return None;
+    }
+    if name.ends_with("/pom.properties") {
+        let idx = name.rfind("META-INF/maven/")?;
+        let unit = &name[..idx];
+        let rest = &name[idx + "META-INF/maven/".len()..];
+        if (unit.is_empty() || unit.ends_with('/')) && rest.split('/').count() == 3 {
+            return Some(Want::Pom { unit: unit.to_owned() });
+        }
+        return None;
+    }
+    if let Some(unit) = name.strip_suffix("META-INF/MANIFEST.MF")
+        && (unit.is_empty() || unit.ends_with('/'))
+    {
+        return Some(Want::Manifest { unit: unit.to_owned() });
+    }
+    None
+}
+
+#[derive(Debug, Clone)]
+struct Pom {
+    unit: String,
+    entry: String,
+    group: String,
+    artifact: String,
+    version: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct CoreRoot {
+    classes: CoreClasses,
+    entries: Vec<String>,
+    lookup_entry: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct L1Root {
+    marker: bool,
+    cves: BTreeSet<&'static str>,
+    entries: Vec<String>,
+}
+
+/// Where the evidence came from.
+#[derive(Debug, Clone)]
+pub struct ContainerInfo {
+    /// Display path of the container (`a.ear!/b.war`), empty for trees on disk.
+    pub display: String,
+    /// File on disk.
+    pub file: std::path::PathBuf,
+    /// Entry chain inside `file`.
+    pub location: Vec<String>,
+    /// Base name of the container, for the file-name fallback (`None` for trees on disk).
+    pub file_name: Option<String>,
+}
+
+impl ContainerInfo {
+    fn path_for(&self, unit: &str) -> String {
+        let unit = unit.trim_end_matches('/');
+        match (self.display.is_empty(), unit.is_empty()) {
+            (true, _) => unit.to_owned(),
+            (false, true) => self.display.clone(),
+            (false, false) => format!("{}!/{unit}", self.display),
+        }
+    }
+}
+
+/// Evidence collected in one container.
+#[derive(Debug, Default)]
+pub struct Collector {
+    poms: Vec<Pom>,
+    manifests: BTreeMap<String, (String, Vec<(String, String)>)>,
+    cores: BTreeMap<String, CoreRoot>,
+    l1: BTreeMap<String, L1Root>,
+}
+
+fn parse_properties(text: &str) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+            continue;
+        }
+        let split = line.find(['=', ':']);
+        if let Some(i) = split {
+            map.insert(line[..i].trim().to_owned(), line[i + 1..].trim().to_owned());
+        }
+    }
+    map
+}
+
+/// Main-section attributes of a MANIFEST.MF (continuation lines joined).
+pub fn parse_manifest(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if let Some(cont) = line.strip_prefix(' ') {
+            if let Some(last) = out.last_mut() {
+                last.1.push_str(cont);
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            out.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    out
+}
+
+fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+}
+
+/// Splits `name-1.2.3.jar` into (`name`, `1.2.3`).
+pub fn parse_file_name(file_name: &str) -> Option<(String, String)> {
+    let stem = file_name.rsplit_once('.').map(|(s, _)| s).unwrap_or(file_name);
+    let bytes = stem.as_bytes();
+    for i in 1..bytes.len() {
+        if bytes[i - 1] == b'-' && bytes[i].is_ascii_digit() {
+            let name = &stem[..i - 1];
+            let version = &stem[i..];
+            if !name.is_empty() {
+                return Some((name.to_owned(), version.to_owned()));
+            }
+        }
+    }
+    None
+}
+
+impl Collector {
+    /// A new, empty collector.
+    pub fn new() -> Collector {
+        Collector::default()
+    }
+
+    /// Whether nothing was collected.
+    pub fn is_empty(&self) -> bool {
+        self.poms.is_empty() && self.manifests.is_empty() && self.cores.is_empty() && self.l1.is_empty()
+    }
+
+    /// Records an entry classified as `want`, with its bytes when [`Want::needs_bytes`].
+    pub fn add(&mut self, name: &str, want: Want, bytes: Option<Vec<u8>>) {
+        match want {
+            Want::Pom { unit } => {
+                let text = String::from_utf8_lossy(bytes.as_deref().unwrap_or_default()).into_owned();
+                let props = parse_properties(&text);
+                let mut parts = name.rsplit('/').skip(1);
+                let path_artifact = parts.next().unwrap_or_default().to_owned();
+                let path_group = parts.next().unwrap_or_default().to_owned();
+                self.poms.push(Pom {
+                    unit,
+                    entry: name.to_owned(),
+                    group: props.get("groupId").cloned().unwrap_or(path_group),
+                    artifact: props.get("artifactId").cloned().unwrap_or(path_artifact),
+                    version: props.get("version").cloned().filter(|v| !v.is_empty()),
+                });
+            }
+            Want::Manifest { unit } => {
+                let text = String::from_utf8_lossy(bytes.as_deref().unwrap_or_default()).into_owned();
+                self.manifests.insert(unit, (name.to_owned(), parse_manifest(&text)));
+            }
+            Want::Core { root, class } => {
+                let r = self.cores.entry(root).or_default();
+                r.entries.push(name.to_owned());
+                match class {
+                    JNDI_LOOKUP => {
+                        r.classes.lookup = Some(bytes.unwrap_or_default());
+                        r.lookup_entry = Some(name.to_owned());
+                    }
+                    JNDI_MANAGER => r.classes.manager = Some(bytes.unwrap_or_default()),
+                    INTERPOLATOR => r.classes.interpolator = Some(bytes.unwrap_or_default()),
+                    _ => r.classes.markers += 1,
+                }
+            }
+            Want::Log4j1Marker { root } => self.l1.entry(root).or_default().marker = true,
+            Want::Log4j1Cve { root, cve } => {
+                let r = self.l1.entry(root).or_default();
+                r.cves.insert(cve);
+                r.entries.push(name.to_owned());
+            }
+        }
+    }
+
+    /// Turns the evidence into findings with verdicts.
+    pub fn resolve(self, info: &ContainerInfo, advisories: &Advisories) -> Vec<Finding> {
+        let Collector { poms, manifests, mut cores, mut l1 } = self;
+        let mut findings = Vec::new();
+        let mut identified_units: BTreeSet<String> = BTreeSet::new();
+        let new_finding = |path: String, component: Component, confidence| Finding {
+            path,
+            file: info.file.clone(),
+            location: info.location.clone(),
+            component,
+            evidence: Vec::new(),
+            confidence,
+            vulnerabilities: Vec::new(),
+            fix_targets: Vec::new(),
+        };
+        let reload4j_units: Vec<String> =
+            poms.iter().filter(|p| p.group == "ch.qos.reload4j").map(|p| p.unit.clone()).collect();
+
+        for pom in &poms {
+            identified_units.insert(pom.unit.clone());
+            let mut f = new_finding(
+                info.path_for(&pom.unit),
+                Component {
+                    group: Some(pom.group.clone()),
+                    artifact: pom.artifact.clone(),
+                    version: pom.version.clone(),
+                    version_range: None,
+                },
+                Confidence::High,
+            );
+            f.evidence.push(Evidence { kind: EvidenceKind::PomProperties, detail: pom.entry.clone() });
+            let mut facts = ClassFacts::default();
+            if pom.group == LOG4J2_GROUP && pom.artifact == "log4j-core" {
+                let standard = format!("{}org/apache/logging/log4j/", pom.unit);
+                let key = if cores.get(&standard).is_some_and(|r| r.classes.is_core()) {
+                    Some(standard)
+                } else {
+                    cores
+                        .iter()
+                        .find(|(k, r)| k.starts_with(&pom.unit) && r.classes.is_core())
+                        .map(|(k, _)| k.clone())
+                };
+                if let Some(root) = key.and_then(|k| cores.remove(&k)) {
+                    facts.jndi_lookup_present = Some(root.classes.lookup.is_some());
+                    for e in &root.entries {
+                        f.evidence.push(Evidence { kind: EvidenceKind::Class, detail: e.clone() });
+                    }
+                    if root.classes.lookup.is_none() {
+                        f.evidence.push(Evidence {
+                            kind: EvidenceKind::Class,
+                            detail: "JndiLookup.class absent (removed)".into(),
+                        });
+                    }
+                    f.fix_targets.extend(root.lookup_entry);
+                }
+            }
+            if pom.group == "log4j" && pom.artifact == "log4j" {
+                let standard = format!("{}org/apache/log4j/", pom.unit);
+                let key = if l1.get(&standard).is_some_and(|r| r.marker) {
+                    Some(standard)
+                } else {
+                    l1.iter().find(|(k, r)| k.starts_with(&pom.unit) && r.marker).map(|(k, _)| k.clone())
+                };
+                let root = key.and_then(|k| l1.remove(&k));
+                if let Some(root) = &root {
+                    for e in &root.entries {
+                        f.evidence.push(Evidence { kind: EvidenceKind::Class, detail: e.clone() });
+                    }
+                }
+                facts.log4j1_cves = Some(root.map(|r| r.cves).unwrap_or_default());
+            }
+            let knowledge = match &pom.version {
+                Some(v) => VersionKnowledge::Exact(MavenVersion::parse(v)),
+                None => VersionKnowledge::Unknown,
+            };
+            f.vulnerabilities = advisories.evaluate(&pom.group, &pom.artifact, &knowledge, &facts);
+            findings.push(f);
+        }
+
+        let name_hint = info.file_name.as_deref().and_then(parse_file_name);
+        for (root, core) in cores {
+            if !core.classes.is_core() {
+                continue;
+            }
+            let unit = if info.display.is_empty() { root.clone() } else { String::new() };
+            let dating = log4j::date(&core.classes);
+            let mut evidence: Vec<Evidence> = core
+                .entries
+                .iter()
+                .map(|e| Evidence { kind: EvidenceKind::Class, detail: e.clone() })
+                .collect();
+            let (knowledge, version, version_range, confidence) = match &dating {
+                Dating::Exact(v) => {
+                    evidence.push(Evidence {
+                        kind: EvidenceKind::Fingerprint,
+                        detail: format!("class hashes match log4j-core {v}"),
+                    });
+                    (VersionKnowledge::Exact(MavenVersion::parse(v)), Some(v.clone()), None, Confidence::High)
+                }
+                Dating::Range { range, feature } => {
+                    evidence.push(Evidence {
+                        kind: EvidenceKind::Fingerprint,
+                        detail: format!("{feature}: {range}"),
+                    });
+                    let candidates = log4j_candidates(range);
+                    let hinted = name_hint
+                        .as_ref()
+                        .filter(|(n, v)| n == "log4j-core" && candidates.contains(&MavenVersion::parse(v)));
+                    match hinted {
+                        Some((_, v)) => {
+                            evidence.push(Evidence {
+                                kind: EvidenceKind::FileName,
+                                detail: info.file_name.clone().unwrap_or_default(),
+                            });
+                            (
+                                VersionKnowledge::Exact(MavenVersion::parse(v)),
+                                Some(v.clone()),
+                                Some((*range).to_owned()),
+                                Confidence::Medium,
+                            )
+                        }
+                        None => (
+                            VersionKnowledge::Candidates(candidates),
+                            None,
+                            Some((*range).to_owned()),
+                            Confidence::Medium,
+                        ),
+                    }
+                }
+            };
+            if core.classes.lookup.is_none() {
+                evidence
+                    .push(Evidence { kind: EvidenceKind::Class, detail: "JndiLookup.class absent".into() });
+            }
+            identified_units.insert(unit.clone());
+            let facts =
+                ClassFacts { jndi_lookup_present: Some(core.classes.lookup.is_some()), log4j1_cves: None };
+            let mut f = new_finding(
+                info.path_for(&unit),
+                Component {
+                    group: Some(LOG4J2_GROUP.into()),
+                    artifact: "log4j-core".into(),
+                    version,
+                    version_range,
+                },
+                confidence,
+            );
+            f.evidence = evidence;
+            f.vulnerabilities = advisories.evaluate(LOG4J2_GROUP, "log4j-core", &knowledge, &facts);
+            f.fix_targets.extend(core.lookup_entry);
+            findings.push(f);
+        }
+
+        for (root, r) in l1 {
+            if !r.marker || r.cves.is_empty() || reload4j_units.iter().any(|u| root.starts_with(u.as_str())) {
+                continue;
+            }
+            let unit = if info.display.is_empty() { root.clone() } else { String::new() };
+            identified_units.insert(unit.clone());
+            let mut f = new_finding(
+                info.path_for(&unit),
+                Component {
+                    group: Some("log4j".into()),
+                    artifact: "log4j".into(),
+                    version: None,
+                    version_range: None,
+                },
+                Confidence::Medium,
+            );
+            f.evidence =
+                r.entries.iter().map(|e| Evidence { kind: EvidenceKind::Class, detail: e.clone() }).collect();
+            let facts = ClassFacts { jndi_lookup_present: None, log4j1_cves: Some(r.cves.clone()) };
+            f.vulnerabilities = advisories.evaluate("log4j", "log4j", &VersionKnowledge::Unknown, &facts);
+            findings.push(f);
+        }
+
+        for (unit, (entry, attrs)) in manifests {
+            if identified_units.contains(&unit) {
+                continue;
+            }
+            let title = attr(&attrs, "Implementation-Title")
+                .or_else(|| {
+                    attr(&attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim())
+                })
+                .or_else(|| attr(&attrs, "Automatic-Module-Name"));
+            let version = attr(&attrs, "Implementation-Version").or_else(|| attr(&attrs, "Bundle-Version"));
+            let group = attr(&attrs, "Implementation-Vendor-Id");
+            let Some(title) = title else { continue };
+            // A manifest naming Log4j in a container with no Log4j classes was borrowed.
+            if title.to_ascii_lowercase().contains("log4j") {
+                continue;
+            }
+            identified_units.insert(unit.clone());
+            let mut f = new_finding(
+                info.path_for(&unit),
+                Component {
+                    group: group.map(str::to_owned),
+                    artifact: title.to_owned(),
+                    version: version.map(str::to_owned),
+                    version_range: None,
+                },
+                Confidence::Medium,
+            );
+            f.evidence.push(Evidence { kind: EvidenceKind::Manifest, detail: entry });
+            if let (Some(g), Some(v)) = (group, version) {
+                f.vulnerabilities = advisories.evaluate(
+                    g,
+                    title,
+                    &VersionKnowledge::Exact(MavenVersion::parse(v)),
+                    &ClassFacts::default(),
+                );
+            }
+            findings.push(f);
+        }
+
+        if !identified_units.contains("")
+            && let (Some(file_name), Some((artifact, version))) = (&info.file_name, name_hint)
+        {
+            let mut f = new_finding(
+                info.path_for(""),
+                Component { group: None, artifact, version: Some(version), version_range: None },
+                Confidence::Low,
+            );
+            f.evidence.push(Evidence { kind: EvidenceKind::FileName, detail: file_name.clone() });
+            findings.push(f);
+        }
+        findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_names() {
+        assert_eq!(
+            classify("clt/shaded/l/core/lookup/JndiLookup.class"),
+            Some(Want::Core { root: "clt/shaded/l/".into(), class: JNDI_LOOKUP })
+        );
+        assert_eq!(classify("xcore/lookup/JndiLookup.class"), None);
+        assert_eq!(
+            classify("WEB-INF/classes/META-INF/maven/g/a/pom.properties"),
+            Some(Want::Pom { unit: "WEB-INF/classes/".into() })
+        );
+        assert_eq!(classify("META-INF/maven/g/pom.properties"), None);
+        assert_eq!(classify("META-INF/MANIFEST.MF"), Some(Want::Manifest { unit: String::new() }));
+        assert_eq!(
+            classify("org/apache/log4j/chainsaw/Main.class"),
+            Some(Want::Log4j1Cve { root: "org/apache/log4j/".into(), cve: "CVE-2022-23307" })
+        );
+        assert_eq!(
+            classify("org/apache/log4j/net/SocketServer.class"),
+            Some(Want::Log4j1Cve { root: "org/apache/log4j/".into(), cve: "CVE-2019-17571" })
+        );
+        assert_eq!(classify("org/apache/log4j/Logger.class"), None);
+    }
+
+    #[test]
+    fn parses_manifests_and_file_names() {
+        let m = parse_manifest(
+            "Manifest-Version: 1.0\r\nImplementation-Title: very-long-na\r\n me\r\n\r\nName: x\r\nA: b\r\n",
+        );
+        assert_eq!(attr(&m, "implementation-title"), Some("very-long-name"));
+        assert_eq!(attr(&m, "A"), None);
+        assert_eq!(parse_file_name("log4j-core-2.14.1.jar"), Some(("log4j-core".into(), "2.14.1".into())));
+        assert_eq!(
+            parse_file_name("commons-io-2.0-beta1.jar"),
+            Some(("commons-io".into(), "2.0-beta1".into()))
+        );
+        assert_eq!(parse_file_name("app.jar"), None);
+    }
+}

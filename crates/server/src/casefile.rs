@@ -1,0 +1,161 @@
+//! A stored case as a domain [`Case`]: the stored parties, products and event bodies
+//! are case-file fragments, put together into a case file and read with
+//! `formats::case_file`, so the server and `vulnrelay check` read cases the same way.
+//! Every access to a case goes through [`authorize`], which asks `domain::can`.
+
+use serde_json::{Value, json};
+use vulnrelay_domain::{Action, Case, CaseAccess, CaseState, PartyId, can};
+use vulnrelay_formats::case_file;
+use vulnrelay_store::{
+    CaseRecord, Fragment, MembershipChange, MembershipChangeKind, Organisation, StoredEvent,
+};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::errors::{AppError, AppResult};
+
+/// A case as loaded from the store.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The case's record.
+    pub record: CaseRecord,
+    /// Its parties (case-file objects).
+    pub parties: Vec<Fragment>,
+    /// Its products (case-file objects).
+    pub products: Vec<Fragment>,
+    /// Its events as stored.
+    pub events: Vec<StoredEvent>,
+    /// The domain case built from them.
+    pub case: Case,
+}
+
+impl Loaded {
+    /// The case file of this case, with `extra` events appended.
+    pub fn value_with(&self, extra_parties: &[Fragment], extra: &[Value]) -> AppResult<Value> {
+        let mut events = Vec::with_capacity(self.events.len() + extra.len());
+        for event in &self.events {
+            events.push(serde_json::from_str::<Value>(&event.body).map_err(AppError::internal)?);
+        }
+        events.extend(extra.iter().cloned());
+        let mut parties: Vec<Value> = self.parties.iter().map(|p| p.value.clone()).collect();
+        for party in extra_parties {
+            if !self.parties.iter().any(|p| p.id == party.id) {
+                parties.push(party.value.clone());
+            }
+        }
+        Ok(assemble(&self.record, parties, self.products.iter().map(|p| p.value.clone()).collect(), events))
+    }
+
+    /// The state, derived from the events.
+    pub fn state(&self) -> CaseState {
+        CaseState::of(&self.case)
+    }
+
+    /// The case as access control sees it.
+    pub fn access(&self) -> (PartyId, PartyId) {
+        (PartyId(self.record.reporter_org.clone()), PartyId(self.record.platform_org.clone()))
+    }
+
+    /// Whether `caller` may do `action` on this case.
+    pub fn can(&self, caller: &Caller, action: Action) -> bool {
+        let (reporter, platform) = self.access();
+        can(
+            &caller.actor(),
+            action,
+            &CaseAccess { case: &self.case, reporter: &reporter, platform: &platform },
+        )
+    }
+}
+
+/// A case file from its parts.
+pub fn assemble(record: &CaseRecord, parties: Vec<Value>, products: Vec<Value>, events: Vec<Value>) -> Value {
+    json!({
+        "schema": case_file::SCHEMA,
+        "title": record.title,
+        "timezone": record.timezone,
+        "parties": parties,
+        "products": products,
+        "events": events,
+    })
+}
+
+/// Loads a case and builds its domain model.
+pub async fn load(state: &AppState, id: &str) -> AppResult<Loaded> {
+    let record = state.store.case(id).await?;
+    let (parties, products, events) = tokio::try_join!(
+        state.store.case_parties(id),
+        state.store.case_products(id),
+        state.store.events(id)
+    )?;
+    let mut loaded = Loaded { case: empty_case(), record, parties, products, events };
+    let value = loaded.value_with(&[], &[])?;
+    loaded.case = case_file::from_value(&value).map_err(|e| AppError::internal(format!("case {id}: {e}")))?;
+    Ok(loaded)
+}
+
+fn empty_case() -> Case {
+    Case::new(String::new(), chrono_tz::Tz::UTC, vec![], vec![], vec![]).unwrap_or_else(|_| unreachable!())
+}
+
+/// Loads a case for `caller` to do `action`: 404 when the caller may not see it (as if
+/// it did not exist), 403 when it may see it but not do this.
+pub async fn authorize(state: &AppState, caller: &Caller, id: &str, action: Action) -> AppResult<Loaded> {
+    let loaded = match load(state, id).await {
+        Ok(loaded) => loaded,
+        Err(e) if e.code == "not_found" => return Err(AppError::not_found("case")),
+        Err(e) => return Err(e),
+    };
+    if !loaded.can(caller, Action::Read) {
+        return Err(AppError::not_found("case"));
+    }
+    if !loaded.can(caller, action) {
+        return Err(AppError::forbidden(format!(
+            "you may not {} on this case",
+            action.as_str().replace('_', " ")
+        )));
+    }
+    Ok(loaded)
+}
+
+/// An organisation as a case-file party, with the memberships its history shows
+/// (joined … ended); suspensions are events on the cases they concern.
+pub fn party_fragment(org: &Organisation, history: &[MembershipChange]) -> Fragment {
+    let mut memberships: Vec<(String, String, Option<String>)> = Vec::new();
+    for change in history {
+        match &change.change {
+            MembershipChangeKind::Joined => {
+                memberships.push((change.scheme.clone(), change.at.to_rfc3339(), None))
+            }
+            MembershipChangeKind::Ended => {
+                if let Some(m) = memberships.iter_mut().rev().find(|m| m.0 == change.scheme && m.2.is_none())
+                {
+                    m.2 = Some(change.at.to_rfc3339());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut value = json!({
+        "id": org.id,
+        "name": org.name,
+        "roles": org.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "jurisdiction": org.jurisdiction.as_str(),
+    });
+    if !memberships.is_empty() {
+        value["memberships"] = memberships
+            .into_iter()
+            .map(|(id, since, until)| match until {
+                Some(until) => json!({"id": id, "since": since, "until": until}),
+                None => json!({"id": id, "since": since}),
+            })
+            .collect();
+    }
+    Fragment { id: org.id.clone(), value }
+}
+
+/// An organisation's party fragment, read from the store.
+pub async fn org_fragment(state: &AppState, org_id: &str) -> AppResult<Fragment> {
+    let org = state.store.org(org_id).await?;
+    let history = state.store.membership_history(org_id).await?;
+    Ok(party_fragment(&org, &history))
+}

@@ -1,0 +1,154 @@
+//! The HTTP layer's one error type and its JSON envelope.
+//!
+//! Policy:
+//! - Every error answers `{"error":{"code":"...","message":"...","details":[...]}}` with
+//!   a stable, machine-readable `code`, a message for people, and `details` listing
+//!   every problem where there are several (each `{"field": "$.path", "message": ...}`,
+//!   or a gate's `{"rule", "article", "message"}`).
+//! - Bad input is 400 (`bad_request`: malformed JSON, wrong content type), 413
+//!   (`payload_too_large`) or 422 (`invalid`: well-formed but wrong, listing every
+//!   problem at once). Authentication is 401; a forbidden action on a case the caller
+//!   can see is 403; a case the caller may not see is 404, exactly as if it did not exist.
+//! - Store errors map by kind: not found → 404, a uniqueness conflict → 409, a
+//!   reference to something that does not exist → 422, a concurrent change → 409
+//!   (`stale`: retry), a refused purge → 409 (`retention`).
+//! - Internal errors (database failures, corrupt records) are logged with their cause
+//!   and answered 500 `internal` with a fixed message: nothing internal is echoed.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use vulnrelay_store::StoreError;
+
+/// An error answered to a client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The machine-readable code.
+    pub code: &'static str,
+    /// The message for people.
+    pub message: String,
+    /// Every problem, where there are several.
+    pub details: Vec<Value>,
+}
+
+impl AppError {
+    /// An error with no details.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        AppError { status, code, message: message.into(), details: Vec::new() }
+    }
+
+    /// Adds details.
+    pub fn with_details(mut self, details: Vec<Value>) -> AppError {
+        self.details = details;
+        self
+    }
+
+    /// 400: the request cannot be read.
+    pub fn bad_request(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 401: no valid credentials.
+    pub fn unauthorized() -> AppError {
+        AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send a valid API token")
+    }
+
+    /// 403: the caller may not do this.
+    pub fn forbidden(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 404: no such thing (or one the caller may not see).
+    pub fn not_found(what: &str) -> AppError {
+        AppError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    /// 409: the request conflicts with the current state.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 422: the content is wrong; `problems` are `(field, message)` pairs.
+    pub fn invalid(problems: Vec<(String, String)>) -> AppError {
+        let message = match problems.len() {
+            1 => format!("1 problem: {}: {}", problems[0].0, problems[0].1),
+            n => format!("{n} problems in the request"),
+        };
+        let details = problems
+            .into_iter()
+            .map(|(field, message)| json!({"field": field, "message": message}))
+            .collect();
+        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).with_details(details)
+    }
+
+    /// 429: too many attempts.
+    pub fn rate_limited() -> AppError {
+        AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many failed attempts; try again later",
+        )
+    }
+
+    /// 500: logs the cause and answers a fixed message.
+    pub fn internal(cause: impl std::fmt::Display) -> AppError {
+        tracing::error!(%cause, "internal error");
+        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message, "details": self.details}});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { what, .. } => AppError::not_found(what),
+            StoreError::Conflict(_) => AppError::conflict("conflict", "that already exists"),
+            StoreError::InvalidReference(_) => {
+                AppError::invalid(vec![("$".into(), "refers to something that does not exist".into())])
+            }
+            StoreError::Stale { .. } => {
+                AppError::conflict("stale", "the case changed while this request was processed; retry")
+            }
+            refused @ StoreError::RetentionRefused { .. } => {
+                AppError::conflict("retention", refused.to_string())
+            }
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => AppError::invalid(vec![(
+                "$".into(),
+                e.body_text().replace("Failed to deserialize the JSON body into the target type: ", ""),
+            )]),
+            JsonRejection::JsonSyntaxError(e) => {
+                AppError::bad_request(format!("malformed JSON: {}", e.body_text()))
+            }
+            JsonRejection::MissingJsonContentType(_) => {
+                AppError::bad_request("expected a JSON body with `Content-Type: application/json`")
+            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is larger than the server accepts",
+            ),
+            other => AppError::bad_request(other.body_text()),
+        }
+    }
+}
+
+/// The result of a handler.
+pub type AppResult<T> = Result<T, AppError>;

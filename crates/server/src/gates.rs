@@ -1,0 +1,56 @@
+//! Gates at the moment of action: a new event is checked by evaluating the case with
+//! the event appended; a `violated` finding that rests on the new event means a gate
+//! rule forbids it.
+
+use serde_json::{Value, json};
+use vulnrelay_domain::{Case, Timestamp};
+use vulnrelay_policy::{Interpretation, Options, Pack, RuleKind, Status, evaluate};
+
+use crate::errors::AppError;
+
+/// A gate rule that forbids a new event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// `pack/rule`.
+    pub rule: String,
+    /// The article.
+    pub article: String,
+    /// The instrument's name (English).
+    pub instrument: String,
+    /// The finding's message (English).
+    pub message: String,
+}
+
+/// The gate findings of `case` (the current case plus the new events at
+/// `new_events`, indexes into `case.events()`) that are violated by a new event.
+pub fn refusals(case: &Case, new_events: &[usize], packs: &[Pack], as_of: Timestamp) -> Vec<Refusal> {
+    let findings = evaluate(case, packs, &Options { as_of, interpretation: Interpretation::Hours });
+    findings
+        .iter()
+        .filter(|f| f.status == Status::Violated && matches!(f.rule.kind, RuleKind::Gate(_)))
+        .filter(|f| f.evidence.iter().any(|i| new_events.contains(i)))
+        .map(|f| Refusal {
+            rule: f.rule_id(),
+            article: f.rule.article.clone(),
+            instrument: f.pack.instrument.en.clone(),
+            message: f.message(case).en,
+        })
+        .collect()
+}
+
+/// The 409 answer naming every refusing rule.
+pub fn error(refusals: &[Refusal]) -> AppError {
+    let names: Vec<String> = refusals.iter().map(|r| format!("{} (Art. {})", r.rule, r.article)).collect();
+    let details: Vec<Value> = refusals
+        .iter()
+        .map(|r| json!({"rule": r.rule, "article": r.article, "instrument": r.instrument, "message": r.message}))
+        .collect();
+    AppError::conflict(
+        "policy_gate",
+        format!(
+            "refused by {}; an analyst may record it anyway with an override and a reason",
+            names.join(", ")
+        ),
+    )
+    .with_details(details)
+}

@@ -1,0 +1,121 @@
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod casefile;
+pub mod demo;
+pub mod errors;
+pub mod forwarding;
+pub mod gates;
+pub mod input;
+pub mod metrics;
+pub mod openapi;
+mod routes;
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use vulnrelay_policy::Pack;
+use vulnrelay_store::Store;
+
+pub use forwarding::Forwarding;
+
+/// How the server behaves; every field has a sensible default.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The platform that receives reports when neither the report nor a membership
+    /// route names one.
+    pub default_platform: Option<String>,
+    /// The reporting chain's forwarding rules.
+    pub forwarding: Forwarding,
+    /// The largest request body accepted (413 above it).
+    pub max_body_bytes: usize,
+    /// The largest attachment accepted (decoded), per attachment.
+    pub max_attachment_bytes: usize,
+    /// How long a login session lasts.
+    pub session_hours: i64,
+    /// Failed logins allowed per account within `login_window`.
+    pub login_attempts: usize,
+    /// The window of the login rate limit.
+    pub login_window: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            default_platform: None,
+            forwarding: Forwarding::default(),
+            max_body_bytes: 2 * 1024 * 1024,
+            max_attachment_bytes: 1024 * 1024,
+            session_hours: 12,
+            login_attempts: 5,
+            login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What every handler shares.
+pub struct Shared {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The policy packs the server evaluates cases against.
+    pub packs: Vec<Pack>,
+    /// The configuration.
+    pub config: Config,
+    /// The login rate limiter.
+    pub limiter: auth::LoginLimiter,
+    /// Request counters and latencies.
+    pub metrics: metrics::Metrics,
+}
+
+/// The router's state: a cheap handle on [`Shared`].
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// State over `store`, evaluating the shipped policy packs.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
+        // The shipped packs are embedded and tested; failing to parse them is a build defect.
+        let packs =
+            vulnrelay_policy::builtin_packs().unwrap_or_else(|(name, e)| panic!("shipped pack {name}: {e}"));
+        let limiter = auth::LoginLimiter::new(config.login_attempts, config.login_window);
+        AppState(Arc::new(Shared { store, packs, config, limiter, metrics: metrics::Metrics::default() }))
+    }
+}
+
+/// The whole HTTP interface: the REST API under `/api/v1`, `/healthz` and `/metrics`.
+pub fn router(state: AppState) -> Router {
+    let api = routes::api();
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(routes::meta::healthz))
+        .route("/metrics", get(routes::meta::metrics))
+        .route("/api/v1/openapi.json", get(routes::meta::openapi))
+        .fallback(routes::meta::fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .with_state(state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` completes (for `vulnrelay
+/// serve`, `vulnrelay demo` and end-to-end tests, which bind 127.0.0.1:0).
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,283 @@
+//! The OpenAPI 3 document, built with utoipa from [`ROUTES`], the table of every
+//! operation of the API. A test requests each listed operation from the router and
+//! fails if the router does not know it, and a snapshot test keeps the document in
+//! sync with the code.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder};
+
+/// One operation: method, path (under the server root), tag, summary.
+pub struct Route {
+    /// `GET`, `POST`, `PUT` or `DELETE`.
+    pub method: &'static str,
+    /// The path, with `{parameters}`.
+    pub path: &'static str,
+    /// The group it belongs to.
+    pub tag: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+    /// The success status.
+    pub success: &'static str,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    success: &'static str,
+    summary: &'static str,
+) -> Route {
+    Route { method, path, tag, summary, success }
+}
+
+/// Every operation of the API.
+pub const ROUTES: &[Route] = &[
+    route("GET", "/healthz", "meta", "200", "Liveness: a static answer"),
+    route(
+        "GET",
+        "/metrics",
+        "meta",
+        "200",
+        "Prometheus metrics: requests, latencies, open obligations by status",
+    ),
+    route("GET", "/api/v1/openapi.json", "meta", "200", "This document"),
+    route(
+        "POST",
+        "/api/v1/session",
+        "accounts",
+        "200",
+        "Sign in; sets the session cookie and returns the CSRF token",
+    ),
+    route("DELETE", "/api/v1/session", "accounts", "204", "Sign out"),
+    route("GET", "/api/v1/me", "accounts", "200", "The caller's account and organisation"),
+    route("GET", "/api/v1/tokens", "accounts", "200", "The caller's API tokens (without secrets)"),
+    route("POST", "/api/v1/tokens", "accounts", "201", "Create an API token (shown once)"),
+    route("DELETE", "/api/v1/tokens/{id}", "accounts", "204", "Revoke an API token"),
+    route(
+        "POST",
+        "/api/v1/registrations",
+        "accounts",
+        "202",
+        "Register an individual or a non-member organisation",
+    ),
+    route("GET", "/api/v1/registrations", "accounts", "200", "Pending registrations (analysts)"),
+    route(
+        "POST",
+        "/api/v1/registrations/{org}/approve",
+        "accounts",
+        "200",
+        "Approve a registration (analysts)",
+    ),
+    route(
+        "POST",
+        "/api/v1/registrations/{org}/reject",
+        "accounts",
+        "200",
+        "Reject a registration (analysts)",
+    ),
+    route("POST", "/api/v1/accounts", "accounts", "201", "Create an account (administrators)"),
+    route("GET", "/api/v1/orgs", "organisations", "200", "Active organisations"),
+    route("POST", "/api/v1/orgs", "organisations", "201", "Add an organisation (administrators)"),
+    route(
+        "GET",
+        "/api/v1/orgs/{id}",
+        "organisations",
+        "200",
+        "An organisation with its memberships and their history",
+    ),
+    route(
+        "POST",
+        "/api/v1/orgs/{id}/memberships/{scheme}/join",
+        "organisations",
+        "200",
+        "Record that an organisation joined a scheme",
+    ),
+    route(
+        "POST",
+        "/api/v1/orgs/{id}/memberships/{scheme}/suspend",
+        "organisations",
+        "200",
+        "Suspend a membership until a date, with a reason and findings",
+    ),
+    route(
+        "POST",
+        "/api/v1/orgs/{id}/memberships/{scheme}/restore",
+        "organisations",
+        "200",
+        "Restore a membership after a rectification review",
+    ),
+    route(
+        "POST",
+        "/api/v1/reports",
+        "reports",
+        "201",
+        "Submit a report (Art. 7(2) content); opens a case and writes a receipt",
+    ),
+    route("GET", "/api/v1/receipts", "reports", "200", "The receipt log (analysts, administrators)"),
+    route(
+        "POST",
+        "/api/v1/receipts/purge",
+        "reports",
+        "200",
+        "Purge receipts older than the retention period (administrators)",
+    ),
+    route("GET", "/api/v1/cases", "cases", "200", "Cases the caller may see, by pages"),
+    route("GET", "/api/v1/cases/{id}", "cases", "200", "A case: summary, parties, products, report"),
+    route("GET", "/api/v1/cases/{id}/events", "cases", "200", "The timeline with its hash chain"),
+    route(
+        "POST",
+        "/api/v1/cases/{id}/events",
+        "cases",
+        "201",
+        "Record an event (through the gates; analysts may override with a reason)",
+    ),
+    route(
+        "POST",
+        "/api/v1/cases/{id}/forward",
+        "cases",
+        "201",
+        "Forward the case to an organisation (through the gates)",
+    ),
+    route("GET", "/api/v1/cases/{id}/comments", "cases", "200", "Comments"),
+    route("POST", "/api/v1/cases/{id}/comments", "cases", "201", "Add a comment"),
+    route("PUT", "/api/v1/cases/{id}/embargo", "cases", "200", "Set or clear the planned public date"),
+    route(
+        "GET",
+        "/api/v1/cases/{id}/compliance",
+        "cases",
+        "200",
+        "The findings JSON of `vulnrelay check` for the case",
+    ),
+    route("GET", "/api/v1/cases/{id}/export", "cases", "200", "The case file"),
+    route("GET", "/api/v1/cases/{id}/attachments", "cases", "200", "Attachment metadata"),
+    route("GET", "/api/v1/cases/{id}/attachments/{attachment}", "cases", "200", "An attachment's content"),
+    route(
+        "GET",
+        "/api/v1/deadlines",
+        "cases",
+        "200",
+        "Open obligations of the caller's organisation by due time",
+    ),
+    route(
+        "GET",
+        "/api/v1/audit/verify",
+        "audit",
+        "200",
+        "Walk every case's hash chain; name the first broken link",
+    ),
+    route(
+        "GET",
+        "/api/v1/vulnerabilities",
+        "vulnerabilities",
+        "200",
+        "The vulnerability records the caller may see",
+    ),
+    route(
+        "GET",
+        "/api/v1/vulnerabilities/{id}",
+        "vulnerabilities",
+        "200",
+        "A record by any id; {id}.cve.json, {id}.csaf.json and {id}.osv.json give its exports",
+    ),
+    route(
+        "GET",
+        "/api/v1/vulnerabilities/{id}/bulletin",
+        "vulnerabilities",
+        "200",
+        "The security bulletin (安全公告), ?lang=en|zh&format=html|md",
+    ),
+    route(
+        "GET",
+        "/api/v1/vulnerabilities/{id}/manual",
+        "vulnerabilities",
+        "200",
+        "The investigation-and-repair manual (排查及修复手册), ?lang=en|zh&format=html|md",
+    ),
+    route(
+        "POST",
+        "/api/v1/vulnerabilities/{id}/ids",
+        "vulnerabilities",
+        "201",
+        "Assign an identifier of a platform scheme (analysts)",
+    ),
+    route(
+        "POST",
+        "/api/v1/vulnerabilities/{id}/cve",
+        "vulnerabilities",
+        "200",
+        "Give the record its CVE id from the pool, once (analysts)",
+    ),
+    route(
+        "POST",
+        "/api/v1/import",
+        "vulnerabilities",
+        "201",
+        "Import CVE JSON 5, CSAF 2.0, OSV or record documents, validated against their schemas (analysts)",
+    ),
+    route(
+        "POST",
+        "/api/v1/cve-pool",
+        "vulnerabilities",
+        "200",
+        "Add reserved CVE ids to the pool (administrators)",
+    ),
+];
+
+fn method(name: &str) -> HttpMethod {
+    match name {
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "DELETE" => HttpMethod::Delete,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// The document as JSON.
+pub fn document() -> Value {
+    let mut items: BTreeMap<&str, PathItem> = BTreeMap::new();
+    for r in ROUTES {
+        let mut operation = OperationBuilder::new()
+            .summary(Some(r.summary))
+            .tag(r.tag)
+            .operation_id(Some(format!("{} {}", r.method.to_lowercase(), r.path)))
+            .response(r.success, ResponseBuilder::new().description("success"))
+            .response(
+                "default",
+                ResponseBuilder::new()
+                    .description("an error: {\"error\": {\"code\", \"message\", \"details\"}}")
+                    .content("application/json", ContentBuilder::new().build()),
+            );
+        for segment in r.path.split('/') {
+            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                operation = operation.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True),
+                );
+            }
+        }
+        let item = PathItem::new(method(r.method), operation.build());
+        match items.get_mut(r.path) {
+            Some(existing) => existing.merge_operations(item),
+            None => {
+                items.insert(r.path, item);
+            }
+        }
+    }
+    let mut paths = PathsBuilder::new();
+    for (path, item) in items {
+        paths = paths.path(path, item);
+    }
+    let api =
+        OpenApiBuilder::new()
+            .info(InfoBuilder::new().title("vulnrelay").version(env!("CARGO_PKG_VERSION")).description(Some(
+                "Vulnerability reporting and coordinated disclosure with a regulatory clock.",
+            )))
+            .paths(paths)
+            .build();
+    serde_json::to_value(api).unwrap_or(Value::Null)
+}

@@ -1,0 +1,371 @@
+//! Accounts: login sessions, API tokens, self-registration and its approval, and
+//! accounts created by administrators.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
+use vulnrelay_store::{Account, NewAccount, Organisation, Session, Status, StoreError};
+
+use crate::AppState;
+use crate::auth::{Caller, SESSION_COOKIE, hash_password, new_secret, secret_hash, verify_password};
+use crate::errors::{AppError, AppResult};
+use crate::input::{ApiJson, Checker};
+
+/// An account as shown to clients (never its password hash).
+pub fn account_json(account: &Account) -> Value {
+    json!({
+        "id": account.id,
+        "email": account.email,
+        "name": account.name,
+        "org": account.org_id,
+        "roles": account.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "status": account.status.as_str(),
+    })
+}
+
+/// An organisation as shown to clients.
+pub fn org_json(org: &Organisation) -> Value {
+    json!({
+        "id": org.id,
+        "name": org.name,
+        "roles": org.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "jurisdiction": org.jurisdiction.as_str(),
+        "kind": if org.individual { "individual" } else { "organisation" },
+        "status": org.status.as_str(),
+    })
+}
+
+/// `POST /api/v1/session`: signs in with `{email, password}`; sets the session cookie
+/// and returns the CSRF token. Five failures per address within 15 minutes: 429.
+pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson) -> AppResult<Response> {
+    let mut check = Checker::default();
+    let object = check.object(&body, "$", &["email", "password"]);
+    let (email, password) = match object {
+        Some(o) => (check.string(o, "$", "email", true), check.string(o, "$", "password", true)),
+        None => (None, None),
+    };
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(check.finish().err().unwrap_or_else(|| AppError::bad_request("bad login")));
+    };
+    let key = email.to_lowercase();
+    if !state.limiter.allowed(&key) {
+        return Err(AppError::rate_limited());
+    }
+    let account = match state.store.account_by_email(&key).await {
+        Ok(account) => Some(account),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let Some(account) = account.filter(|a| verify_password(password, &a.password_hash)) else {
+        state.limiter.failed(&key);
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_credentials",
+            "wrong e-mail address or password",
+        ));
+    };
+    state.limiter.succeeded(&key);
+    if account.status != Status::Active {
+        return Err(AppError::forbidden("this account is not active (pending approval or rejected)"));
+    }
+    let session_id = new_secret("");
+    let csrf_token = new_secret("");
+    let now = chrono::Utc::now();
+    let expires_at = now + chrono::TimeDelta::hours(state.config.session_hours);
+    let session = Session { account_id: account.id.clone(), csrf_token: csrf_token.clone(), expires_at };
+    state.store.create_session(&secret_hash(&session_id), &session, now).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        state.config.session_hours * 3600
+    );
+    let body = json!({"account": account_json(&account), "csrf_token": csrf_token, "expires_at": expires_at.to_rfc3339()});
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// `DELETE /api/v1/session`: signs out.
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
+    caller.require()?;
+    if let Some(session_id) = crate::auth::cookie(&headers, SESSION_COOKIE) {
+        state.store.delete_session(&secret_hash(&session_id)).await?;
+    }
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
+}
+
+/// `GET /api/v1/me`: the caller's account and organisation.
+pub async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    let account = caller.require()?;
+    let org = match &account.org_id {
+        Some(id) => Some(org_json(&state.store.org(id).await?)),
+        None => None,
+    };
+    Ok(Json(json!({"account": account_json(account), "org": org})))
+}
+
+/// `POST /api/v1/tokens`: creates an API token `{name}`; the token is in this answer
+/// only (the server keeps its hash).
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
+    let account = caller.require()?;
+    let mut check = Checker::default();
+    let name = check
+        .object(&body, "$", &["name"])
+        .and_then(|o| check.string(o, "$", "name", true))
+        .map(str::to_owned);
+    check.finish()?;
+    let token = new_secret("vr_");
+    let record = state
+        .store
+        .create_token(&account.id, name.as_deref().unwrap_or(""), &secret_hash(&token), chrono::Utc::now())
+        .await?;
+    let body = json!({"id": record.id, "name": record.name, "token": token, "created_at": record.created_at.to_rfc3339()});
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `GET /api/v1/tokens`: the caller's tokens (without the secrets).
+pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    let account = caller.require()?;
+    let tokens = state.store.list_tokens(&account.id).await?;
+    let items: Vec<Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "name": t.name, "created_at": t.created_at.to_rfc3339(),
+                   "revoked_at": t.revoked_at.map(|r| r.to_rfc3339())})
+        })
+        .collect();
+    Ok(Json(json!({"tokens": items})))
+}
+
+/// `DELETE /api/v1/tokens/{id}`: revokes one of the caller's tokens.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let account = caller.require()?;
+    state.store.revoke_token(&account.id, &id, chrono::Utc::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reads `{email, name, password}` of a new account.
+fn account_fields(check: &mut Checker, value: &Value, path: &str) -> Option<(String, String, String)> {
+    let object = check.object(value, path, &["email", "name", "password", "org", "roles"])?;
+    let email = check.string(object, path, "email", true);
+    let name = check.string(object, path, "name", true);
+    let password = check.string(object, path, "password", true);
+    if let Some(email) = email
+        && !email.contains('@')
+    {
+        check.problem(format!("{path}.email"), "not an e-mail address");
+    }
+    if let Some(password) = password
+        && password.chars().count() < 12
+    {
+        check.problem(format!("{path}.password"), "must be at least 12 characters");
+    }
+    Some((email?.to_owned(), name?.to_owned(), password?.to_owned()))
+}
+
+/// Reads `{id, name, jurisdiction, roles}` of a new organisation.
+pub(crate) fn org_fields(
+    check: &mut Checker,
+    value: &Value,
+    path: &str,
+    individual: bool,
+) -> Option<Organisation> {
+    let object = check.object(value, path, &["id", "name", "jurisdiction", "roles"])?;
+    let id = check.string(object, path, "id", true);
+    let name = check.string(object, path, "name", true);
+    if let Some(id) = id
+        && !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        check.problem(format!("{path}.id"), "use lower-case letters, digits and hyphens");
+    }
+    let jurisdiction = check.string(object, path, "jurisdiction", true).and_then(|j| {
+        j.parse::<Jurisdiction>()
+            .map_err(|e| check.problem(format!("{path}.jurisdiction"), e.to_string()))
+            .ok()
+    });
+    let roles: Vec<Role> = check
+        .strings(object, path, "roles", false)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            r.parse::<Role>().map_err(|e| check.problem(format!("{path}.roles[{i}]"), e.to_string())).ok()
+        })
+        .collect();
+    Some(Organisation {
+        id: id?.to_owned(),
+        name: name?.to_owned(),
+        roles,
+        jurisdiction: jurisdiction?,
+        individual,
+        status: Status::Pending,
+        created_at: chrono::Utc::now(),
+    })
+}
+
+/// `POST /api/v1/registrations`: an individual or a non-member organisation registers
+/// itself: `{"kind": "individual"|"organisation", "org": {...}, "account": {...}}`. Both
+/// wait for an analyst's approval.
+pub async fn register(State(state): State<AppState>, ApiJson(body): ApiJson) -> AppResult<Response> {
+    let mut check = Checker::default();
+    let mut parsed = None;
+    if let Some(object) = check.object(&body, "$", &["kind", "org", "account"]) {
+        let individual = match check.string(object, "$", "kind", true) {
+            Some("individual") => Some(true),
+            Some("organisation") => Some(false),
+            Some(other) => {
+                check.problem("$.kind", format!("`{other}` is not `individual` or `organisation`"));
+                None
+            }
+            None => None,
+        };
+        let org = match object.get("org") {
+            Some(value) => org_fields(&mut check, value, "$.org", individual.unwrap_or(false)),
+            None => {
+                check.problem("$.org", "missing required field");
+                None
+            }
+        };
+        let account = match object.get("account") {
+            Some(value) => account_fields(&mut check, value, "$.account"),
+            None => {
+                check.problem("$.account", "missing required field");
+                None
+            }
+        };
+        parsed = org.zip(account).zip(individual);
+    }
+    check.finish()?;
+    let Some(((mut org, (email, name, password)), individual)) = parsed else {
+        return Err(AppError::bad_request("unreadable registration"));
+    };
+    org.individual = individual;
+    if org.roles.is_empty() {
+        org.roles = vec![Role::Discoverer];
+    }
+    let password_hash = hash_password(&password)?;
+    state.store.create_org(&org).await?;
+    let new = NewAccount {
+        email,
+        name,
+        password_hash,
+        org_id: Some(org.id.clone()),
+        roles: vec![AccountRole::Reporter],
+        status: Status::Pending,
+    };
+    let account = state.store.create_account(&new, chrono::Utc::now()).await?;
+    let body = json!({"org": org_json(&org), "account": account_json(&account)});
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// `GET /api/v1/registrations`: pending organisations and accounts (analysts).
+pub async fn list_registrations(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require_role(&[AccountRole::Analyst])?;
+    let orgs = state.store.list_orgs(Some(Status::Pending)).await?;
+    let accounts = state.store.list_accounts(Some(Status::Pending)).await?;
+    Ok(Json(json!({
+        "orgs": orgs.iter().map(org_json).collect::<Vec<_>>(),
+        "accounts": accounts.iter().map(account_json).collect::<Vec<_>>(),
+    })))
+}
+
+async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    org_id: &str,
+    status: Status,
+    body: &Value,
+) -> AppResult<Json<Value>> {
+    let analyst = caller.require_role(&[AccountRole::Analyst])?;
+    let mut check = Checker::default();
+    let note = check
+        .object(body, "$", &["note"])
+        .and_then(|o| check.string(o, "$", "note", false))
+        .map(str::to_owned);
+    check.finish()?;
+    state.store.decide_org(org_id, status, &analyst.id, note.as_deref(), chrono::Utc::now()).await?;
+    for account in state.store.list_accounts(Some(Status::Pending)).await? {
+        if account.org_id.as_deref() == Some(org_id) {
+            state.store.decide_account(&account.id, status).await?;
+        }
+    }
+    Ok(Json(json!({"org": org_json(&state.store.org(org_id).await?)})))
+}
+
+/// `POST /api/v1/registrations/{org}/approve`: activates a pending organisation and its accounts.
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Value>> {
+    decide(&state, &caller, &org, Status::Active, &crate::input::optional_json(&body)?).await
+}
+
+/// `POST /api/v1/registrations/{org}/reject`: rejects a pending organisation and its accounts.
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Value>> {
+    decide(&state, &caller, &org, Status::Rejected, &crate::input::optional_json(&body)?).await
+}
+
+/// `POST /api/v1/accounts`: an administrator creates an active account
+/// `{email, name, password, org, roles}`.
+pub async fn create_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let mut check = Checker::default();
+    let fields = account_fields(&mut check, &body, "$");
+    let (org, roles) = match body.as_object() {
+        Some(object) => {
+            let org = check.string(object, "$", "org", false).map(str::to_owned);
+            let roles: Vec<AccountRole> = check
+                .strings(object, "$", "roles", true)
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    r.parse::<AccountRole>().map_err(|e| check.problem(format!("$.roles[{i}]"), e)).ok()
+                })
+                .collect();
+            (org, roles)
+        }
+        None => (None, Vec::new()),
+    };
+    if let Some(org) = &org
+        && matches!(state.store.org(org).await, Err(StoreError::NotFound { .. }))
+    {
+        check.problem("$.org", format!("unknown organisation `{org}`"));
+    }
+    check.finish()?;
+    let Some((email, name, password)) = fields else {
+        return Err(AppError::bad_request("unreadable account"));
+    };
+    let new = NewAccount {
+        email,
+        name,
+        password_hash: hash_password(&password)?,
+        org_id: org,
+        roles,
+        status: Status::Active,
+    };
+    let account = state.store.create_account(&new, chrono::Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(account_json(&account))).into_response())
+}

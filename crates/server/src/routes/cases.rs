@@ -1,0 +1,652 @@
+//! Cases: their summary, timeline, events appended by actions (through the gates),
+//! forwarding along the reporting chain, comments, the planned public date, compliance,
+//! export, attachments, the caller's deadlines, and the audit of the event chains.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, Action, CaseState, EventType};
+use vulnrelay_formats::case_file;
+use vulnrelay_formats::compliance::{self, Evaluated};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
+use vulnrelay_store::{CaseChange, Fragment, NewEvent, NewOutboxMessage, StoredEvent};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::casefile::{Loaded, authorize, load, org_fragment};
+use crate::errors::{AppError, AppResult};
+use crate::forwarding::Trigger;
+use crate::gates;
+use crate::input::{ApiJson, Checker};
+
+/// Workflow events only the case's platforms record.
+const PLATFORM_ONLY: [EventType; 4] =
+    [EventType::TriageStarted, EventType::Rejected, EventType::Duplicate, EventType::Closed];
+
+fn tz_of(loaded: &Loaded) -> Tz {
+    loaded.case.timezone()
+}
+
+/// A time in UTC and in the case's time zone.
+fn shown(t: DateTime<Utc>, tz: Tz) -> Value {
+    json!({"utc": t.to_rfc3339(), "local": t.with_timezone(&tz).to_rfc3339(), "timezone": tz.name()})
+}
+
+fn summary(loaded: &Loaded) -> Value {
+    let tz = tz_of(loaded);
+    json!({
+        "id": loaded.record.id,
+        "title": loaded.record.title,
+        "state": loaded.state().as_str(),
+        "timezone": tz.name(),
+        "reporter": loaded.record.reporter_org,
+        "platform": loaded.record.platform_org,
+        "created_at": loaded.record.created_at.to_rfc3339(),
+        "events": loaded.record.last_seq,
+        "planned_public_at": loaded.record.planned_public_at.map(|t| shown(t, tz)),
+    })
+}
+
+/// Query of `GET /api/v1/cases`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Return cases after this case id (the previous page's `next`).
+    pub after: Option<String>,
+    /// Page size (default 50, at most 200).
+    pub limit: Option<usize>,
+    /// Only cases in this state.
+    pub state: Option<String>,
+}
+
+/// `GET /api/v1/cases`: the cases the caller may see, oldest first, by pages.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Json<Value>> {
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let wanted = match &query.state {
+        Some(s) => Some(s.parse::<CaseState>().map_err(|e| AppError::invalid(vec![("state".into(), e)]))?),
+        None => None,
+    };
+    let records = state.store.list_cases().await?;
+    let start = match &query.after {
+        Some(after) => records.iter().position(|r| &r.id == after).map_or(records.len(), |i| i + 1),
+        None => 0,
+    };
+    let mut items = Vec::new();
+    let mut next = None;
+    for record in &records[start..] {
+        let loaded = load(&state, &record.id).await?;
+        if !loaded.can(&caller, Action::Read) || wanted.is_some_and(|w| w != loaded.state()) {
+            continue;
+        }
+        if items.len() == limit {
+            next = items.last().and_then(|v: &Value| v["id"].as_str().map(str::to_owned));
+            break;
+        }
+        items.push(summary(&loaded));
+    }
+    Ok(Json(json!({"cases": items, "next": next})))
+}
+
+/// `GET /api/v1/cases/{id}`: the case's summary, parties, products and report.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    let mut body = summary(&loaded);
+    body["parties"] = loaded.parties.iter().map(|p| p.value.clone()).collect();
+    body["products"] = loaded.products.iter().map(|p| p.value.clone()).collect();
+    body["report"] = match state.store.report(&id).await {
+        Ok(report) => report.body,
+        Err(vulnrelay_store::StoreError::NotFound { .. }) => Value::Null,
+        Err(other) => return Err(other.into()),
+    };
+    Ok(Json(body))
+}
+
+fn event_json(event: &StoredEvent) -> AppResult<Value> {
+    Ok(json!({
+        "seq": event.seq,
+        "event": serde_json::from_str::<Value>(&event.body).map_err(AppError::internal)?,
+        "recorded_at": event.recorded_at.to_rfc3339(),
+        "recorded_by": event.recorded_by,
+        "override_reason": event.override_reason,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }))
+}
+
+/// `GET /api/v1/cases/{id}/events`: the timeline as stored, with the hash chain.
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    let events: Vec<Value> = loaded.events.iter().map(event_json).collect::<AppResult<_>>()?;
+    Ok(Json(json!({"case": id, "state": loaded.state().as_str(), "events": events})))
+}
+
+/// Records events on a case: checks them as case-file events (every problem at once,
+/// 422), applies the gates (409 `policy_gate`, unless an analyst overrides with a
+/// reason) and appends them with the parties they bring, in one transaction.
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    loaded: &Loaded,
+    events: Vec<Value>,
+    parties: Vec<Fragment>,
+    override_reason: Option<String>,
+) -> AppResult<Vec<StoredEvent>> {
+    let value = loaded.value_with(&parties, &events)?;
+    let first_new = loaded.events.len();
+    let case = case_file::from_value(&value).map_err(|e| {
+        let prefix = format!("$.events[{first_new}]");
+        AppError::invalid(
+            e.problems
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.path.strip_prefix(&prefix).map_or(p.path.clone(), |rest| format!("${rest}")),
+                        p.message,
+                    )
+                })
+                .collect(),
+        )
+    })?;
+    let new_indexes: Vec<usize> = (first_new..first_new + events.len()).collect();
+    let now = Utc::now();
+    let as_of = new_indexes.iter().map(|&i| case.events()[i].at).max().unwrap_or(now).max(now);
+    let refusals = gates::refusals(&case, &new_indexes, &state.packs, as_of);
+    if !refusals.is_empty() {
+        match &override_reason {
+            None => return Err(gates::error(&refusals)),
+            Some(_) if !loaded.can(caller, Action::OverrideGate) => {
+                return Err(AppError::forbidden("only the platform's analysts may override a gate"));
+            }
+            Some(_) => {
+                tracing::warn!(case = %loaded.record.id, rules = ?refusals.iter().map(|r| &r.rule).collect::<Vec<_>>(), "gate overridden");
+            }
+        }
+    }
+    let recorded_by = caller.account.as_ref().map(|a| a.id.clone());
+    let new_events: Vec<NewEvent> = new_indexes
+        .iter()
+        .zip(events)
+        .map(|(&i, body)| NewEvent {
+            at: case.events()[i].at,
+            body,
+            recorded_by: recorded_by.clone(),
+            override_reason: if refusals.is_empty() { None } else { override_reason.clone() },
+        })
+        .collect();
+    let change = CaseChange {
+        expected_seq: Some(loaded.record.last_seq),
+        parties,
+        events: new_events,
+        outbox: vec![NewOutboxMessage {
+            topic: "case.event".into(),
+            payload: json!({"case": loaded.record.id, "overridden": refusals.iter().map(|r| &r.rule).collect::<Vec<_>>()}),
+        }],
+    };
+    Ok(state.store.change_case(&loaded.record.id, &change, now).await?)
+}
+
+/// The organisations an event refers to (`to`, `by`) that are not yet on the case but
+/// exist: they join the case with the event. Unknown ones are left for the case-file
+/// check to report.
+async fn joining_parties(state: &AppState, loaded: &Loaded, event: &Value) -> AppResult<Vec<Fragment>> {
+    let mut parties = Vec::new();
+    for key in ["to", "by", "party"] {
+        let Some(id) = event.get(key).and_then(Value::as_str) else { continue };
+        if loaded.parties.iter().any(|p| p.id == id) || parties.iter().any(|p: &Fragment| p.id == id) {
+            continue;
+        }
+        match state.store.org(id).await {
+            Ok(org) if org.status == vulnrelay_store::Status::Active => {
+                parties.push(org_fragment(state, id).await?)
+            }
+            Ok(_) | Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(parties)
+}
+
+/// `POST /api/v1/cases/{id}/events`: records an event in the case-file vocabulary
+/// (`at` defaults to now, `party` to the caller's organisation), with an optional
+/// `override_reason` for a gate.
+pub async fn append(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
+    let account = caller.require()?.clone();
+    let loaded = authorize(&state, &caller, &id, Action::AppendEvent).await?;
+    let Value::Object(mut event) = body else {
+        return Err(AppError::invalid(vec![("$".into(), "expected an object".into())]));
+    };
+    let override_reason = match event.remove("override_reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(reason)) if !reason.trim().is_empty() => Some(reason),
+        Some(_) => {
+            return Err(AppError::invalid(vec![(
+                "$.override_reason".into(),
+                "expected a non-empty string".into(),
+            )]));
+        }
+    };
+    let now = Utc::now();
+    let tz = tz_of(&loaded);
+    event.entry("at").or_insert_with(|| json!(now.with_timezone(&tz).to_rfc3339()));
+    let own_org = account.org_id.clone().unwrap_or_default();
+    event.entry("party").or_insert_with(|| json!(own_org));
+    let platform_work = loaded.can(&caller, Action::Forward);
+    let mut check = Checker::default();
+    let event_type = check
+        .string(&event, "$", "type", true)
+        .and_then(|t| t.parse::<EventType>().map_err(|e| check.problem("$.type", e)).ok());
+    if let Some(at) = check.time(&event, "$", "at", true, tz)
+        && at > now + TimeDelta::minutes(5)
+    {
+        check.problem("$.at", "must not be in the future");
+    }
+    check.finish()?;
+    let Some(event_type) = event_type else { return Err(AppError::bad_request("unreadable event")) };
+    if event.get("party").and_then(Value::as_str) != Some(own_org.as_str()) && !platform_work {
+        return Err(AppError::forbidden("you may record events of your own organisation only"));
+    }
+    if PLATFORM_ONLY.contains(&event_type) && !platform_work {
+        return Err(AppError::forbidden(format!("only the case's platforms record `{event_type}`")));
+    }
+    let current = loaded.state();
+    if !current.accepts(event_type) {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            format!("a `{event_type}` event cannot be recorded on a case that is {current}"),
+        ));
+    }
+    let event = Value::Object(event);
+    let parties = joining_parties(&state, &loaded, &event).await?;
+    let stored = record(&state, &caller, &loaded, vec![event.clone()], parties, override_reason).await?;
+    let mut triggers = Vec::new();
+    let actor = event.get("party").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if event_type == EventType::Verified {
+        triggers.push((actor, Trigger::Verified));
+    }
+    if event_type == EventType::Notified
+        && let Some(to) = event.get("to").and_then(Value::as_str)
+    {
+        triggers.push((to.to_owned(), Trigger::Received));
+    }
+    let forwarded = run_forwards(&state, &account.id, &id, triggers).await?;
+    let after = load(&state, &id).await?;
+    let body = json!({
+        "events": stored.iter().map(event_json).collect::<AppResult<Vec<_>>>()?,
+        "state": after.state().as_str(),
+        "forwarded": forwarded,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Applies the forwarding rules for `triggers` (`(organisation, trigger)`), following
+/// the chain (a forward is a `received` trigger for its recipient), up to a few hops.
+/// A forward a gate refuses is not recorded and is reported as refused.
+pub async fn run_forwards(
+    state: &AppState,
+    account_id: &str,
+    case_id: &str,
+    mut triggers: Vec<(String, Trigger)>,
+) -> AppResult<Vec<Value>> {
+    let mut results = Vec::new();
+    let system = Caller { account: Some(state.store.account(account_id).await?) };
+    for _hop in 0..4 {
+        let mut next = Vec::new();
+        for (from, trigger) in std::mem::take(&mut triggers) {
+            for (to, note) in state.config.forwarding.targets(&from, trigger) {
+                let loaded = load(state, case_id).await?;
+                let already = loaded
+                    .case
+                    .events()
+                    .iter()
+                    .any(|e| e.party.0 == from && e.recipient().is_some_and(|r| r.0 == to));
+                if already || !loaded.parties.iter().any(|p| p.id == from) {
+                    continue;
+                }
+                let target = match state.store.org(to).await {
+                    Ok(org) => org,
+                    Err(vulnrelay_store::StoreError::NotFound { .. }) => {
+                        tracing::warn!(%to, "forwarding rule names an unknown organisation");
+                        continue;
+                    }
+                    Err(other) => return Err(other.into()),
+                };
+                let now = Utc::now();
+                let mut event = json!({"at": now.with_timezone(&tz_of(&loaded)).to_rfc3339(), "type": "notified",
+                                       "party": from, "to": target.id});
+                if let Some(note) = note {
+                    event["note"] = json!(note);
+                }
+                let parties = vec![org_fragment(state, &target.id).await?];
+                match record(state, &system, &loaded, vec![event], parties, None).await {
+                    Ok(_) => {
+                        results.push(json!({"from": from, "to": target.id, "status": "forwarded"}));
+                        next.push((target.id.clone(), Trigger::Received));
+                    }
+                    Err(e) if e.code == "policy_gate" => {
+                        results.push(
+                            json!({"from": from, "to": target.id, "status": "refused", "error": e.details}),
+                        );
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        triggers = next;
+    }
+    Ok(results)
+}
+
+/// `POST /api/v1/cases/{id}/forward`: a platform forwards the case to an organisation
+/// `{to, kind?, note?, override_reason?}`: the organisation joins the case and a
+/// `notified` event is recorded, through the gates.
+pub async fn forward(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
+    let account = caller.require()?.clone();
+    let loaded = authorize(&state, &caller, &id, Action::Forward).await?;
+    let mut check = Checker::default();
+    let mut fields = None;
+    if let Some(o) = check.object(&body, "$", &["to", "kind", "note", "override_reason"]) {
+        let to = check.string(o, "$", "to", true).map(str::to_owned);
+        let kind = check.string(o, "$", "kind", false).map(str::to_owned);
+        let note = check.string(o, "$", "note", false).map(str::to_owned);
+        let reason = check.string(o, "$", "override_reason", false).map(str::to_owned);
+        fields = to.map(|to| (to, kind, note, reason));
+    }
+    check.finish()?;
+    let Some((to, kind, note, reason)) = fields else {
+        return Err(AppError::bad_request("unreadable forward"));
+    };
+    let target = match state.store.org(&to).await {
+        Ok(org) => org,
+        Err(vulnrelay_store::StoreError::NotFound { .. }) => {
+            return Err(AppError::invalid(vec![("$.to".into(), format!("unknown organisation `{to}`"))]));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if !loaded.state().accepts(EventType::Notified) {
+        return Err(AppError::conflict("invalid_transition", format!("the case is {}", loaded.state())));
+    }
+    let from = account.org_id.clone().unwrap_or_default();
+    let mut event = json!({"at": Utc::now().with_timezone(&tz_of(&loaded)).to_rfc3339(), "type": "notified", "party": from, "to": target.id});
+    if let Some(kind) = kind {
+        event["kind"] = json!(kind);
+    }
+    if let Some(note) = note {
+        event["note"] = json!(note);
+    }
+    let parties = vec![org_fragment(&state, &target.id).await?];
+    let stored = record(&state, &caller, &loaded, vec![event], parties, reason).await?;
+    let forwarded =
+        run_forwards(&state, &account.id, &id, vec![(target.id.clone(), Trigger::Received)]).await?;
+    let body = json!({"events": stored.iter().map(event_json).collect::<AppResult<Vec<_>>>()?, "forwarded": forwarded});
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `GET /api/v1/cases/{id}/comments`.
+pub async fn comments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    authorize(&state, &caller, &id, Action::Comment).await?;
+    let comments = state.store.comments(&id).await?;
+    let items: Vec<Value> = comments
+        .iter()
+        .map(|c| json!({"id": c.id, "author": c.account_id, "at": c.at.to_rfc3339(), "body": c.body}))
+        .collect();
+    Ok(Json(json!({"comments": items})))
+}
+
+/// `POST /api/v1/cases/{id}/comments`: `{body}`.
+pub async fn comment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
+    let account = caller.require()?.clone();
+    authorize(&state, &caller, &id, Action::Comment).await?;
+    let mut check = Checker::default();
+    let text = check
+        .object(&body, "$", &["body"])
+        .and_then(|o| check.string(o, "$", "body", true))
+        .map(str::to_owned);
+    check.finish()?;
+    let text = text.unwrap_or_default();
+    if text.len() > 20_000 {
+        return Err(AppError::invalid(vec![("$.body".into(), "longer than 20000 bytes".into())]));
+    }
+    let comment = state.store.add_comment(&id, Some(&account.id), &text, Utc::now()).await?;
+    let body = json!({"id": comment.id, "author": comment.account_id, "at": comment.at.to_rfc3339(), "body": comment.body});
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `PUT /api/v1/cases/{id}/embargo`: `{"planned_public_at": TIME | null}`; stored in UTC,
+/// shown in UTC and in the case's time zone.
+pub async fn embargo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<Json<Value>> {
+    let account = caller.require()?.clone();
+    let loaded = authorize(&state, &caller, &id, Action::SetEmbargo).await?;
+    let tz = tz_of(&loaded);
+    let mut check = Checker::default();
+    let mut planned = None;
+    if let Some(o) = check.object(&body, "$", &["planned_public_at"]) {
+        if !o.contains_key("planned_public_at") {
+            check.problem("$.planned_public_at", "missing required field (null clears it)");
+        }
+        planned = check.time(o, "$", "planned_public_at", false, tz);
+    }
+    check.finish()?;
+    state.store.set_embargo(&id, planned, Some(&account.id), Utc::now()).await?;
+    Ok(Json(json!({"case": id, "planned_public_at": planned.map(|t| shown(t, tz))})))
+}
+
+/// Query of the compliance endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceQuery {
+    /// Evaluate as of this time (RFC 3339, or a date in the case's time zone); default now.
+    pub as_of: Option<String>,
+    /// `hours` (default) or `calendar-days`.
+    pub interpretation: Option<String>,
+}
+
+/// `GET /api/v1/cases/{id}/compliance`: exactly the findings JSON of `vulnrelay check`
+/// for the case (its `source` is the case id).
+pub async fn compliance(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<ComplianceQuery>,
+) -> AppResult<Json<Value>> {
+    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    let interpretation = match query.interpretation.as_deref() {
+        None => Interpretation::Hours,
+        Some(text) => text
+            .parse::<Interpretation>()
+            .map_err(|e| AppError::invalid(vec![("interpretation".into(), e)]))?,
+    };
+    let now = Utc::now();
+    let as_of = match &query.as_of {
+        None => now,
+        Some(text) => case_file::parse_time(text, tz_of(&loaded))
+            .map_err(|e| AppError::invalid(vec![("as_of".into(), e)]))?,
+    };
+    let as_of_text = query.as_of.clone().unwrap_or_else(|| now.to_rfc3339());
+    let findings = evaluate(&loaded.case, &state.packs, &Options { as_of, interpretation });
+    let evaluated = [Evaluated { source: id.clone(), case: &loaded.case, as_of, findings: &findings }];
+    let report = compliance::report(&as_of_text, interpretation, &state.packs, &evaluated);
+    Ok(Json(serde_json::to_value(report).map_err(AppError::internal)?))
+}
+
+/// `GET /api/v1/cases/{id}/export`: the case file, which `vulnrelay check` accepts.
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    let value = case_file::to_value(&loaded.case);
+    let disposition = format!("attachment; filename=\"{id}.json\"");
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(value)).into_response())
+}
+
+/// `GET /api/v1/cases/{id}/attachments`: attachment metadata; exploit code is listed
+/// only to those who may read it.
+pub async fn attachments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    let exploit = loaded.can(&caller, Action::ReadExploitCode);
+    let items: Vec<Value> = state
+        .store
+        .attachments(&id)
+        .await?
+        .iter()
+        .filter(|a| exploit || !a.exploit_code)
+        .map(|a| {
+            json!({"id": a.id, "filename": a.filename, "media_type": a.media_type, "size": a.size,
+                        "sha256": a.sha256, "exploit_code": a.exploit_code})
+        })
+        .collect();
+    Ok(Json(json!({"attachments": items})))
+}
+
+/// `GET /api/v1/cases/{id}/attachments/{attachment}`: the content; exploit code only
+/// to those who may read it (404 to everyone else).
+pub async fn attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, attachment)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    let (meta, content) = state.store.attachment(&id, &attachment).await?;
+    if meta.exploit_code && !loaded.can(&caller, Action::ReadExploitCode) {
+        return Err(AppError::not_found("attachment"));
+    }
+    let disposition = format!("attachment; filename=\"{}\"", meta.filename.replace('"', ""));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from(content),
+    )
+        .into_response())
+}
+
+/// Query of `GET /api/v1/deadlines`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesQuery {
+    /// How far ahead: `48h`, `7d`, `30m` (default `48h`).
+    pub within: Option<String>,
+}
+
+/// Parses `48h`, `7d`, `30m`.
+pub fn parse_within(text: &str) -> Result<TimeDelta, String> {
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| format!("`{text}` is not a duration such as 48h, 7d or 30m"))?;
+    match unit {
+        "m" => Ok(TimeDelta::minutes(n)),
+        "h" => Ok(TimeDelta::hours(n)),
+        "d" => Ok(TimeDelta::days(n)),
+        _ => Err(format!("`{text}` is not a duration such as 48h, 7d or 30m")),
+    }
+}
+
+/// `GET /api/v1/deadlines?within=48h`: the open obligations (pending or overdue) of the
+/// caller's organisation on the cases it may see, due within the window or already
+/// overdue, by due time.
+pub async fn deadlines(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<DeadlinesQuery>,
+) -> AppResult<Json<Value>> {
+    let account = caller.require()?;
+    let Some(org) = account.org_id.clone() else { return Ok(Json(json!({"deadlines": []}))) };
+    let within = parse_within(query.within.as_deref().unwrap_or("48h"))
+        .map_err(|e| AppError::invalid(vec![("within".into(), e)]))?;
+    let now = Utc::now();
+    let horizon = now + within;
+    let mut items: Vec<(Option<DateTime<Utc>>, Value)> = Vec::new();
+    for record in state.store.list_cases().await? {
+        let loaded = load(&state, &record.id).await?;
+        if !loaded.can(&caller, Action::Read) {
+            continue;
+        }
+        let tz = tz_of(&loaded);
+        let findings = evaluate(
+            &loaded.case,
+            &state.packs,
+            &Options { as_of: now, interpretation: Interpretation::Hours },
+        );
+        for f in
+            findings.iter().filter(|f| f.party.0 == org && matches!(f.rule.kind, RuleKind::Obligation(_)))
+        {
+            let open = matches!(f.status, Status::Pending | Status::Overdue);
+            if !open || f.due_at.is_some_and(|due| due > horizon) {
+                continue;
+            }
+            items.push((
+                f.due_at,
+                json!({
+                    "case": record.id, "title": record.title, "rule": f.rule_id(), "article": f.rule.article,
+                    "status": f.status.as_str(), "due_at": f.due_at.map(|t| shown(t, tz)),
+                    "message": f.message(&loaded.case).en,
+                }),
+            ));
+        }
+    }
+    items.sort_by_key(|(due, _)| (due.is_none(), *due));
+    Ok(Json(
+        json!({"org": org, "within": query.within.unwrap_or_else(|| "48h".into()), "deadlines": items.into_iter().map(|(_, v)| v).collect::<Vec<_>>()}),
+    ))
+}
+
+/// `GET /api/v1/audit/verify`: walks every case's hash chain and names the first broken
+/// link (analysts and administrators).
+pub async fn verify(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require_role(&[AccountRole::Analyst, AccountRole::Admin])?;
+    let report = state.store.verify().await?;
+    let broken = report.broken.map(|b| json!({"case": b.case_id, "seq": b.seq, "reason": b.reason}));
+    Ok(Json(
+        json!({"ok": broken.is_none(), "cases": report.cases, "events": report.events, "broken": broken}),
+    ))
+}

@@ -1,0 +1,57 @@
+//! Health, metrics, the OpenAPI document, and the answer to unknown paths.
+
+use std::fmt::Write;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
+
+use crate::AppState;
+use crate::errors::{AppError, AppResult};
+
+/// `GET /healthz`: a static answer, the ceiling of the load benchmark.
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /metrics`: Prometheus text: requests, latencies, and the open obligations of
+/// every case by status.
+pub async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
+    let mut out = String::new();
+    state.metrics.render(&mut out);
+    let now = chrono::Utc::now();
+    let mut by_status: std::collections::BTreeMap<&'static str, u64> =
+        [Status::Pending, Status::Overdue, Status::NotStarted].into_iter().map(|s| (s.as_str(), 0)).collect();
+    for record in state.store.list_cases().await? {
+        let loaded = crate::casefile::load(&state, &record.id).await?;
+        let findings = evaluate(
+            &loaded.case,
+            &state.packs,
+            &Options { as_of: now, interpretation: Interpretation::Hours },
+        );
+        for f in findings.iter().filter(|f| matches!(f.rule.kind, RuleKind::Obligation(_))) {
+            if let Some(count) = by_status.get_mut(f.status.as_str()) {
+                *count += 1;
+            }
+        }
+    }
+    out.push_str("# HELP vulnrelay_open_obligations Obligations not yet met, by status.\n");
+    out.push_str("# TYPE vulnrelay_open_obligations gauge\n");
+    for (status, count) in by_status {
+        let _ = writeln!(out, "vulnrelay_open_obligations{{status=\"{status}\"}} {count}");
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+/// `GET /api/v1/openapi.json`: the OpenAPI 3 document.
+pub async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+/// Any other path: 404 in the error envelope.
+pub async fn fallback() -> AppError {
+    AppError::not_found("route")
+}

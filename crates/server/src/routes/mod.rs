@@ -1,0 +1,54 @@
+//! The REST API's handlers, one module per resource.
+
+pub mod accounts;
+pub mod cases;
+pub mod meta;
+pub mod orgs;
+pub mod reports;
+pub mod vulnerabilities;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+/// The routes under `/api/v1`.
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route("/session", post(accounts::login).delete(accounts::logout))
+        .route("/me", get(accounts::me))
+        .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
+        .route("/tokens/{id}", axum::routing::delete(accounts::revoke_token))
+        .route("/registrations", get(accounts::list_registrations).post(accounts::register))
+        .route("/registrations/{org}/approve", post(accounts::approve))
+        .route("/registrations/{org}/reject", post(accounts::reject))
+        .route("/accounts", post(accounts::create_account))
+        .route("/orgs", get(orgs::list).post(orgs::create))
+        .route("/orgs/{id}", get(orgs::show))
+        .route("/orgs/{id}/memberships/{scheme}/join", post(orgs::join))
+        .route("/orgs/{id}/memberships/{scheme}/suspend", post(orgs::suspend))
+        .route("/orgs/{id}/memberships/{scheme}/restore", post(orgs::restore))
+        .route("/reports", post(reports::submit))
+        .route("/receipts", get(reports::receipts))
+        .route("/receipts/purge", post(reports::purge))
+        .route("/cases", get(cases::list))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/events", get(cases::events).post(cases::append))
+        .route("/cases/{id}/forward", post(cases::forward))
+        .route("/cases/{id}/comments", get(cases::comments).post(cases::comment))
+        .route("/cases/{id}/embargo", axum::routing::put(cases::embargo))
+        .route("/cases/{id}/compliance", get(cases::compliance))
+        .route("/cases/{id}/export", get(cases::export))
+        .route("/cases/{id}/attachments", get(cases::attachments))
+        .route("/cases/{id}/attachments/{attachment}", get(cases::attachment))
+        .route("/deadlines", get(cases::deadlines))
+        .route("/audit/verify", get(cases::verify))
+        .route("/vulnerabilities", get(vulnerabilities::list))
+        .route("/vulnerabilities/{id}", get(vulnerabilities::show))
+        .route("/vulnerabilities/{id}/bulletin", get(vulnerabilities::bulletin))
+        .route("/vulnerabilities/{id}/manual", get(vulnerabilities::manual))
+        .route("/vulnerabilities/{id}/ids", post(vulnerabilities::assign))
+        .route("/vulnerabilities/{id}/cve", post(vulnerabilities::take_cve))
+        .route("/import", post(vulnerabilities::import_documents))
+        .route("/cve-pool", post(vulnerabilities::load_pool))
+}

@@ -1,0 +1,329 @@
+//! Vulnerability records: the list and the record (per-source scores with CNVD/CNNVD
+//! grades, ranges, threat status), their exports (CVE JSON 5.1, CSAF 2.0, OSV), the
+//! bulletin and the investigation-and-repair manual in both languages, identifiers from
+//! the platforms' schemes and the CVE pool, and import of CVE/CSAF/OSV documents.
+//!
+//! A record that belongs to a case is shown to whoever may read that case; a record of
+//! no case (imported from public sources) is public.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, Action, IdTemplate, Localized, Vulnerability};
+use vulnrelay_formats::csaf::{self, Publisher, Revision, Tracking};
+use vulnrelay_formats::record::VulnerabilityJson;
+use vulnrelay_formats::{cve5, import, osv_record};
+use vulnrelay_publish::{Lang, Publication, bulletin_markdown, manual_markdown, markdown_to_html};
+use vulnrelay_store::StoredVulnerability;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::casefile::authorize;
+use crate::errors::{AppError, AppResult};
+
+/// The record of a stored vulnerability, if the caller may see it (404 otherwise).
+async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<(StoredVulnerability, Vulnerability)> {
+    let stored = state.store.vulnerability(id).await.map_err(|_| AppError::not_found("vulnerability"))?;
+    if let Some(case_id) = &stored.case_id {
+        authorize(state, caller, case_id, Action::Read)
+            .await
+            .map_err(|_| AppError::not_found("vulnerability"))?;
+    }
+    let domain = decode(&stored)?;
+    Ok((stored, domain))
+}
+
+/// Who this installation publishes as, in CSAF documents and CVE records. A CNA sets
+/// its own organisation id (from the CVE Program) here; the default is a placeholder
+/// that marks the records as this platform's own.
+const PUBLISHER_NAME: &str = "vulnrelay";
+const PUBLISHER_NAMESPACE: &str = "https://vulnrelay.invalid";
+const CNA_ORG_ID: &str = "00000000-0000-4000-8000-000000000000";
+const CNA_SHORT_NAME: &str = "vulnrelay";
+
+fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
+    let json: VulnerabilityJson = serde_json::from_value(stored.record.clone())
+        .map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
+    json.into_domain("$").map_err(|p| AppError::internal(format!("{}: {:?}", stored.id, p)))
+}
+
+/// `GET /api/v1/vulnerabilities`: every record the caller may see.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    let mut items = Vec::new();
+    for stored in state.store.vulnerabilities(None).await? {
+        if let Some(case_id) = &stored.case_id
+            && authorize(&state, &caller, case_id, Action::Read).await.is_err()
+        {
+            continue;
+        }
+        let v = decode(&stored)?;
+        let top = v
+            .scores
+            .iter()
+            .filter_map(|s| vulnrelay_formats::severity::score(&s.vector).ok())
+            .max_by(|a, b| a.base_score.total_cmp(&b.base_score));
+        items.push(json!({
+            "id": v.id,
+            "aliases": v.aliases,
+            "title": {"en": v.title.en, "zh": v.title.zh},
+            "case": stored.case_id,
+            "highest_score": top.map(|s| json!({"score": s.base_score, "rating": s.rating.as_str(), "cnvd": s.cnvd().zh(), "cnnvd": s.cnnvd().zh()})),
+            "threat_level": v.threat_status(Utc::now()).level.as_str(),
+            "updated_at": stored.updated_at.to_rfc3339(),
+        }));
+    }
+    Ok(Json(json!({"items": items})))
+}
+
+/// `GET /api/v1/vulnerabilities/{id}`: the record; `{id}.cve.json`, `{id}.csaf.json`
+/// and `{id}.osv.json` give its exports.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (base, format) =
+        match ["cve", "csaf", "osv"].into_iter().find(|f| id.ends_with(&format!(".{f}.json"))) {
+            Some(format) => (id.trim_end_matches(&format!(".{format}.json")).to_owned(), Some(format)),
+            None => (id.clone(), None),
+        };
+    let (stored, v) = visible(&state, &caller, &base).await?;
+    let now = Utc::now();
+    let body = match format {
+        None => {
+            let mut value = serde_json::to_value(VulnerabilityJson::from(&v)).map_err(AppError::internal)?;
+            let status = v.threat_status(now);
+            value["threat_status"] = json!({
+                "level": status.level.as_str(),
+                "since": status.since.map(|t| json!({"at": t.at.to_rfc3339(), "source": t.source})),
+                "bypassed_fixes": status.bypassed.iter().map(|(v, at)| json!({"version": v, "at": at.to_rfc3339()})).collect::<Vec<_>>(),
+            });
+            value["case"] = json!(stored.case_id);
+            value
+        }
+        Some("cve") => {
+            let cna = cve5::Cna { org_id: CNA_ORG_ID.into(), short_name: CNA_SHORT_NAME.into() };
+            cve5::export(&v, &cna, stored.updated_at)
+                .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?
+        }
+        Some("csaf") => {
+            let tracking = Tracking {
+                id: v.id.clone(),
+                status: "final".into(),
+                revisions: vec![Revision {
+                    number: 1,
+                    date: stored.created_at,
+                    summary: "Initial version".into(),
+                }],
+            };
+            let title = v.title.any().unwrap_or(&v.id).to_owned();
+            csaf::security_advisory(&title, &publisher(), &tracking, std::slice::from_ref(&v), csaf::Lang::En)
+                .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?
+        }
+        Some(_) => osv_record::export(&v, stored.updated_at),
+    };
+    Ok(Json(body).into_response())
+}
+
+fn publisher() -> Publisher {
+    Publisher {
+        category: "coordinator".into(),
+        name: PUBLISHER_NAME.into(),
+        namespace: PUBLISHER_NAMESPACE.into(),
+    }
+}
+
+/// Query of the bulletin and manual.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentQuery {
+    /// `en` or `zh` (default `en`).
+    pub lang: Option<String>,
+    /// `html` (default) or `md`.
+    pub format: Option<String>,
+}
+
+async fn document(
+    state: AppState,
+    caller: Caller,
+    id: String,
+    query: DocumentQuery,
+    manual: bool,
+) -> AppResult<Response> {
+    let (stored, v) = visible(&state, &caller, &id).await?;
+    let lang = match query.lang.as_deref() {
+        None | Some("en") => Lang::En,
+        Some("zh") | Some("zh-CN") => Lang::Zh,
+        Some(other) => {
+            return Err(AppError::invalid(vec![("lang".into(), format!("`{other}` is not en or zh"))]));
+        }
+    };
+    let publication = Publication {
+        id: v.id.clone(),
+        title: if v.title.is_empty() { Localized::en(v.id.clone()) } else { v.title.clone() },
+        publisher: PUBLISHER_NAME.into(),
+        published: v.published.unwrap_or(stored.created_at),
+        updated: stored.updated_at,
+        vulnerabilities: vec![v],
+    };
+    let markdown =
+        if manual { manual_markdown(&publication, lang) } else { bulletin_markdown(&publication, lang) };
+    match query.format.as_deref() {
+        Some("md") => {
+            Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], markdown).into_response())
+        }
+        None | Some("html") => {
+            let page = format!(
+                "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title></head><body><main>{}</main></body></html>",
+                lang.tag(),
+                publication.id,
+                markdown_to_html(&markdown)
+            );
+            Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response())
+        }
+        Some(other) => {
+            Err(AppError::invalid(vec![("format".into(), format!("`{other}` is not html or md"))]))
+        }
+    }
+}
+
+/// `GET /api/v1/vulnerabilities/{id}/bulletin`: the security bulletin (安全公告).
+pub async fn bulletin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<DocumentQuery>,
+) -> AppResult<Response> {
+    document(state, caller, id, query, false).await
+}
+
+/// `GET /api/v1/vulnerabilities/{id}/manual`: the investigation-and-repair manual (排查及修复手册).
+pub async fn manual(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<DocumentQuery>,
+) -> AppResult<Response> {
+    document(state, caller, id, query, true).await
+}
+
+/// `POST /api/v1/import`: CVE JSON 5, CSAF 2.0, OSV or vulnrelay record documents
+/// (detected by content, validated against the official schemas) become records, kept
+/// per source. Analysts only.
+pub async fn import_documents(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    caller.require_role(&[AccountRole::Analyst, AccountRole::Admin])?;
+    let text = std::str::from_utf8(&body).map_err(|_| AppError::bad_request("the body is not UTF-8"))?;
+    let imported = import::import(text, "import")
+        .map_err(|problems| AppError::invalid(problems.into_iter().map(|p| (p.path, p.message)).collect()))?;
+    let now = Utc::now();
+    let mut ids = Vec::new();
+    for v in &imported.records {
+        let value = serde_json::to_value(VulnerabilityJson::from(v)).map_err(AppError::internal)?;
+        // A record that belongs to a case stays with it (and under its access rules).
+        let case_id = match state.store.vulnerability(&v.id).await {
+            Ok(existing) => existing.case_id,
+            Err(_) => None,
+        };
+        state.store.save_vulnerability(&v.id, case_id.as_deref(), &value, &v.aliases, now).await?;
+        ids.push(v.id.clone());
+    }
+    Ok((StatusCode::CREATED, Json(json!({"format": imported.format.to_string(), "imported": ids}))))
+}
+
+/// Body of `POST /api/v1/vulnerabilities/{id}/ids`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// The scheme, e.g. `CNVD-{YYYY}-{NNNNN}`.
+    pub template: String,
+}
+
+/// `POST /api/v1/vulnerabilities/{id}/ids`: a new identifier of a platform scheme,
+/// added to the record's aliases. Analysts only.
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<AssignBody>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    caller.require_role(&[AccountRole::Analyst])?;
+    let template: IdTemplate = body.template.parse().map_err(|e: vulnrelay_domain::IdTemplateError| {
+        AppError::invalid(vec![("template".into(), e.to_string())])
+    })?;
+    let (stored, mut v) = visible(&state, &caller, &id).await?;
+    let now = Utc::now();
+    let new_id = state.store.assign_id(&template, now).await?;
+    v.add_alias(&new_id);
+    save(&state, &stored, &v).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": new_id, "vulnerability": v.id}))))
+}
+
+/// `POST /api/v1/vulnerabilities/{id}/cve`: the record's CVE id from the pool, once.
+/// Analysts only.
+pub async fn take_cve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    caller.require_role(&[AccountRole::Analyst])?;
+    let (stored, mut v) = visible(&state, &caller, &id).await?;
+    let cve = state.store.take_cve_id(&stored.id, Utc::now()).await.map_err(|e| match e {
+        vulnrelay_store::StoreError::NotFound { .. } => {
+            AppError::conflict("cve_pool_empty", "the CVE pool has no free id")
+        }
+        other => other.into(),
+    })?;
+    v.add_alias(&cve);
+    save(&state, &stored, &v).await?;
+    Ok(Json(json!({"cve": cve, "vulnerability": v.id})))
+}
+
+async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vulnerability) -> AppResult<()> {
+    let value = serde_json::to_value(VulnerabilityJson::from(v)).map_err(AppError::internal)?;
+    state
+        .store
+        .save_vulnerability(&stored.id, stored.case_id.as_deref(), &value, &v.aliases, Utc::now())
+        .await?;
+    Ok(())
+}
+
+/// Body of `POST /api/v1/cve-pool`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolBody {
+    /// CVE ids reserved from CVE Services.
+    pub ids: Vec<String>,
+}
+
+/// `POST /api/v1/cve-pool`: adds reserved CVE ids to the pool. Administrators only.
+pub async fn load_pool(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<PoolBody>,
+) -> AppResult<Json<Value>> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let bad: Vec<(String, String)> = body
+        .ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| vulnrelay_domain::IdScheme::of(id) != vulnrelay_domain::IdScheme::Cve)
+        .map(|(i, id)| (format!("ids[{i}]"), format!("`{id}` is not a CVE id")))
+        .collect();
+    if !bad.is_empty() {
+        return Err(AppError::invalid(bad));
+    }
+    let added = state.store.load_cve_pool(&body.ids, Utc::now()).await?;
+    Ok(Json(json!({"added": added, "free": state.store.free_cve_ids().await?})))
+}

@@ -1,0 +1,151 @@
+//! Test support: the demo installation on a fresh store, and requests through the
+//! router in-process.
+
+#![allow(dead_code, missing_docs)]
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use vulnrelay_server::auth::{new_secret, secret_hash};
+use vulnrelay_server::{AppState, Config, Forwarding, demo, router};
+use vulnrelay_store::testing::TestDb;
+
+pub struct App {
+    pub db: TestDb,
+    pub state: AppState,
+    pub router: Router,
+    pub case_id: String,
+    pub passwords: HashMap<String, String>,
+    tokens: std::sync::Mutex<HashMap<String, String>>,
+}
+
+pub fn config() -> Config {
+    Config {
+        default_platform: Some("miit-nvdb".into()),
+        forwarding: Forwarding::cn_chain(),
+        max_body_bytes: 64 * 1024,
+        max_attachment_bytes: 16 * 1024,
+        ..Config::default()
+    }
+}
+
+impl App {
+    pub async fn new(db: TestDb) -> App {
+        let loaded = demo::load(&*db.store).await.expect("demo loads");
+        let state = AppState::new(db.store.clone(), config());
+        let router = router(state.clone());
+        let passwords = loaded.accounts.iter().map(|a| (a.email.clone(), a.password.clone())).collect();
+        App { db, state, router, case_id: loaded.case_id, passwords, tokens: Default::default() }
+    }
+
+    /// An API token for a demo account, made through the store.
+    pub async fn token(&self, email: &str) -> String {
+        if let Some(token) = self.tokens.lock().unwrap().get(email) {
+            return token.clone();
+        }
+        let account = self.db.store.account_by_email(email).await.expect("demo account");
+        let token = new_secret("vr_");
+        self.db
+            .store
+            .create_token(&account.id, "test", &secret_hash(&token), chrono::Utc::now())
+            .await
+            .unwrap();
+        self.tokens.lock().unwrap().insert(email.to_owned(), token.clone());
+        token
+    }
+
+    pub async fn raw(&self, request: Request<Body>) -> (StatusCode, Vec<(String, String)>, Vec<u8>) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
+        (status, headers, body)
+    }
+
+    /// A JSON request as `who` (an e-mail of a demo account, or "" for anonymous).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        who: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut builder = Request::builder().method(method).uri(path);
+        if !who.is_empty() {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {}", self.token(who).await));
+        }
+        let request = match body {
+            Some(body) => {
+                builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()))
+            }
+            None => builder.body(Body::empty()),
+        }
+        .unwrap();
+        let (status, _, bytes) = self.raw(request).await;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, who: &str) -> (StatusCode, Value) {
+        self.call("GET", path, who, None).await
+    }
+
+    pub async fn post(&self, path: &str, who: &str, body: Value) -> (StatusCode, Value) {
+        self.call("POST", path, who, Some(body)).await
+    }
+
+    /// Submits a valid report as Alibaba Cloud's reporter; returns the case id.
+    pub async fn submit(&self, changes: Value) -> String {
+        let mut body = report();
+        if let (Some(target), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+            for (k, v) in changes {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+        let (status, answer) = self.post("/api/v1/reports", REPORTER, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        answer["case"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn counts(&self) -> (usize, usize) {
+        (self.db.store.list_cases().await.unwrap().len(), self.db.store.receipts().await.unwrap().len())
+    }
+}
+
+pub const REPORTER: &str = "security@alibaba-cloud.example";
+pub const MIIT: &str = "analyst@nvdb.miit.example";
+pub const CNVD: &str = "analyst@cnvd.example";
+pub const APACHE: &str = "psirt@apache.example";
+pub const BANK: &str = "soc@bank.example";
+pub const ADMIN: &str = "admin@vulnrelay.example";
+
+/// A complete report (Art. 7(2) content).
+pub fn report() -> Value {
+    json!({
+        "title": "JNDI lookup remote code execution",
+        "product": {"name": "Apache Log4j2", "model": "log4j-core", "affected_versions": ["2.0-beta9 to 2.14.1"],
+                    "provider": "apache", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core"},
+        "technical_characteristics": "Message lookup substitution reaches JNDI; an attacker-controlled string loads remote code.",
+        "harm": "Remote code execution as the application's user.",
+        "scope_of_impact": "Every Java application that logs attacker-controlled strings with log4j-core 2.x.",
+        "discovered_at": "2021-11-24T10:00:00+08:00",
+        "aware_at": "2021-11-24T10:00:00+08:00",
+        "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+        "attachments": [
+            {"filename": "README.txt", "media_type": "text/plain", "content_base64": "c2VlIHRoZSBQb0M="},
+            {"filename": "Poc.java", "media_type": "text/x-java", "content_base64": "Y2xhc3MgUG9jIHt9", "exploit_code": true}
+        ]
+    })
+}

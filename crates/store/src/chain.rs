@@ -1,0 +1,159 @@
+//! The hash chain of a case's event log.
+//!
+//! Each event stores `hash = SHA-256(encoding)` where the encoding is the byte string
+//!
+//! ```text
+//! "vulnrelay/event/v1" field(case_id) field(seq) field(at) field(recorded_at)
+//!     field(recorded_by) field(override_reason) field(body) field(prev_hash)
+//! ```
+//!
+//! with `field(x) = decimal length of x, ':', x` (so no value can be mistaken for a
+//! separator), times in the store's fixed UTC format, absent values as the empty string,
+//! `body` the canonical JSON text of the event (object keys sorted, no whitespace) and
+//! `prev_hash` the previous event's hash in hex (empty for the first event). Changing
+//! any stored field of any event breaks its own hash or the next event's link.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::model::{BrokenLink, StoredEvent};
+use crate::time::format_ts;
+
+/// The canonical JSON text of a value: object keys sorted, no insignificant whitespace.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The hash an event must carry, from its stored fields.
+pub fn event_hash(event: &StoredEvent) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"vulnrelay/event/v1");
+    let seq = event.seq.to_string();
+    let at = format_ts(event.at);
+    let recorded_at = format_ts(event.recorded_at);
+    for field in [
+        event.case_id.as_str(),
+        &seq,
+        &at,
+        &recorded_at,
+        event.recorded_by.as_deref().unwrap_or(""),
+        event.override_reason.as_deref().unwrap_or(""),
+        &event.body,
+        &event.prev_hash,
+    ] {
+        hasher.update(field.len().to_string().as_bytes());
+        hasher.update(b":");
+        hasher.update(field.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Walks one case's events (in `seq` order) and returns the first broken link: a gap
+/// in the sequence, a `prev_hash` that is not the previous event's hash, or a hash that
+/// does not match the event's fields.
+pub fn verify_case(case_id: &str, events: &[StoredEvent]) -> Option<BrokenLink> {
+    let mut prev = String::new();
+    for (i, event) in events.iter().enumerate() {
+        let broken =
+            |reason: String| Some(BrokenLink { case_id: case_id.to_owned(), seq: event.seq, reason });
+        let expected_seq = i as i64 + 1;
+        if event.seq != expected_seq {
+            return broken(format!("expected event {expected_seq}, found event {}", event.seq));
+        }
+        if event.prev_hash != prev {
+            return broken("prev_hash is not the hash of the previous event".to_owned());
+        }
+        if event_hash(event) != event.hash {
+            return broken("hash does not match the event's content".to_owned());
+        }
+        if serde_json::from_str::<Value>(&event.body).is_err() {
+            return broken("body is not JSON".to_owned());
+        }
+        prev = event.hash.clone();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(seq: i64, prev: &str, body: &Value) -> StoredEvent {
+        let at = chrono::Utc.with_ymd_and_hms(2021, 11, 24, 10, 0, 0).unwrap();
+        let mut e = StoredEvent {
+            case_id: "c1".into(),
+            seq,
+            at,
+            recorded_at: at,
+            recorded_by: None,
+            override_reason: None,
+            body: canonical_json(body),
+            prev_hash: prev.into(),
+            hash: String::new(),
+        };
+        e.hash = event_hash(&e);
+        e
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys() {
+        let value = json!({"b": 1, "a": {"d": [true, null], "c": "x"}});
+        assert_eq!(canonical_json(&value), r#"{"a":{"c":"x","d":[true,null]},"b":1}"#);
+    }
+
+    #[test]
+    fn a_changed_field_breaks_the_chain_where_it_is() {
+        let first = event(1, "", &json!({"type": "discovered"}));
+        let second = event(2, &first.hash, &json!({"type": "aware"}));
+        let third = event(3, &second.hash, &json!({"type": "verified"}));
+        let mut events = vec![first, second, third];
+        assert_eq!(verify_case("c1", &events), None);
+        events[1].body = canonical_json(&json!({"type": "exploited"}));
+        let broken = verify_case("c1", &events).unwrap();
+        assert_eq!((broken.seq, broken.reason.as_str()), (2, "hash does not match the event's content"));
+        // Re-hashing the altered event moves the break to the next link.
+        events[1].hash = event_hash(&events[1]);
+        let broken = verify_case("c1", &events).unwrap();
+        assert_eq!(
+            (broken.seq, broken.reason.as_str()),
+            (3, "prev_hash is not the hash of the previous event")
+        );
+        events.remove(1);
+        assert_eq!(verify_case("c1", &events).unwrap().reason, "expected event 2, found event 3");
+    }
+}

@@ -1,0 +1,869 @@
+// The one query set of both back ends, included by `sqlite.rs` and `postgres.rs` after
+// they define `Db` (the sqlx database), `Inner` (the store struct with `writer` and
+// `reader` pools) and `FOR_UPDATE` / `SKIP_LOCKED` (row-locking suffixes: empty on
+// SQLite, whose single writer connection serialises every write). Both schemas have
+// the same tables and column types (TEXT times, TEXT JSON), and both drivers accept
+// `$N` placeholders, so each statement is written once.
+
+use serde_json::Value;
+use sqlx::{Row, Transaction};
+use vulnrelay_domain::{AccountRole, Jurisdiction, Role, Timestamp};
+
+use crate::chain::{canonical_json, event_hash};
+use crate::model::*;
+use crate::time::{format_ts, parse_ts};
+use crate::{new_id, NewCase, StoreError};
+
+type DbRow = <Db as sqlx::Database>::Row;
+
+fn ts(text: &str) -> Result<Timestamp> {
+    parse_ts(text).ok_or_else(|| StoreError::Corrupt(format!("bad time `{text}`")))
+}
+
+fn opt_ts(text: Option<String>) -> Result<Option<Timestamp>> {
+    text.as_deref().map(ts).transpose()
+}
+
+fn json(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("bad JSON: {e}")))
+}
+
+fn not_found(what: &'static str, id: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let id = id.to_owned();
+    move |e| match e {
+        sqlx::Error::RowNotFound => StoreError::NotFound { what, id },
+        other => other.into(),
+    }
+}
+
+fn split_roles<T: std::str::FromStr>(text: &str) -> Result<Vec<T>> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<T>().map_err(|_| StoreError::Corrupt(format!("unknown role `{s}`"))))
+        .collect()
+}
+
+fn status(text: &str) -> Result<Status> {
+    Status::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown status `{text}`")))
+}
+
+fn org_from_row(row: &DbRow) -> Result<Organisation> {
+    let jurisdiction: String = row.try_get("jurisdiction")?;
+    Ok(Organisation {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        roles: split_roles::<Role>(&row.try_get::<String, _>("roles")?)?,
+        jurisdiction: jurisdiction
+            .parse::<Jurisdiction>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        individual: row.try_get::<String, _>("kind")? == "individual",
+        status: status(&row.try_get::<String, _>("status")?)?,
+        created_at: ts(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+fn account_from_row(row: &DbRow) -> Result<Account> {
+    Ok(Account {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        org_id: row.try_get("org_id")?,
+        roles: split_roles::<AccountRole>(&row.try_get::<String, _>("roles")?)?,
+        status: status(&row.try_get::<String, _>("status")?)?,
+        created_at: ts(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+fn token_from_row(row: &DbRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        name: row.try_get("name")?,
+        created_at: ts(&row.try_get::<String, _>("created_at")?)?,
+        revoked_at: opt_ts(row.try_get("revoked_at")?)?,
+    })
+}
+
+fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
+    Ok(CaseRecord {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        timezone: row.try_get("timezone")?,
+        reporter_org: row.try_get("reporter_org")?,
+        platform_org: row.try_get("platform_org")?,
+        created_at: ts(&row.try_get::<String, _>("created_at")?)?,
+        last_seq: row.try_get("last_seq")?,
+        planned_public_at: opt_ts(row.try_get("planned_public_at")?)?,
+    })
+}
+
+fn event_from_row(row: &DbRow) -> Result<StoredEvent> {
+    Ok(StoredEvent {
+        case_id: row.try_get("case_id")?,
+        seq: row.try_get("seq")?,
+        at: ts(&row.try_get::<String, _>("at")?)?,
+        recorded_at: ts(&row.try_get::<String, _>("recorded_at")?)?,
+        recorded_by: row.try_get("recorded_by")?,
+        override_reason: row.try_get("override_reason")?,
+        body: row.try_get("body")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+fn attachment_from_row(row: &DbRow) -> Result<Attachment> {
+    Ok(Attachment {
+        id: row.try_get("id")?,
+        case_id: row.try_get("case_id")?,
+        filename: row.try_get("filename")?,
+        media_type: row.try_get("media_type")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        exploit_code: row.try_get("exploit_code")?,
+    })
+}
+
+fn membership_from_row(row: &DbRow) -> Result<MembershipChange> {
+    let kind: String = row.try_get("change")?;
+    let change = match kind.as_str() {
+        "joined" => MembershipChangeKind::Joined,
+        "suspended" => MembershipChangeKind::Suspended {
+            until: opt_ts(row.try_get("until")?)?,
+            reason: row.try_get::<Option<String>, _>("reason")?.unwrap_or_default(),
+            findings: serde_json::from_value(json(&row.try_get::<String, _>("findings")?)?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        },
+        "restored" => {
+            MembershipChangeKind::Restored { review: row.try_get::<Option<String>, _>("review")?.unwrap_or_default() }
+        }
+        "ended" => MembershipChangeKind::Ended,
+        other => return Err(StoreError::Corrupt(format!("unknown membership change `{other}`"))),
+    };
+    Ok(MembershipChange {
+        org_id: row.try_get("org_id")?,
+        scheme: row.try_get("scheme")?,
+        at: ts(&row.try_get::<String, _>("at")?)?,
+        change,
+        by_account: row.try_get("by_account")?,
+    })
+}
+
+async fn insert_outbox(tx: &mut Transaction<'_, Db>, message: &NewOutboxMessage, at: Timestamp) -> Result<()> {
+    sqlx::query("INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(new_id())
+        .bind(&message.topic)
+        .bind(canonical_json(&message.payload))
+        .bind(format_ts(at))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_parties(tx: &mut Transaction<'_, Db>, case_id: &str, parties: &[Fragment], at: Timestamp) -> Result<()> {
+    for party in parties {
+        let position: i64 = sqlx::query("SELECT COUNT(*) AS n FROM case_parties WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("n")?;
+        sqlx::query(
+            "INSERT INTO case_parties (case_id, party_id, position, party, added_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (case_id, party_id) DO NOTHING",
+        )
+        .bind(case_id)
+        .bind(&party.id)
+        .bind(position)
+        .bind(canonical_json(&party.value))
+        .bind(format_ts(at))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Appends events to a case whose row the transaction holds (locked on PostgreSQL;
+/// the single writer on SQLite), chaining each to the last.
+async fn append_events(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    expected_seq: Option<i64>,
+    events: &[NewEvent],
+    recorded_at: Timestamp,
+) -> Result<Vec<StoredEvent>> {
+    let row = sqlx::query(&format!("SELECT last_seq FROM cases WHERE id = $1{FOR_UPDATE}"))
+        .bind(case_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(not_found("case", case_id))?;
+    let last_seq: i64 = row.try_get("last_seq")?;
+    if let Some(expected) = expected_seq
+        && expected != last_seq
+    {
+        return Err(StoreError::Stale { case_id: case_id.to_owned(), expected, found: last_seq });
+    }
+    let mut prev_hash = if last_seq == 0 {
+        String::new()
+    } else {
+        sqlx::query("SELECT hash FROM events WHERE case_id = $1 AND seq = $2")
+            .bind(case_id)
+            .bind(last_seq)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("hash")?
+    };
+    let recorded_at = crate::time::truncate(recorded_at);
+    let mut stored = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let mut record = StoredEvent {
+            case_id: case_id.to_owned(),
+            seq: last_seq + 1 + i as i64,
+            at: crate::time::truncate(event.at),
+            recorded_at,
+            recorded_by: event.recorded_by.clone(),
+            override_reason: event.override_reason.clone(),
+            body: canonical_json(&event.body),
+            prev_hash: prev_hash.clone(),
+            hash: String::new(),
+        };
+        record.hash = event_hash(&record);
+        sqlx::query(
+            "INSERT INTO events (case_id, seq, at, recorded_at, recorded_by, override_reason, body, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&record.case_id)
+        .bind(record.seq)
+        .bind(format_ts(record.at))
+        .bind(format_ts(record.recorded_at))
+        .bind(&record.recorded_by)
+        .bind(&record.override_reason)
+        .bind(&record.body)
+        .bind(&record.prev_hash)
+        .bind(&record.hash)
+        .execute(&mut **tx)
+        .await?;
+        prev_hash = record.hash.clone();
+        stored.push(record);
+    }
+    sqlx::query("UPDATE cases SET last_seq = $1 WHERE id = $2")
+        .bind(last_seq + events.len() as i64)
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(stored)
+}
+
+async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<String> {
+    let case_id = format!("case-{}", &new_id()[..16]);
+    sqlx::query(
+        "INSERT INTO cases (id, title, timezone, reporter_org, platform_org, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&case_id)
+    .bind(&case.title)
+    .bind(&case.timezone)
+    .bind(&case.reporter_org)
+    .bind(&case.platform_org)
+    .bind(format_ts(case.created_at))
+    .execute(&mut **tx)
+    .await?;
+    insert_parties(tx, &case_id, &case.parties, case.created_at).await?;
+    for (position, product) in case.products.iter().enumerate() {
+        sqlx::query("INSERT INTO case_products (case_id, product_id, position, product) VALUES ($1, $2, $3, $4)")
+            .bind(&case_id)
+            .bind(&product.id)
+            .bind(position as i64)
+            .bind(canonical_json(&product.value))
+            .execute(&mut **tx)
+            .await?;
+    }
+    append_events(tx, &case_id, Some(0), &case.events, case.created_at).await?;
+    Ok(case_id)
+}
+
+#[async_trait::async_trait]
+impl crate::Store for Inner {
+    fn backend(&self) -> crate::Backend {
+        BACKEND
+    }
+
+    async fn create_org(&self, org: &Organisation) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO organisations (id, name, roles, jurisdiction, kind, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&org.id)
+        .bind(&org.name)
+        .bind(Organisation::roles_text(&org.roles))
+        .bind(org.jurisdiction.as_str())
+        .bind(if org.individual { "individual" } else { "organisation" })
+        .bind(org.status.as_str())
+        .bind(format_ts(org.created_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn org(&self, id: &str) -> Result<Organisation> {
+        let row = sqlx::query("SELECT * FROM organisations WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(not_found("organisation", id))?;
+        org_from_row(&row)
+    }
+
+    async fn list_orgs(&self, status: Option<Status>) -> Result<Vec<Organisation>> {
+        let rows = sqlx::query("SELECT * FROM organisations WHERE $1 = '' OR status = $1 ORDER BY id")
+            .bind(status.map_or("", Status::as_str))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(org_from_row).collect()
+    }
+
+    async fn decide_org(&self, id: &str, status: Status, by: &str, note: Option<&str>, at: Timestamp) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let current: String = sqlx::query(&format!("SELECT status FROM organisations WHERE id = $1{FOR_UPDATE}"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(not_found("organisation", id))?
+            .try_get("status")?;
+        if current != "pending" {
+            return Err(StoreError::Conflict(format!("organisation `{id}` is {current}, not pending")));
+        }
+        sqlx::query(
+            "UPDATE organisations SET status = $1, decided_at = $2, decided_by = $3, decision_note = $4 WHERE id = $5",
+        )
+        .bind(status.as_str())
+        .bind(format_ts(at))
+        .bind(by)
+        .bind(note)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_membership_change(&self, change: &MembershipChange) -> Result<()> {
+        let (until, reason, findings, review) = match &change.change {
+            MembershipChangeKind::Suspended { until, reason, findings } => {
+                (until.map(format_ts), Some(reason.clone()), serde_json::json!(findings), None)
+            }
+            MembershipChangeKind::Restored { review } => (None, None, serde_json::json!([]), Some(review.clone())),
+            _ => (None, None, serde_json::json!([]), None),
+        };
+        sqlx::query(
+            "INSERT INTO membership_changes (id, org_id, scheme, change, at, until, reason, findings, review, \
+             by_account, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(new_id())
+        .bind(&change.org_id)
+        .bind(&change.scheme)
+        .bind(change.change.as_str())
+        .bind(format_ts(change.at))
+        .bind(until)
+        .bind(reason)
+        .bind(canonical_json(&findings))
+        .bind(review)
+        .bind(&change.by_account)
+        .bind(format_ts(chrono::Utc::now()))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn membership_history(&self, org_id: &str) -> Result<Vec<MembershipChange>> {
+        let rows =
+            sqlx::query("SELECT * FROM membership_changes WHERE org_id = $1 ORDER BY at, recorded_at, id")
+                .bind(org_id)
+                .fetch_all(&self.reader)
+                .await?;
+        rows.iter().map(membership_from_row).collect()
+    }
+
+    async fn create_account(&self, account: &NewAccount, at: Timestamp) -> Result<Account> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO accounts (id, email, name, password_hash, org_id, roles, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(account.email.to_lowercase())
+        .bind(&account.name)
+        .bind(&account.password_hash)
+        .bind(&account.org_id)
+        .bind(account_roles_text(&account.roles))
+        .bind(account.status.as_str())
+        .bind(format_ts(at))
+        .execute(&self.writer)
+        .await?;
+        Ok(Account {
+            id,
+            email: account.email.to_lowercase(),
+            name: account.name.clone(),
+            password_hash: account.password_hash.clone(),
+            org_id: account.org_id.clone(),
+            roles: account.roles.clone(),
+            status: account.status,
+            created_at: crate::time::truncate(at),
+        })
+    }
+
+    async fn account(&self, id: &str) -> Result<Account> {
+        let row = sqlx::query("SELECT * FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(not_found("account", id))?;
+        account_from_row(&row)
+    }
+
+    async fn account_by_email(&self, email: &str) -> Result<Account> {
+        let row = sqlx::query("SELECT * FROM accounts WHERE email = $1")
+            .bind(email.to_lowercase())
+            .fetch_one(&self.reader)
+            .await
+            .map_err(not_found("account", email))?;
+        account_from_row(&row)
+    }
+
+    async fn list_accounts(&self, status: Option<Status>) -> Result<Vec<Account>> {
+        let rows = sqlx::query("SELECT * FROM accounts WHERE $1 = '' OR status = $1 ORDER BY created_at, id")
+            .bind(status.map_or("", Status::as_str))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    async fn decide_account(&self, id: &str, status: Status) -> Result<()> {
+        let done = sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2 AND status = 'pending'")
+            .bind(status.as_str())
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        if done.rows_affected() == 0 {
+            let account = self.account(id).await?;
+            return Err(StoreError::Conflict(format!("account `{id}` is {}, not pending", account.status.as_str())));
+        }
+        Ok(())
+    }
+
+    async fn create_token(&self, account_id: &str, name: &str, token_hash: &str, at: Timestamp) -> Result<ApiToken> {
+        let id = new_id();
+        sqlx::query("INSERT INTO api_tokens (id, account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&id)
+            .bind(account_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(format_ts(at))
+            .execute(&self.writer)
+            .await?;
+        Ok(ApiToken {
+            id,
+            account_id: account_id.to_owned(),
+            name: name.to_owned(),
+            created_at: crate::time::truncate(at),
+            revoked_at: None,
+        })
+    }
+
+    async fn account_by_token(&self, token_hash: &str) -> Result<Account> {
+        let row = sqlx::query(
+            "SELECT a.* FROM accounts a JOIN api_tokens t ON t.account_id = a.id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(not_found("token", "(hidden)"))?;
+        account_from_row(&row)
+    }
+
+    async fn list_tokens(&self, account_id: &str) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query("SELECT * FROM api_tokens WHERE account_id = $1 ORDER BY created_at, id")
+            .bind(account_id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    async fn revoke_token(&self, account_id: &str, token_id: &str, at: Timestamp) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(format_ts(at))
+        .bind(token_id)
+        .bind(account_id)
+        .execute(&self.writer)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "token", id: token_id.to_owned() });
+        }
+        Ok(())
+    }
+
+    async fn create_session(&self, id_hash: &str, session: &Session, at: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(&session.account_id)
+        .bind(&session.csrf_token)
+        .bind(format_ts(at))
+        .bind(format_ts(session.expires_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<Session> {
+        let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(not_found("session", "(hidden)"))?;
+        Ok(Session {
+            account_id: row.try_get("account_id")?,
+            csrf_token: row.try_get("csrf_token")?,
+            expires_at: ts(&row.try_get::<String, _>("expires_at")?)?,
+        })
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn take_report(&self, report: &NewReport) -> Result<Intake> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(key) = &report.idempotency_key {
+            let existing = sqlx::query(
+                "SELECT r.id AS report_id, r.case_id, c.id AS receipt_id FROM reports r \
+                 JOIN receipts c ON c.case_id = r.case_id WHERE r.idempotency_key = $1",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = existing {
+                return Ok(Intake {
+                    case_id: row.try_get("case_id")?,
+                    report_id: row.try_get("report_id")?,
+                    receipt_id: row.try_get("receipt_id")?,
+                    created: false,
+                });
+            }
+        }
+        let case = NewCase {
+            title: report.title.clone(),
+            timezone: report.timezone.clone(),
+            reporter_org: report.reporter_org.clone(),
+            platform_org: report.platform_org.clone(),
+            parties: report.parties.clone(),
+            products: report.products.clone(),
+            events: report.events.clone(),
+            created_at: report.received_at,
+        };
+        let case_id = insert_case(&mut tx, &case).await?;
+        let report_id = new_id();
+        sqlx::query(
+            "INSERT INTO reports (id, case_id, idempotency_key, submitted_by, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&report_id)
+        .bind(&case_id)
+        .bind(&report.idempotency_key)
+        .bind(&report.submitted_by)
+        .bind(canonical_json(&report.body))
+        .bind(format_ts(report.received_at))
+        .execute(&mut *tx)
+        .await?;
+        for attachment in &report.attachments {
+            use sha2::Digest;
+            sqlx::query(
+                "INSERT INTO attachments (id, case_id, filename, media_type, size, sha256, exploit_code, content) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(new_id())
+            .bind(&case_id)
+            .bind(&attachment.filename)
+            .bind(&attachment.media_type)
+            .bind(attachment.content.len() as i64)
+            .bind(hex::encode(sha2::Sha256::digest(&attachment.content)))
+            .bind(attachment.exploit_code)
+            .bind(&attachment.content)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let receipt_id = new_id();
+        sqlx::query("INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&receipt_id)
+            .bind(&case_id)
+            .bind(format_ts(report.received_at))
+            .bind(&report.channel)
+            .bind(&report.submitter)
+            .execute(&mut *tx)
+            .await?;
+        let message = NewOutboxMessage {
+            topic: "case.opened".into(),
+            payload: serde_json::json!({"case": case_id, "platform": report.platform_org}),
+        };
+        insert_outbox(&mut tx, &message, report.received_at).await?;
+        tx.commit().await?;
+        Ok(Intake { case_id, report_id, receipt_id, created: true })
+    }
+
+    async fn import_case(&self, case: &NewCase) -> Result<String> {
+        let mut tx = self.writer.begin().await?;
+        let case_id = insert_case(&mut tx, case).await?;
+        let message = NewOutboxMessage { topic: "case.imported".into(), payload: serde_json::json!({"case": case_id}) };
+        insert_outbox(&mut tx, &message, case.created_at).await?;
+        tx.commit().await?;
+        Ok(case_id)
+    }
+
+    async fn report(&self, case_id: &str) -> Result<ReportRecord> {
+        let row = sqlx::query("SELECT * FROM reports WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(not_found("report", case_id))?;
+        Ok(ReportRecord {
+            id: row.try_get("id")?,
+            case_id: row.try_get("case_id")?,
+            submitted_by: row.try_get("submitted_by")?,
+            body: json(&row.try_get::<String, _>("body")?)?,
+            created_at: ts(&row.try_get::<String, _>("created_at")?)?,
+        })
+    }
+
+    async fn attachments(&self, case_id: &str) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query(
+            "SELECT id, case_id, filename, media_type, size, sha256, exploit_code FROM attachments \
+             WHERE case_id = $1 ORDER BY filename, id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(attachment_from_row).collect()
+    }
+
+    async fn attachment(&self, case_id: &str, id: &str) -> Result<(Attachment, Vec<u8>)> {
+        let row = sqlx::query("SELECT * FROM attachments WHERE case_id = $1 AND id = $2")
+            .bind(case_id)
+            .bind(id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(not_found("attachment", id))?;
+        Ok((attachment_from_row(&row)?, row.try_get("content")?))
+    }
+
+    async fn case(&self, id: &str) -> Result<CaseRecord> {
+        let row = sqlx::query("SELECT * FROM cases WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(not_found("case", id))?;
+        case_from_row(&row)
+    }
+
+    async fn list_cases(&self) -> Result<Vec<CaseRecord>> {
+        let rows = sqlx::query("SELECT * FROM cases ORDER BY created_at, id").fetch_all(&self.reader).await?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    async fn case_parties(&self, case_id: &str) -> Result<Vec<Fragment>> {
+        let rows = sqlx::query("SELECT party_id, party FROM case_parties WHERE case_id = $1 ORDER BY position")
+            .bind(case_id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| Ok(Fragment { id: row.try_get("party_id")?, value: json(&row.try_get::<String, _>("party")?)? }))
+            .collect()
+    }
+
+    async fn case_products(&self, case_id: &str) -> Result<Vec<Fragment>> {
+        let rows =
+            sqlx::query("SELECT product_id, product FROM case_products WHERE case_id = $1 ORDER BY position")
+                .bind(case_id)
+                .fetch_all(&self.reader)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Fragment { id: row.try_get("product_id")?, value: json(&row.try_get::<String, _>("product")?)? })
+            })
+            .collect()
+    }
+
+    async fn events(&self, case_id: &str) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE case_id = $1 ORDER BY seq")
+            .bind(case_id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn change_case(&self, case_id: &str, change: &CaseChange, at: Timestamp) -> Result<Vec<StoredEvent>> {
+        let mut tx = self.writer.begin().await?;
+        let stored = append_events(&mut tx, case_id, change.expected_seq, &change.events, at).await?;
+        insert_parties(&mut tx, case_id, &change.parties, at).await?;
+        for message in &change.outbox {
+            insert_outbox(&mut tx, message, at).await?;
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn set_embargo(&self, case_id: &str, planned: Option<Timestamp>, by: Option<&str>, at: Timestamp) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query("UPDATE cases SET planned_public_at = $1 WHERE id = $2")
+            .bind(planned.map(format_ts))
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "case", id: case_id.to_owned() });
+        }
+        sqlx::query("INSERT INTO embargoes (id, case_id, planned_public_at, set_at, set_by) VALUES ($1, $2, $3, $4, $5)")
+            .bind(new_id())
+            .bind(case_id)
+            .bind(planned.map(format_ts))
+            .bind(format_ts(at))
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
+        let message = NewOutboxMessage {
+            topic: "case.embargo".into(),
+            payload: serde_json::json!({"case": case_id, "planned_public_at": planned.map(format_ts)}),
+        };
+        insert_outbox(&mut tx, &message, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_comment(&self, case_id: &str, account_id: Option<&str>, body: &str, at: Timestamp) -> Result<Comment> {
+        let id = new_id();
+        sqlx::query("INSERT INTO comments (id, case_id, account_id, at, body) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&id)
+            .bind(case_id)
+            .bind(account_id)
+            .bind(format_ts(at))
+            .bind(body)
+            .execute(&self.writer)
+            .await?;
+        Ok(Comment {
+            id,
+            case_id: case_id.to_owned(),
+            account_id: account_id.map(str::to_owned),
+            at: crate::time::truncate(at),
+            body: body.to_owned(),
+        })
+    }
+
+    async fn comments(&self, case_id: &str) -> Result<Vec<Comment>> {
+        let rows = sqlx::query("SELECT * FROM comments WHERE case_id = $1 ORDER BY at, id")
+            .bind(case_id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Comment {
+                    id: row.try_get("id")?,
+                    case_id: row.try_get("case_id")?,
+                    account_id: row.try_get("account_id")?,
+                    at: ts(&row.try_get::<String, _>("at")?)?,
+                    body: row.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn receipts(&self) -> Result<Vec<Receipt>> {
+        let rows = sqlx::query("SELECT * FROM receipts ORDER BY received_at, id").fetch_all(&self.reader).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Receipt {
+                    id: row.try_get("id")?,
+                    case_id: row.try_get("case_id")?,
+                    received_at: ts(&row.try_get::<String, _>("received_at")?)?,
+                    channel: row.try_get("channel")?,
+                    submitter: row.try_get("submitter")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn purge_receipts(&self, before: Timestamp, now: Timestamp, min_age_months: u32) -> Result<u64> {
+        let limit = now
+            .checked_sub_months(chrono::Months::new(min_age_months))
+            .ok_or_else(|| StoreError::Corrupt("retention period out of range".into()))?;
+        if before > limit {
+            return Err(StoreError::RetentionRefused {
+                before: format_ts(before),
+                months: min_age_months,
+                limit: format_ts(limit),
+            });
+        }
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query("DELETE FROM receipts WHERE received_at < $1")
+            .bind(format_ts(before))
+            .execute(&mut *tx)
+            .await?;
+        let message = NewOutboxMessage {
+            topic: "receipts.purged".into(),
+            payload: serde_json::json!({"before": format_ts(before), "deleted": done.rows_affected()}),
+        };
+        insert_outbox(&mut tx, &message, now).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn claim_outbox(&self, limit: i64, now: Timestamp, lease_seconds: i64) -> Result<Vec<OutboxMessage>> {
+        let mut tx = self.writer.begin().await?;
+        let rows = sqlx::query(&format!(
+            "SELECT * FROM outbox WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < $1) \
+             ORDER BY created_at, id LIMIT $2{SKIP_LOCKED}"
+        ))
+        .bind(format_ts(now))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let until = format_ts(now + chrono::TimeDelta::seconds(lease_seconds));
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            sqlx::query("UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id = $2")
+                .bind(&until)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            claimed.push(OutboxMessage {
+                id,
+                topic: row.try_get("topic")?,
+                payload: json(&row.try_get::<String, _>("payload")?)?,
+                created_at: ts(&row.try_get::<String, _>("created_at")?)?,
+                attempts: row.try_get::<i64, _>("attempts")? + 1,
+            });
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn complete_outbox(&self, id: &str, at: Timestamp) -> Result<()> {
+        let done = sqlx::query("UPDATE outbox SET delivered_at = $1 WHERE id = $2")
+            .bind(format_ts(at))
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "outbox message", id: id.to_owned() });
+        }
+        Ok(())
+    }
+
+    async fn case_ids(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM cases ORDER BY created_at, id").fetch_all(&self.reader).await?;
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    }
+}

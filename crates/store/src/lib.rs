@@ -1,0 +1,288 @@
+#![doc = include_str!("../README.md")]
+
+pub mod chain;
+mod model;
+mod postgres;
+pub mod records;
+mod sqlite;
+pub mod testing;
+pub mod time;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use vulnrelay_domain::Timestamp;
+
+pub use model::*;
+pub use postgres::PgStore;
+pub use records::{Records, StoredVulnerability};
+pub use sqlite::SqliteStore;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist.
+    #[error("{what} `{id}` not found")]
+    NotFound {
+        /// The kind of record.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// A uniqueness constraint refused the write (e.g. an e-mail address already used).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A reference to a record that does not exist (e.g. an unknown organisation).
+    #[error("invalid reference: {0}")]
+    InvalidReference(String),
+    /// Another writer changed the case since the caller read it.
+    #[error("case `{case_id}` changed: expected {expected} events, found {found}")]
+    Stale {
+        /// The case.
+        case_id: String,
+        /// What the caller saw.
+        expected: i64,
+        /// What the log holds.
+        found: i64,
+    },
+    /// A purge would delete records younger than their retention period.
+    #[error(
+        "refused: purging receipts received before {before} would delete receipts younger than the \
+         {months}-month retention period (the oldest that may go were received before {limit})"
+    )]
+    RetentionRefused {
+        /// The purge's cut-off asked for.
+        before: String,
+        /// The retention in months.
+        months: u32,
+        /// The latest cut-off allowed.
+        limit: String,
+    },
+    /// Stored data that cannot be read back (a bad time, unknown role, ...).
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    /// Migrating the schema failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_owned())
+            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::InvalidReference(db.message().to_owned())
+            }
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+/// The store's result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, one file (the embedded default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A new case imported from a case file (no report, no receipt).
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// Its title.
+    pub title: String,
+    /// Its time zone.
+    pub timezone: String,
+    /// The reporting organisation.
+    pub reporter_org: String,
+    /// The platform it is on.
+    pub platform_org: String,
+    /// Parties (case-file objects).
+    pub parties: Vec<Fragment>,
+    /// Products (case-file objects).
+    pub products: Vec<Fragment>,
+    /// Events, in order.
+    pub events: Vec<NewEvent>,
+    /// When it was opened.
+    pub created_at: Timestamp,
+}
+
+/// The store: everything vulnrelay keeps. Every method runs in one transaction; the
+/// event log is only ever appended to.
+#[async_trait]
+pub trait Store: Records + Send + Sync + 'static {
+    /// The database behind it.
+    fn backend(&self) -> Backend;
+
+    /// Adds an organisation.
+    async fn create_org(&self, org: &Organisation) -> Result<()>;
+    /// An organisation.
+    async fn org(&self, id: &str) -> Result<Organisation>;
+    /// Every organisation (with `status`, if given), by id.
+    async fn list_orgs(&self, status: Option<Status>) -> Result<Vec<Organisation>>;
+    /// Approves or rejects a pending organisation; refused (conflict) if not pending.
+    async fn decide_org(
+        &self,
+        id: &str,
+        status: Status,
+        by: &str,
+        note: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Records a membership change (history is append-only).
+    async fn record_membership_change(&self, change: &MembershipChange) -> Result<()>;
+    /// An organisation's membership history, oldest first.
+    async fn membership_history(&self, org_id: &str) -> Result<Vec<MembershipChange>>;
+
+    /// Adds an account.
+    async fn create_account(&self, account: &NewAccount, at: Timestamp) -> Result<Account>;
+    /// An account by id.
+    async fn account(&self, id: &str) -> Result<Account>;
+    /// An account by e-mail address.
+    async fn account_by_email(&self, email: &str) -> Result<Account>;
+    /// Every account (with `status`, if given), oldest first.
+    async fn list_accounts(&self, status: Option<Status>) -> Result<Vec<Account>>;
+    /// Approves or rejects a pending account; refused (conflict) if not pending.
+    async fn decide_account(&self, id: &str, status: Status) -> Result<()>;
+
+    /// Stores an API token's hash.
+    async fn create_token(
+        &self,
+        account_id: &str,
+        name: &str,
+        token_hash: &str,
+        at: Timestamp,
+    ) -> Result<ApiToken>;
+    /// The account of an unrevoked token.
+    async fn account_by_token(&self, token_hash: &str) -> Result<Account>;
+    /// An account's tokens.
+    async fn list_tokens(&self, account_id: &str) -> Result<Vec<ApiToken>>;
+    /// Revokes one of an account's tokens.
+    async fn revoke_token(&self, account_id: &str, token_id: &str, at: Timestamp) -> Result<()>;
+
+    /// Stores a session under the hash of its cookie value.
+    async fn create_session(&self, id_hash: &str, session: &Session, at: Timestamp) -> Result<()>;
+    /// A session by the hash of its cookie value.
+    async fn session(&self, id_hash: &str) -> Result<Session>;
+    /// Ends a session.
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+
+    /// Takes a report in: opens its case with its first events, stores the report and
+    /// its attachments, writes the receipt and the outbox message, in one transaction.
+    /// A known idempotency key returns the first intake and writes nothing.
+    async fn take_report(&self, report: &NewReport) -> Result<Intake>;
+    /// Opens a case from a case file (no report, no receipt).
+    async fn import_case(&self, case: &NewCase) -> Result<String>;
+    /// A case's report.
+    async fn report(&self, case_id: &str) -> Result<ReportRecord>;
+    /// A case's attachments (metadata).
+    async fn attachments(&self, case_id: &str) -> Result<Vec<Attachment>>;
+    /// One attachment with its content.
+    async fn attachment(&self, case_id: &str, id: &str) -> Result<(Attachment, Vec<u8>)>;
+
+    /// A case's record.
+    async fn case(&self, id: &str) -> Result<CaseRecord>;
+    /// Every case, oldest first.
+    async fn list_cases(&self) -> Result<Vec<CaseRecord>>;
+    /// A case's parties, in the order they joined.
+    async fn case_parties(&self, case_id: &str) -> Result<Vec<Fragment>>;
+    /// A case's products.
+    async fn case_products(&self, case_id: &str) -> Result<Vec<Fragment>>;
+    /// A case's events, in log order.
+    async fn events(&self, case_id: &str) -> Result<Vec<StoredEvent>>;
+    /// Appends events (chaining each to the previous), adds parties and writes outbox
+    /// messages, in one transaction. Returns the appended events.
+    async fn change_case(
+        &self,
+        case_id: &str,
+        change: &CaseChange,
+        at: Timestamp,
+    ) -> Result<Vec<StoredEvent>>;
+    /// Sets (or clears) the planned public date; the history is kept.
+    async fn set_embargo(
+        &self,
+        case_id: &str,
+        planned: Option<Timestamp>,
+        by: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// Adds a comment.
+    async fn add_comment(
+        &self,
+        case_id: &str,
+        account_id: Option<&str>,
+        body: &str,
+        at: Timestamp,
+    ) -> Result<Comment>;
+    /// A case's comments, oldest first.
+    async fn comments(&self, case_id: &str) -> Result<Vec<Comment>>;
+
+    /// The receipt log, oldest first.
+    async fn receipts(&self) -> Result<Vec<Receipt>>;
+    /// Deletes receipts received before `before`; refused if that would delete any
+    /// receipt younger than `min_age_months` at `now`.
+    async fn purge_receipts(&self, before: Timestamp, now: Timestamp, min_age_months: u32) -> Result<u64>;
+
+    /// Claims up to `limit` undelivered messages whose previous claim has lapsed, for
+    /// `lease_seconds` (several workers may share a database).
+    async fn claim_outbox(
+        &self,
+        limit: i64,
+        now: Timestamp,
+        lease_seconds: i64,
+    ) -> Result<Vec<OutboxMessage>>;
+    /// Marks a message delivered.
+    async fn complete_outbox(&self, id: &str, at: Timestamp) -> Result<()>;
+
+    /// Every case id, oldest first.
+    async fn case_ids(&self) -> Result<Vec<String>>;
+
+    /// Walks every case's hash chain and names the first broken link.
+    async fn verify(&self) -> Result<VerifyReport> {
+        let mut report = VerifyReport { cases: 0, events: 0, broken: None };
+        for case_id in self.case_ids().await? {
+            let events = self.events(&case_id).await?;
+            report.cases += 1;
+            report.events += events.len();
+            if let Some(broken) = chain::verify_case(&case_id, &events) {
+                report.broken = Some(broken);
+                break;
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Opens the store a URL names, creating and migrating it as needed:
+/// `postgres://...` (or `postgresql://`) for PostgreSQL; `sqlite:PATH` or a plain path
+/// for SQLite.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        Ok(Arc::new(SqliteStore::open(std::path::Path::new(path)).await?))
+    }
+}
+
+/// A new random identifier: 32 hex digits.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    fill_random(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Fills `bytes` from the operating system's random source.
+pub fn fill_random(bytes: &mut [u8]) {
+    // The OS random source failing is not recoverable; there is no sensible fallback.
+    getrandom::fill(bytes).expect("the operating system's random source failed");
+}

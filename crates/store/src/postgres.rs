@@ -1,0 +1,45 @@
+//! The PostgreSQL back end: one pool; the case row is locked (`FOR UPDATE`) while
+//! events are appended, and outbox workers claim messages with `FOR UPDATE SKIP
+//! LOCKED`, so several server processes can share one database.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Pool, Postgres};
+
+use crate::{Backend, Result};
+
+type Db = Postgres;
+type Inner = PgStore;
+const BACKEND: Backend = Backend::Postgres;
+const FOR_UPDATE: &str = " FOR UPDATE";
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    writer: Pool<Postgres>,
+    reader: Pool<Postgres>,
+}
+
+impl PgStore {
+    /// Connects to `url` and migrates the schema.
+    pub async fn connect(url: &str) -> Result<PgStore> {
+        let options: PgConnectOptions = url.parse()?;
+        PgStore::connect_with(options).await
+    }
+
+    /// Connects with `options` (e.g. with a `search_path` for a test schema) and
+    /// migrates the schema.
+    pub async fn connect_with(options: PgConnectOptions) -> Result<PgStore> {
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgStore { writer: pool.clone(), reader: pool })
+    }
+
+    /// The pool, for tests that must reach under the store.
+    pub fn raw_pool(&self) -> &Pool<Postgres> {
+        &self.writer
+    }
+}
+
+include!("common.rs");
+include!("records_sql.rs");

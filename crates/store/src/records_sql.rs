@@ -1,0 +1,154 @@
+// The query set of `Records`, shared by both back ends like `common.rs` (included by
+// `sqlite.rs` and `postgres.rs` after they define `Db`, `Inner` and `SKIP_LOCKED`).
+// Counters advance with one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which
+// both databases run atomically, so racing requests never get the same number.
+
+#[async_trait::async_trait]
+impl crate::records::Records for Inner {
+    async fn assign_id(&self, template: &vulnrelay_domain::IdTemplate, at: Timestamp) -> Result<String> {
+        use chrono::Datelike;
+        let counter = template.counter(at.year(), at.month());
+        let row = sqlx::query(
+            "INSERT INTO id_counters (counter, last) VALUES ($1, 1) \
+             ON CONFLICT (counter) DO UPDATE SET last = id_counters.last + 1 RETURNING last",
+        )
+        .bind(&counter)
+        .fetch_one(&self.writer)
+        .await?;
+        let n: i64 = sqlx::Row::try_get(&row, "last")?;
+        Ok(template.format(at.year(), at.month(), u64::try_from(n).unwrap_or_default()))
+    }
+
+    async fn load_cve_pool(&self, ids: &[String], at: Timestamp) -> Result<usize> {
+        let mut tx = self.writer.begin().await?;
+        let mut added = 0;
+        for id in ids {
+            let done = sqlx::query("INSERT INTO cve_pool (cve_id, loaded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(crate::time::format_ts(at))
+                .execute(&mut *tx)
+                .await?;
+            added += usize::try_from(done.rows_affected()).unwrap_or_default();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn take_cve_id(&self, vulnerability_id: &str, at: Timestamp) -> Result<String> {
+        let mut tx = self.writer.begin().await?;
+        let existing = sqlx::query("SELECT cve_id FROM cve_pool WHERE vulnerability_id = $1")
+            .bind(vulnerability_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = existing {
+            return Ok(sqlx::Row::try_get(&row, "cve_id")?);
+        }
+        let sql = format!(
+            "UPDATE cve_pool SET vulnerability_id = $1, assigned_at = $2 WHERE cve_id = \
+             (SELECT cve_id FROM cve_pool WHERE vulnerability_id IS NULL ORDER BY cve_id LIMIT 1{SKIP_LOCKED}) \
+             RETURNING cve_id"
+        );
+        let row = sqlx::query(&sql)
+            .bind(vulnerability_id)
+            .bind(crate::time::format_ts(at))
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "free CVE id in the pool", id: vulnerability_id.to_owned() })?;
+        let cve: String = sqlx::Row::try_get(&row, "cve_id")?;
+        tx.commit().await?;
+        Ok(cve)
+    }
+
+    async fn free_cve_ids(&self) -> Result<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS free FROM cve_pool WHERE vulnerability_id IS NULL")
+            .fetch_one(&self.reader)
+            .await?;
+        let free: i64 = sqlx::Row::try_get(&row, "free")?;
+        Ok(u64::try_from(free).unwrap_or_default())
+    }
+
+    async fn save_vulnerability(
+        &self,
+        id: &str,
+        case_id: Option<&str>,
+        record: &Value,
+        aliases: &[String],
+        at: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let now = crate::time::format_ts(at);
+        sqlx::query(
+            "INSERT INTO vulnerabilities (id, case_id, record, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (id) DO UPDATE SET record = excluded.record, case_id = excluded.case_id, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(case_id)
+        .bind(crate::chain::canonical_json(record))
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::InvalidReference(format!("case `{}`", case_id.unwrap_or_default()))
+            }
+            other => other.into(),
+        })?;
+        for alias in std::iter::once(id).chain(aliases.iter().map(String::as_str)) {
+            let owner = sqlx::query("SELECT vulnerability_id FROM vulnerability_aliases WHERE alias = $1")
+                .bind(alias)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match owner {
+                Some(row) => {
+                    let owner: String = sqlx::Row::try_get(&row, "vulnerability_id")?;
+                    if owner != id {
+                        return Err(StoreError::Conflict(format!("`{alias}` already names `{owner}`")));
+                    }
+                }
+                None => {
+                    sqlx::query("INSERT INTO vulnerability_aliases (alias, vulnerability_id) VALUES ($1, $2)")
+                        .bind(alias)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn vulnerability(&self, id_or_alias: &str) -> Result<crate::records::StoredVulnerability> {
+        let row = sqlx::query(
+            "SELECT v.id, v.case_id, v.record, v.created_at, v.updated_at FROM vulnerability_aliases a \
+             JOIN vulnerabilities v ON v.id = a.vulnerability_id WHERE a.alias = $1",
+        )
+        .bind(id_or_alias)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(not_found("vulnerability", id_or_alias))?;
+        stored_vulnerability(&row)
+    }
+
+    async fn vulnerabilities(&self, case_id: Option<&str>) -> Result<Vec<crate::records::StoredVulnerability>> {
+        let rows = sqlx::query(
+            "SELECT id, case_id, record, created_at, updated_at FROM vulnerabilities \
+             WHERE $1 IS NULL OR case_id = $1 ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(stored_vulnerability).collect()
+    }
+}
+
+fn stored_vulnerability(row: &DbRow) -> Result<crate::records::StoredVulnerability> {
+    Ok(crate::records::StoredVulnerability {
+        id: sqlx::Row::try_get(row, "id")?,
+        case_id: sqlx::Row::try_get(row, "case_id")?,
+        record: json(&sqlx::Row::try_get::<String, _>(row, "record")?)?,
+        created_at: ts(&sqlx::Row::try_get::<String, _>(row, "created_at")?)?,
+        updated_at: ts(&sqlx::Row::try_get::<String, _>(row, "updated_at")?)?,
+    })
+}

@@ -1,0 +1,54 @@
+//! The SQLite back end: one file, WAL journal, `synchronous = FULL` (a write the caller
+//! was told succeeded survives a crash), foreign keys on. Writes go through a pool of
+//! one connection, so write transactions never race for SQLite's lock; reads use a
+//! pool of their own.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Sqlite};
+
+use crate::{Backend, Result};
+
+type Db = Sqlite;
+type Inner = SqliteStore;
+const BACKEND: Backend = Backend::Sqlite;
+/// SQLite has no row locks: the single writer connection serialises writes.
+const FOR_UPDATE: &str = "";
+const SKIP_LOCKED: &str = "";
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: Pool<Sqlite>,
+    reader: Pool<Sqlite>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database file at `path`.
+    pub async fn open(path: &Path) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let reader =
+            SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        Ok(SqliteStore { writer, reader })
+    }
+
+    /// The pool that writes, for tests that must reach under the store (e.g. to show
+    /// that the event log refuses updates).
+    pub fn raw_pool(&self) -> &Pool<Sqlite> {
+        &self.writer
+    }
+}
+
+include!("common.rs");
+include!("records_sql.rs");

@@ -1,0 +1,124 @@
+//! Vulnerability records and identifiers on every back end: counters that never repeat
+//! under 50 parallel requests, a CVE pool that gives each vulnerability one id once,
+//! records found by any alias.
+
+use std::collections::HashSet;
+
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+use vulnrelay_domain::{IdTemplate, Timestamp};
+use vulnrelay_store::StoreError;
+use vulnrelay_store::testing::{TestDb, for_each_backend};
+
+fn at(year: i32, month: u32, day: u32) -> Timestamp {
+    Utc.with_ymd_and_hms(year, month, day, 12, 0, 0).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn identifiers_stay_unique_under_fifty_parallel_requests() {
+    for_each_backend(|db: TestDb| async move {
+        let template: IdTemplate = "CNVD-{YYYY}-{NNNNN}".parse().unwrap();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let store = db.store.clone();
+                let template = template.clone();
+                tokio::spawn(async move { store.assign_id(&template, at(2021, 12, 10)).await.unwrap() })
+            })
+            .collect();
+        let mut ids = HashSet::new();
+        for task in tasks {
+            assert!(ids.insert(task.await.unwrap()), "an identifier was handed out twice ({})", db.name);
+        }
+        let expected: HashSet<String> = (1..=50).map(|n| format!("CNVD-2021-{n:05}")).collect();
+        assert_eq!(ids, expected, "{}", db.name);
+        // Counters restart with the period the template names.
+        assert_eq!(db.store.assign_id(&template, at(2022, 1, 3)).await.unwrap(), "CNVD-2022-00001");
+        let monthly: IdTemplate = "CNNVD-{YYYYMM}-{NNN}".parse().unwrap();
+        assert_eq!(db.store.assign_id(&monthly, at(2021, 12, 10)).await.unwrap(), "CNNVD-202112-001");
+        assert_eq!(db.store.assign_id(&monthly, at(2021, 12, 11)).await.unwrap(), "CNNVD-202112-002");
+        assert_eq!(db.store.assign_id(&monthly, at(2022, 1, 1)).await.unwrap(), "CNNVD-202201-001");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_cve_pool_gives_each_vulnerability_one_id_once() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        let pool: Vec<String> = (1..=60).map(|n| format!("CVE-2021-{:05}", 44000 + n)).collect();
+        assert_eq!(store.load_cve_pool(&pool, at(2021, 11, 26)).await.unwrap(), 60);
+        assert_eq!(store.load_cve_pool(&pool[..5], at(2021, 11, 27)).await.unwrap(), 0);
+        let tasks: Vec<_> = (0..50)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store.take_cve_id(&format!("VR-2021-{i:04}"), at(2021, 12, 10)).await.unwrap()
+                })
+            })
+            .collect();
+        let mut taken = HashSet::new();
+        for task in tasks {
+            assert!(taken.insert(task.await.unwrap()), "a CVE id went to two vulnerabilities ({})", db.name);
+        }
+        assert_eq!(store.free_cve_ids().await.unwrap(), 10);
+        // Asking again gives the same id.
+        let first = store.take_cve_id("VR-2021-0000", at(2021, 12, 11)).await.unwrap();
+        assert!(taken.contains(&first));
+        assert_eq!(store.free_cve_ids().await.unwrap(), 10);
+        for i in 50..60 {
+            store.take_cve_id(&format!("VR-2021-{i:04}"), at(2021, 12, 12)).await.unwrap();
+        }
+        assert!(matches!(
+            store.take_cve_id("VR-2021-9999", at(2021, 12, 13)).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn records_are_found_by_any_alias_and_aliases_are_not_shared() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        let record = json!({"id": "CVE-2021-44228", "aliases": ["CNVD-2021-95914", "CNNVD-202112-799"]});
+        let aliases = vec!["CNVD-2021-95914".to_owned(), "CNNVD-202112-799".to_owned()];
+        store.save_vulnerability("CVE-2021-44228", None, &record, &aliases, at(2021, 12, 10)).await.unwrap();
+        for id in ["CVE-2021-44228", "CNVD-2021-95914", "CNNVD-202112-799"] {
+            let found = store.vulnerability(id).await.unwrap();
+            assert_eq!(
+                (found.id.as_str(), &found.record),
+                ("CVE-2021-44228", &record),
+                "{id} on {}",
+                db.name
+            );
+        }
+        // Saving again replaces the record and keeps the creation time.
+        let updated = json!({"id": "CVE-2021-44228", "title": {"en": "Log4Shell"}});
+        store.save_vulnerability("CVE-2021-44228", None, &updated, &aliases, at(2021, 12, 28)).await.unwrap();
+        let found = store.vulnerability("CNVD-2021-95914").await.unwrap();
+        assert_eq!(
+            (found.record, found.created_at, found.updated_at),
+            (updated, at(2021, 12, 10), at(2021, 12, 28))
+        );
+        // An alias cannot name two records.
+        let other = store
+            .save_vulnerability(
+                "CVE-2021-45046",
+                None,
+                &json!({}),
+                &["CNVD-2021-95914".to_owned()],
+                at(2021, 12, 14),
+            )
+            .await;
+        assert!(matches!(other, Err(StoreError::Conflict(_))), "{other:?}");
+        assert!(matches!(store.vulnerability("CVE-2021-45046").await, Err(StoreError::NotFound { .. })));
+        assert!(matches!(store.vulnerability("CVE-1999-0001").await, Err(StoreError::NotFound { .. })));
+        assert!(matches!(
+            store.save_vulnerability("X", Some("no-such-case"), &json!({}), &[], at(2021, 12, 14)).await,
+            Err(StoreError::InvalidReference(_))
+        ));
+        assert_eq!(store.vulnerabilities(None).await.unwrap().len(), 1);
+        assert!(store.vulnerabilities(Some("no-such-case")).await.unwrap().is_empty());
+    })
+    .await;
+}
