@@ -7,6 +7,7 @@ pub mod records;
 mod sqlite;
 pub mod testing;
 pub mod time;
+pub mod warnings;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ pub use model::*;
 pub use postgres::PgStore;
 pub use records::{Records, StoredVulnerability};
 pub use sqlite::SqliteStore;
+pub use warnings::Warnings;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +121,7 @@ pub struct NewCase {
 /// The store: everything vulnrelay keeps. Every method runs in one transaction; the
 /// event log is only ever appended to.
 #[async_trait]
-pub trait Store: Records + Send + Sync + 'static {
+pub trait Store: Records + Warnings + Send + Sync + 'static {
     /// The database behind it.
     fn backend(&self) -> Backend;
 
