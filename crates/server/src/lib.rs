@@ -10,6 +10,8 @@ pub mod input;
 pub mod metrics;
 pub mod openapi;
 mod routes;
+pub mod warnings;
+pub mod worker;
 
 use std::ops::Deref;
 use std::sync::Arc;

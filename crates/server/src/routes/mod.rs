@@ -6,6 +6,7 @@ pub mod meta;
 pub mod orgs;
 pub mod reports;
 pub mod vulnerabilities;
+pub mod warnings;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -51,4 +52,21 @@ pub fn api() -> Router<AppState> {
         .route("/vulnerabilities/{id}/cve", post(vulnerabilities::take_cve))
         .route("/import", post(vulnerabilities::import_documents))
         .route("/cve-pool", post(vulnerabilities::load_pool))
+        .route("/assets/groups", get(warnings::list_groups))
+        .route("/assets/groups/{name}", get(warnings::show_group).put(warnings::put_group))
+        .route("/assets/groups/{name}/history", get(warnings::group_history))
+        .route("/warnings", get(warnings::list))
+        .route("/warnings/rematch", post(warnings::rematch))
+        .route("/warnings/{id}", get(warnings::show))
+        .route("/warnings/{id}/ack", post(warnings::acknowledge))
+        .route("/warnings/{id}/assets/{asset}/status", axum::routing::put(warnings::set_status))
+        .route("/warnings/{id}/vex.cdx.json", get(warnings::vex_cyclonedx))
+        .route("/warnings/{id}/vex.csaf.json", get(warnings::vex_csaf))
+        .route("/webhooks", get(warnings::list_webhooks).post(warnings::create_webhook))
+        .route("/webhooks/{id}", axum::routing::delete(warnings::delete_webhook))
+        .route("/deliveries", get(warnings::list_deliveries))
+        .route("/deliveries/dead", get(warnings::dead_deliveries))
+        .route("/deliveries/{id}", get(warnings::show_delivery))
+        .route("/deliveries/{id}/replay", post(warnings::replay))
+        .route("/inbox", get(warnings::inbox))
 }
