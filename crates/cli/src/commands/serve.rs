@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Log format on standard error.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// The delivery worker (risk warnings, reminders, webhooks).
+    #[command(flatten)]
+    pub worker: super::delivery::WorkerArgs,
 }
 
 /// How logs are written.
@@ -118,7 +122,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         let config =
             Config { default_platform: args.default_platform.clone(), forwarding, ..Config::default() };
-        listen(&args.bind, AppState::new(store, config)).await
+        let state = AppState::new(store, config);
+        if !args.worker.no_worker {
+            // Stopped with the runtime; deliveries in flight are claimed again later.
+            vulnrelay_server::worker::spawn(state.clone(), args.worker.config(), std::future::pending());
+        }
+        listen(&args.bind, state).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
