@@ -103,7 +103,8 @@ impl Worker {
     pub fn new(state: AppState, config: WorkerConfig) -> Worker {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
-            .user_agent(concat!("vulnrelay/", env!("CARGO_PKG_VERSION")))
+            // The process id tells a receiver (and an operator) which server process sent it.
+            .user_agent(format!("vulnrelay/{} (pid {})", env!("CARGO_PKG_VERSION"), std::process::id()))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         Worker { state, config, client }
