@@ -99,7 +99,12 @@ impl Receiver {
     }
 }
 
-async fn hook(State(r): State<Arc<Receiver>>, Path(org): Path<String>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn hook(
+    State(r): State<Arc<Receiver>>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     r.requests.fetch_add(1, Ordering::Relaxed);
     if r.down.load(Ordering::SeqCst) || r.roll() < r.fail_per_mille {
         r.failed.fetch_add(1, Ordering::Relaxed);
@@ -126,7 +131,11 @@ async fn hook(State(r): State<Arc<Receiver>>, Path(org): Path<String>, headers: 
 }
 
 /// Serves the receiver on `address` until `stop` is notified.
-async fn serve_receiver(listener: tokio::net::TcpListener, receiver: Arc<Receiver>, stop: Arc<tokio::sync::Notify>) {
+async fn serve_receiver(
+    listener: tokio::net::TcpListener,
+    receiver: Arc<Receiver>,
+    stop: Arc<tokio::sync::Notify>,
+) {
     let app = Router::new().route("/hook/{org}", axum::routing::post(hook)).with_state(receiver);
     let _ = axum::serve(listener, app).with_graceful_shutdown(async move { stop.notified().await }).await;
 }
@@ -134,7 +143,12 @@ async fn serve_receiver(listener: tokio::net::TcpListener, receiver: Arc<Receive
 /// `orgs` units, each with one webhook to `hook_base` and one component that all of
 /// `vulnerabilities` public records affect; matching then writes orgs × vulnerabilities
 /// warnings. Returns each organisation's webhook secret.
-async fn seed(store: Arc<dyn Store>, orgs: usize, vulnerabilities: usize, hook_base: &str) -> HashMap<String, String> {
+async fn seed(
+    store: Arc<dyn Store>,
+    orgs: usize,
+    vulnerabilities: usize,
+    hook_base: &str,
+) -> HashMap<String, String> {
     let now = Utc::now();
     let mut secrets = HashMap::new();
     for i in 0..orgs {
@@ -288,7 +302,8 @@ async fn two_servers_on_one_postgresql_share_the_work_without_double_delivery() 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let secrets = seed(db.store.clone(), 20, 100, &base).await;
-    let receiver = Arc::new(Receiver { secrets, fail_per_mille: 0, rng: AtomicU64::new(1), ..Receiver::default() });
+    let receiver =
+        Arc::new(Receiver { secrets, fail_per_mille: 0, rng: AtomicU64::new(1), ..Receiver::default() });
     let stop = Arc::new(tokio::sync::Notify::new());
     let receiver_task = tokio::spawn(serve_receiver(listener, receiver.clone(), stop.clone()));
     // A long lease: no claim lapses while its holder is alive, so any key seen twice
@@ -345,12 +360,17 @@ async fn scan_upload_feeds_an_asset_group_and_the_scanned_log4j_is_warned() {
     let (group, components) = db.store.asset_group("cn-grid", "build server").await.unwrap();
     assert_eq!(group.source, "scan");
     assert!(
-        components.iter().any(|c| c.purl.as_deref() == Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")),
+        components
+            .iter()
+            .any(|c| c.purl.as_deref() == Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")),
         "{components:?}"
     );
     let warnings = db
         .store
-        .warnings(&vulnrelay_store::warnings::WarningFilter { org_id: Some("cn-grid".into()), ..Default::default() })
+        .warnings(&vulnrelay_store::warnings::WarningFilter {
+            org_id: Some("cn-grid".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert!(warnings.iter().any(|w| w.vulnerability_id == "CVE-2021-44228"), "{warnings:?}");

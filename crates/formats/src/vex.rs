@@ -263,7 +263,11 @@ mod tests {
             aliases: vec!["CNVD-2021-95914".into()],
             recommendation: Some("Upgrade to 2.17.1".into()),
             assets: vec![
-                ("core".into(), AssetState::NotAffected(Justification::CodeNotReachable), Some("no JNDI".into())),
+                (
+                    "core".into(),
+                    AssetState::NotAffected(Justification::CodeNotReachable),
+                    Some("no JNDI".into()),
+                ),
                 ("web".into(), AssetState::Fixed, None),
                 ("batch".into(), AssetState::Mitigated, None),
                 ("edge".into(), AssetState::Unreported, None),

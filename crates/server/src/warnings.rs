@@ -108,7 +108,9 @@ pub fn log_rematch(what: &str, result: AppResult<Rematch>) {
     match result {
         Ok(done) if done.written > 0 => tracing::info!(what, written = done.written, "warnings re-matched"),
         Ok(_) => {}
-        Err(e) => tracing::warn!(what, error = %e.message, "re-matching warnings failed; the sweep will retry"),
+        Err(e) => {
+            tracing::warn!(what, error = %e.message, "re-matching warnings failed; the sweep will retry")
+        }
     }
 }
 
@@ -181,9 +183,16 @@ impl Audience {
         if self.suspended(state, org).await? {
             return Ok(false);
         }
-        let actor = Actor { org: Some(PartyId(org.to_owned())), roles: self.roles.get(org).cloned().unwrap_or_default() };
+        let actor = Actor {
+            org: Some(PartyId(org.to_owned())),
+            roles: self.roles.get(org).cloned().unwrap_or_default(),
+        };
         let (reporter, platform) = loaded.access();
-        Ok(can(&actor, Action::Read, &CaseAccess { case: &loaded.case, reporter: &reporter, platform: &platform }))
+        Ok(can(
+            &actor,
+            Action::Read,
+            &CaseAccess { case: &loaded.case, reporter: &reporter, platform: &platform },
+        ))
     }
 }
 
@@ -191,7 +200,9 @@ impl Audience {
 fn severity(v: &Vulnerability) -> Option<(String, f64, String)> {
     v.scores
         .iter()
-        .filter_map(|s| vulnrelay_formats::severity::score(&s.vector).ok().map(|scored| (scored, s.vector.clone())))
+        .filter_map(|s| {
+            vulnrelay_formats::severity::score(&s.vector).ok().map(|scored| (scored, s.vector.clone()))
+        })
         .max_by(|a, b| a.0.base_score.total_cmp(&b.0.base_score))
         .map(|(s, vector)| (s.rating.as_str().to_ascii_lowercase(), s.base_score, vector))
 }
@@ -254,7 +265,8 @@ async fn rematch(
         }
     }
     let index = Index::new(&domain);
-    let mut done = Rematch { vulnerabilities: domain.len(), components: inventory.len(), ..Rematch::default() };
+    let mut done =
+        Rematch { vulnerabilities: domain.len(), components: inventory.len(), ..Rematch::default() };
     // (org, vulnerability index) -> hits, in a stable order.
     let mut hits: BTreeMap<(String, usize), Vec<Hit>> = BTreeMap::new();
     for item in &inventory {
@@ -326,7 +338,10 @@ async fn rematch(
     let existing = match scope {
         Scope::All => state.store.warnings(&WarningFilter::default()).await?,
         Scope::Org(org) => {
-            state.store.warnings(&WarningFilter { org_id: Some(org.to_owned()), ..WarningFilter::default() }).await?
+            state
+                .store
+                .warnings(&WarningFilter { org_id: Some(org.to_owned()), ..WarningFilter::default() })
+                .await?
         }
         Scope::Vulnerabilities(ids) => {
             let mut all = Vec::new();
@@ -334,7 +349,10 @@ async fn rematch(
                 all.extend(
                     state
                         .store
-                        .warnings(&WarningFilter { vulnerability_id: Some(id.clone()), ..WarningFilter::default() })
+                        .warnings(&WarningFilter {
+                            vulnerability_id: Some(id.clone()),
+                            ..WarningFilter::default()
+                        })
                         .await?,
                 );
             }

@@ -177,7 +177,8 @@ async fn dead_letters_are_listed_and_replayed() {
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;
         // Nothing listens on port 9 of the loopback: every attempt fails.
-        let (status, hook) = app.post("/api/v1/webhooks", BANK, json!({"url": "http://127.0.0.1:9/hook"})).await;
+        let (status, hook) =
+            app.post("/api/v1/webhooks", BANK, json!({"url": "http://127.0.0.1:9/hook"})).await;
         assert_eq!(status, StatusCode::CREATED, "{hook}");
         assert!(hook["secret"].as_str().unwrap().starts_with("whsec_"));
         let (_, listed) = app.get("/api/v1/webhooks", BANK).await;
@@ -187,10 +188,15 @@ async fn dead_letters_are_listed_and_replayed() {
             StatusCode::UNPROCESSABLE_ENTITY
         );
         // The demo's Log4Shell records are published: the bank's log4j-core 2.14.1 is warned.
-        let answer = put(&app, BANK, "core", sbom(&[("org.apache.logging.log4j", "log4j-core", "2.14.1")])).await;
+        let answer =
+            put(&app, BANK, "core", sbom(&[("org.apache.logging.log4j", "log4j-core", "2.14.1")])).await;
         assert!(answer["matching"]["warnings_written"].as_u64().unwrap() >= 1, "{answer}");
         let config = WorkerConfig {
-            retry: RetryPolicy { base: Duration::from_millis(1), cap: Duration::from_millis(1), max_attempts: 2 },
+            retry: RetryPolicy {
+                base: Duration::from_millis(1),
+                cap: Duration::from_millis(1),
+                max_attempts: 2,
+            },
             timeout: Duration::from_secs(2),
             ..WorkerConfig::default()
         };
@@ -211,7 +217,10 @@ async fn dead_letters_are_listed_and_replayed() {
         let id = dead[0]["id"].as_str().unwrap();
         let (_, shown) = app.get(&format!("/api/v1/deliveries/{id}"), BANK).await;
         assert_eq!(shown["attempt_log"].as_array().unwrap().len(), 2, "{shown}");
-        assert_eq!(app.post(&format!("/api/v1/deliveries/{id}/replay"), GRID, json!({})).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.post(&format!("/api/v1/deliveries/{id}/replay"), GRID, json!({})).await.0,
+            StatusCode::NOT_FOUND
+        );
         let (status, replayed) = app.post(&format!("/api/v1/deliveries/{id}/replay"), BANK, json!({})).await;
         assert_eq!(status, StatusCode::OK, "{replayed}");
         assert_eq!((replayed["state"].clone(), replayed["attempts"].clone()), (json!("pending"), json!(0)));

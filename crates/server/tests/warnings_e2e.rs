@@ -22,7 +22,12 @@ use vulnrelay_store::{NewAccount, Organisation, Status, Store};
 /// What the receiver got: (path, headers, body).
 type Received = Arc<Mutex<Vec<(String, HeaderMap, Bytes)>>>;
 
-async fn receive(State(got): State<Received>, Path(who): Path<String>, headers: HeaderMap, body: Bytes) -> &'static str {
+async fn receive(
+    State(got): State<Received>,
+    Path(who): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> &'static str {
     got.lock().unwrap().push((who, headers, body));
     "ok"
 }
@@ -73,7 +78,8 @@ fn sbom(version: &str) -> Value {
 async fn publishing_the_log4shell_records_warns_the_unit_that_runs_2_14_1_only() {
     for_each_backend(|db: TestDb| async move {
         let store = db.store.clone();
-        let analyst = unit(&*store, "miit-nvdb", vec![Role::RegulatorPlatform], vec![AccountRole::Analyst]).await;
+        let analyst =
+            unit(&*store, "miit-nvdb", vec![Role::RegulatorPlatform], vec![AccountRole::Analyst]).await;
         let bank = unit(&*store, "bank", vec![Role::NetworkOperator], vec![AccountRole::Subscriber]).await;
         let grid = unit(&*store, "grid", vec![Role::NetworkOperator], vec![AccountRole::Subscriber]).await;
 
@@ -121,8 +127,11 @@ async fn publishing_the_log4shell_records_warns_the_unit_that_runs_2_14_1_only()
             secrets.push(answer["secret"].as_str().expect("the secret, once").to_owned());
         }
         for (token, version) in [(&bank, "2.14.1"), (&grid, "2.17.1")] {
-            let response =
-                call(reqwest::Method::PUT, "/assets/groups/core-banking", token).json(&sbom(version)).send().await.unwrap();
+            let response = call(reqwest::Method::PUT, "/assets/groups/core-banking", token)
+                .json(&sbom(version))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         }
         let records = include_str!("../../../examples/log4shell-records.json");
@@ -153,15 +162,25 @@ async fn publishing_the_log4shell_records_warns_the_unit_that_runs_2_14_1_only()
             assert!(tokio::time::Instant::now() < deadline, "the deliveries did not arrive");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let pending: Value =
-            call(reqwest::Method::GET, "/deliveries?state=pending", &bank).send().await.unwrap().json().await.unwrap();
+        let pending: Value = call(reqwest::Method::GET, "/deliveries?state=pending", &bank)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         let mut pending = pending["deliveries"].as_array().unwrap().len();
         while pending > 0 {
             assert!(tokio::time::Instant::now() < deadline, "deliveries stayed pending");
             tokio::time::sleep(Duration::from_millis(50)).await;
-            let answer: Value =
-                call(reqwest::Method::GET, "/deliveries?state=pending", &bank).send().await.unwrap().json().await.unwrap();
+            let answer: Value = call(reqwest::Method::GET, "/deliveries?state=pending", &bank)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             pending = answer["deliveries"].as_array().unwrap().len();
         }
         let received = got.lock().unwrap().clone();
@@ -193,7 +212,8 @@ async fn publishing_the_log4shell_records_warns_the_unit_that_runs_2_14_1_only()
         expected.sort();
         assert_eq!(seen, expected);
         // The in-app inbox has them too.
-        let inbox: Value = call(reqwest::Method::GET, "/inbox", &bank).send().await.unwrap().json().await.unwrap();
+        let inbox: Value =
+            call(reqwest::Method::GET, "/inbox", &bank).send().await.unwrap().json().await.unwrap();
         assert_eq!(inbox["messages"].as_array().unwrap().len(), warned.len());
 
         let _ = stop.send(true);

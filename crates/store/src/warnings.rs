@@ -425,7 +425,8 @@ pub trait Warnings: Send + Sync {
     /// Warnings, newest change first.
     async fn warnings(&self, filter: &WarningFilter) -> Result<Vec<Warning>>;
     /// Records that an account acknowledged the warning's current revision.
-    async fn acknowledge(&self, warning_id: &str, account_id: &str, at: Timestamp) -> Result<Acknowledgement>;
+    async fn acknowledge(&self, warning_id: &str, account_id: &str, at: Timestamp)
+    -> Result<Acknowledgement>;
     /// A warning's acknowledgements.
     async fn acknowledgements(&self, warning_id: &str) -> Result<Vec<Acknowledgement>>;
     /// Records a unit's status of one asset group named in the warning.
@@ -445,7 +446,8 @@ pub trait Warnings: Send + Sync {
     /// Claims up to `limit` pending deliveries due at `now` whose previous claim (if
     /// any) has lapsed, for `lease_seconds`: each gets a new claim token and one more
     /// attempt. Concurrent claimers never get the same row.
-    async fn claim_deliveries(&self, limit: i64, now: Timestamp, lease_seconds: i64) -> Result<Vec<Delivery>>;
+    async fn claim_deliveries(&self, limit: i64, now: Timestamp, lease_seconds: i64)
+    -> Result<Vec<Delivery>>;
     /// Records the outcomes of attempts, in one transaction; an outcome whose claim is
     /// no longer current is ignored. Delivered inbox messages land in the inbox in the
     /// same transaction. Returns how many outcomes were recorded.

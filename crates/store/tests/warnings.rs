@@ -56,10 +56,20 @@ async fn asset_groups_are_replaced_and_keep_their_history() {
     for_each_backend(|db: TestDb| async move {
         let store = &*db.store;
         unit(store, "bank").await;
-        let first = store.put_asset_group("bank", "core", "sbom", &[component("2.14.1")], None, at(9, 0)).await.unwrap();
+        let first = store
+            .put_asset_group("bank", "core", "sbom", &[component("2.14.1")], None, at(9, 0))
+            .await
+            .unwrap();
         assert_eq!((first.revision, first.components), (1, 1));
         let second = store
-            .put_asset_group("bank", "core", "scan", &[component("2.15.0-rc1"), component("2.17.1")], None, at(10, 0))
+            .put_asset_group(
+                "bank",
+                "core",
+                "scan",
+                &[component("2.15.0-rc1"), component("2.17.1")],
+                None,
+                at(10, 0),
+            )
             .await
             .unwrap();
         assert_eq!((second.id.clone(), second.revision, second.components), (first.id, 2, 2));
@@ -85,16 +95,28 @@ async fn warnings_write_deliveries_once_per_change_in_the_same_transaction() {
         let store = &*db.store;
         unit(store, "bank").await;
         store.create_webhook("bank", "http://127.0.0.1:9/hook", "secret", at(9, 0)).await.unwrap();
-        let saved = store.save_warnings(&[draft("bank", "CVE-2021-44228", "a", WarningState::Active)], at(10, 0)).await.unwrap();
+        let saved = store
+            .save_warnings(&[draft("bank", "CVE-2021-44228", "a", WarningState::Active)], at(10, 0))
+            .await
+            .unwrap();
         assert_eq!(saved.len(), 1);
         assert_eq!(saved[0].revision, 1);
         // The same draft again writes nothing.
-        assert!(store.save_warnings(&[draft("bank", "CVE-2021-44228", "a", WarningState::Active)], at(10, 1)).await.unwrap().is_empty());
+        assert!(
+            store
+                .save_warnings(&[draft("bank", "CVE-2021-44228", "a", WarningState::Active)], at(10, 1))
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let deliveries = store.deliveries(&DeliveryFilter::default()).await.unwrap();
         assert_eq!(deliveries.len(), 2, "inbox and one webhook");
         assert!(deliveries.iter().all(|d| d.topic == "warning.issued" && d.payload["revision"] == 1));
         // A change is a new revision, delivered again.
-        let changed = store.save_warnings(&[draft("bank", "CVE-2021-44228", "b", WarningState::Active)], at(11, 0)).await.unwrap();
+        let changed = store
+            .save_warnings(&[draft("bank", "CVE-2021-44228", "b", WarningState::Active)], at(11, 0))
+            .await
+            .unwrap();
         assert_eq!(changed[0].revision, 2);
         assert_eq!(changed[0].id, saved[0].id);
         assert_eq!(store.deliveries(&DeliveryFilter::default()).await.unwrap().len(), 4);
@@ -144,7 +166,10 @@ async fn claims_retry_dead_letter_and_replay() {
         let store = &*db.store;
         unit(store, "bank").await;
         store.create_webhook("bank", "http://127.0.0.1:9/hook", "secret", at(9, 0)).await.unwrap();
-        store.save_warnings(&[draft("bank", "CVE-2021-44228", "a", WarningState::Active)], at(10, 0)).await.unwrap();
+        store
+            .save_warnings(&[draft("bank", "CVE-2021-44228", "a", WarningState::Active)], at(10, 0))
+            .await
+            .unwrap();
         let now = at(10, 0);
         let claimed = store.claim_deliveries(10, now, 60).await.unwrap();
         assert_eq!(claimed.len(), 2);
@@ -162,7 +187,10 @@ async fn claims_retry_dead_letter_and_replay() {
         let retry_at = now + TimeDelta::seconds(30);
         let n = store
             .finish_deliveries(
-                &[result(inbox, Outcome::Delivered), result(hook, Outcome::Retry { at: retry_at, error: "503".into() })],
+                &[
+                    result(inbox, Outcome::Delivered),
+                    result(hook, Outcome::Retry { at: retry_at, error: "503".into() }),
+                ],
                 now,
             )
             .await
@@ -175,13 +203,25 @@ async fn claims_retry_dead_letter_and_replay() {
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].attempts, 2);
         // An outcome under a stale claim is ignored.
-        let stale = DeliveryResult { claim_token: "old".into(), ..result(&again[0], Outcome::Dead { error: "x".into() }) };
+        let stale = DeliveryResult {
+            claim_token: "old".into(),
+            ..result(&again[0], Outcome::Dead { error: "x".into() })
+        };
         assert_eq!(store.finish_deliveries(&[stale], retry_at).await.unwrap(), 0);
-        store.finish_deliveries(&[result(&again[0], Outcome::Dead { error: "gone".into() })], retry_at).await.unwrap();
-        let dead = store.deliveries(&DeliveryFilter { state: Some(DeliveryState::Dead), ..Default::default() }).await.unwrap();
+        store
+            .finish_deliveries(&[result(&again[0], Outcome::Dead { error: "gone".into() })], retry_at)
+            .await
+            .unwrap();
+        let dead = store
+            .deliveries(&DeliveryFilter { state: Some(DeliveryState::Dead), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(dead.len(), 1);
         assert_eq!(dead[0].last_error.as_deref(), Some("gone"));
-        assert_eq!(store.delivery_counts().await.unwrap(), DeliveryCounts { pending: 0, delivered: 1, dead: 1 });
+        assert_eq!(
+            store.delivery_counts().await.unwrap(),
+            DeliveryCounts { pending: 0, delivered: 1, dead: 1 }
+        );
         let replayed = store.replay_delivery(&dead[0].id, at(11, 0)).await.unwrap();
         assert_eq!((replayed.state, replayed.attempts), (DeliveryState::Pending, 0));
         assert_eq!(replayed.idempotency_key, dead[0].idempotency_key);
@@ -250,8 +290,13 @@ async fn reminders_are_sent_once_per_stage() {
         assert_eq!(store.send_reminders(&[reminder("24h")], at(11, 0)).await.unwrap(), 1);
         assert_eq!(store.send_reminders(&[reminder("24h")], at(11, 1)).await.unwrap(), 0);
         assert_eq!(store.send_reminders(&[reminder("24h"), reminder("4h")], at(11, 9)).await.unwrap(), 1);
-        let topics: Vec<String> =
-            store.deliveries(&DeliveryFilter::default()).await.unwrap().into_iter().map(|d| d.topic).collect();
+        let topics: Vec<String> = store
+            .deliveries(&DeliveryFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.topic)
+            .collect();
         assert_eq!(topics, ["reminder.24h", "reminder.4h"]);
     })
     .await;

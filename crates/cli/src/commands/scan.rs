@@ -75,14 +75,22 @@ pub struct ScanArgs {
 }
 
 /// PUTs the scan's CycloneDX document to `{base}/api/v1/assets/groups/{group}?source=scan`.
-fn upload(base: &str, token: &str, group: &str, bom: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+fn upload(
+    base: &str,
+    token: &str,
+    group: &str,
+    bom: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
     let mut url = reqwest::Url::parse(base).with_context(|| format!("`{base}` is not a URL"))?;
     url.path_segments_mut()
         .map_err(|()| anyhow::anyhow!("`{base}` cannot be a base URL"))?
         .pop_if_empty()
         .extend(["api", "v1", "assets", "groups", group]);
     url.set_query(Some("source=scan"));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async {
         let response = reqwest::Client::new()
             .put(url.clone())

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use vulnrelay_domain::AccountRole;
 use vulnrelay_formats::csaf::{self, Publisher, Revision, Tracking};
 use vulnrelay_formats::record::VulnerabilityJson;
-use vulnrelay_formats::vex::{AssetState, Justification, VexComponent, VexStatement, csaf_status, cyclonedx_vex};
+use vulnrelay_formats::vex::{
+    AssetState, Justification, VexComponent, VexStatement, csaf_status, cyclonedx_vex,
+};
 use vulnrelay_store::Account;
 use vulnrelay_store::warnings::{
     AssetComponent, AssetGroup, AssetStatus, Delivery, DeliveryFilter, DeliveryState, Warning, WarningFilter,
@@ -158,7 +160,9 @@ pub async fn put_group(
     let is_bom = body.get("bomFormat").is_some();
     let components = if is_bom {
         vulnrelay_formats::sbom::parse(&body)
-            .map_err(|problems| AppError::invalid(problems.into_iter().map(|p| (p.path, p.message)).collect()))?
+            .map_err(|problems| {
+                AppError::invalid(problems.into_iter().map(|p| (p.path, p.message)).collect())
+            })?
             .into_iter()
             .map(|c| AssetComponent {
                 name: match &c.group {
@@ -239,7 +243,11 @@ async fn load_warning(state: &AppState, caller: &Caller, id: &str) -> AppResult<
 }
 
 /// `GET /api/v1/warnings/{id}`: a warning with its acknowledgements and per-asset status.
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> AppResult<Json<Value>> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
     let warning = load_warning(&state, &caller, &id).await?;
     let mut body = warning_json(&warning);
     body["acknowledgements"] = state
@@ -277,7 +285,9 @@ pub async fn acknowledge(
     let warning = load_warning(&state, &caller, &id).await?;
     let account = own_warning(&caller, &warning)?;
     let ack = state.store.acknowledge(&id, &account.id, chrono::Utc::now()).await?;
-    Ok(Json(json!({"warning": id, "account": ack.account_id, "revision": ack.revision, "at": ack.at.to_rfc3339()})))
+    Ok(Json(
+        json!({"warning": id, "account": ack.account_id, "revision": ack.revision, "at": ack.at.to_rfc3339()}),
+    ))
 }
 
 /// Body of `PUT /api/v1/warnings/{id}/assets/{asset}/status`.
@@ -318,7 +328,10 @@ pub async fn set_status(
     }
     let mut problems = Vec::new();
     if !matches!(body.status.as_str(), "affected" | "mitigated" | "fixed" | "not_affected") {
-        problems.push(("$.status".to_owned(), format!("`{}` is not affected, mitigated, fixed or not_affected", body.status)));
+        problems.push((
+            "$.status".to_owned(),
+            format!("`{}` is not affected, mitigated, fixed or not_affected", body.status),
+        ));
     }
     let justification = match (&body.justification, body.status.as_str()) {
         (None, "not_affected") => {
@@ -328,7 +341,10 @@ pub async fn set_status(
         (Some(text), "not_affected") => match Justification::parse(text) {
             Some(j) => Some(j.cyclonedx().to_owned()),
             None => {
-                problems.push(("$.justification".into(), format!("`{text}` is not a CycloneDX justification or CSAF flag label")));
+                problems.push((
+                    "$.justification".into(),
+                    format!("`{text}` is not a CycloneDX justification or CSAF flag label"),
+                ));
                 None
             }
         },
@@ -358,9 +374,9 @@ fn asset_state(status: Option<&AssetStatus>) -> AssetState {
         Some(("affected", _)) => AssetState::Affected,
         Some(("mitigated", _)) => AssetState::Mitigated,
         Some(("fixed", _)) => AssetState::Fixed,
-        Some(("not_affected", j)) => AssetState::NotAffected(
-            j.and_then(Justification::parse).unwrap_or(Justification::CodeNotPresent),
-        ),
+        Some(("not_affected", j)) => {
+            AssetState::NotAffected(j.and_then(Justification::parse).unwrap_or(Justification::CodeNotPresent))
+        }
         _ => AssetState::Unreported,
     }
 }
@@ -386,7 +402,13 @@ async fn statement(state: &AppState, warning: &Warning) -> AppResult<(VexStateme
     Ok((
         VexStatement {
             vulnerability: warning.vulnerability_id.clone(),
-            aliases: v["aliases"].as_array().map(Vec::as_slice).unwrap_or_default().iter().filter_map(|a| a.as_str().map(str::to_owned)).collect(),
+            aliases: v["aliases"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_owned))
+                .collect(),
             recommendation: warning.content["remediation"]["en"].as_str().map(str::to_owned),
             assets,
             components,
@@ -427,8 +449,8 @@ pub async fn vex_csaf(
     let warning = load_warning(&state, &caller, &id).await?;
     let (statement, statuses) = statement(&state, &warning).await?;
     let stored = state.store.vulnerability(&warning.vulnerability_id).await?;
-    let record: VulnerabilityJson =
-        serde_json::from_value(stored.record.clone()).map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
+    let record: VulnerabilityJson = serde_json::from_value(stored.record.clone())
+        .map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
     let mut v = record.into_domain("$").map_err(|p| AppError::internal(format!("{}: {p:?}", stored.id)))?;
     if warning.tlp != crate::warnings::TLP_CLEAR {
         // Before publication the unit gets no more than the warning says.
@@ -440,7 +462,8 @@ pub async fn vex_csaf(
         .components
         .iter()
         .map(|c| {
-            let name = format!("{}: {} {}", c.asset, c.name, c.version.as_deref().unwrap_or("(version unknown)"));
+            let name =
+                format!("{}: {} {}", c.asset, c.name, c.version.as_deref().unwrap_or("(version unknown)"));
             (name, csaf_status(asset_state(statuses.iter().find(|s| s.asset == c.asset))))
         })
         .collect();
@@ -448,9 +471,17 @@ pub async fn vex_csaf(
     let tracking = Tracking {
         id: format!("VEX-{}-{}", warning.vulnerability_id, &warning.id[..8.min(warning.id.len())]),
         status: "interim".into(),
-        revisions: vec![Revision { number: 1, date: updated, summary: "Status of the affected assets".into() }],
+        revisions: vec![Revision {
+            number: 1,
+            date: updated,
+            summary: "Status of the affected assets".into(),
+        }],
     };
-    let publisher = Publisher { category: "user".into(), name: warning.org_id.clone(), namespace: "https://vulnrelay.invalid".into() };
+    let publisher = Publisher {
+        category: "user".into(),
+        name: warning.org_id.clone(),
+        namespace: "https://vulnrelay.invalid".into(),
+    };
     let title = format!("{} — status of {}'s assets", warning.vulnerability_id, warning.org_id);
     let mut doc = csaf::vex(&title, &publisher, &tracking, &v, &products, csaf::Lang::En)
         .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?;
@@ -494,7 +525,9 @@ pub async fn create_webhook(
     let url = reqwest::Url::parse(&body.url)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| AppError::invalid(vec![("$.url".into(), "expected an http:// or https:// URL".into())]))?;
+        .ok_or_else(|| {
+            AppError::invalid(vec![("$.url".into(), "expected an http:// or https:// URL".into())])
+        })?;
     let secret = new_secret("whsec_");
     let hook = state.store.create_webhook(&org, url.as_str(), &secret, chrono::Utc::now()).await?;
     let mut answer = webhook_json(&hook);
@@ -549,7 +582,12 @@ pub struct DeliveriesQuery {
     pub limit: Option<i64>,
 }
 
-async fn deliveries_page(state: &AppState, caller: &Caller, query: DeliveriesQuery, dead: bool) -> AppResult<Json<Value>> {
+async fn deliveries_page(
+    state: &AppState,
+    caller: &Caller,
+    query: DeliveriesQuery,
+    dead: bool,
+) -> AppResult<Json<Value>> {
     let account = caller.require()?;
     let admin = account.roles.contains(&AccountRole::Admin);
     let org = if admin { query.org.clone() } else { Some(member(caller)?.1) };
@@ -561,7 +599,13 @@ async fn deliveries_page(state: &AppState, caller: &Caller, query: DeliveriesQue
         })?),
     };
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let filter = DeliveryFilter { org_id: org, state: state_filter, warning_id: query.warning, after: query.after, limit };
+    let filter = DeliveryFilter {
+        org_id: org,
+        state: state_filter,
+        warning_id: query.warning,
+        after: query.after,
+        limit,
+    };
     let items = state.store.deliveries(&filter).await?;
     let next = (items.len() as i64 == limit).then(|| items.last().map(|d| d.id.clone())).flatten();
     Ok(Json(json!({"deliveries": items.iter().map(delivery_json).collect::<Vec<_>>(), "next": next})))
@@ -588,7 +632,9 @@ pub async fn dead_deliveries(
 async fn own_delivery(state: &AppState, caller: &Caller, id: &str) -> AppResult<Delivery> {
     let account = caller.require()?;
     let delivery = state.store.delivery(id).await.map_err(|_| AppError::not_found("delivery"))?;
-    if account.roles.contains(&AccountRole::Admin) || account.org_id.as_deref() == Some(delivery.org_id.as_str()) {
+    if account.roles.contains(&AccountRole::Admin)
+        || account.org_id.as_deref() == Some(delivery.org_id.as_str())
+    {
         Ok(delivery)
     } else {
         Err(AppError::not_found("delivery"))
