@@ -283,10 +283,40 @@ async fn rematch(
         }
     }
     done.affected = hits.len();
+    let existing = match scope {
+        Scope::All => state.store.warnings(&WarningFilter::default()).await?,
+        Scope::Org(org) => {
+            state
+                .store
+                .warnings(&WarningFilter { org_id: Some(org.to_owned()), ..WarningFilter::default() })
+                .await?
+        }
+        Scope::Vulnerabilities(ids) => {
+            let mut all = Vec::new();
+            for id in ids {
+                all.extend(
+                    state
+                        .store
+                        .warnings(&WarningFilter {
+                            vulnerability_id: Some(id.clone()),
+                            ..WarningFilter::default()
+                        })
+                        .await?,
+                );
+            }
+            all
+        }
+    };
+    // What each warning in scope says now: an unchanged draft is not even sent to the
+    // store (which checks again under its row lock), so a sweep with nothing new
+    // writes nothing.
+    let current: HashMap<(String, String), (String, WarningState)> = existing
+        .iter()
+        .map(|w| ((w.org_id.clone(), w.vulnerability_id.clone()), (w.fingerprint.clone(), w.state)))
+        .collect();
     let mut audience = Audience::new(state).await?;
     let mut cases: HashMap<String, Option<Loaded>> = HashMap::new();
     let mut drafts = Vec::new();
-    let mut warned: HashSet<(String, String)> = HashSet::new();
     for ((org, i), hits) in &hits {
         let (record, v) = (&stored[*i], &domain[*i]);
         let loaded = match &record.case_id {
@@ -320,7 +350,11 @@ async fn rematch(
             }
         }
         let body = content(v, record.case_id.as_deref(), published, hits);
-        warned.insert((org.clone(), record.id.clone()));
+        let print = fingerprint(&body);
+        let pair = (org.clone(), record.id.clone());
+        if current.get(&pair).is_some_and(|(f, s)| *f == print && *s == WarningState::Active) {
+            continue;
+        }
         drafts.push(WarningDraft {
             org_id: org.clone(),
             vulnerability_id: record.id.clone(),
@@ -328,37 +362,13 @@ async fn rematch(
             state: WarningState::Active,
             tlp: if published { TLP_CLEAR } else { TLP_AMBER }.to_owned(),
             severity: severity(v).map(|(rating, _, _)| rating),
-            fingerprint: fingerprint(&body),
+            fingerprint: print,
             content: body,
         });
     }
     // Warnings in scope whose assets no longer match are withdrawn.
     let affected_pairs: HashSet<(String, String)> =
         hits.keys().map(|(org, i)| (org.clone(), stored[*i].id.clone())).collect();
-    let existing = match scope {
-        Scope::All => state.store.warnings(&WarningFilter::default()).await?,
-        Scope::Org(org) => {
-            state
-                .store
-                .warnings(&WarningFilter { org_id: Some(org.to_owned()), ..WarningFilter::default() })
-                .await?
-        }
-        Scope::Vulnerabilities(ids) => {
-            let mut all = Vec::new();
-            for id in ids {
-                all.extend(
-                    state
-                        .store
-                        .warnings(&WarningFilter {
-                            vulnerability_id: Some(id.clone()),
-                            ..WarningFilter::default()
-                        })
-                        .await?,
-                );
-            }
-            all
-        }
-    };
     let known: HashSet<&str> = stored.iter().map(|r| r.id.as_str()).collect();
     for warning in existing {
         let pair = (warning.org_id.clone(), warning.vulnerability_id.clone());
