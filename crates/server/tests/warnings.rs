@@ -168,6 +168,16 @@ async fn before_publication_only_units_the_case_allows_are_warned_then_everyone(
         assert_eq!(app.db.store.deliveries(&DeliveryFilter::default()).await.unwrap().len(), before);
         let (_, history) = app.get("/api/v1/assets/groups/payments/history", BANK).await;
         assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
+        // An SBOM larger than the API's general body limit (64 KiB in the tests) is taken.
+        let many: Vec<(String, String, String)> =
+            (0..1500).map(|i| ("org.example".to_owned(), format!("lib-{i}"), "1.0.0".to_owned())).collect();
+        let many: Vec<(&str, &str, &str)> = many.iter().map(|(g, n, v)| (g.as_str(), n.as_str(), v.as_str())).collect();
+        let big = sbom(&many);
+        assert!(big.to_string().len() > 64 * 1024);
+        assert_eq!(put(&app, BANK, "estate", big).await["components"], 1500);
+        let (status, problems) =
+            app.call("PUT", "/api/v1/assets/groups/estate", BANK, Some(json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"type": "gadget", "name": "x"}]}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problems}");
     })
     .await;
 }
