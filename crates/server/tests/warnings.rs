@@ -229,7 +229,10 @@ async fn dead_letters_are_listed_and_replayed() {
         assert_eq!(shown["attempt_log"].as_array().unwrap().len(), 2, "{shown}");
         let request = axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap();
         let metrics = String::from_utf8(app.raw(request).await.2).unwrap();
-        assert!(metrics.contains(&format!("vulnrelay_deliveries{{state=\"dead\"}} {}", dead.len())), "{metrics}");
+        assert!(
+            metrics.contains(&format!("vulnrelay_deliveries{{state=\"dead\"}} {}", dead.len())),
+            "{metrics}"
+        );
         assert_eq!(
             app.post(&format!("/api/v1/deliveries/{id}/replay"), GRID, json!({})).await.0,
             StatusCode::NOT_FOUND
@@ -238,6 +241,20 @@ async fn dead_letters_are_listed_and_replayed() {
         assert_eq!(status, StatusCode::OK, "{replayed}");
         assert_eq!((replayed["state"].clone(), replayed["attempts"].clone()), (json!("pending"), json!(0)));
         assert_eq!(replayed["idempotency_key"], dead[0]["idempotency_key"]);
+        // A worker that refuses non-public addresses does not even try the loopback.
+        let strict = Worker::new(
+            app.state.clone(),
+            WorkerConfig { deny_private_networks: true, ..WorkerConfig::default() },
+        );
+        strict.deliver(Utc::now()).await.unwrap();
+        let refused = app.db.store.delivery(id).await.unwrap();
+        assert!(
+            refused.last_error.as_deref().unwrap_or_default().contains("not a public address"),
+            "{refused:?}"
+        );
+        assert!(vulnrelay_server::worker::is_private("10.1.2.3".parse().unwrap()));
+        assert!(vulnrelay_server::worker::is_private("::ffff:192.168.0.1".parse().unwrap()));
+        assert!(!vulnrelay_server::worker::is_private("202.96.134.133".parse().unwrap()));
         let (_, everything) = app.get("/api/v1/deliveries?limit=1", ADMIN).await;
         assert!(everything["next"].is_string(), "{everything}");
     })
@@ -332,7 +349,11 @@ async fn deadline_reminders_are_sent_once_per_stage() {
         let findings = vulnrelay_policy::evaluate(&loaded.case, &app.state.packs, &options);
         let finding = findings
             .iter()
-            .find(|f| f.party.0 == "alibaba-cloud" && f.due_at.is_some() && f.rule_id().starts_with("cn-miit-member/"))
+            .find(|f| {
+                f.party.0 == "alibaba-cloud"
+                    && f.due_at.is_some()
+                    && f.rule_id().starts_with("cn-miit-member/")
+            })
             .expect("the member's reporting obligation");
         let (rule, due) = (finding.rule_id(), finding.due_at.unwrap());
         let worker = Worker::new(app.state.clone(), WorkerConfig::default());
