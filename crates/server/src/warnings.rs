@@ -243,6 +243,31 @@ fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hi
     body
 }
 
+/// The fingerprint of a warning from what its content is made of — the record (by the
+/// hash of its canonical JSON), its case, whether it is published, and the affected
+/// components — so an unchanged warning is recognised without writing its content.
+fn inputs_fingerprint(record: &[u8; 32], case_id: Option<&str>, published: bool, hits: &[Hit]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"vulnrelay-warning-v1\0");
+    hash.update(record);
+    hash.update(case_id.unwrap_or_default().as_bytes());
+    hash.update([0, u8::from(published)]);
+    for hit in hits {
+        for part in [
+            hit.group.as_str(),
+            hit.name.as_str(),
+            hit.version.as_deref().unwrap_or_default(),
+            hit.purl.as_str(),
+        ] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        hash.update(hit.sources.join(",").as_bytes());
+        hash.update([1]);
+    }
+    hex::encode(hash.finalize())
+}
+
 fn fingerprint(content: &Value) -> String {
     hex::encode(Sha256::digest(vulnrelay_store::chain::canonical_json(content).as_bytes()))
 }
@@ -265,6 +290,10 @@ async fn rematch(
         }
     }
     let index = Index::new(&domain);
+    let record_hashes: Vec<[u8; 32]> = stored
+        .iter()
+        .map(|r| Sha256::digest(vulnrelay_store::chain::canonical_json(&r.record).as_bytes()).into())
+        .collect();
     let mut done =
         Rematch { vulnerabilities: domain.len(), components: inventory.len(), ..Rematch::default() };
     // (org, vulnerability index) -> hits, in a stable order.
@@ -284,11 +313,14 @@ async fn rematch(
     }
     done.affected = hits.len();
     let existing = match scope {
-        Scope::All => state.store.warnings(&WarningFilter::default()).await?,
+        Scope::All => state.store.warning_summaries(&WarningFilter::default()).await?,
         Scope::Org(org) => {
             state
                 .store
-                .warnings(&WarningFilter { org_id: Some(org.to_owned()), ..WarningFilter::default() })
+                .warning_summaries(&WarningFilter {
+                    org_id: Some(org.to_owned()),
+                    ..WarningFilter::default()
+                })
                 .await?
         }
         Scope::Vulnerabilities(ids) => {
@@ -297,7 +329,7 @@ async fn rematch(
                 all.extend(
                     state
                         .store
-                        .warnings(&WarningFilter {
+                        .warning_summaries(&WarningFilter {
                             vulnerability_id: Some(id.clone()),
                             ..WarningFilter::default()
                         })
@@ -349,12 +381,12 @@ async fn rematch(
                 continue;
             }
         }
-        let body = content(v, record.case_id.as_deref(), published, hits);
-        let print = fingerprint(&body);
+        let print = inputs_fingerprint(&record_hashes[*i], record.case_id.as_deref(), published, hits);
         let pair = (org.clone(), record.id.clone());
         if current.get(&pair).is_some_and(|(f, s)| *f == print && *s == WarningState::Active) {
             continue;
         }
+        let body = content(v, record.case_id.as_deref(), published, hits);
         drafts.push(WarningDraft {
             org_id: org.clone(),
             vulnerability_id: record.id.clone(),
@@ -378,6 +410,7 @@ async fn rematch(
         {
             continue;
         }
+        let warning = state.store.warning(&warning.id).await?;
         let mut body = warning.content.clone();
         body["affected"] = json!([]);
         body["withdrawn"] = json!(true);
