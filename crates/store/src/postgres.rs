@@ -43,3 +43,4 @@ impl PgStore {
 
 include!("common.rs");
 include!("records_sql.rs");
+include!("org_log_sql.rs");

@@ -52,3 +52,4 @@ impl SqliteStore {
 
 include!("common.rs");
 include!("records_sql.rs");
+include!("org_log_sql.rs");
