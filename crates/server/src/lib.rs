@@ -10,6 +10,7 @@ pub mod input;
 pub mod metrics;
 pub mod openapi;
 mod routes;
+pub mod sanctions;
 
 use std::ops::Deref;
 use std::sync::Arc;

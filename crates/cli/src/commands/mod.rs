@@ -4,6 +4,7 @@ pub mod admin;
 pub mod check;
 pub mod demo;
 pub mod records;
+pub mod sanction;
 pub mod scan;
 pub mod serve;
 pub mod verify;

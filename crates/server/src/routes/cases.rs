@@ -640,13 +640,12 @@ pub async fn deadlines(
     ))
 }
 
-/// `GET /api/v1/audit/verify`: walks every case's hash chain and names the first broken
-/// link (analysts and administrators).
+/// `GET /api/v1/audit/verify`: walks every case's hash chain and every organisation's
+/// log and names the first broken link (analysts and administrators).
 pub async fn verify(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Analyst, AccountRole::Admin])?;
     let report = state.store.verify().await?;
     let broken = report.broken.map(|b| json!({"case": b.case_id, "seq": b.seq, "reason": b.reason}));
-    Ok(Json(
-        json!({"ok": broken.is_none(), "cases": report.cases, "events": report.events, "broken": broken}),
-    ))
+    Ok(Json(json!({"ok": broken.is_none(), "cases": report.cases, "events": report.events,
+               "org_logs": report.org_logs, "org_events": report.org_events, "broken": broken})))
 }

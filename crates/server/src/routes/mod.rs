@@ -5,6 +5,7 @@ pub mod cases;
 pub mod meta;
 pub mod orgs;
 pub mod reports;
+pub mod sanctions;
 pub mod vulnerabilities;
 
 use axum::Router;
@@ -26,8 +27,12 @@ pub fn api() -> Router<AppState> {
         .route("/orgs", get(orgs::list).post(orgs::create))
         .route("/orgs/{id}", get(orgs::show))
         .route("/orgs/{id}/memberships/{scheme}/join", post(orgs::join))
-        .route("/orgs/{id}/memberships/{scheme}/suspend", post(orgs::suspend))
-        .route("/orgs/{id}/memberships/{scheme}/restore", post(orgs::restore))
+        .route("/orgs/{id}/memberships/{scheme}/suspend", post(sanctions::suspend))
+        .route("/orgs/{id}/memberships/{scheme}/restore", post(sanctions::restore))
+        .route("/orgs/{id}/memberships/{scheme}/sanctions", post(sanctions::sanction))
+        .route("/orgs/{id}/memberships/{scheme}/rectifications", post(sanctions::rectify))
+        .route("/orgs/{id}/memberships/{scheme}/reviews", post(sanctions::review))
+        .route("/orgs/{id}/log", get(sanctions::org_log))
         .route("/reports", post(reports::submit))
         .route("/receipts", get(reports::receipts))
         .route("/receipts/purge", post(reports::purge))

@@ -287,8 +287,8 @@ fn read_attachments(check: &mut Checker, value: Option<&Value>, max_bytes: usize
     attachments
 }
 
-/// The receiving platform: the one the report names, else the route of an active
-/// membership of the reporter, else the configured default.
+/// The receiving platform: the one the report names, else the route of a membership
+/// of the reporter in good standing, else the configured default.
 async fn choose_platform(
     state: &AppState,
     reporter: &str,
@@ -317,8 +317,15 @@ async fn choose_platform(
     let history = state.store.membership_history(reporter).await?;
     for route in &state.config.forwarding.member_routes {
         let last = history.iter().rev().find(|c| c.scheme == route.scheme);
-        let active = last.is_some_and(|c| !matches!(c.change, vulnrelay_store::MembershipChangeKind::Ended));
-        if active {
+        let joined = last.is_some_and(|c| !matches!(c.change, vulnrelay_store::MembershipChangeKind::Ended));
+        // A suspended member still reports, but as a non-member: its reports take the
+        // default route, not the members' one.
+        if joined
+            && crate::sanctions::standing_of(state, reporter, &route.scheme, chrono::Utc::now())
+                .await?
+                .1
+                .reports_as_member
+        {
             return Ok(Some(route.platform.clone()));
         }
     }
