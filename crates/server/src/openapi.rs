@@ -240,6 +240,13 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "POST",
+        "/api/v1/vulnerabilities/{id}/threats",
+        "vulnerabilities",
+        "201",
+        "Record a threat event (exploit details public, proof of concept, actively exploited, fix bypassed)",
+    ),
+    route(
+        "POST",
         "/api/v1/import",
         "vulnerabilities",
         "201",

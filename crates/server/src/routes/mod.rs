@@ -6,6 +6,7 @@ pub mod meta;
 pub mod orgs;
 pub mod reports;
 pub mod sanctions;
+pub mod threats;
 pub mod vulnerabilities;
 
 use axum::Router;
@@ -54,6 +55,7 @@ pub fn api() -> Router<AppState> {
         .route("/vulnerabilities/{id}/manual", get(vulnerabilities::manual))
         .route("/vulnerabilities/{id}/ids", post(vulnerabilities::assign))
         .route("/vulnerabilities/{id}/cve", post(vulnerabilities::take_cve))
+        .route("/vulnerabilities/{id}/threats", post(threats::record))
         .route("/import", post(vulnerabilities::import_documents))
         .route("/cve-pool", post(vulnerabilities::load_pool))
 }

@@ -26,7 +26,7 @@ use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
 
 /// The record of a stored vulnerability, if the caller may see it (404 otherwise).
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     caller: &Caller,
     id: &str,
@@ -100,12 +100,7 @@ pub async fn show(
     let body = match format {
         None => {
             let mut value = serde_json::to_value(VulnerabilityJson::from(&v)).map_err(AppError::internal)?;
-            let status = v.threat_status(now);
-            value["threat_status"] = json!({
-                "level": status.level.as_str(),
-                "since": status.since.map(|t| json!({"at": t.at.to_rfc3339(), "source": t.source})),
-                "bypassed_fixes": status.bypassed.iter().map(|(v, at)| json!({"version": v, "at": at.to_rfc3339()})).collect::<Vec<_>>(),
-            });
+            value["threat_status"] = crate::routes::threats::status_json(&v, now);
             value["case"] = json!(stored.case_id);
             value
         }
@@ -290,7 +285,8 @@ pub async fn take_cve(
     Ok(Json(json!({"cve": cve, "vulnerability": v.id})))
 }
 
-async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vulnerability) -> AppResult<()> {
+/// Stores `v` in place of `stored`, with all its aliases.
+pub(crate) async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vulnerability) -> AppResult<()> {
     let value = serde_json::to_value(VulnerabilityJson::from(v)).map_err(AppError::internal)?;
     state
         .store
