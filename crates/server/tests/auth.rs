@@ -172,7 +172,8 @@ async fn every_documented_route_is_served_and_the_document_is_stable() {
             .replace("{id}", "x")
             .replace("{org}", "x")
             .replace("{scheme}", "x")
-            .replace("{attachment}", "x");
+            .replace("{attachment}", "x")
+            .replace("{file}", "x");
         let request = Request::builder()
             .method(route.method)
             .uri(&path)

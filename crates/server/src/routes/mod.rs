@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod intervals;
 pub mod meta;
 pub mod orgs;
 pub mod reports;
@@ -44,6 +45,10 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}/comments", get(cases::comments).post(cases::comment))
         .route("/cases/{id}/embargo", axum::routing::put(cases::embargo))
         .route("/cases/{id}/compliance", get(cases::compliance))
+        .route("/cases/{id}/intervals", get(intervals::case_intervals))
+        .route("/orgs/{id}/history", get(intervals::org_history))
+        .route("/stats/intervals", get(intervals::stats))
+        .route("/stats/intervals/{file}", get(intervals::chart))
         .route("/cases/{id}/export", get(cases::export))
         .route("/cases/{id}/attachments", get(cases::attachments))
         .route("/cases/{id}/attachments/{attachment}", get(cases::attachment))
