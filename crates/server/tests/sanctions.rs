@@ -210,3 +210,26 @@ async fn an_expelled_unit_loses_the_membership_for_good() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_suspended_unit_is_not_bound_by_member_duties_on_new_cases() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let member_duty = |compliance: &Value| {
+            compliance["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == "cn-miit-member/member-report-2d" && f["party"] == "alibaba-cloud")
+        };
+        let before = app.submit(json!({})).await;
+        let (_, compliance) = app.get(&format!("/api/v1/cases/{before}/compliance"), MIIT).await;
+        assert!(member_duty(&compliance), "an active member's duty binds: {compliance}");
+        let suspend = json!({"reason": "late report", "findings": ["cn-miit-member/member-report-2d"], "case": app.case_id});
+        assert_eq!(app.post(&format!("{UNIT}/suspend"), MIIT, suspend).await.0, StatusCode::OK);
+        let during = app.submit(json!({})).await;
+        let (_, compliance) = app.get(&format!("/api/v1/cases/{during}/compliance"), MIIT).await;
+        assert!(!member_duty(&compliance), "a suspended unit reports as a non-member: {compliance}");
+    })
+    .await;
+}
