@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod casefile;
 pub mod demo;
+pub mod distribution;
 pub mod errors;
 pub mod forwarding;
 pub mod gates;
@@ -43,6 +44,9 @@ pub struct Config {
     pub login_attempts: usize,
     /// The window of the login rate limit.
     pub login_window: Duration,
+    /// The URL the platform is reached at (in the CSAF provider metadata and the feed);
+    /// the request's host when unset.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -55,6 +59,7 @@ impl Default for Config {
             session_hours: 12,
             login_attempts: 5,
             login_window: Duration::from_secs(15 * 60),
+            public_url: None,
         }
     }
 }
@@ -104,6 +109,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::meta::healthz))
         .route("/metrics", get(routes::meta::metrics))
         .route("/api/v1/openapi.json", get(routes::meta::openapi))
+        .route("/.well-known/csaf/{*path}", get(routes::distribution::csaf_provider))
+        .route("/advisories/feed.atom", get(routes::distribution::feed))
         .fallback(routes::meta::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

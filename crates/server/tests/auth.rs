@@ -173,7 +173,8 @@ async fn every_documented_route_is_served_and_the_document_is_stable() {
             .replace("{org}", "x")
             .replace("{scheme}", "x")
             .replace("{attachment}", "x")
-            .replace("{file}", "x");
+            .replace("{file}", "x")
+            .replace("{path}", "provider-metadata.json");
         let request = Request::builder()
             .method(route.method)
             .uri(&path)

@@ -17,7 +17,7 @@ use vulnrelay_domain::Timestamp;
 pub use model::*;
 pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
 pub use postgres::PgStore;
-pub use records::{Records, StoredVulnerability};
+pub use records::{RecordRevision, Records, StoredVulnerability};
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in the store.

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod distribution;
 pub mod intervals;
 pub mod meta;
 pub mod orgs;
@@ -62,5 +63,10 @@ pub fn api() -> Router<AppState> {
         .route("/vulnerabilities/{id}/cve", post(vulnerabilities::take_cve))
         .route("/vulnerabilities/{id}/threats", post(threats::record))
         .route("/import", post(vulnerabilities::import_documents))
+        .route("/advisories", get(distribution::list))
+        .route("/advisories/{id}", get(distribution::show))
+        .route("/advisories/{id}/bulletin", get(distribution::bulletin))
+        .route("/advisories/{id}/manual", get(distribution::manual))
+        .route("/osv/all.zip", get(distribution::osv_zip))
         .route("/cve-pool", post(vulnerabilities::load_pool))
 }

@@ -14,7 +14,6 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action, IdTemplate, Localized, Vulnerability};
-use vulnrelay_formats::csaf::{self, Publisher, Revision, Tracking};
 use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_formats::{cve5, import, osv_record};
 use vulnrelay_publish::{Lang, Publication, bulletin_markdown, manual_markdown, markdown_to_html};
@@ -23,6 +22,7 @@ use vulnrelay_store::StoredVulnerability;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::casefile::authorize;
+use crate::distribution::{self, Advisory, PUBLISHER_NAME, decode};
 use crate::errors::{AppError, AppResult};
 
 /// The record of a stored vulnerability, if the caller may see it (404 otherwise).
@@ -41,19 +41,11 @@ pub(crate) async fn visible(
     Ok((stored, domain))
 }
 
-/// Who this installation publishes as, in CSAF documents and CVE records. A CNA sets
-/// its own organisation id (from the CVE Program) here; the default is a placeholder
-/// that marks the records as this platform's own.
-const PUBLISHER_NAME: &str = "vulnrelay";
-const PUBLISHER_NAMESPACE: &str = "https://vulnrelay.invalid";
+/// The CNA this installation writes CVE records as. A CNA sets its own organisation id
+/// (from the CVE Program) here; the default is a placeholder that marks the records as
+/// this platform's own.
 const CNA_ORG_ID: &str = "00000000-0000-4000-8000-000000000000";
 const CNA_SHORT_NAME: &str = "vulnrelay";
-
-fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
-    let json: VulnerabilityJson = serde_json::from_value(stored.record.clone())
-        .map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
-    json.into_domain("$").map_err(|p| AppError::internal(format!("{}: {:?}", stored.id, p)))
-}
 
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
@@ -84,14 +76,15 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Js
 }
 
 /// `GET /api/v1/vulnerabilities/{id}`: the record; `{id}.cve.json`, `{id}.csaf.json`
-/// and `{id}.osv.json` give its exports.
+/// (with the revision history of its stored changes), `{id}.vex.json` (CSAF VEX of its
+/// product status) and `{id}.osv.json` give its exports.
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (base, format) =
-        match ["cve", "csaf", "osv"].into_iter().find(|f| id.ends_with(&format!(".{f}.json"))) {
+        match ["cve", "csaf", "vex", "osv"].into_iter().find(|f| id.ends_with(&format!(".{f}.json"))) {
             Some(format) => (id.trim_end_matches(&format!(".{format}.json")).to_owned(), Some(format)),
             None => (id.clone(), None),
         };
@@ -110,30 +103,14 @@ pub async fn show(
                 .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?
         }
         Some("csaf") => {
-            let tracking = Tracking {
-                id: v.id.clone(),
-                status: "final".into(),
-                revisions: vec![Revision {
-                    number: 1,
-                    date: stored.created_at,
-                    summary: "Initial version".into(),
-                }],
-            };
-            let title = v.title.any().unwrap_or(&v.id).to_owned();
-            csaf::security_advisory(&title, &publisher(), &tracking, std::slice::from_ref(&v), csaf::Lang::En)
-                .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?
+            let advisory =
+                Advisory { id: v.id.clone(), case: None, records: vec![(stored.clone(), v.clone())] };
+            distribution::csaf_advisory(&state, &advisory).await?
         }
+        Some("vex") => distribution::csaf_vex(&state, &stored, &v).await?,
         Some(_) => osv_record::export(&v, stored.updated_at),
     };
     Ok(Json(body).into_response())
-}
-
-fn publisher() -> Publisher {
-    Publisher {
-        category: "coordinator".into(),
-        name: PUBLISHER_NAME.into(),
-        namespace: PUBLISHER_NAMESPACE.into(),
-    }
 }
 
 /// Query of the bulletin and manual.
@@ -154,13 +131,7 @@ async fn document(
     manual: bool,
 ) -> AppResult<Response> {
     let (stored, v) = visible(&state, &caller, &id).await?;
-    let lang = match query.lang.as_deref() {
-        None | Some("en") => Lang::En,
-        Some("zh") | Some("zh-CN") => Lang::Zh,
-        Some(other) => {
-            return Err(AppError::invalid(vec![("lang".into(), format!("`{other}` is not en or zh"))]));
-        }
-    };
+    let lang = parse_lang(query.lang.as_deref())?;
     let publication = Publication {
         id: v.id.clone(),
         title: if v.title.is_empty() { Localized::en(v.id.clone()) } else { v.title.clone() },
@@ -169,9 +140,28 @@ async fn document(
         updated: stored.updated_at,
         vulnerabilities: vec![v],
     };
+    render(&publication, lang, query.format.as_deref(), manual)
+}
+
+/// `en` (default) or `zh`.
+pub(crate) fn parse_lang(lang: Option<&str>) -> AppResult<Lang> {
+    match lang {
+        None | Some("en") => Ok(Lang::En),
+        Some("zh") | Some("zh-CN") => Ok(Lang::Zh),
+        Some(other) => Err(AppError::invalid(vec![("lang".into(), format!("`{other}` is not en or zh"))])),
+    }
+}
+
+/// The bulletin or manual of `publication` as HTML (default) or Markdown (`md`).
+pub(crate) fn render(
+    publication: &Publication,
+    lang: Lang,
+    format: Option<&str>,
+    manual: bool,
+) -> AppResult<Response> {
     let markdown =
-        if manual { manual_markdown(&publication, lang) } else { bulletin_markdown(&publication, lang) };
-    match query.format.as_deref() {
+        if manual { manual_markdown(publication, lang) } else { bulletin_markdown(publication, lang) };
+    match format {
         Some("md") => {
             Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], markdown).into_response())
         }
