@@ -335,6 +335,9 @@ fn zipped_json(bytes: &[u8]) -> std::result::Result<Vec<(String, String)>, Strin
         }
         out.push((name, text));
     }
+    if out.is_empty() {
+        return Err("the zip holds no *.json advisories".to_owned());
+    }
     out.sort();
     Ok(out)
 }
