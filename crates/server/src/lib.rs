@@ -47,6 +47,11 @@ pub struct Config {
     /// The URL the platform is reached at (in the CSAF provider metadata and the feed);
     /// the request's host when unset.
     pub public_url: Option<String>,
+    /// The CNA organisation UUID written into CVE records (the CVE Program assigns it);
+    /// the default is a placeholder that marks records as this installation's own.
+    pub cna_org_id: String,
+    /// The CNA short name written into CVE records.
+    pub cna_short_name: String,
 }
 
 impl Default for Config {
@@ -60,6 +65,8 @@ impl Default for Config {
             login_attempts: 5,
             login_window: Duration::from_secs(15 * 60),
             public_url: None,
+            cna_org_id: "00000000-0000-4000-8000-000000000000".into(),
+            cna_short_name: "vulnrelay".into(),
         }
     }
 }

@@ -158,3 +158,28 @@ async fn the_osv_zip_holds_every_public_record_and_nothing_else() {
     let (_, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
     assert!(!String::from_utf8(index).unwrap().contains("vr-2026"));
 }
+
+#[tokio::test]
+async fn the_installation_names_its_cna_and_public_url() {
+    use tower::ServiceExt;
+    let app = App::new(TestDb::sqlite().await).await;
+    let config = vulnrelay_server::Config {
+        public_url: Some("https://vr.miit.example/".into()),
+        cna_org_id: "8254265b-2729-46b6-b9e3-3dfca2d5bfca".into(),
+        cna_short_name: "vulnrelay-cn".into(),
+        ..config()
+    };
+    let router = vulnrelay_server::router(vulnrelay_server::AppState::new(app.db.store.clone(), config));
+    let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
+    let response =
+        router.clone().oneshot(get("/api/v1/vulnerabilities/CVE-2021-44228.cve.json")).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let cve: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(cve["cveMetadata"]["assignerOrgId"], "8254265b-2729-46b6-b9e3-3dfca2d5bfca");
+    assert_eq!(cve["cveMetadata"]["assignerShortName"], "vulnrelay-cn");
+    assert_eq!(validate(Schema::Cve, &cve), []);
+    let response = router.oneshot(get("/.well-known/csaf/provider-metadata.json")).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let metadata: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(metadata["canonical_url"], "https://vr.miit.example/.well-known/csaf/provider-metadata.json");
+}

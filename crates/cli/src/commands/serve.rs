@@ -37,6 +37,19 @@ pub struct ServeArgs {
     /// Log format on standard error.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// The URL the platform is reached at, for the CSAF provider metadata and the feed
+    /// (default: the request's host).
+    #[arg(long, env = "VULNRELAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// The CNA organisation UUID (from the CVE Program) written into CVE records.
+    #[arg(long, env = "VULNRELAY_CNA_ORG_ID")]
+    pub cna_org_id: Option<String>,
+
+    /// The CNA short name written into CVE records.
+    #[arg(long, env = "VULNRELAY_CNA_SHORT_NAME")]
+    pub cna_short_name: Option<String>,
 }
 
 /// How logs are written.
@@ -116,8 +129,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             let password = init_admin(&*store, email).await?;
             println!("administrator {email} created; one-time password: {password}");
         }
-        let config =
-            Config { default_platform: args.default_platform.clone(), forwarding, ..Config::default() };
+        let defaults = Config::default();
+        let config = Config {
+            default_platform: args.default_platform.clone(),
+            forwarding,
+            public_url: args.public_url.clone(),
+            cna_org_id: args.cna_org_id.clone().unwrap_or(defaults.cna_org_id.clone()),
+            cna_short_name: args.cna_short_name.clone().unwrap_or(defaults.cna_short_name.clone()),
+            ..defaults
+        };
         listen(&args.bind, AppState::new(store, config)).await
     })?;
     Ok(ExitCode::SUCCESS)

@@ -41,12 +41,6 @@ pub(crate) async fn visible(
     Ok((stored, domain))
 }
 
-/// The CNA this installation writes CVE records as. A CNA sets its own organisation id
-/// (from the CVE Program) here; the default is a placeholder that marks the records as
-/// this platform's own.
-const CNA_ORG_ID: &str = "00000000-0000-4000-8000-000000000000";
-const CNA_SHORT_NAME: &str = "vulnrelay";
-
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     let mut items = Vec::new();
@@ -98,7 +92,10 @@ pub async fn show(
             value
         }
         Some("cve") => {
-            let cna = cve5::Cna { org_id: CNA_ORG_ID.into(), short_name: CNA_SHORT_NAME.into() };
+            let cna = cve5::Cna {
+                org_id: state.config.cna_org_id.clone(),
+                short_name: state.config.cna_short_name.clone(),
+            };
             cve5::export(&v, &cna, stored.updated_at)
                 .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?
         }
