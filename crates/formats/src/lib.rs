@@ -17,3 +17,4 @@ pub mod scan_report;
 pub mod schemas;
 pub mod severity;
 pub mod version;
+pub mod vex;

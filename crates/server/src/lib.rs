@@ -12,6 +12,8 @@ pub mod metrics;
 pub mod openapi;
 mod routes;
 pub mod sanctions;
+pub mod warnings;
+pub mod worker;
 
 use std::ops::Deref;
 use std::sync::Arc;

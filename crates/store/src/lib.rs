@@ -8,6 +8,7 @@ pub mod records;
 mod sqlite;
 pub mod testing;
 pub mod time;
+pub mod warnings;
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
 pub use postgres::PgStore;
 pub use records::{RecordRevision, Records, StoredVulnerability};
 pub use sqlite::SqliteStore;
+pub use warnings::Warnings;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -121,7 +123,7 @@ pub struct NewCase {
 /// The store: everything vulnrelay keeps. Every method runs in one transaction; the
 /// event log is only ever appended to.
 #[async_trait]
-pub trait Store: Records + OrgLog + Send + Sync + 'static {
+pub trait Store: Records + OrgLog + Warnings + Send + Sync + 'static {
     /// The database behind it.
     fn backend(&self) -> Backend;
 

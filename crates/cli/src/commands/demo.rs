@@ -45,7 +45,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             forwarding: Forwarding::cn_chain(),
             ..Config::default()
         };
-        listen(&args.bind, AppState::new(store, config)).await
+        let state = AppState::new(store, config);
+        let worker = vulnrelay_server::worker::WorkerConfig::default();
+        vulnrelay_server::worker::spawn(state.clone(), worker, std::future::pending());
+        listen(&args.bind, state).await
     })?;
     drop(dir);
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod check;
+pub mod delivery;
 pub mod demo;
 pub mod records;
 pub mod sanction;

@@ -60,6 +60,52 @@ pub struct ScanArgs {
     /// No progress bar and no summary line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Upload the components found to this vulnrelay server (its base URL, e.g.
+    /// `https://vulnrelay.example`) as an asset group of the token's organisation; the
+    /// group's previous components are replaced (and kept in its history) and matching
+    /// re-runs.
+    #[arg(long, value_name = "URL", requires = "token")]
+    pub upload: Option<String>,
+    /// API token for --upload.
+    #[arg(long, env = "VULNRELAY_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The asset group --upload replaces (default: `scan`).
+    #[arg(long, value_name = "NAME", requires = "upload", default_value = "scan")]
+    pub group: String,
+}
+
+/// PUTs the scan's CycloneDX document to `{base}/api/v1/assets/groups/{group}?source=scan`.
+fn upload(
+    base: &str,
+    token: &str,
+    group: &str,
+    bom: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let mut url = reqwest::Url::parse(base).with_context(|| format!("`{base}` is not a URL"))?;
+    url.path_segments_mut()
+        .map_err(|()| anyhow::anyhow!("`{base}` cannot be a base URL"))?
+        .pop_if_empty()
+        .extend(["api", "v1", "assets", "groups", group]);
+    url.set_query(Some("source=scan"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .put(url.clone())
+            .bearer_auth(token)
+            .json(bom)
+            .send()
+            .await
+            .with_context(|| format!("uploading to {url}"))?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or(serde_json::Value::Null);
+        if !status.is_success() {
+            anyhow::bail!("the server refused the upload ({status}): {body}");
+        }
+        Ok(body)
+    })
 }
 
 struct Bar(indicatif::ProgressBar);
@@ -175,6 +221,20 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&vulnrelay_scan::output::to_cyclonedx(&report, Some(now)))? + "\n"
         }
     };
+    if let (Some(base), Some(token)) = (&args.upload, &args.token) {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let bom = serde_json::to_value(vulnrelay_scan::output::to_cyclonedx(&report, Some(now)))?;
+        let answer = upload(base, token, &args.group, &bom)?;
+        if !args.quiet {
+            anstream::eprintln!(
+                "uploaded to asset group `{}`: {} components (revision {}); {} warnings written",
+                args.group,
+                answer["components"],
+                answer["revision"],
+                answer["matching"]["warnings_written"]
+            );
+        }
+    }
     let code = ExitCode::from(report.exit_code());
     let mut stdout = io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {

@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// The CNA short name written into CVE records.
     #[arg(long, env = "VULNRELAY_CNA_SHORT_NAME")]
     pub cna_short_name: Option<String>,
+
+    /// The delivery worker (risk warnings, reminders, webhooks).
+    #[command(flatten)]
+    pub worker: super::delivery::WorkerArgs,
 }
 
 /// How logs are written.
@@ -138,7 +142,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             cna_short_name: args.cna_short_name.clone().unwrap_or(defaults.cna_short_name.clone()),
             ..defaults
         };
-        listen(&args.bind, AppState::new(store, config)).await
+        let state = AppState::new(store, config);
+        if !args.worker.no_worker {
+            // Stopped with the runtime; deliveries in flight are claimed again later.
+            vulnrelay_server::worker::spawn(state.clone(), args.worker.config(), std::future::pending());
+        }
+        listen(&args.bind, state).await
     })?;
     Ok(ExitCode::SUCCESS)
 }

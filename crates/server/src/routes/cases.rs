@@ -200,7 +200,9 @@ pub async fn record(
             payload: json!({"case": loaded.record.id, "overridden": refusals.iter().map(|r| &r.rule).collect::<Vec<_>>()}),
         }],
     };
-    Ok(state.store.change_case(&loaded.record.id, &change, now).await?)
+    let stored = state.store.change_case(&loaded.record.id, &change, now).await?;
+    crate::warnings::after_case_changed(state, &loaded.record.id).await;
+    Ok(stored)
 }
 
 /// The organisations an event refers to (`to`, `by`) that are not yet on the case but

@@ -10,6 +10,7 @@ pub mod reports;
 pub mod sanctions;
 pub mod threats;
 pub mod vulnerabilities;
+pub mod warnings;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -69,4 +70,21 @@ pub fn api() -> Router<AppState> {
         .route("/advisories/{id}/manual", get(distribution::manual))
         .route("/osv/all.zip", get(distribution::osv_zip))
         .route("/cve-pool", post(vulnerabilities::load_pool))
+        .route("/assets/groups", get(warnings::list_groups))
+        .route("/assets/groups/{name}", get(warnings::show_group).put(warnings::put_group))
+        .route("/assets/groups/{name}/history", get(warnings::group_history))
+        .route("/warnings", get(warnings::list))
+        .route("/warnings/rematch", post(warnings::rematch))
+        .route("/warnings/{id}", get(warnings::show))
+        .route("/warnings/{id}/ack", post(warnings::acknowledge))
+        .route("/warnings/{id}/assets/{asset}/status", axum::routing::put(warnings::set_status))
+        .route("/warnings/{id}/vex.cdx.json", get(warnings::vex_cyclonedx))
+        .route("/warnings/{id}/vex.csaf.json", get(warnings::vex_csaf))
+        .route("/webhooks", get(warnings::list_webhooks).post(warnings::create_webhook))
+        .route("/webhooks/{id}", axum::routing::delete(warnings::delete_webhook))
+        .route("/deliveries", get(warnings::list_deliveries))
+        .route("/deliveries/dead", get(warnings::dead_deliveries))
+        .route("/deliveries/{id}", get(warnings::show_delivery))
+        .route("/deliveries/{id}/replay", post(warnings::replay))
+        .route("/inbox", get(warnings::inbox))
 }

@@ -221,6 +221,7 @@ pub async fn import_documents(
         state.store.save_vulnerability(&v.id, case_id.as_deref(), &value, &v.aliases, now).await?;
         ids.push(v.id.clone());
     }
+    crate::warnings::after_records_changed(&state, &ids).await;
     Ok((StatusCode::CREATED, Json(json!({"format": imported.format.to_string(), "imported": ids}))))
 }
 
@@ -279,6 +280,7 @@ pub(crate) async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vul
         .store
         .save_vulnerability(&stored.id, stored.case_id.as_deref(), &value, &v.aliases, Utc::now())
         .await?;
+    crate::warnings::after_records_changed(state, std::slice::from_ref(&stored.id)).await;
     Ok(())
 }
 

@@ -1,0 +1,413 @@
+//! The risk-warning engine (风险预警): matches every organisation's asset inventory
+//! against the affected ranges of the vulnerability records, through
+//! [`vulnrelay_match::Index`], and writes one warning per (organisation, vulnerability)
+//! with its deliveries, in one transaction (see `vulnrelay_store::warnings`).
+//!
+//! Who is warned:
+//! - once the record is public (a record of no case, or of a published case): every
+//!   organisation with an affected component, `TLP:CLEAR`;
+//! - before publication: only organisations whose access the case allows — some account
+//!   role of theirs may `read` the case under [`vulnrelay_domain::can`] — and whose
+//!   memberships are not suspended; the warning is `TLP:AMBER` and carries no exploit
+//!   detail (no description, threat notes or references).
+//!
+//! Matching re-runs when a record is created or changes (so a bypassed fix re-warns the
+//! units that upgraded to it), when a case's events change (publication, a provider
+//! notified), when an inventory is uploaded, and as a periodic sweep of the delivery
+//! worker, which also repairs anything a crash between a change and its re-match left
+//! out. A warning whose content did not change writes nothing, so re-running is cheap
+//! and never sends anything twice; a warning whose assets are no longer affected is
+//! withdrawn (recorded, not sent).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use vulnrelay_domain::{AccountRole, Action, Actor, CaseAccess, PartyId, Vulnerability, can};
+use vulnrelay_formats::record::VulnerabilityJson;
+use vulnrelay_match::{Index, parse_purl};
+use vulnrelay_store::warnings::{OrgComponent, WarningDraft, WarningFilter, WarningState};
+use vulnrelay_store::{MembershipChangeKind, Status, StoredVulnerability};
+
+use crate::AppState;
+use crate::casefile::{Loaded, load};
+use crate::errors::{AppError, AppResult};
+
+/// The label of warnings before publication.
+pub const TLP_AMBER: &str = "TLP:AMBER";
+/// The label of warnings after publication.
+pub const TLP_CLEAR: &str = "TLP:CLEAR";
+
+/// What a re-match did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rematch {
+    /// Records matched.
+    pub vulnerabilities: usize,
+    /// Inventory components matched.
+    pub components: usize,
+    /// (organisation, vulnerability) pairs with an affected component.
+    pub affected: usize,
+    /// Affected pairs not warned because the case is not published and the unit may not
+    /// see it (or is suspended).
+    pub withheld: usize,
+    /// Warnings written (new, changed or withdrawn).
+    pub written: usize,
+}
+
+/// The scope of a re-match: which warnings may be withdrawn when nothing matches.
+enum Scope<'a> {
+    Vulnerabilities(&'a [String]),
+    Org(&'a str),
+    All,
+}
+
+/// Re-runs matching for these records (by primary id) against every inventory.
+pub async fn rematch_vulnerabilities(state: &AppState, ids: &[String]) -> AppResult<Rematch> {
+    let mut records = Vec::new();
+    for id in ids {
+        match state.store.vulnerability(id).await {
+            Ok(v) => records.push(v),
+            Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    let inventory = state.store.inventory(None).await?;
+    rematch(state, records, inventory, Scope::Vulnerabilities(&ids)).await
+}
+
+/// Re-runs matching for the records of a case (after its events changed).
+pub async fn rematch_case(state: &AppState, case_id: &str) -> AppResult<Rematch> {
+    let records = state.store.vulnerabilities(Some(case_id)).await?;
+    if records.is_empty() {
+        return Ok(Rematch::default());
+    }
+    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    let inventory = state.store.inventory(None).await?;
+    rematch(state, records, inventory, Scope::Vulnerabilities(&ids)).await
+}
+
+/// Re-runs matching for one organisation's inventory against every record.
+pub async fn rematch_org(state: &AppState, org_id: &str) -> AppResult<Rematch> {
+    let records = state.store.vulnerabilities(None).await?;
+    let inventory = state.store.inventory(Some(org_id)).await?;
+    rematch(state, records, inventory, Scope::Org(org_id)).await
+}
+
+/// Re-runs everything: every inventory against every record.
+pub async fn rematch_all(state: &AppState) -> AppResult<Rematch> {
+    let records = state.store.vulnerabilities(None).await?;
+    let inventory = state.store.inventory(None).await?;
+    rematch(state, records, inventory, Scope::All).await
+}
+
+/// Logs the outcome of a re-match run after a change that already succeeded: a failure
+/// is logged, not returned (the change stands, and the worker's sweep matches it).
+pub fn log_rematch(what: &str, result: AppResult<Rematch>) {
+    match result {
+        Ok(done) if done.written > 0 => tracing::info!(what, written = done.written, "warnings re-matched"),
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(what, error = %e.message, "re-matching warnings failed; the sweep will retry")
+        }
+    }
+}
+
+/// Re-matches after records were created or changed (import, new identifiers).
+pub async fn after_records_changed(state: &AppState, ids: &[String]) {
+    log_rematch("records changed", rematch_vulnerabilities(state, ids).await);
+}
+
+/// Re-matches after a case's events changed (publication, a party notified).
+pub async fn after_case_changed(state: &AppState, case_id: &str) {
+    log_rematch("case changed", rematch_case(state, case_id).await);
+}
+
+fn decode(stored: &StoredVulnerability) -> Option<Vulnerability> {
+    let json: VulnerabilityJson = serde_json::from_value(stored.record.clone()).ok()?;
+    json.into_domain("$").ok()
+}
+
+/// One affected component of one asset group.
+#[derive(Debug, Clone)]
+struct Hit {
+    group: String,
+    name: String,
+    version: Option<String>,
+    purl: String,
+    sources: Vec<String>,
+}
+
+/// Who may receive what the case does not yet disclose.
+struct Audience {
+    roles: HashMap<String, Vec<AccountRole>>,
+    suspended: HashMap<String, bool>,
+}
+
+impl Audience {
+    async fn new(state: &AppState) -> AppResult<Audience> {
+        let mut roles: HashMap<String, Vec<AccountRole>> = HashMap::new();
+        for account in state.store.list_accounts(Some(Status::Active)).await? {
+            if let Some(org) = account.org_id {
+                let entry = roles.entry(org).or_default();
+                for role in account.roles {
+                    if !entry.contains(&role) {
+                        entry.push(role);
+                    }
+                }
+            }
+        }
+        Ok(Audience { roles, suspended: HashMap::new() })
+    }
+
+    /// Whether a membership of `org` is suspended now: the latest change of some scheme
+    /// is a suspension (a suspension lasts until a review restores it).
+    async fn suspended(&mut self, state: &AppState, org: &str) -> AppResult<bool> {
+        if let Some(&known) = self.suspended.get(org) {
+            return Ok(known);
+        }
+        let now = Utc::now();
+        let history = state.store.membership_history(org).await?;
+        let mut latest: BTreeMap<&str, &MembershipChangeKind> = BTreeMap::new();
+        for change in history.iter().filter(|c| c.at <= now) {
+            latest.insert(&change.scheme, &change.change);
+        }
+        let suspended = latest.values().any(|c| matches!(c, MembershipChangeKind::Suspended { .. }));
+        self.suspended.insert(org.to_owned(), suspended);
+        Ok(suspended)
+    }
+
+    /// Whether `org` may be told about the case before publication.
+    async fn may_know(&mut self, state: &AppState, org: &str, loaded: &Loaded) -> AppResult<bool> {
+        if self.suspended(state, org).await? {
+            return Ok(false);
+        }
+        let actor = Actor {
+            org: Some(PartyId(org.to_owned())),
+            roles: self.roles.get(org).cloned().unwrap_or_default(),
+        };
+        let (reporter, platform) = loaded.access();
+        Ok(can(
+            &actor,
+            Action::Read,
+            &CaseAccess { case: &loaded.case, reporter: &reporter, platform: &platform },
+        ))
+    }
+}
+
+/// The highest-scored rating of a record: (rating, score, vector).
+fn severity(v: &Vulnerability) -> Option<(String, f64, String)> {
+    v.scores
+        .iter()
+        .filter_map(|s| {
+            vulnrelay_formats::severity::score(&s.vector).ok().map(|scored| (scored, s.vector.clone()))
+        })
+        .max_by(|a, b| a.0.base_score.total_cmp(&b.0.base_score))
+        .map(|(s, vector)| (s.rating.as_str().to_ascii_lowercase(), s.base_score, vector))
+}
+
+fn localized(text: &vulnrelay_domain::Localized) -> Value {
+    json!({"en": text.en, "zh": text.zh})
+}
+
+/// The warning's content: what the unit is told.
+fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hit]) -> Value {
+    let mut assets: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for hit in hits {
+        assets.entry(&hit.group).or_default().push(json!({
+            "name": hit.name, "version": hit.version, "purl": hit.purl, "sources": hit.sources,
+        }));
+    }
+    let now = Utc::now();
+    let status = v.threat_status(now);
+    let mut body = json!({
+        "vulnerability": {"id": v.id, "aliases": v.aliases, "title": localized(&v.title), "cwes": v.cwes},
+        "case": case_id,
+        "published": published,
+        "tlp": if published { TLP_CLEAR } else { TLP_AMBER },
+        "severity": severity(v).map(|(rating, score, vector)| json!({"rating": rating, "score": score, "vector": vector})),
+        "affected": assets.into_iter().map(|(asset, components)| json!({"asset": asset, "components": components})).collect::<Vec<_>>(),
+        "remediation": localized(&v.remediation),
+        "workarounds": localized(&v.workarounds),
+        "fixed_versions": v.fixed_versions,
+        "bypassed_fixes": status.bypassed.iter().map(|(version, _)| version).collect::<Vec<_>>(),
+    });
+    if published {
+        // Only what is public may carry detail: the description, the threat level and
+        // the references (which may point at exploit code).
+        body["description"] = localized(&v.description);
+        body["threat_level"] = json!(status.level.as_str());
+        body["references"] = v.references.iter().map(|r| json!({"url": r.url, "kind": r.kind})).collect();
+    }
+    body
+}
+
+fn fingerprint(content: &Value) -> String {
+    hex::encode(Sha256::digest(vulnrelay_store::chain::canonical_json(content).as_bytes()))
+}
+
+async fn rematch(
+    state: &AppState,
+    records: Vec<StoredVulnerability>,
+    inventory: Vec<OrgComponent>,
+    scope: Scope<'_>,
+) -> AppResult<Rematch> {
+    let mut stored = Vec::with_capacity(records.len());
+    let mut domain = Vec::with_capacity(records.len());
+    for record in records {
+        match decode(&record) {
+            Some(v) => {
+                domain.push(v);
+                stored.push(record);
+            }
+            None => tracing::warn!(id = %record.id, "a stored record does not decode; not matched"),
+        }
+    }
+    let index = Index::new(&domain);
+    let mut done =
+        Rematch { vulnerabilities: domain.len(), components: inventory.len(), ..Rematch::default() };
+    // (org, vulnerability index) -> hits, in a stable order.
+    let mut hits: BTreeMap<(String, usize), Vec<Hit>> = BTreeMap::new();
+    for item in &inventory {
+        let Some(purl) = &item.component.purl else { continue };
+        let Ok((key, version)) = parse_purl(purl) else { continue };
+        for m in index.lookup(&key, &version) {
+            hits.entry((item.org_id.clone(), m.vulnerability)).or_default().push(Hit {
+                group: item.group.clone(),
+                name: item.component.name.clone(),
+                version: item.component.version.clone().or(Some(version.clone())),
+                purl: purl.clone(),
+                sources: m.sources,
+            });
+        }
+    }
+    done.affected = hits.len();
+    let mut audience = Audience::new(state).await?;
+    let mut cases: HashMap<String, Option<Loaded>> = HashMap::new();
+    let mut drafts = Vec::new();
+    let mut warned: HashSet<(String, String)> = HashSet::new();
+    for ((org, i), hits) in &hits {
+        let (record, v) = (&stored[*i], &domain[*i]);
+        let loaded = match &record.case_id {
+            None => None,
+            Some(case_id) => {
+                if !cases.contains_key(case_id) {
+                    let loaded = match load(state, case_id).await {
+                        Ok(loaded) => Some(loaded),
+                        Err(e) if e.code == "not_found" => None,
+                        Err(e) => return Err(e),
+                    };
+                    cases.insert(case_id.clone(), loaded);
+                }
+                cases.get(case_id).and_then(Option::as_ref)
+            }
+        };
+        let published = match (&record.case_id, loaded) {
+            (None, _) => true,
+            (Some(_), Some(loaded)) => loaded.state().is_published(),
+            // A record whose case cannot be loaded is treated as undisclosed and withheld.
+            (Some(_), None) => false,
+        };
+        if !published {
+            let allowed = match loaded {
+                Some(loaded) => audience.may_know(state, org, loaded).await?,
+                None => false,
+            };
+            if !allowed {
+                done.withheld += 1;
+                continue;
+            }
+        }
+        let body = content(v, record.case_id.as_deref(), published, hits);
+        warned.insert((org.clone(), record.id.clone()));
+        drafts.push(WarningDraft {
+            org_id: org.clone(),
+            vulnerability_id: record.id.clone(),
+            case_id: record.case_id.clone(),
+            state: WarningState::Active,
+            tlp: if published { TLP_CLEAR } else { TLP_AMBER }.to_owned(),
+            severity: severity(v).map(|(rating, _, _)| rating),
+            fingerprint: fingerprint(&body),
+            content: body,
+        });
+    }
+    // Warnings in scope whose assets no longer match are withdrawn.
+    let affected_pairs: HashSet<(String, String)> =
+        hits.keys().map(|(org, i)| (org.clone(), stored[*i].id.clone())).collect();
+    let existing = match scope {
+        Scope::All => state.store.warnings(&WarningFilter::default()).await?,
+        Scope::Org(org) => {
+            state
+                .store
+                .warnings(&WarningFilter { org_id: Some(org.to_owned()), ..WarningFilter::default() })
+                .await?
+        }
+        Scope::Vulnerabilities(ids) => {
+            let mut all = Vec::new();
+            for id in ids {
+                all.extend(
+                    state
+                        .store
+                        .warnings(&WarningFilter {
+                            vulnerability_id: Some(id.clone()),
+                            ..WarningFilter::default()
+                        })
+                        .await?,
+                );
+            }
+            all
+        }
+    };
+    let known: HashSet<&str> = stored.iter().map(|r| r.id.as_str()).collect();
+    for warning in existing {
+        let pair = (warning.org_id.clone(), warning.vulnerability_id.clone());
+        if warning.state == WarningState::Withdrawn
+            || affected_pairs.contains(&pair)
+            || !known.contains(warning.vulnerability_id.as_str())
+        {
+            continue;
+        }
+        let mut body = warning.content.clone();
+        body["affected"] = json!([]);
+        body["withdrawn"] = json!(true);
+        drafts.push(WarningDraft {
+            org_id: warning.org_id,
+            vulnerability_id: warning.vulnerability_id,
+            case_id: warning.case_id,
+            state: WarningState::Withdrawn,
+            tlp: warning.tlp,
+            severity: warning.severity,
+            fingerprint: fingerprint(&body),
+            content: body,
+        });
+    }
+    for chunk in drafts.chunks(500) {
+        done.written += state.store.save_warnings(chunk, Utc::now()).await?.len();
+    }
+    Ok(done)
+}
+
+/// Whether `caller` may see a warning: an account of the warned organisation, or a
+/// platform analyst or administrator who may read the warning's case (if any).
+pub async fn visible_to(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    warning: &vulnrelay_store::warnings::Warning,
+) -> AppResult<()> {
+    let account = caller.require()?;
+    if account.org_id.as_deref() == Some(warning.org_id.as_str()) {
+        return Ok(());
+    }
+    if account.roles.iter().any(|r| matches!(r, AccountRole::Analyst | AccountRole::Admin)) {
+        match &warning.case_id {
+            None => return Ok(()),
+            Some(case_id) => {
+                if crate::casefile::authorize(state, caller, case_id, Action::Read).await.is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    Err(AppError::not_found("warning"))
+}

@@ -1,0 +1,331 @@
+//! The delivery worker: a tokio task, started by `vulnrelay serve`, that delivers the
+//! outbox of warnings and reminders, sends deadline reminders, and sweeps the
+//! warnings (a full re-match) now and then.
+//!
+//! Each round claims a batch of due deliveries for a lease (several processes on one
+//! PostgreSQL share the work, see `vulnrelay_store::warnings`), delivers them — an
+//! inbox message is put in the inbox; a webhook is POSTed, signed with HMAC-SHA256 over
+//! timestamp and body (`vulnrelay_delivery::sign`) and carrying the delivery's
+//! idempotency key — and records every outcome in one transaction: delivered, retried
+//! after an exponential backoff with full jitter, or dead-lettered after the
+//! configured number of attempts. A process that dies mid-round leaves its claims to
+//! lapse; they are then claimed again, so delivery is at least once.
+//!
+//! Deadline reminders: every `reminder_interval` the open obligations of every case
+//! are evaluated with the policy packs; an obligation due within 24 h, within 4 h, or
+//! overdue gets a reminder to the bound organisation, once per stage, through the same
+//! outbox.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use vulnrelay_delivery::{DELIVERY_HEADER, Next, RetryPolicy, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use vulnrelay_domain::{Action, Actor, CaseAccess, Timestamp, can};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
+use vulnrelay_store::warnings::{Channel, Delivery, DeliveryResult, NewReminder, Outcome, Webhook};
+
+use crate::AppState;
+use crate::casefile::load;
+use crate::errors::AppResult;
+
+/// How the worker behaves.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// The pause between rounds when there was nothing to deliver.
+    pub poll_interval: Duration,
+    /// Deliveries claimed per round.
+    pub batch: i64,
+    /// Webhook requests in flight at once.
+    pub concurrency: usize,
+    /// How long a claim lasts before another worker may take the delivery over.
+    pub lease: Duration,
+    /// Backoff and the number of attempts before the dead letters.
+    pub retry: RetryPolicy,
+    /// How long a webhook receiver has to answer.
+    pub timeout: Duration,
+    /// How often deadline reminders are evaluated (`None`: never).
+    pub reminder_interval: Option<Duration>,
+    /// How often every inventory is re-matched against every record (`None`: never;
+    /// also run once at start when set).
+    pub sweep_interval: Option<Duration>,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            poll_interval: Duration::from_secs(1),
+            batch: 100,
+            concurrency: 16,
+            lease: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(10),
+            reminder_interval: Some(Duration::from_secs(60)),
+            sweep_interval: Some(Duration::from_secs(600)),
+        }
+    }
+}
+
+/// The worker: the server's state, its configuration and an HTTP client.
+#[derive(Clone)]
+pub struct Worker {
+    state: AppState,
+    config: WorkerConfig,
+    client: reqwest::Client,
+}
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Deliveries claimed.
+    pub claimed: usize,
+    /// Delivered.
+    pub delivered: usize,
+    /// Failed, to be retried.
+    pub retried: usize,
+    /// Failed for the last time.
+    pub dead: usize,
+}
+
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 8];
+    vulnrelay_store::fill_random(&mut bytes);
+    // 53 random bits as a fraction in [0, 1).
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+impl Worker {
+    /// A worker over `state`.
+    pub fn new(state: AppState, config: WorkerConfig) -> Worker {
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            // The process id tells a receiver (and an operator) which server process sent it.
+            .user_agent(format!("vulnrelay/{} (pid {})", env!("CARGO_PKG_VERSION"), std::process::id()))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Worker { state, config, client }
+    }
+
+    /// Runs until `shutdown` completes: delivery rounds, reminders and sweeps.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send) {
+        tokio::pin!(shutdown);
+        let mut next_reminders = tokio::time::Instant::now();
+        let mut next_sweep = tokio::time::Instant::now();
+        loop {
+            let now = tokio::time::Instant::now();
+            if let Some(every) = self.config.sweep_interval
+                && now >= next_sweep
+            {
+                crate::warnings::log_rematch("sweep", crate::warnings::rematch_all(&self.state).await);
+                next_sweep = now + every;
+            }
+            if let Some(every) = self.config.reminder_interval
+                && now >= next_reminders
+            {
+                if let Err(e) = self.remind(Utc::now()).await {
+                    tracing::warn!(error = %e.message, "deadline reminders failed");
+                }
+                next_reminders = now + every;
+            }
+            let round = match self.deliver(Utc::now()).await {
+                Ok(round) => round,
+                Err(e) => {
+                    tracing::warn!(error = %e.message, "delivery round failed");
+                    Round::default()
+                }
+            };
+            let pause = if round.claimed > 0 { Duration::ZERO } else { self.config.poll_interval };
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// One delivery round: claims due deliveries, delivers them, records the outcomes.
+    pub async fn deliver(&self, now: Timestamp) -> AppResult<Round> {
+        let lease = i64::try_from(self.config.lease.as_secs()).unwrap_or(60).max(1);
+        let claimed = self.state.store.claim_deliveries(self.config.batch, now, lease).await?;
+        let mut round = Round { claimed: claimed.len(), ..Round::default() };
+        if claimed.is_empty() {
+            return Ok(round);
+        }
+        let mut hooks: HashMap<String, Option<Webhook>> = HashMap::new();
+        for d in &claimed {
+            if let Some(id) = &d.webhook_id
+                && !hooks.contains_key(id)
+            {
+                hooks.insert(id.clone(), self.state.store.webhook(id).await.ok());
+            }
+        }
+        let limit = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        let mut results = Vec::with_capacity(claimed.len());
+        for delivery in claimed {
+            let token = delivery.claim_token.clone().unwrap_or_default();
+            let attempt = delivery.attempts;
+            match delivery.channel {
+                Channel::Inbox => results.push(DeliveryResult {
+                    id: delivery.id,
+                    claim_token: token,
+                    attempt,
+                    outcome: Outcome::Delivered,
+                }),
+                Channel::Webhook => {
+                    let hook = delivery.webhook_id.as_ref().and_then(|id| hooks.get(id).cloned().flatten());
+                    let client = self.client.clone();
+                    let limit = limit.clone();
+                    tasks.spawn(async move {
+                        let _permit = limit.acquire_owned().await;
+                        let sent = match hook {
+                            Some(hook) if hook.active => post(&client, &hook, &delivery).await,
+                            Some(_) => Err("the webhook was deactivated".to_owned()),
+                            None => Err("the webhook no longer exists".to_owned()),
+                        };
+                        (delivery.id, token, attempt, sent)
+                    });
+                }
+            }
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((id, claim_token, attempt, sent)) = joined else { continue };
+            let outcome = match sent {
+                Ok(()) => Outcome::Delivered,
+                Err(error) => {
+                    let attempt_number = u32::try_from(attempt).unwrap_or(u32::MAX);
+                    match self.config.retry.after_failure(attempt_number, jitter()) {
+                        Next::RetryAfter(delay) => Outcome::Retry {
+                            at: Utc::now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX),
+                            error,
+                        },
+                        Next::DeadLetter => Outcome::Dead { error },
+                    }
+                }
+            };
+            results.push(DeliveryResult { id, claim_token, attempt, outcome });
+        }
+        for r in &results {
+            match r.outcome {
+                Outcome::Delivered => round.delivered += 1,
+                Outcome::Retry { .. } => round.retried += 1,
+                Outcome::Dead { .. } => round.dead += 1,
+            }
+        }
+        self.state.store.finish_deliveries(&results, Utc::now()).await?;
+        Ok(round)
+    }
+
+    /// Evaluates every case's obligations at `now` and writes the reminders due (once
+    /// per obligation, organisation and stage). Returns how many were new.
+    pub async fn remind(&self, now: Timestamp) -> AppResult<usize> {
+        let state = &self.state;
+        let orgs: HashMap<String, Vec<vulnrelay_domain::AccountRole>> = {
+            let mut roles: HashMap<String, Vec<vulnrelay_domain::AccountRole>> = HashMap::new();
+            for org in state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await? {
+                roles.entry(org.id).or_default();
+            }
+            for account in state.store.list_accounts(Some(vulnrelay_store::Status::Active)).await? {
+                if let Some(entry) = account.org_id.and_then(|org| roles.get_mut(&org)) {
+                    entry.extend(account.roles);
+                }
+            }
+            roles
+        };
+        let mut reminders = Vec::new();
+        for record in state.store.list_cases().await? {
+            let loaded = load(state, &record.id).await?;
+            let options = Options { as_of: now, interpretation: Interpretation::Hours };
+            for f in evaluate(&loaded.case, &state.packs, &options) {
+                if !matches!(f.rule.kind, RuleKind::Obligation(_)) {
+                    continue;
+                }
+                let Some(roles) = orgs.get(&f.party.0) else { continue };
+                let Some(due) = f.due_at else { continue };
+                let stage = match f.status {
+                    Status::Overdue => "overdue",
+                    Status::Pending if due <= now => "overdue",
+                    Status::Pending if due - now <= TimeDelta::hours(4) => "4h",
+                    Status::Pending if due - now <= TimeDelta::hours(24) => "24h",
+                    _ => continue,
+                };
+                let (reporter, platform) = loaded.access();
+                let actor = Actor { org: Some(f.party.clone()), roles: roles.clone() };
+                let readable = can(
+                    &actor,
+                    Action::Read,
+                    &CaseAccess { case: &loaded.case, reporter: &reporter, platform: &platform },
+                );
+                let mut payload = json!({
+                    "type": format!("reminder.{stage}"),
+                    "case": record.id,
+                    "org": f.party.0,
+                    "rule": f.rule_id(),
+                    "article": f.rule.article,
+                    "stage": stage,
+                    "status": f.status.as_str(),
+                    "due_at": due.to_rfc3339(),
+                });
+                // The case's own words only to an organisation that may read the case.
+                if readable {
+                    payload["title"] = json!(record.title);
+                    payload["message"] = json!(f.message(&loaded.case).en);
+                }
+                reminders.push(NewReminder {
+                    case_id: record.id.clone(),
+                    rule_id: f.rule_id(),
+                    org_id: f.party.0.clone(),
+                    stage: stage.to_owned(),
+                    due_at: Some(due),
+                    payload,
+                });
+            }
+        }
+        Ok(state.store.send_reminders(&reminders, now).await?)
+    }
+}
+
+/// The body a webhook receives: the stored message with its idempotency key and
+/// topic.
+pub fn webhook_body(delivery: &Delivery) -> Vec<u8> {
+    let mut body = delivery.payload.clone();
+    if let Value::Object(map) = &mut body {
+        map.insert("delivery".into(), json!(delivery.idempotency_key));
+        map.insert("topic".into(), json!(delivery.topic));
+    }
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+async fn post(client: &reqwest::Client, hook: &Webhook, delivery: &Delivery) -> Result<(), String> {
+    let body = webhook_body(delivery);
+    let timestamp = Utc::now().timestamp();
+    let signature = sign(hook.secret.as_bytes(), timestamp, &body);
+    let response = client
+        .post(&hook.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(DELIVERY_HEADER, &delivery.idempotency_key)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(SIGNATURE_HEADER, signature)
+        .header("X-Vulnrelay-Topic", &delivery.topic)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| format!("request failed: {e}"))?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("the receiver answered {}", response.status()))
+    }
+}
+
+/// Starts the worker on the current runtime; it stops when `shutdown` completes.
+pub fn spawn(
+    state: AppState,
+    config: WorkerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(Worker::new(state, config).run(shutdown))
+}

@@ -1,0 +1,309 @@
+//! Risk warnings through the API, in-process, on every back end: inventories, who is
+//! warned before and after publication, the bypassed-fix re-warning, acknowledgements,
+//! per-asset status and its VEX exports, delivery to the inbox, dead letters and replay.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use common::{ADMIN, APACHE, App, BANK, MIIT, REPORTER};
+use serde_json::{Value, json};
+use vulnrelay_delivery::RetryPolicy;
+use vulnrelay_formats::schemas::{Schema, validate};
+use vulnrelay_server::worker::{Worker, WorkerConfig};
+use vulnrelay_server::{AppState, warnings};
+use vulnrelay_store::testing::{TestDb, for_each_backend};
+use vulnrelay_store::warnings::{DeliveryFilter, WarningFilter};
+
+const GRID: &str = "noc@grid.example";
+
+fn sbom(components: &[(&str, &str, &str)]) -> Value {
+    let components: Vec<Value> = components
+        .iter()
+        .map(|(group, name, version)| {
+            json!({"type": "library", "group": group, "name": name, "version": version,
+                   "purl": format!("pkg:maven/{group}/{name}@{version}")})
+        })
+        .collect();
+    json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": components})
+}
+
+/// A record of the test's own, on `case`: org.example:widget 1.0 up to 1.5.
+fn widget_record() -> Value {
+    json!({
+        "id": "VR-2026-0001",
+        "title": {"en": "Widget template injection"},
+        "description": {"en": "SECRET exploit detail: the template engine evaluates ${...} in headers."},
+        "affected": [{"source": "miit", "vendor": "Example", "product": "Widget", "ecosystem": "Maven",
+                      "package": "org.example:widget", "purl": "pkg:maven/org.example/widget",
+                      "ranges": [{"introduced": "1.0", "fixed": "1.5"}]}],
+        "scores": [{"source": "miit", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        "remediation": {"en": "Upgrade widget to 1.5."},
+        "references": [{"url": "https://example.invalid/poc", "kind": "exploit"}]
+    })
+}
+
+async fn put(app: &App, who: &str, group: &str, body: Value) -> Value {
+    let (status, answer) = app.call("PUT", &format!("/api/v1/assets/groups/{group}"), who, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer
+}
+
+async fn warnings_of(app: &App, who: &str) -> Vec<Value> {
+    let (status, answer) = app.get("/api/v1/warnings", who).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer["warnings"].as_array().unwrap().clone()
+}
+
+fn about<'a>(list: &'a [Value], vulnerability: &str) -> Option<&'a Value> {
+    list.iter().find(|w| w["vulnerability"] == vulnerability)
+}
+
+#[tokio::test]
+async fn before_publication_only_units_the_case_allows_are_warned_then_everyone() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let case = app.submit(json!({})).await;
+        // The reporter's membership is suspended (the demo's suspension was restored).
+        let suspend = json!({"reason": "late report", "findings": ["cn-miit-member/member-report-2d"], "case": app.case_id});
+        let (status, answer) =
+            app.post("/api/v1/orgs/alibaba-cloud/memberships/miit-threat-sharing/suspend", MIIT, suspend).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let widget = |v: &str| sbom(&[("org.example", "widget", v)]);
+        put(&app, BANK, "payments", widget("1.2")).await;
+        put(&app, GRID, "scada", widget("1.6")).await;
+        put(&app, REPORTER, "cloud", widget("1.2")).await;
+        put(&app, APACHE, "build", widget("1.3")).await;
+        let now = Utc::now();
+        app.db.store.save_vulnerability("VR-2026-0001", Some(&case), &widget_record(), &[], now).await.unwrap();
+        let (status, summary) = app.post("/api/v1/warnings/rematch", MIIT, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        // Not published: the bank and the grid may not see the case; the reporter may,
+        // but its membership is suspended; Apache is not yet notified.
+        assert_eq!(summary["withheld"], 3, "{summary}");
+        for who in [BANK, GRID, REPORTER, APACHE] {
+            assert!(about(&warnings_of(&app, who).await, "VR-2026-0001").is_none(), "{who}");
+        }
+        // The reporter notifies Apache: Apache may now read the case, and is warned,
+        // TLP:AMBER, without the exploit detail.
+        let (status, answer) = app
+            .post(&format!("/api/v1/cases/{case}/events"), REPORTER, json!({"type": "notified", "to": "apache"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let apache = warnings_of(&app, APACHE).await;
+        let warning = about(&apache, "VR-2026-0001").expect("Apache is warned");
+        assert_eq!(warning["tlp"], "TLP:AMBER");
+        assert_eq!(warning["severity"], "critical");
+        assert!(!warning.to_string().contains("SECRET"), "{warning}");
+        assert!(!warning.to_string().contains("example.invalid/poc"), "{warning}");
+        assert_eq!(warning["content"]["affected"][0]["asset"], "build");
+        assert!(about(&warnings_of(&app, BANK).await, "VR-2026-0001").is_none());
+        // Published: every affected unit, TLP:CLEAR; not the grid (1.6 is fixed).
+        for event in [
+            json!({"type": "fix_available", "party": "apache", "version": "1.5"}),
+            json!({"type": "published", "party": "miit-nvdb", "with_remediation": true, "override_reason": "approved"}),
+        ] {
+            let (status, answer) = app.post(&format!("/api/v1/cases/{case}/events"), MIIT, event).await;
+            assert_eq!(status, StatusCode::CREATED, "{answer}");
+        }
+        for who in [BANK, REPORTER, APACHE] {
+            let list = warnings_of(&app, who).await;
+            let w = about(&list, "VR-2026-0001").unwrap_or_else(|| panic!("{who} is warned"));
+            assert_eq!(w["tlp"], "TLP:CLEAR", "{who}");
+            assert!(w.to_string().contains("SECRET"), "published detail reaches {who}");
+        }
+        assert_eq!(about(&warnings_of(&app, APACHE).await, "VR-2026-0001").unwrap()["revision"], 2);
+        assert!(about(&warnings_of(&app, GRID).await, "VR-2026-0001").is_none());
+        // Another unit cannot see the bank's warning.
+        let bank_warning = about(&warnings_of(&app, BANK).await, "VR-2026-0001").unwrap().clone();
+        let id = bank_warning["id"].as_str().unwrap();
+        assert_eq!(app.get(&format!("/api/v1/warnings/{id}"), GRID).await.0, StatusCode::NOT_FOUND);
+
+        // Delivery: the worker puts the warning in the bank's inbox.
+        let worker = Worker::new(app.state.clone(), WorkerConfig::default());
+        while worker.deliver(Utc::now()).await.unwrap().claimed > 0 {}
+        let (_, inbox) = app.get("/api/v1/inbox", BANK).await;
+        let messages = inbox["messages"].as_array().unwrap();
+        assert!(
+            messages.iter().any(|m| m["message"]["warning_id"] == id && m["topic"] == "warning.issued"),
+            "{inbox}"
+        );
+
+        // Acknowledge, report per asset, export VEX.
+        let (status, ack) = app.post(&format!("/api/v1/warnings/{id}/ack"), BANK, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{ack}");
+        assert_eq!(app.post(&format!("/api/v1/warnings/{id}/ack"), GRID, json!({})).await.0, StatusCode::NOT_FOUND);
+        let status_path = format!("/api/v1/warnings/{id}/assets/payments/status");
+        let (status, problems) =
+            app.call("PUT", &status_path, BANK, Some(json!({"status": "not_affected"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problems}");
+        let (status, answer) = app
+            .call(
+                "PUT",
+                &status_path,
+                BANK,
+                Some(json!({"status": "not_affected", "justification": "vulnerable_code_not_in_execute_path", "detail": "templates off"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["justification"], "code_not_reachable");
+        let (status, _) = app
+            .call("PUT", &format!("/api/v1/warnings/{id}/assets/elsewhere/status"), BANK, Some(json!({"status": "fixed"})))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, shown) = app.get(&format!("/api/v1/warnings/{id}"), BANK).await;
+        assert_eq!(shown["acknowledgements"].as_array().unwrap().len(), 1);
+        assert_eq!(shown["assets"][0]["status"], "not_affected");
+        let (status, cdx) = app.get(&format!("/api/v1/warnings/{id}/vex.cdx.json"), BANK).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(validate(Schema::CycloneDx, &cdx), vec![], "{cdx}");
+        assert_eq!(cdx["vulnerabilities"][0]["analysis"]["state"], "not_affected");
+        let (status, csaf) = app.get(&format!("/api/v1/warnings/{id}/vex.csaf.json"), BANK).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(validate(Schema::Csaf, &csaf), vec![], "{csaf}");
+        assert_eq!(csaf["vulnerabilities"][0]["flags"][0]["label"], "vulnerable_code_not_in_execute_path");
+
+        // The inventory changes: upgrading withdraws the warning (recorded, not sent).
+        let before = app.db.store.deliveries(&DeliveryFilter::default()).await.unwrap().len();
+        put(&app, BANK, "payments", widget("1.5")).await;
+        let (_, shown) = app.get(&format!("/api/v1/warnings/{id}"), BANK).await;
+        assert_eq!(shown["state"], "withdrawn");
+        assert_eq!(app.db.store.deliveries(&DeliveryFilter::default()).await.unwrap().len(), before);
+        let (_, history) = app.get("/api/v1/assets/groups/payments/history", BANK).await;
+        assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_replayed() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        // Nothing listens on port 9 of the loopback: every attempt fails.
+        let (status, hook) =
+            app.post("/api/v1/webhooks", BANK, json!({"url": "http://127.0.0.1:9/hook"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{hook}");
+        assert!(hook["secret"].as_str().unwrap().starts_with("whsec_"));
+        let (_, listed) = app.get("/api/v1/webhooks", BANK).await;
+        assert!(listed["webhooks"][0].get("secret").is_none());
+        assert_eq!(
+            app.post("/api/v1/webhooks", BANK, json!({"url": "ftp://example.invalid"})).await.0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        // The demo's Log4Shell records are published: the bank's log4j-core 2.14.1 is warned.
+        let answer =
+            put(&app, BANK, "core", sbom(&[("org.apache.logging.log4j", "log4j-core", "2.14.1")])).await;
+        assert!(answer["matching"]["warnings_written"].as_u64().unwrap() >= 1, "{answer}");
+        let config = WorkerConfig {
+            retry: RetryPolicy {
+                base: Duration::from_millis(1),
+                cap: Duration::from_millis(1),
+                max_attempts: 2,
+            },
+            timeout: Duration::from_secs(2),
+            ..WorkerConfig::default()
+        };
+        let worker = Worker::new(app.state.clone(), config);
+        for _ in 0..50 {
+            worker.deliver(Utc::now()).await.unwrap();
+            let counts = app.db.store.delivery_counts().await.unwrap();
+            if counts.pending == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let (status, dead) = app.get("/api/v1/deliveries/dead", BANK).await;
+        assert_eq!(status, StatusCode::OK, "{dead}");
+        let dead = dead["deliveries"].as_array().unwrap().clone();
+        assert!(!dead.is_empty());
+        assert!(dead.iter().all(|d| d["channel"] == "webhook" && d["attempts"] == 2), "{dead:?}");
+        let id = dead[0]["id"].as_str().unwrap();
+        let (_, shown) = app.get(&format!("/api/v1/deliveries/{id}"), BANK).await;
+        assert_eq!(shown["attempt_log"].as_array().unwrap().len(), 2, "{shown}");
+        assert_eq!(
+            app.post(&format!("/api/v1/deliveries/{id}/replay"), GRID, json!({})).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let (status, replayed) = app.post(&format!("/api/v1/deliveries/{id}/replay"), BANK, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{replayed}");
+        assert_eq!((replayed["state"].clone(), replayed["attempts"].clone()), (json!("pending"), json!(0)));
+        assert_eq!(replayed["idempotency_key"], dead[0]["idempotency_key"]);
+        let (_, everything) = app.get("/api/v1/deliveries?limit=1", ADMIN).await;
+        assert!(everything["next"].is_string(), "{everything}");
+    })
+    .await;
+}
+
+/// The CNVD's notice of 2021-12-10: 2.15.0-rc1 was bypassed. A unit that had upgraded to
+/// rc1 on Apache's first advice is warned when the record changes; a unit already warned
+/// gets the changed warning again.
+#[tokio::test]
+async fn a_bypassed_fix_re_warns_units_that_upgraded_to_it() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        for id in ["bank", "grid"] {
+            store
+                .create_org(&vulnrelay_store::Organisation {
+                    id: id.into(),
+                    name: id.into(),
+                    roles: vec![vulnrelay_domain::Role::NetworkOperator],
+                    jurisdiction: vulnrelay_domain::Jurisdiction::CN,
+                    individual: false,
+                    status: vulnrelay_store::Status::Active,
+                    created_at: Utc::now(),
+                })
+                .await
+                .unwrap();
+        }
+        let component = |v: &str| vulnrelay_store::warnings::AssetComponent {
+            name: "org.apache.logging.log4j:log4j-core".into(),
+            version: Some(v.into()),
+            purl: Some(format!("pkg:maven/org.apache.logging.log4j/log4j-core@{v}")),
+            bom_ref: None,
+        };
+        let now = Utc::now();
+        store.put_asset_group("bank", "core", "sbom", &[component("2.15.0-rc1")], None, now).await.unwrap();
+        store.put_asset_group("grid", "core", "sbom", &[component("2.14.1")], None, now).await.unwrap();
+        let state = AppState::new(store.clone(), common::config());
+        // Apache's first advice: fixed in 2.15.0-rc1.
+        let mut record: Value =
+            serde_json::from_str::<Value>(vulnrelay_server::demo::LOG4SHELL_RECORDS).unwrap()[0].clone();
+        let full = record.clone();
+        record["affected"] = json!([{
+            "source": "apache", "vendor": "Apache Software Foundation", "product": "Apache Log4j2",
+            "ecosystem": "Maven", "package": "org.apache.logging.log4j:log4j-core",
+            "purl": "pkg:maven/org.apache.logging.log4j/log4j-core",
+            "ranges": [{"introduced": "2.0-beta9", "fixed": "2.15.0-rc1"}]
+        }]);
+        record["threats"] = json!([]);
+        store.save_vulnerability("CVE-2021-44228", None, &record, &[], now).await.unwrap();
+        let ids = vec!["CVE-2021-44228".to_owned()];
+        let first = warnings::rematch_vulnerabilities(&state, &ids).await.unwrap();
+        assert_eq!(first.written, 1, "only the grid, on 2.14.1");
+        let of = |org: &str| WarningFilter { org_id: Some(org.into()), ..WarningFilter::default() };
+        assert!(store.warnings(&of("bank")).await.unwrap().is_empty());
+        // The record changes: the CNVD range includes rc1 and the bypass is recorded.
+        store.save_vulnerability("CVE-2021-44228", None, &full, &[], Utc::now()).await.unwrap();
+        let second = warnings::rematch_vulnerabilities(&state, &ids).await.unwrap();
+        assert_eq!(second.written, 2, "{second:?}");
+        let bank = store.warnings(&of("bank")).await.unwrap();
+        assert_eq!(bank.len(), 1);
+        assert_eq!(bank[0].content["bypassed_fixes"], json!(["2.15.0-rc1"]));
+        let grid = store.warnings(&of("grid")).await.unwrap();
+        assert_eq!(grid[0].revision, 2);
+        let mut topics: Vec<String> = store
+            .deliveries(&DeliveryFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| format!("{}:{}", d.org_id, d.topic))
+            .collect();
+        topics.sort();
+        assert_eq!(topics, ["bank:warning.issued", "grid:warning.issued", "grid:warning.updated"]);
+        // Running it again changes nothing and sends nothing.
+        assert_eq!(warnings::rematch_all(&state).await.unwrap().written, 0);
+    })
+    .await;
+}
