@@ -232,6 +232,7 @@ fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hi
         "workarounds": localized(&v.workarounds),
         "fixed_versions": v.fixed_versions,
         "bypassed_fixes": status.bypassed.iter().map(|(version, _)| version).collect::<Vec<_>>(),
+        "urgency": urgency(&status),
     });
     if published {
         // Only what is public may carry detail: the description, the threat level and
@@ -241,6 +242,20 @@ fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hi
         body["references"] = v.references.iter().map(|r| json!({"url": r.url, "kind": r.kind})).collect();
     }
     body
+}
+
+/// How soon the unit must act, raised by the threat in the wild: `immediate` when the
+/// vulnerability is actively exploited or a fix was bypassed, `high` when exploit
+/// details or a proof of concept are public, else `routine`. A change of urgency changes
+/// the content, so the warning is sent again.
+fn urgency(status: &vulnrelay_domain::ThreatStatus) -> &'static str {
+    use vulnrelay_domain::ThreatLevel;
+    match status.level {
+        ThreatLevel::ActivelyExploited => "immediate",
+        _ if !status.bypassed.is_empty() => "immediate",
+        ThreatLevel::ProofOfConcept | ThreatLevel::DetailsPublic => "high",
+        ThreatLevel::None => "routine",
+    }
 }
 
 fn fingerprint(content: &Value) -> String {

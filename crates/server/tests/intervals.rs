@@ -110,3 +110,33 @@ async fn quarterly_statistics_and_their_charts() {
     }
     assert_eq!(app.get("/api/v1/stats/intervals/nothing.svg", "").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_first_risk_warning_closes_its_interval_with_the_urgency_of_the_threat() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let sbom = json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+            {"type": "library", "group": "org.apache.logging.log4j", "name": "log4j-core", "version": "2.14.1",
+             "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]});
+        let (code, answer) = app.call("PUT", "/api/v1/assets/groups/payments", BANK, Some(sbom)).await;
+        assert_eq!(code, StatusCode::OK, "{answer}");
+        let (_, warnings) = app.get("/api/v1/warnings", BANK).await;
+        let log4shell = warnings["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["vulnerability"] == "CVE-2021-44228")
+            .cloned()
+            .expect("the bank is warned of Log4Shell");
+        // The demo record is actively exploited: act now.
+        assert_eq!(log4shell["content"]["urgency"], "immediate", "{log4shell}");
+        let (_, answer) = app.get(&format!("/api/v1/cases/{}/intervals", app.case_id), MIIT).await;
+        let warning = interval(&answer, "first_warning");
+        assert_eq!((&warning["open"], &warning["to"]["type"], &warning["to"]["party"]), (&json!(false), &json!("risk_warning"), &json!("cn-bank")), "{warning}");
+        assert!(warning["days"].as_f64().unwrap() > 1000.0, "warned today of a 2021 discovery: {warning}");
+        let (_, stats) = app.get("/api/v1/stats/intervals", MIIT).await;
+        let first = stats["intervals"].as_array().unwrap().iter().find(|i| i["kind"] == "first_warning").unwrap();
+        assert_eq!(first["quarters"][0]["closed"], 1, "{first}");
+    })
+    .await;
+}

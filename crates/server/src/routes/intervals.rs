@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, Action, Case, Interval, IntervalKind, intervals, quarterly};
+use vulnrelay_domain::{AccountRole, Action, Case, Interval, IntervalKind, intervals};
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate, history};
 use vulnrelay_publish::charts::quarter_chart;
 
@@ -27,18 +27,84 @@ fn end_json(case: &Case, end: Option<(chrono::DateTime<Utc>, usize)>) -> Value {
     })
 }
 
-/// One case's intervals as the API shows them; `days` is rounded to a tenth.
-pub fn intervals_json(case: &Case) -> Vec<Value> {
+/// The first risk warning issued for any of a case's records: when, and to whom.
+pub async fn first_warning(
+    state: &AppState,
+    case_id: &str,
+) -> AppResult<Option<(chrono::DateTime<Utc>, String)>> {
+    let mut first: Option<(chrono::DateTime<Utc>, String)> = None;
+    for record in state.store.vulnerabilities(Some(case_id)).await? {
+        let filter = vulnrelay_store::warnings::WarningFilter {
+            org_id: None,
+            vulnerability_id: Some(record.id.clone()),
+        };
+        for w in state.store.warnings(&filter).await? {
+            if first.as_ref().is_none_or(|(at, _)| w.created_at < *at) {
+                first = Some((w.created_at, w.org_id.clone()));
+            }
+        }
+    }
+    Ok(first)
+}
+
+/// A case's intervals with the first risk warning the platform issued closing the
+/// `first_warning` interval when the timeline records no earlier notification of a
+/// product user or network operator.
+fn with_warning(
+    case: &Case,
+    warning: Option<&(chrono::DateTime<Utc>, String)>,
+) -> Vec<(Interval, Option<Value>)> {
     intervals(case)
+        .into_iter()
+        .map(|i| match (i.kind, warning) {
+            (IntervalKind::FirstWarning, Some((at, org)))
+                if i.end.is_none_or(|(end, _)| *at < end) && i.start.is_some_and(|(start, _)| *at >= start) =>
+            {
+                let to = json!({"at": at.to_rfc3339(), "type": "risk_warning", "party": org});
+                (Interval { end: None, ..i }, Some(json!({"to": to, "days": i.start.map(|(s, _)| ((*at - s).num_seconds() as f64 / 86_400.0 * 10.0).round() / 10.0)})))
+            }
+            _ => (i, None),
+        })
+        .collect()
+}
+
+/// One case's intervals as the API shows them (`days` rounded to a tenth), the first
+/// risk warning closing `first_warning` as described at [`with_warning`].
+pub fn intervals_json(case: &Case, warning: Option<&(chrono::DateTime<Utc>, String)>) -> Vec<Value> {
+    with_warning(case, warning)
         .iter()
-        .map(|i: &Interval| {
-            json!({
+        .map(|(i, from_warning)| match from_warning {
+            Some(patch) => json!({
+                "kind": i.kind.as_str(),
+                "from": end_json(case, i.start),
+                "to": patch["to"],
+                "days": patch["days"],
+                "open": false,
+            }),
+            None => json!({
                 "kind": i.kind.as_str(),
                 "from": end_json(case, i.start),
                 "to": end_json(case, i.end),
                 "days": i.days().map(|d| (d * 10.0).round() / 10.0),
                 "open": i.end.is_none(),
-            })
+            }),
+        })
+        .collect()
+}
+
+/// Lengths in days per interval kind of one case, for the statistics.
+fn lengths(
+    case: &Case,
+    warning: Option<&(chrono::DateTime<Utc>, String)>,
+) -> Vec<(IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>)> {
+    with_warning(case, warning)
+        .into_iter()
+        .map(|(i, patch)| {
+            let days = match &patch {
+                Some(p) => p["days"].as_f64(),
+                None => i.days(),
+            };
+            (i.kind, i.start.map(|(s, _)| s), days)
         })
         .collect()
 }
@@ -51,7 +117,8 @@ pub async fn case_intervals(
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    Ok(Json(json!({"case": id, "intervals": intervals_json(&loaded.case)})))
+    let warning = first_warning(&state, &id).await?;
+    Ok(Json(json!({"case": id, "intervals": intervals_json(&loaded.case, warning.as_ref())})))
 }
 
 /// Every case the caller may read.
@@ -135,16 +202,39 @@ fn quarter_json(stats: &[vulnrelay_domain::QuarterStats]) -> Vec<Value> {
         .collect()
 }
 
+/// Every readable case's interval lengths.
+async fn all_lengths(
+    state: &AppState,
+    caller: &Caller,
+) -> AppResult<(usize, Vec<Vec<(IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>)>>)> {
+    let cases = readable_cases(state, caller).await?;
+    let mut out = Vec::with_capacity(cases.len());
+    for loaded in &cases {
+        let warning = first_warning(state, &loaded.record.id).await?;
+        out.push(lengths(&loaded.case, warning.as_ref()));
+    }
+    Ok((cases.len(), out))
+}
+
+/// Median and worst of one interval kind per quarter of discovery (UTC).
+fn per_quarter(
+    all: &[Vec<(IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>)>],
+    kind: IntervalKind,
+) -> Vec<vulnrelay_domain::QuarterStats> {
+    vulnrelay_domain::quarterly_from(all.iter().filter_map(|case| {
+        case.iter().find(|(k, _, _)| *k == kind).and_then(|(_, start, days)| start.map(|s| (s, *days)))
+    }))
+}
+
 /// `GET /api/v1/stats/intervals`: each interval's median and worst per quarter of
 /// discovery, over the cases the caller may read.
 pub async fn stats(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
-    let cases = readable_cases(&state, &caller).await?;
-    let all: Vec<Vec<Interval>> = cases.iter().map(|l| intervals(&l.case)).collect();
+    let (count, all) = all_lengths(&state, &caller).await?;
     let kinds: Vec<Value> = IntervalKind::ALL
         .iter()
-        .map(|kind| json!({"kind": kind.as_str(), "quarters": quarter_json(&quarterly(&all, *kind))}))
+        .map(|kind| json!({"kind": kind.as_str(), "quarters": quarter_json(&per_quarter(&all, *kind))}))
         .collect();
-    Ok(Json(json!({"cases": cases.len(), "intervals": kinds})))
+    Ok(Json(json!({"cases": count, "intervals": kinds})))
 }
 
 /// The query of the chart: its language.
@@ -185,8 +275,7 @@ pub async fn chart(
     let Some(kind) = IntervalKind::ALL.into_iter().find(|k| k.as_str() == name) else {
         return Err(AppError::not_found("interval"));
     };
-    let cases = readable_cases(&state, &caller).await?;
-    let all: Vec<Vec<Interval>> = cases.iter().map(|l| intervals(&l.case)).collect();
-    let svg = quarter_chart(&quarterly(&all, kind), title(kind, query.lang.as_deref() == Some("zh")));
+    let (_, all) = all_lengths(&state, &caller).await?;
+    let svg = quarter_chart(&per_quarter(&all, kind), title(kind, query.lang.as_deref() == Some("zh")));
     Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
 }
