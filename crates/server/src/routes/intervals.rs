@@ -20,6 +20,12 @@ use crate::auth::Caller;
 use crate::casefile::{Loaded, authorize, load};
 use crate::errors::{AppError, AppResult};
 
+/// One interval of a case for the statistics: its kind, start and length in days.
+type Length = (IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>);
+
+/// When the first risk warning of a case went out, and to which organisation.
+pub type FirstWarning = (chrono::DateTime<Utc>, String);
+
 fn end_json(case: &Case, end: Option<(chrono::DateTime<Utc>, usize)>) -> Value {
     end.map_or(Value::Null, |(at, index)| {
         let event = &case.events()[index];
@@ -28,11 +34,8 @@ fn end_json(case: &Case, end: Option<(chrono::DateTime<Utc>, usize)>) -> Value {
 }
 
 /// The first risk warning issued for any of a case's records: when, and to whom.
-pub async fn first_warning(
-    state: &AppState,
-    case_id: &str,
-) -> AppResult<Option<(chrono::DateTime<Utc>, String)>> {
-    let mut first: Option<(chrono::DateTime<Utc>, String)> = None;
+pub async fn first_warning(state: &AppState, case_id: &str) -> AppResult<Option<FirstWarning>> {
+    let mut first: Option<FirstWarning> = None;
     for record in state.store.vulnerabilities(Some(case_id)).await? {
         let filter = vulnrelay_store::warnings::WarningFilter {
             org_id: None,
@@ -50,10 +53,7 @@ pub async fn first_warning(
 /// A case's intervals with the first risk warning the platform issued closing the
 /// `first_warning` interval when the timeline records no earlier notification of a
 /// product user or network operator.
-fn with_warning(
-    case: &Case,
-    warning: Option<&(chrono::DateTime<Utc>, String)>,
-) -> Vec<(Interval, Option<Value>)> {
+fn with_warning(case: &Case, warning: Option<&FirstWarning>) -> Vec<(Interval, Option<Value>)> {
     intervals(case)
         .into_iter()
         .map(|i| match (i.kind, warning) {
@@ -70,7 +70,7 @@ fn with_warning(
 
 /// One case's intervals as the API shows them (`days` rounded to a tenth), the first
 /// risk warning closing `first_warning` as described at [`with_warning`].
-pub fn intervals_json(case: &Case, warning: Option<&(chrono::DateTime<Utc>, String)>) -> Vec<Value> {
+pub fn intervals_json(case: &Case, warning: Option<&FirstWarning>) -> Vec<Value> {
     with_warning(case, warning)
         .iter()
         .map(|(i, from_warning)| match from_warning {
@@ -93,10 +93,7 @@ pub fn intervals_json(case: &Case, warning: Option<&(chrono::DateTime<Utc>, Stri
 }
 
 /// Lengths in days per interval kind of one case, for the statistics.
-fn lengths(
-    case: &Case,
-    warning: Option<&(chrono::DateTime<Utc>, String)>,
-) -> Vec<(IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>)> {
+fn lengths(case: &Case, warning: Option<&FirstWarning>) -> Vec<Length> {
     with_warning(case, warning)
         .into_iter()
         .map(|(i, patch)| {
@@ -203,10 +200,7 @@ fn quarter_json(stats: &[vulnrelay_domain::QuarterStats]) -> Vec<Value> {
 }
 
 /// Every readable case's interval lengths.
-async fn all_lengths(
-    state: &AppState,
-    caller: &Caller,
-) -> AppResult<(usize, Vec<Vec<(IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>)>>)> {
+async fn all_lengths(state: &AppState, caller: &Caller) -> AppResult<(usize, Vec<Vec<Length>>)> {
     let cases = readable_cases(state, caller).await?;
     let mut out = Vec::with_capacity(cases.len());
     for loaded in &cases {
@@ -217,10 +211,7 @@ async fn all_lengths(
 }
 
 /// Median and worst of one interval kind per quarter of discovery (UTC).
-fn per_quarter(
-    all: &[Vec<(IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>)>],
-    kind: IntervalKind,
-) -> Vec<vulnrelay_domain::QuarterStats> {
+fn per_quarter(all: &[Vec<Length>], kind: IntervalKind) -> Vec<vulnrelay_domain::QuarterStats> {
     vulnrelay_domain::quarterly_from(all.iter().filter_map(|case| {
         case.iter().find(|(k, _, _)| *k == kind).and_then(|(_, start, days)| start.map(|s| (s, *days)))
     }))
