@@ -26,10 +26,11 @@ use crate::gates;
 use crate::input::{ApiJson, Checker};
 
 /// Workflow events only the case's platforms record.
-const PLATFORM_ONLY: [EventType; 4] =
+pub(crate) const PLATFORM_ONLY: [EventType; 4] =
     [EventType::TriageStarted, EventType::Rejected, EventType::Duplicate, EventType::Closed];
 
-fn tz_of(loaded: &Loaded) -> Tz {
+/// The case's time zone.
+pub(crate) fn tz_of(loaded: &Loaded) -> Tz {
     loaded.case.timezone()
 }
 
@@ -233,6 +234,16 @@ pub async fn append(
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
+    let answer = append_event(&state, &caller, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// Records one event on case `id` for `caller` (the body of `POST
+/// /api/v1/cases/{id}/events`, also built by the web UI's case actions) and runs the
+/// forwarding rules it triggers; answers the stored events, the new state and the
+/// forwards.
+pub(crate) async fn append_event(state: &AppState, caller: &Caller, id: &str, body: Value) -> AppResult<Value> {
+    let (state, caller, id) = (state.clone(), caller.clone(), id.to_owned());
     let account = caller.require()?.clone();
     let loaded = authorize(&state, &caller, &id, Action::AppendEvent).await?;
     let Value::Object(mut event) = body else {
@@ -298,7 +309,7 @@ pub async fn append(
         "state": after.state().as_str(),
         "forwarded": forwarded,
     });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(body)
 }
 
 /// Applies the forwarding rules for `triggers` (`(organisation, trigger)`), following
@@ -603,12 +614,58 @@ pub async fn deadlines(
     let Some(org) = account.org_id.clone() else { return Ok(Json(json!({"deadlines": []}))) };
     let within = parse_within(query.within.as_deref().unwrap_or("48h"))
         .map_err(|e| AppError::invalid(vec![("within".into(), e)]))?;
+    let items: Vec<Value> = open_deadlines(&state, &caller, &org, within)
+        .await?
+        .into_iter()
+        .map(|d| {
+            json!({
+                "case": d.case, "title": d.title, "rule": d.rule, "article": d.article,
+                "status": d.status.as_str(), "due_at": d.due_at.map(|t| shown(t, d.timezone)),
+                "message": d.message.en,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({"org": org, "within": query.within.unwrap_or_else(|| "48h".into()), "deadlines": items}),
+    ))
+}
+
+/// An open obligation of an organisation on a case.
+#[derive(Debug, Clone)]
+pub(crate) struct Deadline {
+    /// The case.
+    pub case: String,
+    /// The case's title.
+    pub title: String,
+    /// The rule, `pack/rule`.
+    pub rule: String,
+    /// The rule's article.
+    pub article: String,
+    /// `pending` or `overdue`.
+    pub status: Status,
+    /// When it falls due (none: "immediately", no numeric deadline).
+    pub due_at: Option<DateTime<Utc>>,
+    /// The case's time zone.
+    pub timezone: Tz,
+    /// What it means, in both languages.
+    pub message: vulnrelay_policy::Text,
+}
+
+/// The open obligations (pending or overdue) of `org` on the cases `caller` may see,
+/// due within `within` from now or already overdue, by due time (shared by `GET
+/// /api/v1/deadlines` and the web UI's dashboard).
+pub(crate) async fn open_deadlines(
+    state: &AppState,
+    caller: &Caller,
+    org: &str,
+    within: TimeDelta,
+) -> AppResult<Vec<Deadline>> {
     let now = Utc::now();
     let horizon = now + within;
-    let mut items: Vec<(Option<DateTime<Utc>>, Value)> = Vec::new();
+    let mut items: Vec<Deadline> = Vec::new();
     for record in state.store.list_cases().await? {
-        let loaded = load(&state, &record.id).await?;
-        if !loaded.can(&caller, Action::Read) {
+        let loaded = load(state, &record.id).await?;
+        if !loaded.can(caller, Action::Read) {
             continue;
         }
         let tz = tz_of(&loaded);
@@ -624,20 +681,20 @@ pub async fn deadlines(
             if !open || f.due_at.is_some_and(|due| due > horizon) {
                 continue;
             }
-            items.push((
-                f.due_at,
-                json!({
-                    "case": record.id, "title": record.title, "rule": f.rule_id(), "article": f.rule.article,
-                    "status": f.status.as_str(), "due_at": f.due_at.map(|t| shown(t, tz)),
-                    "message": f.message(&loaded.case).en,
-                }),
-            ));
+            items.push(Deadline {
+                case: record.id.clone(),
+                title: record.title.clone(),
+                rule: f.rule_id(),
+                article: f.rule.article.clone(),
+                status: f.status,
+                due_at: f.due_at,
+                timezone: tz,
+                message: f.message(&loaded.case),
+            });
         }
     }
-    items.sort_by_key(|(due, _)| (due.is_none(), *due));
-    Ok(Json(
-        json!({"org": org, "within": query.within.unwrap_or_else(|| "48h".into()), "deadlines": items.into_iter().map(|(_, v)| v).collect::<Vec<_>>()}),
-    ))
+    items.sort_by_key(|d| (d.due_at.is_none(), d.due_at));
+    Ok(items)
 }
 
 /// `GET /api/v1/audit/verify`: walks every case's hash chain and names the first broken

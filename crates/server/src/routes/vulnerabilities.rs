@@ -26,7 +26,7 @@ use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
 
 /// The record of a stored vulnerability, if the caller may see it (404 otherwise).
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     caller: &Caller,
     id: &str,
@@ -49,7 +49,8 @@ const PUBLISHER_NAMESPACE: &str = "https://vulnrelay.invalid";
 const CNA_ORG_ID: &str = "00000000-0000-4000-8000-000000000000";
 const CNA_SHORT_NAME: &str = "vulnrelay";
 
-fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
+/// The domain record of a stored one.
+pub(crate) fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
     let json: VulnerabilityJson = serde_json::from_value(stored.record.clone())
         .map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
     json.into_domain("$").map_err(|p| AppError::internal(format!("{}: {:?}", stored.id, p)))
@@ -58,13 +59,7 @@ fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     let mut items = Vec::new();
-    for stored in state.store.vulnerabilities(None).await? {
-        if let Some(case_id) = &stored.case_id
-            && authorize(&state, &caller, case_id, Action::Read).await.is_err()
-        {
-            continue;
-        }
-        let v = decode(&stored)?;
+    for (stored, v) in visible_records(&state, &caller).await? {
         let top = v
             .scores
             .iter()
@@ -81,6 +76,24 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Js
         }));
     }
     Ok(Json(json!({"items": items})))
+}
+
+/// Every record `caller` may see (shared by the list and the web UI's advisory list).
+pub(crate) async fn visible_records(
+    state: &AppState,
+    caller: &Caller,
+) -> AppResult<Vec<(StoredVulnerability, Vulnerability)>> {
+    let mut records = Vec::new();
+    for stored in state.store.vulnerabilities(None).await? {
+        if let Some(case_id) = &stored.case_id
+            && authorize(state, caller, case_id, Action::Read).await.is_err()
+        {
+            continue;
+        }
+        let v = decode(&stored)?;
+        records.push((stored, v));
+    }
+    Ok(records)
 }
 
 /// `GET /api/v1/vulnerabilities/{id}`: the record; `{id}.cve.json`, `{id}.csaf.json`
