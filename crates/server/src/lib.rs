@@ -10,6 +10,7 @@ pub mod input;
 pub mod metrics;
 pub mod openapi;
 mod routes;
+pub mod ui;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -95,7 +96,8 @@ impl AppState {
     }
 }
 
-/// The whole HTTP interface: the REST API under `/api/v1`, `/healthz` and `/metrics`.
+/// The whole HTTP interface: the REST API under `/api/v1`, `/healthz`, `/metrics`, and
+/// the web UI at `/` (unknown paths under `/api` answer the JSON envelope, others a page).
 pub fn router(state: AppState) -> Router {
     let api = routes::api();
     Router::new()
@@ -103,7 +105,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::meta::healthz))
         .route("/metrics", get(routes::meta::metrics))
         .route("/api/v1/openapi.json", get(routes::meta::openapi))
-        .fallback(routes::meta::fallback)
+        .merge(ui::routes())
+        .fallback(ui::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)

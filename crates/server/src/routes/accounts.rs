@@ -112,7 +112,8 @@ pub(crate) async fn new_token(
     name: &str,
 ) -> AppResult<(vulnrelay_store::ApiToken, String)> {
     let token = new_secret("vr_");
-    let record = state.store.create_token(&account.id, name, &secret_hash(&token), chrono::Utc::now()).await?;
+    let record =
+        state.store.create_token(&account.id, name, &secret_hash(&token), chrono::Utc::now()).await?;
     Ok((record, token))
 }
 

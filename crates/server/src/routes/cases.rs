@@ -242,7 +242,12 @@ pub async fn append(
 /// /api/v1/cases/{id}/events`, also built by the web UI's case actions) and runs the
 /// forwarding rules it triggers; answers the stored events, the new state and the
 /// forwards.
-pub(crate) async fn append_event(state: &AppState, caller: &Caller, id: &str, body: Value) -> AppResult<Value> {
+pub(crate) async fn append_event(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: Value,
+) -> AppResult<Value> {
     let (state, caller, id) = (state.clone(), caller.clone(), id.to_owned());
     let account = caller.require()?.clone();
     let loaded = authorize(&state, &caller, &id, Action::AppendEvent).await?;
@@ -625,9 +630,7 @@ pub async fn deadlines(
             })
         })
         .collect();
-    Ok(Json(
-        json!({"org": org, "within": query.within.unwrap_or_else(|| "48h".into()), "deadlines": items}),
-    ))
+    Ok(Json(json!({"org": org, "within": query.within.unwrap_or_else(|| "48h".into()), "deadlines": items})))
 }
 
 /// An open obligation of an organisation on a case.

@@ -1,0 +1,64 @@
+//! The web UI: server-rendered pages in Chinese and English, mounted at `/` beside the
+//! REST API (which stays under `/api/v1`).
+//!
+//! - Templates are [maud](https://maud.lambda.xyz) macros: HTML checked at compile time
+//!   and escaped by default, with every word looked up in the message catalogues of
+//!   [`i18n`] (no text in templates).
+//! - Pages call the same crate functions the API handlers call (sign-in, intake,
+//!   events through the gates, memberships, records), so the UI cannot do what the API
+//!   refuses, and every case read goes through `domain::can`.
+//! - Forms are plain HTML posts with the session's CSRF token in a `csrf_token` field;
+//!   the session is the API's cookie session. One small script ([`assets`]) runs the
+//!   live countdowns; every page works without it.
+
+pub mod assets;
+pub mod i18n;
+mod pages;
+pub mod session;
+mod view;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub use i18n::Lang;
+pub use session::Ui;
+
+/// The UI's routes, merged into the server's router at `/`.
+pub fn routes() -> Router<AppState> {
+    use pages::{account, cases, dashboard, orgs, reports, vulns};
+    Router::new()
+        .route("/", get(dashboard::home))
+        .route("/lang/{tag}", get(session::switch_language))
+        .route("/static/{file}", get(assets::serve))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/account", get(account::show))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/dashboard", get(dashboard::show))
+        .route("/reports/new", get(reports::form))
+        .route("/reports", post(reports::submit))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/events", post(cases::record))
+        .route("/advisories", get(vulns::list))
+        .route("/advisories/{id}", get(vulns::show))
+        .route("/orgs", get(orgs::list))
+        .route("/orgs/{id}", get(orgs::show))
+        .route("/orgs/{id}/memberships/{scheme}/{change}", post(orgs::change))
+}
+
+/// Unknown paths: the API's JSON 404 under `/api` (and for non-browser paths such as
+/// `/healthz/x`), a page in the viewer's language elsewhere.
+pub async fn fallback(uri: Uri, headers: HeaderMap) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return crate::routes::meta::fallback().await.into_response();
+    }
+    let lang = Lang::of_request(&headers);
+    let error = crate::errors::AppError::not_found("page");
+    (StatusCode::NOT_FOUND, view::error_page(lang, &error)).into_response()
+}
