@@ -58,7 +58,11 @@ impl FromRequestParts<AppState> for Ui {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = Lang::of_request(&parts.headers);
-        let path = parts.uri.path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        let path = if parts.method == axum::http::Method::GET {
+            parts.uri.path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+        } else {
+            page_of_post(parts.uri.path())
+        };
         let mut ui = Ui { lang, caller: Caller::default(), csrf: None, path };
         let Some(session_id) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(ui) };
         let session = match state.store.session(&secret_hash(&session_id)).await {
@@ -73,6 +77,24 @@ impl FromRequestParts<AppState> for Ui {
             ui.csrf = Some(session.csrf_token);
         }
         Ok(ui)
+    }
+}
+
+/// The page a form post came from (where the language switch of its answer returns):
+/// `/cases/{id}/events` → `/cases/{id}`, `/orgs/{id}/memberships/...` → `/orgs/{id}`,
+/// `/account/tokens/...` → `/account`, `/reports` → `/reports/new`.
+pub fn page_of_post(path: &str) -> String {
+    if let Some(case) = path.strip_suffix("/events") {
+        return case.to_owned();
+    }
+    if let Some((org, _)) = path.split_once("/memberships/") {
+        return org.to_owned();
+    }
+    match path {
+        p if p.starts_with("/account") => "/account".to_owned(),
+        "/reports" => "/reports/new".to_owned(),
+        "/login" => "/login".to_owned(),
+        _ => "/".to_owned(),
     }
 }
 
@@ -146,5 +168,8 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(None), "/");
         assert_eq!(encode("/cases/a b?x=1"), "/cases/a%20b%3Fx%3D1");
+        assert_eq!(page_of_post("/cases/c1/events"), "/cases/c1");
+        assert_eq!(page_of_post("/orgs/o1/memberships/s/suspend"), "/orgs/o1");
+        assert_eq!(page_of_post("/reports"), "/reports/new");
     }
 }

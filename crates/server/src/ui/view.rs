@@ -117,6 +117,16 @@ pub fn countdown(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> Markup {
     }
 }
 
+/// A rule's article in words: `Art. 9(1)` / `第9(1)条` for a numbered article, the
+/// pack's own words for anything else (e.g. a scheme's duty).
+pub fn article(lang: Lang, article: &str) -> String {
+    if article.starts_with(|c: char| c.is_ascii_digit()) {
+        lang.tf("rule.article", &[("article", article)])
+    } else {
+        article.to_owned()
+    }
+}
+
 /// A coloured badge of a finding's status.
 pub fn status_badge(lang: Lang, status: vulnrelay_policy::Status) -> Markup {
     html! { span class=(format!("badge status-{}", status.as_str())) { (lang.t(&format!("status.{}", status.as_str()))) } }

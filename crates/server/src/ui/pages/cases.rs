@@ -25,7 +25,7 @@ use crate::errors::AppError;
 use crate::routes::cases::{PLATFORM_ONLY, append_event};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{csrf, error_words, notice, page, status_badge, time, trusted};
+use crate::ui::view::{article, csrf, error_words, notice, page, status_badge, time, trusted};
 
 /// Event types recorded with no details beyond a note.
 const SIMPLE: [EventType; 6] = [
@@ -105,6 +105,8 @@ impl EventForm {
 /// What to show after an attempted action.
 #[derive(Debug, Default)]
 struct Outcome {
+    /// The clocks' evaluation time asked for, if not now.
+    as_of: Option<String>,
     /// The action was recorded (the type).
     done: Option<String>,
     /// A gate refused it: the details and the attempted form.
@@ -118,6 +120,9 @@ struct Outcome {
 pub struct CaseQuery {
     /// The type of an event just recorded.
     pub done: Option<String>,
+    /// Evaluate the clocks as of this time (a date or RFC 3339, in the case's time
+    /// zone) instead of now: how the case stood then.
+    pub as_of: Option<String>,
 }
 
 /// `GET /cases/{id}`.
@@ -127,7 +132,11 @@ pub async fn show(
     Path(id): Path<String>,
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, UiError> {
-    let outcome = Outcome { done: query.done, ..Outcome::default() };
+    let outcome = Outcome {
+        done: query.done,
+        as_of: query.as_of.filter(|a| !a.trim().is_empty()),
+        ..Outcome::default()
+    };
     Ok(case_page(&state, &ui, &id, &outcome).await?.into_response())
 }
 
@@ -209,11 +218,11 @@ fn refusal_panel(state: &AppState, ui: &Ui, loaded: &Loaded, details: &[Value], 
                         @if let Some((pack, rule)) = found {
                             strong { (if lang == Lang::Zh { &rule.title.zh } else { &rule.title.en }) }
                             br;
-                            (lang.tf("gate.source", &[("instrument", if lang == Lang::Zh { &pack.instrument.zh } else { &pack.instrument.en }), ("article", &rule.article)]))
+                            (lang.tf("gate.source", &[("instrument", if lang == Lang::Zh { &pack.instrument.zh } else { &pack.instrument.en }), ("article", &article(lang, &rule.article))]))
                             " " span class="muted" { "(" (rule_id) ")" }
                             @if rule.confidence == Confidence::Unverified { " " span class="badge unverified" { (lang.t("gate.unverified")) } }
                         } @else {
-                            strong { (rule_id) } " " (lang.tf("rule.article", &[("article", detail["article"].as_str().unwrap_or_default())]))
+                            strong { (rule_id) } " " (article(lang, detail["article"].as_str().unwrap_or_default()))
                         }
                     }
                 }
@@ -367,7 +376,11 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     let lang = ui.lang;
     let loaded = authorize(state, &ui.caller, id, Action::Read).await.map_err(|e| ui.error(e))?;
     let tz = loaded.case.timezone();
-    let now = Utc::now();
+    let now = match &outcome.as_of {
+        Some(text) => vulnrelay_formats::case_file::parse_time(text, tz)
+            .map_err(|e| ui.error(AppError::invalid(vec![("as_of".into(), e)])))?,
+        None => Utc::now(),
+    };
     let findings =
         evaluate(&loaded.case, &state.packs, &Options { as_of: now, interpretation: Interpretation::Hours });
     let chart = clock_chart(&loaded.case, &findings, now, lang.publish());
@@ -424,6 +437,14 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         section aria-labelledby="clocks-h" {
             h2 id="clocks-h" { (lang.t("case.clocks")) }
             p class="help" { (lang.t("case.clocks_help")) }
+            form method="get" action=(format!("/cases/{id}")) class="inline as-of" {
+                div class="field" {
+                    label for="as_of" { (lang.t("case.as_of")) }
+                    input type="date" id="as_of" name="as_of" value=(outcome.as_of.as_deref().unwrap_or_default()) aria-describedby="as-of-help";
+                    p class="help" id="as-of-help" { (lang.tf("case.as_of_help", &[("time", &now.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z").to_string())])) }
+                }
+                button type="submit" { (lang.t("case.as_of_submit")) }
+            }
             figure class="chart" { (trusted(chart)) }
             ul class="legend" aria-label=(lang.t("case.legend")) {
                 @for s in vulnrelay_policy::Status::ALL { li { (status_badge(lang, s)) } }
@@ -449,7 +470,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                                 @let message = f.message(&loaded.case);
                                 tr class=(format!("finding {}", f.status.as_str())) {
                                     td { (status_badge(lang, f.status)) }
-                                    td { (f.rule_id()) br; span class="muted" { (lang.tf("rule.article", &[("article", &f.rule.article)])) } }
+                                    td { (f.rule_id()) br; span class="muted" { (article(lang, &f.rule.article)) } }
                                     td { (party_name(f.party)) }
                                     td { @if let Some(due) = f.due_at { (time(due, tz)) } @else { "—" } }
                                     td { @if let Some(met) = f.satisfied_at { (time(met, tz)) } @else { "—" } }

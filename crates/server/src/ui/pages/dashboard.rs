@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::casefile::{Loaded, load};
 use crate::routes::cases::open_deadlines;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{countdown, page, status_badge, time};
+use crate::ui::view::{article, countdown, page, status_badge, time};
 
 /// How far ahead the dashboard looks for deadlines.
 const HORIZON_DAYS: i64 = 14;
@@ -72,7 +72,7 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                             div class="what" {
                                 (status_badge(lang, d.status)) " "
                                 a href=(format!("/cases/{}", d.case)) { (d.title) }
-                                " · " span class="rule" { (d.rule) " " (lang.tf("rule.article", &[("article", &d.article)])) }
+                                " · " span class="rule" { (d.rule) " " (article(lang, &d.article)) }
                             }
                             p { (if lang == crate::ui::Lang::Zh { &d.message.zh } else { &d.message.en }) }
                             p class="due" {

@@ -28,7 +28,7 @@ use crate::ui::i18n::Lang;
 use crate::ui::pages::cases::role_words;
 use crate::ui::pages::dashboard::visible_cases;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{csrf, error_words, notice, page, status_badge, time};
+use crate::ui::view::{article, csrf, error_words, notice, page, status_badge, time};
 
 /// The scheme offered when an organisation has no membership history yet.
 const DEFAULT_SCHEME: &str = "miit-threat-sharing";
@@ -192,7 +192,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
                             tr class=(format!("finding {}", r.status.as_str())) {
                                 td { a href=(format!("/cases/{}", r.case)) { (r.title) } }
                                 td { (status_badge(lang, r.status)) }
-                                td { (r.rule) br; span class="muted" { (lang.tf("rule.article", &[("article", &r.article)])) } }
+                                td { (r.rule) br; span class="muted" { (article(lang, &r.article)) } }
                                 td { @if let Some(t) = r.due { (time(t, r.tz)) } @else { "—" } }
                                 td { @if let Some(t) = r.met { (time(t, r.tz)) } @else { "—" } }
                                 td { (if lang == Lang::Zh { &r.message.zh } else { &r.message.en }) }
@@ -263,7 +263,14 @@ fn membership_forms(
     if schemes.is_empty() {
         schemes.push(DEFAULT_SCHEME);
     }
-    let problems: Vec<&HistoryRow> = rows.iter().filter(|r| r.status.is_problem()).collect();
+    // One box per rule: a suspension links rules; the cases they broke are named.
+    let mut problems: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in rows.iter().filter(|r| r.status.is_problem()) {
+        match problems.iter_mut().find(|(rule, _)| *rule == r.rule) {
+            Some((_, titles)) => titles.push(&r.title),
+            None => problems.push((&r.rule, vec![&r.title])),
+        }
+    }
     let mut cases: Vec<(&str, &str)> = rows.iter().map(|r| (r.case.as_str(), r.title.as_str())).collect();
     cases.dedup();
     let case_select = |id: &str| {
@@ -307,10 +314,10 @@ fn membership_forms(
                     fieldset {
                         legend { (lang.t("membership.linked_findings")) }
                         @if problems.is_empty() { p class="help" { (lang.t("membership.no_problem_findings")) } }
-                        @for (i, r) in problems.iter().enumerate() {
+                        @for (i, (rule, titles)) in problems.iter().enumerate() {
                             div class="check" {
-                                input type="checkbox" id=(format!("finding-{i}")) name="findings" value=(r.rule);
-                                label for=(format!("finding-{i}")) { (r.rule) " — " (r.title) " (" (lang.t(&format!("status.{}", r.status.as_str()))) ")" }
+                                input type="checkbox" id=(format!("finding-{i}")) name="findings" value=(rule);
+                                label for=(format!("finding-{i}")) { (rule) " — " (titles.join("; ")) }
                             }
                         }
                     }
