@@ -401,9 +401,9 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     let records = state.store.vulnerabilities(Some(id)).await.map_err(|e| ui.error(e.into()))?;
     let mut recorders: HashMap<String, String> = HashMap::new();
     for account_id in loaded.events.iter().filter_map(|e| e.recorded_by.clone()) {
-        if !recorders.contains_key(&account_id) {
-            let name = state.store.account(&account_id).await.map_or_else(|_| account_id.clone(), |a| a.name);
-            recorders.insert(account_id, name);
+        if let std::collections::hash_map::Entry::Vacant(entry) = recorders.entry(account_id) {
+            let id = entry.key().clone();
+            entry.insert(state.store.account(&id).await.map_or(id, |a| a.name));
         }
     }
     let party_name = |pid: &vulnrelay_domain::PartyId| {
@@ -544,7 +544,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                     @for a in &attachments {
                         li {
                             a href=(format!("/api/v1/cases/{id}/attachments/{}", a.id)) download { (a.filename) }
-                            " (" (a.size) " B)"
+                            " (" (lang.tf("case.bytes", &[("n", &a.size.to_string())])) ")"
                             @if a.exploit_code { " " span class="badge violated" { (lang.t("case.exploit_code")) } }
                         }
                     }

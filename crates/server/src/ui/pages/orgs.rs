@@ -216,9 +216,9 @@ async fn membership_history(
 ) -> Markup {
     let mut names = std::collections::HashMap::new();
     for by in history.iter().filter_map(|c| c.by_account.clone()) {
-        if !names.contains_key(&by) {
-            let name = state.store.account(&by).await.map_or_else(|_| by.clone(), |a| a.name);
-            names.insert(by, name);
+        if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(by) {
+            let id = entry.key().clone();
+            entry.insert(state.store.account(&id).await.map_or(id, |a| a.name));
         }
     }
     html! {

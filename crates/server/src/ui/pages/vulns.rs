@@ -17,7 +17,7 @@ use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{page, time};
 
-fn text<'a>(lang: Lang, localized: &'a Localized) -> Option<&'a str> {
+fn text(lang: Lang, localized: &Localized) -> Option<&str> {
     lang.pick(localized.zh.as_deref(), localized.en.as_deref())
 }
 
