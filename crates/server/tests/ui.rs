@@ -125,6 +125,12 @@ fn assert_page(page: &Page, lang: Lang, what: &str) {
         lang.tag(),
         &page.html[..page.html.len().min(400)]
     );
+    // Labels point at ids: every id is unique on the page.
+    let mut ids: Vec<&str> =
+        page.html.split(" id=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    ids.sort_unstable();
+    let repeated: Vec<&&str> = ids.windows(2).filter(|w| w[0] == w[1]).map(|w| &w[0]).collect();
+    assert!(repeated.is_empty(), "{what} in {}: repeated ids {repeated:?}", lang.tag());
     if let Some(at) = page.html.find('⟦') {
         let end = page.html[at..].find('⟧').map_or(at + 40, |e| at + e + 3);
         panic!("{what} in {} shows a message key: {}", lang.tag(), &page.html[at..end]);

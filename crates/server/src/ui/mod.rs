@@ -41,7 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/dashboard", get(dashboard::show))
         .route("/reports/new", get(reports::form))
-        .route("/reports", post(reports::submit))
+        .route("/reports", get(reports::to_form).post(reports::submit))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/events", post(cases::record))
         .route("/advisories", get(vulns::list))

@@ -249,11 +249,11 @@ fn refusal_panel(state: &AppState, ui: &Ui, loaded: &Loaded, details: &[Value], 
     }
 }
 
-fn party_select(lang: Lang, loaded: &Loaded, default: &str) -> Markup {
+fn party_select(lang: Lang, loaded: &Loaded, form: &str, default: &str) -> Markup {
     html! {
         div class="field" {
-            label for=(format!("party-{default}")) { (lang.t("action.party")) }
-            select name="party" id=(format!("party-{default}")) {
+            label for=(format!("{form}-party")) { (lang.t("action.party")) }
+            select name="party" id=(format!("{form}-party")) {
                 @for p in loaded.case.parties() {
                     option value=(p.id.0) selected[p.id.0 == default] { (p.name) }
                 }
@@ -302,7 +302,7 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, U
                         h3 id="notify-h" { (lang.t("action.notify")) }
                         (csrf(ui))
                         input type="hidden" name="type" value="notified";
-                        @if platform_work { (party_select(lang, loaded, &own)) }
+                        @if platform_work { (party_select(lang, loaded, "notify", &own)) }
                         div class="field" {
                             label for="notify-to" { (lang.t("action.to")) }
                             select id="notify-to" name="to" required {
@@ -324,7 +324,7 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, U
                         h3 id="fix-h" { (lang.t("action.fix")) }
                         (csrf(ui))
                         input type="hidden" name="type" value="fix_available";
-                        @if platform_work { (party_select(lang, loaded, &fix_party)) }
+                        @if platform_work { (party_select(lang, loaded, "fix", &fix_party)) }
                         div class="field" {
                             label for="fix-version" { (lang.t("action.version")) }
                             input type="text" id="fix-version" name="version" aria-describedby="fix-version-help";
@@ -339,7 +339,7 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, U
                         h3 id="publish-h" { (lang.t("action.publish")) }
                         (csrf(ui))
                         input type="hidden" name="type" value="published";
-                        @if platform_work { (party_select(lang, loaded, &own)) }
+                        @if platform_work { (party_select(lang, loaded, "publish", &own)) }
                         div class="check" {
                             input type="checkbox" id="publish-remediation" name="with_remediation";
                             label for="publish-remediation" { (lang.t("action.with_remediation")) }

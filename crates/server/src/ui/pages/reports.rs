@@ -79,6 +79,11 @@ fn require_reporter(ui: &Ui) -> Result<(), UiError> {
     }
 }
 
+/// `GET /reports`: the form (a reload of the receipt's address lands here).
+pub async fn to_form() -> axum::response::Redirect {
+    axum::response::Redirect::to("/reports/new")
+}
+
 /// `GET /reports/new`: the report form.
 pub async fn form(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     require_reporter(&ui)?;
