@@ -25,6 +25,7 @@ pub fn page(ui: &Ui, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (lang.t("app.name")) }
                 link rel="stylesheet" href="/static/app.css";
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
                 script src="/static/app.js" defer {}
             }
             body {

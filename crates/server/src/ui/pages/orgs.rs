@@ -259,6 +259,7 @@ fn membership_forms(
 ) -> Markup {
     let lang = ui.lang;
     let mut schemes: Vec<&str> = history.iter().map(|c| c.scheme.as_str()).collect();
+    schemes.sort_unstable();
     schemes.dedup();
     if schemes.is_empty() {
         schemes.push(DEFAULT_SCHEME);
