@@ -248,9 +248,8 @@ pub(crate) async fn append_event(
     id: &str,
     body: Value,
 ) -> AppResult<Value> {
-    let (state, caller, id) = (state.clone(), caller.clone(), id.to_owned());
     let account = caller.require()?.clone();
-    let loaded = authorize(&state, &caller, &id, Action::AppendEvent).await?;
+    let loaded = authorize(state, caller, id, Action::AppendEvent).await?;
     let Value::Object(mut event) = body else {
         return Err(AppError::invalid(vec![("$".into(), "expected an object".into())]));
     };
@@ -269,7 +268,7 @@ pub(crate) async fn append_event(
     event.entry("at").or_insert_with(|| json!(now.with_timezone(&tz).to_rfc3339()));
     let own_org = account.org_id.clone().unwrap_or_default();
     event.entry("party").or_insert_with(|| json!(own_org));
-    let platform_work = loaded.can(&caller, Action::Forward);
+    let platform_work = loaded.can(caller, Action::Forward);
     let mut check = Checker::default();
     let event_type = check
         .string(&event, "$", "type", true)
@@ -295,8 +294,8 @@ pub(crate) async fn append_event(
         ));
     }
     let event = Value::Object(event);
-    let parties = joining_parties(&state, &loaded, &event).await?;
-    let stored = record(&state, &caller, &loaded, vec![event.clone()], parties, override_reason).await?;
+    let parties = joining_parties(state, &loaded, &event).await?;
+    let stored = record(state, caller, &loaded, vec![event.clone()], parties, override_reason).await?;
     let mut triggers = Vec::new();
     let actor = event.get("party").and_then(Value::as_str).unwrap_or_default().to_owned();
     if event_type == EventType::Verified {
@@ -307,8 +306,8 @@ pub(crate) async fn append_event(
     {
         triggers.push((to.to_owned(), Trigger::Received));
     }
-    let forwarded = run_forwards(&state, &account.id, &id, triggers).await?;
-    let after = load(&state, &id).await?;
+    let forwarded = run_forwards(state, &account.id, id, triggers).await?;
+    let after = load(state, id).await?;
     let body = json!({
         "events": stored.iter().map(event_json).collect::<AppResult<Vec<_>>>()?,
         "state": after.state().as_str(),

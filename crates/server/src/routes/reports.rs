@@ -69,7 +69,6 @@ pub(crate) async fn take_in(
     channel: &str,
     body: Value,
 ) -> AppResult<(StatusCode, Value)> {
-    let state = state.clone();
     let account = caller.require_role(&[AccountRole::Reporter, AccountRole::Coordinator])?;
     let Some(reporter_org) = account.org_id.clone() else {
         return Err(AppError::forbidden("the account belongs to no organisation"));
@@ -146,7 +145,7 @@ pub(crate) async fn take_in(
         },
         None => None,
     };
-    let platform = choose_platform(&state, &reporter_org, platform, &mut check).await?;
+    let platform = choose_platform(state, &reporter_org, platform, &mut check).await?;
     check.finish()?;
     let (Some(platform), Some((product_name, _, purl)), Some(discovered_at)) =
         (platform, product, discovered_at)
@@ -154,14 +153,14 @@ pub(crate) async fn take_in(
         return Err(AppError::bad_request("unreadable report"));
     };
 
-    let mut parties: Vec<Fragment> = vec![org_fragment(&state, &reporter_org).await?];
+    let mut parties: Vec<Fragment> = vec![org_fragment(state, &reporter_org).await?];
     if platform != reporter_org {
-        parties.push(org_fragment(&state, &platform).await?);
+        parties.push(org_fragment(state, &platform).await?);
     }
     let provider = match provider_org {
         Some(id) => {
             if !parties.iter().any(|p| p.id == id) {
-                parties.push(org_fragment(&state, &id).await?);
+                parties.push(org_fragment(state, &id).await?);
             }
             id
         }
@@ -234,7 +233,7 @@ pub(crate) async fn take_in(
     let status = if intake.created { StatusCode::CREATED } else { StatusCode::OK };
     let forwards = if intake.created {
         run_forwards(
-            &state,
+            state,
             &account.id,
             &intake.case_id,
             vec![(platform.clone(), crate::forwarding::Trigger::Received)],

@@ -9,7 +9,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use maud::{Markup, html};
 use vulnrelay_domain::{Localized, RangeEnd, Vulnerability};
-use vulnrelay_formats::severity::{CnvdGrade, score};
+use vulnrelay_formats::severity::{CnnvdGrade, CnvdGrade, score};
 
 use crate::AppState;
 use crate::routes::vulnerabilities::{visible, visible_records};
@@ -26,6 +26,16 @@ fn cnvd_words(lang: Lang, grade: CnvdGrade) -> String {
         CnvdGrade::Low => "grade.low",
         CnvdGrade::Medium => "grade.medium",
         CnvdGrade::High => "grade.high",
+    };
+    lang.t(key)
+}
+
+fn cnnvd_words(lang: Lang, grade: CnnvdGrade) -> String {
+    let key = match grade {
+        CnnvdGrade::Low => "cnnvd_grade.low",
+        CnnvdGrade::Medium => "cnnvd_grade.medium",
+        CnnvdGrade::High => "cnnvd_grade.high",
+        CnnvdGrade::Critical => "cnnvd_grade.critical",
     };
     lang.t(key)
 }
@@ -150,7 +160,7 @@ pub async fn show(
                             td { (s.source) }
                             td { (score_cell(lang, &s.vector)) }
                             td { @if let Some(sc) = &scored { (cnvd_words(lang, sc.cnvd())) } }
-                            td { @if let Some(sc) = &scored { (if lang == Lang::Zh { sc.cnnvd().zh() } else { sc.cnnvd().en() }) } }
+                            td { @if let Some(sc) = &scored { (cnnvd_words(lang, sc.cnnvd())) } }
                             td { code { (s.vector) } }
                         }
                     } }
