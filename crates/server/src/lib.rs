@@ -10,7 +10,6 @@ pub mod input;
 pub mod metrics;
 pub mod openapi;
 mod routes;
-pub mod ui;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -24,6 +23,9 @@ use vulnrelay_policy::Pack;
 use vulnrelay_store::Store;
 
 pub use forwarding::Forwarding;
+
+// The web UI: server-rendered pages at `/`, beside the API.
+pub mod ui;
 
 /// How the server behaves; every field has a sensible default.
 #[derive(Debug, Clone)]
@@ -102,11 +104,11 @@ pub fn router(state: AppState) -> Router {
     let api = routes::api();
     Router::new()
         .nest("/api/v1", api)
+        .merge(ui::routes())
         .route("/healthz", get(routes::meta::healthz))
         .route("/metrics", get(routes::meta::metrics))
         .route("/api/v1/openapi.json", get(routes::meta::openapi))
-        .merge(ui::routes())
-        .fallback(ui::fallback)
+        .fallback(routes::meta::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)

@@ -38,7 +38,7 @@ fn change_json(change: &MembershipChange) -> Value {
 
 /// The status of each scheme from the history: `active`, `suspended` (with its end),
 /// or `ended`.
-pub(crate) fn memberships(history: &[MembershipChange], now: chrono::DateTime<chrono::Utc>) -> Value {
+fn memberships(history: &[MembershipChange], now: chrono::DateTime<chrono::Utc>) -> Value {
     let mut current: Vec<(String, Value)> = Vec::new();
     for change in history.iter().filter(|c| c.at <= now) {
         let status = match &change.change {
@@ -117,10 +117,7 @@ fn require_platform_analyst<'c>(
     caller.require_role(&[AccountRole::Analyst])
 }
 
-/// Records a membership change `kind` (`joined`, `suspended`, `restored`) of `org_id`
-/// in `scheme` from `body` (the API's JSON, also built by the web UI's membership
-/// forms); answers the memberships and their history.
-pub(crate) async fn record(
+async fn record(
     state: &AppState,
     caller: &Caller,
     org_id: &str,

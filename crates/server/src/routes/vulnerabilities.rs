@@ -49,8 +49,7 @@ const PUBLISHER_NAMESPACE: &str = "https://vulnrelay.invalid";
 const CNA_ORG_ID: &str = "00000000-0000-4000-8000-000000000000";
 const CNA_SHORT_NAME: &str = "vulnrelay";
 
-/// The domain record of a stored one.
-pub(crate) fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
+fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
     let json: VulnerabilityJson = serde_json::from_value(stored.record.clone())
         .map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
     json.into_domain("$").map_err(|p| AppError::internal(format!("{}: {:?}", stored.id, p)))

@@ -18,7 +18,7 @@ pub mod session;
 mod view;
 
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -70,14 +70,10 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-/// Unknown paths: the API's JSON 404 under `/api` (and for non-browser paths such as
-/// `/healthz/x`), a page in the viewer's language elsewhere.
-pub async fn fallback(uri: Uri, headers: HeaderMap) -> Response {
-    let path = uri.path();
-    if path == "/api" || path.starts_with("/api/") {
-        return crate::routes::meta::fallback().await.into_response();
-    }
-    let lang = Lang::of_request(&headers);
+/// The page for an unknown path, in the viewer's language (the server's fallback
+/// answers this outside `/api`).
+pub fn not_found(headers: &HeaderMap) -> Response {
+    let lang = Lang::of_request(headers);
     let error = crate::errors::AppError::not_found("page");
     (StatusCode::NOT_FOUND, view::error_page(lang, &error)).into_response()
 }

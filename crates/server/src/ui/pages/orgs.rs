@@ -5,10 +5,11 @@
 //!
 //! Everything about membership changes (the forms, what they post, how the answer is
 //! shown) is in this module's `membership` functions, which call the API's own
-//! `routes::orgs::record`: when the sanctions workflow changes, this is the one place
-//! the UI changes.
+//! handlers (`routes::orgs::{show, suspend, restore}`) with the JSON the API takes:
+//! when the sanctions workflow changes, this is the one place the UI changes.
 
 use axum::Form;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,7 +24,8 @@ use vulnrelay_store::{MembershipChangeKind, Organisation};
 
 use crate::AppState;
 use crate::errors::AppError;
-use crate::routes::orgs::{memberships, record};
+use crate::input::ApiJson;
+use crate::routes::orgs;
 use crate::ui::i18n::Lang;
 use crate::ui::pages::cases::role_words;
 use crate::ui::pages::dashboard::visible_cases;
@@ -51,11 +53,10 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
     require_manager(&ui)?;
     let lang = ui.lang;
     let orgs = state.store.list_orgs(None).await.map_err(|e| ui.error(e.into()))?;
-    let now = Utc::now();
     let mut rows = Vec::new();
     for org in orgs {
-        let history = state.store.membership_history(&org.id).await.map_err(|e| ui.error(e.into()))?;
-        rows.push((org, memberships(&history, now)));
+        let current = membership_status(&state, &ui, &org.id).await;
+        rows.push((org, current));
     }
     let title = lang.t("org.list_title");
     Ok(page(&ui, &title, html! {
@@ -161,7 +162,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
     let lang = ui.lang;
     let org = state.store.org(id).await.map_err(|e| ui.error(e.into()))?;
     let history = state.store.membership_history(id).await.map_err(|e| ui.error(e.into()))?;
-    let current = memberships(&history, Utc::now());
+    let current = membership_status(state, ui, id).await;
     let rows = compliance_history(state, ui, id).await?;
     let title = org.name.clone();
     Ok(page(
@@ -208,6 +209,33 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
 }
 
 // ---- membership changes: the one place the UI knows the sanctions workflow ----
+
+/// Each scheme's status as the API shows it (`GET /api/v1/orgs/{id}`'s `memberships`):
+/// `[{scheme, status, ...}]`; nothing when the API shows none to this viewer.
+async fn membership_status(state: &AppState, ui: &Ui, id: &str) -> Value {
+    match orgs::show(State(state.clone()), ui.caller.clone(), Path(id.to_owned())).await {
+        Ok(Json(org)) => org["memberships"].clone(),
+        Err(_) => Value::Array(Vec::new()),
+    }
+}
+
+/// Records a change through the API's handler: `suspended` with `{until, reason,
+/// findings, case}`, `restored` with `{review, case}`.
+async fn record_change(
+    state: &AppState,
+    ui: &Ui,
+    id: &str,
+    scheme: &str,
+    kind: &str,
+    body: Value,
+) -> Result<Json<Value>, AppError> {
+    let (state, caller, path) =
+        (State(state.clone()), ui.caller.clone(), Path((id.to_owned(), scheme.to_owned())));
+    match kind {
+        "suspended" => orgs::suspend(state, caller, path, ApiJson(body)).await,
+        _ => orgs::restore(state, caller, path, ApiJson(body)).await,
+    }
+}
 
 async fn membership_history(
     lang: Lang,
@@ -379,7 +407,7 @@ pub async fn change(
     if !field("case").is_empty() {
         body["case"] = json!(field("case"));
     }
-    match record(&state, &ui.caller, &id, &scheme, &body, kind).await {
+    match record_change(&state, &ui, &id, &scheme, kind, body).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?done={kind}#history-h")).into_response()),
         Err(error) if error.status == StatusCode::NOT_FOUND || error.status == StatusCode::UNAUTHORIZED => {
             Err(ui.error(error))
