@@ -264,7 +264,7 @@ test("suspend and restore a unit", async () => {
   await page.waitForSelector("#compliance-h");
   await page.selectOption("#months", "6");
   await page.fill("#reason", "Did not report the vulnerability to the MIIT platform within 2 days");
-  await page.locator("input[name=findings][value='cn-miit-member/member-report-2d']").first().check();
+  await page.locator("input[name=findings][value$='::cn-miit-member/member-report-2d']").first().check();
   await page.locator("form[aria-labelledby=suspend-h] button").click();
   await page.waitForSelector(".notice.ok");
   assert.match(await page.locator(".notice.ok").textContent(), /suspended/);

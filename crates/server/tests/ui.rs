@@ -365,6 +365,8 @@ async fn an_analyst_suspends_and_restores_a_unit_with_the_history_shown() {
         .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
     assert!(missing.html.contains(&Lang::Zh.t("problem.required")));
+    // The finding's box names its case: the suspension goes on that case's timeline.
+    let finding = format!("{}::cn-miit-member/member-report-2d", app.case_id);
     let done = analyst
         .post_form(
             path,
@@ -373,13 +375,16 @@ async fn an_analyst_suspends_and_restores_a_unit_with_the_history_shown() {
                 ("scheme", "miit-threat-sharing"),
                 ("months", "6"),
                 ("reason", "未在两日内报送"),
-                ("findings", "cn-miit-member/member-report-2d"),
+                ("findings", &finding),
             ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     let page = analyst.get("/orgs/alibaba-cloud?done=suspended").await;
     assert!(page.html.contains("未在两日内报送"));
+    assert!(page.html.contains("cn-miit-member/member-report-2d"));
+    let case_page = analyst.get(&format!("/cases/{}", app.case_id)).await;
+    assert!(case_page.html.contains(&Lang::Zh.t("event.membership_suspended")), "on the case's timeline");
     let done = analyst
         .post_form(
             "/orgs/alibaba-cloud/memberships/_/restore",

@@ -32,6 +32,9 @@ use crate::ui::pages::dashboard::visible_cases;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{article, csrf, error_words, notice, page, status_badge, time};
 
+/// Between a finding's case and rule in the value of its box.
+const FINDING_SEPARATOR: &str = "::";
+
 /// The scheme offered when an organisation has no membership history yet.
 const DEFAULT_SCHEME: &str = "miit-threat-sharing";
 
@@ -292,14 +295,9 @@ fn membership_forms(
     if schemes.is_empty() {
         schemes.push(DEFAULT_SCHEME);
     }
-    // One box per rule: a suspension links rules; the cases they broke are named.
-    let mut problems: Vec<(&str, Vec<&str>)> = Vec::new();
-    for r in rows.iter().filter(|r| r.status.is_problem()) {
-        match problems.iter_mut().find(|(rule, _)| *rule == r.rule) {
-            Some((_, titles)) => titles.push(&r.title),
-            None => problems.push((&r.rule, vec![&r.title])),
-        }
-    }
+    // One box per finding (rule on a case): a suspension rests on findings of one case,
+    // and goes on that case's timeline.
+    let problems: Vec<&HistoryRow> = rows.iter().filter(|r| r.status.is_problem()).collect();
     let mut cases: Vec<(&str, &str)> = rows.iter().map(|r| (r.case.as_str(), r.title.as_str())).collect();
     cases.dedup();
     let case_select = |id: &str| {
@@ -343,14 +341,14 @@ fn membership_forms(
                     fieldset {
                         legend { (lang.t("membership.linked_findings")) }
                         @if problems.is_empty() { p class="help" { (lang.t("membership.no_problem_findings")) } }
-                        @for (i, (rule, titles)) in problems.iter().enumerate() {
+                        @if !problems.is_empty() { p class="help" { (lang.t("membership.linked_help")) } }
+                        @for (i, r) in problems.iter().enumerate() {
                             div class="check" {
-                                input type="checkbox" id=(format!("finding-{i}")) name="findings" value=(rule);
-                                label for=(format!("finding-{i}")) { (rule) " — " (titles.join("; ")) }
+                                input type="checkbox" id=(format!("finding-{i}")) name="findings" value=(format!("{}{FINDING_SEPARATOR}{}", r.case, r.rule));
+                                label for=(format!("finding-{i}")) { (r.rule) " — " (r.title) " (" (lang.t(&format!("status.{}", r.status.as_str()))) ")" }
                             }
                         }
                     }
-                    (case_select("suspend-case"))
                     button type="submit" class="danger" { (lang.t("membership.suspend_submit")) }
                 }
                 form method="post" action=(format!("/orgs/{}/memberships/_/restore", org.id)) class="card" aria-labelledby="restore-h" {
@@ -391,15 +389,23 @@ pub async fn change(
         "suspend" => {
             let months: u32 = field("months").parse().unwrap_or(6).clamp(1, 60);
             let until = now.checked_add_months(Months::new(months)).unwrap_or(now);
-            let findings: Vec<String> = form
+            // Each box is `case::rule`; the findings must come from one case.
+            let linked: Vec<(&str, &str)> = form
                 .iter()
-                .filter(|(k, v)| k == "findings" && !v.is_empty())
-                .map(|(_, v)| v.clone())
+                .filter(|(k, _)| k == "findings")
+                .filter_map(|(_, v)| v.split_once(FINDING_SEPARATOR))
                 .collect();
-            (
-                "suspended",
-                json!({"until": until.to_rfc3339(), "reason": field("reason"), "findings": findings}),
-            )
+            let mut body = json!({"until": until.to_rfc3339(), "reason": field("reason"),
+                                  "findings": linked.iter().map(|(_, rule)| *rule).collect::<Vec<_>>()});
+            if let Some((case, _)) = linked.first() {
+                if linked.iter().any(|(c, _)| c != case) {
+                    let flash = notice("error", html! { p { (ui.lang.t("membership.one_case")) } });
+                    let page = org_page(&state, &ui, &id, Some(flash)).await?;
+                    return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+                }
+                body["case"] = json!(case);
+            }
+            ("suspended", body)
         }
         "restore" => ("restored", json!({"review": field("review")})),
         _ => return Err(ui.error(AppError::not_found("route"))),
