@@ -2,7 +2,7 @@
 # Browser tests of the vulnrelay web UI: builds the `vulnrelay` binary, installs the
 # pinned playwright-core from the lockfile (no browser download: Debian's chromium at
 # /usr/bin/chromium is used), starts `vulnrelay demo` on a free port with a temporary
-# database, and runs tests/*.test.js with node's test runner. Screenshots go to
+# database, and runs tests/ui.test.js with node's test runner. Screenshots go to
 # ui-tests/screenshots/; the dashboard and case page are copied to docs/screenshots/.
 #
 # Environment: CHROMIUM (default /usr/bin/chromium), VULNRELAY_BIN (default: the
@@ -25,4 +25,4 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --prefer-offline --no-audit --no-fund
 fi
-node --test --test-concurrency=1 tests/
+node --test tests/ui.test.js
