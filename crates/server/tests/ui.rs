@@ -153,10 +153,14 @@ async fn every_page_renders_in_both_languages_without_message_keys() {
     let case = app.case_id.clone();
     for lang in Lang::ALL {
         let anonymous = Client::new(&app, lang);
-        for path in ["/login", "/advisories", "/advisories/CVE-2021-44228", "/no/such/page"] {
+        // The Log4Shell case is published: the public may read it, with no actions.
+        let published_case = format!("/cases/{case}");
+        for path in ["/login", "/advisories", "/advisories/CVE-2021-44228", "/no/such/page", &published_case]
+        {
             let page = anonymous.get(path).await;
             assert_page(&page, lang, path);
         }
+        assert!(!anonymous.get(&published_case).await.html.contains("id=\"actions\""));
         assert_eq!(anonymous.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
         let home = anonymous.get("/").await;
         assert_eq!(home.location.as_deref(), Some("/advisories"));

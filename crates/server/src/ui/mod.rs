@@ -73,7 +73,8 @@ async fn security_headers(mut response: Response) -> Response {
 /// The page for an unknown path, in the viewer's language (the server's fallback
 /// answers this outside `/api`).
 pub fn not_found(headers: &HeaderMap) -> Response {
-    let lang = Lang::of_request(headers);
+    let viewer =
+        Ui { lang: Lang::of_request(headers), caller: Default::default(), csrf: None, path: "/".into() };
     let error = crate::errors::AppError::not_found("page");
-    (StatusCode::NOT_FOUND, view::error_page(lang, &error)).into_response()
+    (StatusCode::NOT_FOUND, view::error_page(&viewer, &error)).into_response()
 }

@@ -49,7 +49,7 @@ impl Ui {
 
     /// `error` as a page in this viewer's language.
     pub fn error(&self, error: AppError) -> UiError {
-        UiError { lang: self.lang, path: self.path.clone(), error }
+        UiError { viewer: Box::new(self.clone()), error }
     }
 }
 
@@ -102,10 +102,8 @@ pub fn page_of_post(path: &str) -> String {
 /// afterwards); anything else is a page naming what went wrong, in the viewer's language.
 #[derive(Debug)]
 pub struct UiError {
-    /// The viewer's language.
-    pub lang: Lang,
-    /// Where the viewer was.
-    pub path: String,
+    /// Who was looking, in which language, where.
+    pub viewer: Box<Ui>,
     /// What went wrong.
     pub error: AppError,
 }
@@ -113,9 +111,9 @@ pub struct UiError {
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         if self.error.status == StatusCode::UNAUTHORIZED {
-            return Redirect::to(&format!("/login?next={}", encode(&self.path))).into_response();
+            return Redirect::to(&format!("/login?next={}", encode(&self.viewer.path))).into_response();
         }
-        let page = crate::ui::view::error_page(self.lang, &self.error);
+        let page = crate::ui::view::error_page(&self.viewer, &self.error);
         (self.error.status, page).into_response()
     }
 }

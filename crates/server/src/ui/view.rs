@@ -211,12 +211,12 @@ pub fn error_words(lang: Lang, error: &AppError) -> (String, String) {
     (lang.t(key), detail)
 }
 
-/// A page for an error, for viewers without a session's page shell.
-pub fn error_page(lang: Lang, error: &AppError) -> Markup {
-    let ui = Ui { lang, caller: Default::default(), csrf: None, path: "/".into() };
+/// A page for an error, in the viewer's shell (navigation, language switch).
+pub fn error_page(ui: &Ui, error: &AppError) -> Markup {
+    let lang = ui.lang;
     let (title, detail) = error_words(lang, error);
     page(
-        &ui,
+        ui,
         &title,
         html! {
             h1 { (title) }
