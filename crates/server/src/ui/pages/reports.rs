@@ -108,7 +108,13 @@ async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, U
             @if !draft.problems.is_empty() {
                 (notice("error", html! {
                     p { (lang.tf("report.problems", &[("count", &draft.problems.len().to_string())])) }
-                    ul { @for (field, message) in &draft.problems { li { (field_label(lang, field)) ": " (message) } } }
+                    ul { @for (field, message) in &draft.problems {
+                    li {
+                        @if field == "general" { (field_label(lang, field)) }
+                        @else { a href=(format!("#{field}")) { (field_label(lang, field)) } }
+                        ": " (message)
+                    }
+                } }
                 }))
             }
             form method="post" action="/reports" enctype="multipart/form-data" class="report" novalidate {
