@@ -28,6 +28,9 @@ use vulnrelay_store::Store;
 
 pub use forwarding::Forwarding;
 
+// The web UI: server-rendered pages at `/`, beside the API.
+pub mod ui;
+
 /// How the server behaves; every field has a sensible default.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -110,11 +113,13 @@ impl AppState {
     }
 }
 
-/// The whole HTTP interface: the REST API under `/api/v1`, `/healthz` and `/metrics`.
+/// The whole HTTP interface: the REST API under `/api/v1`, `/healthz`, `/metrics`, and
+/// the web UI at `/` (unknown paths under `/api` answer the JSON envelope, others a page).
 pub fn router(state: AppState) -> Router {
     let api = routes::api();
     Router::new()
         .nest("/api/v1", api)
+        .merge(ui::routes())
         .route("/healthz", get(routes::meta::healthz))
         .route("/metrics", get(routes::meta::metrics))
         .route("/api/v1/openapi.json", get(routes::meta::openapi))

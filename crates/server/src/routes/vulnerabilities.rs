@@ -44,13 +44,7 @@ pub(crate) async fn visible(
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     let mut items = Vec::new();
-    for stored in state.store.vulnerabilities(None).await? {
-        if let Some(case_id) = &stored.case_id
-            && authorize(&state, &caller, case_id, Action::Read).await.is_err()
-        {
-            continue;
-        }
-        let v = decode(&stored)?;
+    for (stored, v) in visible_records(&state, &caller).await? {
         let top = v
             .scores
             .iter()
@@ -67,6 +61,24 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Js
         }));
     }
     Ok(Json(json!({"items": items})))
+}
+
+/// Every record `caller` may see (shared by the list and the web UI's advisory list).
+pub(crate) async fn visible_records(
+    state: &AppState,
+    caller: &Caller,
+) -> AppResult<Vec<(StoredVulnerability, Vulnerability)>> {
+    let mut records = Vec::new();
+    for stored in state.store.vulnerabilities(None).await? {
+        if let Some(case_id) = &stored.case_id
+            && authorize(state, caller, case_id, Action::Read).await.is_err()
+        {
+            continue;
+        }
+        let v = decode(&stored)?;
+        records.push((stored, v));
+    }
+    Ok(records)
 }
 
 /// `GET /api/v1/vulnerabilities/{id}`: the record; `{id}.cve.json`, `{id}.csaf.json`

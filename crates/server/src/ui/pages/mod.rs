@@ -1,0 +1,8 @@
+//! The pages, one module per area.
+
+pub mod account;
+pub mod cases;
+pub mod dashboard;
+pub mod orgs;
+pub mod reports;
+pub mod vulns;
