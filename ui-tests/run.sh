@@ -13,7 +13,7 @@ root="$(dirname "$here")"
 
 if [ -z "${VULNRELAY_BIN:-}" ]; then
   (cd "$root" && cargo build --quiet -p vulnrelay)
-  export VULNRELAY_BIN="$root/target/${CARGO_BUILD_TARGET:+$CARGO_BUILD_TARGET/}debug/vulnrelay"
+  export VULNRELAY_BIN="${CARGO_TARGET_DIR:-$root/target}/${CARGO_BUILD_TARGET:+$CARGO_BUILD_TARGET/}debug/vulnrelay"
 fi
 if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   echo "ui-tests: no chromium at ${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium)" >&2

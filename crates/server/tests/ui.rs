@@ -363,41 +363,65 @@ async fn an_analyst_suspends_and_restores_a_unit_with_the_history_shown() {
         "the compliance history lists the findings"
     );
     let token = csrf_of(&page);
-    let path = "/orgs/alibaba-cloud/memberships/_/suspend";
+    let path = "/orgs/alibaba-cloud/memberships/_/sanction";
     let missing = analyst
         .post_form(path, &[("csrf_token", &token), ("scheme", "miit-threat-sharing"), ("months", "6")])
         .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
     assert!(missing.html.contains(&Lang::Zh.t("problem.required")));
-    // The finding's box names its case: the suspension goes on that case's timeline.
+    // The finding's box names its case: the suspension goes on that case's timeline. It
+    // took effect seven months ago, so its six-month term is over.
     let finding = format!("{}::cn-miit-member/member-report-2d", app.case_id);
+    let from = (chrono::Utc::now() - chrono::TimeDelta::days(214)).format("%Y-%m-%d").to_string();
     let done = analyst
         .post_form(
             path,
             &[
                 ("csrf_token", &token),
                 ("scheme", "miit-threat-sharing"),
+                ("kind", "suspension"),
+                ("at", &from),
                 ("months", "6"),
                 ("reason", "未在两日内报送"),
+                ("public", "true"),
                 ("findings", &finding),
             ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
-    let page = analyst.get("/orgs/alibaba-cloud?done=suspended").await;
+    let page = analyst.get("/orgs/alibaba-cloud?done=sanctioned").await;
     assert!(page.html.contains("未在两日内报送"));
     assert!(page.html.contains("cn-miit-member/member-report-2d"));
+    assert!(
+        page.html.contains(&Lang::Zh.t("membership.awaiting_review")),
+        "the term is over: awaiting review"
+    );
     let case_page = analyst.get(&format!("/cases/{}", app.case_id)).await;
     assert!(case_page.html.contains(&Lang::Zh.t("event.membership_suspended")), "on the case's timeline");
+    // No restoration without a rectification report: the refusal is shown.
+    let review = [
+        ("csrf_token", token.as_str()),
+        ("scheme", "miit-threat-sharing"),
+        ("outcome", "restore"),
+        ("review", "整改复核通过"),
+    ];
+    let refused = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
     let done = analyst
         .post_form(
-            "/orgs/alibaba-cloud/memberships/_/restore",
-            &[("csrf_token", &token), ("scheme", "miit-threat-sharing"), ("review", "整改复核通过")],
+            "/orgs/alibaba-cloud/memberships/_/rectify",
+            &[
+                ("csrf_token", &token),
+                ("scheme", "miit-threat-sharing"),
+                ("report", "整改报告：两日内报送流程已建立"),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
-    let page = analyst.get("/orgs/alibaba-cloud?done=restored").await;
-    assert!(page.html.contains("整改复核通过"));
+    let done = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let page = analyst.get("/orgs/alibaba-cloud?done=reviewed").await;
+    assert!(page.html.contains("整改复核通过") && page.html.contains("整改报告：两日内报送流程已建立"));
     // A reporter may not manage organisations.
     let mut reporter = Client::new(&app, Lang::En);
     reporter.sign_in(REPORTER).await;

@@ -1,19 +1,21 @@
 //! Organisations and their memberships, for analysts and administrators: the list, and
 //! an organisation's page with its compliance history (its findings on every case it is
-//! a party of), its memberships and their history, and the suspend (duration, reason,
-//! linked findings) and restore (review note) forms.
+//! a party of), its memberships and their history, its own log of sanctions,
+//! rectification reports and reviews, and the forms of that workflow: decide a
+//! sanction (warning, public criticism, suspension for a term, expulsion) resting on
+//! linked findings; record the unit's rectification report; record the review that
+//! restores the unit or extends the suspension.
 //!
 //! Everything about membership changes (the forms, what they post, how the answer is
 //! shown) is in this module's `membership` functions, which call the API's own
-//! handlers (`routes::orgs::{show, suspend, restore}`) with the JSON the API takes:
-//! when the sanctions workflow changes, this is the one place the UI changes.
+//! handlers (`routes::sanctions`) with the JSON the API takes.
 
 use axum::Form;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Months, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -113,7 +115,14 @@ pub async fn show(
     Query(query): Query<OrgQuery>,
 ) -> Result<Response, UiError> {
     require_manager(&ui)?;
-    let done = query.done.map(|d| notice("ok", html! { p { (ui.lang.t(&format!("membership.done_{}", if d == "restored" { "restored" } else { "suspended" }))) } }));
+    let done = query.done.map(|d| {
+        let key = match d.as_str() {
+            "rectified" => "membership.done_rectified",
+            "reviewed" => "membership.done_reviewed",
+            _ => "membership.done_sanctioned",
+        };
+        notice("ok", html! { p { (ui.lang.t(key)) } })
+    });
     Ok(org_page(&state, &ui, &id, done).await?.into_response())
 }
 
@@ -206,6 +215,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
                 }
             }
             (membership_history(lang, state, &history).await)
+            (org_log_section(lang, &org_log(state, ui, id).await))
             @if ui.has_role(&[AccountRole::Analyst]) { (membership_forms(ui, &org, &history, &rows)) }
         },
     ))
@@ -222,8 +232,9 @@ async fn membership_status(state: &AppState, ui: &Ui, id: &str) -> Value {
     }
 }
 
-/// Records a change through the API's handler: `suspended` with `{until, reason,
-/// findings, case}`, `restored` with `{review, case}`.
+/// Records a step of the workflow through the API's handler: `sanction` with the body
+/// of `POST .../sanctions`, `rectify` with that of `.../rectifications`, `review` with
+/// that of `.../reviews`.
 async fn record_change(
     state: &AppState,
     ui: &Ui,
@@ -232,11 +243,67 @@ async fn record_change(
     kind: &str,
     body: Value,
 ) -> Result<Json<Value>, AppError> {
+    use crate::routes::sanctions;
     let (state, caller, path) =
         (State(state.clone()), ui.caller.clone(), Path((id.to_owned(), scheme.to_owned())));
     match kind {
-        "suspended" => orgs::suspend(state, caller, path, ApiJson(body)).await,
-        _ => orgs::restore(state, caller, path, ApiJson(body)).await,
+        "sanction" => sanctions::sanction(state, caller, path, ApiJson(body)).await,
+        "rectify" => sanctions::rectify(state, caller, path, ApiJson(body)).await,
+        _ => sanctions::review(state, caller, path, ApiJson(body)).await,
+    }
+}
+
+/// The organisation's own log, as the API shows it to this viewer.
+async fn org_log(state: &AppState, ui: &Ui, id: &str) -> Value {
+    match crate::routes::sanctions::org_log(State(state.clone()), ui.caller.clone(), Path(id.to_owned()))
+        .await
+    {
+        Ok(Json(log)) => log["log"].clone(),
+        Err(_) => Value::Array(Vec::new()),
+    }
+}
+
+fn org_log_section(lang: Lang, log: &Value) -> Markup {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    html! {
+        section aria-labelledby="log-h" {
+            h2 id="log-h" { (lang.t("membership.log")) }
+            p class="help" { (lang.t("membership.log_help")) }
+            @if log.as_array().is_none_or(|a| a.is_empty()) { p { (lang.t("membership.log_empty")) } }
+            ol class="timeline" {
+                @for e in log.as_array().into_iter().flatten() {
+                    li {
+                        p class="when" { (text(&e["at"]).replace('T', " ")) }
+                        p class="what" {
+                            strong {
+                                @match e["type"].as_str().unwrap_or_default() {
+                                    "sanctioned" => (lang.tf("membership.log_sanctioned", &[("sanction", &lang.t(&format!("membership.kind_{}", text(&e["sanction"]))))])),
+                                    "review_recorded" => (lang.tf("membership.log_review_recorded", &[("outcome", &lang.t(&format!("membership.outcome_{}", text(&e["outcome"]))))])),
+                                    _ => (lang.t("membership.log_rectification_submitted")),
+                                }
+                            }
+                            " — " (text(&e["scheme"]))
+                            @if e["type"] == "sanctioned" {
+                                " · " (lang.t(if e["public"] == true { "membership.public_mark" } else { "membership.private_mark" }))
+                            }
+                        }
+                        @if let Some(until) = e["until"].as_str() { p { (lang.tf("membership.until", &[("until", &until.replace('T', " "))])) } }
+                        @if let Some(reason) = e["reason"].as_str() { p class="note" { (lang.tf("membership.reason_is", &[("reason", reason)])) } }
+                        @if let Some(who) = e["individual"].as_str() { p { (lang.tf("membership.individual_is", &[("who", who)])) } }
+                        @if let Some(basis) = e["basis"].as_array() {
+                            @let items: Vec<String> = basis.iter().map(|b| match b["rule"].as_str() {
+                                Some(rule) => rule.to_owned(),
+                                None => format!("{} #{}", text(&b["case"]), b["event"]),
+                            }).collect();
+                            p { (lang.tf("membership.basis_is", &[("basis", &items.join(", "))])) }
+                        }
+                        @if let Some(report) = e["report"].as_str() { p class="note" { (lang.tf("membership.report_is", &[("report", report)])) } }
+                        @if let Some(note) = e["note"].as_str() { p class="note" { (lang.tf("membership.note_is", &[("note", note)])) } }
+                        p class="muted" { code { (text(&e["hash"]).get(..16).unwrap_or_default()) } }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -320,14 +387,32 @@ fn membership_forms(
             }
         }
     };
+    let date_field = |id: &str, label: &str| {
+        html! {
+            div class="field" {
+                label for=(id) { (lang.t(label)) }
+                input type="date" id=(id) name="at" aria-describedby=(format!("{id}-help"));
+                p class="help" id=(format!("{id}-help")) { (lang.t("membership.from_help")) }
+            }
+        }
+    };
     html! {
         section aria-labelledby="manage-h" {
             h2 id="manage-h" { (lang.t("membership.manage")) }
             div class="actions" {
-                form method="post" action=(format!("/orgs/{}/memberships/_/suspend", org.id)) class="card" aria-labelledby="suspend-h" {
-                    h3 id="suspend-h" { (lang.t("membership.suspend")) }
+                form method="post" action=(format!("/orgs/{}/memberships/_/sanction", org.id)) class="card" aria-labelledby="suspend-h" {
+                    h3 id="suspend-h" { (lang.t("membership.sanction")) }
                     (csrf(ui))
                     (scheme_select("suspend-scheme"))
+                    div class="field" {
+                        label for="kind" { (lang.t("membership.kind")) }
+                        select id="kind" name="kind" {
+                            @for k in ["warning", "public_criticism", "suspension", "expulsion"] {
+                                option value=(k) selected[k == "suspension"] { (lang.t(&format!("membership.kind_{k}"))) }
+                            }
+                        }
+                    }
+                    (date_field("from", "membership.from"))
                     div class="field" {
                         label for="months" { (lang.t("membership.duration")) }
                         select id="months" name="months" {
@@ -337,6 +422,14 @@ fn membership_forms(
                     div class="field" {
                         label for="reason" { (lang.t("membership.reason")) " " span class="req" { (lang.t("form.required_mark")) } }
                         textarea id="reason" name="reason" rows="3" required {}
+                    }
+                    div class="field" {
+                        label for="individual" { (lang.t("membership.individual")) }
+                        input type="text" id="individual" name="individual";
+                    }
+                    div class="check" {
+                        input type="checkbox" id="public" name="public" value="true";
+                        label for="public" { (lang.t("membership.public")) }
                     }
                     fieldset {
                         legend { (lang.t("membership.linked_findings")) }
@@ -349,12 +442,37 @@ fn membership_forms(
                             }
                         }
                     }
-                    button type="submit" class="danger" { (lang.t("membership.suspend_submit")) }
+                    button type="submit" class="danger" { (lang.t("membership.sanction_submit")) }
                 }
-                form method="post" action=(format!("/orgs/{}/memberships/_/restore", org.id)) class="card" aria-labelledby="restore-h" {
+                form method="post" action=(format!("/orgs/{}/memberships/_/rectify", org.id)) class="card" aria-labelledby="rectify-h" {
+                    h3 id="rectify-h" { (lang.t("membership.rectify")) }
+                    (csrf(ui))
+                    (scheme_select("rectify-scheme"))
+                    div class="field" {
+                        label for="report" { (lang.t("membership.report")) " " span class="req" { (lang.t("form.required_mark")) } }
+                        textarea id="report" name="report" rows="4" required aria-describedby="report-help" {}
+                        p class="help" id="report-help" { (lang.t("membership.report_help")) }
+                    }
+                    (date_field("report-at", "membership.report_at"))
+                    button type="submit" { (lang.t("membership.rectify_submit")) }
+                }
+                form method="post" action=(format!("/orgs/{}/memberships/_/review", org.id)) class="card" aria-labelledby="restore-h" {
                     h3 id="restore-h" { (lang.t("membership.restore")) }
                     (csrf(ui))
                     (scheme_select("restore-scheme"))
+                    div class="field" {
+                        label for="outcome" { (lang.t("membership.outcome")) }
+                        select id="outcome" name="outcome" {
+                            option value="restore" selected { (lang.t("membership.outcome_restore")) }
+                            option value="extend" { (lang.t("membership.outcome_extend")) }
+                        }
+                    }
+                    div class="field" {
+                        label for="extend-months" { (lang.t("membership.extend_months")) }
+                        select id="extend-months" name="months" {
+                            @for m in [1u32, 3, 6] { option value=(m) selected[m == 3] { (lang.tf("membership.months", &[("n", &m.to_string())])) } }
+                        }
+                    }
                     div class="field" {
                         label for="review" { (lang.t("membership.review")) " " span class="req" { (lang.t("form.required_mark")) } }
                         textarea id="review" name="review" rows="3" required aria-describedby="review-help" {}
@@ -368,9 +486,9 @@ fn membership_forms(
     }
 }
 
-/// `POST /orgs/{id}/memberships/{scheme}/{change}`: `change` is `suspend` or `restore`;
-/// the scheme comes from the path or, as `_`, from the form. Recorded by the API's own
-/// membership function, so the same rules apply.
+/// `POST /orgs/{id}/memberships/{scheme}/{change}`: `change` is `sanction`, `rectify`
+/// or `review`; the scheme comes from the path or, as `_`, from the form. Recorded by the
+/// API's own handlers, so the same rules apply.
 pub async fn change(
     State(state): State<AppState>,
     ui: Ui,
@@ -384,19 +502,26 @@ pub async fn change(
     require_manager(&ui)?;
     let scheme = if scheme == "_" { field("scheme") } else { scheme };
     let scheme = if scheme.is_empty() { DEFAULT_SCHEME.to_owned() } else { scheme };
-    let now = Utc::now();
+    let at = field("at");
     let (kind, mut body) = match change.as_str() {
-        "suspend" => {
-            let months: u32 = field("months").parse().unwrap_or(6).clamp(1, 60);
-            let until = now.checked_add_months(Months::new(months)).unwrap_or(now);
+        "sanction" => {
             // Each box is `case::rule`; the findings must come from one case.
             let linked: Vec<(&str, &str)> = form
                 .iter()
                 .filter(|(k, _)| k == "findings")
                 .filter_map(|(_, v)| v.split_once(FINDING_SEPARATOR))
                 .collect();
-            let mut body = json!({"until": until.to_rfc3339(), "reason": field("reason"),
+            let sanction = field("kind");
+            let mut body = json!({"kind": if sanction.is_empty() { "suspension".to_owned() } else { sanction.clone() },
+                                  "reason": field("reason"),
+                                  "public": field("public") == "true",
                                   "findings": linked.iter().map(|(_, rule)| *rule).collect::<Vec<_>>()});
+            if sanction == "suspension" || sanction.is_empty() {
+                body["months"] = json!(field("months").parse::<u32>().unwrap_or(6).clamp(1, 60));
+            }
+            if sanction == "public_criticism" && !field("individual").is_empty() {
+                body["individual"] = json!(field("individual"));
+            }
             if let Some((case, _)) = linked.first() {
                 if linked.iter().any(|(c, _)| c != case) {
                     let flash = notice("error", html! { p { (ui.lang.t("membership.one_case")) } });
@@ -405,15 +530,31 @@ pub async fn change(
                 }
                 body["case"] = json!(case);
             }
-            ("suspended", body)
+            ("sanctioned", body)
         }
-        "restore" => ("restored", json!({"review": field("review")})),
+        "rectify" => ("rectified", json!({"report": field("report")})),
+        "review" => {
+            let outcome = if field("outcome") == "extend" { "extend" } else { "restore" };
+            let mut body = json!({"outcome": outcome, "note": field("review")});
+            if outcome == "extend" {
+                body["months"] = json!(field("months").parse::<u32>().unwrap_or(3).clamp(1, 60));
+            }
+            ("reviewed", body)
+        }
         _ => return Err(ui.error(AppError::not_found("route"))),
     };
-    if !field("case").is_empty() {
+    if !at.is_empty() {
+        body["at"] = json!(at);
+    }
+    if change == "review" && !field("case").is_empty() {
         body["case"] = json!(field("case"));
     }
-    match record_change(&state, &ui, &id, &scheme, kind, body).await {
+    let api_kind = match kind {
+        "sanctioned" => "sanction",
+        "rectified" => "rectify",
+        _ => "review",
+    };
+    match record_change(&state, &ui, &id, &scheme, api_kind, body).await {
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?done={kind}#history-h")).into_response()),
         Err(error) if error.status == StatusCode::NOT_FOUND || error.status == StatusCode::UNAUTHORIZED => {
             Err(ui.error(error))
