@@ -183,6 +183,8 @@ async fn every_page_renders_in_both_languages_without_message_keys() {
                 &format!("/cases/{case}"),
                 "/orgs",
                 "/orgs/alibaba-cloud",
+                "/warnings",
+                "/stats",
             ] {
                 let page = client.get(path).await;
                 assert_page(&page, lang, &format!("{path} as {who}"));
@@ -443,4 +445,73 @@ fn every_status_state_role_and_event_has_words_in_both_languages() {
             assert!(!lang.t(&key).contains('⟦'), "{key} missing in {}", lang.tag());
         }
     }
+}
+
+#[tokio::test]
+async fn a_unit_reads_acknowledges_and_answers_its_risk_warnings() {
+    let app = app().await;
+    // The bank registers what it runs: log4j-core 2.14.1 in its payments system.
+    let sbom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+        {"type": "library", "group": "org.apache.logging.log4j", "name": "log4j-core", "version": "2.14.1",
+         "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]});
+    let (status, answer) = app.call("PUT", "/api/v1/assets/groups/payments", BANK, Some(sbom)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let mut bank = Client::new(&app, Lang::Zh);
+    bank.sign_in(BANK).await;
+    let dashboard = bank.get("/dashboard").await;
+    assert!(dashboard.html.contains("CVE-2021-44228"), "the latest warnings are on the dashboard");
+    let inbox = bank.get("/warnings").await;
+    assert_page(&inbox, Lang::Zh, "warnings");
+    assert!(
+        inbox.html.contains(&Lang::Zh.t("warning.urgency_immediate")),
+        "Log4Shell is exploited in the wild"
+    );
+    assert!(inbox.html.contains("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"));
+    let (_, list) = app.get("/api/v1/warnings", BANK).await;
+    let id =
+        list["warnings"].as_array().unwrap().iter().find(|w| w["vulnerability"] == "CVE-2021-44228").unwrap()
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let token = csrf_of(&inbox);
+    let done = bank.post_form(&format!("/warnings/{id}/ack"), &[("csrf_token", &token)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let done = bank
+        .post_form(
+            &format!("/warnings/{id}/assets/payments"),
+            &[
+                ("csrf_token", &token),
+                ("status", "fixed"),
+                ("justification", ""),
+                ("detail", "升级到 2.17.1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let inbox = bank.get("/warnings?done=status").await;
+    assert!(inbox.html.contains(
+        &Lang::Zh.tf("warning.current_status", &[("status", &Lang::Zh.t("warning.status_fixed"))])
+    ));
+    assert!(inbox.html.contains(&Lang::Zh.tf("warning.acknowledged", &[("n", "1")])));
+    // Another unit cannot answer the bank's warning.
+    let mut grid = Client::new(&app, Lang::En);
+    grid.sign_in("noc@grid.example").await;
+    let page = grid.get("/warnings").await;
+    let refused = grid.post_form(&format!("/warnings/{id}/ack"), &[("csrf_token", &csrf_of(&page))]).await;
+    assert!(matches!(refused.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", refused.status);
+}
+
+#[tokio::test]
+async fn the_case_page_and_the_statistics_show_the_blind_window() {
+    let app = app().await;
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let case = analyst.get(&format!("/cases/{}", app.case_id)).await;
+    assert!(case.html.contains(&Lang::En.t("interval.regulator_report")));
+    assert!(case.html.contains(&Lang::En.tf("interval.days", &[("days", "15")])), "the 15-day blind window");
+    let stats = analyst.get("/stats").await;
+    assert_page(&stats, Lang::En, "stats");
+    assert!(stats.html.contains("/api/v1/stats/intervals/regulator_report.svg?lang=en"));
+    assert!(stats.html.contains("2021-Q4"));
 }

@@ -29,7 +29,7 @@ pub use session::Ui;
 
 /// The UI's routes, merged into the server's router at `/`.
 pub fn routes() -> Router<AppState> {
-    use pages::{account, cases, dashboard, orgs, reports, vulns};
+    use pages::{account, cases, dashboard, orgs, reports, stats, vulns, warnings};
     Router::new()
         .route("/", get(dashboard::home))
         .route("/lang/{tag}", get(session::switch_language))
@@ -49,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs", get(orgs::list))
         .route("/orgs/{id}", get(orgs::show))
         .route("/orgs/{id}/memberships/{scheme}/{change}", post(orgs::change))
+        .route("/warnings", get(warnings::inbox))
+        .route("/warnings/{id}/ack", post(warnings::acknowledge))
+        .route("/warnings/{id}/assets/{asset}", post(warnings::set_status))
+        .route("/stats", get(stats::show))
         .layer(axum::middleware::map_response(security_headers))
 }
 

@@ -40,7 +40,11 @@ pub fn page(ui: &Ui, title: &str, body: Markup) -> Markup {
                             @if reports {
                                 li { a href="/reports/new" { (lang.t("nav.report")) } }
                             }
+                            @if signed_in {
+                                li { a href="/warnings" { (lang.t("nav.warnings")) } }
+                            }
                             li { a href="/advisories" { (lang.t("nav.advisories")) } }
+                            li { a href="/stats" { (lang.t("nav.stats")) } }
                             @if manages {
                                 li { a href="/orgs" { (lang.t("nav.orgs")) } }
                             }

@@ -483,6 +483,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
             }
         }
         (actions)
+        (crate::ui::pages::stats::case_intervals(state, ui, id).await)
         section id="timeline" aria-labelledby="timeline-h" {
             h2 id="timeline-h" { (lang.t("case.timeline")) }
             ol class="timeline" {

@@ -1,5 +1,6 @@
 //! The dashboard of the signed-in organisation: its obligations that are overdue (in
-//! red, first) or due soon, with live countdowns, and its open cases by state.
+//! red, first) or due soon, with live countdowns, its latest risk warnings, and its
+//! open cases by state.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -57,6 +58,7 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
         .iter()
         .filter(|c| !matches!(c.state(), CaseState::Closed | CaseState::Rejected | CaseState::Duplicate))
         .collect();
+    let warnings = crate::ui::pages::warnings::warnings_of(&state, &ui).await;
     let title = lang.t("dashboard.title");
     let body = html! {
         h1 { (title) @if let Some(org) = &org { " — " (org.name) } }
@@ -86,6 +88,14 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                     }
                 }
             }
+        }
+        section aria-labelledby="warnings-h" {
+            h2 id="warnings-h" { (lang.t("dashboard.warnings")) }
+            @if warnings.is_empty() { p { (lang.t("warning.none")) } }
+            ul class="warnings" {
+                @for w in warnings.iter().take(5) { li { (crate::ui::pages::warnings::summary(lang, w)) } }
+            }
+            p { a href="/warnings" { (lang.t("dashboard.all_warnings")) } }
         }
         section aria-labelledby="cases-h" {
             h2 id="cases-h" { (lang.t("dashboard.cases")) }

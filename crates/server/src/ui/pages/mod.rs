@@ -5,4 +5,6 @@ pub mod cases;
 pub mod dashboard;
 pub mod orgs;
 pub mod reports;
+pub mod stats;
 pub mod vulns;
+pub mod warnings;
