@@ -115,7 +115,7 @@ async fn inbox_page(state: &AppState, ui: &Ui, flash: Option<Markup>) -> Result<
                     h3 { (lang.t("warning.remediation")) }
                     p { (localized(lang, &content["remediation"])) }
                     @if let Some(fixed) = content["fixed_versions"].as_array().filter(|f| !f.is_empty()) {
-                        p { (lang.tf("warning.fixed_versions", &[("versions", &fixed.iter().map(|v| text(v)).collect::<Vec<_>>().join(", "))])) }
+                        p { (lang.tf("warning.fixed_versions", &[("versions", &fixed.iter().map(text).collect::<Vec<_>>().join(", "))])) }
                     }
                     h3 { (lang.t("warning.affected")) }
                     @let statuses = w["assets"].as_array().cloned().unwrap_or_default();
