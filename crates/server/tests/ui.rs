@@ -508,6 +508,8 @@ async fn the_case_page_and_the_statistics_show_the_blind_window() {
     let mut analyst = Client::new(&app, Lang::En);
     analyst.sign_in(MIIT).await;
     let case = analyst.get(&format!("/cases/{}", app.case_id)).await;
+    assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228/bulletin?lang=zh"), "the case's bulletin");
+    assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228.csaf.json"), "the case's CSAF advisory");
     assert!(case.html.contains(&Lang::En.t("interval.regulator_report")));
     assert!(case.html.contains(&Lang::En.tf("interval.days", &[("days", "15")])), "the 15-day blind window");
     let stats = analyst.get("/stats").await;
