@@ -31,6 +31,8 @@ enum Command {
     Verify(commands::verify::VerifyArgs),
     /// Create organisations, accounts and API tokens from the shell.
     Admin(commands::admin::AdminArgs),
+    /// Decide sanctions, submit rectification reports, record reviews, read an organisation's log.
+    Sanction(commands::sanction::SanctionArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Admin(args) => commands::admin::run(args),
+        Command::Sanction(args) => commands::sanction::run(args),
     };
     match result {
         Ok(code) => code,

@@ -118,3 +118,51 @@ fn the_scanners_sbom_is_an_inventory_the_matcher_warns_on() {
     assert!(warned.contains(&("2.14.1".to_owned(), "CVE-2021-44228".to_owned())), "{warned:?}");
     assert!(warned.iter().all(|(version, _)| version != "2.17.1"), "{warned:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_exports_by_case_or_record_and_its_osv_zip_drives_the_scanner() {
+    use vulnrelay_formats::schemas::{Schema, validate};
+    let db = vulnrelay_store::testing::TestDb::sqlite().await;
+    let demo = vulnrelay_server::demo::load(&db.store).await.unwrap();
+    let url = db.url.clone();
+    // A case id exports all its records in one CSAF advisory.
+    let (code, stdout, stderr) =
+        vulnrelay(&["export", "--database", &url, "--format", "csaf", &demo.case_id]);
+    assert_eq!(code, 0, "{stderr}");
+    let csaf: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(validate(Schema::Csaf, &csaf), []);
+    assert_eq!(csaf["vulnerabilities"].as_array().unwrap().len(), 4);
+    // Any alias finds its record.
+    let (code, stdout, stderr) =
+        vulnrelay(&["export", "--database", &url, "--format", "cve", "CNVD-2021-95914"]);
+    assert_eq!(code, 0, "{stderr}");
+    let cve: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(cve["cveMetadata"]["cveId"], "CVE-2021-44228");
+    let (code, _, stderr) = vulnrelay(&["export", "--database", &url, "--format", "osv", "CVE-1999-0001"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no record or case CVE-1999-0001"), "{stderr}");
+    // The platform's OSV zip is an advisory source for the scanner.
+    let state = vulnrelay_server::AppState::new(db.store.clone(), vulnrelay_server::Config::default());
+    let zip = vulnrelay_server::distribution::osv_zip(&state).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("osv-all.zip");
+    std::fs::write(&path, &zip).unwrap();
+    let jar = workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let (code, stdout, stderr) = vulnrelay(&[
+        "scan",
+        jar.to_str().unwrap(),
+        "--advisories",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    for cve in ["CVE-2021-44228", "CVE-2021-45046", "CVE-2021-45105", "CVE-2021-44832"] {
+        assert!(stdout.contains(cve), "{cve}: {stdout}");
+    }
+    // A broken zip is an error, not an empty advisory set.
+    std::fs::write(&path, &zip[..zip.len() / 2]).unwrap();
+    let (code, _, stderr) =
+        vulnrelay(&["scan", jar.to_str().unwrap(), "--advisories", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+}

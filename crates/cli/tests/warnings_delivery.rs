@@ -328,7 +328,7 @@ async fn two_servers_on_one_postgresql_share_the_work_without_double_delivery() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_upload_feeds_an_asset_group_and_the_scanned_log4j_is_warned() {
     let db = TestDb::sqlite().await;
-    vulnrelay_server::demo::load(&*db.store).await.unwrap();
+    vulnrelay_server::demo::load(&db.store).await.unwrap();
     let account = db
         .store
         .create_account(

@@ -138,14 +138,22 @@ pub struct QuarterStats {
 /// Summarises one kind of interval over many cases, by the quarter of discovery (UTC).
 /// Cases with no discovery are left out. Quarters come out in time order.
 pub fn quarterly(cases: &[Vec<Interval>], kind: IntervalKind) -> Vec<QuarterStats> {
+    quarterly_from(cases.iter().filter_map(|intervals| {
+        let interval = intervals.iter().find(|i| i.kind == kind)?;
+        let (start, _) = interval.start?;
+        Some((start, interval.days()))
+    }))
+}
+
+/// Summarises intervals given as (start, length in days if closed), by the quarter of
+/// their start (UTC). Quarters come out in time order.
+pub fn quarterly_from(intervals: impl IntoIterator<Item = (Timestamp, Option<f64>)>) -> Vec<QuarterStats> {
     use chrono::Datelike;
     let mut by_quarter: std::collections::BTreeMap<(i32, u32), (Vec<f64>, usize)> = Default::default();
-    for intervals in cases {
-        let Some(interval) = intervals.iter().find(|i| i.kind == kind) else { continue };
-        let Some((start, _)) = interval.start else { continue };
+    for (start, days) in intervals {
         let key = (start.year(), (start.month() - 1) / 3 + 1);
         let slot = by_quarter.entry(key).or_default();
-        match interval.days() {
+        match days {
             Some(days) => slot.0.push(days),
             None => slot.1 += 1,
         }

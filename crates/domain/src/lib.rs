@@ -15,7 +15,7 @@ pub use access::{AccountRole, Action, Actor, CaseAccess, PLATFORM_ROLES, Relatio
 pub use case::{Case, CaseProblem, ProblemField};
 pub use event::{Event, EventKind, EventType, NotificationKind};
 pub use ids::{IdTemplate, IdTemplateError};
-pub use intervals::{Interval, IntervalKind, QuarterStats, intervals, quarterly};
+pub use intervals::{Interval, IntervalKind, QuarterStats, intervals, quarterly, quarterly_from};
 pub use party::{Jurisdiction, JurisdictionError, Membership, Party, PartyId, Role, UnknownRole};
 pub use product::{Market, Product, ProductId};
 pub use sanctions::{

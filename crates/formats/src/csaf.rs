@@ -361,11 +361,14 @@ pub fn security_advisory(
     }
     let summary = vulnerabilities.iter().filter_map(|v| lang.pick(&v.title)).collect::<Vec<_>>().join("; ");
     doc["notes"] = json!([{"category": "summary", "title": "Summary", "text": if summary.is_empty() { title.to_owned() } else { summary }}]);
-    let references: Vec<Value> = vulnerabilities
+    let mut urls: Vec<&str> = vulnerabilities
         .iter()
         .flat_map(|v| v.references.iter().filter(|r| r.kind == "advisory").take(1))
-        .map(|r| json!({"category": "external", "summary": "Advisory", "url": r.url}))
+        .map(|r| r.url.as_str())
         .collect();
+    urls.dedup();
+    let references: Vec<Value> =
+        urls.iter().map(|url| json!({"category": "external", "summary": "Advisory", "url": url})).collect();
     if !references.is_empty() {
         doc["references"] = Value::Array(references);
     }

@@ -7,6 +7,7 @@ pub mod cve5;
 pub mod cyclonedx;
 pub mod import;
 pub mod maven_version;
+pub mod org_event;
 pub mod osv;
 pub mod osv_record;
 pub mod record;

@@ -153,8 +153,9 @@ impl Advisories {
         self.docs.is_empty()
     }
 
-    /// Adds OSV records from a JSON file (one record or an array) or from every `*.json`
-    /// file under a directory. Returns how many records were added.
+    /// Adds OSV records from a JSON file (one record or an array), from every `*.json`
+    /// entry of a zip file (such as the platform's `/api/v1/osv/all.zip`), or from every
+    /// `*.json` file under a directory. Returns how many records were added.
     pub fn load_path(&mut self, path: &Path) -> Result<usize> {
         let mut files = Vec::new();
         if path.is_dir() {
@@ -175,12 +176,28 @@ impl Advisories {
         }
         let mut added = 0;
         for file in files {
-            let text = std::fs::read_to_string(&file)?;
-            let docs = osv::parse_documents(&text)
-                .map_err(|e| ScanError::Walk(format!("{}: not an OSV document: {e}", file.display())))?;
-            for d in docs {
-                self.docs.push((d.id.clone(), d));
-                added += 1;
+            let bytes = std::fs::read(&file)?;
+            let texts = if bytes.starts_with(b"PK\x03\x04") {
+                zipped_json(&bytes).map_err(|e| ScanError::Walk(format!("{}: {e}", file.display())))?
+            } else {
+                vec![(
+                    String::new(),
+                    String::from_utf8(bytes)
+                        .map_err(|_| ScanError::Walk(format!("{}: not UTF-8 text", file.display())))?,
+                )]
+            };
+            for (entry, text) in texts {
+                let place = if entry.is_empty() {
+                    file.display().to_string()
+                } else {
+                    format!("{}!/{entry}", file.display())
+                };
+                let docs = osv::parse_documents(&text)
+                    .map_err(|e| ScanError::Walk(format!("{place}: not an OSV document: {e}")))?;
+                for d in docs {
+                    self.docs.push((d.id.clone(), d));
+                    added += 1;
+                }
             }
         }
         Ok(added)
@@ -285,4 +302,42 @@ pub fn log4j_candidates(range: &str) -> Vec<MavenVersion> {
         .map(|v| MavenVersion::parse(v))
         .filter(|v| r.contains(v))
         .collect()
+}
+
+/// The largest advisory zip entry read, and the most read from one zip in all: an
+/// advisory export is text, so anything larger is refused rather than inflated.
+const MAX_ZIP_ENTRY: u64 = 16 * 1024 * 1024;
+const MAX_ZIP_TOTAL: u64 = 512 * 1024 * 1024;
+
+/// The `*.json` entries of a zip, as text, refusing entries (or a total) past the limits.
+fn zipped_json(bytes: &[u8]) -> std::result::Result<Vec<(String, String)>, String> {
+    use std::io::Read;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a zip: {e}"))?;
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
+        let name = entry.name().map_err(|e| format!("entry {i}: {e}"))?.into_owned();
+        if entry.is_dir() || !name.ends_with(".json") {
+            continue;
+        }
+        let mut text = String::new();
+        let read =
+            entry.take(MAX_ZIP_ENTRY + 1).read_to_string(&mut text).map_err(|e| format!("{name}: {e}"))?
+                as u64;
+        if read > MAX_ZIP_ENTRY {
+            return Err(format!("{name}: larger than {MAX_ZIP_ENTRY} bytes"));
+        }
+        total += read;
+        if total > MAX_ZIP_TOTAL {
+            return Err(format!("more than {MAX_ZIP_TOTAL} bytes of advisories"));
+        }
+        out.push((name, text));
+    }
+    if out.is_empty() {
+        return Err("the zip holds no *.json advisories".to_owned());
+    }
+    out.sort();
+    Ok(out)
 }

@@ -118,10 +118,20 @@ pub async fn authorize(state: &AppState, caller: &Caller, id: &str, action: Acti
 }
 
 /// An organisation as a case-file party, with the memberships its history shows
-/// (joined … ended); suspensions are events on the cases they concern.
+/// (joined … ended). A membership that is suspended when the organisation joins a case
+/// is left out: the case's member duties bind only members in good standing (a
+/// suspension ends only through a review, so an expired term still counts). A
+/// suspension decided later goes on the cases it concerns as an event.
 pub fn party_fragment(org: &Organisation, history: &[MembershipChange]) -> Fragment {
     let mut memberships: Vec<(String, String, Option<String>)> = Vec::new();
-    for change in history {
+    let suspended = |scheme: &str| {
+        history
+            .iter()
+            .rev()
+            .find(|c| c.scheme == scheme)
+            .is_some_and(|c| matches!(c.change, MembershipChangeKind::Suspended { .. }))
+    };
+    for change in history.iter().filter(|c| !suspended(&c.scheme)) {
         match &change.change {
             MembershipChangeKind::Joined => {
                 memberships.push((change.scheme.clone(), change.at.to_rfc3339(), None))

@@ -1,9 +1,11 @@
 //! The demo installation: the Log4Shell story of examples/log4shell.json on a fresh
 //! store, with the organisations of the reporting chain and accounts to sign in with.
 
+use std::sync::Arc;
+
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
-use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
+use vulnrelay_domain::{AccountRole, Basis, Jurisdiction, OrgEvent, ReviewOutcome, Role, SanctionKind};
 use vulnrelay_store::{
     Fragment, MembershipChange, MembershipChangeKind, NewAccount, NewCase, NewEvent, Organisation, Status,
     Store,
@@ -53,7 +55,8 @@ fn org(id: &str, name: &str, roles: &[Role], jurisdiction: &str) -> Organisation
 }
 
 /// Loads the demo into an empty store.
-pub async fn load(store: &dyn Store) -> Result<Demo, AppError> {
+pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
+    let state = crate::AppState::new(store.clone(), crate::Config::default());
     let file: Value = serde_json::from_str(LOG4SHELL).map_err(AppError::internal)?;
     // Check the story reads as a case before storing it.
     let case = vulnrelay_formats::case_file::from_value(&file).map_err(AppError::internal)?;
@@ -93,20 +96,6 @@ pub async fn load(store: &dyn Store) -> Result<Demo, AppError> {
             scheme: "miit-threat-sharing".into(),
             at: joined,
             change: MembershipChangeKind::Joined,
-            by_account: None,
-        })
-        .await?;
-    let suspended_at = Utc.with_ymd_and_hms(2021, 12, 21, 16, 0, 0).single().unwrap_or_default();
-    store
-        .record_membership_change(&MembershipChange {
-            org_id: "alibaba-cloud".into(),
-            scheme: "miit-threat-sharing".into(),
-            at: suspended_at,
-            change: MembershipChangeKind::Suspended {
-                until: Utc.with_ymd_and_hms(2022, 6, 21, 16, 0, 0).single(),
-                reason: "Did not report Log4Shell to the MIIT platform in time [secondary source]".into(),
-                findings: vec!["cn-miit-member/member-report-2d".into()],
-            },
             by_account: None,
         })
         .await?;
@@ -165,6 +154,7 @@ pub async fn load(store: &dyn Store) -> Result<Demo, AppError> {
         ("noc@grid.example", "Grid NOC", "cn-grid", vec![AccountRole::Subscriber]),
     ];
     let mut accounts = Vec::new();
+    let mut ids: Vec<(&str, String)> = Vec::new();
     for (email, name, org_id, roles) in people {
         let password = new_secret("")[..20].to_owned();
         let new = NewAccount {
@@ -175,8 +165,76 @@ pub async fn load(store: &dyn Store) -> Result<Demo, AppError> {
             roles: roles.clone(),
             status: Status::Active,
         };
-        store.create_account(&new, Utc::now()).await?;
+        let created = store.create_account(&new, Utc::now()).await?;
+        ids.push((email, created.id));
         accounts.push(DemoAccount { email: email.into(), password, org: org_id.into(), roles });
     }
+    let account =
+        |email: &str| ids.iter().find(|(e, _)| *e == email).map(|(_, id)| id.clone()).unwrap_or_default();
+    sanction_story(
+        &state,
+        &case_id,
+        &account("analyst@nvdb.miit.example"),
+        &account("security@alibaba-cloud.example"),
+    )
+    .await?;
     Ok(Demo { case_id, accounts })
+}
+
+/// Alibaba Cloud's suspension on its own log, resting on the finding that it did not
+/// report Log4Shell to the MIIT platform within 2 days; then a rectification report and a
+/// review that restores it after the 6-month term. The suspension is documented
+/// (secondary sources, 2021-12-22); the report and the review are illustrative: whether
+/// and when Alibaba Cloud was restored is not verified.
+async fn sanction_story(
+    state: &crate::AppState,
+    case_id: &str,
+    analyst: &str,
+    unit: &str,
+) -> Result<(), AppError> {
+    let time = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().unwrap_or_default();
+    let scheme = "miit-threat-sharing";
+    let events = [
+        (
+            OrgEvent::Sanctioned {
+                at: time(2021, 12, 21, 16),
+                kind: SanctionKind::Suspension { until: time(2022, 6, 21, 16) },
+                author: analyst.to_owned(),
+                reason: "Did not report Log4Shell to the MIIT cybersecurity threat information sharing platform \
+                         in time; suspended as a cooperating unit for 6 months, restoration to be studied \
+                         according to its rectification (根据整改情况，研究恢复) [secondary sources, 2021-12-22]"
+                    .to_owned(),
+                basis: vec![Basis::Finding { rule: "cn-miit-member/member-report-2d".into(), case: case_id.to_owned() }],
+                public: true,
+            },
+            analyst,
+        ),
+        (
+            OrgEvent::RectificationSubmitted {
+                at: time(2022, 6, 10, 2),
+                author: unit.to_owned(),
+                report: "[illustrative] Rectification report (整改报告): vulnerabilities found by the team are now \
+                         reported to the MIIT platform within 2 days, in parallel with the vendor notification; \
+                         the reporting procedure, its owner and its audit are described."
+                    .to_owned(),
+            },
+            unit,
+        ),
+        (
+            OrgEvent::ReviewRecorded {
+                at: time(2022, 6, 22, 2),
+                reviewer: analyst.to_owned(),
+                outcome: ReviewOutcome::Restore,
+                note: "[illustrative] The rectification was reviewed after the term and found sufficient: \
+                       cooperating-unit status restored. (Whether and when Alibaba Cloud was restored is not \
+                       verified.)"
+                    .to_owned(),
+            },
+            analyst,
+        ),
+    ];
+    for (event, by) in events {
+        crate::sanctions::record(state, "alibaba-cloud", scheme, event, Some(by)).await?;
+    }
+    Ok(())
 }

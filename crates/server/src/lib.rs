@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod casefile;
 pub mod demo;
+pub mod distribution;
 pub mod errors;
 pub mod forwarding;
 pub mod gates;
@@ -10,6 +11,7 @@ pub mod input;
 pub mod metrics;
 pub mod openapi;
 mod routes;
+pub mod sanctions;
 pub mod warnings;
 pub mod worker;
 
@@ -25,6 +27,9 @@ use vulnrelay_policy::Pack;
 use vulnrelay_store::Store;
 
 pub use forwarding::Forwarding;
+
+// The web UI: server-rendered pages at `/`, beside the API.
+pub mod ui;
 
 /// How the server behaves; every field has a sensible default.
 #[derive(Debug, Clone)]
@@ -44,6 +49,14 @@ pub struct Config {
     pub login_attempts: usize,
     /// The window of the login rate limit.
     pub login_window: Duration,
+    /// The URL the platform is reached at (in the CSAF provider metadata and the feed);
+    /// the request's host when unset.
+    pub public_url: Option<String>,
+    /// The CNA organisation UUID written into CVE records (the CVE Program assigns it);
+    /// the default is a placeholder that marks records as this installation's own.
+    pub cna_org_id: String,
+    /// The CNA short name written into CVE records.
+    pub cna_short_name: String,
 }
 
 impl Default for Config {
@@ -56,6 +69,9 @@ impl Default for Config {
             session_hours: 12,
             login_attempts: 5,
             login_window: Duration::from_secs(15 * 60),
+            public_url: None,
+            cna_org_id: "00000000-0000-4000-8000-000000000000".into(),
+            cna_short_name: "vulnrelay".into(),
         }
     }
 }
@@ -97,14 +113,18 @@ impl AppState {
     }
 }
 
-/// The whole HTTP interface: the REST API under `/api/v1`, `/healthz` and `/metrics`.
+/// The whole HTTP interface: the REST API under `/api/v1`, `/healthz`, `/metrics`, and
+/// the web UI at `/` (unknown paths under `/api` answer the JSON envelope, others a page).
 pub fn router(state: AppState) -> Router {
     let api = routes::api();
     Router::new()
         .nest("/api/v1", api)
+        .merge(ui::routes())
         .route("/healthz", get(routes::meta::healthz))
         .route("/metrics", get(routes::meta::metrics))
         .route("/api/v1/openapi.json", get(routes::meta::openapi))
+        .route("/.well-known/csaf/{*path}", get(routes::distribution::csaf_provider))
+        .route("/advisories/feed.atom", get(routes::distribution::feed))
         .fallback(routes::meta::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

@@ -232,6 +232,7 @@ fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hi
         "workarounds": localized(&v.workarounds),
         "fixed_versions": v.fixed_versions,
         "bypassed_fixes": status.bypassed.iter().map(|(version, _)| version).collect::<Vec<_>>(),
+        "urgency": urgency(&status),
     });
     if published {
         // Only what is public may carry detail: the description, the threat level and
@@ -244,12 +245,21 @@ fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hi
 }
 
 /// The fingerprint of a warning from what its content is made of — the record (by the
-/// hash of its canonical JSON), its case, whether it is published, and the affected
-/// components — so an unchanged warning is recognised without writing its content.
-fn inputs_fingerprint(record: &[u8; 32], case_id: Option<&str>, published: bool, hits: &[Hit]) -> String {
+/// hash of its canonical JSON), the threat as of now (level, urgency, bypassed fixes),
+/// its case, whether it is published, and the affected components — so an unchanged
+/// warning is recognised without writing its content.
+fn inputs_fingerprint(
+    record: &[u8; 32],
+    threat: &str,
+    case_id: Option<&str>,
+    published: bool,
+    hits: &[Hit],
+) -> String {
     let mut hash = Sha256::new();
     hash.update(b"vulnrelay-warning-v1\0");
     hash.update(record);
+    hash.update(threat.as_bytes());
+    hash.update([0]);
     hash.update(case_id.unwrap_or_default().as_bytes());
     hash.update([0, u8::from(published)]);
     for hit in hits {
@@ -266,6 +276,20 @@ fn inputs_fingerprint(record: &[u8; 32], case_id: Option<&str>, published: bool,
         hash.update([1]);
     }
     hex::encode(hash.finalize())
+}
+
+/// How soon the unit must act, raised by the threat in the wild: `immediate` when the
+/// vulnerability is actively exploited or a fix was bypassed, `high` when exploit
+/// details or a proof of concept are public, else `routine`. A change of urgency changes
+/// the content, so the warning is sent again.
+fn urgency(status: &vulnrelay_domain::ThreatStatus) -> &'static str {
+    use vulnrelay_domain::ThreatLevel;
+    match status.level {
+        ThreatLevel::ActivelyExploited => "immediate",
+        _ if !status.bypassed.is_empty() => "immediate",
+        ThreatLevel::ProofOfConcept | ThreatLevel::DetailsPublic => "high",
+        ThreatLevel::None => "routine",
+    }
 }
 
 fn fingerprint(content: &Value) -> String {
@@ -293,6 +317,15 @@ async fn rematch(
     let record_hashes: Vec<[u8; 32]> = stored
         .iter()
         .map(|r| Sha256::digest(vulnrelay_store::chain::canonical_json(&r.record).as_bytes()).into())
+        .collect();
+    let now = Utc::now();
+    let threats: Vec<String> = domain
+        .iter()
+        .map(|v| {
+            let status = v.threat_status(now);
+            let bypassed: Vec<&str> = status.bypassed.iter().map(|(version, _)| version.as_str()).collect();
+            format!("{}|{}|{}", status.level.as_str(), urgency(&status), bypassed.join(","))
+        })
         .collect();
     let mut done =
         Rematch { vulnerabilities: domain.len(), components: inventory.len(), ..Rematch::default() };
@@ -381,7 +414,8 @@ async fn rematch(
                 continue;
             }
         }
-        let print = inputs_fingerprint(&record_hashes[*i], record.case_id.as_deref(), published, hits);
+        let print =
+            inputs_fingerprint(&record_hashes[*i], &threats[*i], record.case_id.as_deref(), published, hits);
         let pair = (org.clone(), record.id.clone());
         if current.get(&pair).is_some_and(|(f, s)| *f == print && *s == WarningState::Active) {
             continue;

@@ -10,7 +10,7 @@ use vulnrelay_store::testing::{TestDb, for_each_backend};
 #[tokio::test]
 async fn a_report_travels_from_login_to_compliance_over_http() {
     for_each_backend(|db: TestDb| async move {
-        let loaded = demo::load(&*db.store).await.unwrap();
+        let loaded = demo::load(&db.store).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

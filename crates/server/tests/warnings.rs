@@ -66,6 +66,11 @@ async fn before_publication_only_units_the_case_allows_are_warned_then_everyone(
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;
         let case = app.submit(json!({})).await;
+        // The reporter's membership is suspended (the demo's suspension was restored).
+        let suspend = json!({"reason": "late report", "findings": ["cn-miit-member/member-report-2d"], "case": app.case_id});
+        let (status, answer) =
+            app.post("/api/v1/orgs/alibaba-cloud/memberships/miit-threat-sharing/suspend", MIIT, suspend).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
         let widget = |v: &str| sbom(&[("org.example", "widget", v)]);
         put(&app, BANK, "payments", widget("1.2")).await;
         put(&app, GRID, "scada", widget("1.6")).await;

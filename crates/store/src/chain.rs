@@ -12,11 +12,15 @@
 //! `body` the canonical JSON text of the event (object keys sorted, no whitespace) and
 //! `prev_hash` the previous event's hash in hex (empty for the first event). Changing
 //! any stored field of any event breaks its own hash or the next event's link.
+//!
+//! Each organisation's own log (sanctions, rectification reports, reviews) is chained
+//! the same way under the tag `vulnrelay/org-event/v1` ([`org_event_hash`]).
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::model::{BrokenLink, StoredEvent};
+use crate::org_log::StoredOrgEvent;
 use crate::time::format_ts;
 
 /// The canonical JSON text of a value: object keys sorted, no insignificant whitespace.
@@ -58,26 +62,78 @@ fn write_canonical(value: &Value, out: &mut String) {
 
 /// The hash an event must carry, from its stored fields.
 pub fn event_hash(event: &StoredEvent) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(b"vulnrelay/event/v1");
     let seq = event.seq.to_string();
     let at = format_ts(event.at);
     let recorded_at = format_ts(event.recorded_at);
-    for field in [
-        event.case_id.as_str(),
-        &seq,
-        &at,
-        &recorded_at,
-        event.recorded_by.as_deref().unwrap_or(""),
-        event.override_reason.as_deref().unwrap_or(""),
-        &event.body,
-        &event.prev_hash,
-    ] {
+    hash_fields(
+        b"vulnrelay/event/v1",
+        &[
+            event.case_id.as_str(),
+            &seq,
+            &at,
+            &recorded_at,
+            event.recorded_by.as_deref().unwrap_or(""),
+            event.override_reason.as_deref().unwrap_or(""),
+            &event.body,
+            &event.prev_hash,
+        ],
+    )
+}
+
+/// The hash an organisation's log entry must carry: the same encoding as a case event's
+/// under the tag `vulnrelay/org-event/v1`, over `org_id, seq, scheme, at, recorded_at,
+/// recorded_by, body, prev_hash`.
+pub fn org_event_hash(event: &StoredOrgEvent) -> String {
+    let seq = event.seq.to_string();
+    let at = format_ts(event.at);
+    let recorded_at = format_ts(event.recorded_at);
+    hash_fields(
+        b"vulnrelay/org-event/v1",
+        &[
+            event.org_id.as_str(),
+            &seq,
+            event.scheme.as_str(),
+            &at,
+            &recorded_at,
+            event.recorded_by.as_deref().unwrap_or(""),
+            &event.body,
+            &event.prev_hash,
+        ],
+    )
+}
+
+/// SHA-256 over `tag` and each field as `length ':' bytes`, in hex.
+fn hash_fields(tag: &[u8], fields: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(tag);
+    for field in fields {
         hasher.update(field.len().to_string().as_bytes());
         hasher.update(b":");
         hasher.update(field.as_bytes());
     }
     hex::encode(hasher.finalize())
+}
+
+/// Walks one organisation's log (in `seq` order) and returns the first broken link;
+/// the link names the log `org/<id>`.
+pub fn verify_org_log(org_id: &str, events: &[StoredOrgEvent]) -> Option<BrokenLink> {
+    let mut prev = String::new();
+    for (i, event) in events.iter().enumerate() {
+        let broken =
+            |reason: String| Some(BrokenLink { case_id: format!("org/{org_id}"), seq: event.seq, reason });
+        let expected_seq = i as i64 + 1;
+        if event.seq != expected_seq {
+            return broken(format!("expected entry {expected_seq}, found entry {}", event.seq));
+        }
+        if event.prev_hash != prev {
+            return broken("prev_hash is not the hash of the previous entry".to_owned());
+        }
+        if org_event_hash(event) != event.hash {
+            return broken("hash does not match the entry's content".to_owned());
+        }
+        prev = event.hash.clone();
+    }
+    None
 }
 
 /// Walks one case's events (in `seq` order) and returns the first broken link: a gap
@@ -155,5 +211,37 @@ mod tests {
         );
         events.remove(1);
         assert_eq!(verify_case("c1", &events).unwrap().reason, "expected event 2, found event 3");
+    }
+
+    #[test]
+    fn an_organisation_log_breaks_where_an_entry_was_changed() {
+        let at = chrono::Utc.with_ymd_and_hms(2021, 12, 22, 0, 0, 0).unwrap();
+        let entry = |seq: i64, prev: &str, body: &Value| {
+            let mut e = StoredOrgEvent {
+                org_id: "alibaba-cloud".into(),
+                seq,
+                scheme: "miit-threat-sharing".into(),
+                at,
+                recorded_at: at,
+                recorded_by: Some("analyst".into()),
+                body: canonical_json(body),
+                prev_hash: prev.into(),
+                hash: String::new(),
+            };
+            e.hash = org_event_hash(&e);
+            e
+        };
+        let first = entry(1, "", &json!({"type": "sanctioned"}));
+        let second = entry(2, &first.hash, &json!({"type": "rectification_submitted"}));
+        let mut log = vec![first, second];
+        assert_eq!(verify_org_log("alibaba-cloud", &log), None);
+        log[0].scheme = "another-scheme".into();
+        let broken = verify_org_log("alibaba-cloud", &log).unwrap();
+        assert_eq!((broken.case_id.as_str(), broken.seq), ("org/alibaba-cloud", 1));
+        // The same fields under the case-event tag give a different hash.
+        assert_ne!(
+            org_event_hash(&log[1]),
+            event(2, &log[1].prev_hash, &json!({"type": "rectification_submitted"})).hash
+        );
     }
 }

@@ -149,6 +149,39 @@ fn membership_from_row(row: &DbRow) -> Result<MembershipChange> {
     })
 }
 
+/// Writes one membership change (history is append-only).
+async fn insert_membership_change(
+    tx: &mut Transaction<'_, Db>,
+    change: &MembershipChange,
+    recorded_at: Timestamp,
+) -> Result<()> {
+    let (until, reason, findings, review) = match &change.change {
+        MembershipChangeKind::Suspended { until, reason, findings } => {
+            (until.map(format_ts), Some(reason.clone()), serde_json::json!(findings), None)
+        }
+        MembershipChangeKind::Restored { review } => (None, None, serde_json::json!([]), Some(review.clone())),
+        _ => (None, None, serde_json::json!([]), None),
+    };
+    sqlx::query(
+        "INSERT INTO membership_changes (id, org_id, scheme, change, at, until, reason, findings, review, \
+         by_account, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(new_id())
+    .bind(&change.org_id)
+    .bind(&change.scheme)
+    .bind(change.change.as_str())
+    .bind(format_ts(change.at))
+    .bind(until)
+    .bind(reason)
+    .bind(canonical_json(&findings))
+    .bind(review)
+    .bind(&change.by_account)
+    .bind(format_ts(recorded_at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn insert_outbox(tx: &mut Transaction<'_, Db>, message: &NewOutboxMessage, at: Timestamp) -> Result<()> {
     sqlx::query("INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
         .bind(new_id())
@@ -347,30 +380,9 @@ impl crate::Store for Inner {
     }
 
     async fn record_membership_change(&self, change: &MembershipChange) -> Result<()> {
-        let (until, reason, findings, review) = match &change.change {
-            MembershipChangeKind::Suspended { until, reason, findings } => {
-                (until.map(format_ts), Some(reason.clone()), serde_json::json!(findings), None)
-            }
-            MembershipChangeKind::Restored { review } => (None, None, serde_json::json!([]), Some(review.clone())),
-            _ => (None, None, serde_json::json!([]), None),
-        };
-        sqlx::query(
-            "INSERT INTO membership_changes (id, org_id, scheme, change, at, until, reason, findings, review, \
-             by_account, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(new_id())
-        .bind(&change.org_id)
-        .bind(&change.scheme)
-        .bind(change.change.as_str())
-        .bind(format_ts(change.at))
-        .bind(until)
-        .bind(reason)
-        .bind(canonical_json(&findings))
-        .bind(review)
-        .bind(&change.by_account)
-        .bind(format_ts(chrono::Utc::now()))
-        .execute(&self.writer)
-        .await?;
+        let mut tx = self.writer.begin().await?;
+        insert_membership_change(&mut tx, change, chrono::Utc::now()).await?;
+        tx.commit().await?;
         Ok(())
     }
 

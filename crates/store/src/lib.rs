@@ -2,6 +2,7 @@
 
 pub mod chain;
 mod model;
+pub mod org_log;
 mod postgres;
 pub mod records;
 mod sqlite;
@@ -15,8 +16,9 @@ use async_trait::async_trait;
 use vulnrelay_domain::Timestamp;
 
 pub use model::*;
+pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
 pub use postgres::PgStore;
-pub use records::{Records, StoredVulnerability};
+pub use records::{RecordRevision, Records, StoredVulnerability};
 pub use sqlite::SqliteStore;
 pub use warnings::Warnings;
 
@@ -121,7 +123,7 @@ pub struct NewCase {
 /// The store: everything vulnrelay keeps. Every method runs in one transaction; the
 /// event log is only ever appended to.
 #[async_trait]
-pub trait Store: Records + Warnings + Send + Sync + 'static {
+pub trait Store: Records + OrgLog + Warnings + Send + Sync + 'static {
     /// The database behind it.
     fn backend(&self) -> Backend;
 
@@ -248,16 +250,26 @@ pub trait Store: Records + Warnings + Send + Sync + 'static {
     /// Every case id, oldest first.
     async fn case_ids(&self) -> Result<Vec<String>>;
 
-    /// Walks every case's hash chain and names the first broken link.
+    /// Walks every case's hash chain, then every organisation's log, and names the
+    /// first broken link.
     async fn verify(&self) -> Result<VerifyReport> {
-        let mut report = VerifyReport { cases: 0, events: 0, broken: None };
+        let mut report = VerifyReport { cases: 0, events: 0, org_logs: 0, org_events: 0, broken: None };
         for case_id in self.case_ids().await? {
             let events = self.events(&case_id).await?;
             report.cases += 1;
             report.events += events.len();
             if let Some(broken) = chain::verify_case(&case_id, &events) {
                 report.broken = Some(broken);
-                break;
+                return Ok(report);
+            }
+        }
+        for org_id in self.org_log_ids().await? {
+            let events = self.org_events(&org_id).await?;
+            report.org_logs += 1;
+            report.org_events += events.len();
+            if let Some(broken) = chain::verify_org_log(&org_id, &events) {
+                report.broken = Some(broken);
+                return Ok(report);
             }
         }
         Ok(report)

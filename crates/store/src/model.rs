@@ -401,6 +401,10 @@ pub struct VerifyReport {
     pub cases: usize,
     /// Events checked.
     pub events: usize,
+    /// Organisation logs walked.
+    pub org_logs: usize,
+    /// Organisation log entries checked.
+    pub org_events: usize,
     /// The first broken link, if any.
     pub broken: Option<BrokenLink>,
 }
@@ -408,7 +412,7 @@ pub struct VerifyReport {
 /// A link in an event chain that does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokenLink {
-    /// The case.
+    /// The case, or `org/<id>` for an organisation's own log.
     pub case_id: String,
     /// The event's position.
     pub seq: i64,

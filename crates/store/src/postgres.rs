@@ -43,4 +43,5 @@ impl PgStore {
 
 include!("common.rs");
 include!("records_sql.rs");
+include!("org_log_sql.rs");
 include!("warnings_sql.rs");

@@ -25,6 +25,65 @@ pub struct StoredVulnerability {
     pub updated_at: Timestamp,
 }
 
+/// One change of a record: the CSAF revision history follows these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRevision {
+    /// 1 for the first version, then one more per change.
+    pub number: i64,
+    /// When the change was saved.
+    pub at: Timestamp,
+    /// What changed, in words.
+    pub summary: String,
+}
+
+/// What changed between two versions of a record, in words; `None` when nothing did.
+/// Added identifiers and threat events are named; other changes name their fields.
+pub fn revision_summary(old: Option<&Value>, new: &Value) -> Option<String> {
+    let Some(old) = old else { return Some("Initial version".to_owned()) };
+    if old == new {
+        return None;
+    }
+    let empty = serde_json::Map::new();
+    let (old_map, new_map) = (old.as_object().unwrap_or(&empty), new.as_object().unwrap_or(&empty));
+    let mut keys: Vec<&String> = old_map.keys().chain(new_map.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let list = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut parts = Vec::new();
+    let mut others = Vec::new();
+    for key in keys {
+        let (before, after) = (old_map.get(key.as_str()), new_map.get(key.as_str()));
+        if before == after {
+            continue;
+        }
+        let added: Vec<Value> = list(after).into_iter().filter(|v| !list(before).contains(v)).collect();
+        let removed = list(before).iter().any(|v| !list(after).contains(v));
+        match key.as_str() {
+            "aliases" if !added.is_empty() && !removed => parts.push(format!(
+                "Added identifiers {}",
+                added.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
+            )),
+            "threats" if !added.is_empty() && !removed => parts.push(format!(
+                "Added threat events: {}",
+                added
+                    .iter()
+                    .map(|t| format!(
+                        "{} ({})",
+                        t["kind"].as_str().unwrap_or("?"),
+                        t["source"].as_str().unwrap_or("?")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => others.push(key.as_str()),
+        }
+    }
+    if !others.is_empty() {
+        parts.push(format!("Updated {}", others.join(", ")));
+    }
+    Some(parts.join("; "))
+}
+
 /// Storage of vulnerability records and identifiers.
 #[async_trait]
 pub trait Records: Send + Sync {
@@ -45,8 +104,9 @@ pub trait Records: Send + Sync {
     async fn free_cve_ids(&self) -> Result<u64>;
 
     /// Stores a record (new, or replacing the one with the same id), with every
-    /// identifier in `aliases` pointing at it. An alias that already names another
-    /// record is a `Conflict`.
+    /// identifier in `aliases` pointing at it, and a revision when the record changed
+    /// ([`revision_summary`]). An alias that already names another record is a
+    /// `Conflict`.
     async fn save_vulnerability(
         &self,
         id: &str,
@@ -61,4 +121,31 @@ pub trait Records: Send + Sync {
 
     /// Every record, by id; those of one case when `case_id` is given.
     async fn vulnerabilities(&self, case_id: Option<&str>) -> Result<Vec<StoredVulnerability>>;
+
+    /// A record's revisions, oldest first.
+    async fn vulnerability_revisions(&self, id: &str) -> Result<Vec<RecordRevision>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::revision_summary;
+
+    #[test]
+    fn summaries_name_what_changed() {
+        let v1 = json!({"id": "CVE-2021-44228", "aliases": ["CNVD-2021-95914"], "threats": [], "title": {"en": "a"}});
+        assert_eq!(revision_summary(None, &v1).as_deref(), Some("Initial version"));
+        assert_eq!(revision_summary(Some(&v1), &v1), None);
+        let mut v2 = v1.clone();
+        v2["aliases"] = json!(["CNVD-2021-95914", "CNNVD-202112-799"]);
+        v2["threats"] = json!([{"kind": "actively_exploited", "source": "CNVD"}]);
+        v2["title"] = json!({"en": "b"});
+        assert_eq!(
+            revision_summary(Some(&v1), &v2).as_deref(),
+            Some(
+                "Added identifiers CNNVD-202112-799; Added threat events: actively_exploited (CNVD); Updated title"
+            )
+        );
+    }
 }

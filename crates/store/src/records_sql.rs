@@ -77,6 +77,14 @@ impl crate::records::Records for Inner {
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         let now = crate::time::format_ts(at);
+        let previous = sqlx::query(&format!("SELECT record FROM vulnerabilities WHERE id = $1{FOR_UPDATE}"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| json(&sqlx::Row::try_get::<String, _>(&row, "record")?))
+            .transpose()?;
+        let summary = crate::records::revision_summary(previous.as_ref(), record);
+        if summary.is_some() || previous.is_none() {
         sqlx::query(
             "INSERT INTO vulnerabilities (id, case_id, record, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
              ON CONFLICT (id) DO UPDATE SET record = excluded.record, case_id = excluded.case_id, \
@@ -94,6 +102,18 @@ impl crate::records::Records for Inner {
             }
             other => other.into(),
         })?;
+        }
+        if let Some(summary) = summary {
+            sqlx::query(
+                "INSERT INTO vulnerability_revisions (vulnerability_id, number, at, summary) \
+                 SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM vulnerability_revisions WHERE vulnerability_id = $1",
+            )
+            .bind(id)
+            .bind(&now)
+            .bind(summary)
+            .execute(&mut *tx)
+            .await?;
+        }
         for alias in std::iter::once(id).chain(aliases.iter().map(String::as_str)) {
             let owner = sqlx::query("SELECT vulnerability_id FROM vulnerability_aliases WHERE alias = $1")
                 .bind(alias)
@@ -141,6 +161,24 @@ impl crate::records::Records for Inner {
         .await?;
         rows.iter().map(stored_vulnerability).collect()
     }
+
+    async fn vulnerability_revisions(&self, id: &str) -> Result<Vec<crate::records::RecordRevision>> {
+        let rows = sqlx::query(
+            "SELECT number, at, summary FROM vulnerability_revisions WHERE vulnerability_id = $1 ORDER BY number",
+        )
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(record_revision).collect()
+    }
+}
+
+fn record_revision(row: &DbRow) -> Result<crate::records::RecordRevision> {
+    Ok(crate::records::RecordRevision {
+        number: sqlx::Row::try_get(row, "number")?,
+        at: ts(&sqlx::Row::try_get::<String, _>(row, "at")?)?,
+        summary: sqlx::Row::try_get(row, "summary")?,
+    })
 }
 
 fn stored_vulnerability(row: &DbRow) -> Result<crate::records::StoredVulnerability> {

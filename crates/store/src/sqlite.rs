@@ -52,4 +52,5 @@ impl SqliteStore {
 
 include!("common.rs");
 include!("records_sql.rs");
+include!("org_log_sql.rs");
 include!("warnings_sql.rs");

@@ -288,7 +288,7 @@ async fn events_chain_and_stale_writers_are_refused() {
         let unknown = store.change_case("case-nope", &CaseChange::default(), at(4, 2)).await;
         assert!(matches!(unknown, Err(StoreError::NotFound { what: "case", .. })));
         let report = store.verify().await.unwrap();
-        assert_eq!(report, VerifyReport { cases: 1, events: 4, broken: None });
+        assert_eq!(report, VerifyReport { cases: 1, events: 4, org_logs: 0, org_events: 0, broken: None });
     })
     .await;
 }
@@ -339,6 +339,66 @@ async fn the_event_log_refuses_updates_and_verify_names_a_tampered_link() {
         let broken = report.broken.expect("a broken link");
         assert_eq!((broken.case_id.as_str(), broken.seq), (case_id.as_str(), 2));
         assert_eq!(broken.reason, "hash does not match the event's content");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_organisation_log_chains_its_entries_with_their_membership_changes() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        seed(&*store).await;
+        let entry = |day, body: serde_json::Value| NewOrgEvent {
+            scheme: "miit-threat-sharing".into(),
+            at: at(day, 0),
+            body,
+            recorded_by: Some("analyst".into()),
+        };
+        let suspension = MembershipChange {
+            org_id: "reporter".into(),
+            scheme: "miit-threat-sharing".into(),
+            at: at(22, 0),
+            change: MembershipChangeKind::Suspended {
+                until: Some(at(30, 0)),
+                reason: "late report".into(),
+                findings: vec!["cn-miit-member/member-report-2d".into()],
+            },
+            by_account: Some("analyst".into()),
+        };
+        let outbox = [NewOutboxMessage { topic: "org.event".into(), payload: json!({"org": "reporter"}) }];
+        let first = store
+            .append_org_event(
+                "reporter",
+                Some(0),
+                &entry(22, json!({"type": "sanctioned", "sanction": "suspension"})),
+                Some(&suspension),
+                &outbox,
+                at(22, 1),
+            )
+            .await
+            .unwrap();
+        assert_eq!((first.seq, first.prev_hash.as_str()), (1, ""));
+        let report = entry(29, json!({"type": "rectification_submitted", "report": "fixed the process"}));
+        let second =
+            store.append_org_event("reporter", Some(1), &report, None, &[], at(29, 1)).await.unwrap();
+        assert_eq!(second.prev_hash, first.hash);
+        // A writer that saw only the first entry is stale, and writes nothing.
+        let stale =
+            store.append_org_event("reporter", Some(1), &report, Some(&suspension), &[], at(29, 2)).await;
+        assert!(matches!(stale, Err(StoreError::Stale { expected: 1, found: 2, .. })), "{stale:?}");
+        assert_eq!(store.org_events("reporter").await.unwrap(), [first, second]);
+        assert_eq!(store.membership_history("reporter").await.unwrap(), [suspension]);
+        let unknown = store.append_org_event("ghost", None, &report, None, &[], at(29, 3)).await;
+        assert!(matches!(unknown, Err(StoreError::NotFound { what: "organisation", .. })), "{unknown:?}");
+        assert_eq!(store.org_log_ids().await.unwrap(), ["reporter"]);
+        let verified = store.verify().await.unwrap();
+        assert_eq!((verified.org_logs, verified.org_events, verified.broken), (1, 2, None));
+        // The database itself refuses to change or delete entries.
+        let update = "UPDATE org_events SET body = '{}' WHERE org_id = $1";
+        let delete = "DELETE FROM org_events WHERE org_id = $1";
+        let (refused_update, refused_delete) =
+            raw(&db.url, db.name, &[update, delete], "reporter", false).await;
+        assert!(refused_update && refused_delete, "{}: org events must be append-only", db.name);
     })
     .await;
 }

@@ -98,8 +98,15 @@ async fn records_are_found_by_any_alias_and_aliases_are_not_shared() {
         let found = store.vulnerability("CNVD-2021-95914").await.unwrap();
         assert_eq!(
             (found.record, found.created_at, found.updated_at),
-            (updated, at(2021, 12, 10), at(2021, 12, 28))
+            (updated.clone(), at(2021, 12, 10), at(2021, 12, 28))
         );
+        // Each change is a revision; saving the same record again is none.
+        store.save_vulnerability("CVE-2021-44228", None, &updated, &aliases, at(2021, 12, 29)).await.unwrap();
+        let revisions = store.vulnerability_revisions("CVE-2021-44228").await.unwrap();
+        let summaries: Vec<(i64, &str)> = revisions.iter().map(|r| (r.number, r.summary.as_str())).collect();
+        assert_eq!(summaries, [(1, "Initial version"), (2, "Updated aliases, title")], "{}", db.name);
+        assert_eq!(revisions[1].at, at(2021, 12, 28));
+        assert_eq!(store.vulnerability("CVE-2021-44228").await.unwrap().updated_at, at(2021, 12, 28));
         // An alias cannot name two records.
         let other = store
             .save_vulnerability(

@@ -27,7 +27,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let path = dir.path().join("demo.db");
     runtime()?.block_on(async {
         let store = vulnrelay_store::connect(&format!("sqlite:{}", path.display())).await?;
-        let demo = vulnrelay_server::demo::load(&*store).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        let demo = vulnrelay_server::demo::load(&store).await.map_err(|e| anyhow::anyhow!(e.message))?;
         println!("vulnrelay demo: the Log4Shell story is case {}", demo.case_id);
         println!("accounts (sign in with POST /api/v1/session, or create a token with POST /api/v1/tokens):");
         for account in &demo.accounts {

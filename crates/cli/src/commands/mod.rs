@@ -5,6 +5,7 @@ pub mod check;
 pub mod delivery;
 pub mod demo;
 pub mod records;
+pub mod sanction;
 pub mod scan;
 pub mod serve;
 pub mod verify;

@@ -146,10 +146,16 @@ pub struct ExportArgs {
     format: ExportFormat,
 
     /// A file of records (vulnrelay record JSON, or any format `import` reads).
-    #[arg(long, value_name = "FILE")]
-    records: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "database", conflicts_with = "database")]
+    records: Option<PathBuf>,
 
-    /// Ids (or aliases) of the records to export; default: all.
+    /// The platform's database (`sqlite:PATH` or `postgres://...`) to export from; then
+    /// an ID may also be a case id (all its records, in one CSAF advisory whose
+    /// revision history follows the records' stored changes).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+
+    /// Ids (or aliases) of the records, or case ids with `--database`; default: all.
     #[arg(value_name = "ID")]
     ids: Vec<String>,
 
@@ -190,13 +196,13 @@ enum LangArg {
 
 /// Runs `export`.
 pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.records)
-        .with_context(|| format!("reading {}", args.records.display()))?;
+    let Some(path) = args.records.clone() else { return export_from_database(&args) };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let all = match import::import(&text, "import") {
         Ok(imported) => imported.records,
         Err(problems) => {
             let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            bail!("{}:\n  {}", args.records.display(), lines.join("\n  "));
+            bail!("{}:\n  {}", path.display(), lines.join("\n  "));
         }
     };
     let selected: Vec<Vulnerability> = if args.ids.is_empty() {
@@ -206,13 +212,77 @@ pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
         for id in &args.ids {
             match all.iter().find(|v| v.ids().any(|known| known.eq_ignore_ascii_case(id))) {
                 Some(v) => chosen.push(v.clone()),
-                None => bail!("no record {id} in {}", args.records.display()),
+                None => bail!("no record {id} in {}", path.display()),
             }
         }
         chosen
     };
+    write_export(&args, &selected, None)
+}
+
+/// Exports records from the platform's database: each ID names a record (by any of its
+/// identifiers) or a case (all its records).
+fn export_from_database(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let url = args.database.clone().context("--records or --database is required")?;
+    crate::commands::serve::runtime()?.block_on(async {
+        let store = vulnrelay_store::connect(&url).await.with_context(|| format!("opening {url}"))?;
+        let state = vulnrelay_server::AppState::new(store.clone(), vulnrelay_server::Config::default());
+        let mut records = Vec::new();
+        let mut case = None;
+        let all = store.vulnerabilities(None).await?;
+        if args.ids.is_empty() {
+            records = all.clone();
+        }
+        for id in &args.ids {
+            let of_case: Vec<_> =
+                all.iter().filter(|r| r.case_id.as_deref() == Some(id.as_str())).cloned().collect();
+            if !of_case.is_empty() {
+                case = Some(
+                    vulnrelay_server::casefile::load(&state, id)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e.message))?,
+                );
+                records.extend(of_case);
+                continue;
+            }
+            match store.vulnerability(id).await {
+                Ok(found) => records.push(found),
+                Err(vulnrelay_store::StoreError::NotFound { .. }) => bail!("no record or case {id} in {url}"),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let mut pairs = Vec::new();
+        for stored in records {
+            let v =
+                vulnrelay_server::distribution::decode(&stored).map_err(|e| anyhow::anyhow!(e.message))?;
+            pairs.push((stored, v));
+        }
+        let selected: Vec<Vulnerability> = pairs.iter().map(|(_, v)| v.clone()).collect();
+        let csaf = match (args.format, pairs.first()) {
+            (ExportFormat::Csaf, Some((first, _))) => {
+                let advisory =
+                    vulnrelay_server::distribution::Advisory { id: first.id.clone(), case, records: pairs };
+                Some(
+                    vulnrelay_server::distribution::csaf_advisory(&state, &advisory)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e.message))?,
+                )
+            }
+            _ => None,
+        };
+        write_export(args, &selected, csaf)
+    })
+}
+
+/// Writes `selected` in the chosen format (`csaf` given: that document).
+fn write_export(
+    args: &ExportArgs,
+    selected: &[Vulnerability],
+    csaf: Option<serde_json::Value>,
+) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
     let value = match args.format {
+        ExportFormat::Csaf if csaf.is_some() => csaf.unwrap_or_default(),
         ExportFormat::Record => {
             serde_json::to_value(selected.iter().map(VulnerabilityJson::from).collect::<Vec<_>>())?
         }
@@ -236,7 +306,7 @@ pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
             };
             let lang = if args.lang == LangArg::Zh { Lang::Zh } else { Lang::En };
             let title = first.title.any().unwrap_or(&first.id).to_owned();
-            csaf::security_advisory(&title, &publisher, &tracking, &selected, lang)?
+            csaf::security_advisory(&title, &publisher, &tracking, selected, lang)?
         }
     };
     let mut out = std::io::stdout().lock();

@@ -38,6 +38,19 @@ pub struct ServeArgs {
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// The URL the platform is reached at, for the CSAF provider metadata and the feed
+    /// (default: the request's host).
+    #[arg(long, env = "VULNRELAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// The CNA organisation UUID (from the CVE Program) written into CVE records.
+    #[arg(long, env = "VULNRELAY_CNA_ORG_ID")]
+    pub cna_org_id: Option<String>,
+
+    /// The CNA short name written into CVE records.
+    #[arg(long, env = "VULNRELAY_CNA_SHORT_NAME")]
+    pub cna_short_name: Option<String>,
+
     /// The delivery worker (risk warnings, reminders, webhooks).
     #[command(flatten)]
     pub worker: super::delivery::WorkerArgs,
@@ -120,8 +133,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             let password = init_admin(&*store, email).await?;
             println!("administrator {email} created; one-time password: {password}");
         }
-        let config =
-            Config { default_platform: args.default_platform.clone(), forwarding, ..Config::default() };
+        let defaults = Config::default();
+        let config = Config {
+            default_platform: args.default_platform.clone(),
+            forwarding,
+            public_url: args.public_url.clone(),
+            cna_org_id: args.cna_org_id.clone().unwrap_or(defaults.cna_org_id.clone()),
+            cna_short_name: args.cna_short_name.clone().unwrap_or(defaults.cna_short_name.clone()),
+            ..defaults
+        };
         let state = AppState::new(store, config);
         if !args.worker.no_worker {
             // Stopped with the runtime; deliveries in flight are claimed again later.

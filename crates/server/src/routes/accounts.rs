@@ -50,6 +50,19 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson) -> App
     let (Some(email), Some(password)) = (email, password) else {
         return Err(check.finish().err().unwrap_or_else(|| AppError::bad_request("bad login")));
     };
+    let (account, session_id, csrf_token, expires_at) = start_session(&state, email, password).await?;
+    let cookie = session_cookie(&state, &session_id);
+    let body = json!({"account": account_json(&account), "csrf_token": csrf_token, "expires_at": expires_at.to_rfc3339()});
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// A session started by [`start_session`]: the account, the session id (the cookie's
+/// value), its CSRF token and when it expires.
+pub(crate) type Started = (Account, String, String, chrono::DateTime<chrono::Utc>);
+
+/// Checks `email` and `password` (through the login rate limit) and opens a session;
+/// shared by the API's login and the web UI's sign-in form.
+pub(crate) async fn start_session(state: &AppState, email: &str, password: &str) -> AppResult<Started> {
     let key = email.to_lowercase();
     if !state.limiter.allowed(&key) {
         return Err(AppError::rate_limited());
@@ -77,12 +90,31 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson) -> App
     let expires_at = now + chrono::TimeDelta::hours(state.config.session_hours);
     let session = Session { account_id: account.id.clone(), csrf_token: csrf_token.clone(), expires_at };
     state.store.create_session(&secret_hash(&session_id), &session, now).await?;
-    let cookie = format!(
+    Ok((account, session_id, csrf_token, expires_at))
+}
+
+/// The `Set-Cookie` value of a new session.
+pub(crate) fn session_cookie(state: &AppState, session_id: &str) -> String {
+    format!(
         "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
         state.config.session_hours * 3600
-    );
-    let body = json!({"account": account_json(&account), "csrf_token": csrf_token, "expires_at": expires_at.to_rfc3339()});
-    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+    )
+}
+
+/// The `Set-Cookie` value that ends a session.
+pub(crate) const CLEAR_SESSION_COOKIE: &str = "vr_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+
+/// Creates an API token named `name` for `account`: the record and the secret, which
+/// is shown this once (the store keeps its hash).
+pub(crate) async fn new_token(
+    state: &AppState,
+    account: &Account,
+    name: &str,
+) -> AppResult<(vulnrelay_store::ApiToken, String)> {
+    let token = new_secret("vr_");
+    let record =
+        state.store.create_token(&account.id, name, &secret_hash(&token), chrono::Utc::now()).await?;
+    Ok((record, token))
 }
 
 /// `DELETE /api/v1/session`: signs out.
@@ -95,8 +127,7 @@ pub async fn logout(
     if let Some(session_id) = crate::auth::cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&secret_hash(&session_id)).await?;
     }
-    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
+    Ok(([(header::SET_COOKIE, CLEAR_SESSION_COOKIE)], StatusCode::NO_CONTENT).into_response())
 }
 
 /// `GET /api/v1/me`: the caller's account and organisation.
@@ -123,11 +154,7 @@ pub async fn create_token(
         .and_then(|o| check.string(o, "$", "name", true))
         .map(str::to_owned);
     check.finish()?;
-    let token = new_secret("vr_");
-    let record = state
-        .store
-        .create_token(&account.id, name.as_deref().unwrap_or(""), &secret_hash(&token), chrono::Utc::now())
-        .await?;
+    let (record, token) = new_token(&state, account, name.as_deref().unwrap_or("")).await?;
     let body = json!({"id": record.id, "name": record.name, "token": token, "created_at": record.created_at.to_rfc3339()});
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -26,10 +26,11 @@ use crate::gates;
 use crate::input::{ApiJson, Checker};
 
 /// Workflow events only the case's platforms record.
-const PLATFORM_ONLY: [EventType; 4] =
+pub(crate) const PLATFORM_ONLY: [EventType; 4] =
     [EventType::TriageStarted, EventType::Rejected, EventType::Duplicate, EventType::Closed];
 
-fn tz_of(loaded: &Loaded) -> Tz {
+/// The case's time zone.
+pub(crate) fn tz_of(loaded: &Loaded) -> Tz {
     loaded.case.timezone()
 }
 
@@ -235,8 +236,22 @@ pub async fn append(
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
+    let answer = append_event(&state, &caller, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// Records one event on case `id` for `caller` (the body of `POST
+/// /api/v1/cases/{id}/events`, also built by the web UI's case actions) and runs the
+/// forwarding rules it triggers; answers the stored events, the new state and the
+/// forwards.
+pub(crate) async fn append_event(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: Value,
+) -> AppResult<Value> {
     let account = caller.require()?.clone();
-    let loaded = authorize(&state, &caller, &id, Action::AppendEvent).await?;
+    let loaded = authorize(state, caller, id, Action::AppendEvent).await?;
     let Value::Object(mut event) = body else {
         return Err(AppError::invalid(vec![("$".into(), "expected an object".into())]));
     };
@@ -255,7 +270,7 @@ pub async fn append(
     event.entry("at").or_insert_with(|| json!(now.with_timezone(&tz).to_rfc3339()));
     let own_org = account.org_id.clone().unwrap_or_default();
     event.entry("party").or_insert_with(|| json!(own_org));
-    let platform_work = loaded.can(&caller, Action::Forward);
+    let platform_work = loaded.can(caller, Action::Forward);
     let mut check = Checker::default();
     let event_type = check
         .string(&event, "$", "type", true)
@@ -281,8 +296,8 @@ pub async fn append(
         ));
     }
     let event = Value::Object(event);
-    let parties = joining_parties(&state, &loaded, &event).await?;
-    let stored = record(&state, &caller, &loaded, vec![event.clone()], parties, override_reason).await?;
+    let parties = joining_parties(state, &loaded, &event).await?;
+    let stored = record(state, caller, &loaded, vec![event.clone()], parties, override_reason).await?;
     let mut triggers = Vec::new();
     let actor = event.get("party").and_then(Value::as_str).unwrap_or_default().to_owned();
     if event_type == EventType::Verified {
@@ -293,14 +308,14 @@ pub async fn append(
     {
         triggers.push((to.to_owned(), Trigger::Received));
     }
-    let forwarded = run_forwards(&state, &account.id, &id, triggers).await?;
-    let after = load(&state, &id).await?;
+    let forwarded = run_forwards(state, &account.id, id, triggers).await?;
+    let after = load(state, id).await?;
     let body = json!({
         "events": stored.iter().map(event_json).collect::<AppResult<Vec<_>>>()?,
         "state": after.state().as_str(),
         "forwarded": forwarded,
     });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(body)
 }
 
 /// Applies the forwarding rules for `triggers` (`(organisation, trigger)`), following
@@ -605,12 +620,56 @@ pub async fn deadlines(
     let Some(org) = account.org_id.clone() else { return Ok(Json(json!({"deadlines": []}))) };
     let within = parse_within(query.within.as_deref().unwrap_or("48h"))
         .map_err(|e| AppError::invalid(vec![("within".into(), e)]))?;
+    let items: Vec<Value> = open_deadlines(&state, &caller, &org, within)
+        .await?
+        .into_iter()
+        .map(|d| {
+            json!({
+                "case": d.case, "title": d.title, "rule": d.rule, "article": d.article,
+                "status": d.status.as_str(), "due_at": d.due_at.map(|t| shown(t, d.timezone)),
+                "message": d.message.en,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"org": org, "within": query.within.unwrap_or_else(|| "48h".into()), "deadlines": items})))
+}
+
+/// An open obligation of an organisation on a case.
+#[derive(Debug, Clone)]
+pub(crate) struct Deadline {
+    /// The case.
+    pub case: String,
+    /// The case's title.
+    pub title: String,
+    /// The rule, `pack/rule`.
+    pub rule: String,
+    /// The rule's article.
+    pub article: String,
+    /// `pending` or `overdue`.
+    pub status: Status,
+    /// When it falls due (none: "immediately", no numeric deadline).
+    pub due_at: Option<DateTime<Utc>>,
+    /// The case's time zone.
+    pub timezone: Tz,
+    /// What it means, in both languages.
+    pub message: vulnrelay_policy::Text,
+}
+
+/// The open obligations (pending or overdue) of `org` on the cases `caller` may see,
+/// due within `within` from now or already overdue, by due time (shared by `GET
+/// /api/v1/deadlines` and the web UI's dashboard).
+pub(crate) async fn open_deadlines(
+    state: &AppState,
+    caller: &Caller,
+    org: &str,
+    within: TimeDelta,
+) -> AppResult<Vec<Deadline>> {
     let now = Utc::now();
     let horizon = now + within;
-    let mut items: Vec<(Option<DateTime<Utc>>, Value)> = Vec::new();
+    let mut items: Vec<Deadline> = Vec::new();
     for record in state.store.list_cases().await? {
-        let loaded = load(&state, &record.id).await?;
-        if !loaded.can(&caller, Action::Read) {
+        let loaded = load(state, &record.id).await?;
+        if !loaded.can(caller, Action::Read) {
             continue;
         }
         let tz = tz_of(&loaded);
@@ -626,29 +685,28 @@ pub async fn deadlines(
             if !open || f.due_at.is_some_and(|due| due > horizon) {
                 continue;
             }
-            items.push((
-                f.due_at,
-                json!({
-                    "case": record.id, "title": record.title, "rule": f.rule_id(), "article": f.rule.article,
-                    "status": f.status.as_str(), "due_at": f.due_at.map(|t| shown(t, tz)),
-                    "message": f.message(&loaded.case).en,
-                }),
-            ));
+            items.push(Deadline {
+                case: record.id.clone(),
+                title: record.title.clone(),
+                rule: f.rule_id(),
+                article: f.rule.article.clone(),
+                status: f.status,
+                due_at: f.due_at,
+                timezone: tz,
+                message: f.message(&loaded.case),
+            });
         }
     }
-    items.sort_by_key(|(due, _)| (due.is_none(), *due));
-    Ok(Json(
-        json!({"org": org, "within": query.within.unwrap_or_else(|| "48h".into()), "deadlines": items.into_iter().map(|(_, v)| v).collect::<Vec<_>>()}),
-    ))
+    items.sort_by_key(|d| (d.due_at.is_none(), d.due_at));
+    Ok(items)
 }
 
-/// `GET /api/v1/audit/verify`: walks every case's hash chain and names the first broken
-/// link (analysts and administrators).
+/// `GET /api/v1/audit/verify`: walks every case's hash chain and every organisation's
+/// log and names the first broken link (analysts and administrators).
 pub async fn verify(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Analyst, AccountRole::Admin])?;
     let report = state.store.verify().await?;
     let broken = report.broken.map(|b| json!({"case": b.case_id, "seq": b.seq, "reason": b.reason}));
-    Ok(Json(
-        json!({"ok": broken.is_none(), "cases": report.cases, "events": report.events, "broken": broken}),
-    ))
+    Ok(Json(json!({"ok": broken.is_none(), "cases": report.cases, "events": report.events,
+               "org_logs": report.org_logs, "org_events": report.org_events, "broken": broken})))
 }

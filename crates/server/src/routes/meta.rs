@@ -59,7 +59,12 @@ pub async fn openapi() -> Json<Value> {
     Json(crate::openapi::document())
 }
 
-/// Any other path: 404 in the error envelope.
-pub async fn fallback() -> AppError {
-    AppError::not_found("route")
+/// Any other path: 404 in the error envelope under `/api`, a page of the web UI
+/// (in the viewer's language) elsewhere.
+pub async fn fallback(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return AppError::not_found("route").into_response();
+    }
+    crate::ui::not_found(&headers)
 }

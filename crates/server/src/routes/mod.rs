@@ -2,9 +2,13 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod distribution;
+pub mod intervals;
 pub mod meta;
 pub mod orgs;
 pub mod reports;
+pub mod sanctions;
+pub mod threats;
 pub mod vulnerabilities;
 pub mod warnings;
 
@@ -27,8 +31,12 @@ pub fn api() -> Router<AppState> {
         .route("/orgs", get(orgs::list).post(orgs::create))
         .route("/orgs/{id}", get(orgs::show))
         .route("/orgs/{id}/memberships/{scheme}/join", post(orgs::join))
-        .route("/orgs/{id}/memberships/{scheme}/suspend", post(orgs::suspend))
-        .route("/orgs/{id}/memberships/{scheme}/restore", post(orgs::restore))
+        .route("/orgs/{id}/memberships/{scheme}/suspend", post(sanctions::suspend))
+        .route("/orgs/{id}/memberships/{scheme}/restore", post(sanctions::restore))
+        .route("/orgs/{id}/memberships/{scheme}/sanctions", post(sanctions::sanction))
+        .route("/orgs/{id}/memberships/{scheme}/rectifications", post(sanctions::rectify))
+        .route("/orgs/{id}/memberships/{scheme}/reviews", post(sanctions::review))
+        .route("/orgs/{id}/log", get(sanctions::org_log))
         .route("/reports", post(reports::submit))
         .route("/receipts", get(reports::receipts))
         .route("/receipts/purge", post(reports::purge))
@@ -39,6 +47,10 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}/comments", get(cases::comments).post(cases::comment))
         .route("/cases/{id}/embargo", axum::routing::put(cases::embargo))
         .route("/cases/{id}/compliance", get(cases::compliance))
+        .route("/cases/{id}/intervals", get(intervals::case_intervals))
+        .route("/orgs/{id}/history", get(intervals::org_history))
+        .route("/stats/intervals", get(intervals::stats))
+        .route("/stats/intervals/{file}", get(intervals::chart))
         .route("/cases/{id}/export", get(cases::export))
         .route("/cases/{id}/attachments", get(cases::attachments))
         .route("/cases/{id}/attachments/{attachment}", get(cases::attachment))
@@ -50,7 +62,13 @@ pub fn api() -> Router<AppState> {
         .route("/vulnerabilities/{id}/manual", get(vulnerabilities::manual))
         .route("/vulnerabilities/{id}/ids", post(vulnerabilities::assign))
         .route("/vulnerabilities/{id}/cve", post(vulnerabilities::take_cve))
+        .route("/vulnerabilities/{id}/threats", post(threats::record))
         .route("/import", post(vulnerabilities::import_documents))
+        .route("/advisories", get(distribution::list))
+        .route("/advisories/{id}", get(distribution::show))
+        .route("/advisories/{id}/bulletin", get(distribution::bulletin))
+        .route("/advisories/{id}/manual", get(distribution::manual))
+        .route("/osv/all.zip", get(distribution::osv_zip))
         .route("/cve-pool", post(vulnerabilities::load_pool))
         .route("/assets/groups", get(warnings::list_groups))
         .route(

@@ -1,15 +1,14 @@
-//! Organisations and their memberships: active, suspended until a date with a reason
-//! and linked findings, restored after a recorded rectification review.
+//! Organisations and their memberships. Sanctions, rectification reports and reviews
+//! live on the organisation's own log (see `routes::sanctions`); a membership's status
+//! is what that log says.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, Role};
-use vulnrelay_store::{
-    CaseChange, MembershipChange, MembershipChangeKind, NewEvent, NewOutboxMessage, Status,
-};
+use vulnrelay_domain::AccountRole;
+use vulnrelay_store::{MembershipChange, MembershipChangeKind, Status};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -36,35 +35,33 @@ fn change_json(change: &MembershipChange) -> Value {
     value
 }
 
-/// The status of each scheme from the history: `active`, `suspended` (with its end),
-/// or `ended`.
-fn memberships(history: &[MembershipChange], now: chrono::DateTime<chrono::Utc>) -> Value {
-    let mut current: Vec<(String, Value)> = Vec::new();
+/// The status of each scheme the organisation joined: `ended` after an expulsion or
+/// the end of the membership, else what its own log says (`active`, `suspended`,
+/// `awaiting_review`), with the rights that follow.
+async fn memberships(
+    state: &AppState,
+    org_id: &str,
+    history: &[MembershipChange],
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Value> {
+    let entries = crate::sanctions::log(state, org_id).await?;
+    let mut schemes: Vec<&str> = Vec::new();
     for change in history.iter().filter(|c| c.at <= now) {
-        let status = match &change.change {
-            MembershipChangeKind::Joined | MembershipChangeKind::Restored { .. } => {
-                json!({"status": "active"})
-            }
-            MembershipChangeKind::Suspended { until: Some(until), .. } if *until <= now => {
-                json!({"status": "active"})
-            }
-            MembershipChangeKind::Suspended { until, reason, .. } => {
-                json!({"status": "suspended", "until": until.map(|u| u.to_rfc3339()), "reason": reason})
-            }
-            MembershipChangeKind::Ended => json!({"status": "ended"}),
-        };
-        match current.iter_mut().find(|(scheme, _)| *scheme == change.scheme) {
-            Some(entry) => entry.1 = status,
-            None => current.push((change.scheme.clone(), status)),
+        if !schemes.contains(&change.scheme.as_str()) {
+            schemes.push(&change.scheme);
         }
     }
-    current
+    Ok(schemes
         .into_iter()
-        .map(|(scheme, mut status)| {
-            status["scheme"] = json!(scheme);
-            status
+        .map(|scheme| {
+            let last = history.iter().rev().find(|c| c.scheme == scheme && c.at <= now);
+            if last.is_some_and(|c| c.change == MembershipChangeKind::Ended) {
+                return json!({"scheme": scheme, "status": "ended", "receives_prepublication_warnings": false, "reports_as_member": false});
+            }
+            let events = crate::sanctions::scheme_events(&entries, scheme);
+            crate::sanctions::status_json(scheme, vulnrelay_domain::membership_status(&events, now))
         })
-        .collect()
+        .collect())
 }
 
 /// `GET /api/v1/orgs`: active organisations.
@@ -86,7 +83,7 @@ pub async fn show(
     }
     let history = state.store.membership_history(&id).await?;
     let mut body = org_json(&org);
-    body["memberships"] = memberships(&history, chrono::Utc::now());
+    body["memberships"] = memberships(&state, &id, &history, chrono::Utc::now()).await?;
     body["membership_history"] = history.iter().map(change_json).collect();
     Ok(Json(body))
 }
@@ -108,167 +105,35 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(org_json(&org))).into_response())
 }
 
-/// Only analysts of a regulator platform or national database manage memberships.
-fn require_platform_analyst<'c>(
-    state: &AppState,
-    caller: &'c Caller,
-) -> AppResult<&'c vulnrelay_store::Account> {
-    let _ = state;
-    caller.require_role(&[AccountRole::Analyst])
-}
-
-async fn record(
-    state: &AppState,
-    caller: &Caller,
-    org_id: &str,
-    scheme: &str,
-    body: &Value,
-    kind: &str,
-) -> AppResult<Json<Value>> {
-    let analyst = require_platform_analyst(state, caller)?;
-    let analyst_org = match &analyst.org_id {
-        Some(id) => state.store.org(id).await?,
-        None => return Err(AppError::forbidden("only a platform's analysts manage memberships")),
-    };
-    if !analyst_org.roles.iter().any(|r| matches!(r, Role::RegulatorPlatform | Role::NationalVulnerabilityDb))
-    {
-        return Err(AppError::forbidden("only a platform's analysts manage memberships"));
-    }
-    state.store.org(org_id).await?;
-    let now = chrono::Utc::now();
-    let mut check = Checker::default();
-    let allowed: &[&str] = match kind {
-        "suspended" => &["at", "until", "reason", "findings", "case"],
-        "restored" => &["at", "review", "case"],
-        _ => &["at"],
-    };
-    let mut change = None;
-    let mut case = None;
-    if let Some(object) = check.object(body, "$", allowed) {
-        let tz = chrono_tz::Tz::UTC;
-        let at = check.time(object, "$", "at", false, tz).unwrap_or(now);
-        case = check.string(object, "$", "case", false).map(str::to_owned);
-        let kind = match kind {
-            "suspended" => {
-                let until = check.time(object, "$", "until", false, tz);
-                if until.is_some_and(|u| u <= at) {
-                    check.problem("$.until", "must be after the suspension starts");
-                }
-                let reason = check.string(object, "$", "reason", true).map(str::to_owned);
-                let findings = check.strings(object, "$", "findings", false);
-                reason.map(|reason| MembershipChangeKind::Suspended { until, reason, findings })
-            }
-            "restored" => check
-                .string(object, "$", "review", true)
-                .map(|review| MembershipChangeKind::Restored { review: review.to_owned() }),
-            _ => Some(MembershipChangeKind::Joined),
-        };
-        change = kind.map(|change| MembershipChange {
-            org_id: org_id.to_owned(),
-            scheme: scheme.to_owned(),
-            at,
-            change,
-            by_account: Some(analyst.id.clone()),
-        });
-    }
-    check.finish()?;
-    let Some(change) = change else { return Err(AppError::bad_request("unreadable membership change")) };
-    if let MembershipChangeKind::Restored { .. } = change.change {
-        let history = state.store.membership_history(org_id).await?;
-        let suspended = history
-            .iter()
-            .rev()
-            .find(|c| c.scheme == scheme)
-            .is_some_and(|c| matches!(c.change, MembershipChangeKind::Suspended { .. }));
-        if !suspended {
-            return Err(AppError::conflict(
-                "not_suspended",
-                format!("`{org_id}` is not suspended from `{scheme}`"),
-            ));
-        }
-    }
-    // A linked case gets the event on its timeline, so its clocks see the suspension.
-    if let Some(case_id) = &case {
-        let loaded =
-            crate::casefile::authorize(state, caller, case_id, vulnrelay_domain::Action::AppendEvent).await?;
-        if !loaded.parties.iter().any(|p| p.id == org_id) {
-            return Err(AppError::invalid(vec![(
-                "$.case".into(),
-                format!("`{org_id}` is not a party of this case"),
-            )]));
-        }
-        let mut event = json!({"at": change.at.to_rfc3339(), "party": org_id, "membership": scheme, "by": analyst_org.id});
-        match &change.change {
-            MembershipChangeKind::Suspended { until, reason, .. } => {
-                event["type"] = json!("membership_suspended");
-                if let Some(until) = until {
-                    event["until"] = json!(until.to_rfc3339());
-                }
-                event["note"] = json!(reason);
-            }
-            MembershipChangeKind::Restored { review } => {
-                event["type"] = json!("membership_restored");
-                event["note"] = json!(review);
-            }
-            _ => {
-                return Err(AppError::invalid(vec![(
-                    "$.case".into(),
-                    "only suspensions and restorations go on a case".into(),
-                )]));
-            }
-        }
-        let by_org = crate::casefile::org_fragment(state, &analyst_org.id).await?;
-        let new_value = loaded.value_with(std::slice::from_ref(&by_org), std::slice::from_ref(&event))?;
-        vulnrelay_formats::case_file::from_value(&new_value)
-            .map_err(|e| AppError::invalid(e.problems.into_iter().map(|p| (p.path, p.message)).collect()))?;
-        let change_case = CaseChange {
-            expected_seq: Some(loaded.record.last_seq),
-            parties: vec![by_org],
-            events: vec![NewEvent {
-                at: change.at,
-                body: event,
-                recorded_by: Some(analyst.id.clone()),
-                override_reason: None,
-            }],
-            outbox: vec![NewOutboxMessage { topic: "case.event".into(), payload: json!({"case": case_id}) }],
-        };
-        state.store.change_case(case_id, &change_case, now).await?;
-    }
-    state.store.record_membership_change(&change).await?;
-    let history = state.store.membership_history(org_id).await?;
-    Ok(Json(
-        json!({"memberships": memberships(&history, now), "membership_history": history.iter().map(change_json).collect::<Vec<_>>()}),
-    ))
-}
-
-/// `POST /api/v1/orgs/{id}/memberships/{scheme}/join`: records that the organisation joined.
+/// `POST /api/v1/orgs/{id}/memberships/{scheme}/join`: a platform analyst records that
+/// the organisation joined the scheme `{at}`.
 pub async fn join(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, scheme)): Path<(String, String)>,
+    Path((org_id, scheme)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<Value>> {
-    record(&state, &caller, &id, &scheme, &crate::input::optional_json(&body)?, "joined").await
-}
-
-/// `POST /api/v1/orgs/{id}/memberships/{scheme}/suspend`: suspends the membership
-/// `{until, reason, findings, case}`; with `case`, the suspension goes on that case's timeline.
-pub async fn suspend(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, scheme)): Path<(String, String)>,
-    ApiJson(body): ApiJson,
-) -> AppResult<Json<Value>> {
-    record(&state, &caller, &id, &scheme, &body, "suspended").await
-}
-
-/// `POST /api/v1/orgs/{id}/memberships/{scheme}/restore`: restores it after a
-/// rectification review `{review, case}`.
-pub async fn restore(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, scheme)): Path<(String, String)>,
-    ApiJson(body): ApiJson,
-) -> AppResult<Json<Value>> {
-    record(&state, &caller, &id, &scheme, &body, "restored").await
+    let (analyst, _) = crate::routes::sanctions::platform_analyst(&state, &caller).await?;
+    state.store.org(&org_id).await?;
+    let body = crate::input::optional_json(&body)?;
+    let now = chrono::Utc::now();
+    let mut check = Checker::default();
+    let at = match check.object(&body, "$", &["at"]) {
+        Some(object) => check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now),
+        None => now,
+    };
+    check.finish()?;
+    let change = MembershipChange {
+        org_id: org_id.clone(),
+        scheme,
+        at,
+        change: MembershipChangeKind::Joined,
+        by_account: Some(analyst.id.clone()),
+    };
+    state.store.record_membership_change(&change).await?;
+    let history = state.store.membership_history(&org_id).await?;
+    Ok(Json(json!({
+        "memberships": memberships(&state, &org_id, &history, now).await?,
+        "membership_history": history.iter().map(change_json).collect::<Vec<_>>(),
+    })))
 }

@@ -53,6 +53,22 @@ pub async fn submit(
     headers: HeaderMap,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let (status, answer) = take_in(&state, &caller, key, "api", body).await?;
+    Ok((status, Json(answer)).into_response())
+}
+
+/// Takes a report in (the body of `POST /api/v1/reports`, also built by the web UI's
+/// report form) through `channel` (`api`, `web`): checks it, opens its case, writes the
+/// receipt and runs the forwarding rules. Answers 201 and the intake, or 200 and the
+/// first intake when `idempotency_key` was seen before.
+pub(crate) async fn take_in(
+    state: &AppState,
+    caller: &Caller,
+    idempotency_key: Option<&str>,
+    channel: &str,
+    body: Value,
+) -> AppResult<(StatusCode, Value)> {
     let account = caller.require_role(&[AccountRole::Reporter, AccountRole::Coordinator])?;
     let Some(reporter_org) = account.org_id.clone() else {
         return Err(AppError::forbidden("the account belongs to no organisation"));
@@ -129,7 +145,7 @@ pub async fn submit(
         },
         None => None,
     };
-    let platform = choose_platform(&state, &reporter_org, platform, &mut check).await?;
+    let platform = choose_platform(state, &reporter_org, platform, &mut check).await?;
     check.finish()?;
     let (Some(platform), Some((product_name, _, purl)), Some(discovered_at)) =
         (platform, product, discovered_at)
@@ -137,14 +153,14 @@ pub async fn submit(
         return Err(AppError::bad_request("unreadable report"));
     };
 
-    let mut parties: Vec<Fragment> = vec![org_fragment(&state, &reporter_org).await?];
+    let mut parties: Vec<Fragment> = vec![org_fragment(state, &reporter_org).await?];
     if platform != reporter_org {
-        parties.push(org_fragment(&state, &platform).await?);
+        parties.push(org_fragment(state, &platform).await?);
     }
     let provider = match provider_org {
         Some(id) => {
             if !parties.iter().any(|p| p.id == id) {
-                parties.push(org_fragment(&state, &id).await?);
+                parties.push(org_fragment(state, &id).await?);
             }
             id
         }
@@ -204,15 +220,12 @@ pub async fn submit(
         platform_org: platform.clone(),
         body: stored_body,
         submitted_by: Some(account.id.clone()),
-        idempotency_key: headers
-            .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(|k| format!("{}:{k}", account.id)),
+        idempotency_key: idempotency_key.map(|k| format!("{}:{k}", account.id)),
         parties,
         products: vec![Fragment { id: "product".into(), value: product_value }],
         events,
         attachments,
-        channel: "api".into(),
+        channel: channel.into(),
         submitter: format!("{} ({})", account.email, reporter_org),
         received_at: now,
     };
@@ -220,7 +233,7 @@ pub async fn submit(
     let status = if intake.created { StatusCode::CREATED } else { StatusCode::OK };
     let forwards = if intake.created {
         run_forwards(
-            &state,
+            state,
             &account.id,
             &intake.case_id,
             vec![(platform.clone(), crate::forwarding::Trigger::Received)],
@@ -232,11 +245,11 @@ pub async fn submit(
     let body = json!({
         "case": intake.case_id,
         "report": intake.report_id,
-        "receipt": {"id": intake.receipt_id, "received_at": now.to_rfc3339(), "channel": "api"},
+        "receipt": {"id": intake.receipt_id, "received_at": now.to_rfc3339(), "channel": channel},
         "platform": platform,
         "forwarded": forwards,
     });
-    Ok((status, Json(body)).into_response())
+    Ok((status, body))
 }
 
 fn read_attachments(check: &mut Checker, value: Option<&Value>, max_bytes: usize) -> Vec<NewAttachment> {
@@ -287,8 +300,8 @@ fn read_attachments(check: &mut Checker, value: Option<&Value>, max_bytes: usize
     attachments
 }
 
-/// The receiving platform: the one the report names, else the route of an active
-/// membership of the reporter, else the configured default.
+/// The receiving platform: the one the report names, else the route of a membership
+/// of the reporter in good standing, else the configured default.
 async fn choose_platform(
     state: &AppState,
     reporter: &str,
@@ -317,8 +330,15 @@ async fn choose_platform(
     let history = state.store.membership_history(reporter).await?;
     for route in &state.config.forwarding.member_routes {
         let last = history.iter().rev().find(|c| c.scheme == route.scheme);
-        let active = last.is_some_and(|c| !matches!(c.change, vulnrelay_store::MembershipChangeKind::Ended));
-        if active {
+        let joined = last.is_some_and(|c| !matches!(c.change, vulnrelay_store::MembershipChangeKind::Ended));
+        // A suspended member still reports, but as a non-member: its reports take the
+        // default route, not the members' one.
+        if joined
+            && crate::sanctions::standing_of(state, reporter, &route.scheme, chrono::Utc::now())
+                .await?
+                .1
+                .reports_as_member
+        {
             return Ok(Some(route.platform.clone()));
         }
     }

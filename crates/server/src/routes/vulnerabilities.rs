@@ -14,7 +14,6 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action, IdTemplate, Localized, Vulnerability};
-use vulnrelay_formats::csaf::{self, Publisher, Revision, Tracking};
 use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_formats::{cve5, import, osv_record};
 use vulnrelay_publish::{Lang, Publication, bulletin_markdown, manual_markdown, markdown_to_html};
@@ -23,10 +22,11 @@ use vulnrelay_store::StoredVulnerability;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::casefile::authorize;
+use crate::distribution::{self, Advisory, PUBLISHER_NAME, decode};
 use crate::errors::{AppError, AppResult};
 
 /// The record of a stored vulnerability, if the caller may see it (404 otherwise).
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     caller: &Caller,
     id: &str,
@@ -41,30 +41,10 @@ async fn visible(
     Ok((stored, domain))
 }
 
-/// Who this installation publishes as, in CSAF documents and CVE records. A CNA sets
-/// its own organisation id (from the CVE Program) here; the default is a placeholder
-/// that marks the records as this platform's own.
-const PUBLISHER_NAME: &str = "vulnrelay";
-const PUBLISHER_NAMESPACE: &str = "https://vulnrelay.invalid";
-const CNA_ORG_ID: &str = "00000000-0000-4000-8000-000000000000";
-const CNA_SHORT_NAME: &str = "vulnrelay";
-
-fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
-    let json: VulnerabilityJson = serde_json::from_value(stored.record.clone())
-        .map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
-    json.into_domain("$").map_err(|p| AppError::internal(format!("{}: {:?}", stored.id, p)))
-}
-
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     let mut items = Vec::new();
-    for stored in state.store.vulnerabilities(None).await? {
-        if let Some(case_id) = &stored.case_id
-            && authorize(&state, &caller, case_id, Action::Read).await.is_err()
-        {
-            continue;
-        }
-        let v = decode(&stored)?;
+    for (stored, v) in visible_records(&state, &caller).await? {
         let top = v
             .scores
             .iter()
@@ -83,15 +63,34 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Js
     Ok(Json(json!({"items": items})))
 }
 
+/// Every record `caller` may see (shared by the list and the web UI's advisory list).
+pub(crate) async fn visible_records(
+    state: &AppState,
+    caller: &Caller,
+) -> AppResult<Vec<(StoredVulnerability, Vulnerability)>> {
+    let mut records = Vec::new();
+    for stored in state.store.vulnerabilities(None).await? {
+        if let Some(case_id) = &stored.case_id
+            && authorize(state, caller, case_id, Action::Read).await.is_err()
+        {
+            continue;
+        }
+        let v = decode(&stored)?;
+        records.push((stored, v));
+    }
+    Ok(records)
+}
+
 /// `GET /api/v1/vulnerabilities/{id}`: the record; `{id}.cve.json`, `{id}.csaf.json`
-/// and `{id}.osv.json` give its exports.
+/// (with the revision history of its stored changes), `{id}.vex.json` (CSAF VEX of its
+/// product status) and `{id}.osv.json` give its exports.
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (base, format) =
-        match ["cve", "csaf", "osv"].into_iter().find(|f| id.ends_with(&format!(".{f}.json"))) {
+        match ["cve", "csaf", "vex", "osv"].into_iter().find(|f| id.ends_with(&format!(".{f}.json"))) {
             Some(format) => (id.trim_end_matches(&format!(".{format}.json")).to_owned(), Some(format)),
             None => (id.clone(), None),
         };
@@ -100,45 +99,27 @@ pub async fn show(
     let body = match format {
         None => {
             let mut value = serde_json::to_value(VulnerabilityJson::from(&v)).map_err(AppError::internal)?;
-            let status = v.threat_status(now);
-            value["threat_status"] = json!({
-                "level": status.level.as_str(),
-                "since": status.since.map(|t| json!({"at": t.at.to_rfc3339(), "source": t.source})),
-                "bypassed_fixes": status.bypassed.iter().map(|(v, at)| json!({"version": v, "at": at.to_rfc3339()})).collect::<Vec<_>>(),
-            });
+            value["threat_status"] = crate::routes::threats::status_json(&v, now);
             value["case"] = json!(stored.case_id);
             value
         }
         Some("cve") => {
-            let cna = cve5::Cna { org_id: CNA_ORG_ID.into(), short_name: CNA_SHORT_NAME.into() };
+            let cna = cve5::Cna {
+                org_id: state.config.cna_org_id.clone(),
+                short_name: state.config.cna_short_name.clone(),
+            };
             cve5::export(&v, &cna, stored.updated_at)
                 .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?
         }
         Some("csaf") => {
-            let tracking = Tracking {
-                id: v.id.clone(),
-                status: "final".into(),
-                revisions: vec![Revision {
-                    number: 1,
-                    date: stored.created_at,
-                    summary: "Initial version".into(),
-                }],
-            };
-            let title = v.title.any().unwrap_or(&v.id).to_owned();
-            csaf::security_advisory(&title, &publisher(), &tracking, std::slice::from_ref(&v), csaf::Lang::En)
-                .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?
+            let advisory =
+                Advisory { id: v.id.clone(), case: None, records: vec![(stored.clone(), v.clone())] };
+            distribution::csaf_advisory(&state, &advisory).await?
         }
+        Some("vex") => distribution::csaf_vex(&state, &stored, &v).await?,
         Some(_) => osv_record::export(&v, stored.updated_at),
     };
     Ok(Json(body).into_response())
-}
-
-fn publisher() -> Publisher {
-    Publisher {
-        category: "coordinator".into(),
-        name: PUBLISHER_NAME.into(),
-        namespace: PUBLISHER_NAMESPACE.into(),
-    }
 }
 
 /// Query of the bulletin and manual.
@@ -159,13 +140,7 @@ async fn document(
     manual: bool,
 ) -> AppResult<Response> {
     let (stored, v) = visible(&state, &caller, &id).await?;
-    let lang = match query.lang.as_deref() {
-        None | Some("en") => Lang::En,
-        Some("zh") | Some("zh-CN") => Lang::Zh,
-        Some(other) => {
-            return Err(AppError::invalid(vec![("lang".into(), format!("`{other}` is not en or zh"))]));
-        }
-    };
+    let lang = parse_lang(query.lang.as_deref())?;
     let publication = Publication {
         id: v.id.clone(),
         title: if v.title.is_empty() { Localized::en(v.id.clone()) } else { v.title.clone() },
@@ -174,9 +149,28 @@ async fn document(
         updated: stored.updated_at,
         vulnerabilities: vec![v],
     };
+    render(&publication, lang, query.format.as_deref(), manual)
+}
+
+/// `en` (default) or `zh`.
+pub(crate) fn parse_lang(lang: Option<&str>) -> AppResult<Lang> {
+    match lang {
+        None | Some("en") => Ok(Lang::En),
+        Some("zh") | Some("zh-CN") => Ok(Lang::Zh),
+        Some(other) => Err(AppError::invalid(vec![("lang".into(), format!("`{other}` is not en or zh"))])),
+    }
+}
+
+/// The bulletin or manual of `publication` as HTML (default) or Markdown (`md`).
+pub(crate) fn render(
+    publication: &Publication,
+    lang: Lang,
+    format: Option<&str>,
+    manual: bool,
+) -> AppResult<Response> {
     let markdown =
-        if manual { manual_markdown(&publication, lang) } else { bulletin_markdown(&publication, lang) };
-    match query.format.as_deref() {
+        if manual { manual_markdown(publication, lang) } else { bulletin_markdown(publication, lang) };
+    match format {
         Some("md") => {
             Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], markdown).into_response())
         }
@@ -291,7 +285,8 @@ pub async fn take_cve(
     Ok(Json(json!({"cve": cve, "vulnerability": v.id})))
 }
 
-async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vulnerability) -> AppResult<()> {
+/// Stores `v` in place of `stored`, with all its aliases.
+pub(crate) async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vulnerability) -> AppResult<()> {
     let value = serde_json::to_value(VulnerabilityJson::from(v)).map_err(AppError::internal)?;
     state
         .store

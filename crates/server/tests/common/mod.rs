@@ -35,7 +35,7 @@ pub fn config() -> Config {
 
 impl App {
     pub async fn new(db: TestDb) -> App {
-        let loaded = demo::load(&*db.store).await.expect("demo loads");
+        let loaded = demo::load(&db.store).await.expect("demo loads");
         let state = AppState::new(db.store.clone(), config());
         let router = router(state.clone());
         let passwords = loaded.accounts.iter().map(|a| (a.email.clone(), a.password.clone())).collect();

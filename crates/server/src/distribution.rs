@@ -1,0 +1,245 @@
+//! What the platform publishes for other tools to pull, built from the records on each
+//! request (never typed twice): CSAF 2.0 advisories per published case and per public
+//! record, with the revision history of the records' stored changes; the CSAF provider
+//! layout; the Atom feed of bulletins; the OSV export of every public record.
+//!
+//! A record is public when an anonymous caller may read it: it belongs to a published
+//! case, or to no case (imported from public sources).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use chrono::Utc;
+use serde_json::Value;
+use vulnrelay_domain::{Action, EventKind, Localized, Timestamp, Vulnerability};
+use vulnrelay_formats::csaf::{self, Publisher, Revision, Tracking};
+use vulnrelay_formats::record::VulnerabilityJson;
+use vulnrelay_publish::Publication;
+use vulnrelay_store::{RecordRevision, StoredVulnerability};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::casefile::{Loaded, load};
+use crate::errors::{AppError, AppResult};
+
+/// Who this installation publishes as, in CSAF documents and feeds.
+pub const PUBLISHER_NAME: &str = "vulnrelay";
+/// The publisher's namespace in CSAF documents.
+pub const PUBLISHER_NAMESPACE: &str = "https://vulnrelay.invalid";
+
+/// The CSAF publisher of this installation.
+pub fn publisher() -> Publisher {
+    Publisher {
+        category: "coordinator".into(),
+        name: PUBLISHER_NAME.into(),
+        namespace: PUBLISHER_NAMESPACE.into(),
+    }
+}
+
+/// A record, decoded.
+pub fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
+    let json: VulnerabilityJson = serde_json::from_value(stored.record.clone())
+        .map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
+    json.into_domain("$").map_err(|p| AppError::internal(format!("{}: {:?}", stored.id, p)))
+}
+
+/// An advisory: a published case's records, or one public record of no case.
+#[derive(Debug, Clone)]
+pub struct Advisory {
+    /// Its id: the case's first record id, or the record's id.
+    pub id: String,
+    /// The case, if any.
+    pub case: Option<Loaded>,
+    /// The records, by id.
+    pub records: Vec<(StoredVulnerability, Vulnerability)>,
+}
+
+impl Advisory {
+    /// When it was first published: the case's first `published` event, else the
+    /// records' publication date, else when they were stored.
+    pub fn published(&self) -> Timestamp {
+        let from_case = self.case.as_ref().and_then(|l| {
+            l.case
+                .events()
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::Published { .. }))
+                .map(|e| e.at)
+                .min()
+        });
+        from_case
+            .or_else(|| self.records.iter().filter_map(|(_, v)| v.published).min())
+            .unwrap_or_else(|| self.records.iter().map(|(s, _)| s.created_at).min().unwrap_or_else(Utc::now))
+    }
+
+    /// When a record last changed.
+    pub fn updated(&self) -> Timestamp {
+        self.records.iter().map(|(s, _)| s.updated_at).max().unwrap_or_else(|| self.published())
+    }
+
+    /// Its title: the case's, or the record's.
+    pub fn title(&self) -> Localized {
+        match (&self.case, self.records.first()) {
+            (Some(loaded), _) => Localized::en(loaded.record.title.clone()),
+            (None, Some((_, v))) if !v.title.is_empty() => v.title.clone(),
+            _ => Localized::en(self.id.clone()),
+        }
+    }
+
+    /// The bulletin's publication.
+    pub fn publication(&self) -> Publication {
+        Publication {
+            id: self.id.clone(),
+            title: self.title(),
+            publisher: PUBLISHER_NAME.into(),
+            published: self.published(),
+            updated: self.updated(),
+            vulnerabilities: self.records.iter().map(|(_, v)| v.clone()).collect(),
+        }
+    }
+}
+
+/// The advisories of `caller`: the published (readable) cases' records grouped per
+/// case, and records of no case one by one; ordered by id.
+pub async fn advisories(state: &AppState, caller: &Caller) -> AppResult<Vec<Advisory>> {
+    let mut by_case: BTreeMap<String, Vec<(StoredVulnerability, Vulnerability)>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for stored in state.store.vulnerabilities(None).await? {
+        let v = decode(&stored)?;
+        match stored.case_id.clone() {
+            Some(case_id) => by_case.entry(case_id).or_default().push((stored, v)),
+            None => out.push(Advisory { id: v.id.clone(), case: None, records: vec![(stored, v)] }),
+        }
+    }
+    for (case_id, records) in by_case {
+        let loaded = load(state, &case_id).await?;
+        if !loaded.state().is_published() || !loaded.can(caller, Action::Read) {
+            continue;
+        }
+        let id = records.first().map(|(s, _)| s.id.clone()).unwrap_or_else(|| case_id.clone());
+        out.push(Advisory { id, case: Some(loaded), records });
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+/// The CSAF revision history of some records: the first version at `published`, then
+/// every later stored change in time order, numbered from 2, each summary naming its
+/// record when there are several.
+pub fn revisions(per_record: &[(String, Vec<RecordRevision>)], published: Timestamp) -> Vec<Revision> {
+    let several = per_record.len() > 1;
+    let mut later: Vec<(Timestamp, String)> = per_record
+        .iter()
+        .flat_map(|(id, revisions)| {
+            revisions.iter().filter(|r| r.number > 1).map(move |r| {
+                (r.at, if several { format!("{id}: {}", r.summary) } else { r.summary.clone() })
+            })
+        })
+        .collect();
+    later.sort();
+    let mut out = vec![Revision { number: 1, date: published, summary: "Initial version".into() }];
+    for (i, (at, summary)) in later.into_iter().enumerate() {
+        out.push(Revision {
+            number: u32::try_from(i + 2).unwrap_or(u32::MAX),
+            date: at.max(published),
+            summary,
+        });
+    }
+    out
+}
+
+async fn revision_lists(
+    state: &AppState,
+    advisory: &Advisory,
+) -> AppResult<Vec<(String, Vec<RecordRevision>)>> {
+    let mut lists = Vec::new();
+    for (stored, _) in &advisory.records {
+        lists.push((stored.id.clone(), state.store.vulnerability_revisions(&stored.id).await?));
+    }
+    Ok(lists)
+}
+
+/// The advisory as a CSAF 2.0 `csaf_security_advisory`, its revision history following
+/// every stored change of its records.
+pub async fn csaf_advisory(state: &AppState, advisory: &Advisory) -> AppResult<Value> {
+    let tracking = Tracking {
+        id: advisory.id.clone(),
+        status: "final".into(),
+        revisions: revisions(&revision_lists(state, advisory).await?, advisory.published()),
+    };
+    let title = advisory.title();
+    let title = title.any().unwrap_or(&advisory.id).to_owned();
+    let records: Vec<Vulnerability> = advisory.records.iter().map(|(_, v)| v.clone()).collect();
+    csaf::security_advisory(&title, &publisher(), &tracking, &records, csaf::Lang::En)
+        .map_err(|e| AppError::conflict("not_exportable", e.to_string()))
+}
+
+/// The product status the record states, per product version stretch: each affected
+/// range of the first source as `known_affected`, each fixed version as `fixed`.
+pub fn product_statuses(v: &Vulnerability) -> Vec<(String, csaf::VexStatus)> {
+    use vulnrelay_domain::RangeEnd;
+    let mut out: Vec<(String, csaf::VexStatus)> = Vec::new();
+    let mut push = |name: String, status: csaf::VexStatus| {
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, status));
+        }
+    };
+    let Some(first) = v.affected.first() else { return out };
+    for a in v.affected.iter().filter(|a| a.source == first.source) {
+        let product = &a.package.product;
+        for range in &a.ranges {
+            let name = match &range.end {
+                RangeEnd::Fixed(fixed) => format!("{product} >= {} < {fixed}", range.introduced),
+                RangeEnd::LastAffected(last) => format!("{product} >= {} <= {last}", range.introduced),
+                RangeEnd::Open => format!("{product} >= {}", range.introduced),
+            };
+            push(name, csaf::VexStatus::KnownAffected);
+        }
+        for version in &a.versions {
+            push(format!("{product} {version}"), csaf::VexStatus::KnownAffected);
+        }
+        for range in &a.ranges {
+            if let RangeEnd::Fixed(fixed) = &range.end {
+                push(format!("{product} {fixed}"), csaf::VexStatus::Fixed);
+            }
+        }
+        for fixed in &v.fixed_versions {
+            push(format!("{product} {fixed}"), csaf::VexStatus::Fixed);
+        }
+    }
+    out
+}
+
+/// One record's product status as a CSAF 2.0 `csaf_vex` document, its revision history
+/// following the record's stored changes.
+pub async fn csaf_vex(state: &AppState, stored: &StoredVulnerability, v: &Vulnerability) -> AppResult<Value> {
+    let history = state.store.vulnerability_revisions(&stored.id).await?;
+    let tracking = Tracking {
+        id: format!("{}-vex", v.id),
+        status: "final".into(),
+        revisions: revisions(&[(stored.id.clone(), history)], v.published.unwrap_or(stored.created_at)),
+    };
+    let title = format!("VEX: {}", v.title.any().unwrap_or(&v.id));
+    csaf::vex(&title, &publisher(), &tracking, v, &product_statuses(v), csaf::Lang::En)
+        .map_err(|e| AppError::conflict("not_exportable", e.to_string()))
+}
+
+/// Every public record as OSV, one `{id}.json` per record, zipped (what `vulnrelay scan
+/// --advisories` reads).
+pub async fn osv_zip(state: &AppState) -> AppResult<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut seen = std::collections::BTreeSet::new();
+    for advisory in advisories(state, &Caller::default()).await? {
+        for (stored, v) in &advisory.records {
+            if !seen.insert(v.id.clone()) {
+                continue;
+            }
+            let document = vulnrelay_formats::osv_record::export(v, stored.updated_at);
+            let bytes = serde_json::to_vec_pretty(&document).map_err(AppError::internal)?;
+            zip.start_file(format!("{}.json", v.id), options).map_err(AppError::internal)?;
+            zip.write_all(&bytes).map_err(AppError::internal)?;
+        }
+    }
+    Ok(zip.finish().map_err(AppError::internal)?.into_inner())
+}

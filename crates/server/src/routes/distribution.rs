@@ -1,0 +1,179 @@
+//! Distribution, so other tools can pull from the platform: the public advisory list
+//! with each advisory's bulletin, manual and CSAF documents, the CSAF provider layout
+//! under `/.well-known/csaf/`, the Atom feed of bulletins, and the OSV export of every
+//! public record as a zip.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{Value, json};
+use vulnrelay_publish::feed::atom;
+use vulnrelay_publish::provider::{Provider, layout};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::distribution::{self, Advisory, PUBLISHER_NAME, PUBLISHER_NAMESPACE, advisories};
+use crate::errors::{AppError, AppResult};
+use crate::routes::vulnerabilities::{DocumentQuery, parse_lang, render};
+
+/// The URL the platform is reached at: the configured public URL, else the request's
+/// host over http.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+fn advisory_json(a: &Advisory) -> Value {
+    let title = a.title();
+    json!({
+        "id": a.id,
+        "title": {"en": title.en, "zh": title.zh},
+        "case": a.case.as_ref().map(|l| l.record.id.clone()),
+        "published": a.published().to_rfc3339(),
+        "updated": a.updated().to_rfc3339(),
+        "vulnerabilities": a.records.iter().map(|(_, v)| json!({
+            "id": v.id, "aliases": v.aliases,
+            "threat_level": v.threat_status(Utc::now()).level.as_str(),
+        })).collect::<Vec<_>>(),
+        "links": {
+            "bulletin": format!("/api/v1/advisories/{}/bulletin", a.id),
+            "manual": format!("/api/v1/advisories/{}/manual", a.id),
+            "csaf": format!("/api/v1/advisories/{}.csaf.json", a.id),
+        },
+    })
+}
+
+/// `GET /api/v1/advisories`: the advisories the caller may read — every published
+/// case's records, and public records of no case — newest first.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    let mut all = advisories(&state, &caller).await?;
+    all.sort_by(|a, b| b.published().cmp(&a.published()).then(a.id.cmp(&b.id)));
+    Ok(Json(json!({"advisories": all.iter().map(advisory_json).collect::<Vec<_>>()})))
+}
+
+async fn find(state: &AppState, caller: &Caller, id: &str) -> AppResult<Advisory> {
+    advisories(state, caller)
+        .await?
+        .into_iter()
+        .find(|a| {
+            a.id == id
+                || (a.case.is_some() && a.records.iter().any(|(_, v)| v.ids().any(|known| known == id)))
+        })
+        .ok_or_else(|| AppError::not_found("advisory"))
+}
+
+/// `GET /api/v1/advisories/{id}`: one advisory; `{id}.csaf.json` is its CSAF 2.0
+/// security advisory, with the revision history of its records' changes.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    match id.strip_suffix(".csaf.json") {
+        Some(base) => {
+            let advisory = find(&state, &caller, base).await?;
+            let document = distribution::csaf_advisory(&state, &advisory).await?;
+            let disposition =
+                format!("attachment; filename=\"{}\"", vulnrelay_publish::provider::file_name(&advisory.id));
+            Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(document)).into_response())
+        }
+        None => Ok(Json(advisory_json(&find(&state, &caller, &id).await?)).into_response()),
+    }
+}
+
+/// `GET /api/v1/advisories/{id}/bulletin`: the case's security bulletin (安全公告) over
+/// all its records, `?lang=zh|en&format=html|md`.
+pub async fn bulletin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<DocumentQuery>,
+) -> AppResult<Response> {
+    let advisory = find(&state, &caller, &id).await?;
+    render(&advisory.publication(), parse_lang(query.lang.as_deref())?, query.format.as_deref(), false)
+}
+
+/// `GET /api/v1/advisories/{id}/manual`: the case's investigation-and-repair manual
+/// (排查及修复手册), `?lang=zh|en&format=html|md`.
+pub async fn manual(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<DocumentQuery>,
+) -> AppResult<Response> {
+    let advisory = find(&state, &caller, &id).await?;
+    render(&advisory.publication(), parse_lang(query.lang.as_deref())?, query.format.as_deref(), true)
+}
+
+/// `GET /.well-known/csaf/{path}`: the CSAF provider layout of the public advisories —
+/// `provider-metadata.json`, `white/{year}/{id}.json` with a `.sha512` beside each,
+/// `white/index.txt`, `white/changes.csv`.
+pub async fn csaf_provider(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(path): Path<String>,
+) -> AppResult<Response> {
+    let provider = Provider {
+        base_url: base_url(&state, &headers),
+        category: "coordinator".into(),
+        name: PUBLISHER_NAME.into(),
+        namespace: PUBLISHER_NAMESPACE.into(),
+    };
+    let mut documents = Vec::new();
+    for advisory in advisories(&state, &Caller::default()).await? {
+        documents.push(distribution::csaf_advisory(&state, &advisory).await?);
+    }
+    let file = layout(&provider, &documents, Utc::now())
+        .into_iter()
+        .find(|f| f.path == path)
+        .ok_or_else(|| AppError::not_found("file"))?;
+    let content_type = match path.rsplit('.').next() {
+        Some("json") => "application/json",
+        Some("csv") => "text/csv; charset=utf-8",
+        _ => "text/plain; charset=utf-8",
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], file.bytes).into_response())
+}
+
+/// The feed's language.
+#[derive(Debug, serde::Deserialize)]
+pub struct FeedQuery {
+    /// `en` (default) or `zh`.
+    pub lang: Option<String>,
+}
+
+/// `GET /advisories/feed.atom`: the Atom feed of public bulletins, `?lang=zh|en`.
+pub async fn feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<FeedQuery>,
+) -> AppResult<Response> {
+    let lang = parse_lang(query.lang.as_deref())?;
+    let publications: Vec<_> =
+        advisories(&state, &Caller::default()).await?.iter().map(Advisory::publication).collect();
+    let title = match lang {
+        vulnrelay_publish::Lang::Zh => "vulnrelay 安全公告",
+        vulnrelay_publish::Lang::En => "vulnrelay security bulletins",
+    };
+    let body = atom(&base_url(&state, &headers), title, &publications, lang);
+    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response())
+}
+
+/// `GET /api/v1/osv/all.zip`: every public record as OSV, one `{id}.json` each —
+/// what `vulnrelay scan --advisories` reads.
+pub async fn osv_zip(State(state): State<AppState>) -> AppResult<Response> {
+    let bytes = distribution::osv_zip(&state).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"osv-all.zip\""),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,272 @@
+//! The timeline's key intervals and the organisations' records: per case (discovery →
+//! first report to a regulator platform, → vendor notified, → fix, → public disclosure,
+//! → bulletin, → first risk warning), per organisation (obligations met on time, late,
+//! missed, over every case), and per quarter over the platform (median and worst, as
+//! JSON and as SVG charts).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, Action, Case, Interval, IntervalKind, intervals};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate, history};
+use vulnrelay_publish::charts::quarter_chart;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::casefile::{Loaded, authorize, load};
+use crate::errors::{AppError, AppResult};
+
+/// One interval of a case for the statistics: its kind, start and length in days.
+type Length = (IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>);
+
+/// When the first risk warning of a case went out, and to which organisation.
+pub type FirstWarning = (chrono::DateTime<Utc>, String);
+
+fn end_json(case: &Case, end: Option<(chrono::DateTime<Utc>, usize)>) -> Value {
+    end.map_or(Value::Null, |(at, index)| {
+        let event = &case.events()[index];
+        json!({"at": at.to_rfc3339(), "event": index, "type": event.kind.event_type().as_str(), "party": event.party.0})
+    })
+}
+
+/// The first risk warning issued for any of a case's records: when, and to whom.
+pub async fn first_warning(state: &AppState, case_id: &str) -> AppResult<Option<FirstWarning>> {
+    let mut first: Option<FirstWarning> = None;
+    for record in state.store.vulnerabilities(Some(case_id)).await? {
+        let filter = vulnrelay_store::warnings::WarningFilter {
+            org_id: None,
+            vulnerability_id: Some(record.id.clone()),
+        };
+        for w in state.store.warnings(&filter).await? {
+            if first.as_ref().is_none_or(|(at, _)| w.created_at < *at) {
+                first = Some((w.created_at, w.org_id.clone()));
+            }
+        }
+    }
+    Ok(first)
+}
+
+/// A case's intervals with the first risk warning the platform issued closing the
+/// `first_warning` interval when the timeline records no earlier notification of a
+/// product user or network operator.
+fn with_warning(case: &Case, warning: Option<&FirstWarning>) -> Vec<(Interval, Option<Value>)> {
+    intervals(case)
+        .into_iter()
+        .map(|i| match (i.kind, warning) {
+            (IntervalKind::FirstWarning, Some((at, org)))
+                if i.end.is_none_or(|(end, _)| *at < end) && i.start.is_some_and(|(start, _)| *at >= start) =>
+            {
+                let to = json!({"at": at.to_rfc3339(), "type": "risk_warning", "party": org});
+                (Interval { end: None, ..i }, Some(json!({"to": to, "days": i.start.map(|(s, _)| ((*at - s).num_seconds() as f64 / 86_400.0 * 10.0).round() / 10.0)})))
+            }
+            _ => (i, None),
+        })
+        .collect()
+}
+
+/// One case's intervals as the API shows them (`days` rounded to a tenth), the first
+/// risk warning closing `first_warning` as described at [`with_warning`].
+pub fn intervals_json(case: &Case, warning: Option<&FirstWarning>) -> Vec<Value> {
+    with_warning(case, warning)
+        .iter()
+        .map(|(i, from_warning)| match from_warning {
+            Some(patch) => json!({
+                "kind": i.kind.as_str(),
+                "from": end_json(case, i.start),
+                "to": patch["to"],
+                "days": patch["days"],
+                "open": false,
+            }),
+            None => json!({
+                "kind": i.kind.as_str(),
+                "from": end_json(case, i.start),
+                "to": end_json(case, i.end),
+                "days": i.days().map(|d| (d * 10.0).round() / 10.0),
+                "open": i.end.is_none(),
+            }),
+        })
+        .collect()
+}
+
+/// Lengths in days per interval kind of one case, for the statistics.
+fn lengths(case: &Case, warning: Option<&FirstWarning>) -> Vec<Length> {
+    with_warning(case, warning)
+        .into_iter()
+        .map(|(i, patch)| {
+            let days = match &patch {
+                Some(p) => p["days"].as_f64(),
+                None => i.days(),
+            };
+            (i.kind, i.start.map(|(s, _)| s), days)
+        })
+        .collect()
+}
+
+/// `GET /api/v1/cases/{id}/intervals`: the case's key intervals; an interval whose end
+/// event is missing is `open`, one with no discovery has no start.
+pub async fn case_intervals(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    let warning = first_warning(&state, &id).await?;
+    Ok(Json(json!({"case": id, "intervals": intervals_json(&loaded.case, warning.as_ref())})))
+}
+
+/// Every case the caller may read.
+async fn readable_cases(state: &AppState, caller: &Caller) -> AppResult<Vec<Loaded>> {
+    let mut out = Vec::new();
+    for record in state.store.list_cases().await? {
+        let loaded = load(state, &record.id).await?;
+        if loaded.can(caller, Action::Read) {
+            out.push(loaded);
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/v1/orgs/{id}/history`: the organisation's record over every case — its
+/// obligations met on time, late and missed, the rules it broke, and each finding.
+/// The organisation itself, analysts and administrators.
+pub async fn org_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let account = caller.require()?;
+    let own = account.org_id.as_deref() == Some(org_id.as_str());
+    if !own && !account.roles.iter().any(|r| matches!(r, AccountRole::Analyst | AccountRole::Admin)) {
+        return Err(AppError::forbidden("an organisation's record is for itself and the platforms"));
+    }
+    state.store.org(&org_id).await?;
+    let now = Utc::now();
+    let mut total = vulnrelay_policy::History::default();
+    let mut findings_out = Vec::new();
+    for record in state.store.list_cases().await? {
+        let loaded = load(&state, &record.id).await?;
+        if !loaded.case.parties().iter().any(|p| p.id.0 == org_id) {
+            continue;
+        }
+        let findings = evaluate(
+            &loaded.case,
+            &state.packs,
+            &Options { as_of: now, interpretation: Interpretation::Hours },
+        );
+        let mine: Vec<_> = findings.into_iter().filter(|f| f.party.0 == org_id).collect();
+        if let Some(h) = history(&mine).into_values().next() {
+            total.on_time += h.on_time;
+            total.late += h.late;
+            total.missed += h.missed;
+            total.open += h.open;
+            total.violations += h.violations;
+            total.conflicts += h.conflicts;
+        }
+        for f in &mine {
+            if f.status == Status::Met && !matches!(f.rule.kind, RuleKind::Obligation(_)) {
+                continue;
+            }
+            findings_out.push(json!({
+                "case": record.id, "title": record.title, "rule": f.rule_id(), "article": f.rule.article,
+                "status": f.status.as_str(), "due_at": f.due_at.map(|t| t.to_rfc3339()),
+                "satisfied_at": f.satisfied_at.map(|t| t.to_rfc3339()), "late_by_hours": f.late_by_hours,
+                "message": {"en": f.message(&loaded.case).en, "zh": f.message(&loaded.case).zh},
+            }));
+        }
+    }
+    Ok(Json(json!({
+        "org": org_id,
+        "as_of": now.to_rfc3339(),
+        "on_time": total.on_time, "late": total.late, "missed": total.missed, "open": total.open,
+        "violations": total.violations, "conflicts": total.conflicts,
+        "on_time_rate": total.on_time_rate(),
+        "findings": findings_out,
+    })))
+}
+
+fn quarter_json(stats: &[vulnrelay_domain::QuarterStats]) -> Vec<Value> {
+    stats
+        .iter()
+        .map(|s| {
+            json!({"quarter": format!("{}-Q{}", s.year, s.quarter), "closed": s.closed, "open": s.open,
+                   "median_days": s.median_days.map(|d| (d * 10.0).round() / 10.0),
+                   "worst_days": s.worst_days.map(|d| (d * 10.0).round() / 10.0)})
+        })
+        .collect()
+}
+
+/// Every readable case's interval lengths.
+async fn all_lengths(state: &AppState, caller: &Caller) -> AppResult<(usize, Vec<Vec<Length>>)> {
+    let cases = readable_cases(state, caller).await?;
+    let mut out = Vec::with_capacity(cases.len());
+    for loaded in &cases {
+        let warning = first_warning(state, &loaded.record.id).await?;
+        out.push(lengths(&loaded.case, warning.as_ref()));
+    }
+    Ok((cases.len(), out))
+}
+
+/// Median and worst of one interval kind per quarter of discovery (UTC).
+fn per_quarter(all: &[Vec<Length>], kind: IntervalKind) -> Vec<vulnrelay_domain::QuarterStats> {
+    vulnrelay_domain::quarterly_from(all.iter().filter_map(|case| {
+        case.iter().find(|(k, _, _)| *k == kind).and_then(|(_, start, days)| start.map(|s| (s, *days)))
+    }))
+}
+
+/// `GET /api/v1/stats/intervals`: each interval's median and worst per quarter of
+/// discovery, over the cases the caller may read.
+pub async fn stats(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    let (count, all) = all_lengths(&state, &caller).await?;
+    let kinds: Vec<Value> = IntervalKind::ALL
+        .iter()
+        .map(|kind| json!({"kind": kind.as_str(), "quarters": quarter_json(&per_quarter(&all, *kind))}))
+        .collect();
+    Ok(Json(json!({"cases": count, "intervals": kinds})))
+}
+
+/// The query of the chart: its language.
+#[derive(Debug, Deserialize)]
+pub struct ChartQuery {
+    /// `zh` or `en` (default).
+    pub lang: Option<String>,
+}
+
+fn title(kind: IntervalKind, zh: bool) -> &'static str {
+    match (kind, zh) {
+        (IntervalKind::RegulatorReport, false) => {
+            "Days from discovery to the first report to a regulator platform"
+        }
+        (IntervalKind::RegulatorReport, true) => "从发现到首次报送监管平台的天数",
+        (IntervalKind::VendorNotified, false) => "Days from discovery to the vendor being notified",
+        (IntervalKind::VendorNotified, true) => "从发现到通知厂商的天数",
+        (IntervalKind::FixAvailable, false) => "Days from discovery to a fix",
+        (IntervalKind::FixAvailable, true) => "从发现到修复可用的天数",
+        (IntervalKind::PublicDisclosure, false) => "Days from discovery to public disclosure",
+        (IntervalKind::PublicDisclosure, true) => "从发现到公开披露的天数",
+        (IntervalKind::Bulletin, false) => "Days from discovery to the first bulletin",
+        (IntervalKind::Bulletin, true) => "从发现到首个安全公告的天数",
+        (IntervalKind::FirstWarning, false) => "Days from discovery to the first risk warning",
+        (IntervalKind::FirstWarning, true) => "从发现到首次风险预警的天数",
+    }
+}
+
+/// `GET /api/v1/stats/intervals/{kind}.svg`: the quarterly median (filled) and worst
+/// (outlined) of one interval as an SVG bar chart, `?lang=zh|en`.
+pub async fn chart(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(file): Path<String>,
+    Query(query): Query<ChartQuery>,
+) -> AppResult<Response> {
+    let name = file.strip_suffix(".svg").unwrap_or(&file);
+    let Some(kind) = IntervalKind::ALL.into_iter().find(|k| k.as_str() == name) else {
+        return Err(AppError::not_found("interval"));
+    };
+    let (_, all) = all_lengths(&state, &caller).await?;
+    let svg = quarter_chart(&per_quarter(&all, kind), title(kind, query.lang.as_deref() == Some("zh")));
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
+}

@@ -1,0 +1,126 @@
+//! Threat status of a vulnerability (`POST /api/v1/vulnerabilities/{id}/threats`):
+//! dated events with their source — exploit details public, proof of concept
+//! published, actively exploited, fix bypassed — from which the current status is
+//! derived. Active exploitation also goes on the record's case as an `exploited`
+//! event, which starts the EU CRA Art. 14 clocks of the bound providers.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{TimeDelta, Utc};
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, Action, EventKind, ThreatEvent, ThreatKind, Timestamp, Vulnerability};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::casefile::authorize;
+use crate::errors::{AppError, AppResult};
+use crate::input::{ApiJson, Checker};
+use crate::routes::vulnerabilities::{save, visible};
+
+/// The derived threat status as the API shows it: the level, the event that set it,
+/// bypassed fixes, and every threat event in order.
+pub fn status_json(v: &Vulnerability, now: Timestamp) -> Value {
+    let status = v.threat_status(now);
+    let mut events: Vec<&ThreatEvent> = v.threats.iter().collect();
+    events.sort_by_key(|t| t.at);
+    json!({
+        "level": status.level.as_str(),
+        "since": status.since.map(|t| json!({"at": t.at.to_rfc3339(), "source": t.source})),
+        "bypassed_fixes": status.bypassed.iter().map(|(v, at)| json!({"version": v, "at": at.to_rfc3339()})).collect::<Vec<_>>(),
+        "events": events.iter().map(|t| json!({
+            "at": t.at.to_rfc3339(), "kind": t.kind.as_str(), "source": t.source, "reference": t.reference,
+            "note": t.note,
+            "version": match &t.kind { ThreatKind::FixBypassed { version } => Some(version), _ => None },
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `POST /api/v1/vulnerabilities/{id}/threats`: a platform analyst or coordinator records
+/// a threat event `{kind, at, source, reference, note, version}`; `kind` is
+/// `exploit_details_public`, `proof_of_concept`, `actively_exploited` or `fix_bypassed`
+/// (with the bypassed `version`); `source` names who reports it (a CERT, `CISA KEV`) or
+/// `observed`. Answers the new status and, for active exploitation, the case event.
+pub async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let account = caller.require_role(&[AccountRole::Analyst, AccountRole::Coordinator])?.clone();
+    let (stored, mut v) = visible(&state, &caller, &id).await?;
+    let now = Utc::now();
+    let mut check = Checker::default();
+    let Some(object) = check.object(&body, "$", &["kind", "at", "source", "reference", "note", "version"])
+    else {
+        return Err(check.finish().unwrap_err());
+    };
+    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
+    if at > now + TimeDelta::minutes(5) {
+        check.problem("$.at", "must not be in the future");
+    }
+    let source = check.string(object, "$", "source", true).map(str::to_owned);
+    let reference = check.string(object, "$", "reference", false).map(str::to_owned);
+    let note = check.string(object, "$", "note", false).map(str::to_owned);
+    let version = check.string(object, "$", "version", false).map(str::to_owned);
+    let kind = match check.string(object, "$", "kind", true) {
+        Some("exploit_details_public") => Some(ThreatKind::ExploitDetailsPublic),
+        Some("proof_of_concept") => Some(ThreatKind::ProofOfConcept),
+        Some("actively_exploited") => Some(ThreatKind::ActivelyExploited),
+        Some("fix_bypassed") => match &version {
+            Some(version) => Some(ThreatKind::FixBypassed { version: version.clone() }),
+            None => {
+                check.problem("$.version", "a bypassed fix names the version that was bypassed");
+                None
+            }
+        },
+        Some(other) => {
+            check.problem(
+                "$.kind",
+                format!(
+                    "unknown threat `{other}` (exploit_details_public, proof_of_concept, actively_exploited, \
+                     fix_bypassed)"
+                ),
+            );
+            None
+        }
+        None => None,
+    };
+    if version.is_some() && !matches!(kind, Some(ThreatKind::FixBypassed { .. }) | None) {
+        check.problem("$.version", "only a bypassed fix has a version");
+    }
+    check.finish()?;
+    let (Some(kind), Some(source)) = (kind, source) else {
+        return Err(AppError::bad_request("unreadable threat"));
+    };
+    let exploited = kind == ThreatKind::ActivelyExploited;
+    // Active exploitation goes on the case first, through its gates, so a refusal
+    // leaves the record unchanged.
+    let mut case_event = Value::Null;
+    if exploited && let Some(case_id) = &stored.case_id {
+        let loaded = authorize(&state, &caller, case_id, Action::AppendEvent).await?;
+        let known = loaded.case.events().iter().any(|e| matches!(e.kind, EventKind::Exploited) && e.at <= at);
+        if !known {
+            let party = account.org_id.clone().unwrap_or_default();
+            let event = json!({
+                "type": "exploited", "at": at.to_rfc3339(), "party": party,
+                "note": format!("{} actively exploited, as reported by {source}", v.id),
+            });
+            let parties = match loaded.parties.iter().any(|p| p.id == party) {
+                true => Vec::new(),
+                false => vec![crate::casefile::org_fragment(&state, &party).await?],
+            };
+            let stored_events =
+                crate::routes::cases::record(&state, &caller, &loaded, vec![event], parties, None).await?;
+            case_event =
+                stored_events.first().map(|e| json!({"case": case_id, "seq": e.seq})).unwrap_or(Value::Null);
+        }
+    }
+    v.threats.push(ThreatEvent { at, kind, source, reference, note });
+    v.threats.sort_by_key(|t| t.at);
+    save(&state, &stored, &v).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"vulnerability": v.id, "threat_status": status_json(&v, now), "case_event": case_event})),
+    ))
+}

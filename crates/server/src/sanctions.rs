@@ -1,0 +1,242 @@
+//! Sanctions and rectification on an organisation's own log, shared by the API and
+//! `vulnrelay sanction`: a decision is checked by the domain's workflow
+//! ([`vulnrelay_domain::check_org_event`]), its basis is checked against the cases it
+//! cites (a finding must really be a late, missed or violated duty of that
+//! organisation), and it is appended to the organisation's hash-chained log with the
+//! membership change it causes, in one transaction.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use vulnrelay_domain::{
+    Basis, MembershipStatus, OrgEvent, ReviewOutcome, SanctionKind, Standing, Timestamp, check_org_event,
+    membership_status, standing,
+};
+use vulnrelay_formats::org_event::OrgEventJson;
+use vulnrelay_policy::{Interpretation, Options, Status, evaluate};
+use vulnrelay_store::{
+    MembershipChange, MembershipChangeKind, NewOrgEvent, NewOutboxMessage, StoreError, StoredOrgEvent,
+};
+
+use crate::AppState;
+use crate::casefile::load;
+use crate::errors::{AppError, AppResult};
+
+/// An entry of an organisation's log, read.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// As stored (with its place in the hash chain).
+    pub stored: StoredOrgEvent,
+    /// As the domain sees it.
+    pub event: OrgEvent,
+}
+
+impl Entry {
+    /// Whether anyone may see it: public sanctions are; reports, reviews and private
+    /// sanctions are seen only by the organisation itself and platform analysts.
+    pub fn is_public(&self) -> bool {
+        matches!(self.event, OrgEvent::Sanctioned { public: true, .. })
+    }
+
+    /// The entry as the API shows it.
+    pub fn to_json(&self) -> Value {
+        let mut value = serde_json::to_value(OrgEventJson::from(&self.event)).unwrap_or(Value::Null);
+        value["seq"] = json!(self.stored.seq);
+        value["scheme"] = json!(self.stored.scheme);
+        value["at"] = json!(self.stored.at.to_rfc3339());
+        value["recorded_at"] = json!(self.stored.recorded_at.to_rfc3339());
+        value["recorded_by"] = json!(self.stored.recorded_by);
+        value["prev_hash"] = json!(self.stored.prev_hash);
+        value["hash"] = json!(self.stored.hash);
+        value
+    }
+}
+
+/// An organisation's log, read and parsed.
+pub async fn log(state: &AppState, org_id: &str) -> AppResult<Vec<Entry>> {
+    state
+        .store
+        .org_events(org_id)
+        .await?
+        .into_iter()
+        .map(|stored| {
+            let event = OrgEventJson::parse(&stored.body, stored.at)
+                .map_err(|e| AppError::internal(format!("org/{org_id} entry {}: {e}", stored.seq)))?;
+            Ok(Entry { stored, event })
+        })
+        .collect()
+}
+
+/// The events of one scheme, in order.
+pub fn scheme_events(entries: &[Entry], scheme: &str) -> Vec<OrgEvent> {
+    entries.iter().filter(|e| e.stored.scheme == scheme).map(|e| e.event.clone()).collect()
+}
+
+/// Where an organisation's membership of `scheme` stands at `now`, with its rights.
+pub async fn standing_of(
+    state: &AppState,
+    org_id: &str,
+    scheme: &str,
+    now: Timestamp,
+) -> AppResult<(MembershipStatus, Standing)> {
+    let entries = log(state, org_id).await?;
+    let status = membership_status(&scheme_events(&entries, scheme), now);
+    Ok((status, standing(status)))
+}
+
+/// The status as the API shows it.
+pub fn status_json(scheme: &str, status: MembershipStatus) -> Value {
+    let rights = standing(status);
+    let mut value = json!({
+        "scheme": scheme,
+        "status": status.to_string(),
+        "receives_prepublication_warnings": rights.receives_prepublication_warnings,
+        "reports_as_member": rights.reports_as_member,
+    });
+    match status {
+        MembershipStatus::Suspended { until } => value["until"] = json!(until.to_rfc3339()),
+        MembershipStatus::AwaitingReview { until, report_submitted } => {
+            value["until"] = json!(until.to_rfc3339());
+            value["report_submitted"] = json!(report_submitted);
+        }
+        _ => {}
+    }
+    value
+}
+
+/// Checks that each basis of a sanction against `org_id` stands: a finding must be a
+/// late (`met_late`), overdue or violated duty of that organisation on the case as of
+/// `at`; an event must exist. Returns every problem with its JSON path.
+pub async fn check_basis(state: &AppState, org_id: &str, basis: &[Basis], at: Timestamp) -> AppResult<()> {
+    let mut problems = Vec::new();
+    for (i, b) in basis.iter().enumerate() {
+        let path = format!("$.basis[{i}]");
+        let case_id = match b {
+            Basis::Finding { case, .. } | Basis::Event { case, .. } => case,
+        };
+        let loaded = match load(state, case_id).await {
+            Ok(loaded) => loaded,
+            Err(e) if e.code == "not_found" => {
+                problems.push((format!("{path}.case"), format!("unknown case `{case_id}`")));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match b {
+            Basis::Finding { rule, .. } => {
+                let findings = evaluate(
+                    &loaded.case,
+                    &state.packs,
+                    &Options { as_of: at, interpretation: Interpretation::Hours },
+                );
+                let stands = findings.iter().any(|f| {
+                    f.rule_id() == *rule
+                        && f.party.0 == org_id
+                        && matches!(f.status, Status::MetLate | Status::Overdue | Status::Violated)
+                });
+                if !stands {
+                    problems.push((
+                        format!("{path}.rule"),
+                        format!(
+                            "`{rule}` finds no late, overdue or violated duty of `{org_id}` on case `{case_id}`"
+                        ),
+                    ));
+                }
+            }
+            Basis::Event { index, .. } => {
+                if *index >= loaded.case.events().len() {
+                    problems.push((
+                        format!("{path}.event"),
+                        format!("case `{case_id}` has {} events", loaded.case.events().len()),
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(AppError::invalid(problems)) }
+}
+
+/// The membership change an entry causes, if any.
+fn membership_change(
+    org_id: &str,
+    scheme: &str,
+    event: &OrgEvent,
+    by: Option<&str>,
+) -> Option<MembershipChange> {
+    let change = match event {
+        OrgEvent::Sanctioned { kind: SanctionKind::Suspension { until }, reason, basis, .. } => {
+            MembershipChangeKind::Suspended {
+                until: Some(*until),
+                reason: reason.clone(),
+                findings: basis
+                    .iter()
+                    .map(|b| match b {
+                        Basis::Finding { rule, .. } => rule.clone(),
+                        Basis::Event { case, index } => format!("{case}#{index}"),
+                    })
+                    .collect(),
+            }
+        }
+        OrgEvent::Sanctioned { kind: SanctionKind::Expulsion, .. } => MembershipChangeKind::Ended,
+        OrgEvent::ReviewRecorded { outcome: ReviewOutcome::Restore, note, .. } => {
+            MembershipChangeKind::Restored { review: note.clone() }
+        }
+        OrgEvent::ReviewRecorded { outcome: ReviewOutcome::Extend { until }, note, .. } => {
+            MembershipChangeKind::Suspended {
+                until: Some(*until),
+                reason: note.clone(),
+                findings: Vec::new(),
+            }
+        }
+        _ => return None,
+    };
+    Some(MembershipChange {
+        org_id: org_id.to_owned(),
+        scheme: scheme.to_owned(),
+        at: event.at(),
+        change,
+        by_account: by.map(str::to_owned),
+    })
+}
+
+/// Records `event` on `org_id`'s log for `scheme`: refused (409 `sanction_refused`) when
+/// the workflow does not allow it, 422 when a basis does not stand.
+pub async fn record(
+    state: &AppState,
+    org_id: &str,
+    scheme: &str,
+    event: OrgEvent,
+    recorded_by: Option<&str>,
+) -> AppResult<Entry> {
+    state.store.org(org_id).await?;
+    let entries = log(state, org_id).await?;
+    let history = scheme_events(&entries, scheme);
+    check_org_event(&history, &event).map_err(|e| AppError::conflict("sanction_refused", e.to_string()))?;
+    if let OrgEvent::Sanctioned { basis, at, .. } = &event {
+        check_basis(state, org_id, basis, *at).await?;
+    }
+    let body = serde_json::to_value(OrgEventJson::from(&event)).map_err(AppError::internal)?;
+    let new = NewOrgEvent {
+        scheme: scheme.to_owned(),
+        at: event.at(),
+        body,
+        recorded_by: recorded_by.map(str::to_owned),
+    };
+    let change = membership_change(org_id, scheme, &event, recorded_by);
+    let last_seq = entries.last().map_or(0, |e| e.stored.seq);
+    let message = NewOutboxMessage {
+        topic: "org.event".into(),
+        payload: json!({"org": org_id, "scheme": scheme, "seq": last_seq + 1}),
+    };
+    let stored = match state
+        .store
+        .append_org_event(org_id, Some(last_seq), &new, change.as_ref(), &[message], Utc::now())
+        .await
+    {
+        Ok(stored) => stored,
+        Err(StoreError::Stale { .. }) => {
+            return Err(AppError::conflict("stale", "the organisation's log changed meanwhile; try again"));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(Entry { stored, event })
+}

@@ -1,0 +1,122 @@
+//! The dashboard of the signed-in organisation: its obligations that are overdue (in
+//! red, first) or due soon, with live countdowns, its latest risk warnings, and its
+//! open cases by state.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{TimeDelta, Utc};
+use maud::html;
+use vulnrelay_domain::{Action, CaseState};
+use vulnrelay_policy::Status;
+
+use crate::AppState;
+use crate::casefile::{Loaded, load};
+use crate::routes::cases::open_deadlines;
+use crate::ui::session::{Ui, UiError};
+use crate::ui::view::{article, countdown, page, status_badge, time};
+
+/// How far ahead the dashboard looks for deadlines.
+const HORIZON_DAYS: i64 = 14;
+
+/// `GET /`: the dashboard when signed in, else the public advisories.
+pub async fn home(ui: Ui) -> Response {
+    if ui.caller.account.is_some() { Redirect::to("/dashboard") } else { Redirect::to("/advisories") }
+        .into_response()
+}
+
+/// The cases `ui` may read, loaded.
+pub async fn visible_cases(state: &AppState, ui: &Ui) -> Result<Vec<Loaded>, UiError> {
+    let mut cases = Vec::new();
+    for record in state.store.list_cases().await.map_err(|e| ui.error(e.into()))? {
+        let loaded = load(state, &record.id).await.map_err(|e| ui.error(e))?;
+        if loaded.can(&ui.caller, Action::Read) {
+            cases.push(loaded);
+        }
+    }
+    Ok(cases)
+}
+
+/// `GET /dashboard`.
+pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
+    let lang = ui.lang;
+    let account = ui.account()?.clone();
+    let now = Utc::now();
+    let org = match &account.org_id {
+        Some(id) => Some(state.store.org(id).await.map_err(|e| ui.error(e.into()))?),
+        None => None,
+    };
+    let mut deadlines = match &org {
+        Some(org) => open_deadlines(&state, &ui.caller, &org.id, TimeDelta::days(HORIZON_DAYS))
+            .await
+            .map_err(|e| ui.error(e))?,
+        None => Vec::new(),
+    };
+    // Overdue first (longest overdue on top), then by due time.
+    deadlines.sort_by_key(|d| (d.status != Status::Overdue, d.due_at.is_none(), d.due_at));
+    let cases = visible_cases(&state, &ui).await?;
+    let open: Vec<&Loaded> = cases
+        .iter()
+        .filter(|c| !matches!(c.state(), CaseState::Closed | CaseState::Rejected | CaseState::Duplicate))
+        .collect();
+    let warnings = crate::ui::pages::warnings::warnings_of(&state, &ui).await;
+    let title = lang.t("dashboard.title");
+    let body = html! {
+        h1 { (title) @if let Some(org) = &org { " — " (org.name) } }
+        section aria-labelledby="deadlines-h" {
+            h2 id="deadlines-h" { (lang.t("dashboard.deadlines")) }
+            p class="help" { (lang.tf("dashboard.deadlines_help", &[("days", &HORIZON_DAYS.to_string())])) }
+            @if deadlines.is_empty() {
+                p { (lang.t("dashboard.no_deadlines")) }
+            } @else {
+                ul class="deadlines" {
+                    @for d in &deadlines {
+                        li class=(format!("deadline {}", d.status.as_str())) {
+                            div class="what" {
+                                (status_badge(lang, d.status)) " "
+                                a href=(format!("/cases/{}", d.case)) { (d.title) }
+                                " · " span class="rule" { (d.rule) " " (article(lang, &d.article)) }
+                            }
+                            p { (if lang == crate::ui::Lang::Zh { &d.message.zh } else { &d.message.en }) }
+                            p class="due" {
+                                @if let Some(due) = d.due_at {
+                                    (lang.t("dashboard.due")) " " (time(due, d.timezone)) " · " (countdown(lang, due, now))
+                                } @else {
+                                    (lang.t("dashboard.immediately"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="warnings-h" {
+            h2 id="warnings-h" { (lang.t("dashboard.warnings")) }
+            @if warnings.is_empty() { p { (lang.t("warning.none")) } }
+            ul class="warnings" {
+                @for w in warnings.iter().take(5) { li { (crate::ui::pages::warnings::summary(lang, w)) } }
+            }
+            p { a href="/warnings" { (lang.t("dashboard.all_warnings")) } }
+        }
+        section aria-labelledby="cases-h" {
+            h2 id="cases-h" { (lang.t("dashboard.cases")) }
+            @if open.is_empty() {
+                p { (lang.t("dashboard.no_cases")) }
+            }
+            @for case_state in CaseState::ALL {
+                @let in_state: Vec<&&Loaded> = open.iter().filter(|c| c.state() == case_state).collect();
+                @if !in_state.is_empty() {
+                    h3 { (lang.t(&format!("state.{}", case_state.as_str()))) " (" (in_state.len()) ")" }
+                    ul class="cases" {
+                        @for case in in_state {
+                            li {
+                                a href=(format!("/cases/{}", case.record.id)) { (case.record.title) }
+                                " " span class="muted" { (case.record.id) " · " (lang.t("dashboard.opened")) " " (time(case.record.created_at, case.case.timezone())) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(&ui, &title, body).into_response())
+}

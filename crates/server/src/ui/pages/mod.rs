@@ -1,0 +1,10 @@
+//! The pages, one module per area.
+
+pub mod account;
+pub mod cases;
+pub mod dashboard;
+pub mod orgs;
+pub mod reports;
+pub mod stats;
+pub mod vulns;
+pub mod warnings;

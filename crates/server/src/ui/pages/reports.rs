@@ -1,0 +1,445 @@
+//! Submitting a report: the content CN Art. 7(2) asks for, each field with help text,
+//! attachments (exploit code marked as such), problems shown in the viewer's language
+//! beside their fields, and afterwards the receipt with its number and time.
+//!
+//! The form is turned into the JSON body of `POST /api/v1/reports` and taken in by the
+//! same function, so the web and the API accept exactly the same reports.
+
+use std::collections::HashMap;
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use maud::{Markup, html};
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, PLATFORM_ROLES, Role};
+use vulnrelay_store::Organisation;
+
+use crate::AppState;
+use crate::errors::AppError;
+use crate::routes::reports::take_in;
+use crate::ui::i18n::Lang;
+use crate::ui::session::{Ui, UiError};
+use crate::ui::view::{Field, csrf, notice, page, time};
+
+/// The time zones offered (the report's times are read in the one chosen).
+const TIMEZONES: [&str; 6] =
+    ["Asia/Shanghai", "UTC", "Asia/Hong_Kong", "Europe/Brussels", "Europe/Berlin", "America/New_York"];
+
+/// The text fields of the form, in order: (name, label key, help key, required, kind).
+const FIELDS: [(&str, &str, &str, bool, &str); 11] = [
+    ("title", "report.title_field", "report.title_help", false, "text"),
+    ("product_name", "report.product_name", "report.product_name_help", true, "text"),
+    ("product_model", "report.product_model", "report.product_model_help", true, "text"),
+    ("affected_versions", "report.affected_versions", "report.affected_versions_help", true, "textarea"),
+    ("purl", "report.purl", "report.purl_help", false, "text"),
+    ("technical_characteristics", "report.technical", "report.technical_help", true, "textarea"),
+    ("harm", "report.harm", "report.harm_help", true, "textarea"),
+    ("scope_of_impact", "report.scope", "report.scope_help", true, "textarea"),
+    ("discovered_at", "report.discovered_at", "report.discovered_at_help", true, "datetime-local"),
+    ("aware_at", "report.aware_at", "report.aware_at_help", false, "datetime-local"),
+    ("cvss_vector", "report.cvss", "report.cvss_help", false, "text"),
+];
+
+/// What the viewer typed, and what is wrong with it.
+#[derive(Debug, Default)]
+struct Draft {
+    values: HashMap<String, String>,
+    files: Vec<(String, String, Vec<u8>, bool)>,
+    problems: Vec<(String, String)>,
+}
+
+impl Draft {
+    fn value(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", |v| v.as_str())
+    }
+
+    fn problem(&self, name: &str) -> Option<String> {
+        let found: Vec<&str> =
+            self.problems.iter().filter(|(f, _)| f == name).map(|(_, m)| m.as_str()).collect();
+        (!found.is_empty()).then(|| found.join("; "))
+    }
+}
+
+async fn orgs_with(state: &AppState, ui: &Ui, roles: &[Role]) -> Result<Vec<Organisation>, UiError> {
+    let orgs =
+        state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await.map_err(|e| ui.error(e.into()))?;
+    Ok(orgs.into_iter().filter(|o| o.roles.iter().any(|r| roles.contains(r))).collect())
+}
+
+fn require_reporter(ui: &Ui) -> Result<(), UiError> {
+    ui.account()?;
+    if ui.has_role(&[AccountRole::Reporter, AccountRole::Coordinator]) {
+        Ok(())
+    } else {
+        Err(ui.error(AppError::forbidden("this needs one of the roles: reporter, coordinator")))
+    }
+}
+
+/// `GET /reports`: the form (a reload of the receipt's address lands here).
+pub async fn to_form() -> axum::response::Redirect {
+    axum::response::Redirect::to("/reports/new")
+}
+
+/// `GET /reports/new`: the report form.
+pub async fn form(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
+    require_reporter(&ui)?;
+    let mut draft = Draft::default();
+    draft.values.insert("timezone".into(), "Asia/Shanghai".into());
+    draft.values.insert("idempotency_key".into(), crate::auth::new_secret("web-")[..24].to_owned());
+    Ok(form_page(&state, &ui, &draft).await?.into_response())
+}
+
+async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, UiError> {
+    let lang = ui.lang;
+    let providers = orgs_with(state, ui, &[Role::ProductProvider]).await?;
+    let platforms = orgs_with(state, ui, &PLATFORM_ROLES).await?;
+    let general = draft.problem("general");
+    let title = lang.t("report.title");
+    Ok(page(
+        ui,
+        &title,
+        html! {
+            h1 { (title) }
+            p class="help" { (lang.t("report.intro")) }
+            @if !draft.problems.is_empty() {
+                (notice("error", html! {
+                    p { (lang.tf("report.problems", &[("count", &draft.problems.len().to_string())])) }
+                    ul { @for (field, message) in &draft.problems {
+                    li {
+                        @if field == "general" { (field_label(lang, field)) }
+                        @else { a href=(format!("#{field}")) { (field_label(lang, field)) } }
+                        ": " (message)
+                    }
+                } }
+                }))
+            }
+            form method="post" action="/reports" enctype="multipart/form-data" class="report" novalidate {
+                (csrf(ui))
+                input type="hidden" name="idempotency_key" value=(draft.value("idempotency_key"));
+                fieldset {
+                    legend { (lang.t("report.product")) }
+                    @for (name, label, help, required, kind) in &FIELDS[..5] {
+                        (Field { name, label, help: Some(help), value: draft.value(name), required: *required, kind, problem: draft.problem(name) }.render(lang))
+                    }
+                    div class="field" {
+                        label for="provider" { (lang.t("report.provider")) }
+                        select id="provider" name="provider" aria-describedby="provider-help" {
+                            option value="" { (lang.t("report.provider_unknown")) }
+                            @for org in &providers {
+                                option value=(org.id) selected[draft.value("provider") == org.id] { (org.name) }
+                            }
+                        }
+                        p class="help" id="provider-help" { (lang.t("report.provider_help")) }
+                        @if let Some(p) = draft.problem("provider") { p class="problem" { (p) } }
+                    }
+                }
+                fieldset {
+                    legend { (lang.t("report.vulnerability")) }
+                    @for (name, label, help, required, kind) in &FIELDS[5..8] {
+                        (Field { name, label, help: Some(help), value: draft.value(name), required: *required, kind, problem: draft.problem(name) }.render(lang))
+                    }
+                    (Field { name: FIELDS[10].0, label: FIELDS[10].1, help: Some(FIELDS[10].2), value: draft.value(FIELDS[10].0), required: false, kind: "text", problem: draft.problem(FIELDS[10].0) }.render(lang))
+                }
+                fieldset {
+                    legend { (lang.t("report.when")) }
+                    div class="field" {
+                        label for="timezone" { (lang.t("report.timezone")) }
+                        select id="timezone" name="timezone" aria-describedby="timezone-help" {
+                            @for tz in TIMEZONES { option value=(tz) selected[draft.value("timezone") == tz] { (tz) } }
+                        }
+                        p class="help" id="timezone-help" { (lang.t("report.timezone_help")) }
+                    }
+                    @for (name, label, help, required, kind) in &FIELDS[8..10] {
+                        (Field { name, label, help: Some(help), value: draft.value(name), required: *required, kind, problem: draft.problem(name) }.render(lang))
+                    }
+                }
+                fieldset {
+                    legend { (lang.t("report.routing")) }
+                    div class="field" {
+                        label for="platform" { (lang.t("report.platform")) }
+                        select id="platform" name="platform" aria-describedby="platform-help" {
+                            option value="" { (lang.t("report.platform_default")) }
+                            @for org in &platforms { option value=(org.id) selected[draft.value("platform") == org.id] { (org.name) } }
+                        }
+                        p class="help" id="platform-help" { (lang.t("report.platform_help")) }
+                        @if let Some(p) = draft.problem("platform") { p class="problem" { (p) } }
+                    }
+                    (Field { name: "note", label: "report.note", help: Some("report.note_help"), value: draft.value("note"), required: false, kind: "textarea", problem: None }.render(lang))
+                }
+                fieldset {
+                    legend { (lang.t("report.attachments")) }
+                    div class="field" {
+                        label for="attachments" { (lang.t("report.files")) }
+                        input id="attachments" name="attachments" type="file" multiple aria-describedby="attachments-help";
+                        p class="help" id="attachments-help" { (lang.t("report.files_help")) }
+                    }
+                    div class="field" {
+                        label for="exploit" { (lang.t("report.exploit_files")) }
+                        input id="exploit" name="exploit" type="file" multiple aria-describedby="exploit-help";
+                        p class="help" id="exploit-help" { (lang.t("report.exploit_help")) }
+                    }
+                    @if let Some(p) = draft.problem("attachments") { p class="problem" { (p) } }
+                }
+                @if let Some(p) = general { p class="problem" { (p) } }
+                button type="submit" { (lang.t("report.submit")) }
+            }
+        },
+    ))
+}
+
+/// The label of a form field, for the list of problems.
+fn field_label(lang: Lang, field: &str) -> String {
+    match FIELDS.iter().find(|f| f.0 == field) {
+        Some((_, label, ..)) => lang.t(label),
+        None => match field {
+            "provider" => lang.t("report.provider"),
+            "platform" => lang.t("report.platform"),
+            "timezone" => lang.t("report.timezone"),
+            "attachments" => lang.t("report.attachments"),
+            _ => lang.t("report.general"),
+        },
+    }
+}
+
+/// The form field of a problem the intake reports by JSON path.
+fn field_of(path: &str) -> &'static str {
+    let path = path.trim_start_matches("$.");
+    let head = path.split(['.', '[']).next().unwrap_or_default();
+    match (head, path) {
+        ("product", p) if p.starts_with("product.name") => "product_name",
+        ("product", p) if p.starts_with("product.model") => "product_model",
+        ("product", p) if p.starts_with("product.affected_versions") => "affected_versions",
+        ("product", p) if p.starts_with("product.provider") => "provider",
+        ("product", p) if p.starts_with("product.purl") => "purl",
+        ("product", _) => "product_name",
+        ("attachments", _) => "attachments",
+        ("title", _) => "title",
+        ("technical_characteristics", _) => "technical_characteristics",
+        ("harm", _) => "harm",
+        ("scope_of_impact", _) => "scope_of_impact",
+        ("discovered_at", _) => "discovered_at",
+        ("aware_at", _) => "aware_at",
+        ("cvss_vector", _) => "cvss_vector",
+        ("timezone", _) => "timezone",
+        ("platform", _) => "platform",
+        _ => "general",
+    }
+}
+
+/// An intake problem in the viewer's language: the known messages are translated; any
+/// other keeps the intake's own words after a translated lead.
+pub fn problem_words(lang: Lang, message: &str) -> String {
+    let known = [
+        ("missing required field", "problem.required"),
+        ("must not be empty", "problem.required"),
+        ("must not be in the future", "problem.future"),
+        ("must not be before discovered_at", "problem.aware_before"),
+        ("not a CVSS vector", "problem.cvss"),
+        ("is not a package URL", "problem.purl"),
+        ("unknown organisation", "problem.unknown_org"),
+        ("is not a platform", "problem.not_platform"),
+        ("-byte limit", "problem.too_large"),
+        ("must be a plain file name", "problem.filename"),
+        ("is not an IANA time zone", "problem.timezone"),
+    ];
+    match known.iter().find(|(text, _)| message.contains(text)) {
+        Some((_, key)) => lang.t(key),
+        None => lang.tf("problem.other", &[("message", message)]),
+    }
+}
+
+/// Reads the multipart form.
+async fn read_form(ui: &Ui, mut multipart: Multipart) -> Result<Draft, UiError> {
+    let mut draft = Draft::default();
+    let bad = |ui: &Ui, e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        ui.error(AppError::new(status, "bad_request", e.body_text()))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|e| bad(ui, e))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "attachments" || name == "exploit" {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let media_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+            let bytes = field.bytes().await.map_err(|e| bad(ui, e))?;
+            if !filename.is_empty() || !bytes.is_empty() {
+                draft.files.push((filename, media_type, bytes.to_vec(), name == "exploit"));
+            }
+        } else {
+            let text = field.text().await.map_err(|e| bad(ui, e))?;
+            draft.values.insert(name, text);
+        }
+    }
+    Ok(draft)
+}
+
+/// A `datetime-local` value (or RFC 3339, or a date) in `tz`, as RFC 3339.
+fn local_time(text: &str, tz: Tz) -> Option<String> {
+    let text = text.trim();
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return tz.from_local_datetime(&naive).earliest().map(|t| t.to_rfc3339());
+        }
+    }
+    vulnrelay_formats::case_file::parse_time(text, tz).ok().map(|t| t.with_timezone(&tz).to_rfc3339())
+}
+
+/// The JSON body of the intake, or the problems the form itself can see.
+fn body_of(lang: Lang, draft: &mut Draft) -> Option<Value> {
+    for (name, _, _, required, _) in FIELDS {
+        if required && draft.value(name).trim().is_empty() {
+            draft.problems.push((name.to_owned(), lang.t("problem.required")));
+        }
+    }
+    let tz: Tz = draft.value("timezone").parse().unwrap_or(Tz::Asia__Shanghai);
+    let mut times = HashMap::new();
+    for name in ["discovered_at", "aware_at"] {
+        let text = draft.value(name).to_owned();
+        if text.trim().is_empty() {
+            continue;
+        }
+        match local_time(&text, tz) {
+            Some(t) => {
+                times.insert(name, t);
+            }
+            None => draft.problems.push((name.to_owned(), lang.t("problem.time"))),
+        }
+    }
+    if !draft.problems.is_empty() {
+        return None;
+    }
+    let optional = |name: &str| Some(draft.value(name).trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+    let versions: Vec<String> = draft
+        .value("affected_versions")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let mut product = json!({"name": draft.value("product_name").trim(), "model": draft.value("product_model").trim(),
+                             "affected_versions": versions});
+    if let Some(provider) = optional("provider") {
+        product["provider"] = json!(provider);
+    }
+    if let Some(purl) = optional("purl") {
+        product["purl"] = json!(purl);
+    }
+    let mut body = json!({
+        "timezone": tz.name(),
+        "product": product,
+        "technical_characteristics": draft.value("technical_characteristics").trim(),
+        "harm": draft.value("harm").trim(),
+        "scope_of_impact": draft.value("scope_of_impact").trim(),
+    });
+    for (name, value) in times {
+        body[name] = json!(value);
+    }
+    for name in ["title", "cvss_vector", "platform", "note"] {
+        if let Some(value) = optional(name) {
+            body[name] = json!(value);
+        }
+    }
+    if !draft.files.is_empty() {
+        body["attachments"] = draft
+            .files
+            .iter()
+            .map(|(filename, media_type, content, exploit)| {
+                json!({"filename": filename, "media_type": media_type, "exploit_code": exploit,
+                       "content_base64": base64::engine::general_purpose::STANDARD.encode(content)})
+            })
+            .collect();
+    }
+    Some(body)
+}
+
+/// `POST /reports`: takes the report in and shows the receipt, or the form again with
+/// every problem beside its field.
+pub async fn submit(
+    State(state): State<AppState>,
+    ui: Ui,
+    multipart: Multipart,
+) -> Result<Response, UiError> {
+    require_reporter(&ui)?;
+    let lang = ui.lang;
+    let mut draft = read_form(&ui, multipart).await?;
+    ui.check_csrf(draft.value("csrf_token"))?;
+    let Some(body) = body_of(lang, &mut draft) else {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&state, &ui, &draft).await?).into_response());
+    };
+    let key = Some(draft.value("idempotency_key").to_owned()).filter(|k| !k.is_empty());
+    match take_in(&state, &ui.caller, key.as_deref(), "web", body).await {
+        Ok((_, answer)) => receipt(&state, &ui, &answer).await,
+        Err(error) if error.code == "invalid" => {
+            for detail in &error.details {
+                let field = field_of(detail["field"].as_str().unwrap_or_default());
+                let message = problem_words(lang, detail["message"].as_str().unwrap_or_default());
+                draft.problems.push((field.to_owned(), message));
+            }
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&state, &ui, &draft).await?).into_response())
+        }
+        Err(error) => Err(ui.error(error)),
+    }
+}
+
+async fn receipt(state: &AppState, ui: &Ui, answer: &Value) -> Result<Response, UiError> {
+    let lang = ui.lang;
+    let case_id = answer["case"].as_str().unwrap_or_default();
+    let receipt_id = answer["receipt"]["id"].as_str().unwrap_or_default();
+    let received_at = answer["receipt"]["received_at"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let platform_id = answer["platform"].as_str().unwrap_or_default();
+    let platform =
+        state.store.org(platform_id).await.map(|o| o.name).unwrap_or_else(|_| platform_id.to_owned());
+    let record = state.store.case(case_id).await.map_err(|e| ui.error(e.into()))?;
+    let tz: Tz = record.timezone.parse().unwrap_or(Tz::UTC);
+    let title = lang.t("receipt.title");
+    Ok(page(ui, &title, html! {
+        h1 { (title) }
+        (notice("ok", html! { p { (lang.t("receipt.thanks")) } }))
+        dl class="facts receipt" {
+            dt { (lang.t("receipt.number")) } dd { code class="receipt-number" { (receipt_id) } }
+            dt { (lang.t("receipt.received_at")) } dd { (time(received_at, tz)) br; (time(received_at, Tz::UTC)) }
+            dt { (lang.t("receipt.case")) } dd { a href=(format!("/cases/{case_id}")) { (record.title) } " (" (case_id) ")" }
+            dt { (lang.t("receipt.platform")) } dd { (platform) }
+        }
+        @if let Some(forwards) = answer["forwarded"].as_array().filter(|f| !f.is_empty()) {
+            h2 { (lang.t("receipt.forwarded")) }
+            ul { @for f in forwards { li { (f["to"].as_str().unwrap_or_default()) " — " (lang.t(&format!("forward.{}", f["status"].as_str().unwrap_or("forwarded")))) } } }
+        }
+        p class="help" { (lang.t("receipt.keep")) }
+        p { a href="/dashboard" { (lang.t("receipt.to_dashboard")) } }
+    }).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intake_paths_map_to_form_fields() {
+        assert_eq!(field_of("$.product.affected_versions"), "affected_versions");
+        assert_eq!(field_of("$.attachments[0].content_base64"), "attachments");
+        assert_eq!(field_of("$.harm"), "harm");
+        assert_eq!(field_of("$.nonsense"), "general");
+    }
+
+    #[test]
+    fn datetime_local_values_are_read_in_the_chosen_zone() {
+        assert_eq!(
+            local_time("2021-11-24T10:00", Tz::Asia__Shanghai).as_deref(),
+            Some("2021-11-24T10:00:00+08:00")
+        );
+        assert_eq!(local_time("yesterday", Tz::UTC), None);
+    }
+
+    #[test]
+    fn known_problems_are_translated() {
+        assert_eq!(problem_words(Lang::Zh, "missing required field"), Lang::Zh.t("problem.required"));
+        assert!(problem_words(Lang::En, "something new").contains("something new"));
+    }
+}

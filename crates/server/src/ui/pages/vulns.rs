@@ -1,0 +1,215 @@
+//! The public advisory list and the vulnerability page: identifiers and aliases, each
+//! source's scores (with the CNVD and CNNVD grades) and affected ranges side by side,
+//! remediation, threats, and the downloads (bulletin, repair manual, CVE JSON 5, CSAF
+//! 2.0, OSV) served by the API. A record of a case is shown only to who may read the case.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use chrono_tz::Tz;
+use maud::{Markup, html};
+use vulnrelay_domain::{Localized, RangeEnd, Vulnerability};
+use vulnrelay_formats::severity::{CnnvdGrade, CnvdGrade, score};
+
+use crate::AppState;
+use crate::routes::vulnerabilities::{visible, visible_records};
+use crate::ui::i18n::Lang;
+use crate::ui::session::{Ui, UiError};
+use crate::ui::view::{page, time};
+
+fn text(lang: Lang, localized: &Localized) -> Option<&str> {
+    lang.pick(localized.zh.as_deref(), localized.en.as_deref())
+}
+
+fn cnvd_words(lang: Lang, grade: CnvdGrade) -> String {
+    let key = match grade {
+        CnvdGrade::Low => "grade.low",
+        CnvdGrade::Medium => "grade.medium",
+        CnvdGrade::High => "grade.high",
+    };
+    lang.t(key)
+}
+
+fn cnnvd_words(lang: Lang, grade: CnnvdGrade) -> String {
+    let key = match grade {
+        CnnvdGrade::Low => "cnnvd_grade.low",
+        CnnvdGrade::Medium => "cnnvd_grade.medium",
+        CnnvdGrade::High => "cnnvd_grade.high",
+        CnnvdGrade::Critical => "cnnvd_grade.critical",
+    };
+    lang.t(key)
+}
+
+fn score_cell(lang: Lang, vector: &str) -> Markup {
+    match score(vector) {
+        Ok(s) => html! {
+            span class=(format!("badge rating-{}", s.rating.as_str().to_lowercase())) { (format!("{:.1}", s.base_score)) " " (lang.t(&format!("rating.{}", s.rating.as_str().to_lowercase()))) }
+        },
+        Err(_) => html! { span class="muted" { (lang.t("vuln.unscored")) } },
+    }
+}
+
+/// `GET /advisories`: the records the viewer may see (imported public records and
+/// published cases' records for everyone; more for the parties of a case).
+pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
+    let lang = ui.lang;
+    let records = visible_records(&state, &ui.caller).await.map_err(|e| ui.error(e))?;
+    let now = Utc::now();
+    let title = lang.t("vuln.list_title");
+    Ok(page(&ui, &title, html! {
+        h1 { (title) }
+        p class="help" { (lang.t("vuln.list_help")) }
+        @if records.is_empty() { p { (lang.t("vuln.none")) } }
+        @else {
+            div class="scroll" {
+                table class="advisories" {
+                    caption class="visually-hidden" { (title) }
+                    thead { tr {
+                        th scope="col" { (lang.t("vuln.id")) }
+                        th scope="col" { (lang.t("vuln.title")) }
+                        th scope="col" { (lang.t("vuln.highest")) }
+                        th scope="col" { (lang.t("vuln.threat")) }
+                        th scope="col" { (lang.t("vuln.updated")) }
+                    } }
+                    tbody {
+                        @for (stored, v) in &records {
+                            @let top = v.scores.iter().filter_map(|s| score(&s.vector).ok()).max_by(|a, b| a.base_score.total_cmp(&b.base_score));
+                            tr {
+                                td { a href=(format!("/advisories/{}", v.id)) { (v.id) } @if !v.aliases.is_empty() { br; span class="muted" { (v.aliases.join(", ")) } } }
+                                td { (text(lang, &v.title).unwrap_or("—")) }
+                                td { @if let Some(top) = top { (score_cell(lang, &top.vector)) } @else { "—" } }
+                                td { (lang.t(&format!("threat.{}", v.threat_status(now).level.as_str()))) }
+                                td { (time(stored.updated_at, Tz::UTC)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }).into_response())
+}
+
+fn range_words(lang: Lang, introduced: &str, end: &RangeEnd) -> String {
+    match end {
+        RangeEnd::Fixed(v) => lang.tf("vuln.range_fixed", &[("from", introduced), ("to", v)]),
+        RangeEnd::LastAffected(v) => lang.tf("vuln.range_last", &[("from", introduced), ("to", v)]),
+        RangeEnd::Open => lang.tf("vuln.range_open", &[("from", introduced)]),
+    }
+}
+
+fn downloads(lang: Lang, v: &Vulnerability) -> Markup {
+    let base = format!("/api/v1/vulnerabilities/{}", v.id);
+    html! {
+        section aria-labelledby="downloads-h" {
+            h2 id="downloads-h" { (lang.t("vuln.downloads")) }
+            ul class="downloads" {
+                li { (lang.t("vuln.bulletin")) ": "
+                    a href=(format!("{base}/bulletin?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
+                    a href=(format!("{base}/bulletin?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
+                    a href=(format!("{base}/bulletin?lang={}&format=md", if lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } }
+                li { (lang.t("vuln.manual")) ": "
+                    a href=(format!("{base}/manual?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
+                    a href=(format!("{base}/manual?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
+                    a href=(format!("{base}/manual?lang={}&format=md", if lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } }
+                li { a href=(format!("{base}.cve.json")) download=(format!("{}.cve.json", v.id)) { (lang.t("vuln.cve_json")) } }
+                li { a href=(format!("{base}.csaf.json")) download=(format!("{}.csaf.json", v.id)) { (lang.t("vuln.csaf_json")) } }
+                li { a href=(format!("{base}.osv.json")) download=(format!("{}.osv.json", v.id)) { (lang.t("vuln.osv_json")) } }
+            }
+        }
+    }
+}
+
+/// `GET /advisories/{id}`: the vulnerability page.
+pub async fn show(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let lang = ui.lang;
+    let (stored, v) = visible(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
+    let now = Utc::now();
+    let threat = v.threat_status(now);
+    let title = text(lang, &v.title).map_or_else(|| v.id.clone(), |t| format!("{} — {t}", v.id));
+    Ok(page(&ui, &title, html! {
+        h1 { (title) }
+        dl class="facts" {
+            dt { (lang.t("vuln.id")) } dd { code { (v.id) } }
+            dt { (lang.t("vuln.aliases")) } dd { @if v.aliases.is_empty() { "—" } @for a in &v.aliases { code class="alias" { (a) } " " } }
+            @if !v.cwes.is_empty() { dt { (lang.t("vuln.cwes")) } dd { (v.cwes.join(", ")) } }
+            dt { (lang.t("vuln.threat")) } dd { (lang.t(&format!("threat.{}", threat.level.as_str()))) }
+            @if let Some(published) = v.published { dt { (lang.t("vuln.published")) } dd { (time(published, Tz::UTC)) } }
+            dt { (lang.t("vuln.updated")) } dd { (time(stored.updated_at, Tz::UTC)) }
+            @if let Some(case) = &stored.case_id { dt { (lang.t("vuln.case")) } dd { a href=(format!("/cases/{case}")) { (case) } } }
+        }
+        @if let Some(description) = text(lang, &v.description) {
+            section aria-labelledby="description-h" { h2 id="description-h" { (lang.t("vuln.description")) } p { (description) } }
+        }
+        section aria-labelledby="scores-h" {
+            h2 id="scores-h" { (lang.t("vuln.scores")) }
+            @if v.scores.is_empty() { p { (lang.t("vuln.no_scores")) } }
+            @else {
+                div class="scroll" { table {
+                    caption class="visually-hidden" { (lang.t("vuln.scores")) }
+                    thead { tr {
+                        th scope="col" { (lang.t("vuln.source")) } th scope="col" { (lang.t("vuln.score")) }
+                        th scope="col" { (lang.t("vuln.cnvd_grade")) } th scope="col" { (lang.t("vuln.cnnvd_grade")) } th scope="col" { (lang.t("vuln.vector")) }
+                    } }
+                    tbody { @for s in &v.scores {
+                        @let scored = score(&s.vector).ok();
+                        tr {
+                            td { (s.source) }
+                            td { (score_cell(lang, &s.vector)) }
+                            td { @if let Some(sc) = &scored { (cnvd_words(lang, sc.cnvd())) } }
+                            td { @if let Some(sc) = &scored { (cnnvd_words(lang, sc.cnnvd())) } }
+                            td { code { (s.vector) } }
+                        }
+                    } }
+                } }
+            }
+        }
+        section aria-labelledby="affected-h" {
+            h2 id="affected-h" { (lang.t("vuln.affected")) }
+            @if v.affected.is_empty() { p { (lang.t("vuln.no_affected")) } }
+            @else {
+                div class="scroll" { table {
+                    caption class="visually-hidden" { (lang.t("vuln.affected")) }
+                    thead { tr { th scope="col" { (lang.t("vuln.source")) } th scope="col" { (lang.t("vuln.package")) } th scope="col" { (lang.t("vuln.ranges")) } } }
+                    tbody { @for a in &v.affected {
+                        tr {
+                            td { (a.source) }
+                            td { (a.package.vendor) " " (a.package.product) @if let Some(purl) = &a.package.purl { br; code { (purl) } } }
+                            td { ul class="plain" {
+                                @for r in &a.ranges { li { (range_words(lang, &r.introduced, &r.end)) } }
+                                @if !a.versions.is_empty() { li { (lang.tf("vuln.versions", &[("versions", &a.versions.join(", "))])) } }
+                            } }
+                        }
+                    } }
+                } }
+            }
+            @if !v.fixed_versions.is_empty() { p { (lang.tf("vuln.fixed_in", &[("versions", &v.fixed_versions.join(", "))])) } }
+        }
+        section aria-labelledby="remediation-h" {
+            h2 id="remediation-h" { (lang.t("vuln.remediation")) }
+            @if let Some(r) = text(lang, &v.remediation) { p class="remediation" { (r) } } @else { p { (lang.t("vuln.no_remediation")) } }
+            @if let Some(w) = text(lang, &v.workarounds) { h3 { (lang.t("vuln.workarounds")) } p { (w) } }
+        }
+        @if !v.threats.is_empty() {
+            section aria-labelledby="threats-h" {
+                h2 id="threats-h" { (lang.t("vuln.threats")) }
+                ul { @for t in &v.threats {
+                    li { (time(t.at, Tz::UTC)) " — " (lang.t(&format!("threat.{}", t.kind.as_str()))) " (" (t.source) ")"
+                        @if let Some(note) = &t.note { " · " (note) } }
+                } }
+            }
+        }
+        (downloads(lang, &v))
+        @if !v.references.is_empty() {
+            section aria-labelledby="refs-h" {
+                h2 id="refs-h" { (lang.t("vuln.references")) }
+                ul class="refs" { @for r in &v.references { li {
+                    @if r.url.starts_with("https://") || r.url.starts_with("http://") { a href=(r.url) rel="noreferrer noopener" { (r.url) } } @else { (r.url) }
+                    " (" (r.kind) ")" } } }
+            }
+        }
+    }).into_response())
+}

@@ -1,0 +1,236 @@
+//! The risk warnings inbox of an industry unit (风险预警): each warning with its
+//! urgency, TLP label, severity, affected assets and remediation; the unit acknowledges
+//! it and reports each asset as affected, mitigated, fixed or not affected (with a VEX
+//! justification), and downloads the VEX documents. Every step goes through the API's
+//! own handlers (`routes::warnings`), so the same access rules apply.
+
+use axum::Form;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::errors::AppError;
+use crate::routes::warnings::{self as api, StatusBody, WarningsQuery};
+use crate::ui::i18n::Lang;
+use crate::ui::session::{Ui, UiError};
+use crate::ui::view::{csrf, error_words, notice, page};
+
+/// The justifications offered for `not_affected` (CycloneDX 1.6 impact analysis).
+const JUSTIFICATIONS: [&str; 4] =
+    ["code_not_present", "code_not_reachable", "requires_configuration", "protected_by_mitigating_control"];
+
+/// The statuses a unit reports per asset.
+const STATUSES: [&str; 4] = ["affected", "mitigated", "fixed", "not_affected"];
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+fn localized(lang: Lang, v: &Value) -> String {
+    let (first, second) = if lang == Lang::Zh { ("zh", "en") } else { ("en", "zh") };
+    v[first].as_str().or_else(|| v[second].as_str()).unwrap_or_default().to_owned()
+}
+
+/// The caller's warnings as the API lists them (empty when it shows none).
+pub async fn warnings_of(state: &AppState, ui: &Ui) -> Vec<Value> {
+    let query = Query(WarningsQuery { vulnerability: None, org: None });
+    match api::list(State(state.clone()), ui.caller.clone(), query).await {
+        Ok(Json(list)) => list["warnings"].as_array().cloned().unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A warning's one-line summary: urgency, vulnerability, title, TLP.
+pub fn summary(lang: Lang, w: &Value) -> Markup {
+    let content = &w["content"];
+    let urgency = text(&content["urgency"]);
+    html! {
+        span class=(format!("badge urgency-{urgency}")) { (lang.t(&format!("warning.urgency_{}", if urgency.is_empty() { "routine" } else { urgency }))) }
+        " "
+        a href=(format!("/advisories/{}", text(&w["vulnerability"]))) { (text(&w["vulnerability"])) }
+        " " (localized(lang, &content["vulnerability"]["title"]))
+        " " span class="tag" { (text(&w["tlp"])) }
+    }
+}
+
+/// Query of the inbox: what was just done.
+#[derive(Debug, Deserialize)]
+pub struct InboxQuery {
+    /// `ack` or `status`.
+    pub done: Option<String>,
+}
+
+/// `GET /warnings`: the inbox.
+pub async fn inbox(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(query): Query<InboxQuery>,
+) -> Result<Response, UiError> {
+    ui.account()?;
+    let flash = query.done.map(|d| {
+        notice(
+            "ok",
+            html! { p { (ui.lang.t(if d == "ack" { "warning.done_ack" } else { "warning.done_status" })) } },
+        )
+    });
+    Ok(inbox_page(&state, &ui, flash).await?.into_response())
+}
+
+async fn inbox_page(state: &AppState, ui: &Ui, flash: Option<Markup>) -> Result<Markup, UiError> {
+    let lang = ui.lang;
+    let mut items = Vec::new();
+    for w in warnings_of(state, ui).await {
+        let id = text(&w["id"]).to_owned();
+        let detail = match api::show(State(state.clone()), ui.caller.clone(), Path(id)).await {
+            Ok(Json(detail)) => detail,
+            Err(_) => w.clone(),
+        };
+        items.push(detail);
+    }
+    let own_org = ui.caller.account.as_ref().and_then(|a| a.org_id.clone());
+    let title = lang.t("warning.title");
+    Ok(page(
+        ui,
+        &title,
+        html! {
+            h1 { (title) }
+            @if let Some(flash) = flash { (flash) }
+            p class="help" { (lang.t("warning.help")) }
+            @if items.is_empty() { p { (lang.t("warning.none")) } }
+            @for w in &items {
+                @let id = text(&w["id"]);
+                @let content = &w["content"];
+                @let answers = own_org.as_deref() == w["org"].as_str();
+                article class="card warning" aria-labelledby=(format!("w-{id}")) {
+                    h2 id=(format!("w-{id}")) { (summary(lang, w)) }
+                    p class="muted" {
+                        (lang.tf("warning.revision", &[("n", &w["revision"].to_string()), ("when", &text(&w["updated_at"]).replace('T', " "))]))
+                        @if let Some(severity) = w["severity"].as_str() { " · " (lang.tf("warning.severity", &[("severity", &lang.t(&format!("rating.{severity}")))])) }
+                    }
+                    @if w["state"] == "withdrawn" { p { strong { (lang.t("warning.withdrawn")) } } }
+                    h3 { (lang.t("warning.remediation")) }
+                    p { (localized(lang, &content["remediation"])) }
+                    @if let Some(fixed) = content["fixed_versions"].as_array().filter(|f| !f.is_empty()) {
+                        p { (lang.tf("warning.fixed_versions", &[("versions", &fixed.iter().map(text).collect::<Vec<_>>().join(", "))])) }
+                    }
+                    h3 { (lang.t("warning.affected")) }
+                    @let statuses = w["assets"].as_array().cloned().unwrap_or_default();
+                    @for (i, asset) in content["affected"].as_array().into_iter().flatten().enumerate() {
+                        @let name = text(&asset["asset"]);
+                        @let reported = statuses.iter().rev().find(|s| s["asset"] == name);
+                        section class="asset" aria-labelledby=(format!("w-{id}-a{i}")) {
+                            h4 id=(format!("w-{id}-a{i}")) { (name) }
+                            ul { @for c in asset["components"].as_array().into_iter().flatten() {
+                                li { code { (text(&c["purl"])) } }
+                            } }
+                            @if let Some(r) = reported {
+                                p { (lang.tf("warning.current_status", &[("status", &lang.t(&format!("warning.status_{}", text(&r["status"]))))])) }
+                            }
+                            @if answers { (status_form(ui, id, name, i)) }
+                        }
+                    }
+                    @if answers {
+                        @let acked = w["acknowledgements"].as_array().into_iter().flatten().any(|a| a["revision"] == w["revision"]);
+                        @if acked {
+                            p { (lang.tf("warning.acknowledged", &[("n", &w["revision"].to_string())])) }
+                        } @else {
+                            form method="post" action=(format!("/warnings/{id}/ack")) {
+                                (csrf(ui))
+                                button type="submit" { (lang.t("warning.ack")) }
+                            }
+                        }
+                    }
+                    p {
+                        (lang.t("warning.vex")) ": "
+                        a href=(format!("/api/v1/warnings/{id}/vex.cdx.json")) download { "CycloneDX VEX" } " · "
+                        a href=(format!("/api/v1/warnings/{id}/vex.csaf.json")) download { "CSAF VEX" }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+fn status_form(ui: &Ui, id: &str, asset: &str, i: usize) -> Markup {
+    let lang = ui.lang;
+    let field = |name: &str| format!("w-{id}-a{i}-{name}");
+    html! {
+        form method="post" action=(format!("/warnings/{id}/assets/{}", crate::ui::session::encode(asset))) class="inline" {
+            (csrf(ui))
+            div class="field" {
+                label for=(field("status")) { (lang.tf("warning.asset_status", &[("asset", asset)])) }
+                select id=(field("status")) name="status" {
+                    @for s in STATUSES { option value=(s) { (lang.t(&format!("warning.status_{s}"))) } }
+                }
+            }
+            div class="field" {
+                label for=(field("justification")) { (lang.t("warning.justification")) }
+                select id=(field("justification")) name="justification" {
+                    option value="" { (lang.t("warning.justification_none")) }
+                    @for j in JUSTIFICATIONS { option value=(j) { (lang.t(&format!("warning.just_{j}"))) } }
+                }
+            }
+            div class="field" {
+                label for=(field("detail")) { (lang.t("warning.detail")) }
+                input type="text" id=(field("detail")) name="detail";
+            }
+            button type="submit" { (lang.t("warning.save_status")) }
+        }
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    ui: &Ui,
+    result: Result<Json<Value>, AppError>,
+    done: &str,
+) -> Result<Response, UiError> {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/warnings?done={done}")).into_response()),
+        Err(error) if matches!(error.status.as_u16(), 401 | 403 | 404) => Err(ui.error(error)),
+        Err(error) => {
+            let (title, detail) = error_words(ui.lang, &error);
+            let flash = notice("error", html! { p { strong { (title) } } p { (detail) } });
+            Ok((error.status, inbox_page(state, ui, Some(flash)).await?).into_response())
+        }
+    }
+}
+
+/// `POST /warnings/{id}/ack`: acknowledges the warning's current revision.
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let token = form.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()).unwrap_or_default();
+    ui.check_csrf(token)?;
+    let result = api::acknowledge(State(state.clone()), ui.caller.clone(), Path(id)).await;
+    answer(&state, &ui, result, "ack").await
+}
+
+/// `POST /warnings/{id}/assets/{asset}`: the unit's status of one asset.
+pub async fn set_status(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((id, asset)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let field = |name: &str| {
+        form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
+    };
+    ui.check_csrf(&field("csrf_token"))?;
+    let optional = |v: String| if v.is_empty() { None } else { Some(v) };
+    let body = StatusBody {
+        status: field("status"),
+        justification: optional(field("justification")),
+        detail: optional(field("detail")),
+    };
+    let result =
+        api::set_status(State(state.clone()), ui.caller.clone(), Path((id, asset)), Json(body)).await;
+    answer(&state, &ui, result, "status").await
+}

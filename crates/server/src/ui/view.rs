@@ -1,0 +1,236 @@
+//! The page shell and the small pieces every page uses: times with their time zone,
+//! countdowns, status badges, form fields, problem lists and the error page.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use vulnrelay_domain::AccountRole;
+
+use crate::errors::AppError;
+use crate::ui::i18n::Lang;
+use crate::ui::session::{Ui, encode};
+
+/// A whole page: head, skip link, header with the navigation the viewer may use, the
+/// language switch, and `body` as the main content.
+pub fn page(ui: &Ui, title: &str, body: Markup) -> Markup {
+    let lang = ui.lang;
+    let signed_in = ui.caller.account.is_some();
+    let manages = ui.has_role(&[AccountRole::Analyst, AccountRole::Admin]);
+    let reports = ui.has_role(&[AccountRole::Reporter, AccountRole::Coordinator]);
+    html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (lang.t("app.name")) }
+                link rel="stylesheet" href="/static/app.css";
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
+                script src="/static/app.js" defer {}
+            }
+            body {
+                a class="skip" href="#main" { (lang.t("nav.skip")) }
+                header class="top" {
+                    a class="brand" href="/" { (lang.t("app.name")) }
+                    nav aria-label=(lang.t("nav.label")) {
+                        ul {
+                            @if signed_in {
+                                li { a href="/dashboard" { (lang.t("nav.dashboard")) } }
+                            }
+                            @if reports {
+                                li { a href="/reports/new" { (lang.t("nav.report")) } }
+                            }
+                            @if signed_in {
+                                li { a href="/warnings" { (lang.t("nav.warnings")) } }
+                            }
+                            li { a href="/advisories" { (lang.t("nav.advisories")) } }
+                            li { a href="/stats" { (lang.t("nav.stats")) } }
+                            @if manages {
+                                li { a href="/orgs" { (lang.t("nav.orgs")) } }
+                            }
+                            @if signed_in {
+                                li { a href="/account" { (lang.t("nav.account")) } }
+                            }
+                        }
+                    }
+                    div class="session" {
+                        @if let Some(account) = &ui.caller.account {
+                            span class="who" { (account.name) }
+                            form method="post" action="/logout" {
+                                (csrf(ui))
+                                button type="submit" class="link" { (lang.t("nav.sign_out")) }
+                            }
+                        } @else {
+                            a href="/login" { (lang.t("nav.sign_in")) }
+                        }
+                        (language_switch(ui))
+                    }
+                }
+                main id="main" tabindex="-1" { (body) }
+                footer { p { (lang.t("app.footer")) } }
+            }
+        }
+    }
+}
+
+fn language_switch(ui: &Ui) -> Markup {
+    html! {
+        div class="langs" role="group" aria-label=(ui.lang.t("nav.language")) {
+            @for lang in Lang::ALL {
+                @let name = if lang == Lang::En { ui.lang.t("lang.en") } else { ui.lang.t("lang.zh") };
+                @if lang == ui.lang {
+                    span aria-current="true" lang=(lang.tag()) { (name) }
+                } @else {
+                    a href=(format!("/lang/{}?next={}", lang.tag(), encode(&ui.path))) lang=(lang.tag()) hreflang=(lang.tag()) { (name) }
+                }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field of a form.
+pub fn csrf(ui: &Ui) -> Markup {
+    html! { input type="hidden" name="csrf_token" value=(ui.csrf.as_deref().unwrap_or_default()); }
+}
+
+/// `2021-11-24 10:00 +08:00 (Asia/Shanghai)` in a `<time>` element.
+pub fn time(at: DateTime<Utc>, tz: Tz) -> Markup {
+    html! { time datetime=(at.to_rfc3339()) { (at.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z")) " (" (tz.name()) ")" } }
+}
+
+/// How long until `due` (or since, when it has passed), as the script words it.
+pub fn duration_text(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (due - now).num_seconds();
+    let abs = seconds.unsigned_abs();
+    let (d, h, m, s) = (abs / 86_400, abs / 3600 % 24, abs / 60 % 60, abs % 60);
+    let clock = format!("{d}{} {h:02}:{m:02}:{s:02}", lang.t("countdown.day"));
+    if seconds < 0 {
+        lang.tf("countdown.overdue", &[("time", &clock)])
+    } else {
+        lang.tf("countdown.left", &[("time", &clock)])
+    }
+}
+
+/// A live countdown to `due`: rendered now, then ticked by the script each second.
+pub fn countdown(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> Markup {
+    html! {
+        span class="countdown" data-due=(due.to_rfc3339())
+            data-left=(lang.t("countdown.left")) data-overdue=(lang.t("countdown.overdue"))
+            data-day=(lang.t("countdown.day")) {
+            (duration_text(lang, due, now))
+        }
+    }
+}
+
+/// A rule's article in words: `Art. 9(1)` / `第9(1)条` for a numbered article, the
+/// pack's own words for anything else (e.g. a scheme's duty).
+pub fn article(lang: Lang, article: &str) -> String {
+    if article.starts_with(|c: char| c.is_ascii_digit()) {
+        lang.tf("rule.article", &[("article", article)])
+    } else {
+        article.to_owned()
+    }
+}
+
+/// A coloured badge of a finding's status.
+pub fn status_badge(lang: Lang, status: vulnrelay_policy::Status) -> Markup {
+    html! { span class=(format!("badge status-{}", status.as_str())) { (lang.t(&format!("status.{}", status.as_str()))) } }
+}
+
+/// A labelled text input; `help` is a help text key shown under it.
+pub struct Field<'a> {
+    /// The field's name (and id).
+    pub name: &'a str,
+    /// The label's message key.
+    pub label: &'a str,
+    /// The help text's message key.
+    pub help: Option<&'a str>,
+    /// The current value.
+    pub value: &'a str,
+    /// Whether it is required.
+    pub required: bool,
+    /// `text`, `datetime-local`, `textarea`, ...
+    pub kind: &'a str,
+    /// A problem with it, already in words.
+    pub problem: Option<String>,
+}
+
+impl Field<'_> {
+    /// The field as HTML: label, input, help and problem, tied by ids for screen readers.
+    pub fn render(&self, lang: Lang) -> Markup {
+        let help_id = format!("{}-help", self.name);
+        let problem_id = format!("{}-problem", self.name);
+        let described =
+            [self.help.map(|_| help_id.clone()), self.problem.as_ref().map(|_| problem_id.clone())]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+        let described = (!described.is_empty()).then_some(described);
+        html! {
+            div class=(if self.problem.is_some() { "field invalid" } else { "field" }) {
+                label for=(self.name) {
+                    (lang.t(self.label))
+                    @if self.required { " " span class="req" { (lang.t("form.required_mark")) } }
+                }
+                @if self.kind == "textarea" {
+                    textarea id=(self.name) name=(self.name) rows="4" required[self.required]
+                        aria-describedby=[described.as_deref()] aria-invalid=[self.problem.as_ref().map(|_| "true")] { (self.value) }
+                } @else {
+                    input id=(self.name) name=(self.name) type=(self.kind) value=(self.value) required[self.required]
+                        aria-describedby=[described.as_deref()] aria-invalid=[self.problem.as_ref().map(|_| "true")];
+                }
+                @if let Some(help) = self.help { p class="help" id=(help_id) { (lang.t(help)) } }
+                @if let Some(problem) = &self.problem { p class="problem" id=(problem_id) { (problem) } }
+            }
+        }
+    }
+}
+
+/// A notice box: `kind` is `ok`, `error` or `info`.
+pub fn notice(kind: &str, body: Markup) -> Markup {
+    let role = if kind == "error" { "alert" } else { "status" };
+    html! { div class=(format!("notice {kind}")) role=(role) { (body) } }
+}
+
+/// The words for an API error: a title by status, and the API's own message.
+pub fn error_words(lang: Lang, error: &AppError) -> (String, String) {
+    let key = match error.status.as_u16() {
+        400 => "error.400",
+        401 => "error.401",
+        403 => "error.403",
+        404 => "error.404",
+        409 => "error.409",
+        413 => "error.413",
+        422 => "error.422",
+        429 => "error.429",
+        _ => "error.500",
+    };
+    let detail = match error.code {
+        "rate_limited" => lang.t("error.rate_limited"),
+        "bad_credentials" => lang.t("error.bad_credentials"),
+        "internal" => lang.t("error.internal"),
+        _ => lang.tf("error.detail", &[("message", &error.message)]),
+    };
+    (lang.t(key), detail)
+}
+
+/// A page for an error, in the viewer's shell (navigation, language switch).
+pub fn error_page(ui: &Ui, error: &AppError) -> Markup {
+    let lang = ui.lang;
+    let (title, detail) = error_words(lang, error);
+    page(
+        ui,
+        &title,
+        html! {
+            h1 { (title) }
+            p { (detail) }
+            p { a href="/" { (lang.t("error.home")) } }
+        },
+    )
+}
+
+/// Raw SVG or HTML produced by the publication crate (already escaped there).
+pub fn trusted(markup: String) -> PreEscaped<String> {
+    PreEscaped(markup)
+}

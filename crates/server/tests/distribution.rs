@@ -1,0 +1,185 @@
+//! Distribution: the public advisory list, each advisory's bulletin, manual and CSAF
+//! documents (validated against the official schemas, with the revision history of the
+//! records' changes), the CSAF provider layout, the Atom feed and the OSV zip; nothing
+//! of an unpublished case leaks into any of them.
+
+mod common;
+
+use std::io::Read;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha512};
+use vulnrelay_formats::schemas::{Schema, validate};
+use vulnrelay_store::testing::{TestDb, for_each_backend};
+
+async fn fetch(app: &App, path: &str) -> (StatusCode, String, Vec<u8>) {
+    let request = Request::builder().uri(path).header("host", "vr.example").body(Body::empty()).unwrap();
+    let (status, headers, body) = app.raw(request).await;
+    let content_type =
+        headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.clone()).unwrap_or_default();
+    (status, content_type, body)
+}
+
+#[tokio::test]
+async fn the_published_case_is_one_advisory_in_every_format() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let (code, list) = app.get("/api/v1/advisories", "").await;
+        assert_eq!(code, StatusCode::OK, "{list}");
+        let advisories = list["advisories"].as_array().unwrap();
+        assert_eq!(advisories.len(), 1, "{list}");
+        let advisory = &advisories[0];
+        assert_eq!(advisory["id"], "CVE-2021-44228");
+        assert_eq!(advisory["case"], app.case_id.as_str());
+        assert_eq!(advisory["published"], "2021-12-09T16:00:00+00:00");
+        let ids: Vec<&str> = advisory["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["CVE-2021-44228", "CVE-2021-44832", "CVE-2021-45046", "CVE-2021-45105"]);
+        // One bulletin and one manual over the whole case, in both languages.
+        for (lang, word) in [("en", "Security bulletin"), ("zh", "安全公告")] {
+            let (code, kind, body) =
+                fetch(&app, &format!("/api/v1/advisories/CVE-2021-44228/bulletin?lang={lang}")).await;
+            let page = String::from_utf8(body).unwrap();
+            assert_eq!((code, kind.as_str()), (StatusCode::OK, "text/html; charset=utf-8"));
+            assert!(page.contains(word), "{lang}: {page}");
+            for id in &ids {
+                assert!(page.contains(id), "{lang} bulletin lacks {id}");
+            }
+            let (code, kind, body) =
+                fetch(&app, &format!("/api/v1/advisories/CVE-2021-44228/manual?lang={lang}&format=md")).await;
+            assert_eq!((code, kind.as_str()), (StatusCode::OK, "text/markdown; charset=utf-8"));
+            assert!(String::from_utf8(body).unwrap().contains("vulnrelay scan"));
+        }
+        // The case's CSAF advisory validates and starts its history with the first version.
+        let (code, csaf) = app.get("/api/v1/advisories/CVE-2021-44228.csaf.json", "").await;
+        assert_eq!(code, StatusCode::OK, "{csaf}");
+        assert_eq!(validate(Schema::Csaf, &csaf), []);
+        assert_eq!(csaf["vulnerabilities"].as_array().unwrap().len(), 4);
+        let history = csaf["document"]["tracking"]["revision_history"].as_array().unwrap();
+        assert_eq!(history.len(), 1, "{history:?}");
+        // A change of a record is a new revision of the advisory and of the record's own CSAF.
+        let threat =
+            json!({"kind": "actively_exploited", "source": "CNCERT", "at": "2021-12-10T12:00:00+08:00"});
+        assert_eq!(
+            app.post("/api/v1/vulnerabilities/CVE-2021-45046/threats", MIIT, threat).await.0,
+            StatusCode::CREATED
+        );
+        let (_, csaf) = app.get("/api/v1/advisories/CVE-2021-44228.csaf.json", "").await;
+        assert_eq!(validate(Schema::Csaf, &csaf), []);
+        let history = csaf["document"]["tracking"]["revision_history"].as_array().unwrap();
+        assert_eq!(history.len(), 2, "{history:?}");
+        assert_eq!(history[1]["number"], "2");
+        assert_eq!(history[1]["summary"], "CVE-2021-45046: Added threat events: actively_exploited (CNCERT)");
+        assert_eq!(csaf["document"]["tracking"]["version"], "2");
+        let (_, own) = app.get("/api/v1/vulnerabilities/CVE-2021-45046.csaf.json", "").await;
+        assert_eq!(validate(Schema::Csaf, &own), []);
+        assert_eq!(own["document"]["tracking"]["revision_history"].as_array().unwrap().len(), 2);
+        // The product status as CSAF VEX.
+        let (code, vex) = app.get("/api/v1/vulnerabilities/CVE-2021-44228.vex.json", "").await;
+        assert_eq!(code, StatusCode::OK, "{vex}");
+        assert_eq!(validate(Schema::Csaf, &vex), []);
+        assert_eq!(vex["document"]["category"], "csaf_vex");
+        let status = &vex["vulnerabilities"][0]["product_status"];
+        assert!(status["known_affected"].as_array().is_some_and(|a| !a.is_empty()), "{status}");
+        assert!(status["fixed"].as_array().is_some_and(|a| !a.is_empty()), "{status}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_csaf_provider_layout_and_the_feed() {
+    let app = App::new(TestDb::sqlite().await).await;
+    let (code, kind, body) = fetch(&app, "/.well-known/csaf/provider-metadata.json").await;
+    assert_eq!((code, kind.as_str()), (StatusCode::OK, "application/json"));
+    let metadata: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(validate(Schema::CsafProvider, &metadata), []);
+    assert_eq!(metadata["canonical_url"], "http://vr.example/.well-known/csaf/provider-metadata.json");
+    let (_, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
+    assert_eq!(String::from_utf8(index).unwrap(), "2021/cve-2021-44228.json\n");
+    let (_, _, changes) = fetch(&app, "/.well-known/csaf/white/changes.csv").await;
+    assert!(String::from_utf8(changes).unwrap().starts_with("\"2021/cve-2021-44228.json\","));
+    let (code, _, document) = fetch(&app, "/.well-known/csaf/white/2021/cve-2021-44228.json").await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, _, digest) = fetch(&app, "/.well-known/csaf/white/2021/cve-2021-44228.json.sha512").await;
+    assert_eq!(
+        String::from_utf8(digest).unwrap(),
+        format!("{}  cve-2021-44228.json\n", hex::encode(Sha512::digest(&document)))
+    );
+    assert_eq!(fetch(&app, "/.well-known/csaf/white/2021/nothing.json").await.0, StatusCode::NOT_FOUND);
+    for (lang, title) in [("en", "vulnrelay security bulletins"), ("zh", "vulnrelay 安全公告")] {
+        let (code, kind, body) = fetch(&app, &format!("/advisories/feed.atom?lang={lang}")).await;
+        let feed = String::from_utf8(body).unwrap();
+        assert_eq!((code, kind.as_str()), (StatusCode::OK, "application/atom+xml; charset=utf-8"));
+        assert!(
+            feed.contains(title) && feed.contains("<id>http://vr.example/advisories/CVE-2021-44228</id>"),
+            "{feed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_osv_zip_holds_every_public_record_and_nothing_else() {
+    let app = App::new(TestDb::sqlite().await).await;
+    // A record on an unpublished case stays out of every public list.
+    let case = app.submit(json!({})).await;
+    let secret = json!({"id": "VR-2026-0001", "aliases": [], "title": {"en": "undisclosed"}});
+    app.db
+        .store
+        .save_vulnerability("VR-2026-0001", Some(&case), &secret, &[], chrono::Utc::now())
+        .await
+        .unwrap();
+    let (code, kind, body) = fetch(&app, "/api/v1/osv/all.zip").await;
+    assert_eq!((code, kind.as_str()), (StatusCode::OK, "application/zip"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
+    let mut names = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        names.push(entry.name().unwrap().into_owned());
+        let mut text = String::new();
+        entry.read_to_string(&mut text).unwrap();
+        let document: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(validate(Schema::Osv, &document), [], "{}", names.last().unwrap());
+    }
+    assert_eq!(
+        names,
+        ["CVE-2021-44228.json", "CVE-2021-44832.json", "CVE-2021-45046.json", "CVE-2021-45105.json"]
+    );
+    let (_, list) = app.get("/api/v1/advisories", "").await;
+    assert!(!list.to_string().contains("VR-2026-0001"));
+    assert_eq!(app.get("/api/v1/advisories/VR-2026-0001", "").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/advisories/VR-2026-0001.csaf.json", REPORTER).await.0, StatusCode::NOT_FOUND);
+    let (_, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
+    assert!(!String::from_utf8(index).unwrap().contains("vr-2026"));
+}
+
+#[tokio::test]
+async fn the_installation_names_its_cna_and_public_url() {
+    use tower::ServiceExt;
+    let app = App::new(TestDb::sqlite().await).await;
+    let config = vulnrelay_server::Config {
+        public_url: Some("https://vr.miit.example/".into()),
+        cna_org_id: "8254265b-2729-46b6-b9e3-3dfca2d5bfca".into(),
+        cna_short_name: "vulnrelay-cn".into(),
+        ..config()
+    };
+    let router = vulnrelay_server::router(vulnrelay_server::AppState::new(app.db.store.clone(), config));
+    let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
+    let response =
+        router.clone().oneshot(get("/api/v1/vulnerabilities/CVE-2021-44228.cve.json")).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let cve: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(cve["cveMetadata"]["assignerOrgId"], "8254265b-2729-46b6-b9e3-3dfca2d5bfca");
+    assert_eq!(cve["cveMetadata"]["assignerShortName"], "vulnrelay-cn");
+    assert_eq!(validate(Schema::Cve, &cve), []);
+    let response = router.oneshot(get("/.well-known/csaf/provider-metadata.json")).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let metadata: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(metadata["canonical_url"], "https://vr.miit.example/.well-known/csaf/provider-metadata.json");
+}

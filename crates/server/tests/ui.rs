@@ -1,0 +1,519 @@
+//! The web UI, rendered in-process in both languages: every page answers, is in the
+//! asked language, and shows no message key instead of text (a key missing from a
+//! catalogue renders as `⟦key⟧`). The flows (sign in, report, refusal, override,
+//! tokens, suspension) are checked here at the HTML level and in a real browser by
+//! ui-tests/.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{ADMIN, APACHE, App, BANK, MIIT, REPORTER};
+use vulnrelay_server::ui::Lang;
+use vulnrelay_store::testing::TestDb;
+
+/// A browser-like client: a language cookie and, once signed in, the session cookie.
+struct Client<'a> {
+    app: &'a App,
+    lang: Lang,
+    session: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    html: String,
+}
+
+impl<'a> Client<'a> {
+    fn new(app: &'a App, lang: Lang) -> Client<'a> {
+        Client { app, lang, session: None }
+    }
+
+    fn cookies(&self) -> String {
+        let mut cookie = format!("vr_lang={}", self.lang.tag());
+        if let Some(session) = &self.session {
+            cookie.push_str(&format!("; vr_session={session}"));
+        }
+        cookie
+    }
+
+    async fn send(&self, request: axum::http::request::Builder, body: Body) -> Page {
+        let request = request.header(header::COOKIE, self.cookies()).body(body).unwrap();
+        let (status, headers, bytes) = self.app.raw(request).await;
+        let location = headers.iter().find(|(k, _)| k == "location").map(|(_, v)| v.clone());
+        Page { status, location, html: String::from_utf8(bytes).unwrap() }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(Request::builder().uri(path), Body::empty()).await
+    }
+
+    async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+        let request = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(request, Body::from(body.join("&"))).await
+    }
+
+    async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Page {
+        let boundary = "vulnrelay-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .bytes(),
+            );
+        }
+        for (name, filename, content) in files {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: text/plain\r\n\r\n").bytes());
+            body.extend_from_slice(content);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let request = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+        self.send(request, Body::from(body)).await
+    }
+
+    /// Signs in through the form; keeps the session cookie.
+    async fn sign_in(&mut self, email: &str) {
+        let password = self.app.passwords[email].clone();
+        let request = Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, self.cookies())
+            .body(Body::from(format!("email={}&password={}&next=%2F", enc(email), enc(&password))))
+            .unwrap();
+        let (status, headers, _) = self.app.raw(request).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign-in of {email}");
+        let cookie = headers.iter().find(|(k, _)| k == "set-cookie").map(|(_, v)| v.clone()).unwrap();
+        let value = cookie.split(';').next().unwrap().strip_prefix("vr_session=").unwrap();
+        self.session = Some(value.to_owned());
+    }
+}
+
+fn enc(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The page is whole, in `lang`, and shows no message key.
+#[track_caller]
+fn assert_page(page: &Page, lang: Lang, what: &str) {
+    assert!(
+        page.html.contains(&format!("<html lang=\"{}\"", lang.tag())),
+        "{what} ({}): not a page in {}: {}",
+        page.status,
+        lang.tag(),
+        &page.html[..page.html.len().min(400)]
+    );
+    // Labels point at ids: every id is unique on the page.
+    let mut ids: Vec<&str> =
+        page.html.split(" id=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    ids.sort_unstable();
+    let repeated: Vec<&&str> = ids.windows(2).filter(|w| w[0] == w[1]).map(|w| &w[0]).collect();
+    assert!(repeated.is_empty(), "{what} in {}: repeated ids {repeated:?}", lang.tag());
+    if let Some(at) = page.html.find('⟦') {
+        let end = page.html[at..].find('⟧').map_or(at + 40, |e| at + e + 3);
+        panic!("{what} in {} shows a message key: {}", lang.tag(), &page.html[at..end]);
+    }
+}
+
+fn csrf_of(page: &Page) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = page.html.find(marker).expect("a form with a CSRF token") + marker.len();
+    page.html[start..start + page.html[start..].find('"').unwrap()].to_owned()
+}
+
+async fn app() -> App {
+    App::new(TestDb::sqlite().await).await
+}
+
+#[tokio::test]
+async fn every_page_renders_in_both_languages_without_message_keys() {
+    let app = app().await;
+    let case = app.case_id.clone();
+    for lang in Lang::ALL {
+        let anonymous = Client::new(&app, lang);
+        // The Log4Shell case is published: the public may read it, with no actions.
+        let published_case = format!("/cases/{case}");
+        for path in ["/login", "/advisories", "/advisories/CVE-2021-44228", "/no/such/page", &published_case]
+        {
+            let page = anonymous.get(path).await;
+            assert_page(&page, lang, path);
+        }
+        assert!(!anonymous.get(&published_case).await.html.contains("id=\"actions\""));
+        assert_eq!(anonymous.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
+        let home = anonymous.get("/").await;
+        assert_eq!(home.location.as_deref(), Some("/advisories"));
+        let dashboard = anonymous.get("/dashboard").await;
+        assert_eq!(
+            dashboard.location.as_deref(),
+            Some("/login?next=/dashboard"),
+            "anonymous viewers sign in first"
+        );
+
+        for who in [REPORTER, MIIT, APACHE, BANK, ADMIN] {
+            let mut client = Client::new(&app, lang);
+            client.sign_in(who).await;
+            for path in [
+                "/dashboard",
+                "/account",
+                "/advisories",
+                "/advisories/CVE-2021-44228",
+                "/reports/new",
+                &format!("/cases/{case}"),
+                "/orgs",
+                "/orgs/alibaba-cloud",
+                "/warnings",
+                "/stats",
+            ] {
+                let page = client.get(path).await;
+                assert_page(&page, lang, &format!("{path} as {who}"));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_case_page_shows_the_clock_chart_timeline_and_only_allowed_actions() {
+    let app = app().await;
+    let case = app.case_id.clone();
+    let mut analyst = Client::new(&app, Lang::Zh);
+    analyst.sign_in(MIIT).await;
+    let page = analyst.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("<svg"), "the clock chart");
+    assert!(page.html.contains("已逾期") || page.html.contains("逾期履行"), "statuses in Chinese");
+    assert!(page.html.contains("(Asia/Shanghai)"), "times carry their time zone");
+    let mut bank = Client::new(&app, Lang::En);
+    bank.sign_in(BANK).await;
+    let page = bank.get(&format!("/cases/{case}")).await;
+    assert!(!page.html.contains("id=\"actions\""), "a subscriber gets no actions on a published case");
+}
+
+#[tokio::test]
+async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
+    let app = app().await;
+    let mut reporter = Client::new(&app, Lang::Zh);
+    reporter.sign_in(REPORTER).await;
+    let form = reporter.get("/reports/new").await;
+    let token = csrf_of(&form);
+    // Missing content: every problem, in Chinese, and nothing stored.
+    let before = app.counts().await;
+    let page = reporter
+        .post_multipart("/reports", &[("csrf_token", &token), ("product_name", "Apache Log4j2")], &[])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_page(&page, Lang::Zh, "report problems");
+    assert!(page.html.contains("此项必填"), "required-field messages in Chinese");
+    assert_eq!(app.counts().await, before);
+    // A wrong CVSS vector: the intake's own check, in Chinese.
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("idempotency_key", "ui-test-1"),
+        ("title", "JNDI 查找远程代码执行"),
+        ("product_name", "Apache Log4j2"),
+        ("product_model", "log4j-core"),
+        ("affected_versions", "2.0-beta9 至 2.14.1"),
+        ("provider", "apache"),
+        ("technical_characteristics", "消息查找替换可触达 JNDI。"),
+        ("harm", "远程代码执行。"),
+        ("scope_of_impact", "使用 log4j-core 2.x 记录外部输入的 Java 应用。"),
+        ("timezone", "Asia/Shanghai"),
+        ("discovered_at", "2021-11-24T10:00"),
+        ("cvss_vector", "CVSS:9.9/XX:Y"),
+    ];
+    let page = reporter.post_multipart("/reports", &fields, &[]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains(&Lang::Zh.t("problem.cvss")), "{}", page.html);
+    // Fixed: the receipt, with the attachments stored (exploit code marked).
+    let mut fixed = fields.to_vec();
+    fixed.retain(|(k, _)| *k != "cvss_vector");
+    let files: [(&str, &str, &[u8]); 2] =
+        [("attachments", "README.txt", b"see the PoC"), ("exploit", "Poc.java", b"class Poc {}")];
+    let page = reporter.post_multipart("/reports", &fixed, &files).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert_page(&page, Lang::Zh, "receipt");
+    assert!(page.html.contains("回执编号"));
+    let (cases, receipts) = app.counts().await;
+    assert_eq!((cases, receipts), (before.0 + 1, before.1 + 1));
+    let receipt = app.db.store.receipts().await.unwrap().pop().unwrap();
+    assert!(page.html.contains(&receipt.id), "the receipt number is shown");
+    assert_eq!(receipt.channel, "web");
+    let attachments = app.db.store.attachments(&receipt.case_id).await.unwrap();
+    assert_eq!(attachments.len(), 2);
+    assert!(attachments.iter().any(|a| a.filename == "Poc.java" && a.exploit_code));
+    // The same form sent again (a reload) opens no second case.
+    let again = reporter.post_multipart("/reports", &fixed, &files).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(app.counts().await.0, cases);
+    // The case is on the dashboard.
+    let dashboard = reporter.get("/dashboard").await;
+    assert!(dashboard.html.contains(&receipt.case_id));
+}
+
+#[tokio::test]
+async fn a_forbidden_publication_is_refused_with_rule_and_article_and_an_analyst_may_override() {
+    let app = app().await;
+    let case = app.submit(serde_json::json!({})).await;
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let page = analyst.get(&format!("/cases/{case}")).await;
+    let token = csrf_of(&page);
+    let path = format!("/cases/{case}/events");
+    let refused = analyst
+        .post_form(&path, &[("csrf_token", &token), ("type", "published"), ("party", "miit-nvdb")])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_page(&refused, Lang::En, "refusal");
+    assert!(
+        refused.html.contains("Do not publish before the provider offers a fix"),
+        "the rule in plain words"
+    );
+    assert!(refused.html.contains("Art. 9(1)"), "and its article");
+    assert!(refused.html.contains("name=\"override_reason\""), "analysts may override");
+    let events = app.db.store.events(&case).await.unwrap().len();
+    // The reporter sees the refusal without the override.
+    let mut reporter = Client::new(&app, Lang::Zh);
+    reporter.sign_in(REPORTER).await;
+    let token_r = csrf_of(&reporter.get(&format!("/cases/{case}")).await);
+    let refused = reporter.post_form(&path, &[("csrf_token", &token_r), ("type", "published")]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.html.contains("不得在网络产品提供者提供修补措施之前发布漏洞信息"));
+    assert!(!refused.html.contains("name=\"override_reason\""));
+    assert_eq!(app.db.store.events(&case).await.unwrap().len(), events, "nothing recorded");
+    // Without a token the form is refused.
+    let forged = analyst.post_form(&path, &[("type", "verified")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Notification, fix, then publication with remediation: recorded.
+    for fields in [
+        vec![("type", "notified"), ("party", "miit-nvdb"), ("to", "apache"), ("kind", "report")],
+        vec![("type", "fix_available"), ("party", "apache"), ("version", "2.15.0")],
+        vec![("type", "published"), ("party", "miit-nvdb"), ("with_remediation", "on")],
+    ] {
+        let mut fields = fields;
+        fields.push(("csrf_token", &token));
+        let done = analyst.post_form(&path, &fields).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{fields:?}: {}", done.html);
+    }
+    let page = analyst.get(&format!("/cases/{case}?done=published")).await;
+    assert_page(&page, Lang::En, "published case");
+    assert!(page.html.contains("with remediation"));
+}
+
+#[tokio::test]
+async fn tokens_are_shown_once_and_revoked() {
+    let app = app().await;
+    let mut client = Client::new(&app, Lang::En);
+    client.sign_in(APACHE).await;
+    let token = csrf_of(&client.get("/account").await);
+    let page = client.post_form("/account/tokens", &[("csrf_token", &token), ("name", "ci")]).await;
+    assert_page(&page, Lang::En, "new token");
+    let marker = "id=\"new-token\" class=\"secret\" type=\"text\" readonly value=\"";
+    let start = page.html.find(marker).expect("the secret is shown") + marker.len();
+    let secret = &page.html[start..start + page.html[start..].find('"').unwrap()];
+    assert!(secret.starts_with("vr_"));
+    let request = Request::builder()
+        .uri("/api/v1/me")
+        .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.raw(request).await.0, StatusCode::OK, "the token works");
+    let again = client.get("/account").await;
+    assert!(!again.html.contains(secret), "shown once");
+    let account = app.db.store.account_by_email(APACHE).await.unwrap();
+    let id =
+        app.db.store.list_tokens(&account.id).await.unwrap().into_iter().find(|t| t.name == "ci").unwrap().id;
+    let revoked = client.post_form(&format!("/account/tokens/{id}/revoke"), &[("csrf_token", &token)]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    let request = Request::builder()
+        .uri("/api/v1/me")
+        .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.raw(request).await.0, StatusCode::UNAUTHORIZED, "revoked");
+}
+
+#[tokio::test]
+async fn an_analyst_suspends_and_restores_a_unit_with_the_history_shown() {
+    let app = app().await;
+    let mut analyst = Client::new(&app, Lang::Zh);
+    analyst.sign_in(MIIT).await;
+    let page = analyst.get("/orgs/alibaba-cloud").await;
+    assert_page(&page, Lang::Zh, "organisation");
+    assert!(
+        page.html.contains("cn-miit-member/member-report-2d"),
+        "the compliance history lists the findings"
+    );
+    let token = csrf_of(&page);
+    let path = "/orgs/alibaba-cloud/memberships/_/sanction";
+    let missing = analyst
+        .post_form(path, &[("csrf_token", &token), ("scheme", "miit-threat-sharing"), ("months", "6")])
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    assert!(missing.html.contains(&Lang::Zh.t("problem.required")));
+    // The finding's box names its case: the suspension goes on that case's timeline. It
+    // took effect seven months ago, so its six-month term is over.
+    let finding = format!("{}::cn-miit-member/member-report-2d", app.case_id);
+    let from = (chrono::Utc::now() - chrono::TimeDelta::days(214)).format("%Y-%m-%d").to_string();
+    let done = analyst
+        .post_form(
+            path,
+            &[
+                ("csrf_token", &token),
+                ("scheme", "miit-threat-sharing"),
+                ("kind", "suspension"),
+                ("at", &from),
+                ("months", "6"),
+                ("reason", "未在两日内报送"),
+                ("public", "true"),
+                ("findings", &finding),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let page = analyst.get("/orgs/alibaba-cloud?done=sanctioned").await;
+    assert!(page.html.contains("未在两日内报送"));
+    assert!(page.html.contains("cn-miit-member/member-report-2d"));
+    assert!(
+        page.html.contains(&Lang::Zh.t("membership.awaiting_review")),
+        "the term is over: awaiting review"
+    );
+    let case_page = analyst.get(&format!("/cases/{}", app.case_id)).await;
+    assert!(case_page.html.contains(&Lang::Zh.t("event.membership_suspended")), "on the case's timeline");
+    // No restoration without a rectification report: the refusal is shown.
+    let review = [
+        ("csrf_token", token.as_str()),
+        ("scheme", "miit-threat-sharing"),
+        ("outcome", "restore"),
+        ("review", "整改复核通过"),
+    ];
+    let refused = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
+    let done = analyst
+        .post_form(
+            "/orgs/alibaba-cloud/memberships/_/rectify",
+            &[
+                ("csrf_token", &token),
+                ("scheme", "miit-threat-sharing"),
+                ("report", "整改报告：两日内报送流程已建立"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let done = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let page = analyst.get("/orgs/alibaba-cloud?done=reviewed").await;
+    assert!(page.html.contains("整改复核通过") && page.html.contains("整改报告：两日内报送流程已建立"));
+    // A reporter may not manage organisations.
+    let mut reporter = Client::new(&app, Lang::En);
+    reporter.sign_in(REPORTER).await;
+    assert_eq!(reporter.get("/orgs").await.status, StatusCode::FORBIDDEN);
+}
+
+#[test]
+fn every_status_state_role_and_event_has_words_in_both_languages() {
+    use vulnrelay_domain::{AccountRole, CaseState, EventType, NotificationKind, Role};
+    for lang in Lang::ALL {
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(CaseState::ALL.iter().map(|s| format!("state.{}", s.as_str())));
+        keys.extend(EventType::ALL.iter().map(|e| format!("event.{}", e.as_str())));
+        keys.extend(vulnrelay_policy::Status::ALL.iter().map(|s| format!("status.{}", s.as_str())));
+        keys.extend(AccountRole::ALL.iter().map(|r| format!("role.{}", r.as_str())));
+        keys.extend(Role::ALL.iter().map(|r| format!("party_role.{}", r.as_str())));
+        keys.extend(NotificationKind::ALL.iter().map(|k| format!("notification.{}", k.as_str())));
+        for key in keys {
+            assert!(!lang.t(&key).contains('⟦'), "{key} missing in {}", lang.tag());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_unit_reads_acknowledges_and_answers_its_risk_warnings() {
+    let app = app().await;
+    // The bank registers what it runs: log4j-core 2.14.1 in its payments system.
+    let sbom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+        {"type": "library", "group": "org.apache.logging.log4j", "name": "log4j-core", "version": "2.14.1",
+         "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]});
+    let (status, answer) = app.call("PUT", "/api/v1/assets/groups/payments", BANK, Some(sbom)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let mut bank = Client::new(&app, Lang::Zh);
+    bank.sign_in(BANK).await;
+    let dashboard = bank.get("/dashboard").await;
+    assert!(dashboard.html.contains("CVE-2021-44228"), "the latest warnings are on the dashboard");
+    let inbox = bank.get("/warnings").await;
+    assert_page(&inbox, Lang::Zh, "warnings");
+    assert!(
+        inbox.html.contains(&Lang::Zh.t("warning.urgency_immediate")),
+        "Log4Shell is exploited in the wild"
+    );
+    assert!(inbox.html.contains("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"));
+    let (_, list) = app.get("/api/v1/warnings", BANK).await;
+    let id =
+        list["warnings"].as_array().unwrap().iter().find(|w| w["vulnerability"] == "CVE-2021-44228").unwrap()
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let token = csrf_of(&inbox);
+    let done = bank.post_form(&format!("/warnings/{id}/ack"), &[("csrf_token", &token)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let done = bank
+        .post_form(
+            &format!("/warnings/{id}/assets/payments"),
+            &[
+                ("csrf_token", &token),
+                ("status", "fixed"),
+                ("justification", ""),
+                ("detail", "升级到 2.17.1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let inbox = bank.get("/warnings?done=status").await;
+    assert!(inbox.html.contains(
+        &Lang::Zh.tf("warning.current_status", &[("status", &Lang::Zh.t("warning.status_fixed"))])
+    ));
+    assert!(inbox.html.contains(&Lang::Zh.tf("warning.acknowledged", &[("n", "1")])));
+    // Another unit cannot answer the bank's warning.
+    let mut grid = Client::new(&app, Lang::En);
+    grid.sign_in("noc@grid.example").await;
+    let page = grid.get("/warnings").await;
+    let refused = grid.post_form(&format!("/warnings/{id}/ack"), &[("csrf_token", &csrf_of(&page))]).await;
+    assert!(matches!(refused.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", refused.status);
+}
+
+#[tokio::test]
+async fn the_case_page_and_the_statistics_show_the_blind_window() {
+    let app = app().await;
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let case = analyst.get(&format!("/cases/{}", app.case_id)).await;
+    assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228/bulletin?lang=zh"), "the case's bulletin");
+    assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228.csaf.json"), "the case's CSAF advisory");
+    assert!(case.html.contains(&Lang::En.t("interval.regulator_report")));
+    assert!(case.html.contains(&Lang::En.tf("interval.days", &[("days", "15")])), "the 15-day blind window");
+    let stats = analyst.get("/stats").await;
+    assert_page(&stats, Lang::En, "stats");
+    assert!(stats.html.contains("/api/v1/stats/intervals/regulator_report.svg?lang=en"));
+    assert!(stats.html.contains("2021-Q4"));
+}

@@ -1,0 +1,296 @@
+// The vulnrelay web UI in a real browser: Debian's chromium driven by playwright-core
+// against a real `vulnrelay demo` server. The scenarios run in order on one server
+// (each step builds on the last, as a user's session would); each saves a screenshot
+// in ui-tests/screenshots/.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startDemo } from "./server.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots = path.join(here, "..", "screenshots");
+const docs = path.join(here, "..", "..", "docs", "screenshots");
+
+const REPORTER = "security@alibaba-cloud.example";
+const ANALYST = "analyst@nvdb.miit.example";
+
+let server;
+let browser;
+let context;
+let page;
+const cases = {};
+const consoleErrors = [];
+
+async function shot(name, { docsCopy = false, fullPage = true } = {}) {
+  fs.mkdirSync(shots, { recursive: true });
+  const file = path.join(shots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage });
+  if (docsCopy) {
+    fs.mkdirSync(docs, { recursive: true });
+    fs.copyFileSync(file, path.join(docs, `${path.basename(name).replace(/^\d+-/, "")}.png`));
+  }
+}
+
+async function language(lang) {
+  // The switch is a link in the header; it keeps the choice in a cookie.
+  const name = lang === "zh-CN" ? "中文" : "English";
+  const link = page.locator(`.langs a[hreflang="${lang}"]`);
+  if (await link.count()) {
+    await link.click();
+  }
+  await page.waitForSelector(`html[lang="${lang}"]`);
+  assert.equal(await page.locator(".langs [aria-current]").textContent(), name);
+}
+
+async function signIn(email) {
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel(/E-mail address|电子邮箱/).fill(email);
+  await page.getByLabel(/^Password|^密码/).fill(server.accounts[email]);
+  await page.locator("form.narrow button[type=submit]").click();
+  await page.waitForURL(/\/dashboard$/);
+}
+
+async function signOut() {
+  await page.locator("header .session form button").click();
+  await page.waitForURL(/\/login$/);
+}
+
+async function fillReport({ title, product, model, versions, technical, harm, scope, discovered, file }) {
+  await page.goto(`${server.url}/reports/new`);
+  await page.fill("#title", title);
+  await page.fill("#product_name", product);
+  await page.fill("#product_model", model);
+  await page.fill("#affected_versions", versions);
+  await page.selectOption("#provider", "apache");
+  await page.fill("#technical_characteristics", technical);
+  await page.fill("#harm", harm);
+  await page.fill("#scope_of_impact", scope);
+  await page.fill("#discovered_at", discovered);
+  if (file) {
+    await page.setInputFiles("#attachments", file);
+  }
+}
+
+before(async () => {
+  server = await startDemo();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 }, locale: "en-GB" });
+  page = await context.newPage();
+  page.on("console", (message) => { if (message.type() === "error") { consoleErrors.push(message.text()); } });
+  page.on("pageerror", (error) => consoleErrors.push(String(error)));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("sign in", async () => {
+  await page.goto(`${server.url}/`);
+  await page.waitForURL(/\/advisories$/);
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await signIn(REPORTER);
+  assert.match(await page.locator("h1").textContent(), /Dashboard/);
+  // The overdue obligations of the Log4Shell story are on top, in red.
+  const first = page.locator("ul.deadlines li").first();
+  assert.match(await first.getAttribute("class"), /overdue/);
+  const countdown = first.locator(".countdown");
+  assert.match(await countdown.textContent(), /overdue by/);
+  // The script keeps it live: the text moves on by itself.
+  const shown = await countdown.textContent();
+  await page.waitForFunction((before) => document.querySelector(".deadline .countdown").textContent !== before, shown);
+  await shot("01-sign-in");
+});
+
+test("submit a report in Chinese and see the receipt", async () => {
+  await language("zh-CN");
+  await page.goto(`${server.url}/reports/new`);
+  // Validation messages come back in the chosen language, next to their fields.
+  await page.locator("form.report button[type=submit]").click();
+  await page.waitForSelector(".field.invalid");
+  assert.match(await page.locator("#harm-problem").textContent(), /此项必填/);
+  await shot("02-report-problems-zh");
+  await fillReport({
+    title: "JNDI 查找远程代码执行",
+    product: "Apache Log4j2",
+    model: "log4j-core",
+    versions: "2.0-beta9 至 2.14.1",
+    technical: "消息查找替换可触达 JNDI，攻击者控制的字符串可加载远程代码。",
+    harm: "以应用身份远程执行代码。",
+    scope: "使用 log4j-core 2.x 记录外部输入的所有 Java 应用。",
+    discovered: "2021-11-24T10:00",
+    file: { name: "分析.txt", mimeType: "text/plain", buffer: Buffer.from("JNDI lookup analysis") },
+  });
+  await page.locator("form.report button[type=submit]").click();
+  await page.waitForSelector(".receipt-number");
+  assert.equal(await page.locator("h1").textContent(), "报告已接收");
+  assert.match(await page.locator(".receipt-number").textContent(), /\S+/);
+  cases.zh = (await page.locator("dl.receipt a").getAttribute("href")).split("/").pop();
+  await shot("03-receipt-zh");
+});
+
+test("submit a report in English and see the receipt", async () => {
+  await language("en");
+  await fillReport({
+    title: "Lookup recursion denial of service",
+    product: "Apache Log4j2",
+    model: "log4j-core",
+    versions: "2.0-alpha1 to 2.16.0",
+    technical: "Self-referential lookups in the Thread Context Map recurse without bound.",
+    harm: "Denial of service (StackOverflowError).",
+    scope: "Applications using non-default pattern layouts with context lookups.",
+    discovered: "2021-12-16T09:30",
+  });
+  await page.locator("form.report button[type=submit]").click();
+  await page.waitForSelector(".receipt-number");
+  assert.equal(await page.locator("h1").textContent(), "Report received");
+  assert.match(await page.locator("dl.receipt").textContent(), /Asia\/Shanghai/);
+  cases.en = (await page.locator("dl.receipt a").getAttribute("href")).split("/").pop();
+  await shot("04-receipt-en");
+});
+
+test("the new cases are on the dashboard", async () => {
+  await page.goto(`${server.url}/dashboard`);
+  const open = page.locator("section[aria-labelledby=cases-h]");
+  assert.ok(await open.locator(`a[href="/cases/${cases.zh}"]`).count(), "the Chinese report's case");
+  assert.ok(await open.locator(`a[href="/cases/${cases.en}"]`).count(), "the English report's case");
+  await shot("05-dashboard", { docsCopy: true, fullPage: false });
+  // The same page at phone width: nothing scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the dashboard is ${overflow}px wider than a phone`);
+  await shot("06-dashboard-phone");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // Keyboard: the first Tab reaches the skip link.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+  // The pages so far ran without a script error or a missing or blocked resource
+  // (the one 422 is the report sent empty on purpose).
+  assert.deepEqual(consoleErrors.filter((e) => !/status of 422/.test(e)), []);
+});
+
+test("record a notification and a fix", async () => {
+  await signOut();
+  await signIn(ANALYST);
+  await page.goto(`${server.url}/cases/${cases.en}`);
+  await page.selectOption("#notify-to", "apache");
+  await page.fill("#notify-note", "Forwarded to the vendor's PSIRT");
+  await page.locator("form[aria-labelledby=notify-h] button").click();
+  await page.waitForSelector(".notice.ok");
+  assert.match(await page.locator(".notice.ok").textContent(), /Recorded: Notified/);
+  assert.match(await page.locator("#timeline").textContent(), /to Apache Software Foundation/);
+  await shot("07-notification");
+  await page.selectOption("form[aria-labelledby=fix-h] select[name=party]", "apache");
+  await page.fill("#fix-version", "2.17.0");
+  await page.locator("form[aria-labelledby=fix-h] button").click();
+  await page.waitForSelector(".notice.ok");
+  assert.match(await page.locator("#timeline").textContent(), /version 2\.17\.0/);
+  await shot("08-fix");
+});
+
+test("a forbidden publication is refused with the rule and article", async () => {
+  await page.goto(`${server.url}/cases/${cases.zh}`);
+  // Publishing before the provider offers a fix, and without remediation.
+  await page.locator("form[aria-labelledby=publish-h] button").click();
+  await page.waitForSelector(".refusal");
+  const refusal = await page.locator(".refusal").textContent();
+  assert.match(refusal, /Do not publish before the provider offers a fix/);
+  assert.match(refusal, /Art\. 9\(1\)/);
+  assert.match(refusal, /Art\. 9\(5\)/);
+  assert.ok(await page.locator("#override_reason").count(), "the analyst is offered the override");
+  await shot("09-refused");
+  // The same refusal in Chinese.
+  await language("zh-CN");
+  await page.goto(`${server.url}/cases/${cases.zh}`);
+  await page.locator("form[aria-labelledby=publish-h] button").click();
+  await page.waitForSelector(".refusal");
+  assert.match(await page.locator(".refusal").textContent(), /不得在网络产品提供者提供修补措施之前发布漏洞信息/);
+  await shot("10-refused-zh");
+  await language("en");
+});
+
+test("publish with remediation", async () => {
+  await page.goto(`${server.url}/cases/${cases.en}`);
+  await page.check("#publish-remediation");
+  await page.fill("#publish-note", "Bulletin with upgrade guidance");
+  await page.locator("form[aria-labelledby=publish-h] button").click();
+  await page.waitForSelector(".notice.ok");
+  assert.match(await page.locator("dl.facts").first().textContent(), /Published/);
+  assert.match(await page.locator("#timeline").textContent(), /with remediation/);
+  await shot("11-published");
+});
+
+test("the case page shows the clocks", async () => {
+  await page.goto(`${server.url}/dashboard`);
+  await page.locator("section[aria-labelledby=cases-h] a", { hasText: "Log4Shell" }).first().click();
+  await page.waitForSelector("figure.chart svg");
+  // How the story stood at the end of December 2021: the clocks on the scale of days.
+  await page.fill("#as_of", "2021-12-31");
+  await page.locator("form.as-of button").click();
+  await page.waitForURL(/as_of=2021-12-31/);
+  assert.ok(await page.locator("figure.chart svg rect").count() > 0, "a bar per obligation");
+  assert.match(await page.locator("table.findings").textContent(), /Overdue|Met late/);
+  await page.locator("#clocks-h").scrollIntoViewIfNeeded();
+  await shot("12-case-full");
+  await page.evaluate(() => window.scrollTo(0, document.querySelector("#clocks-h").offsetTop - 16));
+  await shot("12-case", { docsCopy: true, fullPage: false });
+});
+
+test("download the CSAF document", async () => {
+  await page.goto(`${server.url}/advisories`);
+  await page.getByRole("link", { name: "CVE-2021-44228" }).first().click();
+  await page.waitForSelector("#downloads-h");
+  await shot("13-advisory");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "CSAF 2.0 advisory" }).click(),
+  ]);
+  const file = await download.path();
+  const csaf = JSON.parse(fs.readFileSync(file, "utf8"));
+  assert.equal(csaf.document.category, "csaf_security_advisory");
+  assert.equal(csaf.vulnerabilities[0].cve, "CVE-2021-44228");
+  assert.equal(download.suggestedFilename(), "CVE-2021-44228.csaf.json");
+});
+
+test("suspend and restore a unit", async () => {
+  await page.goto(`${server.url}/orgs`);
+  await page.getByRole("link", { name: /Alibaba Cloud/ }).click();
+  await page.waitForSelector("#compliance-h");
+  // A suspension decided seven months ago: its six-month term is over.
+  const from = new Date(Date.now() - 214 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await page.selectOption("#kind", "suspension");
+  await page.fill("#from", from);
+  await page.selectOption("#months", "6");
+  await page.fill("#reason", "Did not report the vulnerability to the MIIT platform within 2 days");
+  await page.check("#public");
+  await page.locator("input[name=findings][value$='::cn-miit-member/member-report-2d']").first().check();
+  await page.locator("form[aria-labelledby=suspend-h] button").click();
+  await page.waitForSelector(".notice.ok");
+  assert.match(await page.locator(".notice.ok").textContent(), /decision was recorded/);
+  assert.match(await page.locator("dl.facts").first().textContent(), /awaiting review/);
+  await shot("14-suspended");
+  // Restoration needs the unit's rectification report first.
+  await page.fill("#review", "Rectification reviewed: reporting procedure fixed and staff trained");
+  await page.locator("form[aria-labelledby=restore-h] button").click();
+  await page.waitForSelector(".notice.error");
+  assert.match(await page.locator(".notice.error").textContent(), /rectification report/);
+  await page.fill("#report", "Rectification report: every finding is reported to the MIIT platform within 2 days");
+  await page.locator("form[aria-labelledby=rectify-h] button").click();
+  await page.waitForSelector(".notice.ok");
+  await page.fill("#review", "Rectification reviewed: reporting procedure fixed and staff trained");
+  await page.locator("form[aria-labelledby=restore-h] button").click();
+  await page.waitForSelector(".notice.ok");
+  assert.match(await page.locator(".notice.ok").textContent(), /review was recorded/);
+  assert.match(await page.locator("dl.facts").first().textContent(), /active/);
+  const log = await page.locator("section[aria-labelledby=log-h]").textContent();
+  assert.match(log, /Rectification reviewed/);
+  assert.match(log, /Rectification report: every finding/);
+  assert.match(log, /member-report-2d/);
+  await shot("15-restored");
+});
