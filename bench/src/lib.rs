@@ -1,5 +1,7 @@
 //! Shared helpers of the vulnrelay benchmarks.
 
+pub mod inventory;
+
 use std::time::{Duration, Instant};
 
 /// Runs `f` `runs` times and returns the fastest wall time with the last result.

@@ -244,6 +244,40 @@ fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hi
     body
 }
 
+/// The fingerprint of a warning from what its content is made of — the record (by the
+/// hash of its canonical JSON), the threat as of now (level, urgency, bypassed fixes),
+/// its case, whether it is published, and the affected components — so an unchanged
+/// warning is recognised without writing its content.
+fn inputs_fingerprint(
+    record: &[u8; 32],
+    threat: &str,
+    case_id: Option<&str>,
+    published: bool,
+    hits: &[Hit],
+) -> String {
+    let mut hash = Sha256::new();
+    hash.update(b"vulnrelay-warning-v1\0");
+    hash.update(record);
+    hash.update(threat.as_bytes());
+    hash.update([0]);
+    hash.update(case_id.unwrap_or_default().as_bytes());
+    hash.update([0, u8::from(published)]);
+    for hit in hits {
+        for part in [
+            hit.group.as_str(),
+            hit.name.as_str(),
+            hit.version.as_deref().unwrap_or_default(),
+            hit.purl.as_str(),
+        ] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        hash.update(hit.sources.join(",").as_bytes());
+        hash.update([1]);
+    }
+    hex::encode(hash.finalize())
+}
+
 /// How soon the unit must act, raised by the threat in the wild: `immediate` when the
 /// vulnerability is actively exploited or a fix was bypassed, `high` when exploit
 /// details or a proof of concept are public, else `routine`. A change of urgency changes
@@ -280,6 +314,19 @@ async fn rematch(
         }
     }
     let index = Index::new(&domain);
+    let record_hashes: Vec<[u8; 32]> = stored
+        .iter()
+        .map(|r| Sha256::digest(vulnrelay_store::chain::canonical_json(&r.record).as_bytes()).into())
+        .collect();
+    let now = Utc::now();
+    let threats: Vec<String> = domain
+        .iter()
+        .map(|v| {
+            let status = v.threat_status(now);
+            let bypassed: Vec<&str> = status.bypassed.iter().map(|(version, _)| version.as_str()).collect();
+            format!("{}|{}|{}", status.level.as_str(), urgency(&status), bypassed.join(","))
+        })
+        .collect();
     let mut done =
         Rematch { vulnerabilities: domain.len(), components: inventory.len(), ..Rematch::default() };
     // (org, vulnerability index) -> hits, in a stable order.
@@ -298,10 +345,43 @@ async fn rematch(
         }
     }
     done.affected = hits.len();
+    let existing = match scope {
+        Scope::All => state.store.warning_summaries(&WarningFilter::default()).await?,
+        Scope::Org(org) => {
+            state
+                .store
+                .warning_summaries(&WarningFilter {
+                    org_id: Some(org.to_owned()),
+                    ..WarningFilter::default()
+                })
+                .await?
+        }
+        Scope::Vulnerabilities(ids) => {
+            let mut all = Vec::new();
+            for id in ids {
+                all.extend(
+                    state
+                        .store
+                        .warning_summaries(&WarningFilter {
+                            vulnerability_id: Some(id.clone()),
+                            ..WarningFilter::default()
+                        })
+                        .await?,
+                );
+            }
+            all
+        }
+    };
+    // What each warning in scope says now: an unchanged draft is not even sent to the
+    // store (which checks again under its row lock), so a sweep with nothing new
+    // writes nothing.
+    let current: HashMap<(String, String), (String, WarningState)> = existing
+        .iter()
+        .map(|w| ((w.org_id.clone(), w.vulnerability_id.clone()), (w.fingerprint.clone(), w.state)))
+        .collect();
     let mut audience = Audience::new(state).await?;
     let mut cases: HashMap<String, Option<Loaded>> = HashMap::new();
     let mut drafts = Vec::new();
-    let mut warned: HashSet<(String, String)> = HashSet::new();
     for ((org, i), hits) in &hits {
         let (record, v) = (&stored[*i], &domain[*i]);
         let loaded = match &record.case_id {
@@ -334,8 +414,13 @@ async fn rematch(
                 continue;
             }
         }
+        let print =
+            inputs_fingerprint(&record_hashes[*i], &threats[*i], record.case_id.as_deref(), published, hits);
+        let pair = (org.clone(), record.id.clone());
+        if current.get(&pair).is_some_and(|(f, s)| *f == print && *s == WarningState::Active) {
+            continue;
+        }
         let body = content(v, record.case_id.as_deref(), published, hits);
-        warned.insert((org.clone(), record.id.clone()));
         drafts.push(WarningDraft {
             org_id: org.clone(),
             vulnerability_id: record.id.clone(),
@@ -343,37 +428,13 @@ async fn rematch(
             state: WarningState::Active,
             tlp: if published { TLP_CLEAR } else { TLP_AMBER }.to_owned(),
             severity: severity(v).map(|(rating, _, _)| rating),
-            fingerprint: fingerprint(&body),
+            fingerprint: print,
             content: body,
         });
     }
     // Warnings in scope whose assets no longer match are withdrawn.
     let affected_pairs: HashSet<(String, String)> =
         hits.keys().map(|(org, i)| (org.clone(), stored[*i].id.clone())).collect();
-    let existing = match scope {
-        Scope::All => state.store.warnings(&WarningFilter::default()).await?,
-        Scope::Org(org) => {
-            state
-                .store
-                .warnings(&WarningFilter { org_id: Some(org.to_owned()), ..WarningFilter::default() })
-                .await?
-        }
-        Scope::Vulnerabilities(ids) => {
-            let mut all = Vec::new();
-            for id in ids {
-                all.extend(
-                    state
-                        .store
-                        .warnings(&WarningFilter {
-                            vulnerability_id: Some(id.clone()),
-                            ..WarningFilter::default()
-                        })
-                        .await?,
-                );
-            }
-            all
-        }
-    };
     let known: HashSet<&str> = stored.iter().map(|r| r.id.as_str()).collect();
     for warning in existing {
         let pair = (warning.org_id.clone(), warning.vulnerability_id.clone());
@@ -383,6 +444,7 @@ async fn rematch(
         {
             continue;
         }
+        let warning = state.store.warning(&warning.id).await?;
         let mut body = warning.content.clone();
         body["affected"] = json!([]);
         body["withdrawn"] = json!(true);

@@ -17,6 +17,7 @@
 //! outbox.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,6 +54,10 @@ pub struct WorkerConfig {
     /// How often every inventory is re-matched against every record (`None`: never;
     /// also run once at start when set).
     pub sweep_interval: Option<Duration>,
+    /// Refuse to deliver webhooks to loopback, private, link-local and other
+    /// non-public addresses (checked on every connection, after name resolution), so
+    /// a subscriber cannot make the server reach into its own network.
+    pub deny_private_networks: bool,
 }
 
 impl Default for WorkerConfig {
@@ -66,6 +71,7 @@ impl Default for WorkerConfig {
             timeout: Duration::from_secs(10),
             reminder_interval: Some(Duration::from_secs(60)),
             sweep_interval: Some(Duration::from_secs(600)),
+            deny_private_networks: false,
         }
     }
 }
@@ -101,13 +107,33 @@ fn jitter() -> f64 {
 impl Worker {
     /// A worker over `state`.
     pub fn new(state: AppState, config: WorkerConfig) -> Worker {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
+            // A redirect is an answer like any other non-2xx: never followed.
+            .redirect(reqwest::redirect::Policy::none());
+        if config.deny_private_networks {
+            builder = builder.dns_resolver(Arc::new(PublicOnly));
+        }
+        let client = builder
             .timeout(config.timeout)
             // The process id tells a receiver (and an operator) which server process sent it.
             .user_agent(format!("vulnrelay/{} (pid {})", env!("CARGO_PKG_VERSION"), std::process::id()))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         Worker { state, config, client }
+    }
+
+    /// Whether `url` may be delivered to under the configuration (an address written
+    /// in the URL is not resolved, so it is checked here).
+    fn allowed(&self, url: &str) -> Result<(), String> {
+        if !self.config.deny_private_networks {
+            return Ok(());
+        }
+        let parsed = reqwest::Url::parse(url).map_err(|e| format!("refused: `{url}`: {e}"))?;
+        let host = parsed.host_str().ok_or_else(|| format!("refused: `{url}` names no host"))?;
+        match host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+            Ok(ip) if is_private(ip) => Err(format!("refused: {ip} is not a public address")),
+            _ => Ok(()),
+        }
     }
 
     /// Runs until `shutdown` completes: delivery rounds, reminders and sweeps.
@@ -179,10 +205,14 @@ impl Worker {
                     let hook = delivery.webhook_id.as_ref().and_then(|id| hooks.get(id).cloned().flatten());
                     let client = self.client.clone();
                     let limit = limit.clone();
+                    let allowed = hook.as_ref().map_or(Ok(()), |h| self.allowed(&h.url));
                     tasks.spawn(async move {
                         let _permit = limit.acquire_owned().await;
                         let sent = match hook {
-                            Some(hook) if hook.active => post(&client, &hook, &delivery).await,
+                            Some(hook) if hook.active => match allowed {
+                                Ok(()) => post(&client, &hook, &delivery).await,
+                                Err(e) => Err(e),
+                            },
                             Some(_) => Err("the webhook was deactivated".to_owned()),
                             None => Err("the webhook no longer exists".to_owned()),
                         };
@@ -285,6 +315,47 @@ impl Worker {
             }
         }
         Ok(state.store.send_reminders(&reminders, now).await?)
+    }
+}
+
+/// Whether an address is not a public one: loopback, private (RFC 1918, unique local),
+/// link-local, shared (carrier-grade NAT), unspecified, broadcast or documentation.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => {
+            a.is_private()
+                || a.is_loopback()
+                || a.is_link_local()
+                || a.is_unspecified()
+                || a.is_broadcast()
+                || a.is_documentation()
+                || (a.octets()[0] == 100 && (a.octets()[1] & 0xc0) == 64)
+        }
+        IpAddr::V6(a) => {
+            a.is_loopback()
+                || a.is_unspecified()
+                || (a.segments()[0] & 0xfe00) == 0xfc00
+                || (a.segments()[0] & 0xffc0) == 0xfe80
+                || a.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// A resolver that drops every non-public address, so no connection reaches one.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.filter(|a| !is_private(a.ip())).collect();
+            if found.is_empty() {
+                return Err(format!("refused: `{host}` resolves to no public address").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
     }
 }
 

@@ -173,6 +173,16 @@ async fn before_publication_only_units_the_case_allows_are_warned_then_everyone(
         assert_eq!(app.db.store.deliveries(&DeliveryFilter::default()).await.unwrap().len(), before);
         let (_, history) = app.get("/api/v1/assets/groups/payments/history", BANK).await;
         assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
+        // An SBOM larger than the API's general body limit (64 KiB in the tests) is taken.
+        let many: Vec<(String, String, String)> =
+            (0..1500).map(|i| ("org.example".to_owned(), format!("lib-{i}"), "1.0.0".to_owned())).collect();
+        let many: Vec<(&str, &str, &str)> = many.iter().map(|(g, n, v)| (g.as_str(), n.as_str(), v.as_str())).collect();
+        let big = sbom(&many);
+        assert!(big.to_string().len() > 64 * 1024);
+        assert_eq!(put(&app, BANK, "estate", big).await["components"], 1500);
+        let (status, problems) =
+            app.call("PUT", "/api/v1/assets/groups/estate", BANK, Some(json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"type": "gadget", "name": "x"}]}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problems}");
     })
     .await;
 }
@@ -222,6 +232,12 @@ async fn dead_letters_are_listed_and_replayed() {
         let id = dead[0]["id"].as_str().unwrap();
         let (_, shown) = app.get(&format!("/api/v1/deliveries/{id}"), BANK).await;
         assert_eq!(shown["attempt_log"].as_array().unwrap().len(), 2, "{shown}");
+        let request = axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap();
+        let metrics = String::from_utf8(app.raw(request).await.2).unwrap();
+        assert!(
+            metrics.contains(&format!("vulnrelay_deliveries{{state=\"dead\"}} {}", dead.len())),
+            "{metrics}"
+        );
         assert_eq!(
             app.post(&format!("/api/v1/deliveries/{id}/replay"), GRID, json!({})).await.0,
             StatusCode::NOT_FOUND
@@ -230,6 +246,20 @@ async fn dead_letters_are_listed_and_replayed() {
         assert_eq!(status, StatusCode::OK, "{replayed}");
         assert_eq!((replayed["state"].clone(), replayed["attempts"].clone()), (json!("pending"), json!(0)));
         assert_eq!(replayed["idempotency_key"], dead[0]["idempotency_key"]);
+        // A worker that refuses non-public addresses does not even try the loopback.
+        let strict = Worker::new(
+            app.state.clone(),
+            WorkerConfig { deny_private_networks: true, ..WorkerConfig::default() },
+        );
+        strict.deliver(Utc::now()).await.unwrap();
+        let refused = app.db.store.delivery(id).await.unwrap();
+        assert!(
+            refused.last_error.as_deref().unwrap_or_default().contains("not a public address"),
+            "{refused:?}"
+        );
+        assert!(vulnrelay_server::worker::is_private("10.1.2.3".parse().unwrap()));
+        assert!(vulnrelay_server::worker::is_private("::ffff:192.168.0.1".parse().unwrap()));
+        assert!(!vulnrelay_server::worker::is_private("202.96.134.133".parse().unwrap()));
         let (_, everything) = app.get("/api/v1/deliveries?limit=1", ADMIN).await;
         assert!(everything["next"].is_string(), "{everything}");
     })
@@ -304,6 +334,60 @@ async fn a_bypassed_fix_re_warns_units_that_upgraded_to_it() {
         assert_eq!(topics, ["bank:warning.issued", "grid:warning.issued", "grid:warning.updated"]);
         // Running it again changes nothing and sends nothing.
         assert_eq!(warnings::rematch_all(&state).await.unwrap().written, 0);
+    })
+    .await;
+}
+
+/// Deadline reminders: an obligation of a registered organisation gets one reminder at
+/// 24 h, one at 4 h and one when overdue, through the outbox, however often the worker
+/// evaluates.
+#[tokio::test]
+async fn deadline_reminders_are_sent_once_per_stage() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let loaded = vulnrelay_server::casefile::load(&app.state, &app.case_id).await.unwrap();
+        let options = vulnrelay_policy::Options {
+            as_of: Utc::now(),
+            interpretation: vulnrelay_policy::Interpretation::Hours,
+        };
+        // The cooperating unit's 2-day report to the MIIT platform (never sent).
+        let findings = vulnrelay_policy::evaluate(&loaded.case, &app.state.packs, &options);
+        let finding = findings
+            .iter()
+            .find(|f| {
+                f.party.0 == "alibaba-cloud"
+                    && f.due_at.is_some()
+                    && f.rule_id().starts_with("cn-miit-member/")
+            })
+            .expect("the member's reporting obligation");
+        let (rule, due) = (finding.rule_id(), finding.due_at.unwrap());
+        let worker = Worker::new(app.state.clone(), WorkerConfig::default());
+        let hours = chrono::TimeDelta::hours;
+        for (at, stage) in [(due - hours(20), "24h"), (due - hours(3), "4h"), (due + hours(1), "overdue")] {
+            assert!(worker.remind(at).await.unwrap() >= 1, "{stage}");
+            assert_eq!(worker.remind(at).await.unwrap(), 0, "{stage}: once");
+        }
+        let topics: Vec<String> = app
+            .db
+            .store
+            .deliveries(&DeliveryFilter { org_id: Some("alibaba-cloud".into()), ..DeliveryFilter::default() })
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.payload["rule"] == rule.as_str())
+            .map(|d| d.topic)
+            .collect();
+        assert_eq!(topics, ["reminder.24h", "reminder.4h", "reminder.overdue"]);
+        while worker.deliver(Utc::now()).await.unwrap().claimed > 0 {}
+        let (_, inbox) = app.get("/api/v1/inbox", REPORTER).await;
+        let reminder = inbox["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["topic"] == "reminder.overdue" && m["message"]["rule"] == rule.as_str())
+            .cloned()
+            .expect("the overdue reminder in the inbox");
+        assert_eq!(reminder["message"]["case"], app.case_id.as_str());
     })
     .await;
 }

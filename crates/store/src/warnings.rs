@@ -146,6 +146,22 @@ pub struct Warning {
     pub updated_at: Timestamp,
 }
 
+/// What a re-match needs to know of a stored warning: whose, about what, and whether
+/// its content changed (the fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarningSummary {
+    /// Id.
+    pub id: String,
+    /// The organisation warned.
+    pub org_id: String,
+    /// The vulnerability.
+    pub vulnerability_id: String,
+    /// Active or withdrawn.
+    pub state: WarningState,
+    /// The hash the engine computed for its content.
+    pub fingerprint: String,
+}
+
 /// Which warnings to list.
 #[derive(Debug, Clone, Default)]
 pub struct WarningFilter {
@@ -424,6 +440,8 @@ pub trait Warnings: Send + Sync {
     async fn warning(&self, id: &str) -> Result<Warning>;
     /// Warnings, newest change first.
     async fn warnings(&self, filter: &WarningFilter) -> Result<Vec<Warning>>;
+    /// The summaries of warnings (no content), by organisation and vulnerability.
+    async fn warning_summaries(&self, filter: &WarningFilter) -> Result<Vec<WarningSummary>>;
     /// Records that an account acknowledged the warning's current revision.
     async fn acknowledge(&self, warning_id: &str, account_id: &str, at: Timestamp)
     -> Result<Acknowledgement>;

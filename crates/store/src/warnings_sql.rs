@@ -8,7 +8,7 @@
 use crate::warnings::{
     Acknowledgement, AssetComponent, AssetGroup, AssetRevision, AssetStatus, Attempt, Channel, Delivery,
     DeliveryCounts, DeliveryFilter, DeliveryResult, DeliveryState, InboxMessage, NewReminder, OrgComponent,
-    Outcome, Warning, WarningDraft, WarningFilter, WarningState, Webhook,
+    Outcome, Warning, WarningDraft, WarningFilter, WarningState, WarningSummary, Webhook,
 };
 
 fn w_components_json(components: &[AssetComponent]) -> String {
@@ -433,6 +433,30 @@ impl crate::warnings::Warnings for Inner {
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(w_warning_from_row).collect()
+    }
+
+    async fn warning_summaries(&self, filter: &WarningFilter) -> Result<Vec<WarningSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, org_id, vulnerability_id, state, fingerprint FROM warnings \
+             WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR vulnerability_id = $2) \
+             ORDER BY org_id, vulnerability_id",
+        )
+        .bind(&filter.org_id)
+        .bind(&filter.vulnerability_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row.try_get("state")?;
+                Ok(WarningSummary {
+                    id: row.try_get("id")?,
+                    org_id: row.try_get("org_id")?,
+                    vulnerability_id: row.try_get("vulnerability_id")?,
+                    state: if state == "withdrawn" { WarningState::Withdrawn } else { WarningState::Active },
+                    fingerprint: row.try_get("fingerprint")?,
+                })
+            })
+            .collect()
     }
 
     async fn acknowledge(&self, warning_id: &str, account_id: &str, at: Timestamp) -> Result<Acknowledgement> {

@@ -136,6 +136,9 @@ async fn warnings_write_deliveries_once_per_change_in_the_same_transaction() {
         assert_eq!(store.deliveries(&DeliveryFilter::default()).await.unwrap().len(), 4);
         let filter = WarningFilter { org_id: Some("bank".into()), ..WarningFilter::default() };
         assert_eq!(store.warnings(&filter).await.unwrap().len(), 1);
+        let summaries = store.warning_summaries(&filter).await.unwrap();
+        assert_eq!(summaries.len(), 1);
+        assert_eq!((summaries[0].fingerprint.as_str(), summaries[0].state), ("c", WarningState::Withdrawn));
         // Acknowledgements and asset status.
         let ack = store.acknowledge(&saved[0].id, "acct", at(12, 1)).await.unwrap();
         assert_eq!(ack.revision, 3);

@@ -43,6 +43,14 @@ pub async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
     for (status, count) in by_status {
         let _ = writeln!(out, "vulnrelay_open_obligations{{status=\"{status}\"}} {count}");
     }
+    let deliveries = state.store.delivery_counts().await?;
+    out.push_str("# HELP vulnrelay_deliveries Deliveries of risk warnings and reminders, by state.\n");
+    out.push_str("# TYPE vulnrelay_deliveries gauge\n");
+    for (status, count) in
+        [("pending", deliveries.pending), ("delivered", deliveries.delivered), ("dead", deliveries.dead)]
+    {
+        let _ = writeln!(out, "vulnrelay_deliveries{{state=\"{status}\"}} {count}");
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 

@@ -71,7 +71,12 @@ pub fn api() -> Router<AppState> {
         .route("/osv/all.zip", get(distribution::osv_zip))
         .route("/cve-pool", post(vulnerabilities::load_pool))
         .route("/assets/groups", get(warnings::list_groups))
-        .route("/assets/groups/{name}", get(warnings::show_group).put(warnings::put_group))
+        .route(
+            "/assets/groups/{name}",
+            get(warnings::show_group)
+                .put(warnings::put_group)
+                .layer(axum::extract::DefaultBodyLimit::max(warnings::MAX_SBOM_BYTES)),
+        )
         .route("/assets/groups/{name}/history", get(warnings::group_history))
         .route("/warnings", get(warnings::list))
         .route("/warnings/rematch", post(warnings::rematch))
