@@ -16,6 +16,7 @@ use crate::engine::FileScan;
 use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, Want, classify};
 use crate::limits::Limits;
+use crate::memo::Memo;
 use crate::source::Source;
 use crate::{ErrorRecord, Finding, Report};
 
@@ -42,6 +43,10 @@ pub struct Options {
     pub advisories: Advisories,
     /// Progress sink.
     pub progress: Option<Arc<dyn Progress>>,
+    /// Scan each distinct compressed nested archive (and gzip file) once per run and replay
+    /// its findings for identical copies, identified by a SHA-256 of their compressed bytes
+    /// (see `memo`); the report is the same either way. On by default.
+    pub dedup: bool,
 }
 
 impl std::fmt::Debug for Options {
@@ -52,6 +57,7 @@ impl std::fmt::Debug for Options {
             .field("threads", &self.threads)
             .field("follow_symlinks", &self.follow_symlinks)
             .field("limits", &self.limits)
+            .field("dedup", &self.dedup)
             .finish_non_exhaustive()
     }
 }
@@ -67,6 +73,7 @@ impl Options {
             limits: Limits::default(),
             advisories: Advisories::builtin(),
             progress: None,
+            dedup: true,
         }
     }
 }
@@ -78,6 +85,7 @@ struct Acc {
     disk: Vec<(String, Want, Option<Vec<u8>>)>,
     files: u64,
     archives: u64,
+    replayed: u64,
 }
 
 impl Acc {
@@ -87,6 +95,7 @@ impl Acc {
         self.disk.extend(other.disk);
         self.files += other.files;
         self.archives += other.archives;
+        self.replayed += other.replayed;
     }
 }
 
@@ -94,6 +103,7 @@ struct Shared {
     opts: Options,
     excludes: GlobSet,
     out: Mutex<Acc>,
+    memo: Option<Memo>,
 }
 
 struct Visitor {
@@ -121,7 +131,7 @@ fn error_path(e: &ignore::Error) -> Option<PathBuf> {
 }
 
 /// Scans one file on disk into `acc`.
-fn scan_file(path: &Path, opts: &Options, acc: &mut Acc) {
+fn scan_file(path: &Path, opts: &Options, memo: Option<&Memo>, acc: &mut Acc) {
     acc.files += 1;
     let display = path.to_string_lossy().into_owned();
     let file = match File::open(path) {
@@ -144,11 +154,12 @@ fn scan_file(path: &Path, opts: &Options, acc: &mut Acc) {
         return;
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut fs = FileScan::new(&opts.limits, &opts.advisories, path);
+    let mut fs = FileScan::new(&opts.limits, &opts.advisories, path, memo);
     let was_archive = fs.scan_top(display.clone(), source.clone(), &head, &name);
     acc.findings.append(&mut fs.findings);
     acc.errors.append(&mut fs.errors);
     acc.archives += fs.archives;
+    acc.replayed += fs.replayed;
     if !was_archive {
         let slashed =
             if std::path::MAIN_SEPARATOR == '/' { display.clone() } else { display.replace('\\', "/") };
@@ -187,7 +198,7 @@ impl ParallelVisitor for Visitor {
                     self.acc.errors.push(ErrorRecord { path, error: ScanError::Walk(err.to_string()) });
                 }
                 if entry.file_type().is_some_and(|t| t.is_file()) {
-                    scan_file(entry.path(), &self.shared.opts, &mut self.acc);
+                    scan_file(entry.path(), &self.shared.opts, self.shared.memo.as_ref(), &mut self.acc);
                 }
             }
         }
@@ -218,7 +229,8 @@ fn build_excludes(patterns: &[String]) -> Result<GlobSet> {
 pub fn scan(opts: &Options) -> Result<Report> {
     let start = Instant::now();
     let excludes = build_excludes(&opts.excludes)?;
-    let shared = Arc::new(Shared { opts: opts.clone(), excludes, out: Mutex::new(Acc::default()) });
+    let memo = opts.dedup.then(Memo::default);
+    let shared = Arc::new(Shared { opts: opts.clone(), excludes, out: Mutex::new(Acc::default()), memo });
     let mut acc = Acc::default();
     let mut roots = Vec::new();
     for p in &opts.paths {
@@ -274,6 +286,7 @@ pub fn scan(opts: &Options) -> Result<Report> {
         errors,
         files_scanned: out.files,
         archives_scanned: out.archives,
+        archives_replayed: out.replayed,
         elapsed: start.elapsed(),
     })
 }
