@@ -359,6 +359,7 @@ impl<'a> FileScan<'a> {
             Kind::Zip => self.scan_zip(chain, source, depth),
             Kind::Gzip => self.scan_gzip(chain, source, depth),
             Kind::Tar => {
+                source.will_need();
                 let reader = BudgetReader { inner: source.reader(), budget: self.budget.clone() };
                 self.scan_tar(chain, reader, depth)
             }
@@ -515,6 +516,7 @@ impl<'a> FileScan<'a> {
         let source = if entry.method == 0 {
             zip.data_window(entry)?.1
         } else {
+            zip.data_window(entry)?.1.will_need();
             let reader = zip.open_entry(entry)?;
             self.spill(reader, entry.uncompressed_size)?
         };
@@ -571,6 +573,7 @@ impl<'a> FileScan<'a> {
     }
 
     fn scan_gzip(&mut self, chain: &mut Vec<String>, source: Source, depth: u32) {
+        source.will_need();
         let mut reader = BudgetReader {
             inner: GzDecoder::new(io::BufReader::new(source.reader())),
             budget: self.budget.clone(),

@@ -55,6 +55,7 @@ pub(crate) struct Key {
 /// SHA-256 of every byte of `source`, compressed data of a buffer read in place.
 pub(crate) fn digest(source: &Source) -> io::Result<[u8; 32]> {
     let mut hasher = Sha256::new();
+    source.will_need();
     let mut reader = source.buf_reader(256 * 1024);
     loop {
         let chunk = match reader.fill_buf() {

@@ -148,6 +148,9 @@ fn scan_file(path: &Path, opts: &Options, memo: Option<&Memo>, acc: &mut Acc) {
             return;
         }
     };
+    // End records and a few entries are read, not the whole file (unless it is a gzip or
+    // tar file or holds a compressed archive: those ranges are announced when entered).
+    source.advise_random();
     let mut head = vec![0; 512.min(source.len() as usize)];
     if let Err(e) = source.read_exact_at(0, &mut head) {
         acc.errors.push(ErrorRecord { path: display, error: ScanError::Io(e) });
