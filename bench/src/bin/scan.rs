@@ -8,7 +8,7 @@
 //! The scan runs twice each time: with deduplication of identical compressed archives (the
 //! default) and without (`Options::dedup = false`), so both figures come from the same run.
 //! Usage: `cargo run --release -p vulnrelay-bench --bin scan [-- TARGET_MB]`;
-//! `-- --corpus DIR [TARGET_MB]` only builds the corpus in DIR, and `-- --once DIR [--no-dedup]`
+//! `-- --corpus DIR [TARGET_MB]` only builds the corpus in DIR, and `-- --once DIR [--no-dedup] [--threads N]`
 //! only scans DIR once (for `valgrind --tool=callgrind`).
 
 use std::fs::{self, File};
@@ -174,6 +174,9 @@ fn main() {
         Some("--once") => {
             let mut opts = vulnrelay_scan::Options::new(vec![PathBuf::from(&args[1])]);
             opts.dedup = !args.iter().any(|a| a == "--no-dedup");
+            if let Some(n) = args.iter().position(|a| a == "--threads").and_then(|i| args.get(i + 1)) {
+                opts.threads = n.parse().expect("--threads N");
+            }
             let before = storage_read_bytes();
             let report = vulnrelay_scan::scan(&opts).expect("scan");
             let read = before.and_then(|b| storage_read_bytes().map(|a| a - b));
@@ -223,7 +226,7 @@ fn main() {
         "scan: {:.3} s ({}, {} threads)",
         scan_time.as_secs_f64(),
         summary(&report),
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        vulnrelay_scan::walk::auto_threads()
     );
     println!("scan without dedup: {:.3} s ({})", plain_time.as_secs_f64(), summary(&plain_report));
     println!("read every byte once (Rust, 1 MiB buffer): {:.3} s", cat_rust.as_secs_f64());
