@@ -14,7 +14,7 @@ use crate::advisory::Advisories;
 use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, classify};
 use crate::limits::Limits;
-use crate::memo::{self, Key, Memo, Outcome};
+use crate::memo::{self, Key, Lookup, Memo, Outcome};
 use crate::source::Source;
 use crate::zipfile::{ZipArchive, has_zip_magic};
 use crate::{ErrorRecord, Finding};
@@ -157,6 +157,8 @@ pub(crate) struct FileScan<'a> {
     memo: Option<&'a Memo>,
     /// Deepest nesting entered so far (reset at the start of a memoized subtree).
     deepest: u32,
+    /// Memo keys this scan is computing now (other threads may wait for them).
+    claims: u32,
 }
 
 /// The state of a [`FileScan`] when a memoized subtree starts.
@@ -219,14 +221,45 @@ impl<'a> FileScan<'a> {
             },
             memo,
             deepest: 0,
+            claims: 0,
         }
     }
 
-    /// Replays the memoized outcome of `key` for the archive at `chain` (entered at
-    /// `depth`), if there is one and the file's budgets and the depth limit let the archive
-    /// be scanned exactly as it was; charges the budgets as a scan would.
-    fn replay(&mut self, memo: &Memo, key: &Key, chain: &[String], depth: u32) -> bool {
-        let Some(outcome) = memo.get(key) else { return false };
+    /// Scans the archive identified by `key` at `chain` (entered at `depth`) with `scan`, or
+    /// replays the outcome of an identical one. When another thread is scanning an identical
+    /// archive right now, waits for its outcome, but only while this scan computes no key of
+    /// its own: a thread holding a key never waits, so no two threads wait on each other.
+    fn memoized(
+        &mut self,
+        memo: &'a Memo,
+        key: Key,
+        chain: &mut Vec<String>,
+        depth: u32,
+        scan: impl FnOnce(&mut Self, &mut Vec<String>) -> Result<()>,
+    ) -> Result<()> {
+        let claim = match memo.lookup(&key, self.claims == 0) {
+            Lookup::Hit(outcome) => {
+                if self.replay(&outcome, chain, depth) {
+                    return Ok(());
+                }
+                return scan(self, chain);
+            }
+            Lookup::Busy => return scan(self, chain),
+            Lookup::Claimed(claim) => claim,
+        };
+        self.claims += 1;
+        let mark = self.mark(depth);
+        let result = scan(self, chain);
+        let outcome = self.remember(mark, chain, result.is_ok());
+        self.claims -= 1;
+        claim.finish(outcome);
+        result
+    }
+
+    /// Replays `outcome` for the archive at `chain` (entered at `depth`) if the file's budgets
+    /// and the depth limit let the archive be scanned exactly as it was; charges the budgets
+    /// as a scan would.
+    fn replay(&mut self, outcome: &Outcome, chain: &[String], depth: u32) -> bool {
         let bytes_left = self.budget.bytes_left.get();
         let archives_left = self.budget.archives_left.get();
         if depth.saturating_add(outcome.depth) > self.limits.max_depth
@@ -268,13 +301,13 @@ impl<'a> FileScan<'a> {
         mark
     }
 
-    /// Ends recording the subtree of `chain` started at `mark`, and keeps its outcome when
-    /// it produced no error.
-    fn remember(&mut self, memo: &Memo, key: Key, mark: Mark, chain: &[String]) {
+    /// Ends recording the subtree of `chain` started at `mark`; its outcome when it
+    /// succeeded (`ok`) and produced no error.
+    fn remember(&mut self, mark: Mark, chain: &[String], ok: bool) -> Option<Outcome> {
         let deepest = self.deepest;
         self.deepest = mark.deepest.max(deepest);
-        if self.errors.len() != mark.errors {
-            return;
+        if !ok || self.errors.len() != mark.errors {
+            return None;
         }
         let display = chain_display(chain);
         let skip = chain.len() - 1;
@@ -282,7 +315,7 @@ impl<'a> FileScan<'a> {
         for f in &self.findings[mark.findings..] {
             let (Some(suffix), Some(location)) = (f.path.strip_prefix(&display), f.location.get(skip..))
             else {
-                return;
+                return None;
             };
             findings.push(Finding {
                 path: suffix.to_owned(),
@@ -291,15 +324,12 @@ impl<'a> FileScan<'a> {
                 ..f.clone()
             });
         }
-        memo.insert(
-            key,
-            Outcome {
-                findings,
-                archives: self.archives - mark.archives,
-                bytes: mark.bytes_left - self.budget.bytes_left.get(),
-                depth: deepest - mark.depth,
-            },
-        );
+        Some(Outcome {
+            findings,
+            archives: self.archives - mark.archives,
+            bytes: mark.bytes_left - self.budget.bytes_left.get(),
+            depth: deepest - mark.depth,
+        })
     }
 
     fn error(&mut self, chain: &[String], error: ScanError) {
@@ -331,11 +361,10 @@ impl<'a> FileScan<'a> {
                 digest,
                 name: base_name(&chain[0]).to_owned(),
             };
-            if !self.replay(memo, &key, &chain, 0) {
-                let mark = self.mark(0);
-                self.scan_source(&mut chain, source, kind, 0);
-                self.remember(memo, key, mark, &chain);
-            }
+            let _ = self.memoized(memo, key, &mut chain, 0, |scan, chain| {
+                scan.scan_source(chain, source, kind, 0);
+                Ok(())
+            });
             return true;
         }
         self.scan_source(&mut chain, source, kind, 0);
@@ -489,17 +518,9 @@ impl<'a> FileScan<'a> {
                 digest,
                 name: base_name(&entry.name).to_owned(),
             };
-            if self.replay(memo, &key, chain, depth + 1) {
-                return Ok(());
-            }
-            let mark = self.mark(depth + 1);
-            let result = self.enter_nested(chain, zip, idx, kind, &head, depth);
-            if result.is_ok() {
-                self.remember(memo, key, mark, chain);
-            } else {
-                self.deepest = mark.deepest.max(self.deepest);
-            }
-            return result;
+            return self.memoized(memo, key, chain, depth + 1, |scan, chain| {
+                scan.enter_nested(chain, zip, idx, kind, &head, depth)
+            });
         }
         self.enter_nested(chain, zip, idx, kind, &head, depth)
     }

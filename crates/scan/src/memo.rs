@@ -19,10 +19,15 @@
 //! archives) exceed what the subtree consumed and the depth limit admits its deepest level;
 //! otherwise the archive is scanned again. Replays charge the budgets and the archive count
 //! exactly as a scan would, so a report with deduplication equals one without.
+//!
+//! Walker threads share the memo. A thread that meets an archive another thread is scanning
+//! right now waits for that outcome instead of inflating it too, but only while it is not
+//! itself computing an outcome: a thread that holds a key never waits, so no two threads can
+//! wait on each other (a self-containing archive included).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -87,22 +92,85 @@ pub(crate) struct Outcome {
     pub depth: u32,
 }
 
-/// Outcomes of one scan, shared by its walker threads.
+/// Outcomes of one scan, shared by its walker threads, and the keys being computed.
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
-    outcomes: Mutex<HashMap<Key, Arc<Outcome>>>,
+    state: Mutex<State>,
+    done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    outcomes: HashMap<Key, Arc<Outcome>>,
+    in_flight: HashSet<Key>,
+}
+
+/// What [`Memo::lookup`] found.
+pub(crate) enum Lookup<'m> {
+    /// An identical archive was scanned: its outcome.
+    Hit(Arc<Outcome>),
+    /// Nobody has it: the caller scans it and hands the outcome over.
+    Claimed(Claim<'m>),
+    /// Another thread is scanning it and the caller may not wait: the caller scans it too.
+    Busy,
+}
+
+/// The duty to report the outcome of a key; dropped unfinished (an unwinding panic), it
+/// releases the key with no outcome so that no waiter waits forever.
+pub(crate) struct Claim<'m> {
+    memo: &'m Memo,
+    key: Option<Key>,
+}
+
+impl Claim<'_> {
+    /// Releases the key, keeping `outcome` when there is one.
+    pub fn finish(mut self, outcome: Option<Outcome>) {
+        if let Some(key) = self.key.take() {
+            self.memo.finish(key, outcome);
+        }
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.memo.finish(key, None);
+        }
+    }
 }
 
 impl Memo {
-    pub fn get(&self, key: &Key) -> Option<Arc<Outcome>> {
-        self.outcomes.lock().ok()?.get(key).cloned()
+    /// Looks `key` up; when another thread is computing it, waits for it if `may_wait` (the
+    /// caller holds no claim: then no cycle of waiting threads can form).
+    pub fn lookup(&self, key: &Key, may_wait: bool) -> Lookup<'_> {
+        let Ok(mut state) = self.state.lock() else { return Lookup::Busy };
+        loop {
+            if let Some(outcome) = state.outcomes.get(key) {
+                return Lookup::Hit(Arc::clone(outcome));
+            }
+            if !state.in_flight.contains(key) {
+                state.in_flight.insert(key.clone());
+                return Lookup::Claimed(Claim { memo: self, key: Some(key.clone()) });
+            }
+            if !may_wait {
+                return Lookup::Busy;
+            }
+            state = match self.done.wait(state) {
+                Ok(s) => s,
+                Err(_) => return Lookup::Busy,
+            };
+        }
     }
 
-    pub fn insert(&self, key: Key, outcome: Outcome) {
-        if let Ok(mut map) = self.outcomes.lock()
-            && map.len() < MAX_OUTCOMES
-        {
-            map.entry(key).or_insert_with(|| Arc::new(outcome));
+    fn finish(&self, key: Key, outcome: Option<Outcome>) {
+        if let Ok(mut state) = self.state.lock() {
+            state.in_flight.remove(&key);
+            if let Some(outcome) = outcome
+                && state.outcomes.len() < MAX_OUTCOMES
+            {
+                state.outcomes.insert(key, Arc::new(outcome));
+            }
         }
+        self.done.notify_all();
     }
 }
