@@ -5,7 +5,11 @@
 //! ratio. Then, when the page cache can be dropped (root: `/proc/sys/vm/drop_caches`), the
 //! same three measurements once each from a cold cache, with the bytes the storage layer
 //! actually delivered (`read_bytes` of `/proc/self/io`) for the in-process ones.
-//! Usage: `cargo run --release -p vulnrelay-bench --bin scan [-- TARGET_MB]`.
+//! The scan runs twice each time: with deduplication of identical compressed archives (the
+//! default) and without (`Options::dedup = false`), so both figures come from the same run.
+//! Usage: `cargo run --release -p vulnrelay-bench --bin scan [-- TARGET_MB]`;
+//! `-- --corpus DIR [TARGET_MB]` only builds the corpus in DIR, and `-- --once DIR [--no-dedup] [--threads N]`
+//! only scans DIR once (for `valgrind --tool=callgrind`).
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -146,8 +150,48 @@ fn mb(bytes: Option<u64>) -> String {
     bytes.map(|b| format!("{:.1} MB", b as f64 / 1e6)).unwrap_or_else(|| "?".into())
 }
 
+fn summary(report: &vulnrelay_scan::Report) -> String {
+    format!(
+        "{} files, {} archives ({} replayed), {} components, {} exposed",
+        report.files_scanned,
+        report.archives_scanned,
+        report.archives_replayed,
+        report.findings.len(),
+        report.findings.iter().filter(|f| f.is_exposed()).count()
+    )
+}
+
 fn main() {
-    let target_mb: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(520);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--corpus") => {
+            let dir = PathBuf::from(&args[1]);
+            let target_mb: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(520);
+            let (bytes, files) = build_corpus(&dir, target_mb << 20);
+            println!("corpus: {} files, {:.1} MB in {}", files, bytes as f64 / 1e6, dir.display());
+            return;
+        }
+        Some("--once") => {
+            let mut opts = vulnrelay_scan::Options::new(vec![PathBuf::from(&args[1])]);
+            opts.dedup = !args.iter().any(|a| a == "--no-dedup");
+            if let Some(n) = args.iter().position(|a| a == "--threads").and_then(|i| args.get(i + 1)) {
+                opts.threads = n.parse().expect("--threads N");
+            }
+            let before = storage_read_bytes();
+            let report = vulnrelay_scan::scan(&opts).expect("scan");
+            let read = before.and_then(|b| storage_read_bytes().map(|a| a - b));
+            println!(
+                "scan (dedup {}): {:.3} s, storage read {}, {}",
+                opts.dedup,
+                report.elapsed.as_secs_f64(),
+                mb(read),
+                summary(&report)
+            );
+            return;
+        }
+        _ => {}
+    }
+    let target_mb: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(520);
     let dir = tempfile::tempdir().expect("temp dir");
     let (bytes, files) = build_corpus(dir.path(), target_mb << 20);
     println!("corpus: {} files, {:.1} MB in {}", files, bytes as f64 / 1e6, dir.path().display());
@@ -159,45 +203,64 @@ fn main() {
     let (cat_tool, status) = best_of(3, || Command::new("sh").arg("-c").arg(&cat_cmd).status());
     let cat_tool_ok = status.map(|s| s.success()).unwrap_or(false);
     let opts = vulnrelay_scan::Options::new(vec![dir.path().to_path_buf()]);
-    let (scan_time, report) = best_of(3, || vulnrelay_scan::scan(&opts).expect("scan"));
+    let mut no_dedup = opts.clone();
+    no_dedup.dedup = false;
+    // Alternate the two so that load from other processes hits both alike.
+    let mut scan_time = std::time::Duration::MAX;
+    let mut plain_time = std::time::Duration::MAX;
+    let mut report = None;
+    let mut plain_report = None;
+    for _ in 0..3 {
+        let (t, r) = best_of(1, || vulnrelay_scan::scan(&opts).expect("scan"));
+        scan_time = scan_time.min(t);
+        report = Some(r);
+        let (t, r) = best_of(1, || vulnrelay_scan::scan(&no_dedup).expect("scan"));
+        plain_time = plain_time.min(t);
+        plain_report = Some(r);
+    }
+    let (report, plain_report) = (report.unwrap(), plain_report.unwrap());
     assert!(report.errors.is_empty(), "{:?}", report.errors.first());
-    let affected = report.findings.iter().filter(|f| f.is_exposed()).count();
+    assert!(plain_report.errors.is_empty(), "{:?}", plain_report.errors.first());
+    assert_eq!(report.findings, plain_report.findings);
     println!(
-        "scan: {:.3} s ({} files, {} archives, {} components, {} exposed, {} threads)",
+        "scan: {:.3} s ({}, {} threads)",
         scan_time.as_secs_f64(),
-        report.files_scanned,
-        report.archives_scanned,
-        report.findings.len(),
-        affected,
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        summary(&report),
+        vulnrelay_scan::walk::auto_threads()
     );
+    println!("scan without dedup: {:.3} s ({})", plain_time.as_secs_f64(), summary(&plain_report));
     println!("read every byte once (Rust, 1 MiB buffer): {:.3} s", cat_rust.as_secs_f64());
     if cat_tool_ok {
         println!("read every byte once (find | cat > /dev/null): {:.3} s", cat_tool.as_secs_f64());
     }
     let baseline = if cat_tool_ok { cat_rust.min(cat_tool) } else { cat_rust };
     println!(
-        "ratio scan / read-every-byte: {:.3} (scan throughput {:.0} MB/s of corpus)",
+        "ratio scan / read-every-byte: {:.3} (scan throughput {:.0} MB/s of corpus); without dedup {:.3}",
         scan_time.as_secs_f64() / baseline.as_secs_f64(),
-        bytes as f64 / 1e6 / scan_time.as_secs_f64()
+        bytes as f64 / 1e6 / scan_time.as_secs_f64(),
+        plain_time.as_secs_f64() / baseline.as_secs_f64()
     );
     // Cold page cache: one run each, right after dropping the cache.
     match cold(|| vulnrelay_scan::scan(&opts).expect("scan")).and_then(|scan| {
         let rust = cold(|| read_every_byte(dir.path()))?;
         let cat = cold(|| Command::new("sh").arg("-c").arg(&cat_cmd).status())?;
-        Ok((scan, rust, cat))
+        let plain = cold(|| vulnrelay_scan::scan(&no_dedup).expect("scan"))?;
+        Ok((scan, rust, cat, plain))
     }) {
-        Ok(((scan_t, scan_b, report), (rust_t, rust_b, _), (cat_t, _, _))) => {
+        Ok(((scan_t, scan_b, report), (rust_t, rust_b, _), (cat_t, _, _), (plain_t, plain_b, _))) => {
             assert!(report.errors.is_empty(), "{:?}", report.errors.first());
             let baseline = rust_t.min(cat_t);
             println!(
-                "cold cache: scan {:.3} s (storage read {}), read every byte {:.3} s (Rust, storage read {}) / {:.3} s (cat); ratio {:.3}",
+                "cold cache: scan {:.3} s (storage read {}), read every byte {:.3} s (Rust, storage read {}) / {:.3} s (cat); ratio {:.3}; without dedup {:.3} s (storage read {}), ratio {:.3}",
                 scan_t.as_secs_f64(),
                 mb(scan_b),
                 rust_t.as_secs_f64(),
                 mb(rust_b),
                 cat_t.as_secs_f64(),
-                scan_t.as_secs_f64() / baseline.as_secs_f64()
+                scan_t.as_secs_f64() / baseline.as_secs_f64(),
+                plain_t.as_secs_f64(),
+                mb(plain_b),
+                plain_t.as_secs_f64() / baseline.as_secs_f64()
             );
         }
         Err(e) => println!("cold cache: not measured ({e})"),

@@ -14,12 +14,13 @@ use crate::advisory::Advisories;
 use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, classify};
 use crate::limits::Limits;
+use crate::memo::{self, Key, Lookup, Memo, Outcome};
 use crate::source::Source;
 use crate::zipfile::{ZipArchive, has_zip_magic};
 use crate::{ErrorRecord, Finding};
 
 /// What kind of archive some bytes are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// ZIP (jar, war, ear, ...), possibly after a prefix.
     Zip,
@@ -149,7 +150,25 @@ pub(crate) struct FileScan<'a> {
     pub findings: Vec<Finding>,
     pub errors: Vec<ErrorRecord>,
     pub archives: u64,
+    /// Archives whose memoized outcome was replayed instead of scanning them.
+    pub replayed: u64,
     budget: Budget,
+    /// Outcomes of compressed archives already scanned in this run (deduplication).
+    memo: Option<&'a Memo>,
+    /// Deepest nesting entered so far (reset at the start of a memoized subtree).
+    deepest: u32,
+    /// Memo keys this scan is computing now (other threads may wait for them).
+    claims: u32,
+}
+
+/// The state of a [`FileScan`] when a memoized subtree starts.
+struct Mark {
+    findings: usize,
+    errors: usize,
+    bytes_left: u64,
+    archives: u64,
+    deepest: u32,
+    depth: u32,
 }
 
 fn map_io(e: io::Error, limits: &Limits) -> ScanError {
@@ -164,18 +183,30 @@ fn chain_display(chain: &[String]) -> String {
     chain.join("!/")
 }
 
+/// The last `/`-separated part of a path or entry name.
+fn base_name(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
+}
+
 fn check_name(name: &str, utf8_ok: bool) -> Option<&'static str> {
     if !utf8_ok {
         return Some("not valid UTF-8");
     }
-    if name.chars().any(|c| c.is_control()) {
+    // Every control character (C0, DEL, C1) is a byte below 0x20, 0x7f, or starts with 0xc2
+    // in UTF-8: names without those bytes (nearly all) are not decoded char by char.
+    if name.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && name.chars().any(char::is_control) {
         return Some("contains control characters");
     }
     None
 }
 
 impl<'a> FileScan<'a> {
-    pub fn new(limits: &'a Limits, advisories: &'a Advisories, file: &'a Path) -> FileScan<'a> {
+    pub fn new(
+        limits: &'a Limits,
+        advisories: &'a Advisories,
+        file: &'a Path,
+        memo: Option<&'a Memo>,
+    ) -> FileScan<'a> {
         FileScan {
             limits,
             advisories,
@@ -183,11 +214,122 @@ impl<'a> FileScan<'a> {
             findings: Vec::new(),
             errors: Vec::new(),
             archives: 0,
+            replayed: 0,
             budget: Budget {
                 bytes_left: Rc::new(Cell::new(limits.max_total_bytes)),
                 archives_left: Rc::new(Cell::new(limits.max_archives)),
             },
+            memo,
+            deepest: 0,
+            claims: 0,
         }
+    }
+
+    /// Scans the archive identified by `key` at `chain` (entered at `depth`) with `scan`, or
+    /// replays the outcome of an identical one. When another thread is scanning an identical
+    /// archive right now, waits for its outcome, but only while this scan computes no key of
+    /// its own: a thread holding a key never waits, so no two threads wait on each other.
+    fn memoized(
+        &mut self,
+        memo: &'a Memo,
+        key: Key,
+        chain: &mut Vec<String>,
+        depth: u32,
+        scan: impl FnOnce(&mut Self, &mut Vec<String>) -> Result<()>,
+    ) -> Result<()> {
+        let claim = match memo.lookup(&key, self.claims == 0) {
+            Lookup::Hit(outcome) => {
+                if self.replay(&outcome, chain, depth) {
+                    return Ok(());
+                }
+                return scan(self, chain);
+            }
+            Lookup::Busy => return scan(self, chain),
+            Lookup::Claimed(claim) => claim,
+        };
+        self.claims += 1;
+        let mark = self.mark(depth);
+        let result = scan(self, chain);
+        let outcome = self.remember(mark, chain, result.is_ok());
+        self.claims -= 1;
+        claim.finish(outcome);
+        result
+    }
+
+    /// Replays `outcome` for the archive at `chain` (entered at `depth`) if the file's budgets
+    /// and the depth limit let the archive be scanned exactly as it was; charges the budgets
+    /// as a scan would.
+    fn replay(&mut self, outcome: &Outcome, chain: &[String], depth: u32) -> bool {
+        let bytes_left = self.budget.bytes_left.get();
+        let archives_left = self.budget.archives_left.get();
+        if depth.saturating_add(outcome.depth) > self.limits.max_depth
+            || bytes_left <= outcome.bytes
+            || archives_left < outcome.archives
+        {
+            return false;
+        }
+        self.budget.bytes_left.set(bytes_left - outcome.bytes);
+        self.budget.archives_left.set(archives_left - outcome.archives);
+        self.archives += outcome.archives;
+        self.replayed += 1;
+        self.deepest = self.deepest.max(depth + outcome.depth);
+        let display = chain_display(chain);
+        for f in &outcome.findings {
+            let mut location = chain[1..].to_vec();
+            location.extend(f.location.iter().cloned());
+            self.findings.push(Finding {
+                path: format!("{display}{}", f.path),
+                file: self.file.to_path_buf(),
+                location,
+                ..f.clone()
+            });
+        }
+        true
+    }
+
+    /// Starts recording a subtree entered at `depth`.
+    fn mark(&mut self, depth: u32) -> Mark {
+        let mark = Mark {
+            findings: self.findings.len(),
+            errors: self.errors.len(),
+            bytes_left: self.budget.bytes_left.get(),
+            archives: self.archives,
+            deepest: self.deepest,
+            depth,
+        };
+        self.deepest = depth;
+        mark
+    }
+
+    /// Ends recording the subtree of `chain` started at `mark`; its outcome when it
+    /// succeeded (`ok`) and produced no error.
+    fn remember(&mut self, mark: Mark, chain: &[String], ok: bool) -> Option<Outcome> {
+        let deepest = self.deepest;
+        self.deepest = mark.deepest.max(deepest);
+        if !ok || self.errors.len() != mark.errors {
+            return None;
+        }
+        let display = chain_display(chain);
+        let skip = chain.len() - 1;
+        let mut findings = Vec::with_capacity(self.findings.len() - mark.findings);
+        for f in &self.findings[mark.findings..] {
+            let (Some(suffix), Some(location)) = (f.path.strip_prefix(&display), f.location.get(skip..))
+            else {
+                return None;
+            };
+            findings.push(Finding {
+                path: suffix.to_owned(),
+                file: Default::default(),
+                location: location.to_vec(),
+                ..f.clone()
+            });
+        }
+        Some(Outcome {
+            findings,
+            archives: self.archives - mark.archives,
+            bytes: mark.bytes_left - self.budget.bytes_left.get(),
+            depth: deepest - mark.depth,
+        })
     }
 
     fn error(&mut self, chain: &[String], error: ScanError) {
@@ -205,6 +347,25 @@ impl<'a> FileScan<'a> {
                 Ok(_) => {}
                 Err(_) => return false,
             }
+        }
+        if kind == Kind::Gzip
+            && let Some(memo) = self.memo
+            && let Ok(digest) = memo::digest(&source)
+        {
+            let key = Key {
+                kind,
+                method: 0,
+                stored_len: source.len(),
+                declared_len: source.len(),
+                crc32: 0,
+                digest,
+                name: base_name(&chain[0]).to_owned(),
+            };
+            let _ = self.memoized(memo, key, &mut chain, 0, |scan, chain| {
+                scan.scan_source(chain, source, kind, 0);
+                Ok(())
+            });
+            return true;
         }
         self.scan_source(&mut chain, source, kind, 0);
         true
@@ -224,10 +385,12 @@ impl<'a> FileScan<'a> {
         }
         self.budget.archives_left.set(left - 1);
         self.archives += 1;
+        self.deepest = self.deepest.max(depth);
         match kind {
             Kind::Zip => self.scan_zip(chain, source, depth),
             Kind::Gzip => self.scan_gzip(chain, source, depth),
             Kind::Tar => {
+                source.will_need();
                 let reader = BudgetReader { inner: source.reader(), budget: self.budget.clone() };
                 self.scan_tar(chain, reader, depth)
             }
@@ -235,8 +398,7 @@ impl<'a> FileScan<'a> {
     }
 
     fn info(&self, chain: &[String]) -> ContainerInfo {
-        let last = chain.last().map(String::as_str).unwrap_or_default();
-        let file_name = last.rsplit('/').next().unwrap_or(last).to_owned();
+        let file_name = base_name(chain.last().map(String::as_str).unwrap_or_default()).to_owned();
         ContainerInfo {
             display: chain_display(chain),
             file: self.file.to_path_buf(),
@@ -341,13 +503,47 @@ impl<'a> FileScan<'a> {
         if depth + 1 > self.limits.max_depth {
             return Err(ScanError::DepthExceeded { limit: self.limits.max_depth });
         }
+        // Compressed (or gzip) content already scanned in this run is replayed, not inflated.
+        if (entry.method != 0 || kind == Kind::Gzip)
+            && let Some(memo) = self.memo
+            && let Ok((_, window)) = zip.data_window(entry)
+            && let Ok(digest) = memo::digest(&window)
+        {
+            let key = Key {
+                kind,
+                method: entry.method,
+                stored_len: entry.compressed_size,
+                declared_len: entry.uncompressed_size,
+                crc32: entry.crc32,
+                digest,
+                name: base_name(&entry.name).to_owned(),
+            };
+            return self.memoized(memo, key, chain, depth + 1, |scan, chain| {
+                scan.enter_nested(chain, zip, idx, kind, &head, depth)
+            });
+        }
+        self.enter_nested(chain, zip, idx, kind, &head, depth)
+    }
+
+    /// Enters the nested archive of `zip.entries[idx]`, detected as `kind` from `head`.
+    fn enter_nested(
+        &mut self,
+        chain: &mut Vec<String>,
+        zip: &ZipArchive,
+        idx: usize,
+        kind: Kind,
+        head: &[u8],
+        depth: u32,
+    ) -> Result<()> {
+        let entry = &zip.entries[idx];
         let source = if entry.method == 0 {
             zip.data_window(entry)?.1
         } else {
+            zip.data_window(entry)?.1.will_need();
             let reader = zip.open_entry(entry)?;
             self.spill(reader, entry.uncompressed_size)?
         };
-        if kind == Kind::Zip && !has_zip_magic(&head) {
+        if kind == Kind::Zip && !has_zip_magic(head) {
             // A prefixed inner archive: only enter it if it really is a ZIP.
             if ZipArchive::open(source.clone(), self.limits).is_err() {
                 return Ok(());
@@ -400,6 +596,7 @@ impl<'a> FileScan<'a> {
     }
 
     fn scan_gzip(&mut self, chain: &mut Vec<String>, source: Source, depth: u32) {
+        source.will_need();
         let mut reader = BudgetReader {
             inner: GzDecoder::new(io::BufReader::new(source.reader())),
             budget: self.budget.clone(),

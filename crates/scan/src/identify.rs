@@ -77,7 +77,7 @@ pub fn classify(name: &str) -> Option<Want> {
         for (cve, suffix) in log4j::LOG4J1_CVES {
             if let Some(dir) = suffix.strip_suffix('/') {
                 // Any class directly in `<root>chainsaw/`.
-                let parent = name.rsplit_once('/').map(|(p, _)| p).unwrap_or_default();
+                let parent = name.as_bytes().iter().rposition(|&b| b == b'/').map_or("", |i| &name[..i]);
                 if let Some(root) = parent.strip_suffix(dir)
                     && (root.is_empty() || root.ends_with('/'))
                 {

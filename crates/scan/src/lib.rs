@@ -7,6 +7,7 @@ pub mod fix;
 pub mod identify;
 pub mod limits;
 pub mod log4j;
+pub(crate) mod memo;
 pub mod output;
 pub mod source;
 pub mod walk;
@@ -195,8 +196,11 @@ pub struct Report {
     pub errors: Vec<ErrorRecord>,
     /// Regular files visited.
     pub files_scanned: u64,
-    /// Archives opened at every depth.
+    /// Archives opened at every depth (replayed ones included, as if opened).
     pub archives_scanned: u64,
+    /// Compressed archives not inflated again because an identical one had been scanned in
+    /// the same run (their findings replayed under their own path; see `Options::dedup`).
+    pub archives_replayed: u64,
     /// Wall time.
     pub elapsed: Duration,
 }

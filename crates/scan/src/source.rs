@@ -44,6 +44,35 @@ impl Source {
         Source { backing: Backing::Mem(bytes.into()), start: 0, len }
     }
 
+    /// Tells the kernel that the file behind this source is read at random places (its end
+    /// records, a few entries): no read-ahead around each small read. Only a hint.
+    pub fn advise_random(&self) {
+        self.advise(0, 0, Advice::Random);
+    }
+
+    /// Tells the kernel that the whole window is about to be read sequentially, so it fetches
+    /// it in large asynchronous requests (a compressed nested archive being inflated or
+    /// hashed, a gzip file). Only a hint.
+    pub fn will_need(&self) {
+        if self.len > 0 {
+            self.advise(self.start, self.len, Advice::WillNeed);
+        }
+    }
+
+    #[allow(unused_variables)]
+    fn advise(&self, start: u64, len: u64, advice: Advice) {
+        #[cfg(target_os = "linux")]
+        if let Backing::File(f) = &self.backing {
+            use rustix::fs::{Advice as A, fadvise};
+            let advice = match advice {
+                Advice::Random => A::Random,
+                Advice::WillNeed => A::WillNeed,
+            };
+            // A hint: its failure changes nothing.
+            let _ = fadvise(&**f, start, std::num::NonZeroU64::new(len), advice);
+        }
+    }
+
     /// Length of the window.
     pub fn len(&self) -> u64 {
         self.len
@@ -122,6 +151,12 @@ impl Source {
             }
         }
     }
+}
+
+#[derive(Clone, Copy)]
+enum Advice {
+    Random,
+    WillNeed,
 }
 
 /// A window of a buffer in memory read in place.

@@ -133,8 +133,15 @@ impl ZipArchive {
         let mut cd_offset = u64::from(u32_at(&tail, e + 16));
         let mut cd_end = eocd_pos;
         let mut zip64 = false;
+        // Bytes at `pos`, from the tail already read when they lie there.
+        let read = |pos: u64, n: usize| -> io::Result<Vec<u8>> {
+            match pos.checked_sub(tail_start) {
+                Some(off) if off + n as u64 <= tail_len => Ok(tail[off as usize..off as usize + n].to_vec()),
+                _ => source.read_vec(pos, n),
+            }
+        };
         if eocd_pos >= 20 {
-            let loc = source.read_vec(eocd_pos - 20, 20)?;
+            let loc = read(eocd_pos - 20, 20)?;
             if u32_at(&loc, 0) == ZIP64_LOCATOR_SIG {
                 let declared = u64_at(&loc, 8);
                 let expected = (eocd_pos - 20).checked_sub(56);
@@ -168,13 +175,6 @@ impl ZipArchive {
         let actual_start = cd_end
             .checked_sub(cd_size)
             .ok_or_else(|| ScanError::corrupt("central directory size too large"))?;
-        // Bytes at `pos`, from the tail already read when they lie there.
-        let read = |pos: u64, n: usize| -> io::Result<Vec<u8>> {
-            match pos.checked_sub(tail_start) {
-                Some(off) if off + n as u64 <= tail_len => Ok(tail[off as usize..off as usize + n].to_vec()),
-                _ => source.read_vec(pos, n),
-            }
-        };
         let sig_at = |pos: u64| -> io::Result<Option<u32>> {
             if pos.checked_add(4).is_none_or(|end| end > len) {
                 return Ok(None);

@@ -42,7 +42,7 @@ pub struct ScanArgs {
     /// Deepest archive nesting to enter.
     #[arg(long, default_value_t = 16, value_name = "N")]
     pub max_depth: u32,
-    /// Worker threads (0: one per CPU).
+    /// Worker threads (0: automatic, eight per CPU, 8 to 64).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
     /// Follow symbolic links (loops are reported).

@@ -1,0 +1,176 @@
+//! Deduplication of identical compressed archives within one scan.
+//!
+//! Real estates hold the same artifact many times (the same war in every copy of an ear, the
+//! same image layer in every tar.gz). Entering a *compressed* archive means inflating every
+//! byte of it, so the scan keeps, per run, the outcome of each compressed nested archive (and
+//! each gzip file) it entered, keyed on a SHA-256 of its **compressed bytes** (plus method,
+//! sizes, CRC-32 and its base name). Hashing compressed bytes is several times cheaper than
+//! inflating them, and identical compressed bytes under the same method decompress to
+//! identical content, so the outcome is the same: it is replayed under the new path chain.
+//!
+//! What is never done: a key on CRC-32 or on the central directory alone (both forgeable,
+//! so a crafted archive could inherit another's verdict); a key on anything less than every
+//! byte the scan would have decompressed. STORED nested archives and archives on disk are not
+//! memoized: the scan reads only their central directory and a few entries, cheaper than
+//! hashing them.
+//!
+//! A replay is exact, not approximate: an outcome is kept only when its subtree produced no
+//! error, and it is replayed only when the file's remaining budgets (decompressed bytes,
+//! archives) exceed what the subtree consumed and the depth limit admits its deepest level;
+//! otherwise the archive is scanned again. Replays charge the budgets and the archive count
+//! exactly as a scan would, so a report with deduplication equals one without.
+//!
+//! Walker threads share the memo. A thread that meets an archive another thread is scanning
+//! right now waits for that outcome instead of inflating it too, but only while it is not
+//! itself computing an outcome: a thread that holds a key never waits, so no two threads can
+//! wait on each other (a self-containing archive included).
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, BufRead};
+use std::sync::{Arc, Condvar, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::Finding;
+use crate::engine::Kind;
+use crate::source::Source;
+
+/// At most this many outcomes are kept per scan (memory stays bounded on huge estates).
+const MAX_OUTCOMES: usize = 1 << 16;
+
+/// Identity of a compressed archive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    /// What it decompresses into.
+    pub kind: Kind,
+    /// Compression method of the entry (0 for a gzip file).
+    pub method: u16,
+    /// Length of the compressed bytes.
+    pub stored_len: u64,
+    /// Declared decompressed length (the compressed length for a gzip file).
+    pub declared_len: u64,
+    /// Declared CRC-32 (0 for a gzip file); never trusted alone.
+    pub crc32: u32,
+    /// SHA-256 of every compressed byte.
+    pub digest: [u8; 32],
+    /// Base name (the file-name fallback and dating hint read it).
+    pub name: String,
+}
+
+/// SHA-256 of every byte of `source`, compressed data of a buffer read in place.
+pub(crate) fn digest(source: &Source) -> io::Result<[u8; 32]> {
+    let mut hasher = Sha256::new();
+    source.will_need();
+    let mut reader = source.buf_reader(256 * 1024);
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len();
+        hasher.update(chunk);
+        reader.consume(n);
+    }
+    Ok(hasher.finalize().into())
+}
+
+/// What scanning one archive produced and consumed.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    /// Findings, `path` and `location` relative to the archive (the suffix after its own
+    /// display path and location), `file` empty.
+    pub findings: Vec<Finding>,
+    /// Archives opened (the archive itself included).
+    pub archives: u64,
+    /// Decompressed bytes charged to the file's budget.
+    pub bytes: u64,
+    /// Deepest nesting entered, relative to the archive's own depth.
+    pub depth: u32,
+}
+
+/// Outcomes of one scan, shared by its walker threads, and the keys being computed.
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    state: Mutex<State>,
+    done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    outcomes: HashMap<Key, Arc<Outcome>>,
+    in_flight: HashSet<Key>,
+}
+
+/// What [`Memo::lookup`] found.
+pub(crate) enum Lookup<'m> {
+    /// An identical archive was scanned: its outcome.
+    Hit(Arc<Outcome>),
+    /// Nobody has it: the caller scans it and hands the outcome over.
+    Claimed(Claim<'m>),
+    /// Another thread is scanning it and the caller may not wait: the caller scans it too.
+    Busy,
+}
+
+/// The duty to report the outcome of a key; dropped unfinished (an unwinding panic), it
+/// releases the key with no outcome so that no waiter waits forever.
+pub(crate) struct Claim<'m> {
+    memo: &'m Memo,
+    key: Option<Key>,
+}
+
+impl Claim<'_> {
+    /// Releases the key, keeping `outcome` when there is one.
+    pub fn finish(mut self, outcome: Option<Outcome>) {
+        if let Some(key) = self.key.take() {
+            self.memo.finish(key, outcome);
+        }
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.memo.finish(key, None);
+        }
+    }
+}
+
+impl Memo {
+    /// Looks `key` up; when another thread is computing it, waits for it if `may_wait` (the
+    /// caller holds no claim: then no cycle of waiting threads can form).
+    pub fn lookup(&self, key: &Key, may_wait: bool) -> Lookup<'_> {
+        let Ok(mut state) = self.state.lock() else { return Lookup::Busy };
+        loop {
+            if let Some(outcome) = state.outcomes.get(key) {
+                return Lookup::Hit(Arc::clone(outcome));
+            }
+            if !state.in_flight.contains(key) {
+                state.in_flight.insert(key.clone());
+                return Lookup::Claimed(Claim { memo: self, key: Some(key.clone()) });
+            }
+            if !may_wait {
+                return Lookup::Busy;
+            }
+            state = match self.done.wait(state) {
+                Ok(s) => s,
+                Err(_) => return Lookup::Busy,
+            };
+        }
+    }
+
+    fn finish(&self, key: Key, outcome: Option<Outcome>) {
+        if let Ok(mut state) = self.state.lock() {
+            state.in_flight.remove(&key);
+            if let Some(outcome) = outcome
+                && state.outcomes.len() < MAX_OUTCOMES
+            {
+                state.outcomes.insert(key, Arc::new(outcome));
+            }
+        }
+        self.done.notify_all();
+    }
+}

@@ -1,0 +1,232 @@
+//! Deduplication of identical compressed archives (`Options::dedup`, on by default) must not
+//! change a report: every scan here runs with and without it and the reports must be equal
+//! (findings with their paths, files, locations, evidence and verdicts; errors; counts), while
+//! the deduplicated run really replayed archives.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use common::*;
+use vulnrelay_scan::{Limits, Options, Report, scan};
+
+/// Everything of a report but its wall time and the replay count.
+fn canonical(r: &Report) -> String {
+    let errors: Vec<(String, String, &str)> =
+        r.errors.iter().map(|e| (e.path.clone(), e.error.to_string(), e.error.kind())).collect();
+    let mut json = vulnrelay_scan::output::to_json(&Report {
+        paths: r.paths.clone(),
+        findings: r.findings.clone(),
+        errors: Vec::new(),
+        files_scanned: r.files_scanned,
+        archives_scanned: r.archives_scanned,
+        archives_replayed: 0,
+        elapsed: Default::default(),
+    });
+    json.summary.errors = r.errors.len() as u64;
+    format!(
+        "{}\n{:#?}\n{errors:#?}\nfiles {} archives {}",
+        serde_json::to_string_pretty(&json).unwrap(),
+        r.findings,
+        r.files_scanned,
+        r.archives_scanned
+    )
+}
+
+/// Scans with and without deduplication on each number of `threads`; asserts equal reports;
+/// returns the deduplicated one (one thread).
+fn both_on(opts: &Options, threads: &[usize]) -> Report {
+    let mut off = opts.clone();
+    off.dedup = false;
+    for &threads in threads {
+        let mut on = opts.clone();
+        on.dedup = true;
+        on.threads = threads;
+        off.threads = threads;
+        let with = scan(&on).unwrap();
+        let without = scan(&off).unwrap();
+        assert_eq!(without.archives_replayed, 0);
+        let (a, b) = (canonical(&with), canonical(&without));
+        if a != b {
+            let line = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
+            panic!(
+                "dedup changed the report ({threads} threads) at line {line}:\n  with:    {:?}\n  without: {:?}",
+                a.lines().nth(line),
+                b.lines().nth(line)
+            );
+        }
+    }
+    let mut on = opts.clone();
+    on.dedup = true;
+    on.threads = 1;
+    scan(&on).unwrap()
+}
+
+/// [`both_on`] one thread.
+fn both(opts: &Options) -> Report {
+    both_on(opts, &[1])
+}
+
+fn write(dir: &Path, rel: &str, bytes: &[u8]) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+fn tgz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, *data).unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar.into_inner().unwrap()).unwrap();
+    gz.finish().unwrap()
+}
+
+#[test]
+fn real_jars_and_repeated_nested_archives_give_the_same_report_with_and_without_dedup() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = read("vulnerable/log4j-core-2.14.1.jar");
+    let core_2121 = read("vulnerable/log4j-core-2.12.1.jar");
+    let api = read("not-vulnerable/log4j-api-2.14.1.jar");
+    let l1 = read("log4j1-or-old/log4j-1.2.17.jar");
+    // log4j-core without its pom.properties: dated by fingerprints, named by its file.
+    let bare = rebuild(&core, |n| !n.starts_with("META-INF/maven/"));
+    let patched = rebuild(&core_2121, |n| !n.ends_with("JndiLookup.class"));
+    let war = ZipBuilder::new()
+        .add("WEB-INF/web.xml", b"<web-app/>", false)
+        .add("WEB-INF/lib/log4j-core-2.14.1.jar", &core, false)
+        .add("WEB-INF/lib/log4j-core-2.12.1.jar", &patched, false)
+        .add("WEB-INF/lib/log4j-api-2.14.1.jar", &api, false)
+        .add("WEB-INF/lib/log4j-1.2.17.jar", &l1, false)
+        .add("WEB-INF/lib/shaded.jar", &bare, false)
+        .add("WEB-INF/lib/log4j-core-2.14.1-renamed.jar", &bare, false)
+        .build();
+    let ear = ZipBuilder::new()
+        .add("META-INF/application.xml", b"<application/>", false)
+        .add("web.war", &war, false)
+        .build();
+    // The same war at another depth and under another name; the same ear in a zip.
+    let bundle = ZipBuilder::new()
+        .add("dist/app.ear", &ear, false)
+        .add("dist/other.war", &war, false)
+        .add("dist/copy/web.war", &war, false)
+        .build();
+    let tgz = tgz_of(&[("opt/lib/log4j-core-2.14.1.jar", &core), ("opt/lib/app.ear", &ear)]);
+    for app in ["a", "b"] {
+        write(dir.path(), &format!("{app}/deploy/app.ear"), &ear);
+        write(dir.path(), &format!("{app}/bundle.zip"), &bundle);
+        write(dir.path(), &format!("{app}/image.tar.gz"), &tgz);
+        write(dir.path(), &format!("{app}/layer"), &tgz);
+        // A gzip file holding a jar, and one stored in a jar.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&core).unwrap();
+        let gz = gz.finish().unwrap();
+        write(dir.path(), &format!("{app}/log4j-core.jar.gz"), &gz);
+        write(
+            dir.path(),
+            &format!("{app}/holder.jar"),
+            &ZipBuilder::new().add("x/core.jar.gz", &gz, true).build(),
+        );
+    }
+    let mut opts = Options::new(vec![dir.path().to_path_buf(), jars()]);
+    // Two threads too: the replay must not depend on which copy a thread meets first.
+    let r = both_on(&opts, &[1, 2]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert!(r.archives_replayed >= 15, "replayed {}", r.archives_replayed);
+    // Each copy is reported under its own path.
+    for app in ["a", "b"] {
+        let want = format!("{app}/deploy/app.ear!/web.war!/WEB-INF/lib/log4j-core-2.14.1.jar");
+        assert!(r.findings.iter().any(|f| f.path.ends_with(&want)), "{want}");
+        let want = format!("{app}/layer!/opt/lib/app.ear!/web.war!/WEB-INF/lib/shaded.jar");
+        let f = r.findings.iter().find(|f| f.path.ends_with(&want)).expect(&want);
+        assert_eq!(f.location, ["opt/lib/app.ear", "web.war", "WEB-INF/lib/shaded.jar"]);
+        assert_eq!(f.file, dir.path().join(app).join("layer"));
+    }
+    // Depth limits that cut some copies and not others (the war is at depths 1 and 2).
+    for depth in [1, 2] {
+        opts.limits = Limits { max_depth: depth, ..Limits::default() };
+        let r = both(&opts);
+        assert!(r.errors.iter().any(|e| e.error.kind() == "depth-exceeded"));
+    }
+}
+
+#[test]
+fn budgets_that_run_out_midway_give_the_same_report_with_and_without_dedup() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = read("vulnerable/log4j-core-2.14.1.jar");
+    let war = ZipBuilder::new()
+        .add("WEB-INF/lib/log4j-core-2.14.1.jar", &core, false)
+        .add("WEB-INF/lib/again.jar", &core, false)
+        .build();
+    // One file with the same war many times: the byte and archive budgets of that file run
+    // out after some copies; replays must charge them as a scan does.
+    let mut b = ZipBuilder::new();
+    for i in 0..5 {
+        b = b.add(&format!("w{i}/web.war"), &war, false);
+    }
+    write(dir.path(), "many.ear", &b.build());
+    let mut opts = Options::new(vec![dir.path().to_path_buf()]);
+    let per_war = war.len() as u64 + 2 * core.len() as u64;
+    for limits in [
+        Limits { max_total_bytes: per_war * 3 + per_war / 2, ..Limits::default() },
+        Limits { max_total_bytes: per_war * 5, ..Limits::default() },
+        Limits { max_archives: 10, ..Limits::default() },
+        Limits { max_archives: 11, ..Limits::default() },
+        Limits { max_entry_bytes: core.len() as u64 + 10, ..Limits::default() },
+    ] {
+        opts.limits = limits;
+        let r = both(&opts);
+        assert!(r.errors.iter().any(|e| e.error.kind() == "limit-exceeded"), "{:?}", opts.limits);
+    }
+    opts.limits = Limits::default();
+    let r = both(&opts);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.archives_replayed, 4);
+    assert_eq!(r.findings.iter().filter(|f| f.component.artifact == "log4j-core").count(), 10);
+}
+
+#[test]
+fn compressed_self_similar_archives_and_corrupt_copies_give_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each level holds the level below twice, deflated: 2^12 paths, one content per level.
+    let mut z = ZipBuilder::new()
+        .add("META-INF/maven/g/a/pom.properties", b"groupId=g\nartifactId=a\nversion=1\n", false)
+        .build();
+    for _ in 0..12 {
+        z = ZipBuilder::new().add("a/self.jar", &z, false).add("b/self.jar", &z, false).build();
+    }
+    write(dir.path(), "quine.zip", &z);
+    let mut opts = Options::new(vec![dir.path().join("quine.zip")]);
+    opts.limits.max_archives = 1000;
+    let r = both(&opts);
+    assert!(r.errors.iter().any(|e| e.error.kind() == "limit-exceeded"));
+    opts.limits = Limits { max_depth: 8, ..Limits::default() };
+    let r = both(&opts);
+    assert!(r.errors.iter().any(|e| e.error.kind() == "depth-exceeded"));
+    opts.limits = Limits::default();
+    let r = both(&opts);
+    assert!(r.errors.is_empty());
+    assert_eq!(r.findings.len(), 1 << 12);
+    assert!(r.archives_replayed > 0);
+    // A copy with a corrupt inner jar (an error inside) is never memoized nor replayed
+    // blindly: its error is reported under each copy.
+    let core = read("vulnerable/log4j-core-2.14.1.jar");
+    let mut broken = core.clone();
+    let n = broken.len();
+    broken.truncate(n - 30);
+    let war = ZipBuilder::new()
+        .add("WEB-INF/lib/broken.jar", &broken, false)
+        .add("WEB-INF/lib/core.jar", &core, false)
+        .build();
+    for i in 0..3 {
+        write(dir.path(), &format!("d{i}/app.ear"), &ZipBuilder::new().add("web.war", &war, false).build());
+    }
+    let r = both(&Options::new(vec![dir.path().to_path_buf()]));
+    assert_eq!(r.errors.iter().filter(|e| e.path.ends_with("web.war!/WEB-INF/lib/broken.jar")).count(), 3);
+}
