@@ -90,6 +90,16 @@ pub fn clock_chart(case: &Case, findings: &[Finding<'_>], now: Timestamp, lang: 
             w = (x(due) - x(anchor)).max(1.0),
         );
         let marker = f.satisfied_at.unwrap_or(now);
+        // Lateness: from the deadline to when it was met, or to now while it is not.
+        if marker > due {
+            let _ = write!(
+                svg,
+                "<line x1=\"{d:.1}\" x2=\"{m:.1}\" y1=\"{ym:.1}\" y2=\"{ym:.1}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>",
+                d = x(due),
+                m = x(marker),
+                ym = y + 7.0,
+            );
+        }
         let _ = write!(
             svg,
             "<line x1=\"{m:.1}\" x2=\"{m:.1}\" y1=\"{y0:.1}\" y2=\"{y1:.1}\" stroke=\"{colour}\" stroke-width=\"3\"/></g>",

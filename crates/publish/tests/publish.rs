@@ -205,6 +205,8 @@ fn the_clock_chart_draws_one_bar_per_clock_coloured_by_status() {
     assert!(svg.contains(status_colour(vulnrelay_policy::Status::Overdue)));
     assert!(svg.contains("member-report-2d · alibaba-cloud — overdue"));
     assert!(svg.contains("role=\"img\""));
+    // The duty is overdue: a dashed line carries the lateness from the deadline to now.
+    assert_eq!(svg.matches("stroke-dasharray=\"6 3\"").count(), 1, "{svg}");
     let zh = clock_chart(&case, &findings, now, Lang::Zh);
     assert!(zh.contains("已逾期"));
     well_formed(&zh);
