@@ -198,6 +198,24 @@ fn membership_change(
     })
 }
 
+/// The workflow's refusal as a 409 `sanction_refused`, its reason in the details
+/// (`{"reason": "no_report" | "term_not_over" | ..., "until": ...}`) for clients that
+/// word it themselves.
+fn refusal(error: vulnrelay_domain::SanctionError) -> AppError {
+    use vulnrelay_domain::SanctionError as E;
+    let (reason, until) = match &error {
+        E::NoBasis => ("no_basis", None),
+        E::Expelled => ("expelled", None),
+        E::EndsBeforeItStarts => ("ends_before_it_starts", None),
+        E::NotSuspended(_) => ("not_suspended", None),
+        E::NoReport => ("no_report", None),
+        E::TermNotOver { until } => ("term_not_over", Some(until.to_rfc3339())),
+        E::OutOfOrder => ("out_of_order", None),
+    };
+    AppError::conflict("sanction_refused", error.to_string())
+        .with_details(vec![json!({"reason": reason, "until": until})])
+}
+
 /// Records `event` on `org_id`'s log for `scheme`: refused (409 `sanction_refused`) when
 /// the workflow does not allow it, 422 when a basis does not stand.
 pub async fn record(
@@ -210,7 +228,7 @@ pub async fn record(
     state.store.org(org_id).await?;
     let entries = log(state, org_id).await?;
     let history = scheme_events(&entries, scheme);
-    check_org_event(&history, &event).map_err(|e| AppError::conflict("sanction_refused", e.to_string()))?;
+    check_org_event(&history, &event).map_err(refusal)?;
     if let OrgEvent::Sanctioned { basis, at, .. } = &event {
         check_basis(state, org_id, basis, *at).await?;
     }

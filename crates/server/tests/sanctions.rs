@@ -118,6 +118,7 @@ async fn a_suspension_ends_only_through_a_report_and_a_review_after_its_term() {
             (StatusCode::CONFLICT, Some("sanction_refused"))
         );
         assert!(answer["error"]["message"].as_str().unwrap().contains("no rectification report"), "{answer}");
+        assert_eq!(answer["error"]["details"][0]["reason"], "no_report");
         let (code, answer) =
             app.post(&format!("{UNIT}/rectifications"), BANK, json!({"report": "not my unit"})).await;
         assert_eq!(code, StatusCode::FORBIDDEN, "{answer}");

@@ -409,6 +409,7 @@ async fn an_analyst_suspends_and_restores_a_unit_with_the_history_shown() {
     ];
     let refused = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
+    assert!(refused.html.contains(&Lang::Zh.t("error.sanction_no_report")), "the refusal in Chinese");
     let done = analyst
         .post_form(
             "/orgs/alibaba-cloud/memberships/_/rectify",

@@ -188,6 +188,7 @@ pub fn run(args: SanctionArgs) -> anyhow::Result<ExitCode> {
             let details: Vec<String> = e
                 .details
                 .iter()
+                .filter(|d| d.get("field").is_some())
                 .map(|d| format!("{}: {}", d["field"].as_str().unwrap_or("$"), d["message"].as_str().unwrap_or("")))
                 .collect();
             if details.is_empty() { anyhow::anyhow!(e.message) } else { anyhow::anyhow!("{}\n  {}", e.message, details.join("\n  ")) }

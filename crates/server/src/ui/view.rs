@@ -210,6 +210,11 @@ pub fn error_words(lang: Lang, error: &AppError) -> (String, String) {
         "rate_limited" => lang.t("error.rate_limited"),
         "bad_credentials" => lang.t("error.bad_credentials"),
         "internal" => lang.t("error.internal"),
+        "sanction_refused" => {
+            let reason = error.details.first().and_then(|d| d["reason"].as_str()).unwrap_or("other");
+            let until = error.details.first().and_then(|d| d["until"].as_str()).unwrap_or_default();
+            lang.tf(&format!("error.sanction_{reason}"), &[("until", &until.replace('T', " "))])
+        }
         _ => lang.tf("error.detail", &[("message", &error.message)]),
     };
     (lang.t(key), detail)
