@@ -65,3 +65,23 @@ fn fix_then_rescan() {
     let out = vulnrelay().args(["scan", "--no-backup"]).arg(&p).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "--no-backup requires --fix");
 }
+
+#[test]
+fn no_dedup_gives_the_same_findings() {
+    let findings = |extra: &[&str]| {
+        let out = vulnrelay()
+            .args(["scan", "--format", "json", "--threads", "2"])
+            .args(extra)
+            .arg(jar("vulnerable"))
+            .arg(jar("vulnerable"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut list: Vec<String> =
+            v["findings"].as_array_mut().unwrap().iter().map(|f| f.to_string()).collect();
+        list.sort();
+        list
+    };
+    assert_eq!(findings(&[]), findings(&["--no-dedup"]));
+}

@@ -48,7 +48,12 @@ pub struct ScanArgs {
     /// Follow symbolic links (loops are reported).
     #[arg(long)]
     pub follow_symlinks: bool,
-    /// Extra OSV advisories: a JSON file (one record or an array) or a directory of them.
+    /// Scan every copy of an identical compressed nested archive instead of replaying
+    /// the first copy's findings (the report is the same; this only costs time).
+    #[arg(long)]
+    pub no_dedup: bool,
+    /// Extra OSV advisories: a JSON file (one record or an array), a zip of them (such
+    /// as the platform's /api/v1/osv/all.zip) or a directory of them.
     #[arg(long, value_name = "FILE|DIR")]
     pub advisories: Vec<PathBuf>,
     /// Remove JndiLookup.class from affected log4j-core copies, at every nesting depth.
@@ -181,6 +186,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     opts.excludes = args.exclude.clone();
     opts.threads = args.threads;
     opts.follow_symlinks = args.follow_symlinks;
+    opts.dedup = !args.no_dedup;
     opts.limits.max_depth = args.max_depth;
     opts.advisories = advisories;
     let bar = (!args.quiet && io::stderr().is_terminal()).then(|| {
