@@ -94,8 +94,7 @@ pub async fn bulletin(
     Path(id): Path<String>,
     Query(query): Query<DocumentQuery>,
 ) -> AppResult<Response> {
-    let advisory = find(&state, &caller, &id).await?;
-    render(&advisory.publication(), parse_lang(query.lang.as_deref())?, query.format.as_deref(), false)
+    document(&state, &caller, &id, &query, false).await
 }
 
 /// `GET /api/v1/advisories/{id}/manual`: the case's investigation-and-repair manual
@@ -106,8 +105,18 @@ pub async fn manual(
     Path(id): Path<String>,
     Query(query): Query<DocumentQuery>,
 ) -> AppResult<Response> {
-    let advisory = find(&state, &caller, &id).await?;
-    render(&advisory.publication(), parse_lang(query.lang.as_deref())?, query.format.as_deref(), true)
+    document(&state, &caller, &id, &query, true).await
+}
+
+async fn document(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    query: &DocumentQuery,
+    manual: bool,
+) -> AppResult<Response> {
+    let advisory = find(state, caller, id).await?;
+    render(&advisory.publication(), parse_lang(query.lang.as_deref())?, query.format.as_deref(), manual)
 }
 
 /// `GET /.well-known/csaf/{path}`: the CSAF provider layout of the public advisories —

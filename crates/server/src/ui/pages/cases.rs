@@ -560,14 +560,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                 @if loaded.state().is_published() && let Some(first) = records.first() {
                     @let base = format!("/api/v1/advisories/{}", first.id);
                     ul class="downloads" {
-                        li { (lang.t("vuln.bulletin")) ": "
-                            a href=(format!("{base}/bulletin?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
-                            a href=(format!("{base}/bulletin?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
-                            a href=(format!("{base}/bulletin?lang={}&format=md", if lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } }
-                        li { (lang.t("vuln.manual")) ": "
-                            a href=(format!("{base}/manual?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
-                            a href=(format!("{base}/manual?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
-                            a href=(format!("{base}/manual?lang={}&format=md", if lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } }
+                        (crate::ui::pages::vulns::document_links(lang, &base))
                         li { a href=(format!("{base}.csaf.json")) download { "CSAF 2.0" } }
                     }
                 }

@@ -97,20 +97,28 @@ fn range_words(lang: Lang, introduced: &str, end: &RangeEnd) -> String {
     }
 }
 
+/// The bulletin and manual links (zh, en, Markdown) of the documents under `base`, as
+/// list items: a record's (`/api/v1/vulnerabilities/{id}`) or a case's advisory
+/// (`/api/v1/advisories/{id}`).
+pub fn document_links(lang: Lang, base: &str) -> Markup {
+    let md = if lang == Lang::Zh { "zh" } else { "en" };
+    html! {
+        @for (kind, key) in [("bulletin", "vuln.bulletin"), ("manual", "vuln.manual")] {
+            li { (lang.t(key)) ": "
+                a href=(format!("{base}/{kind}?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
+                a href=(format!("{base}/{kind}?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
+                a href=(format!("{base}/{kind}?lang={md}&format=md")) { (lang.t("vuln.markdown")) } }
+        }
+    }
+}
+
 fn downloads(lang: Lang, v: &Vulnerability) -> Markup {
     let base = format!("/api/v1/vulnerabilities/{}", v.id);
     html! {
         section aria-labelledby="downloads-h" {
             h2 id="downloads-h" { (lang.t("vuln.downloads")) }
             ul class="downloads" {
-                li { (lang.t("vuln.bulletin")) ": "
-                    a href=(format!("{base}/bulletin?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
-                    a href=(format!("{base}/bulletin?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
-                    a href=(format!("{base}/bulletin?lang={}&format=md", if lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } }
-                li { (lang.t("vuln.manual")) ": "
-                    a href=(format!("{base}/manual?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
-                    a href=(format!("{base}/manual?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
-                    a href=(format!("{base}/manual?lang={}&format=md", if lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } }
+                (document_links(lang, &base))
                 li { a href=(format!("{base}.cve.json")) download=(format!("{}.cve.json", v.id)) { (lang.t("vuln.cve_json")) } }
                 li { a href=(format!("{base}.csaf.json")) download=(format!("{}.csaf.json", v.id)) { (lang.t("vuln.csaf_json")) } }
                 li { a href=(format!("{base}.osv.json")) download=(format!("{}.osv.json", v.id)) { (lang.t("vuln.osv_json")) } }
