@@ -97,6 +97,18 @@ fn empty_case() -> Case {
     Case::new(String::new(), chrono_tz::Tz::UTC, vec![], vec![], vec![]).unwrap_or_else(|_| unreachable!())
 }
 
+/// Every case `caller` may read, loaded, oldest first.
+pub async fn readable(state: &AppState, caller: &Caller) -> AppResult<Vec<Loaded>> {
+    let mut cases = Vec::new();
+    for record in state.store.list_cases().await? {
+        let loaded = load(state, &record.id).await?;
+        if loaded.can(caller, Action::Read) {
+            cases.push(loaded);
+        }
+    }
+    Ok(cases)
+}
+
 /// Loads a case for `caller` to do `action`: 404 when the caller may not see it (as if
 /// it did not exist), 403 when it may see it but not do this.
 pub async fn authorize(state: &AppState, caller: &Caller, id: &str, action: Action) -> AppResult<Loaded> {

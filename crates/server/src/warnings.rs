@@ -25,7 +25,6 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vulnrelay_domain::{AccountRole, Action, Actor, CaseAccess, PartyId, Vulnerability, can};
-use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_match::{Index, parse_purl};
 use vulnrelay_store::warnings::{OrgComponent, WarningDraft, WarningFilter, WarningState};
 use vulnrelay_store::{MembershipChangeKind, Status, StoredVulnerability};
@@ -125,8 +124,7 @@ pub async fn after_case_changed(state: &AppState, case_id: &str) {
 }
 
 fn decode(stored: &StoredVulnerability) -> Option<Vulnerability> {
-    let json: VulnerabilityJson = serde_json::from_value(stored.record.clone()).ok()?;
-    json.into_domain("$").ok()
+    crate::distribution::decode(stored).ok()
 }
 
 /// One affected component of one asset group.

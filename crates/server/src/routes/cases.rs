@@ -667,11 +667,8 @@ pub(crate) async fn open_deadlines(
     let now = Utc::now();
     let horizon = now + within;
     let mut items: Vec<Deadline> = Vec::new();
-    for record in state.store.list_cases().await? {
-        let loaded = load(state, &record.id).await?;
-        if !loaded.can(caller, Action::Read) {
-            continue;
-        }
+    for loaded in crate::casefile::readable(state, caller).await? {
+        let record = &loaded.record;
         let tz = tz_of(&loaded);
         let findings = evaluate(
             &loaded.case,

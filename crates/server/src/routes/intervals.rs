@@ -17,7 +17,7 @@ use vulnrelay_publish::charts::quarter_chart;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::casefile::{Loaded, authorize, load};
+use crate::casefile::{authorize, load};
 use crate::errors::{AppError, AppResult};
 
 /// One interval of a case for the statistics: its kind, start and length in days.
@@ -118,18 +118,6 @@ pub async fn case_intervals(
     Ok(Json(json!({"case": id, "intervals": intervals_json(&loaded.case, warning.as_ref())})))
 }
 
-/// Every case the caller may read.
-async fn readable_cases(state: &AppState, caller: &Caller) -> AppResult<Vec<Loaded>> {
-    let mut out = Vec::new();
-    for record in state.store.list_cases().await? {
-        let loaded = load(state, &record.id).await?;
-        if loaded.can(caller, Action::Read) {
-            out.push(loaded);
-        }
-    }
-    Ok(out)
-}
-
 /// `GET /api/v1/orgs/{id}/history`: the organisation's record over every case — its
 /// obligations met on time, late and missed, the rules it broke, and each finding.
 /// The organisation itself, analysts and administrators.
@@ -201,7 +189,7 @@ fn quarter_json(stats: &[vulnrelay_domain::QuarterStats]) -> Vec<Value> {
 
 /// Every readable case's interval lengths.
 async fn all_lengths(state: &AppState, caller: &Caller) -> AppResult<(usize, Vec<Vec<Length>>)> {
-    let cases = readable_cases(state, caller).await?;
+    let cases = crate::casefile::readable(state, caller).await?;
     let mut out = Vec::with_capacity(cases.len());
     for loaded in &cases {
         let warning = first_warning(state, &loaded.record.id).await?;

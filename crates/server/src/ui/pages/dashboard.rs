@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{TimeDelta, Utc};
 use maud::html;
-use vulnrelay_domain::{Action, CaseState};
+use vulnrelay_domain::CaseState;
 use vulnrelay_policy::Status;
 
 use crate::AppState;
-use crate::casefile::{Loaded, load};
+use crate::casefile::Loaded;
 use crate::routes::cases::open_deadlines;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{article, countdown, page, status_badge, time};
@@ -26,14 +26,7 @@ pub async fn home(ui: Ui) -> Response {
 
 /// The cases `ui` may read, loaded.
 pub async fn visible_cases(state: &AppState, ui: &Ui) -> Result<Vec<Loaded>, UiError> {
-    let mut cases = Vec::new();
-    for record in state.store.list_cases().await.map_err(|e| ui.error(e.into()))? {
-        let loaded = load(state, &record.id).await.map_err(|e| ui.error(e))?;
-        if loaded.can(&ui.caller, Action::Read) {
-            cases.push(loaded);
-        }
-    }
-    Ok(cases)
+    crate::casefile::readable(state, &ui.caller).await.map_err(|e| ui.error(e))
 }
 
 /// `GET /dashboard`.
