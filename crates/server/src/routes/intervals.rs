@@ -50,59 +50,73 @@ pub async fn first_warning(state: &AppState, case_id: &str) -> AppResult<Option<
     Ok(first)
 }
 
-/// A case's intervals with the first risk warning the platform issued closing the
-/// `first_warning` interval when the timeline records no earlier notification of a
-/// product user or network operator.
-fn with_warning(case: &Case, warning: Option<&FirstWarning>) -> Vec<(Interval, Option<Value>)> {
+/// Days rounded to a tenth, as the API shows them.
+fn tenth(days: f64) -> f64 {
+    (days * 10.0).round() / 10.0
+}
+
+/// One interval of a case as measured: the domain's interval, closed by the first
+/// risk warning the platform issued when that is what ends it.
+struct Measured<'w> {
+    interval: Interval,
+    warning: Option<&'w FirstWarning>,
+}
+
+impl Measured<'_> {
+    /// The length in days, when both ends are known.
+    fn days(&self) -> Option<f64> {
+        match self.warning {
+            Some((at, _)) => {
+                self.interval.start.map(|(start, _)| (*at - start).num_seconds() as f64 / 86_400.0)
+            }
+            None => self.interval.days(),
+        }
+    }
+}
+
+/// A case's intervals, the first risk warning closing `first_warning` when the timeline
+/// records no earlier notification of a product user or network operator.
+fn measure<'w>(case: &Case, warning: Option<&'w FirstWarning>) -> Vec<Measured<'w>> {
     intervals(case)
         .into_iter()
-        .map(|i| match (i.kind, warning) {
-            (IntervalKind::FirstWarning, Some((at, org)))
-                if i.end.is_none_or(|(end, _)| *at < end) && i.start.is_some_and(|(start, _)| *at >= start) =>
-            {
-                let to = json!({"at": at.to_rfc3339(), "type": "risk_warning", "party": org});
-                (Interval { end: None, ..i }, Some(json!({"to": to, "days": i.start.map(|(s, _)| ((*at - s).num_seconds() as f64 / 86_400.0 * 10.0).round() / 10.0)})))
-            }
-            _ => (i, None),
+        .map(|interval| {
+            let closes = |(at, _): &&FirstWarning| {
+                interval.kind == IntervalKind::FirstWarning
+                    && interval.end.is_none_or(|(end, _)| *at < end)
+                    && interval.start.is_some_and(|(start, _)| *at >= start)
+            };
+            Measured { interval, warning: warning.filter(closes) }
         })
         .collect()
 }
 
 /// One case's intervals as the API shows them (`days` rounded to a tenth), the first
-/// risk warning closing `first_warning` as described at [`with_warning`].
+/// risk warning closing `first_warning` as described at [`measure`].
 pub fn intervals_json(case: &Case, warning: Option<&FirstWarning>) -> Vec<Value> {
-    with_warning(case, warning)
+    measure(case, warning)
         .iter()
-        .map(|(i, from_warning)| match from_warning {
-            Some(patch) => json!({
+        .map(|m| {
+            let i = &m.interval;
+            let to = match m.warning {
+                Some((at, org)) => json!({"at": at.to_rfc3339(), "type": "risk_warning", "party": org}),
+                None => end_json(case, i.end),
+            };
+            json!({
                 "kind": i.kind.as_str(),
                 "from": end_json(case, i.start),
-                "to": patch["to"],
-                "days": patch["days"],
-                "open": false,
-            }),
-            None => json!({
-                "kind": i.kind.as_str(),
-                "from": end_json(case, i.start),
-                "to": end_json(case, i.end),
-                "days": i.days().map(|d| (d * 10.0).round() / 10.0),
-                "open": i.end.is_none(),
-            }),
+                "to": to,
+                "days": m.days().map(tenth),
+                "open": m.warning.is_none() && i.end.is_none(),
+            })
         })
         .collect()
 }
 
 /// Lengths in days per interval kind of one case, for the statistics.
 fn lengths(case: &Case, warning: Option<&FirstWarning>) -> Vec<Length> {
-    with_warning(case, warning)
-        .into_iter()
-        .map(|(i, patch)| {
-            let days = match &patch {
-                Some(p) => p["days"].as_f64(),
-                None => i.days(),
-            };
-            (i.kind, i.start.map(|(s, _)| s), days)
-        })
+    measure(case, warning)
+        .iter()
+        .map(|m| (m.interval.kind, m.interval.start.map(|(s, _)| s), m.days()))
         .collect()
 }
 
@@ -133,39 +147,32 @@ pub async fn org_history(
     }
     state.store.org(&org_id).await?;
     let now = Utc::now();
-    let mut total = vulnrelay_policy::History::default();
-    let mut findings_out = Vec::new();
+    let mut cases = Vec::new();
     for record in state.store.list_cases().await? {
         let loaded = load(&state, &record.id).await?;
-        if !loaded.case.parties().iter().any(|p| p.id.0 == org_id) {
-            continue;
-        }
-        let findings = evaluate(
-            &loaded.case,
-            &state.packs,
-            &Options { as_of: now, interpretation: Interpretation::Hours },
-        );
-        let mine: Vec<_> = findings.into_iter().filter(|f| f.party.0 == org_id).collect();
-        if let Some(h) = history(&mine).into_values().next() {
-            total.on_time += h.on_time;
-            total.late += h.late;
-            total.missed += h.missed;
-            total.open += h.open;
-            total.violations += h.violations;
-            total.conflicts += h.conflicts;
-        }
-        for f in &mine {
-            if f.status == Status::Met && !matches!(f.rule.kind, RuleKind::Obligation(_)) {
-                continue;
-            }
-            findings_out.push(json!({
-                "case": record.id, "title": record.title, "rule": f.rule_id(), "article": f.rule.article,
-                "status": f.status.as_str(), "due_at": f.due_at.map(|t| t.to_rfc3339()),
-                "satisfied_at": f.satisfied_at.map(|t| t.to_rfc3339()), "late_by_hours": f.late_by_hours,
-                "message": {"en": f.message(&loaded.case).en, "zh": f.message(&loaded.case).zh},
-            }));
+        if loaded.case.parties().iter().any(|p| p.id.0 == org_id) {
+            cases.push(loaded);
         }
     }
+    let options = Options { as_of: now, interpretation: Interpretation::Hours };
+    let mut mine = Vec::new();
+    let mut findings_out = Vec::new();
+    for loaded in &cases {
+        for f in evaluate(&loaded.case, &state.packs, &options).into_iter().filter(|f| f.party.0 == org_id) {
+            if f.status != Status::Met || matches!(f.rule.kind, RuleKind::Obligation(_)) {
+                let message = f.message(&loaded.case);
+                findings_out.push(json!({
+                    "case": loaded.record.id, "title": loaded.record.title, "rule": f.rule_id(),
+                    "article": f.rule.article, "status": f.status.as_str(),
+                    "due_at": f.due_at.map(|t| t.to_rfc3339()),
+                    "satisfied_at": f.satisfied_at.map(|t| t.to_rfc3339()), "late_by_hours": f.late_by_hours,
+                    "message": {"en": message.en, "zh": message.zh},
+                }));
+            }
+            mine.push(f);
+        }
+    }
+    let total = history(&mine).into_values().next().unwrap_or_default();
     Ok(Json(json!({
         "org": org_id,
         "as_of": now.to_rfc3339(),
@@ -181,8 +188,7 @@ fn quarter_json(stats: &[vulnrelay_domain::QuarterStats]) -> Vec<Value> {
         .iter()
         .map(|s| {
             json!({"quarter": format!("{}-Q{}", s.year, s.quarter), "closed": s.closed, "open": s.open,
-                   "median_days": s.median_days.map(|d| (d * 10.0).round() / 10.0),
-                   "worst_days": s.worst_days.map(|d| (d * 10.0).round() / 10.0)})
+                   "median_days": s.median_days.map(tenth), "worst_days": s.worst_days.map(tenth)})
         })
         .collect()
 }
