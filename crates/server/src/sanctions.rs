@@ -71,6 +71,28 @@ pub fn scheme_events(entries: &[Entry], scheme: &str) -> Vec<OrgEvent> {
     entries.iter().filter(|e| e.stored.scheme == scheme).map(|e| e.event.clone()).collect()
 }
 
+/// Each scheme of the organisation — joined, or named on its log — with its status at
+/// `now` and the rights that follow ([`status_json`]), by scheme.
+pub async fn statuses(
+    state: &AppState,
+    org_id: &str,
+    entries: &[Entry],
+    now: Timestamp,
+) -> AppResult<Vec<Value>> {
+    let mut schemes: Vec<String> = entries.iter().map(|e| e.stored.scheme.clone()).collect();
+    for change in state.store.membership_history(org_id).await? {
+        if matches!(change.change, MembershipChangeKind::Joined) {
+            schemes.push(change.scheme);
+        }
+    }
+    schemes.sort_unstable();
+    schemes.dedup();
+    Ok(schemes
+        .iter()
+        .map(|scheme| status_json(scheme, membership_status(&scheme_events(entries, scheme), now)))
+        .collect())
+}
+
 /// Where an organisation's membership of `scheme` stands at `now`, with its rights.
 pub async fn standing_of(
     state: &AppState,

@@ -117,18 +117,19 @@ fn term(at: Timestamp, months: Option<u32>, until: Option<DateTime<Utc>>) -> any
 /// Runs the command.
 pub fn run(args: SanctionArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let store =
-            vulnrelay_store::connect(&args.database).await.with_context(|| format!("opening {}", args.database))?;
+        let store = vulnrelay_store::connect(&args.database)
+            .await
+            .with_context(|| format!("opening {}", args.database))?;
         let state = vulnrelay_server::AppState::new(store.clone(), vulnrelay_server::Config::default());
         let (target, event) = match args.command {
             SanctionCommand::Log { org } => {
                 let entries = sanctions::log(&state, &org).await.map_err(|e| anyhow::anyhow!(e.message))?;
-                let mut schemes: Vec<&str> = entries.iter().map(|e| e.stored.scheme.as_str()).collect();
-                schemes.dedup();
-                let now = Utc::now();
+                let memberships = sanctions::statuses(&state, &org, &entries, Utc::now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message))?;
                 let out = serde_json::json!({
                     "org": org,
-                    "memberships": schemes.iter().map(|s| sanctions::status_json(s, vulnrelay_domain::membership_status(&sanctions::scheme_events(&entries, s), now))).collect::<Vec<_>>(),
+                    "memberships": memberships,
                     "log": entries.iter().map(sanctions::Entry::to_json).collect::<Vec<_>>(),
                 });
                 println!("{}", serde_json::to_string_pretty(&out)?);
@@ -152,7 +153,9 @@ pub fn run(args: SanctionArgs) -> anyhow::Result<ExitCode> {
                     "public_criticism" => SanctionKind::PublicCriticism { individual },
                     "suspension" => SanctionKind::Suspension { until: term(at, months, until)? },
                     "expulsion" => SanctionKind::Expulsion,
-                    other => bail!("unknown sanction `{other}` (warning, public_criticism, suspension, expulsion)"),
+                    other => {
+                        bail!("unknown sanction `{other}` (warning, public_criticism, suspension, expulsion)")
+                    }
                 };
                 let public = public || matches!(kind, SanctionKind::PublicCriticism { .. });
                 let basis = findings
@@ -184,15 +187,26 @@ pub fn run(args: SanctionArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let by = store.account_by_email(&target.by).await?.id;
-        let entry = sanctions::record(&state, &target.org, &target.scheme, event, Some(&by)).await.map_err(|e| {
-            let details: Vec<String> = e
-                .details
-                .iter()
-                .filter(|d| d.get("field").is_some())
-                .map(|d| format!("{}: {}", d["field"].as_str().unwrap_or("$"), d["message"].as_str().unwrap_or("")))
-                .collect();
-            if details.is_empty() { anyhow::anyhow!(e.message) } else { anyhow::anyhow!("{}\n  {}", e.message, details.join("\n  ")) }
-        })?;
+        let entry =
+            sanctions::record(&state, &target.org, &target.scheme, event, Some(&by)).await.map_err(|e| {
+                let details: Vec<String> = e
+                    .details
+                    .iter()
+                    .filter(|d| d.get("field").is_some())
+                    .map(|d| {
+                        format!(
+                            "{}: {}",
+                            d["field"].as_str().unwrap_or("$"),
+                            d["message"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect();
+                if details.is_empty() {
+                    anyhow::anyhow!(e.message)
+                } else {
+                    anyhow::anyhow!("{}\n  {}", e.message, details.join("\n  "))
+                }
+            })?;
         let (status, _) = sanctions::standing_of(&state, &target.org, &target.scheme, Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!(e.message))?;

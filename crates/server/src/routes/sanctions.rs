@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use chrono::{Months, Utc};
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{AccountRole, Basis, OrgEvent, ReviewOutcome, Role, SanctionKind, Timestamp};
-use vulnrelay_store::{Account, CaseChange, MembershipChangeKind, NewEvent, NewOutboxMessage, Organisation};
+use vulnrelay_store::{Account, CaseChange, NewEvent, NewOutboxMessage, Organisation};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -369,24 +369,7 @@ pub async fn org_log(
             || a.roles.iter().any(|r| matches!(r, AccountRole::Analyst | AccountRole::Admin))
     });
     let entries = sanctions::log(&state, &org_id).await?;
-    let now = Utc::now();
-    let mut schemes: Vec<String> = entries.iter().map(|e| e.stored.scheme.clone()).collect();
-    for change in state.store.membership_history(&org_id).await? {
-        if matches!(change.change, MembershipChangeKind::Joined) {
-            schemes.push(change.scheme);
-        }
-    }
-    schemes.sort_unstable();
-    schemes.dedup();
-    let statuses: Vec<Value> = schemes
-        .iter()
-        .map(|scheme| {
-            sanctions::status_json(
-                scheme,
-                vulnrelay_domain::membership_status(&sanctions::scheme_events(&entries, scheme), now),
-            )
-        })
-        .collect();
+    let statuses = sanctions::statuses(&state, &org_id, &entries, Utc::now()).await?;
     let shown: Vec<Value> =
         entries.iter().filter(|e| sees_all || e.is_public()).map(Entry::to_json).collect();
     Ok(Json(json!({"org": org_id, "memberships": statuses, "log": shown, "complete": sees_all})))
