@@ -418,13 +418,14 @@ impl<'a> FileScan<'a> {
             if entry.is_dir() {
                 continue;
             }
-            if let Some(reason) = check_name(&entry.name, entry.utf8_ok) {
-                chain.push(entry.name.clone());
-                self.error(chain, ScanError::BadEntryName { entry: entry.name.clone(), reason });
+            let name = zip.name(entry);
+            if let Some(reason) = check_name(name, entry.utf8_ok) {
+                chain.push(name.to_owned());
+                self.error(chain, ScanError::BadEntryName { entry: name.to_owned(), reason });
                 chain.pop();
                 continue;
             }
-            if let Some(want) = classify(&entry.name) {
+            if let Some(want) = classify(name) {
                 let bytes = if want.needs_bytes() {
                     let cap = self.limits.max_small_entry_bytes.min(self.budget.bytes_left.get());
                     match zip.read_entry(entry, cap) {
@@ -435,7 +436,7 @@ impl<'a> FileScan<'a> {
                             Some(b)
                         }
                         Err(e) => {
-                            chain.push(entry.name.clone());
+                            chain.push(name.to_owned());
                             self.error(chain, e);
                             chain.pop();
                             continue;
@@ -444,10 +445,10 @@ impl<'a> FileScan<'a> {
                 } else {
                     None
                 };
-                collector.add(&entry.name, want, bytes);
+                collector.add(name, want, bytes);
             } else if entry.uncompressed_size >= 22
-                && !entry.name.ends_with(".class")
-                && !lower_ext_match(&entry.name, &NEVER_ARCHIVE_EXTS)
+                && !name.ends_with(".class")
+                && !lower_ext_match(name, &NEVER_ARCHIVE_EXTS)
             {
                 nested.push(idx);
             }
@@ -455,8 +456,7 @@ impl<'a> FileScan<'a> {
         let info = self.info(chain);
         self.findings.extend(collector.resolve(&info, self.advisories));
         for idx in nested {
-            let entry = &zip.entries[idx];
-            chain.push(entry.name.clone());
+            chain.push(zip.name(&zip.entries[idx]).to_owned());
             if let Err(e) = self.nested_zip_entry(chain, &zip, idx, depth) {
                 self.error(chain, e);
             }
@@ -472,13 +472,10 @@ impl<'a> FileScan<'a> {
         depth: u32,
     ) -> Result<()> {
         let entry = &zip.entries[idx];
-        let by_name = archive_name(&entry.name);
+        let name = zip.name(entry);
+        let by_name = archive_name(name);
         if entry.is_encrypted() {
-            return if by_name {
-                Err(ScanError::EncryptedEntry { entry: entry.name.clone() })
-            } else {
-                Ok(())
-            };
+            return if by_name { Err(ScanError::EncryptedEntry { entry: name.to_owned() }) } else { Ok(()) };
         }
         let head = match entry.method {
             0 => {
@@ -490,13 +487,13 @@ impl<'a> FileScan<'a> {
             8 => zip.peek_entry(entry, HEAD)?,
             method => {
                 return if by_name {
-                    Err(ScanError::UnsupportedCompression { entry: entry.name.clone(), method })
+                    Err(ScanError::UnsupportedCompression { entry: name.to_owned(), method })
                 } else {
                     Ok(())
                 };
             }
         };
-        let Some(kind) = detect(&head, &entry.name) else { return Ok(()) };
+        let Some(kind) = detect(&head, name) else { return Ok(()) };
         if kind == Kind::Zip && !has_zip_magic(&head) && !by_name {
             return Ok(());
         }
@@ -516,7 +513,7 @@ impl<'a> FileScan<'a> {
                 declared_len: entry.uncompressed_size,
                 crc32: entry.crc32,
                 digest,
-                name: base_name(&entry.name).to_owned(),
+                name: base_name(name).to_owned(),
             };
             return self.memoized(memo, key, chain, depth + 1, |scan, chain| {
                 scan.enter_nested(chain, zip, idx, kind, &head, depth)

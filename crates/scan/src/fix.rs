@@ -118,7 +118,7 @@ fn rewrite(
     let mut removed: Vec<String> = Vec::new();
     let mut replaced: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
     for (name, sub) in &plan.nested {
-        let Some(idx) = zip.entries.iter().position(|e| &e.name == name) else { continue };
+        let Some(idx) = zip.entries.iter().position(|e| zip.name(e) == name) else { continue };
         let entry = &zip.entries[idx];
         let inner = if entry.method == 0 {
             zip.data_window(entry)?.1
@@ -137,19 +137,19 @@ fn rewrite(
         .entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| plan.remove.contains(&e.name))
+        .filter(|(_, e)| plan.remove.contains(zip.name(e)))
         .map(|(i, _)| i)
         .collect();
     if drop.is_empty() && replaced.is_empty() {
         return Ok(None);
     }
     for &i in &drop {
-        removed.push(zip.entries[i].name.clone());
+        removed.push(zip.name(&zip.entries[i]).to_owned());
     }
     let signatures: BTreeSet<usize> =
-        zip.entries.iter().enumerate().filter(|(_, e)| is_signature(&e.name)).map(|(i, _)| i).collect();
+        zip.entries.iter().enumerate().filter(|(_, e)| is_signature(zip.name(e))).map(|(i, _)| i).collect();
     for &i in &signatures {
-        removed.push(zip.entries[i].name.clone());
+        removed.push(zip.name(&zip.entries[i]).to_owned());
     }
     let prefix_len = zip.entries.iter().map(|e| e.local_offset).min().unwrap_or(zip.cd_start);
     copy_range(&zip.source, 0, prefix_len, out)?;
@@ -167,7 +167,7 @@ fn rewrite(
         } else {
             copy_entry(zip, entry, &mut record, out)?;
         }
-        set_offset(&mut record, new_offset, &entry.name)?;
+        set_offset(&mut record, new_offset, zip.name(entry))?;
         cd.extend_from_slice(&record);
         count += 1;
     }
@@ -285,11 +285,13 @@ fn write_new_entry(
             enc.write_all(bytes)?;
             enc.finish()?
         }
-        method => return Err(ScanError::UnsupportedCompression { entry: entry.name.clone(), method }),
+        method => {
+            return Err(ScanError::UnsupportedCompression { entry: zip.name(entry).to_owned(), method });
+        }
     };
     let small = |v: usize| u32::try_from(v).ok().filter(|v| *v != 0xFFFF_FFFF);
     let (Some(csize), Some(usize_)) = (small(data.len()), small(bytes.len())) else {
-        return Err(ScanError::Fix(format!("rewritten {:?} exceeds 4 GiB", entry.name)));
+        return Err(ScanError::Fix(format!("rewritten {:?} exceeds 4 GiB", zip.name(entry))));
     };
     let hdr = zip.source.read_vec(entry.local_offset, 30)?;
     let mut h = hdr.clone();
@@ -306,7 +308,10 @@ fn write_new_entry(
     record[8..10].copy_from_slice(&cd_flags.to_le_bytes());
     record[16..20].copy_from_slice(&crc.sum().to_le_bytes());
     if u32_at(record, 20) == 0xFFFF_FFFF || u32_at(record, 24) == 0xFFFF_FFFF {
-        return Err(ScanError::Fix(format!("{:?}: ZIP64 sizes not supported when rewriting", entry.name)));
+        return Err(ScanError::Fix(format!(
+            "{:?}: ZIP64 sizes not supported when rewriting",
+            zip.name(entry)
+        )));
     }
     record[20..24].copy_from_slice(&csize.to_le_bytes());
     record[24..28].copy_from_slice(&usize_.to_le_bytes());
@@ -353,7 +358,8 @@ pub fn verify(source: Source, limits: &Limits) -> Result<()> {
     order.sort_by_key(|e| e.local_offset);
     let mut pos = order.first().map(|e| e.local_offset).unwrap_or(zip.cd_start);
     for entry in order {
-        let fail = |what: &str| ScanError::Fix(format!("verification of {:?} failed: {what}", entry.name));
+        let fail =
+            |what: &str| ScanError::Fix(format!("verification of {:?} failed: {what}", zip.name(entry)));
         if entry.local_offset != pos {
             return Err(fail("gap or overlap before the local header"));
         }
@@ -381,9 +387,14 @@ pub fn verify(source: Source, limits: &Limits) -> Result<()> {
                 entry.uncompressed_size,
                 limits.max_entry_bytes,
             )?,
-            m => return Err(ScanError::UnsupportedCompression { entry: entry.name.clone(), method: m }),
+            m => {
+                return Err(ScanError::UnsupportedCompression {
+                    entry: zip.name(entry).to_owned(),
+                    method: m,
+                });
+            }
         };
-        crate::zipfile::check_crc(entry, &data)?;
+        zip.check_crc(entry, &data)?;
         pos = data_start + entry.compressed_size;
         if local_flags & 8 != 0 {
             pos += descriptor_len(&source, pos, zip.zip64)?;

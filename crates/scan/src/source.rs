@@ -10,7 +10,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 enum Backing {
     File(Arc<File>),
-    Mem(Arc<[u8]>),
+    /// A `Vec` behind the `Arc` (not `Arc<[u8]>`): taking a buffer in costs no copy.
+    Mem(Arc<Vec<u8>>),
 }
 
 /// A window `[start, start + len)` of a file or buffer.
@@ -41,7 +42,16 @@ impl Source {
     /// A buffer in memory.
     pub fn memory(bytes: Vec<u8>) -> Source {
         let len = bytes.len() as u64;
-        Source { backing: Backing::Mem(bytes.into()), start: 0, len }
+        Source { backing: Backing::Mem(Arc::new(bytes)), start: 0, len }
+    }
+
+    /// The window's bytes when they are in memory (read in place, no copy); `None` for a
+    /// window of a file.
+    pub fn in_memory(&self) -> Option<&[u8]> {
+        match &self.backing {
+            Backing::Mem(m) => Some(&m[self.start as usize..(self.start + self.len) as usize]),
+            Backing::File(_) => None,
+        }
     }
 
     /// Tells the kernel that the file behind this source is read at random places (its end
@@ -162,7 +172,7 @@ enum Advice {
 /// A window of a buffer in memory read in place.
 #[derive(Debug)]
 struct MemWindow {
-    bytes: Arc<[u8]>,
+    bytes: Arc<Vec<u8>>,
     pos: usize,
     end: usize,
 }

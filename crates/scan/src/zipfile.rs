@@ -5,7 +5,10 @@
 
 use std::io::{self, Read};
 
+use std::cell::RefCell;
+
 use flate2::bufread::DeflateDecoder;
+use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::error::{Result, ScanError};
 use crate::limits::Limits;
@@ -32,11 +35,12 @@ pub(crate) fn u64_at(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
-/// One central directory record.
+/// One central directory record. Its name lives in the archive ([`ZipArchive::name`]): one
+/// allocation per archive, not one per entry.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// Name, decoded as UTF-8 (lossily when it is not).
-    pub name: String,
+    /// Range of the decoded name in the archive's name arena.
+    name_span: (u32, u32),
     /// Range of the raw name bytes in [`ZipArchive::central_directory`].
     pub name_range: (usize, usize),
     /// Whether the raw name was valid UTF-8.
@@ -55,12 +59,13 @@ pub struct Entry {
     pub local_offset: u64,
     /// Range of this record in [`ZipArchive::central_directory`].
     pub cd_range: (usize, usize),
+    dir: bool,
 }
 
 impl Entry {
-    /// Whether the entry is a directory.
+    /// Whether the entry is a directory (its name ends with `/`).
     pub fn is_dir(&self) -> bool {
-        self.name.ends_with('/')
+        self.dir
     }
 
     /// Whether the entry is encrypted.
@@ -81,6 +86,8 @@ pub struct ZipArchive {
     pub source: Source,
     /// Entries in central directory order.
     pub entries: Vec<Entry>,
+    /// Every entry name, decoded (lossily when not UTF-8), one after another.
+    names: String,
     /// Raw central directory.
     pub central_directory: Vec<u8>,
     /// Value added to every stored offset to get a source position (non-zero when a
@@ -92,6 +99,25 @@ pub struct ZipArchive {
     pub comment: Vec<u8>,
     /// Whether the archive used ZIP64 end records.
     pub zip64: bool,
+}
+
+/// Bytes read from the end of an archive to find its end record before trying the
+/// largest tail a comment allows.
+const SHORT_TAIL: u64 = 4096;
+
+/// Position of the end of central directory record in `tail`, searching backwards for one
+/// whose comment fits.
+fn find_end_record(tail: &[u8]) -> Option<usize> {
+    let mut i = tail.len().checked_sub(22)?;
+    loop {
+        if u32_at(tail, i) == EOCD_SIG && i + 22 + u16_at(tail, i + 20) as usize <= tail.len() {
+            return Some(i);
+        }
+        if i == 0 {
+            return None;
+        }
+        i -= 1;
+    }
 }
 
 /// Whether `head` (the first bytes of a file) starts like a ZIP archive.
@@ -106,23 +132,18 @@ impl ZipArchive {
         if len < 22 {
             return Err(ScanError::corrupt("too short for a ZIP end record"));
         }
-        let tail_len = len.min(22 + 65535);
-        let tail_start = len - tail_len;
-        let tail = source.read_vec(tail_start, tail_len as usize)?;
-        let mut eocd = None;
-        let mut i = tail.len() - 22;
-        loop {
-            if u32_at(&tail, i) == EOCD_SIG {
-                let comment_len = u16_at(&tail, i + 20) as usize;
-                if i + 22 + comment_len <= tail.len() {
-                    eocd = Some(i);
-                    break;
-                }
-            }
-            if i == 0 {
-                break;
-            }
-            i -= 1;
+        // Nearly every archive ends with its end record (no comment): a short tail finds it;
+        // the whole 64 KiB a comment may take is read only when the short one does not.
+        let full_tail = len.min(22 + 65535);
+        let mut tail_len = len.min(SHORT_TAIL);
+        let mut tail_start = len - tail_len;
+        let mut tail = source.read_vec(tail_start, tail_len as usize)?;
+        let mut eocd = find_end_record(&tail);
+        if eocd.is_none() && tail_len < full_tail {
+            tail_len = full_tail;
+            tail_start = len - tail_len;
+            tail = source.read_vec(tail_start, tail_len as usize)?;
+            eocd = find_end_record(&tail);
         }
         let e = eocd.ok_or_else(|| ScanError::corrupt("no end of central directory record"))?;
         let eocd_pos = tail_start + e as u64;
@@ -133,12 +154,21 @@ impl ZipArchive {
         let mut cd_offset = u64::from(u32_at(&tail, e + 16));
         let mut cd_end = eocd_pos;
         let mut zip64 = false;
-        // Bytes at `pos`, from the tail already read when they lie there.
+        // Bytes at `pos`, taking the part that lies in the tail already read from there.
         let read = |pos: u64, n: usize| -> io::Result<Vec<u8>> {
-            match pos.checked_sub(tail_start) {
-                Some(off) if off + n as u64 <= tail_len => Ok(tail[off as usize..off as usize + n].to_vec()),
-                _ => source.read_vec(pos, n),
+            let end = pos + n as u64;
+            if end <= tail_start || end > len {
+                return source.read_vec(pos, n);
             }
+            let mut out = if pos < tail_start {
+                source.read_vec(pos, (tail_start - pos) as usize)?
+            } else {
+                Vec::new()
+            };
+            out.reserve_exact(n - out.len());
+            let from = pos.saturating_sub(tail_start) as usize;
+            out.extend_from_slice(&tail[from..(end - tail_start) as usize]);
+            Ok(out)
         };
         if eocd_pos >= 20 {
             let loc = read(eocd_pos - 20, 20)?;
@@ -195,6 +225,7 @@ impl ZipArchive {
         };
         let cd = read(cd_start, cd_size as usize)?;
         let mut entries = Vec::with_capacity(entries_total.min(65536) as usize);
+        let mut names = String::with_capacity(cd.len() / 2);
         let mut p = 0usize;
         while p + 46 <= cd.len() {
             if u32_at(&cd, p) != CENTRAL_SIG {
@@ -233,16 +264,27 @@ impl ZipArchive {
                     q += 4 + sz;
                 }
             }
-            let (name, utf8_ok) = match std::str::from_utf8(raw_name) {
-                Ok(s) => (s.to_owned(), true),
-                Err(_) => (String::from_utf8_lossy(raw_name).into_owned(), false),
+            let name_start = names.len();
+            let utf8_ok = match std::str::from_utf8(raw_name) {
+                Ok(s) => {
+                    names.push_str(s);
+                    true
+                }
+                Err(_) => {
+                    names.push_str(&String::from_utf8_lossy(raw_name));
+                    false
+                }
             };
+            let name = &names[name_start..];
             let local_offset = offset
                 .checked_add(delta)
                 .filter(|o| *o < len)
                 .ok_or_else(|| ScanError::corrupt(format!("entry {name:?} points outside the archive")))?;
+            let span = |i: usize| {
+                u32::try_from(i).map_err(|_| ScanError::corrupt("entry names exceed 4 GiB in all"))
+            };
             entries.push(Entry {
-                name,
+                name_span: (span(name_start)?, span(names.len())?),
                 name_range: (p + 46, p + 46 + n),
                 utf8_ok,
                 flags,
@@ -252,6 +294,7 @@ impl ZipArchive {
                 uncompressed_size: usize_,
                 local_offset,
                 cd_range: (p, end),
+                dir: name.ends_with('/'),
             });
             if entries.len() as u64 > limits.max_entries {
                 return Err(ScanError::LimitExceeded {
@@ -261,7 +304,12 @@ impl ZipArchive {
             }
             p = end;
         }
-        Ok(ZipArchive { source, entries, central_directory: cd, delta, cd_start, comment, zip64 })
+        Ok(ZipArchive { source, entries, names, central_directory: cd, delta, cd_start, comment, zip64 })
+    }
+
+    /// The name of `entry`, decoded as UTF-8 (lossily when it is not; see [`Entry::utf8_ok`]).
+    pub fn name(&self, entry: &Entry) -> &str {
+        &self.names[entry.name_span.0 as usize..entry.name_span.1 as usize]
     }
 
     /// The raw (undecoded) name of `entry`.
@@ -272,94 +320,202 @@ impl ZipArchive {
     /// Reads and checks the local header of `entry`; returns the data window.
     pub fn data_window(&self, entry: &Entry) -> Result<(u64, Source)> {
         let raw_name = self.raw_name(entry);
-        // One read for the header and the name it should carry; the short read of the
-        // header alone only when that fails (end of data).
-        let hdr = match self.source.read_vec(entry.local_offset, 30 + raw_name.len()) {
-            Ok(v) => v,
-            Err(_) => self
-                .source
-                .read_vec(entry.local_offset, 30)
-                .map_err(|_| ScanError::corrupt(format!("local header of {:?} is truncated", entry.name)))?,
+        // One read for the header and the name it should carry (on the stack for the usual
+        // short names); the short read of the header alone only when that fails (end of data).
+        let mut stack = [0u8; 30 + 226];
+        let want = 30 + raw_name.len();
+        let heap;
+        let hdr: &[u8] = if want <= stack.len()
+            && self.source.read_exact_at(entry.local_offset, &mut stack[..want]).is_ok()
+        {
+            &stack[..want]
+        } else {
+            heap = match self.source.read_vec(entry.local_offset, want) {
+                Ok(v) => v,
+                Err(_) => self.source.read_vec(entry.local_offset, 30).map_err(|_| {
+                    ScanError::corrupt(format!("local header of {:?} is truncated", self.name(entry)))
+                })?,
+            };
+            &heap
         };
-        if u32_at(&hdr, 0) != LOCAL_SIG {
-            return Err(ScanError::LocalHeaderMismatch { entry: entry.name.clone() });
+        if u32_at(hdr, 0) != LOCAL_SIG {
+            return Err(ScanError::LocalHeaderMismatch { entry: self.name(entry).to_owned() });
         }
-        let n = u16_at(&hdr, 26) as u64;
-        let m = u16_at(&hdr, 28) as u64;
+        let n = u16_at(hdr, 26) as u64;
+        let m = u16_at(hdr, 28) as u64;
         let name_matches = if hdr.len() == 30 + n as usize {
             &hdr[30..] == raw_name
         } else {
             self.source.read_vec(entry.local_offset + 30, n as usize)? == raw_name
         };
-        if !name_matches || u16_at(&hdr, 8) != entry.method {
-            return Err(ScanError::LocalHeaderMismatch { entry: entry.name.clone() });
+        if !name_matches || u16_at(hdr, 8) != entry.method {
+            return Err(ScanError::LocalHeaderMismatch { entry: self.name(entry).to_owned() });
         }
         let data_start = entry.local_offset + 30 + n + m;
         let window = self.source.slice(data_start, entry.compressed_size).ok_or_else(|| {
-            ScanError::corrupt(format!("data of {:?} runs past the end of the archive", entry.name))
+            ScanError::corrupt(format!("data of {:?} runs past the end of the archive", self.name(entry)))
         })?;
         Ok((data_start, window))
     }
 
     /// A decompressing reader for `entry` (no size cap applied; see [`read_entry`](Self::read_entry)).
     pub fn open_entry(&self, entry: &Entry) -> Result<Box<dyn Read + Send>> {
-        self.open_entry_buffered(entry, 64 * 1024)
+        let window = self.checked_window(entry)?;
+        Ok(match entry.method {
+            0 => Box::new(window.reader()),
+            _ => Box::new(DeflateDecoder::new(window.buf_reader(64 * 1024))),
+        })
     }
 
-    /// Like [`open_entry`](Self::open_entry), reading compressed data of a file through a
-    /// buffer of at most `buffer` bytes (compressed data in memory is read in place).
-    fn open_entry_buffered(&self, entry: &Entry, buffer: usize) -> Result<Box<dyn Read + Send>> {
+    /// The data window of an entry this reader can decompress (STORED or deflated, not
+    /// encrypted).
+    fn checked_window(&self, entry: &Entry) -> Result<Source> {
         if entry.is_encrypted() {
-            return Err(ScanError::EncryptedEntry { entry: entry.name.clone() });
+            return Err(ScanError::EncryptedEntry { entry: self.name(entry).to_owned() });
         }
-        let (_, window) = self.data_window(entry)?;
-        match entry.method {
-            0 => Ok(Box::new(window.reader())),
-            8 => Ok(Box::new(DeflateDecoder::new(window.buf_reader(buffer)))),
-            method => Err(ScanError::UnsupportedCompression { entry: entry.name.clone(), method }),
+        if !matches!(entry.method, 0 | 8) {
+            return Err(ScanError::UnsupportedCompression {
+                entry: self.name(entry).to_owned(),
+                method: entry.method,
+            });
         }
+        Ok(self.data_window(entry)?.1)
     }
 
     /// Reads the whole entry into memory, at most `cap` bytes, and checks its CRC-32.
     pub fn read_entry(&self, entry: &Entry, cap: u64) -> Result<Vec<u8>> {
-        let reader = self.open_entry_buffered(entry, 64 * 1024)?;
-        let mut out = Vec::with_capacity(entry.uncompressed_size.min(cap).min(1 << 20) as usize);
-        let mut limited = reader.take(cap + 1);
-        limited.read_to_end(&mut out).map_err(|e| corrupt_entry(entry, e))?;
+        let window = self.checked_window(entry)?;
+        let out = if entry.method == 0 {
+            let take = window.len().min(cap.saturating_add(1));
+            let len = usize::try_from(take).map_err(|_| ScanError::corrupt("entry too large"))?;
+            window.read_vec(0, len)?
+        } else if window.len() <= SMALL_COMPRESSED {
+            let expect = entry.uncompressed_size.min(cap).min(1 << 20) as usize;
+            inflate_small(&window, expect, usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1), true)
+                .map_err(|e| self.corrupt_entry(entry, e))?
+        } else {
+            let reader = DeflateDecoder::new(window.buf_reader(64 * 1024));
+            let mut out = Vec::with_capacity(entry.uncompressed_size.min(cap).min(1 << 20) as usize);
+            reader
+                .take(cap.saturating_add(1))
+                .read_to_end(&mut out)
+                .map_err(|e| self.corrupt_entry(entry, e))?;
+            out
+        };
         if out.len() as u64 > cap {
             return Err(ScanError::LimitExceeded { what: "decompressed bytes per entry", limit: cap });
         }
-        check_crc(entry, &out)?;
+        self.check_crc(entry, &out)?;
         Ok(out)
     }
 
     /// Decompresses up to `n` bytes from the start of the entry.
     pub fn peek_entry(&self, entry: &Entry, n: usize) -> Result<Vec<u8>> {
-        // A few compressed kilobytes give `n` bytes; more are read only when needed.
-        let reader = self.open_entry_buffered(entry, 8 * 1024)?;
-        let mut out = Vec::with_capacity(n);
-        reader.take(n as u64).read_to_end(&mut out).map_err(|e| corrupt_entry(entry, e))?;
-        Ok(out)
+        let window = self.checked_window(entry)?;
+        if entry.method == 0 {
+            let take = window.len().min(n as u64) as usize;
+            return Ok(window.read_vec(0, take)?);
+        }
+        inflate_small(&window, n, n, false).map_err(|e| self.corrupt_entry(entry, e))
+    }
+
+    pub(crate) fn corrupt_entry(&self, entry: &Entry, e: io::Error) -> ScanError {
+        ScanError::CorruptEntry { entry: self.name(entry).to_owned(), reason: e.to_string() }
+    }
+
+    /// Checks decompressed `data` against the CRC-32 and size `entry` declares.
+    pub(crate) fn check_crc(&self, entry: &Entry, data: &[u8]) -> Result<()> {
+        let mut crc = flate2::Crc::new();
+        crc.update(data);
+        if crc.sum() != entry.crc32 {
+            return Err(ScanError::CorruptEntry {
+                entry: self.name(entry).to_owned(),
+                reason: "CRC-32 mismatch".into(),
+            });
+        }
+        if data.len() as u64 != entry.uncompressed_size {
+            return Err(ScanError::CorruptEntry {
+                entry: self.name(entry).to_owned(),
+                reason: format!("size {} differs from declared {}", data.len(), entry.uncompressed_size),
+            });
+        }
+        Ok(())
     }
 }
 
-pub(crate) fn corrupt_entry(entry: &Entry, e: io::Error) -> ScanError {
-    ScanError::CorruptEntry { entry: entry.name.clone(), reason: e.to_string() }
+/// Compressed entries up to this size are inflated by [`inflate_small`] (the thread's
+/// inflater and input buffer, reused); larger ones stream through a fresh decoder.
+const SMALL_COMPRESSED: u64 = 1 << 20;
+
+/// Compressed bytes read from a file per step when only the start of an entry is wanted.
+const PEEK_INPUT: usize = 8 * 1024;
+
+/// One inflater and one input buffer per thread: a jar has a few small entries to read and
+/// a few more to peek at, and a fresh zlib state (about 40 KiB) and buffer for each cost more
+/// than inflating them.
+struct Inflater {
+    state: Decompress,
+    input: Vec<u8>,
 }
 
-pub(crate) fn check_crc(entry: &Entry, data: &[u8]) -> Result<()> {
-    let mut crc = flate2::Crc::new();
-    crc.update(data);
-    if crc.sum() != entry.crc32 {
-        return Err(ScanError::CorruptEntry { entry: entry.name.clone(), reason: "CRC-32 mismatch".into() });
-    }
-    if data.len() as u64 != entry.uncompressed_size {
-        return Err(ScanError::CorruptEntry {
-            entry: entry.name.clone(),
-            reason: format!("size {} differs from declared {}", data.len(), entry.uncompressed_size),
-        });
-    }
-    Ok(())
+thread_local! {
+    static INFLATER: RefCell<Inflater> =
+        RefCell::new(Inflater { state: Decompress::new(false), input: Vec::new() });
+}
+
+/// Inflates the raw deflate data in `window` with the thread's inflater until the stream
+/// ends, the input runs out (a truncated stream: what came out is returned, and the size and
+/// CRC-32 check of a whole-entry read reports it) or `max` bytes are out. `expect` pre-sizes
+/// the output; `whole` reads all the compressed bytes of a file at once (a whole entry)
+/// rather than a few kilobytes at a time (a peek).
+fn inflate_small(window: &Source, expect: usize, max: usize, whole: bool) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(expect.min(max));
+    INFLATER.with_borrow_mut(|Inflater { state, input }| -> io::Result<()> {
+        state.reset(false);
+        let total = window.len() as usize;
+        let mut pos = 0;
+        loop {
+            let chunk: &[u8] = match window.in_memory() {
+                Some(all) => &all[pos..],
+                None => {
+                    let step = if whole { total - pos } else { (total - pos).min(PEEK_INPUT) };
+                    if input.len() < step {
+                        input.resize(step, 0);
+                    }
+                    window.read_exact_at(pos as u64, &mut input[..step])?;
+                    &input[..step]
+                }
+            };
+            let last = pos + chunk.len() == total;
+            let flush = if last { FlushDecompress::Finish } else { FlushDecompress::None };
+            let mut used = 0;
+            loop {
+                if out.len() >= max {
+                    return Ok(());
+                }
+                if out.len() == out.capacity() {
+                    out.reserve_exact((max - out.len()).min(64 * 1024));
+                }
+                let (in_before, out_before) = (state.total_in(), state.total_out());
+                let status = state
+                    .decompress_vec(&chunk[used..], &mut out, flush)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                used += (state.total_in() - in_before) as usize;
+                if status == Status::StreamEnd {
+                    return Ok(());
+                }
+                if (state.total_in(), state.total_out()) == (in_before, out_before) {
+                    break;
+                }
+            }
+            pos += used;
+            if last || used == 0 {
+                return Ok(());
+            }
+        }
+    })?;
+    out.truncate(max);
+    Ok(out)
 }
 
 #[cfg(test)]
