@@ -12,11 +12,11 @@ use flate2::read::GzDecoder;
 
 use crate::advisory::Advisories;
 use crate::error::{Result, ScanError};
-use crate::identify::{Collector, ContainerInfo, classify};
+use crate::identify::{Collector, ContainerInfo, Want, classify};
 use crate::limits::Limits;
 use crate::memo::{self, Key, Lookup, Memo, Outcome};
 use crate::source::Source;
-use crate::zipfile::{ZipArchive, has_zip_magic};
+use crate::zipfile::{Entry, ZipArchive, has_zip_magic};
 use crate::{ErrorRecord, Finding};
 
 /// What kind of archive some bytes are.
@@ -414,6 +414,7 @@ impl<'a> FileScan<'a> {
         };
         let mut collector = Collector::new();
         let mut nested = Vec::new();
+        let mut fingerprints = Vec::new();
         for (idx, entry) in zip.entries.iter().enumerate() {
             if entry.is_dir() {
                 continue;
@@ -426,21 +427,18 @@ impl<'a> FileScan<'a> {
                 continue;
             }
             if let Some(want) = classify(name) {
+                // A fingerprint class is read only if no pom.properties dates its copy (below).
+                if let Want::Core { root, class } = &want
+                    && want.is_fingerprint()
+                {
+                    fingerprints.push((idx, root.clone(), *class));
+                    collector.add(name, want, Some(Vec::new()));
+                    continue;
+                }
                 let bytes = if want.needs_bytes() {
-                    let cap = self.limits.max_small_entry_bytes.min(self.budget.bytes_left.get());
-                    match zip.read_entry(entry, cap) {
-                        Ok(b) => {
-                            self.budget
-                                .bytes_left
-                                .set(self.budget.bytes_left.get().saturating_sub(b.len() as u64));
-                            Some(b)
-                        }
-                        Err(e) => {
-                            chain.push(name.to_owned());
-                            self.error(chain, e);
-                            chain.pop();
-                            continue;
-                        }
+                    match self.read_small(chain, &zip, entry) {
+                        Some(b) => Some(b),
+                        None => continue,
                     }
                 } else {
                     None
@@ -453,6 +451,16 @@ impl<'a> FileScan<'a> {
                 nested.push(idx);
             }
         }
+        if !fingerprints.is_empty() {
+            let undated = collector.undated_core_roots();
+            for (idx, root, class) in fingerprints {
+                if undated.contains(&root)
+                    && let Some(bytes) = self.read_small(chain, &zip, &zip.entries[idx])
+                {
+                    collector.add_class_bytes(&root, class, bytes);
+                }
+            }
+        }
         let info = self.info(chain);
         self.findings.extend(collector.resolve(&info, self.advisories));
         for idx in nested {
@@ -461,6 +469,24 @@ impl<'a> FileScan<'a> {
                 self.error(chain, e);
             }
             chain.pop();
+        }
+    }
+
+    /// Reads a small entry whole (capped per entry and by the file's budget, which it
+    /// charges); `None` after recording the error.
+    fn read_small(&mut self, chain: &mut Vec<String>, zip: &ZipArchive, entry: &Entry) -> Option<Vec<u8>> {
+        let cap = self.limits.max_small_entry_bytes.min(self.budget.bytes_left.get());
+        match zip.read_entry(entry, cap) {
+            Ok(b) => {
+                self.budget.bytes_left.set(self.budget.bytes_left.get().saturating_sub(b.len() as u64));
+                Some(b)
+            }
+            Err(e) => {
+                chain.push(zip.name(entry).to_owned());
+                self.error(chain, e);
+                chain.pop();
+                None
+            }
         }
     }
 

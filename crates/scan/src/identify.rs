@@ -56,6 +56,12 @@ impl Want {
             _ => false,
         }
     }
+
+    /// Whether the entry is a class read only to date a log4j-core copy that no
+    /// pom.properties describes: its reading can wait for [`Collector::undated_core_roots`].
+    pub fn is_fingerprint(&self) -> bool {
+        matches!(self, Want::Core { class, .. } if log4j::FINGERPRINT_CLASSES.contains(class))
+    }
 }
 
 fn root_of<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
@@ -270,8 +276,55 @@ impl Collector {
         }
     }
 
+    /// Pairs each log4j-core pom.properties (index in `poms`) with the class root it
+    /// describes: the standard package under its unit, else the first copy under it, each root
+    /// claimed once, in the order of the poms.
+    fn core_pairs(&self) -> BTreeMap<usize, String> {
+        let mut pairs = BTreeMap::new();
+        let mut claimed: BTreeSet<&str> = BTreeSet::new();
+        for (i, pom) in self.poms.iter().enumerate() {
+            if pom.group != LOG4J2_GROUP || pom.artifact != "log4j-core" {
+                continue;
+            }
+            let free = |k: &str, r: &CoreRoot| !claimed.contains(k) && r.classes.is_core();
+            let standard = format!("{}org/apache/logging/log4j/", pom.unit);
+            let key = match self.cores.get_key_value(&standard) {
+                Some((k, r)) if free(k, r) => Some(k),
+                _ => self.cores.iter().find(|(k, r)| k.starts_with(&pom.unit) && free(k, r)).map(|(k, _)| k),
+            };
+            if let Some(k) = key {
+                claimed.insert(k);
+                pairs.insert(i, k.clone());
+            }
+        }
+        pairs
+    }
+
+    /// The log4j-core class roots no pom.properties describes: only their fingerprint classes
+    /// ([`Want::is_fingerprint`]) need their bytes read, to date them.
+    pub fn undated_core_roots(&self) -> BTreeSet<String> {
+        let paired: BTreeSet<String> = self.core_pairs().into_values().collect();
+        self.cores
+            .iter()
+            .filter(|(k, r)| r.classes.is_core() && !paired.contains(*k))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Supplies the bytes of a fingerprint class added earlier without them.
+    pub fn add_class_bytes(&mut self, root: &str, class: &str, bytes: Vec<u8>) {
+        let Some(r) = self.cores.get_mut(root) else { return };
+        match class {
+            JNDI_LOOKUP => r.classes.lookup = Some(bytes),
+            JNDI_MANAGER => r.classes.manager = Some(bytes),
+            INTERPOLATOR => r.classes.interpolator = Some(bytes),
+            _ => {}
+        }
+    }
+
     /// Turns the evidence into findings with verdicts.
     pub fn resolve(self, info: &ContainerInfo, advisories: &Advisories) -> Vec<Finding> {
+        let mut pairs = self.core_pairs();
         let Collector { poms, manifests, mut cores, mut l1 } = self;
         let mut findings = Vec::new();
         let mut identified_units: BTreeSet<String> = BTreeSet::new();
@@ -288,7 +341,7 @@ impl Collector {
         let reload4j_units: Vec<String> =
             poms.iter().filter(|p| p.group == "ch.qos.reload4j").map(|p| p.unit.clone()).collect();
 
-        for pom in &poms {
+        for (i, pom) in poms.iter().enumerate() {
             identified_units.insert(pom.unit.clone());
             let mut f = new_finding(
                 info.path_for(&pom.unit),
@@ -303,15 +356,7 @@ impl Collector {
             f.evidence.push(Evidence { kind: EvidenceKind::PomProperties, detail: pom.entry.clone() });
             let mut facts = ClassFacts::default();
             if pom.group == LOG4J2_GROUP && pom.artifact == "log4j-core" {
-                let standard = format!("{}org/apache/logging/log4j/", pom.unit);
-                let key = if cores.get(&standard).is_some_and(|r| r.classes.is_core()) {
-                    Some(standard)
-                } else {
-                    cores
-                        .iter()
-                        .find(|(k, r)| k.starts_with(&pom.unit) && r.classes.is_core())
-                        .map(|(k, _)| k.clone())
-                };
+                let key = pairs.remove(&i);
                 if let Some(root) = key.and_then(|k| cores.remove(&k)) {
                     facts.jndi_lookup_present = Some(root.classes.lookup.is_some());
                     for e in &root.entries {
