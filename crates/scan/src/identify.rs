@@ -5,7 +5,9 @@
 //! fingerprints), the MANIFEST (only when no pom.properties is there and it is not borrowed),
 //! and the file name last.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use vulnrelay_formats::maven_version::MavenVersion;
 
@@ -69,9 +71,39 @@ fn root_of<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
     (root.is_empty() || root.ends_with('/')).then_some(root)
 }
 
+/// The last path component of every class [`classify`] looks for: a quick filter, since
+/// nearly every class name ends in none of them.
+static CLASS_BASE_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let last = |suffix: &'static str| suffix.rsplit('/').next().unwrap_or(suffix);
+    [JNDI_LOOKUP, JNDI_MANAGER, INTERPOLATOR, CORE_MARKERS[0], CORE_MARKERS[1], log4j::LOG4J1_MARKER]
+        .into_iter()
+        .chain(log4j::LOG4J1_CVES.iter().map(|(_, suffix)| *suffix).filter(|s| !s.ends_with('/')))
+        .map(last)
+        .collect()
+});
+
+/// Whether `name` (a `.class`) may be one [`classify`] wants: its last component is one of
+/// the wanted classes, or it lies directly in a directory that a log4j 1.x CVE names whole.
+fn maybe_wanted_class(name: &str) -> bool {
+    // Byte loops from the end: the last component is short, so they stop early.
+    let last_slash = |s: &str| s.bytes().rposition(|b| b == b'/');
+    let (parent, base) = match last_slash(name) {
+        Some(i) => (&name[..i], &name[i + 1..]),
+        None => ("", name),
+    };
+    if CLASS_BASE_NAMES.contains(&base) {
+        return true;
+    }
+    let parent_dir = last_slash(parent).map_or(parent, |i| &parent[i + 1..]);
+    log4j::LOG4J1_CVES.iter().any(|(_, suffix)| suffix.strip_suffix('/') == Some(parent_dir))
+}
+
 /// Classifies an entry name (or a path on disk, with `/` separators).
 pub fn classify(name: &str) -> Option<Want> {
     if name.ends_with(".class") {
+        if !maybe_wanted_class(name) {
+            return None;
+        }
         for class in [JNDI_LOOKUP, JNDI_MANAGER, INTERPOLATOR, CORE_MARKERS[0], CORE_MARKERS[1]] {
             if let Some(root) = root_of(name, class) {
                 return Some(Want::Core { root: root.to_owned(), class });
@@ -168,6 +200,16 @@ pub struct Collector {
     l1: BTreeMap<String, L1Root>,
 }
 
+/// Entry bytes as text: validated in place when they are UTF-8 (nearly always, and much
+/// faster than a lossy decoding), decoded lossily otherwise.
+fn text_of(bytes: Option<&[u8]>) -> Cow<'_, str> {
+    let bytes = bytes.unwrap_or_default();
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 fn parse_properties(text: &str) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     for line in text.lines() {
@@ -237,8 +279,7 @@ impl Collector {
     pub fn add(&mut self, name: &str, want: Want, bytes: Option<Vec<u8>>) {
         match want {
             Want::Pom { unit } => {
-                let text = String::from_utf8_lossy(bytes.as_deref().unwrap_or_default()).into_owned();
-                let props = parse_properties(&text);
+                let props = parse_properties(&text_of(bytes.as_deref()));
                 let mut parts = name.rsplit('/').skip(1);
                 let path_artifact = parts.next().unwrap_or_default().to_owned();
                 let path_group = parts.next().unwrap_or_default().to_owned();
@@ -251,8 +292,7 @@ impl Collector {
                 });
             }
             Want::Manifest { unit } => {
-                let text = String::from_utf8_lossy(bytes.as_deref().unwrap_or_default()).into_owned();
-                self.manifests.insert(unit, (name.to_owned(), parse_manifest(&text)));
+                self.manifests.insert(unit, (name.to_owned(), parse_manifest(&text_of(bytes.as_deref()))));
             }
             Want::Core { root, class } => {
                 let r = self.cores.entry(root).or_default();

@@ -21,14 +21,21 @@ pub(crate) const ZIP64_EOCD_SIG: u32 = 0x0606_4b50;
 pub(crate) const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
 pub(crate) const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
 
+#[inline(always)]
 pub(crate) fn u16_at(b: &[u8], i: usize) -> u16 {
-    u16::from_le_bytes([b[i], b[i + 1]])
+    let mut a = [0; 2];
+    a.copy_from_slice(&b[i..i + 2]);
+    u16::from_le_bytes(a)
 }
 
+#[inline(always)]
 pub(crate) fn u32_at(b: &[u8], i: usize) -> u32 {
-    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+    let mut a = [0; 4];
+    a.copy_from_slice(&b[i..i + 4]);
+    u32::from_le_bytes(a)
 }
 
+#[inline(always)]
 pub(crate) fn u64_at(b: &[u8], i: usize) -> u64 {
     let mut a = [0; 8];
     a.copy_from_slice(&b[i..i + 8]);
