@@ -85,17 +85,16 @@ static CLASS_BASE_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 /// Whether `name` (a `.class`) may be one [`classify`] wants: its last component is one of
 /// the wanted classes, or it lies directly in a directory that a log4j 1.x CVE names whole.
 fn maybe_wanted_class(name: &str) -> bool {
-    // Byte loops from the end: the last component is short, so they stop early.
-    let last_slash = |s: &str| s.bytes().rposition(|b| b == b'/');
-    let (parent, base) = match last_slash(name) {
-        Some(i) => (&name[..i], &name[i + 1..]),
+    // A byte loop from the end: the last component is short, so it stops early.
+    let (dir, base) = match name.bytes().rposition(|b| b == b'/') {
+        Some(i) => (&name[..=i], &name[i + 1..]),
         None => ("", name),
     };
-    if CLASS_BASE_NAMES.contains(&base) {
-        return true;
-    }
-    let parent_dir = last_slash(parent).map_or(parent, |i| &parent[i + 1..]);
-    log4j::LOG4J1_CVES.iter().any(|(_, suffix)| suffix.strip_suffix('/') == Some(parent_dir))
+    CLASS_BASE_NAMES.contains(&base)
+        || log4j::LOG4J1_CVES.iter().any(|(_, suffix)| {
+            suffix.ends_with('/')
+                && dir.strip_suffix(suffix).is_some_and(|root| root.is_empty() || root.ends_with('/'))
+        })
 }
 
 /// Classifies an entry name (or a path on disk, with `/` separators).
