@@ -46,7 +46,7 @@ pub struct Options {
     /// Progress sink.
     pub progress: Option<Arc<dyn Progress>>,
     /// Scan each distinct compressed nested archive (and gzip file) once per run and replay
-    /// its findings for identical copies, identified by a SHA-256 of their compressed bytes
+    /// its findings for identical copies, identified by a BLAKE3 hash of their compressed bytes
     /// (see `memo`); the report is the same either way. On by default.
     pub dedup: bool,
 }
