@@ -422,7 +422,9 @@ impl<'a> FileScan<'a> {
                 continue;
             }
             let name = zip.name(entry);
-            if let Some(reason) = check_name(name, entry.utf8_ok) {
+            if !entry.has_plain_name()
+                && let Some(reason) = check_name(name, entry.utf8_ok)
+            {
                 chain.push(name.to_owned());
                 self.error(chain, ScanError::BadEntryName { entry: name.to_owned(), reason });
                 chain.pop();

@@ -85,8 +85,7 @@ static CLASS_BASE_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 /// Whether `name` (a `.class`) may be one [`classify`] wants: its last component is one of
 /// the wanted classes, or it lies directly in a directory that a log4j 1.x CVE names whole.
 fn maybe_wanted_class(name: &str) -> bool {
-    // A byte loop from the end: the last component is short, so it stops early.
-    let (dir, base) = match name.bytes().rposition(|b| b == b'/') {
+    let (dir, base) = match memchr::memrchr(b'/', name.as_bytes()) {
         Some(i) => (&name[..=i], &name[i + 1..]),
         None => ("", name),
     };

@@ -67,12 +67,18 @@ pub struct Entry {
     /// Range of this record in [`ZipArchive::central_directory`].
     pub cd_range: (usize, usize),
     dir: bool,
+    plain: bool,
 }
 
 impl Entry {
     /// Whether the entry is a directory (its name ends with `/`).
     pub fn is_dir(&self) -> bool {
         self.dir
+    }
+
+    /// Whether the name is printable ASCII only (so valid UTF-8 without control characters).
+    pub fn has_plain_name(&self) -> bool {
+        self.plain
     }
 
     /// Whether the entry is encrypted.
@@ -232,7 +238,7 @@ impl ZipArchive {
         };
         let cd = read(cd_start, cd_size as usize)?;
         let mut entries = Vec::with_capacity(entries_total.min(65536) as usize);
-        let mut names = String::with_capacity(cd.len() / 2);
+        let mut names: Vec<u8> = Vec::with_capacity(cd.len() / 2);
         let mut p = 0usize;
         while p + 46 <= cd.len() {
             if u32_at(&cd, p) != CENTRAL_SIG {
@@ -272,21 +278,29 @@ impl ZipArchive {
                 }
             }
             let name_start = names.len();
-            let utf8_ok = match std::str::from_utf8(raw_name) {
-                Ok(s) => {
-                    names.push_str(s);
-                    true
-                }
-                Err(_) => {
-                    names.push_str(&String::from_utf8_lossy(raw_name));
-                    false
+            // Printable ASCII (nearly every name) is valid UTF-8 without control characters:
+            // one pass the compiler vectorizes, and the whole buffer is validated once below.
+            let plain = raw_name.iter().fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b));
+            let utf8_ok = if plain {
+                names.extend_from_slice(raw_name);
+                true
+            } else {
+                match std::str::from_utf8(raw_name) {
+                    Ok(s) => {
+                        names.extend_from_slice(s.as_bytes());
+                        true
+                    }
+                    Err(_) => {
+                        names.extend_from_slice(String::from_utf8_lossy(raw_name).as_bytes());
+                        false
+                    }
                 }
             };
             let name = &names[name_start..];
-            let local_offset = offset
-                .checked_add(delta)
-                .filter(|o| *o < len)
-                .ok_or_else(|| ScanError::corrupt(format!("entry {name:?} points outside the archive")))?;
+            let local_offset = offset.checked_add(delta).filter(|o| *o < len).ok_or_else(|| {
+                let name = String::from_utf8_lossy(name);
+                ScanError::corrupt(format!("entry {name:?} points outside the archive"))
+            })?;
             let span = |i: usize| {
                 u32::try_from(i).map_err(|_| ScanError::corrupt("entry names exceed 4 GiB in all"))
             };
@@ -301,7 +315,8 @@ impl ZipArchive {
                 uncompressed_size: usize_,
                 local_offset,
                 cd_range: (p, end),
-                dir: name.ends_with('/'),
+                dir: name.ends_with(b"/"),
+                plain,
             });
             if entries.len() as u64 > limits.max_entries {
                 return Err(ScanError::LimitExceeded {
@@ -311,6 +326,8 @@ impl ZipArchive {
             }
             p = end;
         }
+        // Every piece appended above is UTF-8, so this cannot fail; checking costs one fast pass.
+        let names = String::from_utf8(names).map_err(|_| ScanError::corrupt("entry names are not UTF-8"))?;
         Ok(ZipArchive { source, entries, names, central_directory: cd, delta, cd_start, comment, zip64 })
     }
 
