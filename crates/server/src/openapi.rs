@@ -351,7 +351,7 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/warnings",
         "warnings",
         "200",
-        "Risk warnings of the organisation (analysts: all they may see)",
+        "Risk warnings of the organisation, newest change first, a page at a time (`limit`, `cursor` = the previous `next_cursor`; analysts: all they may see)",
     ),
     route(
         "POST",

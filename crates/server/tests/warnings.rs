@@ -391,3 +391,57 @@ async fn deadline_reminders_are_sent_once_per_stage() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn warnings_are_listed_a_page_at_a_time() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        put(&app, BANK, "payments", sbom(&[("org.example", "widget", "1.2")])).await;
+        let now = Utc::now();
+        for n in 1..=7 {
+            let id = format!("VR-2026-{n:04}");
+            let mut record = widget_record();
+            record["id"] = json!(id);
+            // Records of no case are public: every affected unit is warned.
+            app.db.store.save_vulnerability(&id, None, &record, &[], now).await.unwrap();
+        }
+        let (status, summary) = app.post("/api/v1/warnings/rematch", MIIT, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        let all = warnings_of(&app, BANK).await;
+        assert_eq!(all.len(), 7, "{all:?}");
+        let (_, whole) = app.get("/api/v1/warnings", BANK).await;
+        assert!(whole["next_cursor"].is_null(), "{whole}");
+
+        let mut paged = Vec::new();
+        let mut sizes = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/warnings?limit=3&cursor={c}"),
+                None => "/api/v1/warnings?limit=3".to_owned(),
+            };
+            let (status, page) = app.get(&path, BANK).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let items = page["warnings"].as_array().unwrap();
+            sizes.push(items.len());
+            paged.extend(items.iter().map(|w| w["id"].clone()));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        // 3 + 3 + 1: every warning once, in the order of the whole listing.
+        assert_eq!(sizes, [3, 3, 1]);
+        assert_eq!(paged, all.iter().map(|w| w["id"].clone()).collect::<Vec<_>>());
+
+        for bad in [
+            "/api/v1/warnings?limit=0",
+            "/api/v1/warnings?limit=1001",
+            "/api/v1/warnings?cursor=not-a-cursor",
+        ] {
+            let (status, answer) = app.get(bad, BANK).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
+        }
+    })
+    .await;
+}

@@ -162,13 +162,33 @@ pub struct WarningSummary {
     pub fingerprint: String,
 }
 
-/// Which warnings to list.
+/// Which warnings to list, newest change first (then by id).
 #[derive(Debug, Clone, Default)]
 pub struct WarningFilter {
     /// Of this organisation only.
     pub org_id: Option<String>,
     /// For this vulnerability only.
     pub vulnerability_id: Option<String>,
+    /// Only those after this position in that order (the next page).
+    pub after: Option<WarningCursor>,
+    /// At most this many (all when `None`).
+    pub limit: Option<i64>,
+}
+
+/// A position in the listing of warnings: the last warning of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarningCursor {
+    /// Its last change.
+    pub updated_at: Timestamp,
+    /// Its id (orders warnings changed at the same instant).
+    pub id: String,
+}
+
+impl WarningCursor {
+    /// The position of `warning`.
+    pub fn of(warning: &Warning) -> WarningCursor {
+        WarningCursor { updated_at: warning.updated_at, id: warning.id.clone() }
+    }
 }
 
 /// An acknowledgement of a warning by an account.

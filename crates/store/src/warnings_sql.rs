@@ -424,12 +424,17 @@ impl crate::warnings::Warnings for Inner {
     }
 
     async fn warnings(&self, filter: &WarningFilter) -> Result<Vec<Warning>> {
+        // Keyset paging: times are stored in one fixed format, so they compare as text.
         let rows = sqlx::query(
             "SELECT * FROM warnings WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR vulnerability_id = $2) \
-             ORDER BY updated_at DESC, id",
+             AND ($3 IS NULL OR updated_at < $3 OR (updated_at = $3 AND id > $4)) \
+             ORDER BY updated_at DESC, id LIMIT $5",
         )
         .bind(&filter.org_id)
         .bind(&filter.vulnerability_id)
+        .bind(filter.after.as_ref().map(|c| format_ts(c.updated_at)))
+        .bind(filter.after.as_ref().map(|c| c.id.clone()))
+        .bind(filter.limit.unwrap_or(i64::MAX))
         .fetch_all(&self.reader)
         .await?;
         rows.iter().map(w_warning_from_row).collect()

@@ -38,8 +38,8 @@ pub async fn first_warning(state: &AppState, case_id: &str) -> AppResult<Option<
     let mut first: Option<FirstWarning> = None;
     for record in state.store.vulnerabilities(Some(case_id)).await? {
         let filter = vulnrelay_store::warnings::WarningFilter {
-            org_id: None,
             vulnerability_id: Some(record.id.clone()),
+            ..Default::default()
         };
         for w in state.store.warnings(&filter).await? {
             if first.as_ref().is_none_or(|(at, _)| w.created_at < *at) {

@@ -20,7 +20,8 @@ use vulnrelay_formats::vex::{
 };
 use vulnrelay_store::Account;
 use vulnrelay_store::warnings::{
-    AssetComponent, AssetGroup, AssetStatus, Delivery, DeliveryFilter, DeliveryState, Warning, WarningFilter,
+    AssetComponent, AssetGroup, AssetStatus, Delivery, DeliveryFilter, DeliveryState, Warning, WarningCursor,
+    WarningFilter,
 };
 
 use crate::AppState;
@@ -212,17 +213,46 @@ fn warning_json(w: &Warning) -> Value {
 }
 
 /// Query of `GET /api/v1/warnings`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WarningsQuery {
     /// Only warnings about this vulnerability.
     pub vulnerability: Option<String>,
     /// Analysts and administrators: only this organisation's warnings.
     pub org: Option<String>,
+    /// Page size: 1 to [`MAX_PAGE`], [`DEFAULT_PAGE`] when absent.
+    pub limit: Option<i64>,
+    /// Where the page starts: the `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Warnings per page when the query names no `limit`.
+pub const DEFAULT_PAGE: i64 = 100;
+/// The largest `limit` accepted.
+pub const MAX_PAGE: i64 = 1000;
+
+/// The opaque text of a cursor: URL-safe base64 of the stored time and the id.
+fn encode_cursor(cursor: &WarningCursor) -> String {
+    use base64::Engine;
+    let time = cursor.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{time} {}", cursor.id))
+}
+
+fn decode_cursor(text: &str) -> AppResult<WarningCursor> {
+    use base64::Engine;
+    let bad = || AppError::bad_request("`cursor` is not a cursor this server gave out (use `next_cursor`)");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (time, id) = text.split_once(' ').ok_or_else(bad)?;
+    let updated_at =
+        chrono::DateTime::parse_from_rfc3339(time).map_err(|_| bad())?.with_timezone(&chrono::Utc);
+    Ok(WarningCursor { updated_at, id: id.to_owned() })
 }
 
 /// `GET /api/v1/warnings`: the caller's organisation's warnings, newest change first
-/// (analysts and administrators: every warning whose case they may read).
+/// (analysts and administrators: every warning whose case they may read), a page at a time:
+/// `next_cursor`, when not null, fetches the next page. A page may hold fewer than `limit`
+/// warnings when some are not the caller's to see.
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -230,11 +260,23 @@ pub async fn list(
 ) -> AppResult<Json<Value>> {
     let account = caller.require()?;
     let org = if is_operator(account) { query.org.clone() } else { Some(member(&caller)?.1) };
-    let filter = WarningFilter { org_id: org, vulnerability_id: query.vulnerability.clone() };
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::bad_request(format!("`limit` must be between 1 and {MAX_PAGE}")));
+    }
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let filter = WarningFilter {
+        org_id: org,
+        vulnerability_id: query.vulnerability.clone(),
+        after,
+        limit: Some(limit),
+    };
+    let page = state.store.warnings(&filter).await?;
+    let next_cursor = (page.len() as i64 == limit).then(|| page.last().map(WarningCursor::of)).flatten();
     let mut items = Vec::new();
     // Visibility depends only on the organisation and the case: asked once per pair.
     let mut visible: std::collections::HashMap<(String, Option<String>), bool> = Default::default();
-    for w in state.store.warnings(&filter).await? {
+    for w in page {
         let key = (w.org_id.clone(), w.case_id.clone());
         let shown = match visible.get(&key) {
             Some(&known) => known,
@@ -248,7 +290,7 @@ pub async fn list(
             items.push(warning_json(&w));
         }
     }
-    Ok(Json(json!({"warnings": items})))
+    Ok(Json(json!({"warnings": items, "next_cursor": next_cursor.as_ref().map(encode_cursor)})))
 }
 
 async fn load_warning(state: &AppState, caller: &Caller, id: &str) -> AppResult<Warning> {

@@ -51,7 +51,7 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
         .iter()
         .filter(|c| !matches!(c.state(), CaseState::Closed | CaseState::Rejected | CaseState::Duplicate))
         .collect();
-    let warnings = crate::ui::pages::warnings::warnings_of(&state, &ui).await;
+    let (warnings, _) = crate::ui::pages::warnings::warnings_page(&state, &ui, None, 5).await;
     let title = lang.t("dashboard.title");
     let body = html! {
         h1 { (title) @if let Some(org) = &org { " — " (org.name) } }
@@ -86,7 +86,7 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
             h2 id="warnings-h" { (lang.t("dashboard.warnings")) }
             @if warnings.is_empty() { p { (lang.t("warning.none")) } }
             ul class="warnings" {
-                @for w in warnings.iter().take(5) { li { (crate::ui::pages::warnings::summary(lang, w)) } }
+                @for w in &warnings { li { (crate::ui::pages::warnings::summary(lang, w)) } }
             }
             p { a href="/warnings" { (lang.t("dashboard.all_warnings")) } }
         }

@@ -35,12 +35,24 @@ fn localized(lang: Lang, v: &Value) -> String {
     v[first].as_str().or_else(|| v[second].as_str()).unwrap_or_default().to_owned()
 }
 
-/// The caller's warnings as the API lists them (empty when it shows none).
-pub async fn warnings_of(state: &AppState, ui: &Ui) -> Vec<Value> {
-    let query = Query(WarningsQuery { vulnerability: None, org: None });
+/// Risk warnings per page of the inbox (each shows its acknowledgements and asset statuses).
+const INBOX_PAGE: i64 = 20;
+
+/// One page of the caller's warnings as the API lists them, from `cursor` (the first page
+/// when `None`), and the cursor of the next page; empty when the API shows none.
+pub async fn warnings_page(
+    state: &AppState,
+    ui: &Ui,
+    cursor: Option<String>,
+    limit: i64,
+) -> (Vec<Value>, Option<String>) {
+    let query = Query(WarningsQuery { limit: Some(limit), cursor, ..WarningsQuery::default() });
     match api::list(State(state.clone()), ui.caller.clone(), query).await {
-        Ok(Json(list)) => list["warnings"].as_array().cloned().unwrap_or_default(),
-        Err(_) => Vec::new(),
+        Ok(Json(list)) => (
+            list["warnings"].as_array().cloned().unwrap_or_default(),
+            list["next_cursor"].as_str().map(str::to_owned),
+        ),
+        Err(_) => (Vec::new(), None),
     }
 }
 
@@ -57,11 +69,13 @@ pub fn summary(lang: Lang, w: &Value) -> Markup {
     }
 }
 
-/// Query of the inbox: what was just done.
+/// Query of the inbox: what was just done, and which page.
 #[derive(Debug, Deserialize)]
 pub struct InboxQuery {
     /// `ack` or `status`.
     pub done: Option<String>,
+    /// Where the page starts (the API's `next_cursor`); the newest warnings when absent.
+    pub cursor: Option<String>,
 }
 
 /// `GET /warnings`: the inbox.
@@ -77,13 +91,19 @@ pub async fn inbox(
             html! { p { (ui.lang.t(if d == "ack" { "warning.done_ack" } else { "warning.done_status" })) } },
         )
     });
-    Ok(inbox_page(&state, &ui, flash).await?.into_response())
+    Ok(inbox_page(&state, &ui, flash, query.cursor).await?.into_response())
 }
 
-async fn inbox_page(state: &AppState, ui: &Ui, flash: Option<Markup>) -> Result<Markup, UiError> {
+async fn inbox_page(
+    state: &AppState,
+    ui: &Ui,
+    flash: Option<Markup>,
+    cursor: Option<String>,
+) -> Result<Markup, UiError> {
     let lang = ui.lang;
     let mut items = Vec::new();
-    for w in warnings_of(state, ui).await {
+    let (page_items, next_cursor) = warnings_page(state, ui, cursor, INBOX_PAGE).await;
+    for w in page_items {
         let id = text(&w["id"]).to_owned();
         let detail = match api::show(State(state.clone()), ui.caller.clone(), Path(id)).await {
             Ok(Json(detail)) => detail,
@@ -151,6 +171,9 @@ async fn inbox_page(state: &AppState, ui: &Ui, flash: Option<Markup>) -> Result<
                     }
                 }
             }
+            @if let Some(next) = &next_cursor {
+                p { a rel="next" href=(format!("/warnings?cursor={next}")) { (lang.t("warning.older")) " →" } }
+            }
         },
     ))
 }
@@ -195,7 +218,7 @@ async fn answer(
         Err(error) => {
             let (title, detail) = error_words(ui.lang, &error);
             let flash = notice("error", html! { p { strong { (title) } } p { (detail) } });
-            Ok((error.status, inbox_page(state, ui, Some(flash)).await?).into_response())
+            Ok((error.status, inbox_page(state, ui, Some(flash), None).await?).into_response())
         }
     }
 }
