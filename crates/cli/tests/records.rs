@@ -143,7 +143,7 @@ async fn the_platform_exports_by_case_or_record_and_its_osv_zip_drives_the_scann
     assert!(stderr.contains("no record or case CVE-1999-0001"), "{stderr}");
     // The platform's OSV zip is an advisory source for the scanner.
     let state = vulnrelay_server::AppState::new(db.store.clone(), vulnrelay_server::Config::default());
-    let zip = vulnrelay_server::distribution::osv_zip(&state).await.unwrap();
+    let zip = vulnrelay_server::distribution::public_snapshot(&state).await.unwrap().osv_zip.clone();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("osv-all.zip");
     std::fs::write(&path, &zip).unwrap();

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -223,14 +224,57 @@ pub async fn csaf_vex(state: &AppState, stored: &StoredVulnerability, v: &Vulner
         .map_err(|e| AppError::conflict("not_exportable", e.to_string()))
 }
 
-/// Every public record as OSV, one `{id}.json` per record, zipped (what `vulnrelay scan
-/// --advisories` reads).
-pub async fn osv_zip(state: &AppState) -> AppResult<Vec<u8>> {
+/// What public distribution serves (the CSAF provider's documents, the feed's
+/// publications, the OSV zip), built from the public advisories in one go.
+#[derive(Debug)]
+pub struct PublicSnapshot {
+    /// Every public advisory as a CSAF 2.0 document.
+    pub csaf: Vec<Value>,
+    /// Every public advisory as a bulletin publication (the Atom feed).
+    pub publications: Vec<Publication>,
+    /// Every public record as OSV, zipped.
+    pub osv_zip: Vec<u8>,
+}
+
+/// The [`PublicSnapshot`] of the store's current publication version
+/// ([`Records::publication_version`](vulnrelay_store::Records::publication_version)):
+/// requests between two changes share one build instead of each rebuilding every
+/// advisory, and a change made by any process sharing the database is seen on the next
+/// request. One build at a time: concurrent requests wait for it rather than repeat it.
+#[derive(Debug, Default)]
+pub struct PublicCache(tokio::sync::Mutex<Option<(String, Arc<PublicSnapshot>)>>);
+
+/// The current [`PublicSnapshot`], from the cache when nothing changed since it was built.
+pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>> {
+    let version = state.store.publication_version().await?;
+    let mut cached = state.public.0.lock().await;
+    if let Some((built, snapshot)) = cached.as_ref()
+        && *built == version
+    {
+        return Ok(Arc::clone(snapshot));
+    }
+    let advisories = advisories(state, &Caller::default()).await?;
+    let mut csaf = Vec::with_capacity(advisories.len());
+    for advisory in &advisories {
+        csaf.push(csaf_advisory(state, advisory).await?);
+    }
+    let snapshot = Arc::new(PublicSnapshot {
+        csaf,
+        publications: advisories.iter().map(Advisory::publication).collect(),
+        osv_zip: osv_zip(&advisories)?,
+    });
+    *cached = Some((version, Arc::clone(&snapshot)));
+    Ok(snapshot)
+}
+
+/// Every record of `advisories` as OSV, one `{id}.json` per record, zipped (what `vulnrelay
+/// scan --advisories` reads).
+fn osv_zip(advisories: &[Advisory]) -> AppResult<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut seen = std::collections::BTreeSet::new();
-    for advisory in advisories(state, &Caller::default()).await? {
+    for advisory in advisories {
         for (stored, v) in &advisory.records {
             if !seen.insert(v.id.clone()) {
                 continue;

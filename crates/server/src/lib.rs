@@ -88,6 +88,8 @@ pub struct Shared {
     pub limiter: auth::LoginLimiter,
     /// Request counters and latencies.
     pub metrics: metrics::Metrics,
+    /// What public distribution serves, built once per publication version.
+    pub public: distribution::PublicCache,
 }
 
 /// The router's state: a cheap handle on [`Shared`].
@@ -109,7 +111,14 @@ impl AppState {
         let packs =
             vulnrelay_policy::builtin_packs().unwrap_or_else(|(name, e)| panic!("shipped pack {name}: {e}"));
         let limiter = auth::LoginLimiter::new(config.login_attempts, config.login_window);
-        AppState(Arc::new(Shared { store, packs, config, limiter, metrics: metrics::Metrics::default() }))
+        AppState(Arc::new(Shared {
+            store,
+            packs,
+            config,
+            limiter,
+            metrics: metrics::Metrics::default(),
+            public: distribution::PublicCache::default(),
+        }))
     }
 }
 

@@ -183,3 +183,42 @@ async fn the_installation_names_its_cna_and_public_url() {
     let metadata: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(metadata["canonical_url"], "https://vr.miit.example/.well-known/csaf/provider-metadata.json");
 }
+
+#[tokio::test]
+async fn public_documents_are_built_once_per_change_of_what_they_show() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let snapshot = || vulnrelay_server::distribution::public_snapshot(&app.state);
+        let first = snapshot().await.unwrap();
+        // Nothing changed: every provider file, the feed and the OSV zip share one build.
+        assert!(std::sync::Arc::ptr_eq(&first, &snapshot().await.unwrap()));
+        let (_, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
+        assert_eq!(String::from_utf8(index).unwrap(), "2021/cve-2021-44228.json\n");
+        assert!(std::sync::Arc::ptr_eq(&first, &snapshot().await.unwrap()));
+        // A record of an unpublished case: rebuilt, and still nothing of it is public.
+        let case = app.submit(json!({})).await;
+        let secret = json!({"id": "VR-2026-0001", "title": {"en": "undisclosed"}});
+        app.db
+            .store
+            .save_vulnerability("VR-2026-0001", Some(&case), &secret, &[], chrono::Utc::now())
+            .await
+            .unwrap();
+        let second = snapshot().await.unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&first, &second));
+        assert_eq!(second.csaf, first.csaf);
+        assert_eq!(second.osv_zip, first.osv_zip);
+        // A public record (of no case) appears on the next request.
+        let public = json!({"id": "VR-2026-0002", "title": {"en": "Widget template injection"},
+                            "published": "2026-11-01T00:00:00Z"});
+        app.db
+            .store
+            .save_vulnerability("VR-2026-0002", None, &public, &[], chrono::Utc::now())
+            .await
+            .unwrap();
+        let (_, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
+        let index = String::from_utf8(index).unwrap();
+        assert!(index.contains("cve-2021-44228.json") && index.contains("vr-2026-0002.json"), "{index}");
+        assert_eq!(snapshot().await.unwrap().csaf.len(), 2, "on {}", app.db.name);
+    })
+    .await;
+}

@@ -124,6 +124,12 @@ pub trait Records: Send + Sync {
 
     /// A record's revisions, oldest first.
     async fn vulnerability_revisions(&self, id: &str) -> Result<Vec<RecordRevision>>;
+
+    /// An opaque value that changes whenever anything public distribution is built from
+    /// changes: records and their revisions, cases, their events (which decide
+    /// publication), parties, products and embargoes. What is derived from those alone
+    /// stays current while it stays the same.
+    async fn publication_version(&self) -> Result<String>;
 }
 
 #[cfg(test)]

@@ -171,6 +171,28 @@ impl crate::records::Records for Inner {
         .await?;
         rows.iter().map(record_revision).collect()
     }
+
+    async fn publication_version(&self) -> Result<String> {
+        // Cheap aggregates only: no table is read row by row into the process.
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM vulnerabilities) AS records, \
+                    (SELECT max(updated_at) FROM vulnerabilities) AS last_change, \
+                    (SELECT count(*) FROM vulnerability_revisions) AS revisions, \
+                    (SELECT count(*) FROM cases) AS cases, \
+                    (SELECT CAST(coalesce(sum(last_seq), 0) AS BIGINT) FROM cases) AS events, \
+                    (SELECT count(*) FROM case_parties) AS parties, \
+                    (SELECT count(*) FROM case_products) AS products, \
+                    (SELECT count(*) FROM embargoes) AS embargoes",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        let mut parts = Vec::new();
+        for column in ["records", "revisions", "cases", "events", "parties", "products", "embargoes"] {
+            parts.push(sqlx::Row::try_get::<i64, _>(&row, column)?.to_string());
+        }
+        parts.push(sqlx::Row::try_get::<Option<String>, _>(&row, "last_change")?.unwrap_or_default());
+        Ok(parts.join(":"))
+    }
 }
 
 fn record_revision(row: &DbRow) -> Result<crate::records::RecordRevision> {

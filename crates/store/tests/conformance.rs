@@ -537,3 +537,39 @@ async fn import_case_and_connect_by_url() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_publication_version_follows_records_and_case_changes() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        seed(&*store).await;
+        let v0 = store.publication_version().await.unwrap();
+        assert_eq!(store.publication_version().await.unwrap(), v0, "stable without writes on {}", db.name);
+        let record = json!({"id": "CVE-2021-44228"});
+        store.save_vulnerability("CVE-2021-44228", None, &record, &[], at(10, 0)).await.unwrap();
+        let v1 = store.publication_version().await.unwrap();
+        assert_ne!(v1, v0, "a new record on {}", db.name);
+        // Saving the same record again changes nothing.
+        store.save_vulnerability("CVE-2021-44228", None, &record, &[], at(11, 0)).await.unwrap();
+        assert_eq!(store.publication_version().await.unwrap(), v1, "{}", db.name);
+        let changed = json!({"id": "CVE-2021-44228", "title": {"en": "Log4Shell"}});
+        store.save_vulnerability("CVE-2021-44228", None, &changed, &[], at(12, 0)).await.unwrap();
+        let v2 = store.publication_version().await.unwrap();
+        assert_ne!(v2, v1, "a changed record on {}", db.name);
+        let case_id = store.take_report(&report(None, at(2, 0))).await.unwrap().case_id;
+        let v3 = store.publication_version().await.unwrap();
+        assert_ne!(v3, v2, "a new case on {}", db.name);
+        // Any case event changes it (publication is one).
+        let change = CaseChange {
+            expected_seq: Some(2),
+            events: vec![event(3, "published")],
+            ..CaseChange::default()
+        };
+        store.change_case(&case_id, &change, at(3, 1)).await.unwrap();
+        let v4 = store.publication_version().await.unwrap();
+        assert_ne!(v4, v3, "a case event on {}", db.name);
+        store.set_embargo(&case_id, Some(at(20, 0)), Some("analyst"), at(3, 2)).await.unwrap();
+        assert_ne!(store.publication_version().await.unwrap(), v4, "an embargo on {}", db.name);
+    })
+    .await;
+}

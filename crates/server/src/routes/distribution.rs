@@ -133,11 +133,8 @@ pub async fn csaf_provider(
         name: PUBLISHER_NAME.into(),
         namespace: PUBLISHER_NAMESPACE.into(),
     };
-    let mut documents = Vec::new();
-    for advisory in advisories(&state, &Caller::default()).await? {
-        documents.push(distribution::csaf_advisory(&state, &advisory).await?);
-    }
-    let file = layout(&provider, &documents, Utc::now())
+    let snapshot = distribution::public_snapshot(&state).await?;
+    let file = layout(&provider, &snapshot.csaf, Utc::now())
         .into_iter()
         .find(|f| f.path == path)
         .ok_or_else(|| AppError::not_found("file"))?;
@@ -163,20 +160,19 @@ pub async fn feed(
     Query(query): Query<FeedQuery>,
 ) -> AppResult<Response> {
     let lang = parse_lang(query.lang.as_deref())?;
-    let publications: Vec<_> =
-        advisories(&state, &Caller::default()).await?.iter().map(Advisory::publication).collect();
+    let publications = &distribution::public_snapshot(&state).await?.publications;
     let title = match lang {
         vulnrelay_publish::Lang::Zh => "vulnrelay 安全公告",
         vulnrelay_publish::Lang::En => "vulnrelay security bulletins",
     };
-    let body = atom(&base_url(&state, &headers), title, &publications, lang);
+    let body = atom(&base_url(&state, &headers), title, publications, lang);
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response())
 }
 
 /// `GET /api/v1/osv/all.zip`: every public record as OSV, one `{id}.json` each —
 /// what `vulnrelay scan --advisories` reads.
 pub async fn osv_zip(State(state): State<AppState>) -> AppResult<Response> {
-    let bytes = distribution::osv_zip(&state).await?;
+    let bytes = distribution::public_snapshot(&state).await?.osv_zip.clone();
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip"),
