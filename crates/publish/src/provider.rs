@@ -45,8 +45,18 @@ fn sha512_line(bytes: &[u8], name: &str) -> Vec<u8> {
     format!("{}  {name}\n", hex::encode(Sha512::digest(bytes))).into_bytes()
 }
 
-/// Builds the layout for `documents` (CSAF JSON documents), as of `now`.
+/// Builds the layout for `documents` (CSAF JSON documents), as of `now`: the
+/// [`directory`] and the [`metadata`].
 pub fn layout(provider: &Provider, documents: &[Value], now: Timestamp) -> Vec<ProviderFile> {
+    let mut files = directory(documents);
+    files.push(metadata(provider, now));
+    files
+}
+
+/// The TLP:WHITE directory of `documents`: each document under its year with its
+/// `.sha512`, `index.txt` and `changes.csv`. It depends on the documents alone, so it can
+/// be built once per change of them.
+pub fn directory(documents: &[Value]) -> Vec<ProviderFile> {
     let mut files = Vec::new();
     let mut entries: Vec<(String, String)> = Vec::new();
     for document in documents {
@@ -72,6 +82,11 @@ pub fn layout(provider: &Provider, documents: &[Value], now: Timestamp) -> Vec<P
     changes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let changes_text: String = changes.iter().map(|(path, at)| format!("\"{path}\",\"{at}\"\n")).collect();
     files.push(ProviderFile { path: "white/changes.csv".into(), bytes: changes_text.into_bytes() });
+    files
+}
+
+/// `provider-metadata.json`: where the directory is and who provides it, as of `now`.
+pub fn metadata(provider: &Provider, now: Timestamp) -> ProviderFile {
     let metadata = json!({
         "canonical_url": format!("{}/.well-known/csaf/provider-metadata.json", provider.base_url),
         "distributions": [{"directory_url": format!("{}/.well-known/csaf/white/", provider.base_url)}],
@@ -82,11 +97,10 @@ pub fn layout(provider: &Provider, documents: &[Value], now: Timestamp) -> Vec<P
         "publisher": {"category": provider.category, "name": provider.name, "namespace": provider.namespace},
         "role": "csaf_provider",
     });
-    files.push(ProviderFile {
+    ProviderFile {
         path: "provider-metadata.json".into(),
         bytes: serde_json::to_vec_pretty(&metadata).expect("JSON values serialise"),
-    });
-    files
+    }
 }
 
 #[cfg(test)]

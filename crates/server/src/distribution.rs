@@ -230,6 +230,10 @@ pub async fn csaf_vex(state: &AppState, stored: &StoredVulnerability, v: &Vulner
 pub struct PublicSnapshot {
     /// Every public advisory as a CSAF 2.0 document.
     pub csaf: Vec<Value>,
+    /// The CSAF provider's TLP:WHITE directory of those documents, by path under
+    /// `/.well-known/csaf/` (everything of the layout but the metadata, which names the
+    /// site and the time of the request).
+    pub directory: BTreeMap<String, Vec<u8>>,
     /// Every public advisory as a bulletin publication (the Atom feed).
     pub publications: Vec<Publication>,
     /// Every public record as OSV, zipped.
@@ -258,8 +262,11 @@ pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>>
     for advisory in &advisories {
         csaf.push(csaf_advisory(state, advisory).await?);
     }
+    let directory =
+        vulnrelay_publish::provider::directory(&csaf).into_iter().map(|f| (f.path, f.bytes)).collect();
     let snapshot = Arc::new(PublicSnapshot {
         csaf,
+        directory,
         publications: advisories.iter().map(Advisory::publication).collect(),
         osv_zip: osv_zip(&advisories)?,
     });

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 use vulnrelay_publish::feed::atom;
-use vulnrelay_publish::provider::{Provider, layout};
+use vulnrelay_publish::provider::{Provider, metadata};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -133,17 +133,18 @@ pub async fn csaf_provider(
         name: PUBLISHER_NAME.into(),
         namespace: PUBLISHER_NAMESPACE.into(),
     };
-    let snapshot = distribution::public_snapshot(&state).await?;
-    let file = layout(&provider, &snapshot.csaf, Utc::now())
-        .into_iter()
-        .find(|f| f.path == path)
-        .ok_or_else(|| AppError::not_found("file"))?;
+    let bytes = if path == "provider-metadata.json" {
+        metadata(&provider, Utc::now()).bytes
+    } else {
+        let snapshot = distribution::public_snapshot(&state).await?;
+        snapshot.directory.get(&path).cloned().ok_or_else(|| AppError::not_found("file"))?
+    };
     let content_type = match path.rsplit('.').next() {
         Some("json") => "application/json",
         Some("csv") => "text/csv; charset=utf-8",
         _ => "text/plain; charset=utf-8",
     };
-    Ok(([(header::CONTENT_TYPE, content_type)], file.bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
 /// The feed's language.
