@@ -11,14 +11,11 @@
 //!
 //! Usage: `cargo run --release -p vulnrelay-bench --bin distribution [RECORDS]`
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_server::auth::Caller;
 use vulnrelay_server::{AppState, Config, distribution};
-use vulnrelay_store::{SqliteStore, Store};
 
 /// The best of `runs` timings of `f`.
 async fn best<F, Fut>(runs: usize, mut f: F) -> Duration
@@ -54,13 +51,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(&dir.path().join("bench.db")).await.expect("open SQLite"));
-        let now = Utc::now();
-        for v in &vulnerabilities {
-            let value = serde_json::to_value(VulnerabilityJson::from(v)).expect("a record");
-            store.save_vulnerability(&v.id, None, &value, &[], now).await.expect("save");
-        }
+        let store = vulnrelay_bench::sqlite_with_records(dir.path(), &vulnerabilities, Utc::now()).await;
         let state = AppState::new(store.clone(), Config::default());
 
         // Baseline: what every provider request did before, a full build of every CSAF

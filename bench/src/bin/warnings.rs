@@ -12,17 +12,15 @@
 //!
 //! Usage: `cargo run --release -p vulnrelay-bench --bin warnings [COMPONENTS] [VULNERABILITIES] [ORGS]`
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
 use vulnrelay_domain::{Jurisdiction, Role};
-use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_match::Index;
 use vulnrelay_server::worker::{Worker, WorkerConfig};
 use vulnrelay_server::{AppState, Config, warnings};
 use vulnrelay_store::warnings::AssetComponent;
-use vulnrelay_store::{Organisation, SqliteStore, Status, Store};
+use vulnrelay_store::{Organisation, Status};
 
 fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().expect("a number"));
@@ -33,14 +31,9 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(&dir.path().join("bench.db")).await.expect("open SQLite"));
         let now = Utc::now();
         let setup = Instant::now();
-        for v in &vulnerabilities {
-            let value = serde_json::to_value(VulnerabilityJson::from(v)).expect("a record");
-            store.save_vulnerability(&v.id, None, &value, &[], now).await.expect("save");
-        }
+        let store = vulnrelay_bench::sqlite_with_records(dir.path(), &vulnerabilities, now).await;
         let per_org = components.len().div_ceil(orgs_n);
         for (i, chunk) in components.chunks(per_org).enumerate() {
             let org = format!("unit-{i:04}");
