@@ -443,6 +443,7 @@ impl ZipArchive {
         inflate_small(&window, n, n, false).map_err(|e| self.corrupt_entry(entry, e))
     }
 
+    /// The error of `entry` failing to decompress with `e`.
     pub(crate) fn corrupt_entry(&self, entry: &Entry, e: io::Error) -> ScanError {
         ScanError::CorruptEntry { entry: self.name(entry).to_owned(), reason: e.to_string() }
     }
@@ -476,7 +477,7 @@ const PEEK_INPUT: usize = 8 * 1024;
 
 /// One inflater and one input buffer per thread: a jar has a few small entries to read and
 /// a few more to peek at, and a fresh zlib state (about 40 KiB) and buffer for each cost more
-/// than inflating them.
+/// than inflating them. The buffer keeps its largest size, at most [`SMALL_COMPRESSED`].
 struct Inflater {
     state: Decompress,
     input: Vec<u8>,
