@@ -518,3 +518,38 @@ async fn the_case_page_and_the_statistics_show_the_blind_window() {
     assert!(stats.html.contains("/api/v1/stats/intervals/regulator_report.svg?lang=en"));
     assert!(stats.html.contains("2021-Q4"));
 }
+
+#[tokio::test]
+async fn the_inbox_shows_twenty_warnings_a_page_with_a_link_to_older_ones() {
+    let app = app().await;
+    let sbom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+        {"type": "library", "group": "org.example", "name": "widget", "version": "1.2",
+         "purl": "pkg:maven/org.example/widget@1.2"}]});
+    let (status, answer) = app.call("PUT", "/api/v1/assets/groups/payments", BANK, Some(sbom)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    // 25 public records (of no case) affect the widget: 25 warnings.
+    for n in 1..=25 {
+        let id = format!("VR-2026-{n:04}");
+        let record = serde_json::json!({"id": id, "title": {"en": format!("Widget flaw {n}")},
+            "affected": [{"source": "miit", "vendor": "Example", "product": "Widget", "ecosystem": "Maven",
+                          "package": "org.example:widget", "purl": "pkg:maven/org.example/widget",
+                          "ranges": [{"introduced": "1.0", "fixed": "1.5"}]}]});
+        app.db.store.save_vulnerability(&id, None, &record, &[], chrono::Utc::now()).await.unwrap();
+    }
+    let (status, summary) = app.post("/api/v1/warnings/rematch", MIIT, serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let mut bank = Client::new(&app, Lang::En);
+    bank.sign_in(BANK).await;
+    let cards = |page: &Page| page.html.matches("<article class=\"card warning\"").count();
+    let first = bank.get("/warnings").await;
+    assert_page(&first, Lang::En, "warnings");
+    assert_eq!(cards(&first), 20);
+    let marker = "rel=\"next\" href=\"";
+    let start = first.html.find(marker).expect("a link to older warnings") + marker.len();
+    let next = first.html[start..start + first.html[start..].find('"').unwrap()].to_owned();
+    assert!(first.html.contains(&Lang::En.t("warning.older")));
+    let second = bank.get(&next).await;
+    assert_page(&second, Lang::En, "warnings");
+    assert_eq!(cards(&second), 5);
+    assert!(!second.html.contains(marker), "the last page links nowhere");
+}
