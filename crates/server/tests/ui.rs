@@ -448,15 +448,20 @@ fn every_status_state_role_and_event_has_words_in_both_languages() {
     }
 }
 
+/// The bank's `payments` asset group: one Maven component, as a CycloneDX SBOM.
+async fn register_payments(app: &App, group: &str, name: &str, version: &str) {
+    let sbom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+        {"type": "library", "group": group, "name": name, "version": version,
+         "purl": format!("pkg:maven/{group}/{name}@{version}")}]});
+    let (status, answer) = app.call("PUT", "/api/v1/assets/groups/payments", BANK, Some(sbom)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+}
+
 #[tokio::test]
 async fn a_unit_reads_acknowledges_and_answers_its_risk_warnings() {
     let app = app().await;
     // The bank registers what it runs: log4j-core 2.14.1 in its payments system.
-    let sbom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
-        {"type": "library", "group": "org.apache.logging.log4j", "name": "log4j-core", "version": "2.14.1",
-         "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}]});
-    let (status, answer) = app.call("PUT", "/api/v1/assets/groups/payments", BANK, Some(sbom)).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
+    register_payments(&app, "org.apache.logging.log4j", "log4j-core", "2.14.1").await;
     let mut bank = Client::new(&app, Lang::Zh);
     bank.sign_in(BANK).await;
     let dashboard = bank.get("/dashboard").await;
@@ -522,11 +527,7 @@ async fn the_case_page_and_the_statistics_show_the_blind_window() {
 #[tokio::test]
 async fn the_inbox_shows_twenty_warnings_a_page_with_a_link_to_older_ones() {
     let app = app().await;
-    let sbom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
-        {"type": "library", "group": "org.example", "name": "widget", "version": "1.2",
-         "purl": "pkg:maven/org.example/widget@1.2"}]});
-    let (status, answer) = app.call("PUT", "/api/v1/assets/groups/payments", BANK, Some(sbom)).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
+    register_payments(&app, "org.example", "widget", "1.2").await;
     // 25 public records (of no case) affect the widget: 25 warnings.
     for n in 1..=25 {
         let id = format!("VR-2026-{n:04}");
