@@ -240,38 +240,31 @@ pub struct PublicSnapshot {
     pub osv_zip: Vec<u8>,
 }
 
-/// The [`PublicSnapshot`] of the store's current publication version
-/// ([`Records::publication_version`](vulnrelay_store::Records::publication_version)):
-/// requests between two changes share one build instead of each rebuilding every
-/// advisory, and a change made by any process sharing the database is seen on the next
-/// request. One build at a time: concurrent requests wait for it rather than repeat it.
-#[derive(Debug, Default)]
-pub struct PublicCache(tokio::sync::Mutex<Option<(String, Arc<PublicSnapshot>)>>);
-
-/// The current [`PublicSnapshot`], from the cache when nothing changed since it was built.
+/// The current [`PublicSnapshot`]: the [`Versioned`](crate::versioned::Versioned) build of
+/// the store's publication version, so requests between two changes share one build
+/// instead of each rebuilding every advisory.
 pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>> {
     let version = state.store.publication_version().await?;
-    let mut cached = state.public.0.lock().await;
-    if let Some((built, snapshot)) = cached.as_ref()
-        && *built == version
-    {
-        return Ok(Arc::clone(snapshot));
-    }
-    let advisories = advisories(state, &Caller::default()).await?;
-    let mut csaf = Vec::with_capacity(advisories.len());
-    for advisory in &advisories {
-        csaf.push(csaf_advisory(state, advisory).await?);
-    }
-    let directory =
-        vulnrelay_publish::provider::directory(&csaf).into_iter().map(|f| (f.path, f.bytes)).collect();
-    let snapshot = Arc::new(PublicSnapshot {
-        csaf,
-        directory,
-        publications: advisories.iter().map(Advisory::publication).collect(),
-        osv_zip: osv_zip(&advisories)?,
-    });
-    *cached = Some((version, Arc::clone(&snapshot)));
-    Ok(snapshot)
+    state
+        .public
+        .get(version, async || {
+            let advisories = advisories(state, &Caller::default()).await?;
+            let mut csaf = Vec::with_capacity(advisories.len());
+            for advisory in &advisories {
+                csaf.push(csaf_advisory(state, advisory).await?);
+            }
+            let directory = vulnrelay_publish::provider::directory(&csaf)
+                .into_iter()
+                .map(|f| (f.path, f.bytes))
+                .collect();
+            Ok(PublicSnapshot {
+                csaf,
+                directory,
+                publications: advisories.iter().map(Advisory::publication).collect(),
+                osv_zip: osv_zip(&advisories)?,
+            })
+        })
+        .await
 }
 
 /// Every record of `advisories` as OSV, one `{id}.json` per record, zipped (what `vulnrelay

@@ -30,6 +30,7 @@ pub use forwarding::Forwarding;
 
 // The web UI: server-rendered pages at `/`, beside the API.
 pub mod ui;
+pub mod versioned;
 
 /// How the server behaves; every field has a sensible default.
 #[derive(Debug, Clone)]
@@ -89,7 +90,9 @@ pub struct Shared {
     /// Request counters and latencies.
     pub metrics: metrics::Metrics,
     /// What public distribution serves, built once per publication version.
-    pub public: distribution::PublicCache,
+    pub public: versioned::Versioned<distribution::PublicSnapshot>,
+    /// Every record decoded and indexed for matching, once per publication version.
+    pub records: versioned::Versioned<warnings::Matchable>,
 }
 
 /// The router's state: a cheap handle on [`Shared`].
@@ -117,7 +120,8 @@ impl AppState {
             config,
             limiter,
             metrics: metrics::Metrics::default(),
-            public: distribution::PublicCache::default(),
+            public: versioned::Versioned::default(),
+            records: versioned::Versioned::default(),
         }))
     }
 }

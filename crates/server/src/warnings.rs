@@ -73,7 +73,7 @@ pub async fn rematch_vulnerabilities(state: &AppState, ids: &[String]) -> AppRes
     }
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
     let inventory = state.store.inventory(None).await?;
-    rematch(state, records, inventory, Scope::Vulnerabilities(&ids)).await
+    rematch(state, &Matchable::new(records), inventory, Scope::Vulnerabilities(&ids)).await
 }
 
 /// Re-runs matching for the records of a case (after its events changed).
@@ -84,21 +84,21 @@ pub async fn rematch_case(state: &AppState, case_id: &str) -> AppResult<Rematch>
     }
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
     let inventory = state.store.inventory(None).await?;
-    rematch(state, records, inventory, Scope::Vulnerabilities(&ids)).await
+    rematch(state, &Matchable::new(records), inventory, Scope::Vulnerabilities(&ids)).await
 }
 
 /// Re-runs matching for one organisation's inventory against every record.
 pub async fn rematch_org(state: &AppState, org_id: &str) -> AppResult<Rematch> {
-    let records = state.store.vulnerabilities(None).await?;
+    let records = all_records(state).await?;
     let inventory = state.store.inventory(Some(org_id)).await?;
-    rematch(state, records, inventory, Scope::Org(org_id)).await
+    rematch(state, &records, inventory, Scope::Org(org_id)).await
 }
 
 /// Re-runs everything: every inventory against every record.
 pub async fn rematch_all(state: &AppState) -> AppResult<Rematch> {
-    let records = state.store.vulnerabilities(None).await?;
+    let records = all_records(state).await?;
     let inventory = state.store.inventory(None).await?;
-    rematch(state, records, inventory, Scope::All).await
+    rematch(state, &records, inventory, Scope::All).await
 }
 
 /// Logs the outcome of a re-match run after a change that already succeeded: a failure
@@ -294,28 +294,55 @@ fn fingerprint(content: &Value) -> String {
     hex::encode(Sha256::digest(vulnrelay_store::chain::canonical_json(content).as_bytes()))
 }
 
+/// Records made ready for matching: those that decode, their domain form, the hash of
+/// each stored record, and the match index over them.
+pub struct Matchable {
+    stored: Vec<StoredVulnerability>,
+    domain: Vec<Vulnerability>,
+    record_hashes: Vec<[u8; 32]>,
+    index: Index,
+}
+
+impl Matchable {
+    /// Decodes, hashes and indexes `records` (a record that does not decode is logged and
+    /// left out).
+    pub fn new(records: Vec<StoredVulnerability>) -> Matchable {
+        let mut stored = Vec::with_capacity(records.len());
+        let mut domain = Vec::with_capacity(records.len());
+        for record in records {
+            match decode(&record) {
+                Some(v) => {
+                    domain.push(v);
+                    stored.push(record);
+                }
+                None => tracing::warn!(id = %record.id, "a stored record does not decode; not matched"),
+            }
+        }
+        let index = Index::new(&domain);
+        let record_hashes = stored
+            .iter()
+            .map(|r| Sha256::digest(vulnrelay_store::chain::canonical_json(&r.record).as_bytes()).into())
+            .collect();
+        Matchable { stored, domain, record_hashes, index }
+    }
+}
+
+/// Every record made [`Matchable`], from the [`Versioned`](crate::versioned::Versioned)
+/// build of the current publication version (which moves with every record and
+/// revision): an upload or a sweep with no record changed since the last one reuses the
+/// decoded records and their index instead of loading and decoding them all again.
+pub async fn all_records(state: &AppState) -> AppResult<std::sync::Arc<Matchable>> {
+    let version = state.store.publication_version().await?;
+    state.records.get(version, async || Ok(Matchable::new(state.store.vulnerabilities(None).await?))).await
+}
+
 async fn rematch(
     state: &AppState,
-    records: Vec<StoredVulnerability>,
+    records: &Matchable,
     inventory: Vec<OrgComponent>,
     scope: Scope<'_>,
 ) -> AppResult<Rematch> {
-    let mut stored = Vec::with_capacity(records.len());
-    let mut domain = Vec::with_capacity(records.len());
-    for record in records {
-        match decode(&record) {
-            Some(v) => {
-                domain.push(v);
-                stored.push(record);
-            }
-            None => tracing::warn!(id = %record.id, "a stored record does not decode; not matched"),
-        }
-    }
-    let index = Index::new(&domain);
-    let record_hashes: Vec<[u8; 32]> = stored
-        .iter()
-        .map(|r| Sha256::digest(vulnrelay_store::chain::canonical_json(&r.record).as_bytes()).into())
-        .collect();
+    let Matchable { stored, domain, record_hashes, index } = records;
     let now = Utc::now();
     let threats: Vec<String> = domain
         .iter()

@@ -445,3 +445,26 @@ async fn warnings_are_listed_a_page_at_a_time() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn records_are_decoded_for_matching_once_per_change() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let first = warnings::all_records(&app.state).await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &warnings::all_records(&app.state).await.unwrap()));
+        // An upload changes no record: the same decoded records serve its re-match.
+        put(&app, BANK, "payments", sbom(&[("org.example", "widget", "1.2")])).await;
+        assert!(std::sync::Arc::ptr_eq(&first, &warnings::all_records(&app.state).await.unwrap()));
+        // A new record is decoded on the next re-match, and matched.
+        app.db
+            .store
+            .save_vulnerability("VR-2026-0001", None, &widget_record(), &[], Utc::now())
+            .await
+            .unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&first, &warnings::all_records(&app.state).await.unwrap()));
+        let (status, summary) = app.post("/api/v1/warnings/rematch", MIIT, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        assert!(about(&warnings_of(&app, BANK).await, "VR-2026-0001").is_some(), "on {}", app.db.name);
+    })
+    .await;
+}
