@@ -1,18 +1,14 @@
 //! `vulnrelay check` end to end: the Log4Shell verdicts, table and JSON snapshots,
 //! interpretations, and bad input.
 
-use std::path::PathBuf;
+mod common;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn vulnrelay() -> Command {
     let mut cmd = Command::cargo_bin("vulnrelay").unwrap();
-    cmd.current_dir(workspace()).env_remove("VULNRELAY_LANG").env("LANG", "C");
+    cmd.current_dir(common::workspace()).env_remove("VULNRELAY_LANG").env("LANG", "C");
     cmd
 }
 
@@ -124,9 +120,10 @@ fn before_the_story_nobody_is_bound() {
 fn bad_input_exits_2_with_every_problem() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
-    let mut doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(workspace().join("examples/log4shell.json")).unwrap())
-            .unwrap();
+    let mut doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::workspace().join("examples/log4shell.json")).unwrap(),
+    )
+    .unwrap();
     doc["events"][0]["at"] = "someday".into();
     doc["events"][1]["to"] = "apache-foundation".into();
     doc["parties"][0]["roles"] = serde_json::json!(["hacker"]);

@@ -4,9 +4,10 @@
 //! submissions (same Idempotency-Key) complete the set without duplicates. Runs on
 //! SQLite, and on PostgreSQL when VULNRELAY_TEST_DATABASE_URL is set.
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -19,19 +20,7 @@ const SUBMISSIONS: usize = 200;
 const KILL_AFTER: usize = 60;
 
 fn start(url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vulnrelay"))
-        .args(["serve", "--database", url, "--bind", "127.0.0.1:0", "--default-platform", "miit-nvdb"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start vulnrelay serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let address = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(address.starts_with("http://127.0.0.1:"), "{line}");
-    (child, address)
+    common::serve(url, &["--default-platform", "miit-nvdb"], "warn")
 }
 
 fn report(i: usize) -> Value {

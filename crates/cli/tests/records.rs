@@ -1,18 +1,18 @@
 //! `vulnrelay import` and `vulnrelay export` end to end, and the OSV export feeding
 //! `vulnrelay scan --advisories`.
 
-use std::path::PathBuf;
+mod common;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn vulnrelay(args: &[&str]) -> (i32, String, String) {
-    let output =
-        Command::cargo_bin("vulnrelay").unwrap().current_dir(workspace()).args(args).output().unwrap();
+    let output = Command::cargo_bin("vulnrelay")
+        .unwrap()
+        .current_dir(common::workspace())
+        .args(args)
+        .output()
+        .unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8(output.stdout).unwrap(),
@@ -39,8 +39,10 @@ fn import_shows_every_source_with_grades() {
 fn import_of_a_broken_document_exits_2_naming_paths() {
     let dir = tempfile::tempdir().unwrap();
     let mut record: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace().join("../shared/reference/examples/cve/CVE-2021-4104.json"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            common::workspace().join("../shared/reference/examples/cve/CVE-2021-4104.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     record["containers"]["cna"]["affected"] = serde_json::json!("everything");
@@ -81,7 +83,7 @@ fn the_osv_export_drives_the_scanner() {
     assert_eq!(code, 0);
     let advisories = dir.path().join("log4shell-osv.json");
     std::fs::write(&advisories, stdout).unwrap();
-    let jar = workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let jar = common::workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let (code, stdout, stderr) = vulnrelay(&[
         "scan",
         jar.to_str().unwrap(),
@@ -96,15 +98,16 @@ fn the_osv_export_drives_the_scanner() {
 
 #[test]
 fn the_scanners_sbom_is_an_inventory_the_matcher_warns_on() {
-    let jar = workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
-    let fixed = workspace().join("../shared/reference/jars/log4j/not-vulnerable/log4j-core-2.17.1.jar");
+    let jar = common::workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let fixed =
+        common::workspace().join("../shared/reference/jars/log4j/not-vulnerable/log4j-core-2.17.1.jar");
     let (code, stdout, stderr) =
         vulnrelay(&["scan", jar.to_str().unwrap(), fixed.to_str().unwrap(), "--format", "cyclonedx"]);
     assert_eq!(code, 1, "{stderr}");
     let bom: Value = serde_json::from_str(&stdout).unwrap();
     let components = vulnrelay_formats::sbom::parse(&bom).unwrap();
     let records = vulnrelay_formats::record::parse_all(
-        &std::fs::read_to_string(workspace().join("examples/log4shell-records.json")).unwrap(),
+        &std::fs::read_to_string(common::workspace().join("examples/log4shell-records.json")).unwrap(),
     )
     .unwrap();
     let index = vulnrelay_match::Index::new(&records);
@@ -147,7 +150,7 @@ async fn the_platform_exports_by_case_or_record_and_its_osv_zip_drives_the_scann
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("osv-all.zip");
     std::fs::write(&path, &zip).unwrap();
-    let jar = workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let jar = common::workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let (code, stdout, stderr) = vulnrelay(&[
         "scan",
         jar.to_str().unwrap(),

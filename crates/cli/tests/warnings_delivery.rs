@@ -9,11 +9,11 @@
 //!   warning is delivered by both (skipped without VULNRELAY_TEST_DATABASE_URL);
 //! - `vulnrelay scan --upload` feeds an asset group, and the scanned log4j-core is warned.
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,30 +31,23 @@ use vulnrelay_store::testing::{TestDb, for_each_backend};
 use vulnrelay_store::warnings::{AssetComponent, Channel, DeliveryFilter};
 use vulnrelay_store::{NewAccount, Organisation, Status, Store};
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// Starts `vulnrelay serve` with a fast-retrying worker; returns the child and base URL.
 fn start(url: &str, lease_seconds: u32) -> (Child, String) {
     let lease = lease_seconds.to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vulnrelay"))
-        .args(["serve", "--database", url, "--bind", "127.0.0.1:0"])
-        .args(["--delivery-poll-ms", "20", "--delivery-batch", "200", "--delivery-concurrency", "32"])
-        .args(["--delivery-lease-seconds", &lease, "--retry-base-ms", "20", "--retry-cap-ms", "500"])
-        .args(["--max-attempts", "100000", "--webhook-timeout-ms", "5000"])
-        .args(["--reminder-interval-seconds", "0", "--sweep-interval-seconds", "0"])
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start vulnrelay serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let address = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(address.starts_with("http://127.0.0.1:"), "{line}");
-    (child, address)
+    let options = [
+        ("--delivery-poll-ms", "20"),
+        ("--delivery-batch", "200"),
+        ("--delivery-concurrency", "32"),
+        ("--delivery-lease-seconds", lease.as_str()),
+        ("--retry-base-ms", "20"),
+        ("--retry-cap-ms", "500"),
+        ("--max-attempts", "100000"),
+        ("--webhook-timeout-ms", "5000"),
+        ("--reminder-interval-seconds", "0"),
+        ("--sweep-interval-seconds", "0"),
+    ];
+    let args: Vec<&str> = options.iter().flat_map(|(flag, value)| [*flag, *value]).collect();
+    common::serve(url, &args, "error")
 }
 
 fn sigkill(child: &mut Child) {
@@ -347,7 +340,7 @@ async fn scan_upload_feeds_an_asset_group_and_the_scanned_log4j_is_warned() {
     let token = new_secret("vr_");
     db.store.create_token(&account.id, "scanner", &secret_hash(&token), Utc::now()).await.unwrap();
     let (mut server, base) = start(&db.url, 60);
-    let jar = workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let jar = common::workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let output = Command::new(env!("CARGO_BIN_EXE_vulnrelay"))
         .args(["scan", "--upload", &base, "--group", "build server", "--format", "json"])
         .arg(&jar)
