@@ -231,10 +231,10 @@ pub const DEFAULT_PAGE: i64 = 100;
 /// The largest `limit` accepted.
 pub const MAX_PAGE: i64 = 1000;
 
-/// The opaque text of a cursor: URL-safe base64 of the stored time and the id.
+/// The opaque text of a cursor: URL-safe base64 of the time as stored and the id.
 fn encode_cursor(cursor: &WarningCursor) -> String {
     use base64::Engine;
-    let time = cursor.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let time = vulnrelay_store::time::format_ts(cursor.updated_at);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{time} {}", cursor.id))
 }
 
@@ -244,8 +244,7 @@ fn decode_cursor(text: &str) -> AppResult<WarningCursor> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let (time, id) = text.split_once(' ').ok_or_else(bad)?;
-    let updated_at =
-        chrono::DateTime::parse_from_rfc3339(time).map_err(|_| bad())?.with_timezone(&chrono::Utc);
+    let updated_at = vulnrelay_store::time::parse_ts(time).ok_or_else(bad)?;
     Ok(WarningCursor { updated_at, id: id.to_owned() })
 }
 
