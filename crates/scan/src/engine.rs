@@ -11,6 +11,7 @@ use std::rc::Rc;
 use flate2::read::GzDecoder;
 
 use crate::advisory::Advisories;
+use crate::ahead::{self, Ahead, Prepared};
 use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, Want, classify};
 use crate::limits::Limits;
@@ -30,7 +31,8 @@ pub enum Kind {
     Tar,
 }
 
-const HEAD: usize = 512;
+/// Bytes read from the start of an entry or file to tell what kind of archive it is.
+pub(crate) const HEAD: usize = 512;
 
 const ARCHIVE_EXTS: [&str; 17] = [
     ".jar", ".war", ".ear", ".zip", ".aar", ".rar", ".nar", ".hpi", ".jpi", ".jmod", ".sar", ".par", ".kar",
@@ -152,6 +154,8 @@ pub(crate) struct FileScan<'a> {
     pub archives: u64,
     /// Archives whose memoized outcome was replayed instead of scanning them.
     pub replayed: u64,
+    /// Compressed nested archives a helper inflated ahead ([`crate::ahead`]).
+    pub inflated_ahead: u64,
     budget: Budget,
     /// Outcomes of compressed archives already scanned in this run (deduplication).
     memo: Option<&'a Memo>,
@@ -159,6 +163,9 @@ pub(crate) struct FileScan<'a> {
     deepest: u32,
     /// Memo keys this scan is computing now (other threads may wait for them).
     claims: u32,
+    /// Helper threads an archive with several large compressed entries may use
+    /// ([`crate::ahead`]); none by default.
+    helpers: usize,
 }
 
 /// The state of a [`FileScan`] when a memoized subtree starts.
@@ -184,7 +191,7 @@ fn chain_display(chain: &[String]) -> String {
 }
 
 /// The last `/`-separated part of a path or entry name.
-fn base_name(name: &str) -> &str {
+pub(crate) fn base_name(name: &str) -> &str {
     name.rsplit('/').next().unwrap_or(name)
 }
 
@@ -217,6 +224,7 @@ impl<'a> FileScan<'a> {
             errors: Vec::new(),
             archives: 0,
             replayed: 0,
+            inflated_ahead: 0,
             budget: Budget {
                 bytes_left: Rc::new(Cell::new(limits.max_total_bytes)),
                 archives_left: Rc::new(Cell::new(limits.max_archives)),
@@ -224,7 +232,15 @@ impl<'a> FileScan<'a> {
             memo,
             deepest: 0,
             claims: 0,
+            helpers: 0,
         }
+    }
+
+    /// Lets archives with several large compressed entries use up to `helpers` threads to
+    /// inflate them ahead of the scan ([`crate::ahead`]); the report is the same.
+    pub fn with_helpers(mut self, helpers: usize) -> Self {
+        self.helpers = helpers;
+        self
     }
 
     /// Scans the archive identified by `key` at `chain` (entered at `depth`) with `scan`, or
@@ -467,13 +483,47 @@ impl<'a> FileScan<'a> {
         }
         let info = self.info(chain);
         self.findings.extend(collector.resolve(&info, self.advisories));
-        for idx in nested {
-            chain.push(zip.name(&zip.entries[idx]).to_owned());
-            if let Err(e) = self.nested_zip_entry(chain, &zip, idx, depth) {
-                self.error(chain, e);
+        let jobs: Vec<usize> = nested
+            .iter()
+            .copied()
+            .filter(|&i| ahead::eligible(&zip.entries[i], self.limits, depth))
+            .collect();
+        let helpers = self.helpers.min(jobs.len().saturating_sub(1));
+        if helpers == 0 {
+            for idx in nested {
+                self.nested_entry(chain, &zip, idx, depth, None);
             }
-            chain.pop();
+            return;
         }
+        // Two or more large compressed entries: helpers inflate them ahead of this loop.
+        let ahead = Ahead::new(&zip, jobs, self.limits, self.memo);
+        std::thread::scope(|s| {
+            for _ in 0..helpers {
+                s.spawn(|| ahead.help());
+            }
+            for idx in nested {
+                let prepared = ahead.take(idx);
+                self.nested_entry(chain, &zip, idx, depth, prepared);
+            }
+            ahead.close();
+        });
+    }
+
+    /// Enters nested entry `idx` of `zip` (with what helpers prepared for it, if anything),
+    /// recording an error under its path.
+    fn nested_entry(
+        &mut self,
+        chain: &mut Vec<String>,
+        zip: &ZipArchive,
+        idx: usize,
+        depth: u32,
+        prepared: Option<Prepared>,
+    ) {
+        chain.push(zip.name(&zip.entries[idx]).to_owned());
+        if let Err(e) = self.nested_zip_entry(chain, zip, idx, depth, prepared) {
+            self.error(chain, e);
+        }
+        chain.pop();
     }
 
     /// Reads a small entry whole (capped per entry and by the file's budget, which it
@@ -500,6 +550,7 @@ impl<'a> FileScan<'a> {
         zip: &ZipArchive,
         idx: usize,
         depth: u32,
+        prepared: Option<Prepared>,
     ) -> Result<()> {
         let entry = &zip.entries[idx];
         let name = zip.name(entry);
@@ -507,15 +558,20 @@ impl<'a> FileScan<'a> {
         if entry.is_encrypted() {
             return if by_name { Err(ScanError::EncryptedEntry { entry: name.to_owned() }) } else { Ok(()) };
         }
-        let head = match entry.method {
-            0 => {
+        let (prepared_head, prepared_digest, inflated) = match prepared {
+            Some(p) => (Some(p.head), p.digest, p.inflated),
+            None => (None, None, None),
+        };
+        let head = match (prepared_head, entry.method) {
+            (Some(head), _) => head?,
+            (None, 0) => {
                 let (_, window) = zip.data_window(entry)?;
                 let mut head = vec![0; HEAD.min(window.len() as usize)];
                 window.read_exact_at(0, &mut head)?;
                 head
             }
-            8 => zip.peek_entry(entry, HEAD)?,
-            method => {
+            (None, 8) => zip.peek_entry(entry, HEAD)?,
+            (None, method) => {
                 return if by_name {
                     Err(ScanError::UnsupportedCompression { entry: name.to_owned(), method })
                 } else {
@@ -531,28 +587,25 @@ impl<'a> FileScan<'a> {
             return Err(ScanError::DepthExceeded { limit: self.limits.max_depth });
         }
         // Compressed (or gzip) content already scanned in this run is replayed, not inflated.
+        let digest = || match prepared_digest {
+            Some(prepared) => prepared,
+            None => memo::entry_digest(zip, entry),
+        };
         if (entry.method != 0 || kind == Kind::Gzip)
             && let Some(memo) = self.memo
-            && let Ok((_, window)) = zip.data_window(entry)
-            && let Ok(digest) = memo::digest(&window)
+            && let Some(digest) = digest()
         {
-            let key = Key {
-                kind,
-                method: entry.method,
-                stored_len: entry.compressed_size,
-                declared_len: entry.uncompressed_size,
-                crc32: entry.crc32,
-                digest,
-                name: base_name(name).to_owned(),
-            };
+            let key = Key::of_entry(kind, entry, name, digest);
             return self.memoized(memo, key, chain, depth + 1, |scan, chain| {
-                scan.enter_nested(chain, zip, idx, kind, &head, depth)
+                scan.enter_nested(chain, zip, idx, kind, &head, depth, inflated)
             });
         }
-        self.enter_nested(chain, zip, idx, kind, &head, depth)
+        self.enter_nested(chain, zip, idx, kind, &head, depth, inflated)
     }
 
-    /// Enters the nested archive of `zip.entries[idx]`, detected as `kind` from `head`.
+    /// Enters the nested archive of `zip.entries[idx]`, detected as `kind` from `head`
+    /// (`inflated`: its stream as a helper began to inflate it).
+    #[allow(clippy::too_many_arguments)]
     fn enter_nested(
         &mut self,
         chain: &mut Vec<String>,
@@ -561,10 +614,15 @@ impl<'a> FileScan<'a> {
         kind: Kind,
         head: &[u8],
         depth: u32,
+        inflated: Option<Vec<u8>>,
     ) -> Result<()> {
         let entry = &zip.entries[idx];
         let source = if entry.method == 0 {
             zip.data_window(entry)?.1
+        } else if let Some(inflated) = inflated {
+            let source = self.spill_prepared(inflated)?;
+            self.inflated_ahead += 1;
+            source
         } else {
             zip.data_window(entry)?.1.will_need();
             let reader = zip.open_entry(entry)?;
@@ -584,14 +642,35 @@ impl<'a> FileScan<'a> {
     /// anonymous temporary file beyond it; capped per entry and by the file's budget.
     /// `size_hint` (the declared size) only pre-sizes the buffer in memory.
     fn spill(&mut self, reader: impl Read, size_hint: u64) -> Result<Source> {
-        let cap = self.limits.max_entry_bytes;
-        let threshold = self.limits.spill_threshold;
-        let mut reader = BudgetReader { inner: reader, budget: self.budget.clone() };
         // Up to the threshold (or the cap), decompress straight into one buffer of the
         // declared size: no intermediate chunk, no regrowth when the declaration is right.
+        let in_mem = self.limits.spill_threshold.min(self.limits.max_entry_bytes);
+        let mem: Vec<u8> = Vec::with_capacity(size_hint.min(in_mem).saturating_add(1) as usize);
+        self.spill_rest(mem, reader)
+    }
+
+    /// [`spill`](Self::spill) of a stream a helper inflated whole: its bytes are charged as
+    /// the budget reader would have charged them (the budget runs out when they reach what
+    /// is left).
+    fn spill_prepared(&mut self, bytes: Vec<u8>) -> Result<Source> {
+        let read = bytes.len() as u64;
+        let left = self.budget.bytes_left.get();
+        if read >= left {
+            self.budget.bytes_left.set(0);
+            return Err(map_io(io::Error::other(BudgetExhausted), self.limits));
+        }
+        self.budget.bytes_left.set(left - read);
+        self.spill_rest(bytes, io::empty())
+    }
+
+    /// The rest of [`spill`](Self::spill), `mem` holding the stream's first bytes (charged).
+    fn spill_rest(&mut self, mut mem: Vec<u8>, reader: impl Read) -> Result<Source> {
+        let cap = self.limits.max_entry_bytes;
+        let threshold = self.limits.spill_threshold;
         let in_mem = threshold.min(cap);
-        let mut mem: Vec<u8> = Vec::with_capacity(size_hint.min(in_mem).saturating_add(1) as usize);
-        if let Err(e) = (&mut reader).take(in_mem + 1).read_to_end(&mut mem) {
+        let mut reader = BudgetReader { inner: reader, budget: self.budget.clone() };
+        let room = (in_mem + 1).saturating_sub(mem.len() as u64);
+        if let Err(e) = (&mut reader).take(room).read_to_end(&mut mem) {
             return Err(map_io(e, self.limits));
         }
         let mut total = mem.len() as u64;

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod advisory;
+pub(crate) mod ahead;
 pub mod engine;
 pub mod error;
 pub mod fix;
@@ -201,6 +202,9 @@ pub struct Report {
     /// Compressed archives not inflated again because an identical one had been scanned in
     /// the same run (their findings replayed under their own path; see `Options::dedup`).
     pub archives_replayed: u64,
+    /// Compressed nested archives a helper thread inflated ahead of the scan that entered them
+    /// (see `Options::helpers`); counted in `archives_scanned` too.
+    pub archives_inflated_ahead: u64,
     /// Wall time.
     pub elapsed: Duration,
 }

@@ -33,6 +33,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use crate::Finding;
 use crate::engine::Kind;
 use crate::source::Source;
+use crate::zipfile::{Entry, ZipArchive};
 
 /// At most this many outcomes are kept per scan (memory stays bounded on huge estates).
 const MAX_OUTCOMES: usize = 1 << 16;
@@ -54,6 +55,28 @@ pub(crate) struct Key {
     pub digest: [u8; 32],
     /// Base name (the file-name fallback and dating hint read it).
     pub name: String,
+}
+
+impl Key {
+    /// The key of nested entry `entry` of an archive (named `name`, detected as `kind`) whose
+    /// compressed bytes hash to `digest`.
+    pub fn of_entry(kind: Kind, entry: &Entry, name: &str, digest: [u8; 32]) -> Key {
+        Key {
+            kind,
+            method: entry.method,
+            stored_len: entry.compressed_size,
+            declared_len: entry.uncompressed_size,
+            crc32: entry.crc32,
+            digest,
+            name: crate::engine::base_name(name).to_owned(),
+        }
+    }
+}
+
+/// [`digest`] of the compressed bytes of `entry` of `zip`; `None` when they cannot be read
+/// (the archive is then entered without deduplication).
+pub(crate) fn entry_digest(zip: &ZipArchive, entry: &Entry) -> Option<[u8; 32]> {
+    zip.data_window(entry).ok().and_then(|(_, window)| digest(&window).ok())
 }
 
 /// BLAKE3 hash of every byte of `source`, compressed data of a buffer read in place.
@@ -159,6 +182,11 @@ impl Memo {
                 Err(_) => return Lookup::Busy,
             };
         }
+    }
+
+    /// Whether an outcome for `key` is kept (a lookup now would replay it).
+    pub fn known(&self, key: &Key) -> bool {
+        self.state.lock().is_ok_and(|state| state.outcomes.contains_key(key))
     }
 
     fn finish(&self, key: Key, outcome: Option<Outcome>) {

@@ -49,6 +49,10 @@ pub struct Options {
     /// its findings for identical copies, identified by a BLAKE3 hash of their compressed bytes
     /// (see `memo`); the report is the same either way. On by default.
     pub dedup: bool,
+    /// Threads that may help one archive inflate its large compressed entries ahead of its
+    /// scan (a war of jars, an ear of wars; see `ahead`); the report is the same either way.
+    /// `None` chooses one fewer than the CPUs, and none when `threads` is 1.
+    pub helpers: Option<usize>,
 }
 
 impl std::fmt::Debug for Options {
@@ -60,6 +64,7 @@ impl std::fmt::Debug for Options {
             .field("follow_symlinks", &self.follow_symlinks)
             .field("limits", &self.limits)
             .field("dedup", &self.dedup)
+            .field("helpers", &self.helpers)
             .finish_non_exhaustive()
     }
 }
@@ -76,6 +81,19 @@ impl Options {
             advisories: Advisories::builtin(),
             progress: None,
             dedup: true,
+            helpers: None,
+        }
+    }
+
+    /// Helper threads per archive ([`Options::helpers`], resolved).
+    pub fn helpers(&self) -> usize {
+        static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        match self.helpers {
+            Some(n) => n,
+            None if self.threads == 1 => 0,
+            None => {
+                *CPUS.get_or_init(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)) - 1
+            }
         }
     }
 }
@@ -88,6 +106,7 @@ struct Acc {
     files: u64,
     archives: u64,
     replayed: u64,
+    inflated_ahead: u64,
 }
 
 impl Acc {
@@ -98,6 +117,7 @@ impl Acc {
         self.files += other.files;
         self.archives += other.archives;
         self.replayed += other.replayed;
+        self.inflated_ahead += other.inflated_ahead;
     }
 }
 
@@ -159,12 +179,13 @@ fn scan_file(path: &Path, opts: &Options, memo: Option<&Memo>, acc: &mut Acc) {
         return;
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut fs = FileScan::new(&opts.limits, &opts.advisories, path, memo);
+    let mut fs = FileScan::new(&opts.limits, &opts.advisories, path, memo).with_helpers(opts.helpers());
     let was_archive = fs.scan_top(display.clone(), source.clone(), &head, &name);
     acc.findings.append(&mut fs.findings);
     acc.errors.append(&mut fs.errors);
     acc.archives += fs.archives;
     acc.replayed += fs.replayed;
+    acc.inflated_ahead += fs.inflated_ahead;
     if !was_archive {
         let slashed =
             if std::path::MAIN_SEPARATOR == '/' { display.clone() } else { display.replace('\\', "/") };
@@ -302,6 +323,7 @@ pub fn scan(opts: &Options) -> Result<Report> {
         files_scanned: out.files,
         archives_scanned: out.archives,
         archives_replayed: out.replayed,
+        archives_inflated_ahead: out.inflated_ahead,
         elapsed: start.elapsed(),
     })
 }

@@ -11,29 +11,6 @@ use std::path::Path;
 use common::*;
 use vulnrelay_scan::{Limits, Options, Report, scan};
 
-/// Everything of a report but its wall time and the replay count.
-fn canonical(r: &Report) -> String {
-    let errors: Vec<(String, String, &str)> =
-        r.errors.iter().map(|e| (e.path.clone(), e.error.to_string(), e.error.kind())).collect();
-    let mut json = vulnrelay_scan::output::to_json(&Report {
-        paths: r.paths.clone(),
-        findings: r.findings.clone(),
-        errors: Vec::new(),
-        files_scanned: r.files_scanned,
-        archives_scanned: r.archives_scanned,
-        archives_replayed: 0,
-        elapsed: Default::default(),
-    });
-    json.summary.errors = r.errors.len() as u64;
-    format!(
-        "{}\n{:#?}\n{errors:#?}\nfiles {} archives {}",
-        serde_json::to_string_pretty(&json).unwrap(),
-        r.findings,
-        r.files_scanned,
-        r.archives_scanned
-    )
-}
-
 /// Scans with and without deduplication on each number of `threads`; asserts equal reports;
 /// returns the deduplicated one (one thread).
 fn both_on(opts: &Options, threads: &[usize]) -> Report {

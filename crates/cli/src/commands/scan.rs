@@ -42,7 +42,8 @@ pub struct ScanArgs {
     /// Deepest archive nesting to enter.
     #[arg(long, default_value_t = 16, value_name = "N")]
     pub max_depth: u32,
-    /// Worker threads (0: automatic, eight per CPU, 8 to 64).
+    /// Worker threads (0: automatic, eight per CPU, 8 to 64). With 1, each archive's
+    /// entries are also inflated on that one thread (no helper threads).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
     /// Follow symbolic links (loops are reported).

@@ -181,3 +181,27 @@ pub fn core_finding(r: &Report) -> &Finding {
 }
 
 pub const ALL4: [&str; 4] = ["CVE-2021-44228", "CVE-2021-44832", "CVE-2021-45046", "CVE-2021-45105"];
+
+/// Everything of a report but its wall time and its replay and inflated-ahead counts.
+pub fn canonical(r: &Report) -> String {
+    let errors: Vec<(String, String, &str)> =
+        r.errors.iter().map(|e| (e.path.clone(), e.error.to_string(), e.error.kind())).collect();
+    let mut json = vulnrelay_scan::output::to_json(&Report {
+        paths: r.paths.clone(),
+        findings: r.findings.clone(),
+        errors: Vec::new(),
+        files_scanned: r.files_scanned,
+        archives_scanned: r.archives_scanned,
+        archives_replayed: 0,
+        archives_inflated_ahead: 0,
+        elapsed: Default::default(),
+    });
+    json.summary.errors = r.errors.len() as u64;
+    format!(
+        "{}\n{:#?}\n{errors:#?}\nfiles {} archives {}",
+        serde_json::to_string_pretty(&json).unwrap(),
+        r.findings,
+        r.files_scanned,
+        r.archives_scanned
+    )
+}

@@ -1,0 +1,230 @@
+//! Inflating the large compressed entries of one archive on helper threads, ahead of the
+//! scan that consumes them in order.
+//!
+//! A war of jars or an ear of wars is one file on disk, so the walk gives it to one thread;
+//! without help that thread inflates every nested archive in turn while the other CPUs may
+//! have nothing left to do (one large ear is often the last file of a scan, or the only
+//! one). Helpers run the parts of entering a nested archive that depend on nothing but its
+//! bytes — peeking at its head, hashing it for deduplication, inflating it — while the
+//! scanning thread consumes the results in central-directory order and does everything
+//! else exactly as without help: budgets are charged, limits checked, outcomes memoized
+//! and errors reported in the same order, so a report does not depend on which thread
+//! inflated what. What helpers hold ready is bounded by the entries' declared sizes
+//! ([`MAX_AHEAD_BYTES`]); an entry that inflates past its declared size, or fails to, is
+//! left to the scanning thread, which reads it itself as it would have without help.
+
+use std::io::Read;
+use std::sync::{Condvar, Mutex, PoisonError};
+
+use crate::engine::{HEAD, Kind, archive_name, detect};
+use crate::error::Result;
+use crate::limits::Limits;
+use crate::memo::{self, Key, Memo};
+use crate::zipfile::{Entry, ZipArchive, has_zip_magic};
+
+/// Entries smaller than this (compressed) are entered by the scanning thread alone: handing
+/// them over costs more than inflating them.
+pub(crate) const MIN_COMPRESSED_BYTES: u64 = 64 * 1024;
+
+/// Most declared bytes held inflated and not yet consumed (one entry is always allowed).
+pub(crate) const MAX_AHEAD_BYTES: u64 = 64 << 20;
+
+/// What a helper prepared for one entry.
+pub(crate) struct Prepared {
+    /// The entry's first bytes, as [`ZipArchive::peek_entry`] returns them.
+    pub head: Result<Vec<u8>>,
+    /// The deduplication digest when a memo is in use: `Some(None)` when it could not be
+    /// computed (the scan then goes without deduplication, as it would have).
+    pub digest: Option<Option<[u8; 32]>>,
+    /// The whole inflated stream, when the entry is a nested archive the scan will enter
+    /// and its stream ended cleanly within its declared size. Anything else (a stream that
+    /// fails, or runs past its declared size) is left to the scanning thread, which then
+    /// reads it itself exactly as without help.
+    pub inflated: Option<Vec<u8>>,
+}
+
+/// Whether helpers may prepare `entry` of an archive entered at `depth`.
+pub(crate) fn eligible(entry: &Entry, limits: &Limits, depth: u32) -> bool {
+    entry.method == 8
+        && !entry.is_encrypted()
+        && entry.compressed_size >= MIN_COMPRESSED_BYTES
+        && entry.uncompressed_size <= limits.spill_threshold.min(limits.max_entry_bytes)
+        && depth < limits.max_depth
+}
+
+/// The state of one job.
+enum Slot {
+    /// Nobody has started it.
+    Waiting,
+    /// A helper is preparing it.
+    Running,
+    /// Ready to be taken.
+    Done(Box<Prepared>),
+    /// The scanning thread took it (or chose to enter the entry itself).
+    Taken,
+}
+
+struct State {
+    /// Next job a helper may start.
+    next: usize,
+    slots: Vec<Slot>,
+    /// Declared bytes of jobs started and not yet taken.
+    ahead: u64,
+    /// The scanning thread is done with this archive: helpers stop.
+    closed: bool,
+}
+
+/// Entries of one archive prepared by helper threads; see the module documentation.
+pub(crate) struct Ahead<'a> {
+    zip: &'a ZipArchive,
+    limits: &'a Limits,
+    memo: Option<&'a Memo>,
+    /// Entry indices, in the order the scanning thread enters them.
+    jobs: Vec<usize>,
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl<'a> Ahead<'a> {
+    /// Jobs for `jobs` (entry indices of `zip`, in scanning order).
+    pub fn new(zip: &'a ZipArchive, jobs: Vec<usize>, limits: &'a Limits, memo: Option<&'a Memo>) -> Self {
+        let slots = jobs.iter().map(|_| Slot::Waiting).collect();
+        Ahead {
+            zip,
+            limits,
+            memo,
+            jobs,
+            state: Mutex::new(State { next: 0, slots, ahead: 0, closed: false }),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn declared(&self, job: usize) -> u64 {
+        self.zip.entries[self.jobs[job]].uncompressed_size
+    }
+
+    /// Starts the next job if the scan is open and the bytes held ahead allow it.
+    fn start_next(&self, state: &mut State) -> Option<usize> {
+        if state.closed || state.next >= self.jobs.len() {
+            return None;
+        }
+        let declared = self.declared(state.next);
+        if state.ahead > 0 && state.ahead.saturating_add(declared) > MAX_AHEAD_BYTES {
+            return None;
+        }
+        let job = state.next;
+        state.next += 1;
+        state.slots[job] = Slot::Running;
+        state.ahead += declared;
+        Some(job)
+    }
+
+    /// Prepares `job` (started by [`start_next`](Self::start_next)) with no lock held.
+    fn run(&self, job: usize) {
+        let prepared = self.prepare(self.jobs[job]);
+        self.lock().slots[job] = Slot::Done(Box::new(prepared));
+        self.changed.notify_all();
+    }
+
+    /// A helper's loop: prepares jobs in order until none is left or the scan closes.
+    pub fn help(&self) {
+        loop {
+            let job = {
+                let mut state = self.lock();
+                loop {
+                    if state.closed || state.next >= self.jobs.len() {
+                        return;
+                    }
+                    if let Some(job) = self.start_next(&mut state) {
+                        break job;
+                    }
+                    state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
+                }
+            };
+            self.run(job);
+        }
+    }
+
+    /// What the scanning thread gets for entry `idx`: the prepared work, or `None` when `idx`
+    /// is not a job or no helper has started it (the scanning thread then enters it itself).
+    /// While a helper is preparing it, prepares a later job rather than wait idle.
+    pub fn take(&self, idx: usize) -> Option<Prepared> {
+        let job = self.jobs.iter().position(|&j| j == idx)?;
+        let mut state = self.lock();
+        loop {
+            match std::mem::replace(&mut state.slots[job], Slot::Taken) {
+                Slot::Waiting => {
+                    // Jobs start in order, so nothing after this one has started either.
+                    state.next = state.next.max(job + 1);
+                    return None;
+                }
+                Slot::Running => {
+                    state.slots[job] = Slot::Running;
+                    if let Some(later) = self.start_next(&mut state) {
+                        drop(state);
+                        self.run(later);
+                        state = self.lock();
+                    } else {
+                        state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
+                    }
+                }
+                Slot::Done(prepared) => {
+                    state.ahead -= self.declared(job);
+                    drop(state);
+                    self.changed.notify_all();
+                    return Some(*prepared);
+                }
+                Slot::Taken => return None,
+            }
+        }
+    }
+
+    /// Tells the helpers to stop (the scanning thread has left the archive).
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+
+    /// Peeks at, hashes and inflates entry `idx` as entering it would.
+    fn prepare(&self, idx: usize) -> Prepared {
+        let zip = self.zip;
+        let entry = &zip.entries[idx];
+        let name = zip.name(entry);
+        let head = zip.peek_entry(entry, HEAD);
+        let kind = match &head {
+            Ok(h) => detect(h, name).filter(|k| *k != Kind::Zip || has_zip_magic(h) || archive_name(name)),
+            Err(_) => None,
+        };
+        let Some(kind) = kind else { return Prepared { head, digest: None, inflated: None } };
+        let mut digest = None;
+        if let Some(memo) = self.memo {
+            let d = memo::entry_digest(zip, entry);
+            if let Some(d) = d {
+                let key = Key::of_entry(kind, entry, name, d);
+                // An identical archive was scanned already: the scan replays it, no inflation.
+                if memo.known(&key) {
+                    return Prepared { head, digest: Some(Some(d)), inflated: None };
+                }
+            }
+            digest = Some(d);
+        }
+        let in_mem = self.limits.spill_threshold.min(self.limits.max_entry_bytes);
+        let limit = in_mem.min(entry.uncompressed_size).saturating_add(1);
+        Prepared { head, digest, inflated: inflate(zip, entry, limit) }
+    }
+}
+
+/// The whole inflated stream of `entry` if it ends cleanly within `limit - 1` bytes.
+fn inflate(zip: &ZipArchive, entry: &Entry, limit: u64) -> Option<Vec<u8>> {
+    zip.data_window(entry).ok()?.1.will_need();
+    let reader = zip.open_entry(entry).ok()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(limit).unwrap_or(usize::MAX));
+    match reader.take(limit).read_to_end(&mut bytes) {
+        Ok(_) if (bytes.len() as u64) < limit => Some(bytes),
+        _ => None,
+    }
+}
