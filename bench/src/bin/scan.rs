@@ -8,7 +8,7 @@
 //! The scan runs twice each time: with deduplication of identical compressed archives (the
 //! default) and without (`Options::dedup = false`), so both figures come from the same run.
 //! Usage: `cargo run --release -p vulnrelay-bench --bin scan [-- TARGET_MB]`;
-//! `-- --corpus DIR [TARGET_MB]` only builds the corpus in DIR, and `-- --once DIR [--no-dedup] [--threads N]`
+//! `-- --corpus DIR [TARGET_MB]` only builds the corpus in DIR, and `-- --once DIR [--no-dedup] [--threads N] [--helpers N]`
 //! only scans DIR once (for `valgrind --tool=callgrind`).
 
 use std::fs::{self, File};
@@ -152,10 +152,11 @@ fn mb(bytes: Option<u64>) -> String {
 
 fn summary(report: &vulnrelay_scan::Report) -> String {
     format!(
-        "{} files, {} archives ({} replayed), {} components, {} exposed",
+        "{} files, {} archives ({} replayed, {} inflated ahead), {} components, {} exposed",
         report.files_scanned,
         report.archives_scanned,
         report.archives_replayed,
+        report.archives_inflated_ahead,
         report.findings.len(),
         report.findings.iter().filter(|f| f.is_exposed()).count()
     )
@@ -176,6 +177,9 @@ fn main() {
             opts.dedup = !args.iter().any(|a| a == "--no-dedup");
             if let Some(n) = args.iter().position(|a| a == "--threads").and_then(|i| args.get(i + 1)) {
                 opts.threads = n.parse().expect("--threads N");
+            }
+            if let Some(n) = args.iter().position(|a| a == "--helpers").and_then(|i| args.get(i + 1)) {
+                opts.helpers = Some(n.parse().expect("--helpers N"));
             }
             let before = storage_read_bytes();
             let report = vulnrelay_scan::scan(&opts).expect("scan");
