@@ -12,8 +12,14 @@
 //! inflated what. What helpers hold ready is bounded by the entries' declared sizes
 //! ([`MAX_AHEAD_BYTES`]); an entry that inflates past its declared size, or fails to, is
 //! left to the scanning thread, which reads it itself as it would have without help.
+//!
+//! A gzip file (a tar.gz image layer) is one stream: a helper decompresses it in fixed
+//! chunks ([`Chunked`]) while the scanning thread reads the tar and scans its entries. Read
+//! inline the stream is cut into the same chunks, so a corrupt stream fails after the same
+//! bytes either way.
 
-use std::io::Read;
+use std::io::{self, Read};
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use crate::engine::{HEAD, Kind, archive_name, detect};
@@ -226,5 +232,118 @@ fn inflate(zip: &ZipArchive, entry: &Entry, limit: u64) -> Option<Vec<u8>> {
     match reader.take(limit).read_to_end(&mut bytes) {
         Ok(_) if (bytes.len() as u64) < limit => Some(bytes),
         _ => None,
+    }
+}
+
+/// Bytes a decompressed stream is read in by [`Chunked`].
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Compressed gzip files at least this large are decompressed on a helper thread.
+pub(crate) const GUNZIP_AHEAD_MIN_BYTES: u64 = 1 << 20;
+
+/// Chunks a helper may hold decompressed ahead of the scan.
+const CHUNKS_AHEAD: usize = 4;
+
+/// What follows a chunk of a stream.
+enum After {
+    /// More chunks.
+    More,
+    /// The end of the stream.
+    End,
+    /// The error that stopped the stream (taken when first returned).
+    Failed(Option<io::Error>),
+}
+
+/// Reads up to [`CHUNK_BYTES`] from `inner`: the bytes and what follows them.
+fn read_chunk(inner: &mut impl Read) -> (Vec<u8>, After) {
+    let mut buf = vec![0; CHUNK_BYTES];
+    let mut n = 0;
+    let after = loop {
+        if n == buf.len() {
+            break After::More;
+        }
+        match inner.read(&mut buf[n..]) {
+            Ok(0) => break After::End,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break After::Failed(Some(e)),
+        }
+    };
+    buf.truncate(n);
+    (buf, after)
+}
+
+/// Where [`Chunked`] gets its chunks.
+enum Feed<R> {
+    /// Reads them itself.
+    Inline(R),
+    /// A helper thread reads them ahead.
+    Ahead(Receiver<(Vec<u8>, After)>),
+}
+
+/// A decompressed stream read in fixed chunks, by the reading thread itself or by a helper
+/// thread ahead of it ([`Chunked::ahead`]). Either way its reader sees the same bytes and
+/// meets an error after the same bytes, however it reads.
+pub(crate) struct Chunked<R> {
+    feed: Feed<R>,
+    buf: Vec<u8>,
+    pos: usize,
+    after: After,
+}
+
+impl<R: Read + Send> Chunked<R> {
+    /// Chunks of `inner` read on demand.
+    pub fn inline(inner: R) -> Self {
+        Chunked { feed: Feed::Inline(inner), buf: Vec::new(), pos: 0, after: After::More }
+    }
+
+    /// Chunks of `inner` read by a helper thread of `scope`, at most [`CHUNKS_AHEAD`] ahead;
+    /// the helper stops when this reader is dropped.
+    pub fn ahead<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, mut inner: R) -> Self
+    where
+        R: 'scope,
+    {
+        let (send, receive) = sync_channel(CHUNKS_AHEAD);
+        scope.spawn(move || {
+            loop {
+                let (bytes, after) = read_chunk(&mut inner);
+                let last = !matches!(after, After::More);
+                if send.send((bytes, after)).is_err() || last {
+                    return;
+                }
+            }
+        });
+        Chunked { feed: Feed::Ahead(receive), buf: Vec::new(), pos: 0, after: After::More }
+    }
+}
+
+impl<R: Read> Read for Chunked<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos < self.buf.len() {
+                let n = out.len().min(self.buf.len() - self.pos);
+                out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            match &mut self.after {
+                After::End => return Ok(0),
+                After::Failed(e) => {
+                    return Err(e.take().unwrap_or_else(|| io::Error::other("the stream failed earlier")));
+                }
+                After::More => {
+                    let (bytes, after) = match &mut self.feed {
+                        Feed::Inline(inner) => read_chunk(inner),
+                        Feed::Ahead(receive) => receive.recv().unwrap_or_else(|_| {
+                            (
+                                Vec::new(),
+                                After::Failed(Some(io::Error::other("the decompressing thread stopped"))),
+                            )
+                        }),
+                    };
+                    (self.buf, self.pos, self.after) = (bytes, 0, after);
+                }
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use flate2::read::GzDecoder;
 
 use crate::advisory::Advisories;
-use crate::ahead::{self, Ahead, Prepared};
+use crate::ahead::{self, Ahead, Chunked, Prepared};
 use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, Want, classify};
 use crate::limits::Limits;
@@ -703,10 +703,18 @@ impl<'a> FileScan<'a> {
 
     fn scan_gzip(&mut self, chain: &mut Vec<String>, source: Source, depth: u32) {
         source.will_need();
-        let mut reader = BudgetReader {
-            inner: GzDecoder::new(io::BufReader::new(source.reader())),
-            budget: self.budget.clone(),
-        };
+        let decoder = GzDecoder::new(io::BufReader::new(source.reader()));
+        if self.helpers > 0 && source.len() >= ahead::GUNZIP_AHEAD_MIN_BYTES {
+            // A helper decompresses while this thread reads the tar and scans its entries.
+            std::thread::scope(|s| self.scan_gzip_stream(chain, Chunked::ahead(s, decoder), depth));
+        } else {
+            self.scan_gzip_stream(chain, Chunked::inline(decoder), depth);
+        }
+    }
+
+    /// Scans the decompressed stream of a gzip file: a tar archive or a ZIP.
+    fn scan_gzip_stream(&mut self, chain: &mut Vec<String>, stream: impl Read, depth: u32) {
+        let mut reader = BudgetReader { inner: stream, budget: self.budget.clone() };
         let mut head = Vec::with_capacity(HEAD);
         if let Err(e) = (&mut reader).take(HEAD as u64).read_to_end(&mut head) {
             return self.error(chain, ScanError::CorruptArchive(format!("gzip: {}", map_io(e, self.limits))));

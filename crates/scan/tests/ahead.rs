@@ -193,3 +193,53 @@ fn corrupt_streams_and_lying_sizes_give_the_same_report_with_and_without_helpers
     let broken = r.errors.iter().filter(|e| e.path.ends_with("WEB-INF/lib/log4j-1.2.17.jar")).count();
     assert_eq!(broken, 2, "{:#?}", r.errors);
 }
+
+fn tgz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, *data).unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar.into_inner().unwrap()).unwrap();
+    gz.finish().unwrap()
+}
+
+#[test]
+fn tar_gz_images_whole_truncated_and_corrupt_give_the_same_report_with_and_without_helpers() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = read("vulnerable/log4j-core-2.14.1.jar");
+    let war = war_of_real_jars();
+    let tgz = tgz_of(&[
+        ("opt/lib/log4j-core-2.14.1.jar", &core),
+        ("opt/app/web.war", &war),
+        ("opt/lib/log4j-1.2.17.jar", &read("log4j1-or-old/log4j-1.2.17.jar")),
+        ("opt/lib/log4j-core-2.3.jar", &read("vulnerable/log4j-core-2.3.jar")),
+    ]);
+    assert!(tgz.len() as u64 > 4 << 20);
+    write(dir.path(), "image.tar.gz", &tgz);
+    let mut cut = tgz.clone();
+    cut.truncate(tgz.len() * 2 / 3);
+    write(dir.path(), "truncated.tar.gz", &cut);
+    let mut bad = tgz.clone();
+    for b in &mut bad[tgz.len() / 2..tgz.len() / 2 + 4096] {
+        *b = b.wrapping_mul(31).wrapping_add(7);
+    }
+    write(dir.path(), "corrupt.tar.gz", &bad);
+    let mut opts = Options::new(vec![dir.path().to_path_buf()]);
+    let r = same_with_and_without_helpers(&opts);
+    assert!(r.findings.iter().any(|f| f.path.ends_with("image.tar.gz!/opt/lib/log4j-core-2.3.jar")));
+    assert!(
+        r.findings.iter().any(|f| f.path.ends_with("image.tar.gz!/opt/app/web.war!/WEB-INF/lib/shaded.jar"))
+    );
+    assert!(r.errors.iter().any(|e| e.path.contains("truncated.tar.gz")), "{:#?}", r.errors);
+    assert!(r.errors.iter().any(|e| e.path.contains("corrupt.tar.gz")), "{:#?}", r.errors);
+    assert!(!r.errors.iter().any(|e| e.path.contains("image.tar.gz")), "{:#?}", r.errors);
+    // The byte budget running out partway through the stream.
+    opts.limits = Limits { max_total_bytes: 2 * core.len() as u64, ..Limits::default() };
+    let r = same_with_and_without_helpers(&opts);
+    assert!(r.errors.iter().any(|e| e.error.kind() == "limit-exceeded"));
+}
