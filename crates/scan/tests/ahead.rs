@@ -6,7 +6,6 @@
 mod common;
 
 use std::io::Write;
-use std::path::Path;
 
 use common::*;
 use vulnrelay_scan::{Limits, Options, Report, scan};
@@ -49,12 +48,6 @@ fn same_with_and_without_helpers(opts: &Options) -> Report {
         }
     }
     helped.unwrap()
-}
-
-fn write(dir: &Path, rel: &str, bytes: &[u8]) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, bytes).unwrap();
 }
 
 /// Position of the central directory record of `name` in a ZIP built by [`ZipBuilder`].
@@ -192,20 +185,6 @@ fn corrupt_streams_and_lying_sizes_give_the_same_report_with_and_without_helpers
     assert!(r.findings.iter().any(|f| f.path.ends_with("web.war!/WEB-INF/lib/log4j-core-2.14.1.jar")));
     let broken = r.errors.iter().filter(|e| e.path.ends_with("WEB-INF/lib/log4j-1.2.17.jar")).count();
     assert_eq!(broken, 2, "{:#?}", r.errors);
-}
-
-fn tgz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut tar = tar::Builder::new(Vec::new());
-    for (name, data) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        tar.append_data(&mut h, name, *data).unwrap();
-    }
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&tar.into_inner().unwrap()).unwrap();
-    gz.finish().unwrap()
 }
 
 #[test]
