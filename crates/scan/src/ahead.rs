@@ -73,11 +73,17 @@ enum Slot {
 struct State {
     /// Next job a helper may start.
     next: usize,
+    /// Decompressed bytes the scanning thread may still read for its file (its budget, as
+    /// it last told): helpers inflate no more than that ahead, so a file whose budget runs
+    /// out costs no more inflation with helpers than without.
+    left: u64,
     slots: Vec<Slot>,
     /// Declared bytes of jobs started and not yet taken.
     ahead: u64,
     /// The scanning thread is done with this archive: helpers stop.
     closed: bool,
+    /// Entries inflated so far (used by the scan or not).
+    inflated: u64,
 }
 
 /// Entries of one archive prepared by helper threads; see the module documentation.
@@ -92,15 +98,22 @@ pub(crate) struct Ahead<'a> {
 }
 
 impl<'a> Ahead<'a> {
-    /// Jobs for `jobs` (entry indices of `zip`, in scanning order).
-    pub fn new(zip: &'a ZipArchive, jobs: Vec<usize>, limits: &'a Limits, memo: Option<&'a Memo>) -> Self {
+    /// Jobs for `jobs` (entry indices of `zip`, in scanning order); `left`: the scanning
+    /// thread's remaining decompressed-byte budget (see [`Ahead::take`]).
+    pub fn new(
+        zip: &'a ZipArchive,
+        jobs: Vec<usize>,
+        limits: &'a Limits,
+        memo: Option<&'a Memo>,
+        left: u64,
+    ) -> Self {
         let slots = jobs.iter().map(|_| Slot::Waiting).collect();
         Ahead {
             zip,
             limits,
             memo,
             jobs,
-            state: Mutex::new(State { next: 0, slots, ahead: 0, closed: false }),
+            state: Mutex::new(State { next: 0, left, slots, ahead: 0, closed: false, inflated: 0 }),
             changed: Condvar::new(),
         }
     }
@@ -119,7 +132,7 @@ impl<'a> Ahead<'a> {
             return None;
         }
         let declared = self.declared(state.next);
-        if state.ahead > 0 && state.ahead.saturating_add(declared) > MAX_AHEAD_BYTES {
+        if state.ahead > 0 && state.ahead.saturating_add(declared) > MAX_AHEAD_BYTES.min(state.left) {
             return None;
         }
         let job = state.next;
@@ -131,8 +144,12 @@ impl<'a> Ahead<'a> {
 
     /// Prepares `job` (started by [`start_next`](Self::start_next)) with no lock held.
     fn run(&self, job: usize) {
-        let prepared = self.prepare(self.jobs[job]);
-        self.lock().slots[job] = Slot::Done(Box::new(prepared));
+        let left = self.lock().left;
+        let prepared = self.prepare(self.jobs[job], left);
+        let mut state = self.lock();
+        state.inflated += u64::from(prepared.inflated.is_some());
+        state.slots[job] = Slot::Done(Box::new(prepared));
+        drop(state);
         self.changed.notify_all();
     }
 
@@ -157,10 +174,12 @@ impl<'a> Ahead<'a> {
 
     /// What the scanning thread gets for entry `idx`: the prepared work, or `None` when `idx`
     /// is not a job or no helper has started it (the scanning thread then enters it itself).
-    /// While a helper is preparing it, prepares a later job rather than wait idle.
-    pub fn take(&self, idx: usize) -> Option<Prepared> {
+    /// While a helper is preparing it, prepares a later job rather than wait idle. `left`:
+    /// the scanning thread's remaining decompressed-byte budget now.
+    pub fn take(&self, idx: usize, left: u64) -> Option<Prepared> {
         let job = self.jobs.iter().position(|&j| j == idx)?;
         let mut state = self.lock();
+        state.left = left;
         loop {
             match std::mem::replace(&mut state.slots[job], Slot::Taken) {
                 Slot::Waiting => {
@@ -195,8 +214,14 @@ impl<'a> Ahead<'a> {
         self.changed.notify_all();
     }
 
-    /// Peeks at, hashes and inflates entry `idx` as entering it would.
-    fn prepare(&self, idx: usize) -> Prepared {
+    /// Entries inflated ahead so far, whether the scan used them or not.
+    pub fn inflated(&self) -> u64 {
+        self.lock().inflated
+    }
+
+    /// Peeks at, hashes and inflates entry `idx` as entering it would; does not inflate an
+    /// entry that declares `left` bytes or more (the budget would stop it).
+    fn prepare(&self, idx: usize, left: u64) -> Prepared {
         let zip = self.zip;
         let entry = &zip.entries[idx];
         let name = zip.name(entry);
@@ -217,6 +242,9 @@ impl<'a> Ahead<'a> {
                 }
             }
             digest = Some(d);
+        }
+        if entry.uncompressed_size >= left {
+            return Prepared { head, digest, inflated: None };
         }
         let in_mem = self.limits.spill_threshold.min(self.limits.max_entry_bytes);
         let limit = in_mem.min(entry.uncompressed_size).saturating_add(1);

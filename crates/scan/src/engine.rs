@@ -154,7 +154,7 @@ pub(crate) struct FileScan<'a> {
     pub archives: u64,
     /// Archives whose memoized outcome was replayed instead of scanning them.
     pub replayed: u64,
-    /// Compressed nested archives a helper inflated ahead ([`crate::ahead`]).
+    /// Compressed nested archives helpers inflated ahead ([`crate::ahead`]), used or not.
     pub inflated_ahead: u64,
     budget: Budget,
     /// Outcomes of compressed archives already scanned in this run (deduplication).
@@ -496,17 +496,18 @@ impl<'a> FileScan<'a> {
             return;
         }
         // Two or more large compressed entries: helpers inflate them ahead of this loop.
-        let ahead = Ahead::new(&zip, jobs, self.limits, self.memo);
+        let ahead = Ahead::new(&zip, jobs, self.limits, self.memo, self.budget.bytes_left.get());
         std::thread::scope(|s| {
             for _ in 0..helpers {
                 s.spawn(|| ahead.help());
             }
             for idx in nested {
-                let prepared = ahead.take(idx);
+                let prepared = ahead.take(idx, self.budget.bytes_left.get());
                 self.nested_entry(chain, &zip, idx, depth, prepared);
             }
             ahead.close();
         });
+        self.inflated_ahead += ahead.inflated();
     }
 
     /// Enters nested entry `idx` of `zip` (with what helpers prepared for it, if anything),
@@ -620,9 +621,7 @@ impl<'a> FileScan<'a> {
         let source = if entry.method == 0 {
             zip.data_window(entry)?.1
         } else if let Some(inflated) = inflated {
-            let source = self.spill_prepared(inflated)?;
-            self.inflated_ahead += 1;
-            source
+            self.spill_prepared(inflated)?
         } else {
             zip.data_window(entry)?.1.will_need();
             let reader = zip.open_entry(entry)?;

@@ -202,8 +202,9 @@ pub struct Report {
     /// Compressed archives not inflated again because an identical one had been scanned in
     /// the same run (their findings replayed under their own path; see `Options::dedup`).
     pub archives_replayed: u64,
-    /// Compressed nested archives a helper thread inflated ahead of the scan that entered them
-    /// (see `Options::helpers`); counted in `archives_scanned` too.
+    /// Compressed nested archives helper threads inflated ahead of the scan (see
+    /// `Options::helpers`), whether the scan then entered them or stopped first (a budget
+    /// ran out).
     pub archives_inflated_ahead: u64,
     /// Wall time.
     pub elapsed: Duration,

@@ -222,3 +222,26 @@ fn tar_gz_images_whole_truncated_and_corrupt_give_the_same_report_with_and_witho
     let r = same_with_and_without_helpers(&opts);
     assert!(r.errors.iter().any(|e| e.error.kind() == "limit-exceeded"));
 }
+
+#[test]
+fn helpers_inflate_no_more_than_the_byte_budget_lets_the_scan_read() {
+    // Thirty large jars in one war, and a budget that lets the scan read three of them:
+    // without that bound helpers would inflate every one only for the scan to refuse it.
+    let dir = tempfile::tempdir().unwrap();
+    let core = read("vulnerable/log4j-core-2.3.jar");
+    let mut b = ZipBuilder::new();
+    for i in 0..30 {
+        b = b.add(&format!("WEB-INF/lib/core-{i:02}.jar"), &core, false);
+    }
+    write(dir.path(), "many.war", &b.build());
+    let mut opts = Options::new(vec![dir.path().to_path_buf()]);
+    opts.limits = Limits { max_total_bytes: 3 * core.len() as u64 + 1000, ..Limits::default() };
+    let r = same_with_and_without_helpers(&opts);
+    let refused = r.errors.iter().filter(|e| e.error.kind() == "limit-exceeded").count();
+    assert!(refused >= 26, "{refused} refused: {:#?}", r.errors);
+    for helpers in [1, 3] {
+        opts.helpers = Some(helpers);
+        let r = scan(&opts).unwrap();
+        assert!(r.archives_inflated_ahead <= 3, "{helpers} helpers inflated {}", r.archives_inflated_ahead);
+    }
+}
