@@ -19,6 +19,7 @@
 //! bytes either way.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Condvar, Mutex, PoisonError};
 
@@ -27,6 +28,45 @@ use crate::error::Result;
 use crate::limits::Limits;
 use crate::memo::{self, Key, Memo};
 use crate::zipfile::{Entry, ZipArchive, has_zip_magic};
+
+/// Helper threads a scan runs at once by default, at most (see [`HelperSlots`]).
+pub(crate) const DEFAULT_MAX_HELPERS: usize = 4;
+
+/// The helper threads one scan may run at once, over all its walker threads: what helpers
+/// hold inflated is bounded per archive ([`MAX_AHEAD_BYTES`]), so this bounds it per scan.
+#[derive(Debug)]
+pub(crate) struct HelperSlots {
+    cap: usize,
+    active: AtomicUsize,
+}
+
+/// A helper slot, given back when dropped.
+pub(crate) struct Taken<'a> {
+    slots: &'a HelperSlots,
+}
+
+impl HelperSlots {
+    /// Room for `cap` helper threads at once.
+    pub fn new(cap: usize) -> HelperSlots {
+        HelperSlots { cap, active: AtomicUsize::new(0) }
+    }
+
+    /// A free slot, if there is one.
+    pub fn take_one(&self) -> Option<Taken<'_>> {
+        self.active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |active| {
+                (active < self.cap).then_some(active + 1)
+            })
+            .ok()
+            .map(|_| Taken { slots: self })
+    }
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        self.slots.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Entries smaller than this (compressed) are entered by the scanning thread alone: handing
 /// them over costs more than inflating them.
@@ -142,10 +182,12 @@ impl<'a> Ahead<'a> {
         Some(job)
     }
 
-    /// Prepares `job` (started by [`start_next`](Self::start_next)) with no lock held.
-    fn run(&self, job: usize) {
+    /// Prepares `job` (started by [`start_next`](Self::start_next)) with no lock held, and
+    /// hands it over; `before_handing_over` runs just before.
+    fn run(&self, job: usize, before_handing_over: impl FnOnce()) {
         let left = self.lock().left;
         let prepared = self.prepare(self.jobs[job], left);
+        before_handing_over();
         let mut state = self.lock();
         state.inflated += u64::from(prepared.inflated.is_some());
         state.slots[job] = Slot::Done(Box::new(prepared));
@@ -153,29 +195,36 @@ impl<'a> Ahead<'a> {
         self.changed.notify_all();
     }
 
-    /// A helper's loop: prepares jobs in order until none is left or the scan closes.
-    pub fn help(&self) {
+    /// A helper's loop: prepares jobs in order until none is left or the scan closes. The
+    /// helper's `slot` is given back before its last job is handed over, so that the archive
+    /// the scanning thread enters next can have it.
+    pub fn help(&self, slot: Taken<'_>) {
+        let mut slot = Some(slot);
         loop {
-            let job = {
+            let (job, last) = {
                 let mut state = self.lock();
                 loop {
                     if state.closed || state.next >= self.jobs.len() {
                         return;
                     }
                     if let Some(job) = self.start_next(&mut state) {
-                        break job;
+                        break (job, state.next >= self.jobs.len());
                     }
                     state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
                 }
             };
-            self.run(job);
+            self.run(job, || {
+                if last {
+                    drop(slot.take());
+                }
+            });
         }
     }
 
-    /// What the scanning thread gets for entry `idx`: the prepared work, or `None` when `idx`
-    /// is not a job or no helper has started it (the scanning thread then enters it itself).
-    /// While a helper is preparing it, prepares a later job rather than wait idle. `left`:
-    /// the scanning thread's remaining decompressed-byte budget now.
+    /// What the scanning thread gets for entry `idx`: the prepared work (prepared now when no
+    /// helper has started it), or `None` when `idx` is not a job. While a helper is preparing
+    /// it, prepares a later job rather than wait idle. `left`: the scanning thread's remaining
+    /// decompressed-byte budget now.
     pub fn take(&self, idx: usize, left: u64) -> Option<Prepared> {
         let job = self.jobs.iter().position(|&j| j == idx)?;
         let mut state = self.lock();
@@ -183,15 +232,19 @@ impl<'a> Ahead<'a> {
         loop {
             match std::mem::replace(&mut state.slots[job], Slot::Taken) {
                 Slot::Waiting => {
-                    // Jobs start in order, so nothing after this one has started either.
-                    state.next = state.next.max(job + 1);
-                    return None;
+                    // Jobs start in order and are taken in order: this one is `next`.
+                    state.next = job + 1;
+                    state.slots[job] = Slot::Running;
+                    state.ahead += self.declared(job);
+                    drop(state);
+                    self.run(job, || {});
+                    state = self.lock();
                 }
                 Slot::Running => {
                     state.slots[job] = Slot::Running;
                     if let Some(later) = self.start_next(&mut state) {
                         drop(state);
-                        self.run(later);
+                        self.run(later, || {});
                         state = self.lock();
                     } else {
                         state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
@@ -199,6 +252,9 @@ impl<'a> Ahead<'a> {
                 }
                 Slot::Done(prepared) => {
                     state.ahead -= self.declared(job);
+                    // The scan is about to charge these bytes: later jobs see them gone.
+                    let bytes = prepared.inflated.as_ref().map_or(0, |b| b.len() as u64);
+                    state.left = state.left.saturating_sub(bytes);
                     drop(state);
                     self.changed.notify_all();
                     return Some(*prepared);
@@ -373,5 +429,59 @@ impl<R: Read> Read for Chunked<R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helper_slots_are_shared_up_to_their_cap_and_given_back() {
+        let slots = HelperSlots::new(2);
+        let a = slots.take_one();
+        let b = slots.take_one();
+        assert!(a.is_some() && b.is_some() && slots.take_one().is_none());
+        drop(a);
+        let c = slots.take_one();
+        assert!(c.is_some() && slots.take_one().is_none());
+        drop((b, c));
+        assert_eq!(slots.active.load(Ordering::Acquire), 0);
+        assert!(HelperSlots::new(0).take_one().is_none());
+    }
+
+    #[test]
+    fn a_stream_read_in_chunks_fails_after_the_same_bytes_however_it_is_read() {
+        // A reader that gives 1000 bytes in odd pieces, then fails.
+        struct Failing(usize);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 >= 1000 {
+                    return Err(io::Error::other("broken"));
+                }
+                let n = buf.len().min(37).min(1000 - self.0);
+                buf[..n].fill(7);
+                self.0 += n;
+                Ok(n)
+            }
+        }
+        for size in [1, 100, 4096] {
+            let mut r = Chunked::inline(Failing(0));
+            let (mut got, mut buf) = (0, vec![0; size]);
+            let err = loop {
+                match r.read(&mut buf) {
+                    Ok(n) => got += n,
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!((got, err.to_string().as_str()), (1000, "broken"));
+            assert!(r.read(&mut buf).is_err());
+        }
+        std::thread::scope(|s| {
+            let mut r = Chunked::ahead(s, Failing(0));
+            let mut all = Vec::new();
+            assert_eq!(r.read_to_end(&mut all).unwrap_err().to_string(), "broken");
+            assert_eq!(all.len(), 1000);
+        });
     }
 }

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use flate2::read::GzDecoder;
 
 use crate::advisory::Advisories;
-use crate::ahead::{self, Ahead, Chunked, Prepared};
+use crate::ahead::{self, Ahead, Chunked, HelperSlots, Prepared, Taken};
 use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, Want, classify};
 use crate::limits::Limits;
@@ -163,9 +163,8 @@ pub(crate) struct FileScan<'a> {
     deepest: u32,
     /// Memo keys this scan is computing now (other threads may wait for them).
     claims: u32,
-    /// Helper threads an archive with several large compressed entries may use
-    /// ([`crate::ahead`]); none by default.
-    helpers: usize,
+    /// The scan's helper threads ([`crate::ahead`]); none by default.
+    helpers: Option<&'a HelperSlots>,
 }
 
 /// The state of a [`FileScan`] when a memoized subtree starts.
@@ -232,13 +231,14 @@ impl<'a> FileScan<'a> {
             memo,
             deepest: 0,
             claims: 0,
-            helpers: 0,
+            helpers: None,
         }
     }
 
-    /// Lets archives with several large compressed entries use up to `helpers` threads to
-    /// inflate them ahead of the scan ([`crate::ahead`]); the report is the same.
-    pub fn with_helpers(mut self, helpers: usize) -> Self {
+    /// Lets archives with several large compressed entries, and large gzip files, use the
+    /// scan's helper threads (`helpers`) to inflate ahead of the scan ([`crate::ahead`]); the
+    /// report is the same.
+    pub(crate) fn with_helpers(mut self, helpers: Option<&'a HelperSlots>) -> Self {
         self.helpers = helpers;
         self
     }
@@ -488,8 +488,13 @@ impl<'a> FileScan<'a> {
             .copied()
             .filter(|&i| ahead::eligible(&zip.entries[i], self.limits, depth))
             .collect();
-        let helpers = self.helpers.min(jobs.len().saturating_sub(1));
-        if helpers == 0 {
+        // One slot per helper thread, given back when that thread runs out of jobs, so that
+        // the archives nested in this one can use it.
+        let helpers: Vec<Taken<'_>> = match self.helpers {
+            Some(slots) if jobs.len() >= 2 => (1..jobs.len()).map_while(|_| slots.take_one()).collect(),
+            _ => Vec::new(),
+        };
+        if helpers.is_empty() {
             for idx in nested {
                 self.nested_entry(chain, &zip, idx, depth, None);
             }
@@ -498,8 +503,9 @@ impl<'a> FileScan<'a> {
         // Two or more large compressed entries: helpers inflate them ahead of this loop.
         let ahead = Ahead::new(&zip, jobs, self.limits, self.memo, self.budget.bytes_left.get());
         std::thread::scope(|s| {
-            for _ in 0..helpers {
-                s.spawn(|| ahead.help());
+            for slot in helpers {
+                let ahead = &ahead;
+                s.spawn(move || ahead.help(slot));
             }
             for idx in nested {
                 let prepared = ahead.take(idx, self.budget.bytes_left.get());
@@ -703,7 +709,11 @@ impl<'a> FileScan<'a> {
     fn scan_gzip(&mut self, chain: &mut Vec<String>, source: Source, depth: u32) {
         source.will_need();
         let decoder = GzDecoder::new(io::BufReader::new(source.reader()));
-        if self.helpers > 0 && source.len() >= ahead::GUNZIP_AHEAD_MIN_BYTES {
+        let helper = self
+            .helpers
+            .filter(|_| source.len() >= ahead::GUNZIP_AHEAD_MIN_BYTES)
+            .and_then(HelperSlots::take_one);
+        if helper.is_some() {
             // A helper decompresses while this thread reads the tar and scans its entries.
             std::thread::scope(|s| self.scan_gzip_stream(chain, Chunked::ahead(s, decoder), depth));
         } else {

@@ -12,6 +12,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
 use crate::advisory::Advisories;
+use crate::ahead::HelperSlots;
 use crate::engine::FileScan;
 use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, Want, classify};
@@ -49,9 +50,10 @@ pub struct Options {
     /// its findings for identical copies, identified by a BLAKE3 hash of their compressed bytes
     /// (see `memo`); the report is the same either way. On by default.
     pub dedup: bool,
-    /// Threads that may help one archive inflate its large compressed entries ahead of its
-    /// scan (a war of jars, an ear of wars; see `ahead`); the report is the same either way.
-    /// `None` chooses one fewer than the CPUs, and none when `threads` is 1.
+    /// Helper threads that inflate ahead of the scan, at most this many at once over the
+    /// whole scan: the large compressed entries of one archive (a war of jars, an ear of
+    /// wars) and large gzip files (see `ahead`); the report is the same either way. `None`
+    /// chooses one fewer than the CPUs, at most 4, and none when `threads` is 1.
     pub helpers: Option<usize>,
 }
 
@@ -85,14 +87,14 @@ impl Options {
         }
     }
 
-    /// Helper threads per archive ([`Options::helpers`], resolved).
+    /// Helper threads of the scan at once ([`Options::helpers`], resolved).
     pub fn helpers(&self) -> usize {
-        static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
         match self.helpers {
             Some(n) => n,
             None if self.threads == 1 => 0,
             None => {
-                *CPUS.get_or_init(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)) - 1
+                let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+                (cpus - 1).min(crate::ahead::DEFAULT_MAX_HELPERS)
             }
         }
     }
@@ -126,6 +128,8 @@ struct Shared {
     excludes: GlobSet,
     out: Mutex<Acc>,
     memo: Option<Memo>,
+    /// The scan's helper threads, when it has any.
+    helpers: Option<HelperSlots>,
 }
 
 struct Visitor {
@@ -153,7 +157,8 @@ fn error_path(e: &ignore::Error) -> Option<PathBuf> {
 }
 
 /// Scans one file on disk into `acc`.
-fn scan_file(path: &Path, opts: &Options, memo: Option<&Memo>, acc: &mut Acc) {
+fn scan_file(path: &Path, shared: &Shared, acc: &mut Acc) {
+    let (opts, memo, helpers) = (&shared.opts, shared.memo.as_ref(), shared.helpers.as_ref());
     acc.files += 1;
     let display = path.to_string_lossy().into_owned();
     let file = match File::open(path) {
@@ -179,7 +184,7 @@ fn scan_file(path: &Path, opts: &Options, memo: Option<&Memo>, acc: &mut Acc) {
         return;
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut fs = FileScan::new(&opts.limits, &opts.advisories, path, memo).with_helpers(opts.helpers());
+    let mut fs = FileScan::new(&opts.limits, &opts.advisories, path, memo).with_helpers(helpers);
     let was_archive = fs.scan_top(display.clone(), source.clone(), &head, &name);
     acc.findings.append(&mut fs.findings);
     acc.errors.append(&mut fs.errors);
@@ -224,7 +229,7 @@ impl ParallelVisitor for Visitor {
                     self.acc.errors.push(ErrorRecord { path, error: ScanError::Walk(err.to_string()) });
                 }
                 if entry.file_type().is_some_and(|t| t.is_file()) {
-                    scan_file(entry.path(), &self.shared.opts, self.shared.memo.as_ref(), &mut self.acc);
+                    scan_file(entry.path(), &self.shared, &mut self.acc);
                 }
             }
         }
@@ -266,7 +271,9 @@ pub fn scan(opts: &Options) -> Result<Report> {
     let start = Instant::now();
     let excludes = build_excludes(&opts.excludes)?;
     let memo = opts.dedup.then(Memo::default);
-    let shared = Arc::new(Shared { opts: opts.clone(), excludes, out: Mutex::new(Acc::default()), memo });
+    let helpers = Some(opts.helpers()).filter(|n| *n > 0).map(HelperSlots::new);
+    let shared =
+        Arc::new(Shared { opts: opts.clone(), excludes, out: Mutex::new(Acc::default()), memo, helpers });
     let mut acc = Acc::default();
     let mut roots = Vec::new();
     for p in &opts.paths {

@@ -10,8 +10,8 @@ use std::io::Write;
 use common::*;
 use vulnrelay_scan::{Limits, Options, Report, scan};
 
-/// Scans `opts` in every combination; asserts equal reports; returns the one with helpers
-/// (one walker thread, deduplication on).
+/// Scans `opts` in every combination; asserts equal reports; returns the one with one
+/// helper (one walker thread, no deduplication: every archive is inflated).
 fn same_with_and_without_helpers(opts: &Options) -> Report {
     let mut base = opts.clone();
     base.helpers = Some(0);
@@ -41,7 +41,7 @@ fn same_with_and_without_helpers(opts: &Options) -> Report {
                 if helpers == 0 {
                     assert_eq!(r.archives_inflated_ahead, 0);
                 }
-                if (helpers, threads, dedup) == (1, 1, true) {
+                if (helpers, threads, dedup) == (1, 1, false) {
                     helped = Some(r);
                 }
             }
@@ -112,6 +112,8 @@ fn wars_and_ears_of_real_jars_give_the_same_report_with_and_without_helpers() {
     let mut opts = Options::new(vec![dir.path().to_path_buf()]);
     let r = same_with_and_without_helpers(&opts);
     assert!(r.errors.is_empty(), "{:?}", r.errors);
+    // The war on disk alone has six jars (a top-level archive of a one-thread walk always finds
+    // the scan's helper free); the ears' wars and their jars may find it busy.
     assert!(r.archives_inflated_ahead >= 6, "inflated ahead {}", r.archives_inflated_ahead);
     let want = "deploy/app.ear!/b.war!/WEB-INF/lib/shaded.jar";
     let f = r.findings.iter().find(|f| f.path.ends_with(want)).expect(want);
