@@ -29,8 +29,8 @@ use crate::limits::Limits;
 use crate::memo::{self, Key, Memo};
 use crate::zipfile::{Entry, ZipArchive, has_zip_magic};
 
-/// Helper threads a scan runs at once by default, at most (see [`HelperSlots`]).
-pub(crate) const DEFAULT_MAX_HELPERS: usize = 4;
+/// Helper threads a scan runs at once by default (see [`HelperSlots`]).
+pub(crate) const DEFAULT_HELPERS: usize = 4;
 
 /// The helper threads one scan may run at once, over all its walker threads: what helpers
 /// hold inflated is bounded per archive ([`MAX_AHEAD_BYTES`]), so this bounds it per scan.
@@ -381,14 +381,19 @@ impl<R: Read + Send> Chunked<R> {
         Chunked { feed: Feed::Inline(inner), buf: Vec::new(), pos: 0, after: After::More }
     }
 
-    /// Chunks of `inner` read by a helper thread of `scope`, at most [`CHUNKS_AHEAD`] ahead;
-    /// the helper stops when this reader is dropped.
-    pub fn ahead<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, mut inner: R) -> Self
+    /// Chunks of `inner` read by a helper thread of `scope` (holding `slot` until the stream
+    /// ends), at most [`CHUNKS_AHEAD`] ahead; the helper stops when this reader is dropped.
+    pub fn ahead<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        mut inner: R,
+        slot: Taken<'scope>,
+    ) -> Self
     where
         R: 'scope,
     {
         let (send, receive) = sync_channel(CHUNKS_AHEAD);
         scope.spawn(move || {
+            let _slot = slot;
             loop {
                 let (bytes, after) = read_chunk(&mut inner);
                 let last = !matches!(after, After::More);
@@ -477,11 +482,14 @@ mod tests {
             assert_eq!((got, err.to_string().as_str()), (1000, "broken"));
             assert!(r.read(&mut buf).is_err());
         }
+        let slots = HelperSlots::new(1);
         std::thread::scope(|s| {
-            let mut r = Chunked::ahead(s, Failing(0));
+            let mut r = Chunked::ahead(s, Failing(0), slots.take_one().unwrap());
             let mut all = Vec::new();
             assert_eq!(r.read_to_end(&mut all).unwrap_err().to_string(), "broken");
             assert_eq!(all.len(), 1000);
         });
+        // The helper gave its slot back when the stream ended.
+        assert!(slots.take_one().is_some());
     }
 }

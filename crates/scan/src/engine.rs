@@ -713,9 +713,9 @@ impl<'a> FileScan<'a> {
             .helpers
             .filter(|_| source.len() >= ahead::GUNZIP_AHEAD_MIN_BYTES)
             .and_then(HelperSlots::take_one);
-        if helper.is_some() {
+        if let Some(slot) = helper {
             // A helper decompresses while this thread reads the tar and scans its entries.
-            std::thread::scope(|s| self.scan_gzip_stream(chain, Chunked::ahead(s, decoder), depth));
+            std::thread::scope(|s| self.scan_gzip_stream(chain, Chunked::ahead(s, decoder, slot), depth));
         } else {
             self.scan_gzip_stream(chain, Chunked::inline(decoder), depth);
         }

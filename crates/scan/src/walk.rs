@@ -53,7 +53,7 @@ pub struct Options {
     /// Helper threads that inflate ahead of the scan, at most this many at once over the
     /// whole scan: the large compressed entries of one archive (a war of jars, an ear of
     /// wars) and large gzip files (see `ahead`); the report is the same either way. `None`
-    /// chooses one fewer than the CPUs, at most 4, and none when `threads` is 1.
+    /// chooses 4, and none on one CPU or when `threads` is 1.
     pub helpers: Option<usize>,
 }
 
@@ -94,7 +94,7 @@ impl Options {
             None if self.threads == 1 => 0,
             None => {
                 let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-                (cpus - 1).min(crate::ahead::DEFAULT_MAX_HELPERS)
+                if cpus > 1 { crate::ahead::DEFAULT_HELPERS } else { 0 }
             }
         }
     }
