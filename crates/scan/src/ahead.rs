@@ -185,8 +185,24 @@ impl<'a> Ahead<'a> {
     /// Prepares `job` (started by [`start_next`](Self::start_next)) with no lock held, and
     /// hands it over; `before_handing_over` runs just before.
     fn run(&self, job: usize, before_handing_over: impl FnOnce()) {
+        /// Should preparing panic (a bug), hands the job back unprepared as the panic
+        /// unwinds, so that the scanning thread enters it itself rather than wait forever.
+        struct Unprepared<'x, 'a>(&'x Ahead<'a>, Option<usize>);
+        impl Drop for Unprepared<'_, '_> {
+            fn drop(&mut self) {
+                if let Some(job) = self.1 {
+                    let mut state = self.0.lock();
+                    state.slots[job] = Slot::Taken;
+                    state.ahead -= self.0.declared(job);
+                    drop(state);
+                    self.0.changed.notify_all();
+                }
+            }
+        }
+        let mut guard = Unprepared(self, Some(job));
         let left = self.lock().left;
         let prepared = self.prepare(self.jobs[job], left);
+        guard.1 = None;
         before_handing_over();
         let mut state = self.lock();
         state.inflated += u64::from(prepared.inflated.is_some());
@@ -268,6 +284,18 @@ impl<'a> Ahead<'a> {
     pub fn close(&self) {
         self.lock().closed = true;
         self.changed.notify_all();
+    }
+
+    /// A guard that [closes](Self::close) this when dropped, also while a panic of the
+    /// scanning thread unwinds: helpers waiting for room then stop, and their scope can end.
+    pub fn closing(&self) -> impl Drop + '_ {
+        struct Closing<'x, 'a>(&'x Ahead<'a>);
+        impl Drop for Closing<'_, '_> {
+            fn drop(&mut self) {
+                self.0.close();
+            }
+        }
+        Closing(self)
     }
 
     /// Entries inflated ahead so far, whether the scan used them or not.

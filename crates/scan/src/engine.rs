@@ -503,6 +503,7 @@ impl<'a> FileScan<'a> {
         // Two or more large compressed entries: helpers inflate them ahead of this loop.
         let ahead = Ahead::new(&zip, jobs, self.limits, self.memo, self.budget.bytes_left.get());
         std::thread::scope(|s| {
+            let _closing = ahead.closing();
             for slot in helpers {
                 let ahead = &ahead;
                 s.spawn(move || ahead.help(slot));
@@ -511,7 +512,6 @@ impl<'a> FileScan<'a> {
                 let prepared = ahead.take(idx, self.budget.bytes_left.get());
                 self.nested_entry(chain, &zip, idx, depth, prepared);
             }
-            ahead.close();
         });
         self.inflated_ahead += ahead.inflated();
     }
