@@ -247,3 +247,63 @@ fn helpers_inflate_no_more_than_the_byte_budget_lets_the_scan_read() {
         assert!(r.archives_inflated_ahead <= 3, "{helpers} helpers inflated {}", r.archives_inflated_ahead);
     }
 }
+
+#[test]
+fn randomly_damaged_wars_give_the_same_report_with_and_without_helpers() {
+    // A small xorshift generator with a fixed seed: the same damage on every run.
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let war = ZipBuilder::new()
+        .add("WEB-INF/lib/a.jar", &read("vulnerable/log4j-core-2.3.jar"), false)
+        .add("WEB-INF/lib/b.jar", &read("log4j1-or-old/log4j-1.2.17.jar"), false)
+        .add("WEB-INF/lib/c.jar", &read("vulnerable/log4j-core-2.0-beta9.jar"), false)
+        .add("WEB-INF/lib/d.jar", &read("not-vulnerable/log4j-api-2.14.1.jar"), false)
+        .build();
+    let dir = tempfile::tempdir().unwrap();
+    let mut partly_damaged = 0;
+    for case in 0..24 {
+        let mut bytes = war.clone();
+        for _ in 0..1 + next(4) {
+            match next(3) {
+                // Scribble over a run of bytes anywhere (data, local headers, the directory).
+                0 => {
+                    let at = next(bytes.len() - 64);
+                    for b in &mut bytes[at..at + 1 + next(63)] {
+                        *b = next(256) as u8;
+                    }
+                }
+                // Change one size field of one central directory record.
+                1 => {
+                    let name = ["WEB-INF/lib/a.jar", "WEB-INF/lib/b.jar", "WEB-INF/lib/c.jar"][next(3)];
+                    declare_size(&mut bytes, name, next(2 << 20) as u32);
+                }
+                // Flip bits in one entry's compressed data.
+                _ => corrupt_data(&mut bytes, ["WEB-INF/lib/a.jar", "WEB-INF/lib/c.jar"][next(2)]),
+            }
+        }
+        let path = dir.path().join(format!("case-{case:02}.war"));
+        std::fs::write(&path, &bytes).unwrap();
+        let mut opts = Options::new(vec![path]);
+        if case % 3 == 0 {
+            opts.limits = Limits { max_total_bytes: 1 + next(4 << 20) as u64, ..Limits::default() };
+        }
+        let reports: Vec<Report> = [0, 1, 3]
+            .iter()
+            .map(|&helpers| {
+                let mut o = opts.clone();
+                (o.helpers, o.threads) = (Some(helpers), 1);
+                scan(&o).unwrap()
+            })
+            .collect();
+        assert_eq!(canonical(&reports[0]), canonical(&reports[1]), "case {case}, one helper");
+        assert_eq!(canonical(&reports[0]), canonical(&reports[2]), "case {case}, three helpers");
+        partly_damaged += usize::from(!reports[0].findings.is_empty() && !reports[0].errors.is_empty());
+    }
+    // Most cases break some entries and leave others to be found.
+    assert!(partly_damaged >= 8, "{partly_damaged} of 24 cases partly damaged");
+}
