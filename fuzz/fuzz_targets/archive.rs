@@ -8,7 +8,8 @@ use vulnrelay_scan::source::Source;
 use vulnrelay_scan::zipfile::ZipArchive;
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_entry_bytes: 1 << 20, max_central_directory_bytes: 1 << 20, ..Limits::default() };
+    let limits =
+        Limits { max_entry_bytes: 1 << 20, max_central_directory_bytes: 1 << 20, ..Limits::default() };
     let source = Source::memory(data.to_vec());
     if let Ok(zip) = ZipArchive::open(source.clone(), &limits) {
         for entry in &zip.entries {

@@ -8,8 +8,12 @@ use vulnrelay_scan::{Limits, Options, Report, scan};
 
 /// Everything of a report but its wall time and the inflated-ahead count.
 fn canonical(r: &Report) -> String {
-    let errors: Vec<(String, String)> = r.errors.iter().map(|e| (e.path.clone(), e.error.to_string())).collect();
-    format!("{:?}\n{errors:?}\n{} {} {}", r.findings, r.files_scanned, r.archives_scanned, r.archives_replayed)
+    let errors: Vec<(String, String)> =
+        r.errors.iter().map(|e| (e.path.clone(), e.error.to_string())).collect();
+    format!(
+        "{:?}\n{errors:?}\n{} {} {}",
+        r.findings, r.files_scanned, r.archives_scanned, r.archives_replayed
+    )
 }
 
 fuzz_target!(|data: &[u8]| {
