@@ -23,11 +23,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Condvar, Mutex, PoisonError};
 
-use crate::engine::{HEAD, Kind, archive_name, detect};
+use crate::engine::{HEAD, nested_kind};
 use crate::error::Result;
 use crate::limits::Limits;
 use crate::memo::{self, Key, Memo};
-use crate::zipfile::{Entry, ZipArchive, has_zip_magic};
+use crate::zipfile::{Entry, ZipArchive};
 
 /// Helper threads a scan runs at once by default (see [`HelperSlots`]).
 pub(crate) const DEFAULT_HELPERS: usize = 4;
@@ -94,7 +94,7 @@ pub(crate) fn eligible(entry: &Entry, limits: &Limits, depth: u32) -> bool {
     entry.method == 8
         && !entry.is_encrypted()
         && entry.compressed_size >= MIN_COMPRESSED_BYTES
-        && entry.uncompressed_size <= limits.spill_threshold.min(limits.max_entry_bytes)
+        && entry.uncompressed_size <= limits.in_memory_bytes()
         && depth < limits.max_depth
 }
 
@@ -176,10 +176,15 @@ impl<'a> Ahead<'a> {
             return None;
         }
         let job = state.next;
-        state.next += 1;
-        state.slots[job] = Slot::Running;
-        state.ahead += declared;
+        self.start(state, job);
         Some(job)
+    }
+
+    /// Marks `job` (the next one) as being prepared.
+    fn start(&self, state: &mut State, job: usize) {
+        state.next = job + 1;
+        state.slots[job] = Slot::Running;
+        state.ahead += self.declared(job);
     }
 
     /// Prepares `job` (started by [`start_next`](Self::start_next)) with no lock held, and
@@ -242,16 +247,15 @@ impl<'a> Ahead<'a> {
     /// it, prepares a later job rather than wait idle. `left`: the scanning thread's remaining
     /// decompressed-byte budget now.
     pub fn take(&self, idx: usize, left: u64) -> Option<Prepared> {
-        let job = self.jobs.iter().position(|&j| j == idx)?;
+        // Entry indices are in central-directory order, so the jobs are sorted.
+        let job = self.jobs.binary_search(&idx).ok()?;
         let mut state = self.lock();
         state.left = left;
         loop {
             match std::mem::replace(&mut state.slots[job], Slot::Taken) {
                 Slot::Waiting => {
                     // Jobs start in order and are taken in order: this one is `next`.
-                    state.next = job + 1;
-                    state.slots[job] = Slot::Running;
-                    state.ahead += self.declared(job);
+                    self.start(&mut state, job);
                     drop(state);
                     self.run(job, || {});
                     state = self.lock();
@@ -310,10 +314,7 @@ impl<'a> Ahead<'a> {
         let entry = &zip.entries[idx];
         let name = zip.name(entry);
         let head = zip.peek_entry(entry, HEAD);
-        let kind = match &head {
-            Ok(h) => detect(h, name).filter(|k| *k != Kind::Zip || has_zip_magic(h) || archive_name(name)),
-            Err(_) => None,
-        };
+        let kind = head.as_ref().ok().and_then(|h| nested_kind(h, name));
         let Some(kind) = kind else { return Prepared { head, digest: None, inflated: None } };
         let mut digest = None;
         if let Some(memo) = self.memo {
@@ -330,8 +331,7 @@ impl<'a> Ahead<'a> {
         if entry.uncompressed_size >= left {
             return Prepared { head, digest, inflated: None };
         }
-        let in_mem = self.limits.spill_threshold.min(self.limits.max_entry_bytes);
-        let limit = in_mem.min(entry.uncompressed_size).saturating_add(1);
+        let limit = self.limits.in_memory_bytes().min(entry.uncompressed_size).saturating_add(1);
         Prepared { head, digest, inflated: inflate(zip, entry, limit) }
     }
 }

@@ -108,6 +108,12 @@ pub fn detect(head: &[u8], name: &str) -> Option<Kind> {
     if prefixed || archive_name(name) { Some(Kind::Zip).filter(|_| head.len() >= 22) } else { None }
 }
 
+/// The kind of archive a nested entry named `name` is, from its first bytes: as [`detect`],
+/// but a ZIP without its magic at the start (a prefixed one) only under an archive's name.
+pub(crate) fn nested_kind(head: &[u8], name: &str) -> Option<Kind> {
+    detect(head, name).filter(|&kind| kind != Kind::Zip || has_zip_magic(head) || archive_name(name))
+}
+
 /// Decompressed-byte budget for one file on disk, shared by the readers of all levels.
 #[derive(Debug, Clone)]
 pub(crate) struct Budget {
@@ -586,10 +592,7 @@ impl<'a> FileScan<'a> {
                 };
             }
         };
-        let Some(kind) = detect(&head, name) else { return Ok(()) };
-        if kind == Kind::Zip && !has_zip_magic(&head) && !by_name {
-            return Ok(());
-        }
+        let Some(kind) = nested_kind(&head, name) else { return Ok(()) };
         if depth + 1 > self.limits.max_depth {
             return Err(ScanError::DepthExceeded { limit: self.limits.max_depth });
         }
@@ -611,7 +614,7 @@ impl<'a> FileScan<'a> {
     }
 
     /// Enters the nested archive of `zip.entries[idx]`, detected as `kind` from `head`
-    /// (`inflated`: its stream as a helper began to inflate it).
+    /// (`inflated`: its whole stream, when a helper inflated it).
     #[allow(clippy::too_many_arguments)]
     fn enter_nested(
         &mut self,
@@ -649,7 +652,7 @@ impl<'a> FileScan<'a> {
     fn spill(&mut self, reader: impl Read, size_hint: u64) -> Result<Source> {
         // Up to the threshold (or the cap), decompress straight into one buffer of the
         // declared size: no intermediate chunk, no regrowth when the declaration is right.
-        let in_mem = self.limits.spill_threshold.min(self.limits.max_entry_bytes);
+        let in_mem = self.limits.in_memory_bytes();
         let mem: Vec<u8> = Vec::with_capacity(size_hint.min(in_mem).saturating_add(1) as usize);
         self.spill_rest(mem, reader)
     }
@@ -672,7 +675,7 @@ impl<'a> FileScan<'a> {
     fn spill_rest(&mut self, mut mem: Vec<u8>, reader: impl Read) -> Result<Source> {
         let cap = self.limits.max_entry_bytes;
         let threshold = self.limits.spill_threshold;
-        let in_mem = threshold.min(cap);
+        let in_mem = self.limits.in_memory_bytes();
         let mut reader = BudgetReader { inner: reader, budget: self.budget.clone() };
         let room = (in_mem + 1).saturating_sub(mem.len() as u64);
         if let Err(e) = (&mut reader).take(room).read_to_end(&mut mem) {

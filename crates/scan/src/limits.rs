@@ -22,6 +22,14 @@ pub struct Limits {
     pub spill_threshold: u64,
 }
 
+impl Limits {
+    /// Most decompressed bytes of one nested archive held in memory: up to the spill
+    /// threshold, and never past the per-entry cap.
+    pub fn in_memory_bytes(&self) -> u64 {
+        self.spill_threshold.min(self.max_entry_bytes)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
