@@ -8,8 +8,9 @@
 //! The scan runs twice each time: with deduplication of identical compressed archives (the
 //! default) and without (`Options::dedup = false`), so both figures come from the same run.
 //! Usage: `cargo run --release -p vulnrelay-bench --bin scan [-- TARGET_MB]`;
-//! `-- --corpus DIR [TARGET_MB]` only builds the corpus in DIR, and `-- --once DIR [--no-dedup] [--threads N] [--helpers N]`
-//! only scans DIR once (for `valgrind --tool=callgrind`).
+//! `-- --corpus DIR [TARGET_MB]` only builds the corpus in DIR, and
+//! `-- --once DIR [--no-dedup] [--threads N] [--helpers N] [--repeat N]` only scans DIR
+//! (N times, printing the last; for `perf stat` and `valgrind --tool=callgrind`).
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -180,6 +181,14 @@ fn main() {
             }
             if let Some(n) = args.iter().position(|a| a == "--helpers").and_then(|i| args.get(i + 1)) {
                 opts.helpers = Some(n.parse().expect("--helpers N"));
+            }
+            let repeat: usize = args
+                .iter()
+                .position(|a| a == "--repeat")
+                .and_then(|i| args.get(i + 1))
+                .map_or(1, |n| n.parse().expect("--repeat N"));
+            for _ in 1..repeat {
+                vulnrelay_scan::scan(&opts).expect("scan");
             }
             let before = storage_read_bytes();
             let report = vulnrelay_scan::scan(&opts).expect("scan");
