@@ -163,7 +163,7 @@ impl<'a> Ahead<'a> {
     }
 
     fn declared(&self, job: usize) -> u64 {
-        self.zip.entries[self.jobs[job]].uncompressed_size
+        self.zip.entries()[self.jobs[job]].uncompressed_size
     }
 
     /// Starts the next job if the scan is open and the bytes held ahead allow it.
@@ -311,7 +311,7 @@ impl<'a> Ahead<'a> {
     /// entry that declares `left` bytes or more (the budget would stop it).
     fn prepare(&self, idx: usize, left: u64) -> Prepared {
         let zip = self.zip;
-        let entry = &zip.entries[idx];
+        let entry = &zip.entries()[idx];
         let name = zip.name(entry);
         let head = zip.peek_entry(entry, HEAD);
         let kind = head.as_ref().ok().and_then(|h| nested_kind(h, name));

@@ -16,6 +16,8 @@ use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, Want, classify};
 use crate::limits::Limits;
 use crate::memo::{self, Key, Lookup, Memo, Outcome};
+use crate::plan::{Plan, Step};
+use crate::reuse::Reuse;
 use crate::source::Source;
 use crate::zipfile::{Entry, ZipArchive, has_zip_magic};
 use crate::{ErrorRecord, Finding};
@@ -39,7 +41,7 @@ const ARCHIVE_EXTS: [&str; 17] = [
     ".tar", ".tgz", ".gz", ".apk",
 ];
 
-const NEVER_ARCHIVE_EXTS: [&str; 40] = [
+pub(crate) const NEVER_ARCHIVE_EXTS: [&str; 40] = [
     ".class",
     ".properties",
     ".xml",
@@ -82,7 +84,7 @@ const NEVER_ARCHIVE_EXTS: [&str; 40] = [
     ".factories",
 ];
 
-fn lower_ext_match(name: &str, exts: &[&str]) -> bool {
+pub(crate) fn lower_ext_match(name: &str, exts: &[&str]) -> bool {
     let b = name.as_bytes();
     exts.iter().any(|e| b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
 }
@@ -200,7 +202,7 @@ pub(crate) fn base_name(name: &str) -> &str {
     name.rsplit('/').next().unwrap_or(name)
 }
 
-fn check_name(name: &str, utf8_ok: bool) -> Option<&'static str> {
+pub(crate) fn check_name(name: &str, utf8_ok: bool) -> Option<&'static str> {
     if !utf8_ok {
         return Some("not valid UTF-8");
     }
@@ -239,6 +241,11 @@ impl<'a> FileScan<'a> {
             claims: 0,
             helpers: None,
         }
+    }
+
+    /// What this scan reuses on identical bytes ([`crate::reuse`]): only with deduplication.
+    fn reuse(&self) -> Option<&'a Reuse> {
+        self.memo.map(|memo| &memo.reuse)
     }
 
     /// Lets archives with several large compressed entries, and large gzip files, use the
@@ -367,9 +374,8 @@ impl<'a> FileScan<'a> {
         let mut chain = vec![display];
         if guessed {
             // Only a prefixed ZIP if an end record is really there; otherwise not an archive.
-            match ZipArchive::open(source.clone(), self.limits) {
-                Ok(_) => {}
-                Err(_) => return false,
+            if ZipArchive::open_reusing(source.clone(), self.limits, self.reuse()).is_err() {
+                return false;
             }
         }
         if kind == Kind::Gzip
@@ -432,56 +438,57 @@ impl<'a> FileScan<'a> {
     }
 
     fn scan_zip(&mut self, chain: &mut Vec<String>, source: Source, depth: u32) {
-        let zip = match ZipArchive::open(source, self.limits) {
+        let zip = match ZipArchive::open_reusing(source, self.limits, self.reuse()) {
             Ok(z) => z,
             Err(e) => return self.error(chain, e),
         };
+        // What to read follows from the directory alone: decided once per identical directory
+        // when work is reused, every time otherwise.
+        let fresh;
+        let plan = match self.reuse() {
+            Some(_) => zip.directory().plan.get_or_init(|| Plan::of(&zip)),
+            None => {
+                fresh = Plan::of(&zip);
+                &fresh
+            }
+        };
         let mut collector = Collector::new();
-        let mut nested = Vec::new();
         let mut fingerprints = Vec::new();
-        for (idx, entry) in zip.entries.iter().enumerate() {
-            if entry.is_dir() {
-                continue;
-            }
-            let name = zip.name(entry);
-            if !entry.has_plain_name()
-                && let Some(reason) = check_name(name, entry.utf8_ok)
-            {
-                chain.push(name.to_owned());
-                self.error(chain, ScanError::BadEntryName { entry: name.to_owned(), reason });
-                chain.pop();
-                continue;
-            }
-            if let Some(want) = classify(name) {
-                // A fingerprint class is read only if no pom.properties dates its copy (below).
-                if let Want::Core { root, class } = &want
-                    && want.is_fingerprint()
-                {
-                    fingerprints.push((idx, root.clone(), *class));
-                    collector.add(name, want, Some(Vec::new()));
-                    continue;
+        for step in &plan.steps {
+            match step {
+                Step::BadName { idx, reason } => {
+                    let name = zip.name(&zip.entries()[*idx]);
+                    chain.push(name.to_owned());
+                    self.error(chain, ScanError::BadEntryName { entry: name.to_owned(), reason });
+                    chain.pop();
                 }
-                let bytes = if want.needs_bytes() {
-                    match self.read_small(chain, &zip, entry) {
-                        Some(b) => Some(b),
-                        None => continue,
+                Step::Fingerprint { idx, want } => {
+                    // Read only if no pom.properties dates its copy (below).
+                    if let Want::Core { root, class } = want {
+                        fingerprints.push((*idx, root.clone(), *class));
                     }
-                } else {
-                    None
-                };
-                collector.add(name, want, bytes);
-            } else if entry.uncompressed_size >= 22
-                && !name.ends_with(".class")
-                && !lower_ext_match(name, &NEVER_ARCHIVE_EXTS)
-            {
-                nested.push(idx);
+                    collector.add(zip.name(&zip.entries()[*idx]), want.clone(), Some(Vec::new()));
+                }
+                Step::Want { idx, want } => {
+                    let entry = &zip.entries()[*idx];
+                    let bytes = if want.needs_bytes() {
+                        match self.read_small(chain, &zip, entry) {
+                            Some(b) => Some(b),
+                            None => continue,
+                        }
+                    } else {
+                        None
+                    };
+                    collector.add(zip.name(entry), want.clone(), bytes);
+                }
             }
         }
+        let nested = &plan.nested;
         if !fingerprints.is_empty() {
             let undated = collector.undated_core_roots();
             for (idx, root, class) in fingerprints {
                 if undated.contains(&root)
-                    && let Some(bytes) = self.read_small(chain, &zip, &zip.entries[idx])
+                    && let Some(bytes) = self.read_small(chain, &zip, &zip.entries()[idx])
                 {
                     collector.add_class_bytes(&root, class, bytes);
                 }
@@ -492,7 +499,7 @@ impl<'a> FileScan<'a> {
         let jobs: Vec<usize> = nested
             .iter()
             .copied()
-            .filter(|&i| ahead::eligible(&zip.entries[i], self.limits, depth))
+            .filter(|&i| ahead::eligible(&zip.entries()[i], self.limits, depth))
             .collect();
         // One slot per helper thread, given back when that thread runs out of jobs, so that
         // the archives nested in this one can use it.
@@ -501,7 +508,7 @@ impl<'a> FileScan<'a> {
             _ => Vec::new(),
         };
         if helpers.is_empty() {
-            for idx in nested {
+            for &idx in nested {
                 self.nested_entry(chain, &zip, idx, depth, None);
             }
             return;
@@ -514,7 +521,7 @@ impl<'a> FileScan<'a> {
                 let ahead = &ahead;
                 s.spawn(move || ahead.help(slot));
             }
-            for idx in nested {
+            for &idx in nested {
                 let prepared = ahead.take(idx, self.budget.bytes_left.get());
                 self.nested_entry(chain, &zip, idx, depth, prepared);
             }
@@ -532,7 +539,7 @@ impl<'a> FileScan<'a> {
         depth: u32,
         prepared: Option<Prepared>,
     ) {
-        chain.push(zip.name(&zip.entries[idx]).to_owned());
+        chain.push(zip.name(&zip.entries()[idx]).to_owned());
         if let Err(e) = self.nested_zip_entry(chain, zip, idx, depth, prepared) {
             self.error(chain, e);
         }
@@ -543,7 +550,7 @@ impl<'a> FileScan<'a> {
     /// charges); `None` after recording the error.
     fn read_small(&mut self, chain: &mut Vec<String>, zip: &ZipArchive, entry: &Entry) -> Option<Vec<u8>> {
         let cap = self.limits.max_small_entry_bytes.min(self.budget.bytes_left.get());
-        match zip.read_entry(entry, cap) {
+        match zip.read_entry_reusing(entry, cap, self.reuse()) {
             Ok(b) => {
                 self.budget.bytes_left.set(self.budget.bytes_left.get().saturating_sub(b.len() as u64));
                 Some(b)
@@ -565,7 +572,7 @@ impl<'a> FileScan<'a> {
         depth: u32,
         prepared: Option<Prepared>,
     ) -> Result<()> {
-        let entry = &zip.entries[idx];
+        let entry = &zip.entries()[idx];
         let name = zip.name(entry);
         let by_name = archive_name(name);
         if entry.is_encrypted() {
@@ -583,7 +590,7 @@ impl<'a> FileScan<'a> {
                 window.read_exact_at(0, &mut head)?;
                 head
             }
-            (None, 8) => zip.peek_entry(entry, HEAD)?,
+            (None, 8) => zip.peek_entry_reusing(entry, HEAD, self.reuse())?,
             (None, method) => {
                 return if by_name {
                     Err(ScanError::UnsupportedCompression { entry: name.to_owned(), method })
@@ -626,7 +633,7 @@ impl<'a> FileScan<'a> {
         depth: u32,
         inflated: Option<Vec<u8>>,
     ) -> Result<()> {
-        let entry = &zip.entries[idx];
+        let entry = &zip.entries()[idx];
         let source = if entry.method == 0 {
             zip.data_window(entry)?.1
         } else if let Some(inflated) = inflated {
@@ -638,7 +645,7 @@ impl<'a> FileScan<'a> {
         };
         if kind == Kind::Zip && !has_zip_magic(head) {
             // A prefixed inner archive: only enter it if it really is a ZIP.
-            if ZipArchive::open(source.clone(), self.limits).is_err() {
+            if ZipArchive::open_reusing(source.clone(), self.limits, self.reuse()).is_err() {
                 return Ok(());
             }
         }
@@ -833,7 +840,7 @@ impl<'a> FileScan<'a> {
                 Ok(src) => {
                     let real = kind != Kind::Zip
                         || has_zip_magic(&src.read_vec(0, 4).unwrap_or_default())
-                        || ZipArchive::open(src.clone(), self.limits).is_ok();
+                        || ZipArchive::open_reusing(src.clone(), self.limits, self.reuse()).is_ok();
                     if real {
                         self.scan_source(chain, src, kind, depth + 1);
                     }

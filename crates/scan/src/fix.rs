@@ -118,8 +118,8 @@ fn rewrite(
     let mut removed: Vec<String> = Vec::new();
     let mut replaced: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
     for (name, sub) in &plan.nested {
-        let Some(idx) = zip.entries.iter().position(|e| zip.name(e) == name) else { continue };
-        let entry = &zip.entries[idx];
+        let Some(idx) = zip.entries().iter().position(|e| zip.name(e) == name) else { continue };
+        let entry = &zip.entries()[idx];
         let inner = if entry.method == 0 {
             zip.data_window(entry)?.1
         } else {
@@ -134,7 +134,7 @@ fn rewrite(
         }
     }
     let drop: BTreeSet<usize> = zip
-        .entries
+        .entries()
         .iter()
         .enumerate()
         .filter(|(_, e)| plan.remove.contains(zip.name(e)))
@@ -144,24 +144,24 @@ fn rewrite(
         return Ok(None);
     }
     for &i in &drop {
-        removed.push(zip.name(&zip.entries[i]).to_owned());
+        removed.push(zip.name(&zip.entries()[i]).to_owned());
     }
     let signatures: BTreeSet<usize> =
-        zip.entries.iter().enumerate().filter(|(_, e)| is_signature(zip.name(e))).map(|(i, _)| i).collect();
+        zip.entries().iter().enumerate().filter(|(_, e)| is_signature(zip.name(e))).map(|(i, _)| i).collect();
     for &i in &signatures {
-        removed.push(zip.name(&zip.entries[i]).to_owned());
+        removed.push(zip.name(&zip.entries()[i]).to_owned());
     }
-    let prefix_len = zip.entries.iter().map(|e| e.local_offset).min().unwrap_or(zip.cd_start);
+    let prefix_len = zip.entries().iter().map(|e| e.local_offset).min().unwrap_or(zip.cd_start);
     copy_range(&zip.source, 0, prefix_len, out)?;
     let mut cd: Vec<u8> = Vec::new();
     let mut count: u64 = 0;
-    for (i, entry) in zip.entries.iter().enumerate() {
+    for (i, entry) in zip.entries().iter().enumerate() {
         if drop.contains(&i) || signatures.contains(&i) {
             continue;
         }
         let new_offset =
             out.pos.checked_sub(zip.delta).ok_or_else(|| ScanError::Fix("offset underflow".into()))?;
-        let mut record = zip.central_directory[entry.cd_range.0..entry.cd_range.1].to_vec();
+        let mut record = zip.central_directory()[entry.cd_range.0..entry.cd_range.1].to_vec();
         if let Some(bytes) = replaced.get(&i) {
             write_new_entry(zip, entry, bytes, &mut record, out)?;
         } else {
@@ -354,7 +354,7 @@ fn inflate_exact(src: &Source, pos: u64, csize: u64, expect: u64, max: u64) -> R
 /// decompress to the declared size and CRC-32. The `zip` crate then reads every entry again.
 pub fn verify(source: Source, limits: &Limits) -> Result<()> {
     let zip = ZipArchive::open(source.clone(), limits)?;
-    let mut order: Vec<&Entry> = zip.entries.iter().collect();
+    let mut order: Vec<&Entry> = zip.entries().iter().collect();
     order.sort_by_key(|e| e.local_offset);
     let mut pos = order.first().map(|e| e.local_offset).unwrap_or(zip.cd_start);
     for entry in order {
@@ -404,7 +404,7 @@ pub fn verify(source: Source, limits: &Limits) -> Result<()> {
         return Err(ScanError::Fix("data between the last entry and the central directory".into()));
     }
     let cd = source.read_vec(zip.cd_start, 4)?;
-    if !zip.entries.is_empty() && u32_at(&cd, 0) != CENTRAL_SIG {
+    if !zip.entries().is_empty() && u32_at(&cd, 0) != CENTRAL_SIG {
         return Err(ScanError::Fix("central directory signature missing".into()));
     }
     // Independent second reader.

@@ -10,6 +10,8 @@ pub mod limits;
 pub mod log4j;
 pub(crate) mod memo;
 pub mod output;
+pub(crate) mod plan;
+pub(crate) mod reuse;
 pub mod source;
 pub mod walk;
 pub mod zipfile;

@@ -13,7 +13,8 @@
 //! so a crafted archive could inherit another's verdict); a key on anything less than every
 //! byte the scan would have decompressed. STORED nested archives and archives on disk are not
 //! memoized: the scan reads only their central directory and a few entries, cheaper than
-//! hashing them.
+//! hashing them. (What it computes from those reads, the parsed directory and the small
+//! inflations, is reused on identical bytes: see [`crate::reuse`].)
 //!
 //! A replay is exact, not approximate: an outcome is kept only when its subtree produced no
 //! error, and it is replayed only when the file's remaining budgets (decompressed bytes,
@@ -32,6 +33,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use crate::Finding;
 use crate::engine::Kind;
+use crate::reuse::Reuse;
 use crate::source::Source;
 use crate::zipfile::{Entry, ZipArchive};
 
@@ -114,11 +116,14 @@ pub(crate) struct Outcome {
     pub depth: u32,
 }
 
-/// Outcomes of one scan, shared by its walker threads, and the keys being computed.
+/// Outcomes of one scan, shared by its walker threads, and the keys being computed; and the
+/// smaller results the scan reuses on identical bytes ([`Reuse`]).
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
     state: Mutex<State>,
     done: Condvar,
+    /// Parsed directories and small inflations, reused on identical bytes.
+    pub reuse: Reuse,
 }
 
 #[derive(Debug, Default)]

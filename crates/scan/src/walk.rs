@@ -48,7 +48,8 @@ pub struct Options {
     pub progress: Option<Arc<dyn Progress>>,
     /// Scan each distinct compressed nested archive (and gzip file) once per run and replay
     /// its findings for identical copies, identified by a BLAKE3 hash of their compressed bytes
-    /// (see `memo`); the report is the same either way. On by default.
+    /// (see `memo`), and reuse parsed central directories and small inflations on byte-for-byte
+    /// identical input (see `reuse`); the report is the same either way. On by default.
     pub dedup: bool,
     /// Helper threads that inflate ahead of the scan, at most this many at once over the
     /// whole scan: the large compressed entries of one archive (a war of jars, an ear of

@@ -6,12 +6,15 @@
 use std::io::{self, Read};
 
 use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
 
 use flate2::bufread::DeflateDecoder;
 use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::error::{Result, ScanError};
 use crate::limits::Limits;
+use crate::plan::Plan;
+use crate::reuse::{Ask, Inflation, MAX_INFLATION_INPUT, Reuse, bucket_of};
 use crate::source::Source;
 
 pub(crate) const LOCAL_SIG: u32 = 0x0403_4b50;
@@ -92,17 +95,40 @@ impl Entry {
     }
 }
 
+/// A parsed central directory: what [`ZipArchive::open`] computes from the directory's bytes,
+/// the archive's length and its offset delta alone, so a scan can reuse it for an archive
+/// with the same three ([`crate::reuse`]).
+#[derive(Debug)]
+pub struct Directory {
+    /// Entries in central directory order.
+    entries: Vec<Entry>,
+    /// Every entry name, decoded (lossily when not UTF-8), one after another.
+    names: String,
+    /// Raw central directory.
+    central_directory: Vec<u8>,
+    /// Length of the archive it was parsed for.
+    len: u64,
+    /// Offset delta it was parsed with.
+    delta: u64,
+    /// What the scan reads from an archive with this directory, decided once.
+    pub(crate) plan: OnceLock<Plan>,
+}
+
+impl Directory {
+    /// Whether this directory was parsed from exactly `central_directory` for an archive of
+    /// `len` bytes with offset delta `delta`.
+    fn is_for(&self, len: u64, delta: u64, central_directory: &[u8]) -> bool {
+        self.len == len && self.delta == delta && self.central_directory == central_directory
+    }
+}
+
 /// A parsed ZIP archive: its central directory and where its data lies in the source.
 #[derive(Debug)]
 pub struct ZipArchive {
     /// The archive bytes (including any prefix).
     pub source: Source,
-    /// Entries in central directory order.
-    pub entries: Vec<Entry>,
-    /// Every entry name, decoded (lossily when not UTF-8), one after another.
-    names: String,
-    /// Raw central directory.
-    pub central_directory: Vec<u8>,
+    /// The parsed central directory (shared with identical archives of the same scan).
+    directory: Arc<Directory>,
     /// Value added to every stored offset to get a source position (non-zero when a
     /// prefix was prepended without adjusting offsets).
     pub delta: u64,
@@ -141,6 +167,12 @@ pub fn has_zip_magic(head: &[u8]) -> bool {
 impl ZipArchive {
     /// Reads the end records and the central directory of `source`.
     pub fn open(source: Source, limits: &Limits) -> Result<ZipArchive> {
+        ZipArchive::open_reusing(source, limits, None)
+    }
+
+    /// [`open`](Self::open), reusing the parse of an identical directory kept in `reuse` (and
+    /// keeping this one there).
+    pub(crate) fn open_reusing(source: Source, limits: &Limits, reuse: Option<&Reuse>) -> Result<ZipArchive> {
         let len = source.len();
         if len < 22 {
             return Err(ScanError::corrupt("too short for a ZIP end record"));
@@ -237,108 +269,151 @@ impl ZipArchive {
             return Err(ScanError::corrupt("central directory not found where the end record says"));
         };
         let cd = read(cd_start, cd_size as usize)?;
-        let mut entries = Vec::with_capacity(entries_total.min(65536) as usize);
-        let mut names: Vec<u8> = Vec::with_capacity(cd.len() / 2);
-        let mut p = 0usize;
-        while p + 46 <= cd.len() {
-            if u32_at(&cd, p) != CENTRAL_SIG {
-                return Err(ScanError::corrupt(format!("bad central directory record at offset {p}")));
+        let directory = match reuse {
+            Some(reuse) => {
+                let bucket = bucket_of((len, delta), &cd);
+                match reuse.directories.find(bucket, |d| d.is_for(len, delta, &cd)) {
+                    Some(directory) => directory,
+                    None => {
+                        let directory = parse_directory(cd, len, delta, entries_total, limits)?;
+                        let size = directory.central_directory.len()
+                            + directory.names.len()
+                            + directory.entries.len() * std::mem::size_of::<Entry>();
+                        reuse.directories.keep(bucket, directory, size, |kept, new| {
+                            kept.is_for(new.len, new.delta, &new.central_directory)
+                        })
+                    }
+                }
             }
-            let flags = u16_at(&cd, p + 8);
-            let method = u16_at(&cd, p + 10);
-            let crc32 = u32_at(&cd, p + 16);
-            let mut csize = u64::from(u32_at(&cd, p + 20));
-            let mut usize_ = u64::from(u32_at(&cd, p + 24));
-            let n = u16_at(&cd, p + 28) as usize;
-            let m = u16_at(&cd, p + 30) as usize;
-            let k = u16_at(&cd, p + 32) as usize;
-            let mut offset = u64::from(u32_at(&cd, p + 42));
-            let end = p + 46 + n + m + k;
-            if end > cd.len() {
-                return Err(ScanError::corrupt("central directory record runs past its end"));
-            }
-            let raw_name = &cd[p + 46..p + 46 + n];
-            let extra = &cd[p + 46 + n..p + 46 + n + m];
-            if usize_ == 0xFFFF_FFFF || csize == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
-                let mut q = 0;
-                while q + 4 <= extra.len() {
-                    let id = u16_at(extra, q);
-                    let sz = u16_at(extra, q + 2) as usize;
-                    let body = extra.get(q + 4..q + 4 + sz).unwrap_or(&[]);
-                    if id == 1 {
-                        let mut r = 0;
-                        for field in [&mut usize_, &mut csize, &mut offset] {
-                            if *field == 0xFFFF_FFFF && r + 8 <= body.len() {
-                                *field = u64_at(body, r);
-                                r += 8;
-                            }
+            None => Arc::new(parse_directory(cd, len, delta, entries_total, limits)?),
+        };
+        Ok(ZipArchive { source, directory, delta, cd_start, comment, zip64 })
+    }
+}
+
+/// Parses central directory `cd` of an archive of `len` bytes whose stored offsets are off by
+/// `delta`, expecting about `entries_hint` records.
+fn parse_directory(
+    cd: Vec<u8>,
+    len: u64,
+    delta: u64,
+    entries_hint: u64,
+    limits: &Limits,
+) -> Result<Directory> {
+    let mut entries = Vec::with_capacity(entries_hint.min(65536) as usize);
+    let mut names: Vec<u8> = Vec::with_capacity(cd.len() / 2);
+    let mut p = 0usize;
+    while p + 46 <= cd.len() {
+        if u32_at(&cd, p) != CENTRAL_SIG {
+            return Err(ScanError::corrupt(format!("bad central directory record at offset {p}")));
+        }
+        let flags = u16_at(&cd, p + 8);
+        let method = u16_at(&cd, p + 10);
+        let crc32 = u32_at(&cd, p + 16);
+        let mut csize = u64::from(u32_at(&cd, p + 20));
+        let mut usize_ = u64::from(u32_at(&cd, p + 24));
+        let n = u16_at(&cd, p + 28) as usize;
+        let m = u16_at(&cd, p + 30) as usize;
+        let k = u16_at(&cd, p + 32) as usize;
+        let mut offset = u64::from(u32_at(&cd, p + 42));
+        let end = p + 46 + n + m + k;
+        if end > cd.len() {
+            return Err(ScanError::corrupt("central directory record runs past its end"));
+        }
+        let raw_name = &cd[p + 46..p + 46 + n];
+        let extra = &cd[p + 46 + n..p + 46 + n + m];
+        if usize_ == 0xFFFF_FFFF || csize == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
+            let mut q = 0;
+            while q + 4 <= extra.len() {
+                let id = u16_at(extra, q);
+                let sz = u16_at(extra, q + 2) as usize;
+                let body = extra.get(q + 4..q + 4 + sz).unwrap_or(&[]);
+                if id == 1 {
+                    let mut r = 0;
+                    for field in [&mut usize_, &mut csize, &mut offset] {
+                        if *field == 0xFFFF_FFFF && r + 8 <= body.len() {
+                            *field = u64_at(body, r);
+                            r += 8;
                         }
                     }
-                    q += 4 + sz;
                 }
+                q += 4 + sz;
             }
-            let name_start = names.len();
-            // Printable ASCII (nearly every name) is valid UTF-8 without control characters:
-            // one pass the compiler vectorizes, and the whole buffer is validated once below.
-            let plain = raw_name.iter().fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b));
-            let utf8_ok = if plain {
-                names.extend_from_slice(raw_name);
-                true
-            } else {
-                match std::str::from_utf8(raw_name) {
-                    Ok(s) => {
-                        names.extend_from_slice(s.as_bytes());
-                        true
-                    }
-                    Err(_) => {
-                        names.extend_from_slice(String::from_utf8_lossy(raw_name).as_bytes());
-                        false
-                    }
-                }
-            };
-            let name = &names[name_start..];
-            let local_offset = offset.checked_add(delta).filter(|o| *o < len).ok_or_else(|| {
-                let name = String::from_utf8_lossy(name);
-                ScanError::corrupt(format!("entry {name:?} points outside the archive"))
-            })?;
-            let span = |i: usize| {
-                u32::try_from(i).map_err(|_| ScanError::corrupt("entry names exceed 4 GiB in all"))
-            };
-            entries.push(Entry {
-                name_span: (span(name_start)?, span(names.len())?),
-                name_range: (p + 46, p + 46 + n),
-                utf8_ok,
-                flags,
-                method,
-                crc32,
-                compressed_size: csize,
-                uncompressed_size: usize_,
-                local_offset,
-                cd_range: (p, end),
-                dir: name.ends_with(b"/"),
-                plain,
-            });
-            if entries.len() as u64 > limits.max_entries {
-                return Err(ScanError::LimitExceeded {
-                    what: "entries per archive",
-                    limit: limits.max_entries,
-                });
-            }
-            p = end;
         }
-        // Every piece appended above is UTF-8, so this cannot fail; checking costs one fast pass.
-        let names = String::from_utf8(names).map_err(|_| ScanError::corrupt("entry names are not UTF-8"))?;
-        Ok(ZipArchive { source, entries, names, central_directory: cd, delta, cd_start, comment, zip64 })
+        let name_start = names.len();
+        // Printable ASCII (nearly every name) is valid UTF-8 without control characters:
+        // one pass the compiler vectorizes, and the whole buffer is validated once below.
+        let plain = raw_name.iter().fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b));
+        let utf8_ok = if plain {
+            names.extend_from_slice(raw_name);
+            true
+        } else {
+            match std::str::from_utf8(raw_name) {
+                Ok(s) => {
+                    names.extend_from_slice(s.as_bytes());
+                    true
+                }
+                Err(_) => {
+                    names.extend_from_slice(String::from_utf8_lossy(raw_name).as_bytes());
+                    false
+                }
+            }
+        };
+        let name = &names[name_start..];
+        let local_offset = offset.checked_add(delta).filter(|o| *o < len).ok_or_else(|| {
+            let name = String::from_utf8_lossy(name);
+            ScanError::corrupt(format!("entry {name:?} points outside the archive"))
+        })?;
+        let span =
+            |i: usize| u32::try_from(i).map_err(|_| ScanError::corrupt("entry names exceed 4 GiB in all"));
+        entries.push(Entry {
+            name_span: (span(name_start)?, span(names.len())?),
+            name_range: (p + 46, p + 46 + n),
+            utf8_ok,
+            flags,
+            method,
+            crc32,
+            compressed_size: csize,
+            uncompressed_size: usize_,
+            local_offset,
+            cd_range: (p, end),
+            dir: name.ends_with(b"/"),
+            plain,
+        });
+        if entries.len() as u64 > limits.max_entries {
+            return Err(ScanError::LimitExceeded { what: "entries per archive", limit: limits.max_entries });
+        }
+        p = end;
+    }
+    // Every piece appended above is UTF-8, so this cannot fail; checking costs one fast pass.
+    let names = String::from_utf8(names).map_err(|_| ScanError::corrupt("entry names are not UTF-8"))?;
+    Ok(Directory { entries, names, central_directory: cd, len, delta, plan: OnceLock::new() })
+}
+
+impl ZipArchive {
+    /// Entries in central directory order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.directory.entries
+    }
+
+    /// The raw central directory.
+    pub fn central_directory(&self) -> &[u8] {
+        &self.directory.central_directory
+    }
+
+    /// The parsed central directory.
+    pub(crate) fn directory(&self) -> &Directory {
+        &self.directory
     }
 
     /// The name of `entry`, decoded as UTF-8 (lossily when it is not; see [`Entry::utf8_ok`]).
     pub fn name(&self, entry: &Entry) -> &str {
-        &self.names[entry.name_span.0 as usize..entry.name_span.1 as usize]
+        &self.directory.names[entry.name_span.0 as usize..entry.name_span.1 as usize]
     }
 
     /// The raw (undecoded) name of `entry`.
     pub fn raw_name(&self, entry: &Entry) -> &[u8] {
-        &self.central_directory[entry.name_range.0..entry.name_range.1]
+        &self.directory.central_directory[entry.name_range.0..entry.name_range.1]
     }
 
     /// Reads and checks the local header of `entry`; returns the data window.
@@ -408,6 +483,17 @@ impl ZipArchive {
 
     /// Reads the whole entry into memory, at most `cap` bytes, and checks its CRC-32.
     pub fn read_entry(&self, entry: &Entry, cap: u64) -> Result<Vec<u8>> {
+        self.read_entry_reusing(entry, cap, None)
+    }
+
+    /// [`read_entry`](Self::read_entry), reusing an identical small inflation kept in `reuse`
+    /// (and keeping this one there).
+    pub(crate) fn read_entry_reusing(
+        &self,
+        entry: &Entry,
+        cap: u64,
+        reuse: Option<&Reuse>,
+    ) -> Result<Vec<u8>> {
         let window = self.checked_window(entry)?;
         let out = if entry.method == 0 {
             let take = window.len().min(cap.saturating_add(1));
@@ -415,8 +501,8 @@ impl ZipArchive {
             window.read_vec(0, len)?
         } else if window.len() <= SMALL_COMPRESSED {
             let expect = entry.uncompressed_size.min(cap).min(1 << 20) as usize;
-            inflate_small(&window, expect, usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1), true)
-                .map_err(|e| self.corrupt_entry(entry, e))?
+            let max = usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1);
+            inflate_small(&window, expect, max, true, reuse).map_err(|e| self.corrupt_entry(entry, e))?
         } else {
             let reader = DeflateDecoder::new(window.buf_reader(64 * 1024));
             let mut out = Vec::with_capacity(entry.uncompressed_size.min(cap).min(1 << 20) as usize);
@@ -435,12 +521,23 @@ impl ZipArchive {
 
     /// Decompresses up to `n` bytes from the start of the entry.
     pub fn peek_entry(&self, entry: &Entry, n: usize) -> Result<Vec<u8>> {
+        self.peek_entry_reusing(entry, n, None)
+    }
+
+    /// [`peek_entry`](Self::peek_entry), reusing an identical peek kept in `reuse` (and keeping
+    /// this one there).
+    pub(crate) fn peek_entry_reusing(
+        &self,
+        entry: &Entry,
+        n: usize,
+        reuse: Option<&Reuse>,
+    ) -> Result<Vec<u8>> {
         let window = self.checked_window(entry)?;
         if entry.method == 0 {
             let take = window.len().min(n as u64) as usize;
             return Ok(window.read_vec(0, take)?);
         }
-        inflate_small(&window, n, n, false).map_err(|e| self.corrupt_entry(entry, e))
+        inflate_small(&window, n, n, false, reuse).map_err(|e| self.corrupt_entry(entry, e))
     }
 
     /// The error of `entry` failing to decompress with `e`.
@@ -492,14 +589,23 @@ thread_local! {
 /// ends, the input runs out (a truncated stream: what came out is returned, and the size and
 /// CRC-32 check of a whole-entry read reports it) or `max` bytes are out. `expect` pre-sizes
 /// the output; `whole` reads all the compressed bytes of a file at once (a whole entry)
-/// rather than a few kilobytes at a time (a peek).
-fn inflate_small(window: &Source, expect: usize, max: usize, whole: bool) -> io::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(expect.min(max));
-    INFLATER.with_borrow_mut(|Inflater { state, input }| -> io::Result<()> {
-        state.reset(false);
+/// rather than a few kilobytes at a time (a peek). With `reuse`, an inflation of exactly the
+/// same compressed bytes for the same ask is reused, and this one is kept when it completed.
+fn inflate_small(
+    window: &Source,
+    expect: usize,
+    max: usize,
+    whole: bool,
+    reuse: Option<&Reuse>,
+) -> io::Result<Vec<u8>> {
+    let ask = if whole { Ask::Whole } else { Ask::Head(max) };
+    INFLATER.with_borrow_mut(|Inflater { state, input }| -> io::Result<Vec<u8>> {
         let total = window.len() as usize;
+        let mut out = Vec::new();
+        let mut keep = None;
+        let mut ended = false;
         let mut pos = 0;
-        loop {
+        'input: loop {
             let chunk: &[u8] = match window.in_memory() {
                 Some(all) => &all[pos..],
                 None => {
@@ -511,12 +617,27 @@ fn inflate_small(window: &Source, expect: usize, max: usize, whole: bool) -> io:
                     &input[..step]
                 }
             };
+            if pos == 0 {
+                // Every compressed byte at hand: an identical inflation may be reused.
+                if let Some(reuse) = reuse
+                    && chunk.len() == total
+                    && total <= MAX_INFLATION_INPUT
+                {
+                    let bucket = bucket_of(ask, chunk);
+                    if let Some(done) = reuse.inflations.find(bucket, |i| i.is_for(ask, chunk)) {
+                        return Ok(done.inflated[..done.inflated.len().min(max)].to_vec());
+                    }
+                    keep = Some((reuse, bucket));
+                }
+                state.reset(false);
+                out.reserve_exact(expect.min(max));
+            }
             let last = pos + chunk.len() == total;
             let flush = if last { FlushDecompress::Finish } else { FlushDecompress::None };
             let mut used = 0;
             loop {
                 if out.len() >= max {
-                    return Ok(());
+                    break 'input;
                 }
                 if out.len() == out.capacity() {
                     out.reserve_exact((max - out.len()).min(64 * 1024));
@@ -527,7 +648,8 @@ fn inflate_small(window: &Source, expect: usize, max: usize, whole: bool) -> io:
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
                 used += (state.total_in() - in_before) as usize;
                 if status == Status::StreamEnd {
-                    return Ok(());
+                    ended = true;
+                    break 'input;
                 }
                 if (state.total_in(), state.total_out()) == (in_before, out_before) {
                     break;
@@ -535,12 +657,26 @@ fn inflate_small(window: &Source, expect: usize, max: usize, whole: bool) -> io:
             }
             pos += used;
             if last || used == 0 {
-                return Ok(());
+                break;
             }
         }
-    })?;
-    out.truncate(max);
-    Ok(out)
+        out.truncate(max);
+        let complete = ended || (ask != Ask::Whole && out.len() >= max);
+        if let Some((reuse, bucket)) = keep
+            && complete
+        {
+            let compressed = match window.in_memory() {
+                Some(all) => all.to_vec(),
+                None => input[..total].to_vec(),
+            };
+            let size = compressed.len() + out.len();
+            let done = Inflation { ask, compressed, inflated: out };
+            let done =
+                reuse.inflations.keep(bucket, done, size, |kept, new| kept.is_for(new.ask, &new.compressed));
+            return Ok(done.inflated.clone());
+        }
+        Ok(out)
+    })
 }
 
 #[cfg(test)]
@@ -565,6 +701,36 @@ mod tests {
 
     fn open(bytes: Vec<u8>) -> Result<ZipArchive> {
         ZipArchive::open(Source::memory(bytes), &Limits::default())
+    }
+
+    fn small_zip() -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        w.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(b"Manifest-Version: 1.0\r\n\r\n").unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_parsed_directory_is_reused_only_for_the_same_length_delta_and_bytes() {
+        let reuse = Reuse::default();
+        let limits = Limits::default();
+        let jar = small_zip();
+        let open =
+            |bytes: &[u8]| ZipArchive::open_reusing(Source::memory(bytes.to_vec()), &limits, Some(&reuse));
+        let (a, b) = (open(&jar).unwrap(), open(&jar).unwrap());
+        assert!(Arc::ptr_eq(&a.directory, &b.directory), "identical archives share one parse");
+        // The same directory bytes behind a prefix its offsets ignore: another delta.
+        let prefixed = open(&[b"#!/bin/sh\n".as_slice(), &jar].concat()).unwrap();
+        assert!(!Arc::ptr_eq(&a.directory, &prefixed.directory));
+        assert_eq!(prefixed.entries()[0].local_offset, a.entries()[0].local_offset + 10);
+        let d = &a.directory;
+        assert!(d.is_for(d.len, d.delta, &d.central_directory));
+        assert!(!d.is_for(d.len + 1, d.delta, &d.central_directory));
+        assert!(!d.is_for(d.len, d.delta + 1, &d.central_directory));
+        let mut other = d.central_directory.clone();
+        *other.last_mut().unwrap() ^= 1;
+        assert!(!d.is_for(d.len, d.delta, &other));
     }
 
     // Offsets read from ZIP64 records near u64::MAX once overflowed (a panic in debug builds).

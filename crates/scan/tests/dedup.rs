@@ -186,3 +186,142 @@ fn compressed_self_similar_archives_and_corrupt_copies_give_the_same_report() {
     let r = both(&Options::new(vec![dir.path().to_path_buf()]));
     assert_eq!(r.errors.iter().filter(|e| e.path.ends_with("web.war!/WEB-INF/lib/broken.jar")).count(), 3);
 }
+
+/// A log4j-core component `version` in the scan's report, by path suffix.
+fn version_at<'r>(r: &'r Report, path_suffix: &str) -> &'r str {
+    let f =
+        r.findings.iter().find(|f| f.path.ends_with(path_suffix)).unwrap_or_else(|| panic!("{path_suffix}"));
+    f.component.version.as_deref().unwrap_or_default()
+}
+
+#[test]
+fn the_same_directory_at_other_offsets_and_lengths_is_parsed_for_each() {
+    // One jar on its own, behind a shell prefix whose offsets were not adjusted (same central
+    // directory bytes, another offset delta), with bytes after its end (another length), and
+    // twice inside a fat jar (the same directory at two offsets of the parent).
+    let core = read("vulnerable/log4j-core-2.14.1.jar");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "plain/core.jar", &core);
+    write(
+        dir.path(),
+        "prefixed/core.jar",
+        &[b"#!/bin/sh\nexec java -jar \"$0\" \"$@\"\n".as_slice(), &core].concat(),
+    );
+    write(dir.path(), "trailing/core.jar", &[core.as_slice(), b"trailing bytes"].concat());
+    let fat = ZipBuilder::new()
+        .add("BOOT-INF/lib/a.jar", &core, true)
+        .add("BOOT-INF/lib/b.jar", &core, true)
+        .build();
+    write(dir.path(), "fat/app.jar", &fat);
+    let r = both_on(&Options::new(vec![dir.path().to_path_buf()]), &[1, 2]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    for path in
+        ["plain/core.jar", "prefixed/core.jar", "trailing/core.jar", "app.jar!/BOOT-INF/lib/a.jar", "b.jar"]
+    {
+        assert_eq!(version_at(&r, path), "2.14.1", "{path}");
+    }
+}
+
+#[test]
+fn the_same_compressed_bytes_peeked_and_read_whole_are_told_apart() {
+    // The same text, deflated the same way, is first only peeked at (a file that might be an
+    // archive) and then read whole (a pom.properties whose version lies past the peek).
+    let pom = format!(
+        "#{}\ngroupId=org.apache.logging.log4j\nartifactId=log4j-core\nversion=2.14.1\n",
+        "padding ".repeat(100)
+    );
+    let peeked = ZipBuilder::new().add("LICENSE", pom.as_bytes(), false).build();
+    let read_whole = ZipBuilder::new()
+        .add("META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties", pom.as_bytes(), false)
+        .build();
+    let dir = tempfile::tempdir().unwrap();
+    let both_jars = ZipBuilder::new().add("a.jar", &peeked, true).add("b.jar", &read_whole, true).build();
+    write(dir.path(), "app.zip", &both_jars);
+    let r = both(&Options::new(vec![dir.path().to_path_buf()]));
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(version_at(&r, "app.zip!/b.jar"), "2.14.1");
+}
+
+/// The 4 bytes that, appended to `prefix`, give CRC-32 `target` (CRC-32 is affine over GF(2),
+/// so forging it is solving 32 linear equations).
+fn forge_crc(prefix: &[u8], target: u32) -> [u8; 4] {
+    let crc_of = |x: u32| {
+        let mut c = flate2::Crc::new();
+        c.update(prefix);
+        c.update(&x.to_le_bytes());
+        c.sum()
+    };
+    let base = crc_of(0);
+    // basis[p]: a combination of input bits (mask) whose effect has highest bit p.
+    let mut basis: [Option<(u32, u32)>; 32] = [None; 32];
+    for bit in 0..32 {
+        let (mut v, mut m) = (crc_of(1 << bit) ^ base, 1u32 << bit);
+        for p in (0..32).rev() {
+            if v >> p & 1 == 0 {
+                continue;
+            }
+            match basis[p] {
+                Some((bv, bm)) => (v, m) = (v ^ bv, m ^ bm),
+                None => {
+                    basis[p] = Some((v, m));
+                    break;
+                }
+            }
+        }
+    }
+    let (mut t, mut x) = (target ^ base, 0u32);
+    for p in (0..32).rev() {
+        if t >> p & 1 == 1 {
+            let (bv, bm) = basis[p].expect("CRC-32 of 4 appended bytes reaches every value");
+            (t, x) = (t ^ bv, x ^ bm);
+        }
+    }
+    assert_eq!(crc_of(x), target);
+    x.to_le_bytes()
+}
+
+#[test]
+fn entries_with_the_same_crc_and_size_but_other_bytes_are_told_apart() {
+    // Two pom.properties of equal length and equal CRC-32 (forged) that name other versions:
+    // nothing but their bytes tells them apart, and the scan must.
+    let pom = |version: &str| {
+        format!("groupId=org.apache.logging.log4j\nartifactId=log4j-core\nversion={version}\n#")
+    };
+    let vulnerable = [pom("2.14.1").as_bytes(), b"abcd"].concat();
+    let mut crc = flate2::Crc::new();
+    crc.update(&vulnerable);
+    let fixed_text = pom("2.17.1");
+    let fixed = [fixed_text.as_bytes(), &forge_crc(fixed_text.as_bytes(), crc.sum())].concat();
+    let mut check = flate2::Crc::new();
+    check.update(&fixed);
+    assert_eq!((check.sum(), fixed.len()), (crc.sum(), vulnerable.len()));
+    let jar = |pom: &[u8]| {
+        ZipBuilder::new()
+            .add("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n", false)
+            .add("META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties", pom, false)
+            .build()
+    };
+    let (a, b) = (jar(&vulnerable), jar(&fixed));
+    let dir = tempfile::tempdir().unwrap();
+    let app = ZipBuilder::new()
+        .add("lib/a.jar", &a, true)
+        .add("lib/b.jar", &b, true)
+        .add("again/a.jar", &a, true)
+        .add("again/b.jar", &b, true)
+        .build();
+    write(dir.path(), "app.zip", &app);
+    write(dir.path(), "b.jar", &b);
+    write(dir.path(), "a.jar", &a);
+    let r = both_on(&Options::new(vec![dir.path().to_path_buf()]), &[1, 2]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    for (path, version) in [
+        ("app.zip!/lib/a.jar", "2.14.1"),
+        ("app.zip!/lib/b.jar", "2.17.1"),
+        ("app.zip!/again/a.jar", "2.14.1"),
+        ("app.zip!/again/b.jar", "2.17.1"),
+        ("/a.jar", "2.14.1"),
+        ("/b.jar", "2.17.1"),
+    ] {
+        assert_eq!(version_at(&r, path), version, "{path}");
+    }
+}

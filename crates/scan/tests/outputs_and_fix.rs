@@ -167,7 +167,7 @@ fn osv_advisories_match_any_maven_component() {
 /// Raw bytes (local header + data) and method of every entry, by name.
 fn raw_entries(bytes: &[u8]) -> Vec<(String, u16, u16, Vec<u8>)> {
     let zip = ZipArchive::open(Source::memory(bytes.to_vec()), &Limits::default()).unwrap();
-    zip.entries
+    zip.entries()
         .iter()
         .map(|e| {
             let (start, window) = zip.data_window(e).unwrap();
@@ -259,7 +259,7 @@ fn fix_removes_jndilookup_at_every_depth_and_keeps_everything_else() {
     // Inner jars: JndiLookup gone, signatures of the changed jar gone, sibling untouched.
     let inner = |name: &str| -> Vec<u8> {
         let zip = ZipArchive::open(Source::memory(new.clone()), &Limits::default()).unwrap();
-        let e = zip.entries.iter().find(|e| zip.name(e) == name).unwrap();
+        let e = zip.entries().iter().find(|e| zip.name(e) == name).unwrap();
         zip.read_entry(e, u64::MAX >> 1).unwrap()
     };
     let core_after = entries_of(&inner("BOOT-INF/lib/log4j-core-2.14.1.jar"));

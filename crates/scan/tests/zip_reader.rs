@@ -52,8 +52,8 @@ fn whole_reads_and_peeks_agree_between_a_file_and_memory() {
     let limits = Limits::default();
     for source in [Source::memory(bytes.clone()), on_disk(&bytes)] {
         let zip = ZipArchive::open(source, &limits).unwrap();
-        assert_eq!(zip.entries.len(), entries.len());
-        for (entry, (name, data, _)) in zip.entries.iter().zip(&entries) {
+        assert_eq!(zip.entries().len(), entries.len());
+        for (entry, (name, data, _)) in zip.entries().iter().zip(&entries) {
             assert_eq!(zip.name(entry), *name);
             assert_eq!(&zip.read_entry(entry, 2 << 20).unwrap(), data, "{name}");
             let head = zip.peek_entry(entry, 512).unwrap();
@@ -72,7 +72,7 @@ fn an_end_record_behind_a_long_comment_is_found() {
     for source in [Source::memory(bytes.clone()), on_disk(&bytes)] {
         let zip = ZipArchive::open(source, &Limits::default()).unwrap();
         assert_eq!(zip.comment, comment);
-        assert_eq!(zip.read_entry(&zip.entries[0], 1 << 20).unwrap(), text(100));
+        assert_eq!(zip.read_entry(&zip.entries()[0], 1 << 20).unwrap(), text(100));
     }
 }
 
@@ -89,7 +89,7 @@ fn a_truncated_deflate_stream_is_a_corrupt_entry() {
     bytes[cd + 20..cd + 24].copy_from_slice(&(csize / 2).to_le_bytes());
     for source in [Source::memory(bytes.clone()), on_disk(&bytes)] {
         let zip = ZipArchive::open(source, &Limits::default()).unwrap();
-        let err = zip.read_entry(&zip.entries[0], 1 << 20).unwrap_err();
+        let err = zip.read_entry(&zip.entries()[0], 1 << 20).unwrap_err();
         assert!(matches!(err, ScanError::CorruptEntry { .. }), "{err:?}");
     }
 }
@@ -102,9 +102,9 @@ fn corrupt_deflate_data_is_a_corrupt_entry() {
     bytes[35] = 0xFF;
     for source in [Source::memory(bytes.clone()), on_disk(&bytes)] {
         let zip = ZipArchive::open(source, &Limits::default()).unwrap();
-        let err = zip.read_entry(&zip.entries[0], 1 << 20).unwrap_err();
+        let err = zip.read_entry(&zip.entries()[0], 1 << 20).unwrap_err();
         assert!(matches!(err, ScanError::CorruptEntry { .. }), "{err:?}");
-        let err = zip.peek_entry(&zip.entries[0], 512).unwrap_err();
+        let err = zip.peek_entry(&zip.entries()[0], 512).unwrap_err();
         assert!(matches!(err, ScanError::CorruptEntry { .. }), "{err:?}");
     }
 }
@@ -114,7 +114,7 @@ fn an_entry_above_the_cap_is_a_limit_not_short_data() {
     let bytes =
         ZipBuilder::new().add("a.txt", &text(1_000), false).add("b.bin", &noise(1_000, 5), true).build();
     let zip = ZipArchive::open(Source::memory(bytes), &Limits::default()).unwrap();
-    for entry in &zip.entries {
+    for entry in zip.entries() {
         let err = zip.read_entry(entry, 999).unwrap_err();
         assert!(matches!(err, ScanError::LimitExceeded { limit: 999, .. }), "{err:?}");
         assert_eq!(zip.read_entry(entry, 1_000).unwrap().len(), 1_000);
