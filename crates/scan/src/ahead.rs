@@ -18,10 +18,12 @@
 //! inline the stream is cut into the same chunks, so a corrupt stream fails after the same
 //! bytes either way.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Condvar, Mutex, PoisonError};
+
+use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::engine::{HEAD, nested_kind};
 use crate::error::Result;
@@ -336,14 +338,29 @@ impl<'a> Ahead<'a> {
     }
 }
 
-/// The whole inflated stream of `entry` if it ends cleanly within `limit - 1` bytes.
+/// The whole inflated stream of deflated `entry` if it ends cleanly within `limit - 1` bytes.
+/// Inflates into the spare capacity of one buffer: nothing is zero-filled first.
 fn inflate(zip: &ZipArchive, entry: &Entry, limit: u64) -> Option<Vec<u8>> {
-    zip.data_window(entry).ok()?.1.will_need();
-    let reader = zip.open_entry(entry).ok()?;
-    let mut bytes = Vec::with_capacity(usize::try_from(limit).unwrap_or(usize::MAX));
-    match reader.take(limit).read_to_end(&mut bytes) {
-        Ok(_) if (bytes.len() as u64) < limit => Some(bytes),
-        _ => None,
+    let (_, window) = zip.data_window(entry).ok()?;
+    window.will_need();
+    let mut input = window.buf_reader(256 * 1024);
+    let limit = usize::try_from(limit).ok()?;
+    let mut out = Vec::with_capacity(limit);
+    let mut state = Decompress::new(false);
+    loop {
+        let chunk = input.fill_buf().ok()?;
+        let flush = if chunk.is_empty() { FlushDecompress::Finish } else { FlushDecompress::None };
+        let (in_before, out_before) = (state.total_in(), state.total_out());
+        let status = state.decompress_vec(chunk, &mut out, flush).ok()?;
+        let used = (state.total_in() - in_before) as usize;
+        input.consume(used);
+        if status == Status::StreamEnd {
+            return (out.len() < limit).then_some(out);
+        }
+        if out.len() >= limit || (used == 0 && state.total_out() == out_before) {
+            // Past the limit, or the input ended before the stream did.
+            return None;
+        }
     }
 }
 
