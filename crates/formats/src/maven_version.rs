@@ -337,41 +337,71 @@ pub enum Event {
 
 /// Evaluates OSV `ECOSYSTEM` range events for `v`, as the OSV specification's evaluation
 /// algorithm does: sort events by version, then `v` is affected when the latest event at or
-/// below it is an `introduced`. `limit` events cap the range.
+/// below it is an `introduced`. `limit` events cap the range. (To evaluate many versions,
+/// build an [`EcosystemRange`] once.)
 pub fn events_affect(events: &[Event], v: &MavenVersion) -> bool {
-    let zero = |s: &str| s == "0";
-    let mut sorted: Vec<(MavenVersion, &Event)> = events
-        .iter()
-        .filter(|e| !matches!(e, Event::Limit(_)))
-        .map(|e| {
-            let text = match e {
-                Event::Introduced(s) | Event::Fixed(s) | Event::LastAffected(s) | Event::Limit(s) => s,
-            };
-            (if zero(text) { MavenVersion::parse("") } else { MavenVersion::parse(text) }, e)
-        })
-        .collect();
-    let limits: Vec<MavenVersion> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Limit(s) if s != "*" => Some(MavenVersion::parse(s)),
-            _ => None,
-        })
-        .collect();
-    if !limits.is_empty() && !limits.iter().any(|l| v < l) {
-        return false;
+    EcosystemRange::new(events).affects(v)
+}
+
+/// OSV `ECOSYSTEM` range events parsed and sorted once, so that evaluating a version
+/// ([`affects`](Self::affects)) parses and allocates nothing.
+#[derive(Debug, Clone)]
+pub struct EcosystemRange {
+    /// Events other than `limit`, sorted by version (stable: equal versions keep their order).
+    sorted: Vec<(MavenVersion, Step)>,
+    /// `limit` versions (`*` means none).
+    limits: Vec<MavenVersion>,
+}
+
+/// An event of an [`EcosystemRange`], its version parsed.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Introduced { from_zero: bool },
+    Fixed,
+    LastAffected,
+}
+
+impl EcosystemRange {
+    /// Parses and sorts `events`.
+    pub fn new(events: &[Event]) -> EcosystemRange {
+        let parse =
+            |text: &str| if text == "0" { MavenVersion::parse("") } else { MavenVersion::parse(text) };
+        let mut sorted: Vec<(MavenVersion, Step)> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Introduced(s) => Some((parse(s), Step::Introduced { from_zero: s == "0" })),
+                Event::Fixed(s) => Some((parse(s), Step::Fixed)),
+                Event::LastAffected(s) => Some((parse(s), Step::LastAffected)),
+                Event::Limit(_) => None,
+            })
+            .collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let limits = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Limit(s) if s != "*" => Some(MavenVersion::parse(s)),
+                _ => None,
+            })
+            .collect();
+        EcosystemRange { sorted, limits }
     }
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut affected = false;
-    for (version, event) in &sorted {
-        let introduced_zero = matches!(event, Event::Introduced(s) if zero(s));
-        match event {
-            Event::Introduced(_) if introduced_zero || v >= version => affected = true,
-            Event::Fixed(_) if v >= version => affected = false,
-            Event::LastAffected(_) if v > version => affected = false,
-            _ => {}
+
+    /// Whether `v` is affected.
+    pub fn affects(&self, v: &MavenVersion) -> bool {
+        if !self.limits.is_empty() && !self.limits.iter().any(|l| v < l) {
+            return false;
         }
+        let mut affected = false;
+        for (version, step) in &self.sorted {
+            match step {
+                Step::Introduced { from_zero } if *from_zero || v >= version => affected = true,
+                Step::Fixed if v >= version => affected = false,
+                Step::LastAffected if v > version => affected = false,
+                _ => {}
+            }
+        }
+        affected
     }
-    affected
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Advisories: the built-in Log4j records (as OSV documents) and any OSV files given with
 //! `--advisories`, matched against identified Maven components with Maven version order.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use vulnrelay_formats::maven_version::{MavenVersion, VersionRange};
+use vulnrelay_formats::maven_version::{EcosystemRange, Event, MavenVersion, VersionRange};
 use vulnrelay_formats::osv::{self, Affected, Package, Range, RangeEvent, RangeType};
 
 use crate::error::{Result, ScanError};
@@ -17,7 +17,52 @@ pub const LOG4J2_GROUP: &str = "org.apache.logging.log4j";
 /// A set of advisories to match components against.
 #[derive(Debug, Clone)]
 pub struct Advisories {
+    /// Where each record came from, and the record.
     docs: Vec<(String, osv::Vulnerability)>,
+    /// Per Maven group, per artifact: the `affected` entries that name the package, in record
+    /// order, ready to evaluate (a component is matched against its own entries only, not
+    /// against every record).
+    by_package: HashMap<String, HashMap<String, Vec<Target>>>,
+}
+
+/// One `affected` entry of a record, its versions parsed and its ranges sorted once.
+#[derive(Debug, Clone)]
+struct Target {
+    /// Index of the record in [`Advisories::docs`].
+    doc: usize,
+    /// The record's CVE id (or its own id).
+    id: String,
+    /// Enumerated affected versions.
+    versions: Vec<MavenVersion>,
+    /// `ECOSYSTEM` ranges (`SEMVER`/`GIT` ranges do not apply to Maven).
+    ranges: Vec<EcosystemRange>,
+    /// Whether every version is affected (only `introduced: "0"` events).
+    every_version: bool,
+    /// The `fixed` versions of its ranges.
+    fixed: Vec<String>,
+}
+
+impl Target {
+    fn of(doc: usize, record: &osv::Vulnerability, affected: &Affected) -> Target {
+        Target {
+            doc,
+            id: record.cve_or_id().to_owned(),
+            versions: affected.versions.iter().map(|v| MavenVersion::parse(v)).collect(),
+            ranges: affected
+                .ranges
+                .iter()
+                .filter(|r| r.kind == RangeType::Ecosystem)
+                .map(|r| EcosystemRange::new(&r.events.iter().map(Event::from).collect::<Vec<_>>()))
+                .collect(),
+            every_version: affects_every_version(affected),
+            fixed: affected.fixed_versions(),
+        }
+    }
+
+    /// Whether Maven version `v` is affected (as [`Affected::affects_maven`]).
+    fn affects(&self, v: &MavenVersion) -> bool {
+        self.versions.contains(v) || self.ranges.iter().any(|r| r.affects(v))
+    }
 }
 
 /// What is known about a component's version.
@@ -135,12 +180,36 @@ fn affects_every_version(a: &Affected) -> bool {
 impl Advisories {
     /// The built-in advisories only.
     pub fn builtin() -> Advisories {
-        Advisories { docs: builtin_documents().into_iter().map(|d| ("builtin".to_owned(), d)).collect() }
+        let mut advisories = Advisories::empty();
+        for d in builtin_documents() {
+            advisories.push("builtin".to_owned(), d);
+        }
+        advisories
     }
 
     /// No advisories.
     pub fn empty() -> Advisories {
-        Advisories { docs: Vec::new() }
+        Advisories { docs: Vec::new(), by_package: HashMap::new() }
+    }
+
+    /// Adds record `doc` from `source`, indexing its Maven packages (a withdrawn record
+    /// matches nothing).
+    fn push(&mut self, source: String, doc: osv::Vulnerability) {
+        let idx = self.docs.len();
+        if doc.withdrawn.is_none() {
+            for a in &doc.affected {
+                let maven = a.package.ecosystem.split(':').next() == Some("Maven");
+                if let Some((group, artifact)) = a.package.name.split_once(':').filter(|_| maven) {
+                    self.by_package
+                        .entry(group.to_owned())
+                        .or_default()
+                        .entry(artifact.to_owned())
+                        .or_default()
+                        .push(Target::of(idx, &doc, a));
+                }
+            }
+        }
+        self.docs.push((source, doc));
     }
 
     /// Number of records.
@@ -195,7 +264,7 @@ impl Advisories {
                 let docs = osv::parse_documents(&text)
                     .map_err(|e| ScanError::Walk(format!("{place}: not an OSV document: {e}")))?;
                 for d in docs {
-                    self.docs.push((d.id.clone(), d));
+                    self.push(d.id.clone(), d);
                     added += 1;
                 }
             }
@@ -212,81 +281,77 @@ impl Advisories {
         facts: &ClassFacts,
     ) -> Vec<Verdict> {
         let mut out: Vec<Verdict> = Vec::new();
-        for (source, doc) in &self.docs {
-            if doc.withdrawn.is_some() {
+        let targets = self.by_package.get(group).and_then(|artifacts| artifacts.get(artifact));
+        for a in targets.into_iter().flatten() {
+            let (source, id) = (&self.docs[a.doc].0, &a.id);
+            let is_class_cve = LOG4J1_CVES.iter().any(|(cve, _)| *cve == id);
+            if group == "log4j"
+                && artifact == "log4j"
+                && is_class_cve
+                && !facts.log4j1_cves.as_ref().is_some_and(|s| s.contains(id.as_str()))
+            {
                 continue;
             }
-            let id = doc.cve_or_id().to_owned();
-            for a in doc.affected.iter().filter(|a| a.is_maven_package(group, artifact)) {
-                let is_class_cve = LOG4J1_CVES.iter().any(|(cve, _)| *cve == id);
-                if group == "log4j"
-                    && artifact == "log4j"
-                    && is_class_cve
-                    && !facts.log4j1_cves.as_ref().is_some_and(|s| s.contains(id.as_str()))
-                {
-                    continue;
+            let mitigated =
+                JNDI_LOOKUP_CVES.contains(&id.as_str()) && facts.jndi_lookup_present == Some(false);
+            let per = |v: &MavenVersion| -> Option<Status> {
+                a.affects(v).then_some(if mitigated { Status::Mitigated } else { Status::Affected })
+            };
+            let (status, reason) = match version {
+                VersionKnowledge::Exact(v) => match per(v) {
+                    Some(s) => (s, None),
+                    None => continue,
+                },
+                VersionKnowledge::Candidates(vs) => {
+                    let statuses: Vec<Option<Status>> = vs.iter().map(per).collect();
+                    if statuses.iter().all(|s| *s == Some(Status::Affected)) {
+                        (Status::Affected, None)
+                    } else if statuses.iter().all(|s| *s == Some(Status::Mitigated)) {
+                        (Status::Mitigated, None)
+                    } else if statuses.contains(&Some(Status::Affected)) {
+                        (
+                            Status::UnknownVersion,
+                            Some("some of the possible versions are affected".to_owned()),
+                        )
+                    } else {
+                        continue;
+                    }
                 }
-                let mitigated =
-                    JNDI_LOOKUP_CVES.contains(&id.as_str()) && facts.jndi_lookup_present == Some(false);
-                let per = |v: &MavenVersion| -> Option<Status> {
-                    a.affects_maven(v).then_some(if mitigated { Status::Mitigated } else { Status::Affected })
-                };
-                let (status, reason) = match version {
-                    VersionKnowledge::Exact(v) => match per(v) {
-                        Some(s) => (s, None),
-                        None => continue,
-                    },
-                    VersionKnowledge::Candidates(vs) => {
-                        let statuses: Vec<Option<Status>> = vs.iter().map(per).collect();
-                        if statuses.iter().all(|s| *s == Some(Status::Affected)) {
-                            (Status::Affected, None)
-                        } else if statuses.iter().all(|s| *s == Some(Status::Mitigated)) {
-                            (Status::Mitigated, None)
-                        } else if statuses.contains(&Some(Status::Affected)) {
-                            (
-                                Status::UnknownVersion,
-                                Some("some of the possible versions are affected".to_owned()),
-                            )
-                        } else {
-                            continue;
-                        }
+                VersionKnowledge::Unknown => {
+                    if a.every_version {
+                        (if mitigated { Status::Mitigated } else { Status::Affected }, None)
+                    } else {
+                        (Status::UnknownVersion, Some("version unknown".to_owned()))
                     }
-                    VersionKnowledge::Unknown => {
-                        if affects_every_version(a) {
-                            (if mitigated { Status::Mitigated } else { Status::Affected }, None)
-                        } else {
-                            (Status::UnknownVersion, Some("version unknown".to_owned()))
-                        }
-                    }
-                };
-                let reason = reason.or_else(|| {
-                    (status == Status::Mitigated)
-                        .then(|| "version affected, but JndiLookup.class is absent".to_owned())
-                });
-                let fixed = a.fixed_versions();
-                match out.iter_mut().find(|v| v.id == id) {
-                    Some(existing) => {
-                        if status.rank() > existing.status.rank() {
-                            existing.status = status;
-                            existing.reason = reason;
-                        }
-                        for f in fixed {
-                            if !existing.fixed_in.contains(&f) {
-                                existing.fixed_in.push(f);
-                            }
-                        }
-                        if !existing.sources.contains(source) {
-                            existing.sources.push(source.clone());
-                        }
-                    }
-                    None => out.push(Verdict {
-                        id: id.clone(),
-                        status,
-                        fixed_in: fixed,
-                        sources: vec![source.clone()],
-                        reason,
-                    }),
                 }
+            };
+            let reason = reason.or_else(|| {
+                (status == Status::Mitigated)
+                    .then(|| "version affected, but JndiLookup.class is absent".to_owned())
+            });
+            let fixed = a.fixed.clone();
+            match out.iter_mut().find(|v| v.id == *id) {
+                Some(existing) => {
+                    if status.rank() > existing.status.rank() {
+                        existing.status = status;
+                        existing.reason = reason;
+                    }
+                    for f in fixed {
+                        if !existing.fixed_in.contains(&f) {
+                            existing.fixed_in.push(f);
+                        }
+                    }
+                    if !existing.sources.contains(source) {
+                        existing.sources.push(source.clone());
+                    }
+                }
+                None => out.push(Verdict {
+                    id: id.clone(),
+                    status,
+                    fixed_in: fixed,
+                    sources: vec![source.clone()],
+                    reason,
+                }),
             }
         }
         out.sort_by(|a, b| a.id.cmp(&b.id));

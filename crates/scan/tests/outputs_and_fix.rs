@@ -162,6 +162,71 @@ fn osv_advisories_match_any_maven_component() {
     assert_eq!(f.vulnerabilities[0].sources, ["GHSA-xxxx-yyyy-zzzz"]);
     assert_eq!(f.vulnerabilities[0].fixed_in, ["1.4.0"]);
     assert!(Advisories::builtin().load_path(&dir.path().join("widget.jar")).is_err());
+
+    // More records: a second one for the same CVE (merged), one naming the version in a list
+    // under a repository-qualified ecosystem, and three that must not match: withdrawn, another
+    // group with the same artifact, and a range the version lies above.
+    let record = |id: &str, extra: &str, affected: &str| {
+        format!(r#"{{"id": "{id}", "modified": "2024-01-01T00:00:00Z"{extra}, "affected": [{affected}]}}"#)
+    };
+    let range = |name: &str, events: &str| {
+        format!(
+            r#"{{"package": {{"ecosystem": "Maven", "name": "{name}"}}, "ranges": [{{"type": "ECOSYSTEM", "events": [{events}]}}]}}"#
+        )
+    };
+    for (file, text) in [
+        (
+            "GHSA-second.json",
+            record(
+                "GHSA-second",
+                r#", "aliases": ["CVE-2099-0001"]"#,
+                &range("com.example:widget", r#"{"introduced": "0"}, {"fixed": "1.4.1"}"#),
+            ),
+        ),
+        (
+            "listed.json",
+            record(
+                "CVE-2099-0002",
+                "",
+                r#"{"package": {"ecosystem": "Maven:https://repo1.maven.org/maven2/", "name": "com.example:widget"}, "versions": ["1.3", "1.4.0-beta2"]}"#,
+            ),
+        ),
+        (
+            "withdrawn.json",
+            record(
+                "CVE-2099-0003",
+                r#", "withdrawn": "2024-02-01T00:00:00Z""#,
+                &range("com.example:widget", r#"{"introduced": "0"}"#),
+            ),
+        ),
+        (
+            "other-group.json",
+            record("CVE-2099-0004", "", &range("org.other:widget", r#"{"introduced": "0"}"#)),
+        ),
+        (
+            "below.json",
+            record(
+                "CVE-2099-0005",
+                "",
+                &range("com.example:widget", r#"{"introduced": "0"}, {"last_affected": "1.3.9"}"#),
+            ),
+        ),
+    ] {
+        std::fs::write(adv.join(file), text).unwrap();
+    }
+    let mut advisories = Advisories::builtin();
+    assert_eq!(advisories.load_path(&adv).unwrap(), 6);
+    opts.advisories = advisories;
+    let r = scan(&opts).unwrap();
+    let f = &r.findings[0];
+    assert_eq!(
+        verdicts(f),
+        [("CVE-2099-0001".into(), "affected"), ("CVE-2099-0002".into(), "affected")],
+        "{:?}",
+        f.vulnerabilities
+    );
+    assert_eq!(f.vulnerabilities[0].sources, ["GHSA-second", "GHSA-xxxx-yyyy-zzzz"]);
+    assert_eq!(f.vulnerabilities[0].fixed_in, ["1.4.1", "1.4.0"]);
 }
 
 /// Raw bytes (local header + data) and method of every entry, by name.
