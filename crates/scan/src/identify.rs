@@ -242,6 +242,43 @@ pub fn parse_manifest(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The main-section attributes identification reads (as in [`parse_manifest`], every other
+/// attribute skipped without copying it: OSGi manifests carry kilobytes of package lists).
+const IDENTIFYING_ATTRIBUTES: [&str; 6] = [
+    "Implementation-Title",
+    "Bundle-SymbolicName",
+    "Automatic-Module-Name",
+    "Implementation-Version",
+    "Bundle-Version",
+    "Implementation-Vendor-Id",
+];
+
+/// [`parse_manifest`], keeping only the [`IDENTIFYING_ATTRIBUTES`] (in their order of
+/// appearance, continuation lines joined).
+fn identifying_attributes(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    // Whether the attribute that continuation lines extend is one that is kept.
+    let mut keeping = false;
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if let Some(cont) = line.strip_prefix(' ') {
+            if keeping && let Some(last) = out.last_mut() {
+                last.1.push_str(cont);
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            let k = k.trim();
+            keeping = IDENTIFYING_ATTRIBUTES.iter().any(|a| a.eq_ignore_ascii_case(k));
+            if keeping {
+                out.push((k.to_owned(), v.trim().to_owned()));
+            }
+        }
+    }
+    out
+}
+
 fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
@@ -290,7 +327,8 @@ impl Collector {
                 });
             }
             Want::Manifest { unit } => {
-                self.manifests.insert(unit, (name.to_owned(), parse_manifest(&text_of(bytes.as_deref()))));
+                let attributes = identifying_attributes(&text_of(bytes.as_deref()));
+                self.manifests.insert(unit, (name.to_owned(), attributes));
             }
             Want::Core { root, class } => {
                 let r = self.cores.entry(root).or_default();
@@ -609,6 +647,47 @@ mod tests {
             Some(Want::Log4j1Cve { root: "org/apache/log4j/".into(), cve: "CVE-2019-17571" })
         );
         assert_eq!(classify("org/apache/log4j/Logger.class"), None);
+    }
+
+    /// [`parse_manifest`] restricted to the identifying attributes, as a reference.
+    fn reference(text: &str) -> Vec<(String, String)> {
+        parse_manifest(text)
+            .into_iter()
+            .filter(|(k, _)| IDENTIFYING_ATTRIBUTES.iter().any(|a| a.eq_ignore_ascii_case(k)))
+            .collect()
+    }
+
+    #[test]
+    fn identifying_attributes_are_those_of_the_whole_parse() {
+        let mut texts: Vec<String> = [
+            "Manifest-Version: 1.0\r\nImplementation-Title: very-long-na\r\n me\r\n\r\nName: x\r\n",
+            // A continuation after a skipped attribute, after a line without a colon, twice.
+            "Export-Package: a,\n b\nImplementation-Version: 1\n .2\nno colon here\n .3\nBundle-Version: 4\n",
+            "bundle-symbolicname: x;singleton:=true\nBUNDLE-SYMBOLICNAME: y\n",
+            " leading continuation\nImplementation-Vendor-Id:\n org.example\nA: b\n \n",
+            "",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        // Every real manifest of the reference jars.
+        let jars =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/jars/log4j");
+        for dir in std::fs::read_dir(&jars).expect("reference jars").flatten() {
+            for jar in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+                let Ok(file) = std::fs::File::open(jar.path()) else { continue };
+                let Ok(mut zip) = zip::ZipArchive::new(file) else { continue };
+                if let Ok(mut m) = zip.by_name("META-INF/MANIFEST.MF") {
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut m, &mut text).unwrap();
+                    texts.push(text);
+                }
+            }
+        }
+        assert!(texts.len() > 15, "{}", texts.len());
+        for text in &texts {
+            assert_eq!(identifying_attributes(text), reference(text), "{text:?}");
+        }
     }
 
     #[test]
