@@ -252,7 +252,8 @@ impl<'s> ParallelVisitorBuilder<'s> for Builder {
 /// the page cache is bound by storage latency (a few small reads per jar); more threads keep
 /// more reads in flight. A warm scan is CPU-bound and loses nothing measurable to the extra
 /// threads. Memory: each thread holds at most its own nested archives below
-/// `Limits::spill_threshold`.
+/// `Limits::spill_threshold`; with `Options::dedup`, the scan also keeps at most 96 MB of
+/// parsed central directories and 32 MB of small inflations for reuse (see `reuse`).
 pub fn auto_threads() -> usize {
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     cpus.saturating_mul(8).clamp(8, 64)
