@@ -49,8 +49,9 @@ pub struct ScanArgs {
     /// Follow symbolic links (loops are reported).
     #[arg(long)]
     pub follow_symlinks: bool,
-    /// Scan every copy of an identical compressed nested archive instead of replaying
-    /// the first copy's findings (the report is the same; this only costs time).
+    /// Scan every copy of identical content in full: no replay of a compressed nested
+    /// archive's findings, no reuse of parsed central directories or small inflations (the
+    /// report is the same; this only costs time).
     #[arg(long)]
     pub no_dedup: bool,
     /// Extra OSV advisories: a JSON file (one record or an array), a zip of them (such
