@@ -276,9 +276,9 @@ impl ZipArchive {
                     Some(directory) => directory,
                     None => {
                         let directory = parse_directory(cd, len, delta, entries_total, limits)?;
-                        let size = directory.central_directory.len()
-                            + directory.names.len()
-                            + directory.entries.len() * std::mem::size_of::<Entry>();
+                        let size = directory.central_directory.capacity()
+                            + directory.names.capacity()
+                            + directory.entries.capacity() * std::mem::size_of::<Entry>();
                         reuse.directories.keep(bucket, directory, size, |kept, new| {
                             kept.is_for(new.len, new.delta, &new.central_directory)
                         })
@@ -387,6 +387,9 @@ fn parse_directory(
     }
     // Every piece appended above is UTF-8, so this cannot fail; checking costs one fast pass.
     let names = String::from_utf8(names).map_err(|_| ScanError::corrupt("entry names are not UTF-8"))?;
+    // A directory may be kept for the whole scan: hold no more than it needs (a crafted end
+    // record can declare 65,535 entries for a directory of one).
+    entries.shrink_to_fit();
     Ok(Directory { entries, names, central_directory: cd, len, delta, plan: OnceLock::new() })
 }
 
@@ -669,7 +672,9 @@ fn inflate_small(
                 Some(all) => all.to_vec(),
                 None => input[..total].to_vec(),
             };
-            let size = compressed.len() + out.len();
+            // Kept for the whole scan: no spare capacity (a lying declared size pre-sized it).
+            out.shrink_to_fit();
+            let size = compressed.len() + out.capacity();
             let done = Inflation { ask, compressed, inflated: out };
             let done =
                 reuse.inflations.keep(bucket, done, size, |kept, new| kept.is_for(new.ask, &new.compressed));
@@ -726,11 +731,44 @@ mod tests {
         assert_eq!(prefixed.entries()[0].local_offset, a.entries()[0].local_offset + 10);
         let d = &a.directory;
         assert!(d.is_for(d.len, d.delta, &d.central_directory));
+        assert_eq!(d.entries.capacity(), d.entries.len());
         assert!(!d.is_for(d.len + 1, d.delta, &d.central_directory));
         assert!(!d.is_for(d.len, d.delta + 1, &d.central_directory));
         let mut other = d.central_directory.clone();
         *other.last_mut().unwrap() ^= 1;
         assert!(!d.is_for(d.len, d.delta, &other));
+        // An end record declaring 65,535 entries for a directory of one: the kept parse holds
+        // one entry's room, not 65,535.
+        let mut lying = jar.clone();
+        let eocd = lying.len() - 22;
+        lying[eocd + 8..eocd + 12].copy_from_slice(&[0xff; 4]);
+        let fresh = Reuse::default();
+        let lied = ZipArchive::open_reusing(Source::memory(lying), &limits, Some(&fresh)).unwrap();
+        assert_eq!(lied.entries().len(), 1);
+        assert_eq!(lied.directory.entries.capacity(), 1);
+    }
+
+    #[test]
+    fn a_kept_inflation_holds_no_room_a_lying_size_asked_for() {
+        // The central directory declares 1 MiB for an entry that inflates to a few bytes.
+        let mut jar = small_zip();
+        let eocd = jar.len() - 22;
+        let cd = u32_at(&jar, eocd + 16) as usize;
+        jar[cd + 24..cd + 28].copy_from_slice(&(1u32 << 20).to_le_bytes());
+        let reuse = Reuse::default();
+        let zip = ZipArchive::open_reusing(Source::memory(jar), &Limits::default(), Some(&reuse)).unwrap();
+        let entry = &zip.entries()[0];
+        let err = zip.read_entry_reusing(entry, 1 << 20, Some(&reuse)).unwrap_err();
+        assert!(matches!(err, ScanError::CorruptEntry { .. }), "{err:?}");
+        let (_, window) = zip.data_window(entry).unwrap();
+        let compressed = window.in_memory().unwrap();
+        let kept =
+            reuse.inflations.find(bucket_of(Ask::Whole, compressed), |i| i.is_for(Ask::Whole, compressed));
+        let kept = kept.expect("the completed inflation is kept");
+        assert_eq!(kept.inflated.capacity(), kept.inflated.len());
+        // Reused, it fails the same way.
+        let again = zip.read_entry_reusing(entry, 1 << 20, Some(&reuse)).unwrap_err();
+        assert_eq!(again.to_string(), err.to_string());
     }
 
     // Offsets read from ZIP64 records near u64::MAX once overflowed (a panic in debug builds).
