@@ -152,10 +152,16 @@ impl From<&RangeEvent> for Event {
 }
 
 impl Affected {
+    /// The Maven package (`group`, `artifact`) this entry names; `None` outside the Maven
+    /// ecosystem (a repository-qualified `Maven:<url>` counts as Maven).
+    pub fn maven_package(&self) -> Option<(&str, &str)> {
+        let eco = self.package.ecosystem.split(':').next().unwrap_or_default();
+        self.package.name.split_once(':').filter(|_| eco == "Maven")
+    }
+
     /// Whether this entry names the Maven package `group:artifact`.
     pub fn is_maven_package(&self, group: &str, artifact: &str) -> bool {
-        let eco = self.package.ecosystem.split(':').next().unwrap_or_default();
-        eco == "Maven" && self.package.name.split_once(':').is_some_and(|(g, a)| g == group && a == artifact)
+        self.maven_package() == Some((group, artifact))
     }
 
     /// Whether Maven version `v` is affected by this entry (enumerated versions or

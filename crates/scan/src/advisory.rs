@@ -198,8 +198,7 @@ impl Advisories {
         let idx = self.docs.len();
         if doc.withdrawn.is_none() {
             for a in &doc.affected {
-                let maven = a.package.ecosystem.split(':').next() == Some("Maven");
-                if let Some((group, artifact)) = a.package.name.split_once(':').filter(|_| maven) {
+                if let Some((group, artifact)) = a.maven_package() {
                     self.by_package
                         .entry(group.to_owned())
                         .or_default()
