@@ -225,18 +225,30 @@ fn parse_properties(text: &str) -> BTreeMap<String, String> {
 
 /// Main-section attributes of a MANIFEST.MF (continuation lines joined).
 pub fn parse_manifest(text: &str) -> Vec<(String, String)> {
+    manifest_attributes(text, |_| true)
+}
+
+/// The main-section attributes of a manifest whose name `wanted` accepts, in order,
+/// continuation lines joined; the others are skipped without being copied.
+fn manifest_attributes(text: &str, wanted: impl Fn(&str) -> bool) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
+    // Whether the attribute that continuation lines extend is one that is kept.
+    let mut keeping = false;
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             break;
         }
         if let Some(cont) = line.strip_prefix(' ') {
-            if let Some(last) = out.last_mut() {
+            if keeping && let Some(last) = out.last_mut() {
                 last.1.push_str(cont);
             }
         } else if let Some((k, v)) = line.split_once(':') {
-            out.push((k.trim().to_owned(), v.trim().to_owned()));
+            let k = k.trim();
+            keeping = wanted(k);
+            if keeping {
+                out.push((k.to_owned(), v.trim().to_owned()));
+            }
         }
     }
     out
@@ -253,30 +265,9 @@ const IDENTIFYING_ATTRIBUTES: [&str; 6] = [
     "Implementation-Vendor-Id",
 ];
 
-/// [`parse_manifest`], keeping only the [`IDENTIFYING_ATTRIBUTES`] (in their order of
-/// appearance, continuation lines joined).
+/// [`parse_manifest`], keeping only the [`IDENTIFYING_ATTRIBUTES`].
 fn identifying_attributes(text: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    // Whether the attribute that continuation lines extend is one that is kept.
-    let mut keeping = false;
-    for line in text.split('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.is_empty() {
-            break;
-        }
-        if let Some(cont) = line.strip_prefix(' ') {
-            if keeping && let Some(last) = out.last_mut() {
-                last.1.push_str(cont);
-            }
-        } else if let Some((k, v)) = line.split_once(':') {
-            let k = k.trim();
-            keeping = IDENTIFYING_ATTRIBUTES.iter().any(|a| a.eq_ignore_ascii_case(k));
-            if keeping {
-                out.push((k.to_owned(), v.trim().to_owned()));
-            }
-        }
-    }
-    out
+    manifest_attributes(text, |k| IDENTIFYING_ATTRIBUTES.iter().any(|a| a.eq_ignore_ascii_case(k)))
 }
 
 fn attr<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
