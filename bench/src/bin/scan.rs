@@ -21,7 +21,7 @@ use vulnrelay_bench::best_of;
 use zip::write::SimpleFileOptions;
 
 fn fixtures() -> Vec<(String, Vec<u8>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/jars/log4j");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/jars/log4j");
     let mut out = Vec::new();
     for sub in ["vulnerable", "not-vulnerable", "log4j1-or-old"] {
         let mut names: Vec<PathBuf> =

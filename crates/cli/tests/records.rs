@@ -25,8 +25,8 @@ fn import_shows_every_source_with_grades() {
     let (code, stdout, stderr) = vulnrelay(&[
         "import",
         "examples/log4shell-records.json",
-        "../shared/reference/examples/cve/CVE-2021-44228.json",
-        "../shared/reference/examples/csaf/cisco-sa-20180328-smi2.json",
+        "testdata/examples/cve/CVE-2021-44228.json",
+        "testdata/examples/csaf/cisco-sa-20180328-smi2.json",
     ]);
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert!(stdout.contains("CVE-2021-44228 (CNVD-2021-95914, CNNVD-202112-799"), "{stdout}");
@@ -40,7 +40,7 @@ fn import_of_a_broken_document_exits_2_naming_paths() {
     let dir = tempfile::tempdir().unwrap();
     let mut record: Value = serde_json::from_str(
         &std::fs::read_to_string(
-            common::workspace().join("../shared/reference/examples/cve/CVE-2021-4104.json"),
+            common::workspace().join("testdata/examples/cve/CVE-2021-4104.json"),
         )
         .unwrap(),
     )
@@ -83,7 +83,7 @@ fn the_osv_export_drives_the_scanner() {
     assert_eq!(code, 0);
     let advisories = dir.path().join("log4shell-osv.json");
     std::fs::write(&advisories, stdout).unwrap();
-    let jar = common::workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let jar = common::workspace().join("testdata/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let (code, stdout, stderr) = vulnrelay(&[
         "scan",
         jar.to_str().unwrap(),
@@ -98,9 +98,9 @@ fn the_osv_export_drives_the_scanner() {
 
 #[test]
 fn the_scanners_sbom_is_an_inventory_the_matcher_warns_on() {
-    let jar = common::workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let jar = common::workspace().join("testdata/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let fixed =
-        common::workspace().join("../shared/reference/jars/log4j/not-vulnerable/log4j-core-2.17.1.jar");
+        common::workspace().join("testdata/jars/log4j/not-vulnerable/log4j-core-2.17.1.jar");
     let (code, stdout, stderr) =
         vulnrelay(&["scan", jar.to_str().unwrap(), fixed.to_str().unwrap(), "--format", "cyclonedx"]);
     assert_eq!(code, 1, "{stderr}");
@@ -150,7 +150,7 @@ async fn the_platform_exports_by_case_or_record_and_its_osv_zip_drives_the_scann
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("osv-all.zip");
     std::fs::write(&path, &zip).unwrap();
-    let jar = common::workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let jar = common::workspace().join("testdata/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let (code, stdout, stderr) = vulnrelay(&[
         "scan",
         jar.to_str().unwrap(),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 fn jar(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/jars/log4j").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/jars/log4j").join(rel)
 }
 
 fn vulnrelay() -> Command {

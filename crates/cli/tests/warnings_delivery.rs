@@ -340,7 +340,7 @@ async fn scan_upload_feeds_an_asset_group_and_the_scanned_log4j_is_warned() {
     let token = new_secret("vr_");
     db.store.create_token(&account.id, "scanner", &secret_hash(&token), Utc::now()).await.unwrap();
     let (mut server, base) = start(&db.url, 60);
-    let jar = common::workspace().join("../shared/reference/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
+    let jar = common::workspace().join("testdata/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let output = Command::new(env!("CARGO_BIN_EXE_vulnrelay"))
         .args(["scan", "--upload", &base, "--group", "build server", "--format", "json"])
         .arg(&jar)

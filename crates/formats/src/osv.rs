@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn round_trip_validates_against_official_schema() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/schemas/osv/schema.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/osv/schema.json");
         let schema: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();

@@ -135,7 +135,7 @@ fn cve_exports_of_the_records_validate() {
 #[test]
 fn import_detects_every_format_and_locates_problems_in_arrays() {
     use vulnrelay_formats::import::{self, Format};
-    let text = |file: &str| std::fs::read_to_string(reference().join(file)).unwrap();
+    let text = |file: &str| std::fs::read_to_string(testdata().join(file)).unwrap();
     assert_eq!(import::import(&text("examples/cve/CVE-2021-44228.json"), "x").unwrap().format, Format::Cve);
     let csaf = import::import(&text("examples/csaf/rhsa-2021_5186.json"), "x").unwrap();
     assert_eq!((csaf.format, csaf.records.len()), (Format::Csaf, 2));

@@ -12,7 +12,7 @@ use vulnrelay_scan::zipfile::ZipArchive;
 use vulnrelay_scan::{Advisories, Limits, Options, output, scan};
 
 fn schema_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/schemas")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../formats/schemas")
 }
 
 fn mixed_report(dir: &Path) -> vulnrelay_scan::Report {

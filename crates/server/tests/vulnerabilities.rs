@@ -46,7 +46,7 @@ async fn imported_records_are_public_and_export_valid_documents() {
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;
         let (status, answer) =
-            import(&app, MIIT, &shared("shared/reference/examples/cve/CVE-2021-45105.json")).await;
+            import(&app, MIIT, &testdata("examples/cve/CVE-2021-45105.json")).await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
         assert_eq!(answer, json!({"format": "CVE JSON 5", "imported": ["CVE-2021-45105"]}));
         let (status, records) = import(&app, CNVD, &repo("examples/log4shell-records.json")).await;
@@ -79,7 +79,7 @@ async fn imported_records_are_public_and_export_valid_documents() {
 async fn only_analysts_import_and_bad_documents_name_their_paths() {
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;
-        let record = shared("shared/reference/examples/cve/CVE-2021-4104.json");
+        let record = testdata("examples/cve/CVE-2021-4104.json");
         assert_eq!(import(&app, REPORTER, &record).await.0, StatusCode::FORBIDDEN);
         let mut broken: Value = serde_json::from_str(&record).unwrap();
         broken["containers"]["cna"]["affected"] = json!("everything");

@@ -1,5 +1,5 @@
-//! Shared helpers: the official schemas and real example documents of
-//! ../shared/reference, loaded without any network access.
+//! Shared helpers: the official schemas (vendored in `schemas/`) and the real example
+//! documents of the repository's `testdata/`, loaded without any network access.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -7,14 +7,23 @@ use std::path::PathBuf;
 use serde_json::Value;
 pub use vulnrelay_formats::schemas::Schema;
 
-/// `../shared/reference` from the workspace.
-pub fn reference() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference")
+/// The repository's `testdata/` (real documents, see its README).
+pub fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
-/// Reads a JSON file under `reference/`.
+/// The vendored official schemas (`crates/formats/schemas`).
+pub fn schemas() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas")
+}
+
+/// Reads a JSON file: `schemas/...` from the vendored schemas, anything else from
+/// `testdata/`.
 pub fn load(relative: &str) -> Value {
-    let path = reference().join(relative);
+    let path = match relative.strip_prefix("schemas/") {
+        Some(schema) => schemas().join(schema),
+        None => testdata().join(relative),
+    };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

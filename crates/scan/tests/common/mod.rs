@@ -8,7 +8,7 @@ use flate2::write::DeflateEncoder;
 use vulnrelay_scan::{Finding, Options, Report, scan};
 
 pub fn jars() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/jars/log4j")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/jars/log4j")
 }
 
 pub fn jar(rel: &str) -> PathBuf {
