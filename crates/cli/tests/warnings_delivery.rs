@@ -46,7 +46,9 @@ fn start(url: &str, lease_seconds: u32) -> (Child, String) {
         ("--reminder-interval-seconds", "0"),
         ("--sweep-interval-seconds", "0"),
     ];
-    let args: Vec<&str> = options.iter().flat_map(|(flag, value)| [*flag, *value]).collect();
+    let mut args: Vec<&str> = options.iter().flat_map(|(flag, value)| [*flag, *value]).collect();
+    // The test's receiver listens on loopback, which is refused by default.
+    args.push("--webhook-allow-private-networks");
     common::serve(url, &args, "error")
 }
 

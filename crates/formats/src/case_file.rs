@@ -175,9 +175,10 @@ fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl F
 }
 
 /// Parses a time as the case file does: RFC 3339, or a bare date meaning 00:00 in `tz`.
+/// The time must lie within [`crate::time`]'s range.
 pub fn parse_time(text: &str, tz: Tz) -> Result<Timestamp, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.to_utc());
+        return crate::time::in_range(at.to_utc(), None);
     }
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -185,7 +186,8 @@ pub fn parse_time(text: &str, tz: Tz) -> Result<Timestamp, String> {
             .from_local_datetime(&midnight)
             .earliest()
             .map(|t| t.to_utc())
-            .ok_or_else(|| format!("`{text}` does not exist at midnight in {tz}"));
+            .ok_or_else(|| format!("`{text}` does not exist at midnight in {tz}"))
+            .and_then(|at| crate::time::in_range(at, None));
     }
     Err(format!("`{text}` is not an RFC 3339 time or a YYYY-MM-DD date"))
 }

@@ -471,7 +471,7 @@ pub fn import(document: &Value) -> Result<Vec<Vulnerability>, Vec<Problem>> {
         v.published = entry["release_date"]
             .as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.to_utc());
+            .and_then(|t| crate::time::sane(t.to_utc()));
         let remediations = entry["remediations"].as_array().map(Vec::as_slice).unwrap_or_default();
         let joined = |category: &str| {
             let parts: Vec<&str> = remediations

@@ -332,6 +332,7 @@ fn parse_time(text: &str) -> Option<Timestamp> {
         .ok()
         .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|t| t.and_utc()))
         .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").ok().map(|t| t.and_utc()))
+        .and_then(crate::time::sane)
 }
 
 fn read_texts(list: &Value) -> Localized {

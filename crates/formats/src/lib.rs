@@ -16,5 +16,6 @@ pub mod sbom;
 pub mod scan_report;
 pub mod schemas;
 pub mod severity;
+pub mod time;
 pub mod version;
 pub mod vex;

@@ -95,8 +95,9 @@ fn time(t: Timestamp) -> String {
 fn parse_time(path: &str, text: Option<&str>) -> Result<Timestamp, OrgEventError> {
     let text = text.ok_or_else(|| problem(path, "is required"))?;
     chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.to_utc())
-        .map_err(|e| problem(path, format!("not an RFC 3339 time: {e}")))
+        .map_err(|e| format!("not an RFC 3339 time: {e}"))
+        .and_then(|t| crate::time::in_range(t.to_utc(), None))
+        .map_err(|e| problem(path, e))
 }
 
 impl From<&OrgEvent> for OrgEventJson {

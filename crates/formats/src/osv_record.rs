@@ -213,7 +213,7 @@ pub fn import(document: &Value, source: &str) -> Result<Vulnerability, Vec<Probl
 }
 
 fn rfc3339(text: &str) -> Option<Timestamp> {
-    chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
+    chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc()).and_then(crate::time::sane)
 }
 
 fn localized(value: &Value) -> Option<Localized> {

@@ -274,14 +274,16 @@ impl VulnerabilityJson {
     pub fn into_domain(self, at: &str) -> Result<Vulnerability, Vec<Problem>> {
         let mut problems: Vec<Problem> = Vec::new();
         let time = |field: &str, text: Option<String>, problems: &mut Vec<Problem>| {
-            text.and_then(|t| match chrono::DateTime::parse_from_rfc3339(&t) {
-                Ok(t) => Some(t.to_utc()),
-                Err(_) => {
-                    problems.push(Problem {
-                        path: format!("{at}.{field}"),
-                        message: format!("`{t}` is not an RFC 3339 time"),
-                    });
-                    None
+            text.and_then(|t| {
+                let parsed = chrono::DateTime::parse_from_rfc3339(&t)
+                    .map_err(|_| format!("`{t}` is not an RFC 3339 time"))
+                    .and_then(|parsed| crate::time::in_range(parsed.to_utc(), None));
+                match parsed {
+                    Ok(t) => Some(t),
+                    Err(message) => {
+                        problems.push(Problem { path: format!("{at}.{field}"), message });
+                        None
+                    }
                 }
             })
         };

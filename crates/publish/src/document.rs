@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use chrono::SecondsFormat;
-use pulldown_cmark::{Event, Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 use vulnrelay_domain::{Ecosystem, Localized, RangeEnd, ThreatKind, Timestamp, Vulnerability};
 use vulnrelay_formats::severity;
 
@@ -375,11 +375,27 @@ pub fn manual_markdown(p: &Publication, lang: Lang) -> String {
 /// Renders Markdown as an HTML fragment. Raw HTML in the Markdown is shown as text,
 /// never passed through.
 pub fn markdown_to_html(markdown: &str) -> String {
-    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
+    // For each open link or image: whether it was kept (its target is a safe URL).
+    let mut open: Vec<bool> = Vec::new();
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::Link { ref dest_url, .. } | Tag::Image { ref dest_url, .. }) => {
+            let keep = is_safe_url(dest_url);
+            open.push(keep);
+            keep.then_some(event)
+        }
+        Event::End(TagEnd::Link | TagEnd::Image) => open.pop().unwrap_or(false).then_some(event),
+        other => Some(other),
     });
     let mut out = String::with_capacity(markdown.len() * 2);
     html::push_html(&mut out, parser);
     out
+}
+
+/// Whether a link in a published document may stay a link: only `http:`, `https:` and
+/// `mailto:` targets (a `javascript:` or `data:` link from imported text becomes its
+/// plain text).
+fn is_safe_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    ["http://", "https://", "mailto:"].iter().any(|scheme| lower.starts_with(scheme))
 }

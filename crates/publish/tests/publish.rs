@@ -74,6 +74,28 @@ fn html_is_rendered_from_the_markdown_and_never_passes_raw_html() {
     assert!(html.contains("<table>"));
     // Even raw HTML typed into the Markdown itself is shown as text.
     assert_eq!(markdown_to_html("<div onclick=x>hi</div>").trim(), "&lt;div onclick=x&gt;hi&lt;/div&gt;");
+    // Only http(s) and mailto links stay links; any other target becomes its text.
+    for hostile in [
+        "[x](javascript:alert(1))",
+        "[x](JavaScript:alert(1))",
+        "[x](java\tscript:alert(1))",
+        "[x](data:text/html,<script>alert(1)</script>)",
+        "[x](vbscript:msgbox)",
+        "![x](javascript:alert(1))",
+        "<javascript:alert(1)>",
+        "[x]: javascript:alert(1)\n\n[x]",
+    ] {
+        let html = markdown_to_html(hostile);
+        assert!(!html.to_ascii_lowercase().contains("href=\"javascript"), "{hostile}: {html}");
+        assert!(!html.contains("href=\"data:") && !html.contains("<img"), "{hostile}: {html}");
+        assert!(!html.contains("href=\"vbscript"), "{hostile}: {html}");
+    }
+    assert_eq!(markdown_to_html("[x](javascript:alert(1))").trim(), "<p>x</p>");
+    assert!(
+        markdown_to_html("[NVD](https://nvd.nist.gov/)")
+            .contains("<a href=\"https://nvd.nist.gov/\">NVD</a>")
+    );
+    assert!(markdown_to_html("<mailto:psirt@example.org>").contains("href=\"mailto:psirt@example.org\""));
 }
 
 #[test]

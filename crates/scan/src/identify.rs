@@ -662,8 +662,7 @@ mod tests {
         .map(|t| t.to_string())
         .collect();
         // Every real manifest of the reference jars.
-        let jars =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/jars/log4j");
+        let jars = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/jars/log4j");
         for dir in std::fs::read_dir(&jars).expect("reference jars").flatten() {
             for jar in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
                 let Ok(file) = std::fs::File::open(jar.path()) else { continue };

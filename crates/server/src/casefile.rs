@@ -56,6 +56,13 @@ impl Loaded {
         (PartyId(self.record.reporter_org.clone()), PartyId(self.record.platform_org.clone()))
     }
 
+    /// The relation of `org` to this case (platform, reporter, notified provider or
+    /// public).
+    pub fn relation(&self, org: &PartyId) -> vulnrelay_domain::Relation {
+        let (reporter, platform) = self.access();
+        CaseAccess { case: &self.case, reporter: &reporter, platform: &platform }.relation(org)
+    }
+
     /// Whether `caller` may do `action` on this case.
     pub fn can(&self, caller: &Caller, action: Action) -> bool {
         let (reporter, platform) = self.access();
@@ -101,7 +108,16 @@ fn empty_case() -> Case {
 pub async fn readable(state: &AppState, caller: &Caller) -> AppResult<Vec<Loaded>> {
     let mut cases = Vec::new();
     for record in state.store.list_cases().await? {
-        let loaded = load(state, &record.id).await?;
+        // One case that cannot be read back (a corrupt row) must not take the listing
+        // down for everyone: it is logged and skipped; `vulnrelay verify` and
+        // `/api/v1/audit/verify` name it.
+        let loaded = match load(state, &record.id).await {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                tracing::error!(case = %record.id, code = error.code, message = %error.message, "case skipped: it cannot be read");
+                continue;
+            }
+        };
         if loaded.can(caller, Action::Read) {
             cases.push(loaded);
         }

@@ -150,6 +150,22 @@ impl Checker {
         parse_time(text, tz).map_err(|e| self.problem(format!("{path}.{key}"), e)).ok()
     }
 
+    /// The time of something that has happened: a [`Checker::time`] that is also no
+    /// more than a few minutes after the server's clock (`vulnrelay_formats::time`).
+    pub fn event_time(
+        &mut self,
+        object: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+        tz: Tz,
+    ) -> Option<Timestamp> {
+        let at = self.time(object, path, key, required, tz)?;
+        vulnrelay_formats::time::in_range(at, Some(chrono::Utc::now()))
+            .map_err(|e| self.problem(format!("{path}.{key}"), e))
+            .ok()
+    }
+
     /// Ends the check: the problems as a 422, if any.
     pub fn finish(self) -> Result<(), AppError> {
         if self.problems.is_empty() { Ok(()) } else { Err(AppError::invalid(self.problems)) }

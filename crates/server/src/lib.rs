@@ -10,6 +10,7 @@ pub mod gates;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+pub mod relations;
 mod routes;
 pub mod sanctions;
 pub mod warnings;
@@ -51,8 +52,13 @@ pub struct Config {
     /// The window of the login rate limit.
     pub login_window: Duration,
     /// The URL the platform is reached at (in the CSAF provider metadata and the feed);
-    /// the request's host when unset.
+    /// when unset, the address [`serve`] listens on. Never the request's `Host` header,
+    /// which any client sets.
     pub public_url: Option<String>,
+    /// Accept webhooks to loopback, private, link-local and other non-public addresses
+    /// (off by default: a subscriber could otherwise make the server reach into its own
+    /// network; the demo and tests on loopback turn it on).
+    pub allow_private_webhooks: bool,
     /// The CNA organisation UUID written into CVE records (the CVE Program assigns it);
     /// the default is a placeholder that marks records as this installation's own.
     pub cna_org_id: String,
@@ -71,6 +77,7 @@ impl Default for Config {
             login_attempts: 5,
             login_window: Duration::from_secs(15 * 60),
             public_url: None,
+            allow_private_webhooks: false,
             cna_org_id: "00000000-0000-4000-8000-000000000000".into(),
             cna_short_name: "vulnrelay".into(),
         }
@@ -93,6 +100,21 @@ pub struct Shared {
     pub public: versioned::Versioned<distribution::PublicSnapshot>,
     /// Every record decoded and indexed for matching, once per publication version.
     pub records: versioned::Versioned<warnings::Matchable>,
+    /// `http://ADDRESS` of the listener [`serve`] was given (the public URL when none
+    /// is configured).
+    pub bound_url: std::sync::OnceLock<String>,
+}
+
+impl Shared {
+    /// The URL the platform is reached at: the configured public URL, else the address
+    /// it listens on, else `http://localhost` (a router used in-process).
+    pub fn base_url(&self) -> String {
+        match (&self.config.public_url, self.bound_url.get()) {
+            (Some(url), _) => url.trim_end_matches('/').to_owned(),
+            (None, Some(bound)) => bound.clone(),
+            (None, None) => "http://localhost".to_owned(),
+        }
+    }
 }
 
 /// The router's state: a cheap handle on [`Shared`].
@@ -122,6 +144,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             public: versioned::Versioned::default(),
             records: versioned::Versioned::default(),
+            bound_url: std::sync::OnceLock::new(),
         }))
     }
 }
@@ -139,7 +162,10 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/csaf/{*path}", get(routes::distribution::csaf_provider))
         .route("/advisories/feed.atom", get(routes::distribution::feed))
         .fallback(routes::meta::fallback)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panic_response))
+        .layer(axum::middleware::from_fn(errors::envelope))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::map_response(ui::security_headers))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)
 }
@@ -151,6 +177,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let Ok(address) = listener.local_addr() {
+        let _ = state.bound_url.set(format!("http://{address}"));
+    }
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -18,6 +18,7 @@ use vulnrelay_store::{
 };
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::casefile::load;
 use crate::errors::{AppError, AppResult};
 
@@ -49,6 +50,113 @@ impl Entry {
         value["hash"] = json!(self.stored.hash);
         value
     }
+}
+
+/// Whether `caller` sees the whole of `org_id`'s log (private sanctions, reports,
+/// reviews): the organisation itself, an administrator, or a platform's analysts.
+/// Everyone else sees its public sanctions only. The one rule for every path that
+/// shows an organisation's log, its membership history or a case's membership events.
+pub async fn sees_whole_log(state: &AppState, caller: &Caller, org_id: &str) -> bool {
+    let Some(account) = &caller.account else { return false };
+    account.org_id.as_deref() == Some(org_id)
+        || crate::relations::admin(caller).is_some()
+        || crate::relations::platform_staff(state, caller).await.is_ok()
+}
+
+/// The membership history of `org_id` as `caller` may see it: whole for those who see
+/// the whole log; for others, only the joins and the changes a public sanction made.
+/// The second value says whether anything was left out.
+pub async fn visible_history(
+    state: &AppState,
+    caller: &Caller,
+    org_id: &str,
+) -> AppResult<(Vec<vulnrelay_store::MembershipChange>, bool)> {
+    let history = state.store.membership_history(org_id).await?;
+    if sees_whole_log(state, caller, org_id).await {
+        return Ok((history, false));
+    }
+    let entries = log(state, org_id).await?;
+    let total = history.len();
+    let mut shown = Vec::with_capacity(total);
+    for mut change in history {
+        let entry = entries
+            .iter()
+            .find(|e| e.stored.scheme == change.scheme && e.event.at().timestamp() == change.at.timestamp());
+        let visible = match entry.map(|e| &e.event) {
+            None => matches!(change.change, MembershipChangeKind::Joined),
+            Some(OrgEvent::Sanctioned { public, .. }) => *public,
+            // A review ends (or extends) a suspension: shown, without its note, when the
+            // suspension it concerns was public.
+            Some(OrgEvent::ReviewRecorded { .. }) => {
+                let suspension = entries.iter().rev().find(|e| {
+                    e.stored.scheme == change.scheme
+                        && e.event.at().timestamp() <= change.at.timestamp()
+                        && matches!(e.event, OrgEvent::Sanctioned { .. })
+                });
+                match &mut change.change {
+                    MembershipChangeKind::Restored { review } => review.clear(),
+                    MembershipChangeKind::Suspended { reason, .. } => reason.clear(),
+                    _ => {}
+                }
+                suspension.is_some_and(Entry::is_public)
+            }
+            Some(_) => false,
+        };
+        if visible {
+            shown.push(change);
+        }
+    }
+    let left_out = shown.len() < total;
+    Ok((shown, left_out))
+}
+
+/// The schemes of `entries` whose standing rests on a sanction that is not public:
+/// outsiders are told their status is undisclosed rather than something false.
+pub fn undisclosed_schemes(entries: &[Entry]) -> Vec<&str> {
+    let mut schemes: Vec<&str> = Vec::new();
+    for e in entries {
+        if matches!(e.event, OrgEvent::Sanctioned { public: false, .. })
+            && !schemes.contains(&e.stored.scheme.as_str())
+        {
+            schemes.push(&e.stored.scheme);
+        }
+    }
+    schemes
+}
+
+/// The indices of the case's membership events that `caller` may not see: a
+/// suspension or restoration that is not public, for a caller who does not see the
+/// organisation's whole log (the public case page never shows a private sanction).
+pub async fn undisclosed_case_events(
+    state: &AppState,
+    caller: &Caller,
+    case: &vulnrelay_domain::Case,
+) -> AppResult<std::collections::HashSet<usize>> {
+    use vulnrelay_domain::EventKind;
+    let mut hidden = std::collections::HashSet::new();
+    // Per organisation: the moments of its membership history the caller may see
+    // (`None`: all of them), to the second (stores keep times at different precisions).
+    let mut seen: std::collections::HashMap<String, Option<Vec<(String, i64)>>> = Default::default();
+    for (i, event) in case.events().iter().enumerate() {
+        let membership = match &event.kind {
+            EventKind::MembershipSuspended { membership, .. }
+            | EventKind::MembershipRestored { membership, .. } => membership,
+            _ => continue,
+        };
+        let org = &event.party.0;
+        if !seen.contains_key(org) {
+            let (history, left_out) = visible_history(state, caller, org).await?;
+            let moments =
+                left_out.then(|| history.into_iter().map(|c| (c.scheme, c.at.timestamp())).collect());
+            seen.insert(org.clone(), moments);
+        }
+        if let Some(moments) = &seen[org]
+            && !moments.iter().any(|(s, at)| s == membership && *at == event.at.timestamp())
+        {
+            hidden.insert(i);
+        }
+    }
+    Ok(hidden)
 }
 
 /// An organisation's log, read and parsed.

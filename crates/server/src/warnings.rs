@@ -501,11 +501,18 @@ pub async fn visible_to(
     if account.org_id.as_deref() == Some(warning.org_id.as_str()) {
         return Ok(());
     }
-    if account.roles.iter().any(|r| matches!(r, AccountRole::Analyst | AccountRole::Admin)) {
+    // Another unit's warning: an administrator, or the analysts of a platform that
+    // works the warning's case (any platform for a record of no case).
+    if crate::relations::admin(caller).is_some() {
+        return Ok(());
+    }
+    if crate::relations::platform_staff(state, caller).await.is_ok() {
         match &warning.case_id {
             None => return Ok(()),
             Some(case_id) => {
-                if crate::casefile::authorize(state, caller, case_id, Action::Read).await.is_ok() {
+                if let Ok(loaded) = crate::casefile::authorize(state, caller, case_id, Action::Read).await
+                    && crate::relations::works_on(caller, &loaded)
+                {
                     return Ok(());
                 }
             }

@@ -71,7 +71,7 @@ impl Default for WorkerConfig {
             timeout: Duration::from_secs(10),
             reminder_interval: Some(Duration::from_secs(60)),
             sweep_interval: Some(Duration::from_secs(600)),
-            deny_private_networks: false,
+            deny_private_networks: true,
         }
     }
 }
@@ -316,6 +316,34 @@ impl Worker {
         }
         Ok(state.store.send_reminders(&reminders, now).await?)
     }
+}
+
+/// Refuses a webhook target that is, or resolves to, a non-public address ([`is_private`]),
+/// at subscription time; delivery checks again on every connection, since a name's
+/// addresses may change.
+pub async fn check_public_target(url: &reqwest::Url) -> Result<(), String> {
+    let refused = || {
+        format!(
+            "`{}` is not a public address; webhooks go to public receivers",
+            url.host_str().unwrap_or_default()
+        )
+    };
+    let Some(host) = url.host_str() else { return Err(refused()) };
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    let addresses: Vec<IpAddr> = match literal.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => {
+            let port = url.port_or_known_default().unwrap_or(443);
+            match tokio::net::lookup_host((host, port)).await {
+                Ok(found) => found.map(|a| a.ip()).collect(),
+                Err(_) => return Err(format!("`{host}` does not resolve")),
+            }
+        }
+    };
+    if addresses.is_empty() || addresses.iter().any(|ip| is_private(*ip)) {
+        return Err(refused());
+    }
+    Ok(())
 }
 
 /// Whether an address is not a public one: loopback, private (RFC 1918, unique local),

@@ -95,7 +95,9 @@ async fn the_published_case_is_one_advisory_in_every_format() {
 
 #[tokio::test]
 async fn the_csaf_provider_layout_and_the_feed() {
-    let app = App::new(TestDb::sqlite().await).await;
+    // The public URL comes from the configuration (the request's Host header is ignored).
+    let configured = vulnrelay_server::Config { public_url: Some("http://vr.example".into()), ..config() };
+    let app = App::with_config(TestDb::sqlite().await, configured).await;
     let (code, kind, body) = fetch(&app, "/.well-known/csaf/provider-metadata.json").await;
     assert_eq!((code, kind.as_str()), (StatusCode::OK, "application/json"));
     let metadata: Value = serde_json::from_slice(&body).unwrap();

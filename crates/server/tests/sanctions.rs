@@ -144,7 +144,7 @@ async fn a_suspension_ends_only_through_a_report_and_a_review_after_its_term() {
         // While suspended, the unit's reports do not reach the members' route.
         let routed = app.state.store.case(&case).await.unwrap();
         assert_eq!(routed.platform_org, "miit-nvdb", "the test's default platform");
-        let (_, standing) = app.get("/api/v1/orgs/alibaba-cloud", "").await;
+        let (_, standing) = app.get("/api/v1/orgs/alibaba-cloud", MIIT).await;
         assert_eq!(standing["memberships"][0]["status"], "suspended", "{standing}");
     })
     .await;
@@ -157,8 +157,12 @@ async fn a_term_that_is_over_awaits_review_and_a_review_restores() {
         let suspend = json!({"reason": "late report", "findings": ["cn-miit-member/member-report-2d"],
                              "case": app.case_id, "at": months_ago(8)});
         assert_eq!(app.post(&format!("{UNIT}/suspend"), MIIT, suspend).await.0, StatusCode::OK);
-        let (_, shown) = app.get("/api/v1/orgs/alibaba-cloud", "").await;
+        // The suspension was not decided as public: the unit sees its status, the
+        // public is told it is undisclosed.
+        let (_, shown) = app.get("/api/v1/orgs/alibaba-cloud", REPORTER).await;
         assert_eq!(shown["memberships"][0]["status"], "awaiting_review", "the term is over; no review yet");
+        let (_, public) = app.get("/api/v1/orgs/alibaba-cloud", "").await;
+        assert_eq!(public["memberships"][0]["status"], "undisclosed");
         assert_eq!(shown["memberships"][0]["report_submitted"], false);
         let report = json!({"report": "reporting procedure fixed", "at": months_ago(1)});
         let (code, answer) = app.post(&format!("{UNIT}/rectifications"), REPORTER, report).await;

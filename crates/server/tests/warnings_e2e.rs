@@ -93,7 +93,8 @@ async fn publishing_the_log4shell_records_warns_the_unit_that_runs_2_14_1_only()
         // The server, with its delivery worker.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-        let state = AppState::new(store.clone(), Config::default());
+        let state =
+            AppState::new(store.clone(), Config { allow_private_webhooks: true, ..Config::default() });
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let mut stop_server = stopped.clone();
         let server = tokio::spawn(vulnrelay_server::serve(listener, state.clone(), async move {
@@ -104,6 +105,7 @@ async fn publishing_the_log4shell_records_warns_the_unit_that_runs_2_14_1_only()
             poll_interval: Duration::from_millis(50),
             reminder_interval: None,
             sweep_interval: None,
+            deny_private_networks: false,
             ..WorkerConfig::default()
         };
         let worker = spawn(state, config, async move {

@@ -44,10 +44,11 @@ pub struct WorkerArgs {
     /// never; otherwise also once at start).
     #[arg(long, env = "VULNRELAY_SWEEP_INTERVAL_SECONDS", default_value_t = 600, value_name = "SECONDS")]
     pub sweep_interval_seconds: u64,
-    /// Refuse webhook deliveries to loopback, private, link-local and other non-public
-    /// addresses (checked after name resolution, on every connection).
-    #[arg(long, env = "VULNRELAY_WEBHOOK_DENY_PRIVATE_NETWORKS")]
-    pub webhook_deny_private_networks: bool,
+    /// Accept webhooks to loopback, private, link-local and other non-public addresses
+    /// (refused by default, at subscription and again on every delivery connection,
+    /// after name resolution).
+    #[arg(long, env = "VULNRELAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS")]
+    pub webhook_allow_private_networks: bool,
 }
 
 impl WorkerArgs {
@@ -67,7 +68,7 @@ impl WorkerArgs {
             timeout: Duration::from_millis(self.webhook_timeout_ms),
             reminder_interval: every(self.reminder_interval_seconds),
             sweep_interval: every(self.sweep_interval_seconds),
-            deny_private_networks: self.webhook_deny_private_networks,
+            deny_private_networks: !self.webhook_allow_private_networks,
         }
     }
 }

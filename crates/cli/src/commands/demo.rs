@@ -43,10 +43,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let config = Config {
             default_platform: Some("miit-nvdb".into()),
             forwarding: Forwarding::cn_chain(),
+            // The demo's receivers run beside it, on this machine.
+            allow_private_webhooks: true,
             ..Config::default()
         };
         let state = AppState::new(store, config);
-        let worker = vulnrelay_server::worker::WorkerConfig::default();
+        let worker =
+            vulnrelay_server::worker::WorkerConfig { deny_private_networks: false, ..Default::default() };
         vulnrelay_server::worker::spawn(state.clone(), worker, std::future::pending());
         listen(&args.bind, state).await
     })?;

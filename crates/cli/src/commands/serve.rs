@@ -39,7 +39,7 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
 
     /// The URL the platform is reached at, for the CSAF provider metadata and the feed
-    /// (default: the request's host).
+    /// (default: the address it listens on; never the request's `Host` header).
     #[arg(long, env = "VULNRELAY_PUBLIC_URL")]
     pub public_url: Option<String>,
 
@@ -138,6 +138,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             default_platform: args.default_platform.clone(),
             forwarding,
             public_url: args.public_url.clone(),
+            allow_private_webhooks: args.worker.webhook_allow_private_networks,
             cna_org_id: args.cna_org_id.clone().unwrap_or(defaults.cna_org_id.clone()),
             cna_short_name: args.cna_short_name.clone().unwrap_or(defaults.cna_short_name.clone()),
             ..defaults

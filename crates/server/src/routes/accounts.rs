@@ -279,6 +279,22 @@ pub async fn register(State(state): State<AppState>, ApiJson(body): ApiJson) -> 
         return Err(AppError::bad_request("unreadable registration"));
     };
     org.individual = individual;
+    // A platform is made by an administrator, never by asking for it.
+    let platform_roles: Vec<(String, String)> = org
+        .roles
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| vulnrelay_domain::PLATFORM_ROLES.contains(r))
+        .map(|(i, r)| {
+            (
+                format!("$.org.roles[{i}]"),
+                format!("`{}` is granted by an administrator, not by registration", r.as_str()),
+            )
+        })
+        .collect();
+    if !platform_roles.is_empty() {
+        return Err(AppError::invalid(platform_roles));
+    }
     if org.roles.is_empty() {
         org.roles = vec![Role::Discoverer];
     }
@@ -299,13 +315,26 @@ pub async fn register(State(state): State<AppState>, ApiJson(body): ApiJson) -> 
 
 /// `GET /api/v1/registrations`: pending organisations and accounts (analysts).
 pub async fn list_registrations(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
-    caller.require_role(&[AccountRole::Analyst])?;
+    registrar(&state, &caller).await?;
     let orgs = state.store.list_orgs(Some(Status::Pending)).await?;
     let accounts = state.store.list_accounts(Some(Status::Pending)).await?;
     Ok(Json(json!({
         "orgs": orgs.iter().map(org_json).collect::<Vec<_>>(),
         "accounts": accounts.iter().map(account_json).collect::<Vec<_>>(),
     })))
+}
+
+/// Who decides registrations: an administrator, or an analyst of a platform
+/// organisation (an analyst of any other organisation may not).
+async fn registrar<'c>(state: &AppState, caller: &'c Caller) -> AppResult<&'c Account> {
+    if let Some(admin) = crate::relations::admin(caller) {
+        return Ok(admin);
+    }
+    let (account, _) = crate::relations::platform_staff(state, caller).await?;
+    if !account.roles.contains(&AccountRole::Analyst) {
+        return Err(AppError::forbidden("registrations are decided by a platform's analysts"));
+    }
+    Ok(account)
 }
 
 async fn decide(
@@ -315,7 +344,7 @@ async fn decide(
     status: Status,
     body: &Value,
 ) -> AppResult<Json<Value>> {
-    let analyst = caller.require_role(&[AccountRole::Analyst])?;
+    let analyst = registrar(state, caller).await?;
     let mut check = Checker::default();
     let note = check
         .object(body, "$", &["note"])

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -17,16 +17,6 @@ use crate::auth::Caller;
 use crate::distribution::{self, Advisory, PUBLISHER_NAME, PUBLISHER_NAMESPACE, advisories};
 use crate::errors::{AppError, AppResult};
 use crate::routes::vulnerabilities::{DocumentQuery, parse_lang, render};
-
-/// The URL the platform is reached at: the configured public URL, else the request's
-/// host over http.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.trim_end_matches('/').to_owned();
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}")
-}
 
 fn advisory_json(a: &Advisory) -> Value {
     let title = a.title();
@@ -122,13 +112,9 @@ async fn document(
 /// `GET /.well-known/csaf/{path}`: the CSAF provider layout of the public advisories —
 /// `provider-metadata.json`, `white/{year}/{id}.json` with a `.sha512` beside each,
 /// `white/index.txt`, `white/changes.csv`.
-pub async fn csaf_provider(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(path): Path<String>,
-) -> AppResult<Response> {
+pub async fn csaf_provider(State(state): State<AppState>, Path(path): Path<String>) -> AppResult<Response> {
     let provider = Provider {
-        base_url: base_url(&state, &headers),
+        base_url: state.base_url(),
         category: "coordinator".into(),
         name: PUBLISHER_NAME.into(),
         namespace: PUBLISHER_NAMESPACE.into(),
@@ -155,18 +141,14 @@ pub struct FeedQuery {
 }
 
 /// `GET /advisories/feed.atom`: the Atom feed of public bulletins, `?lang=zh|en`.
-pub async fn feed(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<FeedQuery>,
-) -> AppResult<Response> {
+pub async fn feed(State(state): State<AppState>, Query(query): Query<FeedQuery>) -> AppResult<Response> {
     let lang = parse_lang(query.lang.as_deref())?;
     let publications = &distribution::public_snapshot(&state).await?.publications;
     let title = match lang {
         vulnrelay_publish::Lang::Zh => "vulnrelay 安全公告",
         vulnrelay_publish::Lang::En => "vulnrelay security bulletins",
     };
-    let body = atom(&base_url(&state, &headers), title, publications, lang);
+    let body = atom(&state.base_url(), title, publications, lang);
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response())
 }
 

@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, Action, Case, Interval, IntervalKind, intervals};
+use vulnrelay_domain::{Action, Case, Interval, IntervalKind, intervals};
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate, history};
 use vulnrelay_publish::charts::quarter_chart;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::casefile::{authorize, load};
+use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
 
 /// One interval of a case for the statistics: its kind, start and length in days.
@@ -142,18 +142,21 @@ pub async fn org_history(
 ) -> AppResult<Json<Value>> {
     let account = caller.require()?;
     let own = account.org_id.as_deref() == Some(org_id.as_str());
-    if !own && !account.roles.iter().any(|r| matches!(r, AccountRole::Analyst | AccountRole::Admin)) {
+    if !own
+        && crate::relations::admin(&caller).is_none()
+        && crate::relations::platform_staff(&state, &caller).await.is_err()
+    {
         return Err(AppError::forbidden("an organisation's record is for itself and the platforms"));
     }
     state.store.org(&org_id).await?;
     let now = Utc::now();
-    let mut cases = Vec::new();
-    for record in state.store.list_cases().await? {
-        let loaded = load(&state, &record.id).await?;
-        if loaded.case.parties().iter().any(|p| p.id.0 == org_id) {
-            cases.push(loaded);
-        }
-    }
+    // Only the cases the caller may read: a platform sees the cases it works and the
+    // published ones, never another platform's embargoed case.
+    let cases: Vec<_> = crate::casefile::readable(&state, &caller)
+        .await?
+        .into_iter()
+        .filter(|loaded| loaded.case.parties().iter().any(|p| p.id.0 == org_id))
+        .collect();
     let options = Options { as_of: now, interpretation: Interpretation::Hours };
     let mut mine = Vec::new();
     let mut findings_out = Vec::new();

@@ -7,9 +7,11 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use vulnrelay_domain::AccountRole;
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::errors::{AppError, AppResult};
 
 /// `GET /healthz`: a static answer, the ceiling of the load benchmark.
@@ -17,16 +19,16 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /metrics`: Prometheus text: requests, latencies, and the open obligations of
-/// every case by status.
-pub async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
+/// `GET /metrics`: Prometheus text: requests, latencies, and the open obligations by
+/// status of the cases the caller may read (anonymous: the public cases only, so no
+/// count is derived from an embargoed case); the delivery counts for administrators.
+pub async fn metrics(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
     let mut out = String::new();
     state.metrics.render(&mut out);
     let now = chrono::Utc::now();
     let mut by_status: std::collections::BTreeMap<&'static str, u64> =
         [Status::Pending, Status::Overdue, Status::NotStarted].into_iter().map(|s| (s.as_str(), 0)).collect();
-    for record in state.store.list_cases().await? {
-        let loaded = crate::casefile::load(&state, &record.id).await?;
+    for loaded in crate::casefile::readable(&state, &caller).await? {
         let findings = evaluate(
             &loaded.case,
             &state.packs,
@@ -42,6 +44,9 @@ pub async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
     out.push_str("# TYPE vulnrelay_open_obligations gauge\n");
     for (status, count) in by_status {
         let _ = writeln!(out, "vulnrelay_open_obligations{{status=\"{status}\"}} {count}");
+    }
+    if caller.require_role(&[AccountRole::Admin]).is_err() {
+        return Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response());
     }
     let deliveries = state.store.delivery_counts().await?;
     out.push_str("# HELP vulnrelay_deliveries Deliveries of risk warnings and reminders, by state.\n");

@@ -81,10 +81,26 @@ pub async fn show(
     if org.status != Status::Active && !is_analyst {
         return Err(AppError::not_found("organisation"));
     }
+    // The whole history decides the statuses; the caller sees only what the one rule
+    // of `sanctions::visible_history` lets it, and a status resting on a sanction that
+    // is not public is shown as undisclosed.
     let history = state.store.membership_history(&id).await?;
+    let (visible, left_out) = crate::sanctions::visible_history(&state, &caller, &id).await?;
     let mut body = org_json(&org);
-    body["memberships"] = memberships(&state, &id, &history, chrono::Utc::now()).await?;
-    body["membership_history"] = history.iter().map(change_json).collect();
+    let mut statuses = memberships(&state, &id, &history, chrono::Utc::now()).await?;
+    if left_out {
+        let entries = crate::sanctions::log(&state, &id).await?;
+        let undisclosed = crate::sanctions::undisclosed_schemes(&entries);
+        if let Some(list) = statuses.as_array_mut() {
+            for status in list.iter_mut() {
+                if status["scheme"].as_str().is_some_and(|s| undisclosed.contains(&s)) {
+                    *status = json!({"scheme": status["scheme"], "status": "undisclosed"});
+                }
+            }
+        }
+    }
+    body["memberships"] = statuses;
+    body["membership_history"] = visible.iter().map(change_json).collect();
     Ok(Json(body))
 }
 
@@ -119,7 +135,7 @@ pub async fn join(
     let now = chrono::Utc::now();
     let mut check = Checker::default();
     let at = match check.object(&body, "$", &["at"]) {
-        Some(object) => check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now),
+        Some(object) => check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now),
         None => now,
     };
     check.finish()?;

@@ -364,10 +364,7 @@ pub async fn org_log(
     Path(org_id): Path<String>,
 ) -> AppResult<Json<Value>> {
     state.store.org(&org_id).await?;
-    let sees_all = caller.account.as_ref().is_some_and(|a| {
-        a.org_id.as_deref() == Some(org_id.as_str())
-            || a.roles.iter().any(|r| matches!(r, AccountRole::Analyst | AccountRole::Admin))
-    });
+    let sees_all = sanctions::sees_whole_log(&state, &caller, &org_id).await;
     let entries = sanctions::log(&state, &org_id).await?;
     let statuses = sanctions::statuses(&state, &org_id, &entries, Utc::now()).await?;
     let shown: Vec<Value> =

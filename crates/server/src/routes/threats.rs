@@ -49,13 +49,14 @@ pub async fn record(
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let account = caller.require_role(&[AccountRole::Analyst, AccountRole::Coordinator])?.clone();
     let (stored, mut v) = visible(&state, &caller, &id).await?;
+    crate::routes::vulnerabilities::may_change(&state, &caller, &stored).await?;
     let now = Utc::now();
     let mut check = Checker::default();
     let Some(object) = check.object(&body, "$", &["kind", "at", "source", "reference", "note", "version"])
     else {
         return Err(check.finish().unwrap_err());
     };
-    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
+    let at = check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
     if at > now + TimeDelta::minutes(5) {
         check.problem("$.at", "must not be in the future");
     }

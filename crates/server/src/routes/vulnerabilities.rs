@@ -41,6 +41,34 @@ pub(crate) async fn visible(
     Ok((stored, domain))
 }
 
+/// Whether `caller` may change a record: an administrator, or a platform's analyst
+/// (coordinator) — for a record of an unpublished case, only a platform that works
+/// that case; once the case is published, any platform (a database adding its own id
+/// or its own source beside the others). A record the caller may not read answers
+/// 404, one it may read but not change 403.
+pub(crate) async fn may_change(
+    state: &AppState,
+    caller: &Caller,
+    stored: &StoredVulnerability,
+) -> AppResult<()> {
+    if crate::relations::admin(caller).is_some() {
+        return Ok(());
+    }
+    let Some(case_id) = &stored.case_id else {
+        return crate::relations::platform_staff(state, caller).await.map(|_| ());
+    };
+    let loaded = authorize(state, caller, case_id, Action::Read)
+        .await
+        .map_err(|_| AppError::not_found("vulnerability"))?;
+    if crate::relations::works_on(caller, &loaded)
+        || (loaded.state().is_published() && crate::relations::platform_staff(state, caller).await.is_ok())
+    {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("only the platforms that work this record's case may change it"))
+    }
+}
+
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     let mut items = Vec::new();
@@ -217,19 +245,33 @@ pub async fn import_documents(
     caller: Caller,
     body: axum::body::Bytes,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    caller.require_role(&[AccountRole::Analyst, AccountRole::Admin])?;
+    if crate::relations::admin(&caller).is_none() {
+        crate::relations::platform_staff(&state, &caller).await?;
+    }
     let text = std::str::from_utf8(&body).map_err(|_| AppError::bad_request("the body is not UTF-8"))?;
     let imported = import::import(text, "import")
         .map_err(|problems| AppError::invalid(problems.into_iter().map(|p| (p.path, p.message)).collect()))?;
     let now = Utc::now();
-    let mut ids = Vec::new();
+    // Every record is checked before any is written: an import is taken whole or not
+    // at all. An existing record needs the right to change it, and the import adds
+    // its source beside the record's others (`Vulnerability::add_source`).
+    let mut writes = Vec::with_capacity(imported.records.len());
     for v in &imported.records {
+        match state.store.vulnerability(&v.id).await {
+            Ok(existing) => {
+                may_change(&state, &caller, &existing).await?;
+                let mut merged = decode(&existing)?;
+                merged.add_source(v);
+                // A record that belongs to a case stays with it (and under its access rules).
+                writes.push((existing.case_id.clone(), merged));
+            }
+            Err(vulnrelay_store::StoreError::NotFound { .. }) => writes.push((None, v.clone())),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let mut ids = Vec::new();
+    for (case_id, v) in &writes {
         let value = serde_json::to_value(VulnerabilityJson::from(v)).map_err(AppError::internal)?;
-        // A record that belongs to a case stays with it (and under its access rules).
-        let case_id = match state.store.vulnerability(&v.id).await {
-            Ok(existing) => existing.case_id,
-            Err(_) => None,
-        };
         state.store.save_vulnerability(&v.id, case_id.as_deref(), &value, &v.aliases, now).await?;
         ids.push(v.id.clone());
     }
@@ -258,6 +300,7 @@ pub async fn assign(
         AppError::invalid(vec![("template".into(), e.to_string())])
     })?;
     let (stored, mut v) = visible(&state, &caller, &id).await?;
+    may_change(&state, &caller, &stored).await?;
     let now = Utc::now();
     let new_id = state.store.assign_id(&template, now).await?;
     v.add_alias(&new_id);
@@ -274,6 +317,7 @@ pub async fn take_cve(
 ) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Analyst])?;
     let (stored, mut v) = visible(&state, &caller, &id).await?;
+    may_change(&state, &caller, &stored).await?;
     let cve = state.store.take_cve_id(&stored.id, Utc::now()).await.map_err(|e| match e {
         vulnrelay_store::StoreError::NotFound { .. } => {
             AppError::conflict("cve_pool_empty", "the CVE pool has no free id")

@@ -40,10 +40,6 @@ fn member(caller: &Caller) -> AppResult<(&Account, String)> {
     Ok((account, org))
 }
 
-fn is_operator(account: &Account) -> bool {
-    account.roles.iter().any(|r| matches!(r, AccountRole::Analyst | AccountRole::Admin))
-}
-
 fn group_json(group: &AssetGroup) -> Value {
     json!({
         "name": group.name, "org": group.org_id, "source": group.source, "revision": group.revision,
@@ -257,8 +253,10 @@ pub async fn list(
     caller: Caller,
     Query(query): Query<WarningsQuery>,
 ) -> AppResult<Json<Value>> {
-    let account = caller.require()?;
-    let org = if is_operator(account) { query.org.clone() } else { Some(member(&caller)?.1) };
+    caller.require()?;
+    let operator = crate::relations::admin(&caller).is_some()
+        || crate::relations::platform_staff(&state, &caller).await.is_ok();
+    let org = if operator { query.org.clone() } else { Some(member(&caller)?.1) };
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::bad_request(format!("`limit` must be between 1 and {MAX_PAGE}")));
@@ -550,7 +548,9 @@ pub async fn vex_csaf(
 /// `POST /api/v1/warnings/rematch`: re-runs matching of every inventory against every
 /// record (analysts, administrators).
 pub async fn rematch(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
-    caller.require_role(&[AccountRole::Analyst, AccountRole::Admin])?;
+    if crate::relations::admin(&caller).is_none() {
+        crate::relations::platform_staff(&state, &caller).await?;
+    }
     let done = rematch_all(&state).await?;
     Ok(Json(json!({
         "vulnerabilities": done.vulnerabilities, "components": done.components, "affected": done.affected,
@@ -567,7 +567,21 @@ pub struct WebhookBody {
 }
 
 fn webhook_json(w: &vulnrelay_store::warnings::Webhook) -> Value {
-    json!({"id": w.id, "org": w.org_id, "url": w.url, "active": w.active, "created_at": w.created_at.to_rfc3339()})
+    json!({"id": w.id, "org": w.org_id, "url": shown_url(&w.url), "active": w.active, "created_at": w.created_at.to_rfc3339()})
+}
+
+/// A webhook URL as shown back: credentials in it (`https://user:secret@host/`) are
+/// replaced by `redacted`, never echoed.
+fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("redacted");
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "redacted".to_owned(),
+    }
 }
 
 /// `POST /api/v1/webhooks`: subscribes a URL to the organisation's warnings and
@@ -584,6 +598,11 @@ pub async fn create_webhook(
         .ok_or_else(|| {
             AppError::invalid(vec![("$.url".into(), "expected an http:// or https:// URL".into())])
         })?;
+    if !state.config.allow_private_webhooks {
+        crate::worker::check_public_target(&url)
+            .await
+            .map_err(|message| AppError::invalid(vec![("$.url".into(), message)]))?;
+    }
     let secret = new_secret("whsec_");
     let hook = state.store.create_webhook(&org, url.as_str(), &secret, chrono::Utc::now()).await?;
     let mut answer = webhook_json(&hook);

@@ -18,7 +18,7 @@ pub mod session;
 mod view;
 
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -53,13 +53,12 @@ pub fn routes() -> Router<AppState> {
         .route("/warnings/{id}/ack", post(warnings::acknowledge))
         .route("/warnings/{id}/assets/{asset}", post(warnings::set_status))
         .route("/stats", get(stats::show))
-        .layer(axum::middleware::map_response(security_headers))
 }
 
-/// Headers on every page: only this site's own style sheet and script run (the
-/// charts are inline SVG, not resources), no framing, no MIME sniffing, no referrer
-/// beyond the site.
-async fn security_headers(mut response: Response) -> Response {
+/// Headers on every answer (pages, and the API's HTML bulletins and manuals alike): only
+/// this site's own style sheet and script run (the charts are inline SVG, not
+/// resources), no framing, no MIME sniffing, no referrer beyond the site.
+pub async fn security_headers(mut response: Response) -> Response {
     use axum::http::HeaderValue;
     let headers = response.headers_mut();
     headers.insert(
@@ -74,11 +73,15 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
+/// The page for an error outside the API, in the viewer's language.
+pub fn error_response(headers: &HeaderMap, error: &crate::errors::AppError) -> Response {
+    let viewer =
+        Ui { lang: Lang::of_request(headers), caller: Default::default(), csrf: None, path: "/".into() };
+    (error.status, view::error_page(&viewer, error)).into_response()
+}
+
 /// The page for an unknown path, in the viewer's language (the server's fallback
 /// answers this outside `/api`).
 pub fn not_found(headers: &HeaderMap) -> Response {
-    let viewer =
-        Ui { lang: Lang::of_request(headers), caller: Default::default(), csrf: None, path: "/".into() };
-    let error = crate::errors::AppError::not_found("page");
-    (StatusCode::NOT_FOUND, view::error_page(&viewer, &error)).into_response()
+    error_response(headers, &crate::errors::AppError::not_found("page"))
 }

@@ -131,10 +131,17 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-/// A local path to return to: only paths on this site (`/...`, not `//host`).
+/// A local path to return to: only a path on this site (`/...`), else `/`. A browser
+/// drops tabs and line breaks from a URL and reads `\\` as `/`, so `/\t/host` or
+/// `/\\host` would leave the site: any whitespace, control character or backslash, and
+/// a second leading slash, send the visitor to `/` instead.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path[1..].starts_with('/')
+                && !path.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),

@@ -29,14 +29,21 @@ pub fn config() -> Config {
         forwarding: Forwarding::cn_chain(),
         max_body_bytes: 64 * 1024,
         max_attachment_bytes: 16 * 1024,
+        // The tests' webhook receivers listen on loopback.
+        allow_private_webhooks: true,
         ..Config::default()
     }
 }
 
 impl App {
     pub async fn new(db: TestDb) -> App {
+        App::with_config(db, config()).await
+    }
+
+    /// The demo installation under another configuration.
+    pub async fn with_config(db: TestDb, config: Config) -> App {
         let loaded = demo::load(&db.store).await.expect("demo loads");
-        let state = AppState::new(db.store.clone(), config());
+        let state = AppState::new(db.store.clone(), config);
         let router = router(state.clone());
         let passwords = loaded.accounts.iter().map(|a| (a.email.clone(), a.password.clone())).collect();
         App { db, state, router, case_id: loaded.case_id, passwords, tokens: Default::default() }

@@ -390,6 +390,9 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         Err(other) => return Err(ui.error(other.into())),
     };
     let exploit = loaded.can(&ui.caller, Action::ReadExploitCode);
+    let hidden = crate::sanctions::undisclosed_case_events(state, &ui.caller, &loaded.case)
+        .await
+        .map_err(|e| ui.error(e))?;
     let attachments: Vec<_> = state
         .store
         .attachments(id)
@@ -487,7 +490,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         section id="timeline" aria-labelledby="timeline-h" {
             h2 id="timeline-h" { (lang.t("case.timeline")) }
             ol class="timeline" {
-                @for i in loaded.case.chronological() {
+                @for i in loaded.case.chronological().into_iter().filter(|i| !hidden.contains(i)) {
                     @let event = &loaded.case.events()[i];
                     @let stored = loaded.events.get(i);
                     li {

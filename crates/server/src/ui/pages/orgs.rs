@@ -173,7 +173,8 @@ async fn compliance_history(state: &AppState, ui: &Ui, org: &str) -> Result<Vec<
 async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) -> Result<Markup, UiError> {
     let lang = ui.lang;
     let org = state.store.org(id).await.map_err(|e| ui.error(e.into()))?;
-    let history = state.store.membership_history(id).await.map_err(|e| ui.error(e.into()))?;
+    let (history, _) =
+        crate::sanctions::visible_history(state, &ui.caller, id).await.map_err(|e| ui.error(e))?;
     let current = membership_status(state, ui, id).await;
     let rows = compliance_history(state, ui, id).await?;
     let title = org.name.clone();
