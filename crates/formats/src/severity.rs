@@ -177,6 +177,22 @@ pub fn score(vector: &str) -> Result<Scored, CvssError> {
         cvss::Cvss::CvssV40(_) => CvssVersion::V4,
         _ => return Err(CvssError { vector: vector.to_owned(), reason: "unsupported CVSS version".into() }),
     };
+    // A vector must carry every base metric of its version: the parser takes a partial
+    // one and would score the missing metrics as nothing.
+    let required: &[&str] = match version {
+        CvssVersion::V2 => &["AV", "AC", "Au", "C", "I", "A"],
+        CvssVersion::V3_0 | CvssVersion::V3_1 => &["AV", "AC", "PR", "UI", "S", "C", "I", "A"],
+        CvssVersion::V4 => &["AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA"],
+    };
+    let present: Vec<&str> =
+        vector.trim().split('/').filter_map(|part| part.split_once(':').map(|(k, _)| k)).collect();
+    let missing: Vec<&str> = required.iter().copied().filter(|m| !present.contains(m)).collect();
+    if !missing.is_empty() {
+        return Err(CvssError {
+            vector: vector.to_owned(),
+            reason: format!("incomplete: the base metrics {} are missing", missing.join(", ")),
+        });
+    }
     let base_score = parsed.score();
     let rating = match (version, base_score) {
         (_, 0.0) => Rating::None,
@@ -235,7 +251,16 @@ mod tests {
 
     #[test]
     fn bad_vectors_are_errors_naming_the_vector() {
-        for bad in ["", "CVSS:3.1/AV:X", "CVSS:9.9/AV:N", "hello"] {
+        for bad in [
+            "",
+            "CVSS:3.1/AV:X",
+            "CVSS:9.9/AV:N",
+            "hello",
+            "CVSS:3.1/AV:N",
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H",
+            "AV:N/AC:L/Au:N",
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N",
+        ] {
             let error = score(bad).unwrap_err();
             assert_eq!(error.vector, bad);
         }

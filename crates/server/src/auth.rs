@@ -139,19 +139,53 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// Failed logins per key (e-mail address): at most `max` within `window`, then 429
-/// until the oldest failure leaves the window. A success clears the key.
+/// The client's address, when the connection's is known (`vulnrelay serve`; a router
+/// called in-process has none). Forwarding headers are not trusted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddress(info.map(|c| c.0.ip())))
+    }
+}
+
+/// The most keys the limiter tracks; past it the stalest key is forgotten, so the
+/// limiter's memory is bounded whatever a client sends.
+pub const LIMITER_MAX_KEYS: usize = 100_000;
+
+/// The failed-login rate limit. Failures count per client address (at most
+/// `4 × max` within `window`, over every account it tries) and per account and client
+/// address (at most `max`). An account is never locked as such: the right password
+/// from a client that has not failed on it still signs in, so an attacker cannot lock a
+/// real user out by failing on purpose. A success clears that account's failures from
+/// that client. Memory is bounded by [`LIMITER_MAX_KEYS`] keys of at most `4 × max`
+/// times each.
 #[derive(Debug)]
 pub struct LoginLimiter {
     max: usize,
     window: Duration,
+    max_keys: usize,
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 impl LoginLimiter {
-    /// A limiter allowing `max` failures per `window`.
+    /// A limiter allowing `max` failures per account and client within `window`.
     pub fn new(max: usize, window: Duration) -> LoginLimiter {
-        LoginLimiter { max, window, failures: Mutex::new(HashMap::new()) }
+        LoginLimiter::bounded(max, window, LIMITER_MAX_KEYS)
+    }
+
+    /// A limiter tracking at most `max_keys` keys.
+    pub fn bounded(max: usize, window: Duration, max_keys: usize) -> LoginLimiter {
+        LoginLimiter { max, window, max_keys: max_keys.max(1), failures: Mutex::new(HashMap::new()) }
+    }
+
+    fn keys(account: &str, client: Option<std::net::IpAddr>) -> (String, String, usize) {
+        let client = client.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
+        (format!("account {account} from {client}"), format!("client {client}"), 4)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, VecDeque<Instant>>) -> T) -> T {
@@ -159,27 +193,74 @@ impl LoginLimiter {
         f(&mut guard)
     }
 
-    /// Whether another attempt for `key` is allowed now.
-    pub fn allowed(&self, key: &str) -> bool {
-        let window = self.window;
+    fn recent(&self, failures: &mut HashMap<String, VecDeque<Instant>>, key: &str) -> usize {
+        let Some(times) = failures.get_mut(key) else { return 0 };
+        while times.front().is_some_and(|t| t.elapsed() > self.window) {
+            times.pop_front();
+        }
+        times.len()
+    }
+
+    /// Whether another attempt on `account` from `client` is allowed now.
+    pub fn allowed(&self, account: &str, client: Option<std::net::IpAddr>) -> bool {
+        let (pair, client_key, factor) = Self::keys(account, client);
         self.with(|failures| {
-            let Some(times) = failures.get_mut(key) else { return true };
-            while times.front().is_some_and(|t| t.elapsed() > window) {
-                times.pop_front();
-            }
-            times.len() < self.max
+            self.recent(failures, &pair) < self.max && self.recent(failures, &client_key) < self.max * factor
         })
     }
 
-    /// Records a failed attempt.
-    pub fn failed(&self, key: &str) {
-        self.with(|failures| failures.entry(key.to_owned()).or_default().push_back(Instant::now()));
+    /// Records a failed attempt on `account` from `client`.
+    pub fn failed(&self, account: &str, client: Option<std::net::IpAddr>) {
+        let (pair, client_key, factor) = Self::keys(account, client);
+        let cap = self.max * factor;
+        self.with(|failures| {
+            for key in [pair, client_key] {
+                if !failures.contains_key(&key) && failures.len() >= self.max_keys {
+                    self.make_room(failures);
+                }
+                let times = failures.entry(key).or_default();
+                times.push_back(Instant::now());
+                while times.len() > cap {
+                    times.pop_front();
+                }
+            }
+        });
     }
 
-    /// Forgets the failures of `key` after a success.
-    pub fn succeeded(&self, key: &str) {
-        self.with(|failures| failures.remove(key));
+    /// Forgets the failures on `account` from `client` after a success.
+    pub fn succeeded(&self, account: &str, client: Option<std::net::IpAddr>) {
+        let (pair, _, _) = Self::keys(account, client);
+        self.with(|failures| failures.remove(&pair));
     }
+
+    /// The number of keys tracked.
+    pub fn len(&self) -> usize {
+        self.with(|failures| failures.len())
+    }
+
+    /// Whether no key is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops expired keys; if none expired, the key whose last failure is oldest.
+    fn make_room(&self, failures: &mut HashMap<String, VecDeque<Instant>>) {
+        let window = self.window;
+        failures.retain(|_, times| times.back().is_some_and(|t| t.elapsed() <= window));
+        if failures.len() >= self.max_keys
+            && let Some(stalest) =
+                failures.iter().min_by_key(|(_, times)| times.back().copied()).map(|(k, _)| k.clone())
+        {
+            failures.remove(&stalest);
+        }
+    }
+}
+
+/// A password hash that matches no password, verified when the e-mail address is
+/// unknown so that known and unknown addresses take the same time.
+pub fn dummy_password_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_secret("dummy-")).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -197,15 +278,35 @@ mod tests {
     }
 
     #[test]
-    fn the_limiter_stops_the_sixth_failure_and_a_success_resets() {
+    fn the_limiter_stops_the_sixth_failure_from_a_client_but_never_locks_the_account() {
         let limiter = LoginLimiter::new(5, Duration::from_secs(900));
+        let (attacker, user) = (Some("203.0.113.7".parse().unwrap()), Some("198.51.100.2".parse().unwrap()));
         for _ in 0..5 {
-            assert!(limiter.allowed("a@b"));
-            limiter.failed("a@b");
+            assert!(limiter.allowed("a@b", attacker));
+            limiter.failed("a@b", attacker);
         }
-        assert!(!limiter.allowed("a@b"));
-        assert!(limiter.allowed("c@d"));
-        limiter.succeeded("a@b");
-        assert!(limiter.allowed("a@b"));
+        assert!(!limiter.allowed("a@b", attacker));
+        // Another account from the same client, and the same account from a fresh one.
+        assert!(limiter.allowed("c@d", attacker));
+        assert!(limiter.allowed("a@b", user));
+        limiter.succeeded("a@b", attacker);
+        assert!(limiter.allowed("a@b", attacker));
+        // A client failing across many accounts is stopped at four times the limit.
+        let sprayer = Some("192.0.2.9".parse().unwrap());
+        for i in 0..20 {
+            assert!(limiter.allowed(&format!("user{i}@x"), sprayer), "{i}");
+            limiter.failed(&format!("user{i}@x"), sprayer);
+        }
+        assert!(!limiter.allowed("user99@x", sprayer));
+    }
+
+    #[test]
+    fn the_limiter_holds_a_bounded_number_of_keys() {
+        let limiter = LoginLimiter::bounded(5, Duration::from_secs(900), 100);
+        for i in 0..10_000u32 {
+            limiter.failed(&format!("user{i}@x"), Some(std::net::IpAddr::from(i.to_be_bytes())));
+        }
+        assert!(limiter.len() <= 100, "{}", limiter.len());
+        assert!(!verify_password("anything", dummy_password_hash()));
     }
 }

@@ -45,6 +45,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// The largest attachment accepted (decoded), per attachment.
     pub max_attachment_bytes: usize,
+    /// The most attachments per report.
+    pub max_attachments: usize,
+    /// The most attachment bytes (decoded) per report, all attachments together.
+    pub max_attachments_total_bytes: usize,
     /// How long a login session lasts.
     pub session_hours: i64,
     /// Failed logins allowed per account within `login_window`.
@@ -73,6 +77,8 @@ impl Default for Config {
             forwarding: Forwarding::default(),
             max_body_bytes: 2 * 1024 * 1024,
             max_attachment_bytes: 1024 * 1024,
+            max_attachments: 10,
+            max_attachments_total_bytes: 4 * 1024 * 1024,
             session_hours: 12,
             login_attempts: 5,
             login_window: Duration::from_secs(15 * 60),

@@ -412,3 +412,71 @@ async fn public_urls_come_from_configuration_never_from_the_host_header() {
     let text = String::from_utf8_lossy(&body);
     assert!(text.contains("https://nvdb.example/.well-known/csaf/"), "{text}");
 }
+
+async fn login_from(app: &App, client: &str, email: &str, password: &str) -> StatusCode {
+    let address: std::net::SocketAddr = format!("{client}:40000").parse().unwrap();
+    let mut request = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"email": email, "password": password}).to_string()))
+        .unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(address));
+    app.raw(request).await.0
+}
+
+#[tokio::test]
+async fn failed_logins_slow_the_attacker_and_never_lock_the_user_out() {
+    let app = App::new(TestDb::sqlite().await).await;
+    let password = app.passwords[REPORTER].clone();
+    for _ in 0..5 {
+        assert_eq!(login_from(&app, "203.0.113.7", REPORTER, "guess").await, StatusCode::UNAUTHORIZED);
+    }
+    // The attacker's client is stopped, even with the right password...
+    assert_eq!(login_from(&app, "203.0.113.7", REPORTER, "guess").await, StatusCode::TOO_MANY_REQUESTS);
+    // ...but the user, from another client, signs in.
+    assert_eq!(login_from(&app, "198.51.100.2", REPORTER, &password).await, StatusCode::OK);
+    // Unknown and known addresses answer alike.
+    assert_eq!(login_from(&app, "192.0.2.1", "nobody@example.org", "guess").await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn intake_bounds_its_texts_attachments_and_vectors_and_keys_mean_one_body() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let (cases, receipts) = app.counts().await;
+        let attachment = |i: usize| json!({"filename": format!("f{i}.txt"), "media_type": "text/plain", "content_base64": "eA=="});
+        let cases_of_bad = [
+            ("title", json!("t".repeat(301))),
+            ("harm", json!("h".repeat(20_001))),
+            ("attachments", json!((0..11).map(attachment).collect::<Vec<_>>())),
+            ("cvss_vector", json!("CVSS:3.1/AV:N")),
+            ("cvss_vector", json!("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H")),
+        ];
+        for (field, value) in cases_of_bad {
+            let mut body = report();
+            body[field] = value;
+            let (status, answer) = app.post("/api/v1/reports", REPORTER, body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {answer}");
+            assert_eq!(answer["error"]["details"][0]["field"], format!("$.{field}"), "{answer}");
+        }
+        assert_eq!(app.counts().await, (cases, receipts));
+        // The same idempotency key: the same body is a retry, another body a conflict.
+        let token = app.token(REPORTER).await;
+        let send = |body: Value| {
+            Request::post("/api/v1/reports")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("idempotency-key", "report-1")
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        assert_eq!(app.raw(send(report())).await.0, StatusCode::CREATED);
+        assert_eq!(app.raw(send(report())).await.0, StatusCode::OK);
+        let mut other = report();
+        other["harm"] = json!("Something else entirely.");
+        let (status, headers, body) = app.raw(send(other)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(envelope_code(status, &headers, &body), "idempotency_conflict");
+        assert_eq!(app.counts().await, (cases + 1, receipts + 1));
+    })
+    .await;
+}

@@ -40,7 +40,11 @@ pub fn org_json(org: &Organisation) -> Value {
 
 /// `POST /api/v1/session`: signs in with `{email, password}`; sets the session cookie
 /// and returns the CSRF token. Five failures per address within 15 minutes: 429.
-pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson) -> AppResult<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    client: crate::auth::ClientAddress,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
     let mut check = Checker::default();
     let object = check.object(&body, "$", &["email", "password"]);
     let (email, password) = match object {
@@ -50,7 +54,8 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson) -> App
     let (Some(email), Some(password)) = (email, password) else {
         return Err(check.finish().err().unwrap_or_else(|| AppError::bad_request("bad login")));
     };
-    let (account, session_id, csrf_token, expires_at) = start_session(&state, email, password).await?;
+    let (account, session_id, csrf_token, expires_at) =
+        start_session(&state, email, password, client).await?;
     let cookie = session_cookie(&state, &session_id);
     let body = json!({"account": account_json(&account), "csrf_token": csrf_token, "expires_at": expires_at.to_rfc3339()});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
@@ -62,9 +67,14 @@ pub(crate) type Started = (Account, String, String, chrono::DateTime<chrono::Utc
 
 /// Checks `email` and `password` (through the login rate limit) and opens a session;
 /// shared by the API's login and the web UI's sign-in form.
-pub(crate) async fn start_session(state: &AppState, email: &str, password: &str) -> AppResult<Started> {
+pub(crate) async fn start_session(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: crate::auth::ClientAddress,
+) -> AppResult<Started> {
     let key = email.to_lowercase();
-    if !state.limiter.allowed(&key) {
+    if !state.limiter.allowed(&key, client.0) {
         return Err(AppError::rate_limited());
     }
     let account = match state.store.account_by_email(&key).await {
@@ -72,15 +82,18 @@ pub(crate) async fn start_session(state: &AppState, email: &str, password: &str)
         Err(StoreError::NotFound { .. }) => None,
         Err(other) => return Err(other.into()),
     };
-    let Some(account) = account.filter(|a| verify_password(password, &a.password_hash)) else {
-        state.limiter.failed(&key);
+    // An unknown address costs the same hash as a known one.
+    let hash = account.as_ref().map_or(crate::auth::dummy_password_hash(), |a| a.password_hash.as_str());
+    let verified = verify_password(password, hash);
+    let Some(account) = account.filter(|_| verified) else {
+        state.limiter.failed(&key, client.0);
         return Err(AppError::new(
             StatusCode::UNAUTHORIZED,
             "bad_credentials",
             "wrong e-mail address or password",
         ));
     };
-    state.limiter.succeeded(&key);
+    state.limiter.succeeded(&key, client.0);
     if account.status != Status::Active {
         return Err(AppError::forbidden("this account is not active (pending approval or rejected)"));
     }

@@ -119,14 +119,25 @@ pub(crate) async fn take_in(
     }
     let mut cvss = None;
     if let Some(vector) = check.string(object, "$", "cvss_vector", false) {
-        match vector.parse::<cvss::Cvss>() {
-            Ok(parsed) => cvss = Some((vector.to_owned(), parsed.score())),
-            Err(e) => check.problem("$.cvss_vector", format!("not a CVSS vector: {e}")),
+        match vulnrelay_formats::severity::score(vector) {
+            Ok(scored) => cvss = Some((scored.vector, scored.base_score)),
+            Err(e) => check.problem("$.cvss_vector", format!("not a CVSS vector: {}", e.reason)),
         }
     }
-    let attachments =
-        read_attachments(&mut check, object.get("attachments"), state.config.max_attachment_bytes);
+    let attachments = read_attachments(&mut check, object.get("attachments"), &state.config);
     let title = check.string(object, "$", "title", false).map(str::to_owned);
+    for (field, max) in [
+        ("title", TITLE_MAX_CHARS),
+        ("technical_characteristics", TEXT_MAX_CHARS),
+        ("harm", TEXT_MAX_CHARS),
+        ("scope_of_impact", TEXT_MAX_CHARS),
+    ] {
+        if let Some(text) = object.get(field).and_then(Value::as_str)
+            && text.chars().count() > max
+        {
+            check.problem(format!("$.{field}"), format!("longer than {max} characters"));
+        }
+    }
     let platform = check.string(object, "$", "platform", false).map(str::to_owned);
     // References to organisations: each one must exist.
     let provider_org = match product.as_ref().and_then(|p| p.1.clone()) {
@@ -208,6 +219,13 @@ pub(crate) async fn take_in(
     if let Some((vector, score)) = &cvss {
         stored_body["cvss"] = json!({"vector": vector, "base_score": score});
     }
+    // The digest of the whole submission (attachments' content included), so that an
+    // idempotency key sent again with another body is told apart from a retry.
+    let digest = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(body.to_string().as_bytes()))
+    };
+    stored_body["submission_sha256"] = json!(digest);
     let report = NewReport {
         title: title.unwrap_or_else(|| format!("Vulnerability in {product_name}")),
         timezone: tz.name().to_owned(),
@@ -225,6 +243,15 @@ pub(crate) async fn take_in(
         received_at: now,
     };
     let intake = state.store.take_report(&report).await?;
+    if !intake.created {
+        let first = state.store.report(&intake.case_id).await?;
+        if first.body.get("submission_sha256") != Some(&json!(digest)) {
+            return Err(AppError::conflict(
+                "idempotency_conflict",
+                "this idempotency key was used for a different report; use a new key for a new report",
+            ));
+        }
+    }
     let status = if intake.created { StatusCode::CREATED } else { StatusCode::OK };
     let forwards = if intake.created {
         run_forwards(
@@ -247,7 +274,24 @@ pub(crate) async fn take_in(
     Ok((status, body))
 }
 
-fn read_attachments(check: &mut Checker, value: Option<&Value>, max_bytes: usize) -> Vec<NewAttachment> {
+/// The longest title a report may have, in characters.
+pub const TITLE_MAX_CHARS: usize = 300;
+/// The longest text field of a report (technical characteristics, harm, scope), in
+/// characters.
+pub const TEXT_MAX_CHARS: usize = 20_000;
+
+fn read_attachments(
+    check: &mut Checker,
+    value: Option<&Value>,
+    config: &crate::Config,
+) -> Vec<NewAttachment> {
+    let max_bytes = config.max_attachment_bytes;
+    if let Some(Value::Array(items)) = value
+        && items.len() > config.max_attachments
+    {
+        check.problem("$.attachments", format!("more than {} attachments", config.max_attachments));
+        return Vec::new();
+    }
     let items = match value {
         None | Some(Value::Null) => return Vec::new(),
         Some(Value::Array(items)) => items,
@@ -291,6 +335,16 @@ fn read_attachments(check: &mut Checker, value: Option<&Value>, max_bytes: usize
         if let (Some(filename), Some(content)) = (filename, content) {
             attachments.push(NewAttachment { filename, media_type, exploit_code, content });
         }
+    }
+    let total: usize = attachments.iter().map(|a| a.content.len()).sum();
+    if total > config.max_attachments_total_bytes {
+        check.problem(
+            "$.attachments",
+            format!(
+                "{total} bytes in all, more than the {}-byte limit per report",
+                config.max_attachments_total_bytes
+            ),
+        );
     }
     attachments
 }

@@ -49,8 +49,13 @@ pub struct LoginForm {
 }
 
 /// `POST /login`: signs in through the API's session logic (rate limit included).
-pub async fn login(State(state): State<AppState>, ui: Ui, Form(form): Form<LoginForm>) -> Response {
-    match start_session(&state, form.email.trim(), &form.password).await {
+pub async fn login(
+    State(state): State<AppState>,
+    ui: Ui,
+    client: crate::auth::ClientAddress,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    match start_session(&state, form.email.trim(), &form.password, client).await {
         Ok((_, session_id, _, _)) => {
             let next = local_path(form.next.as_deref());
             let next = if next == "/" { "/dashboard".to_owned() } else { next };
