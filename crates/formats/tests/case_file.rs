@@ -44,7 +44,9 @@ fn the_log4shell_example_reads_and_validates() {
         case.events()[1].kind,
         EventKind::Notified {
             to: PartyId("apache".into()),
-            kind: vulnrelay_domain::NotificationKind::Report
+            kind: vulnrelay_domain::NotificationKind::Report,
+            exploited: false,
+            with_exploit_code: false,
         }
     );
 }
