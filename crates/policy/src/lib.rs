@@ -9,10 +9,11 @@ mod raw;
 mod text;
 
 pub use builtin::{BUILTIN_PACK_SOURCES, builtin_packs};
-pub use eval::{Options, evaluate};
-pub use finding::{Explanation, Finding, Reference, Status};
+pub use eval::{Options, Settings, evaluate, evaluate_with};
+pub use finding::{Exception, Explanation, Finding, Reference, Status};
 pub use history::{History, history};
 pub use pack::{
-    Actor, Binding, Condition, Confidence, Conflict, Deadline, Gate, Interpretation, Obligation, Pack,
-    PackError, Recipients, Relation, Requirement, Retention, Rule, RuleKind, Text, TriggerEvent,
+    Actor, Binding, Condition, Confidence, Conflict, Deadline, DeadlineBasis, Gate, Interpretation,
+    Obligation, Pack, PackError, Recipients, Relation, Requirement, Retention, Rule, RuleKind, Text,
+    TriggerEvent,
 };

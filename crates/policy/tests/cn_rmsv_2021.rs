@@ -155,8 +155,10 @@ fn calendar_days_just_after_midnight_give_almost_three_days() {
 }
 
 #[test]
-fn calendar_days_depend_on_the_case_time_zone() {
-    // 2024-03-01T20:00Z is 04:00 on 2 March in Beijing, but still 1 March in UTC.
+fn calendar_days_end_at_midnight_beijing_time_whatever_the_case_time_zone() {
+    // 2024-03-01T20:00Z is 04:00 on 2 March in Beijing, but still 1 March in UTC and in
+    // Berlin. "2日" counted in calendar days ends at 24:00 on 4 March, Beijing time,
+    // for every case: the Provisions count their days in China.
     let story = |tz| {
         Story::new(tz)
             .party("acme", &[Role::ProductProvider], "CN")
@@ -171,7 +173,49 @@ fn calendar_days_depend_on_the_case_time_zone() {
         one(&findings, REPORT, "acme").due_at.unwrap()
     };
     assert_eq!(due("Asia/Shanghai"), t("2024-03-05T00:00:00+08:00"));
-    assert_eq!(due("UTC"), t("2024-03-04T00:00:00Z"));
+    assert_eq!(due("UTC"), t("2024-03-05T00:00:00+08:00"));
+    assert_eq!(due("Europe/Berlin"), t("2024-03-05T00:00:00+08:00"));
+    // The reading is named in the message and the notes.
+    let case = story("UTC");
+    let findings = check_with(&case, PACK, "2024-03-02T00:00:00Z", Interpretation::CalendarDays);
+    let f = one(&findings, REPORT, "acme");
+    assert!(f.message(&case).en.contains("2 days read as calendar days"), "{}", f.message(&case).en);
+    assert!(f.notes(&case).iter().any(|n| n.en.contains("Asia/Shanghai")), "{:?}", f.notes(&case));
+}
+
+#[test]
+fn the_default_reading_is_marked_as_an_interpretation() {
+    let case = world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered).build();
+    let findings = check(&case, PACK, "2024-03-02T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert!(
+        f.message(&case).en.contains("2 days read as 48 h, an interpretation"),
+        "{}",
+        f.message(&case).en
+    );
+    assert!(f.message(&case).zh.contains("2日按48小时计"), "{}", f.message(&case).zh);
+}
+
+#[test]
+fn interpretations_are_per_instrument() {
+    use vulnrelay_policy::Settings;
+    let case = world().at("2024-03-01T23:30:00+08:00", "acme", EventKind::Discovered).build();
+    let mut settings = Settings::default();
+    settings.interpretations.insert("cn-rmsv-2021".into(), Interpretation::CalendarDays);
+    let findings = check_settings(&case, PACK, "2024-03-02T00:00:00Z", Interpretation::Hours, &settings);
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(
+        (f.due_at, f.interpretation),
+        (Some(t("2024-03-04T00:00:00+08:00")), Some(Interpretation::CalendarDays))
+    );
+    // A pack cannot be asked for a reading it does not offer.
+    let mut cra = Settings::default();
+    cra.interpretations.insert("eu-cra-2024".into(), Interpretation::CalendarDays);
+    let problems = cra.check(&packs(&["eu-cra-2024"])).unwrap_err();
+    assert!(problems[0].contains("`calendar-days` is not offered (offered: hours)"), "{problems:?}");
+    let mut unknown = Settings::default();
+    unknown.interpretations.insert("cn-2099".into(), Interpretation::Hours);
+    assert!(unknown.check(&packs(PACK)).unwrap_err()[0].contains("no such policy"));
 }
 
 #[test]
@@ -289,29 +333,107 @@ fn publishing_after_the_fix_is_allowed() {
     assert_eq!(f.evidence, vec![0, 1]);
 }
 
+/// The four parts of the Art. 9(1) exception, by name: a joint assessment with the
+/// provider, reports to MIIT and to the MPS, and their assessment (approval).
+fn early_publication(parts: &[&str], approval_at: &str) -> vulnrelay_domain::Case {
+    let mut story = world();
+    for part in parts {
+        story = match *part {
+            "joint" => story.at(
+                "2024-03-01T10:00:00+08:00",
+                "finder",
+                EventKind::JointAssessment { with: PartyId("acme".into()) },
+            ),
+            "miit" => story.at(
+                "2024-03-01T11:00:00+08:00",
+                "finder",
+                notified_kind("nvdb", vulnrelay_domain::NotificationKind::EarlyPublication),
+            ),
+            "mps" => story.at(
+                "2024-03-01T11:00:00+08:00",
+                "finder",
+                notified_kind("mps", vulnrelay_domain::NotificationKind::EarlyPublication),
+            ),
+            "approval" => story.at(
+                approval_at,
+                "nvdb",
+                EventKind::PublicationApproved { to: Some(PartyId("finder".into())) },
+            ),
+            other => panic!("{other}"),
+        };
+    }
+    story.at("2024-03-02T10:00:00+08:00", "finder", published(true, false)).build()
+}
+
 #[test]
-fn regulator_approval_allows_early_publication_but_only_an_approval_that_precedes_it() {
-    let approval = |party: &str, at: &str| {
-        world()
-            .at(at, party, EventKind::PublicationApproved { to: Some(PartyId("finder".into())) })
-            .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
-            .build()
-    };
-    let approved = approval("nvdb", "2024-03-02T09:00:00+08:00");
-    assert_eq!(
-        status(&check(&approved, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
-        Status::Met
+fn early_publication_with_the_whole_exception_on_record_is_allowed() {
+    let case = early_publication(&["joint", "miit", "mps", "approval"], "2024-03-02T09:00:00+08:00");
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, PREPUBLICATION, "finder");
+    assert_eq!(f.status, Status::Met);
+    assert_eq!(f.evidence, vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn early_publication_with_part_of_the_exception_needs_review() {
+    for parts in [&["approval"][..], &["joint"], &["joint", "miit"], &["miit", "mps", "approval"]] {
+        let case = early_publication(parts, "2024-03-02T09:00:00+08:00");
+        let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+        let f = one(&findings, PREPUBLICATION, "finder");
+        assert_eq!(f.status, Status::NeedsReview, "{parts:?}");
+        let message = f.message(&case).en;
+        assert!(message.contains("only part of the exception is on record"), "{message}");
+        assert!(!f.status.is_problem());
+        assert_eq!(f.sanction(), None);
+    }
+    let case = early_publication(&["joint", "miit", "approval"], "2024-03-02T09:00:00+08:00");
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let message = one(&findings, PREPUBLICATION, "finder").message(&case).en;
+    assert!(
+        message.contains("no report of the early publication to a public_security is on record"),
+        "{message}"
     );
-    let too_late = approval("nvdb", "2024-03-02T11:00:00+08:00");
+}
+
+#[test]
+fn early_publication_with_none_of_the_exception_is_a_violation() {
+    let case = early_publication(&[], "");
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, PREPUBLICATION, "finder");
+    assert_eq!(f.status, Status::Violated);
+    let sanction = f.sanction_marked().expect("a breach carries the sanction");
+    assert!(
+        sanction.en.contains("CSL Art. 62") && sanction.en.ends_with("[M: unverified]"),
+        "{}",
+        sanction.en
+    );
+    // An approval after the publication, or by another authority, is not on record in time.
+    let too_late = early_publication(&["approval"], "2024-03-02T11:00:00+08:00");
     assert_eq!(
         status(&check(&too_late, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
         Status::Violated
     );
-    let wrong_authority = approval("mps", "2024-03-02T09:00:00+08:00");
-    assert_eq!(
-        status(&check(&wrong_authority, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
-        Status::Violated
-    );
+}
+
+#[test]
+fn a_third_partys_virtual_patch_does_not_open_the_gate() {
+    let case = world()
+        .party("waf-vendor", &[Role::ProductProvider], "CN")
+        .at("2024-03-01T10:00:00+08:00", "waf-vendor", fix())
+        .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    assert_eq!(status(&findings, PREPUBLICATION, "finder"), Status::Violated);
+    // The provider's own fix does (see also `publishing_after_the_fix_is_allowed`).
+    let fixed = world()
+        .party("waf-vendor", &[Role::ProductProvider], "CN")
+        .at("2024-03-01T10:00:00+08:00", "waf-vendor", fix())
+        .at("2024-03-01T12:00:00+08:00", "acme", fix())
+        .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
+        .build();
+    let findings = check(&fixed, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, PREPUBLICATION, "finder");
+    assert_eq!((f.status, f.evidence.clone()), (Status::Met, vec![1, 2]));
 }
 
 #[test]
@@ -399,4 +521,87 @@ fn events_after_as_of_are_not_seen() {
         .build();
     assert!(of(&check(&case, PACK, "2024-03-04T00:00:00Z"), OVERSEAS, "finder").is_empty());
     assert_eq!(status(&check(&case, PACK, "2024-03-06T00:00:00Z"), OVERSEAS, "finder"), Status::Violated);
+}
+
+#[test]
+fn a_provider_that_learns_through_the_exploitation_is_aware() {
+    // Art. 7: "发现或者获知" — learning that the product is being exploited is learning
+    // of the vulnerability.
+    let own = world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Exploited).build();
+    let findings = check(&own, PACK, "2024-03-04T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!((f.status, f.anchor_at), (Status::Overdue, Some(t("2024-03-01T10:00:00+08:00"))));
+    let told = world().at("2024-03-01T10:00:00+08:00", "finder", told_exploited("acme")).build();
+    assert_eq!(
+        one(&check(&told, PACK, "2024-03-02T00:00:00Z"), REPORT, "acme").due_at,
+        Some(t("2024-03-03T10:00:00+08:00"))
+    );
+    // Someone else's sighting, with nobody telling acme, starts nothing for acme.
+    let elsewhere = world().at("2024-03-01T10:00:00+08:00", "finder", EventKind::Exploited).build();
+    none(&check(&elsewhere, PACK, "2024-04-01T00:00:00Z"), REPORT, "acme");
+}
+
+#[test]
+fn a_report_to_a_foreign_regulator_does_not_meet_art_7_2() {
+    let case = world()
+        .party("foreign-regulator", &[Role::RegulatorPlatform], "US")
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-01T12:00:00+08:00", "acme", notified("foreign-regulator"))
+        .build();
+    let findings = check(&case, PACK, "2024-03-05T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(f.status, Status::Overdue);
+    let sanction = f.sanction_marked().expect("overdue carries the sanction");
+    assert!(sanction.en.contains("CSL Art. 60 (2017 numbering)"), "{}", sanction.en);
+    assert!(sanction.en.contains("RMB 50,000–500,000"), "{}", sanction.en);
+    // The same report to MIIT's platform meets it.
+    let domestic = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-01T12:00:00+08:00", "acme", notified("nvdb"))
+        .build();
+    assert_eq!(status(&check(&domestic, PACK, "2024-03-05T00:00:00+08:00"), REPORT, "acme"), Status::Met);
+}
+
+#[test]
+fn a_cve_request_to_a_foreign_cna_while_undisclosed_needs_review() {
+    let case = world()
+        .party("foreign-cna", &[Role::InternationalVulnerabilityDb], "US")
+        .at("2024-03-01T10:00:00+08:00", "finder", EventKind::Discovered)
+        .at(
+            "2024-03-01T11:00:00+08:00",
+            "finder",
+            notified_kind("foreign-cna", vulnrelay_domain::NotificationKind::CveRequest),
+        )
+        .at("2024-03-01T12:00:00+08:00", "finder", notified("foreign-cna"))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let gates = of(&findings, OVERSEAS, "finder");
+    assert_eq!(gates.len(), 2);
+    assert_eq!(gates[0].status, Status::NeedsReview);
+    let message = gates[0].message(&case).en;
+    assert!(message.contains("needs review") && message.contains("CVE ID request"), "{message}");
+    // Sending the details themselves is still a breach.
+    assert_eq!(gates[1].status, Status::Violated);
+    // The notes say why the gate applied.
+    let notes = gates[1].notes(&case);
+    assert!(
+        notes[0].en == "applies because the vulnerability was undisclosed; the recipient is overseas",
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn providing_exploit_code_needs_review_publishing_it_is_a_breach() {
+    let rule = "cn-rmsv-2021/art9-4-exploit-tools-provided";
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", fix())
+        .at("2024-03-02T10:00:00+08:00", "finder", sent_exploit("user-co"))
+        .at("2024-03-02T11:00:00+08:00", "finder", notified("user-co"))
+        .at("2024-03-03T10:00:00+08:00", "finder", published(true, true))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let provided = of(&findings, rule, "finder");
+    assert_eq!(provided.iter().map(|f| f.status).collect::<Vec<_>>(), [Status::NeedsReview, Status::Met]);
+    assert!(provided[0].message(&case).en.contains("专门用于"), "{}", provided[0].message(&case).en);
+    assert_eq!(status(&findings, "cn-rmsv-2021/art9-4-exploit-tools", "finder"), Status::Violated);
 }
