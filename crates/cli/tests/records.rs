@@ -39,10 +39,8 @@ fn import_shows_every_source_with_grades() {
 fn import_of_a_broken_document_exits_2_naming_paths() {
     let dir = tempfile::tempdir().unwrap();
     let mut record: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            common::workspace().join("testdata/examples/cve/CVE-2021-4104.json"),
-        )
-        .unwrap(),
+        &std::fs::read_to_string(common::workspace().join("testdata/examples/cve/CVE-2021-4104.json"))
+            .unwrap(),
     )
     .unwrap();
     record["containers"]["cna"]["affected"] = serde_json::json!("everything");
@@ -99,8 +97,7 @@ fn the_osv_export_drives_the_scanner() {
 #[test]
 fn the_scanners_sbom_is_an_inventory_the_matcher_warns_on() {
     let jar = common::workspace().join("testdata/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
-    let fixed =
-        common::workspace().join("testdata/jars/log4j/not-vulnerable/log4j-core-2.17.1.jar");
+    let fixed = common::workspace().join("testdata/jars/log4j/not-vulnerable/log4j-core-2.17.1.jar");
     let (code, stdout, stderr) =
         vulnrelay(&["scan", jar.to_str().unwrap(), fixed.to_str().unwrap(), "--format", "cyclonedx"]);
     assert_eq!(code, 1, "{stderr}");

@@ -601,7 +601,9 @@ fn providing_exploit_code_needs_review_publishing_it_is_a_breach() {
         .build();
     let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
     let provided = of(&findings, rule, "finder");
-    assert_eq!(provided.iter().map(|f| f.status).collect::<Vec<_>>(), [Status::NeedsReview, Status::Met]);
+    // Only the notification that carries exploit code is examined.
+    assert_eq!(provided.iter().map(|f| f.status).collect::<Vec<_>>(), [Status::NeedsReview]);
+    assert_eq!(provided[0].evidence, vec![1]);
     assert!(provided[0].message(&case).en.contains("专门用于"), "{}", provided[0].message(&case).en);
     assert_eq!(status(&findings, "cn-rmsv-2021/art9-4-exploit-tools", "finder"), Status::Violated);
 }

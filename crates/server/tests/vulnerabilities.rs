@@ -45,8 +45,7 @@ async fn text(app: &App, path: &str) -> (StatusCode, String, String) {
 async fn imported_records_are_public_and_export_valid_documents() {
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;
-        let (status, answer) =
-            import(&app, MIIT, &testdata("examples/cve/CVE-2021-45105.json")).await;
+        let (status, answer) = import(&app, MIIT, &testdata("examples/cve/CVE-2021-45105.json")).await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
         assert_eq!(answer, json!({"format": "CVE JSON 5", "imported": ["CVE-2021-45105"]}));
         let (status, records) = import(&app, CNVD, &repo("examples/log4shell-records.json")).await;

@@ -526,7 +526,13 @@ pub async fn compliance(
     let as_of_text = query.as_of.clone().unwrap_or_else(|| now.to_rfc3339());
     let findings = evaluate(&loaded.case, &state.packs, &Options { as_of, interpretation });
     let evaluated = [Evaluated { source: id.clone(), case: &loaded.case, as_of, findings: &findings }];
-    let report = compliance::report(&as_of_text, interpretation, &state.packs, &evaluated);
+    let report = compliance::report(
+        &as_of_text,
+        interpretation,
+        &vulnrelay_policy::Settings::default(),
+        &state.packs,
+        &evaluated,
+    );
     Ok(Json(serde_json::to_value(report).map_err(AppError::internal)?))
 }
 
