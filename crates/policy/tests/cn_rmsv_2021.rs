@@ -607,3 +607,20 @@ fn providing_exploit_code_needs_review_publishing_it_is_a_breach() {
     assert!(provided[0].message(&case).en.contains("专门用于"), "{}", provided[0].message(&case).en);
     assert_eq!(status(&findings, "cn-rmsv-2021/art9-4-exploit-tools", "finder"), Status::Violated);
 }
+
+#[test]
+fn nothing_binds_before_the_provisions_came_into_force() {
+    // Art. 16: in force from 1 September 2021 (Beijing time).
+    let case = world()
+        .at("2021-08-31T23:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2021-08-31T23:30:00+08:00", "finder", published(false, true))
+        .build();
+    assert!(check(&case, PACK, "2021-10-01T00:00:00+08:00").is_empty());
+    let in_force = world()
+        .at("2021-09-01T00:30:00+08:00", "acme", EventKind::Discovered)
+        .at("2021-09-01T00:40:00+08:00", "finder", published(false, true))
+        .build();
+    let findings = check(&in_force, PACK, "2021-10-01T00:00:00+08:00");
+    assert_eq!(status(&findings, REPORT, "acme"), Status::Overdue);
+    assert_eq!(status(&findings, PREPUBLICATION, "finder"), Status::Violated);
+}
