@@ -351,7 +351,7 @@ impl<'a, 's> View<'a, 's> {
             _ => obligation.deadline,
         };
         let reading = pack.reading(self.options.interpretation, self.settings);
-        if let Deadline::Days(_) = deadline {
+        if let Deadline::Days(_) | Deadline::Months(_) = deadline {
             finding.interpretation = Some(reading);
         }
         let due_at = self.due(anchor_at, deadline, reading, self.tz(pack));
@@ -441,12 +441,22 @@ impl<'a, 's> View<'a, 's> {
         match deadline {
             Deadline::Immediately => None,
             Deadline::Hours(h) => Some(anchor + TimeDelta::hours(i64::from(h))),
+            Deadline::Months(m) if reading == Interpretation::EuPeriods => {
+                let day = anchor.with_timezone(&tz).date_naive();
+                let last = day.checked_add_months(Months::new(m)).unwrap_or(day);
+                Some(end_of(working_day(last), tz))
+            }
             Deadline::Months(m) => {
                 let local = anchor.with_timezone(&tz);
                 Some(local.checked_add_months(Months::new(m)).map_or(local.to_utc(), |t| t.to_utc()))
             }
             Deadline::Days(d) => Some(match reading {
                 Interpretation::Hours => anchor + TimeDelta::hours(24 * i64::from(d)),
+                Interpretation::EuPeriods => {
+                    let day = anchor.with_timezone(&tz).date_naive();
+                    let last = day.checked_add_days(Days::new(u64::from(d))).unwrap_or(day);
+                    end_of(working_day(last), tz)
+                }
                 Interpretation::CalendarDays => {
                     let day = anchor.with_timezone(&tz).date_naive();
                     // End of the d-th calendar day after the anchor's day = the start of the next one.
@@ -739,6 +749,23 @@ impl<'a, 's> View<'a, 's> {
             explanation: Explanation::Clock,
         }
     }
+}
+
+/// Regulation No 1182/71 Art. 3(4): a last day that is a Saturday or Sunday gives way
+/// to the following working day (public holidays are not applied: none are shipped).
+fn working_day(mut day: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day
+}
+
+/// The end of `day` in `tz`: the first instant of the next day.
+fn end_of(day: chrono::NaiveDate, tz: Tz) -> Timestamp {
+    let next = day.succ_opt().unwrap_or(day);
+    let midnight = next.and_hms_opt(0, 0, 0).unwrap_or_default();
+    tz.from_local_datetime(&midnight).earliest().map(|t| t.to_utc()).unwrap_or_else(|| midnight.and_utc())
 }
 
 fn kind_matches(requirement: &Requirement, event: &Event) -> bool {

@@ -346,6 +346,13 @@ pub enum Interpretation {
     /// The end of the Nth calendar day after the anchor's day, in the pack's time zone
     /// (the case's when the pack names none).
     CalendarDays,
+    /// The rules of Regulation (EEC, Euratom) No 1182/71 on periods, by analogy: the
+    /// day of the event is not counted (Art. 3(1)); a period in days ends at the end of
+    /// its last day, one in months at the end of the day with the same date (or the
+    /// month's last day, Art. 3(2)(c)); a last day that is a Saturday or Sunday moves
+    /// to the end of the following working day (Art. 3(4)). Public holidays (Art. 2(1))
+    /// are not applied: no holiday calendar is shipped.
+    EuPeriods,
 }
 
 impl Interpretation {
@@ -354,6 +361,7 @@ impl Interpretation {
         match self {
             Interpretation::Hours => "hours",
             Interpretation::CalendarDays => "calendar-days",
+            Interpretation::EuPeriods => "eu-1182-71",
         }
     }
 }
@@ -365,7 +373,10 @@ impl FromStr for Interpretation {
         match s {
             "hours" => Ok(Interpretation::Hours),
             "calendar-days" => Ok(Interpretation::CalendarDays),
-            other => Err(format!("unknown interpretation `{other}` (expected `hours` or `calendar-days`)")),
+            "eu-1182-71" => Ok(Interpretation::EuPeriods),
+            other => Err(format!(
+                "unknown interpretation `{other}` (expected `hours`, `calendar-days` or `eu-1182-71`)"
+            )),
         }
     }
 }

@@ -112,6 +112,18 @@ fn reading_note(reading: Interpretation, tz: &str) -> Text {
             ),
             zh: format!("“日”按日历日计算：起算当日不计入，期间最后一日24时（{tz}）届满（解释）"),
         },
+        Interpretation::EuPeriods => Text {
+            en: format!(
+                "periods read under Regulation (EEC, Euratom) No 1182/71 by analogy: the day of the event is not \
+                 counted (Art. 3(1)); the period ends at 24:00 ({tz}) of its last day, or of the following working \
+                 day when that is a Saturday or Sunday (Art. 3(4)); public holidays are not applied, none are \
+                 shipped (interpretation)"
+            ),
+            zh: format!(
+                "期间按第1182/71号条例（类推）计算：事件发生当日不计入（第3条第1款）；期间最后一日24时（{tz}）届满，\
+                 最后一日为周六或周日的，顺延至下一工作日24时（第3条第4款）；未适用公共假日，未随附假日数据（解释）"
+            ),
+        },
     }
 }
 
@@ -229,7 +241,17 @@ fn deadline_words(rule: &Rule, finding: &Finding<'_>) -> Text {
                 en.push(format!("{n} days read as calendar days"));
                 zh.push(format!("{n}日按日历日计"));
             }
+            Interpretation::EuPeriods => {
+                en.push(format!("{n} days read under Regulation No 1182/71"));
+                zh.push(format!("{n}日按第1182/71号条例计"));
+            }
         }
+    }
+    if let (Deadline::Months(n), Some(Interpretation::EuPeriods)) =
+        (obligation.deadline, finding.interpretation)
+    {
+        en.push(format!("{n} month(s) read under Regulation No 1182/71"));
+        zh.push(format!("{n}个月按第1182/71号条例计"));
     }
     if finding.deadline_configured {
         en.push("deadline set by configuration".to_owned());

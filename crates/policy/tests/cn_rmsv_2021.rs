@@ -212,7 +212,10 @@ fn interpretations_are_per_instrument() {
     let mut cra = Settings::default();
     cra.interpretations.insert("eu-cra-2024".into(), Interpretation::CalendarDays);
     let problems = cra.check(&packs(&["eu-cra-2024"])).unwrap_err();
-    assert!(problems[0].contains("`calendar-days` is not offered (offered: hours)"), "{problems:?}");
+    assert!(
+        problems[0].contains("`calendar-days` is not offered (offered: hours, eu-1182-71)"),
+        "{problems:?}"
+    );
     let mut unknown = Settings::default();
     unknown.interpretations.insert("cn-2099".into(), Interpretation::Hours);
     assert!(unknown.check(&packs(PACK)).unwrap_err()[0].contains("no such policy"));

@@ -339,3 +339,53 @@ fn impacted_users_must_be_informed() {
         .build();
     assert_eq!(status(&check(&told, PACK, "2026-10-05T00:00:00Z"), rule, "maker"), Status::Met);
 }
+
+/// Regulation (EEC, Euratom) No 1182/71, by analogy, for the CRA's periods: Art. 3(1)
+/// "the day during which that event occurs ... shall not be considered as falling
+/// within the period"; Art. 3(2)(c) a month ends on the day with the same date, or the
+/// month's last day; Art. 3(4) "where the last day of a period expressed otherwise than
+/// in hours is a public holiday, Sunday or Saturday, the period shall end with the
+/// expiry of the last hour of the following working day".
+fn eu_periods<'a>(case: &'a vulnrelay_domain::Case, as_of: &str) -> Vec<vulnrelay_policy::Finding<'a>> {
+    let mut settings = vulnrelay_policy::Settings::default();
+    settings.interpretations.insert("eu-cra-2024".into(), vulnrelay_policy::Interpretation::EuPeriods);
+    check_settings(case, PACK, as_of, vulnrelay_policy::Interpretation::Hours, &settings)
+}
+
+#[test]
+fn under_regulation_1182_71_the_final_report_is_due_at_the_end_of_the_14th_day() {
+    // Fix on Friday 2 October (Berlin): the 14 days run 3–16 October, a Friday; due at
+    // 24:00 on the 16th.
+    let friday = exploited(world("DE", &["EU"])).at("2026-10-02T10:00:00+02:00", "maker", fix()).build();
+    let findings = eu_periods(&friday, "2026-10-03T00:00:00Z");
+    let f = one(&findings, FINAL, "maker");
+    assert_eq!(f.due_at, Some(t("2026-10-17T00:00:00+02:00")));
+    assert_eq!(f.interpretation, Some(vulnrelay_policy::Interpretation::EuPeriods));
+    assert!(
+        f.message(&friday).en.contains("14 days read under Regulation No 1182/71"),
+        "{}",
+        f.message(&friday).en
+    );
+    // Fix on Saturday 3 October: the 14th day is Saturday 17 October, so the period
+    // ends with Monday 19 October.
+    let saturday = exploited(world("DE", &["EU"])).at("2026-10-03T10:00:00+02:00", "maker", fix()).build();
+    let findings = eu_periods(&saturday, "2026-10-04T00:00:00Z");
+    assert_eq!(one(&findings, FINAL, "maker").due_at, Some(t("2026-10-20T00:00:00+02:00")));
+    // The 24- and 72-hour clocks are periods in hours: unchanged.
+    assert_eq!(one(&findings, EARLY, "maker").due_at, Some(t("2026-10-02T00:00:00Z")));
+}
+
+#[test]
+fn under_regulation_1182_71_a_month_ends_on_the_same_date_or_the_months_last_day() {
+    // Incident notification on Saturday 31 October: one month ends with 30 November
+    // (no 31st), a Monday, at 24:00 (case time zone: Berlin).
+    let incident =
+        world("DE", &["EU"]).at("2026-10-30T08:00:00Z", "maker", EventKind::Incident { severe: true });
+    let case = both(incident, "2026-10-31T12:00:00Z", NotificationKind::IncidentNotification).build();
+    let findings = eu_periods(&case, "2026-11-02T00:00:00Z");
+    let f = one(&findings, INCIDENT_FINAL, "maker");
+    assert_eq!(f.due_at, Some(t("2026-12-01T00:00:00+01:00")));
+    // The default reading: one month to the minute.
+    let f = check(&case, PACK, "2026-11-02T00:00:00Z");
+    assert_eq!(one(&f, INCIDENT_FINAL, "maker").due_at, Some(t("2026-11-30T12:00:00Z")));
+}

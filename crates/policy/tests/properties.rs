@@ -101,9 +101,10 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn statuses_agree_with_their_times(case in case_strategy(), as_of in 0..2500i64, calendar in any::<bool>()) {
+    fn statuses_agree_with_their_times(case in case_strategy(), as_of in 0..2500i64, reading in 0..3usize) {
         let packs = builtin_packs().unwrap();
-        let interpretation = if calendar { Interpretation::CalendarDays } else { Interpretation::Hours };
+        let interpretation =
+            [Interpretation::Hours, Interpretation::CalendarDays, Interpretation::EuPeriods][reading];
         let options = options(as_of, interpretation);
         for f in evaluate(&case, &packs, &options) {
             prop_assert!(case.party(f.party).is_some());

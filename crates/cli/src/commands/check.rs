@@ -45,7 +45,8 @@ pub struct CheckArgs {
 
     /// How day-based deadlines are read: `hours` = N × 24 h from the clock's start;
     /// `calendar-days` = the end of the Nth calendar day after that day, in the
-    /// policy's own time zone (Beijing time for the Chinese packs). A bare reading
+    /// policy's own time zone (Beijing time for the Chinese packs); `eu-1182-71` = the
+    /// EU rules on periods (Regulation No 1182/71, by analogy; the CRA). A bare reading
     /// applies to every policy that offers it (only the Chinese "2日" offers
     /// `calendar-days`); `POLICY=READING` sets one policy's (`cn-rmsv-2021=calendar-days`).
     /// Repeat for several.
@@ -325,6 +326,7 @@ fn write_table(report: &ComplianceReport, intervals: &[Vec<Interval>], lang: Lan
             .map(|p| match (lang, p.interpretation) {
                 (Lang::En, reading) => format!("{} (days read as {reading})", p.id),
                 (Lang::Zh, "hours") => format!("{}（“日”按小时计）", p.id),
+                (Lang::Zh, "eu-1182-71") => format!("{}（期间按第1182/71号条例计）", p.id),
                 (Lang::Zh, _) => format!("{}（“日”按日历日计）", p.id),
             })
             .collect();
