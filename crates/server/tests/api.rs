@@ -358,8 +358,13 @@ async fn compliance_is_the_check_report_of_the_exported_case() {
             as_of,
             findings: &findings,
         }];
-        let expected =
-            vulnrelay_formats::compliance::report("2022-01-01", options.interpretation, &packs, &evaluated);
+        let expected = vulnrelay_formats::compliance::report(
+            "2022-01-01",
+            options.interpretation,
+            &vulnrelay_policy::Settings::default(),
+            &packs,
+            &evaluated,
+        );
         assert_eq!(served, serde_json::to_value(expected).unwrap());
         // The story's verdicts: the member's 2-day report to the MIIT platform is overdue.
         let overdue: Vec<&str> = served["findings"]
