@@ -354,7 +354,7 @@ impl<'a, 's> View<'a, 's> {
         if let Deadline::Days(_) | Deadline::Months(_) = deadline {
             finding.interpretation = Some(reading);
         }
-        let due_at = self.due(anchor_at, deadline, reading, self.tz(pack));
+        let due_at = self.due(anchor_at, deadline, reading, self.tz(pack), pack.holidays.as_ref());
         finding.due_at = due_at;
         let satisfied = obligation
             .required
@@ -437,6 +437,7 @@ impl<'a, 's> View<'a, 's> {
         deadline: Deadline,
         reading: Interpretation,
         tz: Tz,
+        holidays: Option<&crate::HolidayCalendar>,
     ) -> Option<Timestamp> {
         match deadline {
             Deadline::Immediately => None,
@@ -456,6 +457,11 @@ impl<'a, 's> View<'a, 's> {
                     let day = anchor.with_timezone(&tz).date_naive();
                     let last = day.checked_add_days(Days::new(u64::from(d))).unwrap_or(day);
                     end_of(working_day(last), tz)
+                }
+                Interpretation::CivilCodeHolidays => {
+                    let day = anchor.with_timezone(&tz).date_naive();
+                    let last = day.checked_add_days(Days::new(u64::from(d))).unwrap_or(day);
+                    end_of(holidays.map_or_else(|| working_day(last), |c| c.working_day_from(last)), tz)
                 }
                 Interpretation::CalendarDays => {
                     let day = anchor.with_timezone(&tz).date_naive();

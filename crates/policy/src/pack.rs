@@ -46,6 +46,8 @@ pub struct Pack {
     pub timezone: Option<Tz>,
     /// The readings of "N days" the pack offers; the first is its default.
     pub readings: Vec<Interpretation>,
+    /// The public-holiday calendar of the `civil-code-holidays` reading.
+    pub holidays: Option<crate::HolidayCalendar>,
     /// The rules.
     pub rules: Vec<Rule>,
 }
@@ -73,6 +75,16 @@ impl Pack {
             Some(list) if !list.is_empty() => parse_list(list, "days.readings", &mut problems),
             _ => DEFAULT_READINGS.to_vec(),
         };
+        let holidays = raw.days.as_ref().and_then(|d| d.holidays.as_deref()).and_then(|id| {
+            crate::HolidayCalendar::builtin(id)
+                .ok_or_else(|| problems.push(format!("days.holidays: no shipped holiday calendar `{id}`")))
+                .ok()
+        });
+        if readings.contains(&Interpretation::CivilCodeHolidays)
+            && raw.days.as_ref().is_none_or(|d| d.holidays.is_none())
+        {
+            problems.push("days.readings: `civil-code-holidays` needs `days.holidays`".to_owned());
+        }
         let mut rules = Vec::with_capacity(raw.rules.len());
         for (i, rule) in raw.rules.iter().enumerate() {
             let at = format!("rules[{i}] (`{}`)", rule.id);
@@ -93,6 +105,7 @@ impl Pack {
             jurisdictions,
             timezone,
             readings,
+            holidays,
             rules,
         };
         for rule in &pack.rules {
@@ -353,6 +366,11 @@ pub enum Interpretation {
     /// to the end of the following working day (Art. 3(4)). Public holidays (Art. 2(1))
     /// are not applied: no holiday calendar is shipped.
     EuPeriods,
+    /// Calendar days with the Chinese Civil Code's rules on periods, by analogy
+    /// (Arts. 201–203): the starting day is not counted, and a last day that is a
+    /// statutory rest day gives way to the next working day, by the pack's holiday
+    /// calendar (make-up working days included; weekends only in years it lacks).
+    CivilCodeHolidays,
 }
 
 impl Interpretation {
@@ -362,6 +380,7 @@ impl Interpretation {
             Interpretation::Hours => "hours",
             Interpretation::CalendarDays => "calendar-days",
             Interpretation::EuPeriods => "eu-1182-71",
+            Interpretation::CivilCodeHolidays => "civil-code-holidays",
         }
     }
 }
@@ -374,8 +393,10 @@ impl FromStr for Interpretation {
             "hours" => Ok(Interpretation::Hours),
             "calendar-days" => Ok(Interpretation::CalendarDays),
             "eu-1182-71" => Ok(Interpretation::EuPeriods),
+            "civil-code-holidays" => Ok(Interpretation::CivilCodeHolidays),
             other => Err(format!(
-                "unknown interpretation `{other}` (expected `hours`, `calendar-days` or `eu-1182-71`)"
+                "unknown interpretation `{other}` (expected `hours`, `calendar-days`, `civil-code-holidays` or \
+                 `eu-1182-71`)"
             )),
         }
     }

@@ -23,6 +23,7 @@ pub(crate) struct RawPack {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawDays {
     pub timezone: Option<String>,
+    pub holidays: Option<String>,
     #[serde(default)]
     pub readings: Vec<String>,
 }

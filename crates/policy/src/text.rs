@@ -80,6 +80,11 @@ pub(crate) fn notes(case: &Case, finding: &Finding<'_>) -> Vec<Text> {
     }
     if let Some(reading) = finding.interpretation {
         out.push(reading_note(reading, finding.pack.timezone.unwrap_or_else(|| case.timezone()).name()));
+        if reading == Interpretation::CivilCodeHolidays
+            && let Some(calendar) = &finding.pack.holidays
+        {
+            out.push(holiday_note(calendar, finding, case));
+        }
     }
     if let RuleKind::Obligation(obligation) = &rule.kind {
         if finding.deadline_configured {
@@ -112,6 +117,17 @@ fn reading_note(reading: Interpretation, tz: &str) -> Text {
             ),
             zh: format!("“日”按日历日计算：起算当日不计入，期间最后一日24时（{tz}）届满（解释）"),
         },
+        Interpretation::CivilCodeHolidays => Text {
+            en: format!(
+                "days read as calendar days with the Civil Code's rules on periods, by analogy (Arts. 201–203, [M]): \
+                 the starting day is not counted; a last day that is a statutory rest day gives way to the next \
+                 working day, at 24:00 ({tz}) (interpretation)"
+            ),
+            zh: format!(
+                "“日”按《民法典》第二百零一条至第二百零三条类推计算（［M］）：开始的当日不计入；期间最后一日是法定休假日的，\
+                 以休假日结束的次日为期间的最后一日，24时（{tz}）届满（解释）"
+            ),
+        },
         Interpretation::EuPeriods => Text {
             en: format!(
                 "periods read under Regulation (EEC, Euratom) No 1182/71 by analogy: the day of the event is not \
@@ -122,6 +138,35 @@ fn reading_note(reading: Interpretation, tz: &str) -> Text {
             zh: format!(
                 "期间按第1182/71号条例（类推）计算：事件发生当日不计入（第3条第1款）；期间最后一日24时（{tz}）届满，\
                  最后一日为周六或周日的，顺延至下一工作日24时（第3条第4款）；未适用公共假日，未随附假日数据（解释）"
+            ),
+        },
+    }
+}
+
+/// Which holiday data the Civil Code reading used: the notice of the deadline's year, or
+/// that the calendar lacks that year.
+fn holiday_note(calendar: &crate::HolidayCalendar, finding: &Finding<'_>, case: &Case) -> Text {
+    use chrono::Datelike;
+    let tz = finding.pack.timezone.unwrap_or_else(|| case.timezone());
+    let Some(due) = finding.due_at else { return Text { en: String::new(), zh: String::new() } };
+    // The last day of the period is the day before the deadline's midnight.
+    let last = (due - chrono::TimeDelta::seconds(1)).with_timezone(&tz).date_naive();
+    let covered: Vec<String> = calendar.years.keys().map(ToString::to_string).collect();
+    match calendar.years.get(&last.year()) {
+        Some(year) => Text {
+            en: format!("holidays and make-up working days of {} from {}", last.year(), year.notice),
+            zh: format!("{}年节假日及调休上班日据{}", last.year(), year.notice),
+        },
+        None => Text {
+            en: format!(
+                "no holiday data for {}: only weekends were treated as rest days (data shipped for {})",
+                last.year(),
+                covered.join(", ")
+            ),
+            zh: format!(
+                "无{}年节假日数据：仅按周末计休息日（已有数据年份：{}）",
+                last.year(),
+                covered.join("、")
             ),
         },
     }
@@ -244,6 +289,10 @@ fn deadline_words(rule: &Rule, finding: &Finding<'_>) -> Text {
             Interpretation::EuPeriods => {
                 en.push(format!("{n} days read under Regulation No 1182/71"));
                 zh.push(format!("{n}日按第1182/71号条例计"));
+            }
+            Interpretation::CivilCodeHolidays => {
+                en.push(format!("{n} days read as calendar days with the Civil Code's holiday extension"));
+                zh.push(format!("{n}日按日历日计并依《民法典》顺延节假日"));
             }
         }
     }

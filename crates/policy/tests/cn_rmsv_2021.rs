@@ -627,3 +627,51 @@ fn nothing_binds_before_the_provisions_came_into_force() {
     assert_eq!(status(&findings, REPORT, "acme"), Status::Overdue);
     assert_eq!(status(&findings, PREPUBLICATION, "finder"), Status::Violated);
 }
+
+/// A provider that finds a flaw at `found` (Beijing time), evaluated under the Civil
+/// Code reading: the due date of its Art. 7(2) report, and the finding's notes.
+fn civil_code_due(found: &str) -> (vulnrelay_domain::Timestamp, Vec<String>) {
+    let case = world().at(found, "acme", EventKind::Discovered).build();
+    let findings = check_with(&case, PACK, found, Interpretation::CivilCodeHolidays);
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(f.interpretation, Some(Interpretation::CivilCodeHolidays));
+    (f.due_at.unwrap(), f.notes(&case).into_iter().map(|n| n.en).collect())
+}
+
+#[test]
+fn the_civil_code_reading_moves_a_last_day_off_to_the_next_working_day() {
+    // Found Thursday 8 February 2024: the 2nd day is Saturday 10 February, inside the
+    // Spring Festival (10–17 February off); Sunday 18 February is a make-up working
+    // day (国办发明电〔2023〕7号), so the period ends at 24:00 on the 18th.
+    let (due, notes) = civil_code_due("2024-02-08T15:00:00+08:00");
+    assert_eq!(due, t("2024-02-19T00:00:00+08:00"));
+    assert!(notes.iter().any(|n| n.contains("国办发明电〔2023〕7号")), "{notes:?}");
+    // Found Tuesday 29 September 2026: the 2nd day is 1 October; 1–7 October are off,
+    // so the period ends with Thursday 8 October.
+    assert_eq!(civil_code_due("2026-09-29T10:00:00+08:00").0, t("2026-10-09T00:00:00+08:00"));
+    // Found Friday 18 September 2026: the 2nd day is Sunday 20 September, a make-up
+    // working day: no extension.
+    assert_eq!(civil_code_due("2026-09-18T10:00:00+08:00").0, t("2026-09-21T00:00:00+08:00"));
+    // An ordinary weekend extends too: found Thursday 7 March 2024, the 2nd day is
+    // Saturday 9 March, the period ends with Monday 11 March.
+    assert_eq!(civil_code_due("2024-03-07T10:00:00+08:00").0, t("2024-03-12T00:00:00+08:00"));
+}
+
+#[test]
+fn the_civil_code_reading_says_when_it_has_no_holiday_data_for_the_year() {
+    // 2025 is not shipped: 1 October 2025 (a Wednesday) is treated as a working day,
+    // and the notes say so.
+    let (due, notes) = civil_code_due("2025-09-29T10:00:00+08:00");
+    assert_eq!(due, t("2025-10-02T00:00:00+08:00"));
+    assert!(
+        notes.iter().any(|n| n.contains("no holiday data for 2025") && n.contains("2021, 2024, 2026")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn the_bare_calendar_day_switch_is_not_the_civil_code_reading() {
+    let case = world().at("2024-02-08T15:00:00+08:00", "acme", EventKind::Discovered).build();
+    let findings = check_with(&case, PACK, "2024-02-09T00:00:00Z", Interpretation::CalendarDays);
+    assert_eq!(one(&findings, REPORT, "acme").due_at, Some(t("2024-02-11T00:00:00+08:00")));
+}

@@ -101,10 +101,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn statuses_agree_with_their_times(case in case_strategy(), as_of in 0..2500i64, reading in 0..3usize) {
+    fn statuses_agree_with_their_times(case in case_strategy(), as_of in 0..2500i64, reading in 0..4usize) {
         let packs = builtin_packs().unwrap();
         let interpretation =
-            [Interpretation::Hours, Interpretation::CalendarDays, Interpretation::EuPeriods][reading];
+            [Interpretation::Hours, Interpretation::CalendarDays, Interpretation::EuPeriods, Interpretation::CivilCodeHolidays]
+                [reading];
         let options = options(as_of, interpretation);
         for f in evaluate(&case, &packs, &options) {
             prop_assert!(case.party(f.party).is_some());

@@ -45,8 +45,10 @@ pub struct CheckArgs {
 
     /// How day-based deadlines are read: `hours` = N × 24 h from the clock's start;
     /// `calendar-days` = the end of the Nth calendar day after that day, in the
-    /// policy's own time zone (Beijing time for the Chinese packs); `eu-1182-71` = the
-    /// EU rules on periods (Regulation No 1182/71, by analogy; the CRA). A bare reading
+    /// policy's own time zone (Beijing time for the Chinese packs);
+    /// `civil-code-holidays` = calendar days with the Civil Code's holiday extension
+    /// (the Chinese packs; holiday data for 2021, 2024, 2026); `eu-1182-71` = the EU
+    /// rules on periods (Regulation No 1182/71, by analogy; the CRA). A bare reading
     /// applies to every policy that offers it (only the Chinese "2日" offers
     /// `calendar-days`); `POLICY=READING` sets one policy's (`cn-rmsv-2021=calendar-days`).
     /// Repeat for several.
@@ -327,6 +329,7 @@ fn write_table(report: &ComplianceReport, intervals: &[Vec<Interval>], lang: Lan
                 (Lang::En, reading) => format!("{} (days read as {reading})", p.id),
                 (Lang::Zh, "hours") => format!("{}（“日”按小时计）", p.id),
                 (Lang::Zh, "eu-1182-71") => format!("{}（期间按第1182/71号条例计）", p.id),
+                (Lang::Zh, "civil-code-holidays") => format!("{}（“日”按日历日计并顺延节假日）", p.id),
                 (Lang::Zh, _) => format!("{}（“日”按日历日计）", p.id),
             })
             .collect();
