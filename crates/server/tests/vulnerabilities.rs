@@ -11,9 +11,8 @@ use serde_json::{Value, json};
 use vulnrelay_formats::schemas::{Schema, validate};
 use vulnrelay_store::testing::{TestDb, for_each_backend};
 
-fn shared(path: &str) -> String {
-    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..").join(path))
-        .unwrap()
+fn testdata(path: &str) -> String {
+    repo(&format!("testdata/{path}"))
 }
 
 fn repo(path: &str) -> String {
