@@ -386,6 +386,37 @@ async fn compliance_is_the_check_report_of_the_exported_case() {
 }
 
 #[tokio::test]
+async fn a_platform_sets_the_cooperating_unit_deadline_by_configuration() {
+    for_each_backend(|db: TestDb| async move {
+        let mut config = common::config();
+        config
+            .policy
+            .deadlines
+            .insert("cn-miit-member/member-report-2d".into(), vulnrelay_policy::Deadline::Days(20));
+        let app = App::with_config(db, config).await;
+        let case = app.case_id.clone();
+        let (status, served) =
+            app.get(&format!("/api/v1/cases/{case}/compliance?as_of=2022-01-01"), MIIT).await;
+        assert_eq!(status, StatusCode::OK);
+        let member: Vec<&serde_json::Value> = served["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "cn-miit-member/member-report-2d" && f["party"] == "alibaba-cloud")
+            .collect();
+        assert_eq!(member.len(), 1, "{served}");
+        assert_eq!(member[0]["due_at"], "2021-12-14T00:00:00+08:00");
+        let notes = member[0]["notes"].as_array().unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n["en"] == "the deadline is set by the platform's configuration, not by the pack")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn deadlines_list_the_callers_open_obligations_by_due_time() {
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;

@@ -69,6 +69,20 @@ pub struct CheckArgs {
     lang: Option<Lang>,
 }
 
+/// `POLICY/RULE=N` with N like `3d` or `36h` (the `--deadline` of `check` and `serve`).
+pub(crate) fn parse_deadline(text: &str) -> anyhow::Result<(String, Deadline)> {
+    let parsed = text.split_once('=').and_then(|(rule, n)| {
+        let deadline = match n.split_at(n.len().saturating_sub(1)) {
+            (days, "d") => days.parse().ok().filter(|&d| d > 0).map(Deadline::Days),
+            (hours, "h") => hours.parse().ok().filter(|&h| h > 0).map(Deadline::Hours),
+            _ => None,
+        }?;
+        Some((rule.to_owned(), deadline))
+    });
+    parsed
+        .ok_or_else(|| anyhow::anyhow!("--deadline {text}: expected POLICY/RULE=N with N like `3d` or `36h`"))
+}
+
 /// The bare reading and the settings per policy and rule from `--interpretation` and
 /// `--deadline`, checked against the policies.
 fn settings(args: &CheckArgs, packs: &[Pack]) -> anyhow::Result<(Interpretation, Settings)> {
@@ -84,17 +98,7 @@ fn settings(args: &CheckArgs, packs: &[Pack]) -> anyhow::Result<(Interpretation,
         }
     }
     for text in &args.deadline {
-        let parsed = text.split_once('=').and_then(|(rule, n)| {
-            let deadline = match n.split_at(n.len().saturating_sub(1)) {
-                (days, "d") => days.parse().ok().filter(|&d| d > 0).map(Deadline::Days),
-                (hours, "h") => hours.parse().ok().filter(|&h| h > 0).map(Deadline::Hours),
-                _ => None,
-            }?;
-            Some((rule.to_owned(), deadline))
-        });
-        let Some((rule, deadline)) = parsed else {
-            bail!("--deadline {text}: expected POLICY/RULE=N with N like `3d` or `36h`");
-        };
+        let (rule, deadline) = parse_deadline(text)?;
         settings.deadlines.insert(rule, deadline);
     }
     settings.check(packs).map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;

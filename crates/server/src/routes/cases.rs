@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action, CaseState, EventType};
 use vulnrelay_formats::case_file;
 use vulnrelay_formats::compliance::{self, Evaluated};
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
 use vulnrelay_store::{CaseChange, Fragment, NewEvent, NewOutboxMessage, StoredEvent};
 
 use crate::AppState;
@@ -524,15 +524,10 @@ pub async fn compliance(
             .map_err(|e| AppError::invalid(vec![("as_of".into(), e)]))?,
     };
     let as_of_text = query.as_of.clone().unwrap_or_else(|| now.to_rfc3339());
-    let findings = evaluate(&loaded.case, &state.packs, &Options { as_of, interpretation });
+    let findings = state.evaluate(&loaded.case, &Options { as_of, interpretation });
     let evaluated = [Evaluated { source: id.clone(), case: &loaded.case, as_of, findings: &findings }];
-    let report = compliance::report(
-        &as_of_text,
-        interpretation,
-        &vulnrelay_policy::Settings::default(),
-        &state.packs,
-        &evaluated,
-    );
+    let report =
+        compliance::report(&as_of_text, interpretation, &state.config.policy, &state.packs, &evaluated);
     Ok(Json(serde_json::to_value(report).map_err(AppError::internal)?))
 }
 
@@ -676,11 +671,8 @@ pub(crate) async fn open_deadlines(
     for loaded in crate::casefile::readable(state, caller).await? {
         let record = &loaded.record;
         let tz = tz_of(&loaded);
-        let findings = evaluate(
-            &loaded.case,
-            &state.packs,
-            &Options { as_of: now, interpretation: Interpretation::Hours },
-        );
+        let findings =
+            state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
         for f in
             findings.iter().filter(|f| f.party.0 == org && matches!(f.rule.kind, RuleKind::Obligation(_)))
         {

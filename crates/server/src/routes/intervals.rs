@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action, Case, Interval, IntervalKind, intervals};
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate, history};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, history};
 use vulnrelay_publish::charts::quarter_chart;
 
 use crate::AppState;
@@ -158,7 +158,7 @@ pub async fn org_history(
     let mut mine = Vec::new();
     let mut findings_out = Vec::new();
     for loaded in &cases {
-        for f in evaluate(&loaded.case, &state.packs, &options).into_iter().filter(|f| f.party.0 == org_id) {
+        for f in state.evaluate(&loaded.case, &options).into_iter().filter(|f| f.party.0 == org_id) {
             if f.status != Status::Met || matches!(f.rule.kind, RuleKind::Obligation(_)) {
                 let message = f.message(&loaded.case);
                 findings_out.push(json!({

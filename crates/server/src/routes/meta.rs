@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
 
 use crate::AppState;
 use crate::errors::{AppError, AppResult};
@@ -27,11 +27,8 @@ pub async fn metrics(State(state): State<AppState>) -> AppResult<Response> {
         [Status::Pending, Status::Overdue, Status::NotStarted].into_iter().map(|s| (s.as_str(), 0)).collect();
     for record in state.store.list_cases().await? {
         let loaded = crate::casefile::load(&state, &record.id).await?;
-        let findings = evaluate(
-            &loaded.case,
-            &state.packs,
-            &Options { as_of: now, interpretation: Interpretation::Hours },
-        );
+        let findings =
+            state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
         for f in findings.iter().filter(|f| matches!(f.rule.kind, RuleKind::Obligation(_))) {
             if let Some(count) = by_status.get_mut(f.status.as_str()) {
                 *count += 1;

@@ -35,8 +35,13 @@ pub fn config() -> Config {
 
 impl App {
     pub async fn new(db: TestDb) -> App {
+        App::with_config(db, config()).await
+    }
+
+    /// The demo with another configuration.
+    pub async fn with_config(db: TestDb, config: Config) -> App {
         let loaded = demo::load(&db.store).await.expect("demo loads");
-        let state = AppState::new(db.store.clone(), config());
+        let state = AppState::new(db.store.clone(), config);
         let router = router(state.clone());
         let passwords = loaded.accounts.iter().map(|a| (a.email.clone(), a.password.clone())).collect();
         App { db, state, router, case_id: loaded.case_id, passwords, tokens: Default::default() }

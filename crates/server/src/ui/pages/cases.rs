@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{Action, EventKind, EventType, NotificationKind, Role};
-use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind, evaluate};
+use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind};
 use vulnrelay_publish::charts::clock_chart;
 
 use crate::AppState;
@@ -393,7 +393,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         None => Utc::now(),
     };
     let findings =
-        evaluate(&loaded.case, &state.packs, &Options { as_of: now, interpretation: Interpretation::Hours });
+        state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
     let chart = clock_chart(&loaded.case, &findings, now, lang.publish());
     let report = match state.store.report(id).await {
         Ok(report) => Some(report.body),
