@@ -375,12 +375,26 @@ async fn compliance_is_the_check_report_of_the_exported_case() {
             .map(|f| f["rule"].as_str().unwrap())
             .collect();
         assert!(overdue.contains(&"cn-miit-member/report-2-days") || !overdue.is_empty(), "{overdue:?}");
-        let (status, answer) =
-            app.get(&format!("/api/v1/cases/{case}/compliance?interpretation=weeks"), MIIT).await;
-        assert_eq!(
-            (status, answer["error"]["details"][0]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("interpretation"))
-        );
+        for bad in ["weeks", "eu-cra-2024=calendar-days", "cn-2099=hours"] {
+            let (status, answer) =
+                app.get(&format!("/api/v1/cases/{case}/compliance?interpretation={bad}"), MIIT).await;
+            assert_eq!(
+                (status, answer["error"]["details"][0]["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("interpretation")),
+                "{bad}: {answer}"
+            );
+        }
+        // Readings per policy, as `vulnrelay check --interpretation` takes them.
+        let (status, answer) = app
+            .get(
+                &format!("/api/v1/cases/{case}/compliance?as_of=2022-01-01&interpretation=cn-miit-member=calendar-days"),
+                MIIT,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let readings: Vec<&str> =
+            answer["policies"].as_array().unwrap().iter().map(|p| p["interpretation"].as_str().unwrap()).collect();
+        assert_eq!(readings, ["hours", "calendar-days", "hours"]);
     })
     .await;
 }
