@@ -95,6 +95,11 @@ fn case(rng: &mut Rng, events: usize) -> Case {
                 (_, 2..=4) => EventKind::Notified {
                     to: PartyId(ids[2 + rng.below(5) as usize].into()),
                     kind: NotificationKind::ALL[rng.below(4) as usize],
+                    // Every fourth notification tells its recipient of the exploitation
+                    // (the CRA clocks run from the manufacturer's own awareness); no
+                    // random draw, so the rest of the generated story is unchanged.
+                    exploited: i % 4 == 0,
+                    with_exploit_code: false,
                 },
                 (_, 5) => EventKind::Exploited,
                 (_, 6) => EventKind::FixAvailable { version: Some("1.0.1".into()) },

@@ -148,6 +148,11 @@ fn other_bad_input_exits_2() {
         vec!["examples/log4shell.json", "--policy", "cn-2099"],
         vec!["examples/log4shell.json", "--as-of", "next week"],
         vec!["examples/log4shell.json", "--format", "xml"],
+        vec!["examples/log4shell.json", "--interpretation", "weeks"],
+        vec!["examples/log4shell.json", "--interpretation", "eu-cra-2024=calendar-days"],
+        vec!["examples/log4shell.json", "--interpretation", "cn-2099=hours"],
+        vec!["examples/log4shell.json", "--deadline", "cn-rmsv-2021/art7-2-report=5d"],
+        vec!["examples/log4shell.json", "--deadline", "cn-miit-member/member-report-2d=soon"],
         vec!["README.md"],
     ] {
         let (code, _, stderr) = check(&args);
@@ -164,4 +169,84 @@ fn a_good_and_a_bad_file_together_still_report_the_good_one() {
     assert!(stderr.contains("missing.json"));
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["cases"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn interpretations_are_chosen_per_policy() {
+    // Only the cooperating-unit scheme is read in calendar days: its deadline moves to
+    // the end of the 26th, Beijing time; the other packs keep 48 hours.
+    let (_, report) = json(&[
+        "examples/log4shell.json",
+        "--as-of",
+        "2021-12-22",
+        "--interpretation",
+        "cn-miit-member=calendar-days",
+    ]);
+    let member = findings(&report, "cn-miit-member/member-report-2d", "alibaba-cloud");
+    assert_eq!(member[0]["due_at"], "2021-11-27T00:00:00+08:00");
+    let readings: Vec<(&str, &str)> = report["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["interpretation"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        readings,
+        [("cn-rmsv-2021", "hours"), ("cn-miit-member", "calendar-days"), ("eu-cra-2024", "hours")]
+    );
+    assert_eq!(report["policies"][1]["timezone"], "Asia/Shanghai");
+    // The bare switch reads every Chinese "2日" in calendar days but leaves the CRA alone.
+    let (_, report) =
+        json(&["examples/log4shell.json", "--as-of", "2021-12-22", "--interpretation", "calendar-days"]);
+    assert_eq!(report["policies"][2]["interpretation"], "hours");
+    assert_eq!(report["policies"][0]["interpretation"], "calendar-days");
+}
+
+#[test]
+fn a_configured_deadline_replaces_the_schemes_default() {
+    let (_, report) = json(&[
+        "examples/log4shell.json",
+        "--as-of",
+        "2021-12-22",
+        "--deadline",
+        "cn-miit-member/member-report-2d=20d",
+    ]);
+    let member = findings(&report, "cn-miit-member/member-report-2d", "alibaba-cloud");
+    assert_eq!(member[0]["due_at"], "2021-12-14T00:00:00+08:00");
+    let notes: Vec<&str> =
+        member[0]["notes"].as_array().unwrap().iter().map(|n| n["en"].as_str().unwrap()).collect();
+    assert!(
+        notes.contains(&"the deadline is set by the platform's configuration, not by the pack"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn needs_review_is_listed_but_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cna.json");
+    let mut doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::workspace().join("examples/log4shell.json")).unwrap(),
+    )
+    .unwrap();
+    doc["parties"].as_array_mut().unwrap().push(serde_json::json!(
+        {"id": "foreign-cna", "roles": ["international_vulnerability_db"], "jurisdiction": "US"}
+    ));
+    doc["events"].as_array_mut().unwrap().push(serde_json::json!(
+        {"at": "2021-11-25", "type": "notified", "party": "alibaba-cloud", "to": "foreign-cna", "kind": "cve_request"}
+    ));
+    std::fs::write(&file, serde_json::to_string(&doc).unwrap()).unwrap();
+    let path = file.to_str().unwrap();
+    let (code, stdout, _) = check(&[path, "--as-of", "2021-12-22", "--policy", "cn-rmsv-2021"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("needs_review  cn-rmsv-2021/art9-7-overseas"), "{stdout}");
+    assert!(stdout.contains("1 needs_review"), "{stdout}");
+    let (_, report) = json(&[path, "--as-of", "2021-12-22", "--policy", "cn-rmsv-2021"]);
+    let review = findings(&report, "cn-rmsv-2021/art9-7-overseas", "alibaba-cloud");
+    assert_eq!(review[1]["status"], "needs_review");
+    assert!(review[1]["message"]["en"].as_str().unwrap().contains("legal-review question"));
+    assert_eq!(
+        review[1]["notes"][0]["en"],
+        "applies because the vulnerability was undisclosed; the recipient is overseas"
+    );
 }

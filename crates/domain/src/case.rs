@@ -266,6 +266,7 @@ fn problem(field: ProblemField, message: String) -> CaseProblem {
 fn event_party_references(kind: &EventKind) -> Vec<(&'static str, &PartyId)> {
     match kind {
         EventKind::Notified { to, .. } => vec![("to", to)],
+        EventKind::JointAssessment { with } => vec![("with", with)],
         EventKind::PublicationApproved { to: Some(to) } | EventKind::Consent { to: Some(to) } => {
             vec![("to", to)]
         }
@@ -338,7 +339,12 @@ mod tests {
                 event(
                     3,
                     "a",
-                    EventKind::Notified { to: PartyId("x".into()), kind: NotificationKind::Report },
+                    EventKind::Notified {
+                        to: PartyId("x".into()),
+                        kind: NotificationKind::Report,
+                        exploited: false,
+                        with_exploit_code: false,
+                    },
                 ),
             ],
         )

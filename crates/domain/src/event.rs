@@ -36,6 +36,16 @@ impl Event {
         }
     }
 
+    /// Whether the event makes `party` aware of the active exploitation of the
+    /// vulnerability: its own `exploited` event, or a notification to it that says so.
+    pub fn makes_aware_of_exploitation(&self, party: &PartyId) -> bool {
+        match &self.kind {
+            EventKind::Exploited => &self.party == party,
+            EventKind::Notified { to, exploited: true, .. } => to == party,
+            _ => false,
+        }
+    }
+
     /// Whether the event concerns `product` (an event that names no product concerns
     /// every product of its case).
     pub fn concerns(&self, product: &ProductId) -> bool {
@@ -43,8 +53,9 @@ impl Event {
     }
 }
 
-/// What kind of notification was sent. The EU CRA's three stages are ordered: a later
-/// stage carries everything an earlier one must.
+/// What kind of notification was sent. The EU CRA's stages are ordered: a later stage
+/// of the same track (vulnerability: Art. 14(2); incident: Art. 14(4)) carries
+/// everything an earlier one must.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NotificationKind {
     /// A vulnerability report (the default).
@@ -55,15 +66,31 @@ pub enum NotificationKind {
     VulnerabilityNotification,
     /// EU CRA Art. 14(2)(c) final report.
     FinalReport,
+    /// EU CRA Art. 14(4)(a) early warning of a severe incident.
+    IncidentEarlyWarning,
+    /// EU CRA Art. 14(4)(b) incident notification.
+    IncidentNotification,
+    /// EU CRA Art. 14(4)(c) final report on an incident.
+    IncidentFinalReport,
+    /// A request for a CVE ID (to a CVE Numbering Authority).
+    CveRequest,
+    /// CN Art. 9(1): a report to MIIT or the MPS that the sender considers publication
+    /// before the provider's fix necessary.
+    EarlyPublication,
 }
 
 impl NotificationKind {
     /// Every kind, in order.
-    pub const ALL: [NotificationKind; 4] = [
+    pub const ALL: [NotificationKind; 9] = [
         NotificationKind::Report,
         NotificationKind::EarlyWarning,
         NotificationKind::VulnerabilityNotification,
         NotificationKind::FinalReport,
+        NotificationKind::IncidentEarlyWarning,
+        NotificationKind::IncidentNotification,
+        NotificationKind::IncidentFinalReport,
+        NotificationKind::CveRequest,
+        NotificationKind::EarlyPublication,
     ];
 
     /// The wire name, e.g. `early_warning`.
@@ -73,6 +100,11 @@ impl NotificationKind {
             NotificationKind::EarlyWarning => "early_warning",
             NotificationKind::VulnerabilityNotification => "vulnerability_notification",
             NotificationKind::FinalReport => "final_report",
+            NotificationKind::IncidentEarlyWarning => "incident_early_warning",
+            NotificationKind::IncidentNotification => "incident_notification",
+            NotificationKind::IncidentFinalReport => "incident_final_report",
+            NotificationKind::CveRequest => "cve_request",
+            NotificationKind::EarlyPublication => "early_publication",
         }
     }
 }
@@ -103,15 +135,35 @@ pub enum EventKind {
     Aware,
     /// The party verified the vulnerability.
     Verified,
-    /// The party told another party.
+    /// The party told another party. The recipient becomes aware of the vulnerability
+    /// (and, with `exploited`, of its active exploitation) at this time.
     Notified {
         /// The recipient.
         to: PartyId,
         /// What was sent.
         kind: NotificationKind,
+        /// The notification tells the recipient that the vulnerability is actively
+        /// exploited (EU CRA Art. 14(1): the recipient becomes aware of it).
+        exploited: bool,
+        /// The notification carries exploit code (CN Art. 9(4): "providing").
+        with_exploit_code: bool,
     },
-    /// The party learned of (or observed) active exploitation.
+    /// The party itself became aware of (or observed) active exploitation. Only the
+    /// party's own awareness: a manufacturer learns of another's sighting through its
+    /// own `exploited` event or a `notified` to it with `exploited`.
     Exploited,
+    /// The party became aware of an incident having an impact on the security of a
+    /// product (EU CRA Art. 14(3)).
+    Incident {
+        /// Whether the incident is severe (EU CRA Art. 14(5)).
+        severe: bool,
+    },
+    /// The party and the product's provider jointly assessed publication before the
+    /// provider's fix (CN Art. 9(1)).
+    JointAssessment {
+        /// The party the assessment was made with (the product's provider).
+        with: PartyId,
+    },
     /// A fix or mitigation became available.
     FixAvailable {
         /// The fixed version, if there is one.
@@ -177,6 +229,8 @@ impl EventKind {
             EventKind::Verified => EventType::Verified,
             EventKind::Notified { .. } => EventType::Notified,
             EventKind::Exploited => EventType::Exploited,
+            EventKind::Incident { .. } => EventType::Incident,
+            EventKind::JointAssessment { .. } => EventType::JointAssessment,
             EventKind::FixAvailable { .. } => EventType::FixAvailable,
             EventKind::Published { .. } => EventType::Published,
             EventKind::PublicationApproved { .. } => EventType::PublicationApproved,
@@ -205,6 +259,10 @@ pub enum EventType {
     Notified,
     /// `exploited`
     Exploited,
+    /// `incident`
+    Incident,
+    /// `joint_assessment`
+    JointAssessment,
     /// `fix_available`
     FixAvailable,
     /// `published`
@@ -231,12 +289,14 @@ pub enum EventType {
 
 impl EventType {
     /// Every event type.
-    pub const ALL: [EventType; 16] = [
+    pub const ALL: [EventType; 18] = [
         EventType::Discovered,
         EventType::Aware,
         EventType::Verified,
         EventType::Notified,
         EventType::Exploited,
+        EventType::Incident,
+        EventType::JointAssessment,
         EventType::FixAvailable,
         EventType::Published,
         EventType::PublicationApproved,
@@ -258,6 +318,8 @@ impl EventType {
             EventType::Verified => "verified",
             EventType::Notified => "notified",
             EventType::Exploited => "exploited",
+            EventType::Incident => "incident",
+            EventType::JointAssessment => "joint_assessment",
             EventType::FixAvailable => "fix_available",
             EventType::Published => "published",
             EventType::PublicationApproved => "publication_approved",
@@ -281,6 +343,8 @@ impl EventType {
                 | EventType::Aware
                 | EventType::Verified
                 | EventType::Exploited
+                | EventType::Incident
+                | EventType::JointAssessment
                 | EventType::FixAvailable
                 | EventType::Published
         )
@@ -322,5 +386,25 @@ mod tests {
     fn notification_kinds_are_ordered_by_stage() {
         assert!(NotificationKind::EarlyWarning < NotificationKind::VulnerabilityNotification);
         assert!(NotificationKind::VulnerabilityNotification < NotificationKind::FinalReport);
+        assert!(NotificationKind::IncidentEarlyWarning < NotificationKind::IncidentNotification);
+        assert!(NotificationKind::IncidentNotification < NotificationKind::IncidentFinalReport);
+    }
+
+    #[test]
+    fn awareness_of_exploitation_is_the_partys_own() {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let event =
+            |party: &str, kind| Event { at, party: PartyId(party.into()), product: None, kind, note: None };
+        let maker = PartyId("maker".into());
+        assert!(event("maker", EventKind::Exploited).makes_aware_of_exploitation(&maker));
+        assert!(!event("observer", EventKind::Exploited).makes_aware_of_exploitation(&maker));
+        let told = |exploited| EventKind::Notified {
+            to: maker.clone(),
+            kind: NotificationKind::Report,
+            exploited,
+            with_exploit_code: false,
+        };
+        assert!(event("observer", told(true)).makes_aware_of_exploitation(&maker));
+        assert!(!event("observer", told(false)).makes_aware_of_exploitation(&maker));
     }
 }

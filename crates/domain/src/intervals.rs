@@ -235,7 +235,12 @@ mod tests {
     }
 
     fn to(id: &str) -> EventKind {
-        EventKind::Notified { to: PartyId(id.into()), kind: NotificationKind::Report }
+        EventKind::Notified {
+            to: PartyId(id.into()),
+            kind: NotificationKind::Report,
+            exploited: false,
+            with_exploit_code: false,
+        }
     }
 
     fn days(case: &Case, kind: IntervalKind) -> Option<f64> {

@@ -17,7 +17,7 @@ pub use event::{Event, EventKind, EventType, NotificationKind};
 pub use ids::{IdTemplate, IdTemplateError};
 pub use intervals::{Interval, IntervalKind, QuarterStats, intervals, quarterly, quarterly_from};
 pub use party::{Jurisdiction, JurisdictionError, Membership, Party, PartyId, Role, UnknownRole};
-pub use product::{Market, Product, ProductId};
+pub use product::{EU_MEMBER_STATES, Market, Product, ProductId};
 pub use sanctions::{
     Basis, MembershipStatus, OrgEvent, ReviewOutcome, SanctionError, SanctionKind, Standing,
     check as check_org_event, standing, status as membership_status,

@@ -149,7 +149,12 @@ mod tests {
 
     #[test]
     fn the_main_line() {
-        let notify = EventKind::Notified { to: PartyId("v".into()), kind: NotificationKind::Report };
+        let notify = EventKind::Notified {
+            to: PartyId("v".into()),
+            kind: NotificationKind::Report,
+            exploited: false,
+            with_exploit_code: false,
+        };
         assert_eq!(fold(std::slice::from_ref(&notify)), CaseState::Received);
         assert_eq!(fold(&[EventKind::TriageStarted]), CaseState::Triaging);
         assert_eq!(fold(&[EventKind::TriageStarted, EventKind::Verified]), CaseState::Confirmed);

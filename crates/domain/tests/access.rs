@@ -79,7 +79,12 @@ fn case_in(state: CaseState, notify_provider: bool) -> Case {
             note: None,
         });
     };
-    let notify = |to: &str| EventKind::Notified { to: PartyId(to.into()), kind: NotificationKind::Report };
+    let notify = |to: &str| EventKind::Notified {
+        to: PartyId(to.into()),
+        kind: NotificationKind::Report,
+        exploited: false,
+        with_exploit_code: false,
+    };
     push("rep", EventKind::Discovered);
     push("rep", notify("plat"));
     if notify_provider {

@@ -139,12 +139,20 @@ fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl F
         event.insert(key.into(), value);
     };
     match kind {
-        EventKind::Notified { to, kind } => {
+        EventKind::Notified { to, kind, exploited, with_exploit_code } => {
             put("to", json!(to.0));
             if *kind != NotificationKind::Report {
                 put("kind", json!(kind.as_str()));
             }
+            if *exploited {
+                put("exploited", json!(true));
+            }
+            if *with_exploit_code {
+                put("with_exploit_code", json!(true));
+            }
         }
+        EventKind::Incident { severe } => put("severe", json!(severe)),
+        EventKind::JointAssessment { with } => put("with", json!(with.0)),
         EventKind::FixAvailable { version: Some(version) } => put("version", json!(version)),
         EventKind::Published { with_remediation, with_exploit_code } => {
             put("with_remediation", json!(with_remediation));
@@ -449,7 +457,9 @@ impl Reader {
             None => None,
         };
         let extra: &[&str] = match event_type {
-            Some(EventType::Notified) => &["to", "kind"],
+            Some(EventType::Notified) => &["to", "kind", "exploited", "with_exploit_code"],
+            Some(EventType::Incident) => &["severe"],
+            Some(EventType::JointAssessment) => &["with"],
             Some(EventType::FixAvailable) => &["version"],
             Some(EventType::Published) => &["with_remediation", "with_exploit_code"],
             Some(EventType::PublicationApproved | EventType::Consent) => &["to"],
@@ -488,8 +498,20 @@ impl Reader {
                         .map_err(|e| self.problem(format!("{path}.kind"), e))
                         .ok(),
                 };
-                EventKind::Notified { to: to?, kind: kind? }
+                let exploited = self.boolean(object, path, "exploited");
+                let with_exploit_code = self.boolean(object, path, "with_exploit_code");
+                EventKind::Notified { to: to?, kind: kind?, exploited, with_exploit_code }
             }
+            EventType::Incident => {
+                if !object.contains_key("severe") {
+                    self.problem(
+                        format!("{path}.severe"),
+                        "missing required field: say whether the incident is severe (EU CRA Art. 14(5))",
+                    );
+                }
+                EventKind::Incident { severe: self.boolean(object, path, "severe") }
+            }
+            EventType::JointAssessment => EventKind::JointAssessment { with: party_ref(self, "with", true)? },
             EventType::FixAvailable => EventKind::FixAvailable {
                 version: self.string(object, path, "version", false).map(str::to_owned),
             },

@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use vulnrelay_domain::{Case, Timestamp};
-use vulnrelay_policy::{Finding, Interpretation, Pack, Text};
+use vulnrelay_policy::{Finding, Interpretation, Pack, Settings, Text};
 
 /// The report on one or more cases.
 #[derive(Debug, Clone, Serialize)]
 pub struct ComplianceReport {
     /// The evaluation time as the caller gave it.
     pub as_of: String,
-    /// How day-based deadlines were read.
+    /// The bare reading of day-based deadlines asked for (each pack that offers it
+    /// uses it; see each policy's `interpretation` for what was used).
     pub interpretation: &'static str,
     /// The packs applied.
     pub policies: Vec<PolicyEntry>,
@@ -33,6 +34,11 @@ pub struct PolicyEntry {
     pub version: String,
     /// Pack title.
     pub title: TextEntry,
+    /// How the pack's day-based deadlines were read.
+    pub interpretation: &'static str,
+    /// The time zone its days are counted in; absent: each case's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// A case in the report.
@@ -89,7 +95,9 @@ pub struct FindingEntry {
     pub party: String,
     /// The product's id.
     pub product: Option<String>,
-    /// `met`, `met_late`, `pending`, `overdue`, `violated`, `conflict` or `not_started`.
+    /// `met`, `met_late`, `pending`, `overdue`, `violated`, `conflict`, `not_started` or
+    /// `needs_review` (the engine does not decide; listed, but not a problem for the
+    /// exit code).
     pub status: &'static str,
     /// Clock start, or the examined event's time.
     pub anchor_at: Option<String>,
@@ -105,10 +113,13 @@ pub struct FindingEntry {
     pub reference: ReferenceEntry,
     /// What it means.
     pub message: TextEntry,
+    /// Why a gate applied, the rule's notes, how its days were read, where its
+    /// deadline comes from.
+    pub notes: Vec<TextEntry>,
     /// Other rules involved (conflicts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related_rules: Vec<String>,
-    /// The sanction a breach exposes the party to.
+    /// The sanction a breach exposes the party to, with the research's confidence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sanction: Option<TextEntry>,
     /// The interpretation used for a day-based deadline.
@@ -132,6 +143,7 @@ pub struct Evaluated<'a> {
 pub fn report(
     as_of: &str,
     interpretation: Interpretation,
+    settings: &Settings,
     packs: &[Pack],
     cases: &[Evaluated<'_>],
 ) -> ComplianceReport {
@@ -162,8 +174,9 @@ pub fn report(
                     confidence: reference.confidence.tag(),
                 },
                 message: (&f.message(evaluated.case)).into(),
+                notes: f.notes(evaluated.case).iter().map(Into::into).collect(),
                 related_rules: f.related_rule_ids(),
-                sanction: f.sanction().map(Into::into),
+                sanction: f.sanction_marked().as_ref().map(Into::into),
                 interpretation: f.interpretation.map(Interpretation::as_str),
             });
         }
@@ -173,7 +186,13 @@ pub fn report(
         interpretation: interpretation.as_str(),
         policies: packs
             .iter()
-            .map(|p| PolicyEntry { id: p.id.clone(), version: p.version.clone(), title: (&p.title).into() })
+            .map(|p| PolicyEntry {
+                id: p.id.clone(),
+                version: p.version.clone(),
+                title: (&p.title).into(),
+                interpretation: p.reading(interpretation, settings).as_str(),
+                timezone: p.timezone.map(|tz| tz.name().to_owned()),
+            })
             .collect(),
         cases: cases
             .iter()

@@ -44,7 +44,9 @@ fn the_log4shell_example_reads_and_validates() {
         case.events()[1].kind,
         EventKind::Notified {
             to: PartyId("apache".into()),
-            kind: vulnrelay_domain::NotificationKind::Report
+            kind: vulnrelay_domain::NotificationKind::Report,
+            exploited: false,
+            with_exploit_code: false,
         }
     );
 }
@@ -236,4 +238,75 @@ fn the_log4shell_story_has_a_fifteen_day_blind_window() {
     assert_eq!(days(IntervalKind::PublicDisclosure), Some(16.0));
     assert_eq!(days(IntervalKind::Bulletin), Some(16.0));
     assert_eq!(days(IntervalKind::FirstWarning), None);
+}
+
+/// The log4shell example with the engine-v2 vocabulary added: a notification that tells
+/// Apache of the exploitation and carries exploit code, a severe incident, a joint
+/// assessment, and the new notification kinds.
+fn with_v2_events() -> Value {
+    let mut doc = example();
+    let events = doc["events"].as_array_mut().unwrap();
+    events
+        .push(json!({"at": "2021-12-10T08:00:00+08:00", "type": "notified", "party": "cnvd", "to": "apache",
+                       "exploited": true, "with_exploit_code": true, "kind": "cve_request"}));
+    events.push(
+        json!({"at": "2021-12-10T09:00:00+08:00", "type": "incident", "party": "apache", "severe": true}),
+    );
+    events.push(
+        json!({"at": "2021-12-10T10:00:00+08:00", "type": "joint_assessment", "party": "alibaba-cloud",
+                       "with": "apache"}),
+    );
+    events.push(json!({"at": "2021-12-10T11:00:00+08:00", "type": "notified", "party": "alibaba-cloud",
+                       "to": "miit-nvdb", "kind": "early_publication"}));
+    doc
+}
+
+#[test]
+fn the_v2_vocabulary_reads_validates_and_round_trips() {
+    let doc = with_v2_events();
+    assert!(
+        schema().is_valid(&doc),
+        "{:?}",
+        schema().iter_errors(&doc).map(|e| e.to_string()).collect::<Vec<_>>()
+    );
+    let case = case_file::from_value(&doc).unwrap();
+    let events = case.events();
+    assert_eq!(
+        events[10].kind,
+        EventKind::Notified {
+            to: PartyId("apache".into()),
+            kind: vulnrelay_domain::NotificationKind::CveRequest,
+            exploited: true,
+            with_exploit_code: true,
+        }
+    );
+    assert!(events[10].makes_aware_of_exploitation(&PartyId("apache".into())));
+    assert_eq!(events[11].kind, EventKind::Incident { severe: true });
+    assert_eq!(events[12].kind, EventKind::JointAssessment { with: PartyId("apache".into()) });
+    let written = case_file::to_value(&case);
+    assert!(schema().is_valid(&written));
+    assert_eq!(case_file::from_value(&written).unwrap().events(), events);
+}
+
+#[test]
+fn v2_events_are_checked_like_the_others() {
+    let mut doc = with_v2_events();
+    doc["events"][11].as_object_mut().unwrap().remove("severe");
+    doc["events"][12]["with"] = "nobody".into();
+    doc["events"][10]["exploited"] = "yes".into();
+    let rendered: Vec<String> = problems(&doc).iter().map(ToString::to_string).collect();
+    assert!(
+        rendered.iter().any(|p| p.starts_with("$.events[11].severe: missing required field")),
+        "{rendered:?}"
+    );
+    assert!(
+        rendered.iter().any(|p| p.starts_with("$.events[10].exploited: expected true or false")),
+        "{rendered:?}"
+    );
+    assert!(!schema().is_valid(&doc));
+    // A dangling `with` is found once the fields themselves are sound.
+    let mut doc = with_v2_events();
+    doc["events"][12]["with"] = "nobody".into();
+    let rendered: Vec<String> = problems(&doc).iter().map(ToString::to_string).collect();
+    assert_eq!(rendered, ["$.events[12].with: unknown party `nobody`"]);
 }

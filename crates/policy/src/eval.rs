@@ -3,10 +3,13 @@
 //! Inside, parties and products are referred to by their position in the case (ids
 //! are resolved once per case), so the inner loops compare integers, not strings.
 
-use chrono::{Days, TimeDelta, TimeZone};
-use vulnrelay_domain::{Case, Event, EventKind, EventType, Party, Role, Timestamp};
+use std::collections::BTreeMap;
 
-use crate::finding::{Explanation, Finding, Status};
+use chrono::{Days, Months, TimeDelta, TimeZone};
+use chrono_tz::Tz;
+use vulnrelay_domain::{Case, Event, EventKind, EventType, NotificationKind, Party, Role, Timestamp};
+
+use crate::finding::{Exception, Explanation, Finding, Status};
 use crate::pack::{
     Actor, Binding, Condition, Conflict, Deadline, Gate, Interpretation, Obligation, Pack, Recipients,
     Relation, Requirement, Rule, RuleKind, TriggerEvent,
@@ -18,14 +21,72 @@ pub struct Options {
     /// The moment of evaluation: events after it are ignored, and deadlines before it
     /// that are unmet are overdue.
     pub as_of: Timestamp,
-    /// How day-based deadlines are read.
+    /// How day-based deadlines are read, in every pack that offers this reading (the
+    /// bare `--interpretation`); [`Settings::interpretations`] overrides it per pack.
     pub interpretation: Interpretation,
+}
+
+/// Settings per instrument and per rule, beyond [`Options`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// The reading of "N days" per pack id (`cn-rmsv-2021=calendar-days`).
+    pub interpretations: BTreeMap<String, Interpretation>,
+    /// Deadlines set by a platform's configuration, per `pack/rule`, for the rules
+    /// that allow it (`deadline_configurable`).
+    pub deadlines: BTreeMap<String, Deadline>,
+}
+
+impl Settings {
+    /// Every setting that names an unknown pack or rule, asks a pack for a reading it
+    /// does not offer, or sets the deadline of a rule that does not allow it.
+    pub fn check(&self, packs: &[Pack]) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        for (id, reading) in &self.interpretations {
+            match packs.iter().find(|p| &p.id == id) {
+                None => problems.push(format!("interpretation for `{id}`: no such policy")),
+                Some(pack) if !pack.readings.contains(reading) => {
+                    let offered: Vec<&str> = pack.readings.iter().map(|r| r.as_str()).collect();
+                    problems.push(format!(
+                        "interpretation for `{id}`: `{reading}` is not offered (offered: {})",
+                        offered.join(", ")
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for id in self.deadlines.keys() {
+            let rule = id
+                .split_once('/')
+                .and_then(|(pack, rule)| packs.iter().find(|p| p.id == pack).and_then(|p| p.rule(rule)));
+            match rule.map(|r| &r.kind) {
+                Some(RuleKind::Obligation(o)) if o.deadline_configurable => {}
+                Some(_) => {
+                    problems.push(format!("deadline for `{id}`: the rule's deadline is not configurable"))
+                }
+                None => problems.push(format!("deadline for `{id}`: no such rule")),
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems) }
+    }
 }
 
 /// Applies every rule of `packs` to `case` and returns the findings, in pack order,
 /// then rule order, then party and product order. Only bound parties get findings.
+/// Every pack reads its days by `options.interpretation` when it offers that reading,
+/// else by its default.
 pub fn evaluate<'a>(case: &'a Case, packs: &'a [Pack], options: &Options) -> Vec<Finding<'a>> {
-    let view = View::new(case, options);
+    evaluate_with(case, packs, options, &Settings::default())
+}
+
+/// [`evaluate`] with settings per instrument and rule (checked by [`Settings::check`];
+/// settings for packs or rules not given are ignored).
+pub fn evaluate_with<'a>(
+    case: &'a Case,
+    packs: &'a [Pack],
+    options: &Options,
+    settings: &Settings,
+) -> Vec<Finding<'a>> {
+    let view = View::new(case, options, settings);
     let mut findings = Vec::new();
     for pack in packs {
         let first_of_pack = findings.len();
@@ -51,9 +112,10 @@ type ProductAt = usize;
 
 /// The case as seen at `as_of` (events after it do not exist yet), with every id
 /// resolved to a position.
-struct View<'a> {
+struct View<'a, 's> {
     case: &'a Case,
     options: Options,
+    settings: &'s Settings,
     /// Indexes of the events at or before `as_of`, in time order.
     order: Vec<usize>,
     /// For each event (by index): its actor.
@@ -68,8 +130,8 @@ struct View<'a> {
     all_products: Vec<ProductAt>,
 }
 
-impl<'a> View<'a> {
-    fn new(case: &'a Case, options: &Options) -> Self {
+impl<'a, 's> View<'a, 's> {
+    fn new(case: &'a Case, options: &Options, settings: &'s Settings) -> Self {
         let mut order = case.chronological();
         order.retain(|&i| case.events()[i].at <= options.as_of);
         // Case::new guarantees that every reference resolves.
@@ -78,6 +140,7 @@ impl<'a> View<'a> {
         View {
             case,
             options: *options,
+            settings,
             order,
             actor: events.iter().map(|e| party(&e.party)).collect(),
             recipient: events.iter().map(|e| e.recipient().map(party)).collect(),
@@ -134,14 +197,20 @@ impl<'a> View<'a> {
         })
     }
 
-    /// The checks of a binding at the moment a duty arises or an event happens.
-    fn binds_at(&self, binding: &Binding, party: &Party, at: Timestamp) -> bool {
+    /// The time zone in which `pack` counts its days.
+    fn tz(&self, pack: &Pack) -> Tz {
+        pack.timezone.unwrap_or_else(|| self.case.timezone())
+    }
+
+    /// The checks of a binding at the moment a duty arises for `party` (its own
+    /// trigger) or its event happens: membership active, rule already applicable.
+    fn binds_at(&self, pack: &Pack, binding: &Binding, party: &Party, at: Timestamp) -> bool {
         if let Some(scheme) = &binding.membership
             && !self.case.membership_active(&party.id, scheme, at)
         {
             return false;
         }
-        binding.applies_from.is_none_or(|from| at.with_timezone(&self.case.timezone()).date_naive() >= from)
+        binding.applies_from.is_none_or(|from| at.with_timezone(&self.tz(pack)).date_naive() >= from)
     }
 
     fn obligation(
@@ -156,8 +225,19 @@ impl<'a> View<'a> {
                 if !self.binds_statically(&obligation.binds, party_at, Some(product_at)) {
                     continue;
                 }
-                let Some(trigger) = self.first_trigger(obligation, party_at, product_at) else { continue };
-                if !self.binds_at(&obligation.binds, party, self.case.events()[trigger].at) {
+                let Some(trigger) = self.first_trigger(obligation, party_at, product_at) else {
+                    if let Some(seen) = self.seen_by_others(obligation, party_at, product_at)
+                        && self.binds_at(pack, &obligation.binds, party, self.options.as_of)
+                    {
+                        let mut finding = self.blank_finding(pack, rule, party_at, Some(product_at));
+                        finding.status = Status::NotStarted;
+                        finding.evidence.push(seen);
+                        finding.explanation = Explanation::NotAware { seen };
+                        out.push(finding);
+                    }
+                    continue;
+                };
+                if !self.binds_at(pack, &obligation.binds, party, self.case.events()[trigger].at) {
                     continue;
                 }
                 out.push(self.obligation_finding(pack, rule, obligation, party_at, product_at, trigger));
@@ -170,12 +250,53 @@ impl<'a> View<'a> {
         self.events()
             .find(|&(i, event)| {
                 self.concerns(i, product)
+                    && obligation
+                        .trigger
+                        .iter()
+                        .any(|trigger| self.triggers(obligation, trigger, i, event, party))
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// Whether event `i` is `trigger` for `party`.
+    fn triggers(
+        &self,
+        obligation: &Obligation,
+        trigger: &TriggerEvent,
+        i: usize,
+        event: &Event,
+        party: PartyAt,
+    ) -> bool {
+        let by = |i: usize| obligation.trigger_by == Actor::Any || self.actor[i] == party;
+        match trigger {
+            TriggerEvent::Type(t) => event.event_type() == *t && by(i),
+            TriggerEvent::Received => self.recipient[i] == Some(party),
+            TriggerEvent::ReceivedExploitation => {
+                self.recipient[i] == Some(party)
+                    && matches!(event.kind, EventKind::Notified { exploited: true, .. })
+            }
+            TriggerEvent::SevereIncident => {
+                matches!(event.kind, EventKind::Incident { severe: true }) && by(i)
+            }
+        }
+    }
+
+    /// For a duty that runs from the bound party's own knowledge: another party's
+    /// trigger event, when the pack asks for it to be shown.
+    fn seen_by_others(&self, obligation: &Obligation, party: PartyAt, product: ProductAt) -> Option<usize> {
+        if !obligation.others_seen || obligation.trigger_by != Actor::Bound {
+            return None;
+        }
+        self.events()
+            .find(|&(i, event)| {
+                self.concerns(i, product)
+                    && self.actor[i] != party
                     && obligation.trigger.iter().any(|trigger| match trigger {
-                        TriggerEvent::Type(t) => {
-                            event.event_type() == *t
-                                && (obligation.trigger_by == Actor::Any || self.actor[i] == party)
+                        TriggerEvent::Type(t) => event.event_type() == *t,
+                        TriggerEvent::SevereIncident => {
+                            matches!(event.kind, EventKind::Incident { severe: true })
                         }
-                        TriggerEvent::Received => self.recipient[i] == Some(party),
+                        TriggerEvent::Received | TriggerEvent::ReceivedExploitation => false,
                     })
             })
             .map(|(i, _)| i)
@@ -200,6 +321,12 @@ impl<'a> View<'a> {
                     self.concerns(i, product)
                         && types.contains(&e.event_type())
                         && (*by == Actor::Any || self.actor[i] == party)
+                        && match &e.kind {
+                            EventKind::Notified { kind, .. } => {
+                                obligation.anchor_kinds.is_empty() || obligation.anchor_kinds.contains(kind)
+                            }
+                            _ => true,
+                        }
                 });
                 match anchor {
                     Some((index, event)) => {
@@ -215,10 +342,19 @@ impl<'a> View<'a> {
             }
         };
         finding.anchor_at = Some(anchor_at);
-        if let Deadline::Days(_) = obligation.deadline {
-            finding.interpretation = Some(self.options.interpretation);
+        let configured = self.settings.deadlines.get(&format!("{}/{}", pack.id, rule.id));
+        let deadline = match configured {
+            Some(deadline) if obligation.deadline_configurable => {
+                finding.deadline_configured = true;
+                *deadline
+            }
+            _ => obligation.deadline,
+        };
+        let reading = pack.reading(self.options.interpretation, self.settings);
+        if let Deadline::Days(_) | Deadline::Months(_) = deadline {
+            finding.interpretation = Some(reading);
         }
-        let due_at = self.due(anchor_at, obligation.deadline);
+        let due_at = self.due(anchor_at, deadline, reading, self.tz(pack), pack.holidays.as_ref());
         finding.due_at = due_at;
         let satisfied = obligation
             .required
@@ -263,6 +399,10 @@ impl<'a> View<'a> {
                     && e.at >= since
                     && self.concerns(i, product)
                     && kind_matches(requirement, e)
+                    && (requirement.to_jurisdictions.is_empty()
+                        || self.recipient[i]
+                            .and_then(|to| self.parties().get(to))
+                            .is_some_and(|to| requirement.to_jurisdictions.contains(&to.jurisdiction)))
             })
         };
         match &requirement.to {
@@ -290,14 +430,40 @@ impl<'a> View<'a> {
         self.recipient[event].and_then(|to| self.parties().get(to)).is_some_and(|p| p.has_role(role))
     }
 
-    fn due(&self, anchor: Timestamp, deadline: Deadline) -> Option<Timestamp> {
+    /// When a deadline falls due, counting days by `reading` in `tz`.
+    fn due(
+        &self,
+        anchor: Timestamp,
+        deadline: Deadline,
+        reading: Interpretation,
+        tz: Tz,
+        holidays: Option<&crate::HolidayCalendar>,
+    ) -> Option<Timestamp> {
         match deadline {
             Deadline::Immediately => None,
             Deadline::Hours(h) => Some(anchor + TimeDelta::hours(i64::from(h))),
-            Deadline::Days(d) => Some(match self.options.interpretation {
+            Deadline::Months(m) if reading == Interpretation::EuPeriods => {
+                let day = anchor.with_timezone(&tz).date_naive();
+                let last = day.checked_add_months(Months::new(m)).unwrap_or(day);
+                Some(end_of(working_day(last), tz))
+            }
+            Deadline::Months(m) => {
+                let local = anchor.with_timezone(&tz);
+                Some(local.checked_add_months(Months::new(m)).map_or(local.to_utc(), |t| t.to_utc()))
+            }
+            Deadline::Days(d) => Some(match reading {
                 Interpretation::Hours => anchor + TimeDelta::hours(24 * i64::from(d)),
+                Interpretation::EuPeriods => {
+                    let day = anchor.with_timezone(&tz).date_naive();
+                    let last = day.checked_add_days(Days::new(u64::from(d))).unwrap_or(day);
+                    end_of(working_day(last), tz)
+                }
+                Interpretation::CivilCodeHolidays => {
+                    let day = anchor.with_timezone(&tz).date_naive();
+                    let last = day.checked_add_days(Days::new(u64::from(d))).unwrap_or(day);
+                    end_of(holidays.map_or_else(|| working_day(last), |c| c.working_day_from(last)), tz)
+                }
                 Interpretation::CalendarDays => {
-                    let tz = self.case.timezone();
                     let day = anchor.with_timezone(&tz).date_naive();
                     // End of the d-th calendar day after the anchor's day = the start of the next one.
                     let end = day.checked_add_days(Days::new(u64::from(d) + 1)).unwrap_or(day);
@@ -319,7 +485,7 @@ impl<'a> View<'a> {
             }
             let actor = self.actor[index];
             if !self.binds_statically(&gate.binds, actor, self.product[index])
-                || !self.binds_at(&gate.binds, &self.parties()[actor], event.at)
+                || !self.binds_at(pack, &gate.binds, &self.parties()[actor], event.at)
             {
                 continue;
             }
@@ -335,7 +501,31 @@ impl<'a> View<'a> {
             } else {
                 None
             };
-            finding.status = if forbidden && exemption.is_none() { Status::Violated } else { Status::Met };
+            let mut exception = None;
+            let mut review = None;
+            finding.status = if forbidden && exemption.is_none() {
+                if gate.exception.is_empty() {
+                    Status::Violated
+                } else {
+                    let (present, missing): (Vec<&Condition>, Vec<&Condition>) =
+                        gate.exception.iter().partition(|c| self.holds(c, gate, index, &mut evidence));
+                    let status = match (present.is_empty(), missing.is_empty()) {
+                        (_, true) => Status::Met,
+                        (false, false) => Status::NeedsReview,
+                        (true, false) => Status::Violated,
+                    };
+                    exception = Some(Exception { present, missing });
+                    status
+                }
+            } else {
+                Status::Met
+            };
+            if finding.status == Status::Violated {
+                review = gate.review_when.iter().find(|c| self.holds(c, gate, index, &mut evidence));
+                if review.is_some() {
+                    finding.status = Status::NeedsReview;
+                }
+            }
             let failed = if forbidden {
                 None
             } else {
@@ -344,8 +534,13 @@ impl<'a> View<'a> {
             evidence.sort_unstable();
             evidence.dedup();
             finding.evidence = evidence;
-            finding.explanation =
-                Explanation::Gate { event: index, exemption, not_forbidden_because: failed };
+            finding.explanation = Explanation::Gate {
+                event: index,
+                exemption,
+                not_forbidden_because: failed,
+                exception,
+                review,
+            };
             out.push(finding);
         }
     }
@@ -372,8 +567,14 @@ impl<'a> View<'a> {
             Condition::Undisclosed => products
                 .iter()
                 .any(|&p| !before(EventType::Published, true).any(|(i, _)| self.concerns(i, p))),
+            // "Before the provider offers a fix" (CN Art. 9(1)): only the product
+            // provider's own fix counts, not a third party's mitigation.
             Condition::BeforeFix => products.iter().any(|&p| {
-                match before(EventType::FixAvailable, false).find(|&(i, _)| self.concerns(i, p)) {
+                let fixes = before(EventType::FixAvailable, false);
+                match fixes
+                    .into_iter()
+                    .find(|&(i, _)| self.concerns(i, p) && self.actor[i] == self.provider[p])
+                {
                     Some((i, _)) => {
                         evidence.push(i);
                         false
@@ -390,8 +591,36 @@ impl<'a> View<'a> {
             Condition::ActorIsProductProvider => {
                 products.iter().any(|&p| self.provider[p] == self.actor[index])
             }
-            Condition::WithExploitCode => {
-                matches!(event.kind, EventKind::Published { with_exploit_code: true, .. })
+            Condition::WithExploitCode => matches!(
+                event.kind,
+                EventKind::Published { with_exploit_code: true, .. }
+                    | EventKind::Notified { with_exploit_code: true, .. }
+            ),
+            Condition::CveRequest => {
+                matches!(event.kind, EventKind::Notified { kind: NotificationKind::CveRequest, .. })
+            }
+            Condition::JointAssessmentWithProvider => {
+                let found = before(EventType::JointAssessment, false).find(|&(i, e)| {
+                    self.actor[i] == self.actor[index]
+                        && products.iter().any(|&p| {
+                            self.concerns(i, p)
+                                && matches!(&e.kind, EventKind::JointAssessment { with }
+                                    if self.case.party_position(with) == Some(self.provider[p]))
+                        })
+                });
+                found.map(|(i, _)| evidence.push(i)).is_some()
+            }
+            Condition::EarlyPublicationReportedTo(role) => {
+                let found = before(EventType::Notified, false).find(|&(i, e)| {
+                    self.actor[i] == self.actor[index]
+                        && matches!(
+                            e.kind,
+                            EventKind::Notified { kind: NotificationKind::EarlyPublication, .. }
+                        )
+                        && self.recipient_has_role(i, *role)
+                        && products.iter().any(|&p| self.concerns(i, p))
+                });
+                found.map(|(i, _)| evidence.push(i)).is_some()
             }
             Condition::WithoutRemediation => {
                 matches!(event.kind, EventKind::Published { with_remediation: false, .. })
@@ -522,9 +751,27 @@ impl<'a> View<'a> {
             evidence: Vec::new(),
             related: Vec::new(),
             interpretation: None,
+            deadline_configured: false,
             explanation: Explanation::Clock,
         }
     }
+}
+
+/// Regulation No 1182/71 Art. 3(4): a last day that is a Saturday or Sunday gives way
+/// to the following working day (public holidays are not applied: none are shipped).
+fn working_day(mut day: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    while matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+        day = day.succ_opt().unwrap_or(day);
+    }
+    day
+}
+
+/// The end of `day` in `tz`: the first instant of the next day.
+fn end_of(day: chrono::NaiveDate, tz: Tz) -> Timestamp {
+    let next = day.succ_opt().unwrap_or(day);
+    let midnight = next.and_hms_opt(0, 0, 0).unwrap_or_default();
+    tz.from_local_datetime(&midnight).earliest().map(|t| t.to_utc()).unwrap_or_else(|| midnight.and_utc())
 }
 
 fn kind_matches(requirement: &Requirement, event: &Event) -> bool {

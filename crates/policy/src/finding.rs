@@ -27,11 +27,15 @@ pub enum Status {
     Conflict,
     /// The duty exists but its clock waits for an event (e.g. a fix).
     NotStarted,
+    /// The law leaves the case open (the research calls it a legal-review question):
+    /// the engine does not decide; a person must. Not a problem for the exit code, but
+    /// always listed.
+    NeedsReview,
 }
 
 impl Status {
     /// Every status.
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Met,
         Status::MetLate,
         Status::Pending,
@@ -39,6 +43,7 @@ impl Status {
         Status::Violated,
         Status::Conflict,
         Status::NotStarted,
+        Status::NeedsReview,
     ];
 
     /// The wire name, e.g. `met_late`.
@@ -51,6 +56,7 @@ impl Status {
             Status::Violated => "violated",
             Status::Conflict => "conflict",
             Status::NotStarted => "not_started",
+            Status::NeedsReview => "needs_review",
         }
     }
 
@@ -87,6 +93,12 @@ pub enum Explanation<'a> {
     Clock,
     /// An obligation whose clock waits for one of these events.
     WaitingFor(&'a [EventType]),
+    /// An obligation that runs from the bound party's own knowledge: another party's
+    /// trigger (the event at this index) is on record, the bound party's is not.
+    NotAware {
+        /// The other party's event.
+        seen: usize,
+    },
     /// A gate examined the event at this index: allowed by an exemption, allowed
     /// because a forbidding condition did not hold, or (both `None`) forbidden.
     Gate {
@@ -96,9 +108,22 @@ pub enum Explanation<'a> {
         exemption: Option<&'a Condition>,
         /// The forbidding condition that did not hold.
         not_forbidden_because: Option<&'a Condition>,
+        /// The gate's several-part exception, when it was examined.
+        exception: Option<Exception<'a>>,
+        /// The condition that leaves a forbidden event to a person's review.
+        review: Option<&'a Condition>,
     },
     /// A conflict between the rules in `related`.
     Conflict,
+}
+
+/// The parts of a gate's exception that are on the record, and those that are not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception<'a> {
+    /// Parts present.
+    pub present: Vec<&'a Condition>,
+    /// Parts missing.
+    pub missing: Vec<&'a Condition>,
 }
 
 /// One rule applied to one bound party (and product).
@@ -130,6 +155,8 @@ pub struct Finding<'a> {
     pub related: Vec<(&'a Pack, &'a Rule)>,
     /// The interpretation used for a day-based deadline.
     pub interpretation: Option<Interpretation>,
+    /// Whether the deadline was set by configuration rather than by the pack.
+    pub deadline_configured: bool,
     /// Why it has its status.
     pub explanation: Explanation<'a>,
 }
@@ -158,6 +185,18 @@ impl<'a> Finding<'a> {
     /// The sanction a breach exposes the party to: the rule's, when the status is a problem.
     pub fn sanction(&self) -> Option<&'a Text> {
         self.rule.sanction.as_ref().filter(|_| self.status.is_problem())
+    }
+
+    /// [`Finding::sanction`] with the research's confidence in its text, e.g. `[V]`,
+    /// or "unverified" for [M].
+    pub fn sanction_marked(&self) -> Option<Text> {
+        self.sanction().map(|text| crate::text::sanction(text, self.rule.sanction_confidence))
+    }
+
+    /// The notes that go with the finding, in both languages: why a gate applied, the
+    /// rule's note, how its days were read, where its deadline comes from.
+    pub fn notes(&self, case: &Case) -> Vec<Text> {
+        crate::text::notes(case, self)
     }
 
     /// What the finding means, in both languages, with times in the case's time zone.

@@ -23,6 +23,8 @@ pub struct History {
     pub violations: usize,
     /// Conflicts awaiting a person's decision.
     pub conflicts: usize,
+    /// Events the law leaves open, awaiting a person's review.
+    pub reviews: usize,
 }
 
 impl History {
@@ -48,6 +50,7 @@ pub fn history<'a>(findings: &[Finding<'a>]) -> BTreeMap<&'a PartyId, History> {
             Status::Pending | Status::NotStarted => entry.open += 1,
             Status::Violated => entry.violations += 1,
             Status::Conflict => entry.conflicts += 1,
+            Status::NeedsReview => entry.reviews += 1,
         }
     }
     out

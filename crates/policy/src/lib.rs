@@ -4,15 +4,18 @@ mod builtin;
 mod eval;
 mod finding;
 mod history;
+mod holidays;
 mod pack;
 mod raw;
 mod text;
 
 pub use builtin::{BUILTIN_PACK_SOURCES, builtin_packs};
-pub use eval::{Options, evaluate};
-pub use finding::{Explanation, Finding, Reference, Status};
+pub use eval::{Options, Settings, evaluate, evaluate_with};
+pub use finding::{Exception, Explanation, Finding, Reference, Status};
 pub use history::{History, history};
+pub use holidays::{BUILTIN_HOLIDAY_SOURCES, HOLIDAYS_SCHEMA, HolidayCalendar, HolidayYear};
 pub use pack::{
-    Actor, Binding, Condition, Confidence, Conflict, Deadline, Gate, Interpretation, Obligation, Pack,
-    PackError, Recipients, Relation, Requirement, Retention, Rule, RuleKind, Text, TriggerEvent,
+    Actor, Binding, Condition, Confidence, Conflict, Deadline, DeadlineBasis, Gate, Interpretation,
+    Obligation, Pack, PackError, Recipients, Relation, Requirement, Retention, Rule, RuleKind, Text,
+    TriggerEvent,
 };

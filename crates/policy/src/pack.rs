@@ -4,9 +4,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use vulnrelay_domain::{EventType, Jurisdiction, NotificationKind, Role};
 
 use crate::raw::{RawBinding, RawDeadline, RawPack, RawRequirement, RawRule, RawText, RawTrigger};
+
+/// The readings of "N days" a pack offers when it does not say: both.
+const DEFAULT_READINGS: [Interpretation; 2] = [Interpretation::Hours, Interpretation::CalendarDays];
 
 /// The `schema` value every pack file carries.
 pub const PACK_SCHEMA: &str = "vulnrelay/policy-pack/v1";
@@ -37,6 +41,13 @@ pub struct Pack {
     pub sources: Vec<String>,
     /// The jurisdictions whose parties the pack binds unless a rule says otherwise.
     pub jurisdictions: Vec<Jurisdiction>,
+    /// The time zone in which the instrument's days are counted (calendar days end at
+    /// 24:00 there, and `applies_from` dates are read there); `None`: the case's.
+    pub timezone: Option<Tz>,
+    /// The readings of "N days" the pack offers; the first is its default.
+    pub readings: Vec<Interpretation>,
+    /// The public-holiday calendar of the `civil-code-holidays` reading.
+    pub holidays: Option<crate::HolidayCalendar>,
     /// The rules.
     pub rules: Vec<Rule>,
 }
@@ -55,6 +66,25 @@ impl Pack {
             .in_force
             .as_deref()
             .and_then(|d| parse_date(d, "instrument.in_force", &mut problems));
+        let timezone = raw.days.as_ref().and_then(|d| d.timezone.as_deref()).and_then(|tz| {
+            tz.parse::<Tz>()
+                .map_err(|_| problems.push(format!("days.timezone: unknown time zone `{tz}`")))
+                .ok()
+        });
+        let readings = match raw.days.as_ref().map(|d| d.readings.as_slice()) {
+            Some(list) if !list.is_empty() => parse_list(list, "days.readings", &mut problems),
+            _ => DEFAULT_READINGS.to_vec(),
+        };
+        let holidays = raw.days.as_ref().and_then(|d| d.holidays.as_deref()).and_then(|id| {
+            crate::HolidayCalendar::builtin(id)
+                .ok_or_else(|| problems.push(format!("days.holidays: no shipped holiday calendar `{id}`")))
+                .ok()
+        });
+        if readings.contains(&Interpretation::CivilCodeHolidays)
+            && raw.days.as_ref().is_none_or(|d| d.holidays.is_none())
+        {
+            problems.push("days.readings: `civil-code-holidays` needs `days.holidays`".to_owned());
+        }
         let mut rules = Vec::with_capacity(raw.rules.len());
         for (i, rule) in raw.rules.iter().enumerate() {
             let at = format!("rules[{i}] (`{}`)", rule.id);
@@ -73,6 +103,9 @@ impl Pack {
             in_force,
             sources: raw.instrument.sources,
             jurisdictions,
+            timezone,
+            readings,
+            holidays,
             rules,
         };
         for rule in &pack.rules {
@@ -99,6 +132,20 @@ impl Pack {
     /// The rule with `id` (without the pack prefix).
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The reading of "N days" used for this pack: the one asked for it by id in
+    /// `settings`, else the bare `interpretation` when the pack offers it, else the
+    /// pack's default.
+    pub fn reading(&self, interpretation: Interpretation, settings: &crate::Settings) -> Interpretation {
+        if let Some(wanted) = settings.interpretations.get(&self.id) {
+            return *wanted;
+        }
+        if self.readings.contains(&interpretation) {
+            interpretation
+        } else {
+            self.readings.first().copied().unwrap_or_default()
+        }
     }
 
     /// The retention rule for a kind of record, if the pack has one.
@@ -155,6 +202,8 @@ pub struct Rule {
     pub note: Option<Text>,
     /// What a breach exposes the party to.
     pub sanction: Option<Text>,
+    /// How sure the research is of the sanction's text.
+    pub sanction_confidence: Option<Confidence>,
     /// The kind of rule and its details.
     pub kind: RuleKind,
 }
@@ -214,6 +263,10 @@ pub enum TriggerEvent {
     Type(EventType),
     /// A notification received by the party: being told is becoming aware.
     Received,
+    /// A notification received by the party that tells it of active exploitation.
+    ReceivedExploitation,
+    /// A severe `incident` (EU CRA Art. 14(3)).
+    SevereIncident,
 }
 
 /// An obligation: after the trigger (and the anchor, if different), the bound party
@@ -226,13 +279,33 @@ pub struct Obligation {
     pub trigger: Vec<TriggerEvent>,
     /// Whose trigger events count.
     pub trigger_by: Actor,
+    /// When the bound party has no trigger of its own but another party's trigger event
+    /// is on record, show the duty as `not_started`, naming that event (the bound party
+    /// is not shown to know).
+    pub others_seen: bool,
     /// A later event that starts the clock, when it is not the trigger (e.g. the EU
     /// CRA final report runs from the fix); until it happens the duty is `not_started`.
     pub anchor: Option<(Vec<EventType>, Actor)>,
+    /// For a `notified` anchor: the kinds that start the clock (empty: any).
+    pub anchor_kinds: Vec<NotificationKind>,
     /// The events that meet the duty (any one of them).
     pub required: Vec<Requirement>,
     /// The deadline.
     pub deadline: Deadline,
+    /// Where the deadline's number comes from.
+    pub deadline_basis: DeadlineBasis,
+    /// Whether a platform may set the deadline by configuration ([`crate::Settings`]).
+    pub deadline_configurable: bool,
+}
+
+/// Where a deadline's number comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeadlineBasis {
+    /// The instrument's text states it.
+    #[default]
+    Text,
+    /// The text gives no number; the number is an interpretation (shown in every message).
+    Interpretation,
 }
 
 /// An event that meets an obligation.
@@ -242,6 +315,8 @@ pub struct Requirement {
     pub event: EventType,
     /// For notifications: who must receive it.
     pub to: Recipients,
+    /// For notifications: the recipient is established in one of these (empty: anywhere).
+    pub to_jurisdictions: Vec<Jurisdiction>,
     /// For notifications: the kinds that count (empty: any kind).
     pub kinds: Vec<NotificationKind>,
     /// For publications: whether remediation must come with it.
@@ -270,6 +345,9 @@ pub enum Deadline {
     Hours(u32),
     /// A number of days from the anchor, read under an [`Interpretation`].
     Days(u32),
+    /// A number of calendar months from the anchor (the same day of the month, or the
+    /// month's last day when it has no such day).
+    Months(u32),
 }
 
 /// How "N days" (e.g. CN "2日") is read.
@@ -278,8 +356,21 @@ pub enum Interpretation {
     /// N × 24 hours from the anchor (the conservative default).
     #[default]
     Hours,
-    /// The end of the Nth calendar day after the anchor's day, in the case's time zone.
+    /// The end of the Nth calendar day after the anchor's day, in the pack's time zone
+    /// (the case's when the pack names none).
     CalendarDays,
+    /// The rules of Regulation (EEC, Euratom) No 1182/71 on periods, by analogy: the
+    /// day of the event is not counted (Art. 3(1)); a period in days ends at the end of
+    /// its last day, one in months at the end of the day with the same date (or the
+    /// month's last day, Art. 3(2)(c)); a last day that is a Saturday or Sunday moves
+    /// to the end of the following working day (Art. 3(4)). Public holidays (Art. 2(1))
+    /// are not applied: no holiday calendar is shipped.
+    EuPeriods,
+    /// Calendar days with the Chinese Civil Code's rules on periods, by analogy
+    /// (Arts. 201–203): the starting day is not counted, and a last day that is a
+    /// statutory rest day gives way to the next working day, by the pack's holiday
+    /// calendar (make-up working days included; weekends only in years it lacks).
+    CivilCodeHolidays,
 }
 
 impl Interpretation {
@@ -288,6 +379,8 @@ impl Interpretation {
         match self {
             Interpretation::Hours => "hours",
             Interpretation::CalendarDays => "calendar-days",
+            Interpretation::EuPeriods => "eu-1182-71",
+            Interpretation::CivilCodeHolidays => "civil-code-holidays",
         }
     }
 }
@@ -299,7 +392,12 @@ impl FromStr for Interpretation {
         match s {
             "hours" => Ok(Interpretation::Hours),
             "calendar-days" => Ok(Interpretation::CalendarDays),
-            other => Err(format!("unknown interpretation `{other}` (expected `hours` or `calendar-days`)")),
+            "eu-1182-71" => Ok(Interpretation::EuPeriods),
+            "civil-code-holidays" => Ok(Interpretation::CivilCodeHolidays),
+            other => Err(format!(
+                "unknown interpretation `{other}` (expected `hours`, `calendar-days`, `civil-code-holidays` or \
+                 `eu-1182-71`)"
+            )),
         }
     }
 }
@@ -325,6 +423,12 @@ pub struct Gate {
     pub forbidden_when: Vec<Condition>,
     /// Exemptions (any one allows the event).
     pub unless: Vec<Condition>,
+    /// An exception made of several conditions: all hold → allowed; some → the engine
+    /// does not decide (`needs_review`); none → forbidden.
+    pub exception: Vec<Condition>,
+    /// A forbidden event for which one of these holds is not decided either: the law
+    /// leaves it open (`needs_review`).
+    pub review_when: Vec<Condition>,
 }
 
 /// A condition on an event, evaluated against the case up to the event's time.
@@ -350,6 +454,13 @@ pub enum Condition {
     ApprovedBy(Role),
     /// A `consent` event by a party with this role precedes the event.
     ConsentBy(Role),
+    /// The notification is a CVE ID request.
+    CveRequest,
+    /// A `joint_assessment` by the actor with the product's provider precedes the event.
+    JointAssessmentWithProvider,
+    /// An `early_publication` notification by the actor to a party with this role
+    /// precedes the event.
+    EarlyPublicationReportedTo(Role),
 }
 
 impl FromStr for Condition {
@@ -360,6 +471,7 @@ impl FromStr for Condition {
         Ok(match s.split_once(':') {
             Some(("approved_by", r)) => Condition::ApprovedBy(role(r)?),
             Some(("consent_by", r)) => Condition::ConsentBy(role(r)?),
+            Some(("early_publication_reported_to", r)) => Condition::EarlyPublicationReportedTo(role(r)?),
             Some(_) => return Err(format!("unknown condition `{s}`")),
             None => match s {
                 "undisclosed" => Condition::Undisclosed,
@@ -370,6 +482,8 @@ impl FromStr for Condition {
                 "with_exploit_code" => Condition::WithExploitCode,
                 "without_remediation" => Condition::WithoutRemediation,
                 "in_blackout" => Condition::InBlackout,
+                "cve_request" => Condition::CveRequest,
+                "joint_assessment_with_provider" => Condition::JointAssessmentWithProvider,
                 _ => return Err(format!("unknown condition `{s}`")),
             },
         })
@@ -434,15 +548,10 @@ fn parse_rule(
     at: &str,
     problems: &mut Problems,
 ) -> Option<Rule> {
-    let confidence = match raw.confidence.as_str() {
-        "V" => Confidence::Verified,
-        "S" => Confidence::Supported,
-        "M" => Confidence::Unverified,
-        other => {
-            problems.push(format!("{at}.confidence: `{other}` is not one of V, S, M"));
-            Confidence::Unverified
-        }
-    };
+    let confidence = parse_confidence(&raw.confidence).unwrap_or_else(|| {
+        problems.push(format!("{at}.confidence: `{}` is not one of V, S, M", raw.confidence));
+        Confidence::Unverified
+    });
     let missing = |field: &str, problems: &mut Problems| {
         problems.push(format!("{at}: a {} rule needs `{field}`", raw.kind));
     };
@@ -456,14 +565,23 @@ fn parse_rule(
                     (Vec::new(), Actor::Bound)
                 }
             };
+            let others_seen = raw.trigger.as_ref().is_some_and(|t| t.others_seen);
+            if raw.trigger.as_ref().is_some_and(|t| !t.kinds.is_empty()) {
+                problems.push(format!("{at}.trigger: `kinds` only applies to an anchor"));
+            }
+            let anchor_kinds = raw
+                .anchor
+                .as_ref()
+                .map(|a| parse_list(&a.kinds, &format!("{at}.anchor.kinds"), problems))
+                .unwrap_or_default();
             let anchor = raw.anchor.as_ref().map(|anchor| {
                 let (events, by) = parse_trigger(anchor, &format!("{at}.anchor"), problems);
                 let types = events
                     .into_iter()
                     .filter_map(|e| match e {
                         TriggerEvent::Type(t) => Some(t),
-                        TriggerEvent::Received => {
-                            problems.push(format!("{at}.anchor: `received` cannot anchor a clock"));
+                        other => {
+                            problems.push(format!("{at}.anchor: `{other:?}` cannot anchor a clock"));
                             None
                         }
                     })
@@ -488,7 +606,27 @@ fn parse_rule(
                     Deadline::Immediately
                 }
             };
-            RuleKind::Obligation(Obligation { binds, trigger, trigger_by, anchor, required, deadline })
+            let deadline_basis = match raw.deadline_basis.as_deref() {
+                None | Some("text") => DeadlineBasis::Text,
+                Some("interpretation") => DeadlineBasis::Interpretation,
+                Some(other) => {
+                    problems
+                        .push(format!("{at}.deadline_basis: `{other}` is not `text` or `interpretation`"));
+                    DeadlineBasis::Text
+                }
+            };
+            RuleKind::Obligation(Obligation {
+                binds,
+                trigger,
+                trigger_by,
+                others_seen,
+                anchor,
+                anchor_kinds,
+                required,
+                deadline,
+                deadline_basis,
+                deadline_configurable: raw.deadline_configurable,
+            })
         }
         "gate" => {
             let binds = parse_binding(raw.binds.as_ref(), pack_jurisdictions, at, problems);
@@ -507,6 +645,8 @@ fn parse_rule(
                 applies_when: parse_list(&raw.applies_when, &format!("{at}.applies_when"), problems),
                 forbidden_when: parse_list(&raw.forbidden_when, &format!("{at}.forbidden_when"), problems),
                 unless: parse_list(&raw.unless, &format!("{at}.unless"), problems),
+                exception: parse_list(&raw.exception, &format!("{at}.exception"), problems),
+                review_when: parse_list(&raw.review_when, &format!("{at}.review_when"), problems),
             })
         }
         "conflict" => {
@@ -543,8 +683,24 @@ fn parse_rule(
         title: text(RawText { zh: raw.title.zh.clone(), en: raw.title.en.clone() }),
         note: raw.note.as_ref().map(|n| Text { zh: n.zh.clone(), en: n.en.clone() }),
         sanction: raw.sanction.as_ref().map(|s| Text { zh: s.zh.clone(), en: s.en.clone() }),
+        sanction_confidence: raw.sanction.as_ref().and_then(|s| s.confidence.as_deref()).and_then(|c| {
+            parse_confidence(c)
+                .ok_or_else(|| {
+                    problems.push(format!("{at}.sanction.confidence: `{c}` is not one of V, S, M"))
+                })
+                .ok()
+        }),
         kind,
     })
+}
+
+fn parse_confidence(tag: &str) -> Option<Confidence> {
+    match tag {
+        "V" => Some(Confidence::Verified),
+        "S" => Some(Confidence::Supported),
+        "M" => Some(Confidence::Unverified),
+        _ => None,
+    }
 }
 
 fn parse_binding(
@@ -603,8 +759,11 @@ fn parse_trigger(raw: &RawTrigger, at: &str, problems: &mut Problems) -> (Vec<Tr
         .events
         .iter()
         .filter_map(|e| {
-            if e == "received" {
-                return Some(TriggerEvent::Received);
+            match e.as_str() {
+                "received" => return Some(TriggerEvent::Received),
+                "received_exploitation" => return Some(TriggerEvent::ReceivedExploitation),
+                "severe_incident" => return Some(TriggerEvent::SevereIncident),
+                _ => {}
             }
             e.parse::<EventType>()
                 .map(TriggerEvent::Type)
@@ -637,7 +796,9 @@ fn parse_requirement(raw: &RawRequirement, at: &str, problems: &mut Problems) ->
             }
         }
     };
-    if event != EventType::Notified && (to != Recipients::Anyone || !raw.kinds.is_empty()) {
+    if event != EventType::Notified
+        && (to != Recipients::Anyone || !raw.kinds.is_empty() || !raw.to_jurisdictions.is_empty())
+    {
         problems.push(format!("{at}: recipients and kinds only apply to `notified`"));
     }
     if event != EventType::Published && raw.with_remediation.is_some() {
@@ -646,6 +807,7 @@ fn parse_requirement(raw: &RawRequirement, at: &str, problems: &mut Problems) ->
     Some(Requirement {
         event,
         to,
+        to_jurisdictions: parse_list(&raw.to_jurisdictions, &format!("{at}.to_jurisdictions"), problems),
         kinds: parse_list(&raw.kinds, &format!("{at}.kinds"), problems),
         with_remediation: raw.with_remediation,
     })
@@ -657,13 +819,18 @@ fn parse_deadline(raw: &RawDeadline, at: &str, problems: &mut Problems) -> Deadl
         RawDeadline::Amount(map) if map.len() == 1 => match map.iter().next() {
             Some((unit, &n)) if unit == "hours" && n > 0 => Deadline::Hours(n),
             Some((unit, &n)) if unit == "days" && n > 0 => Deadline::Days(n),
+            Some((unit, &n)) if unit == "months" && n > 0 => Deadline::Months(n),
             _ => {
-                problems.push(format!("{at}: expected `{{ hours = N }}` or `{{ days = N }}` with N > 0"));
+                problems.push(format!(
+                    "{at}: expected `{{ hours = N }}`, `{{ days = N }}` or `{{ months = N }}` with N > 0"
+                ));
                 Deadline::Immediately
             }
         },
         _ => {
-            problems.push(format!("{at}: expected \"immediately\", `{{ hours = N }}` or `{{ days = N }}`"));
+            problems.push(format!(
+                "{at}: expected \"immediately\", `{{ hours = N }}`, `{{ days = N }}` or `{{ months = N }}`"
+            ));
             Deadline::Immediately
         }
     }

@@ -13,8 +13,28 @@ pub(crate) struct RawPack {
     pub title: RawText,
     pub instrument: RawInstrument,
     pub scope: RawScope,
+    pub days: Option<RawDays>,
     #[serde(default)]
     pub rules: Vec<RawRule>,
+}
+
+/// How the instrument's days are counted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDays {
+    pub timezone: Option<String>,
+    pub holidays: Option<String>,
+    #[serde(default)]
+    pub readings: Vec<String>,
+}
+
+/// A sanction's text with the confidence of the research behind it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSanction {
+    pub zh: String,
+    pub en: String,
+    pub confidence: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,13 +70,16 @@ pub(crate) struct RawRule {
     pub confidence: String,
     pub title: RawText,
     pub note: Option<RawText>,
-    pub sanction: Option<RawText>,
+    pub sanction: Option<RawSanction>,
     pub binds: Option<RawBinding>,
     // obligation
     pub trigger: Option<RawTrigger>,
     pub anchor: Option<RawTrigger>,
     pub required: Option<Vec<RawRequirement>>,
     pub deadline: Option<RawDeadline>,
+    pub deadline_basis: Option<String>,
+    #[serde(default)]
+    pub deadline_configurable: bool,
     // gate
     pub event: Option<String>,
     #[serde(default)]
@@ -65,6 +88,10 @@ pub(crate) struct RawRule {
     pub forbidden_when: Vec<String>,
     #[serde(default)]
     pub unless: Vec<String>,
+    #[serde(default)]
+    pub exception: Vec<String>,
+    #[serde(default)]
+    pub review_when: Vec<String>,
     // conflict
     #[serde(default)]
     pub obligations: Vec<String>,
@@ -92,6 +119,10 @@ pub(crate) struct RawBinding {
 pub(crate) struct RawTrigger {
     pub events: Vec<String>,
     pub by: String,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub others_seen: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,11 +135,14 @@ pub(crate) struct RawRequirement {
     pub to_all_roles: Vec<String>,
     pub to: Option<String>,
     #[serde(default)]
+    pub to_jurisdictions: Vec<String>,
+    #[serde(default)]
     pub kinds: Vec<String>,
     pub with_remediation: Option<bool>,
 }
 
-/// `deadline = "immediately"`, `deadline = { hours = 24 }` or `deadline = { days = 2 }`.
+/// `deadline = "immediately"`, `deadline = { hours = 24 }`, `deadline = { days = 2 }` or
+/// `deadline = { months = 1 }`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub(crate) enum RawDeadline {

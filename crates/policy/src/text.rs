@@ -3,8 +3,8 @@
 use vulnrelay_domain::{Case, Event, EventType, Party, Timestamp};
 
 use crate::Text;
-use crate::finding::{Explanation, Finding, Status};
-use crate::pack::{Condition, Confidence, Rule};
+use crate::finding::{Exception, Explanation, Finding, Status};
+use crate::pack::{Condition, Confidence, Deadline, DeadlineBasis, Interpretation, Rule, RuleKind};
 
 /// The message of a finding evaluated on `case`.
 pub(crate) fn message(case: &Case, finding: &Finding<'_>) -> Text {
@@ -15,10 +15,28 @@ pub(crate) fn message(case: &Case, finding: &Finding<'_>) -> Text {
     match &finding.explanation {
         Explanation::Clock => obligation(case, rule, party, finding, finding.as_of),
         Explanation::WaitingFor(types) => not_started(rule, party, types),
-        Explanation::Gate { event, exemption, not_forbidden_because } => match case.events().get(*event) {
-            Some(event) => gate(case, rule, party, event, finding.status, *exemption, *not_forbidden_because),
+        Explanation::NotAware { seen } => match case.events().get(*seen) {
+            Some(event) => not_aware(case, rule, party, event),
             None => rule.title.clone(),
         },
+        Explanation::Gate { event, exemption, not_forbidden_because, exception, review } => {
+            match case.events().get(*event) {
+                Some(event) => gate(
+                    case,
+                    rule,
+                    party,
+                    event,
+                    finding.status,
+                    GateWhy {
+                        exemption: *exemption,
+                        failed: *not_forbidden_because,
+                        exception,
+                        review: *review,
+                    },
+                ),
+                None => rule.title.clone(),
+            }
+        }
         Explanation::Conflict => conflict(rule, party, &finding.related),
     }
 }
@@ -43,6 +61,160 @@ fn marked(rule: &Rule, text: Text) -> Text {
     }
 }
 
+/// The notes of a finding (see [`Finding::notes`]).
+pub(crate) fn notes(case: &Case, finding: &Finding<'_>) -> Vec<Text> {
+    let rule = finding.rule;
+    let mut out = Vec::new();
+    if let RuleKind::Gate(gate) = &rule.kind
+        && !gate.applies_when.is_empty()
+        && matches!(finding.explanation, Explanation::Gate { .. })
+    {
+        let why: Vec<Text> = gate.applies_when.iter().map(|c| condition(c, false)).collect();
+        out.push(Text {
+            en: format!("applies because {}", join(&why, |t| &t.en, "; ")),
+            zh: format!("适用原因：{}", join(&why, |t| &t.zh, "；")),
+        });
+    }
+    if let Some(note) = &rule.note {
+        out.push(note.clone());
+    }
+    if let Some(reading) = finding.interpretation {
+        out.push(reading_note(reading, finding.pack.timezone.unwrap_or_else(|| case.timezone()).name()));
+        if reading == Interpretation::CivilCodeHolidays
+            && let Some(calendar) = &finding.pack.holidays
+        {
+            out.push(holiday_note(calendar, finding, case));
+        }
+    }
+    if let RuleKind::Obligation(obligation) = &rule.kind {
+        if finding.deadline_configured {
+            out.push(Text {
+                en: "the deadline is set by the platform's configuration, not by the pack".to_owned(),
+                zh: "期限由平台配置设定，而非规则包".to_owned(),
+            });
+        } else if obligation.deadline_basis == DeadlineBasis::Interpretation {
+            out.push(Text {
+                en: "the deadline is an interpretation: the source gives no number".to_owned(),
+                zh: "期限系解释：来源未规定具体时限".to_owned(),
+            });
+        }
+    }
+    out
+}
+
+/// How a reading of "N days" is described.
+fn reading_note(reading: Interpretation, tz: &str) -> Text {
+    match reading {
+        Interpretation::Hours => Text {
+            en: "days read as 24-hour periods from the clock's start (conservative interpretation)"
+                .to_owned(),
+            zh: "“日”按自起算时起每24小时计算（保守解释）".to_owned(),
+        },
+        Interpretation::CalendarDays => Text {
+            en: format!(
+                "days read as calendar days: the starting day is not counted, the period ends at 24:00 ({tz}) of \
+                 the last day (interpretation)"
+            ),
+            zh: format!("“日”按日历日计算：起算当日不计入，期间最后一日24时（{tz}）届满（解释）"),
+        },
+        Interpretation::CivilCodeHolidays => Text {
+            en: format!(
+                "days read as calendar days with the Civil Code's rules on periods, by analogy (Arts. 201–203, [M]): \
+                 the starting day is not counted; a last day that is a statutory rest day gives way to the next \
+                 working day, at 24:00 ({tz}) (interpretation)"
+            ),
+            zh: format!(
+                "“日”按《民法典》第二百零一条至第二百零三条类推计算（［M］）：开始的当日不计入；期间最后一日是法定休假日的，\
+                 以休假日结束的次日为期间的最后一日，24时（{tz}）届满（解释）"
+            ),
+        },
+        Interpretation::EuPeriods => Text {
+            en: format!(
+                "periods read under Regulation (EEC, Euratom) No 1182/71 by analogy: the day of the event is not \
+                 counted (Art. 3(1)); the period ends at 24:00 ({tz}) of its last day, or of the following working \
+                 day when that is a Saturday or Sunday (Art. 3(4)); public holidays are not applied, none are \
+                 shipped (interpretation)"
+            ),
+            zh: format!(
+                "期间按第1182/71号条例（类推）计算：事件发生当日不计入（第3条第1款）；期间最后一日24时（{tz}）届满，\
+                 最后一日为周六或周日的，顺延至下一工作日24时（第3条第4款）；未适用公共假日，未随附假日数据（解释）"
+            ),
+        },
+    }
+}
+
+/// Which holiday data the Civil Code reading used: the notice of the deadline's year, or
+/// that the calendar lacks that year.
+fn holiday_note(calendar: &crate::HolidayCalendar, finding: &Finding<'_>, case: &Case) -> Text {
+    use chrono::Datelike;
+    let tz = finding.pack.timezone.unwrap_or_else(|| case.timezone());
+    let Some(due) = finding.due_at else { return Text { en: String::new(), zh: String::new() } };
+    // The last day of the period is the day before the deadline's midnight.
+    let last = (due - chrono::TimeDelta::seconds(1)).with_timezone(&tz).date_naive();
+    let covered: Vec<String> = calendar.years.keys().map(ToString::to_string).collect();
+    match calendar.years.get(&last.year()) {
+        Some(year) => Text {
+            en: format!("holidays and make-up working days of {} from {}", last.year(), year.notice),
+            zh: format!("{}年节假日及调休上班日据{}", last.year(), year.notice),
+        },
+        None => Text {
+            en: format!(
+                "no holiday data for {}: only weekends were treated as rest days (data shipped for {})",
+                last.year(),
+                covered.join(", ")
+            ),
+            zh: format!(
+                "无{}年节假日数据：仅按周末计休息日（已有数据年份：{}）",
+                last.year(),
+                covered.join("、")
+            ),
+        },
+    }
+}
+
+/// The sanction's text with the research's confidence.
+pub(crate) fn sanction(text: &Text, confidence: Option<Confidence>) -> Text {
+    match confidence {
+        Some(Confidence::Unverified) => Text {
+            en: format!("{} [M: unverified]", text.en),
+            zh: format!("{}［M：未经核实］", text.zh),
+        },
+        Some(c) => {
+            Text { en: format!("{} [{}]", text.en, c.tag()), zh: format!("{}［{}］", text.zh, c.tag()) }
+        }
+        None => text.clone(),
+    }
+}
+
+fn join(texts: &[Text], pick: fn(&Text) -> &String, separator: &str) -> String {
+    texts.iter().map(|t| pick(t).as_str()).collect::<Vec<_>>().join(separator)
+}
+
+fn not_aware(case: &Case, rule: &Rule, party: &Party, seen: &Event) -> Text {
+    let other = case.party(&seen.party).map_or_else(|| seen.party.0.clone(), who);
+    let at = when(case, seen.at);
+    let t = seen.event_type();
+    marked(
+        rule,
+        Text {
+            en: format!(
+                "{}: {} — clock not started: {other} recorded `{t}` at {at}, but nothing on record shows {} \
+                 is aware of it (its own `{t}` event, or a `notified` to it with `exploited: true`)",
+                who(party),
+                rule.title.en,
+                who(party)
+            ),
+            zh: format!(
+                "{}：{}——尚未起算：{other}于{at}记录了 `{t}`，但无记录表明{}已获知（其自身的 `{t}` 事件，或发给它且 \
+                 `exploited: true` 的 `notified`）",
+                who(party),
+                rule.title.zh,
+                who(party)
+            ),
+        },
+    )
+}
+
 fn not_started(rule: &Rule, party: &Party, waiting_for: &[EventType]) -> Text {
     let events: Vec<&str> = waiting_for.iter().map(|t| t.as_str()).collect();
     let events = events.join(" / ");
@@ -58,13 +230,16 @@ fn not_started(rule: &Rule, party: &Party, waiting_for: &[EventType]) -> Text {
 fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as_of: Timestamp) -> Text {
     let p = who(party);
     let (en_title, zh_title) = (&rule.title.en, &rule.title.zh);
-    let due = finding.due_at.map(|d| when(case, d));
+    let reading = deadline_words(rule, finding);
+    let due = finding.due_at.map(|d| format!("{}{}", when(case, d), reading.en));
+    let due_zh = finding.due_at.map(|d| format!("{}{}", when(case, d), reading.zh));
     let done = finding.satisfied_at.map(|d| when(case, d));
     let late = finding.late_by_hours.unwrap_or_default();
+    let due_zh = due_zh.unwrap_or_default();
     let text = match (finding.status, due, done) {
         (Status::Met, Some(due), Some(done)) => Text {
             en: format!("{p} met: {en_title} — done {done}, due {due}"),
-            zh: format!("{p}已按时履行：{zh_title}——于{done}履行，期限{due}"),
+            zh: format!("{p}已按时履行：{zh_title}——于{done}履行，期限{due_zh}"),
         },
         (Status::Met, None, Some(done)) => Text {
             en: format!("{p} met: {en_title} — done {done}"),
@@ -72,18 +247,18 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
         },
         (Status::MetLate, Some(due), Some(done)) => Text {
             en: format!("{p} met late: {en_title} — due {due}, done {done}, {late} h late"),
-            zh: format!("{p}逾期履行：{zh_title}——期限{due}，于{done}履行，逾期{late}小时"),
+            zh: format!("{p}逾期履行：{zh_title}——期限{due_zh}，于{done}履行，逾期{late}小时"),
         },
         (Status::Overdue, Some(due), _) => {
             let as_of = when(case, as_of);
             Text {
                 en: format!("{p} is overdue: {en_title} — due {due}, not done ({late} h late as of {as_of})"),
-                zh: format!("{p}已逾期：{zh_title}——期限{due}，尚未履行（截至{as_of}逾期{late}小时）"),
+                zh: format!("{p}已逾期：{zh_title}——期限{due_zh}，尚未履行（截至{as_of}逾期{late}小时）"),
             }
         }
         (_, Some(due), _) => Text {
             en: format!("{p} must still: {en_title} — due {due}"),
-            zh: format!("{p}待履行：{zh_title}——期限{due}"),
+            zh: format!("{p}待履行：{zh_title}——期限{due_zh}"),
         },
         (_, None, _) => Text {
             en: format!("{p} must still: {en_title} — immediately (no numeric deadline)"),
@@ -91,6 +266,56 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
         },
     };
     marked(rule, text)
+}
+
+/// How the deadline was read, for the message: " (2 days read as 48 h, an
+/// interpretation)" and the like; empty for hours and "immediately".
+fn deadline_words(rule: &Rule, finding: &Finding<'_>) -> Text {
+    let RuleKind::Obligation(obligation) = &rule.kind else {
+        return Text { en: String::new(), zh: String::new() };
+    };
+    let mut en = Vec::new();
+    let mut zh = Vec::new();
+    if let (Deadline::Days(n), Some(reading)) = (obligation.deadline, finding.interpretation) {
+        match reading {
+            Interpretation::Hours => {
+                en.push(format!("{n} days read as {} h", 24 * n));
+                zh.push(format!("{n}日按{}小时计", 24 * n));
+            }
+            Interpretation::CalendarDays => {
+                en.push(format!("{n} days read as calendar days"));
+                zh.push(format!("{n}日按日历日计"));
+            }
+            Interpretation::EuPeriods => {
+                en.push(format!("{n} days read under Regulation No 1182/71"));
+                zh.push(format!("{n}日按第1182/71号条例计"));
+            }
+            Interpretation::CivilCodeHolidays => {
+                en.push(format!("{n} days read as calendar days with the Civil Code's holiday extension"));
+                zh.push(format!("{n}日按日历日计并依《民法典》顺延节假日"));
+            }
+        }
+    }
+    if let (Deadline::Months(n), Some(Interpretation::EuPeriods)) =
+        (obligation.deadline, finding.interpretation)
+    {
+        en.push(format!("{n} month(s) read under Regulation No 1182/71"));
+        zh.push(format!("{n}个月按第1182/71号条例计"));
+    }
+    if finding.deadline_configured {
+        en.push("deadline set by configuration".to_owned());
+        zh.push("期限由配置设定".to_owned());
+    } else if obligation.deadline_basis == DeadlineBasis::Interpretation {
+        en.push("the deadline is an interpretation".to_owned());
+        zh.push("期限系解释".to_owned());
+    } else if !en.is_empty() {
+        en.push("an interpretation".to_owned());
+        zh.push("系解释".to_owned());
+    }
+    if en.is_empty() {
+        return Text { en: String::new(), zh: String::new() };
+    }
+    Text { en: format!(" ({})", en.join(", ")), zh: format!("（{}）", zh.join("，")) }
 }
 
 /// Why a condition holds, or (negated) why it does not.
@@ -135,8 +360,66 @@ fn condition(condition: &Condition, negated: bool) -> Text {
         (Condition::ConsentBy(role), true) => {
             return Text { en: format!("no {role} consented"), zh: format!("未获 {role} 同意") };
         }
+        (Condition::CveRequest, false) => ("it was a CVE ID request", "这是CVE编号申请"),
+        (Condition::CveRequest, true) => ("it was not a CVE ID request", "这不是CVE编号申请"),
+        (Condition::JointAssessmentWithProvider, false) => {
+            ("a joint assessment with the product's provider is on record", "已与产品提供者共同评估协商")
+        }
+        (Condition::JointAssessmentWithProvider, true) => (
+            "no joint assessment with the product's provider is on record",
+            "无与产品提供者共同评估协商的记录",
+        ),
+        (Condition::EarlyPublicationReportedTo(role), false) => {
+            return Text {
+                en: format!("the early publication was reported to a {role}"),
+                zh: format!("已就提前发布向 {role} 报告"),
+            };
+        }
+        (Condition::EarlyPublicationReportedTo(role), true) => {
+            return Text {
+                en: format!("no report of the early publication to a {role} is on record"),
+                zh: format!("无就提前发布向 {role} 报告的记录"),
+            };
+        }
     };
     Text { en: en.to_owned(), zh: zh.to_owned() }
+}
+
+/// Why a gate decided as it did.
+struct GateWhy<'x, 'a> {
+    exemption: Option<&'a Condition>,
+    failed: Option<&'a Condition>,
+    exception: &'x Option<Exception<'a>>,
+    review: Option<&'a Condition>,
+}
+
+/// Why the engine leaves a forbidden event to a person, for a `review_when` condition.
+fn review_reason(held: &Condition) -> Text {
+    match held {
+        Condition::CveRequest => Text {
+            en: "a CVE ID request to a CNA abroad while undisclosed: the text does not say whether Art. 9(7) \
+                 covers it (a legal-review question in the research, not a plain breach)"
+                .to_owned(),
+            zh: "漏洞未公开时向境外CNA申请CVE编号：条文未明确是否属于第九条第（七）项（研究资料将其列为需法律评估的问题，\
+                 而非明确违规）"
+                .to_owned(),
+        },
+        Condition::WithExploitCode => Text {
+            en: "exploit code was provided: whether it is a program or tool made to exploit the vulnerability to \
+                 endanger network security (\"专门用于\") is a judgement the engine cannot make"
+                .to_owned(),
+            zh: "提供了漏洞利用代码：其是否属于“专门用于利用网络产品安全漏洞从事危害网络安全活动的程序和工具”，\
+                 引擎无法判断"
+                .to_owned(),
+        },
+        other => {
+            let why = condition(other, false);
+            Text {
+                en: format!("{}: the engine does not decide this", why.en),
+                zh: format!("{}：引擎不作裁决", why.zh),
+            }
+        }
+    }
 }
 
 fn gate(
@@ -145,9 +428,9 @@ fn gate(
     actor: &Party,
     event: &Event,
     status: Status,
-    exemption: Option<&Condition>,
-    failed: Option<&Condition>,
+    why: GateWhy<'_, '_>,
 ) -> Text {
+    let GateWhy { exemption, failed, exception, review } = why;
     let p = who(actor);
     let at = when(case, event.at);
     let what = match event.recipient().and_then(|to| case.party(to)) {
@@ -160,7 +443,32 @@ fn gate(
             zh: format!("{at} 的 `{}`", event.event_type()),
         },
     };
-    let text = if status == Status::Violated {
+    let text = if status == Status::NeedsReview {
+        let reason = match (review, exception) {
+            (Some(c), _) => review_reason(c),
+            (None, Some(e)) => {
+                let present: Vec<Text> = e.present.iter().map(|c| condition(c, false)).collect();
+                let missing: Vec<Text> = e.missing.iter().map(|c| condition(c, true)).collect();
+                Text {
+                    en: format!(
+                        "only part of the exception is on record ({}; but {}): the engine does not decide this",
+                        join(&present, |t| &t.en, "; "),
+                        join(&missing, |t| &t.en, "; ")
+                    ),
+                    zh: format!(
+                        "例外条件仅部分有记录（{}；但{}）：引擎不作裁决",
+                        join(&present, |t| &t.zh, "；"),
+                        join(&missing, |t| &t.zh, "；")
+                    ),
+                }
+            }
+            (None, None) => Text { en: String::new(), zh: String::new() },
+        };
+        Text {
+            en: format!("{p}: {} — {} needs review: {}", rule.title.en, what.en, reason.en),
+            zh: format!("{p}：{}——{}，需复核：{}", rule.title.zh, what.zh, reason.zh),
+        }
+    } else if status == Status::Violated {
         let why: Vec<Text> = gate_reasons(rule);
         let en_why: Vec<&str> = why.iter().map(|t| t.en.as_str()).collect();
         let zh_why: Vec<&str> = why.iter().map(|t| t.zh.as_str()).collect();
@@ -170,6 +478,12 @@ fn gate(
         }
     } else {
         let reason = exemption.map(|c| condition(c, false)).or_else(|| failed.map(|c| condition(c, true)));
+        let reason = reason.or_else(|| {
+            exception.as_ref().map(|e| {
+                let present: Vec<Text> = e.present.iter().map(|c| condition(c, false)).collect();
+                Text { en: join(&present, |t| &t.en, "; "), zh: join(&present, |t| &t.zh, "；") }
+            })
+        });
         let reason = reason.unwrap_or_else(|| Text { en: String::new(), zh: String::new() });
         Text {
             en: format!("{p}: {} — {} allowed{}", rule.title.en, what.en, suffix(&reason.en, ": ")),
@@ -186,6 +500,7 @@ fn gate_reasons(rule: &Rule) -> Vec<Text> {
             .iter()
             .map(|c| condition(c, false))
             .chain(gate.unless.iter().map(|c| condition(c, true)))
+            .chain(gate.exception.iter().map(|c| condition(c, true)))
             .collect(),
         _ => Vec::new(),
     }

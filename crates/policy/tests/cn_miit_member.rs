@@ -124,3 +124,61 @@ fn the_history_counts_what_was_met_late_and_missed() {
     assert_eq!((unit.on_time, unit.late, unit.missed, unit.open), (1, 1, 1, 0));
     assert_eq!(unit.on_time_rate(), Some(1.0 / 3.0));
 }
+
+#[test]
+fn a_member_told_by_a_customer_is_bound() {
+    let case = world()
+        .party("customer", &[], "CN")
+        .at("2021-11-24T10:00:00+08:00", "customer", notified("unit"))
+        .build();
+    let findings = check(&case, PACK, "2021-11-27T00:00:00+08:00");
+    let f = one(&findings, RULE, "unit");
+    assert_eq!((f.status, f.anchor_at), (Status::Overdue, Some(t("2021-11-24T10:00:00+08:00"))));
+    // ... and so is one that learns of the exploitation itself.
+    let exploited = world().at("2021-11-24T10:00:00+08:00", "unit", EventKind::Exploited).build();
+    assert_eq!(status(&check(&exploited, PACK, "2021-11-25T00:00:00+08:00"), RULE, "unit"), Status::Pending);
+}
+
+#[test]
+fn a_report_to_a_foreign_regulator_is_not_a_report_to_the_ministry() {
+    let case = found()
+        .party("foreign-regulator", &[Role::RegulatorPlatform], "US")
+        .at("2021-11-24T12:00:00+08:00", "unit", notified("foreign-regulator"))
+        .build();
+    assert_eq!(status(&check(&case, PACK, "2021-12-22T00:00:00+08:00"), RULE, "unit"), Status::Overdue);
+}
+
+#[test]
+fn every_message_says_the_deadline_is_an_interpretation() {
+    let case = found().build();
+    for as_of in ["2021-11-25T00:00:00+08:00", "2021-12-22T00:00:00+08:00"] {
+        let findings = check(&case, PACK, as_of);
+        let f = one(&findings, RULE, "unit");
+        let message = f.message(&case);
+        assert!(message.en.contains("the deadline is an interpretation"), "{}", message.en);
+        assert!(message.zh.contains("期限系解释"), "{}", message.zh);
+        assert!(f.notes(&case).iter().any(|n| n.en.contains("未及时")), "{:?}", f.notes(&case));
+    }
+    let sanction =
+        one(&check(&case, PACK, "2021-12-22T00:00:00+08:00"), RULE, "unit").sanction_marked().unwrap();
+    assert!(sanction.en.ends_with("[S]"), "{}", sanction.en);
+}
+
+#[test]
+fn a_platform_may_set_the_schemes_deadline() {
+    use vulnrelay_policy::{Deadline, Interpretation, Settings};
+    let case = found().at("2021-11-27T12:00:00+08:00", "unit", notified("nvdb")).build();
+    let mut settings = Settings::default();
+    settings.deadlines.insert(RULE.into(), Deadline::Days(5));
+    let findings = check_settings(&case, PACK, "2021-12-22T00:00:00+08:00", Interpretation::Hours, &settings);
+    let f = one(&findings, RULE, "unit");
+    assert_eq!((f.status, f.due_at), (Status::Met, Some(t("2021-11-29T00:00:00+08:00"))));
+    assert!(f.deadline_configured);
+    assert!(f.message(&case).en.contains("deadline set by configuration"), "{}", f.message(&case).en);
+    // Without the setting, the 2-day default makes it late.
+    assert_eq!(status(&check(&case, PACK, "2021-12-22T00:00:00+08:00"), RULE, "unit"), Status::MetLate);
+    // Only a rule that allows it can be configured.
+    let mut statutory = Settings::default();
+    statutory.deadlines.insert("cn-rmsv-2021/art7-2-report".into(), Deadline::Days(5));
+    assert!(statutory.check(&packs(&["cn-rmsv-2021"])).unwrap_err()[0].contains("not configurable"));
+}

@@ -155,8 +155,10 @@ fn calendar_days_just_after_midnight_give_almost_three_days() {
 }
 
 #[test]
-fn calendar_days_depend_on_the_case_time_zone() {
-    // 2024-03-01T20:00Z is 04:00 on 2 March in Beijing, but still 1 March in UTC.
+fn calendar_days_end_at_midnight_beijing_time_whatever_the_case_time_zone() {
+    // 2024-03-01T20:00Z is 04:00 on 2 March in Beijing, but still 1 March in UTC and in
+    // Berlin. "2日" counted in calendar days ends at 24:00 on 4 March, Beijing time,
+    // for every case: the Provisions count their days in China.
     let story = |tz| {
         Story::new(tz)
             .party("acme", &[Role::ProductProvider], "CN")
@@ -171,7 +173,52 @@ fn calendar_days_depend_on_the_case_time_zone() {
         one(&findings, REPORT, "acme").due_at.unwrap()
     };
     assert_eq!(due("Asia/Shanghai"), t("2024-03-05T00:00:00+08:00"));
-    assert_eq!(due("UTC"), t("2024-03-04T00:00:00Z"));
+    assert_eq!(due("UTC"), t("2024-03-05T00:00:00+08:00"));
+    assert_eq!(due("Europe/Berlin"), t("2024-03-05T00:00:00+08:00"));
+    // The reading is named in the message and the notes.
+    let case = story("UTC");
+    let findings = check_with(&case, PACK, "2024-03-02T00:00:00Z", Interpretation::CalendarDays);
+    let f = one(&findings, REPORT, "acme");
+    assert!(f.message(&case).en.contains("2 days read as calendar days"), "{}", f.message(&case).en);
+    assert!(f.notes(&case).iter().any(|n| n.en.contains("Asia/Shanghai")), "{:?}", f.notes(&case));
+}
+
+#[test]
+fn the_default_reading_is_marked_as_an_interpretation() {
+    let case = world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered).build();
+    let findings = check(&case, PACK, "2024-03-02T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert!(
+        f.message(&case).en.contains("2 days read as 48 h, an interpretation"),
+        "{}",
+        f.message(&case).en
+    );
+    assert!(f.message(&case).zh.contains("2日按48小时计"), "{}", f.message(&case).zh);
+}
+
+#[test]
+fn interpretations_are_per_instrument() {
+    use vulnrelay_policy::Settings;
+    let case = world().at("2024-03-01T23:30:00+08:00", "acme", EventKind::Discovered).build();
+    let mut settings = Settings::default();
+    settings.interpretations.insert("cn-rmsv-2021".into(), Interpretation::CalendarDays);
+    let findings = check_settings(&case, PACK, "2024-03-02T00:00:00Z", Interpretation::Hours, &settings);
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(
+        (f.due_at, f.interpretation),
+        (Some(t("2024-03-04T00:00:00+08:00")), Some(Interpretation::CalendarDays))
+    );
+    // A pack cannot be asked for a reading it does not offer.
+    let mut cra = Settings::default();
+    cra.interpretations.insert("eu-cra-2024".into(), Interpretation::CalendarDays);
+    let problems = cra.check(&packs(&["eu-cra-2024"])).unwrap_err();
+    assert!(
+        problems[0].contains("`calendar-days` is not offered (offered: hours, eu-1182-71)"),
+        "{problems:?}"
+    );
+    let mut unknown = Settings::default();
+    unknown.interpretations.insert("cn-2099".into(), Interpretation::Hours);
+    assert!(unknown.check(&packs(PACK)).unwrap_err()[0].contains("no such policy"));
 }
 
 #[test]
@@ -289,29 +336,107 @@ fn publishing_after_the_fix_is_allowed() {
     assert_eq!(f.evidence, vec![0, 1]);
 }
 
+/// The four parts of the Art. 9(1) exception, by name: a joint assessment with the
+/// provider, reports to MIIT and to the MPS, and their assessment (approval).
+fn early_publication(parts: &[&str], approval_at: &str) -> vulnrelay_domain::Case {
+    let mut story = world();
+    for part in parts {
+        story = match *part {
+            "joint" => story.at(
+                "2024-03-01T10:00:00+08:00",
+                "finder",
+                EventKind::JointAssessment { with: PartyId("acme".into()) },
+            ),
+            "miit" => story.at(
+                "2024-03-01T11:00:00+08:00",
+                "finder",
+                notified_kind("nvdb", vulnrelay_domain::NotificationKind::EarlyPublication),
+            ),
+            "mps" => story.at(
+                "2024-03-01T11:00:00+08:00",
+                "finder",
+                notified_kind("mps", vulnrelay_domain::NotificationKind::EarlyPublication),
+            ),
+            "approval" => story.at(
+                approval_at,
+                "nvdb",
+                EventKind::PublicationApproved { to: Some(PartyId("finder".into())) },
+            ),
+            other => panic!("{other}"),
+        };
+    }
+    story.at("2024-03-02T10:00:00+08:00", "finder", published(true, false)).build()
+}
+
 #[test]
-fn regulator_approval_allows_early_publication_but_only_an_approval_that_precedes_it() {
-    let approval = |party: &str, at: &str| {
-        world()
-            .at(at, party, EventKind::PublicationApproved { to: Some(PartyId("finder".into())) })
-            .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
-            .build()
-    };
-    let approved = approval("nvdb", "2024-03-02T09:00:00+08:00");
-    assert_eq!(
-        status(&check(&approved, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
-        Status::Met
+fn early_publication_with_the_whole_exception_on_record_is_allowed() {
+    let case = early_publication(&["joint", "miit", "mps", "approval"], "2024-03-02T09:00:00+08:00");
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, PREPUBLICATION, "finder");
+    assert_eq!(f.status, Status::Met);
+    assert_eq!(f.evidence, vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn early_publication_with_part_of_the_exception_needs_review() {
+    for parts in [&["approval"][..], &["joint"], &["joint", "miit"], &["miit", "mps", "approval"]] {
+        let case = early_publication(parts, "2024-03-02T09:00:00+08:00");
+        let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+        let f = one(&findings, PREPUBLICATION, "finder");
+        assert_eq!(f.status, Status::NeedsReview, "{parts:?}");
+        let message = f.message(&case).en;
+        assert!(message.contains("only part of the exception is on record"), "{message}");
+        assert!(!f.status.is_problem());
+        assert_eq!(f.sanction(), None);
+    }
+    let case = early_publication(&["joint", "miit", "approval"], "2024-03-02T09:00:00+08:00");
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let message = one(&findings, PREPUBLICATION, "finder").message(&case).en;
+    assert!(
+        message.contains("no report of the early publication to a public_security is on record"),
+        "{message}"
     );
-    let too_late = approval("nvdb", "2024-03-02T11:00:00+08:00");
+}
+
+#[test]
+fn early_publication_with_none_of_the_exception_is_a_violation() {
+    let case = early_publication(&[], "");
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, PREPUBLICATION, "finder");
+    assert_eq!(f.status, Status::Violated);
+    let sanction = f.sanction_marked().expect("a breach carries the sanction");
+    assert!(
+        sanction.en.contains("CSL Art. 62") && sanction.en.ends_with("[M: unverified]"),
+        "{}",
+        sanction.en
+    );
+    // An approval after the publication, or by another authority, is not on record in time.
+    let too_late = early_publication(&["approval"], "2024-03-02T11:00:00+08:00");
     assert_eq!(
         status(&check(&too_late, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
         Status::Violated
     );
-    let wrong_authority = approval("mps", "2024-03-02T09:00:00+08:00");
-    assert_eq!(
-        status(&check(&wrong_authority, PACK, "2024-04-01T00:00:00Z"), PREPUBLICATION, "finder"),
-        Status::Violated
-    );
+}
+
+#[test]
+fn a_third_partys_virtual_patch_does_not_open_the_gate() {
+    let case = world()
+        .party("waf-vendor", &[Role::ProductProvider], "CN")
+        .at("2024-03-01T10:00:00+08:00", "waf-vendor", fix())
+        .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    assert_eq!(status(&findings, PREPUBLICATION, "finder"), Status::Violated);
+    // The provider's own fix does (see also `publishing_after_the_fix_is_allowed`).
+    let fixed = world()
+        .party("waf-vendor", &[Role::ProductProvider], "CN")
+        .at("2024-03-01T10:00:00+08:00", "waf-vendor", fix())
+        .at("2024-03-01T12:00:00+08:00", "acme", fix())
+        .at("2024-03-02T10:00:00+08:00", "finder", published(true, false))
+        .build();
+    let findings = check(&fixed, PACK, "2024-04-01T00:00:00Z");
+    let f = one(&findings, PREPUBLICATION, "finder");
+    assert_eq!((f.status, f.evidence.clone()), (Status::Met, vec![1, 2]));
 }
 
 #[test]
@@ -399,4 +524,154 @@ fn events_after_as_of_are_not_seen() {
         .build();
     assert!(of(&check(&case, PACK, "2024-03-04T00:00:00Z"), OVERSEAS, "finder").is_empty());
     assert_eq!(status(&check(&case, PACK, "2024-03-06T00:00:00Z"), OVERSEAS, "finder"), Status::Violated);
+}
+
+#[test]
+fn a_provider_that_learns_through_the_exploitation_is_aware() {
+    // Art. 7: "发现或者获知" — learning that the product is being exploited is learning
+    // of the vulnerability.
+    let own = world().at("2024-03-01T10:00:00+08:00", "acme", EventKind::Exploited).build();
+    let findings = check(&own, PACK, "2024-03-04T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!((f.status, f.anchor_at), (Status::Overdue, Some(t("2024-03-01T10:00:00+08:00"))));
+    let told = world().at("2024-03-01T10:00:00+08:00", "finder", told_exploited("acme")).build();
+    assert_eq!(
+        one(&check(&told, PACK, "2024-03-02T00:00:00Z"), REPORT, "acme").due_at,
+        Some(t("2024-03-03T10:00:00+08:00"))
+    );
+    // Someone else's sighting, with nobody telling acme, starts nothing for acme.
+    let elsewhere = world().at("2024-03-01T10:00:00+08:00", "finder", EventKind::Exploited).build();
+    none(&check(&elsewhere, PACK, "2024-04-01T00:00:00Z"), REPORT, "acme");
+}
+
+#[test]
+fn a_report_to_a_foreign_regulator_does_not_meet_art_7_2() {
+    let case = world()
+        .party("foreign-regulator", &[Role::RegulatorPlatform], "US")
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-01T12:00:00+08:00", "acme", notified("foreign-regulator"))
+        .build();
+    let findings = check(&case, PACK, "2024-03-05T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(f.status, Status::Overdue);
+    let sanction = f.sanction_marked().expect("overdue carries the sanction");
+    assert!(sanction.en.contains("CSL Art. 60 (2017 numbering)"), "{}", sanction.en);
+    assert!(sanction.en.contains("RMB 50,000–500,000"), "{}", sanction.en);
+    // The same report to MIIT's platform meets it.
+    let domestic = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2024-03-01T12:00:00+08:00", "acme", notified("nvdb"))
+        .build();
+    assert_eq!(status(&check(&domestic, PACK, "2024-03-05T00:00:00+08:00"), REPORT, "acme"), Status::Met);
+}
+
+#[test]
+fn a_cve_request_to_a_foreign_cna_while_undisclosed_needs_review() {
+    let case = world()
+        .party("foreign-cna", &[Role::InternationalVulnerabilityDb], "US")
+        .at("2024-03-01T10:00:00+08:00", "finder", EventKind::Discovered)
+        .at(
+            "2024-03-01T11:00:00+08:00",
+            "finder",
+            notified_kind("foreign-cna", vulnrelay_domain::NotificationKind::CveRequest),
+        )
+        .at("2024-03-01T12:00:00+08:00", "finder", notified("foreign-cna"))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let gates = of(&findings, OVERSEAS, "finder");
+    assert_eq!(gates.len(), 2);
+    assert_eq!(gates[0].status, Status::NeedsReview);
+    let message = gates[0].message(&case).en;
+    assert!(message.contains("needs review") && message.contains("CVE ID request"), "{message}");
+    // Sending the details themselves is still a breach.
+    assert_eq!(gates[1].status, Status::Violated);
+    // The notes say why the gate applied.
+    let notes = gates[1].notes(&case);
+    assert!(
+        notes[0].en == "applies because the vulnerability was undisclosed; the recipient is overseas",
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn providing_exploit_code_needs_review_publishing_it_is_a_breach() {
+    let rule = "cn-rmsv-2021/art9-4-exploit-tools-provided";
+    let case = world()
+        .at("2024-03-01T10:00:00+08:00", "acme", fix())
+        .at("2024-03-02T10:00:00+08:00", "finder", sent_exploit("user-co"))
+        .at("2024-03-02T11:00:00+08:00", "finder", notified("user-co"))
+        .at("2024-03-03T10:00:00+08:00", "finder", published(true, true))
+        .build();
+    let findings = check(&case, PACK, "2024-04-01T00:00:00Z");
+    let provided = of(&findings, rule, "finder");
+    // Only the notification that carries exploit code is examined.
+    assert_eq!(provided.iter().map(|f| f.status).collect::<Vec<_>>(), [Status::NeedsReview]);
+    assert_eq!(provided[0].evidence, vec![1]);
+    assert!(provided[0].message(&case).en.contains("专门用于"), "{}", provided[0].message(&case).en);
+    assert_eq!(status(&findings, "cn-rmsv-2021/art9-4-exploit-tools", "finder"), Status::Violated);
+}
+
+#[test]
+fn nothing_binds_before_the_provisions_came_into_force() {
+    // Art. 16: in force from 1 September 2021 (Beijing time).
+    let case = world()
+        .at("2021-08-31T23:00:00+08:00", "acme", EventKind::Discovered)
+        .at("2021-08-31T23:30:00+08:00", "finder", published(false, true))
+        .build();
+    assert!(check(&case, PACK, "2021-10-01T00:00:00+08:00").is_empty());
+    let in_force = world()
+        .at("2021-09-01T00:30:00+08:00", "acme", EventKind::Discovered)
+        .at("2021-09-01T00:40:00+08:00", "finder", published(false, true))
+        .build();
+    let findings = check(&in_force, PACK, "2021-10-01T00:00:00+08:00");
+    assert_eq!(status(&findings, REPORT, "acme"), Status::Overdue);
+    assert_eq!(status(&findings, PREPUBLICATION, "finder"), Status::Violated);
+}
+
+/// A provider that finds a flaw at `found` (Beijing time), evaluated under the Civil
+/// Code reading: the due date of its Art. 7(2) report, and the finding's notes.
+fn civil_code_due(found: &str) -> (vulnrelay_domain::Timestamp, Vec<String>) {
+    let case = world().at(found, "acme", EventKind::Discovered).build();
+    let findings = check_with(&case, PACK, found, Interpretation::CivilCodeHolidays);
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(f.interpretation, Some(Interpretation::CivilCodeHolidays));
+    (f.due_at.unwrap(), f.notes(&case).into_iter().map(|n| n.en).collect())
+}
+
+#[test]
+fn the_civil_code_reading_moves_a_last_day_off_to_the_next_working_day() {
+    // Found Thursday 8 February 2024: the 2nd day is Saturday 10 February, inside the
+    // Spring Festival (10–17 February off); Sunday 18 February is a make-up working
+    // day (国办发明电〔2023〕7号), so the period ends at 24:00 on the 18th.
+    let (due, notes) = civil_code_due("2024-02-08T15:00:00+08:00");
+    assert_eq!(due, t("2024-02-19T00:00:00+08:00"));
+    assert!(notes.iter().any(|n| n.contains("国办发明电〔2023〕7号")), "{notes:?}");
+    // Found Tuesday 29 September 2026: the 2nd day is 1 October; 1–7 October are off,
+    // so the period ends with Thursday 8 October.
+    assert_eq!(civil_code_due("2026-09-29T10:00:00+08:00").0, t("2026-10-09T00:00:00+08:00"));
+    // Found Friday 18 September 2026: the 2nd day is Sunday 20 September, a make-up
+    // working day: no extension.
+    assert_eq!(civil_code_due("2026-09-18T10:00:00+08:00").0, t("2026-09-21T00:00:00+08:00"));
+    // An ordinary weekend extends too: found Thursday 7 March 2024, the 2nd day is
+    // Saturday 9 March, the period ends with Monday 11 March.
+    assert_eq!(civil_code_due("2024-03-07T10:00:00+08:00").0, t("2024-03-12T00:00:00+08:00"));
+}
+
+#[test]
+fn the_civil_code_reading_says_when_it_has_no_holiday_data_for_the_year() {
+    // 2025 is not shipped: 1 October 2025 (a Wednesday) is treated as a working day,
+    // and the notes say so.
+    let (due, notes) = civil_code_due("2025-09-29T10:00:00+08:00");
+    assert_eq!(due, t("2025-10-02T00:00:00+08:00"));
+    assert!(
+        notes.iter().any(|n| n.contains("no holiday data for 2025") && n.contains("2021, 2024, 2026")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn the_bare_calendar_day_switch_is_not_the_civil_code_reading() {
+    let case = world().at("2024-02-08T15:00:00+08:00", "acme", EventKind::Discovered).build();
+    let findings = check_with(&case, PACK, "2024-02-09T00:00:00Z", Interpretation::CalendarDays);
+    assert_eq!(one(&findings, REPORT, "acme").due_at, Some(t("2024-02-11T00:00:00+08:00")));
 }

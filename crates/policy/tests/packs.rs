@@ -110,3 +110,25 @@ fn conflict_rules_name_obligations() {
 fn builtin_packs_source() -> String {
     vulnrelay_policy::BUILTIN_PACK_SOURCES[0].1.to_owned()
 }
+
+#[test]
+fn the_coverage_document_names_every_rule_and_only_real_ones() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/regulation-coverage.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let packs = builtin_packs().unwrap();
+    for pack in &packs {
+        for rule in &pack.rules {
+            let id = format!("{}/{}", pack.id, rule.id);
+            assert!(
+                doc.contains(&format!("`{id}`")) || doc.contains(&format!("`{}`", rule.id)),
+                "{id} missing"
+            );
+        }
+    }
+    // Every `pack/rule` the document names exists.
+    for piece in doc.split('`').skip(1).step_by(2) {
+        let Some((pack_id, rule_id)) = piece.split_once('/') else { continue };
+        let Some(pack) = packs.iter().find(|p| p.id == pack_id) else { continue };
+        assert!(pack.rule(rule_id).is_some(), "the document names `{piece}`, which does not exist");
+    }
+}

@@ -32,7 +32,13 @@ fn kind_strategy() -> impl Strategy<Value = EventKind> {
         Just(EventKind::Aware),
         Just(EventKind::Verified),
         Just(EventKind::Exploited),
-        (party(), 0..4usize).prop_map(|(to, k)| EventKind::Notified { to, kind: NotificationKind::ALL[k] }),
+        (party(), 0..NotificationKind::ALL.len(), any::<bool>(), any::<bool>()).prop_map(
+            |(to, k, exploited, with_exploit_code)| {
+                EventKind::Notified { to, kind: NotificationKind::ALL[k], exploited, with_exploit_code }
+            }
+        ),
+        any::<bool>().prop_map(|severe| EventKind::Incident { severe }),
+        party().prop_map(|with| EventKind::JointAssessment { with }),
         Just(EventKind::FixAvailable { version: None }),
         (any::<bool>(), any::<bool>())
             .prop_map(|(r, x)| EventKind::Published { with_remediation: r, with_exploit_code: x }),
@@ -95,9 +101,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
-    fn statuses_agree_with_their_times(case in case_strategy(), as_of in 0..2500i64, calendar in any::<bool>()) {
+    fn statuses_agree_with_their_times(case in case_strategy(), as_of in 0..2500i64, reading in 0..4usize) {
         let packs = builtin_packs().unwrap();
-        let interpretation = if calendar { Interpretation::CalendarDays } else { Interpretation::Hours };
+        let interpretation =
+            [Interpretation::Hours, Interpretation::CalendarDays, Interpretation::EuPeriods, Interpretation::CivilCodeHolidays]
+                [reading];
         let options = options(as_of, interpretation);
         for f in evaluate(&case, &packs, &options) {
             prop_assert!(case.party(f.party).is_some());
@@ -120,6 +128,10 @@ proptest! {
                 }
                 Status::NotStarted => prop_assert!(f.anchor_at.is_none()),
                 Status::Violated | Status::Conflict => prop_assert!(f.status.is_problem()),
+                Status::NeedsReview => {
+                    prop_assert!(!f.status.is_problem());
+                    prop_assert!(matches!(f.rule.kind, vulnrelay_policy::RuleKind::Gate(_)));
+                }
             }
             if let (Some(anchor), Some(due)) = (f.anchor_at, f.due_at) {
                 prop_assert!(due > anchor);
@@ -145,7 +157,7 @@ proptest! {
                 g.rule_id() == f.rule_id() && g.party == f.party && g.product == f.product && g.anchor_at == f.anchor_at
             });
             match f.status {
-                Status::Met | Status::MetLate | Status::Violated => {
+                Status::Met | Status::MetLate | Status::Violated | Status::NeedsReview => {
                     let same = same.expect("a settled finding does not disappear");
                     prop_assert_eq!(same.status, f.status);
                 }

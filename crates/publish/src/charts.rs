@@ -11,7 +11,7 @@ use crate::Lang;
 use crate::feed::xml;
 
 /// The fill colour of a status: green met, amber late, blue pending, red overdue or
-/// violated, purple conflict, grey not started.
+/// violated, purple conflict, grey not started, teal needs review.
 pub fn status_colour(status: Status) -> &'static str {
     match status {
         Status::Met => "#2e7d32",
@@ -20,6 +20,7 @@ pub fn status_colour(status: Status) -> &'static str {
         Status::Overdue | Status::Violated => "#c62828",
         Status::Conflict => "#6a1b9a",
         Status::NotStarted => "#757575",
+        Status::NeedsReview => "#00838f",
     }
 }
 
@@ -32,6 +33,7 @@ fn status_label(status: Status, lang: Lang) -> &'static str {
         (Status::Violated, Lang::En) => "violated",
         (Status::Conflict, Lang::En) => "conflict",
         (Status::NotStarted, Lang::En) => "not started",
+        (Status::NeedsReview, Lang::En) => "needs review",
         (Status::Met, Lang::Zh) => "已履行",
         (Status::MetLate, Lang::Zh) => "逾期履行",
         (Status::Pending, Lang::Zh) => "待履行",
@@ -39,6 +41,7 @@ fn status_label(status: Status, lang: Lang) -> &'static str {
         (Status::Violated, Lang::Zh) => "违反",
         (Status::Conflict, Lang::Zh) => "冲突",
         (Status::NotStarted, Lang::Zh) => "未起算",
+        (Status::NeedsReview, Lang::Zh) => "需复核",
     }
 }
 

@@ -68,6 +68,9 @@ pub struct Config {
     pub cna_org_id: String,
     /// The CNA short name written into CVE records.
     pub cna_short_name: String,
+    /// Policy settings of this platform: deadlines it sets for the rules that allow it
+    /// (the cooperating-unit scheme's report), readings per pack.
+    pub policy: vulnrelay_policy::Settings,
 }
 
 impl Default for Config {
@@ -86,6 +89,7 @@ impl Default for Config {
             allow_private_webhooks: false,
             cna_org_id: "00000000-0000-4000-8000-000000000000".into(),
             cna_short_name: "vulnrelay".into(),
+            policy: vulnrelay_policy::Settings::default(),
         }
     }
 }
@@ -152,6 +156,17 @@ impl AppState {
             records: versioned::Versioned::default(),
             bound_url: std::sync::OnceLock::new(),
         }))
+    }
+}
+
+impl Shared {
+    /// Evaluates `case` against the server's packs with the platform's policy settings.
+    pub fn evaluate<'a>(
+        &'a self,
+        case: &'a vulnrelay_domain::Case,
+        options: &vulnrelay_policy::Options,
+    ) -> Vec<vulnrelay_policy::Finding<'a>> {
+        vulnrelay_policy::evaluate_with(case, &self.packs, options, &self.config.policy)
     }
 }
 

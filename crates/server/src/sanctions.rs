@@ -12,7 +12,7 @@ use vulnrelay_domain::{
     membership_status, standing,
 };
 use vulnrelay_formats::org_event::OrgEventJson;
-use vulnrelay_policy::{Interpretation, Options, Status, evaluate};
+use vulnrelay_policy::{Interpretation, Options, Status};
 use vulnrelay_store::{
     MembershipChange, MembershipChangeKind, NewOrgEvent, NewOutboxMessage, StoreError, StoredOrgEvent,
 };
@@ -253,11 +253,8 @@ pub async fn check_basis(state: &AppState, org_id: &str, basis: &[Basis], at: Ti
         };
         match b {
             Basis::Finding { rule, .. } => {
-                let findings = evaluate(
-                    &loaded.case,
-                    &state.packs,
-                    &Options { as_of: at, interpretation: Interpretation::Hours },
-                );
+                let findings = state
+                    .evaluate(&loaded.case, &Options { as_of: at, interpretation: Interpretation::Hours });
                 let stands = findings.iter().any(|f| {
                     f.rule_id() == *rule
                         && f.party.0 == org_id

@@ -27,7 +27,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use vulnrelay_delivery::{DELIVERY_HEADER, Next, RetryPolicy, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use vulnrelay_domain::{Action, Actor, CaseAccess, Timestamp, can};
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
 use vulnrelay_store::warnings::{Channel, Delivery, DeliveryResult, NewReminder, Outcome, Webhook};
 
 use crate::AppState;
@@ -269,7 +269,7 @@ impl Worker {
         for record in state.store.list_cases().await? {
             let loaded = load(state, &record.id).await?;
             let options = Options { as_of: now, interpretation: Interpretation::Hours };
-            for f in evaluate(&loaded.case, &state.packs, &options) {
+            for f in state.evaluate(&loaded.case, &options) {
                 if !matches!(f.rule.kind, RuleKind::Obligation(_)) {
                     continue;
                 }

@@ -360,8 +360,13 @@ async fn compliance_is_the_check_report_of_the_exported_case() {
             as_of,
             findings: &findings,
         }];
-        let expected =
-            vulnrelay_formats::compliance::report("2022-01-01", options.interpretation, &packs, &evaluated);
+        let expected = vulnrelay_formats::compliance::report(
+            "2022-01-01",
+            options.interpretation,
+            &vulnrelay_policy::Settings::default(),
+            &packs,
+            &evaluated,
+        );
         assert_eq!(served, serde_json::to_value(expected).unwrap());
         // The story's verdicts: the member's 2-day report to the MIIT platform is overdue.
         let overdue: Vec<&str> = served["findings"]
@@ -372,11 +377,56 @@ async fn compliance_is_the_check_report_of_the_exported_case() {
             .map(|f| f["rule"].as_str().unwrap())
             .collect();
         assert!(overdue.contains(&"cn-miit-member/report-2-days") || !overdue.is_empty(), "{overdue:?}");
-        let (status, answer) =
-            app.get(&format!("/api/v1/cases/{case}/compliance?interpretation=weeks"), MIIT).await;
-        assert_eq!(
-            (status, answer["error"]["details"][0]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("interpretation"))
+        for bad in ["weeks", "eu-cra-2024=calendar-days", "cn-2099=hours"] {
+            let (status, answer) =
+                app.get(&format!("/api/v1/cases/{case}/compliance?interpretation={bad}"), MIIT).await;
+            assert_eq!(
+                (status, answer["error"]["details"][0]["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("interpretation")),
+                "{bad}: {answer}"
+            );
+        }
+        // Readings per policy, as `vulnrelay check --interpretation` takes them.
+        let (status, answer) = app
+            .get(
+                &format!("/api/v1/cases/{case}/compliance?as_of=2022-01-01&interpretation=cn-miit-member=calendar-days"),
+                MIIT,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let readings: Vec<&str> =
+            answer["policies"].as_array().unwrap().iter().map(|p| p["interpretation"].as_str().unwrap()).collect();
+        assert_eq!(readings, ["hours", "calendar-days", "hours"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_platform_sets_the_cooperating_unit_deadline_by_configuration() {
+    for_each_backend(|db: TestDb| async move {
+        let mut config = common::config();
+        config
+            .policy
+            .deadlines
+            .insert("cn-miit-member/member-report-2d".into(), vulnrelay_policy::Deadline::Days(20));
+        let app = App::with_config(db, config).await;
+        let case = app.case_id.clone();
+        let (status, served) =
+            app.get(&format!("/api/v1/cases/{case}/compliance?as_of=2022-01-01"), MIIT).await;
+        assert_eq!(status, StatusCode::OK);
+        let member: Vec<&serde_json::Value> = served["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "cn-miit-member/member-report-2d" && f["party"] == "alibaba-cloud")
+            .collect();
+        assert_eq!(member.len(), 1, "{served}");
+        assert_eq!(member[0]["due_at"], "2021-12-14T00:00:00+08:00");
+        let notes = member[0]["notes"].as_array().unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n["en"] == "the deadline is set by the platform's configuration, not by the pack")
         );
     })
     .await;

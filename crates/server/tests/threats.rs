@@ -1,6 +1,6 @@
 //! Threat status through the API: dated threat events with their source, the status
-//! derived from them, and active exploitation starting the EU CRA Art. 14 clocks of the
-//! bound providers.
+//! derived from them, and active exploitation on the case: the platform's own awareness,
+//! which starts a provider's EU CRA Art. 14 clocks only once the provider is told.
 
 mod common;
 
@@ -66,7 +66,7 @@ fn cra_findings(compliance: &Value) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn active_exploitation_starts_the_cra_clocks_and_raises_the_status() {
+async fn active_exploitation_is_recorded_and_the_cra_clocks_start_when_the_provider_is_told() {
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;
         let (case, id) = eu_case(&app).await;
@@ -91,14 +91,22 @@ async fn active_exploitation_starts_the_cra_clocks_and_raises_the_status() {
         assert_eq!(answer["case_event"]["case"], case.as_str());
         let (_, events) = app.get(&format!("/api/v1/cases/{case}/events"), MIIT).await;
         assert_eq!(events["events"].as_array().unwrap().last().unwrap()["event"]["type"], "exploited");
-        // The provider's 24-hour early warning to the CSIRT and ENISA is now running.
+        // The platform knows; the provider does not yet: its CRA clock has not started.
         let (_, after) = app.get(&format!("/api/v1/cases/{case}/compliance"), MIIT).await;
         let cra = cra_findings(&after);
         assert_eq!(cra.len(), 1, "{cra:?}");
+        assert_eq!((&cra[0]["status"], &cra[0]["anchor_at"]), (&json!("not_started"), &Value::Null), "{cra:?}");
+        // The platform tells the provider: its 24-hour early warning runs from then.
+        let told_at = (Utc::now() - TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let tell = json!({"type": "notified", "to": "apache", "exploited": true, "at": told_at});
+        let (code, answer) = app.post(&format!("/api/v1/cases/{case}/events"), MIIT, tell).await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        let (_, told) = app.get(&format!("/api/v1/cases/{case}/compliance"), MIIT).await;
+        let cra = cra_findings(&told);
         assert_eq!(cra[0]["status"], "pending", "{cra:?}");
         let anchor = chrono::DateTime::parse_from_rfc3339(cra[0]["anchor_at"].as_str().unwrap()).unwrap();
         let due = chrono::DateTime::parse_from_rfc3339(cra[0]["due_at"].as_str().unwrap()).unwrap();
-        assert_eq!(anchor.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true), exploited_at);
+        assert_eq!(anchor.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true), told_at);
         assert_eq!(due - anchor, TimeDelta::hours(24));
         // A second report of exploitation adds to the record, not to the case.
         let (code, answer) = app.post(&path, MIIT, json!({"kind": "actively_exploited", "source": "CNVD"})).await;

@@ -11,13 +11,17 @@ use unicode_width::UnicodeWidthStr;
 use vulnrelay_domain::{Case, Interval, IntervalKind, Timestamp, intervals};
 use vulnrelay_formats::case_file;
 use vulnrelay_formats::compliance::{self, ComplianceReport, Evaluated, FindingEntry};
-use vulnrelay_policy::{Finding, Interpretation, Options, Pack, builtin_packs, evaluate};
+use vulnrelay_policy::{
+    Deadline, Finding, Interpretation, Options, Pack, Settings, builtin_packs, evaluate_with,
+};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  nothing is met late, overdue, violated or in conflict
+  0  nothing is met late, overdue, violated or in conflict (findings that need review,
+     where the law leaves the case to a person, are listed but do not change it)
   1  something is met late, overdue, violated or in conflict
-  2  bad input: an unreadable or invalid case file, an unknown policy, a bad --as-of";
+  2  bad input: an unreadable or invalid case file, an unknown policy, a bad --as-of,
+     --interpretation or --deadline";
 
 /// Evaluates case files against the regulatory policy packs and shows, rule by rule,
 /// who met which obligation, who is late, and who broke a rule.
@@ -39,10 +43,22 @@ pub struct CheckArgs {
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
 
-    /// How day-based deadlines (CN "2日") are read: `hours` = N × 24 h from the anchor;
-    /// `calendar-days` = the end of the Nth calendar day after the anchor's day.
-    #[arg(long, value_enum, default_value_t = InterpretationArg::Hours)]
-    interpretation: InterpretationArg,
+    /// How day-based deadlines are read: `hours` = N × 24 h from the clock's start;
+    /// `calendar-days` = the end of the Nth calendar day after that day, in the
+    /// policy's own time zone (Beijing time for the Chinese packs);
+    /// `civil-code-holidays` = calendar days with the Civil Code's holiday extension
+    /// (the Chinese packs; holiday data for 2021, 2024, 2026); `eu-1182-71` = the EU
+    /// rules on periods (Regulation No 1182/71, by analogy; the CRA). A bare reading
+    /// applies to every policy that offers it (only the Chinese "2日" offers
+    /// `calendar-days`); `POLICY=READING` sets one policy's (`cn-rmsv-2021=calendar-days`).
+    /// Repeat for several.
+    #[arg(long, value_name = "READING|POLICY=READING")]
+    interpretation: Vec<String>,
+
+    /// Set a rule's deadline where its policy allows configuration (the
+    /// cooperating-unit scheme's): `POLICY/RULE=N` with N in days (`3d`) or hours (`36h`).
+    #[arg(long, value_name = "POLICY/RULE=N")]
+    deadline: Vec<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -53,19 +69,40 @@ pub struct CheckArgs {
     lang: Option<Lang>,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum InterpretationArg {
-    Hours,
-    CalendarDays,
+/// `POLICY/RULE=N` with N like `3d` or `36h` (the `--deadline` of `check` and `serve`).
+pub(crate) fn parse_deadline(text: &str) -> anyhow::Result<(String, Deadline)> {
+    let parsed = text.split_once('=').and_then(|(rule, n)| {
+        let deadline = match n.split_at(n.len().saturating_sub(1)) {
+            (days, "d") => days.parse().ok().filter(|&d| d > 0).map(Deadline::Days),
+            (hours, "h") => hours.parse().ok().filter(|&h| h > 0).map(Deadline::Hours),
+            _ => None,
+        }?;
+        Some((rule.to_owned(), deadline))
+    });
+    parsed
+        .ok_or_else(|| anyhow::anyhow!("--deadline {text}: expected POLICY/RULE=N with N like `3d` or `36h`"))
 }
 
-impl From<InterpretationArg> for Interpretation {
-    fn from(arg: InterpretationArg) -> Self {
-        match arg {
-            InterpretationArg::Hours => Interpretation::Hours,
-            InterpretationArg::CalendarDays => Interpretation::CalendarDays,
+/// The bare reading and the settings per policy and rule from `--interpretation` and
+/// `--deadline`, checked against the policies.
+fn settings(args: &CheckArgs, packs: &[Pack]) -> anyhow::Result<(Interpretation, Settings)> {
+    let mut bare = Interpretation::Hours;
+    let mut settings = Settings::default();
+    for text in &args.interpretation {
+        match text.split_once('=') {
+            None => bare = text.parse().map_err(|e| anyhow::anyhow!("--interpretation: {e}"))?,
+            Some((policy, reading)) => {
+                let reading = reading.parse().map_err(|e| anyhow::anyhow!("--interpretation {text}: {e}"))?;
+                settings.interpretations.insert(policy.to_owned(), reading);
+            }
         }
     }
+    for text in &args.deadline {
+        let (rule, deadline) = parse_deadline(text)?;
+        settings.deadlines.insert(rule, deadline);
+    }
+    settings.check(packs).map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
+    Ok((bare, settings))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -84,7 +121,7 @@ enum Lang {
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let packs = select_packs(&args.policies)?;
     let now = Utc::now();
-    let interpretation = Interpretation::from(args.interpretation);
+    let (interpretation, settings) = settings(&args, &packs)?;
     let mut loaded: Vec<(String, Case, Timestamp)> = Vec::new();
     let mut bad_input = false;
     for path in &args.files {
@@ -105,7 +142,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let findings: Vec<Vec<Finding<'_>>> = loaded
         .iter()
-        .map(|(_, case, as_of)| evaluate(case, &packs, &Options { as_of: *as_of, interpretation }))
+        .map(|(_, case, as_of)| {
+            evaluate_with(case, &packs, &Options { as_of: *as_of, interpretation }, &settings)
+        })
         .collect();
     let evaluated: Vec<Evaluated<'_>> = loaded
         .iter()
@@ -118,7 +157,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let as_of_text = args.as_of.clone().unwrap_or_else(|| now.to_rfc3339());
-    let report = compliance::report(&as_of_text, interpretation, &packs, &evaluated);
+    let report = compliance::report(&as_of_text, interpretation, &settings, &packs, &evaluated);
     let written = match args.format {
         Format::Json => {
             let mut out = std::io::stdout().lock();
@@ -186,10 +225,11 @@ fn status_style(status: &str) -> Style {
         "met_late" | "pending" => AnsiColor::Yellow,
         "overdue" | "violated" => AnsiColor::Red,
         "conflict" => AnsiColor::Magenta,
+        "needs_review" => AnsiColor::Cyan,
         _ => AnsiColor::BrightBlack,
     };
     let style = Style::new().fg_color(Some(color.into()));
-    if matches!(status, "overdue" | "violated" | "conflict") { style.bold() } else { style }
+    if matches!(status, "overdue" | "violated" | "conflict" | "needs_review") { style.bold() } else { style }
 }
 
 fn status_label(status: &str, lang: Lang) -> &str {
@@ -204,6 +244,7 @@ fn status_label(status: &str, lang: Lang) -> &str {
         "violated" => "违反",
         "conflict" => "冲突",
         "not_started" => "未起算",
+        "needs_review" => "需复核",
         other => other,
     }
 }
@@ -212,7 +253,7 @@ fn status_label(status: &str, lang: Lang) -> &str {
 fn rank(status: &str) -> u8 {
     match status {
         "overdue" | "violated" => 0,
-        "conflict" => 1,
+        "conflict" | "needs_review" => 1,
         "met_late" => 2,
         "pending" => 3,
         "not_started" => 4,
@@ -285,12 +326,21 @@ fn write_table(report: &ComplianceReport, intervals: &[Vec<Interval>], lang: Lan
             writeln!(out)?;
         }
         writeln!(out, "{bold}{}{bold:#}  {dim}({}){dim:#}", case.title, case.source)?;
-        let policies: Vec<&str> = report.policies.iter().map(|p| p.id.as_str()).collect();
+        let policies: Vec<String> = report
+            .policies
+            .iter()
+            .map(|p| match (lang, p.interpretation) {
+                (Lang::En, reading) => format!("{} (days read as {reading})", p.id),
+                (Lang::Zh, "hours") => format!("{}（“日”按小时计）", p.id),
+                (Lang::Zh, "eu-1182-71") => format!("{}（期间按第1182/71号条例计）", p.id),
+                (Lang::Zh, "civil-code-holidays") => format!("{}（“日”按日历日计并顺延节假日）", p.id),
+                (Lang::Zh, _) => format!("{}（“日”按日历日计）", p.id),
+            })
+            .collect();
         writeln!(
             out,
-            "{dim}as of {} · days read as {} · policies: {}{dim:#}",
+            "{dim}as of {} · policies: {}{dim:#}",
             short_time(&Some(case.as_of.clone())),
-            report.interpretation,
             policies.join(", ")
         )?;
         if let Some(intervals) = intervals.get(index) {
@@ -334,6 +384,11 @@ fn write_table(report: &ComplianceReport, intervals: &[Vec<Interval>], lang: Lan
             writeln!(out, "{}", line.trim_end())?;
             let message = if lang == Lang::En { &f.message.en } else { &f.message.zh };
             writeln!(out, "{}  {dim}{message}{dim:#}", " ".repeat(w_status))?;
+            for note in &f.notes {
+                let (label, note) =
+                    if lang == Lang::En { ("note: ", &note.en) } else { ("注：", &note.zh) };
+                writeln!(out, "{}  {dim}{label}{note}{dim:#}", " ".repeat(w_status))?;
+            }
             if let Some(sanction) = &f.sanction {
                 let sanction = if lang == Lang::En { &sanction.en } else { &sanction.zh };
                 let label = if lang == Lang::En { "sanction: " } else { "处理：" };
@@ -361,7 +416,7 @@ mod tests {
         let mut statuses = Status::ALL.map(Status::as_str);
         statuses.sort_by_key(|s| rank(s));
         assert_eq!(statuses[..2], ["overdue", "violated"]);
-        assert_eq!(statuses[6], "met");
+        assert_eq!(statuses[7], "met");
     }
 
     #[test]

@@ -51,6 +51,12 @@ pub struct ServeArgs {
     #[arg(long, env = "VULNRELAY_CNA_SHORT_NAME")]
     pub cna_short_name: Option<String>,
 
+    /// Set a rule's deadline where its policy allows configuration, e.g. the
+    /// cooperating-unit scheme's report: `cn-miit-member/member-report-2d=3d` (N in days
+    /// `d` or hours `h`). Repeat for several.
+    #[arg(long, value_name = "POLICY/RULE=N")]
+    pub deadline: Vec<String>,
+
     /// The delivery worker (risk warnings, reminders, webhooks).
     #[command(flatten)]
     pub worker: super::delivery::WorkerArgs,
@@ -134,7 +140,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             println!("administrator {email} created; one-time password: {password}");
         }
         let defaults = Config::default();
+        let mut policy = vulnrelay_policy::Settings::default();
+        for text in &args.deadline {
+            let (rule, deadline) = crate::commands::check::parse_deadline(text)?;
+            policy.deadlines.insert(rule, deadline);
+        }
+        let packs = vulnrelay_policy::builtin_packs()
+            .map_err(|(file, e)| anyhow::anyhow!("shipped pack {file}: {e}"))?;
+        policy.check(&packs).map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
         let config = Config {
+            policy,
             default_platform: args.default_platform.clone(),
             forwarding,
             public_url: args.public_url.clone(),

@@ -6,7 +6,9 @@ use vulnrelay_domain::{
     Case, Event, EventKind, Jurisdiction, Market, Membership, NotificationKind, Party, PartyId, Product,
     ProductId, Role, Timestamp,
 };
-use vulnrelay_policy::{Finding, Interpretation, Options, Pack, Status, builtin_packs, evaluate};
+use vulnrelay_policy::{
+    Finding, Interpretation, Options, Pack, Settings, Status, builtin_packs, evaluate_with,
+};
 
 /// An RFC 3339 time.
 pub fn t(s: &str) -> Timestamp {
@@ -82,11 +84,36 @@ impl Story {
 }
 
 pub fn notified(to: &str) -> EventKind {
-    EventKind::Notified { to: PartyId(to.into()), kind: NotificationKind::Report }
+    EventKind::Notified {
+        to: PartyId(to.into()),
+        kind: NotificationKind::Report,
+        exploited: false,
+        with_exploit_code: false,
+    }
 }
 
 pub fn notified_kind(to: &str, kind: NotificationKind) -> EventKind {
-    EventKind::Notified { to: PartyId(to.into()), kind }
+    EventKind::Notified { to: PartyId(to.into()), kind, exploited: false, with_exploit_code: false }
+}
+
+/// A notification that tells the recipient the vulnerability is actively exploited.
+pub fn told_exploited(to: &str) -> EventKind {
+    EventKind::Notified {
+        to: PartyId(to.into()),
+        kind: NotificationKind::Report,
+        exploited: true,
+        with_exploit_code: false,
+    }
+}
+
+/// A notification that carries exploit code.
+pub fn sent_exploit(to: &str) -> EventKind {
+    EventKind::Notified {
+        to: PartyId(to.into()),
+        kind: NotificationKind::Report,
+        exploited: false,
+        with_exploit_code: true,
+    }
 }
 
 pub fn published(with_remediation: bool, with_exploit_code: bool) -> EventKind {
@@ -113,8 +140,20 @@ pub fn check_with<'a>(
     as_of: &str,
     interpretation: Interpretation,
 ) -> Vec<Finding<'a>> {
+    check_settings(case, pack_ids, as_of, interpretation, &Settings::default())
+}
+
+/// [`check_with`] with settings per instrument and rule (checked first).
+pub fn check_settings<'a>(
+    case: &'a Case,
+    pack_ids: &[&str],
+    as_of: &str,
+    interpretation: Interpretation,
+    settings: &Settings,
+) -> Vec<Finding<'a>> {
     let packs: &'static [Pack] = Box::leak(packs(pack_ids).into_boxed_slice());
-    evaluate(case, packs, &Options { as_of: t(as_of), interpretation })
+    settings.check(packs).unwrap_or_else(|problems| panic!("{problems:?}"));
+    evaluate_with(case, packs, &Options { as_of: t(as_of), interpretation }, settings)
 }
 
 /// The findings of `rule` for `party`.

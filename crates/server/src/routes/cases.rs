@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use vulnrelay_domain::{Action, CaseState, EventType};
 use vulnrelay_formats::case_file;
 use vulnrelay_formats::compliance::{self, Evaluated};
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
 use vulnrelay_store::{CaseChange, Fragment, NewEvent, NewOutboxMessage, StoredEvent};
 
 use crate::AppState;
@@ -505,7 +505,10 @@ pub async fn embargo(
 pub struct ComplianceQuery {
     /// Evaluate as of this time (RFC 3339, or a date in the case's time zone); default now.
     pub as_of: Option<String>,
-    /// `hours` (default) or `calendar-days`.
+    /// How day-based deadlines are read, as `vulnrelay check --interpretation` takes it:
+    /// a bare reading (`hours`, default; `calendar-days`; `civil-code-holidays`;
+    /// `eu-1182-71`) for every policy that offers it, and/or `POLICY=READING`, separated
+    /// by commas (`calendar-days,eu-cra-2024=eu-1182-71`).
     pub interpretation: Option<String>,
 }
 
@@ -518,12 +521,19 @@ pub async fn compliance(
     Query(query): Query<ComplianceQuery>,
 ) -> AppResult<Json<Value>> {
     let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    let interpretation = match query.interpretation.as_deref() {
-        None => Interpretation::Hours,
-        Some(text) => text
-            .parse::<Interpretation>()
-            .map_err(|e| AppError::invalid(vec![("interpretation".into(), e)]))?,
-    };
+    let mut interpretation = Interpretation::Hours;
+    let mut settings = state.config.policy.clone();
+    let invalid = |e: String| AppError::invalid(vec![("interpretation".into(), e)]);
+    for part in query.interpretation.as_deref().unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            None => interpretation = part.parse::<Interpretation>().map_err(invalid)?,
+            Some((policy, reading)) => {
+                let reading = reading.parse::<Interpretation>().map_err(invalid)?;
+                settings.interpretations.insert(policy.to_owned(), reading);
+            }
+        }
+    }
+    settings.check(&state.packs).map_err(|problems| invalid(problems.join("; ")))?;
     let now = Utc::now();
     let as_of = match &query.as_of {
         None => now,
@@ -531,9 +541,14 @@ pub async fn compliance(
             .map_err(|e| AppError::invalid(vec![("as_of".into(), e)]))?,
     };
     let as_of_text = query.as_of.clone().unwrap_or_else(|| now.to_rfc3339());
-    let findings = evaluate(&loaded.case, &state.packs, &Options { as_of, interpretation });
+    let findings = vulnrelay_policy::evaluate_with(
+        &loaded.case,
+        &state.packs,
+        &Options { as_of, interpretation },
+        &settings,
+    );
     let evaluated = [Evaluated { source: id.clone(), case: &loaded.case, as_of, findings: &findings }];
-    let report = compliance::report(&as_of_text, interpretation, &state.packs, &evaluated);
+    let report = compliance::report(&as_of_text, interpretation, &settings, &state.packs, &evaluated);
     Ok(Json(serde_json::to_value(report).map_err(AppError::internal)?))
 }
 
@@ -689,11 +704,8 @@ pub(crate) async fn open_deadlines(
     for loaded in crate::casefile::readable(state, caller).await? {
         let record = &loaded.record;
         let tz = tz_of(&loaded);
-        let findings = evaluate(
-            &loaded.case,
-            &state.packs,
-            &Options { as_of: now, interpretation: Interpretation::Hours },
-        );
+        let findings =
+            state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
         for f in
             findings.iter().filter(|f| f.party.0 == org && matches!(f.rule.kind, RuleKind::Obligation(_)))
         {

@@ -11,8 +11,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
+<<<<<<< HEAD
 use vulnrelay_domain::{Action, Case, Interval, IntervalKind, intervals};
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate, history};
+=======
+use vulnrelay_domain::{AccountRole, Action, Case, Interval, IntervalKind, intervals};
+use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, history};
+>>>>>>> engine-v2
 use vulnrelay_publish::charts::quarter_chart;
 
 use crate::AppState;
@@ -161,7 +166,7 @@ pub async fn org_history(
     let mut mine = Vec::new();
     let mut findings_out = Vec::new();
     for loaded in &cases {
-        for f in evaluate(&loaded.case, &state.packs, &options).into_iter().filter(|f| f.party.0 == org_id) {
+        for f in state.evaluate(&loaded.case, &options).into_iter().filter(|f| f.party.0 == org_id) {
             if f.status != Status::Met || matches!(f.rule.kind, RuleKind::Obligation(_)) {
                 let message = f.message(&loaded.case);
                 findings_out.push(json!({

@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{Action, EventKind, EventType, NotificationKind, Role};
-use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind, evaluate};
+use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind};
 use vulnrelay_publish::charts::clock_chart;
 
 use crate::AppState;
@@ -171,10 +171,21 @@ fn event_words(lang: Lang, loaded: &Loaded, kind: &EventKind) -> String {
         loaded.case.party(id).map_or_else(|| id.0.clone(), |p| p.name.clone())
     };
     match kind {
-        EventKind::Notified { to, kind } => lang.tf(
-            "event.notified_to",
-            &[("to", &name(to)), ("kind", &lang.t(&format!("notification.{}", kind.as_str())))],
-        ),
+        EventKind::Notified { to, kind, exploited, with_exploit_code } => {
+            let mut parts = vec![lang.tf(
+                "event.notified_to",
+                &[("to", &name(to)), ("kind", &lang.t(&format!("notification.{}", kind.as_str())))],
+            )];
+            if *exploited {
+                parts.push(lang.t("event.tells_exploitation"));
+            }
+            if *with_exploit_code {
+                parts.push(lang.t("event.with_exploit_code"));
+            }
+            parts.join(" · ")
+        }
+        EventKind::Incident { severe } => lang.t(if *severe { "event.severe" } else { "event.not_severe" }),
+        EventKind::JointAssessment { with } => lang.tf("event.with_party", &[("party", &name(with))]),
         EventKind::FixAvailable { version: Some(v) } => lang.tf("event.fix_version", &[("version", v)]),
         EventKind::Published { with_remediation, with_exploit_code } => {
             let mut parts = vec![lang.t(if *with_remediation {
@@ -382,7 +393,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         None => Utc::now(),
     };
     let findings =
-        evaluate(&loaded.case, &state.packs, &Options { as_of: now, interpretation: Interpretation::Hours });
+        state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
     let chart = clock_chart(&loaded.case, &findings, now, lang.publish());
     let report = match state.store.report(id).await {
         Ok(report) => Some(report.body),

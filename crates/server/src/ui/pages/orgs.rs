@@ -21,7 +21,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action, PartyId};
-use vulnrelay_policy::{Interpretation, Options, RuleKind, evaluate};
+use vulnrelay_policy::{Interpretation, Options, RuleKind};
 use vulnrelay_store::{MembershipChangeKind, Organisation};
 
 use crate::AppState;
@@ -146,11 +146,8 @@ async fn compliance_history(state: &AppState, ui: &Ui, org: &str) -> Result<Vec<
         if loaded.case.party(&PartyId(org.to_owned())).is_none() || !loaded.can(&ui.caller, Action::Read) {
             continue;
         }
-        let findings = evaluate(
-            &loaded.case,
-            &state.packs,
-            &Options { as_of: now, interpretation: Interpretation::Hours },
-        );
+        let findings =
+            state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
         for f in
             findings.iter().filter(|f| f.party.0 == org && !matches!(f.rule.kind, RuleKind::Retention(_)))
         {
