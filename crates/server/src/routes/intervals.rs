@@ -11,13 +11,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
-<<<<<<< HEAD
 use vulnrelay_domain::{Action, Case, Interval, IntervalKind, intervals};
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate, history};
-=======
-use vulnrelay_domain::{AccountRole, Action, Case, Interval, IntervalKind, intervals};
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, history};
->>>>>>> engine-v2
 use vulnrelay_publish::charts::quarter_chart;
 
 use crate::AppState;

@@ -7,12 +7,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-<<<<<<< HEAD
 use vulnrelay_domain::AccountRole;
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, evaluate};
-=======
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
->>>>>>> engine-v2
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -32,19 +28,9 @@ pub async fn metrics(State(state): State<AppState>, caller: Caller) -> AppResult
     let now = chrono::Utc::now();
     let mut by_status: std::collections::BTreeMap<&'static str, u64> =
         [Status::Pending, Status::Overdue, Status::NotStarted].into_iter().map(|s| (s.as_str(), 0)).collect();
-<<<<<<< HEAD
     for loaded in crate::casefile::readable(&state, &caller).await? {
-        let findings = evaluate(
-            &loaded.case,
-            &state.packs,
-            &Options { as_of: now, interpretation: Interpretation::Hours },
-        );
-=======
-    for record in state.store.list_cases().await? {
-        let loaded = crate::casefile::load(&state, &record.id).await?;
         let findings =
             state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
->>>>>>> engine-v2
         for f in findings.iter().filter(|f| matches!(f.rule.kind, RuleKind::Obligation(_))) {
             if let Some(count) = by_status.get_mut(f.status.as_str()) {
                 *count += 1;
