@@ -116,6 +116,16 @@ impl Case {
             _ => None,
         };
         for (i, event) in events.iter_mut().enumerate() {
+            if let EventKind::Attested { event: attested } = event.kind
+                && attested >= i
+            {
+                problems.push(problem(
+                    ProblemField::Event(i, "event"),
+                    format!(
+                        "an attestation refers to an earlier event; there is no event {attested} before it"
+                    ),
+                ));
+            }
             if !party_index.contains_key(&event.party) {
                 problems.push(problem(
                     ProblemField::Event(i, "party"),

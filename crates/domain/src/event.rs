@@ -218,6 +218,37 @@ pub enum EventKind {
     },
     /// A platform closed the case (case workflow).
     Closed,
+    /// A platform's analyst confirmed a party's claim about its own past (the event at
+    /// index `event` of the case), with the reason in the note: the claim then counts
+    /// as attested evidence ([`EvidenceQuality`]).
+    Attested {
+        /// The index of the attested event among the case's events.
+        event: usize,
+    },
+}
+
+/// How well the record supports an event, and so a finding that rests on it.
+/// Ordered weakest first: a finding is as strong as the weakest event it rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EvidenceQuality {
+    /// A party's statement about its own past (a time earlier than when the platform
+    /// recorded it): stored and shown as claimed, with both times.
+    Claimed,
+    /// Confirmed by a platform's analyst, with a reason, as an event of its own.
+    Attested,
+    /// Happened on the platform, when the platform recorded it.
+    Recorded,
+}
+
+impl EvidenceQuality {
+    /// The wire name: `claimed`, `attested`, `recorded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceQuality::Claimed => "claimed",
+            EvidenceQuality::Attested => "attested",
+            EvidenceQuality::Recorded => "recorded",
+        }
+    }
 }
 
 impl EventKind {
@@ -242,6 +273,7 @@ impl EventKind {
             EventKind::Rejected => EventType::Rejected,
             EventKind::Duplicate { .. } => EventType::Duplicate,
             EventKind::Closed => EventType::Closed,
+            EventKind::Attested { .. } => EventType::Attested,
         }
     }
 }
@@ -285,11 +317,13 @@ pub enum EventType {
     Duplicate,
     /// `closed`
     Closed,
+    /// `attested`
+    Attested,
 }
 
 impl EventType {
     /// Every event type.
-    pub const ALL: [EventType; 18] = [
+    pub const ALL: [EventType; 19] = [
         EventType::Discovered,
         EventType::Aware,
         EventType::Verified,
@@ -308,6 +342,7 @@ impl EventType {
         EventType::Rejected,
         EventType::Duplicate,
         EventType::Closed,
+        EventType::Attested,
     ];
 
     /// The wire name.
@@ -331,6 +366,7 @@ impl EventType {
             EventType::Rejected => "rejected",
             EventType::Duplicate => "duplicate",
             EventType::Closed => "closed",
+            EventType::Attested => "attested",
         }
     }
 

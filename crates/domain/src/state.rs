@@ -66,13 +66,28 @@ impl CaseState {
     }
 
     /// The state of `case`: its events folded in time order with [`CaseState::after`].
+    ///
+    /// A fix counts only when the product's provider or a platform of the case records
+    /// it, and the case becomes published only when a platform or the provider
+    /// publishes: a reporter's own `published` event records its own disclosure (the
+    /// gates judge it) but never opens the case to the public, and a reporter cannot
+    /// record a fix for someone else's product.
     pub fn of(case: &Case) -> CaseState {
-        case.chronological()
-            .into_iter()
-            .fold(CaseState::Received, |state, i| state.after(&case.events()[i].kind))
+        case.chronological().into_iter().fold(CaseState::Received, |state, i| {
+            let event = &case.events()[i];
+            match event.kind {
+                EventKind::FixAvailable { .. } | EventKind::Published { .. }
+                    if !speaks_for_the_case(case, event) =>
+                {
+                    state
+                }
+                _ => state.after(&event.kind),
+            }
+        })
     }
 
-    /// The state after an event of `kind` happens in this state.
+    /// The state after an event of `kind` happens in this state (whoever recorded it;
+    /// [`CaseState::of`] decides whose events move a case).
     pub fn after(self, kind: &EventKind) -> CaseState {
         use CaseState::*;
         let proposed = match kind {
@@ -119,6 +134,19 @@ impl CaseState {
     pub fn is_published(self) -> bool {
         self == CaseState::Published
     }
+}
+
+/// Whether `event`'s party may move the case to fixed or published: a platform of the
+/// case (a party with a platform role) or the provider of the event's product (of any
+/// product when the event names none).
+fn speaks_for_the_case(case: &Case, event: &crate::Event) -> bool {
+    let platform = case.party(&event.party).is_some_and(|p| p.has_any_role(&crate::PLATFORM_ROLES));
+    let provider = case
+        .products()
+        .iter()
+        .filter(|p| event.product.as_ref().is_none_or(|id| &p.id == id))
+        .any(|p| p.provider == event.party);
+    platform || provider
 }
 
 impl fmt::Display for CaseState {

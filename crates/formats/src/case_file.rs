@@ -178,6 +178,7 @@ fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl F
             }
         }
         EventKind::Duplicate { of } => put("of", json!(of)),
+        EventKind::Attested { event } => put("event", json!(event)),
         _ => {}
     }
 }
@@ -467,6 +468,7 @@ impl Reader {
             Some(EventType::MembershipSuspended) => &["membership", "until", "by"],
             Some(EventType::MembershipRestored) => &["membership", "by"],
             Some(EventType::Duplicate) => &["of"],
+            Some(EventType::Attested) => &["event"],
             _ => &[],
         };
         // With an unknown type, which fields belong is unknown too: say nothing of them.
@@ -539,6 +541,19 @@ impl Reader {
                 EventKind::Duplicate { of: self.string(object, path, "of", true)?.to_owned() }
             }
             EventType::Closed => EventKind::Closed,
+            EventType::Attested => match object.get("event") {
+                Some(Value::Number(n)) if n.as_u64().is_some() => {
+                    EventKind::Attested { event: n.as_u64().unwrap_or_default() as usize }
+                }
+                other => {
+                    let found = other.map_or("nothing", kind_of);
+                    self.problem(
+                        format!("{path}.event"),
+                        format!("expected the index of the attested event (a whole number), found {found}"),
+                    );
+                    return None;
+                }
+            },
         };
         Some(Event {
             at: at?,

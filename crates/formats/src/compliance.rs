@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use vulnrelay_domain::{Case, Timestamp};
+use vulnrelay_domain::{Case, EvidenceQuality, Timestamp};
 use vulnrelay_policy::{Finding, Interpretation, Pack, Settings, Text};
 
 /// The report on one or more cases.
@@ -125,6 +125,25 @@ pub struct FindingEntry {
     /// The interpretation used for a day-based deadline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interpretation: Option<&'static str>,
+    /// How well the record supports the finding: the weakest of the events it rests on
+    /// (`recorded`, `attested` or `claimed`); absent for a case file, whose events the
+    /// platform did not record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_quality: Option<&'static str>,
+    /// The reading with every unattested claim taken at the time the platform recorded
+    /// it, when it differs: a claim does not silently rewrite a verdict (a sanction
+    /// rests on this reading).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recorded_reading: Option<RecordedReading>,
+}
+
+/// A finding as it reads with claims taken at their recorded times.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RecordedReading {
+    /// The status in that reading.
+    pub status: &'static str,
+    /// When the duty was met in that reading.
+    pub satisfied_at: Option<String>,
 }
 
 /// One evaluated case: where it came from, the case, when it was evaluated, and its findings.
@@ -137,6 +156,28 @@ pub struct Evaluated<'a> {
     pub as_of: Timestamp,
     /// Its findings.
     pub findings: &'a [Finding<'a>],
+    /// How well the record supports each event (by index), when a platform recorded
+    /// them.
+    pub evidence: Option<&'a [EvidenceQuality]>,
+    /// The findings with claims taken at their recorded times (see
+    /// [`FindingEntry::recorded_reading`]).
+    pub recorded: Option<&'a [Finding<'a>]>,
+}
+
+/// The weakest evidence among the events a finding rests on.
+pub fn evidence_quality(finding: &Finding<'_>, evidence: &[EvidenceQuality]) -> Option<EvidenceQuality> {
+    finding.evidence.iter().filter_map(|&i| evidence.get(i).copied()).min()
+}
+
+/// The finding of `recorded` that is `finding` in the other reading, when its status or
+/// time differs.
+pub fn differing_reading<'a>(finding: &Finding<'_>, recorded: &'a [Finding<'a>]) -> Option<&'a Finding<'a>> {
+    recorded
+        .iter()
+        .find(|r| {
+            r.rule_id() == finding.rule_id() && r.party == finding.party && r.product == finding.product
+        })
+        .filter(|r| r.status != finding.status || r.satisfied_at != finding.satisfied_at)
 }
 
 /// Builds the report. Times are written in each case's time zone.
@@ -178,6 +219,13 @@ pub fn report(
                 related_rules: f.related_rule_ids(),
                 sanction: f.sanction_marked().as_ref().map(Into::into),
                 interpretation: f.interpretation.map(Interpretation::as_str),
+                evidence_quality: evaluated
+                    .evidence
+                    .and_then(|e| evidence_quality(f, e))
+                    .map(EvidenceQuality::as_str),
+                recorded_reading: evaluated.recorded.and_then(|r| differing_reading(f, r)).map(|r| {
+                    RecordedReading { status: r.status.as_str(), satisfied_at: time(r.satisfied_at) }
+                }),
             });
         }
     }

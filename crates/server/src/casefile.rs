@@ -4,7 +4,7 @@
 //! Every access to a case goes through [`authorize`], which asks `domain::can`.
 
 use serde_json::{Value, json};
-use vulnrelay_domain::{Action, Case, CaseAccess, CaseState, PartyId, can};
+use vulnrelay_domain::{Action, Case, CaseAccess, CaseState, EventKind, EvidenceQuality, PartyId, can};
 use vulnrelay_formats::case_file;
 use vulnrelay_store::{
     CaseRecord, Fragment, MembershipChange, MembershipChangeKind, Organisation, StoredEvent,
@@ -27,6 +27,78 @@ pub struct Loaded {
     pub events: Vec<StoredEvent>,
     /// The domain case built from them.
     pub case: Case,
+    /// How well the record supports each event (by index; see [`evidence_of`]).
+    pub evidence: Vec<EvidenceQuality>,
+}
+
+/// How far before its recording an event may say it happened and still count as
+/// recorded (clock skew, a form filled in over a few minutes).
+pub const RECORDED_TOLERANCE_MINUTES: i64 = 5;
+
+/// How well the record supports each event of `case`, stored as `stored`: an event
+/// whose time is not before when the platform recorded it (within
+/// [`RECORDED_TOLERANCE_MINUTES`]) is `recorded`; one an account recorded as happening
+/// earlier is that party's `claimed` past, `attested` once a platform's analyst confirms
+/// it with an `attested` event. Events no account recorded — a case file the operator
+/// imported, such as the demo's sourced timeline — are the platform's own record:
+/// `attested`.
+pub fn evidence_of(case: &Case, stored: &[StoredEvent]) -> Vec<EvidenceQuality> {
+    let tolerance = chrono::TimeDelta::minutes(RECORDED_TOLERANCE_MINUTES);
+    let mut evidence: Vec<EvidenceQuality> = case
+        .events()
+        .iter()
+        .zip(stored)
+        .map(|(event, stored)| {
+            if event.at + tolerance >= stored.recorded_at {
+                EvidenceQuality::Recorded
+            } else if stored.recorded_by.is_none() {
+                EvidenceQuality::Attested
+            } else {
+                EvidenceQuality::Claimed
+            }
+        })
+        .collect();
+    for event in case.events() {
+        if let EventKind::Attested { event: attested } = event.kind
+            && evidence.get(attested) == Some(&EvidenceQuality::Claimed)
+        {
+            evidence[attested] = EvidenceQuality::Attested;
+        }
+    }
+    evidence
+}
+
+impl Loaded {
+    /// The case with every claim that no platform attested taken at the time the
+    /// platform recorded it (`None` when there is no such claim): the reading a
+    /// party's claims about its own past cannot rewrite.
+    pub fn recorded_reading(&self) -> Option<Case> {
+        if !self.evidence.contains(&EvidenceQuality::Claimed) {
+            return None;
+        }
+        let events = self
+            .case
+            .events()
+            .iter()
+            .zip(&self.events)
+            .zip(&self.evidence)
+            .map(|((event, stored), quality)| {
+                let mut event = event.clone();
+                if *quality == EvidenceQuality::Claimed {
+                    event.at = stored.recorded_at;
+                }
+                event
+            })
+            .collect();
+        Case::new(
+            self.case.title().to_owned(),
+            self.case.timezone(),
+            self.case.parties().to_vec(),
+            self.case.products().to_vec(),
+            events,
+        )
+        .ok()
+    }
 }
 
 impl Loaded {
@@ -94,9 +166,10 @@ pub async fn load(state: &AppState, id: &str) -> AppResult<Loaded> {
         state.store.case_products(id),
         state.store.events(id)
     )?;
-    let mut loaded = Loaded { case: empty_case(), record, parties, products, events };
+    let mut loaded = Loaded { case: empty_case(), record, parties, products, events, evidence: Vec::new() };
     let value = loaded.value_with(&[], &[])?;
     loaded.case = case_file::from_value(&value).map_err(|e| AppError::internal(format!("case {id}: {e}")))?;
+    loaded.evidence = evidence_of(&loaded.case, &loaded.events);
     Ok(loaded)
 }
 

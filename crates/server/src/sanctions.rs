@@ -253,13 +253,19 @@ pub async fn check_basis(state: &AppState, org_id: &str, basis: &[Basis], at: Ti
         };
         match b {
             Basis::Finding { rule, .. } => {
-                let findings = state
-                    .evaluate(&loaded.case, &Options { as_of: at, interpretation: Interpretation::Hours });
-                let stands = findings.iter().any(|f| {
-                    f.rule_id() == *rule
-                        && f.party.0 == org_id
-                        && matches!(f.status, Status::MetLate | Status::Overdue | Status::Violated)
-                });
+                // The basis stands if it stands in either reading: a party's claim about
+                // its own past can neither take a sanction's ground away nor be refused
+                // as evidence against itself (`Loaded::recorded_reading`).
+                let options = Options { as_of: at, interpretation: Interpretation::Hours };
+                let breached = |case: &vulnrelay_domain::Case| {
+                    state.evaluate(case, &options).iter().any(|f| {
+                        f.rule_id() == *rule
+                            && f.party.0 == org_id
+                            && matches!(f.status, Status::MetLate | Status::Overdue | Status::Violated)
+                    })
+                };
+                let stands =
+                    breached(&loaded.case) || loaded.recorded_reading().is_some_and(|case| breached(&case));
                 if !stands {
                     problems.push((
                         format!("{path}.rule"),

@@ -480,3 +480,115 @@ async fn intake_bounds_its_texts_attachments_and_vectors_and_keys_mean_one_body(
     })
     .await;
 }
+
+/// The finding of `rule` for `party` in a case's compliance report.
+async fn finding(app: &App, case: &str, rule: &str, party: &str) -> Value {
+    let (status, report) = app.get(&format!("/api/v1/cases/{case}/compliance"), MIIT).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule && f["party"] == party)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {rule} for {party}: {report}"))
+}
+
+#[tokio::test]
+async fn a_party_cannot_backdate_what_the_platform_received_and_its_claims_say_so() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let log4shell = app.case_id.clone();
+        let events = format!("/api/v1/cases/{log4shell}/events");
+        let before = finding(&app, &log4shell, "cn-miit-member/member-report-2d", "alibaba-cloud").await;
+        assert_eq!(before["status"], "overdue", "{before}");
+        // Years later, the member claims it reported to the MIIT platform in time.
+        let backdated = json!({"type": "notified", "to": "miit-nvdb", "at": "2021-11-24T20:00:00+08:00"});
+        let (status, answer) = app.post(&events, REPORTER, backdated).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(answer["error"]["details"][0]["field"], "$.at");
+        let after = finding(&app, &log4shell, "cn-miit-member/member-report-2d", "alibaba-cloud").await;
+        assert_eq!(after["status"], "overdue", "{after}");
+        // Sent now, the report is what it is: late, at the time it was received.
+        let (status, answer) = app.post(&events, REPORTER, json!({"type": "notified", "to": "miit-nvdb"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let late = finding(&app, &log4shell, "cn-miit-member/member-report-2d", "alibaba-cloud").await;
+        assert_eq!(late["status"], "met_late", "{late}");
+        // The demo's sanction still rests on it, and can be decided on it again.
+        let warning = json!({"kind": "warning", "reason": "late report", "findings": ["cn-miit-member/member-report-2d"], "case": log4shell});
+        let (status, answer) =
+            app.post("/api/v1/orgs/alibaba-cloud/memberships/miit-threat-sharing/sanctions", MIIT, warning).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+
+        // On a new case: a discovery date the reporter states is its claim, and the
+        // finding that rests on it says so, with the reading at the recorded time.
+        let ten_days_ago = (chrono::Utc::now() - chrono::TimeDelta::days(10)).to_rfc3339();
+        let case = app.submit(json!({"discovered_at": ten_days_ago, "aware_at": ten_days_ago})).await;
+        let claimed = finding(&app, &case, "cn-miit-member/member-report-2d", "alibaba-cloud").await;
+        assert_eq!((&claimed["status"], &claimed["evidence_quality"]), (&json!("met_late"), &json!("claimed")), "{claimed}");
+        assert_eq!(claimed["recorded_reading"]["status"], "met", "{claimed}");
+        // A platform's analyst attests the claim, with a reason: it stands as attested.
+        let (status, answer) = app
+            .post(&format!("/api/v1/cases/{case}/events"), MIIT, json!({"type": "attested", "event": 0, "note": "the reporter's lab notes, seen by the platform"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let attested = finding(&app, &case, "cn-miit-member/member-report-2d", "alibaba-cloud").await;
+        assert_eq!(attested["evidence_quality"], "attested", "{attested}");
+        assert!(attested.get("recorded_reading").is_none(), "{attested}");
+        // Only a platform attests, only a claim, and always with a reason.
+        for (who, body) in [
+            (REPORTER, json!({"type": "attested", "event": 0, "note": "trust me"})),
+            (MIIT, json!({"type": "attested", "event": 0})),
+            (MIIT, json!({"type": "attested", "event": 99, "note": "x"})),
+        ] {
+            let (status, answer) = app.post(&format!("/api/v1/cases/{case}/events"), who, body).await;
+            assert!(status == StatusCode::FORBIDDEN || status == StatusCode::UNPROCESSABLE_ENTITY, "{who}: {answer}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reporter_neither_fixes_someone_elses_product_nor_opens_the_case_to_the_public() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let case = app.submit(json!({})).await;
+        let events = format!("/api/v1/cases/{case}/events");
+        let (status, answer) = app
+            .post(
+                &events,
+                REPORTER,
+                json!({"type": "fix_available", "version": "2.15.0", "note": "I patched it"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        assert_ne!(answer["state"], "fix_available", "{answer}");
+        // The provider's fix counts.
+        let (status, answer) = app.post(&events, MIIT, json!({"type": "notified", "to": "apache"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let (status, answer) =
+            app.post(&events, APACHE, json!({"type": "fix_available", "version": "2.15.0"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        assert_eq!(answer["state"], "fix_available", "{answer}");
+        // The reporter's own disclosure after the fix passes the gates and is recorded,
+        // but does not make the case public: that is a platform's or the provider's act.
+        let (status, answer) = app
+            .post(
+                &events,
+                REPORTER,
+                json!({"type": "published", "with_remediation": true, "note": "my blog post"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        assert_eq!(answer["state"], "fix_available", "{answer}");
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}"), "").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}"), BANK).await.0, StatusCode::NOT_FOUND);
+        // The platform's publication does.
+        let (status, answer) =
+            app.post(&events, MIIT, json!({"type": "published", "with_remediation": true})).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        assert_eq!(answer["state"], "published", "{answer}");
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}"), "").await.0, StatusCode::OK);
+    })
+    .await;
+}

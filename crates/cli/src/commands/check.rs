@@ -154,6 +154,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             case,
             as_of: *as_of,
             findings,
+            // A case file's events were not recorded by a platform: no evidence quality.
+            evidence: None,
+            recorded: None,
         })
         .collect();
     let as_of_text = args.as_of.clone().unwrap_or_else(|| now.to_rfc3339());

@@ -26,8 +26,13 @@ use crate::gates;
 use crate::input::{ApiJson, Checker};
 
 /// Workflow events only the case's platforms record.
-pub(crate) const PLATFORM_ONLY: [EventType; 4] =
-    [EventType::TriageStarted, EventType::Rejected, EventType::Duplicate, EventType::Closed];
+pub(crate) const PLATFORM_ONLY: [EventType; 5] = [
+    EventType::TriageStarted,
+    EventType::Rejected,
+    EventType::Duplicate,
+    EventType::Closed,
+    EventType::Attested,
+];
 
 /// The case's time zone.
 pub(crate) fn tz_of(loaded: &Loaded) -> Tz {
@@ -295,6 +300,7 @@ pub(crate) async fn append_event(
     if PLATFORM_ONLY.contains(&event_type) && !platform_work {
         return Err(AppError::forbidden(format!("only the case's platforms record `{event_type}`")));
     }
+    claims_it_may_make(state, &loaded, &event, event_type, now).await?;
     let current = loaded.state();
     if !current.accepts(event_type) {
         return Err(AppError::conflict(
@@ -323,6 +329,55 @@ pub(crate) async fn append_event(
         "forwarded": forwarded,
     });
     Ok(body)
+}
+
+/// What a party may say of the past. A notification to a platform on vulnrelay happens
+/// when the platform receives it: its time is the recorded time, never a claimed
+/// earlier one (send it now, or a platform attests an earlier one). An attestation
+/// names an earlier event that is a claim, and gives its reason.
+async fn claims_it_may_make(
+    state: &AppState,
+    loaded: &Loaded,
+    event: &serde_json::Map<String, Value>,
+    event_type: EventType,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    let tz = tz_of(loaded);
+    let at = event.get("at").and_then(Value::as_str).and_then(|t| case_file::parse_time(t, tz).ok());
+    let claimed_earlier =
+        at.is_some_and(|at| at + TimeDelta::minutes(crate::casefile::RECORDED_TOLERANCE_MINUTES) < now);
+    if event_type == EventType::Notified
+        && claimed_earlier
+        && let Some(to) = event.get("to").and_then(Value::as_str)
+        && state
+            .store
+            .org(to)
+            .await
+            .is_ok_and(|org| org.roles.iter().any(|r| vulnrelay_domain::PLATFORM_ROLES.contains(r)))
+    {
+        return Err(AppError::invalid(vec![(
+            "$.at".into(),
+            format!(
+                "`{to}` is a platform: a notification to it happens when it receives it, so its time is the time of recording; leave `at` out"
+            ),
+        )]));
+    }
+    if event_type == EventType::Attested {
+        let mut problems = Vec::new();
+        match event.get("event").and_then(Value::as_u64).map(|i| i as usize) {
+            Some(i) if loaded.evidence.get(i) == Some(&vulnrelay_domain::EvidenceQuality::Claimed) => {}
+            Some(i) if i < loaded.evidence.len() => problems
+                .push(("$.event".into(), format!("event {i} is not a claim; only a claim is attested"))),
+            _ => problems.push(("$.event".into(), "the index of an earlier event of this case".into())),
+        }
+        if event.get("note").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+            problems.push(("$.note".into(), "an attestation gives its reason".into()));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::invalid(problems));
+        }
+    }
+    Ok(())
 }
 
 /// Applies the forwarding rules for `triggers` (`(organisation, trigger)`), following
@@ -547,7 +602,18 @@ pub async fn compliance(
         &Options { as_of, interpretation },
         &settings,
     );
-    let evaluated = [Evaluated { source: id.clone(), case: &loaded.case, as_of, findings: &findings }];
+    let recorded_case = loaded.recorded_reading();
+    let recorded = recorded_case.as_ref().map(|case| {
+        vulnrelay_policy::evaluate_with(case, &state.packs, &Options { as_of, interpretation }, &settings)
+    });
+    let evaluated = [Evaluated {
+        source: id.clone(),
+        case: &loaded.case,
+        as_of,
+        findings: &findings,
+        evidence: Some(&loaded.evidence),
+        recorded: recorded.as_deref(),
+    }];
     let report = compliance::report(&as_of_text, interpretation, &settings, &state.packs, &evaluated);
     Ok(Json(serde_json::to_value(report).map_err(AppError::internal)?))
 }

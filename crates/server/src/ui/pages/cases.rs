@@ -15,7 +15,7 @@ use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vulnrelay_domain::{Action, EventKind, EventType, NotificationKind, Role};
+use vulnrelay_domain::{Action, EventKind, EventType, EvidenceQuality, NotificationKind, Role};
 use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind};
 use vulnrelay_publish::charts::clock_chart;
 
@@ -210,6 +210,7 @@ fn event_words(lang: Lang, loaded: &Loaded, kind: &EventKind) -> String {
             lang.tf("event.restored", &[("scheme", membership)])
         }
         EventKind::Duplicate { of } => lang.tf("event.duplicate_of", &[("case", of)]),
+        EventKind::Attested { event } => lang.tf("event.attested_event", &[("index", &event.to_string())]),
         _ => String::new(),
     }
 }
@@ -513,6 +514,11 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                             @if !words.is_empty() { " · " (words) }
                         }
                         @if let Some(note) = &event.note { p class="note" { (note) } }
+                        @match loaded.evidence.get(i) {
+                            Some(EvidenceQuality::Claimed) => p class="claim" { (lang.t("case.claimed")) },
+                            Some(EvidenceQuality::Attested) => p class="claim attested" { (lang.t("case.attested_claim")) },
+                            _ => {},
+                        }
                         @if let Some(stored) = stored {
                             p class="muted" {
                                 (lang.t("case.recorded")) " " (time(stored.recorded_at, tz))
