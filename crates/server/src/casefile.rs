@@ -135,6 +135,31 @@ impl Loaded {
         CaseAccess { case: &self.case, reporter: &reporter, platform: &platform }.relation(org)
     }
 
+    /// Whether `caller` takes part in the case (a platform of it, its reporter, a
+    /// notified provider) rather than reading it as the public does once it is
+    /// published. The reporter's private note and attachments are for those who take
+    /// part: publication makes the platform's bulletin public, not the report's materials.
+    pub fn takes_part(&self, caller: &Caller) -> bool {
+        caller
+            .account
+            .as_ref()
+            .and_then(|a| a.org_id.as_ref())
+            .is_some_and(|org| self.relation(&PartyId(org.clone())) != vulnrelay_domain::Relation::Public)
+            && self.can(caller, Action::Read)
+    }
+
+    /// The report as `caller` may see it: whole for those who take part; without the
+    /// reporter's note and attachments for the public.
+    pub fn report_for(&self, caller: &Caller, mut report: Value) -> Value {
+        if !self.takes_part(caller)
+            && let Some(object) = report.as_object_mut()
+        {
+            object.remove("note");
+            object.remove("attachments");
+        }
+        report
+    }
+
     /// Whether `caller` may do `action` on this case.
     pub fn can(&self, caller: &Caller, action: Action) -> bool {
         let (reporter, platform) = self.access();

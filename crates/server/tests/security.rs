@@ -592,3 +592,41 @@ async fn a_reporter_neither_fixes_someone_elses_product_nor_opens_the_case_to_th
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_reporters_note_and_attachments_never_become_public_with_the_case() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let case = app.submit(json!({"note": "a private word to the platform"})).await;
+        let events = format!("/api/v1/cases/{case}/events");
+        for (who, body) in [
+            (MIIT, json!({"type": "notified", "to": "apache"})),
+            (APACHE, json!({"type": "fix_available", "version": "2.15.0"})),
+            (MIIT, json!({"type": "published", "with_remediation": true})),
+        ] {
+            let (status, answer) = app.post(&events, who, body).await;
+            assert_eq!(status, StatusCode::CREATED, "{answer}");
+        }
+        let (status, public) = app.get(&format!("/api/v1/cases/{case}"), "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            public["report"].get("note").is_none() && public["report"].get("attachments").is_none(),
+            "{public}"
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/cases/{case}/attachments"), "").await.1["attachments"],
+            json!([])
+        );
+        let (_, mine) = app.get(&format!("/api/v1/cases/{case}"), REPORTER).await;
+        assert_eq!(mine["report"]["note"], "a private word to the platform");
+        let (_, listed) = app.get(&format!("/api/v1/cases/{case}/attachments"), MIIT).await;
+        let first = listed["attachments"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            app.get(&format!("/api/v1/cases/{case}/attachments/{first}"), "").await.0,
+            StatusCode::NOT_FOUND
+        );
+        let (_, _, page) = get_raw(&app, &format!("/cases/{case}")).await;
+        assert!(!String::from_utf8_lossy(&page).contains("a private word"));
+    })
+    .await;
+}

@@ -114,7 +114,7 @@ pub async fn show(
     body["parties"] = loaded.parties.iter().map(|p| p.value.clone()).collect();
     body["products"] = loaded.products.iter().map(|p| p.value.clone()).collect();
     body["report"] = match state.store.report(&id).await {
-        Ok(report) => report.body,
+        Ok(report) => loaded.report_for(&caller, report.body),
         Err(vulnrelay_store::StoreError::NotFound { .. }) => Value::Null,
         Err(other) => return Err(other.into()),
     };
@@ -638,6 +638,9 @@ pub async fn attachments(
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    if !loaded.takes_part(&caller) {
+        return Ok(Json(json!({"attachments": []})));
+    }
     let exploit = loaded.can(&caller, Action::ReadExploitCode);
     let items: Vec<Value> = state
         .store
@@ -661,6 +664,9 @@ pub async fn attachment(
     Path((id, attachment)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    if !loaded.takes_part(&caller) {
+        return Err(AppError::not_found("attachment"));
+    }
     let (meta, content) = state.store.attachment(&id, &attachment).await?;
     if meta.exploit_code && !loaded.can(&caller, Action::ReadExploitCode) {
         return Err(AppError::not_found("attachment"));

@@ -397,7 +397,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
     let chart = clock_chart(&loaded.case, &findings, now, lang.publish());
     let report = match state.store.report(id).await {
-        Ok(report) => Some(report.body),
+        Ok(report) => Some(loaded.report_for(&ui.caller, report.body)),
         Err(vulnrelay_store::StoreError::NotFound { .. }) => None,
         Err(other) => return Err(ui.error(other.into())),
     };
@@ -411,7 +411,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         .await
         .map_err(|e| ui.error(e.into()))?
         .into_iter()
-        .filter(|a| exploit || !a.exploit_code)
+        .filter(|a| loaded.takes_part(&ui.caller) && (exploit || !a.exploit_code))
         .collect();
     let records = state.store.vulnerabilities(Some(id)).await.map_err(|e| ui.error(e.into()))?;
     let mut recorders: HashMap<String, String> = HashMap::new();

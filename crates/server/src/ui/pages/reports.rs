@@ -105,6 +105,7 @@ async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, U
         html! {
             h1 { (title) }
             p class="help" { (lang.t("report.intro")) }
+            p class="help" { (lang.t("report.what_is_published")) }
             @if !draft.problems.is_empty() {
                 (notice("error", html! {
                     p { (lang.tf("report.problems", &[("count", &draft.problems.len().to_string())])) }
