@@ -269,17 +269,22 @@ async fn publishing_before_a_fix_is_refused_unless_an_analyst_overrides() {
             app.post(&path, MIIT, json!({"type": "published", "with_remediation": true})).await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
         assert_eq!(answer["state"], "published");
-        // Now the public sees it, but never the exploit code.
+        // Now the public sees it, but not the reporter's materials (publication makes
+        // the bulletin public, not the report's attachments), and never exploit code.
         let (status, _) = app.get(&format!("/api/v1/cases/{case}"), BANK).await;
         assert_eq!(status, StatusCode::OK);
-        let (_, listed) = app.get(&format!("/api/v1/cases/{case}/attachments"), "").await;
-        let names: Vec<&str> = listed["attachments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["filename"].as_str().unwrap())
-            .collect();
-        assert_eq!(names, ["README.txt"]);
+        let names = |listed: &Value| -> Vec<String> {
+            listed["attachments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["filename"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert!(names(&app.get(&format!("/api/v1/cases/{case}/attachments"), "").await.1).is_empty());
+        let mut platform = names(&app.get(&format!("/api/v1/cases/{case}/attachments"), MIIT).await.1);
+        platform.sort();
+        assert_eq!(platform, ["Poc.java", "README.txt"]);
     })
     .await;
 }
