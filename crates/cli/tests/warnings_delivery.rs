@@ -379,3 +379,98 @@ async fn scan_upload_feeds_an_asset_group_and_the_scanned_log4j_is_warned() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("refused the upload"));
     sigkill(&mut server);
 }
+
+/// The server's resident memory, from /proc.
+fn rss_mb(child: &Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
+}
+
+/// A CycloneDX 1.6 SBOM of `count` distinct components, each with a purl and hashes.
+fn big_sbom(count: usize, tag: &str) -> String {
+    let components: Vec<serde_json::Value> = (0..count)
+        .map(|i| {
+            json!({"type": "library", "bom-ref": format!("c{i}"), "group": format!("org.example.{tag}"),
+                   "name": format!("component-{i}"), "version": format!("1.{i}.0"),
+                   "purl": format!("pkg:maven/org.example.{tag}/component-{i}@1.{i}.0"),
+                   "hashes": [{"alg": "SHA-256", "content": "0".repeat(64)}],
+                   "description": "x".repeat(200)})
+        })
+        .collect();
+    json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": components})
+        .to_string()
+}
+
+/// Inventory uploads are bounded: one over the limit is refused in the envelope, the
+/// largest accepted ones are parsed one at a time, and the server stays up with its
+/// memory bounded after many of them at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventory_uploads_keep_the_servers_memory_bounded() {
+    let db = TestDb::sqlite().await;
+    vulnrelay_server::demo::load(&db.store).await.unwrap();
+    let account = db
+        .store
+        .create_account(
+            &NewAccount {
+                email: "cmdb@bank.example".into(),
+                name: "bank CMDB".into(),
+                password_hash: "unused".into(),
+                org_id: Some("cn-bank".into()),
+                roles: vec![AccountRole::Subscriber],
+                status: Status::Active,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let token = new_secret("vr_");
+    db.store.create_token(&account.id, "cmdb", &secret_hash(&token), Utc::now()).await.unwrap();
+    let (mut server, base) = start(&db.url, 60);
+    let client = reqwest::Client::new();
+    let put = |name: String, body: String| {
+        client
+            .put(format!("{base}/api/v1/assets/groups/{name}"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let started = rss_mb(&server);
+    // Over the limit: 413 in the envelope, nothing stored.
+    let too_big = big_sbom(60_000, "big");
+    assert!(too_big.len() > vulnrelay_server_max_sbom());
+    let answer = put("too-big".into(), too_big).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let envelope: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(envelope["error"]["code"], "payload_too_large", "{envelope}");
+    // Eight uploads just under the limit, one after another, each replacing the group
+    // (an inventory kept up to date).
+    let body = big_sbom(32_000, "ok");
+    assert!(body.len() < vulnrelay_server_max_sbom(), "{}", body.len());
+    let mut peak = 0;
+    for round in 0..8 {
+        let answer = put("estate".into(), body.clone()).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "round {round}");
+        peak = peak.max(rss_mb(&server));
+    }
+    let after = rss_mb(&server);
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    eprintln!(
+        "RSS: {started} MB at start, {peak} MB peak seen, {after} MB after eight {} MB uploads",
+        body.len() / 1_000_000
+    );
+    // Each upload's parse reuses the memory of the one before (one parser thread).
+    assert!(after < 1024, "RSS after eight uploads: {after} MB (start {started} MB)");
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+fn vulnrelay_server_max_sbom() -> usize {
+    16 * 1024 * 1024
+}

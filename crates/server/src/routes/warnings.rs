@@ -27,7 +27,6 @@ use vulnrelay_store::warnings::{
 use crate::AppState;
 use crate::auth::{Caller, new_secret};
 use crate::errors::{AppError, AppResult};
-use crate::input::ApiJson;
 use crate::warnings::{rematch_all, rematch_org, visible_to};
 
 /// The caller's account and organisation (403 for an account of no organisation).
@@ -104,8 +103,60 @@ pub struct PutGroupQuery {
 }
 
 /// The largest SBOM `PUT /api/v1/assets/groups/{name}` accepts (the API's general
-/// body limit is smaller): 64 MiB.
-pub const MAX_SBOM_BYTES: usize = 64 * 1024 * 1024;
+/// body limit is smaller): 16 MiB, about 40,000 CycloneDX components with hashes and
+/// licences. A larger estate is uploaded as several groups.
+pub const MAX_SBOM_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most components one upload may list.
+pub const MAX_COMPONENTS: usize = 50_000;
+
+/// A parsed SBOM takes many times its size in memory. Uploads are parsed one at a
+/// time on one thread of their own: the allocator serves each parse from that
+/// thread's arena and reuses it for the next, so many uploads (even at once) cost the
+/// memory of one, where parses on the runtime's threads would each leave their arena
+/// grown.
+struct Parser {
+    jobs: std::sync::mpsc::SyncSender<(axum::body::Bytes, tokio::sync::oneshot::Sender<AppResult<Parsed>>)>,
+}
+
+/// The components of an upload, and whether it was a CycloneDX BOM.
+type Parsed = (Vec<AssetComponent>, bool);
+
+impl Parser {
+    fn get() -> &'static Parser {
+        static PARSER: std::sync::OnceLock<Parser> = std::sync::OnceLock::new();
+        PARSER.get_or_init(|| {
+            let (jobs, queue) = std::sync::mpsc::sync_channel::<(
+                axum::body::Bytes,
+                tokio::sync::oneshot::Sender<AppResult<Parsed>>,
+            )>(2);
+            let spawned = std::thread::Builder::new().name("vulnrelay-uploads".into()).spawn(move || {
+                for (bytes, answer) in queue {
+                    let parsed = axum::Json::<Value>::from_bytes(&bytes)
+                        .map_err(AppError::from)
+                        .and_then(|axum::Json(body)| read_components(body));
+                    drop(bytes);
+                    let _ = answer.send(parsed);
+                }
+            });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "the upload parser thread did not start");
+            }
+            Parser { jobs }
+        })
+    }
+
+    /// Parses `bytes` on the parser's thread.
+    async fn parse(&self, bytes: axum::body::Bytes) -> AppResult<Parsed> {
+        let (answer, parsed) = tokio::sync::oneshot::channel();
+        let jobs = self.jobs.clone();
+        tokio::task::spawn_blocking(move || jobs.send((bytes, answer)))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(|_| AppError::internal("the upload parser thread is gone"))?;
+        parsed.await.map_err(|_| AppError::internal("the upload parser dropped a job"))?
+    }
+}
 
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -149,7 +200,7 @@ pub async fn put_group(
     caller: Caller,
     Path(name): Path<String>,
     Query(query): Query<PutGroupQuery>,
-    ApiJson(body): ApiJson,
+    bytes: axum::body::Bytes,
 ) -> AppResult<Json<Value>> {
     let (account, org) = member(&caller)?;
     if !valid_name(&name) {
@@ -158,7 +209,21 @@ pub async fn put_group(
             "1 to 100 letters, digits, spaces, `-`, `_` or `.`".into(),
         )]));
     }
+    // The body was read within the upload limit; it is parsed on the parser's thread.
+    let components = Parser::get().parse(bytes).await?;
+    put_components(&state, &account.id, &org, &name, query.source.as_deref(), components).await
+}
+
+/// The components of an upload, with whether it was a CycloneDX BOM.
+fn read_components(body: Value) -> AppResult<Parsed> {
     let is_bom = body.get("bomFormat").is_some();
+    let listed = body.get("components").and_then(Value::as_array).map_or(0, Vec::len);
+    if listed > MAX_COMPONENTS {
+        return Err(AppError::invalid(vec![(
+            "$.components".into(),
+            format!("{listed} components; an upload lists at most {MAX_COMPONENTS} (split it into groups)"),
+        )]));
+    }
     let components = if is_bom {
         vulnrelay_formats::sbom::parse(&body)
             .map_err(|problems| {
@@ -178,7 +243,18 @@ pub async fn put_group(
     } else {
         manual_components(&body)?
     };
-    let source = match query.source.as_deref() {
+    Ok((components, is_bom))
+}
+
+async fn put_components(
+    state: &AppState,
+    account_id: &str,
+    org: &str,
+    name: &str,
+    source: Option<&str>,
+    (components, is_bom): (Vec<AssetComponent>, bool),
+) -> AppResult<Json<Value>> {
+    let source = match source {
         None if is_bom => "sbom",
         None => "manual",
         Some(s @ ("sbom" | "scan" | "manual")) => s,
@@ -191,9 +267,9 @@ pub async fn put_group(
     };
     let group = state
         .store
-        .put_asset_group(&org, &name, source, &components, Some(&account.id), chrono::Utc::now())
+        .put_asset_group(org, name, source, &components, Some(account_id), chrono::Utc::now())
         .await?;
-    let rematch = rematch_org(&state, &org).await?;
+    let rematch = rematch_org(state, org).await?;
     let mut answer = group_json(&group);
     answer["matching"] = json!({"affected": rematch.affected, "warnings_written": rematch.written});
     Ok(Json(answer))
