@@ -45,6 +45,32 @@ pub fn in_range(at: Timestamp, now: Option<Timestamp>) -> Result<Timestamp, Stri
     Ok(at)
 }
 
+/// The longest window [`parse_window`] accepts: ten years.
+pub const MAX_WINDOW_DAYS: i64 = 3660;
+
+/// Parses a look-ahead window such as `48h`, `7d` or `30m`: a whole number from 0 to
+/// ten years' worth, then a unit (`m`, `h`, `d`). Anything else is a message, never a
+/// panic or an overflow.
+pub fn parse_window(text: &str) -> Result<TimeDelta, String> {
+    let wrong = || format!("`{text}` is not a duration such as 48h, 7d or 30m (at most {MAX_WINDOW_DAYS}d)");
+    let unit = text.chars().last().ok_or_else(wrong)?;
+    let number = &text[..text.len() - unit.len_utf8()];
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(wrong());
+    }
+    let n: i64 = number.parse().map_err(|_| wrong())?;
+    let minutes_per_unit = match unit {
+        'm' => 1,
+        'h' => 60,
+        'd' => 24 * 60,
+        _ => return Err(wrong()),
+    };
+    match n.checked_mul(minutes_per_unit) {
+        Some(minutes) if minutes <= MAX_WINDOW_DAYS * 24 * 60 => Ok(TimeDelta::minutes(minutes)),
+        _ => Err(wrong()),
+    }
+}
+
 /// `at` if it lies within the document range, else `None` (for optional dates of
 /// imported documents, which are left out rather than trusted).
 pub fn sane(at: Timestamp) -> Option<Timestamp> {
@@ -72,5 +98,27 @@ mod tests {
         assert!(in_range(t("2026-01-01T00:05:01Z"), Some(now)).unwrap_err().contains("in the future"));
         assert_eq!(sane(t("2021-12-10T00:00:00Z")), Some(t("2021-12-10T00:00:00Z")));
         assert_eq!(sane(t("0001-01-01T00:00:00Z")), None);
+    }
+
+    #[test]
+    fn windows_parse_within_ten_years_and_nothing_else() {
+        assert_eq!(parse_window("48h"), Ok(TimeDelta::hours(48)));
+        assert_eq!(parse_window("3660d"), Ok(TimeDelta::days(3660)));
+        assert_eq!(parse_window("0m"), Ok(TimeDelta::zero()));
+        for bad in [
+            "",
+            "h",
+            "é",
+            "1é",
+            "-1h",
+            "+1h",
+            "3661d",
+            "99999999999999999h",
+            "9223372036854775807d",
+            "1.5h",
+            " 1h",
+        ] {
+            assert!(parse_window(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -690,28 +690,9 @@ pub struct DeadlinesQuery {
     pub within: Option<String>,
 }
 
-/// The longest look-ahead `within` accepts: ten years.
-const MAX_WITHIN_DAYS: i64 = 3660;
-
-/// Parses `48h`, `7d`, `30m`: a whole number from 0 to ten years' worth, then a unit.
+/// Parses `48h`, `7d`, `30m` (see `vulnrelay_formats::time::parse_window`).
 pub fn parse_within(text: &str) -> Result<TimeDelta, String> {
-    let wrong = || format!("`{text}` is not a duration such as 48h, 7d or 30m (at most {MAX_WITHIN_DAYS}d)");
-    let unit = text.chars().last().ok_or_else(wrong)?;
-    let number = &text[..text.len() - unit.len_utf8()];
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(wrong());
-    }
-    let n: i64 = number.parse().map_err(|_| wrong())?;
-    let minutes_per_unit = match unit {
-        'm' => 1,
-        'h' => 60,
-        'd' => 24 * 60,
-        _ => return Err(wrong()),
-    };
-    match n.checked_mul(minutes_per_unit) {
-        Some(minutes) if minutes <= MAX_WITHIN_DAYS * 24 * 60 => Ok(TimeDelta::minutes(minutes)),
-        _ => Err(wrong()),
-    }
+    vulnrelay_formats::time::parse_window(text)
 }
 
 /// `GET /api/v1/deadlines?within=48h`: the open obligations (pending or overdue) of the
