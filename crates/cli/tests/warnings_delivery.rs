@@ -320,27 +320,27 @@ async fn two_servers_on_one_postgresql_share_the_work_without_double_delivery() 
     eprintln!("postgres: 2000 warnings delivered by two processes ({senders:?}), none twice");
 }
 
+/// An API token of a new active subscriber account of `org`.
+async fn subscriber_token(store: &dyn Store, email: &str, org: &str) -> String {
+    let account = NewAccount {
+        email: email.into(),
+        name: email.into(),
+        password_hash: "unused".into(),
+        org_id: Some(org.into()),
+        roles: vec![AccountRole::Subscriber],
+        status: Status::Active,
+    };
+    let account = store.create_account(&account, Utc::now()).await.unwrap();
+    let token = new_secret("vr_");
+    store.create_token(&account.id, "test", &secret_hash(&token), Utc::now()).await.unwrap();
+    token
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_upload_feeds_an_asset_group_and_the_scanned_log4j_is_warned() {
     let db = TestDb::sqlite().await;
     vulnrelay_server::demo::load(&db.store).await.unwrap();
-    let account = db
-        .store
-        .create_account(
-            &NewAccount {
-                email: "it@grid.example".into(),
-                name: "grid IT".into(),
-                password_hash: "unused".into(),
-                org_id: Some("cn-grid".into()),
-                roles: vec![AccountRole::Subscriber],
-                status: Status::Active,
-            },
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-    let token = new_secret("vr_");
-    db.store.create_token(&account.id, "scanner", &secret_hash(&token), Utc::now()).await.unwrap();
+    let token = subscriber_token(&*db.store, "it@grid.example", "cn-grid").await;
     let (mut server, base) = start(&db.url, 60);
     let jar = common::workspace().join("testdata/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let output = Command::new(env!("CARGO_BIN_EXE_vulnrelay"))
@@ -413,23 +413,7 @@ fn big_sbom(count: usize, tag: &str) -> String {
 async fn inventory_uploads_keep_the_servers_memory_bounded() {
     let db = TestDb::sqlite().await;
     vulnrelay_server::demo::load(&db.store).await.unwrap();
-    let account = db
-        .store
-        .create_account(
-            &NewAccount {
-                email: "cmdb@bank.example".into(),
-                name: "bank CMDB".into(),
-                password_hash: "unused".into(),
-                org_id: Some("cn-bank".into()),
-                roles: vec![AccountRole::Subscriber],
-                status: Status::Active,
-            },
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-    let token = new_secret("vr_");
-    db.store.create_token(&account.id, "cmdb", &secret_hash(&token), Utc::now()).await.unwrap();
+    let token = subscriber_token(&*db.store, "cmdb@bank.example", "cn-bank").await;
     let (mut server, base) = start(&db.url, 60);
     let client = reqwest::Client::new();
     let put = |name: String, body: String| {

@@ -114,52 +114,57 @@ fn hash_fields(tag: &[u8], fields: &[&str]) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// Walks one organisation's log (in `seq` order) and returns the first broken link;
-/// the link names the log `org/<id>`.
-pub fn verify_org_log(org_id: &str, events: &[StoredOrgEvent]) -> Option<BrokenLink> {
+/// Walks one organisation's log (in `seq` order) and returns every broken link; each
+/// link names the log `org/<id>`.
+pub fn verify_org_log(org_id: &str, events: &[StoredOrgEvent]) -> Vec<BrokenLink> {
+    let mut broken = Vec::new();
     let mut prev = String::new();
     for (i, event) in events.iter().enumerate() {
-        let broken =
-            |reason: String| Some(BrokenLink { case_id: format!("org/{org_id}"), seq: event.seq, reason });
+        let mut link = |reason: String| {
+            broken.push(BrokenLink { case_id: format!("org/{org_id}"), seq: event.seq, reason })
+        };
         let expected_seq = i as i64 + 1;
         if event.seq != expected_seq {
-            return broken(format!("expected entry {expected_seq}, found entry {}", event.seq));
+            link(format!("expected entry {expected_seq}, found entry {}", event.seq));
         }
         if event.prev_hash != prev {
-            return broken("prev_hash is not the hash of the previous entry".to_owned());
+            link("prev_hash is not the hash of the previous entry".to_owned());
         }
         if org_event_hash(event) != event.hash {
-            return broken("hash does not match the entry's content".to_owned());
+            link("hash does not match the entry's content".to_owned());
         }
         prev = event.hash.clone();
     }
-    None
+    broken
 }
 
-/// Walks one case's events (in `seq` order) and returns the first broken link: a gap
-/// in the sequence, a `prev_hash` that is not the previous event's hash, or a hash that
-/// does not match the event's fields.
-pub fn verify_case(case_id: &str, events: &[StoredEvent]) -> Option<BrokenLink> {
+/// Walks one case's events (in `seq` order) and returns every broken link: a gap in the
+/// sequence, a `prev_hash` that is not the previous event's stored hash, a hash that
+/// does not match the event's fields, a body that is not JSON. The walk goes on past a
+/// break, each link judged against the row before it, so one tampered row is one link
+/// and every other is named too.
+pub fn verify_case(case_id: &str, events: &[StoredEvent]) -> Vec<BrokenLink> {
+    let mut broken = Vec::new();
     let mut prev = String::new();
     for (i, event) in events.iter().enumerate() {
-        let broken =
-            |reason: String| Some(BrokenLink { case_id: case_id.to_owned(), seq: event.seq, reason });
+        let mut link =
+            |reason: String| broken.push(BrokenLink { case_id: case_id.to_owned(), seq: event.seq, reason });
         let expected_seq = i as i64 + 1;
         if event.seq != expected_seq {
-            return broken(format!("expected event {expected_seq}, found event {}", event.seq));
+            link(format!("expected event {expected_seq}, found event {}", event.seq));
         }
         if event.prev_hash != prev {
-            return broken("prev_hash is not the hash of the previous event".to_owned());
+            link("prev_hash is not the hash of the previous event".to_owned());
         }
         if event_hash(event) != event.hash {
-            return broken("hash does not match the event's content".to_owned());
+            link("hash does not match the event's content".to_owned());
         }
         if serde_json::from_str::<Value>(&event.body).is_err() {
-            return broken("body is not JSON".to_owned());
+            link("body is not JSON".to_owned());
         }
         prev = event.hash.clone();
     }
-    None
+    broken
 }
 
 #[cfg(test)]
@@ -198,19 +203,44 @@ mod tests {
         let second = event(2, &first.hash, &json!({"type": "aware"}));
         let third = event(3, &second.hash, &json!({"type": "verified"}));
         let mut events = vec![first, second, third];
-        assert_eq!(verify_case("c1", &events), None);
+        assert!(verify_case("c1", &events).is_empty());
         events[1].body = canonical_json(&json!({"type": "exploited"}));
-        let broken = verify_case("c1", &events).unwrap();
-        assert_eq!((broken.seq, broken.reason.as_str()), (2, "hash does not match the event's content"));
+        let broken = verify_case("c1", &events);
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert_eq!(
+            (broken[0].seq, broken[0].reason.as_str()),
+            (2, "hash does not match the event's content")
+        );
         // Re-hashing the altered event moves the break to the next link.
         events[1].hash = event_hash(&events[1]);
-        let broken = verify_case("c1", &events).unwrap();
+        let broken = verify_case("c1", &events);
         assert_eq!(
-            (broken.seq, broken.reason.as_str()),
-            (3, "prev_hash is not the hash of the previous event")
+            broken.iter().map(|b| (b.seq, b.reason.as_str())).collect::<Vec<_>>(),
+            [(3, "prev_hash is not the hash of the previous event")]
         );
         events.remove(1);
-        assert_eq!(verify_case("c1", &events).unwrap().reason, "expected event 2, found event 3");
+        assert_eq!(verify_case("c1", &events)[0].reason, "expected event 2, found event 3");
+    }
+
+    #[test]
+    fn every_broken_link_is_named_not_only_the_first() {
+        let mut events = vec![event(1, "", &json!({"type": "discovered"}))];
+        for seq in 2..=5 {
+            let prev = events.last().unwrap().hash.clone();
+            events.push(event(seq, &prev, &json!({"type": "aware", "seq": seq})));
+        }
+        events[1].body = canonical_json(&json!({"type": "exploited"}));
+        events[3].body = "not json".into();
+        let broken = verify_case("c1", &events);
+        let links: Vec<(i64, &str)> = broken.iter().map(|b| (b.seq, b.reason.as_str())).collect();
+        assert_eq!(
+            links,
+            [
+                (2, "hash does not match the event's content"),
+                (4, "hash does not match the event's content"),
+                (4, "body is not JSON"),
+            ]
+        );
     }
 
     #[test]
@@ -234,10 +264,13 @@ mod tests {
         let first = entry(1, "", &json!({"type": "sanctioned"}));
         let second = entry(2, &first.hash, &json!({"type": "rectification_submitted"}));
         let mut log = vec![first, second];
-        assert_eq!(verify_org_log("alibaba-cloud", &log), None);
+        assert!(verify_org_log("alibaba-cloud", &log).is_empty());
         log[0].scheme = "another-scheme".into();
-        let broken = verify_org_log("alibaba-cloud", &log).unwrap();
-        assert_eq!((broken.case_id.as_str(), broken.seq), ("org/alibaba-cloud", 1));
+        let broken = verify_org_log("alibaba-cloud", &log);
+        assert_eq!(
+            broken.iter().map(|b| (b.case_id.as_str(), b.seq)).collect::<Vec<_>>(),
+            [("org/alibaba-cloud", 1)]
+        );
         // The same fields under the case-event tag give a different hash.
         assert_ne!(
             org_event_hash(&log[1]),

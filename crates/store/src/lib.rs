@@ -250,27 +250,21 @@ pub trait Store: Records + OrgLog + Warnings + Send + Sync + 'static {
     /// Every case id, oldest first.
     async fn case_ids(&self) -> Result<Vec<String>>;
 
-    /// Walks every case's hash chain, then every organisation's log, and names the
-    /// first broken link.
+    /// Walks every case's hash chain, then every organisation's log, and names every
+    /// broken link.
     async fn verify(&self) -> Result<VerifyReport> {
-        let mut report = VerifyReport { cases: 0, events: 0, org_logs: 0, org_events: 0, broken: None };
+        let mut report = VerifyReport { cases: 0, events: 0, org_logs: 0, org_events: 0, broken: Vec::new() };
         for case_id in self.case_ids().await? {
             let events = self.events(&case_id).await?;
             report.cases += 1;
             report.events += events.len();
-            if let Some(broken) = chain::verify_case(&case_id, &events) {
-                report.broken = Some(broken);
-                return Ok(report);
-            }
+            report.broken.extend(chain::verify_case(&case_id, &events));
         }
         for org_id in self.org_log_ids().await? {
             let events = self.org_events(&org_id).await?;
             report.org_logs += 1;
             report.org_events += events.len();
-            if let Some(broken) = chain::verify_org_log(&org_id, &events) {
-                report.broken = Some(broken);
-                return Ok(report);
-            }
+            report.broken.extend(chain::verify_org_log(&org_id, &events));
         }
         Ok(report)
     }

@@ -405,8 +405,8 @@ pub struct VerifyReport {
     pub org_logs: usize,
     /// Organisation log entries checked.
     pub org_events: usize,
-    /// The first broken link, if any.
-    pub broken: Option<BrokenLink>,
+    /// Every broken link, in walking order (none: every chain holds).
+    pub broken: Vec<BrokenLink>,
 }
 
 /// A link in an event chain that does not hold.

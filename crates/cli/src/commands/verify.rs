@@ -45,17 +45,23 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     })?;
     match args.format {
         Format::Json => {
-            let broken = report
+            let links: Vec<serde_json::Value> = report
                 .broken
-                .as_ref()
-                .map(|b| serde_json::json!({"case": b.case_id, "seq": b.seq, "reason": b.reason}));
-            let value = serde_json::json!({"ok": broken.is_none(), "cases": report.cases, "events": report.events, "broken": broken});
+                .iter()
+                .map(|b| serde_json::json!({"case": b.case_id, "seq": b.seq, "reason": b.reason}))
+                .collect();
+            let value = serde_json::json!({"ok": links.is_empty(), "cases": report.cases, "events": report.events,
+                                           "broken": links.first(), "broken_links": links});
             println!("{value}");
         }
-        Format::Text => match &report.broken {
-            None => println!("ok: {} events in {} cases, every chain holds", report.events, report.cases),
-            Some(b) => println!("BROKEN: case {} event {}: {}", b.case_id, b.seq, b.reason),
-        },
+        Format::Text if report.broken.is_empty() => {
+            println!("ok: {} events in {} cases, every chain holds", report.events, report.cases)
+        }
+        Format::Text => {
+            for b in &report.broken {
+                println!("BROKEN: case {} event {}: {}", b.case_id, b.seq, b.reason);
+            }
+        }
     }
-    Ok(if report.broken.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.broken.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
