@@ -47,13 +47,30 @@ pub enum Want {
         /// The CVE.
         cve: &'static str,
     },
+    /// A class that carries a backported log4j 1.x fix ([`log4j::LOG4J1_FIXES`]).
+    Log4j1FixClass {
+        /// Package root.
+        root: String,
+        /// Which class (a suffix of [`log4j::Log4j1Fix::fix_classes`]).
+        class: &'static str,
+    },
+    /// The log4j 1.x class that must use a fix class for the fix to be in
+    /// ([`log4j::Log4j1Fix::user`]); its bytes are read.
+    Log4j1FixUser {
+        /// Package root.
+        root: String,
+        /// Which class.
+        class: &'static str,
+        /// The CVE the class carries itself (JDBCAppender, chainsaw), if any.
+        cve: Option<&'static str>,
+    },
 }
 
 impl Want {
     /// Whether the entry's bytes are needed.
     pub fn needs_bytes(&self) -> bool {
         match self {
-            Want::Pom { .. } | Want::Manifest { .. } => true,
+            Want::Pom { .. } | Want::Manifest { .. } | Want::Log4j1FixUser { .. } => true,
             Want::Core { class, .. } => log4j::FINGERPRINT_CLASSES.contains(class),
             _ => false,
         }
@@ -78,6 +95,7 @@ static CLASS_BASE_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     [JNDI_LOOKUP, JNDI_MANAGER, INTERPOLATOR, CORE_MARKERS[0], CORE_MARKERS[1], log4j::LOG4J1_MARKER]
         .into_iter()
         .chain(log4j::LOG4J1_CVES.iter().map(|(_, suffix)| *suffix).filter(|s| !s.ends_with('/')))
+        .chain(log4j::LOG4J1_FIXES.iter().flat_map(|f| f.fix_classes.iter().copied().chain([f.user])))
         .map(last)
         .collect()
 });
@@ -96,6 +114,24 @@ fn maybe_wanted_class(name: &str) -> bool {
         })
 }
 
+/// The log4j 1.x CVE class `name` is, with its root.
+fn log4j1_cve(name: &str) -> Option<(&str, &'static str)> {
+    for (cve, suffix) in log4j::LOG4J1_CVES {
+        if let Some(dir) = suffix.strip_suffix('/') {
+            // Any class directly in `<root>chainsaw/`.
+            let parent = name.as_bytes().iter().rposition(|&b| b == b'/').map_or("", |i| &name[..i]);
+            if let Some(root) = parent.strip_suffix(dir)
+                && (root.is_empty() || root.ends_with('/'))
+            {
+                return Some((root, cve));
+            }
+        } else if let Some(root) = root_of(name, suffix) {
+            return Some((root, cve));
+        }
+    }
+    None
+}
+
 /// Classifies an entry name (or a path on disk, with `/` separators).
 pub fn classify(name: &str) -> Option<Want> {
     if name.ends_with(".class") {
@@ -110,17 +146,22 @@ pub fn classify(name: &str) -> Option<Want> {
         if let Some(root) = root_of(name, log4j::LOG4J1_MARKER) {
             return Some(Want::Log4j1Marker { root: root.to_owned() });
         }
-        for (cve, suffix) in log4j::LOG4J1_CVES {
-            if let Some(dir) = suffix.strip_suffix('/') {
-                // Any class directly in `<root>chainsaw/`.
-                let parent = name.as_bytes().iter().rposition(|&b| b == b'/').map_or("", |i| &name[..i]);
-                if let Some(root) = parent.strip_suffix(dir)
-                    && (root.is_empty() || root.ends_with('/'))
-                {
-                    return Some(Want::Log4j1Cve { root: root.to_owned(), cve });
-                }
-            } else if let Some(root) = root_of(name, suffix) {
-                return Some(Want::Log4j1Cve { root: root.to_owned(), cve });
+        let cve = log4j1_cve(name);
+        for fix in log4j::LOG4J1_FIXES {
+            if let Some(root) = root_of(name, fix.user) {
+                return Some(Want::Log4j1FixUser {
+                    root: root.to_owned(),
+                    class: fix.user,
+                    cve: cve.map(|(_, cve)| cve),
+                });
+            }
+        }
+        if let Some((root, cve)) = cve {
+            return Some(Want::Log4j1Cve { root: root.to_owned(), cve });
+        }
+        for class in log4j::LOG4J1_FIXES.iter().flat_map(|f| f.fix_classes.iter().copied()) {
+            if let Some(root) = root_of(name, class) {
+                return Some(Want::Log4j1FixClass { root: root.to_owned(), class });
             }
         }
         return None;
@@ -163,6 +204,52 @@ struct L1Root {
     marker: bool,
     cves: BTreeSet<&'static str>,
     entries: Vec<String>,
+    /// Fix classes present ([`log4j::Log4j1Fix::fix_classes`]).
+    fix_classes: BTreeSet<&'static str>,
+    /// Bytes of the classes that must use them ([`log4j::Log4j1Fix::user`]).
+    users: BTreeMap<&'static str, Vec<u8>>,
+}
+
+impl L1Root {
+    /// The backported fixes in this copy (under `root`): per CVE whose class is present, the
+    /// evidence that its fix is in (a fix class present and used by the class it protects).
+    fn backported(&self, root: &str) -> BTreeMap<&'static str, String> {
+        let mut out = BTreeMap::new();
+        for fix in log4j::LOG4J1_FIXES {
+            let Some(user) = self.users.get(fix.user) else { continue };
+            if !self.cves.contains(fix.cve) {
+                continue;
+            }
+            let used =
+                fix.fix_classes.iter().find(|c| self.fix_classes.contains(*c) && log4j::refers_to(user, c));
+            if let Some(class) = used {
+                out.insert(fix.cve, format!("{root}{class} used by {root}{}", fix.user));
+            }
+        }
+        out
+    }
+
+    /// Evidence of a copy under `root`: its CVE classes, the backported fixes `fixed`, and
+    /// the CVE classes absent from a copy whose marker was seen.
+    fn evidence(&self, root: &str, fixed: &BTreeMap<&'static str, String>) -> Vec<Evidence> {
+        let mut evidence: Vec<Evidence> =
+            self.entries.iter().map(|e| Evidence { kind: EvidenceKind::Class, detail: e.clone() }).collect();
+        for (cve, detail) in fixed {
+            evidence
+                .push(Evidence { kind: EvidenceKind::FixClass, detail: format!("{cve} fixed: {detail}") });
+        }
+        if self.marker {
+            for (cve, suffix) in log4j::LOG4J1_CVES {
+                if !self.cves.contains(cve) {
+                    evidence.push(Evidence {
+                        kind: EvidenceKind::Class,
+                        detail: format!("{root}{suffix} absent ({cve} does not apply)"),
+                    });
+                }
+            }
+        }
+        evidence
+    }
 }
 
 /// Where the evidence came from.
@@ -340,6 +427,17 @@ impl Collector {
                 r.cves.insert(cve);
                 r.entries.push(name.to_owned());
             }
+            Want::Log4j1FixClass { root, class } => {
+                self.l1.entry(root).or_default().fix_classes.insert(class);
+            }
+            Want::Log4j1FixUser { root, class, cve } => {
+                let r = self.l1.entry(root).or_default();
+                if let Some(cve) = cve {
+                    r.cves.insert(cve);
+                    r.entries.push(name.to_owned());
+                }
+                r.users.insert(class, bytes.unwrap_or_default());
+            }
         }
     }
 
@@ -445,13 +543,12 @@ impl Collector {
                 } else {
                     l1.iter().find(|(k, r)| k.starts_with(&pom.unit) && r.marker).map(|(k, _)| k.clone())
                 };
-                let root = key.and_then(|k| l1.remove(&k));
-                if let Some(root) = &root {
-                    for e in &root.entries {
-                        f.evidence.push(Evidence { kind: EvidenceKind::Class, detail: e.clone() });
-                    }
+                let root = key.and_then(|k| l1.remove_entry(&k));
+                if let Some((k, root)) = &root {
+                    facts.log4j1_fixed = root.backported(k);
+                    f.evidence.extend(root.evidence(k, &facts.log4j1_fixed));
                 }
-                facts.log4j1_cves = Some(root.map(|r| r.cves).unwrap_or_default());
+                facts.log4j1_cves = Some(root.map(|(_, r)| r.cves).unwrap_or_default());
             }
             let knowledge = match &pom.version {
                 Some(v) => VersionKnowledge::Exact(MavenVersion::parse(v)),
@@ -517,8 +614,10 @@ impl Collector {
                     .push(Evidence { kind: EvidenceKind::Class, detail: "JndiLookup.class absent".into() });
             }
             identified_units.insert(unit.clone());
-            let facts =
-                ClassFacts { jndi_lookup_present: Some(core.classes.lookup.is_some()), log4j1_cves: None };
+            let facts = ClassFacts {
+                jndi_lookup_present: Some(core.classes.lookup.is_some()),
+                ..ClassFacts::default()
+            };
             let mut f = new_finding(
                 info.path_for(&unit),
                 Component {
@@ -541,20 +640,42 @@ impl Collector {
             }
             let unit = if info.display.is_empty() { root.clone() } else { String::new() };
             identified_units.insert(unit.clone());
+            // The version from the container's own manifest, when it is log4j 1.x's
+            // (`Bundle-SymbolicName: org.apache.log4j`, as Debian's build has it).
+            let manifest = manifests.get(&unit).filter(|(_, attrs)| {
+                !info.display.is_empty()
+                    && (attr(attrs, "Bundle-SymbolicName")
+                        .is_some_and(|s| s.split(';').next().unwrap_or(s).trim() == "org.apache.log4j")
+                        || attr(attrs, "Implementation-Title") == Some("log4j"))
+            });
+            let version = manifest.and_then(|(_, attrs)| {
+                attr(attrs, "Bundle-Version").or_else(|| attr(attrs, "Implementation-Version"))
+            });
             let mut f = new_finding(
                 info.path_for(&unit),
                 Component {
                     group: Some("log4j".into()),
                     artifact: "log4j".into(),
-                    version: None,
+                    version: version.map(str::to_owned),
                     version_range: None,
                 },
                 Confidence::Medium,
             );
-            f.evidence =
-                r.entries.iter().map(|e| Evidence { kind: EvidenceKind::Class, detail: e.clone() }).collect();
-            let facts = ClassFacts { jndi_lookup_present: None, log4j1_cves: Some(r.cves.clone()) };
-            f.vulnerabilities = advisories.evaluate("log4j", "log4j", &VersionKnowledge::Unknown, &facts);
+            let fixed = r.backported(&root);
+            f.evidence = r.evidence(&root, &fixed);
+            if let (Some((entry, _)), Some(_)) = (manifest, version) {
+                f.evidence.push(Evidence { kind: EvidenceKind::Manifest, detail: entry.clone() });
+            }
+            let facts = ClassFacts {
+                jndi_lookup_present: None,
+                log4j1_cves: Some(r.cves.clone()),
+                log4j1_fixed: fixed,
+            };
+            let knowledge = match version {
+                Some(v) => VersionKnowledge::Exact(MavenVersion::parse(v)),
+                None => VersionKnowledge::Unknown,
+            };
+            f.vulnerabilities = advisories.evaluate("log4j", "log4j", &knowledge, &facts);
             findings.push(f);
         }
 

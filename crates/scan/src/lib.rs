@@ -70,6 +70,8 @@ pub enum EvidenceKind {
     Class,
     /// Class content fingerprint.
     Fingerprint,
+    /// A class carrying a backported fix, used by the class it protects.
+    FixClass,
     /// The file name.
     FileName,
 }
@@ -82,6 +84,7 @@ impl EvidenceKind {
             EvidenceKind::Manifest => "manifest",
             EvidenceKind::Class => "class",
             EvidenceKind::Fingerprint => "fingerprint",
+            EvidenceKind::FixClass => "fix-class",
             EvidenceKind::FileName => "file-name",
         }
     }
@@ -101,7 +104,8 @@ pub struct Evidence {
 pub enum Status {
     /// The version is affected and the vulnerable code is present.
     Affected,
-    /// The version is affected but the vulnerable class was removed (`JndiLookup.class`).
+    /// The version is affected but the vulnerable class was removed (`JndiLookup.class`), or
+    /// a backported fix is in (log4j 1.x fix classes used by the class they protect).
     Mitigated,
     /// The vulnerable class is present but the version could not be narrowed enough.
     UnknownVersion,

@@ -220,7 +220,7 @@ pub fn to_cyclonedx(report: &Report, timestamp: Option<String>) -> cdx::Bom {
             .map(|e| cdx::Method {
                 technique: match e.kind {
                     EvidenceKind::PomProperties | EvidenceKind::Manifest => "manifest-analysis",
-                    EvidenceKind::Class => "binary-analysis",
+                    EvidenceKind::Class | EvidenceKind::FixClass => "binary-analysis",
                     EvidenceKind::Fingerprint => "hash-comparison",
                     EvidenceKind::FileName => "filename",
                 }

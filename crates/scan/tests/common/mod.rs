@@ -227,3 +227,8 @@ pub fn tgz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     gz.write_all(&tar.into_inner().unwrap()).unwrap();
     gz.finish().unwrap()
 }
+
+/// The vendored Debian jars (`testdata/jars/debian`).
+pub fn debian(rel: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/jars/debian").join(rel)).unwrap()
+}
