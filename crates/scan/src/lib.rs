@@ -212,8 +212,26 @@ pub struct Report {
     /// `Options::helpers`), whether the scan then entered them or stopped first (a budget
     /// ran out).
     pub archives_inflated_ahead: u64,
+    /// Symbolic links met in the walk and not followed (without `Options::follow_symlinks`):
+    /// neither their targets nor anything under them was scanned.
+    pub links_not_followed: u64,
     /// Wall time.
     pub elapsed: Duration,
+}
+
+impl Report {
+    /// The notes of the summary: what was left out without being an error.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.links_not_followed > 0 {
+            let n = self.links_not_followed;
+            let s = if n == 1 { "" } else { "s" };
+            notes.push(format!(
+                "{n} symbolic link{s} not followed (their targets were not scanned; --follow-symlinks follows them)"
+            ));
+        }
+        notes
+    }
 }
 
 impl Report {

@@ -25,8 +25,13 @@ pub enum Format {
 /// Scans files, directories and archives (nested to any depth) for Java components and
 /// vulnerable Log4j.
 ///
+/// A vulnerability is `mitigated` (not exposed) when its class was removed (JndiLookup) or a
+/// backported fix is in (Debian's patched log4j 1.2: the fix classes and the class using
+/// them are listed as evidence).
+///
 /// Exit codes: 0 nothing affected; 1 something affected (or of unknown version); 2 errors
-/// (unreadable or corrupt files), with or without findings.
+/// (unreadable or corrupt files: one per archive, its bad entries counted in it; named paths
+/// that are not regular files or directories), with or without findings.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Exit codes: 0 nothing affected, 1 affected or unknown-version found, 2 errors.")]
 pub struct ScanArgs {
@@ -46,7 +51,10 @@ pub struct ScanArgs {
     /// entries are also inflated on that one thread (no helper threads).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// Follow symbolic links (loops are reported).
+    /// Follow symbolic links (loops are reported). Without it, links met in directories are
+    /// not followed and counted in the summary with a note; a named path is always scanned
+    /// through a link, and one that is neither a regular file nor a directory (a FIFO, a
+    /// socket, a device) is an error.
     #[arg(long)]
     pub follow_symlinks: bool,
     /// Scan every copy of identical content in full: no replay of a compressed nested
@@ -174,6 +182,9 @@ fn table(report: &Report, fixes: &[vulnrelay_scan::fix::FixOutcome], quiet: bool
             report.errors.len(),
             report.elapsed.as_secs_f64()
         ));
+        for note in report.notes() {
+            out.push_str(&format!("note: {note}\n"));
+        }
     }
     out
 }
@@ -253,6 +264,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.format == Format::Table {
         for e in &report.errors {
             anstream::eprintln!("error: {}: {}", e.path, e.error);
+        }
+    } else if !args.quiet {
+        // The machine-readable formats keep their documents; the notes go to stderr.
+        for note in report.notes() {
+            anstream::eprintln!("note: {note}");
         }
     }
     Ok(code)
