@@ -505,6 +505,7 @@ impl<'a> FileScan<'a> {
             }
         };
         let mut collector = Collector::new();
+        collector.set_class_prefix(plan.class_prefix.clone());
         let mut fingerprints = Vec::new();
         for step in &plan.steps {
             match step {

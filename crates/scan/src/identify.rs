@@ -23,6 +23,11 @@ pub enum Want {
         /// Prefix before `META-INF/`.
         unit: String,
     },
+    /// `<unit>META-INF/maven/<g>/<a>/pom.xml` (used when no pom.properties is beside it).
+    PomXml {
+        /// Prefix before `META-INF/`.
+        unit: String,
+    },
     /// `<unit>META-INF/MANIFEST.MF`.
     Manifest {
         /// Prefix before `META-INF/`.
@@ -70,7 +75,9 @@ impl Want {
     /// Whether the entry's bytes are needed.
     pub fn needs_bytes(&self) -> bool {
         match self {
-            Want::Pom { .. } | Want::Manifest { .. } | Want::Log4j1FixUser { .. } => true,
+            Want::Pom { .. } | Want::PomXml { .. } | Want::Manifest { .. } | Want::Log4j1FixUser { .. } => {
+                true
+            }
             Want::Core { class, .. } => log4j::FINGERPRINT_CLASSES.contains(class),
             _ => false,
         }
@@ -166,12 +173,14 @@ pub fn classify(name: &str) -> Option<Want> {
         }
         return None;
     }
-    if name.ends_with("/pom.properties") {
+    let pom_xml = name.ends_with("/pom.xml");
+    if name.ends_with("/pom.properties") || pom_xml {
         let idx = name.rfind("META-INF/maven/")?;
         let unit = &name[..idx];
         let rest = &name[idx + "META-INF/maven/".len()..];
         if (unit.is_empty() || unit.ends_with('/')) && rest.split('/').count() == 3 {
-            return Some(Want::Pom { unit: unit.to_owned() });
+            let unit = unit.to_owned();
+            return Some(if pom_xml { Want::PomXml { unit } } else { Want::Pom { unit } });
         }
         return None;
     }
@@ -187,6 +196,8 @@ pub fn classify(name: &str) -> Option<Want> {
 struct Pom {
     unit: String,
     entry: String,
+    /// `pom.properties` or `pom.xml`.
+    kind: EvidenceKind,
     group: String,
     artifact: String,
     version: Option<String>,
@@ -280,6 +291,10 @@ impl ContainerInfo {
 #[derive(Debug, Default)]
 pub struct Collector {
     poms: Vec<Pom>,
+    /// From pom.xml files, used only where no pom.properties is beside them.
+    pom_xmls: Vec<Pom>,
+    /// The common package prefix of the container's classes (`groovy/json/`), if known.
+    class_prefix: Option<String>,
     manifests: BTreeMap<String, (String, Vec<(String, String)>)>,
     cores: BTreeMap<String, CoreRoot>,
     l1: BTreeMap<String, L1Root>,
@@ -399,9 +414,24 @@ impl Collector {
                 self.poms.push(Pom {
                     unit,
                     entry: name.to_owned(),
+                    kind: EvidenceKind::PomProperties,
                     group: props.get("groupId").cloned().unwrap_or(path_group),
                     artifact: props.get("artifactId").cloned().unwrap_or(path_artifact),
                     version: props.get("version").cloned().filter(|v| !v.is_empty()),
+                });
+            }
+            Want::PomXml { unit } => {
+                let (group, artifact, version) = crate::known::pom_xml(&text_of(bytes.as_deref()));
+                let mut parts = name.rsplit('/').skip(1);
+                let path_artifact = parts.next().unwrap_or_default().to_owned();
+                let path_group = parts.next().unwrap_or_default().to_owned();
+                self.pom_xmls.push(Pom {
+                    unit,
+                    entry: name.to_owned(),
+                    kind: EvidenceKind::PomXml,
+                    group: group.unwrap_or(path_group),
+                    artifact: artifact.unwrap_or(path_artifact),
+                    version,
                 });
             }
             Want::Manifest { unit } => {
@@ -439,6 +469,11 @@ impl Collector {
                 r.users.insert(class, bytes.unwrap_or_default());
             }
         }
+    }
+
+    /// Notes the common package prefix of the container's classes (`groovy/json/`).
+    pub fn set_class_prefix(&mut self, prefix: Option<String>) {
+        self.class_prefix = prefix;
     }
 
     /// Pairs each log4j-core pom.properties (index in `poms`) with the class root it
@@ -488,9 +523,15 @@ impl Collector {
     }
 
     /// Turns the evidence into findings with verdicts.
-    pub fn resolve(self, info: &ContainerInfo, advisories: &Advisories) -> Vec<Finding> {
+    pub fn resolve(mut self, info: &ContainerInfo, advisories: &Advisories) -> Vec<Finding> {
+        // A pom.xml stands in for a missing pom.properties beside it.
+        let dir = |entry: &str| entry.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default();
+        let with_properties: BTreeSet<String> = self.poms.iter().map(|p| dir(&p.entry)).collect();
+        let xmls = std::mem::take(&mut self.pom_xmls);
+        self.poms.extend(xmls.into_iter().filter(|p| !with_properties.contains(&dir(&p.entry))));
+        order_outer_first(&mut self.poms, &self.manifests, info.file_name.as_deref());
         let mut pairs = self.core_pairs();
-        let Collector { poms, manifests, mut cores, mut l1 } = self;
+        let Collector { poms, pom_xmls: _, class_prefix, manifests, mut cores, mut l1 } = self;
         let mut findings = Vec::new();
         let mut identified_units: BTreeSet<String> = BTreeSet::new();
         let new_finding = |path: String, component: Component, confidence| Finding {
@@ -518,7 +559,18 @@ impl Collector {
                 },
                 Confidence::High,
             );
-            f.evidence.push(Evidence { kind: EvidenceKind::PomProperties, detail: pom.entry.clone() });
+            f.evidence.push(Evidence { kind: pom.kind, detail: pom.entry.clone() });
+            let in_unit: Vec<&Pom> = poms.iter().filter(|p| p.unit == pom.unit).collect();
+            if in_unit.len() > 1 {
+                let outer = in_unit[0];
+                let detail = if std::ptr::eq(outer, pom) {
+                    format!("the outer one of {} poms in this archive", in_unit.len())
+                } else {
+                    let v = outer.version.as_deref().unwrap_or("?");
+                    format!("inside {}:{}:{v} (one of {} poms)", outer.group, outer.artifact, in_unit.len())
+                };
+                f.evidence.push(Evidence { kind: pom.kind, detail });
+            }
             let mut facts = ClassFacts::default();
             if pom.group == LOG4J2_GROUP && pom.artifact == "log4j-core" {
                 let key = pairs.remove(&i);
@@ -679,38 +731,35 @@ impl Collector {
             findings.push(f);
         }
 
-        for (unit, (entry, attrs)) in manifests {
+        // Units without a pom: named from their manifest, the package prefix of their
+        // classes (the container's own unit only), the table of well-known artifacts and the
+        // file name.
+        let mut units: Vec<(String, Option<(String, Vec<(String, String)>)>)> =
+            manifests.into_iter().map(|(unit, m)| (unit, Some(m))).collect();
+        if !units.iter().any(|(u, _)| u.is_empty()) && !info.display.is_empty() {
+            units.push((String::new(), None));
+        }
+        for (unit, manifest) in units {
             if identified_units.contains(&unit) {
                 continue;
             }
-            let title = attr(&attrs, "Implementation-Title")
-                .or_else(|| {
-                    attr(&attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim())
-                })
-                .or_else(|| attr(&attrs, "Automatic-Module-Name"));
-            let version = attr(&attrs, "Implementation-Version").or_else(|| attr(&attrs, "Bundle-Version"));
-            let group = attr(&attrs, "Implementation-Vendor-Id");
-            let Some(title) = title else { continue };
-            // A manifest naming Log4j in a container with no Log4j classes was borrowed.
-            if title.to_ascii_lowercase().contains("log4j") {
-                continue;
-            }
+            let own = unit.is_empty() && !info.display.is_empty();
+            let (entry, attrs) = manifest.unwrap_or_default();
+            let prefix = if own { class_prefix.as_deref() } else { None };
+            let file_name = if own { info.file_name.as_deref() } else { None };
+            let Some((component, evidence)) = name_unit(&entry, &attrs, prefix, file_name) else { continue };
             identified_units.insert(unit.clone());
-            let mut f = new_finding(
-                info.path_for(&unit),
-                Component {
-                    group: group.map(str::to_owned),
-                    artifact: title.to_owned(),
-                    version: version.map(str::to_owned),
-                    version_range: None,
-                },
-                Confidence::Medium,
-            );
-            f.evidence.push(Evidence { kind: EvidenceKind::Manifest, detail: entry });
-            if let (Some(g), Some(v)) = (group, version) {
+            let confidence = if component.group.is_some() && component.version.is_some() {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            };
+            let mut f = new_finding(info.path_for(&unit), component, confidence);
+            f.evidence = evidence;
+            if let (Some(g), Some(v)) = (&f.component.group, &f.component.version) {
                 f.vulnerabilities = advisories.evaluate(
                     g,
-                    title,
+                    &f.component.artifact,
                     &VersionKnowledge::Exact(MavenVersion::parse(v)),
                     &ClassFacts::default(),
                 );
@@ -731,6 +780,205 @@ impl Collector {
         }
         findings
     }
+}
+
+/// Puts the outer pom of each unit first: the one the file name, the manifest or the
+/// package names point at (an uber jar holds the poms of what it shaded in); otherwise
+/// the order of the entries stays.
+fn order_outer_first(
+    poms: &mut [Pom],
+    manifests: &BTreeMap<String, (String, Vec<(String, String)>)>,
+    file_name: Option<&str>,
+) {
+    if poms.len() < 2 {
+        return;
+    }
+    let hint = file_name.and_then(parse_file_name);
+    let score = |p: &Pom| -> u32 {
+        let mut s = 0;
+        if let Some((a, v)) = &hint {
+            if *a == p.artifact {
+                s += 4;
+            } else if a.ends_with(&format!("-{}", p.artifact)) {
+                s += 2;
+            }
+            if p.version.as_deref() == Some(v.as_str()) {
+                s += 2;
+            }
+        }
+        if p.unit.is_empty()
+            && let Some((_, attrs)) = manifests.get("")
+        {
+            for key in ["Bundle-SymbolicName", "Automatic-Module-Name", "Implementation-Title"] {
+                if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
+                    && (name == p.artifact || name == format!("{}.{}", p.group, p.artifact))
+                {
+                    s += 3;
+                }
+            }
+            if attr(attrs, "Implementation-Version") == p.version.as_deref() && p.version.is_some() {
+                s += 1;
+            }
+        }
+        s
+    };
+    let mut units: Vec<&str> = Vec::new();
+    for p in poms.iter() {
+        if !units.contains(&p.unit.as_str()) {
+            units.push(&p.unit);
+        }
+    }
+    let units: Vec<String> = units.into_iter().map(str::to_owned).collect();
+    for unit in units {
+        let idx: Vec<usize> = (0..poms.len()).filter(|&i| poms[i].unit == unit).collect();
+        // The first best score wins (stable for ties).
+        let best = idx.iter().copied().max_by_key(|&i| (score(&poms[i]), std::cmp::Reverse(i)));
+        if let Some(best) = best
+            && best != idx[0]
+        {
+            poms[idx[0]..=best].rotate_right(1);
+        }
+    }
+}
+
+/// Names a unit without a pom from its manifest `attrs` (entry `entry`), the package prefix
+/// of its classes and its file name: the coordinates and the evidence of each part. `None`
+/// when nothing names it, or when its manifest names Log4j (a manifest naming Log4j in a
+/// container without Log4j classes was borrowed).
+fn name_unit(
+    entry: &str,
+    attrs: &[(String, String)],
+    class_prefix: Option<&str>,
+    file_name: Option<&str>,
+) -> Option<(Component, Vec<Evidence>)> {
+    use crate::known::{artifact_like, groovy_group, group_from_bundle, well_known};
+    let bundle = attr(attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
+    let module = attr(attrs, "Automatic-Module-Name");
+    let title = attr(attrs, "Implementation-Title");
+    if [bundle, module, title].iter().flatten().any(|n| n.to_ascii_lowercase().contains("log4j")) {
+        return None;
+    }
+    let manifest = |what: &str, value: &str| Evidence {
+        kind: EvidenceKind::Manifest,
+        detail: format!("{entry}: {what}: {value}"),
+    };
+    let file = file_name.and_then(|n| {
+        parse_file_name(n).map(|(a, v)| (a, Some(v))).or_else(|| {
+            let stem = n.rsplit_once('.').map_or(n, |(s, _)| s);
+            artifact_like(stem).then(|| (stem.to_owned(), None))
+        })
+    });
+    let mut evidence = Vec::new();
+    let version = match (attr(attrs, "Implementation-Version"), attr(attrs, "Bundle-Version")) {
+        (Some(v), _) => {
+            evidence.push(manifest("Implementation-Version", v));
+            Some(v.to_owned())
+        }
+        (None, Some(v)) => {
+            evidence.push(manifest("Bundle-Version", v));
+            Some(v.to_owned())
+        }
+        (None, None) => match &file {
+            Some((_, Some(v))) => {
+                evidence.push(Evidence {
+                    kind: EvidenceKind::FileName,
+                    detail: file_name.unwrap_or_default().into(),
+                });
+                Some(v.clone())
+            }
+            _ => None,
+        },
+    };
+    let dotted_prefix = class_prefix.map(|p| p.trim_end_matches('/').replace('/', "."));
+    // 1. The table of well-known artifacts, by bundle, module or package name.
+    let named = [("Bundle-SymbolicName", bundle), ("Automatic-Module-Name", module)];
+    for (what, name) in named
+        .iter()
+        .filter_map(|(w, n)| n.map(|n| (*w, n.to_owned())))
+        .chain(dotted_prefix.iter().map(|p| ("package prefix", p.clone())))
+    {
+        if let Some((group, artifact, key)) = well_known(&name) {
+            if what == "package prefix" {
+                evidence.push(Evidence {
+                    kind: EvidenceKind::PackagePrefix,
+                    detail: class_prefix.unwrap_or_default().into(),
+                });
+            } else {
+                evidence.push(manifest(what, &name));
+            }
+            evidence.push(Evidence {
+                kind: EvidenceKind::WellKnown,
+                detail: format!("{key} is {group}:{artifact}"),
+            });
+            return Some((
+                Component { group: Some(group), artifact, version, version_range: None },
+                evidence,
+            ));
+        }
+    }
+    // 2. The artifact: a bundle name that is one, the file name, a title that is one.
+    fn plain(n: Option<&str>) -> Option<&str> {
+        n.filter(|n| crate::known::artifact_like(n) && !n.contains('.'))
+    }
+    let (artifact, from) = if let Some(b) = plain(bundle) {
+        evidence.push(manifest("Bundle-SymbolicName", b));
+        (b.to_owned(), "bundle")
+    } else if let Some((a, _)) = &file {
+        evidence
+            .push(Evidence { kind: EvidenceKind::FileName, detail: file_name.unwrap_or_default().into() });
+        (a.clone(), "file")
+    } else if let Some(t) = plain(title) {
+        evidence.push(manifest("Implementation-Title", t));
+        (t.to_owned(), "title")
+    } else if let Some(n) = bundle.or(module).filter(|n| artifact_like(n)) {
+        evidence.push(manifest(
+            if bundle.is_some() { "Bundle-SymbolicName" } else { "Automatic-Module-Name" },
+            n,
+        ));
+        (n.to_owned(), "dotted")
+    } else {
+        return None;
+    };
+    // 3. The group: a family with a known group, the bundle or module name inverted, the
+    // vendor id.
+    let mut group = None;
+    if let Some(g) = groovy_group(&artifact, version.as_deref()) {
+        evidence
+            .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("groovy modules are in {g}") });
+        group = Some(g.to_owned());
+    }
+    if group.is_none() && from != "dotted" {
+        for (what, name) in named {
+            if let Some(g) = name.and_then(|n| group_from_bundle(n, &artifact)) {
+                if from != "bundle" {
+                    evidence.push(manifest(what, name.unwrap_or_default()));
+                }
+                group = Some(g);
+                break;
+            }
+        }
+    }
+    if group.is_none()
+        && let Some(v) = attr(attrs, "Implementation-Vendor-Id")
+        && artifact_like(v)
+        && v.contains('.')
+    {
+        evidence.push(manifest("Implementation-Vendor-Id", v));
+        group = Some(v.to_owned());
+    }
+    if group.is_none() && from == "file" && version.is_none() && evidence.len() <= 1 {
+        // A bare name and nothing else: not a component.
+        return None;
+    }
+    let mut seen = Vec::with_capacity(evidence.len());
+    evidence.retain(|e| {
+        let fresh = !seen.contains(e);
+        if fresh {
+            seen.push(e.clone());
+        }
+        fresh
+    });
+    Some((Component { group, artifact, version, version_range: None }, evidence))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod error;
 pub mod fix;
 pub mod identify;
+pub(crate) mod known;
 pub mod limits;
 pub mod log4j;
 pub(crate) mod memo;
@@ -64,6 +65,12 @@ impl Confidence {
 pub enum EvidenceKind {
     /// A `META-INF/maven/*/*/pom.properties`.
     PomProperties,
+    /// A `META-INF/maven/*/*/pom.xml` (read when no pom.properties is beside it).
+    PomXml,
+    /// A table of well-known artifacts, keyed by a bundle, module or package name.
+    WellKnown,
+    /// The common package prefix of the container's classes.
+    PackagePrefix,
     /// `META-INF/MANIFEST.MF`.
     Manifest,
     /// A class file (or its absence).
@@ -81,6 +88,9 @@ impl EvidenceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EvidenceKind::PomProperties => "pom.properties",
+            EvidenceKind::PomXml => "pom.xml",
+            EvidenceKind::WellKnown => "well-known",
+            EvidenceKind::PackagePrefix => "package-prefix",
             EvidenceKind::Manifest => "manifest",
             EvidenceKind::Class => "class",
             EvidenceKind::Fingerprint => "fingerprint",

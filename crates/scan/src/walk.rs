@@ -358,7 +358,9 @@ pub fn scan(opts: &Options) -> Result<Report> {
             findings.push(f);
         }
     }
-    findings.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.component.cmp(&b.component)));
+    // By path only (a stable sort): the findings of one container keep the order identification
+    // gave them, the outer pom first.
+    findings.sort_by(|a, b| a.path.cmp(&b.path));
     let mut errors = out.errors;
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Report {
