@@ -529,7 +529,12 @@ impl Collector {
         let with_properties: BTreeSet<String> = self.poms.iter().map(|p| dir(&p.entry)).collect();
         let xmls = std::mem::take(&mut self.pom_xmls);
         self.poms.extend(xmls.into_iter().filter(|p| !with_properties.contains(&dir(&p.entry))));
-        order_outer_first(&mut self.poms, &self.manifests, info.file_name.as_deref());
+        let pointed = order_outer_first(
+            &mut self.poms,
+            &self.manifests,
+            info.file_name.as_deref(),
+            self.class_prefix.as_deref(),
+        );
         let mut pairs = self.core_pairs();
         let Collector { poms, pom_xmls: _, class_prefix, manifests, mut cores, mut l1 } = self;
         let mut findings = Vec::new();
@@ -544,6 +549,36 @@ impl Collector {
             vulnerabilities: Vec::new(),
             fix_targets: Vec::new(),
         };
+        // A jar whose own coordinates are in no pom (guice.jar holds only the pom of the cglib
+        // it shaded in) is named from its manifest first, when that names a group too; its
+        // poms are then what it holds.
+        let mut outer: Option<String> = None;
+        if !info.display.is_empty() && !pointed && poms.iter().any(|p| p.unit.is_empty()) {
+            let (entry, attrs) = manifests.get("").cloned().unwrap_or_default();
+            if let Some((component, evidence)) =
+                name_unit(&entry, &attrs, class_prefix.as_deref(), info.file_name.as_deref())
+                && component.group.is_some()
+                && !poms.iter().any(|p| p.unit.is_empty() && p.artifact == component.artifact)
+            {
+                let v = component.version.clone().unwrap_or_else(|| "?".into());
+                outer = Some(format!(
+                    "{}:{}:{v}",
+                    component.group.as_deref().unwrap_or_default(),
+                    component.artifact
+                ));
+                let mut f = new_finding(info.path_for(""), component, Confidence::Medium);
+                f.evidence = evidence;
+                if let (Some(g), Some(v)) = (&f.component.group, &f.component.version) {
+                    f.vulnerabilities = advisories.evaluate(
+                        g,
+                        &f.component.artifact,
+                        &VersionKnowledge::Exact(MavenVersion::parse(v)),
+                        &ClassFacts::default(),
+                    );
+                }
+                findings.push(f);
+            }
+        }
         let reload4j_units: Vec<String> =
             poms.iter().filter(|p| p.group == "ch.qos.reload4j").map(|p| p.unit.clone()).collect();
 
@@ -561,7 +596,10 @@ impl Collector {
             );
             f.evidence.push(Evidence { kind: pom.kind, detail: pom.entry.clone() });
             let in_unit: Vec<&Pom> = poms.iter().filter(|p| p.unit == pom.unit).collect();
-            if in_unit.len() > 1 {
+            if let Some(outer) = outer.as_ref().filter(|_| pom.unit.is_empty()) {
+                let detail = format!("inside {outer} (named by its manifest; one of {} poms)", in_unit.len());
+                f.evidence.push(Evidence { kind: pom.kind, detail });
+            } else if in_unit.len() > 1 {
                 let outer = in_unit[0];
                 let detail = if std::ptr::eq(outer, pom) {
                     format!("the outer one of {} poms in this archive", in_unit.len())
@@ -785,15 +823,17 @@ impl Collector {
 /// Puts the outer pom of each unit first: the one the file name, the manifest or the
 /// package names point at (an uber jar holds the poms of what it shaded in); otherwise
 /// the order of the entries stays.
+/// Returns whether a pom of the container's own unit is pointed at (or is alone with nothing
+/// pointing elsewhere: no file name, no manifest name).
 fn order_outer_first(
     poms: &mut [Pom],
     manifests: &BTreeMap<String, (String, Vec<(String, String)>)>,
     file_name: Option<&str>,
-) {
-    if poms.len() < 2 {
-        return;
-    }
-    let hint = file_name.and_then(parse_file_name);
+    class_prefix: Option<&str>,
+) -> bool {
+    let stem = file_name.map(|n| n.rsplit_once('.').map_or(n, |(s, _)| s));
+    let hint = file_name.and_then(parse_file_name).or_else(|| stem.map(|s| (s.to_owned(), String::new())));
+    let dotted_prefix = class_prefix.map(|p| p.trim_end_matches('/').replace('/', "."));
     let score = |p: &Pom| -> u32 {
         let mut s = 0;
         if let Some((a, v)) = &hint {
@@ -806,6 +846,9 @@ fn order_outer_first(
                 s += 2;
             }
         }
+        if dotted_prefix.as_deref().is_some_and(|d| d == p.group || d.starts_with(&format!("{}.", p.group))) {
+            s += 1;
+        }
         if p.unit.is_empty()
             && let Some((_, attrs)) = manifests.get("")
         {
@@ -814,6 +857,10 @@ fn order_outer_first(
                     && (name == p.artifact || name == format!("{}.{}", p.group, p.artifact))
                 {
                     s += 3;
+                } else if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
+                    && name == p.group
+                {
+                    s += 2;
                 }
             }
             if attr(attrs, "Implementation-Version") == p.version.as_deref() && p.version.is_some() {
@@ -829,6 +876,16 @@ fn order_outer_first(
         }
     }
     let units: Vec<String> = units.into_iter().map(str::to_owned).collect();
+    let own: Vec<usize> = (0..poms.len()).filter(|&i| poms[i].unit.is_empty()).collect();
+    // Something names the container (its file name or its manifest) and no own pom is it.
+    let named = file_name.is_some_and(|n| parse_file_name(n).is_some())
+        || manifests.get("").is_some_and(|(_, attrs)| {
+            ["Bundle-SymbolicName", "Automatic-Module-Name"].iter().any(|k| attr(attrs, k).is_some())
+        });
+    let pointed = own.is_empty() || own.iter().any(|&i| score(&poms[i]) > 0) || (own.len() == 1 && !named);
+    if poms.len() < 2 {
+        return pointed;
+    }
     for unit in units {
         let idx: Vec<usize> = (0..poms.len()).filter(|&i| poms[i].unit == unit).collect();
         // The first best score wins (stable for ties).
@@ -839,6 +896,7 @@ fn order_outer_first(
             poms[idx[0]..=best].rotate_right(1);
         }
     }
+    pointed
 }
 
 /// Names a unit without a pom from its manifest `attrs` (entry `entry`), the package prefix

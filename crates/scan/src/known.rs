@@ -63,6 +63,8 @@ const WELL_KNOWN: &[(&str, &str, &str)] = &[
     ("org.mockito", "org.mockito", "mockito-core"),
     ("net.bytebuddy", "net.bytebuddy", "byte-buddy"),
     ("org.osgi.core", "org.osgi", "osgi.core"),
+    ("com.google.inject", "com.google.inject", "guice"),
+    ("org.aopalliance", "aopalliance", "aopalliance"),
 ];
 
 /// Families whose bundles are named `<prefix><rest>`: the group, and how the artifact is
@@ -75,6 +77,7 @@ const FAMILIES: &[(&str, &str, &str)] = &[
     ("com.fasterxml.jackson.dataformat.", "com.fasterxml.jackson.dataformat", "jackson-dataformat-{}"),
     ("com.fasterxml.jackson.datatype.", "com.fasterxml.jackson.datatype", "jackson-datatype-{}"),
     ("org.apache.maven.", "org.apache.maven", "maven-{}"),
+    ("com.google.inject.", "com.google.inject.extensions", "guice-{}"),
 ];
 
 /// A name from the table: (group, artifact, the table entry that matched).

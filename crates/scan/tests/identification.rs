@@ -46,14 +46,40 @@ fn two_pom_properties_are_each_reported_the_outer_one_first() {
     assert!(r.findings.iter().all(|f| f.confidence.as_str() == "high"));
     assert!(has_evidence(&r.findings[0], "pom.properties", "the outer one of 2 poms"));
     assert!(has_evidence(&r.findings[1], "pom.properties", "inside com.acme:app:1.0 (one of 2 poms)"));
-    // Renamed so the file name says nothing: the order of the entries stays.
+    // Renamed so the file name says nothing: the package of its classes still points at it.
     let r = scan_bytes(dir.path(), "renamed.jar", &jar);
+    let got: Vec<String> = r.findings.iter().map(coordinates).collect();
+    assert_eq!(got, ["com.acme:app:1.0", "org.shaded:inner-lib:3.2"]);
+    // Nothing points anywhere (no name, no classes, no manifest): the order of the entries.
+    let bare = rebuild(&jar, |n| n.ends_with("pom.properties"));
+    let r = scan_bytes(dir.path(), "renamed.jar", &bare);
     let got: Vec<String> = r.findings.iter().map(coordinates).collect();
     assert_eq!(got, ["org.shaded:inner-lib:3.2", "com.acme:app:1.0"]);
     // The real uber jar: its own pom (clt, named in the file name) before the shaded ones.
     let r = scan_paths(&[&jar_path("vulnerable/shaded-clt-1.0-SNAPSHOT.jar")]);
     assert_eq!(r.findings[0].component.artifact, "clt", "{:#?}", r.findings);
     assert_eq!(r.findings.len(), 4);
+}
+
+#[test]
+fn a_jar_whose_own_pom_is_missing_is_named_by_its_manifest_before_the_poms_it_holds() {
+    // As guice.jar in Debian: only the pom of the cglib it shaded in.
+    let dir = tempfile::tempdir().unwrap();
+    let jar = ZipBuilder::new()
+        .add(
+            "META-INF/MANIFEST.MF",
+            b"Manifest-Version: 1.0\nAutomatic-Module-Name: com.google.guice\nBundle-SymbolicName: com.google.inject\nBundle-Version: 4.2.3\n",
+            false,
+        )
+        .add("META-INF/maven/cglib/cglib/pom.properties", b"groupId=cglib\nartifactId=cglib\nversion=3.2.12\n", false)
+        .add("com/google/inject/Guice.class", b"\xca\xfe\xba\xbe", false)
+        .add("com/google/inject/internal/cglib/core/X.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "guice.jar", &jar);
+    let got: Vec<String> = r.findings.iter().map(coordinates).collect();
+    assert_eq!(got, ["com.google.inject:guice:4.2.3", "cglib:cglib:3.2.12"]);
+    assert!(has_evidence(&r.findings[0], "well-known", "com.google.inject is com.google.inject:guice"));
+    assert!(has_evidence(&r.findings[1], "pom.properties", "inside com.google.inject:guice:4.2.3"));
 }
 
 fn jar_path(rel: &str) -> std::path::PathBuf {
