@@ -909,7 +909,7 @@ fn name_unit(
     class_prefix: Option<&str>,
     file_name: Option<&str>,
 ) -> Option<(Component, Vec<Evidence>)> {
-    use crate::known::{artifact_like, groovy_group, group_from_bundle, well_known};
+    use crate::known::{artifact_like, groovy_group, group_from_bundle, group_of_artifact, well_known};
     let bundle = attr(attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
     let module = attr(attrs, "Automatic-Module-Name");
     let title = attr(attrs, "Implementation-Title");
@@ -955,7 +955,20 @@ fn name_unit(
         .filter_map(|(w, n)| n.map(|n| (*w, n.to_owned())))
         .chain(dotted_prefix.iter().map(|p| ("package prefix", p.clone())))
     {
-        if let Some((group, artifact, key)) = well_known(&name) {
+        if let Some((group, mut artifact, key)) = well_known(&name) {
+            // A package shared by a family (commons-logging's api and adapters jars): the
+            // file name's artifact when it extends the table's.
+            if what == "package prefix"
+                && let Some((f, _)) = &file
+                && f.len() > artifact.len()
+                && f.starts_with(&format!("{artifact}-"))
+            {
+                evidence.push(Evidence {
+                    kind: EvidenceKind::FileName,
+                    detail: file_name.unwrap_or_default().into(),
+                });
+                artifact = f.clone();
+            }
             if what == "package prefix" {
                 evidence.push(Evidence {
                     kind: EvidenceKind::PackagePrefix,
@@ -1000,7 +1013,10 @@ fn name_unit(
     // 3. The group: a family with a known group, the bundle or module name inverted, the
     // vendor id.
     let mut group = None;
-    if let Some(g) = groovy_group(&artifact, version.as_deref()) {
+    if let Some((g, key)) = group_of_artifact(&artifact) {
+        evidence.push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{key} is in {g}") });
+        group = Some(g.to_owned());
+    } else if let Some(g) = groovy_group(&artifact, version.as_deref()) {
         evidence
             .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("groovy modules are in {g}") });
         group = Some(g.to_owned());

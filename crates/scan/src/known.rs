@@ -59,7 +59,6 @@ const WELL_KNOWN: &[(&str, &str, &str)] = &[
     ("org.apache.httpcomponents.httpclient", "org.apache.httpcomponents", "httpclient"),
     ("org.apache.http", "org.apache.httpcomponents", "httpcore"),
     ("org.apache.http.impl.client", "org.apache.httpcomponents", "httpclient"),
-    ("org.bouncycastle", "org.bouncycastle", "bcprov"),
     ("org.mockito", "org.mockito", "mockito-core"),
     ("net.bytebuddy", "net.bytebuddy", "byte-buddy"),
     ("org.osgi.core", "org.osgi", "osgi.core"),
@@ -79,6 +78,56 @@ const FAMILIES: &[(&str, &str, &str)] = &[
     ("org.apache.maven.", "org.apache.maven", "maven-{}"),
     ("com.google.inject.", "com.google.inject.extensions", "guice-{}"),
 ];
+
+/// Well-known artifact ids (exact, or a family `prefix-*`) and their group, for jars named
+/// only by their file or an artifact-like bundle name.
+const ARTIFACT_GROUPS: &[(&str, &str)] = &[
+    ("ant", "org.apache.ant"),
+    ("ant-*", "org.apache.ant"),
+    ("derby", "org.apache.derby"),
+    ("derby*", "org.apache.derby"),
+    ("fop", "org.apache.xmlgraphics"),
+    ("fop-*", "org.apache.xmlgraphics"),
+    ("batik-*", "org.apache.xmlgraphics"),
+    ("xmlgraphics-commons", "org.apache.xmlgraphics"),
+    ("xmlbeans", "org.apache.xmlbeans"),
+    ("picocli", "info.picocli"),
+    ("picocli-*", "info.picocli"),
+    ("hamcrest-*", "org.hamcrest"),
+    ("mongodb-driver", "org.mongodb"),
+    ("mongodb-driver-*", "org.mongodb"),
+    ("jsr311-api", "javax.ws.rs"),
+    ("javax.ws.rs-api", "javax.ws.rs"),
+    ("junit", "junit"),
+    ("commons-io", "commons-io"),
+    ("commons-lang", "commons-lang"),
+    ("commons-logging", "commons-logging"),
+    ("commons-logging-*", "commons-logging"),
+    ("commons-codec", "commons-codec"),
+    ("commons-cli", "commons-cli"),
+    ("commons-collections", "commons-collections"),
+    ("commons-lang3", "org.apache.commons"),
+    ("commons-text", "org.apache.commons"),
+    ("commons-compress", "org.apache.commons"),
+    ("guava", "com.google.guava"),
+    ("gson", "com.google.code.gson"),
+    ("jackson-core", "com.fasterxml.jackson.core"),
+    ("jackson-databind", "com.fasterxml.jackson.core"),
+    ("jackson-annotations", "com.fasterxml.jackson.core"),
+    ("slf4j-*", "org.slf4j"),
+    ("log4j", "log4j"),
+];
+
+/// The group of a well-known artifact id ([`ARTIFACT_GROUPS`]), with the entry that matched.
+pub(crate) fn group_of_artifact(artifact: &str) -> Option<(&'static str, &'static str)> {
+    ARTIFACT_GROUPS.iter().find_map(|(key, group)| {
+        let hit = match key.strip_suffix('*') {
+            Some(prefix) => artifact.starts_with(prefix) && artifact.len() > prefix.len(),
+            None => artifact == *key,
+        };
+        hit.then_some((*group, *key))
+    })
+}
 
 /// A name from the table: (group, artifact, the table entry that matched).
 pub(crate) fn well_known(name: &str) -> Option<(String, String, String)> {
