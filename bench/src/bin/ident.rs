@@ -5,7 +5,8 @@
 //! would give the answer away) and its first component (the outer one) is compared with
 //! the coordinates the repository files it under (any of them, when a jar is filed under
 //! several versions, e.g. `1.2.x` and `1.2.17`). Versions named `debian` are skipped.
-//! Usage: `cargo run -p vulnrelay-bench --bin ident [-- [ROOT] [--verbose]]`;
+//! Usage: `cargo run -p vulnrelay-bench --bin ident [-- [ROOT] [--verbose] [--skip FILE]]`
+//! (`--skip`: jars whose real path is a line of FILE are not scored, for a held-out sample);
 //! `bench/ident-score.sh` installs a set of Debian Java library packages first.
 
 use std::collections::BTreeMap;
@@ -46,12 +47,22 @@ fn layout(root: &Path) -> Vec<(String, String, String, PathBuf)> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let verbose = args.iter().any(|a| a == "--verbose");
+    let skip_file = args.iter().position(|a| a == "--skip").and_then(|i| args.get(i + 1)).cloned();
+    let skip: Vec<PathBuf> = skip_file
+        .as_ref()
+        .map(|f| fs::read_to_string(f).expect("--skip FILE").lines().map(PathBuf::from).collect())
+        .unwrap_or_default();
     let root = PathBuf::from(
-        args.iter().find(|a| !a.starts_with("--")).map_or("/usr/share/maven-repo", String::as_str),
+        args.iter()
+            .find(|a| !a.starts_with("--") && Some(*a) != skip_file.as_ref())
+            .map_or("/usr/share/maven-repo", String::as_str),
     );
     let mut truth: BTreeMap<PathBuf, Vec<(String, String, String)>> = BTreeMap::new();
     for (g, a, v, p) in layout(&root) {
         let Ok(real) = fs::canonicalize(&p) else { continue };
+        if skip.contains(&real) {
+            continue;
+        }
         truth.entry(real).or_default().push((g, a, v));
     }
     if truth.is_empty() {
