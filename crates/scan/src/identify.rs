@@ -287,6 +287,9 @@ impl ContainerInfo {
     }
 }
 
+/// A manifest's entry name and its identifying attributes.
+type ManifestEntry = (String, Vec<(String, String)>);
+
 /// Evidence collected in one container.
 #[derive(Debug, Default)]
 pub struct Collector {
@@ -295,7 +298,7 @@ pub struct Collector {
     pom_xmls: Vec<Pom>,
     /// The common package prefix of the container's classes (`groovy/json/`), if known.
     class_prefix: Option<String>,
-    manifests: BTreeMap<String, (String, Vec<(String, String)>)>,
+    manifests: BTreeMap<String, ManifestEntry>,
     cores: BTreeMap<String, CoreRoot>,
     l1: BTreeMap<String, L1Root>,
 }
@@ -772,7 +775,7 @@ impl Collector {
         // Units without a pom: named from their manifest, the package prefix of their
         // classes (the container's own unit only), the table of well-known artifacts and the
         // file name.
-        let mut units: Vec<(String, Option<(String, Vec<(String, String)>)>)> =
+        let mut units: Vec<(String, Option<ManifestEntry>)> =
             manifests.into_iter().map(|(unit, m)| (unit, Some(m))).collect();
         if !units.iter().any(|(u, _)| u.is_empty()) && !info.display.is_empty() {
             units.push((String::new(), None));
@@ -827,7 +830,7 @@ impl Collector {
 /// pointing elsewhere: no file name, no manifest name).
 fn order_outer_first(
     poms: &mut [Pom],
-    manifests: &BTreeMap<String, (String, Vec<(String, String)>)>,
+    manifests: &BTreeMap<String, ManifestEntry>,
     file_name: Option<&str>,
     class_prefix: Option<&str>,
 ) -> bool {
