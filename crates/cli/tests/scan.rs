@@ -123,3 +123,26 @@ fn debian_backports_links_and_fifos() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file or directory: a FIFO"));
 }
+
+#[test]
+fn the_table_groups_by_component_with_the_version_to_move_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = std::fs::read(jar("vulnerable/log4j-core-2.14.1.jar")).unwrap();
+    std::fs::write(dir.path().join("a.jar"), &core).unwrap();
+    std::fs::write(dir.path().join("b.jar"), &core).unwrap();
+    std::fs::copy(jar("log4j1-or-old/log4j-1.2.17.jar"), dir.path().join("log4j-1.2.17.jar")).unwrap();
+    let out = vulnrelay().args(["scan", "--quiet"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with("    ")).collect();
+    assert_eq!(rows.len(), 3, "a header and one row per component:\n{text}");
+    let core_row = rows.iter().find(|r| r.contains("org.apache.logging.log4j:log4j-core:2.14.1")).unwrap();
+    assert!(core_row.starts_with("affected"), "{core_row}");
+    assert!(core_row.contains(" 2.17.1 "), "{core_row}");
+    assert!(core_row.contains("CVE-2021-44228"), "{core_row}");
+    let l1_row = rows.iter().find(|r| r.contains("log4j:log4j:1.2.17")).unwrap();
+    assert!(l1_row.contains(" no fix "), "{l1_row}");
+    let places: Vec<&str> = text.lines().filter(|l| l.starts_with("    ")).collect();
+    assert_eq!(places.len(), 3, "{text}");
+    assert!(places.iter().any(|p| p.ends_with("a.jar")) && places.iter().any(|p| p.ends_with("b.jar")));
+}

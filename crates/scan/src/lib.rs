@@ -182,6 +182,30 @@ impl Finding {
         self.vulnerabilities.iter().any(|v| v.status != Status::Mitigated)
     }
 
+    /// The version to move to: for every vulnerability not mitigated, its lowest fixed
+    /// version above the component's own, and of those the highest. `None` without a known
+    /// version, without an exposed vulnerability, or when one of them has no fixed version
+    /// above (nothing to move to: log4j 1.x).
+    pub fn upgrade_to(&self) -> Option<String> {
+        use vulnrelay_formats::maven_version::MavenVersion;
+        let current = MavenVersion::parse(self.component.version.as_deref()?);
+        let mut target: Option<(MavenVersion, &str)> = None;
+        let mut any = false;
+        for v in self.vulnerabilities.iter().filter(|v| v.status != Status::Mitigated) {
+            any = true;
+            let lowest = v
+                .fixed_in
+                .iter()
+                .map(|f| (MavenVersion::parse(f), f.as_str()))
+                .filter(|(f, _)| *f > current)
+                .min_by(|a, b| a.0.cmp(&b.0))?;
+            if target.as_ref().is_none_or(|t| lowest.0 > t.0) {
+                target = Some(lowest);
+            }
+        }
+        target.filter(|_| any).map(|(_, s)| s.to_owned())
+    }
+
     /// Whether `--fix` should remove `JndiLookup.class` here: a JNDI-lookup CVE is
     /// affected or of unknown version.
     pub fn needs_fix(&self) -> bool {
