@@ -209,3 +209,44 @@ fn package_prefix_and_pom_xml() {
     let r = scan_bytes(dir.path(), "whatever.jar", &jar);
     assert!(has_evidence(only(&r), "pom.properties", "child/pom.properties"));
 }
+
+#[test]
+fn components_named_without_a_pom_are_matched_against_advisories() {
+    // Every identified component is matched, not only Log4j and not only those with a pom:
+    // a bundle named by its manifest, a jar named by its classes' package and file name.
+    let dir = tempfile::tempdir().unwrap();
+    let groovy = ZipBuilder::new()
+        .add(
+            "META-INF/MANIFEST.MF",
+            b"Implementation-Title: Groovy: a powerful, dynamic language for the JVM\nBundle-SymbolicName: groovy-json\nBundle-Version: 2.4.21\n",
+            false,
+        )
+        .add("groovy/json/JsonSlurper.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    std::fs::write(dir.path().join("groovy-json.jar"), groovy).unwrap();
+    let io = ZipBuilder::new().add("org/apache/commons/io/IOUtils.class", b"\xca\xfe\xba\xbe", false).build();
+    std::fs::write(dir.path().join("io-2.6.jar"), io).unwrap();
+    let adv = dir.path().join("advisories.json");
+    std::fs::write(
+        &adv,
+        r#"[{"id": "GHSA-groovy", "modified": "2024-01-01T00:00:00Z", "aliases": ["CVE-2099-0002"],
+             "affected": [{"package": {"ecosystem": "Maven", "name": "org.codehaus.groovy:groovy-json"},
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.4.22"}]}]}]},
+            {"id": "GHSA-io", "modified": "2024-01-01T00:00:00Z", "aliases": ["CVE-2099-0003"],
+             "affected": [{"package": {"ecosystem": "Maven", "name": "commons-io:commons-io"},
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0"}, {"fixed": "2.7"}]}]}]}]"#,
+    )
+    .unwrap();
+    let mut opts = vulnrelay_scan::Options::new(vec![dir.path().to_path_buf()]);
+    assert_eq!(opts.advisories.load_path(&adv).unwrap(), 2);
+    let r = vulnrelay_scan::scan(&opts).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let by_artifact = |a: &str| r.findings.iter().find(|f| f.component.artifact == a).unwrap();
+    let g = by_artifact("groovy-json");
+    assert_eq!(verdicts(g), [("CVE-2099-0002".into(), "affected")]);
+    assert_eq!(g.upgrade_to().as_deref(), Some("2.4.22"));
+    let io = by_artifact("commons-io");
+    assert_eq!(verdicts(io), [("CVE-2099-0003".into(), "affected")]);
+    assert_eq!(io.upgrade_to().as_deref(), Some("2.7"));
+    assert_eq!(r.exit_code(), 1);
+}
