@@ -85,3 +85,64 @@ fn no_dedup_gives_the_same_findings() {
     };
     assert_eq!(findings(&[]), findings(&["--no-dedup"]));
 }
+
+#[cfg(unix)]
+#[test]
+fn debian_backports_links_and_fifos() {
+    // Debian's patched log4j 1.2.17: mitigated, exit 0, the fix classes named.
+    let debian =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/jars/debian/log4j-1.2-1.2.17.jar");
+    let out = vulnrelay().args(["scan", "--format", "json"]).arg(&debian).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["component"]["version"], "1.2.17");
+    let statuses: Vec<&str> = v["findings"][0]["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["mitigated"; 3]);
+    let kinds: Vec<&str> = v["findings"][0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "fix-class").count(), 3);
+    // A link not followed is a note in the table's summary; a named FIFO is an error.
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&debian, dir.path().join("link.jar")).unwrap();
+    let out = vulnrelay().args(["scan"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("note: 1 symbolic link not followed"), "{stdout}");
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = vulnrelay().args(["scan"]).arg(&fifo).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file or directory: a FIFO"));
+}
+
+#[test]
+fn the_table_groups_by_component_with_the_version_to_move_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = std::fs::read(jar("vulnerable/log4j-core-2.14.1.jar")).unwrap();
+    std::fs::write(dir.path().join("a.jar"), &core).unwrap();
+    std::fs::write(dir.path().join("b.jar"), &core).unwrap();
+    std::fs::copy(jar("log4j1-or-old/log4j-1.2.17.jar"), dir.path().join("log4j-1.2.17.jar")).unwrap();
+    let out = vulnrelay().args(["scan", "--quiet"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with("    ")).collect();
+    assert_eq!(rows.len(), 3, "a header and one row per component:\n{text}");
+    let core_row = rows.iter().find(|r| r.contains("org.apache.logging.log4j:log4j-core:2.14.1")).unwrap();
+    assert!(core_row.starts_with("affected"), "{core_row}");
+    assert!(core_row.contains(" 2.17.1 "), "{core_row}");
+    assert!(core_row.contains("CVE-2021-44228"), "{core_row}");
+    let l1_row = rows.iter().find(|r| r.contains("log4j:log4j:1.2.17")).unwrap();
+    assert!(l1_row.contains(" no fix "), "{l1_row}");
+    let places: Vec<&str> = text.lines().filter(|l| l.starts_with("    ")).collect();
+    assert_eq!(places.len(), 3, "{text}");
+    assert!(places.iter().any(|p| p.ends_with("a.jar")) && places.iter().any(|p| p.ends_with("b.jar")));
+}

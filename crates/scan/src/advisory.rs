@@ -1,7 +1,7 @@
 //! Advisories: the built-in Log4j records (as OSV documents) and any OSV files given with
 //! `--advisories`, matched against identified Maven components with Maven version order.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use vulnrelay_formats::maven_version::{EcosystemRange, Event, MavenVersion, VersionRange};
@@ -83,6 +83,8 @@ pub struct ClassFacts {
     pub jndi_lookup_present: Option<bool>,
     /// For log4j 1.x: the CVE ids whose class is present; `None` when no classes were seen.
     pub log4j1_cves: Option<BTreeSet<&'static str>>,
+    /// For log4j 1.x: the CVE ids whose backported fix is in, with the evidence.
+    pub log4j1_fixed: BTreeMap<&'static str, String>,
 }
 
 fn ranges(pairs: &[(&str, &str)]) -> Vec<Range> {
@@ -291,8 +293,15 @@ impl Advisories {
             {
                 continue;
             }
-            let mitigated =
-                JNDI_LOOKUP_CVES.contains(&id.as_str()) && facts.jndi_lookup_present == Some(false);
+            let mitigation =
+                if JNDI_LOOKUP_CVES.contains(&id.as_str()) && facts.jndi_lookup_present == Some(false) {
+                    Some("version affected, but JndiLookup.class is absent".to_owned())
+                } else if group == "log4j" && artifact == "log4j" && is_class_cve {
+                    facts.log4j1_fixed.get(id.as_str()).map(|e| format!("backported fix: {e}"))
+                } else {
+                    None
+                };
+            let mitigated = mitigation.is_some();
             let per = |v: &MavenVersion| -> Option<Status> {
                 a.affects(v).then_some(if mitigated { Status::Mitigated } else { Status::Affected })
             };
@@ -324,10 +333,7 @@ impl Advisories {
                     }
                 }
             };
-            let reason = reason.or_else(|| {
-                (status == Status::Mitigated)
-                    .then(|| "version affected, but JndiLookup.class is absent".to_owned())
-            });
+            let reason = reason.or_else(|| mitigation.filter(|_| status == Status::Mitigated));
             let fixed = a.fixed.clone();
             match out.iter_mut().find(|v| v.id == *id) {
                 Some(existing) => {

@@ -416,6 +416,7 @@ impl<'a> FileScan<'a> {
         self.budget.archives_left.set(left - 1);
         self.archives += 1;
         self.deepest = self.deepest.max(depth);
+        let errors_before = self.errors.len();
         match kind {
             Kind::Zip => self.scan_zip(chain, source, depth),
             Kind::Gzip => self.scan_gzip(chain, source, depth),
@@ -425,6 +426,57 @@ impl<'a> FileScan<'a> {
                 self.scan_tar(chain, reader, depth)
             }
         }
+        self.group_errors(chain, errors_before);
+    }
+
+    /// One error per archive: when the archive at `chain` recorded more than one error since
+    /// `mark` (its entries', and its nested archives', each of those already one), they
+    /// become a single [`ScanError::BadEntries`] at the archive's path, with their count, their
+    /// kinds and the first of them.
+    fn group_errors(&mut self, chain: &[String], mark: usize) {
+        if self.errors.len() <= mark + 1 {
+            return;
+        }
+        let group: Vec<ErrorRecord> = self.errors.drain(mark..).collect();
+        let display = chain_display(chain);
+        let relative = |path: &str| -> String {
+            path.strip_prefix(&display).map(|p| p.trim_start_matches("!/")).unwrap_or(path).to_owned()
+        };
+        let mut kinds: Vec<(&'static str, u64)> = Vec::new();
+        let mut entries: Vec<String> = Vec::new();
+        for e in &group {
+            let at = relative(&e.path);
+            let beneath = match &e.error {
+                ScanError::BadEntries { kinds, entries: inner, .. } => {
+                    for p in inner {
+                        if entries.len() < ScanError::MAX_LISTED {
+                            entries.push(if at.is_empty() { p.clone() } else { format!("{at}!/{p}") });
+                        }
+                    }
+                    kinds.clone()
+                }
+                other => {
+                    if entries.len() < ScanError::MAX_LISTED {
+                        entries.push(at);
+                    }
+                    vec![(other.kind(), 1)]
+                }
+            };
+            for (kind, count) in beneath {
+                match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                    Some((_, n)) => *n += count,
+                    None => kinds.push((kind, count)),
+                }
+            }
+        }
+        kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let first = &group[0];
+        let at = relative(&first.path);
+        let first = if at.is_empty() { first.error.to_string() } else { format!("{at}: {}", first.error) };
+        self.errors.push(ErrorRecord {
+            path: display,
+            error: ScanError::BadEntries { count: group.len() as u64, kinds, first, entries },
+        });
     }
 
     fn info(&self, chain: &[String]) -> ContainerInfo {
@@ -453,6 +505,7 @@ impl<'a> FileScan<'a> {
             }
         };
         let mut collector = Collector::new();
+        collector.set_class_prefix(plan.class_prefix.clone());
         let mut fingerprints = Vec::new();
         for step in &plan.steps {
             match step {

@@ -70,12 +70,36 @@ pub enum ScanError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// Several entries of one archive failed (a zip bomb of overlapping entries, a budget
+    /// that ran out halfway): one error for the archive, with how many and the first.
+    #[error("{count} bad entries ({}); first: {first}", tally(kinds))]
+    BadEntries {
+        /// Entries (or nested archives, themselves counted once) that failed.
+        count: u64,
+        /// The kinds of the failures beneath, with counts, most frequent first (a nested
+        /// archive's own bad entries counted by their kinds).
+        kinds: Vec<(&'static str, u64)>,
+        /// The first failure: its entry path inside the archive and its message.
+        first: String,
+        /// Where the failures beneath are, as paths inside the archive (nested ones joined
+        /// by `!/`), in order: at most [`ScanError::MAX_LISTED`] of them.
+        entries: Vec<String>,
+    },
+    /// A path named on the command line is neither a regular file nor a directory.
+    #[error("not a regular file or directory: {what}")]
+    NotAFile {
+        /// What it is (`a FIFO`, `a socket`, `a block device`, `a character device`).
+        what: &'static str,
+    },
     /// `--fix` could not be applied.
     #[error("fix failed: {0}")]
     Fix(String),
 }
 
 impl ScanError {
+    /// Most failure paths one [`ScanError::BadEntries`] lists (its count has them all).
+    pub const MAX_LISTED: usize = 1000;
+
     /// A short machine-readable kind, used in the JSON report.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -89,6 +113,8 @@ impl ScanError {
             ScanError::LimitExceeded { .. } => "limit-exceeded",
             ScanError::DepthExceeded { .. } => "depth-exceeded",
             ScanError::BadEntryName { .. } => "bad-entry-name",
+            ScanError::BadEntries { .. } => "bad-entries",
+            ScanError::NotAFile { .. } => "not-a-file",
             ScanError::Fix(_) => "fix-failed",
         }
     }
@@ -96,6 +122,11 @@ impl ScanError {
     pub(crate) fn corrupt(msg: impl Into<String>) -> ScanError {
         ScanError::CorruptArchive(msg.into())
     }
+}
+
+/// `248 local-header-mismatch, 1 corrupt-entry`.
+fn tally(kinds: &[(&'static str, u64)]) -> String {
+    kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Result alias of the crate.

@@ -23,6 +23,11 @@ pub enum Want {
         /// Prefix before `META-INF/`.
         unit: String,
     },
+    /// `<unit>META-INF/maven/<g>/<a>/pom.xml` (used when no pom.properties is beside it).
+    PomXml {
+        /// Prefix before `META-INF/`.
+        unit: String,
+    },
     /// `<unit>META-INF/MANIFEST.MF`.
     Manifest {
         /// Prefix before `META-INF/`.
@@ -47,13 +52,32 @@ pub enum Want {
         /// The CVE.
         cve: &'static str,
     },
+    /// A class that carries a backported log4j 1.x fix ([`log4j::LOG4J1_FIXES`]).
+    Log4j1FixClass {
+        /// Package root.
+        root: String,
+        /// Which class (a suffix of [`log4j::Log4j1Fix::fix_classes`]).
+        class: &'static str,
+    },
+    /// The log4j 1.x class that must use a fix class for the fix to be in
+    /// ([`log4j::Log4j1Fix::user`]); its bytes are read.
+    Log4j1FixUser {
+        /// Package root.
+        root: String,
+        /// Which class.
+        class: &'static str,
+        /// The CVE the class carries itself (JDBCAppender, chainsaw), if any.
+        cve: Option<&'static str>,
+    },
 }
 
 impl Want {
     /// Whether the entry's bytes are needed.
     pub fn needs_bytes(&self) -> bool {
         match self {
-            Want::Pom { .. } | Want::Manifest { .. } => true,
+            Want::Pom { .. } | Want::PomXml { .. } | Want::Manifest { .. } | Want::Log4j1FixUser { .. } => {
+                true
+            }
             Want::Core { class, .. } => log4j::FINGERPRINT_CLASSES.contains(class),
             _ => false,
         }
@@ -78,6 +102,7 @@ static CLASS_BASE_NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     [JNDI_LOOKUP, JNDI_MANAGER, INTERPOLATOR, CORE_MARKERS[0], CORE_MARKERS[1], log4j::LOG4J1_MARKER]
         .into_iter()
         .chain(log4j::LOG4J1_CVES.iter().map(|(_, suffix)| *suffix).filter(|s| !s.ends_with('/')))
+        .chain(log4j::LOG4J1_FIXES.iter().flat_map(|f| f.fix_classes.iter().copied().chain([f.user])))
         .map(last)
         .collect()
 });
@@ -96,6 +121,24 @@ fn maybe_wanted_class(name: &str) -> bool {
         })
 }
 
+/// The log4j 1.x CVE class `name` is, with its root.
+fn log4j1_cve(name: &str) -> Option<(&str, &'static str)> {
+    for (cve, suffix) in log4j::LOG4J1_CVES {
+        if let Some(dir) = suffix.strip_suffix('/') {
+            // Any class directly in `<root>chainsaw/`.
+            let parent = name.as_bytes().iter().rposition(|&b| b == b'/').map_or("", |i| &name[..i]);
+            if let Some(root) = parent.strip_suffix(dir)
+                && (root.is_empty() || root.ends_with('/'))
+            {
+                return Some((root, cve));
+            }
+        } else if let Some(root) = root_of(name, suffix) {
+            return Some((root, cve));
+        }
+    }
+    None
+}
+
 /// Classifies an entry name (or a path on disk, with `/` separators).
 pub fn classify(name: &str) -> Option<Want> {
     if name.ends_with(".class") {
@@ -110,27 +153,34 @@ pub fn classify(name: &str) -> Option<Want> {
         if let Some(root) = root_of(name, log4j::LOG4J1_MARKER) {
             return Some(Want::Log4j1Marker { root: root.to_owned() });
         }
-        for (cve, suffix) in log4j::LOG4J1_CVES {
-            if let Some(dir) = suffix.strip_suffix('/') {
-                // Any class directly in `<root>chainsaw/`.
-                let parent = name.as_bytes().iter().rposition(|&b| b == b'/').map_or("", |i| &name[..i]);
-                if let Some(root) = parent.strip_suffix(dir)
-                    && (root.is_empty() || root.ends_with('/'))
-                {
-                    return Some(Want::Log4j1Cve { root: root.to_owned(), cve });
-                }
-            } else if let Some(root) = root_of(name, suffix) {
-                return Some(Want::Log4j1Cve { root: root.to_owned(), cve });
+        let cve = log4j1_cve(name);
+        for fix in log4j::LOG4J1_FIXES {
+            if let Some(root) = root_of(name, fix.user) {
+                return Some(Want::Log4j1FixUser {
+                    root: root.to_owned(),
+                    class: fix.user,
+                    cve: cve.map(|(_, cve)| cve),
+                });
+            }
+        }
+        if let Some((root, cve)) = cve {
+            return Some(Want::Log4j1Cve { root: root.to_owned(), cve });
+        }
+        for class in log4j::LOG4J1_FIXES.iter().flat_map(|f| f.fix_classes.iter().copied()) {
+            if let Some(root) = root_of(name, class) {
+                return Some(Want::Log4j1FixClass { root: root.to_owned(), class });
             }
         }
         return None;
     }
-    if name.ends_with("/pom.properties") {
+    let pom_xml = name.ends_with("/pom.xml");
+    if name.ends_with("/pom.properties") || pom_xml {
         let idx = name.rfind("META-INF/maven/")?;
         let unit = &name[..idx];
         let rest = &name[idx + "META-INF/maven/".len()..];
         if (unit.is_empty() || unit.ends_with('/')) && rest.split('/').count() == 3 {
-            return Some(Want::Pom { unit: unit.to_owned() });
+            let unit = unit.to_owned();
+            return Some(if pom_xml { Want::PomXml { unit } } else { Want::Pom { unit } });
         }
         return None;
     }
@@ -146,6 +196,8 @@ pub fn classify(name: &str) -> Option<Want> {
 struct Pom {
     unit: String,
     entry: String,
+    /// `pom.properties` or `pom.xml`.
+    kind: EvidenceKind,
     group: String,
     artifact: String,
     version: Option<String>,
@@ -163,6 +215,52 @@ struct L1Root {
     marker: bool,
     cves: BTreeSet<&'static str>,
     entries: Vec<String>,
+    /// Fix classes present ([`log4j::Log4j1Fix::fix_classes`]).
+    fix_classes: BTreeSet<&'static str>,
+    /// Bytes of the classes that must use them ([`log4j::Log4j1Fix::user`]).
+    users: BTreeMap<&'static str, Vec<u8>>,
+}
+
+impl L1Root {
+    /// The backported fixes in this copy (under `root`): per CVE whose class is present, the
+    /// evidence that its fix is in (a fix class present and used by the class it protects).
+    fn backported(&self, root: &str) -> BTreeMap<&'static str, String> {
+        let mut out = BTreeMap::new();
+        for fix in log4j::LOG4J1_FIXES {
+            let Some(user) = self.users.get(fix.user) else { continue };
+            if !self.cves.contains(fix.cve) {
+                continue;
+            }
+            let used =
+                fix.fix_classes.iter().find(|c| self.fix_classes.contains(*c) && log4j::refers_to(user, c));
+            if let Some(class) = used {
+                out.insert(fix.cve, format!("{root}{class} used by {root}{}", fix.user));
+            }
+        }
+        out
+    }
+
+    /// Evidence of a copy under `root`: its CVE classes, the backported fixes `fixed`, and
+    /// the CVE classes absent from a copy whose marker was seen.
+    fn evidence(&self, root: &str, fixed: &BTreeMap<&'static str, String>) -> Vec<Evidence> {
+        let mut evidence: Vec<Evidence> =
+            self.entries.iter().map(|e| Evidence { kind: EvidenceKind::Class, detail: e.clone() }).collect();
+        for (cve, detail) in fixed {
+            evidence
+                .push(Evidence { kind: EvidenceKind::FixClass, detail: format!("{cve} fixed: {detail}") });
+        }
+        if self.marker {
+            for (cve, suffix) in log4j::LOG4J1_CVES {
+                if !self.cves.contains(cve) {
+                    evidence.push(Evidence {
+                        kind: EvidenceKind::Class,
+                        detail: format!("{root}{suffix} absent ({cve} does not apply)"),
+                    });
+                }
+            }
+        }
+        evidence
+    }
 }
 
 /// Where the evidence came from.
@@ -189,11 +287,18 @@ impl ContainerInfo {
     }
 }
 
+/// A manifest's entry name and its identifying attributes.
+type ManifestEntry = (String, Vec<(String, String)>);
+
 /// Evidence collected in one container.
 #[derive(Debug, Default)]
 pub struct Collector {
     poms: Vec<Pom>,
-    manifests: BTreeMap<String, (String, Vec<(String, String)>)>,
+    /// From pom.xml files, used only where no pom.properties is beside them.
+    pom_xmls: Vec<Pom>,
+    /// The common package prefix of the container's classes (`groovy/json/`), if known.
+    class_prefix: Option<String>,
+    manifests: BTreeMap<String, ManifestEntry>,
     cores: BTreeMap<String, CoreRoot>,
     l1: BTreeMap<String, L1Root>,
 }
@@ -312,9 +417,24 @@ impl Collector {
                 self.poms.push(Pom {
                     unit,
                     entry: name.to_owned(),
+                    kind: EvidenceKind::PomProperties,
                     group: props.get("groupId").cloned().unwrap_or(path_group),
                     artifact: props.get("artifactId").cloned().unwrap_or(path_artifact),
                     version: props.get("version").cloned().filter(|v| !v.is_empty()),
+                });
+            }
+            Want::PomXml { unit } => {
+                let (group, artifact, version) = crate::known::pom_xml(&text_of(bytes.as_deref()));
+                let mut parts = name.rsplit('/').skip(1);
+                let path_artifact = parts.next().unwrap_or_default().to_owned();
+                let path_group = parts.next().unwrap_or_default().to_owned();
+                self.pom_xmls.push(Pom {
+                    unit,
+                    entry: name.to_owned(),
+                    kind: EvidenceKind::PomXml,
+                    group: group.unwrap_or(path_group),
+                    artifact: artifact.unwrap_or(path_artifact),
+                    version,
                 });
             }
             Want::Manifest { unit } => {
@@ -340,7 +460,23 @@ impl Collector {
                 r.cves.insert(cve);
                 r.entries.push(name.to_owned());
             }
+            Want::Log4j1FixClass { root, class } => {
+                self.l1.entry(root).or_default().fix_classes.insert(class);
+            }
+            Want::Log4j1FixUser { root, class, cve } => {
+                let r = self.l1.entry(root).or_default();
+                if let Some(cve) = cve {
+                    r.cves.insert(cve);
+                    r.entries.push(name.to_owned());
+                }
+                r.users.insert(class, bytes.unwrap_or_default());
+            }
         }
+    }
+
+    /// Notes the common package prefix of the container's classes (`groovy/json/`).
+    pub fn set_class_prefix(&mut self, prefix: Option<String>) {
+        self.class_prefix = prefix;
     }
 
     /// Pairs each log4j-core pom.properties (index in `poms`) with the class root it
@@ -390,9 +526,20 @@ impl Collector {
     }
 
     /// Turns the evidence into findings with verdicts.
-    pub fn resolve(self, info: &ContainerInfo, advisories: &Advisories) -> Vec<Finding> {
+    pub fn resolve(mut self, info: &ContainerInfo, advisories: &Advisories) -> Vec<Finding> {
+        // A pom.xml stands in for a missing pom.properties beside it.
+        let dir = |entry: &str| entry.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default();
+        let with_properties: BTreeSet<String> = self.poms.iter().map(|p| dir(&p.entry)).collect();
+        let xmls = std::mem::take(&mut self.pom_xmls);
+        self.poms.extend(xmls.into_iter().filter(|p| !with_properties.contains(&dir(&p.entry))));
+        let pointed = order_outer_first(
+            &mut self.poms,
+            &self.manifests,
+            info.file_name.as_deref(),
+            self.class_prefix.as_deref(),
+        );
         let mut pairs = self.core_pairs();
-        let Collector { poms, manifests, mut cores, mut l1 } = self;
+        let Collector { poms, pom_xmls: _, class_prefix, manifests, mut cores, mut l1 } = self;
         let mut findings = Vec::new();
         let mut identified_units: BTreeSet<String> = BTreeSet::new();
         let new_finding = |path: String, component: Component, confidence| Finding {
@@ -405,6 +552,36 @@ impl Collector {
             vulnerabilities: Vec::new(),
             fix_targets: Vec::new(),
         };
+        // A jar whose own coordinates are in no pom (guice.jar holds only the pom of the cglib
+        // it shaded in) is named from its manifest first, when that names a group too; its
+        // poms are then what it holds.
+        let mut outer: Option<String> = None;
+        if !info.display.is_empty() && !pointed && poms.iter().any(|p| p.unit.is_empty()) {
+            let (entry, attrs) = manifests.get("").cloned().unwrap_or_default();
+            if let Some((component, evidence)) =
+                name_unit(&entry, &attrs, class_prefix.as_deref(), info.file_name.as_deref())
+                && component.group.is_some()
+                && !poms.iter().any(|p| p.unit.is_empty() && p.artifact == component.artifact)
+            {
+                let v = component.version.clone().unwrap_or_else(|| "?".into());
+                outer = Some(format!(
+                    "{}:{}:{v}",
+                    component.group.as_deref().unwrap_or_default(),
+                    component.artifact
+                ));
+                let mut f = new_finding(info.path_for(""), component, Confidence::Medium);
+                f.evidence = evidence;
+                if let (Some(g), Some(v)) = (&f.component.group, &f.component.version) {
+                    f.vulnerabilities = advisories.evaluate(
+                        g,
+                        &f.component.artifact,
+                        &VersionKnowledge::Exact(MavenVersion::parse(v)),
+                        &ClassFacts::default(),
+                    );
+                }
+                findings.push(f);
+            }
+        }
         let reload4j_units: Vec<String> =
             poms.iter().filter(|p| p.group == "ch.qos.reload4j").map(|p| p.unit.clone()).collect();
 
@@ -420,7 +597,21 @@ impl Collector {
                 },
                 Confidence::High,
             );
-            f.evidence.push(Evidence { kind: EvidenceKind::PomProperties, detail: pom.entry.clone() });
+            f.evidence.push(Evidence { kind: pom.kind, detail: pom.entry.clone() });
+            let in_unit: Vec<&Pom> = poms.iter().filter(|p| p.unit == pom.unit).collect();
+            if let Some(outer) = outer.as_ref().filter(|_| pom.unit.is_empty()) {
+                let detail = format!("inside {outer} (named by its manifest; one of {} poms)", in_unit.len());
+                f.evidence.push(Evidence { kind: pom.kind, detail });
+            } else if in_unit.len() > 1 {
+                let outer = in_unit[0];
+                let detail = if std::ptr::eq(outer, pom) {
+                    format!("the outer one of {} poms in this archive", in_unit.len())
+                } else {
+                    let v = outer.version.as_deref().unwrap_or("?");
+                    format!("inside {}:{}:{v} (one of {} poms)", outer.group, outer.artifact, in_unit.len())
+                };
+                f.evidence.push(Evidence { kind: pom.kind, detail });
+            }
             let mut facts = ClassFacts::default();
             if pom.group == LOG4J2_GROUP && pom.artifact == "log4j-core" {
                 let key = pairs.remove(&i);
@@ -445,13 +636,12 @@ impl Collector {
                 } else {
                     l1.iter().find(|(k, r)| k.starts_with(&pom.unit) && r.marker).map(|(k, _)| k.clone())
                 };
-                let root = key.and_then(|k| l1.remove(&k));
-                if let Some(root) = &root {
-                    for e in &root.entries {
-                        f.evidence.push(Evidence { kind: EvidenceKind::Class, detail: e.clone() });
-                    }
+                let root = key.and_then(|k| l1.remove_entry(&k));
+                if let Some((k, root)) = &root {
+                    facts.log4j1_fixed = root.backported(k);
+                    f.evidence.extend(root.evidence(k, &facts.log4j1_fixed));
                 }
-                facts.log4j1_cves = Some(root.map(|r| r.cves).unwrap_or_default());
+                facts.log4j1_cves = Some(root.map(|(_, r)| r.cves).unwrap_or_default());
             }
             let knowledge = match &pom.version {
                 Some(v) => VersionKnowledge::Exact(MavenVersion::parse(v)),
@@ -517,8 +707,10 @@ impl Collector {
                     .push(Evidence { kind: EvidenceKind::Class, detail: "JndiLookup.class absent".into() });
             }
             identified_units.insert(unit.clone());
-            let facts =
-                ClassFacts { jndi_lookup_present: Some(core.classes.lookup.is_some()), log4j1_cves: None };
+            let facts = ClassFacts {
+                jndi_lookup_present: Some(core.classes.lookup.is_some()),
+                ..ClassFacts::default()
+            };
             let mut f = new_finding(
                 info.path_for(&unit),
                 Component {
@@ -541,55 +733,74 @@ impl Collector {
             }
             let unit = if info.display.is_empty() { root.clone() } else { String::new() };
             identified_units.insert(unit.clone());
+            // The version from the container's own manifest, when it is log4j 1.x's
+            // (`Bundle-SymbolicName: org.apache.log4j`, as Debian's build has it).
+            let manifest = manifests.get(&unit).filter(|(_, attrs)| {
+                !info.display.is_empty()
+                    && (attr(attrs, "Bundle-SymbolicName")
+                        .is_some_and(|s| s.split(';').next().unwrap_or(s).trim() == "org.apache.log4j")
+                        || attr(attrs, "Implementation-Title") == Some("log4j"))
+            });
+            let version = manifest.and_then(|(_, attrs)| {
+                attr(attrs, "Bundle-Version").or_else(|| attr(attrs, "Implementation-Version"))
+            });
             let mut f = new_finding(
                 info.path_for(&unit),
                 Component {
                     group: Some("log4j".into()),
                     artifact: "log4j".into(),
-                    version: None,
-                    version_range: None,
-                },
-                Confidence::Medium,
-            );
-            f.evidence =
-                r.entries.iter().map(|e| Evidence { kind: EvidenceKind::Class, detail: e.clone() }).collect();
-            let facts = ClassFacts { jndi_lookup_present: None, log4j1_cves: Some(r.cves.clone()) };
-            f.vulnerabilities = advisories.evaluate("log4j", "log4j", &VersionKnowledge::Unknown, &facts);
-            findings.push(f);
-        }
-
-        for (unit, (entry, attrs)) in manifests {
-            if identified_units.contains(&unit) {
-                continue;
-            }
-            let title = attr(&attrs, "Implementation-Title")
-                .or_else(|| {
-                    attr(&attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim())
-                })
-                .or_else(|| attr(&attrs, "Automatic-Module-Name"));
-            let version = attr(&attrs, "Implementation-Version").or_else(|| attr(&attrs, "Bundle-Version"));
-            let group = attr(&attrs, "Implementation-Vendor-Id");
-            let Some(title) = title else { continue };
-            // A manifest naming Log4j in a container with no Log4j classes was borrowed.
-            if title.to_ascii_lowercase().contains("log4j") {
-                continue;
-            }
-            identified_units.insert(unit.clone());
-            let mut f = new_finding(
-                info.path_for(&unit),
-                Component {
-                    group: group.map(str::to_owned),
-                    artifact: title.to_owned(),
                     version: version.map(str::to_owned),
                     version_range: None,
                 },
                 Confidence::Medium,
             );
-            f.evidence.push(Evidence { kind: EvidenceKind::Manifest, detail: entry });
-            if let (Some(g), Some(v)) = (group, version) {
+            let fixed = r.backported(&root);
+            f.evidence = r.evidence(&root, &fixed);
+            if let (Some((entry, _)), Some(_)) = (manifest, version) {
+                f.evidence.push(Evidence { kind: EvidenceKind::Manifest, detail: entry.clone() });
+            }
+            let facts = ClassFacts {
+                jndi_lookup_present: None,
+                log4j1_cves: Some(r.cves.clone()),
+                log4j1_fixed: fixed,
+            };
+            let knowledge = match version {
+                Some(v) => VersionKnowledge::Exact(MavenVersion::parse(v)),
+                None => VersionKnowledge::Unknown,
+            };
+            f.vulnerabilities = advisories.evaluate("log4j", "log4j", &knowledge, &facts);
+            findings.push(f);
+        }
+
+        // Units without a pom: named from their manifest, the package prefix of their
+        // classes (the container's own unit only), the table of well-known artifacts and the
+        // file name.
+        let mut units: Vec<(String, Option<ManifestEntry>)> =
+            manifests.into_iter().map(|(unit, m)| (unit, Some(m))).collect();
+        if !units.iter().any(|(u, _)| u.is_empty()) && !info.display.is_empty() {
+            units.push((String::new(), None));
+        }
+        for (unit, manifest) in units {
+            if identified_units.contains(&unit) {
+                continue;
+            }
+            let own = unit.is_empty() && !info.display.is_empty();
+            let (entry, attrs) = manifest.unwrap_or_default();
+            let prefix = if own { class_prefix.as_deref() } else { None };
+            let file_name = if own { info.file_name.as_deref() } else { None };
+            let Some((component, evidence)) = name_unit(&entry, &attrs, prefix, file_name) else { continue };
+            identified_units.insert(unit.clone());
+            let confidence = if component.group.is_some() && component.version.is_some() {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            };
+            let mut f = new_finding(info.path_for(&unit), component, confidence);
+            f.evidence = evidence;
+            if let (Some(g), Some(v)) = (&f.component.group, &f.component.version) {
                 f.vulnerabilities = advisories.evaluate(
                     g,
-                    title,
+                    &f.component.artifact,
                     &VersionKnowledge::Exact(MavenVersion::parse(v)),
                     &ClassFacts::default(),
                 );
@@ -610,6 +821,241 @@ impl Collector {
         }
         findings
     }
+}
+
+/// Puts the outer pom of each unit first: the one the file name, the manifest or the
+/// package names point at (an uber jar holds the poms of what it shaded in); otherwise
+/// the order of the entries stays.
+/// Returns whether a pom of the container's own unit is pointed at (or is alone with nothing
+/// pointing elsewhere: no file name, no manifest name).
+fn order_outer_first(
+    poms: &mut [Pom],
+    manifests: &BTreeMap<String, ManifestEntry>,
+    file_name: Option<&str>,
+    class_prefix: Option<&str>,
+) -> bool {
+    let stem = file_name.map(|n| n.rsplit_once('.').map_or(n, |(s, _)| s));
+    let hint = file_name.and_then(parse_file_name).or_else(|| stem.map(|s| (s.to_owned(), String::new())));
+    let dotted_prefix = class_prefix.map(|p| p.trim_end_matches('/').replace('/', "."));
+    let score = |p: &Pom| -> u32 {
+        let mut s = 0;
+        if let Some((a, v)) = &hint {
+            if *a == p.artifact {
+                s += 4;
+            } else if a.ends_with(&format!("-{}", p.artifact)) {
+                s += 2;
+            }
+            if p.version.as_deref() == Some(v.as_str()) {
+                s += 2;
+            }
+        }
+        if dotted_prefix.as_deref().is_some_and(|d| d == p.group || d.starts_with(&format!("{}.", p.group))) {
+            s += 1;
+        }
+        if p.unit.is_empty()
+            && let Some((_, attrs)) = manifests.get("")
+        {
+            for key in ["Bundle-SymbolicName", "Automatic-Module-Name", "Implementation-Title"] {
+                if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
+                    && (name == p.artifact || name == format!("{}.{}", p.group, p.artifact))
+                {
+                    s += 3;
+                } else if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
+                    && name == p.group
+                {
+                    s += 2;
+                }
+            }
+            if attr(attrs, "Implementation-Version") == p.version.as_deref() && p.version.is_some() {
+                s += 1;
+            }
+        }
+        s
+    };
+    let mut units: Vec<&str> = Vec::new();
+    for p in poms.iter() {
+        if !units.contains(&p.unit.as_str()) {
+            units.push(&p.unit);
+        }
+    }
+    let units: Vec<String> = units.into_iter().map(str::to_owned).collect();
+    let own: Vec<usize> = (0..poms.len()).filter(|&i| poms[i].unit.is_empty()).collect();
+    // Something names the container (its file name or its manifest) and no own pom is it.
+    let named = file_name.is_some_and(|n| parse_file_name(n).is_some())
+        || manifests.get("").is_some_and(|(_, attrs)| {
+            ["Bundle-SymbolicName", "Automatic-Module-Name"].iter().any(|k| attr(attrs, k).is_some())
+        });
+    let pointed = own.is_empty() || own.iter().any(|&i| score(&poms[i]) > 0) || (own.len() == 1 && !named);
+    if poms.len() < 2 {
+        return pointed;
+    }
+    for unit in units {
+        let idx: Vec<usize> = (0..poms.len()).filter(|&i| poms[i].unit == unit).collect();
+        // The first best score wins (stable for ties).
+        let best = idx.iter().copied().max_by_key(|&i| (score(&poms[i]), std::cmp::Reverse(i)));
+        if let Some(best) = best
+            && best != idx[0]
+        {
+            poms[idx[0]..=best].rotate_right(1);
+        }
+    }
+    pointed
+}
+
+/// Names a unit without a pom from its manifest `attrs` (entry `entry`), the package prefix
+/// of its classes and its file name: the coordinates and the evidence of each part. `None`
+/// when nothing names it, or when its manifest names Log4j (a manifest naming Log4j in a
+/// container without Log4j classes was borrowed).
+fn name_unit(
+    entry: &str,
+    attrs: &[(String, String)],
+    class_prefix: Option<&str>,
+    file_name: Option<&str>,
+) -> Option<(Component, Vec<Evidence>)> {
+    use crate::known::{artifact_like, groovy_group, group_from_bundle, group_of_artifact, well_known};
+    let bundle = attr(attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
+    let module = attr(attrs, "Automatic-Module-Name");
+    let title = attr(attrs, "Implementation-Title");
+    if [bundle, module, title].iter().flatten().any(|n| n.to_ascii_lowercase().contains("log4j")) {
+        return None;
+    }
+    let manifest = |what: &str, value: &str| Evidence {
+        kind: EvidenceKind::Manifest,
+        detail: format!("{entry}: {what}: {value}"),
+    };
+    let file = file_name.and_then(|n| {
+        parse_file_name(n).map(|(a, v)| (a, Some(v))).or_else(|| {
+            let stem = n.rsplit_once('.').map_or(n, |(s, _)| s);
+            artifact_like(stem).then(|| (stem.to_owned(), None))
+        })
+    });
+    let mut evidence = Vec::new();
+    let version = match (attr(attrs, "Implementation-Version"), attr(attrs, "Bundle-Version")) {
+        (Some(v), _) => {
+            evidence.push(manifest("Implementation-Version", v));
+            Some(v.to_owned())
+        }
+        (None, Some(v)) => {
+            evidence.push(manifest("Bundle-Version", v));
+            Some(v.to_owned())
+        }
+        (None, None) => match &file {
+            Some((_, Some(v))) => {
+                evidence.push(Evidence {
+                    kind: EvidenceKind::FileName,
+                    detail: file_name.unwrap_or_default().into(),
+                });
+                Some(v.clone())
+            }
+            _ => None,
+        },
+    };
+    let dotted_prefix = class_prefix.map(|p| p.trim_end_matches('/').replace('/', "."));
+    // 1. The table of well-known artifacts, by bundle, module or package name.
+    let named = [("Bundle-SymbolicName", bundle), ("Automatic-Module-Name", module)];
+    for (what, name) in named
+        .iter()
+        .filter_map(|(w, n)| n.map(|n| (*w, n.to_owned())))
+        .chain(dotted_prefix.iter().map(|p| ("package prefix", p.clone())))
+    {
+        if let Some((group, mut artifact, key)) = well_known(&name) {
+            // A package shared by a family (commons-logging's api and adapters jars): the
+            // file name's artifact when it extends the table's.
+            if what == "package prefix"
+                && let Some((f, _)) = &file
+                && f.len() > artifact.len()
+                && f.starts_with(&format!("{artifact}-"))
+            {
+                evidence.push(Evidence {
+                    kind: EvidenceKind::FileName,
+                    detail: file_name.unwrap_or_default().into(),
+                });
+                artifact = f.clone();
+            }
+            if what == "package prefix" {
+                evidence.push(Evidence {
+                    kind: EvidenceKind::PackagePrefix,
+                    detail: class_prefix.unwrap_or_default().into(),
+                });
+            } else {
+                evidence.push(manifest(what, &name));
+            }
+            evidence.push(Evidence {
+                kind: EvidenceKind::WellKnown,
+                detail: format!("{key} is {group}:{artifact}"),
+            });
+            return Some((
+                Component { group: Some(group), artifact, version, version_range: None },
+                evidence,
+            ));
+        }
+    }
+    // 2. The artifact: a bundle name that is one, the file name, a title that is one.
+    fn plain(n: Option<&str>) -> Option<&str> {
+        n.filter(|n| crate::known::artifact_like(n) && !n.contains('.'))
+    }
+    let (artifact, from) = if let Some(b) = plain(bundle) {
+        evidence.push(manifest("Bundle-SymbolicName", b));
+        (b.to_owned(), "bundle")
+    } else if let Some((a, _)) = &file {
+        evidence
+            .push(Evidence { kind: EvidenceKind::FileName, detail: file_name.unwrap_or_default().into() });
+        (a.clone(), "file")
+    } else if let Some(t) = plain(title) {
+        evidence.push(manifest("Implementation-Title", t));
+        (t.to_owned(), "title")
+    } else if let Some(n) = bundle.or(module).filter(|n| artifact_like(n)) {
+        evidence.push(manifest(
+            if bundle.is_some() { "Bundle-SymbolicName" } else { "Automatic-Module-Name" },
+            n,
+        ));
+        (n.to_owned(), "dotted")
+    } else {
+        return None;
+    };
+    // 3. The group: a family with a known group, the bundle or module name inverted, the
+    // vendor id.
+    let mut group = None;
+    if let Some((g, key)) = group_of_artifact(&artifact) {
+        evidence.push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{key} is in {g}") });
+        group = Some(g.to_owned());
+    } else if let Some(g) = groovy_group(&artifact, version.as_deref()) {
+        evidence
+            .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("groovy modules are in {g}") });
+        group = Some(g.to_owned());
+    }
+    if group.is_none() && from != "dotted" {
+        for (what, name) in named {
+            if let Some(g) = name.and_then(|n| group_from_bundle(n, &artifact)) {
+                if from != "bundle" {
+                    evidence.push(manifest(what, name.unwrap_or_default()));
+                }
+                group = Some(g);
+                break;
+            }
+        }
+    }
+    if group.is_none()
+        && let Some(v) = attr(attrs, "Implementation-Vendor-Id")
+        && artifact_like(v)
+        && v.contains('.')
+    {
+        evidence.push(manifest("Implementation-Vendor-Id", v));
+        group = Some(v.to_owned());
+    }
+    if group.is_none() && from == "file" && version.is_none() && evidence.len() <= 1 {
+        // A bare name and nothing else: not a component.
+        return None;
+    }
+    let mut seen = Vec::with_capacity(evidence.len());
+    evidence.retain(|e| {
+        let fresh = !seen.contains(e);
+        if fresh {
+            seen.push(e.clone());
+        }
+        fresh
+    });
+    Some((Component { group, artifact, version, version_range: None }, evidence))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod error;
 pub mod fix;
 pub mod identify;
+pub(crate) mod known;
 pub mod limits;
 pub mod log4j;
 pub(crate) mod memo;
@@ -64,12 +65,20 @@ impl Confidence {
 pub enum EvidenceKind {
     /// A `META-INF/maven/*/*/pom.properties`.
     PomProperties,
+    /// A `META-INF/maven/*/*/pom.xml` (read when no pom.properties is beside it).
+    PomXml,
+    /// A table of well-known artifacts, keyed by a bundle, module or package name.
+    WellKnown,
+    /// The common package prefix of the container's classes.
+    PackagePrefix,
     /// `META-INF/MANIFEST.MF`.
     Manifest,
     /// A class file (or its absence).
     Class,
     /// Class content fingerprint.
     Fingerprint,
+    /// A class carrying a backported fix, used by the class it protects.
+    FixClass,
     /// The file name.
     FileName,
 }
@@ -79,9 +88,13 @@ impl EvidenceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EvidenceKind::PomProperties => "pom.properties",
+            EvidenceKind::PomXml => "pom.xml",
+            EvidenceKind::WellKnown => "well-known",
+            EvidenceKind::PackagePrefix => "package-prefix",
             EvidenceKind::Manifest => "manifest",
             EvidenceKind::Class => "class",
             EvidenceKind::Fingerprint => "fingerprint",
+            EvidenceKind::FixClass => "fix-class",
             EvidenceKind::FileName => "file-name",
         }
     }
@@ -101,7 +114,8 @@ pub struct Evidence {
 pub enum Status {
     /// The version is affected and the vulnerable code is present.
     Affected,
-    /// The version is affected but the vulnerable class was removed (`JndiLookup.class`).
+    /// The version is affected but the vulnerable class was removed (`JndiLookup.class`), or
+    /// a backported fix is in (log4j 1.x fix classes used by the class they protect).
     Mitigated,
     /// The vulnerable class is present but the version could not be narrowed enough.
     UnknownVersion,
@@ -168,6 +182,30 @@ impl Finding {
         self.vulnerabilities.iter().any(|v| v.status != Status::Mitigated)
     }
 
+    /// The version to move to: for every vulnerability not mitigated, its lowest fixed
+    /// version above the component's own, and of those the highest. `None` without a known
+    /// version, without an exposed vulnerability, or when one of them has no fixed version
+    /// above (nothing to move to: log4j 1.x).
+    pub fn upgrade_to(&self) -> Option<String> {
+        use vulnrelay_formats::maven_version::MavenVersion;
+        let current = MavenVersion::parse(self.component.version.as_deref()?);
+        let mut target: Option<(MavenVersion, &str)> = None;
+        let mut any = false;
+        for v in self.vulnerabilities.iter().filter(|v| v.status != Status::Mitigated) {
+            any = true;
+            let lowest = v
+                .fixed_in
+                .iter()
+                .map(|f| (MavenVersion::parse(f), f.as_str()))
+                .filter(|(f, _)| *f > current)
+                .min_by(|a, b| a.0.cmp(&b.0))?;
+            if target.as_ref().is_none_or(|t| lowest.0 > t.0) {
+                target = Some(lowest);
+            }
+        }
+        target.filter(|_| any).map(|(_, s)| s.to_owned())
+    }
+
     /// Whether `--fix` should remove `JndiLookup.class` here: a JNDI-lookup CVE is
     /// affected or of unknown version.
     pub fn needs_fix(&self) -> bool {
@@ -208,8 +246,26 @@ pub struct Report {
     /// `Options::helpers`), whether the scan then entered them or stopped first (a budget
     /// ran out).
     pub archives_inflated_ahead: u64,
+    /// Symbolic links met in the walk and not followed (without `Options::follow_symlinks`):
+    /// neither their targets nor anything under them was scanned.
+    pub links_not_followed: u64,
     /// Wall time.
     pub elapsed: Duration,
+}
+
+impl Report {
+    /// The notes of the summary: what was left out without being an error.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.links_not_followed > 0 {
+            let n = self.links_not_followed;
+            let s = if n == 1 { "" } else { "s" };
+            notes.push(format!(
+                "{n} symbolic link{s} not followed (their targets were not scanned; --follow-symlinks follows them)"
+            ));
+        }
+        notes
+    }
 }
 
 impl Report {

@@ -34,6 +34,61 @@ pub const LOG4J1_CVES: [(&str, &str); 5] = [
     ("CVE-2022-23307", "chainsaw/"),
 ];
 
+/// A backported fix of a log4j 1.x CVE, recognised by the classes that carry it (relative to
+/// the root, so relocated copies count): the fix is in when one of `fix_classes` is present
+/// **and** `user`, the class the vulnerable path goes through, refers to it by name (its
+/// simple name survives relocation). Distribution builds carry these without a new version:
+/// Debian's `log4j-1.2-1.2.17.jar` (1.2.17-9 and -11) reads sockets through
+/// `FilteredObjectInputStream`, chainsaw through `HardenedLoggingEventInputStream`, and
+/// JDBCAppender's statements through `JdbcPatternParser`; reload4j uses the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Log4j1Fix {
+    /// The CVE it fixes.
+    pub cve: &'static str,
+    /// The class that must use the fix (suffix relative to the root).
+    pub user: &'static str,
+    /// Classes that carry the fix (suffixes relative to the root); any one suffices.
+    pub fix_classes: &'static [&'static str],
+}
+
+/// Backported fixes recognised in log4j 1.x copies.
+pub const LOG4J1_FIXES: [Log4j1Fix; 3] = [
+    Log4j1Fix {
+        cve: "CVE-2019-17571",
+        user: "net/SocketNode.class",
+        fix_classes: &[
+            "FilteredObjectInputStream.class",
+            "net/HardenedLoggingEventInputStream.class",
+            "net/HardenedObjectInputStream.class",
+        ],
+    },
+    Log4j1Fix {
+        cve: "CVE-2022-23307",
+        user: "chainsaw/LoggingReceiver$Slurper.class",
+        fix_classes: &[
+            "net/HardenedLoggingEventInputStream.class",
+            "net/HardenedObjectInputStream.class",
+            "FilteredObjectInputStream.class",
+        ],
+    },
+    Log4j1Fix {
+        cve: "CVE-2022-23305",
+        user: "jdbc/JDBCAppender.class",
+        fix_classes: &["jdbc/JdbcPatternParser.class"],
+    },
+];
+
+/// Whether class bytes `user` refer to the class of suffix `fix_class` (by its simple name,
+/// as a whole constant-pool name component: `/Name;`, `/Name` at the end of a UTF-8 entry).
+pub fn refers_to(user: &[u8], fix_class: &str) -> bool {
+    let simple = fix_class.rsplit('/').next().unwrap_or(fix_class).trim_end_matches(".class");
+    let needle = format!("/{simple}");
+    memchr::memmem::find_iter(user, needle.as_bytes()).any(|i| {
+        // The name must end there: not `/FilteredObjectInputStreamFoo`.
+        user.get(i + needle.len()).is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$'))
+    })
+}
+
 /// The CVEs whose exposure removing `JndiLookup.class` takes away.
 pub const JNDI_LOOKUP_CVES: [&str; 2] = ["CVE-2021-44228", "CVE-2021-45046"];
 
@@ -380,4 +435,22 @@ pub fn feature_range(classes: &CoreClasses) -> Dating {
 /// Dates a copy: exact when the fingerprints allow it, else by feature class.
 pub fn date(classes: &CoreClasses) -> Dating {
     exact_version(classes).map(Dating::Exact).unwrap_or_else(|| feature_range(classes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refers_to_whole_simple_names_only() {
+        let class = b"\x01\x00\x2aorg/apache/log4j/FilteredObjectInputStream\x07\x00\x01";
+        assert!(refers_to(class, "FilteredObjectInputStream.class"));
+        assert!(refers_to(b"Lshaded/x/FilteredObjectInputStream;", "FilteredObjectInputStream.class"));
+        assert!(!refers_to(b"org/x/FilteredObjectInputStreamFactory\x07", "FilteredObjectInputStream.class"));
+        assert!(!refers_to(b"org/x/MyFilteredObjectInputStream\x07", "FilteredObjectInputStream.class"));
+        assert!(refers_to(
+            b"org/x/net/HardenedLoggingEventInputStream",
+            "net/HardenedLoggingEventInputStream.class"
+        ));
+    }
 }

@@ -219,8 +219,11 @@ pub fn to_cyclonedx(report: &Report, timestamp: Option<String>) -> cdx::Bom {
             .iter()
             .map(|e| cdx::Method {
                 technique: match e.kind {
-                    EvidenceKind::PomProperties | EvidenceKind::Manifest => "manifest-analysis",
-                    EvidenceKind::Class => "binary-analysis",
+                    EvidenceKind::PomProperties | EvidenceKind::PomXml | EvidenceKind::Manifest => {
+                        "manifest-analysis"
+                    }
+                    EvidenceKind::WellKnown | EvidenceKind::PackagePrefix => "other",
+                    EvidenceKind::Class | EvidenceKind::FixClass => "binary-analysis",
                     EvidenceKind::Fingerprint => "hash-comparison",
                     EvidenceKind::FileName => "filename",
                 }

@@ -110,6 +110,7 @@ struct Acc {
     archives: u64,
     replayed: u64,
     inflated_ahead: u64,
+    links_not_followed: u64,
 }
 
 impl Acc {
@@ -121,6 +122,7 @@ impl Acc {
         self.archives += other.archives;
         self.replayed += other.replayed;
         self.inflated_ahead += other.inflated_ahead;
+        self.links_not_followed += other.links_not_followed;
     }
 }
 
@@ -231,6 +233,8 @@ impl ParallelVisitor for Visitor {
                 }
                 if entry.file_type().is_some_and(|t| t.is_file()) {
                     scan_file(entry.path(), &self.shared, &mut self.acc);
+                } else if entry.path_is_symlink() && !self.shared.opts.follow_symlinks {
+                    self.acc.links_not_followed += 1;
                 }
             }
         }
@@ -259,6 +263,30 @@ pub fn auto_threads() -> usize {
     cpus.saturating_mul(8).clamp(8, 64)
 }
 
+/// What a file that is neither a regular file, a directory nor a link is.
+fn special_kind(t: &std::fs::FileType) -> Option<&'static str> {
+    if t.is_file() || t.is_dir() || t.is_symlink() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a FIFO");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+    }
+    Some("a special file")
+}
+
 fn build_excludes(patterns: &[String]) -> Result<GlobSet> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
@@ -280,7 +308,15 @@ pub fn scan(opts: &Options) -> Result<Report> {
     let mut roots = Vec::new();
     for p in &opts.paths {
         match std::fs::symlink_metadata(p) {
-            Ok(_) => roots.push(p.clone()),
+            // A named path is scanned through a link to it; one that is neither a regular
+            // file nor a directory (a FIFO would block, a device is no archive) is reported.
+            Ok(_) => match std::fs::metadata(p).ok().and_then(|m| special_kind(&m.file_type())) {
+                Some(what) => acc.errors.push(ErrorRecord {
+                    path: p.to_string_lossy().into_owned(),
+                    error: ScanError::NotAFile { what },
+                }),
+                None => roots.push(p.clone()),
+            },
             Err(e) => acc
                 .errors
                 .push(ErrorRecord { path: p.to_string_lossy().into_owned(), error: ScanError::Io(e) }),
@@ -322,7 +358,9 @@ pub fn scan(opts: &Options) -> Result<Report> {
             findings.push(f);
         }
     }
-    findings.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.component.cmp(&b.component)));
+    // By path only (a stable sort): the findings of one container keep the order identification
+    // gave them, the outer pom first.
+    findings.sort_by(|a, b| a.path.cmp(&b.path));
     let mut errors = out.errors;
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Report {
@@ -333,6 +371,7 @@ pub fn scan(opts: &Options) -> Result<Report> {
         archives_scanned: out.archives,
         archives_replayed: out.replayed,
         archives_inflated_ahead: out.inflated_ahead,
+        links_not_followed: out.links_not_followed,
         elapsed: start.elapsed(),
     })
 }

@@ -214,3 +214,26 @@ fn log4j1_reports_only_cves_whose_class_is_present() {
     assert_eq!(f.component.group.as_deref(), Some("log4j"));
     assert_eq!(cves(f).len(), 5);
 }
+
+#[test]
+fn the_version_to_move_to_fixes_every_exposed_vulnerability_on_its_line() {
+    for (file, expected) in [
+        ("vulnerable/log4j-core-2.14.1.jar", Some("2.17.1")),
+        ("vulnerable/log4j-core-2.12.1.jar", Some("2.12.4")),
+        ("vulnerable/log4j-core-2.3.jar", Some("2.3.2")),
+        ("not-vulnerable/log4j-core-2.16.0.jar", Some("2.17.1")),
+        ("not-vulnerable/log4j-core-2.17.0.jar", Some("2.17.1")),
+        ("not-vulnerable/log4j-core-2.17.1.jar", None),
+        ("log4j1-or-old/log4j-1.2.17.jar", None),
+    ] {
+        let r = scan_paths(&[&jar(file)]);
+        let f = r.findings.iter().find(|f| f.component.artifact.starts_with("log4j")).unwrap();
+        assert_eq!(f.upgrade_to().as_deref(), expected, "{file}");
+    }
+    // With JndiLookup.class removed, the two JNDI CVEs no longer ask for 2.15.0/2.16.0, but
+    // 45105 and 44832 still ask for 2.17.1.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = rebuild(&read("vulnerable/log4j-core-2.12.1.jar"), |n| !n.ends_with("JndiLookup.class"));
+    let r = scan_bytes(dir.path(), "log4j-core-2.12.1.jar", &bytes);
+    assert_eq!(core_finding(&r).upgrade_to().as_deref(), Some("2.12.4"));
+}

@@ -12,7 +12,9 @@ use vulnrelay_scan::{Advisories, Options, Progress, Report, Status};
 /// Output format of `vulnrelay scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Human-readable table of exposed components.
+    /// Human-readable table: one row per exposed component (group:artifact:version) with
+    /// its vulnerabilities and the version to move to (the lowest that fixes every one that
+    /// is not mitigated, on the component's own line), then every place it was found.
     Table,
     /// JSON report: summary, findings, errors.
     Json,
@@ -25,8 +27,13 @@ pub enum Format {
 /// Scans files, directories and archives (nested to any depth) for Java components and
 /// vulnerable Log4j.
 ///
+/// A vulnerability is `mitigated` (not exposed) when its class was removed (JndiLookup) or a
+/// backported fix is in (Debian's patched log4j 1.2: the fix classes and the class using
+/// them are listed as evidence).
+///
 /// Exit codes: 0 nothing affected; 1 something affected (or of unknown version); 2 errors
-/// (unreadable or corrupt files), with or without findings.
+/// (unreadable or corrupt files: one per archive, its bad entries counted in it; named paths
+/// that are not regular files or directories), with or without findings.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Exit codes: 0 nothing affected, 1 affected or unknown-version found, 2 errors.")]
 pub struct ScanArgs {
@@ -46,7 +53,10 @@ pub struct ScanArgs {
     /// entries are also inflated on that one thread (no helper threads).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// Follow symbolic links (loops are reported).
+    /// Follow symbolic links (loops are reported). Without it, links met in directories are
+    /// not followed and counted in the summary with a note; a named path is always scanned
+    /// through a link, and one that is neither a regular file nor a directory (a FIFO, a
+    /// socket, a device) is an error.
     #[arg(long)]
     pub follow_symlinks: bool,
     /// Scan every copy of identical content in full: no replay of a compressed nested
@@ -126,37 +136,61 @@ impl Progress for Bar {
 fn table(report: &Report, fixes: &[vulnrelay_scan::fix::FixOutcome], quiet: bool) -> String {
     let mut out = String::new();
     let exposed: Vec<_> = report.findings.iter().filter(|f| !f.vulnerabilities.is_empty()).collect();
-    if !exposed.is_empty() {
-        out.push_str(
-            "STATUS           COMPONENT                                        VULNERABILITIES  PATH\n",
-        );
-    }
+    // One row per component (group:artifact:version), its vulnerabilities, the version to
+    // move to, and every place it was found under it.
+    let mut groups: Vec<(String, Vec<&vulnrelay_scan::Finding>)> = Vec::new();
     for f in &exposed {
-        let worst = if f.vulnerabilities.iter().any(|v| v.status == Status::Affected) {
-            "affected"
-        } else if f.vulnerabilities.iter().any(|v| v.status == Status::UnknownVersion) {
-            "unknown-version"
-        } else {
-            "mitigated"
-        };
         let c = &f.component;
         let version = c.version.clone().or_else(|| c.version_range.clone()).unwrap_or_else(|| "?".into());
         let name = match &c.group {
             Some(g) => format!("{g}:{}:{version}", c.artifact),
             None => format!("{}:{version}", c.artifact),
         };
-        let vulns: Vec<String> = f
-            .vulnerabilities
-            .iter()
-            .map(|v| {
-                if v.status == Status::Affected {
+        match groups.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, members)) => members.push(f),
+            None => groups.push((name, vec![f])),
+        }
+    }
+    if !groups.is_empty() {
+        out.push_str(&format!("{:<16} {:<48} {:<12} VULNERABILITIES\n", "STATUS", "COMPONENT", "MOVE TO"));
+    }
+    for (name, members) in &groups {
+        let statuses = |s: Status| members.iter().any(|f| f.vulnerabilities.iter().any(|v| v.status == s));
+        let worst = if statuses(Status::Affected) {
+            "affected"
+        } else if statuses(Status::UnknownVersion) {
+            "unknown-version"
+        } else {
+            "mitigated"
+        };
+        let mut vulns: Vec<String> = Vec::new();
+        for f in members {
+            for v in &f.vulnerabilities {
+                let label = if v.status == Status::Affected {
                     v.id.clone()
                 } else {
                     format!("{}({})", v.id, v.status.as_str())
+                };
+                if !vulns.contains(&label) {
+                    vulns.push(label);
                 }
-            })
-            .collect();
-        out.push_str(&format!("{worst:<16} {name:<48} {}  {}\n", vulns.join(","), f.path));
+            }
+        }
+        let targets: Vec<String> = members.iter().filter_map(|f| f.upgrade_to()).collect();
+        let move_to = match targets.iter().max_by(|a, b| {
+            vulnrelay_formats::maven_version::MavenVersion::parse(a)
+                .cmp(&vulnrelay_formats::maven_version::MavenVersion::parse(b))
+        }) {
+            Some(t) => t.clone(),
+            None if worst == "mitigated" => "-".into(),
+            // Dated only to a range, or not at all: what to move to depends on the version.
+            None if members.iter().any(|f| f.component.version.is_none()) => "?".into(),
+            None => "no fix".into(),
+        };
+        out.push_str(&format!("{worst:<16} {name:<48} {move_to:<12} {}\n", vulns.join(",")));
+        for f in members {
+            out.push_str(&format!("    {}\n", f.path));
+        }
     }
     for fix in fixes {
         out.push_str(&format!("fixed {}: removed {}\n", fix.path.display(), fix.removed.join(", ")));
@@ -174,6 +208,9 @@ fn table(report: &Report, fixes: &[vulnrelay_scan::fix::FixOutcome], quiet: bool
             report.errors.len(),
             report.elapsed.as_secs_f64()
         ));
+        for note in report.notes() {
+            out.push_str(&format!("note: {note}\n"));
+        }
     }
     out
 }
@@ -253,6 +290,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.format == Format::Table {
         for e in &report.errors {
             anstream::eprintln!("error: {}: {}", e.path, e.error);
+        }
+    } else if !args.quiet {
+        // The machine-readable formats keep their documents; the notes go to stderr.
+        for note in report.notes() {
+            anstream::eprintln!("note: {note}");
         }
     }
     Ok(code)

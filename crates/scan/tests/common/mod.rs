@@ -194,6 +194,7 @@ pub fn canonical(r: &Report) -> String {
         archives_scanned: r.archives_scanned,
         archives_replayed: 0,
         archives_inflated_ahead: 0,
+        links_not_followed: r.links_not_followed,
         elapsed: Default::default(),
     });
     json.summary.errors = r.errors.len() as u64;
@@ -226,4 +227,47 @@ pub fn tgz_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&tar.into_inner().unwrap()).unwrap();
     gz.finish().unwrap()
+}
+
+/// Whether the report has an error of `kind`, alone or among the bad entries of an archive.
+pub fn has_error_kind(r: &Report, kind: &str) -> bool {
+    r.errors.iter().any(|e| match &e.error {
+        vulnrelay_scan::ScanError::BadEntries { kinds, .. } => kinds.iter().any(|(k, _)| *k == kind),
+        other => other.kind() == kind,
+    })
+}
+
+/// The path of every failure of the report, those grouped in an archive's bad entries
+/// included (up to the listing cap).
+pub fn error_paths(r: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in &r.errors {
+        match &e.error {
+            vulnrelay_scan::ScanError::BadEntries { entries, .. } => out.extend(
+                entries
+                    .iter()
+                    .map(|p| if p.is_empty() { e.path.clone() } else { format!("{}!/{p}", e.path) }),
+            ),
+            _ => out.push(e.path.clone()),
+        }
+    }
+    out
+}
+
+/// How many failures of `kind` the report has, those grouped in bad entries included.
+pub fn error_count(r: &Report, kind: &str) -> u64 {
+    r.errors
+        .iter()
+        .map(|e| match &e.error {
+            vulnrelay_scan::ScanError::BadEntries { kinds, .. } => {
+                kinds.iter().filter(|(k, _)| *k == kind).map(|(_, n)| n).sum()
+            }
+            other => u64::from(other.kind() == kind),
+        })
+        .sum()
+}
+
+/// The vendored Debian jars (`testdata/jars/debian`).
+pub fn debian(rel: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/jars/debian").join(rel)).unwrap()
 }

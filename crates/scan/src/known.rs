@@ -1,0 +1,293 @@
+//! Naming a Java component that carries no `pom.properties`: from its `pom.xml`, its OSGi
+//! and JPMS names (`Bundle-SymbolicName`, `Automatic-Module-Name`), its
+//! `Implementation-Vendor-Id`, the package prefix of its classes, a table of well-known
+//! artifacts, and its file name last. Pure functions of text, no IO.
+
+/// Well-known artifacts by a dotted name (a bundle symbolic name, a module name or a package
+/// prefix): the exact name, its Maven group and artifact.
+const WELL_KNOWN: &[(&str, &str, &str)] = &[
+    ("org.apache.log4j", "log4j", "log4j"),
+    ("org.apache.logging.log4j", "org.apache.logging.log4j", "log4j-api"),
+    ("org.apache.logging.log4j.core", "org.apache.logging.log4j", "log4j-core"),
+    ("com.google.common", "com.google.guava", "guava"),
+    ("com.google.guava", "com.google.guava", "guava"),
+    ("com.google.gson", "com.google.code.gson", "gson"),
+    ("org.apache.commons.io", "commons-io", "commons-io"),
+    ("org.apache.commons.lang", "commons-lang", "commons-lang"),
+    ("org.apache.commons.lang3", "org.apache.commons", "commons-lang3"),
+    ("org.apache.commons.text", "org.apache.commons", "commons-text"),
+    ("org.apache.commons.collections", "commons-collections", "commons-collections"),
+    ("org.apache.commons.collections4", "org.apache.commons", "commons-collections4"),
+    ("org.apache.commons.codec", "commons-codec", "commons-codec"),
+    ("org.apache.commons.logging", "commons-logging", "commons-logging"),
+    ("org.apache.commons.compress", "org.apache.commons", "commons-compress"),
+    ("org.apache.commons.beanutils", "commons-beanutils", "commons-beanutils"),
+    ("org.apache.commons.cli", "commons-cli", "commons-cli"),
+    ("org.apache.commons.net", "commons-net", "commons-net"),
+    ("org.apache.commons.pool2", "org.apache.commons", "commons-pool2"),
+    ("org.apache.commons.dbcp2", "org.apache.commons", "commons-dbcp2"),
+    ("org.apache.commons.configuration2", "org.apache.commons", "commons-configuration2"),
+    ("org.apache.commons.math3", "org.apache.commons", "commons-math3"),
+    ("org.apache.commons.fileupload", "commons-fileupload", "commons-fileupload"),
+    ("org.apache.commons.digester", "commons-digester", "commons-digester"),
+    ("org.apache.commons.validator", "commons-validator", "commons-validator"),
+    ("org.apache.commons.jxpath", "commons-jxpath", "commons-jxpath"),
+    ("org.slf4j", "org.slf4j", "slf4j-api"),
+    ("slf4j.api", "org.slf4j", "slf4j-api"),
+    ("junit", "junit", "junit"),
+    ("org.junit", "junit", "junit"),
+    ("junit.framework", "junit", "junit"),
+    ("org.hamcrest", "org.hamcrest", "hamcrest"),
+    ("com.fasterxml.jackson.core", "com.fasterxml.jackson.core", "jackson-core"),
+    ("com.fasterxml.jackson.databind", "com.fasterxml.jackson.core", "jackson-databind"),
+    ("com.fasterxml.jackson.annotation", "com.fasterxml.jackson.core", "jackson-annotations"),
+    ("org.yaml.snakeyaml", "org.yaml", "snakeyaml"),
+    ("org.objectweb.asm", "org.ow2.asm", "asm"),
+    ("org.apache.xerces", "xerces", "xercesImpl"),
+    ("org.dom4j", "org.dom4j", "dom4j"),
+    ("org.jdom2", "org.jdom", "jdom2"),
+    ("org.jsoup", "org.jsoup", "jsoup"),
+    ("javax.servlet", "javax.servlet", "javax.servlet-api"),
+    ("javax.inject", "javax.inject", "javax.inject"),
+    ("org.antlr.runtime", "org.antlr", "antlr-runtime"),
+    ("org.antlr.v4.runtime", "org.antlr", "antlr4-runtime"),
+    ("org.xerial.snappy", "org.xerial.snappy", "snappy-java"),
+    ("org.tukaani.xz", "org.tukaani", "xz"),
+    ("com.jcraft.jsch", "com.jcraft", "jsch"),
+    ("org.codehaus.plexus.util", "org.codehaus.plexus", "plexus-utils"),
+    ("org.apache.httpcomponents.httpcore", "org.apache.httpcomponents", "httpcore"),
+    ("org.apache.httpcomponents.httpclient", "org.apache.httpcomponents", "httpclient"),
+    ("org.apache.http", "org.apache.httpcomponents", "httpcore"),
+    ("org.apache.http.impl.client", "org.apache.httpcomponents", "httpclient"),
+    ("org.mockito", "org.mockito", "mockito-core"),
+    ("net.bytebuddy", "net.bytebuddy", "byte-buddy"),
+    ("org.osgi.core", "org.osgi", "osgi.core"),
+    ("com.google.inject", "com.google.inject", "guice"),
+    ("org.aopalliance", "aopalliance", "aopalliance"),
+];
+
+/// Families whose bundles are named `<prefix><rest>`: the group, and how the artifact is
+/// formed from `<rest>` (`{}` replaced by it, dots turned into dashes).
+const FAMILIES: &[(&str, &str, &str)] = &[
+    ("org.eclipse.jetty.", "org.eclipse.jetty", "jetty-{}"),
+    ("org.springframework.", "org.springframework", "spring-{}"),
+    ("spring.", "org.springframework", "spring-{}"),
+    ("io.netty.", "io.netty", "netty-{}"),
+    ("com.fasterxml.jackson.dataformat.", "com.fasterxml.jackson.dataformat", "jackson-dataformat-{}"),
+    ("com.fasterxml.jackson.datatype.", "com.fasterxml.jackson.datatype", "jackson-datatype-{}"),
+    ("org.apache.maven.", "org.apache.maven", "maven-{}"),
+    ("com.google.inject.", "com.google.inject.extensions", "guice-{}"),
+];
+
+/// Well-known artifact ids (exact, or a family `prefix-*`) and their group, for jars named
+/// only by their file or an artifact-like bundle name.
+const ARTIFACT_GROUPS: &[(&str, &str)] = &[
+    ("ant", "org.apache.ant"),
+    ("ant-*", "org.apache.ant"),
+    ("derby", "org.apache.derby"),
+    ("derby*", "org.apache.derby"),
+    ("fop", "org.apache.xmlgraphics"),
+    ("fop-*", "org.apache.xmlgraphics"),
+    ("batik-*", "org.apache.xmlgraphics"),
+    ("xmlgraphics-commons", "org.apache.xmlgraphics"),
+    ("xmlbeans", "org.apache.xmlbeans"),
+    ("picocli", "info.picocli"),
+    ("picocli-*", "info.picocli"),
+    ("hamcrest-*", "org.hamcrest"),
+    ("mongodb-driver", "org.mongodb"),
+    ("mongodb-driver-*", "org.mongodb"),
+    ("jsr311-api", "javax.ws.rs"),
+    ("javax.ws.rs-api", "javax.ws.rs"),
+    ("junit", "junit"),
+    ("commons-io", "commons-io"),
+    ("commons-lang", "commons-lang"),
+    ("commons-logging", "commons-logging"),
+    ("commons-logging-*", "commons-logging"),
+    ("commons-codec", "commons-codec"),
+    ("commons-cli", "commons-cli"),
+    ("commons-collections", "commons-collections"),
+    ("commons-lang3", "org.apache.commons"),
+    ("commons-text", "org.apache.commons"),
+    ("commons-compress", "org.apache.commons"),
+    ("guava", "com.google.guava"),
+    ("gson", "com.google.code.gson"),
+    ("jackson-core", "com.fasterxml.jackson.core"),
+    ("jackson-databind", "com.fasterxml.jackson.core"),
+    ("jackson-annotations", "com.fasterxml.jackson.core"),
+    ("slf4j-*", "org.slf4j"),
+    ("log4j", "log4j"),
+];
+
+/// The group of a well-known artifact id ([`ARTIFACT_GROUPS`]), with the entry that matched.
+pub(crate) fn group_of_artifact(artifact: &str) -> Option<(&'static str, &'static str)> {
+    ARTIFACT_GROUPS.iter().find_map(|(key, group)| {
+        let hit = match key.strip_suffix('*') {
+            Some(prefix) => artifact.starts_with(prefix) && artifact.len() > prefix.len(),
+            None => artifact == *key,
+        };
+        hit.then_some((*group, *key))
+    })
+}
+
+/// A name from the table: (group, artifact, the table entry that matched).
+pub(crate) fn well_known(name: &str) -> Option<(String, String, String)> {
+    if let Some((key, g, a)) = WELL_KNOWN.iter().find(|(k, _, _)| *k == name) {
+        return Some(((*g).to_owned(), (*a).to_owned(), (*key).to_owned()));
+    }
+    for (prefix, group, pattern) in FAMILIES {
+        if let Some(rest) = name.strip_prefix(prefix)
+            && !rest.is_empty()
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
+            let artifact = pattern.replace("{}", &rest.replace('.', "-"));
+            return Some(((*group).to_owned(), artifact, format!("{prefix}*")));
+        }
+    }
+    None
+}
+
+/// Groovy's modules are bundles named `groovy` or `groovy-<module>`, in group
+/// `org.codehaus.groovy` before 4.0 and `org.apache.groovy` from 4.0.
+pub(crate) fn groovy_group(bundle: &str, version: Option<&str>) -> Option<&'static str> {
+    if bundle != "groovy" && !bundle.starts_with("groovy-") {
+        return None;
+    }
+    let major = version.and_then(|v| v.split('.').next()).and_then(|m| m.parse::<u32>().ok());
+    Some(if major.is_some_and(|m| m >= 4) { "org.apache.groovy" } else { "org.codehaus.groovy" })
+}
+
+/// Whether `s` may be a Maven artifact id: letters, digits, `-`, `_`, `.`, no spaces.
+pub(crate) fn artifact_like(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 100
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+}
+
+/// The group a bundle symbolic name `bundle` gives with artifact `artifact` (from the file
+/// name), inverting maven-bundle-plugin's default naming: `group.artifact`; `group` when the
+/// artifact is the group's last part; `group.rest` for `last-rest` artifacts.
+pub(crate) fn group_from_bundle(bundle: &str, artifact: &str) -> Option<String> {
+    if let Some(group) = bundle.strip_suffix(artifact).and_then(|g| g.strip_suffix('.'))
+        && group.contains('.')
+    {
+        return Some(group.to_owned());
+    }
+    if bundle.rsplit('.').next() == Some(artifact) && bundle.contains('.') {
+        return Some(bundle.to_owned());
+    }
+    // `org.apache.felix.core` for org.apache.felix:felix-core.
+    let mut at = 0;
+    while let Some(i) = bundle[at..].find('.') {
+        let (group, rest) = (&bundle[..at + i], &bundle[at + i + 1..]);
+        let last = group.rsplit('.').next().unwrap_or(group);
+        if group.contains('.') && artifact == format!("{last}-{}", rest.replace('.', "-")) {
+            return Some(group.to_owned());
+        }
+        at += i + 1;
+    }
+    None
+}
+
+/// The coordinates a `pom.xml` declares: `groupId`, `artifactId` and `version` of the
+/// project, group and version inherited from `<parent>` when absent; values holding
+/// unresolved `${...}` are dropped. A small tag scanner, not an XML parser: comments,
+/// CDATA and declarations are skipped, and only the project's direct children are read.
+pub(crate) fn pom_xml(text: &str) -> (Option<String>, Option<String>, Option<String>) {
+    let mut path: Vec<&str> = Vec::new();
+    let (mut group, mut artifact, mut version) = (None, None, None);
+    let (mut parent_group, mut parent_version) = (None, None);
+    let mut rest = text;
+    while let Some(lt) = rest.find('<') {
+        let before = &rest[..lt];
+        rest = &rest[lt..];
+        if rest.starts_with("<!--") {
+            rest = rest.find("-->").map_or("", |e| &rest[e + 3..]);
+            continue;
+        }
+        if rest.starts_with("<![CDATA[") {
+            rest = rest.find("]]>").map_or("", |e| &rest[e + 3..]);
+            continue;
+        }
+        let Some(gt) = rest.find('>') else { break };
+        let tag = &rest[1..gt];
+        rest = &rest[gt + 1..];
+        if tag.starts_with('?') || tag.starts_with('!') {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let name = name.trim();
+            let value = before.trim();
+            let value = (!value.is_empty() && !value.contains("${")).then(|| value.to_owned());
+            match (path.as_slice(), name) {
+                (["project", field], _) if *field == name => match name {
+                    "groupId" => group = group.or(value),
+                    "artifactId" => artifact = artifact.or(value),
+                    "version" => version = version.or(value),
+                    _ => {}
+                },
+                (["project", "parent", field], _) if *field == name => match name {
+                    "groupId" => parent_group = parent_group.or(value),
+                    "version" => parent_version = parent_version.or(value),
+                    _ => {}
+                },
+                _ => {}
+            }
+            if path.last() == Some(&name) {
+                path.pop();
+            }
+            if path.is_empty() && name == "project" {
+                break;
+            }
+            continue;
+        }
+        if tag.ends_with('/') {
+            continue;
+        }
+        let name = tag.split(|c: char| c.is_whitespace()).next().unwrap_or(tag);
+        if path.len() > 64 {
+            break;
+        }
+        path.push(name);
+    }
+    (group.or(parent_group), artifact, version.or(parent_version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pom_xml_reads_the_project_and_inherits_from_its_parent() {
+        let text = r#"<?xml version="1.0"?>
+<!-- <groupId>not.this</groupId> -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <parent><groupId>org.example</groupId><artifactId>parent</artifactId><version>1.2</version></parent>
+  <artifactId>child</artifactId>
+  <dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>9</version></dependency></dependencies>
+  <build/>
+</project>"#;
+        assert_eq!(pom_xml(text), (Some("org.example".into()), Some("child".into()), Some("1.2".into())));
+        let own =
+            "<project><groupId>g</groupId><artifactId>a</artifactId><version>${revision}</version></project>";
+        assert_eq!(pom_xml(own), (Some("g".into()), Some("a".into()), None));
+        assert_eq!(pom_xml("<<<>>><project"), (None, None, None));
+    }
+
+    #[test]
+    fn bundle_names_invert_to_groups() {
+        assert_eq!(
+            group_from_bundle("com.fasterxml.jackson.core.jackson-core", "jackson-core").as_deref(),
+            Some("com.fasterxml.jackson.core")
+        );
+        assert_eq!(
+            group_from_bundle("org.apache.felix.core", "felix-core").as_deref(),
+            Some("org.apache.felix")
+        );
+        assert_eq!(group_from_bundle("groovy-json", "groovy-json"), None);
+        assert_eq!(well_known("org.eclipse.jetty.util").map(|w| w.1).as_deref(), Some("jetty-util"));
+        assert_eq!(groovy_group("groovy-json", Some("2.4.21")), Some("org.codehaus.groovy"));
+        assert_eq!(groovy_group("groovy-json", Some("4.0.6")), Some("org.apache.groovy"));
+        assert!(!artifact_like("Groovy: a powerful, dynamic language for the JVM"));
+    }
+}

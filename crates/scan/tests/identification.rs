@@ -1,0 +1,252 @@
+//! Identification from every source a jar offers: several pom.properties (the outer one
+//! first), pom.xml, OSGi and JPMS names, the package prefix of the classes, the table of
+//! well-known artifacts and the file name, each with its evidence.
+
+mod common;
+
+use common::*;
+use vulnrelay_scan::{Finding, Report};
+
+fn coordinates(f: &Finding) -> String {
+    let c = &f.component;
+    format!("{}:{}:{}", c.group.as_deref().unwrap_or("?"), c.artifact, c.version.as_deref().unwrap_or("?"))
+}
+
+fn only(r: &Report) -> &Finding {
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    &r.findings[0]
+}
+
+fn has_evidence(f: &Finding, kind: &str, detail: &str) -> bool {
+    f.evidence.iter().any(|e| e.kind.as_str() == kind && e.detail.contains(detail))
+}
+
+#[test]
+fn two_pom_properties_are_each_reported_the_outer_one_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // The shaded library's pom comes first in the archive; the jar's own is second.
+    let jar = ZipBuilder::new()
+        .add(
+            "META-INF/maven/org.shaded/inner-lib/pom.properties",
+            b"groupId=org.shaded\nartifactId=inner-lib\nversion=3.2\n",
+            false,
+        )
+        .add(
+            "META-INF/maven/com.acme/app/pom.properties",
+            b"groupId=com.acme\nartifactId=app\nversion=1.0\n",
+            false,
+        )
+        .add("com/acme/App.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "app-1.0.jar", &jar);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let got: Vec<String> = r.findings.iter().map(coordinates).collect();
+    assert_eq!(got, ["com.acme:app:1.0", "org.shaded:inner-lib:3.2"]);
+    assert!(r.findings.iter().all(|f| f.confidence.as_str() == "high"));
+    assert!(has_evidence(&r.findings[0], "pom.properties", "the outer one of 2 poms"));
+    assert!(has_evidence(&r.findings[1], "pom.properties", "inside com.acme:app:1.0 (one of 2 poms)"));
+    // Renamed so the file name says nothing: the package of its classes still points at it.
+    let r = scan_bytes(dir.path(), "renamed.jar", &jar);
+    let got: Vec<String> = r.findings.iter().map(coordinates).collect();
+    assert_eq!(got, ["com.acme:app:1.0", "org.shaded:inner-lib:3.2"]);
+    // Nothing points anywhere (no name, no classes, no manifest): the order of the entries.
+    let bare = rebuild(&jar, |n| n.ends_with("pom.properties"));
+    let r = scan_bytes(dir.path(), "renamed.jar", &bare);
+    let got: Vec<String> = r.findings.iter().map(coordinates).collect();
+    assert_eq!(got, ["org.shaded:inner-lib:3.2", "com.acme:app:1.0"]);
+    // The real uber jar: its own pom (clt, named in the file name) before the shaded ones.
+    let r = scan_paths(&[&jar_path("vulnerable/shaded-clt-1.0-SNAPSHOT.jar")]);
+    assert_eq!(r.findings[0].component.artifact, "clt", "{:#?}", r.findings);
+    assert_eq!(r.findings.len(), 4);
+}
+
+#[test]
+fn a_jar_whose_own_pom_is_missing_is_named_by_its_manifest_before_the_poms_it_holds() {
+    // As guice.jar in Debian: only the pom of the cglib it shaded in.
+    let dir = tempfile::tempdir().unwrap();
+    let jar = ZipBuilder::new()
+        .add(
+            "META-INF/MANIFEST.MF",
+            b"Manifest-Version: 1.0\nAutomatic-Module-Name: com.google.guice\nBundle-SymbolicName: com.google.inject\nBundle-Version: 4.2.3\n",
+            false,
+        )
+        .add("META-INF/maven/cglib/cglib/pom.properties", b"groupId=cglib\nartifactId=cglib\nversion=3.2.12\n", false)
+        .add("com/google/inject/Guice.class", b"\xca\xfe\xba\xbe", false)
+        .add("com/google/inject/internal/cglib/core/X.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "guice.jar", &jar);
+    let got: Vec<String> = r.findings.iter().map(coordinates).collect();
+    assert_eq!(got, ["com.google.inject:guice:4.2.3", "cglib:cglib:3.2.12"]);
+    assert!(has_evidence(&r.findings[0], "well-known", "com.google.inject is com.google.inject:guice"));
+    assert!(has_evidence(&r.findings[1], "pom.properties", "inside com.google.inject:guice:4.2.3"));
+}
+
+fn jar_path(rel: &str) -> std::path::PathBuf {
+    jar(rel)
+}
+
+#[test]
+fn a_bundle_named_only_by_its_manifest() {
+    // groovy-json as Debian ships it: no pom, an unversioned file name, a title that is a
+    // sentence, and its name in Bundle-SymbolicName.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "Manifest-Version: 1.0\r\n\
+        Implementation-Title: Groovy: a powerful, dynamic language for the JVM\r\n\
+        Implementation-Version: 2.4.21\r\n\
+        Bundle-ManifestVersion: 2\r\n\
+        Bundle-Name: groovy-json\r\n\
+        Bundle-SymbolicName: groovy-json\r\n\
+        Bundle-Version: 2.4.21\r\n\
+        Export-Package: groovy.json;version=\"2.4.21\",org.apache.groovy.json.i\r\n nternal;version=\"2.4.21\"\r\n\r\n";
+    let jar = ZipBuilder::new()
+        .add("META-INF/MANIFEST.MF", manifest.as_bytes(), false)
+        .add("groovy/json/JsonSlurper.class", b"\xca\xfe\xba\xbe", false)
+        .add("groovy/json/JsonOutput.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "groovy-json.jar", &jar);
+    let f = only(&r);
+    assert_eq!(coordinates(f), "org.codehaus.groovy:groovy-json:2.4.21");
+    assert_eq!(f.confidence.as_str(), "medium");
+    assert!(has_evidence(f, "manifest", "Bundle-SymbolicName: groovy-json"));
+    assert!(has_evidence(f, "manifest", "Implementation-Version: 2.4.21"));
+    assert!(has_evidence(f, "well-known", "org.codehaus.groovy"));
+}
+
+#[test]
+fn bundle_names_module_names_and_vendor_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let jar = |manifest: &str, classes: &[&str]| {
+        let mut b = ZipBuilder::new().add("META-INF/MANIFEST.MF", manifest.as_bytes(), false);
+        for c in classes {
+            b = b.add(c, b"\xca\xfe\xba\xbe", false);
+        }
+        b.build()
+    };
+    // maven-bundle-plugin's `group.artifact`, inverted with the (unversioned) file name.
+    let r = scan_bytes(
+        dir.path(),
+        "jackson-core.jar",
+        &jar(
+            "Bundle-SymbolicName: com.fasterxml.jackson.core.jackson-core\nBundle-Version: 2.14.1\n",
+            &["com/fasterxml/jackson/core/JsonParser.class"],
+        ),
+    );
+    assert_eq!(coordinates(only(&r)), "com.fasterxml.jackson.core:jackson-core:2.14.1");
+    // A family: jetty's bundles.
+    let r = scan_bytes(
+        dir.path(),
+        "jetty-util.jar",
+        &jar("Bundle-SymbolicName: org.eclipse.jetty.util\nBundle-Version: 9.4.50.v20221201\n", &[]),
+    );
+    let f = only(&r);
+    assert_eq!(coordinates(f), "org.eclipse.jetty:jetty-util:9.4.50.v20221201");
+    assert!(has_evidence(f, "well-known", "org.eclipse.jetty.* is org.eclipse.jetty:jetty-util"));
+    // The module name in the table.
+    let r = scan_bytes(
+        dir.path(),
+        "x.jar",
+        &jar("Automatic-Module-Name: org.apache.commons.lang3\nImplementation-Version: 3.12.0\n", &[]),
+    );
+    assert_eq!(coordinates(only(&r)), "org.apache.commons:commons-lang3:3.12.0");
+    // A vendor id as the group, the file name as the artifact.
+    let r = scan_bytes(
+        dir.path(),
+        "widget-2.0.jar",
+        &jar(
+            "Implementation-Title: The Widget Library\nImplementation-Vendor-Id: com.example.widgets\n",
+            &[],
+        ),
+    );
+    let f = only(&r);
+    assert_eq!(coordinates(f), "com.example.widgets:widget:2.0");
+    assert!(has_evidence(f, "file-name", "widget-2.0.jar"));
+    assert!(has_evidence(f, "manifest", "Implementation-Vendor-Id: com.example.widgets"));
+}
+
+#[test]
+fn package_prefix_and_pom_xml() {
+    let dir = tempfile::tempdir().unwrap();
+    // No manifest, no pom: the classes' package is in the table; the file name dates it.
+    let jar = ZipBuilder::new()
+        .add("org/apache/commons/io/IOUtils.class", b"\xca\xfe\xba\xbe", false)
+        .add("org/apache/commons/io/FileUtils.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "io-2.11.0.jar", &jar);
+    let f = only(&r);
+    assert_eq!(coordinates(f), "commons-io:commons-io:2.11.0");
+    assert!(has_evidence(f, "package-prefix", "org/apache/commons/io/"));
+    assert!(has_evidence(f, "well-known", "org.apache.commons.io is commons-io:commons-io"));
+    // Classes that share no two-part package name nothing from the table.
+    let jar = ZipBuilder::new()
+        .add("org/apache/commons/io/IOUtils.class", b"\xca\xfe\xba\xbe", false)
+        .add("com/other/Thing.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "io-2.11.0.jar", &jar);
+    assert_eq!(coordinates(only(&r)), "?:io:2.11.0");
+    assert_eq!(only(&r).confidence.as_str(), "low");
+    // A pom.xml without a pom.properties beside it: group and version from its parent.
+    let pom = "<?xml version=\"1.0\"?>\n<project><modelVersion>4.0.0</modelVersion>\
+        <parent><groupId>org.example</groupId><artifactId>parent</artifactId><version>4.1</version></parent>\
+        <artifactId>child</artifactId><dependencies><dependency><groupId>junit</groupId>\
+        <artifactId>junit</artifactId><version>4.13</version></dependency></dependencies></project>";
+    let jar =
+        ZipBuilder::new().add("META-INF/maven/org.example/child/pom.xml", pom.as_bytes(), false).build();
+    let r = scan_bytes(dir.path(), "whatever.jar", &jar);
+    let f = only(&r);
+    assert_eq!(coordinates(f), "org.example:child:4.1");
+    assert_eq!(f.confidence.as_str(), "high");
+    assert!(has_evidence(f, "pom.xml", "META-INF/maven/org.example/child/pom.xml"));
+    // Beside a pom.properties, the pom.xml is not read: one component.
+    let jar = ZipBuilder::new()
+        .add("META-INF/maven/org.example/child/pom.xml", pom.as_bytes(), false)
+        .add(
+            "META-INF/maven/org.example/child/pom.properties",
+            b"groupId=org.example\nartifactId=child\nversion=4.1\n",
+            false,
+        )
+        .build();
+    let r = scan_bytes(dir.path(), "whatever.jar", &jar);
+    assert!(has_evidence(only(&r), "pom.properties", "child/pom.properties"));
+}
+
+#[test]
+fn components_named_without_a_pom_are_matched_against_advisories() {
+    // Every identified component is matched, not only Log4j and not only those with a pom:
+    // a bundle named by its manifest, a jar named by its classes' package and file name.
+    let dir = tempfile::tempdir().unwrap();
+    let groovy = ZipBuilder::new()
+        .add(
+            "META-INF/MANIFEST.MF",
+            b"Implementation-Title: Groovy: a powerful, dynamic language for the JVM\nBundle-SymbolicName: groovy-json\nBundle-Version: 2.4.21\n",
+            false,
+        )
+        .add("groovy/json/JsonSlurper.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    std::fs::write(dir.path().join("groovy-json.jar"), groovy).unwrap();
+    let io = ZipBuilder::new().add("org/apache/commons/io/IOUtils.class", b"\xca\xfe\xba\xbe", false).build();
+    std::fs::write(dir.path().join("io-2.6.jar"), io).unwrap();
+    let adv = dir.path().join("advisories.json");
+    std::fs::write(
+        &adv,
+        r#"[{"id": "GHSA-groovy", "modified": "2024-01-01T00:00:00Z", "aliases": ["CVE-2099-0002"],
+             "affected": [{"package": {"ecosystem": "Maven", "name": "org.codehaus.groovy:groovy-json"},
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.4.22"}]}]}]},
+            {"id": "GHSA-io", "modified": "2024-01-01T00:00:00Z", "aliases": ["CVE-2099-0003"],
+             "affected": [{"package": {"ecosystem": "Maven", "name": "commons-io:commons-io"},
+               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.0"}, {"fixed": "2.7"}]}]}]}]"#,
+    )
+    .unwrap();
+    let mut opts = vulnrelay_scan::Options::new(vec![dir.path().to_path_buf()]);
+    assert_eq!(opts.advisories.load_path(&adv).unwrap(), 2);
+    let r = vulnrelay_scan::scan(&opts).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let by_artifact = |a: &str| r.findings.iter().find(|f| f.component.artifact == a).unwrap();
+    let g = by_artifact("groovy-json");
+    assert_eq!(verdicts(g), [("CVE-2099-0002".into(), "affected")]);
+    assert_eq!(g.upgrade_to().as_deref(), Some("2.4.22"));
+    let io = by_artifact("commons-io");
+    assert_eq!(verdicts(io), [("CVE-2099-0003".into(), "affected")]);
+    assert_eq!(io.upgrade_to().as_deref(), Some("2.7"));
+    assert_eq!(r.exit_code(), 1);
+}
