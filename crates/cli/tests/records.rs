@@ -166,3 +166,85 @@ async fn the_platform_exports_by_case_or_record_and_its_osv_zip_drives_the_scann
         vulnrelay(&["scan", jar.to_str().unwrap(), "--advisories", path.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// The truth table of testdata/jars/log4j/README.md: per jar (its path under
+/// `testdata/jars/log4j`), the log4j-core CVEs it is affected by.
+fn jar_truth_table() -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(common::workspace().join("testdata/jars/log4j/README.md")).unwrap();
+    let all: Vec<String> =
+        ["44228", "45046", "45105", "44832"].iter().map(|n| format!("CVE-2021-{n}")).collect();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 4 || !cells[1].ends_with(".jar") {
+            continue;
+        }
+        let expected = cells[3];
+        let cves: Vec<String> = if expected == "all four" {
+            all.clone()
+        } else {
+            all.iter().filter(|cve| expected.contains(&cve["CVE-2021-".len()..])).cloned().collect()
+        };
+        out.push((cells[1].to_owned(), cves));
+    }
+    assert_eq!(out.len(), 19, "{out:?}");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scanning_the_reference_jars_with_the_platforms_osv_zip_gives_the_truth_table() {
+    let db = vulnrelay_store::testing::TestDb::sqlite().await;
+    vulnrelay_server::demo::load(&db.store).await.unwrap();
+    let state = vulnrelay_server::AppState::new(db.store.clone(), vulnrelay_server::Config::default());
+    let zip = vulnrelay_server::distribution::public_snapshot(&state).await.unwrap().osv_zip.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("osv-all.zip");
+    std::fs::write(&path, &zip).unwrap();
+    let jars = common::workspace().join("testdata/jars/log4j");
+    let (code, stdout, stderr) = vulnrelay(&[
+        "scan",
+        jars.to_str().unwrap(),
+        "--advisories",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    for (jar, truth) in jar_truth_table() {
+        let four = ["CVE-2021-44228", "CVE-2021-45046", "CVE-2021-45105", "CVE-2021-44832"];
+        // (every verdict, the verdicts the platform's zip gives), for the log4j-core CVEs.
+        let mut every: Vec<String> = Vec::new();
+        let mut from_zip: Vec<String> = Vec::new();
+        let outer = |f: &&Value| {
+            let path = f["path"].as_str().unwrap();
+            path.split("!/").next().unwrap().ends_with(&format!("/{jar}"))
+        };
+        let found: Vec<&Value> = findings.iter().filter(outer).collect();
+        assert!(!found.is_empty() || truth.is_empty(), "{jar}: not found in {stdout}");
+        for finding in found {
+            for v in finding["vulnerabilities"].as_array().unwrap() {
+                let id = v["id"].as_str().unwrap().to_owned();
+                if !four.contains(&id.as_str()) {
+                    continue;
+                }
+                let sources: Vec<&str> =
+                    v["sources"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+                if sources.iter().any(|s| *s != "builtin") && !from_zip.contains(&id) {
+                    from_zip.push(id.clone());
+                }
+                if !every.contains(&id) {
+                    every.push(id);
+                }
+            }
+        }
+        every.sort();
+        from_zip.sort();
+        let mut truth = truth;
+        truth.sort();
+        assert_eq!(every, truth, "{jar}: every verdict");
+        assert_eq!(from_zip, truth, "{jar}: the verdicts of the platform's all.zip");
+    }
+}
