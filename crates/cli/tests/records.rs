@@ -74,13 +74,51 @@ fn export_writes_each_format_and_refuses_unknown_ids() {
 }
 
 #[test]
-fn the_osv_export_drives_the_scanner() {
-    let dir = tempfile::tempdir().unwrap();
-    let (code, stdout, _) =
+fn the_osv_export_is_one_document_per_id_and_drives_the_scanner() {
+    // Several records are never one JSON array: one file per id.
+    let (code, stdout, stderr) =
         vulnrelay(&["export", "--format", "osv", "--records", "examples/log4shell-records.json"]);
-    assert_eq!(code, 0);
-    let advisories = dir.path().join("log4shell-osv.json");
-    std::fs::write(&advisories, stdout).unwrap();
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stderr.contains("--out-dir"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let advisories = dir.path().join("osv");
+    let (code, _, stderr) = vulnrelay(&[
+        "export",
+        "--format",
+        "osv",
+        "--records",
+        "examples/log4shell-records.json",
+        "--out-dir",
+        advisories.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut names: Vec<String> = std::fs::read_dir(&advisories)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["CVE-2021-44228.json", "CVE-2021-44832.json", "CVE-2021-45046.json", "CVE-2021-45105.json"]
+    );
+    for name in &names {
+        let document: Value = serde_json::from_slice(&std::fs::read(advisories.join(name)).unwrap()).unwrap();
+        assert!(document.is_object(), "{name}");
+        assert_eq!(format!("{}.json", document["id"].as_str().unwrap()), *name);
+    }
+    // A CSAF document with two vulnerabilities: one OSV document per id.
+    let csaf_dir = dir.path().join("rhsa");
+    let (code, _, stderr) = vulnrelay(&[
+        "export",
+        "--format",
+        "osv",
+        "--records",
+        "testdata/examples/csaf/rhsa-2021_5186.json",
+        "--out-dir",
+        csaf_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_dir(&csaf_dir).unwrap().count(), 2);
     let jar = common::workspace().join("testdata/jars/log4j/vulnerable/log4j-core-2.14.1.jar");
     let (code, stdout, stderr) = vulnrelay(&[
         "scan",
@@ -159,6 +197,12 @@ async fn the_platform_exports_by_case_or_record_and_its_osv_zip_drives_the_scann
     assert_eq!(code, 1, "{stderr}");
     for cve in ["CVE-2021-44228", "CVE-2021-45046", "CVE-2021-45105", "CVE-2021-44832"] {
         assert!(stdout.contains(cve), "{cve}: {stdout}");
+    }
+    // `vulnrelay import` reads the platform's own zip, entry by entry.
+    let (code, stdout, stderr) = vulnrelay(&["import", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    for id in ["CVE-2021-44228", "CVE-2021-45046", "CVE-2021-45105", "CVE-2021-44832"] {
+        assert!(stdout.contains(&format!("osv-all.zip!/{id}.json: OSV (1 record)")), "{id}: {stdout}");
     }
     // A broken zip is an error, not an empty advisory set.
     std::fs::write(&path, &zip[..zip.len() / 2]).unwrap();
