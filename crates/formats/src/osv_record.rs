@@ -29,7 +29,7 @@ pub const SCHEMA_VERSION: &str = "1.6.0";
 /// Writes `vulnerability` as an OSV record, modified at `modified` (its own
 /// `modified` time wins when it has one).
 pub fn export(vulnerability: &Vulnerability, modified: Timestamp) -> Value {
-    let time = |t: Timestamp| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let time = |t: Timestamp| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     let mut severity_entries: Vec<osv::Severity> = Vec::new();
     for score in &vulnerability.scores {
         let Ok(scored) = severity::score(&score.vector) else { continue };

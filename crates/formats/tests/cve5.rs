@@ -253,3 +253,17 @@ fn official_records_round_trip_field_by_field() {
         assert_eq!(of(&cve5::import(&exported).unwrap()), of(&import(file)), "{file}: affected versions");
     }
 }
+
+/// The CVE `dateUpdated` and the OSV `modified` of the same record are the same instant,
+/// the record's own, to the digit.
+#[test]
+fn cve_and_osv_agree_on_when_the_record_changed() {
+    for file in CVE_EXAMPLES {
+        let v = import(file);
+        let cve = cve5::export(&v, &cna(), updated()).unwrap();
+        let osv = vulnrelay_formats::osv_record::export(&v, updated());
+        assert_eq!(cve["cveMetadata"]["dateUpdated"], osv["modified"], "{file}");
+        assert_eq!(instant(&cve["cveMetadata"]["dateUpdated"]), v.modified, "{file}");
+        assert_eq!(cve["cveMetadata"]["datePublished"], osv["published"], "{file}");
+    }
+}
