@@ -3,8 +3,9 @@
 # pinned in package-lock.json) over every CSAF document vulnrelay writes — each
 # document the demo serves (written by crates/server/tests/conformance.rs with
 # VULNRELAY_CSAF_OUT) and the re-export (`vulnrelay export --format csaf`) of each CSAF
-# advisory in testdata/examples/csaf. Fails on any schema or mandatory-test (6.1.x)
-# error; recommended-test (6.2.x) findings are listed.
+# advisory in testdata/examples/csaf (a re-export vulnrelay refuses, exit 2 with the
+# reason, is listed as refused). Fails on any schema or mandatory-test (6.1.x) error;
+# recommended-test (6.2.x) findings are listed.
 #
 # Environment: VULNRELAY_BIN (default: the freshly built target/debug/vulnrelay).
 set -euo pipefail
@@ -21,7 +22,17 @@ fi
 mkdir -p "$out/reexported"
 for file in "$root"/testdata/examples/csaf/*.json; do
   grep -q '"csaf_version"' "$file" || continue # the provider metadata example
-  "$VULNRELAY_BIN" export --records "$file" --format csaf >"$out/reexported/$(basename "$file")"
+  # A document vulnrelay cannot write validly is refused with exit 2 and the reason;
+  # anything it does write must pass.
+  status=0
+  "$VULNRELAY_BIN" export --records "$file" --format csaf >"$out/reexported/$(basename "$file")" 2>"$out/stderr" || status=$?
+  if [ "$status" -eq 2 ]; then
+    echo "refused $(basename "$file"): $(tr '\n' ' ' <"$out/stderr")"
+    rm "$out/reexported/$(basename "$file")"
+  elif [ "$status" -ne 0 ]; then
+    cat "$out/stderr" >&2
+    exit 1
+  fi
 done
 
 cd "$here"

@@ -86,6 +86,16 @@ pub enum ExportError {
     /// No vulnerability was given.
     #[error("a CSAF document needs at least one vulnerability")]
     NoVulnerability,
+    /// No record names a product (the product tree would have empty `branches`).
+    #[error(
+        "no record names an affected product, so the product tree would be empty (CSAF 2.0 needs at least one branch)"
+    )]
+    NoProducts,
+    /// A vulnerability would have no product status (mandatory test 6.1.27.6).
+    #[error(
+        "{0}: no product is known affected or fixed, and a CSAF vulnerability needs a product status (6.1.27.6)"
+    )]
+    NoProductStatus(String),
 }
 
 /// The status of a product in a VEX document.
@@ -105,9 +115,10 @@ fn time(at: Timestamp) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Names of the CWEs the Log4j records carry; others are named by their id.
-fn cwe_name(id: &str) -> &str {
-    match id {
+/// The official names of the CWEs the Log4j records carry (CSAF 6.1.11 checks the name
+/// against the id); for others `None`, and no `cwe` is written rather than a wrong name.
+fn cwe_name(id: &str) -> Option<&'static str> {
+    Some(match id {
         "CWE-20" => "Improper Input Validation",
         "CWE-74" => {
             "Improper Neutralization of Special Elements in Output Used by a Downstream Component ('Injection')"
@@ -118,8 +129,8 @@ fn cwe_name(id: &str) -> &str {
         "CWE-917" => {
             "Improper Neutralization of Special Elements used in an Expression Language Statement ('Expression Language Injection')"
         }
-        other => other,
-    }
+        _ => return None,
+    })
 }
 
 /// The products of a record: (product id, full name, status) for each affected range of
@@ -260,8 +271,8 @@ fn vulnerability_entry(v: &Vulnerability, products: &Products, lang: Lang, publi
     if let Some(title) = lang.pick(&v.title) {
         entry.insert("title".into(), json!(title));
     }
-    if let Some(cwe) = v.cwes.first() {
-        entry.insert("cwe".into(), json!({"id": cwe, "name": cwe_name(cwe)}));
+    if let Some((cwe, name)) = v.cwes.first().and_then(|cwe| Some((cwe, cwe_name(cwe)?))) {
+        entry.insert("cwe".into(), json!({"id": cwe, "name": name}));
     }
     if let Some(description) = lang.pick(&v.description) {
         entry.insert(
@@ -291,7 +302,17 @@ fn vulnerability_entry(v: &Vulnerability, products: &Products, lang: Lang, publi
         remediations
             .push(json!({"category": "workaround", "details": details, "product_ids": products.affected}));
     }
-    if !remediations.is_empty() && !products.affected.is_empty() {
+    if remediations.is_empty() {
+        // Every known_affected product needs an action statement (6.1.27.10).
+        let details = match lang {
+            Lang::En => "No remediation is recorded yet.",
+            Lang::Zh => "尚无修复措施记录。",
+        };
+        remediations.push(
+            json!({"category": "none_available", "details": details, "product_ids": products.affected}),
+        );
+    }
+    if !products.affected.is_empty() {
         entry.insert("remediations".into(), Value::Array(remediations));
     }
     // One CVSS v3 score per document: the first source's (CSAF scores carry no source).
@@ -356,8 +377,14 @@ pub fn security_advisory(
     let mut entries = Vec::new();
     for (i, v) in vulnerabilities.iter().enumerate() {
         let products = products(v, &format!("VR{}", i + 1));
+        if products.affected.is_empty() && products.fixed.is_empty() {
+            return Err(ExportError::NoProductStatus(v.id.clone()));
+        }
         merge_branches(&mut branches, &products.tree);
         entries.push(vulnerability_entry(v, &products, lang, &publisher.name));
+    }
+    if branches.is_empty() {
+        return Err(ExportError::NoProducts);
     }
     let summary = vulnerabilities.iter().filter_map(|v| lang.pick(&v.title)).collect::<Vec<_>>().join("; ");
     doc["notes"] = json!([{"category": "summary", "title": "Summary", "text": if summary.is_empty() { title.to_owned() } else { summary }}]);
@@ -405,7 +432,17 @@ pub fn vex(
         };
         status.entry(key).or_insert_with(|| json!([])).as_array_mut().expect("array").push(json!(id));
     }
-    let products = Products { tree: Vec::new(), affected: Vec::new(), fixed: Vec::new() };
+    if status.is_empty() {
+        return Err(ExportError::NoProductStatus(vulnerability.id.clone()));
+    }
+    // The known_affected products get the record's remediations (or `none_available`)
+    // and its score.
+    let affected: Vec<String> = status
+        .get("known_affected")
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let products = Products { tree: Vec::new(), affected, fixed: Vec::new() };
     let mut entry = vulnerability_entry(vulnerability, &products, lang, &publisher.name);
     entry["product_status"] = Value::Object(status);
     if !flags.is_empty() {

@@ -173,3 +173,45 @@ fn export_and_import_refuse_bad_input() {
     assert!(paths.contains(&"$.document.tracking.status"), "{problems:#?}");
     assert!(paths.contains(&"$.document.publisher"), "{problems:#?}");
 }
+
+/// What the standard's mandatory tests require and the schema does not: no empty
+/// product tree, a product status for every vulnerability (6.1.27.6), an action
+/// statement for every known_affected product (6.1.27.10), no CWE name that is not the
+/// CWE's (6.1.11).
+#[test]
+fn export_refuses_or_completes_what_the_mandatory_tests_require() {
+    let mut bare = records().remove(0);
+    bare.affected.clear();
+    bare.decisions.clear();
+    bare.fixed_versions.clear();
+    assert_eq!(
+        csaf::security_advisory("x", &publisher(), &tracking(), &[bare.clone()], Lang::En),
+        Err(ExportError::NoProductStatus("CVE-2021-44228".into()))
+    );
+    assert_eq!(
+        csaf::vex("x", &publisher(), &tracking(), &bare, &[], Lang::En),
+        Err(ExportError::NoProductStatus("CVE-2021-44228".into()))
+    );
+    let mut unremedied = records().remove(0);
+    unremedied.remediation = Default::default();
+    unremedied.workarounds = Default::default();
+    unremedied.cwes = vec!["CWE-1321".into()];
+    let vex = csaf::vex(
+        "x",
+        &publisher(),
+        &tracking(),
+        &unremedied,
+        &[("log4j-core 2.14.1".into(), VexStatus::KnownAffected)],
+        Lang::En,
+    )
+    .unwrap();
+    assert_eq!(errors(Schema::Csaf, &vex), Vec::<String>::new());
+    let entry = &vex["vulnerabilities"][0];
+    assert_eq!(entry["remediations"][0]["category"], "none_available");
+    assert_eq!(entry["remediations"][0]["product_ids"], serde_json::json!(["VEX-0001"]));
+    assert!(entry.get("cwe").is_none(), "no invented CWE name: {entry}");
+    let advisory = csaf::security_advisory("x", &publisher(), &tracking(), &records(), Lang::En).unwrap();
+    for entry in advisory["vulnerabilities"].as_array().unwrap() {
+        assert!(entry["remediations"].as_array().is_some_and(|r| !r.is_empty()), "{entry}");
+    }
+}

@@ -251,7 +251,16 @@ pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>>
             let advisories = advisories(state, &Caller::default()).await?;
             let mut csaf = Vec::with_capacity(advisories.len());
             for advisory in &advisories {
-                csaf.push(csaf_advisory(state, advisory).await?);
+                // A record the CSAF writer refuses (no product named, so no valid
+                // document) is left out of the provider's directory, not served invalid;
+                // its other formats stay published.
+                match csaf_advisory(state, advisory).await {
+                    Ok(document) => csaf.push(document),
+                    Err(e) if e.code == "not_exportable" => {
+                        tracing::warn!(advisory = %advisory.id, reason = %e.message, "advisory left out of the CSAF provider");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             let directory = vulnrelay_publish::provider::directory(&csaf)
                 .into_iter()

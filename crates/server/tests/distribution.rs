@@ -211,6 +211,8 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
         assert_eq!(second.osv_zip, first.osv_zip);
         // A public record (of no case) appears on the next request.
         let public = json!({"id": "VR-2026-0002", "title": {"en": "Widget template injection"},
+                            "affected": [{"source": "miit", "vendor": "Example", "product": "Widget",
+                                          "ranges": [{"introduced": "1.0", "fixed": "1.5"}]}],
                             "published": "2026-11-01T00:00:00Z"});
         app.db
             .store
@@ -221,6 +223,15 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
         let index = String::from_utf8(index).unwrap();
         assert!(index.contains("cve-2021-44228.json") && index.contains("vr-2026-0002.json"), "{index}");
         assert_eq!(snapshot().await.unwrap().csaf.len(), 2, "on {}", app.db.name);
+        // A public record that names no product has no valid CSAF document: it is left
+        // out of the provider (never served invalid), and the rest stays served.
+        let bare = json!({"id": "VR-2026-0003", "title": {"en": "No product named"},
+                          "published": "2026-11-02T00:00:00Z"});
+        app.db.store.save_vulnerability("VR-2026-0003", None, &bare, &[], chrono::Utc::now()).await.unwrap();
+        let (status, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
+        let index = String::from_utf8(index).unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert!(index.contains("vr-2026-0002.json") && !index.contains("vr-2026-0003.json"), "{index}");
     })
     .await;
 }
