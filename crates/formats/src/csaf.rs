@@ -451,6 +451,20 @@ pub fn vex(
     Ok(json!({"document": doc, "product_tree": {"full_product_names": full}, "vulnerabilities": [entry]}))
 }
 
+/// Gives a CSAF document its canonical URL: a `self` reference in
+/// `/document/references` (CSAF 2.0 6.2.11), replacing any earlier one.
+pub fn set_self_reference(document: &mut Value, url: &str) {
+    let references = document["document"]
+        .as_object_mut()
+        .expect("a CSAF document")
+        .entry("references")
+        .or_insert_with(|| json!([]));
+    if let Some(list) = references.as_array_mut() {
+        list.retain(|r| r["category"] != "self");
+        list.insert(0, json!({"category": "self", "summary": "Canonical URL", "url": url}));
+    }
+}
+
 fn merge_branches(into: &mut Vec<Value>, new: &[Value]) {
     for vendor in new {
         match into.iter_mut().find(|v| v["name"] == vendor["name"]) {

@@ -174,6 +174,15 @@ pub async fn csaf_advisory(state: &AppState, advisory: &Advisory) -> AppResult<V
         .map_err(|e| AppError::conflict("not_exportable", e.to_string()))
 }
 
+/// The advisory as the CSAF provider serves it: [`csaf_advisory`] with its canonical URL
+/// in the provider's directory (the `self` reference).
+pub async fn provider_advisory(state: &AppState, advisory: &Advisory) -> AppResult<Value> {
+    let mut document = csaf_advisory(state, advisory).await?;
+    let url = vulnrelay_publish::provider::canonical_url(&state.base_url(), &document);
+    csaf::set_self_reference(&mut document, &url);
+    Ok(document)
+}
+
 /// The product status the record states, per product version stretch: each affected
 /// range of the first source as `known_affected`, each fixed version as `fixed`.
 pub fn product_statuses(v: &Vulnerability) -> Vec<(String, csaf::VexStatus)> {
@@ -254,7 +263,7 @@ pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>>
                 // A record the CSAF writer refuses (no product named, so no valid
                 // document) is left out of the provider's directory, not served invalid;
                 // its other formats stay published.
-                match csaf_advisory(state, advisory).await {
+                match provider_advisory(state, advisory).await {
                     Ok(document) => csaf.push(document),
                     Err(e) if e.code == "not_exportable" => {
                         tracing::warn!(advisory = %advisory.id, reason = %e.message, "advisory left out of the CSAF provider");

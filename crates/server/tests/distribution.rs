@@ -109,6 +109,19 @@ async fn the_csaf_provider_layout_and_the_feed() {
     assert!(String::from_utf8(changes).unwrap().starts_with("\"2021/cve-2021-44228.json\","));
     let (code, _, document) = fetch(&app, "/.well-known/csaf/white/2021/cve-2021-44228.json").await;
     assert_eq!(code, StatusCode::OK);
+    // Its canonical URL is where it is (6.2.11), and the API serves the same document.
+    let parsed: Value = serde_json::from_slice(&document).unwrap();
+    let own = parsed["document"]["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == "self")
+        .unwrap_or_else(|| panic!("no self reference"));
+    assert!(
+        own["url"].as_str().unwrap().ends_with("/.well-known/csaf/white/2021/cve-2021-44228.json"),
+        "{own}"
+    );
+    assert_eq!(app.get("/api/v1/advisories/CVE-2021-44228.csaf.json", "").await.1, parsed);
     let (_, _, digest) = fetch(&app, "/.well-known/csaf/white/2021/cve-2021-44228.json.sha512").await;
     assert_eq!(
         String::from_utf8(digest).unwrap(),
