@@ -117,7 +117,7 @@ fn time(at: Timestamp) -> String {
 
 /// The official names of the CWEs the Log4j records carry (CSAF 6.1.11 checks the name
 /// against the id); for others `None`, and no `cwe` is written rather than a wrong name.
-fn cwe_name(id: &str) -> Option<&'static str> {
+pub fn cwe_name(id: &str) -> Option<&'static str> {
     Some(match id {
         "CWE-20" => "Improper Input Validation",
         "CWE-74" => {

@@ -109,7 +109,15 @@ pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> R
         let types: Vec<Value> = vulnerability
             .cwes
             .iter()
-            .map(|cwe| json!({"descriptions": [{"lang": "en", "cweId": cwe, "description": cwe, "type": "CWE"}]}))
+            .map(|cwe| {
+                // The CWE's name as CNAs write it (`CWE-502 Deserialization of Untrusted
+                // Data`) where it is known; else the id alone.
+                let description = match crate::csaf::cwe_name(cwe) {
+                    Some(name) => format!("{cwe} {name}"),
+                    None => cwe.clone(),
+                };
+                json!({"descriptions": [{"lang": "en", "cweId": cwe, "description": description, "type": "CWE"}]})
+            })
             .collect();
         container.insert("problemTypes".into(), Value::Array(types));
     }

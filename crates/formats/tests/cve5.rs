@@ -162,7 +162,8 @@ fn instant(value: &serde_json::Value) -> Option<chrono::DateTime<Utc>> {
 /// the CNA's `source`, `timeline`, `x_` fields (`x_generator`, `x_legacyV4Record`), the
 /// ADP containers (their scores and KEV/SSVC facts travel as the record's sources and
 /// threat events, not as ADP containers), reference `name`s and `tags` (kept as one kind
-/// per link; a URL the record repeats is written once), the CWE names of `problemTypes` (ids only), the CNA's non-CVSS `other`
+/// per link; a URL the record repeats is written once), the wording of CWE descriptions
+/// (the official name where vulnrelay knows it, else the id alone), the CNA's non-CVSS `other`
 /// metrics (free text such as `"critical"`), and the shape of `versions` (entries with
 /// `changes` come back as one entry per range: compared by what they mean).
 #[test]
@@ -224,6 +225,25 @@ fn official_records_round_trip_field_by_field() {
                 .collect()
         };
         assert_eq!(cwes(now), cwes(was), "{file}: problemTypes");
+        // CWE names: the official name of each CWE vulnrelay knows, which the CNA's own
+        // wording contains (`CWE-502 Deserialization ...`, `CWE-502: Deserialization ...`).
+        let descriptions = |c: &serde_json::Value| -> Vec<(String, String)> {
+            c["problemTypes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|p| p["descriptions"].as_array().unwrap().iter())
+                .filter_map(|d| {
+                    Some((d["cweId"].as_str()?.to_owned(), d["description"].as_str()?.to_owned()))
+                })
+                .collect()
+        };
+        for ((id, written), (_, original)) in descriptions(now).iter().zip(descriptions(was).iter()) {
+            if let Some(name) = vulnrelay_formats::csaf::cwe_name(id) {
+                assert_eq!(*written, format!("{id} {name}"), "{file}");
+                assert!(original.contains(name), "{file}: {original} against {name}");
+            }
+        }
         let cvss = |c: &serde_json::Value| -> Vec<String> {
             c["metrics"]
                 .as_array()

@@ -121,8 +121,7 @@ fn documents_of(path: &std::path::Path) -> anyhow::Result<Vec<(String, String)>>
             continue;
         }
         let mut text = String::new();
-        let read =
-            entry.take(MAX_ENTRY + 1).read_to_string(&mut text).with_context(|| format!("{name}"))? as u64;
+        let read = entry.take(MAX_ENTRY + 1).read_to_string(&mut text).with_context(|| name.clone())? as u64;
         if read > MAX_ENTRY {
             bail!("{name}: larger than {MAX_ENTRY} bytes");
         }
