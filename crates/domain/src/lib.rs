@@ -24,8 +24,8 @@ pub use sanctions::{
 };
 pub use state::CaseState;
 pub use vulnerability::{
-    Affected, Ecosystem, IdScheme, Link, Localized, Package, RangeEnd, Score, ThreatEvent, ThreatKind,
-    ThreatLevel, ThreatStatus, VersionRange, Vulnerability,
+    Affected, Ecosystem, IdScheme, Link, Localized, Package, RangeEnd, Reconciled, Score, ThreatEvent,
+    ThreatKind, ThreatLevel, ThreatStatus, VersionRange, Vulnerability,
 };
 
 /// An instant in time, always in UTC inside the domain; a case carries the time zone

@@ -86,6 +86,16 @@ pub enum ExportError {
     /// No vulnerability was given.
     #[error("a CSAF document needs at least one vulnerability")]
     NoVulnerability,
+    /// No record names a product (the product tree would have empty `branches`).
+    #[error(
+        "no record names an affected product, so the product tree would be empty (CSAF 2.0 needs at least one branch)"
+    )]
+    NoProducts,
+    /// A vulnerability would have no product status (mandatory test 6.1.27.6).
+    #[error(
+        "{0}: no product is known affected or fixed, and a CSAF vulnerability needs a product status (6.1.27.6)"
+    )]
+    NoProductStatus(String),
 }
 
 /// The status of a product in a VEX document.
@@ -105,9 +115,10 @@ fn time(at: Timestamp) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Names of the CWEs the Log4j records carry; others are named by their id.
-fn cwe_name(id: &str) -> &str {
-    match id {
+/// The official names of the CWEs the Log4j records carry (CSAF 6.1.11 checks the name
+/// against the id); for others `None`, and no `cwe` is written rather than a wrong name.
+pub fn cwe_name(id: &str) -> Option<&'static str> {
+    Some(match id {
         "CWE-20" => "Improper Input Validation",
         "CWE-74" => {
             "Improper Neutralization of Special Elements in Output Used by a Downstream Component ('Injection')"
@@ -118,8 +129,8 @@ fn cwe_name(id: &str) -> &str {
         "CWE-917" => {
             "Improper Neutralization of Special Elements used in an Expression Language Statement ('Expression Language Injection')"
         }
-        other => other,
-    }
+        _ => return None,
+    })
 }
 
 /// The products of a record: (product id, full name, status) for each affected range of
@@ -260,8 +271,8 @@ fn vulnerability_entry(v: &Vulnerability, products: &Products, lang: Lang, publi
     if let Some(title) = lang.pick(&v.title) {
         entry.insert("title".into(), json!(title));
     }
-    if let Some(cwe) = v.cwes.first() {
-        entry.insert("cwe".into(), json!({"id": cwe, "name": cwe_name(cwe)}));
+    if let Some((cwe, name)) = v.cwes.first().and_then(|cwe| Some((cwe, cwe_name(cwe)?))) {
+        entry.insert("cwe".into(), json!({"id": cwe, "name": name}));
     }
     if let Some(description) = lang.pick(&v.description) {
         entry.insert(
@@ -291,7 +302,17 @@ fn vulnerability_entry(v: &Vulnerability, products: &Products, lang: Lang, publi
         remediations
             .push(json!({"category": "workaround", "details": details, "product_ids": products.affected}));
     }
-    if !remediations.is_empty() && !products.affected.is_empty() {
+    if remediations.is_empty() {
+        // Every known_affected product needs an action statement (6.1.27.10).
+        let details = match lang {
+            Lang::En => "No remediation is recorded yet.",
+            Lang::Zh => "尚无修复措施记录。",
+        };
+        remediations.push(
+            json!({"category": "none_available", "details": details, "product_ids": products.affected}),
+        );
+    }
+    if !products.affected.is_empty() {
         entry.insert("remediations".into(), Value::Array(remediations));
     }
     // One CVSS v3 score per document: the first source's (CSAF scores carry no source).
@@ -356,8 +377,14 @@ pub fn security_advisory(
     let mut entries = Vec::new();
     for (i, v) in vulnerabilities.iter().enumerate() {
         let products = products(v, &format!("VR{}", i + 1));
+        if products.affected.is_empty() && products.fixed.is_empty() {
+            return Err(ExportError::NoProductStatus(v.id.clone()));
+        }
         merge_branches(&mut branches, &products.tree);
         entries.push(vulnerability_entry(v, &products, lang, &publisher.name));
+    }
+    if branches.is_empty() {
+        return Err(ExportError::NoProducts);
     }
     let summary = vulnerabilities.iter().filter_map(|v| lang.pick(&v.title)).collect::<Vec<_>>().join("; ");
     doc["notes"] = json!([{"category": "summary", "title": "Summary", "text": if summary.is_empty() { title.to_owned() } else { summary }}]);
@@ -405,13 +432,37 @@ pub fn vex(
         };
         status.entry(key).or_insert_with(|| json!([])).as_array_mut().expect("array").push(json!(id));
     }
-    let products = Products { tree: Vec::new(), affected: Vec::new(), fixed: Vec::new() };
+    if status.is_empty() {
+        return Err(ExportError::NoProductStatus(vulnerability.id.clone()));
+    }
+    // The known_affected products get the record's remediations (or `none_available`)
+    // and its score.
+    let affected: Vec<String> = status
+        .get("known_affected")
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let products = Products { tree: Vec::new(), affected, fixed: Vec::new() };
     let mut entry = vulnerability_entry(vulnerability, &products, lang, &publisher.name);
     entry["product_status"] = Value::Object(status);
     if !flags.is_empty() {
         entry["flags"] = Value::Array(flags);
     }
     Ok(json!({"document": doc, "product_tree": {"full_product_names": full}, "vulnerabilities": [entry]}))
+}
+
+/// Gives a CSAF document its canonical URL: a `self` reference in
+/// `/document/references` (CSAF 2.0 6.2.11), replacing any earlier one.
+pub fn set_self_reference(document: &mut Value, url: &str) {
+    let references = document["document"]
+        .as_object_mut()
+        .expect("a CSAF document")
+        .entry("references")
+        .or_insert_with(|| json!([]));
+    if let Some(list) = references.as_array_mut() {
+        list.retain(|r| r["category"] != "self");
+        list.insert(0, json!({"category": "self", "summary": "Canonical URL", "url": url}));
+    }
 }
 
 fn merge_branches(into: &mut Vec<Value>, new: &[Value]) {
@@ -429,13 +480,27 @@ fn merge_branches(into: &mut Vec<Value>, new: &[Value]) {
 /// Reads a CSAF 2.0 advisory: validates it against the schema (every problem, by JSON
 /// path), then returns one record per vulnerability, attributed to the publisher.
 pub fn import(document: &Value) -> Result<Vec<Vulnerability>, Vec<Problem>> {
-    let problems = validate(Schema::Csaf, document);
+    let mut problems = validate(Schema::Csaf, document);
+    if problems.is_empty() {
+        problems.extend(checks(document));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
     let source = document["document"]["publisher"]["name"].as_str().unwrap_or("csaf").to_owned();
     let lang_zh = document["document"]["lang"].as_str().is_some_and(|l| l.starts_with("zh"));
     let names = product_names(&document["product_tree"]);
+    let mut tree = Vec::new();
+    tree_products(&document["product_tree"]["branches"], &TreePath::default(), &mut tree);
+    let tracking = &document["document"]["tracking"];
+    let modified = tracking["current_release_date"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .and_then(|t| crate::time::sane(t.to_utc()));
+    let initial = tracking["initial_release_date"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .and_then(|t| crate::time::sane(t.to_utc()));
     let mut out = Vec::new();
     for (i, entry) in
         document["vulnerabilities"].as_array().map(Vec::as_slice).unwrap_or_default().iter().enumerate()
@@ -471,7 +536,12 @@ pub fn import(document: &Value) -> Result<Vec<Vulnerability>, Vec<Problem>> {
         v.published = entry["release_date"]
             .as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .and_then(|t| crate::time::sane(t.to_utc()));
+            .and_then(|t| crate::time::sane(t.to_utc()))
+            .or(initial);
+        v.modified = modified;
+        if v.title.is_empty() {
+            v.title = text(document["document"]["title"].as_str());
+        }
         let remediations = entry["remediations"].as_array().map(Vec::as_slice).unwrap_or_default();
         let joined = |category: &str| {
             let parts: Vec<&str> = remediations
@@ -497,36 +567,200 @@ pub fn import(document: &Value) -> Result<Vec<Vulnerability>, Vec<Problem>> {
                 v.references.push(Link { url: url.to_owned(), kind: "advisory".into() });
             }
         }
-        let named = |key: &str| -> Vec<String> {
+        let ids = |key: &str| -> Vec<&str> {
             entry["product_status"][key]
                 .as_array()
                 .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|id| id.as_str())
-                .map(|id| {
-                    names.iter().find(|(pid, _)| pid == id).map_or(id.to_owned(), |(_, name)| name.clone())
-                })
+                .filter_map(Value::as_str)
                 .collect()
         };
-        v.fixed_versions = named("fixed");
-        let versions = named("known_affected");
-        if !versions.is_empty() {
-            v.affected.push(Affected {
-                source: source.clone(),
-                package: Package {
-                    vendor: source.clone(),
-                    product: source.clone(),
-                    ecosystem: None,
-                    purl: None,
+        for id in ids("fixed") {
+            let version = match tree.iter().find(|p| p.id == id) {
+                Some(p) => p.version.clone().unwrap_or_else(|| p.name.clone()),
+                None => names.iter().find(|(pid, _)| pid == id).map_or(id.to_owned(), |(_, n)| n.clone()),
+            };
+            if !v.fixed_versions.contains(&version) {
+                v.fixed_versions.push(version);
+            }
+        }
+        // Known affected products, one entry per vendor and product of the product tree.
+        for id in ids("known_affected") {
+            let found = tree.iter().find(|p| p.id == id);
+            let (vendor, product) = match found {
+                Some(p) => (
+                    p.vendor.clone().unwrap_or_else(|| source.clone()),
+                    p.product.clone().unwrap_or_else(|| p.name.clone()),
+                ),
+                None => (source.clone(), source.clone()),
+            };
+            let index = match v
+                .affected
+                .iter()
+                .position(|a| a.package.vendor == vendor && a.package.product == product)
+            {
+                Some(i) => i,
+                None => {
+                    v.affected.push(Affected {
+                        source: source.clone(),
+                        package: Package { vendor, product, ecosystem: None, purl: None },
+                        ranges: Vec::new(),
+                        versions: Vec::new(),
+                    });
+                    v.affected.len() - 1
+                }
+            };
+            let affected = &mut v.affected[index];
+            match found {
+                Some(p) if p.range => match vers_range(p.version.as_deref().unwrap_or_default()) {
+                    Some(ranges) => affected.ranges.extend(ranges),
+                    None => affected.versions.push(p.version.clone().unwrap_or_else(|| p.name.clone())),
                 },
-                ranges: Vec::new(),
-                versions,
-            });
+                Some(p) => affected.versions.push(p.version.clone().unwrap_or_else(|| p.name.clone())),
+                None => affected
+                    .versions
+                    .push(names.iter().find(|(pid, _)| pid == id).map_or(id.to_owned(), |(_, n)| n.clone())),
+            }
         }
         out.push(v);
     }
     Ok(out)
+}
+
+/// What the schema does not check and the standard does: every date-time is a real one
+/// (`2022-02-30` is not), and a CVSS base score matches its vector (6.1.9).
+fn checks(document: &Value) -> Vec<Problem> {
+    const TIMES: [&str; 5] =
+        ["date", "release_date", "discovery_date", "initial_release_date", "current_release_date"];
+    fn walk(value: &Value, path: &str, out: &mut Vec<Problem>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    let here = format!("{path}.{key}");
+                    if let (true, Some(text)) = (TIMES.contains(&key.as_str()), child.as_str())
+                        && chrono::DateTime::parse_from_rfc3339(text).is_err()
+                    {
+                        out.push(Problem {
+                            path: here.clone(),
+                            message: format!("`{text}` is not a valid date-time"),
+                        });
+                    }
+                    walk(child, &here, out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(document, "$", &mut out);
+    for (i, entry) in
+        document["vulnerabilities"].as_array().map(Vec::as_slice).unwrap_or_default().iter().enumerate()
+    {
+        for (j, score) in entry["scores"].as_array().map(Vec::as_slice).unwrap_or_default().iter().enumerate()
+        {
+            for key in ["cvss_v3", "cvss_v2"] {
+                let cvss = &score[key];
+                let (Some(vector), Some(stated)) =
+                    (cvss["vectorString"].as_str(), cvss["baseScore"].as_f64())
+                else {
+                    continue;
+                };
+                let path = format!("$.vulnerabilities[{i}].scores[{j}].{key}");
+                match severity::score(vector) {
+                    Ok(scored) if (scored.base_score - stated).abs() > 0.05 => out.push(Problem {
+                        path: format!("{path}.baseScore"),
+                        message: format!(
+                            "{stated} does not match the vector `{vector}`, which scores {} (6.1.9)",
+                            scored.base_score
+                        ),
+                    }),
+                    Ok(_) => {}
+                    Err(e) => {
+                        out.push(Problem { path: format!("{path}.vectorString"), message: e.to_string() })
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Where a product sits in the product tree.
+#[derive(Debug, Clone, Default)]
+struct TreePath {
+    vendor: Option<String>,
+    product: Option<String>,
+}
+
+/// A product of the tree's branches: its vendor and product (the nearest `vendor` and
+/// `product_name`, else `product_family`, above it) and its version (the leaf's name
+/// where the leaf is a version, a range, a service pack or a patch level).
+#[derive(Debug, Clone)]
+struct TreeProduct {
+    id: String,
+    name: String,
+    vendor: Option<String>,
+    product: Option<String>,
+    version: Option<String>,
+    range: bool,
+}
+
+fn tree_products(branches: &Value, path: &TreePath, out: &mut Vec<TreeProduct>) {
+    for branch in branches.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let name = branch["name"].as_str().unwrap_or_default().to_owned();
+        let category = branch["category"].as_str().unwrap_or_default();
+        let mut here = path.clone();
+        match category {
+            "vendor" => here.vendor = Some(name.clone()),
+            "product_name" => here.product = Some(name.clone()),
+            "product_family" if here.product.is_none() => here.product = Some(name.clone()),
+            _ => {}
+        }
+        if let Some(id) = branch["product"]["product_id"].as_str() {
+            let versioned = matches!(
+                category,
+                "product_version" | "product_version_range" | "service_pack" | "patch_level"
+            );
+            out.push(TreeProduct {
+                id: id.to_owned(),
+                name: branch["product"]["name"].as_str().unwrap_or(&name).to_owned(),
+                vendor: here.vendor.clone(),
+                product: here.product.clone(),
+                version: versioned.then(|| name.clone()),
+                range: category == "product_version_range",
+            });
+        }
+        tree_products(&branch["branches"], &here, out);
+    }
+}
+
+/// The ranges of a `vers:` text this writer produces (`vers:maven/>=2.4|<2.12.2`, `*`);
+/// `None` for any other form.
+fn vers_range(text: &str) -> Option<Vec<vulnrelay_domain::VersionRange>> {
+    let (_, constraints) = text.strip_prefix("vers:")?.split_once('/')?;
+    if constraints == "*" {
+        return Some(vec![vulnrelay_domain::VersionRange { introduced: "0".into(), end: RangeEnd::Open }]);
+    }
+    let mut introduced = "0".to_owned();
+    let mut end = RangeEnd::Open;
+    for part in constraints.split('|') {
+        if let Some(v) = part.strip_prefix(">=") {
+            introduced = v.to_owned();
+        } else if let Some(v) = part.strip_prefix("<=") {
+            end = RangeEnd::LastAffected(v.to_owned());
+        } else if let Some(v) = part.strip_prefix('<') {
+            end = RangeEnd::Fixed(v.to_owned());
+        } else {
+            return None;
+        }
+    }
+    Some(vec![vulnrelay_domain::VersionRange { introduced, end }])
 }
 
 /// Every (product id, name) of a product tree: full product names at every depth and

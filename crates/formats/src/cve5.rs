@@ -1,9 +1,11 @@
 //! CVE JSON 5.x records (schema: `schemas/cve/CVE_JSON_5.1_bundled.json`).
 //!
 //! Export writes a PUBLISHED record with a CNA container: the CNA's own view of the
-//! affected versions, its CVSS metrics, and every other source's score as a metrics
-//! entry of type `other` (`x_vulnrelay-source-score`) so that no source is silently
-//! dropped. Import reads 5.0, 5.1 and 5.2 records, the CNA container and every ADP
+//! affected versions (no `defaultStatus` the record does not state), its CVSS metrics
+//! in their own fields (`cvssV3_1`, `cvssV4_0`, ...), every other source's score as a
+//! metrics entry of type `other` (`x_vulnrelay-source-score`) so that no source is
+//! silently dropped, and threat events in `x_vulnrelayThreats` (not `metrics`).
+//! `dateUpdated` is the record's own `modified`, as in OSV. Import reads 5.0, 5.1 and 5.2 records, the CNA container and every ADP
 //! container, and keeps each container's data under its short name as the source.
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat};
@@ -21,8 +23,13 @@ use crate::severity::{self, CvssVersion};
 /// The `other` metrics type under which scores from sources other than the CNA travel.
 pub const SOURCE_SCORE_TYPE: &str = "x_vulnrelay-source-score";
 
-/// The `other` metrics type under which threat events travel.
+/// The `other` metrics type under which earlier exports carried threat events (still
+/// read).
 pub const THREAT_TYPE: &str = "x_vulnrelay-threat";
+
+/// The CNA container's custom field that carries threat events (not scores, so not
+/// `metrics`).
+pub const THREATS_FIELD: &str = "x_vulnrelayThreats";
 
 /// Who publishes the record: the CNA's organisation id (a UUID from the CVE Program)
 /// and short name.
@@ -52,7 +59,7 @@ pub enum ExportError {
 }
 
 fn time(at: Timestamp) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 fn texts(text: &Localized) -> Vec<Value> {
@@ -67,8 +74,10 @@ fn texts(text: &Localized) -> Vec<Value> {
 }
 
 /// Writes `vulnerability` as a CVE JSON 5.1 record published by `cna`, last updated at
-/// `updated`.
+/// the record's own `modified` time, else at `updated` (the same rule as the OSV
+/// `modified` of [`crate::osv_record::export`], so both formats agree).
 pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> Result<Value, ExportError> {
+    let updated = vulnerability.modified.unwrap_or(updated);
     let id = vulnerability.id.clone();
     let cve_id = vulnerability.id_of(IdScheme::Cve).ok_or_else(|| ExportError::NoCveId(id.clone()))?;
     let descriptions = texts(&vulnerability.description);
@@ -100,14 +109,23 @@ pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> R
         let types: Vec<Value> = vulnerability
             .cwes
             .iter()
-            .map(|cwe| json!({"descriptions": [{"lang": "en", "cweId": cwe, "description": cwe, "type": "CWE"}]}))
+            .map(|cwe| {
+                // The CWE's name as CNAs write it (`CWE-502 Deserialization of Untrusted
+                // Data`) where it is known; else the id alone.
+                let description = match crate::csaf::cwe_name(cwe) {
+                    Some(name) => format!("{cwe} {name}"),
+                    None => cwe.clone(),
+                };
+                json!({"descriptions": [{"lang": "en", "cweId": cwe, "description": description, "type": "CWE"}]})
+            })
             .collect();
         container.insert("problemTypes".into(), Value::Array(types));
     }
     container
         .insert("references".into(), Value::Array(vulnerability.references.iter().map(reference).collect()));
-    let mut metrics: Vec<Value> =
+    let metrics: Vec<Value> =
         vulnerability.scores.iter().filter_map(|s| metric(s, &cna.short_name)).collect();
+    let mut threats: Vec<Value> = Vec::new();
     for threat in &vulnerability.threats {
         let mut content =
             json!({"kind": threat.kind.as_str(), "at": time(threat.at), "source": threat.source});
@@ -120,10 +138,14 @@ pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> R
         if let Some(note) = &threat.note {
             content["note"] = json!(note);
         }
-        metrics.push(json!({"other": {"type": THREAT_TYPE, "content": content}}));
+        threats.push(content);
     }
     if !metrics.is_empty() {
         container.insert("metrics".into(), Value::Array(metrics));
+    }
+    if !threats.is_empty() {
+        // Threat events are not scores: they travel in a custom field of their own.
+        container.insert(THREATS_FIELD.into(), Value::Array(threats));
     }
     for (key, text) in
         [("solutions", &vulnerability.remediation), ("workarounds", &vulnerability.workarounds)]
@@ -199,7 +221,8 @@ fn affected(a: &Affected) -> Value {
         .collect();
     versions.extend(a.versions.iter().map(|v| json!({"version": v, "status": "affected"})));
     entry.insert("versions".into(), Value::Array(versions));
-    entry.insert("defaultStatus".into(), json!("unaffected"));
+    // No `defaultStatus`: the record says which versions are affected, not that every
+    // other version is unaffected.
     Value::Object(entry)
 }
 
@@ -302,6 +325,9 @@ pub fn import(document: &Value) -> Result<Vulnerability, Vec<Problem>> {
         for metric in array(&container["metrics"]) {
             vulnerability.scores.extend(read_metric(metric, source));
             vulnerability.threats.extend(read_threat(&metric["other"]));
+        }
+        for threat in array(&container[THREATS_FIELD]) {
+            vulnerability.threats.extend(read_threat(&json!({"type": THREAT_TYPE, "content": threat})));
         }
         for link in array(&container["references"]) {
             if let Some(url) = link["url"].as_str()
@@ -434,8 +460,9 @@ fn read_threat(other: &Value) -> Option<ThreatEvent> {
 }
 
 /// Reads an `affected` entry. Version entries with `changes` are unrolled into
-/// ranges; an entry whose `version` is not a version (real records say
-/// `"log4j-core"` or `"Apache Log4j2"`) starts from the beginning.
+/// ranges (a `version` that is not a version, as real records say `"log4j-core"`, then
+/// starts where the first `affected` change is); without changes such a `version`
+/// (`"Apache Log4j2"`) is kept as written, never read as `0`.
 fn read_affected(entry: &Value, source: &str) -> Affected {
     let vendor = entry["vendor"].as_str().unwrap_or_default().to_owned();
     let product = entry["product"].as_str().or(entry["packageName"].as_str()).unwrap_or_default().to_owned();
@@ -486,10 +513,12 @@ fn read_version(version: &Value, affected: &mut Affected) {
     }
     changes.sort_by(|a, b| a.0.cmp(&b.0));
     // Where the stretch starts and whether it starts affected.
-    let (mut from, mut is_affected) = if is_version(start) {
+    // A start that is not a version (`"Apache Log4j2"`) is kept as written where
+    // nothing else says where the range starts: it is not turned into `0`.
+    let (mut from, mut is_affected) = if is_version(start) || changes.is_empty() {
         (start.to_owned(), status == "affected")
     } else {
-        ("0".to_owned(), status == "affected" && changes.is_empty())
+        ("0".to_owned(), false)
     };
     for (_, at, now_affected) in changes {
         if is_affected && !now_affected {

@@ -2,15 +2,20 @@
 //! vulnerability records. The document types are those of [`crate::osv`], which the
 //! scanner also reads.
 //!
-//! Each source's view of an affected package becomes its own `affected` entry, marked
-//! with `database_specific.source`; consumers take the union, which is the cautious
-//! reading. Every source's score is kept in the record's `database_specific.scores`;
+//! Each package has one `affected` entry with the platform's reconciled ranges
+//! ([`Vulnerability::reconciled`]: the recorded decision, or where none is recorded the
+//! view the sources share, else their union), and who decided them and why
+//! (`database_specific.decided_by`, `basis`); every source's own ranges stay beside
+//! them in `database_specific.sources`. OSV consumers take the union of `affected`
+//! entries, so one entry per source would make versions affected that no decision
+//! calls affected. Every source's score is kept in the record's `database_specific.scores`;
 //! `severity` carries one score per CVSS version, the first source's.
 
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use vulnrelay_domain::{
-    Affected, Ecosystem, Link, Localized, Package, RangeEnd, Score, Timestamp, VersionRange, Vulnerability,
+    Affected, Ecosystem, Link, Localized, Package, RangeEnd, Reconciled, Score, Timestamp, VersionRange,
+    Vulnerability,
 };
 
 use crate::case_file::Problem;
@@ -24,7 +29,7 @@ pub const SCHEMA_VERSION: &str = "1.6.0";
 /// Writes `vulnerability` as an OSV record, modified at `modified` (its own
 /// `modified` time wins when it has one).
 pub fn export(vulnerability: &Vulnerability, modified: Timestamp) -> Value {
-    let time = |t: Timestamp| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let time = |t: Timestamp| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     let mut severity_entries: Vec<osv::Severity> = Vec::new();
     for score in &vulnerability.scores {
         let Ok(scored) = severity::score(&score.vector) else { continue };
@@ -47,7 +52,11 @@ pub fn export(vulnerability: &Vulnerability, modified: Timestamp) -> Value {
         summary: vulnerability.title.any().map(str::to_owned),
         details: vulnerability.description.any().map(str::to_owned),
         severity: severity_entries,
-        affected: vulnerability.affected.iter().filter_map(affected).collect(),
+        affected: vulnerability
+            .reconciled()
+            .iter()
+            .filter_map(|r| affected(r, &vulnerability.affected))
+            .collect(),
         references: vulnerability
             .references
             .iter()
@@ -88,10 +97,12 @@ pub fn export(vulnerability: &Vulnerability, modified: Timestamp) -> Value {
     document
 }
 
-fn affected(a: &Affected) -> Option<osv::Affected> {
-    let (ecosystem, name) = a.package.ecosystem.as_ref()?;
-    let events: Vec<Vec<osv::RangeEvent>> = a
-        .ranges
+fn osv_ranges(ecosystem: &Ecosystem, ranges: &[VersionRange]) -> Vec<osv::Range> {
+    let kind = match ecosystem {
+        Ecosystem::Maven | Ecosystem::PyPi | Ecosystem::Other(_) => osv::RangeType::Ecosystem,
+        Ecosystem::Npm | Ecosystem::Cargo => osv::RangeType::Semver,
+    };
+    ranges
         .iter()
         .map(|range| {
             let mut events = vec![osv::RangeEvent::Introduced(range.introduced.clone())];
@@ -100,25 +111,45 @@ fn affected(a: &Affected) -> Option<osv::Affected> {
                 RangeEnd::LastAffected(v) => events.push(osv::RangeEvent::LastAffected(v.clone())),
                 RangeEnd::Open => {}
             }
-            events
+            osv::Range { kind, repo: None, events }
+        })
+        .collect()
+}
+
+/// The `affected` entry of one package: the reconciled ranges, and every source's view
+/// of the package under `database_specific.sources`.
+fn affected(r: &Reconciled, views: &[Affected]) -> Option<osv::Affected> {
+    let (ecosystem, name) = r.package.ecosystem.as_ref()?;
+    let sources: Vec<Value> = views
+        .iter()
+        .filter(|a| a.package.same_as(&r.package))
+        .map(|a| {
+            let mut view = json!({
+                "source": a.source,
+                "ranges": osv_ranges(ecosystem, &a.ranges),
+            });
+            if !a.versions.is_empty() {
+                view["versions"] = json!(a.versions);
+            }
+            view
         })
         .collect();
-    let kind = match ecosystem {
-        Ecosystem::Maven | Ecosystem::PyPi | Ecosystem::Other(_) => osv::RangeType::Ecosystem,
-        Ecosystem::Npm | Ecosystem::Cargo => osv::RangeType::Semver,
-    };
     Some(osv::Affected {
         package: osv::Package {
             ecosystem: ecosystem.osv_name().to_owned(),
             name: name.clone(),
-            purl: a.package.purl.clone(),
+            purl: r.package.purl.clone(),
         },
-        ranges: events.into_iter().map(|events| osv::Range { kind, repo: None, events }).collect(),
-        versions: a.versions.clone(),
+        ranges: osv_ranges(ecosystem, &r.ranges),
+        versions: r.versions.clone(),
         ecosystem_specific: None,
-        database_specific: Some(
-            json!({"source": a.source, "vendor": a.package.vendor, "product": a.package.product}),
-        ),
+        database_specific: Some(json!({
+            "vendor": r.package.vendor,
+            "product": r.package.product,
+            "decided_by": r.decided_by,
+            "basis": r.basis,
+            "sources": sources,
+        })),
     })
 }
 
@@ -191,25 +222,65 @@ pub fn import(document: &Value, source: &str) -> Result<Vulnerability, Vec<Probl
         .iter()
         .map(|r| Link { url: r.url.clone(), kind: r.kind.to_ascii_lowercase().replace("fix", "patch") })
         .collect();
-    for entry in &record.affected {
-        let origin = entry.database_specific.as_ref();
-        let text = |key: &str| origin.and_then(|d| d[key].as_str()).map(str::to_owned);
-        v.affected.push(Affected {
-            source: text("source").unwrap_or_else(|| source.to_owned()),
-            package: Package {
-                vendor: text("vendor").unwrap_or_default(),
-                product: text("product").unwrap_or_else(|| entry.package.name.clone()),
-                ecosystem: Some((
-                    Ecosystem::from_osv_name(&entry.package.ecosystem),
-                    entry.package.name.clone(),
-                )),
-                purl: entry.package.purl.clone(),
-            },
-            ranges: entry.ranges.iter().flat_map(|r| ranges(&r.events)).collect(),
-            versions: entry.versions.clone(),
-        });
+    for (i, entry) in record.affected.iter().enumerate() {
+        let specific = entry.database_specific.as_ref();
+        let text = |key: &str| specific.and_then(|d| d[key].as_str()).map(str::to_owned);
+        let package = Package {
+            vendor: text("vendor").unwrap_or_default(),
+            product: text("product").unwrap_or_else(|| entry.package.name.clone()),
+            ecosystem: Some((Ecosystem::from_osv_name(&entry.package.ecosystem), entry.package.name.clone())),
+            purl: entry.package.purl.clone(),
+        };
+        let reconciled_ranges: Vec<VersionRange> =
+            entry.ranges.iter().flat_map(|r| ranges(&r.events)).collect();
+        match specific.and_then(|d| d.get("sources")) {
+            Some(views) => {
+                // vulnrelay's own layout: every source's view, and the decision.
+                let views: Vec<SourceView> = serde_json::from_value(views.clone()).map_err(|e| {
+                    vec![Problem {
+                        path: format!("$.affected[{i}].database_specific.sources"),
+                        message: e.to_string(),
+                    }]
+                })?;
+                for view in views {
+                    v.affected.push(Affected {
+                        source: view.source,
+                        package: package.clone(),
+                        ranges: view.ranges.iter().flat_map(|r| ranges(&r.events)).collect(),
+                        versions: view.versions,
+                    });
+                }
+                let decided_by = text("decided_by").unwrap_or_else(|| source.to_owned());
+                if decided_by != "vulnrelay" {
+                    v.decisions.push(Reconciled {
+                        package,
+                        ranges: reconciled_ranges,
+                        versions: entry.versions.clone(),
+                        decided_by,
+                        basis: text("basis").unwrap_or_default(),
+                    });
+                }
+            }
+            None => v.affected.push(Affected {
+                source: text("source").unwrap_or_else(|| source.to_owned()),
+                package,
+                ranges: reconciled_ranges,
+                versions: entry.versions.clone(),
+            }),
+        }
     }
     Ok(v)
+}
+
+/// One source's view of a package, as [`export`] writes it under
+/// `database_specific.sources`.
+#[derive(serde::Deserialize)]
+struct SourceView {
+    source: String,
+    #[serde(default)]
+    ranges: Vec<osv::Range>,
+    #[serde(default)]
+    versions: Vec<String>,
 }
 
 fn rfc3339(text: &str) -> Option<Timestamp> {

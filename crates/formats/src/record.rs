@@ -6,8 +6,8 @@
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 use vulnrelay_domain::{
-    Affected, Ecosystem, Link, Localized, Package, RangeEnd, Score, ThreatEvent, ThreatKind, Timestamp,
-    VersionRange, Vulnerability,
+    Affected, Ecosystem, Link, Localized, Package, RangeEnd, Reconciled, Score, ThreatEvent, ThreatKind,
+    Timestamp, VersionRange, Vulnerability,
 };
 
 use crate::case_file::Problem;
@@ -64,6 +64,35 @@ pub struct AffectedJson {
     /// Individually listed versions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<String>,
+}
+
+/// The platform's decision on what is affected in one package, and who made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconciledJson {
+    /// Vendor.
+    pub vendor: String,
+    /// Product.
+    pub product: String,
+    /// OSV ecosystem name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem: Option<String>,
+    /// Package name in the ecosystem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// Package URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// Ranges.
+    #[serde(default)]
+    pub ranges: Vec<RangeJson>,
+    /// Individually listed versions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+    /// Who decided.
+    pub decided_by: String,
+    /// Why.
+    pub basis: String,
 }
 
 /// A score from one source, with what vulnrelay derives from its vector.
@@ -148,6 +177,9 @@ pub struct VulnerabilityJson {
     /// Affected products per source.
     #[serde(default)]
     pub affected: Vec<AffectedJson>,
+    /// The platform's recorded decisions on what is affected, per package.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reconciled: Vec<ReconciledJson>,
     /// Fixed versions.
     #[serde(default)]
     pub fixed_versions: Vec<String>,
@@ -185,6 +217,52 @@ fn text_in(text: TextJson) -> Localized {
     Localized { zh: text.zh, en: text.en }
 }
 
+fn ranges_out(ranges: &[VersionRange]) -> Vec<RangeJson> {
+    ranges
+        .iter()
+        .map(|r| RangeJson {
+            introduced: r.introduced.clone(),
+            fixed: match &r.end {
+                RangeEnd::Fixed(v) => Some(v.clone()),
+                _ => None,
+            },
+            last_affected: match &r.end {
+                RangeEnd::LastAffected(v) => Some(v.clone()),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+fn ranges_in(ranges: Vec<RangeJson>) -> Vec<VersionRange> {
+    ranges
+        .into_iter()
+        .map(|r| VersionRange {
+            introduced: r.introduced,
+            end: match (r.fixed, r.last_affected) {
+                (Some(fixed), _) => RangeEnd::Fixed(fixed),
+                (None, Some(last)) => RangeEnd::LastAffected(last),
+                (None, None) => RangeEnd::Open,
+            },
+        })
+        .collect()
+}
+
+fn package_in(
+    vendor: String,
+    product: String,
+    ecosystem: Option<String>,
+    package: Option<String>,
+    purl: Option<String>,
+) -> Package {
+    Package {
+        vendor,
+        product,
+        ecosystem: ecosystem.zip(package).map(|(e, name)| (Ecosystem::from_osv_name(&e), name)),
+        purl,
+    }
+}
+
 impl From<&Vulnerability> for VulnerabilityJson {
     fn from(v: &Vulnerability) -> Self {
         let time = |t: &Timestamp| t.to_rfc3339_opts(SecondsFormat::Secs, true);
@@ -204,22 +282,23 @@ impl From<&Vulnerability> for VulnerabilityJson {
                     ecosystem: a.package.ecosystem.as_ref().map(|(e, _)| e.osv_name().to_owned()),
                     package: a.package.ecosystem.as_ref().map(|(_, name)| name.clone()),
                     purl: a.package.purl.clone(),
-                    ranges: a
-                        .ranges
-                        .iter()
-                        .map(|r| RangeJson {
-                            introduced: r.introduced.clone(),
-                            fixed: match &r.end {
-                                RangeEnd::Fixed(v) => Some(v.clone()),
-                                _ => None,
-                            },
-                            last_affected: match &r.end {
-                                RangeEnd::LastAffected(v) => Some(v.clone()),
-                                _ => None,
-                            },
-                        })
-                        .collect(),
+                    ranges: ranges_out(&a.ranges),
                     versions: a.versions.clone(),
+                })
+                .collect(),
+            reconciled: v
+                .decisions
+                .iter()
+                .map(|d| ReconciledJson {
+                    vendor: d.package.vendor.clone(),
+                    product: d.package.product.clone(),
+                    ecosystem: d.package.ecosystem.as_ref().map(|(e, _)| e.osv_name().to_owned()),
+                    package: d.package.ecosystem.as_ref().map(|(_, name)| name.clone()),
+                    purl: d.package.purl.clone(),
+                    ranges: ranges_out(&d.ranges),
+                    versions: d.versions.clone(),
+                    decided_by: d.decided_by.clone(),
+                    basis: d.basis.clone(),
                 })
                 .collect(),
             fixed_versions: v.fixed_versions.clone(),
@@ -347,6 +426,28 @@ impl VulnerabilityJson {
                 }
             }
         }
+        for (i, decision) in self.reconciled.iter().enumerate() {
+            if decision.ecosystem.is_some() != decision.package.is_some() {
+                problems.push(Problem {
+                    path: format!("{at}.reconciled[{i}]"),
+                    message: "`ecosystem` and `package` go together".into(),
+                });
+            }
+            if decision.decided_by.trim().is_empty() {
+                problems.push(Problem {
+                    path: format!("{at}.reconciled[{i}].decided_by"),
+                    message: "a decision names who made it".into(),
+                });
+            }
+            for (j, range) in decision.ranges.iter().enumerate() {
+                if range.fixed.is_some() && range.last_affected.is_some() {
+                    problems.push(Problem {
+                        path: format!("{at}.reconciled[{i}].ranges[{j}]"),
+                        message: "give `fixed` or `last_affected`, not both".into(),
+                    });
+                }
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -359,28 +460,20 @@ impl VulnerabilityJson {
             .into_iter()
             .map(|a| Affected {
                 source: a.source,
-                package: Package {
-                    vendor: a.vendor,
-                    product: a.product,
-                    ecosystem: a
-                        .ecosystem
-                        .zip(a.package)
-                        .map(|(e, name)| (Ecosystem::from_osv_name(&e), name)),
-                    purl: a.purl,
-                },
-                ranges: a
-                    .ranges
-                    .into_iter()
-                    .map(|r| VersionRange {
-                        introduced: r.introduced,
-                        end: match (r.fixed, r.last_affected) {
-                            (Some(fixed), _) => RangeEnd::Fixed(fixed),
-                            (None, Some(last)) => RangeEnd::LastAffected(last),
-                            (None, None) => RangeEnd::Open,
-                        },
-                    })
-                    .collect(),
+                package: package_in(a.vendor, a.product, a.ecosystem, a.package, a.purl),
+                ranges: ranges_in(a.ranges),
                 versions: a.versions,
+            })
+            .collect();
+        v.decisions = self
+            .reconciled
+            .into_iter()
+            .map(|d| Reconciled {
+                package: package_in(d.vendor, d.product, d.ecosystem, d.package, d.purl),
+                ranges: ranges_in(d.ranges),
+                versions: d.versions,
+                decided_by: d.decided_by,
+                basis: d.basis,
             })
             .collect();
         v.fixed_versions = self.fixed_versions;

@@ -173,3 +173,80 @@ fn export_and_import_refuse_bad_input() {
     assert!(paths.contains(&"$.document.tracking.status"), "{problems:#?}");
     assert!(paths.contains(&"$.document.publisher"), "{problems:#?}");
 }
+
+/// What the standard's mandatory tests require and the schema does not: no empty
+/// product tree, a product status for every vulnerability (6.1.27.6), an action
+/// statement for every known_affected product (6.1.27.10), no CWE name that is not the
+/// CWE's (6.1.11).
+#[test]
+fn export_refuses_or_completes_what_the_mandatory_tests_require() {
+    let mut bare = records().remove(0);
+    bare.affected.clear();
+    bare.decisions.clear();
+    bare.fixed_versions.clear();
+    assert_eq!(
+        csaf::security_advisory("x", &publisher(), &tracking(), &[bare.clone()], Lang::En),
+        Err(ExportError::NoProductStatus("CVE-2021-44228".into()))
+    );
+    assert_eq!(
+        csaf::vex("x", &publisher(), &tracking(), &bare, &[], Lang::En),
+        Err(ExportError::NoProductStatus("CVE-2021-44228".into()))
+    );
+    let mut unremedied = records().remove(0);
+    unremedied.remediation = Default::default();
+    unremedied.workarounds = Default::default();
+    unremedied.cwes = vec!["CWE-1321".into()];
+    let vex = csaf::vex(
+        "x",
+        &publisher(),
+        &tracking(),
+        &unremedied,
+        &[("log4j-core 2.14.1".into(), VexStatus::KnownAffected)],
+        Lang::En,
+    )
+    .unwrap();
+    assert_eq!(errors(Schema::Csaf, &vex), Vec::<String>::new());
+    let entry = &vex["vulnerabilities"][0];
+    assert_eq!(entry["remediations"][0]["category"], "none_available");
+    assert_eq!(entry["remediations"][0]["product_ids"], serde_json::json!(["VEX-0001"]));
+    assert!(entry.get("cwe").is_none(), "no invented CWE name: {entry}");
+    let advisory = csaf::security_advisory("x", &publisher(), &tracking(), &records(), Lang::En).unwrap();
+    for entry in advisory["vulnerabilities"].as_array().unwrap() {
+        assert!(entry["remediations"].as_array().is_some_and(|r| !r.is_empty()), "{entry}");
+    }
+}
+
+#[test]
+fn import_maps_vendor_and_product_from_the_product_tree_and_keeps_title_and_dates() {
+    let bsi = csaf::import(&load("examples/csaf/bsi-2022-0001.json")).unwrap().remove(0);
+    let affected = &bsi.affected[0];
+    assert_eq!(
+        (affected.package.vendor.as_str(), affected.package.product.as_str()),
+        ("CSAF Tools", "CVRF-CSAF-Converter")
+    );
+    assert!(affected.versions.contains(&"1.0.0-alpha".to_owned()), "{:?}", affected.versions);
+    assert_eq!(affected.source, "Bundesamt für Sicherheit in der Informationstechnik");
+    // The vulnerability has no title of its own: the document's.
+    let doc = load("examples/csaf/bsi-2022-0001.json");
+    assert_eq!(bsi.title.en.as_deref(), doc["document"]["title"].as_str());
+    assert!(bsi.modified.is_some() && bsi.published.is_some());
+    let cisco = csaf::import(&load("examples/csaf/cisco-sa-20180328-smi2.json")).unwrap().remove(0);
+    assert!(cisco.affected.iter().all(|a| a.package.vendor == "Cisco"), "{:?}", cisco.affected);
+    assert!(cisco.affected.iter().any(|a| a.package.product == "IOS"));
+    // What this writer exports comes back as the same ranges.
+    let advisory = csaf::security_advisory("x", &publisher(), &tracking(), &records(), Lang::En).unwrap();
+    let back = csaf::import(&advisory).unwrap();
+    assert_eq!(back[0].affected[0].ranges, records()[0].affected[0].ranges);
+}
+
+#[test]
+fn import_refuses_impossible_dates_and_scores_that_do_not_match_their_vector() {
+    let mut doc = load("examples/csaf/bsi-2022-0001.json");
+    doc["document"]["tracking"]["initial_release_date"] = "2022-02-30T00:00:00Z".into();
+    let score = doc["vulnerabilities"][0]["scores"][0]["cvss_v3"]["baseScore"].as_f64().unwrap();
+    doc["vulnerabilities"][0]["scores"][0]["cvss_v3"]["baseScore"] = (score + 1.0).into();
+    let problems = csaf::import(&doc).unwrap_err();
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert!(paths.contains(&"$.document.tracking.initial_release_date"), "{problems:#?}");
+    assert!(paths.contains(&"$.vulnerabilities[0].scores[0].cvss_v3.baseScore"), "{problems:#?}");
+}

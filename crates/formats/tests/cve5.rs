@@ -66,8 +66,9 @@ fn unordered_changes_and_non_version_starts_are_read_as_the_cna_meant() {
         v.affected[0].ranges,
         [range("2.0-alpha1", "2.3.1"), range("2.4", "2.12.3"), range("2.13.0", "2.17.0")]
     );
+    // `"version": "Apache Log4j2"` with no changes: kept as written, never `0`.
     let v = import("examples/cve/CVE-2021-45046.json");
-    assert_eq!(v.affected[0].ranges, [range("0", "2.16.0")]);
+    assert_eq!(v.affected[0].ranges, [range("Apache Log4j2", "2.16.0")]);
     // Free text where a version should be is kept as written, not guessed at.
     let v = import("examples/cve/CVE-2019-17571.json");
     assert_eq!(v.affected[0].versions, ["versions up to 1.2.17"]);
@@ -146,4 +147,143 @@ fn import_reports_every_schema_problem_by_path() {
     let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
     assert!(paths.contains(&"$.containers.cna.descriptions"), "{problems:#?}");
     assert!(paths.contains(&"$.containers.cna.references[0].url"), "{problems:#?}");
+}
+
+/// The instant of a CVE time (some records write no zone: UTC).
+fn instant(value: &serde_json::Value) -> Option<chrono::DateTime<Utc>> {
+    let text = value.as_str()?;
+    chrono::DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).ok().or_else(|| {
+        chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|t| t.and_utc())
+    })
+}
+
+/// Each official record imported and exported again, compared with the original field by
+/// field. Documented exceptions (what vulnrelay's record does not model): `dateReserved`,
+/// the CNA's `source`, `timeline`, `x_` fields (`x_generator`, `x_legacyV4Record`), the
+/// ADP containers (their scores and KEV/SSVC facts travel as the record's sources and
+/// threat events, not as ADP containers), reference `name`s and `tags` (kept as one kind
+/// per link; a URL the record repeats is written once), the wording of CWE descriptions
+/// (the official name where vulnrelay knows it, else the id alone), the CNA's non-CVSS `other`
+/// metrics (free text such as `"critical"`), and the shape of `versions` (entries with
+/// `changes` come back as one entry per range: compared by what they mean).
+#[test]
+fn official_records_round_trip_field_by_field() {
+    for file in CVE_EXAMPLES {
+        let original = load(file);
+        let meta = &original["cveMetadata"];
+        let cna = Cna {
+            org_id: meta["assignerOrgId"].as_str().unwrap().into(),
+            short_name: meta["assignerShortName"].as_str().unwrap().into(),
+        };
+        let exported = cve5::export(&import(file), &cna, updated()).unwrap();
+        assert!(errors(Schema::Cve, &exported).is_empty(), "{file}");
+        let back = &exported["cveMetadata"];
+        for key in ["cveId", "assignerOrgId", "assignerShortName", "state"] {
+            assert_eq!(back[key], meta[key], "{file}: cveMetadata.{key}");
+        }
+        for key in ["datePublished", "dateUpdated"] {
+            assert_eq!(instant(&back[key]), instant(&meta[key]), "{file}: cveMetadata.{key}");
+        }
+        let (was, now) = (&original["containers"]["cna"], &exported["containers"]["cna"]);
+        assert_eq!(now["title"], was["title"], "{file}: title");
+        let english = |c: &serde_json::Value| -> Vec<String> {
+            c["descriptions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["lang"].as_str().unwrap().starts_with("en"))
+                .map(|d| d["value"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(english(now).join("\n\n"), english(was).join("\n\n"), "{file}: descriptions");
+        let list = |c: &serde_json::Value, key: &str, field: &str| -> Vec<String> {
+            c[key]
+                .as_array()
+                .map(|items| items.iter().filter_map(|i| i[field].as_str().map(str::to_owned)).collect())
+                .unwrap_or_default()
+        };
+        // References: the CNA's, each URL once (a record may repeat one), then those only
+        // the ADP containers give.
+        let mut urls: Vec<String> = Vec::new();
+        let adps = original["containers"]["adp"].as_array().cloned().unwrap_or_default();
+        for container in std::iter::once(was).chain(adps.iter()) {
+            for url in list(container, "references", "url") {
+                if !urls.contains(&url) {
+                    urls.push(url);
+                }
+            }
+        }
+        assert_eq!(list(now, "references", "url"), urls, "{file}: references");
+        assert_eq!(list(now, "credits", "value"), list(was, "credits", "value"), "{file}: credits");
+        let cwes = |c: &serde_json::Value| -> Vec<String> {
+            c["problemTypes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|p| p["descriptions"].as_array().unwrap().iter())
+                .filter_map(|d| d["cweId"].as_str().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(cwes(now), cwes(was), "{file}: problemTypes");
+        // CWE names: the official name of each CWE vulnrelay knows, which the CNA's own
+        // wording contains (`CWE-502 Deserialization ...`, `CWE-502: Deserialization ...`).
+        let descriptions = |c: &serde_json::Value| -> Vec<(String, String)> {
+            c["problemTypes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|p| p["descriptions"].as_array().unwrap().iter())
+                .filter_map(|d| {
+                    Some((d["cweId"].as_str()?.to_owned(), d["description"].as_str()?.to_owned()))
+                })
+                .collect()
+        };
+        for ((id, written), (_, original)) in descriptions(now).iter().zip(descriptions(was).iter()) {
+            if let Some(name) = vulnrelay_formats::csaf::cwe_name(id) {
+                assert_eq!(*written, format!("{id} {name}"), "{file}");
+                assert!(original.contains(name), "{file}: {original} against {name}");
+            }
+        }
+        let cvss = |c: &serde_json::Value| -> Vec<String> {
+            c["metrics"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|m| {
+                    ["cvssV4_0", "cvssV3_1", "cvssV3_0", "cvssV2_0"].map(|k| m[k]["vectorString"].clone())
+                })
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(cvss(now), cvss(was), "{file}: the CNA's CVSS");
+        assert!(now.get("defaultStatus").is_none());
+        let (was_affected, now_affected) =
+            (was["affected"].as_array().unwrap(), now["affected"].as_array().unwrap());
+        assert_eq!(now_affected.len(), was_affected.len().min(now_affected.len()), "{file}");
+        for (a, b) in was_affected.iter().zip(now_affected) {
+            for key in ["vendor", "product", "packageName", "collectionURL", "defaultStatus"] {
+                assert_eq!(b[key], a[key], "{file}: affected.{key}");
+            }
+        }
+        // What the versions mean: the CNA's affected data read from both is the same.
+        let source = cna.short_name.clone();
+        let of = |v: &Vulnerability| -> Vec<vulnrelay_domain::Affected> {
+            v.affected.iter().filter(|a| a.source == source).cloned().collect()
+        };
+        assert_eq!(of(&cve5::import(&exported).unwrap()), of(&import(file)), "{file}: affected versions");
+    }
+}
+
+/// The CVE `dateUpdated` and the OSV `modified` of the same record are the same instant,
+/// the record's own, to the digit.
+#[test]
+fn cve_and_osv_agree_on_when_the_record_changed() {
+    for file in CVE_EXAMPLES {
+        let v = import(file);
+        let cve = cve5::export(&v, &cna(), updated()).unwrap();
+        let osv = vulnrelay_formats::osv_record::export(&v, updated());
+        assert_eq!(cve["cveMetadata"]["dateUpdated"], osv["modified"], "{file}");
+        assert_eq!(instant(&cve["cveMetadata"]["dateUpdated"]), v.modified, "{file}");
+        assert_eq!(cve["cveMetadata"]["datePublished"], osv["published"], "{file}");
+    }
 }

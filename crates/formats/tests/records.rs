@@ -91,29 +91,128 @@ fn osv_exports_validate_and_keep_every_source() {
         assert_eq!(back.cwes, v.cwes);
         assert_eq!(back.scores, v.scores);
         assert_eq!(back.affected, v.affected);
+        assert_eq!(back.decisions, v.decisions);
         assert_eq!(back.credits, v.credits);
         assert_eq!(back.published, v.published);
     }
 }
 
+/// The truth table of testdata/jars/log4j/README.md: per CVE, the affected log4j-core
+/// ranges `[introduced, fixed)`, read from its `| CVE | [a, b) ∪ ... |` rows.
+fn truth_table() -> Vec<(String, Vec<(String, String)>)> {
+    let text = std::fs::read_to_string(testdata().join("jars/log4j/README.md")).unwrap();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 3 || !cells[1].starts_with("CVE-") || !cells[2].starts_with('[') {
+            continue;
+        }
+        let ranges = cells[2]
+            .split('∪')
+            .map(|r| {
+                let r = r.trim().trim_start_matches('[').trim_end_matches(')');
+                let (a, b) = r.split_once(',').unwrap();
+                (a.trim().to_owned(), b.trim().to_owned())
+            })
+            .collect();
+        out.push((cells[1].to_owned(), ranges));
+    }
+    assert_eq!(out.len(), 4, "{out:?}");
+    out
+}
+
+fn pairs(ranges: &[vulnrelay_domain::VersionRange]) -> Vec<(String, String)> {
+    ranges
+        .iter()
+        .map(|r| match &r.end {
+            vulnrelay_domain::RangeEnd::Fixed(f) => (r.introduced.clone(), f.clone()),
+            other => panic!("{} ends {other:?}, the truth table has fixed ends only", r.introduced),
+        })
+        .collect()
+}
+
 #[test]
-fn the_scanner_reads_the_osv_export_as_the_ranges_say() {
-    let v = &records()[0];
-    let document: osv::Vulnerability = serde_json::from_value(osv_record::export(v, now())).unwrap();
-    let affects = |version: &str| {
-        document.affected.iter().filter(|a| a.database_specific.as_ref().unwrap()["source"] == "apache").any(
-            |a| {
-                a.is_maven_package("org.apache.logging.log4j", "log4j-core")
-                    && a.affects_maven(&MavenVersion::parse(version))
-            },
-        )
-    };
-    assert!(affects("2.14.1"));
-    assert!(affects("2.0-beta9"));
-    assert!(!affects("2.0-beta8"));
-    assert!(!affects("2.12.2"));
-    assert!(!affects("2.15.0"));
-    assert!(!affects("2.17.1"));
+fn every_demo_range_agrees_with_the_truth_table() {
+    let records = records();
+    for (cve, truth) in truth_table() {
+        let v = records.iter().find(|v| v.id == cve).unwrap_or_else(|| panic!("no record {cve}"));
+        let reconciled = v.reconciled();
+        assert_eq!(reconciled.len(), 1, "{cve}: one package");
+        assert_eq!(pairs(&reconciled[0].ranges), truth, "{cve}: the reconciled ranges");
+        assert_ne!(reconciled[0].decided_by, "", "{cve}");
+        // The vendor's own (CNA) ranges are the truth table's.
+        let apache = v.affected.iter().find(|a| a.source == "apache").unwrap();
+        assert_eq!(pairs(&apache.ranges), truth, "{cve}: Apache's ranges");
+    }
+}
+
+#[test]
+fn osv_writes_one_entry_per_package_with_the_reconciled_ranges() {
+    let records = records();
+    let truth = truth_table();
+    for v in &records {
+        let value = osv_record::export(v, now());
+        let document: osv::Vulnerability = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(document.affected.len(), 1, "{}: one entry for log4j-core", v.id);
+        let entry = &document.affected[0];
+        let specific = entry.database_specific.as_ref().unwrap();
+        let sources: Vec<&str> =
+            specific["sources"].as_array().unwrap().iter().map(|s| s["source"].as_str().unwrap()).collect();
+        let expected: Vec<&str> = v.affected.iter().map(|a| a.source.as_str()).collect();
+        assert_eq!(sources, expected, "{}: every source kept", v.id);
+        assert!(specific["decided_by"].is_string() && specific["basis"].is_string(), "{specific}");
+        // Union of the `affected` entries (what OSV consumers take) against the truth table.
+        let (_, ranges) = truth.iter().find(|(cve, _)| *cve == v.id).unwrap();
+        let in_truth = |version: &MavenVersion| {
+            ranges
+                .iter()
+                .any(|(a, b)| MavenVersion::parse(a) <= *version && *version < MavenVersion::parse(b))
+        };
+        for version in [
+            "2.0-alpha1",
+            "2.0-beta2",
+            "2.0-beta7",
+            "2.0-beta8",
+            "2.0-beta9",
+            "2.0",
+            "2.3",
+            "2.3.1",
+            "2.3.2",
+            "2.4",
+            "2.9.1",
+            "2.12.1",
+            "2.12.2",
+            "2.12.3",
+            "2.12.4",
+            "2.13.0",
+            "2.14.1",
+            "2.15.0-rc1",
+            "2.15.0",
+            "2.16.0",
+            "2.17.0",
+            "2.17.1",
+        ] {
+            let parsed = MavenVersion::parse(version);
+            let affected = document.affected.iter().any(|a| {
+                a.is_maven_package("org.apache.logging.log4j", "log4j-core") && a.affects_maven(&parsed)
+            });
+            assert_eq!(affected, in_truth(&parsed), "{} {version}", v.id);
+        }
+    }
+}
+
+#[test]
+fn an_undecided_disagreement_is_exported_as_the_marked_union_and_round_trips() {
+    let mut v = records().remove(0);
+    v.decisions.clear();
+    let document = osv_record::export(&v, now());
+    assert!(errors(Schema::Osv, &document).is_empty());
+    let entry = &document["affected"][0];
+    assert_eq!(entry["database_specific"]["decided_by"], "vulnrelay");
+    assert!(entry["database_specific"]["basis"].as_str().unwrap().contains("no decision recorded"));
+    let back = osv_record::import(&document, "osv").unwrap();
+    assert_eq!(back.affected, v.affected);
+    assert!(back.decisions.is_empty());
 }
 
 #[test]

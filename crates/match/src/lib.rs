@@ -92,25 +92,51 @@ pub fn parse_purl(purl: &str) -> Result<(PackageKey, String), ComponentError> {
     Ok((PackageKey::new(ecosystem, &full), version))
 }
 
-/// One source's view of one vulnerability for one package.
+/// Ranges and versions, parsed the ecosystem's way.
 #[derive(Debug, Clone)]
-struct Entry {
-    vulnerability: usize,
-    source: String,
+struct Parsed {
     ranges: Vec<ParsedRange>,
     versions: Vec<Version>,
 }
 
-/// A component a vulnerability affects, and which sources say so.
+impl Parsed {
+    fn new(ecosystem: &Ecosystem, ranges: &[vulnrelay_domain::VersionRange], versions: &[String]) -> Parsed {
+        Parsed {
+            ranges: ranges.iter().map(|r| ParsedRange::parse(ecosystem, r)).collect(),
+            versions: versions.iter().map(|x| Version::parse(ecosystem, x)).collect(),
+        }
+    }
+
+    fn contains(&self, version: &Version) -> bool {
+        self.ranges.iter().any(|r| r.contains(version)) || self.versions.contains(version)
+    }
+}
+
+/// One vulnerability's decision for one package, and every source's view of it.
+#[derive(Debug, Clone)]
+struct Entry {
+    vulnerability: usize,
+    decided_by: String,
+    reconciled: Parsed,
+    sources: Vec<(String, Parsed)>,
+}
+
+/// A component a vulnerability affects by the platform's reconciled ranges, and what
+/// each source says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match {
     /// Index of the vulnerability in the slice the index was built from.
     pub vulnerability: usize,
     /// The sources whose ranges contain the version, in record order.
     pub sources: Vec<String>,
+    /// The sources that name the package but whose ranges do not contain the version.
+    pub not_affected_per: Vec<String>,
+    /// Who decided the reconciled ranges (`vulnrelay` where no one recorded a decision).
+    pub decided_by: String,
 }
 
-/// The index: package key -> every source's ranges for it.
+/// The index: package key -> every vulnerability's reconciled ranges for it, with each
+/// source's own.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     entries: HashMap<PackageKey, Vec<Entry>>,
@@ -118,19 +144,26 @@ pub struct Index {
 }
 
 impl Index {
-    /// Indexes every affected package of `vulnerabilities` that names an ecosystem.
+    /// Indexes every package of `vulnerabilities` that names an ecosystem, by the
+    /// records' reconciled ranges ([`Vulnerability::reconciled`]).
     pub fn new(vulnerabilities: &[Vulnerability]) -> Index {
         let mut index = Index::default();
         for (i, v) in vulnerabilities.iter().enumerate() {
-            for affected in &v.affected {
-                let Some((ecosystem, name)) = &affected.package.ecosystem else { continue };
+            for reconciled in v.reconciled() {
+                let Some((ecosystem, name)) = &reconciled.package.ecosystem else { continue };
+                let sources: Vec<(String, Parsed)> = v
+                    .affected
+                    .iter()
+                    .filter(|a| a.package.same_as(&reconciled.package))
+                    .map(|a| (a.source.clone(), Parsed::new(ecosystem, &a.ranges, &a.versions)))
+                    .collect();
                 let entry = Entry {
                     vulnerability: i,
-                    source: affected.source.clone(),
-                    ranges: affected.ranges.iter().map(|r| ParsedRange::parse(ecosystem, r)).collect(),
-                    versions: affected.versions.iter().map(|x| Version::parse(ecosystem, x)).collect(),
+                    decided_by: reconciled.decided_by.clone(),
+                    reconciled: Parsed::new(ecosystem, &reconciled.ranges, &reconciled.versions),
+                    sources,
                 };
-                index.ranges += entry.ranges.len();
+                index.ranges += entry.reconciled.ranges.len();
                 index.entries.entry(PackageKey::new(ecosystem.clone(), name)).or_default().push(entry);
             }
         }
@@ -147,25 +180,31 @@ impl Index {
         self.entries.contains_key(package)
     }
 
-    /// The vulnerabilities affecting `version` of `package`.
+    /// The vulnerabilities affecting `version` of `package` by their reconciled ranges,
+    /// each with the sources that agree and those that do not.
     pub fn lookup(&self, package: &PackageKey, version: &str) -> Vec<Match> {
         let Some(entries) = self.entries.get(package) else { return Vec::new() };
         let version = Version::parse(&package.ecosystem, version);
         let mut out: Vec<Match> = Vec::new();
         for entry in entries {
-            let hit = entry.ranges.iter().any(|r| r.contains(&version)) || entry.versions.contains(&version);
-            if !hit {
+            if !entry.reconciled.contains(&version) {
                 continue;
             }
-            match out.iter_mut().find(|m| m.vulnerability == entry.vulnerability) {
-                Some(existing) => {
-                    if !existing.sources.contains(&entry.source) {
-                        existing.sources.push(entry.source.clone());
-                    }
+            let mut found = Match {
+                vulnerability: entry.vulnerability,
+                sources: Vec::new(),
+                not_affected_per: Vec::new(),
+                decided_by: entry.decided_by.clone(),
+            };
+            for (source, parsed) in &entry.sources {
+                let list =
+                    if parsed.contains(&version) { &mut found.sources } else { &mut found.not_affected_per };
+                if !list.contains(source) {
+                    list.push(source.clone());
                 }
-                None => out
-                    .push(Match { vulnerability: entry.vulnerability, sources: vec![entry.source.clone()] }),
             }
+            found.not_affected_per.retain(|s| !found.sources.contains(s));
+            out.push(found);
         }
         out
     }
@@ -192,5 +231,56 @@ mod tests {
         assert_eq!(key, PackageKey::new(Ecosystem::PyPi, "django-rest-framework"));
         assert!(matches!(parse_purl("pkg:cargo/serde"), Err(ComponentError::NoVersion(_))));
         assert!(matches!(parse_purl("maven:log4j"), Err(ComponentError::Purl { .. })));
+    }
+
+    #[test]
+    fn matching_follows_the_reconciled_ranges_and_names_the_dissent() {
+        use vulnrelay_domain::{Affected, Package, RangeEnd, Reconciled, VersionRange};
+        let package = Package {
+            vendor: "Apache Software Foundation".into(),
+            product: "Apache Log4j2".into(),
+            ecosystem: Some((Ecosystem::Maven, "org.apache.logging.log4j:log4j-core".into())),
+            purl: None,
+        };
+        let range = |a: &str, b: &str| VersionRange { introduced: a.into(), end: RangeEnd::Fixed(b.into()) };
+        let mut v = Vulnerability::new("CVE-2021-44228");
+        v.affected = vec![
+            Affected {
+                source: "apache".into(),
+                package: package.clone(),
+                ranges: vec![range("2.0-beta9", "2.3.1"), range("2.4", "2.12.2")],
+                versions: Vec::new(),
+            },
+            Affected {
+                source: "cnvd".into(),
+                package: package.clone(),
+                ranges: vec![VersionRange {
+                    introduced: "2.0".into(),
+                    end: RangeEnd::LastAffected("2.15.0-rc1".into()),
+                }],
+                versions: Vec::new(),
+            },
+        ];
+        let key = PackageKey::new(Ecosystem::Maven, "org.apache.logging.log4j:log4j-core");
+        // No decision: the union, so CNVD's coarse range makes 2.12.2 affected.
+        let undecided = Index::new(std::slice::from_ref(&v));
+        assert_eq!(undecided.lookup(&key, "2.12.2")[0].sources, ["cnvd"]);
+        v.decisions = vec![Reconciled {
+            package,
+            ranges: vec![range("2.0-beta9", "2.3.1"), range("2.4", "2.12.2")],
+            versions: Vec::new(),
+            decided_by: "analyst".into(),
+            basis: "vendor".into(),
+        }];
+        let index = Index::new(std::slice::from_ref(&v));
+        assert!(index.lookup(&key, "2.12.2").is_empty());
+        assert!(index.lookup(&key, "2.3.1").is_empty());
+        let hit = &index.lookup(&key, "2.0-beta9")[0];
+        assert_eq!(
+            (hit.sources.clone(), hit.not_affected_per.clone()),
+            (vec!["apache".to_owned()], vec!["cnvd".to_owned()])
+        );
+        assert_eq!(hit.decided_by, "analyst");
+        assert_eq!(index.lookup(&key, "2.12.1")[0].sources, ["apache", "cnvd"]);
     }
 }

@@ -30,14 +30,30 @@ pub struct Provider {
 }
 
 /// The file name CSAF 2.0 §5.1 gives a document: its tracking id in lower case, every
-/// character other than `+`, `-`, `a`–`z` and `0`–`9` replaced by `_`, then `.json`.
+/// run of characters other than `+`, `-`, `a`–`z` and `0`–`9` replaced by one `_`,
+/// then `.json`.
 pub fn file_name(tracking_id: &str) -> String {
-    let stem: String = tracking_id
-        .to_lowercase()
-        .chars()
-        .map(|c| if c == '+' || c == '-' || c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '_' })
-        .collect();
+    let mut stem = String::with_capacity(tracking_id.len());
+    let mut in_run = false;
+    for c in tracking_id.to_lowercase().chars() {
+        if c == '+' || c == '-' || c.is_ascii_lowercase() || c.is_ascii_digit() {
+            stem.push(c);
+            in_run = false;
+        } else if !in_run {
+            stem.push('_');
+            in_run = true;
+        }
+    }
     format!("{stem}.json")
+}
+
+/// Where a document lives in the provider's TLP:WHITE directory under `base_url`: its
+/// canonical URL (`{base_url}/.well-known/csaf/white/{year}/{file name}`).
+pub fn canonical_url(base_url: &str, document: &Value) -> String {
+    let tracking = &document["document"]["tracking"];
+    let id = tracking["id"].as_str().unwrap_or("unnamed");
+    let year = tracking["initial_release_date"].as_str().and_then(|d| d.get(..4)).unwrap_or("0000");
+    format!("{}/.well-known/csaf/white/{year}/{}", base_url.trim_end_matches('/'), file_name(id))
 }
 
 /// The `sha512sum`-style line for `bytes` named `name`.
@@ -113,5 +129,8 @@ mod tests {
         assert_eq!(file_name("RHSA-2021:5186"), "rhsa-2021_5186.json");
         assert_eq!(file_name("cisco-sa-20180328-smi2"), "cisco-sa-20180328-smi2.json");
         assert_eq!(file_name("BSI 2022/0001+x"), "bsi_2022_0001+x.json");
+        // A run of disallowed characters is one `_`.
+        assert_eq!(file_name("ACME :: 2021 / 01"), "acme_2021_01.json");
+        assert_eq!(file_name("例子-1"), "_-1.json");
     }
 }

@@ -174,6 +174,15 @@ pub async fn csaf_advisory(state: &AppState, advisory: &Advisory) -> AppResult<V
         .map_err(|e| AppError::conflict("not_exportable", e.to_string()))
 }
 
+/// The advisory as the CSAF provider serves it: [`csaf_advisory`] with its canonical URL
+/// in the provider's directory (the `self` reference).
+pub async fn provider_advisory(state: &AppState, advisory: &Advisory) -> AppResult<Value> {
+    let mut document = csaf_advisory(state, advisory).await?;
+    let url = vulnrelay_publish::provider::canonical_url(&state.base_url(), &document);
+    csaf::set_self_reference(&mut document, &url);
+    Ok(document)
+}
+
 /// The product status the record states, per product version stretch: each affected
 /// range of the first source as `known_affected`, each fixed version as `fixed`.
 pub fn product_statuses(v: &Vulnerability) -> Vec<(String, csaf::VexStatus)> {
@@ -251,7 +260,16 @@ pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>>
             let advisories = advisories(state, &Caller::default()).await?;
             let mut csaf = Vec::with_capacity(advisories.len());
             for advisory in &advisories {
-                csaf.push(csaf_advisory(state, advisory).await?);
+                // A record the CSAF writer refuses (no product named, so no valid
+                // document) is left out of the provider's directory, not served invalid;
+                // its other formats stay published.
+                match provider_advisory(state, advisory).await {
+                    Ok(document) => csaf.push(document),
+                    Err(e) if e.code == "not_exportable" => {
+                        tracing::warn!(advisory = %advisory.id, reason = %e.message, "advisory left out of the CSAF provider");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             let directory = vulnrelay_publish::provider::directory(&csaf)
                 .into_iter()

@@ -1,5 +1,7 @@
 //! The risk-warning engine (风险预警): matches every organisation's asset inventory
-//! against the affected ranges of the vulnerability records, through
+//! against the reconciled affected ranges of the vulnerability records (the platform's
+//! decision per package, `Vulnerability::reconciled`; each component lists the sources
+//! that call it affected, `not_affected_per` those that do not, and `decided_by`), through
 //! [`vulnrelay_match::Index`], and writes one warning per (organisation, vulnerability)
 //! with its deliveries, in one transaction (see `vulnrelay_store::warnings`).
 //!
@@ -135,6 +137,8 @@ struct Hit {
     version: Option<String>,
     purl: String,
     sources: Vec<String>,
+    not_affected_per: Vec<String>,
+    decided_by: String,
 }
 
 /// Who may receive what the case does not yet disclose.
@@ -215,6 +219,7 @@ fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hi
     for hit in hits {
         assets.entry(&hit.group).or_default().push(json!({
             "name": hit.name, "version": hit.version, "purl": hit.purl, "sources": hit.sources,
+            "not_affected_per": hit.not_affected_per, "decided_by": hit.decided_by,
         }));
     }
     let now = Utc::now();
@@ -271,6 +276,10 @@ fn inputs_fingerprint(
             hash.update([0]);
         }
         hash.update(hit.sources.join(",").as_bytes());
+        hash.update(b"|");
+        hash.update(hit.not_affected_per.join(",").as_bytes());
+        hash.update(b"|");
+        hash.update(hit.decided_by.as_bytes());
         hash.update([1]);
     }
     hex::encode(hash.finalize())
@@ -366,6 +375,8 @@ async fn rematch(
                 version: item.component.version.clone().or(Some(version.clone())),
                 purl: purl.clone(),
                 sources: m.sources,
+                not_affected_per: m.not_affected_per,
+                decided_by: m.decided_by,
             });
         }
     }

@@ -109,6 +109,19 @@ async fn the_csaf_provider_layout_and_the_feed() {
     assert!(String::from_utf8(changes).unwrap().starts_with("\"2021/cve-2021-44228.json\","));
     let (code, _, document) = fetch(&app, "/.well-known/csaf/white/2021/cve-2021-44228.json").await;
     assert_eq!(code, StatusCode::OK);
+    // Its canonical URL is where it is (6.2.11), and the API serves the same document.
+    let parsed: Value = serde_json::from_slice(&document).unwrap();
+    let own = parsed["document"]["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == "self")
+        .unwrap_or_else(|| panic!("no self reference"));
+    assert!(
+        own["url"].as_str().unwrap().ends_with("/.well-known/csaf/white/2021/cve-2021-44228.json"),
+        "{own}"
+    );
+    assert_eq!(app.get("/api/v1/advisories/CVE-2021-44228.csaf.json", "").await.1, parsed);
     let (_, _, digest) = fetch(&app, "/.well-known/csaf/white/2021/cve-2021-44228.json.sha512").await;
     assert_eq!(
         String::from_utf8(digest).unwrap(),
@@ -211,6 +224,8 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
         assert_eq!(second.osv_zip, first.osv_zip);
         // A public record (of no case) appears on the next request.
         let public = json!({"id": "VR-2026-0002", "title": {"en": "Widget template injection"},
+                            "affected": [{"source": "miit", "vendor": "Example", "product": "Widget",
+                                          "ranges": [{"introduced": "1.0", "fixed": "1.5"}]}],
                             "published": "2026-11-01T00:00:00Z"});
         app.db
             .store
@@ -221,6 +236,15 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
         let index = String::from_utf8(index).unwrap();
         assert!(index.contains("cve-2021-44228.json") && index.contains("vr-2026-0002.json"), "{index}");
         assert_eq!(snapshot().await.unwrap().csaf.len(), 2, "on {}", app.db.name);
+        // A public record that names no product has no valid CSAF document: it is left
+        // out of the provider (never served invalid), and the rest stays served.
+        let bare = json!({"id": "VR-2026-0003", "title": {"en": "No product named"},
+                          "published": "2026-11-02T00:00:00Z"});
+        app.db.store.save_vulnerability("VR-2026-0003", None, &bare, &[], chrono::Utc::now()).await.unwrap();
+        let (status, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
+        let index = String::from_utf8(index).unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert!(index.contains("vr-2026-0002.json") && !index.contains("vr-2026-0003.json"), "{index}");
     })
     .await;
 }

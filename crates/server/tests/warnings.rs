@@ -66,6 +66,60 @@ fn about<'a>(list: &'a [Value], vulnerability: &str) -> Option<&'a Value> {
     list.iter().find(|w| w["vulnerability"] == vulnerability)
 }
 
+/// The bank's inventory holds fix releases that some source's coarse range covers
+/// (CNVD's 2.0–2.15.0-rc1, GitHub's ranges from 0): it is warned by the reconciled
+/// ranges only, and each component names the sources that disagree.
+#[tokio::test]
+async fn warnings_follow_the_reconciled_ranges_and_show_disagreeing_sources() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let core = |v: &'static str| ("org.apache.logging.log4j", "log4j-core", v);
+        put(&app, BANK, "core", sbom(&[core("2.12.2"), core("2.3.1"), core("2.0-beta2"), core("2.14.1")]))
+            .await;
+        let (status, summary) = app.post("/api/v1/warnings/rematch", MIIT, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        let mut warned: Vec<(String, String)> = Vec::new();
+        for warning in warnings_of(&app, BANK).await {
+            let id = warning["vulnerability"].as_str().unwrap().to_owned();
+            for asset in warning["content"]["affected"].as_array().unwrap() {
+                for component in asset["components"].as_array().unwrap() {
+                    warned.push((id.clone(), component["version"].as_str().unwrap().to_owned()));
+                    if id == "CVE-2021-44228" {
+                        assert_eq!(component["decided_by"], "MIIT analyst (analyst@nvdb.miit.example)");
+                    }
+                }
+            }
+        }
+        warned.sort();
+        let pair = |id: &str, v: &str| (id.to_owned(), v.to_owned());
+        assert_eq!(
+            warned,
+            [
+                pair("CVE-2021-44228", "2.14.1"),
+                pair("CVE-2021-44832", "2.12.2"),
+                pair("CVE-2021-44832", "2.14.1"),
+                pair("CVE-2021-44832", "2.3.1"),
+                pair("CVE-2021-45046", "2.14.1"),
+                pair("CVE-2021-45105", "2.0-beta2"),
+                pair("CVE-2021-45105", "2.12.2"),
+                pair("CVE-2021-45105", "2.14.1"),
+            ]
+        );
+        // 2.0-beta2: GitHub (from 0) and Apache (from 2.0-alpha1) agree for CVE-2021-45105.
+        let list = warnings_of(&app, BANK).await;
+        let w = about(&list, "CVE-2021-45105").unwrap();
+        let beta2 = w["content"]["affected"][0]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["version"] == "2.0-beta2")
+            .unwrap();
+        assert_eq!(beta2["sources"], json!(["apache", "github"]));
+        assert_eq!(beta2["not_affected_per"], json!([]));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn before_publication_only_units_the_case_allows_are_warned_then_everyone() {
     for_each_backend(|db: TestDb| async move {
@@ -313,6 +367,7 @@ async fn a_bypassed_fix_re_warns_units_that_upgraded_to_it() {
             "purl": "pkg:maven/org.apache.logging.log4j/log4j-core",
             "ranges": [{"introduced": "2.0-beta9", "fixed": "2.15.0-rc1"}]
         }]);
+        record["reconciled"] = json!([]);
         record["threats"] = json!([]);
         store.save_vulnerability("CVE-2021-44228", None, &record, &[], now).await.unwrap();
         let ids = vec!["CVE-2021-44228".to_owned()];
@@ -320,7 +375,8 @@ async fn a_bypassed_fix_re_warns_units_that_upgraded_to_it() {
         assert_eq!(first.written, 1, "only the grid, on 2.14.1");
         let of = |org: &str| WarningFilter { org_id: Some(org.into()), ..WarningFilter::default() };
         assert!(store.warnings(&of("bank")).await.unwrap().is_empty());
-        // The record changes: the CNVD range includes rc1 and the bypass is recorded.
+        // The record changes: the recorded decision (Apache's later ranges, fixed in
+        // 2.15.0) includes rc1, and the bypass is recorded.
         store.save_vulnerability("CVE-2021-44228", None, &full, &[], Utc::now()).await.unwrap();
         let second = warnings::rematch_vulnerabilities(&state, &ids).await.unwrap();
         assert_eq!(second.written, 2, "{second:?}");

@@ -49,22 +49,24 @@ pub fn run_import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     let mut all: Vec<Vulnerability> = Vec::new();
     let mut out = anstream::stdout().lock();
+    let mut documents: Vec<(String, String)> = Vec::new();
     for path in &args.files {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        match documents_of(path) {
+            Ok(found) => documents.extend(found),
             Err(e) => {
                 failed = true;
                 anstream::eprintln!("{}: {e}", path.display());
-                continue;
             }
-        };
-        match import::import(&text, &args.source) {
+        }
+    }
+    for (place, text) in &documents {
+        match import::import(text, &args.source) {
             Ok(imported) => {
                 if args.format == Output::Table {
                     writeln!(
                         out,
                         "{}: {} ({} record{})",
-                        path.display(),
+                        place,
                         imported.format,
                         imported.records.len(),
                         if imported.records.len() == 1 { "" } else { "s" }
@@ -79,7 +81,7 @@ pub fn run_import(args: ImportArgs) -> anyhow::Result<ExitCode> {
                 failed = true;
                 anstream::eprintln!(
                     "{}: {} problem{}:",
-                    path.display(),
+                    place,
                     problems.len(),
                     if problems.len() == 1 { "" } else { "s" }
                 );
@@ -95,6 +97,45 @@ pub fn run_import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     }
     Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// The documents in a file, each with where it is: the file's text, or each `*.json`
+/// entry of a zip (such as the platform's `/api/v1/osv/all.zip`) as `FILE!/ENTRY`.
+fn documents_of(path: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    use std::io::Read;
+    /// The most read from one zip entry, and from one zip in all.
+    const MAX_ENTRY: u64 = 16 * 1024 * 1024;
+    const MAX_TOTAL: u64 = 512 * 1024 * 1024;
+    let bytes = std::fs::read(path)?;
+    if !bytes.starts_with(b"PK\x03\x04") {
+        let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("not UTF-8 text, nor a zip"))?;
+        return Ok(vec![(path.display().to_string(), text)]);
+    }
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).context("not a readable zip")?;
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i)?;
+        let name = entry.name()?.into_owned();
+        if entry.is_dir() || !name.ends_with(".json") {
+            continue;
+        }
+        let mut text = String::new();
+        let read = entry.take(MAX_ENTRY + 1).read_to_string(&mut text).with_context(|| name.clone())? as u64;
+        if read > MAX_ENTRY {
+            bail!("{name}: larger than {MAX_ENTRY} bytes");
+        }
+        total += read;
+        if total > MAX_TOTAL {
+            bail!("more than {MAX_TOTAL} bytes of documents");
+        }
+        out.push((format!("{}!/{name}", path.display()), text));
+    }
+    if out.is_empty() {
+        bail!("the zip holds no *.json documents");
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn write_summary(out: &mut impl Write, v: &Vulnerability) -> std::io::Result<()> {
@@ -178,6 +219,11 @@ pub struct ExportArgs {
     /// Publisher namespace URL for CSAF documents.
     #[arg(long, default_value = "https://vulnrelay.invalid")]
     namespace: String,
+
+    /// Write each document to DIR/{id}.json instead of standard output (OSV and CVE
+    /// records are one document per id: several OSV records need it).
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -197,14 +243,16 @@ enum LangArg {
 /// Runs `export`.
 pub fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let Some(path) = args.records.clone() else { return export_from_database(&args) };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let all = match import::import(&text, "import") {
-        Ok(imported) => imported.records,
-        Err(problems) => {
-            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            bail!("{}:\n  {}", path.display(), lines.join("\n  "));
+    let mut all: Vec<Vulnerability> = Vec::new();
+    for (place, text) in documents_of(&path).with_context(|| format!("reading {}", path.display()))? {
+        match import::import(&text, "import") {
+            Ok(imported) => all.extend(imported.records),
+            Err(problems) => {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                bail!("{place}:\n  {}", lines.join("\n  "));
+            }
         }
-    };
+    }
     let selected: Vec<Vulnerability> = if args.ids.is_empty() {
         all
     } else {
@@ -281,6 +329,52 @@ fn write_export(
     csaf: Option<serde_json::Value>,
 ) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
+    // One record per id: what several sources (or a CSAF document's products) say of
+    // the same vulnerability is one record with every source kept.
+    let mut merged: Vec<Vulnerability> = Vec::new();
+    for v in selected {
+        match merged.iter_mut().find(|m| m.id.eq_ignore_ascii_case(&v.id)) {
+            Some(existing) => existing.add_source(v),
+            None => merged.push(v.clone()),
+        }
+    }
+    let selected = &merged[..];
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let documents: Vec<(String, serde_json::Value)> = match args.format {
+            ExportFormat::Osv => {
+                selected.iter().map(|v| (v.id.clone(), osv_record::export(v, now))).collect()
+            }
+            ExportFormat::Cve => {
+                let cna = cve5::Cna { org_id: args.cna_org_id.clone(), short_name: args.cna_name.clone() };
+                let mut out = Vec::new();
+                for v in selected {
+                    out.push((v.id.clone(), cve5::export(v, &cna, now)?));
+                }
+                out
+            }
+            ExportFormat::Record => selected
+                .iter()
+                .map(|v| Ok((v.id.clone(), serde_json::to_value(VulnerabilityJson::from(v))?)))
+                .collect::<anyhow::Result<_>>()?,
+            ExportFormat::Csaf => {
+                bail!("--out-dir is for OSV, CVE and record exports; a CSAF advisory is one document")
+            }
+        };
+        for (id, document) in documents {
+            let name = file_name(&id);
+            let path = dir.join(format!("{name}.json"));
+            std::fs::write(&path, serde_json::to_vec_pretty(&document)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.format == ExportFormat::Osv && selected.len() > 1 {
+        bail!(
+            "an OSV record is one document per id, and these are {} records: give --out-dir DIR for one DIR/{{id}}.json each, or name one id",
+            selected.len()
+        );
+    }
     let value = match args.format {
         ExportFormat::Csaf if csaf.is_some() => csaf.unwrap_or_default(),
         ExportFormat::Record => {
@@ -313,6 +407,19 @@ fn write_export(
     serde_json::to_writer_pretty(&mut out, &value)?;
     writeln!(out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A file name for an id: letters, digits, `-`, `_` and `.` kept, any run of others one `_`.
+fn file_name(id: &str) -> String {
+    let mut out = String::new();
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out
 }
 
 /// One document as itself; several as an array.

@@ -67,7 +67,7 @@ pub async fn show(
     match id.strip_suffix(".csaf.json") {
         Some(base) => {
             let advisory = find(&state, &caller, base).await?;
-            let document = distribution::csaf_advisory(&state, &advisory).await?;
+            let document = distribution::provider_advisory(&state, &advisory).await?;
             let disposition =
                 format!("attachment; filename=\"{}\"", vulnrelay_publish::provider::file_name(&advisory.id));
             Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(document)).into_response())
