@@ -118,3 +118,53 @@ async fn suspend_report_and_review_from_the_shell() {
     })
     .await;
 }
+
+/// `vulnrelay verify --checkpoints`: the heads the server signed match the chains; a
+/// chain that no longer has its signed head (rewritten whole, every hash recomputed) is
+/// named, and a checkpoint signed by another key is no evidence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_checks_the_signed_checkpoints_of_the_chains() {
+    for_each_backend(|db: TestDb| async move {
+        use vulnrelay_store::checkpoint::Signer;
+        let demo = vulnrelay_server::demo::load(&db.store).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("checkpoint.key");
+        let signer = Signer::load_or_create(&key).unwrap();
+        let signed = db.store.sign_heads(&signer, chrono::Utc::now()).await.unwrap();
+        assert!(signed >= 2, "the case's events and the organisation's log: {signed}");
+        assert_eq!(db.store.sign_heads(&signer, chrono::Utc::now()).await.unwrap(), 0, "each head once");
+        let verify = |args: &[&str]| {
+            let output = Command::new(env!("CARGO_BIN_EXE_vulnrelay"))
+                .args(["verify", "--database", &db.url])
+                .args(args)
+                .output()
+                .expect("run vulnrelay");
+            (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+        };
+        let key_arg = key.to_str().unwrap();
+        let (code, out) = verify(&["--checkpoints", "--checkpoint-key", key_arg]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains(&format!("ok: {signed} signed checkpoints match their chains")), "{out}");
+        // A head the server signed earlier, which the chain no longer has: what a
+        // rewrite of the whole chain (every hash recomputed) leaves behind.
+        let chain = format!("case/{}", demo.case_id);
+        let earlier = db.store.events(&demo.case_id).await.unwrap().len() as i64 - 1;
+        db.store
+            .save_checkpoint(&signer.sign(&chain, earlier, &"0".repeat(64), chrono::Utc::now()))
+            .await
+            .unwrap();
+        let (code, out) = verify(&["--checkpoints", "--checkpoint-key", key_arg]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(
+            out.contains(&format!("BROKEN: case {chain} event {earlier}: the chain's hash differs")),
+            "{out}"
+        );
+        // Another key's checkpoints are not evidence; the plain walk still holds.
+        let other = Signer::from_seed([3; 32]);
+        let (code, out) = verify(&["--checkpoints", "--public-key", &other.public_key()]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains("no checkpoint signed by this key"), "{out}");
+        assert_eq!(verify(&[]).0, Some(0));
+    })
+    .await;
+}

@@ -113,6 +113,9 @@ pub struct Shared {
     /// `http://ADDRESS` of the listener [`serve`] was given (the public URL when none
     /// is configured).
     pub bound_url: std::sync::OnceLock<String>,
+    /// The key that signs the chains' heads (`vulnrelay_store::checkpoint`), when the
+    /// server was given one ([`AppState::sign_checkpoints_with`]).
+    pub signer: std::sync::OnceLock<vulnrelay_store::checkpoint::Signer>,
 }
 
 impl Shared {
@@ -155,7 +158,25 @@ impl AppState {
             public: versioned::Versioned::default(),
             records: versioned::Versioned::default(),
             bound_url: std::sync::OnceLock::new(),
+            signer: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Signs checkpoints of the chains' heads with `signer`: periodically (the worker)
+    /// and on every publication.
+    pub fn sign_checkpoints_with(&self, signer: vulnrelay_store::checkpoint::Signer) {
+        let _ = self.signer.set(signer);
+    }
+
+    /// Signs the head of every chain not yet signed at its head, if the server has a
+    /// key; failures are logged (a checkpoint is signed at the next chance).
+    pub async fn sign_heads(&self) {
+        let Some(signer) = self.signer.get() else { return };
+        match self.store.sign_heads(signer, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(checkpoints = n, "signed the heads of the hash chains"),
+            Err(error) => tracing::warn!(%error, "signing checkpoints failed"),
+        }
     }
 }
 

@@ -155,6 +155,8 @@ impl Worker {
                 if let Err(e) = self.remind(Utc::now()).await {
                     tracing::warn!(error = %e.message, "deadline reminders failed");
                 }
+                // The chains' heads are signed on the same beat.
+                self.state.sign_heads().await;
                 next_reminders = now + every;
             }
             let round = match self.deliver(Utc::now()).await {

@@ -630,3 +630,30 @@ async fn the_reporters_note_and_attachments_never_become_public_with_the_case() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_publication_signs_the_heads_of_the_chains_at_once() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        app.state.sign_checkpoints_with(vulnrelay_store::checkpoint::Signer::from_seed([5; 32]));
+        let case = app.submit(json!({})).await;
+        let events = format!("/api/v1/cases/{case}/events");
+        for (who, body) in [
+            (MIIT, json!({"type": "notified", "to": "apache"})),
+            (APACHE, json!({"type": "fix_available", "version": "2.15.0"})),
+            (MIIT, json!({"type": "published", "with_remediation": true})),
+        ] {
+            let (status, answer) = app.post(&events, who, body).await;
+            assert_eq!(status, StatusCode::CREATED, "{answer}");
+        }
+        let chain = format!("case/{case}");
+        let head = app.db.store.events(&case).await.unwrap().len() as i64;
+        let signed = app.db.store.checkpoints().await.unwrap();
+        let mine: Vec<_> = signed.iter().filter(|c| c.chain == chain).collect();
+        assert_eq!(mine.iter().map(|c| c.seq).collect::<Vec<_>>(), [head], "{signed:?}");
+        let chains = app.db.store.chains().await.unwrap();
+        let key = vulnrelay_store::checkpoint::Signer::from_seed([5; 32]).public_key();
+        assert!(vulnrelay_store::checkpoint::check(&signed, &chains, &key).is_empty());
+    })
+    .await;
+}

@@ -791,6 +791,40 @@ impl crate::Store for Inner {
             .collect()
     }
 
+    async fn save_checkpoint(&self, c: &Checkpoint) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO checkpoints (chain, seq, hash, signed_at, public_key, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chain, seq, public_key) DO NOTHING",
+        )
+        .bind(&c.chain)
+        .bind(c.seq)
+        .bind(&c.hash)
+        .bind(format_ts(c.signed_at))
+        .bind(&c.public_key)
+        .bind(&c.signature)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        let rows = sqlx::query("SELECT * FROM checkpoints ORDER BY chain, seq, public_key")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Checkpoint {
+                    chain: row.try_get("chain")?,
+                    seq: row.try_get("seq")?,
+                    hash: row.try_get("hash")?,
+                    signed_at: ts(&row.try_get::<String, _>("signed_at")?)?,
+                    public_key: row.try_get("public_key")?,
+                    signature: row.try_get("signature")?,
+                })
+            })
+            .collect()
+    }
+
     async fn receipts(&self) -> Result<Vec<Receipt>> {
         let rows = sqlx::query("SELECT * FROM receipts ORDER BY received_at, id").fetch_all(&self.reader).await?;
         rows.iter()

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod chain;
+pub mod checkpoint;
 mod model;
 pub mod org_log;
 mod postgres;
@@ -249,6 +250,49 @@ pub trait Store: Records + OrgLog + Warnings + Send + Sync + 'static {
 
     /// Every case id, oldest first.
     async fn case_ids(&self) -> Result<Vec<String>>;
+
+    /// Stores a signed checkpoint (again for the same chain, head and key: nothing).
+    async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
+
+    /// Every signed checkpoint, by chain and position.
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>>;
+
+    /// Every chain with its hashes in `seq` order: `case/<id>` for each case's events,
+    /// `org/<id>` for each organisation's log.
+    async fn chains(&self) -> Result<std::collections::HashMap<String, Vec<String>>> {
+        let mut chains = std::collections::HashMap::new();
+        for case_id in self.case_ids().await? {
+            let hashes = self.events(&case_id).await?.into_iter().map(|e| e.hash).collect();
+            chains.insert(format!("case/{case_id}"), hashes);
+        }
+        for org_id in self.org_log_ids().await? {
+            let hashes = self.org_events(&org_id).await?.into_iter().map(|e| e.hash).collect();
+            chains.insert(format!("org/{org_id}"), hashes);
+        }
+        Ok(chains)
+    }
+
+    /// Signs the head of every chain that `signer` has not signed at that head yet;
+    /// returns how many checkpoints it wrote.
+    async fn sign_heads(&self, signer: &checkpoint::Signer, now: Timestamp) -> Result<usize> {
+        let key = signer.public_key();
+        let signed: std::collections::HashSet<(String, i64)> = self
+            .checkpoints()
+            .await?
+            .into_iter()
+            .filter(|c| c.public_key == key)
+            .map(|c| (c.chain, c.seq))
+            .collect();
+        let mut written = 0;
+        for (chain, hashes) in self.chains().await? {
+            let (Some(head), seq) = (hashes.last(), hashes.len() as i64) else { continue };
+            if !signed.contains(&(chain.clone(), seq)) {
+                self.save_checkpoint(&signer.sign(&chain, seq, head, now)).await?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
 
     /// Walks every case's hash chain, then every organisation's log, and names every
     /// broken link.

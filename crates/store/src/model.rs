@@ -409,6 +409,23 @@ pub struct VerifyReport {
     pub broken: Vec<BrokenLink>,
 }
 
+/// A signed checkpoint of a chain's head (`crate::checkpoint`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// `case/<id>` or `org/<id>`.
+    pub chain: String,
+    /// The head's sequence number.
+    pub seq: i64,
+    /// The head's hash.
+    pub hash: String,
+    /// When it was signed.
+    pub signed_at: Timestamp,
+    /// The signing key's public half, in hex.
+    pub public_key: String,
+    /// The Ed25519 signature over `checkpoint::message`, in hex.
+    pub signature: String,
+}
+
 /// A link in an event chain that does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokenLink {

@@ -48,6 +48,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             ..Config::default()
         };
         let state = AppState::new(store, config);
+        let signer =
+            vulnrelay_store::checkpoint::Signer::load_or_create(&dir.path().join("demo.checkpoint-key"))
+                .context("the demo's checkpoint key")?;
+        state.sign_checkpoints_with(signer);
+        state.sign_heads().await;
         let worker =
             vulnrelay_server::worker::WorkerConfig { deny_private_networks: false, ..Default::default() };
         vulnrelay_server::worker::spawn(state.clone(), worker, std::future::pending());

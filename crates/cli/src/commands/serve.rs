@@ -43,6 +43,13 @@ pub struct ServeArgs {
     #[arg(long, env = "VULNRELAY_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// The Ed25519 key that signs checkpoints of the hash chains' heads (made at first
+    /// start when the file does not exist). Default: beside a SQLite database
+    /// (`PATH.checkpoint-key`), `vulnrelay-checkpoint.key` for PostgreSQL. Keep it, or a
+    /// copy, where whoever holds the database cannot reach it.
+    #[arg(long, env = "VULNRELAY_CHECKPOINT_KEY", value_name = "FILE")]
+    pub checkpoint_key: Option<PathBuf>,
+
     /// The CNA organisation UUID (from the CVE Program) written into CVE records.
     #[arg(long, env = "VULNRELAY_CNA_ORG_ID")]
     pub cna_org_id: Option<String>,
@@ -119,6 +126,18 @@ pub async fn listen(bind: &str, state: AppState) -> anyhow::Result<()> {
     vulnrelay_server::serve(listener, state, shutdown_signal()).await.context("serving")
 }
 
+/// Where the checkpoint key is kept when no `--checkpoint-key` is given: beside a
+/// SQLite database file, else in the working directory.
+pub fn default_checkpoint_key(database: &str) -> PathBuf {
+    let is_postgres = database.starts_with("postgres://") || database.starts_with("postgresql://");
+    match database.strip_prefix("sqlite:").or((!is_postgres).then_some(database)) {
+        Some(path) if !path.is_empty() && !path.starts_with(':') => {
+            PathBuf::from(format!("{path}.checkpoint-key"))
+        }
+        _ => PathBuf::from("vulnrelay-checkpoint.key"),
+    }
+}
+
 /// Runs the command.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log_format);
@@ -159,6 +178,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ..defaults
         };
         let state = AppState::new(store, config);
+        let key_path = args.checkpoint_key.clone().unwrap_or_else(|| default_checkpoint_key(&args.database));
+        let signer = vulnrelay_store::checkpoint::Signer::load_or_create(&key_path)
+            .with_context(|| format!("the checkpoint key {}", key_path.display()))?;
+        tracing::info!(key = %key_path.display(), public_key = %signer.public_key(), "checkpoints are signed with this key");
+        state.sign_checkpoints_with(signer);
         if !args.worker.no_worker {
             // Stopped with the runtime; deliveries in flight are claimed again later.
             vulnrelay_server::worker::spawn(state.clone(), args.worker.config(), std::future::pending());

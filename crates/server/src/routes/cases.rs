@@ -322,6 +322,10 @@ pub(crate) async fn append_event(
         triggers.push((to.to_owned(), Trigger::Received));
     }
     let forwarded = run_forwards(state, &account.id, id, triggers).await?;
+    if event_type == EventType::Published {
+        // A publication is signed at once, not at the next beat of the worker.
+        state.sign_heads().await;
+    }
     let after = load(state, id).await?;
     let body = json!({
         "events": stored.iter().map(event_json).collect::<AppResult<Vec<_>>>()?,
