@@ -571,14 +571,7 @@ impl Collector {
                 ));
                 let mut f = new_finding(info.path_for(""), component, Confidence::Medium);
                 f.evidence = evidence;
-                if let (Some(g), Some(v)) = (&f.component.group, &f.component.version) {
-                    f.vulnerabilities = advisories.evaluate(
-                        g,
-                        &f.component.artifact,
-                        &VersionKnowledge::Exact(MavenVersion::parse(v)),
-                        &ClassFacts::default(),
-                    );
-                }
+                match_by_version(advisories, &mut f);
                 findings.push(f);
             }
         }
@@ -797,14 +790,7 @@ impl Collector {
             };
             let mut f = new_finding(info.path_for(&unit), component, confidence);
             f.evidence = evidence;
-            if let (Some(g), Some(v)) = (&f.component.group, &f.component.version) {
-                f.vulnerabilities = advisories.evaluate(
-                    g,
-                    &f.component.artifact,
-                    &VersionKnowledge::Exact(MavenVersion::parse(v)),
-                    &ClassFacts::default(),
-                );
-            }
+            match_by_version(advisories, &mut f);
             findings.push(f);
         }
 
@@ -1056,6 +1042,19 @@ fn name_unit(
         fresh
     });
     Some((Component { group, artifact, version, version_range: None }, evidence))
+}
+
+/// Matches a component known only by its coordinates (no class facts) against the
+/// advisories, when it has a group and an exact version.
+fn match_by_version(advisories: &Advisories, f: &mut Finding) {
+    if let (Some(g), Some(v)) = (&f.component.group, &f.component.version) {
+        f.vulnerabilities = advisories.evaluate(
+            g,
+            &f.component.artifact,
+            &VersionKnowledge::Exact(MavenVersion::parse(v)),
+            &ClassFacts::default(),
+        );
+    }
 }
 
 #[cfg(test)]
