@@ -21,6 +21,10 @@ pub enum Schema {
     CsafProvider,
     /// CycloneDX 1.6 BOM (1.4 and 1.5 documents validate against it too).
     CycloneDx,
+    /// SARIF 2.1.0 log (the OASIS standard's final schema, 2.1.0-rtm.5).
+    Sarif,
+    /// CSAF 2.0 ROLIE feed (the OASIS TC's auxiliary schema).
+    RolieFeed,
 }
 
 const CVE: &str = include_str!("../schemas/cve/CVE_JSON_5.1_bundled.json");
@@ -28,6 +32,8 @@ const CSAF: &str = include_str!("../schemas/csaf/csaf_json_schema.json");
 const OSV: &str = include_str!("../schemas/osv/schema.json");
 const CSAF_PROVIDER: &str = include_str!("../schemas/csaf/provider_json_schema.json");
 const CYCLONEDX: &str = include_str!("../schemas/cyclonedx/bom-1.6.schema.json");
+const SARIF: &str = include_str!("../schemas/sarif/sarif-2.1.0-rtm.5.json");
+const ROLIE_FEED: &str = include_str!("../schemas/csaf/ROLIE_feed_json_schema.json");
 const CYCLONEDX_REFERENCED: [(&str, &str); 2] = [
     ("http://cyclonedx.org/schema/spdx.schema.json", include_str!("../schemas/cyclonedx/spdx.schema.json")),
     (
@@ -80,12 +86,16 @@ fn validator(schema: Schema) -> &'static jsonschema::Validator {
     static OSV_V: OnceLock<jsonschema::Validator> = OnceLock::new();
     static PROVIDER_V: OnceLock<jsonschema::Validator> = OnceLock::new();
     static CYCLONEDX_V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static SARIF_V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static ROLIE_V: OnceLock<jsonschema::Validator> = OnceLock::new();
     match schema {
         Schema::Cve => CVE_V.get_or_init(|| compile(CVE)),
         Schema::Csaf => CSAF_V.get_or_init(|| compile(CSAF)),
         Schema::Osv => OSV_V.get_or_init(|| compile(OSV)),
         Schema::CsafProvider => PROVIDER_V.get_or_init(|| compile(CSAF_PROVIDER)),
         Schema::CycloneDx => CYCLONEDX_V.get_or_init(|| compile(CYCLONEDX)),
+        Schema::Sarif => SARIF_V.get_or_init(|| compile(SARIF)),
+        Schema::RolieFeed => ROLIE_V.get_or_init(|| compile(ROLIE_FEED)),
     }
 }
 

@@ -5,9 +5,9 @@ mod common;
 
 use common::*;
 
-/// The SHA-256 digest of each official schema file as published, so a vendored copy
-/// that drifts from the official text fails here.
-const OFFICIAL_DIGESTS: [(&str, &str); 10] = [
+/// The SHA-256 digest of each official schema file as published (see the schemas'
+/// README for where each comes from), so a vendored copy that drifts fails here.
+const OFFICIAL_DIGESTS: [(&str, &str); 12] = [
     ("cve/CVE_JSON_5.1_bundled.json", "f30c895c4474f8e6d2bb881a044f271a317d31451bd89f6a61234264f9068089"),
     ("csaf/csaf_json_schema.json", "29c114b35b0a30831f1674f2ab8b3ed9b2890cfeaa63b924ac6ed9d70ef44262"),
     ("csaf/cvss-v2.0.json", "cd1a7c0815b7a47dc12fb7dded10622b96d562841f7bc6d2d8765c5d937a28f2"),
@@ -18,6 +18,8 @@ const OFFICIAL_DIGESTS: [(&str, &str); 10] = [
     ("cyclonedx/bom-1.6.schema.json", "18f57f7482593bad9f21b4feed09084640cbeff419d62ad5090c5ceccca5b37d"),
     ("cyclonedx/spdx.schema.json", "ea6e844ee6fba1e93473d94834d0ee0996970533497935f932f73d488ffdf4a3"),
     ("cyclonedx/jsf-0.82.schema.json", "8bae002c25e723db7ee1f26afde680ae1a2b1a8f6b4b4b0fd65dc3becb090aae"),
+    ("sarif/sarif-2.1.0-rtm.5.json", "2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8"),
+    ("csaf/ROLIE_feed_json_schema.json", "cdb6374de8f2e51eac168f0b6e0e99fc281d5bef1b7ebbd827a75ca9324fa1c6"),
 ];
 
 #[test]

@@ -6,7 +6,8 @@ use vulnrelay_domain::Localized;
 use vulnrelay_formats::csaf::{self, Lang as CsafLang, Publisher, Revision, Tracking};
 use vulnrelay_formats::record;
 use vulnrelay_formats::schemas::{Schema, validate};
-use vulnrelay_publish::provider::{Provider, layout};
+use vulnrelay_publish::openpgp::DocumentSigner;
+use vulnrelay_publish::provider::{Provider, layout, listing};
 use vulnrelay_publish::{Lang, Publication, bulletin_markdown, feed, manual_markdown, markdown_to_html};
 
 fn publication() -> Publication {
@@ -98,8 +99,7 @@ fn html_is_rendered_from_the_markdown_and_never_passes_raw_html() {
     assert!(markdown_to_html("<mailto:psirt@example.org>").contains("href=\"mailto:psirt@example.org\""));
 }
 
-#[test]
-fn the_provider_layout_is_complete_and_its_metadata_validates() {
+fn provider_documents() -> Vec<serde_json::Value> {
     let publisher = Publisher {
         category: "coordinator".into(),
         name: "vulnrelay demo".into(),
@@ -115,7 +115,7 @@ fn the_provider_layout_is_complete_and_its_metadata_validates() {
         }],
     };
     let records = publication().vulnerabilities;
-    let documents = vec![
+    vec![
         csaf::security_advisory(
             "Log4Shell",
             &publisher,
@@ -132,35 +132,194 @@ fn the_provider_layout_is_complete_and_its_metadata_validates() {
             CsafLang::En,
         )
         .unwrap(),
-    ];
-    let provider = Provider {
+    ]
+}
+
+fn provider() -> Provider {
+    Provider {
         base_url: "https://vulnrelay.invalid".into(),
         category: "coordinator".into(),
         name: "vulnrelay demo".into(),
         namespace: "https://vulnrelay.invalid".into(),
-    };
-    let files = layout(&provider, &documents, Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap());
-    let get = |path: &str| files.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("no {path}"));
-    let metadata: serde_json::Value = serde_json::from_slice(&get("provider-metadata.json").bytes).unwrap();
+    }
+}
+
+fn signer() -> DocumentSigner {
+    DocumentSigner::generate(
+        "vulnrelay demo <csaf@vulnrelay.invalid>",
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        rand::thread_rng(),
+    )
+    .unwrap()
+}
+
+type Files = Vec<vulnrelay_publish::provider::ProviderFile>;
+
+fn get<'a>(files: &'a Files, path: &str) -> &'a [u8] {
+    &files.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("no {path}")).bytes
+}
+
+fn json(files: &Files, path: &str) -> serde_json::Value {
+    serde_json::from_slice(get(files, path)).unwrap()
+}
+
+#[test]
+fn the_provider_layout_is_complete_and_its_metadata_validates() {
+    let documents = provider_documents();
+    let files =
+        layout(&provider(), &documents, Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap(), None).unwrap();
+    let metadata = json(&files, "provider-metadata.json");
     let problems = validate(Schema::CsafProvider, &metadata);
     assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(metadata["role"], "csaf_provider", "no key, no trusted provider");
+    assert!(metadata.get("public_openpgp_keys").is_none());
+    assert!(!files.iter().any(|f| f.path.ends_with(".asc")), "nothing signed without a key");
     assert_eq!(
-        String::from_utf8_lossy(&get("white/index.txt").bytes),
+        String::from_utf8_lossy(get(&files, "white/index.txt")),
         "2021/vr-2021-0001.json\n2021/vr-2021-0002.json\n"
     );
     assert_eq!(
-        String::from_utf8_lossy(&get("white/changes.csv").bytes),
+        String::from_utf8_lossy(get(&files, "white/changes.csv")),
         "\"2021/vr-2021-0002.json\",\"2021-12-18T00:00:00Z\"\n\"2021/vr-2021-0001.json\",\"2021-12-10T00:00:00Z\"\n"
     );
-    let document = get("white/2021/vr-2021-0001.json");
-    let checksum = String::from_utf8(get("white/2021/vr-2021-0001.json.sha512").bytes.clone()).unwrap();
+    let document = get(&files, "white/2021/vr-2021-0001.json");
+    let checksum = String::from_utf8(get(&files, "white/2021/vr-2021-0001.json.sha512").to_vec()).unwrap();
     use sha2::Digest;
-    assert_eq!(
-        checksum,
-        format!("{}  vr-2021-0001.json\n", hex::encode(sha2::Sha512::digest(&document.bytes)))
-    );
-    let stored: serde_json::Value = serde_json::from_slice(&document.bytes).unwrap();
+    assert_eq!(checksum, format!("{}  vr-2021-0001.json\n", hex::encode(sha2::Sha512::digest(document))));
+    let stored: serde_json::Value = serde_json::from_slice(document).unwrap();
     assert!(validate(Schema::Csaf, &stored).is_empty());
+}
+
+#[test]
+fn the_rolie_feed_lists_every_document_with_its_hash_and_signature() {
+    let documents = provider_documents();
+    let key = signer();
+    let files =
+        layout(&provider(), &documents, Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap(), Some(&key))
+            .unwrap();
+    let feed = json(&files, "feed-tlp-white.json");
+    let problems = validate(Schema::RolieFeed, &feed);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let entries = feed["feed"]["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["id"], "VR-2021-0002", "newest change first");
+    assert_eq!(feed["feed"]["updated"], "2021-12-18T00:00:00Z");
+    let base = "https://vulnrelay.invalid/.well-known/csaf/white/2021/vr-2021-0001.json";
+    let links = &entries[1]["link"];
+    assert_eq!(links[0], serde_json::json!({"rel": "self", "href": base}));
+    assert_eq!(links[1], serde_json::json!({"rel": "hash", "href": format!("{base}.sha512")}));
+    assert_eq!(links[2], serde_json::json!({"rel": "signature", "href": format!("{base}.asc")}));
+    // Every link of the feed is a file of the layout.
+    for entry in entries {
+        for link in entry["link"].as_array().unwrap() {
+            let path = link["href"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("https://vulnrelay.invalid/.well-known/csaf/")
+                .unwrap();
+            assert!(files.iter().any(|f| f.path == path), "{path} is linked but not served");
+        }
+    }
+    let metadata = json(&files, "provider-metadata.json");
+    assert!(validate(Schema::CsafProvider, &metadata).is_empty());
+    assert_eq!(metadata["role"], "csaf_trusted_provider");
+    let rolie = &metadata["distributions"][0]["rolie"];
+    assert_eq!(rolie["feeds"][0]["url"], "https://vulnrelay.invalid/.well-known/csaf/feed-tlp-white.json");
+    assert_eq!(rolie["feeds"][0]["tlp_label"], "WHITE");
+    let service = json(&files, "service.json");
+    assert_eq!(service["service"]["workspace"][0]["collection"][0]["href"], rolie["feeds"][0]["url"]);
+    let categories = json(&files, "category-tlp-white.json");
+    let terms: Vec<&str> = categories["categories"]["category"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["term"].as_str().unwrap())
+        .collect();
+    assert!(terms.contains(&"csaf_security_advisory"), "{terms:?}");
+    assert!(terms.contains(&"Apache Software Foundation") && terms.contains(&"Apache Log4j2"), "{terms:?}");
+    // The public key is where the metadata says, with the fingerprint it names.
+    let key_url = metadata["public_openpgp_keys"][0]["url"].as_str().unwrap();
+    assert_eq!(metadata["public_openpgp_keys"][0]["fingerprint"], key.fingerprint());
+    let key_path = key_url.strip_prefix("https://vulnrelay.invalid/.well-known/csaf/").unwrap();
+    assert_eq!(String::from_utf8_lossy(get(&files, key_path)), key.public_key_armored());
+    let document = get(&files, "white/2021/vr-2021-0001.json");
+    let signature = String::from_utf8(get(&files, "white/2021/vr-2021-0001.json.asc").to_vec()).unwrap();
+    assert!(key.verify(document, &signature));
+    assert!(!key.verify(get(&files, "white/2021/vr-2021-0002.json"), &signature));
+}
+
+/// GnuPG's own verifier accepts the signatures with the published key: the `.asc`
+/// files are what any OpenPGP tool reads, not only this one.
+#[test]
+fn gnupg_verifies_the_signatures_with_the_published_key() {
+    use std::process::Command;
+    let documents = provider_documents();
+    let key = signer();
+    let files =
+        layout(&provider(), &documents, Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap(), Some(&key))
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("gnupg");
+    std::fs::create_dir(&home).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    std::fs::write(dir.path().join("key.asc"), key.public_key_armored()).unwrap();
+    let dearmor = Command::new("gpg")
+        .arg("--homedir")
+        .arg(&home)
+        .args(["--batch", "--yes", "--dearmor", "-o"])
+        .arg(dir.path().join("key.gpg"))
+        .arg(dir.path().join("key.asc"))
+        .output()
+        .expect("gpg runs (Debian package gpg; .ci/run installs it)");
+    assert!(dearmor.status.success(), "{}", String::from_utf8_lossy(&dearmor.stderr));
+    let document = dir.path().join("vr-2021-0001.json");
+    std::fs::write(&document, get(&files, "white/2021/vr-2021-0001.json")).unwrap();
+    std::fs::write(dir.path().join("vr-2021-0001.json.asc"), get(&files, "white/2021/vr-2021-0001.json.asc"))
+        .unwrap();
+    let gpgv = |data: &std::path::Path| {
+        Command::new("gpgv")
+            .arg("--homedir")
+            .arg(&home)
+            .arg("--keyring")
+            .arg(dir.path().join("key.gpg"))
+            .arg(dir.path().join("vr-2021-0001.json.asc"))
+            .arg(data)
+            .output()
+            .expect("gpgv runs (Debian package gpgv; .ci/run installs it)")
+    };
+    let good = gpgv(&document);
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(&tampered, get(&files, "white/2021/vr-2021-0002.json")).unwrap();
+    assert!(!gpgv(&tampered).status.success(), "a signature verifies only its own document");
+}
+
+#[test]
+fn directory_listings_link_each_file_and_folder() {
+    let files =
+        layout(&provider(), &provider_documents(), Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap(), None)
+            .unwrap();
+    let paths = || files.iter().map(|f| f.path.as_str());
+    let white = listing("white/", paths()).unwrap();
+    assert!(white.contains("<a href=\"/.well-known/csaf/white/2021/\">2021/</a>"), "{white}");
+    assert!(white.contains("<a href=\"/.well-known/csaf/white/index.txt\">index.txt</a>"));
+    assert!(white.contains("<a href=\"/.well-known/csaf/\">../</a>"));
+    let year = listing("white/2021", paths()).unwrap();
+    assert!(year.contains("vr-2021-0001.json.sha512"), "{year}");
+    assert!(year.contains("<a href=\"/.well-known/csaf/white/\">../</a>"));
+    assert!(!year.contains("index.txt"), "only the folder's own files");
+    let root = listing("", paths()).unwrap();
+    assert!(
+        root.contains("provider-metadata.json")
+            && root.contains("white/")
+            && root.contains("feed-tlp-white.json")
+    );
+    assert!(listing("white/1999", paths()).is_none());
+    assert!(listing("white/2021/vr-2021-0001.json", paths()).is_none(), "a file is not a folder");
 }
 
 #[test]

@@ -28,6 +28,43 @@ pub const PUBLISHER_NAME: &str = "vulnrelay";
 /// The publisher's namespace in CSAF documents.
 pub const PUBLISHER_NAMESPACE: &str = "https://vulnrelay.invalid";
 
+/// This installation as a CSAF provider, at its public URL.
+pub fn provider(state: &AppState) -> vulnrelay_publish::provider::Provider {
+    vulnrelay_publish::provider::Provider {
+        base_url: state.base_url(),
+        category: "coordinator".into(),
+        name: PUBLISHER_NAME.into(),
+        namespace: PUBLISHER_NAMESPACE.into(),
+    }
+}
+
+/// Reads the armoured OpenPGP secret key at `path` that signs the CSAF provider's
+/// documents, or makes an Ed25519 key for `user_id` and writes it there (readable by its
+/// owner only) when there is none.
+pub fn load_or_create_csaf_key(
+    path: &std::path::Path,
+    user_id: &str,
+) -> std::io::Result<vulnrelay_publish::openpgp::DocumentSigner> {
+    use vulnrelay_publish::openpgp::DocumentSigner;
+    let invalid = |e: vulnrelay_publish::openpgp::KeyError| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => DocumentSigner::from_armored(&text).map_err(invalid),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let signer =
+                DocumentSigner::generate(user_id, Utc::now(), rand::thread_rng()).map_err(invalid)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(path)?.write_all(signer.to_armored().as_bytes())?;
+            Ok(signer)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The CSAF publisher of this installation.
 pub fn publisher() -> Publisher {
     Publisher {
@@ -239,9 +276,10 @@ pub async fn csaf_vex(state: &AppState, stored: &StoredVulnerability, v: &Vulner
 pub struct PublicSnapshot {
     /// Every public advisory as a CSAF 2.0 document.
     pub csaf: Vec<Value>,
-    /// The CSAF provider's TLP:WHITE directory of those documents, by path under
-    /// `/.well-known/csaf/` (everything of the layout but the metadata, which names the
-    /// site and the time of the request).
+    /// The CSAF provider's files for those documents, by path under
+    /// `/.well-known/csaf/`: the TLP:WHITE directory, hashes, signatures, the ROLIE
+    /// documents and the public key (everything of the layout but the metadata, which
+    /// names the time of the request).
     pub directory: BTreeMap<String, Vec<u8>>,
     /// Every public advisory as a bulletin publication (the Atom feed).
     pub publications: Vec<Publication>,
@@ -271,7 +309,8 @@ pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>>
                     Err(e) => return Err(e),
                 }
             }
-            let directory = vulnrelay_publish::provider::directory(&csaf)
+            let directory = vulnrelay_publish::provider::directory(&provider(state), &csaf, state.csaf_signer.get())
+                .map_err(AppError::internal)?
                 .into_iter()
                 .map(|f| (f.path, f.bytes))
                 .collect();

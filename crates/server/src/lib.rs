@@ -116,6 +116,9 @@ pub struct Shared {
     /// The key that signs the chains' heads (`vulnrelay_store::checkpoint`), when the
     /// server was given one ([`AppState::sign_checkpoints_with`]).
     pub signer: std::sync::OnceLock<vulnrelay_store::checkpoint::Signer>,
+    /// The OpenPGP key that signs the CSAF provider's documents, when the server was
+    /// given one ([`AppState::sign_csaf_with`]).
+    pub csaf_signer: std::sync::OnceLock<vulnrelay_publish::openpgp::DocumentSigner>,
 }
 
 impl Shared {
@@ -159,6 +162,7 @@ impl AppState {
             records: versioned::Versioned::default(),
             bound_url: std::sync::OnceLock::new(),
             signer: std::sync::OnceLock::new(),
+            csaf_signer: std::sync::OnceLock::new(),
         }))
     }
 
@@ -166,6 +170,12 @@ impl AppState {
     /// and on every publication.
     pub fn sign_checkpoints_with(&self, signer: vulnrelay_store::checkpoint::Signer) {
         let _ = self.signer.set(signer);
+    }
+
+    /// Signs every document of the CSAF provider with `signer` (a `.asc` beside each,
+    /// the public key under `openpgp/`, the role of a trusted provider).
+    pub fn sign_csaf_with(&self, signer: vulnrelay_publish::openpgp::DocumentSigner) {
+        let _ = self.csaf_signer.set(signer);
     }
 
     /// Signs the head of every chain not yet signed at its head, if the server has a
@@ -201,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::meta::healthz))
         .route("/metrics", get(routes::meta::metrics))
         .route("/api/v1/openapi.json", get(routes::meta::openapi))
+        .route("/.well-known/csaf/", get(routes::distribution::csaf_provider_root))
         .route("/.well-known/csaf/{*path}", get(routes::distribution::csaf_provider))
         .route("/advisories/feed.atom", get(routes::distribution::feed))
         .fallback(routes::meta::fallback)

@@ -320,7 +320,14 @@ pub const ROUTES: &[Route] = &[
         "/.well-known/csaf/{path}",
         "distribution",
         "200",
-        "The CSAF provider layout: provider-metadata.json, white/{year}/{id}.json (+ .sha512), index.txt, changes.csv",
+        "The CSAF provider layout: provider-metadata.json, white/{year}/{id}.json (+ .sha512, + .asc when the server has a key), index.txt, changes.csv, the ROLIE feed-tlp-white.json, service.json and category-tlp-white.json, the public key under openpgp/, and an HTML listing of every folder",
+    ),
+    route(
+        "GET",
+        "/.well-known/csaf/",
+        "distribution",
+        "200",
+        "The listing of the CSAF provider's top folder",
     ),
     route(
         "GET",

@@ -93,6 +93,70 @@ async fn the_published_case_is_one_advisory_in_every_format() {
     .await;
 }
 
+/// A trusted provider: with a key, every document has its OpenPGP signature, the ROLIE
+/// feed lists document, hash and signature, every link of the feed and of the metadata
+/// is served, and every folder has a listing.
+#[tokio::test]
+async fn the_signed_provider_its_rolie_feed_and_its_listings() {
+    let configured = vulnrelay_server::Config { public_url: Some("https://vr.example".into()), ..config() };
+    let app = App::with_config(TestDb::sqlite().await, configured).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("csaf-key.asc");
+    let key = vulnrelay_server::distribution::load_or_create_csaf_key(&key_file, "vulnrelay test").unwrap();
+    // The key is kept: read again, it is the same key.
+    let again = vulnrelay_server::distribution::load_or_create_csaf_key(&key_file, "other").unwrap();
+    assert_eq!(again.fingerprint(), key.fingerprint());
+    app.state.sign_csaf_with(key.clone());
+    let (_, _, body) = fetch(&app, "/.well-known/csaf/provider-metadata.json").await;
+    let metadata: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(validate(Schema::CsafProvider, &metadata), []);
+    assert_eq!(metadata["role"], "csaf_trusted_provider");
+    let local =
+        |url: &str| url.strip_prefix("https://vr.example").unwrap_or_else(|| panic!("{url}")).to_owned();
+    let key_url = local(metadata["public_openpgp_keys"][0]["url"].as_str().unwrap());
+    let (code, kind, public) = fetch(&app, &key_url).await;
+    assert_eq!((code, kind.as_str()), (StatusCode::OK, "application/pgp-keys"));
+    assert_eq!(String::from_utf8(public).unwrap(), key.public_key_armored());
+    let rolie = &metadata["distributions"][0]["rolie"];
+    for url in [&rolie["feeds"][0]["url"], &rolie["services"][0], &rolie["categories"][0]] {
+        let (code, kind, _) = fetch(&app, &local(url.as_str().unwrap())).await;
+        assert_eq!((code, kind.as_str()), (StatusCode::OK, "application/json"), "{url}");
+    }
+    let (_, _, body) = fetch(&app, &local(rolie["feeds"][0]["url"].as_str().unwrap())).await;
+    let feed: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(validate(Schema::RolieFeed, &feed), []);
+    let entry = &feed["feed"]["entry"][0];
+    assert_eq!(entry["id"], "CVE-2021-44228");
+    let links: Vec<(&str, String)> = entry["link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["rel"].as_str().unwrap(), local(l["href"].as_str().unwrap())))
+        .collect();
+    assert_eq!(links.iter().map(|(rel, _)| *rel).collect::<Vec<_>>(), ["self", "hash", "signature"]);
+    let (_, _, document) = fetch(&app, &links[0].1).await;
+    let (code, kind, signature) = fetch(&app, &links[2].1).await;
+    assert_eq!((code, kind.as_str()), (StatusCode::OK, "application/pgp-signature"));
+    let signature = String::from_utf8(signature).unwrap();
+    assert!(key.verify(&document, &signature), "the served signature is over the served document");
+    let (_, _, digest) = fetch(&app, &links[1].1).await;
+    assert!(String::from_utf8(digest).unwrap().starts_with(&hex::encode(Sha512::digest(&document))));
+    // Listings of every folder, for people and text browsers (Requirement 14).
+    for (path, shows) in [
+        ("/.well-known/csaf/", "/.well-known/csaf/white/"),
+        ("/.well-known/csaf/white/", "/.well-known/csaf/white/2021/"),
+        ("/.well-known/csaf/white", "/.well-known/csaf/white/changes.csv"),
+        ("/.well-known/csaf/white/2021/", "/.well-known/csaf/white/2021/cve-2021-44228.json.asc"),
+        ("/.well-known/csaf/openpgp/", &key_url),
+    ] {
+        let (code, kind, body) = fetch(&app, path).await;
+        let page = String::from_utf8(body).unwrap();
+        assert_eq!((code, kind.as_str()), (StatusCode::OK, "text/html; charset=utf-8"), "{path}");
+        assert!(page.contains(&format!("href=\"{shows}\"")), "{path} lacks {shows}: {page}");
+    }
+    assert_eq!(fetch(&app, "/.well-known/csaf/white/1999/").await.0, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn the_csaf_provider_layout_and_the_feed() {
     // The public URL comes from the configuration (the request's Host header is ignored).

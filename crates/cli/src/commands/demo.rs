@@ -52,6 +52,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             vulnrelay_store::checkpoint::Signer::load_or_create(&dir.path().join("demo.checkpoint-key"))
                 .context("the demo's checkpoint key")?;
         state.sign_checkpoints_with(signer);
+        let csaf_key = vulnrelay_server::distribution::load_or_create_csaf_key(
+            &dir.path().join("demo.csaf-key.asc"),
+            crate::commands::serve::CSAF_KEY_USER_ID,
+        )
+        .context("the demo's CSAF signing key")?;
+        state.sign_csaf_with(csaf_key);
         state.sign_heads().await;
         let worker =
             vulnrelay_server::worker::WorkerConfig { deny_private_networks: false, ..Default::default() };

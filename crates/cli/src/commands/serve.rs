@@ -50,6 +50,14 @@ pub struct ServeArgs {
     #[arg(long, env = "VULNRELAY_CHECKPOINT_KEY", value_name = "FILE")]
     pub checkpoint_key: Option<PathBuf>,
 
+    /// The OpenPGP secret key (armoured, without a passphrase) that signs every CSAF
+    /// document the provider serves; its public part is published under
+    /// `/.well-known/csaf/openpgp/`. Made (Ed25519) at first start when the file does not
+    /// exist. Default: beside a SQLite database (`PATH.csaf-key.asc`),
+    /// `vulnrelay-csaf-key.asc` for PostgreSQL.
+    #[arg(long, env = "VULNRELAY_CSAF_KEY", value_name = "FILE")]
+    pub csaf_key: Option<PathBuf>,
+
     /// The CNA organisation UUID (from the CVE Program) written into CVE records.
     #[arg(long, env = "VULNRELAY_CNA_ORG_ID")]
     pub cna_org_id: Option<String>,
@@ -129,14 +137,27 @@ pub async fn listen(bind: &str, state: AppState) -> anyhow::Result<()> {
 /// Where the checkpoint key is kept when no `--checkpoint-key` is given: beside a
 /// SQLite database file, else in the working directory.
 pub fn default_checkpoint_key(database: &str) -> PathBuf {
+    beside_database(database, "checkpoint-key", "vulnrelay-checkpoint.key")
+}
+
+/// Where the CSAF signing key is kept when no `--csaf-key` is given: beside a SQLite
+/// database file, else in the working directory.
+pub fn default_csaf_key(database: &str) -> PathBuf {
+    beside_database(database, "csaf-key.asc", "vulnrelay-csaf-key.asc")
+}
+
+/// `PATH.suffix` beside a SQLite database file `PATH`, else `otherwise` (PostgreSQL, or
+/// a database in memory).
+fn beside_database(database: &str, suffix: &str, otherwise: &str) -> PathBuf {
     let is_postgres = database.starts_with("postgres://") || database.starts_with("postgresql://");
     match database.strip_prefix("sqlite:").or((!is_postgres).then_some(database)) {
-        Some(path) if !path.is_empty() && !path.starts_with(':') => {
-            PathBuf::from(format!("{path}.checkpoint-key"))
-        }
-        _ => PathBuf::from("vulnrelay-checkpoint.key"),
+        Some(path) if !path.is_empty() && !path.starts_with(':') => PathBuf::from(format!("{path}.{suffix}")),
+        _ => PathBuf::from(otherwise),
     }
 }
+
+/// The user id of an OpenPGP key the server makes for signing CSAF documents.
+pub const CSAF_KEY_USER_ID: &str = "vulnrelay CSAF provider";
 
 /// Runs the command.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -183,6 +204,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("the checkpoint key {}", key_path.display()))?;
         tracing::info!(key = %key_path.display(), public_key = %signer.public_key(), "checkpoints are signed with this key");
         state.sign_checkpoints_with(signer);
+        let csaf_key = args.csaf_key.clone().unwrap_or_else(|| default_csaf_key(&args.database));
+        let csaf_signer = vulnrelay_server::distribution::load_or_create_csaf_key(&csaf_key, CSAF_KEY_USER_ID)
+            .with_context(|| format!("the CSAF signing key {}", csaf_key.display()))?;
+        tracing::info!(key = %csaf_key.display(), fingerprint = %csaf_signer.fingerprint(), "CSAF documents are signed with this OpenPGP key");
+        state.sign_csaf_with(csaf_signer);
         if !args.worker.no_worker {
             // Stopped with the runtime; deliveries in flight are claimed again later.
             vulnrelay_server::worker::spawn(state.clone(), args.worker.config(), std::future::pending());

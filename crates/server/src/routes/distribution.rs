@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 use vulnrelay_publish::feed::atom;
-use vulnrelay_publish::provider::{Provider, metadata};
+use vulnrelay_publish::provider::{listing, metadata};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::distribution::{self, Advisory, PUBLISHER_NAME, PUBLISHER_NAMESPACE, advisories};
+use crate::distribution::{self, Advisory, advisories};
 use crate::errors::{AppError, AppResult};
 use crate::routes::vulnerabilities::{DocumentQuery, parse_lang, render};
 
@@ -110,27 +110,36 @@ async fn document(
 }
 
 /// `GET /.well-known/csaf/{path}`: the CSAF provider layout of the public advisories —
-/// `provider-metadata.json`, `white/{year}/{id}.json` with a `.sha512` beside each,
-/// `white/index.txt`, `white/changes.csv`.
+/// `provider-metadata.json`, `white/{year}/{id}.json` with a `.sha512` (and, when the
+/// server has a key, a `.asc`) beside each, `white/index.txt`, `white/changes.csv`, the
+/// ROLIE feed, service and category documents, the public OpenPGP key under `openpgp/`,
+/// and a listing of every folder.
 pub async fn csaf_provider(State(state): State<AppState>, Path(path): Path<String>) -> AppResult<Response> {
-    let provider = Provider {
-        base_url: state.base_url(),
-        category: "coordinator".into(),
-        name: PUBLISHER_NAME.into(),
-        namespace: PUBLISHER_NAMESPACE.into(),
-    };
-    let bytes = if path == "provider-metadata.json" {
-        metadata(&provider, Utc::now()).bytes
-    } else {
-        let snapshot = distribution::public_snapshot(&state).await?;
-        snapshot.directory.get(&path).cloned().ok_or_else(|| AppError::not_found("file"))?
-    };
-    let content_type = match path.rsplit('.').next() {
-        Some("json") => "application/json",
-        Some("csv") => "text/csv; charset=utf-8",
-        _ => "text/plain; charset=utf-8",
-    };
-    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+    if path == "provider-metadata.json" {
+        let file = metadata(&distribution::provider(&state), Utc::now(), state.csaf_signer.get());
+        return Ok(([(header::CONTENT_TYPE, "application/json")], file.bytes).into_response());
+    }
+    let snapshot = distribution::public_snapshot(&state).await?;
+    if let Some(bytes) = snapshot.directory.get(&path) {
+        let content_type = match path.rsplit('.').next() {
+            Some("json") => "application/json",
+            Some("csv") => "text/csv; charset=utf-8",
+            Some("asc") => "application/pgp-signature",
+            _ => "text/plain; charset=utf-8",
+        };
+        let content_type = if path.starts_with("openpgp/") { "application/pgp-keys" } else { content_type };
+        return Ok(([(header::CONTENT_TYPE, content_type)], bytes.clone()).into_response());
+    }
+    let files = snapshot.directory.keys().map(String::as_str).chain(["provider-metadata.json"]);
+    match listing(&path, files) {
+        Some(html) => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()),
+        None => Err(AppError::not_found("file")),
+    }
+}
+
+/// `GET /.well-known/csaf/`: the listing of the provider's top folder.
+pub async fn csaf_provider_root(state: State<AppState>) -> AppResult<Response> {
+    csaf_provider(state, Path(String::new())).await
 }
 
 /// The feed's language.
