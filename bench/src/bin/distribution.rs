@@ -62,7 +62,7 @@ fn main() {
             for advisory in &advisories {
                 documents.push(distribution::csaf_advisory(&state, advisory).await.expect("CSAF"));
             }
-            let files = vulnrelay_publish::provider::layout(&provider(), &documents, Utc::now());
+            let files = vulnrelay_publish::provider::layout(&provider(), &documents, Utc::now(), None).expect("unsigned");
             assert!(files.iter().any(|f| f.path == "white/index.txt"));
         })
         .await;

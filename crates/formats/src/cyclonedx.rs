@@ -20,9 +20,24 @@ pub struct Bom {
     pub metadata: Metadata,
     /// Components.
     pub components: Vec<Component>,
+    /// Which component holds which (an archive its nested archives and shaded copies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Dependency>,
     /// Vulnerabilities.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vulnerabilities: Vec<Vulnerability>,
+}
+
+/// One component's dependencies, by `bom-ref`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dependency {
+    /// The component.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// What it holds or needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 /// BOM metadata.
@@ -68,6 +83,9 @@ pub struct Component {
     /// Name/value properties.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<Property>,
+    /// Components inside this one (the jars of a war, a copy shaded into a jar).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Component>,
 }
 
 /// Component evidence.
@@ -131,6 +149,15 @@ pub struct Vulnerability {
     /// Source of the id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// Ratings (CVSS score, severity, method, vector).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<Rating>,
+    /// CWE ids, as numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cwes: Vec<u32>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Recommendation (upgrade path).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<String>,
@@ -151,11 +178,31 @@ pub struct Source {
     pub url: Option<String>,
 }
 
+/// A rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// Base score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// `critical`, `high`, `medium`, `low`, `info`, `none` or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// `CVSSv2`, `CVSSv3`, `CVSSv31`, `CVSSv4`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The metrics vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+}
+
 /// Impact analysis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Analysis {
     /// `exploitable`, `in_triage`, `resolved`, `not_affected`, ...
     pub state: String,
+    /// Why not affected: `code_not_present`, `protected_by_mitigating_control`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
     /// Explanation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

@@ -40,6 +40,18 @@ pub struct Vulnerability {
     /// Links.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
+    /// The database's own fields (vulnrelay writes `cwe_ids`, `scores`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_specific: Option<serde_json::Value>,
+}
+
+impl Vulnerability {
+    /// The CWE ids the record names in `database_specific.cwe_ids` (as vulnrelay and
+    /// GitHub's advisory database write them).
+    pub fn cwe_ids(&self) -> Vec<String> {
+        let ids = self.database_specific.as_ref().and_then(|d| d["cwe_ids"].as_array());
+        ids.into_iter().flatten().filter_map(|id| id.as_str().map(str::to_owned)).collect()
+    }
 }
 
 fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>

@@ -62,6 +62,7 @@ pub fn export(vulnerability: &Vulnerability, modified: Timestamp) -> Value {
             .iter()
             .map(|link| osv::Reference { kind: reference_type(&link.kind).to_owned(), url: link.url.clone() })
             .collect(),
+        database_specific: None,
     };
     let mut document = serde_json::to_value(record).expect("OSV records serialise");
     if !vulnerability.credits.is_empty() {

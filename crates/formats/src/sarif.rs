@@ -31,6 +31,10 @@ pub struct Run {
     /// Invocations (errors are reported as tool execution notifications).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invocations: Vec<Invocation>,
+    /// Where each `uriBaseId` of the run's locations points (e.g. `SCANROOT`: the
+    /// directory the scan ran in, as a `file://` URI ending in `/`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub original_uri_base_ids: BTreeMap<String, ArtifactLocation>,
 }
 
 /// The tool.
@@ -66,9 +70,16 @@ pub struct ReportingDescriptor {
     /// Short description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_description: Option<Message>,
+    /// Full description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_description: Option<Message>,
     /// Help link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help_uri: Option<String>,
+    /// Property bag: `security-severity` (the CVSS base score as text, which code
+    /// scanning ranks by) and `tags` (`security`, CWE ids).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, serde_json::Value>,
 }
 
 /// A message.
@@ -131,9 +142,14 @@ pub struct PhysicalLocation {
 
 /// An artifact location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ArtifactLocation {
-    /// URI reference (relative paths allowed).
+    /// URI: `file:///...` for an absolute path, else relative to `uri_base_id`.
     pub uri: String,
+    /// The base a relative `uri` resolves against (a key of the run's
+    /// `originalUriBaseIds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri_base_id: Option<String>,
 }
 
 /// A logical location.

@@ -125,7 +125,38 @@ fn builtin_doc(id: &str, artifact: &str, summary: &str, pairs: &[(&str, &str)]) 
             kind: "ADVISORY".into(),
             url: format!("https://nvd.nist.gov/vuln/detail/{id}"),
         }],
+        database_specific: None,
     }
+}
+
+/// What the published CVE records say of the built-in ids beyond their ranges: the CWE
+/// ids of the CNA's `problemTypes`, and the CVSS v3.1 vector of CISA's ADP container where
+/// it scored the record (testdata/examples/cve holds the records; a test compares).
+pub const BUILTIN_FACTS: [(&str, Option<&str>, &[&str]); 6] = [
+    (
+        "CVE-2021-44228",
+        Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"),
+        &["CWE-502", "CWE-400", "CWE-20"],
+    ),
+    ("CVE-2021-45046", None, &["CWE-917"]),
+    ("CVE-2021-45105", None, &["CWE-20", "CWE-674"]),
+    ("CVE-2021-44832", Some("CVSS:3.1/AV:N/AC:H/PR:H/UI:N/S:U/C:H/I:H/A:H"), &["CWE-20", "CWE-74"]),
+    ("CVE-2019-17571", None, &["CWE-502"]),
+    ("CVE-2021-4104", None, &["CWE-502"]),
+];
+
+/// What the advisories say of one vulnerability id, for reports that rank and explain
+/// it: its summary, its highest CVSS score, its CWE ids and a link to read more.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// The first record's summary.
+    pub summary: Option<String>,
+    /// The highest-scoring CVSS vector among the records, scored.
+    pub cvss: Option<vulnrelay_formats::severity::Scored>,
+    /// CWE ids (`CWE-502`), each once, in the records' order.
+    pub cwes: Vec<String>,
+    /// The first record's first advisory or web link.
+    pub url: Option<String>,
 }
 
 /// The built-in OSV records: log4j-core CVE-2021-44228, -45046, -45105, -44832 (ranges from
@@ -133,7 +164,7 @@ fn builtin_doc(id: &str, artifact: &str, summary: &str, pairs: &[(&str, &str)]) 
 pub fn builtin_documents() -> Vec<osv::Vulnerability> {
     let core = "org.apache.logging.log4j:log4j-core";
     let l1 = "log4j:log4j";
-    vec![
+    let docs = vec![
         builtin_doc(
             "CVE-2021-44228",
             core,
@@ -168,7 +199,19 @@ pub fn builtin_documents() -> Vec<osv::Vulnerability> {
         builtin_doc("CVE-2022-23302", l1, "JMSSink JNDI deserialization (log4j 1.x)", &[("0", "")]),
         builtin_doc("CVE-2022-23305", l1, "SQL injection in JDBCAppender (log4j 1.2.x)", &[("0", "")]),
         builtin_doc("CVE-2022-23307", l1, "Deserialization in Chainsaw (log4j 1.2.x)", &[("0", "")]),
-    ]
+    ];
+    docs.into_iter()
+        .map(|mut doc| {
+            if let Some((_, vector, cwes)) = BUILTIN_FACTS.iter().find(|(id, _, _)| *id == doc.id) {
+                doc.severity = vector
+                    .map(|v| osv::Severity { kind: "CVSS_V3".into(), score: v.into() })
+                    .into_iter()
+                    .collect();
+                doc.database_specific = Some(serde_json::json!({ "cwe_ids": cwes }));
+            }
+            doc
+        })
+        .collect()
 }
 
 fn affects_every_version(a: &Affected) -> bool {
@@ -211,6 +254,31 @@ impl Advisories {
             }
         }
         self.docs.push((source, doc));
+    }
+
+    /// What the records of `id` (their id, or their CVE alias) say of it beyond ranges.
+    pub fn facts(&self, id: &str) -> Facts {
+        let mut facts = Facts::default();
+        for (_, doc) in self.docs.iter().filter(|(_, d)| d.cve_or_id() == id || d.id == id) {
+            if facts.summary.is_none() {
+                facts.summary = doc.summary.clone().filter(|s| !s.is_empty());
+            }
+            if facts.url.is_none() {
+                facts.url = doc.references.first().map(|r| r.url.clone());
+            }
+            for severity in &doc.severity {
+                let Ok(scored) = vulnrelay_formats::severity::score(&severity.score) else { continue };
+                if facts.cvss.as_ref().is_none_or(|best| scored.base_score > best.base_score) {
+                    facts.cvss = Some(scored);
+                }
+            }
+            for cwe in doc.cwe_ids() {
+                if !facts.cwes.contains(&cwe) {
+                    facts.cwes.push(cwe);
+                }
+            }
+        }
+        facts
     }
 
     /// Number of records.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 use vulnrelay_formats::{cyclonedx as cdx, sarif, scan_report as json};
 
+use crate::advisory::{Advisories, Facts};
 use crate::{Confidence, EvidenceKind, Finding, Report, Status};
 
 /// Tool name in SARIF and CycloneDX.
@@ -107,11 +108,24 @@ fn percent_encode_path(path: &str) -> String {
     out
 }
 
+/// The base that relative locations of the SARIF log resolve against.
+pub const SCAN_ROOT: &str = "SCANROOT";
+
+/// `file://` URI of an absolute path (percent-encoded), or the relative path as a URI
+/// reference against [`SCAN_ROOT`].
+fn artifact_location(file: &std::path::Path) -> sarif::ArtifactLocation {
+    let text = file.to_string_lossy();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    if file.is_absolute() {
+        sarif::ArtifactLocation { uri: format!("file://{}", percent_encode_path(text)), uri_base_id: None }
+    } else {
+        sarif::ArtifactLocation { uri: percent_encode_path(text), uri_base_id: Some(SCAN_ROOT.into()) }
+    }
+}
+
 fn location(f_path: &str, file: &std::path::Path) -> sarif::Location {
     sarif::Location {
-        physical_location: Some(sarif::PhysicalLocation {
-            artifact_location: sarif::ArtifactLocation { uri: percent_encode_path(&file.to_string_lossy()) },
-        }),
+        physical_location: Some(sarif::PhysicalLocation { artifact_location: artifact_location(file) }),
         logical_locations: vec![sarif::LogicalLocation {
             fully_qualified_name: f_path.to_owned(),
             kind: Some("module".into()),
@@ -119,38 +133,72 @@ fn location(f_path: &str, file: &std::path::Path) -> sarif::Location {
     }
 }
 
-/// SARIF 2.1.0: one result per (component, vulnerability), one rule per vulnerability id;
-/// scan errors are tool execution notifications.
-pub fn to_sarif(report: &Report) -> sarif::SarifLog {
+/// The SARIF level of a verdict: what must be fixed is an error, what could not be
+/// decided a warning, what is mitigated a note.
+fn level(status: Status) -> sarif::Level {
+    match status {
+        Status::Affected => sarif::Level::Error,
+        Status::UnknownVersion => sarif::Level::Warning,
+        Status::Mitigated => sarif::Level::Note,
+    }
+}
+
+/// One rule per vulnerability id, from what the advisories say of it: the summary, the
+/// CVSS base score as `security-severity` (code-scanning tools rank by it), CWE tags and a
+/// link to the record.
+fn rule(id: &str, facts: &Facts) -> sarif::ReportingDescriptor {
+    let mut properties = BTreeMap::new();
+    if let Some(cvss) = &facts.cvss {
+        properties
+            .insert("security-severity".into(), serde_json::Value::from(format!("{:.1}", cvss.base_score)));
+    }
+    let tags: Vec<serde_json::Value> = std::iter::once("security".to_owned())
+        .chain(facts.cwes.iter().cloned())
+        .map(serde_json::Value::from)
+        .collect();
+    properties.insert("tags".into(), serde_json::Value::Array(tags));
+    sarif::ReportingDescriptor {
+        id: id.to_owned(),
+        short_description: Some(sarif::Message { text: format!("{id} in a Java component") }),
+        full_description: facts.summary.clone().map(|text| sarif::Message { text }),
+        help_uri: facts
+            .url
+            .clone()
+            .or_else(|| id.starts_with("CVE-").then(|| format!("https://nvd.nist.gov/vuln/detail/{id}"))),
+        properties,
+    }
+}
+
+/// SARIF 2.1.0: one result per (component, vulnerability), one rule per vulnerability id
+/// (ranked by its CVSS score from `advisories`); scan errors are tool execution
+/// notifications. Files given by relative path resolve against `SCANROOT`, which is
+/// `scan_root` (the directory the scan ran in) when given.
+pub fn to_sarif(
+    report: &Report,
+    advisories: &Advisories,
+    scan_root: Option<&std::path::Path>,
+) -> sarif::SarifLog {
     let mut rules: BTreeMap<String, sarif::ReportingDescriptor> = BTreeMap::new();
     let mut results = Vec::new();
     for f in &report.findings {
         for v in &f.vulnerabilities {
-            rules.entry(v.id.clone()).or_insert_with(|| sarif::ReportingDescriptor {
-                id: v.id.clone(),
-                short_description: Some(sarif::Message { text: format!("{} in a Java component", v.id) }),
-                help_uri: v
-                    .id
-                    .starts_with("CVE-")
-                    .then(|| format!("https://nvd.nist.gov/vuln/detail/{}", v.id)),
-            });
-            let level = match v.status {
-                Status::Affected => sarif::Level::Error,
-                Status::UnknownVersion => sarif::Level::Warning,
-                Status::Mitigated => sarif::Level::Note,
-            };
+            rules.entry(v.id.clone()).or_insert_with(|| rule(&v.id, &advisories.facts(&v.id)));
             let fixed = if v.fixed_in.is_empty() { "no fixed release".into() } else { v.fixed_in.join(", ") };
             let mut properties = BTreeMap::new();
             properties.insert("status".into(), serde_json::Value::from(v.status.as_str()));
             properties.insert("component".into(), serde_json::Value::from(component_label(f)));
             properties.insert("fixed_in".into(), serde_json::Value::from(v.fixed_in.clone()));
+            if let Some(reason) = &v.reason {
+                properties.insert("reason".into(), serde_json::Value::from(reason.clone()));
+            }
             results.push(sarif::SarifResult {
                 rule_id: v.id.clone(),
-                level,
+                level: level(v.status),
                 message: sarif::Message {
                     text: format!(
-                        "{} is {} by {} (fixed in: {fixed})",
+                        "{} at {} is {} by {} (fixed in: {fixed})",
                         component_label(f),
+                        f.path,
                         v.status.as_str(),
                         v.id
                     ),
@@ -169,6 +217,13 @@ pub fn to_sarif(report: &Report) -> sarif::SarifLog {
             locations: Vec::new(),
         })
         .collect();
+    let mut original_uri_base_ids = BTreeMap::new();
+    if let Some(root) = scan_root.filter(|r| r.is_absolute()) {
+        let text = root.to_string_lossy();
+        let uri = format!("file://{}/", percent_encode_path(text.trim_end_matches('/')));
+        original_uri_base_ids
+            .insert(SCAN_ROOT.to_owned(), sarif::ArtifactLocation { uri, uri_base_id: None });
+    }
     sarif::SarifLog {
         schema: sarif::SCHEMA_URI.into(),
         version: "2.1.0".into(),
@@ -177,7 +232,8 @@ pub fn to_sarif(report: &Report) -> sarif::SarifLog {
                 driver: sarif::ToolComponent {
                     name: TOOL_NAME.into(),
                     version: Some(env!("CARGO_PKG_VERSION").into()),
-                    information_uri: Some("https://example.invalid/vulnrelay".into()),
+                    // vulnrelay has no public home page to name; SARIF makes this optional.
+                    information_uri: None,
                     rules: rules.into_values().collect(),
                 },
             },
@@ -186,6 +242,7 @@ pub fn to_sarif(report: &Report) -> sarif::SarifLog {
                 execution_successful: report.errors.is_empty(),
                 tool_execution_notifications: notifications,
             }],
+            original_uri_base_ids,
         }],
     }
 }
@@ -204,11 +261,97 @@ fn confidence_value(c: Confidence) -> f64 {
     }
 }
 
-/// CycloneDX 1.6 with every component (evidence and occurrences) and every vulnerability
-/// (affects with status, analysis state). `timestamp` is RFC 3339 or `None`.
-pub fn to_cyclonedx(report: &Report, timestamp: Option<String>) -> cdx::Bom {
-    let mut components = Vec::new();
-    let mut vulns: BTreeMap<String, cdx::Vulnerability> = BTreeMap::new();
+/// The CycloneDX impact state of a verdict, with the justification and detail it needs:
+/// a present vulnerable copy may be exploited, an undecided one is in triage, a backported
+/// fix resolved it, a removed class leaves no code to exploit.
+fn impact(status: Status, reason: Option<&str>) -> (&'static str, Option<&'static str>) {
+    match status {
+        Status::Affected => ("exploitable", None),
+        Status::UnknownVersion => ("in_triage", None),
+        Status::Mitigated if reason.is_some_and(|r| r.starts_with("backported fix")) => ("resolved", None),
+        Status::Mitigated => ("not_affected", Some("code_not_present")),
+    }
+}
+
+fn rating(facts: &Facts) -> Option<cdx::Rating> {
+    use vulnrelay_formats::severity::CvssVersion;
+    let cvss = facts.cvss.as_ref()?;
+    let method = match cvss.version {
+        CvssVersion::V2 => "CVSSv2",
+        CvssVersion::V3_0 => "CVSSv3",
+        CvssVersion::V3_1 => "CVSSv31",
+        CvssVersion::V4 => "CVSSv4",
+    };
+    // CycloneDX writes CVSS v3 vectors without their `CVSS:3.x/` prefix.
+    let vector = match cvss.version {
+        CvssVersion::V3_0 | CvssVersion::V3_1 => {
+            cvss.vector.split_once('/').map_or(&*cvss.vector, |(_, rest)| rest)
+        }
+        _ => &cvss.vector,
+    };
+    Some(cdx::Rating {
+        score: Some(cvss.base_score),
+        severity: Some(cvss.rating.as_str().to_lowercase()),
+        method: Some(method.into()),
+        vector: Some(vector.to_owned()),
+    })
+}
+
+/// Where each finding sits: the finding or archive that holds it. A finding at the same
+/// path as an earlier one is a copy shaded into it; otherwise its holder is whatever lies
+/// at its path up to the last `!/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    /// On disk, held by nothing scanned.
+    Top,
+    /// Inside finding `i`.
+    Finding(usize),
+    /// Inside archive `i` of the containers (an archive that is no component itself).
+    Archive(usize),
+}
+
+/// The holders of every finding and of the archives that hold some finding without being
+/// components themselves (each archive with its path and its own holder).
+fn holders(findings: &[Finding]) -> (Vec<Holder>, Vec<(String, Holder)>) {
+    let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        first_at.entry(f.path.as_str()).or_insert(i);
+    }
+    let mut archives: Vec<(String, Holder)> = Vec::new();
+    fn holder_of(
+        path: &str,
+        first_at: &BTreeMap<&str, usize>,
+        archives: &mut Vec<(String, Holder)>,
+    ) -> Holder {
+        let Some((outer, _)) = path.rsplit_once("!/") else { return Holder::Top };
+        if let Some(&i) = first_at.get(outer) {
+            return Holder::Finding(i);
+        }
+        if let Some(i) = archives.iter().position(|(p, _)| p == outer) {
+            return Holder::Archive(i);
+        }
+        let up = holder_of(outer, first_at, archives);
+        archives.push((outer.to_owned(), up));
+        Holder::Archive(archives.len() - 1)
+    }
+    let holders = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match first_at[f.path.as_str()] {
+            first if first != i => Holder::Finding(first),
+            _ => holder_of(&f.path, &first_at, &mut archives),
+        })
+        .collect();
+    (holders, archives)
+}
+
+/// CycloneDX 1.6: every component (evidence and occurrences) nested under the archive
+/// or component that holds it, with `dependencies` saying the same; every vulnerability
+/// with its rating and CWEs from `advisories`, one entry per impact state (a mitigated
+/// copy is never `exploitable`). `timestamp` is RFC 3339 or `None`.
+pub fn to_cyclonedx(report: &Report, advisories: &Advisories, timestamp: Option<String>) -> cdx::Bom {
+    let mut flat: Vec<cdx::Component> = Vec::new();
+    let mut vulns: BTreeMap<(String, &'static str), cdx::Vulnerability> = BTreeMap::new();
     let mut hasher = Sha256::new();
     for (i, f) in report.findings.iter().enumerate() {
         hasher.update(f.path.as_bytes());
@@ -236,7 +379,7 @@ pub fn to_cyclonedx(report: &Report, timestamp: Option<String>) -> cdx::Bom {
         if let Some(r) = &f.component.version_range {
             properties.push(cdx::Property { name: "vulnrelay:version_range".into(), value: r.clone() });
         }
-        components.push(cdx::Component {
+        flat.push(cdx::Component {
             kind: "library".into(),
             bom_ref: Some(bom_ref.clone()),
             group: f.component.group.clone(),
@@ -252,20 +395,42 @@ pub fn to_cyclonedx(report: &Report, timestamp: Option<String>) -> cdx::Bom {
                 occurrences: vec![cdx::Occurrence { location: f.path.clone() }],
             }),
             properties,
+            components: Vec::new(),
         });
         for v in &f.vulnerabilities {
-            let entry = vulns.entry(v.id.clone()).or_insert_with(|| cdx::Vulnerability {
-                bom_ref: Some(format!("vulnerability-{}", v.id)),
-                id: v.id.clone(),
-                source: v.id.starts_with("CVE-").then(|| cdx::Source {
-                    name: "NVD".into(),
-                    url: Some(format!("https://nvd.nist.gov/vuln/detail/{}", v.id)),
-                }),
-                recommendation: (!v.fixed_in.is_empty())
-                    .then(|| format!("Upgrade to one of: {}", v.fixed_in.join(", "))),
-                analysis: None,
-                affects: Vec::new(),
+            let (state, justification) = impact(v.status, v.reason.as_deref());
+            let entry = vulns.entry((v.id.clone(), state)).or_insert_with(|| {
+                let facts = advisories.facts(&v.id);
+                cdx::Vulnerability {
+                    bom_ref: Some(format!("vulnerability-{}-{state}", v.id)),
+                    id: v.id.clone(),
+                    source: v.id.starts_with("CVE-").then(|| cdx::Source {
+                        name: "NVD".into(),
+                        url: Some(format!("https://nvd.nist.gov/vuln/detail/{}", v.id)),
+                    }),
+                    ratings: rating(&facts).into_iter().collect(),
+                    cwes: facts.cwes.iter().filter_map(|c| c.strip_prefix("CWE-")?.parse().ok()).collect(),
+                    description: facts.summary.clone(),
+                    recommendation: (!v.fixed_in.is_empty())
+                        .then(|| format!("Upgrade to one of: {}", v.fixed_in.join(", "))),
+                    analysis: Some(cdx::Analysis {
+                        state: state.into(),
+                        justification: justification.map(str::to_owned),
+                        detail: None,
+                    }),
+                    affects: Vec::new(),
+                }
             });
+            if let (Some(reason), Some(analysis)) = (&v.reason, entry.analysis.as_mut()) {
+                match &mut analysis.detail {
+                    Some(detail) if !detail.split("; ").any(|d| d == reason) => {
+                        detail.push_str("; ");
+                        detail.push_str(reason);
+                    }
+                    Some(_) => {}
+                    None => analysis.detail = Some(reason.clone()),
+                }
+            }
             let status = match v.status {
                 Status::Affected => "affected",
                 Status::Mitigated => "unaffected",
@@ -281,22 +446,92 @@ pub fn to_cyclonedx(report: &Report, timestamp: Option<String>) -> cdx::Bom {
             });
         }
     }
-    let mut vulnerabilities: Vec<cdx::Vulnerability> = vulns.into_values().collect();
-    for v in &mut vulnerabilities {
-        let statuses: Vec<&str> =
-            v.affects.iter().flat_map(|a| a.versions.iter().map(|x| x.status.as_str())).collect();
-        let state = if statuses.contains(&"affected") {
-            "exploitable"
-        } else if statuses.contains(&"unknown") || statuses.is_empty() {
-            "in_triage"
-        } else {
-            "resolved"
-        };
-        v.analysis = Some(cdx::Analysis {
-            state: state.into(),
-            detail: (state == "resolved").then(|| "JndiLookup.class removed from every affected copy".into()),
-        });
+    // Nest each component under its holder, archives that are no component becoming
+    // `file` components of their own.
+    let (holder_of, archives) = holders(&report.findings);
+    let mut archive_nodes: Vec<cdx::Component> = archives
+        .iter()
+        .enumerate()
+        .map(|(i, (path, _))| cdx::Component {
+            kind: "file".into(),
+            bom_ref: Some(format!("archive-{}", i + 1)),
+            group: None,
+            name: path.rsplit("!/").next().unwrap_or(path).rsplit('/').next().unwrap_or(path).to_owned(),
+            version: None,
+            purl: None,
+            evidence: Some(cdx::ComponentEvidence {
+                identity: Vec::new(),
+                occurrences: vec![cdx::Occurrence { location: path.clone() }],
+            }),
+            properties: Vec::new(),
+            components: Vec::new(),
+        })
+        .collect();
+    let mut dependencies: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for node in flat.iter().chain(archive_nodes.iter()) {
+        dependencies.insert(node.bom_ref.clone().unwrap_or_default(), Vec::new());
     }
+    let ref_of = |h: Holder| match h {
+        Holder::Top => None,
+        Holder::Finding(i) => Some(format!("component-{}", i + 1)),
+        Holder::Archive(i) => Some(format!("archive-{}", i + 1)),
+    };
+    for (i, h) in holder_of.iter().enumerate() {
+        if let Some(parent) = ref_of(*h) {
+            dependencies.entry(parent).or_default().push(format!("component-{}", i + 1));
+        }
+    }
+    for (i, (_, h)) in archives.iter().enumerate() {
+        if let Some(parent) = ref_of(*h) {
+            dependencies.entry(parent).or_default().push(format!("archive-{}", i + 1));
+        }
+    }
+    // Attach children to parents, deepest first: a child is moved into its holder once
+    // every child of its own has been attached (holders always come earlier in the walk
+    // below, as a finding's holder is a shorter path or an earlier finding).
+    let depth = |mut h: Holder| {
+        let mut d = 0usize;
+        while h != Holder::Top {
+            d += 1;
+            h = match h {
+                Holder::Finding(i) => holder_of[i],
+                Holder::Archive(i) => archives[i].1,
+                Holder::Top => Holder::Top,
+            };
+        }
+        d
+    };
+    let mut order: Vec<(usize, Holder)> = holder_of
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (depth(*h), Holder::Finding(i)))
+        .chain(archives.iter().enumerate().map(|(i, (_, h))| (depth(*h), Holder::Archive(i))))
+        .collect();
+    order.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+    let mut slots: Vec<Option<cdx::Component>> = flat.into_iter().map(Some).collect();
+    let mut archive_slots: Vec<Option<cdx::Component>> = archive_nodes.drain(..).map(Some).collect();
+    let mut top: Vec<(String, cdx::Component)> = Vec::new();
+    for (_, node) in order {
+        let (component, holder) = match node {
+            Holder::Finding(i) => (slots[i].take(), holder_of[i]),
+            Holder::Archive(i) => (archive_slots[i].take(), archives[i].1),
+            Holder::Top => continue,
+        };
+        let Some(mut component) = component else { continue };
+        component.components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
+        let parent = match holder {
+            Holder::Finding(i) => slots[i].as_mut(),
+            Holder::Archive(i) => archive_slots[i].as_mut(),
+            Holder::Top => None,
+        };
+        match parent {
+            Some(parent) => parent.components.push(component),
+            None => top.push((component.bom_ref.clone().unwrap_or_default(), component)),
+        }
+    }
+    top.sort_by(|a, b| a.0.cmp(&b.0));
+    let components: Vec<cdx::Component> = top.into_iter().map(|(_, c)| c).collect();
+    let vulnerabilities: Vec<cdx::Vulnerability> = vulns.into_values().collect();
     let digest = hasher.finalize();
     let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     let serial =
@@ -318,10 +553,18 @@ pub fn to_cyclonedx(report: &Report, timestamp: Option<String>) -> cdx::Bom {
                     purl: None,
                     evidence: None,
                     properties: Vec::new(),
+                    components: Vec::new(),
                 }],
             },
         },
         components,
+        dependencies: dependencies
+            .into_iter()
+            .map(|(reference, mut depends_on)| {
+                depends_on.sort();
+                cdx::Dependency { reference, depends_on }
+            })
+            .collect(),
         vulnerabilities,
     }
 }

@@ -6,14 +6,11 @@ mod common;
 use std::path::Path;
 
 use common::*;
+use vulnrelay_formats::schemas::{Schema, validate};
 use vulnrelay_scan::fix::fix_report;
 use vulnrelay_scan::source::Source;
 use vulnrelay_scan::zipfile::ZipArchive;
 use vulnrelay_scan::{Advisories, Limits, Options, output, scan};
-
-fn schema_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../formats/schemas")
-}
 
 fn mixed_report(dir: &Path) -> vulnrelay_scan::Report {
     let patched = rebuild(&read("vulnerable/log4j-core-2.14.1.jar"), |n| !n.ends_with("JndiLookup.class"));
@@ -52,84 +49,176 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(report.exit_code(), 2, "errors win over findings");
 }
 
-/// Serves the schemas bom-1.6 references from the local copies; any other URI fails, so no
-/// network is used.
-struct LocalSchemas(Vec<(&'static str, serde_json::Value)>);
+/// A vulnerable log4j-core three archives deep (ear → war → jar), none of the outer two
+/// a component of its own.
+fn nested_ear(dir: &Path) {
+    let war = ZipBuilder::new()
+        .add("WEB-INF/lib/log4j-core-2.14.1.jar", &read("vulnerable/log4j-core-2.14.1.jar"), true)
+        .build();
+    let ear = ZipBuilder::new().add("web.war", &war, true).build();
+    std::fs::write(dir.join("app.ear"), ear).unwrap();
+}
 
-impl jsonschema::Retrieve for LocalSchemas {
-    fn retrieve(
-        &self,
-        uri: &jsonschema::Uri<String>,
-    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
-        let wanted = uri.as_str().trim_end_matches('#');
-        self.0
-            .iter()
-            .find(|(u, _)| *u == wanted)
-            .map(|(_, v)| v.clone())
-            .ok_or_else(|| format!("schema {wanted} is not available offline").into())
-    }
+fn find_component<'a>(
+    components: &'a [serde_json::Value],
+    occurrence_suffix: &str,
+) -> Option<&'a serde_json::Value> {
+    components.iter().find_map(|c| {
+        let here = c["evidence"]["occurrences"][0]["location"]
+            .as_str()
+            .is_some_and(|l| l.ends_with(occurrence_suffix));
+        if here {
+            Some(c)
+        } else {
+            find_component(c["components"].as_array().map(Vec::as_slice).unwrap_or(&[]), occurrence_suffix)
+        }
+    })
 }
 
 #[test]
-fn cyclonedx_validates_against_the_official_schema() {
+fn cyclonedx_validates_nests_components_and_rates_vulnerabilities() {
     let dir = tempfile::tempdir().unwrap();
+    nested_ear(dir.path());
     let report = mixed_report(dir.path());
-    let bom =
-        serde_json::to_value(output::to_cyclonedx(&report, Some("2026-01-01T00:00:00Z".into()))).unwrap();
-    let load = |name: &str| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(schema_dir().join("cyclonedx").join(name)).unwrap())
-            .unwrap()
-    };
-    let schema = load("bom-1.6.schema.json");
-    let validator = jsonschema::options()
-        .with_retriever(LocalSchemas(vec![
-            ("http://cyclonedx.org/schema/spdx.schema.json", load("spdx.schema.json")),
-            ("http://cyclonedx.org/schema/jsf-0.82.schema.json", load("jsf-0.82.schema.json")),
-        ]))
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> =
-        validator.iter_errors(&bom).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let bom = serde_json::to_value(output::to_cyclonedx(
+        &report,
+        &Advisories::builtin(),
+        Some("2026-01-01T00:00:00Z".into()),
+    ))
+    .unwrap();
+    let errors = validate(Schema::CycloneDx, &bom);
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(bom["components"].as_array().unwrap().len(), report.findings.len());
-    let ids: Vec<&str> =
-        bom["vulnerabilities"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"CVE-2021-44228") && ids.contains(&"CVE-2019-17571"));
     // The validator is not vacuous.
     let mut bad = bom.clone();
     bad["components"][0]["type"] = "not-a-type".into();
-    assert!(!validator.is_valid(&bad));
+    assert!(!validate(Schema::CycloneDx, &bad).is_empty());
+    // The nested copy sits under the war, which sits under the ear; `dependencies` says so.
+    let components = bom["components"].as_array().unwrap();
+    let ear = find_component(components, "app.ear").expect("the ear is a component");
+    assert_eq!(ear["type"], "file");
+    let war = &ear["components"][0];
+    assert_eq!((war["type"].as_str(), war["name"].as_str()), (Some("file"), Some("web.war")), "{ear:#}");
+    let core = &war["components"][0];
+    assert_eq!(core["name"], "log4j-core");
+    assert!(
+        core["evidence"]["occurrences"][0]["location"]
+            .as_str()
+            .unwrap()
+            .ends_with("app.ear!/web.war!/WEB-INF/lib/log4j-core-2.14.1.jar")
+    );
+    let depends_on = |reference: &serde_json::Value| -> Vec<String> {
+        bom["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["ref"] == *reference)
+            .map(|d| {
+                d["dependsOn"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|x| x.as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(depends_on(&ear["bom-ref"]), [war["bom-ref"].as_str().unwrap()]);
+    assert_eq!(depends_on(&war["bom-ref"]), [core["bom-ref"].as_str().unwrap()]);
+    // Every component of the report is in the tree once.
+    fn count(components: &[serde_json::Value]) -> usize {
+        components.iter().filter(|c| c["type"] == "library").count()
+            + components
+                .iter()
+                .map(|c| count(c["components"].as_array().map(Vec::as_slice).unwrap_or(&[])))
+                .sum::<usize>()
+    }
+    assert_eq!(count(components), report.findings.len());
+    // The copy without JndiLookup.class is not affected (code not present); the nested one
+    // is exploitable; both carry the CVSS rating and CWEs of the record.
+    let vulns = bom["vulnerabilities"].as_array().unwrap();
+    let of = |id: &str, state: &str| {
+        vulns
+            .iter()
+            .find(|v| v["id"] == id && v["analysis"]["state"] == state)
+            .unwrap_or_else(|| panic!("{id} {state}: {vulns:#?}"))
+    };
+    let exploitable = of("CVE-2021-44228", "exploitable");
+    assert!(exploitable["affects"].as_array().unwrap().iter().any(|a| a["ref"] == core["bom-ref"]));
+    let not_affected = of("CVE-2021-44228", "not_affected");
+    assert_eq!(not_affected["analysis"]["justification"], "code_not_present");
+    assert!(not_affected["analysis"]["detail"].as_str().unwrap().contains("JndiLookup.class"));
+    assert!(!not_affected["affects"].as_array().unwrap().iter().any(|a| a["ref"] == core["bom-ref"]));
+    for v in [exploitable, not_affected] {
+        assert_eq!(v["ratings"][0]["score"], 10.0);
+        assert_eq!(v["ratings"][0]["severity"], "critical");
+        assert_eq!(v["ratings"][0]["method"], "CVSSv31");
+        assert_eq!(v["ratings"][0]["vector"], "AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H");
+        assert_eq!(v["cwes"], serde_json::json!([502, 400, 20]));
+    }
+    assert!(of("CVE-2019-17571", "exploitable")["ratings"].as_array().is_none(), "no score is made up");
 }
 
 #[test]
-fn sarif_has_the_2_1_0_structure() {
-    // No SARIF 2.1.0 schema file is available offline here; this checks the structural subset
-    // the schema requires of what we write.
+fn sarif_validates_against_the_2_1_0_schema_and_ranks_by_severity() {
     let dir = tempfile::tempdir().unwrap();
-    let report = mixed_report(dir.path());
-    let v = serde_json::to_value(output::to_sarif(&report)).unwrap();
-    assert_eq!(v["version"], "2.1.0");
-    assert!(v["$schema"].as_str().unwrap().contains("sarif"));
-    let run = &v["runs"][0];
+    nested_ear(dir.path());
+    let mut report = mixed_report(dir.path());
+    let log = serde_json::to_value(output::to_sarif(&report, &Advisories::builtin(), None)).unwrap();
+    let errors = validate(Schema::Sarif, &log);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut bad = log.clone();
+    bad["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validate(Schema::Sarif, &bad).is_empty(), "the validator is not vacuous");
+    let run = &log["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "vulnrelay");
-    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    assert!(run["tool"]["driver"].get("informationUri").is_none(), "no made-up home page");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("no rule {id}"));
+    assert_eq!(rule("CVE-2021-44228")["properties"]["security-severity"], "10.0");
+    assert_eq!(rule("CVE-2021-44832")["properties"]["security-severity"], "6.6");
+    assert_eq!(
+        rule("CVE-2021-44228")["properties"]["tags"],
+        serde_json::json!(["security", "CWE-502", "CWE-400", "CWE-20"])
+    );
+    assert!(rule("CVE-2019-17571")["properties"].get("security-severity").is_none(), "no score is made up");
     let results = run["results"].as_array().unwrap();
-    assert!(!results.is_empty());
-    for r in results {
-        assert!(rules.contains(&r["ruleId"].as_str().unwrap()));
-        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
-        assert!(r["message"]["text"].is_string());
-        let loc = &r["locations"][0];
-        assert!(loc["physicalLocation"]["artifactLocation"]["uri"].is_string());
-        assert!(loc["logicalLocations"][0]["fullyQualifiedName"].is_string());
-    }
+    let result = |path_end: &str, id: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r["ruleId"] == id
+                    && r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with(path_end)
+            })
+            .unwrap_or_else(|| panic!("no {id} at {path_end}"))
+    };
+    // Levels follow the status; the nested path is the logical location, the file on disk
+    // the physical one, as an absolute file URI.
+    assert_eq!(result("patched.jar", "CVE-2021-44228")["level"], "note");
+    let nested = result("app.ear!/web.war!/WEB-INF/lib/log4j-core-2.14.1.jar", "CVE-2021-44228");
+    assert_eq!(nested["level"], "error");
+    let uri = nested["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("file:///") && uri.ends_with("/app.ear"), "{uri}");
     assert_eq!(run["invocations"][0]["executionSuccessful"], false);
     assert_eq!(run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap().len(), 1);
+    // A path given relative to where the scan ran resolves against SCANROOT.
+    for f in &mut report.findings {
+        f.file = Path::new("build/libs").join(f.file.file_name().unwrap());
+    }
+    let log = serde_json::to_value(output::to_sarif(
+        &report,
+        &Advisories::builtin(),
+        Some(Path::new("/srv/my app")),
+    ))
+    .unwrap();
+    assert!(validate(Schema::Sarif, &log).is_empty());
+    let run = &log["runs"][0];
+    assert_eq!(run["originalUriBaseIds"]["SCANROOT"]["uri"], "file:///srv/my%20app/");
+    let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uriBaseId"], "SCANROOT");
+    assert!(location["uri"].as_str().unwrap().starts_with("build/libs/"), "{location}");
 }
 
 #[test]
@@ -385,4 +474,32 @@ fn fix_without_backup_and_on_disk_trees() {
     assert!(
         report.findings.iter().all(|f| f.vulnerabilities.iter().any(|v| v.status.as_str() == "mitigated"))
     );
+}
+
+/// The built-in CWE ids and CVSS vectors are the published CVE records' own: the CNA's
+/// `problemTypes`, and the score of CISA's ADP container where there is one.
+#[test]
+fn builtin_facts_are_the_published_cve_records() {
+    let records = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/examples/cve");
+    for (id, vector, cwes) in vulnrelay_scan::advisory::BUILTIN_FACTS {
+        let text = std::fs::read_to_string(records.join(format!("{id}.json"))).unwrap();
+        let record: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let containers = &record["containers"];
+        let listed: Vec<&str> = containers["cna"]["problemTypes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["descriptions"].as_array().unwrap())
+            .filter_map(|d| d["cweId"].as_str())
+            .collect();
+        assert_eq!(listed, cwes, "{id}");
+        let scored: Vec<&str> = containers["adp"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|adp| adp["metrics"].as_array().into_iter().flatten())
+            .filter_map(|m| m["cvssV3_1"]["vectorString"].as_str())
+            .collect();
+        assert_eq!(scored.first().copied(), vector, "{id}");
+    }
 }

@@ -260,15 +260,24 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             doc.fixes = fixes.iter().map(vulnrelay_scan::fix::FixOutcome::to_wire).collect();
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        Format::Sarif => serde_json::to_string_pretty(&vulnrelay_scan::output::to_sarif(&report))? + "\n",
+        Format::Sarif => {
+            let here = std::env::current_dir().ok();
+            let log = vulnrelay_scan::output::to_sarif(&report, &opts.advisories, here.as_deref());
+            serde_json::to_string_pretty(&log)? + "\n"
+        }
         Format::Cyclonedx => {
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            serde_json::to_string_pretty(&vulnrelay_scan::output::to_cyclonedx(&report, Some(now)))? + "\n"
+            serde_json::to_string_pretty(&vulnrelay_scan::output::to_cyclonedx(
+                &report,
+                &opts.advisories,
+                Some(now),
+            ))? + "\n"
         }
     };
     if let (Some(base), Some(token)) = (&args.upload, &args.token) {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let bom = serde_json::to_value(vulnrelay_scan::output::to_cyclonedx(&report, Some(now)))?;
+        let bom =
+            serde_json::to_value(vulnrelay_scan::output::to_cyclonedx(&report, &opts.advisories, Some(now)))?;
         let answer = upload(base, token, &args.group, &bom)?;
         if !args.quiet {
             anstream::eprintln!(
