@@ -7,6 +7,11 @@
 //! silently dropped, and threat events in `x_vulnrelayThreats` (not `metrics`).
 //! `dateUpdated` is the record's own `modified`, as in OSV. Import reads 5.0, 5.1 and 5.2 records, the CNA container and every ADP
 //! container, and keeps each container's data under its short name as the source.
+//!
+//! What a record says that vulnrelay's record does not model is [`Kept`] at import and
+//! said again at export: the assigner, `dateReserved`, the CNA's `source`, `timeline`
+//! and `x_` fields, reference names and tags, and the ADP containers as ADP containers
+//! (what only they say is not moved into the CNA container).
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat};
 use serde_json::{Map, Value, json};
@@ -40,6 +45,61 @@ pub struct Cna {
     /// The CNA's short name; affected data and scores from this source go into the CNA
     /// container as the CNA's own.
     pub short_name: String,
+}
+
+/// What an imported CVE record said beyond vulnrelay's record, kept (as JSON in
+/// [`Vulnerability::cve_kept`]) so that the export says it again.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Kept {
+    /// `cveMetadata.assignerOrgId`: whose record it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigner_org_id: Option<String>,
+    /// `cveMetadata.assignerShortName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigner_short_name: Option<String>,
+    /// `cveMetadata.dateReserved`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_reserved: Option<String>,
+    /// The CNA container's fields vulnrelay does not model: `source`, `timeline`, `x_…`.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub cna: Map<String, Value>,
+    /// The CNA container's CWE ids (the record's own list also holds the ADPs').
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cna_cwes: Vec<String>,
+    /// The CNA container's references as written (with `name` and `tags`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Value>,
+    /// The ADP containers, as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adp: Vec<Value>,
+}
+
+impl Kept {
+    /// What a record carries in [`Vulnerability::cve_kept`], if anything readable.
+    pub fn of(vulnerability: &Vulnerability) -> Option<Kept> {
+        serde_json::from_str(vulnerability.cve_kept.as_deref()?).ok()
+    }
+
+    /// What the ADP containers say, as the import read it: their sources' names, CWE
+    /// ids, reference URLs and threat events.
+    fn adp_said(&self) -> (Vec<String>, Vec<String>, Vec<String>, Vec<ThreatEvent>) {
+        let (mut sources, mut cwes, mut urls, mut threats) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for adp in &self.adp {
+            sources.push(source_name(adp, "adp"));
+            for problem_type in array(&adp["problemTypes"]) {
+                cwes.extend(
+                    array(&problem_type["descriptions"])
+                        .iter()
+                        .filter_map(|d| d["cweId"].as_str().map(str::to_owned)),
+                );
+            }
+            urls.extend(
+                array(&adp["references"]).iter().filter_map(|r| r["url"].as_str().map(str::to_owned)),
+            );
+            threats.extend(array(&adp["metrics"]).iter().filter_map(|m| read_threat(&m["other"])));
+        }
+        (sources, cwes, urls, threats)
+    }
 }
 
 /// Why a record cannot be written.
@@ -77,6 +137,14 @@ fn texts(text: &Localized) -> Vec<Value> {
 /// the record's own `modified` time, else at `updated` (the same rule as the OSV
 /// `modified` of [`crate::osv_record::export`], so both formats agree).
 pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> Result<Value, ExportError> {
+    let kept = Kept::of(vulnerability).unwrap_or_default();
+    // A record imported from the CVE Program stays its assigner's record.
+    let assigner = match (&kept.assigner_org_id, &kept.assigner_short_name) {
+        (Some(org_id), Some(short_name)) => Cna { org_id: org_id.clone(), short_name: short_name.clone() },
+        _ => cna.clone(),
+    };
+    let cna = &assigner;
+    let (adp_sources, adp_cwes, adp_urls, adp_threats) = kept.adp_said();
     let updated = vulnerability.modified.unwrap_or(updated);
     let id = vulnerability.id.clone();
     let cve_id = vulnerability.id_of(IdScheme::Cve).ok_or_else(|| ExportError::NoCveId(id.clone()))?;
@@ -105,28 +173,47 @@ pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> R
     }
     container.insert("descriptions".into(), Value::Array(descriptions));
     container.insert("affected".into(), Value::Array(primary.iter().map(|a| affected(a)).collect()));
-    if !vulnerability.cwes.is_empty() {
-        let types: Vec<Value> = vulnerability
-            .cwes
+    // What only an ADP container says stays in it.
+    let cwes: Vec<&String> = vulnerability
+        .cwes
+        .iter()
+        .filter(|cwe| !adp_cwes.contains(cwe) || kept.cna_cwes.contains(cwe))
+        .collect();
+    if !cwes.is_empty() {
+        let types: Vec<Value> = cwes
             .iter()
             .map(|cwe| {
                 // The CWE's name as CNAs write it (`CWE-502 Deserialization of Untrusted
                 // Data`) where it is known; else the id alone.
                 let description = match crate::csaf::cwe_name(cwe) {
                     Some(name) => format!("{cwe} {name}"),
-                    None => cwe.clone(),
+                    None => (*cwe).clone(),
                 };
                 json!({"descriptions": [{"lang": "en", "cweId": cwe, "description": description, "type": "CWE"}]})
             })
             .collect();
         container.insert("problemTypes".into(), Value::Array(types));
     }
-    container
-        .insert("references".into(), Value::Array(vulnerability.references.iter().map(reference).collect()));
-    let metrics: Vec<Value> =
-        vulnerability.scores.iter().filter_map(|s| metric(s, &cna.short_name)).collect();
+    let kept_url = |r: &Value| r["url"].as_str().map(str::to_owned);
+    let cna_urls: Vec<String> = kept.references.iter().filter_map(kept_url).collect();
+    let references: Vec<Value> = vulnerability
+        .references
+        .iter()
+        .filter(|link| cna_urls.contains(&link.url) || !adp_urls.contains(&link.url))
+        .map(|link| match kept.references.iter().find(|r| r["url"] == link.url.as_str()) {
+            Some(as_written) => as_written.clone(),
+            None => reference(link),
+        })
+        .collect();
+    container.insert("references".into(), Value::Array(references));
+    let metrics: Vec<Value> = vulnerability
+        .scores
+        .iter()
+        .filter(|s| !adp_sources.contains(&s.source))
+        .filter_map(|s| metric(s, &cna.short_name))
+        .collect();
     let mut threats: Vec<Value> = Vec::new();
-    for threat in &vulnerability.threats {
+    for threat in vulnerability.threats.iter().filter(|t| !adp_threats.contains(t)) {
         let mut content =
             json!({"kind": threat.kind.as_str(), "at": time(threat.at), "source": threat.source});
         if let ThreatKind::FixBypassed { version } = &threat.kind {
@@ -160,6 +247,9 @@ pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> R
             vulnerability.credits.iter().map(|c| json!({"lang": "en", "value": c})).collect();
         container.insert("credits".into(), Value::Array(credits));
     }
+    for (key, value) in &kept.cna {
+        container.entry(key.clone()).or_insert_with(|| value.clone());
+    }
     let mut metadata = json!({
         "cveId": cve_id,
         "assignerOrgId": cna.org_id,
@@ -167,14 +257,21 @@ pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> R
         "state": "PUBLISHED",
         "dateUpdated": time(updated),
     });
+    if let Some(reserved) = &kept.date_reserved {
+        metadata["dateReserved"] = json!(reserved);
+    }
     if let Some(published) = vulnerability.published {
         metadata["datePublished"] = json!(time(published));
+    }
+    let mut containers = json!({"cna": Value::Object(container)});
+    if !kept.adp.is_empty() {
+        containers["adp"] = Value::Array(kept.adp.clone());
     }
     Ok(json!({
         "dataType": "CVE_RECORD",
         "dataVersion": "5.1",
         "cveMetadata": metadata,
-        "containers": {"cna": Value::Object(container)},
+        "containers": containers,
     }))
 }
 
@@ -340,6 +437,29 @@ pub fn import(document: &Value) -> Result<Vulnerability, Vec<Problem>> {
             }
         }
     }
+    let kept = Kept {
+        assigner_org_id: metadata["assignerOrgId"].as_str().map(str::to_owned),
+        assigner_short_name: metadata["assignerShortName"].as_str().map(str::to_owned),
+        date_reserved: metadata["dateReserved"].as_str().map(str::to_owned),
+        cna: cna
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(key, _)| {
+                matches!(key.as_str(), "source" | "timeline")
+                    || (key.starts_with("x_") && *key != THREATS_FIELD)
+            })
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
+        cna_cwes: array(&cna["problemTypes"])
+            .iter()
+            .flat_map(|p| array(&p["descriptions"]))
+            .filter_map(|d| d["cweId"].as_str().map(str::to_owned))
+            .collect(),
+        references: array(&cna["references"]).to_vec(),
+        adp: array(&document["containers"]["adp"]).to_vec(),
+    };
+    vulnerability.cve_kept = Some(serde_json::to_string(&kept).expect("JSON values serialise"));
     Ok(vulnerability)
 }
 

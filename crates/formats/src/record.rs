@@ -207,6 +207,10 @@ pub struct VulnerabilityJson {
     /// Last change (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<String>,
+    /// What the CVE record it came from said beyond this record (see
+    /// [`crate::cve5::Kept`]), written back by the CVE export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cve_kept: Option<serde_json::Value>,
 }
 
 fn text_out(text: &Localized) -> TextJson {
@@ -343,6 +347,7 @@ impl From<&Vulnerability> for VulnerabilityJson {
                 .collect(),
             published: v.published.as_ref().map(time),
             modified: v.modified.as_ref().map(time),
+            cve_kept: v.cve_kept.as_deref().and_then(|text| serde_json::from_str(text).ok()),
         }
     }
 }
@@ -485,6 +490,7 @@ impl VulnerabilityJson {
         v.threats = threats;
         v.published = published;
         v.modified = modified;
+        v.cve_kept = self.cve_kept.filter(|kept| !kept.is_null()).map(|kept| kept.to_string());
         Ok(v)
     }
 }
