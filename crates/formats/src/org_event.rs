@@ -267,7 +267,7 @@ mod tests {
 
     #[test]
     fn unreadable_entries_name_the_problem() {
-        let at = chrono::Utc::now();
+        let at = "2026-01-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap();
         let bad =
             r#"{"type":"sanctioned","sanction":"fine","author":"a","reason":"r","basis":[],"public":false}"#;
         assert_eq!(OrgEventJson::parse(bad, at).unwrap_err().path, "$.sanction");
