@@ -6,8 +6,19 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
-use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder};
+use utoipa::IntoParams;
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
+};
+
+use crate::routes;
 
 /// One operation: method, path (under the server root), tag, summary.
 pub struct Route {
@@ -427,6 +438,55 @@ fn method(name: &str) -> HttpMethod {
     }
 }
 
+/// The query parameters of an operation, from the type its handler reads them into.
+fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
+    let query = || Some(ParameterIn::Query);
+    match (method, path) {
+        ("GET", "/api/v1/cases") => routes::cases::ListQuery::into_params(query),
+        ("GET", "/api/v1/cases/{id}/compliance") => routes::cases::ComplianceQuery::into_params(query),
+        ("GET", "/api/v1/deadlines") => routes::cases::DeadlinesQuery::into_params(query),
+        ("PUT", "/api/v1/assets/groups/{name}") => routes::warnings::PutGroupQuery::into_params(query),
+        ("GET", "/api/v1/warnings") => routes::warnings::WarningsQuery::into_params(query),
+        ("GET", "/api/v1/deliveries" | "/api/v1/deliveries/dead") => {
+            routes::warnings::DeliveriesQuery::into_params(query)
+        }
+        ("POST", "/api/v1/receipts/purge") => routes::reports::PurgeQuery::into_params(query),
+        (
+            "GET",
+            "/api/v1/vulnerabilities/{id}/bulletin"
+            | "/api/v1/vulnerabilities/{id}/manual"
+            | "/api/v1/advisories/{id}/bulletin"
+            | "/api/v1/advisories/{id}/manual",
+        ) => routes::vulnerabilities::DocumentQuery::into_params(query),
+        ("GET", "/advisories/feed.atom") => routes::distribution::FeedQuery::into_params(query),
+        ("GET", "/api/v1/stats/intervals/{file}") => routes::intervals::ChartQuery::into_params(query),
+        _ => Vec::new(),
+    }
+}
+
+/// How a caller proves who it is: an API token as a bearer token, or the web UI's
+/// session cookie (whose changes also need the CSRF token in `X-CSRF-Token`). Public
+/// operations need neither.
+fn security_schemes() -> ComponentsBuilder {
+    ComponentsBuilder::new()
+        .security_scheme(
+            "token",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token (`vr_...`), from POST /api/v1/tokens"))
+                    .build(),
+            ),
+        )
+        .security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "The web UI's session (POST /api/v1/session); a change also needs X-CSRF-Token",
+            ))),
+        )
+}
+
 /// The document as JSON.
 pub fn document() -> Value {
     let mut items: BTreeMap<&str, PathItem> = BTreeMap::new();
@@ -448,9 +508,13 @@ pub fn document() -> Value {
                     ParameterBuilder::new()
                         .name(name)
                         .parameter_in(ParameterIn::Path)
-                        .required(Required::True),
+                        .required(Required::True)
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
                 );
             }
+        }
+        for parameter in query_parameters(r.method, r.path) {
+            operation = operation.parameter(parameter);
         }
         let item = PathItem::new(method(r.method), operation.build());
         match items.get_mut(r.path) {
@@ -470,6 +534,12 @@ pub fn document() -> Value {
                 "Vulnerability reporting and coordinated disclosure with a regulatory clock.",
             )))
             .paths(paths)
+            .components(Some(security_schemes().build()))
+            .security(Some(vec![
+                SecurityRequirement::default(),
+                SecurityRequirement::new("token", Vec::<String>::new()),
+                SecurityRequirement::new("session", Vec::<String>::new()),
+            ]))
             .build();
     serde_json::to_value(api).unwrap_or(Value::Null)
 }

@@ -60,7 +60,8 @@ fn summary(loaded: &Loaded) -> Value {
 }
 
 /// Query of `GET /api/v1/cases`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Return cases after this case id (the previous page's `next`).
@@ -559,7 +560,8 @@ pub async fn embargo(
 }
 
 /// Query of the compliance endpoint.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ComplianceQuery {
     /// Evaluate as of this time (RFC 3339, or a date in the case's time zone); default now.
@@ -687,7 +689,8 @@ pub async fn attachment(
 }
 
 /// Query of `GET /api/v1/deadlines`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlinesQuery {
     /// How far ahead: `48h`, `7d`, `30m` (default `48h`).

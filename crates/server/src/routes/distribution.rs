@@ -143,7 +143,8 @@ pub async fn csaf_provider_root(state: State<AppState>) -> AppResult<Response> {
 }
 
 /// The feed's language.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// `en` (default) or `zh`.
     pub lang: Option<String>,

@@ -226,7 +226,8 @@ pub async fn stats(State(state): State<AppState>, caller: Caller) -> AppResult<J
 }
 
 /// The query of the chart: its language.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChartQuery {
     /// `zh` or `en` (default).
     pub lang: Option<String>,

@@ -436,7 +436,8 @@ pub async fn receipts(State(state): State<AppState>, caller: Caller) -> AppResul
 }
 
 /// Query of `POST /api/v1/receipts/purge`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PurgeQuery {
     /// Delete receipts received before this time (RFC 3339).
     pub before: String,

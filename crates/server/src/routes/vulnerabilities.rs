@@ -151,7 +151,8 @@ pub async fn show(
 }
 
 /// Query of the bulletin and manual.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentQuery {
     /// `en` or `zh` (default `en`).

@@ -94,7 +94,8 @@ pub async fn group_history(
 }
 
 /// Query of `PUT /api/v1/assets/groups/{name}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PutGroupQuery {
     /// `sbom` (default for a CycloneDX body), `scan` (what `vulnrelay scan --upload`
@@ -285,7 +286,8 @@ fn warning_json(w: &Warning) -> Value {
 }
 
 /// Query of `GET /api/v1/warnings`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WarningsQuery {
     /// Only warnings about this vulnerability.
@@ -718,7 +720,8 @@ fn delivery_json(d: &Delivery) -> Value {
 }
 
 /// Query of `GET /api/v1/deliveries`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
     /// `pending`, `delivered` or `dead`.
