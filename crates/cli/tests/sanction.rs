@@ -112,8 +112,8 @@ async fn suspend_report_and_review_from_the_shell() {
         assert!(ok, "{err}");
         let log: Value = serde_json::from_str(&out).unwrap();
         let entries = log["log"].as_array().unwrap();
-        assert_eq!(entries.len(), 6, "the demo's three entries and these three");
-        assert!(entries[4]["report"].as_str().unwrap().starts_with("整改报告"));
+        assert_eq!(entries.len(), 7, "the demo's four entries and these three");
+        assert!(entries[5]["report"].as_str().unwrap().starts_with("整改报告"));
         assert_eq!(log["memberships"][0]["status"], "active");
     })
     .await;

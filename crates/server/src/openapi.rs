@@ -184,6 +184,13 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/cases/{id}/comments", "cases", "201", "Add a comment"),
     route("PUT", "/api/v1/cases/{id}/embargo", "cases", "200", "Set or clear the planned public date"),
     route(
+        "POST",
+        "/api/v1/cases/{id}/warnings",
+        "warnings",
+        "200",
+        "The case's platform warns every unit whose inventory runs an affected component, before publication too (TLP:AMBER, no exploit detail), with its note `{note: {en, zh}, vulnerabilities}`",
+    ),
+    route(
         "GET",
         "/api/v1/cases/{id}/compliance",
         "cases",

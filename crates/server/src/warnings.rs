@@ -12,6 +12,10 @@
 //!   role of theirs may `read` the case under [`vulnrelay_domain::can`] — and whose
 //!   memberships are not suspended; the warning is `TLP:AMBER` and carries no exploit
 //!   detail (no description, threat notes or references).
+//! - before publication, on the decision of the case's platform to warn the industry
+//!   ([`warn_industry`], `POST /api/v1/cases/{id}/warnings`): every affected
+//!   organisation that is not suspended, still `TLP:AMBER` without exploit detail, with
+//!   the platform's name and note.
 //!
 //! Matching re-runs when a record is created or changes (so a bypassed fix re-warns the
 //! units that upgraded to it), when a case's events change (publication, a provider
@@ -26,7 +30,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::Utc;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use vulnrelay_domain::{AccountRole, Action, Actor, CaseAccess, PartyId, Vulnerability, can};
+use vulnrelay_domain::{AccountRole, Action, Actor, CaseAccess, PartyId, Timestamp, Vulnerability, can};
 use vulnrelay_match::{Index, parse_purl};
 use vulnrelay_store::warnings::{OrgComponent, WarningDraft, WarningFilter, WarningState};
 use vulnrelay_store::{MembershipChangeKind, Status, StoredVulnerability};
@@ -63,8 +67,107 @@ enum Scope<'a> {
     All,
 }
 
+/// When warnings go out, and on whose decision.
+#[derive(Debug, Clone, Default)]
+pub struct Issue {
+    /// When: now (`None`) for every re-match the platform runs as things change; an
+    /// earlier time when a platform records the warnings it issued then, such as the
+    /// demo's sourced timeline. The case (its publication, who may know it), the
+    /// memberships and the threat are read as of that time.
+    pub at: Option<Timestamp>,
+    /// The case's platform warns the industry before publication.
+    pub release: Option<Release>,
+}
+
+/// A platform's decision to warn the industry before a case is published (向行业单位
+/// 风险预警): every unit whose inventory runs an affected component is warned, except a
+/// suspended one; the warning is still `TLP:AMBER` with no exploit detail, and says who
+/// issued it and why.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// The platform organisation that decided it.
+    pub by: String,
+    /// Its note to the units, in both languages.
+    pub note: vulnrelay_domain::Localized,
+}
+
+/// The case as it stood at `at` (every event up to then), when `at` is given and the
+/// earlier events make a case; else the case as it is.
+fn as_of(mut loaded: Loaded, at: Option<Timestamp>) -> Loaded {
+    let Some(at) = at else { return loaded };
+    let case = &loaded.case;
+    let events: Vec<_> = case.events().iter().filter(|e| e.at <= at).cloned().collect();
+    if events.len() == case.events().len() {
+        return loaded;
+    }
+    if let Ok(earlier) = vulnrelay_domain::Case::new(
+        case.title().to_owned(),
+        case.timezone(),
+        case.parties().to_vec(),
+        case.products().to_vec(),
+        events,
+    ) {
+        loaded.case = earlier;
+    }
+    loaded
+}
+
+/// The risk warning of the platform that works `case_id` to the industry (向行业单位风险
+/// 预警), for the records `ids` of the case (every record of the case when empty): every
+/// unit whose inventory runs an affected component is warned, published or not (before
+/// publication `TLP:AMBER` with no exploit detail, never to a suspended unit), with
+/// `note`. `at` is when the warning went out: now, or the earlier time the platform
+/// records it issued it; the case and the threat are read as of then. The caller must
+/// be one of the case's platform analysts or coordinators.
+pub async fn warn_industry(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    case_id: &str,
+    ids: &[String],
+    at: Option<Timestamp>,
+    note: vulnrelay_domain::Localized,
+) -> AppResult<Rematch> {
+    let loaded = crate::casefile::authorize(state, caller, case_id, Action::Forward).await?;
+    if at.is_some_and(|at| at > Utc::now()) {
+        return Err(AppError::invalid(vec![("$.at".into(), "must not be in the future".into())]));
+    }
+    let records = state.store.vulnerabilities(Some(case_id)).await?;
+    let ids: Vec<String> = match ids.is_empty() {
+        true => records.iter().map(|r| r.id.clone()).collect(),
+        false => {
+            let unknown: Vec<(String, String)> = ids
+                .iter()
+                .filter(|id| !records.iter().any(|r| &&r.id == id))
+                .map(|id| {
+                    ("$.vulnerabilities".to_owned(), format!("`{id}` is not a record of case `{case_id}`"))
+                })
+                .collect();
+            if !unknown.is_empty() {
+                return Err(AppError::invalid(unknown));
+            }
+            ids.to_vec()
+        }
+    };
+    let release = Release { by: loaded.record.platform_org.clone(), note };
+    rematch_vulnerabilities_with(state, &ids, &Issue { at, release: Some(release) }).await
+}
+
+/// Re-runs matching for these records (by primary id) against every inventory, as of
+/// `at` (see [`Issue::at`]): what the engine issued then.
+pub async fn rematch_vulnerabilities_as_of(
+    state: &AppState,
+    ids: &[String],
+    at: Timestamp,
+) -> AppResult<Rematch> {
+    rematch_vulnerabilities_with(state, ids, &Issue { at: Some(at), release: None }).await
+}
+
 /// Re-runs matching for these records (by primary id) against every inventory.
 pub async fn rematch_vulnerabilities(state: &AppState, ids: &[String]) -> AppResult<Rematch> {
+    rematch_vulnerabilities_with(state, ids, &Issue::default()).await
+}
+
+async fn rematch_vulnerabilities_with(state: &AppState, ids: &[String], issue: &Issue) -> AppResult<Rematch> {
     let mut records = Vec::new();
     for id in ids {
         match state.store.vulnerability(id).await {
@@ -75,7 +178,7 @@ pub async fn rematch_vulnerabilities(state: &AppState, ids: &[String]) -> AppRes
     }
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
     let inventory = state.store.inventory(None).await?;
-    rematch(state, &Matchable::new(records), inventory, Scope::Vulnerabilities(&ids)).await
+    rematch(state, &Matchable::new(records), inventory, Scope::Vulnerabilities(&ids), issue).await
 }
 
 /// Re-runs matching for the records of a case (after its events changed).
@@ -86,21 +189,21 @@ pub async fn rematch_case(state: &AppState, case_id: &str) -> AppResult<Rematch>
     }
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
     let inventory = state.store.inventory(None).await?;
-    rematch(state, &Matchable::new(records), inventory, Scope::Vulnerabilities(&ids)).await
+    rematch(state, &Matchable::new(records), inventory, Scope::Vulnerabilities(&ids), &Issue::default()).await
 }
 
 /// Re-runs matching for one organisation's inventory against every record.
 pub async fn rematch_org(state: &AppState, org_id: &str) -> AppResult<Rematch> {
     let records = all_records(state).await?;
     let inventory = state.store.inventory(Some(org_id)).await?;
-    rematch(state, &records, inventory, Scope::Org(org_id)).await
+    rematch(state, &records, inventory, Scope::Org(org_id), &Issue::default()).await
 }
 
 /// Re-runs everything: every inventory against every record.
 pub async fn rematch_all(state: &AppState) -> AppResult<Rematch> {
     let records = all_records(state).await?;
     let inventory = state.store.inventory(None).await?;
-    rematch(state, &records, inventory, Scope::All).await
+    rematch(state, &records, inventory, Scope::All, &Issue::default()).await
 }
 
 /// Logs the outcome of a re-match run after a change that already succeeded: a failure
@@ -145,10 +248,12 @@ struct Hit {
 struct Audience {
     roles: HashMap<String, Vec<AccountRole>>,
     suspended: HashMap<String, bool>,
+    /// The time the warnings go out.
+    at: Timestamp,
 }
 
 impl Audience {
-    async fn new(state: &AppState) -> AppResult<Audience> {
+    async fn new(state: &AppState, at: Timestamp) -> AppResult<Audience> {
         let mut roles: HashMap<String, Vec<AccountRole>> = HashMap::new();
         for account in state.store.list_accounts(Some(Status::Active)).await? {
             if let Some(org) = account.org_id {
@@ -160,16 +265,17 @@ impl Audience {
                 }
             }
         }
-        Ok(Audience { roles, suspended: HashMap::new() })
+        Ok(Audience { roles, suspended: HashMap::new(), at })
     }
 
-    /// Whether a membership of `org` is suspended now: the latest change of some scheme
-    /// is a suspension (a suspension lasts until a review restores it).
+    /// Whether a membership of `org` is suspended when the warnings go out: the latest
+    /// change of some scheme is a suspension (a suspension lasts until a review restores
+    /// it).
     async fn suspended(&mut self, state: &AppState, org: &str) -> AppResult<bool> {
         if let Some(&known) = self.suspended.get(org) {
             return Ok(known);
         }
-        let now = Utc::now();
+        let now = self.at;
         let history = state.store.membership_history(org).await?;
         let mut latest: BTreeMap<&str, &MembershipChangeKind> = BTreeMap::new();
         for change in history.iter().filter(|c| c.at <= now) {
@@ -214,7 +320,7 @@ fn localized(text: &vulnrelay_domain::Localized) -> Value {
 }
 
 /// The warning's content: what the unit is told.
-fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hit]) -> Value {
+fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hit], now: Timestamp) -> Value {
     let mut assets: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for hit in hits {
         assets.entry(&hit.group).or_default().push(json!({
@@ -222,7 +328,6 @@ fn content(v: &Vulnerability, case_id: Option<&str>, published: bool, hits: &[Hi
             "not_affected_per": hit.not_affected_per, "decided_by": hit.decided_by,
         }));
     }
-    let now = Utc::now();
     let status = v.threat_status(now);
     let mut body = json!({
         "vulnerability": {"id": v.id, "aliases": v.aliases, "title": localized(&v.title), "cwes": v.cwes},
@@ -350,9 +455,10 @@ async fn rematch(
     records: &Matchable,
     inventory: Vec<OrgComponent>,
     scope: Scope<'_>,
+    issue: &Issue,
 ) -> AppResult<Rematch> {
     let Matchable { stored, domain, record_hashes, index } = records;
-    let now = Utc::now();
+    let now = issue.at.unwrap_or_else(Utc::now);
     let threats: Vec<String> = domain
         .iter()
         .map(|v| {
@@ -415,7 +521,7 @@ async fn rematch(
         .iter()
         .map(|w| ((w.org_id.clone(), w.vulnerability_id.clone()), (w.fingerprint.clone(), w.state)))
         .collect();
-    let mut audience = Audience::new(state).await?;
+    let mut audience = Audience::new(state, now).await?;
     let mut cases: HashMap<String, Option<Loaded>> = HashMap::new();
     let mut drafts = Vec::new();
     for ((org, i), hits) in &hits {
@@ -425,7 +531,7 @@ async fn rematch(
             Some(case_id) => {
                 if !cases.contains_key(case_id) {
                     let loaded = match load(state, case_id).await {
-                        Ok(loaded) => Some(loaded),
+                        Ok(loaded) => Some(as_of(loaded, issue.at)),
                         Err(e) if e.code == "not_found" => None,
                         Err(e) => return Err(e),
                     };
@@ -441,22 +547,34 @@ async fn rematch(
             (Some(_), None) => false,
         };
         if !published {
-            let allowed = match loaded {
-                Some(loaded) => audience.may_know(state, org, loaded).await?,
-                None => false,
+            let allowed = match (loaded, &issue.release) {
+                // The case's platform warns the industry: every affected unit that is
+                // not suspended.
+                (Some(_), Some(_)) => !audience.suspended(state, org).await?,
+                (Some(loaded), None) => audience.may_know(state, org, loaded).await?,
+                (None, _) => false,
             };
             if !allowed {
                 done.withheld += 1;
                 continue;
             }
         }
-        let print =
+        let release = issue.release.as_ref().filter(|_| !published);
+        let mut print =
             inputs_fingerprint(&record_hashes[*i], &threats[*i], record.case_id.as_deref(), published, hits);
+        if let Some(release) = release {
+            // Another note of the platform is another warning.
+            print = fingerprint(&json!([print, release.by, localized(&release.note)]));
+        }
         let pair = (org.clone(), record.id.clone());
         if current.get(&pair).is_some_and(|(f, s)| *f == print && *s == WarningState::Active) {
             continue;
         }
-        let body = content(v, record.case_id.as_deref(), published, hits);
+        let mut body = content(v, record.case_id.as_deref(), published, hits, now);
+        if let Some(release) = release {
+            body["issued_by"] = json!(release.by);
+            body["note"] = localized(&release.note);
+        }
         drafts.push(WarningDraft {
             org_id: org.clone(),
             vulnerability_id: record.id.clone(),
@@ -496,7 +614,7 @@ async fn rematch(
         });
     }
     for chunk in drafts.chunks(500) {
-        done.written += state.store.save_warnings(chunk, Utc::now()).await?.len();
+        done.written += state.store.save_warnings(chunk, now).await?.len();
     }
     Ok(done)
 }

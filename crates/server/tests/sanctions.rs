@@ -28,24 +28,26 @@ async fn the_demo_log_shows_the_suspension_its_finding_and_the_restoring_review(
         assert_eq!(code, StatusCode::OK, "{log}");
         let kinds: Vec<&str> =
             log["log"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["sanctioned", "rectification_submitted", "review_recorded"]);
+        assert_eq!(kinds, ["sanctioned", "sanctioned", "rectification_submitted", "review_recorded"]);
         let suspension = &log["log"][0];
         assert_eq!(suspension["sanction"], "suspension");
         assert_eq!(suspension["basis"][0]["rule"], "cn-miit-member/member-report-2d");
         assert_eq!(suspension["basis"][0]["case"], app.case_id.as_str());
         assert_eq!(suspension["until"], "2022-06-21T16:00:00Z");
         assert_eq!(log["log"][1]["prev_hash"], suspension["hash"]);
+        // Beside it, the public criticism of the researcher by name (seed account).
+        assert_eq!(log["log"][1]["sanction"], "public_criticism");
         assert_eq!(log["memberships"][0]["status"], "active");
-        // Anyone sees the public sanction; the report and the review stay with the unit
+        // Anyone sees the public sanctions; the report and the review stay with the unit
         // and the platforms.
         let (_, public) = app.get("/api/v1/orgs/alibaba-cloud/log", "").await;
-        assert_eq!((public["log"].as_array().unwrap().len(), &public["complete"]), (1, &json!(false)));
+        assert_eq!((public["log"].as_array().unwrap().len(), &public["complete"]), (2, &json!(false)));
         let (_, own) = app.get("/api/v1/orgs/alibaba-cloud/log", REPORTER).await;
-        assert_eq!(own["log"].as_array().unwrap().len(), 3);
+        assert_eq!(own["log"].as_array().unwrap().len(), 4);
         let (_, verified) = app.get("/api/v1/audit/verify", MIIT).await;
         assert_eq!(
             (&verified["ok"], &verified["org_logs"], &verified["org_events"]),
-            (&json!(true), &json!(1), &json!(3))
+            (&json!(true), &json!(1), &json!(4))
         );
     })
     .await;
@@ -88,7 +90,7 @@ async fn a_sanction_needs_a_basis_that_stands_and_a_platform_analyst() {
         assert_eq!((code, status(&answer)), (StatusCode::OK, "active"), "{answer}");
         assert_eq!((&answer["entry"]["public"], &answer["entry"]["individual"]), (&json!(true), &json!("a named researcher")));
         let (_, public) = app.get("/api/v1/orgs/alibaba-cloud/log", "").await;
-        assert_eq!(public["log"].as_array().unwrap().len(), 2, "the demo suspension and the criticism");
+        assert_eq!(public["log"].as_array().unwrap().len(), 3, "the demo's suspension and criticism, and this criticism");
     })
     .await;
 }

@@ -474,12 +474,10 @@ async fn a_unit_reads_acknowledges_and_answers_its_risk_warnings() {
     );
     assert!(inbox.html.contains("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"));
     let (_, list) = app.get("/api/v1/warnings", BANK).await;
-    let id =
-        list["warnings"].as_array().unwrap().iter().find(|w| w["vulnerability"] == "CVE-2021-44228").unwrap()
-            ["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let log4shell =
+        list["warnings"].as_array().unwrap().iter().find(|w| w["vulnerability"] == "CVE-2021-44228").unwrap();
+    let id = log4shell["id"].as_str().unwrap().to_owned();
+    let revision = log4shell["revision"].to_string();
     let token = csrf_of(&inbox);
     let done = bank.post_form(&format!("/warnings/{id}/ack"), &[("csrf_token", &token)]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
@@ -499,7 +497,11 @@ async fn a_unit_reads_acknowledges_and_answers_its_risk_warnings() {
     assert!(inbox.html.contains(
         &Lang::Zh.tf("warning.current_status", &[("status", &Lang::Zh.t("warning.status_fixed"))])
     ));
-    assert!(inbox.html.contains(&Lang::Zh.tf("warning.acknowledged", &[("n", "1")])));
+    assert!(inbox.html.contains(&Lang::Zh.tf("warning.acknowledged", &[("n", &revision)])));
+    // First issued by the demo's story, on 2021-12-09 (Beijing time).
+    assert!(
+        inbox.html.contains(&Lang::Zh.tf("warning.first_issued", &[("when", "2021-12-08 16:00:00+00:00")]))
+    );
     // Another unit cannot answer the bank's warning.
     let mut grid = Client::new(&app, Lang::En);
     grid.sign_in("noc@grid.example").await;
@@ -542,6 +544,9 @@ async fn the_inbox_shows_twenty_warnings_a_page_with_a_link_to_older_ones() {
     let mut bank = Client::new(&app, Lang::En);
     bank.sign_in(BANK).await;
     let cards = |page: &Page| page.html.matches("<article class=\"card warning\"").count();
+    // And the four Log4j warnings of the demo's story: 29 in all.
+    let (_, all) = app.get("/api/v1/warnings?limit=100", BANK).await;
+    assert_eq!(all["warnings"].as_array().unwrap().len(), 29);
     let first = bank.get("/warnings").await;
     assert_page(&first, Lang::En, "warnings");
     assert_eq!(cards(&first), 20);
@@ -551,6 +556,6 @@ async fn the_inbox_shows_twenty_warnings_a_page_with_a_link_to_older_ones() {
     assert!(first.html.contains(&Lang::En.t("warning.older")));
     let second = bank.get(&next).await;
     assert_page(&second, Lang::En, "warnings");
-    assert_eq!(cards(&second), 5);
+    assert_eq!(cards(&second), 9);
     assert!(!second.html.contains(marker), "the last page links nowhere");
 }

@@ -46,6 +46,7 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}/forward", post(cases::forward))
         .route("/cases/{id}/comments", get(cases::comments).post(cases::comment))
         .route("/cases/{id}/embargo", axum::routing::put(cases::embargo))
+        .route("/cases/{id}/warnings", post(warnings::warn_industry))
         .route("/cases/{id}/compliance", get(cases::compliance))
         .route("/cases/{id}/intervals", get(intervals::case_intervals))
         .route("/orgs/{id}/history", get(intervals::org_history))

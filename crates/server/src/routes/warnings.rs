@@ -636,6 +636,52 @@ pub async fn rematch(State(state): State<AppState>, caller: Caller) -> AppResult
     })))
 }
 
+/// A note in both languages (either may be missing, not both).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// English.
+    pub en: Option<String>,
+    /// Simplified Chinese.
+    pub zh: Option<String>,
+}
+
+/// Body of `POST /api/v1/cases/{id}/warnings`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndustryWarningBody {
+    /// What the platform tells the units.
+    pub note: NoteBody,
+    /// The records of the case to warn of (every record of the case when empty).
+    #[serde(default)]
+    pub vulnerabilities: Vec<String>,
+}
+
+/// `POST /api/v1/cases/{id}/warnings`: the case's platform warns the industry now (向行业
+/// 单位风险预警) — every unit whose inventory runs an affected component, before
+/// publication too (`TLP:AMBER`, no exploit detail, never a suspended unit) — with its
+/// note. The case's platform analysts and coordinators.
+pub async fn warn_industry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<IndustryWarningBody>,
+) -> AppResult<Json<Value>> {
+    let note = vulnrelay_domain::Localized {
+        en: body.note.en.filter(|t| !t.trim().is_empty()),
+        zh: body.note.zh.filter(|t| !t.trim().is_empty()),
+    };
+    if note.is_empty() {
+        return Err(AppError::invalid(vec![("$.note".into(), "a note in English or Chinese".into())]));
+    }
+    let done =
+        crate::warnings::warn_industry(&state, &caller, &id, &body.vulnerabilities, None, note).await?;
+    Ok(Json(json!({
+        "case": id, "vulnerabilities": done.vulnerabilities, "affected": done.affected,
+        "withheld": done.withheld, "warnings_written": done.written,
+    })))
+}
+
 /// Body of `POST /api/v1/webhooks`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -131,6 +131,12 @@ async fn inbox_page(
                         (lang.tf("warning.revision", &[("n", &w["revision"].to_string()), ("when", &text(&w["updated_at"]).replace('T', " "))]))
                         @if let Some(severity) = w["severity"].as_str() { " · " (lang.tf("warning.severity", &[("severity", &lang.t(&format!("rating.{severity}")))])) }
                     }
+                    @if w["revision"] != 1 {
+                        p class="muted" { (lang.tf("warning.first_issued", &[("when", &text(&w["created_at"]).replace('T', " "))])) }
+                    }
+                    @if let Some(by) = content["issued_by"].as_str() {
+                        p { (lang.tf("warning.issued_by", &[("org", by)])) " " (localized(lang, &content["note"])) }
+                    }
                     @if w["state"] == "withdrawn" { p { strong { (lang.t("warning.withdrawn")) } } }
                     h3 { (lang.t("warning.remediation")) }
                     p { (localized(lang, &content["remediation"])) }
