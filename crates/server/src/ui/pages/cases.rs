@@ -171,7 +171,7 @@ fn event_words(lang: Lang, loaded: &Loaded, kind: &EventKind) -> String {
         loaded.case.party(id).map_or_else(|| id.0.clone(), |p| p.name.clone())
     };
     match kind {
-        EventKind::Notified { to, kind, exploited, with_exploit_code } => {
+        EventKind::Notified { to, kind, exploited, with_exploit_code, .. } => {
             let mut parts = vec![lang.tf(
                 "event.notified_to",
                 &[("to", &name(to)), ("kind", &lang.t(&format!("notification.{}", kind.as_str())))],
