@@ -25,6 +25,10 @@ pub struct Records<'r> {
     /// `CVSS 3.1 10.0 critical (apache: CVSS:3.1/AV:N/...)`; when empty, the vectors
     /// themselves are used.
     pub severity: &'r [String],
+    /// What the report that opened the case said, by the packs' field ids (its CN
+    /// Art. 7(2) content: `product_name`, `model`, `version`, ...); used before what
+    /// the case and records give.
+    pub report: Option<&'r BTreeMap<String, String>>,
 }
 
 /// Where a draft field's text comes from.
@@ -32,6 +36,8 @@ pub struct Records<'r> {
 pub enum Origin {
     /// A notification on record already carried it.
     Sent,
+    /// The report that opened the case said it.
+    Report,
     /// Filled from the case or its records.
     Prefilled(Prefill),
 }
@@ -41,6 +47,7 @@ impl Origin {
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Sent => "sent",
+            Origin::Report => "report",
             Origin::Prefilled(p) => p.as_str(),
         }
     }
@@ -184,6 +191,15 @@ pub fn draft<'a>(case: &Case, finding: &'a Finding<'a>, records: Records<'_>) ->
             }
             if qualified && sent.iter().any(|c| c.not_applicable.contains(&field.id)) {
                 return DraftField { field, value: None, origin: Some(Origin::Sent), not_applicable: true };
+            }
+            if let Some(text) = records.report.and_then(|r| r.get(&field.id)).filter(|t| !t.trim().is_empty())
+            {
+                return DraftField {
+                    field,
+                    value: Some(text.clone()),
+                    origin: Some(Origin::Report),
+                    not_applicable: false,
+                };
             }
             let value = field.from.and_then(|source| prefill(source, case, finding, records, zh_first));
             DraftField {

@@ -451,7 +451,7 @@ fn drafts_cover_every_open_duty_of_the_party_prefilled_from_case_records_threats
     let findings = check(&case, &packs, "2026-10-02T12:00:00+08:00");
     let record = [log4shell_record()];
     let severity = ["CVSS 3.1 10.0 critical (apache)".to_owned()];
-    let records = Records { vulnerabilities: &record, severity: &severity };
+    let records = Records { vulnerabilities: &record, severity: &severity, report: None };
     let drafts = drafts(&case, &findings, &PartyId("vendor".into()), records);
     let rules: Vec<String> = drafts.iter().map(|d| d.finding.rule_id()).collect();
     for wanted in [CN_REPORT, EARLY, NOTIFICATION, FINAL] {
@@ -552,4 +552,24 @@ fn an_incomplete_notification_gets_a_draft_with_what_was_sent_and_what_is_missin
     let sent = d.fields.iter().find(|f| f.field.id == "product_information").unwrap();
     assert_eq!((sent.origin, sent.value.as_deref()), (Some(Origin::Sent), Some("the product_information")));
     assert_eq!(d.missing().iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["sensitivity"]);
+}
+
+#[test]
+fn the_reports_art_7_2_fields_fill_the_cn_draft_first() {
+    let case = both_regimes();
+    let findings = check(&case, &["cn-rmsv-2021"], "2026-10-02T12:00:00+08:00");
+    let report = BTreeMap::from([
+        ("model".to_owned(), "EG-3000".to_owned()),
+        ("product_name".to_owned(), "EG-3000 网关".to_owned()),
+        ("harm".to_owned(), " ".to_owned()),
+    ]);
+    let records = Records { report: Some(&report), ..Records::default() };
+    let drafts = drafts(&case, &findings, &PartyId("vendor".into()), records);
+    let d = drafts.iter().find(|d| d.finding.rule_id() == CN_REPORT).unwrap();
+    let get = |id: &str| d.fields.iter().find(|f| f.field.id == id).unwrap();
+    assert_eq!((get("model").value.as_deref(), get("model").origin), (Some("EG-3000"), Some(Origin::Report)));
+    assert_eq!(get("product_name").value.as_deref(), Some("EG-3000 网关"));
+    // A blank text in the report is no content: the case's own prefill is not used
+    // either for harm (no records), so it stays missing.
+    assert!(get("harm").is_missing());
 }
