@@ -4,6 +4,7 @@ pub mod auth;
 pub mod casefile;
 pub mod demo;
 pub mod distribution;
+mod drafts;
 pub mod errors;
 pub mod forwarding;
 pub mod gates;

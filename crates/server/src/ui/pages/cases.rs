@@ -467,6 +467,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         }
         section aria-labelledby="findings-h" {
             h2 id="findings-h" { (lang.t("case.findings")) }
+            @if ui.caller.account.is_some() { p { a href=(format!("/cases/{id}/drafts")) { (lang.t("drafts.link")) } } }
             @if obligations.is_empty() { p { (lang.t("case.no_findings")) } }
             @else {
                 div class="scroll" {
