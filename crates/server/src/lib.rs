@@ -11,6 +11,7 @@ pub mod gates;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+pub mod regimes;
 pub mod relations;
 mod routes;
 pub mod sanctions;
