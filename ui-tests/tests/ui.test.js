@@ -294,3 +294,42 @@ test("suspend and restore a unit", async () => {
   assert.match(log, /member-report-2d/);
   await shot("15-restored");
 });
+
+test("draft, complete and send an early warning within its 24 h; the finding turns met", async () => {
+  const MAKER = "psirt@beispiel-kameras.example";
+  if (await page.locator("header .session form button").count()) {
+    await signOut();
+  }
+  await language("en");
+  await signIn(MAKER);
+  // The dashboard names what the draft still lacks before the deadline.
+  const item = page.locator("ul.deadlines li", { hasText: "art14-2-a-early-warning" });
+  await item.waitFor();
+  // Due within its 24 h: less than a day left.
+  assert.match(await item.locator(".countdown").textContent(), /^0d \d\d:\d\d:\d\d left$/);
+  const draftLink = item.locator("p.draft a");
+  assert.equal(await draftLink.textContent(), "draft ready; Member States where the product has been made available missing");
+  await draftLink.click();
+  await page.waitForURL(/\/cases\/[^/]+\/drafts$/);
+  const caseUrl = page.url().replace(/\/drafts$/, "");
+  const draft = page.locator("article#eu-cra-2024-art14-2-a-early-warning");
+  assert.match(await draft.locator("tr.missing").textContent(), /Member States where the product has been made available/);
+  assert.match(await draft.locator("tr.missing").textContent(), /14\(2\)\(a\) \[V\]/);
+  await shot("16-drafts", { docsCopy: true });
+  // Complete, review, and mark sent with the SRP's reference.
+  await draft.locator("textarea[name='field.member_states']").fill("DE, AT, NL");
+  await draft.getByLabel("Submission reference").fill("SRP-2026-000123");
+  await draft.getByRole("button", { name: "Mark sent" }).click();
+  await page.waitForURL(/\/drafts\?sent=/);
+  assert.match(await page.locator("p.done").textContent(), /Recorded as sent: eu-cra-2024\/art14-2-a-early-warning/);
+  assert.equal(await page.locator("article#eu-cra-2024-art14-2-a-early-warning").count(), 0);
+  // The next stage is drafted, in Chinese too.
+  await language("zh-CN");
+  assert.match(await page.locator("article#eu-cra-2024-art14-2-b-vulnerability-notification").textContent(), /产品的一般信息/);
+  await language("en");
+  // On the case page the early warning's finding is met.
+  await page.goto(caseUrl);
+  const row = page.locator("table.findings tr", { hasText: "art14-2-a-early-warning" });
+  assert.match(await row.getAttribute("class"), /finding met$/);
+  await shot("17-early-warning-met");
+});

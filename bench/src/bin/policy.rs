@@ -100,6 +100,7 @@ fn case(rng: &mut Rng, events: usize) -> Case {
                     // random draw, so the rest of the generated story is unchanged.
                     exploited: i % 4 == 0,
                     with_exploit_code: false,
+                    content: None,
                 },
                 (_, 5) => EventKind::Exploited,
                 (_, 6) => EventKind::FixAvailable { version: Some("1.0.1".into()) },

@@ -250,3 +250,45 @@ fn needs_review_is_listed_but_exits_0() {
         "applies because the vulnerability was undisclosed; the recipient is overseas"
     );
 }
+
+#[test]
+fn both_regimes_side_by_side_with_an_incomplete_cn_report() {
+    // A Chinese vendor's gateway sold in China and the EU: the CN
+    // 2-day report went out in time without the model; the CRA early warning was not
+    // sent; the CRA notification owed abroad conflicts with CN Art. 9(7).
+    let (code, report) = json(&["examples/cn-vendor-eu-market.json", "--as-of", "2026-10-14T12:00:00+08:00"]);
+    assert_eq!(code, 1);
+    let cn = findings(&report, "cn-rmsv-2021/art7-2-report", "example-networks");
+    assert_eq!(cn.len(), 1);
+    assert_eq!(cn[0]["status"], "met_incomplete");
+    assert_eq!(
+        cn[0]["missing"],
+        serde_json::json!([{"field": "model", "article": "7(2)", "confidence": "V", "label": {"en": "Model", "zh": "型号"}}])
+    );
+    let early = findings(&report, "eu-cra-2024/art14-2-a-early-warning", "example-networks");
+    assert_eq!(early[0]["status"], "overdue");
+    let notification =
+        findings(&report, "eu-cra-2024/art14-2-b-vulnerability-notification", "example-networks");
+    assert_eq!(notification[0]["status"], "pending");
+    let last = findings(&report, "eu-cra-2024/art14-2-c-final-report", "example-networks");
+    assert_eq!(last[0]["status"], "not_started");
+    let conflict = findings(&report, "eu-cra-2024/conflict-cn-art9-7", "example-networks");
+    assert!(conflict.iter().any(|f| f["status"] == "conflict"), "{conflict:?}");
+    // The table says it in words, with the missing field and its article.
+    let (code, table, _) =
+        check(&["examples/cn-vendor-eu-market.json", "--as-of", "2026-10-14T12:00:00+08:00"]);
+    assert_eq!(code, 1);
+    assert!(table.contains("met incompletely"), "{table}");
+    assert!(table.contains("missing Model (7(2) [V])"), "{table}");
+    // With the model sent in time, the report is met and only the CRA keeps the exit code.
+    let mut case: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::workspace().join("examples/cn-vendor-eu-market.json")).unwrap(),
+    )
+    .unwrap();
+    case["events"][3]["content"]["fields"]["model"] = "EG-3000".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("complete.json");
+    std::fs::write(&path, case.to_string()).unwrap();
+    let (_, report) = json(&[path.to_str().unwrap(), "--as-of", "2026-10-14T12:00:00+08:00"]);
+    assert_eq!(findings(&report, "cn-rmsv-2021/art7-2-report", "example-networks")[0]["status"], "met");
+}

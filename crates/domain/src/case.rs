@@ -354,6 +354,7 @@ mod tests {
                         kind: NotificationKind::Report,
                         exploited: false,
                         with_exploit_code: false,
+                        content: None,
                     },
                 ),
             ],

@@ -1,6 +1,7 @@
 //! Events: the facts a case is made of. The event log is the truth; everything else
 //! (state, clocks, compliance) is derived from it.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -50,6 +51,31 @@ impl Event {
     /// every product of its case).
     pub fn concerns(&self, product: &ProductId) -> bool {
         self.product.as_ref().is_none_or(|p| p == product)
+    }
+}
+
+/// What a notification carried: the text of each field the law asks for (by the field
+/// ids of the policy packs, e.g. `product_name`, `member_states`), the qualified fields
+/// ("where applicable", "where available") the sender declared not to apply, and the
+/// reference of the report it sent (the submission id the receiving system gave).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NotificationContent {
+    /// Field id → the text sent.
+    pub fields: BTreeMap<String, String>,
+    /// Fields the sender declared not applicable or not available.
+    pub not_applicable: BTreeSet<String>,
+    /// The reference the receiving system gave the submission (e.g. the EU single
+    /// reporting platform's submission id).
+    pub reference: Option<String>,
+}
+
+impl NotificationContent {
+    /// Whether the notification carried `field`: a non-blank text, or (for a field the
+    /// law asks for only where applicable or available) a declaration that it does not
+    /// apply.
+    pub fn carries(&self, field: &str, qualified: bool) -> bool {
+        self.fields.get(field).is_some_and(|text| !text.trim().is_empty())
+            || (qualified && self.not_applicable.contains(field))
     }
 }
 
@@ -147,6 +173,9 @@ pub enum EventKind {
         exploited: bool,
         /// The notification carries exploit code (CN Art. 9(4): "providing").
         with_exploit_code: bool,
+        /// What the notification said, field by field, when the record holds it (the
+        /// content the law asks of it is checked against the policy packs' fields).
+        content: Option<Box<NotificationContent>>,
     },
     /// The party itself became aware of (or observed) active exploitation. Only the
     /// party's own awareness: a manufacturer learns of another's sighting through its
@@ -439,6 +468,7 @@ mod tests {
             kind: NotificationKind::Report,
             exploited,
             with_exploit_code: false,
+            content: None,
         };
         assert!(event("observer", told(true)).makes_aware_of_exploitation(&maker));
         assert!(!event("observer", told(false)).makes_aware_of_exploitation(&maker));

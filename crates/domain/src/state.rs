@@ -182,6 +182,7 @@ mod tests {
             kind: NotificationKind::Report,
             exploited: false,
             with_exploit_code: false,
+            content: None,
         };
         assert_eq!(fold(std::slice::from_ref(&notify)), CaseState::Received);
         assert_eq!(fold(&[EventKind::TriageStarted]), CaseState::Triaging);

@@ -84,6 +84,7 @@ fn case_in(state: CaseState, notify_provider: bool) -> Case {
         kind: NotificationKind::Report,
         exploited: false,
         with_exploit_code: false,
+        content: None,
     };
     push("rep", EventKind::Discovered);
     push("rep", notify("plat"));

@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{
-    Case, CaseProblem, Event, EventKind, EventType, Jurisdiction, Market, Membership, NotificationKind,
-    Party, PartyId, ProblemField, Product, ProductId, Role, Timestamp,
+    Case, CaseProblem, Event, EventKind, EventType, Jurisdiction, Market, Membership, NotificationContent,
+    NotificationKind, Party, PartyId, ProblemField, Product, ProductId, Role, Timestamp,
 };
 
 /// The `schema` value of a case file.
@@ -139,7 +139,7 @@ fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl F
         event.insert(key.into(), value);
     };
     match kind {
-        EventKind::Notified { to, kind, exploited, with_exploit_code } => {
+        EventKind::Notified { to, kind, exploited, with_exploit_code, content } => {
             put("to", json!(to.0));
             if *kind != NotificationKind::Report {
                 put("kind", json!(kind.as_str()));
@@ -149,6 +149,9 @@ fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl F
             }
             if *with_exploit_code {
                 put("with_exploit_code", json!(true));
+            }
+            if let Some(content) = content {
+                put("content", content_to_value(content));
             }
         }
         EventKind::Incident { severe } => put("severe", json!(severe)),
@@ -180,6 +183,34 @@ fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl F
         EventKind::Duplicate { of } => put("of", json!(of)),
         EventKind::Attested { event } => put("event", json!(event)),
         _ => {}
+    }
+}
+
+/// A notification's `content` as the case file writes it: `fields` (field id → text),
+/// `not_applicable` (qualified fields declared not to apply) and `reference` (the
+/// receiving system's submission reference), each only when present.
+pub fn content_to_value(content: &NotificationContent) -> Value {
+    let mut object = Map::new();
+    if !content.fields.is_empty() {
+        object.insert("fields".into(), json!(content.fields));
+    }
+    if !content.not_applicable.is_empty() {
+        object.insert("not_applicable".into(), json!(content.not_applicable));
+    }
+    if let Some(reference) = &content.reference {
+        object.insert("reference".into(), json!(reference));
+    }
+    Value::Object(object)
+}
+
+/// Reads a notification's `content` (the shape [`content_to_value`] writes), with every
+/// problem named by its JSON path under `path`.
+pub fn content_from_value(value: &Value, path: &str) -> Result<NotificationContent, Vec<Problem>> {
+    let mut reader = Reader::default();
+    let content = reader.content(value, path);
+    match content {
+        Some(content) if reader.problems.is_empty() => Ok(content),
+        _ => Err(reader.problems),
     }
 }
 
@@ -442,6 +473,35 @@ impl Reader {
         })
     }
 
+    fn content(&mut self, value: &Value, path: &str) -> Option<NotificationContent> {
+        let object = self.object(value, path, &["fields", "not_applicable", "reference"])?;
+        let mut content = NotificationContent::default();
+        match object.get("fields") {
+            None => {}
+            Some(Value::Object(fields)) => {
+                for (key, text) in fields {
+                    match text {
+                        Value::String(_) if key.trim().is_empty() => {
+                            self.problem(format!("{path}.fields"), "a field id must not be empty");
+                        }
+                        Value::String(text) => {
+                            content.fields.insert(key.clone(), text.clone());
+                        }
+                        other => self.problem(
+                            format!("{path}.fields.{key}"),
+                            format!("expected a string, found {}", kind_of(other)),
+                        ),
+                    }
+                }
+            }
+            Some(other) => self
+                .problem(format!("{path}.fields"), format!("expected an object, found {}", kind_of(other))),
+        }
+        content.not_applicable = self.strings(object, path, "not_applicable", false).into_iter().collect();
+        content.reference = self.string(object, path, "reference", false).map(str::to_owned);
+        Some(content)
+    }
+
     fn event(&mut self, value: &Value, path: &str) -> Option<Event> {
         let Some(object) = value.as_object() else {
             self.problem(path, format!("expected an object, found {}", kind_of(value)));
@@ -458,7 +518,7 @@ impl Reader {
             None => None,
         };
         let extra: &[&str] = match event_type {
-            Some(EventType::Notified) => &["to", "kind", "exploited", "with_exploit_code"],
+            Some(EventType::Notified) => &["to", "kind", "exploited", "with_exploit_code", "content"],
             Some(EventType::Incident) => &["severe"],
             Some(EventType::JointAssessment) => &["with"],
             Some(EventType::FixAvailable) => &["version"],
@@ -502,7 +562,11 @@ impl Reader {
                 };
                 let exploited = self.boolean(object, path, "exploited");
                 let with_exploit_code = self.boolean(object, path, "with_exploit_code");
-                EventKind::Notified { to: to?, kind: kind?, exploited, with_exploit_code }
+                let content = match object.get("content") {
+                    None => None,
+                    Some(value) => Some(Box::new(self.content(value, &format!("{path}.content"))?)),
+                };
+                EventKind::Notified { to: to?, kind: kind?, exploited, with_exploit_code, content }
             }
             EventType::Incident => {
                 if !object.contains_key("severe") {

@@ -95,9 +95,10 @@ pub struct FindingEntry {
     pub party: String,
     /// The product's id.
     pub product: Option<String>,
-    /// `met`, `met_late`, `pending`, `overdue`, `violated`, `conflict`, `not_started` or
-    /// `needs_review` (the engine does not decide; listed, but not a problem for the
-    /// exit code).
+    /// `met`, `met_incomplete` (sent in time without content the law asks for: see
+    /// `missing`), `met_late`, `pending`, `overdue`, `violated`, `conflict`,
+    /// `not_started` or `needs_review` (the engine does not decide; listed, but not a
+    /// problem for the exit code).
     pub status: &'static str,
     /// Clock start, or the examined event's time.
     pub anchor_at: Option<String>,
@@ -135,6 +136,22 @@ pub struct FindingEntry {
     /// rests on this reading).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recorded_reading: Option<RecordedReading>,
+    /// The content fields the law asks of the notification that none on record carried.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<MissingEntry>,
+}
+
+/// A content field a notification lacked.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingEntry {
+    /// The field's id, e.g. `member_states`.
+    pub field: String,
+    /// The article that asks for it.
+    pub article: String,
+    /// Research confidence: V, S or M.
+    pub confidence: &'static str,
+    /// What the field holds.
+    pub label: TextEntry,
 }
 
 /// A finding as it reads with claims taken at their recorded times.
@@ -226,6 +243,16 @@ pub fn report(
                 recorded_reading: evaluated.recorded.and_then(|r| differing_reading(f, r)).map(|r| {
                     RecordedReading { status: r.status.as_str(), satisfied_at: time(r.satisfied_at) }
                 }),
+                missing: f
+                    .missing
+                    .iter()
+                    .map(|m| MissingEntry {
+                        field: m.id.clone(),
+                        article: m.article.clone(),
+                        confidence: m.confidence.tag(),
+                        label: (&m.label).into(),
+                    })
+                    .collect(),
             });
         }
     }

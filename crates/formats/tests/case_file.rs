@@ -47,6 +47,7 @@ fn the_log4shell_example_reads_and_validates() {
             kind: vulnrelay_domain::NotificationKind::Report,
             exploited: false,
             with_exploit_code: false,
+            content: None,
         }
     );
 }
@@ -278,6 +279,7 @@ fn the_v2_vocabulary_reads_validates_and_round_trips() {
             kind: vulnrelay_domain::NotificationKind::CveRequest,
             exploited: true,
             with_exploit_code: true,
+            content: None,
         }
     );
     assert!(events[10].makes_aware_of_exploitation(&PartyId("apache".into())));

@@ -359,14 +359,33 @@ impl<'a, 's> View<'a, 's> {
         let satisfied = obligation
             .required
             .iter()
-            .filter_map(|requirement| self.satisfaction(requirement, party, product, trigger_at))
-            .min_by_key(|(at, _)| *at);
+            .filter_map(|requirement| {
+                self.satisfaction(requirement, party, product, trigger_at).map(|s| (s, requirement))
+            })
+            .min_by_key(|((at, _), _)| *at);
         let as_of = self.options.as_of;
+        // The content the law asks of the notification: every field, carried (by every
+        // recipient's notification) by the evaluation time; the duty is done when the
+        // last field arrived.
+        let satisfied = satisfied.map(|((at, mut evidence), requirement)| {
+            let mut done_at = at;
+            if !obligation.content.is_empty() && requirement.event == EventType::Notified {
+                let (missing, complete_at, supplied) =
+                    self.content(obligation, requirement, party, product, trigger_at);
+                finding.missing = missing;
+                if finding.missing.is_empty() {
+                    done_at = done_at.max(complete_at.unwrap_or(at));
+                }
+                evidence.extend(supplied);
+            }
+            (at, done_at, evidence)
+        });
         finding.status = match (satisfied.as_ref(), due_at) {
-            (Some((at, _)), Some(due)) if *at > due => {
-                finding.late_by_hours = Some(hours(*at - due));
+            (Some((_, done, _)), Some(due)) if *done > due => {
+                finding.late_by_hours = Some(hours(*done - due));
                 Status::MetLate
             }
+            (Some(_), _) if !finding.missing.is_empty() => Status::MetIncomplete,
             (Some(_), _) => Status::Met,
             (None, Some(due)) if as_of > due => {
                 finding.late_by_hours = Some(hours(as_of - due));
@@ -374,13 +393,35 @@ impl<'a, 's> View<'a, 's> {
             }
             (None, _) => Status::Pending,
         };
-        if let Some((at, evidence)) = satisfied {
-            finding.satisfied_at = Some(at);
+        if let Some((_, done, evidence)) = satisfied {
+            finding.satisfied_at = Some(done);
             finding.evidence.extend(evidence);
         }
         finding.evidence.sort_unstable();
         finding.evidence.dedup();
         finding
+    }
+
+    /// The events of `party` that could meet `requirement` for `product`, at or after
+    /// `since`, whoever received them.
+    fn candidates<'r>(
+        &'r self,
+        requirement: &'r Requirement,
+        party: PartyAt,
+        product: ProductAt,
+        since: Timestamp,
+    ) -> impl Iterator<Item = (usize, &'a Event)> + 'r {
+        self.events().filter(move |&(i, e)| {
+            self.actor[i] == party
+                && e.event_type() == requirement.event
+                && e.at >= since
+                && self.concerns(i, product)
+                && kind_matches(requirement, e)
+                && (requirement.to_jurisdictions.is_empty()
+                    || self.recipient[i]
+                        .and_then(|to| self.parties().get(to))
+                        .is_some_and(|to| requirement.to_jurisdictions.contains(&to.jurisdiction)))
+        })
     }
 
     /// When `requirement` was first met by `party` for `product`, at or after `since`,
@@ -392,19 +433,7 @@ impl<'a, 's> View<'a, 's> {
         product: ProductAt,
         since: Timestamp,
     ) -> Option<(Timestamp, Vec<usize>)> {
-        let candidates = || {
-            self.events().filter(move |&(i, e)| {
-                self.actor[i] == party
-                    && e.event_type() == requirement.event
-                    && e.at >= since
-                    && self.concerns(i, product)
-                    && kind_matches(requirement, e)
-                    && (requirement.to_jurisdictions.is_empty()
-                        || self.recipient[i]
-                            .and_then(|to| self.parties().get(to))
-                            .is_some_and(|to| requirement.to_jurisdictions.contains(&to.jurisdiction)))
-            })
-        };
+        let candidates = || self.candidates(requirement, party, product, since);
         match &requirement.to {
             Recipients::AllRoles(roles) => {
                 let mut latest = None::<Timestamp>;
@@ -424,6 +453,71 @@ impl<'a, 's> View<'a, 's> {
                 .map(|(i, e)| (e.at, vec![i])),
             Recipients::Anyone => candidates().next().map(|(i, e)| (e.at, vec![i])),
         }
+    }
+
+    /// The content `obligation` asks of the notifications that meet `requirement`:
+    /// the fields no notification carried (to each recipient the requirement names:
+    /// for `to_all_roles`, every role's recipient must have it), when the last field
+    /// arrived if none is missing, and the events that carried them. A later
+    /// notification of a kind that counts, to the same recipients, may supply a field
+    /// an earlier one lacked.
+    fn content(
+        &self,
+        obligation: &'a Obligation,
+        requirement: &Requirement,
+        party: PartyAt,
+        product: ProductAt,
+        since: Timestamp,
+    ) -> (Vec<&'a crate::ContentField>, Option<Timestamp>, Vec<usize>) {
+        let groups: Vec<Vec<(usize, &Event)>> = match &requirement.to {
+            Recipients::AllRoles(roles) => roles
+                .iter()
+                .map(|role| {
+                    self.candidates(requirement, party, product, since)
+                        .filter(|&(i, _)| self.recipient_has_role(i, *role))
+                        .collect()
+                })
+                .collect(),
+            Recipients::AnyRole(roles) => vec![
+                self.candidates(requirement, party, product, since)
+                    .filter(|&(i, _)| roles.iter().any(|role| self.recipient_has_role(i, *role)))
+                    .collect(),
+            ],
+            Recipients::ProductProvider => vec![
+                self.candidates(requirement, party, product, since)
+                    .filter(|&(i, _)| self.recipient[i] == Some(self.provider[product]))
+                    .collect(),
+            ],
+            Recipients::Anyone => vec![self.candidates(requirement, party, product, since).collect()],
+        };
+        let mut missing = Vec::new();
+        let mut complete_at = None::<Timestamp>;
+        let mut supplied = Vec::new();
+        for field in &obligation.content {
+            let mut field_at = Some(None::<Timestamp>);
+            for group in &groups {
+                // Events are in time order: the first that carries the field.
+                let carrier = group.iter().find(|(_, e)| match &e.kind {
+                    EventKind::Notified { content: Some(content), .. } => {
+                        content.carries(&field.id, field.qualifier.is_some())
+                    }
+                    _ => false,
+                });
+                match (carrier, field_at) {
+                    (Some(&(i, e)), Some(at)) => {
+                        supplied.push(i);
+                        field_at = Some(Some(at.map_or(e.at, |a: Timestamp| a.max(e.at))));
+                    }
+                    _ => field_at = None,
+                }
+            }
+            match field_at {
+                Some(Some(at)) => complete_at = Some(complete_at.map_or(at, |c| c.max(at))),
+                Some(None) => {}
+                None => missing.push(field),
+            }
+        }
+        (missing, complete_at, supplied)
     }
 
     fn recipient_has_role(&self, event: usize, role: Role) -> bool {
@@ -753,6 +847,7 @@ impl<'a, 's> View<'a, 's> {
             interpretation: None,
             deadline_configured: false,
             explanation: Explanation::Clock,
+            missing: Vec::new(),
         }
     }
 }

@@ -8,13 +8,16 @@ use std::fmt;
 
 use vulnrelay_domain::{Case, EventType, PartyId, ProductId, Timestamp};
 
-use crate::{Condition, Confidence, Interpretation, Pack, Rule, Text};
+use crate::{Condition, Confidence, ContentField, Interpretation, Pack, Rule, Text};
 
 /// Where a party stands on a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
     /// Done on time, or (for a gate) the event was allowed.
     Met,
+    /// A notification went out on time, but without content the law asks of it (the
+    /// finding's `missing` fields).
+    MetIncomplete,
     /// Done after the deadline.
     MetLate,
     /// Not done yet; the deadline (if any) has not passed.
@@ -35,8 +38,9 @@ pub enum Status {
 
 impl Status {
     /// Every status.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Met,
+        Status::MetIncomplete,
         Status::MetLate,
         Status::Pending,
         Status::Overdue,
@@ -50,6 +54,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Met => "met",
+            Status::MetIncomplete => "met_incomplete",
             Status::MetLate => "met_late",
             Status::Pending => "pending",
             Status::Overdue => "overdue",
@@ -60,10 +65,13 @@ impl Status {
         }
     }
 
-    /// Whether the status is a problem: late, overdue, violated or in conflict (the
-    /// statuses that make `vulnrelay check` exit with 1).
+    /// Whether the status is a problem: incomplete, late, overdue, violated or in
+    /// conflict (the statuses that make `vulnrelay check` exit with 1).
     pub fn is_problem(self) -> bool {
-        matches!(self, Status::MetLate | Status::Overdue | Status::Violated | Status::Conflict)
+        matches!(
+            self,
+            Status::MetIncomplete | Status::MetLate | Status::Overdue | Status::Violated | Status::Conflict
+        )
     }
 }
 
@@ -159,6 +167,9 @@ pub struct Finding<'a> {
     pub deadline_configured: bool,
     /// Why it has its status.
     pub explanation: Explanation<'a>,
+    /// The content fields the law asks of the notification that no notification on
+    /// record carried (`met_incomplete`, or alongside `met_late`).
+    pub missing: Vec<&'a ContentField>,
 }
 
 impl<'a> Finding<'a> {

@@ -13,6 +13,8 @@ use crate::{Finding, RuleKind, Status};
 pub struct History {
     /// Obligations met on time.
     pub on_time: usize,
+    /// Obligations met on time by a notification that lacked content the law asks for.
+    pub incomplete: usize,
     /// Obligations met late.
     pub late: usize,
     /// Obligations past their deadline and not met.
@@ -28,9 +30,10 @@ pub struct History {
 }
 
 impl History {
-    /// Share of settled obligations met on time, when any are settled.
+    /// Share of settled obligations met on time (an incomplete notification sent in time
+    /// is not), when any are settled.
     pub fn on_time_rate(&self) -> Option<f64> {
-        let settled = self.on_time + self.late + self.missed;
+        let settled = self.on_time + self.incomplete + self.late + self.missed;
         (settled > 0).then(|| self.on_time as f64 / settled as f64)
     }
 }
@@ -46,6 +49,7 @@ pub fn history<'a>(findings: &[Finding<'a>]) -> BTreeMap<&'a PartyId, History> {
             Status::Met if obligation => entry.on_time += 1,
             Status::Met => {}
             Status::MetLate => entry.late += 1,
+            Status::MetIncomplete => entry.incomplete += 1,
             Status::Overdue => entry.missed += 1,
             Status::Pending | Status::NotStarted => entry.open += 1,
             Status::Violated => entry.violations += 1,

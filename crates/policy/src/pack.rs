@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use vulnrelay_domain::{EventType, Jurisdiction, NotificationKind, Role};
 
-use crate::raw::{RawBinding, RawDeadline, RawPack, RawRequirement, RawRule, RawText, RawTrigger};
+use crate::raw::{RawBinding, RawDeadline, RawField, RawPack, RawRequirement, RawRule, RawText, RawTrigger};
 
 /// The readings of "N days" a pack offers when it does not say: both.
 const DEFAULT_READINGS: [Interpretation; 2] = [Interpretation::Hours, Interpretation::CalendarDays];
@@ -296,6 +296,128 @@ pub struct Obligation {
     pub deadline_basis: DeadlineBasis,
     /// Whether a platform may set the deadline by configuration ([`crate::Settings`]).
     pub deadline_configurable: bool,
+    /// What a notification that meets the duty must carry (empty: the research names
+    /// no content). A notification in time that lacks one is `met_incomplete`.
+    pub content: Vec<ContentField>,
+}
+
+/// One field the law asks a notification to carry, with the article and the research's
+/// confidence in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentField {
+    /// The field's id, e.g. `member_states`: the key of a notification's content.
+    pub id: String,
+    /// The article that asks for it, e.g. `14(2)(a)`.
+    pub article: String,
+    /// How sure the research is of the text.
+    pub confidence: Confidence,
+    /// What the field holds, in both languages.
+    pub label: Text,
+    /// "Where applicable" / "where available": the sender may declare it does not apply.
+    pub qualifier: Option<Qualifier>,
+    /// Where a draft takes the field from in the case's record, when it can.
+    pub from: Option<Prefill>,
+}
+
+/// A qualification of a required field in the law's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Qualifier {
+    /// "where applicable"
+    WhereApplicable,
+    /// "where available"
+    WhereAvailable,
+}
+
+impl Qualifier {
+    /// The wire name: `where_applicable`, `where_available`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Qualifier::WhereApplicable => "where_applicable",
+            Qualifier::WhereAvailable => "where_available",
+        }
+    }
+}
+
+impl FromStr for Qualifier {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "where_applicable" => Ok(Qualifier::WhereApplicable),
+            "where_available" => Ok(Qualifier::WhereAvailable),
+            other => {
+                Err(format!("unknown qualifier `{other}` (expected `where_applicable` or `where_available`)"))
+            }
+        }
+    }
+}
+
+/// What of the case's record a draft fills a field from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefill {
+    /// The product's name.
+    ProductName,
+    /// The product's versions: those named by the record's vulnerability data.
+    ProductVersion,
+    /// General information on the product: name, provider, package URL.
+    ProductInformation,
+    /// The EU Member States among the product's markets.
+    MemberStates,
+    /// The vulnerability's description and identifiers.
+    Description,
+    /// Severity: the CVSS scores on record.
+    Severity,
+    /// Exploitation: the record's exploitation events and threat reports.
+    Exploitation,
+    /// The malicious actor, from threat reports that name one.
+    MaliciousActor,
+    /// The security update: the fix events (versions).
+    SecurityUpdate,
+    /// The affected products and parties known to the case.
+    ScopeOfImpact,
+}
+
+impl Prefill {
+    /// The wire name, e.g. `member_states`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prefill::ProductName => "product_name",
+            Prefill::ProductVersion => "product_version",
+            Prefill::ProductInformation => "product_information",
+            Prefill::MemberStates => "member_states",
+            Prefill::Description => "description",
+            Prefill::Severity => "severity",
+            Prefill::Exploitation => "exploitation",
+            Prefill::MaliciousActor => "malicious_actor",
+            Prefill::SecurityUpdate => "security_update",
+            Prefill::ScopeOfImpact => "scope_of_impact",
+        }
+    }
+
+    /// Every source, in order.
+    pub const ALL: [Prefill; 10] = [
+        Prefill::ProductName,
+        Prefill::ProductVersion,
+        Prefill::ProductInformation,
+        Prefill::MemberStates,
+        Prefill::Description,
+        Prefill::Severity,
+        Prefill::Exploitation,
+        Prefill::MaliciousActor,
+        Prefill::SecurityUpdate,
+        Prefill::ScopeOfImpact,
+    ];
+}
+
+impl FromStr for Prefill {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Prefill::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("unknown prefill source `{s}`"))
+    }
 }
 
 /// Where a deadline's number comes from.
@@ -542,6 +664,53 @@ fn parse_date(value: &str, at: &str, problems: &mut Problems) -> Option<NaiveDat
         .ok()
 }
 
+/// The content fields of an obligation: ids unique, confidence a tag, and only on an
+/// obligation met by a notification (content is checked on notifications only).
+fn parse_content(
+    raw: &[RawField],
+    required: &[Requirement],
+    at: &str,
+    problems: &mut Problems,
+) -> Vec<ContentField> {
+    if !raw.is_empty() && !required.iter().any(|r| r.event == EventType::Notified) {
+        problems.push(format!("{at}.content: only an obligation met by a `notified` can ask for content"));
+    }
+    let mut fields: Vec<ContentField> = Vec::with_capacity(raw.len());
+    for (i, field) in raw.iter().enumerate() {
+        let here = format!("{at}.content[{i}] (`{}`)", field.id);
+        if field.id.trim().is_empty() {
+            problems.push(format!("{here}: empty id"));
+        }
+        if fields.iter().any(|f| f.id == field.id) {
+            problems.push(format!("{here}: duplicate field id"));
+        }
+        if field.article.trim().is_empty() {
+            problems.push(format!("{here}: a field names the article that asks for it"));
+        }
+        let confidence = parse_confidence(&field.confidence).unwrap_or_else(|| {
+            problems.push(format!("{here}.confidence: `{}` is not one of V, S, M", field.confidence));
+            Confidence::Unverified
+        });
+        let qualifier = field
+            .qualifier
+            .as_deref()
+            .and_then(|q| q.parse::<Qualifier>().map_err(|e| problems.push(format!("{here}: {e}"))).ok());
+        let from = field
+            .from
+            .as_deref()
+            .and_then(|f| f.parse::<Prefill>().map_err(|e| problems.push(format!("{here}: {e}"))).ok());
+        fields.push(ContentField {
+            id: field.id.clone(),
+            article: field.article.clone(),
+            confidence,
+            label: Text { zh: field.label.zh.clone(), en: field.label.en.clone() },
+            qualifier,
+            from,
+        });
+    }
+    fields
+}
+
 fn parse_rule(
     raw: &RawRule,
     pack_jurisdictions: &[Jurisdiction],
@@ -555,6 +724,9 @@ fn parse_rule(
     let missing = |field: &str, problems: &mut Problems| {
         problems.push(format!("{at}: a {} rule needs `{field}`", raw.kind));
     };
+    if !raw.content.is_empty() && raw.kind != "obligation" {
+        problems.push(format!("{at}.content: only an obligation asks for content"));
+    }
     let kind = match raw.kind.as_str() {
         "obligation" => {
             let binds = parse_binding(raw.binds.as_ref(), pack_jurisdictions, at, problems);
@@ -615,6 +787,7 @@ fn parse_rule(
                     DeadlineBasis::Text
                 }
             };
+            let content = parse_content(&raw.content, &required, at, problems);
             RuleKind::Obligation(Obligation {
                 binds,
                 trigger,
@@ -626,6 +799,7 @@ fn parse_rule(
                 deadline,
                 deadline_basis,
                 deadline_configurable: raw.deadline_configurable,
+                content,
             })
         }
         "gate" => {

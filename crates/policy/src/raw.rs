@@ -80,6 +80,9 @@ pub(crate) struct RawRule {
     pub deadline_basis: Option<String>,
     #[serde(default)]
     pub deadline_configurable: bool,
+    /// The fields a notification that meets the obligation must carry.
+    #[serde(default)]
+    pub content: Vec<RawField>,
     // gate
     pub event: Option<String>,
     #[serde(default)]
@@ -123,6 +126,18 @@ pub(crate) struct RawTrigger {
     pub kinds: Vec<String>,
     #[serde(default)]
     pub others_seen: bool,
+}
+
+/// One field a notification must carry, with the article that asks for it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawField {
+    pub id: String,
+    pub article: String,
+    pub confidence: String,
+    pub label: RawText,
+    pub qualifier: Option<String>,
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

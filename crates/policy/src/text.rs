@@ -86,6 +86,13 @@ pub(crate) fn notes(case: &Case, finding: &Finding<'_>) -> Vec<Text> {
             out.push(holiday_note(calendar, finding, case));
         }
     }
+    if !finding.missing.is_empty() && finding.status != Status::MetIncomplete {
+        let fields = missing_fields(finding);
+        out.push(Text {
+            en: format!("content missing from the notification: {}", fields.en),
+            zh: format!("通报缺少的内容：{}", fields.zh),
+        });
+    }
     if let RuleKind::Obligation(obligation) = &rule.kind {
         if finding.deadline_configured {
             out.push(Text {
@@ -245,6 +252,13 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
             en: format!("{p} met: {en_title} — done {done}"),
             zh: format!("{p}已履行：{zh_title}——于{done}履行"),
         },
+        (Status::MetIncomplete, _, Some(done)) => {
+            let fields = missing_fields(finding);
+            Text {
+                en: format!("{p} met incompletely: {en_title} — sent {done}, missing {}", fields.en),
+                zh: format!("{p}已履行但内容不全：{zh_title}——于{done}发出，缺少{}", fields.zh),
+            }
+        }
         (Status::MetLate, Some(due), Some(done)) => Text {
             en: format!("{p} met late: {en_title} — due {due}, done {done}, {late} h late"),
             zh: format!("{p}逾期履行：{zh_title}——期限{due_zh}，于{done}履行，逾期{late}小时"),
@@ -266,6 +280,22 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
         },
     };
     marked(rule, text)
+}
+
+/// The missing content fields with their articles and confidence, e.g. "Member States
+/// where the product has been made available (14(2)(a) [V])".
+pub(crate) fn missing_fields(finding: &Finding<'_>) -> Text {
+    let en: Vec<String> = finding
+        .missing
+        .iter()
+        .map(|f| format!("{} ({} [{}])", f.label.en, f.article, f.confidence.tag()))
+        .collect();
+    let zh: Vec<String> = finding
+        .missing
+        .iter()
+        .map(|f| format!("{}（{}［{}］）", f.label.zh, f.article, f.confidence.tag()))
+        .collect();
+    Text { en: en.join("; "), zh: zh.join("；") }
 }
 
 /// How the deadline was read, for the message: " (2 days read as 48 h, an

@@ -6,8 +6,8 @@ mod support;
 use chrono::{TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 use vulnrelay_domain::{
-    Case, Event, EventKind, Jurisdiction, Market, Membership, NotificationKind, Party, PartyId, Product,
-    ProductId, Role, Timestamp,
+    Case, Event, EventKind, Jurisdiction, Market, Membership, NotificationContent, NotificationKind, Party,
+    PartyId, Product, ProductId, Role, Timestamp,
 };
 use vulnrelay_policy::{Interpretation, Options, Status, builtin_packs, evaluate};
 
@@ -25,6 +25,36 @@ fn start() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap()
 }
 
+/// Some of the shipped packs' content fields (CN Art. 7(2), CRA Art. 14(2)), or none.
+const FIELDS: [&str; 8] = [
+    "product_name",
+    "model",
+    "version",
+    "member_states",
+    "product_information",
+    "sensitivity",
+    "malicious_actor",
+    "security_update",
+];
+
+fn content_strategy() -> impl Strategy<Value = Option<Box<NotificationContent>>> {
+    proptest::option::of((proptest::collection::vec(0..FIELDS.len(), 0..6), any::<bool>())).prop_map(
+        |content| {
+            content.map(|(fields, declare)| {
+                let mut content = NotificationContent::default();
+                for i in fields {
+                    if declare && i % 2 == 0 {
+                        content.not_applicable.insert(FIELDS[i].to_owned());
+                    } else {
+                        content.fields.insert(FIELDS[i].to_owned(), format!("text of {}", FIELDS[i]));
+                    }
+                }
+                Box::new(content)
+            })
+        },
+    )
+}
+
 fn kind_strategy() -> impl Strategy<Value = EventKind> {
     let party = || (0..PARTIES.len()).prop_map(|i| PartyId(PARTIES[i].0.into()));
     prop_oneof![
@@ -32,9 +62,15 @@ fn kind_strategy() -> impl Strategy<Value = EventKind> {
         Just(EventKind::Aware),
         Just(EventKind::Verified),
         Just(EventKind::Exploited),
-        (party(), 0..NotificationKind::ALL.len(), any::<bool>(), any::<bool>()).prop_map(
-            |(to, k, exploited, with_exploit_code)| {
-                EventKind::Notified { to, kind: NotificationKind::ALL[k], exploited, with_exploit_code }
+        (party(), 0..NotificationKind::ALL.len(), any::<bool>(), any::<bool>(), content_strategy()).prop_map(
+            |(to, k, exploited, with_exploit_code, content)| {
+                EventKind::Notified {
+                    to,
+                    kind: NotificationKind::ALL[k],
+                    exploited,
+                    with_exploit_code,
+                    content,
+                }
             }
         ),
         any::<bool>().prop_map(|severe| EventKind::Incident { severe }),
@@ -113,7 +149,16 @@ proptest! {
                 prop_assert!(case.events()[i].at <= options.as_of, "evidence after as_of");
             }
             match f.status {
-                Status::Met => prop_assert!(f.late_by_hours.is_none()),
+                Status::Met => {
+                    prop_assert!(f.late_by_hours.is_none());
+                    prop_assert!(f.missing.is_empty(), "met with content missing");
+                }
+                Status::MetIncomplete => {
+                    prop_assert!(f.late_by_hours.is_none());
+                    prop_assert!(!f.missing.is_empty(), "incomplete with nothing missing");
+                    prop_assert!(f.satisfied_at.is_some());
+                    prop_assert!(f.status.is_problem());
+                }
                 Status::MetLate => {
                     prop_assert!(f.satisfied_at.unwrap() > f.due_at.unwrap());
                     prop_assert!(f.late_by_hours.unwrap() > 0.0);
@@ -160,6 +205,12 @@ proptest! {
                 Status::Met | Status::MetLate | Status::Violated | Status::NeedsReview => {
                     let same = same.expect("a settled finding does not disappear");
                     prop_assert_eq!(same.status, f.status);
+                }
+                Status::MetIncomplete => {
+                    // A later notification may supply what was missing, in time or late.
+                    let same = same.expect("a notification sent does not disappear");
+                    prop_assert!(matches!(same.status, Status::MetIncomplete | Status::Met | Status::MetLate));
+                    prop_assert!(same.missing.len() <= f.missing.len());
                 }
                 Status::Overdue => {
                     let same = same.expect("an overdue finding does not disappear");

@@ -10,12 +10,12 @@ use vulnrelay_policy::{Finding, Status};
 use crate::Lang;
 use crate::feed::xml;
 
-/// The fill colour of a status: green met, amber late, blue pending, red overdue or
+/// The fill colour of a status: green met, amber late or incomplete, blue pending, red overdue or
 /// violated, purple conflict, grey not started, teal needs review.
 pub fn status_colour(status: Status) -> &'static str {
     match status {
         Status::Met => "#2e7d32",
-        Status::MetLate => "#b26a00",
+        Status::MetIncomplete | Status::MetLate => "#b26a00",
         Status::Pending => "#1565c0",
         Status::Overdue | Status::Violated => "#c62828",
         Status::Conflict => "#6a1b9a",
@@ -27,6 +27,7 @@ pub fn status_colour(status: Status) -> &'static str {
 fn status_label(status: Status, lang: Lang) -> &'static str {
     match (status, lang) {
         (Status::Met, Lang::En) => "met",
+        (Status::MetIncomplete, Lang::En) => "met, content missing",
         (Status::MetLate, Lang::En) => "met late",
         (Status::Pending, Lang::En) => "pending",
         (Status::Overdue, Lang::En) => "overdue",
@@ -35,6 +36,7 @@ fn status_label(status: Status, lang: Lang) -> &'static str {
         (Status::NotStarted, Lang::En) => "not started",
         (Status::NeedsReview, Lang::En) => "needs review",
         (Status::Met, Lang::Zh) => "已履行",
+        (Status::MetIncomplete, Lang::Zh) => "已履行但内容不全",
         (Status::MetLate, Lang::Zh) => "逾期履行",
         (Status::Pending, Lang::Zh) => "待履行",
         (Status::Overdue, Lang::Zh) => "已逾期",

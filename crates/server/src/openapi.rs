@@ -199,6 +199,20 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "GET",
+        "/api/v1/cases/{id}/drafts",
+        "cases",
+        "200",
+        "Drafts of the notifications the caller's organisation still owes (`?org=` for the case's platforms), regime by regime, field by field, prefilled from the case and its records, with what is missing",
+    ),
+    route(
+        "POST",
+        "/api/v1/cases/{id}/drafts/send",
+        "cases",
+        "201",
+        "Mark a draft sent: one `notified` event per recipient with the completed content and the receiving system's reference (through the gates)",
+    ),
+    route(
+        "GET",
         "/api/v1/cases/{id}/intervals",
         "cases",
         "200",

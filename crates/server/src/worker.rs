@@ -12,9 +12,10 @@
 //! lapse; they are then claimed again, so delivery is at least once.
 //!
 //! Deadline reminders: every `reminder_interval` the open obligations of every case
-//! are evaluated with the policy packs; an obligation due within 24 h, within 4 h, or
-//! overdue gets a reminder to the bound organisation, once per stage, through the same
-//! outbox.
+//! are evaluated with the policy packs; an obligation due within 24 h, within 4 h,
+//! overdue, or sent without content the law asks for (`incomplete`) gets a reminder to
+//! the bound organisation, once per stage, through the same outbox, naming what the
+//! notification's draft still lacks.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -271,6 +272,8 @@ impl Worker {
         for record in state.store.list_cases().await? {
             let loaded = load(state, &record.id).await?;
             let options = Options { as_of: now, interpretation: Interpretation::Hours };
+            // The case's records and report fill the drafts the reminders speak of.
+            let (vulnerabilities, report) = crate::drafts::case_sources(state, &record.id).await?;
             for f in state.evaluate(&loaded.case, &options) {
                 if !matches!(f.rule.kind, RuleKind::Obligation(_)) {
                     continue;
@@ -280,6 +283,8 @@ impl Worker {
                 let stage = match f.status {
                     Status::Overdue => "overdue",
                     Status::Pending if due <= now => "overdue",
+                    // Sent in time, but without content the law asks for.
+                    Status::MetIncomplete => "incomplete",
                     Status::Pending if due - now <= TimeDelta::hours(4) => "4h",
                     Status::Pending if due - now <= TimeDelta::hours(24) => "24h",
                     _ => continue,
@@ -305,6 +310,20 @@ impl Worker {
                 if readable {
                     payload["title"] = json!(record.title);
                     payload["message"] = json!(f.message(&loaded.case).en);
+                    // What the notification's draft still lacks ("draft ready; Member
+                    // States missing").
+                    let records = vulnrelay_policy::Records {
+                        vulnerabilities: &vulnerabilities,
+                        severity: &[],
+                        report: report.as_ref(),
+                    };
+                    if let Some(draft) = vulnrelay_policy::draft(&loaded.case, &f, records) {
+                        let words = crate::drafts::reminder_words(&draft);
+                        payload["draft"] = json!({
+                            "summary": {"en": words.en, "zh": words.zh},
+                            "missing": draft.missing().iter().map(|m| &m.id).collect::<Vec<_>>(),
+                        });
+                    }
                 }
                 reminders.push(NewReminder {
                     case_id: record.id.clone(),

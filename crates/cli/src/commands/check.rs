@@ -17,9 +17,12 @@ use vulnrelay_policy::{
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  nothing is met late, overdue, violated or in conflict (findings that need review,
-     where the law leaves the case to a person, are listed but do not change it)
-  1  something is met late, overdue, violated or in conflict
+  0  nothing is met incompletely, met late, overdue, violated or in conflict (findings
+     that need review, where the law leaves the case to a person, are listed but do
+     not change it)
+  1  something is met incompletely (`met_incomplete`: a notification sent in time
+     without content the law asks of it; the missing fields are listed), met late,
+     overdue, violated or in conflict
   2  bad input: an unreadable or invalid case file, an unknown policy, a bad --as-of,
      --interpretation or --deadline";
 
@@ -225,7 +228,7 @@ fn lang_from_env() -> Lang {
 fn status_style(status: &str) -> Style {
     let color = match status {
         "met" => AnsiColor::Green,
-        "met_late" | "pending" => AnsiColor::Yellow,
+        "met_incomplete" | "met_late" | "pending" => AnsiColor::Yellow,
         "overdue" | "violated" => AnsiColor::Red,
         "conflict" => AnsiColor::Magenta,
         "needs_review" => AnsiColor::Cyan,
@@ -241,6 +244,7 @@ fn status_label(status: &str, lang: Lang) -> &str {
     }
     match status {
         "met" => "已履行",
+        "met_incomplete" => "内容不全",
         "met_late" => "逾期履行",
         "pending" => "待履行",
         "overdue" => "已逾期",

@@ -28,9 +28,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let store = vulnrelay_store::connect(&format!("sqlite:{}", path.display())).await?;
         let demo = vulnrelay_server::demo::load(&store).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        let notifying = vulnrelay_server::regimes::load_all(&store, chrono::Utc::now())
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
         println!("vulnrelay demo: the Log4Shell story is case {}", demo.case_id);
+        if let [(both, _), (eu, _)] = notifying.as_slice() {
+            println!("vulnrelay demo: a Chinese vendor on the EU market (both regimes) is case {both}");
+            println!("vulnrelay demo: an EU camera maker with an early warning to send is case {eu}");
+        }
         println!("accounts (sign in with POST /api/v1/session, or create a token with POST /api/v1/tokens):");
-        for account in &demo.accounts {
+        for account in demo.accounts.iter().chain(notifying.iter().map(|(_, account)| account)) {
             let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
             println!(
                 "  {:<34} {:<22} {:<16} {}",

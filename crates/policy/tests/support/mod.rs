@@ -3,11 +3,11 @@
 
 use chrono::DateTime;
 use vulnrelay_domain::{
-    Case, Event, EventKind, Jurisdiction, Market, Membership, NotificationKind, Party, PartyId, Product,
-    ProductId, Role, Timestamp,
+    Case, Event, EventKind, Jurisdiction, Market, Membership, NotificationContent, NotificationKind, Party,
+    PartyId, Product, ProductId, Role, Timestamp,
 };
 use vulnrelay_policy::{
-    Finding, Interpretation, Options, Pack, Settings, Status, builtin_packs, evaluate_with,
+    Finding, Interpretation, Options, Pack, RuleKind, Settings, Status, builtin_packs, evaluate_with,
 };
 
 /// An RFC 3339 time.
@@ -83,17 +83,60 @@ impl Story {
     }
 }
 
+/// Content with a text for every field any shipped pack asks for: the clock tests'
+/// notifications carry everything, so that only their timing is judged.
+pub fn full_content() -> Option<Box<NotificationContent>> {
+    let mut content = NotificationContent::default();
+    for pack in builtin_packs().unwrap() {
+        for rule in &pack.rules {
+            if let RuleKind::Obligation(o) = &rule.kind {
+                for field in &o.content {
+                    content.fields.insert(field.id.clone(), format!("the {}", field.label.en));
+                }
+            }
+        }
+    }
+    Some(Box::new(content))
+}
+
+/// Content with exactly these fields (id, text), and these declared not applicable.
+pub fn content(fields: &[(&str, &str)], not_applicable: &[&str]) -> Option<Box<NotificationContent>> {
+    Some(Box::new(NotificationContent {
+        fields: fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        not_applicable: not_applicable.iter().map(|k| (*k).to_owned()).collect(),
+        reference: None,
+    }))
+}
+
+/// A report carrying every field the law asks for.
 pub fn notified(to: &str) -> EventKind {
     EventKind::Notified {
         to: PartyId(to.into()),
         kind: NotificationKind::Report,
         exploited: false,
         with_exploit_code: false,
+        content: full_content(),
     }
 }
 
+/// A notification of `kind` carrying every field the law asks for.
 pub fn notified_kind(to: &str, kind: NotificationKind) -> EventKind {
-    EventKind::Notified { to: PartyId(to.into()), kind, exploited: false, with_exploit_code: false }
+    EventKind::Notified {
+        to: PartyId(to.into()),
+        kind,
+        exploited: false,
+        with_exploit_code: false,
+        content: full_content(),
+    }
+}
+
+/// A notification of `kind` carrying `content`.
+pub fn notified_with(
+    to: &str,
+    kind: NotificationKind,
+    content: Option<Box<NotificationContent>>,
+) -> EventKind {
+    EventKind::Notified { to: PartyId(to.into()), kind, exploited: false, with_exploit_code: false, content }
 }
 
 /// A notification that tells the recipient the vulnerability is actively exploited.
@@ -103,6 +146,7 @@ pub fn told_exploited(to: &str) -> EventKind {
         kind: NotificationKind::Report,
         exploited: true,
         with_exploit_code: false,
+        content: full_content(),
     }
 }
 
@@ -113,6 +157,7 @@ pub fn sent_exploit(to: &str) -> EventKind {
         kind: NotificationKind::Report,
         exploited: false,
         with_exploit_code: true,
+        content: full_content(),
     }
 }
 

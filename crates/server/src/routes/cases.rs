@@ -722,6 +722,7 @@ pub async fn deadlines(
                 "case": d.case, "title": d.title, "rule": d.rule, "article": d.article,
                 "status": d.status.as_str(), "due_at": d.due_at.map(|t| shown(t, d.timezone)),
                 "message": d.message.en,
+                "draft": d.draft.as_ref().map(|(words, missing)| json!({"summary": {"en": words.en, "zh": words.zh}, "missing": missing})),
             })
         })
         .collect();
@@ -747,11 +748,15 @@ pub(crate) struct Deadline {
     pub timezone: Tz,
     /// What it means, in both languages.
     pub message: vulnrelay_policy::Text,
+    /// For a duty met by a notification: what its draft says ("draft ready; Member
+    /// States missing"), and the ids of the missing fields.
+    pub draft: Option<(vulnrelay_policy::Text, Vec<String>)>,
 }
 
-/// The open obligations (pending or overdue) of `org` on the cases `caller` may see,
-/// due within `within` from now or already overdue, by due time (shared by `GET
-/// /api/v1/deadlines` and the web UI's dashboard).
+/// The open obligations (pending, overdue, or sent without all their content) of `org`
+/// on the cases `caller` may see, due within `within` from now or already overdue, by
+/// due time, each with what its draft still lacks (shared by `GET /api/v1/deadlines`
+/// and the web UI's dashboard).
 pub(crate) async fn open_deadlines(
     state: &AppState,
     caller: &Caller,
@@ -766,14 +771,27 @@ pub(crate) async fn open_deadlines(
         let tz = tz_of(&loaded);
         let findings =
             state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
+        let mut records = None;
         for f in
             findings.iter().filter(|f| f.party.0 == org && matches!(f.rule.kind, RuleKind::Obligation(_)))
         {
-            let open = matches!(f.status, Status::Pending | Status::Overdue);
+            let open = matches!(f.status, Status::Pending | Status::Overdue | Status::MetIncomplete);
             if !open || f.due_at.is_some_and(|due| due > horizon) {
                 continue;
             }
+            if records.is_none() {
+                records = Some(crate::drafts::case_sources(state, &record.id).await?);
+            }
+            let (vulnerabilities, report) =
+                records.as_ref().map_or((&[][..], None), |(v, r)| (&v[..], r.as_ref()));
+            let draft = vulnrelay_policy::draft(
+                &loaded.case,
+                f,
+                vulnrelay_policy::Records { vulnerabilities, severity: &[], report },
+            )
+            .map(|d| (crate::drafts::reminder_words(&d), d.missing().iter().map(|m| m.id.clone()).collect()));
             items.push(Deadline {
+                draft,
                 case: record.id.clone(),
                 title: record.title.clone(),
                 rule: f.rule_id(),

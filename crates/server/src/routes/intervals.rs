@@ -179,7 +179,8 @@ pub async fn org_history(
     Ok(Json(json!({
         "org": org_id,
         "as_of": now.to_rfc3339(),
-        "on_time": total.on_time, "late": total.late, "missed": total.missed, "open": total.open,
+        "on_time": total.on_time, "incomplete": total.incomplete, "late": total.late, "missed": total.missed,
+        "open": total.open,
         "violations": total.violations, "conflicts": total.conflicts,
         "on_time_rate": total.on_time_rate(),
         "findings": findings_out,

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod distribution;
+pub mod drafts;
 pub mod intervals;
 pub mod meta;
 pub mod orgs;
@@ -48,6 +49,8 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}/embargo", axum::routing::put(cases::embargo))
         .route("/cases/{id}/warnings", post(warnings::warn_industry))
         .route("/cases/{id}/compliance", get(cases::compliance))
+        .route("/cases/{id}/drafts", get(drafts::list))
+        .route("/cases/{id}/drafts/send", post(drafts::send))
         .route("/cases/{id}/intervals", get(intervals::case_intervals))
         .route("/orgs/{id}/history", get(intervals::org_history))
         .route("/stats/intervals", get(intervals::stats))

@@ -29,7 +29,7 @@ pub use session::Ui;
 
 /// The UI's routes, merged into the server's router at `/`.
 pub fn routes() -> Router<AppState> {
-    use pages::{account, cases, dashboard, orgs, reports, stats, vulns, warnings};
+    use pages::{account, cases, dashboard, drafts, orgs, reports, stats, vulns, warnings};
     Router::new()
         .route("/", get(dashboard::home))
         .route("/lang/{tag}", get(session::switch_language))
@@ -44,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(reports::to_form).post(reports::submit))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/events", post(cases::record))
+        .route("/cases/{id}/drafts", get(drafts::show))
+        .route("/cases/{id}/drafts/send", post(drafts::send))
         .route("/advisories", get(vulns::list))
         .route("/advisories/{id}", get(vulns::show))
         .route("/orgs", get(orgs::list))

@@ -171,7 +171,7 @@ fn event_words(lang: Lang, loaded: &Loaded, kind: &EventKind) -> String {
         loaded.case.party(id).map_or_else(|| id.0.clone(), |p| p.name.clone())
     };
     match kind {
-        EventKind::Notified { to, kind, exploited, with_exploit_code } => {
+        EventKind::Notified { to, kind, exploited, with_exploit_code, .. } => {
             let mut parts = vec![lang.tf(
                 "event.notified_to",
                 &[("to", &name(to)), ("kind", &lang.t(&format!("notification.{}", kind.as_str())))],
@@ -467,6 +467,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         }
         section aria-labelledby="findings-h" {
             h2 id="findings-h" { (lang.t("case.findings")) }
+            @if ui.caller.account.is_some() { p { a href=(format!("/cases/{id}/drafts")) { (lang.t("drafts.link")) } } }
             @if obligations.is_empty() { p { (lang.t("case.no_findings")) } }
             @else {
                 div class="scroll" {

@@ -1,6 +1,6 @@
 //! The dashboard of the signed-in organisation: its obligations that are overdue (in
-//! red, first) or due soon, with live countdowns, its latest risk warnings, and its
-//! open cases by state.
+//! red, first) or due soon, with live countdowns and what each notification's draft
+//! still lacks, its latest risk warnings, and its open cases by state.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -70,6 +70,13 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                                 " · " span class="rule" { (d.rule) " " (article(lang, &d.article)) }
                             }
                             p { (if lang == crate::ui::Lang::Zh { &d.message.zh } else { &d.message.en }) }
+                            @if let Some((words, missing)) = &d.draft {
+                                p class=(if missing.is_empty() { "draft ready" } else { "draft missing" }) {
+                                    a href=(format!("/cases/{}/drafts", d.case)) {
+                                        (if lang == crate::ui::Lang::Zh { &words.zh } else { &words.en })
+                                    }
+                                }
+                            }
                             p class="due" {
                                 @if let Some(due) = d.due_at {
                                     (lang.t("dashboard.due")) " " (time(due, d.timezone)) " · " (countdown(lang, due, now))

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod cases;
 pub mod dashboard;
+pub mod drafts;
 pub mod orgs;
 pub mod reports;
 pub mod stats;
