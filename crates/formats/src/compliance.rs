@@ -139,6 +139,10 @@ pub struct FindingEntry {
     /// The content fields the law asks of the notification that none on record carried.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<MissingEntry>,
+    /// With `missing`: `false` when no notification that counts recorded its content at
+    /// all (the record does not show the fields; it does not show them absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_recorded: Option<bool>,
 }
 
 /// A content field a notification lacked.
@@ -243,6 +247,7 @@ pub fn report(
                 recorded_reading: evaluated.recorded.and_then(|r| differing_reading(f, r)).map(|r| {
                     RecordedReading { status: r.status.as_str(), satisfied_at: time(r.satisfied_at) }
                 }),
+                content_recorded: (!f.missing.is_empty()).then_some(f.content_recorded),
                 missing: f
                     .missing
                     .iter()

@@ -370,9 +370,10 @@ impl<'a, 's> View<'a, 's> {
         let satisfied = satisfied.map(|((at, mut evidence), requirement)| {
             let mut done_at = at;
             if !obligation.content.is_empty() && requirement.event == EventType::Notified {
-                let (missing, complete_at, supplied) =
+                let (missing, complete_at, supplied, recorded) =
                     self.content(obligation, requirement, party, product, trigger_at);
                 finding.missing = missing;
+                finding.content_recorded = recorded;
                 if finding.missing.is_empty() {
                     done_at = done_at.max(complete_at.unwrap_or(at));
                 }
@@ -458,9 +459,9 @@ impl<'a, 's> View<'a, 's> {
     /// The content `obligation` asks of the notifications that meet `requirement`:
     /// the fields no notification carried (to each recipient the requirement names:
     /// for `to_all_roles`, every role's recipient must have it), when the last field
-    /// arrived if none is missing, and the events that carried them. A later
-    /// notification of a kind that counts, to the same recipients, may supply a field
-    /// an earlier one lacked.
+    /// arrived if none is missing, the events that carried them, and whether any of the
+    /// notifications recorded content at all. A later notification of a kind that
+    /// counts, to the same recipients, may supply a field an earlier one lacked.
     fn content(
         &self,
         obligation: &'a Obligation,
@@ -468,7 +469,7 @@ impl<'a, 's> View<'a, 's> {
         party: PartyAt,
         product: ProductAt,
         since: Timestamp,
-    ) -> (Vec<&'a crate::ContentField>, Option<Timestamp>, Vec<usize>) {
+    ) -> (Vec<&'a crate::ContentField>, Option<Timestamp>, Vec<usize>, bool) {
         let groups: Vec<Vec<(usize, &Event)>> = match &requirement.to {
             Recipients::AllRoles(roles) => roles
                 .iter()
@@ -490,6 +491,10 @@ impl<'a, 's> View<'a, 's> {
             ],
             Recipients::Anyone => vec![self.candidates(requirement, party, product, since).collect()],
         };
+        let recorded = groups
+            .iter()
+            .flatten()
+            .any(|(_, e)| matches!(&e.kind, EventKind::Notified { content: Some(_), .. }));
         let mut missing = Vec::new();
         let mut complete_at = None::<Timestamp>;
         let mut supplied = Vec::new();
@@ -517,7 +522,7 @@ impl<'a, 's> View<'a, 's> {
                 None => missing.push(field),
             }
         }
-        (missing, complete_at, supplied)
+        (missing, complete_at, supplied, recorded)
     }
 
     fn recipient_has_role(&self, event: usize, role: Role) -> bool {
@@ -848,6 +853,7 @@ impl<'a, 's> View<'a, 's> {
             deadline_configured: false,
             explanation: Explanation::Clock,
             missing: Vec::new(),
+            content_recorded: false,
         }
     }
 }

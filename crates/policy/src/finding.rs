@@ -170,6 +170,10 @@ pub struct Finding<'a> {
     /// The content fields the law asks of the notification that no notification on
     /// record carried (`met_incomplete`, or alongside `met_late`).
     pub missing: Vec<&'a ContentField>,
+    /// Whether any notification that counts recorded its content at all: when none
+    /// did, the fields are not shown by the record, which is not the same as a report
+    /// shown to lack them (the status is the same; the words differ).
+    pub content_recorded: bool,
 }
 
 impl<'a> Finding<'a> {

@@ -88,9 +88,19 @@ pub(crate) fn notes(case: &Case, finding: &Finding<'_>) -> Vec<Text> {
     }
     if !finding.missing.is_empty() && finding.status != Status::MetIncomplete {
         let fields = missing_fields(finding);
-        out.push(Text {
-            en: format!("content missing from the notification: {}", fields.en),
-            zh: format!("通报缺少的内容：{}", fields.zh),
+        out.push(if finding.content_recorded {
+            Text {
+                en: format!("content missing from the notification: {}", fields.en),
+                zh: format!("通报缺少的内容：{}", fields.zh),
+            }
+        } else {
+            Text {
+                en: format!(
+                    "the notification's content was not recorded, so the record does not show: {}",
+                    fields.en
+                ),
+                zh: format!("通报内容未记录，记录无法显示：{}", fields.zh),
+            }
         });
     }
     if let RuleKind::Obligation(obligation) = &rule.kind {
@@ -252,6 +262,16 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
             en: format!("{p} met: {en_title} — done {done}"),
             zh: format!("{p}已履行：{zh_title}——于{done}履行"),
         },
+        (Status::MetIncomplete, _, Some(done)) if !finding.content_recorded => {
+            let fields = missing_fields(finding);
+            Text {
+                en: format!(
+                    "{p} met incompletely on the record: {en_title} — sent {done}, its content not recorded, so the record does not show {}",
+                    fields.en
+                ),
+                zh: format!("{p}的通报内容未记录：{zh_title}——于{done}发出，记录无法显示{}", fields.zh),
+            }
+        }
         (Status::MetIncomplete, _, Some(done)) => {
             let fields = missing_fields(finding);
             Text {

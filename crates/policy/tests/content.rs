@@ -573,3 +573,28 @@ fn the_reports_art_7_2_fields_fill_the_cn_draft_first() {
     // either for harm (no records), so it stays missing.
     assert!(get("harm").is_missing());
 }
+
+/// A notification whose content is not on record is `met_incomplete`, but its words say
+/// the record does not show the fields, not that the report lacked them.
+#[test]
+fn unrecorded_content_is_said_to_be_unrecorded_not_missing() {
+    let case = cn_report(None);
+    let findings = check(&case, &["cn-rmsv-2021"], "2024-03-10T00:00:00+08:00");
+    let f = one(&findings, CN_REPORT, "acme");
+    assert_eq!(f.status, Status::MetIncomplete);
+    assert!(!f.content_recorded);
+    assert_eq!(f.missing.len(), fields(CN_REPORT).len());
+    let message = f.message(&case);
+    assert!(
+        message.en.contains("content not recorded") && !message.en.contains(", missing "),
+        "{}",
+        message.en
+    );
+    assert!(message.zh.contains("通报内容未记录"), "{}", message.zh);
+    // With content recorded but one field left out, the words say it is missing.
+    let case = cn_report(with(&all_but(CN_REPORT, "harm")));
+    let findings = check(&case, &["cn-rmsv-2021"], "2024-03-10T00:00:00+08:00");
+    let f = one(&findings, CN_REPORT, "acme");
+    assert!(f.content_recorded);
+    assert!(f.message(&case).en.contains(", missing "));
+}
