@@ -25,8 +25,8 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use crate::engine::{HEAD, nested_kind};
 use crate::error::Result;
+use crate::kind::{HEAD, nested_kind};
 use crate::limits::Limits;
 use crate::memo::{self, Key, Memo};
 use crate::zipfile::{Entry, ZipArchive};

@@ -13,7 +13,7 @@ use vulnrelay_formats::maven_version::MavenVersion;
 
 use crate::advisory::{Advisories, ClassFacts, LOG4J2_GROUP, VersionKnowledge, log4j_candidates};
 use crate::log4j::{self, CORE_MARKERS, CoreClasses, Dating, INTERPOLATOR, JNDI_LOOKUP, JNDI_MANAGER};
-use crate::{Component, Confidence, Evidence, EvidenceKind, Finding};
+use crate::report::{Component, Confidence, Evidence, EvidenceKind, Finding};
 
 /// Why an entry is interesting.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,8 +31,8 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead};
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::Finding;
-use crate::engine::Kind;
+use crate::kind::Kind;
+use crate::report::Finding;
 use crate::reuse::Reuse;
 use crate::source::Source;
 use crate::zipfile::{Entry, ZipArchive};
@@ -70,7 +70,7 @@ impl Key {
             declared_len: entry.uncompressed_size,
             crc32: entry.crc32,
             digest,
-            name: crate::engine::base_name(name).to_owned(),
+            name: crate::kind::base_name(name).to_owned(),
         }
     }
 }

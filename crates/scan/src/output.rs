@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 use vulnrelay_formats::{cyclonedx as cdx, sarif, scan_report as json};
 
-use crate::{Confidence, EvidenceKind, Finding, Report, Status};
+use crate::report::{Confidence, EvidenceKind, Finding, Report, Status};
 
 /// Tool name in SARIF and CycloneDX.
 pub const TOOL_NAME: &str = "vulnrelay";

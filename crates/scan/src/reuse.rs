@@ -16,9 +16,10 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::zipfile::Directory;
+use crate::plan::Plan;
+use crate::zipfile::{Ask, Directory, Recall, ZipArchive};
 
 /// At most this many kept results share one bucket.
 pub(crate) const BUCKET: usize = 4;
@@ -36,9 +37,9 @@ pub(crate) const MAX_INFLATION_INPUT: usize = 64 * 1024;
 /// What the scan reuses, one per scan, shared by its threads.
 #[derive(Debug)]
 pub(crate) struct Reuse {
-    /// Parsed central directories, keyed on the archive's length, offset delta and every byte
-    /// of the directory.
-    pub directories: Shelf<Directory>,
+    /// Parsed central directories with their plans, keyed on the archive's length, offset
+    /// delta and every byte of the directory.
+    pub directories: Shelf<Planned>,
     /// Small inflations, keyed on what was asked and every compressed byte.
     pub inflations: Shelf<Inflation>,
 }
@@ -49,13 +50,59 @@ impl Default for Reuse {
     }
 }
 
-/// What an inflation was asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Ask {
-    /// The first bytes (at most this many) of the entry.
-    Head(usize),
-    /// The whole entry; kept only when the stream ended.
-    Whole,
+/// A kept directory and the plan of what the scan reads from an archive with it, decided
+/// the first time an archive with this directory is scanned.
+#[derive(Debug)]
+pub(crate) struct Planned {
+    /// The parse, shared by every archive opened with it.
+    pub directory: Arc<Directory>,
+    /// What to read.
+    pub plan: OnceLock<Plan>,
+}
+
+impl Reuse {
+    /// The kept directory `zip` was opened with (the same parse, not only equal bytes), with
+    /// its plan slot; `None` when its directory was not kept.
+    pub fn planned(&self, zip: &ZipArchive) -> Option<Arc<Planned>> {
+        let (len, delta, cd) = zip.directory().identity();
+        self.directories.find(bucket_of((len, delta), cd), |p| Arc::ptr_eq(&p.directory, zip.directory()))
+    }
+}
+
+impl Recall for Reuse {
+    fn directory(&self, len: u64, delta: u64, central_directory: &[u8]) -> Option<Arc<Directory>> {
+        let bucket = bucket_of((len, delta), central_directory);
+        let kept = self.directories.find(bucket, |p| p.directory.is_for(len, delta, central_directory))?;
+        Some(Arc::clone(&kept.directory))
+    }
+
+    fn keep_directory(&self, directory: Directory) -> Arc<Directory> {
+        let (len, delta, cd) = directory.identity();
+        let bucket = bucket_of((len, delta), cd);
+        let size = directory.held_bytes();
+        let planned = Planned { directory: Arc::new(directory), plan: OnceLock::new() };
+        let planned =
+            self.directories.keep(bucket, planned, size, |kept, new| kept.directory.same_as(&new.directory));
+        Arc::clone(&planned.directory)
+    }
+
+    fn recalls_inflations_of(&self, compressed_len: usize) -> bool {
+        compressed_len <= MAX_INFLATION_INPUT
+    }
+
+    fn inflation(&self, ask: Ask, compressed: &[u8], max: usize) -> Option<Vec<u8>> {
+        let done = self.inflations.find(bucket_of(ask, compressed), |i| i.is_for(ask, compressed))?;
+        Some(done.inflated[..done.inflated.len().min(max)].to_vec())
+    }
+
+    fn keep_inflation(&self, ask: Ask, compressed: Vec<u8>, inflated: Vec<u8>) -> Vec<u8> {
+        let bucket = bucket_of(ask, &compressed);
+        let size = compressed.len() + inflated.capacity();
+        let done = Inflation { ask, compressed, inflated };
+        let done =
+            self.inflations.keep(bucket, done, size, |kept, new| kept.is_for(new.ask, &new.compressed));
+        done.inflated.clone()
+    }
 }
 
 /// One kept inflation: every compressed byte, and what inflating them gave.
@@ -143,6 +190,63 @@ impl<V> Shelf<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ScanError;
+    use crate::limits::Limits;
+    use crate::source::Source;
+
+    fn small_zip() -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(b"Manifest-Version: 1.0\r\n\r\n").unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_parsed_directory_is_shared_only_for_the_same_length_delta_and_bytes() {
+        let reuse = Reuse::default();
+        let limits = Limits::default();
+        let jar = small_zip();
+        let open = |bytes: &[u8]| {
+            ZipArchive::open_reusing(Source::memory(bytes.to_vec()), &limits, Some(&reuse as &dyn Recall))
+        };
+        let (a, b) = (open(&jar).unwrap(), open(&jar).unwrap());
+        assert!(Arc::ptr_eq(a.directory(), b.directory()), "identical archives share one parse");
+        let planned = reuse.planned(&a).expect("kept with a plan slot");
+        assert!(Arc::ptr_eq(&planned, &reuse.planned(&b).unwrap()));
+        // The same directory bytes behind a prefix its offsets ignore: another delta.
+        let prefixed = open(&[b"#!/bin/sh\n".as_slice(), &jar].concat()).unwrap();
+        assert!(!Arc::ptr_eq(a.directory(), prefixed.directory()));
+        assert!(!Arc::ptr_eq(&planned, &reuse.planned(&prefixed).unwrap()));
+        // An archive opened without the store has no kept plan, even with equal bytes.
+        let alone = ZipArchive::open(Source::memory(jar.clone()), &limits).unwrap();
+        assert!(reuse.planned(&alone).is_none());
+    }
+
+    #[test]
+    fn a_kept_inflation_holds_no_room_a_lying_size_asked_for() {
+        // The central directory declares 1 MiB for an entry that inflates to a few bytes.
+        let mut jar = small_zip();
+        let eocd = jar.len() - 22;
+        let at = |i: usize| u32::from_le_bytes(jar[i..i + 4].try_into().unwrap()) as usize;
+        let cd = at(eocd + 16);
+        jar[cd + 24..cd + 28].copy_from_slice(&(1u32 << 20).to_le_bytes());
+        let reuse = Reuse::default();
+        let recall = Some(&reuse as &dyn Recall);
+        let zip = ZipArchive::open_reusing(Source::memory(jar), &Limits::default(), recall).unwrap();
+        let entry = &zip.entries()[0];
+        let err = zip.read_entry_reusing(entry, 1 << 20, recall).unwrap_err();
+        assert!(matches!(err, ScanError::CorruptEntry { .. }), "{err:?}");
+        let (_, window) = zip.data_window(entry).unwrap();
+        let compressed = window.in_memory().unwrap();
+        let kept =
+            reuse.inflations.find(bucket_of(Ask::Whole, compressed), |i| i.is_for(Ask::Whole, compressed));
+        let kept = kept.expect("the completed inflation is kept");
+        assert_eq!(kept.inflated.capacity(), kept.inflated.len());
+        // Reused, it fails the same way.
+        let again = zip.read_entry_reusing(entry, 1 << 20, recall).unwrap_err();
+        assert_eq!(again.to_string(), err.to_string());
+    }
 
     #[test]
     fn buckets_sample_short_and_long_keys_without_panicking() {
