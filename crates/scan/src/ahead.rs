@@ -319,7 +319,9 @@ impl<'a> Ahead<'a> {
         let kind = head.as_ref().ok().and_then(|h| nested_kind(h, name));
         let Some(kind) = kind else { return Prepared { head, digest: None, inflated: None } };
         let mut digest = None;
-        if let Some(memo) = self.memo {
+        if let Some(memo) = self.memo
+            && memo.seen(memo::entry_sighting(kind, entry, name))
+        {
             let d = memo::entry_digest(zip, entry);
             if let Some(d) = d {
                 let key = Key::of_entry(kind, entry, name, d);

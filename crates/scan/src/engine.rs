@@ -274,6 +274,7 @@ impl<'a> FileScan<'a> {
         }
         if kind == Kind::Gzip
             && let Some(memo) = self.memo
+            && memo.met_before(memo::sighting(kind, 0, source.len(), source.len(), 0, &chain[0]))
             && let Ok(digest) = memo::digest(&source)
         {
             let key = Key {
@@ -560,6 +561,7 @@ impl<'a> FileScan<'a> {
         };
         if (entry.method != 0 || kind == Kind::Gzip)
             && let Some(memo) = self.memo
+            && memo.met_before(memo::entry_sighting(kind, entry, name))
             && let Some(digest) = digest()
         {
             let key = Key::of_entry(kind, entry, name, digest);

@@ -144,6 +144,17 @@ pub(crate) enum Ask {
     Whole,
 }
 
+/// What [`Recall::inflation`] answers.
+#[derive(Debug)]
+pub(crate) enum Recalled {
+    /// The bytes an earlier inflation of the same compressed bytes for the same ask gave.
+    Found(Vec<u8>),
+    /// Not kept; offer this one when it completes.
+    Offer,
+    /// Not kept, and not wanted.
+    Pass,
+}
+
 /// Work on identical bytes kept beyond one archive. The reader asks before it parses a
 /// central directory or inflates a small entry, and offers what it computed; it knows
 /// nothing of how, or for how long, results are kept (the scan's run-wide store implements
@@ -157,8 +168,9 @@ pub(crate) trait Recall: Sync {
     /// Whether inflations of entries of `compressed_len` compressed bytes are asked for and
     /// offered.
     fn recalls_inflations_of(&self, compressed_len: usize) -> bool;
-    /// What inflating exactly `compressed` for `ask` gave, at most `max` bytes of it.
-    fn inflation(&self, ask: Ask, compressed: &[u8], max: usize) -> Option<Vec<u8>>;
+    /// What inflating exactly `compressed` for `ask` gave (at most `max` bytes of it), or
+    /// whether to offer this inflation.
+    fn inflation(&self, ask: Ask, compressed: &[u8], max: usize) -> Recalled;
     /// Offers a completed inflation of `compressed` for `ask`; returns the inflated bytes.
     fn keep_inflation(&self, ask: Ask, compressed: Vec<u8>, inflated: Vec<u8>) -> Vec<u8>;
 }
@@ -660,10 +672,11 @@ fn inflate_small(
                     && chunk.len() == total
                     && recall.recalls_inflations_of(total)
                 {
-                    if let Some(done) = recall.inflation(ask, chunk, max) {
-                        return Ok(done);
+                    match recall.inflation(ask, chunk, max) {
+                        Recalled::Found(done) => return Ok(done),
+                        Recalled::Offer => offer = Some(recall),
+                        Recalled::Pass => {}
                     }
-                    offer = Some(recall);
                 }
                 state.reset(false);
                 out.reserve_exact(expect.min(max));
