@@ -28,6 +28,23 @@ fn counts(report: &Report) -> (u64, u64, u64) {
     (affected, mitigated, unknown)
 }
 
+/// The JSON report as the CLI writes it: [`to_json`] with `fixes`, and in its summary what was
+/// left out without being an error — `links_not_followed` (always, a count) and `notes` (the
+/// sentences of [`Report::notes`], when there are any). Readers of version 1 ignore both.
+pub fn to_json_document(report: &Report, fixes: Vec<json::FixEntry>) -> serde_json::Value {
+    let mut doc = to_json(report);
+    doc.fixes = fixes;
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    if let Some(summary) = value.get_mut("summary").and_then(serde_json::Value::as_object_mut) {
+        summary.insert("links_not_followed".into(), report.links_not_followed.into());
+        let notes = report.notes();
+        if !notes.is_empty() {
+            summary.insert("notes".into(), notes.into());
+        }
+    }
+    value
+}
+
 /// The JSON report.
 pub fn to_json(report: &Report) -> json::ScanReport {
     let (affected, mitigated, unknown_version) = counts(report);
