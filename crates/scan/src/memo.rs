@@ -8,6 +8,9 @@
 //! inflating them (BLAKE3 hashes several times faster than SHA-256 even where the CPU has SHA
 //! extensions, with the same 256-bit collision resistance), and identical compressed bytes under the same method decompress to
 //! identical content, so the outcome is the same: it is replayed under the new path chain.
+//! Only an archive whose cheap identity (every part of the key but the hash) was met before in
+//! the run is hashed ([`Memo::met_before`]): on distinct content no hash is computed for
+//! nothing, and a repeated archive's second copy computes the outcome later copies replay.
 //!
 //! What is never done: a key on CRC-32 or on the central directory alone (both forgeable,
 //! so a crafted archive could inherit another's verdict); a key on anything less than every
