@@ -12,12 +12,13 @@
 //! `-- --once DIR [--no-dedup] [--threads N] [--helpers N] [--repeat N]` only scans DIR
 //! (N times, printing the last; for `perf stat` and `valgrind --tool=callgrind`).
 
-use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use vulnrelay_bench::best_of;
+use vulnrelay_bench::disk::{cold, mb, read_every_byte, storage_read_bytes, summary};
 use zip::write::SimpleFileOptions;
 
 fn fixtures() -> Vec<(String, Vec<u8>)> {
@@ -98,69 +99,6 @@ fn build_corpus(dir: &Path, target: u64) -> (u64, u64) {
         i += 1;
     }
     (total, files)
-}
-
-fn read_every_byte(dir: &Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    let mut buf = vec![0u8; 1 << 20];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                let mut f = File::open(e.path()).unwrap();
-                loop {
-                    let n = f.read(&mut buf).unwrap();
-                    if n == 0 {
-                        break;
-                    }
-                    total += n as u64;
-                }
-            }
-        }
-    }
-    total
-}
-
-/// Drops the page cache (needs root); `Err` says why it could not.
-fn drop_caches() -> Result<(), String> {
-    Command::new("sync").status().map_err(|e| format!("sync: {e}"))?;
-    fs::write("/proc/sys/vm/drop_caches", "3").map_err(|e| format!("/proc/sys/vm/drop_caches: {e}"))
-}
-
-/// Bytes this process has caused to be fetched from storage so far.
-fn storage_read_bytes() -> Option<u64> {
-    let io = fs::read_to_string("/proc/self/io").ok()?;
-    io.lines().find_map(|l| l.strip_prefix("read_bytes: ")).and_then(|v| v.trim().parse().ok())
-}
-
-/// Runs `f` once right after dropping the page cache: (time, storage bytes read, result).
-fn cold<T>(f: impl FnOnce() -> T) -> Result<(std::time::Duration, Option<u64>, T), String> {
-    drop_caches()?;
-    let before = storage_read_bytes();
-    let start = std::time::Instant::now();
-    let out = f();
-    let t = start.elapsed();
-    let bytes = before.and_then(|b| storage_read_bytes().map(|a| a - b));
-    Ok((t, bytes, out))
-}
-
-fn mb(bytes: Option<u64>) -> String {
-    bytes.map(|b| format!("{:.1} MB", b as f64 / 1e6)).unwrap_or_else(|| "?".into())
-}
-
-fn summary(report: &vulnrelay_scan::Report) -> String {
-    format!(
-        "{} files, {} archives ({} replayed, {} inflated ahead), {} components, {} exposed",
-        report.files_scanned,
-        report.archives_scanned,
-        report.archives_replayed,
-        report.archives_inflated_ahead,
-        report.findings.len(),
-        report.findings.iter().filter(|f| f.is_exposed()).count()
-    )
 }
 
 fn main() {

@@ -117,6 +117,17 @@ fn debian_backports_links_and_fifos() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("note: 1 symbolic link not followed"), "{stdout}");
+    // In the JSON summary: the count and the note.
+    let out = vulnrelay().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["links_not_followed"], 1);
+    let note = v["summary"]["notes"][0].as_str().unwrap_or_default();
+    assert!(note.starts_with("1 symbolic link not followed"), "{v}");
+    assert_eq!(v["summary"]["files_scanned"], 0);
+    let out = vulnrelay().args(["scan", "--format", "json"]).arg(&debian).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["links_not_followed"], 0);
+    assert!(v["summary"].get("notes").is_none(), "{v}");
     let fifo = dir.path().join("fifo");
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let out = vulnrelay().args(["scan"]).arg(&fifo).output().unwrap();

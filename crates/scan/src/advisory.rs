@@ -9,7 +9,7 @@ use vulnrelay_formats::osv::{self, Affected, Package, Range, RangeEvent, RangeTy
 
 use crate::error::{Result, ScanError};
 use crate::log4j::{JNDI_LOOKUP_CVES, LOG4J1_CVES};
-use crate::{Status, Verdict};
+use crate::report::{Status, Verdict};
 
 /// Maven group of log4j 2.
 pub const LOG4J2_GROUP: &str = "org.apache.logging.log4j";

@@ -25,8 +25,8 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use crate::engine::{HEAD, nested_kind};
 use crate::error::Result;
+use crate::kind::{HEAD, nested_kind};
 use crate::limits::Limits;
 use crate::memo::{self, Key, Memo};
 use crate::zipfile::{Entry, ZipArchive};
@@ -319,7 +319,9 @@ impl<'a> Ahead<'a> {
         let kind = head.as_ref().ok().and_then(|h| nested_kind(h, name));
         let Some(kind) = kind else { return Prepared { head, digest: None, inflated: None } };
         let mut digest = None;
-        if let Some(memo) = self.memo {
+        if let Some(memo) = self.memo
+            && memo.seen(memo::entry_sighting(kind, entry, name))
+        {
             let d = memo::entry_digest(zip, entry);
             if let Some(d) = d {
                 let key = Key::of_entry(kind, entry, name, d);

@@ -14,107 +14,15 @@ use crate::advisory::Advisories;
 use crate::ahead::{self, Ahead, Chunked, HelperSlots, Prepared, Taken};
 use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, Want, classify};
+use crate::kind::{HEAD, NEVER_ARCHIVE_EXTS, base_name, check_name, lower_ext_match, nested_kind};
+pub use crate::kind::{Kind, archive_name, detect};
 use crate::limits::Limits;
 use crate::memo::{self, Key, Lookup, Memo, Outcome};
 use crate::plan::{Plan, Step};
+use crate::report::{ErrorRecord, Finding};
 use crate::reuse::Reuse;
 use crate::source::Source;
-use crate::zipfile::{Entry, ZipArchive, has_zip_magic};
-use crate::{ErrorRecord, Finding};
-
-/// What kind of archive some bytes are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// ZIP (jar, war, ear, ...), possibly after a prefix.
-    Zip,
-    /// gzip (tar.gz, or a gzipped jar).
-    Gzip,
-    /// POSIX/GNU tar.
-    Tar,
-}
-
-/// Bytes read from the start of an entry or file to tell what kind of archive it is.
-pub(crate) const HEAD: usize = 512;
-
-const ARCHIVE_EXTS: [&str; 17] = [
-    ".jar", ".war", ".ear", ".zip", ".aar", ".rar", ".nar", ".hpi", ".jpi", ".jmod", ".sar", ".par", ".kar",
-    ".tar", ".tgz", ".gz", ".apk",
-];
-
-pub(crate) const NEVER_ARCHIVE_EXTS: [&str; 40] = [
-    ".class",
-    ".properties",
-    ".xml",
-    ".mf",
-    ".html",
-    ".htm",
-    ".txt",
-    ".png",
-    ".gif",
-    ".jpg",
-    ".jpeg",
-    ".svg",
-    ".css",
-    ".js",
-    ".json",
-    ".dtd",
-    ".xsd",
-    ".sf",
-    ".rsa",
-    ".dsa",
-    ".ec",
-    ".java",
-    ".kotlin_module",
-    ".md",
-    ".yml",
-    ".yaml",
-    ".vm",
-    ".ftl",
-    ".tld",
-    ".ico",
-    ".ttf",
-    ".woff",
-    ".woff2",
-    ".map",
-    ".sql",
-    ".groovy",
-    ".kt",
-    ".scala",
-    ".list",
-    ".factories",
-];
-
-pub(crate) fn lower_ext_match(name: &str, exts: &[&str]) -> bool {
-    let b = name.as_bytes();
-    exts.iter().any(|e| b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
-}
-
-/// Whether a name looks like an archive.
-pub fn archive_name(name: &str) -> bool {
-    lower_ext_match(name, &ARCHIVE_EXTS)
-}
-
-/// Detects an archive from its first bytes; `name` decides only whether a ZIP with a prefix
-/// (shell script, executable) is worth looking for.
-pub fn detect(head: &[u8], name: &str) -> Option<Kind> {
-    if has_zip_magic(head) {
-        return Some(Kind::Zip);
-    }
-    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-        return Some(Kind::Gzip);
-    }
-    if head.len() >= 262 && &head[257..262] == b"ustar" {
-        return Some(Kind::Tar);
-    }
-    let prefixed = head.starts_with(b"#!") || head.starts_with(b"MZ") || head.starts_with(b"\x7fELF");
-    if prefixed || archive_name(name) { Some(Kind::Zip).filter(|_| head.len() >= 22) } else { None }
-}
-
-/// The kind of archive a nested entry named `name` is, from its first bytes: as [`detect`],
-/// but a ZIP without its magic at the start (a prefixed one) only under an archive's name.
-pub(crate) fn nested_kind(head: &[u8], name: &str) -> Option<Kind> {
-    detect(head, name).filter(|&kind| kind != Kind::Zip || has_zip_magic(head) || archive_name(name))
-}
+use crate::zipfile::{Entry, Recall, ZipArchive, has_zip_magic};
 
 /// Decompressed-byte budget for one file on disk, shared by the readers of all levels.
 #[derive(Debug, Clone)]
@@ -197,25 +105,6 @@ fn chain_display(chain: &[String]) -> String {
     chain.join("!/")
 }
 
-/// The last `/`-separated part of a path or entry name.
-pub(crate) fn base_name(name: &str) -> &str {
-    name.rsplit('/').next().unwrap_or(name)
-}
-
-pub(crate) fn check_name(name: &str, utf8_ok: bool) -> Option<&'static str> {
-    if !utf8_ok {
-        return Some("not valid UTF-8");
-    }
-    // Every control character (C0, DEL, C1) is a byte below 0x20, 0x7f, or starts with 0xc2
-    // in UTF-8: names without those bytes (nearly all) are not decoded char by char.
-    // (A fold without early exit: the compiler vectorizes it.)
-    let suspicious = name.bytes().fold(false, |seen, b| seen | (b < 0x20) | (b == 0x7f) | (b == 0xc2));
-    if suspicious && name.chars().any(char::is_control) {
-        return Some("contains control characters");
-    }
-    None
-}
-
 impl<'a> FileScan<'a> {
     pub fn new(
         limits: &'a Limits,
@@ -246,6 +135,11 @@ impl<'a> FileScan<'a> {
     /// What this scan reuses on identical bytes ([`crate::reuse`]): only with deduplication.
     fn reuse(&self) -> Option<&'a Reuse> {
         self.memo.map(|memo| &memo.reuse)
+    }
+
+    /// [`reuse`](Self::reuse) as the ZIP reader sees it.
+    fn recall(&self) -> Option<&'a dyn Recall> {
+        self.reuse().map(|reuse| reuse as &dyn Recall)
     }
 
     /// Lets archives with several large compressed entries, and large gzip files, use the
@@ -374,12 +268,13 @@ impl<'a> FileScan<'a> {
         let mut chain = vec![display];
         if guessed {
             // Only a prefixed ZIP if an end record is really there; otherwise not an archive.
-            if ZipArchive::open_reusing(source.clone(), self.limits, self.reuse()).is_err() {
+            if ZipArchive::open_reusing(source.clone(), self.limits, self.recall()).is_err() {
                 return false;
             }
         }
         if kind == Kind::Gzip
             && let Some(memo) = self.memo
+            && memo.met_before(memo::sighting(kind, 0, source.len(), source.len(), 0, &chain[0]))
             && let Ok(digest) = memo::digest(&source)
         {
             let key = Key {
@@ -490,15 +385,18 @@ impl<'a> FileScan<'a> {
     }
 
     fn scan_zip(&mut self, chain: &mut Vec<String>, source: Source, depth: u32) {
-        let zip = match ZipArchive::open_reusing(source, self.limits, self.reuse()) {
+        let zip = match ZipArchive::open_reusing(source, self.limits, self.recall()) {
             Ok(z) => z,
             Err(e) => return self.error(chain, e),
         };
         // What to read follows from the directory alone: decided once per identical directory
         // when work is reused, every time otherwise.
-        let fresh;
-        let plan = match self.reuse() {
-            Some(_) => zip.directory().plan.get_or_init(|| Plan::of(&zip)),
+        let (kept, fresh);
+        let plan = match self.reuse().and_then(|reuse| reuse.planned(&zip)) {
+            Some(planned) => {
+                kept = planned;
+                kept.plan.get_or_init(|| Plan::of(&zip))
+            }
             None => {
                 fresh = Plan::of(&zip);
                 &fresh
@@ -603,7 +501,7 @@ impl<'a> FileScan<'a> {
     /// charges); `None` after recording the error.
     fn read_small(&mut self, chain: &mut Vec<String>, zip: &ZipArchive, entry: &Entry) -> Option<Vec<u8>> {
         let cap = self.limits.max_small_entry_bytes.min(self.budget.bytes_left.get());
-        match zip.read_entry_reusing(entry, cap, self.reuse()) {
+        match zip.read_entry_reusing(entry, cap, self.recall()) {
             Ok(b) => {
                 self.budget.bytes_left.set(self.budget.bytes_left.get().saturating_sub(b.len() as u64));
                 Some(b)
@@ -643,7 +541,7 @@ impl<'a> FileScan<'a> {
                 window.read_exact_at(0, &mut head)?;
                 head
             }
-            (None, 8) => zip.peek_entry_reusing(entry, HEAD, self.reuse())?,
+            (None, 8) => zip.peek_entry_reusing(entry, HEAD, self.recall())?,
             (None, method) => {
                 return if by_name {
                     Err(ScanError::UnsupportedCompression { entry: name.to_owned(), method })
@@ -663,6 +561,7 @@ impl<'a> FileScan<'a> {
         };
         if (entry.method != 0 || kind == Kind::Gzip)
             && let Some(memo) = self.memo
+            && memo.met_before(memo::entry_sighting(kind, entry, name))
             && let Some(digest) = digest()
         {
             let key = Key::of_entry(kind, entry, name, digest);
@@ -698,7 +597,7 @@ impl<'a> FileScan<'a> {
         };
         if kind == Kind::Zip && !has_zip_magic(head) {
             // A prefixed inner archive: only enter it if it really is a ZIP.
-            if ZipArchive::open_reusing(source.clone(), self.limits, self.reuse()).is_err() {
+            if ZipArchive::open_reusing(source.clone(), self.limits, self.recall()).is_err() {
                 return Ok(());
             }
         }
@@ -893,7 +792,7 @@ impl<'a> FileScan<'a> {
                 Ok(src) => {
                     let real = kind != Kind::Zip
                         || has_zip_magic(&src.read_vec(0, 4).unwrap_or_default())
-                        || ZipArchive::open_reusing(src.clone(), self.limits, self.reuse()).is_ok();
+                        || ZipArchive::open_reusing(src.clone(), self.limits, self.recall()).is_ok();
                     if real {
                         self.scan_source(chain, src, kind, depth + 1);
                     }

@@ -22,12 +22,12 @@ use vulnrelay_formats::scan_report::FixEntry;
 
 use crate::error::{Result, ScanError};
 use crate::limits::Limits;
+use crate::report::{ErrorRecord, Report};
 use crate::source::Source;
 use crate::zipfile::{
     CENTRAL_SIG, DESCRIPTOR_SIG, EOCD_SIG, Entry, LOCAL_SIG, ZIP64_EOCD_SIG, ZIP64_LOCATOR_SIG, ZipArchive,
     u16_at, u32_at,
 };
-use crate::{ErrorRecord, Report};
 
 /// One file changed by `--fix`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use vulnrelay_formats::maven_version::MavenVersion;
 
 use crate::advisory::{Advisories, ClassFacts, LOG4J2_GROUP, VersionKnowledge, log4j_candidates};
 use crate::log4j::{self, CORE_MARKERS, CoreClasses, Dating, INTERPOLATOR, JNDI_LOOKUP, JNDI_MANAGER};
-use crate::{Component, Confidence, Evidence, EvidenceKind, Finding};
+use crate::report::{Component, Confidence, Evidence, EvidenceKind, Finding};
 
 /// Why an entry is interesting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -919,7 +919,7 @@ fn name_unit(
     let version = match (attr(attrs, "Implementation-Version"), attr(attrs, "Bundle-Version")) {
         (Some(v), _) => {
             evidence.push(manifest("Implementation-Version", v));
-            Some(v.to_owned())
+            Some(leading_version(v).to_owned())
         }
         (None, Some(v)) => {
             evidence.push(manifest("Bundle-Version", v));
@@ -1029,6 +1029,16 @@ fn name_unit(
         evidence.push(manifest("Implementation-Vendor-Id", v));
         group = Some(v.to_owned());
     }
+    if group.is_none()
+        && let Some(dotted) = &dotted_prefix
+        && let Some(g) = group_from_prefix(dotted, &artifact)
+    {
+        evidence.push(Evidence {
+            kind: EvidenceKind::PackagePrefix,
+            detail: class_prefix.unwrap_or_default().into(),
+        });
+        group = Some(g);
+    }
     if group.is_none() && from == "file" && version.is_none() && evidence.len() <= 1 {
         // A bare name and nothing else: not a component.
         return None;
@@ -1042,6 +1052,26 @@ fn name_unit(
         fresh
     });
     Some((Component { group, artifact, version, version_range: None }, evidence))
+}
+
+/// The version at the start of a manifest's version that goes on with words
+/// (`4.10.4 ${svnversion} - buildd - 1969-12-31`: `4.10.4`); the value itself otherwise.
+fn leading_version(v: &str) -> &str {
+    match v.split_once(char::is_whitespace) {
+        Some((first, _)) if first.starts_with(|c: char| c.is_ascii_digit()) => first,
+        _ => v,
+    }
+}
+
+/// The group the package of a unit's classes gives, by Maven's convention that a project's
+/// group is its packages' root: the package up to the part that is the artifact's first word
+/// (`org.apache.lucene.analysis` and `lucene-analyzers-common`: `org.apache.lucene`), with
+/// at least one part before it.
+fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
+    let word = artifact.split('-').next()?.to_ascii_lowercase();
+    let parts: Vec<&str> = dotted.split('.').collect();
+    let at = parts.iter().position(|p| p.to_ascii_lowercase() == word).filter(|&i| i >= 1)?;
+    Some(parts[..=at].join("."))
 }
 
 /// Matches a component known only by its coordinates (no class facts) against the

@@ -8,6 +8,9 @@
 //! inflating them (BLAKE3 hashes several times faster than SHA-256 even where the CPU has SHA
 //! extensions, with the same 256-bit collision resistance), and identical compressed bytes under the same method decompress to
 //! identical content, so the outcome is the same: it is replayed under the new path chain.
+//! Only an archive whose cheap identity (every part of the key but the hash) was met before in
+//! the run is hashed ([`Memo::met_before`]): on distinct content no hash is computed for
+//! nothing, and a repeated archive's second copy computes the outcome later copies replay.
 //!
 //! What is never done: a key on CRC-32 or on the central directory alone (both forgeable,
 //! so a crafted archive could inherit another's verdict); a key on anything less than every
@@ -28,17 +31,43 @@
 //! wait on each other (a self-containing archive included).
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, BufRead};
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::Finding;
-use crate::engine::Kind;
+use crate::kind::Kind;
+use crate::report::Finding;
 use crate::reuse::Reuse;
 use crate::source::Source;
 use crate::zipfile::{Entry, ZipArchive};
 
 /// At most this many outcomes are kept per scan (memory stays bounded on huge estates).
 const MAX_OUTCOMES: usize = 1 << 16;
+
+/// At most this many sightings are remembered per scan (8 bytes each); past that, every
+/// compressed archive is hashed, as if met before.
+const MAX_SIGHTINGS: usize = 1 << 20;
+
+/// The cheap identity of a compressed archive: every part of its [`Key`] but the digest,
+/// hashed. Equal for every copy of an archive, so the second copy finds the first one's
+/// sighting; a collision only costs a hash, never a wrong replay (the key decides that).
+pub(crate) fn sighting(
+    kind: Kind,
+    method: u16,
+    stored_len: u64,
+    declared_len: u64,
+    crc32: u32,
+    name: &str,
+) -> u64 {
+    let mut h = DefaultHasher::new();
+    (kind, method, stored_len, declared_len, crc32, crate::kind::base_name(name)).hash(&mut h);
+    h.finish()
+}
+
+/// The [`sighting`] of nested entry `entry` (named `name`, detected as `kind`).
+pub(crate) fn entry_sighting(kind: Kind, entry: &Entry, name: &str) -> u64 {
+    sighting(kind, entry.method, entry.compressed_size, entry.uncompressed_size, entry.crc32, name)
+}
 
 /// Identity of a compressed archive.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -70,7 +99,7 @@ impl Key {
             declared_len: entry.uncompressed_size,
             crc32: entry.crc32,
             digest,
-            name: crate::engine::base_name(name).to_owned(),
+            name: crate::kind::base_name(name).to_owned(),
         }
     }
 }
@@ -130,6 +159,8 @@ pub(crate) struct Memo {
 struct State {
     outcomes: HashMap<Key, Arc<Outcome>>,
     in_flight: HashSet<Key>,
+    /// Sightings of compressed archives met so far ([`sighting`]).
+    sightings: HashSet<u64>,
 }
 
 /// What [`Memo::lookup`] found.
@@ -187,6 +218,25 @@ impl Memo {
                 Err(_) => return Lookup::Busy,
             };
         }
+    }
+
+    /// Whether a compressed archive with this [`sighting`] was met before in this run, and
+    /// records this meeting. Only then is it worth hashing its compressed bytes for a key: on
+    /// distinct content every archive is met once, and hashing it would cost time for no
+    /// replay. (The first copy of an archive is therefore scanned without a key, the second
+    /// computes the outcome that later copies replay.)
+    pub fn met_before(&self, sighting: u64) -> bool {
+        let Ok(mut state) = self.state.lock() else { return false };
+        if state.sightings.len() >= MAX_SIGHTINGS {
+            return true;
+        }
+        !state.sightings.insert(sighting)
+    }
+
+    /// As [`met_before`](Self::met_before), without recording (a helper looking ahead of the
+    /// scan, which records).
+    pub fn seen(&self, sighting: u64) -> bool {
+        self.state.lock().is_ok_and(|s| s.sightings.len() >= MAX_SIGHTINGS || s.sightings.contains(&sighting))
     }
 
     /// Whether an outcome for `key` is kept (a lookup now would replay it).

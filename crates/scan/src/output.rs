@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use vulnrelay_formats::{cyclonedx as cdx, sarif, scan_report as json};
 
 use crate::advisory::{Advisories, Facts};
-use crate::{Confidence, EvidenceKind, Finding, Report, Status};
+use crate::report::{Confidence, EvidenceKind, Finding, Report, Status};
 
 /// Tool name in SARIF and CycloneDX.
 pub const TOOL_NAME: &str = "vulnrelay";
@@ -27,6 +27,23 @@ fn counts(report: &Report) -> (u64, u64, u64) {
         }
     }
     (affected, mitigated, unknown)
+}
+
+/// The JSON report as the CLI writes it: [`to_json`] with `fixes`, and in its summary what was
+/// left out without being an error — `links_not_followed` (always, a count) and `notes` (the
+/// sentences of [`Report::notes`], when there are any). Readers of version 1 ignore both.
+pub fn to_json_document(report: &Report, fixes: Vec<json::FixEntry>) -> serde_json::Value {
+    let mut doc = to_json(report);
+    doc.fixes = fixes;
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    if let Some(summary) = value.get_mut("summary").and_then(serde_json::Value::as_object_mut) {
+        summary.insert("links_not_followed".into(), report.links_not_followed.into());
+        let notes = report.notes();
+        if !notes.is_empty() {
+            summary.insert("notes".into(), notes.into());
+        }
+    }
+    value
 }
 
 /// The JSON report.

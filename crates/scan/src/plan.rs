@@ -3,8 +3,8 @@
 //! log4j-core copy, and which entries may be nested archives. A pure function of the parsed
 //! directory, so an identical directory elsewhere in the scan reuses it ([`crate::reuse`]).
 
-use crate::engine::{NEVER_ARCHIVE_EXTS, check_name, lower_ext_match};
 use crate::identify::{Want, classify};
+use crate::kind::{NEVER_ARCHIVE_EXTS, check_name, lower_ext_match};
 use crate::zipfile::ZipArchive;
 
 /// One thing to do for one entry, in central directory order.

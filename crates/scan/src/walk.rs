@@ -18,8 +18,8 @@ use crate::error::{Result, ScanError};
 use crate::identify::{Collector, ContainerInfo, Want, classify};
 use crate::limits::Limits;
 use crate::memo::Memo;
+use crate::report::{ErrorRecord, Finding, Report};
 use crate::source::Source;
-use crate::{ErrorRecord, Finding, Report};
 
 /// Progress callbacks (a progress bar in the CLI).
 pub trait Progress: Send + Sync {

@@ -6,15 +6,13 @@
 use std::io::{self, Read};
 
 use std::cell::RefCell;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use flate2::bufread::DeflateDecoder;
 use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::error::{Result, ScanError};
 use crate::limits::Limits;
-use crate::plan::Plan;
-use crate::reuse::{Ask, Inflation, MAX_INFLATION_INPUT, Reuse, bucket_of};
 use crate::source::Source;
 
 pub(crate) const LOCAL_SIG: u32 = 0x0403_4b50;
@@ -97,7 +95,7 @@ impl Entry {
 
 /// A parsed central directory: what [`ZipArchive::open`] computes from the directory's bytes,
 /// the archive's length and its offset delta alone, so a scan can reuse it for an archive
-/// with the same three ([`crate::reuse`]).
+/// with the same three (see [`Recall`]).
 #[derive(Debug)]
 pub struct Directory {
     /// Entries in central directory order.
@@ -110,16 +108,71 @@ pub struct Directory {
     len: u64,
     /// Offset delta it was parsed with.
     delta: u64,
-    /// What the scan reads from an archive with this directory, decided once.
-    pub(crate) plan: OnceLock<Plan>,
 }
 
 impl Directory {
     /// Whether this directory was parsed from exactly `central_directory` for an archive of
     /// `len` bytes with offset delta `delta`.
-    fn is_for(&self, len: u64, delta: u64, central_directory: &[u8]) -> bool {
+    pub(crate) fn is_for(&self, len: u64, delta: u64, central_directory: &[u8]) -> bool {
         self.len == len && self.delta == delta && self.central_directory == central_directory
     }
+
+    /// Whether `other` was parsed from the same bytes, length and delta as this one.
+    pub(crate) fn same_as(&self, other: &Directory) -> bool {
+        self.is_for(other.len, other.delta, &other.central_directory)
+    }
+
+    /// The length and offset delta of the archive it was parsed for, and its raw bytes.
+    pub(crate) fn identity(&self) -> (u64, u64, &[u8]) {
+        (self.len, self.delta, &self.central_directory)
+    }
+
+    /// Bytes this parse holds in memory.
+    pub(crate) fn held_bytes(&self) -> usize {
+        self.central_directory.capacity()
+            + self.names.capacity()
+            + self.entries.capacity() * std::mem::size_of::<Entry>()
+    }
+}
+
+/// What an inflation of an entry was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Ask {
+    /// The first bytes (at most this many) of the entry.
+    Head(usize),
+    /// The whole entry; kept only when the stream ended.
+    Whole,
+}
+
+/// What [`Recall::inflation`] answers.
+#[derive(Debug)]
+pub(crate) enum Recalled {
+    /// The bytes an earlier inflation of the same compressed bytes for the same ask gave.
+    Found(Vec<u8>),
+    /// Not kept; offer this one when it completes.
+    Offer,
+    /// Not kept, and not wanted.
+    Pass,
+}
+
+/// Work on identical bytes kept beyond one archive. The reader asks before it parses a
+/// central directory or inflates a small entry, and offers what it computed; it knows
+/// nothing of how, or for how long, results are kept (the scan's run-wide store implements
+/// this: `crate::reuse`). An implementation answers only for exactly the same bytes.
+pub(crate) trait Recall: Sync {
+    /// A parse of exactly `central_directory` for an archive of `len` bytes with offset delta
+    /// `delta`.
+    fn directory(&self, len: u64, delta: u64, central_directory: &[u8]) -> Option<Arc<Directory>>;
+    /// Offers a fresh parse; returns it shared.
+    fn keep_directory(&self, directory: Directory) -> Arc<Directory>;
+    /// Whether inflations of entries of `compressed_len` compressed bytes are asked for and
+    /// offered.
+    fn recalls_inflations_of(&self, compressed_len: usize) -> bool;
+    /// What inflating exactly `compressed` for `ask` gave (at most `max` bytes of it), or
+    /// whether to offer this inflation.
+    fn inflation(&self, ask: Ask, compressed: &[u8], max: usize) -> Recalled;
+    /// Offers a completed inflation of `compressed` for `ask`; returns the inflated bytes.
+    fn keep_inflation(&self, ask: Ask, compressed: Vec<u8>, inflated: Vec<u8>) -> Vec<u8>;
 }
 
 /// A parsed ZIP archive: its central directory and where its data lies in the source.
@@ -170,9 +223,13 @@ impl ZipArchive {
         ZipArchive::open_reusing(source, limits, None)
     }
 
-    /// [`open`](Self::open), reusing the parse of an identical directory kept in `reuse` (and
-    /// keeping this one there).
-    pub(crate) fn open_reusing(source: Source, limits: &Limits, reuse: Option<&Reuse>) -> Result<ZipArchive> {
+    /// [`open`](Self::open), reusing the parse of an identical directory `recall` kept (and
+    /// offering this one to it).
+    pub(crate) fn open_reusing(
+        source: Source,
+        limits: &Limits,
+        recall: Option<&dyn Recall>,
+    ) -> Result<ZipArchive> {
         let len = source.len();
         if len < 22 {
             return Err(ScanError::corrupt("too short for a ZIP end record"));
@@ -269,22 +326,11 @@ impl ZipArchive {
             return Err(ScanError::corrupt("central directory not found where the end record says"));
         };
         let cd = read(cd_start, cd_size as usize)?;
-        let directory = match reuse {
-            Some(reuse) => {
-                let bucket = bucket_of((len, delta), &cd);
-                match reuse.directories.find(bucket, |d| d.is_for(len, delta, &cd)) {
-                    Some(directory) => directory,
-                    None => {
-                        let directory = parse_directory(cd, len, delta, entries_total, limits)?;
-                        let size = directory.central_directory.capacity()
-                            + directory.names.capacity()
-                            + directory.entries.capacity() * std::mem::size_of::<Entry>();
-                        reuse.directories.keep(bucket, directory, size, |kept, new| {
-                            kept.is_for(new.len, new.delta, &new.central_directory)
-                        })
-                    }
-                }
-            }
+        let directory = match recall {
+            Some(recall) => match recall.directory(len, delta, &cd) {
+                Some(directory) => directory,
+                None => recall.keep_directory(parse_directory(cd, len, delta, entries_total, limits)?),
+            },
             None => Arc::new(parse_directory(cd, len, delta, entries_total, limits)?),
         };
         Ok(ZipArchive { source, directory, delta, cd_start, comment, zip64 })
@@ -390,7 +436,7 @@ fn parse_directory(
     // A directory may be kept for the whole scan: hold no more than it needs (a crafted end
     // record can declare 65,535 entries for a directory of one).
     entries.shrink_to_fit();
-    Ok(Directory { entries, names, central_directory: cd, len, delta, plan: OnceLock::new() })
+    Ok(Directory { entries, names, central_directory: cd, len, delta })
 }
 
 impl ZipArchive {
@@ -404,8 +450,8 @@ impl ZipArchive {
         &self.directory.central_directory
     }
 
-    /// The parsed central directory.
-    pub(crate) fn directory(&self) -> &Directory {
+    /// The parsed central directory, shared with identical archives of the same scan.
+    pub(crate) fn directory(&self) -> &Arc<Directory> {
         &self.directory
     }
 
@@ -489,13 +535,13 @@ impl ZipArchive {
         self.read_entry_reusing(entry, cap, None)
     }
 
-    /// [`read_entry`](Self::read_entry), reusing an identical small inflation kept in `reuse`
-    /// (and keeping this one there).
+    /// [`read_entry`](Self::read_entry), reusing an identical small inflation `recall` kept
+    /// (and offering this one to it).
     pub(crate) fn read_entry_reusing(
         &self,
         entry: &Entry,
         cap: u64,
-        reuse: Option<&Reuse>,
+        recall: Option<&dyn Recall>,
     ) -> Result<Vec<u8>> {
         let window = self.checked_window(entry)?;
         let out = if entry.method == 0 {
@@ -505,7 +551,7 @@ impl ZipArchive {
         } else if window.len() <= SMALL_COMPRESSED {
             let expect = entry.uncompressed_size.min(cap).min(1 << 20) as usize;
             let max = usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1);
-            inflate_small(&window, expect, max, true, reuse).map_err(|e| self.corrupt_entry(entry, e))?
+            inflate_small(&window, expect, max, true, recall).map_err(|e| self.corrupt_entry(entry, e))?
         } else {
             let reader = DeflateDecoder::new(window.buf_reader(64 * 1024));
             let mut out = Vec::with_capacity(entry.uncompressed_size.min(cap).min(1 << 20) as usize);
@@ -527,20 +573,20 @@ impl ZipArchive {
         self.peek_entry_reusing(entry, n, None)
     }
 
-    /// [`peek_entry`](Self::peek_entry), reusing an identical peek kept in `reuse` (and keeping
-    /// this one there).
+    /// [`peek_entry`](Self::peek_entry), reusing an identical peek `recall` kept (and offering
+    /// this one to it).
     pub(crate) fn peek_entry_reusing(
         &self,
         entry: &Entry,
         n: usize,
-        reuse: Option<&Reuse>,
+        recall: Option<&dyn Recall>,
     ) -> Result<Vec<u8>> {
         let window = self.checked_window(entry)?;
         if entry.method == 0 {
             let take = window.len().min(n as u64) as usize;
             return Ok(window.read_vec(0, take)?);
         }
-        inflate_small(&window, n, n, false, reuse).map_err(|e| self.corrupt_entry(entry, e))
+        inflate_small(&window, n, n, false, recall).map_err(|e| self.corrupt_entry(entry, e))
     }
 
     /// The error of `entry` failing to decompress with `e`.
@@ -592,20 +638,20 @@ thread_local! {
 /// ends, the input runs out (a truncated stream: what came out is returned, and the size and
 /// CRC-32 check of a whole-entry read reports it) or `max` bytes are out. `expect` pre-sizes
 /// the output; `whole` reads all the compressed bytes of a file at once (a whole entry)
-/// rather than a few kilobytes at a time (a peek). With `reuse`, an inflation of exactly the
-/// same compressed bytes for the same ask is reused, and this one is kept when it completed.
+/// rather than a few kilobytes at a time (a peek). With `recall`, an inflation of exactly the
+/// same compressed bytes for the same ask is reused, and this one is offered when it completed.
 fn inflate_small(
     window: &Source,
     expect: usize,
     max: usize,
     whole: bool,
-    reuse: Option<&Reuse>,
+    recall: Option<&dyn Recall>,
 ) -> io::Result<Vec<u8>> {
     let ask = if whole { Ask::Whole } else { Ask::Head(max) };
     INFLATER.with_borrow_mut(|Inflater { state, input }| -> io::Result<Vec<u8>> {
         let total = window.len() as usize;
         let mut out = Vec::new();
-        let mut keep = None;
+        let mut offer = None;
         let mut ended = false;
         let mut pos = 0;
         'input: loop {
@@ -622,15 +668,15 @@ fn inflate_small(
             };
             if pos == 0 {
                 // Every compressed byte at hand: an identical inflation may be reused.
-                if let Some(reuse) = reuse
+                if let Some(recall) = recall
                     && chunk.len() == total
-                    && total <= MAX_INFLATION_INPUT
+                    && recall.recalls_inflations_of(total)
                 {
-                    let bucket = bucket_of(ask, chunk);
-                    if let Some(done) = reuse.inflations.find(bucket, |i| i.is_for(ask, chunk)) {
-                        return Ok(done.inflated[..done.inflated.len().min(max)].to_vec());
+                    match recall.inflation(ask, chunk, max) {
+                        Recalled::Found(done) => return Ok(done),
+                        Recalled::Offer => offer = Some(recall),
+                        Recalled::Pass => {}
                     }
-                    keep = Some((reuse, bucket));
                 }
                 state.reset(false);
                 out.reserve_exact(expect.min(max));
@@ -665,7 +711,7 @@ fn inflate_small(
         }
         out.truncate(max);
         let complete = ended || (ask != Ask::Whole && out.len() >= max);
-        if let Some((reuse, bucket)) = keep
+        if let Some(recall) = offer
             && complete
         {
             let compressed = match window.in_memory() {
@@ -674,11 +720,7 @@ fn inflate_small(
             };
             // Kept for the whole scan: no spare capacity (a lying declared size pre-sized it).
             out.shrink_to_fit();
-            let size = compressed.len() + out.capacity();
-            let done = Inflation { ask, compressed, inflated: out };
-            let done =
-                reuse.inflations.keep(bucket, done, size, |kept, new| kept.is_for(new.ask, &new.compressed));
-            return Ok(done.inflated.clone());
+            return Ok(recall.keep_inflation(ask, compressed, out));
         }
         Ok(out)
     })
@@ -717,58 +759,31 @@ mod tests {
     }
 
     #[test]
-    fn a_parsed_directory_is_reused_only_for_the_same_length_delta_and_bytes() {
-        let reuse = Reuse::default();
-        let limits = Limits::default();
+    fn a_parsed_directory_knows_its_bytes_length_and_delta_and_holds_no_spare_room() {
         let jar = small_zip();
-        let open =
-            |bytes: &[u8]| ZipArchive::open_reusing(Source::memory(bytes.to_vec()), &limits, Some(&reuse));
-        let (a, b) = (open(&jar).unwrap(), open(&jar).unwrap());
-        assert!(Arc::ptr_eq(&a.directory, &b.directory), "identical archives share one parse");
-        // The same directory bytes behind a prefix its offsets ignore: another delta.
-        let prefixed = open(&[b"#!/bin/sh\n".as_slice(), &jar].concat()).unwrap();
-        assert!(!Arc::ptr_eq(&a.directory, &prefixed.directory));
-        assert_eq!(prefixed.entries()[0].local_offset, a.entries()[0].local_offset + 10);
-        let d = &a.directory;
-        assert!(d.is_for(d.len, d.delta, &d.central_directory));
+        let a = open(jar.clone()).unwrap();
+        let d = a.directory();
+        let (len, delta, cd) = d.identity();
+        assert!(d.is_for(len, delta, cd));
         assert_eq!(d.entries.capacity(), d.entries.len());
-        assert!(!d.is_for(d.len + 1, d.delta, &d.central_directory));
-        assert!(!d.is_for(d.len, d.delta + 1, &d.central_directory));
-        let mut other = d.central_directory.clone();
+        assert!(!d.is_for(len + 1, delta, cd));
+        assert!(!d.is_for(len, delta + 1, cd));
+        let mut other = cd.to_vec();
         *other.last_mut().unwrap() ^= 1;
-        assert!(!d.is_for(d.len, d.delta, &other));
-        // An end record declaring 65,535 entries for a directory of one: the kept parse holds
-        // one entry's room, not 65,535.
+        assert!(!d.is_for(len, delta, &other));
+        // The same directory behind a prefix its offsets ignore: another delta.
+        let prefixed = open([b"#!/bin/sh\n".as_slice(), &jar].concat()).unwrap();
+        assert!(!d.same_as(prefixed.directory()));
+        assert!(d.same_as(open(jar.clone()).unwrap().directory()));
+        assert_eq!(prefixed.entries()[0].local_offset, a.entries()[0].local_offset + 10);
+        // An end record declaring 65,535 entries for a directory of one: the parse holds one
+        // entry's room, not 65,535.
         let mut lying = jar.clone();
         let eocd = lying.len() - 22;
         lying[eocd + 8..eocd + 12].copy_from_slice(&[0xff; 4]);
-        let fresh = Reuse::default();
-        let lied = ZipArchive::open_reusing(Source::memory(lying), &limits, Some(&fresh)).unwrap();
+        let lied = open(lying).unwrap();
         assert_eq!(lied.entries().len(), 1);
         assert_eq!(lied.directory.entries.capacity(), 1);
-    }
-
-    #[test]
-    fn a_kept_inflation_holds_no_room_a_lying_size_asked_for() {
-        // The central directory declares 1 MiB for an entry that inflates to a few bytes.
-        let mut jar = small_zip();
-        let eocd = jar.len() - 22;
-        let cd = u32_at(&jar, eocd + 16) as usize;
-        jar[cd + 24..cd + 28].copy_from_slice(&(1u32 << 20).to_le_bytes());
-        let reuse = Reuse::default();
-        let zip = ZipArchive::open_reusing(Source::memory(jar), &Limits::default(), Some(&reuse)).unwrap();
-        let entry = &zip.entries()[0];
-        let err = zip.read_entry_reusing(entry, 1 << 20, Some(&reuse)).unwrap_err();
-        assert!(matches!(err, ScanError::CorruptEntry { .. }), "{err:?}");
-        let (_, window) = zip.data_window(entry).unwrap();
-        let compressed = window.in_memory().unwrap();
-        let kept =
-            reuse.inflations.find(bucket_of(Ask::Whole, compressed), |i| i.is_for(Ask::Whole, compressed));
-        let kept = kept.expect("the completed inflation is kept");
-        assert_eq!(kept.inflated.capacity(), kept.inflated.len());
-        // Reused, it fails the same way.
-        let again = zip.read_entry_reusing(entry, 1 << 20, Some(&reuse)).unwrap_err();
-        assert_eq!(again.to_string(), err.to_string());
     }
 
     // Offsets read from ZIP64 records near u64::MAX once overflowed (a panic in debug builds).

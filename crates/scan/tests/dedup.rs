@@ -143,7 +143,9 @@ fn budgets_that_run_out_midway_give_the_same_report_with_and_without_dedup() {
     opts.limits = Limits::default();
     let r = both(&opts);
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    assert_eq!(r.archives_replayed, 4);
+    // The first war is met once and scanned without a key; the second computes the outcome
+    // the last three replay.
+    assert_eq!(r.archives_replayed, 3);
     assert_eq!(r.findings.iter().filter(|f| f.component.artifact == "log4j-core").count(), 10);
 }
 

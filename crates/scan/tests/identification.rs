@@ -165,6 +165,33 @@ fn bundle_names_module_names_and_vendor_ids() {
 }
 
 #[test]
+fn a_group_from_the_package_root_and_a_version_cut_from_its_words() {
+    // Lucene as Debian builds it: no pom, no group anywhere, a version followed by words.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "Manifest-Version: 1.0\r\n\
+        Implementation-Title: org.apache.lucene\r\n\
+        Implementation-Version: 4.10.4 ${svnversion} - buildd - 1969-12-31 10:29:09\r\n\r\n";
+    let jar = ZipBuilder::new()
+        .add("META-INF/MANIFEST.MF", manifest.as_bytes(), false)
+        .add("org/apache/lucene/analysis/core/KeywordAnalyzer.class", b"\xca\xfe\xba\xbe", false)
+        .add("org/apache/lucene/analysis/util/CharArraySet.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "lucene-analyzers-common.jar", &jar);
+    let f = only(&r);
+    assert_eq!(coordinates(f), "org.apache.lucene:lucene-analyzers-common:4.10.4");
+    assert!(has_evidence(f, "package-prefix", "org/apache/lucene/analysis/"));
+    assert!(has_evidence(f, "manifest", "Implementation-Version: 4.10.4 ${svnversion}"));
+    // A package whose parts do not name the artifact's first word gives no group.
+    let jar = ZipBuilder::new()
+        .add("META-INF/MANIFEST.MF", b"Implementation-Version: 1.0\r\n\r\n", false)
+        .add("com/example/util/A.class", b"\xca\xfe\xba\xbe", false)
+        .add("com/example/util/B.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "widgets.jar", &jar);
+    assert_eq!(coordinates(only(&r)), "?:widgets:1.0");
+}
+
+#[test]
 fn package_prefix_and_pom_xml() {
     let dir = tempfile::tempdir().unwrap();
     // No manifest, no pom: the classes' package is in the table; the file name dates it.

@@ -256,9 +256,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let text = match args.format {
         Format::Table => table(&report, &fixes, args.quiet),
         Format::Json => {
-            let mut doc = vulnrelay_scan::output::to_json(&report);
-            doc.fixes = fixes.iter().map(vulnrelay_scan::fix::FixOutcome::to_wire).collect();
-            serde_json::to_string_pretty(&doc)? + "\n"
+            let fixes = fixes.iter().map(vulnrelay_scan::fix::FixOutcome::to_wire).collect();
+            serde_json::to_string_pretty(&vulnrelay_scan::output::to_json_document(&report, fixes))? + "\n"
         }
         Format::Sarif => {
             let here = std::env::current_dir().ok();
