@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         Limits { max_entry_bytes: 1 << 20, max_central_directory_bytes: 1 << 20, ..Limits::default() };
     let source = Source::memory(data.to_vec());
     if let Ok(zip) = ZipArchive::open(source.clone(), &limits) {
-        for entry in &zip.entries {
+        for entry in zip.entries() {
             let _ = zip.read_entry(entry, 1 << 20);
             let _ = zip.peek_entry(entry, 512);
         }

@@ -203,7 +203,7 @@ impl<'a> Finding<'a> {
     }
 
     /// [`Finding::sanction`] with the research's confidence in its text, e.g. `[V]`,
-    /// or "unverified" for [M].
+    /// or "unverified" for \[M\].
     pub fn sanction_marked(&self) -> Option<Text> {
         self.sanction().map(|text| crate::text::sanction(text, self.rule.sanction_confidence))
     }

@@ -95,7 +95,7 @@ impl Entry {
 
 /// A parsed central directory: what [`ZipArchive::open`] computes from the directory's bytes,
 /// the archive's length and its offset delta alone, so a scan can reuse it for an archive
-/// with the same three (see [`Recall`]).
+/// with the same three (see `Recall`).
 #[derive(Debug)]
 pub struct Directory {
     /// Entries in central directory order.
