@@ -55,10 +55,17 @@ pub fn file_name(tracking_id: &str) -> String {
 /// Where a document lives in the provider's TLP:WHITE directory under `base_url`: its
 /// canonical URL (`{base_url}/.well-known/csaf/white/{year}/{file name}`).
 pub fn canonical_url(base_url: &str, document: &Value) -> String {
+    format!("{}/.well-known/csaf/white/{}", base_url.trim_end_matches('/'), place(document).1)
+}
+
+/// A document's file name and its path under the TLP:WHITE directory
+/// (`{year of the initial release}/{file name}`).
+fn place(document: &Value) -> (String, String) {
     let tracking = &document["document"]["tracking"];
-    let id = tracking["id"].as_str().unwrap_or("unnamed");
+    let name = file_name(tracking["id"].as_str().unwrap_or("unnamed"));
     let year = tracking["initial_release_date"].as_str().and_then(|d| d.get(..4)).unwrap_or("0000");
-    format!("{}/.well-known/csaf/white/{year}/{}", base_url.trim_end_matches('/'), file_name(id))
+    let relative = format!("{year}/{name}");
+    (name, relative)
 }
 
 /// The ROLIE feed of the TLP:WHITE documents, beside `provider-metadata.json`.
@@ -129,10 +136,7 @@ pub fn directory(
     let mut entries: Vec<Entry<'_>> = Vec::new();
     for document in documents {
         let tracking = &document["document"]["tracking"];
-        let id = tracking["id"].as_str().unwrap_or("unnamed");
-        let year = tracking["initial_release_date"].as_str().and_then(|d| d.get(..4)).unwrap_or("0000");
-        let name = file_name(id);
-        let relative = format!("{year}/{name}");
+        let (name, relative) = place(document);
         let bytes = serde_json::to_vec_pretty(document).expect("JSON values serialise");
         files.push(ProviderFile {
             path: format!("white/{relative}.sha512"),
@@ -155,10 +159,14 @@ pub fn directory(
     index.sort_unstable();
     let index_text: String = index.iter().map(|p| format!("{p}\n")).collect();
     files.push(ProviderFile { path: "white/index.txt".into(), bytes: index_text.into_bytes() });
-    let mut changes: Vec<(&str, String)> =
-        entries.iter().map(|e| (e.relative.as_str(), e.date("current_release_date"))).collect();
-    changes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let changes_text: String = changes.iter().map(|(path, at)| format!("\"{path}\",\"{at}\"\n")).collect();
+    // Newest change first, for changes.csv and the feed alike.
+    entries.sort_by(|a, b| {
+        b.date("current_release_date").cmp(&a.date("current_release_date")).then(a.relative.cmp(&b.relative))
+    });
+    let changes_text: String = entries
+        .iter()
+        .map(|e| format!("\"{}\",\"{}\"\n", e.relative, e.date("current_release_date")))
+        .collect();
     files.push(ProviderFile { path: "white/changes.csv".into(), bytes: changes_text.into_bytes() });
     files.push(json_file(FEED, &rolie_feed(provider, &entries, signer.is_some())));
     files.push(json_file(CATEGORIES, &rolie_categories(documents)));
@@ -181,13 +189,10 @@ fn information_type() -> Value {
 }
 
 /// The ROLIE feed (Requirement 15): every document with its self, hash and (when
-/// signed) signature links, newest change first; `updated` is the latest change.
+/// signed) signature links, in the order of `entries` (newest change first); `updated`
+/// is the latest change.
 fn rolie_feed(provider: &Provider, entries: &[Entry<'_>], signed: bool) -> Value {
-    let mut sorted: Vec<&Entry<'_>> = entries.iter().collect();
-    sorted.sort_by(|a, b| {
-        b.date("current_release_date").cmp(&a.date("current_release_date")).then(a.relative.cmp(&b.relative))
-    });
-    let items: Vec<Value> = sorted
+    let items: Vec<Value> = entries
         .iter()
         .map(|e| {
             let href = url(provider, &format!("white/{}", e.relative));
@@ -213,7 +218,7 @@ fn rolie_feed(provider: &Provider, entries: &[Entry<'_>], signed: bool) -> Value
             item
         })
         .collect();
-    let updated = sorted
+    let updated = entries
         .first()
         .map(|e| e.date("current_release_date"))
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());

@@ -122,12 +122,12 @@ pub async fn csaf_provider(State(state): State<AppState>, Path(path): Path<Strin
     let snapshot = distribution::public_snapshot(&state).await?;
     if let Some(bytes) = snapshot.directory.get(&path) {
         let content_type = match path.rsplit('.').next() {
+            _ if path.starts_with("openpgp/") => "application/pgp-keys",
             Some("json") => "application/json",
             Some("csv") => "text/csv; charset=utf-8",
             Some("asc") => "application/pgp-signature",
             _ => "text/plain; charset=utf-8",
         };
-        let content_type = if path.starts_with("openpgp/") { "application/pgp-keys" } else { content_type };
         return Ok(([(header::CONTENT_TYPE, content_type)], bytes.clone()).into_response());
     }
     let files = snapshot.directory.keys().map(String::as_str).chain(["provider-metadata.json"]);
