@@ -317,7 +317,7 @@ fn rating(facts: &Facts) -> Option<cdx::Rating> {
 /// Where each finding sits: the finding or archive that holds it. A finding at the same
 /// path as an earlier one is a copy shaded into it; otherwise its holder is whatever lies
 /// at its path up to the last `!/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Holder {
     /// On disk, held by nothing scanned.
     Top,
@@ -464,12 +464,20 @@ pub fn to_cyclonedx(report: &Report, advisories: &Advisories, timestamp: Option<
         }
     }
     // Nest each component under its holder, archives that are no component becoming
-    // `file` components of their own.
+    // `file` components of their own; one map of what each holds gives both the tree
+    // and `dependencies`.
     let (holder_of, archives) = holders(&report.findings);
-    let mut archive_nodes: Vec<cdx::Component> = archives
-        .iter()
-        .enumerate()
-        .map(|(i, (path, _))| cdx::Component {
+    let mut held: BTreeMap<Holder, Vec<Holder>> = BTreeMap::new();
+    for (i, holder) in holder_of.iter().enumerate() {
+        held.entry(*holder).or_default().push(Holder::Finding(i));
+    }
+    for (i, (_, holder)) in archives.iter().enumerate() {
+        held.entry(*holder).or_default().push(Holder::Archive(i));
+    }
+    let mut nodes: BTreeMap<Holder, cdx::Component> =
+        flat.into_iter().enumerate().map(|(i, c)| (Holder::Finding(i), c)).collect();
+    for (i, (path, _)) in archives.iter().enumerate() {
+        let component = cdx::Component {
             kind: "file".into(),
             bom_ref: Some(format!("archive-{}", i + 1)),
             group: None,
@@ -482,72 +490,40 @@ pub fn to_cyclonedx(report: &Report, advisories: &Advisories, timestamp: Option<
             }),
             properties: Vec::new(),
             components: Vec::new(),
-        })
-        .collect();
+        };
+        nodes.insert(Holder::Archive(i), component);
+    }
+    let bom_ref = |node: &Holder, nodes: &BTreeMap<Holder, cdx::Component>| {
+        nodes.get(node).and_then(|c| c.bom_ref.clone()).unwrap_or_default()
+    };
     let mut dependencies: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for node in flat.iter().chain(archive_nodes.iter()) {
-        dependencies.insert(node.bom_ref.clone().unwrap_or_default(), Vec::new());
+    for node in nodes.keys() {
+        let mut depends_on: Vec<String> =
+            held.get(node).into_iter().flatten().map(|child| bom_ref(child, &nodes)).collect();
+        depends_on.sort();
+        dependencies.insert(bom_ref(node, &nodes), depends_on);
     }
-    let ref_of = |h: Holder| match h {
-        Holder::Top => None,
-        Holder::Finding(i) => Some(format!("component-{}", i + 1)),
-        Holder::Archive(i) => Some(format!("archive-{}", i + 1)),
-    };
-    for (i, h) in holder_of.iter().enumerate() {
-        if let Some(parent) = ref_of(*h) {
-            dependencies.entry(parent).or_default().push(format!("component-{}", i + 1));
-        }
+    /// `node` with everything it holds inside it, each level sorted by `bom-ref`.
+    fn nest(
+        node: Holder,
+        held: &BTreeMap<Holder, Vec<Holder>>,
+        nodes: &mut BTreeMap<Holder, cdx::Component>,
+    ) -> Vec<cdx::Component> {
+        let mut out: Vec<cdx::Component> = held
+            .get(&node)
+            .into_iter()
+            .flatten()
+            .filter_map(|child| {
+                let inner = nest(*child, held, nodes);
+                let mut component = nodes.remove(child)?;
+                component.components = inner;
+                Some(component)
+            })
+            .collect();
+        out.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
+        out
     }
-    for (i, (_, h)) in archives.iter().enumerate() {
-        if let Some(parent) = ref_of(*h) {
-            dependencies.entry(parent).or_default().push(format!("archive-{}", i + 1));
-        }
-    }
-    // Attach children to parents, deepest first: a child is moved into its holder once
-    // every child of its own has been attached (holders always come earlier in the walk
-    // below, as a finding's holder is a shorter path or an earlier finding).
-    let depth = |mut h: Holder| {
-        let mut d = 0usize;
-        while h != Holder::Top {
-            d += 1;
-            h = match h {
-                Holder::Finding(i) => holder_of[i],
-                Holder::Archive(i) => archives[i].1,
-                Holder::Top => Holder::Top,
-            };
-        }
-        d
-    };
-    let mut order: Vec<(usize, Holder)> = holder_of
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (depth(*h), Holder::Finding(i)))
-        .chain(archives.iter().enumerate().map(|(i, (_, h))| (depth(*h), Holder::Archive(i))))
-        .collect();
-    order.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
-    let mut slots: Vec<Option<cdx::Component>> = flat.into_iter().map(Some).collect();
-    let mut archive_slots: Vec<Option<cdx::Component>> = archive_nodes.drain(..).map(Some).collect();
-    let mut top: Vec<(String, cdx::Component)> = Vec::new();
-    for (_, node) in order {
-        let (component, holder) = match node {
-            Holder::Finding(i) => (slots[i].take(), holder_of[i]),
-            Holder::Archive(i) => (archive_slots[i].take(), archives[i].1),
-            Holder::Top => continue,
-        };
-        let Some(mut component) = component else { continue };
-        component.components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
-        let parent = match holder {
-            Holder::Finding(i) => slots[i].as_mut(),
-            Holder::Archive(i) => archive_slots[i].as_mut(),
-            Holder::Top => None,
-        };
-        match parent {
-            Some(parent) => parent.components.push(component),
-            None => top.push((component.bom_ref.clone().unwrap_or_default(), component)),
-        }
-    }
-    top.sort_by(|a, b| a.0.cmp(&b.0));
-    let components: Vec<cdx::Component> = top.into_iter().map(|(_, c)| c).collect();
+    let components = nest(Holder::Top, &held, &mut nodes);
     let vulnerabilities: Vec<cdx::Vulnerability> = vulns.into_values().collect();
     let digest = hasher.finalize();
     let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
@@ -577,10 +553,7 @@ pub fn to_cyclonedx(report: &Report, advisories: &Advisories, timestamp: Option<
         components,
         dependencies: dependencies
             .into_iter()
-            .map(|(reference, mut depends_on)| {
-                depends_on.sort();
-                cdx::Dependency { reference, depends_on }
-            })
+            .map(|(reference, depends_on)| cdx::Dependency { reference, depends_on })
             .collect(),
         vulnerabilities,
     }
