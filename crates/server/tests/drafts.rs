@@ -7,55 +7,19 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use common::*;
 use serde_json::{Value, json};
 use vulnrelay_store::testing::TestDb;
-use vulnrelay_store::{Fragment, NewCase, NewEvent};
 
 /// A case on a product of Apache's sold in the EU (markets name the EU, not the Member
 /// States), with a coordinator CSIRT and ENISA as parties and a vulnerability record;
 /// the platform tells Apache of the active exploitation an hour ago.
 async fn eu_case(app: &App) -> String {
-    let discovered = Utc::now() - TimeDelta::days(2);
-    let party = |id: &str, roles: &[&str], jurisdiction: &str| Fragment {
-        id: id.into(),
-        value: json!({"id": id, "roles": roles, "jurisdiction": jurisdiction}),
-    };
-    let case_id = app
-        .db
-        .store
-        .import_case(&NewCase {
-            title: "Deserialisation in a widget library".into(),
-            timezone: "Europe/Berlin".into(),
-            reporter_org: "alibaba-cloud".into(),
-            platform_org: "miit-nvdb".into(),
-            parties: vec![
-                party("alibaba-cloud", &["discoverer"], "CN"),
-                party("apache", &["product_provider"], "US"),
-                party("miit-nvdb", &["regulator_platform"], "CN"),
-                party("csirt-de", &["csirt_coordinator"], "DE"),
-                party("enisa", &["enisa"], "GR"),
-            ],
-            products: vec![Fragment {
-                id: "widget".into(),
-                value: json!({"id": "widget", "name": "Widget", "provider": "apache", "markets": ["EU"]}),
-            }],
-            events: vec![NewEvent {
-                at: discovered,
-                body: json!({"type": "discovered", "at": discovered.to_rfc3339(), "party": "alibaba-cloud"}),
-                recorded_by: None,
-                override_reason: None,
-            }],
-            created_at: Utc::now(),
-        })
-        .await
-        .unwrap();
-    let records: Value = serde_json::from_str(vulnrelay_server::demo::LOG4SHELL_RECORDS).unwrap();
-    let mut record = records.as_array().map_or(records["records"][0].clone(), |a| a[0].clone());
-    record["id"] = json!("VR-2026-0042");
-    record["aliases"] = json!([]);
-    app.db.store.save_vulnerability("VR-2026-0042", Some(&case_id), &record, &[], Utc::now()).await.unwrap();
+    let csirt: &[&str] = &["csirt_coordinator"];
+    let enisa: &[&str] = &["enisa"];
+    let extra = [("csirt-de", csirt, "DE"), ("enisa", enisa, "GR")];
+    let case_id = widget_case(app, &["EU"], &extra, "VR-2026-0042", true).await;
     let (status, body) = app
         .post(
             &format!("/api/v1/cases/{case_id}/events"),

@@ -9,49 +9,11 @@ use chrono::{TimeDelta, Utc};
 use common::*;
 use serde_json::{Value, json};
 use vulnrelay_store::testing::{TestDb, for_each_backend};
-use vulnrelay_store::{Fragment, NewCase, NewEvent};
 
 /// A case of 2026 on a product sold in the EU, whose provider the CRA binds, with a
 /// vulnerability record; returns (case id, record id).
 async fn eu_case(app: &App) -> (String, String) {
-    let discovered = Utc::now() - TimeDelta::days(2);
-    let party = |id: &str, roles: &[&str], jurisdiction: &str| Fragment {
-        id: id.into(),
-        value: json!({"id": id, "roles": roles, "jurisdiction": jurisdiction}),
-    };
-    let case_id = app
-        .db
-        .store
-        .import_case(&NewCase {
-            title: "Deserialisation in a widget library".into(),
-            timezone: "Europe/Berlin".into(),
-            reporter_org: "alibaba-cloud".into(),
-            platform_org: "miit-nvdb".into(),
-            parties: vec![
-                party("alibaba-cloud", &["discoverer"], "CN"),
-                party("apache", &["product_provider"], "US"),
-                party("miit-nvdb", &["regulator_platform"], "CN"),
-            ],
-            products: vec![Fragment {
-                id: "widget".into(),
-                value: json!({"id": "widget", "name": "Widget", "provider": "apache", "markets": ["EU", "CN"]}),
-            }],
-            events: vec![NewEvent {
-                at: discovered,
-                body: json!({"type": "discovered", "at": discovered.to_rfc3339(), "party": "alibaba-cloud"}),
-                recorded_by: None,
-                override_reason: None,
-            }],
-            created_at: Utc::now(),
-        })
-        .await
-        .unwrap();
-    let records: Value = serde_json::from_str(vulnrelay_server::demo::LOG4SHELL_RECORDS).unwrap();
-    let mut record = records.as_array().map_or(records["records"][0].clone(), |a| a[0].clone());
-    record["id"] = json!("VR-2026-0001");
-    record["aliases"] = json!([]);
-    record["threats"] = json!([]);
-    app.db.store.save_vulnerability("VR-2026-0001", Some(&case_id), &record, &[], Utc::now()).await.unwrap();
+    let case_id = widget_case(app, &["EU", "CN"], &[], "VR-2026-0001", false).await;
     (case_id, "VR-2026-0001".into())
 }
 

@@ -156,3 +156,61 @@ pub fn report() -> Value {
         ]
     })
 }
+
+/// A case opened two days ago on Apache's widget sold in `markets`: Alibaba Cloud found
+/// it, MIIT's platform works it, `extra` parties (id, roles, jurisdiction) join them, and
+/// a vulnerability record `record_id` (the demo's first record under that id, its
+/// threat events cleared unless `keep_threats`) belongs to it. Returns the case id.
+pub async fn widget_case(
+    app: &App,
+    markets: &[&str],
+    extra: &[(&str, &[&str], &str)],
+    record_id: &str,
+    keep_threats: bool,
+) -> String {
+    use chrono::{TimeDelta, Utc};
+    use vulnrelay_store::{Fragment, NewCase, NewEvent};
+    let discovered = Utc::now() - TimeDelta::days(2);
+    let party = |id: &str, roles: &[&str], jurisdiction: &str| Fragment {
+        id: id.into(),
+        value: json!({"id": id, "roles": roles, "jurisdiction": jurisdiction}),
+    };
+    let mut parties = vec![
+        party("alibaba-cloud", &["discoverer"], "CN"),
+        party("apache", &["product_provider"], "US"),
+        party("miit-nvdb", &["regulator_platform"], "CN"),
+    ];
+    parties.extend(extra.iter().map(|(id, roles, jurisdiction)| party(id, roles, jurisdiction)));
+    let case_id = app
+        .db
+        .store
+        .import_case(&NewCase {
+            title: "Deserialisation in a widget library".into(),
+            timezone: "Europe/Berlin".into(),
+            reporter_org: "alibaba-cloud".into(),
+            platform_org: "miit-nvdb".into(),
+            parties,
+            products: vec![Fragment {
+                id: "widget".into(),
+                value: json!({"id": "widget", "name": "Widget", "provider": "apache", "markets": markets}),
+            }],
+            events: vec![NewEvent {
+                at: discovered,
+                body: json!({"type": "discovered", "at": discovered.to_rfc3339(), "party": "alibaba-cloud"}),
+                recorded_by: None,
+                override_reason: None,
+            }],
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    let records: Value = serde_json::from_str(demo::LOG4SHELL_RECORDS).unwrap();
+    let mut record = records.as_array().map_or(records["records"][0].clone(), |a| a[0].clone());
+    record["id"] = json!(record_id);
+    record["aliases"] = json!([]);
+    if !keep_threats {
+        record["threats"] = json!([]);
+    }
+    app.db.store.save_vulnerability(record_id, Some(&case_id), &record, &[], Utc::now()).await.unwrap();
+    case_id
+}
