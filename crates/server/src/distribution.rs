@@ -54,11 +54,7 @@ pub fn load_or_create_csaf_key(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let signer =
                 DocumentSigner::generate(user_id, Utc::now(), rand::thread_rng()).map_err(invalid)?;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            options.open(path)?.write_all(signer.to_armored().as_bytes())?;
+            vulnrelay_store::checkpoint::write_key_file(path, signer.to_armored().as_bytes())?;
             Ok(signer)
         }
         Err(e) => Err(e),

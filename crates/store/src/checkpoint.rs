@@ -22,6 +22,16 @@ pub fn message(chain: &str, seq: i64, hash: &str, signed_at: Timestamp) -> Strin
     format!("vulnrelay-checkpoint/v1\n{chain}\n{seq}\n{hash}\n{}", format_ts(signed_at))
 }
 
+/// Writes a new key file at `path`, readable by its owner only; an existing file is
+/// never overwritten (the error says it exists).
+pub fn write_key_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, bytes)
+}
+
 /// The server's signing key.
 pub struct Signer {
     key: SigningKey,
@@ -58,12 +68,7 @@ impl Signer {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut seed = [0u8; 32];
                 getrandom::fill(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path)?;
-                std::io::Write::write_all(&mut file, format!("{}\n", hex::encode(seed)).as_bytes())?;
+                write_key_file(path, format!("{}\n", hex::encode(seed)).as_bytes())?;
                 Ok(Signer::from_seed(seed))
             }
             Err(e) => Err(e),
