@@ -318,8 +318,7 @@ pub fn listing<'a>(path: &str, files: impl IntoIterator<Item = &'a str>) -> Opti
         return None;
     }
     let base = format!("/.well-known/csaf/{prefix}");
-    let escape =
-        |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let escape = crate::feed::xml;
     let mut html = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of {0}</title></head>\n<body><h1>Index of {0}</h1>\n<ul>\n",
         escape(&base)
