@@ -210,6 +210,75 @@ async fn the_case_page_shows_the_clock_chart_timeline_and_only_allowed_actions()
     assert!(!page.html.contains("id=\"actions\""), "a subscriber gets no actions on a published case");
 }
 
+/// The inline SVG of a page (from `<svg` to its `</svg>`), checked to be well formed:
+/// every element is closed in order (an HTML void-style `<rect>` inside SVG would nest
+/// what follows inside it, and the browser would draw nothing after it).
+#[track_caller]
+fn chart_of(html: &str) -> &str {
+    let start = html.find("<div class=\"chart-scroll\"").expect("a timeline chart");
+    let svg_start = start + html[start..].find("<svg").unwrap();
+    let end = svg_start + html[svg_start..].find("</svg>").unwrap() + "</svg>".len();
+    let svg = &html[svg_start..end];
+    let mut open: Vec<&str> = Vec::new();
+    for tag in svg.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap();
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(open.pop(), Some(name), "a closing </{name}> out of order in {svg}");
+        } else if !tag.ends_with('/') {
+            open.push(tag.split([' ', '\n']).next().unwrap());
+        }
+    }
+    assert!(open.is_empty(), "unclosed {open:?}");
+    svg
+}
+
+#[tokio::test]
+async fn the_case_page_draws_the_timeline_on_a_date_axis_with_the_blind_window_and_the_clocks() {
+    let app = app().await;
+    let case = app.case_id.clone();
+    for lang in Lang::ALL {
+        let mut analyst = Client::new(&app, lang);
+        analyst.sign_in(MIIT).await;
+        let page = analyst.get(&format!("/cases/{case}")).await;
+        assert_page(&page, lang, "case");
+        let svg = chart_of(&page.html);
+        // The axis: the case's zone named, ticks at local midnights (a week apart for
+        // the Log4Shell month), the year once.
+        assert!(svg.contains(&lang.tf("timeline.zone", &[("zone", "Asia/Shanghai")])));
+        assert!(svg.contains(">2021-11-29</text>") && svg.contains(">12-06</text>"), "{svg}");
+        // The blind window: discovery 2021-11-24 to the regulator learning of it on
+        // 2021-12-09, shaded and labelled.
+        let length = if lang == Lang::Zh { "15 天" } else { "15 d" };
+        assert!(svg.contains(&lang.tf("timeline.blind", &[("length", length)])), "{svg}");
+        // Every event is a focusable marker with its details as its name: the 14 events
+        // of the story and the first risk warning.
+        assert_eq!(svg.matches("<g class=\"ev\" tabindex=\"0\" role=\"img\" aria-label=").count(), 15);
+        assert!(svg.contains("2021-12-09 00:00 +08:00 — "), "times in the case's zone");
+        assert!(svg.contains(&lang.t("timeline.first_warning")));
+        // The cooperating unit's 2-day duty: a bar from discovery to its deadline,
+        // overdue to "now", its status in words beside the colour.
+        let overdue = lang.t("status.overdue");
+        assert!(svg.contains("<g class=\"ob status-overdue\" tabindex=\"0\""), "{svg}");
+        assert!(svg.contains(&format!("<tspan font-weight=\"bold\" fill=\"#c62828\">{overdue}</tspan>")));
+        assert!(svg.contains(&lang.tf("timeline.due", &[("time", "2021-11-26 00:00 +08:00")])), "{svg}");
+        // "Now" lies years after the story: the axis is broken and "now" is at its end.
+        assert!(svg.contains("url(#tl-gap)"));
+        assert!(svg.contains(&lang.tf("timeline.now", &[("time", "")])));
+        // The legend names every marker's shape.
+        for mark in ["discovery", "notice", "regulator", "fix", "publication", "warning", "sanction"] {
+            assert!(page.html.contains(&lang.t(&format!("timeline.mark.{mark}"))));
+        }
+    }
+    // Evaluated as of a date within the story: no break, "now" inside the axis.
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let page = analyst.get(&format!("/cases/{case}?as_of=2021-12-01")).await;
+    let svg = chart_of(&page.html);
+    assert!(!svg.contains("url(#tl-gap)"));
+    assert!(svg.contains(&Lang::En.tf("timeline.now", &[("time", "2021-12-01 00:00 +08:00")])), "{svg}");
+    assert!(svg.contains(&Lang::En.tf("timeline.blind_open", &[("length", "7 d")])), "{svg}");
+}
+
 #[tokio::test]
 async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
     let app = app().await;
@@ -500,7 +569,7 @@ async fn a_unit_reads_acknowledges_and_answers_its_risk_warnings() {
     assert!(inbox.html.contains(&Lang::Zh.tf("warning.acknowledged", &[("n", &revision)])));
     // First issued by the demo's story, on 2021-12-09 (Beijing time).
     assert!(
-        inbox.html.contains(&Lang::Zh.tf("warning.first_issued", &[("when", "2021-12-08 16:00:00+00:00")]))
+        inbox.html.contains(&Lang::Zh.tf("warning.first_issued", &[("when", "2021-12-08 16:00 +00:00")]))
     );
     // Another unit cannot answer the bank's warning.
     let mut grid = Client::new(&app, Lang::En);
@@ -519,7 +588,8 @@ async fn the_case_page_and_the_statistics_show_the_blind_window() {
     assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228/bulletin?lang=zh"), "the case's bulletin");
     assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228.csaf.json"), "the case's CSAF advisory");
     assert!(case.html.contains(&Lang::En.t("interval.regulator_report")));
-    assert!(case.html.contains(&Lang::En.tf("interval.days", &[("days", "15")])), "the 15-day blind window");
+    assert!(case.html.contains("<td>15 d</td>"), "the 15-day blind window in the intervals table");
+    assert!(case.html.contains(&Lang::En.tf("timeline.blind", &[("length", "15 d")])), "and on the chart");
     let stats = analyst.get("/stats").await;
     assert_page(&stats, Lang::En, "stats");
     assert!(stats.html.contains("/api/v1/stats/intervals/regulator_report.svg?lang=en"));

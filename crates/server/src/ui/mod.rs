@@ -15,6 +15,7 @@ pub mod assets;
 pub mod i18n;
 mod pages;
 pub mod session;
+mod timeline;
 mod view;
 
 use axum::Router;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 use vulnrelay_domain::AccountRole;
 
 use crate::errors::AppError;
@@ -93,30 +93,90 @@ pub fn csrf(ui: &Ui) -> Markup {
     html! { input type="hidden" name="csrf_token" value=(ui.csrf.as_deref().unwrap_or_default()); }
 }
 
-/// `2021-11-24 10:00 +08:00 (Asia/Shanghai)` in a `<time>` element.
+/// The one way the UI writes a moment: local time in `tz` with its offset, to the
+/// minute (`2021-11-24 10:00 +08:00`).
+pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z").to_string()
+}
+
+/// The same moment in UTC, to the second (`2021-11-24 02:00:00 UTC`), for hovering.
+pub fn utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `2021-11-24 10:00 +08:00 (Asia/Shanghai)` in a `<time>` element, UTC on hover.
 pub fn time(at: DateTime<Utc>, tz: Tz) -> Markup {
-    html! { time datetime=(at.to_rfc3339()) { (at.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z")) " (" (tz.name()) ")" } }
+    html! { time datetime=(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) title=(utc(at)) { (local(at, tz)) " (" (tz.name()) ")" } }
+}
+
+/// A moment given as RFC 3339 text (as the API's JSON carries it), written as [`time`]
+/// writes it; text that is not a moment is shown as it is.
+pub fn time_text(text: &str, tz: Tz) -> Markup {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(at) => time(at.with_timezone(&Utc), tz),
+        Err(_) => html! { (text) },
+    }
+}
+
+/// [`time_text`] as plain text (for inside a sentence), in UTC.
+pub fn local_text(text: &str) -> String {
+    DateTime::parse_from_rfc3339(text)
+        .map_or_else(|_| text.to_owned(), |at| local(at.with_timezone(&Utc), Tz::UTC))
+}
+
+/// How precisely a duration is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// The two largest units that are not zero: `18 d 19 h`, `5 h 12 min`, `40 s`.
+    Two,
+    /// Every unit down to seconds: `18 d 19 h 36 min 56 s` (live countdowns).
+    Seconds,
+}
+
+/// The one way the UI writes a length of time: `18 d 19 h` / `18 天 19 小时`.
+pub fn duration(lang: Lang, length: chrono::TimeDelta, precision: Precision) -> String {
+    let abs = length.num_seconds().unsigned_abs();
+    let parts = [
+        (abs / 86_400, "duration.d"),
+        (abs / 3600 % 24, "duration.h"),
+        (abs / 60 % 60, "duration.min"),
+        (abs % 60, "duration.s"),
+    ];
+    let words: Vec<String> = match precision {
+        Precision::Seconds => {
+            let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
+            parts[first..].iter().map(|(n, key)| lang.tf(key, &[("n", &n.to_string())])).collect()
+        }
+        Precision::Two => {
+            let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
+            parts[first..(first + 2).min(4)]
+                .iter()
+                .enumerate()
+                .filter(|(i, (n, _))| *i == 0 || *n > 0)
+                .map(|(_, (n, key))| lang.tf(key, &[("n", &n.to_string())]))
+                .collect()
+        }
+    };
+    words.join(" ")
 }
 
 /// How long until `due` (or since, when it has passed), as the script words it.
 pub fn duration_text(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let seconds = (due - now).num_seconds();
-    let abs = seconds.unsigned_abs();
-    let (d, h, m, s) = (abs / 86_400, abs / 3600 % 24, abs / 60 % 60, abs % 60);
-    let clock = format!("{d}{} {h:02}:{m:02}:{s:02}", lang.t("countdown.day"));
-    if seconds < 0 {
-        lang.tf("countdown.overdue", &[("time", &clock)])
+    let text = duration(lang, due - now, Precision::Seconds);
+    if due < now {
+        lang.tf("countdown.overdue", &[("time", &text)])
     } else {
-        lang.tf("countdown.left", &[("time", &clock)])
+        lang.tf("countdown.left", &[("time", &text)])
     }
 }
 
 /// A live countdown to `due`: rendered now, then ticked by the script each second.
 pub fn countdown(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> Markup {
+    let units = ["duration.d", "duration.h", "duration.min", "duration.s"].map(|k| lang.t(k)).join("|");
     html! {
         span class="countdown" data-due=(due.to_rfc3339())
             data-left=(lang.t("countdown.left")) data-overdue=(lang.t("countdown.overdue"))
-            data-day=(lang.t("countdown.day")) {
+            data-units=(units) {
             (duration_text(lang, due, now))
         }
     }
@@ -213,7 +273,9 @@ pub fn error_words(lang: Lang, error: &AppError) -> (String, String) {
         "sanction_refused" => {
             let reason = error.details.first().and_then(|d| d["reason"].as_str()).unwrap_or("other");
             let until = error.details.first().and_then(|d| d["until"].as_str()).unwrap_or_default();
-            lang.tf(&format!("error.sanction_{reason}"), &[("until", &until.replace('T', " "))])
+            let until = DateTime::parse_from_rfc3339(until)
+                .map_or_else(|_| until.to_owned(), |u| local(u.with_timezone(&Utc), Tz::UTC));
+            lang.tf(&format!("error.sanction_{reason}"), &[("until", &until)])
         }
         _ => lang.tf("error.detail", &[("message", &error.message)]),
     };
@@ -233,9 +295,4 @@ pub fn error_page(ui: &Ui, error: &AppError) -> Markup {
             p { a href="/" { (lang.t("error.home")) } }
         },
     )
-}
-
-/// Raw SVG or HTML produced by the publication crate (already escaped there).
-pub fn trusted(markup: String) -> PreEscaped<String> {
-    PreEscaped(markup)
 }

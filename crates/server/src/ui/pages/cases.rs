@@ -17,7 +17,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{Action, EventKind, EventType, EvidenceQuality, NotificationKind, Role};
 use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind};
-use vulnrelay_publish::charts::clock_chart;
 
 use crate::AppState;
 use crate::casefile::{Loaded, authorize};
@@ -25,7 +24,8 @@ use crate::errors::AppError;
 use crate::routes::cases::{PLATFORM_ONLY, append_event};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{article, csrf, error_words, notice, page, status_badge, time, trusted};
+use crate::ui::timeline::{self, BlindWindow, Chart, Mark, Marker};
+use crate::ui::view::{article, csrf, error_words, local, notice, page, status_badge, time};
 
 /// Event types recorded with no details beyond a note.
 const SIMPLE: [EventType; 6] = [
@@ -201,10 +201,15 @@ fn event_words(lang: Lang, loaded: &Loaded, kind: &EventKind) -> String {
         EventKind::PublicationApproved { to: Some(to) } | EventKind::Consent { to: Some(to) } => {
             lang.tf("event.for_party", &[("party", &name(to))])
         }
-        EventKind::Blackout { until } => lang.tf("event.until", &[("until", &until.to_rfc3339())]),
+        EventKind::Blackout { until } => {
+            lang.tf("event.until", &[("until", &local(*until, loaded.case.timezone()))])
+        }
         EventKind::MembershipSuspended { membership, until, .. } => lang.tf(
             "event.suspended",
-            &[("scheme", membership), ("until", &until.map_or_else(|| "—".to_owned(), |u| u.to_rfc3339()))],
+            &[
+                ("scheme", membership),
+                ("until", &until.map_or_else(|| "—".to_owned(), |u| local(u, loaded.case.timezone()))),
+            ],
         ),
         EventKind::MembershipRestored { membership, .. } => {
             lang.tf("event.restored", &[("scheme", membership)])
@@ -395,7 +400,6 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     };
     let findings =
         state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
-    let chart = clock_chart(&loaded.case, &findings, now, lang.publish());
     let report = match state.store.report(id).await {
         Ok(report) => Some(loaded.report_for(&ui.caller, report.body)),
         Err(vulnrelay_store::StoreError::NotFound { .. }) => None,
@@ -424,6 +428,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     let party_name = |pid: &vulnrelay_domain::PartyId| {
         loaded.case.party(pid).map_or_else(|| pid.0.clone(), |p| p.name.clone())
     };
+    let chart = timeline_chart(state, ui, &loaded, &findings, &hidden, now).await?;
     let state_name = lang.t(&format!("state.{}", loaded.state().as_str()));
     let obligations: Vec<_> =
         findings.iter().filter(|f| !matches!(f.rule.kind, RuleKind::Retention(_))).collect();
@@ -456,14 +461,11 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                 div class="field" {
                     label for="as_of" { (lang.t("case.as_of")) }
                     input type="date" id="as_of" name="as_of" value=(outcome.as_of.as_deref().unwrap_or_default()) aria-describedby="as-of-help";
-                    p class="help" id="as-of-help" { (lang.tf("case.as_of_help", &[("time", &now.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z").to_string())])) }
+                    p class="help" id="as-of-help" { (lang.tf("case.as_of_help", &[("time", &local(now, tz))])) }
                 }
                 button type="submit" { (lang.t("case.as_of_submit")) }
             }
-            figure class="chart" { (trusted(chart)) }
-            ul class="legend" aria-label=(lang.t("case.legend")) {
-                @for s in vulnrelay_policy::Status::ALL { li { (status_badge(lang, s)) } }
-            }
+            (chart)
         }
         section aria-labelledby="findings-h" {
             h2 id="findings-h" { (lang.t("case.findings")) }
@@ -499,7 +501,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
             }
         }
         (actions)
-        (crate::ui::pages::stats::case_intervals(state, ui, id).await)
+        (crate::ui::pages::stats::case_intervals(state, ui, id, tz).await)
         section id="timeline" aria-labelledby="timeline-h" {
             h2 id="timeline-h" { (lang.t("case.timeline")) }
             ol class="timeline" {
@@ -514,7 +516,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                             @let words = event_words(lang, &loaded, &event.kind);
                             @if !words.is_empty() { " · " (words) }
                         }
-                        @if let Some(note) = &event.note { p class="note" { (note) } }
+                        @if let Some(note) = &event.note { p class="note" { (system_note(lang, note)) } }
                         @match loaded.evidence.get(i) {
                             Some(EvidenceQuality::Claimed) => p class="claim" { (lang.t("case.claimed")) },
                             Some(EvidenceQuality::Attested) => p class="claim attested" { (lang.t("case.attested_claim")) },
@@ -590,6 +592,63 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         p { a href=(format!("/api/v1/cases/{id}/export")) download { (lang.t("case.export")) } }
     };
     Ok(page(ui, &loaded.record.title, body))
+}
+
+/// The timeline chart of the case as the viewer may see it: the events not hidden from
+/// them, the first risk warning, the regulator's blind window and the obligations.
+async fn timeline_chart(
+    state: &AppState,
+    ui: &Ui,
+    loaded: &Loaded,
+    findings: &[vulnrelay_policy::Finding<'_>],
+    hidden: &std::collections::HashSet<usize>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Markup, UiError> {
+    let lang = ui.lang;
+    let case = &loaded.case;
+    let mut markers: Vec<Marker> = case
+        .events()
+        .iter()
+        .enumerate()
+        // As the case stood at `now`: what had happened by then.
+        .filter(|(i, event)| !hidden.contains(i) && event.at <= now)
+        .map(|(_, event)| {
+            let party = case.party(&event.party).map_or_else(|| event.party.0.clone(), |p| p.name.clone());
+            let mut words =
+                format!("{} — {party}", lang.t(&format!("event.{}", event.event_type().as_str())));
+            let more = event_words(lang, loaded, &event.kind);
+            if !more.is_empty() {
+                words = format!("{words} · {more}");
+            }
+            Marker { at: event.at, mark: Mark::of(case, &event.kind), words }
+        })
+        .collect();
+    if let Some((at, _)) =
+        crate::routes::intervals::first_warning(state, &loaded.record.id).await.map_err(|e| ui.error(e))?
+        && at <= now
+    {
+        markers.push(Marker { at, mark: Mark::Warning, words: lang.t("timeline.first_warning") });
+    }
+    let blind = vulnrelay_domain::intervals(case)
+        .into_iter()
+        .find(|i| i.kind == vulnrelay_domain::IntervalKind::RegulatorReport)
+        .and_then(|i| {
+            let start = i.start.map(|(at, _)| at).filter(|at| *at <= now)?;
+            Some(BlindWindow { start, end: i.end.map(|(at, _)| at).filter(|at| *at <= now) })
+        });
+    let chart = Chart { case, findings, markers, blind, now, tz: case.timezone() };
+    Ok(timeline::render(lang, &chart))
+}
+
+/// The notes the server itself writes on events (in English, in the record), in the
+/// viewer's language; any other note is shown as its author wrote it.
+fn system_note(lang: Lang, note: &str) -> String {
+    let key = match note {
+        "Report submitted to the platform" => "system_note.report_submitted",
+        "Forwarded at once on acceptance (Art. 7 para. 2)" => "system_note.forwarded",
+        _ => return note.to_owned(),
+    };
+    lang.t(key)
 }
 
 /// A party role in words.

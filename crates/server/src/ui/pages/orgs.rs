@@ -32,7 +32,9 @@ use crate::ui::i18n::Lang;
 use crate::ui::pages::cases::role_words;
 use crate::ui::pages::dashboard::visible_cases;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{article, csrf, error_words, notice, page, status_badge, time};
+use crate::ui::view::{
+    article, csrf, error_words, local, local_text, notice, page, status_badge, time, time_text,
+};
 
 /// Between a finding's case and rule in the value of its box.
 const FINDING_SEPARATOR: &str = "::";
@@ -271,7 +273,7 @@ fn org_log_section(lang: Lang, log: &Value) -> Markup {
             ol class="timeline" {
                 @for e in log.as_array().into_iter().flatten() {
                     li {
-                        p class="when" { (text(&e["at"]).replace('T', " ")) }
+                        p class="when" { (time_text(&text(&e["at"]), Tz::UTC)) }
                         p class="what" {
                             strong {
                                 @match e["type"].as_str().unwrap_or_default() {
@@ -285,7 +287,7 @@ fn org_log_section(lang: Lang, log: &Value) -> Markup {
                                 " · " (lang.t(if e["public"] == true { "membership.public_mark" } else { "membership.private_mark" }))
                             }
                         }
-                        @if let Some(until) = e["until"].as_str() { p { (lang.tf("membership.until", &[("until", &until.replace('T', " "))])) } }
+                        @if let Some(until) = e["until"].as_str() { p { (lang.tf("membership.until", &[("until", &local_text(until))])) } }
                         @if let Some(reason) = e["reason"].as_str() { p class="note" { (lang.tf("membership.reason_is", &[("reason", reason)])) } }
                         @if let Some(who) = e["individual"].as_str() { p { (lang.tf("membership.individual_is", &[("who", who)])) } }
                         @if let Some(basis) = e["basis"].as_array() {
@@ -331,7 +333,7 @@ async fn membership_history(
                         }
                         @match &c.change {
                             MembershipChangeKind::Suspended { until, reason, findings } => {
-                                p { (lang.tf("membership.until", &[("until", &until.map_or_else(|| lang.t("membership.open_ended"), |u| u.format("%Y-%m-%d %H:%M UTC").to_string()))])) }
+                                p { (lang.tf("membership.until", &[("until", &until.map_or_else(|| lang.t("membership.open_ended"), |u| local(u, Tz::UTC)))])) }
                                 p class="note" { (lang.tf("membership.reason_is", &[("reason", reason)])) }
                                 @if !findings.is_empty() { p { (lang.tf("membership.findings_are", &[("findings", &findings.join(", "))])) } }
                             }
@@ -414,7 +416,7 @@ fn membership_forms(
                     div class="field" {
                         label for="months" { (lang.t("membership.duration")) }
                         select id="months" name="months" {
-                            @for m in [1u32, 3, 6, 12] { option value=(m) selected[m == 6] { (lang.tf("membership.months", &[("n", &m.to_string())])) } }
+                            @for m in [1u32, 3, 6, 12] { option value=(m) selected[m == 6] { (months(lang, m)) } }
                         }
                     }
                     div class="field" {
@@ -468,7 +470,7 @@ fn membership_forms(
                     div class="field" {
                         label for="extend-months" { (lang.t("membership.extend_months")) }
                         select id="extend-months" name="months" {
-                            @for m in [1u32, 3, 6] { option value=(m) selected[m == 3] { (lang.tf("membership.months", &[("n", &m.to_string())])) } }
+                            @for m in [1u32, 3, 6] { option value=(m) selected[m == 3] { (months(lang, m)) } }
                         }
                     }
                     div class="field" {
@@ -578,4 +580,10 @@ pub async fn change(
             Ok((error.status, org_page(&state, &ui, &id, Some(flash)).await?).into_response())
         }
     }
+}
+
+/// A number of months in words: `1 month`, `6 months` / `1 个月`.
+fn months(lang: Lang, n: u32) -> String {
+    let key = if n == 1 { "membership.month_one" } else { "membership.months" };
+    lang.tf(key, &[("n", &n.to_string())])
 }
