@@ -513,7 +513,7 @@ pub fn quarters(lang: Lang, name: &str, quarters: &Value) -> Markup {
     let slot = (right - left) / rows.len().max(1) as f64;
     html! {
         figure class="chart" {
-            div class="chart-scroll" {
+            div class="chart-scroll" tabindex="0" {
                 svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {} {height}", right + 20.0)) role="img" aria-label=(name) {
                     title { (name) }
                     @for i in 0..=4 {

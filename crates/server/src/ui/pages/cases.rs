@@ -472,7 +472,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
             @if ui.caller.account.is_some() { p { a href=(format!("/cases/{id}/drafts")) { (lang.t("drafts.link")) } } }
             @if obligations.is_empty() { p { (lang.t("case.no_findings")) } }
             @else {
-                div class="scroll" {
+                div class="scroll" tabindex="0" {
                     table class="findings" {
                         caption class="visually-hidden" { (lang.t("case.findings")) }
                         thead { tr {

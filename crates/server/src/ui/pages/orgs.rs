@@ -68,7 +68,7 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
     let title = lang.t("org.list_title");
     Ok(page(&ui, &title, html! {
         h1 { (title) }
-        div class="scroll" {
+        div class="scroll" tabindex="0" {
             table {
                 caption class="visually-hidden" { (title) }
                 thead { tr {
@@ -194,7 +194,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
                 h2 id="compliance-h" { (lang.t("org.compliance")) }
                 @if rows.is_empty() { p { (lang.t("org.no_findings")) } }
                 @else {
-                    div class="scroll" { table class="findings" {
+                    div class="scroll" tabindex="0" { table class="findings" {
                         caption class="visually-hidden" { (lang.t("org.compliance")) }
                         thead { tr {
                             th scope="col" { (lang.t("finding.case")) } th scope="col" { (lang.t("finding.status")) }

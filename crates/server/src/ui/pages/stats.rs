@@ -51,7 +51,7 @@ fn quarters(lang: Lang, name: &str, quarters: &Value) -> Markup {
         None => "—".to_owned(),
     };
     html! {
-        div class="scroll" { table {
+        div class="scroll" tabindex="0" { table {
             caption class="visually-hidden" { (name) }
             thead { tr {
                 th scope="col" { (lang.t("stats.quarter")) } th scope="col" { (lang.t("stats.closed")) }
@@ -92,7 +92,7 @@ pub async fn case_intervals(state: &AppState, ui: &Ui, case_id: &str, tz: chrono
     html! {
         section aria-labelledby="intervals-h" {
             h2 id="intervals-h" { (lang.t("interval.section")) }
-            div class="scroll" { table class="intervals" {
+            div class="scroll" tabindex="0" { table class="intervals" {
                 caption class="visually-hidden" { (lang.t("interval.section")) }
                 thead { tr {
                     th scope="col" { (lang.t("interval.name")) } th scope="col" { (lang.t("interval.from")) }

@@ -61,7 +61,7 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
         p class="help" { (lang.t("vuln.list_help")) }
         @if records.is_empty() { p { (lang.t("vuln.none")) } }
         @else {
-            div class="scroll" {
+            div class="scroll" tabindex="0" {
                 table class="advisories" {
                     caption class="visually-hidden" { (title) }
                     thead { tr {
@@ -156,7 +156,7 @@ pub async fn show(
             h2 id="scores-h" { (lang.t("vuln.scores")) }
             @if v.scores.is_empty() { p { (lang.t("vuln.no_scores")) } }
             @else {
-                div class="scroll" { table {
+                div class="scroll" tabindex="0" { table {
                     caption class="visually-hidden" { (lang.t("vuln.scores")) }
                     thead { tr {
                         th scope="col" { (lang.t("vuln.source")) } th scope="col" { (lang.t("vuln.score")) }
@@ -179,7 +179,7 @@ pub async fn show(
             h2 id="affected-h" { (lang.t("vuln.affected")) }
             @if v.affected.is_empty() { p { (lang.t("vuln.no_affected")) } }
             @else {
-                div class="scroll" { table {
+                div class="scroll" tabindex="0" { table {
                     caption class="visually-hidden" { (lang.t("vuln.affected")) }
                     thead { tr { th scope="col" { (lang.t("vuln.source")) } th scope="col" { (lang.t("vuln.package")) } th scope="col" { (lang.t("vuln.ranges")) } } }
                     tbody { @for a in &v.affected {
