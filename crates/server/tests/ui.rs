@@ -148,17 +148,26 @@ async fn app() -> App {
 }
 
 #[tokio::test]
-async fn every_page_renders_in_both_languages_without_message_keys() {
+async fn every_page_renders_in_both_languages_without_message_keys_or_the_other_script() {
     let app = app().await;
     let case = app.case_id.clone();
+    let names = names(&app).await;
+    let mut problems = Vec::new();
     for lang in Lang::ALL {
         let anonymous = Client::new(&app, lang);
         // The Log4Shell case is published: the public may read it, with no actions.
         let published_case = format!("/cases/{case}");
-        for path in ["/login", "/advisories", "/advisories/CVE-2021-44228", "/no/such/page", &published_case]
-        {
+        for path in [
+            "/login",
+            "/advisories",
+            "/advisories/CVE-2021-44228",
+            "/no/such/page",
+            "/stats",
+            &published_case,
+        ] {
             let page = anonymous.get(path).await;
             assert_page(&page, lang, path);
+            problems.extend(script_problems(&page, lang, &names, path));
         }
         assert!(!anonymous.get(&published_case).await.html.contains("id=\"actions\""));
         assert_eq!(anonymous.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
@@ -185,12 +194,18 @@ async fn every_page_renders_in_both_languages_without_message_keys() {
                 "/orgs/alibaba-cloud",
                 "/warnings",
                 "/stats",
+                &format!("/cases/{case}/drafts"),
             ] {
                 let page = client.get(path).await;
                 assert_page(&page, lang, &format!("{path} as {who}"));
+                problems.extend(script_problems(&page, lang, &names, &format!("{path} as {who}")));
             }
         }
     }
+    // Words in the wrong script, outside names and identifiers (see `wrong_script`).
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{} texts in the wrong script:\n{}", problems.len(), problems.join("\n"));
 }
 
 #[tokio::test]
@@ -628,4 +643,134 @@ async fn the_inbox_shows_twenty_warnings_a_page_with_a_link_to_older_ones() {
     assert_page(&second, Lang::En, "warnings");
     assert_eq!(cards(&second), 9);
     assert!(!second.html.contains(marker), "the last page links nowhere");
+}
+
+/// The visible text of a page that is the UI's own words: without scripts and styles,
+/// and without what is data rather than UI — elements marked `translate="no"` (names,
+/// titles, notes people wrote, identifiers), `code`, and anything in another language
+/// (`lang="..."`, e.g. the language switch).
+fn ui_text(html: &str, lang: Lang) -> String {
+    const VOID: [&str; 8] = ["input", "br", "meta", "link", "img", "hr", "source", "wbr"];
+    let mut out = String::new();
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        let skipping = stack.iter().any(|(_, skip)| *skip);
+        if !skipping {
+            out.push_str(&rest[..open]);
+            out.push(' ');
+        }
+        let Some(close) = rest[open..].find('>') else { break };
+        let tag = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            if let Some(at) = stack.iter().rposition(|(n, _)| n == name) {
+                stack.truncate(at);
+            }
+            continue;
+        }
+        if tag.starts_with('!') || tag.ends_with('/') {
+            continue;
+        }
+        let name = tag.split([' ', '\n']).next().unwrap_or_default().to_owned();
+        if VOID.contains(&name.as_str()) {
+            continue;
+        }
+        let other_lang =
+            tag.split(" lang=\"").nth(1).and_then(|v| v.split('"').next()).is_some_and(|l| {
+                !l.is_empty() && l != lang.tag() && !(lang == Lang::Zh && l.starts_with("zh"))
+            });
+        let skip = other_lang
+            || tag.contains("translate=\"no\"")
+            || ["script", "style", "code", "title", "textarea", "select"].contains(&name.as_str());
+        stack.push((name, skip));
+    }
+    out.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+/// Text in the wrong script for `lang`: in Chinese, two English words in a row (names,
+/// acronyms and identifiers aside); in English, any Chinese character.
+fn wrong_script(text: &str, lang: Lang) -> Vec<String> {
+    let mut found = Vec::new();
+    match lang {
+        Lang::Zh => {
+            let word = |t: &str| {
+                let t = t.trim_end_matches([',', '.', ';', ':', ')', '?', '!']).trim_start_matches('(');
+                t.len() >= 2
+                    && t.chars().all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+                    && t.chars().any(|c| c.is_ascii_lowercase())
+            };
+            let tokens: Vec<&str> = text.split_whitespace().collect();
+            // Code in backticks (an event type's wire name) is not words.
+            found.extend(tokens.iter().filter(|t| t.contains('`')).map(|t| (*t).to_owned()));
+            let mut i = 0;
+            while i < tokens.len() {
+                let mut j = i;
+                while j < tokens.len() && word(tokens[j]) {
+                    j += 1;
+                }
+                if j - i >= 2 {
+                    found.push(tokens[i..j].join(" "));
+                    i = j;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        Lang::En => {
+            // A Chinese term of art glossed in brackets after its English words is fine:
+            // `Suspension as cooperating unit (暂停合作单位)`.
+            let gloss = |t: &str| {
+                let t = t.trim_end_matches([',', '.', ';', ':']);
+                t.starts_with('(') && t.ends_with(')')
+            };
+            for line in text.split_whitespace().filter(|t| !gloss(t)) {
+                if line
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3000}'..='\u{303f}').contains(&c))
+                {
+                    found.push(line.to_owned());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Names in the demo's data (organisations, accounts, the Log4Shell story's parties):
+/// data, in the language their owners gave them, longest first.
+async fn names(app: &App) -> Vec<String> {
+    let mut names: Vec<String> =
+        app.db.store.list_orgs(None).await.unwrap().into_iter().map(|o| o.name).collect();
+    names.extend(app.db.store.list_accounts(None).await.unwrap().into_iter().map(|a| a.name));
+    let story: serde_json::Value =
+        serde_json::from_str(include_str!("../../../examples/log4shell.json")).unwrap();
+    names.extend(story["parties"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()));
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    names
+}
+
+/// The texts of a page in the wrong script for its language, names taken out.
+fn script_problems(page: &Page, lang: Lang, names: &[String], what: &str) -> Vec<String> {
+    let text = names.iter().fold(ui_text(&page.html, lang), |t, n| t.replace(n.as_str(), " "));
+    wrong_script(&text, lang).into_iter().map(|t| format!("{} {what}: {t}", lang.tag())).collect()
+}
+
+#[test]
+fn the_script_check_finds_english_in_chinese_and_chinese_in_english() {
+    assert_eq!(wrong_script("规则 cooperating-unit duty 已逾期", Lang::Zh), ["cooperating-unit duty"]);
+    assert_eq!(wrong_script("于 `published` 时", Lang::Zh), ["`published`"]);
+    assert!(wrong_script("CVE-2021-44228 CVSS 10.0 版本 2.15.0", Lang::Zh).is_empty(), "identifiers pass");
+    assert_eq!(wrong_script("Overdue 已逾期", Lang::En), ["已逾期"]);
+    assert!(
+        wrong_script("Suspension as cooperating unit (暂停合作单位)", Lang::En).is_empty(),
+        "a gloss passes"
+    );
+    let html = "<p>到期 <span translate=\"no\">Alibaba Cloud</span> <code>not words</code> 时限</p>";
+    assert!(wrong_script(&ui_text(html, Lang::Zh), Lang::Zh).is_empty());
+    assert_eq!(ui_text("<p>a <b>b</b></p>", Lang::En).split_whitespace().collect::<Vec<_>>(), ["a", "b"]);
 }

@@ -435,7 +435,7 @@ pub fn render(lang: Lang, chart: &Chart<'_>) -> Markup {
                             title { (details) }
                             text x="8" y=(f(y + 12.0)) font-size="12" { (short(rule, budget(lang, 44))) }
                             text x="8" y=(f(y + 26.0)) font-size="11" fill="#444" {
-                                (short(&party_name(fi.party), budget(lang, 26))) " · "
+                                tspan translate="no" { (short(&party_name(fi.party), budget(lang, 26))) } " · "
                                 tspan font-weight="bold" fill=(colour) { (status) }
                             }
                             rect x=(f(axis.x(anchor))) y=(f(y + 6.0)) width=(f((axis.x(due) - axis.x(anchor)).max(2.0))) height="14" fill=(colour) fill-opacity="0.3" stroke=(colour) {}

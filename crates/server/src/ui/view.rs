@@ -124,6 +124,16 @@ pub fn local_text(text: &str) -> String {
         .map_or_else(|_| text.to_owned(), |at| local(at.with_timezone(&Utc), Tz::UTC))
 }
 
+/// The message `key` with the data `value` (a name, a note someone wrote) in place of
+/// `{name}`, the data marked `translate="no"`: it is not the UI's words, so it keeps
+/// the language it was written in.
+pub fn with_data(lang: Lang, key: &str, name: &str, value: &str) -> Markup {
+    let text = lang.t(key);
+    let placeholder = format!("{{{name}}}");
+    let (before, after) = text.split_once(&placeholder).unwrap_or((&text, ""));
+    html! { (before) span translate="no" { (value) } (after) }
+}
+
 /// How precisely a duration is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
@@ -182,14 +192,34 @@ pub fn countdown(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> Markup {
     }
 }
 
-/// A rule's article in words: `Art. 9(1)` / `第9(1)条` for a numbered article, the
-/// pack's own words for anything else (e.g. a scheme's duty).
+/// A rule's article in words: `Art. 9(1)` / `第9(1)条` for a numbered article; for
+/// anything else (e.g. a scheme's duty) the catalogue's words for the pack's text
+/// (`[article_words]`), else the pack's own words.
 pub fn article(lang: Lang, article: &str) -> String {
     if article.starts_with(|c: char| c.is_ascii_digit()) {
         lang.tf("rule.article", &[("article", article)])
     } else {
-        article.to_owned()
+        lang.catalogue()
+            .messages
+            .get(&format!("article_words.{article}"))
+            .cloned()
+            .unwrap_or_else(|| article.to_owned())
     }
+}
+
+/// A finding's message in the viewer's language, the event types it names in code
+/// (`` `published` ``) written as the UI names them ("Published" / “发布”).
+pub fn finding_words(lang: Lang, text: &vulnrelay_policy::Text) -> String {
+    let mut words = if lang == Lang::Zh { text.zh.clone() } else { text.en.clone() };
+    for event in vulnrelay_domain::EventType::ALL {
+        let code = format!("`{}`", event.as_str());
+        if words.contains(&code) {
+            let name = lang.t(&format!("event.{}", event.as_str()));
+            let quoted = if lang == Lang::Zh { format!("“{name}”") } else { format!("\"{name}\"") };
+            words = words.replace(&code, &quoted);
+        }
+    }
+    words
 }
 
 /// A coloured badge of a finding's status.
@@ -277,6 +307,9 @@ pub fn error_words(lang: Lang, error: &AppError) -> (String, String) {
                 .map_or_else(|_| until.to_owned(), |u| local(u.with_timezone(&Utc), Tz::UTC));
             lang.tf(&format!("error.sanction_{reason}"), &[("until", &until)])
         }
+        // The API's own words are English: the common refusals get the UI's words.
+        "not_found" => lang.t("error.not_found_detail"),
+        "forbidden" => lang.t("error.forbidden_detail"),
         _ => lang.tf("error.detail", &[("message", &error.message)]),
     };
     (lang.t(key), detail)

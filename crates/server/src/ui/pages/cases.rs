@@ -25,7 +25,7 @@ use crate::routes::cases::{PLATFORM_ONLY, append_event};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::timeline::{self, BlindWindow, Chart, Mark, Marker};
-use crate::ui::view::{article, csrf, error_words, local, notice, page, status_badge, time};
+use crate::ui::view::{article, csrf, error_words, finding_words, local, notice, page, status_badge, time};
 
 /// Event types recorded with no details beyond a note.
 const SIMPLE: [EventType; 6] = [
@@ -434,7 +434,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         findings.iter().filter(|f| !matches!(f.rule.kind, RuleKind::Retention(_))).collect();
     let actions = actions(state, ui, &loaded).await?;
     let body = html! {
-        h1 { (loaded.record.title) }
+        h1 translate="no" { (loaded.record.title) }
         @if let Some(done) = &outcome.done {
             (notice("ok", html! { p { (lang.tf("action.done", &[("event", &lang.t(&format!("event.{done}")))])) } }))
         }
@@ -492,7 +492,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                                     td { (party_name(f.party)) }
                                     td { @if let Some(due) = f.due_at { (time(due, tz)) } @else { "—" } }
                                     td { @if let Some(met) = f.satisfied_at { (time(met, tz)) } @else { "—" } }
-                                    td { (if lang == Lang::Zh { &message.zh } else { &message.en }) }
+                                    td { (finding_words(lang, &message)) }
                                 }
                             }
                         }
@@ -516,7 +516,12 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                             @let words = event_words(lang, &loaded, &event.kind);
                             @if !words.is_empty() { " · " (words) }
                         }
-                        @if let Some(note) = &event.note { p class="note" { (system_note(lang, note)) } }
+                        @if let Some(note) = &event.note {
+                            @match system_note(lang, note) {
+                                Some(words) => p class="note" { (words) },
+                                None => p class="note" translate="no" { (note) },
+                            }
+                        }
                         @match loaded.evidence.get(i) {
                             Some(EvidenceQuality::Claimed) => p class="claim" { (lang.t("case.claimed")) },
                             Some(EvidenceQuality::Attested) => p class="claim attested" { (lang.t("case.attested_claim")) },
@@ -641,14 +646,14 @@ async fn timeline_chart(
 }
 
 /// The notes the server itself writes on events (in English, in the record), in the
-/// viewer's language; any other note is shown as its author wrote it.
-fn system_note(lang: Lang, note: &str) -> String {
+/// viewer's language; `None` for a note someone wrote (shown as it was written).
+fn system_note(lang: Lang, note: &str) -> Option<String> {
     let key = match note {
         "Report submitted to the platform" => "system_note.report_submitted",
         "Forwarded at once on acceptance (Art. 7 para. 2)" => "system_note.forwarded",
-        _ => return note.to_owned(),
+        _ => return None,
     };
-    lang.t(key)
+    Some(lang.t(key))
 }
 
 /// A party role in words.

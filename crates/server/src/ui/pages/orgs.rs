@@ -33,7 +33,8 @@ use crate::ui::pages::cases::role_words;
 use crate::ui::pages::dashboard::visible_cases;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{
-    article, csrf, error_words, local, local_text, notice, page, status_badge, time, time_text,
+    article, csrf, error_words, finding_words, local, local_text, notice, page, status_badge, time,
+    time_text, with_data,
 };
 
 /// Between a finding's case and rule in the value of its box.
@@ -208,7 +209,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
                                 td { (r.rule) br; span class="muted" { (article(lang, &r.article)) } }
                                 td { @if let Some(t) = r.due { (time(t, r.tz)) } @else { "—" } }
                                 td { @if let Some(t) = r.met { (time(t, r.tz)) } @else { "—" } }
-                                td { (if lang == Lang::Zh { &r.message.zh } else { &r.message.en }) }
+                                td { (finding_words(lang, &r.message)) }
                             }
                         } }
                     } }
@@ -288,8 +289,8 @@ fn org_log_section(lang: Lang, log: &Value) -> Markup {
                             }
                         }
                         @if let Some(until) = e["until"].as_str() { p { (lang.tf("membership.until", &[("until", &local_text(until))])) } }
-                        @if let Some(reason) = e["reason"].as_str() { p class="note" { (lang.tf("membership.reason_is", &[("reason", reason)])) } }
-                        @if let Some(who) = e["individual"].as_str() { p { (lang.tf("membership.individual_is", &[("who", who)])) } }
+                        @if let Some(reason) = e["reason"].as_str() { p class="note" { (with_data(lang, "membership.reason_is", "reason", reason)) } }
+                        @if let Some(who) = e["individual"].as_str() { p { (with_data(lang, "membership.individual_is", "who", who)) } }
                         @if let Some(basis) = e["basis"].as_array() {
                             @let items: Vec<String> = basis.iter().map(|b| match b["rule"].as_str() {
                                 Some(rule) => rule.to_owned(),
@@ -297,8 +298,8 @@ fn org_log_section(lang: Lang, log: &Value) -> Markup {
                             }).collect();
                             p { (lang.tf("membership.basis_is", &[("basis", &items.join(", "))])) }
                         }
-                        @if let Some(report) = e["report"].as_str() { p class="note" { (lang.tf("membership.report_is", &[("report", report)])) } }
-                        @if let Some(note) = e["note"].as_str() { p class="note" { (lang.tf("membership.note_is", &[("note", note)])) } }
+                        @if let Some(report) = e["report"].as_str() { p class="note" { (with_data(lang, "membership.report_is", "report", report)) } }
+                        @if let Some(note) = e["note"].as_str() { p class="note" { (with_data(lang, "membership.note_is", "note", note)) } }
                         p class="muted" { code { (text(&e["hash"]).get(..16).unwrap_or_default()) } }
                     }
                 }
@@ -334,11 +335,11 @@ async fn membership_history(
                         @match &c.change {
                             MembershipChangeKind::Suspended { until, reason, findings } => {
                                 p { (lang.tf("membership.until", &[("until", &until.map_or_else(|| lang.t("membership.open_ended"), |u| local(u, Tz::UTC)))])) }
-                                p class="note" { (lang.tf("membership.reason_is", &[("reason", reason)])) }
+                                p class="note" { (with_data(lang, "membership.reason_is", "reason", reason)) }
                                 @if !findings.is_empty() { p { (lang.tf("membership.findings_are", &[("findings", &findings.join(", "))])) } }
                             }
                             MembershipChangeKind::Restored { review } => {
-                                p class="note" { (lang.tf("membership.review_is", &[("review", review)])) }
+                                p class="note" { (with_data(lang, "membership.review_is", "review", review)) }
                             }
                             _ => {}
                         }

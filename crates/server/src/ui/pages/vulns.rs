@@ -57,7 +57,7 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
     let now = Utc::now();
     let title = lang.t("vuln.list_title");
     Ok(page(&ui, &title, html! {
-        h1 { (title) }
+        h1 translate="no" { (title) }
         p class="help" { (lang.t("vuln.list_help")) }
         @if records.is_empty() { p { (lang.t("vuln.none")) } }
         @else {
@@ -105,8 +105,8 @@ pub fn document_links(lang: Lang, base: &str) -> Markup {
     html! {
         @for (kind, key) in [("bulletin", "vuln.bulletin"), ("manual", "vuln.manual")] {
             li { (lang.t(key)) ": "
-                a href=(format!("{base}/{kind}?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
-                a href=(format!("{base}/{kind}?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
+                a href=(format!("{base}/{kind}?lang=zh")) hreflang="zh-CN" lang="zh-CN" { (lang.t("lang.zh")) } " · "
+                a href=(format!("{base}/{kind}?lang=en")) hreflang="en" lang="en" { (lang.t("lang.en")) } " · "
                 a href=(format!("{base}/{kind}?lang={md}&format=md")) { (lang.t("vuln.markdown")) } }
         }
     }
@@ -139,7 +139,7 @@ pub async fn show(
     let threat = v.threat_status(now);
     let title = text(lang, &v.title).map_or_else(|| v.id.clone(), |t| format!("{} — {t}", v.id));
     Ok(page(&ui, &title, html! {
-        h1 { (title) }
+        h1 translate="no" { (title) }
         dl class="facts" {
             dt { (lang.t("vuln.id")) } dd { code { (v.id) } }
             dt { (lang.t("vuln.aliases")) } dd { @if v.aliases.is_empty() { "—" } @for a in &v.aliases { code class="alias" { (a) } " " } }
@@ -150,7 +150,7 @@ pub async fn show(
             @if let Some(case) = &stored.case_id { dt { (lang.t("vuln.case")) } dd { a href=(format!("/cases/{case}")) { (case) } } }
         }
         @if let Some(description) = text(lang, &v.description) {
-            section aria-labelledby="description-h" { h2 id="description-h" { (lang.t("vuln.description")) } p { (description) } }
+            section aria-labelledby="description-h" { h2 id="description-h" { (lang.t("vuln.description")) } p translate="no" { (description) } }
         }
         section aria-labelledby="scores-h" {
             h2 id="scores-h" { (lang.t("vuln.scores")) }
@@ -165,7 +165,7 @@ pub async fn show(
                     tbody { @for s in &v.scores {
                         @let scored = score(&s.vector).ok();
                         tr {
-                            td { (s.source) }
+                            td translate="no" { (s.source) }
                             td { (score_cell(lang, &s.vector)) }
                             td { @if let Some(sc) = &scored { (cnvd_words(lang, sc.cnvd())) } }
                             td { @if let Some(sc) = &scored { (cnnvd_words(lang, sc.cnnvd())) } }
@@ -184,8 +184,8 @@ pub async fn show(
                     thead { tr { th scope="col" { (lang.t("vuln.source")) } th scope="col" { (lang.t("vuln.package")) } th scope="col" { (lang.t("vuln.ranges")) } } }
                     tbody { @for a in &v.affected {
                         tr {
-                            td { (a.source) }
-                            td { (a.package.vendor) " " (a.package.product) @if let Some(purl) = &a.package.purl { br; code { (purl) } } }
+                            td translate="no" { (a.source) }
+                            td translate="no" { (a.package.vendor) " " (a.package.product) @if let Some(purl) = &a.package.purl { br; code { (purl) } } }
                             td { ul class="plain" {
                                 @for r in &a.ranges { li { (range_words(lang, &r.introduced, &r.end)) } }
                                 @if !a.versions.is_empty() { li { (lang.tf("vuln.versions", &[("versions", &a.versions.join(", "))])) } }
@@ -198,15 +198,15 @@ pub async fn show(
         }
         section aria-labelledby="remediation-h" {
             h2 id="remediation-h" { (lang.t("vuln.remediation")) }
-            @if let Some(r) = text(lang, &v.remediation) { p class="remediation" { (r) } } @else { p { (lang.t("vuln.no_remediation")) } }
-            @if let Some(w) = text(lang, &v.workarounds) { h3 { (lang.t("vuln.workarounds")) } p { (w) } }
+            @if let Some(r) = text(lang, &v.remediation) { p class="remediation" translate="no" { (r) } } @else { p { (lang.t("vuln.no_remediation")) } }
+            @if let Some(w) = text(lang, &v.workarounds) { h3 { (lang.t("vuln.workarounds")) } p translate="no" { (w) } }
         }
         @if !v.threats.is_empty() {
             section aria-labelledby="threats-h" {
                 h2 id="threats-h" { (lang.t("vuln.threats")) }
                 ul { @for t in &v.threats {
-                    li { (time(t.at, Tz::UTC)) " — " (lang.t(&format!("threat.{}", t.kind.as_str()))) " (" (t.source) ")"
-                        @if let Some(note) = &t.note { " · " (note) } }
+                    li { (time(t.at, Tz::UTC)) " — " (lang.t(&format!("threat.{}", t.kind.as_str()))) " (" span translate="no" { (t.source) } ")"
+                        @if let Some(note) = &t.note { " · " span translate="no" { (note) } } }
                 } }
             }
         }
@@ -216,7 +216,7 @@ pub async fn show(
                 h2 id="refs-h" { (lang.t("vuln.references")) }
                 ul class="refs" { @for r in &v.references { li {
                     @if r.url.starts_with("https://") || r.url.starts_with("http://") { a href=(r.url) rel="noreferrer noopener" { (r.url) } } @else { (r.url) }
-                    " (" (r.kind) ")" } } }
+                    " (" span translate="no" { (r.kind) } ")" } } }
             }
         }
     }).into_response())
