@@ -133,6 +133,16 @@ test("submit a report in Chinese and see the receipt", async () => {
   assert.match(await page.locator(".receipt-number").textContent(), /\S+/);
   cases.zh = (await page.locator("dl.receipt a").getAttribute("href")).split("/").pop();
   await shot("03-receipt-zh");
+  // The receipt has its own address: switching language keeps it, and it is listed.
+  assert.match(page.url(), /\/receipts\/[^/]+$/);
+  const number = await page.locator(".receipt-number").textContent();
+  await language("en");
+  assert.equal(await page.locator("h1").textContent(), "Report received");
+  assert.equal(await page.locator(".receipt-number").textContent(), number);
+  await page.getByRole("link", { name: "All your receipts" }).click();
+  await page.waitForURL(/\/receipts$/);
+  assert.ok(await page.locator(`table.receipts a[href$="${number}"]`).count(), "the receipt is listed");
+  await shot("03-receipts-en");
 });
 
 test("submit a report in English and see the receipt", async () => {

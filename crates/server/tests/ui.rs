@@ -195,6 +195,7 @@ async fn every_page_renders_in_both_languages_without_message_keys_or_the_other_
                 "/warnings",
                 "/stats",
                 &format!("/cases/{case}/drafts"),
+                "/receipts",
             ] {
                 let page = client.get(path).await;
                 assert_page(&page, lang, &format!("{path} as {who}"));
@@ -334,9 +335,23 @@ async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
     fixed.retain(|(k, _)| *k != "cvss_vector");
     let files: [(&str, &str, &[u8]); 2] =
         [("attachments", "README.txt", b"see the PoC"), ("exploit", "Poc.java", b"class Poc {}")];
-    let page = reporter.post_multipart("/reports", &fixed, &files).await;
+    let sent = reporter.post_multipart("/reports", &fixed, &files).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    // The receipt has its own address: reloading it, in either language, shows it again.
+    let address = sent.location.clone().unwrap();
+    assert!(address.starts_with("/receipts/"), "{address}");
+    let page = reporter.get(&address).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert_page(&page, Lang::Zh, "receipt");
+    reporter.lang = Lang::En;
+    assert!(reporter.get(&address).await.html.contains(&Lang::En.t("receipt.number")));
+    reporter.lang = Lang::Zh;
+    // It is in the reporter's list; another unit's reporter gets no such receipt.
+    assert!(reporter.get("/receipts").await.html.contains(&format!("href=\"{address}\"")));
+    let mut other = Client::new(&app, Lang::En);
+    other.sign_in(BANK).await;
+    assert_eq!(other.get(&address).await.status, StatusCode::NOT_FOUND);
+    assert!(!other.get("/receipts").await.html.contains(&address));
     assert!(page.html.contains("回执编号"));
     let (cases, receipts) = app.counts().await;
     assert_eq!((cases, receipts), (before.0 + 1, before.1 + 1));
@@ -348,7 +363,7 @@ async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
     assert!(attachments.iter().any(|a| a.filename == "Poc.java" && a.exploit_code));
     // The same form sent again (a reload) opens no second case.
     let again = reporter.post_multipart("/reports", &fixed, &files).await;
-    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.location.as_deref(), Some(address.as_str()), "the same receipt");
     assert_eq!(app.counts().await.0, cases);
     // The case is on the dashboard.
     let dashboard = reporter.get("/dashboard").await;

@@ -43,6 +43,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard", get(dashboard::show))
         .route("/reports/new", get(reports::form))
         .route("/reports", get(reports::to_form).post(reports::submit))
+        .route("/receipts", get(reports::receipts))
+        .route("/receipts/{id}", get(reports::receipt))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/events", post(cases::record))
         .route("/cases/{id}/drafts", get(drafts::show))

@@ -39,6 +39,7 @@ pub fn page(ui: &Ui, title: &str, body: Markup) -> Markup {
                             }
                             @if reports {
                                 li { a href="/reports/new" { (lang.t("nav.report")) } }
+                                li { a href="/receipts" { (lang.t("nav.receipts")) } }
                             }
                             @if signed_in {
                                 li { a href="/warnings" { (lang.t("nav.warnings")) } }

@@ -651,6 +651,7 @@ fn system_note(lang: Lang, note: &str) -> Option<String> {
     let key = match note {
         "Report submitted to the platform" => "system_note.report_submitted",
         "Forwarded at once on acceptance (Art. 7 para. 2)" => "system_note.forwarded",
+        "CVE ID requested" => "system_note.cve_requested",
         _ => return None,
     };
     Some(lang.t(key))
