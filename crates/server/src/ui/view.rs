@@ -310,10 +310,34 @@ pub fn error_words(lang: Lang, error: &AppError) -> (String, String) {
         }
         // The API's own words are English: the common refusals get the UI's words.
         "not_found" => lang.t("error.not_found_detail"),
+        // Each problem named by its field in words, never by its JSON path.
+        "invalid" if !error.details.is_empty() => error
+            .details
+            .iter()
+            .map(|d| {
+                let path = d["field"].as_str().unwrap_or_default();
+                let message =
+                    crate::ui::pages::reports::problem_words(lang, d["message"].as_str().unwrap_or_default());
+                format!("{}: {message}", field_name(lang, path))
+            })
+            .collect::<Vec<_>>()
+            .join(if lang == Lang::Zh { "；" } else { "; " }),
         "forbidden" => lang.t("error.forbidden_detail"),
         _ => lang.tf("error.detail", &[("message", &error.message)]),
     };
     (lang.t(key), detail)
+}
+
+/// A request field in words, from its JSON path (`$.justification` → "Justification"):
+/// the catalogue's `[field_name]`, else the name with its underscores as spaces.
+pub fn field_name(lang: Lang, path: &str) -> String {
+    let name = path.rsplit('.').next().unwrap_or(path).trim_end_matches(']');
+    let name = name.split('[').next().unwrap_or(name);
+    lang.catalogue()
+        .messages
+        .get(&format!("field_name.{name}"))
+        .cloned()
+        .unwrap_or_else(|| name.replace('_', " "))
 }
 
 /// A page for an error, in the viewer's shell (navigation, language switch).
@@ -329,4 +353,42 @@ pub fn error_page(ui: &Ui, error: &AppError) -> Markup {
             p { a href="/" { (lang.t("error.home")) } }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_one_way() {
+        let length = chrono::TimeDelta::seconds(18 * 86_400 + 19 * 3600 + 36 * 60 + 56);
+        assert_eq!(duration(Lang::En, length, Precision::Two), "18 d 19 h");
+        assert_eq!(duration(Lang::Zh, length, Precision::Two), "18 天 19 小时");
+        assert_eq!(duration(Lang::En, length, Precision::Seconds), "18 d 19 h 36 min 56 s");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::days(15), Precision::Two), "15 d");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::minutes(-90), Precision::Two), "1 h 30 min");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::zero(), Precision::Two), "0 s");
+    }
+
+    #[test]
+    fn times_are_local_with_their_zone_and_utc_on_hover() {
+        let at = DateTime::parse_from_rfc3339("2021-11-24T02:00:00.123Z").unwrap().with_timezone(&Utc);
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let html = time(at, tz).into_string();
+        assert!(html.contains(">2021-11-24 10:00 +08:00 (Asia/Shanghai)<"), "{html}");
+        assert!(html.contains("title=\"2021-11-24 02:00:00 UTC\""), "{html}");
+        assert!(html.contains("datetime=\"2021-11-24T02:00:00Z\""), "no fractional seconds: {html}");
+    }
+
+    #[test]
+    fn invalid_fields_are_named_in_words() {
+        let error = AppError::invalid(vec![("$.justification".into(), "missing required field".into())]);
+        for lang in Lang::ALL {
+            let (_, detail) = error_words(lang, &error);
+            assert!(!detail.contains("$."), "{detail}");
+            assert!(detail.starts_with(&lang.t("field_name.justification")), "{detail}");
+            assert!(detail.contains(&lang.t("problem.required")), "{detail}");
+        }
+        assert_eq!(field_name(Lang::En, "$.some_field"), "some field");
+    }
 }

@@ -69,7 +69,7 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                                 a href=(format!("/cases/{}", d.case)) { (d.title) }
                                 " · " span class="rule" { (d.rule) " " (article(lang, &d.article)) }
                             }
-                            p { (if lang == crate::ui::Lang::Zh { &d.message.zh } else { &d.message.en }) }
+                            p { (crate::ui::view::finding_words(lang, &d.message)) }
                             @if let Some((words, missing)) = &d.draft {
                                 p class=(if missing.is_empty() { "draft ready" } else { "draft missing" }) {
                                     a href=(format!("/cases/{}/drafts", d.case)) {
