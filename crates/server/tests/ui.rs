@@ -509,17 +509,28 @@ async fn an_analyst_suspends_and_restores_a_unit_with_the_history_shown() {
     let refused = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
     assert!(refused.html.contains(&Lang::Zh.t("error.sanction_no_report")), "the refusal in Chinese");
-    let done = analyst
-        .post_form(
-            "/orgs/alibaba-cloud/memberships/_/rectify",
-            &[
-                ("csrf_token", &token),
-                ("scheme", "miit-threat-sharing"),
-                ("report", "整改报告：两日内报送流程已建立"),
-            ],
-        )
-        .await;
+    // The suspended unit sees its suspension, the decision's basis and the
+    // rectification form on its own dashboard, and submits its report there.
+    let mut unit = Client::new(&app, Lang::Zh);
+    unit.sign_in(REPORTER).await;
+    let dashboard = unit.get("/dashboard").await;
+    assert_page(&dashboard, Lang::Zh, "the suspended unit's dashboard");
+    assert!(dashboard.html.contains(&Lang::Zh.t("dashboard.suspension")));
+    assert!(dashboard.html.contains("未在两日内报送"), "the decision's reason");
+    assert!(dashboard.html.contains("cn-miit-member/member-report-2d"), "the decision's basis");
+    let rectify = "/orgs/alibaba-cloud/memberships/miit-threat-sharing/rectify";
+    let report = [("csrf_token", csrf_of(&dashboard)), ("report", "整改报告：两日内报送流程已建立".to_owned())];
+    let report: Vec<(&str, &str)> = report.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = unit.post_form(rectify, &report).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(done.location.as_deref(), Some("/dashboard?done=rectified#suspension-h"));
+    assert!(unit.get("/dashboard?done=rectified").await.html.contains(&Lang::Zh.t("dashboard.rectified")));
+    // Another unit may not submit it.
+    let mut bank = Client::new(&app, Lang::En);
+    bank.sign_in(BANK).await;
+    let token = csrf_of(&bank.get("/dashboard").await);
+    let refused = bank.post_form(rectify, &[("csrf_token", &token), ("report", "not ours")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let done = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     let page = analyst.get("/orgs/alibaba-cloud?done=reviewed").await;

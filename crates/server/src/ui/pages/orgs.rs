@@ -103,6 +103,45 @@ fn membership_summary(lang: Lang, current: &Value) -> Markup {
     }
 }
 
+/// For a unit's own dashboard: each membership it holds that is suspended or awaiting
+/// review, the decision and its basis (the unit's own log, as the API shows it to the
+/// unit), and the form for its rectification report. Nothing when none is.
+pub async fn suspension_panel(state: &AppState, ui: &Ui, org_id: &str) -> Markup {
+    let lang = ui.lang;
+    let current = membership_status(state, ui, org_id).await;
+    let held: Vec<&Value> = current
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| matches!(m["status"].as_str(), Some("suspended" | "awaiting_review")))
+        .collect();
+    if held.is_empty() {
+        return html! {};
+    }
+    let log = org_log(state, ui, org_id).await;
+    html! {
+        section id="suspension" class="suspension" aria-labelledby="suspension-h" {
+            h2 id="suspension-h" { (lang.t("dashboard.suspension")) }
+            @for m in &held {
+                @let scheme = m["scheme"].as_str().unwrap_or_default();
+                p { (membership_summary(lang, &Value::Array(vec![(*m).clone()])))
+                    @if let Some(until) = m["until"].as_str() { " " (lang.tf("membership.until", &[("until", &local_text(until))])) } }
+                form method="post" action=(format!("/orgs/{org_id}/memberships/{scheme}/rectify")) class="card" aria-labelledby=(format!("rectify-{scheme}-h")) {
+                    h3 id=(format!("rectify-{scheme}-h")) { (lang.t("membership.rectify")) }
+                    (csrf(ui))
+                    div class="field" {
+                        label for=(format!("report-{scheme}")) { (lang.t("membership.report")) " " span class="req" { (lang.t("form.required_mark")) } }
+                        textarea id=(format!("report-{scheme}")) name="report" rows="4" required aria-describedby=(format!("report-{scheme}-help")) {}
+                        p class="help" id=(format!("report-{scheme}-help")) { (lang.t("membership.report_help")) }
+                    }
+                    button type="submit" { (lang.t("membership.rectify_submit")) }
+                }
+            }
+            (org_log_section(lang, &log))
+        }
+    }
+}
+
 /// Query of the organisation page.
 #[derive(Debug, Deserialize)]
 pub struct OrgQuery {
@@ -500,7 +539,12 @@ pub async fn change(
         form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
     };
     ui.check_csrf(&field("csrf_token"))?;
-    require_manager(&ui)?;
+    // A unit submits its own rectification report from its dashboard; every other
+    // change is the analysts' (the API's handlers check again).
+    let own = ui.caller.account.as_ref().and_then(|a| a.org_id.as_deref()) == Some(id.as_str());
+    if !(change == "rectify" && own) {
+        require_manager(&ui)?;
+    }
     let scheme = if scheme == "_" { field("scheme") } else { scheme };
     let scheme = if scheme.is_empty() { DEFAULT_SCHEME.to_owned() } else { scheme };
     let at = field("at");
@@ -556,27 +600,18 @@ pub async fn change(
         _ => "review",
     };
     match record_change(&state, &ui, &id, &scheme, api_kind, body).await {
+        Ok(_) if own && !ui.has_role(&[AccountRole::Analyst, AccountRole::Admin]) => {
+            Ok(Redirect::to(&format!("/dashboard?done={kind}#suspension-h")).into_response())
+        }
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?done={kind}#history-h")).into_response()),
         Err(error) if error.status == StatusCode::NOT_FOUND || error.status == StatusCode::UNAUTHORIZED => {
             Err(ui.error(error))
         }
+        Err(error) if own && !ui.has_role(&[AccountRole::Analyst, AccountRole::Admin]) => {
+            Err(ui.error(error))
+        }
         Err(error) => {
             let (title, detail) = error_words(ui.lang, &error);
-            let detail = if error.code == "invalid" {
-                error
-                    .details
-                    .iter()
-                    .map(|d| {
-                        crate::ui::pages::reports::problem_words(
-                            ui.lang,
-                            d["message"].as_str().unwrap_or_default(),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            } else {
-                detail
-            };
             let flash = notice("error", html! { p { strong { (title) } } p { (detail) } });
             Ok((error.status, org_page(&state, &ui, &id, Some(flash)).await?).into_response())
         }
