@@ -306,6 +306,16 @@ test("download the CSAF document", async () => {
   await page.getByRole("link", { name: "CVE-2021-44228" }).first().click();
   await page.waitForSelector("#downloads-h");
   await shot("13-advisory");
+  // The bulletin opens inside the site, in Chinese, with the way back and print.
+  await page.locator("#downloads-h + ul.downloads a[hreflang='zh-CN']").first().click();
+  await page.waitForURL(/\/advisories\/CVE-2021-44228\/bulletin\?lang=zh$/);
+  assert.match(await page.locator("article.document").textContent(), /安全公告/);
+  assert.ok(await page.locator("nav.crumbs a[href='/advisories']").count(), "the way back");
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("header.top").isVisible(), false, "printed without the site's header");
+  await shot("13-bulletin-print");
+  await page.emulateMedia({ media: "screen" });
+  await page.goBack();
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.getByRole("link", { name: "CSAF 2.0 advisory" }).click(),
@@ -398,8 +408,8 @@ test("no serious accessibility violations (axe-core) on any page, in both langua
   if (await page.locator("header .session form button").count()) {
     await signOut();
   }
-  const anonymous = ["/login", "/advisories", "/advisories/CVE-2021-44228", "/stats", `/cases/${cases.log4shell}`, "/no/such/page"];
-  const signedIn = ["/dashboard", "/reports/new", "/warnings", "/account", "/orgs", "/orgs/alibaba-cloud", `/cases/${cases.log4shell}`, `/cases/${cases.log4shell}/drafts`];
+  const anonymous = ["/login", "/advisories", "/advisories/CVE-2021-44228", "/advisories/CVE-2021-44228/manual?lang=zh", "/stats", `/cases/${cases.log4shell}`, "/no/such/page"];
+  const signedIn = ["/dashboard", "/reports/new", "/warnings", "/receipts", "/account", "/orgs", "/orgs/alibaba-cloud", `/cases/${cases.log4shell}`, `/cases/${cases.log4shell}/drafts`];
   const found = [];
   async function check(where) {
     // Evaluated through the browser's debugging protocol: the site's CSP stays on.

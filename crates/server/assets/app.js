@@ -44,5 +44,9 @@
     if (line) { line.textContent = item.getAttribute("data-tip"); }
   }
   document.addEventListener("focusin", show);
+  // "Print or save as PDF" on bulletins and manuals: the browser's own print.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
   document.addEventListener("mouseover", show);
 })();

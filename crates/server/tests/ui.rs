@@ -519,7 +519,8 @@ async fn an_analyst_suspends_and_restores_a_unit_with_the_history_shown() {
     assert!(dashboard.html.contains("未在两日内报送"), "the decision's reason");
     assert!(dashboard.html.contains("cn-miit-member/member-report-2d"), "the decision's basis");
     let rectify = "/orgs/alibaba-cloud/memberships/miit-threat-sharing/rectify";
-    let report = [("csrf_token", csrf_of(&dashboard)), ("report", "整改报告：两日内报送流程已建立".to_owned())];
+    let report =
+        [("csrf_token", csrf_of(&dashboard)), ("report", "整改报告：两日内报送流程已建立".to_owned())];
     let report: Vec<(&str, &str)> = report.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let done = unit.post_form(rectify, &report).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
@@ -626,7 +627,7 @@ async fn the_case_page_and_the_statistics_show_the_blind_window() {
     let mut analyst = Client::new(&app, Lang::En);
     analyst.sign_in(MIIT).await;
     let case = analyst.get(&format!("/cases/{}", app.case_id)).await;
-    assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228/bulletin?lang=zh"), "the case's bulletin");
+    assert!(case.html.contains("/advisories/CVE-2021-44228/bulletin?lang=zh"), "the case's bulletin");
     assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228.csaf.json"), "the case's CSAF advisory");
     assert!(case.html.contains(&Lang::En.t("interval.regulator_report")));
     assert!(case.html.contains("<td>15 d</td>"), "the 15-day blind window in the intervals table");
@@ -635,6 +636,28 @@ async fn the_case_page_and_the_statistics_show_the_blind_window() {
     assert_page(&stats, Lang::En, "stats");
     assert!(stats.html.contains("/api/v1/stats/intervals/regulator_report.svg?lang=en"));
     assert!(stats.html.contains("2021-Q4"));
+}
+
+#[tokio::test]
+async fn bulletins_and_manuals_open_inside_the_site_in_either_language() {
+    let app = app().await;
+    for lang in Lang::ALL {
+        let reader = Client::new(&app, lang);
+        for (kind, zh_heading) in [("bulletin", "安全公告"), ("manual", "排查及修复手册")] {
+            let page = reader.get(&format!("/advisories/CVE-2021-44228/{kind}?lang=zh")).await;
+            assert_eq!(page.status, StatusCode::OK, "{kind}");
+            assert_page(&page, lang, kind);
+            // The site's shell around the document, which keeps its own language.
+            assert!(page.html.contains("<nav class=\"crumbs no-print\""), "{kind}: navigation");
+            assert!(page.html.contains("<article class=\"document\" lang=\"zh-CN\""), "{kind}");
+            assert!(page.html.contains(zh_heading), "{kind}");
+            assert!(page.html.contains("data-print"), "{kind}: print or save as PDF");
+            assert!(page.html.contains(&format!("/advisories/CVE-2021-44228/{kind}?lang=en")), "the other language");
+        }
+        assert_eq!(reader.get("/advisories/CVE-2021-44228/other").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(reader.get("/advisories/CVE-2021-44228/bulletin?lang=fr").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(reader.get("/advisories/CVE-0000-0000/bulletin").await.status, StatusCode::NOT_FOUND);
+    }
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/drafts/send", post(drafts::send))
         .route("/advisories", get(vulns::list))
         .route("/advisories/{id}", get(vulns::show))
+        .route("/advisories/{id}/{kind}", get(vulns::document))
         .route("/orgs", get(orgs::list))
         .route("/orgs/{id}", get(orgs::show))
         .route("/orgs/{id}/memberships/{scheme}/{change}", post(orgs::change))

@@ -588,7 +588,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                 @if loaded.state().is_published() && let Some(first) = records.first() {
                     @let base = format!("/api/v1/advisories/{}", first.id);
                     ul class="downloads" {
-                        (crate::ui::pages::vulns::document_links(lang, &base))
+                        (crate::ui::pages::vulns::document_links(lang, &first.id))
                         li { a href=(format!("{base}.csaf.json")) download { "CSAF 2.0" } }
                     }
                 }

@@ -97,19 +97,76 @@ fn range_words(lang: Lang, introduced: &str, end: &RangeEnd) -> String {
     }
 }
 
-/// The bulletin and manual links (zh, en, Markdown) of the documents under `base`, as
-/// list items: a record's (`/api/v1/vulnerabilities/{id}`) or a case's advisory
-/// (`/api/v1/advisories/{id}`).
-pub fn document_links(lang: Lang, base: &str) -> Markup {
+/// The bulletin and manual links of advisory `id`: read inside the site, in either
+/// language (`/advisories/{id}/bulletin?lang=zh`), and the Markdown from the API.
+pub fn document_links(lang: Lang, id: &str) -> Markup {
     let md = if lang == Lang::Zh { "zh" } else { "en" };
     html! {
         @for (kind, key) in [("bulletin", "vuln.bulletin"), ("manual", "vuln.manual")] {
             li { (lang.t(key)) ": "
-                a href=(format!("{base}/{kind}?lang=zh")) hreflang="zh-CN" lang="zh-CN" { (lang.t("lang.zh")) } " · "
-                a href=(format!("{base}/{kind}?lang=en")) hreflang="en" lang="en" { (lang.t("lang.en")) } " · "
-                a href=(format!("{base}/{kind}?lang={md}&format=md")) { (lang.t("vuln.markdown")) } }
+                a href=(format!("/advisories/{id}/{kind}?lang=zh")) hreflang="zh-CN" lang="zh-CN" { (lang.t("lang.zh")) } " · "
+                a href=(format!("/advisories/{id}/{kind}?lang=en")) hreflang="en" lang="en" { (lang.t("lang.en")) } " · "
+                a href=(format!("/api/v1/advisories/{id}/{kind}?lang={md}&format=md")) { (lang.t("vuln.markdown")) } }
         }
     }
+}
+
+/// Query of a bulletin or manual page: the document's language (`zh` or `en`; the
+/// viewer's by default).
+#[derive(Debug, serde::Deserialize)]
+pub struct DocumentQuery {
+    /// `zh` or `en`.
+    pub lang: Option<String>,
+}
+
+/// `GET /advisories/{id}/{kind}`: the security bulletin (安全公告) or the
+/// investigation-and-repair manual (排查及修复手册) inside the site — navigation, the
+/// other language, the Markdown, and "print or save as PDF" (the browser's print, with
+/// the print style sheet).
+pub async fn document(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((id, kind)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<DocumentQuery>,
+) -> Result<Response, UiError> {
+    let lang = ui.lang;
+    let manual = match kind.as_str() {
+        "bulletin" => false,
+        "manual" => true,
+        _ => return Err(ui.error(crate::errors::AppError::not_found("page"))),
+    };
+    let doc_lang = match query.lang.as_deref() {
+        Some("zh") | Some("zh-CN") => Lang::Zh,
+        Some("en") => Lang::En,
+        None => lang,
+        Some(_) => return Err(ui.error(crate::errors::AppError::not_found("page"))),
+    };
+    let publication =
+        crate::routes::distribution::publication(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
+    let markdown = if manual {
+        vulnrelay_publish::manual_markdown(&publication, doc_lang.publish())
+    } else {
+        vulnrelay_publish::bulletin_markdown(&publication, doc_lang.publish())
+    };
+    // Escaped by the publication crate: raw HTML in the text is shown as text.
+    let body = maud::PreEscaped(vulnrelay_publish::markdown_to_html(&markdown));
+    let other = if doc_lang == Lang::Zh { Lang::En } else { Lang::Zh };
+    let name = lang.t(if manual { "vuln.manual" } else { "vuln.bulletin" });
+    let title = format!("{} — {name}", publication.id);
+    Ok(page(&ui, &title, html! {
+        nav class="crumbs no-print" aria-label=(lang.t("doc.crumbs")) {
+            a href="/advisories" { (lang.t("nav.advisories")) } " › "
+            a href=(format!("/advisories/{id}")) { (publication.id) } " › " (name)
+        }
+        p class="no-print doc-actions" {
+            a href=(format!("/advisories/{id}/{kind}?lang={}", if other == Lang::Zh { "zh" } else { "en" })) lang=(other.tag()) hreflang=(other.tag()) {
+                (other.t("doc.other_language"))
+            } " · "
+            a href=(format!("/api/v1/advisories/{id}/{kind}?lang={}&format=md", if doc_lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } " · "
+            button type="button" class="link" data-print="" { (lang.t("doc.print")) }
+        }
+        article class="document" lang=(doc_lang.tag()) translate="no" { (body) }
+    }).into_response())
 }
 
 fn downloads(lang: Lang, v: &Vulnerability) -> Markup {
@@ -118,7 +175,7 @@ fn downloads(lang: Lang, v: &Vulnerability) -> Markup {
         section aria-labelledby="downloads-h" {
             h2 id="downloads-h" { (lang.t("vuln.downloads")) }
             ul class="downloads" {
-                (document_links(lang, &base))
+                (document_links(lang, &v.id))
                 li { a href=(format!("{base}.cve.json")) download=(format!("{}.cve.json", v.id)) { (lang.t("vuln.cve_json")) } }
                 li { a href=(format!("{base}.csaf.json")) download=(format!("{}.csaf.json", v.id)) { (lang.t("vuln.csaf_json")) } }
                 li { a href=(format!("{base}.osv.json")) download=(format!("{}.osv.json", v.id)) { (lang.t("vuln.osv_json")) } }
