@@ -325,6 +325,8 @@ async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
         ("scope_of_impact", "使用 log4j-core 2.x 记录外部输入的 Java 应用。"),
         ("timezone", "Asia/Shanghai"),
         ("discovered_at", "2021-11-24T10:00"),
+        ("purl", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
+        ("note", "请尽快联系厂商"),
         ("cvss_vector", "CVSS:9.9/XX:Y"),
     ];
     let page = reporter.post_multipart("/reports", &fields, &[]).await;
@@ -368,6 +370,12 @@ async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
     // The case is on the dashboard.
     let dashboard = reporter.get("/dashboard").await;
     assert!(dashboard.html.contains(&receipt.case_id));
+    // The analyst sees the reporter's package URL and note with the report.
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let case = analyst.get(&format!("/cases/{}", receipt.case_id)).await;
+    assert!(case.html.contains("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"), "the package URL");
+    assert!(case.html.contains("请尽快联系厂商"), "the reporter's note");
 }
 
 #[tokio::test]
@@ -652,10 +660,16 @@ async fn bulletins_and_manuals_open_inside_the_site_in_either_language() {
             assert!(page.html.contains("<article class=\"document\" lang=\"zh-CN\""), "{kind}");
             assert!(page.html.contains(zh_heading), "{kind}");
             assert!(page.html.contains("data-print"), "{kind}: print or save as PDF");
-            assert!(page.html.contains(&format!("/advisories/CVE-2021-44228/{kind}?lang=en")), "the other language");
+            assert!(
+                page.html.contains(&format!("/advisories/CVE-2021-44228/{kind}?lang=en")),
+                "the other language"
+            );
         }
         assert_eq!(reader.get("/advisories/CVE-2021-44228/other").await.status, StatusCode::NOT_FOUND);
-        assert_eq!(reader.get("/advisories/CVE-2021-44228/bulletin?lang=fr").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            reader.get("/advisories/CVE-2021-44228/bulletin?lang=fr").await.status,
+            StatusCode::NOT_FOUND
+        );
         assert_eq!(reader.get("/advisories/CVE-0000-0000/bulletin").await.status, StatusCode::NOT_FOUND);
     }
 }

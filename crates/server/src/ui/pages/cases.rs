@@ -556,12 +556,14 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
             section aria-labelledby="report-h" {
                 h2 id="report-h" { (lang.t("case.report")) }
                 dl class="facts" {
-                    dt { (lang.t("report.product_name")) } dd { (report["product"]["name"].as_str().unwrap_or("—")) }
-                    dt { (lang.t("report.product_model")) } dd { (report["product"]["model"].as_str().unwrap_or("—")) }
-                    dt { (lang.t("report.affected_versions")) } dd { (report["product"]["affected_versions"].as_array().map(|v| v.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
-                    dt { (lang.t("report.technical")) } dd { (report["technical_characteristics"].as_str().unwrap_or("—")) }
-                    dt { (lang.t("report.harm")) } dd { (report["harm"].as_str().unwrap_or("—")) }
-                    dt { (lang.t("report.scope")) } dd { (report["scope_of_impact"].as_str().unwrap_or("—")) }
+                    dt { (lang.t("report.product_name")) } dd translate="no" { (report["product"]["name"].as_str().unwrap_or("—")) }
+                    dt { (lang.t("report.product_model")) } dd translate="no" { (report["product"]["model"].as_str().unwrap_or("—")) }
+                    @if let Some(purl) = report["product"]["purl"].as_str() { dt { (lang.t("report.purl")) } dd { code { (purl) } } }
+                    dt { (lang.t("report.affected_versions")) } dd translate="no" { (report["product"]["affected_versions"].as_array().map(|v| v.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
+                    dt { (lang.t("report.technical")) } dd translate="no" { (report["technical_characteristics"].as_str().unwrap_or("—")) }
+                    dt { (lang.t("report.harm")) } dd translate="no" { (report["harm"].as_str().unwrap_or("—")) }
+                    dt { (lang.t("report.scope")) } dd translate="no" { (report["scope_of_impact"].as_str().unwrap_or("—")) }
+                    @if let Some(note) = report["note"].as_str() { dt { (lang.t("report.note")) } dd class="note" translate="no" { (note) } }
                     @if let Some(cvss) = report["cvss"]["vector"].as_str() { dt { (lang.t("report.cvss")) } dd { code { (cvss) } " (" (report["cvss"]["base_score"]) ")" } }
                 }
             }
