@@ -409,7 +409,7 @@ test("no serious accessibility violations (axe-core) on any page, in both langua
     await signOut();
   }
   const anonymous = ["/login", "/advisories", "/advisories/CVE-2021-44228", "/advisories/CVE-2021-44228/manual?lang=zh", "/stats", `/cases/${cases.log4shell}`, "/no/such/page"];
-  const signedIn = ["/dashboard", "/reports/new", "/warnings", "/receipts", "/account", "/orgs", "/orgs/alibaba-cloud", `/cases/${cases.log4shell}`, `/cases/${cases.log4shell}/drafts`];
+  const signedIn = ["/dashboard", "/reports/new", "/warnings", "/receipts", "/assets", "/account", "/orgs", "/orgs/alibaba-cloud", `/cases/${cases.log4shell}`, `/cases/${cases.log4shell}/drafts`];
   const found = [];
   async function check(where) {
     // Evaluated through the browser's debugging protocol: the site's CSP stays on.

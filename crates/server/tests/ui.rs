@@ -196,6 +196,7 @@ async fn every_page_renders_in_both_languages_without_message_keys_or_the_other_
                 "/stats",
                 &format!("/cases/{case}/drafts"),
                 "/receipts",
+                "/assets",
             ] {
                 let page = client.get(path).await;
                 assert_page(&page, lang, &format!("{path} as {who}"));
@@ -836,4 +837,65 @@ fn the_script_check_finds_english_in_chinese_and_chinese_in_english() {
     let html = "<p>到期 <span translate=\"no\">Alibaba Cloud</span> <code>not words</code> 时限</p>";
     assert!(wrong_script(&ui_text(html, Lang::Zh), Lang::Zh).is_empty());
     assert_eq!(ui_text("<p>a <b>b</b></p>", Lang::En).split_whitespace().collect::<Vec<_>>(), ["a", "b"]);
+}
+
+#[tokio::test]
+async fn a_unit_uploads_and_reviews_its_asset_inventory_with_its_history() {
+    let app = app().await;
+    for lang in Lang::ALL {
+        let mut unit = Client::new(&app, lang);
+        unit.sign_in(BANK).await;
+        let page = unit.get("/assets").await;
+        assert_page(&page, lang, "assets");
+        let token = csrf_of(&page);
+        let group = format!("web-{}", lang.tag());
+        // Nothing chosen: said so, nothing stored.
+        let empty = unit.post_multipart("/assets", &[("csrf_token", &token), ("name", &group)], &[]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.html.contains(&lang.t("assets.nothing")));
+        // A list typed in.
+        let list = "# the payment service\npkg:maven/org.apache.logging.log4j/log4j-core@2.14.1\nspring-core 5.3.17\n";
+        let done = unit
+            .post_multipart("/assets", &[("csrf_token", &token), ("name", &group), ("list", list)], &[])
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        // Then a CycloneDX file replaces it; the first upload stays in the history.
+        let sbom = br#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"log4j-core","version":"2.17.1","purl":"pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1"}]}"#;
+        let done = unit
+            .post_multipart(
+                "/assets",
+                &[("csrf_token", &token), ("name", &group)],
+                &[("sbom", "bom.json", sbom)],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        let shown = unit.get(done.location.as_deref().unwrap()).await;
+        assert_page(&shown, lang, "asset group");
+        assert!(shown.html.contains(&lang.t("assets.uploaded")));
+        assert!(shown.html.contains("pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1"));
+        assert!(
+            shown.html.contains(&lang.tf("assets.revision", &[("n", "1")])),
+            "the first upload in the history"
+        );
+        assert!(shown.html.contains(&lang.tf("assets.revision", &[("n", "2")])));
+        assert!(
+            shown.html.contains(&lang.t("assets.source_manual"))
+                && shown.html.contains(&lang.t("assets.source_sbom"))
+        );
+        // A file that is not an SBOM: the API's problem in words, the group unchanged.
+        let bad = unit
+            .post_multipart(
+                "/assets",
+                &[("csrf_token", &token), ("name", &group)],
+                &[("sbom", "x.json", b"{\"nope\": 1}")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
+        assert!(bad.html.contains("class=\"notice error\""));
+        assert!(unit.get(&format!("/assets/{group}")).await.html.contains("log4j-core@2.17.1"));
+    }
+    // Another unit does not see the bank's groups.
+    let mut other = Client::new(&app, Lang::En);
+    other.sign_in(APACHE).await;
+    assert_eq!(other.get("/assets/web-en").await.status, StatusCode::NOT_FOUND);
 }

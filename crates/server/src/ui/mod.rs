@@ -30,7 +30,7 @@ pub use session::Ui;
 
 /// The UI's routes, merged into the server's router at `/`.
 pub fn routes() -> Router<AppState> {
-    use pages::{account, cases, dashboard, drafts, orgs, reports, stats, vulns, warnings};
+    use pages::{account, cases, dashboard, drafts, inventory, orgs, reports, stats, vulns, warnings};
     Router::new()
         .route("/", get(dashboard::home))
         .route("/lang/{tag}", get(session::switch_language))
@@ -59,6 +59,13 @@ pub fn routes() -> Router<AppState> {
         .route("/warnings/{id}/ack", post(warnings::acknowledge))
         .route("/warnings/{id}/assets/{asset}", post(warnings::set_status))
         .route("/stats", get(stats::show))
+        .route(
+            "/assets",
+            get(inventory::list)
+                .post(inventory::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::routes::warnings::MAX_SBOM_BYTES)),
+        )
+        .route("/assets/{name}", get(inventory::show))
 }
 
 /// Headers on every answer (pages, and the API's HTML bulletins and manuals alike): only

@@ -43,6 +43,7 @@ pub fn page(ui: &Ui, title: &str, body: Markup) -> Markup {
                             }
                             @if signed_in {
                                 li { a href="/warnings" { (lang.t("nav.warnings")) } }
+                                li { a href="/assets" { (lang.t("nav.assets")) } }
                             }
                             li { a href="/advisories" { (lang.t("nav.advisories")) } }
                             li { a href="/stats" { (lang.t("nav.stats")) } }
@@ -275,6 +276,14 @@ impl Field<'_> {
                 @if let Some(problem) = &self.problem { p class="problem" id=(problem_id) { (problem) } }
             }
         }
+    }
+}
+
+/// The top of a page: its heading and, after an action, the notice of how it went.
+pub fn heading(title: &str, flash: Option<Markup>) -> Markup {
+    html! {
+        h1 { (title) }
+        @if let Some(flash) = flash { (flash) }
     }
 }
 

@@ -33,7 +33,7 @@ use crate::ui::pages::cases::role_words;
 use crate::ui::pages::dashboard::visible_cases;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{
-    article, csrf, error_words, finding_words, local, local_text, notice, page, status_badge, time,
+    article, csrf, error_words, finding_words, heading, local, local_text, notice, page, status_badge, time,
     time_text, with_data,
 };
 
@@ -221,8 +221,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
         ui,
         &title,
         html! {
-            h1 { (title) }
-            @if let Some(flash) = flash { (flash) }
+            (heading(&title, flash))
             dl class="facts" {
                 dt { (lang.t("org.id")) } dd { code { (org.id) } }
                 dt { (lang.t("org.roles")) } dd { @for r in &org.roles { span class="tag" { (role_words(lang, *r)) } " " } }

@@ -17,7 +17,7 @@ use crate::errors::AppError;
 use crate::routes::warnings::{self as api, StatusBody, WarningsQuery};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{csrf, error_words, local_text, notice, page};
+use crate::ui::view::{csrf, error_words, heading, local_text, notice, page};
 
 /// The justifications offered for `not_affected` (CycloneDX 1.6 impact analysis).
 const JUSTIFICATIONS: [&str; 4] =
@@ -132,8 +132,7 @@ async fn inbox_page(
         ui,
         &title,
         html! {
-            h1 { (title) }
-            @if let Some(flash) = flash { (flash) }
+            (heading(&title, flash))
             p class="help" { (lang.t("warning.help")) }
             @if items.is_empty() { p { (lang.t("warning.none")) } }
             @for w in &items {
