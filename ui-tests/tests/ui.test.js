@@ -403,6 +403,28 @@ test("draft, complete and send an early warning within its 24 h; the finding tur
   await shot("17-early-warning-met");
 });
 
+test("an industry unit uploads its asset inventory on a phone, in Chinese, and reviews it", async () => {
+  if (await page.locator("header .session form button").count()) {
+    await signOut();
+  }
+  await signIn("soc@bank.example");
+  await language("zh-CN");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.url}/assets`);
+  await page.fill("#group", "payments-phone");
+  await page.fill("#list", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1\nspring-core 5.3.17");
+  await page.locator("form[aria-labelledby=upload-h] button").click();
+  await page.waitForURL(/\/assets\/payments-phone\?done=uploaded$/);
+  assert.match(await page.locator(".notice.ok").textContent(), /资产清单已上传/);
+  assert.match(await page.locator("table.components").textContent(), /log4j-core@2\.14\.1/);
+  assert.match(await page.locator("#history-h + ol").textContent(), /第 1 版/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the asset page is ${overflow}px wider than a phone`);
+  await shot("18-assets-zh-phone");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await language("en");
+});
+
 test("no serious accessibility violations (axe-core) on any page, in both languages, at 1280 px and 390 px", async () => {
   const axe = fs.readFileSync(path.join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
   if (await page.locator("header .session form button").count()) {
