@@ -660,6 +660,12 @@ async fn bulletins_and_manuals_open_inside_the_site_in_either_language() {
             assert!(page.html.contains("<nav class=\"crumbs no-print\""), "{kind}: navigation");
             assert!(page.html.contains("<article class=\"document\" lang=\"zh-CN\""), "{kind}");
             assert!(page.html.contains(zh_heading), "{kind}");
+            if kind == "bulletin" {
+                assert!(
+                    page.html.contains("10.0 严重") && !page.html.contains("CRITICAL"),
+                    "the rating in Chinese"
+                );
+            }
             assert!(page.html.contains("data-print"), "{kind}: print or save as PDF");
             assert!(
                 page.html.contains(&format!("/advisories/CVE-2021-44228/{kind}?lang=en")),
