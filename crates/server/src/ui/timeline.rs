@@ -387,7 +387,7 @@ pub fn render(lang: Lang, chart: &Chart<'_>) -> Markup {
                         @let bx = PLOT_RIGHT - FAR + 12.0;
                         @let skipped = duration(lang, far - axis.end, Precision::Two);
                         path d=(format!("M{} {} l6 -8 M{} {} l6 -8", f(bx), f(top - 10.0), f(bx + 6.0), f(top - 10.0))) stroke="#666" stroke-width="1.5" {}
-                        text x=(f(PLOT_RIGHT)) y=(f(top - 22.0)) font-size="10" text-anchor="end" fill="#555" { "+" (skipped) }
+                        text x=(f(PLOT_RIGHT)) y=(f(top - 36.0)) font-size="10" text-anchor="end" fill="#555" { "+" (skipped) }
                         rect x=(f(bx - 2.0)) y=(f(top - 6.0)) width="14" height=(f(bottom - top + 6.0)) fill="url(#tl-gap)" fill-opacity="0.5" {}
                         defs {
                             pattern id="tl-gap" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)" {
