@@ -133,6 +133,16 @@ test("submit a report in Chinese and see the receipt", async () => {
   assert.match(await page.locator(".receipt-number").textContent(), /\S+/);
   cases.zh = (await page.locator("dl.receipt a").getAttribute("href")).split("/").pop();
   await shot("03-receipt-zh");
+  // The receipt has its own address: switching language keeps it, and it is listed.
+  assert.match(page.url(), /\/receipts\/[^/]+$/);
+  const number = await page.locator(".receipt-number").textContent();
+  await language("en");
+  assert.equal(await page.locator("h1").textContent(), "Report received");
+  assert.equal(await page.locator(".receipt-number").textContent(), number);
+  await page.getByRole("link", { name: "All your receipts" }).click();
+  await page.waitForURL(/\/receipts$/);
+  assert.ok(await page.locator(`table.receipts a[href$="${number}"]`).count(), "the receipt is listed");
+  await shot("03-receipts-en");
 });
 
 test("submit a report in English and see the receipt", async () => {
@@ -226,20 +236,69 @@ test("publish with remediation", async () => {
   await shot("11-published");
 });
 
-test("the case page shows the clocks", async () => {
+test("the timeline chart: axis, markers, clocks and blind window, in both languages, at 1280 px and 390 px", async () => {
   await page.goto(`${server.url}/dashboard`);
-  await page.locator("section[aria-labelledby=cases-h] a", { hasText: "Log4Shell" }).first().click();
-  await page.waitForSelector("figure.chart svg");
-  // How the story stood at the end of December 2021: the clocks on the scale of days.
+  const href = await page.locator("section[aria-labelledby=cases-h] a", { hasText: "Log4Shell" }).first().getAttribute("href");
+  cases.log4shell = href.split("/").pop();
+  for (const lang of ["en", "zh-CN"]) {
+    await language(lang);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width > 500 ? 900 : 844 });
+      await page.goto(`${server.url}${href}`);
+      const chart = page.locator(".timeline-chart");
+      await chart.locator(".chart-scroll > svg").waitFor();
+      // The blind window of the story: 15 days, shaded and labelled.
+      assert.match(await chart.locator("g.blind text").textContent(), lang === "en" ? /Regulator blind window: 15 d$/ : /监管部门不知情期：15 天$/);
+      // The date axis is in the case's time zone.
+      assert.match(await chart.locator("desc").textContent(), /Asia\/Shanghai/);
+      assert.ok(await chart.locator("g.ev").count() >= 14, "a marker per event");
+      // The page never scrolls sideways; the chart scrolls inside its own box.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `the case page is ${overflow}px wider than the window at ${width}px`);
+      const box = chart.locator(".chart-scroll");
+      if (width < 500) {
+        assert.ok(await box.evaluate((el) => el.scrollWidth > el.clientWidth), "the chart scrolls in its box on a phone");
+        await box.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+      }
+      // The overdue bar and the "now" marker are inside the visible part of the box.
+      const seen = await box.boundingBox();
+      for (const selector of ["g.now line", "g.ob.status-overdue path"]) {
+        const mark = await chart.locator(selector).first().boundingBox();
+        assert.ok(mark.x >= seen.x - 1 && mark.x + mark.width <= seen.x + seen.width + 1, `${selector} is visible at ${width}px`);
+      }
+      // Keyboard: an obligation bar takes focus and its details show under the chart.
+      const bar = chart.locator("g.ob.status-overdue").first();
+      await bar.focus();
+      assert.equal(await chart.locator(".chart-detail").textContent(), await bar.getAttribute("data-tip"));
+      assert.match(await bar.getAttribute("aria-label"), lang === "en" ? /Overdue · clock started 2021-11-24 00:00 \+08:00/ : /已逾期 · 起算 2021-11-24 00:00 \+08:00/);
+      // Times: local with the zone, UTC on hover, no fractional seconds.
+      const first = page.locator("#timeline time").first();
+      assert.match(await first.textContent(), /^2021-11-24 00:00 \+08:00 \(Asia\/Shanghai\)$/);
+      assert.equal(await first.getAttribute("title"), "2021-11-23 16:00:00 UTC");
+      const tag = lang === "en" ? "en" : "zh";
+      await chart.scrollIntoViewIfNeeded();
+      await chart.screenshot({ path: path.join(shots, `12-timeline-${tag}-${width}.png`) });
+    }
+  }
+  await language("en");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // How the story stood at the end of December 2021: no break in the axis.
+  await page.goto(`${server.url}${href}`);
   await page.fill("#as_of", "2021-12-31");
   await page.locator("form.as-of button").click();
   await page.waitForURL(/as_of=2021-12-31/);
-  assert.ok(await page.locator("figure.chart svg rect").count() > 0, "a bar per obligation");
+  assert.equal(await page.locator(".timeline-chart rect[fill='url(#tl-gap)']").count(), 0);
   assert.match(await page.locator("table.findings").textContent(), /Overdue|Met late/);
-  await page.locator("#clocks-h").scrollIntoViewIfNeeded();
   await shot("12-case-full");
   await page.evaluate(() => window.scrollTo(0, document.querySelector("#clocks-h").offsetTop - 16));
   await shot("12-case", { docsCopy: true, fullPage: false });
+  // The interval statistics: axes, values and a legend.
+  await page.goto(`${server.url}/stats`);
+  const stats = page.locator("section[aria-labelledby=stats-regulator_report]");
+  assert.ok(await stats.locator("svg line").count() >= 5, "a day axis");
+  assert.match(await stats.locator("svg").textContent(), /2021-Q4/);
+  assert.match(await stats.locator("figcaption").textContent(), /Median/);
+  await shot("12-stats");
 });
 
 test("download the CSAF document", async () => {
@@ -247,6 +306,16 @@ test("download the CSAF document", async () => {
   await page.getByRole("link", { name: "CVE-2021-44228" }).first().click();
   await page.waitForSelector("#downloads-h");
   await shot("13-advisory");
+  // The bulletin opens inside the site, in Chinese, with the way back and print.
+  await page.locator("#downloads-h + ul.downloads a[hreflang='zh-CN']").first().click();
+  await page.waitForURL(/\/advisories\/CVE-2021-44228\/bulletin\?lang=zh$/);
+  assert.match(await page.locator("article.document").textContent(), /安全公告/);
+  assert.ok(await page.locator("nav.crumbs a[href='/advisories']").count(), "the way back");
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("header.top").isVisible(), false, "printed without the site's header");
+  await shot("13-bulletin-print");
+  await page.emulateMedia({ media: "screen" });
+  await page.goBack();
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.getByRole("link", { name: "CSAF 2.0 advisory" }).click(),
@@ -306,7 +375,7 @@ test("draft, complete and send an early warning within its 24 h; the finding tur
   const item = page.locator("ul.deadlines li", { hasText: "art14-2-a-early-warning" });
   await item.waitFor();
   // Due within its 24 h: less than a day left.
-  assert.match(await item.locator(".countdown").textContent(), /^0d \d\d:\d\d:\d\d left$/);
+  assert.match(await item.locator(".countdown").textContent(), /^(\d+ h )?\d+ min \d+ s left$/);
   const draftLink = item.locator("p.draft a");
   assert.equal(await draftLink.textContent(), "draft ready; Member States where the product has been made available missing");
   await draftLink.click();
@@ -332,4 +401,66 @@ test("draft, complete and send an early warning within its 24 h; the finding tur
   const row = page.locator("table.findings tr", { hasText: "art14-2-a-early-warning" });
   assert.match(await row.getAttribute("class"), /finding met$/);
   await shot("17-early-warning-met");
+});
+
+test("an industry unit uploads its asset inventory on a phone, in Chinese, and reviews it", async () => {
+  if (await page.locator("header .session form button").count()) {
+    await signOut();
+  }
+  await signIn("soc@bank.example");
+  await language("zh-CN");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.url}/assets`);
+  await page.fill("#group", "payments-phone");
+  await page.fill("#list", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1\nspring-core 5.3.17");
+  await page.locator("form[aria-labelledby=upload-h] button").click();
+  await page.waitForURL(/\/assets\/payments-phone\?done=uploaded$/);
+  assert.match(await page.locator(".notice.ok").textContent(), /资产清单已上传/);
+  assert.match(await page.locator("table.components").textContent(), /log4j-core@2\.14\.1/);
+  assert.match(await page.locator("#history-h + ol").textContent(), /第 1 版/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the asset page is ${overflow}px wider than a phone`);
+  await shot("18-assets-zh-phone");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await language("en");
+});
+
+test("no serious accessibility violations (axe-core) on any page, in both languages, at 1280 px and 390 px", async () => {
+  const axe = fs.readFileSync(path.join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
+  if (await page.locator("header .session form button").count()) {
+    await signOut();
+  }
+  const anonymous = ["/login", "/advisories", "/advisories/CVE-2021-44228", "/advisories/CVE-2021-44228/manual?lang=zh", "/stats", `/cases/${cases.log4shell}`, "/no/such/page"];
+  const signedIn = ["/dashboard", "/reports/new", "/warnings", "/receipts", "/assets", "/account", "/orgs", "/orgs/alibaba-cloud", `/cases/${cases.log4shell}`, `/cases/${cases.log4shell}/drafts`];
+  const found = [];
+  async function check(where) {
+    // Evaluated through the browser's debugging protocol: the site's CSP stays on.
+    await page.evaluate(axe);
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+    for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
+      found.push(`${where}: ${v.id} (${v.impact}) ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+    }
+  }
+  for (const lang of ["en", "zh-CN"]) {
+    await page.goto(`${server.url}/login`);
+    await language(lang);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const p of anonymous) {
+        await page.goto(`${server.url}${p}`);
+        await check(`${lang} ${width} ${p} (signed out)`);
+      }
+    }
+    await signIn(ANALYST);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const p of signedIn) {
+        await page.goto(`${server.url}${p}`);
+        await check(`${lang} ${width} ${p}`);
+      }
+    }
+    await signOut();
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.deepEqual(found, []);
 });

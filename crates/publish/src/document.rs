@@ -113,7 +113,7 @@ fn scores(v: &Vulnerability, lang: Lang) -> String {
                     esc(&score.source),
                     s.vector,
                     s.base_score,
-                    s.rating.as_str(),
+                    rating(s.rating, lang),
                     s.cnvd().zh(),
                     s.cnnvd().zh()
                 );
@@ -124,6 +124,20 @@ fn scores(v: &Vulnerability, lang: Lang) -> String {
         }
     }
     out
+}
+
+/// A CVSS rating in the document's language: `CRITICAL` as CVE and CSAF write it, or
+/// its Chinese name (严重, 高, 中, 低, 无).
+fn rating(rating: severity::Rating, lang: Lang) -> &'static str {
+    use severity::Rating;
+    match (lang, rating) {
+        (Lang::En, r) => r.as_str(),
+        (Lang::Zh, Rating::Critical) => "严重",
+        (Lang::Zh, Rating::High) => "高",
+        (Lang::Zh, Rating::Medium) => "中",
+        (Lang::Zh, Rating::Low) => "低",
+        (Lang::Zh, Rating::None) => "无",
+    }
 }
 
 fn ids(v: &Vulnerability) -> String {
@@ -160,7 +174,13 @@ pub fn bulletin_markdown(p: &Publication, lang: Lang) -> String {
     for v in &p.vulnerabilities {
         let top = highest(v)
             .map(|s| {
-                format!("{:.1} {} ({} / {})", s.base_score, s.rating.as_str(), s.cnvd().zh(), s.cnnvd().zh())
+                format!(
+                    "{:.1} {} ({} / {})",
+                    s.base_score,
+                    rating(s.rating, lang),
+                    s.cnvd().zh(),
+                    s.cnnvd().zh()
+                )
             })
             .unwrap_or_default();
         let _ = writeln!(md, "| {} | {} | {top} |", ids(v), lang.text(&v.title).map(esc).unwrap_or_default());

@@ -148,17 +148,26 @@ async fn app() -> App {
 }
 
 #[tokio::test]
-async fn every_page_renders_in_both_languages_without_message_keys() {
+async fn every_page_renders_in_both_languages_without_message_keys_or_the_other_script() {
     let app = app().await;
     let case = app.case_id.clone();
+    let names = names(&app).await;
+    let mut problems = Vec::new();
     for lang in Lang::ALL {
         let anonymous = Client::new(&app, lang);
         // The Log4Shell case is published: the public may read it, with no actions.
         let published_case = format!("/cases/{case}");
-        for path in ["/login", "/advisories", "/advisories/CVE-2021-44228", "/no/such/page", &published_case]
-        {
+        for path in [
+            "/login",
+            "/advisories",
+            "/advisories/CVE-2021-44228",
+            "/no/such/page",
+            "/stats",
+            &published_case,
+        ] {
             let page = anonymous.get(path).await;
             assert_page(&page, lang, path);
+            problems.extend(script_problems(&page, lang, &names, path));
         }
         assert!(!anonymous.get(&published_case).await.html.contains("id=\"actions\""));
         assert_eq!(anonymous.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
@@ -185,12 +194,20 @@ async fn every_page_renders_in_both_languages_without_message_keys() {
                 "/orgs/alibaba-cloud",
                 "/warnings",
                 "/stats",
+                &format!("/cases/{case}/drafts"),
+                "/receipts",
+                "/assets",
             ] {
                 let page = client.get(path).await;
                 assert_page(&page, lang, &format!("{path} as {who}"));
+                problems.extend(script_problems(&page, lang, &names, &format!("{path} as {who}")));
             }
         }
     }
+    // Words in the wrong script, outside names and identifiers (see `wrong_script`).
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{} texts in the wrong script:\n{}", problems.len(), problems.join("\n"));
 }
 
 #[tokio::test]
@@ -208,6 +225,75 @@ async fn the_case_page_shows_the_clock_chart_timeline_and_only_allowed_actions()
     bank.sign_in(BANK).await;
     let page = bank.get(&format!("/cases/{case}")).await;
     assert!(!page.html.contains("id=\"actions\""), "a subscriber gets no actions on a published case");
+}
+
+/// The inline SVG of a page (from `<svg` to its `</svg>`), checked to be well formed:
+/// every element is closed in order (an HTML void-style `<rect>` inside SVG would nest
+/// what follows inside it, and the browser would draw nothing after it).
+#[track_caller]
+fn chart_of(html: &str) -> &str {
+    let start = html.find("<div class=\"chart-scroll\"").expect("a timeline chart");
+    let svg_start = start + html[start..].find("<svg").unwrap();
+    let end = svg_start + html[svg_start..].find("</svg>").unwrap() + "</svg>".len();
+    let svg = &html[svg_start..end];
+    let mut open: Vec<&str> = Vec::new();
+    for tag in svg.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap();
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(open.pop(), Some(name), "a closing </{name}> out of order in {svg}");
+        } else if !tag.ends_with('/') {
+            open.push(tag.split([' ', '\n']).next().unwrap());
+        }
+    }
+    assert!(open.is_empty(), "unclosed {open:?}");
+    svg
+}
+
+#[tokio::test]
+async fn the_case_page_draws_the_timeline_on_a_date_axis_with_the_blind_window_and_the_clocks() {
+    let app = app().await;
+    let case = app.case_id.clone();
+    for lang in Lang::ALL {
+        let mut analyst = Client::new(&app, lang);
+        analyst.sign_in(MIIT).await;
+        let page = analyst.get(&format!("/cases/{case}")).await;
+        assert_page(&page, lang, "case");
+        let svg = chart_of(&page.html);
+        // The axis: the case's zone named, ticks at local midnights (a week apart for
+        // the Log4Shell month), the year once.
+        assert!(svg.contains(&lang.tf("timeline.zone", &[("zone", "Asia/Shanghai")])));
+        assert!(svg.contains(">2021-11-29</text>") && svg.contains(">12-06</text>"), "{svg}");
+        // The blind window: discovery 2021-11-24 to the regulator learning of it on
+        // 2021-12-09, shaded and labelled.
+        let length = if lang == Lang::Zh { "15 天" } else { "15 d" };
+        assert!(svg.contains(&lang.tf("timeline.blind", &[("length", length)])), "{svg}");
+        // Every event is a focusable marker with its details as its name: the 14 events
+        // of the story and the first risk warning.
+        assert_eq!(svg.matches("<g class=\"ev\" tabindex=\"0\" role=\"img\" aria-label=").count(), 15);
+        assert!(svg.contains("2021-12-09 00:00 +08:00 — "), "times in the case's zone");
+        assert!(svg.contains(&lang.t("timeline.first_warning")));
+        // The cooperating unit's 2-day duty: a bar from discovery to its deadline,
+        // overdue to "now", its status in words beside the colour.
+        let overdue = lang.t("status.overdue");
+        assert!(svg.contains("<g class=\"ob status-overdue\" tabindex=\"0\""), "{svg}");
+        assert!(svg.contains(&format!("<tspan font-weight=\"bold\" fill=\"#c62828\">{overdue}</tspan>")));
+        assert!(svg.contains(&lang.tf("timeline.due", &[("time", "2021-11-26 00:00 +08:00")])), "{svg}");
+        // "Now" lies years after the story: the axis is broken and "now" is at its end.
+        assert!(svg.contains("url(#tl-gap)"));
+        assert!(svg.contains(&lang.tf("timeline.now", &[("time", "")])));
+        // The legend names every marker's shape.
+        for mark in ["discovery", "notice", "regulator", "fix", "publication", "warning", "sanction"] {
+            assert!(page.html.contains(&lang.t(&format!("timeline.mark.{mark}"))));
+        }
+    }
+    // Evaluated as of a date within the story: no break, "now" inside the axis.
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let page = analyst.get(&format!("/cases/{case}?as_of=2021-12-01")).await;
+    let svg = chart_of(&page.html);
+    assert!(!svg.contains("url(#tl-gap)"));
+    assert!(svg.contains(&Lang::En.tf("timeline.now", &[("time", "2021-12-01 00:00 +08:00")])), "{svg}");
+    assert!(svg.contains(&Lang::En.tf("timeline.blind_open", &[("length", "7 d")])), "{svg}");
 }
 
 #[tokio::test]
@@ -240,6 +326,8 @@ async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
         ("scope_of_impact", "使用 log4j-core 2.x 记录外部输入的 Java 应用。"),
         ("timezone", "Asia/Shanghai"),
         ("discovered_at", "2021-11-24T10:00"),
+        ("purl", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
+        ("note", "请尽快联系厂商"),
         ("cvss_vector", "CVSS:9.9/XX:Y"),
     ];
     let page = reporter.post_multipart("/reports", &fields, &[]).await;
@@ -250,9 +338,23 @@ async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
     fixed.retain(|(k, _)| *k != "cvss_vector");
     let files: [(&str, &str, &[u8]); 2] =
         [("attachments", "README.txt", b"see the PoC"), ("exploit", "Poc.java", b"class Poc {}")];
-    let page = reporter.post_multipart("/reports", &fixed, &files).await;
+    let sent = reporter.post_multipart("/reports", &fixed, &files).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    // The receipt has its own address: reloading it, in either language, shows it again.
+    let address = sent.location.clone().unwrap();
+    assert!(address.starts_with("/receipts/"), "{address}");
+    let page = reporter.get(&address).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert_page(&page, Lang::Zh, "receipt");
+    reporter.lang = Lang::En;
+    assert!(reporter.get(&address).await.html.contains(&Lang::En.t("receipt.number")));
+    reporter.lang = Lang::Zh;
+    // It is in the reporter's list; another unit's reporter gets no such receipt.
+    assert!(reporter.get("/receipts").await.html.contains(&format!("href=\"{address}\"")));
+    let mut other = Client::new(&app, Lang::En);
+    other.sign_in(BANK).await;
+    assert_eq!(other.get(&address).await.status, StatusCode::NOT_FOUND);
+    assert!(!other.get("/receipts").await.html.contains(&address));
     assert!(page.html.contains("回执编号"));
     let (cases, receipts) = app.counts().await;
     assert_eq!((cases, receipts), (before.0 + 1, before.1 + 1));
@@ -264,11 +366,17 @@ async fn a_report_in_chinese_gets_a_receipt_and_its_problems_in_chinese() {
     assert!(attachments.iter().any(|a| a.filename == "Poc.java" && a.exploit_code));
     // The same form sent again (a reload) opens no second case.
     let again = reporter.post_multipart("/reports", &fixed, &files).await;
-    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.location.as_deref(), Some(address.as_str()), "the same receipt");
     assert_eq!(app.counts().await.0, cases);
     // The case is on the dashboard.
     let dashboard = reporter.get("/dashboard").await;
     assert!(dashboard.html.contains(&receipt.case_id));
+    // The analyst sees the reporter's package URL and note with the report.
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let case = analyst.get(&format!("/cases/{}", receipt.case_id)).await;
+    assert!(case.html.contains("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"), "the package URL");
+    assert!(case.html.contains("请尽快联系厂商"), "the reporter's note");
 }
 
 #[tokio::test]
@@ -410,17 +518,29 @@ async fn an_analyst_suspends_and_restores_a_unit_with_the_history_shown() {
     let refused = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
     assert!(refused.html.contains(&Lang::Zh.t("error.sanction_no_report")), "the refusal in Chinese");
-    let done = analyst
-        .post_form(
-            "/orgs/alibaba-cloud/memberships/_/rectify",
-            &[
-                ("csrf_token", &token),
-                ("scheme", "miit-threat-sharing"),
-                ("report", "整改报告：两日内报送流程已建立"),
-            ],
-        )
-        .await;
+    // The suspended unit sees its suspension, the decision's basis and the
+    // rectification form on its own dashboard, and submits its report there.
+    let mut unit = Client::new(&app, Lang::Zh);
+    unit.sign_in(REPORTER).await;
+    let dashboard = unit.get("/dashboard").await;
+    assert_page(&dashboard, Lang::Zh, "the suspended unit's dashboard");
+    assert!(dashboard.html.contains(&Lang::Zh.t("dashboard.suspension")));
+    assert!(dashboard.html.contains("未在两日内报送"), "the decision's reason");
+    assert!(dashboard.html.contains("cn-miit-member/member-report-2d"), "the decision's basis");
+    let rectify = "/orgs/alibaba-cloud/memberships/miit-threat-sharing/rectify";
+    let report =
+        [("csrf_token", csrf_of(&dashboard)), ("report", "整改报告：两日内报送流程已建立".to_owned())];
+    let report: Vec<(&str, &str)> = report.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = unit.post_form(rectify, &report).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(done.location.as_deref(), Some("/dashboard?done=rectified#suspension-h"));
+    assert!(unit.get("/dashboard?done=rectified").await.html.contains(&Lang::Zh.t("dashboard.rectified")));
+    // Another unit may not submit it.
+    let mut bank = Client::new(&app, Lang::En);
+    bank.sign_in(BANK).await;
+    let token = csrf_of(&bank.get("/dashboard").await);
+    let refused = bank.post_form(rectify, &[("csrf_token", &token), ("report", "not ours")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let done = analyst.post_form("/orgs/alibaba-cloud/memberships/_/review", &review).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     let page = analyst.get("/orgs/alibaba-cloud?done=reviewed").await;
@@ -500,7 +620,7 @@ async fn a_unit_reads_acknowledges_and_answers_its_risk_warnings() {
     assert!(inbox.html.contains(&Lang::Zh.tf("warning.acknowledged", &[("n", &revision)])));
     // First issued by the demo's story, on 2021-12-09 (Beijing time).
     assert!(
-        inbox.html.contains(&Lang::Zh.tf("warning.first_issued", &[("when", "2021-12-08 16:00:00+00:00")]))
+        inbox.html.contains(&Lang::Zh.tf("warning.first_issued", &[("when", "2021-12-08 16:00 +00:00")]))
     );
     // Another unit cannot answer the bank's warning.
     let mut grid = Client::new(&app, Lang::En);
@@ -516,14 +636,49 @@ async fn the_case_page_and_the_statistics_show_the_blind_window() {
     let mut analyst = Client::new(&app, Lang::En);
     analyst.sign_in(MIIT).await;
     let case = analyst.get(&format!("/cases/{}", app.case_id)).await;
-    assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228/bulletin?lang=zh"), "the case's bulletin");
+    assert!(case.html.contains("/advisories/CVE-2021-44228/bulletin?lang=zh"), "the case's bulletin");
     assert!(case.html.contains("/api/v1/advisories/CVE-2021-44228.csaf.json"), "the case's CSAF advisory");
     assert!(case.html.contains(&Lang::En.t("interval.regulator_report")));
-    assert!(case.html.contains(&Lang::En.tf("interval.days", &[("days", "15")])), "the 15-day blind window");
+    assert!(case.html.contains("<td>15 d</td>"), "the 15-day blind window in the intervals table");
+    assert!(case.html.contains(&Lang::En.tf("timeline.blind", &[("length", "15 d")])), "and on the chart");
     let stats = analyst.get("/stats").await;
     assert_page(&stats, Lang::En, "stats");
     assert!(stats.html.contains("/api/v1/stats/intervals/regulator_report.svg?lang=en"));
     assert!(stats.html.contains("2021-Q4"));
+}
+
+#[tokio::test]
+async fn bulletins_and_manuals_open_inside_the_site_in_either_language() {
+    let app = app().await;
+    for lang in Lang::ALL {
+        let reader = Client::new(&app, lang);
+        for (kind, zh_heading) in [("bulletin", "安全公告"), ("manual", "排查及修复手册")] {
+            let page = reader.get(&format!("/advisories/CVE-2021-44228/{kind}?lang=zh")).await;
+            assert_eq!(page.status, StatusCode::OK, "{kind}");
+            assert_page(&page, lang, kind);
+            // The site's shell around the document, which keeps its own language.
+            assert!(page.html.contains("<nav class=\"crumbs no-print\""), "{kind}: navigation");
+            assert!(page.html.contains("<article class=\"document\" lang=\"zh-CN\""), "{kind}");
+            assert!(page.html.contains(zh_heading), "{kind}");
+            if kind == "bulletin" {
+                assert!(
+                    page.html.contains("10.0 严重") && !page.html.contains("CRITICAL"),
+                    "the rating in Chinese"
+                );
+            }
+            assert!(page.html.contains("data-print"), "{kind}: print or save as PDF");
+            assert!(
+                page.html.contains(&format!("/advisories/CVE-2021-44228/{kind}?lang=en")),
+                "the other language"
+            );
+        }
+        assert_eq!(reader.get("/advisories/CVE-2021-44228/other").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            reader.get("/advisories/CVE-2021-44228/bulletin?lang=fr").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(reader.get("/advisories/CVE-0000-0000/bulletin").await.status, StatusCode::NOT_FOUND);
+    }
 }
 
 #[tokio::test]
@@ -558,4 +713,195 @@ async fn the_inbox_shows_twenty_warnings_a_page_with_a_link_to_older_ones() {
     assert_page(&second, Lang::En, "warnings");
     assert_eq!(cards(&second), 9);
     assert!(!second.html.contains(marker), "the last page links nowhere");
+}
+
+/// The visible text of a page that is the UI's own words: without scripts and styles,
+/// and without what is data rather than UI — elements marked `translate="no"` (names,
+/// titles, notes people wrote, identifiers), `code`, and anything in another language
+/// (`lang="..."`, e.g. the language switch).
+fn ui_text(html: &str, lang: Lang) -> String {
+    const VOID: [&str; 8] = ["input", "br", "meta", "link", "img", "hr", "source", "wbr"];
+    let mut out = String::new();
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        let skipping = stack.iter().any(|(_, skip)| *skip);
+        if !skipping {
+            out.push_str(&rest[..open]);
+            out.push(' ');
+        }
+        let Some(close) = rest[open..].find('>') else { break };
+        let tag = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            if let Some(at) = stack.iter().rposition(|(n, _)| n == name) {
+                stack.truncate(at);
+            }
+            continue;
+        }
+        if tag.starts_with('!') || tag.ends_with('/') {
+            continue;
+        }
+        let name = tag.split([' ', '\n']).next().unwrap_or_default().to_owned();
+        if VOID.contains(&name.as_str()) {
+            continue;
+        }
+        let other_lang =
+            tag.split(" lang=\"").nth(1).and_then(|v| v.split('"').next()).is_some_and(|l| {
+                !l.is_empty() && l != lang.tag() && !(lang == Lang::Zh && l.starts_with("zh"))
+            });
+        let skip = other_lang
+            || tag.contains("translate=\"no\"")
+            || ["script", "style", "code", "title", "textarea", "select"].contains(&name.as_str());
+        stack.push((name, skip));
+    }
+    out.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+/// Text in the wrong script for `lang`: in Chinese, two English words in a row (names,
+/// acronyms and identifiers aside); in English, any Chinese character.
+fn wrong_script(text: &str, lang: Lang) -> Vec<String> {
+    let mut found = Vec::new();
+    match lang {
+        Lang::Zh => {
+            let word = |t: &str| {
+                let t = t.trim_end_matches([',', '.', ';', ':', ')', '?', '!']).trim_start_matches('(');
+                t.len() >= 2
+                    && t.chars().all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+                    && t.chars().any(|c| c.is_ascii_lowercase())
+            };
+            let tokens: Vec<&str> = text.split_whitespace().collect();
+            // Code in backticks (an event type's wire name) is not words.
+            found.extend(tokens.iter().filter(|t| t.contains('`')).map(|t| (*t).to_owned()));
+            let mut i = 0;
+            while i < tokens.len() {
+                let mut j = i;
+                while j < tokens.len() && word(tokens[j]) {
+                    j += 1;
+                }
+                if j - i >= 2 {
+                    found.push(tokens[i..j].join(" "));
+                    i = j;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        Lang::En => {
+            // A Chinese term of art glossed in brackets after its English words is fine:
+            // `Suspension as cooperating unit (暂停合作单位)`.
+            let gloss = |t: &str| {
+                let t = t.trim_end_matches([',', '.', ';', ':']);
+                t.starts_with('(') && t.ends_with(')')
+            };
+            for line in text.split_whitespace().filter(|t| !gloss(t)) {
+                if line
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3000}'..='\u{303f}').contains(&c))
+                {
+                    found.push(line.to_owned());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Names in the demo's data (organisations, accounts, the Log4Shell story's parties):
+/// data, in the language their owners gave them, longest first.
+async fn names(app: &App) -> Vec<String> {
+    let mut names: Vec<String> =
+        app.db.store.list_orgs(None).await.unwrap().into_iter().map(|o| o.name).collect();
+    names.extend(app.db.store.list_accounts(None).await.unwrap().into_iter().map(|a| a.name));
+    let story: serde_json::Value =
+        serde_json::from_str(include_str!("../../../examples/log4shell.json")).unwrap();
+    names.extend(story["parties"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()));
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    names
+}
+
+/// The texts of a page in the wrong script for its language, names taken out.
+fn script_problems(page: &Page, lang: Lang, names: &[String], what: &str) -> Vec<String> {
+    let text = names.iter().fold(ui_text(&page.html, lang), |t, n| t.replace(n.as_str(), " "));
+    wrong_script(&text, lang).into_iter().map(|t| format!("{} {what}: {t}", lang.tag())).collect()
+}
+
+#[test]
+fn the_script_check_finds_english_in_chinese_and_chinese_in_english() {
+    assert_eq!(wrong_script("规则 cooperating-unit duty 已逾期", Lang::Zh), ["cooperating-unit duty"]);
+    assert_eq!(wrong_script("于 `published` 时", Lang::Zh), ["`published`"]);
+    assert!(wrong_script("CVE-2021-44228 CVSS 10.0 版本 2.15.0", Lang::Zh).is_empty(), "identifiers pass");
+    assert_eq!(wrong_script("Overdue 已逾期", Lang::En), ["已逾期"]);
+    assert!(
+        wrong_script("Suspension as cooperating unit (暂停合作单位)", Lang::En).is_empty(),
+        "a gloss passes"
+    );
+    let html = "<p>到期 <span translate=\"no\">Alibaba Cloud</span> <code>not words</code> 时限</p>";
+    assert!(wrong_script(&ui_text(html, Lang::Zh), Lang::Zh).is_empty());
+    assert_eq!(ui_text("<p>a <b>b</b></p>", Lang::En).split_whitespace().collect::<Vec<_>>(), ["a", "b"]);
+}
+
+#[tokio::test]
+async fn a_unit_uploads_and_reviews_its_asset_inventory_with_its_history() {
+    let app = app().await;
+    for lang in Lang::ALL {
+        let mut unit = Client::new(&app, lang);
+        unit.sign_in(BANK).await;
+        let page = unit.get("/assets").await;
+        assert_page(&page, lang, "assets");
+        let token = csrf_of(&page);
+        let group = format!("web-{}", lang.tag());
+        // Nothing chosen: said so, nothing stored.
+        let empty = unit.post_multipart("/assets", &[("csrf_token", &token), ("name", &group)], &[]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.html.contains(&lang.t("assets.nothing")));
+        // A list typed in.
+        let list = "# the payment service\npkg:maven/org.apache.logging.log4j/log4j-core@2.14.1\nspring-core 5.3.17\n";
+        let done = unit
+            .post_multipart("/assets", &[("csrf_token", &token), ("name", &group), ("list", list)], &[])
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        // Then a CycloneDX file replaces it; the first upload stays in the history.
+        let sbom = br#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"log4j-core","version":"2.17.1","purl":"pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1"}]}"#;
+        let done = unit
+            .post_multipart(
+                "/assets",
+                &[("csrf_token", &token), ("name", &group)],
+                &[("sbom", "bom.json", sbom)],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        let shown = unit.get(done.location.as_deref().unwrap()).await;
+        assert_page(&shown, lang, "asset group");
+        assert!(shown.html.contains(&lang.t("assets.uploaded")));
+        assert!(shown.html.contains("pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1"));
+        assert!(
+            shown.html.contains(&lang.tf("assets.revision", &[("n", "1")])),
+            "the first upload in the history"
+        );
+        assert!(shown.html.contains(&lang.tf("assets.revision", &[("n", "2")])));
+        assert!(
+            shown.html.contains(&lang.t("assets.source_manual"))
+                && shown.html.contains(&lang.t("assets.source_sbom"))
+        );
+        // A file that is not an SBOM: the API's problem in words, the group unchanged.
+        let bad = unit
+            .post_multipart(
+                "/assets",
+                &[("csrf_token", &token), ("name", &group)],
+                &[("sbom", "x.json", b"{\"nope\": 1}")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
+        assert!(bad.html.contains("class=\"notice error\""));
+        assert!(unit.get(&format!("/assets/{group}")).await.html.contains("log4j-core@2.17.1"));
+    }
+    // Another unit does not see the bank's groups.
+    let mut other = Client::new(&app, Lang::En);
+    other.sign_in(APACHE).await;
+    assert_eq!(other.get("/assets/web-en").await.status, StatusCode::NOT_FOUND);
 }

@@ -344,11 +344,15 @@ fn write_table(report: &ComplianceReport, intervals: &[Vec<Interval>], lang: Lan
                 (Lang::Zh, _) => format!("{}（“日”按日历日计）", p.id),
             })
             .collect();
+        let (as_of, packs, sep) = match lang {
+            Lang::En => ("as of", "policies: ", ", "),
+            Lang::Zh => ("评估时点", "规则包：", "，"),
+        };
         writeln!(
             out,
-            "{dim}as of {} · policies: {}{dim:#}",
+            "{dim}{as_of} {} · {packs}{}{dim:#}",
             short_time(&Some(case.as_of.clone())),
-            policies.join(", ")
+            policies.join(sep)
         )?;
         if let Some(intervals) = intervals.get(index) {
             writeln!(out, "{dim}{}{dim:#}", interval_line(intervals, lang))?;
@@ -356,7 +360,11 @@ fn write_table(report: &ComplianceReport, intervals: &[Vec<Interval>], lang: Lan
         let mut rows: Vec<&FindingEntry> = report.findings.iter().filter(|f| f.case == index).collect();
         rows.sort_by_key(|f| rank(f.status));
         if rows.is_empty() {
-            writeln!(out, "no party is bound by these policies")?;
+            let none = match lang {
+                Lang::En => "no party is bound by these policies",
+                Lang::Zh => "这些规则包不约束任何主体",
+            };
+            writeln!(out, "{none}")?;
             continue;
         }
         let w_status = rows

@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
+use vulnrelay_publish::Publication;
 use vulnrelay_publish::feed::atom;
 use vulnrelay_publish::provider::{listing, metadata};
 
@@ -96,6 +97,12 @@ pub async fn manual(
     Query(query): Query<DocumentQuery>,
 ) -> AppResult<Response> {
     document(&state, &caller, &id, &query, true).await
+}
+
+/// The publication (bulletin and manual source) of the advisory `id` the caller may
+/// read: a case's advisory over all its records, or one record's.
+pub(crate) async fn publication(state: &AppState, caller: &Caller, id: &str) -> AppResult<Publication> {
+    Ok(find(state, caller, id).await?.publication())
 }
 
 async fn document(

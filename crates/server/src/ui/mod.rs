@@ -15,6 +15,7 @@ pub mod assets;
 pub mod i18n;
 mod pages;
 pub mod session;
+mod timeline;
 mod view;
 
 use axum::Router;
@@ -29,7 +30,7 @@ pub use session::Ui;
 
 /// The UI's routes, merged into the server's router at `/`.
 pub fn routes() -> Router<AppState> {
-    use pages::{account, cases, dashboard, drafts, orgs, reports, stats, vulns, warnings};
+    use pages::{account, cases, dashboard, drafts, inventory, orgs, reports, stats, vulns, warnings};
     Router::new()
         .route("/", get(dashboard::home))
         .route("/lang/{tag}", get(session::switch_language))
@@ -42,12 +43,15 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard", get(dashboard::show))
         .route("/reports/new", get(reports::form))
         .route("/reports", get(reports::to_form).post(reports::submit))
+        .route("/receipts", get(reports::receipts))
+        .route("/receipts/{id}", get(reports::receipt))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/events", post(cases::record))
         .route("/cases/{id}/drafts", get(drafts::show))
         .route("/cases/{id}/drafts/send", post(drafts::send))
         .route("/advisories", get(vulns::list))
         .route("/advisories/{id}", get(vulns::show))
+        .route("/advisories/{id}/{kind}", get(vulns::document))
         .route("/orgs", get(orgs::list))
         .route("/orgs/{id}", get(orgs::show))
         .route("/orgs/{id}/memberships/{scheme}/{change}", post(orgs::change))
@@ -55,6 +59,13 @@ pub fn routes() -> Router<AppState> {
         .route("/warnings/{id}/ack", post(warnings::acknowledge))
         .route("/warnings/{id}/assets/{asset}", post(warnings::set_status))
         .route("/stats", get(stats::show))
+        .route(
+            "/assets",
+            get(inventory::list)
+                .post(inventory::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::routes::warnings::MAX_SBOM_BYTES)),
+        )
+        .route("/assets/{name}", get(inventory::show))
 }
 
 /// Headers on every answer (pages, and the API's HTML bulletins and manuals alike): only

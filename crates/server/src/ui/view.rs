@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 use vulnrelay_domain::AccountRole;
 
 use crate::errors::AppError;
@@ -39,9 +39,11 @@ pub fn page(ui: &Ui, title: &str, body: Markup) -> Markup {
                             }
                             @if reports {
                                 li { a href="/reports/new" { (lang.t("nav.report")) } }
+                                li { a href="/receipts" { (lang.t("nav.receipts")) } }
                             }
                             @if signed_in {
                                 li { a href="/warnings" { (lang.t("nav.warnings")) } }
+                                li { a href="/assets" { (lang.t("nav.assets")) } }
                             }
                             li { a href="/advisories" { (lang.t("nav.advisories")) } }
                             li { a href="/stats" { (lang.t("nav.stats")) } }
@@ -93,43 +95,133 @@ pub fn csrf(ui: &Ui) -> Markup {
     html! { input type="hidden" name="csrf_token" value=(ui.csrf.as_deref().unwrap_or_default()); }
 }
 
-/// `2021-11-24 10:00 +08:00 (Asia/Shanghai)` in a `<time>` element.
+/// The one way the UI writes a moment: local time in `tz` with its offset, to the
+/// minute (`2021-11-24 10:00 +08:00`).
+pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z").to_string()
+}
+
+/// The same moment in UTC, to the second (`2021-11-24 02:00:00 UTC`), for hovering.
+pub fn utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `2021-11-24 10:00 +08:00 (Asia/Shanghai)` in a `<time>` element, UTC on hover.
 pub fn time(at: DateTime<Utc>, tz: Tz) -> Markup {
-    html! { time datetime=(at.to_rfc3339()) { (at.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z")) " (" (tz.name()) ")" } }
+    html! { time datetime=(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) title=(utc(at)) { (local(at, tz)) " (" (tz.name()) ")" } }
+}
+
+/// A moment given as RFC 3339 text (as the API's JSON carries it), written as [`time`]
+/// writes it; text that is not a moment is shown as it is.
+pub fn time_text(text: &str, tz: Tz) -> Markup {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(at) => time(at.with_timezone(&Utc), tz),
+        Err(_) => html! { (text) },
+    }
+}
+
+/// [`time_text`] as plain text (for inside a sentence), in UTC.
+pub fn local_text(text: &str) -> String {
+    DateTime::parse_from_rfc3339(text)
+        .map_or_else(|_| text.to_owned(), |at| local(at.with_timezone(&Utc), Tz::UTC))
+}
+
+/// The message `key` with the data `value` (a name, a note someone wrote) in place of
+/// `{name}`, the data marked `translate="no"`: it is not the UI's words, so it keeps
+/// the language it was written in.
+pub fn with_data(lang: Lang, key: &str, name: &str, value: &str) -> Markup {
+    let text = lang.t(key);
+    let placeholder = format!("{{{name}}}");
+    let (before, after) = text.split_once(&placeholder).unwrap_or((&text, ""));
+    html! { (before) span translate="no" { (value) } (after) }
+}
+
+/// How precisely a duration is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// The two largest units that are not zero: `18 d 19 h`, `5 h 12 min`, `40 s`.
+    Two,
+    /// Every unit down to seconds: `18 d 19 h 36 min 56 s` (live countdowns).
+    Seconds,
+}
+
+/// The one way the UI writes a length of time: `18 d 19 h` / `18 天 19 小时`.
+pub fn duration(lang: Lang, length: chrono::TimeDelta, precision: Precision) -> String {
+    let abs = length.num_seconds().unsigned_abs();
+    let parts = [
+        (abs / 86_400, "duration.d"),
+        (abs / 3600 % 24, "duration.h"),
+        (abs / 60 % 60, "duration.min"),
+        (abs % 60, "duration.s"),
+    ];
+    let words: Vec<String> = match precision {
+        Precision::Seconds => {
+            let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
+            parts[first..].iter().map(|(n, key)| lang.tf(key, &[("n", &n.to_string())])).collect()
+        }
+        Precision::Two => {
+            let first = parts.iter().position(|(n, _)| *n > 0).unwrap_or(3);
+            parts[first..(first + 2).min(4)]
+                .iter()
+                .enumerate()
+                .filter(|(i, (n, _))| *i == 0 || *n > 0)
+                .map(|(_, (n, key))| lang.tf(key, &[("n", &n.to_string())]))
+                .collect()
+        }
+    };
+    words.join(" ")
 }
 
 /// How long until `due` (or since, when it has passed), as the script words it.
 pub fn duration_text(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let seconds = (due - now).num_seconds();
-    let abs = seconds.unsigned_abs();
-    let (d, h, m, s) = (abs / 86_400, abs / 3600 % 24, abs / 60 % 60, abs % 60);
-    let clock = format!("{d}{} {h:02}:{m:02}:{s:02}", lang.t("countdown.day"));
-    if seconds < 0 {
-        lang.tf("countdown.overdue", &[("time", &clock)])
+    let text = duration(lang, due - now, Precision::Seconds);
+    if due < now {
+        lang.tf("countdown.overdue", &[("time", &text)])
     } else {
-        lang.tf("countdown.left", &[("time", &clock)])
+        lang.tf("countdown.left", &[("time", &text)])
     }
 }
 
 /// A live countdown to `due`: rendered now, then ticked by the script each second.
 pub fn countdown(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> Markup {
+    let units = ["duration.d", "duration.h", "duration.min", "duration.s"].map(|k| lang.t(k)).join("|");
     html! {
         span class="countdown" data-due=(due.to_rfc3339())
             data-left=(lang.t("countdown.left")) data-overdue=(lang.t("countdown.overdue"))
-            data-day=(lang.t("countdown.day")) {
+            data-units=(units) {
             (duration_text(lang, due, now))
         }
     }
 }
 
-/// A rule's article in words: `Art. 9(1)` / `第9(1)条` for a numbered article, the
-/// pack's own words for anything else (e.g. a scheme's duty).
+/// A rule's article in words: `Art. 9(1)` / `第9(1)条` for a numbered article; for
+/// anything else (e.g. a scheme's duty) the catalogue's words for the pack's text
+/// (`[article_words]`), else the pack's own words.
 pub fn article(lang: Lang, article: &str) -> String {
     if article.starts_with(|c: char| c.is_ascii_digit()) {
         lang.tf("rule.article", &[("article", article)])
     } else {
-        article.to_owned()
+        lang.catalogue()
+            .messages
+            .get(&format!("article_words.{article}"))
+            .cloned()
+            .unwrap_or_else(|| article.to_owned())
     }
+}
+
+/// A finding's message in the viewer's language, the event types it names in code
+/// (`` `published` ``) written as the UI names them ("Published" / “发布”).
+pub fn finding_words(lang: Lang, text: &vulnrelay_policy::Text) -> String {
+    let mut words = if lang == Lang::Zh { text.zh.clone() } else { text.en.clone() };
+    for event in vulnrelay_domain::EventType::ALL {
+        let code = format!("`{}`", event.as_str());
+        if words.contains(&code) {
+            let name = lang.t(&format!("event.{}", event.as_str()));
+            let quoted = if lang == Lang::Zh { format!("“{name}”") } else { format!("\"{name}\"") };
+            words = words.replace(&code, &quoted);
+        }
+    }
+    words
 }
 
 /// A coloured badge of a finding's status.
@@ -187,6 +279,14 @@ impl Field<'_> {
     }
 }
 
+/// The top of a page: its heading and, after an action, the notice of how it went.
+pub fn heading(title: &str, flash: Option<Markup>) -> Markup {
+    html! {
+        h1 { (title) }
+        @if let Some(flash) = flash { (flash) }
+    }
+}
+
 /// A notice box: `kind` is `ok`, `error` or `info`.
 pub fn notice(kind: &str, body: Markup) -> Markup {
     let role = if kind == "error" { "alert" } else { "status" };
@@ -213,11 +313,40 @@ pub fn error_words(lang: Lang, error: &AppError) -> (String, String) {
         "sanction_refused" => {
             let reason = error.details.first().and_then(|d| d["reason"].as_str()).unwrap_or("other");
             let until = error.details.first().and_then(|d| d["until"].as_str()).unwrap_or_default();
-            lang.tf(&format!("error.sanction_{reason}"), &[("until", &until.replace('T', " "))])
+            let until = DateTime::parse_from_rfc3339(until)
+                .map_or_else(|_| until.to_owned(), |u| local(u.with_timezone(&Utc), Tz::UTC));
+            lang.tf(&format!("error.sanction_{reason}"), &[("until", &until)])
         }
+        // The API's own words are English: the common refusals get the UI's words.
+        "not_found" => lang.t("error.not_found_detail"),
+        // Each problem named by its field in words, never by its JSON path.
+        "invalid" if !error.details.is_empty() => error
+            .details
+            .iter()
+            .map(|d| {
+                let path = d["field"].as_str().unwrap_or_default();
+                let message =
+                    crate::ui::pages::reports::problem_words(lang, d["message"].as_str().unwrap_or_default());
+                format!("{}: {message}", field_name(lang, path))
+            })
+            .collect::<Vec<_>>()
+            .join(if lang == Lang::Zh { "；" } else { "; " }),
+        "forbidden" => lang.t("error.forbidden_detail"),
         _ => lang.tf("error.detail", &[("message", &error.message)]),
     };
     (lang.t(key), detail)
+}
+
+/// A request field in words, from its JSON path (`$.justification` → "Justification"):
+/// the catalogue's `[field_name]`, else the name with its underscores as spaces.
+pub fn field_name(lang: Lang, path: &str) -> String {
+    let name = path.rsplit('.').next().unwrap_or(path).trim_end_matches(']');
+    let name = name.split('[').next().unwrap_or(name);
+    lang.catalogue()
+        .messages
+        .get(&format!("field_name.{name}"))
+        .cloned()
+        .unwrap_or_else(|| name.replace('_', " "))
 }
 
 /// A page for an error, in the viewer's shell (navigation, language switch).
@@ -235,7 +364,40 @@ pub fn error_page(ui: &Ui, error: &AppError) -> Markup {
     )
 }
 
-/// Raw SVG or HTML produced by the publication crate (already escaped there).
-pub fn trusted(markup: String) -> PreEscaped<String> {
-    PreEscaped(markup)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_one_way() {
+        let length = chrono::TimeDelta::seconds(18 * 86_400 + 19 * 3600 + 36 * 60 + 56);
+        assert_eq!(duration(Lang::En, length, Precision::Two), "18 d 19 h");
+        assert_eq!(duration(Lang::Zh, length, Precision::Two), "18 天 19 小时");
+        assert_eq!(duration(Lang::En, length, Precision::Seconds), "18 d 19 h 36 min 56 s");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::days(15), Precision::Two), "15 d");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::minutes(-90), Precision::Two), "1 h 30 min");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::zero(), Precision::Two), "0 s");
+    }
+
+    #[test]
+    fn times_are_local_with_their_zone_and_utc_on_hover() {
+        let at = DateTime::parse_from_rfc3339("2021-11-24T02:00:00.123Z").unwrap().with_timezone(&Utc);
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let html = time(at, tz).into_string();
+        assert!(html.contains(">2021-11-24 10:00 +08:00 (Asia/Shanghai)<"), "{html}");
+        assert!(html.contains("title=\"2021-11-24 02:00:00 UTC\""), "{html}");
+        assert!(html.contains("datetime=\"2021-11-24T02:00:00Z\""), "no fractional seconds: {html}");
+    }
+
+    #[test]
+    fn invalid_fields_are_named_in_words() {
+        let error = AppError::invalid(vec![("$.justification".into(), "missing required field".into())]);
+        for lang in Lang::ALL {
+            let (_, detail) = error_words(lang, &error);
+            assert!(!detail.contains("$."), "{detail}");
+            assert!(detail.starts_with(&lang.t("field_name.justification")), "{detail}");
+            assert!(detail.contains(&lang.t("problem.required")), "{detail}");
+        }
+        assert_eq!(field_name(Lang::En, "$.some_field"), "some field");
+    }
 }

@@ -136,7 +136,7 @@ async fn account_page(
         @if tokens.is_empty() {
             p { (lang.t("tokens.none")) }
         } @else {
-            div class="scroll" {
+            div class="scroll" tabindex="0" {
                 table {
                     caption { (lang.t("tokens.list")) }
                     thead { tr { th scope="col" { (lang.t("tokens.name")) } th scope="col" { (lang.t("tokens.created_at")) } th scope="col" { (lang.t("tokens.state")) } th scope="col" { (lang.t("tokens.action")) } } }

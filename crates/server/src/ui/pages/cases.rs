@@ -17,7 +17,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{Action, EventKind, EventType, EvidenceQuality, NotificationKind, Role};
 use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind};
-use vulnrelay_publish::charts::clock_chart;
 
 use crate::AppState;
 use crate::casefile::{Loaded, authorize};
@@ -25,7 +24,8 @@ use crate::errors::AppError;
 use crate::routes::cases::{PLATFORM_ONLY, append_event};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{article, csrf, error_words, notice, page, status_badge, time, trusted};
+use crate::ui::timeline::{self, BlindWindow, Chart, Mark, Marker};
+use crate::ui::view::{article, csrf, error_words, finding_words, local, notice, page, status_badge, time};
 
 /// Event types recorded with no details beyond a note.
 const SIMPLE: [EventType; 6] = [
@@ -201,10 +201,15 @@ fn event_words(lang: Lang, loaded: &Loaded, kind: &EventKind) -> String {
         EventKind::PublicationApproved { to: Some(to) } | EventKind::Consent { to: Some(to) } => {
             lang.tf("event.for_party", &[("party", &name(to))])
         }
-        EventKind::Blackout { until } => lang.tf("event.until", &[("until", &until.to_rfc3339())]),
+        EventKind::Blackout { until } => {
+            lang.tf("event.until", &[("until", &local(*until, loaded.case.timezone()))])
+        }
         EventKind::MembershipSuspended { membership, until, .. } => lang.tf(
             "event.suspended",
-            &[("scheme", membership), ("until", &until.map_or_else(|| "—".to_owned(), |u| u.to_rfc3339()))],
+            &[
+                ("scheme", membership),
+                ("until", &until.map_or_else(|| "—".to_owned(), |u| local(u, loaded.case.timezone()))),
+            ],
         ),
         EventKind::MembershipRestored { membership, .. } => {
             lang.tf("event.restored", &[("scheme", membership)])
@@ -395,7 +400,6 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     };
     let findings =
         state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
-    let chart = clock_chart(&loaded.case, &findings, now, lang.publish());
     let report = match state.store.report(id).await {
         Ok(report) => Some(loaded.report_for(&ui.caller, report.body)),
         Err(vulnrelay_store::StoreError::NotFound { .. }) => None,
@@ -424,12 +428,13 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     let party_name = |pid: &vulnrelay_domain::PartyId| {
         loaded.case.party(pid).map_or_else(|| pid.0.clone(), |p| p.name.clone())
     };
+    let chart = timeline_chart(state, ui, &loaded, &findings, &hidden, now).await?;
     let state_name = lang.t(&format!("state.{}", loaded.state().as_str()));
     let obligations: Vec<_> =
         findings.iter().filter(|f| !matches!(f.rule.kind, RuleKind::Retention(_))).collect();
     let actions = actions(state, ui, &loaded).await?;
     let body = html! {
-        h1 { (loaded.record.title) }
+        h1 translate="no" { (loaded.record.title) }
         @if let Some(done) = &outcome.done {
             (notice("ok", html! { p { (lang.tf("action.done", &[("event", &lang.t(&format!("event.{done}")))])) } }))
         }
@@ -456,21 +461,18 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                 div class="field" {
                     label for="as_of" { (lang.t("case.as_of")) }
                     input type="date" id="as_of" name="as_of" value=(outcome.as_of.as_deref().unwrap_or_default()) aria-describedby="as-of-help";
-                    p class="help" id="as-of-help" { (lang.tf("case.as_of_help", &[("time", &now.with_timezone(&tz).format("%Y-%m-%d %H:%M %:z").to_string())])) }
+                    p class="help" id="as-of-help" { (lang.tf("case.as_of_help", &[("time", &local(now, tz))])) }
                 }
                 button type="submit" { (lang.t("case.as_of_submit")) }
             }
-            figure class="chart" { (trusted(chart)) }
-            ul class="legend" aria-label=(lang.t("case.legend")) {
-                @for s in vulnrelay_policy::Status::ALL { li { (status_badge(lang, s)) } }
-            }
+            (chart)
         }
         section aria-labelledby="findings-h" {
             h2 id="findings-h" { (lang.t("case.findings")) }
             @if ui.caller.account.is_some() { p { a href=(format!("/cases/{id}/drafts")) { (lang.t("drafts.link")) } } }
             @if obligations.is_empty() { p { (lang.t("case.no_findings")) } }
             @else {
-                div class="scroll" {
+                div class="scroll" tabindex="0" {
                     table class="findings" {
                         caption class="visually-hidden" { (lang.t("case.findings")) }
                         thead { tr {
@@ -490,7 +492,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                                     td { (party_name(f.party)) }
                                     td { @if let Some(due) = f.due_at { (time(due, tz)) } @else { "—" } }
                                     td { @if let Some(met) = f.satisfied_at { (time(met, tz)) } @else { "—" } }
-                                    td { (if lang == Lang::Zh { &message.zh } else { &message.en }) }
+                                    td { (finding_words(lang, &message)) }
                                 }
                             }
                         }
@@ -499,7 +501,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
             }
         }
         (actions)
-        (crate::ui::pages::stats::case_intervals(state, ui, id).await)
+        (crate::ui::pages::stats::case_intervals(state, ui, id, tz).await)
         section id="timeline" aria-labelledby="timeline-h" {
             h2 id="timeline-h" { (lang.t("case.timeline")) }
             ol class="timeline" {
@@ -514,7 +516,12 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                             @let words = event_words(lang, &loaded, &event.kind);
                             @if !words.is_empty() { " · " (words) }
                         }
-                        @if let Some(note) = &event.note { p class="note" { (note) } }
+                        @if let Some(note) = &event.note {
+                            @match system_note(lang, note) {
+                                Some(words) => p class="note" { (words) },
+                                None => p class="note" translate="no" { (note) },
+                            }
+                        }
                         @match loaded.evidence.get(i) {
                             Some(EvidenceQuality::Claimed) => p class="claim" { (lang.t("case.claimed")) },
                             Some(EvidenceQuality::Attested) => p class="claim attested" { (lang.t("case.attested_claim")) },
@@ -549,12 +556,14 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
             section aria-labelledby="report-h" {
                 h2 id="report-h" { (lang.t("case.report")) }
                 dl class="facts" {
-                    dt { (lang.t("report.product_name")) } dd { (report["product"]["name"].as_str().unwrap_or("—")) }
-                    dt { (lang.t("report.product_model")) } dd { (report["product"]["model"].as_str().unwrap_or("—")) }
-                    dt { (lang.t("report.affected_versions")) } dd { (report["product"]["affected_versions"].as_array().map(|v| v.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
-                    dt { (lang.t("report.technical")) } dd { (report["technical_characteristics"].as_str().unwrap_or("—")) }
-                    dt { (lang.t("report.harm")) } dd { (report["harm"].as_str().unwrap_or("—")) }
-                    dt { (lang.t("report.scope")) } dd { (report["scope_of_impact"].as_str().unwrap_or("—")) }
+                    dt { (lang.t("report.product_name")) } dd translate="no" { (report["product"]["name"].as_str().unwrap_or("—")) }
+                    dt { (lang.t("report.product_model")) } dd translate="no" { (report["product"]["model"].as_str().unwrap_or("—")) }
+                    @if let Some(purl) = report["product"]["purl"].as_str() { dt { (lang.t("report.purl")) } dd { code { (purl) } } }
+                    dt { (lang.t("report.affected_versions")) } dd translate="no" { (report["product"]["affected_versions"].as_array().map(|v| v.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
+                    dt { (lang.t("report.technical")) } dd translate="no" { (report["technical_characteristics"].as_str().unwrap_or("—")) }
+                    dt { (lang.t("report.harm")) } dd translate="no" { (report["harm"].as_str().unwrap_or("—")) }
+                    dt { (lang.t("report.scope")) } dd translate="no" { (report["scope_of_impact"].as_str().unwrap_or("—")) }
+                    @if let Some(note) = report["note"].as_str() { dt { (lang.t("report.note")) } dd class="note" translate="no" { (note) } }
                     @if let Some(cvss) = report["cvss"]["vector"].as_str() { dt { (lang.t("report.cvss")) } dd { code { (cvss) } " (" (report["cvss"]["base_score"]) ")" } }
                 }
             }
@@ -581,7 +590,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                 @if loaded.state().is_published() && let Some(first) = records.first() {
                     @let base = format!("/api/v1/advisories/{}", first.id);
                     ul class="downloads" {
-                        (crate::ui::pages::vulns::document_links(lang, &base))
+                        (crate::ui::pages::vulns::document_links(lang, &first.id))
                         li { a href=(format!("{base}.csaf.json")) download { "CSAF 2.0" } }
                     }
                 }
@@ -590,6 +599,64 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         p { a href=(format!("/api/v1/cases/{id}/export")) download { (lang.t("case.export")) } }
     };
     Ok(page(ui, &loaded.record.title, body))
+}
+
+/// The timeline chart of the case as the viewer may see it: the events not hidden from
+/// them, the first risk warning, the regulator's blind window and the obligations.
+async fn timeline_chart(
+    state: &AppState,
+    ui: &Ui,
+    loaded: &Loaded,
+    findings: &[vulnrelay_policy::Finding<'_>],
+    hidden: &std::collections::HashSet<usize>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Markup, UiError> {
+    let lang = ui.lang;
+    let case = &loaded.case;
+    let mut markers: Vec<Marker> = case
+        .events()
+        .iter()
+        .enumerate()
+        // As the case stood at `now`: what had happened by then.
+        .filter(|(i, event)| !hidden.contains(i) && event.at <= now)
+        .map(|(_, event)| {
+            let party = case.party(&event.party).map_or_else(|| event.party.0.clone(), |p| p.name.clone());
+            let mut words =
+                format!("{} — {party}", lang.t(&format!("event.{}", event.event_type().as_str())));
+            let more = event_words(lang, loaded, &event.kind);
+            if !more.is_empty() {
+                words = format!("{words} · {more}");
+            }
+            Marker { at: event.at, mark: Mark::of(case, &event.kind), words }
+        })
+        .collect();
+    if let Some((at, _)) =
+        crate::routes::intervals::first_warning(state, &loaded.record.id).await.map_err(|e| ui.error(e))?
+        && at <= now
+    {
+        markers.push(Marker { at, mark: Mark::Warning, words: lang.t("timeline.first_warning") });
+    }
+    let blind = vulnrelay_domain::intervals(case)
+        .into_iter()
+        .find(|i| i.kind == vulnrelay_domain::IntervalKind::RegulatorReport)
+        .and_then(|i| {
+            let start = i.start.map(|(at, _)| at).filter(|at| *at <= now)?;
+            Some(BlindWindow { start, end: i.end.map(|(at, _)| at).filter(|at| *at <= now) })
+        });
+    let chart = Chart { case, findings, markers, blind, now, tz: case.timezone() };
+    Ok(timeline::render(lang, &chart))
+}
+
+/// The notes the server itself writes on events (in English, in the record), in the
+/// viewer's language; `None` for a note someone wrote (shown as it was written).
+fn system_note(lang: Lang, note: &str) -> Option<String> {
+    let key = match note {
+        "Report submitted to the platform" => "system_note.report_submitted",
+        "Forwarded at once on acceptance (Art. 7 para. 2)" => "system_note.forwarded",
+        "CVE ID requested" => "system_note.cve_requested",
+        _ => return None,
+    };
+    Some(lang.t(key))
 }
 
 /// A party role in words.

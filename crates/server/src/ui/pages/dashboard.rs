@@ -29,8 +29,21 @@ pub async fn visible_cases(state: &AppState, ui: &Ui) -> Result<Vec<Loaded>, UiE
     crate::casefile::readable(state, &ui.caller).await.map_err(|e| ui.error(e))
 }
 
-/// `GET /dashboard`.
-pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
+/// Query of the dashboard: what was just done.
+#[derive(Debug, serde::Deserialize)]
+pub struct DashboardQuery {
+    /// `rectified`: the unit's rectification report was recorded.
+    pub done: Option<String>,
+}
+
+/// `GET /dashboard`: the unit's obligations, its suspension (with the decision, its
+/// basis and the rectification form) while one runs, its warnings and open cases.
+pub async fn show(
+    State(state): State<AppState>,
+    ui: Ui,
+    axum::extract::Query(query): axum::extract::Query<DashboardQuery>,
+) -> Result<Response, UiError> {
+    let done = query.done;
     let lang = ui.lang;
     let account = ui.account()?.clone();
     let now = Utc::now();
@@ -52,9 +65,17 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
         .filter(|c| !matches!(c.state(), CaseState::Closed | CaseState::Rejected | CaseState::Duplicate))
         .collect();
     let (warnings, _) = crate::ui::pages::warnings::warnings_page(&state, &ui, None, 5).await;
+    let suspension = match &org {
+        Some(org) => crate::ui::pages::orgs::suspension_panel(&state, &ui, &org.id).await,
+        None => html! {},
+    };
     let title = lang.t("dashboard.title");
     let body = html! {
-        h1 { (title) @if let Some(org) = &org { " — " (org.name) } }
+        h1 { (title) @if let Some(org) = &org { " — " span translate="no" { (org.name) } } }
+        @if done.as_deref() == Some("rectified") {
+            (crate::ui::view::notice("ok", html! { p { (lang.t("dashboard.rectified")) } }))
+        }
+        (suspension)
         section aria-labelledby="deadlines-h" {
             h2 id="deadlines-h" { (lang.t("dashboard.deadlines")) }
             p class="help" { (lang.tf("dashboard.deadlines_help", &[("days", &HORIZON_DAYS.to_string())])) }
@@ -69,7 +90,7 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                                 a href=(format!("/cases/{}", d.case)) { (d.title) }
                                 " · " span class="rule" { (d.rule) " " (article(lang, &d.article)) }
                             }
-                            p { (if lang == crate::ui::Lang::Zh { &d.message.zh } else { &d.message.en }) }
+                            p { (crate::ui::view::finding_words(lang, &d.message)) }
                             @if let Some((words, missing)) = &d.draft {
                                 p class=(if missing.is_empty() { "draft ready" } else { "draft missing" }) {
                                     a href=(format!("/cases/{}/drafts", d.case)) {

@@ -70,7 +70,8 @@ fn drafts_page(
         p class="no-print" {
             a href=(format!("/cases/{id}")) { (lang.t("drafts.back")) } " · "
             a href=(format!("/api/v1/cases/{id}/drafts{}", if own { String::new() } else { format!("?org={}", drafting.org.0) })) { (lang.t("drafts.json")) } " · "
-            a href=(format!("/lang/{}?next=/cases/{id}/drafts", if lang == Lang::Zh { Lang::En } else { Lang::Zh }.tag())) { (lang.t("drafts.other_language")) }
+            @let other = if lang == Lang::Zh { Lang::En } else { Lang::Zh };
+            a href=(format!("/lang/{}?next=/cases/{id}/drafts", other.tag())) lang=(other.tag()) hreflang=(other.tag()) { (lang.t("drafts.other_language")) }
         }
         dl class="facts" {
             dt { (lang.t("drafts.org")) } dd { (loaded.case.party(&drafting.org).map_or(drafting.org.0.as_str(), |p| p.name.as_str())) }
@@ -79,7 +80,7 @@ fn drafts_page(
         @if let Some(rule) = sent { p class="done" role="status" { (lang.tf("drafts.sent", &[("rule", rule)])) } }
         @if let Some(problem) = failed { p class="problem" role="alert" { (problem) } }
         @for f in &conflicts {
-            p class="conflict" role="note" { (status_badge(lang, f.status)) " " (pick(lang, &f.message(&loaded.case))) }
+            p class="conflict" role="note" { (status_badge(lang, f.status)) " " (crate::ui::view::finding_words(lang, &f.message(&loaded.case))) }
         }
         @if drafts.is_empty() { p { (lang.t("drafts.none")) } }
         div class="regimes" {

@@ -4,6 +4,7 @@ pub mod account;
 pub mod cases;
 pub mod dashboard;
 pub mod drafts;
+pub mod inventory;
 pub mod orgs;
 pub mod reports;
 pub mod stats;

@@ -32,7 +32,10 @@ use crate::ui::i18n::Lang;
 use crate::ui::pages::cases::role_words;
 use crate::ui::pages::dashboard::visible_cases;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{article, csrf, error_words, notice, page, status_badge, time};
+use crate::ui::view::{
+    article, csrf, error_words, finding_words, heading, local, local_text, notice, page, status_badge, time,
+    time_text, with_data,
+};
 
 /// Between a finding's case and rule in the value of its box.
 const FINDING_SEPARATOR: &str = "::";
@@ -66,7 +69,7 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
     let title = lang.t("org.list_title");
     Ok(page(&ui, &title, html! {
         h1 { (title) }
-        div class="scroll" {
+        div class="scroll" tabindex="0" {
             table {
                 caption class="visually-hidden" { (title) }
                 thead { tr {
@@ -96,6 +99,45 @@ fn membership_summary(lang: Lang, current: &Value) -> Markup {
             @let status = m["status"].as_str().unwrap_or_default();
             span class=(format!("badge membership-{status}")) { (m["scheme"].as_str().unwrap_or_default()) ": " (lang.t(&format!("membership.{status}"))) }
             " "
+        }
+    }
+}
+
+/// For a unit's own dashboard: each membership it holds that is suspended or awaiting
+/// review, the decision and its basis (the unit's own log, as the API shows it to the
+/// unit), and the form for its rectification report. Nothing when none is.
+pub async fn suspension_panel(state: &AppState, ui: &Ui, org_id: &str) -> Markup {
+    let lang = ui.lang;
+    let current = membership_status(state, ui, org_id).await;
+    let held: Vec<&Value> = current
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| matches!(m["status"].as_str(), Some("suspended" | "awaiting_review")))
+        .collect();
+    if held.is_empty() {
+        return html! {};
+    }
+    let log = org_log(state, ui, org_id).await;
+    html! {
+        section id="suspension" class="suspension" aria-labelledby="suspension-h" {
+            h2 id="suspension-h" { (lang.t("dashboard.suspension")) }
+            @for m in &held {
+                @let scheme = m["scheme"].as_str().unwrap_or_default();
+                p { (membership_summary(lang, &Value::Array(vec![(*m).clone()])))
+                    @if let Some(until) = m["until"].as_str() { " " (lang.tf("membership.until", &[("until", &local_text(until))])) } }
+                form method="post" action=(format!("/orgs/{org_id}/memberships/{scheme}/rectify")) class="card" aria-labelledby=(format!("rectify-{scheme}-h")) {
+                    h3 id=(format!("rectify-{scheme}-h")) { (lang.t("membership.rectify")) }
+                    (csrf(ui))
+                    div class="field" {
+                        label for=(format!("report-{scheme}")) { (lang.t("membership.report")) " " span class="req" { (lang.t("form.required_mark")) } }
+                        textarea id=(format!("report-{scheme}")) name="report" rows="4" required aria-describedby=(format!("report-{scheme}-help")) {}
+                        p class="help" id=(format!("report-{scheme}-help")) { (lang.t("membership.report_help")) }
+                    }
+                    button type="submit" { (lang.t("membership.rectify_submit")) }
+                }
+            }
+            (org_log_section(lang, &log))
         }
     }
 }
@@ -179,8 +221,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
         ui,
         &title,
         html! {
-            h1 { (title) }
-            @if let Some(flash) = flash { (flash) }
+            (heading(&title, flash))
             dl class="facts" {
                 dt { (lang.t("org.id")) } dd { code { (org.id) } }
                 dt { (lang.t("org.roles")) } dd { @for r in &org.roles { span class="tag" { (role_words(lang, *r)) } " " } }
@@ -192,7 +233,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
                 h2 id="compliance-h" { (lang.t("org.compliance")) }
                 @if rows.is_empty() { p { (lang.t("org.no_findings")) } }
                 @else {
-                    div class="scroll" { table class="findings" {
+                    div class="scroll" tabindex="0" { table class="findings" {
                         caption class="visually-hidden" { (lang.t("org.compliance")) }
                         thead { tr {
                             th scope="col" { (lang.t("finding.case")) } th scope="col" { (lang.t("finding.status")) }
@@ -206,7 +247,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
                                 td { (r.rule) br; span class="muted" { (article(lang, &r.article)) } }
                                 td { @if let Some(t) = r.due { (time(t, r.tz)) } @else { "—" } }
                                 td { @if let Some(t) = r.met { (time(t, r.tz)) } @else { "—" } }
-                                td { (if lang == Lang::Zh { &r.message.zh } else { &r.message.en }) }
+                                td { (finding_words(lang, &r.message)) }
                             }
                         } }
                     } }
@@ -271,7 +312,7 @@ fn org_log_section(lang: Lang, log: &Value) -> Markup {
             ol class="timeline" {
                 @for e in log.as_array().into_iter().flatten() {
                     li {
-                        p class="when" { (text(&e["at"]).replace('T', " ")) }
+                        p class="when" { (time_text(&text(&e["at"]), Tz::UTC)) }
                         p class="what" {
                             strong {
                                 @match e["type"].as_str().unwrap_or_default() {
@@ -285,9 +326,9 @@ fn org_log_section(lang: Lang, log: &Value) -> Markup {
                                 " · " (lang.t(if e["public"] == true { "membership.public_mark" } else { "membership.private_mark" }))
                             }
                         }
-                        @if let Some(until) = e["until"].as_str() { p { (lang.tf("membership.until", &[("until", &until.replace('T', " "))])) } }
-                        @if let Some(reason) = e["reason"].as_str() { p class="note" { (lang.tf("membership.reason_is", &[("reason", reason)])) } }
-                        @if let Some(who) = e["individual"].as_str() { p { (lang.tf("membership.individual_is", &[("who", who)])) } }
+                        @if let Some(until) = e["until"].as_str() { p { (lang.tf("membership.until", &[("until", &local_text(until))])) } }
+                        @if let Some(reason) = e["reason"].as_str() { p class="note" { (with_data(lang, "membership.reason_is", "reason", reason)) } }
+                        @if let Some(who) = e["individual"].as_str() { p { (with_data(lang, "membership.individual_is", "who", who)) } }
                         @if let Some(basis) = e["basis"].as_array() {
                             @let items: Vec<String> = basis.iter().map(|b| match b["rule"].as_str() {
                                 Some(rule) => rule.to_owned(),
@@ -295,8 +336,8 @@ fn org_log_section(lang: Lang, log: &Value) -> Markup {
                             }).collect();
                             p { (lang.tf("membership.basis_is", &[("basis", &items.join(", "))])) }
                         }
-                        @if let Some(report) = e["report"].as_str() { p class="note" { (lang.tf("membership.report_is", &[("report", report)])) } }
-                        @if let Some(note) = e["note"].as_str() { p class="note" { (lang.tf("membership.note_is", &[("note", note)])) } }
+                        @if let Some(report) = e["report"].as_str() { p class="note" { (with_data(lang, "membership.report_is", "report", report)) } }
+                        @if let Some(note) = e["note"].as_str() { p class="note" { (with_data(lang, "membership.note_is", "note", note)) } }
                         p class="muted" { code { (text(&e["hash"]).get(..16).unwrap_or_default()) } }
                     }
                 }
@@ -331,12 +372,12 @@ async fn membership_history(
                         }
                         @match &c.change {
                             MembershipChangeKind::Suspended { until, reason, findings } => {
-                                p { (lang.tf("membership.until", &[("until", &until.map_or_else(|| lang.t("membership.open_ended"), |u| u.format("%Y-%m-%d %H:%M UTC").to_string()))])) }
-                                p class="note" { (lang.tf("membership.reason_is", &[("reason", reason)])) }
+                                p { (lang.tf("membership.until", &[("until", &until.map_or_else(|| lang.t("membership.open_ended"), |u| local(u, Tz::UTC)))])) }
+                                p class="note" { (with_data(lang, "membership.reason_is", "reason", reason)) }
                                 @if !findings.is_empty() { p { (lang.tf("membership.findings_are", &[("findings", &findings.join(", "))])) } }
                             }
                             MembershipChangeKind::Restored { review } => {
-                                p class="note" { (lang.tf("membership.review_is", &[("review", review)])) }
+                                p class="note" { (with_data(lang, "membership.review_is", "review", review)) }
                             }
                             _ => {}
                         }
@@ -414,7 +455,7 @@ fn membership_forms(
                     div class="field" {
                         label for="months" { (lang.t("membership.duration")) }
                         select id="months" name="months" {
-                            @for m in [1u32, 3, 6, 12] { option value=(m) selected[m == 6] { (lang.tf("membership.months", &[("n", &m.to_string())])) } }
+                            @for m in [1u32, 3, 6, 12] { option value=(m) selected[m == 6] { (months(lang, m)) } }
                         }
                     }
                     div class="field" {
@@ -468,7 +509,7 @@ fn membership_forms(
                     div class="field" {
                         label for="extend-months" { (lang.t("membership.extend_months")) }
                         select id="extend-months" name="months" {
-                            @for m in [1u32, 3, 6] { option value=(m) selected[m == 3] { (lang.tf("membership.months", &[("n", &m.to_string())])) } }
+                            @for m in [1u32, 3, 6] { option value=(m) selected[m == 3] { (months(lang, m)) } }
                         }
                     }
                     div class="field" {
@@ -497,7 +538,12 @@ pub async fn change(
         form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
     };
     ui.check_csrf(&field("csrf_token"))?;
-    require_manager(&ui)?;
+    // A unit submits its own rectification report from its dashboard; every other
+    // change is the analysts' (the API's handlers check again).
+    let own = ui.caller.account.as_ref().and_then(|a| a.org_id.as_deref()) == Some(id.as_str());
+    if !(change == "rectify" && own) {
+        require_manager(&ui)?;
+    }
     let scheme = if scheme == "_" { field("scheme") } else { scheme };
     let scheme = if scheme.is_empty() { DEFAULT_SCHEME.to_owned() } else { scheme };
     let at = field("at");
@@ -553,29 +599,26 @@ pub async fn change(
         _ => "review",
     };
     match record_change(&state, &ui, &id, &scheme, api_kind, body).await {
+        Ok(_) if own && !ui.has_role(&[AccountRole::Analyst, AccountRole::Admin]) => {
+            Ok(Redirect::to(&format!("/dashboard?done={kind}#suspension-h")).into_response())
+        }
         Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?done={kind}#history-h")).into_response()),
         Err(error) if error.status == StatusCode::NOT_FOUND || error.status == StatusCode::UNAUTHORIZED => {
             Err(ui.error(error))
         }
+        Err(error) if own && !ui.has_role(&[AccountRole::Analyst, AccountRole::Admin]) => {
+            Err(ui.error(error))
+        }
         Err(error) => {
             let (title, detail) = error_words(ui.lang, &error);
-            let detail = if error.code == "invalid" {
-                error
-                    .details
-                    .iter()
-                    .map(|d| {
-                        crate::ui::pages::reports::problem_words(
-                            ui.lang,
-                            d["message"].as_str().unwrap_or_default(),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            } else {
-                detail
-            };
             let flash = notice("error", html! { p { strong { (title) } } p { (detail) } });
             Ok((error.status, org_page(&state, &ui, &id, Some(flash)).await?).into_response())
         }
     }
+}
+
+/// A number of months in words: `1 month`, `6 months` / `1 个月`.
+fn months(lang: Lang, n: u32) -> String {
+    let key = if n == 1 { "membership.month_one" } else { "membership.months" };
+    lang.tf(key, &[("n", &n.to_string())])
 }

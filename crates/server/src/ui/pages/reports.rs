@@ -11,7 +11,7 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use maud::{Markup, html};
 use serde_json::{Value, json};
@@ -372,7 +372,12 @@ pub async fn submit(
     };
     let key = Some(draft.value("idempotency_key").to_owned()).filter(|k| !k.is_empty());
     match take_in(&state, &ui.caller, key.as_deref(), "web", body).await {
-        Ok((_, answer)) => receipt(&state, &ui, &answer).await,
+        // The receipt has its own address: a reload or a change of language keeps it.
+        Ok((_, answer)) => Ok(axum::response::Redirect::to(&format!(
+            "/receipts/{}",
+            answer["receipt"]["id"].as_str().unwrap_or_default()
+        ))
+        .into_response()),
         Err(error) if error.code == "invalid" => {
             for detail in &error.details {
                 let field = field_of(detail["field"].as_str().unwrap_or_default());
@@ -385,35 +390,110 @@ pub async fn submit(
     }
 }
 
-async fn receipt(state: &AppState, ui: &Ui, answer: &Value) -> Result<Response, UiError> {
+/// The receipts the viewer may see: their own submissions; every receipt for the
+/// analysts and administrators (the receipt log is theirs to keep).
+async fn visible_receipts(state: &AppState, ui: &Ui) -> Result<Vec<vulnrelay_store::Receipt>, UiError> {
+    let account = ui.account()?;
+    let staff = ui.has_role(&[AccountRole::Analyst, AccountRole::Admin]);
+    let own = format!("{} (", account.email);
+    let mut receipts: Vec<_> = state
+        .store
+        .receipts()
+        .await
+        .map_err(|e| ui.error(e.into()))?
+        .into_iter()
+        .filter(|r| staff || r.submitter.starts_with(&own))
+        .collect();
+    receipts.reverse();
+    Ok(receipts)
+}
+
+/// `GET /receipts`: the viewer's receipts, newest first, each with its case.
+pub async fn receipts(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     let lang = ui.lang;
-    let case_id = answer["case"].as_str().unwrap_or_default();
-    let receipt_id = answer["receipt"]["id"].as_str().unwrap_or_default();
-    let received_at = answer["receipt"]["received_at"]
-        .as_str()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-    let platform_id = answer["platform"].as_str().unwrap_or_default();
-    let platform =
-        state.store.org(platform_id).await.map(|o| o.name).unwrap_or_else(|_| platform_id.to_owned());
-    let record = state.store.case(case_id).await.map_err(|e| ui.error(e.into()))?;
-    let tz: Tz = record.timezone.parse().unwrap_or(Tz::UTC);
+    let receipts = visible_receipts(&state, &ui).await?;
+    let mut rows = Vec::new();
+    for r in receipts.iter().take(200) {
+        // Only the cases the viewer may read are named (`domain::can`).
+        if let Ok(loaded) =
+            crate::casefile::authorize(&state, &ui.caller, &r.case_id, vulnrelay_domain::Action::Read).await
+        {
+            rows.push((r, loaded.record.title.clone(), loaded.case.timezone()));
+        }
+    }
+    let title = lang.t("receipt.list_title");
+    Ok(page(&ui, &title, html! {
+        h1 { (title) }
+        @if rows.is_empty() { p { (lang.t("receipt.none")) } }
+        @else {
+            div class="scroll" tabindex="0" { table class="receipts" {
+                caption class="visually-hidden" { (title) }
+                thead { tr {
+                    th scope="col" { (lang.t("receipt.number")) } th scope="col" { (lang.t("receipt.received_at")) }
+                    th scope="col" { (lang.t("receipt.case")) }
+                } }
+                tbody { @for (r, case_title, tz) in &rows {
+                    tr {
+                        td { a href=(format!("/receipts/{}", r.id)) { code { (r.id) } } }
+                        td { (time(r.received_at, *tz)) }
+                        td translate="no" { a href=(format!("/cases/{}", r.case_id)) { (case_title) } }
+                    }
+                } }
+            } }
+        }
+        p { a href="/reports/new" { (lang.t("nav.report")) } }
+    }).into_response())
+}
+
+/// `GET /receipts/{id}`: one receipt — its number, when it was received (in the case's
+/// zone and in UTC), the case and the platform, and where the platform forwarded it.
+pub async fn receipt(
+    State(state): State<AppState>,
+    ui: Ui,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, UiError> {
+    let lang = ui.lang;
+    let receipt = visible_receipts(&state, &ui)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| ui.error(AppError::not_found("receipt")))?;
+    let loaded =
+        crate::casefile::authorize(&state, &ui.caller, &receipt.case_id, vulnrelay_domain::Action::Read)
+            .await
+            .map_err(|e| ui.error(e))?;
+    let tz = loaded.case.timezone();
+    let platform_id = vulnrelay_domain::PartyId(loaded.record.platform_org.clone());
+    let platform = loaded.case.party(&platform_id).map_or_else(|| platform_id.0.clone(), |p| p.name.clone());
+    // What the platform forwarded when the report came in.
+    let forwards: Vec<String> = loaded
+        .case
+        .events()
+        .iter()
+        .filter(|e| e.party == platform_id && e.at >= receipt.received_at)
+        .filter_map(|e| match &e.kind {
+            vulnrelay_domain::EventKind::Notified { to, .. } => {
+                Some(loaded.case.party(to).map_or_else(|| to.0.clone(), |p| p.name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let title = lang.t("receipt.title");
-    Ok(page(ui, &title, html! {
+    Ok(page(&ui, &title, html! {
         h1 { (title) }
         (notice("ok", html! { p { (lang.t("receipt.thanks")) } }))
         dl class="facts receipt" {
-            dt { (lang.t("receipt.number")) } dd { code class="receipt-number" { (receipt_id) } }
-            dt { (lang.t("receipt.received_at")) } dd { (time(received_at, tz)) br; (time(received_at, Tz::UTC)) }
-            dt { (lang.t("receipt.case")) } dd { a href=(format!("/cases/{case_id}")) { (record.title) } " (" (case_id) ")" }
+            dt { (lang.t("receipt.number")) } dd { code class="receipt-number" { (receipt.id) } }
+            dt { (lang.t("receipt.received_at")) } dd { (time(receipt.received_at, tz)) br; (time(receipt.received_at, Tz::UTC)) }
+            dt { (lang.t("receipt.case")) } dd { a href=(format!("/cases/{}", receipt.case_id)) translate="no" { (loaded.record.title) } " (" (receipt.case_id) ")" }
             dt { (lang.t("receipt.platform")) } dd { (platform) }
         }
-        @if let Some(forwards) = answer["forwarded"].as_array().filter(|f| !f.is_empty()) {
+        @if !forwards.is_empty() {
             h2 { (lang.t("receipt.forwarded")) }
-            ul { @for f in forwards { li { (f["to"].as_str().unwrap_or_default()) " — " (lang.t(&format!("forward.{}", f["status"].as_str().unwrap_or("forwarded")))) } } }
+            ul { @for to in &forwards { li { (to) " — " (lang.t("forward.forwarded")) } } }
         }
         p class="help" { (lang.t("receipt.keep")) }
-        p { a href="/dashboard" { (lang.t("receipt.to_dashboard")) } }
+        p { a href="/receipts" { (lang.t("receipt.all")) } " · " a href="/dashboard" { (lang.t("receipt.to_dashboard")) } }
     }).into_response())
 }
 

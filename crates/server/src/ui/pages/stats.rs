@@ -15,7 +15,8 @@ use crate::AppState;
 use crate::routes::intervals;
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::page;
+use crate::ui::timeline;
+use crate::ui::view::{Precision, duration, page, time};
 
 /// `GET /stats`.
 pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
@@ -32,7 +33,8 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
             @let entry = stats["intervals"].as_array().into_iter().flatten().find(|i| i["kind"] == kind.as_str());
             section aria-labelledby=(format!("stats-{}", kind.as_str())) {
                 h2 id=(format!("stats-{}", kind.as_str())) { (name) }
-                img class="chart" src=(format!("/api/v1/stats/intervals/{}.svg?lang={lang_tag}", kind.as_str())) alt=(name);
+                (timeline::quarters(lang, &name, &entry.map_or(Value::Null, |e| e["quarters"].clone())))
+                p class="downloads" { a href=(format!("/api/v1/stats/intervals/{}.svg?lang={lang_tag}", kind.as_str())) download { (lang.t("stats.svg")) } }
                 @if let Some(entry) = entry { (quarters(lang, &name, &entry["quarters"])) }
             }
         }
@@ -41,9 +43,15 @@ pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
 }
 
 fn quarters(lang: Lang, name: &str, quarters: &Value) -> Markup {
-    let cell = |v: &Value| if v.is_null() { "—".to_owned() } else { v.to_string() };
+    let cell = |v: &Value| match v.as_f64() {
+        Some(days) => v.as_u64().map_or_else(
+            || duration(lang, chrono::TimeDelta::seconds((days * 86_400.0).round() as i64), Precision::Two),
+            |n| n.to_string(),
+        ),
+        None => "—".to_owned(),
+    };
     html! {
-        div class="scroll" { table {
+        div class="scroll" tabindex="0" { table {
             caption class="visually-hidden" { (name) }
             thead { tr {
                 th scope="col" { (lang.t("stats.quarter")) } th scope="col" { (lang.t("stats.closed")) }
@@ -60,8 +68,9 @@ fn quarters(lang: Lang, name: &str, quarters: &Value) -> Markup {
     }
 }
 
-/// A case's key intervals, for the case page.
-pub async fn case_intervals(state: &AppState, ui: &Ui, case_id: &str) -> Markup {
+/// A case's key intervals, for the case page: times in the case's time zone `tz`,
+/// lengths in the one duration format.
+pub async fn case_intervals(state: &AppState, ui: &Ui, case_id: &str, tz: chrono_tz::Tz) -> Markup {
     let lang = ui.lang;
     let answer = intervals::case_intervals(
         State(state.clone()),
@@ -70,12 +79,20 @@ pub async fn case_intervals(state: &AppState, ui: &Ui, case_id: &str) -> Markup 
     )
     .await;
     let Ok(Json(answer)) = answer else { return html! {} };
-    let when =
-        |v: &Value| v["at"].as_str().map(|t| t.replace('T', " ")).unwrap_or_else(|| lang.t("interval.open"));
+    let at = |v: &Value| {
+        v["at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let when = |v: &Value| match at(v) {
+        Some(t) => time(t, tz),
+        None => html! { (lang.t("interval.open")) },
+    };
     html! {
         section aria-labelledby="intervals-h" {
             h2 id="intervals-h" { (lang.t("interval.section")) }
-            div class="scroll" { table class="intervals" {
+            div class="scroll" tabindex="0" { table class="intervals" {
                 caption class="visually-hidden" { (lang.t("interval.section")) }
                 thead { tr {
                     th scope="col" { (lang.t("interval.name")) } th scope="col" { (lang.t("interval.from")) }
@@ -86,9 +103,9 @@ pub async fn case_intervals(state: &AppState, ui: &Ui, case_id: &str) -> Markup 
                         td { (lang.t(&format!("interval.{}", i["kind"].as_str().unwrap_or_default()))) }
                         td { (when(&i["from"])) }
                         td { (when(&i["to"])) }
-                        td { @match i["days"].as_f64() {
-                            Some(days) => (lang.tf("interval.days", &[("days", &days.to_string())])),
-                            None => (lang.t("interval.open")),
+                        td { @match (at(&i["from"]), at(&i["to"])) {
+                            (Some(from), Some(to)) => (timeline::interval_length(lang, from, to)),
+                            _ => (lang.t("interval.open")),
                         } }
                     }
                 } }

@@ -57,11 +57,11 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
     let now = Utc::now();
     let title = lang.t("vuln.list_title");
     Ok(page(&ui, &title, html! {
-        h1 { (title) }
+        h1 translate="no" { (title) }
         p class="help" { (lang.t("vuln.list_help")) }
         @if records.is_empty() { p { (lang.t("vuln.none")) } }
         @else {
-            div class="scroll" {
+            div class="scroll" tabindex="0" {
                 table class="advisories" {
                     caption class="visually-hidden" { (title) }
                     thead { tr {
@@ -97,19 +97,76 @@ fn range_words(lang: Lang, introduced: &str, end: &RangeEnd) -> String {
     }
 }
 
-/// The bulletin and manual links (zh, en, Markdown) of the documents under `base`, as
-/// list items: a record's (`/api/v1/vulnerabilities/{id}`) or a case's advisory
-/// (`/api/v1/advisories/{id}`).
-pub fn document_links(lang: Lang, base: &str) -> Markup {
+/// The bulletin and manual links of advisory `id`: read inside the site, in either
+/// language (`/advisories/{id}/bulletin?lang=zh`), and the Markdown from the API.
+pub fn document_links(lang: Lang, id: &str) -> Markup {
     let md = if lang == Lang::Zh { "zh" } else { "en" };
     html! {
         @for (kind, key) in [("bulletin", "vuln.bulletin"), ("manual", "vuln.manual")] {
             li { (lang.t(key)) ": "
-                a href=(format!("{base}/{kind}?lang=zh")) hreflang="zh-CN" { (lang.t("lang.zh")) } " · "
-                a href=(format!("{base}/{kind}?lang=en")) hreflang="en" { (lang.t("lang.en")) } " · "
-                a href=(format!("{base}/{kind}?lang={md}&format=md")) { (lang.t("vuln.markdown")) } }
+                a href=(format!("/advisories/{id}/{kind}?lang=zh")) hreflang="zh-CN" lang="zh-CN" { (lang.t("lang.zh")) } " · "
+                a href=(format!("/advisories/{id}/{kind}?lang=en")) hreflang="en" lang="en" { (lang.t("lang.en")) } " · "
+                a href=(format!("/api/v1/advisories/{id}/{kind}?lang={md}&format=md")) { (lang.t("vuln.markdown")) } }
         }
     }
+}
+
+/// Query of a bulletin or manual page: the document's language (`zh` or `en`; the
+/// viewer's by default).
+#[derive(Debug, serde::Deserialize)]
+pub struct DocumentQuery {
+    /// `zh` or `en`.
+    pub lang: Option<String>,
+}
+
+/// `GET /advisories/{id}/{kind}`: the security bulletin (安全公告) or the
+/// investigation-and-repair manual (排查及修复手册) inside the site — navigation, the
+/// other language, the Markdown, and "print or save as PDF" (the browser's print, with
+/// the print style sheet).
+pub async fn document(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((id, kind)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<DocumentQuery>,
+) -> Result<Response, UiError> {
+    let lang = ui.lang;
+    let manual = match kind.as_str() {
+        "bulletin" => false,
+        "manual" => true,
+        _ => return Err(ui.error(crate::errors::AppError::not_found("page"))),
+    };
+    let doc_lang = match query.lang.as_deref() {
+        Some("zh") | Some("zh-CN") => Lang::Zh,
+        Some("en") => Lang::En,
+        None => lang,
+        Some(_) => return Err(ui.error(crate::errors::AppError::not_found("page"))),
+    };
+    let publication =
+        crate::routes::distribution::publication(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
+    let markdown = if manual {
+        vulnrelay_publish::manual_markdown(&publication, doc_lang.publish())
+    } else {
+        vulnrelay_publish::bulletin_markdown(&publication, doc_lang.publish())
+    };
+    // Escaped by the publication crate: raw HTML in the text is shown as text.
+    let body = maud::PreEscaped(vulnrelay_publish::markdown_to_html(&markdown));
+    let other = if doc_lang == Lang::Zh { Lang::En } else { Lang::Zh };
+    let name = lang.t(if manual { "vuln.manual" } else { "vuln.bulletin" });
+    let title = format!("{} — {name}", publication.id);
+    Ok(page(&ui, &title, html! {
+        nav class="crumbs no-print" aria-label=(lang.t("doc.crumbs")) {
+            a href="/advisories" { (lang.t("nav.advisories")) } " › "
+            a href=(format!("/advisories/{id}")) { (publication.id) } " › " (name)
+        }
+        p class="no-print doc-actions" {
+            a href=(format!("/advisories/{id}/{kind}?lang={}", if other == Lang::Zh { "zh" } else { "en" })) lang=(other.tag()) hreflang=(other.tag()) {
+                (other.t("doc.other_language"))
+            } " · "
+            a href=(format!("/api/v1/advisories/{id}/{kind}?lang={}&format=md", if doc_lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } " · "
+            button type="button" class="link" data-print="" { (lang.t("doc.print")) }
+        }
+        article class="document" lang=(doc_lang.tag()) translate="no" { (body) }
+    }).into_response())
 }
 
 fn downloads(lang: Lang, v: &Vulnerability) -> Markup {
@@ -118,7 +175,7 @@ fn downloads(lang: Lang, v: &Vulnerability) -> Markup {
         section aria-labelledby="downloads-h" {
             h2 id="downloads-h" { (lang.t("vuln.downloads")) }
             ul class="downloads" {
-                (document_links(lang, &base))
+                (document_links(lang, &v.id))
                 li { a href=(format!("{base}.cve.json")) download=(format!("{}.cve.json", v.id)) { (lang.t("vuln.cve_json")) } }
                 li { a href=(format!("{base}.csaf.json")) download=(format!("{}.csaf.json", v.id)) { (lang.t("vuln.csaf_json")) } }
                 li { a href=(format!("{base}.osv.json")) download=(format!("{}.osv.json", v.id)) { (lang.t("vuln.osv_json")) } }
@@ -139,7 +196,7 @@ pub async fn show(
     let threat = v.threat_status(now);
     let title = text(lang, &v.title).map_or_else(|| v.id.clone(), |t| format!("{} — {t}", v.id));
     Ok(page(&ui, &title, html! {
-        h1 { (title) }
+        h1 translate="no" { (title) }
         dl class="facts" {
             dt { (lang.t("vuln.id")) } dd { code { (v.id) } }
             dt { (lang.t("vuln.aliases")) } dd { @if v.aliases.is_empty() { "—" } @for a in &v.aliases { code class="alias" { (a) } " " } }
@@ -150,13 +207,13 @@ pub async fn show(
             @if let Some(case) = &stored.case_id { dt { (lang.t("vuln.case")) } dd { a href=(format!("/cases/{case}")) { (case) } } }
         }
         @if let Some(description) = text(lang, &v.description) {
-            section aria-labelledby="description-h" { h2 id="description-h" { (lang.t("vuln.description")) } p { (description) } }
+            section aria-labelledby="description-h" { h2 id="description-h" { (lang.t("vuln.description")) } p translate="no" { (description) } }
         }
         section aria-labelledby="scores-h" {
             h2 id="scores-h" { (lang.t("vuln.scores")) }
             @if v.scores.is_empty() { p { (lang.t("vuln.no_scores")) } }
             @else {
-                div class="scroll" { table {
+                div class="scroll" tabindex="0" { table {
                     caption class="visually-hidden" { (lang.t("vuln.scores")) }
                     thead { tr {
                         th scope="col" { (lang.t("vuln.source")) } th scope="col" { (lang.t("vuln.score")) }
@@ -165,7 +222,7 @@ pub async fn show(
                     tbody { @for s in &v.scores {
                         @let scored = score(&s.vector).ok();
                         tr {
-                            td { (s.source) }
+                            td translate="no" { (s.source) }
                             td { (score_cell(lang, &s.vector)) }
                             td { @if let Some(sc) = &scored { (cnvd_words(lang, sc.cnvd())) } }
                             td { @if let Some(sc) = &scored { (cnnvd_words(lang, sc.cnnvd())) } }
@@ -179,13 +236,13 @@ pub async fn show(
             h2 id="affected-h" { (lang.t("vuln.affected")) }
             @if v.affected.is_empty() { p { (lang.t("vuln.no_affected")) } }
             @else {
-                div class="scroll" { table {
+                div class="scroll" tabindex="0" { table {
                     caption class="visually-hidden" { (lang.t("vuln.affected")) }
                     thead { tr { th scope="col" { (lang.t("vuln.source")) } th scope="col" { (lang.t("vuln.package")) } th scope="col" { (lang.t("vuln.ranges")) } } }
                     tbody { @for a in &v.affected {
                         tr {
-                            td { (a.source) }
-                            td { (a.package.vendor) " " (a.package.product) @if let Some(purl) = &a.package.purl { br; code { (purl) } } }
+                            td translate="no" { (a.source) }
+                            td translate="no" { (a.package.vendor) " " (a.package.product) @if let Some(purl) = &a.package.purl { br; code { (purl) } } }
                             td { ul class="plain" {
                                 @for r in &a.ranges { li { (range_words(lang, &r.introduced, &r.end)) } }
                                 @if !a.versions.is_empty() { li { (lang.tf("vuln.versions", &[("versions", &a.versions.join(", "))])) } }
@@ -198,15 +255,15 @@ pub async fn show(
         }
         section aria-labelledby="remediation-h" {
             h2 id="remediation-h" { (lang.t("vuln.remediation")) }
-            @if let Some(r) = text(lang, &v.remediation) { p class="remediation" { (r) } } @else { p { (lang.t("vuln.no_remediation")) } }
-            @if let Some(w) = text(lang, &v.workarounds) { h3 { (lang.t("vuln.workarounds")) } p { (w) } }
+            @if let Some(r) = text(lang, &v.remediation) { p class="remediation" translate="no" { (r) } } @else { p { (lang.t("vuln.no_remediation")) } }
+            @if let Some(w) = text(lang, &v.workarounds) { h3 { (lang.t("vuln.workarounds")) } p translate="no" { (w) } }
         }
         @if !v.threats.is_empty() {
             section aria-labelledby="threats-h" {
                 h2 id="threats-h" { (lang.t("vuln.threats")) }
                 ul { @for t in &v.threats {
-                    li { (time(t.at, Tz::UTC)) " — " (lang.t(&format!("threat.{}", t.kind.as_str()))) " (" (t.source) ")"
-                        @if let Some(note) = &t.note { " · " (note) } }
+                    li { (time(t.at, Tz::UTC)) " — " (lang.t(&format!("threat.{}", t.kind.as_str()))) " (" span translate="no" { (t.source) } ")"
+                        @if let Some(note) = &t.note { " · " span translate="no" { (note) } } }
                 } }
             }
         }
@@ -216,7 +273,7 @@ pub async fn show(
                 h2 id="refs-h" { (lang.t("vuln.references")) }
                 ul class="refs" { @for r in &v.references { li {
                     @if r.url.starts_with("https://") || r.url.starts_with("http://") { a href=(r.url) rel="noreferrer noopener" { (r.url) } } @else { (r.url) }
-                    " (" (r.kind) ")" } } }
+                    " (" span translate="no" { (r.kind) } ")" } } }
             }
         }
     }).into_response())

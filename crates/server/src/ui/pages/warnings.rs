@@ -17,7 +17,7 @@ use crate::errors::AppError;
 use crate::routes::warnings::{self as api, StatusBody, WarningsQuery};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{csrf, error_words, notice, page};
+use crate::ui::view::{csrf, error_words, heading, local_text, notice, page};
 
 /// The justifications offered for `not_affected` (CycloneDX 1.6 impact analysis).
 const JUSTIFICATIONS: [&str; 4] =
@@ -69,6 +69,15 @@ pub fn summary(lang: Lang, w: &Value) -> Markup {
     }
 }
 
+/// Where an urgency sorts in the inbox: `immediate` first, then `high`, then the rest.
+fn urgency_rank(urgency: &Value) -> u8 {
+    match urgency.as_str() {
+        Some("immediate") => 0,
+        Some("high") => 1,
+        _ => 2,
+    }
+}
+
 /// Query of the inbox: what was just done, and which page.
 #[derive(Debug, Deserialize)]
 pub struct InboxQuery {
@@ -111,14 +120,19 @@ async fn inbox_page(
         };
         items.push(detail);
     }
+    // The most urgent first, then the newest.
+    items.sort_by(|a, b| {
+        urgency_rank(&a["content"]["urgency"])
+            .cmp(&urgency_rank(&b["content"]["urgency"]))
+            .then_with(|| text(&b["created_at"]).cmp(text(&a["created_at"])))
+    });
     let own_org = ui.caller.account.as_ref().and_then(|a| a.org_id.clone());
     let title = lang.t("warning.title");
     Ok(page(
         ui,
         &title,
         html! {
-            h1 { (title) }
-            @if let Some(flash) = flash { (flash) }
+            (heading(&title, flash))
             p class="help" { (lang.t("warning.help")) }
             @if items.is_empty() { p { (lang.t("warning.none")) } }
             @for w in &items {
@@ -128,11 +142,11 @@ async fn inbox_page(
                 article class="card warning" aria-labelledby=(format!("w-{id}")) {
                     h2 id=(format!("w-{id}")) { (summary(lang, w)) }
                     p class="muted" {
-                        (lang.tf("warning.revision", &[("n", &w["revision"].to_string()), ("when", &text(&w["updated_at"]).replace('T', " "))]))
+                        (lang.tf("warning.revision", &[("n", &w["revision"].to_string()), ("when", &local_text(text(&w["updated_at"])))]))
                         @if let Some(severity) = w["severity"].as_str() { " · " (lang.tf("warning.severity", &[("severity", &lang.t(&format!("rating.{severity}")))])) }
                     }
                     @if w["revision"] != 1 {
-                        p class="muted" { (lang.tf("warning.first_issued", &[("when", &text(&w["created_at"]).replace('T', " "))])) }
+                        p class="muted" { (lang.tf("warning.first_issued", &[("when", &local_text(text(&w["created_at"])))])) }
                     }
                     @if let Some(by) = content["issued_by"].as_str() {
                         p { (lang.tf("warning.issued_by", &[("org", by)])) " " (localized(lang, &content["note"])) }
