@@ -345,6 +345,9 @@ impl<'a> Ahead<'a> {
 fn inflate(zip: &ZipArchive, entry: &Entry, limit: u64) -> Option<Vec<u8>> {
     let (_, window) = zip.data_window(entry).ok()?;
     window.will_need();
+    if let Some(out) = crate::zipfile::inflate_whole(&window, entry.uncompressed_size, limit) {
+        return Some(out);
+    }
     let mut input = window.buf_reader(256 * 1024);
     let limit = usize::try_from(limit).ok()?;
     let mut out = Vec::with_capacity(limit);

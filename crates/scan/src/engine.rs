@@ -588,7 +588,7 @@ impl<'a> FileScan<'a> {
         let entry = &zip.entries()[idx];
         let source = if entry.method == 0 {
             zip.data_window(entry)?.1
-        } else if let Some(inflated) = inflated {
+        } else if let Some(inflated) = inflated.or_else(|| self.inflate_whole(zip, entry)) {
             self.spill_prepared(inflated)?
         } else {
             zip.data_window(entry)?.1.will_need();
@@ -603,6 +603,17 @@ impl<'a> FileScan<'a> {
         }
         self.scan_source(chain, source, kind, depth + 1);
         Ok(())
+    }
+
+    /// The whole of deflated `entry` inflated in one call ([`crate::zipfile::inflate_whole`]),
+    /// when its declared size fits in memory and in the file's budget; `None` otherwise, or
+    /// when the data does not inflate cleanly to at most that size (it is then streamed,
+    /// which reports what is wrong).
+    fn inflate_whole(&self, zip: &ZipArchive, entry: &Entry) -> Option<Vec<u8>> {
+        let max = self.limits.in_memory_bytes().min(self.budget.bytes_left.get());
+        let (_, window) = zip.data_window(entry).ok()?;
+        window.will_need();
+        crate::zipfile::inflate_whole(&window, entry.uncompressed_size, max)
     }
 
     /// Reads a decompressing stream into a [`Source`]: memory up to the spill threshold, an

@@ -915,15 +915,23 @@ fn name_unit(
             artifact_like(stem).then(|| (stem.to_owned(), None))
         })
     });
+    // A distribution names a package after the project and its major version so that two
+    // majors install side by side (`tomcat9-catalina-9.0.70.jar`): the artifact is without
+    // the major.
+    let file = file.map(|(a, v)| {
+        let major = v.as_deref().or(attr(attrs, "Implementation-Version")).or(attr(attrs, "Bundle-Version"));
+        (without_distribution_major(&a, major).unwrap_or(a), v)
+    });
     let mut evidence = Vec::new();
-    let version = match (attr(attrs, "Implementation-Version"), attr(attrs, "Bundle-Version")) {
-        (Some(v), _) => {
+    let stated = |key: &str| attr(attrs, key).and_then(|v| built_version(v).map(|b| (v, b)));
+    let version = match (stated("Implementation-Version"), stated("Bundle-Version")) {
+        (Some((v, built)), _) => {
             evidence.push(manifest("Implementation-Version", v));
-            Some(leading_version(v).to_owned())
+            Some(built.to_owned())
         }
-        (None, Some(v)) => {
+        (None, Some((v, built))) => {
             evidence.push(manifest("Bundle-Version", v));
-            Some(v.to_owned())
+            Some(built.to_owned())
         }
         (None, None) => match &file {
             Some((_, Some(v))) => {
@@ -976,9 +984,22 @@ fn name_unit(
             ));
         }
     }
-    // 2. The artifact: a bundle name that is one, the file name, a title that is one.
+    // 2. The artifact: a bundle name that is one (plain, or an Eclipse bundle's, which
+    // Tycho publishes under its symbolic name), the file name, a title that is one.
     fn plain(n: Option<&str>) -> Option<&str> {
         n.filter(|n| crate::known::artifact_like(n) && !n.contains('.'))
+    }
+    if let Some(b) = bundle.filter(|b| artifact_like(b))
+        && let Some(group) = crate::known::eclipse_group(b)
+    {
+        evidence.push(manifest("Bundle-SymbolicName", b));
+        evidence.push(Evidence {
+            kind: EvidenceKind::WellKnown,
+            detail: format!("Eclipse bundles are published under their symbolic name; group {group} from its first three parts"),
+        });
+        let component =
+            Component { group: Some(group), artifact: b.to_owned(), version, version_range: None };
+        return Some((component, evidence));
     }
     let (artifact, from) = if let Some(b) = plain(bundle) {
         evidence.push(manifest("Bundle-SymbolicName", b));
@@ -1061,6 +1082,26 @@ fn leading_version(v: &str) -> &str {
         Some((first, _)) if first.starts_with(|c: char| c.is_ascii_digit()) => first,
         _ => v,
     }
+}
+
+/// The version a manifest states, as built: [`leading_version`], without the literal
+/// `.qualifier` that an OSGi build leaves when it does not stamp one (`1.3.100.qualifier`:
+/// `1.3.100`); `None` when the build left a placeholder (`${version.suffix}`) or nothing.
+fn built_version(v: &str) -> Option<&str> {
+    let v = leading_version(v);
+    let v = v.strip_suffix(".qualifier").unwrap_or(v);
+    (!v.is_empty() && !v.contains("${")).then_some(v)
+}
+
+/// The artifact a distribution's major-versioned name stands for (`tomcat9-catalina` with
+/// version 9.0.70: `tomcat-catalina`; `lucene3-core` with 3.6.2: `lucene-core`): the first
+/// word ends in the version's major and more words follow. `None` when the name is not such.
+fn without_distribution_major(artifact: &str, version: Option<&str>) -> Option<String> {
+    let (first, rest) = artifact.split_once('-')?;
+    let major = version?.split(|c: char| !c.is_ascii_digit()).next().filter(|m| !m.is_empty())?;
+    let stem = first.strip_suffix(major)?;
+    let letters = stem.len() >= 3 && stem.bytes().all(|b| b.is_ascii_alphabetic());
+    (letters && !rest.is_empty()).then(|| format!("{stem}-{rest}"))
 }
 
 /// The group the package of a unit's classes gives, by Maven's convention that a project's
@@ -1168,5 +1209,64 @@ mod tests {
             Some(("commons-io".into(), "2.0-beta1".into()))
         );
         assert_eq!(parse_file_name("app.jar"), None);
+    }
+
+    #[test]
+    fn distribution_names_and_build_placeholders() {
+        let strip = |a: &str, v: Option<&str>| without_distribution_major(a, v);
+        assert_eq!(strip("tomcat9-catalina", Some("9.0.70")).as_deref(), Some("tomcat-catalina"));
+        assert_eq!(strip("tomcat10-coyote", Some("10.1.60")).as_deref(), Some("tomcat-coyote"));
+        assert_eq!(strip("lucene3-benchmark", Some("3.6.2")).as_deref(), Some("lucene-benchmark"));
+        // Another major, one word, a short stem, no version: the name is the artifact's.
+        assert_eq!(strip("spring3-context", Some("4.3.30.RELEASE")), None);
+        assert_eq!(strip("jdom2", Some("2.0.6")), None);
+        assert_eq!(strip("h2-mvstore", Some("2.1.214")), None);
+        assert_eq!(strip("xpp3-min", Some("1.1.4c")), None);
+        assert_eq!(strip("tomcat9-catalina", None), None);
+        assert_eq!(built_version("1.3.100.qualifier"), Some("1.3.100"));
+        assert_eq!(built_version("4.10.4 ${svnversion} - buildd"), Some("4.10.4"));
+        assert_eq!(built_version("${version.suffix}"), None);
+        assert_eq!(built_version("2.1"), Some("2.1"));
+    }
+
+    #[test]
+    fn eclipse_bundles_are_named_by_their_symbolic_name() {
+        let attrs = vec![
+            (
+                "Bundle-SymbolicName".to_owned(),
+                "org.eclipse.equinox.p2.updatechecker;singleton:=true".to_owned(),
+            ),
+            ("Bundle-Version".to_owned(), "1.3.100.qualifier".to_owned()),
+        ];
+        let (c, evidence) =
+            name_unit("META-INF/MANIFEST.MF", &attrs, None, Some("equinox-p2-updatechecker-1.3.100.jar"))
+                .unwrap();
+        assert_eq!(c.group.as_deref(), Some("org.eclipse.equinox"));
+        assert_eq!(c.artifact, "org.eclipse.equinox.p2.updatechecker");
+        assert_eq!(c.version.as_deref(), Some("1.3.100"));
+        assert!(evidence.iter().any(|e| e.kind == EvidenceKind::WellKnown), "{evidence:?}");
+        // Jetty's bundles are artifacts of their own.
+        let jetty = vec![("Bundle-SymbolicName".to_owned(), "org.eclipse.jetty.util".to_owned())];
+        let (c, _) = name_unit("META-INF/MANIFEST.MF", &jetty, None, Some("jetty-util-9.4.50.jar")).unwrap();
+        assert_eq!((c.group.as_deref(), c.artifact.as_str()), (Some("org.eclipse.jetty"), "jetty-util"));
+    }
+
+    #[test]
+    fn a_distribution_major_comes_off_before_the_bundle_gives_the_group() {
+        let attrs = vec![
+            ("Bundle-SymbolicName".to_owned(), "org.apache.tomcat-catalina".to_owned()),
+            ("Implementation-Version".to_owned(), "9.0.70".to_owned()),
+        ];
+        let (c, _) = name_unit(
+            "META-INF/MANIFEST.MF",
+            &attrs,
+            Some("org/apache/catalina/"),
+            Some("tomcat9-catalina-9.0.70.jar"),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.group.as_deref(), c.artifact.as_str(), c.version.as_deref()),
+            (Some("org.apache.tomcat"), "tomcat-catalina", Some("9.0.70"))
+        );
     }
 }

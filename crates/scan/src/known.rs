@@ -115,6 +115,8 @@ const ARTIFACT_GROUPS: &[(&str, &str)] = &[
     ("jackson-databind", "com.fasterxml.jackson.core"),
     ("jackson-annotations", "com.fasterxml.jackson.core"),
     ("slf4j-*", "org.slf4j"),
+    ("tomcat-embed-*", "org.apache.tomcat.embed"),
+    ("tomcat-*", "org.apache.tomcat"),
     ("log4j", "log4j"),
 ];
 
@@ -187,6 +189,16 @@ pub(crate) fn group_from_bundle(bundle: &str, artifact: &str) -> Option<String> 
         at += i + 1;
     }
     None
+}
+
+/// The group of an Eclipse bundle that Tycho publishes under its symbolic name
+/// (`org.eclipse.equinox.p2.updatechecker`): its first three parts (`org.eclipse.equinox`).
+/// `None` for other names, and for Jetty, whose bundles are Maven artifacts of their own
+/// ([`well_known`] names them).
+pub(crate) fn eclipse_group(bundle: &str) -> Option<String> {
+    let rest = bundle.strip_prefix("org.eclipse.")?;
+    let (project, module) = rest.split_once('.')?;
+    (project != "jetty" && !module.is_empty()).then(|| format!("org.eclipse.{project}"))
 }
 
 /// The coordinates a `pom.xml` declares: `groupId`, `artifactId` and `version` of the

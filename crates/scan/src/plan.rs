@@ -41,10 +41,66 @@ pub(crate) struct Plan {
     pub steps: Vec<Step>,
     /// Entries that may hold a nested archive (their first bytes decide), in order.
     pub nested: Vec<usize>,
-    /// The longest package directory every class of the archive's own unit shares (not
+    /// The longest package directory the classes of the archive's own unit share (not
     /// under `META-INF/`, `WEB-INF/` or `BOOT-INF/`), when it has two parts or more
-    /// (`groovy/json/`): a hint for naming a jar without a pom.
+    /// (`groovy/json/`): a hint for naming a jar without a pom. A jar that bundles a few
+    /// classes of another project (Lucene's analyzers carry `org/tartarus/snowball/`) is
+    /// named after the package root that holds at least [`OWN_SHARE`] of its classes.
     pub class_prefix: Option<String>,
+}
+
+/// The share of a jar's classes (in percent) that one package root must hold to give the
+/// jar's package prefix when the classes lie under several roots.
+pub(crate) const OWN_SHARE: usize = 75;
+
+/// At most this many package roots are told apart per archive; classes under further roots
+/// still count towards the total, so a jar of many projects gives no prefix.
+const MAX_ROOTS: usize = 32;
+
+/// The classes of an archive by package root (a class's first two directories): how many
+/// each holds and the directory they share.
+#[derive(Default)]
+struct PackageRoots<'a> {
+    /// (root, classes under it, their common directory).
+    roots: Vec<(&'a str, usize, &'a str)>,
+    /// The root of the previous class: classes come grouped by package.
+    last: usize,
+    /// Every class counted.
+    total: usize,
+}
+
+impl<'a> PackageRoots<'a> {
+    fn add(&mut self, dir: &'a str) {
+        self.total += 1;
+        let hit = |r: &(&str, usize, &str)| dir.starts_with(r.0);
+        let at = if self.roots.get(self.last).is_some_and(hit) {
+            Some(self.last)
+        } else {
+            self.roots.iter().position(hit)
+        };
+        match at {
+            Some(i) => {
+                let (_, count, common) = &mut self.roots[i];
+                *count += 1;
+                *common = common_dir(common, dir);
+                self.last = i;
+            }
+            None if self.roots.len() < MAX_ROOTS => {
+                // The first two directories, or the whole directory when it is shallower.
+                let end = dir.match_indices('/').nth(1).map_or(dir.len(), |(i, _)| i + 1);
+                self.roots.push((&dir[..end], 1, dir));
+                self.last = self.roots.len() - 1;
+            }
+            None => {}
+        }
+    }
+
+    /// The common directory of the root that holds [`OWN_SHARE`] of the classes, when it
+    /// has two parts or more.
+    fn prefix(&self) -> Option<&'a str> {
+        let (_, count, common) = self.roots.iter().max_by_key(|r| r.1)?;
+        (count * 100 >= self.total * OWN_SHARE && common.matches('/').count() >= 2).then_some(*common)
+    }
 }
 
 /// The common directory of `a` and `b` (each ending in `/` or empty).
@@ -60,7 +116,7 @@ impl Plan {
     /// The plan for `zip`.
     pub fn of(zip: &ZipArchive) -> Plan {
         let mut plan = Plan::default();
-        let mut prefix: Option<&str> = None;
+        let mut roots = PackageRoots::default();
         for (idx, entry) in zip.entries().iter().enumerate() {
             if entry.is_dir() {
                 continue;
@@ -73,14 +129,9 @@ impl Plan {
                 continue;
             }
             if name.ends_with(".class")
-                && prefix != Some("")
                 && !["META-INF/", "WEB-INF/", "BOOT-INF/"].iter().any(|p| name.starts_with(p))
             {
-                let dir = name.rfind('/').map_or("", |i| &name[..=i]);
-                prefix = Some(match prefix {
-                    None => dir,
-                    Some(p) => common_dir(p, dir),
-                });
+                roots.add(name.rfind('/').map_or("", |i| &name[..=i]));
             }
             if let Some(want) = classify(name) {
                 plan.steps.push(if want.is_fingerprint() {
@@ -95,7 +146,7 @@ impl Plan {
                 plan.nested.push(idx);
             }
         }
-        plan.class_prefix = prefix.filter(|p| p.matches('/').count() >= 2).map(str::to_owned);
+        plan.class_prefix = roots.prefix().map(str::to_owned);
         // A pom.xml is read only where no pom.properties is beside it.
         let dir_of = |idx: usize| {
             let name = zip.name(&zip.entries()[idx]);
@@ -116,5 +167,39 @@ impl Plan {
             });
         }
         plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PackageRoots;
+
+    fn prefix_of(classes: &[&'static str]) -> Option<&'static str> {
+        let mut roots = PackageRoots::default();
+        for c in classes {
+            roots.add(c.rfind('/').map_or("", |i| &c[..=i]));
+        }
+        roots.prefix()
+    }
+
+    #[test]
+    fn the_package_prefix_is_the_root_that_holds_most_classes() {
+        let mut lucene = vec!["org/apache/lucene/analysis/ar/A.class"; 30];
+        lucene.extend(["org/apache/lucene/analysis/bg/B.class"; 10]);
+        lucene.extend(["org/tartarus/snowball/S.class"; 5]);
+        assert_eq!(prefix_of(&lucene), Some("org/apache/lucene/analysis/"));
+        // Two projects of equal weight: no prefix.
+        assert_eq!(prefix_of(&["a/b/c/X.class", "a/b/c/Y.class", "d/e/f/Z.class", "d/e/f/W.class"]), None);
+        // Packages side by side under one project's root.
+        let aop = [
+            "org/aopalliance/aop/A.class",
+            "org/aopalliance/intercept/I.class",
+            "org/aopalliance/reflect/R.class",
+        ];
+        assert_eq!(prefix_of(&aop), Some("org/aopalliance/"));
+        // One package: the whole of it; too shallow: none.
+        assert_eq!(prefix_of(&["groovy/json/A.class", "groovy/json/internal/B.class"]), Some("groovy/json/"));
+        assert_eq!(prefix_of(&["Jama/A.class", "Jama/util/B.class"]), None);
+        assert_eq!(prefix_of(&["A.class"]), None);
     }
 }

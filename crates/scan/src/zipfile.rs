@@ -552,6 +552,8 @@ impl ZipArchive {
             let expect = entry.uncompressed_size.min(cap).min(1 << 20) as usize;
             let max = usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1);
             inflate_small(&window, expect, max, true, recall).map_err(|e| self.corrupt_entry(entry, e))?
+        } else if let Some(out) = inflate_whole(&window, entry.uncompressed_size, cap.saturating_add(1)) {
+            out
         } else {
             let reader = DeflateDecoder::new(window.buf_reader(64 * 1024));
             let mut out = Vec::with_capacity(entry.uncompressed_size.min(cap).min(1 << 20) as usize);
@@ -617,6 +619,39 @@ impl ZipArchive {
 /// Compressed entries up to this size are inflated by [`inflate_small`] (the thread's
 /// inflater and input buffer, reused); larger ones stream through a fresh decoder.
 const SMALL_COMPRESSED: u64 = 1 << 20;
+
+/// The largest inflated size [`inflate_whole`] allocates at once.
+const WHOLE_MAX: u64 = 1 << 30;
+
+thread_local! {
+    /// The thread's libdeflate decompressor (about 32 KiB of tables), reused.
+    static WHOLE: RefCell<libdeflater::Decompressor> = RefCell::new(libdeflater::Decompressor::new());
+}
+
+/// Inflates the raw deflate data in `window` in one call (libdeflate, which decodes a whole
+/// buffer about twice as fast as a streaming zlib) into a buffer of the entry's declared
+/// size, when that size is below `max`. `None` when the data is not one clean stream that
+/// fits the declared size (a size declared too small, bad or cut-short data): the caller
+/// then streams it under its limits, which reports what is wrong. Never more than the
+/// declared size is allocated.
+pub(crate) fn inflate_whole(window: &Source, declared: u64, max: u64) -> Option<Vec<u8>> {
+    if declared >= max || declared > WHOLE_MAX || declared == 0 {
+        return None;
+    }
+    let size = usize::try_from(declared).ok()?;
+    let copied;
+    let input = match window.in_memory() {
+        Some(bytes) => bytes,
+        None => {
+            copied = window.read_vec(0, usize::try_from(window.len()).ok()?).ok()?;
+            &copied[..]
+        }
+    };
+    let mut out = vec![0; size];
+    let n = WHOLE.with(|d| d.borrow_mut().deflate_decompress(input, &mut out)).ok()?;
+    out.truncate(n);
+    Some(out)
+}
 
 /// Compressed bytes read from a file per step when only the start of an entry is wanted.
 const PEEK_INPUT: usize = 8 * 1024;
@@ -729,6 +764,29 @@ fn inflate_small(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_inflation_takes_only_clean_streams_of_the_declared_size() {
+        use std::io::Write;
+        let data: Vec<u8> = (0..200_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&data).unwrap();
+        let deflated = enc.finish().unwrap();
+        let n = data.len() as u64;
+        let window = Source::memory(deflated.clone());
+        assert_eq!(inflate_whole(&window, n, n + 1).as_deref(), Some(&data[..]));
+        // A declared size above the real one: the real bytes, no more.
+        assert_eq!(inflate_whole(&window, n + 10, n + 11).as_deref(), Some(&data[..]));
+        // Declared too small (a lie), at or past the limit, or nothing: the caller streams.
+        assert_eq!(inflate_whole(&window, n - 1, n + 1), None);
+        assert_eq!(inflate_whole(&window, n, n), None);
+        assert_eq!(inflate_whole(&window, 0, n), None);
+        // Cut short or corrupt: the caller streams it and reports what is wrong.
+        assert_eq!(inflate_whole(&Source::memory(deflated[..deflated.len() / 2].to_vec()), n, n + 1), None);
+        let mut bad = deflated;
+        bad[0] = 0xff;
+        assert_eq!(inflate_whole(&Source::memory(bad), n, n + 1), None);
+    }
 
     fn eocd() -> Vec<u8> {
         let mut e = EOCD_SIG.to_le_bytes().to_vec();
