@@ -172,12 +172,12 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
     }
     let loaded = load(state, case_id).await?;
     let mirror = state.store.mirror(case_id).await?;
-    let done: std::collections::HashSet<i64> =
-        state.store.relays(Some(case_id)).await?.into_iter().map(|r| r.event_seq).collect();
+    let done: std::collections::HashSet<String> =
+        state.store.relays(Some(case_id)).await?.into_iter().map(|r| r.idempotency_key).collect();
     let first_local = mirror.as_ref().map_or(0, |m| m.relayed_events);
     let mut relays = Vec::new();
     for (index, (event, stored)) in loaded.case.events().iter().zip(&loaded.events).enumerate() {
-        if (index as i64) < first_local || done.contains(&stored.seq) {
+        if (index as i64) < first_local {
             continue;
         }
         let event_type = event.kind.event_type();
@@ -185,17 +185,21 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
             && let Some(to) = event.recipient()
             && host_of(&peers, &event.party.0).is_none()
             && let Some(peer) = host_of(&peers, &to.0)
+            && !done.contains(&forward_key(case_id, stored.seq, &to.0))
         {
-            if !may_read(&loaded, &to.0) {
+            if may_read(&loaded, &to.0) {
+                let envelope =
+                    forward_envelope(state, instance, &loaded, stored.seq, &event.party.0, &to.0, peer)
+                        .await?;
+                relays.push(new_relay(peer, "forward", case_id, stored.seq, &to.0, envelope));
+            } else {
                 tracing::warn!(case = %case_id, to = %to.0, "not relayed: the recipient may not read the case");
-                continue;
             }
-            let envelope =
-                forward_envelope(state, instance, &loaded, stored.seq, &event.party.0, &to.0, peer).await?;
-            relays.push(new_relay(peer, "forward", case_id, stored.seq, &to.0, envelope));
-        } else if let Some(mirror) = &mirror
+        }
+        if let Some(mirror) = &mirror
             && FLOW_BACK.contains(&event_type)
             && let Some(peer) = peers.iter().find(|p| p.id == mirror.peer_id)
+            && !done.contains(&update_key(case_id, stored.seq))
             && may_read(&loaded, &mirror.origin_org)
         {
             let envelope = update_envelope(instance, &loaded, mirror, stored, peer);
@@ -206,6 +210,14 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
         return Ok(0);
     }
     Ok(state.store.queue_relays(&relays, Utc::now()).await?)
+}
+
+fn forward_key(case_id: &str, seq: i64, to: &str) -> String {
+    format!("forward/{case_id}/{seq}/{to}")
+}
+
+fn update_key(case_id: &str, seq: i64) -> String {
+    format!("update/{case_id}/{seq}")
 }
 
 fn new_relay(
@@ -258,7 +270,7 @@ async fn forward_envelope(
         to_instance: peer.public_key.clone(),
         from_org: from.into(),
         to_org: to.into(),
-        idempotency_key: format!("forward/{}/{seq}/{to}", loaded.record.id),
+        idempotency_key: forward_key(&loaded.record.id, seq, to),
         case: RelayedCase {
             origin_case: loaded.record.id.clone(),
             mirror_case: None,
@@ -289,7 +301,7 @@ fn update_envelope(
         to_instance: peer.public_key.clone(),
         from_org: loaded.record.platform_org.clone(),
         to_org: mirror.origin_org.clone(),
-        idempotency_key: format!("update/{}/{}", loaded.record.id, stored.seq),
+        idempotency_key: update_key(&loaded.record.id, stored.seq),
         case: RelayedCase {
             origin_case: mirror.origin_case.clone(),
             mirror_case: Some(loaded.record.id.clone()),

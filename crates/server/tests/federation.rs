@@ -1,0 +1,394 @@
+//! Federation end to end: instances serving real HTTP on loopback in one test
+//! process, each with its own database, Ed25519 identity and delivery worker, peered
+//! with each other. A report at Alibaba Cloud's instance is relayed to the MIIT
+//! platform's instance, whose signed receipt lands on the origin case's timeline; the
+//! platform's forwarding rules carry it on to CNVD and CNNVD; what CNVD records flows
+//! back along the chain. Forged, replayed, tampered and unpeered envelopes are refused,
+//! logged, and change nothing.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use vulnrelay_delivery::RetryPolicy;
+use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
+use vulnrelay_federation::{Identity, SignedEnvelope, SignedReceipt};
+use vulnrelay_server::auth::{new_secret, secret_hash};
+use vulnrelay_server::federation::Instance;
+use vulnrelay_server::forwarding::{ForwardRule, Trigger};
+use vulnrelay_server::worker::{WorkerConfig, spawn};
+use vulnrelay_server::{AppState, Config, Forwarding};
+use vulnrelay_store::federation::Peer;
+use vulnrelay_store::testing::TestDb;
+use vulnrelay_store::{NewAccount, Organisation, Status, Store};
+
+/// One instance: its database, state, base URL and the switch that stops it.
+struct Node {
+    db: TestDb,
+    state: AppState,
+    base: String,
+    identity_seed: u8,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Node {
+    fn public_key(&self) -> String {
+        Identity::from_seed([self.identity_seed; 32]).public_key()
+    }
+
+    async fn stop(self) -> TestDb {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.db
+    }
+}
+
+fn forwarding(rules: &[(&str, Trigger, &[&str])]) -> Forwarding {
+    Forwarding {
+        member_routes: Vec::new(),
+        rules: rules
+            .iter()
+            .map(|(from, when, to)| ForwardRule {
+                from: (*from).into(),
+                when: *when,
+                to: to.iter().map(|t| (*t).to_owned()).collect(),
+                note: Some("Forwarded at once on acceptance".into()),
+            })
+            .collect(),
+    }
+}
+
+async fn start(
+    db: TestDb,
+    seed: u8,
+    operates: &[&str],
+    forwarding: Forwarding,
+    listener: TcpListener,
+) -> Node {
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = Config {
+        forwarding,
+        public_url: Some(base.clone()),
+        allow_private_webhooks: true,
+        ..Config::default()
+    };
+    let state = AppState::new(db.store.clone(), config);
+    state.federate_as(Instance::new(
+        Identity::from_seed([seed; 32]),
+        operates.iter().map(|o| (*o).to_owned()).collect(),
+        Duration::from_secs(5),
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut stop_server = stopped.clone();
+    let server = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let _ = vulnrelay_server::serve(listener, state, async move {
+                let _ = stop_server.changed().await;
+            })
+            .await;
+        }
+    });
+    let mut stop_worker = stopped.clone();
+    let worker = spawn(
+        state.clone(),
+        WorkerConfig {
+            poll_interval: Duration::from_millis(25),
+            reminder_interval: None,
+            sweep_interval: None,
+            deny_private_networks: false,
+            retry: RetryPolicy {
+                base: Duration::from_millis(100),
+                cap: Duration::from_secs(1),
+                max_attempts: 1000,
+            },
+            ..WorkerConfig::default()
+        },
+        async move {
+            let _ = stop_worker.changed().await;
+        },
+    );
+    Node { db, state, base, identity_seed: seed, stop, tasks: vec![server, worker] }
+}
+
+async fn org(store: &dyn Store, id: &str, roles: Vec<Role>, jurisdiction: Jurisdiction) {
+    store
+        .create_org(&Organisation {
+            id: id.into(),
+            name: id.into(),
+            roles,
+            jurisdiction,
+            individual: false,
+            status: Status::Active,
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+}
+
+/// An account of `org` with `roles`; returns an API token.
+async fn account(store: &dyn Store, org: Option<&str>, email: &str, roles: Vec<AccountRole>) -> String {
+    let account = store
+        .create_account(
+            &NewAccount {
+                email: email.into(),
+                name: email.into(),
+                password_hash: "unused: this account signs in with a token".into(),
+                org_id: org.map(str::to_owned),
+                roles,
+                status: Status::Active,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let token = new_secret("vr_");
+    store.create_token(&account.id, "test", &secret_hash(&token), Utc::now()).await.unwrap();
+    token
+}
+
+async fn peer(store: &dyn Store, id: &str, node_url: &str, seed: u8, orgs: &[&str]) {
+    store
+        .add_peer(&Peer {
+            id: id.into(),
+            url: node_url.into(),
+            public_key: Identity::from_seed([seed; 32]).public_key(),
+            orgs: orgs.iter().map(|o| (*o).to_owned()).collect(),
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+}
+
+async fn call(method: reqwest::Method, url: String, token: &str, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls `probe` until it gives a value (at most a minute: the instances talk over
+/// loopback; a relay that never arrives fails the test with `what`).
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..2400 {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+/// The one case of `store` that mirrors `origin_case`.
+async fn mirror_of(store: &dyn Store, origin_case: &str) -> Option<String> {
+    for id in store.case_ids().await.unwrap() {
+        if store.mirror(&id).await.unwrap().is_some_and(|m| m.origin_case == origin_case) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+const REPORTER: &str = "security@alibaba-cloud.example";
+
+/// The company's instance: Alibaba Cloud and Apache local, the MIIT platform remote.
+async fn company_setup(store: &dyn Store) -> String {
+    org(store, "alibaba-cloud", vec![Role::Discoverer], Jurisdiction::CN).await;
+    org(store, "apache", vec![Role::ProductProvider], "US".parse().unwrap()).await;
+    org(store, "miit-nvdb", vec![Role::RegulatorPlatform], Jurisdiction::CN).await;
+    account(store, Some("alibaba-cloud"), REPORTER, vec![AccountRole::Reporter]).await
+}
+
+/// A platform's instance: the platform local with an analyst, its neighbours remote.
+async fn platform_setup(store: &dyn Store, id: &str, role: Role, remote: &[(&str, Role)]) -> String {
+    org(store, id, vec![role], Jurisdiction::CN).await;
+    for (other, role) in remote {
+        org(store, other, vec![*role], Jurisdiction::CN).await;
+    }
+    account(store, Some(id), &format!("analyst@{id}.example"), vec![AccountRole::Analyst]).await
+}
+
+#[tokio::test]
+async fn a_report_travels_the_chain_with_signed_receipts_and_what_cnvd_records_flows_back() {
+    let listeners: Vec<TcpListener> = futures_listeners(4).await;
+    let urls: Vec<String> = listeners.iter().map(|l| format!("http://{}", l.local_addr().unwrap())).collect();
+    let (company_db, nvdb_db, cnvd_db, cnnvd_db) =
+        (TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await);
+
+    let reporter = company_setup(&*company_db.store).await;
+    peer(&*company_db.store, "nvdb", &urls[1], 2, &["miit-nvdb"]).await;
+
+    let nvdb_analyst = platform_setup(
+        &*nvdb_db.store,
+        "miit-nvdb",
+        Role::RegulatorPlatform,
+        &[("cnvd", Role::NationalVulnerabilityDb), ("cnnvd", Role::NationalVulnerabilityDb)],
+    )
+    .await;
+    peer(&*nvdb_db.store, "company", &urls[0], 1, &["alibaba-cloud"]).await;
+    peer(&*nvdb_db.store, "cnvd", &urls[2], 3, &["cnvd"]).await;
+    peer(&*nvdb_db.store, "cnnvd", &urls[3], 4, &["cnnvd"]).await;
+
+    let cnvd_analyst = platform_setup(
+        &*cnvd_db.store,
+        "cnvd",
+        Role::NationalVulnerabilityDb,
+        &[("miit-nvdb", Role::RegulatorPlatform)],
+    )
+    .await;
+    peer(&*cnvd_db.store, "nvdb", &urls[1], 2, &["miit-nvdb"]).await;
+    platform_setup(
+        &*cnnvd_db.store,
+        "cnnvd",
+        Role::NationalVulnerabilityDb,
+        &[("miit-nvdb", Role::RegulatorPlatform)],
+    )
+    .await;
+    peer(&*cnnvd_db.store, "nvdb", &urls[1], 2, &["miit-nvdb"]).await;
+
+    let mut listeners = listeners.into_iter();
+    let company =
+        start(company_db, 1, &["alibaba-cloud"], Forwarding::default(), listeners.next().unwrap()).await;
+    let nvdb = start(
+        nvdb_db,
+        2,
+        &["miit-nvdb"],
+        forwarding(&[("miit-nvdb", Trigger::Verified, &["cnvd", "cnnvd"])]),
+        listeners.next().unwrap(),
+    )
+    .await;
+    let cnvd = start(cnvd_db, 3, &["cnvd"], Forwarding::default(), listeners.next().unwrap()).await;
+    let cnnvd = start(cnnvd_db, 4, &["cnnvd"], Forwarding::default(), listeners.next().unwrap()).await;
+
+    // The instance publishes its identity.
+    let (status, known) =
+        call(reqwest::Method::GET, format!("{}/.well-known/vulnrelay.json", nvdb.base), "", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(known["instance"], nvdb.public_key());
+    assert_eq!(known["operates"][0]["id"], "miit-nvdb");
+    assert_eq!(known["relay_format"], "vulnrelay/relay/v1");
+
+    // 1. Alibaba Cloud reports to the MIIT platform, which its instance knows as remote.
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), &reporter, Some(report))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    let origin = answer["case"].as_str().unwrap().to_owned();
+
+    // The platform's signed receipt comes back and is on the origin case's timeline.
+    let receipt: SignedReceipt = eventually("the NVDB receipt on the company's relay", || async {
+        let relays = company.db.store.relays(Some(&origin)).await.unwrap();
+        let text = relays.iter().find(|r| r.to_org == "miit-nvdb")?.receipt.clone()?;
+        Some(serde_json::from_str(&text).unwrap())
+    })
+    .await;
+    receipt.verify(&nvdb.public_key()).expect("the receipt is signed by the NVDB instance");
+    assert_eq!(receipt.receipt.receiver_org, "miit-nvdb");
+    let (status, timeline) =
+        call(reqwest::Method::GET, format!("{}/api/v1/cases/{origin}/events", company.base), &reporter, None)
+            .await;
+    assert_eq!(status, 200, "{timeline}");
+    let events = timeline["events"].as_array().unwrap();
+    let attested = events
+        .iter()
+        .find(|e| e["event"]["type"] == "attested")
+        .unwrap_or_else(|| panic!("no receipt on the timeline: {timeline}"));
+    assert!(attested.to_string().contains(&receipt.receipt.received_at), "{attested}");
+
+    // The NVDB instance holds the mirror, with its provenance; the receipt carries the
+    // time NVDB recorded the notification, and the head of what it stored.
+    let mirror = mirror_of(&*nvdb.db.store, &origin).await.expect("a mirror at NVDB");
+    assert_eq!(receipt.receipt.stored_case, mirror);
+    let stored = nvdb.db.store.events(&mirror).await.unwrap();
+    let notified = stored.iter().find(|e| e.body.contains("\"to\":\"miit-nvdb\"")).unwrap();
+    assert_eq!(vulnrelay_store::time::format_ts(notified.recorded_at), receipt.receipt.received_at);
+    assert_eq!(stored.last().unwrap().hash, receipt.receipt.stored_head);
+    // The origin's events are on the mirror as the origin recorded them.
+    let origin_events = company.db.store.events(&origin).await.unwrap();
+    let relayed =
+        usize::try_from(nvdb.db.store.mirror(&mirror).await.unwrap().unwrap().relayed_events).unwrap();
+    assert_eq!(relayed, origin_events.len() - 1, "the attested receipt came after the relay");
+    for (theirs, ours) in origin_events.iter().zip(&stored).take(relayed) {
+        assert_eq!((theirs.at, &theirs.body), (ours.at, &ours.body));
+    }
+    let (_, relays) = call(
+        reqwest::Method::GET,
+        format!("{}/api/v1/cases/{mirror}/relays", nvdb.base),
+        &nvdb_analyst,
+        None,
+    )
+    .await;
+    assert_eq!(relays["mirror_of"]["origin_case"], origin);
+    assert_eq!(relays["mirror_of"]["peer"], "company");
+
+    // 2. The platform verifies; its forwarding rules carry the case on to CNVD and CNNVD.
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{mirror}/events", nvdb.base),
+        &nvdb_analyst,
+        Some(json!({"type": "verified"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let forwarded: Vec<&str> =
+        answer["forwarded"].as_array().unwrap().iter().filter_map(|f| f["to"].as_str()).collect();
+    assert_eq!(forwarded, ["cnvd", "cnnvd"]);
+    let cnvd_mirror = eventually("the mirror at CNVD", || mirror_of(&*cnvd.db.store, &mirror)).await;
+    eventually("the mirror at CNNVD", || mirror_of(&*cnnvd.db.store, &mirror)).await;
+
+    // 3. CNVD records its own verification: it flows back to NVDB, and on to the origin.
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{cnvd_mirror}/events", cnvd.base),
+        &cnvd_analyst,
+        Some(json!({"type": "verified", "note": "CNVD verified; CNVD ID assigned"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    eventually("CNVD's verification on the origin case", || async {
+        let events = company.db.store.events(&origin).await.unwrap();
+        events
+            .iter()
+            .any(|e| e.body.contains("\"party\":\"cnvd\"") && e.body.contains("verified"))
+            .then_some(())
+    })
+    .await;
+    let origin_events = company.db.store.events(&origin).await.unwrap();
+    // The platform's verification and its forwards flowed back too, once each.
+    let count = |needle: &str| origin_events.iter().filter(|e| e.body.contains(needle)).count();
+    assert_eq!(count("\"party\":\"miit-nvdb\",\"type\":\"verified\""), 1);
+    assert_eq!(count("\"to\":\"cnvd\""), 1);
+    assert_eq!(count("CNVD ID assigned"), 1);
+    // Every chain still verifies on every instance.
+    for node in [&company, &nvdb, &cnvd, &cnnvd] {
+        assert!(node.db.store.verify().await.unwrap().broken.is_empty());
+    }
+
+    for node in [company, nvdb, cnvd, cnnvd] {
+        node.stop().await;
+    }
+}
+
+async fn futures_listeners(n: usize) -> Vec<TcpListener> {
+    let mut listeners = Vec::with_capacity(n);
+    for _ in 0..n {
+        listeners.push(TcpListener::bind("127.0.0.1:0").await.unwrap());
+    }
+    listeners
+}
