@@ -392,3 +392,220 @@ async fn futures_listeners(n: usize) -> Vec<TcpListener> {
     }
     listeners
 }
+
+/// The company's instance with the report relayed nowhere yet (its peer's URL answers
+/// nothing), and the NVDB instance running: returns both, the origin case and the
+/// envelope the company signed for NVDB.
+async fn company_and_nvdb(nvdb_url_at_company: Option<&str>) -> (Node, Node, String, TcpListener) {
+    let (company_listener, nvdb_listener) =
+        (TcpListener::bind("127.0.0.1:0").await.unwrap(), TcpListener::bind("127.0.0.1:0").await.unwrap());
+    let company_url = format!("http://{}", company_listener.local_addr().unwrap());
+    let nvdb_url = format!("http://{}", nvdb_listener.local_addr().unwrap());
+    let company_db = TestDb::sqlite().await;
+    let nvdb_db = TestDb::sqlite().await;
+    let reporter = company_setup(&*company_db.store).await;
+    peer(&*company_db.store, "nvdb", nvdb_url_at_company.unwrap_or(&nvdb_url), 2, &["miit-nvdb"]).await;
+    platform_setup(&*nvdb_db.store, "miit-nvdb", Role::RegulatorPlatform, &[]).await;
+    account(&*nvdb_db.store, None, "admin@nvdb.example", vec![AccountRole::Admin]).await;
+    peer(&*nvdb_db.store, "company", &company_url, 1, &["alibaba-cloud"]).await;
+    let company = start(company_db, 1, &["alibaba-cloud"], Forwarding::default(), company_listener).await;
+    let nvdb = start(nvdb_db, 2, &["miit-nvdb"], Forwarding::default(), nvdb_listener).await;
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), &reporter, Some(report))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    let origin = answer["case"].as_str().unwrap().to_owned();
+    // A listener the caller may use to stand in for an instance.
+    (company, nvdb, origin, TcpListener::bind("127.0.0.1:0").await.unwrap())
+}
+
+async fn post_envelope(base: &str, envelope: &SignedEnvelope) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/federation/relay"))
+        .json(envelope)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn forged_replayed_tampered_and_unpeered_envelopes_are_refused_logged_and_change_nothing() {
+    // The company relays to an address where nothing listens: its envelope waits.
+    let (company, nvdb, origin, _) = company_and_nvdb(Some("http://127.0.0.1:9")).await;
+    let relay = eventually("the relay written", || async {
+        company.db.store.relays(Some(&origin)).await.unwrap().into_iter().next()
+    })
+    .await;
+    let signed: SignedEnvelope = serde_json::from_str(&relay.envelope).unwrap();
+    signed.verify(&company.public_key()).unwrap();
+    let company_key = Identity::from_seed([1; 32]);
+    let stranger = Identity::from_seed([9; 32]);
+
+    // Delivered once: a receipt, a mirror.
+    let (status, first) = post_envelope(&nvdb.base, &signed).await;
+    assert_eq!(status, 200, "{first}");
+    let receipt: SignedReceipt = serde_json::from_value(first.clone()).unwrap();
+    receipt.verify(&nvdb.public_key()).unwrap();
+    let cases = || async { nvdb.db.store.case_ids().await.unwrap() };
+    let before = cases().await;
+    assert_eq!(before.len(), 1);
+    let events_before = nvdb.db.store.events(&before[0]).await.unwrap();
+
+    // The same envelope again: the same receipt, nothing written.
+    let (status, again) = post_envelope(&nvdb.base, &signed).await;
+    assert_eq!((status, &again), (200, &first));
+
+    let mut refused = Vec::new();
+    // A replayed key with other content (validly signed).
+    let mut other = signed.envelope.clone();
+    other.case.title = "Another title".into();
+    refused.push(("replay", post_envelope(&nvdb.base, &company_key.sign_envelope(other)).await, 409));
+    // A tampered event: its content changed, its hash kept, signed again by the sender.
+    let mut tampered = signed.envelope.clone();
+    tampered.case.events[0].body = tampered.case.events[0].body.replace("2021-11-24", "2021-12-20");
+    refused.push((
+        "tampered hash",
+        post_envelope(&nvdb.base, &company_key.sign_envelope(tampered.clone())).await,
+        422,
+    ));
+    // The same tampering under the original signature.
+    let forged_body = SignedEnvelope { envelope: tampered, signature: signed.signature.clone() };
+    refused.push(("tampered, old signature", post_envelope(&nvdb.base, &forged_body).await, 403));
+    // Forged: the company's key named, a stranger's signature.
+    let mut forged = stranger.sign_envelope(signed.envelope.clone());
+    forged.envelope.from_instance = company.public_key();
+    refused.push(("forged", post_envelope(&nvdb.base, &forged).await, 403));
+    // An unknown key, not a peer, signing its own envelope.
+    let mut unpeered = signed.envelope.clone();
+    unpeered.from_instance = stranger.public_key();
+    unpeered.idempotency_key = "forward/unpeered/1".into();
+    refused.push(("not a peer", post_envelope(&nvdb.base, &stranger.sign_envelope(unpeered)).await, 403));
+    for (what, (status, body), expected) in &refused {
+        assert_eq!(status, expected, "{what}: {body}");
+        assert_eq!(body["error"]["code"], "relay_refused", "{what}: {body}");
+    }
+    // Not JSON at all.
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/federation/relay", nvdb.base))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+
+    // Nothing changed; every refusal is logged.
+    assert_eq!(cases().await, before);
+    assert_eq!(nvdb.db.store.events(&before[0]).await.unwrap(), events_before);
+    let logged = nvdb.db.store.relay_refusals(100).await.unwrap();
+    assert_eq!(logged.len(), refused.len() + 1, "{logged:?}");
+    let admin = account(&*nvdb.db.store, None, "auditor-admin@nvdb.example", vec![AccountRole::Admin]).await;
+    let (status, listed) =
+        call(reqwest::Method::GET, format!("{}/api/v1/federation/refusals", nvdb.base), &admin, None).await;
+    assert_eq!(status, 200);
+    assert!(listed.to_string().contains("not a configured peer"), "{listed}");
+    company.stop().await;
+    nvdb.stop().await;
+}
+
+#[tokio::test]
+async fn the_receiving_instance_down_mid_relay_loses_nothing_and_duplicates_nothing() {
+    let (company, nvdb, origin, _) = company_and_nvdb(None).await;
+    // The first relay may have gone through already; the one this test follows is a
+    // second report, sent while the NVDB instance is down.
+    eventually("the first report's receipt", || async {
+        company.db.store.relays(Some(&origin)).await.unwrap().into_iter().find_map(|r| r.receipt)
+    })
+    .await;
+    let address = nvdb.base.trim_start_matches("http://").to_owned();
+    let nvdb_db = nvdb.stop().await;
+
+    let reporter = account(
+        &*company.db.store,
+        Some("alibaba-cloud"),
+        "second@alibaba-cloud.example",
+        vec![AccountRole::Reporter],
+    )
+    .await;
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    report["title"] = json!("A second report, sent while the platform's instance is down");
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), &reporter, Some(report))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    let second = answer["case"].as_str().unwrap().to_owned();
+    // Several attempts fail while it is down.
+    let failing = eventually("three failed attempts", || async {
+        let relay = company.db.store.relays(Some(&second)).await.unwrap().into_iter().next()?;
+        (relay.attempts >= 3 && relay.last_error.is_some() && relay.receipt.is_none()).then_some(relay)
+    })
+    .await;
+    assert_eq!(failing.state, vulnrelay_store::warnings::DeliveryState::Pending);
+
+    // It comes back on the same address with its database.
+    let restarted_at = Utc::now();
+    let listener = TcpListener::bind(&address).await.unwrap();
+    let nvdb = start(nvdb_db, 2, &["miit-nvdb"], Forwarding::default(), listener).await;
+    let receipt: SignedReceipt = eventually("the receipt after the restart", || async {
+        let relay = company.db.store.relays(Some(&second)).await.unwrap().into_iter().next()?;
+        Some(serde_json::from_str(&relay.receipt?).unwrap())
+    })
+    .await;
+    receipt.verify(&nvdb.public_key()).unwrap();
+    // The receipt carries the time the receiver recorded it: after it came back.
+    let received_at = vulnrelay_store::time::parse_ts(&receipt.receipt.received_at).unwrap();
+    assert!(received_at >= vulnrelay_store::time::truncate(restarted_at), "{received_at} {restarted_at}");
+
+    // One mirror per report, one receipt per relay: nothing lost, nothing doubled.
+    let mut mirrors = Vec::new();
+    for id in nvdb.db.store.case_ids().await.unwrap() {
+        mirrors.push(nvdb.db.store.mirror(&id).await.unwrap().unwrap().origin_case);
+    }
+    mirrors.sort();
+    let mut expected = vec![origin.clone(), second.clone()];
+    expected.sort();
+    assert_eq!(mirrors, expected);
+    for case in [&origin, &second] {
+        let events = company.db.store.events(case).await.unwrap();
+        assert_eq!(events.iter().filter(|e| e.body.contains("\"type\":\"attested\"")).count(), 1, "{case}");
+        let relays = company.db.store.relays(Some(case)).await.unwrap();
+        assert_eq!(relays.len(), 1);
+        assert_eq!(relays[0].state, vulnrelay_store::warnings::DeliveryState::Delivered);
+    }
+    company.stop().await;
+    nvdb.stop().await;
+}
+
+#[tokio::test]
+async fn a_forward_to_a_remote_organisation_abroad_before_disclosure_is_refused_by_the_gates() {
+    let (company, nvdb, origin, _) = company_and_nvdb(None).await;
+    // A CERT abroad, hosted on a peer instance.
+    org(&*company.db.store, "us-cert", vec![Role::CsirtCoordinator], "US".parse().unwrap()).await;
+    peer(&*company.db.store, "abroad", "http://127.0.0.1:9", 7, &["us-cert"]).await;
+    let reporter = account(
+        &*company.db.store,
+        Some("alibaba-cloud"),
+        "psirt@alibaba-cloud.example",
+        vec![AccountRole::Reporter],
+    )
+    .await;
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{origin}/events", company.base),
+        &reporter,
+        Some(json!({"type": "notified", "to": "us-cert"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["error"]["code"], "policy_gate");
+    assert!(answer.to_string().contains("9"), "names the article: {answer}");
+    // Nothing goes abroad.
+    let relays = company.db.store.relays(Some(&origin)).await.unwrap();
+    assert!(relays.iter().all(|r| r.to_org != "us-cert"), "{relays:?}");
+    company.stop().await;
+    nvdb.stop().await;
+}
