@@ -462,7 +462,13 @@ pub const ROUTES: &[Route] = &[
         "200",
         "A peer's signed relay envelope (vulnrelay/relay/v1); answers the signed receipt",
     ),
-    route("GET", "/api/v1/federation/relays", "federation", "200", "Every relay sent, with its state and receipt"),
+    route(
+        "GET",
+        "/api/v1/federation/relays",
+        "federation",
+        "200",
+        "Every relay sent, with its state and receipt",
+    ),
     route(
         "POST",
         "/api/v1/federation/relays/{id}/replay",
@@ -472,7 +478,13 @@ pub const ROUTES: &[Route] = &[
     ),
     route("GET", "/api/v1/federation/refusals", "federation", "200", "The latest refused envelopes"),
     route("GET", "/api/v1/peers", "federation", "200", "The configured peer instances"),
-    route("POST", "/api/v1/peers", "federation", "201", "Add a peer: base URL, public key, hosted organisations"),
+    route(
+        "POST",
+        "/api/v1/peers",
+        "federation",
+        "201",
+        "Add a peer: base URL, public key, hosted organisations",
+    ),
     route("DELETE", "/api/v1/peers/{id}", "federation", "204", "Remove a peer"),
     route(
         "GET",

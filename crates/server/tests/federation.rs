@@ -28,7 +28,6 @@ use vulnrelay_store::{NewAccount, Organisation, Status, Store};
 /// One instance: its database, state, base URL and the switch that stops it.
 struct Node {
     db: TestDb,
-    state: AppState,
     base: String,
     identity_seed: u8,
     stop: tokio::sync::watch::Sender<bool>,
@@ -114,7 +113,7 @@ async fn start(
             let _ = stop_worker.changed().await;
         },
     );
-    Node { db, state, base, identity_seed: seed, stop, tasks: vec![server, worker] }
+    Node { db, base, identity_seed: seed, stop, tasks: vec![server, worker] }
 }
 
 async fn org(store: &dyn Store, id: &str, roles: Vec<Role>, jurisdiction: Jurisdiction) {
@@ -224,10 +223,28 @@ async fn platform_setup(store: &dyn Store, id: &str, role: Role, remote: &[(&str
 
 #[tokio::test]
 async fn a_report_travels_the_chain_with_signed_receipts_and_what_cnvd_records_flows_back() {
+    let dbs =
+        vec![TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await];
+    the_chain(dbs).await;
+}
+
+#[tokio::test]
+async fn the_chain_on_postgresql() {
+    let mut dbs = Vec::new();
+    for _ in 0..4 {
+        // Runs when VULNRELAY_TEST_DATABASE_URL names a server.
+        let Some(db) = TestDb::postgres().await else { return };
+        dbs.push(db);
+    }
+    the_chain(dbs).await;
+}
+
+async fn the_chain(dbs: Vec<TestDb>) {
     let listeners: Vec<TcpListener> = futures_listeners(4).await;
     let urls: Vec<String> = listeners.iter().map(|l| format!("http://{}", l.local_addr().unwrap())).collect();
+    let mut dbs = dbs.into_iter();
     let (company_db, nvdb_db, cnvd_db, cnnvd_db) =
-        (TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await);
+        (dbs.next().unwrap(), dbs.next().unwrap(), dbs.next().unwrap(), dbs.next().unwrap());
 
     let reporter = company_setup(&*company_db.store).await;
     peer(&*company_db.store, "nvdb", &urls[1], 2, &["miit-nvdb"]).await;

@@ -16,6 +16,9 @@ use vulnrelay_domain::Timestamp;
 use crate::warnings::{DeliveryState, Outcome};
 use crate::{Fragment, NewCase, NewEvent, Result};
 
+/// How many refused envelopes the log keeps (the oldest go first).
+pub const REFUSALS_KEPT: i64 = 10_000;
+
 /// A peer instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Peer {
@@ -211,7 +214,7 @@ pub trait Federation: Send + Sync {
     /// The provenance of a mirror case, if it is one.
     async fn mirror(&self, case_id: &str) -> Result<Option<Mirror>>;
 
-    /// Logs a refused envelope.
+    /// Logs a refused envelope (keeping the latest [`REFUSALS_KEPT`]).
     async fn refuse_relay(&self, refusal: &RelayRefusal) -> Result<()>;
     /// The latest refusals, newest first.
     async fn relay_refusals(&self, limit: i64) -> Result<Vec<RelayRefusal>>;

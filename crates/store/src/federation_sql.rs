@@ -352,6 +352,14 @@ impl crate::federation::Federation for Inner {
         .bind(&refusal.reason)
         .execute(&self.writer)
         .await?;
+        // Anyone may post garbage: the log keeps the latest refusals only.
+        sqlx::query(
+            "DELETE FROM relay_refusals WHERE at < \
+             (SELECT at FROM relay_refusals ORDER BY at DESC LIMIT 1 OFFSET $1)",
+        )
+        .bind(crate::federation::REFUSALS_KEPT)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 

@@ -52,16 +52,17 @@ CREATE TABLE relay_inbox (
     PRIMARY KEY (peer_id, idempotency_key)
 );
 
--- Cases opened from a peer's forward: where they came from.
+-- Cases opened from a peer's forward: where they came from (one per forward: a case
+-- forwarded to two organisations this instance hosts opens two mirrors).
 CREATE TABLE mirrors (
     case_id         TEXT PRIMARY KEY REFERENCES cases (id),
     peer_id         TEXT NOT NULL,
     origin_instance TEXT NOT NULL,
     origin_case     TEXT NOT NULL,
     origin_org      TEXT NOT NULL,
-    relayed_events  BIGINT NOT NULL,
-    UNIQUE (peer_id, origin_case)
+    relayed_events  BIGINT NOT NULL
 );
+CREATE INDEX mirrors_origin ON mirrors (peer_id, origin_case);
 
 -- Envelopes refused (unknown key, not a peer, bad signature, broken chain, replay
 -- with other content): logged, nothing else written.
