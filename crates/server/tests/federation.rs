@@ -28,6 +28,7 @@ use vulnrelay_store::{NewAccount, Organisation, Status, Store};
 /// One instance: its database, state, base URL and the switch that stops it.
 struct Node {
     db: TestDb,
+    state: AppState,
     base: String,
     identity_seed: u8,
     stop: tokio::sync::watch::Sender<bool>,
@@ -113,7 +114,7 @@ async fn start(
             let _ = stop_worker.changed().await;
         },
     );
-    Node { db, base, identity_seed: seed, stop, tasks: vec![server, worker] }
+    Node { db, state, base, identity_seed: seed, stop, tasks: vec![server, worker] }
 }
 
 async fn org(store: &dyn Store, id: &str, roles: Vec<Role>, jurisdiction: Jurisdiction) {
@@ -327,6 +328,11 @@ async fn the_chain(dbs: Vec<TestDb>) {
         .find(|e| e["event"]["type"] == "attested")
         .unwrap_or_else(|| panic!("no receipt on the timeline: {timeline}"));
     assert!(attested.to_string().contains(&receipt.receipt.received_at), "{attested}");
+    // The receipt is recorded-quality evidence of when the platform got the report: the
+    // receiver's own time, recorded by the sender as it arrived.
+    let loaded = vulnrelay_server::casefile::load(&company.state, &origin).await.unwrap();
+    let index = loaded.events.iter().position(|e| e.body.contains("\"type\":\"attested\"")).unwrap();
+    assert_eq!(loaded.evidence[index], vulnrelay_domain::EvidenceQuality::Recorded);
 
     // The NVDB instance holds the mirror, with its provenance; the receipt carries the
     // time NVDB recorded the notification, and the head of what it stored.
