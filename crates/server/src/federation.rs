@@ -578,6 +578,23 @@ async fn accept_update(
     }
     let loaded = load(state, case_id).await?;
     let events = new_events(&envelope.case.events)?;
+    // A peer reports what the chain recorded; it never speaks for this instance's own
+    // organisations, and only the events that flow back come back.
+    let operates = state.federation.get().map(|i| i.operates.clone()).unwrap_or_default();
+    for event in &events {
+        let party = event.body.get("party").and_then(Value::as_str).unwrap_or_default();
+        if operates.iter().any(|o| o == party) {
+            return Err(AppError::bad_request(format!(
+                "a peer may not record events of `{party}`, which this instance operates"
+            )));
+        }
+        let kind = event.body.get("type").and_then(Value::as_str).and_then(|t| t.parse::<EventType>().ok());
+        if !kind.is_some_and(|k| FLOW_BACK.contains(&k)) {
+            return Err(AppError::bad_request(
+                "an update carries only events that flow back along the chain",
+            ));
+        }
+    }
     let parties: Vec<Fragment> = fragments(&envelope.case.parties)
         .into_iter()
         .filter(|p| !loaded.parties.iter().any(|q| q.id == p.id))

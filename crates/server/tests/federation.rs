@@ -632,3 +632,100 @@ async fn a_forward_to_a_remote_organisation_abroad_before_disclosure_is_refused_
     company.stop().await;
     nvdb.stop().await;
 }
+
+/// An update from the NVDB instance (seed 2) to the company about `origin`, carrying one
+/// event of mirror `m1` with `body`.
+fn update(company: &Node, origin: &str, body: Value) -> SignedEnvelope {
+    use vulnrelay_federation::{Envelope, Head, Kind, RelayedCase, RelayedEvent};
+    let at = vulnrelay_store::time::truncate(Utc::now());
+    let mut stored = vulnrelay_store::StoredEvent {
+        case_id: "m1".into(),
+        seq: 3,
+        at,
+        recorded_at: at,
+        recorded_by: None,
+        override_reason: None,
+        body: vulnrelay_store::chain::canonical_json(&body),
+        prev_hash: "ab".repeat(32),
+        hash: String::new(),
+    };
+    stored.hash = vulnrelay_store::chain::event_hash(&stored);
+    let event = RelayedEvent {
+        seq: 3,
+        at: vulnrelay_store::time::format_ts(at),
+        recorded_at: vulnrelay_store::time::format_ts(at),
+        recorded_by: None,
+        override_reason: None,
+        body: stored.body.clone(),
+        prev_hash: stored.prev_hash.clone(),
+        hash: stored.hash.clone(),
+    };
+    let nvdb = Identity::from_seed([2; 32]);
+    nvdb.sign_envelope(Envelope {
+        format: vulnrelay_federation::RELAY_FORMAT.into(),
+        kind: Kind::Update,
+        from_instance: nvdb.public_key(),
+        to_instance: company.public_key(),
+        from_org: "miit-nvdb".into(),
+        to_org: "alibaba-cloud".into(),
+        idempotency_key: format!("update/m1/3/{}", body["type"].as_str().unwrap_or_default()),
+        case: RelayedCase {
+            origin_case: origin.into(),
+            mirror_case: Some("m1".into()),
+            title: "JNDI lookup".into(),
+            timezone: "Asia/Shanghai".into(),
+            reporter_org: "alibaba-cloud".into(),
+            report: None,
+            parties: vec![],
+            products: vec![],
+            events: vec![event],
+            head: Head { seq: 3, hash: stored.hash },
+        },
+    })
+}
+
+#[tokio::test]
+async fn an_update_is_taken_only_for_a_relayed_case_and_never_speaks_for_this_instances_own_organisation() {
+    let (company, nvdb, origin, _) = company_and_nvdb(Some("http://127.0.0.1:9")).await;
+    eventually("the relay written", || async {
+        company.db.store.relays(Some(&origin)).await.unwrap().into_iter().next()
+    })
+    .await;
+    let before = company.db.store.events(&origin).await.unwrap().len();
+    // The platform's verification flows back.
+    let verified = update(
+        &company,
+        &origin,
+        json!({"type": "verified", "party": "miit-nvdb", "at": "2021-12-09T10:00:00+08:00"}),
+    );
+    let (status, answer) = post_envelope(&company.base, &verified).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(company.db.store.events(&origin).await.unwrap().len(), before + 1);
+    // An event in the company's own name is refused, as is one that does not flow back.
+    let forged = update(
+        &company,
+        &origin,
+        json!({"type": "published", "party": "alibaba-cloud", "at": "2021-12-09T10:00:00+08:00"}),
+    );
+    let (status, answer) = post_envelope(&company.base, &forged).await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.to_string().contains("operates"), "{answer}");
+    let other = update(
+        &company,
+        &origin,
+        json!({"type": "closed", "party": "miit-nvdb", "at": "2021-12-09T10:00:00+08:00"}),
+    );
+    assert_eq!(post_envelope(&company.base, &other).await.0, 422);
+    // An update about a case the company never relayed to that peer is refused.
+    let mut elsewhere = update(
+        &company,
+        "case-unknown",
+        json!({"type": "verified", "party": "miit-nvdb", "at": "2021-12-09T10:00:00+08:00"}),
+    );
+    elsewhere.envelope.idempotency_key = "update/m1/3/elsewhere".into();
+    elsewhere = Identity::from_seed([2; 32]).sign_envelope(elsewhere.envelope);
+    assert_eq!(post_envelope(&company.base, &elsewhere).await.0, 422);
+    assert_eq!(company.db.store.events(&origin).await.unwrap().len(), before + 1);
+    company.stop().await;
+    nvdb.stop().await;
+}
