@@ -19,40 +19,15 @@ fn identity_add_list_remove() {
 
     let key = vulnrelay_federation::Identity::from_seed([2; 32]);
     let public = key.public_key();
+    let add = |fingerprint: &str| {
+        let args = ["add", "nvdb", "--url", "https://nvdb.example", "--public-key", &public];
+        let tail = ["--fingerprint", fingerprint, "--org", "miit-nvdb"];
+        vulnrelay(&database, &[&args[..], &tail[..]].concat())
+    };
     // A fingerprint read out wrong is refused, nothing stored.
-    vulnrelay(
-        &database,
-        &[
-            "add",
-            "nvdb",
-            "--url",
-            "https://nvdb.example",
-            "--public-key",
-            &public,
-            "--fingerprint",
-            "SHA256:00",
-            "--org",
-            "miit-nvdb",
-        ],
-    )
-    .failure();
+    add("SHA256:00").failure();
     vulnrelay(&database, &["add", "nvdb", "--url", "not a url", "--public-key", "xyz"]).failure();
-    vulnrelay(
-        &database,
-        &[
-            "add",
-            "nvdb",
-            "--url",
-            "https://nvdb.example",
-            "--public-key",
-            &public,
-            "--fingerprint",
-            &key.fingerprint(),
-            "--org",
-            "miit-nvdb",
-        ],
-    )
-    .success();
+    add(&key.fingerprint()).success();
     let listed = vulnrelay(&database, &["list", "--format", "json"]).success().get_output().stdout.clone();
     let listed: serde_json::Value = serde_json::from_slice(&listed).unwrap();
     assert_eq!(listed[0]["id"], "nvdb");
