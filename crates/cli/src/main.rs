@@ -33,6 +33,8 @@ enum Command {
     Admin(commands::admin::AdminArgs),
     /// Decide sanctions, submit rectification reports, record reviews, read an organisation's log.
     Sanction(commands::sanction::SanctionArgs),
+    /// Show this instance's federation identity; add, list and remove peer instances.
+    Peer(commands::peer::PeerArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::run(args),
         Command::Admin(args) => commands::admin::run(args),
         Command::Sanction(args) => commands::sanction::run(args),
+        Command::Peer(args) => commands::peer::run(args),
     };
     match result {
         Ok(code) => code,

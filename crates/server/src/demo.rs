@@ -345,6 +345,22 @@ fn org(id: &str, name: &str, roles: &[Role], jurisdiction: &str) -> Organisation
     }
 }
 
+/// Alibaba Cloud's report of the Log4j2 JNDI lookup bug as `POST /api/v1/reports`
+/// takes it (the content CN Art. 7(2) asks for; no platform, no attachments).
+pub fn log4shell_report() -> Value {
+    json!({
+        "title": "JNDI lookup remote code execution",
+        "product": {"name": "Apache Log4j2", "model": "log4j-core", "affected_versions": ["2.0-beta9 to 2.14.1"],
+                    "provider": "apache", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core"},
+        "technical_characteristics": "Message lookup substitution reaches JNDI; an attacker-controlled string loads remote code.",
+        "harm": "Remote code execution as the application's user.",
+        "scope_of_impact": "Every Java application that logs attacker-controlled strings with log4j-core 2.x.",
+        "discovered_at": "2021-11-24T10:00:00+08:00",
+        "aware_at": "2021-11-24T10:00:00+08:00",
+        "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+    })
+}
+
 /// Loads the demo into an empty store.
 pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
     let state = crate::AppState::new(store.clone(), crate::Config::default());

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod distribution;
 mod drafts;
 pub mod errors;
+pub mod federation;
 pub mod forwarding;
 pub mod gates;
 pub mod input;
@@ -121,6 +122,8 @@ pub struct Shared {
     /// The OpenPGP key that signs the CSAF provider's documents, when the server was
     /// given one ([`AppState::sign_csaf_with`]).
     pub csaf_signer: std::sync::OnceLock<vulnrelay_publish::openpgp::DocumentSigner>,
+    /// This instance's federation identity, when it federates ([`AppState::federate_as`]).
+    pub federation: std::sync::OnceLock<federation::Instance>,
 }
 
 impl Shared {
@@ -165,6 +168,7 @@ impl AppState {
             bound_url: std::sync::OnceLock::new(),
             signer: std::sync::OnceLock::new(),
             csaf_signer: std::sync::OnceLock::new(),
+            federation: std::sync::OnceLock::new(),
         }))
     }
 
@@ -178,6 +182,12 @@ impl AppState {
     /// the public key under `openpgp/`, the role of a trusted provider).
     pub fn sign_csaf_with(&self, signer: vulnrelay_publish::openpgp::DocumentSigner) {
         let _ = self.csaf_signer.set(signer);
+    }
+
+    /// Takes part in the federation as `instance`: publishes its identity, relays cases
+    /// to organisations hosted on peers and takes in what peers relay.
+    pub fn federate_as(&self, instance: federation::Instance) {
+        let _ = self.federation.set(instance);
     }
 
     /// Signs the head of every chain not yet signed at its head, if the server has a
@@ -216,6 +226,7 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/csaf/", get(routes::distribution::csaf_provider_root))
         .route("/.well-known/csaf/{*path}", get(routes::distribution::csaf_provider))
         .route("/advisories/feed.atom", get(routes::distribution::feed))
+        .route("/.well-known/vulnrelay.json", get(routes::federation::well_known))
         .fallback(routes::meta::fallback)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panic_response))
         .layer(axum::middleware::from_fn(errors::envelope))

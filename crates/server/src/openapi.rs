@@ -448,6 +448,51 @@ pub const ROUTES: &[Route] = &[
         "Send a delivery again with the same idempotency key",
     ),
     route("GET", "/api/v1/inbox", "warnings", "200", "The organisation's in-app inbox"),
+    route(
+        "GET",
+        "/.well-known/vulnrelay.json",
+        "federation",
+        "200",
+        "The instance's federation identity: Ed25519 key, fingerprint, API version, operated organisations",
+    ),
+    route(
+        "POST",
+        "/api/v1/federation/relay",
+        "federation",
+        "200",
+        "A peer's signed relay envelope (vulnrelay/relay/v1); answers the signed receipt",
+    ),
+    route(
+        "GET",
+        "/api/v1/federation/relays",
+        "federation",
+        "200",
+        "Every relay sent, with its state and receipt",
+    ),
+    route(
+        "POST",
+        "/api/v1/federation/relays/{id}/replay",
+        "federation",
+        "200",
+        "Send a relay again with the same envelope and idempotency key",
+    ),
+    route("GET", "/api/v1/federation/refusals", "federation", "200", "The latest refused envelopes"),
+    route("GET", "/api/v1/peers", "federation", "200", "The configured peer instances"),
+    route(
+        "POST",
+        "/api/v1/peers",
+        "federation",
+        "201",
+        "Add a peer: base URL, public key, hosted organisations",
+    ),
+    route("DELETE", "/api/v1/peers/{id}", "federation", "204", "Remove a peer"),
+    route(
+        "GET",
+        "/api/v1/cases/{id}/relays",
+        "federation",
+        "200",
+        "A case's relays with the peers' signed receipts, and its origin if it is a mirror",
+    ),
 ];
 
 fn method(name: &str) -> HttpMethod {

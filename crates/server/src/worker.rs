@@ -98,7 +98,8 @@ pub struct Round {
     pub dead: usize,
 }
 
-fn jitter() -> f64 {
+/// A random fraction in [0, 1), for the back-off's full jitter.
+pub(crate) fn jitter() -> f64 {
     let mut bytes = [0u8; 8];
     vulnrelay_store::fill_random(&mut bytes);
     // 53 random bits as a fraction in [0, 1).
@@ -148,6 +149,8 @@ impl Worker {
                 && now >= next_sweep
             {
                 crate::warnings::log_rematch("sweep", crate::warnings::rematch_all(&self.state).await);
+                // Relays a crash between a change and its relay left out.
+                crate::federation::queue_all(&self.state).await;
                 next_sweep = now + every;
             }
             if let Some(every) = self.config.reminder_interval
@@ -167,7 +170,11 @@ impl Worker {
                     Round::default()
                 }
             };
-            let pause = if round.claimed > 0 { Duration::ZERO } else { self.config.poll_interval };
+            let lease = i64::try_from(self.config.lease.as_secs()).unwrap_or(60).max(1);
+            let relayed =
+                crate::federation::deliver(&self.state, &self.config.retry, self.config.batch, lease).await;
+            let pause =
+                if round.claimed > 0 || relayed > 0 { Duration::ZERO } else { self.config.poll_interval };
             tokio::select! {
                 () = &mut shutdown => break,
                 () = tokio::time::sleep(pause) => {}

@@ -32,6 +32,31 @@ pub fn write_key_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::io::Write::write_all(&mut options.open(path)?, bytes)
 }
 
+/// Reads a 32-byte Ed25519 seed kept in hex at `path`.
+pub fn load_seed(path: &Path) -> std::io::Result<[u8; 32]> {
+    let invalid = |what: &str| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {what}", path.display()))
+    };
+    let text = std::fs::read_to_string(path)?;
+    let bytes = hex::decode(text.trim()).map_err(|_| invalid("not a hex key"))?;
+    bytes.try_into().map_err(|_| invalid("not a 32-byte key"))
+}
+
+/// Reads the seed at `path`, or makes a random one and writes it there (with
+/// [`write_key_file`]: readable by its owner only) when there is none.
+pub fn load_or_create_seed(path: &Path) -> std::io::Result<[u8; 32]> {
+    match load_seed(path) {
+        Ok(seed) => Ok(seed),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
+            write_key_file(path, format!("{}\n", hex::encode(seed)).as_bytes())?;
+            Ok(seed)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The server's signing key.
 pub struct Signer {
     key: SigningKey,
@@ -51,28 +76,13 @@ impl Signer {
 
     /// Reads the key at `path` (the seed in hex).
     pub fn load(path: &Path) -> std::io::Result<Signer> {
-        let invalid = |what: &str| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {what}", path.display()))
-        };
-        let text = std::fs::read_to_string(path)?;
-        let bytes = hex::decode(text.trim()).map_err(|_| invalid("not a hex key"))?;
-        let seed: [u8; 32] = bytes.try_into().map_err(|_| invalid("not a 32-byte key"))?;
-        Ok(Signer::from_seed(seed))
+        load_seed(path).map(Signer::from_seed)
     }
 
     /// Reads the key at `path`, or makes one and writes it there (readable by its
     /// owner only) when there is none.
     pub fn load_or_create(path: &Path) -> std::io::Result<Signer> {
-        match Signer::load(path) {
-            Ok(signer) => Ok(signer),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut seed = [0u8; 32];
-                getrandom::fill(&mut seed).map_err(|e| std::io::Error::other(e.to_string()))?;
-                write_key_file(path, format!("{}\n", hex::encode(seed)).as_bytes())?;
-                Ok(Signer::from_seed(seed))
-            }
-            Err(e) => Err(e),
-        }
+        load_or_create_seed(path).map(Signer::from_seed)
     }
 
     /// The public key, in hex: what the operator publishes and `verify` trusts.

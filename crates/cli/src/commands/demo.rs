@@ -18,11 +18,21 @@ pub struct DemoArgs {
     /// Log format on standard error.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Start four federated instances on consecutive ports from `--bind` (Alibaba
+    /// Cloud's PSIRT, MIIT's NVDB, CNVD, CNNVD), peered with each other, and replay the
+    /// reporting chain across them.
+    #[arg(long)]
+    pub federated: bool,
 }
 
 /// Runs the command.
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     init_logging(args.log_format);
+    if args.federated {
+        runtime()?.block_on(crate::commands::federated::run(&args.bind))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let dir = tempfile::tempdir().context("creating a directory for the demo database")?;
     let path = dir.path().join("demo.db");
     runtime()?.block_on(async {

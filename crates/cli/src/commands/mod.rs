@@ -4,6 +4,8 @@ pub mod admin;
 pub mod check;
 pub mod delivery;
 pub mod demo;
+pub mod federated;
+pub mod peer;
 pub mod records;
 pub mod sanction;
 pub mod scan;

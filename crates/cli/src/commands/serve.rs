@@ -58,6 +58,18 @@ pub struct ServeArgs {
     #[arg(long, env = "VULNRELAY_CSAF_KEY", value_name = "FILE")]
     pub csaf_key: Option<PathBuf>,
 
+    /// The Ed25519 key of this instance in the federation: its id, which signs relay
+    /// envelopes and receipts (made at first start when the file does not exist).
+    /// Default: beside a SQLite database (`PATH.federation-key`),
+    /// `vulnrelay-federation.key` for PostgreSQL.
+    #[arg(long, env = "VULNRELAY_FEDERATION_KEY", value_name = "FILE")]
+    pub federation_key: Option<PathBuf>,
+
+    /// An organisation this instance operates, published in
+    /// `/.well-known/vulnrelay.json` (repeat for several).
+    #[arg(long = "operates", value_name = "ORG")]
+    pub operates: Vec<String>,
+
     /// The CNA organisation UUID (from the CVE Program) written into CVE records.
     #[arg(long, env = "VULNRELAY_CNA_ORG_ID")]
     pub cna_org_id: Option<String>,
@@ -140,6 +152,12 @@ pub fn default_checkpoint_key(database: &str) -> PathBuf {
     beside_database(database, "checkpoint-key", "vulnrelay-checkpoint.key")
 }
 
+/// Where the federation key is kept when no `--federation-key` is given: beside a
+/// SQLite database file, else in the working directory.
+pub fn default_federation_key(database: &str) -> PathBuf {
+    beside_database(database, "federation-key", "vulnrelay-federation.key")
+}
+
 /// Where the CSAF signing key is kept when no `--csaf-key` is given: beside a SQLite
 /// database file, else in the working directory.
 pub fn default_csaf_key(database: &str) -> PathBuf {
@@ -209,6 +227,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("the CSAF signing key {}", csaf_key.display()))?;
         tracing::info!(key = %csaf_key.display(), fingerprint = %csaf_signer.fingerprint(), "CSAF documents are signed with this OpenPGP key");
         state.sign_csaf_with(csaf_signer);
+        let federation_key = args.federation_key.clone().unwrap_or_else(|| default_federation_key(&args.database));
+        let seed = vulnrelay_store::checkpoint::load_or_create_seed(&federation_key)
+            .with_context(|| format!("the federation key {}", federation_key.display()))?;
+        let identity = vulnrelay_federation::Identity::from_seed(seed);
+        tracing::info!(key = %federation_key.display(), fingerprint = %identity.fingerprint(), "this instance's federation identity");
+        state.federate_as(vulnrelay_server::federation::Instance::new(
+            identity,
+            args.operates.clone(),
+            args.worker.config().timeout,
+        ));
         if !args.worker.no_worker {
             // Stopped with the runtime; deliveries in flight are claimed again later.
             vulnrelay_server::worker::spawn(state.clone(), args.worker.config(), std::future::pending());

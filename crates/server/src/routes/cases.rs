@@ -216,6 +216,7 @@ pub async fn record(
     };
     let stored = state.store.change_case(&loaded.record.id, &change, now).await?;
     crate::warnings::after_case_changed(state, &loaded.record.id).await;
+    crate::federation::queue(state, &loaded.record.id).await;
     Ok(stored)
 }
 

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod cases;
 pub mod distribution;
 pub mod drafts;
+pub mod federation;
 pub mod intervals;
 pub mod meta;
 pub mod orgs;
@@ -96,4 +97,5 @@ pub fn api() -> Router<AppState> {
         .route("/deliveries/{id}", get(warnings::show_delivery))
         .route("/deliveries/{id}/replay", post(warnings::replay))
         .route("/inbox", get(warnings::inbox))
+        .merge(federation::routes())
 }

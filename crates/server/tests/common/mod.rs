@@ -140,21 +140,12 @@ pub const ADMIN: &str = "admin@vulnrelay.example";
 
 /// A complete report (Art. 7(2) content).
 pub fn report() -> Value {
-    json!({
-        "title": "JNDI lookup remote code execution",
-        "product": {"name": "Apache Log4j2", "model": "log4j-core", "affected_versions": ["2.0-beta9 to 2.14.1"],
-                    "provider": "apache", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core"},
-        "technical_characteristics": "Message lookup substitution reaches JNDI; an attacker-controlled string loads remote code.",
-        "harm": "Remote code execution as the application's user.",
-        "scope_of_impact": "Every Java application that logs attacker-controlled strings with log4j-core 2.x.",
-        "discovered_at": "2021-11-24T10:00:00+08:00",
-        "aware_at": "2021-11-24T10:00:00+08:00",
-        "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
-        "attachments": [
-            {"filename": "README.txt", "media_type": "text/plain", "content_base64": "c2VlIHRoZSBQb0M="},
-            {"filename": "Poc.java", "media_type": "text/x-java", "content_base64": "Y2xhc3MgUG9jIHt9", "exploit_code": true}
-        ]
-    })
+    let mut report = demo::log4shell_report();
+    report["attachments"] = json!([
+        {"filename": "README.txt", "media_type": "text/plain", "content_base64": "c2VlIHRoZSBQb0M="},
+        {"filename": "Poc.java", "media_type": "text/x-java", "content_base64": "Y2xhc3MgUG9jIHt9", "exploit_code": true}
+    ]);
+    report
 }
 
 /// A case opened two days ago on Apache's widget sold in `markets`: Alibaba Cloud found

@@ -1,0 +1,152 @@
+//! Federation's handlers: the instance's public identity, the relay endpoint peers
+//! POST signed envelopes to, the administrators' peers, relays and refusals, and a
+//! case's relays with their receipts (`crate::federation` does the work).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, Action};
+use vulnrelay_store::federation::Peer;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::casefile::authorize;
+use crate::errors::{AppError, AppResult};
+use crate::federation::{check_peer, peer_json, receive, relay_json};
+use crate::input::{ApiJson, Checker};
+
+/// The federation routes under `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/federation/relay", post(relay))
+        .route("/federation/relays", get(list_relays))
+        .route("/federation/relays/{id}/replay", post(replay))
+        .route("/federation/refusals", get(refusals))
+        .route("/peers", get(list_peers).post(add_peer))
+        .route("/peers/{id}", delete(remove_peer))
+        .route("/cases/{id}/relays", get(case_relays))
+}
+
+/// `GET /.well-known/vulnrelay.json`: the instance's id (its Ed25519 public key), key
+/// fingerprint, API version and the organisations it operates (404 when the instance
+/// does not federate).
+pub async fn well_known(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    Ok(Json(crate::federation::well_known(&state).await?))
+}
+
+/// `POST /api/v1/federation/relay`: a peer's signed envelope; answers the signed
+/// receipt (200), or refuses it (403 not a peer or a bad signature, 409 a replayed key
+/// with other content, 422 a broken chain or an unknown recipient), logged.
+pub async fn relay(State(state): State<AppState>, body: axum::body::Bytes) -> AppResult<Json<Value>> {
+    match receive(&state, &body).await {
+        Ok(receipt) => Ok(Json(serde_json::to_value(receipt).map_err(AppError::internal)?)),
+        Err(refused) => Err(AppError::new(refused.status, "relay_refused", refused.reason)),
+    }
+}
+
+/// `GET /api/v1/peers`: the configured peers (administrators).
+pub async fn list_peers(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let peers = state.store.peers().await?;
+    Ok(Json(json!({"peers": peers.iter().map(peer_json).collect::<Vec<_>>()})))
+}
+
+/// `POST /api/v1/peers`: an administrator adds a peer `{id, url, public_key, orgs}`,
+/// the key and URL exchanged out of band; `orgs` are the organisations it hosts.
+pub async fn add_peer(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let mut check = Checker::default();
+    let mut fields = None;
+    if let Some(o) = check.object(&body, "$", &["id", "url", "public_key", "orgs"]) {
+        let id = check.string(o, "$", "id", true).map(str::to_owned);
+        let url = check.string(o, "$", "url", true).map(str::to_owned);
+        let key = check.string(o, "$", "public_key", true).map(|k| k.trim().to_lowercase());
+        let orgs = check.strings(o, "$", "orgs", false);
+        if let (Some(id), Some(url), Some(key)) = (id, url, key) {
+            if let Err(problems) = check_peer(&id, &url, &key, &orgs) {
+                for (path, message) in problems {
+                    check.problem(path, message);
+                }
+            }
+            fields = Some(Peer { id, url, public_key: key, orgs, created_at: chrono::Utc::now() });
+        }
+    }
+    check.finish()?;
+    let Some(peer) = fields else { return Err(AppError::bad_request("unreadable peer")) };
+    if let Some(instance) = state.federation.get()
+        && instance.identity.public_key() == peer.public_key
+    {
+        return Err(AppError::invalid(vec![("$.public_key".into(), "this instance's own key".into())]));
+    }
+    state.store.add_peer(&peer).await?;
+    Ok((StatusCode::CREATED, Json(peer_json(&peer))).into_response())
+}
+
+/// `DELETE /api/v1/peers/{id}`: an administrator removes a peer; nothing more is
+/// accepted from it, and relays to it fail until it is added again.
+pub async fn remove_peer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    caller.require_role(&[AccountRole::Admin])?;
+    state.store.remove_peer(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/federation/relays`: every relay with its state and receipt
+/// (administrators).
+pub async fn list_relays(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let relays = state.store.relays(None).await?;
+    Ok(Json(json!({"relays": relays.iter().map(relay_json).collect::<Vec<_>>()})))
+}
+
+/// `POST /api/v1/federation/relays/{id}/replay`: an administrator makes a relay that
+/// is not delivered due again now, with the same envelope and idempotency key.
+pub async fn replay(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let relay = state.store.replay_relay(&id, chrono::Utc::now()).await?;
+    Ok(Json(relay_json(&relay)))
+}
+
+/// `GET /api/v1/federation/refusals`: the latest refused envelopes (administrators).
+pub async fn refusals(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let refusals = state.store.relay_refusals(200).await?;
+    let items: Vec<Value> = refusals
+        .iter()
+        .map(|r| json!({"at": r.at.to_rfc3339(), "from_instance": r.from_instance, "idempotency_key": r.idempotency_key, "reason": r.reason}))
+        .collect();
+    Ok(Json(json!({"refusals": items})))
+}
+
+/// `GET /api/v1/cases/{id}/relays`: the case's relays with the peers' signed receipts,
+/// and where the case came from if it is a mirror (for those who may read the case).
+pub async fn case_relays(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    authorize(&state, &caller, &id, Action::Read).await?;
+    let relays = state.store.relays(Some(&id)).await?;
+    let mirror = state.store.mirror(&id).await?.map(|m| {
+        json!({"peer": m.peer_id, "origin_instance": m.origin_instance, "origin_case": m.origin_case,
+               "origin_org": m.origin_org, "relayed_events": m.relayed_events})
+    });
+    Ok(Json(
+        json!({"case": id, "mirror_of": mirror, "relays": relays.iter().map(relay_json).collect::<Vec<_>>()}),
+    ))
+}

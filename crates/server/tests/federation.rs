@@ -1,0 +1,731 @@
+//! Federation end to end: instances serving real HTTP on loopback in one test
+//! process, each with its own database, Ed25519 identity and delivery worker, peered
+//! with each other. A report at Alibaba Cloud's instance is relayed to the MIIT
+//! platform's instance, whose signed receipt lands on the origin case's timeline; the
+//! platform's forwarding rules carry it on to CNVD and CNNVD; what CNVD records flows
+//! back along the chain. Forged, replayed, tampered and unpeered envelopes are refused,
+//! logged, and change nothing.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use vulnrelay_delivery::RetryPolicy;
+use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
+use vulnrelay_federation::{Identity, SignedEnvelope, SignedReceipt};
+use vulnrelay_server::auth::{new_secret, secret_hash};
+use vulnrelay_server::federation::Instance;
+use vulnrelay_server::forwarding::{ForwardRule, Trigger};
+use vulnrelay_server::worker::{WorkerConfig, spawn};
+use vulnrelay_server::{AppState, Config, Forwarding};
+use vulnrelay_store::federation::Peer;
+use vulnrelay_store::testing::TestDb;
+use vulnrelay_store::{NewAccount, Organisation, Status, Store};
+
+/// One instance: its database, state, base URL and the switch that stops it.
+struct Node {
+    db: TestDb,
+    state: AppState,
+    base: String,
+    identity_seed: u8,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Node {
+    fn public_key(&self) -> String {
+        Identity::from_seed([self.identity_seed; 32]).public_key()
+    }
+
+    async fn stop(self) -> TestDb {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.db
+    }
+}
+
+fn forwarding(rules: &[(&str, Trigger, &[&str])]) -> Forwarding {
+    Forwarding {
+        member_routes: Vec::new(),
+        rules: rules
+            .iter()
+            .map(|(from, when, to)| ForwardRule {
+                from: (*from).into(),
+                when: *when,
+                to: to.iter().map(|t| (*t).to_owned()).collect(),
+                note: Some("Forwarded at once on acceptance".into()),
+            })
+            .collect(),
+    }
+}
+
+async fn start(
+    db: TestDb,
+    seed: u8,
+    operates: &[&str],
+    forwarding: Forwarding,
+    listener: TcpListener,
+) -> Node {
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = Config {
+        forwarding,
+        public_url: Some(base.clone()),
+        allow_private_webhooks: true,
+        ..Config::default()
+    };
+    let state = AppState::new(db.store.clone(), config);
+    state.federate_as(Instance::new(
+        Identity::from_seed([seed; 32]),
+        operates.iter().map(|o| (*o).to_owned()).collect(),
+        Duration::from_secs(5),
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut stop_server = stopped.clone();
+    let server = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let _ = vulnrelay_server::serve(listener, state, async move {
+                let _ = stop_server.changed().await;
+            })
+            .await;
+        }
+    });
+    let mut stop_worker = stopped.clone();
+    let worker = spawn(
+        state.clone(),
+        WorkerConfig {
+            poll_interval: Duration::from_millis(25),
+            reminder_interval: None,
+            sweep_interval: None,
+            deny_private_networks: false,
+            retry: RetryPolicy {
+                base: Duration::from_millis(100),
+                cap: Duration::from_secs(1),
+                max_attempts: 1000,
+            },
+            ..WorkerConfig::default()
+        },
+        async move {
+            let _ = stop_worker.changed().await;
+        },
+    );
+    Node { db, state, base, identity_seed: seed, stop, tasks: vec![server, worker] }
+}
+
+async fn org(store: &dyn Store, id: &str, roles: Vec<Role>, jurisdiction: Jurisdiction) {
+    store
+        .create_org(&Organisation {
+            id: id.into(),
+            name: id.into(),
+            roles,
+            jurisdiction,
+            individual: false,
+            status: Status::Active,
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+}
+
+/// An account of `org` with `roles`; returns an API token.
+async fn account(store: &dyn Store, org: Option<&str>, email: &str, roles: Vec<AccountRole>) -> String {
+    let account = store
+        .create_account(
+            &NewAccount {
+                email: email.into(),
+                name: email.into(),
+                password_hash: "unused: this account signs in with a token".into(),
+                org_id: org.map(str::to_owned),
+                roles,
+                status: Status::Active,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let token = new_secret("vr_");
+    store.create_token(&account.id, "test", &secret_hash(&token), Utc::now()).await.unwrap();
+    token
+}
+
+async fn peer(store: &dyn Store, id: &str, node_url: &str, seed: u8, orgs: &[&str]) {
+    store
+        .add_peer(&Peer {
+            id: id.into(),
+            url: node_url.into(),
+            public_key: Identity::from_seed([seed; 32]).public_key(),
+            orgs: orgs.iter().map(|o| (*o).to_owned()).collect(),
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+}
+
+async fn call(method: reqwest::Method, url: String, token: &str, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, url).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls `probe` until it gives a value (at most a minute: the instances talk over
+/// loopback; a relay that never arrives fails the test with `what`).
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..2400 {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+/// The one case of `store` that mirrors `origin_case`.
+async fn mirror_of(store: &dyn Store, origin_case: &str) -> Option<String> {
+    for id in store.case_ids().await.unwrap() {
+        if store.mirror(&id).await.unwrap().is_some_and(|m| m.origin_case == origin_case) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+const REPORTER: &str = "security@alibaba-cloud.example";
+
+/// The company's instance: Alibaba Cloud and Apache local, the MIIT platform remote.
+async fn company_setup(store: &dyn Store) -> String {
+    org(store, "alibaba-cloud", vec![Role::Discoverer], Jurisdiction::CN).await;
+    org(store, "apache", vec![Role::ProductProvider], "US".parse().unwrap()).await;
+    org(store, "miit-nvdb", vec![Role::RegulatorPlatform], Jurisdiction::CN).await;
+    account(store, Some("alibaba-cloud"), REPORTER, vec![AccountRole::Reporter]).await
+}
+
+/// A platform's instance: the platform local with an analyst, its neighbours remote.
+async fn platform_setup(store: &dyn Store, id: &str, role: Role, remote: &[(&str, Role)]) -> String {
+    org(store, id, vec![role], Jurisdiction::CN).await;
+    for (other, role) in remote {
+        org(store, other, vec![*role], Jurisdiction::CN).await;
+    }
+    account(store, Some(id), &format!("analyst@{id}.example"), vec![AccountRole::Analyst]).await
+}
+
+#[tokio::test]
+async fn a_report_travels_the_chain_with_signed_receipts_and_what_cnvd_records_flows_back() {
+    let dbs =
+        vec![TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await];
+    the_chain(dbs).await;
+}
+
+#[tokio::test]
+async fn the_chain_on_postgresql() {
+    let mut dbs = Vec::new();
+    for _ in 0..4 {
+        // Runs when VULNRELAY_TEST_DATABASE_URL names a server.
+        let Some(db) = TestDb::postgres().await else { return };
+        dbs.push(db);
+    }
+    the_chain(dbs).await;
+}
+
+async fn the_chain(dbs: Vec<TestDb>) {
+    let listeners: Vec<TcpListener> = futures_listeners(4).await;
+    let urls: Vec<String> = listeners.iter().map(|l| format!("http://{}", l.local_addr().unwrap())).collect();
+    let mut dbs = dbs.into_iter();
+    let (company_db, nvdb_db, cnvd_db, cnnvd_db) =
+        (dbs.next().unwrap(), dbs.next().unwrap(), dbs.next().unwrap(), dbs.next().unwrap());
+
+    let reporter = company_setup(&*company_db.store).await;
+    peer(&*company_db.store, "nvdb", &urls[1], 2, &["miit-nvdb"]).await;
+
+    let nvdb_analyst = platform_setup(
+        &*nvdb_db.store,
+        "miit-nvdb",
+        Role::RegulatorPlatform,
+        &[("cnvd", Role::NationalVulnerabilityDb), ("cnnvd", Role::NationalVulnerabilityDb)],
+    )
+    .await;
+    peer(&*nvdb_db.store, "company", &urls[0], 1, &["alibaba-cloud"]).await;
+    peer(&*nvdb_db.store, "cnvd", &urls[2], 3, &["cnvd"]).await;
+    peer(&*nvdb_db.store, "cnnvd", &urls[3], 4, &["cnnvd"]).await;
+
+    let cnvd_analyst = platform_setup(
+        &*cnvd_db.store,
+        "cnvd",
+        Role::NationalVulnerabilityDb,
+        &[("miit-nvdb", Role::RegulatorPlatform)],
+    )
+    .await;
+    peer(&*cnvd_db.store, "nvdb", &urls[1], 2, &["miit-nvdb"]).await;
+    platform_setup(
+        &*cnnvd_db.store,
+        "cnnvd",
+        Role::NationalVulnerabilityDb,
+        &[("miit-nvdb", Role::RegulatorPlatform)],
+    )
+    .await;
+    peer(&*cnnvd_db.store, "nvdb", &urls[1], 2, &["miit-nvdb"]).await;
+
+    let mut listeners = listeners.into_iter();
+    let company =
+        start(company_db, 1, &["alibaba-cloud"], Forwarding::default(), listeners.next().unwrap()).await;
+    let nvdb = start(
+        nvdb_db,
+        2,
+        &["miit-nvdb"],
+        forwarding(&[("miit-nvdb", Trigger::Verified, &["cnvd", "cnnvd"])]),
+        listeners.next().unwrap(),
+    )
+    .await;
+    let cnvd = start(cnvd_db, 3, &["cnvd"], Forwarding::default(), listeners.next().unwrap()).await;
+    let cnnvd = start(cnnvd_db, 4, &["cnnvd"], Forwarding::default(), listeners.next().unwrap()).await;
+
+    // The instance publishes its identity.
+    let (status, known) =
+        call(reqwest::Method::GET, format!("{}/.well-known/vulnrelay.json", nvdb.base), "", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(known["instance"], nvdb.public_key());
+    assert_eq!(known["operates"][0]["id"], "miit-nvdb");
+    assert_eq!(known["relay_format"], "vulnrelay/relay/v1");
+
+    // 1. Alibaba Cloud reports to the MIIT platform, which its instance knows as remote.
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), &reporter, Some(report))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    let origin = answer["case"].as_str().unwrap().to_owned();
+
+    // The platform's signed receipt comes back and is on the origin case's timeline.
+    let receipt: SignedReceipt = eventually("the NVDB receipt on the company's relay", || async {
+        let relays = company.db.store.relays(Some(&origin)).await.unwrap();
+        let text = relays.iter().find(|r| r.to_org == "miit-nvdb")?.receipt.clone()?;
+        Some(serde_json::from_str(&text).unwrap())
+    })
+    .await;
+    receipt.verify(&nvdb.public_key()).expect("the receipt is signed by the NVDB instance");
+    assert_eq!(receipt.receipt.receiver_org, "miit-nvdb");
+    let (status, timeline) =
+        call(reqwest::Method::GET, format!("{}/api/v1/cases/{origin}/events", company.base), &reporter, None)
+            .await;
+    assert_eq!(status, 200, "{timeline}");
+    let events = timeline["events"].as_array().unwrap();
+    let attested = events
+        .iter()
+        .find(|e| e["event"]["type"] == "attested")
+        .unwrap_or_else(|| panic!("no receipt on the timeline: {timeline}"));
+    assert!(attested.to_string().contains(&receipt.receipt.received_at), "{attested}");
+    // The receipt is recorded-quality evidence of when the platform got the report: the
+    // receiver's own time, recorded by the sender as it arrived.
+    let loaded = vulnrelay_server::casefile::load(&company.state, &origin).await.unwrap();
+    let index = loaded.events.iter().position(|e| e.body.contains("\"type\":\"attested\"")).unwrap();
+    assert_eq!(loaded.evidence[index], vulnrelay_domain::EvidenceQuality::Recorded);
+
+    // The NVDB instance holds the mirror, with its provenance; the receipt carries the
+    // time NVDB recorded the notification, and the head of what it stored.
+    let mirror = mirror_of(&*nvdb.db.store, &origin).await.expect("a mirror at NVDB");
+    assert_eq!(receipt.receipt.stored_case, mirror);
+    let stored = nvdb.db.store.events(&mirror).await.unwrap();
+    let notified = stored.iter().find(|e| e.body.contains("\"to\":\"miit-nvdb\"")).unwrap();
+    assert_eq!(vulnrelay_store::time::format_ts(notified.recorded_at), receipt.receipt.received_at);
+    assert_eq!(stored.last().unwrap().hash, receipt.receipt.stored_head);
+    // The origin's events are on the mirror as the origin recorded them.
+    let origin_events = company.db.store.events(&origin).await.unwrap();
+    let relayed =
+        usize::try_from(nvdb.db.store.mirror(&mirror).await.unwrap().unwrap().relayed_events).unwrap();
+    assert_eq!(relayed, origin_events.len() - 1, "the attested receipt came after the relay");
+    for (theirs, ours) in origin_events.iter().zip(&stored).take(relayed) {
+        assert_eq!((theirs.at, &theirs.body), (ours.at, &ours.body));
+    }
+    let (_, relays) = call(
+        reqwest::Method::GET,
+        format!("{}/api/v1/cases/{mirror}/relays", nvdb.base),
+        &nvdb_analyst,
+        None,
+    )
+    .await;
+    assert_eq!(relays["mirror_of"]["origin_case"], origin);
+    assert_eq!(relays["mirror_of"]["peer"], "company");
+
+    // 2. The platform verifies; its forwarding rules carry the case on to CNVD and CNNVD.
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{mirror}/events", nvdb.base),
+        &nvdb_analyst,
+        Some(json!({"type": "verified"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let forwarded: Vec<&str> =
+        answer["forwarded"].as_array().unwrap().iter().filter_map(|f| f["to"].as_str()).collect();
+    assert_eq!(forwarded, ["cnvd", "cnnvd"]);
+    let cnvd_mirror = eventually("the mirror at CNVD", || mirror_of(&*cnvd.db.store, &mirror)).await;
+    eventually("the mirror at CNNVD", || mirror_of(&*cnnvd.db.store, &mirror)).await;
+
+    // 3. CNVD records its own verification: it flows back to NVDB, and on to the origin.
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{cnvd_mirror}/events", cnvd.base),
+        &cnvd_analyst,
+        Some(json!({"type": "verified", "note": "CNVD verified; CNVD ID assigned"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    eventually("CNVD's verification on the origin case", || async {
+        let events = company.db.store.events(&origin).await.unwrap();
+        events
+            .iter()
+            .any(|e| e.body.contains("\"party\":\"cnvd\"") && e.body.contains("verified"))
+            .then_some(())
+    })
+    .await;
+    let origin_events = company.db.store.events(&origin).await.unwrap();
+    // The platform's verification and its forwards flowed back too, once each.
+    let count = |needle: &str| origin_events.iter().filter(|e| e.body.contains(needle)).count();
+    assert_eq!(count("\"party\":\"miit-nvdb\",\"type\":\"verified\""), 1);
+    assert_eq!(count("\"to\":\"cnvd\""), 1);
+    assert_eq!(count("CNVD ID assigned"), 1);
+    // Every chain still verifies on every instance.
+    for node in [&company, &nvdb, &cnvd, &cnnvd] {
+        assert!(node.db.store.verify().await.unwrap().broken.is_empty());
+    }
+
+    for node in [company, nvdb, cnvd, cnnvd] {
+        node.stop().await;
+    }
+}
+
+async fn futures_listeners(n: usize) -> Vec<TcpListener> {
+    let mut listeners = Vec::with_capacity(n);
+    for _ in 0..n {
+        listeners.push(TcpListener::bind("127.0.0.1:0").await.unwrap());
+    }
+    listeners
+}
+
+/// The company's instance with the report relayed nowhere yet (its peer's URL answers
+/// nothing), and the NVDB instance running: returns both, the origin case and the
+/// envelope the company signed for NVDB.
+async fn company_and_nvdb(nvdb_url_at_company: Option<&str>) -> (Node, Node, String, TcpListener) {
+    let (company_listener, nvdb_listener) =
+        (TcpListener::bind("127.0.0.1:0").await.unwrap(), TcpListener::bind("127.0.0.1:0").await.unwrap());
+    let company_url = format!("http://{}", company_listener.local_addr().unwrap());
+    let nvdb_url = format!("http://{}", nvdb_listener.local_addr().unwrap());
+    let company_db = TestDb::sqlite().await;
+    let nvdb_db = TestDb::sqlite().await;
+    let reporter = company_setup(&*company_db.store).await;
+    peer(&*company_db.store, "nvdb", nvdb_url_at_company.unwrap_or(&nvdb_url), 2, &["miit-nvdb"]).await;
+    platform_setup(&*nvdb_db.store, "miit-nvdb", Role::RegulatorPlatform, &[]).await;
+    account(&*nvdb_db.store, None, "admin@nvdb.example", vec![AccountRole::Admin]).await;
+    peer(&*nvdb_db.store, "company", &company_url, 1, &["alibaba-cloud"]).await;
+    let company = start(company_db, 1, &["alibaba-cloud"], Forwarding::default(), company_listener).await;
+    let nvdb = start(nvdb_db, 2, &["miit-nvdb"], Forwarding::default(), nvdb_listener).await;
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), &reporter, Some(report))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    let origin = answer["case"].as_str().unwrap().to_owned();
+    // A listener the caller may use to stand in for an instance.
+    (company, nvdb, origin, TcpListener::bind("127.0.0.1:0").await.unwrap())
+}
+
+async fn post_envelope(base: &str, envelope: &SignedEnvelope) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/federation/relay"))
+        .json(envelope)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn forged_replayed_tampered_and_unpeered_envelopes_are_refused_logged_and_change_nothing() {
+    // The company relays to an address where nothing listens: its envelope waits.
+    let (company, nvdb, origin, _) = company_and_nvdb(Some("http://127.0.0.1:9")).await;
+    let relay = eventually("the relay written", || async {
+        company.db.store.relays(Some(&origin)).await.unwrap().into_iter().next()
+    })
+    .await;
+    let signed: SignedEnvelope = serde_json::from_str(&relay.envelope).unwrap();
+    signed.verify(&company.public_key()).unwrap();
+    let company_key = Identity::from_seed([1; 32]);
+    let stranger = Identity::from_seed([9; 32]);
+
+    // Delivered once: a receipt, a mirror.
+    let (status, first) = post_envelope(&nvdb.base, &signed).await;
+    assert_eq!(status, 200, "{first}");
+    let receipt: SignedReceipt = serde_json::from_value(first.clone()).unwrap();
+    receipt.verify(&nvdb.public_key()).unwrap();
+    let cases = || async { nvdb.db.store.case_ids().await.unwrap() };
+    let before = cases().await;
+    assert_eq!(before.len(), 1);
+    let events_before = nvdb.db.store.events(&before[0]).await.unwrap();
+
+    // The same envelope again: the same receipt, nothing written.
+    let (status, again) = post_envelope(&nvdb.base, &signed).await;
+    assert_eq!((status, &again), (200, &first));
+
+    let mut refused = Vec::new();
+    // A replayed key with other content (validly signed).
+    let mut other = signed.envelope.clone();
+    other.case.title = "Another title".into();
+    refused.push(("replay", post_envelope(&nvdb.base, &company_key.sign_envelope(other)).await, 409));
+    // A tampered event: its content changed, its hash kept, signed again by the sender.
+    let mut tampered = signed.envelope.clone();
+    tampered.case.events[0].body = tampered.case.events[0].body.replace("2021-11-24", "2021-12-20");
+    refused.push((
+        "tampered hash",
+        post_envelope(&nvdb.base, &company_key.sign_envelope(tampered.clone())).await,
+        422,
+    ));
+    // The same tampering under the original signature.
+    let forged_body = SignedEnvelope { envelope: tampered, signature: signed.signature.clone() };
+    refused.push(("tampered, old signature", post_envelope(&nvdb.base, &forged_body).await, 403));
+    // Forged: the company's key named, a stranger's signature.
+    let mut forged = stranger.sign_envelope(signed.envelope.clone());
+    forged.envelope.from_instance = company.public_key();
+    refused.push(("forged", post_envelope(&nvdb.base, &forged).await, 403));
+    // An unknown key, not a peer, signing its own envelope.
+    let mut unpeered = signed.envelope.clone();
+    unpeered.from_instance = stranger.public_key();
+    unpeered.idempotency_key = "forward/unpeered/1".into();
+    refused.push(("not a peer", post_envelope(&nvdb.base, &stranger.sign_envelope(unpeered)).await, 403));
+    for (what, (status, body), expected) in &refused {
+        assert_eq!(status, expected, "{what}: {body}");
+        assert_eq!(body["error"]["code"], "relay_refused", "{what}: {body}");
+    }
+    // Not JSON at all.
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/federation/relay", nvdb.base))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+
+    // Nothing changed; every refusal is logged.
+    assert_eq!(cases().await, before);
+    assert_eq!(nvdb.db.store.events(&before[0]).await.unwrap(), events_before);
+    let logged = nvdb.db.store.relay_refusals(100).await.unwrap();
+    assert_eq!(logged.len(), refused.len() + 1, "{logged:?}");
+    let admin = account(&*nvdb.db.store, None, "auditor-admin@nvdb.example", vec![AccountRole::Admin]).await;
+    let (status, listed) =
+        call(reqwest::Method::GET, format!("{}/api/v1/federation/refusals", nvdb.base), &admin, None).await;
+    assert_eq!(status, 200);
+    assert!(listed.to_string().contains("not a configured peer"), "{listed}");
+    company.stop().await;
+    nvdb.stop().await;
+}
+
+#[tokio::test]
+async fn the_receiving_instance_down_mid_relay_loses_nothing_and_duplicates_nothing() {
+    let (company, nvdb, origin, _) = company_and_nvdb(None).await;
+    // The first relay may have gone through already; the one this test follows is a
+    // second report, sent while the NVDB instance is down.
+    eventually("the first report's receipt", || async {
+        company.db.store.relays(Some(&origin)).await.unwrap().into_iter().find_map(|r| r.receipt)
+    })
+    .await;
+    let address = nvdb.base.trim_start_matches("http://").to_owned();
+    let nvdb_db = nvdb.stop().await;
+
+    let reporter = account(
+        &*company.db.store,
+        Some("alibaba-cloud"),
+        "second@alibaba-cloud.example",
+        vec![AccountRole::Reporter],
+    )
+    .await;
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    report["title"] = json!("A second report, sent while the platform's instance is down");
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), &reporter, Some(report))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    let second = answer["case"].as_str().unwrap().to_owned();
+    // Several attempts fail while it is down.
+    let failing = eventually("three failed attempts", || async {
+        let relay = company.db.store.relays(Some(&second)).await.unwrap().into_iter().next()?;
+        (relay.attempts >= 3 && relay.last_error.is_some() && relay.receipt.is_none()).then_some(relay)
+    })
+    .await;
+    assert_eq!(failing.state, vulnrelay_store::warnings::DeliveryState::Pending);
+
+    // It comes back on the same address with its database.
+    let restarted_at = Utc::now();
+    let listener = TcpListener::bind(&address).await.unwrap();
+    let nvdb = start(nvdb_db, 2, &["miit-nvdb"], Forwarding::default(), listener).await;
+    let receipt: SignedReceipt = eventually("the receipt after the restart", || async {
+        let relay = company.db.store.relays(Some(&second)).await.unwrap().into_iter().next()?;
+        Some(serde_json::from_str(&relay.receipt?).unwrap())
+    })
+    .await;
+    receipt.verify(&nvdb.public_key()).unwrap();
+    // The receipt carries the time the receiver recorded it: after it came back.
+    let received_at = vulnrelay_store::time::parse_ts(&receipt.receipt.received_at).unwrap();
+    assert!(received_at >= vulnrelay_store::time::truncate(restarted_at), "{received_at} {restarted_at}");
+
+    // One mirror per report, one receipt per relay: nothing lost, nothing doubled.
+    let mut mirrors = Vec::new();
+    for id in nvdb.db.store.case_ids().await.unwrap() {
+        mirrors.push(nvdb.db.store.mirror(&id).await.unwrap().unwrap().origin_case);
+    }
+    mirrors.sort();
+    let mut expected = vec![origin.clone(), second.clone()];
+    expected.sort();
+    assert_eq!(mirrors, expected);
+    for case in [&origin, &second] {
+        let events = company.db.store.events(case).await.unwrap();
+        assert_eq!(events.iter().filter(|e| e.body.contains("\"type\":\"attested\"")).count(), 1, "{case}");
+        let relays = company.db.store.relays(Some(case)).await.unwrap();
+        assert_eq!(relays.len(), 1);
+        assert_eq!(relays[0].state, vulnrelay_store::warnings::DeliveryState::Delivered);
+    }
+    company.stop().await;
+    nvdb.stop().await;
+}
+
+#[tokio::test]
+async fn a_forward_to_a_remote_organisation_abroad_before_disclosure_is_refused_by_the_gates() {
+    let (company, nvdb, origin, _) = company_and_nvdb(None).await;
+    // A CERT abroad, hosted on a peer instance.
+    org(&*company.db.store, "us-cert", vec![Role::CsirtCoordinator], "US".parse().unwrap()).await;
+    peer(&*company.db.store, "abroad", "http://127.0.0.1:9", 7, &["us-cert"]).await;
+    let reporter = account(
+        &*company.db.store,
+        Some("alibaba-cloud"),
+        "psirt@alibaba-cloud.example",
+        vec![AccountRole::Reporter],
+    )
+    .await;
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{origin}/events", company.base),
+        &reporter,
+        Some(json!({"type": "notified", "to": "us-cert"})),
+    )
+    .await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["error"]["code"], "policy_gate");
+    assert!(answer.to_string().contains("9"), "names the article: {answer}");
+    // Nothing goes abroad.
+    let relays = company.db.store.relays(Some(&origin)).await.unwrap();
+    assert!(relays.iter().all(|r| r.to_org != "us-cert"), "{relays:?}");
+    company.stop().await;
+    nvdb.stop().await;
+}
+
+/// An update from the NVDB instance (seed 2) to the company about `origin`, carrying one
+/// event of mirror `m1` with `body`.
+fn update(company: &Node, origin: &str, body: Value) -> SignedEnvelope {
+    use vulnrelay_federation::{Envelope, Head, Kind, RelayedCase, RelayedEvent};
+    let at = vulnrelay_store::time::truncate(Utc::now());
+    let mut stored = vulnrelay_store::StoredEvent {
+        case_id: "m1".into(),
+        seq: 3,
+        at,
+        recorded_at: at,
+        recorded_by: None,
+        override_reason: None,
+        body: vulnrelay_store::chain::canonical_json(&body),
+        prev_hash: "ab".repeat(32),
+        hash: String::new(),
+    };
+    stored.hash = vulnrelay_store::chain::event_hash(&stored);
+    let event = RelayedEvent {
+        seq: 3,
+        at: vulnrelay_store::time::format_ts(at),
+        recorded_at: vulnrelay_store::time::format_ts(at),
+        recorded_by: None,
+        override_reason: None,
+        body: stored.body.clone(),
+        prev_hash: stored.prev_hash.clone(),
+        hash: stored.hash.clone(),
+    };
+    let nvdb = Identity::from_seed([2; 32]);
+    nvdb.sign_envelope(Envelope {
+        format: vulnrelay_federation::RELAY_FORMAT.into(),
+        kind: Kind::Update,
+        from_instance: nvdb.public_key(),
+        to_instance: company.public_key(),
+        from_org: "miit-nvdb".into(),
+        to_org: "alibaba-cloud".into(),
+        idempotency_key: format!("update/m1/3/{}", body["type"].as_str().unwrap_or_default()),
+        case: RelayedCase {
+            origin_case: origin.into(),
+            mirror_case: Some("m1".into()),
+            title: "JNDI lookup".into(),
+            timezone: "Asia/Shanghai".into(),
+            reporter_org: "alibaba-cloud".into(),
+            report: None,
+            parties: vec![],
+            products: vec![],
+            events: vec![event],
+            head: Head { seq: 3, hash: stored.hash },
+        },
+    })
+}
+
+#[tokio::test]
+async fn an_update_is_taken_only_for_a_relayed_case_and_never_speaks_for_this_instances_own_organisation() {
+    let (company, nvdb, origin, _) = company_and_nvdb(Some("http://127.0.0.1:9")).await;
+    eventually("the relay written", || async {
+        company.db.store.relays(Some(&origin)).await.unwrap().into_iter().next()
+    })
+    .await;
+    let before = company.db.store.events(&origin).await.unwrap().len();
+    // The platform's verification flows back.
+    let verified = update(
+        &company,
+        &origin,
+        json!({"type": "verified", "party": "miit-nvdb", "at": "2021-12-09T10:00:00+08:00"}),
+    );
+    let (status, answer) = post_envelope(&company.base, &verified).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(company.db.store.events(&origin).await.unwrap().len(), before + 1);
+    // An event in the company's own name is refused, as is one that does not flow back.
+    let forged = update(
+        &company,
+        &origin,
+        json!({"type": "published", "party": "alibaba-cloud", "at": "2021-12-09T10:00:00+08:00"}),
+    );
+    let (status, answer) = post_envelope(&company.base, &forged).await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer.to_string().contains("operates"), "{answer}");
+    let other = update(
+        &company,
+        &origin,
+        json!({"type": "closed", "party": "miit-nvdb", "at": "2021-12-09T10:00:00+08:00"}),
+    );
+    assert_eq!(post_envelope(&company.base, &other).await.0, 422);
+    // An update about a case the company never relayed to that peer is refused.
+    let mut elsewhere = update(
+        &company,
+        "case-unknown",
+        json!({"type": "verified", "party": "miit-nvdb", "at": "2021-12-09T10:00:00+08:00"}),
+    );
+    elsewhere.envelope.idempotency_key = "update/m1/3/elsewhere".into();
+    elsewhere = Identity::from_seed([2; 32]).sign_envelope(elsewhere.envelope);
+    assert_eq!(post_envelope(&company.base, &elsewhere).await.0, 422);
+    assert_eq!(company.db.store.events(&origin).await.unwrap().len(), before + 1);
+    company.stop().await;
+    nvdb.stop().await;
+}
