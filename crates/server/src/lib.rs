@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod casefile;
+pub mod coordination;
+pub mod coordination_demo;
 pub mod demo;
 pub mod distribution;
 mod drafts;

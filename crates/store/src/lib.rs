@@ -2,6 +2,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod coordination;
 mod model;
 pub mod org_log;
 mod postgres;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use vulnrelay_domain::Timestamp;
 
+pub use coordination::{Coordination, Notice, PrivateNote, StoredNote};
 pub use model::*;
 pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
 pub use postgres::PgStore;
@@ -124,7 +126,7 @@ pub struct NewCase {
 /// The store: everything vulnrelay keeps. Every method runs in one transaction; the
 /// event log is only ever appended to.
 #[async_trait]
-pub trait Store: Records + OrgLog + Warnings + Send + Sync + 'static {
+pub trait Store: Records + OrgLog + Warnings + Coordination + Send + Sync + 'static {
     /// The database behind it.
     fn backend(&self) -> Backend;
 

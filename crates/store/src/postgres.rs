@@ -45,3 +45,4 @@ include!("common.rs");
 include!("records_sql.rs");
 include!("org_log_sql.rs");
 include!("warnings_sql.rs");
+include!("coordination_sql.rs");

@@ -163,7 +163,22 @@ pub async fn record(
     parties: Vec<Fragment>,
     override_reason: Option<String>,
 ) -> AppResult<Vec<StoredEvent>> {
-    let value = loaded.value_with(&parties, &events)?;
+    let with = CaseChange { parties, ..CaseChange::default() };
+    record_change(state, caller, loaded, events, with, override_reason).await
+}
+
+/// [`record`] with whatever else the change brings: parties and products that join
+/// the case, private notes of its events and notices to participants (`with`'s
+/// `events`, `expected_seq` and `outbox` are filled here).
+pub async fn record_change(
+    state: &AppState,
+    caller: &Caller,
+    loaded: &Loaded,
+    events: Vec<Value>,
+    with: CaseChange,
+    override_reason: Option<String>,
+) -> AppResult<Vec<StoredEvent>> {
+    let value = loaded.value_with_all(&with.parties, &with.products, &events)?;
     let first_new = loaded.events.len();
     let case = case_file::from_value(&value).map_err(|e| {
         let prefix = format!("$.events[{first_new}]");
@@ -207,12 +222,12 @@ pub async fn record(
         .collect();
     let change = CaseChange {
         expected_seq: Some(loaded.record.last_seq),
-        parties,
         events: new_events,
         outbox: vec![NewOutboxMessage {
             topic: "case.event".into(),
             payload: json!({"case": loaded.record.id, "overridden": refusals.iter().map(|r| &r.rule).collect::<Vec<_>>()}),
         }],
+        ..with
     };
     let stored = state.store.change_case(&loaded.record.id, &change, now).await?;
     crate::warnings::after_case_changed(state, &loaded.record.id).await;
