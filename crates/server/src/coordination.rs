@@ -60,6 +60,21 @@ pub fn product_id(org: &str, name: &str) -> String {
     format!("{org}:{}", name.trim())
 }
 
+/// The product an event about one product is about when it names none, on a case whose
+/// other products are all downstream vendors' (they name an upstream product): the
+/// case's own component. `None` when the case has one product (the case file implies
+/// it) or several of its own (the event must say which).
+pub fn default_product(loaded: &Loaded) -> Option<String> {
+    if loaded.case.products().len() < 2 {
+        return None;
+    }
+    let mut own = loaded.case.products().iter().filter(|p| p.upstream.is_empty());
+    match (own.next(), own.next()) {
+        (Some(product), None) => Some(product.id.0.clone()),
+        _ => None,
+    }
+}
+
 /// The platform's organisation, when `caller` works `loaded` as one of its platforms.
 fn platform_of(caller: &Caller, loaded: &Loaded) -> Option<String> {
     crate::relations::works_on(caller, loaded)

@@ -557,3 +557,181 @@ impl StatusAndText for (StatusCode, Vec<(String, String)>, Vec<u8>) {
         (self.0, String::from_utf8(self.2).unwrap())
     }
 }
+
+/// A browser's session: signs in through the form, then gets pages and posts forms
+/// with the session and language cookies.
+struct Browser<'a> {
+    app: &'a App,
+    cookie: String,
+}
+
+impl<'a> Browser<'a> {
+    async fn sign_in(app: &'a App, email: &str, lang: &str) -> Browser<'a> {
+        let password = &app.passwords[email];
+        let body = format!("email={}&password={}&next=%2F", form_encode(email), form_encode(password));
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let (status, headers, _) = app.raw(request).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign-in of {email}");
+        let session =
+            headers.iter().find(|(k, _)| k == "set-cookie").unwrap().1.split(';').next().unwrap().to_owned();
+        Browser { app, cookie: format!("vr_lang={lang}; {session}") }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let request = axum::http::Request::builder()
+            .uri(path)
+            .header("cookie", &self.cookie)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (status, _, bytes) = self.app.raw(request).await;
+        (status, String::from_utf8(bytes).unwrap())
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Option<String>, String) {
+        let body: Vec<String> =
+            fields.iter().map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v))).collect();
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body.join("&")))
+            .unwrap();
+        let (status, headers, bytes) = self.app.raw(request).await;
+        let location = headers.iter().find(|(k, _)| k == "location").map(|(_, v)| v.clone());
+        (status, location, String::from_utf8(bytes).unwrap())
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn the_board_page_in_both_languages_adds_vendors_and_takes_statuses() {
+    let app = App::new(TestDb::sqlite().await).await;
+    let case = app.case_id.clone();
+    let page = format!("/cases/{case}/coordination");
+    let demo = vulnrelay_server::coordination_demo::VENDORS;
+    let private = demo.iter().find_map(|v| v.private_note).unwrap();
+    for lang in ["en", "zh-CN"] {
+        let analyst = Browser::sign_in(&app, MIIT, lang).await;
+        let (status, html) = analyst.get(&page).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{lang}");
+        assert!(!html.contains('⟦'), "a message key shows in {lang}: {html}");
+        for v in demo {
+            assert!(html.contains(v.product), "{} missing in {lang}", v.product);
+        }
+        assert!(html.contains(private), "the platform sees the private note");
+        // The case page links to the board.
+        let (_, case_page) = analyst.get(&format!("/cases/{case}")).await;
+        assert!(case_page.contains(&page), "no link to the board in {lang}");
+    }
+    // A demo vendor sees its own row, not the others' nor their notes, and answers.
+    let gateway = &demo[1];
+    let vendor = Browser::sign_in(&app, gateway.email, "zh-CN").await;
+    let (status, html) = vendor.get(&page).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains(gateway.product) && !html.contains(demo[2].product) && !html.contains(private),
+        "{html}"
+    );
+    assert!(!html.contains('⟦'), "{html}");
+    let csrf = csrf_of(&html);
+    let product = vulnrelay_server::coordination::product_id(gateway.org, gateway.product);
+    let (status, location, body) = vendor
+        .post(
+            &format!("{page}/status"),
+            &[
+                ("csrf_token", &csrf),
+                ("product", &product),
+                ("vulnerability", "CVE-2021-45046"),
+                ("status", "not_affected"),
+            ],
+        )
+        .await;
+    // Without a justification: refused, with the reason on the page, nothing stored.
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("justification"), "{body}");
+    let (status, location2, _) = vendor
+        .post(
+            &format!("{page}/status"),
+            &[
+                ("csrf_token", &csrf),
+                ("product", &product),
+                ("vulnerability", "CVE-2021-45046"),
+                ("status", "not_affected"),
+                ("justification", "vulnerable_code_not_in_execute_path"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location2.as_deref()),
+        (StatusCode::SEE_OTHER, Some(&*format!("{page}?done=status"))),
+        "{location:?}"
+    );
+    // Without the CSRF token: refused.
+    let (status, _, _) = vendor.post(&format!("{page}/status"), &[("product", &product)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The analyst adds a vendor through the form.
+    vendor_org(&app, "vendor-a").await;
+    let analyst = Browser::sign_in(&app, MIIT, "en").await;
+    let (_, html) = analyst.get(&page).await;
+    let (status, location, body) = analyst
+        .post(
+            &format!("{page}/participants"),
+            &[
+                ("csrf_token", &csrf_of(&html)),
+                ("org", "vendor-a"),
+                ("product", "A Server"),
+                ("version", "1.0"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(&*format!("{page}?done=added"))),
+        "{body}"
+    );
+    let (_, html) = analyst.get(&format!("{page}?done=added&vendor=vendor-a")).await;
+    assert!(html.contains("A Server 1.0"), "{html}");
+}
+
+async fn vendor_org(app: &App, org: &str) {
+    vendor(app, org, &format!("psirt@{org}.example")).await;
+}
+
+#[test]
+fn every_vendor_status_and_justification_has_words_in_both_languages() {
+    use vulnrelay_domain::{VendorStatus, VexJustification};
+    use vulnrelay_server::ui::Lang;
+    for lang in Lang::ALL {
+        let keys = VendorStatus::ALL
+            .iter()
+            .map(|s| format!("vendor_status.{}", s.as_str()))
+            .chain(VexJustification::ALL.iter().map(|j| format!("vex.{}", j.as_str())));
+        for key in keys {
+            assert!(!lang.t(&key).contains('⟦'), "{key} missing in {}", lang.tag());
+        }
+    }
+}

@@ -298,6 +298,13 @@ pub(crate) async fn append_event(
     event.entry("at").or_insert_with(|| json!(now.with_timezone(&tz).to_rfc3339()));
     let own_org = account.org_id.clone().unwrap_or_default();
     event.entry("party").or_insert_with(|| json!(own_org));
+    let about_one = event.get("type").and_then(Value::as_str).and_then(|t| t.parse::<EventType>().ok());
+    if about_one.is_some_and(EventType::needs_product)
+        && !event.contains_key("product")
+        && let Some(product) = crate::coordination::default_product(&loaded)
+    {
+        event.insert("product".into(), json!(product));
+    }
     let platform_work = loaded.can(caller, Action::Forward);
     let mut check = Checker::default();
     let event_type = check
@@ -310,6 +317,13 @@ pub(crate) async fn append_event(
     }
     check.finish()?;
     let Some(event_type) = event_type else { return Err(AppError::bad_request("unreadable event")) };
+    if event_type == EventType::VendorStatus {
+        // Checked there against the product's provider, with its private note.
+        return Err(AppError::invalid(vec![(
+            "$.type".into(),
+            "a vendor's status is recorded through POST /api/v1/cases/{id}/vendor-status".into(),
+        )]));
+    }
     if event.get("party").and_then(Value::as_str) != Some(own_org.as_str()) && !platform_work {
         return Err(AppError::forbidden("you may record events of your own organisation only"));
     }
