@@ -598,25 +598,10 @@ fn running_obligations(
     page: &[&Participant],
     now: Timestamp,
 ) -> HashMap<String, Vec<Value>> {
-    let case = &loaded.case;
-    let vendors: BTreeSet<String> = participants(case).into_iter().map(|p| p.vendor).collect();
     let shown: BTreeSet<&str> = page.iter().map(|p| p.vendor.as_str()).collect();
-    let keep_party = |id: &PartyId| !vendors.contains(&id.0) || shown.contains(id.0.as_str());
-    let parties: Vec<_> = case.parties().iter().filter(|p| keep_party(&p.id)).cloned().collect();
-    let products: Vec<_> = case.products().iter().filter(|p| keep_party(&p.provider)).cloned().collect();
-    let kept_product = |id: &ProductId| products.iter().any(|p| &p.id == id);
-    let events: Vec<Event> = case
-        .events()
-        .iter()
-        .filter(|e| !matches!(e.kind, EventKind::Attested { .. }))
-        .filter(|e| keep_party(&e.party) && e.recipient().is_none_or(keep_party))
-        .filter(|e| e.product.as_ref().is_none_or(kept_product))
-        .cloned()
-        .collect();
-    let Ok(narrowed) = Case::new(case.title().to_owned(), case.timezone(), parties, products, events) else {
-        return HashMap::new();
-    };
-    let findings = state.evaluate(&narrowed, &Options { as_of: now, interpretation: Interpretation::Hours });
+    let narrowed = narrow(&loaded.case, &shown, &[]);
+    let narrowed = narrowed.as_ref().map_or(&loaded.case, |(case, _)| case);
+    let findings = state.evaluate(narrowed, &Options { as_of: now, interpretation: Interpretation::Hours });
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
     for finding in &findings {
         if !shown.contains(finding.party.0.as_str())
@@ -631,10 +616,59 @@ fn running_obligations(
             "product": finding.product.map(|p| &p.0),
             "status": finding.status.as_str(),
             "due_at": finding.due_at.map(|t| t.to_rfc3339()),
-            "message": {"en": finding.message(&narrowed).en, "zh": finding.message(&narrowed).zh},
+            "message": {"en": finding.message(narrowed).en, "zh": finding.message(narrowed).zh},
         }));
     }
     out
+}
+
+/// `case` without the downstream vendors (providers of products that name an upstream
+/// product) other than those in `keep` and those the events at `new` involve: their
+/// parties, products and events left out (and `attested` events, whose indexes would
+/// move). The other participants cannot change a finding about the vendors kept or a
+/// gate on the new events, so the packs evaluate the narrowed case at the cost of what
+/// it keeps. Returns it with the new positions of the events at `new`, or `None` when
+/// there is nothing to leave out or the narrowed case does not hold together.
+pub fn narrow(case: &Case, keep: &BTreeSet<&str>, new: &[usize]) -> Option<(Case, Vec<usize>)> {
+    let vendors: BTreeSet<&str> =
+        case.products().iter().filter(|p| !p.upstream.is_empty()).map(|p| p.provider.0.as_str()).collect();
+    let mut kept: BTreeSet<&str> = keep.clone();
+    for &i in new {
+        let Some(event) = case.events().get(i) else { continue };
+        kept.insert(event.party.0.as_str());
+        if let Some(to) = event.recipient() {
+            kept.insert(to.0.as_str());
+        }
+        if let Some(product) = event.product.as_ref().and_then(|p| case.product(p)) {
+            kept.insert(product.provider.0.as_str());
+        }
+    }
+    if vendors.iter().all(|v| kept.contains(v)) {
+        return None;
+    }
+    let keep_party = |id: &PartyId| !vendors.contains(id.0.as_str()) || kept.contains(id.0.as_str());
+    let parties: Vec<_> = case.parties().iter().filter(|p| keep_party(&p.id)).cloned().collect();
+    let products: Vec<_> = case.products().iter().filter(|p| keep_party(&p.provider)).cloned().collect();
+    let kept_products: BTreeSet<&ProductId> = products.iter().map(|p| &p.id).collect();
+    let mut events = Vec::new();
+    let mut moved = Vec::new();
+    for (i, e) in case.events().iter().enumerate() {
+        let keep = !matches!(e.kind, EventKind::Attested { .. })
+            && keep_party(&e.party)
+            && e.recipient().is_none_or(keep_party)
+            && e.product.as_ref().is_none_or(|p| kept_products.contains(p));
+        if new.contains(&i) {
+            if !keep {
+                return None;
+            }
+            moved.push(events.len());
+        }
+        if keep {
+            events.push(e.clone());
+        }
+    }
+    let narrowed = Case::new(case.title().to_owned(), case.timezone(), parties, products, events).ok()?;
+    Some((narrowed, moved))
 }
 
 /// Sends a reminder to every vendor of case `id` that has not answered for at least

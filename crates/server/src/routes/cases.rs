@@ -197,7 +197,13 @@ pub async fn record_change(
     let new_indexes: Vec<usize> = (first_new..first_new + events.len()).collect();
     let now = Utc::now();
     let as_of = new_indexes.iter().map(|&i| case.events()[i].at).max().unwrap_or(now).max(now);
-    let refusals = gates::refusals(&case, &new_indexes, &state.packs, as_of);
+    // The gates see the case without the downstream vendors the new events do not
+    // involve (a case coordinating thousands of them checks what it must).
+    let narrowed = crate::coordination::narrow(&case, &Default::default(), &new_indexes);
+    let refusals = match &narrowed {
+        Some((checked, moved)) => gates::refusals(checked, moved, &state.packs, as_of),
+        None => gates::refusals(&case, &new_indexes, &state.packs, as_of),
+    };
     if !refusals.is_empty() {
         match &override_reason {
             None => return Err(gates::error(&refusals)),
