@@ -440,7 +440,7 @@ pub fn participants(case: &Case) -> Vec<Participant> {
             participant.last_answer = Some(participant.last_answer.map_or(event.at, |a| a.max(event.at)));
         }
         if let (EventKind::VendorStatus { vulnerability, .. }, Some(product)) = (&event.kind, &event.product)
-            && let Some(entry) = participant.products.iter_mut().find(|e| &e.product == &product.0)
+            && let Some(entry) = participant.products.iter_mut().find(|e| e.product == product.0)
         {
             let later = entry.statuses.get(vulnerability).is_none_or(|&j| case.events()[j].at <= event.at);
             if later {
