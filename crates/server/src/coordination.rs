@@ -451,6 +451,45 @@ pub fn participants(case: &Case) -> Vec<Participant> {
     out
 }
 
+/// How many cases [`LoadedCache`] keeps.
+const CACHED_CASES: usize = 8;
+
+/// The last few cases the board read, each kept while its record (its number of events
+/// included) is unchanged: a board page of a case with thousands of vendors then costs
+/// one query and the page, not reading the whole case again. Every change of a case
+/// appends an event, so a changed case is read afresh.
+#[derive(Default)]
+pub struct LoadedCache(std::sync::Mutex<HashMap<String, std::sync::Arc<Loaded>>>);
+
+impl LoadedCache {
+    /// Case `id` as stored now (404 when there is none).
+    pub async fn load(&self, state: &AppState, id: &str) -> AppResult<std::sync::Arc<Loaded>> {
+        let record = match state.store.case(id).await {
+            Ok(record) => record,
+            Err(vulnrelay_store::StoreError::NotFound { .. }) => return Err(AppError::not_found("case")),
+            Err(other) => return Err(other.into()),
+        };
+        let hit = self.0.lock().ok().and_then(|cases| cases.get(id).cloned());
+        if let Some(loaded) = hit.filter(|l| l.record == record) {
+            return Ok(loaded);
+        }
+        let loaded = std::sync::Arc::new(crate::casefile::load(state, id).await?);
+        // Only a consistent read is kept (no event appended between its queries).
+        if loaded.events.len() as i64 == loaded.record.last_seq
+            && let Ok(mut cases) = self.0.lock()
+        {
+            if cases.len() >= CACHED_CASES && !cases.contains_key(id) {
+                let oldest = cases.keys().next().cloned();
+                if let Some(key) = oldest {
+                    cases.remove(&key);
+                }
+            }
+            cases.insert(id.to_owned(), loaded.clone());
+        }
+        Ok(loaded)
+    }
+}
+
 /// The filters of the board.
 #[derive(Debug, Clone, Default)]
 pub struct BoardQuery {
@@ -471,7 +510,11 @@ pub struct BoardQuery {
 /// The case's platforms see every vendor and every private note; a participant vendor
 /// sees only its own row and notes; others may not see it (404 or 403).
 pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQuery) -> AppResult<Value> {
-    let loaded = authorize(state, caller, id, Action::Read).await?;
+    let loaded = state.boards.load(state, id).await?;
+    if !loaded.can(caller, Action::Read) {
+        return Err(AppError::not_found("case"));
+    }
+    let loaded = &*loaded;
     let platform = platform_of(caller, &loaded).is_some();
     let own = caller.account.as_ref().and_then(|a| a.org_id.clone());
     let everyone = participants(&loaded.case);

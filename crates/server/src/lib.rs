@@ -123,6 +123,8 @@ pub struct Shared {
     /// The OpenPGP key that signs the CSAF provider's documents, when the server was
     /// given one ([`AppState::sign_csaf_with`]).
     pub csaf_signer: std::sync::OnceLock<vulnrelay_publish::openpgp::DocumentSigner>,
+    /// The last cases the coordination board read, while unchanged.
+    pub boards: coordination::LoadedCache,
 }
 
 impl Shared {
@@ -167,6 +169,7 @@ impl AppState {
             bound_url: std::sync::OnceLock::new(),
             signer: std::sync::OnceLock::new(),
             csaf_signer: std::sync::OnceLock::new(),
+            boards: coordination::LoadedCache::default(),
         }))
     }
 
