@@ -515,7 +515,7 @@ pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQue
         return Err(AppError::not_found("case"));
     }
     let loaded = &*loaded;
-    let platform = platform_of(caller, &loaded).is_some();
+    let platform = platform_of(caller, loaded).is_some();
     let own = caller.account.as_ref().and_then(|a| a.org_id.clone());
     let everyone = participants(&loaded.case);
     if !platform && !everyone.iter().any(|p| Some(&p.vendor) == own.as_ref()) {
@@ -567,7 +567,7 @@ pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQue
     let next = (start + page.len() < total).then(|| page.last().map(|p| p.vendor.clone())).flatten();
     let notes = state.store.private_notes(id).await?;
     let seq_of: Vec<i64> = loaded.events.iter().map(|e| e.seq).collect();
-    let obligations = running_obligations(state, &loaded, &page, now);
+    let obligations = running_obligations(state, loaded, &page, now);
     let rows: Vec<Value> = page
         .iter()
         .map(|p| {
