@@ -212,6 +212,56 @@ impl Case {
         self.product_index.get(id).copied()
     }
 
+    /// The vendors' public statements: for each product and vulnerability, the latest
+    /// `vendor_status` event (the later recorded one when two share a time), in the
+    /// order of the products, then of the vulnerabilities as first named.
+    pub fn vendor_statements(&self) -> Vec<crate::VendorStatement> {
+        let mut latest: Vec<(usize, &str, usize)> = Vec::new();
+        for (i, event) in self.events.iter().enumerate() {
+            let (EventKind::VendorStatus { vulnerability, .. }, Some(product)) =
+                (&event.kind, &event.product)
+            else {
+                continue;
+            };
+            let Some(p) = self.product_position(product) else { continue };
+            match latest.iter_mut().find(|(q, v, _)| *q == p && *v == vulnerability.as_str()) {
+                Some(entry) if self.events[entry.2].at <= event.at => entry.2 = i,
+                Some(_) => {}
+                None => latest.push((p, vulnerability.as_str(), i)),
+            }
+        }
+        latest.sort_by_key(|(p, _, _)| *p);
+        latest
+            .into_iter()
+            .filter_map(|(p, _, i)| {
+                let event = &self.events[i];
+                let EventKind::VendorStatus {
+                    vulnerability,
+                    status,
+                    justification,
+                    fixed_version,
+                    statement,
+                } = &event.kind
+                else {
+                    return None;
+                };
+                let product = &self.products[p];
+                Some(crate::VendorStatement {
+                    vendor: self
+                        .party(&product.provider)
+                        .map_or_else(|| product.provider.0.clone(), |v| v.name.clone()),
+                    product: product.name.clone(),
+                    vulnerability: vulnerability.clone(),
+                    status: *status,
+                    justification: *justification,
+                    fixed_version: fixed_version.clone(),
+                    statement: statement.clone(),
+                    at: event.at,
+                })
+            })
+            .collect()
+    }
+
     /// Looks up a product by id.
     pub fn product(&self, id: &ProductId) -> Option<&Product> {
         self.product_index.get(id).map(|&i| &self.products[i])

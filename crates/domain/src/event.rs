@@ -254,6 +254,139 @@ pub enum EventKind {
         /// The index of the attested event among the case's events.
         event: usize,
     },
+    /// A vendor taking part in the coordination said how a vulnerability stands for
+    /// one of its products (the event's product): its status, the VEX justification
+    /// of a `not_affected`, the fixed version of a `fixed`, and its public statement.
+    /// Its private note to the platform is never part of the event.
+    VendorStatus {
+        /// The vulnerability's identifier (CVE, CNVD, ...).
+        vulnerability: String,
+        /// How it stands.
+        status: VendorStatus,
+        /// Why the product is not affected (only with `not_affected`).
+        justification: Option<VexJustification>,
+        /// The version that fixes it (only with `fixed`).
+        fixed_version: Option<String>,
+        /// The vendor's public statement, published with the advisory.
+        statement: Option<String>,
+    },
+}
+
+/// How a vulnerability stands for a vendor's product (CERT/CC VINCE and CSAF
+/// `product_status` alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum VendorStatus {
+    /// The vendor is looking into it.
+    UnderInvestigation,
+    /// The product is affected.
+    Affected,
+    /// The product is not affected (with a VEX justification).
+    NotAffected,
+    /// A fixed version exists.
+    Fixed,
+}
+
+impl VendorStatus {
+    /// Every status.
+    pub const ALL: [VendorStatus; 4] = [
+        VendorStatus::UnderInvestigation,
+        VendorStatus::Affected,
+        VendorStatus::NotAffected,
+        VendorStatus::Fixed,
+    ];
+
+    /// The wire name, e.g. `not_affected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VendorStatus::UnderInvestigation => "under_investigation",
+            VendorStatus::Affected => "affected",
+            VendorStatus::NotAffected => "not_affected",
+            VendorStatus::Fixed => "fixed",
+        }
+    }
+}
+
+impl FromStr for VendorStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        VendorStatus::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+            format!("unknown vendor status `{s}` (under_investigation, affected, not_affected, fixed)")
+        })
+    }
+}
+
+/// What a vendor said in public about one of its products and one vulnerability: the
+/// latest `vendor_status` event for them, without the event's note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorStatement {
+    /// The vendor's name.
+    pub vendor: String,
+    /// The product's name.
+    pub product: String,
+    /// The vulnerability's identifier as the vendor named it.
+    pub vulnerability: String,
+    /// How it stands.
+    pub status: VendorStatus,
+    /// Why not affected.
+    pub justification: Option<VexJustification>,
+    /// The fixed version.
+    pub fixed_version: Option<String>,
+    /// The public statement.
+    pub statement: Option<String>,
+    /// When the vendor said it.
+    pub at: Timestamp,
+}
+
+/// Why a product is not affected: the closed list of CSAF 2.0's flag labels (§3.2.3.5),
+/// which OpenVEX's justifications mirror.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum VexJustification {
+    /// The vulnerable component is not in the product.
+    ComponentNotPresent,
+    /// The component is there, the vulnerable code is not.
+    VulnerableCodeNotPresent,
+    /// The vulnerable code cannot be controlled by an adversary.
+    VulnerableCodeCannotBeControlledByAdversary,
+    /// The vulnerable code is never executed.
+    VulnerableCodeNotInExecutePath,
+    /// Built-in protections prevent exploitation.
+    InlineMitigationsAlreadyExist,
+}
+
+impl VexJustification {
+    /// Every justification.
+    pub const ALL: [VexJustification; 5] = [
+        VexJustification::ComponentNotPresent,
+        VexJustification::VulnerableCodeNotPresent,
+        VexJustification::VulnerableCodeCannotBeControlledByAdversary,
+        VexJustification::VulnerableCodeNotInExecutePath,
+        VexJustification::InlineMitigationsAlreadyExist,
+    ];
+
+    /// The wire name, which is CSAF's flag label, e.g. `vulnerable_code_not_present`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VexJustification::ComponentNotPresent => "component_not_present",
+            VexJustification::VulnerableCodeNotPresent => "vulnerable_code_not_present",
+            VexJustification::VulnerableCodeCannotBeControlledByAdversary => {
+                "vulnerable_code_cannot_be_controlled_by_adversary"
+            }
+            VexJustification::VulnerableCodeNotInExecutePath => "vulnerable_code_not_in_execute_path",
+            VexJustification::InlineMitigationsAlreadyExist => "inline_mitigations_already_exist",
+        }
+    }
+}
+
+impl FromStr for VexJustification {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        VexJustification::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = VexJustification::ALL.iter().map(|v| v.as_str()).collect();
+            format!("unknown VEX justification `{s}` (one of: {})", names.join(", "))
+        })
+    }
 }
 
 /// How well the record supports an event, and so a finding that rests on it.
@@ -303,6 +436,7 @@ impl EventKind {
             EventKind::Duplicate { .. } => EventType::Duplicate,
             EventKind::Closed => EventType::Closed,
             EventKind::Attested { .. } => EventType::Attested,
+            EventKind::VendorStatus { .. } => EventType::VendorStatus,
         }
     }
 }
@@ -348,11 +482,13 @@ pub enum EventType {
     Closed,
     /// `attested`
     Attested,
+    /// `vendor_status`
+    VendorStatus,
 }
 
 impl EventType {
     /// Every event type.
-    pub const ALL: [EventType; 19] = [
+    pub const ALL: [EventType; 20] = [
         EventType::Discovered,
         EventType::Aware,
         EventType::Verified,
@@ -372,6 +508,7 @@ impl EventType {
         EventType::Duplicate,
         EventType::Closed,
         EventType::Attested,
+        EventType::VendorStatus,
     ];
 
     /// The wire name.
@@ -396,6 +533,7 @@ impl EventType {
             EventType::Duplicate => "duplicate",
             EventType::Closed => "closed",
             EventType::Attested => "attested",
+            EventType::VendorStatus => "vendor_status",
         }
     }
 
@@ -412,6 +550,7 @@ impl EventType {
                 | EventType::JointAssessment
                 | EventType::FixAvailable
                 | EventType::Published
+                | EventType::VendorStatus
         )
     }
 }

@@ -13,7 +13,10 @@ mod vulnerability;
 
 pub use access::{AccountRole, Action, Actor, CaseAccess, PLATFORM_ROLES, Relation, allowed, can};
 pub use case::{Case, CaseProblem, ProblemField};
-pub use event::{Event, EventKind, EventType, EvidenceQuality, NotificationContent, NotificationKind};
+pub use event::{
+    Event, EventKind, EventType, EvidenceQuality, NotificationContent, NotificationKind, VendorStatement,
+    VendorStatus, VexJustification,
+};
 pub use ids::{IdTemplate, IdTemplateError};
 pub use intervals::{Interval, IntervalKind, QuarterStats, intervals, quarterly, quarterly_from};
 pub use party::{Jurisdiction, JurisdictionError, Membership, Party, PartyId, Role, UnknownRole};

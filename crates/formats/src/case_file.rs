@@ -10,7 +10,8 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{
     Case, CaseProblem, Event, EventKind, EventType, Jurisdiction, Market, Membership, NotificationContent,
-    NotificationKind, Party, PartyId, ProblemField, Product, ProductId, Role, Timestamp,
+    NotificationKind, Party, PartyId, ProblemField, Product, ProductId, Role, Timestamp, VendorStatus,
+    VexJustification,
 };
 
 /// The `schema` value of a case file.
@@ -182,6 +183,19 @@ fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl F
         }
         EventKind::Duplicate { of } => put("of", json!(of)),
         EventKind::Attested { event } => put("event", json!(event)),
+        EventKind::VendorStatus { vulnerability, status, justification, fixed_version, statement } => {
+            put("vulnerability", json!(vulnerability));
+            put("status", json!(status.as_str()));
+            if let Some(justification) = justification {
+                put("justification", json!(justification.as_str()));
+            }
+            if let Some(version) = fixed_version {
+                put("fixed_version", json!(version));
+            }
+            if let Some(statement) = statement {
+                put("statement", json!(statement));
+            }
+        }
         _ => {}
     }
 }
@@ -529,6 +543,9 @@ impl Reader {
             Some(EventType::MembershipRestored) => &["membership", "by"],
             Some(EventType::Duplicate) => &["of"],
             Some(EventType::Attested) => &["event"],
+            Some(EventType::VendorStatus) => {
+                &["vulnerability", "status", "justification", "fixed_version", "statement"]
+            }
             _ => &[],
         };
         // With an unknown type, which fields belong is unknown too: say nothing of them.
@@ -618,6 +635,7 @@ impl Reader {
                     return None;
                 }
             },
+            EventType::VendorStatus => self.vendor_status(object, path)?,
         };
         Some(Event {
             at: at?,
@@ -625,6 +643,53 @@ impl Reader {
             product: product.map(|p| ProductId(p.to_owned())),
             kind,
             note: note.map(str::to_owned),
+        })
+    }
+}
+
+impl Reader {
+    /// A `vendor_status` event's details: a known status, a justification exactly with
+    /// `not_affected` and a fixed version exactly with `fixed` (the product, as for
+    /// every event about one product, when the case has several).
+    fn vendor_status(&mut self, object: &Map<String, Value>, path: &str) -> Option<EventKind> {
+        let vulnerability = self.string(object, path, "vulnerability", true).map(str::to_owned);
+        if vulnerability.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            self.problem(format!("{path}.vulnerability"), "must not be empty");
+        }
+        let status = self.string(object, path, "status", true).and_then(|s| {
+            s.parse::<VendorStatus>().map_err(|e| self.problem(format!("{path}.status"), e)).ok()
+        });
+        let justification = self.string(object, path, "justification", false).and_then(|s| {
+            s.parse::<VexJustification>().map_err(|e| self.problem(format!("{path}.justification"), e)).ok()
+        });
+        let fixed_version = self.string(object, path, "fixed_version", false).map(str::to_owned);
+        let statement = self.string(object, path, "statement", false).map(str::to_owned);
+        let status = status?;
+        match (status, object.contains_key("justification")) {
+            (VendorStatus::NotAffected, false) => self.problem(
+                format!("{path}.justification"),
+                "missing required field: `not_affected` needs a VEX justification",
+            ),
+            (VendorStatus::NotAffected, true) | (_, false) => {}
+            (_, true) => self
+                .problem(format!("{path}.justification"), "only a `not_affected` status has a justification"),
+        }
+        match (status, fixed_version.as_deref().map(str::trim)) {
+            (VendorStatus::Fixed, None | Some("")) => self.problem(
+                format!("{path}.fixed_version"),
+                "missing required field: `fixed` needs the version that fixes it",
+            ),
+            (VendorStatus::Fixed, Some(_)) | (_, None) => {}
+            (_, Some(_)) => {
+                self.problem(format!("{path}.fixed_version"), "only a `fixed` status has a fixed version")
+            }
+        }
+        Some(EventKind::VendorStatus {
+            vulnerability: vulnerability?,
+            status,
+            justification,
+            fixed_version,
+            statement,
         })
     }
 }

@@ -11,7 +11,7 @@ use chrono::SecondsFormat;
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{
     Affected, Ecosystem, IdScheme, Link, Localized, Package, RangeEnd, Score, ThreatKind, Timestamp,
-    Vulnerability,
+    VendorStatement, VendorStatus, Vulnerability,
 };
 
 use crate::case_file::Problem;
@@ -400,6 +400,130 @@ pub fn security_advisory(
         doc["references"] = Value::Array(references);
     }
     Ok(json!({"document": doc, "product_tree": {"branches": branches}, "vulnerabilities": entries}))
+}
+
+/// Adds the downstream vendors' public statuses to a `csaf_security_advisory`: one
+/// product per vendor product (under a `vendor` branch), in the `product_status` of
+/// each vulnerability the vendor answered — `known_affected` (with `none_available`),
+/// `known_not_affected` (with its justification as a flag), `fixed` (with a
+/// `vendor_fix` naming the version) or `under_investigation` — and each statement as an
+/// `impact` threat of that product. A status for a vulnerability the document does not
+/// cover is left out.
+pub fn add_vendor_statuses(document: &mut Value, vendors: &[VendorStatement], lang: Lang) {
+    let mut ids: Vec<((String, String), String)> = Vec::new();
+    for statement in vendors {
+        let Some(index) = vulnerability_index(document, &statement.vulnerability) else { continue };
+        let key = (statement.vendor.clone(), statement.product.clone());
+        let id = match ids.iter().find(|(k, _)| *k == key) {
+            Some((_, id)) => id.clone(),
+            None => {
+                let id = format!("VENDOR-{:04}", ids.len() + 1);
+                add_vendor_product(document, &statement.vendor, &statement.product, &id);
+                ids.push((key, id.clone()));
+                id
+            }
+        };
+        let entry = &mut document["vulnerabilities"][index];
+        let status_key = match statement.status {
+            VendorStatus::UnderInvestigation => "under_investigation",
+            VendorStatus::Affected => "known_affected",
+            VendorStatus::NotAffected => "known_not_affected",
+            VendorStatus::Fixed => "fixed",
+        };
+        push_to(entry, &["product_status", status_key], json!(id));
+        match statement.status {
+            VendorStatus::Affected => {
+                let details = statement.statement.clone().unwrap_or_else(|| match lang {
+                    Lang::En => "The vendor has not announced a fix.".to_owned(),
+                    Lang::Zh => "厂商尚未公布修复措施。".to_owned(),
+                });
+                push_to(
+                    entry,
+                    &["remediations"],
+                    json!({"category": "none_available", "details": details, "product_ids": [id]}),
+                );
+            }
+            VendorStatus::Fixed => {
+                let version = statement.fixed_version.clone().unwrap_or_default();
+                let details = match lang {
+                    Lang::En => format!("Fixed in {version}."),
+                    Lang::Zh => format!("已在 {version} 修复。"),
+                };
+                push_to(
+                    entry,
+                    &["remediations"],
+                    json!({"category": "vendor_fix", "details": details, "product_ids": [id]}),
+                );
+            }
+            VendorStatus::NotAffected => {
+                if let Some(label) = statement.justification {
+                    push_to(entry, &["flags"], json!({"label": label.as_str(), "product_ids": [id]}));
+                }
+            }
+            VendorStatus::UnderInvestigation => {}
+        }
+        if let Some(text) = statement.statement.as_deref().filter(|t| !t.trim().is_empty()) {
+            let details = match lang {
+                Lang::En => format!("Statement of {} on {}: {text}", statement.vendor, statement.product),
+                Lang::Zh => format!("{}关于{}的声明：{text}", statement.vendor, statement.product),
+            };
+            push_to(
+                entry,
+                &["threats"],
+                json!({"category": "impact", "details": details, "product_ids": [id]}),
+            );
+        } else if statement.status == VendorStatus::NotAffected {
+            // CSAF 6.1.27.9 asks every known_not_affected product for an impact statement.
+            let details = match lang {
+                Lang::En => {
+                    format!("{} states that {} is not affected.", statement.vendor, statement.product)
+                }
+                Lang::Zh => format!("{}声明{}不受影响。", statement.vendor, statement.product),
+            };
+            push_to(
+                entry,
+                &["threats"],
+                json!({"category": "impact", "details": details, "product_ids": [id]}),
+            );
+        }
+    }
+}
+
+fn vulnerability_index(document: &Value, id: &str) -> Option<usize> {
+    document["vulnerabilities"].as_array()?.iter().position(|v| {
+        v["cve"].as_str() == Some(id)
+            || v["ids"].as_array().is_some_and(|ids| ids.iter().any(|i| i["text"].as_str() == Some(id)))
+    })
+}
+
+fn add_vendor_product(document: &mut Value, vendor: &str, product: &str, id: &str) {
+    let branch = json!({"category": "product_name", "name": product,
+        "product": {"name": format!("{vendor} {product}"), "product_id": id}});
+    let Some(branches) = document["product_tree"]["branches"].as_array_mut() else { return };
+    match branches.iter_mut().find(|b| b["category"] == "vendor" && b["name"] == vendor) {
+        Some(existing) => {
+            if let Some(list) = existing["branches"].as_array_mut() {
+                list.push(branch);
+            }
+        }
+        None => branches.push(json!({"category": "vendor", "name": vendor, "branches": [branch]})),
+    }
+}
+
+/// Appends `item` to the array at `path` under `value`, making the objects and the
+/// array on the way.
+fn push_to(value: &mut Value, path: &[&str], item: Value) {
+    let mut at = value;
+    for (i, key) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        at = match at.as_object_mut() {
+            Some(object) => object.entry(*key).or_insert_with(|| if last { json!([]) } else { json!({}) }),
+            None => return,
+        };
+    }
+    if let Some(list) = at.as_array_mut() {
+        list.push(item);
+    }
 }
 
 /// Writes a `csaf_vex` for one vulnerability, with an explicit status for each product

@@ -14,8 +14,8 @@
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use vulnrelay_domain::{
-    Affected, Ecosystem, Link, Localized, Package, RangeEnd, Reconciled, Score, Timestamp, VersionRange,
-    Vulnerability,
+    Affected, Ecosystem, Link, Localized, Package, RangeEnd, Reconciled, Score, Timestamp, VendorStatement,
+    VersionRange, Vulnerability,
 };
 
 use crate::case_file::Problem;
@@ -25,6 +25,42 @@ use crate::severity::{self, CvssVersion};
 
 /// The OSV schema version written.
 pub const SCHEMA_VERSION: &str = "1.6.0";
+
+/// Adds the downstream vendors' public statuses on `document`'s vulnerability (those
+/// whose `vulnerability` is its id or an alias) as `database_specific.vendors`: vendor,
+/// product, status, justification, fixed version and statement (never a private note,
+/// which a [`VendorStatement`] does not carry).
+pub fn add_vendor_statuses(document: &mut Value, vendors: &[VendorStatement]) {
+    let mut ids: Vec<&str> = Vec::new();
+    if let Some(id) = document["id"].as_str() {
+        ids.push(id);
+    }
+    if let Some(aliases) = document["aliases"].as_array() {
+        ids.extend(aliases.iter().filter_map(Value::as_str));
+    }
+    let list: Vec<Value> = vendors
+        .iter()
+        .filter(|v| ids.contains(&v.vulnerability.as_str()))
+        .map(|v| {
+            json!({
+                "vendor": v.vendor,
+                "product": v.product,
+                "status": v.status.as_str(),
+                "justification": v.justification.map(|j| j.as_str()),
+                "fixed_version": v.fixed_version,
+                "statement": v.statement,
+                "at": v.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            })
+        })
+        .collect();
+    if list.is_empty() {
+        return;
+    }
+    if !document["database_specific"].is_object() {
+        document["database_specific"] = json!({});
+    }
+    document["database_specific"]["vendors"] = Value::Array(list);
+}
 
 /// Writes `vulnerability` as an OSV record, modified at `modified` (its own
 /// `modified` time wins when it has one).

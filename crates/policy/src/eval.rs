@@ -11,8 +11,8 @@ use vulnrelay_domain::{Case, Event, EventKind, EventType, NotificationKind, Part
 
 use crate::finding::{Exception, Explanation, Finding, Status};
 use crate::pack::{
-    Actor, Binding, Condition, Conflict, Deadline, Gate, Interpretation, Obligation, Pack, Recipients,
-    Relation, Requirement, Rule, RuleKind, TriggerEvent,
+    Actor, Binding, Condition, Conflict, Deadline, Gate, Interpretation, Obligation, ObligationReview, Pack,
+    Recipients, Relation, Requirement, Rule, RuleKind, TriggerEvent,
 };
 
 /// What the evaluation is relative to.
@@ -126,6 +126,11 @@ struct View<'a, 's> {
     product: Vec<Option<ProductAt>>,
     /// For each product: its provider.
     provider: Vec<PartyAt>,
+    /// For each product: the providers of the products that name it upstream.
+    downstream: Vec<Vec<PartyAt>>,
+    /// For each party: the products it provides or is downstream of (the only ones a
+    /// binding by relation can bind it for), in product order.
+    related: Vec<Vec<ProductAt>>,
     /// Every product position.
     all_products: Vec<ProductAt>,
 }
@@ -149,6 +154,8 @@ impl<'a, 's> View<'a, 's> {
                 .map(|e| e.product.as_ref().and_then(|p| case.product_position(p)))
                 .collect(),
             provider: case.products().iter().map(|p| party(&p.provider)).collect(),
+            downstream: downstream_providers(case),
+            related: related_products(case),
             all_products: (0..case.products().len()).collect(),
         }
     }
@@ -186,14 +193,7 @@ impl<'a, 's> View<'a, 's> {
         let Some(p) = product else { return false };
         binding.relations.iter().any(|relation| match relation {
             Relation::Provider => self.provider[p] == party,
-            Relation::DownstreamProvider => {
-                let id = &self.case.products()[p].id;
-                self.case
-                    .products()
-                    .iter()
-                    .zip(&self.provider)
-                    .any(|(downstream, &provider)| provider == party && downstream.upstream.contains(id))
-            }
+            Relation::DownstreamProvider => self.downstream[p].contains(&party),
         })
     }
 
@@ -221,7 +221,15 @@ impl<'a, 's> View<'a, 's> {
         out: &mut Vec<Finding<'a>>,
     ) {
         for (party_at, party) in self.parties().iter().enumerate() {
-            for product_at in 0..self.provider.len() {
+            // A binding by relation binds a party only for the products it provides or
+            // is downstream of: the others need not be looked at (a case with thousands
+            // of vendors and products stays linear).
+            let products: &[ProductAt] = if obligation.binds.relations.is_empty() {
+                &self.all_products
+            } else {
+                &self.related[party_at]
+            };
+            for &product_at in products {
                 if !self.binds_statically(&obligation.binds, party_at, Some(product_at)) {
                     continue;
                 }
@@ -394,6 +402,13 @@ impl<'a, 's> View<'a, 's> {
             }
             (None, _) => Status::Pending,
         };
+        if matches!(finding.status, Status::Pending | Status::Overdue)
+            && let Some(review) = obligation.review_when.iter().find(|r| self.review_holds(r, trigger))
+        {
+            finding.status = Status::NeedsReview;
+            finding.late_by_hours = None;
+            finding.explanation = Explanation::ClockReview { trigger, review };
+        }
         if let Some((_, done, evidence)) = satisfied {
             finding.satisfied_at = Some(done);
             finding.evidence.extend(evidence);
@@ -401,6 +416,19 @@ impl<'a, 's> View<'a, 's> {
         finding.evidence.sort_unstable();
         finding.evidence.dedup();
         finding
+    }
+
+    /// Whether an obligation's review condition holds for its trigger event.
+    fn review_holds(&self, review: &ObligationReview, trigger: usize) -> bool {
+        match review {
+            ObligationReview::TriggerReceivedFrom(role) => {
+                matches!(self.case.events()[trigger].kind, EventKind::Notified { .. })
+                    && self
+                        .parties()
+                        .get(self.actor[trigger])
+                        .is_some_and(|sender| sender.has_any_role(&[*role]))
+            }
+        }
     }
 
     /// The events of `party` that could meet `requirement` for `product`, at or after
@@ -873,6 +901,41 @@ fn end_of(day: chrono::NaiveDate, tz: Tz) -> Timestamp {
     let next = day.succ_opt().unwrap_or(day);
     let midnight = next.and_hms_opt(0, 0, 0).unwrap_or_default();
     tz.from_local_datetime(&midnight).earliest().map(|t| t.to_utc()).unwrap_or_else(|| midnight.and_utc())
+}
+
+/// For each product of `case`: the providers of the products that name it upstream.
+fn downstream_providers(case: &Case) -> Vec<Vec<PartyAt>> {
+    let mut downstream = vec![Vec::new(); case.products().len()];
+    for product in case.products() {
+        let Some(provider) = case.party_position(&product.provider) else { continue };
+        for upstream in &product.upstream {
+            if let Some(p) = case.product_position(upstream)
+                && !downstream[p].contains(&provider)
+            {
+                downstream[p].push(provider);
+            }
+        }
+    }
+    downstream
+}
+
+/// For each party of `case`: the products it provides or is downstream of, in order.
+fn related_products(case: &Case) -> Vec<Vec<ProductAt>> {
+    let mut related = vec![Vec::new(); case.parties().len()];
+    for (p, product) in case.products().iter().enumerate() {
+        let Some(provider) = case.party_position(&product.provider) else { continue };
+        related[provider].push(p);
+        for upstream in &product.upstream {
+            if let Some(u) = case.product_position(upstream) {
+                related[provider].push(u);
+            }
+        }
+    }
+    for products in &mut related {
+        products.sort_unstable();
+        products.dedup();
+    }
+    related
 }
 
 fn kind_matches(requirement: &Requirement, event: &Event) -> bool {

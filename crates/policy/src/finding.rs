@@ -123,6 +123,14 @@ pub enum Explanation<'a> {
     },
     /// A conflict between the rules in `related`.
     Conflict,
+    /// An obligation's clock, not met, which the law leaves to a person: `review`
+    /// holds for the trigger (the event at this index).
+    ClockReview {
+        /// The trigger event.
+        trigger: usize,
+        /// The condition that holds.
+        review: &'a crate::pack::ObligationReview,
+    },
 }
 
 /// The parts of a gate's exception that are on the record, and those that are not.

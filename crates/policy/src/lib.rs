@@ -18,6 +18,6 @@ pub use history::{History, history};
 pub use holidays::{BUILTIN_HOLIDAY_SOURCES, HOLIDAYS_SCHEMA, HolidayCalendar, HolidayYear};
 pub use pack::{
     Actor, Binding, Condition, Confidence, Conflict, ContentField, Deadline, DeadlineBasis, Gate,
-    Interpretation, Obligation, Pack, PackError, Prefill, Qualifier, Recipients, Relation, Requirement,
-    Retention, Rule, RuleKind, Text, TriggerEvent,
+    Interpretation, Obligation, ObligationReview, Pack, PackError, Prefill, Qualifier, Recipients, Relation,
+    Requirement, Retention, Rule, RuleKind, Text, TriggerEvent,
 };

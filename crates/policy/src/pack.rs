@@ -299,6 +299,33 @@ pub struct Obligation {
     /// What a notification that meets the duty must carry (empty: the research names
     /// no content). A notification in time that lacks one is `met_incomplete`.
     pub content: Vec<ContentField>,
+    /// A duty not yet met for which one of these holds is not decided: the law leaves
+    /// it open (`needs_review` in place of `pending` or `overdue`).
+    pub review_when: Vec<ObligationReview>,
+}
+
+/// Why an obligation's open duty is left to a person rather than decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObligationReview {
+    /// The bound party's trigger is a notification it received from a party with this
+    /// role (`trigger_received_from:regulator_platform`): e.g. whether a provider the
+    /// MIIT platform told of a vulnerability must report it back to that platform.
+    TriggerReceivedFrom(Role),
+}
+
+impl FromStr for ObligationReview {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some(("trigger_received_from", role)) => {
+                Ok(ObligationReview::TriggerReceivedFrom(role.parse::<Role>().map_err(|e| e.to_string())?))
+            }
+            _ => {
+                Err(format!("unknown review condition `{s}` for an obligation (trigger_received_from:ROLE)"))
+            }
+        }
+    }
 }
 
 /// One field the law asks a notification to carry, with the article and the research's
@@ -800,6 +827,7 @@ fn parse_rule(
                 deadline_basis,
                 deadline_configurable: raw.deadline_configurable,
                 content,
+                review_when: parse_list(&raw.review_when, &format!("{at}.review_when"), problems),
             })
         }
         "gate" => {

@@ -4,7 +4,9 @@ use vulnrelay_domain::{Case, Event, EventType, Party, Timestamp};
 
 use crate::Text;
 use crate::finding::{Exception, Explanation, Finding, Status};
-use crate::pack::{Condition, Confidence, Deadline, DeadlineBasis, Interpretation, Rule, RuleKind};
+use crate::pack::{
+    Condition, Confidence, Deadline, DeadlineBasis, Interpretation, ObligationReview, Rule, RuleKind,
+};
 
 /// The message of a finding evaluated on `case`.
 pub(crate) fn message(case: &Case, finding: &Finding<'_>) -> Text {
@@ -38,7 +40,36 @@ pub(crate) fn message(case: &Case, finding: &Finding<'_>) -> Text {
             }
         }
         Explanation::Conflict => conflict(rule, party, &finding.related),
+        Explanation::ClockReview { trigger, review } => match case.events().get(*trigger) {
+            Some(event) => clock_review(case, rule, party, event, review),
+            None => rule.title.clone(),
+        },
     }
+}
+
+/// An open duty the engine leaves to a person.
+fn clock_review(case: &Case, rule: &Rule, party: &Party, trigger: &Event, review: &ObligationReview) -> Text {
+    let p = who(party);
+    let at = when(case, trigger.at);
+    let from = case.party(&trigger.party).map(who).unwrap_or_else(|| trigger.party.0.clone());
+    let reason = match review {
+        ObligationReview::TriggerReceivedFrom(role) => Text {
+            en: format!(
+                "{p} learned of it from {from} (a {role}) at {at}; whether the law asks for a report back to the \
+                 platform that told it, the text does not say: the engine does not decide this"
+            ),
+            zh: format!(
+                "{p}于{at}经{from}（{role}）告知而获知；是否仍须向告知它的平台报送，条文未作规定：引擎不作裁决"
+            ),
+        },
+    };
+    marked(
+        rule,
+        Text {
+            en: format!("{p}: {} — needs review: {}", rule.title.en, reason.en),
+            zh: format!("{p}：{}——需复核：{}", rule.title.zh, reason.zh),
+        },
+    )
 }
 
 /// `2021-11-26 00:00 +08:00` in the case's time zone.

@@ -4,7 +4,9 @@ use std::fmt::Write;
 
 use chrono::SecondsFormat;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
-use vulnrelay_domain::{Ecosystem, Localized, RangeEnd, ThreatKind, Timestamp, Vulnerability};
+use vulnrelay_domain::{
+    Ecosystem, Localized, RangeEnd, ThreatKind, Timestamp, VendorStatement, VendorStatus, Vulnerability,
+};
 use vulnrelay_formats::severity;
 
 /// The language of a document.
@@ -57,6 +59,9 @@ pub struct Publication {
     pub updated: Timestamp,
     /// The vulnerabilities it covers.
     pub vulnerabilities: Vec<Vulnerability>,
+    /// The downstream vendors' public statuses and statements (never their private
+    /// notes, which are not part of them).
+    pub vendors: Vec<VendorStatement>,
 }
 
 /// Makes record text safe inside Markdown: no raw HTML, no table breaks.
@@ -266,6 +271,46 @@ pub fn bulletin_markdown(p: &Publication, lang: Lang) -> String {
                 let _ = writeln!(md, "- <{}>", r.url.replace('>', "%3E"));
             }
         }
+    }
+    md.push_str(&vendor_section(p, lang));
+    md
+}
+
+/// The vendors' statuses as a Markdown section (nothing when there are none).
+fn vendor_section(p: &Publication, lang: Lang) -> String {
+    if p.vendors.is_empty() {
+        return String::new();
+    }
+    let mut md = format!("\n## {}\n\n", lang.pick("Vendors", "厂商处置状态"));
+    md.push_str(lang.pick(
+        "| Vendor | Product | Vulnerability | Status | Statement |\n|---|---|---|---|---|\n",
+        "| 厂商 | 产品 | 漏洞 | 状态 | 声明 |\n|---|---|---|---|---|\n",
+    ));
+    for v in &p.vendors {
+        let mut status = match (v.status, lang) {
+            (VendorStatus::UnderInvestigation, Lang::En) => "under investigation".to_owned(),
+            (VendorStatus::UnderInvestigation, Lang::Zh) => "调查中".to_owned(),
+            (VendorStatus::Affected, Lang::En) => "affected".to_owned(),
+            (VendorStatus::Affected, Lang::Zh) => "受影响".to_owned(),
+            (VendorStatus::NotAffected, Lang::En) => "not affected".to_owned(),
+            (VendorStatus::NotAffected, Lang::Zh) => "不受影响".to_owned(),
+            (VendorStatus::Fixed, Lang::En) => "fixed".to_owned(),
+            (VendorStatus::Fixed, Lang::Zh) => "已修复".to_owned(),
+        };
+        if let Some(j) = v.justification {
+            let _ = write!(status, " (`{}`)", j.as_str());
+        }
+        if let Some(version) = &v.fixed_version {
+            let _ = write!(status, " {} {}", lang.pick("in", "版本"), esc(version));
+        }
+        let statement = v.statement.as_deref().map(|t| esc(t).replace('\n', " ")).unwrap_or_default();
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {status} | {statement} |",
+            esc(&v.vendor),
+            esc(&v.product),
+            esc(&v.vulnerability)
+        );
     }
     md
 }

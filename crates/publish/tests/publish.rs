@@ -22,6 +22,7 @@ fn publication() -> Publication {
         published: Utc.with_ymd_and_hms(2021, 12, 10, 0, 0, 0).unwrap(),
         updated: Utc.with_ymd_and_hms(2021, 12, 28, 0, 0, 0).unwrap(),
         vulnerabilities: record::parse_all(&std::fs::read_to_string(path).unwrap()).unwrap(),
+        vendors: Vec::new(),
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Loaded {
     pub case: Case,
     /// How well the record supports each event (by index; see [`evidence_of`]).
     pub evidence: Vec<EvidenceQuality>,
+    /// The last event recorded while the case had one product, when others joined it
+    /// later: the events up to it that name no product are about its first product.
+    pub one_product_until: Option<i64>,
 }
 
 /// How far before its recording an event may say it happened and still count as
@@ -104,9 +107,34 @@ impl Loaded {
 impl Loaded {
     /// The case file of this case, with `extra` events appended.
     pub fn value_with(&self, extra_parties: &[Fragment], extra: &[Value]) -> AppResult<Value> {
+        self.value_with_all(extra_parties, &[], extra)
+    }
+
+    /// The case file of this case, with `extra` events, parties and products appended.
+    pub fn value_with_all(
+        &self,
+        extra_parties: &[Fragment],
+        extra_products: &[Fragment],
+        extra: &[Value],
+    ) -> AppResult<Value> {
         let mut events = Vec::with_capacity(self.events.len() + extra.len());
+        let first_product = self.products.first().map(|p| p.id.clone());
+        // The events recorded while the case had one product: up to the first product
+        // that joined later, or every event so far when products join it now.
+        let until = self.one_product_until.or_else(|| {
+            (!extra_products.is_empty() && self.products.len() == 1)
+                .then(|| self.events.last().map_or(0, |e| e.seq))
+        });
         for event in &self.events {
-            events.push(serde_json::from_str::<Value>(&event.body).map_err(AppError::internal)?);
+            let mut body = serde_json::from_str::<Value>(&event.body).map_err(AppError::internal)?;
+            // Recorded when the case had one product, an event naming none was about it.
+            if let (Some(until), Some(first), Some(object)) = (until, &first_product, body.as_object_mut())
+                && event.seq <= until
+                && !object.contains_key("product")
+            {
+                object.insert("product".into(), json!(first));
+            }
+            events.push(body);
         }
         events.extend(extra.iter().cloned());
         let mut parties: Vec<Value> = self.parties.iter().map(|p| p.value.clone()).collect();
@@ -115,7 +143,13 @@ impl Loaded {
                 parties.push(party.value.clone());
             }
         }
-        Ok(assemble(&self.record, parties, self.products.iter().map(|p| p.value.clone()).collect(), events))
+        let mut products: Vec<Value> = self.products.iter().map(|p| p.value.clone()).collect();
+        for product in extra_products {
+            if !self.products.iter().any(|p| p.id == product.id) {
+                products.push(product.value.clone());
+            }
+        }
+        Ok(assemble(&self.record, parties, products, events))
     }
 
     /// The state, derived from the events.
@@ -186,12 +220,21 @@ pub fn assemble(record: &CaseRecord, parties: Vec<Value>, products: Vec<Value>, 
 /// Loads a case and builds its domain model.
 pub async fn load(state: &AppState, id: &str) -> AppResult<Loaded> {
     let record = state.store.case(id).await?;
-    let (parties, products, events) = tokio::try_join!(
+    let (parties, products, events, one_product_until) = tokio::try_join!(
         state.store.case_parties(id),
         state.store.case_products(id),
-        state.store.events(id)
+        state.store.events(id),
+        state.store.one_product_until(id)
     )?;
-    let mut loaded = Loaded { case: empty_case(), record, parties, products, events, evidence: Vec::new() };
+    let mut loaded = Loaded {
+        case: empty_case(),
+        record,
+        parties,
+        products,
+        events,
+        evidence: Vec::new(),
+        one_product_until,
+    };
     let value = loaded.value_with(&[], &[])?;
     loaded.case = case_file::from_value(&value).map_err(|e| AppError::internal(format!("case {id}: {e}")))?;
     loaded.evidence = evidence_of(&loaded.case, &loaded.events);

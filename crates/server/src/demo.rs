@@ -397,7 +397,7 @@ pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
         ),
         org("platform-admin", "vulnrelay administrators", &[], "CN"),
     ];
-    for o in &extra {
+    for o in extra.iter().chain(&crate::coordination_demo::organisations()) {
         store.create_org(o).await?;
     }
     let joined = Utc.with_ymd_and_hms(2019, 11, 30, 16, 0, 0).single().unwrap_or_default();
@@ -467,9 +467,12 @@ pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
         ("soc@bank.example", "Bank SOC", "cn-bank", vec![AccountRole::Subscriber]),
         ("noc@grid.example", "Grid NOC", "cn-grid", vec![AccountRole::Subscriber]),
     ];
+    let vendors = crate::coordination_demo::VENDORS
+        .iter()
+        .map(|v| (v.email, "Vendor PSIRT [illustrative]", v.org, vec![AccountRole::VendorContact]));
     let mut accounts = Vec::new();
     let mut ids: Vec<(&str, String)> = Vec::new();
-    for (email, name, org_id, roles) in people {
+    for (email, name, org_id, roles) in people.into_iter().chain(vendors) {
         let password = new_secret("")[..20].to_owned();
         let new = NewAccount {
             email: email.into(),
@@ -497,6 +500,7 @@ pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
         &account("security@alibaba-cloud.example"),
     )
     .await?;
+    crate::coordination_demo::story(&state, store, &analyst, &case_id, account).await?;
     Ok(Demo { case_id, accounts })
 }
 

@@ -119,6 +119,15 @@ impl Advisory {
         }
     }
 
+    /// The downstream vendors' public statuses on a published case (none otherwise).
+    pub fn vendors(&self) -> Vec<vulnrelay_domain::VendorStatement> {
+        self.case
+            .as_ref()
+            .filter(|l| l.state().is_published())
+            .map(|l| l.case.vendor_statements())
+            .unwrap_or_default()
+    }
+
     /// The bulletin's publication.
     pub fn publication(&self) -> Publication {
         Publication {
@@ -128,6 +137,7 @@ impl Advisory {
             published: self.published(),
             updated: self.updated(),
             vulnerabilities: self.records.iter().map(|(_, v)| v.clone()).collect(),
+            vendors: self.vendors(),
         }
     }
 }
@@ -203,8 +213,10 @@ pub async fn csaf_advisory(state: &AppState, advisory: &Advisory) -> AppResult<V
     let title = advisory.title();
     let title = title.any().unwrap_or(&advisory.id).to_owned();
     let records: Vec<Vulnerability> = advisory.records.iter().map(|(_, v)| v.clone()).collect();
-    csaf::security_advisory(&title, &publisher(), &tracking, &records, csaf::Lang::En)
-        .map_err(|e| AppError::conflict("not_exportable", e.to_string()))
+    let mut document = csaf::security_advisory(&title, &publisher(), &tracking, &records, csaf::Lang::En)
+        .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?;
+    csaf::add_vendor_statuses(&mut document, &advisory.vendors(), csaf::Lang::En);
+    Ok(document)
 }
 
 /// The advisory as the CSAF provider serves it: [`csaf_advisory`] with its canonical URL
@@ -332,7 +344,8 @@ fn osv_zip(advisories: &[Advisory]) -> AppResult<Vec<u8>> {
             if !seen.insert(v.id.clone()) {
                 continue;
             }
-            let document = vulnrelay_formats::osv_record::export(v, stored.updated_at);
+            let mut document = vulnrelay_formats::osv_record::export(v, stored.updated_at);
+            vulnrelay_formats::osv_record::add_vendor_statuses(&mut document, &advisory.vendors());
             let bytes = serde_json::to_vec_pretty(&document).map_err(AppError::internal)?;
             zip.start_file(format!("{}.json", v.id), options).map_err(AppError::internal)?;
             zip.write_all(&bytes).map_err(AppError::internal)?;

@@ -24,7 +24,16 @@ pub struct Refusal {
 /// The gate findings of `case` (the current case plus the new events at
 /// `new_events`, indexes into `case.events()`) that are violated by a new event.
 pub fn refusals(case: &Case, new_events: &[usize], packs: &[Pack], as_of: Timestamp) -> Vec<Refusal> {
-    let findings = evaluate(case, packs, &Options { as_of, interpretation: Interpretation::Hours });
+    // Only gates refuse: the obligations (the costly part on a case with thousands of
+    // parties and products) are not evaluated here.
+    let gates: Vec<Pack> = packs
+        .iter()
+        .map(|p| Pack {
+            rules: p.rules.iter().filter(|r| matches!(r.kind, RuleKind::Gate(_))).cloned().collect(),
+            ..p.clone()
+        })
+        .collect();
+    let findings = evaluate(case, &gates, &Options { as_of, interpretation: Interpretation::Hours });
     findings
         .iter()
         .filter(|f| f.status == Status::Violated && matches!(f.rule.kind, RuleKind::Gate(_)))

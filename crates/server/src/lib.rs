@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod casefile;
+pub mod coordination;
+pub mod coordination_demo;
 pub mod demo;
 pub mod distribution;
 mod drafts;
@@ -124,6 +126,8 @@ pub struct Shared {
     pub csaf_signer: std::sync::OnceLock<vulnrelay_publish::openpgp::DocumentSigner>,
     /// This instance's federation identity, when it federates ([`AppState::federate_as`]).
     pub federation: std::sync::OnceLock<federation::Instance>,
+    /// The last cases the coordination board read, while unchanged.
+    pub boards: coordination::LoadedCache,
 }
 
 impl Shared {
@@ -169,6 +173,7 @@ impl AppState {
             signer: std::sync::OnceLock::new(),
             csaf_signer: std::sync::OnceLock::new(),
             federation: std::sync::OnceLock::new(),
+            boards: coordination::LoadedCache::default(),
         }))
     }
 

@@ -441,6 +441,19 @@ impl Matchable {
     }
 }
 
+impl Matchable {
+    /// The primary ids of the records that affect the component with package URL
+    /// `purl` (none without one, or with one that is not understood).
+    pub fn affected_by(&self, purl: Option<&str>) -> Vec<String> {
+        let Some(Ok((key, version))) = purl.map(parse_purl) else { return Vec::new() };
+        self.index
+            .lookup(&key, &version)
+            .into_iter()
+            .map(|m| self.stored[m.vulnerability].id.clone())
+            .collect()
+    }
+}
+
 /// Every record made [`Matchable`], from the [`Versioned`](crate::versioned::Versioned)
 /// build of the current publication version (which moves with every record and
 /// revision): an upload or a sweep with no record changed since the last one reuses the

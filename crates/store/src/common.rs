@@ -720,6 +720,10 @@ impl crate::Store for Inner {
         let mut tx = self.writer.begin().await?;
         let stored = append_events(&mut tx, case_id, change.expected_seq, &change.events, at).await?;
         insert_parties(&mut tx, case_id, &change.parties, at).await?;
+        let before = stored.first().map_or(0, |e| e.seq - 1);
+        c_insert_products(&mut tx, case_id, &change.products, before).await?;
+        c_insert_notes(&mut tx, case_id, &change.private_notes, &stored, at).await?;
+        c_send_notices(&mut tx, &change.notices, at).await?;
         for message in &change.outbox {
             insert_outbox(&mut tx, message, at).await?;
         }

@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod checkpoint;
 pub mod federation;
+pub mod coordination;
 mod model;
 pub mod org_log;
 mod postgres;
@@ -18,6 +19,7 @@ use async_trait::async_trait;
 use vulnrelay_domain::Timestamp;
 
 pub use federation::Federation;
+pub use coordination::{Coordination, Notice, PrivateNote, StoredNote};
 pub use model::*;
 pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
 pub use postgres::PgStore;
@@ -126,7 +128,7 @@ pub struct NewCase {
 /// The store: everything vulnrelay keeps. Every method runs in one transaction; the
 /// event log is only ever appended to.
 #[async_trait]
-pub trait Store: Records + OrgLog + Warnings + Federation + Send + Sync + 'static {
+pub trait Store: Records + OrgLog + Warnings + Federation + Coordination + Send + Sync + 'static {
     /// The database behind it.
     fn backend(&self) -> Backend;
 

@@ -392,6 +392,12 @@ pub struct CaseChange {
     pub events: Vec<NewEvent>,
     /// Messages for the outbox.
     pub outbox: Vec<NewOutboxMessage>,
+    /// Products to add (ignored when already on the case), after the ones it has.
+    pub products: Vec<Fragment>,
+    /// Private notes that belong to the change's events, kept beside the log.
+    pub private_notes: Vec<crate::coordination::PrivateNote>,
+    /// Notices to participants, delivered through the delivery outbox (once per key).
+    pub notices: Vec<crate::coordination::Notice>,
 }
 
 /// What `verify` found.

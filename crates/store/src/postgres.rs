@@ -46,3 +46,4 @@ include!("records_sql.rs");
 include!("org_log_sql.rs");
 include!("warnings_sql.rs");
 include!("federation_sql.rs");
+include!("coordination_sql.rs");

@@ -273,6 +273,7 @@ async fn events_chain_and_stale_writers_are_refused() {
             }],
             events: vec![event(3, "triage_started"), event(4, "verified")],
             outbox: vec![NewOutboxMessage { topic: "case.event".into(), payload: json!({"case": case_id}) }],
+            ..CaseChange::default()
         };
         let appended = store.change_case(&case_id, &change, at(4, 1)).await.unwrap();
         assert_eq!(appended.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 4]);

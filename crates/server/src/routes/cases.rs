@@ -163,7 +163,22 @@ pub async fn record(
     parties: Vec<Fragment>,
     override_reason: Option<String>,
 ) -> AppResult<Vec<StoredEvent>> {
-    let value = loaded.value_with(&parties, &events)?;
+    let with = CaseChange { parties, ..CaseChange::default() };
+    record_change(state, caller, loaded, events, with, override_reason).await
+}
+
+/// [`record`] with whatever else the change brings: parties and products that join
+/// the case, private notes of its events and notices to participants (`with`'s
+/// `events`, `expected_seq` and `outbox` are filled here).
+pub async fn record_change(
+    state: &AppState,
+    caller: &Caller,
+    loaded: &Loaded,
+    events: Vec<Value>,
+    with: CaseChange,
+    override_reason: Option<String>,
+) -> AppResult<Vec<StoredEvent>> {
+    let value = loaded.value_with_all(&with.parties, &with.products, &events)?;
     let first_new = loaded.events.len();
     let case = case_file::from_value(&value).map_err(|e| {
         let prefix = format!("$.events[{first_new}]");
@@ -182,7 +197,13 @@ pub async fn record(
     let new_indexes: Vec<usize> = (first_new..first_new + events.len()).collect();
     let now = Utc::now();
     let as_of = new_indexes.iter().map(|&i| case.events()[i].at).max().unwrap_or(now).max(now);
-    let refusals = gates::refusals(&case, &new_indexes, &state.packs, as_of);
+    // The gates see the case without the downstream vendors the new events do not
+    // involve (a case coordinating thousands of them checks what it must).
+    let narrowed = crate::coordination::narrow(&case, &Default::default(), &new_indexes);
+    let refusals = match &narrowed {
+        Some((checked, moved)) => gates::refusals(checked, moved, &state.packs, as_of),
+        None => gates::refusals(&case, &new_indexes, &state.packs, as_of),
+    };
     if !refusals.is_empty() {
         match &override_reason {
             None => return Err(gates::error(&refusals)),
@@ -207,12 +228,12 @@ pub async fn record(
         .collect();
     let change = CaseChange {
         expected_seq: Some(loaded.record.last_seq),
-        parties,
         events: new_events,
         outbox: vec![NewOutboxMessage {
             topic: "case.event".into(),
             payload: json!({"case": loaded.record.id, "overridden": refusals.iter().map(|r| &r.rule).collect::<Vec<_>>()}),
         }],
+        ..with
     };
     let stored = state.store.change_case(&loaded.record.id, &change, now).await?;
     crate::warnings::after_case_changed(state, &loaded.record.id).await;
@@ -284,6 +305,13 @@ pub(crate) async fn append_event(
     event.entry("at").or_insert_with(|| json!(now.with_timezone(&tz).to_rfc3339()));
     let own_org = account.org_id.clone().unwrap_or_default();
     event.entry("party").or_insert_with(|| json!(own_org));
+    let about_one = event.get("type").and_then(Value::as_str).and_then(|t| t.parse::<EventType>().ok());
+    if about_one.is_some_and(EventType::needs_product)
+        && !event.contains_key("product")
+        && let Some(product) = crate::coordination::default_product(&loaded)
+    {
+        event.insert("product".into(), json!(product));
+    }
     let platform_work = loaded.can(caller, Action::Forward);
     let mut check = Checker::default();
     let event_type = check
@@ -296,6 +324,13 @@ pub(crate) async fn append_event(
     }
     check.finish()?;
     let Some(event_type) = event_type else { return Err(AppError::bad_request("unreadable event")) };
+    if event_type == EventType::VendorStatus {
+        // Checked there against the product's provider, with its private note.
+        return Err(AppError::invalid(vec![(
+            "$.type".into(),
+            "a vendor's status is recorded through POST /api/v1/cases/{id}/vendor-status".into(),
+        )]));
+    }
     if event.get("party").and_then(Value::as_str) != Some(own_org.as_str()) && !platform_work {
         return Err(AppError::forbidden("you may record events of your own organisation only"));
     }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod coordination;
 pub mod distribution;
 pub mod drafts;
 pub mod federation;
@@ -50,6 +51,11 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}/embargo", axum::routing::put(cases::embargo))
         .route("/cases/{id}/warnings", post(warnings::warn_industry))
         .route("/cases/{id}/compliance", get(cases::compliance))
+        .route("/cases/{id}/participants", post(coordination::add))
+        .route("/cases/{id}/participants/proposals", get(coordination::proposals))
+        .route("/cases/{id}/vendor-status", post(coordination::set_status))
+        .route("/cases/{id}/coordination", get(coordination::board))
+        .route("/cases/{id}/coordination/reminders", post(coordination::remind))
         .route("/cases/{id}/drafts", get(drafts::list))
         .route("/cases/{id}/drafts/send", post(drafts::send))
         .route("/cases/{id}/intervals", get(intervals::case_intervals))

@@ -141,6 +141,7 @@ async fn put_on_case(
             override_reason: None,
         }],
         outbox: vec![NewOutboxMessage { topic: "case.event".into(), payload: json!({"case": case_id}) }],
+        ..CaseChange::default()
     };
     state.store.change_case(case_id, &change, Utc::now()).await?;
     Ok(())

@@ -103,10 +103,13 @@ pub async fn record(
         let known = loaded.case.events().iter().any(|e| matches!(e.kind, EventKind::Exploited) && e.at <= at);
         if !known {
             let party = account.org_id.clone().unwrap_or_default();
-            let event = json!({
+            let mut event = json!({
                 "type": "exploited", "at": at.to_rfc3339(), "party": party,
                 "note": format!("{} actively exploited, as reported by {source}", v.id),
             });
+            if let Some(product) = crate::coordination::default_product(&loaded) {
+                event["product"] = json!(product);
+            }
             let parties = match loaded.parties.iter().any(|p| p.id == party) {
                 true => Vec::new(),
                 false => vec![crate::casefile::org_fragment(&state, &party).await?],

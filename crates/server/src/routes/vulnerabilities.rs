@@ -177,6 +177,7 @@ async fn document(
         published: v.published.unwrap_or(stored.created_at),
         updated: stored.updated_at,
         vulnerabilities: vec![v],
+        vendors: Vec::new(),
     };
     render(&publication, lang, query.format.as_deref(), manual)
 }

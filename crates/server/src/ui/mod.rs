@@ -30,7 +30,7 @@ pub use session::Ui;
 
 /// The UI's routes, merged into the server's router at `/`.
 pub fn routes() -> Router<AppState> {
-    use pages::{account, cases, dashboard, drafts, inventory, orgs, reports, stats, vulns, warnings};
+    use pages::{account, cases, coordination, dashboard, drafts, inventory, orgs, reports, stats, vulns, warnings};
     Router::new()
         .route("/", get(dashboard::home))
         .route("/lang/{tag}", get(session::switch_language))
@@ -49,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/events", post(cases::record))
         .route("/cases/{id}/drafts", get(drafts::show))
         .route("/cases/{id}/drafts/send", post(drafts::send))
+        .route("/cases/{id}/coordination", get(coordination::show))
+        .route("/cases/{id}/coordination/participants", post(coordination::add))
+        .route("/cases/{id}/coordination/status", post(coordination::set_status))
+        .route("/cases/{id}/coordination/reminders", post(coordination::remind))
         .route("/advisories", get(vulns::list))
         .route("/advisories/{id}", get(vulns::show))
         .route("/advisories/{id}/{kind}", get(vulns::document))

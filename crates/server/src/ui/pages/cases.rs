@@ -216,6 +216,13 @@ fn event_words(lang: Lang, loaded: &Loaded, kind: &EventKind) -> String {
         }
         EventKind::Duplicate { of } => lang.tf("event.duplicate_of", &[("case", of)]),
         EventKind::Attested { event } => lang.tf("event.attested_event", &[("index", &event.to_string())]),
+        EventKind::VendorStatus { vulnerability, status, .. } => lang.tf(
+            "event.vendor_status_words",
+            &[
+                ("vulnerability", vulnerability),
+                ("status", &lang.t(&format!("vendor_status.{}", status.as_str()))),
+            ],
+        ),
         _ => String::new(),
     }
 }
@@ -469,7 +476,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         }
         section aria-labelledby="findings-h" {
             h2 id="findings-h" { (lang.t("case.findings")) }
-            @if ui.caller.account.is_some() { p { a href=(format!("/cases/{id}/drafts")) { (lang.t("drafts.link")) } } }
+            @if ui.caller.account.is_some() { p { a href=(format!("/cases/{id}/drafts")) { (lang.t("drafts.link")) } " · " a href=(format!("/cases/{id}/coordination")) { (lang.t("coordination.link")) } } }
             @if obligations.is_empty() { p { (lang.t("case.no_findings")) } }
             @else {
                 div class="scroll" tabindex="0" {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod cases;
+pub mod coordination;
 pub mod dashboard;
 pub mod drafts;
 pub mod inventory;

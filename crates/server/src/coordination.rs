@@ -1,0 +1,801 @@
+//! Multi-party coordination: the downstream vendors a platform adds to a case, their
+//! status per vulnerability and product, their own regulatory clocks, and the board
+//! that shows who has answered and who is late.
+//!
+//! Everything is on the case's event log:
+//! - a vendor joins as a case party, each of its products as a case product naming the
+//!   case's components as `upstream`, with one `notified` event per product from the
+//!   platform: from then on `domain::can` sees a notified provider, which may read the
+//!   case, and the policy packs see a provider that has learned of a vulnerability in
+//!   its product (CN Art. 7 runs from that receipt, for each vendor on its own);
+//! - a status is a `vendor_status` event of the vendor (or of a platform analyst on its
+//!   behalf, recorded under the analyst's account); its private note to the platform is
+//!   kept beside the log (`store::Coordination`), shown only to the case's platforms
+//!   and to the vendor that wrote it;
+//! - notices ("you were added", reminders) go through the delivery outbox in the
+//!   transaction of the change (reminders once per key).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use vulnrelay_domain::{Action, Case, Event, EventKind, PLATFORM_ROLES, PartyId, ProductId, Role, Timestamp};
+use vulnrelay_policy::{Interpretation, Options, Status};
+use vulnrelay_store::{CaseChange, Fragment, Notice, PrivateNote, StoredVulnerability};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::casefile::{Loaded, authorize, org_fragment};
+use crate::errors::{AppError, AppResult};
+
+/// At most this many vendors in one request that adds participants.
+pub const MAX_VENDORS_PER_REQUEST: usize = 5_000;
+/// At most this many products per vendor in one request.
+pub const MAX_PRODUCTS_PER_VENDOR: usize = 100;
+/// The longest statement or private note accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+
+/// A vendor product to add, as the platform names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProduct {
+    /// The product's name (unique per vendor on the case).
+    pub name: String,
+    /// Its version, if known.
+    pub version: Option<String>,
+    /// Its package URL, if it has one.
+    pub purl: Option<String>,
+}
+
+/// A vendor to add, with its products.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewParticipant {
+    /// The vendor's organisation id.
+    pub org: String,
+    /// Its products that embed the case's component.
+    pub products: Vec<NewProduct>,
+}
+
+/// The case-product id of a vendor's product: `vendor:name`.
+pub fn product_id(org: &str, name: &str) -> String {
+    format!("{org}:{}", name.trim())
+}
+
+/// The product an event about one product is about when it names none, on a case whose
+/// other products are all downstream vendors' (they name an upstream product): the
+/// case's own component. `None` when the case has one product (the case file implies
+/// it) or several of its own (the event must say which).
+pub fn default_product(loaded: &Loaded) -> Option<String> {
+    if loaded.case.products().len() < 2 {
+        return None;
+    }
+    let mut own = loaded.case.products().iter().filter(|p| p.upstream.is_empty());
+    match (own.next(), own.next()) {
+        (Some(product), None) => Some(product.id.0.clone()),
+        _ => None,
+    }
+}
+
+/// The platform's organisation, when `caller` works `loaded` as one of its platforms.
+fn platform_of(caller: &Caller, loaded: &Loaded) -> Option<String> {
+    crate::relations::works_on(caller, loaded)
+        .then(|| caller.account.as_ref().and_then(|a| a.org_id.clone()))
+        .flatten()
+}
+
+/// Loads a case the caller works as a platform: 404 when it may not see it, 403 when it
+/// sees it but is not one of its platforms' analysts or coordinators.
+async fn as_platform(state: &AppState, caller: &Caller, id: &str) -> AppResult<(Loaded, String)> {
+    let loaded = authorize(state, caller, id, Action::Read).await?;
+    match platform_of(caller, &loaded) {
+        Some(org) => Ok((loaded, org)),
+        None => Err(AppError::forbidden("only the case's platforms coordinate its vendors")),
+    }
+}
+
+/// Adds vendors to case `id` for a platform analyst or coordinator: checks every
+/// vendor and product at once (422 with every problem), then records, in one
+/// transaction, the parties and products that join and one `notified` event per new
+/// product from the platform (through the gates), with one "added" notice per vendor
+/// through the delivery outbox. Products already on the case are left as they are.
+pub async fn add_participants(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    vendors: Vec<NewParticipant>,
+    message: Option<String>,
+) -> AppResult<Value> {
+    let (loaded, platform) = as_platform(state, caller, id).await?;
+    let mut problems: Vec<(String, String)> = Vec::new();
+    if vendors.is_empty() {
+        problems.push(("$.vendors".into(), "name at least one vendor".into()));
+    }
+    if vendors.len() > MAX_VENDORS_PER_REQUEST {
+        problems.push((
+            "$.vendors".into(),
+            format!("at most {MAX_VENDORS_PER_REQUEST} vendors per request, {} given", vendors.len()),
+        ));
+        return Err(AppError::invalid(problems));
+    }
+    if message.as_ref().is_some_and(|m| m.chars().count() > MAX_TEXT_CHARS) {
+        problems.push(("$.message".into(), format!("at most {MAX_TEXT_CHARS} characters")));
+    }
+    // The case's own components: what the vendors' products embed.
+    let components: Vec<String> =
+        loaded.products.iter().filter(|p| p.value.get("upstream").is_none()).map(|p| p.id.clone()).collect();
+    let mut parties = Vec::new();
+    let mut products = Vec::new();
+    let mut events = Vec::new();
+    let mut notices = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, vendor) in vendors.iter().enumerate() {
+        let at = format!("$.vendors[{i}]");
+        if !seen.insert(vendor.org.clone()) {
+            problems.push((format!("{at}.org"), format!("`{}` is named twice", vendor.org)));
+            continue;
+        }
+        let org = match state.store.org(&vendor.org).await {
+            Ok(org) if org.status == vulnrelay_store::Status::Active => org,
+            Ok(_) | Err(vulnrelay_store::StoreError::NotFound { .. }) => {
+                problems.push((format!("{at}.org"), format!("no active organisation `{}`", vendor.org)));
+                continue;
+            }
+            Err(other) => return Err(other.into()),
+        };
+        if !org.roles.contains(&Role::ProductProvider) {
+            problems.push((format!("{at}.org"), format!("`{}` is not a product provider", vendor.org)));
+            continue;
+        }
+        if vendor.products.is_empty() || vendor.products.len() > MAX_PRODUCTS_PER_VENDOR {
+            problems.push((
+                format!("{at}.products"),
+                format!("name between 1 and {MAX_PRODUCTS_PER_VENDOR} products"),
+            ));
+            continue;
+        }
+        let mut names = BTreeSet::new();
+        let mut new_products = Vec::new();
+        for (j, product) in vendor.products.iter().enumerate() {
+            let path = format!("{at}.products[{j}]");
+            let name = product.name.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                problems.push((format!("{path}.name"), "a name of 1 to 200 characters".into()));
+                continue;
+            }
+            if !names.insert(name.to_owned()) {
+                problems.push((format!("{path}.name"), format!("`{name}` is named twice")));
+                continue;
+            }
+            if let Some(purl) = &product.purl
+                && !purl.starts_with("pkg:")
+            {
+                problems
+                    .push((format!("{path}.purl"), format!("`{purl}` is not a package URL (pkg:type/...)")));
+                continue;
+            }
+            let pid = product_id(&org.id, name);
+            if loaded.products.iter().any(|p| p.id == pid) {
+                continue;
+            }
+            let display = match product.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                Some(version) => format!("{name} {version}"),
+                None => name.to_owned(),
+            };
+            let mut value = json!({"id": pid, "name": display, "provider": org.id, "upstream": components});
+            if let Some(purl) = &product.purl {
+                value["purl"] = json!(purl);
+            }
+            new_products.push(Fragment { id: pid, value });
+        }
+        if new_products.is_empty() {
+            continue;
+        }
+        if !loaded.parties.iter().any(|p| p.id == org.id) {
+            parties.push(org_fragment(state, &org.id).await?);
+        }
+        for product in &new_products {
+            let mut event = json!({
+                "at": Utc::now().to_rfc3339(),
+                "type": "notified",
+                "party": platform,
+                "to": org.id,
+                "product": product.id,
+            });
+            if let Some(message) = message.as_ref().filter(|m| !m.trim().is_empty()) {
+                event["note"] = json!(message);
+            }
+            events.push(event);
+        }
+        notices.push(Notice {
+            key: format!("coordination.added.{id}.{}.{}", org.id, loaded.record.last_seq),
+            case_id: id.to_owned(),
+            org_id: org.id.clone(),
+            topic: "coordination.added".into(),
+            payload: json!({
+                "case": id,
+                "title": loaded.record.title,
+                "platform": platform,
+                "products": new_products.iter().map(|p| &p.id).collect::<Vec<_>>(),
+                "message": message,
+                "board": format!("/cases/{id}/coordination"),
+            }),
+        });
+        products.extend(new_products);
+    }
+    if !problems.is_empty() {
+        return Err(AppError::invalid(problems));
+    }
+    if events.is_empty() {
+        return Ok(json!({"case": id, "added": [], "products": 0}));
+    }
+    let added: Vec<String> = notices.iter().map(|n| n.org_id.clone()).collect();
+    let count = products.len();
+    let with = CaseChange { parties, products, notices, ..CaseChange::default() };
+    crate::routes::cases::record_change(state, caller, &loaded, events, with, None).await?;
+    Ok(json!({"case": id, "added": added, "products": count}))
+}
+
+/// A vendor's status on one vulnerability for one of its products, as sent (the body
+/// of `POST /api/v1/cases/{id}/vendor-status`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    /// The vendor's product (a case product id).
+    pub product: String,
+    /// The vulnerability (any of its identifiers).
+    pub vulnerability: String,
+    /// `under_investigation`, `affected`, `not_affected`, `fixed`.
+    pub status: String,
+    /// The VEX justification of a `not_affected`.
+    pub justification: Option<String>,
+    /// The version that fixes it.
+    pub fixed_version: Option<String>,
+    /// The public statement.
+    pub statement: Option<String>,
+    /// The private note to the platform.
+    pub private_note: Option<String>,
+}
+
+/// Records a vendor's status: the product's provider (its vendor contacts and
+/// coordinators), or a platform analyst on its behalf. The event goes through the
+/// case-file check (every problem, 422) and the gates like any other; the private note
+/// is stored beside it in the same transaction.
+pub async fn set_status(state: &AppState, caller: &Caller, id: &str, input: StatusInput) -> AppResult<Value> {
+    let account = caller.require()?.clone();
+    let loaded = authorize(state, caller, id, Action::AppendEvent).await?;
+    let own_org = account.org_id.clone().unwrap_or_default();
+    let Some(product) = loaded.case.product(&ProductId(input.product.clone())) else {
+        return Err(AppError::invalid(vec![(
+            "$.product".into(),
+            format!("no product `{}` on this case", input.product),
+        )]));
+    };
+    let vendor = product.provider.0.clone();
+    if vendor != own_org && platform_of(caller, &loaded).is_none() {
+        return Err(AppError::forbidden(
+            "only the product's provider, or the case's platforms, set its status",
+        ));
+    }
+    let mut problems = Vec::new();
+    for (key, text) in [("statement", &input.statement), ("private_note", &input.private_note)] {
+        if text.as_ref().is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS) {
+            problems.push((format!("$.{key}"), format!("at most {MAX_TEXT_CHARS} characters")));
+        }
+    }
+    let records = state.store.vulnerabilities(Some(id)).await?;
+    let vulnerability = match canonical_vulnerability(&records, &input.vulnerability) {
+        Ok(v) => v,
+        Err(message) => {
+            problems.push(("$.vulnerability".into(), message));
+            String::new()
+        }
+    };
+    if !problems.is_empty() {
+        return Err(AppError::invalid(problems));
+    }
+    let current = loaded.state();
+    if !current.accepts(vulnrelay_domain::EventType::VendorStatus) {
+        return Err(AppError::conflict(
+            "invalid_transition",
+            format!("a vendor status cannot be recorded on a case that is {current}"),
+        ));
+    }
+    let mut event = json!({
+        "at": Utc::now().to_rfc3339(),
+        "type": "vendor_status",
+        "party": vendor,
+        "product": input.product,
+        "vulnerability": vulnerability,
+        "status": input.status,
+    });
+    let non_empty = |t: &Option<String>| t.as_ref().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    for (key, value) in [
+        ("justification", &input.justification),
+        ("fixed_version", &input.fixed_version),
+        ("statement", &input.statement),
+    ] {
+        if let Some(text) = non_empty(value) {
+            event[key] = json!(text);
+        }
+    }
+    let private_notes = non_empty(&input.private_note)
+        .map(|note| vec![PrivateNote { event: 0, org_id: own_org.clone(), note }])
+        .unwrap_or_default();
+    let with = CaseChange { private_notes, ..CaseChange::default() };
+    let stored = crate::routes::cases::record_change(state, caller, &loaded, vec![event], with, None).await?;
+    Ok(json!({
+        "case": id,
+        "seq": stored.first().map(|e| e.seq),
+        "vendor": vendor,
+        "product": input.product,
+        "vulnerability": vulnerability,
+        "status": input.status,
+    }))
+}
+
+/// The primary id of the case's record that `given` names (any identifier); with no
+/// records on the case, `given` itself.
+fn canonical_vulnerability(records: &[StoredVulnerability], given: &str) -> Result<String, String> {
+    let given = given.trim();
+    if given.is_empty() {
+        return Err("name the vulnerability (CVE, CNVD, ... id)".into());
+    }
+    if records.is_empty() {
+        return Ok(given.to_owned());
+    }
+    for record in records {
+        let aliases = record.record.get("aliases").and_then(Value::as_array).cloned().unwrap_or_default();
+        if record.id.eq_ignore_ascii_case(given)
+            || aliases.iter().filter_map(Value::as_str).any(|a| a.eq_ignore_ascii_case(given))
+        {
+            return Ok(record.id.clone());
+        }
+    }
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    Err(format!("`{given}` is not a vulnerability of this case ({})", ids.join(", ")))
+}
+
+/// One participant product as the record shows it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The product (case product id).
+    pub product: String,
+    /// Its name.
+    pub product_name: String,
+    /// When the platform told the vendor about it.
+    pub added_at: Timestamp,
+    /// The latest status per vulnerability: (event index, status event).
+    pub statuses: BTreeMap<String, usize>,
+}
+
+/// A vendor taking part, with its products and what it said.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    /// The vendor's organisation id.
+    pub vendor: String,
+    /// Its name.
+    pub name: String,
+    /// Its products on the case.
+    pub products: Vec<Entry>,
+    /// When it was first told.
+    pub added_at: Timestamp,
+    /// When the platform last told it something.
+    pub last_told: Timestamp,
+    /// Its last event on the case (its last answer), if any.
+    pub last_answer: Option<Timestamp>,
+}
+
+impl Participant {
+    /// Days since the platform last told the vendor something, when the vendor has not
+    /// answered since (`None`: it has).
+    pub fn unanswered_days(&self, now: Timestamp) -> Option<i64> {
+        match self.last_answer {
+            Some(answer) if answer >= self.last_told => None,
+            _ => Some((now - self.last_told).num_days().max(0)),
+        }
+    }
+}
+
+/// The vendors taking part in `case`: every product provider a platform of the case
+/// notified about one of its products, in the order they were added.
+pub fn participants(case: &Case) -> Vec<Participant> {
+    let platform = |id: &PartyId| case.party(id).is_some_and(|p| p.has_any_role(&PLATFORM_ROLES));
+    let mut out: Vec<Participant> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for event in case.events() {
+        match &event.kind {
+            EventKind::Notified { to, .. } if platform(&event.party) => {
+                let Some(product) = event.product.as_ref().and_then(|p| case.product(p)) else { continue };
+                if &product.provider != to || product.upstream.is_empty() {
+                    continue;
+                }
+                let index = *at.entry(to.0.as_str()).or_insert_with(|| {
+                    out.push(Participant {
+                        vendor: to.0.clone(),
+                        name: case.party(to).map_or_else(|| to.0.clone(), |p| p.name.clone()),
+                        products: Vec::new(),
+                        added_at: event.at,
+                        last_told: event.at,
+                        last_answer: None,
+                    });
+                    out.len() - 1
+                });
+                let participant = &mut out[index];
+                participant.last_told = participant.last_told.max(event.at);
+                if !participant.products.iter().any(|e| e.product == product.id.0) {
+                    participant.products.push(Entry {
+                        product: product.id.0.clone(),
+                        product_name: product.name.clone(),
+                        added_at: event.at,
+                        statuses: BTreeMap::new(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    for (i, event) in case.events().iter().enumerate() {
+        let Some(&index) = at.get(event.party.0.as_str()) else { continue };
+        let participant = &mut out[index];
+        if event.at >= participant.added_at {
+            participant.last_answer = Some(participant.last_answer.map_or(event.at, |a| a.max(event.at)));
+        }
+        if let (EventKind::VendorStatus { vulnerability, .. }, Some(product)) = (&event.kind, &event.product)
+            && let Some(entry) = participant.products.iter_mut().find(|e| e.product == product.0)
+        {
+            let later = entry.statuses.get(vulnerability).is_none_or(|&j| case.events()[j].at <= event.at);
+            if later {
+                entry.statuses.insert(vulnerability.clone(), i);
+            }
+        }
+    }
+    out
+}
+
+/// How many cases [`LoadedCache`] keeps.
+const CACHED_CASES: usize = 8;
+
+/// The last few cases the board read, each kept while its record (its number of events
+/// included) is unchanged: a board page of a case with thousands of vendors then costs
+/// one query and the page, not reading the whole case again. Every change of a case
+/// appends an event, so a changed case is read afresh.
+#[derive(Default)]
+pub struct LoadedCache(std::sync::Mutex<HashMap<String, std::sync::Arc<Loaded>>>);
+
+impl LoadedCache {
+    /// Case `id` as stored now (404 when there is none).
+    pub async fn load(&self, state: &AppState, id: &str) -> AppResult<std::sync::Arc<Loaded>> {
+        let record = match state.store.case(id).await {
+            Ok(record) => record,
+            Err(vulnrelay_store::StoreError::NotFound { .. }) => return Err(AppError::not_found("case")),
+            Err(other) => return Err(other.into()),
+        };
+        let hit = self.0.lock().ok().and_then(|cases| cases.get(id).cloned());
+        if let Some(loaded) = hit.filter(|l| l.record == record) {
+            return Ok(loaded);
+        }
+        let loaded = std::sync::Arc::new(crate::casefile::load(state, id).await?);
+        // Only a consistent read is kept (no event appended between its queries).
+        if loaded.events.len() as i64 == loaded.record.last_seq
+            && let Ok(mut cases) = self.0.lock()
+        {
+            if cases.len() >= CACHED_CASES && !cases.contains_key(id) {
+                let oldest = cases.keys().next().cloned();
+                if let Some(key) = oldest {
+                    cases.remove(&key);
+                }
+            }
+            cases.insert(id.to_owned(), loaded.clone());
+        }
+        Ok(loaded)
+    }
+}
+
+/// The filters of the board.
+#[derive(Debug, Clone, Default)]
+pub struct BoardQuery {
+    /// Only vendors with a product in this status (`none`: no answer yet).
+    pub status: Option<String>,
+    /// Only this vendor (organisation id), or vendors whose name contains it.
+    pub vendor: Option<String>,
+    /// Only vendors that have not answered for at least this many days.
+    pub unanswered_days: Option<i64>,
+    /// The page after this vendor id.
+    pub after: Option<String>,
+    /// The page size (default 50, at most 200).
+    pub limit: Option<usize>,
+}
+
+/// The coordination board of case `id`: vendors × products × vulnerabilities with
+/// status, last contact, unanswered days and the obligations running, paged by vendor.
+/// The case's platforms see every vendor and every private note; a participant vendor
+/// sees only its own row and notes; others may not see it (404 or 403).
+pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQuery) -> AppResult<Value> {
+    let loaded = state.boards.load(state, id).await?;
+    if !loaded.can(caller, Action::Read) {
+        return Err(AppError::not_found("case"));
+    }
+    let loaded = &*loaded;
+    let platform = platform_of(caller, loaded).is_some();
+    let own = caller.account.as_ref().and_then(|a| a.org_id.clone());
+    let everyone = participants(&loaded.case);
+    if !platform && !everyone.iter().any(|p| Some(&p.vendor) == own.as_ref()) {
+        return Err(AppError::forbidden("the board is for the case's platforms and its participant vendors"));
+    }
+    let now = Utc::now();
+    let records = state.store.vulnerabilities(Some(id)).await?;
+    let mut vulnerabilities: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    if vulnerabilities.is_empty() {
+        let named: BTreeSet<String> = everyone
+            .iter()
+            .flat_map(|p| p.products.iter().flat_map(|e| e.statuses.keys().cloned()))
+            .collect();
+        vulnerabilities = named.into_iter().collect();
+    }
+    let status_of = |index: usize| match &loaded.case.events()[index].kind {
+        EventKind::VendorStatus { status, .. } => Some(*status),
+        _ => None,
+    };
+    let wanted_status = query.status.as_deref();
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let matching: Vec<&Participant> = everyone
+        .iter()
+        .filter(|p| platform || Some(&p.vendor) == own.as_ref())
+        .filter(|p| match &query.vendor {
+            None => true,
+            Some(v) => p.vendor == *v || p.name.to_lowercase().contains(&v.to_lowercase()),
+        })
+        .filter(|p| {
+            query.unanswered_days.is_none_or(|days| p.unanswered_days(now).is_some_and(|d| d >= days))
+        })
+        .filter(|p| match wanted_status {
+            None => true,
+            Some("none") => {
+                p.products.iter().any(|e| vulnerabilities.iter().any(|v| !e.statuses.contains_key(v)))
+            }
+            Some(s) => p
+                .products
+                .iter()
+                .any(|e| e.statuses.values().any(|&i| status_of(i).is_some_and(|st| st.as_str() == s))),
+        })
+        .collect();
+    let total = matching.len();
+    let start = match &query.after {
+        Some(after) => matching.iter().position(|p| &p.vendor == after).map_or(matching.len(), |i| i + 1),
+        None => 0,
+    };
+    let page: Vec<&Participant> = matching.iter().skip(start).take(limit).copied().collect();
+    let next = (start + page.len() < total).then(|| page.last().map(|p| p.vendor.clone())).flatten();
+    let notes = state.store.private_notes(id).await?;
+    let seq_of: Vec<i64> = loaded.events.iter().map(|e| e.seq).collect();
+    let obligations = running_obligations(state, loaded, &page, now);
+    let rows: Vec<Value> = page
+        .iter()
+        .map(|p| {
+            let products: Vec<Value> = p
+                .products
+                .iter()
+                .map(|entry| {
+                    let cells: Vec<Value> = vulnerabilities
+                        .iter()
+                        .map(|v| match entry.statuses.get(v) {
+                            None => json!({"vulnerability": v, "status": Value::Null}),
+                            Some(&index) => {
+                                let event = &loaded.case.events()[index];
+                                let note = seq_of.get(index).and_then(|seq| {
+                                    notes.iter().find(|n| n.seq == *seq).filter(|n| platform || Some(&n.org_id) == own.as_ref())
+                                });
+                                status_cell(v, event, loaded.events.get(index).and_then(|e| e.recorded_by.clone()), note.map(|n| n.note.as_str()))
+                            }
+                        })
+                        .collect();
+                    json!({"product": entry.product, "name": entry.product_name, "added_at": entry.added_at.to_rfc3339(), "vulnerabilities": cells})
+                })
+                .collect();
+            json!({
+                "vendor": p.vendor,
+                "name": p.name,
+                "added_at": p.added_at.to_rfc3339(),
+                "last_contact": p.last_answer.map(|t| t.to_rfc3339()),
+                "unanswered_days": p.unanswered_days(now),
+                "products": products,
+                "obligations": obligations.get(&p.vendor).cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "case": id,
+        "vulnerabilities": vulnerabilities,
+        "total": total,
+        "vendors": rows,
+        "next": next,
+    }))
+}
+
+fn status_cell(vulnerability: &str, event: &Event, recorded_by: Option<String>, note: Option<&str>) -> Value {
+    let EventKind::VendorStatus { status, justification, fixed_version, statement, .. } = &event.kind else {
+        return json!({"vulnerability": vulnerability, "status": Value::Null});
+    };
+    let mut cell = json!({
+        "vulnerability": vulnerability,
+        "status": status.as_str(),
+        "at": event.at.to_rfc3339(),
+        "by": event.party.0,
+        "recorded_by": recorded_by,
+        "justification": justification.map(|j| j.as_str()),
+        "fixed_version": fixed_version,
+        "statement": statement,
+    });
+    if let Some(note) = note {
+        cell["private_note"] = json!(note);
+    }
+    cell
+}
+
+/// The obligations running (pending, overdue, needing review) for each vendor of
+/// `page`, from the policy packs evaluated on the case narrowed to those vendors: every
+/// party, product and event of the case except other participants' (so a page costs
+/// what it shows, not the whole case).
+fn running_obligations(
+    state: &AppState,
+    loaded: &Loaded,
+    page: &[&Participant],
+    now: Timestamp,
+) -> HashMap<String, Vec<Value>> {
+    let shown: BTreeSet<&str> = page.iter().map(|p| p.vendor.as_str()).collect();
+    let narrowed = narrow(&loaded.case, &shown, &[]);
+    let narrowed = narrowed.as_ref().map_or(&loaded.case, |(case, _)| case);
+    let findings = state.evaluate(narrowed, &Options { as_of: now, interpretation: Interpretation::Hours });
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    for finding in &findings {
+        if !shown.contains(finding.party.0.as_str())
+            || !matches!(finding.status, Status::Pending | Status::Overdue | Status::NeedsReview)
+        {
+            continue;
+        }
+        out.entry(finding.party.0.clone()).or_default().push(json!({
+            "rule": finding.rule_id(),
+            "article": finding.rule.article,
+            "title": {"en": finding.rule.title.en, "zh": finding.rule.title.zh},
+            "product": finding.product.map(|p| &p.0),
+            "status": finding.status.as_str(),
+            "due_at": finding.due_at.map(|t| t.to_rfc3339()),
+            "message": {"en": finding.message(narrowed).en, "zh": finding.message(narrowed).zh},
+        }));
+    }
+    out
+}
+
+/// `case` without the downstream vendors (providers of products that name an upstream
+/// product) other than those in `keep` and those the events at `new` involve: their
+/// parties, products and events left out (and `attested` events, whose indexes would
+/// move). The other participants cannot change a finding about the vendors kept or a
+/// gate on the new events, so the packs evaluate the narrowed case at the cost of what
+/// it keeps. Returns it with the new positions of the events at `new`, or `None` when
+/// there is nothing to leave out or the narrowed case does not hold together.
+pub fn narrow(case: &Case, keep: &BTreeSet<&str>, new: &[usize]) -> Option<(Case, Vec<usize>)> {
+    let vendors: BTreeSet<&str> =
+        case.products().iter().filter(|p| !p.upstream.is_empty()).map(|p| p.provider.0.as_str()).collect();
+    let mut kept: BTreeSet<&str> = keep.clone();
+    for &i in new {
+        let Some(event) = case.events().get(i) else { continue };
+        kept.insert(event.party.0.as_str());
+        if let Some(to) = event.recipient() {
+            kept.insert(to.0.as_str());
+        }
+        if let Some(product) = event.product.as_ref().and_then(|p| case.product(p)) {
+            kept.insert(product.provider.0.as_str());
+        }
+    }
+    if vendors.iter().all(|v| kept.contains(v)) {
+        return None;
+    }
+    let keep_party = |id: &PartyId| !vendors.contains(id.0.as_str()) || kept.contains(id.0.as_str());
+    let parties: Vec<_> = case.parties().iter().filter(|p| keep_party(&p.id)).cloned().collect();
+    let products: Vec<_> = case.products().iter().filter(|p| keep_party(&p.provider)).cloned().collect();
+    let kept_products: BTreeSet<&ProductId> = products.iter().map(|p| &p.id).collect();
+    let mut events = Vec::new();
+    let mut moved = Vec::new();
+    for (i, e) in case.events().iter().enumerate() {
+        let keep = !matches!(e.kind, EventKind::Attested { .. })
+            && keep_party(&e.party)
+            && e.recipient().is_none_or(keep_party)
+            && e.product.as_ref().is_none_or(|p| kept_products.contains(p));
+        if new.contains(&i) {
+            if !keep {
+                return None;
+            }
+            moved.push(events.len());
+        }
+        if keep {
+            events.push(e.clone());
+        }
+    }
+    let narrowed = Case::new(case.title().to_owned(), case.timezone(), parties, products, events).ok()?;
+    Some((narrowed, moved))
+}
+
+/// Sends a reminder to every vendor of case `id` that has not answered for at least
+/// `days` days, through the delivery outbox: one per vendor per `days`-long period of
+/// silence (asking again the same day sends nothing new). Returns the vendors reminded.
+pub async fn remind(state: &AppState, caller: &Caller, id: &str, days: i64) -> AppResult<Value> {
+    let (loaded, platform) = as_platform(state, caller, id).await?;
+    if !(1..=365).contains(&days) {
+        return Err(AppError::invalid(vec![("$.days".into(), "between 1 and 365".into())]));
+    }
+    let now = Utc::now();
+    let mut notices = Vec::new();
+    for p in participants(&loaded.case) {
+        let Some(silent) = p.unanswered_days(now) else { continue };
+        if silent < days {
+            continue;
+        }
+        let period = silent / days;
+        notices.push(Notice {
+            key: format!(
+                "coordination.reminder.{id}.{}.{}.{days}.{period}",
+                p.vendor,
+                p.last_told.timestamp()
+            ),
+            case_id: id.to_owned(),
+            org_id: p.vendor.clone(),
+            topic: "coordination.reminder".into(),
+            payload: json!({
+                "case": id,
+                "title": loaded.record.title,
+                "platform": platform,
+                "unanswered_days": silent,
+                "products": p.products.iter().map(|e| &e.product).collect::<Vec<_>>(),
+                "board": format!("/cases/{id}/coordination"),
+            }),
+        });
+    }
+    let candidates: Vec<String> = notices.iter().map(|n| n.org_id.clone()).collect();
+    let sent = state.store.send_notices(&notices, now).await?;
+    Ok(json!({"case": id, "days": days, "due": candidates, "sent": sent}))
+}
+
+/// The vendors whose registered product inventories (asset groups of organisations with
+/// the `product_provider` role) embed a component that one of the case's records
+/// affects, by the same matching as risk warnings; products already on the case are
+/// marked. For the case's platforms only.
+pub async fn proposals(state: &AppState, caller: &Caller, id: &str) -> AppResult<Value> {
+    let (loaded, _) = as_platform(state, caller, id).await?;
+    let records = state.store.vulnerabilities(Some(id)).await?;
+    let matchable = crate::warnings::Matchable::new(records);
+    let providers: BTreeSet<String> = state
+        .store
+        .list_orgs(Some(vulnrelay_store::Status::Active))
+        .await?
+        .into_iter()
+        .filter(|o| o.roles.contains(&Role::ProductProvider))
+        .map(|o| o.id)
+        .collect();
+    let inventory: Vec<_> =
+        state.store.inventory(None).await?.into_iter().filter(|c| providers.contains(&c.org_id)).collect();
+    // (org, group) -> (components, vulnerabilities)
+    let mut found: BTreeMap<(String, String), (Vec<Value>, BTreeSet<String>)> = BTreeMap::new();
+    for item in &inventory {
+        let hits = matchable.affected_by(item.component.purl.as_deref());
+        if hits.is_empty() {
+            continue;
+        }
+        let entry = found.entry((item.org_id.clone(), item.group.clone())).or_default();
+        entry.0.push(json!({"name": item.component.name, "version": item.component.version, "purl": item.component.purl}));
+        entry.1.extend(hits);
+    }
+    let list: Vec<Value> = found
+        .into_iter()
+        .map(|((org, group), (components, vulnerabilities))| {
+            let pid = product_id(&org, &group);
+            json!({
+                "org": org,
+                "product": group,
+                "product_id": pid,
+                "components": components,
+                "vulnerabilities": vulnerabilities,
+                "on_case": loaded.products.iter().any(|p| p.id == pid),
+            })
+        })
+        .collect();
+    Ok(json!({"case": id, "proposals": list}))
+}

@@ -1,0 +1,160 @@
+//! Multi-party coordination (see `crate::coordination`): the vendors a platform adds to
+//! a case, proposed from their product inventories, their statuses, the board and the
+//! reminders.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::coordination::{self, BoardQuery, NewParticipant, NewProduct, StatusInput};
+use crate::errors::{AppError, AppResult};
+use crate::input::ApiJson;
+
+fn body_as<T: serde::de::DeserializeOwned>(body: Value) -> AppResult<T> {
+    serde_json::from_value(body).map_err(|e| AppError::invalid(vec![("$".into(), e.to_string())]))
+}
+
+/// A product in the body of `POST /api/v1/cases/{id}/participants`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductBody {
+    /// Its name (with the vendor, its id on the case).
+    pub name: String,
+    /// Its version.
+    pub version: Option<String>,
+    /// Its package URL.
+    pub purl: Option<String>,
+}
+
+/// A vendor in the body of `POST /api/v1/cases/{id}/participants`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorBody {
+    /// The vendor's organisation id.
+    pub org: String,
+    /// Its products that embed the case's component.
+    pub products: Vec<ProductBody>,
+}
+
+/// Body of `POST /api/v1/cases/{id}/participants`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantsBody {
+    /// The vendors to add.
+    pub vendors: Vec<VendorBody>,
+    /// A message to them (the note of each notification).
+    pub message: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/participants`: a platform adds vendors and their products;
+/// each is notified (inbox, webhooks) and may then read the case.
+pub async fn add(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
+    let body: ParticipantsBody = body_as(body)?;
+    let vendors = body
+        .vendors
+        .into_iter()
+        .map(|v| NewParticipant {
+            org: v.org,
+            products: v
+                .products
+                .into_iter()
+                .map(|p| NewProduct { name: p.name, version: p.version, purl: p.purl })
+                .collect(),
+        })
+        .collect();
+    let answer = coordination::add_participants(&state, &caller, &id, vendors, body.message).await?;
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// `GET /api/v1/cases/{id}/participants/proposals`: vendors whose registered product
+/// inventories embed an affected component.
+pub async fn proposals(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(coordination::proposals(&state, &caller, &id).await?))
+}
+
+/// `POST /api/v1/cases/{id}/vendor-status`: a vendor's status for one product and
+/// vulnerability, recorded as an event on the case.
+pub async fn set_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<Response> {
+    let input: StatusInput = body_as(body)?;
+    let answer = coordination::set_status(&state, &caller, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// Query of `GET /api/v1/cases/{id}/coordination`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BoardParams {
+    /// Only vendors with a product in this status (`none`: not answered for some
+    /// vulnerability).
+    pub status: Option<String>,
+    /// Only this vendor (id), or vendors whose name contains it.
+    pub vendor: Option<String>,
+    /// Only vendors that have not answered for at least this many days.
+    pub unanswered_days: Option<i64>,
+    /// The page after this vendor id (the previous page's `next`).
+    pub after: Option<String>,
+    /// Page size (default 50, at most 200).
+    pub limit: Option<usize>,
+}
+
+impl From<BoardParams> for BoardQuery {
+    fn from(p: BoardParams) -> Self {
+        BoardQuery {
+            status: p.status,
+            vendor: p.vendor,
+            unanswered_days: p.unanswered_days,
+            after: p.after,
+            limit: p.limit,
+        }
+    }
+}
+
+/// `GET /api/v1/cases/{id}/coordination`: the board, paged by vendor.
+pub async fn board(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<BoardParams>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(coordination::board(&state, &caller, &id, &params.into()).await?))
+}
+
+/// Body of `POST /api/v1/cases/{id}/coordination/reminders`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemindBody {
+    /// Remind vendors silent for at least this many days (default 7).
+    pub days: Option<i64>,
+}
+
+/// `POST /api/v1/cases/{id}/coordination/reminders`: reminds the vendors that have not
+/// answered, through the delivery outbox.
+pub async fn remind(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<Json<Value>> {
+    let body: RemindBody = body_as(body)?;
+    Ok(Json(coordination::remind(&state, &caller, &id, body.days.unwrap_or(7)).await?))
+}

@@ -1,0 +1,737 @@
+//! Multi-party coordination through the API and the UI, in-process, on every back end:
+//! adding vendors (by hand and from their product inventories), who may then read the
+//! case and who may not, statuses with VEX justifications, private notes that only the
+//! platform and their writer see, each vendor's own CN Art. 7 clocks (with the report
+//! back to the platform that told it left to review), the board's filters and pages,
+//! reminders through the outbox, and the published vendor list in the bulletin, the
+//! CSAF advisory and the OSV export.
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::{TimeDelta, Utc};
+use common::{App, MIIT, REPORTER};
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
+use vulnrelay_server::auth::hash_password;
+use vulnrelay_store::testing::{TestDb, for_each_backend};
+use vulnrelay_store::warnings::DeliveryFilter;
+use vulnrelay_store::{Fragment, NewAccount, NewCase, NewEvent, Organisation, Status};
+
+/// A vendor organisation (product provider in China) with one vendor contact, `email`.
+async fn vendor(app: &App, org: &str, email: &str) {
+    app.db
+        .store
+        .create_org(&Organisation {
+            id: org.into(),
+            name: format!("Vendor {org}"),
+            roles: vec![Role::ProductProvider],
+            jurisdiction: Jurisdiction::CN,
+            individual: false,
+            status: Status::Active,
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    app.db
+        .store
+        .create_account(
+            &NewAccount {
+                email: email.into(),
+                name: email.into(),
+                password_hash: hash_password("correct horse battery").unwrap(),
+                org_id: Some(org.into()),
+                roles: vec![AccountRole::VendorContact],
+                status: Status::Active,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+}
+
+const A: &str = "psirt@a.example";
+const B: &str = "psirt@b.example";
+const C: &str = "psirt@c.example";
+
+async fn add(app: &App, case: &str, who: &str, body: Value) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/cases/{case}/participants"), who, body).await
+}
+
+async fn status(app: &App, case: &str, who: &str, body: Value) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/cases/{case}/vendor-status"), who, body).await
+}
+
+/// Every text of every answer `who` gets for the case's reading routes.
+async fn everything_seen(app: &App, case: &str, who: &str) -> String {
+    let mut seen = String::new();
+    for path in ["", "/events", "/export", "/compliance", "/coordination"] {
+        let (_, body) = app.get(&format!("/api/v1/cases/{case}{path}"), who).await;
+        seen.push_str(&body.to_string());
+    }
+    seen
+}
+
+/// A fresh (unpublished) case from the reporter, with vendors `a`, `b`, `c` registered.
+async fn fresh(app: &App) -> String {
+    vendor(app, "vendor-a", A).await;
+    vendor(app, "vendor-b", B).await;
+    vendor(app, "vendor-c", C).await;
+    app.submit(json!({})).await
+}
+
+#[tokio::test]
+async fn a_platform_adds_vendors_who_then_read_the_case_and_are_notified() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let case = fresh(&app).await;
+        // Before it is added, a vendor does not see the undisclosed case.
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}"), A).await.0, StatusCode::NOT_FOUND);
+        let body = json!({"vendors": [
+            {"org": "vendor-a", "products": [{"name": "A Server", "version": "1.0"}, {"name": "A Cloud"}]},
+            {"org": "vendor-b", "products": [{"name": "B Box", "purl": "pkg:maven/com.b/box"}]}
+        ], "message": "Your products bundle log4j-core."});
+        // Only the case's platforms add vendors; the reporter and a vendor may not.
+        assert_eq!(add(&app, &case, REPORTER, body.clone()).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(add(&app, &case, A, body.clone()).await.0, StatusCode::NOT_FOUND);
+        let (code, answer) = add(&app, &case, MIIT, body.clone()).await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        assert_eq!(answer["added"], json!(["vendor-a", "vendor-b"]));
+        assert_eq!(answer["products"], 3);
+        // Added again: nothing new.
+        let (code, answer) = add(&app, &case, MIIT, body).await;
+        assert_eq!((code, answer["products"].clone()), (StatusCode::CREATED, json!(0)), "{answer}");
+        // Now A and B read the case; C, never added, still does not.
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}"), A).await.0, StatusCode::OK);
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}"), B).await.0, StatusCode::OK);
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}"), C).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}/coordination"), C).await.0, StatusCode::NOT_FOUND);
+        // Each added vendor got one "added" message in its outbox (inbox).
+        for org in ["vendor-a", "vendor-b"] {
+            let deliveries = app
+                .db
+                .store
+                .deliveries(&DeliveryFilter {
+                    org_id: Some(org.into()),
+                    limit: 50,
+                    ..DeliveryFilter::default()
+                })
+                .await
+                .unwrap();
+            let added: Vec<_> = deliveries.iter().filter(|d| d.topic == "coordination.added").collect();
+            assert_eq!(added.len(), 1, "{org}: {deliveries:?}");
+            assert_eq!(added[0].payload["case"], case.as_str());
+        }
+        // Bad input: every problem at once, nothing stored.
+        let before = app.db.store.events(&case).await.unwrap().len();
+        let (code, answer) = add(
+            &app,
+            &case,
+            MIIT,
+            json!({"vendors": [
+                {"org": "nobody", "products": [{"name": "X"}]},
+                {"org": "cn-bank", "products": [{"name": "Y"}]},
+                {"org": "vendor-c", "products": [{"name": "  "}, {"name": "Z", "purl": "maven:z"}]}
+            ]}),
+        )
+        .await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        let paths: Vec<&str> = answer["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["field"].as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "$.vendors[0].org",
+                "$.vendors[1].org",
+                "$.vendors[2].products[0].name",
+                "$.vendors[2].products[1].purl"
+            ]
+        );
+        assert_eq!(app.db.store.events(&case).await.unwrap().len(), before);
+        let (code, _) = add(&app, &case, MIIT, json!({"vendors": "all"})).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn statuses_need_their_vex_justification_and_private_notes_stay_private() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let case = fresh(&app).await;
+        let body = json!({"vendors": [
+            {"org": "vendor-a", "products": [{"name": "A Server"}]},
+            {"org": "vendor-b", "products": [{"name": "B Box"}]}
+        ]});
+        assert_eq!(add(&app, &case, MIIT, body).await.0, StatusCode::CREATED);
+        let a = |extra: Value| {
+            let mut body = json!({"product": "vendor-a:A Server", "vulnerability": "CVE-X"});
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            body
+        };
+        // The report's case has no records: the vulnerability is taken as named.
+        let (code, answer) = status(&app, &case, A, a(json!({"status": "not_affected"}))).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert!(answer.to_string().contains("VEX justification"), "{answer}");
+        let (code, answer) =
+            status(&app, &case, A, a(json!({"status": "not_affected", "justification": "because"}))).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        let (code, answer) = status(&app, &case, A, a(json!({"status": "fixed"}))).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        let (code, answer) =
+            status(&app, &case, A, a(json!({"status": "affected", "justification": "component_not_present"}))).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        let (code, answer) = status(&app, &case, A, a(json!({"status": "done"}))).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        // A may not speak for B's product; C, not on the case, may not speak at all.
+        let on_b = json!({"product": "vendor-b:B Box", "vulnerability": "CVE-X", "status": "affected"});
+        assert_eq!(status(&app, &case, A, on_b.clone()).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(status(&app, &case, C, on_b).await.0, StatusCode::NOT_FOUND);
+        let (code, answer) = status(
+            &app,
+            &case,
+            A,
+            a(json!({"status": "not_affected", "justification": "vulnerable_code_not_in_execute_path",
+                     "statement": "A Server never logs user input.", "private_note": "SECRET-A: customer list"})),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        let (code, answer) = status(
+            &app,
+            &case,
+            B,
+            json!({"product": "vendor-b:B Box", "vulnerability": "CVE-X", "status": "fixed", "fixed_version": "2.0",
+                   "private_note": "SECRET-B"}),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        // The status is an event of the vendor on the hash-chained log, recorded under
+        // the vendor's account; the note is not in it.
+        let events = app.db.store.events(&case).await.unwrap();
+        let last = events.iter().rev().find(|e| e.body.contains("vendor_status")).unwrap();
+        assert!(last.body.contains("\"party\":\"vendor-b\"") && !last.body.contains("SECRET"), "{}", last.body);
+        assert!(app.db.store.verify().await.unwrap().broken.is_empty());
+        // The platform sees both notes; each vendor only its own; the reporter none.
+        let platform = everything_seen(&app, &case, MIIT).await;
+        assert!(platform.contains("SECRET-A") && platform.contains("SECRET-B"));
+        let seen_by_a = everything_seen(&app, &case, A).await;
+        assert!(seen_by_a.contains("SECRET-A") && !seen_by_a.contains("SECRET-B"));
+        let seen_by_b = everything_seen(&app, &case, B).await;
+        assert!(!seen_by_b.contains("SECRET-A") && seen_by_b.contains("SECRET-B"));
+        assert!(!everything_seen(&app, &case, REPORTER).await.contains("SECRET"));
+        // A vendor's board shows its own row only.
+        let (_, board) = app.get(&format!("/api/v1/cases/{case}/coordination"), A).await;
+        let vendors: Vec<&str> = board["vendors"].as_array().unwrap().iter().map(|v| v["vendor"].as_str().unwrap()).collect();
+        assert_eq!(vendors, ["vendor-a"]);
+        let cell = &board["vendors"][0]["products"][0]["vulnerabilities"][0];
+        assert_eq!(cell["status"], "not_affected");
+        assert_eq!(cell["justification"], "vulnerable_code_not_in_execute_path");
+        assert_eq!(cell["statement"], "A Server never logs user input.");
+        // A platform analyst may record a status on a vendor's behalf: the event is the
+        // vendor's, recorded under the analyst's account.
+        let (code, answer) =
+            status(&app, &case, MIIT, a(json!({"status": "under_investigation"}))).await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        let (_, board) = app.get(&format!("/api/v1/cases/{case}/coordination?vendor=vendor-a"), MIIT).await;
+        let cell = &board["vendors"][0]["products"][0]["vulnerabilities"][0];
+        assert_eq!((cell["status"].as_str(), cell["by"].as_str()), (Some("under_investigation"), Some("vendor-a")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn each_vendor_has_its_own_clock_and_the_report_back_is_left_to_review() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let case = fresh(&app).await;
+        let body = json!({"vendors": [
+            {"org": "vendor-a", "products": [{"name": "A Server"}]},
+            {"org": "vendor-b", "products": [{"name": "B Box"}]}
+        ]});
+        assert_eq!(add(&app, &case, MIIT, body).await.0, StatusCode::CREATED);
+        let (code, report) = app.get(&format!("/api/v1/cases/{case}/compliance"), MIIT).await;
+        assert_eq!(code, StatusCode::OK, "{report}");
+        let findings = report["findings"].as_array().unwrap();
+        for (org, product) in [("vendor-a", "vendor-a:A Server"), ("vendor-b", "vendor-b:B Box")] {
+            let of = |rule: &str| {
+                findings
+                    .iter()
+                    .find(|f| f["party"] == org && f["rule"] == rule && f["product"] == product)
+                    .unwrap_or_else(|| panic!("{org} {rule}: {report}"))
+            };
+            // Told by MIIT's platform, the vendor is aware: it must verify at once.
+            let verify = of("cn-rmsv-2021/art7-1-verify");
+            assert!(["pending", "overdue"].contains(&verify["status"].as_str().unwrap()), "{verify}");
+            // Whether it must report back to the platform that told it the text does not say.
+            let back = of("cn-rmsv-2021/art7-2-report");
+            assert_eq!(back["status"], "needs_review", "{back}");
+            assert!(back["message"]["en"].as_str().unwrap().contains("does not say"), "{back}");
+        }
+        // The board shows each vendor's obligations running.
+        let (_, board) = app.get(&format!("/api/v1/cases/{case}/coordination"), MIIT).await;
+        for row in board["vendors"].as_array().unwrap() {
+            let rules: Vec<&str> =
+                row["obligations"].as_array().unwrap().iter().filter_map(|o| o["rule"].as_str()).collect();
+            assert!(rules.contains(&"cn-rmsv-2021/art7-2-report"), "{row}");
+            assert!(rules.contains(&"cn-rmsv-2021/art7-1-verify"), "{row}");
+        }
+        // A vendor that verifies has met 7(1) for its product; the other has not.
+        let (code, answer) = app
+            .post(
+                &format!("/api/v1/cases/{case}/events"),
+                A,
+                json!({"type": "verified", "product": "vendor-a:A Server"}),
+            )
+            .await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        let (_, report) = app.get(&format!("/api/v1/cases/{case}/compliance"), MIIT).await;
+        let verify = |org: &str| {
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["party"] == org && f["rule"] == "cn-rmsv-2021/art7-1-verify")
+                .map(|f| f["status"].as_str().unwrap().to_owned())
+                .unwrap()
+        };
+        assert_eq!(verify("vendor-a"), "met");
+        assert_ne!(verify("vendor-b"), "met");
+    })
+    .await;
+}
+
+/// A case whose vendors were told `days_ago` days ago, imported as a platform would
+/// have recorded it.
+async fn told_days_ago(app: &App, days_ago: i64) -> String {
+    vendor(app, "vendor-a", A).await;
+    vendor(app, "vendor-b", B).await;
+    let told = Utc::now() - TimeDelta::days(days_ago);
+    let party = |id: &str, roles: &[&str]| Fragment {
+        id: id.into(),
+        value: json!({"id": id, "name": id, "roles": roles, "jurisdiction": "CN"}),
+    };
+    let product = |id: &str, provider: &str, upstream: bool| {
+        let mut value = json!({"id": id, "name": id, "provider": provider});
+        if upstream {
+            value["upstream"] = json!(["widget"]);
+        }
+        Fragment { id: id.into(), value }
+    };
+    let event = |body: Value| NewEvent {
+        at: chrono::DateTime::parse_from_rfc3339(body["at"].as_str().unwrap()).unwrap().to_utc(),
+        body,
+        recorded_by: None,
+        override_reason: None,
+    };
+    app.db
+        .store
+        .import_case(&NewCase {
+            title: "A widget library".into(),
+            timezone: "Asia/Shanghai".into(),
+            reporter_org: "alibaba-cloud".into(),
+            platform_org: "miit-nvdb".into(),
+            parties: vec![
+                party("alibaba-cloud", &["discoverer"]),
+                party("apache", &["product_provider"]),
+                party("miit-nvdb", &["regulator_platform"]),
+                party("vendor-a", &["product_provider"]),
+                party("vendor-b", &["product_provider"]),
+            ],
+            products: vec![
+                product("widget", "apache", false),
+                product("vendor-a:A Server", "vendor-a", true),
+                product("vendor-b:B Box", "vendor-b", true),
+            ],
+            events: vec![
+                event(json!({"type": "discovered", "at": (told - TimeDelta::days(1)).to_rfc3339(), "party": "alibaba-cloud", "product": "widget"})),
+                event(json!({"type": "notified", "at": (told - TimeDelta::days(1)).to_rfc3339(), "party": "alibaba-cloud", "to": "miit-nvdb", "product": "widget"})),
+                event(json!({"type": "notified", "at": told.to_rfc3339(), "party": "miit-nvdb", "to": "vendor-a", "product": "vendor-a:A Server"})),
+                event(json!({"type": "notified", "at": told.to_rfc3339(), "party": "miit-nvdb", "to": "vendor-b", "product": "vendor-b:B Box"})),
+            ],
+            created_at: told - TimeDelta::days(1),
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_board_filters_pages_and_reminds_the_silent_vendors_once_per_period() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let case = told_days_ago(&app, 5).await;
+        let (code, answer) = status(
+            &app,
+            &case,
+            B,
+            json!({"product": "vendor-b:B Box", "vulnerability": "CVE-Y", "status": "affected"}),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        let app = &app;
+        let case = &case;
+        let board = |query: &str| {
+            let path = format!("/api/v1/cases/{case}/coordination{query}");
+            async move { app.get(&path, MIIT).await }
+        };
+        let (code, all) = board("").await;
+        assert_eq!(code, StatusCode::OK, "{all}");
+        assert_eq!(all["total"], 2);
+        let a = all["vendors"].as_array().unwrap().iter().find(|v| v["vendor"] == "vendor-a").unwrap();
+        assert_eq!(a["unanswered_days"], 5);
+        assert_eq!(a["last_contact"], Value::Null);
+        let b = all["vendors"].as_array().unwrap().iter().find(|v| v["vendor"] == "vendor-b").unwrap();
+        assert_eq!(b["unanswered_days"], Value::Null);
+        assert!(b["last_contact"].is_string());
+        let names = |v: &Value| -> Vec<String> {
+            v["vendors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["vendor"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(names(&board("?status=affected").await.1), ["vendor-b"]);
+        assert_eq!(names(&board("?status=none").await.1), ["vendor-a"]);
+        assert_eq!(names(&board("?unanswered_days=3").await.1), ["vendor-a"]);
+        assert!(names(&board("?unanswered_days=6").await.1).is_empty());
+        assert_eq!(names(&board("?vendor=vendor-b").await.1), ["vendor-b"]);
+        // Pages of one: the cursor walks both vendors, then ends.
+        let (_, first) = board("?limit=1").await;
+        assert_eq!(names(&first).len(), 1);
+        let next = first["next"].as_str().unwrap().to_owned();
+        let (_, second) = board(&format!("?limit=1&after={next}")).await;
+        assert_eq!(names(&second).len(), 1);
+        assert_ne!(names(&first), names(&second));
+        assert_eq!(second["next"], Value::Null);
+        assert_eq!(board("?limit=x").await.0, StatusCode::BAD_REQUEST);
+        // Reminders: only A is silent for 2 days or more; asking again sends nothing.
+        let remind = |days: i64| {
+            let path = format!("/api/v1/cases/{case}/coordination/reminders");
+            async move { app.post(&path, MIIT, json!({"days": days})).await }
+        };
+        let (code, answer) = remind(2).await;
+        assert_eq!(code, StatusCode::OK, "{answer}");
+        assert_eq!((answer["due"].clone(), answer["sent"].clone()), (json!(["vendor-a"]), json!(1)));
+        assert_eq!(remind(2).await.1["sent"], 0);
+        assert_eq!(remind(0).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            app.post(&format!("/api/v1/cases/{case}/coordination/reminders"), A, json!({})).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let deliveries = app
+            .db
+            .store
+            .deliveries(&DeliveryFilter {
+                org_id: Some("vendor-a".into()),
+                limit: 50,
+                ..DeliveryFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(deliveries.iter().filter(|d| d.topic == "coordination.reminder").count(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn vendors_are_proposed_from_their_product_inventories() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        vendor(&app, "vendor-a", A).await;
+        vendor(&app, "vendor-b", B).await;
+        let sbom = |version: &str| {
+            json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+                {"type": "library", "group": "org.apache.logging.log4j", "name": "log4j-core", "version": version,
+                 "purl": format!("pkg:maven/org.apache.logging.log4j/log4j-core@{version}")}]})
+        };
+        for (who, group, version) in [(A, "A Server", "2.14.1"), (B, "B Box", "2.17.1")] {
+            let (code, answer) = app
+                .call("PUT", &format!("/api/v1/assets/groups/{}", group.replace(' ', "%20")), who, Some(sbom(version)))
+                .await;
+            assert_eq!(code, StatusCode::OK, "{answer}");
+        }
+        let case = &app.case_id;
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}/participants/proposals"), A).await.0, StatusCode::FORBIDDEN);
+        let (code, answer) = app.get(&format!("/api/v1/cases/{case}/participants/proposals"), MIIT).await;
+        assert_eq!(code, StatusCode::OK, "{answer}");
+        let proposals = answer["proposals"].as_array().unwrap();
+        let a = proposals.iter().find(|p| p["org"] == "vendor-a").unwrap_or_else(|| panic!("{answer}"));
+        assert_eq!(a["product"], "A Server");
+        assert!(a["vulnerabilities"].as_array().unwrap().contains(&json!("CVE-2021-44228")), "{a}");
+        assert_eq!(a["on_case"], false);
+        // B's product runs the fixed 2.17.1: not proposed.
+        assert!(!proposals.iter().any(|p| p["org"] == "vendor-b"), "{answer}");
+        // The platform confirms: the proposal becomes a participant.
+        let (code, answer) =
+            add(&app, case, MIIT, json!({"vendors": [{"org": "vendor-a", "products": [{"name": "A Server"}]}]})).await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        let (_, answer) = app.get(&format!("/api/v1/cases/{case}/participants/proposals"), MIIT).await;
+        let a = answer["proposals"].as_array().unwrap().iter().find(|p| p["org"] == "vendor-a").unwrap().clone();
+        assert_eq!(a["on_case"], true);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_published_vendor_list_carries_public_statuses_and_never_private_notes() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        // The demo's illustrative vendors answered on the published Log4Shell case.
+        let (code, md) = app
+            .raw(
+                axum::http::Request::builder()
+                    .uri("/api/v1/advisories/CVE-2021-44228/bulletin?format=md&lang=en")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .into_status_and_text();
+        assert_eq!(code, StatusCode::OK);
+        assert!(md.contains("## Vendors"), "{md}");
+        for v in vulnrelay_server::coordination_demo::VENDORS {
+            assert!(md.contains(v.product), "{} missing from the bulletin", v.product);
+            assert!(md.contains("[illustrative]"));
+        }
+        assert!(md.contains("vulnerable_code_not_in_execute_path") && md.contains("5.2.1"), "{md}");
+        let (code, csaf) = app.get("/api/v1/advisories/CVE-2021-44228.csaf.json", "").await;
+        assert_eq!(code, StatusCode::OK, "{csaf}");
+        let text = csaf.to_string();
+        let entry = csaf["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["cve"] == "CVE-2021-44228")
+            .unwrap();
+        let status = &entry["product_status"];
+        for (key, n) in [("known_affected", 1), ("known_not_affected", 1), ("fixed", 1)] {
+            let vendor_ids = status[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|id| id.as_str().unwrap().starts_with("VENDOR-"))
+                .count();
+            assert_eq!(vendor_ids, n, "{key}: {status}");
+        }
+        assert!(text.contains("Example OA Platform") || text.contains("OA Platform 8"), "{text}");
+        let (code, bytes) = {
+            let (code, _, bytes) = app
+                .raw(
+                    axum::http::Request::builder()
+                        .uri("/api/v1/osv/all.zip")
+                        .body(axum::body::Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            (code, bytes)
+        };
+        assert_eq!(code, StatusCode::OK);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut osv = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("CVE-2021-44228.json").unwrap(), &mut osv).unwrap();
+        assert!(osv.contains("\"vendors\"") && osv.contains("not_affected"), "{osv}");
+        // The OA vendor's private note never leaves the platform.
+        let private =
+            vulnrelay_server::coordination_demo::VENDORS.iter().find_map(|v| v.private_note).unwrap();
+        for (what, doc) in [("bulletin", &md), ("csaf", &text), ("osv", &osv)] {
+            assert!(!doc.contains(private), "the private note is in the {what}");
+        }
+        assert!(!everything_seen(&app, &app.case_id, "").await.contains(private));
+        assert!(!everything_seen(&app, &app.case_id, "psirt@erp-vendor.example").await.contains(private));
+        assert!(everything_seen(&app, &app.case_id, MIIT).await.contains(private));
+    })
+    .await;
+}
+
+trait StatusAndText {
+    fn into_status_and_text(self) -> (StatusCode, String);
+}
+
+impl StatusAndText for (StatusCode, Vec<(String, String)>, Vec<u8>) {
+    fn into_status_and_text(self) -> (StatusCode, String) {
+        (self.0, String::from_utf8(self.2).unwrap())
+    }
+}
+
+/// A browser's session: signs in through the form, then gets pages and posts forms
+/// with the session and language cookies.
+struct Browser<'a> {
+    app: &'a App,
+    cookie: String,
+}
+
+impl<'a> Browser<'a> {
+    async fn sign_in(app: &'a App, email: &str, lang: &str) -> Browser<'a> {
+        let password = &app.passwords[email];
+        let body = format!("email={}&password={}&next=%2F", form_encode(email), form_encode(password));
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let (status, headers, _) = app.raw(request).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign-in of {email}");
+        let session =
+            headers.iter().find(|(k, _)| k == "set-cookie").unwrap().1.split(';').next().unwrap().to_owned();
+        Browser { app, cookie: format!("vr_lang={lang}; {session}") }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let request = axum::http::Request::builder()
+            .uri(path)
+            .header("cookie", &self.cookie)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (status, _, bytes) = self.app.raw(request).await;
+        (status, String::from_utf8(bytes).unwrap())
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, Option<String>, String) {
+        let body: Vec<String> =
+            fields.iter().map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v))).collect();
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body.join("&")))
+            .unwrap();
+        let (status, headers, bytes) = self.app.raw(request).await;
+        let location = headers.iter().find(|(k, _)| k == "location").map(|(_, v)| v.clone());
+        (status, location, String::from_utf8(bytes).unwrap())
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn the_board_page_in_both_languages_adds_vendors_and_takes_statuses() {
+    let app = App::new(TestDb::sqlite().await).await;
+    let case = app.case_id.clone();
+    let page = format!("/cases/{case}/coordination");
+    let demo = vulnrelay_server::coordination_demo::VENDORS;
+    let private = demo.iter().find_map(|v| v.private_note).unwrap();
+    for lang in ["en", "zh-CN"] {
+        let analyst = Browser::sign_in(&app, MIIT, lang).await;
+        let (status, html) = analyst.get(&page).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{lang}");
+        assert!(!html.contains('⟦'), "a message key shows in {lang}: {html}");
+        for v in demo {
+            assert!(html.contains(v.product), "{} missing in {lang}", v.product);
+        }
+        assert!(html.contains(private), "the platform sees the private note");
+        // The case page links to the board.
+        let (_, case_page) = analyst.get(&format!("/cases/{case}")).await;
+        assert!(case_page.contains(&page), "no link to the board in {lang}");
+    }
+    // A demo vendor sees its own row, not the others' nor their notes, and answers.
+    let gateway = &demo[1];
+    let vendor = Browser::sign_in(&app, gateway.email, "zh-CN").await;
+    let (status, html) = vendor.get(&page).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains(gateway.product) && !html.contains(demo[2].product) && !html.contains(private),
+        "{html}"
+    );
+    assert!(!html.contains('⟦'), "{html}");
+    let csrf = csrf_of(&html);
+    let product = vulnrelay_server::coordination::product_id(gateway.org, gateway.product);
+    let (status, location, body) = vendor
+        .post(
+            &format!("{page}/status"),
+            &[
+                ("csrf_token", &csrf),
+                ("product", &product),
+                ("vulnerability", "CVE-2021-45046"),
+                ("status", "not_affected"),
+            ],
+        )
+        .await;
+    // Without a justification: refused, with the reason on the page, nothing stored.
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("justification"), "{body}");
+    let (status, location2, _) = vendor
+        .post(
+            &format!("{page}/status"),
+            &[
+                ("csrf_token", &csrf),
+                ("product", &product),
+                ("vulnerability", "CVE-2021-45046"),
+                ("status", "not_affected"),
+                ("justification", "vulnerable_code_not_in_execute_path"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location2.as_deref()),
+        (StatusCode::SEE_OTHER, Some(&*format!("{page}?done=status"))),
+        "{location:?}"
+    );
+    // Without the CSRF token: refused.
+    let (status, _, _) = vendor.post(&format!("{page}/status"), &[("product", &product)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The analyst adds a vendor through the form.
+    vendor_org(&app, "vendor-a").await;
+    let analyst = Browser::sign_in(&app, MIIT, "en").await;
+    let (_, html) = analyst.get(&page).await;
+    let (status, location, body) = analyst
+        .post(
+            &format!("{page}/participants"),
+            &[
+                ("csrf_token", &csrf_of(&html)),
+                ("org", "vendor-a"),
+                ("product", "A Server"),
+                ("version", "1.0"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(&*format!("{page}?done=added"))),
+        "{body}"
+    );
+    let (_, html) = analyst.get(&format!("{page}?done=added&vendor=vendor-a")).await;
+    assert!(html.contains("A Server 1.0"), "{html}");
+}
+
+async fn vendor_org(app: &App, org: &str) {
+    vendor(app, org, &format!("psirt@{org}.example")).await;
+}
+
+#[test]
+fn every_vendor_status_and_justification_has_words_in_both_languages() {
+    use vulnrelay_domain::{VendorStatus, VexJustification};
+    use vulnrelay_server::ui::Lang;
+    for lang in Lang::ALL {
+        let keys = VendorStatus::ALL
+            .iter()
+            .map(|s| format!("vendor_status.{}", s.as_str()))
+            .chain(VexJustification::ALL.iter().map(|j| format!("vex.{}", j.as_str())));
+        for key in keys {
+            assert!(!lang.t(&key).contains('⟦'), "{key} missing in {}", lang.tag());
+        }
+    }
+}

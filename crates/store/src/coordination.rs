@@ -1,0 +1,70 @@
+//! Multi-party coordination: the private notes vendors send the platform with their
+//! status events (kept beside the case's event log, never in it, so a case file, an
+//! export or another vendor never sees them), and notices to participants — "you were
+//! added to a case", "you have not answered" — delivered through the delivery outbox
+//! once per key.
+
+use async_trait::async_trait;
+use serde_json::Value;
+use vulnrelay_domain::Timestamp;
+
+use crate::Result;
+
+/// A private note to write with a change: it belongs to one of the change's events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrivateNote {
+    /// The position of the event in the change's `events`.
+    pub event: usize,
+    /// The organisation that wrote it.
+    pub org_id: String,
+    /// The note.
+    pub note: String,
+}
+
+/// A private note as stored, with the event it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNote {
+    /// The case.
+    pub case_id: String,
+    /// The event's position in the case's log.
+    pub seq: i64,
+    /// The organisation that wrote it.
+    pub org_id: String,
+    /// The note.
+    pub note: String,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+}
+
+/// A message to an organisation about a case, sent once per `key` to its inbox and
+/// each of its active webhooks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// What makes it one message (e.g. `coordination.added.CASE.ORG`): a notice whose
+    /// key was sent before is not sent again.
+    pub key: String,
+    /// The case.
+    pub case_id: String,
+    /// The recipient.
+    pub org_id: String,
+    /// The delivery topic, e.g. `coordination.added`.
+    pub topic: String,
+    /// The message delivered.
+    pub payload: Value,
+}
+
+/// Storage of coordination's notes and notices.
+#[async_trait]
+pub trait Coordination: Send + Sync {
+    /// A case's private notes, in log order.
+    async fn private_notes(&self, case_id: &str) -> Result<Vec<StoredNote>>;
+    /// Sends each notice not sent before (by key) through the delivery outbox, in one
+    /// transaction; returns how many were sent.
+    async fn send_notices(&self, notices: &[Notice], at: Timestamp) -> Result<usize>;
+    /// The last event recorded while the case had one product, when products joined it
+    /// later (`None`: none did): the events up to it that name no product are about the
+    /// case's first product.
+    async fn one_product_until(&self, case_id: &str) -> Result<Option<i64>>;
+    /// The keys of the notices sent for a case, with when.
+    async fn notices_sent(&self, case_id: &str) -> Result<Vec<(String, Timestamp)>>;
+}

@@ -1,0 +1,134 @@
+// The query set of `Coordination`, shared by both back ends like `common.rs` (included
+// by `sqlite.rs` and `postgres.rs`).
+
+use crate::coordination::{Notice, PrivateNote, StoredNote};
+
+/// Writes the private notes of a change whose events were stored as `stored`.
+async fn c_insert_notes(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    notes: &[PrivateNote],
+    stored: &[StoredEvent],
+    at: Timestamp,
+) -> Result<()> {
+    for note in notes {
+        let Some(event) = stored.get(note.event) else {
+            return Err(StoreError::InvalidReference(format!(
+                "a private note for event {} of a change of {} events",
+                note.event,
+                stored.len()
+            )));
+        };
+        sqlx::query("INSERT INTO case_private_notes (case_id, seq, org_id, note, recorded_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(case_id)
+            .bind(event.seq)
+            .bind(&note.org_id)
+            .bind(&note.note)
+            .bind(format_ts(at))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sends the notices not sent before; returns how many were sent.
+async fn c_send_notices(tx: &mut Transaction<'_, Db>, notices: &[Notice], at: Timestamp) -> Result<usize> {
+    let mut sent = 0;
+    for notice in notices {
+        let done = sqlx::query(
+            "INSERT INTO coordination_notices (key, case_id, org_id, sent_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&notice.key)
+        .bind(&notice.case_id)
+        .bind(&notice.org_id)
+        .bind(format_ts(at))
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            continue;
+        }
+        sent += 1;
+        w_enqueue(tx, &notice.org_id, &notice.topic, None, &notice.key, &notice.payload, at).await?;
+    }
+    Ok(sent)
+}
+
+/// Adds products to a case (ignored when already on it), after the ones it has,
+/// recording the last event before the change (`added_after_seq`).
+async fn c_insert_products(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    products: &[Fragment],
+    added_after_seq: i64,
+) -> Result<()> {
+    if products.is_empty() {
+        return Ok(());
+    }
+    let mut position: i64 = sqlx::query("SELECT COUNT(*) AS n FROM case_products WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("n")?;
+    for product in products {
+        let done = sqlx::query(
+            "INSERT INTO case_products (case_id, product_id, position, product, added_after_seq) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, product_id) DO NOTHING",
+        )
+        .bind(case_id)
+        .bind(&product.id)
+        .bind(position)
+        .bind(canonical_json(&product.value))
+        .bind(added_after_seq)
+        .execute(&mut **tx)
+        .await?;
+        position += done.rows_affected() as i64;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl crate::coordination::Coordination for Inner {
+    async fn private_notes(&self, case_id: &str) -> Result<Vec<StoredNote>> {
+        let rows = sqlx::query("SELECT * FROM case_private_notes WHERE case_id = $1 ORDER BY seq")
+            .bind(case_id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredNote {
+                    case_id: row.try_get("case_id")?,
+                    seq: row.try_get("seq")?,
+                    org_id: row.try_get("org_id")?,
+                    note: row.try_get("note")?,
+                    recorded_at: ts(&row.try_get::<String, _>("recorded_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn send_notices(&self, notices: &[Notice], at: Timestamp) -> Result<usize> {
+        let mut tx = self.writer.begin().await?;
+        let sent = c_send_notices(&mut tx, notices, at).await?;
+        tx.commit().await?;
+        Ok(sent)
+    }
+
+    async fn one_product_until(&self, case_id: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MIN(added_after_seq) AS seq FROM case_products WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>("seq")?)
+    }
+
+    async fn notices_sent(&self, case_id: &str) -> Result<Vec<(String, Timestamp)>> {
+        let rows = sqlx::query("SELECT key, sent_at FROM coordination_notices WHERE case_id = $1 ORDER BY sent_at, key")
+            .bind(case_id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("key")?, ts(&row.try_get::<String, _>("sent_at")?)?)))
+            .collect()
+    }
+}
