@@ -282,7 +282,7 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
     let due = finding.due_at.map(|d| format!("{}{}", when(case, d), reading.en));
     let due_zh = finding.due_at.map(|d| format!("{}{}", when(case, d), reading.zh));
     let done = finding.satisfied_at.map(|d| when(case, d));
-    let late = finding.late_by_hours.unwrap_or_default();
+    let (late, late_zh) = lateness(finding.late_by_hours.unwrap_or_default());
     let due_zh = due_zh.unwrap_or_default();
     let text = match (finding.status, due, done) {
         (Status::Met, Some(due), Some(done)) => Text {
@@ -311,14 +311,14 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
             }
         }
         (Status::MetLate, Some(due), Some(done)) => Text {
-            en: format!("{p} met late: {en_title} — due {due}, done {done}, {late} h late"),
-            zh: format!("{p}逾期履行：{zh_title}——期限{due_zh}，于{done}履行，逾期{late}小时"),
+            en: format!("{p} met late: {en_title} — due {due}, done {done}, {late} late"),
+            zh: format!("{p}逾期履行：{zh_title}——期限{due_zh}，于{done}履行，逾期{late_zh}"),
         },
         (Status::Overdue, Some(due), _) => {
             let as_of = when(case, as_of);
             Text {
-                en: format!("{p} is overdue: {en_title} — due {due}, not done ({late} h late as of {as_of})"),
-                zh: format!("{p}已逾期：{zh_title}——期限{due_zh}，尚未履行（截至{as_of}逾期{late}小时）"),
+                en: format!("{p} is overdue: {en_title} — due {due}, not done ({late} late as of {as_of})"),
+                zh: format!("{p}已逾期：{zh_title}——期限{due_zh}，尚未履行（截至{as_of}逾期{late_zh}）"),
             }
         }
         (_, Some(due), _) => Text {
@@ -603,5 +603,33 @@ fn conflict(rule: &Rule, party: &Party, related: &[(&crate::Pack, &Rule)]) -> Te
             titles(|t| &t.en).join(" vs ")
         ),
         zh: format!("{p}：{}——{}；引擎不作裁决，需法律评估", rule.title.zh, titles(|t| &t.zh).join(" 与 ")),
+    }
+}
+
+/// A lateness in hours as people read it, in English and Chinese: days and hours
+/// (`18 d 19 h`, `18天19小时`), hours alone under a day, minutes under an hour; never
+/// fractions of an hour.
+fn lateness(hours: f64) -> (String, String) {
+    let minutes = (hours.max(0.0) * 60.0).round() as u64;
+    let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (d, h) {
+        (0, 0) => (format!("{m} min"), format!("{m}分钟")),
+        (0, h) => (format!("{h} h"), format!("{h}小时")),
+        (d, 0) => (format!("{d} d"), format!("{d}天")),
+        (d, h) => (format!("{d} d {h} h"), format!("{d}天{h}小时")),
+    }
+}
+
+#[cfg(test)]
+mod lateness_tests {
+    use super::lateness;
+
+    #[test]
+    fn lateness_reads_in_days_and_hours() {
+        assert_eq!(lateness(624.0), ("26 d".to_owned(), "26天".to_owned()));
+        assert_eq!(lateness(451.5), ("18 d 19 h".to_owned(), "18天19小时".to_owned()));
+        assert_eq!(lateness(44035.61), ("1834 d 19 h".to_owned(), "1834天19小时".to_owned()));
+        assert_eq!(lateness(5.0), ("5 h".to_owned(), "5小时".to_owned()));
+        assert_eq!(lateness(0.25), ("15 min".to_owned(), "15分钟".to_owned()));
     }
 }
