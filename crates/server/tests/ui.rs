@@ -268,8 +268,9 @@ async fn the_case_page_draws_the_timeline_on_a_date_axis_with_the_blind_window_a
         let length = if lang == Lang::Zh { "15 天" } else { "15 d" };
         assert!(svg.contains(&lang.tf("timeline.blind", &[("length", length)])), "{svg}");
         // Every event is a focusable marker with its details as its name: the 14 events
-        // of the story and the first risk warning.
-        assert_eq!(svg.matches("<g class=\"ev\" tabindex=\"0\" role=\"img\" aria-label=").count(), 15);
+        // of the story, the first risk warning, and the three illustrative vendors
+        // notified and answering when the demo loaded (after the break, with "now").
+        assert_eq!(svg.matches("<g class=\"ev\" tabindex=\"0\" role=\"img\" aria-label=").count(), 21);
         assert!(svg.contains("2021-12-09 00:00 +08:00 — "), "times in the case's zone");
         assert!(svg.contains(&lang.t("timeline.first_warning")));
         // The cooperating unit's 2-day duty: a bar from discovery to its deadline,

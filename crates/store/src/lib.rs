@@ -2,8 +2,8 @@
 
 pub mod chain;
 pub mod checkpoint;
-pub mod federation;
 pub mod coordination;
+pub mod federation;
 mod model;
 pub mod org_log;
 mod postgres;
@@ -18,8 +18,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use vulnrelay_domain::Timestamp;
 
-pub use federation::Federation;
 pub use coordination::{Coordination, Notice, PrivateNote, StoredNote};
+pub use federation::Federation;
 pub use model::*;
 pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
 pub use postgres::PgStore;

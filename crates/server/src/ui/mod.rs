@@ -30,7 +30,9 @@ pub use session::Ui;
 
 /// The UI's routes, merged into the server's router at `/`.
 pub fn routes() -> Router<AppState> {
-    use pages::{account, cases, coordination, dashboard, drafts, inventory, orgs, reports, stats, vulns, warnings};
+    use pages::{
+        account, cases, coordination, dashboard, drafts, inventory, orgs, reports, stats, vulns, warnings,
+    };
     Router::new()
         .route("/", get(dashboard::home))
         .route("/lang/{tag}", get(session::switch_language))

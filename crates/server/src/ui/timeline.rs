@@ -207,18 +207,23 @@ struct Axis {
 
 impl Axis {
     fn new(times: &[DateTime<Utc>], now: DateTime<Utc>) -> Axis {
-        let first = times.iter().copied().min().unwrap_or(now).min(now);
-        let last = times.iter().copied().max().unwrap_or(now);
-        let story = (last - first).max(TimeDelta::days(1));
-        let pad = story / 25;
-        // Break the axis only when "now" is far past the story, both in itself (two
+        let mut all: Vec<DateTime<Utc>> = times.iter().copied().chain([now]).collect();
+        all.sort_unstable();
+        let first = all[0];
+        let latest = all[all.len() - 1];
+        // The story is everything before the longest empty span; what follows it ("now",
+        // and events recorded long after the story, such as vendors added when a demo
+        // loads) is drawn after a break when that span is long, both in itself (two
         // months) and against the story's own length (three times it).
-        if now - last <= (story * 3).max(TimeDelta::days(60)) {
-            let end = last.max(now);
-            let pad = (end - first).max(TimeDelta::days(1)) / 25;
-            Axis { start: first - pad, end: end + pad, far: None }
+        let (last, after) =
+            all.windows(2).map(|w| (w[0], w[1])).max_by_key(|(a, b)| *b - *a).unwrap_or((latest, latest));
+        let story = (last - first).max(TimeDelta::days(1));
+        if after - last <= (story * 3).max(TimeDelta::days(60)) {
+            let pad = (latest - first).max(TimeDelta::days(1)) / 25;
+            Axis { start: first - pad, end: latest + pad, far: None }
         } else {
-            Axis { start: first - pad, end: last + pad, far: Some(now) }
+            let pad = story / 25;
+            Axis { start: first - pad, end: last + pad, far: Some(latest) }
         }
     }
 
@@ -581,6 +586,12 @@ mod tests {
         let near = Axis::new(&times, at("2021-12-30T00:00:00Z"));
         assert!(near.far.is_none());
         assert!(near.x(at("2021-12-30T00:00:00Z")) <= PLOT_RIGHT);
+        // Events recorded years later, next to "now", go after the break with it.
+        let late = at("2026-12-03T20:00:00Z");
+        let axis = Axis::new(&[times[0], times[1], late], at("2026-12-04T00:00:00Z"));
+        assert!(axis.far.is_some());
+        assert!(axis.x(times[1]) - axis.x(times[0]) > (PLOT_RIGHT - PLOT_LEFT) * 0.8);
+        assert!(axis.x(late) > PLOT_RIGHT - 40.0);
     }
 
     #[test]
