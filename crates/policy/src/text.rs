@@ -606,18 +606,32 @@ fn conflict(rule: &Rule, party: &Party, related: &[(&crate::Pack, &Rule)]) -> Te
     }
 }
 
-/// A lateness in hours as people read it, in English and Chinese: days and hours
-/// (`18 d 19 h`, `18天19小时`), hours alone under a day, minutes under an hour; never
-/// fractions of an hour.
+/// A lateness in hours as people read it, in English and Chinese, as the web UI writes
+/// every duration (`ui::view::duration`, two leading units): `18 d 19 h`, `18 天 19 小时`,
+/// `5 h 30 min`; never fractions of an hour.
 fn lateness(hours: f64) -> (String, String) {
-    let minutes = (hours.max(0.0) * 60.0).round() as u64;
-    let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    match (d, h) {
-        (0, 0) => (format!("{m} min"), format!("{m}分钟")),
-        (0, h) => (format!("{h} h"), format!("{h}小时")),
-        (d, 0) => (format!("{d} d"), format!("{d}天")),
-        (d, h) => (format!("{d} d {h} h"), format!("{d}天{h}小时")),
-    }
+    let secs = (hours.max(0.0) * 3600.0).round() as u64;
+    let parts = [
+        (secs / 86_400, "d", "天"),
+        (secs / 3600 % 24, "h", "小时"),
+        (secs / 60 % 60, "min", "分"),
+        (secs % 60, "s", "秒"),
+    ];
+    let first = parts.iter().position(|(n, _, _)| *n > 0).unwrap_or(3);
+    let shown: Vec<_> = parts[first..(first + 2).min(4)]
+        .iter()
+        .enumerate()
+        .filter(|(i, (n, _, _))| *i == 0 || *n > 0)
+        .map(|(_, p)| p)
+        .collect();
+    let join = |zh: bool| {
+        shown
+            .iter()
+            .map(|(n, en, cn)| format!("{n} {}", if zh { cn } else { en }))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    (join(false), join(true))
 }
 
 #[cfg(test)]
@@ -626,10 +640,11 @@ mod lateness_tests {
 
     #[test]
     fn lateness_reads_in_days_and_hours() {
-        assert_eq!(lateness(624.0), ("26 d".to_owned(), "26天".to_owned()));
-        assert_eq!(lateness(451.5), ("18 d 19 h".to_owned(), "18天19小时".to_owned()));
-        assert_eq!(lateness(44035.61), ("1834 d 19 h".to_owned(), "1834天19小时".to_owned()));
-        assert_eq!(lateness(5.0), ("5 h".to_owned(), "5小时".to_owned()));
-        assert_eq!(lateness(0.25), ("15 min".to_owned(), "15分钟".to_owned()));
+        let both = |en: &str, zh: &str| (en.to_owned(), zh.to_owned());
+        assert_eq!(lateness(624.0), both("26 d", "26 天"));
+        assert_eq!(lateness(451.5), both("18 d 19 h", "18 天 19 小时"));
+        assert_eq!(lateness(44035.61), both("1834 d 19 h", "1834 天 19 小时"));
+        assert_eq!(lateness(5.5), both("5 h 30 min", "5 小时 30 分"));
+        assert_eq!(lateness(0.25), both("15 min", "15 分"));
     }
 }
