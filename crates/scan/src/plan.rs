@@ -72,6 +72,11 @@ struct PackageRoots<'a> {
 impl<'a> PackageRoots<'a> {
     fn add(&mut self, dir: &'a str) {
         self.total += 1;
+        if dir.is_empty() {
+            // A class in no package (`module-info.class`) has no root: as the prefix of
+            // every directory, it would take in every class after it.
+            return;
+        }
         let hit = |r: &(&str, usize, &str)| dir.starts_with(r.0);
         let at = if self.roots.get(self.last).is_some_and(hit) {
             Some(self.last)
@@ -201,5 +206,9 @@ mod tests {
         assert_eq!(prefix_of(&["groovy/json/A.class", "groovy/json/internal/B.class"]), Some("groovy/json/"));
         assert_eq!(prefix_of(&["Jama/A.class", "Jama/util/B.class"]), None);
         assert_eq!(prefix_of(&["A.class"]), None);
+        // A class in no package, first in the directory, counts but roots nothing.
+        let mut catalina = vec!["module-info.class"];
+        catalina.extend(["org/apache/catalina/A.class"; 8]);
+        assert_eq!(prefix_of(&catalina), Some("org/apache/catalina/"));
     }
 }
