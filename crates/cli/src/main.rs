@@ -35,6 +35,8 @@ enum Command {
     Sanction(commands::sanction::SanctionArgs),
     /// Show this instance's federation identity; add, list and remove peer instances.
     Peer(commands::peer::PeerArgs),
+    /// Recompute every case's derived views (state, listings, open obligations) from the event log.
+    RebuildProjections(commands::projections::RebuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Admin(args) => commands::admin::run(args),
         Command::Sanction(args) => commands::sanction::run(args),
         Command::Peer(args) => commands::peer::run(args),
+        Command::RebuildProjections(args) => commands::projections::run(args),
     };
     match result {
         Ok(code) => code,

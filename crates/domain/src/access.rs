@@ -169,6 +169,17 @@ impl Relation {
     }
 }
 
+impl FromStr for Relation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Relation::Platform, Relation::Reporter, Relation::NotifiedProvider, Relation::Public]
+            .into_iter()
+            .find(|relation| relation.as_str() == s)
+            .ok_or_else(|| format!("unknown relation `{s}`"))
+    }
+}
+
 /// The roles that make a party a platform when a case is forwarded to it.
 pub const PLATFORM_ROLES: [Role; 6] = [
     Role::RegulatorPlatform,

@@ -4,8 +4,11 @@
 //! Every access to a case goes through [`authorize`], which asks `domain::can`.
 
 use serde_json::{Value, json};
-use vulnrelay_domain::{Action, Case, CaseAccess, CaseState, EventKind, EvidenceQuality, PartyId, can};
+use vulnrelay_domain::{
+    Action, Case, CaseAccess, CaseState, EventKind, EvidenceQuality, PartyId, Relation, allowed, can,
+};
 use vulnrelay_formats::case_file;
+use vulnrelay_store::projections::CaseSnapshot;
 use vulnrelay_store::{
     CaseRecord, Fragment, MembershipChange, MembershipChangeKind, Organisation, StoredEvent,
 };
@@ -226,19 +229,29 @@ pub async fn load(state: &AppState, id: &str) -> AppResult<Loaded> {
         state.store.events(id),
         state.store.one_product_until(id)
     )?;
-    let mut loaded = Loaded {
-        case: empty_case(),
-        record,
-        parties,
-        products,
-        events,
-        evidence: Vec::new(),
-        one_product_until,
-    };
-    let value = loaded.value_with(&[], &[])?;
-    loaded.case = case_file::from_value(&value).map_err(|e| AppError::internal(format!("case {id}: {e}")))?;
-    loaded.evidence = evidence_of(&loaded.case, &loaded.events);
-    Ok(loaded)
+    Loaded::from_snapshot(CaseSnapshot { record, parties, products, events, one_product_until })
+        .map_err(|e| AppError::internal(format!("case {id}: {e}")))
+}
+
+impl Loaded {
+    /// Builds a case's domain model from its stored parts (what `load` reads, or what a
+    /// writing transaction sees).
+    pub fn from_snapshot(snapshot: CaseSnapshot) -> Result<Loaded, String> {
+        let CaseSnapshot { record, parties, products, events, one_product_until } = snapshot;
+        let mut loaded = Loaded {
+            case: empty_case(),
+            record,
+            parties,
+            products,
+            events,
+            evidence: Vec::new(),
+            one_product_until,
+        };
+        let value = loaded.value_with(&[], &[]).map_err(|e| e.message)?;
+        loaded.case = case_file::from_value(&value).map_err(|e| e.to_string())?;
+        loaded.evidence = evidence_of(&loaded.case, &loaded.events);
+        Ok(loaded)
+    }
 }
 
 fn empty_case() -> Case {
@@ -264,6 +277,66 @@ pub async fn readable(state: &AppState, caller: &Caller) -> AppResult<Vec<Loaded
         }
     }
     Ok(cases)
+}
+
+/// The cases `org` is a party to that `caller` may read, loaded, oldest first (an
+/// organisation's record: it costs that organisation's cases, not the database's).
+pub async fn party_cases(state: &AppState, caller: &Caller, org: &str) -> AppResult<Vec<Loaded>> {
+    let mut cases = Vec::new();
+    for id in state.store.party_cases(org).await? {
+        match load(state, &id).await {
+            Ok(loaded) if loaded.can(caller, Action::Read) => cases.push(loaded),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(case = %id, code = error.code, message = %error.message, "case skipped: it cannot be read");
+            }
+        }
+    }
+    Ok(cases)
+}
+
+/// Up to `limit` cases `caller` may read, oldest first, after the case `after`, with
+/// their states (only those in `wanted`, if given), and the cursor of the next page.
+/// Read from the derived views by keyset pages, each case checked by the one access
+/// function, so a request costs what it returns, not what the database holds.
+pub async fn listable(
+    state: &AppState,
+    caller: &Caller,
+    wanted: Option<CaseState>,
+    after: Option<String>,
+    limit: usize,
+) -> AppResult<(Vec<(CaseRecord, CaseState)>, Option<String>)> {
+    let actor = caller.actor();
+    let mut page = vulnrelay_store::projections::CasePageQuery {
+        org_id: actor.org.as_ref().map(|o| o.0.clone()),
+        state: wanted.map(|w| w.as_str().to_owned()),
+        after,
+        limit: i64::try_from(limit).unwrap_or(i64::MAX - 1).saturating_add(1),
+    };
+    let mut items = Vec::new();
+    loop {
+        let listings = state.store.case_page(&page).await?;
+        let exhausted = listings.len() < usize::try_from(page.limit).unwrap_or(usize::MAX);
+        for listing in listings {
+            page.after = Some(listing.record.id.clone());
+            let case_state: CaseState = listing.state.parse().map_err(AppError::internal)?;
+            let relation = match listing.relation.as_deref() {
+                Some(name) => name.parse::<Relation>().map_err(AppError::internal)?,
+                None => Relation::Public,
+            };
+            if !allowed(relation, &actor.roles, case_state, Action::Read) {
+                continue;
+            }
+            if items.len() == limit {
+                let next = items.last().map(|(record, _): &(CaseRecord, CaseState)| record.id.clone());
+                return Ok((items, next));
+            }
+            items.push((listing.record, case_state));
+        }
+        if exhausted {
+            return Ok((items, None));
+        }
+    }
 }
 
 /// Loads a case for `caller` to do `action`: 404 when the caller may not see it (as if

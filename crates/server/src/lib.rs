@@ -14,6 +14,7 @@ pub mod gates;
 pub mod input;
 pub mod metrics;
 pub mod openapi;
+pub mod projection;
 pub mod regimes;
 pub mod relations;
 mod routes;
@@ -161,6 +162,7 @@ impl AppState {
         let packs =
             vulnrelay_policy::builtin_packs().unwrap_or_else(|(name, e)| panic!("shipped pack {name}: {e}"));
         let limiter = auth::LoginLimiter::new(config.login_attempts, config.login_window);
+        store.set_projector(Arc::new(projection::CaseProjector::new(packs.clone(), config.policy.clone())));
         AppState(Arc::new(Shared {
             store,
             packs,
@@ -250,6 +252,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     if let Ok(address) = listener.local_addr() {
         let _ = state.bound_url.set(format!("http://{address}"));
+    }
+    if let Err(error) = projection::catch_up(state.store.as_ref()).await {
+        tracing::error!(%error, "case views could not be brought up to date");
     }
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await

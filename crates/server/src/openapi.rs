@@ -553,6 +553,7 @@ fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
             routes::warnings::DeliveriesQuery::into_params(query)
         }
         ("POST", "/api/v1/receipts/purge") => routes::reports::PurgeQuery::into_params(query),
+        ("GET", "/api/v1/receipts") => routes::reports::ReceiptsQuery::into_params(query),
         (
             "GET",
             "/api/v1/vulnerabilities/{id}/bulletin"

@@ -276,8 +276,13 @@ impl Worker {
             roles
         };
         let mut reminders = Vec::new();
-        for record in state.store.list_cases().await? {
-            let loaded = load(state, &record.id).await?;
+        // Only the cases with an obligation due within the reminders' reach (overdue,
+        // or due within a day), through the derived views' index on `due_at`.
+        let due =
+            state.store.cases_with_obligations_due(Timestamp::UNIX_EPOCH, now + TimeDelta::hours(24)).await?;
+        for case_id in due {
+            let loaded = load(state, &case_id).await?;
+            let record = &loaded.record;
             let options = Options { as_of: now, interpretation: Interpretation::Hours };
             // The case's records and report fill the drafts the reminders speak of.
             let (vulnerabilities, report) = crate::drafts::case_sources(state, &record.id).await?;

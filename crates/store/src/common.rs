@@ -112,6 +112,16 @@ fn event_from_row(row: &DbRow) -> Result<StoredEvent> {
     })
 }
 
+fn receipt_from_row(row: &DbRow) -> Result<Receipt> {
+    Ok(Receipt {
+        id: row.try_get("id")?,
+        case_id: row.try_get("case_id")?,
+        received_at: ts(&row.try_get::<String, _>("received_at")?)?,
+        channel: row.try_get("channel")?,
+        submitter: row.try_get("submitter")?,
+    })
+}
+
 fn attachment_from_row(row: &DbRow) -> Result<Attachment> {
     Ok(Attachment {
         id: row.try_get("id")?,
@@ -622,6 +632,7 @@ impl crate::Store for Inner {
             payload: serde_json::json!({"case": case_id, "platform": report.platform_org}),
         };
         insert_outbox(&mut tx, &message, report.received_at).await?;
+        reproject(&mut tx, self.projector().as_deref(), &case_id, report.received_at).await?;
         tx.commit().await?;
         Ok(Intake { case_id, report_id, receipt_id, created: true })
     }
@@ -631,6 +642,7 @@ impl crate::Store for Inner {
         let case_id = insert_case(&mut tx, case).await?;
         let message = NewOutboxMessage { topic: "case.imported".into(), payload: serde_json::json!({"case": case_id}) };
         insert_outbox(&mut tx, &message, case.created_at).await?;
+        reproject(&mut tx, self.projector().as_deref(), &case_id, case.created_at).await?;
         tx.commit().await?;
         Ok(case_id)
     }
@@ -727,6 +739,7 @@ impl crate::Store for Inner {
         for message in &change.outbox {
             insert_outbox(&mut tx, message, at).await?;
         }
+        reproject(&mut tx, self.projector().as_deref(), case_id, at).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -831,17 +844,7 @@ impl crate::Store for Inner {
 
     async fn receipts(&self) -> Result<Vec<Receipt>> {
         let rows = sqlx::query("SELECT * FROM receipts ORDER BY received_at, id").fetch_all(&self.reader).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Receipt {
-                    id: row.try_get("id")?,
-                    case_id: row.try_get("case_id")?,
-                    received_at: ts(&row.try_get::<String, _>("received_at")?)?,
-                    channel: row.try_get("channel")?,
-                    submitter: row.try_get("submitter")?,
-                })
-            })
-            .collect()
+        rows.iter().map(receipt_from_row).collect()
     }
 
     async fn purge_receipts(&self, before: Timestamp, now: Timestamp, min_age_months: u32) -> Result<u64> {

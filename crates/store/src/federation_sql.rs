@@ -242,6 +242,7 @@ impl crate::federation::Federation for Inner {
             let case_id: String =
                 sqlx::query("SELECT case_id FROM relays WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get("case_id")?;
             append_events(&mut tx, &case_id, None, std::slice::from_ref(event), at).await?;
+            reproject(&mut tx, self.projector().as_deref(), &case_id, at).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -298,6 +299,7 @@ impl crate::federation::Federation for Inner {
         .await?;
         let message = NewOutboxMessage { topic: "case.relayed".into(), payload: serde_json::json!({"case": case_id}) };
         insert_outbox(&mut tx, &message, case.created_at).await?;
+        reproject(&mut tx, self.projector().as_deref(), &case_id, case.created_at).await?;
         let accepted = insert_inbound(&mut tx, inbound, &case_id, receipt, case.created_at).await?;
         tx.commit().await?;
         Ok(accepted)
@@ -318,6 +320,7 @@ impl crate::federation::Federation for Inner {
         }
         insert_parties(&mut tx, case_id, parties, at).await?;
         append_events(&mut tx, case_id, None, events, at).await?;
+        reproject(&mut tx, self.projector().as_deref(), case_id, at).await?;
         let accepted = insert_inbound(&mut tx, inbound, case_id, receipt, at).await?;
         tx.commit().await?;
         Ok(accepted)

@@ -7,6 +7,7 @@ pub mod federation;
 mod model;
 pub mod org_log;
 mod postgres;
+pub mod projections;
 pub mod records;
 mod sqlite;
 pub mod testing;
@@ -23,6 +24,7 @@ pub use federation::Federation;
 pub use model::*;
 pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
 pub use postgres::PgStore;
+pub use projections::{Projections, Projector};
 pub use records::{RecordRevision, Records, StoredVulnerability};
 pub use sqlite::SqliteStore;
 pub use warnings::Warnings;
@@ -128,7 +130,9 @@ pub struct NewCase {
 /// The store: everything vulnrelay keeps. Every method runs in one transaction; the
 /// event log is only ever appended to.
 #[async_trait]
-pub trait Store: Records + OrgLog + Warnings + Federation + Coordination + Send + Sync + 'static {
+pub trait Store:
+    Records + OrgLog + Warnings + Federation + Coordination + Projections + Send + Sync + 'static
+{
     /// The database behind it.
     fn backend(&self) -> Backend;
 

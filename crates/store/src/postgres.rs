@@ -18,6 +18,7 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 pub struct PgStore {
     writer: Pool<Postgres>,
     reader: Pool<Postgres>,
+    projector: ProjectorSlot,
 }
 
 impl PgStore {
@@ -32,7 +33,7 @@ impl PgStore {
     pub async fn connect_with(options: PgConnectOptions) -> Result<PgStore> {
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { writer: pool.clone(), reader: pool })
+        Ok(PgStore { writer: pool.clone(), reader: pool, projector: ProjectorSlot::default() })
     }
 
     /// The pool, for tests that must reach under the store.
@@ -47,3 +48,4 @@ include!("org_log_sql.rs");
 include!("warnings_sql.rs");
 include!("federation_sql.rs");
 include!("coordination_sql.rs");
+include!("projections_sql.rs");

@@ -24,6 +24,7 @@ const SKIP_LOCKED: &str = "";
 pub struct SqliteStore {
     writer: Pool<Sqlite>,
     reader: Pool<Sqlite>,
+    projector: ProjectorSlot,
 }
 
 impl SqliteStore {
@@ -40,7 +41,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader =
             SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore { writer, reader, projector: ProjectorSlot::default() })
     }
 
     /// The pool that writes, for tests that must reach under the store (e.g. to show
@@ -56,3 +57,4 @@ include!("org_log_sql.rs");
 include!("warnings_sql.rs");
 include!("federation_sql.rs");
 include!("coordination_sql.rs");
+include!("projections_sql.rs");

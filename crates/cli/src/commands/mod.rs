@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod demo;
 pub mod federated;
 pub mod peer;
+pub mod projections;
 pub mod records;
 pub mod sanction;
 pub mod scan;

@@ -11,10 +11,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use vulnrelay_domain::{Action, CaseState, EventType};
 use vulnrelay_formats::case_file;
 use vulnrelay_formats::compliance::{self, Evaluated};
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
+
+use vulnrelay_store::projections::DueCursor;
 use vulnrelay_store::{CaseChange, Fragment, NewEvent, NewOutboxMessage, StoredEvent};
 
 use crate::AppState;
@@ -45,17 +48,23 @@ fn shown(t: DateTime<Utc>, tz: Tz) -> Value {
 }
 
 fn summary(loaded: &Loaded) -> Value {
-    let tz = tz_of(loaded);
+    listed(&loaded.record, loaded.state())
+}
+
+/// A case's summary from its record and state (the case list reads both from the
+/// derived views, without loading the case).
+fn listed(record: &vulnrelay_store::CaseRecord, case_state: CaseState) -> Value {
+    let tz: Tz = record.timezone.parse().unwrap_or(Tz::UTC);
     json!({
-        "id": loaded.record.id,
-        "title": loaded.record.title,
-        "state": loaded.state().as_str(),
+        "id": record.id,
+        "title": record.title,
+        "state": case_state.as_str(),
         "timezone": tz.name(),
-        "reporter": loaded.record.reporter_org,
-        "platform": loaded.record.platform_org,
-        "created_at": loaded.record.created_at.to_rfc3339(),
-        "events": loaded.record.last_seq,
-        "planned_public_at": loaded.record.planned_public_at.map(|t| shown(t, tz)),
+        "reporter": record.reporter_org,
+        "platform": record.platform_org,
+        "created_at": record.created_at.to_rfc3339(),
+        "events": record.last_seq,
+        "planned_public_at": record.planned_public_at.map(|t| shown(t, tz)),
     })
 }
 
@@ -83,24 +92,10 @@ pub async fn list(
         Some(s) => Some(s.parse::<CaseState>().map_err(|e| AppError::invalid(vec![("state".into(), e)]))?),
         None => None,
     };
-    let records = state.store.list_cases().await?;
-    let start = match &query.after {
-        Some(after) => records.iter().position(|r| &r.id == after).map_or(records.len(), |i| i + 1),
-        None => 0,
-    };
-    let mut items = Vec::new();
-    let mut next = None;
-    for record in &records[start..] {
-        let loaded = load(&state, &record.id).await?;
-        if !loaded.can(&caller, Action::Read) || wanted.is_some_and(|w| w != loaded.state()) {
-            continue;
-        }
-        if items.len() == limit {
-            next = items.last().and_then(|v: &Value| v["id"].as_str().map(str::to_owned));
-            break;
-        }
-        items.push(summary(&loaded));
-    }
+    let (listed_cases, next) =
+        crate::casefile::listable(&state, &caller, wanted, query.after.clone(), limit).await?;
+    let items: Vec<Value> =
+        listed_cases.iter().map(|(record, case_state)| listed(record, *case_state)).collect();
     Ok(Json(json!({"cases": items, "next": next})))
 }
 
@@ -731,6 +726,10 @@ pub async fn attachment(
 pub struct DeadlinesQuery {
     /// How far ahead: `48h`, `7d`, `30m` (default `48h`).
     pub within: Option<String>,
+    /// Page size (default 100, at most 500).
+    pub limit: Option<usize>,
+    /// Obligations after this one (the previous page's `next`).
+    pub after: Option<String>,
 }
 
 /// Parses `48h`, `7d`, `30m` (see `vulnrelay_formats::time::parse_window`).
@@ -747,11 +746,18 @@ pub async fn deadlines(
     Query(query): Query<DeadlinesQuery>,
 ) -> AppResult<Json<Value>> {
     let account = caller.require()?;
-    let Some(org) = account.org_id.clone() else { return Ok(Json(json!({"deadlines": []}))) };
+    let Some(org) = account.org_id.clone() else { return Ok(Json(json!({"deadlines": [], "next": null}))) };
     let within = parse_within(query.within.as_deref().unwrap_or("48h"))
         .map_err(|e| AppError::invalid(vec![("within".into(), e)]))?;
-    let items: Vec<Value> = open_deadlines(&state, &caller, &org, within)
-        .await?
+    let after = query
+        .after
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()
+        .map_err(|e| AppError::invalid(vec![("after".into(), e)]))?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let (deadlines, next) = deadline_page(&state, &caller, &org, within, after, limit).await?;
+    let items: Vec<Value> = deadlines
         .into_iter()
         .map(|d| {
             json!({
@@ -762,7 +768,33 @@ pub async fn deadlines(
             })
         })
         .collect();
-    Ok(Json(json!({"org": org, "within": query.within.unwrap_or_else(|| "48h".into()), "deadlines": items})))
+    Ok(Json(json!({
+        "org": org,
+        "within": query.within.unwrap_or_else(|| "48h".into()),
+        "deadlines": items,
+        "next": next.map(|c| encode_cursor(&c)),
+    })))
+}
+
+/// The page cursor of `/deadlines`: the last obligation's due key, case, rule and
+/// product, hex-encoded (opaque to clients).
+fn encode_cursor(cursor: &DueCursor) -> String {
+    hex::encode(
+        [&cursor.due_key, &cursor.case_id, &cursor.rule, &cursor.product].map(String::as_str).join("\n"),
+    )
+}
+
+fn decode_cursor(text: &str) -> Result<DueCursor, String> {
+    let bad = || "not a cursor this server gave".to_owned();
+    let bytes = hex::decode(text).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let mut parts = text.split('\n').map(str::to_owned);
+    match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(due_key), Some(case_id), Some(rule), Some(product), None) => {
+            Ok(DueCursor { due_key, case_id, rule, product })
+        }
+        _ => Err(bad()),
+    }
 }
 
 /// An open obligation of an organisation on a case.
@@ -792,55 +824,115 @@ pub(crate) struct Deadline {
 /// The open obligations (pending, overdue, or sent without all their content) of `org`
 /// on the cases `caller` may see, due within `within` from now or already overdue, by
 /// due time, each with what its draft still lacks (shared by `GET /api/v1/deadlines`
-/// and the web UI's dashboard).
+/// and the web UI's dashboard): the first `limit`.
 pub(crate) async fn open_deadlines(
     state: &AppState,
     caller: &Caller,
     org: &str,
     within: TimeDelta,
+    limit: usize,
 ) -> AppResult<Vec<Deadline>> {
+    Ok(deadline_page(state, caller, org, within, None, limit).await?.0)
+}
+
+/// One page of [`open_deadlines`] after `after`, with the cursor of the next page. The
+/// derived views name the obligations due in the window, in due order, through an
+/// index; only the cases on the page are loaded, and each is evaluated as of now, so
+/// what is shown is the engine's word at this moment, not the view's.
+async fn deadline_page(
+    state: &AppState,
+    caller: &Caller,
+    org: &str,
+    within: TimeDelta,
+    mut after: Option<DueCursor>,
+    limit: usize,
+) -> AppResult<(Vec<Deadline>, Option<DueCursor>)> {
     let now = Utc::now();
     let horizon = now + within;
-    let mut items: Vec<Deadline> = Vec::new();
-    for loaded in crate::casefile::readable(state, caller).await? {
-        let record = &loaded.record;
-        let tz = tz_of(&loaded);
-        let findings =
-            state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
-        let mut records = None;
-        for f in
-            findings.iter().filter(|f| f.party.0 == org && matches!(f.rule.kind, RuleKind::Obligation(_)))
-        {
-            let open = matches!(f.status, Status::Pending | Status::Overdue | Status::MetIncomplete);
-            if !open || f.due_at.is_some_and(|due| due > horizon) {
+    let batch = i64::try_from(limit).unwrap_or(500) + 1;
+    let mut evaluated: HashMap<String, HashMap<(String, String), Deadline>> = HashMap::new();
+    let mut items = Vec::new();
+    loop {
+        let rows = state.store.due_obligations(org, Some(horizon), after.as_ref(), batch).await?;
+        let exhausted = rows.len() < usize::try_from(batch).unwrap_or(0);
+        for row in rows {
+            if !evaluated.contains_key(&row.case_id) {
+                let found = case_deadlines(state, caller, org, &row.case_id, now, horizon).await?;
+                evaluated.insert(row.case_id.clone(), found);
+            }
+            let key = (row.obligation.rule.clone(), row.obligation.product.clone());
+            let Some(deadline) = evaluated.get_mut(&row.case_id).and_then(|found| found.remove(&key)) else {
+                after = Some(row.cursor());
                 continue;
+            };
+            if items.len() == limit {
+                return Ok((items, after));
             }
-            if records.is_none() {
-                records = Some(crate::drafts::case_sources(state, &record.id).await?);
-            }
-            let (vulnerabilities, report) =
-                records.as_ref().map_or((&[][..], None), |(v, r)| (&v[..], r.as_ref()));
-            let draft = vulnrelay_policy::draft(
-                &loaded.case,
-                f,
-                vulnrelay_policy::Records { vulnerabilities, severity: &[], report },
-            )
-            .map(|d| (crate::drafts::reminder_words(&d), d.missing().iter().map(|m| m.id.clone()).collect()));
-            items.push(Deadline {
-                draft,
-                case: record.id.clone(),
-                title: record.title.clone(),
-                rule: f.rule_id(),
-                article: f.rule.article.clone(),
-                status: f.status,
-                due_at: f.due_at,
-                timezone: tz,
-                message: f.message(&loaded.case),
-            });
+            after = Some(row.cursor());
+            items.push(deadline);
+        }
+        if exhausted {
+            return Ok((items, None));
         }
     }
-    items.sort_by_key(|d| (d.due_at.is_none(), d.due_at));
-    Ok(items)
+}
+
+/// The open obligations of `org` on one case, evaluated as of `now`, by rule and
+/// product (none when `caller` may not read the case, or it cannot be loaded).
+async fn case_deadlines(
+    state: &AppState,
+    caller: &Caller,
+    org: &str,
+    case_id: &str,
+    now: DateTime<Utc>,
+    horizon: DateTime<Utc>,
+) -> AppResult<HashMap<(String, String), Deadline>> {
+    let mut found = HashMap::new();
+    let loaded = match load(state, case_id).await {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            tracing::error!(case = %case_id, code = error.code, message = %error.message, "case skipped: it cannot be read");
+            return Ok(found);
+        }
+    };
+    if !loaded.can(caller, Action::Read) {
+        return Ok(found);
+    }
+    let record = &loaded.record;
+    let tz = tz_of(&loaded);
+    let findings =
+        state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
+    let mut records = None;
+    for f in findings.iter().filter(|f| f.party.0 == org && matches!(f.rule.kind, RuleKind::Obligation(_))) {
+        let open = matches!(f.status, Status::Pending | Status::Overdue | Status::MetIncomplete);
+        if !open || f.due_at.is_some_and(|due| due > horizon) {
+            continue;
+        }
+        if records.is_none() {
+            records = Some(crate::drafts::case_sources(state, &record.id).await?);
+        }
+        let (vulnerabilities, report) =
+            records.as_ref().map_or((&[][..], None), |(v, r)| (&v[..], r.as_ref()));
+        let draft = vulnrelay_policy::draft(
+            &loaded.case,
+            f,
+            vulnrelay_policy::Records { vulnerabilities, severity: &[], report },
+        )
+        .map(|d| (crate::drafts::reminder_words(&d), d.missing().iter().map(|m| m.id.clone()).collect()));
+        let product = f.product.map(|p| p.0.clone()).unwrap_or_default();
+        found.entry((f.rule_id(), product)).or_insert_with(|| Deadline {
+            draft,
+            case: record.id.clone(),
+            title: record.title.clone(),
+            rule: f.rule_id(),
+            article: f.rule.article.clone(),
+            status: f.status,
+            due_at: f.due_at,
+            timezone: tz,
+            message: f.message(&loaded.case),
+        });
+    }
+    Ok(found)
 }
 
 /// `GET /api/v1/audit/verify`: walks every case's hash chain and every organisation's

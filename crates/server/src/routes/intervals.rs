@@ -152,11 +152,7 @@ pub async fn org_history(
     let now = Utc::now();
     // Only the cases the caller may read: a platform sees the cases it works and the
     // published ones, never another platform's embargoed case.
-    let cases: Vec<_> = crate::casefile::readable(&state, &caller)
-        .await?
-        .into_iter()
-        .filter(|loaded| loaded.case.parties().iter().any(|p| p.id.0 == org_id))
-        .collect();
+    let cases = crate::casefile::party_cases(&state, &caller, &org_id).await?;
     let options = Options { as_of: now, interpretation: Interpretation::Hours };
     let mut mine = Vec::new();
     let mut findings_out = Vec::new();

@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use vulnrelay_domain::AccountRole;
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
+use vulnrelay_domain::{AccountRole, Action, CaseState, Relation, allowed};
+use vulnrelay_policy::Status;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -26,17 +26,24 @@ pub async fn metrics(State(state): State<AppState>, caller: Caller) -> AppResult
     let mut out = String::new();
     state.metrics.render(&mut out);
     let now = chrono::Utc::now();
-    let mut by_status: std::collections::BTreeMap<&'static str, u64> =
-        [Status::Pending, Status::Overdue, Status::NotStarted].into_iter().map(|s| (s.as_str(), 0)).collect();
-    for loaded in crate::casefile::readable(&state, &caller).await? {
-        let findings =
-            state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
-        for f in findings.iter().filter(|f| matches!(f.rule.kind, RuleKind::Obligation(_))) {
-            if let Some(count) = by_status.get_mut(f.status.as_str()) {
-                *count += 1;
-            }
-        }
-    }
+    // From the derived views: the obligations on the published cases, and on those where
+    // the caller's organisation stands in a relation that lets its roles read the case
+    // whatever its state (the one access function decides which).
+    let actor = caller.actor();
+    let relations: Vec<&str> = [Relation::Platform, Relation::Reporter, Relation::NotifiedProvider]
+        .into_iter()
+        .filter(|&r| CaseState::ALL.iter().all(|&s| allowed(r, &actor.roles, s, Action::Read)))
+        .map(Relation::as_str)
+        .collect();
+    let counts = state
+        .store
+        .obligation_counts(now, actor.org.as_ref().map(|org| (org.0.as_str(), relations.as_slice())))
+        .await?;
+    let by_status = [
+        (Status::Pending.as_str(), counts.pending),
+        (Status::Overdue.as_str(), counts.overdue),
+        (Status::NotStarted.as_str(), counts.not_started),
+    ];
     out.push_str("# HELP vulnrelay_open_obligations Obligations not yet met, by status.\n");
     out.push_str("# TYPE vulnrelay_open_obligations gauge\n");
     for (status, count) in by_status {

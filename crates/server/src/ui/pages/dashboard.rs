@@ -10,13 +10,15 @@ use vulnrelay_domain::CaseState;
 use vulnrelay_policy::Status;
 
 use crate::AppState;
-use crate::casefile::Loaded;
 use crate::routes::cases::open_deadlines;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{article, countdown, page, status_badge, time};
+use vulnrelay_store::CaseRecord;
 
 /// How far ahead the dashboard looks for deadlines.
 const HORIZON_DAYS: i64 = 14;
+/// How many open obligations the dashboard lists (the API pages through the rest).
+const DASHBOARD_DEADLINES: usize = 200;
 
 /// `GET /`: the dashboard when signed in, else the public advisories.
 pub async fn home(ui: Ui) -> Response {
@@ -24,9 +26,12 @@ pub async fn home(ui: Ui) -> Response {
         .into_response()
 }
 
-/// The cases `ui` may read, loaded.
-pub async fn visible_cases(state: &AppState, ui: &Ui) -> Result<Vec<Loaded>, UiError> {
-    crate::casefile::readable(state, &ui.caller).await.map_err(|e| ui.error(e))
+/// How many cases of each open state the dashboard lists, oldest first.
+const CASES_PER_STATE: usize = 50;
+
+/// The states of a case still being worked.
+fn is_open(state: CaseState) -> bool {
+    !matches!(state, CaseState::Closed | CaseState::Rejected | CaseState::Duplicate)
 }
 
 /// Query of the dashboard: what was just done.
@@ -52,18 +57,28 @@ pub async fn show(
         None => None,
     };
     let mut deadlines = match &org {
-        Some(org) => open_deadlines(&state, &ui.caller, &org.id, TimeDelta::days(HORIZON_DAYS))
-            .await
-            .map_err(|e| ui.error(e))?,
+        Some(org) => {
+            open_deadlines(&state, &ui.caller, &org.id, TimeDelta::days(HORIZON_DAYS), DASHBOARD_DEADLINES)
+                .await
+                .map_err(|e| ui.error(e))?
+        }
         None => Vec::new(),
     };
     // Overdue first (longest overdue on top), then by due time.
     deadlines.sort_by_key(|d| (d.status != Status::Overdue, d.due_at.is_none(), d.due_at));
-    let cases = visible_cases(&state, &ui).await?;
-    let open: Vec<&Loaded> = cases
-        .iter()
-        .filter(|c| !matches!(c.state(), CaseState::Closed | CaseState::Rejected | CaseState::Duplicate))
-        .collect();
+    // The oldest open cases of each state, by keyset pages of the derived views.
+    let mut open: Vec<(CaseRecord, CaseState)> = Vec::new();
+    let mut more: Vec<CaseState> = Vec::new();
+    for case_state in CaseState::ALL.into_iter().filter(|s| is_open(*s)) {
+        let (cases, next) =
+            crate::casefile::listable(&state, &ui.caller, Some(case_state), None, CASES_PER_STATE)
+                .await
+                .map_err(|e| ui.error(e))?;
+        if next.is_some() {
+            more.push(case_state);
+        }
+        open.extend(cases);
+    }
     let (warnings, _) = crate::ui::pages::warnings::warnings_page(&state, &ui, None, 5).await;
     let suspension = match &org {
         Some(org) => crate::ui::pages::orgs::suspension_panel(&state, &ui, &org.id).await,
@@ -124,14 +139,14 @@ pub async fn show(
                 p { (lang.t("dashboard.no_cases")) }
             }
             @for case_state in CaseState::ALL {
-                @let in_state: Vec<&&Loaded> = open.iter().filter(|c| c.state() == case_state).collect();
+                @let in_state: Vec<&CaseRecord> = open.iter().filter(|c| c.1 == case_state).map(|c| &c.0).collect();
                 @if !in_state.is_empty() {
-                    h3 { (lang.t(&format!("state.{}", case_state.as_str()))) " (" (in_state.len()) ")" }
+                    h3 { (lang.t(&format!("state.{}", case_state.as_str()))) " (" (in_state.len()) @if more.contains(&case_state) { "+" } ")" }
                     ul class="cases" {
                         @for case in in_state {
                             li {
-                                a href=(format!("/cases/{}", case.record.id)) { (case.record.title) }
-                                " " span class="muted" { (case.record.id) " · " (lang.t("dashboard.opened")) " " (time(case.record.created_at, case.case.timezone())) }
+                                a href=(format!("/cases/{}", case.id)) { (case.title) }
+                                " " span class="muted" { (case.id) " · " (lang.t("dashboard.opened")) " " (time(case.created_at, case.timezone.parse().unwrap_or(chrono_tz::Tz::UTC))) }
                             }
                         }
                     }

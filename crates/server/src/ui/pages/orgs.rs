@@ -20,7 +20,7 @@ use chrono_tz::Tz;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, Action, PartyId};
+use vulnrelay_domain::AccountRole;
 use vulnrelay_policy::{Interpretation, Options, RuleKind};
 use vulnrelay_store::{MembershipChangeKind, Organisation};
 
@@ -30,7 +30,6 @@ use crate::input::ApiJson;
 use crate::routes::orgs;
 use crate::ui::i18n::Lang;
 use crate::ui::pages::cases::role_words;
-use crate::ui::pages::dashboard::visible_cases;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{
     article, csrf, error_words, finding_words, heading, local, local_text, notice, page, status_badge, time,
@@ -184,10 +183,7 @@ struct HistoryRow {
 async fn compliance_history(state: &AppState, ui: &Ui, org: &str) -> Result<Vec<HistoryRow>, UiError> {
     let now = Utc::now();
     let mut rows = Vec::new();
-    for loaded in visible_cases(state, ui).await? {
-        if loaded.case.party(&PartyId(org.to_owned())).is_none() || !loaded.can(&ui.caller, Action::Read) {
-            continue;
-        }
+    for loaded in crate::casefile::party_cases(state, &ui.caller, org).await.map_err(|e| ui.error(e))? {
         let findings =
             state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
         for f in

@@ -1,0 +1,152 @@
+//! The server's [`Projector`]: from a case as a writing transaction leaves it, its
+//! state, the organisations that stand in a relation to it (what they may list), and
+//! the open obligations of its parties under the policy packs, with when they fall due.
+//! The store writes them in that transaction (`vulnrelay_store::projections`).
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use vulnrelay_domain::{PartyId, Relation, Timestamp};
+use vulnrelay_policy::{Interpretation, Options, Pack, RuleKind, Settings, Status};
+use vulnrelay_store::Projector;
+use vulnrelay_store::projections::{CaseProjection, CaseSnapshot, OpenObligation, OpenStatus};
+
+use crate::casefile::Loaded;
+
+/// Raised by hand when what a projection holds, or how it is computed, changes in a
+/// way the packs' text does not show: every stored view is then recomputed at start.
+const PROJECTION_FORMAT: &str = "vulnrelay-projection/1";
+
+/// Projects cases under a set of policy packs and settings.
+#[derive(Debug)]
+pub struct CaseProjector {
+    packs: Vec<Pack>,
+    settings: Settings,
+    version: String,
+}
+
+impl CaseProjector {
+    /// A projector evaluating `packs` under `settings`.
+    pub fn new(packs: Vec<Pack>, settings: Settings) -> CaseProjector {
+        let mut digest = Sha256::new();
+        digest.update(PROJECTION_FORMAT);
+        digest.update(env!("CARGO_PKG_VERSION"));
+        for (name, text) in vulnrelay_policy::BUILTIN_PACK_SOURCES {
+            digest.update(name);
+            digest.update(text);
+        }
+        // Packs given in code (tests) and the settings are told apart by their content.
+        digest.update(format!("{packs:?}{settings:?}"));
+        let version = format!("{}-{}", PROJECTION_FORMAT, &hex::encode(digest.finalize())[..16]);
+        CaseProjector { packs, settings, version }
+    }
+
+    /// The projection of a loaded case at `at` (or at its latest event, when later).
+    pub fn project_loaded(&self, loaded: &Loaded, at: Timestamp) -> CaseProjection {
+        let case = &loaded.case;
+        let state = loaded.state();
+        let mut orgs: BTreeSet<String> = case.parties().iter().map(|p| p.id.0.clone()).collect();
+        orgs.insert(loaded.record.reporter_org.clone());
+        orgs.insert(loaded.record.platform_org.clone());
+        let relations = orgs
+            .into_iter()
+            .filter_map(|org| {
+                let relation = loaded.relation(&PartyId(org.clone()));
+                (relation != Relation::Public).then(|| (org, relation.as_str().to_owned()))
+            })
+            .collect();
+        let latest = case.events().iter().map(|e| e.at).max();
+        let as_of = latest.map_or(at, |latest| latest.max(at));
+        let options = Options { as_of, interpretation: Interpretation::Hours };
+        let mut obligations: Vec<OpenObligation> =
+            vulnrelay_policy::evaluate_with(case, &self.packs, &options, &self.settings)
+                .iter()
+                .filter(|f| matches!(f.rule.kind, RuleKind::Obligation(_)))
+                .filter_map(|f| {
+                    let status = match f.status {
+                        Status::Pending | Status::Overdue => OpenStatus::Pending,
+                        Status::MetIncomplete => OpenStatus::Incomplete,
+                        Status::NotStarted => OpenStatus::NotStarted,
+                        _ => return None,
+                    };
+                    Some((f, status))
+                })
+                .map(|(f, status)| OpenObligation {
+                    org_id: f.party.0.clone(),
+                    rule: f.rule_id(),
+                    product: f.product.map(|p| p.0.clone()).unwrap_or_default(),
+                    due_at: f.due_at,
+                    status,
+                })
+                .collect();
+        obligations.sort();
+        obligations.dedup_by(|a, b| (&a.org_id, &a.rule, &a.product) == (&b.org_id, &b.rule, &b.product));
+        CaseProjection {
+            state: state.as_str().to_owned(),
+            published: state.is_published(),
+            relations,
+            obligations,
+        }
+    }
+}
+
+impl Projector for CaseProjector {
+    fn version(&self) -> String {
+        self.version.clone()
+    }
+
+    fn project(&self, snapshot: &CaseSnapshot, at: Timestamp) -> Result<CaseProjection, String> {
+        let loaded = Loaded::from_snapshot(snapshot.clone())?;
+        Ok(self.project_loaded(&loaded, at))
+    }
+}
+
+/// Recomputes the views of the cases whose views are missing, behind their log or made
+/// under other packs (a database from an earlier version, a crash between versions):
+/// run at start, before serving.
+pub async fn catch_up(store: &dyn vulnrelay_store::Store) -> vulnrelay_store::Result<usize> {
+    let stale = store.project_stale(Utc::now()).await?;
+    if stale > 0 {
+        tracing::info!(cases = stale, "case views recomputed");
+    }
+    Ok(stale)
+}
+
+/// The cases whose stored views differ from a recomputation by `projector` at `at`
+/// from the event log (what `vulnrelay rebuild-projections --check` reports).
+pub async fn drifted(
+    store: &dyn vulnrelay_store::Store,
+    projector: &CaseProjector,
+    at: Timestamp,
+) -> vulnrelay_store::Result<Vec<String>> {
+    let mut drifted = Vec::new();
+    for case_id in store.case_ids().await? {
+        let record = store.case(&case_id).await?;
+        let (parties, products, events, one_product_until) = tokio::try_join!(
+            store.case_parties(&case_id),
+            store.case_products(&case_id),
+            store.events(&case_id),
+            store.one_product_until(&case_id)
+        )?;
+        let snapshot = CaseSnapshot { record, parties, products, events, one_product_until };
+        let expected = projector.project(&snapshot, at).ok().map(|p| comparable(&p));
+        let stored = store.projection(&case_id).await?.map(|p| comparable(&p));
+        if expected != stored {
+            drifted.push(case_id);
+        }
+    }
+    Ok(drifted)
+}
+
+/// A projection as compared: relations and obligations in one order, due times at the
+/// store's precision.
+pub fn comparable(projection: &CaseProjection) -> CaseProjection {
+    let mut p = projection.clone();
+    p.relations.sort();
+    for o in &mut p.obligations {
+        o.due_at = o.due_at.map(vulnrelay_store::time::truncate);
+    }
+    p.obligations.sort();
+    p
+}

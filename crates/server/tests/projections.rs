@@ -1,0 +1,284 @@
+//! The derived views (issue 18): after any sequence of changes through the API they
+//! equal a recomputation from the event log, and the lists read from them answer what
+//! the one access function answers over every case — on every back end available.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use common::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use vulnrelay_domain::Action;
+use vulnrelay_server::projection::{CaseProjector, drifted};
+use vulnrelay_store::testing::{TestDb, for_each_backend};
+
+/// Every account of the demo, and the public.
+const CALLERS: [&str; 7] = [REPORTER, MIIT, CNVD, APACHE, BANK, ADMIN, ""];
+
+fn projector() -> CaseProjector {
+    CaseProjector::new(vulnrelay_policy::builtin_packs().unwrap(), vulnrelay_policy::Settings::default())
+}
+
+/// One random change through the API, as a random party: most are refused (a wrong
+/// state, a caller without the right) — a refusal must change no view either.
+async fn random_change(app: &App, rng: &mut StdRng, cases: &mut Vec<String>) {
+    let case = cases[rng.gen_range(0..cases.len())].clone();
+    let events = format!("/api/v1/cases/{case}/events");
+    let who = [REPORTER, MIIT, CNVD, APACHE][rng.gen_range(0..4)];
+    match rng.gen_range(0..10) {
+        0 | 1 => cases.push(app.submit(json!({"title": format!("Report {}", cases.len())})).await),
+        2 => drop(app.post(&events, who, json!({"type": "triage_started"})).await),
+        3 => drop(app.post(&events, who, json!({"type": "verified"})).await),
+        4 => {
+            let to = ["apache", "cnvd", "cnnvd"][rng.gen_range(0..3)];
+            drop(app.post(&format!("/api/v1/cases/{case}/forward"), who, json!({"to": to})).await)
+        }
+        5 => drop(
+            app.post(&events, who, json!({"type": "fix_available", "party": "apache", "version": "9.9.9"}))
+                .await,
+        ),
+        6 => drop(app.post(&events, who, json!({"type": "published", "with_remediation": true})).await),
+        7 => drop(app.post(&events, who, json!({"type": "rejected", "reason": "not reproducible"})).await),
+        8 => {
+            let planned = if rng.gen_bool(0.5) { json!("2031-01-10") } else { Value::Null };
+            drop(
+                app.call(
+                    "PUT",
+                    &format!("/api/v1/cases/{case}/embargo"),
+                    who,
+                    Some(json!({"planned_public_at": planned})),
+                )
+                .await,
+            )
+        }
+        _ => drop(app.post(&format!("/api/v1/cases/{case}/comments"), who, json!({"body": "seen"})).await),
+    }
+}
+
+/// The ids `who` may read, by the one access function over every stored case.
+async fn readable_ids(app: &App, who: &str) -> Vec<String> {
+    let caller = if who.is_empty() {
+        vulnrelay_server::auth::Caller::default()
+    } else {
+        let account = app.db.store.account_by_email(who).await.unwrap();
+        vulnrelay_server::auth::Caller { account: Some(account) }
+    };
+    let mut ids = Vec::new();
+    for record in app.db.store.list_cases().await.unwrap() {
+        let loaded = vulnrelay_server::casefile::load(&app.state, &record.id).await.unwrap();
+        if loaded.can(&caller, Action::Read) {
+            ids.push(record.id);
+        }
+    }
+    ids
+}
+
+/// A case Alibaba Cloud, a cooperating unit of MIIT's platform, found `hours_ago` and
+/// has reported to nobody, opened through the store.
+async fn member_case(app: &App, hours_ago: i64) -> String {
+    let found = Utc::now() - chrono::TimeDelta::hours(hours_ago);
+    let party = |id: &str, value: Value| vulnrelay_store::Fragment { id: id.into(), value };
+    app.db
+        .store
+        .import_case(&vulnrelay_store::NewCase {
+            title: format!("Found {hours_ago} h ago"),
+            timezone: "Asia/Shanghai".into(),
+            reporter_org: "alibaba-cloud".into(),
+            platform_org: "miit-nvdb".into(),
+            parties: vec![
+                party(
+                    "alibaba-cloud",
+                    json!({"id": "alibaba-cloud", "roles": ["discoverer"], "jurisdiction": "CN",
+                           "memberships": [{"id": "miit-threat-sharing", "since": "2019-12-01"}]}),
+                ),
+                party(
+                    "miit-nvdb",
+                    json!({"id": "miit-nvdb", "roles": ["regulator_platform"], "jurisdiction": "CN"}),
+                ),
+                party("apache", json!({"id": "apache", "roles": ["product_provider"], "jurisdiction": "US"})),
+            ],
+            products: vec![party(
+                "lib",
+                json!({"id": "lib", "name": "A library", "provider": "apache", "markets": ["CN"]}),
+            )],
+            events: vec![vulnrelay_store::NewEvent {
+                at: found,
+                body: json!({"type": "discovered", "at": found.to_rfc3339(), "party": "alibaba-cloud"}),
+                recorded_by: None,
+                override_reason: None,
+            }],
+            created_at: found,
+        })
+        .await
+        .unwrap()
+}
+
+/// Every case `who` lists, walking `/api/v1/cases` by pages of `limit`.
+async fn listed_ids(app: &App, who: &str, limit: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(after) => format!("/api/v1/cases?limit={limit}&after={after}"),
+            None => format!("/api/v1/cases?limit={limit}"),
+        };
+        let (status, page) = app.get(&path, who).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let cases = page["cases"].as_array().unwrap();
+        assert!(cases.len() <= limit);
+        ids.extend(cases.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test]
+async fn views_equal_a_recomputation_after_any_sequence_of_changes() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let projector = projector();
+        let mut cases = vec![app.case_id.clone()];
+        for seed in 0..3u64 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            for step in 0..25 {
+                random_change(&app, &mut rng, &mut cases).await;
+                let drift = drifted(app.db.store.as_ref(), &projector, Utc::now()).await.unwrap();
+                assert!(
+                    drift.is_empty(),
+                    "seed {seed}, step {step}: views differ from the log for {drift:?}"
+                );
+            }
+        }
+        // The run reached states beyond the first.
+        let states: BTreeSet<String> =
+            app.db.store.cases_by_state().await.unwrap().into_iter().map(|(s, _)| s).collect();
+        assert!(states.len() >= 3, "{states:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn case_pages_list_exactly_what_the_access_function_allows() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let mut cases = vec![app.case_id.clone()];
+        let mut rng = StdRng::seed_from_u64(7);
+        for _ in 0..40 {
+            random_change(&app, &mut rng, &mut cases).await;
+        }
+        for who in CALLERS {
+            let expected = readable_ids(&app, who).await;
+            for limit in [1, 3, 200] {
+                assert_eq!(listed_ids(&app, who, limit).await, expected, "{who:?} by pages of {limit}");
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deadlines_page_through_the_same_obligations_in_due_order() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        // Cases a cooperating unit found and has reported to nobody: each leaves it a
+        // duty due two days after, some overdue by now, some not yet.
+        for hours_ago in [100, 70, 30, 5] {
+            member_case(&app, hours_ago).await;
+        }
+        let (status, whole) = app.get("/api/v1/deadlines?within=3650d&limit=500", REPORTER).await;
+        assert_eq!(status, StatusCode::OK, "{whole}");
+        let whole = whole["deadlines"].as_array().unwrap().clone();
+        assert_eq!(whole.len(), 5, "each case leaves the finder a duty: {whole:?}");
+        let statuses: Vec<&str> = whole.iter().map(|d| d["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["overdue", "overdue", "overdue", "pending", "pending"], "{whole:?}");
+        // The window: only what falls due within it, and what is overdue.
+        let (_, soon) = app.get("/api/v1/deadlines?within=20h", REPORTER).await;
+        assert_eq!(soon["deadlines"].as_array().unwrap().len(), 4, "{soon}");
+        let mut paged = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(after) => format!("/api/v1/deadlines?within=3650d&limit=2&after={after}"),
+                None => "/api/v1/deadlines?within=3650d&limit=2".to_owned(),
+            };
+            let (status, page) = app.get(&path, REPORTER).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            paged.extend(page["deadlines"].as_array().unwrap().iter().cloned());
+            match page["next"].as_str() {
+                Some(next) => after = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(paged, whole);
+        let due: Vec<Option<&str>> = whole.iter().map(|d| d["due_at"]["utc"].as_str()).collect();
+        let mut sorted = due.clone();
+        sorted.sort_by_key(|d| (d.is_none(), d.map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap())));
+        assert_eq!(due, sorted, "by due time, those without one last");
+        // A cursor the server did not give is refused, not misread.
+        let (status, _) = app.get("/api/v1/deadlines?after=zz", REPORTER).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Nobody else's duties are listed to the reporter.
+        let (_, miit) = app.get("/api/v1/deadlines?within=3650d&limit=500", MIIT).await;
+        assert_eq!(miit["org"], "miit-nvdb");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn views_a_writer_left_behind_are_caught_up_and_rebuilt() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        // A writer that keeps no views (a server of an earlier version sharing the
+        // database) opens a case: it has none, and is listed nowhere yet.
+        let other = vulnrelay_store::connect(&app.db.url).await.unwrap();
+        let now = Utc::now();
+        let case = other
+            .import_case(&vulnrelay_store::NewCase {
+                title: "Opened by an older server".into(),
+                timezone: "Asia/Shanghai".into(),
+                reporter_org: "alibaba-cloud".into(),
+                platform_org: "miit-nvdb".into(),
+                parties: ["alibaba-cloud:discoverer", "miit-nvdb:regulator_platform"]
+                    .map(|p| {
+                        let (id, role) = p.split_once(':').unwrap();
+                        vulnrelay_store::Fragment {
+                            id: id.into(),
+                            value: json!({"id": id, "roles": [role], "jurisdiction": "CN"}),
+                        }
+                    })
+                    .to_vec(),
+                products: vec![vulnrelay_store::Fragment {
+                    id: "gateway".into(),
+                    value: json!({"id": "gateway", "name": "Gateway", "provider": "alibaba-cloud", "markets": ["CN"]}),
+                }],
+                events: vec![vulnrelay_store::NewEvent {
+                    at: now,
+                    body: json!({"type": "discovered", "at": now.to_rfc3339(), "party": "alibaba-cloud"}),
+                    recorded_by: None,
+                    override_reason: None,
+                }],
+                created_at: now,
+            })
+            .await
+            .unwrap();
+        assert_eq!(app.db.store.projection(&case).await.unwrap(), None);
+        assert_eq!(drifted(app.db.store.as_ref(), &projector(), now).await.unwrap(), vec![case.clone()]);
+        // What a server does when it starts: the case is caught up, and only it.
+        assert_eq!(app.db.store.project_stale(Utc::now()).await.unwrap(), 1);
+        assert!(app.db.store.projection(&case).await.unwrap().is_some());
+        assert!(listed_ids(&app, REPORTER, 50).await.contains(&case));
+        // A whole rebuild gives the same views.
+        let before = app.db.store.projection(&case).await.unwrap();
+        let cases = app.db.store.rebuild_projections(Utc::now()).await.unwrap();
+        assert_eq!(cases, app.db.store.case_ids().await.unwrap().len());
+        assert_eq!(app.db.store.projection(&case).await.unwrap(), before);
+        assert!(drifted(app.db.store.as_ref(), &projector(), Utc::now()).await.unwrap().is_empty());
+    })
+    .await;
+}

@@ -1,0 +1,269 @@
+//! Derived views of the cases, kept as data: each case's state, the organisations that
+//! stand in a relation to it, and the open obligations of its parties with when they
+//! fall due. A [`Projector`] (the server's, which knows the policy packs) computes them
+//! from a case as a writing transaction leaves it, and the store writes them in that
+//! same transaction; the event log stays the truth, and [`Projections::rebuild_projections`]
+//! recomputes every view from it.
+//!
+//! A list request then costs what it returns: cases come by keyset pages in their
+//! order, obligations by due time through an index, and "overdue" is `due_at` compared
+//! with the clock when asked, never a stored state.
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use vulnrelay_domain::Timestamp;
+
+use crate::{CaseRecord, Fragment, Result, StoredEvent};
+
+/// A case as a writing transaction leaves it: what a projector reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseSnapshot {
+    /// The case's record.
+    pub record: CaseRecord,
+    /// Its parties, in the order they joined.
+    pub parties: Vec<Fragment>,
+    /// Its products.
+    pub products: Vec<Fragment>,
+    /// Its events, in log order.
+    pub events: Vec<StoredEvent>,
+    /// See [`crate::Coordination::one_product_until`].
+    pub one_product_until: Option<i64>,
+}
+
+/// What the derived views keep of one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseProjection {
+    /// The case's state, as its events make it (e.g. `triaging`, `published`).
+    pub state: String,
+    /// Whether the public may read it.
+    pub published: bool,
+    /// The organisations in a relation to the case other than the public's, with the
+    /// relation's name (`platform`, `reporter`, `notified_provider`), by organisation.
+    pub relations: Vec<(String, String)>,
+    /// The open obligations, by organisation, rule and product.
+    pub obligations: Vec<OpenObligation>,
+}
+
+/// An open obligation of a party on a case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OpenObligation {
+    /// The bound organisation.
+    pub org_id: String,
+    /// The rule, `pack/rule`.
+    pub rule: String,
+    /// The product concerned (empty: the case as a whole).
+    pub product: String,
+    /// When it falls due (`None`: no numeric deadline).
+    pub due_at: Option<Timestamp>,
+    /// Where it stands.
+    pub status: OpenStatus,
+}
+
+/// Where an open obligation stands; "overdue" is not a stored state but a pending
+/// obligation whose `due_at` has passed when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OpenStatus {
+    /// Not met yet.
+    Pending,
+    /// Met, but without all the content the rule asks for.
+    Incomplete,
+    /// Its clock waits for an event (e.g. a fix).
+    NotStarted,
+}
+
+impl OpenStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpenStatus::Pending => "pending",
+            OpenStatus::Incomplete => "incomplete",
+            OpenStatus::NotStarted => "not_started",
+        }
+    }
+
+    /// The status a stored name names.
+    pub fn parse(text: &str) -> Option<OpenStatus> {
+        [OpenStatus::Pending, OpenStatus::Incomplete, OpenStatus::NotStarted]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// The open obligations on the cases in a scope, by where they stand at a moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ObligationCounts {
+    /// Not met, not yet due.
+    pub pending: i64,
+    /// Not met, past due.
+    pub overdue: i64,
+    /// Waiting for the event that starts their clock.
+    pub not_started: i64,
+}
+
+/// Computes a case's derived views. Pure: the same snapshot gives the same projection.
+pub trait Projector: Debug + Send + Sync {
+    /// A name for what the projection depends on besides the case (e.g. a digest of the
+    /// policy packs and settings): views made under another name are recomputed.
+    fn version(&self) -> String;
+    /// The views of `case`, evaluated at `at` (or at its latest event, when later).
+    fn project(&self, case: &CaseSnapshot, at: Timestamp) -> std::result::Result<CaseProjection, String>;
+}
+
+/// One case of a keyset page of the case list, with the caller's relation to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseListing {
+    /// The case's record.
+    pub record: CaseRecord,
+    /// Its state.
+    pub state: String,
+    /// Whether the public may read it.
+    pub published: bool,
+    /// The asking organisation's relation to it, if any other than the public's.
+    pub relation: Option<String>,
+}
+
+/// What a page of the case list asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CasePageQuery {
+    /// The asking organisation (none: the public).
+    pub org_id: Option<String>,
+    /// Only cases in this state.
+    pub state: Option<String>,
+    /// Cases after this one, in the list's order (oldest first).
+    pub after: Option<String>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// One open obligation with its case, in due order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueObligation {
+    /// The case.
+    pub case_id: String,
+    /// The obligation.
+    pub obligation: OpenObligation,
+}
+
+/// Where a page of obligations starts: after this one, in due order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCursor {
+    /// Its due key (`due_at` in the store's time format, or `~`).
+    pub due_key: String,
+    /// Its case.
+    pub case_id: String,
+    /// Its rule.
+    pub rule: String,
+    /// Its product.
+    pub product: String,
+}
+
+impl DueObligation {
+    /// The cursor of the page that follows this obligation.
+    pub fn cursor(&self) -> DueCursor {
+        DueCursor {
+            due_key: due_key(self.obligation.due_at),
+            case_id: self.case_id.clone(),
+            rule: self.obligation.rule.clone(),
+            product: self.obligation.product.clone(),
+        }
+    }
+}
+
+/// The ordering key of a due time: the time in the store's format, or `~` (after every
+/// time) for a duty with no numeric deadline.
+pub fn due_key(due_at: Option<Timestamp>) -> String {
+    due_at.map_or_else(|| "~".to_owned(), crate::time::format_ts)
+}
+
+/// Storage of the derived views.
+#[async_trait]
+pub trait Projections: Send + Sync {
+    /// Sets the projector the write paths use from now on.
+    fn set_projector(&self, projector: std::sync::Arc<dyn Projector>);
+    /// Recomputes one case's views now, in one transaction.
+    async fn project_case(&self, case_id: &str, at: Timestamp) -> Result<()>;
+    /// Recomputes the views of every case whose views are missing, behind its log, or
+    /// made by another projector version; returns how many.
+    async fn project_stale(&self, at: Timestamp) -> Result<usize>;
+    /// Recomputes every case's views; returns how many cases.
+    async fn rebuild_projections(&self, at: Timestamp) -> Result<usize>;
+    /// A case's stored views (none: never projected).
+    async fn projection(&self, case_id: &str) -> Result<Option<CaseProjection>>;
+    /// One keyset page of the cases an organisation (or the public) may list: the
+    /// published ones and those it stands in a relation to, oldest first. The caller
+    /// applies the access function to each; the page may hold cases it then drops.
+    async fn case_page(&self, query: &CasePageQuery) -> Result<Vec<CaseListing>>;
+    /// The open obligations of `org_id` not waiting for their clock to start, due at or
+    /// before `due_before` (`None`: any time) or with no numeric deadline, in due
+    /// order, after `after`.
+    async fn due_obligations(
+        &self,
+        org_id: &str,
+        due_before: Option<Timestamp>,
+        after: Option<&DueCursor>,
+        limit: i64,
+    ) -> Result<Vec<DueObligation>>;
+    /// The cases with an open obligation (not waiting for its clock) due in
+    /// `(from, to]`, oldest due first (the reminders' index).
+    async fn cases_with_obligations_due(&self, from: Timestamp, to: Timestamp) -> Result<Vec<String>>;
+    /// One keyset page of the receipt log, oldest first, after the receipt `after`:
+    /// the whole log, or (with `platform`) the receipts of the cases that organisation
+    /// works as a platform.
+    async fn receipt_page(
+        &self,
+        platform: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<crate::Receipt>>;
+    /// The cases an organisation is a party to, oldest first (an organisation's record).
+    async fn party_cases(&self, org_id: &str) -> Result<Vec<String>>;
+    /// How many cases are in each state.
+    async fn cases_by_state(&self) -> Result<Vec<(String, i64)>>;
+    /// The open obligations at `now` on the published cases and, with `related`, on
+    /// the cases where `related.0` stands in one of the relations `related.1` (the
+    /// metrics gauges of a caller).
+    async fn obligation_counts(
+        &self,
+        now: Timestamp,
+        related: Option<(&str, &[&str])>,
+    ) -> Result<ObligationCounts>;
+}
+
+/// The statements of the hot read paths, shared by both back ends (`$N` placeholders),
+/// public so that a test can have PostgreSQL EXPLAIN each one against the indexes.
+pub mod sql {
+    /// A page of the published cases, with the asking organisation's relation (`$1`),
+    /// after (`$2` created_at, `$3` id), in state `$4` (empty: any), at most `$5`.
+    pub const CASES_PUBLISHED: &str = "SELECT c.*, v.state, v.published, r.relation FROM case_views v \
+         JOIN cases c ON c.id = v.case_id \
+         LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
+         WHERE v.published = TRUE AND (v.created_at > $2 OR (v.created_at = $2 AND v.case_id > $3)) \
+         AND ($4 = '' OR v.state = $4) ORDER BY v.created_at, v.case_id LIMIT $5";
+    /// A page of the cases organisation `$1` stands in a relation to (same parameters).
+    pub const CASES_RELATED: &str = "SELECT c.*, v.state, v.published, rr.relation FROM case_relations rr \
+         JOIN case_views v ON v.case_id = rr.case_id JOIN cases c ON c.id = rr.case_id \
+         WHERE rr.org_id = $1 AND (rr.created_at > $2 OR (rr.created_at = $2 AND rr.case_id > $3)) \
+         AND ($4 = '' OR v.state = $4) ORDER BY rr.created_at, rr.case_id LIMIT $5";
+    /// A page of organisation `$1`'s obligations due by `$2` or with no deadline, after
+    /// (`$3` due key, `$4` case, `$5` rule, `$6` product), at most `$7`.
+    pub const DUE_OBLIGATIONS: &str = "SELECT * FROM open_obligations WHERE org_id = $1 \
+         AND (due_key <= $2 OR due_key = '~') AND status <> 'not_started' \
+         AND (due_key > $3 OR (due_key = $3 AND (case_id > $4 OR (case_id = $4 AND (rule > $5 \
+         OR (rule = $5 AND product > $6)))))) \
+         ORDER BY due_key, case_id, rule, product LIMIT $7";
+    /// The cases with an obligation due in (`$1`, `$2`], by first due.
+    pub const CASES_DUE: &str = "SELECT case_id, MIN(due_key) AS first_due FROM open_obligations \
+         WHERE due_key > $1 AND due_key <= $2 AND status <> 'not_started' \
+         GROUP BY case_id ORDER BY first_due, case_id";
+    /// A page of the receipt log after (`$1` received_at, `$2` id), at most `$3`.
+    pub const RECEIPTS: &str = "SELECT r.* FROM receipts r \
+         WHERE (r.received_at > $1 OR (r.received_at = $1 AND r.id > $2)) ORDER BY r.received_at, r.id LIMIT $3";
+    /// [`RECEIPTS`] of the cases platform `$4` works.
+    pub const RECEIPTS_OF_PLATFORM: &str = "SELECT r.* FROM receipts r JOIN case_relations c ON c.case_id = r.case_id \
+         WHERE c.org_id = $4 AND c.relation = 'platform' \
+         AND (r.received_at > $1 OR (r.received_at = $1 AND r.id > $2)) ORDER BY r.received_at, r.id LIMIT $3";
+    /// The cases organisation `$1` is a party to, oldest first.
+    pub const PARTY_CASES: &str = "SELECT p.case_id FROM case_parties p JOIN cases c ON c.id = p.case_id \
+         WHERE p.party_id = $1 ORDER BY c.created_at, c.id";
+}

@@ -1,0 +1,395 @@
+// The derived views' queries (see `projections.rs`), included by `sqlite.rs` and
+// `postgres.rs` after `common.rs`.
+
+use crate::projections::{
+    due_key, sql, CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, ObligationCounts, OpenObligation, OpenStatus,
+    Projections, Projector,
+};
+
+/// The projector the write paths use, shared by the store's clones.
+type ProjectorSlot = std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<dyn Projector>>>>;
+
+impl Inner {
+    fn projector(&self) -> Option<std::sync::Arc<dyn Projector>> {
+        self.projector.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+/// Reads a case as the transaction sees it.
+async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<CaseSnapshot> {
+    let record = case_from_row(
+        &sqlx::query("SELECT * FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(not_found("case", case_id))?,
+    )?;
+    let fragments = |rows: Vec<DbRow>, id: &'static str, value: &'static str| -> Result<Vec<Fragment>> {
+        rows.iter()
+            .map(|row| Ok(Fragment { id: row.try_get(id)?, value: json(&row.try_get::<String, _>(value)?)? }))
+            .collect()
+    };
+    let parties = fragments(
+        sqlx::query("SELECT party_id, party FROM case_parties WHERE case_id = $1 ORDER BY position")
+            .bind(case_id)
+            .fetch_all(&mut **tx)
+            .await?,
+        "party_id",
+        "party",
+    )?;
+    let products = fragments(
+        sqlx::query("SELECT product_id, product FROM case_products WHERE case_id = $1 ORDER BY position")
+            .bind(case_id)
+            .fetch_all(&mut **tx)
+            .await?,
+        "product_id",
+        "product",
+    )?;
+    let events = sqlx::query("SELECT * FROM events WHERE case_id = $1 ORDER BY seq")
+        .bind(case_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(event_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    let one_product_until = sqlx::query("SELECT MIN(added_after_seq) AS seq FROM case_products WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get::<Option<i64>, _>("seq")?;
+    Ok(CaseSnapshot { record, parties, products, events, one_product_until })
+}
+
+/// Rewrites a case's views inside the transaction that changed it. A case its
+/// projector cannot read loses its views (it is then listed nowhere, as a case that
+/// cannot be loaded never was) and is retried by `project_stale`; the change itself
+/// stands, the event log being the truth.
+async fn reproject(
+    tx: &mut Transaction<'_, Db>,
+    projector: Option<&dyn Projector>,
+    case_id: &str,
+    at: Timestamp,
+) -> Result<()> {
+    let Some(projector) = projector else { return Ok(()) };
+    let snapshot = read_snapshot(tx, case_id).await?;
+    for table in ["open_obligations", "case_relations", "case_views"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1")).bind(case_id).execute(&mut **tx).await?;
+    }
+    let projection = match projector.project(&snapshot, at) {
+        Ok(projection) => projection,
+        Err(error) => {
+            tracing::error!(case = %case_id, %error, "case views not written: the case cannot be read");
+            return Ok(());
+        }
+    };
+    let created_at = format_ts(snapshot.record.created_at);
+    sqlx::query(
+        "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(case_id)
+    .bind(&created_at)
+    .bind(snapshot.record.last_seq)
+    .bind(&projection.state)
+    .bind(projection.published)
+    .bind(projector.version())
+    .bind(format_ts(at))
+    .execute(&mut **tx)
+    .await?;
+    for (org_id, relation) in &projection.relations {
+        sqlx::query(
+            "INSERT INTO case_relations (case_id, org_id, relation, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (case_id, org_id) DO NOTHING",
+        )
+        .bind(case_id)
+        .bind(org_id)
+        .bind(relation)
+        .bind(&created_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for o in &projection.obligations {
+        sqlx::query(
+            "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, org_id, rule, product) DO NOTHING",
+        )
+        .bind(case_id)
+        .bind(&o.org_id)
+        .bind(&o.rule)
+        .bind(&o.product)
+        .bind(due_key(o.due_at))
+        .bind(o.due_at.map(format_ts))
+        .bind(o.status.as_str())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn due_from_row(row: &DbRow) -> Result<DueObligation> {
+    Ok(DueObligation {
+        case_id: row.try_get("case_id")?,
+        obligation: OpenObligation {
+            org_id: row.try_get("org_id")?,
+            rule: row.try_get("rule")?,
+            product: row.try_get("product")?,
+            due_at: opt_ts(row.try_get("due_at")?)?,
+            status: OpenStatus::parse(&row.try_get::<String, _>("status")?)
+                .ok_or_else(|| StoreError::Corrupt("an open obligation's status".into()))?,
+        },
+    })
+}
+
+
+#[async_trait::async_trait]
+impl Projections for Inner {
+    fn set_projector(&self, projector: std::sync::Arc<dyn Projector>) {
+        *self.projector.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(projector);
+    }
+
+    async fn project_case(&self, case_id: &str, at: Timestamp) -> Result<()> {
+        let projector = self.projector();
+        let mut tx = self.writer.begin().await?;
+        // Taking the case's row as a writer would keeps a concurrent change from
+        // interleaving with the recomputation.
+        sqlx::query(&format!("SELECT last_seq FROM cases WHERE id = $1{FOR_UPDATE}"))
+            .bind(case_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(not_found("case", case_id))?;
+        reproject(&mut tx, projector.as_deref(), case_id, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn project_stale(&self, at: Timestamp) -> Result<usize> {
+        let Some(projector) = self.projector() else { return Ok(0) };
+        let stale: Vec<String> = sqlx::query(
+            "SELECT c.id FROM cases c LEFT JOIN case_views v ON v.case_id = c.id \
+             WHERE v.case_id IS NULL OR v.seq <> c.last_seq OR v.projector <> $1 ORDER BY c.created_at, c.id",
+        )
+        .bind(projector.version())
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<std::result::Result<_, _>>()?;
+        for case_id in &stale {
+            self.project_case(case_id, at).await?;
+        }
+        Ok(stale.len())
+    }
+
+    async fn rebuild_projections(&self, at: Timestamp) -> Result<usize> {
+        let ids = crate::Store::case_ids(self).await?;
+        for case_id in &ids {
+            self.project_case(case_id, at).await?;
+        }
+        Ok(ids.len())
+    }
+
+    async fn projection(&self, case_id: &str) -> Result<Option<CaseProjection>> {
+        let Some(view) = sqlx::query("SELECT state, published FROM case_views WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let relations = sqlx::query("SELECT org_id, relation FROM case_relations WHERE case_id = $1 ORDER BY org_id")
+            .bind(case_id)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
+            .collect::<Result<Vec<_>>>()?;
+        let obligations = sqlx::query(
+            "SELECT * FROM open_obligations WHERE case_id = $1 ORDER BY org_id, rule, product",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| due_from_row(row).map(|d| d.obligation))
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Some(CaseProjection {
+            state: view.try_get("state")?,
+            published: view.try_get("published")?,
+            relations,
+            obligations,
+        }))
+    }
+
+    async fn case_page(&self, query: &CasePageQuery) -> Result<Vec<CaseListing>> {
+        let org = query.org_id.clone().unwrap_or_default();
+        let (after_at, after_id) = match &query.after {
+            Some(id) => match sqlx::query("SELECT created_at FROM cases WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?
+            {
+                Some(row) => (row.try_get::<String, _>("created_at")?, id.clone()),
+                // An unknown cursor starts nowhere: the page is empty.
+                None => return Ok(Vec::new()),
+            },
+            None => (String::new(), String::new()),
+        };
+        let state = query.state.clone().unwrap_or_default();
+        // Two index-ordered runs — the published cases and the organisation's own —
+        // each cut at the page size, merged here.
+        let mut rows = Vec::new();
+        let runs: &[&str] = if query.org_id.is_some() { &[sql::CASES_PUBLISHED, sql::CASES_RELATED] } else { &[sql::CASES_PUBLISHED] };
+        for statement in runs {
+            rows.extend(
+                sqlx::query(statement)
+                    .bind(&org)
+                    .bind(&after_at)
+                    .bind(&after_id)
+                    .bind(&state)
+                    .bind(query.limit)
+                    .fetch_all(&self.reader)
+                    .await?,
+            );
+        }
+        let mut listings = rows
+            .iter()
+            .map(|row| {
+                Ok(CaseListing {
+                    record: case_from_row(row)?,
+                    state: row.try_get("state")?,
+                    published: row.try_get("published")?,
+                    relation: row.try_get("relation")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        listings.sort_by(|a, b| (a.record.created_at, &a.record.id).cmp(&(b.record.created_at, &b.record.id)));
+        listings.dedup_by(|a, b| a.record.id == b.record.id);
+        listings.truncate(usize::try_from(query.limit).unwrap_or(0));
+        Ok(listings)
+    }
+
+    async fn due_obligations(
+        &self,
+        org_id: &str,
+        due_before: Option<Timestamp>,
+        after: Option<&DueCursor>,
+        limit: i64,
+    ) -> Result<Vec<DueObligation>> {
+        let horizon = due_before.map_or_else(|| "~".to_owned(), format_ts);
+        let (key, case, rule, product) = after.map_or(("", "", "", ""), |c| {
+            (c.due_key.as_str(), c.case_id.as_str(), c.rule.as_str(), c.product.as_str())
+        });
+        sqlx::query(
+            sql::DUE_OBLIGATIONS,
+        )
+        .bind(org_id)
+        .bind(horizon)
+        .bind(key)
+        .bind(case)
+        .bind(rule)
+        .bind(product)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(due_from_row)
+        .collect()
+    }
+
+    async fn cases_with_obligations_due(&self, from: Timestamp, to: Timestamp) -> Result<Vec<String>> {
+        sqlx::query(
+            sql::CASES_DUE,
+        )
+        .bind(format_ts(from))
+        .bind(format_ts(to))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get("case_id")?))
+        .collect()
+    }
+
+    async fn receipt_page(&self, platform: Option<&str>, after: Option<&str>, limit: i64) -> Result<Vec<crate::Receipt>> {
+        let (after_at, after_id) = match after {
+            Some(id) => match sqlx::query("SELECT received_at FROM receipts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?
+            {
+                Some(row) => (row.try_get::<String, _>("received_at")?, id.to_owned()),
+                None => return Ok(Vec::new()),
+            },
+            None => (String::new(), String::new()),
+        };
+        let rows = match platform {
+            None => {
+                sqlx::query(sql::RECEIPTS)
+                    .bind(&after_at)
+                    .bind(&after_id)
+                    .bind(limit)
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+            Some(org) => {
+                sqlx::query(sql::RECEIPTS_OF_PLATFORM)
+                .bind(&after_at)
+                .bind(&after_id)
+                .bind(limit)
+                .bind(org)
+                .fetch_all(&self.reader)
+                .await?
+            }
+        };
+        rows.iter().map(receipt_from_row)
+            .collect()
+    }
+
+    async fn party_cases(&self, org_id: &str) -> Result<Vec<String>> {
+        sqlx::query(
+            sql::PARTY_CASES,
+        )
+        .bind(org_id)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| Ok(row.try_get("case_id")?))
+        .collect()
+    }
+
+    async fn cases_by_state(&self) -> Result<Vec<(String, i64)>> {
+        sqlx::query("SELECT state, COUNT(*) AS n FROM case_views GROUP BY state ORDER BY state")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("state")?, row.try_get("n")?)))
+            .collect()
+    }
+
+    async fn obligation_counts(&self, now: Timestamp, related: Option<(&str, &[&str])>) -> Result<ObligationCounts> {
+        let mut scope = "SELECT case_id FROM case_views WHERE published = TRUE".to_owned();
+        if let Some((_, relations)) = related.filter(|(_, relations)| !relations.is_empty()) {
+            let names: Vec<String> = (0..relations.len()).map(|i| format!("${}", i + 3)).collect();
+            scope.push_str(&format!(
+                " UNION SELECT case_id FROM case_relations WHERE org_id = $2 AND relation IN ({})",
+                names.join(", ")
+            ));
+        }
+        let statement = format!(
+            "SELECT \
+               SUM(CASE WHEN status = 'pending' AND due_key > $1 THEN 1 ELSE 0 END) AS pending, \
+               SUM(CASE WHEN status = 'pending' AND due_key <= $1 THEN 1 ELSE 0 END) AS overdue, \
+               SUM(CASE WHEN status = 'not_started' THEN 1 ELSE 0 END) AS not_started \
+             FROM open_obligations WHERE case_id IN ({scope})"
+        );
+        let mut query = sqlx::query(&statement).bind(format_ts(now));
+        if let Some((org, relations)) = related.filter(|(_, relations)| !relations.is_empty()) {
+            query = query.bind(org);
+            for relation in relations {
+                query = query.bind(*relation);
+            }
+        }
+        let row = query.fetch_one(&self.reader).await?;
+        let count = |name: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(name)?.unwrap_or(0)) };
+        Ok(ObligationCounts { pending: count("pending")?, overdue: count("overdue")?, not_started: count("not_started")? })
+    }
+}
