@@ -172,6 +172,7 @@ async fn measure(
     base: &str,
     path: &str,
     token: Option<&str>,
+    body: Option<&serde_json::Value>,
     connections: usize,
     seconds: f64,
 ) -> (f64, f64, f64) {
@@ -180,11 +181,15 @@ async fn measure(
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let (client, url, token) = (client.clone(), url.clone(), token.map(str::to_owned));
+        let (client, url, token, body) =
+            (client.clone(), url.clone(), token.map(str::to_owned), body.cloned());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
-                let mut request = client.get(&url);
+                let mut request = match &body {
+                    Some(body) => client.post(&url).json(body),
+                    None => client.get(&url),
+                };
                 if let Some(token) = &token {
                     request = request.bearer_auth(token);
                 }
@@ -264,13 +269,30 @@ fn main() {
             for connections in [1, 8, 32] {
                 let mut baseline = None;
                 for (name, path, token) in &requests {
-                    let (rps, p50, p99) = measure(&base, path, *token, connections, seconds).await;
+                    let (rps, p50, p99) = measure(&base, path, *token, None, connections, seconds).await;
                     let ceiling = *baseline.get_or_insert(p99);
                     println!(
                         "{cases:>8} {name:<28} {connections:>5} {rps:>9.0} {p50:>8.2} {p99:>8.2} {:>10.1}",
                         p99 / ceiling
                     );
                 }
+            }
+            // Intake last (it grows the database): against /healthz's requests/s.
+            let report = json!({
+                "title": "Generated report [synthetic]",
+                "product": {"name": "Generated product", "model": "g-1", "affected_versions": ["1.0"], "provider": "p0"},
+                "technical_characteristics": "synthetic", "harm": "synthetic", "scope_of_impact": "synthetic",
+                "discovered_at": Utc::now().to_rfc3339(),
+            });
+            for connections in [1, 8, 32] {
+                let (ceiling, _, _) = measure(&base, "/healthz", None, None, connections, seconds).await;
+                let (rps, p50, p99) =
+                    measure(&base, "/api/v1/reports", Some(&token), Some(&report), connections, seconds).await;
+                println!(
+                    "{cases:>8} {:<28} {connections:>5} {rps:>9.0} {p50:>8.2} {p99:>8.2} {:>9.1}% of healthz req/s",
+                    "POST /reports (intake)",
+                    100.0 * rps / ceiling
+                );
             }
             println!("# RSS after the run: {:.0} MB", rss_mb());
             let _ = stop.send(());

@@ -559,82 +559,20 @@ impl crate::Store for Inner {
     }
 
     async fn take_report(&self, report: &NewReport) -> Result<Intake> {
-        let mut tx = self.writer.begin().await?;
-        if let Some(key) = &report.idempotency_key {
-            let existing = sqlx::query(
-                "SELECT r.id AS report_id, r.case_id, c.id AS receipt_id FROM reports r \
-                 JOIN receipts c ON c.case_id = r.case_id WHERE r.idempotency_key = $1",
-            )
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = existing {
-                return Ok(Intake {
-                    case_id: row.try_get("case_id")?,
-                    report_id: row.try_get("report_id")?,
-                    receipt_id: row.try_get("receipt_id")?,
-                    created: false,
-                });
-            }
+        match self.take_report_once(report).await {
+            // Another server took the same submission in the same moment and committed
+            // first (the key is unique): its intake is the answer.
+            Err(StoreError::Conflict(conflict)) => match &report.idempotency_key {
+                Some(key) => {
+                    let mut tx = self.writer.begin().await?;
+                    let known = intake_by_key(&mut tx, key).await?;
+                    tx.commit().await?;
+                    known.ok_or(StoreError::Conflict(conflict))
+                }
+                None => Err(StoreError::Conflict(conflict)),
+            },
+            other => other,
         }
-        let case = NewCase {
-            title: report.title.clone(),
-            timezone: report.timezone.clone(),
-            reporter_org: report.reporter_org.clone(),
-            platform_org: report.platform_org.clone(),
-            parties: report.parties.clone(),
-            products: report.products.clone(),
-            events: report.events.clone(),
-            created_at: report.received_at,
-        };
-        let case_id = insert_case(&mut tx, &case).await?;
-        let report_id = new_id();
-        sqlx::query(
-            "INSERT INTO reports (id, case_id, idempotency_key, submitted_by, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&report_id)
-        .bind(&case_id)
-        .bind(&report.idempotency_key)
-        .bind(&report.submitted_by)
-        .bind(canonical_json(&report.body))
-        .bind(format_ts(report.received_at))
-        .execute(&mut *tx)
-        .await?;
-        for attachment in &report.attachments {
-            use sha2::Digest;
-            sqlx::query(
-                "INSERT INTO attachments (id, case_id, filename, media_type, size, sha256, exploit_code, content) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(new_id())
-            .bind(&case_id)
-            .bind(&attachment.filename)
-            .bind(&attachment.media_type)
-            .bind(attachment.content.len() as i64)
-            .bind(hex::encode(sha2::Sha256::digest(&attachment.content)))
-            .bind(attachment.exploit_code)
-            .bind(&attachment.content)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let receipt_id = new_id();
-        sqlx::query("INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&receipt_id)
-            .bind(&case_id)
-            .bind(format_ts(report.received_at))
-            .bind(&report.channel)
-            .bind(&report.submitter)
-            .execute(&mut *tx)
-            .await?;
-        let message = NewOutboxMessage {
-            topic: "case.opened".into(),
-            payload: serde_json::json!({"case": case_id, "platform": report.platform_org}),
-        };
-        insert_outbox(&mut tx, &message, report.received_at).await?;
-        reproject(&mut tx, self.projector().as_deref(), &case_id, report.received_at).await?;
-        tx.commit().await?;
-        Ok(Intake { case_id, report_id, receipt_id, created: true })
     }
 
     async fn import_case(&self, case: &NewCase) -> Result<String> {
@@ -918,5 +856,96 @@ impl crate::Store for Inner {
     async fn case_ids(&self) -> Result<Vec<String>> {
         let rows = sqlx::query("SELECT id FROM cases ORDER BY created_at, id").fetch_all(&self.reader).await?;
         rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    }
+}
+
+/// The intake an idempotency key already made, if any.
+async fn intake_by_key(tx: &mut Transaction<'_, Db>, key: &str) -> Result<Option<Intake>> {
+    let existing = sqlx::query(
+        "SELECT r.id AS report_id, r.case_id, c.id AS receipt_id FROM reports r \
+         JOIN receipts c ON c.case_id = r.case_id WHERE r.idempotency_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    existing
+        .map(|row| {
+            Ok(Intake {
+                case_id: row.try_get("case_id")?,
+                report_id: row.try_get("report_id")?,
+                receipt_id: row.try_get("receipt_id")?,
+                created: false,
+            })
+        })
+        .transpose()
+}
+
+impl Inner {
+    /// [`Store::take_report`] in one transaction: a known key answers its intake.
+    async fn take_report_once(&self, report: &NewReport) -> Result<Intake> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(key) = &report.idempotency_key
+            && let Some(known) = intake_by_key(&mut tx, key).await?
+        {
+            return Ok(known);
+        }
+        let case = NewCase {
+            title: report.title.clone(),
+            timezone: report.timezone.clone(),
+            reporter_org: report.reporter_org.clone(),
+            platform_org: report.platform_org.clone(),
+            parties: report.parties.clone(),
+            products: report.products.clone(),
+            events: report.events.clone(),
+            created_at: report.received_at,
+        };
+        let case_id = insert_case(&mut tx, &case).await?;
+        let report_id = new_id();
+        sqlx::query(
+            "INSERT INTO reports (id, case_id, idempotency_key, submitted_by, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&report_id)
+        .bind(&case_id)
+        .bind(&report.idempotency_key)
+        .bind(&report.submitted_by)
+        .bind(canonical_json(&report.body))
+        .bind(format_ts(report.received_at))
+        .execute(&mut *tx)
+        .await?;
+        for attachment in &report.attachments {
+            use sha2::Digest;
+            sqlx::query(
+                "INSERT INTO attachments (id, case_id, filename, media_type, size, sha256, exploit_code, content) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(new_id())
+            .bind(&case_id)
+            .bind(&attachment.filename)
+            .bind(&attachment.media_type)
+            .bind(attachment.content.len() as i64)
+            .bind(hex::encode(sha2::Sha256::digest(&attachment.content)))
+            .bind(attachment.exploit_code)
+            .bind(&attachment.content)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let receipt_id = new_id();
+        sqlx::query("INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&receipt_id)
+            .bind(&case_id)
+            .bind(format_ts(report.received_at))
+            .bind(&report.channel)
+            .bind(&report.submitter)
+            .execute(&mut *tx)
+            .await?;
+        let message = NewOutboxMessage {
+            topic: "case.opened".into(),
+            payload: serde_json::json!({"case": case_id, "platform": report.platform_org}),
+        };
+        insert_outbox(&mut tx, &message, report.received_at).await?;
+        reproject(&mut tx, self.projector().as_deref(), &case_id, report.received_at).await?;
+        tx.commit().await?;
+        Ok(Intake { case_id, report_id, receipt_id, created: true })
     }
 }
