@@ -2,7 +2,8 @@
 # Browser tests of the vulnrelay web UI: builds the `vulnrelay` binary, installs the
 # pinned playwright-core from the lockfile (no browser download: Debian's chromium at
 # /usr/bin/chromium is used), starts `vulnrelay demo` on a free port with a temporary
-# database, and runs tests/ui.test.js with node's test runner. Screenshots go to
+# database, and runs tests/ui.test.js, then tests/coordination.test.js (its own demo
+# server), with node's test runner. Screenshots go to
 # ui-tests/screenshots/; the dashboard and case page are copied to docs/screenshots/.
 #
 # Environment: CHROMIUM (default /usr/bin/chromium), VULNRELAY_BIN (default: the
@@ -26,3 +27,4 @@ if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules
   npm ci --prefer-offline --no-audit --no-fund
 fi
 node --test tests/ui.test.js
+node --test tests/coordination.test.js

@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDateTime, SecondsFormat};
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{
     Affected, Ecosystem, IdScheme, Link, Localized, Package, RangeEnd, Score, ThreatEvent, ThreatKind,
-    Timestamp, VersionRange, Vulnerability,
+    Timestamp, VendorStatement, VendorStatus, VersionRange, Vulnerability,
 };
 
 use crate::case_file::Problem;
@@ -35,6 +35,75 @@ pub const THREAT_TYPE: &str = "x_vulnrelay-threat";
 /// The CNA container's custom field that carries threat events (not scores, so not
 /// `metrics`).
 pub const THREATS_FIELD: &str = "x_vulnrelayThreats";
+
+/// The CNA container's custom field that carries the downstream vendors' public
+/// statements (CVE 5 has no statement per affected product).
+pub const VENDORS_FIELD: &str = "x_vulnrelayVendorStatements";
+
+/// Adds the downstream vendors' public statuses on `vulnerability` (those whose
+/// `vulnerability` is one of its identifiers) to its exported CVE record `document`:
+/// one `affected` entry per vendor product — `affected` and `not_affected` as the
+/// product's `defaultStatus` (`affected`, `unaffected`), `fixed` as the range from
+/// version 0 below the fixed version `affected` and every later one `unaffected`,
+/// `under_investigation` as `unknown` — and their public statements, with the VEX
+/// justifications, in [`VENDORS_FIELD`]. A private note is never here: a
+/// [`VendorStatement`] does not carry one.
+pub fn add_vendor_statuses(document: &mut Value, vulnerability: &Vulnerability, vendors: &[VendorStatement]) {
+    let mine: Vec<&VendorStatement> = vendors
+        .iter()
+        .filter(|v| vulnerability.ids().any(|id| id.eq_ignore_ascii_case(&v.vulnerability)))
+        .collect();
+    let Some(container) = document["containers"]["cna"].as_object_mut() else { return };
+    if mine.is_empty() {
+        return;
+    }
+    let mut entries: Vec<Value> = Vec::new();
+    let mut statements: Vec<Value> = Vec::new();
+    for v in &mine {
+        let mut entry = json!({"vendor": v.vendor, "product": v.product});
+        let fixed = v.fixed_version.as_deref().map(str::trim).filter(|f| !f.is_empty());
+        let default_status = match (v.status, fixed) {
+            (VendorStatus::Affected, _) => "affected",
+            (VendorStatus::NotAffected, _) => "unaffected",
+            (VendorStatus::Fixed, Some(fixed)) => {
+                entry["versions"] = json!([{"version": "0", "lessThan": fixed, "status": "affected", "versionType": "custom"}]);
+                "unaffected"
+            }
+            // Fixed in a version it did not name, or not known yet.
+            (VendorStatus::Fixed, None) | (VendorStatus::UnderInvestigation, _) => "unknown",
+        };
+        entry["defaultStatus"] = json!(default_status);
+        // `affected` is a set: one vendor product said once.
+        if !entries.contains(&entry) {
+            entries.push(entry);
+        }
+        let mut statement = json!({
+            "vendor": v.vendor,
+            "product": v.product,
+            "status": v.status.as_str(),
+            "at": time(v.at),
+        });
+        for (key, value) in [
+            ("justification", v.justification.map(|j| j.as_str().to_owned())),
+            ("fixedVersion", v.fixed_version.clone()),
+            ("statement", v.statement.clone()),
+        ] {
+            if let Some(value) = value {
+                statement[key] = json!(value);
+            }
+        }
+        statements.push(statement);
+    }
+    let affected = container.entry("affected").or_insert_with(|| Value::Array(Vec::new()));
+    if let Some(list) = affected.as_array_mut() {
+        for entry in entries {
+            if !list.contains(&entry) {
+                list.push(entry);
+            }
+        }
+    }
+    container.insert(VENDORS_FIELD.into(), Value::Array(statements));
+}
 
 /// Who publishes the record: the CNA's organisation id (a UUID from the CVE Program)
 /// and short name.

@@ -294,3 +294,57 @@ fn cve_and_osv_agree_on_when_the_record_changed() {
         assert_eq!(cve["cveMetadata"]["datePublished"], osv["published"], "{file}");
     }
 }
+
+#[test]
+fn vendor_statuses_become_affected_entries_and_the_record_stays_valid() {
+    use vulnrelay_domain::{VendorStatement, VendorStatus, VexJustification};
+    let v = import("examples/cve/CVE-2021-44228.json");
+    let mut exported = cve5::export(&v, &cna(), updated()).unwrap();
+    let before = exported["containers"]["cna"]["affected"].as_array().unwrap().len();
+    let statement = |product: &str, vulnerability: &str, status: VendorStatus| VendorStatement {
+        vendor: "Example Vendor".into(),
+        product: product.into(),
+        vulnerability: vulnerability.into(),
+        status,
+        justification: None,
+        fixed_version: None,
+        statement: None,
+        at: updated(),
+    };
+    let mut fixed = statement("Gateway 3", "CVE-2021-44228", VendorStatus::Fixed);
+    fixed.fixed_version = Some("3.0.7".into());
+    let mut not_affected = statement("Mail 2", "cve-2021-44228", VendorStatus::NotAffected);
+    not_affected.justification = Some(VexJustification::VulnerableCodeNotInExecutePath);
+    not_affected.statement = Some("Mail never logs user input.".into());
+    let vendors = [
+        statement("ERP 5", "CVE-2021-44228", VendorStatus::Affected),
+        not_affected,
+        fixed,
+        statement("CRM 1", "CVE-2021-44228", VendorStatus::UnderInvestigation),
+        // Another vulnerability's status is not this record's.
+        statement("Other 1", "CVE-2021-45046", VendorStatus::Affected),
+    ];
+    cve5::add_vendor_statuses(&mut exported, &v, &vendors);
+    assert!(errors(Schema::Cve, &exported).is_empty(), "{:#?}", errors(Schema::Cve, &exported));
+    let affected = exported["containers"]["cna"]["affected"].as_array().unwrap();
+    assert_eq!(affected.len(), before + 4);
+    let of = |product: &str| affected.iter().find(|a| a["product"] == product).unwrap().clone();
+    assert_eq!(of("ERP 5")["defaultStatus"], "affected");
+    assert_eq!(of("Mail 2")["defaultStatus"], "unaffected");
+    assert_eq!(of("CRM 1")["defaultStatus"], "unknown");
+    let gateway = of("Gateway 3");
+    assert_eq!(gateway["defaultStatus"], "unaffected");
+    assert_eq!(
+        gateway["versions"],
+        serde_json::json!([{"version": "0", "lessThan": "3.0.7", "status": "affected", "versionType": "custom"}])
+    );
+    assert!(affected.iter().all(|a| a["product"] != "Other 1"));
+    let statements = &exported["containers"]["cna"][cve5::VENDORS_FIELD];
+    assert_eq!(statements.as_array().unwrap().len(), 4);
+    assert_eq!(statements[1]["justification"], "vulnerable_code_not_in_execute_path");
+    assert_eq!(statements[1]["statement"], "Mail never logs user input.");
+    // No vendor status: the record is as exported.
+    let mut plain = cve5::export(&v, &cna(), updated()).unwrap();
+    cve5::add_vendor_statuses(&mut plain, &v, &vendors[4..]);
+    assert_eq!(plain, cve5::export(&v, &cna(), updated()).unwrap());
+}

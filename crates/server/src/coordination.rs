@@ -21,7 +21,9 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use vulnrelay_domain::{Action, Case, Event, EventKind, PLATFORM_ROLES, PartyId, ProductId, Role, Timestamp};
 use vulnrelay_policy::{Interpretation, Options, Status};
-use vulnrelay_store::{CaseChange, Fragment, Notice, PrivateNote, StoredVulnerability};
+use vulnrelay_store::{
+    CaseChange, CaseSchedule, Fragment, Notice, PrivateNote, ReminderSchedule, StoredVulnerability,
+};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -228,10 +230,46 @@ pub async fn add_participants(
         return Ok(json!({"case": id, "added": [], "products": 0}));
     }
     let added: Vec<String> = notices.iter().map(|n| n.org_id.clone()).collect();
+    // Vendors hosted on a federation peer are told through the relay outbox too (the
+    // change's `notified` events are relayed to their host, see `federation::queue`).
+    let peers = if state.federation.get().is_some() { state.store.peers().await? } else { Vec::new() };
+    let relayed: Vec<&String> =
+        added.iter().filter(|org| peers.iter().any(|p| p.orgs.contains(org))).collect();
     let count = products.len();
     let with = CaseChange { parties, products, notices, ..CaseChange::default() };
     crate::routes::cases::record_change(state, caller, &loaded, events, with, None).await?;
-    Ok(json!({"case": id, "added": added, "products": count}))
+    Ok(json!({"case": id, "added": added, "relayed": relayed, "products": count}))
+}
+
+/// On a mirror just opened from a peer's forward: when `vendor`, the organisation it
+/// was relayed to, is a downstream vendor on it (a platform of the case told it about
+/// its products), the "added" notice to its inbox and webhooks here, as the platform's
+/// own instance sends a local vendor. Failures are logged: the mirror stands.
+pub async fn notify_relayed(state: &AppState, case_id: &str, from: &str, vendor: &str) {
+    let sent = async {
+        let loaded = crate::casefile::load(state, case_id).await?;
+        let Some(p) = participants(&loaded.case).into_iter().find(|p| p.vendor == vendor) else {
+            return Ok(0);
+        };
+        let notice = Notice {
+            key: format!("coordination.added.{case_id}.{vendor}.relayed"),
+            case_id: case_id.to_owned(),
+            org_id: vendor.to_owned(),
+            topic: "coordination.added".into(),
+            payload: json!({
+                "case": case_id,
+                "title": loaded.record.title,
+                "platform": from,
+                "relayed": true,
+                "products": p.products.iter().map(|e| &e.product).collect::<Vec<_>>(),
+                "board": format!("/cases/{case_id}/coordination"),
+            }),
+        };
+        AppResult::Ok(state.store.send_notices(&[notice], Utc::now()).await?)
+    };
+    if let Err(error) = sent.await {
+        tracing::warn!(case = %case_id, %vendor, error = %error.message, "notifying a relayed vendor failed");
+    }
 }
 
 /// A vendor's status on one vulnerability for one of its products, as sent (the body
@@ -602,9 +640,11 @@ pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQue
             })
         })
         .collect();
+    let reminders = if platform { schedule_of(state, id).await? } else { Value::Null };
     Ok(json!({
         "case": id,
         "vulnerabilities": vulnerabilities,
+        "reminders": reminders,
         "total": total,
         "vendors": rows,
         "next": next,
@@ -730,28 +770,139 @@ pub async fn remind(state: &AppState, caller: &Caller, id: &str, days: i64) -> A
             continue;
         }
         let period = silent / days;
-        notices.push(Notice {
-            key: format!(
-                "coordination.reminder.{id}.{}.{}.{days}.{period}",
-                p.vendor,
-                p.last_told.timestamp()
-            ),
-            case_id: id.to_owned(),
-            org_id: p.vendor.clone(),
-            topic: "coordination.reminder".into(),
-            payload: json!({
-                "case": id,
-                "title": loaded.record.title,
-                "platform": platform,
-                "unanswered_days": silent,
-                "products": p.products.iter().map(|e| &e.product).collect::<Vec<_>>(),
-                "board": format!("/cases/{id}/coordination"),
-            }),
-        });
+        let key =
+            format!("coordination.reminder.{id}.{}.{}.{days}.{period}", p.vendor, p.last_told.timestamp());
+        notices.push(reminder(&loaded, &platform, &p, silent, key));
     }
     let candidates: Vec<String> = notices.iter().map(|n| n.org_id.clone()).collect();
     let sent = state.store.send_notices(&notices, now).await?;
     Ok(json!({"case": id, "days": days, "due": candidates, "sent": sent}))
+}
+
+/// The reminder to participant `p` of `loaded`, silent for `silent` days, from
+/// `platform`, sent once under `key`.
+fn reminder(loaded: &Loaded, platform: &str, p: &Participant, silent: i64, key: String) -> Notice {
+    let id = &loaded.record.id;
+    Notice {
+        key,
+        case_id: id.clone(),
+        org_id: p.vendor.clone(),
+        topic: "coordination.reminder".into(),
+        payload: json!({
+            "case": id,
+            "title": loaded.record.title,
+            "platform": platform,
+            "unanswered_days": silent,
+            "products": p.products.iter().map(|e| &e.product).collect::<Vec<_>>(),
+            "board": format!("/cases/{id}/coordination"),
+        }),
+    }
+}
+
+/// The reminders `schedule` makes due at `now` on `loaded`: to each vendor silent for
+/// at least `after_days` days, one when that many days have passed and one every
+/// `every_days` days after (at most one per vendor at a time: the latest due), each
+/// keyed on the day of silence it is for, so a reminder already sent is not sent again
+/// and a vendor told something new starts afresh.
+pub fn scheduled_reminders(loaded: &Loaded, schedule: ReminderSchedule, now: Timestamp) -> Vec<Notice> {
+    let (after, every) = (schedule.after_days.max(1), schedule.every_days.max(1));
+    let platform = loaded.record.platform_org.clone();
+    participants(&loaded.case)
+        .iter()
+        .filter_map(|p| {
+            let silent = p.unanswered_days(now).filter(|&d| d >= after)?;
+            let day = after + (silent - after) / every * every;
+            let key = format!(
+                "coordination.scheduled.{}.{}.{}.{day}",
+                loaded.record.id,
+                p.vendor,
+                p.last_told.timestamp()
+            );
+            Some(reminder(loaded, &platform, p, silent, key))
+        })
+        .collect()
+}
+
+/// The reminder schedule of every case: its own where one of its platforms set one,
+/// else the platform's default (`Config::coordination_reminders`); cases with none are
+/// left out.
+async fn schedules(state: &AppState) -> AppResult<Vec<(String, ReminderSchedule)>> {
+    let own: HashMap<String, Option<ReminderSchedule>> =
+        state.store.case_schedules().await?.into_iter().map(|c| (c.case_id, c.schedule)).collect();
+    let default = state.config.coordination_reminders;
+    Ok(state
+        .store
+        .list_cases()
+        .await?
+        .into_iter()
+        .filter_map(|case| {
+            let schedule = own.get(&case.id).copied().unwrap_or(default)?;
+            Some((case.id, schedule))
+        })
+        .collect())
+}
+
+/// What the delivery worker runs on its reminder beat: for every case with a reminder
+/// schedule, the reminders due at `now` (`scheduled_reminders`) put in the delivery
+/// outbox, each once. Returns how many were new.
+pub async fn send_scheduled_reminders(state: &AppState, now: Timestamp) -> AppResult<usize> {
+    let mut sent = 0;
+    for (id, schedule) in schedules(state).await? {
+        let loaded = state.boards.load(state, &id).await?;
+        let notices = scheduled_reminders(&loaded, schedule, now);
+        if !notices.is_empty() {
+            sent += state.store.send_notices(&notices, now).await?;
+        }
+    }
+    Ok(sent)
+}
+
+/// A case's reminder schedule as the board shows it: its own, else the platform's.
+pub async fn schedule_of(state: &AppState, id: &str) -> AppResult<Value> {
+    let own = state.store.case_schedules().await?.into_iter().find(|c| c.case_id == id);
+    let (schedule, source) = match &own {
+        Some(set) => (set.schedule, "case"),
+        None => (state.config.coordination_reminders, "platform"),
+    };
+    Ok(json!({
+        "after_days": schedule.map(|s| s.after_days),
+        "every_days": schedule.map(|s| s.every_days),
+        "source": source,
+    }))
+}
+
+/// The longest reminder period accepted, in days.
+pub const MAX_SCHEDULE_DAYS: i64 = 365;
+
+/// Sets case `id`'s own reminder schedule (`Some(None)`: no scheduled reminders on it)
+/// or clears it (`None`: the platform's default applies), for one of its platforms.
+pub async fn set_schedule(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    schedule: Option<Option<ReminderSchedule>>,
+) -> AppResult<Value> {
+    let account = caller.require()?.clone();
+    as_platform(state, caller, id).await?;
+    if let Some(Some(s)) = schedule {
+        let mut problems = Vec::new();
+        for (key, days) in [("after_days", s.after_days), ("every_days", s.every_days)] {
+            if !(1..=MAX_SCHEDULE_DAYS).contains(&days) {
+                problems.push((format!("$.{key}"), format!("between 1 and {MAX_SCHEDULE_DAYS}")));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::invalid(problems));
+        }
+    }
+    let set = schedule.map(|schedule| CaseSchedule {
+        case_id: id.to_owned(),
+        schedule,
+        set_by: account.id.clone(),
+        set_at: Utc::now(),
+    });
+    state.store.set_case_schedule(id, set.as_ref()).await?;
+    schedule_of(state, id).await
 }
 
 /// The vendors whose registered product inventories (asset groups of organisations with

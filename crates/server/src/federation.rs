@@ -38,13 +38,15 @@ use crate::errors::{AppError, AppResult};
 /// The path a peer POSTs envelopes to, under its base URL.
 pub const RELAY_PATH: &str = "/api/v1/federation/relay";
 
-/// Events of a mirror that flow back to the origin.
-const FLOW_BACK: [EventType; 5] = [
+/// Events of a mirror that flow back to the origin (a downstream vendor's status
+/// among them; its private note stays where it was written).
+const FLOW_BACK: [EventType; 6] = [
     EventType::Verified,
     EventType::Notified,
     EventType::FixAvailable,
     EventType::Published,
     EventType::Rejected,
+    EventType::VendorStatus,
 ];
 
 /// This instance's identity in the federation.
@@ -181,7 +183,17 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
             continue;
         }
         let event_type = event.kind.event_type();
+        // Notifications of one organisation by the same party in a row (a downstream
+        // vendor told about each of its products at once) travel as one forward: the
+        // last one's, whose envelope carries them all.
+        let same_notice_next = loaded.case.events().get(index + 1).is_some_and(|next| {
+            next.kind.event_type() == EventType::Notified
+                && next.party == event.party
+                && next.recipient().is_some()
+                && next.recipient() == event.recipient()
+        });
         if event_type == EventType::Notified
+            && !same_notice_next
             && let Some(to) = event.recipient()
             && host_of(&peers, &event.party.0).is_none()
             && let Some(peer) = host_of(&peers, &to.0)
@@ -419,6 +431,13 @@ pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Ref
                 crate::warnings::after_case_changed(state, &accepted.case_id).await;
                 queue(state, &accepted.case_id).await;
                 if envelope.kind == Kind::Forward {
+                    crate::coordination::notify_relayed(
+                        state,
+                        &accepted.case_id,
+                        &envelope.from_org,
+                        &envelope.to_org,
+                    )
+                    .await;
                     let triggers = vec![(envelope.to_org.clone(), crate::forwarding::Trigger::Received)];
                     forward_on(state, &accepted.case_id, triggers).await;
                 }
@@ -522,6 +541,26 @@ async fn accept_forward(
     now: Timestamp,
 ) -> AppResult<vulnrelay_store::federation::Accepted> {
     let events = new_events(&envelope.case.events)?;
+    // Products that joined the origin case after it was opened (downstream vendors'):
+    // the events before them that name no product are about its first product, as the
+    // origin reads them (`Loaded::one_product_until`).
+    let one_product_until = one_product_until(&envelope.case.products, &envelope.case.events);
+    let first_product = envelope.case.products.first().and_then(|p| p.get("id")).cloned();
+    let bodies: Vec<Value> = events
+        .iter()
+        .zip(&envelope.case.events)
+        .map(|(event, relayed)| {
+            let mut body = event.body.clone();
+            if let (Some(until), Some(first), Some(object)) =
+                (one_product_until, &first_product, body.as_object_mut())
+                && relayed.seq <= until
+                && !object.contains_key("product")
+            {
+                object.insert("product".into(), first.clone());
+            }
+            body
+        })
+        .collect();
     // The mirror must read as a case file, as every case here does.
     let value = crate::casefile::assemble(
         &vulnrelay_store::CaseRecord {
@@ -536,7 +575,7 @@ async fn accept_forward(
         },
         envelope.case.parties.clone(),
         envelope.case.products.clone(),
-        events.iter().map(|e| e.body.clone()).collect(),
+        bodies,
     );
     vulnrelay_formats::case_file::from_value(&value)
         .map_err(|e| AppError::bad_request(format!("the relayed case does not read: {e}")))?;
@@ -559,7 +598,29 @@ async fn accept_forward(
         origin_org: envelope.from_org.clone(),
         relayed_events: envelope.case.events.len() as i64,
     };
-    Ok(state.store.accept_forward(inbound, &mirror, &case, receipt).await?)
+    let accepted = state.store.accept_forward(inbound, &mirror, &case, receipt).await?;
+    if let Some(until) = one_product_until
+        && accepted.created
+    {
+        state.store.products_joined_after(&accepted.case_id, until).await?;
+    }
+    Ok(accepted)
+}
+
+/// The last relayed event before the first one naming a product other than the first
+/// (when there are several): up to it the case had one product.
+fn one_product_until(products: &[Value], events: &[RelayedEvent]) -> Option<i64> {
+    let first = products.first()?.get("id")?.as_str()?;
+    if products.len() < 2 {
+        return None;
+    }
+    let later = events.iter().position(|e| {
+        serde_json::from_str::<Value>(&e.body)
+            .ok()
+            .and_then(|b| b.get("product").and_then(Value::as_str).map(|p| p != first))
+            .unwrap_or(false)
+    })?;
+    Some(if later == 0 { 0 } else { events[later - 1].seq })
 }
 
 async fn accept_update(

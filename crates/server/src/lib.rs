@@ -77,6 +77,9 @@ pub struct Config {
     /// Policy settings of this platform: deadlines it sets for the rules that allow it
     /// (the cooperating-unit scheme's report), readings per pack.
     pub policy: vulnrelay_policy::Settings,
+    /// When the delivery worker reminds the vendors of a case that have not answered,
+    /// unless the case sets its own schedule (`None`: only on a case that does).
+    pub coordination_reminders: Option<vulnrelay_store::ReminderSchedule>,
 }
 
 impl Default for Config {
@@ -96,6 +99,7 @@ impl Default for Config {
             cna_org_id: "00000000-0000-4000-8000-000000000000".into(),
             cna_short_name: "vulnrelay".into(),
             policy: vulnrelay_policy::Settings::default(),
+            coordination_reminders: None,
         }
     }
 }

@@ -233,6 +233,20 @@ pub const ROUTES: &[Route] = &[
         "Remind the vendors silent for at least `days` days (default 7) through the delivery outbox, once per period",
     ),
     route(
+        "PUT",
+        "/api/v1/cases/{id}/coordination/schedule",
+        "coordination",
+        "200",
+        "Set the case's own schedule of the reminders the delivery worker sends vendors that have not answered: `{after_days, every_days}` (days), or `{after_days: null}` for none on this case (the case's platforms)",
+    ),
+    route(
+        "DELETE",
+        "/api/v1/cases/{id}/coordination/schedule",
+        "coordination",
+        "200",
+        "Clear the case's own reminder schedule: the platform's default applies again",
+    ),
+    route(
         "GET",
         "/api/v1/cases/{id}/drafts",
         "cases",

@@ -159,6 +159,9 @@ impl Worker {
                 if let Err(e) = self.remind(Utc::now()).await {
                     tracing::warn!(error = %e.message, "deadline reminders failed");
                 }
+                if let Err(e) = self.remind_vendors(Utc::now()).await {
+                    tracing::warn!(error = %e.message, "coordination reminders failed");
+                }
                 // The chains' heads are signed on the same beat.
                 self.state.sign_heads().await;
                 next_reminders = now + every;
@@ -257,6 +260,13 @@ impl Worker {
         }
         self.state.store.finish_deliveries(&results, Utc::now()).await?;
         Ok(round)
+    }
+
+    /// Puts the coordination reminders due at `now` in the outbox: to each vendor of a
+    /// case with a reminder schedule that has not answered for long enough
+    /// (`coordination::send_scheduled_reminders`). Returns how many were new.
+    pub async fn remind_vendors(&self, now: Timestamp) -> AppResult<usize> {
+        crate::coordination::send_scheduled_reminders(&self.state, now).await
     }
 
     /// Evaluates every case's obligations at `now` and writes the reminders due (once

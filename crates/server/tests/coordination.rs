@@ -14,6 +14,7 @@ use common::{App, MIIT, REPORTER};
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_server::auth::hash_password;
+use vulnrelay_server::worker::{Worker, WorkerConfig};
 use vulnrelay_store::testing::{TestDb, for_each_backend};
 use vulnrelay_store::warnings::DeliveryFilter;
 use vulnrelay_store::{Fragment, NewAccount, NewCase, NewEvent, Organisation, Status};
@@ -440,6 +441,87 @@ async fn the_board_filters_pages_and_reminds_the_silent_vendors_once_per_period(
 }
 
 #[tokio::test]
+async fn the_worker_reminds_silent_vendors_on_the_schedule_without_a_request() {
+    for_each_backend(|db: TestDb| async move {
+        // The platform's default: first after 3 days of silence, then every 2 days.
+        let config = vulnrelay_server::Config {
+            coordination_reminders: Some(vulnrelay_store::ReminderSchedule { after_days: 3, every_days: 2 }),
+            ..common::config()
+        };
+        let app = App::with_config(db, config).await;
+        let case = told_days_ago(&app, 0).await;
+        let (code, answer) = status(
+            &app,
+            &case,
+            B,
+            json!({"product": "vendor-b:B Box", "vulnerability": "CVE-Y", "status": "under_investigation"}),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED, "{answer}");
+        let worker = Worker::new(app.state.clone(), WorkerConfig::default());
+        let told = Utc::now();
+        let at = |days: i64| told + TimeDelta::days(days) + TimeDelta::hours(1);
+        let app = &app;
+        let case = &case;
+        let reminders = |org: &'static str| async move {
+            {
+                let filter =
+                    DeliveryFilter { org_id: Some(org.into()), limit: 50, ..DeliveryFilter::default() };
+                let all = app.db.store.deliveries(&filter).await.unwrap();
+                all.into_iter().filter(|d| d.topic == "coordination.reminder").collect::<Vec<_>>()
+            }
+        };
+        // The clock is the worker's argument: day 2 is too early, day 3 reminds A (B
+        // answered), again on day 3 nothing new, day 4 nothing, day 5 the next.
+        assert_eq!(worker.remind_vendors(at(2)).await.unwrap(), 0);
+        assert_eq!(worker.remind_vendors(at(3)).await.unwrap(), 1);
+        assert_eq!(worker.remind_vendors(at(3)).await.unwrap(), 0);
+        assert_eq!(worker.remind_vendors(at(4)).await.unwrap(), 0);
+        assert_eq!(worker.remind_vendors(at(5)).await.unwrap(), 1);
+        assert_eq!(reminders("vendor-a").await.len(), 2);
+        assert!(reminders("vendor-b").await.is_empty());
+        assert_eq!(reminders("vendor-a").await[0].payload["unanswered_days"], 3);
+        // The delivery worker delivers them to A's inbox with no request.
+        let round = worker.deliver(at(5)).await.unwrap();
+        assert!(round.delivered >= 2, "{round:?}");
+        assert!(reminders("vendor-a").await.iter().all(|d| d.delivered_at.is_some()));
+        // The case's own schedule wins over the platform's: none on this case.
+        let path = format!("/api/v1/cases/{case}/coordination/schedule");
+        let (code, answer) = app.call("PUT", &path, MIIT, Some(json!({"after_days": null}))).await;
+        assert_eq!(code, StatusCode::OK, "{answer}");
+        assert_eq!(answer["source"], "case");
+        assert_eq!(worker.remind_vendors(at(30)).await.unwrap(), 0);
+        // Every 10 days from day 10; a vendor may not set it; nonsense is refused.
+        assert_eq!(app.call("PUT", &path, A, Some(json!({"after_days": 10}))).await.0, StatusCode::FORBIDDEN);
+        let (code, answer) =
+            app.call("PUT", &path, MIIT, Some(json!({"after_days": 0, "every_days": 400}))).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(answer["error"]["details"].as_array().unwrap().len(), 2, "{answer}");
+        let (code, answer) = app.call("PUT", &path, MIIT, Some(json!({"after_days": 10}))).await;
+        assert_eq!((code, answer["every_days"].clone()), (StatusCode::OK, json!(10)), "{answer}");
+        assert_eq!(worker.remind_vendors(at(9)).await.unwrap(), 0);
+        assert_eq!(worker.remind_vendors(at(10)).await.unwrap(), 1);
+        let (_, board) = app.get(&format!("/api/v1/cases/{case}/coordination"), MIIT).await;
+        assert_eq!(board["reminders"], json!({"after_days": 10, "every_days": 10, "source": "case"}));
+        // Cleared: the platform's default again (its day-29 reminder is new).
+        let (code, answer) = app.call("DELETE", &path, MIIT, None).await;
+        assert_eq!((code, answer["source"].clone()), (StatusCode::OK, json!("platform")), "{answer}");
+        assert_eq!(worker.remind_vendors(at(29)).await.unwrap(), 1);
+        // Once A answers, the worker stops reminding it.
+        let (code, _) = status(
+            app,
+            case,
+            A,
+            json!({"product": "vendor-a:A Server", "vulnerability": "CVE-Y", "status": "affected"}),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED);
+        assert_eq!(worker.remind_vendors(at(41)).await.unwrap(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn vendors_are_proposed_from_their_product_inventories() {
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;
@@ -538,7 +620,34 @@ async fn the_published_vendor_list_carries_public_statuses_and_never_private_not
         // The OA vendor's private note never leaves the platform.
         let private =
             vulnrelay_server::coordination_demo::VENDORS.iter().find_map(|v| v.private_note).unwrap();
-        for (what, doc) in [("bulletin", &md), ("csaf", &text), ("osv", &osv)] {
+        // The CVE record: one `affected` entry per vendor product, as CVE 5 says it,
+        // and the record still valid against the CVE JSON 5.1 schema.
+        let (code, cve) = app.get("/api/v1/vulnerabilities/CVE-2021-44228.cve.json", "").await;
+        assert_eq!(code, StatusCode::OK, "{cve}");
+        let problems = vulnrelay_formats::schemas::validate(vulnrelay_formats::schemas::Schema::Cve, &cve);
+        assert!(problems.is_empty(), "{problems:?}");
+        let affected = cve["containers"]["cna"]["affected"].as_array().unwrap();
+        for v in vulnrelay_server::coordination_demo::VENDORS {
+            let entry = affected
+                .iter()
+                .find(|a| a["product"].as_str().is_some_and(|p| p.starts_with(v.product)))
+                .unwrap_or_else(|| panic!("{} missing from the CVE record: {cve}", v.product));
+            let expected = match v.status {
+                "affected" => "affected",
+                "not_affected" => "unaffected",
+                "fixed" => "unaffected",
+                other => panic!("a demo status {other}"),
+            };
+            assert_eq!(entry["defaultStatus"], expected, "{entry}");
+            if v.status == "fixed" {
+                assert_eq!(entry["versions"][0]["status"], "affected", "{entry}");
+                assert_eq!(entry["versions"][0]["lessThan"].as_str(), v.fixed_version, "{entry}");
+            }
+        }
+        let statements = cve["containers"]["cna"][vulnrelay_formats::cve5::VENDORS_FIELD].to_string();
+        assert!(statements.contains("vulnerable_code_not_in_execute_path"), "{statements}");
+        let cve = cve.to_string();
+        for (what, doc) in [("bulletin", &md), ("csaf", &text), ("osv", &osv), ("cve", &cve)] {
             assert!(!doc.contains(private), "the private note is in the {what}");
         }
         assert!(!everything_seen(&app, &app.case_id, "").await.contains(private));

@@ -729,3 +729,121 @@ async fn an_update_is_taken_only_for_a_relayed_case_and_never_speaks_for_this_in
     company.stop().await;
     nvdb.stop().await;
 }
+
+/// A vendor hosted on a peer, added to a case as a downstream participant: the notice
+/// travels through the relay outbox as one forward (however many products), opens a
+/// mirror on the vendor's instance that tells the vendor there (inbox), and the status
+/// the vendor records on its mirror flows back to the platform's board — its private
+/// note stays on the vendor's instance.
+#[tokio::test]
+async fn a_vendor_on_a_peer_is_told_through_the_relay_and_its_status_flows_back() {
+    let (nvdb_listener, vendor_listener) =
+        (TcpListener::bind("127.0.0.1:0").await.unwrap(), TcpListener::bind("127.0.0.1:0").await.unwrap());
+    let nvdb_url = format!("http://{}", nvdb_listener.local_addr().unwrap());
+    let vendor_url = format!("http://{}", vendor_listener.local_addr().unwrap());
+    let (nvdb_db, vendor_db) = (TestDb::sqlite().await, TestDb::sqlite().await);
+    // The platform's instance: the reporter, Apache and the platform local, the vendor
+    // remote (hosted on the vendor's instance).
+    let reporter = company_setup(&*nvdb_db.store).await;
+    let analyst =
+        account(&*nvdb_db.store, Some("miit-nvdb"), "analyst@miit-nvdb.example", vec![AccountRole::Analyst])
+            .await;
+    org(&*nvdb_db.store, "vendor-x", vec![Role::ProductProvider], Jurisdiction::CN).await;
+    peer(&*nvdb_db.store, "vendorhost", &vendor_url, 6, &["vendor-x"]).await;
+    org(&*vendor_db.store, "vendor-x", vec![Role::ProductProvider], Jurisdiction::CN).await;
+    org(&*vendor_db.store, "miit-nvdb", vec![Role::RegulatorPlatform], Jurisdiction::CN).await;
+    // On its own instance the mirror is the vendor's case to work: its coordinator's.
+    let psirt =
+        account(&*vendor_db.store, Some("vendor-x"), "psirt@x.example", vec![AccountRole::Coordinator]).await;
+    peer(&*vendor_db.store, "nvdb", &nvdb_url, 5, &["miit-nvdb"]).await;
+    let nvdb = start(nvdb_db, 5, &["miit-nvdb"], Forwarding::default(), nvdb_listener).await;
+    let vendor = start(vendor_db, 6, &["vendor-x"], Forwarding::default(), vendor_listener).await;
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", nvdb.base), &reporter, Some(report)).await;
+    assert_eq!(status, 201, "{answer}");
+    let origin = answer["case"].as_str().unwrap().to_owned();
+
+    let body =
+        json!({"vendors": [{"org": "vendor-x", "products": [{"name": "X Gateway"}, {"name": "X Mail"}]}]});
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{origin}/participants", nvdb.base),
+        &analyst,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["relayed"], json!(["vendor-x"]));
+    // One forward for the vendor's two notifications, through the relay outbox.
+    let relays = nvdb.db.store.relays(Some(&origin)).await.unwrap();
+    assert_eq!(
+        relays.iter().filter(|r| r.to_org == "vendor-x" && r.kind == "forward").count(),
+        1,
+        "{relays:?}"
+    );
+    let mirror = eventually("the mirror at the vendor's instance", || async {
+        mirror_of(&*vendor.db.store, &origin).await
+    })
+    .await;
+    let vendor_cases = vendor.db.store.case_ids().await.unwrap();
+    assert_eq!(vendor_cases.len(), 1, "one mirror, not one per product");
+    // The vendor is told there, in its inbox.
+    let filter = vulnrelay_store::warnings::DeliveryFilter {
+        org_id: Some("vendor-x".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    let added = eventually("the notice at the vendor's instance", || async {
+        let told = vendor.db.store.deliveries(&filter).await.unwrap();
+        let added: Vec<_> = told.into_iter().filter(|d| d.topic == "coordination.added").collect();
+        (!added.is_empty()).then_some(added)
+    })
+    .await;
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert_eq!(added[0].payload["relayed"], true);
+    assert_eq!(added[0].payload["products"], json!(["vendor-x:X Gateway", "vendor-x:X Mail"]));
+    // The vendor answers on its own instance, with a private note.
+    let status_body = json!({
+        "product": "vendor-x:X Gateway",
+        "vulnerability": "CVE-2021-44228",
+        "status": "not_affected",
+        "justification": "component_not_present",
+        "statement": "X Gateway ships no Java.",
+        "private_note": "SECRET-X: our customer list",
+    });
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{mirror}/vendor-status", vendor.base),
+        &psirt,
+        Some(status_body),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    // It flows back to the platform's board; the private note does not.
+    let board = eventually("the vendor's status on the platform's board", || async {
+        let (_, board) = call(
+            reqwest::Method::GET,
+            format!("{}/api/v1/cases/{origin}/coordination", nvdb.base),
+            &analyst,
+            None,
+        )
+        .await;
+        let cell = &board["vendors"][0]["products"][0]["vulnerabilities"][0];
+        (cell["status"] == "not_affected").then(|| board.clone())
+    })
+    .await;
+    let cell = &board["vendors"][0]["products"][0]["vulnerabilities"][0];
+    assert_eq!(cell["justification"], "component_not_present", "{board}");
+    assert_eq!(cell["statement"], "X Gateway ships no Java.");
+    let (_, events) =
+        call(reqwest::Method::GET, format!("{}/api/v1/cases/{origin}/events", nvdb.base), &analyst, None)
+            .await;
+    for text in [board.to_string(), events.to_string()] {
+        assert!(!text.contains("SECRET-X"), "the private note left the vendor's instance: {text}");
+    }
+    for node in [nvdb, vendor] {
+        node.stop().await;
+    }
+}

@@ -53,6 +53,29 @@ pub struct Notice {
     pub payload: Value,
 }
 
+/// When the delivery worker reminds the vendors of a case that have not answered: first
+/// after `after_days` days of silence, then every `every_days` days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderSchedule {
+    /// Days without an answer before the first reminder.
+    pub after_days: i64,
+    /// Days between reminders after that.
+    pub every_days: i64,
+}
+
+/// A case's own reminder schedule, as set by one of its platforms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSchedule {
+    /// The case.
+    pub case_id: String,
+    /// Its schedule; `None`: no scheduled reminders on this case.
+    pub schedule: Option<ReminderSchedule>,
+    /// Who set it (account id).
+    pub set_by: String,
+    /// When.
+    pub set_at: Timestamp,
+}
+
 /// Storage of coordination's notes and notices.
 #[async_trait]
 pub trait Coordination: Send + Sync {
@@ -67,4 +90,13 @@ pub trait Coordination: Send + Sync {
     async fn one_product_until(&self, case_id: &str) -> Result<Option<i64>>;
     /// The keys of the notices sent for a case, with when.
     async fn notices_sent(&self, case_id: &str) -> Result<Vec<(String, Timestamp)>>;
+    /// Sets (`Some`) or clears (`None`: the platform's default applies again) a case's
+    /// own reminder schedule.
+    async fn set_case_schedule(&self, case_id: &str, schedule: Option<&CaseSchedule>) -> Result<()>;
+    /// Records that every product of a case but its first joined it after event
+    /// `seq` (a mirror of a case whose downstream vendors joined later), where not
+    /// recorded yet: see [`Coordination::one_product_until`].
+    async fn products_joined_after(&self, case_id: &str, seq: i64) -> Result<()>;
+    /// Every case's own reminder schedule.
+    async fn case_schedules(&self) -> Result<Vec<CaseSchedule>>;
 }

@@ -1,7 +1,7 @@
 // The query set of `Coordination`, shared by both back ends like `common.rs` (included
 // by `sqlite.rs` and `postgres.rs`).
 
-use crate::coordination::{Notice, PrivateNote, StoredNote};
+use crate::coordination::{CaseSchedule, Notice, PrivateNote, ReminderSchedule, StoredNote};
 
 /// Writes the private notes of a change whose events were stored as `stored`.
 async fn c_insert_notes(
@@ -129,6 +129,54 @@ impl crate::coordination::Coordination for Inner {
             .await?;
         rows.iter()
             .map(|row| Ok((row.try_get("key")?, ts(&row.try_get::<String, _>("sent_at")?)?)))
+            .collect()
+    }
+
+    async fn set_case_schedule(&self, case_id: &str, schedule: Option<&CaseSchedule>) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM coordination_schedules WHERE case_id = $1").bind(case_id).execute(&mut *tx).await?;
+        if let Some(set) = schedule {
+            sqlx::query(
+                "INSERT INTO coordination_schedules (case_id, after_days, every_days, set_by, set_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(case_id)
+            .bind(set.schedule.map(|s| s.after_days))
+            .bind(set.schedule.map_or(0, |s| s.every_days))
+            .bind(&set.set_by)
+            .bind(format_ts(set.set_at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn products_joined_after(&self, case_id: &str, seq: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE case_products SET added_after_seq = $2 \
+             WHERE case_id = $1 AND position > 0 AND added_after_seq IS NULL",
+        )
+        .bind(case_id)
+        .bind(seq)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn case_schedules(&self) -> Result<Vec<CaseSchedule>> {
+        let rows = sqlx::query("SELECT * FROM coordination_schedules ORDER BY case_id").fetch_all(&self.reader).await?;
+        rows.iter()
+            .map(|row| {
+                let after: Option<i64> = row.try_get("after_days")?;
+                let every: i64 = row.try_get("every_days")?;
+                Ok(CaseSchedule {
+                    case_id: row.try_get("case_id")?,
+                    schedule: after.map(|after_days| ReminderSchedule { after_days, every_days: every }),
+                    set_by: row.try_get("set_by")?,
+                    set_at: ts(&row.try_get::<String, _>("set_at")?)?,
+                })
+            })
             .collect()
     }
 }

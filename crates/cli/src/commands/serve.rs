@@ -84,9 +84,26 @@ pub struct ServeArgs {
     #[arg(long, value_name = "POLICY/RULE=N")]
     pub deadline: Vec<String>,
 
+    /// Remind the vendors on a case that have not answered, through the delivery
+    /// worker: `AFTER,EVERY` days (first after AFTER days of silence, then every EVERY
+    /// days), unless the case sets its own schedule. Default: only on cases that do.
+    #[arg(long, value_name = "AFTER,EVERY")]
+    pub vendor_reminders: Option<String>,
+
     /// The delivery worker (risk warnings, reminders, webhooks).
     #[command(flatten)]
     pub worker: super::delivery::WorkerArgs,
+}
+
+/// `AFTER,EVERY` (days, each 1 to 365) as a reminder schedule.
+fn parse_schedule(text: &str) -> anyhow::Result<vulnrelay_store::ReminderSchedule> {
+    let days = |part: &str| -> anyhow::Result<i64> {
+        let n: i64 = part.trim().parse().map_err(|_| anyhow::anyhow!("`{part}` is not a number of days"))?;
+        anyhow::ensure!((1..=365).contains(&n), "{n} days: between 1 and 365");
+        Ok(n)
+    };
+    let (after, every) = text.split_once(',').unwrap_or((text, text));
+    Ok(vulnrelay_store::ReminderSchedule { after_days: days(after)?, every_days: days(every)? })
 }
 
 /// How logs are written.
@@ -214,6 +231,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             allow_private_webhooks: args.worker.webhook_allow_private_networks,
             cna_org_id: args.cna_org_id.clone().unwrap_or(defaults.cna_org_id.clone()),
             cna_short_name: args.cna_short_name.clone().unwrap_or(defaults.cna_short_name.clone()),
+            coordination_reminders: args.vendor_reminders.as_deref().map(parse_schedule).transpose()?,
             ..defaults
         };
         let state = AppState::new(store, config);

@@ -158,3 +158,39 @@ pub async fn remind(
     let body: RemindBody = body_as(body)?;
     Ok(Json(coordination::remind(&state, &caller, &id, body.days.unwrap_or(7)).await?))
 }
+
+/// Body of `PUT /api/v1/cases/{id}/coordination/schedule`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleBody {
+    /// Days without an answer before the first reminder (`null`: no scheduled
+    /// reminders on this case).
+    pub after_days: Option<i64>,
+    /// Days between reminders after the first (default: `after_days`).
+    pub every_days: Option<i64>,
+}
+
+/// `PUT /api/v1/cases/{id}/coordination/schedule`: the case's own schedule of the
+/// reminders the delivery worker sends.
+pub async fn set_schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson,
+) -> AppResult<Json<Value>> {
+    let body: ScheduleBody = body_as(body)?;
+    let schedule = body.after_days.map(|after_days| vulnrelay_store::ReminderSchedule {
+        after_days,
+        every_days: body.every_days.unwrap_or(after_days),
+    });
+    Ok(Json(coordination::set_schedule(&state, &caller, &id, Some(schedule)).await?))
+}
+
+/// `DELETE /api/v1/cases/{id}/coordination/schedule`: back to the platform's default.
+pub async fn clear_schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(coordination::set_schedule(&state, &caller, &id, None).await?))
+}

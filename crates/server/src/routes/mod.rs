@@ -56,6 +56,10 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}/vendor-status", post(coordination::set_status))
         .route("/cases/{id}/coordination", get(coordination::board))
         .route("/cases/{id}/coordination/reminders", post(coordination::remind))
+        .route(
+            "/cases/{id}/coordination/schedule",
+            axum::routing::put(coordination::set_schedule).delete(coordination::clear_schedule),
+        )
         .route("/cases/{id}/drafts", get(drafts::list))
         .route("/cases/{id}/drafts/send", post(drafts::send))
         .route("/cases/{id}/intervals", get(intervals::case_intervals))

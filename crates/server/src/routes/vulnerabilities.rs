@@ -136,8 +136,10 @@ pub async fn show(
                 org_id: state.config.cna_org_id.clone(),
                 short_name: state.config.cna_short_name.clone(),
             };
-            cve5::export(&v, &cna, stored.updated_at)
-                .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?
+            let mut document = cve5::export(&v, &cna, stored.updated_at)
+                .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?;
+            cve5::add_vendor_statuses(&mut document, &v, &published_vendors(&state, &caller, &stored).await?);
+            document
         }
         Some("csaf") => {
             let advisory =
@@ -145,9 +147,28 @@ pub async fn show(
             distribution::csaf_advisory(&state, &advisory).await?
         }
         Some("vex") => distribution::csaf_vex(&state, &stored, &v).await?,
-        Some(_) => osv_record::export(&v, stored.updated_at),
+        Some(_) => {
+            let mut document = osv_record::export(&v, stored.updated_at);
+            osv_record::add_vendor_statuses(
+                &mut document,
+                &published_vendors(&state, &caller, &stored).await?,
+            );
+            document
+        }
     };
     Ok(Json(body).into_response())
+}
+
+/// The downstream vendors' public statuses on the case of `stored`, once it is
+/// published (none before, and none for a record of no case).
+async fn published_vendors(
+    state: &AppState,
+    caller: &Caller,
+    stored: &StoredVulnerability,
+) -> AppResult<Vec<vulnrelay_domain::VendorStatement>> {
+    let Some(case_id) = &stored.case_id else { return Ok(Vec::new()) };
+    let loaded = authorize(state, caller, case_id, Action::Read).await?;
+    Ok(Advisory { id: stored.id.clone(), case: Some(loaded), records: Vec::new() }.vendors())
 }
 
 /// Query of the bulletin and manual.
@@ -177,7 +198,7 @@ async fn document(
         published: v.published.unwrap_or(stored.created_at),
         updated: stored.updated_at,
         vulnerabilities: vec![v],
-        vendors: Vec::new(),
+        vendors: published_vendors(&state, &caller, &stored).await?,
     };
     render(&publication, lang, query.format.as_deref(), manual)
 }
