@@ -64,6 +64,11 @@ pub async fn show(
         .iter()
         .filter(|c| !matches!(c.state(), CaseState::Closed | CaseState::Rejected | CaseState::Duplicate))
         .collect();
+    let mut published = std::collections::HashMap::new();
+    for case in &open {
+        let at = crate::distribution::case_published(&state, case).await.map_err(|e| ui.error(e))?;
+        published.insert(case.record.id.clone(), at);
+    }
     let (warnings, _) = crate::ui::pages::warnings::warnings_page(&state, &ui, None, 5).await;
     let suspension = match &org {
         Some(org) => crate::ui::pages::orgs::suspension_panel(&state, &ui, &org.id).await,
@@ -71,7 +76,7 @@ pub async fn show(
     };
     let title = lang.t("dashboard.title");
     let body = html! {
-        h1 { (title) @if let Some(org) = &org { " — " span translate="no" { (org.name) } } }
+        h1 { (title) @if let Some(org) = &org { " — " span translate="no" { (org.name_in(lang.chinese())) } } }
         @if done.as_deref() == Some("rectified") {
             (crate::ui::view::notice("ok", html! { p { (lang.t("dashboard.rectified")) } }))
         }
@@ -132,6 +137,9 @@ pub async fn show(
                             li {
                                 a href=(format!("/cases/{}", case.record.id)) { (case.record.title) }
                                 " " span class="muted" { (case.record.id) " · " (lang.t("dashboard.opened")) " " (time(case.record.created_at, case.case.timezone())) }
+                                @if let Some(published) = published.get(&case.record.id).copied().flatten() {
+                                    " " span class="muted published" { " · " (lang.t("dashboard.published")) " " (time(published, case.case.timezone())) }
+                                }
                             }
                         }
                     }
