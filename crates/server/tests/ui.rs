@@ -860,6 +860,21 @@ async fn a_unit_uploads_and_reviews_its_asset_inventory_with_its_history() {
         let empty = unit.post_multipart("/assets", &[("csrf_token", &token), ("name", &group)], &[]).await;
         assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(empty.html.contains(&lang.t("assets.nothing")));
+        assert_eq!(
+            problem_beside(&empty.html, "sbom").as_deref(),
+            Some(lang.t("assets.nothing").as_str()),
+            "beside the file"
+        );
+        // A file that is no SBOM: the problem beside the file, in words.
+        let bad = unit
+            .post_multipart(
+                "/assets",
+                &[("csrf_token", &token), ("name", &group)],
+                &[("sbom", "bom.json", b"{\"bomFormat\": 1}")],
+            )
+            .await;
+        assert!(bad.status.is_client_error(), "{}", bad.status);
+        assert!(problem_beside(&bad.html, "sbom").is_some_and(|p| !p.contains("$.")), "{}", bad.html);
         // A list typed in.
         let list = "# the payment service\npkg:maven/org.apache.logging.log4j/log4j-core@2.14.1\nspring-core 5.3.17\n";
         let done = unit
