@@ -464,3 +464,187 @@ test("no serious accessibility violations (axe-core) on any page, in both langua
   await page.setViewportSize({ width: 1280, height: 900 });
   assert.deepEqual(found, []);
 });
+
+// ---- issue 22, finishing: bilingual names, the report form in one round with its files
+// kept, one publication time, problems beside the fields of every form ----
+
+/** The page's visible text without the notes people wrote on events (their own words). */
+async function textWithoutNotes() {
+  return page.evaluate(() => {
+    const copy = document.body.cloneNode(true);
+    copy.querySelectorAll("p.note").forEach((n) => n.remove());
+    return copy.textContent;
+  });
+}
+
+test("organisations are named in the page's language: Chinese names in zh, English in en, at 1280 px and 390 px", async () => {
+  if (await page.locator("header .session form button").count()) {
+    await signOut();
+  }
+  await signIn(ANALYST);
+  const names = {
+    "zh-CN": { shown: ["阿里云安全团队", "工业和信息化部网络安全威胁和漏洞信息共享平台", "国家信息安全漏洞共享平台"], hidden: ["Alibaba Cloud Security Team", "MIIT threat and vulnerability sharing platform"] },
+    en: { shown: ["Alibaba Cloud Security Team", "MIIT threat and vulnerability sharing platform (NVDB)", "CNVD (CNCERT/CC)"], hidden: ["阿里云安全团队", "工业和信息化部网络安全威胁和漏洞信息共享平台"] },
+  };
+  for (const lang of ["zh-CN", "en"]) {
+    await language(lang);
+    const tag = lang === "en" ? "en" : "zh";
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width > 500 ? 900 : 844 });
+      await page.goto(`${server.url}/cases/${cases.log4shell}`);
+      const text = await textWithoutNotes();
+      for (const name of names[lang].shown) {
+        assert.ok(text.includes(name), `${lang} case page names ${name}`);
+      }
+      for (const name of names[lang].hidden) {
+        assert.ok(!text.includes(name), `${lang} case page shows ${name}`);
+      }
+      // The timeline chart's markers name the organisations the same way.
+      const tips = (await page.locator(".timeline-chart g.ev").evaluateAll((els) => els.map((e) => e.getAttribute("data-tip")))).join(" ");
+      assert.ok(tips.includes(names[lang].shown[0]), `${lang} chart names ${names[lang].shown[0]}`);
+      await page.goto(`${server.url}/orgs/alibaba-cloud`);
+      assert.equal((await page.locator("h1").textContent()).trim(), names[lang].shown[0]);
+      await shot(`30-org-names-${tag}-${width}`, { fullPage: false });
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // The chart alone, for the README: the story in Chinese, as the ministry's analyst sees it.
+  await language("zh-CN");
+  await page.goto(`${server.url}/cases/${cases.log4shell}?as_of=2021-12-31`);
+  const chart = page.locator(".timeline-chart");
+  await chart.scrollIntoViewIfNeeded();
+  fs.mkdirSync(docs, { recursive: true });
+  await chart.screenshot({ path: path.join(docs, "timeline.png") });
+  await signOut();
+});
+
+test("the report form lists every problem at once beside its field and keeps the chosen files, in both languages", async () => {
+  await signIn(REPORTER);
+  const words = {
+    "zh-CN": { required: /此项必填/, cvss: /CVSS/, keep: /保留 Poc\.java/ },
+    en: { required: /required/i, cvss: /CVSS/, keep: /Keep Poc\.java/ },
+  };
+  const files = [
+    { name: "README.txt", mimeType: "text/plain", buffer: Buffer.from("see the PoC") },
+  ];
+  for (const lang of ["zh-CN", "en"]) {
+    await language(lang);
+    const tag = lang === "en" ? "en" : "zh";
+    await page.setViewportSize(lang === "en" ? { width: 390, height: 844 } : { width: 1280, height: 900 });
+    await page.goto(`${server.url}/reports/new`);
+    await page.fill("#product_name", "Apache Log4j2");
+    await page.fill("#purl", "maven:log4j-core");
+    await page.fill("#cvss_vector", "CVSS:9.9/XX:Y");
+    await page.setInputFiles("#attachments", files);
+    await page.setInputFiles("#exploit", [{ name: "Poc.java", mimeType: "text/x-java", buffer: Buffer.from("class Poc {}") }]);
+    await page.locator("form.report button[type=submit]").click();
+    await page.waitForSelector(".field.invalid");
+    // The form's own problems and the intake's, all in this round, each beside its field.
+    assert.match(await page.locator("#harm-problem").textContent(), words[lang].required);
+    assert.match(await page.locator("#product_model-problem").textContent(), words[lang].required);
+    assert.ok(await page.locator("#purl-problem").count(), "the package URL's problem");
+    assert.ok(await page.locator("#cvss_vector-problem").count(), "the CVSS vector's problem");
+    assert.equal(await page.locator("#purl").getAttribute("aria-invalid"), "true");
+    const summary = await page.locator(".notice.error, [role=alert]").first().textContent();
+    assert.ok(!summary.includes("$."), "fields named in words, not JSON paths");
+    // Both files are kept, ticked; the README is left out by unticking it.
+    const kept = page.locator("ul.kept-files li");
+    assert.equal(await kept.count(), 2);
+    assert.match(await kept.nth(1).textContent(), words[lang].keep);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the form is ${overflow}px wider than the window`);
+    await shot(`31-report-all-problems-${tag}`);
+    await kept.nth(0).locator("input[type=checkbox]").uncheck();
+    await page.fill("#product_model", "log4j-core");
+    await page.fill("#affected_versions", "2.14.1");
+    await page.fill("#technical_characteristics", "JNDI lookup");
+    await page.fill("#harm", "RCE");
+    await page.fill("#scope_of_impact", "Java applications");
+    await page.fill("#purl", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
+    await page.fill("#cvss_vector", "");
+    await page.fill("#discovered_at", "2021-11-24T10:00");
+    await page.locator("form.report button[type=submit]").click();
+    await page.waitForURL(/\/receipts\//);
+    await shot(`31-report-receipt-${tag}`);
+    cases.keptFiles = await page.locator("main a[href^='/cases/']").first().getAttribute("href");
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signOut();
+  // The analyst sees the kept exploit file, not the one left out, and the package URL.
+  await signIn(ANALYST);
+  await language("en");
+  await page.goto(`${server.url}${cases.keptFiles}`);
+  const attachments = await page.locator("section[aria-labelledby=attachments-h]").textContent();
+  assert.match(attachments, /Poc\.java/);
+  assert.doesNotMatch(attachments, /README\.txt/);
+  assert.match(await page.content(), /pkg:maven\/org\.apache\.logging\.log4j\/log4j-core@2\.14\.1/);
+  await signOut();
+});
+
+test("one publication time for the advisory: case page, dashboard, bulletin, record, CSAF, OSV and feed, at 1280 px and 390 px", async () => {
+  await signIn(ANALYST);
+  const api = async (p) => (await page.request.get(`${server.url}${p}`)).json();
+  const list = await api("/api/v1/advisories");
+  const published = Date.parse(list.advisories[0].published);
+  const csaf = await api("/api/v1/advisories/CVE-2021-44228.csaf.json");
+  const osv = await api("/api/v1/vulnerabilities/CVE-2021-44228.osv.json");
+  const feed = await (await page.request.get(`${server.url}/advisories/feed.atom`)).text();
+  const seen = {
+    "CSAF initial_release_date": csaf.document.tracking.initial_release_date,
+    "OSV published": osv.published,
+    feed: feed.split("<published>")[1].split("<")[0],
+  };
+  for (const lang of ["en", "zh-CN"]) {
+    await language(lang);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: width > 500 ? 900 : 844 });
+      const where = `${lang} ${width}`;
+      await page.goto(`${server.url}/cases/${cases.log4shell}`);
+      seen[`${where} case page`] = await page.locator("dd.published time").getAttribute("datetime");
+      await page.goto(`${server.url}/dashboard`);
+      seen[`${where} dashboard`] = await page.locator(".published time").first().getAttribute("datetime");
+      await page.goto(`${server.url}/advisories/CVE-2021-44228/bulletin`);
+      seen[`${where} bulletin`] = await page.locator("p.published time").getAttribute("datetime");
+      // Local time with its zone shown, UTC on hover, through the one formatter.
+      assert.match(await page.locator("p.published time").getAttribute("title"), / UTC$/);
+      await shot(`32-published-bulletin-${lang === "en" ? "en" : "zh"}-${width}`, { fullPage: false });
+      await page.goto(`${server.url}/advisories/CVE-2021-44228`);
+      seen[`${where} record page`] = await page.locator("dd.published time").getAttribute("datetime");
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const differing = Object.entries(seen).filter(([, at]) => Date.parse(at) !== published);
+  assert.deepEqual(differing, [], `published ${list.advisories[0].published}`);
+  await signOut();
+});
+
+test("the sanction and review forms show each problem beside its field, named in words, in both languages", async () => {
+  await signIn(ANALYST);
+  for (const lang of ["zh-CN", "en"]) {
+    await language(lang);
+    const tag = lang === "en" ? "en" : "zh";
+    await page.setViewportSize(lang === "en" ? { width: 390, height: 844 } : { width: 1280, height: 900 });
+    await page.goto(`${server.url}/orgs/alibaba-cloud`);
+    // A reason of blanks passes the browser's own check; the server's finds it empty.
+    await page.fill("#reason", "   ");
+    await page.fill("#individual", "Chen");
+    await page.locator("form[aria-labelledby=suspend-h] button[type=submit]").click();
+    await page.waitForSelector("#reason-problem");
+    assert.match(await page.locator("#reason-problem").textContent(), lang === "en" ? /required/i : /此项必填/);
+    assert.equal(await page.locator("#reason").getAttribute("aria-invalid"), "true");
+    assert.match(await page.locator("#reason").getAttribute("aria-describedby"), /reason-problem/);
+    assert.equal(await page.locator("#individual").inputValue(), "Chen", "what was typed stays");
+    const text = await page.locator("main").textContent();
+    assert.ok(!text.includes("$."), "no JSON path");
+    await page.locator("#reason-problem").scrollIntoViewIfNeeded();
+    await shot(`33-sanction-problems-${tag}`, { fullPage: false });
+    await page.fill("#review", "   ");
+    await page.locator("form[aria-labelledby=restore-h] button[type=submit]").click();
+    await page.waitForSelector("#review-problem");
+    assert.match(await page.locator("#review-problem").textContent(), lang === "en" ? /required/i : /此项必填/);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // No script error on any page (the refusals' HTTP statuses aside, which are the point).
+  assert.deepEqual(consoleErrors.filter((e) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(e)), []);
+  await signOut();
+});

@@ -33,6 +33,7 @@ fn org(id: &str, roles: Vec<Role>) -> Organisation {
     Organisation {
         id: id.into(),
         name: format!("Vendor {id} [generated]"),
+        name_zh: None,
         roles,
         jurisdiction: Jurisdiction::CN,
         individual: false,

@@ -35,6 +35,7 @@ fn party(id: &str, role: Role, jurisdiction: &str, member: bool, start: Timestam
     Party {
         id: PartyId(id.into()),
         name: id.into(),
+        name_zh: None,
         roles: vec![role],
         jurisdiction: jurisdiction.parse::<Jurisdiction>().expect("valid code"),
         memberships: if member {

@@ -33,6 +33,7 @@ fn org(id: &str, name: String, roles: Vec<Role>, jurisdiction: Jurisdiction) -> 
     Organisation {
         id: id.into(),
         name,
+        name_zh: None,
         roles,
         jurisdiction,
         individual: false,

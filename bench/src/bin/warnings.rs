@@ -41,6 +41,7 @@ fn main() {
                 .create_org(&Organisation {
                     id: org.clone(),
                     name: org.clone(),
+                    name_zh: None,
                     roles: vec![Role::NetworkOperator],
                     jurisdiction: Jurisdiction::CN,
                     individual: false,

@@ -152,6 +152,7 @@ async fn seed(
             .create_org(&Organisation {
                 id: org.clone(),
                 name: org.clone(),
+                name_zh: None,
                 roles: vec![Role::NetworkOperator],
                 jurisdiction: Jurisdiction::CN,
                 individual: false,

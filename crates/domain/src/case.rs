@@ -353,6 +353,7 @@ mod tests {
         Party {
             id: PartyId(id.into()),
             name: id.into(),
+            name_zh: None,
             roles: vec![role],
             jurisdiction: Jurisdiction::CN,
             memberships: vec![Membership { id: "club".into(), since: at(1), until: None }],

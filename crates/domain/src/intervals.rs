@@ -195,6 +195,7 @@ mod tests {
         Party {
             id: PartyId(id.into()),
             name: id.into(),
+            name_zh: None,
             roles: vec![role],
             jurisdiction: Jurisdiction::CN,
             memberships: vec![],

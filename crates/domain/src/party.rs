@@ -160,8 +160,10 @@ impl Membership {
 pub struct Party {
     /// Identifier, unique within the case.
     pub id: PartyId,
-    /// Display name.
+    /// Display name (English, or the name it goes by abroad).
     pub name: String,
+    /// Its Chinese name, where one is known; the Chinese UI falls back to `name`.
+    pub name_zh: Option<String>,
     /// Roles the party holds.
     pub roles: Vec<Role>,
     /// Where the party is established.
@@ -171,6 +173,15 @@ pub struct Party {
 }
 
 impl Party {
+    /// Its name in Chinese (`zh`) or English: the Chinese name where one is known,
+    /// else the display name.
+    pub fn name_in(&self, chinese: bool) -> &str {
+        match &self.name_zh {
+            Some(zh) if chinese => zh,
+            _ => &self.name,
+        }
+    }
+
     /// Whether the party holds `role`.
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)

@@ -59,6 +59,7 @@ fn party(id: &str, role: Role, jurisdiction: &str) -> Party {
     Party {
         id: PartyId(id.into()),
         name: id.into(),
+        name_zh: None,
         roles: vec![role],
         jurisdiction: jurisdiction.parse().unwrap(),
         memberships: vec![],

@@ -72,6 +72,9 @@ pub fn to_value(case: &Case) -> Value {
                 "roles": p.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
                 "jurisdiction": p.jurisdiction.as_str(),
             });
+            if let Some(name_zh) = &p.name_zh {
+                party["name_zh"] = json!(name_zh);
+            }
             if !p.memberships.is_empty() {
                 let memberships: Vec<Value> = p
                     .memberships
@@ -416,9 +419,11 @@ impl Reader {
     }
 
     fn party(&mut self, value: &Value, path: &str) -> Option<Party> {
-        let object = self.object(value, path, &["id", "name", "roles", "jurisdiction", "memberships"])?;
+        let object =
+            self.object(value, path, &["id", "name", "name_zh", "roles", "jurisdiction", "memberships"])?;
         let id = self.string(object, path, "id", true);
         let name = self.string(object, path, "name", false);
+        let name_zh = self.string(object, path, "name_zh", false).filter(|n| !n.trim().is_empty());
         let roles: Vec<Role> = self
             .strings(object, path, "roles", true)
             .iter()
@@ -449,6 +454,7 @@ impl Reader {
         Some(Party {
             id: PartyId(id.to_owned()),
             name: name.unwrap_or(id).to_owned(),
+            name_zh: name_zh.map(str::to_owned),
             roles,
             jurisdiction: jurisdiction?,
             memberships,

@@ -50,8 +50,10 @@ pub(crate) fn message(case: &Case, finding: &Finding<'_>) -> Text {
 /// An open duty the engine leaves to a person.
 fn clock_review(case: &Case, rule: &Rule, party: &Party, trigger: &Event, review: &ObligationReview) -> Text {
     let p = who(party);
+    let pz = who_zh(party);
     let at = when(case, trigger.at);
     let from = case.party(&trigger.party).map(who).unwrap_or_else(|| trigger.party.0.clone());
+    let from_zh = case.party(&trigger.party).map(who_zh).unwrap_or_else(|| trigger.party.0.clone());
     let reason = match review {
         ObligationReview::TriggerReceivedFrom(role) => Text {
             en: format!(
@@ -59,7 +61,7 @@ fn clock_review(case: &Case, rule: &Rule, party: &Party, trigger: &Event, review
                  platform that told it, the text does not say: the engine does not decide this"
             ),
             zh: format!(
-                "{p}于{at}经{from}（{role}）告知而获知；是否仍须向告知它的平台报送，条文未作规定：引擎不作裁决"
+                "{pz}于{at}经{from_zh}（{role}）告知而获知；是否仍须向告知它的平台报送，条文未作规定：引擎不作裁决"
             ),
         },
     };
@@ -67,7 +69,7 @@ fn clock_review(case: &Case, rule: &Rule, party: &Party, trigger: &Event, review
         rule,
         Text {
             en: format!("{p}: {} — needs review: {}", rule.title.en, reason.en),
-            zh: format!("{p}：{}——需复核：{}", rule.title.zh, reason.zh),
+            zh: format!("{pz}：{}——需复核：{}", rule.title.zh, reason.zh),
         },
     )
 }
@@ -79,6 +81,11 @@ fn when(case: &Case, at: Timestamp) -> String {
 
 fn who(party: &Party) -> String {
     party.name.clone()
+}
+
+/// The party's name in Chinese text: its Chinese name where one is known.
+fn who_zh(party: &Party) -> String {
+    party.name_in(true).to_owned()
 }
 
 /// Adds the "unverified" mark that reference/regulation.md asks for on [M] text.
@@ -255,9 +262,9 @@ fn not_aware(case: &Case, rule: &Rule, party: &Party, seen: &Event) -> Text {
             zh: format!(
                 "{}：{}——尚未起算：{other}于{at}记录了 `{t}`，但无记录表明{}已获知（其自身的 `{t}` 事件，或发给它且 \
                  `exploited: true` 的 `notified`）",
-                who(party),
+                who_zh(party),
                 rule.title.zh,
-                who(party)
+                who_zh(party)
             ),
         },
     )
@@ -270,13 +277,14 @@ fn not_started(rule: &Rule, party: &Party, waiting_for: &[EventType]) -> Text {
         rule,
         Text {
             en: format!("{}: {} — clock not started, waiting for `{events}`", who(party), rule.title.en),
-            zh: format!("{}：{}——尚未起算，等待 `{events}` 事件", who(party), rule.title.zh),
+            zh: format!("{}：{}——尚未起算，等待 `{events}` 事件", who_zh(party), rule.title.zh),
         },
     )
 }
 
 fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as_of: Timestamp) -> Text {
     let p = who(party);
+    let pz = who_zh(party);
     let (en_title, zh_title) = (&rule.title.en, &rule.title.zh);
     let reading = deadline_words(rule, finding);
     let due = finding.due_at.map(|d| format!("{}{}", when(case, d), reading.en));
@@ -287,11 +295,11 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
     let text = match (finding.status, due, done) {
         (Status::Met, Some(due), Some(done)) => Text {
             en: format!("{p} met: {en_title} — done {done}, due {due}"),
-            zh: format!("{p}已按时履行：{zh_title}——于{done}履行，期限{due_zh}"),
+            zh: format!("{pz}已按时履行：{zh_title}——于{done}履行，期限{due_zh}"),
         },
         (Status::Met, None, Some(done)) => Text {
             en: format!("{p} met: {en_title} — done {done}"),
-            zh: format!("{p}已履行：{zh_title}——于{done}履行"),
+            zh: format!("{pz}已履行：{zh_title}——于{done}履行"),
         },
         (Status::MetIncomplete, _, Some(done)) if !finding.content_recorded => {
             let fields = missing_fields(finding);
@@ -300,34 +308,34 @@ fn obligation(case: &Case, rule: &Rule, party: &Party, finding: &Finding<'_>, as
                     "{p} met incompletely on the record: {en_title} — sent {done}, its content not recorded, so the record does not show {}",
                     fields.en
                 ),
-                zh: format!("{p}的通报内容未记录：{zh_title}——于{done}发出，记录无法显示{}", fields.zh),
+                zh: format!("{pz}的通报内容未记录：{zh_title}——于{done}发出，记录无法显示{}", fields.zh),
             }
         }
         (Status::MetIncomplete, _, Some(done)) => {
             let fields = missing_fields(finding);
             Text {
                 en: format!("{p} met incompletely: {en_title} — sent {done}, missing {}", fields.en),
-                zh: format!("{p}已履行但内容不全：{zh_title}——于{done}发出，缺少{}", fields.zh),
+                zh: format!("{pz}已履行但内容不全：{zh_title}——于{done}发出，缺少{}", fields.zh),
             }
         }
         (Status::MetLate, Some(due), Some(done)) => Text {
             en: format!("{p} met late: {en_title} — due {due}, done {done}, {late} late"),
-            zh: format!("{p}逾期履行：{zh_title}——期限{due_zh}，于{done}履行，逾期{late_zh}"),
+            zh: format!("{pz}逾期履行：{zh_title}——期限{due_zh}，于{done}履行，逾期{late_zh}"),
         },
         (Status::Overdue, Some(due), _) => {
             let as_of = when(case, as_of);
             Text {
                 en: format!("{p} is overdue: {en_title} — due {due}, not done ({late} late as of {as_of})"),
-                zh: format!("{p}已逾期：{zh_title}——期限{due_zh}，尚未履行（截至{as_of}逾期{late_zh}）"),
+                zh: format!("{pz}已逾期：{zh_title}——期限{due_zh}，尚未履行（截至{as_of}逾期{late_zh}）"),
             }
         }
         (_, Some(due), _) => Text {
             en: format!("{p} must still: {en_title} — due {due}"),
-            zh: format!("{p}待履行：{zh_title}——期限{due_zh}"),
+            zh: format!("{pz}待履行：{zh_title}——期限{due_zh}"),
         },
         (_, None, _) => Text {
             en: format!("{p} must still: {en_title} — immediately (no numeric deadline)"),
-            zh: format!("{p}待履行：{zh_title}——应立即履行（无具体时限）"),
+            zh: format!("{pz}待履行：{zh_title}——应立即履行（无具体时限）"),
         },
     };
     marked(rule, text)
@@ -513,11 +521,12 @@ fn gate(
 ) -> Text {
     let GateWhy { exemption, failed, exception, review } = why;
     let p = who(actor);
+    let pz = who_zh(actor);
     let at = when(case, event.at);
     let what = match event.recipient().and_then(|to| case.party(to)) {
         Some(to) => Text {
             en: format!("`{}` to {} [{}] at {at}", event.event_type(), who(to), to.jurisdiction),
-            zh: format!("{at} 向 {}［{}］的 `{}`", who(to), to.jurisdiction, event.event_type()),
+            zh: format!("{at} 向 {}［{}］的 `{}`", who_zh(to), to.jurisdiction, event.event_type()),
         },
         None => Text {
             en: format!("`{}` at {at}", event.event_type()),
@@ -547,7 +556,7 @@ fn gate(
         };
         Text {
             en: format!("{p}: {} — {} needs review: {}", rule.title.en, what.en, reason.en),
-            zh: format!("{p}：{}——{}，需复核：{}", rule.title.zh, what.zh, reason.zh),
+            zh: format!("{pz}：{}——{}，需复核：{}", rule.title.zh, what.zh, reason.zh),
         }
     } else if status == Status::Violated {
         let why: Vec<Text> = gate_reasons(rule);
@@ -555,7 +564,7 @@ fn gate(
         let zh_why: Vec<&str> = why.iter().map(|t| t.zh.as_str()).collect();
         Text {
             en: format!("{p} broke: {} — {}{}", rule.title.en, what.en, suffix(&en_why.join("; "), ": ")),
-            zh: format!("{p}违反：{}——{}，{}", rule.title.zh, what.zh, zh_why.join("；")),
+            zh: format!("{pz}违反：{}——{}，{}", rule.title.zh, what.zh, zh_why.join("；")),
         }
     } else {
         let reason = exemption.map(|c| condition(c, false)).or_else(|| failed.map(|c| condition(c, true)));
@@ -568,7 +577,7 @@ fn gate(
         let reason = reason.unwrap_or_else(|| Text { en: String::new(), zh: String::new() });
         Text {
             en: format!("{p}: {} — {} allowed{}", rule.title.en, what.en, suffix(&reason.en, ": ")),
-            zh: format!("{p}：{}——{}，允许{}", rule.title.zh, what.zh, suffix(&reason.zh, "：")),
+            zh: format!("{pz}：{}——{}，允许{}", rule.title.zh, what.zh, suffix(&reason.zh, "：")),
         }
     };
     marked(rule, text)
@@ -596,13 +605,14 @@ fn conflict(rule: &Rule, party: &Party, related: &[(&crate::Pack, &Rule)]) -> Te
         related.iter().map(|(pack, r)| format!("{} ({}/{})", pick(&r.title), pack.id, r.id)).collect()
     };
     let p = who(party);
+    let pz = who_zh(party);
     Text {
         en: format!(
             "{p}: {} — {}; the engine does not decide this, it needs legal review",
             rule.title.en,
             titles(|t| &t.en).join(" vs ")
         ),
-        zh: format!("{p}：{}——{}；引擎不作裁决，需法律评估", rule.title.zh, titles(|t| &t.zh).join(" 与 ")),
+        zh: format!("{pz}：{}——{}；引擎不作裁决，需法律评估", rule.title.zh, titles(|t| &t.zh).join(" 与 ")),
     }
 }
 

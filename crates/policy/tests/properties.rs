@@ -100,6 +100,7 @@ prop_compose! {
             .map(|(id, role, j)| Party {
                 id: PartyId((*id).into()),
                 name: (*id).into(),
+                name_zh: None,
                 roles: vec![*role],
                 jurisdiction: j.parse::<Jurisdiction>().unwrap(),
                 memberships: if *id == "finder" {

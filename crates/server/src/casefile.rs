@@ -393,6 +393,9 @@ pub fn party_fragment(org: &Organisation, history: &[MembershipChange]) -> Fragm
         "roles": org.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "jurisdiction": org.jurisdiction.as_str(),
     });
+    if let Some(name_zh) = &org.name_zh {
+        value["name_zh"] = json!(name_zh);
+    }
     if !memberships.is_empty() {
         value["memberships"] = memberships
             .into_iter()

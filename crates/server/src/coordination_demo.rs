@@ -92,6 +92,7 @@ pub fn organisations() -> Vec<Organisation> {
         .map(|v| Organisation {
             id: v.org.into(),
             name: v.name.into(),
+            name_zh: None,
             roles: vec![Role::ProductProvider],
             jurisdiction: Jurisdiction::CN,
             individual: false,

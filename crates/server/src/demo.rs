@@ -337,6 +337,7 @@ fn org(id: &str, name: &str, roles: &[Role], jurisdiction: &str) -> Organisation
     Organisation {
         id: id.into(),
         name: name.into(),
+        name_zh: None,
         roles: roles.to_vec(),
         jurisdiction: jurisdiction.parse::<Jurisdiction>().unwrap_or(Jurisdiction::CN),
         individual: false,
@@ -372,16 +373,23 @@ pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
     // Check the story reads as a case before storing it.
     let case = vulnrelay_formats::case_file::from_value(&file).map_err(AppError::internal)?;
     for party in case.parties() {
-        let o = org(&party.id.0, &party.name, &party.roles, party.jurisdiction.as_str());
+        let o = Organisation {
+            name_zh: party.name_zh.clone(),
+            ..org(&party.id.0, &party.name, &party.roles, party.jurisdiction.as_str())
+        };
         store.create_org(&o).await?;
     }
     let extra = [
-        org(
-            "mps-ncc",
-            "MPS cybersecurity notification centre (公安部网络安全通报中心)",
-            &[Role::PublicSecurity],
-            "CN",
-        ),
+        Organisation {
+            // The name CN Art. 7(2) gives it (reference/regulation.md).
+            name_zh: Some("国家网络与信息安全信息通报中心".into()),
+            ..org(
+                "mps-ncc",
+                "National Network and Information Security Information Notification Center (MPS)",
+                &[Role::PublicSecurity],
+                "CN",
+            )
+        },
         org("cve-program", "CVE Program", &[Role::InternationalVulnerabilityDb], "US"),
         org(
             "cn-bank",

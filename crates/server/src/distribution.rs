@@ -88,20 +88,67 @@ pub struct Advisory {
     pub records: Vec<(StoredVulnerability, Vulnerability)>,
 }
 
+/// When a record was published — the one answer every view gives (case page, dashboard,
+/// bulletin, CSAF, OSV, feed): the record's own publication time where it has one;
+/// for a record of a case, else the case's first `published` event (none while the
+/// case is unpublished); for a record of no case (public from the start), else when it
+/// was stored.
+pub fn publication_time(
+    case: Option<&Loaded>,
+    stored: &StoredVulnerability,
+    v: &Vulnerability,
+) -> Option<Timestamp> {
+    v.published.or_else(|| match case {
+        Some(loaded) => first_published_event(loaded),
+        None if stored.case_id.is_none() => Some(stored.created_at),
+        None => None,
+    })
+}
+
+/// The case's first `published` event.
+fn first_published_event(loaded: &Loaded) -> Option<Timestamp> {
+    loaded.case.events().iter().filter(|e| matches!(e.kind, EventKind::Published { .. })).map(|e| e.at).min()
+}
+
+/// Sets the record's publication time to [`publication_time`], so every document made
+/// from it says the same.
+pub fn settle_publication(case: Option<&Loaded>, stored: &StoredVulnerability, v: &mut Vulnerability) {
+    v.published = publication_time(case, stored, v);
+}
+
+/// When an advisory — a case's records, or one record — was first published: the
+/// earliest publication time of its records ([`publication_time`]), else the case's
+/// first `published` event.
+pub fn advisory_published(
+    case: Option<&Loaded>,
+    records: &[(StoredVulnerability, Vulnerability)],
+) -> Option<Timestamp> {
+    records
+        .iter()
+        .filter_map(|(s, v)| publication_time(case, s, v))
+        .min()
+        .or_else(|| case.and_then(first_published_event))
+}
+
+/// When the advisory of a case was first published ([`advisory_published`] over its
+/// records), or `None` while the case is unpublished.
+pub async fn case_published(state: &AppState, loaded: &Loaded) -> AppResult<Option<Timestamp>> {
+    if !loaded.state().is_published() {
+        return Ok(None);
+    }
+    let mut records = Vec::new();
+    for stored in state.store.vulnerabilities(Some(&loaded.record.id)).await? {
+        let v = decode(&stored)?;
+        records.push((stored, v));
+    }
+    Ok(advisory_published(Some(loaded), &records))
+}
+
 impl Advisory {
-    /// When it was first published: the case's first `published` event, else the
-    /// records' publication date, else when they were stored.
+    /// When it was first published ([`advisory_published`]), else when its records
+    /// were stored.
     pub fn published(&self) -> Timestamp {
-        let from_case = self.case.as_ref().and_then(|l| {
-            l.case
-                .events()
-                .iter()
-                .filter(|e| matches!(e.kind, EventKind::Published { .. }))
-                .map(|e| e.at)
-                .min()
-        });
-        from_case
-            .or_else(|| self.records.iter().filter_map(|(_, v)| v.published).min())
+        advisory_published(self.case.as_ref(), &self.records)
             .unwrap_or_else(|| self.records.iter().map(|(s, _)| s.created_at).min().unwrap_or_else(Utc::now))
     }
 
@@ -148,16 +195,22 @@ pub async fn advisories(state: &AppState, caller: &Caller) -> AppResult<Vec<Advi
     let mut by_case: BTreeMap<String, Vec<(StoredVulnerability, Vulnerability)>> = BTreeMap::new();
     let mut out = Vec::new();
     for stored in state.store.vulnerabilities(None).await? {
-        let v = decode(&stored)?;
+        let mut v = decode(&stored)?;
         match stored.case_id.clone() {
             Some(case_id) => by_case.entry(case_id).or_default().push((stored, v)),
-            None => out.push(Advisory { id: v.id.clone(), case: None, records: vec![(stored, v)] }),
+            None => {
+                settle_publication(None, &stored, &mut v);
+                out.push(Advisory { id: v.id.clone(), case: None, records: vec![(stored, v)] })
+            }
         }
     }
-    for (case_id, records) in by_case {
+    for (case_id, mut records) in by_case {
         let loaded = load(state, &case_id).await?;
         if !loaded.state().is_published() || !loaded.can(caller, Action::Read) {
             continue;
+        }
+        for (stored, v) in &mut records {
+            settle_publication(Some(&loaded), stored, v);
         }
         let id = records.first().map(|(s, _)| s.id.clone()).unwrap_or_else(|| case_id.clone());
         out.push(Advisory { id, case: Some(loaded), records });

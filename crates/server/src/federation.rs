@@ -520,6 +520,7 @@ async fn ensure_org(state: &AppState, envelope: &Envelope) -> AppResult<()> {
     let org = Organisation {
         id: id.clone(),
         name: party.get("name").and_then(Value::as_str).unwrap_or(id).to_owned(),
+        name_zh: party.get("name_zh").and_then(Value::as_str).map(str::to_owned),
         roles,
         jurisdiction,
         individual: party.get("kind").and_then(Value::as_str) == Some("individual"),

@@ -38,7 +38,7 @@ fn eu_maker_case(now: Timestamp) -> Value {
         "timezone": "Europe/Berlin",
         "parties": [
             {"id": "beispiel-kameras", "name": "Beispiel Kameras GmbH (fictional)", "roles": ["product_provider"], "jurisdiction": "DE"},
-            {"id": "miit-nvdb", "name": "MIIT threat and vulnerability sharing platform (NVDB)", "roles": ["regulator_platform"], "jurisdiction": "CN"},
+            {"id": "miit-nvdb", "name": "MIIT threat and vulnerability sharing platform (NVDB)", "name_zh": "工业和信息化部网络安全威胁和漏洞信息共享平台", "roles": ["regulator_platform"], "jurisdiction": "CN"},
             {"id": "csirt-de", "name": "Coordinator CSIRT (Germany)", "roles": ["csirt_coordinator"], "jurisdiction": "DE"},
             {"id": "enisa", "name": "ENISA", "roles": ["enisa"], "jurisdiction": "GR"}
         ],
@@ -106,6 +106,7 @@ async fn import(
             .create_org(&Organisation {
                 id: party.id.0.clone(),
                 name: party.name.clone(),
+                name_zh: party.name_zh.clone(),
                 roles: party.roles.clone(),
                 jurisdiction: party.jurisdiction,
                 individual: false,

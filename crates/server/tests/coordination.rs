@@ -26,6 +26,7 @@ async fn vendor(app: &App, org: &str, email: &str) {
         .create_org(&Organisation {
             id: org.into(),
             name: format!("Vendor {org}"),
+            name_zh: None,
             roles: vec![Role::ProductProvider],
             jurisdiction: Jurisdiction::CN,
             individual: false,

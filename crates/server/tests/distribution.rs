@@ -34,7 +34,8 @@ async fn the_published_case_is_one_advisory_in_every_format() {
         let advisory = &advisories[0];
         assert_eq!(advisory["id"], "CVE-2021-44228");
         assert_eq!(advisory["case"], app.case_id.as_str());
-        assert_eq!(advisory["published"], "2021-12-09T16:00:00+00:00");
+        // The records' own publication time (the CVE record's), which every view shows.
+        assert_eq!(advisory["published"], "2021-12-10T00:00:00+00:00");
         let ids: Vec<&str> = advisory["vulnerabilities"]
             .as_array()
             .unwrap()

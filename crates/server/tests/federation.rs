@@ -122,6 +122,7 @@ async fn org(store: &dyn Store, id: &str, roles: Vec<Role>, jurisdiction: Jurisd
         .create_org(&Organisation {
             id: id.into(),
             name: id.into(),
+            name_zh: None,
             roles,
             jurisdiction,
             individual: false,

@@ -860,6 +860,21 @@ async fn a_unit_uploads_and_reviews_its_asset_inventory_with_its_history() {
         let empty = unit.post_multipart("/assets", &[("csrf_token", &token), ("name", &group)], &[]).await;
         assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(empty.html.contains(&lang.t("assets.nothing")));
+        assert_eq!(
+            problem_beside(&empty.html, "sbom").as_deref(),
+            Some(lang.t("assets.nothing").as_str()),
+            "beside the file"
+        );
+        // A file that is no SBOM: the problem beside the file, in words.
+        let bad = unit
+            .post_multipart(
+                "/assets",
+                &[("csrf_token", &token), ("name", &group)],
+                &[("sbom", "bom.json", b"{\"bomFormat\": 1}")],
+            )
+            .await;
+        assert!(bad.status.is_client_error(), "{}", bad.status);
+        assert!(problem_beside(&bad.html, "sbom").is_some_and(|p| !p.contains("$.")), "{}", bad.html);
         // A list typed in.
         let list = "# the payment service\npkg:maven/org.apache.logging.log4j/log4j-core@2.14.1\nspring-core 5.3.17\n";
         let done = unit
@@ -905,4 +920,285 @@ async fn a_unit_uploads_and_reviews_its_asset_inventory_with_its_history() {
     let mut other = Client::new(&app, Lang::En);
     other.sign_in(APACHE).await;
     assert_eq!(other.get("/assets/web-en").await.status, StatusCode::NOT_FOUND);
+}
+
+/// The instant in the `datetime` of the first `<time>` after `marker` in `html`.
+#[track_caller]
+fn time_after(html: &str, marker: &str) -> chrono::DateTime<chrono::Utc> {
+    let at = html.find(marker).unwrap_or_else(|| panic!("no {marker}"));
+    let rest = &html[at..];
+    let start = rest.find("<time datetime=\"").expect("a time") + "<time datetime=\"".len();
+    let text = &rest[start..start + rest[start..].find('"').unwrap()];
+    chrono::DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&chrono::Utc)
+}
+
+#[track_caller]
+fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .with_timezone(&chrono::Utc)
+}
+
+#[tokio::test]
+async fn every_view_shows_one_publication_time_for_the_advisory() {
+    let app = app().await;
+    // The API's advisory, its CSAF (first and current version), the record's CSAF and OSV,
+    // the OSV zip's entry, the feed and the Markdown bulletin.
+    let (_, list) = app.get("/api/v1/advisories", "").await;
+    let published = instant(list["advisories"][0]["published"].as_str().unwrap());
+    let mut seen = vec![("advisory list", published)];
+    let (_, csaf) = app.get("/api/v1/advisories/CVE-2021-44228.csaf.json", "").await;
+    let tracking = &csaf["document"]["tracking"];
+    seen.push(("CSAF initial_release_date", instant(tracking["initial_release_date"].as_str().unwrap())));
+    seen.push(("CSAF current_release_date", instant(tracking["current_release_date"].as_str().unwrap())));
+    let (_, csaf) = app.get("/api/v1/vulnerabilities/CVE-2021-44228.csaf.json", "").await;
+    seen.push((
+        "record CSAF",
+        instant(csaf["document"]["tracking"]["initial_release_date"].as_str().unwrap()),
+    ));
+    let (_, osv) = app.get("/api/v1/vulnerabilities/CVE-2021-44228.osv.json", "").await;
+    seen.push(("record OSV", instant(osv["published"].as_str().unwrap())));
+    let (_, _, zip) =
+        app.raw(Request::builder().uri("/api/v1/osv/all.zip").body(Body::empty()).unwrap()).await;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut entry = archive.by_name("CVE-2021-44228.json").unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+    let osv: serde_json::Value = serde_json::from_str(&text).unwrap();
+    seen.push(("OSV zip", instant(osv["published"].as_str().unwrap())));
+    drop(entry);
+    let (_, _, feed) =
+        app.raw(Request::builder().uri("/advisories/feed.atom").body(Body::empty()).unwrap()).await;
+    let feed = String::from_utf8(feed).unwrap();
+    let entry = feed.split("<published>").nth(1).and_then(|r| r.split('<').next()).expect("a feed entry");
+    seen.push(("feed", instant(entry)));
+    let (_, _, md) = app
+        .raw(
+            Request::builder()
+                .uri("/api/v1/advisories/CVE-2021-44228/bulletin?format=md")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let md = String::from_utf8(md).unwrap();
+    let line = md.split("Published ").nth(1).and_then(|r| r.split_whitespace().next()).expect("a date line");
+    seen.push(("Markdown bulletin", instant(line)));
+    // The web UI, in both languages: the case page, the dashboard, the bulletin and the
+    // record's page, each through the one formatter (`<time datetime=...>`).
+    for lang in Lang::ALL {
+        let mut analyst = Client::new(&app, lang);
+        analyst.sign_in(MIIT).await;
+        let case = analyst.get(&format!("/cases/{}", app.case_id)).await;
+        seen.push(("case page", time_after(&case.html, "<dd class=\"published\">")));
+        let dashboard = analyst.get("/dashboard").await;
+        seen.push(("dashboard", time_after(&dashboard.html, "class=\"muted published\"")));
+        let bulletin = analyst.get("/advisories/CVE-2021-44228/bulletin").await;
+        seen.push(("bulletin page", time_after(&bulletin.html, "<p class=\"published\">")));
+        let record = analyst.get("/advisories/CVE-2021-44228").await;
+        seen.push(("record page", time_after(&record.html, "<dd class=\"published\">")));
+    }
+    let differing: Vec<_> = seen.iter().filter(|(_, at)| *at != published).collect();
+    assert!(differing.is_empty(), "published {published}, but {differing:?}");
+    assert!(seen.len() >= 16, "{seen:?}");
+}
+
+/// The page without the notes people wrote on events (data in the words of their
+/// writer, which may name an organisation in any language).
+fn without_notes(html: &str) -> String {
+    let marker = "<p class=\"note\" translate=\"no\">";
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(marker) {
+        out.push_str(&rest[..at]);
+        rest = rest[at..].split_once("</p>").map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn organisations_are_named_in_the_language_of_the_page() {
+    let app = app().await;
+    for lang in Lang::ALL {
+        let (shown, hidden) = match lang {
+            Lang::Zh => (
+                ["阿里云安全团队", "工业和信息化部网络安全威胁和漏洞信息共享平台"],
+                ["Alibaba Cloud Security Team", "MIIT threat and vulnerability sharing platform"],
+            ),
+            Lang::En => (
+                ["Alibaba Cloud Security Team", "MIIT threat and vulnerability sharing platform (NVDB)"],
+                ["阿里云安全团队", "工业和信息化部网络安全威胁和漏洞信息共享平台"],
+            ),
+        };
+        let mut reporter = Client::new(&app, lang);
+        reporter.sign_in(REPORTER).await;
+        let mut analyst = Client::new(&app, lang);
+        analyst.sign_in(MIIT).await;
+        let case = analyst.get(&format!("/cases/{}", app.case_id)).await;
+        let dashboard = reporter.get("/dashboard").await;
+        let org = analyst.get("/orgs/alibaba-cloud").await;
+        for (what, page) in [("case page", &case), ("dashboard", &dashboard), ("organisation", &org)] {
+            assert_page(page, lang, what);
+            let html = without_notes(&page.html);
+            assert!(html.contains(shown[0]), "{} {what}: {}", lang.tag(), shown[0]);
+            if let Some(at) = html.find(hidden[0]) {
+                let from = html.floor_char_boundary(at.saturating_sub(300));
+                panic!("{} {what} names {}: {}", lang.tag(), hidden[0], &html[from..at + 60]);
+            }
+        }
+        // The platform on the case page and in its findings and timeline.
+        let html = without_notes(&case.html);
+        assert!(html.contains(shown[1]), "{} case page: {}", lang.tag(), shown[1]);
+        assert!(!html.contains(hidden[1]), "{} case page names {}", lang.tag(), hidden[1]);
+    }
+    // Where the reference gives no Chinese name, the Chinese page shows the English one.
+    let (_, org) = app.get("/api/v1/orgs/apache", ADMIN).await;
+    assert_eq!(org["name_zh"], serde_json::Value::Null, "{org}");
+    let (_, org) = app.get("/api/v1/orgs/cnvd", ADMIN).await;
+    assert_eq!(org["name_zh"], "国家信息安全漏洞共享平台", "{org}");
+    // An administrator adds an organisation with both names.
+    let body = serde_json::json!({"id": "cn-telco", "name": "A telecom operator", "name_zh": "某电信运营商",
+                                  "jurisdiction": "CN", "roles": ["network_operator"]});
+    let (code, created) = app.post("/api/v1/orgs", ADMIN, body).await;
+    assert_eq!(code, StatusCode::CREATED, "{created}");
+    assert_eq!(created["name_zh"], "某电信运营商");
+    let (_, read) = app.get("/api/v1/orgs/cn-telco", ADMIN).await;
+    assert_eq!(read["name_zh"], "某电信运营商", "{read}");
+}
+
+/// The text of the problem beside field `id` (`<p class="problem" id="{id}-problem">`).
+fn problem_beside(html: &str, id: &str) -> Option<String> {
+    let marker = format!("<p class=\"problem\" id=\"{id}-problem\">");
+    let start = html.find(&marker)? + marker.len();
+    Some(html[start..start + html[start..].find("</p>")?].to_owned())
+}
+
+#[tokio::test]
+async fn the_report_form_shows_every_problem_at_once_beside_its_field_and_keeps_the_files() {
+    let app = app().await;
+    for lang in Lang::ALL {
+        let mut reporter = Client::new(&app, lang);
+        reporter.sign_in(REPORTER).await;
+        let token = csrf_of(&reporter.get("/reports/new").await);
+        let before = app.counts().await;
+        // Problems the form sees (empty required fields, a time it cannot read) and those
+        // only the intake sees (a package URL, a CVSS vector): all in one round.
+        let fields = [
+            ("csrf_token", token.as_str()),
+            ("product_name", "Apache Log4j2"),
+            ("discovered_at", "yesterday"),
+            ("purl", "maven:log4j-core"),
+            ("cvss_vector", "CVSS:9.9/XX:Y"),
+            ("note", "kept note"),
+        ];
+        let files: [(&str, &str, &[u8]); 2] =
+            [("attachments", "README.txt", b"see the PoC"), ("exploit", "Poc.java", b"class Poc {}")];
+        let page = reporter.post_multipart("/reports", &fields, &files).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_page(&page, lang, "report problems");
+        assert_eq!(app.counts().await, before, "nothing taken in");
+        for (field, message) in [
+            ("product_model", "problem.required"),
+            ("harm", "problem.required"),
+            ("discovered_at", "problem.time"),
+            ("purl", "problem.purl"),
+            ("cvss_vector", "problem.cvss"),
+        ] {
+            assert_eq!(
+                problem_beside(&page.html, field).as_deref(),
+                Some(lang.t(message).as_str()),
+                "{field}"
+            );
+        }
+        assert!(!page.html.contains("$."), "no JSON path shown");
+        // The chosen files are kept, each with a box to leave it out, and the note too.
+        assert!(page.html.contains("kept note"));
+        let kept: Vec<String> = page
+            .html
+            .split("name=\"kept\" checked")
+            .skip(1)
+            .filter_map(|rest| {
+                rest.split("value=\"").nth(1)?.split('"').next().map(|v| v.replace("&quot;", "\""))
+            })
+            .collect();
+        assert_eq!(kept.len(), 2, "two files kept");
+        assert!(page.html.contains(&lang.tf("report.keep_file", &[("name", "Poc.java"), ("n", "12")])));
+        // Fixed, the README left out and a new file chosen: the case gets the kept exploit
+        // code and the new file, not the README.
+        let mut fixed: Vec<(&str, &str)> = vec![
+            ("csrf_token", &token),
+            ("idempotency_key", if lang == Lang::Zh { "kept-zh" } else { "kept-en" }),
+            ("product_name", "Apache Log4j2"),
+            ("product_model", "log4j-core"),
+            ("affected_versions", "2.14.1"),
+            ("technical_characteristics", "JNDI"),
+            ("harm", "RCE"),
+            ("scope_of_impact", "Java"),
+            ("timezone", "Asia/Shanghai"),
+            ("discovered_at", "2021-11-24T10:00"),
+        ];
+        let exploit = kept.iter().find(|k| k.contains("Poc.java")).unwrap();
+        fixed.push(("kept", exploit));
+        let new_file: [(&str, &str, &[u8]); 1] = [("attachments", "steps.txt", b"1. log ${jndi:...}")];
+        let sent = reporter.post_multipart("/reports", &fixed, &new_file).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+        let receipt = app.db.store.receipts().await.unwrap().pop().unwrap();
+        let mut names: Vec<(String, bool)> = app
+            .db
+            .store
+            .attachments(&receipt.case_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.filename, a.exploit_code))
+            .collect();
+        names.sort();
+        assert_eq!(names, [("Poc.java".to_owned(), true), ("steps.txt".to_owned(), false)]);
+    }
+}
+
+#[tokio::test]
+async fn membership_forms_show_each_problem_beside_its_field_in_words() {
+    let app = app().await;
+    for lang in Lang::ALL {
+        let mut analyst = Client::new(&app, lang);
+        analyst.sign_in(MIIT).await;
+        let token = csrf_of(&analyst.get("/orgs/alibaba-cloud").await);
+        let sanction = analyst
+            .post_form(
+                "/orgs/alibaba-cloud/memberships/_/sanction",
+                &[
+                    ("csrf_token", &token),
+                    ("scheme", "miit-threat-sharing"),
+                    ("months", "6"),
+                    ("individual", "Chen"),
+                ],
+            )
+            .await;
+        assert_eq!(sanction.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_page(&sanction, lang, "sanction problems");
+        assert_eq!(
+            problem_beside(&sanction.html, "reason").as_deref(),
+            Some(lang.t("problem.required").as_str())
+        );
+        assert!(sanction.html.contains("aria-invalid=\"true\""), "the field is marked");
+        assert!(
+            sanction.html.contains(&format!("<a href=\"#reason\">{}</a>", lang.t("membership.reason"))),
+            "named in words above"
+        );
+        assert!(sanction.html.contains("value=\"Chen\""), "what was typed stays");
+        assert!(!sanction.html.contains("$."), "no JSON path shown");
+        let review = analyst
+            .post_form(
+                "/orgs/alibaba-cloud/memberships/_/review",
+                &[("csrf_token", &token), ("outcome", "extend")],
+            )
+            .await;
+        assert_eq!(review.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            problem_beside(&review.html, "review").as_deref(),
+            Some(lang.t("problem.required").as_str())
+        );
+        assert!(!review.html.contains("$."), "no JSON path shown");
+    }
 }

@@ -341,6 +341,7 @@ async fn a_bypassed_fix_re_warns_units_that_upgraded_to_it() {
                 .create_org(&vulnrelay_store::Organisation {
                     id: id.into(),
                     name: id.into(),
+                    name_zh: None,
                     roles: vec![vulnrelay_domain::Role::NetworkOperator],
                     jurisdiction: vulnrelay_domain::Jurisdiction::CN,
                     individual: false,

@@ -37,6 +37,7 @@ async fn unit(store: &dyn Store, org: &str, roles: Vec<Role>, account_roles: Vec
         .create_org(&Organisation {
             id: org.into(),
             name: org.into(),
+            name_zh: None,
             roles,
             jurisdiction: Jurisdiction::CN,
             individual: false,

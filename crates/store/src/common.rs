@@ -52,6 +52,7 @@ fn org_from_row(row: &DbRow) -> Result<Organisation> {
     Ok(Organisation {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
+        name_zh: row.try_get("name_zh")?,
         roles: split_roles::<Role>(&row.try_get::<String, _>("roles")?)?,
         jurisdiction: jurisdiction
             .parse::<Jurisdiction>()
@@ -332,8 +333,8 @@ impl crate::Store for Inner {
 
     async fn create_org(&self, org: &Organisation) -> Result<()> {
         sqlx::query(
-            "INSERT INTO organisations (id, name, roles, jurisdiction, kind, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO organisations (id, name, roles, jurisdiction, kind, status, created_at, name_zh) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&org.id)
         .bind(&org.name)
@@ -342,6 +343,7 @@ impl crate::Store for Inner {
         .bind(if org.individual { "individual" } else { "organisation" })
         .bind(org.status.as_str())
         .bind(format_ts(org.created_at))
+        .bind(&org.name_zh)
         .execute(&self.writer)
         .await?;
         Ok(())

@@ -36,8 +36,10 @@ impl Status {
 pub struct Organisation {
     /// Its party id, used in case files (`alibaba-cloud`).
     pub id: String,
-    /// Display name.
+    /// Display name (English).
     pub name: String,
+    /// Its Chinese name, where one is known; the Chinese UI falls back to `name`.
+    pub name_zh: Option<String>,
     /// Its roles in the party vocabulary.
     pub roles: Vec<Role>,
     /// Where it is established.
@@ -444,6 +446,15 @@ pub struct BrokenLink {
 }
 
 impl Organisation {
+    /// Its name in Chinese (`chinese`) or English: the Chinese name where one is
+    /// known, else the display name.
+    pub fn name_in(&self, chinese: bool) -> &str {
+        match &self.name_zh {
+            Some(zh) if chinese => zh,
+            _ => &self.name,
+        }
+    }
+
     /// The roles as stored: comma-separated wire names.
     pub(crate) fn roles_text(roles: &[Role]) -> String {
         roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")

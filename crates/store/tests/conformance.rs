@@ -15,6 +15,7 @@ fn org(id: &str, roles: Vec<Role>, status: Status) -> Organisation {
     Organisation {
         id: id.into(),
         name: id.to_uppercase(),
+        name_zh: None,
         roles,
         jurisdiction: Jurisdiction::CN,
         individual: false,

@@ -20,6 +20,7 @@ async fn case(store: &dyn Store) -> String {
             .create_org(&Organisation {
                 id: id.into(),
                 name: id.into(),
+                name_zh: None,
                 roles: vec![role],
                 jurisdiction: Jurisdiction::CN,
                 individual: false,

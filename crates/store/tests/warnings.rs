@@ -19,6 +19,7 @@ async fn unit(store: &dyn Store, id: &str) {
         .create_org(&Organisation {
             id: id.into(),
             name: id.to_uppercase(),
+            name_zh: None,
             roles: vec![Role::NetworkOperator],
             jurisdiction: Jurisdiction::CN,
             individual: false,

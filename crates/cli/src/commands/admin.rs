@@ -84,6 +84,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
                 let org = Organisation {
                     id: id.clone(),
                     name,
+                    name_zh: None,
                     roles,
                     jurisdiction,
                     individual: false,

@@ -85,6 +85,7 @@ async fn add_org(
         .create_org(&Organisation {
             id: id.into(),
             name: name.into(),
+            name_zh: None,
             roles: vec![role],
             jurisdiction,
             individual: false,

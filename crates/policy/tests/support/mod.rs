@@ -31,6 +31,7 @@ impl Story {
         self.parties.push(Party {
             id: PartyId(id.into()),
             name: id.into(),
+            name_zh: None,
             roles: roles.to_vec(),
             jurisdiction: jurisdiction.parse::<Jurisdiction>().unwrap(),
             memberships: vec![],

@@ -31,6 +31,7 @@ pub fn org_json(org: &Organisation) -> Value {
     json!({
         "id": org.id,
         "name": org.name,
+        "name_zh": org.name_zh,
         "roles": org.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "jurisdiction": org.jurisdiction.as_str(),
         "kind": if org.individual { "individual" } else { "organisation" },
@@ -216,16 +217,18 @@ fn account_fields(check: &mut Checker, value: &Value, path: &str) -> Option<(Str
     Some((email?.to_owned(), name?.to_owned(), password?.to_owned()))
 }
 
-/// Reads `{id, name, jurisdiction, roles}` of a new organisation.
+/// Reads `{id, name, name_zh, jurisdiction, roles}` of a new organisation (`name_zh`,
+/// its Chinese name, optional).
 pub(crate) fn org_fields(
     check: &mut Checker,
     value: &Value,
     path: &str,
     individual: bool,
 ) -> Option<Organisation> {
-    let object = check.object(value, path, &["id", "name", "jurisdiction", "roles"])?;
+    let object = check.object(value, path, &["id", "name", "name_zh", "jurisdiction", "roles"])?;
     let id = check.string(object, path, "id", true);
     let name = check.string(object, path, "name", true);
+    let name_zh = check.string(object, path, "name_zh", false).map(str::trim).filter(|n| !n.is_empty());
     if let Some(id) = id
         && !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
@@ -247,6 +250,7 @@ pub(crate) fn org_fields(
     Some(Organisation {
         id: id?.to_owned(),
         name: name?.to_owned(),
+        name_zh: name_zh.map(str::to_owned),
         roles,
         jurisdiction: jurisdiction?,
         individual,

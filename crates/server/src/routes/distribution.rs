@@ -101,8 +101,14 @@ pub async fn manual(
 
 /// The publication (bulletin and manual source) of the advisory `id` the caller may
 /// read: a case's advisory over all its records, or one record's.
-pub(crate) async fn publication(state: &AppState, caller: &Caller, id: &str) -> AppResult<Publication> {
-    Ok(find(state, caller, id).await?.publication())
+pub(crate) async fn publication(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<(Publication, chrono_tz::Tz)> {
+    let advisory = find(state, caller, id).await?;
+    let tz = advisory.case.as_ref().map_or(chrono_tz::Tz::UTC, |l| l.case.timezone());
+    Ok((advisory.publication(), tz))
 }
 
 async fn document(

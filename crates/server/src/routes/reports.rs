@@ -54,20 +54,32 @@ pub async fn submit(
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let (status, answer) = take_in(&state, &caller, key, "api", body).await?;
+    let (status, answer) = take_in(&state, &caller, key, "api", body, Intake::Take).await?;
     Ok((status, Json(answer)).into_response())
+}
+
+/// What [`take_in`] does with a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Intake {
+    /// Checks it and reports every problem; writes nothing (the web form, when it has
+    /// problems of its own, shows the intake's beside them in the same round).
+    CheckOnly,
+    /// Checks it and, when it passes, takes it in.
+    Take,
 }
 
 /// Takes a report in (the body of `POST /api/v1/reports`, also built by the web UI's
 /// report form) through `channel` (`api`, `web`): checks it, opens its case, writes the
 /// receipt and runs the forwarding rules. Answers 201 and the intake, or 200 and the
-/// first intake when `idempotency_key` was seen before.
+/// first intake when `idempotency_key` was seen before; with [`Intake::CheckOnly`],
+/// 200 and `null` once it passes.
 pub(crate) async fn take_in(
     state: &AppState,
     caller: &Caller,
     idempotency_key: Option<&str>,
     channel: &str,
     body: Value,
+    intake: Intake,
 ) -> AppResult<(StatusCode, Value)> {
     let account = caller.require_role(&[AccountRole::Reporter, AccountRole::Coordinator])?;
     let Some(reporter_org) = account.org_id.clone() else {
@@ -153,6 +165,9 @@ pub(crate) async fn take_in(
     };
     let platform = choose_platform(state, &reporter_org, platform, &mut check).await?;
     check.finish()?;
+    if intake == Intake::CheckOnly {
+        return Ok((StatusCode::OK, Value::Null));
+    }
     let (Some(platform), Some((product_name, _, purl)), Some(discovered_at)) =
         (platform, product, discovered_at)
     else {

@@ -31,14 +31,38 @@ pub(crate) async fn visible(
     caller: &Caller,
     id: &str,
 ) -> AppResult<(StoredVulnerability, Vulnerability)> {
+    visible_with_case(state, caller, id).await.map(|(stored, v, _)| (stored, v))
+}
+
+/// The record `id` as every view shows it: [`visible`], its publication time settled
+/// ([`crate::distribution::publication_time`]). Not for changing it: the settled time
+/// is derived, never stored.
+pub(crate) async fn visible_to_read(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<(StoredVulnerability, Vulnerability)> {
+    let (stored, mut v, case) = visible_with_case(state, caller, id).await?;
+    crate::distribution::settle_publication(case.as_ref(), &stored, &mut v);
+    Ok((stored, v))
+}
+
+async fn visible_with_case(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<(StoredVulnerability, Vulnerability, Option<crate::casefile::Loaded>)> {
     let stored = state.store.vulnerability(id).await.map_err(|_| AppError::not_found("vulnerability"))?;
-    if let Some(case_id) = &stored.case_id {
-        authorize(state, caller, case_id, Action::Read)
-            .await
-            .map_err(|_| AppError::not_found("vulnerability"))?;
-    }
+    let case = match &stored.case_id {
+        Some(case_id) => Some(
+            authorize(state, caller, case_id, Action::Read)
+                .await
+                .map_err(|_| AppError::not_found("vulnerability"))?,
+        ),
+        None => None,
+    };
     let domain = decode(&stored)?;
-    Ok((stored, domain))
+    Ok((stored, domain, case))
 }
 
 /// Whether `caller` may change a record: an administrator, or a platform's analyst
@@ -98,12 +122,15 @@ pub(crate) async fn visible_records(
 ) -> AppResult<Vec<(StoredVulnerability, Vulnerability)>> {
     let mut records = Vec::new();
     for stored in state.store.vulnerabilities(None).await? {
-        if let Some(case_id) = &stored.case_id
-            && authorize(state, caller, case_id, Action::Read).await.is_err()
-        {
-            continue;
-        }
-        let v = decode(&stored)?;
+        let case = match &stored.case_id {
+            Some(case_id) => match authorize(state, caller, case_id, Action::Read).await {
+                Ok(loaded) => Some(loaded),
+                Err(_) => continue,
+            },
+            None => None,
+        };
+        let mut v = decode(&stored)?;
+        crate::distribution::settle_publication(case.as_ref(), &stored, &mut v);
         records.push((stored, v));
     }
     Ok(records)
@@ -122,7 +149,7 @@ pub async fn show(
             Some(format) => (id.trim_end_matches(&format!(".{format}.json")).to_owned(), Some(format)),
             None => (id.clone(), None),
         };
-    let (stored, v) = visible(&state, &caller, &base).await?;
+    let (stored, v) = visible_to_read(&state, &caller, &base).await?;
     let now = Utc::now();
     let body = match format {
         None => {
@@ -189,7 +216,7 @@ async fn document(
     query: DocumentQuery,
     manual: bool,
 ) -> AppResult<Response> {
-    let (stored, v) = visible(&state, &caller, &id).await?;
+    let (stored, v) = visible_to_read(&state, &caller, &id).await?;
     let lang = parse_lang(query.lang.as_deref())?;
     let publication = Publication {
         id: v.id.clone(),

@@ -105,6 +105,12 @@ impl Lang {
         text
     }
 
+    /// Whether this is Chinese, for the names kept in both languages
+    /// (`Party::name_in`, `Organisation::name_in`).
+    pub fn chinese(self) -> bool {
+        self == Lang::Zh
+    }
+
     /// One of two texts: the one in this language, else the other.
     pub fn pick<'a>(self, zh: Option<&'a str>, en: Option<&'a str>) -> Option<&'a str> {
         let (first, second) = match self {

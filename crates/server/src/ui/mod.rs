@@ -44,7 +44,12 @@ pub fn routes() -> Router<AppState> {
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/dashboard", get(dashboard::show))
         .route("/reports/new", get(reports::form))
-        .route("/reports", get(reports::to_form).post(reports::submit))
+        .route(
+            "/reports",
+            get(reports::to_form)
+                .post(reports::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(reports::FORM_MAX_BYTES)),
+        )
         .route("/receipts", get(reports::receipts))
         .route("/receipts/{id}", get(reports::receipt))
         .route("/cases/{id}", get(cases::show))

@@ -356,8 +356,9 @@ pub fn render(lang: Lang, chart: &Chart<'_>) -> Markup {
     let rows_y = events_y + LANE * lanes as f64 + 14.0;
     let height = rows_y + ROW * rows.len() as f64 + 16.0;
     let bottom = height - 10.0;
-    let party_name =
-        |id: &vulnrelay_domain::PartyId| case.party(id).map_or_else(|| id.0.clone(), |p| p.name.clone());
+    let party_name = |id: &vulnrelay_domain::PartyId| {
+        case.party(id).map_or_else(|| id.0.clone(), |p| p.name_in(lang.chinese()).to_owned())
+    };
     let title = lang.tf("timeline.title", &[("case", case.title())]);
     let zone = lang.tf("timeline.zone", &[("zone", tz.name())]);
     let now_x = axis.x(now);

@@ -114,7 +114,7 @@ async fn account_page(
         dl class="facts" {
             dt { (lang.t("account.name")) } dd { (account.name) }
             dt { (lang.t("account.email")) } dd { (account.email) }
-            dt { (lang.t("account.org")) } dd { @if let Some(org) = &org { (org.name) " (" (org.id) ")" } @else { "—" } }
+            dt { (lang.t("account.org")) } dd { @if let Some(org) = &org { (org.name_in(lang.chinese())) " (" (org.id) ")" } @else { "—" } }
             dt { (lang.t("account.roles")) }
             dd { @for role in &account.roles { span class="tag" { (lang.t(&format!("role.{}", role.as_str()))) } " " } }
         }

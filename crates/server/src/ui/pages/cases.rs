@@ -168,7 +168,7 @@ pub async fn record(
 
 fn event_words(lang: Lang, loaded: &Loaded, kind: &EventKind) -> String {
     let name = |id: &vulnrelay_domain::PartyId| {
-        loaded.case.party(id).map_or_else(|| id.0.clone(), |p| p.name.clone())
+        loaded.case.party(id).map_or_else(|| id.0.clone(), |p| p.name_in(lang.chinese()).to_owned())
     };
     match kind {
         EventKind::Notified { to, kind, exploited, with_exploit_code, .. } => {
@@ -279,7 +279,7 @@ fn party_select(lang: Lang, loaded: &Loaded, form: &str, default: &str) -> Marku
             label for=(format!("{form}-party")) { (lang.t("action.party")) }
             select name="party" id=(format!("{form}-party")) {
                 @for p in loaded.case.parties() {
-                    option value=(p.id.0) selected[p.id.0 == default] { (p.name) }
+                    option value=(p.id.0) selected[p.id.0 == default] { (p.name_in(lang.chinese())) }
                 }
             }
         }
@@ -330,7 +330,7 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, U
                         div class="field" {
                             label for="notify-to" { (lang.t("action.to")) }
                             select id="notify-to" name="to" required {
-                                @for org in orgs.iter().filter(|o| o.id != own) { option value=(org.id) { (org.name) } }
+                                @for org in orgs.iter().filter(|o| o.id != own) { option value=(org.id) { (org.name_in(lang.chinese())) } }
                             }
                         }
                         div class="field" {
@@ -433,9 +433,10 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         }
     }
     let party_name = |pid: &vulnrelay_domain::PartyId| {
-        loaded.case.party(pid).map_or_else(|| pid.0.clone(), |p| p.name.clone())
+        loaded.case.party(pid).map_or_else(|| pid.0.clone(), |p| p.name_in(lang.chinese()).to_owned())
     };
     let chart = timeline_chart(state, ui, &loaded, &findings, &hidden, now).await?;
+    let published = crate::distribution::case_published(state, &loaded).await.map_err(|e| ui.error(e))?;
     let state_name = lang.t(&format!("state.{}", loaded.state().as_str()));
     let obligations: Vec<_> =
         findings.iter().filter(|f| !matches!(f.rule.kind, RuleKind::Retention(_))).collect();
@@ -459,6 +460,9 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
             dt { (lang.t("case.opened")) } dd { (time(loaded.record.created_at, tz)) }
             @if let Some(planned) = loaded.record.planned_public_at {
                 dt { (lang.t("case.planned_public")) } dd { (time(planned, tz)) }
+            }
+            @if let Some(published) = published {
+                dt { (lang.t("case.advisory_published")) } dd class="published" { (time(published, tz)) }
             }
         }
         section aria-labelledby="clocks-h" {
@@ -553,7 +557,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
             ul class="parties" {
                 @for p in loaded.case.parties() {
                     li {
-                        strong { (p.name) } " (" (p.id.0) ", " (p.jurisdiction.as_str()) ") "
+                        strong { (p.name_in(lang.chinese())) } " (" (p.id.0) ", " (p.jurisdiction.as_str()) ") "
                         @for role in &p.roles { span class="tag" { (role_words(lang, *role)) } " " }
                     }
                 }
@@ -627,7 +631,9 @@ async fn timeline_chart(
         // As the case stood at `now`: what had happened by then.
         .filter(|(i, event)| !hidden.contains(i) && event.at <= now)
         .map(|(_, event)| {
-            let party = case.party(&event.party).map_or_else(|| event.party.0.clone(), |p| p.name.clone());
+            let party = case
+                .party(&event.party)
+                .map_or_else(|| event.party.0.clone(), |p| p.name_in(lang.chinese()).to_owned());
             let mut words =
                 format!("{} — {party}", lang.t(&format!("event.{}", event.event_type().as_str())));
             let more = event_words(lang, loaded, &event.kind);

@@ -79,6 +79,16 @@ pub async fn show(
         }
         open.extend(cases);
     }
+    // The publication time of the published ones (one time for an advisory in every
+    // view), from their records; only those listed are loaded.
+    let mut published = std::collections::HashMap::new();
+    for (record, case_state) in &open {
+        if case_state.is_published() {
+            let loaded = crate::casefile::load(&state, &record.id).await.map_err(|e| ui.error(e))?;
+            let at = crate::distribution::case_published(&state, &loaded).await.map_err(|e| ui.error(e))?;
+            published.insert(record.id.clone(), at);
+        }
+    }
     let (warnings, _) = crate::ui::pages::warnings::warnings_page(&state, &ui, None, 5).await;
     let suspension = match &org {
         Some(org) => crate::ui::pages::orgs::suspension_panel(&state, &ui, &org.id).await,
@@ -86,7 +96,7 @@ pub async fn show(
     };
     let title = lang.t("dashboard.title");
     let body = html! {
-        h1 { (title) @if let Some(org) = &org { " — " span translate="no" { (org.name) } } }
+        h1 { (title) @if let Some(org) = &org { " — " span translate="no" { (org.name_in(lang.chinese())) } } }
         @if done.as_deref() == Some("rectified") {
             (crate::ui::view::notice("ok", html! { p { (lang.t("dashboard.rectified")) } }))
         }
@@ -145,8 +155,12 @@ pub async fn show(
                     ul class="cases" {
                         @for case in in_state {
                             li {
+                                @let tz = case.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
                                 a href=(format!("/cases/{}", case.id)) { (case.title) }
-                                " " span class="muted" { (case.id) " · " (lang.t("dashboard.opened")) " " (time(case.created_at, case.timezone.parse().unwrap_or(chrono_tz::Tz::UTC))) }
+                                " " span class="muted" { (case.id) " · " (lang.t("dashboard.opened")) " " (time(case.created_at, tz)) }
+                                @if let Some(published) = published.get(&case.id).copied().flatten() {
+                                    " " span class="muted published" { " · " (lang.t("dashboard.published")) " " (time(published, tz)) }
+                                }
                             }
                         }
                     }

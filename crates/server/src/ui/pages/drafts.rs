@@ -74,7 +74,7 @@ fn drafts_page(
             a href=(format!("/lang/{}?next=/cases/{id}/drafts", other.tag())) lang=(other.tag()) hreflang=(other.tag()) { (lang.t("drafts.other_language")) }
         }
         dl class="facts" {
-            dt { (lang.t("drafts.org")) } dd { (loaded.case.party(&drafting.org).map_or(drafting.org.0.as_str(), |p| p.name.as_str())) }
+            dt { (lang.t("drafts.org")) } dd { (loaded.case.party(&drafting.org).map_or(drafting.org.0.as_str(), |p| p.name_in(lang.chinese()))) }
             dt { (lang.t("drafts.as_of")) } dd { (time(drafting.as_of, tz)) }
         }
         @if let Some(rule) = sent { p class="done" role="status" { (lang.tf("drafts.sent", &[("rule", rule)])) } }

@@ -58,6 +58,17 @@ async fn groups(state: &AppState, ui: &Ui) -> Result<Vec<Value>, UiError> {
 }
 
 async fn list_page(state: &AppState, ui: &Ui, flash: Option<Markup>, name: &str) -> Result<Markup, UiError> {
+    list_page_with(state, ui, flash, name, None).await
+}
+
+/// [`list_page`], with the upload form's problem beside its field: `(field id, words)`.
+async fn list_page_with(
+    state: &AppState,
+    ui: &Ui,
+    flash: Option<Markup>,
+    name: &str,
+    problem: Option<(&str, String)>,
+) -> Result<Markup, UiError> {
     let lang = ui.lang;
     let groups = groups(state, ui).await?;
     let title = lang.t("assets.title");
@@ -86,7 +97,7 @@ async fn list_page(state: &AppState, ui: &Ui, flash: Option<Markup>, name: &str)
                     } }
                 } }
             }
-            (upload_form(ui, name))
+            (upload_form(ui, name, problem.as_ref().map(|(f, m)| (*f, m.as_str()))))
         },
     ))
 }
@@ -98,26 +109,34 @@ fn source_words(lang: Lang, source: &str) -> String {
     }
 }
 
-fn upload_form(ui: &Ui, name: &str) -> Markup {
+fn upload_form(ui: &Ui, name: &str, problem: Option<(&str, &str)>) -> Markup {
     let lang = ui.lang;
+    let beside = |id: &str| problem.filter(|(field, _)| *field == id).map(|(_, message)| message.to_owned());
+    let described = |id: &str| match beside(id) {
+        Some(_) => format!("{id}-help {id}-problem"),
+        None => format!("{id}-help"),
+    };
     html! {
         form method="post" action="/assets" enctype="multipart/form-data" class="card" aria-labelledby="upload-h" {
             h2 id="upload-h" { (lang.t("assets.upload")) }
             (csrf(ui))
             div class="field" {
                 label for="group" { (lang.t("assets.group")) " " span class="req" { (lang.t("form.required_mark")) } }
-                input type="text" id="group" name="name" value=(name) required maxlength="100" aria-describedby="group-help";
+                input type="text" id="group" name="name" value=(name) required maxlength="100" aria-describedby=(described("group")) aria-invalid=[beside("group").map(|_| "true")];
                 p class="help" id="group-help" { (lang.t("assets.group_help")) }
+                @if let Some(p) = beside("group") { p class="problem" id="group-problem" { (p) } }
             }
             div class="field" {
                 label for="sbom" { (lang.t("assets.file")) }
-                input type="file" id="sbom" name="sbom" accept=".json,application/json,application/vnd.cyclonedx+json" aria-describedby="sbom-help";
+                input type="file" id="sbom" name="sbom" accept=".json,application/json,application/vnd.cyclonedx+json" aria-describedby=(described("sbom")) aria-invalid=[beside("sbom").map(|_| "true")];
                 p class="help" id="sbom-help" { (lang.t("assets.file_help")) }
+                @if let Some(p) = beside("sbom") { p class="problem" id="sbom-problem" { (p) } }
             }
             div class="field" {
                 label for="list" { (lang.t("assets.list")) }
-                textarea id="list" name="list" rows="5" aria-describedby="list-help" {}
+                textarea id="list" name="list" rows="5" aria-describedby=(described("list")) aria-invalid=[beside("list").map(|_| "true")] {}
                 p class="help" id="list-help" { (lang.t("assets.list_help")) }
+                @if let Some(p) = beside("list") { p class="problem" id="list-problem" { (p) } }
             }
             button type="submit" { (lang.t("assets.upload_submit")) }
         }
@@ -155,13 +174,16 @@ pub async fn upload(
         }
     }
     ui.check_csrf(&token)?;
+    // Where a problem with the upload belongs: beside the file, or the list typed in.
+    let field = if !file.is_empty() { "sbom" } else { "list" };
     let (body, source) = if !file.is_empty() {
         (file, None)
     } else if !list.trim().is_empty() {
         (Bytes::from(typed_list(&list).to_string()), Some("manual".to_owned()))
     } else {
         let flash = notice("error", html! { p { (lang.t("assets.nothing")) } });
-        let page = list_page(&state, &ui, Some(flash), &name).await?;
+        let page =
+            list_page_with(&state, &ui, Some(flash), &name, Some(("sbom", lang.t("assets.nothing")))).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let answer = api::put_group(
@@ -180,8 +202,11 @@ pub async fn upload(
         }
         Err(error) => {
             let (title, detail) = error_words(lang, &error);
-            let flash = notice("error", html! { p { strong { (title) } } p { (detail) } });
-            Ok((error.status, list_page(&state, &ui, Some(flash), &name).await?).into_response())
+            let flash = notice("error", html! { p { strong { (title) } } p { (detail.clone()) } });
+            // A group's name the API refuses is the name field's problem.
+            let field = if error.details.iter().any(|d| d["field"] == "name") { "group" } else { field };
+            let page = list_page_with(&state, &ui, Some(flash), &name, Some((field, detail))).await?;
+            Ok((error.status, page).into_response())
         }
     }
 }
@@ -234,6 +259,6 @@ pub async fn show(
                 }
             } }
         }
-        (upload_form(&ui, &name))
+        (upload_form(&ui, &name, None))
     }).into_response())
 }

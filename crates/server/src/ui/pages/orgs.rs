@@ -79,7 +79,7 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                 tbody {
                     @for (org, current) in &rows {
                         tr {
-                            td { a href=(format!("/orgs/{}", org.id)) { (org.name) } br; span class="muted" { (org.id) } }
+                            td { a href=(format!("/orgs/{}", org.id)) { (org.name_in(lang.chinese())) } br; span class="muted" { (org.id) } }
                             td { @for r in &org.roles { span class="tag" { (role_words(lang, *r)) } " " } }
                             td { (org.jurisdiction.as_str()) }
                             td { (status_words(lang, org.status.as_str())) }
@@ -206,13 +206,24 @@ async fn compliance_history(state: &AppState, ui: &Ui, org: &str) -> Result<Vec<
 }
 
 async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) -> Result<Markup, UiError> {
+    org_page_with(state, ui, id, flash, None).await
+}
+
+/// [`org_page`], with a membership form sent back with its problems.
+async fn org_page_with(
+    state: &AppState,
+    ui: &Ui,
+    id: &str,
+    flash: Option<Markup>,
+    returned: Option<&Returned>,
+) -> Result<Markup, UiError> {
     let lang = ui.lang;
     let org = state.store.org(id).await.map_err(|e| ui.error(e.into()))?;
     let (history, _) =
         crate::sanctions::visible_history(state, &ui.caller, id).await.map_err(|e| ui.error(e))?;
     let current = membership_status(state, ui, id).await;
     let rows = compliance_history(state, ui, id).await?;
-    let title = org.name.clone();
+    let title = org.name_in(lang.chinese()).to_owned();
     Ok(page(
         ui,
         &title,
@@ -251,7 +262,7 @@ async fn org_page(state: &AppState, ui: &Ui, id: &str, flash: Option<Markup>) ->
             }
             (membership_history(lang, state, &history).await)
             (org_log_section(lang, &org_log(state, ui, id).await))
-            @if ui.has_role(&[AccountRole::Analyst]) { (membership_forms(ui, &org, &history, &rows)) }
+            @if ui.has_role(&[AccountRole::Analyst]) { (membership_forms(ui, &org, &history, &rows, returned)) }
         },
     ))
 }
@@ -384,13 +395,106 @@ async fn membership_history(
     }
 }
 
+/// A membership form sent back: which one (`sanction`, `rectify`, `review`), what was
+/// typed, and each problem by the id of the field it belongs beside, in words.
+struct Returned {
+    form: String,
+    values: Vec<(String, String)>,
+    problems: Vec<(String, String)>,
+}
+
+impl Returned {
+    /// What was typed in `name` of `form`, if that form came back.
+    fn value(&self, form: &str, name: &str) -> &str {
+        if self.form != form {
+            return "";
+        }
+        self.values.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The problems beside field `id`, joined.
+    fn problem(&self, id: &str) -> Option<String> {
+        let found: Vec<&str> =
+            self.problems.iter().filter(|(f, _)| f == id).map(|(_, m)| m.as_str()).collect();
+        (!found.is_empty()).then(|| found.join("; "))
+    }
+}
+
+/// The id of the field of membership form `form` that an API problem at `path` belongs
+/// beside, or `None` for the form as a whole.
+fn membership_field(form: &str, path: &str) -> Option<&'static str> {
+    let name = path.trim_start_matches("$.").split(['.', '[']).next().unwrap_or_default();
+    match (form, name) {
+        ("sanction", "reason") => Some("reason"),
+        ("sanction", "at") => Some("from"),
+        ("sanction", "months") => Some("months"),
+        ("sanction", "kind") => Some("kind"),
+        ("sanction", "individual") => Some("individual"),
+        ("sanction", "findings" | "case") => Some("findings"),
+        ("sanction", "scheme") => Some("suspend-scheme"),
+        ("rectify", "report") => Some("report"),
+        ("rectify", "at") => Some("report-at"),
+        ("rectify", "scheme") => Some("rectify-scheme"),
+        ("review", "note") => Some("review"),
+        ("review", "months") => Some("extend-months"),
+        ("review", "case") => Some("restore-case"),
+        ("review", "outcome") => Some("outcome"),
+        ("review", "scheme") => Some("restore-scheme"),
+        _ => None,
+    }
+}
+
+/// The message key of the label of membership form field `id`.
+fn membership_label(id: &str) -> &'static str {
+    match id {
+        "reason" => "membership.reason",
+        "from" => "membership.from",
+        "months" => "membership.duration",
+        "kind" => "membership.kind",
+        "individual" => "membership.individual",
+        "findings" => "membership.linked_findings",
+        "report" => "membership.report",
+        "report-at" => "membership.report_at",
+        "review" => "membership.review",
+        "extend-months" => "membership.extend_months",
+        "restore-case" => "membership.case",
+        "outcome" => "membership.outcome",
+        _ => "membership.scheme",
+    }
+}
+
+/// A problem beside field `id` (its id is `{id}-problem`, which the field names in
+/// `aria-describedby`).
+fn field_problem(returned: Option<&Returned>, id: &str) -> Markup {
+    html! {
+        @if let Some(problem) = returned.and_then(|r| r.problem(id)) {
+            p class="problem" id=(format!("{id}-problem")) { (problem) }
+        }
+    }
+}
+
+/// The ids a field of `id` is described by: its help (if any) and its problem (if any).
+fn described_by(returned: Option<&Returned>, id: &str, help: bool) -> Option<String> {
+    let ids: Vec<String> = [
+        help.then(|| format!("{id}-help")),
+        returned.and_then(|r| r.problem(id)).map(|_| format!("{id}-problem")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
 fn membership_forms(
     ui: &Ui,
     org: &Organisation,
     history: &[vulnrelay_store::MembershipChange],
     rows: &[HistoryRow],
+    returned: Option<&Returned>,
 ) -> Markup {
     let lang = ui.lang;
+    let invalid = |id: &str| returned.and_then(|r| r.problem(id)).map(|_| "true");
+    let typed = |form: &str, name: &str| returned.map_or("", |r| r.value(form, name)).to_owned();
     let mut schemes: Vec<&str> = history.iter().map(|c| c.scheme.as_str()).collect();
     schemes.sort_unstable();
     schemes.dedup();
@@ -406,11 +510,12 @@ fn membership_forms(
         html! {
             div class="field" {
                 label for=(id) { (lang.t("membership.case")) }
-                select id=(id) name="case" aria-describedby=(format!("{id}-help")) {
+                select id=(id) name="case" aria-describedby=[described_by(returned, id, true)] aria-invalid=[invalid(id)] {
                     option value="" { (lang.t("membership.no_case")) }
                     @for (case, title) in &cases { option value=(case) { (title) } }
                 }
                 p class="help" id=(format!("{id}-help")) { (lang.t("membership.case_help")) }
+                (field_problem(returned, id))
             }
         }
     };
@@ -418,16 +523,18 @@ fn membership_forms(
         html! {
             div class="field" {
                 label for=(id) { (lang.t("membership.scheme")) }
-                select id=(id) name="scheme" { @for s in &schemes { option value=(s) { (s) } } }
+                select id=(id) name="scheme" aria-describedby=[described_by(returned, id, false)] aria-invalid=[invalid(id)] { @for s in &schemes { option value=(s) { (s) } } }
+                (field_problem(returned, id))
             }
         }
     };
-    let date_field = |id: &str, label: &str| {
+    let date_field = |form: &str, id: &str, label: &str| {
         html! {
             div class="field" {
                 label for=(id) { (lang.t(label)) }
-                input type="date" id=(id) name="at" aria-describedby=(format!("{id}-help"));
+                input type="date" id=(id) name="at" value=(typed(form, "at")) aria-describedby=[described_by(returned, id, true)] aria-invalid=[invalid(id)];
                 p class="help" id=(format!("{id}-help")) { (lang.t("membership.from_help")) }
+                (field_problem(returned, id))
             }
         }
     };
@@ -441,32 +548,37 @@ fn membership_forms(
                     (scheme_select("suspend-scheme"))
                     div class="field" {
                         label for="kind" { (lang.t("membership.kind")) }
-                        select id="kind" name="kind" {
+                        select id="kind" name="kind" aria-describedby=[described_by(returned, "kind", false)] aria-invalid=[invalid("kind")] {
+                            @let chosen = Some(typed("sanction", "kind")).filter(|k| !k.is_empty()).unwrap_or_else(|| "suspension".into());
                             @for k in ["warning", "public_criticism", "suspension", "expulsion"] {
-                                option value=(k) selected[k == "suspension"] { (lang.t(&format!("membership.kind_{k}"))) }
+                                option value=(k) selected[k == chosen] { (lang.t(&format!("membership.kind_{k}"))) }
                             }
                         }
+                        (field_problem(returned, "kind"))
                     }
-                    (date_field("from", "membership.from"))
+                    (date_field("sanction", "from", "membership.from"))
                     div class="field" {
                         label for="months" { (lang.t("membership.duration")) }
-                        select id="months" name="months" {
+                        select id="months" name="months" aria-describedby=[described_by(returned, "months", false)] aria-invalid=[invalid("months")] {
                             @for m in [1u32, 3, 6, 12] { option value=(m) selected[m == 6] { (months(lang, m)) } }
                         }
+                        (field_problem(returned, "months"))
                     }
                     div class="field" {
                         label for="reason" { (lang.t("membership.reason")) " " span class="req" { (lang.t("form.required_mark")) } }
-                        textarea id="reason" name="reason" rows="3" required {}
+                        textarea id="reason" name="reason" rows="3" required aria-describedby=[described_by(returned, "reason", false)] aria-invalid=[invalid("reason")] { (typed("sanction", "reason")) }
+                        (field_problem(returned, "reason"))
                     }
                     div class="field" {
                         label for="individual" { (lang.t("membership.individual")) }
-                        input type="text" id="individual" name="individual";
+                        input type="text" id="individual" name="individual" value=(typed("sanction", "individual")) aria-describedby=[described_by(returned, "individual", false)] aria-invalid=[invalid("individual")];
+                        (field_problem(returned, "individual"))
                     }
                     div class="check" {
                         input type="checkbox" id="public" name="public" value="true";
                         label for="public" { (lang.t("membership.public")) }
                     }
-                    fieldset {
+                    fieldset id="findings" aria-describedby=[described_by(returned, "findings", false)] {
                         legend { (lang.t("membership.linked_findings")) }
                         @if problems.is_empty() { p class="help" { (lang.t("membership.no_problem_findings")) } }
                         @if !problems.is_empty() { p class="help" { (lang.t("membership.linked_help")) } }
@@ -476,6 +588,7 @@ fn membership_forms(
                                 label for=(format!("finding-{i}")) { (r.rule) " — " (r.title) " (" (lang.t(&format!("status.{}", r.status.as_str()))) ")" }
                             }
                         }
+                        (field_problem(returned, "findings"))
                     }
                     button type="submit" class="danger" { (lang.t("membership.sanction_submit")) }
                 }
@@ -485,10 +598,11 @@ fn membership_forms(
                     (scheme_select("rectify-scheme"))
                     div class="field" {
                         label for="report" { (lang.t("membership.report")) " " span class="req" { (lang.t("form.required_mark")) } }
-                        textarea id="report" name="report" rows="4" required aria-describedby="report-help" {}
+                        textarea id="report" name="report" rows="4" required aria-describedby=[described_by(returned, "report", true)] aria-invalid=[invalid("report")] { (typed("rectify", "report")) }
                         p class="help" id="report-help" { (lang.t("membership.report_help")) }
+                        (field_problem(returned, "report"))
                     }
-                    (date_field("report-at", "membership.report_at"))
+                    (date_field("rectify", "report-at", "membership.report_at"))
                     button type="submit" { (lang.t("membership.rectify_submit")) }
                 }
                 form method="post" action=(format!("/orgs/{}/memberships/_/review", org.id)) class="card" aria-labelledby="restore-h" {
@@ -497,21 +611,24 @@ fn membership_forms(
                     (scheme_select("restore-scheme"))
                     div class="field" {
                         label for="outcome" { (lang.t("membership.outcome")) }
-                        select id="outcome" name="outcome" {
-                            option value="restore" selected { (lang.t("membership.outcome_restore")) }
-                            option value="extend" { (lang.t("membership.outcome_extend")) }
+                        select id="outcome" name="outcome" aria-describedby=[described_by(returned, "outcome", false)] aria-invalid=[invalid("outcome")] {
+                            option value="restore" selected[typed("review", "outcome") != "extend"] { (lang.t("membership.outcome_restore")) }
+                            option value="extend" selected[typed("review", "outcome") == "extend"] { (lang.t("membership.outcome_extend")) }
                         }
+                        (field_problem(returned, "outcome"))
                     }
                     div class="field" {
                         label for="extend-months" { (lang.t("membership.extend_months")) }
-                        select id="extend-months" name="months" {
+                        select id="extend-months" name="months" aria-describedby=[described_by(returned, "extend-months", false)] aria-invalid=[invalid("extend-months")] {
                             @for m in [1u32, 3, 6] { option value=(m) selected[m == 3] { (months(lang, m)) } }
                         }
+                        (field_problem(returned, "extend-months"))
                     }
                     div class="field" {
                         label for="review" { (lang.t("membership.review")) " " span class="req" { (lang.t("form.required_mark")) } }
-                        textarea id="review" name="review" rows="3" required aria-describedby="review-help" {}
+                        textarea id="review" name="review" rows="3" required aria-describedby=[described_by(returned, "review", true)] aria-invalid=[invalid("review")] { (typed("review", "review")) }
                         p class="help" id="review-help" { (lang.t("membership.review_help")) }
+                        (field_problem(returned, "review"))
                     }
                     (case_select("restore-case"))
                     button type="submit" { (lang.t("membership.restore_submit")) }
@@ -564,8 +681,14 @@ pub async fn change(
             }
             if let Some((case, _)) = linked.first() {
                 if linked.iter().any(|(c, _)| c != case) {
-                    let flash = notice("error", html! { p { (ui.lang.t("membership.one_case")) } });
-                    let page = org_page(&state, &ui, &id, Some(flash)).await?;
+                    let message = ui.lang.t("membership.one_case");
+                    let returned = Returned {
+                        form: change.clone(),
+                        values: form.clone(),
+                        problems: vec![("findings".into(), message.clone())],
+                    };
+                    let flash = problems_notice(ui.lang, &returned, &[]);
+                    let page = org_page_with(&state, &ui, &id, Some(flash), Some(&returned)).await?;
                     return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
                 }
                 body["case"] = json!(case);
@@ -605,12 +728,52 @@ pub async fn change(
         Err(error) if own && !ui.has_role(&[AccountRole::Analyst, AccountRole::Admin]) => {
             Err(ui.error(error))
         }
+        Err(error) if error.code == "invalid" => {
+            // Each problem beside its field; one that belongs to no field of the form
+            // is listed above it, by its field's name in words.
+            let mut returned = Returned { form: change.clone(), values: form.clone(), problems: Vec::new() };
+            let mut general = Vec::new();
+            for detail in &error.details {
+                let path = detail["field"].as_str().unwrap_or_default();
+                let message = crate::ui::pages::reports::problem_words(
+                    ui.lang,
+                    detail["message"].as_str().unwrap_or_default(),
+                );
+                match membership_field(&change, path) {
+                    Some(field) => returned.problems.push((field.to_owned(), message)),
+                    None => {
+                        general.push(format!("{}: {message}", crate::ui::view::field_name(ui.lang, path)))
+                    }
+                }
+            }
+            let flash = problems_notice(ui.lang, &returned, &general);
+            let page = org_page_with(&state, &ui, &id, Some(flash), Some(&returned)).await?;
+            Ok((error.status, page).into_response())
+        }
         Err(error) => {
             let (title, detail) = error_words(ui.lang, &error);
             let flash = notice("error", html! { p { strong { (title) } } p { (detail) } });
             Ok((error.status, org_page(&state, &ui, &id, Some(flash)).await?).into_response())
         }
     }
+}
+
+/// The notice above a membership form sent back: how many problems, each linking to its
+/// field by the field's label, and those of no field in words.
+fn problems_notice(lang: Lang, returned: &Returned, general: &[String]) -> Markup {
+    let count = returned.problems.len() + general.len();
+    notice(
+        "error",
+        html! {
+            p { strong { (lang.tf("membership.problems", &[("count", &count.to_string())])) } }
+            ul {
+                @for (field, message) in &returned.problems {
+                    li { a href=(format!("#{field}")) { (lang.t(membership_label(field))) } ": " (message) }
+                }
+                @for line in general { li { (line) } }
+            }
+        },
+    )
 }
 
 /// A number of months in words: `1 month`, `6 months` / `1 个月`.

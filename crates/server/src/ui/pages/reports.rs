@@ -20,10 +20,15 @@ use vulnrelay_store::Organisation;
 
 use crate::AppState;
 use crate::errors::AppError;
-use crate::routes::reports::take_in;
+use crate::routes::reports::{Intake, take_in};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{Field, csrf, notice, page, time};
+
+/// The largest report form taken: files kept from an earlier round travel as base64
+/// (a third larger) beside newly chosen ones; the intake's own limits on attachments
+/// (`Config::max_attachments_total_bytes`) still apply to what it receives.
+pub const FORM_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 /// The time zones offered (the report's times are read in the one chosen).
 const TIMEZONES: [&str; 6] =
@@ -131,7 +136,7 @@ async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, U
                         select id="provider" name="provider" aria-describedby="provider-help" {
                             option value="" { (lang.t("report.provider_unknown")) }
                             @for org in &providers {
-                                option value=(org.id) selected[draft.value("provider") == org.id] { (org.name) }
+                                option value=(org.id) selected[draft.value("provider") == org.id] { (org.name_in(lang.chinese())) }
                             }
                         }
                         p class="help" id="provider-help" { (lang.t("report.provider_help")) }
@@ -164,7 +169,7 @@ async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, U
                         label for="platform" { (lang.t("report.platform")) }
                         select id="platform" name="platform" aria-describedby="platform-help" {
                             option value="" { (lang.t("report.platform_default")) }
-                            @for org in &platforms { option value=(org.id) selected[draft.value("platform") == org.id] { (org.name) } }
+                            @for org in &platforms { option value=(org.id) selected[draft.value("platform") == org.id] { (org.name_in(lang.chinese())) } }
                         }
                         p class="help" id="platform-help" { (lang.t("report.platform_help")) }
                         @if let Some(p) = draft.problem("platform") { p class="problem" { (p) } }
@@ -173,6 +178,23 @@ async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, U
                 }
                 fieldset {
                     legend { (lang.t("report.attachments")) }
+                    @if !draft.files.is_empty() {
+                        div class="field kept" {
+                            p id="kept-help" class="help" { (lang.t("report.kept_help")) }
+                            ul class="kept-files" {
+                                @for (i, (filename, media_type, content, exploit)) in draft.files.iter().enumerate() {
+                                    li {
+                                        input type="checkbox" id=(format!("kept-{i}")) name="kept" checked aria-describedby="kept-help"
+                                            value=(keep_value(filename, media_type, content, *exploit));
+                                        label for=(format!("kept-{i}")) {
+                                            (lang.tf("report.keep_file", &[("name", filename), ("n", &content.len().to_string())]))
+                                            @if *exploit { " " span class="badge violated" { (lang.t("case.exploit_code")) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                     div class="field" {
                         label for="attachments" { (lang.t("report.files")) }
                         input id="attachments" name="attachments" type="file" multiple aria-describedby="attachments-help";
@@ -269,12 +291,42 @@ async fn read_form(ui: &Ui, mut multipart: Multipart) -> Result<Draft, UiError> 
             if !filename.is_empty() || !bytes.is_empty() {
                 draft.files.push((filename, media_type, bytes.to_vec(), name == "exploit"));
             }
+        } else if name == "kept" {
+            // A file chosen in an earlier round, kept in the form (`kept_file`); a
+            // value that does not read as one is dropped, as a file not chosen.
+            let text = field.text().await.map_err(|e| bad(ui, e))?;
+            if let Some(file) = kept_file(&text) {
+                draft.files.push(file);
+            }
         } else {
             let text = field.text().await.map_err(|e| bad(ui, e))?;
             draft.values.insert(name, text);
         }
     }
     Ok(draft)
+}
+
+/// A file chosen in a round with problems, as the form keeps it: the value of its "keep"
+/// check box, `{filename, media_type, exploit_code, content_base64}`. Kept in the form
+/// rather than on the server, so nothing unsubmitted — exploit code included — is stored
+/// outside a case, nothing needs cleaning up, and it works without JavaScript and across
+/// servers; the intake checks it like any upload.
+fn keep_value(filename: &str, media_type: &str, content: &[u8], exploit: bool) -> String {
+    json!({"filename": filename, "media_type": media_type, "exploit_code": exploit,
+           "content_base64": base64::engine::general_purpose::STANDARD.encode(content)})
+    .to_string()
+}
+
+/// Reads a [`keep_value`] back.
+fn kept_file(text: &str) -> Option<(String, String, Vec<u8>, bool)> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let content = base64::engine::general_purpose::STANDARD.decode(value["content_base64"].as_str()?).ok()?;
+    Some((
+        value["filename"].as_str()?.to_owned(),
+        value["media_type"].as_str().unwrap_or("application/octet-stream").to_owned(),
+        content,
+        value["exploit_code"].as_bool().unwrap_or(false),
+    ))
 }
 
 /// A `datetime-local` value (or RFC 3339, or a date) in `tz`, as RFC 3339.
@@ -288,8 +340,10 @@ fn local_time(text: &str, tz: Tz) -> Option<String> {
     vulnrelay_formats::case_file::parse_time(text, tz).ok().map(|t| t.with_timezone(&tz).to_rfc3339())
 }
 
-/// The JSON body of the intake, or the problems the form itself can see.
-fn body_of(lang: Lang, draft: &mut Draft) -> Option<Value> {
+/// The JSON body of the intake; the problems the form itself sees (a required field
+/// left empty, a time it cannot read) go into the draft, and the body is made all the
+/// same, so that the intake's checks find the rest in the same round.
+fn body_of(lang: Lang, draft: &mut Draft) -> Value {
     for (name, _, _, required, _) in FIELDS {
         if required && draft.value(name).trim().is_empty() {
             draft.problems.push((name.to_owned(), lang.t("problem.required")));
@@ -308,9 +362,6 @@ fn body_of(lang: Lang, draft: &mut Draft) -> Option<Value> {
             }
             None => draft.problems.push((name.to_owned(), lang.t("problem.time"))),
         }
-    }
-    if !draft.problems.is_empty() {
-        return None;
     }
     let optional = |name: &str| Some(draft.value(name).trim()).filter(|v| !v.is_empty()).map(str::to_owned);
     let versions: Vec<String> = draft
@@ -353,7 +404,7 @@ fn body_of(lang: Lang, draft: &mut Draft) -> Option<Value> {
             })
             .collect();
     }
-    Some(body)
+    body
 }
 
 /// `POST /reports`: takes the report in and shows the receipt, or the form again with
@@ -367,22 +418,33 @@ pub async fn submit(
     let lang = ui.lang;
     let mut draft = read_form(&ui, multipart).await?;
     ui.check_csrf(draft.value("csrf_token"))?;
-    let Some(body) = body_of(lang, &mut draft) else {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&state, &ui, &draft).await?).into_response());
-    };
+    let body = body_of(lang, &mut draft);
+    // Problems the form saw itself: the intake only checks, so that every problem is
+    // shown at once and nothing is taken in.
+    let intake = if draft.problems.is_empty() { Intake::Take } else { Intake::CheckOnly };
     let key = Some(draft.value("idempotency_key").to_owned()).filter(|k| !k.is_empty());
-    match take_in(&state, &ui.caller, key.as_deref(), "web", body).await {
+    match take_in(&state, &ui.caller, key.as_deref(), "web", body, intake).await {
         // The receipt has its own address: a reload or a change of language keeps it.
-        Ok((_, answer)) => Ok(axum::response::Redirect::to(&format!(
+        Ok((_, answer)) if intake == Intake::Take => Ok(axum::response::Redirect::to(&format!(
             "/receipts/{}",
             answer["receipt"]["id"].as_str().unwrap_or_default()
         ))
         .into_response()),
+        Ok(_) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&state, &ui, &draft).await?).into_response())
+        }
         Err(error) if error.code == "invalid" => {
+            // The form's own word for a field comes first; the intake's for the same
+            // field (an empty field is "required" to both) is not repeated.
+            let seen: Vec<String> = draft.problems.iter().map(|(f, _)| f.clone()).collect();
             for detail in &error.details {
                 let field = field_of(detail["field"].as_str().unwrap_or_default());
                 let message = problem_words(lang, detail["message"].as_str().unwrap_or_default());
-                draft.problems.push((field.to_owned(), message));
+                if !seen.iter().any(|f| f == field)
+                    && !draft.problems.contains(&(field.to_owned(), message.clone()))
+                {
+                    draft.problems.push((field.to_owned(), message));
+                }
             }
             Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&state, &ui, &draft).await?).into_response())
         }
@@ -464,7 +526,10 @@ pub async fn receipt(
             .map_err(|e| ui.error(e))?;
     let tz = loaded.case.timezone();
     let platform_id = vulnrelay_domain::PartyId(loaded.record.platform_org.clone());
-    let platform = loaded.case.party(&platform_id).map_or_else(|| platform_id.0.clone(), |p| p.name.clone());
+    let platform = loaded
+        .case
+        .party(&platform_id)
+        .map_or_else(|| platform_id.0.clone(), |p| p.name_in(lang.chinese()).to_owned());
     // What the platform forwarded when the report came in.
     let forwards: Vec<String> = loaded
         .case
@@ -472,9 +537,9 @@ pub async fn receipt(
         .iter()
         .filter(|e| e.party == platform_id && e.at >= receipt.received_at)
         .filter_map(|e| match &e.kind {
-            vulnrelay_domain::EventKind::Notified { to, .. } => {
-                Some(loaded.case.party(to).map_or_else(|| to.0.clone(), |p| p.name.clone()))
-            }
+            vulnrelay_domain::EventKind::Notified { to, .. } => Some(
+                loaded.case.party(to).map_or_else(|| to.0.clone(), |p| p.name_in(lang.chinese()).to_owned()),
+            ),
             _ => None,
         })
         .collect();

@@ -12,7 +12,7 @@ use vulnrelay_domain::{Localized, RangeEnd, Vulnerability};
 use vulnrelay_formats::severity::{CnnvdGrade, CnvdGrade, score};
 
 use crate::AppState;
-use crate::routes::vulnerabilities::{visible, visible_records};
+use crate::routes::vulnerabilities::{visible_records, visible_to_read};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{page, time};
@@ -141,7 +141,7 @@ pub async fn document(
         None => lang,
         Some(_) => return Err(ui.error(crate::errors::AppError::not_found("page"))),
     };
-    let publication =
+    let (publication, tz) =
         crate::routes::distribution::publication(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
     let markdown = if manual {
         vulnrelay_publish::manual_markdown(&publication, doc_lang.publish())
@@ -165,6 +165,7 @@ pub async fn document(
             a href=(format!("/api/v1/advisories/{id}/{kind}?lang={}&format=md", if doc_lang == Lang::Zh { "zh" } else { "en" })) { (lang.t("vuln.markdown")) } " · "
             button type="button" class="link" data-print="" { (lang.t("doc.print")) }
         }
+        p class="published" { (lang.t("doc.published")) " " (time(publication.published, tz)) }
         article class="document" lang=(doc_lang.tag()) translate="no" { (body) }
     }).into_response())
 }
@@ -191,7 +192,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
     let lang = ui.lang;
-    let (stored, v) = visible(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
+    let (stored, v) = visible_to_read(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
     let now = Utc::now();
     let threat = v.threat_status(now);
     let title = text(lang, &v.title).map_or_else(|| v.id.clone(), |t| format!("{} — {t}", v.id));
@@ -202,7 +203,7 @@ pub async fn show(
             dt { (lang.t("vuln.aliases")) } dd { @if v.aliases.is_empty() { "—" } @for a in &v.aliases { code class="alias" { (a) } " " } }
             @if !v.cwes.is_empty() { dt { (lang.t("vuln.cwes")) } dd { (v.cwes.join(", ")) } }
             dt { (lang.t("vuln.threat")) } dd { (lang.t(&format!("threat.{}", threat.level.as_str()))) }
-            @if let Some(published) = v.published { dt { (lang.t("vuln.published")) } dd { (time(published, Tz::UTC)) } }
+            @if let Some(published) = v.published { dt { (lang.t("vuln.published")) } dd class="published" { (time(published, Tz::UTC)) } }
             dt { (lang.t("vuln.updated")) } dd { (time(stored.updated_at, Tz::UTC)) }
             @if let Some(case) = &stored.case_id { dt { (lang.t("vuln.case")) } dd { a href=(format!("/cases/{case}")) { (case) } } }
         }
