@@ -206,10 +206,71 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
             relays.push(new_relay(peer, "update", case_id, stored.seq, &mirror.origin_org, envelope));
         }
     }
+    if let Some(mirror) = &mirror
+        && let Some(peer) = peers.iter().find(|p| p.id == mirror.peer_id)
+        && may_read(&loaded, &mirror.origin_org)
+        && let Some(envelope) = records_envelope(state, instance, &loaded, mirror, peer).await?
+        && !done.contains(&envelope.envelope.idempotency_key)
+    {
+        let seq = loaded.record.last_seq;
+        relays.push(new_relay(peer, "update", case_id, seq, &mirror.origin_org, envelope));
+    }
     if relays.is_empty() {
         return Ok(0);
     }
     Ok(state.store.queue_relays(&relays, Utc::now()).await?)
+}
+
+/// The records envelope of a mirror: its vulnerability records as they are now (one
+/// relay per distinct content, so each change flows back once); `None` without records.
+async fn records_envelope(
+    state: &AppState,
+    instance: &Instance,
+    loaded: &Loaded,
+    mirror: &Mirror,
+    peer: &Peer,
+) -> AppResult<Option<SignedEnvelope>> {
+    let records: Vec<Value> = state
+        .store
+        .vulnerabilities(Some(&loaded.record.id))
+        .await?
+        .into_iter()
+        .take(vulnrelay_federation::MAX_RECORDS)
+        .map(|r| r.record)
+        .collect();
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let digest = vulnrelay_federation::sha256_hex(
+        vulnrelay_federation::canonical_json(&Value::Array(records.clone())).as_bytes(),
+    );
+    let head = loaded
+        .events
+        .last()
+        .map_or(Head { seq: 0, hash: String::new() }, |e| Head { seq: e.seq, hash: e.hash.clone() });
+    let envelope = Envelope {
+        format: RELAY_FORMAT.into(),
+        kind: Kind::Records,
+        from_instance: instance.identity.public_key(),
+        to_instance: peer.public_key.clone(),
+        from_org: loaded.record.platform_org.clone(),
+        to_org: mirror.origin_org.clone(),
+        idempotency_key: format!("records/{}/{}", loaded.record.id, &digest[..32]),
+        case: RelayedCase {
+            origin_case: mirror.origin_case.clone(),
+            mirror_case: Some(loaded.record.id.clone()),
+            title: loaded.record.title.clone(),
+            timezone: loaded.record.timezone.clone(),
+            reporter_org: loaded.record.reporter_org.clone(),
+            report: None,
+            parties: Vec::new(),
+            products: Vec::new(),
+            events: Vec::new(),
+            records,
+            head,
+        },
+    };
+    Ok(Some(instance.identity.sign_envelope(envelope)))
 }
 
 fn forward_key(case_id: &str, seq: i64, to: &str) -> String {
@@ -281,6 +342,7 @@ async fn forward_envelope(
             parties: loaded.parties.iter().map(|p| p.value.clone()).collect(),
             products: loaded.products.iter().map(|p| p.value.clone()).collect(),
             events,
+            records: Vec::new(),
             head,
         },
     };
@@ -312,6 +374,7 @@ fn update_envelope(
             parties: loaded.parties.iter().map(|p| p.value.clone()).collect(),
             products: Vec::new(),
             events: vec![relayed_event(stored)],
+            records: Vec::new(),
             head: Head { seq: stored.seq, hash: stored.hash.clone() },
         },
     };
@@ -384,6 +447,7 @@ pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Ref
         kind: match envelope.kind {
             Kind::Forward => "forward".into(),
             Kind::Update => "update".into(),
+            Kind::Records => "records".into(),
         },
         envelope_sha256: sha.clone(),
         envelope: serde_json::to_string(&signed).unwrap_or_default(),
@@ -411,6 +475,7 @@ pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Ref
     let accepted = match envelope.kind {
         Kind::Forward => accept_forward(state, peer, envelope, &inbound, &make_receipt, now).await,
         Kind::Update => accept_update(state, peer, envelope, &inbound, &make_receipt, now).await,
+        Kind::Records => accept_records(state, peer, envelope, &inbound, &make_receipt, now).await,
     };
     match accepted {
         Ok(accepted) => {
@@ -571,11 +636,7 @@ async fn accept_update(
     now: Timestamp,
 ) -> AppResult<vulnrelay_store::federation::Accepted> {
     let case_id = &envelope.case.origin_case;
-    // Only a case this instance relayed to that peer takes its updates.
-    let relayed = state.store.relays(Some(case_id)).await.unwrap_or_default();
-    if !relayed.iter().any(|r| r.peer_id == peer.id && r.kind == "forward") {
-        return Err(AppError::bad_request(format!("case `{case_id}` was not relayed to peer `{}`", peer.id)));
-    }
+    relayed_to(state, case_id, peer).await?;
     let loaded = load(state, case_id).await?;
     let events = new_events(&envelope.case.events)?;
     // A peer reports what the chain recorded; it never speaks for this instance's own
@@ -604,6 +665,74 @@ async fn accept_update(
     vulnrelay_formats::case_file::from_value(&value)
         .map_err(|e| AppError::bad_request(format!("the update does not read on case `{case_id}`: {e}")))?;
     Ok(state.store.accept_update(inbound, case_id, &parties, &events, receipt, now).await?)
+}
+
+/// Only a case this instance relayed to `peer` takes its updates.
+async fn relayed_to(state: &AppState, case_id: &str, peer: &Peer) -> AppResult<()> {
+    let relayed = state.store.relays(Some(case_id)).await?;
+    if relayed.iter().any(|r| r.peer_id == peer.id && r.kind == "forward") {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(format!("case `{case_id}` was not relayed to peer `{}`", peer.id)))
+    }
+}
+
+/// Takes in a mirror's vulnerability records: each is united (`add_source`) with the
+/// case's record that shares one of its ids, or stored as a new record of the case; so
+/// the identifiers assigned along the chain (CNVD, CNNVD, CVE) land on the origin
+/// case's records. An id that names a record of another case refuses the envelope.
+async fn accept_records(
+    state: &AppState,
+    peer: &Peer,
+    envelope: &Envelope,
+    inbound: &Inbound,
+    receipt: &(dyn Fn(&str, &str) -> String + Send + Sync),
+    now: Timestamp,
+) -> AppResult<vulnrelay_store::federation::Accepted> {
+    let case_id = &envelope.case.origin_case;
+    relayed_to(state, case_id, peer).await?;
+    load(state, case_id).await?;
+    let mut ours = Vec::new();
+    for stored in state.store.vulnerabilities(Some(case_id)).await? {
+        let v = crate::distribution::decode(&stored)?;
+        ours.push((stored.id, v));
+    }
+    let mut changed = Vec::new();
+    for (index, value) in envelope.case.records.iter().enumerate() {
+        let theirs = serde_json::from_value::<vulnrelay_formats::record::VulnerabilityJson>(value.clone())
+            .map_err(|e| AppError::bad_request(format!("record {index}: {e}")))?
+            .into_domain("$")
+            .map_err(|p| AppError::bad_request(format!("record {index}: {p:?}")))?;
+        let same = |v: &vulnrelay_domain::Vulnerability| {
+            v.ids().any(|a| theirs.ids().any(|b| a.eq_ignore_ascii_case(b)))
+        };
+        if let Some((_, v)) = ours.iter_mut().find(|(_, v)| same(v)) {
+            v.add_source(&theirs);
+            changed.push(v.id.clone());
+            continue;
+        }
+        for id in theirs.ids() {
+            match state.store.vulnerability(id).await {
+                Ok(other) => {
+                    return Err(AppError::bad_request(format!(
+                        "record {index}: `{id}` names record `{}` of another case",
+                        other.id
+                    )));
+                }
+                Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        changed.push(theirs.id.clone());
+        ours.push((theirs.id.clone(), theirs));
+    }
+    for (stored_id, v) in ours.iter().filter(|(_, v)| changed.contains(&v.id)) {
+        let value = serde_json::to_value(vulnrelay_formats::record::VulnerabilityJson::from(v))
+            .map_err(AppError::internal)?;
+        state.store.save_vulnerability(stored_id, Some(case_id), &value, &v.aliases, now).await?;
+    }
+    crate::warnings::after_records_changed(state, &changed).await;
+    Ok(state.store.accept_update(inbound, case_id, &[], &[], receipt, now).await?)
 }
 
 /// Runs this instance's forwarding rules on a mirror it just opened (the recipient was

@@ -180,6 +180,13 @@ pub const ROUTES: &[Route] = &[
         "201",
         "Forward the case to an organisation (through the gates)",
     ),
+    route(
+        "POST",
+        "/api/v1/cases/{id}/ids",
+        "vulnerabilities",
+        "201",
+        "Assign an identifier of a platform scheme to the case's vulnerability `{template, vulnerability?}`: an alias of its record, or a new record of the case (analysts of a platform working it); on a mirror the records flow back to the origin",
+    ),
     route("GET", "/api/v1/cases/{id}/comments", "cases", "200", "Comments"),
     route("POST", "/api/v1/cases/{id}/comments", "cases", "201", "Add a comment"),
     route("PUT", "/api/v1/cases/{id}/embargo", "cases", "200", "Set or clear the planned public date"),

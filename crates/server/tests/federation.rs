@@ -398,6 +398,58 @@ async fn the_chain(dbs: Vec<TestDb>) {
     assert_eq!(count("\"party\":\"miit-nvdb\",\"type\":\"verified\""), 1);
     assert_eq!(count("\"to\":\"cnvd\""), 1);
     assert_eq!(count("CNVD ID assigned"), 1);
+
+    // 4. CNVD assigns its ID to the case, and a second one after it (a follow-up); the
+    //    record flows back along the chain as a record: the origin case holds the
+    //    identifiers, once each.
+    let mut assigned = Vec::new();
+    for _ in 0..2 {
+        let (status, answer) = call(
+            reqwest::Method::POST,
+            format!("{}/api/v1/cases/{cnvd_mirror}/ids", cnvd.base),
+            &cnvd_analyst,
+            Some(json!({"template": "CNVD-{YYYY}-{NNNNN}"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{answer}");
+        assigned.push(answer["id"].as_str().unwrap().to_owned());
+    }
+    assert!(assigned[0].starts_with("CNVD-") && assigned[0] != assigned[1], "{assigned:?}");
+    let record = eventually("CNVD's ids on the origin case", || async {
+        let records = company.db.store.vulnerabilities(Some(&origin)).await.unwrap();
+        let record = records.into_iter().next()?;
+        let text = record.record.to_string();
+        assigned.iter().all(|id| text.contains(id.as_str())).then_some(record)
+    })
+    .await;
+    assert_eq!(record.id, assigned[0]);
+    assert_eq!(record.record["aliases"], json!([assigned[1]]));
+    assert_eq!(company.db.store.vulnerabilities(Some(&origin)).await.unwrap().len(), 1);
+    // Found by the CNVD ID on the company's instance, by the reporter.
+    let (status, shown) = call(
+        reqwest::Method::GET,
+        format!("{}/api/v1/vulnerabilities/{}", company.base, assigned[1]),
+        &reporter,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{shown}");
+    // The NVDB mirror holds it too; every relay along the chain, records included, is
+    // delivered in the end.
+    assert_eq!(nvdb.db.store.vulnerability(&assigned[1]).await.unwrap().case_id.as_deref(), Some(&*mirror));
+    for node in [&company, &nvdb, &cnvd, &cnnvd] {
+        eventually("every relay delivered", || async {
+            let relays = node.db.store.relays(None).await.unwrap();
+            relays
+                .iter()
+                .all(|r| r.state == vulnrelay_store::warnings::DeliveryState::Delivered)
+                .then_some(())
+        })
+        .await;
+    }
+    let records_relays = cnvd.db.store.relays(Some(&cnvd_mirror)).await.unwrap();
+    assert_eq!(records_relays.iter().filter(|r| r.idempotency_key.starts_with("records/")).count(), 2);
+
     // Every chain still verifies on every instance.
     for node in [&company, &nvdb, &cnvd, &cnnvd] {
         assert!(node.db.store.verify().await.unwrap().broken.is_empty());
@@ -679,6 +731,7 @@ fn update(company: &Node, origin: &str, body: Value) -> SignedEnvelope {
             parties: vec![],
             products: vec![],
             events: vec![event],
+            records: vec![],
             head: Head { seq: 3, hash: stored.hash },
         },
     })
