@@ -40,6 +40,17 @@ impl Node {
         Identity::from_seed([self.identity_seed; 32]).public_key()
     }
 
+    /// Kills the instance: its worker is aborted wherever it is (a relay half sent, a
+    /// claim held), its server closes every connection (peers' pooled connections
+    /// included); only the database survives.
+    async fn kill(mut self) -> TestDb {
+        if let Some(worker) = self.tasks.pop() {
+            worker.abort();
+            let _ = worker.await;
+        }
+        self.stop().await
+    }
+
     async fn stop(self) -> TestDb {
         let _ = self.stop.send(true);
         for task in self.tasks {
@@ -240,7 +251,21 @@ async fn the_chain_on_postgresql() {
     the_chain(dbs).await;
 }
 
-async fn the_chain(dbs: Vec<TestDb>) {
+/// The four instances of the chain, running and peered, with an API token per party.
+struct Chain {
+    company: Node,
+    nvdb: Node,
+    cnvd: Node,
+    cnnvd: Node,
+    reporter: String,
+    nvdb_analyst: String,
+    cnvd_analyst: String,
+}
+
+/// Starts the chain on four databases: the company's instance (Alibaba Cloud, with
+/// the MIIT platform remote), NVDB's (forwarding on verification to CNVD and CNNVD),
+/// CNVD's and CNNVD's.
+async fn chain(dbs: Vec<TestDb>) -> Chain {
     let listeners: Vec<TcpListener> = futures_listeners(4).await;
     let urls: Vec<String> = listeners.iter().map(|l| format!("http://{}", l.local_addr().unwrap())).collect();
     let mut dbs = dbs.into_iter();
@@ -281,16 +306,67 @@ async fn the_chain(dbs: Vec<TestDb>) {
     let mut listeners = listeners.into_iter();
     let company =
         start(company_db, 1, &["alibaba-cloud"], Forwarding::default(), listeners.next().unwrap()).await;
-    let nvdb = start(
-        nvdb_db,
-        2,
-        &["miit-nvdb"],
-        forwarding(&[("miit-nvdb", Trigger::Verified, &["cnvd", "cnnvd"])]),
-        listeners.next().unwrap(),
-    )
-    .await;
+    let nvdb = start_nvdb(nvdb_db, listeners.next().unwrap()).await;
     let cnvd = start(cnvd_db, 3, &["cnvd"], Forwarding::default(), listeners.next().unwrap()).await;
     let cnnvd = start(cnnvd_db, 4, &["cnnvd"], Forwarding::default(), listeners.next().unwrap()).await;
+    Chain { company, nvdb, cnvd, cnnvd, reporter, nvdb_analyst, cnvd_analyst }
+}
+
+/// The NVDB instance: forwards a case to CNVD and CNNVD when it verifies it.
+async fn start_nvdb(db: TestDb, listener: TcpListener) -> Node {
+    let rules = forwarding(&[("miit-nvdb", Trigger::Verified, &["cnvd", "cnnvd"])]);
+    start(db, 2, &["miit-nvdb"], rules, listener).await
+}
+
+/// Alibaba Cloud reports to the MIIT platform on the company's instance: the case.
+async fn report_to_nvdb(company: &Node, reporter: &str, title: &str) -> String {
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    report["title"] = json!(title);
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), reporter, Some(report)).await;
+    assert_eq!(status, 201, "{answer}");
+    answer["case"].as_str().unwrap().to_owned()
+}
+
+/// Records an event on a case through the API; returns the answer.
+async fn record(node: &Node, token: &str, case: &str, event: Value) -> Value {
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/cases/{case}/events", node.base), token, Some(event))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    answer
+}
+
+/// CNVD assigns its ID to a case through the API; returns the ID.
+async fn assign_cnvd_id(cnvd: &Node, token: &str, case: &str) -> String {
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{case}/ids", cnvd.base),
+        token,
+        Some(json!({"template": "CNVD-{YYYY}-{NNNNN}"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    answer["id"].as_str().unwrap().to_owned()
+}
+
+/// Waits until every relay of every node is delivered.
+async fn all_delivered(nodes: &[&Node]) {
+    for node in nodes {
+        eventually("every relay delivered", || async {
+            let relays = node.db.store.relays(None).await.unwrap();
+            relays
+                .iter()
+                .all(|r| r.state == vulnrelay_store::warnings::DeliveryState::Delivered)
+                .then_some(())
+        })
+        .await;
+    }
+}
+
+async fn the_chain(dbs: Vec<TestDb>) {
+    let Chain { company, nvdb, cnvd, cnnvd, reporter, nvdb_analyst, cnvd_analyst } = chain(dbs).await;
 
     // The instance publishes its identity.
     let (status, known) =
@@ -361,14 +437,7 @@ async fn the_chain(dbs: Vec<TestDb>) {
     assert_eq!(relays["mirror_of"]["peer"], "company");
 
     // 2. The platform verifies; its forwarding rules carry the case on to CNVD and CNNVD.
-    let (status, answer) = call(
-        reqwest::Method::POST,
-        format!("{}/api/v1/cases/{mirror}/events", nvdb.base),
-        &nvdb_analyst,
-        Some(json!({"type": "verified"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{answer}");
+    let answer = record(&nvdb, &nvdb_analyst, &mirror, json!({"type": "verified"})).await;
     let forwarded: Vec<&str> =
         answer["forwarded"].as_array().unwrap().iter().filter_map(|f| f["to"].as_str()).collect();
     assert_eq!(forwarded, ["cnvd", "cnnvd"]);
@@ -404,15 +473,7 @@ async fn the_chain(dbs: Vec<TestDb>) {
     //    identifiers, once each.
     let mut assigned = Vec::new();
     for _ in 0..2 {
-        let (status, answer) = call(
-            reqwest::Method::POST,
-            format!("{}/api/v1/cases/{cnvd_mirror}/ids", cnvd.base),
-            &cnvd_analyst,
-            Some(json!({"template": "CNVD-{YYYY}-{NNNNN}"})),
-        )
-        .await;
-        assert_eq!(status, 201, "{answer}");
-        assigned.push(answer["id"].as_str().unwrap().to_owned());
+        assigned.push(assign_cnvd_id(&cnvd, &cnvd_analyst, &cnvd_mirror).await);
     }
     assert!(assigned[0].starts_with("CNVD-") && assigned[0] != assigned[1], "{assigned:?}");
     let record = eventually("CNVD's ids on the origin case", || async {
@@ -437,16 +498,7 @@ async fn the_chain(dbs: Vec<TestDb>) {
     // The NVDB mirror holds it too; every relay along the chain, records included, is
     // delivered in the end.
     assert_eq!(nvdb.db.store.vulnerability(&assigned[1]).await.unwrap().case_id.as_deref(), Some(&*mirror));
-    for node in [&company, &nvdb, &cnvd, &cnnvd] {
-        eventually("every relay delivered", || async {
-            let relays = node.db.store.relays(None).await.unwrap();
-            relays
-                .iter()
-                .all(|r| r.state == vulnrelay_store::warnings::DeliveryState::Delivered)
-                .then_some(())
-        })
-        .await;
-    }
+    all_delivered(&[&company, &nvdb, &cnvd, &cnnvd]).await;
     let records_relays = cnvd.db.store.relays(Some(&cnvd_mirror)).await.unwrap();
     assert_eq!(records_relays.iter().filter(|r| r.idempotency_key.starts_with("records/")).count(), 2);
 
@@ -455,6 +507,124 @@ async fn the_chain(dbs: Vec<TestDb>) {
         assert!(node.db.store.verify().await.unwrap().broken.is_empty());
     }
 
+    for node in [company, nvdb, cnvd, cnnvd] {
+        node.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_nvdb_instance_killed_for_30_s_mid_chain_loses_nothing_and_duplicates_nothing() {
+    let dbs =
+        vec![TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await];
+    let Chain { company, nvdb, cnvd, cnnvd, reporter, nvdb_analyst, cnvd_analyst } = chain(dbs).await;
+
+    // Before the outage: a report reaches NVDB, which verifies it and forwards it on.
+    let first = report_to_nvdb(&company, &reporter, "Reported before the outage").await;
+    let mirror = eventually("the mirror at NVDB", || mirror_of(&*nvdb.db.store, &first)).await;
+    record(&nvdb, &nvdb_analyst, &mirror, json!({"type": "verified"})).await;
+    let cnvd_mirror = eventually("the mirror at CNVD", || mirror_of(&*cnvd.db.store, &mirror)).await;
+    eventually("the mirror at CNNVD", || mirror_of(&*cnnvd.db.store, &mirror)).await;
+
+    // NVDB is killed in the middle of the chain, for 30 s of wall time. Meanwhile both of
+    // its neighbours go on: the company reports again; CNVD verifies and assigns its ID,
+    // which must flow back through NVDB.
+    let address = nvdb.base.trim_start_matches("http://").to_owned();
+    let nvdb_db = nvdb.kill().await;
+    let second = report_to_nvdb(&company, &reporter, "Reported while the platform is down").await;
+    record(&cnvd, &cnvd_analyst, &cnvd_mirror, json!({"type": "verified", "note": "CNVD verified"})).await;
+    let cnvd_id = assign_cnvd_id(&cnvd, &cnvd_analyst, &cnvd_mirror).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    // What was sent towards NVDB failed and waits in the senders' outboxes.
+    for (node, case) in [(&company, &second), (&cnvd, &cnvd_mirror)] {
+        let relays = node.db.store.relays(Some(case)).await.unwrap();
+        let waiting: Vec<_> = relays
+            .iter()
+            .filter(|r| {
+                r.state == vulnrelay_store::warnings::DeliveryState::Pending && r.last_error.is_some()
+            })
+            .collect();
+        assert!(!waiting.is_empty(), "{relays:?}");
+    }
+
+    // NVDB comes back on the same address with its database.
+    let restarted_at = vulnrelay_store::time::truncate(Utc::now());
+    let nvdb = start_nvdb(nvdb_db, TcpListener::bind(&address).await.unwrap()).await;
+    let nodes = [&company, &nvdb, &cnvd, &cnnvd];
+    eventually("the second report's mirror at NVDB", || mirror_of(&*nvdb.db.store, &second)).await;
+    eventually("CNVD's ID on the origin case", || async {
+        company.db.store.vulnerability(&cnvd_id).await.ok().filter(|v| v.case_id.as_deref() == Some(&*first))
+    })
+    .await;
+    eventually("CNVD's verification on the origin case", || async {
+        let events = company.db.store.events(&first).await.unwrap();
+        events.iter().any(|e| e.body.contains("\"party\":\"cnvd\",\"type\":\"verified\"")).then_some(())
+    })
+    .await;
+    all_delivered(&nodes).await;
+
+    // Nothing lost, nothing duplicated: one mirror per forward, each event flowed back
+    // once, one receipt per forward on the origin's timeline, one record.
+    let mirrors = |node: &Node| {
+        let store = node.db.store.clone();
+        async move {
+            let mut origins = Vec::new();
+            for id in store.case_ids().await.unwrap() {
+                origins.push(store.mirror(&id).await.unwrap().unwrap().origin_case);
+            }
+            origins.sort();
+            origins
+        }
+    };
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    assert_eq!(mirrors(&nvdb).await, both);
+    assert_eq!(mirrors(&cnvd).await, std::slice::from_ref(&mirror));
+    assert_eq!(mirrors(&cnnvd).await, std::slice::from_ref(&mirror));
+    let count = |events: &[vulnrelay_store::StoredEvent], needle: &str| {
+        events.iter().filter(|e| e.body.contains(needle)).count()
+    };
+    let origin_events = company.db.store.events(&first).await.unwrap();
+    assert_eq!(count(&origin_events, "\"party\":\"cnvd\",\"type\":\"verified\""), 1);
+    assert_eq!(count(&origin_events, "\"party\":\"miit-nvdb\",\"type\":\"verified\""), 1);
+    assert_eq!(count(&origin_events, "\"type\":\"attested\""), 1);
+    let second_events = company.db.store.events(&second).await.unwrap();
+    assert_eq!(count(&second_events, "\"type\":\"attested\""), 1);
+    let nvdb_events = nvdb.db.store.events(&mirror).await.unwrap();
+    assert_eq!(count(&nvdb_events, "\"party\":\"cnvd\",\"type\":\"verified\""), 1);
+    assert_eq!(company.db.store.vulnerabilities(Some(&first)).await.unwrap().len(), 1);
+
+    // Every receipt names a head the receiver really has; a receipt for events carries
+    // the time the receiver recorded them; what reached NVDB after its restart carries
+    // a time after it.
+    for sender in nodes {
+        for relay in sender.db.store.relays(None).await.unwrap() {
+            let receipt: SignedReceipt = serde_json::from_str(relay.receipt.as_deref().unwrap()).unwrap();
+            let receiver =
+                nodes.iter().find(|n| n.public_key() == receipt.receipt.receiver_instance).unwrap();
+            receipt.verify(&receiver.public_key()).unwrap();
+            let stored = receiver.db.store.events(&receipt.receipt.stored_case).await.unwrap();
+            let head = stored.iter().find(|e| e.hash == receipt.receipt.stored_head).unwrap_or_else(|| {
+                panic!("{}: the receipt's head is not on the receiver's case", relay.idempotency_key)
+            });
+            if !relay.idempotency_key.starts_with("records/") {
+                assert_eq!(
+                    vulnrelay_store::time::format_ts(head.recorded_at),
+                    receipt.receipt.received_at,
+                    "{}",
+                    relay.idempotency_key
+                );
+            }
+            let received_at = vulnrelay_store::time::parse_ts(&receipt.receipt.received_at).unwrap();
+            let during_outage = [&second, &cnvd_mirror].contains(&&relay.case_id)
+                && receiver.public_key() == nvdb.public_key();
+            if during_outage {
+                assert!(received_at >= restarted_at, "{}: {received_at}", relay.idempotency_key);
+            }
+        }
+    }
+    for node in [&company, &nvdb, &cnvd, &cnnvd] {
+        assert!(node.db.store.verify().await.unwrap().broken.is_empty());
+    }
     for node in [company, nvdb, cnvd, cnnvd] {
         node.stop().await;
     }
