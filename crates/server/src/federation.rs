@@ -73,6 +73,12 @@ impl Instance {
             .unwrap_or_else(|_| reqwest::Client::new());
         Instance { identity, operates, client }
     }
+
+    /// The HTTP client that talks to peers (operator-configured, so private addresses
+    /// are allowed).
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
 }
 
 /// Why an envelope was refused: the HTTP status and the reason, as logged.
@@ -502,7 +508,8 @@ fn stored_receipt(text: &str) -> Result<SignedReceipt, Refused> {
         .map_err(|e| refused(axum::http::StatusCode::INTERNAL_SERVER_ERROR, format!("stored receipt: {e}")))
 }
 
-async fn log_refusal(state: &AppState, from: &str, key: &str, reason: &str) {
+/// Logs a refused envelope (or mirrored CSAF file): in the log and the refusal table.
+pub(crate) async fn log_refusal(state: &AppState, from: &str, key: &str, reason: &str) {
     tracing::warn!(from_instance = %from, key = %key, %reason, "relay refused");
     let refusal = RelayRefusal {
         at: Utc::now(),

@@ -498,6 +498,20 @@ pub const ROUTES: &[Route] = &[
         "The instance's federation identity: Ed25519 key, fingerprint, API version, operated organisations",
     ),
     route(
+        "GET",
+        "/.well-known/csaf-aggregator/aggregator.json",
+        "federation",
+        "200",
+        "CSAF 2.0 aggregator metadata (§7.1.8): this instance's provider and each peer's it mirrors",
+    ),
+    route(
+        "GET",
+        "/.well-known/csaf-aggregator/{peer}/{path}",
+        "federation",
+        "200",
+        "The mirror of a peer's CSAF provider: provider-metadata.json, white/index.txt, documents with .sha256, .sha512 and the provider's .asc (checked when mirrored)",
+    ),
+    route(
         "POST",
         "/api/v1/federation/relay",
         "federation",

@@ -114,6 +114,7 @@ async fn start(
             reminder_interval: None,
             sweep_interval: None,
             deny_private_networks: false,
+            csaf_mirror_interval: Some(Duration::from_millis(250)),
             retry: RetryPolicy {
                 base: Duration::from_millis(100),
                 cap: Duration::from_secs(1),
@@ -628,6 +629,160 @@ async fn the_nvdb_instance_killed_for_30_s_mid_chain_loses_nothing_and_duplicate
     for node in [company, nvdb, cnvd, cnnvd] {
         node.stop().await;
     }
+}
+
+/// A stand-in for CNVD's instance on the wire: serves CNVD's CSAF provider under its
+/// own URL (the metadata's links rewritten to it), every file byte for byte but two
+/// documents: one altered (its `.sha512` kept), one altered with a `.sha512` made to
+/// match (its signature kept).
+async fn tampering_proxy(cnvd: String, listener: TcpListener) -> tokio::task::JoinHandle<()> {
+    let own = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let (cnvd, own) = (cnvd.clone(), own.clone());
+        async move {
+            let path = uri.path().to_owned();
+            let fetch = |url: String| async move {
+                let response = reqwest::get(url).await.unwrap();
+                (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
+            };
+            let tamper =
+                |bytes: Vec<u8>| String::from_utf8(bytes).unwrap().replacen("Log4j", "L0g4j", 1).into_bytes();
+            let (status, bytes) = if path.ends_with("provider-metadata.json") {
+                let (status, bytes) = fetch(format!("{cnvd}{path}")).await;
+                (status, String::from_utf8(bytes).unwrap().replace(&cnvd, &own).into_bytes())
+            } else if (path.contains("cve-2021-45046") || path.contains("cve-2021-44228"))
+                && path.ends_with(".json")
+            {
+                let (status, bytes) = fetch(format!("{cnvd}{path}")).await;
+                (status, tamper(bytes))
+            } else if path.contains("cve-2021-44228") && path.ends_with(".json.sha512") {
+                let document = fetch(format!("{cnvd}{}", path.trim_end_matches(".sha512"))).await.1;
+                let digest = <sha2::Sha512 as sha2::Digest>::digest(tamper(document));
+                (200, format!("{}  tampered.json\n", hex::encode(digest)).into_bytes())
+            } else {
+                fetch(format!("{cnvd}{path}")).await
+            };
+            (axum::http::StatusCode::from_u16(status).unwrap(), bytes)
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    })
+}
+
+#[tokio::test]
+async fn an_instance_aggregates_its_peers_csaf_providers_and_refuses_tampered_documents() {
+    let (cnvd_listener, nvdb_listener, proxy_listener) = (
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    );
+    let cnvd_url = format!("http://{}", cnvd_listener.local_addr().unwrap());
+    let proxy_url = format!("http://{}", proxy_listener.local_addr().unwrap());
+    let (cnvd_db, nvdb_db) = (TestDb::sqlite().await, TestDb::sqlite().await);
+    let cnvd_analyst = platform_setup(&*cnvd_db.store, "cnvd", Role::NationalVulnerabilityDb, &[]).await;
+    platform_setup(&*nvdb_db.store, "miit-nvdb", Role::RegulatorPlatform, &[]).await;
+    // NVDB peers with CNVD, and (as another peer) with the stand-in that tampers.
+    peer(&*nvdb_db.store, "cnvd", &cnvd_url, 3, &["cnvd"]).await;
+    peer(&*nvdb_db.store, "tampered", &proxy_url, 8, &[]).await;
+    let cnvd = start(cnvd_db, 3, &["cnvd"], Forwarding::default(), cnvd_listener).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key =
+        vulnrelay_server::distribution::load_or_create_csaf_key(&dir.path().join("k.asc"), "CNVD").unwrap();
+    cnvd.state.sign_csaf_with(key.clone());
+    let proxy = tampering_proxy(cnvd_url.clone(), proxy_listener).await;
+    // CNVD publishes two advisories (public records of no case).
+    for document in [
+        include_str!("../../../testdata/examples/cve/CVE-2021-44228.json"),
+        include_str!("../../../testdata/examples/cve/CVE-2021-45046.json"),
+    ] {
+        let response = reqwest::Client::new()
+            .post(format!("{cnvd_url}/api/v1/import"))
+            .bearer_auth(&cnvd_analyst)
+            .body(document)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201, "{}", response.text().await.unwrap());
+    }
+    let nvdb = start(nvdb_db, 2, &["miit-nvdb"], Forwarding::default(), nvdb_listener).await;
+
+    // The worker mirrors both of CNVD's documents, checked.
+    let mirrored = eventually("CNVD's documents mirrored at NVDB", || async {
+        let documents = nvdb.db.store.mirrored_documents(Some("cnvd")).await.unwrap();
+        (documents.len() == 2).then_some(documents)
+    })
+    .await;
+    // Through the stand-in, both altered documents are refused and logged.
+    let refusals = eventually("the tampered documents refused", || async {
+        let logged = nvdb.db.store.relay_refusals(100).await.unwrap();
+        let csaf: Vec<_> = logged.into_iter().filter(|r| r.idempotency_key.starts_with("csaf:")).collect();
+        let both = csaf.iter().any(|r| r.reason.contains("SHA-512 mismatch"))
+            && csaf.iter().any(|r| r.reason.contains("signature does not verify"));
+        both.then_some(csaf)
+    })
+    .await;
+    assert!(refusals.iter().all(|r| r.idempotency_key.contains(&proxy_url)), "{refusals:?}");
+    assert_eq!(nvdb.db.store.mirrored_documents(Some("tampered")).await.unwrap(), []);
+
+    // aggregator.json validates against the official schema and lists CNVD's provider
+    // with its mirror here.
+    let (status, aggregator) = call(
+        reqwest::Method::GET,
+        format!("{}/.well-known/csaf-aggregator/aggregator.json", nvdb.base),
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{aggregator}");
+    let problems =
+        vulnrelay_formats::schemas::validate(vulnrelay_formats::schemas::Schema::CsafAggregator, &aggregator);
+    assert_eq!(problems, [], "{aggregator}");
+    let cnvd_entry = aggregator["csaf_providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["metadata"]["url"] == format!("{cnvd_url}/.well-known/csaf/provider-metadata.json"))
+        .unwrap_or_else(|| panic!("{aggregator}"));
+    let mirror = cnvd_entry["mirrors"][0].as_str().unwrap();
+    assert_eq!(mirror, format!("{}/.well-known/csaf-aggregator/cnvd/provider-metadata.json", nvdb.base));
+    let (status, mirror_metadata) = call(reqwest::Method::GET, mirror.to_owned(), "", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        vulnrelay_formats::schemas::validate(
+            vulnrelay_formats::schemas::Schema::CsafProvider,
+            &mirror_metadata
+        ),
+        []
+    );
+
+    // The mirror serves each document byte for byte, with hashes and CNVD's signature.
+    let get = |url: String| async move { reqwest::get(url).await.unwrap().bytes().await.unwrap().to_vec() };
+    for document in &mirrored {
+        let original = get(document.url.clone()).await;
+        let base = format!("{}/.well-known/csaf-aggregator/cnvd/white/{}", nvdb.base, document.path);
+        let copy = get(base.clone()).await;
+        assert_eq!(copy, original);
+        let signature = String::from_utf8(get(format!("{base}.asc")).await).unwrap();
+        assert!(key.verify(&copy, &signature));
+        let sha256 = String::from_utf8(get(format!("{base}.sha256")).await).unwrap();
+        assert!(sha256.starts_with(&hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&copy))), "{sha256}");
+    }
+    let index = String::from_utf8(
+        get(format!("{}/.well-known/csaf-aggregator/cnvd/white/index.txt", nvdb.base)).await,
+    )
+    .unwrap();
+    assert_eq!(index.lines().count(), 2, "{index}");
+
+    // One portal page lists the advisories of the chain: NVDB's own and CNVD's.
+    let page = String::from_utf8(get(format!("{}/advisories", nvdb.base)).await).unwrap();
+    for document in &mirrored {
+        assert!(page.contains(&document.tracking_id), "{} not on the portal page", document.tracking_id);
+    }
+
+    proxy.abort();
+    cnvd.stop().await;
+    nvdb.stop().await;
 }
 
 async fn futures_listeners(n: usize) -> Vec<TcpListener> {
