@@ -178,8 +178,9 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
     }
     let loaded = load(state, case_id).await?;
     let mirror = state.store.mirror(case_id).await?;
-    let done: std::collections::HashSet<String> =
-        state.store.relays(Some(case_id)).await?.into_iter().map(|r| r.idempotency_key).collect();
+    let existing = state.store.relays(Some(case_id)).await?;
+    let done: std::collections::HashSet<&str> = existing.iter().map(|r| r.idempotency_key.as_str()).collect();
+    let forwarded = delivered_forwards(&existing);
     let first_local = mirror.as_ref().map_or(0, |m| m.relayed_events);
     let mut relays = Vec::new();
     for (index, (event, stored)) in loaded.case.events().iter().zip(&loaded.events).enumerate() {
@@ -191,7 +192,7 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
             && let Some(to) = event.recipient()
             && host_of(&peers, &event.party.0).is_none()
             && let Some(peer) = host_of(&peers, &to.0)
-            && !done.contains(&forward_key(case_id, stored.seq, &to.0))
+            && !done.contains(forward_key(case_id, stored.seq, &to.0).as_str())
         {
             if may_read(&loaded, &to.0) {
                 let envelope =
@@ -202,21 +203,55 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
                 tracing::warn!(case = %case_id, to = %to.0, "not relayed: the recipient may not read the case");
             }
         }
+        // What an instance relays to a peer: its own organisations' events, and those it
+        // took in from another peer; never an event back to where it came from, nor
+        // one of a party it cannot place (it came through a mirror and stays there).
+        let from_peer = |peer: &Peer| match host_of(&peers, &event.party.0) {
+            Some(host) => host.id == peer.id,
+            None => !(instance.operates.is_empty() || instance.operates.contains(&event.party.0)),
+        };
         if let Some(mirror) = &mirror
             && FLOW_BACK.contains(&event_type)
             && let Some(peer) = peers.iter().find(|p| p.id == mirror.peer_id)
-            && !done.contains(&update_key(case_id, stored.seq))
+            && !from_peer(peer)
+            && !done.contains(update_key(case_id, stored.seq).as_str())
             && may_read(&loaded, &mirror.origin_org)
         {
-            let envelope = update_envelope(instance, &loaded, mirror, stored, peer);
+            let to = Addressed {
+                their_case: &mirror.origin_case,
+                from_org: &loaded.record.platform_org,
+                to_org: &mirror.origin_org,
+                key: update_key(case_id, stored.seq),
+            };
+            let envelope = update_envelope(instance, &loaded, stored, peer, to);
             relays.push(new_relay(peer, "update", case_id, stored.seq, &mirror.origin_org, envelope));
+        }
+        // Events recorded after a forward follow it to the mirror (not the receipts).
+        for forward in &forwarded {
+            let key = down_key(case_id, stored.seq, &forward.stored_case);
+            if stored.seq > forward.seq
+                && event_type != EventType::Attested
+                && let Some(peer) = peers.iter().find(|p| p.id == forward.peer_id)
+                && !from_peer(peer)
+                && !done.contains(key.as_str())
+                && may_read(&loaded, &forward.to_org)
+            {
+                let to = Addressed {
+                    their_case: &forward.stored_case,
+                    from_org: &forward.from_org,
+                    to_org: &forward.to_org,
+                    key,
+                };
+                let envelope = update_envelope(instance, &loaded, stored, peer, to);
+                relays.push(new_relay(peer, "update", case_id, stored.seq, &forward.to_org, envelope));
+            }
         }
     }
     if let Some(mirror) = &mirror
         && let Some(peer) = peers.iter().find(|p| p.id == mirror.peer_id)
         && may_read(&loaded, &mirror.origin_org)
         && let Some(envelope) = records_envelope(state, instance, &loaded, mirror, peer).await?
-        && !done.contains(&envelope.envelope.idempotency_key)
+        && !done.contains(envelope.envelope.idempotency_key.as_str())
     {
         let seq = loaded.record.last_seq;
         relays.push(new_relay(peer, "update", case_id, seq, &mirror.origin_org, envelope));
@@ -281,6 +316,39 @@ async fn records_envelope(
 
 fn forward_key(case_id: &str, seq: i64, to: &str) -> String {
     format!("forward/{case_id}/{seq}/{to}")
+}
+
+fn down_key(case_id: &str, seq: i64, their_case: &str) -> String {
+    format!("down/{case_id}/{seq}/{their_case}")
+}
+
+/// A forward the peer has acknowledged: where its mirror is.
+struct Forwarded {
+    peer_id: String,
+    /// The forwarded head: later events follow.
+    seq: i64,
+    from_org: String,
+    to_org: String,
+    /// The mirror's id at the peer (from its receipt).
+    stored_case: String,
+}
+
+fn delivered_forwards(relays: &[Relay]) -> Vec<Forwarded> {
+    relays
+        .iter()
+        .filter(|r| r.kind == "forward")
+        .filter_map(|r| {
+            let receipt: SignedReceipt = serde_json::from_str(r.receipt.as_deref()?).ok()?;
+            let envelope: SignedEnvelope = serde_json::from_str(&r.envelope).ok()?;
+            Some(Forwarded {
+                peer_id: r.peer_id.clone(),
+                seq: r.event_seq,
+                from_org: envelope.envelope.from_org,
+                to_org: r.to_org.clone(),
+                stored_case: receipt.receipt.stored_case,
+            })
+        })
+        .collect()
 }
 
 fn update_key(case_id: &str, seq: i64) -> String {
@@ -355,23 +423,32 @@ async fn forward_envelope(
     Ok(instance.identity.sign_envelope(envelope))
 }
 
+/// Where an update goes: the recipient's case, the organisations, the key.
+struct Addressed<'a> {
+    their_case: &'a str,
+    from_org: &'a str,
+    to_org: &'a str,
+    key: String,
+}
+
+/// An update carrying one event: back to the origin, or on to a mirror.
 fn update_envelope(
     instance: &Instance,
     loaded: &Loaded,
-    mirror: &Mirror,
     stored: &StoredEvent,
     peer: &Peer,
+    to: Addressed<'_>,
 ) -> SignedEnvelope {
     let envelope = Envelope {
         format: RELAY_FORMAT.into(),
         kind: Kind::Update,
         from_instance: instance.identity.public_key(),
         to_instance: peer.public_key.clone(),
-        from_org: loaded.record.platform_org.clone(),
-        to_org: mirror.origin_org.clone(),
-        idempotency_key: update_key(&loaded.record.id, stored.seq),
+        from_org: to.from_org.to_owned(),
+        to_org: to.to_org.to_owned(),
+        idempotency_key: to.key,
         case: RelayedCase {
-            origin_case: mirror.origin_case.clone(),
+            origin_case: to.their_case.to_owned(),
             mirror_case: Some(loaded.record.id.clone()),
             title: loaded.record.title.clone(),
             timezone: loaded.record.timezone.clone(),
@@ -643,7 +720,14 @@ async fn accept_update(
     now: Timestamp,
 ) -> AppResult<vulnrelay_store::federation::Accepted> {
     let case_id = &envelope.case.origin_case;
-    relayed_to(state, case_id, peer).await?;
+    // An update comes back for a case relayed to the peer, or follows a forward from it
+    // to the mirror it opened here.
+    let downstream = state.store.mirror(case_id).await?.is_some_and(|m| {
+        m.peer_id == peer.id && envelope.case.mirror_case.as_deref() == Some(m.origin_case.as_str())
+    });
+    if !downstream {
+        relayed_to(state, case_id, peer).await?;
+    }
     let loaded = load(state, case_id).await?;
     let events = new_events(&envelope.case.events)?;
     // A peer reports what the chain recorded; it never speaks for this instance's own
@@ -657,9 +741,14 @@ async fn accept_update(
             )));
         }
         let kind = event.body.get("type").and_then(Value::as_str).and_then(|t| t.parse::<EventType>().ok());
-        if !kind.is_some_and(|k| FLOW_BACK.contains(&k)) {
+        let carried = if downstream {
+            kind.is_some_and(|k| k != EventType::Attested)
+        } else {
+            kind.is_some_and(|k| FLOW_BACK.contains(&k))
+        };
+        if !carried {
             return Err(AppError::bad_request(
-                "an update carries only events that flow back along the chain",
+                "an update carries only events that flow along the chain (back: verification, IDs, fix, publication, forwards; on: no receipts)",
             ));
         }
     }
@@ -806,7 +895,9 @@ pub async fn deliver(
             .await
         {
             Ok(true) if evidence.is_some() => {
-                crate::warnings::after_case_changed(state, &relay.case_id).await
+                crate::warnings::after_case_changed(state, &relay.case_id).await;
+                // Events recorded while the forward was on its way now follow it.
+                queue(state, &relay.case_id).await;
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(relay = %relay.id, %error, "recording a relay's outcome failed"),

@@ -469,7 +469,25 @@ async fn the_chain(dbs: Vec<TestDb>) {
     assert_eq!(count("\"to\":\"cnvd\""), 1);
     assert_eq!(count("CNVD ID assigned"), 1);
 
-    // 4. CNVD assigns its ID to the case, and a second one after it (a follow-up); the
+    // 4. A follow-up at the origin — Alibaba Cloud tells Apache, after the forward — follows
+    //    the case down the chain to every mirror, once each, and never comes back.
+    record(&company, &reporter, &origin, json!({"type": "notified", "to": "apache"})).await;
+    let to_apache = "\"to\":\"apache\"";
+    for (node, case) in [(&nvdb, &mirror), (&cnvd, &cnvd_mirror)] {
+        eventually("the follow-up on the mirror", || async {
+            let events = node.db.store.events(case).await.unwrap();
+            events.iter().any(|e| e.body.contains(to_apache)).then_some(())
+        })
+        .await;
+    }
+    let cnnvd_mirror = mirror_of(&*cnnvd.db.store, &mirror).await.unwrap();
+    eventually("the follow-up at CNNVD", || async {
+        let events = cnnvd.db.store.events(&cnnvd_mirror).await.unwrap();
+        events.iter().any(|e| e.body.contains(to_apache)).then_some(())
+    })
+    .await;
+
+    // 5. CNVD assigns its ID to the case, and a second one after it (a follow-up); the
     //    record flows back along the chain as a record: the origin case holds the
     //    identifiers, once each.
     let mut assigned = Vec::new();
@@ -500,6 +518,12 @@ async fn the_chain(dbs: Vec<TestDb>) {
     // delivered in the end.
     assert_eq!(nvdb.db.store.vulnerability(&assigned[1]).await.unwrap().case_id.as_deref(), Some(&*mirror));
     all_delivered(&[&company, &nvdb, &cnvd, &cnnvd]).await;
+    for (node, case) in
+        [(&company, &origin), (&nvdb, &mirror), (&cnvd, &cnvd_mirror), (&cnnvd, &cnnvd_mirror)]
+    {
+        let events = node.db.store.events(case).await.unwrap();
+        assert_eq!(events.iter().filter(|e| e.body.contains(to_apache)).count(), 1, "{case}");
+    }
     let records_relays = cnvd.db.store.relays(Some(&cnvd_mirror)).await.unwrap();
     assert_eq!(records_relays.iter().filter(|r| r.idempotency_key.starts_with("records/")).count(), 2);
 
