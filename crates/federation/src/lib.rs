@@ -13,6 +13,8 @@ pub const RECEIPT_FORMAT: &str = "vulnrelay/receipt/v1";
 pub const API_VERSION: &str = "v1";
 /// The largest number of events an envelope may carry.
 pub const MAX_EVENTS: usize = 10_000;
+/// The largest number of vulnerability records an envelope may carry.
+pub const MAX_RECORDS: usize = 100;
 
 /// Why an envelope or a receipt is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +49,9 @@ pub enum Kind {
     Forward,
     /// Events recorded on a mirror, flowing back to the origin case.
     Update,
+    /// The vulnerability records of a mirror (with the identifiers assigned there),
+    /// flowing back to the origin case.
+    Records,
 }
 
 /// A relay envelope (`vulnrelay/relay/v1`), before signing.
@@ -94,8 +99,12 @@ pub struct RelayedCase {
     pub parties: Vec<Value>,
     /// Products (case-file objects).
     pub products: Vec<Value>,
-    /// Events with their hashes and recorded times, in log order.
+    /// Events with their hashes and recorded times, in log order (none for records).
     pub events: Vec<RelayedEvent>,
+    /// Vulnerability records (vulnrelay record JSON) of the case: only in a
+    /// [`Kind::Records`] envelope.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<Value>,
     /// The sender's chain head when it relayed.
     pub head: Head,
 }
@@ -278,19 +287,23 @@ impl Envelope {
                 return Err(Refusal::Invalid(format!("`{name}` must be 1 to 256 characters")));
             }
         }
+        if self.kind == Kind::Records {
+            return self.check_records();
+        }
+        if !self.case.records.is_empty() {
+            return Err(Refusal::Invalid("only a `records` envelope carries records".into()));
+        }
         if self.case.events.is_empty() || self.case.events.len() > MAX_EVENTS {
             return Err(Refusal::Invalid(format!("1 to {MAX_EVENTS} events")));
         }
         let sender_case = match self.kind {
             Kind::Forward => self.case.origin_case.as_str(),
-            Kind::Update => self.case.mirror_case.as_deref().ok_or_else(|| {
-                Refusal::Invalid("an update names the sender's case in `mirror_case`".into())
-            })?,
+            Kind::Update | Kind::Records => self.sender_case()?,
         };
         let first = &self.case.events[0];
         let (mut prev, mut expected_seq) = match self.kind {
             Kind::Forward => (String::new(), 1),
-            Kind::Update => (first.prev_hash.clone(), first.seq),
+            Kind::Update | Kind::Records => (first.prev_hash.clone(), first.seq),
         };
         for event in &self.case.events {
             let chain = |reason: &str| Refusal::Chain { seq: event.seq, reason: reason.to_owned() };
@@ -311,6 +324,34 @@ impl Envelope {
                 seq: self.case.head.seq,
                 reason: "the head is not the last event".into(),
             });
+        }
+        Ok(())
+    }
+}
+
+impl Envelope {
+    fn sender_case(&self) -> Result<&str, Refusal> {
+        self.case
+            .mirror_case
+            .as_deref()
+            .ok_or_else(|| Refusal::Invalid("an update names the sender's case in `mirror_case`".into()))
+    }
+
+    /// A records envelope: no events, 1 to [`MAX_RECORDS`] records, each an object
+    /// with an `id`.
+    fn check_records(&self) -> Result<(), Refusal> {
+        self.sender_case()?;
+        if !self.case.events.is_empty() {
+            return Err(Refusal::Invalid("a `records` envelope carries no events".into()));
+        }
+        if self.case.records.is_empty() || self.case.records.len() > MAX_RECORDS {
+            return Err(Refusal::Invalid(format!("1 to {MAX_RECORDS} records")));
+        }
+        for (index, record) in self.case.records.iter().enumerate() {
+            let id = record.get("id").and_then(Value::as_str).unwrap_or_default();
+            if id.trim().is_empty() || id.len() > 256 {
+                return Err(Refusal::Invalid(format!("record {index}: `id` must be 1 to 256 characters")));
+            }
         }
         Ok(())
     }

@@ -62,6 +62,7 @@ fn envelope(from: &Identity, to: &Identity) -> Envelope {
             parties: vec![json!({"id": "alibaba-cloud"}), json!({"id": "miit-nvdb"})],
             products: vec![],
             events,
+            records: vec![],
             head,
         },
     }
@@ -133,6 +134,45 @@ fn an_update_carries_events_from_any_position_of_the_mirror() {
     assert_eq!(update.check(hash_of), Ok(()));
 }
 
+/// A records envelope from the NVDB mirror `mirror-1` to the company's `case-1`.
+fn records_envelope(company: &Identity, nvdb: &Identity) -> vulnrelay_federation::Envelope {
+    let mut records = envelope(nvdb, company);
+    records.kind = Kind::Records;
+    records.case.mirror_case = Some("mirror-1".into());
+    records.case.events.clear();
+    records.case.records = vec![json!({"id": "CNVD-2021-95914", "aliases": ["CNNVD-202112-799"]})];
+    records
+}
+
+#[test]
+fn a_records_envelope_carries_records_and_no_events() {
+    let (company, nvdb) = (Identity::from_seed([1; 32]), Identity::from_seed([2; 32]));
+    let records = records_envelope(&company, &nvdb);
+    assert_eq!(records.check(hash_of), Ok(()));
+    let signed = nvdb.sign_envelope(records.clone());
+    assert_eq!(signed.verify(&nvdb.public_key()), Ok(()));
+    // The records are signed: an alias added on the way breaks the signature.
+    let mut grown = signed.clone();
+    grown.envelope.case.records[0]["aliases"] = json!(["CNNVD-202112-799", "CVE-2021-44228"]);
+    assert_eq!(grown.verify(&nvdb.public_key()), Err(Refusal::Signature));
+    let mut with_events = records.clone();
+    with_events.case.events = envelope(&nvdb, &company).case.events;
+    assert!(matches!(with_events.check(hash_of), Err(Refusal::Invalid(_))));
+    let mut none = records.clone();
+    none.case.records.clear();
+    assert!(matches!(none.check(hash_of), Err(Refusal::Invalid(_))));
+    let mut no_id = records.clone();
+    no_id.case.records = vec![json!({"aliases": ["CNVD-2021-95914"]})];
+    assert!(matches!(no_id.check(hash_of), Err(Refusal::Invalid(_))));
+    let mut unnamed = records.clone();
+    unnamed.case.mirror_case = None;
+    assert!(matches!(unnamed.check(hash_of), Err(Refusal::Invalid(_))));
+    // Records ride only in a records envelope.
+    let mut forward = envelope(&company, &nvdb);
+    forward.case.records = records.case.records;
+    assert!(matches!(forward.check(hash_of), Err(Refusal::Invalid(_))));
+}
+
 #[test]
 fn a_receipt_verifies_under_the_receivers_key() {
     let (company, nvdb) = (Identity::from_seed([1; 32]), Identity::from_seed([2; 32]));
@@ -176,7 +216,12 @@ fn envelopes_and_receipts_validate_against_the_published_schema() {
         stored_head: "ab".repeat(32),
         received_at: "2021-11-24T02:00:01.000000Z".into(),
     });
-    for document in [serde_json::to_value(&signed).unwrap(), serde_json::to_value(&receipt).unwrap()] {
+    let records = nvdb.sign_envelope(records_envelope(&company, &nvdb));
+    for document in [
+        serde_json::to_value(&signed).unwrap(),
+        serde_json::to_value(&receipt).unwrap(),
+        serde_json::to_value(&records).unwrap(),
+    ] {
         let errors: Vec<String> = validator.iter_errors(&document).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{errors:?}");
     }

@@ -25,6 +25,8 @@ pub enum Schema {
     Sarif,
     /// CSAF 2.0 ROLIE feed (the OASIS TC's auxiliary schema).
     RolieFeed,
+    /// CSAF 2.0 aggregator metadata (`aggregator.json`, §7.1.8).
+    CsafAggregator,
 }
 
 const CVE: &str = include_str!("../schemas/cve/CVE_JSON_5.1_bundled.json");
@@ -34,6 +36,7 @@ const CSAF_PROVIDER: &str = include_str!("../schemas/csaf/provider_json_schema.j
 const CYCLONEDX: &str = include_str!("../schemas/cyclonedx/bom-1.6.schema.json");
 const SARIF: &str = include_str!("../schemas/sarif/sarif-2.1.0-rtm.5.json");
 const ROLIE_FEED: &str = include_str!("../schemas/csaf/ROLIE_feed_json_schema.json");
+const CSAF_AGGREGATOR: &str = include_str!("../schemas/csaf/aggregator_json_schema.json");
 const CYCLONEDX_REFERENCED: [(&str, &str); 2] = [
     ("http://cyclonedx.org/schema/spdx.schema.json", include_str!("../schemas/cyclonedx/spdx.schema.json")),
     (
@@ -48,7 +51,8 @@ const CVSS: [(&str, &str); 3] = [
 ];
 
 /// Serves only the vendored schemas (the CVSS ones CSAF references, CSAF itself for the
-/// provider metadata schema, SPDX and JSF for CycloneDX); any other reference fails.
+/// provider metadata schema, the provider metadata schema for the aggregator's, SPDX
+/// and JSF for CycloneDX); any other reference fails.
 struct Vendored;
 
 impl jsonschema::Retrieve for Vendored {
@@ -59,6 +63,9 @@ impl jsonschema::Retrieve for Vendored {
         let wanted = uri.as_str().trim_end_matches('#');
         if wanted == "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json" {
             return Ok(serde_json::from_str(CSAF)?);
+        }
+        if wanted == "https://docs.oasis-open.org/csaf/csaf/v2.0/provider_json_schema.json" {
+            return Ok(serde_json::from_str(CSAF_PROVIDER)?);
         }
         let (_, text) = CVSS
             .iter()
@@ -99,6 +106,7 @@ fn validator(schema: Schema) -> &'static jsonschema::Validator {
     static CYCLONEDX_V: OnceLock<jsonschema::Validator> = OnceLock::new();
     static SARIF_V: OnceLock<jsonschema::Validator> = OnceLock::new();
     static ROLIE_V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static AGGREGATOR_V: OnceLock<jsonschema::Validator> = OnceLock::new();
     match schema {
         Schema::Cve => CVE_V.get_or_init(|| compile(CVE)),
         Schema::Csaf => CSAF_V.get_or_init(|| compile(CSAF)),
@@ -107,6 +115,7 @@ fn validator(schema: Schema) -> &'static jsonschema::Validator {
         Schema::CycloneDx => CYCLONEDX_V.get_or_init(|| compile(CYCLONEDX)),
         Schema::Sarif => SARIF_V.get_or_init(|| compile(&sarif_schema())),
         Schema::RolieFeed => ROLIE_V.get_or_init(|| compile(ROLIE_FEED)),
+        Schema::CsafAggregator => AGGREGATOR_V.get_or_init(|| compile(CSAF_AGGREGATOR)),
     }
 }
 

@@ -186,3 +186,37 @@ mod tests {
         assert!(matches!(DocumentSigner::from_armored(&s.public_key_armored()), Err(KeyError::Parse(_))));
     }
 }
+
+/// A provider's public OpenPGP key: what an aggregator checks the `.asc` signatures of
+/// the documents it mirrors with.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    key: SignedPublicKey,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VerifyingKey({})", self.fingerprint())
+    }
+}
+
+impl VerifyingKey {
+    /// The public key in `armored` (`-----BEGIN PGP PUBLIC KEY BLOCK-----`), with its
+    /// bindings checked.
+    pub fn from_armored(armored: &str) -> Result<VerifyingKey, KeyError> {
+        let (key, _) = SignedPublicKey::from_string(armored).map_err(|e| KeyError::Parse(e.to_string()))?;
+        key.verify_bindings().map_err(|e| KeyError::Parse(e.to_string()))?;
+        Ok(VerifyingKey { key })
+    }
+
+    /// The key's fingerprint, upper-case hex (as `provider-metadata.json` lists it).
+    pub fn fingerprint(&self) -> String {
+        format!("{:X}", self.key.fingerprint())
+    }
+
+    /// Whether `armored` is a valid detached signature of this key over `bytes`.
+    pub fn verify(&self, bytes: &[u8], armored: &str) -> bool {
+        let Ok((signature, _)) = DetachedSignature::from_string(armored) else { return false };
+        signature.verify(&self.key.primary_key, bytes).is_ok()
+    }
+}

@@ -75,6 +75,12 @@ impl Instance {
             .unwrap_or_else(|_| reqwest::Client::new());
         Instance { identity, operates, client }
     }
+
+    /// The HTTP client that talks to peers (operator-configured, so private addresses
+    /// are allowed).
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
 }
 
 /// Why an envelope was refused: the HTTP status and the reason, as logged.
@@ -174,8 +180,9 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
     }
     let loaded = load(state, case_id).await?;
     let mirror = state.store.mirror(case_id).await?;
-    let done: std::collections::HashSet<String> =
-        state.store.relays(Some(case_id)).await?.into_iter().map(|r| r.idempotency_key).collect();
+    let existing = state.store.relays(Some(case_id)).await?;
+    let done: std::collections::HashSet<&str> = existing.iter().map(|r| r.idempotency_key.as_str()).collect();
+    let forwarded = delivered_forwards(&existing);
     let first_local = mirror.as_ref().map_or(0, |m| m.relayed_events);
     let mut relays = Vec::new();
     for (index, (event, stored)) in loaded.case.events().iter().zip(&loaded.events).enumerate() {
@@ -197,7 +204,7 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
             && let Some(to) = event.recipient()
             && host_of(&peers, &event.party.0).is_none()
             && let Some(peer) = host_of(&peers, &to.0)
-            && !done.contains(&forward_key(case_id, stored.seq, &to.0))
+            && !done.contains(forward_key(case_id, stored.seq, &to.0).as_str())
         {
             if may_read(&loaded, &to.0) {
                 let envelope =
@@ -208,15 +215,58 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
                 tracing::warn!(case = %case_id, to = %to.0, "not relayed: the recipient may not read the case");
             }
         }
+        // What an instance relays to a peer: its own organisations' events, and those it
+        // took in from another peer; never an event back to where it came from, nor
+        // one of a party it cannot place (it came through a mirror and stays there).
+        let from_peer = |peer: &Peer| match host_of(&peers, &event.party.0) {
+            Some(host) => host.id == peer.id,
+            None => !(instance.operates.is_empty() || instance.operates.contains(&event.party.0)),
+        };
         if let Some(mirror) = &mirror
             && FLOW_BACK.contains(&event_type)
             && let Some(peer) = peers.iter().find(|p| p.id == mirror.peer_id)
-            && !done.contains(&update_key(case_id, stored.seq))
+            && !from_peer(peer)
+            && !done.contains(update_key(case_id, stored.seq).as_str())
             && may_read(&loaded, &mirror.origin_org)
         {
-            let envelope = update_envelope(instance, &loaded, mirror, stored, peer);
+            let to = Addressed {
+                their_case: &mirror.origin_case,
+                from_org: &loaded.record.platform_org,
+                to_org: &mirror.origin_org,
+                key: update_key(case_id, stored.seq),
+            };
+            let envelope = update_envelope(instance, &loaded, stored, peer, to);
             relays.push(new_relay(peer, "update", case_id, stored.seq, &mirror.origin_org, envelope));
         }
+        // Events recorded after a forward follow it to the mirror (not the receipts).
+        for forward in &forwarded {
+            let key = down_key(case_id, stored.seq, &forward.stored_case);
+            if stored.seq > forward.seq
+                && event_type != EventType::Attested
+                && let Some(peer) = peers.iter().find(|p| p.id == forward.peer_id)
+                && !from_peer(peer)
+                && !done.contains(key.as_str())
+                && may_read(&loaded, &forward.to_org)
+            {
+                let to = Addressed {
+                    their_case: &forward.stored_case,
+                    from_org: &forward.from_org,
+                    to_org: &forward.to_org,
+                    key,
+                };
+                let envelope = update_envelope(instance, &loaded, stored, peer, to);
+                relays.push(new_relay(peer, "update", case_id, stored.seq, &forward.to_org, envelope));
+            }
+        }
+    }
+    if let Some(mirror) = &mirror
+        && let Some(peer) = peers.iter().find(|p| p.id == mirror.peer_id)
+        && may_read(&loaded, &mirror.origin_org)
+        && let Some(envelope) = records_envelope(state, instance, &loaded, mirror, peer).await?
+        && !done.contains(envelope.envelope.idempotency_key.as_str())
+    {
+        let seq = loaded.record.last_seq;
+        relays.push(new_relay(peer, "update", case_id, seq, &mirror.origin_org, envelope));
     }
     if relays.is_empty() {
         return Ok(0);
@@ -224,8 +274,93 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
     Ok(state.store.queue_relays(&relays, Utc::now()).await?)
 }
 
+/// The records envelope of a mirror: its vulnerability records as they are now (one
+/// relay per distinct content, so each change flows back once); `None` without records.
+async fn records_envelope(
+    state: &AppState,
+    instance: &Instance,
+    loaded: &Loaded,
+    mirror: &Mirror,
+    peer: &Peer,
+) -> AppResult<Option<SignedEnvelope>> {
+    let records: Vec<Value> = state
+        .store
+        .vulnerabilities(Some(&loaded.record.id))
+        .await?
+        .into_iter()
+        .take(vulnrelay_federation::MAX_RECORDS)
+        .map(|r| r.record)
+        .collect();
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let digest = vulnrelay_federation::sha256_hex(
+        vulnrelay_federation::canonical_json(&Value::Array(records.clone())).as_bytes(),
+    );
+    let head = loaded
+        .events
+        .last()
+        .map_or(Head { seq: 0, hash: String::new() }, |e| Head { seq: e.seq, hash: e.hash.clone() });
+    let envelope = Envelope {
+        format: RELAY_FORMAT.into(),
+        kind: Kind::Records,
+        from_instance: instance.identity.public_key(),
+        to_instance: peer.public_key.clone(),
+        from_org: loaded.record.platform_org.clone(),
+        to_org: mirror.origin_org.clone(),
+        idempotency_key: format!("records/{}/{}", loaded.record.id, &digest[..32]),
+        case: RelayedCase {
+            origin_case: mirror.origin_case.clone(),
+            mirror_case: Some(loaded.record.id.clone()),
+            title: loaded.record.title.clone(),
+            timezone: loaded.record.timezone.clone(),
+            reporter_org: loaded.record.reporter_org.clone(),
+            report: None,
+            parties: Vec::new(),
+            products: Vec::new(),
+            events: Vec::new(),
+            records,
+            head,
+        },
+    };
+    Ok(Some(instance.identity.sign_envelope(envelope)))
+}
+
 fn forward_key(case_id: &str, seq: i64, to: &str) -> String {
     format!("forward/{case_id}/{seq}/{to}")
+}
+
+fn down_key(case_id: &str, seq: i64, their_case: &str) -> String {
+    format!("down/{case_id}/{seq}/{their_case}")
+}
+
+/// A forward the peer has acknowledged: where its mirror is.
+struct Forwarded {
+    peer_id: String,
+    /// The forwarded head: later events follow.
+    seq: i64,
+    from_org: String,
+    to_org: String,
+    /// The mirror's id at the peer (from its receipt).
+    stored_case: String,
+}
+
+fn delivered_forwards(relays: &[Relay]) -> Vec<Forwarded> {
+    relays
+        .iter()
+        .filter(|r| r.kind == "forward")
+        .filter_map(|r| {
+            let receipt: SignedReceipt = serde_json::from_str(r.receipt.as_deref()?).ok()?;
+            let envelope: SignedEnvelope = serde_json::from_str(&r.envelope).ok()?;
+            Some(Forwarded {
+                peer_id: r.peer_id.clone(),
+                seq: r.event_seq,
+                from_org: envelope.envelope.from_org,
+                to_org: r.to_org.clone(),
+                stored_case: receipt.receipt.stored_case,
+            })
+        })
+        .collect()
 }
 
 fn update_key(case_id: &str, seq: i64) -> String {
@@ -293,29 +428,39 @@ async fn forward_envelope(
             parties: loaded.parties.iter().map(|p| p.value.clone()).collect(),
             products: loaded.products.iter().map(|p| p.value.clone()).collect(),
             events,
+            records: Vec::new(),
             head,
         },
     };
     Ok(instance.identity.sign_envelope(envelope))
 }
 
+/// Where an update goes: the recipient's case, the organisations, the key.
+struct Addressed<'a> {
+    their_case: &'a str,
+    from_org: &'a str,
+    to_org: &'a str,
+    key: String,
+}
+
+/// An update carrying one event: back to the origin, or on to a mirror.
 fn update_envelope(
     instance: &Instance,
     loaded: &Loaded,
-    mirror: &Mirror,
     stored: &StoredEvent,
     peer: &Peer,
+    to: Addressed<'_>,
 ) -> SignedEnvelope {
     let envelope = Envelope {
         format: RELAY_FORMAT.into(),
         kind: Kind::Update,
         from_instance: instance.identity.public_key(),
         to_instance: peer.public_key.clone(),
-        from_org: loaded.record.platform_org.clone(),
-        to_org: mirror.origin_org.clone(),
-        idempotency_key: update_key(&loaded.record.id, stored.seq),
+        from_org: to.from_org.to_owned(),
+        to_org: to.to_org.to_owned(),
+        idempotency_key: to.key,
         case: RelayedCase {
-            origin_case: mirror.origin_case.clone(),
+            origin_case: to.their_case.to_owned(),
             mirror_case: Some(loaded.record.id.clone()),
             title: loaded.record.title.clone(),
             timezone: loaded.record.timezone.clone(),
@@ -324,6 +469,7 @@ fn update_envelope(
             parties: loaded.parties.iter().map(|p| p.value.clone()).collect(),
             products: Vec::new(),
             events: vec![relayed_event(stored)],
+            records: Vec::new(),
             head: Head { seq: stored.seq, hash: stored.hash.clone() },
         },
     };
@@ -396,6 +542,7 @@ pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Ref
         kind: match envelope.kind {
             Kind::Forward => "forward".into(),
             Kind::Update => "update".into(),
+            Kind::Records => "records".into(),
         },
         envelope_sha256: sha.clone(),
         envelope: serde_json::to_string(&signed).unwrap_or_default(),
@@ -423,6 +570,7 @@ pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Ref
     let accepted = match envelope.kind {
         Kind::Forward => accept_forward(state, peer, envelope, &inbound, &make_receipt, now).await,
         Kind::Update => accept_update(state, peer, envelope, &inbound, &make_receipt, now).await,
+        Kind::Records => accept_records(state, peer, envelope, &inbound, &make_receipt, now).await,
     };
     match accepted {
         Ok(accepted) => {
@@ -456,7 +604,8 @@ fn stored_receipt(text: &str) -> Result<SignedReceipt, Refused> {
         .map_err(|e| refused(axum::http::StatusCode::INTERNAL_SERVER_ERROR, format!("stored receipt: {e}")))
 }
 
-async fn log_refusal(state: &AppState, from: &str, key: &str, reason: &str) {
+/// Logs a refused envelope (or mirrored CSAF file): in the log and the refusal table.
+pub(crate) async fn log_refusal(state: &AppState, from: &str, key: &str, reason: &str) {
     tracing::warn!(from_instance = %from, key = %key, %reason, "relay refused");
     let refusal = RelayRefusal {
         at: Utc::now(),
@@ -633,10 +782,13 @@ async fn accept_update(
     now: Timestamp,
 ) -> AppResult<vulnrelay_store::federation::Accepted> {
     let case_id = &envelope.case.origin_case;
-    // Only a case this instance relayed to that peer takes its updates.
-    let relayed = state.store.relays(Some(case_id)).await.unwrap_or_default();
-    if !relayed.iter().any(|r| r.peer_id == peer.id && r.kind == "forward") {
-        return Err(AppError::bad_request(format!("case `{case_id}` was not relayed to peer `{}`", peer.id)));
+    // An update comes back for a case relayed to the peer, or follows a forward from it
+    // to the mirror it opened here.
+    let downstream = state.store.mirror(case_id).await?.is_some_and(|m| {
+        m.peer_id == peer.id && envelope.case.mirror_case.as_deref() == Some(m.origin_case.as_str())
+    });
+    if !downstream {
+        relayed_to(state, case_id, peer).await?;
     }
     let loaded = load(state, case_id).await?;
     let events = new_events(&envelope.case.events)?;
@@ -651,9 +803,14 @@ async fn accept_update(
             )));
         }
         let kind = event.body.get("type").and_then(Value::as_str).and_then(|t| t.parse::<EventType>().ok());
-        if !kind.is_some_and(|k| FLOW_BACK.contains(&k)) {
+        let carried = if downstream {
+            kind.is_some_and(|k| k != EventType::Attested)
+        } else {
+            kind.is_some_and(|k| FLOW_BACK.contains(&k))
+        };
+        if !carried {
             return Err(AppError::bad_request(
-                "an update carries only events that flow back along the chain",
+                "an update carries only events that flow along the chain (back: verification, IDs, fix, publication, forwards; on: no receipts)",
             ));
         }
     }
@@ -666,6 +823,74 @@ async fn accept_update(
     vulnrelay_formats::case_file::from_value(&value)
         .map_err(|e| AppError::bad_request(format!("the update does not read on case `{case_id}`: {e}")))?;
     Ok(state.store.accept_update(inbound, case_id, &parties, &events, receipt, now).await?)
+}
+
+/// Only a case this instance relayed to `peer` takes its updates.
+async fn relayed_to(state: &AppState, case_id: &str, peer: &Peer) -> AppResult<()> {
+    let relayed = state.store.relays(Some(case_id)).await?;
+    if relayed.iter().any(|r| r.peer_id == peer.id && r.kind == "forward") {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(format!("case `{case_id}` was not relayed to peer `{}`", peer.id)))
+    }
+}
+
+/// Takes in a mirror's vulnerability records: each is united (`add_source`) with the
+/// case's record that shares one of its ids, or stored as a new record of the case; so
+/// the identifiers assigned along the chain (CNVD, CNNVD, CVE) land on the origin
+/// case's records. An id that names a record of another case refuses the envelope.
+async fn accept_records(
+    state: &AppState,
+    peer: &Peer,
+    envelope: &Envelope,
+    inbound: &Inbound,
+    receipt: &(dyn Fn(&str, &str) -> String + Send + Sync),
+    now: Timestamp,
+) -> AppResult<vulnrelay_store::federation::Accepted> {
+    let case_id = &envelope.case.origin_case;
+    relayed_to(state, case_id, peer).await?;
+    load(state, case_id).await?;
+    let mut ours = Vec::new();
+    for stored in state.store.vulnerabilities(Some(case_id)).await? {
+        let v = crate::distribution::decode(&stored)?;
+        ours.push((stored.id, v));
+    }
+    let mut changed = Vec::new();
+    for (index, value) in envelope.case.records.iter().enumerate() {
+        let theirs = serde_json::from_value::<vulnrelay_formats::record::VulnerabilityJson>(value.clone())
+            .map_err(|e| AppError::bad_request(format!("record {index}: {e}")))?
+            .into_domain("$")
+            .map_err(|p| AppError::bad_request(format!("record {index}: {p:?}")))?;
+        let same = |v: &vulnrelay_domain::Vulnerability| {
+            v.ids().any(|a| theirs.ids().any(|b| a.eq_ignore_ascii_case(b)))
+        };
+        if let Some((_, v)) = ours.iter_mut().find(|(_, v)| same(v)) {
+            v.add_source(&theirs);
+            changed.push(v.id.clone());
+            continue;
+        }
+        for id in theirs.ids() {
+            match state.store.vulnerability(id).await {
+                Ok(other) => {
+                    return Err(AppError::bad_request(format!(
+                        "record {index}: `{id}` names record `{}` of another case",
+                        other.id
+                    )));
+                }
+                Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        changed.push(theirs.id.clone());
+        ours.push((theirs.id.clone(), theirs));
+    }
+    for (stored_id, v) in ours.iter().filter(|(_, v)| changed.contains(&v.id)) {
+        let value = serde_json::to_value(vulnrelay_formats::record::VulnerabilityJson::from(v))
+            .map_err(AppError::internal)?;
+        state.store.save_vulnerability(stored_id, Some(case_id), &value, &v.aliases, now).await?;
+    }
+    crate::warnings::after_records_changed(state, &changed).await;
+    Ok(state.store.accept_update(inbound, case_id, &[], &[], receipt, now).await?)
 }
 
 /// Runs this instance's forwarding rules on a mirror it just opened (the recipient was
@@ -732,7 +957,9 @@ pub async fn deliver(
             .await
         {
             Ok(true) if evidence.is_some() => {
-                crate::warnings::after_case_changed(state, &relay.case_id).await
+                crate::warnings::after_case_changed(state, &relay.case_id).await;
+                // Events recorded while the forward was on its way now follow it.
+                queue(state, &relay.case_id).await;
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(relay = %relay.id, %error, "recording a relay's outcome failed"),

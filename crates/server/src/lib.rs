@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod aggregator;
 pub mod auth;
 pub mod casefile;
 pub mod coordination;
@@ -238,6 +239,8 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/csaf/{*path}", get(routes::distribution::csaf_provider))
         .route("/advisories/feed.atom", get(routes::distribution::feed))
         .route("/.well-known/vulnrelay.json", get(routes::federation::well_known))
+        .route("/.well-known/csaf-aggregator/aggregator.json", get(routes::federation::aggregator))
+        .route("/.well-known/csaf-aggregator/{peer}/{*path}", get(routes::federation::mirrored))
         .fallback(routes::meta::fallback)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panic_response))
         .layer(axum::middleware::from_fn(errors::envelope))

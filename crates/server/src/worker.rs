@@ -59,6 +59,9 @@ pub struct WorkerConfig {
     /// non-public addresses (checked on every connection, after name resolution), so
     /// a subscriber cannot make the server reach into its own network.
     pub deny_private_networks: bool,
+    /// How often the peers' CSAF providers are mirrored (`None`: never; also run once
+    /// at start when set and the instance federates).
+    pub csaf_mirror_interval: Option<Duration>,
 }
 
 impl Default for WorkerConfig {
@@ -73,6 +76,7 @@ impl Default for WorkerConfig {
             reminder_interval: Some(Duration::from_secs(60)),
             sweep_interval: Some(Duration::from_secs(600)),
             deny_private_networks: true,
+            csaf_mirror_interval: Some(Duration::from_secs(3600)),
         }
     }
 }
@@ -143,8 +147,19 @@ impl Worker {
         tokio::pin!(shutdown);
         let mut next_reminders = tokio::time::Instant::now();
         let mut next_sweep = tokio::time::Instant::now();
+        let mut next_mirror = tokio::time::Instant::now();
         loop {
             let now = tokio::time::Instant::now();
+            if let Some(every) = self.config.csaf_mirror_interval
+                && now >= next_mirror
+                && let Some(instance) = self.state.federation.get()
+            {
+                let stored = crate::aggregator::mirror_all(&self.state, instance.client()).await;
+                if stored > 0 {
+                    tracing::info!(stored, "mirrored CSAF documents from peers");
+                }
+                next_mirror = now + every;
+            }
             if let Some(every) = self.config.sweep_interval
                 && now >= next_sweep
             {

@@ -40,6 +40,17 @@ impl Node {
         Identity::from_seed([self.identity_seed; 32]).public_key()
     }
 
+    /// Kills the instance: its worker is aborted wherever it is (a relay half sent, a
+    /// claim held), its server closes every connection (peers' pooled connections
+    /// included); only the database survives.
+    async fn kill(mut self) -> TestDb {
+        if let Some(worker) = self.tasks.pop() {
+            worker.abort();
+            let _ = worker.await;
+        }
+        self.stop().await
+    }
+
     async fn stop(self) -> TestDb {
         let _ = self.stop.send(true);
         for task in self.tasks {
@@ -103,6 +114,7 @@ async fn start(
             reminder_interval: None,
             sweep_interval: None,
             deny_private_networks: false,
+            csaf_mirror_interval: Some(Duration::from_millis(250)),
             retry: RetryPolicy {
                 base: Duration::from_millis(100),
                 cap: Duration::from_secs(1),
@@ -241,7 +253,21 @@ async fn the_chain_on_postgresql() {
     the_chain(dbs).await;
 }
 
-async fn the_chain(dbs: Vec<TestDb>) {
+/// The four instances of the chain, running and peered, with an API token per party.
+struct Chain {
+    company: Node,
+    nvdb: Node,
+    cnvd: Node,
+    cnnvd: Node,
+    reporter: String,
+    nvdb_analyst: String,
+    cnvd_analyst: String,
+}
+
+/// Starts the chain on four databases: the company's instance (Alibaba Cloud, with
+/// the MIIT platform remote), NVDB's (forwarding on verification to CNVD and CNNVD),
+/// CNVD's and CNNVD's.
+async fn chain(dbs: Vec<TestDb>) -> Chain {
     let listeners: Vec<TcpListener> = futures_listeners(4).await;
     let urls: Vec<String> = listeners.iter().map(|l| format!("http://{}", l.local_addr().unwrap())).collect();
     let mut dbs = dbs.into_iter();
@@ -282,16 +308,67 @@ async fn the_chain(dbs: Vec<TestDb>) {
     let mut listeners = listeners.into_iter();
     let company =
         start(company_db, 1, &["alibaba-cloud"], Forwarding::default(), listeners.next().unwrap()).await;
-    let nvdb = start(
-        nvdb_db,
-        2,
-        &["miit-nvdb"],
-        forwarding(&[("miit-nvdb", Trigger::Verified, &["cnvd", "cnnvd"])]),
-        listeners.next().unwrap(),
-    )
-    .await;
+    let nvdb = start_nvdb(nvdb_db, listeners.next().unwrap()).await;
     let cnvd = start(cnvd_db, 3, &["cnvd"], Forwarding::default(), listeners.next().unwrap()).await;
     let cnnvd = start(cnnvd_db, 4, &["cnnvd"], Forwarding::default(), listeners.next().unwrap()).await;
+    Chain { company, nvdb, cnvd, cnnvd, reporter, nvdb_analyst, cnvd_analyst }
+}
+
+/// The NVDB instance: forwards a case to CNVD and CNNVD when it verifies it.
+async fn start_nvdb(db: TestDb, listener: TcpListener) -> Node {
+    let rules = forwarding(&[("miit-nvdb", Trigger::Verified, &["cnvd", "cnnvd"])]);
+    start(db, 2, &["miit-nvdb"], rules, listener).await
+}
+
+/// Alibaba Cloud reports to the MIIT platform on the company's instance: the case.
+async fn report_to_nvdb(company: &Node, reporter: &str, title: &str) -> String {
+    let mut report = common::report();
+    report["platform"] = json!("miit-nvdb");
+    report["title"] = json!(title);
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), reporter, Some(report)).await;
+    assert_eq!(status, 201, "{answer}");
+    answer["case"].as_str().unwrap().to_owned()
+}
+
+/// Records an event on a case through the API; returns the answer.
+async fn record(node: &Node, token: &str, case: &str, event: Value) -> Value {
+    let (status, answer) =
+        call(reqwest::Method::POST, format!("{}/api/v1/cases/{case}/events", node.base), token, Some(event))
+            .await;
+    assert_eq!(status, 201, "{answer}");
+    answer
+}
+
+/// CNVD assigns its ID to a case through the API; returns the ID.
+async fn assign_cnvd_id(cnvd: &Node, token: &str, case: &str) -> String {
+    let (status, answer) = call(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cases/{case}/ids", cnvd.base),
+        token,
+        Some(json!({"template": "CNVD-{YYYY}-{NNNNN}"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    answer["id"].as_str().unwrap().to_owned()
+}
+
+/// Waits until every relay of every node is delivered.
+async fn all_delivered(nodes: &[&Node]) {
+    for node in nodes {
+        eventually("every relay delivered", || async {
+            let relays = node.db.store.relays(None).await.unwrap();
+            relays
+                .iter()
+                .all(|r| r.state == vulnrelay_store::warnings::DeliveryState::Delivered)
+                .then_some(())
+        })
+        .await;
+    }
+}
+
+async fn the_chain(dbs: Vec<TestDb>) {
+    let Chain { company, nvdb, cnvd, cnnvd, reporter, nvdb_analyst, cnvd_analyst } = chain(dbs).await;
 
     // The instance publishes its identity.
     let (status, known) =
@@ -362,14 +439,7 @@ async fn the_chain(dbs: Vec<TestDb>) {
     assert_eq!(relays["mirror_of"]["peer"], "company");
 
     // 2. The platform verifies; its forwarding rules carry the case on to CNVD and CNNVD.
-    let (status, answer) = call(
-        reqwest::Method::POST,
-        format!("{}/api/v1/cases/{mirror}/events", nvdb.base),
-        &nvdb_analyst,
-        Some(json!({"type": "verified"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{answer}");
+    let answer = record(&nvdb, &nvdb_analyst, &mirror, json!({"type": "verified"})).await;
     let forwarded: Vec<&str> =
         answer["forwarded"].as_array().unwrap().iter().filter_map(|f| f["to"].as_str()).collect();
     assert_eq!(forwarded, ["cnvd", "cnnvd"]);
@@ -399,6 +469,65 @@ async fn the_chain(dbs: Vec<TestDb>) {
     assert_eq!(count("\"party\":\"miit-nvdb\",\"type\":\"verified\""), 1);
     assert_eq!(count("\"to\":\"cnvd\""), 1);
     assert_eq!(count("CNVD ID assigned"), 1);
+
+    // 4. A follow-up at the origin — Alibaba Cloud tells Apache, after the forward — follows
+    //    the case down the chain to every mirror, once each, and never comes back.
+    record(&company, &reporter, &origin, json!({"type": "notified", "to": "apache"})).await;
+    let to_apache = "\"to\":\"apache\"";
+    for (node, case) in [(&nvdb, &mirror), (&cnvd, &cnvd_mirror)] {
+        eventually("the follow-up on the mirror", || async {
+            let events = node.db.store.events(case).await.unwrap();
+            events.iter().any(|e| e.body.contains(to_apache)).then_some(())
+        })
+        .await;
+    }
+    let cnnvd_mirror = mirror_of(&*cnnvd.db.store, &mirror).await.unwrap();
+    eventually("the follow-up at CNNVD", || async {
+        let events = cnnvd.db.store.events(&cnnvd_mirror).await.unwrap();
+        events.iter().any(|e| e.body.contains(to_apache)).then_some(())
+    })
+    .await;
+
+    // 5. CNVD assigns its ID to the case, and a second one after it (a follow-up); the
+    //    record flows back along the chain as a record: the origin case holds the
+    //    identifiers, once each.
+    let mut assigned = Vec::new();
+    for _ in 0..2 {
+        assigned.push(assign_cnvd_id(&cnvd, &cnvd_analyst, &cnvd_mirror).await);
+    }
+    assert!(assigned[0].starts_with("CNVD-") && assigned[0] != assigned[1], "{assigned:?}");
+    let record = eventually("CNVD's ids on the origin case", || async {
+        let records = company.db.store.vulnerabilities(Some(&origin)).await.unwrap();
+        let record = records.into_iter().next()?;
+        let text = record.record.to_string();
+        assigned.iter().all(|id| text.contains(id.as_str())).then_some(record)
+    })
+    .await;
+    assert_eq!(record.id, assigned[0]);
+    assert_eq!(record.record["aliases"], json!([assigned[1]]));
+    assert_eq!(company.db.store.vulnerabilities(Some(&origin)).await.unwrap().len(), 1);
+    // Found by the CNVD ID on the company's instance, by the reporter.
+    let (status, shown) = call(
+        reqwest::Method::GET,
+        format!("{}/api/v1/vulnerabilities/{}", company.base, assigned[1]),
+        &reporter,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{shown}");
+    // The NVDB mirror holds it too; every relay along the chain, records included, is
+    // delivered in the end.
+    assert_eq!(nvdb.db.store.vulnerability(&assigned[1]).await.unwrap().case_id.as_deref(), Some(&*mirror));
+    all_delivered(&[&company, &nvdb, &cnvd, &cnnvd]).await;
+    for (node, case) in
+        [(&company, &origin), (&nvdb, &mirror), (&cnvd, &cnvd_mirror), (&cnnvd, &cnnvd_mirror)]
+    {
+        let events = node.db.store.events(case).await.unwrap();
+        assert_eq!(events.iter().filter(|e| e.body.contains(to_apache)).count(), 1, "{case}");
+    }
+    let records_relays = cnvd.db.store.relays(Some(&cnvd_mirror)).await.unwrap();
+    assert_eq!(records_relays.iter().filter(|r| r.idempotency_key.starts_with("records/")).count(), 2);
+
     // Every chain still verifies on every instance.
     for node in [&company, &nvdb, &cnvd, &cnnvd] {
         assert!(node.db.store.verify().await.unwrap().broken.is_empty());
@@ -407,6 +536,278 @@ async fn the_chain(dbs: Vec<TestDb>) {
     for node in [company, nvdb, cnvd, cnnvd] {
         node.stop().await;
     }
+}
+
+#[tokio::test]
+async fn the_nvdb_instance_killed_for_30_s_mid_chain_loses_nothing_and_duplicates_nothing() {
+    let dbs =
+        vec![TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await];
+    let Chain { company, nvdb, cnvd, cnnvd, reporter, nvdb_analyst, cnvd_analyst } = chain(dbs).await;
+
+    // Before the outage: a report reaches NVDB, which verifies it and forwards it on.
+    let first = report_to_nvdb(&company, &reporter, "Reported before the outage").await;
+    let mirror = eventually("the mirror at NVDB", || mirror_of(&*nvdb.db.store, &first)).await;
+    record(&nvdb, &nvdb_analyst, &mirror, json!({"type": "verified"})).await;
+    let cnvd_mirror = eventually("the mirror at CNVD", || mirror_of(&*cnvd.db.store, &mirror)).await;
+    eventually("the mirror at CNNVD", || mirror_of(&*cnnvd.db.store, &mirror)).await;
+
+    // NVDB is killed in the middle of the chain, for 30 s of wall time. Meanwhile both of
+    // its neighbours go on: the company reports again; CNVD verifies and assigns its ID,
+    // which must flow back through NVDB.
+    let address = nvdb.base.trim_start_matches("http://").to_owned();
+    let nvdb_db = nvdb.kill().await;
+    let second = report_to_nvdb(&company, &reporter, "Reported while the platform is down").await;
+    record(&cnvd, &cnvd_analyst, &cnvd_mirror, json!({"type": "verified", "note": "CNVD verified"})).await;
+    let cnvd_id = assign_cnvd_id(&cnvd, &cnvd_analyst, &cnvd_mirror).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    // What was sent towards NVDB failed and waits in the senders' outboxes.
+    for (node, case) in [(&company, &second), (&cnvd, &cnvd_mirror)] {
+        let relays = node.db.store.relays(Some(case)).await.unwrap();
+        let waiting: Vec<_> = relays
+            .iter()
+            .filter(|r| {
+                r.state == vulnrelay_store::warnings::DeliveryState::Pending && r.last_error.is_some()
+            })
+            .collect();
+        assert!(!waiting.is_empty(), "{relays:?}");
+    }
+
+    // NVDB comes back on the same address with its database.
+    let restarted_at = vulnrelay_store::time::truncate(Utc::now());
+    let nvdb = start_nvdb(nvdb_db, TcpListener::bind(&address).await.unwrap()).await;
+    let nodes = [&company, &nvdb, &cnvd, &cnnvd];
+    eventually("the second report's mirror at NVDB", || mirror_of(&*nvdb.db.store, &second)).await;
+    eventually("CNVD's ID on the origin case", || async {
+        company.db.store.vulnerability(&cnvd_id).await.ok().filter(|v| v.case_id.as_deref() == Some(&*first))
+    })
+    .await;
+    eventually("CNVD's verification on the origin case", || async {
+        let events = company.db.store.events(&first).await.unwrap();
+        events.iter().any(|e| e.body.contains("\"party\":\"cnvd\",\"type\":\"verified\"")).then_some(())
+    })
+    .await;
+    all_delivered(&nodes).await;
+
+    // Nothing lost, nothing duplicated: one mirror per forward, each event flowed back
+    // once, one receipt per forward on the origin's timeline, one record.
+    let mirrors = |node: &Node| {
+        let store = node.db.store.clone();
+        async move {
+            let mut origins = Vec::new();
+            for id in store.case_ids().await.unwrap() {
+                origins.push(store.mirror(&id).await.unwrap().unwrap().origin_case);
+            }
+            origins.sort();
+            origins
+        }
+    };
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    assert_eq!(mirrors(&nvdb).await, both);
+    assert_eq!(mirrors(&cnvd).await, std::slice::from_ref(&mirror));
+    assert_eq!(mirrors(&cnnvd).await, std::slice::from_ref(&mirror));
+    let count = |events: &[vulnrelay_store::StoredEvent], needle: &str| {
+        events.iter().filter(|e| e.body.contains(needle)).count()
+    };
+    let origin_events = company.db.store.events(&first).await.unwrap();
+    assert_eq!(count(&origin_events, "\"party\":\"cnvd\",\"type\":\"verified\""), 1);
+    assert_eq!(count(&origin_events, "\"party\":\"miit-nvdb\",\"type\":\"verified\""), 1);
+    assert_eq!(count(&origin_events, "\"type\":\"attested\""), 1);
+    let second_events = company.db.store.events(&second).await.unwrap();
+    assert_eq!(count(&second_events, "\"type\":\"attested\""), 1);
+    let nvdb_events = nvdb.db.store.events(&mirror).await.unwrap();
+    assert_eq!(count(&nvdb_events, "\"party\":\"cnvd\",\"type\":\"verified\""), 1);
+    assert_eq!(company.db.store.vulnerabilities(Some(&first)).await.unwrap().len(), 1);
+
+    // Every receipt names a head the receiver really has; a receipt for events carries
+    // the time the receiver recorded them; what reached NVDB after its restart carries
+    // a time after it.
+    for sender in nodes {
+        for relay in sender.db.store.relays(None).await.unwrap() {
+            let receipt: SignedReceipt = serde_json::from_str(relay.receipt.as_deref().unwrap()).unwrap();
+            let receiver =
+                nodes.iter().find(|n| n.public_key() == receipt.receipt.receiver_instance).unwrap();
+            receipt.verify(&receiver.public_key()).unwrap();
+            let stored = receiver.db.store.events(&receipt.receipt.stored_case).await.unwrap();
+            let head = stored.iter().find(|e| e.hash == receipt.receipt.stored_head).unwrap_or_else(|| {
+                panic!("{}: the receipt's head is not on the receiver's case", relay.idempotency_key)
+            });
+            if !relay.idempotency_key.starts_with("records/") {
+                assert_eq!(
+                    vulnrelay_store::time::format_ts(head.recorded_at),
+                    receipt.receipt.received_at,
+                    "{}",
+                    relay.idempotency_key
+                );
+            }
+            let received_at = vulnrelay_store::time::parse_ts(&receipt.receipt.received_at).unwrap();
+            let during_outage = [&second, &cnvd_mirror].contains(&&relay.case_id)
+                && receiver.public_key() == nvdb.public_key();
+            if during_outage {
+                assert!(received_at >= restarted_at, "{}: {received_at}", relay.idempotency_key);
+            }
+        }
+    }
+    for node in [&company, &nvdb, &cnvd, &cnnvd] {
+        assert!(node.db.store.verify().await.unwrap().broken.is_empty());
+    }
+    for node in [company, nvdb, cnvd, cnnvd] {
+        node.stop().await;
+    }
+}
+
+/// A stand-in for CNVD's instance on the wire: serves CNVD's CSAF provider under its
+/// own URL (the metadata's links rewritten to it), every file byte for byte but two
+/// documents: one altered (its `.sha512` kept), one altered with a `.sha512` made to
+/// match (its signature kept).
+async fn tampering_proxy(cnvd: String, listener: TcpListener) -> tokio::task::JoinHandle<()> {
+    let own = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let (cnvd, own) = (cnvd.clone(), own.clone());
+        async move {
+            let path = uri.path().to_owned();
+            let fetch = |url: String| async move {
+                let response = reqwest::get(url).await.unwrap();
+                (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
+            };
+            let tamper =
+                |bytes: Vec<u8>| String::from_utf8(bytes).unwrap().replacen("Log4j", "L0g4j", 1).into_bytes();
+            let (status, bytes) = if path.ends_with("provider-metadata.json") {
+                let (status, bytes) = fetch(format!("{cnvd}{path}")).await;
+                (status, String::from_utf8(bytes).unwrap().replace(&cnvd, &own).into_bytes())
+            } else if (path.contains("cve-2021-45046") || path.contains("cve-2021-44228"))
+                && path.ends_with(".json")
+            {
+                let (status, bytes) = fetch(format!("{cnvd}{path}")).await;
+                (status, tamper(bytes))
+            } else if path.contains("cve-2021-44228") && path.ends_with(".json.sha512") {
+                let document = fetch(format!("{cnvd}{}", path.trim_end_matches(".sha512"))).await.1;
+                let digest = <sha2::Sha512 as sha2::Digest>::digest(tamper(document));
+                (200, format!("{}  tampered.json\n", hex::encode(digest)).into_bytes())
+            } else {
+                fetch(format!("{cnvd}{path}")).await
+            };
+            (axum::http::StatusCode::from_u16(status).unwrap(), bytes)
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    })
+}
+
+#[tokio::test]
+async fn an_instance_aggregates_its_peers_csaf_providers_and_refuses_tampered_documents() {
+    let (cnvd_listener, nvdb_listener, proxy_listener) = (
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    );
+    let cnvd_url = format!("http://{}", cnvd_listener.local_addr().unwrap());
+    let proxy_url = format!("http://{}", proxy_listener.local_addr().unwrap());
+    let (cnvd_db, nvdb_db) = (TestDb::sqlite().await, TestDb::sqlite().await);
+    let cnvd_analyst = platform_setup(&*cnvd_db.store, "cnvd", Role::NationalVulnerabilityDb, &[]).await;
+    platform_setup(&*nvdb_db.store, "miit-nvdb", Role::RegulatorPlatform, &[]).await;
+    // NVDB peers with CNVD, and (as another peer) with the stand-in that tampers.
+    peer(&*nvdb_db.store, "cnvd", &cnvd_url, 3, &["cnvd"]).await;
+    peer(&*nvdb_db.store, "tampered", &proxy_url, 8, &[]).await;
+    let cnvd = start(cnvd_db, 3, &["cnvd"], Forwarding::default(), cnvd_listener).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key =
+        vulnrelay_server::distribution::load_or_create_csaf_key(&dir.path().join("k.asc"), "CNVD").unwrap();
+    cnvd.state.sign_csaf_with(key.clone());
+    let proxy = tampering_proxy(cnvd_url.clone(), proxy_listener).await;
+    // CNVD publishes two advisories (public records of no case).
+    for document in [
+        include_str!("../../../testdata/examples/cve/CVE-2021-44228.json"),
+        include_str!("../../../testdata/examples/cve/CVE-2021-45046.json"),
+    ] {
+        let response = reqwest::Client::new()
+            .post(format!("{cnvd_url}/api/v1/import"))
+            .bearer_auth(&cnvd_analyst)
+            .body(document)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201, "{}", response.text().await.unwrap());
+    }
+    let nvdb = start(nvdb_db, 2, &["miit-nvdb"], Forwarding::default(), nvdb_listener).await;
+
+    // The worker mirrors both of CNVD's documents, checked.
+    let mirrored = eventually("CNVD's documents mirrored at NVDB", || async {
+        let documents = nvdb.db.store.mirrored_documents(Some("cnvd")).await.unwrap();
+        (documents.len() == 2).then_some(documents)
+    })
+    .await;
+    // Through the stand-in, both altered documents are refused and logged.
+    let refusals = eventually("the tampered documents refused", || async {
+        let logged = nvdb.db.store.relay_refusals(100).await.unwrap();
+        let csaf: Vec<_> = logged.into_iter().filter(|r| r.idempotency_key.starts_with("csaf:")).collect();
+        let both = csaf.iter().any(|r| r.reason.contains("SHA-512 mismatch"))
+            && csaf.iter().any(|r| r.reason.contains("signature does not verify"));
+        both.then_some(csaf)
+    })
+    .await;
+    assert!(refusals.iter().all(|r| r.idempotency_key.contains(&proxy_url)), "{refusals:?}");
+    assert_eq!(nvdb.db.store.mirrored_documents(Some("tampered")).await.unwrap(), []);
+
+    // aggregator.json validates against the official schema and lists CNVD's provider
+    // with its mirror here.
+    let (status, aggregator) = call(
+        reqwest::Method::GET,
+        format!("{}/.well-known/csaf-aggregator/aggregator.json", nvdb.base),
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{aggregator}");
+    let problems =
+        vulnrelay_formats::schemas::validate(vulnrelay_formats::schemas::Schema::CsafAggregator, &aggregator);
+    assert_eq!(problems, [], "{aggregator}");
+    let cnvd_entry = aggregator["csaf_providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["metadata"]["url"] == format!("{cnvd_url}/.well-known/csaf/provider-metadata.json"))
+        .unwrap_or_else(|| panic!("{aggregator}"));
+    let mirror = cnvd_entry["mirrors"][0].as_str().unwrap();
+    assert_eq!(mirror, format!("{}/.well-known/csaf-aggregator/cnvd/provider-metadata.json", nvdb.base));
+    let (status, mirror_metadata) = call(reqwest::Method::GET, mirror.to_owned(), "", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        vulnrelay_formats::schemas::validate(
+            vulnrelay_formats::schemas::Schema::CsafProvider,
+            &mirror_metadata
+        ),
+        []
+    );
+
+    // The mirror serves each document byte for byte, with hashes and CNVD's signature.
+    let get = |url: String| async move { reqwest::get(url).await.unwrap().bytes().await.unwrap().to_vec() };
+    for document in &mirrored {
+        let original = get(document.url.clone()).await;
+        let base = format!("{}/.well-known/csaf-aggregator/cnvd/white/{}", nvdb.base, document.path);
+        let copy = get(base.clone()).await;
+        assert_eq!(copy, original);
+        let signature = String::from_utf8(get(format!("{base}.asc")).await).unwrap();
+        assert!(key.verify(&copy, &signature));
+        let sha256 = String::from_utf8(get(format!("{base}.sha256")).await).unwrap();
+        assert!(sha256.starts_with(&hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&copy))), "{sha256}");
+    }
+    let index = String::from_utf8(
+        get(format!("{}/.well-known/csaf-aggregator/cnvd/white/index.txt", nvdb.base)).await,
+    )
+    .unwrap();
+    assert_eq!(index.lines().count(), 2, "{index}");
+
+    // One portal page lists the advisories of the chain: NVDB's own and CNVD's.
+    let page = String::from_utf8(get(format!("{}/advisories", nvdb.base)).await).unwrap();
+    for document in &mirrored {
+        assert!(page.contains(&document.tracking_id), "{} not on the portal page", document.tracking_id);
+    }
+
+    proxy.abort();
+    cnvd.stop().await;
+    nvdb.stop().await;
 }
 
 async fn futures_listeners(n: usize) -> Vec<TcpListener> {
@@ -680,6 +1081,7 @@ fn update(company: &Node, origin: &str, body: Value) -> SignedEnvelope {
             parties: vec![],
             products: vec![],
             events: vec![event],
+            records: vec![],
             head: Head { seq: 3, hash: stored.hash },
         },
     })

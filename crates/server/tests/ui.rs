@@ -203,6 +203,15 @@ async fn every_page_renders_in_both_languages_without_message_keys_or_the_other_
                 problems.extend(script_problems(&page, lang, &names, &format!("{path} as {who}")));
             }
         }
+        // The federation page is the administrators'.
+        let mut admin = Client::new(&app, lang);
+        admin.sign_in(ADMIN).await;
+        let page = admin.get("/federation").await;
+        assert_page(&page, lang, "/federation as admin");
+        problems.extend(script_problems(&page, lang, &names, "/federation as admin"));
+        let mut reporter = Client::new(&app, lang);
+        reporter.sign_in(REPORTER).await;
+        assert_eq!(reporter.get("/federation").await.status, StatusCode::FORBIDDEN);
     }
     // Words in the wrong script, outside names and identifiers (see `wrong_script`).
     problems.sort();

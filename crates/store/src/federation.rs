@@ -218,4 +218,53 @@ pub trait Federation: Send + Sync {
     async fn refuse_relay(&self, refusal: &RelayRefusal) -> Result<()>;
     /// The latest refusals, newest first.
     async fn relay_refusals(&self, limit: i64) -> Result<Vec<RelayRefusal>>;
+
+    /// Stores a peer's CSAF provider metadata as fetched (replacing the last).
+    async fn save_mirrored_provider(&self, provider: &MirroredProvider) -> Result<()>;
+    /// Every mirrored provider, by peer.
+    async fn mirrored_providers(&self) -> Result<Vec<MirroredProvider>>;
+    /// Stores a mirrored document (replacing the one at the same peer and path).
+    async fn save_mirrored_document(&self, document: &MirroredDocument) -> Result<()>;
+    /// The mirrored documents, by peer and path; those of one peer when `peer_id` is
+    /// given.
+    async fn mirrored_documents(&self, peer_id: Option<&str>) -> Result<Vec<MirroredDocument>>;
+}
+
+/// A peer's CSAF provider, as the aggregator last fetched it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirroredProvider {
+    /// The peer.
+    pub peer_id: String,
+    /// The URL of its `provider-metadata.json`.
+    pub url: String,
+    /// The metadata (JSON text).
+    pub metadata: String,
+    /// When it was fetched.
+    pub fetched_at: Timestamp,
+}
+
+/// A CSAF document mirrored from a peer's provider, its hashes and OpenPGP signature
+/// checked before it was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirroredDocument {
+    /// The peer.
+    pub peer_id: String,
+    /// Its path under the provider's directory (`2021/cnvd-2021-00001.json`).
+    pub path: String,
+    /// Where it was fetched from.
+    pub url: String,
+    /// `document.tracking.id`.
+    pub tracking_id: String,
+    /// `document.title`.
+    pub title: String,
+    /// The document, byte for byte as the provider served it.
+    pub document: String,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// Its SHA-512, hex.
+    pub sha512: String,
+    /// The provider's armoured OpenPGP signature (`.asc`).
+    pub signature: String,
+    /// When it was fetched.
+    pub fetched_at: Timestamp,
 }

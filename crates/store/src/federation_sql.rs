@@ -382,4 +382,93 @@ impl crate::federation::Federation for Inner {
             })
             .collect()
     }
+
+    async fn save_mirrored_provider(&self, provider: &crate::federation::MirroredProvider) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO csaf_mirror_providers (peer_id, url, metadata, fetched_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (peer_id) DO UPDATE SET url = excluded.url, metadata = excluded.metadata, \
+             fetched_at = excluded.fetched_at",
+        )
+        .bind(&provider.peer_id)
+        .bind(&provider.url)
+        .bind(&provider.metadata)
+        .bind(format_ts(provider.fetched_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn mirrored_providers(&self) -> Result<Vec<crate::federation::MirroredProvider>> {
+        let rows = sqlx::query("SELECT * FROM csaf_mirror_providers ORDER BY peer_id")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(crate::federation::MirroredProvider {
+                    peer_id: row.try_get("peer_id")?,
+                    url: row.try_get("url")?,
+                    metadata: row.try_get("metadata")?,
+                    fetched_at: ts(&row.try_get::<String, _>("fetched_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_mirrored_document(&self, document: &crate::federation::MirroredDocument) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO csaf_mirror_documents (peer_id, path, url, tracking_id, title, document, sha256, \
+             sha512, signature, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (peer_id, path) DO UPDATE SET url = excluded.url, tracking_id = excluded.tracking_id, \
+             title = excluded.title, document = excluded.document, sha256 = excluded.sha256, \
+             sha512 = excluded.sha512, signature = excluded.signature, fetched_at = excluded.fetched_at",
+        )
+        .bind(&document.peer_id)
+        .bind(&document.path)
+        .bind(&document.url)
+        .bind(&document.tracking_id)
+        .bind(&document.title)
+        .bind(&document.document)
+        .bind(&document.sha256)
+        .bind(&document.sha512)
+        .bind(&document.signature)
+        .bind(format_ts(document.fetched_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn mirrored_documents(
+        &self,
+        peer_id: Option<&str>,
+    ) -> Result<Vec<crate::federation::MirroredDocument>> {
+        let rows = match peer_id {
+            Some(peer_id) => {
+                sqlx::query("SELECT * FROM csaf_mirror_documents WHERE peer_id = $1 ORDER BY path")
+                    .bind(peer_id)
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT * FROM csaf_mirror_documents ORDER BY peer_id, path")
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                Ok(crate::federation::MirroredDocument {
+                    peer_id: row.try_get("peer_id")?,
+                    path: row.try_get("path")?,
+                    url: row.try_get("url")?,
+                    tracking_id: row.try_get("tracking_id")?,
+                    title: row.try_get("title")?,
+                    document: row.try_get("document")?,
+                    sha256: row.try_get("sha256")?,
+                    sha512: row.try_get("sha512")?,
+                    signature: row.try_get("signature")?,
+                    fetched_at: ts(&row.try_get::<String, _>("fetched_at")?)?,
+                })
+            })
+            .collect()
+    }
 }

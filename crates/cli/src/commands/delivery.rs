@@ -49,6 +49,15 @@ pub struct WorkerArgs {
     /// after name resolution).
     #[arg(long, env = "VULNRELAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS")]
     pub webhook_allow_private_networks: bool,
+    /// How often the peers' CSAF providers are mirrored (the aggregator), in seconds (0:
+    /// never; otherwise also once at start, when the instance federates).
+    #[arg(
+        long,
+        env = "VULNRELAY_CSAF_MIRROR_INTERVAL_SECONDS",
+        default_value_t = 3600,
+        value_name = "SECONDS"
+    )]
+    pub csaf_mirror_interval_seconds: u64,
 }
 
 impl WorkerArgs {
@@ -69,6 +78,7 @@ impl WorkerArgs {
             reminder_interval: every(self.reminder_interval_seconds),
             sweep_interval: every(self.sweep_interval_seconds),
             deny_private_networks: !self.webhook_allow_private_networks,
+            csaf_mirror_interval: every(self.csaf_mirror_interval_seconds),
         }
     }
 }

@@ -38,6 +38,24 @@ pub async fn well_known(State(state): State<AppState>) -> AppResult<Json<Value>>
     Ok(Json(crate::federation::well_known(&state).await?))
 }
 
+/// `GET /.well-known/csaf-aggregator/aggregator.json`: the CSAF aggregator metadata
+/// (CSAF 2.0 §7.1.8): this instance's provider and each peer's it mirrors.
+pub async fn aggregator(State(state): State<AppState>) -> AppResult<Json<Value>> {
+    Ok(Json(crate::aggregator::aggregator_json(&state).await?))
+}
+
+/// `GET /.well-known/csaf-aggregator/{peer}/{path}`: the mirror of a peer's CSAF
+/// provider (`provider-metadata.json`, `white/index.txt`, documents with their
+/// `.sha256`, `.sha512` and the provider's `.asc`), as the worker stored it.
+pub async fn mirrored(
+    State(state): State<AppState>,
+    axum::extract::Path((peer, path)): axum::extract::Path<(String, String)>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (content_type, bytes) = crate::aggregator::mirrored_file(&state, &peer, &path).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
 /// `POST /api/v1/federation/relay`: a peer's signed envelope; answers the signed
 /// receipt (200), or refuses it (403 not a peer or a bad signature, 409 a replayed key
 /// with other content, 422 a broken chain or an unknown recipient), logged.

@@ -337,6 +337,13 @@ pub struct AssignBody {
     pub template: String,
 }
 
+/// An identifier scheme as given (422 naming the problem).
+fn id_template(text: &str) -> AppResult<IdTemplate> {
+    text.parse().map_err(|e: vulnrelay_domain::IdTemplateError| {
+        AppError::invalid(vec![("template".into(), e.to_string())])
+    })
+}
+
 /// `POST /api/v1/vulnerabilities/{id}/ids`: a new identifier of a platform scheme,
 /// added to the record's aliases. Analysts only.
 pub async fn assign(
@@ -346,9 +353,7 @@ pub async fn assign(
     Json(body): Json<AssignBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require_role(&[AccountRole::Analyst])?;
-    let template: IdTemplate = body.template.parse().map_err(|e: vulnrelay_domain::IdTemplateError| {
-        AppError::invalid(vec![("template".into(), e.to_string())])
-    })?;
+    let template = id_template(&body.template)?;
     let (stored, mut v) = visible(&state, &caller, &id).await?;
     may_change(&state, &caller, &stored).await?;
     let now = Utc::now();
@@ -356,6 +361,76 @@ pub async fn assign(
     v.add_alias(&new_id);
     save(&state, &stored, &v).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": new_id, "vulnerability": v.id}))))
+}
+
+/// Body of `POST /api/v1/cases/{id}/ids`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseIdBody {
+    /// The scheme, e.g. `CNVD-{YYYY}-{NNNNN}`.
+    pub template: String,
+    /// The case's record that gets it (by any of its ids); needed when it has several.
+    #[serde(default)]
+    pub vulnerability: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/ids`: a new identifier of a platform scheme for the case's
+/// vulnerability — added to the aliases of its record or, for a case with no record
+/// yet, the id of a new record of the case titled as the case. On a mirror, the
+/// records flow back to the origin (docs/federation.md). Analysts of a platform that
+/// works the case only.
+pub async fn assign_for_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(case_id): Path<String>,
+    Json(body): Json<CaseIdBody>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    caller.require_role(&[AccountRole::Analyst])?;
+    let template = id_template(&body.template)?;
+    let loaded = authorize(&state, &caller, &case_id, Action::Read).await?;
+    if !crate::relations::works_on(&caller, &loaded) {
+        return Err(AppError::forbidden("only the platforms that work this case assign its identifiers"));
+    }
+    let mut records = Vec::new();
+    for stored in state.store.vulnerabilities(Some(&case_id)).await? {
+        let v = decode(&stored)?;
+        records.push((stored, v));
+    }
+    let target = match (&body.vulnerability, records.len()) {
+        (Some(wanted), _) => Some(
+            records
+                .iter()
+                .position(|(_, v)| v.ids().any(|id| id.eq_ignore_ascii_case(wanted)))
+                .ok_or_else(|| AppError::not_found("vulnerability of this case"))?,
+        ),
+        (None, 0) => None,
+        (None, 1) => Some(0),
+        (None, _) => {
+            return Err(AppError::invalid(vec![(
+                "vulnerability".into(),
+                "the case has several records: name the one that gets the id".into(),
+            )]));
+        }
+    };
+    let new_id = state.store.assign_id(&template, Utc::now()).await?;
+    let vulnerability = match target {
+        Some(index) => {
+            let (stored, v) = &mut records[index];
+            v.add_alias(&new_id);
+            save(&state, stored, v).await?;
+            v.id.clone()
+        }
+        None => {
+            let mut v = Vulnerability::new(new_id.clone());
+            v.title = Localized::en(loaded.record.title.clone());
+            let value = serde_json::to_value(VulnerabilityJson::from(&v)).map_err(AppError::internal)?;
+            state.store.save_vulnerability(&v.id, Some(&case_id), &value, &[], Utc::now()).await?;
+            crate::warnings::after_records_changed(&state, std::slice::from_ref(&v.id)).await;
+            crate::federation::queue(&state, &case_id).await;
+            v.id
+        }
+    };
+    Ok((StatusCode::CREATED, Json(json!({"id": new_id, "vulnerability": vulnerability, "case": case_id}))))
 }
 
 /// `POST /api/v1/vulnerabilities/{id}/cve`: the record's CVE id from the pool, once.
@@ -387,6 +462,10 @@ pub(crate) async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vul
         .save_vulnerability(&stored.id, stored.case_id.as_deref(), &value, &v.aliases, Utc::now())
         .await?;
     crate::warnings::after_records_changed(state, std::slice::from_ref(&stored.id)).await;
+    // On a mirror, the records flow back to the origin (with the ids assigned here).
+    if let Some(case_id) = &stored.case_id {
+        crate::federation::queue(state, case_id).await;
+    }
     Ok(())
 }
 

@@ -31,7 +31,8 @@ pub use session::Ui;
 /// The UI's routes, merged into the server's router at `/`.
 pub fn routes() -> Router<AppState> {
     use pages::{
-        account, cases, coordination, dashboard, drafts, inventory, orgs, reports, stats, vulns, warnings,
+        account, cases, coordination, dashboard, drafts, federation, inventory, orgs, reports, stats, vulns,
+        warnings,
     };
     Router::new()
         .route("/", get(dashboard::home))
@@ -70,6 +71,8 @@ pub fn routes() -> Router<AppState> {
         .route("/warnings/{id}/ack", post(warnings::acknowledge))
         .route("/warnings/{id}/assets/{asset}", post(warnings::set_status))
         .route("/stats", get(stats::show))
+        .route("/federation", get(federation::show))
+        .route("/federation/relays/{id}/replay", post(federation::replay))
         .route(
             "/assets",
             get(inventory::list)

@@ -50,6 +50,9 @@ pub fn page(ui: &Ui, title: &str, body: Markup) -> Markup {
                             @if manages {
                                 li { a href="/orgs" { (lang.t("nav.orgs")) } }
                             }
+                            @if ui.has_role(&[AccountRole::Admin]) {
+                                li { a href="/federation" { (lang.t("nav.federation")) } }
+                            }
                             @if signed_in {
                                 li { a href="/account" { (lang.t("nav.account")) } }
                             }

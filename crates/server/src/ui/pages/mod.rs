@@ -5,6 +5,7 @@ pub mod cases;
 pub mod coordination;
 pub mod dashboard;
 pub mod drafts;
+pub mod federation;
 pub mod inventory;
 pub mod orgs;
 pub mod reports;

@@ -54,6 +54,7 @@ fn score_cell(lang: Lang, vector: &str) -> Markup {
 pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     let lang = ui.lang;
     let records = visible_records(&state, &ui.caller).await.map_err(|e| ui.error(e))?;
+    let mirrored = state.store.mirrored_documents(None).await.map_err(|e| ui.error(e.into()))?;
     let now = Utc::now();
     let title = lang.t("vuln.list_title");
     Ok(page(&ui, &title, html! {
@@ -80,6 +81,32 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                                 td { @if let Some(top) = top { (score_cell(lang, &top.vector)) } @else { "—" } }
                                 td { (lang.t(&format!("threat.{}", v.threat_status(now).level.as_str()))) }
                                 td { (time(stored.updated_at, Tz::UTC)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (lang.t("vuln.chain_title")) }
+        p class="help" { (lang.t("vuln.chain_help")) }
+        @if mirrored.is_empty() { p { (lang.t("vuln.chain_none")) } }
+        @else {
+            div class="scroll" tabindex="0" {
+                table class="advisories" {
+                    caption class="visually-hidden" { (lang.t("vuln.chain_title")) }
+                    thead { tr {
+                        th scope="col" { (lang.t("vuln.id")) }
+                        th scope="col" { (lang.t("vuln.title")) }
+                        th scope="col" { (lang.t("vuln.chain_provider")) }
+                        th scope="col" { (lang.t("vuln.chain_fetched")) }
+                    } }
+                    tbody {
+                        @for document in &mirrored {
+                            tr {
+                                td translate="no" { a href=(format!("{}/{}/white/{}", crate::aggregator::AGGREGATOR_ROOT, document.peer_id, document.path)) { (document.tracking_id) } }
+                                td { (document.title) }
+                                td translate="no" { (document.peer_id) }
+                                td { (time(document.fetched_at, Tz::UTC)) }
                             }
                         }
                     }
