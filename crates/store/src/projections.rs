@@ -263,6 +263,12 @@ pub mod sql {
     pub const RECEIPTS_OF_PLATFORM: &str = "SELECT r.* FROM receipts r JOIN case_relations c ON c.case_id = r.case_id \
          WHERE c.org_id = $4 AND c.relation = 'platform' \
          AND (r.received_at > $1 OR (r.received_at = $1 AND r.id > $2)) ORDER BY r.received_at, r.id LIMIT $3";
+    /// The open obligations of the published cases at `$1`: `pending` (not yet due or
+    /// with no deadline), `overdue` and `not_started`, each a count over an index range.
+    pub const PUBLIC_OBLIGATION_COUNTS: &str = "SELECT \
+         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'pending' AND due_key > $1) AS pending, \
+         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'pending' AND due_key <= $1) AS overdue, \
+         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'not_started') AS not_started";
     /// The cases organisation `$1` is a party to, oldest first.
     pub const PARTY_CASES: &str = "SELECT p.case_id FROM case_parties p JOIN cases c ON c.id = p.case_id \
          WHERE p.party_id = $1 ORDER BY c.created_at, c.id";

@@ -110,8 +110,8 @@ async fn reproject(
     }
     for o in &projection.obligations {
         sqlx::query(
-            "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, org_id, rule, product) DO NOTHING",
+            "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, org_id, rule, product) DO NOTHING",
         )
         .bind(case_id)
         .bind(&o.org_id)
@@ -120,6 +120,7 @@ async fn reproject(
         .bind(due_key(o.due_at))
         .bind(o.due_at.map(format_ts))
         .bind(o.status.as_str())
+        .bind(projection.published)
         .execute(&mut **tx)
         .await?;
     }
@@ -366,30 +367,37 @@ impl Projections for Inner {
     }
 
     async fn obligation_counts(&self, now: Timestamp, related: Option<(&str, &[&str])>) -> Result<ObligationCounts> {
-        let mut scope = "SELECT case_id FROM case_views WHERE published = TRUE".to_owned();
-        if let Some((_, relations)) = related.filter(|(_, relations)| !relations.is_empty()) {
-            let names: Vec<String> = (0..relations.len()).map(|i| format!("${}", i + 3)).collect();
-            scope.push_str(&format!(
-                " UNION SELECT case_id FROM case_relations WHERE org_id = $2 AND relation IN ({})",
-                names.join(", ")
-            ));
-        }
-        let statement = format!(
-            "SELECT \
-               SUM(CASE WHEN status = 'pending' AND due_key > $1 THEN 1 ELSE 0 END) AS pending, \
-               SUM(CASE WHEN status = 'pending' AND due_key <= $1 THEN 1 ELSE 0 END) AS overdue, \
-               SUM(CASE WHEN status = 'not_started' THEN 1 ELSE 0 END) AS not_started \
-             FROM open_obligations WHERE case_id IN ({scope})"
-        );
-        let mut query = sqlx::query(&statement).bind(format_ts(now));
+        let now = format_ts(now);
+        // The published cases' obligations: three counts over index ranges.
+        let row = sqlx::query(sql::PUBLIC_OBLIGATION_COUNTS).bind(&now).fetch_one(&self.reader).await?;
+        let mut counts = ObligationCounts {
+            pending: row.try_get("pending")?,
+            overdue: row.try_get("overdue")?,
+            not_started: row.try_get("not_started")?,
+        };
+        // And the unpublished ones of the cases the organisation stands in a relation to.
         if let Some((org, relations)) = related.filter(|(_, relations)| !relations.is_empty()) {
-            query = query.bind(org);
+            let names: Vec<String> = (0..relations.len()).map(|i| format!("${}", i + 2)).collect();
+            let statement = format!(
+                "SELECT o.status, o.due_key FROM case_relations r JOIN open_obligations o ON o.case_id = r.case_id \
+                 WHERE r.org_id = $1 AND r.relation IN ({}) AND o.public = FALSE",
+                names.join(", ")
+            );
+            let mut query = sqlx::query(&statement).bind(org);
             for relation in relations {
                 query = query.bind(*relation);
             }
+            for row in query.fetch_all(&self.reader).await? {
+                let status: String = row.try_get("status")?;
+                let due_key: String = row.try_get("due_key")?;
+                match status.as_str() {
+                    "not_started" => counts.not_started += 1,
+                    "pending" if due_key.as_str() <= now.as_str() => counts.overdue += 1,
+                    "pending" => counts.pending += 1,
+                    _ => {}
+                }
+            }
         }
-        let row = query.fetch_one(&self.reader).await?;
-        let count = |name: &str| -> Result<i64> { Ok(row.try_get::<Option<i64>, _>(name)?.unwrap_or(0)) };
-        Ok(ObligationCounts { pending: count("pending")?, overdue: count("overdue")?, not_started: count("not_started")? })
+        Ok(counts)
     }
 }

@@ -37,6 +37,7 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("receipts", with_values(sql::RECEIPTS, &[time, "'r'", "101"])),
         ("receipts of a platform", with_values(sql::RECEIPTS_OF_PLATFORM, &[time, "'r'", "101", "'org'"])),
         ("an organisation's cases", with_values(sql::PARTY_CASES, &["'org'"])),
+        ("the public's metrics", with_values(sql::PUBLIC_OBLIGATION_COUNTS, &[time])),
     ];
     for (name, statement) in statements {
         let plan: Vec<String> = sqlx::query(&format!("EXPLAIN {statement}"))

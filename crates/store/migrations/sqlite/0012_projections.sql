@@ -39,10 +39,13 @@ CREATE TABLE open_obligations (
     due_key    TEXT NOT NULL,
     due_at     TEXT,
     status     TEXT NOT NULL CHECK (status IN ('pending', 'incomplete', 'not_started')),
+    -- The case is published (the public's metrics count it), as in `case_views`.
+    public     BOOLEAN NOT NULL,
     PRIMARY KEY (case_id, org_id, rule, product)
 );
 CREATE INDEX open_obligations_org_due ON open_obligations (org_id, due_key, case_id, rule, product);
 CREATE INDEX open_obligations_due ON open_obligations (due_key);
+CREATE INDEX open_obligations_public ON open_obligations (public, status, due_key);
 
 -- The receipt log by pages, and a platform's receipts through its cases.
 CREATE INDEX receipts_page ON receipts (received_at, id);
