@@ -221,6 +221,7 @@ pub async fn record_change(
             override_reason: if refusals.is_empty() { None } else { override_reason.clone() },
         })
         .collect();
+    let (parties, products) = (with.parties.clone(), with.products.clone());
     let change = CaseChange {
         expected_seq: Some(loaded.record.last_seq),
         events: new_events,
@@ -231,6 +232,7 @@ pub async fn record_change(
         ..with
     };
     let stored = state.store.change_case(&loaded.record.id, &change, now).await?;
+    state.boards.changed(state, loaded, (&parties, &products, &stored), case).await;
     crate::warnings::after_case_changed(state, &loaded.record.id).await;
     crate::federation::queue(state, &loaded.record.id).await;
     Ok(stored)
