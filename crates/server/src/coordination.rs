@@ -564,7 +564,9 @@ impl LoadedCache {
     /// Keeps `loaded` when it is a consistent read (no event appended between its
     /// queries), the oldest case making way when the cache is full.
     fn keep(&self, loaded: std::sync::Arc<Loaded>) {
-        if loaded.events.len() as i64 != loaded.record.last_seq || loaded.case.events().len() != loaded.events.len() {
+        if loaded.events.len() as i64 != loaded.record.last_seq
+            || loaded.case.events().len() != loaded.events.len()
+        {
             return;
         }
         let Ok(mut cases) = self.0.lock() else { return };
@@ -599,11 +601,13 @@ pub struct BoardQuery {
 /// The case's platforms see every vendor and every private note; a participant vendor
 /// sees only its own row and notes; others may not see it (404 or 403).
 pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQuery) -> AppResult<Value> {
+    let started = std::time::Instant::now();
     let loaded = state.boards.load(state, id).await?;
     if !loaded.can(caller, Action::Read) {
         return Err(AppError::not_found("case"));
     }
     let loaded = &*loaded;
+    let read = started.elapsed();
     let platform = platform_of(caller, loaded).is_some();
     let own = caller.account.as_ref().and_then(|a| a.org_id.clone());
     let everyone = participants(&loaded.case);
@@ -656,7 +660,9 @@ pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQue
     let next = (start + page.len() < total).then(|| page.last().map(|p| p.vendor.clone())).flatten();
     let notes = state.store.private_notes(id).await?;
     let seq_of: Vec<i64> = loaded.events.iter().map(|e| e.seq).collect();
+    let evaluated = std::time::Instant::now();
     let obligations = running_obligations(state, loaded, &page, now);
+    let evaluated = evaluated.elapsed();
     let rows: Vec<Value> = page
         .iter()
         .map(|p| {
@@ -692,6 +698,13 @@ pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQue
         })
         .collect();
     let reminders = if platform { schedule_of(state, id).await? } else { Value::Null };
+    tracing::debug!(
+        case = %id,
+        read_ms = read.as_secs_f64() * 1e3,
+        obligations_ms = evaluated.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "board built"
+    );
     Ok(json!({
         "case": id,
         "vulnerabilities": vulnerabilities,

@@ -848,7 +848,8 @@ fn every_vendor_status_and_justification_has_words_in_both_languages() {
 /// The board of `case` as `who` sees it, through a server that has read nothing yet
 /// (the case read whole from its events).
 async fn board_from_the_events(app: &App, case: &str, who: &str) -> Value {
-    let cold = vulnrelay_server::router(vulnrelay_server::AppState::new(app.db.store.clone(), common::config()));
+    let cold =
+        vulnrelay_server::router(vulnrelay_server::AppState::new(app.db.store.clone(), common::config()));
     let request = axum::http::Request::builder()
         .uri(format!("/api/v1/cases/{case}/coordination?limit=200"))
         .header(axum::http::header::AUTHORIZATION, format!("Bearer {}", app.token(who).await))
@@ -880,7 +881,9 @@ async fn the_board_kept_across_random_changes_equals_the_board_rebuilt_from_the_
                 let mut unique = names.clone();
                 unique.dedup();
                 let products: Vec<Value> = unique.iter().map(|n| json!({"name": n})).collect();
-                let (code, answer) = add(&app, &case, MIIT, json!({"vendors": [{"org": vendors[v].0, "products": products}]})).await;
+                let (code, answer) =
+                    add(&app, &case, MIIT, json!({"vendors": [{"org": vendors[v].0, "products": products}]}))
+                        .await;
                 assert_eq!(code, StatusCode::CREATED, "step {step}: {answer}");
                 for name in unique {
                     let id = format!("{}:{name}", vendors[v].0);
@@ -891,7 +894,8 @@ async fn the_board_kept_across_random_changes_equals_the_board_rebuilt_from_the_
             } else {
                 let (v, product) = on_case[rng.gen_range(0..on_case.len())].clone();
                 let who = if rng.gen_bool(0.5) { vendors[v].1 } else { MIIT };
-                let mut body = json!({"product": product, "vulnerability": format!("CVE-{}", rng.gen_range(0..2))});
+                let mut body =
+                    json!({"product": product, "vulnerability": format!("CVE-{}", rng.gen_range(0..2))});
                 match rng.gen_range(0..4) {
                     0 => body["status"] = json!("under_investigation"),
                     1 => body["status"] = json!("affected"),
@@ -915,8 +919,22 @@ async fn the_board_kept_across_random_changes_equals_the_board_rebuilt_from_the_
             let kept = app.state.boards.load(&app.state, &case).await.unwrap();
             let read = vulnrelay_server::casefile::load(&app.state, &case).await.unwrap();
             assert_eq!(
-                (&kept.record, &kept.parties, &kept.products, &kept.events, &kept.evidence, kept.one_product_until),
-                (&read.record, &read.parties, &read.products, &read.events, &read.evidence, read.one_product_until),
+                (
+                    &kept.record,
+                    &kept.parties,
+                    &kept.products,
+                    &kept.events,
+                    &kept.evidence,
+                    kept.one_product_until
+                ),
+                (
+                    &read.record,
+                    &read.parties,
+                    &read.products,
+                    &read.events,
+                    &read.evidence,
+                    read.one_product_until
+                ),
                 "step {step}"
             );
             let model = |c: &vulnrelay_domain::Case| format!("{:?}", (c.parties(), c.products(), c.events()));
@@ -927,7 +945,8 @@ async fn the_board_kept_across_random_changes_equals_the_board_rebuilt_from_the_
             viewers.extend(on_case.iter().map(|(v, _)| vendors[*v].1));
             viewers.dedup();
             for who in viewers {
-                let (code, kept_board) = app.get(&format!("/api/v1/cases/{case}/coordination?limit=200"), who).await;
+                let (code, kept_board) =
+                    app.get(&format!("/api/v1/cases/{case}/coordination?limit=200"), who).await;
                 assert_eq!(code, StatusCode::OK, "{kept_board}");
                 assert_eq!(kept_board, board_from_the_events(&app, &case, who).await, "step {step}, {who}");
             }
