@@ -7,6 +7,12 @@
 //! checked by the gates), once; and the first board read after a change, which reads the
 //! whole case.
 //!
+//! Then the writes a board sees most, once each, each followed by the first board read
+//! after it: one more vendor added, and a vendor's status recorded by the analyst.
+//! With `RUST_LOG=vulnrelay_server=debug,vulnrelay_store=debug` the server logs where
+//! each write's time goes (case checked, gates, transaction with its case views) and
+//! each board read's (case read, obligations evaluated).
+//!
 //! Usage: `cargo run --release -p vulnrelay-bench --bin coordination [VENDORS] [PRODUCTS] [RUNS]`
 
 use std::time::{Duration, Instant};
@@ -46,6 +52,10 @@ fn main() {
     let vendors = arg(1, 5_000);
     let per_vendor = arg(2, 4);
     let runs = arg(3, 5);
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -188,13 +198,23 @@ fn main() {
             );
         }
         println!("first page: {size} bytes; the first read after a change (the whole case read): {:.1} ms", ms(cold));
-        let started = Instant::now();
-        call(
-            "POST",
-            format!("/api/v1/cases/{case_id}/participants"),
-            Some(json!({"vendors": [{"org": "late-vendor", "products": [{"name": "Late product"}]}]})),
-        )
-        .await;
-        println!("one vendor added through the API (once): {:.0} ms", ms(started.elapsed()));
+        let status = json!({"product": "vendor-00001:product-0", "vulnerability": "CVE-2021-44228", "status": "affected"});
+        for (what, path, body) in [
+            ("one vendor added", "participants", json!({"vendors": [{"org": "late-vendor", "products": [{"name": "Late product"}]}]})),
+            ("one vendor status recorded", "vendor-status", status),
+        ] {
+            let started = Instant::now();
+            call("POST", format!("/api/v1/cases/{case_id}/{path}"), Some(body)).await;
+            let written = started.elapsed();
+            let started = Instant::now();
+            call("GET", format!("{board}?limit=50"), None).await;
+            let read = started.elapsed();
+            println!(
+                "{what} through the API (once): {:.0} ms; the first board read after it: {:.1} ms  ratio to /healthz {:.0}×",
+                ms(written),
+                ms(read),
+                read.as_secs_f64() / health.as_secs_f64().max(1e-9)
+            );
+        }
     });
 }

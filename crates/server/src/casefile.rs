@@ -234,6 +234,37 @@ pub async fn load(state: &AppState, id: &str) -> AppResult<Loaded> {
 }
 
 impl Loaded {
+    /// This case after a change appended `stored` (the events of `case`'s tail) and
+    /// `parties` and `products` (those not on it yet join, in order), leaving `record`
+    /// and `one_product_until` as read after it: what [`load`] would read, without
+    /// reading and checking the whole case again.
+    pub fn after_change(
+        &self,
+        record: CaseRecord,
+        one_product_until: Option<i64>,
+        parties: &[Fragment],
+        products: &[Fragment],
+        stored: &[StoredEvent],
+        case: Case,
+    ) -> Loaded {
+        let mut after = Loaded {
+            record,
+            parties: self.parties.clone(),
+            products: self.products.clone(),
+            events: self.events.clone(),
+            case,
+            evidence: Vec::new(),
+            one_product_until,
+        };
+        let known: std::collections::HashSet<String> = after.parties.iter().map(|p| p.id.clone()).collect();
+        after.parties.extend(parties.iter().filter(|p| !known.contains(&p.id)).cloned());
+        let known: std::collections::HashSet<String> = after.products.iter().map(|p| p.id.clone()).collect();
+        after.products.extend(products.iter().filter(|p| !known.contains(&p.id)).cloned());
+        after.events.extend(stored.iter().cloned());
+        after.evidence = evidence_of(&after.case, &after.events);
+        after
+    }
+
     /// Builds a case's domain model from its stored parts (what `load` reads, or what a
     /// writing transaction sees).
     pub fn from_snapshot(snapshot: CaseSnapshot) -> Result<Loaded, String> {
@@ -347,6 +378,13 @@ pub async fn authorize(state: &AppState, caller: &Caller, id: &str, action: Acti
         Err(e) if e.code == "not_found" => return Err(AppError::not_found("case")),
         Err(e) => return Err(e),
     };
+    check(&loaded, caller, action)?;
+    Ok(loaded)
+}
+
+/// Whether `caller` may do `action` on `loaded`: 404 when it may not see it, 403 when
+/// it sees it but may not do that.
+pub fn check(loaded: &Loaded, caller: &Caller, action: Action) -> AppResult<()> {
     if !loaded.can(caller, Action::Read) {
         return Err(AppError::not_found("case"));
     }
@@ -356,7 +394,7 @@ pub async fn authorize(state: &AppState, caller: &Caller, id: &str, action: Acti
             action.as_str().replace('_', " ")
         )));
     }
-    Ok(loaded)
+    Ok(())
 }
 
 /// An organisation as a case-file party, with the memberships its history shows

@@ -27,7 +27,7 @@ use vulnrelay_store::{
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::casefile::{Loaded, authorize, org_fragment};
+use crate::casefile::{Loaded, org_fragment};
 use crate::errors::{AppError, AppResult};
 
 /// At most this many vendors in one request that adds participants.
@@ -86,8 +86,12 @@ fn platform_of(caller: &Caller, loaded: &Loaded) -> Option<String> {
 
 /// Loads a case the caller works as a platform: 404 when it may not see it, 403 when it
 /// sees it but is not one of its platforms' analysts or coordinators.
-async fn as_platform(state: &AppState, caller: &Caller, id: &str) -> AppResult<(Loaded, String)> {
-    let loaded = authorize(state, caller, id, Action::Read).await?;
+async fn as_platform(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<(std::sync::Arc<Loaded>, String)> {
+    let loaded = state.boards.authorize(state, caller, id, Action::Read).await?;
     match platform_of(caller, &loaded) {
         Some(org) => Ok((loaded, org)),
         None => Err(AppError::forbidden("only the case's platforms coordinate its vendors")),
@@ -299,7 +303,7 @@ pub struct StatusInput {
 /// is stored beside it in the same transaction.
 pub async fn set_status(state: &AppState, caller: &Caller, id: &str, input: StatusInput) -> AppResult<Value> {
     let account = caller.require()?.clone();
-    let loaded = authorize(state, caller, id, Action::AppendEvent).await?;
+    let loaded = state.boards.authorize(state, caller, id, Action::AppendEvent).await?;
     let own_org = account.org_id.clone().unwrap_or_default();
     let Some(product) = loaded.case.product(&ProductId(input.product.clone())) else {
         return Err(AppError::invalid(vec![(
@@ -512,19 +516,68 @@ impl LoadedCache {
             return Ok(loaded);
         }
         let loaded = std::sync::Arc::new(crate::casefile::load(state, id).await?);
-        // Only a consistent read is kept (no event appended between its queries).
-        if loaded.events.len() as i64 == loaded.record.last_seq
-            && let Ok(mut cases) = self.0.lock()
-        {
-            if cases.len() >= CACHED_CASES && !cases.contains_key(id) {
-                let oldest = cases.keys().next().cloned();
-                if let Some(key) = oldest {
-                    cases.remove(&key);
-                }
-            }
-            cases.insert(id.to_owned(), loaded.clone());
-        }
+        self.keep(loaded.clone());
         Ok(loaded)
+    }
+
+    /// Case `id` as stored now, for `caller` to do `action` on: 404 when it may not see
+    /// it, 403 when it sees it but may not do that (as `casefile::authorize`).
+    pub async fn authorize(
+        &self,
+        state: &AppState,
+        caller: &Caller,
+        id: &str,
+        action: Action,
+    ) -> AppResult<std::sync::Arc<Loaded>> {
+        let loaded = self.load(state, id).await?;
+        crate::casefile::check(&loaded, caller, action)?;
+        Ok(loaded)
+    }
+
+    /// After a change that appended `stored` (with `parties` and `products`) to
+    /// `before`, making `case`: when the case is kept here, keeps it as the change left
+    /// it, built from `before` and the change rather than read again, so the next board
+    /// read, or the next change, of a case with thousands of vendors does not read it
+    /// whole. Kept only when nothing else was appended since (the record read now says
+    /// so); otherwise the next read reads it afresh.
+    pub async fn changed(
+        &self,
+        state: &AppState,
+        before: &Loaded,
+        change: (&[Fragment], &[Fragment], &[vulnrelay_store::StoredEvent]),
+        case: Case,
+    ) {
+        let id = &before.record.id;
+        if !self.0.lock().is_ok_and(|cases| cases.contains_key(id)) {
+            return;
+        }
+        let read = tokio::try_join!(state.store.case(id), state.store.one_product_until(id));
+        let Ok((record, one_product_until)) = read else { return };
+        let (parties, products, stored) = change;
+        if record.last_seq != before.record.last_seq + stored.len() as i64 {
+            return;
+        }
+        let after = before.after_change(record, one_product_until, parties, products, stored, case);
+        self.keep(std::sync::Arc::new(after));
+    }
+
+    /// Keeps `loaded` when it is a consistent read (no event appended between its
+    /// queries), the oldest case making way when the cache is full.
+    fn keep(&self, loaded: std::sync::Arc<Loaded>) {
+        if loaded.events.len() as i64 != loaded.record.last_seq
+            || loaded.case.events().len() != loaded.events.len()
+        {
+            return;
+        }
+        let Ok(mut cases) = self.0.lock() else { return };
+        let id = loaded.record.id.clone();
+        if cases.len() >= CACHED_CASES && !cases.contains_key(&id) {
+            let oldest = cases.keys().next().cloned();
+            if let Some(key) = oldest {
+                cases.remove(&key);
+            }
+        }
+        cases.insert(id, loaded);
     }
 }
 
@@ -548,11 +601,13 @@ pub struct BoardQuery {
 /// The case's platforms see every vendor and every private note; a participant vendor
 /// sees only its own row and notes; others may not see it (404 or 403).
 pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQuery) -> AppResult<Value> {
+    let started = std::time::Instant::now();
     let loaded = state.boards.load(state, id).await?;
     if !loaded.can(caller, Action::Read) {
         return Err(AppError::not_found("case"));
     }
     let loaded = &*loaded;
+    let read = started.elapsed();
     let platform = platform_of(caller, loaded).is_some();
     let own = caller.account.as_ref().and_then(|a| a.org_id.clone());
     let everyone = participants(&loaded.case);
@@ -605,7 +660,9 @@ pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQue
     let next = (start + page.len() < total).then(|| page.last().map(|p| p.vendor.clone())).flatten();
     let notes = state.store.private_notes(id).await?;
     let seq_of: Vec<i64> = loaded.events.iter().map(|e| e.seq).collect();
+    let evaluated = std::time::Instant::now();
     let obligations = running_obligations(state, loaded, &page, now);
+    let evaluated = evaluated.elapsed();
     let rows: Vec<Value> = page
         .iter()
         .map(|p| {
@@ -641,6 +698,13 @@ pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQue
         })
         .collect();
     let reminders = if platform { schedule_of(state, id).await? } else { Value::Null };
+    tracing::debug!(
+        case = %id,
+        read_ms = read.as_secs_f64() * 1e3,
+        obligations_ms = evaluated.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "board built"
+    );
     Ok(json!({
         "case": id,
         "vulnerabilities": vulnerabilities,

@@ -845,3 +845,113 @@ fn every_vendor_status_and_justification_has_words_in_both_languages() {
         }
     }
 }
+
+/// The board of `case` as `who` sees it, through a server that has read nothing yet
+/// (the case read whole from its events).
+async fn board_from_the_events(app: &App, case: &str, who: &str) -> Value {
+    let cold =
+        vulnrelay_server::router(vulnrelay_server::AppState::new(app.db.store.clone(), common::config()));
+    let request = axum::http::Request::builder()
+        .uri(format!("/api/v1/cases/{case}/coordination?limit=200"))
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {}", app.token(who).await))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(cold, request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    serde_json::from_slice(&axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn the_board_kept_across_random_changes_equals_the_board_rebuilt_from_the_events() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let case = fresh(&app).await;
+        vendor(&app, "vendor-d", "psirt@d.example").await;
+        let vendors = [("vendor-a", A), ("vendor-b", B), ("vendor-c", C), ("vendor-d", "psirt@d.example")];
+        let mut on_case: Vec<(usize, String)> = Vec::new();
+        let mut rng = StdRng::seed_from_u64(20);
+        // The server keeps the case from its first board read on.
+        assert_eq!(app.get(&format!("/api/v1/cases/{case}/coordination"), MIIT).await.0, StatusCode::OK);
+        for step in 0..16 {
+            if on_case.is_empty() || rng.gen_bool(0.35) {
+                let v = rng.gen_range(0..vendors.len());
+                let names: Vec<String> =
+                    (0..rng.gen_range(1..3)).map(|_| format!("P{}", rng.gen_range(0..3))).collect();
+                let mut unique = names.clone();
+                unique.dedup();
+                let products: Vec<Value> = unique.iter().map(|n| json!({"name": n})).collect();
+                let (code, answer) =
+                    add(&app, &case, MIIT, json!({"vendors": [{"org": vendors[v].0, "products": products}]}))
+                        .await;
+                assert_eq!(code, StatusCode::CREATED, "step {step}: {answer}");
+                for name in unique {
+                    let id = format!("{}:{name}", vendors[v].0);
+                    if !on_case.iter().any(|(_, p)| *p == id) {
+                        on_case.push((v, id));
+                    }
+                }
+            } else {
+                let (v, product) = on_case[rng.gen_range(0..on_case.len())].clone();
+                let who = if rng.gen_bool(0.5) { vendors[v].1 } else { MIIT };
+                let mut body =
+                    json!({"product": product, "vulnerability": format!("CVE-{}", rng.gen_range(0..2))});
+                match rng.gen_range(0..4) {
+                    0 => body["status"] = json!("under_investigation"),
+                    1 => body["status"] = json!("affected"),
+                    2 => {
+                        body["status"] = json!("fixed");
+                        body["fixed_version"] = json!(format!("2.{step}"));
+                    }
+                    _ => {
+                        body["status"] = json!("not_affected");
+                        body["justification"] = json!("component_not_present");
+                    }
+                }
+                if rng.gen_bool(0.5) {
+                    body["statement"] = json!(format!("statement {step}"));
+                    body["private_note"] = json!(format!("note {step}"));
+                }
+                let (code, answer) = status(&app, &case, who, body).await;
+                assert_eq!(code, StatusCode::CREATED, "step {step}: {answer}");
+            }
+            // The case kept equals the case read from the store, part by part ...
+            let kept = app.state.boards.load(&app.state, &case).await.unwrap();
+            let read = vulnrelay_server::casefile::load(&app.state, &case).await.unwrap();
+            assert_eq!(
+                (
+                    &kept.record,
+                    &kept.parties,
+                    &kept.products,
+                    &kept.events,
+                    &kept.evidence,
+                    kept.one_product_until
+                ),
+                (
+                    &read.record,
+                    &read.parties,
+                    &read.products,
+                    &read.events,
+                    &read.evidence,
+                    read.one_product_until
+                ),
+                "step {step}"
+            );
+            let model = |c: &vulnrelay_domain::Case| format!("{:?}", (c.parties(), c.products(), c.events()));
+            assert_eq!(model(&kept.case), model(&read.case), "step {step}");
+            // ... and the board it shows, to the platform and to each vendor on it, is
+            // the board of a server reading the case whole.
+            let mut viewers = vec![MIIT];
+            viewers.extend(on_case.iter().map(|(v, _)| vendors[*v].1));
+            viewers.dedup();
+            for who in viewers {
+                let (code, kept_board) =
+                    app.get(&format!("/api/v1/cases/{case}/coordination?limit=200"), who).await;
+                assert_eq!(code, StatusCode::OK, "{kept_board}");
+                assert_eq!(kept_board, board_from_the_events(&app, &case, who).await, "step {step}, {who}");
+            }
+        }
+    })
+    .await;
+}

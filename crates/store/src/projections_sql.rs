@@ -71,17 +71,26 @@ async fn reproject(
     at: Timestamp,
 ) -> Result<()> {
     let Some(projector) = projector else { return Ok(()) };
+    let started = std::time::Instant::now();
     let snapshot = read_snapshot(tx, case_id).await?;
-    for table in ["open_obligations", "case_relations", "case_views"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1")).bind(case_id).execute(&mut **tx).await?;
-    }
+    let read = started.elapsed();
+    sqlx::query("DELETE FROM case_views WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
+    let projected = std::time::Instant::now();
     let projection = match projector.project(&snapshot, at) {
         Ok(projection) => projection,
         Err(error) => {
             tracing::error!(case = %case_id, %error, "case views not written: the case cannot be read");
+            for table in ["open_obligations", "case_relations"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
+                    .bind(case_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
             return Ok(());
         }
     };
+    let project = projected.elapsed();
+    let written = std::time::Instant::now();
     let created_at = format_ts(snapshot.record.created_at);
     sqlx::query(
         "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at) \
@@ -96,34 +105,130 @@ async fn reproject(
     .bind(format_ts(at))
     .execute(&mut **tx)
     .await?;
+    // Only the rows that differ from what the views hold are written: a change to a
+    // case with thousands of parties leaves most of its relations and obligations as
+    // they were.
+    let mut relations: std::collections::HashMap<String, String> =
+        sqlx::query("SELECT org_id, relation FROM case_relations WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
+            .collect::<Result<_>>()?;
+    let mut wanted = std::collections::HashSet::new();
     for (org_id, relation) in &projection.relations {
-        sqlx::query(
-            "INSERT INTO case_relations (case_id, org_id, relation, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (case_id, org_id) DO NOTHING",
-        )
-        .bind(case_id)
-        .bind(org_id)
-        .bind(relation)
-        .bind(&created_at)
-        .execute(&mut **tx)
-        .await?;
+        // The first relation named for an organisation is the one kept.
+        if !wanted.insert(org_id.as_str()) {
+            continue;
+        }
+        match relations.remove(org_id) {
+            Some(stored) if stored == *relation => continue,
+            Some(_) => {
+                sqlx::query("UPDATE case_relations SET relation = $3 WHERE case_id = $1 AND org_id = $2")
+                    .bind(case_id)
+                    .bind(org_id)
+                    .bind(relation)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO case_relations (case_id, org_id, relation, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(case_id)
+                .bind(org_id)
+                .bind(relation)
+                .bind(&created_at)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
     }
+    for org_id in relations.keys() {
+        sqlx::query("DELETE FROM case_relations WHERE case_id = $1 AND org_id = $2")
+            .bind(case_id)
+            .bind(org_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    type Row = (String, Option<String>, String, bool);
+    let mut obligations: std::collections::HashMap<(String, String, String), Row> = sqlx::query(
+        "SELECT org_id, rule, product, due_key, due_at, status, public FROM open_obligations WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            (row.try_get("org_id")?, row.try_get("rule")?, row.try_get("product")?),
+            (row.try_get("due_key")?, row.try_get("due_at")?, row.try_get("status")?, row.try_get("public")?),
+        ))
+    })
+    .collect::<Result<_>>()?;
+    let mut wanted = std::collections::HashSet::new();
     for o in &projection.obligations {
-        sqlx::query(
-            "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, org_id, rule, product) DO NOTHING",
-        )
-        .bind(case_id)
-        .bind(&o.org_id)
-        .bind(&o.rule)
-        .bind(&o.product)
-        .bind(due_key(o.due_at))
-        .bind(o.due_at.map(format_ts))
-        .bind(o.status.as_str())
-        .bind(projection.published)
-        .execute(&mut **tx)
-        .await?;
+        let key = (o.org_id.clone(), o.rule.clone(), o.product.clone());
+        if !wanted.insert(key.clone()) {
+            continue;
+        }
+        let row: Row =
+            (due_key(o.due_at), o.due_at.map(format_ts), o.status.as_str().to_owned(), projection.published);
+        match obligations.remove(&key) {
+            Some(stored) if stored == row => continue,
+            Some(_) => {
+                sqlx::query(
+                    "UPDATE open_obligations SET due_key = $5, due_at = $6, status = $7, public = $8 \
+                     WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4",
+                )
+                .bind(case_id)
+                .bind(&o.org_id)
+                .bind(&o.rule)
+                .bind(&o.product)
+                .bind(&row.0)
+                .bind(&row.1)
+                .bind(&row.2)
+                .bind(row.3)
+                .execute(&mut **tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(case_id)
+                .bind(&o.org_id)
+                .bind(&o.rule)
+                .bind(&o.product)
+                .bind(&row.0)
+                .bind(&row.1)
+                .bind(&row.2)
+                .bind(row.3)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
     }
+    for (org_id, rule, product) in obligations.keys() {
+        sqlx::query("DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4")
+            .bind(case_id)
+            .bind(org_id)
+            .bind(rule)
+            .bind(product)
+            .execute(&mut **tx)
+            .await?;
+    }
+    tracing::debug!(
+        case = %case_id,
+        read_ms = read.as_secs_f64() * 1e3,
+        project_ms = project.as_secs_f64() * 1e3,
+        write_ms = written.elapsed().as_secs_f64() * 1e3,
+        relations = projection.relations.len(),
+        obligations = projection.obligations.len(),
+        "case views rewritten"
+    );
     Ok(())
 }
 

@@ -173,6 +173,7 @@ pub async fn record_change(
     with: CaseChange,
     override_reason: Option<String>,
 ) -> AppResult<Vec<StoredEvent>> {
+    let started = std::time::Instant::now();
     let value = loaded.value_with_all(&with.parties, &with.products, &events)?;
     let first_new = loaded.events.len();
     let case = case_file::from_value(&value).map_err(|e| {
@@ -190,6 +191,7 @@ pub async fn record_change(
         )
     })?;
     let new_indexes: Vec<usize> = (first_new..first_new + events.len()).collect();
+    let checked = started.elapsed();
     let now = Utc::now();
     let as_of = new_indexes.iter().map(|&i| case.events()[i].at).max().unwrap_or(now).max(now);
     // The gates see the case without the downstream vendors the new events do not
@@ -210,6 +212,7 @@ pub async fn record_change(
             }
         }
     }
+    let gated = started.elapsed();
     let recorded_by = caller.account.as_ref().map(|a| a.id.clone());
     let new_events: Vec<NewEvent> = new_indexes
         .iter()
@@ -221,6 +224,7 @@ pub async fn record_change(
             override_reason: if refusals.is_empty() { None } else { override_reason.clone() },
         })
         .collect();
+    let (parties, products) = (with.parties.clone(), with.products.clone());
     let change = CaseChange {
         expected_seq: Some(loaded.record.last_seq),
         events: new_events,
@@ -231,8 +235,21 @@ pub async fn record_change(
         ..with
     };
     let stored = state.store.change_case(&loaded.record.id, &change, now).await?;
+    let written = started.elapsed();
+    state.boards.changed(state, loaded, (&parties, &products, &stored), case).await;
+    let kept = started.elapsed();
     crate::warnings::after_case_changed(state, &loaded.record.id).await;
     crate::federation::queue(state, &loaded.record.id).await;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    tracing::debug!(
+        case = %loaded.record.id,
+        checked_ms = ms(checked),
+        gated_ms = ms(gated - checked),
+        written_ms = ms(written - gated),
+        kept_ms = ms(kept - written),
+        after_ms = ms(started.elapsed() - kept),
+        "case changed"
+    );
     Ok(stored)
 }
 
