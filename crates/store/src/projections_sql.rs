@@ -309,10 +309,14 @@ impl Projections for Inner {
             .iter()
             .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
             .collect::<Result<Vec<_>>>()?;
+        // An obligation whose `public` flag disagrees with its case's view is left out,
+        // so a comparison with a recomputation finds it.
+        let published: bool = view.try_get("published")?;
         let obligations = sqlx::query(
-            "SELECT * FROM open_obligations WHERE case_id = $1 ORDER BY org_id, rule, product",
+            "SELECT * FROM open_obligations WHERE case_id = $1 AND public = $2 ORDER BY org_id, rule, product",
         )
         .bind(case_id)
+        .bind(published)
         .fetch_all(&self.reader)
         .await?
         .iter()
@@ -320,7 +324,7 @@ impl Projections for Inner {
         .collect::<Result<Vec<_>>>()?;
         Ok(Some(CaseProjection {
             state: view.try_get("state")?,
-            published: view.try_get("published")?,
+            published,
             relations,
             obligations,
         }))
