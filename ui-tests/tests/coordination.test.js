@@ -116,10 +116,30 @@ test("the vendor records not_affected with its VEX justification and a private n
   await signIn(ERP);
   await language("zh-CN");
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.goto(`${server.url}${board}`);
-  await page.selectOption("#st-product", { label: "Example ERP Mobile" });
-  await page.selectOption("#st-vuln", "CVE-2021-44228");
-  await page.selectOption("#st-status", "not_affected");
+  // First without a justification, in both languages: the problem beside the field, in
+  // words, what was typed kept.
+  for (const lang of ["en", "zh-CN"]) {
+    await language(lang);
+    await page.goto(`${server.url}${board}`);
+    await page.selectOption("#st-product", { label: "Example ERP Mobile" });
+    await page.selectOption("#st-vuln", "CVE-2021-44228");
+    await page.selectOption("#st-status", "not_affected");
+    await page.fill("#st-statement", "The mobile app never logs user input.");
+    await page.locator("form[action$='/coordination/status'] button").click();
+    await page.waitForSelector("#st-justification-problem");
+    assert.match(
+      await page.locator("#st-justification-problem").textContent(),
+      lang === "en" ? /needs a justification/ : /需要说明理由/,
+    );
+    assert.equal(await page.locator("#st-justification").getAttribute("aria-invalid"), "true");
+    assert.match(await page.locator("#st-justification").getAttribute("aria-describedby"), /st-justification-problem/);
+    assert.equal(await page.locator("#st-status").inputValue(), "not_affected", "the chosen status stays");
+    assert.equal(await page.locator("#st-statement").inputValue(), "The mobile app never logs user input.");
+    const text = await page.locator("main").textContent();
+    assert.ok(!text.includes("$."), "no JSON path");
+    assert.ok(!text.includes("VEX justification"), "the API's English words are not shown");
+    await shot(`02-status-problem-${lang === "en" ? "en" : "zh"}-390`);
+  }
   await page.selectOption("#st-justification", "vulnerable_code_not_in_execute_path");
   await page.fill("#st-statement", "The mobile app never logs user input.");
   await page.fill("#st-note", NOTE);

@@ -618,6 +618,39 @@ test("one publication time for the advisory: case page, dashboard, bulletin, rec
   await signOut();
 });
 
+test("an industry unit's asset status shows its problem beside the field, in words, in both languages", async () => {
+  await signIn("soc@bank.example");
+  for (const lang of ["en", "zh-CN"]) {
+    await language(lang);
+    await page.setViewportSize(lang === "en" ? { width: 1280, height: 900 } : { width: 390, height: 844 });
+    await page.goto(`${server.url}/warnings`);
+    const form = page.locator("form[action*='/assets/']").first();
+    const status = form.locator("select[name=status]");
+    const id = await status.getAttribute("id");
+    const base = id.slice(0, -"-status".length);
+    // Not affected with no justification: the server refuses it; the page says why
+    // beside the justification, and keeps what was chosen and typed.
+    await status.selectOption("not_affected");
+    await form.locator("input[name=detail]").fill("Log4j is not on the classpath");
+    await form.locator("button[type=submit]").click();
+    await page.waitForSelector(`#${base}-justification-problem`);
+    assert.match(
+      await page.locator(`#${base}-justification-problem`).textContent(),
+      lang === "en" ? /needs a justification/ : /需要说明理由/,
+    );
+    assert.equal(await page.locator(`#${base}-justification`).getAttribute("aria-invalid"), "true");
+    assert.equal(await page.locator(`#${base}-status`).inputValue(), "not_affected");
+    assert.equal(await page.locator(`#${base}-detail`).inputValue(), "Log4j is not on the classpath");
+    const text = await page.locator("main").textContent();
+    assert.ok(!text.includes("$."), "no JSON path");
+    assert.ok(!text.includes("VEX justification"), "the API's English words are not shown");
+    await page.locator(`#${base}-justification-problem`).scrollIntoViewIfNeeded();
+    await shot(`34-warning-status-problem-${lang === "en" ? "en" : "zh"}`, { fullPage: false });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signOut();
+});
+
 test("the sanction and review forms show each problem beside its field, named in words, in both languages", async () => {
   await signIn(ANALYST);
   for (const lang of ["zh-CN", "en"]) {

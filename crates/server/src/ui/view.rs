@@ -352,6 +352,100 @@ pub fn field_name(lang: Lang, path: &str) -> String {
         .unwrap_or_else(|| name.replace('_', " "))
 }
 
+/// A form sent back after the API refused it: what was typed, and each problem of an
+/// `invalid` refusal by the name of the field it belongs beside (the last segment of
+/// its JSON path), in the viewer's words. A form renders [`SentBack::beside`] after
+/// each field and marks the field with [`SentBack::invalid`] and
+/// [`SentBack::described_by`]; problems of no field of the form go in the notice.
+#[derive(Debug, Default)]
+pub struct SentBack {
+    /// Which form of the page came back.
+    pub form: String,
+    /// The fields as typed.
+    pub values: Vec<(String, String)>,
+    /// Each problem: the field's name and the words.
+    pub problems: Vec<(String, String)>,
+}
+
+impl SentBack {
+    /// Form `form` with `values`, refused with `error`.
+    pub fn new(lang: Lang, form: &str, values: &[(String, String)], error: &AppError) -> SentBack {
+        let problems = if error.code == "invalid" {
+            error
+                .details
+                .iter()
+                .map(|d| {
+                    let path = d["field"].as_str().unwrap_or_default();
+                    let name = path.rsplit('.').next().unwrap_or(path);
+                    let name = name.split('[').next().unwrap_or(name).to_owned();
+                    let words = crate::ui::pages::reports::problem_words(
+                        lang,
+                        d["message"].as_str().unwrap_or_default(),
+                    );
+                    (name, words)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        SentBack {
+            form: form.to_owned(),
+            values: values.iter().filter(|(k, _)| k != "csrf_token").cloned().collect(),
+            problems,
+        }
+    }
+
+    /// What was typed in field `name` of `form`, when that form came back.
+    pub fn value(&self, form: &str, name: &str) -> Option<&str> {
+        (self.form == form).then(|| self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()))?
+    }
+
+    /// The problems of field `name` of `form`, joined.
+    pub fn problem(&self, form: &str, name: &str) -> Option<String> {
+        if self.form != form {
+            return None;
+        }
+        let found: Vec<&str> =
+            self.problems.iter().filter(|(f, _)| f == name).map(|(_, m)| m.as_str()).collect();
+        (!found.is_empty()).then(|| found.join("; "))
+    }
+
+    /// `true` for `aria-invalid` when field `name` of `form` has a problem.
+    pub fn invalid(&self, form: &str, name: &str) -> Option<&'static str> {
+        self.problem(form, name).map(|_| "true")
+    }
+
+    /// The problem of field `name` of `form` beside the field whose id is `id` (the
+    /// paragraph's id is `{id}-problem`).
+    pub fn beside(&self, form: &str, name: &str, id: &str) -> Markup {
+        html! {
+            @if let Some(problem) = self.problem(form, name) {
+                p class="problem" id=(format!("{id}-problem")) { (problem) }
+            }
+        }
+    }
+
+    /// `aria-describedby` of field `name` (id `id`) of `form`: its help, if it has one,
+    /// and its problem.
+    pub fn described_by(&self, form: &str, name: &str, id: &str, help: Option<&str>) -> Option<String> {
+        let ids: Vec<String> =
+            [help.map(str::to_owned), self.problem(form, name).map(|_| format!("{id}-problem"))]
+                .into_iter()
+                .flatten()
+                .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+
+    /// The problems of no field in `fields`, in words with the field's name.
+    pub fn general(&self, lang: Lang, fields: &[&str]) -> Vec<String> {
+        self.problems
+            .iter()
+            .filter(|(f, _)| !fields.contains(&f.as_str()))
+            .map(|(f, m)| format!("{}: {m}", field_name(lang, f)))
+            .collect()
+    }
+}
+
 /// A page for an error, in the viewer's shell (navigation, language switch).
 pub fn error_page(ui: &Ui, error: &AppError) -> Markup {
     let lang = ui.lang;

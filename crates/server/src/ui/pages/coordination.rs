@@ -17,7 +17,7 @@ use crate::coordination::{self, BoardQuery, NewParticipant, NewProduct, StatusIn
 use crate::errors::AppError;
 use crate::ui::Lang;
 use crate::ui::session::{Ui, UiError, encode};
-use crate::ui::view::{csrf, notice, page};
+use crate::ui::view::{SentBack, csrf, error_words, notice, page};
 
 /// Query of `GET /cases/{id}/coordination`.
 #[derive(Debug, Default, Deserialize)]
@@ -54,9 +54,12 @@ async fn board_page(
     ui: &Ui,
     id: &str,
     query: &BoardPage,
-    failed: Option<&AppError>,
+    failed: Option<(&AppError, &SentBack)>,
 ) -> Result<Markup, UiError> {
     let lang = ui.lang;
+    let none = SentBack::default();
+    let sent = failed.map_or(&none, |(_, sent)| sent);
+    let typed = |form: &str, name: &str| sent.value(form, name).unwrap_or_default().to_owned();
     let filters = BoardQuery {
         status: non_empty(&query.status),
         vendor: non_empty(&query.vendor),
@@ -97,7 +100,7 @@ async fn board_page(
         p class="help" { (lang.t("coordination.help")) }
         p { a href=(format!("/cases/{id}")) { (lang.t("coordination.back")) } " · " a href=(format!("/api/v1/cases/{id}/coordination")) { (lang.t("coordination.json")) } }
         @if let Some(done) = &query.done { (notice("ok", html! { p role="status" { (lang.t(&format!("coordination.done_{}", done_key(done)))) } })) }
-        @if let Some(error) = failed { (problem_notice(lang, error)) }
+        @if let Some((error, sent)) = failed { (problem_notice(lang, error, sent)) }
         form method="get" action=(format!("/cases/{id}/coordination")) class="filters card" aria-label=(lang.t("coordination.filters")) {
             div class="field" {
                 label for="f-status" { (lang.t("coordination.filter_status")) }
@@ -184,17 +187,17 @@ async fn board_page(
         }
         @if !platform {
             @let own: Vec<(String, String)> = vendors.iter().flat_map(|v| v["products"].as_array().cloned().unwrap_or_default()).map(|p| (p["product"].as_str().unwrap_or_default().to_owned(), p["name"].as_str().unwrap_or_default().to_owned())).collect();
-            @if !own.is_empty() { (status_form(ui, id, &own, &vulnerabilities)) }
+            @if !own.is_empty() { (status_form(ui, id, &own, &vulnerabilities, sent)) }
         }
         @if platform {
             section class="card" aria-labelledby="add-h" {
                 h2 id="add-h" { (lang.t("coordination.add_title")) }
                 form method="post" action=(format!("/cases/{id}/coordination/participants")) {
                     (csrf(ui))
-                    div class="field" { label for="add-org" { (lang.t("coordination.add_org")) } input type="text" id="add-org" name="org" required; }
-                    div class="field" { label for="add-product" { (lang.t("coordination.add_product")) } input type="text" id="add-product" name="product" required; }
-                    div class="field" { label for="add-version" { (lang.t("coordination.add_version")) } input type="text" id="add-version" name="version"; }
-                    div class="field" { label for="add-message" { (lang.t("coordination.add_message")) } textarea id="add-message" name="message" rows="2" {} }
+                    (board_field(sent, "add", "org", "add-org", lang.t("coordination.add_org"), |invalid, described| html! { input type="text" id="add-org" name="org" required value=(typed("add", "org")) aria-invalid=[invalid] aria-describedby=[described]; }))
+                    (board_field(sent, "add", "product", "add-product", lang.t("coordination.add_product"), |invalid, described| html! { input type="text" id="add-product" name="product" required value=(typed("add", "product")) aria-invalid=[invalid] aria-describedby=[described]; }))
+                    (board_field(sent, "add", "version", "add-version", lang.t("coordination.add_version"), |invalid, described| html! { input type="text" id="add-version" name="version" value=(typed("add", "version")) aria-invalid=[invalid] aria-describedby=[described]; }))
+                    (board_field(sent, "add", "message", "add-message", lang.t("coordination.add_message"), |invalid, described| html! { textarea id="add-message" name="message" rows="2" aria-invalid=[invalid] aria-describedby=[described] { (typed("add", "message")) } }))
                     button type="submit" { (lang.t("coordination.add_submit")) }
                 }
                 h3 { (lang.t("coordination.proposals")) }
@@ -222,7 +225,8 @@ async fn board_page(
                 h2 id="remind-h" { (lang.t("coordination.remind_title")) }
                 form method="post" action=(format!("/cases/{id}/coordination/reminders")) {
                     (csrf(ui))
-                    div class="field" { label for="remind-days" { (lang.t("coordination.remind_days")) } input type="number" id="remind-days" name="days" min="1" max="365" value="7"; }
+                    @let days = sent.value("remind", "days").unwrap_or("7");
+                    (board_field(sent, "remind", "days", "remind-days", lang.t("coordination.remind_days"), |invalid, described| html! { input type="number" id="remind-days" name="days" min="1" max="365" value=(days) aria-invalid=[invalid] aria-describedby=[described]; }))
                     button type="submit" { (lang.t("coordination.remind_submit")) }
                 }
             }
@@ -239,50 +243,110 @@ fn done_key(done: &str) -> &'static str {
     }
 }
 
-fn problem_notice(lang: Lang, error: &AppError) -> Markup {
-    let mut text = error.message.clone();
-    for detail in &error.details {
-        if let (Some(path), Some(message)) =
-            (detail.get("field").and_then(Value::as_str), detail.get("message").and_then(Value::as_str))
-        {
-            text.push_str(&format!(" — {path}: {message}"));
-        }
+/// The fields of each form of the board, by name.
+fn form_fields(form: &str) -> &'static [&'static str] {
+    match form {
+        "add" => &["org", "product", "version", "message"],
+        "status" => &[
+            "product",
+            "vulnerability",
+            "status",
+            "justification",
+            "fixed_version",
+            "statement",
+            "private_note",
+        ],
+        _ => &["days"],
     }
-    notice("problem", html! { p role="alert" { (lang.t("coordination.refused")) " " (text) } })
 }
 
-fn status_form(ui: &Ui, id: &str, products: &[(String, String)], vulnerabilities: &[String]) -> Markup {
+/// The notice above the board after a refused form: how many problems (each is beside
+/// its field) and those of no field, in words; or the refusal in words.
+fn problem_notice(lang: Lang, error: &AppError, sent: &SentBack) -> Markup {
+    if sent.problems.is_empty() {
+        let (title, detail) = error_words(lang, error);
+        return notice(
+            "problem",
+            html! { p role="alert" { strong { (lang.t("coordination.refused")) " " (title) } } p { (detail) } },
+        );
+    }
+    let general = sent.general(lang, form_fields(&sent.form));
+    notice(
+        "problem",
+        html! {
+            p role="alert" { strong { (lang.tf("form.problems", &[("count", &sent.problems.len().to_string())])) } }
+            @for line in &general { p { (line) } }
+        },
+    )
+}
+
+/// A field of form `form` named `name` with id `id`: its label, the control `control`
+/// makes (given `aria-invalid` and `aria-describedby`), and its problem beside it.
+fn board_field(
+    sent: &SentBack,
+    form: &str,
+    name: &str,
+    id: &str,
+    label: String,
+    control: impl FnOnce(Option<&'static str>, Option<String>) -> Markup,
+) -> Markup {
+    html! {
+        div class="field" {
+            label for=(id) { (label) }
+            (control(sent.invalid(form, name), sent.described_by(form, name, id, None)))
+            (sent.beside(form, name, id))
+        }
+    }
+}
+
+fn status_form(
+    ui: &Ui,
+    id: &str,
+    products: &[(String, String)],
+    vulnerabilities: &[String],
+    sent: &SentBack,
+) -> Markup {
     let lang = ui.lang;
+    let typed = |name: &str| sent.value("status", name).unwrap_or_default().to_owned();
+    let (product, vulnerability, status, justification) =
+        (typed("product"), typed("vulnerability"), typed("status"), typed("justification"));
+    let field = |name: &str,
+                 id: &str,
+                 label: &str,
+                 control: &dyn Fn(Option<&'static str>, Option<String>) -> Markup| {
+        board_field(sent, "status", name, id, lang.t(label), control)
+    };
     html! {
         section class="card" aria-labelledby="status-h" {
             h2 id="status-h" { (lang.t("coordination.status_title")) }
             form method="post" action=(format!("/cases/{id}/coordination/status")) {
                 (csrf(ui))
-                div class="field" {
-                    label for="st-product" { (lang.t("coordination.product")) }
-                    select id="st-product" name="product" { @for (pid, name) in products { option value=(pid) { (name) } } }
-                }
-                div class="field" {
-                    label for="st-vuln" { (lang.t("coordination.vulnerability")) }
-                    select id="st-vuln" name="vulnerability" { @for v in vulnerabilities { option value=(v) { (v) } } }
-                }
-                div class="field" {
-                    label for="st-status" { (lang.t("coordination.status")) }
-                    select id="st-status" name="status" { @for s in VendorStatus::ALL { option value=(s.as_str()) { (lang.t(&format!("vendor_status.{}", s.as_str()))) } } }
-                }
-                div class="field" {
-                    label for="st-justification" { (lang.t("coordination.justification")) }
-                    select id="st-justification" name="justification" {
+                (field("product", "st-product", "coordination.product", &|invalid, described| html! {
+                    select id="st-product" name="product" aria-invalid=[invalid] aria-describedby=[described] { @for (pid, name) in products { option value=(pid) selected[*pid == product] { (name) } } }
+                }))
+                (field("vulnerability", "st-vuln", "coordination.vulnerability", &|invalid, described| html! {
+                    select id="st-vuln" name="vulnerability" aria-invalid=[invalid] aria-describedby=[described] { @for v in vulnerabilities { option value=(v) selected[*v == vulnerability] { (v) } } }
+                }))
+                (field("status", "st-status", "coordination.status", &|invalid, described| html! {
+                    select id="st-status" name="status" aria-invalid=[invalid] aria-describedby=[described] { @for s in VendorStatus::ALL { option value=(s.as_str()) selected[s.as_str() == status] { (lang.t(&format!("vendor_status.{}", s.as_str()))) } } }
+                }))
+                (field("justification", "st-justification", "coordination.justification", &|invalid, described| html! {
+                    select id="st-justification" name="justification" aria-invalid=[invalid] aria-describedby=[described] {
                         option value="" { "—" }
-                        @for j in VexJustification::ALL { option value=(j.as_str()) { (lang.t(&format!("vex.{}", j.as_str()))) } }
+                        @for j in VexJustification::ALL { option value=(j.as_str()) selected[j.as_str() == justification] { (lang.t(&format!("vex.{}", j.as_str()))) } }
                     }
-                }
-                div class="field" { label for="st-fixed" { (lang.t("coordination.fixed_version")) } input type="text" id="st-fixed" name="fixed_version"; }
-                div class="field" { label for="st-statement" { (lang.t("coordination.statement")) } textarea id="st-statement" name="statement" rows="2" {} }
+                }))
+                (field("fixed_version", "st-fixed", "coordination.fixed_version", &|invalid, described| html! {
+                    input type="text" id="st-fixed" name="fixed_version" value=(typed("fixed_version")) aria-invalid=[invalid] aria-describedby=[described];
+                }))
+                (field("statement", "st-statement", "coordination.statement", &|invalid, described| html! {
+                    textarea id="st-statement" name="statement" rows="2" aria-invalid=[invalid] aria-describedby=[described] { (typed("statement")) }
+                }))
                 div class="field" {
                     label for="st-note" { (lang.t("coordination.private_note")) }
-                    textarea id="st-note" name="private_note" rows="2" {}
-                    p class="help" { (lang.t("coordination.private_help")) }
+                    textarea id="st-note" name="private_note" rows="2" aria-invalid=[sent.invalid("status", "private_note")] aria-describedby=(sent.described_by("status", "private_note", "st-note", Some("st-note-help")).unwrap_or_default()) { (typed("private_note")) }
+                    p class="help" id="st-note-help" { (lang.t("coordination.private_help")) }
+                    (sent.beside("status", "private_note", "st-note"))
                 }
                 button type="submit" { (lang.t("coordination.status_submit")) }
             }
@@ -294,12 +358,15 @@ fn field(form: &[(String, String)], key: &str) -> Option<String> {
     form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// The answer to a form of the board (`form`, as typed in `values`): back to the board,
+/// or the board again with the refusal and the form's problems beside its fields.
 async fn after_post(
     state: &AppState,
     ui: &Ui,
     id: &str,
     result: Result<Value, AppError>,
     done: &str,
+    (form, values): (&str, &[(String, String)]),
 ) -> Result<Response, UiError> {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/coordination?done={done}")).into_response()),
@@ -307,7 +374,8 @@ async fn after_post(
             Err(ui.error(error))
         }
         Err(error) => {
-            let page = board_page(state, ui, id, &BoardPage::default(), Some(&error)).await?;
+            let sent = SentBack::new(ui.lang, form, values, &error);
+            let page = board_page(state, ui, id, &BoardPage::default(), Some((&error, &sent))).await?;
             Ok((error.status, page).into_response())
         }
     }
@@ -332,7 +400,7 @@ pub async fn add(
     };
     let result =
         coordination::add_participants(&state, &ui.caller, &id, vec![vendor], field(&form, "message")).await;
-    after_post(&state, &ui, &id, result, "added").await
+    after_post(&state, &ui, &id, result, "added", ("add", &form)).await
 }
 
 /// `POST /cases/{id}/coordination/status`: a vendor's status.
@@ -353,7 +421,7 @@ pub async fn set_status(
         private_note: field(&form, "private_note"),
     };
     let result = coordination::set_status(&state, &ui.caller, &id, input).await;
-    after_post(&state, &ui, &id, result, "status").await
+    after_post(&state, &ui, &id, result, "status", ("status", &form)).await
 }
 
 /// `POST /cases/{id}/coordination/reminders`: remind the silent vendors.
@@ -366,5 +434,5 @@ pub async fn remind(
     ui.check_csrf(&field(&form, "csrf_token").unwrap_or_default())?;
     let days = field(&form, "days").and_then(|d| d.parse().ok()).unwrap_or(0);
     let result = coordination::remind(&state, &ui.caller, &id, days).await;
-    after_post(&state, &ui, &id, result, "reminded").await
+    after_post(&state, &ui, &id, result, "reminded", ("remind", &form)).await
 }

@@ -256,7 +256,17 @@ fn field_of(path: &str) -> &'static str {
 /// An intake problem in the viewer's language: the known messages are translated; any
 /// other keeps the intake's own words after a translated lead.
 pub fn problem_words(lang: Lang, message: &str) -> String {
+    // The specific words first: a vendor status's missing justification is also a
+    // "missing required field".
     let known = [
+        ("needs a VEX justification", "problem.vex_needed"),
+        ("has a justification", "problem.justification_only"),
+        ("takes a justification", "problem.justification_only"),
+        ("is not a CycloneDX justification", "problem.justification_unknown"),
+        ("unknown VEX justification", "problem.justification_unknown"),
+        ("needs the version that fixes it", "problem.fixed_version_needed"),
+        ("has a fixed version", "problem.fixed_version_only"),
+        (" characters", "problem.too_long"),
         ("missing required field", "problem.required"),
         ("must not be empty", "problem.required"),
         ("must not be in the future", "problem.future"),

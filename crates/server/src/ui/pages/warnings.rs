@@ -17,7 +17,7 @@ use crate::errors::AppError;
 use crate::routes::warnings::{self as api, StatusBody, WarningsQuery};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{csrf, error_words, heading, local_text, notice, page};
+use crate::ui::view::{SentBack, csrf, error_words, heading, local_text, notice, page};
 
 /// The justifications offered for `not_affected` (CycloneDX 1.6 impact analysis).
 const JUSTIFICATIONS: [&str; 4] =
@@ -100,7 +100,7 @@ pub async fn inbox(
             html! { p { (ui.lang.t(if d == "ack" { "warning.done_ack" } else { "warning.done_status" })) } },
         )
     });
-    Ok(inbox_page(&state, &ui, flash, query.cursor).await?.into_response())
+    Ok(inbox_page(&state, &ui, flash, query.cursor, None).await?.into_response())
 }
 
 async fn inbox_page(
@@ -108,6 +108,7 @@ async fn inbox_page(
     ui: &Ui,
     flash: Option<Markup>,
     cursor: Option<String>,
+    sent: Option<&SentBack>,
 ) -> Result<Markup, UiError> {
     let lang = ui.lang;
     let mut items = Vec::new();
@@ -170,7 +171,7 @@ async fn inbox_page(
                             @if let Some(r) = reported {
                                 p { (lang.tf("warning.current_status", &[("status", &lang.t(&format!("warning.status_{}", text(&r["status"]))))])) }
                             }
-                            @if answers { (status_form(ui, id, name, i)) }
+                            @if answers { (status_form(ui, id, name, i, sent)) }
                         }
                     }
                     @if answers {
@@ -198,49 +199,82 @@ async fn inbox_page(
     ))
 }
 
-fn status_form(ui: &Ui, id: &str, asset: &str, i: usize) -> Markup {
+fn status_form(ui: &Ui, id: &str, asset: &str, i: usize, sent: Option<&SentBack>) -> Markup {
     let lang = ui.lang;
     let field = |name: &str| format!("w-{id}-a{i}-{name}");
+    let form = status_form_name(id, asset);
+    let none = SentBack::default();
+    let sent = sent.unwrap_or(&none);
+    let typed = |name: &str| sent.value(&form, name).unwrap_or_default().to_owned();
+    let (status, justification) = (typed("status"), typed("justification"));
     html! {
         form method="post" action=(format!("/warnings/{id}/assets/{}", crate::ui::session::encode(asset))) class="inline" {
             (csrf(ui))
             div class="field" {
                 label for=(field("status")) { (lang.tf("warning.asset_status", &[("asset", asset)])) }
-                select id=(field("status")) name="status" {
-                    @for s in STATUSES { option value=(s) { (lang.t(&format!("warning.status_{s}"))) } }
+                select id=(field("status")) name="status" aria-invalid=[sent.invalid(&form, "status")] aria-describedby=[sent.described_by(&form, "status", &field("status"), None)] {
+                    @for s in STATUSES { option value=(s) selected[status == s] { (lang.t(&format!("warning.status_{s}"))) } }
                 }
+                (sent.beside(&form, "status", &field("status")))
             }
             div class="field" {
                 label for=(field("justification")) { (lang.t("warning.justification")) }
-                select id=(field("justification")) name="justification" {
+                select id=(field("justification")) name="justification" aria-invalid=[sent.invalid(&form, "justification")] aria-describedby=[sent.described_by(&form, "justification", &field("justification"), None)] {
                     option value="" { (lang.t("warning.justification_none")) }
-                    @for j in JUSTIFICATIONS { option value=(j) { (lang.t(&format!("warning.just_{j}"))) } }
+                    @for j in JUSTIFICATIONS { option value=(j) selected[justification == j] { (lang.t(&format!("warning.just_{j}"))) } }
                 }
+                (sent.beside(&form, "justification", &field("justification")))
             }
             div class="field" {
                 label for=(field("detail")) { (lang.t("warning.detail")) }
-                input type="text" id=(field("detail")) name="detail";
+                input type="text" id=(field("detail")) name="detail" value=(typed("detail")) aria-invalid=[sent.invalid(&form, "detail")] aria-describedby=[sent.described_by(&form, "detail", &field("detail"), None)];
+                (sent.beside(&form, "detail", &field("detail")))
             }
             button type="submit" { (lang.t("warning.save_status")) }
         }
     }
 }
 
+/// The answer to a form: back to the inbox, or the inbox again with the refusal; a
+/// status form's problems (`form`: the form's name and what was typed) beside its fields.
 async fn answer(
     state: &AppState,
     ui: &Ui,
     result: Result<Json<Value>, AppError>,
     done: &str,
+    form: Option<(String, &[(String, String)])>,
 ) -> Result<Response, UiError> {
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/warnings?done={done}")).into_response()),
         Err(error) if matches!(error.status.as_u16(), 401 | 403 | 404) => Err(ui.error(error)),
         Err(error) => {
-            let (title, detail) = error_words(ui.lang, &error);
-            let flash = notice("error", html! { p { strong { (title) } } p { (detail) } });
-            Ok((error.status, inbox_page(state, ui, Some(flash), None).await?).into_response())
+            let lang = ui.lang;
+            let sent = form.map(|(name, values)| SentBack::new(lang, &name, values, &error));
+            let (title, detail) = error_words(lang, &error);
+            let flash = match &sent {
+                Some(sent) if !sent.problems.is_empty() => {
+                    let general = sent.general(lang, &STATUS_FIELDS);
+                    notice(
+                        "error",
+                        html! {
+                            p { strong { (lang.tf("form.problems", &[("count", &sent.problems.len().to_string())])) } }
+                            @for line in &general { p { (line) } }
+                        },
+                    )
+                }
+                _ => notice("error", html! { p { strong { (title) } } p { (detail) } }),
+            };
+            Ok((error.status, inbox_page(state, ui, Some(flash), None, sent.as_ref()).await?).into_response())
         }
     }
+}
+
+/// The fields of an asset's status form.
+const STATUS_FIELDS: [&str; 3] = ["status", "justification", "detail"];
+
+/// The name of the status form of `asset` in warning `id`.
+fn status_form_name(id: &str, asset: &str) -> String {
+    format!("{id}/{asset}")
 }
 
 /// `POST /warnings/{id}/ack`: acknowledges the warning's current revision.
@@ -253,7 +287,7 @@ pub async fn acknowledge(
     let token = form.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()).unwrap_or_default();
     ui.check_csrf(token)?;
     let result = api::acknowledge(State(state.clone()), ui.caller.clone(), Path(id)).await;
-    answer(&state, &ui, result, "ack").await
+    answer(&state, &ui, result, "ack", None).await
 }
 
 /// `POST /warnings/{id}/assets/{asset}`: the unit's status of one asset.
@@ -273,7 +307,8 @@ pub async fn set_status(
         justification: optional(field("justification")),
         detail: optional(field("detail")),
     };
+    let name = status_form_name(&id, &asset);
     let result =
         api::set_status(State(state.clone()), ui.caller.clone(), Path((id, asset)), Json(body)).await;
-    answer(&state, &ui, result, "status").await
+    answer(&state, &ui, result, "status", Some((name, &form))).await
 }
