@@ -15,6 +15,8 @@ pub const API_VERSION: &str = "v1";
 pub const MAX_EVENTS: usize = 10_000;
 /// The largest number of vulnerability records an envelope may carry.
 pub const MAX_RECORDS: usize = 100;
+/// The largest number of report attachments a forward may carry.
+pub const MAX_ATTACHMENTS: usize = 20;
 
 /// Why an envelope or a receipt is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,8 +107,78 @@ pub struct RelayedCase {
     /// [`Kind::Records`] envelope.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<Value>,
+    /// The files of the report that opened the case, with their content: only in a
+    /// [`Kind::Forward`], and exploit code only where the sender's access rules let the
+    /// recipient read it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<RelayedAttachment>,
     /// The sender's chain head when it relayed.
     pub head: Head,
+}
+
+/// A file of the case's report, relayed with its content (covered by the signature).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayedAttachment {
+    /// Its file name (a plain name).
+    pub filename: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Whether it is exploit code (never published).
+    pub exploit_code: bool,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+    /// The content, base64 (standard alphabet, padded).
+    pub content: String,
+}
+
+impl RelayedAttachment {
+    /// A file `filename` of `media_type` with `bytes`.
+    pub fn new(filename: &str, media_type: &str, exploit_code: bool, bytes: &[u8]) -> RelayedAttachment {
+        use base64::Engine as _;
+        RelayedAttachment {
+            filename: filename.to_owned(),
+            media_type: media_type.to_owned(),
+            exploit_code,
+            sha256: sha256_hex(bytes),
+            content: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The content, when it decodes and its SHA-256 is the one stated.
+    pub fn bytes(&self) -> Result<Vec<u8>, Refusal> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(&self.content).map_err(|_| {
+            Refusal::Invalid(format!("attachment `{}`: the content is not base64", self.filename))
+        })?;
+        if sha256_hex(&bytes) != self.sha256 {
+            return Err(Refusal::Invalid(format!(
+                "attachment `{}`: the content does not match its SHA-256",
+                self.filename
+            )));
+        }
+        Ok(bytes)
+    }
+
+    /// Checks the name, the media type and the content against its hash.
+    fn check(&self) -> Result<(), Refusal> {
+        let plain = !self.filename.trim().is_empty()
+            && self.filename.len() <= 255
+            && !self.filename.contains(['/', '\\'])
+            && !self.filename.chars().any(char::is_control)
+            && self.filename != ".."
+            && self.filename != ".";
+        if !plain {
+            return Err(Refusal::Invalid(format!("attachment `{}`: not a plain file name", self.filename)));
+        }
+        if self.media_type.is_empty() || self.media_type.len() > 255 {
+            return Err(Refusal::Invalid(format!(
+                "attachment `{}`: media type of 1 to 255 characters",
+                self.filename
+            )));
+        }
+        self.bytes().map(|_| ())
+    }
 }
 
 /// A chain head: the last event's position and hash.
@@ -286,6 +358,15 @@ impl Envelope {
             if value.trim().is_empty() || value.len() > 256 {
                 return Err(Refusal::Invalid(format!("`{name}` must be 1 to 256 characters")));
             }
+        }
+        if self.kind != Kind::Forward && !self.case.attachments.is_empty() {
+            return Err(Refusal::Invalid("only a `forward` envelope carries attachments".into()));
+        }
+        if self.case.attachments.len() > MAX_ATTACHMENTS {
+            return Err(Refusal::Invalid(format!("at most {MAX_ATTACHMENTS} attachments")));
+        }
+        for attachment in &self.case.attachments {
+            attachment.check()?;
         }
         if self.kind == Kind::Records {
             return self.check_records();

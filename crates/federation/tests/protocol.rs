@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 use vulnrelay_federation::{
-    Envelope, Head, Identity, Kind, RECEIPT_FORMAT, RELAY_FORMAT, Receipt, Refusal, RelayedCase,
-    RelayedEvent, canonical_json, fingerprint, sha256_hex,
+    Envelope, Head, Identity, Kind, MAX_ATTACHMENTS, RECEIPT_FORMAT, RELAY_FORMAT, Receipt, Refusal,
+    RelayedAttachment, RelayedCase, RelayedEvent, canonical_json, fingerprint, sha256_hex,
 };
 
 /// A stand-in for the store's event hash: what matters here is that the check calls it.
@@ -63,6 +63,7 @@ fn envelope(from: &Identity, to: &Identity) -> Envelope {
             products: vec![],
             events,
             records: vec![],
+            attachments: Vec::new(),
             head,
         },
     }
@@ -217,8 +218,13 @@ fn envelopes_and_receipts_validate_against_the_published_schema() {
         received_at: "2021-11-24T02:00:01.000000Z".into(),
     });
     let records = nvdb.sign_envelope(records_envelope(&company, &nvdb));
+    let mut with_files = envelope(&company, &nvdb);
+    with_files.case.attachments =
+        vec![RelayedAttachment::new("poc.txt", "text/plain", true, b"${jndi:ldap://x}")];
+    let with_files = company.sign_envelope(with_files);
     for document in [
         serde_json::to_value(&signed).unwrap(),
+        serde_json::to_value(&with_files).unwrap(),
         serde_json::to_value(&receipt).unwrap(),
         serde_json::to_value(&records).unwrap(),
     ] {
@@ -232,4 +238,43 @@ fn envelopes_and_receipts_validate_against_the_published_schema() {
     let mut short = serde_json::to_value(&receipt).unwrap();
     short["signature"] = json!("00");
     assert!(!validator.is_valid(&short));
+    let mut pathed = serde_json::to_value(&with_files).unwrap();
+    pathed["envelope"]["case"]["attachments"][0]["filename"] = json!("../etc/passwd");
+    assert!(!validator.is_valid(&pathed));
+}
+
+#[test]
+fn a_forwards_files_are_signed_and_checked_against_their_hashes() {
+    let (company, nvdb) = (Identity::from_seed([1; 32]), Identity::from_seed([2; 32]));
+    let mut good = envelope(&company, &nvdb);
+    let file = RelayedAttachment::new("crash.log", "text/plain", false, b"java.lang.NullPointerException");
+    assert_eq!(file.bytes().unwrap(), b"java.lang.NullPointerException");
+    good.case.attachments = vec![file];
+    assert_eq!(good.check(hash_of), Ok(()));
+    let signed = company.sign_envelope(good.clone());
+    assert_eq!(signed.verify(&company.public_key()), Ok(()));
+    // The files are covered by the signature.
+    let mut swapped = signed.clone();
+    swapped.envelope.case.attachments[0] = RelayedAttachment::new("crash.log", "text/plain", false, b"other");
+    assert_eq!(swapped.verify(&company.public_key()), Err(Refusal::Signature));
+    // Content that does not match its hash, or is not base64, is refused.
+    let mut tampered = good.clone();
+    tampered.case.attachments[0].content = RelayedAttachment::new("x", "text/plain", false, b"other").content;
+    assert!(matches!(tampered.check(hash_of), Err(Refusal::Invalid(m)) if m.contains("SHA-256")));
+    let mut garbled = good.clone();
+    garbled.case.attachments[0].content = "%%%".into();
+    assert!(matches!(garbled.check(hash_of), Err(Refusal::Invalid(m)) if m.contains("base64")));
+    // A name that is a path, or holds a control character, is refused.
+    for name in ["../../etc/passwd", "a\\b", "new\nline", "", ".."] {
+        let mut named = good.clone();
+        named.case.attachments[0].filename = name.into();
+        assert!(matches!(named.check(hash_of), Err(Refusal::Invalid(_))), "{name:?}");
+    }
+    // Only a forward carries files, and only so many.
+    let mut many = good.clone();
+    many.case.attachments = vec![good.case.attachments[0].clone(); MAX_ATTACHMENTS + 1];
+    assert!(matches!(many.check(hash_of), Err(Refusal::Invalid(_))));
+    let mut update = good;
+    update.kind = Kind::Update;
+    assert!(matches!(update.check(hash_of), Err(Refusal::Invalid(m)) if m.contains("forward")));
 }

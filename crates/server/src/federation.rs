@@ -320,6 +320,7 @@ async fn records_envelope(
             products: Vec::new(),
             events: Vec::new(),
             records,
+            attachments: Vec::new(),
             head,
         },
     };
@@ -400,7 +401,8 @@ async fn forward_envelope(
     let report = match state.store.report(&loaded.record.id).await {
         Ok(report) => {
             let mut body = report.body;
-            // Attachments are not relayed (v1): the recipient asks for them.
+            // The files travel with their content in `attachments`, not as the
+            // report's list of names.
             if let Some(object) = body.as_object_mut() {
                 object.remove("attachments");
             }
@@ -409,6 +411,7 @@ async fn forward_envelope(
         Err(vulnrelay_store::StoreError::NotFound { .. }) => None,
         Err(other) => return Err(other.into()),
     };
+    let attachments = relayed_attachments(state, loaded, to).await?;
     let head = Head { seq, hash: events.last().map(|e| e.hash.clone()).unwrap_or_default() };
     let envelope = Envelope {
         format: RELAY_FORMAT.into(),
@@ -429,10 +432,39 @@ async fn forward_envelope(
             products: loaded.products.iter().map(|p| p.value.clone()).collect(),
             events,
             records: Vec::new(),
+            attachments,
             head,
         },
     };
     Ok(instance.identity.sign_envelope(envelope))
+}
+
+/// The report's files a forward to organisation `to` carries: every file that is not
+/// exploit code, and exploit code too where the access rules let the organisation's
+/// accounts read it on this case (a platform it was forwarded to, or the reporter) —
+/// the rules that decide what it would see here decide what it receives there.
+async fn relayed_attachments(
+    state: &AppState,
+    loaded: &Loaded,
+    to: &str,
+) -> AppResult<Vec<vulnrelay_federation::RelayedAttachment>> {
+    let relation = loaded.relation(&PartyId(to.to_owned()));
+    let exploit_allowed =
+        vulnrelay_domain::allowed(relation, &AccountRole::ALL, loaded.state(), Action::ReadExploitCode);
+    let mut relayed = Vec::new();
+    for attachment in state.store.attachments(&loaded.record.id).await? {
+        if attachment.exploit_code && !exploit_allowed {
+            continue;
+        }
+        let (meta, bytes) = state.store.attachment(&loaded.record.id, &attachment.id).await?;
+        relayed.push(vulnrelay_federation::RelayedAttachment::new(
+            &meta.filename,
+            &meta.media_type,
+            meta.exploit_code,
+            &bytes,
+        ));
+    }
+    Ok(relayed)
 }
 
 /// Where an update goes: the recipient's case, the organisations, the key.
@@ -470,6 +502,7 @@ fn update_envelope(
             products: Vec::new(),
             events: vec![relayed_event(stored)],
             records: Vec::new(),
+            attachments: Vec::new(),
             head: Head { seq: stored.seq, hash: stored.hash.clone() },
         },
     };
@@ -748,13 +781,55 @@ async fn accept_forward(
         origin_org: envelope.from_org.clone(),
         relayed_events: envelope.case.events.len() as i64,
     };
-    let accepted = state.store.accept_forward(inbound, &mirror, &case, receipt).await?;
+    let report = relayed_report(state, envelope)?;
+    let accepted = state.store.accept_forward(inbound, &mirror, &case, report.as_ref(), receipt).await?;
     if let Some(until) = one_product_until
         && accepted.created
     {
         state.store.products_joined_after(&accepted.case_id, until).await?;
     }
     Ok(accepted)
+}
+
+/// The report a forward carried, with its files, within this instance's limits for a
+/// report's attachments (a forward over them is refused, as a report would be).
+fn relayed_report(
+    state: &AppState,
+    envelope: &Envelope,
+) -> AppResult<Option<vulnrelay_store::federation::RelayedReport>> {
+    let config = &state.config;
+    let files = &envelope.case.attachments;
+    if files.len() > config.max_attachments {
+        return Err(AppError::bad_request(format!("more than {} attachments", config.max_attachments)));
+    }
+    let mut attachments = Vec::with_capacity(files.len());
+    for file in files {
+        let content = file.bytes().map_err(|e| AppError::bad_request(e.to_string()))?;
+        if content.len() > config.max_attachment_bytes {
+            return Err(AppError::bad_request(format!(
+                "attachment `{}` is over the {}-byte limit",
+                file.filename, config.max_attachment_bytes
+            )));
+        }
+        attachments.push(vulnrelay_store::NewAttachment {
+            filename: file.filename.clone(),
+            media_type: file.media_type.clone(),
+            exploit_code: file.exploit_code,
+            content,
+        });
+    }
+    let total: usize = attachments.iter().map(|a| a.content.len()).sum();
+    if total > config.max_attachments_total_bytes {
+        return Err(AppError::bad_request(format!(
+            "the attachments are over the {}-byte limit together",
+            config.max_attachments_total_bytes
+        )));
+    }
+    Ok(match &envelope.case.report {
+        Some(body) => Some(vulnrelay_store::federation::RelayedReport { body: body.clone(), attachments }),
+        None if attachments.is_empty() => None,
+        None => Some(vulnrelay_store::federation::RelayedReport { body: json!({}), attachments }),
+    })
 }
 
 /// The last relayed event before the first one naming a product other than the first

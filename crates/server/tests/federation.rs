@@ -367,6 +367,28 @@ async fn all_delivered(nodes: &[&Node]) {
     }
 }
 
+/// A report's files: a crash trace and a proof of concept marked as exploit code.
+fn report_files() -> Value {
+    json!([
+        {"filename": "crash.log", "media_type": "text/plain", "content_base64": "bG9nNGoyIEpOREkgbG9va3VwIGNyYXNoIHRyYWNl"},
+        {"filename": "poc.txt", "media_type": "text/plain", "exploit_code": true,
+         "content_base64": "JHtqbmRpOmxkYXA6Ly8xMjcuMC4wLjEvYX0="},
+    ])
+}
+
+/// The files of case `case` at `node`, by name, with their exploit-code mark, each
+/// checked against its stored SHA-256.
+async fn mirror_files(node: &Node, case: &str) -> Vec<(String, bool)> {
+    let mut files = Vec::new();
+    for a in node.db.store.attachments(case).await.unwrap() {
+        let (meta, bytes) = node.db.store.attachment(case, &a.id).await.unwrap();
+        assert_eq!(vulnrelay_federation::sha256_hex(&bytes), meta.sha256, "{}", meta.filename);
+        files.push((meta.filename, meta.exploit_code));
+    }
+    files.sort();
+    files
+}
+
 async fn the_chain(dbs: Vec<TestDb>) {
     let Chain { company, nvdb, cnvd, cnnvd, reporter, nvdb_analyst, cnvd_analyst } = chain(dbs).await;
 
@@ -378,9 +400,11 @@ async fn the_chain(dbs: Vec<TestDb>) {
     assert_eq!(known["operates"][0]["id"], "miit-nvdb");
     assert_eq!(known["relay_format"], "vulnrelay/relay/v1");
 
-    // 1. Alibaba Cloud reports to the MIIT platform, which its instance knows as remote.
+    // 1. Alibaba Cloud reports to the MIIT platform, which its instance knows as remote,
+    // with a crash trace and its proof of concept (exploit code).
     let mut report = common::report();
     report["platform"] = json!("miit-nvdb");
+    report["attachments"] = report_files();
     let (status, answer) =
         call(reqwest::Method::POST, format!("{}/api/v1/reports", company.base), &reporter, Some(report))
             .await;
@@ -438,12 +462,25 @@ async fn the_chain(dbs: Vec<TestDb>) {
     assert_eq!(relays["mirror_of"]["origin_case"], origin);
     assert_eq!(relays["mirror_of"]["peer"], "company");
 
+    // The report and its files are on the mirror, exploit code too: the platform's
+    // analysts may read it, here as on the origin.
+    let (status, shown) =
+        call(reqwest::Method::GET, format!("{}/api/v1/cases/{mirror}", nvdb.base), &nvdb_analyst, None).await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(mirror_files(&nvdb, &mirror).await, [("crash.log".into(), false), ("poc.txt".into(), true)]);
+    let report_there = nvdb.db.store.report(&mirror).await.expect("the report is on the mirror");
+    assert_eq!(report_there.body["title"], company.db.store.report(&origin).await.unwrap().body["title"]);
+
     // 2. The platform verifies; its forwarding rules carry the case on to CNVD and CNNVD.
     let answer = record(&nvdb, &nvdb_analyst, &mirror, json!({"type": "verified"})).await;
     let forwarded: Vec<&str> =
         answer["forwarded"].as_array().unwrap().iter().filter_map(|f| f["to"].as_str()).collect();
     assert_eq!(forwarded, ["cnvd", "cnnvd"]);
     let cnvd_mirror = eventually("the mirror at CNVD", || mirror_of(&*cnvd.db.store, &mirror)).await;
+    assert_eq!(
+        mirror_files(&cnvd, &cnvd_mirror).await,
+        [("crash.log".into(), false), ("poc.txt".into(), true)]
+    );
     eventually("the mirror at CNNVD", || mirror_of(&*cnnvd.db.store, &mirror)).await;
 
     // 3. CNVD records its own verification: it flows back to NVDB, and on to the origin.
@@ -549,6 +586,11 @@ async fn the_nvdb_instance_killed_for_30_s_mid_chain_loses_nothing_and_duplicate
     let mirror = eventually("the mirror at NVDB", || mirror_of(&*nvdb.db.store, &first)).await;
     record(&nvdb, &nvdb_analyst, &mirror, json!({"type": "verified"})).await;
     let cnvd_mirror = eventually("the mirror at CNVD", || mirror_of(&*cnvd.db.store, &mirror)).await;
+    // The report's files went along, two hops.
+    assert_eq!(
+        mirror_files(&cnvd, &cnvd_mirror).await,
+        [("Poc.java".into(), true), ("README.txt".into(), false)]
+    );
     eventually("the mirror at CNNVD", || mirror_of(&*cnnvd.db.store, &mirror)).await;
 
     // NVDB is killed in the middle of the chain, for 30 s of wall time. Meanwhile both of
@@ -1082,6 +1124,7 @@ fn update(company: &Node, origin: &str, body: Value) -> SignedEnvelope {
             products: vec![],
             events: vec![event],
             records: vec![],
+            attachments: Vec::new(),
             head: Head { seq: 3, hash: stored.hash },
         },
     })
@@ -1163,6 +1206,7 @@ async fn a_vendor_on_a_peer_is_told_through_the_relay_and_its_status_flows_back(
     let vendor = start(vendor_db, 6, &["vendor-x"], Forwarding::default(), vendor_listener).await;
     let mut report = common::report();
     report["platform"] = json!("miit-nvdb");
+    report["attachments"] = report_files();
     let (status, answer) =
         call(reqwest::Method::POST, format!("{}/api/v1/reports", nvdb.base), &reporter, Some(report)).await;
     assert_eq!(status, 201, "{answer}");
@@ -1192,6 +1236,8 @@ async fn a_vendor_on_a_peer_is_told_through_the_relay_and_its_status_flows_back(
     .await;
     let vendor_cases = vendor.db.store.case_ids().await.unwrap();
     assert_eq!(vendor_cases.len(), 1, "one mirror, not one per product");
+    // A vendor may not read the reporter's exploit code: only the crash trace travels.
+    assert_eq!(mirror_files(&vendor, &mirror).await, [("crash.log".into(), false)]);
     // The vendor is told there, in its inbox.
     let filter = vulnrelay_store::warnings::DeliveryFilter {
         org_id: Some("vendor-x".into()),

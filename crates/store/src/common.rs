@@ -297,6 +297,50 @@ async fn append_events(
     Ok(stored)
 }
 
+/// Writes the report that opened case `case_id` and its attachments; returns the
+/// report's id.
+async fn insert_report(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    body: &Value,
+    idempotency_key: Option<&str>,
+    submitted_by: Option<&str>,
+    attachments: &[NewAttachment],
+    at: Timestamp,
+) -> Result<String> {
+    let report_id = new_id();
+    sqlx::query(
+        "INSERT INTO reports (id, case_id, idempotency_key, submitted_by, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&report_id)
+    .bind(case_id)
+    .bind(idempotency_key)
+    .bind(submitted_by)
+    .bind(canonical_json(body))
+    .bind(format_ts(at))
+    .execute(&mut **tx)
+    .await?;
+    for attachment in attachments {
+        use sha2::Digest;
+        sqlx::query(
+            "INSERT INTO attachments (id, case_id, filename, media_type, size, sha256, exploit_code, content) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new_id())
+        .bind(case_id)
+        .bind(&attachment.filename)
+        .bind(&attachment.media_type)
+        .bind(attachment.content.len() as i64)
+        .bind(hex::encode(sha2::Sha256::digest(&attachment.content)))
+        .bind(attachment.exploit_code)
+        .bind(&attachment.content)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(report_id)
+}
+
 async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<String> {
     let case_id = format!("case-{}", &new_id()[..16]);
     sqlx::query(
@@ -902,36 +946,16 @@ impl Inner {
             created_at: report.received_at,
         };
         let case_id = insert_case(&mut tx, &case).await?;
-        let report_id = new_id();
-        sqlx::query(
-            "INSERT INTO reports (id, case_id, idempotency_key, submitted_by, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        let report_id = insert_report(
+            &mut tx,
+            &case_id,
+            &report.body,
+            report.idempotency_key.as_deref(),
+            report.submitted_by.as_deref(),
+            &report.attachments,
+            report.received_at,
         )
-        .bind(&report_id)
-        .bind(&case_id)
-        .bind(&report.idempotency_key)
-        .bind(&report.submitted_by)
-        .bind(canonical_json(&report.body))
-        .bind(format_ts(report.received_at))
-        .execute(&mut *tx)
         .await?;
-        for attachment in &report.attachments {
-            use sha2::Digest;
-            sqlx::query(
-                "INSERT INTO attachments (id, case_id, filename, media_type, size, sha256, exploit_code, content) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(new_id())
-            .bind(&case_id)
-            .bind(&attachment.filename)
-            .bind(&attachment.media_type)
-            .bind(attachment.content.len() as i64)
-            .bind(hex::encode(sha2::Sha256::digest(&attachment.content)))
-            .bind(attachment.exploit_code)
-            .bind(&attachment.content)
-            .execute(&mut *tx)
-            .await?;
-        }
         let receipt_id = new_id();
         sqlx::query("INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)")
             .bind(&receipt_id)

@@ -135,6 +135,16 @@ pub struct Mirror {
     pub relayed_events: i64,
 }
 
+/// The report a forward carried: its content and its files, stored with the mirror
+/// as the report that opened it.
+#[derive(Debug, Clone)]
+pub struct RelayedReport {
+    /// The report's content as the origin took it in (JSON).
+    pub body: serde_json::Value,
+    /// Its files, with their content.
+    pub attachments: Vec<crate::NewAttachment>,
+}
+
 /// A refused envelope, as logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelayRefusal {
@@ -189,14 +199,16 @@ pub trait Federation: Send + Sync {
     /// What was accepted from `peer_id` under `key`, if anything.
     async fn inbound(&self, peer_id: &str, key: &str) -> Result<Option<Accepted>>;
     /// Accepts a forward: opens the mirror case with its provenance (`mirror`, whose
-    /// `case_id` is ignored: the mirror's id is made here), stores the
-    /// envelope and the receipt `receipt` builds, in one transaction. A key accepted
+    /// `case_id` is ignored: the mirror's id is made here) and the report it carried
+    /// with its files, stores the envelope and the receipt `receipt` builds, in one
+    /// transaction. A key accepted
     /// before returns what it stored and writes nothing.
     async fn accept_forward(
         &self,
         inbound: &Inbound,
         mirror: &Mirror,
         case: &NewCase,
+        report: Option<&RelayedReport>,
         receipt: ReceiptFn<'_>,
     ) -> Result<Accepted>;
     /// Accepts an update: adds `parties` to `case_id` and appends `events`, stores the

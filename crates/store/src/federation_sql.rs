@@ -278,6 +278,7 @@ impl crate::federation::Federation for Inner {
         inbound: &crate::federation::Inbound,
         mirror: &crate::federation::Mirror,
         case: &NewCase,
+        report: Option<&crate::federation::RelayedReport>,
         receipt: crate::federation::ReceiptFn<'_>,
     ) -> Result<crate::federation::Accepted> {
         let mut tx = self.writer.begin().await?;
@@ -285,6 +286,9 @@ impl crate::federation::Federation for Inner {
             return Ok(known);
         }
         let case_id = insert_case(&mut tx, case).await?;
+        if let Some(report) = report {
+            insert_report(&mut tx, &case_id, &report.body, None, None, &report.attachments, case.created_at).await?;
+        }
         sqlx::query(
             "INSERT INTO mirrors (case_id, peer_id, origin_instance, origin_case, origin_org, relayed_events) \
              VALUES ($1, $2, $3, $4, $5, $6)",

@@ -196,14 +196,14 @@ async fn an_accepted_envelope_is_stored_once_with_its_mirror_and_receipt() {
             created_at: at(5),
         };
         let receipt = |case_id: &str, head: &str| format!("{case_id}@{head}");
-        let first = store.accept_forward(&inbound, &mirror, &new, &receipt).await.unwrap();
+        let first = store.accept_forward(&inbound, &mirror, &new, None, &receipt).await.unwrap();
         assert!(first.created);
         let head = store.events(&first.case_id).await.unwrap().last().unwrap().hash.clone();
         assert_eq!(first.receipt, format!("{}@{head}", first.case_id));
         let provenance = store.mirror(&first.case_id).await.unwrap().unwrap();
         assert_eq!((provenance.origin_case.as_str(), provenance.relayed_events), ("case-1", 1));
         // Again: the first answer, nothing written.
-        let again = store.accept_forward(&inbound, &mirror, &new, &receipt).await.unwrap();
+        let again = store.accept_forward(&inbound, &mirror, &new, None, &receipt).await.unwrap();
         assert!(!again.created);
         assert_eq!(
             (again.case_id.as_str(), again.receipt.as_str()),

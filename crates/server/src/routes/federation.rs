@@ -19,10 +19,17 @@ use crate::errors::{AppError, AppResult};
 use crate::federation::{check_peer, peer_json, receive, relay_json};
 use crate::input::{ApiJson, Checker};
 
+/// The largest relay envelope accepted: a forward carries the case's events and the
+/// report's files (base64, a third larger than the default 4 MiB of a report's files).
+pub const MAX_ENVELOPE_BYTES: usize = 12 * 1024 * 1024;
+
 /// The federation routes under `/api/v1`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/federation/relay", post(relay))
+        .route(
+            "/federation/relay",
+            post(relay).layer(axum::extract::DefaultBodyLimit::max(MAX_ENVELOPE_BYTES)),
+        )
         .route("/federation/relays", get(list_relays))
         .route("/federation/relays/{id}/replay", post(replay))
         .route("/federation/refusals", get(refusals))
