@@ -15,6 +15,7 @@
 //! - everyone else, including anonymous callers, sees a case only once it is
 //!   published, and never its exploit code.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -206,16 +207,37 @@ impl CaseAccess<'_> {
     pub fn relation(&self, org: &PartyId) -> Relation {
         let case = self.case;
         let notified = case.events().iter().any(|e| e.recipient() == Some(org));
+        let provider = case.products().iter().any(|p| &p.provider == org);
+        let acted = case.events().iter().any(|e| &e.party == org && !is_membership_event(&e.kind));
+        self.decide(org, notified, provider, acted)
+    }
+
+    /// The relation of each of `orgs` to the case, as [`CaseAccess::relation`] gives
+    /// it, reading the events once for all of them (a case with thousands of parties).
+    pub fn relations<'o>(&self, orgs: impl IntoIterator<Item = &'o PartyId>) -> Vec<(&'o PartyId, Relation)> {
+        let case = self.case;
+        let notified: HashSet<&PartyId> = case.events().iter().filter_map(|e| e.recipient()).collect();
+        let providers: HashSet<&PartyId> = case.products().iter().map(|p| &p.provider).collect();
+        let acted: HashSet<&PartyId> =
+            case.events().iter().filter(|e| !is_membership_event(&e.kind)).map(|e| &e.party).collect();
+        orgs.into_iter()
+            .map(|org| {
+                (org, self.decide(org, notified.contains(org), providers.contains(org), acted.contains(org)))
+            })
+            .collect()
+    }
+
+    /// The relation of `org`, given whether it was notified, provides a product of the
+    /// case and recorded an event of its own (membership events aside).
+    fn decide(&self, org: &PartyId, notified: bool, provider: bool, acted: bool) -> Relation {
         let forwarded_platform =
-            notified && case.party(org).is_some_and(|party| party.has_any_role(&PLATFORM_ROLES));
+            notified && self.case.party(org).is_some_and(|party| party.has_any_role(&PLATFORM_ROLES));
         if org == self.platform || forwarded_platform {
             return Relation::Platform;
         }
         if org == self.reporter {
             return Relation::Reporter;
         }
-        let provider = case.products().iter().any(|p| &p.provider == org);
-        let acted = case.events().iter().any(|e| &e.party == org && !is_membership_event(&e.kind));
         if provider && (notified || acted) {
             return Relation::NotifiedProvider;
         }

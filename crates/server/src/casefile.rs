@@ -172,6 +172,15 @@ impl Loaded {
         CaseAccess { case: &self.case, reporter: &reporter, platform: &platform }.relation(org)
     }
 
+    /// The relation of each of `orgs` to this case, reading its events once.
+    pub fn relations<'o>(
+        &self,
+        orgs: impl IntoIterator<Item = &'o PartyId>,
+    ) -> Vec<(&'o PartyId, vulnrelay_domain::Relation)> {
+        let (reporter, platform) = self.access();
+        CaseAccess { case: &self.case, reporter: &reporter, platform: &platform }.relations(orgs)
+    }
+
     /// Whether `caller` takes part in the case (a platform of it, its reporter, a
     /// notified provider) rather than reading it as the public does once it is
     /// published. The reporter's private note and attachments are for those who take

@@ -282,3 +282,150 @@ async fn views_a_writer_left_behind_are_caught_up_and_rebuilt() {
     })
     .await;
 }
+
+/// A case with `vendors` downstream vendors of log4j-core, two products each, told by
+/// the platform at different times; some answered (affected, fixed, not affected),
+/// some verified or fixed on their own, some told their own upstream: their duties
+/// run, met, late or pending.
+async fn many_vendor_case(db: &TestDb, vendors: usize) -> vulnrelay_server::casefile::Loaded {
+    use chrono::TimeDelta;
+    use vulnrelay_store::{Fragment, NewCase, NewEvent};
+    let start = Utc::now() - TimeDelta::days(20);
+    let party = |id: &str, role: &str| Fragment {
+        id: id.into(),
+        value: json!({"id": id, "name": id, "roles": [role], "jurisdiction": "CN"}),
+    };
+    let event = |at: chrono::DateTime<Utc>, body: Value| NewEvent {
+        at,
+        body,
+        recorded_by: None,
+        override_reason: None,
+    };
+    let mut parties = vec![
+        party("reporter", "discoverer"),
+        party("apache", "product_provider"),
+        party("miit-nvdb", "regulator_platform"),
+    ];
+    let mut products = vec![Fragment {
+        id: "log4j-core".into(),
+        value: json!({"id": "log4j-core", "name": "log4j-core", "provider": "apache"}),
+    }];
+    let mut events = vec![
+        event(
+            start,
+            json!({"at": start.to_rfc3339(), "type": "discovered", "party": "reporter", "product": "log4j-core"}),
+        ),
+        event(
+            start,
+            json!({"at": start.to_rfc3339(), "type": "notified", "party": "reporter", "to": "miit-nvdb", "product": "log4j-core"}),
+        ),
+        event(
+            start,
+            json!({"at": start.to_rfc3339(), "type": "notified", "party": "reporter", "to": "apache", "product": "log4j-core"}),
+        ),
+    ];
+    for v in 0..vendors {
+        let id = format!("vendor-{v:03}");
+        parties.push(party(&id, "product_provider"));
+        let told = start + TimeDelta::hours(7 * v as i64);
+        for p in 0..2 {
+            let pid = format!("{id}:product-{p}");
+            products.push(Fragment {
+                id: pid.clone(),
+                value: json!({"id": pid, "name": format!("Product {p}"), "provider": id, "upstream": ["log4j-core"]}),
+            });
+            events.push(event(told, json!({"at": told.to_rfc3339(), "type": "notified", "party": "miit-nvdb", "to": id, "product": pid})));
+            let later = told + TimeDelta::hours(30);
+            let body = match (v + p) % 5 {
+                0 => {
+                    json!({"type": "vendor_status", "vulnerability": "CVE-2021-44228", "status": "affected"})
+                }
+                1 => {
+                    json!({"type": "vendor_status", "vulnerability": "CVE-2021-44228", "status": "fixed", "fixed_version": "2.0"})
+                }
+                2 => json!({"type": "verified"}),
+                3 => json!({"type": "fix_available", "version": "3.1"}),
+                _ => continue,
+            };
+            let mut body = body;
+            body["at"] = json!(later.to_rfc3339());
+            body["party"] = json!(id);
+            body["product"] = json!(pid);
+            events.push(event(later, body));
+        }
+        if v % 4 == 1 {
+            let at = told + TimeDelta::hours(2);
+            events.push(event(at, json!({"at": at.to_rfc3339(), "type": "notified", "party": id, "to": "miit-nvdb", "product": format!("{id}:product-0")})));
+        }
+    }
+    events.sort_by_key(|e| e.at);
+    for p in &parties {
+        let organisation = vulnrelay_store::Organisation {
+            id: p.id.clone(),
+            name: p.id.clone(),
+            name_zh: None,
+            roles: vec![],
+            jurisdiction: vulnrelay_domain::Jurisdiction::CN,
+            individual: false,
+            status: vulnrelay_store::Status::Active,
+            created_at: start,
+        };
+        db.store.create_org(&organisation).await.unwrap();
+    }
+    let id = db
+        .store
+        .import_case(&NewCase {
+            title: "Log4Shell with many vendors [generated]".into(),
+            timezone: "Asia/Shanghai".into(),
+            reporter_org: "reporter".into(),
+            platform_org: "miit-nvdb".into(),
+            parties,
+            products,
+            events,
+            created_at: start,
+        })
+        .await
+        .unwrap();
+    let store = &db.store;
+    let snapshot = vulnrelay_store::projections::CaseSnapshot {
+        record: store.case(&id).await.unwrap(),
+        parties: store.case_parties(&id).await.unwrap(),
+        products: store.case_products(&id).await.unwrap(),
+        events: store.events(&id).await.unwrap(),
+        one_product_until: store.one_product_until(&id).await.unwrap(),
+    };
+    vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap()
+}
+
+#[tokio::test]
+async fn a_case_with_many_vendors_projects_in_parts_as_it_does_whole() {
+    let db = TestDb::sqlite().await;
+    let loaded = many_vendor_case(&db, 61).await;
+    let at = Utc::now();
+    let whole = vulnrelay_server::projection::comparable(
+        &projector().vendors_per_evaluation(usize::MAX).project_loaded(&loaded, at),
+    );
+    // The vendors have duties of their own, on their own products, in every state.
+    let vendor_duties: Vec<_> =
+        whole.obligations.iter().filter(|o| o.org_id.starts_with("vendor-")).collect();
+    assert!(vendor_duties.len() > 61, "{vendor_duties:?}");
+    for status in [
+        vulnrelay_store::projections::OpenStatus::Pending,
+        vulnrelay_store::projections::OpenStatus::Incomplete,
+    ] {
+        assert!(
+            vendor_duties.iter().any(|o| o.status == status),
+            "no {status:?} duty among {}",
+            vendor_duties.len()
+        );
+    }
+    assert!(vendor_duties.iter().any(|o| o.due_at.is_some()), "no vendor duty with a deadline");
+    assert!(whole.obligations.iter().any(|o| !o.org_id.starts_with("vendor-")), "{:?}", whole.obligations);
+    assert_eq!(whole.relations.len(), 61 + 3, "{:?}", whole.relations);
+    for n in [1, 7, 50] {
+        let parts = vulnrelay_server::projection::comparable(
+            &projector().vendors_per_evaluation(n).project_loaded(&loaded, at),
+        );
+        assert_eq!(parts, whole, "{n} vendors at a time");
+    }
+}
