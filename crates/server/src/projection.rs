@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use vulnrelay_domain::{PartyId, Relation, Timestamp};
 use vulnrelay_policy::{Finding, Interpretation, Options, Pack, RuleKind, Settings, Status};
 use vulnrelay_store::Projector;
-use vulnrelay_store::projections::{CaseProjection, CaseSnapshot, OpenObligation, OpenStatus};
+use vulnrelay_store::projections::{CaseProjection, CaseSnapshot, OpenObligation, OpenStatus, PreviousViews};
 
 use crate::casefile::Loaded;
 
@@ -64,6 +64,21 @@ impl CaseProjector {
     /// finding about those kept. The whole case at once costs what every vendor's
     /// products times every event costs: minutes at 5,000 vendors.
     pub fn project_loaded(&self, loaded: &Loaded, at: Timestamp) -> CaseProjection {
+        self.project_loaded_after(loaded, at, None)
+    }
+
+    /// [`CaseProjector::project_loaded`], reusing `previous` views where the events
+    /// after them cannot change them: when the case has the vendors it had then and
+    /// every new event involves a downstream vendor (as its party, its recipient or the
+    /// provider of its product), only those vendors' obligations are evaluated again —
+    /// the case narrowed to the other vendors, or to none, does not hold the new events,
+    /// so their parts are as they were.
+    pub fn project_loaded_after(
+        &self,
+        loaded: &Loaded,
+        at: Timestamp,
+        previous: Option<&PreviousViews>,
+    ) -> CaseProjection {
         let case = &loaded.case;
         let state = loaded.state();
         let mut orgs: BTreeSet<PartyId> = case.parties().iter().map(|p| p.id.clone()).collect();
@@ -84,16 +99,48 @@ impl CaseProjector {
             .filter(|p| !p.upstream.is_empty())
             .map(|p| p.provider.0.as_str())
             .collect();
+        // The vendor a finding or an obligation belongs to: its party, or its product's
+        // provider.
+        let vendor_of = |party: &str, product: Option<&vulnrelay_domain::ProductId>| -> Option<String> {
+            if vendors.contains(party) {
+                return Some(party.to_owned());
+            }
+            let product = product.and_then(|p| case.product(p))?;
+            vendors.contains(product.provider.0.as_str()).then(|| product.provider.0.clone())
+        };
+        let reusable = previous
+            .filter(|p| {
+                vendors.len() > self.vendors_per_evaluation && p.projection.vendors == vendors.len() as i64
+            })
+            .and_then(|p| Some((p, touched_vendors(loaded, &vendors, p.seq)?)));
         let mut obligations: Vec<OpenObligation> = if vendors.len() <= self.vendors_per_evaluation {
             self.open_obligations(case, &options, |_| true)
-        } else {
-            let vendor_of = |f: &Finding<'_>| -> Option<String> {
-                if vendors.contains(f.party.0.as_str()) {
-                    return Some(f.party.0.clone());
+        } else if let Some((previous, touched)) = reusable {
+            let mut found: Vec<OpenObligation> = previous
+                .projection
+                .obligations
+                .iter()
+                .filter(|o| {
+                    let product =
+                        (!o.product.is_empty()).then(|| vulnrelay_domain::ProductId(o.product.clone()));
+                    vendor_of(&o.org_id, product.as_ref()).is_none_or(|v| !touched.contains(v.as_str()))
+                })
+                .cloned()
+                .collect();
+            let touched: Vec<&str> = touched.into_iter().collect();
+            for group in touched.chunks(self.vendors_per_evaluation) {
+                let keep: BTreeSet<&str> = group.iter().copied().collect();
+                let in_group = |f: &Finding<'_>| {
+                    vendor_of(&f.party.0, f.product).is_some_and(|v| keep.contains(v.as_str()))
+                };
+                match crate::coordination::narrow(case, &keep, &[]) {
+                    Some((part, _)) => found.extend(self.open_obligations(&part, &options, in_group)),
+                    None => found.extend(self.open_obligations(case, &options, in_group)),
                 }
-                let product = f.product.and_then(|p| case.product(p))?;
-                vendors.contains(product.provider.0.as_str()).then(|| product.provider.0.clone())
-            };
+            }
+            found
+        } else {
+            let vendor_of = |f: &Finding<'_>| vendor_of(&f.party.0, f.product);
             let mut found = match crate::coordination::narrow(case, &BTreeSet::new(), &[]) {
                 Some((without, _)) => self.open_obligations(&without, &options, |f| vendor_of(f).is_none()),
                 None => self.open_obligations(case, &options, |f| vendor_of(f).is_none()),
@@ -116,6 +163,7 @@ impl CaseProjector {
             published: state.is_published(),
             relations,
             obligations,
+            vendors: vendors.len() as i64,
         }
     }
 
@@ -158,6 +206,45 @@ impl Projector for CaseProjector {
         let loaded = Loaded::from_snapshot(snapshot.clone())?;
         Ok(self.project_loaded(&loaded, at))
     }
+
+    fn project_after(
+        &self,
+        snapshot: &CaseSnapshot,
+        at: Timestamp,
+        previous: Option<&PreviousViews>,
+    ) -> Result<CaseProjection, String> {
+        let loaded = Loaded::from_snapshot(snapshot.clone())?;
+        Ok(self.project_loaded_after(&loaded, at, previous))
+    }
+}
+
+/// The downstream vendors the events after `seq` involve (as party, recipient or
+/// their product's provider), or `None` when one of them involves none (it may change
+/// anyone's obligations) or the log holds no event at `seq`.
+fn touched_vendors<'v>(loaded: &Loaded, vendors: &BTreeSet<&'v str>, seq: i64) -> Option<BTreeSet<&'v str>> {
+    let first_new = match loaded.events.iter().position(|e| e.seq > seq) {
+        Some(i) => i,
+        None => return (loaded.events.last().map_or(0, |e| e.seq) == seq).then(BTreeSet::new),
+    };
+    if first_new == 0 || loaded.events[first_new - 1].seq != seq {
+        return None;
+    }
+    let case = &loaded.case;
+    let mut touched = BTreeSet::new();
+    for event in case.events().get(first_new..)? {
+        let provider = event.product.as_ref().and_then(|p| case.product(p)).map(|p| p.provider.0.as_str());
+        let involved: Vec<&'v str> =
+            [Some(event.party.0.as_str()), event.recipient().map(|r| r.0.as_str()), provider]
+                .into_iter()
+                .flatten()
+                .filter_map(|org| vendors.get(org).copied())
+                .collect();
+        if involved.is_empty() {
+            return None;
+        }
+        touched.extend(involved);
+    }
+    Some(touched)
 }
 
 /// Recomputes the views of the cases whose views are missing, behind their log or made

@@ -429,3 +429,94 @@ async fn a_case_with_many_vendors_projects_in_parts_as_it_does_whole() {
         assert_eq!(parts, whole, "{n} vendors at a time");
     }
 }
+
+/// The case's views as the store holds them, and as the whole case evaluated at once
+/// gives them now.
+async fn stored_and_recomputed(
+    db: &TestDb,
+    id: &str,
+) -> (vulnrelay_store::projections::CaseProjection, vulnrelay_store::projections::CaseProjection) {
+    let store = &db.store;
+    let snapshot = vulnrelay_store::projections::CaseSnapshot {
+        record: store.case(id).await.unwrap(),
+        parties: store.case_parties(id).await.unwrap(),
+        products: store.case_products(id).await.unwrap(),
+        events: store.events(id).await.unwrap(),
+        one_product_until: store.one_product_until(id).await.unwrap(),
+    };
+    let loaded = vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap();
+    let whole = projector().vendors_per_evaluation(usize::MAX).project_loaded(&loaded, Utc::now());
+    let mut stored = store.projection(id).await.unwrap().expect("views");
+    stored.relations.sort();
+    (vulnrelay_server::projection::comparable(&stored), vulnrelay_server::projection::comparable(&whole))
+}
+
+#[tokio::test]
+async fn a_change_involving_only_vendors_reevaluates_only_theirs_and_the_views_stay_true() {
+    use chrono::TimeDelta;
+    use vulnrelay_store::projections::{CaseProjection, PreviousViews};
+    use vulnrelay_store::{CaseChange, NewEvent};
+    for_each_backend(|db: TestDb| async move {
+        db.store.set_projector(std::sync::Arc::new(projector().vendors_per_evaluation(7)));
+        let loaded = many_vendor_case(&db, 61).await;
+        let id = loaded.record.id.clone();
+        let (stored, whole) = stored_and_recomputed(&db, &id).await;
+        assert_eq!(stored, whole, "the imported case");
+        let now = Utc::now() - TimeDelta::hours(1);
+        let at = now.to_rfc3339();
+        let changes = [
+            // A vendor's status, a platform's notice to a vendor, a vendor's report to
+            // the platform: only those vendors are evaluated again.
+            json!({"at": at, "type": "vendor_status", "party": "vendor-004", "product": "vendor-004:product-1",
+                   "vulnerability": "CVE-2021-44228", "status": "not_affected", "justification": "component_not_present"}),
+            json!({"at": at, "type": "notified", "party": "miit-nvdb", "to": "vendor-010", "product": "vendor-010:product-1"}),
+            json!({"at": at, "type": "notified", "party": "vendor-030", "to": "miit-nvdb", "product": "vendor-030:product-1"}),
+            json!({"at": at, "type": "fix_available", "party": "vendor-044", "product": "vendor-044:product-0", "version": "9"}),
+            // The upstream's fix involves no vendor: everything is evaluated again.
+            json!({"at": at, "type": "fix_available", "party": "apache", "product": "log4j-core", "version": "2.15.0"}),
+            json!({"at": at, "type": "vendor_status", "party": "vendor-050", "product": "vendor-050:product-0",
+                   "vulnerability": "CVE-2021-44228", "status": "fixed", "fixed_version": "5"}),
+        ];
+        for body in changes {
+            let change = CaseChange {
+                events: vec![NewEvent { at: now, body: body.clone(), recorded_by: None, override_reason: None }],
+                ..CaseChange::default()
+            };
+            db.store.change_case(&id, &change, Utc::now()).await.unwrap();
+            let (stored, whole) = stored_and_recomputed(&db, &id).await;
+            assert_eq!(stored, whole, "after {body}");
+        }
+
+        // And reuse is what happens: given views that held nothing, a change that
+        // involves one vendor yields that vendor's obligations only.
+        let before = db.store.case(&id).await.unwrap().last_seq;
+        let body = json!({"at": at, "type": "verified", "party": "vendor-012", "product": "vendor-012:product-0"});
+        let change = CaseChange {
+            events: vec![NewEvent { at: now, body, recorded_by: None, override_reason: None }],
+            ..CaseChange::default()
+        };
+        db.store.change_case(&id, &change, Utc::now()).await.unwrap();
+        let (_, whole) = stored_and_recomputed(&db, &id).await;
+        let store = &db.store;
+        let snapshot = vulnrelay_store::projections::CaseSnapshot {
+            record: store.case(&id).await.unwrap(),
+            parties: store.case_parties(&id).await.unwrap(),
+            products: store.case_products(&id).await.unwrap(),
+            events: store.events(&id).await.unwrap(),
+            one_product_until: store.one_product_until(&id).await.unwrap(),
+        };
+        let loaded = vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap();
+        let empty = PreviousViews {
+            seq: before,
+            projection: CaseProjection { obligations: Vec::new(), vendors: 61, ..whole.clone() },
+        };
+        let reused = projector().vendors_per_evaluation(7).project_loaded_after(&loaded, Utc::now(), Some(&empty));
+        assert!(!reused.obligations.is_empty());
+        assert!(reused.obligations.iter().all(|o| o.org_id == "vendor-012"), "{:?}", reused.obligations);
+        // Views made with other vendors are not reused.
+        let other = PreviousViews { seq: before, projection: CaseProjection { vendors: 60, ..empty.projection } };
+        let whole_again = projector().vendors_per_evaluation(7).project_loaded_after(&loaded, Utc::now(), Some(&other));
+        assert_eq!(vulnrelay_server::projection::comparable(&whole_again), whole);
+    })
+    .await;
+}

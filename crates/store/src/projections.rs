@@ -43,6 +43,20 @@ pub struct CaseProjection {
     pub relations: Vec<(String, String)>,
     /// The open obligations, by organisation, rule and product.
     pub obligations: Vec<OpenObligation>,
+    /// How many downstream vendors (providers of a product that names an upstream
+    /// product) the case has: a projector reusing earlier views knows from it that the
+    /// vendors are those they were made with (parties never leave a case).
+    pub vendors: i64,
+}
+
+/// A case's views as they were after event `seq`, made by the same projector: what a
+/// projector may reuse for a change that appended events after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousViews {
+    /// The last event they were made from.
+    pub seq: i64,
+    /// What they held.
+    pub projection: CaseProjection,
 }
 
 /// An open obligation of a party on a case.
@@ -108,6 +122,18 @@ pub trait Projector: Debug + Send + Sync {
     fn version(&self) -> String;
     /// The views of `case`, evaluated at `at` (or at its latest event, when later).
     fn project(&self, case: &CaseSnapshot, at: Timestamp) -> std::result::Result<CaseProjection, String>;
+    /// The same views, given what they were before the change that appended the events
+    /// after `previous.seq` (which a projector may reuse for what those events cannot
+    /// change); by default recomputed whole.
+    fn project_after(
+        &self,
+        case: &CaseSnapshot,
+        at: Timestamp,
+        previous: Option<&PreviousViews>,
+    ) -> std::result::Result<CaseProjection, String> {
+        let _ = previous;
+        self.project(case, at)
+    }
 }
 
 /// One case of a keyset page of the case list, with the caller's relation to it.

@@ -2,7 +2,7 @@
 // `postgres.rs` after `common.rs`.
 
 use crate::projections::{
-    due_key, sql, CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, ObligationCounts, OpenObligation, OpenStatus,
+    due_key, sql, CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, ObligationCounts, OpenObligation, OpenStatus, PreviousViews,
     Projections, Projector,
 };
 
@@ -60,6 +60,45 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
     Ok(CaseSnapshot { record, parties, products, events, one_product_until })
 }
 
+/// The case's views as the transaction finds them, when `projector` made them (views
+/// made under another version are not reused).
+async fn previous_views(
+    tx: &mut Transaction<'_, Db>,
+    projector: &dyn Projector,
+    case_id: &str,
+) -> Result<Option<PreviousViews>> {
+    let Some(view) =
+        sqlx::query("SELECT seq, state, published, projector, vendors FROM case_views WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut **tx)
+            .await?
+    else {
+        return Ok(None);
+    };
+    if view.try_get::<String, _>("projector")? != projector.version() {
+        return Ok(None);
+    }
+    let published: bool = view.try_get("published")?;
+    let obligations = sqlx::query("SELECT * FROM open_obligations WHERE case_id = $1 AND public = $2")
+        .bind(case_id)
+        .bind(published)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| due_from_row(row).map(|d| d.obligation))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(PreviousViews {
+        seq: view.try_get("seq")?,
+        projection: CaseProjection {
+            state: view.try_get("state")?,
+            published,
+            relations: Vec::new(),
+            obligations,
+            vendors: view.try_get("vendors")?,
+        },
+    }))
+}
+
 /// Rewrites a case's views inside the transaction that changed it. A case its
 /// projector cannot read loses its views (it is then listed nowhere, as a case that
 /// cannot be loaded never was) and is retried by `project_stale`; the change itself
@@ -73,10 +112,11 @@ async fn reproject(
     let Some(projector) = projector else { return Ok(()) };
     let started = std::time::Instant::now();
     let snapshot = read_snapshot(tx, case_id).await?;
+    let previous = previous_views(tx, projector, case_id).await?;
     let read = started.elapsed();
     sqlx::query("DELETE FROM case_views WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
     let projected = std::time::Instant::now();
-    let projection = match projector.project(&snapshot, at) {
+    let projection = match projector.project_after(&snapshot, at, previous.as_ref()) {
         Ok(projection) => projection,
         Err(error) => {
             tracing::error!(case = %case_id, %error, "case views not written: the case cannot be read");
@@ -93,8 +133,8 @@ async fn reproject(
     let written = std::time::Instant::now();
     let created_at = format_ts(snapshot.record.created_at);
     sqlx::query(
-        "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at, vendors) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(case_id)
     .bind(&created_at)
@@ -103,6 +143,7 @@ async fn reproject(
     .bind(projection.published)
     .bind(projector.version())
     .bind(format_ts(at))
+    .bind(projection.vendors)
     .execute(&mut **tx)
     .await?;
     // Only the rows that differ from what the views hold are written: a change to a
@@ -295,7 +336,7 @@ impl Projections for Inner {
     }
 
     async fn projection(&self, case_id: &str) -> Result<Option<CaseProjection>> {
-        let Some(view) = sqlx::query("SELECT state, published FROM case_views WHERE case_id = $1")
+        let Some(view) = sqlx::query("SELECT state, published, vendors FROM case_views WHERE case_id = $1")
             .bind(case_id)
             .fetch_optional(&self.reader)
             .await?
@@ -327,6 +368,7 @@ impl Projections for Inner {
             published,
             relations,
             obligations,
+            vendors: view.try_get("vendors")?,
         }))
     }
 
