@@ -105,6 +105,21 @@ pub fn publication_time(
     })
 }
 
+/// When a record last changed as its readers are told: its latest stored change after
+/// its first version, never before `published` — the first version is the publication,
+/// however late this instance stored it — or, unpublished and unchanged, when it was
+/// stored. The CSAF revision history's last date; every view of an advisory or a record
+/// shows this one time.
+pub fn record_updated(stored: &StoredVulnerability, published: Option<Timestamp>) -> Timestamp {
+    let changed = (stored.updated_at > stored.created_at).then_some(stored.updated_at);
+    match (published, changed) {
+        (Some(published), Some(changed)) => changed.max(published),
+        (Some(published), None) => published,
+        (None, Some(changed)) => changed,
+        (None, None) => stored.created_at,
+    }
+}
+
 /// The case's first `published` event.
 fn first_published_event(loaded: &Loaded) -> Option<Timestamp> {
     loaded.case.events().iter().filter(|e| matches!(e.kind, EventKind::Published { .. })).map(|e| e.at).min()
@@ -152,9 +167,11 @@ impl Advisory {
             .unwrap_or_else(|| self.records.iter().map(|(s, _)| s.created_at).min().unwrap_or_else(Utc::now))
     }
 
-    /// When a record last changed.
+    /// When a record of it last changed ([`record_updated`]): its CSAF document's
+    /// current release date.
     pub fn updated(&self) -> Timestamp {
-        self.records.iter().map(|(s, _)| s.updated_at).max().unwrap_or_else(|| self.published())
+        let published = self.published();
+        self.records.iter().map(|(s, _)| record_updated(s, Some(published))).max().unwrap_or(published)
     }
 
     /// Its title: the case's, or the record's.
@@ -397,7 +414,8 @@ fn osv_zip(advisories: &[Advisory]) -> AppResult<Vec<u8>> {
             if !seen.insert(v.id.clone()) {
                 continue;
             }
-            let mut document = vulnrelay_formats::osv_record::export(v, stored.updated_at);
+            let modified = record_updated(stored, Some(advisory.published()));
+            let mut document = vulnrelay_formats::osv_record::export(v, modified);
             vulnrelay_formats::osv_record::add_vendor_statuses(&mut document, &advisory.vendors());
             let bytes = serde_json::to_vec_pretty(&document).map_err(AppError::internal)?;
             zip.start_file(format!("{}.json", v.id), options).map_err(AppError::internal)?;

@@ -949,6 +949,38 @@ fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 #[tokio::test]
+async fn every_view_shows_one_updated_time_for_the_advisory() {
+    let app = app().await;
+    // The records were stored as the test started, long after their publication: their
+    // first version is the publication, and nothing has changed since.
+    let (_, list) = app.get("/api/v1/advisories", "").await;
+    let published = instant(list["advisories"][0]["published"].as_str().unwrap());
+    let updated = instant(list["advisories"][0]["updated"].as_str().unwrap());
+    assert_eq!(updated, published, "nothing changed after the publication");
+    let mut seen = vec![];
+    let (_, csaf) = app.get("/api/v1/advisories/CVE-2021-44228.csaf.json", "").await;
+    seen.push((
+        "CSAF current_release_date",
+        instant(csaf["document"]["tracking"]["current_release_date"].as_str().unwrap()),
+    ));
+    let (_, records) = app.get("/api/v1/vulnerabilities", "").await;
+    let record = records["items"].as_array().unwrap().iter().find(|r| r["id"] == "CVE-2021-44228").unwrap();
+    seen.push(("record list", instant(record["updated_at"].as_str().unwrap())));
+    let (_, _, feed) =
+        app.raw(Request::builder().uri("/advisories/feed.atom").body(Body::empty()).unwrap()).await;
+    let feed = String::from_utf8(feed).unwrap();
+    let entry = feed.split("<entry>").nth(1).expect("a feed entry");
+    let entry_updated = entry.split("<updated>").nth(1).and_then(|r| r.split('<').next()).unwrap();
+    seen.push(("feed entry", instant(entry_updated)));
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let record = analyst.get("/advisories/CVE-2021-44228").await;
+    seen.push(("record page", time_after(&record.html, "<dd class=\"updated\">")));
+    let differing: Vec<_> = seen.iter().filter(|(_, at)| *at != updated).collect();
+    assert!(differing.is_empty(), "updated {updated}, but {differing:?}");
+}
+
+#[tokio::test]
 async fn every_view_shows_one_publication_time_for_the_advisory() {
     let app = app().await;
     // The API's advisory, its CSAF (first and current version), the record's CSAF and OSV,

@@ -109,7 +109,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Js
             "case": stored.case_id,
             "highest_score": top.map(|s| json!({"score": s.base_score, "rating": s.rating.as_str(), "cnvd": s.cnvd().zh(), "cnnvd": s.cnnvd().zh()})),
             "threat_level": v.threat_status(Utc::now()).level.as_str(),
-            "updated_at": stored.updated_at.to_rfc3339(),
+            "updated_at": distribution::record_updated(&stored, v.published).to_rfc3339(),
         }));
     }
     Ok(Json(json!({"items": items})))
@@ -163,7 +163,7 @@ pub async fn show(
                 org_id: state.config.cna_org_id.clone(),
                 short_name: state.config.cna_short_name.clone(),
             };
-            let mut document = cve5::export(&v, &cna, stored.updated_at)
+            let mut document = cve5::export(&v, &cna, distribution::record_updated(&stored, v.published))
                 .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?;
             cve5::add_vendor_statuses(&mut document, &v, &published_vendors(&state, &caller, &stored).await?);
             document
@@ -175,7 +175,7 @@ pub async fn show(
         }
         Some("vex") => distribution::csaf_vex(&state, &stored, &v).await?,
         Some(_) => {
-            let mut document = osv_record::export(&v, stored.updated_at);
+            let mut document = osv_record::export(&v, distribution::record_updated(&stored, v.published));
             osv_record::add_vendor_statuses(
                 &mut document,
                 &published_vendors(&state, &caller, &stored).await?,
@@ -223,7 +223,7 @@ async fn document(
         title: if v.title.is_empty() { Localized::en(v.id.clone()) } else { v.title.clone() },
         publisher: PUBLISHER_NAME.into(),
         published: v.published.unwrap_or(stored.created_at),
-        updated: stored.updated_at,
+        updated: distribution::record_updated(&stored, Some(v.published.unwrap_or(stored.created_at))),
         vulnerabilities: vec![v],
         vendors: published_vendors(&state, &caller, &stored).await?,
     };

@@ -80,7 +80,7 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                                 td { (text(lang, &v.title).unwrap_or("—")) }
                                 td { @if let Some(top) = top { (score_cell(lang, &top.vector)) } @else { "—" } }
                                 td { (lang.t(&format!("threat.{}", v.threat_status(now).level.as_str()))) }
-                                td { (time(stored.updated_at, Tz::UTC)) }
+                                td { (time(crate::distribution::record_updated(stored, v.published), Tz::UTC)) }
                             }
                         }
                     }
@@ -231,7 +231,7 @@ pub async fn show(
             @if !v.cwes.is_empty() { dt { (lang.t("vuln.cwes")) } dd { (v.cwes.join(", ")) } }
             dt { (lang.t("vuln.threat")) } dd { (lang.t(&format!("threat.{}", threat.level.as_str()))) }
             @if let Some(published) = v.published { dt { (lang.t("vuln.published")) } dd class="published" { (time(published, Tz::UTC)) } }
-            dt { (lang.t("vuln.updated")) } dd { (time(stored.updated_at, Tz::UTC)) }
+            dt { (lang.t("vuln.updated")) } dd class="updated" { (time(crate::distribution::record_updated(&stored, v.published), Tz::UTC)) }
             @if let Some(case) = &stored.case_id { dt { (lang.t("vuln.case")) } dd { a href=(format!("/cases/{case}")) { (case) } } }
         }
         @if let Some(description) = text(lang, &v.description) {
