@@ -47,13 +47,18 @@ pub fn refusals(case: &Case, new_events: &[usize], packs: &[Pack], as_of: Timest
         .collect()
 }
 
+/// Each refusing rule as the API names it: `{rule, article, instrument, message}`.
+pub fn details(refusals: &[Refusal]) -> Vec<Value> {
+    refusals
+        .iter()
+        .map(|r| json!({"rule": r.rule, "article": r.article, "instrument": r.instrument, "message": r.message}))
+        .collect()
+}
+
 /// The 409 answer naming every refusing rule.
 pub fn error(refusals: &[Refusal]) -> AppError {
     let names: Vec<String> = refusals.iter().map(|r| format!("{} (Art. {})", r.rule, r.article)).collect();
-    let details: Vec<Value> = refusals
-        .iter()
-        .map(|r| json!({"rule": r.rule, "article": r.article, "instrument": r.instrument, "message": r.message}))
-        .collect();
+    let details = details(refusals);
     AppError::conflict(
         "policy_gate",
         format!(

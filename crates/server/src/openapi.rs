@@ -174,6 +174,13 @@ pub const ROUTES: &[Route] = &[
         "Record an event (through the gates; analysts may override with a reason)",
     ),
     route(
+        "GET",
+        "/api/v1/cases/{id}/refusals",
+        "cases",
+        "200",
+        "What the gates refused on the case (a platform: all; a party: its own organisation's)",
+    ),
+    route(
         "POST",
         "/api/v1/cases/{id}/forward",
         "cases",

@@ -1073,6 +1073,36 @@ async fn a_forward_to_a_remote_organisation_abroad_before_disclosure_is_refused_
     // Nothing goes abroad.
     let relays = company.db.store.relays(Some(&origin)).await.unwrap();
     assert!(relays.iter().all(|r| r.to_org != "us-cert"), "{relays:?}");
+    // The refusal is on the company's timeline, beside the log: what was attempted, by
+    // whom, and the rule.
+    let (status, kept) = call(
+        reqwest::Method::GET,
+        format!("{}/api/v1/cases/{origin}/refusals", company.base),
+        &reporter,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{kept}");
+    let refusals = kept["refusals"].as_array().unwrap();
+    assert_eq!(refusals.len(), 1, "{kept}");
+    assert_eq!(
+        (refusals[0]["type"].as_str(), refusals[0]["to"].as_str()),
+        (Some("notified"), Some("us-cert"))
+    );
+    assert_eq!(refusals[0]["party"], "alibaba-cloud");
+    assert!(refusals[0]["rules"].to_string().contains("art9"), "{kept}");
+    // Someone who may not read the case sees nothing of it.
+    let outsider =
+        account(&*company.db.store, Some("us-cert"), "analyst@us-cert.example", vec![AccountRole::Analyst])
+            .await;
+    let (status, _) = call(
+        reqwest::Method::GET,
+        format!("{}/api/v1/cases/{origin}/refusals", company.base),
+        &outsider,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
     company.stop().await;
     nvdb.stop().await;
 }

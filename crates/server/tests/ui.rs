@@ -419,6 +419,19 @@ async fn a_forbidden_publication_is_refused_with_rule_and_article_and_an_analyst
     assert!(refused.html.contains("不得在网络产品提供者提供修补措施之前发布漏洞信息"));
     assert!(!refused.html.contains("name=\"override_reason\""));
     assert_eq!(app.db.store.events(&case).await.unwrap().len(), events, "nothing recorded");
+    // Both refusals are kept beside the timeline: the analyst sees both, the reporter
+    // its own organisation's, each with the rule in its language.
+    let refusals = app.db.store.gate_refusals(&case).await.unwrap();
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    assert!(refusals.iter().all(|r| r.event_type == "published"), "{refusals:?}");
+    let page = analyst.get(&format!("/cases/{case}")).await;
+    let section = &page.html[page.html.find("id=\"refusals\"").expect("the refusals on the case page")..];
+    assert_eq!(section.matches("Do not publish before the provider offers a fix").count(), 2);
+    assert_page(&page, Lang::En, "case with refusals");
+    let page = reporter.get(&format!("/cases/{case}")).await;
+    let section = &page.html[page.html.find("id=\"refusals\"").expect("the reporter's own refusal")..];
+    assert_eq!(section.matches("不得在网络产品提供者提供修补措施之前发布漏洞信息").count(), 1);
+    assert_page(&page, Lang::Zh, "case with a refusal");
     // Without a token the form is refused.
     let forged = analyst.post_form(&path, &[("type", "verified")]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);

@@ -646,6 +646,60 @@ impl crate::Store for Inner {
         })
     }
 
+    async fn refuse_event(&self, refusal: &GateRefusal) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO gate_refusals (id, case_id, at, recorded_by, party, event_type, recipient, rules) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new_id())
+        .bind(&refusal.case_id)
+        .bind(format_ts(refusal.at))
+        .bind(&refusal.recorded_by)
+        .bind(&refusal.party)
+        .bind(&refusal.event_type)
+        .bind(&refusal.recipient)
+        .bind(canonical_json(&refusal.rules))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::InvalidReference(format!("case `{}`", refusal.case_id))
+            }
+            other => other.into(),
+        })?;
+        sqlx::query(
+            "DELETE FROM gate_refusals WHERE case_id = $1 AND id NOT IN \
+             (SELECT id FROM gate_refusals WHERE case_id = $1 ORDER BY at DESC, id DESC LIMIT $2)",
+        )
+        .bind(&refusal.case_id)
+        .bind(crate::GATE_REFUSALS_KEPT)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn gate_refusals(&self, case_id: &str) -> Result<Vec<GateRefusal>> {
+        let rows = sqlx::query("SELECT * FROM gate_refusals WHERE case_id = $1 ORDER BY at, id")
+            .bind(case_id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(GateRefusal {
+                    case_id: row.try_get("case_id")?,
+                    at: ts(&row.try_get::<String, _>("at")?)?,
+                    recorded_by: row.try_get("recorded_by")?,
+                    party: row.try_get("party")?,
+                    event_type: row.try_get("event_type")?,
+                    recipient: row.try_get("recipient")?,
+                    rules: json(&row.try_get::<String, _>("rules")?)?,
+                })
+            })
+            .collect()
+    }
+
     async fn attachments(&self, case_id: &str) -> Result<Vec<Attachment>> {
         let rows = sqlx::query(
             "SELECT id, case_id, filename, media_type, size, sha256, exploit_code FROM attachments \

@@ -29,6 +29,9 @@ pub use records::{RecordRevision, Records, StoredVulnerability};
 pub use sqlite::SqliteStore;
 pub use warnings::Warnings;
 
+/// How many gate refusals are kept per case (the latest).
+pub const GATE_REFUSALS_KEPT: i64 = 200;
+
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -199,6 +202,11 @@ pub trait Store:
     async fn report(&self, case_id: &str) -> Result<ReportRecord>;
     /// A case's attachments (metadata).
     async fn attachments(&self, case_id: &str) -> Result<Vec<Attachment>>;
+    /// Keeps what the gates refused on a case (the latest [`GATE_REFUSALS_KEPT`] per
+    /// case: a caller repeating a refused request grows nothing without bound).
+    async fn refuse_event(&self, refusal: &GateRefusal) -> Result<()>;
+    /// What the gates refused on a case, oldest first.
+    async fn gate_refusals(&self, case_id: &str) -> Result<Vec<GateRefusal>>;
     /// One attachment with its content.
     async fn attachment(&self, case_id: &str, id: &str) -> Result<(Attachment, Vec<u8>)>;
 

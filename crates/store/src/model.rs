@@ -327,6 +327,25 @@ pub struct ReportRecord {
     pub created_at: Timestamp,
 }
 
+/// An event the gates refused on a case, as kept beside its log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateRefusal {
+    /// The case.
+    pub case_id: String,
+    /// When it was refused.
+    pub at: Timestamp,
+    /// The account that attempted it (none: the system, e.g. a forwarding rule).
+    pub recorded_by: Option<String>,
+    /// The organisation whose event it would have been.
+    pub party: String,
+    /// The event's type (e.g. `notified`).
+    pub event_type: String,
+    /// Its recipient, for a notification or a forward.
+    pub recipient: Option<String>,
+    /// The refusing rules: `[{rule, article, instrument, message}]` (JSON).
+    pub rules: Value,
+}
+
 /// One line of the receipt log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {

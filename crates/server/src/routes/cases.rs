@@ -203,8 +203,12 @@ pub async fn record_change(
     };
     if !refusals.is_empty() {
         match &override_reason {
-            None => return Err(gates::error(&refusals)),
+            None => {
+                keep_refusal(state, caller, loaded, &case, &new_indexes, &refusals).await;
+                return Err(gates::error(&refusals));
+            }
             Some(_) if !loaded.can(caller, Action::OverrideGate) => {
+                keep_refusal(state, caller, loaded, &case, &new_indexes, &refusals).await;
                 return Err(AppError::forbidden("only the platform's analysts may override a gate"));
             }
             Some(_) => {
@@ -291,6 +295,70 @@ pub async fn append(
 /// /api/v1/cases/{id}/events`, also built by the web UI's case actions) and runs the
 /// forwarding rules it triggers; answers the stored events, the new state and the
 /// forwards.
+/// What the gates refused on case `id` that `caller` may see: every refusal for the
+/// case's platforms, a party's own organisation's for the others who may read it.
+pub(crate) async fn visible_refusals(
+    state: &AppState,
+    caller: &Caller,
+    loaded: &Loaded,
+) -> AppResult<Vec<vulnrelay_store::GateRefusal>> {
+    let all = state.store.gate_refusals(&loaded.record.id).await?;
+    if crate::relations::works_on(caller, loaded) {
+        return Ok(all);
+    }
+    let own = caller.account.as_ref().and_then(|a| a.org_id.clone());
+    Ok(all.into_iter().filter(|r| own.as_deref() == Some(r.party.as_str())).collect())
+}
+
+/// `GET /api/v1/cases/{id}/refusals`: what the gates refused on the case — the
+/// attempted event (type, party, recipient), when, by whom and the refusing rules —
+/// for those who may read the case (see [`visible_refusals`]).
+pub async fn refusals(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
+    let refusals = visible_refusals(&state, &caller, &loaded).await?;
+    let items: Vec<Value> = refusals
+        .iter()
+        .map(|r| {
+            json!({"at": r.at.to_rfc3339(), "recorded_by": r.recorded_by, "party": r.party,
+                   "type": r.event_type, "to": r.recipient, "rules": r.rules})
+        })
+        .collect();
+    Ok(Json(json!({"case": id, "refusals": items})))
+}
+
+/// Keeps what the gates refused beside the case's log (each refused event: its type,
+/// party and recipient, and the rules), so the refusal is on the case's timeline. A
+/// failure to keep it is logged; the refusal stands either way.
+async fn keep_refusal(
+    state: &AppState,
+    caller: &Caller,
+    loaded: &Loaded,
+    case: &vulnrelay_domain::Case,
+    new_indexes: &[usize],
+    refusals: &[gates::Refusal],
+) {
+    let rules = serde_json::Value::Array(gates::details(refusals));
+    for &i in new_indexes {
+        let Some(event) = case.events().get(i) else { continue };
+        let refusal = vulnrelay_store::GateRefusal {
+            case_id: loaded.record.id.clone(),
+            at: Utc::now(),
+            recorded_by: caller.account.as_ref().map(|a| a.id.clone()),
+            party: event.party.0.clone(),
+            event_type: event.kind.event_type().as_str().to_owned(),
+            recipient: event.recipient().map(|r| r.0.clone()),
+            rules: rules.clone(),
+        };
+        if let Err(error) = state.store.refuse_event(&refusal).await {
+            tracing::warn!(case = %loaded.record.id, %error, "keeping a gate refusal failed");
+        }
+    }
+}
+
 pub(crate) async fn append_event(
     state: &AppState,
     caller: &Caller,

@@ -47,6 +47,7 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/events", get(cases::events).post(cases::append))
         .route("/cases/{id}/forward", post(cases::forward))
+        .route("/cases/{id}/refusals", get(cases::refusals))
         .route("/cases/{id}/ids", post(vulnerabilities::assign_for_case))
         .route("/cases/{id}/comments", get(cases::comments).post(cases::comment))
         .route("/cases/{id}/embargo", axum::routing::put(cases::embargo))

@@ -425,8 +425,15 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         .filter(|a| loaded.takes_part(&ui.caller) && (exploit || !a.exploit_code))
         .collect();
     let records = state.store.vulnerabilities(Some(id)).await.map_err(|e| ui.error(e.into()))?;
+    let refusals =
+        crate::routes::cases::visible_refusals(state, &ui.caller, &loaded).await.map_err(|e| ui.error(e))?;
     let mut recorders: HashMap<String, String> = HashMap::new();
-    for account_id in loaded.events.iter().filter_map(|e| e.recorded_by.clone()) {
+    for account_id in loaded
+        .events
+        .iter()
+        .filter_map(|e| e.recorded_by.clone())
+        .chain(refusals.iter().filter_map(|r| r.recorded_by.clone()))
+    {
         if let std::collections::hash_map::Entry::Vacant(entry) = recorders.entry(account_id) {
             let id = entry.key().clone();
             entry.insert(state.store.account(&id).await.map_or(id, |a| a.name));
@@ -546,6 +553,41 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
                             }
                             @if let Some(reason) = &stored.override_reason {
                                 p class="override-note" { (lang.tf("case.overridden", &[("reason", reason)])) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !refusals.is_empty() {
+            section id="refusals" aria-labelledby="refusals-h" {
+                h2 id="refusals-h" { (lang.t("gate.refusals_title")) }
+                p class="help" { (lang.t("gate.refusals_help")) }
+                ol class="timeline refusals" {
+                    @for r in &refusals {
+                        li {
+                            p class="when" { (time(r.at, tz)) }
+                            p class="what" {
+                                strong { (lang.t(&format!("event.{}", r.event_type))) }
+                                " — " (party_name(&vulnrelay_domain::PartyId(r.party.clone())))
+                                @if let Some(to) = &r.recipient { " → " (party_name(&vulnrelay_domain::PartyId(to.clone()))) }
+                            }
+                            ul {
+                                @for detail in r.rules.as_array().into_iter().flatten() {
+                                    @let rule_id = detail["rule"].as_str().unwrap_or_default();
+                                    @let found = state.packs.iter().find_map(|p| p.rules.iter().find(|rule| format!("{}/{}", p.id, rule.id) == rule_id).map(|rule| (p, rule)));
+                                    li {
+                                        @if let Some((pack, rule)) = found {
+                                            (if lang == Lang::Zh { &rule.title.zh } else { &rule.title.en }) " · "
+                                            (lang.tf("gate.source", &[("instrument", if lang == Lang::Zh { &pack.instrument.zh } else { &pack.instrument.en }), ("article", &article(lang, &rule.article))]))
+                                        } @else {
+                                            (rule_id)
+                                        }
+                                    }
+                                }
+                            }
+                            @if let Some(by) = &r.recorded_by {
+                                p class="muted" { (lang.tf("case.recorded_by", &[("who", recorders.get(by).map_or(by.as_str(), |s| s.as_str()))])) }
                             }
                         }
                     }
