@@ -8,7 +8,8 @@
 //! whole case.
 //!
 //! Then the writes a board sees most, once each, each followed by the first board read
-//! after it: one more vendor added, and a vendor's status recorded by the analyst.
+//! after it: one more vendor added (the imported case's first views written), a
+//! vendor's status recorded by the analyst, and another vendor added.
 //! With `RUST_LOG=vulnrelay_server=debug,vulnrelay_store=debug` the server logs where
 //! each write's time goes (case checked, gates, transaction with its case views) and
 //! each board read's (case read, obligations evaluated).
@@ -67,6 +68,7 @@ fn main() {
             ("apache", vec![Role::ProductProvider]),
             ("miit-nvdb", vec![Role::RegulatorPlatform]),
             ("late-vendor", vec![Role::ProductProvider]),
+            ("later-vendor", vec![Role::ProductProvider]),
         ] {
             store.create_org(&org(id, roles)).await.expect("org");
         }
@@ -200,8 +202,9 @@ fn main() {
         println!("first page: {size} bytes; the first read after a change (the whole case read): {:.1} ms", ms(cold));
         let status = json!({"product": "vendor-00001:product-0", "vulnerability": "CVE-2021-44228", "status": "affected"});
         for (what, path, body) in [
-            ("one vendor added", "participants", json!({"vendors": [{"org": "late-vendor", "products": [{"name": "Late product"}]}]})),
+            ("one vendor added (the case's first views)", "participants", json!({"vendors": [{"org": "late-vendor", "products": [{"name": "Late product"}]}]})),
             ("one vendor status recorded", "vendor-status", status),
+            ("another vendor added", "participants", json!({"vendors": [{"org": "later-vendor", "products": [{"name": "Later product"}]}]})),
         ] {
             let started = Instant::now();
             call("POST", format!("/api/v1/cases/{case_id}/{path}"), Some(body)).await;

@@ -67,12 +67,12 @@ impl CaseProjector {
         self.project_loaded_after(loaded, at, None)
     }
 
-    /// [`CaseProjector::project_loaded`], reusing `previous` views where the events
-    /// after them cannot change them: when the case has the vendors it had then and
-    /// every new event involves a downstream vendor (as its party, its recipient or the
-    /// provider of its product), only those vendors' obligations are evaluated again —
-    /// the case narrowed to the other vendors, or to none, does not hold the new events,
-    /// so their parts are as they were.
+    /// [`CaseProjector::project_loaded`], reusing `previous` views where the change
+    /// after them cannot change them: when every new event involves a downstream vendor
+    /// (as its party, its recipient or the provider of its product) and what joined are
+    /// new vendors with their products, only those vendors' obligations are evaluated
+    /// again — the case narrowed to the other vendors, or to none, holds nothing of the
+    /// change, so their parts are as they were (`reusable_around`).
     pub fn project_loaded_after(
         &self,
         loaded: &Loaded,
@@ -109,10 +109,8 @@ impl CaseProjector {
             vendors.contains(product.provider.0.as_str()).then(|| product.provider.0.clone())
         };
         let reusable = previous
-            .filter(|p| {
-                vendors.len() > self.vendors_per_evaluation && p.projection.vendors == vendors.len() as i64
-            })
-            .and_then(|p| Some((p, touched_vendors(loaded, &vendors, p.seq)?)));
+            .filter(|_| vendors.len() > self.vendors_per_evaluation)
+            .and_then(|p| Some((p, reusable_around(loaded, &vendors, p)?)));
         let mut obligations: Vec<OpenObligation> = if vendors.len() <= self.vendors_per_evaluation {
             self.open_obligations(case, &options, |_| true)
         } else if let Some((previous, touched)) = reusable {
@@ -164,6 +162,7 @@ impl CaseProjector {
             relations,
             obligations,
             vendors: vendors.len() as i64,
+            products: loaded.products.len() as i64,
         }
     }
 
@@ -216,6 +215,52 @@ impl Projector for CaseProjector {
         let loaded = Loaded::from_snapshot(snapshot.clone())?;
         Ok(self.project_loaded_after(&loaded, at, previous))
     }
+}
+
+/// The vendors whose obligations must be evaluated again after the change that
+/// followed `previous`: those the new events involve and those that joined with it —
+/// or `None` when the rest of the views cannot be kept: a new event involves no
+/// vendor, a product that joined names no upstream, or a vendor that joined was on the
+/// case before (a provider of an earlier product, a party to an earlier event), so the
+/// case without vendors changed.
+fn reusable_around<'v>(
+    loaded: &Loaded,
+    vendors: &BTreeSet<&'v str>,
+    previous: &PreviousViews,
+) -> Option<BTreeSet<&'v str>> {
+    let case = &loaded.case;
+    let known = usize::try_from(previous.projection.products).ok().filter(|&k| k <= loaded.products.len())?;
+    let product = |f: &vulnrelay_store::Fragment| case.product(&vulnrelay_domain::ProductId(f.id.clone()));
+    let earlier: Vec<_> = loaded.products[..known].iter().filter_map(product).collect();
+    let joined: Vec<_> = loaded.products[known..].iter().filter_map(product).collect();
+    if earlier.len() != known || joined.len() != loaded.products.len() - known {
+        return None;
+    }
+    if joined.iter().any(|p| p.upstream.is_empty()) {
+        return None;
+    }
+    let earlier_vendors: BTreeSet<&str> =
+        earlier.iter().filter(|p| !p.upstream.is_empty()).map(|p| p.provider.0.as_str()).collect();
+    if earlier_vendors.len() as i64 != previous.projection.vendors {
+        return None;
+    }
+    let earlier_providers: BTreeSet<&str> = earlier.iter().map(|p| p.provider.0.as_str()).collect();
+    let new_vendors: BTreeSet<&'v str> =
+        vendors.iter().copied().filter(|v| !earlier_vendors.contains(v)).collect();
+    if new_vendors.iter().any(|v| earlier_providers.contains(v)) {
+        return None;
+    }
+    let first_new = loaded.events.iter().position(|e| e.seq > previous.seq).unwrap_or(loaded.events.len());
+    let involved_before = case.events().get(..first_new)?.iter().any(|e| {
+        new_vendors.contains(e.party.0.as_str())
+            || e.recipient().is_some_and(|r| new_vendors.contains(r.0.as_str()))
+    });
+    if involved_before {
+        return None;
+    }
+    let mut touched = touched_vendors(loaded, vendors, previous.seq)?;
+    touched.extend(new_vendors);
+    Some(touched)
 }
 
 /// The downstream vendors the events after `seq` involve (as party, recipient or

@@ -487,6 +487,70 @@ async fn a_change_involving_only_vendors_reevaluates_only_theirs_and_the_views_s
             assert_eq!(stored, whole, "after {body}");
         }
 
+        // A vendor joins with two products, each told by the platform: only it is
+        // evaluated, and the views stay equal to the whole case evaluated at once.
+        let products_before = db.store.case_products(&id).await.unwrap().len() as i64;
+        let seq_before = db.store.case(&id).await.unwrap().last_seq;
+        let joined: Vec<vulnrelay_store::Fragment> = (0..2)
+            .map(|p| vulnrelay_store::Fragment {
+                id: format!("vendor-061:product-{p}"),
+                value: json!({"id": format!("vendor-061:product-{p}"), "name": format!("Product {p}"),
+                              "provider": "vendor-061", "upstream": ["log4j-core"]}),
+            })
+            .collect();
+        let organisation = vulnrelay_store::Organisation {
+            id: "vendor-061".into(),
+            name: "vendor-061".into(),
+            name_zh: None,
+            roles: vec![],
+            jurisdiction: vulnrelay_domain::Jurisdiction::CN,
+            individual: false,
+            status: vulnrelay_store::Status::Active,
+            created_at: now,
+        };
+        db.store.create_org(&organisation).await.unwrap();
+        let change = CaseChange {
+            parties: vec![vulnrelay_store::Fragment {
+                id: "vendor-061".into(),
+                value: json!({"id": "vendor-061", "name": "vendor-061", "roles": ["product_provider"], "jurisdiction": "CN"}),
+            }],
+            products: joined.clone(),
+            events: joined
+                .iter()
+                .map(|p| NewEvent {
+                    at: now,
+                    body: json!({"at": at, "type": "notified", "party": "miit-nvdb", "to": "vendor-061", "product": p.id}),
+                    recorded_by: None,
+                    override_reason: None,
+                })
+                .collect(),
+            ..CaseChange::default()
+        };
+        db.store.change_case(&id, &change, Utc::now()).await.unwrap();
+        let (stored, whole) = stored_and_recomputed(&db, &id).await;
+        assert_eq!(stored, whole, "after a vendor joined");
+        assert_eq!((whole.vendors, whole.products), (62, products_before + 2));
+        let snapshot = vulnrelay_store::projections::CaseSnapshot {
+            record: db.store.case(&id).await.unwrap(),
+            parties: db.store.case_parties(&id).await.unwrap(),
+            products: db.store.case_products(&id).await.unwrap(),
+            events: db.store.events(&id).await.unwrap(),
+            one_product_until: db.store.one_product_until(&id).await.unwrap(),
+        };
+        let loaded = vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap();
+        let empty = PreviousViews {
+            seq: seq_before,
+            projection: CaseProjection {
+                obligations: Vec::new(),
+                vendors: 61,
+                products: products_before,
+                ..whole.clone()
+            },
+        };
+        let reused = projector().vendors_per_evaluation(7).project_loaded_after(&loaded, Utc::now(), Some(&empty));
+        assert!(!reused.obligations.is_empty());
+        assert!(reused.obligations.iter().all(|o| o.org_id == "vendor-061"), "{:?}", reused.obligations);
+
         // And reuse is what happens: given views that held nothing, a change that
         // involves one vendor yields that vendor's obligations only.
         let before = db.store.case(&id).await.unwrap().last_seq;
@@ -508,12 +572,12 @@ async fn a_change_involving_only_vendors_reevaluates_only_theirs_and_the_views_s
         let loaded = vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap();
         let empty = PreviousViews {
             seq: before,
-            projection: CaseProjection { obligations: Vec::new(), vendors: 61, ..whole.clone() },
+            projection: CaseProjection { obligations: Vec::new(), vendors: 62, ..whole.clone() },
         };
         let reused = projector().vendors_per_evaluation(7).project_loaded_after(&loaded, Utc::now(), Some(&empty));
         assert!(!reused.obligations.is_empty());
         assert!(reused.obligations.iter().all(|o| o.org_id == "vendor-012"), "{:?}", reused.obligations);
-        // Views made with other vendors are not reused.
+        // Views that do not add up with the case's products are not reused.
         let other = PreviousViews { seq: before, projection: CaseProjection { vendors: 60, ..empty.projection } };
         let whole_again = projector().vendors_per_evaluation(7).project_loaded_after(&loaded, Utc::now(), Some(&other));
         assert_eq!(vulnrelay_server::projection::comparable(&whole_again), whole);

@@ -47,6 +47,8 @@ pub struct CaseProjection {
     /// product) the case has: a projector reusing earlier views knows from it that the
     /// vendors are those they were made with (parties never leave a case).
     pub vendors: i64,
+    /// How many products the case has: those after the first `products` joined since.
+    pub products: i64,
 }
 
 /// A case's views as they were after event `seq`, made by the same projector: what a

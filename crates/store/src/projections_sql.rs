@@ -68,7 +68,7 @@ async fn previous_views(
     case_id: &str,
 ) -> Result<Option<PreviousViews>> {
     let Some(view) =
-        sqlx::query("SELECT seq, state, published, projector, vendors FROM case_views WHERE case_id = $1")
+        sqlx::query("SELECT seq, state, published, projector, vendors, products FROM case_views WHERE case_id = $1")
             .bind(case_id)
             .fetch_optional(&mut **tx)
             .await?
@@ -95,6 +95,7 @@ async fn previous_views(
             relations: Vec::new(),
             obligations,
             vendors: view.try_get("vendors")?,
+            products: view.try_get("products")?,
         },
     }))
 }
@@ -133,8 +134,8 @@ async fn reproject(
     let written = std::time::Instant::now();
     let created_at = format_ts(snapshot.record.created_at);
     sqlx::query(
-        "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at, vendors) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at, vendors, products) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(case_id)
     .bind(&created_at)
@@ -144,6 +145,7 @@ async fn reproject(
     .bind(projector.version())
     .bind(format_ts(at))
     .bind(projection.vendors)
+    .bind(projection.products)
     .execute(&mut **tx)
     .await?;
     // Only the rows that differ from what the views hold are written: a change to a
@@ -336,7 +338,7 @@ impl Projections for Inner {
     }
 
     async fn projection(&self, case_id: &str) -> Result<Option<CaseProjection>> {
-        let Some(view) = sqlx::query("SELECT state, published, vendors FROM case_views WHERE case_id = $1")
+        let Some(view) = sqlx::query("SELECT state, published, vendors, products FROM case_views WHERE case_id = $1")
             .bind(case_id)
             .fetch_optional(&self.reader)
             .await?
@@ -369,6 +371,7 @@ impl Projections for Inner {
             relations,
             obligations,
             vendors: view.try_get("vendors")?,
+            products: view.try_get("products")?,
         }))
     }
 

@@ -11,9 +11,10 @@ CREATE TABLE case_views (
     published    BOOLEAN NOT NULL,
     projector    TEXT NOT NULL,
     projected_at TEXT NOT NULL,
-    -- How many downstream vendors the case had (a projector reusing these views
-    -- checks that the set is the same).
-    vendors      BIGINT NOT NULL DEFAULT 0
+    -- How many downstream vendors and products the case had (a projector reusing
+    -- these views tells from them which vendors and products joined since).
+    vendors      BIGINT NOT NULL DEFAULT 0,
+    products     BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX case_views_order ON case_views (created_at, case_id);
 CREATE INDEX case_views_published ON case_views (published, created_at, case_id);
