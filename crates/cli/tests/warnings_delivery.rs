@@ -446,12 +446,8 @@ async fn inventory_uploads_keep_the_servers_memory_bounded() {
             eprintln!("the server closed before the whole body was sent: {text}");
         }
     }
-    let stored = client
-        .get(format!("{base}/api/v1/assets/groups/too-big"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let stored =
+        client.get(format!("{base}/api/v1/assets/groups/too-big")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(stored.status(), StatusCode::NOT_FOUND, "nothing stored of the refused upload");
     // Eight uploads just under the limit, one after another, each replacing the group
     // (an inventory kept up to date).
