@@ -225,14 +225,24 @@ pub async fn run(bind: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// POSTs `body` to `url`; an answer `stale` (the case changed meanwhile — a relay
+/// arriving on it — and nothing was written) is retried, as the API asks.
 async fn call(url: String, token: &str, body: Value) -> anyhow::Result<Value> {
-    let response = reqwest::Client::new().post(&url).bearer_auth(token).json(&body).send().await?;
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    if !status.is_success() {
-        bail!("{url}: {status}: {answer}");
+    let client = reqwest::Client::new();
+    let mut attempts = 0;
+    loop {
+        let response = client.post(&url).bearer_auth(token).json(&body).send().await?;
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(answer);
+        }
+        attempts += 1;
+        if answer["error"]["code"] != "stale" || attempts >= 20 {
+            bail!("{url}: {status}: {answer}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Ok(answer)
 }
 
 /// Polls `url` until `found` holds of its answer (the relays travel in the background).
