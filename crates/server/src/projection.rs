@@ -312,14 +312,7 @@ pub async fn drifted(
 ) -> vulnrelay_store::Result<Vec<String>> {
     let mut drifted = Vec::new();
     for case_id in store.case_ids().await? {
-        let record = store.case(&case_id).await?;
-        let (parties, products, events, one_product_until) = tokio::try_join!(
-            store.case_parties(&case_id),
-            store.case_products(&case_id),
-            store.events(&case_id),
-            store.one_product_until(&case_id)
-        )?;
-        let snapshot = CaseSnapshot { record, parties, products, events, one_product_until };
+        let snapshot = snapshot(store, &case_id).await?;
         let expected = projector.project(&snapshot, at).ok().map(|p| comparable(&p));
         let stored = store.projection(&case_id).await?.map(|p| comparable(&p));
         if expected != stored {
@@ -327,6 +320,22 @@ pub async fn drifted(
         }
     }
     Ok(drifted)
+}
+
+/// Case `case_id` as stored, read outside a writing transaction (what a projector is
+/// given, for a check or a test).
+pub async fn snapshot(
+    store: &dyn vulnrelay_store::Store,
+    case_id: &str,
+) -> vulnrelay_store::Result<CaseSnapshot> {
+    let record = store.case(case_id).await?;
+    let (parties, products, events, one_product_until) = tokio::try_join!(
+        store.case_parties(case_id),
+        store.case_products(case_id),
+        store.events(case_id),
+        store.one_product_until(case_id)
+    )?;
+    Ok(CaseSnapshot { record, parties, products, events, one_product_until })
 }
 
 /// A projection as compared: relations and obligations in one order, due times at the

@@ -283,6 +283,12 @@ async fn views_a_writer_left_behind_are_caught_up_and_rebuilt() {
     .await;
 }
 
+/// Case `id` as stored, loaded as the server reads it.
+async fn load_stored(store: &dyn vulnrelay_store::Store, id: &str) -> vulnrelay_server::casefile::Loaded {
+    let snapshot = vulnrelay_server::projection::snapshot(store, id).await.unwrap();
+    vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap()
+}
+
 /// A case with `vendors` downstream vendors of log4j-core, two products each, told by
 /// the platform at different times; some answered (affected, fixed, not affected),
 /// some verified or fixed on their own, some told their own upstream: their duties
@@ -386,15 +392,7 @@ async fn many_vendor_case(db: &TestDb, vendors: usize) -> vulnrelay_server::case
         })
         .await
         .unwrap();
-    let store = &db.store;
-    let snapshot = vulnrelay_store::projections::CaseSnapshot {
-        record: store.case(&id).await.unwrap(),
-        parties: store.case_parties(&id).await.unwrap(),
-        products: store.case_products(&id).await.unwrap(),
-        events: store.events(&id).await.unwrap(),
-        one_product_until: store.one_product_until(&id).await.unwrap(),
-    };
-    vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap()
+    load_stored(db.store.as_ref(), &id).await
 }
 
 #[tokio::test]
@@ -437,14 +435,7 @@ async fn stored_and_recomputed(
     id: &str,
 ) -> (vulnrelay_store::projections::CaseProjection, vulnrelay_store::projections::CaseProjection) {
     let store = &db.store;
-    let snapshot = vulnrelay_store::projections::CaseSnapshot {
-        record: store.case(id).await.unwrap(),
-        parties: store.case_parties(id).await.unwrap(),
-        products: store.case_products(id).await.unwrap(),
-        events: store.events(id).await.unwrap(),
-        one_product_until: store.one_product_until(id).await.unwrap(),
-    };
-    let loaded = vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap();
+    let loaded = load_stored(store.as_ref(), id).await;
     let whole = projector().vendors_per_evaluation(usize::MAX).project_loaded(&loaded, Utc::now());
     let mut stored = store.projection(id).await.unwrap().expect("views");
     stored.relations.sort();
@@ -530,14 +521,7 @@ async fn a_change_involving_only_vendors_reevaluates_only_theirs_and_the_views_s
         let (stored, whole) = stored_and_recomputed(&db, &id).await;
         assert_eq!(stored, whole, "after a vendor joined");
         assert_eq!((whole.vendors, whole.products), (62, products_before + 2));
-        let snapshot = vulnrelay_store::projections::CaseSnapshot {
-            record: db.store.case(&id).await.unwrap(),
-            parties: db.store.case_parties(&id).await.unwrap(),
-            products: db.store.case_products(&id).await.unwrap(),
-            events: db.store.events(&id).await.unwrap(),
-            one_product_until: db.store.one_product_until(&id).await.unwrap(),
-        };
-        let loaded = vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap();
+        let loaded = load_stored(db.store.as_ref(), &id).await;
         let empty = PreviousViews {
             seq: seq_before,
             projection: CaseProjection {
@@ -561,15 +545,7 @@ async fn a_change_involving_only_vendors_reevaluates_only_theirs_and_the_views_s
         };
         db.store.change_case(&id, &change, Utc::now()).await.unwrap();
         let (_, whole) = stored_and_recomputed(&db, &id).await;
-        let store = &db.store;
-        let snapshot = vulnrelay_store::projections::CaseSnapshot {
-            record: store.case(&id).await.unwrap(),
-            parties: store.case_parties(&id).await.unwrap(),
-            products: store.case_products(&id).await.unwrap(),
-            events: store.events(&id).await.unwrap(),
-            one_product_until: store.one_product_until(&id).await.unwrap(),
-        };
-        let loaded = vulnrelay_server::casefile::Loaded::from_snapshot(snapshot).unwrap();
+        let loaded = load_stored(db.store.as_ref(), &id).await;
         let empty = PreviousViews {
             seq: before,
             projection: CaseProjection { obligations: Vec::new(), vendors: 62, ..whole.clone() },

@@ -60,12 +60,25 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
     Ok(CaseSnapshot { record, parties, products, events, one_product_until })
 }
 
-/// The case's views as the transaction finds them, when `projector` made them (views
-/// made under another version are not reused).
+/// The open obligations the views hold for a case, each with its `public` flag.
+async fn stored_obligations(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Vec<(OpenObligation, bool)>> {
+    sqlx::query("SELECT * FROM open_obligations WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok((due_from_row(row)?.obligation, row.try_get("public")?)))
+        .collect()
+}
+
+/// The case's views as the transaction finds them (its `stored` obligations read
+/// already), when `projector` made them (views made under another version are not
+/// reused).
 async fn previous_views(
     tx: &mut Transaction<'_, Db>,
     projector: &dyn Projector,
     case_id: &str,
+    stored: &[(OpenObligation, bool)],
 ) -> Result<Option<PreviousViews>> {
     let Some(view) =
         sqlx::query("SELECT seq, state, published, projector, vendors, products FROM case_views WHERE case_id = $1")
@@ -79,14 +92,8 @@ async fn previous_views(
         return Ok(None);
     }
     let published: bool = view.try_get("published")?;
-    let obligations = sqlx::query("SELECT * FROM open_obligations WHERE case_id = $1 AND public = $2")
-        .bind(case_id)
-        .bind(published)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|row| due_from_row(row).map(|d| d.obligation))
-        .collect::<Result<Vec<_>>>()?;
+    // As `projection` reads them: one whose flag disagrees with its view is left out.
+    let obligations = stored.iter().filter(|(_, public)| *public == published).map(|(o, _)| o.clone()).collect();
     Ok(Some(PreviousViews {
         seq: view.try_get("seq")?,
         projection: CaseProjection {
@@ -113,7 +120,8 @@ async fn reproject(
     let Some(projector) = projector else { return Ok(()) };
     let started = std::time::Instant::now();
     let snapshot = read_snapshot(tx, case_id).await?;
-    let previous = previous_views(tx, projector, case_id).await?;
+    let stored = stored_obligations(tx, case_id).await?;
+    let previous = previous_views(tx, projector, case_id, &stored).await?;
     let read = started.elapsed();
     sqlx::query("DELETE FROM case_views WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
     let projected = std::time::Instant::now();
@@ -165,28 +173,19 @@ async fn reproject(
         if !wanted.insert(org_id.as_str()) {
             continue;
         }
-        match relations.remove(org_id) {
-            Some(stored) if stored == *relation => continue,
-            Some(_) => {
-                sqlx::query("UPDATE case_relations SET relation = $3 WHERE case_id = $1 AND org_id = $2")
-                    .bind(case_id)
-                    .bind(org_id)
-                    .bind(relation)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            None => {
-                sqlx::query(
-                    "INSERT INTO case_relations (case_id, org_id, relation, created_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(case_id)
-                .bind(org_id)
-                .bind(relation)
-                .bind(&created_at)
-                .execute(&mut **tx)
-                .await?;
-            }
+        if relations.remove(org_id).is_some_and(|stored| stored == *relation) {
+            continue;
         }
+        sqlx::query(
+            "INSERT INTO case_relations (case_id, org_id, relation, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation",
+        )
+        .bind(case_id)
+        .bind(org_id)
+        .bind(relation)
+        .bind(&created_at)
+        .execute(&mut **tx)
+        .await?;
     }
     for org_id in relations.keys() {
         sqlx::query("DELETE FROM case_relations WHERE case_id = $1 AND org_id = $2")
@@ -195,64 +194,40 @@ async fn reproject(
             .execute(&mut **tx)
             .await?;
     }
-    type Row = (String, Option<String>, String, bool);
-    let mut obligations: std::collections::HashMap<(String, String, String), Row> = sqlx::query(
-        "SELECT org_id, rule, product, due_key, due_at, status, public FROM open_obligations WHERE case_id = $1",
-    )
-    .bind(case_id)
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok((
-            (row.try_get("org_id")?, row.try_get("rule")?, row.try_get("product")?),
-            (row.try_get("due_key")?, row.try_get("due_at")?, row.try_get("status")?, row.try_get("public")?),
-        ))
-    })
-    .collect::<Result<_>>()?;
+    let mut obligations: std::collections::HashMap<(String, String, String), (OpenObligation, bool)> = stored
+        .into_iter()
+        .map(|(o, public)| ((o.org_id.clone(), o.rule.clone(), o.product.clone()), (o, public)))
+        .collect();
     let mut wanted = std::collections::HashSet::new();
     for o in &projection.obligations {
         let key = (o.org_id.clone(), o.rule.clone(), o.product.clone());
         if !wanted.insert(key.clone()) {
             continue;
         }
-        let row: Row =
-            (due_key(o.due_at), o.due_at.map(format_ts), o.status.as_str().to_owned(), projection.published);
-        match obligations.remove(&key) {
-            Some(stored) if stored == row => continue,
-            Some(_) => {
-                sqlx::query(
-                    "UPDATE open_obligations SET due_key = $5, due_at = $6, status = $7, public = $8 \
-                     WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4",
-                )
-                .bind(case_id)
-                .bind(&o.org_id)
-                .bind(&o.rule)
-                .bind(&o.product)
-                .bind(&row.0)
-                .bind(&row.1)
-                .bind(&row.2)
-                .bind(row.3)
-                .execute(&mut **tx)
-                .await?;
-            }
-            None => {
-                sqlx::query(
-                    "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(case_id)
-                .bind(&o.org_id)
-                .bind(&o.rule)
-                .bind(&o.product)
-                .bind(&row.0)
-                .bind(&row.1)
-                .bind(&row.2)
-                .bind(row.3)
-                .execute(&mut **tx)
-                .await?;
-            }
+        // Due times compared as stored (at the store's precision).
+        let unchanged = obligations.remove(&key).is_some_and(|(stored, public)| {
+            stored.due_at.map(format_ts) == o.due_at.map(format_ts)
+                && stored.status == o.status
+                && public == projection.published
+        });
+        if unchanged {
+            continue;
         }
+        sqlx::query(
+            "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, org_id, rule, product) DO UPDATE SET \
+             due_key = excluded.due_key, due_at = excluded.due_at, status = excluded.status, public = excluded.public",
+        )
+        .bind(case_id)
+        .bind(&o.org_id)
+        .bind(&o.rule)
+        .bind(&o.product)
+        .bind(due_key(o.due_at))
+        .bind(o.due_at.map(format_ts))
+        .bind(o.status.as_str())
+        .bind(projection.published)
+        .execute(&mut **tx)
+        .await?;
     }
     for (org_id, rule, product) in obligations.keys() {
         sqlx::query("DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4")
