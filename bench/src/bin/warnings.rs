@@ -77,7 +77,7 @@ fn main() {
         let record = warnings::rematch_vulnerabilities(&state, &[vulnerabilities[0].id.clone()]).await.expect("re-match");
         let record_time = started.elapsed();
 
-        let worker = Worker::new(state.clone(), WorkerConfig { batch: 500, deny_private_networks: false, ..WorkerConfig::default() });
+        let worker = Worker::new(state.app.clone(), WorkerConfig { batch: 500, deny_private_networks: false, ..WorkerConfig::default() });
         let started = Instant::now();
         let mut delivered = 0;
         loop {

@@ -10,86 +10,37 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use sha2::{Digest, Sha256};
-use vulnrelay_domain::{AccountRole, Actor, PartyId};
-use vulnrelay_store::{Account, Status, StoreError, fill_random};
+use vulnrelay_store::{Status, StoreError};
 
 use crate::AppState;
 use crate::errors::AppError;
+
+pub use vulnrelay_app::Caller;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "vr_session";
 /// The header that carries the CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// Hashes a password with argon2id (the crate's default parameters) and a random salt.
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let mut salt = [0u8; 16];
-    fill_random(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(AppError::internal)?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(AppError::internal)
-}
+pub use vulnrelay_app::secrets::{hash_password, new_secret, secret_hash, verify_password};
 
-/// Whether `password` matches the PHC string `hash`.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-}
-
-/// A new secret: a prefix and 32 random bytes in hex.
-pub fn new_secret(prefix: &str) -> String {
-    let mut bytes = [0u8; 32];
-    fill_random(&mut bytes);
-    format!("{prefix}{}", hex::encode(bytes))
-}
-
-/// The stored form of a token or session id: its SHA-256 in hex.
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// Who is calling: an active account, or nobody.
+/// The caller of a request, established from its API token or session cookie (with
+/// the CSRF token for a change): the extractor of every handler.
 #[derive(Debug, Clone, Default)]
-pub struct Caller {
-    /// The account, when authenticated.
-    pub account: Option<Account>,
-}
+pub struct Auth(pub Caller);
 
-impl Caller {
-    /// The account, or 401.
-    pub fn require(&self) -> Result<&Account, AppError> {
-        self.account.as_ref().ok_or_else(AppError::unauthorized)
-    }
+impl std::ops::Deref for Auth {
+    type Target = Caller;
 
-    /// The account if it holds one of `roles`, else 403 (401 when anonymous).
-    pub fn require_role(&self, roles: &[AccountRole]) -> Result<&Account, AppError> {
-        let account = self.require()?;
-        if account.roles.iter().any(|r| roles.contains(r)) {
-            Ok(account)
-        } else {
-            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(AppError::forbidden(format!("this needs one of the roles: {}", names.join(", "))))
-        }
-    }
-
-    /// The caller as access control sees it.
-    pub fn actor(&self) -> Actor {
-        match &self.account {
-            None => Actor::anonymous(),
-            Some(account) => Actor { org: account.org_id.clone().map(PartyId), roles: account.roles.clone() },
-        }
+    fn deref(&self) -> &Caller {
+        &self.0
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<AppState> for Auth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -117,10 +68,10 @@ impl FromRequestParts<AppState> for Caller {
             }
             store.account(&session.account_id).await?
         } else {
-            return Ok(Caller::default());
+            return Ok(Auth::default());
         };
         match account.status {
-            Status::Active => Ok(Caller { account: Some(account) }),
+            Status::Active => Ok(Auth(Caller::of(account))),
             Status::Pending => Err(AppError::forbidden("this account waits for an analyst's approval")),
             Status::Rejected => Err(AppError::unauthorized()),
         }

@@ -1,4 +1,5 @@
-//! The HTTP layer's one error type and its JSON envelope.
+//! The JSON error envelope of the HTTP layer: an application [`Error`] becomes a
+//! status and `{"error": ...}` in one `From`.
 //!
 //! Policy:
 //! - Every error answers `{"error":{"code":"...","message":"...","details":[...]}}` with
@@ -20,6 +21,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use vulnrelay_app::Error;
+use vulnrelay_app::error::RelayKind;
 use vulnrelay_store::StoreError;
 
 /// An error answered to a client.
@@ -49,55 +52,69 @@ impl AppError {
 
     /// 400: the request cannot be read.
     pub fn bad_request(message: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Error::bad_request(message).into()
     }
 
     /// 401: no valid credentials.
     pub fn unauthorized() -> AppError {
-        AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send a valid API token")
+        Error::unauthorized().into()
     }
 
     /// 403: the caller may not do this.
     pub fn forbidden(message: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Error::forbidden(message).into()
     }
 
     /// 404: no such thing (or one the caller may not see).
     pub fn not_found(what: &str) -> AppError {
-        AppError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Error::not_found(what).into()
     }
 
     /// 409: the request conflicts with the current state.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::CONFLICT, code, message)
+        Error::conflict(code, message).into()
     }
 
     /// 422: the content is wrong; `problems` are `(field, message)` pairs.
     pub fn invalid(problems: Vec<(String, String)>) -> AppError {
-        let message = match problems.len() {
-            1 => format!("1 problem: {}: {}", problems[0].0, problems[0].1),
-            n => format!("{n} problems in the request"),
-        };
-        let details = problems
-            .into_iter()
-            .map(|(field, message)| json!({"field": field, "message": message}))
-            .collect();
-        AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).with_details(details)
+        Error::invalid(problems).into()
     }
 
     /// 429: too many attempts.
     pub fn rate_limited() -> AppError {
-        AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many failed attempts; try again later",
-        )
+        Error::rate_limited().into()
     }
 
     /// 500: logs the cause and answers a fixed message.
     pub fn internal(cause: impl std::fmt::Display) -> AppError {
-        tracing::error!(%cause, "internal error");
-        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        Error::internal(cause).into()
+    }
+}
+
+/// The status of each of the application's errors: the one place an operation's
+/// outcome becomes HTTP.
+impl From<Error> for AppError {
+    fn from(error: Error) -> Self {
+        let status = match &error {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound { .. } => StatusCode::NOT_FOUND,
+            Error::Conflict { .. } | Error::Refused(_) | Error::Sanction(_) => StatusCode::CONFLICT,
+            Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Relay { kind, .. } => match kind {
+                RelayKind::NotFederating => StatusCode::NOT_FOUND,
+                RelayKind::NotAPeer => StatusCode::FORBIDDEN,
+                RelayKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                RelayKind::Replayed => StatusCode::CONFLICT,
+                RelayKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                RelayKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        AppError::new(status, error.code(), error.to_string()).with_details(error.details())
     }
 }
 
@@ -110,20 +127,7 @@ impl IntoResponse for AppError {
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound { what, .. } => AppError::not_found(what),
-            StoreError::Conflict(_) => AppError::conflict("conflict", "that already exists"),
-            StoreError::InvalidReference(_) => {
-                AppError::invalid(vec![("$".into(), "refers to something that does not exist".into())])
-            }
-            StoreError::Stale { .. } => {
-                AppError::conflict("stale", "the case changed while this request was processed; retry")
-            }
-            refused @ StoreError::RetentionRefused { .. } => {
-                AppError::conflict("retention", refused.to_string())
-            }
-            other => AppError::internal(other),
-        }
+        Error::from(error).into()
     }
 }
 
@@ -140,11 +144,9 @@ impl From<JsonRejection> for AppError {
             JsonRejection::MissingJsonContentType(_) => {
                 AppError::bad_request("expected a JSON body with `Content-Type: application/json`")
             }
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is larger than the server accepts",
-            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Error::TooLarge.into()
+            }
             other => AppError::bad_request(other.body_text()),
         }
     }

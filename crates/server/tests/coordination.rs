@@ -459,7 +459,7 @@ async fn the_worker_reminds_silent_vendors_on_the_schedule_without_a_request() {
         )
         .await;
         assert_eq!(code, StatusCode::CREATED, "{answer}");
-        let worker = Worker::new(app.state.clone(), WorkerConfig::default());
+        let worker = Worker::new(app.state.app.clone(), WorkerConfig::default());
         let told = Utc::now();
         let at = |days: i64| told + TimeDelta::days(days) + TimeDelta::hours(1);
         let app = &app;

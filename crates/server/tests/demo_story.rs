@@ -227,7 +227,7 @@ async fn the_platform_warns_the_industry_on_2021_12_09_and_the_interval_closes()
         assert_eq!(DateTime::parse_from_rfc3339(first["to"]["at"].as_str().unwrap()).unwrap(), warned_at);
         assert!(["cn-bank", "cn-grid"].contains(&first["to"]["party"].as_str().unwrap()), "{first}");
 
-        let worker = Worker::new(app.state.clone(), WorkerConfig::default());
+        let worker = Worker::new(app.state.app.clone(), WorkerConfig::default());
         while worker.deliver(Utc::now()).await.unwrap().claimed > 0 {}
         for (who, org) in [(BANK, "cn-bank"), (GRID, "cn-grid")] {
             let (_, list) = app.get("/api/v1/warnings", who).await;

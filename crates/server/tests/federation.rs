@@ -108,7 +108,7 @@ async fn start(
     });
     let mut stop_worker = stopped.clone();
     let worker = spawn(
-        state.clone(),
+        state.app.clone(),
         WorkerConfig {
             poll_interval: Duration::from_millis(25),
             reminder_interval: None,

@@ -184,7 +184,7 @@ async fn before_publication_only_units_the_case_allows_are_warned_then_everyone(
         assert_eq!(app.get(&format!("/api/v1/warnings/{id}"), GRID).await.0, StatusCode::NOT_FOUND);
 
         // Delivery: the worker puts the warning in the bank's inbox.
-        let worker = Worker::new(app.state.clone(), WorkerConfig::default());
+        let worker = Worker::new(app.state.app.clone(), WorkerConfig::default());
         while worker.deliver(Utc::now()).await.unwrap().claimed > 0 {}
         let (_, inbox) = app.get("/api/v1/inbox", BANK).await;
         let messages = inbox["messages"].as_array().unwrap();
@@ -277,7 +277,7 @@ async fn dead_letters_are_listed_and_replayed() {
             timeout: Duration::from_secs(2),
             ..loopback()
         };
-        let worker = Worker::new(app.state.clone(), config);
+        let worker = Worker::new(app.state.app.clone(), config);
         for _ in 0..50 {
             worker.deliver(Utc::now()).await.unwrap();
             let counts = app.db.store.delivery_counts().await.unwrap();
@@ -313,7 +313,7 @@ async fn dead_letters_are_listed_and_replayed() {
         assert_eq!((replayed["state"].clone(), replayed["attempts"].clone()), (json!("pending"), json!(0)));
         assert_eq!(replayed["idempotency_key"], dead[0]["idempotency_key"]);
         // A worker that refuses non-public addresses does not even try the loopback.
-        let strict = Worker::new(app.state.clone(), WorkerConfig::default());
+        let strict = Worker::new(app.state.app.clone(), WorkerConfig::default());
         strict.deliver(Utc::now()).await.unwrap();
         let refused = app.db.store.delivery(id).await.unwrap();
         assert!(
@@ -427,7 +427,7 @@ async fn deadline_reminders_are_sent_once_per_stage() {
             })
             .expect("the member's reporting obligation");
         let (rule, due) = (finding.rule_id(), finding.due_at.unwrap());
-        let worker = Worker::new(app.state.clone(), WorkerConfig::default());
+        let worker = Worker::new(app.state.app.clone(), WorkerConfig::default());
         let hours = chrono::TimeDelta::hours;
         for (at, stage) in [(due - hours(20), "24h"), (due - hours(3), "4h"), (due + hours(1), "overdue")] {
             assert!(worker.remind(at).await.unwrap() >= 1, "{stage}");

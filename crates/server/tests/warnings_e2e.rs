@@ -109,7 +109,7 @@ async fn publishing_the_log4shell_records_warns_the_unit_that_runs_2_14_1_only()
             deny_private_networks: false,
             ..WorkerConfig::default()
         };
-        let worker = spawn(state, config, async move {
+        let worker = spawn(state.app, config, async move {
             let _ = stop_worker.changed().await;
         });
 

@@ -101,8 +101,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(anyhow::Error::msg)?;
                 let password = vulnrelay_server::auth::new_secret("")[..24].to_owned();
-                let hash = vulnrelay_server::auth::hash_password(&password)
-                    .map_err(|e| anyhow::anyhow!(e.message))?;
+                let hash = vulnrelay_server::auth::hash_password(&password)?;
                 let new = NewAccount {
                     email: email.clone(),
                     name,

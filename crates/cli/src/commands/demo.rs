@@ -37,10 +37,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let path = dir.path().join("demo.db");
     runtime()?.block_on(async {
         let store = vulnrelay_store::connect(&format!("sqlite:{}", path.display())).await?;
-        let demo = vulnrelay_server::demo::load(&store).await.map_err(|e| anyhow::anyhow!(e.message))?;
-        let notifying = vulnrelay_server::regimes::load_all(&store, chrono::Utc::now())
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let demo = vulnrelay_server::demo::load(&store).await?;
+        let notifying = vulnrelay_server::regimes::load_all(&store, chrono::Utc::now()).await?;
         println!("vulnrelay demo: the Log4Shell story is case {}", demo.case_id);
         if let [(both, _), (eu, _)] = notifying.as_slice() {
             println!("vulnrelay demo: a Chinese vendor on the EU market (both regimes) is case {both}");
@@ -78,7 +76,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         state.sign_heads().await;
         let worker =
             vulnrelay_server::worker::WorkerConfig { deny_private_networks: false, ..Default::default() };
-        vulnrelay_server::worker::spawn(state.clone(), worker, std::future::pending());
+        vulnrelay_server::worker::spawn(state.app.clone(), worker, std::future::pending());
         listen(&args.bind, state).await
     })?;
     drop(dir);

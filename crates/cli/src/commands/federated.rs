@@ -104,7 +104,7 @@ async fn add_account(
     roles: &[AccountRole],
 ) -> anyhow::Result<(String, String)> {
     let password = vulnrelay_server::auth::new_secret("")[..16].to_owned();
-    let hash = vulnrelay_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e.message))?;
+    let hash = vulnrelay_server::auth::hash_password(&password)?;
     let account = store
         .create_account(
             &NewAccount {
@@ -185,7 +185,7 @@ pub async fn run(bind: &str) -> anyhow::Result<()> {
             deny_private_networks: false,
             ..Default::default()
         };
-        vulnrelay_server::worker::spawn(state.clone(), worker, std::future::pending());
+        vulnrelay_server::worker::spawn(state.app.clone(), worker, std::future::pending());
         tokens.push(token);
         servers.push((state, listener));
     }

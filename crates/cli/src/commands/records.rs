@@ -285,11 +285,7 @@ fn export_from_database(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             let of_case: Vec<_> =
                 all.iter().filter(|r| r.case_id.as_deref() == Some(id.as_str())).cloned().collect();
             if !of_case.is_empty() {
-                case = Some(
-                    vulnrelay_server::casefile::load(&state, id)
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e.message))?,
-                );
+                case = Some(vulnrelay_server::casefile::load(&state, id).await?);
                 records.extend(of_case);
                 continue;
             }
@@ -301,8 +297,7 @@ fn export_from_database(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         }
         let mut pairs = Vec::new();
         for stored in records {
-            let v =
-                vulnrelay_server::distribution::decode(&stored).map_err(|e| anyhow::anyhow!(e.message))?;
+            let v = vulnrelay_server::distribution::decode(&stored)?;
             pairs.push((stored, v));
         }
         let selected: Vec<Vulnerability> = pairs.iter().map(|(_, v)| v.clone()).collect();
@@ -310,11 +305,7 @@ fn export_from_database(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             (ExportFormat::Csaf, Some((first, _))) => {
                 let advisory =
                     vulnrelay_server::distribution::Advisory { id: first.id.clone(), case, records: pairs };
-                Some(
-                    vulnrelay_server::distribution::csaf_advisory(&state, &advisory)
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e.message))?,
-                )
+                Some(vulnrelay_server::distribution::csaf_advisory(&state, &advisory).await?)
             }
             _ => None,
         };

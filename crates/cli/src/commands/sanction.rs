@@ -123,10 +123,8 @@ pub fn run(args: SanctionArgs) -> anyhow::Result<ExitCode> {
         let state = vulnrelay_server::AppState::new(store.clone(), vulnrelay_server::Config::default());
         let (target, event) = match args.command {
             SanctionCommand::Log { org } => {
-                let entries = sanctions::log(&state, &org).await.map_err(|e| anyhow::anyhow!(e.message))?;
-                let memberships = sanctions::statuses(&state, &org, &entries, Utc::now())
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message))?;
+                let entries = sanctions::log(&state, &org).await?;
+                let memberships = sanctions::statuses(&state, &org, &entries, Utc::now()).await?;
                 let out = serde_json::json!({
                     "org": org,
                     "memberships": memberships,
@@ -189,27 +187,15 @@ pub fn run(args: SanctionArgs) -> anyhow::Result<ExitCode> {
         let by = store.account_by_email(&target.by).await?.id;
         let entry =
             sanctions::record(&state, &target.org, &target.scheme, event, Some(&by)).await.map_err(|e| {
-                let details: Vec<String> = e
-                    .details
-                    .iter()
-                    .filter(|d| d.get("field").is_some())
-                    .map(|d| {
-                        format!(
-                            "{}: {}",
-                            d["field"].as_str().unwrap_or("$"),
-                            d["message"].as_str().unwrap_or("")
-                        )
-                    })
-                    .collect();
-                if details.is_empty() {
-                    anyhow::anyhow!(e.message)
+                let problems: Vec<String> =
+                    e.problems().iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+                if problems.is_empty() {
+                    anyhow::anyhow!(e)
                 } else {
-                    anyhow::anyhow!("{}\n  {}", e.message, details.join("\n  "))
+                    anyhow::anyhow!("{e}\n  {}", problems.join("\n  "))
                 }
             })?;
-        let (status, _) = sanctions::standing_of(&state, &target.org, &target.scheme, Utc::now())
-            .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let (status, _) = sanctions::standing_of(&state, &target.org, &target.scheme, Utc::now()).await?;
         println!(
             "{} entry {} recorded ({}); {} is now {status} in {}",
             target.org,

@@ -257,7 +257,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ));
         if !args.worker.no_worker {
             // Stopped with the runtime; deliveries in flight are claimed again later.
-            vulnrelay_server::worker::spawn(state.clone(), args.worker.config(), std::future::pending());
+            vulnrelay_server::worker::spawn(state.app.clone(), args.worker.config(), std::future::pending());
         }
         listen(&args.bind, state).await
     })?;
@@ -267,7 +267,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 /// Creates an administrator account with a random password and returns the password.
 pub async fn init_admin(store: &dyn Store, email: &str) -> anyhow::Result<String> {
     let password = vulnrelay_server::auth::new_secret("")[..24].to_owned();
-    let hash = vulnrelay_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!(e.message))?;
+    let hash = vulnrelay_server::auth::hash_password(&password)?;
     let new = NewAccount {
         email: email.to_owned(),
         name: "Administrator".into(),

@@ -10,9 +10,10 @@ use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_store::{Account, NewAccount, Organisation, Session, Status, StoreError};
 
 use crate::AppState;
-use crate::auth::{Caller, SESSION_COOKIE, hash_password, new_secret, secret_hash, verify_password};
+use crate::auth::{Auth, Caller, SESSION_COOKIE, hash_password, new_secret, secret_hash, verify_password};
 use crate::errors::{AppError, AppResult};
-use crate::input::{ApiJson, Checker};
+use crate::input::ApiJson;
+use vulnrelay_app::input::Checker;
 
 /// An account as shown to clients (never its password hash).
 pub fn account_json(account: &Account) -> Value {
@@ -53,7 +54,11 @@ pub async fn login(
         None => (None, None),
     };
     let (Some(email), Some(password)) = (email, password) else {
-        return Err(check.finish().err().unwrap_or_else(|| AppError::bad_request("bad login")));
+        return Err(check
+            .finish()
+            .err()
+            .unwrap_or_else(|| vulnrelay_app::Error::bad_request("bad login"))
+            .into());
     };
     let (account, session_id, csrf_token, expires_at) =
         start_session(&state, email, password, client).await?;
@@ -134,7 +139,7 @@ pub(crate) async fn new_token(
 /// `DELETE /api/v1/session`: signs out.
 pub async fn logout(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     caller.require()?;
@@ -145,7 +150,7 @@ pub async fn logout(
 }
 
 /// `GET /api/v1/me`: the caller's account and organisation.
-pub async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn me(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     let account = caller.require()?;
     let org = match &account.org_id {
         Some(id) => Some(org_json(&state.store.org(id).await?)),
@@ -158,7 +163,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json
 /// only (the server keeps its hash).
 pub async fn create_token(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
     let account = caller.require()?;
@@ -174,7 +179,7 @@ pub async fn create_token(
 }
 
 /// `GET /api/v1/tokens`: the caller's tokens (without the secrets).
-pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn list_tokens(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     let account = caller.require()?;
     let tokens = state.store.list_tokens(&account.id).await?;
     let items: Vec<Value> = tokens
@@ -190,7 +195,7 @@ pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> AppRe
 /// `DELETE /api/v1/tokens/{id}`: revokes one of the caller's tokens.
 pub async fn revoke_token(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     let account = caller.require()?;
@@ -331,7 +336,7 @@ pub async fn register(State(state): State<AppState>, ApiJson(body): ApiJson) -> 
 }
 
 /// `GET /api/v1/registrations`: pending organisations and accounts (analysts).
-pub async fn list_registrations(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn list_registrations(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     registrar(&state, &caller).await?;
     let orgs = state.store.list_orgs(Some(Status::Pending)).await?;
     let accounts = state.store.list_accounts(Some(Status::Pending)).await?;
@@ -380,28 +385,28 @@ async fn decide(
 /// `POST /api/v1/registrations/{org}/approve`: activates a pending organisation and its accounts.
 pub async fn approve(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(org): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<Value>> {
-    decide(&state, &caller, &org, Status::Active, &crate::input::optional_json(&body)?).await
+    decide(&state, &caller, &org, Status::Active, &vulnrelay_app::input::optional_json(&body)?).await
 }
 
 /// `POST /api/v1/registrations/{org}/reject`: rejects a pending organisation and its accounts.
 pub async fn reject(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(org): Path<String>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<Value>> {
-    decide(&state, &caller, &org, Status::Rejected, &crate::input::optional_json(&body)?).await
+    decide(&state, &caller, &org, Status::Rejected, &vulnrelay_app::input::optional_json(&body)?).await
 }
 
 /// `POST /api/v1/accounts`: an administrator creates an active account
 /// `{email, name, password, org, roles}`.
 pub async fn create_account(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
     caller.require_role(&[AccountRole::Admin])?;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::Auth;
 use crate::coordination::{self, BoardQuery, NewParticipant, NewProduct, StatusInput};
 use crate::errors::{AppError, AppResult};
 use crate::input::ApiJson;
@@ -55,7 +55,7 @@ pub struct ParticipantsBody {
 /// each is notified (inbox, webhooks) and may then read the case.
 pub async fn add(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
@@ -80,7 +80,7 @@ pub async fn add(
 /// inventories embed an affected component.
 pub async fn proposals(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(coordination::proposals(&state, &caller, &id).await?))
@@ -90,7 +90,7 @@ pub async fn proposals(
 /// vulnerability, recorded as an event on the case.
 pub async fn set_status(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
@@ -132,7 +132,7 @@ impl From<BoardParams> for BoardQuery {
 /// `GET /api/v1/cases/{id}/coordination`: the board, paged by vendor.
 pub async fn board(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     Query(params): Query<BoardParams>,
 ) -> AppResult<Json<Value>> {
@@ -151,7 +151,7 @@ pub struct RemindBody {
 /// answered, through the delivery outbox.
 pub async fn remind(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
@@ -174,7 +174,7 @@ pub struct ScheduleBody {
 /// reminders the delivery worker sends.
 pub async fn set_schedule(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
@@ -189,7 +189,7 @@ pub async fn set_schedule(
 /// `DELETE /api/v1/cases/{id}/coordination/schedule`: back to the platform's default.
 pub async fn clear_schedule(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(coordination::set_schedule(&state, &caller, &id, None).await?))

@@ -14,7 +14,7 @@ use vulnrelay_publish::feed::atom;
 use vulnrelay_publish::provider::{listing, metadata};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Auth, Caller};
 use crate::distribution::{self, Advisory, advisories};
 use crate::errors::{AppError, AppResult};
 use crate::routes::vulnerabilities::{DocumentQuery, parse_lang, render};
@@ -41,7 +41,7 @@ fn advisory_json(a: &Advisory) -> Value {
 
 /// `GET /api/v1/advisories`: the advisories the caller may read — every published
 /// case's records, and public records of no case — newest first.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     let mut all = advisories(&state, &caller).await?;
     all.sort_by(|a, b| b.published().cmp(&a.published()).then(a.id.cmp(&b.id)));
     Ok(Json(json!({"advisories": all.iter().map(advisory_json).collect::<Vec<_>>()})))
@@ -62,7 +62,7 @@ async fn find(state: &AppState, caller: &Caller, id: &str) -> AppResult<Advisory
 /// security advisory, with the revision history of its records' changes.
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     match id.strip_suffix(".csaf.json") {
@@ -81,7 +81,7 @@ pub async fn show(
 /// all its records, `?lang=zh|en&format=html|md`.
 pub async fn bulletin(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     Query(query): Query<DocumentQuery>,
 ) -> AppResult<Response> {
@@ -92,7 +92,7 @@ pub async fn bulletin(
 /// (排查及修复手册), `?lang=zh|en&format=html|md`.
 pub async fn manual(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     Query(query): Query<DocumentQuery>,
 ) -> AppResult<Response> {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::Auth;
 use crate::drafts::{Completion, Drafting, drafts_json, send as send_draft};
 use crate::errors::{AppError, AppResult};
 use crate::input::ApiJson;
@@ -29,7 +29,7 @@ pub struct DraftsQuery {
 /// regime by regime, field by field, prefilled from the case and its records.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     Query(query): Query<DraftsQuery>,
 ) -> AppResult<Json<Value>> {
@@ -62,7 +62,7 @@ pub struct SendBody {
 /// recipient with the completed content and reference, recorded now.
 pub async fn send(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {

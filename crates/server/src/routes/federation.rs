@@ -13,11 +13,12 @@ use vulnrelay_domain::{AccountRole, Action};
 use vulnrelay_store::federation::Peer;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::Auth;
 use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
 use crate::federation::{check_peer, peer_json, receive, relay_json};
-use crate::input::{ApiJson, Checker};
+use crate::input::ApiJson;
+use vulnrelay_app::input::Checker;
 
 /// The largest relay envelope accepted: a forward carries the case's events and the
 /// report's files (base64, a third larger than the default 4 MiB of a report's files).
@@ -69,12 +70,12 @@ pub async fn mirrored(
 pub async fn relay(State(state): State<AppState>, body: axum::body::Bytes) -> AppResult<Json<Value>> {
     match receive(&state, &body).await {
         Ok(receipt) => Ok(Json(serde_json::to_value(receipt).map_err(AppError::internal)?)),
-        Err(refused) => Err(AppError::new(refused.status, "relay_refused", refused.reason)),
+        Err(refused) => Err(vulnrelay_app::Error::from(refused).into()),
     }
 }
 
 /// `GET /api/v1/peers`: the configured peers (administrators).
-pub async fn list_peers(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn list_peers(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Admin])?;
     let peers = state.store.peers().await?;
     Ok(Json(json!({"peers": peers.iter().map(peer_json).collect::<Vec<_>>()})))
@@ -84,7 +85,7 @@ pub async fn list_peers(State(state): State<AppState>, caller: Caller) -> AppRes
 /// the key and URL exchanged out of band; `orgs` are the organisations it hosts.
 pub async fn add_peer(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
     caller.require_role(&[AccountRole::Admin])?;
@@ -119,7 +120,7 @@ pub async fn add_peer(
 /// accepted from it, and relays to it fail until it is added again.
 pub async fn remove_peer(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     caller.require_role(&[AccountRole::Admin])?;
@@ -129,7 +130,7 @@ pub async fn remove_peer(
 
 /// `GET /api/v1/federation/relays`: every relay with its state and receipt
 /// (administrators).
-pub async fn list_relays(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn list_relays(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Admin])?;
     let relays = state.store.relays(None).await?;
     Ok(Json(json!({"relays": relays.iter().map(relay_json).collect::<Vec<_>>()})))
@@ -139,7 +140,7 @@ pub async fn list_relays(State(state): State<AppState>, caller: Caller) -> AppRe
 /// is not delivered due again now, with the same envelope and idempotency key.
 pub async fn replay(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Admin])?;
@@ -148,7 +149,7 @@ pub async fn replay(
 }
 
 /// `GET /api/v1/federation/refusals`: the latest refused envelopes (administrators).
-pub async fn refusals(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn refusals(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Admin])?;
     let refusals = state.store.relay_refusals(200).await?;
     let items: Vec<Value> = refusals
@@ -162,7 +163,7 @@ pub async fn refusals(State(state): State<AppState>, caller: Caller) -> AppResul
 /// and where the case came from if it is a mirror (for those who may read the case).
 pub async fn case_relays(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     authorize(&state, &caller, &id, Action::Read).await?;

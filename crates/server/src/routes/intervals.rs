@@ -16,7 +16,7 @@ use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, history};
 use vulnrelay_publish::charts::quarter_chart;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Auth, Caller};
 use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
 
@@ -124,7 +124,7 @@ fn lengths(case: &Case, warning: Option<&FirstWarning>) -> Vec<Length> {
 /// event is missing is `open`, one with no discovery has no start.
 pub async fn case_intervals(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let loaded = authorize(&state, &caller, &id, Action::Read).await?;
@@ -137,7 +137,7 @@ pub async fn case_intervals(
 /// The organisation itself, analysts and administrators.
 pub async fn org_history(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(org_id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let account = caller.require()?;
@@ -213,7 +213,7 @@ fn per_quarter(all: &[Vec<Length>], kind: IntervalKind) -> Vec<vulnrelay_domain:
 
 /// `GET /api/v1/stats/intervals`: each interval's median and worst per quarter of
 /// discovery, over the cases the caller may read.
-pub async fn stats(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn stats(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     let (count, all) = all_lengths(&state, &caller).await?;
     let kinds: Vec<Value> = IntervalKind::ALL
         .iter()
@@ -253,7 +253,7 @@ fn title(kind: IntervalKind, zh: bool) -> &'static str {
 /// (outlined) of one interval as an SVG bar chart, `?lang=zh|en`.
 pub async fn chart(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(file): Path<String>,
     Query(query): Query<ChartQuery>,
 ) -> AppResult<Response> {

@@ -11,7 +11,7 @@ use vulnrelay_domain::{AccountRole, Action, CaseState, Relation, allowed};
 use vulnrelay_policy::Status;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::Auth;
 use crate::errors::{AppError, AppResult};
 
 /// `GET /healthz`: a static answer, the ceiling of the load benchmark.
@@ -22,7 +22,7 @@ pub async fn healthz() -> Json<Value> {
 /// `GET /metrics`: Prometheus text: requests, latencies, and the open obligations by
 /// status of the cases the caller may read (anonymous: the public cases only, so no
 /// count is derived from an embargoed case); the delivery counts for administrators.
-pub async fn metrics(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
+pub async fn metrics(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Response> {
     let mut out = String::new();
     state.metrics.render(&mut out);
     let now = chrono::Utc::now();

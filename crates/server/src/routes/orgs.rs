@@ -11,10 +11,11 @@ use vulnrelay_domain::AccountRole;
 use vulnrelay_store::{MembershipChange, MembershipChangeKind, Status};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::Auth;
 use crate::errors::{AppError, AppResult};
-use crate::input::{ApiJson, Checker};
+use crate::input::ApiJson;
 use crate::routes::accounts::org_json;
+use vulnrelay_app::input::Checker;
 
 fn change_json(change: &MembershipChange) -> Value {
     let mut value = json!({
@@ -73,7 +74,7 @@ pub async fn list(State(state): State<AppState>) -> AppResult<Json<Value>> {
 /// `GET /api/v1/orgs/{id}`: an organisation with its memberships and their history.
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let org = state.store.org(&id).await?;
@@ -108,7 +109,7 @@ pub async fn show(
 /// `{id, name, jurisdiction, roles}`.
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
     caller.require_role(&[AccountRole::Admin])?;
@@ -125,13 +126,13 @@ pub async fn create(
 /// the organisation joined the scheme `{at}`.
 pub async fn join(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> AppResult<Json<Value>> {
     let (analyst, _) = crate::routes::sanctions::platform_analyst(&state, &caller).await?;
     state.store.org(&org_id).await?;
-    let body = crate::input::optional_json(&body)?;
+    let body = vulnrelay_app::input::optional_json(&body)?;
     let now = chrono::Utc::now();
     let mut check = Checker::default();
     let at = match check.object(&body, "$", &["at"]) {

@@ -19,11 +19,12 @@ use vulnrelay_domain::{AccountRole, PLATFORM_ROLES};
 use vulnrelay_store::{Fragment, NewAttachment, NewEvent, NewReport, StoreError};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Auth, Caller};
 use crate::casefile::org_fragment;
 use crate::errors::{AppError, AppResult};
-use crate::input::{ApiJson, Checker};
-use crate::routes::cases::run_forwards;
+use crate::input::ApiJson;
+use vulnrelay_app::cases::run_forwards;
+use vulnrelay_app::input::Checker;
 
 /// The fields of a report.
 const REPORT_FIELDS: [&str; 12] = [
@@ -49,7 +50,7 @@ pub const UNKNOWN_PROVIDER: &str = "unknown-provider";
 /// nothing.
 pub async fn submit(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     headers: HeaderMap,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
@@ -88,7 +89,7 @@ pub(crate) async fn take_in(
     let now = chrono::Utc::now();
     let mut check = Checker::default();
     let Some(object) = check.object(&body, "$", &REPORT_FIELDS) else {
-        return Err(check.finish().unwrap_err());
+        return Err(check.finish().unwrap_err().into());
     };
     let timezone = match check.string(object, "$", "timezone", false) {
         None => Some(Tz::Asia__Shanghai),
@@ -317,7 +318,7 @@ fn read_attachments(
         Some(other) => {
             check.problem(
                 "$.attachments",
-                format!("expected an array, found {}", crate::input::kind_of(other)),
+                format!("expected an array, found {}", vulnrelay_app::input::kind_of(other)),
             );
             return Vec::new();
         }
@@ -420,7 +421,7 @@ async fn choose_platform(
 /// `GET /api/v1/receipts`: the receipt log (analysts and administrators).
 pub async fn receipts(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Query(query): Query<ReceiptsQuery>,
 ) -> AppResult<Json<Value>> {
     // An administrator sees the whole log; a platform's analysts the receipts of the
@@ -476,7 +477,7 @@ pub struct PurgeQuery {
 /// of the packs (CN Art. 5: 6 months).
 pub async fn purge(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Query(query): Query<PurgeQuery>,
 ) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Admin])?;

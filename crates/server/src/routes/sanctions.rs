@@ -15,10 +15,11 @@ use vulnrelay_domain::{AccountRole, Basis, OrgEvent, ReviewOutcome, Role, Sancti
 use vulnrelay_store::{Account, CaseChange, NewEvent, NewOutboxMessage, Organisation};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Auth, Caller};
 use crate::errors::{AppError, AppResult};
-use crate::input::{ApiJson, Checker};
+use crate::input::ApiJson;
 use crate::sanctions::{self, Entry};
+use vulnrelay_app::input::Checker;
 
 /// An analyst of a regulator platform or national database, with their organisation.
 pub(crate) async fn platform_analyst<'c>(
@@ -175,7 +176,7 @@ async fn answer(state: &AppState, org_id: &str, entry: &Entry) -> AppResult<Json
 /// `until` or `months` says otherwise) or `expulsion`.
 pub async fn sanction(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
@@ -186,7 +187,7 @@ pub async fn sanction(
 /// `sanctions` with `kind: suspension`.
 pub async fn suspend(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
@@ -207,7 +208,9 @@ async fn decide(
     let mut check = Checker::default();
     let allowed =
         ["kind", "at", "reason", "basis", "findings", "case", "public", "until", "months", "individual"];
-    let Some(object) = check.object(body, "$", &allowed) else { return Err(check.finish().unwrap_err()) };
+    let Some(object) = check.object(body, "$", &allowed) else {
+        return Err(check.finish().unwrap_err().into());
+    };
     let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
     let kind_name = match fixed_kind {
         Some(kind) => Some(kind.to_owned()),
@@ -262,7 +265,7 @@ async fn decide(
 /// report `{report, at}`.
 pub async fn rectify(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
@@ -273,7 +276,7 @@ pub async fn rectify(
     }
     let mut check = Checker::default();
     let Some(object) = check.object(&body, "$", &["report", "at"]) else {
-        return Err(check.finish().unwrap_err());
+        return Err(check.finish().unwrap_err().into());
     };
     let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
     let report = check.string(object, "$", "report", true).map(str::to_owned);
@@ -289,7 +292,7 @@ pub async fn rectify(
 /// case, at}`. Restoration needs a report and the term to be over.
 pub async fn review(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
@@ -300,7 +303,7 @@ pub async fn review(
 /// unit `{review, case, at}` (the `reviews` route with `outcome: restore`).
 pub async fn restore(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
@@ -322,7 +325,9 @@ async fn review_with(
         Some(_) => &["review", "note", "case", "at"],
         None => &["outcome", "note", "until", "months", "case", "at"],
     };
-    let Some(object) = check.object(body, "$", allowed) else { return Err(check.finish().unwrap_err()) };
+    let Some(object) = check.object(body, "$", allowed) else {
+        return Err(check.finish().unwrap_err().into());
+    };
     let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
     let note_key = if fixed.is_some() && object.contains_key("review") { "review" } else { "note" };
     let note = check.string(object, "$", note_key, true).map(str::to_owned);
@@ -361,7 +366,7 @@ async fn review_with(
 /// administrators see everything (reports, reviews, private sanctions).
 pub async fn org_log(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(org_id): Path<String>,
 ) -> AppResult<Json<Value>> {
     state.store.org(&org_id).await?;

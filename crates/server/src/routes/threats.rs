@@ -12,11 +12,12 @@ use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action, EventKind, ThreatEvent, ThreatKind, Timestamp, Vulnerability};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::Auth;
 use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
-use crate::input::{ApiJson, Checker};
+use crate::input::ApiJson;
 use crate::routes::vulnerabilities::{save, visible};
+use vulnrelay_app::input::Checker;
 
 /// The derived threat status as the API shows it: the level, the event that set it,
 /// bypassed fixes, and every threat event in order.
@@ -43,7 +44,7 @@ pub fn status_json(v: &Vulnerability, now: Timestamp) -> Value {
 /// `observed`. Answers the new status and, for active exploitation, the case event.
 pub async fn record(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<(StatusCode, Json<Value>)> {
@@ -54,7 +55,7 @@ pub async fn record(
     let mut check = Checker::default();
     let Some(object) = check.object(&body, "$", &["kind", "at", "source", "reference", "note", "version"])
     else {
-        return Err(check.finish().unwrap_err());
+        return Err(check.finish().unwrap_err().into());
     };
     let at = check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
     if at > now + TimeDelta::minutes(5) {
@@ -115,7 +116,7 @@ pub async fn record(
                 false => vec![crate::casefile::org_fragment(&state, &party).await?],
             };
             let stored_events =
-                crate::routes::cases::record(&state, &caller, &loaded, vec![event], parties, None).await?;
+                vulnrelay_app::cases::record(&state, &caller, &loaded, vec![event], parties, None).await?;
             case_event =
                 stored_events.first().map(|e| json!({"case": case_id, "seq": e.seq})).unwrap_or(Value::Null);
         }

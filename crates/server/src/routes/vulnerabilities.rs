@@ -20,7 +20,7 @@ use vulnrelay_publish::{Lang, Publication, bulletin_markdown, manual_markdown, m
 use vulnrelay_store::StoredVulnerability;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Auth, Caller};
 use crate::casefile::authorize;
 use crate::distribution::{self, Advisory, PUBLISHER_NAME, decode};
 use crate::errors::{AppError, AppResult};
@@ -79,7 +79,7 @@ pub(crate) async fn may_change(
         return Ok(());
     }
     let Some(case_id) = &stored.case_id else {
-        return crate::relations::platform_staff(state, caller).await.map(|_| ());
+        return Ok(crate::relations::platform_staff(state, caller).await.map(|_| ())?);
     };
     let loaded = authorize(state, caller, case_id, Action::Read)
         .await
@@ -94,7 +94,7 @@ pub(crate) async fn may_change(
 }
 
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     let mut items = Vec::new();
     for (stored, v) in visible_records(&state, &caller).await? {
         let top = v
@@ -141,7 +141,7 @@ pub(crate) async fn visible_records(
 /// product status) and `{id}.osv.json` give its exports.
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (base, format) =
@@ -270,7 +270,7 @@ pub(crate) fn render(
 /// `GET /api/v1/vulnerabilities/{id}/bulletin`: the security bulletin (安全公告).
 pub async fn bulletin(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     Query(query): Query<DocumentQuery>,
 ) -> AppResult<Response> {
@@ -280,7 +280,7 @@ pub async fn bulletin(
 /// `GET /api/v1/vulnerabilities/{id}/manual`: the investigation-and-repair manual (排查及修复手册).
 pub async fn manual(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     Query(query): Query<DocumentQuery>,
 ) -> AppResult<Response> {
@@ -292,7 +292,7 @@ pub async fn manual(
 /// per source. Analysts only.
 pub async fn import_documents(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     body: axum::body::Bytes,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     if crate::relations::admin(&caller).is_none() {
@@ -348,7 +348,7 @@ fn id_template(text: &str) -> AppResult<IdTemplate> {
 /// added to the record's aliases. Analysts only.
 pub async fn assign(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     Json(body): Json<AssignBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
@@ -381,7 +381,7 @@ pub struct CaseIdBody {
 /// works the case only.
 pub async fn assign_for_case(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(case_id): Path<String>,
     Json(body): Json<CaseIdBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
@@ -437,7 +437,7 @@ pub async fn assign_for_case(
 /// Analysts only.
 pub async fn take_cve(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Analyst])?;
@@ -480,7 +480,7 @@ pub struct PoolBody {
 /// `POST /api/v1/cve-pool`: adds reserved CVE ids to the pool. Administrators only.
 pub async fn load_pool(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Json(body): Json<PoolBody>,
 ) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Admin])?;

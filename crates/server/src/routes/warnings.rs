@@ -25,7 +25,7 @@ use vulnrelay_store::warnings::{
 };
 
 use crate::AppState;
-use crate::auth::{Caller, new_secret};
+use crate::auth::{Auth, Caller, new_secret};
 use crate::errors::{AppError, AppResult};
 use crate::warnings::{rematch_all, rematch_org, visible_to};
 
@@ -52,7 +52,7 @@ fn component_json(c: &AssetComponent) -> Value {
 }
 
 /// `GET /api/v1/assets/groups`: the caller's organisation's asset groups.
-pub async fn list_groups(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn list_groups(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     let (_, org) = member(&caller)?;
     let groups = state.store.asset_groups(Some(&org)).await?;
     Ok(Json(json!({"org": org, "groups": groups.iter().map(group_json).collect::<Vec<_>>()})))
@@ -61,7 +61,7 @@ pub async fn list_groups(State(state): State<AppState>, caller: Caller) -> AppRe
 /// `GET /api/v1/assets/groups/{name}`: a group with its current components.
 pub async fn show_group(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(name): Path<String>,
 ) -> AppResult<Json<Value>> {
     let (_, org) = member(&caller)?;
@@ -75,7 +75,7 @@ pub async fn show_group(
 /// `GET /api/v1/assets/groups/{name}/history`: every upload of a group.
 pub async fn group_history(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(name): Path<String>,
 ) -> AppResult<Json<Value>> {
     let (_, org) = member(&caller)?;
@@ -198,7 +198,7 @@ fn manual_components(body: &Value) -> AppResult<Vec<AssetComponent>> {
 /// organisation.
 pub async fn put_group(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(name): Path<String>,
     Query(query): Query<PutGroupQuery>,
     bytes: axum::body::Bytes,
@@ -328,7 +328,7 @@ fn decode_cursor(text: &str) -> AppResult<WarningCursor> {
 /// warnings when some are not the caller's to see.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Query(query): Query<WarningsQuery>,
 ) -> AppResult<Json<Value>> {
     caller.require()?;
@@ -377,7 +377,7 @@ async fn load_warning(state: &AppState, caller: &Caller, id: &str) -> AppResult<
 /// `GET /api/v1/warnings/{id}`: a warning with its acknowledgements and per-asset status.
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let warning = load_warning(&state, &caller, &id).await?;
@@ -411,7 +411,7 @@ fn own_warning(caller: &Caller, warning: &Warning) -> AppResult<Account> {
 /// `POST /api/v1/warnings/{id}/ack`: acknowledges the warning's current revision.
 pub async fn acknowledge(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let warning = load_warning(&state, &caller, &id).await?;
@@ -449,7 +449,7 @@ fn affected_assets(warning: &Warning) -> Vec<String> {
 /// group the warning names.
 pub async fn set_status(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path((id, asset)): Path<(String, String)>,
     Json(body): Json<StatusBody>,
 ) -> AppResult<Json<Value>> {
@@ -562,7 +562,7 @@ fn serial() -> String {
 /// `GET /api/v1/warnings/{id}/vex.cdx.json`: the unit's status as CycloneDX 1.6 VEX.
 pub async fn vex_cyclonedx(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let warning = load_warning(&state, &caller, &id).await?;
@@ -575,7 +575,7 @@ pub async fn vex_cyclonedx(
 /// document (`csaf_vex`), labelled with the warning's TLP.
 pub async fn vex_csaf(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let warning = load_warning(&state, &caller, &id).await?;
@@ -625,7 +625,7 @@ pub async fn vex_csaf(
 
 /// `POST /api/v1/warnings/rematch`: re-runs matching of every inventory against every
 /// record (analysts, administrators).
-pub async fn rematch(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn rematch(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     if crate::relations::admin(&caller).is_none() {
         crate::relations::platform_staff(&state, &caller).await?;
     }
@@ -663,7 +663,7 @@ pub struct IndustryWarningBody {
 /// note. The case's platform analysts and coordinators.
 pub async fn warn_industry(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
     Json(body): Json<IndustryWarningBody>,
 ) -> AppResult<Json<Value>> {
@@ -712,7 +712,7 @@ fn shown_url(url: &str) -> String {
 /// reminders; the signing secret is in the answer, once.
 pub async fn create_webhook(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Json(body): Json<WebhookBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let (_, org) = member(&caller)?;
@@ -735,7 +735,7 @@ pub async fn create_webhook(
 }
 
 /// `GET /api/v1/webhooks`: the organisation's webhooks (without secrets).
-pub async fn list_webhooks(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn list_webhooks(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     let (_, org) = member(&caller)?;
     let hooks = state.store.webhooks(Some(&org)).await?;
     Ok(Json(json!({"webhooks": hooks.iter().map(webhook_json).collect::<Vec<_>>()})))
@@ -744,7 +744,7 @@ pub async fn list_webhooks(State(state): State<AppState>, caller: Caller) -> App
 /// `DELETE /api/v1/webhooks/{id}`: stops sending to a webhook.
 pub async fn delete_webhook(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     let (_, org) = member(&caller)?;
@@ -814,7 +814,7 @@ async fn deliveries_page(
 /// `GET /api/v1/deliveries`: the organisation's deliveries, oldest first, by pages.
 pub async fn list_deliveries(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Query(query): Query<DeliveriesQuery>,
 ) -> AppResult<Json<Value>> {
     deliveries_page(&state, &caller, query, false).await
@@ -823,7 +823,7 @@ pub async fn list_deliveries(
 /// `GET /api/v1/deliveries/dead`: the dead letters.
 pub async fn dead_deliveries(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Query(query): Query<DeliveriesQuery>,
 ) -> AppResult<Json<Value>> {
     deliveries_page(&state, &caller, query, true).await
@@ -844,7 +844,7 @@ async fn own_delivery(state: &AppState, caller: &Caller, id: &str) -> AppResult<
 /// `GET /api/v1/deliveries/{id}`: a delivery with its attempts.
 pub async fn show_delivery(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     let delivery = own_delivery(&state, &caller, &id).await?;
@@ -864,7 +864,7 @@ pub async fn show_delivery(
 /// idempotency key (a dead letter, or one the receiver lost).
 pub async fn replay(
     State(state): State<AppState>,
-    caller: Caller,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     own_delivery(&state, &caller, &id).await?;
@@ -873,7 +873,7 @@ pub async fn replay(
 }
 
 /// `GET /api/v1/inbox`: the organisation's in-app inbox, newest first.
-pub async fn inbox(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+pub async fn inbox(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
     let (_, org) = member(&caller)?;
     let messages = state.store.inbox(&org, 200).await?;
     Ok(Json(json!({"messages": messages.iter().map(|m| json!({

@@ -48,7 +48,8 @@ impl Ui {
     }
 
     /// `error` as a page in this viewer's language.
-    pub fn error(&self, error: AppError) -> UiError {
+    pub fn error(&self, error: impl Into<AppError>) -> UiError {
+        let error = error.into();
         UiError { viewer: Box::new(self.clone()), error }
     }
 }
@@ -69,9 +70,9 @@ impl FromRequestParts<AppState> for Ui {
             Ok(session) if session.expires_at > chrono::Utc::now() => session,
             // An expired or unknown session is nobody: the pages say "sign in".
             Ok(_) | Err(StoreError::NotFound { .. }) => return Ok(ui),
-            Err(other) => return Err(ui.error(other.into())),
+            Err(other) => return Err(ui.error(other)),
         };
-        let account = state.store.account(&session.account_id).await.map_err(|e| ui.error(e.into()))?;
+        let account = state.store.account(&session.account_id).await.map_err(|e| ui.error(e))?;
         if account.status == Status::Active {
             ui.caller = Caller { account: Some(account) };
             ui.csrf = Some(session.csrf_token);

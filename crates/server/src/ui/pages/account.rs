@@ -86,7 +86,7 @@ pub async fn logout(
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf_token)?;
     if let Some(session_id) = cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&secret_hash(&session_id)).await.map_err(|e| ui.error(e.into()))?;
+        state.store.delete_session(&secret_hash(&session_id)).await.map_err(|e| ui.error(e))?;
     }
     Ok(([(header::SET_COOKIE, CLEAR_SESSION_COOKIE)], Redirect::to("/login")).into_response())
 }
@@ -103,9 +103,9 @@ async fn account_page(
 ) -> Result<Response, UiError> {
     let lang = ui.lang;
     let account = ui.account()?;
-    let tokens = state.store.list_tokens(&account.id).await.map_err(|e| ui.error(e.into()))?;
+    let tokens = state.store.list_tokens(&account.id).await.map_err(|e| ui.error(e))?;
     let org = match &account.org_id {
-        Some(id) => Some(state.store.org(id).await.map_err(|e| ui.error(e.into()))?),
+        Some(id) => Some(state.store.org(id).await.map_err(|e| ui.error(e))?),
         None => None,
     };
     let tz = chrono_tz::Tz::UTC;
@@ -201,6 +201,6 @@ pub async fn revoke_token(
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf_token)?;
     let account = ui.account()?;
-    state.store.revoke_token(&account.id, &id, chrono::Utc::now()).await.map_err(|e| ui.error(e.into()))?;
+    state.store.revoke_token(&account.id, &id, chrono::Utc::now()).await.map_err(|e| ui.error(e))?;
     Ok(Redirect::to("/account").into_response())
 }

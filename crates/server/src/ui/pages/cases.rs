@@ -21,11 +21,11 @@ use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind};
 use crate::AppState;
 use crate::casefile::{Loaded, authorize};
 use crate::errors::AppError;
-use crate::routes::cases::{PLATFORM_ONLY, append_event};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::timeline::{self, BlindWindow, Chart, Mark, Marker};
 use crate::ui::view::{article, csrf, error_words, finding_words, local, notice, page, status_badge, time};
+use vulnrelay_app::cases::{PLATFORM_ONLY, append_event};
 
 /// Event types recorded with no details beyond a note.
 const SIMPLE: [EventType; 6] = [
@@ -149,7 +149,7 @@ pub async fn record(
     Form(form): Form<EventForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf_token)?;
-    match append_event(&state, &ui.caller, &id, form.event()).await {
+    match append_event(&state, &ui.caller, &id, form.event()).await.map_err(AppError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done={}#timeline", form.event_type)).into_response()),
         Err(error) if error.code == "policy_gate" => {
             let outcome = Outcome { refused: Some((error.details.clone(), form)), ..Outcome::default() };
@@ -310,8 +310,7 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, U
     } else {
         own.clone()
     };
-    let orgs =
-        state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await.map_err(|e| ui.error(e.into()))?;
+    let orgs = state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await.map_err(|e| ui.error(e))?;
     let simple: Vec<EventType> = SIMPLE
         .into_iter()
         .filter(|t| current.accepts(*t) && (platform_work || !PLATFORM_ONLY.contains(t)))
@@ -410,7 +409,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     let report = match state.store.report(id).await {
         Ok(report) => Some(loaded.report_for(&ui.caller, report.body)),
         Err(vulnrelay_store::StoreError::NotFound { .. }) => None,
-        Err(other) => return Err(ui.error(other.into())),
+        Err(other) => return Err(ui.error(other)),
     };
     let exploit = loaded.can(&ui.caller, Action::ReadExploitCode);
     let hidden = crate::sanctions::undisclosed_case_events(state, &ui.caller, &loaded.case)
@@ -420,13 +419,13 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         .store
         .attachments(id)
         .await
-        .map_err(|e| ui.error(e.into()))?
+        .map_err(|e| ui.error(e))?
         .into_iter()
         .filter(|a| loaded.takes_part(&ui.caller) && (exploit || !a.exploit_code))
         .collect();
-    let records = state.store.vulnerabilities(Some(id)).await.map_err(|e| ui.error(e.into()))?;
+    let records = state.store.vulnerabilities(Some(id)).await.map_err(|e| ui.error(e))?;
     let refusals =
-        crate::routes::cases::visible_refusals(state, &ui.caller, &loaded).await.map_err(|e| ui.error(e))?;
+        vulnrelay_app::cases::visible_refusals(state, &ui.caller, &loaded).await.map_err(|e| ui.error(e))?;
     let mut recorders: HashMap<String, String> = HashMap::new();
     for account_id in loaded
         .events

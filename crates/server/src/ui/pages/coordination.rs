@@ -364,11 +364,11 @@ async fn after_post(
     state: &AppState,
     ui: &Ui,
     id: &str,
-    result: Result<Value, AppError>,
+    result: Result<Value, vulnrelay_app::Error>,
     done: &str,
     (form, values): (&str, &[(String, String)]),
 ) -> Result<Response, UiError> {
-    match result {
+    match result.map_err(AppError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/coordination?done={done}")).into_response()),
         Err(error) if error.code == "not_found" || error.status == axum::http::StatusCode::UNAUTHORIZED => {
             Err(ui.error(error))

@@ -10,9 +10,9 @@ use vulnrelay_domain::CaseState;
 use vulnrelay_policy::Status;
 
 use crate::AppState;
-use crate::routes::cases::open_deadlines;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{article, countdown, page, status_badge, time};
+use vulnrelay_app::cases::open_deadlines;
 use vulnrelay_store::CaseRecord;
 
 /// How far ahead the dashboard looks for deadlines.
@@ -53,7 +53,7 @@ pub async fn show(
     let account = ui.account()?.clone();
     let now = Utc::now();
     let org = match &account.org_id {
-        Some(id) => Some(state.store.org(id).await.map_err(|e| ui.error(e.into()))?),
+        Some(id) => Some(state.store.org(id).await.map_err(|e| ui.error(e))?),
         None => None,
     };
     let mut deadlines = match &org {

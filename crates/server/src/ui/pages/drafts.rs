@@ -180,7 +180,10 @@ pub async fn send(
         to: Vec::new(),
     };
     let rule = completion.rule.clone();
-    match crate::drafts::send(&state, &ui.caller, &id, completion).await {
+    match crate::drafts::send(&state, &ui.caller, &id, completion)
+        .await
+        .map_err(crate::errors::AppError::from)
+    {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/drafts?sent={rule}")).into_response()),
         Err(error) if error.code == "not_found" || error.status == StatusCode::UNAUTHORIZED => {
             Err(ui.error(error))

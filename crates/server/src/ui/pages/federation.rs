@@ -28,11 +28,11 @@ fn require_admin(ui: &Ui) -> Result<(), UiError> {
 pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     require_admin(&ui)?;
     let lang = ui.lang;
-    let peers = state.store.peers().await.map_err(|e| ui.error(e.into()))?;
-    let mut relays = state.store.relays(None).await.map_err(|e| ui.error(e.into()))?;
+    let peers = state.store.peers().await.map_err(|e| ui.error(e))?;
+    let mut relays = state.store.relays(None).await.map_err(|e| ui.error(e))?;
     relays.reverse();
     relays.truncate(200);
-    let refusals = state.store.relay_refusals(100).await.map_err(|e| ui.error(e.into()))?;
+    let refusals = state.store.relay_refusals(100).await.map_err(|e| ui.error(e))?;
     let title = lang.t("federation.title");
     Ok(page(&ui, &title, html! {
         h1 { (title) }
@@ -139,6 +139,6 @@ pub async fn replay(
     let token = form.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()).unwrap_or_default();
     ui.check_csrf(token)?;
     require_admin(&ui)?;
-    state.store.replay_relay(&id, chrono::Utc::now()).await.map_err(|e| ui.error(e.into()))?;
+    state.store.replay_relay(&id, chrono::Utc::now()).await.map_err(|e| ui.error(e))?;
     Ok(Redirect::to("/federation").into_response())
 }

@@ -52,8 +52,9 @@ fn typed_list(text: &str) -> Value {
 
 /// The groups of the viewer's organisation, as the API shows them.
 async fn groups(state: &AppState, ui: &Ui) -> Result<Vec<Value>, UiError> {
-    let Json(answer) =
-        api::list_groups(State(state.clone()), ui.caller.clone()).await.map_err(|e| ui.error(e))?;
+    let Json(answer) = api::list_groups(State(state.clone()), crate::auth::Auth(ui.caller.clone()))
+        .await
+        .map_err(|e| ui.error(e))?;
     Ok(answer["groups"].as_array().cloned().unwrap_or_default())
 }
 
@@ -188,7 +189,7 @@ pub async fn upload(
     };
     let answer = api::put_group(
         State(state.clone()),
-        ui.caller.clone(),
+        crate::auth::Auth(ui.caller.clone()),
         Path(name.clone()),
         Query(api::PutGroupQuery { source }),
         body,
@@ -219,12 +220,14 @@ pub async fn show(
     Query(query): Query<AssetQuery>,
 ) -> Result<Response, UiError> {
     let lang = ui.lang;
-    let Json(group) = api::show_group(State(state.clone()), ui.caller.clone(), Path(name.clone()))
-        .await
-        .map_err(|e| ui.error(e))?;
-    let Json(history) = api::group_history(State(state.clone()), ui.caller.clone(), Path(name.clone()))
-        .await
-        .map_err(|e| ui.error(e))?;
+    let Json(group) =
+        api::show_group(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(name.clone()))
+            .await
+            .map_err(|e| ui.error(e))?;
+    let Json(history) =
+        api::group_history(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(name.clone()))
+            .await
+            .map_err(|e| ui.error(e))?;
     let components = group["components"].as_array().cloned().unwrap_or_default();
     let title = lang.tf("assets.group_title", &[("name", &name)]);
     let cell = |v: &Value| v.as_str().unwrap_or("—").to_owned();

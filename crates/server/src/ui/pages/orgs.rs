@@ -59,7 +59,7 @@ fn status_words(lang: Lang, status: &str) -> String {
 pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     require_manager(&ui)?;
     let lang = ui.lang;
-    let orgs = state.store.list_orgs(None).await.map_err(|e| ui.error(e.into()))?;
+    let orgs = state.store.list_orgs(None).await.map_err(|e| ui.error(e))?;
     let mut rows = Vec::new();
     for org in orgs {
         let current = membership_status(&state, &ui, &org.id).await;
@@ -218,7 +218,7 @@ async fn org_page_with(
     returned: Option<&Returned>,
 ) -> Result<Markup, UiError> {
     let lang = ui.lang;
-    let org = state.store.org(id).await.map_err(|e| ui.error(e.into()))?;
+    let org = state.store.org(id).await.map_err(|e| ui.error(e))?;
     let (history, _) =
         crate::sanctions::visible_history(state, &ui.caller, id).await.map_err(|e| ui.error(e))?;
     let current = membership_status(state, ui, id).await;
@@ -272,7 +272,7 @@ async fn org_page_with(
 /// Each scheme's status as the API shows it (`GET /api/v1/orgs/{id}`'s `memberships`):
 /// `[{scheme, status, ...}]`; nothing when the API shows none to this viewer.
 async fn membership_status(state: &AppState, ui: &Ui, id: &str) -> Value {
-    match orgs::show(State(state.clone()), ui.caller.clone(), Path(id.to_owned())).await {
+    match orgs::show(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(id.to_owned())).await {
         Ok(Json(org)) => org["memberships"].clone(),
         Err(_) => Value::Array(Vec::new()),
     }
@@ -293,16 +293,20 @@ async fn record_change(
     let (state, caller, path) =
         (State(state.clone()), ui.caller.clone(), Path((id.to_owned(), scheme.to_owned())));
     match kind {
-        "sanction" => sanctions::sanction(state, caller, path, ApiJson(body)).await,
-        "rectify" => sanctions::rectify(state, caller, path, ApiJson(body)).await,
-        _ => sanctions::review(state, caller, path, ApiJson(body)).await,
+        "sanction" => sanctions::sanction(state, crate::auth::Auth(caller), path, ApiJson(body)).await,
+        "rectify" => sanctions::rectify(state, crate::auth::Auth(caller), path, ApiJson(body)).await,
+        _ => sanctions::review(state, crate::auth::Auth(caller), path, ApiJson(body)).await,
     }
 }
 
 /// The organisation's own log, as the API shows it to this viewer.
 async fn org_log(state: &AppState, ui: &Ui, id: &str) -> Value {
-    match crate::routes::sanctions::org_log(State(state.clone()), ui.caller.clone(), Path(id.to_owned()))
-        .await
+    match crate::routes::sanctions::org_log(
+        State(state.clone()),
+        crate::auth::Auth(ui.caller.clone()),
+        Path(id.to_owned()),
+    )
+    .await
     {
         Ok(Json(log)) => log["log"].clone(),
         Err(_) => Value::Array(Vec::new()),

@@ -70,8 +70,7 @@ impl Draft {
 }
 
 async fn orgs_with(state: &AppState, ui: &Ui, roles: &[Role]) -> Result<Vec<Organisation>, UiError> {
-    let orgs =
-        state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await.map_err(|e| ui.error(e.into()))?;
+    let orgs = state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await.map_err(|e| ui.error(e))?;
     Ok(orgs.into_iter().filter(|o| o.roles.iter().any(|r| roles.contains(r))).collect())
 }
 
@@ -472,7 +471,7 @@ async fn visible_receipts(state: &AppState, ui: &Ui) -> Result<Vec<vulnrelay_sto
         .store
         .receipts()
         .await
-        .map_err(|e| ui.error(e.into()))?
+        .map_err(|e| ui.error(e))?
         .into_iter()
         .filter(|r| staff || r.submitter.starts_with(&own))
         .collect();

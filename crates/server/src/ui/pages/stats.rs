@@ -21,8 +21,9 @@ use crate::ui::view::{Precision, duration, page, time};
 /// `GET /stats`.
 pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     let lang = ui.lang;
-    let Json(stats) =
-        intervals::stats(State(state.clone()), ui.caller.clone()).await.map_err(|e| ui.error(e))?;
+    let Json(stats) = intervals::stats(State(state.clone()), crate::auth::Auth(ui.caller.clone()))
+        .await
+        .map_err(|e| ui.error(e))?;
     let title = lang.t("stats.title");
     let lang_tag = if lang == Lang::Zh { "zh" } else { "en" };
     let body = html! {
@@ -74,7 +75,7 @@ pub async fn case_intervals(state: &AppState, ui: &Ui, case_id: &str, tz: chrono
     let lang = ui.lang;
     let answer = intervals::case_intervals(
         State(state.clone()),
-        ui.caller.clone(),
+        crate::auth::Auth(ui.caller.clone()),
         axum::extract::Path(case_id.to_owned()),
     )
     .await;

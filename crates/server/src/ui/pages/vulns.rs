@@ -54,7 +54,7 @@ fn score_cell(lang: Lang, vector: &str) -> Markup {
 pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     let lang = ui.lang;
     let records = visible_records(&state, &ui.caller).await.map_err(|e| ui.error(e))?;
-    let mirrored = state.store.mirrored_documents(None).await.map_err(|e| ui.error(e.into()))?;
+    let mirrored = state.store.mirrored_documents(None).await.map_err(|e| ui.error(e))?;
     let now = Utc::now();
     let title = lang.t("vuln.list_title");
     Ok(page(&ui, &title, html! {

@@ -47,7 +47,7 @@ pub async fn warnings_page(
     limit: i64,
 ) -> (Vec<Value>, Option<String>) {
     let query = Query(WarningsQuery { limit: Some(limit), cursor, ..WarningsQuery::default() });
-    match api::list(State(state.clone()), ui.caller.clone(), query).await {
+    match api::list(State(state.clone()), crate::auth::Auth(ui.caller.clone()), query).await {
         Ok(Json(list)) => (
             list["warnings"].as_array().cloned().unwrap_or_default(),
             list["next_cursor"].as_str().map(str::to_owned),
@@ -115,10 +115,11 @@ async fn inbox_page(
     let (page_items, next_cursor) = warnings_page(state, ui, cursor, INBOX_PAGE).await;
     for w in page_items {
         let id = text(&w["id"]).to_owned();
-        let detail = match api::show(State(state.clone()), ui.caller.clone(), Path(id)).await {
-            Ok(Json(detail)) => detail,
-            Err(_) => w.clone(),
-        };
+        let detail =
+            match api::show(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(id)).await {
+                Ok(Json(detail)) => detail,
+                Err(_) => w.clone(),
+            };
         items.push(detail);
     }
     // The most urgent first, then the newest.
@@ -286,7 +287,7 @@ pub async fn acknowledge(
 ) -> Result<Response, UiError> {
     let token = form.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()).unwrap_or_default();
     ui.check_csrf(token)?;
-    let result = api::acknowledge(State(state.clone()), ui.caller.clone(), Path(id)).await;
+    let result = api::acknowledge(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(id)).await;
     answer(&state, &ui, result, "ack", None).await
 }
 
@@ -308,7 +309,12 @@ pub async fn set_status(
         detail: optional(field("detail")),
     };
     let name = status_form_name(&id, &asset);
-    let result =
-        api::set_status(State(state.clone()), ui.caller.clone(), Path((id, asset)), Json(body)).await;
+    let result = api::set_status(
+        State(state.clone()),
+        crate::auth::Auth(ui.caller.clone()),
+        Path((id, asset)),
+        Json(body),
+    )
+    .await;
     answer(&state, &ui, result, "status", Some((name, &form))).await
 }

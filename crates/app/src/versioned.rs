@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::errors::AppResult;
+use crate::error::Result;
 
 /// The last build of a `T` and the version it was built at. One build at a time:
 /// concurrent callers wait for it rather than repeat it.
@@ -25,7 +25,7 @@ impl<T> std::fmt::Debug for Versioned<T> {
 
 impl<T> Versioned<T> {
     /// The value built at `version`: the kept one when it was, else `build`'s, kept.
-    pub async fn get(&self, version: String, build: impl AsyncFnOnce() -> AppResult<T>) -> AppResult<Arc<T>> {
+    pub async fn get(&self, version: String, build: impl AsyncFnOnce() -> Result<T>) -> Result<Arc<T>> {
         let mut kept = self.0.lock().await;
         if let Some((built, value)) = kept.as_ref()
             && *built == version

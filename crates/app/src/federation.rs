@@ -31,9 +31,9 @@ use vulnrelay_store::time::{format_ts, parse_ts};
 use vulnrelay_store::warnings::Outcome;
 use vulnrelay_store::{Fragment, NewCase, NewEvent, Organisation, Status, StoredEvent};
 
-use crate::AppState;
+use crate::App;
 use crate::casefile::{Loaded, load};
-use crate::errors::{AppError, AppResult};
+use crate::error::{Error, RelayKind, Result};
 
 /// The path a peer POSTs envelopes to, under its base URL.
 pub const RELAY_PATH: &str = "/api/v1/federation/relay";
@@ -78,26 +78,32 @@ impl Instance {
 
     /// The HTTP client that talks to peers (operator-configured, so private addresses
     /// are allowed).
-    pub(crate) fn client(&self) -> &reqwest::Client {
+    pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
 }
 
-/// Why an envelope was refused: the HTTP status and the reason, as logged.
+/// Why an envelope was refused: the kind and the reason, as logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
-    /// 403 (not a peer, bad signature), 409 (replay with other content) or 422.
-    pub status: axum::http::StatusCode,
+    /// Not a peer or a bad signature, a replay with other content, invalid content, ...
+    pub kind: RelayKind,
     /// The reason.
     pub reason: String,
 }
 
-fn refused(status: axum::http::StatusCode, reason: impl Into<String>) -> Refused {
-    Refused { status, reason: reason.into() }
+impl From<Refused> for Error {
+    fn from(refused: Refused) -> Error {
+        Error::Relay { kind: refused.kind, reason: refused.reason }
+    }
+}
+
+fn refused(kind: RelayKind, reason: impl Into<String>) -> Refused {
+    Refused { kind, reason: reason.into() }
 }
 
 /// The peers, and which organisations are remote (hosted on which peer).
-pub async fn peers(state: &AppState) -> AppResult<Vec<Peer>> {
+pub async fn peers(state: &App) -> Result<Vec<Peer>> {
     Ok(state.store.peers().await?)
 }
 
@@ -150,15 +156,15 @@ fn may_read(loaded: &Loaded, org: &str) -> bool {
 /// a local party to a remote organisation, and — on a mirror — an update to the
 /// origin for each local event it may see. Idempotent (one relay per event and
 /// recipient); failures are logged, the worker's sweep tries again.
-pub async fn queue(state: &AppState, case_id: &str) {
+pub async fn queue(state: &App, case_id: &str) {
     if let Err(error) = try_queue(state, case_id).await {
-        tracing::warn!(case = %case_id, error = %error.message, "queueing relays failed");
+        tracing::warn!(case = %case_id, error = %error, "queueing relays failed");
     }
 }
 
 /// [`queue`] for every case (the worker's sweep: repairs what a crash between a change
 /// and its relay left out).
-pub async fn queue_all(state: &AppState) {
+pub async fn queue_all(state: &App) {
     if state.federation.get().is_none() {
         return;
     }
@@ -172,7 +178,7 @@ pub async fn queue_all(state: &AppState) {
     }
 }
 
-async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
+async fn try_queue(state: &App, case_id: &str) -> Result<usize> {
     let Some(instance) = state.federation.get() else { return Ok(0) };
     let peers = state.store.peers().await?;
     if peers.is_empty() {
@@ -277,12 +283,12 @@ async fn try_queue(state: &AppState, case_id: &str) -> AppResult<usize> {
 /// The records envelope of a mirror: its vulnerability records as they are now (one
 /// relay per distinct content, so each change flows back once); `None` without records.
 async fn records_envelope(
-    state: &AppState,
+    state: &App,
     instance: &Instance,
     loaded: &Loaded,
     mirror: &Mirror,
     peer: &Peer,
-) -> AppResult<Option<SignedEnvelope>> {
+) -> Result<Option<SignedEnvelope>> {
     let records: Vec<Value> = state
         .store
         .vulnerabilities(Some(&loaded.record.id))
@@ -388,14 +394,14 @@ fn new_relay(
 }
 
 async fn forward_envelope(
-    state: &AppState,
+    state: &App,
     instance: &Instance,
     loaded: &Loaded,
     seq: i64,
     from: &str,
     to: &str,
     peer: &Peer,
-) -> AppResult<SignedEnvelope> {
+) -> Result<SignedEnvelope> {
     let events: Vec<RelayedEvent> =
         loaded.events.iter().filter(|e| e.seq <= seq).map(relayed_event).collect();
     let report = match state.store.report(&loaded.record.id).await {
@@ -444,10 +450,10 @@ async fn forward_envelope(
 /// accounts read it on this case (a platform it was forwarded to, or the reporter) —
 /// the rules that decide what it would see here decide what it receives there.
 async fn relayed_attachments(
-    state: &AppState,
+    state: &App,
     loaded: &Loaded,
     to: &str,
-) -> AppResult<Vec<vulnrelay_federation::RelayedAttachment>> {
+) -> Result<Vec<vulnrelay_federation::RelayedAttachment>> {
     let relation = loaded.relation(&PartyId(to.to_owned()));
     let exploit_allowed =
         vulnrelay_domain::allowed(relation, &AccountRole::ALL, loaded.state(), Action::ReadExploitCode);
@@ -511,17 +517,17 @@ fn update_envelope(
 
 /// Takes in a signed envelope: checks it, stores what it carries and answers the
 /// signed receipt; a refusal is logged and writes nothing else.
-pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Refused> {
-    let forbidden = axum::http::StatusCode::FORBIDDEN;
+pub async fn receive(state: &App, body: &[u8]) -> Result<SignedReceipt, Refused> {
+    let forbidden = RelayKind::NotAPeer;
     let Some(instance) = state.federation.get() else {
-        return Err(refused(axum::http::StatusCode::NOT_FOUND, "this instance does not federate"));
+        return Err(refused(RelayKind::NotFederating, "this instance does not federate"));
     };
     let signed: SignedEnvelope = match serde_json::from_slice(body) {
         Ok(signed) => signed,
         Err(e) => {
             let reason = format!("not a {RELAY_FORMAT} envelope: {e}");
             log_refusal(state, "", "", &reason).await;
-            return Err(refused(axum::http::StatusCode::UNPROCESSABLE_ENTITY, reason));
+            return Err(refused(RelayKind::Invalid, reason));
         }
     };
     let envelope = &signed.envelope;
@@ -531,7 +537,7 @@ pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Ref
     };
     let peers = match state.store.peers().await {
         Ok(peers) => peers,
-        Err(e) => return Err(refused(axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+        Err(e) => return Err(refused(RelayKind::Unavailable, e.to_string())),
     };
     let Some(peer) = peers.iter().find(|p| p.public_key == envelope.from_instance) else {
         return refuse(forbidden, "the sender's key is not a configured peer's".into()).await;
@@ -548,26 +554,22 @@ pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Ref
     }
     if host_of(&peers, &envelope.to_org).is_some() || state.store.org(&envelope.to_org).await.is_err() {
         return refuse(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            RelayKind::Invalid,
             format!("`{}` is not an organisation this instance hosts", envelope.to_org),
         )
         .await;
     }
     if let Err(e) = envelope.check(hash_of) {
-        return refuse(axum::http::StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).await;
+        return refuse(RelayKind::Invalid, e.to_string()).await;
     }
     let sha = envelope.sha256();
     match state.store.inbound(&peer.id, &envelope.idempotency_key).await {
         Ok(Some(known)) if known.envelope_sha256 == sha => return stored_receipt(&known.receipt),
         Ok(Some(_)) => {
-            return refuse(
-                axum::http::StatusCode::CONFLICT,
-                "replayed idempotency key with other content".into(),
-            )
-            .await;
+            return refuse(RelayKind::Replayed, "replayed idempotency key with other content".into()).await;
         }
         Ok(None) => {}
-        Err(e) => return Err(refused(axum::http::StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+        Err(e) => return Err(refused(RelayKind::Unavailable, e.to_string())),
     }
     let inbound = Inbound {
         peer_id: peer.id.clone(),
@@ -625,20 +627,17 @@ pub async fn receive(state: &AppState, body: &[u8]) -> Result<SignedReceipt, Ref
             }
             stored_receipt(&accepted.receipt)
         }
-        Err(e) if e.status.is_client_error() => {
-            refuse(axum::http::StatusCode::UNPROCESSABLE_ENTITY, e.message.clone()).await
-        }
-        Err(e) => Err(refused(axum::http::StatusCode::SERVICE_UNAVAILABLE, e.message)),
+        Err(Error::Internal) => Err(refused(RelayKind::Unavailable, Error::Internal.to_string())),
+        Err(e) => refuse(RelayKind::Invalid, e.to_string()).await,
     }
 }
 
 fn stored_receipt(text: &str) -> Result<SignedReceipt, Refused> {
-    serde_json::from_str(text)
-        .map_err(|e| refused(axum::http::StatusCode::INTERNAL_SERVER_ERROR, format!("stored receipt: {e}")))
+    serde_json::from_str(text).map_err(|e| refused(RelayKind::Internal, format!("stored receipt: {e}")))
 }
 
 /// Logs a refused envelope (or mirrored CSAF file): in the log and the refusal table.
-pub(crate) async fn log_refusal(state: &AppState, from: &str, key: &str, reason: &str) {
+pub async fn log_refusal(state: &App, from: &str, key: &str, reason: &str) {
     tracing::warn!(from_instance = %from, key = %key, %reason, "relay refused");
     let refusal = RelayRefusal {
         at: Utc::now(),
@@ -661,15 +660,15 @@ fn fragments(values: &[Value]) -> Vec<Fragment> {
         .collect()
 }
 
-fn new_events(events: &[RelayedEvent]) -> AppResult<Vec<NewEvent>> {
+fn new_events(events: &[RelayedEvent]) -> Result<Vec<NewEvent>> {
     events
         .iter()
         .map(|e| {
             Ok(NewEvent {
                 at: parse_ts(&e.at)
-                    .ok_or_else(|| AppError::bad_request(format!("event {}: bad time", e.seq)))?,
+                    .ok_or_else(|| Error::bad_request(format!("event {}: bad time", e.seq)))?,
                 body: serde_json::from_str(&e.body)
-                    .map_err(|err| AppError::bad_request(format!("event {}: {err}", e.seq)))?,
+                    .map_err(|err| Error::bad_request(format!("event {}: {err}", e.seq)))?,
                 recorded_by: None,
                 override_reason: e.override_reason.clone(),
             })
@@ -679,26 +678,29 @@ fn new_events(events: &[RelayedEvent]) -> AppResult<Vec<NewEvent>> {
 
 /// The reporting organisation must exist here (cases refer to it): one this instance
 /// does not know is added from its party object, as hosted elsewhere.
-async fn ensure_org(state: &AppState, envelope: &Envelope) -> AppResult<()> {
+async fn ensure_org(state: &App, envelope: &Envelope) -> Result<()> {
     let id = &envelope.case.reporter_org;
     match state.store.org(id).await {
         Ok(_) => return Ok(()),
         Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
         Err(other) => return Err(other.into()),
     }
-    let party =
-        envelope.case.parties.iter().find(|p| p.get("id").and_then(Value::as_str) == Some(id)).ok_or_else(
-            || AppError::bad_request(format!("the reporter `{id}` is not a party of the case")),
-        )?;
+    let party = envelope
+        .case
+        .parties
+        .iter()
+        .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+        .ok_or_else(|| Error::bad_request(format!("the reporter `{id}` is not a party of the case")))?;
     let roles = party
         .get("roles")
         .and_then(Value::as_array)
         .map(|roles| roles.iter().filter_map(|r| r.as_str()?.parse().ok()).collect())
         .unwrap_or_default();
-    let jurisdiction =
-        party.get("jurisdiction").and_then(Value::as_str).and_then(|j| j.parse().ok()).ok_or_else(|| {
-            AppError::bad_request(format!("the reporter `{id}` has no readable jurisdiction"))
-        })?;
+    let jurisdiction = party
+        .get("jurisdiction")
+        .and_then(Value::as_str)
+        .and_then(|j| j.parse().ok())
+        .ok_or_else(|| Error::bad_request(format!("the reporter `{id}` has no readable jurisdiction")))?;
     let org = Organisation {
         id: id.clone(),
         name: party.get("name").and_then(Value::as_str).unwrap_or(id).to_owned(),
@@ -716,13 +718,13 @@ async fn ensure_org(state: &AppState, envelope: &Envelope) -> AppResult<()> {
 }
 
 async fn accept_forward(
-    state: &AppState,
+    state: &App,
     peer: &Peer,
     envelope: &Envelope,
     inbound: &Inbound,
     receipt: &(dyn Fn(&str, &str) -> String + Send + Sync),
     now: Timestamp,
-) -> AppResult<vulnrelay_store::federation::Accepted> {
+) -> Result<vulnrelay_store::federation::Accepted> {
     let events = new_events(&envelope.case.events)?;
     // Products that joined the origin case after it was opened (downstream vendors'):
     // the events before them that name no product are about its first product, as the
@@ -761,7 +763,7 @@ async fn accept_forward(
         bodies,
     );
     vulnrelay_formats::case_file::from_value(&value)
-        .map_err(|e| AppError::bad_request(format!("the relayed case does not read: {e}")))?;
+        .map_err(|e| Error::bad_request(format!("the relayed case does not read: {e}")))?;
     ensure_org(state, envelope).await?;
     let case = NewCase {
         title: envelope.case.title.clone(),
@@ -794,19 +796,19 @@ async fn accept_forward(
 /// The report a forward carried, with its files, within this instance's limits for a
 /// report's attachments (a forward over them is refused, as a report would be).
 fn relayed_report(
-    state: &AppState,
+    state: &App,
     envelope: &Envelope,
-) -> AppResult<Option<vulnrelay_store::federation::RelayedReport>> {
+) -> Result<Option<vulnrelay_store::federation::RelayedReport>> {
     let config = &state.config;
     let files = &envelope.case.attachments;
     if files.len() > config.max_attachments {
-        return Err(AppError::bad_request(format!("more than {} attachments", config.max_attachments)));
+        return Err(Error::bad_request(format!("more than {} attachments", config.max_attachments)));
     }
     let mut attachments = Vec::with_capacity(files.len());
     for file in files {
-        let content = file.bytes().map_err(|e| AppError::bad_request(e.to_string()))?;
+        let content = file.bytes().map_err(|e| Error::bad_request(e.to_string()))?;
         if content.len() > config.max_attachment_bytes {
-            return Err(AppError::bad_request(format!(
+            return Err(Error::bad_request(format!(
                 "attachment `{}` is over the {}-byte limit",
                 file.filename, config.max_attachment_bytes
             )));
@@ -820,7 +822,7 @@ fn relayed_report(
     }
     let total: usize = attachments.iter().map(|a| a.content.len()).sum();
     if total > config.max_attachments_total_bytes {
-        return Err(AppError::bad_request(format!(
+        return Err(Error::bad_request(format!(
             "the attachments are over the {}-byte limit together",
             config.max_attachments_total_bytes
         )));
@@ -849,13 +851,13 @@ fn one_product_until(products: &[Value], events: &[RelayedEvent]) -> Option<i64>
 }
 
 async fn accept_update(
-    state: &AppState,
+    state: &App,
     peer: &Peer,
     envelope: &Envelope,
     inbound: &Inbound,
     receipt: &(dyn Fn(&str, &str) -> String + Send + Sync),
     now: Timestamp,
-) -> AppResult<vulnrelay_store::federation::Accepted> {
+) -> Result<vulnrelay_store::federation::Accepted> {
     let case_id = &envelope.case.origin_case;
     // An update comes back for a case relayed to the peer, or follows a forward from it
     // to the mirror it opened here.
@@ -873,7 +875,7 @@ async fn accept_update(
     for event in &events {
         let party = event.body.get("party").and_then(Value::as_str).unwrap_or_default();
         if operates.iter().any(|o| o == party) {
-            return Err(AppError::bad_request(format!(
+            return Err(Error::bad_request(format!(
                 "a peer may not record events of `{party}`, which this instance operates"
             )));
         }
@@ -884,7 +886,7 @@ async fn accept_update(
             kind.is_some_and(|k| FLOW_BACK.contains(&k))
         };
         if !carried {
-            return Err(AppError::bad_request(
+            return Err(Error::bad_request(
                 "an update carries only events that flow along the chain (back: verification, IDs, fix, publication, forwards; on: no receipts)",
             ));
         }
@@ -896,17 +898,17 @@ async fn accept_update(
     let bodies: Vec<Value> = events.iter().map(|e| e.body.clone()).collect();
     let value = loaded.value_with(&parties, &bodies)?;
     vulnrelay_formats::case_file::from_value(&value)
-        .map_err(|e| AppError::bad_request(format!("the update does not read on case `{case_id}`: {e}")))?;
+        .map_err(|e| Error::bad_request(format!("the update does not read on case `{case_id}`: {e}")))?;
     Ok(state.store.accept_update(inbound, case_id, &parties, &events, receipt, now).await?)
 }
 
 /// Only a case this instance relayed to `peer` takes its updates.
-async fn relayed_to(state: &AppState, case_id: &str, peer: &Peer) -> AppResult<()> {
+async fn relayed_to(state: &App, case_id: &str, peer: &Peer) -> Result<()> {
     let relayed = state.store.relays(Some(case_id)).await?;
     if relayed.iter().any(|r| r.peer_id == peer.id && r.kind == "forward") {
         Ok(())
     } else {
-        Err(AppError::bad_request(format!("case `{case_id}` was not relayed to peer `{}`", peer.id)))
+        Err(Error::bad_request(format!("case `{case_id}` was not relayed to peer `{}`", peer.id)))
     }
 }
 
@@ -915,13 +917,13 @@ async fn relayed_to(state: &AppState, case_id: &str, peer: &Peer) -> AppResult<(
 /// the identifiers assigned along the chain (CNVD, CNNVD, CVE) land on the origin
 /// case's records. An id that names a record of another case refuses the envelope.
 async fn accept_records(
-    state: &AppState,
+    state: &App,
     peer: &Peer,
     envelope: &Envelope,
     inbound: &Inbound,
     receipt: &(dyn Fn(&str, &str) -> String + Send + Sync),
     now: Timestamp,
-) -> AppResult<vulnrelay_store::federation::Accepted> {
+) -> Result<vulnrelay_store::federation::Accepted> {
     let case_id = &envelope.case.origin_case;
     relayed_to(state, case_id, peer).await?;
     load(state, case_id).await?;
@@ -933,9 +935,9 @@ async fn accept_records(
     let mut changed = Vec::new();
     for (index, value) in envelope.case.records.iter().enumerate() {
         let theirs = serde_json::from_value::<vulnrelay_formats::record::VulnerabilityJson>(value.clone())
-            .map_err(|e| AppError::bad_request(format!("record {index}: {e}")))?
+            .map_err(|e| Error::bad_request(format!("record {index}: {e}")))?
             .into_domain("$")
-            .map_err(|p| AppError::bad_request(format!("record {index}: {p:?}")))?;
+            .map_err(|p| Error::bad_request(format!("record {index}: {p:?}")))?;
         let same = |v: &vulnrelay_domain::Vulnerability| {
             v.ids().any(|a| theirs.ids().any(|b| a.eq_ignore_ascii_case(b)))
         };
@@ -947,7 +949,7 @@ async fn accept_records(
         for id in theirs.ids() {
             match state.store.vulnerability(id).await {
                 Ok(other) => {
-                    return Err(AppError::bad_request(format!(
+                    return Err(Error::bad_request(format!(
                         "record {index}: `{id}` names record `{}` of another case",
                         other.id
                     )));
@@ -961,7 +963,7 @@ async fn accept_records(
     }
     for (stored_id, v) in ours.iter().filter(|(_, v)| changed.contains(&v.id)) {
         let value = serde_json::to_value(vulnrelay_formats::record::VulnerabilityJson::from(v))
-            .map_err(AppError::internal)?;
+            .map_err(Error::internal)?;
         state.store.save_vulnerability(stored_id, Some(case_id), &value, &v.aliases, now).await?;
     }
     crate::warnings::after_records_changed(state, &changed).await;
@@ -970,7 +972,7 @@ async fn accept_records(
 
 /// Runs this instance's forwarding rules on a mirror it just opened (the recipient was
 /// notified: a `received` trigger), as a forward recorded here would.
-async fn forward_on(state: &AppState, case_id: &str, triggers: Vec<(String, crate::forwarding::Trigger)>) {
+async fn forward_on(state: &App, case_id: &str, triggers: Vec<(String, crate::forwarding::Trigger)>) {
     let Ok(accounts) = state.store.list_accounts(Some(Status::Active)).await else { return };
     let Some(system) = accounts.iter().find(|a| {
         a.roles.contains(&AccountRole::Analyst)
@@ -978,20 +980,15 @@ async fn forward_on(state: &AppState, case_id: &str, triggers: Vec<(String, crat
     }) else {
         return;
     };
-    if let Err(error) = crate::routes::cases::run_forwards(state, &system.id, case_id, triggers).await {
-        tracing::warn!(case = %case_id, error = %error.message, "forwarding a relayed case failed");
+    if let Err(error) = crate::cases::run_forwards(state, &system.id, case_id, triggers).await {
+        tracing::warn!(case = %case_id, error = %error, "forwarding a relayed case failed");
     }
 }
 
 /// One round of relay delivery: claims due relays, POSTs each envelope to its peer,
 /// and records the outcome (delivered with the verified receipt and its evidence
 /// event; retried after the back-off; dead after the last attempt).
-pub async fn deliver(
-    state: &AppState,
-    retry: &vulnrelay_delivery::RetryPolicy,
-    batch: i64,
-    lease: i64,
-) -> usize {
+pub async fn deliver(state: &App, retry: &vulnrelay_delivery::RetryPolicy, batch: i64, lease: i64) -> usize {
     let Some(instance) = state.federation.get() else { return 0 };
     let claimed = match state.store.claim_relays(batch, Utc::now(), lease).await {
         Ok(claimed) => claimed,
@@ -1074,11 +1071,11 @@ async fn send(instance: &Instance, peers: &[Peer], relay: &Relay) -> Result<(Sig
 
 /// The receipt as evidence on the case: an `attested` event by the recipient, at the
 /// time it recorded the notification, naming the signed receipt.
-async fn evidence_event(state: &AppState, relay: &Relay, receipt: &SignedReceipt) -> Option<NewEvent> {
+async fn evidence_event(state: &App, relay: &Relay, receipt: &SignedReceipt) -> Option<NewEvent> {
     let at = parse_ts(&receipt.receipt.received_at)?;
     let loaded = load(state, &relay.case_id).await.ok()?;
     let index = loaded.events.iter().position(|e| e.seq == relay.event_seq)?;
-    let tz = crate::routes::cases::tz_of(&loaded);
+    let tz = crate::cases::tz_of(&loaded);
     Some(NewEvent {
         at,
         body: json!({
@@ -1100,9 +1097,9 @@ async fn evidence_event(state: &AppState, relay: &Relay, receipt: &SignedReceipt
 }
 
 /// The instance's public description (`/.well-known/vulnrelay.json`).
-pub async fn well_known(state: &AppState) -> AppResult<Value> {
+pub async fn well_known(state: &App) -> Result<Value> {
     let Some(instance) = state.federation.get() else {
-        return Err(AppError::not_found("federation identity"));
+        return Err(Error::not_found("federation identity"));
     };
     let mut operates = Vec::new();
     for id in &instance.operates {

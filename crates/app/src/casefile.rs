@@ -13,9 +13,9 @@ use vulnrelay_store::{
     CaseRecord, Fragment, MembershipChange, MembershipChangeKind, Organisation, StoredEvent,
 };
 
-use crate::AppState;
-use crate::auth::Caller;
-use crate::errors::{AppError, AppResult};
+use crate::App;
+use crate::caller::Caller;
+use crate::error::{Error, Result};
 
 /// A case as loaded from the store.
 #[derive(Debug, Clone)]
@@ -109,7 +109,7 @@ impl Loaded {
 
 impl Loaded {
     /// The case file of this case, with `extra` events appended.
-    pub fn value_with(&self, extra_parties: &[Fragment], extra: &[Value]) -> AppResult<Value> {
+    pub fn value_with(&self, extra_parties: &[Fragment], extra: &[Value]) -> Result<Value> {
         self.value_with_all(extra_parties, &[], extra)
     }
 
@@ -119,7 +119,7 @@ impl Loaded {
         extra_parties: &[Fragment],
         extra_products: &[Fragment],
         extra: &[Value],
-    ) -> AppResult<Value> {
+    ) -> Result<Value> {
         let mut events = Vec::with_capacity(self.events.len() + extra.len());
         let first_product = self.products.first().map(|p| p.id.clone());
         // The events recorded while the case had one product: up to the first product
@@ -129,7 +129,7 @@ impl Loaded {
                 .then(|| self.events.last().map_or(0, |e| e.seq))
         });
         for event in &self.events {
-            let mut body = serde_json::from_str::<Value>(&event.body).map_err(AppError::internal)?;
+            let mut body = serde_json::from_str::<Value>(&event.body).map_err(Error::internal)?;
             // Recorded when the case had one product, an event naming none was about it.
             if let (Some(until), Some(first), Some(object)) = (until, &first_product, body.as_object_mut())
                 && event.seq <= until
@@ -230,7 +230,7 @@ pub fn assemble(record: &CaseRecord, parties: Vec<Value>, products: Vec<Value>, 
 }
 
 /// Loads a case and builds its domain model.
-pub async fn load(state: &AppState, id: &str) -> AppResult<Loaded> {
+pub async fn load(state: &App, id: &str) -> Result<Loaded> {
     let record = state.store.case(id).await?;
     let (parties, products, events, one_product_until) = tokio::try_join!(
         state.store.case_parties(id),
@@ -239,7 +239,7 @@ pub async fn load(state: &AppState, id: &str) -> AppResult<Loaded> {
         state.store.one_product_until(id)
     )?;
     Loaded::from_snapshot(CaseSnapshot { record, parties, products, events, one_product_until })
-        .map_err(|e| AppError::internal(format!("case {id}: {e}")))
+        .map_err(|e| Error::internal(format!("case {id}: {e}")))
 }
 
 impl Loaded {
@@ -287,7 +287,7 @@ impl Loaded {
             evidence: Vec::new(),
             one_product_until,
         };
-        let value = loaded.value_with(&[], &[]).map_err(|e| e.message)?;
+        let value = loaded.value_with(&[], &[]).map_err(|e| e.to_string())?;
         loaded.case = case_file::from_value(&value).map_err(|e| e.to_string())?;
         loaded.evidence = evidence_of(&loaded.case, &loaded.events);
         Ok(loaded)
@@ -299,7 +299,7 @@ fn empty_case() -> Case {
 }
 
 /// Every case `caller` may read, loaded, oldest first.
-pub async fn readable(state: &AppState, caller: &Caller) -> AppResult<Vec<Loaded>> {
+pub async fn readable(state: &App, caller: &Caller) -> Result<Vec<Loaded>> {
     let mut cases = Vec::new();
     for record in state.store.list_cases().await? {
         // One case that cannot be read back (a corrupt row) must not take the listing
@@ -308,7 +308,7 @@ pub async fn readable(state: &AppState, caller: &Caller) -> AppResult<Vec<Loaded
         let loaded = match load(state, &record.id).await {
             Ok(loaded) => loaded,
             Err(error) => {
-                tracing::error!(case = %record.id, code = error.code, message = %error.message, "case skipped: it cannot be read");
+                tracing::error!(case = %record.id, code = error.code(), message = %error, "case skipped: it cannot be read");
                 continue;
             }
         };
@@ -321,14 +321,14 @@ pub async fn readable(state: &AppState, caller: &Caller) -> AppResult<Vec<Loaded
 
 /// The cases `org` is a party to that `caller` may read, loaded, oldest first (an
 /// organisation's record: it costs that organisation's cases, not the database's).
-pub async fn party_cases(state: &AppState, caller: &Caller, org: &str) -> AppResult<Vec<Loaded>> {
+pub async fn party_cases(state: &App, caller: &Caller, org: &str) -> Result<Vec<Loaded>> {
     let mut cases = Vec::new();
     for id in state.store.party_cases(org).await? {
         match load(state, &id).await {
             Ok(loaded) if loaded.can(caller, Action::Read) => cases.push(loaded),
             Ok(_) => {}
             Err(error) => {
-                tracing::error!(case = %id, code = error.code, message = %error.message, "case skipped: it cannot be read");
+                tracing::error!(case = %id, code = error.code(), message = %error, "case skipped: it cannot be read");
             }
         }
     }
@@ -340,12 +340,12 @@ pub async fn party_cases(state: &AppState, caller: &Caller, org: &str) -> AppRes
 /// Read from the derived views by keyset pages, each case checked by the one access
 /// function, so a request costs what it returns, not what the database holds.
 pub async fn listable(
-    state: &AppState,
+    state: &App,
     caller: &Caller,
     wanted: Option<CaseState>,
     after: Option<String>,
     limit: usize,
-) -> AppResult<(Vec<(CaseRecord, CaseState)>, Option<String>)> {
+) -> Result<(Vec<(CaseRecord, CaseState)>, Option<String>)> {
     let actor = caller.actor();
     let mut page = vulnrelay_store::projections::CasePageQuery {
         org_id: actor.org.as_ref().map(|o| o.0.clone()),
@@ -359,9 +359,9 @@ pub async fn listable(
         let exhausted = listings.len() < usize::try_from(page.limit).unwrap_or(usize::MAX);
         for listing in listings {
             page.after = Some(listing.record.id.clone());
-            let case_state: CaseState = listing.state.parse().map_err(AppError::internal)?;
+            let case_state: CaseState = listing.state.parse().map_err(Error::internal)?;
             let relation = match listing.relation.as_deref() {
-                Some(name) => name.parse::<Relation>().map_err(AppError::internal)?,
+                Some(name) => name.parse::<Relation>().map_err(Error::internal)?,
                 None => Relation::Public,
             };
             if !allowed(relation, &actor.roles, case_state, Action::Read) {
@@ -381,10 +381,10 @@ pub async fn listable(
 
 /// Loads a case for `caller` to do `action`: 404 when the caller may not see it (as if
 /// it did not exist), 403 when it may see it but not do this.
-pub async fn authorize(state: &AppState, caller: &Caller, id: &str, action: Action) -> AppResult<Loaded> {
+pub async fn authorize(state: &App, caller: &Caller, id: &str, action: Action) -> Result<Loaded> {
     let loaded = match load(state, id).await {
         Ok(loaded) => loaded,
-        Err(e) if e.code == "not_found" => return Err(AppError::not_found("case")),
+        Err(e) if matches!(e, Error::NotFound { .. }) => return Err(Error::not_found("case")),
         Err(e) => return Err(e),
     };
     check(&loaded, caller, action)?;
@@ -393,12 +393,12 @@ pub async fn authorize(state: &AppState, caller: &Caller, id: &str, action: Acti
 
 /// Whether `caller` may do `action` on `loaded`: 404 when it may not see it, 403 when
 /// it sees it but may not do that.
-pub fn check(loaded: &Loaded, caller: &Caller, action: Action) -> AppResult<()> {
+pub fn check(loaded: &Loaded, caller: &Caller, action: Action) -> Result<()> {
     if !loaded.can(caller, Action::Read) {
-        return Err(AppError::not_found("case"));
+        return Err(Error::not_found("case"));
     }
     if !loaded.can(caller, action) {
-        return Err(AppError::forbidden(format!(
+        return Err(Error::forbidden(format!(
             "you may not {} on this case",
             action.as_str().replace('_', " ")
         )));
@@ -456,7 +456,7 @@ pub fn party_fragment(org: &Organisation, history: &[MembershipChange]) -> Fragm
 }
 
 /// An organisation's party fragment, read from the store.
-pub async fn org_fragment(state: &AppState, org_id: &str) -> AppResult<Fragment> {
+pub async fn org_fragment(state: &App, org_id: &str) -> Result<Fragment> {
     let org = state.store.org(org_id).await?;
     let history = state.store.membership_history(org_id).await?;
     Ok(party_fragment(&org, &history))

@@ -10,12 +10,12 @@ use chrono::{TimeZone, Utc};
 use vulnrelay_domain::{Jurisdiction, Role};
 use vulnrelay_store::{Organisation, Status, Store};
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::App;
+use crate::caller::Caller;
 use crate::coordination::{
     NewParticipant, NewProduct, StatusInput, add_participants, product_id, set_status,
 };
-use crate::errors::AppError;
+use crate::error::Error;
 
 /// A demo vendor: organisation id, name, its PSIRT's e-mail, its product and version,
 /// and its answer on CVE-2021-44228 (status, justification, fixed version, statement,
@@ -104,12 +104,12 @@ pub fn organisations() -> Vec<Organisation> {
 
 /// MIIT's analyst adds the vendors to the case; each answers on CVE-2021-44228.
 pub async fn story(
-    state: &AppState,
+    state: &App,
     store: &std::sync::Arc<dyn Store>,
     analyst: &Caller,
     case_id: &str,
     account_of: impl Fn(&str) -> String,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let vendors = VENDORS
         .iter()
         .map(|v| NewParticipant {

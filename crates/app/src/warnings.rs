@@ -35,9 +35,9 @@ use vulnrelay_match::{Index, parse_purl};
 use vulnrelay_store::warnings::{OrgComponent, WarningDraft, WarningFilter, WarningState};
 use vulnrelay_store::{MembershipChangeKind, Status, StoredVulnerability};
 
-use crate::AppState;
+use crate::App;
 use crate::casefile::{Loaded, load};
-use crate::errors::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 /// The label of warnings before publication.
 pub const TLP_AMBER: &str = "TLP:AMBER";
@@ -120,16 +120,16 @@ fn as_of(mut loaded: Loaded, at: Option<Timestamp>) -> Loaded {
 /// records it issued it; the case and the threat are read as of then. The caller must
 /// be one of the case's platform analysts or coordinators.
 pub async fn warn_industry(
-    state: &AppState,
-    caller: &crate::auth::Caller,
+    state: &App,
+    caller: &crate::caller::Caller,
     case_id: &str,
     ids: &[String],
     at: Option<Timestamp>,
     note: vulnrelay_domain::Localized,
-) -> AppResult<Rematch> {
+) -> Result<Rematch> {
     let loaded = crate::casefile::authorize(state, caller, case_id, Action::Forward).await?;
     if at.is_some_and(|at| at > Utc::now()) {
-        return Err(AppError::invalid(vec![("$.at".into(), "must not be in the future".into())]));
+        return Err(Error::invalid(vec![("$.at".into(), "must not be in the future".into())]));
     }
     let records = state.store.vulnerabilities(Some(case_id)).await?;
     let ids: Vec<String> = match ids.is_empty() {
@@ -143,7 +143,7 @@ pub async fn warn_industry(
                 })
                 .collect();
             if !unknown.is_empty() {
-                return Err(AppError::invalid(unknown));
+                return Err(Error::invalid(unknown));
             }
             ids.to_vec()
         }
@@ -154,20 +154,16 @@ pub async fn warn_industry(
 
 /// Re-runs matching for these records (by primary id) against every inventory, as of
 /// `at` (see [`Issue::at`]): what the engine issued then.
-pub async fn rematch_vulnerabilities_as_of(
-    state: &AppState,
-    ids: &[String],
-    at: Timestamp,
-) -> AppResult<Rematch> {
+pub async fn rematch_vulnerabilities_as_of(state: &App, ids: &[String], at: Timestamp) -> Result<Rematch> {
     rematch_vulnerabilities_with(state, ids, &Issue { at: Some(at), release: None }).await
 }
 
 /// Re-runs matching for these records (by primary id) against every inventory.
-pub async fn rematch_vulnerabilities(state: &AppState, ids: &[String]) -> AppResult<Rematch> {
+pub async fn rematch_vulnerabilities(state: &App, ids: &[String]) -> Result<Rematch> {
     rematch_vulnerabilities_with(state, ids, &Issue::default()).await
 }
 
-async fn rematch_vulnerabilities_with(state: &AppState, ids: &[String], issue: &Issue) -> AppResult<Rematch> {
+async fn rematch_vulnerabilities_with(state: &App, ids: &[String], issue: &Issue) -> Result<Rematch> {
     let mut records = Vec::new();
     for id in ids {
         match state.store.vulnerability(id).await {
@@ -182,7 +178,7 @@ async fn rematch_vulnerabilities_with(state: &AppState, ids: &[String], issue: &
 }
 
 /// Re-runs matching for the records of a case (after its events changed).
-pub async fn rematch_case(state: &AppState, case_id: &str) -> AppResult<Rematch> {
+pub async fn rematch_case(state: &App, case_id: &str) -> Result<Rematch> {
     let records = state.store.vulnerabilities(Some(case_id)).await?;
     if records.is_empty() {
         return Ok(Rematch::default());
@@ -193,14 +189,14 @@ pub async fn rematch_case(state: &AppState, case_id: &str) -> AppResult<Rematch>
 }
 
 /// Re-runs matching for one organisation's inventory against every record.
-pub async fn rematch_org(state: &AppState, org_id: &str) -> AppResult<Rematch> {
+pub async fn rematch_org(state: &App, org_id: &str) -> Result<Rematch> {
     let records = all_records(state).await?;
     let inventory = state.store.inventory(Some(org_id)).await?;
     rematch(state, &records, inventory, Scope::Org(org_id), &Issue::default()).await
 }
 
 /// Re-runs everything: every inventory against every record.
-pub async fn rematch_all(state: &AppState) -> AppResult<Rematch> {
+pub async fn rematch_all(state: &App) -> Result<Rematch> {
     let records = all_records(state).await?;
     let inventory = state.store.inventory(None).await?;
     rematch(state, &records, inventory, Scope::All, &Issue::default()).await
@@ -208,23 +204,23 @@ pub async fn rematch_all(state: &AppState) -> AppResult<Rematch> {
 
 /// Logs the outcome of a re-match run after a change that already succeeded: a failure
 /// is logged, not returned (the change stands, and the worker's sweep matches it).
-pub fn log_rematch(what: &str, result: AppResult<Rematch>) {
+pub fn log_rematch(what: &str, result: Result<Rematch>) {
     match result {
         Ok(done) if done.written > 0 => tracing::info!(what, written = done.written, "warnings re-matched"),
         Ok(_) => {}
         Err(e) => {
-            tracing::warn!(what, error = %e.message, "re-matching warnings failed; the sweep will retry")
+            tracing::warn!(what, error = %e, "re-matching warnings failed; the sweep will retry")
         }
     }
 }
 
 /// Re-matches after records were created or changed (import, new identifiers).
-pub async fn after_records_changed(state: &AppState, ids: &[String]) {
+pub async fn after_records_changed(state: &App, ids: &[String]) {
     log_rematch("records changed", rematch_vulnerabilities(state, ids).await);
 }
 
 /// Re-matches after a case's events changed (publication, a party notified).
-pub async fn after_case_changed(state: &AppState, case_id: &str) {
+pub async fn after_case_changed(state: &App, case_id: &str) {
     log_rematch("case changed", rematch_case(state, case_id).await);
 }
 
@@ -253,7 +249,7 @@ struct Audience {
 }
 
 impl Audience {
-    async fn new(state: &AppState, at: Timestamp) -> AppResult<Audience> {
+    async fn new(state: &App, at: Timestamp) -> Result<Audience> {
         let mut roles: HashMap<String, Vec<AccountRole>> = HashMap::new();
         for account in state.store.list_accounts(Some(Status::Active)).await? {
             if let Some(org) = account.org_id {
@@ -271,7 +267,7 @@ impl Audience {
     /// Whether a membership of `org` is suspended when the warnings go out: the latest
     /// change of some scheme is a suspension (a suspension lasts until a review restores
     /// it).
-    async fn suspended(&mut self, state: &AppState, org: &str) -> AppResult<bool> {
+    async fn suspended(&mut self, state: &App, org: &str) -> Result<bool> {
         if let Some(&known) = self.suspended.get(org) {
             return Ok(known);
         }
@@ -287,7 +283,7 @@ impl Audience {
     }
 
     /// Whether `org` may be told about the case before publication.
-    async fn may_know(&mut self, state: &AppState, org: &str, loaded: &Loaded) -> AppResult<bool> {
+    async fn may_know(&mut self, state: &App, org: &str, loaded: &Loaded) -> Result<bool> {
         if self.suspended(state, org).await? {
             return Ok(false);
         }
@@ -458,18 +454,18 @@ impl Matchable {
 /// build of the current publication version (which moves with every record and
 /// revision): an upload or a sweep with no record changed since the last one reuses the
 /// decoded records and their index instead of loading and decoding them all again.
-pub async fn all_records(state: &AppState) -> AppResult<std::sync::Arc<Matchable>> {
+pub async fn all_records(state: &App) -> Result<std::sync::Arc<Matchable>> {
     let version = state.store.publication_version().await?;
     state.records.get(version, async || Ok(Matchable::new(state.store.vulnerabilities(None).await?))).await
 }
 
 async fn rematch(
-    state: &AppState,
+    state: &App,
     records: &Matchable,
     inventory: Vec<OrgComponent>,
     scope: Scope<'_>,
     issue: &Issue,
-) -> AppResult<Rematch> {
+) -> Result<Rematch> {
     let Matchable { stored, domain, record_hashes, index } = records;
     let now = issue.at.unwrap_or_else(Utc::now);
     let threats: Vec<String> = domain
@@ -545,7 +541,7 @@ async fn rematch(
                 if !cases.contains_key(case_id) {
                     let loaded = match load(state, case_id).await {
                         Ok(loaded) => Some(as_of(loaded, issue.at)),
-                        Err(e) if e.code == "not_found" => None,
+                        Err(e) if matches!(e, Error::NotFound { .. }) => None,
                         Err(e) => return Err(e),
                     };
                     cases.insert(case_id.clone(), loaded);
@@ -635,10 +631,10 @@ async fn rematch(
 /// Whether `caller` may see a warning: an account of the warned organisation, or a
 /// platform analyst or administrator who may read the warning's case (if any).
 pub async fn visible_to(
-    state: &AppState,
-    caller: &crate::auth::Caller,
+    state: &App,
+    caller: &crate::caller::Caller,
     warning: &vulnrelay_store::warnings::Warning,
-) -> AppResult<()> {
+) -> Result<()> {
     let account = caller.require()?;
     if account.org_id.as_deref() == Some(warning.org_id.as_str()) {
         return Ok(());
@@ -660,5 +656,5 @@ pub async fn visible_to(
             }
         }
     }
-    Err(AppError::not_found("warning"))
+    Err(Error::not_found("warning"))
 }

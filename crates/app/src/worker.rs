@@ -31,9 +31,9 @@ use vulnrelay_domain::{Action, Actor, CaseAccess, Timestamp, can};
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
 use vulnrelay_store::warnings::{Channel, Delivery, DeliveryResult, NewReminder, Outcome, Webhook};
 
-use crate::AppState;
+use crate::App;
 use crate::casefile::load;
-use crate::errors::AppResult;
+use crate::error::Result;
 
 /// How the worker behaves.
 #[derive(Debug, Clone)]
@@ -84,7 +84,7 @@ impl Default for WorkerConfig {
 /// The worker: the server's state, its configuration and an HTTP client.
 #[derive(Clone)]
 pub struct Worker {
-    state: AppState,
+    state: App,
     config: WorkerConfig,
     client: reqwest::Client,
 }
@@ -103,7 +103,7 @@ pub struct Round {
 }
 
 /// A random fraction in [0, 1), for the back-off's full jitter.
-pub(crate) fn jitter() -> f64 {
+pub fn jitter() -> f64 {
     let mut bytes = [0u8; 8];
     vulnrelay_store::fill_random(&mut bytes);
     // 53 random bits as a fraction in [0, 1).
@@ -112,7 +112,7 @@ pub(crate) fn jitter() -> f64 {
 
 impl Worker {
     /// A worker over `state`.
-    pub fn new(state: AppState, config: WorkerConfig) -> Worker {
+    pub fn new(state: App, config: WorkerConfig) -> Worker {
         let mut builder = reqwest::Client::builder()
             // A redirect is an answer like any other non-2xx: never followed.
             .redirect(reqwest::redirect::Policy::none());
@@ -172,10 +172,10 @@ impl Worker {
                 && now >= next_reminders
             {
                 if let Err(e) = self.remind(Utc::now()).await {
-                    tracing::warn!(error = %e.message, "deadline reminders failed");
+                    tracing::warn!(error = %e, "deadline reminders failed");
                 }
                 if let Err(e) = self.remind_vendors(Utc::now()).await {
-                    tracing::warn!(error = %e.message, "coordination reminders failed");
+                    tracing::warn!(error = %e, "coordination reminders failed");
                 }
                 // The chains' heads are signed on the same beat.
                 self.state.sign_heads().await;
@@ -184,7 +184,7 @@ impl Worker {
             let round = match self.deliver(Utc::now()).await {
                 Ok(round) => round,
                 Err(e) => {
-                    tracing::warn!(error = %e.message, "delivery round failed");
+                    tracing::warn!(error = %e, "delivery round failed");
                     Round::default()
                 }
             };
@@ -201,7 +201,7 @@ impl Worker {
     }
 
     /// One delivery round: claims due deliveries, delivers them, records the outcomes.
-    pub async fn deliver(&self, now: Timestamp) -> AppResult<Round> {
+    pub async fn deliver(&self, now: Timestamp) -> Result<Round> {
         let lease = i64::try_from(self.config.lease.as_secs()).unwrap_or(60).max(1);
         let claimed = self.state.store.claim_deliveries(self.config.batch, now, lease).await?;
         let mut round = Round { claimed: claimed.len(), ..Round::default() };
@@ -280,13 +280,13 @@ impl Worker {
     /// Puts the coordination reminders due at `now` in the outbox: to each vendor of a
     /// case with a reminder schedule that has not answered for long enough
     /// (`coordination::send_scheduled_reminders`). Returns how many were new.
-    pub async fn remind_vendors(&self, now: Timestamp) -> AppResult<usize> {
+    pub async fn remind_vendors(&self, now: Timestamp) -> Result<usize> {
         crate::coordination::send_scheduled_reminders(&self.state, now).await
     }
 
     /// Evaluates every case's obligations at `now` and writes the reminders due (once
     /// per obligation, organisation and stage). Returns how many were new.
-    pub async fn remind(&self, now: Timestamp) -> AppResult<usize> {
+    pub async fn remind(&self, now: Timestamp) -> Result<usize> {
         let state = &self.state;
         let orgs: HashMap<String, Vec<vulnrelay_domain::AccountRole>> = {
             let mut roles: HashMap<String, Vec<vulnrelay_domain::AccountRole>> = HashMap::new();
@@ -480,7 +480,7 @@ async fn post(client: &reqwest::Client, hook: &Webhook, delivery: &Delivery) -> 
 
 /// Starts the worker on the current runtime; it stops when `shutdown` completes.
 pub fn spawn(
-    state: AppState,
+    state: App,
     config: WorkerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> tokio::task::JoinHandle<()> {

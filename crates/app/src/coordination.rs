@@ -25,10 +25,10 @@ use vulnrelay_store::{
     CaseChange, CaseSchedule, Fragment, Notice, PrivateNote, ReminderSchedule, StoredVulnerability,
 };
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::App;
+use crate::caller::Caller;
 use crate::casefile::{Loaded, org_fragment};
-use crate::errors::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 /// At most this many vendors in one request that adds participants.
 pub const MAX_VENDORS_PER_REQUEST: usize = 5_000;
@@ -86,15 +86,11 @@ fn platform_of(caller: &Caller, loaded: &Loaded) -> Option<String> {
 
 /// Loads a case the caller works as a platform: 404 when it may not see it, 403 when it
 /// sees it but is not one of its platforms' analysts or coordinators.
-async fn as_platform(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> AppResult<(std::sync::Arc<Loaded>, String)> {
+async fn as_platform(state: &App, caller: &Caller, id: &str) -> Result<(std::sync::Arc<Loaded>, String)> {
     let loaded = state.boards.authorize(state, caller, id, Action::Read).await?;
     match platform_of(caller, &loaded) {
         Some(org) => Ok((loaded, org)),
-        None => Err(AppError::forbidden("only the case's platforms coordinate its vendors")),
+        None => Err(Error::forbidden("only the case's platforms coordinate its vendors")),
     }
 }
 
@@ -104,12 +100,12 @@ async fn as_platform(
 /// product from the platform (through the gates), with one "added" notice per vendor
 /// through the delivery outbox. Products already on the case are left as they are.
 pub async fn add_participants(
-    state: &AppState,
+    state: &App,
     caller: &Caller,
     id: &str,
     vendors: Vec<NewParticipant>,
     message: Option<String>,
-) -> AppResult<Value> {
+) -> Result<Value> {
     let (loaded, platform) = as_platform(state, caller, id).await?;
     let mut problems: Vec<(String, String)> = Vec::new();
     if vendors.is_empty() {
@@ -120,7 +116,7 @@ pub async fn add_participants(
             "$.vendors".into(),
             format!("at most {MAX_VENDORS_PER_REQUEST} vendors per request, {} given", vendors.len()),
         ));
-        return Err(AppError::invalid(problems));
+        return Err(Error::invalid(problems));
     }
     if message.as_ref().is_some_and(|m| m.chars().count() > MAX_TEXT_CHARS) {
         problems.push(("$.message".into(), format!("at most {MAX_TEXT_CHARS} characters")));
@@ -228,7 +224,7 @@ pub async fn add_participants(
         products.extend(new_products);
     }
     if !problems.is_empty() {
-        return Err(AppError::invalid(problems));
+        return Err(Error::invalid(problems));
     }
     if events.is_empty() {
         return Ok(json!({"case": id, "added": [], "products": 0}));
@@ -241,7 +237,7 @@ pub async fn add_participants(
         added.iter().filter(|org| peers.iter().any(|p| p.orgs.contains(org))).collect();
     let count = products.len();
     let with = CaseChange { parties, products, notices, ..CaseChange::default() };
-    crate::routes::cases::record_change(state, caller, &loaded, events, with, None).await?;
+    crate::cases::record_change(state, caller, &loaded, events, with, None).await?;
     Ok(json!({"case": id, "added": added, "relayed": relayed, "products": count}))
 }
 
@@ -249,7 +245,7 @@ pub async fn add_participants(
 /// was relayed to, is a downstream vendor on it (a platform of the case told it about
 /// its products), the "added" notice to its inbox and webhooks here, as the platform's
 /// own instance sends a local vendor. Failures are logged: the mirror stands.
-pub async fn notify_relayed(state: &AppState, case_id: &str, from: &str, vendor: &str) {
+pub async fn notify_relayed(state: &App, case_id: &str, from: &str, vendor: &str) {
     let sent = async {
         let loaded = crate::casefile::load(state, case_id).await?;
         let Some(p) = participants(&loaded.case).into_iter().find(|p| p.vendor == vendor) else {
@@ -269,10 +265,10 @@ pub async fn notify_relayed(state: &AppState, case_id: &str, from: &str, vendor:
                 "board": format!("/cases/{case_id}/coordination"),
             }),
         };
-        AppResult::Ok(state.store.send_notices(&[notice], Utc::now()).await?)
+        Ok::<usize, Error>(state.store.send_notices(&[notice], Utc::now()).await?)
     };
     if let Err(error) = sent.await {
-        tracing::warn!(case = %case_id, %vendor, error = %error.message, "notifying a relayed vendor failed");
+        tracing::warn!(case = %case_id, %vendor, error = %error, "notifying a relayed vendor failed");
     }
 }
 
@@ -301,21 +297,19 @@ pub struct StatusInput {
 /// coordinators), or a platform analyst on its behalf. The event goes through the
 /// case-file check (every problem, 422) and the gates like any other; the private note
 /// is stored beside it in the same transaction.
-pub async fn set_status(state: &AppState, caller: &Caller, id: &str, input: StatusInput) -> AppResult<Value> {
+pub async fn set_status(state: &App, caller: &Caller, id: &str, input: StatusInput) -> Result<Value> {
     let account = caller.require()?.clone();
     let loaded = state.boards.authorize(state, caller, id, Action::AppendEvent).await?;
     let own_org = account.org_id.clone().unwrap_or_default();
     let Some(product) = loaded.case.product(&ProductId(input.product.clone())) else {
-        return Err(AppError::invalid(vec![(
+        return Err(Error::invalid(vec![(
             "$.product".into(),
             format!("no product `{}` on this case", input.product),
         )]));
     };
     let vendor = product.provider.0.clone();
     if vendor != own_org && platform_of(caller, &loaded).is_none() {
-        return Err(AppError::forbidden(
-            "only the product's provider, or the case's platforms, set its status",
-        ));
+        return Err(Error::forbidden("only the product's provider, or the case's platforms, set its status"));
     }
     let mut problems = Vec::new();
     for (key, text) in [("statement", &input.statement), ("private_note", &input.private_note)] {
@@ -332,11 +326,11 @@ pub async fn set_status(state: &AppState, caller: &Caller, id: &str, input: Stat
         }
     };
     if !problems.is_empty() {
-        return Err(AppError::invalid(problems));
+        return Err(Error::invalid(problems));
     }
     let current = loaded.state();
     if !current.accepts(vulnrelay_domain::EventType::VendorStatus) {
-        return Err(AppError::conflict(
+        return Err(Error::conflict(
             "invalid_transition",
             format!("a vendor status cannot be recorded on a case that is {current}"),
         ));
@@ -363,7 +357,7 @@ pub async fn set_status(state: &AppState, caller: &Caller, id: &str, input: Stat
         .map(|note| vec![PrivateNote { event: 0, org_id: own_org.clone(), note }])
         .unwrap_or_default();
     let with = CaseChange { private_notes, ..CaseChange::default() };
-    let stored = crate::routes::cases::record_change(state, caller, &loaded, vec![event], with, None).await?;
+    let stored = crate::cases::record_change(state, caller, &loaded, vec![event], with, None).await?;
     Ok(json!({
         "case": id,
         "seq": stored.first().map(|e| e.seq),
@@ -505,10 +499,10 @@ pub struct LoadedCache(std::sync::Mutex<HashMap<String, std::sync::Arc<Loaded>>>
 
 impl LoadedCache {
     /// Case `id` as stored now (404 when there is none).
-    pub async fn load(&self, state: &AppState, id: &str) -> AppResult<std::sync::Arc<Loaded>> {
+    pub async fn load(&self, state: &App, id: &str) -> Result<std::sync::Arc<Loaded>> {
         let record = match state.store.case(id).await {
             Ok(record) => record,
-            Err(vulnrelay_store::StoreError::NotFound { .. }) => return Err(AppError::not_found("case")),
+            Err(vulnrelay_store::StoreError::NotFound { .. }) => return Err(Error::not_found("case")),
             Err(other) => return Err(other.into()),
         };
         let hit = self.0.lock().ok().and_then(|cases| cases.get(id).cloned());
@@ -524,11 +518,11 @@ impl LoadedCache {
     /// it, 403 when it sees it but may not do that (as `casefile::authorize`).
     pub async fn authorize(
         &self,
-        state: &AppState,
+        state: &App,
         caller: &Caller,
         id: &str,
         action: Action,
-    ) -> AppResult<std::sync::Arc<Loaded>> {
+    ) -> Result<std::sync::Arc<Loaded>> {
         let loaded = self.load(state, id).await?;
         crate::casefile::check(&loaded, caller, action)?;
         Ok(loaded)
@@ -542,7 +536,7 @@ impl LoadedCache {
     /// so); otherwise the next read reads it afresh.
     pub async fn changed(
         &self,
-        state: &AppState,
+        state: &App,
         before: &Loaded,
         change: (&[Fragment], &[Fragment], &[vulnrelay_store::StoredEvent]),
         case: Case,
@@ -600,11 +594,11 @@ pub struct BoardQuery {
 /// status, last contact, unanswered days and the obligations running, paged by vendor.
 /// The case's platforms see every vendor and every private note; a participant vendor
 /// sees only its own row and notes; others may not see it (404 or 403).
-pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQuery) -> AppResult<Value> {
+pub async fn board(state: &App, caller: &Caller, id: &str, query: &BoardQuery) -> Result<Value> {
     let started = std::time::Instant::now();
     let loaded = state.boards.load(state, id).await?;
     if !loaded.can(caller, Action::Read) {
-        return Err(AppError::not_found("case"));
+        return Err(Error::not_found("case"));
     }
     let loaded = &*loaded;
     let read = started.elapsed();
@@ -612,7 +606,7 @@ pub async fn board(state: &AppState, caller: &Caller, id: &str, query: &BoardQue
     let own = caller.account.as_ref().and_then(|a| a.org_id.clone());
     let everyone = participants(&loaded.case);
     if !platform && !everyone.iter().any(|p| Some(&p.vendor) == own.as_ref()) {
-        return Err(AppError::forbidden("the board is for the case's platforms and its participant vendors"));
+        return Err(Error::forbidden("the board is for the case's platforms and its participant vendors"));
     }
     let now = Utc::now();
     let records = state.store.vulnerabilities(Some(id)).await?;
@@ -740,7 +734,7 @@ fn status_cell(vulnerability: &str, event: &Event, recorded_by: Option<String>, 
 /// party, product and event of the case except other participants' (so a page costs
 /// what it shows, not the whole case).
 fn running_obligations(
-    state: &AppState,
+    state: &App,
     loaded: &Loaded,
     page: &[&Participant],
     now: Timestamp,
@@ -821,10 +815,10 @@ pub fn narrow(case: &Case, keep: &BTreeSet<&str>, new: &[usize]) -> Option<(Case
 /// Sends a reminder to every vendor of case `id` that has not answered for at least
 /// `days` days, through the delivery outbox: one per vendor per `days`-long period of
 /// silence (asking again the same day sends nothing new). Returns the vendors reminded.
-pub async fn remind(state: &AppState, caller: &Caller, id: &str, days: i64) -> AppResult<Value> {
+pub async fn remind(state: &App, caller: &Caller, id: &str, days: i64) -> Result<Value> {
     let (loaded, platform) = as_platform(state, caller, id).await?;
     if !(1..=365).contains(&days) {
-        return Err(AppError::invalid(vec![("$.days".into(), "between 1 and 365".into())]));
+        return Err(Error::invalid(vec![("$.days".into(), "between 1 and 365".into())]));
     }
     let now = Utc::now();
     let mut notices = Vec::new();
@@ -890,7 +884,7 @@ pub fn scheduled_reminders(loaded: &Loaded, schedule: ReminderSchedule, now: Tim
 /// The reminder schedule of every case: its own where one of its platforms set one,
 /// else the platform's default (`Config::coordination_reminders`); cases with none are
 /// left out.
-async fn schedules(state: &AppState) -> AppResult<Vec<(String, ReminderSchedule)>> {
+async fn schedules(state: &App) -> Result<Vec<(String, ReminderSchedule)>> {
     let own: HashMap<String, Option<ReminderSchedule>> =
         state.store.case_schedules().await?.into_iter().map(|c| (c.case_id, c.schedule)).collect();
     let default = state.config.coordination_reminders;
@@ -909,7 +903,7 @@ async fn schedules(state: &AppState) -> AppResult<Vec<(String, ReminderSchedule)
 /// What the delivery worker runs on its reminder beat: for every case with a reminder
 /// schedule, the reminders due at `now` (`scheduled_reminders`) put in the delivery
 /// outbox, each once. Returns how many were new.
-pub async fn send_scheduled_reminders(state: &AppState, now: Timestamp) -> AppResult<usize> {
+pub async fn send_scheduled_reminders(state: &App, now: Timestamp) -> Result<usize> {
     let mut sent = 0;
     for (id, schedule) in schedules(state).await? {
         let loaded = state.boards.load(state, &id).await?;
@@ -922,7 +916,7 @@ pub async fn send_scheduled_reminders(state: &AppState, now: Timestamp) -> AppRe
 }
 
 /// A case's reminder schedule as the board shows it: its own, else the platform's.
-pub async fn schedule_of(state: &AppState, id: &str) -> AppResult<Value> {
+pub async fn schedule_of(state: &App, id: &str) -> Result<Value> {
     let own = state.store.case_schedules().await?.into_iter().find(|c| c.case_id == id);
     let (schedule, source) = match &own {
         Some(set) => (set.schedule, "case"),
@@ -941,11 +935,11 @@ pub const MAX_SCHEDULE_DAYS: i64 = 365;
 /// Sets case `id`'s own reminder schedule (`Some(None)`: no scheduled reminders on it)
 /// or clears it (`None`: the platform's default applies), for one of its platforms.
 pub async fn set_schedule(
-    state: &AppState,
+    state: &App,
     caller: &Caller,
     id: &str,
     schedule: Option<Option<ReminderSchedule>>,
-) -> AppResult<Value> {
+) -> Result<Value> {
     let account = caller.require()?.clone();
     as_platform(state, caller, id).await?;
     if let Some(Some(s)) = schedule {
@@ -956,7 +950,7 @@ pub async fn set_schedule(
             }
         }
         if !problems.is_empty() {
-            return Err(AppError::invalid(problems));
+            return Err(Error::invalid(problems));
         }
     }
     let set = schedule.map(|schedule| CaseSchedule {
@@ -973,7 +967,7 @@ pub async fn set_schedule(
 /// the `product_provider` role) embed a component that one of the case's records
 /// affects, by the same matching as risk warnings; products already on the case are
 /// marked. For the case's platforms only.
-pub async fn proposals(state: &AppState, caller: &Caller, id: &str) -> AppResult<Value> {
+pub async fn proposals(state: &App, caller: &Caller, id: &str) -> Result<Value> {
     let (loaded, _) = as_platform(state, caller, id).await?;
     let records = state.store.vulnerabilities(Some(id)).await?;
     let matchable = crate::warnings::Matchable::new(records);

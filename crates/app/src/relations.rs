@@ -6,10 +6,10 @@
 use vulnrelay_domain::{AccountRole, PLATFORM_ROLES, PartyId};
 use vulnrelay_store::{Account, Organisation};
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::App;
+use crate::caller::Caller;
 use crate::casefile::Loaded;
-use crate::errors::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 /// The caller's account if it is an administrator of this instance.
 pub fn admin(caller: &Caller) -> Option<&Account> {
@@ -19,12 +19,9 @@ pub fn admin(caller: &Caller) -> Option<&Account> {
 /// The caller's account and organisation if it works for a platform: an analyst or
 /// coordinator of an organisation that has a platform role (regulator platform,
 /// vulnerability database, CSIRT, ...). 401 when anonymous, 403 otherwise.
-pub async fn platform_staff<'c>(
-    state: &AppState,
-    caller: &'c Caller,
-) -> AppResult<(&'c Account, Organisation)> {
+pub async fn platform_staff<'c>(state: &App, caller: &'c Caller) -> Result<(&'c Account, Organisation)> {
     let account = caller.require()?;
-    let refused = || AppError::forbidden("this is for the analysts of a platform");
+    let refused = || Error::forbidden("this is for the analysts of a platform");
     if !account.roles.iter().any(|r| matches!(r, AccountRole::Analyst | AccountRole::Coordinator)) {
         return Err(refused());
     }

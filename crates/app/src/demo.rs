@@ -21,8 +21,9 @@ use vulnrelay_store::{
     Store,
 };
 
-use crate::auth::{Caller, hash_password, new_secret};
-use crate::errors::AppError;
+use crate::caller::Caller;
+use crate::error::Error;
+use crate::secrets::{hash_password, new_secret};
 
 /// The Log4Shell case file.
 pub const LOG4SHELL: &str = include_str!("../../../examples/log4shell.json");
@@ -223,17 +224,17 @@ pub fn fact(id: &str) -> Fact {
 }
 
 /// Midnight of a fact's day in Beijing time, as the case file reads a bare date.
-fn beijing_day(date: &str) -> Result<Timestamp, AppError> {
-    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(AppError::internal)?;
+fn beijing_day(date: &str) -> Result<Timestamp, Error> {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(Error::internal)?;
     day.and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(chrono_tz::Asia::Shanghai).single())
         .map(|t| t.to_utc())
-        .ok_or_else(|| AppError::internal(format!("no midnight on {date}")))
+        .ok_or_else(|| Error::internal(format!("no midnight on {date}")))
 }
 
 /// Midnight UTC of a fact's day, as the records date their threat events.
-fn utc_day(date: &str) -> Result<Timestamp, AppError> {
-    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(AppError::internal)?;
+fn utc_day(date: &str) -> Result<Timestamp, Error> {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(Error::internal)?;
     Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
@@ -261,7 +262,7 @@ fn story_events() -> Vec<Value> {
 
 /// The threat events of the [`STORY`], added to CVE-2021-44228's record (the proof of
 /// concept and the rc1 bypass are in the record file already, with their sources).
-fn story_threats(v: &mut Vulnerability) -> Result<(), AppError> {
+fn story_threats(v: &mut Vulnerability) -> Result<(), Error> {
     if v.id != "CVE-2021-44228" {
         return Ok(());
     }
@@ -294,7 +295,7 @@ pub const INVENTORIES: &[(&str, &str, &str)] = &[
 ];
 
 /// The inventories, uploaded (illustratively) on 2021-11-01, before the story.
-async fn inventories(store: &Arc<dyn Store>, uploader: impl Fn(&str) -> String) -> Result<(), AppError> {
+async fn inventories(store: &Arc<dyn Store>, uploader: impl Fn(&str) -> String) -> Result<(), Error> {
     let at = utc_day("2021-11-01")?;
     for (org, group, version) in INVENTORIES {
         let components = ["log4j-core", "log4j-api"].map(|artifact| AssetComponent {
@@ -315,11 +316,11 @@ async fn inventories(store: &Arc<dyn Store>, uploader: impl Fn(&str) -> String) 
 /// record's when it was published (CVE-2021-44228 again, public by then, actively
 /// exploited and its rc1 fix bypassed).
 async fn warnings(
-    state: &crate::AppState,
+    state: &crate::App,
     analyst: &Caller,
     case_id: &str,
     records: &[Vulnerability],
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let warns = fact("platform-warns");
     let first = ["CVE-2021-44228".to_owned()];
     let at = beijing_day(warns.date)?;
@@ -363,15 +364,15 @@ pub fn log4shell_report() -> Value {
 }
 
 /// Loads the demo into an empty store.
-pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
-    let state = crate::AppState::new(store.clone(), crate::Config::default());
-    let mut file: Value = serde_json::from_str(LOG4SHELL).map_err(AppError::internal)?;
+pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, Error> {
+    let state = crate::App::new(store.clone(), crate::Config::default());
+    let mut file: Value = serde_json::from_str(LOG4SHELL).map_err(Error::internal)?;
     // The story's events after the case file's, so the file's event numbers stay.
     if let Some(events) = file.get_mut("events").and_then(Value::as_array_mut) {
         events.extend(story_events());
     }
     // Check the story reads as a case before storing it.
-    let case = vulnrelay_formats::case_file::from_value(&file).map_err(AppError::internal)?;
+    let case = vulnrelay_formats::case_file::from_value(&file).map_err(Error::internal)?;
     for party in case.parties() {
         let o = Organisation {
             name_zh: party.name_zh.clone(),
@@ -446,13 +447,13 @@ pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
     // The case's vulnerability records: CVE-2021-44228 with its CNVD and CNNVD ids, the
     // follow-ups, per-source scores and ranges, and the threat events.
     let mut records = vulnrelay_formats::record::parse_all(LOG4SHELL_RECORDS)
-        .map_err(|problems| AppError::internal(format!("examples/log4shell-records.json: {problems:?}")))?;
+        .map_err(|problems| Error::internal(format!("examples/log4shell-records.json: {problems:?}")))?;
     for v in &mut records {
         story_threats(v)?;
     }
     for v in &records {
         let value = serde_json::to_value(vulnrelay_formats::record::VulnerabilityJson::from(v))
-            .map_err(AppError::internal)?;
+            .map_err(Error::internal)?;
         store.save_vulnerability(&v.id, Some(&case_id), &value, &v.aliases, Utc::now()).await?;
     }
     let people = [
@@ -518,12 +519,7 @@ pub async fn load(store: &Arc<dyn Store>) -> Result<Demo, AppError> {
 /// review that restores it after the 6-month term. The suspension is documented
 /// (secondary sources, 2021-12-22); the report and the review are illustrative: whether
 /// and when Alibaba Cloud was restored is not verified.
-async fn sanction_story(
-    state: &crate::AppState,
-    case_id: &str,
-    analyst: &str,
-    unit: &str,
-) -> Result<(), AppError> {
+async fn sanction_story(state: &crate::App, case_id: &str, analyst: &str, unit: &str) -> Result<(), Error> {
     let time = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().unwrap_or_default();
     let scheme = "miit-threat-sharing";
     let events = [

@@ -14,9 +14,9 @@ use serde_json::Value;
 use vulnrelay_domain::{AccountRole, Timestamp};
 use vulnrelay_store::{Fragment, NewAccount, NewCase, NewEvent, Organisation, Status, Store};
 
-use crate::auth::{hash_password, new_secret};
 use crate::demo::DemoAccount;
-use crate::errors::AppError;
+use crate::error::Error;
+use crate::secrets::{hash_password, new_secret};
 
 /// The case file of the story.
 pub const CN_VENDOR_EU_MARKET: &str = include_str!("../../../examples/cn-vendor-eu-market.json");
@@ -53,10 +53,7 @@ fn eu_maker_case(now: Timestamp) -> Value {
 
 /// Loads both demo cases ([`load`], then the EU maker's); returns the cases' ids and
 /// their accounts.
-pub async fn load_all(
-    store: &Arc<dyn Store>,
-    now: Timestamp,
-) -> Result<Vec<(String, DemoAccount)>, AppError> {
+pub async fn load_all(store: &Arc<dyn Store>, now: Timestamp) -> Result<Vec<(String, DemoAccount)>, Error> {
     let both = load(store, now).await?;
     let eu = import(store, &eu_maker_case(now), "beispiel-kameras", now, None).await?;
     let maker = account(store, MAKER_EMAIL, "Beispiel Kameras PSIRT", "beispiel-kameras").await?;
@@ -67,8 +64,8 @@ pub async fn load_all(
 /// before `now`; events that would lie in the future are left out. Creates the
 /// organisations the Log4Shell demo lacks and the vendor's account. Returns the case's
 /// id and the account.
-pub async fn load(store: &Arc<dyn Store>, now: Timestamp) -> Result<(String, DemoAccount), AppError> {
-    let file: Value = serde_json::from_str(CN_VENDOR_EU_MARKET).map_err(AppError::internal)?;
+pub async fn load(store: &Arc<dyn Store>, now: Timestamp) -> Result<(String, DemoAccount), Error> {
+    let file: Value = serde_json::from_str(CN_VENDOR_EU_MARKET).map_err(Error::internal)?;
     let case_id = import(store, &file, "example-networks", now, Some(TimeDelta::hours(2))).await?;
     let vendor = account(store, VENDOR_EMAIL, "Example Networks PSIRT", "example-networks").await?;
     Ok((case_id, vendor))
@@ -84,8 +81,8 @@ async fn import(
     reporter: &str,
     now: Timestamp,
     exploited_ago: Option<TimeDelta>,
-) -> Result<String, AppError> {
-    let case = vulnrelay_formats::case_file::from_value(file).map_err(AppError::internal)?;
+) -> Result<String, Error> {
+    let case = vulnrelay_formats::case_file::from_value(file).map_err(Error::internal)?;
     let shift = match exploited_ago {
         None => TimeDelta::zero(),
         Some(ago) => {
@@ -94,7 +91,7 @@ async fn import(
                 .iter()
                 .find(|e| e.event_type() == vulnrelay_domain::EventType::Exploited)
                 .map(|e| e.at)
-                .ok_or_else(|| AppError::internal("the story has no exploitation"))?;
+                .ok_or_else(|| Error::internal("the story has no exploitation"))?;
             (now - ago) - exploited
         }
     };
@@ -145,12 +142,7 @@ async fn import(
 }
 
 /// A vendor contact and coordinator account of `org`, with a random password.
-async fn account(
-    store: &Arc<dyn Store>,
-    email: &str,
-    name: &str,
-    org: &str,
-) -> Result<DemoAccount, AppError> {
+async fn account(store: &Arc<dyn Store>, email: &str, name: &str, org: &str) -> Result<DemoAccount, Error> {
     let password = new_secret("")[..20].to_owned();
     let roles = vec![AccountRole::VendorContact, AccountRole::Coordinator];
     store

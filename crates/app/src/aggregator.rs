@@ -24,8 +24,8 @@ use vulnrelay_formats::schemas::{Schema, validate};
 use vulnrelay_publish::openpgp::VerifyingKey;
 use vulnrelay_store::federation::{MirroredDocument, MirroredProvider, Peer};
 
-use crate::AppState;
-use crate::errors::{AppError, AppResult};
+use crate::App;
+use crate::error::{Error, Result};
 
 /// Where the aggregator's files are served.
 pub const AGGREGATOR_ROOT: &str = "/.well-known/csaf-aggregator";
@@ -36,7 +36,7 @@ const MAX_DOCUMENTS: usize = 10_000;
 
 /// One mirroring round over every peer: returns how many documents were stored (new or
 /// changed). Failures are logged per peer; refusals go to the refusal log.
-pub async fn mirror_all(state: &AppState, client: &reqwest::Client) -> usize {
+pub async fn mirror_all(state: &App, client: &reqwest::Client) -> usize {
     let peers = match state.store.peers().await {
         Ok(peers) => peers,
         Err(error) => {
@@ -94,7 +94,7 @@ fn acceptable_path(path: &str) -> bool {
         && path.chars().all(|c| c.is_ascii_alphanumeric() || "-_+./".contains(c))
 }
 
-async fn mirror_peer(state: &AppState, client: &reqwest::Client, peer: &Peer) -> Result<usize, String> {
+async fn mirror_peer(state: &App, client: &reqwest::Client, peer: &Peer) -> Result<usize, String> {
     let base = format!("{}/", peer.url.trim_end_matches('/'));
     let metadata_url = format!("{base}.well-known/csaf/provider-metadata.json");
     let Some(metadata_bytes) = fetch(client, &metadata_url).await? else {
@@ -236,19 +236,19 @@ async fn mirror_document(
     }))
 }
 
-fn mirror_url(state: &AppState, peer_id: &str, file: &str) -> String {
+fn mirror_url(state: &App, peer_id: &str, file: &str) -> String {
     format!("{}{AGGREGATOR_ROOT}/{peer_id}/{file}", state.base_url())
 }
 
 /// `aggregator.json` (CSAF 2.0 §7.1.8): this instance as aggregator, its own provider
 /// and each mirrored peer's, with the mirror.
-pub async fn aggregator_json(state: &AppState) -> AppResult<Value> {
+pub async fn aggregator_json(state: &App) -> Result<Value> {
     let own = vulnrelay_publish::provider::metadata(
         &crate::distribution::provider(state),
         Utc::now(),
         state.csaf_signer.get(),
     );
-    let own: Value = serde_json::from_slice(&own.bytes).map_err(AppError::internal)?;
+    let own: Value = serde_json::from_slice(&own.bytes).map_err(Error::internal)?;
     let entry = |metadata: &Value| {
         json!({
             "last_updated": metadata["last_updated"],
@@ -281,11 +281,7 @@ pub async fn aggregator_json(state: &AppState) -> AppResult<Value> {
 /// A mirrored file of peer `peer_id`: its provider metadata pointing at the mirror,
 /// `white/index.txt`, or a document (`white/{path}`) with its `.sha256`, `.sha512` and
 /// `.asc`. Returns the content type and the bytes.
-pub async fn mirrored_file(
-    state: &AppState,
-    peer_id: &str,
-    file: &str,
-) -> AppResult<(&'static str, Vec<u8>)> {
+pub async fn mirrored_file(state: &App, peer_id: &str, file: &str) -> Result<(&'static str, Vec<u8>)> {
     if file == "provider-metadata.json" {
         let provider = state
             .store
@@ -293,14 +289,14 @@ pub async fn mirrored_file(
             .await?
             .into_iter()
             .find(|p| p.peer_id == peer_id)
-            .ok_or_else(|| AppError::not_found("mirrored provider"))?;
-        let mut metadata: Value = serde_json::from_str(&provider.metadata).map_err(AppError::internal)?;
+            .ok_or_else(|| Error::not_found("mirrored provider"))?;
+        let mut metadata: Value = serde_json::from_str(&provider.metadata).map_err(Error::internal)?;
         metadata["canonical_url"] = json!(mirror_url(state, peer_id, "provider-metadata.json"));
         metadata["distributions"] = json!([{"directory_url": mirror_url(state, peer_id, "white/")}]);
-        let bytes = serde_json::to_vec_pretty(&metadata).map_err(AppError::internal)?;
+        let bytes = serde_json::to_vec_pretty(&metadata).map_err(Error::internal)?;
         return Ok(("application/json", bytes));
     }
-    let relative = file.strip_prefix("white/").ok_or_else(|| AppError::not_found("file"))?;
+    let relative = file.strip_prefix("white/").ok_or_else(|| Error::not_found("file"))?;
     let documents = state.store.mirrored_documents(Some(peer_id)).await?;
     if relative == "index.txt" {
         let index: String = documents.iter().map(|d| format!("{}\n", d.path)).collect();
@@ -323,5 +319,5 @@ pub async fn mirrored_file(
         };
         return Ok((content_type, bytes));
     }
-    Err(AppError::not_found("file"))
+    Err(Error::not_found("file"))
 }

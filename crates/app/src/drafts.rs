@@ -16,14 +16,14 @@ use serde_json::{Value, json};
 use vulnrelay_domain::{Action, PartyId, Role, Vulnerability};
 use vulnrelay_policy::{Draft, Finding, Interpretation, Options, Records, Status};
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::App;
+use crate::caller::Caller;
 use crate::casefile::{Loaded, authorize};
-use crate::errors::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 /// A case, the organisation whose duties are drafted, and the records the drafts are
 /// filled from.
-pub(crate) struct Drafting {
+pub struct Drafting {
     /// The case.
     pub loaded: Loaded,
     /// The obligated organisation.
@@ -42,7 +42,7 @@ impl Drafting {
     /// Loads case `id` for `caller`, drafting the duties of `org` (default: the
     /// caller's organisation). 404 when the case is not readable; 403 when the caller
     /// is neither a member of `org` nor works the case as one of its platforms.
-    pub async fn load(state: &AppState, caller: &Caller, id: &str, org: Option<&str>) -> AppResult<Drafting> {
+    pub async fn load(state: &App, caller: &Caller, id: &str, org: Option<&str>) -> Result<Drafting> {
         let account = caller.require()?;
         let loaded = authorize(state, caller, id, Action::Read).await?;
         let own = account.org_id.as_deref();
@@ -51,7 +51,7 @@ impl Drafting {
             (Some(wanted), Some(own)) if wanted == own => own.to_owned(),
             (Some(wanted), _) if crate::relations::works_on(caller, &loaded) => wanted.to_owned(),
             _ => {
-                return Err(AppError::forbidden(
+                return Err(Error::forbidden(
                     "drafts are for the obligated organisation's members and the case's platforms",
                 ));
             }
@@ -62,7 +62,7 @@ impl Drafting {
     }
 
     /// The findings of every pack, as of now.
-    pub fn findings<'a>(&'a self, state: &'a AppState) -> Vec<Finding<'a>> {
+    pub fn findings<'a>(&'a self, state: &'a App) -> Vec<Finding<'a>> {
         state.evaluate(
             &self.loaded.case,
             &Options { as_of: self.as_of, interpretation: Interpretation::Hours },
@@ -83,10 +83,10 @@ impl Drafting {
 /// What a case's drafts are filled from besides the case: its vulnerability records,
 /// and the CN Art. 7(2) content of the report that opened it (none for an imported
 /// case).
-pub(crate) async fn case_sources(
-    state: &AppState,
+pub async fn case_sources(
+    state: &App,
     case_id: &str,
-) -> AppResult<(Vec<Vulnerability>, Option<BTreeMap<String, String>>)> {
+) -> Result<(Vec<Vulnerability>, Option<BTreeMap<String, String>>)> {
     let mut records = Vec::new();
     for stored in state.store.vulnerabilities(Some(case_id)).await? {
         records.push(crate::distribution::decode(&stored)?);
@@ -148,12 +148,12 @@ fn severity_lines(records: &[Vulnerability]) -> Vec<String> {
 }
 
 /// A draft's identity on the case: `pack/rule` and the product.
-pub(crate) fn draft_key(draft: &Draft<'_>) -> (String, Option<String>) {
+pub fn draft_key(draft: &Draft<'_>) -> (String, Option<String>) {
     (draft.finding.rule_id(), draft.finding.product.map(|p| p.0.clone()))
 }
 
 /// One draft as JSON: the duty, its clock, the notification to send, and its fields.
-pub(crate) fn draft_json(loaded: &Loaded, draft: &Draft<'_>) -> Value {
+pub fn draft_json(loaded: &Loaded, draft: &Draft<'_>) -> Value {
     let f = draft.finding;
     let tz = loaded.case.timezone();
     let time = |t: Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&tz).to_rfc3339());
@@ -198,7 +198,7 @@ pub(crate) fn draft_json(loaded: &Loaded, draft: &Draft<'_>) -> Value {
 
 /// The drafts of `drafting`, regime by regime (pack order), with the conflicts between
 /// regimes that bind the organisation.
-pub(crate) fn drafts_json(state: &AppState, drafting: &Drafting) -> Value {
+pub fn drafts_json(state: &App, drafting: &Drafting) -> Value {
     let findings = drafting.findings(state);
     let drafts = drafting.drafts(&findings);
     let loaded = &drafting.loaded;
@@ -234,7 +234,7 @@ pub(crate) fn drafts_json(state: &AppState, drafting: &Drafting) -> Value {
 /// What the sender completed: field texts, qualified fields declared not to apply, the
 /// receiving system's reference, and (optionally) the recipients.
 #[derive(Debug, Default)]
-pub(crate) struct Completion {
+pub struct Completion {
     /// `pack/rule` of the draft.
     pub rule: String,
     /// The product of the draft, when the case has several.
@@ -253,16 +253,11 @@ pub(crate) struct Completion {
 /// Sends a draft: one `notified` event per recipient, with the completed content, by
 /// the caller (through `append_event`: the gates, the forwarding rules, the hash
 /// chain). Only the obligated organisation's members may send its notifications.
-pub(crate) async fn send(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    completion: Completion,
-) -> AppResult<Value> {
+pub async fn send(state: &App, caller: &Caller, id: &str, completion: Completion) -> Result<Value> {
     let drafting = Drafting::load(state, caller, id, None).await?;
     let account = caller.require()?;
     if account.org_id.as_deref() != Some(drafting.org.0.as_str()) {
-        return Err(AppError::forbidden("only the obligated organisation sends its notifications"));
+        return Err(Error::forbidden("only the obligated organisation sends its notifications"));
     }
     let findings = drafting.findings(state);
     let drafts = drafting.drafts(&findings);
@@ -272,11 +267,11 @@ pub(crate) async fn send(
             let (rule, product) = draft_key(d);
             rule == completion.rule && (completion.product.is_none() || product == completion.product)
         })
-        .ok_or_else(|| AppError::not_found("open obligation of your organisation with that rule"))?;
+        .ok_or_else(|| Error::not_found("open obligation of your organisation with that rule"))?;
     let reference = completion.reference.filter(|r| !r.trim().is_empty());
     let content =
         draft.complete(&completion.fields, &completion.not_applicable, reference).map_err(|bad| {
-            AppError::invalid(
+            Error::invalid(
                 bad.into_iter()
                     .map(|b| ("$.fields".to_owned(), format!("not a field of this notification: {b}")))
                     .collect(),
@@ -288,7 +283,7 @@ pub(crate) async fn send(
         completion.to.clone()
     };
     if recipients.is_empty() {
-        return Err(AppError::invalid(vec![(
+        return Err(Error::invalid(vec![(
             "$.to".into(),
             format!(
                 "no organisation with the role {} on the case or the platform: name the recipients",
@@ -306,7 +301,7 @@ pub(crate) async fn send(
         if let Some(product) = &product {
             event["product"] = json!(product);
         }
-        answers.push(crate::routes::cases::append_event(state, caller, id, event).await?);
+        answers.push(crate::cases::append_event(state, caller, id, event).await?);
     }
     Ok(json!({"sent": answers}))
 }
@@ -314,7 +309,7 @@ pub(crate) async fn send(
 /// For each role the draft names (every one, or the first for "any of"), a party of the
 /// case with it, else an active organisation on the platform with it (and in the
 /// jurisdictions the rule requires).
-async fn default_recipients(state: &AppState, loaded: &Loaded, draft: &Draft<'_>) -> AppResult<Vec<String>> {
+async fn default_recipients(state: &App, loaded: &Loaded, draft: &Draft<'_>) -> Result<Vec<String>> {
     let roles: Vec<Role> = if draft.to_all {
         draft.recipients.clone()
     } else {
@@ -341,7 +336,7 @@ async fn default_recipients(state: &AppState, loaded: &Loaded, draft: &Draft<'_>
 }
 
 /// What a reminder says of the draft for a deadline: ready, and what is missing.
-pub(crate) fn reminder_words(draft: &Draft<'_>) -> vulnrelay_policy::Text {
+pub fn reminder_words(draft: &Draft<'_>) -> vulnrelay_policy::Text {
     let missing = draft.missing();
     if missing.is_empty() {
         return vulnrelay_policy::Text { en: "draft ready".into(), zh: "草稿已就绪".into() };

@@ -17,10 +17,10 @@ use vulnrelay_store::{
     MembershipChange, MembershipChangeKind, NewOrgEvent, NewOutboxMessage, StoreError, StoredOrgEvent,
 };
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::App;
+use crate::caller::Caller;
 use crate::casefile::load;
-use crate::errors::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 /// An entry of an organisation's log, read.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ impl Entry {
 /// reviews): the organisation itself, an administrator, or a platform's analysts.
 /// Everyone else sees its public sanctions only. The one rule for every path that
 /// shows an organisation's log, its membership history or a case's membership events.
-pub async fn sees_whole_log(state: &AppState, caller: &Caller, org_id: &str) -> bool {
+pub async fn sees_whole_log(state: &App, caller: &Caller, org_id: &str) -> bool {
     let Some(account) = &caller.account else { return false };
     account.org_id.as_deref() == Some(org_id)
         || crate::relations::admin(caller).is_some()
@@ -67,10 +67,10 @@ pub async fn sees_whole_log(state: &AppState, caller: &Caller, org_id: &str) -> 
 /// the whole log; for others, only the joins and the changes a public sanction made.
 /// The second value says whether anything was left out.
 pub async fn visible_history(
-    state: &AppState,
+    state: &App,
     caller: &Caller,
     org_id: &str,
-) -> AppResult<(Vec<vulnrelay_store::MembershipChange>, bool)> {
+) -> Result<(Vec<vulnrelay_store::MembershipChange>, bool)> {
     let history = state.store.membership_history(org_id).await?;
     if sees_whole_log(state, caller, org_id).await {
         return Ok((history, false));
@@ -128,10 +128,10 @@ pub fn undisclosed_schemes(entries: &[Entry]) -> Vec<&str> {
 /// suspension or restoration that is not public, for a caller who does not see the
 /// organisation's whole log (the public case page never shows a private sanction).
 pub async fn undisclosed_case_events(
-    state: &AppState,
+    state: &App,
     caller: &Caller,
     case: &vulnrelay_domain::Case,
-) -> AppResult<std::collections::HashSet<usize>> {
+) -> Result<std::collections::HashSet<usize>> {
     use vulnrelay_domain::EventKind;
     let mut hidden = std::collections::HashSet::new();
     // Per organisation: the moments of its membership history the caller may see
@@ -160,7 +160,7 @@ pub async fn undisclosed_case_events(
 }
 
 /// An organisation's log, read and parsed.
-pub async fn log(state: &AppState, org_id: &str) -> AppResult<Vec<Entry>> {
+pub async fn log(state: &App, org_id: &str) -> Result<Vec<Entry>> {
     state
         .store
         .org_events(org_id)
@@ -168,7 +168,7 @@ pub async fn log(state: &AppState, org_id: &str) -> AppResult<Vec<Entry>> {
         .into_iter()
         .map(|stored| {
             let event = OrgEventJson::parse(&stored.body, stored.at)
-                .map_err(|e| AppError::internal(format!("org/{org_id} entry {}: {e}", stored.seq)))?;
+                .map_err(|e| Error::internal(format!("org/{org_id} entry {}: {e}", stored.seq)))?;
             Ok(Entry { stored, event })
         })
         .collect()
@@ -181,12 +181,7 @@ pub fn scheme_events(entries: &[Entry], scheme: &str) -> Vec<OrgEvent> {
 
 /// Each scheme of the organisation — joined, or named on its log — with its status at
 /// `now` and the rights that follow ([`status_json`]), by scheme.
-pub async fn statuses(
-    state: &AppState,
-    org_id: &str,
-    entries: &[Entry],
-    now: Timestamp,
-) -> AppResult<Vec<Value>> {
+pub async fn statuses(state: &App, org_id: &str, entries: &[Entry], now: Timestamp) -> Result<Vec<Value>> {
     let mut schemes: Vec<String> = entries.iter().map(|e| e.stored.scheme.clone()).collect();
     for change in state.store.membership_history(org_id).await? {
         if matches!(change.change, MembershipChangeKind::Joined) {
@@ -203,11 +198,11 @@ pub async fn statuses(
 
 /// Where an organisation's membership of `scheme` stands at `now`, with its rights.
 pub async fn standing_of(
-    state: &AppState,
+    state: &App,
     org_id: &str,
     scheme: &str,
     now: Timestamp,
-) -> AppResult<(MembershipStatus, Standing)> {
+) -> Result<(MembershipStatus, Standing)> {
     let entries = log(state, org_id).await?;
     let status = membership_status(&scheme_events(&entries, scheme), now);
     Ok((status, standing(status)))
@@ -236,7 +231,7 @@ pub fn status_json(scheme: &str, status: MembershipStatus) -> Value {
 /// Checks that each basis of a sanction against `org_id` stands: a finding must be a
 /// late (`met_late`), overdue or violated duty of that organisation on the case as of
 /// `at`; an event must exist. Returns every problem with its JSON path.
-pub async fn check_basis(state: &AppState, org_id: &str, basis: &[Basis], at: Timestamp) -> AppResult<()> {
+pub async fn check_basis(state: &App, org_id: &str, basis: &[Basis], at: Timestamp) -> Result<()> {
     let mut problems = Vec::new();
     for (i, b) in basis.iter().enumerate() {
         let path = format!("$.basis[{i}]");
@@ -245,7 +240,7 @@ pub async fn check_basis(state: &AppState, org_id: &str, basis: &[Basis], at: Ti
         };
         let loaded = match load(state, case_id).await {
             Ok(loaded) => loaded,
-            Err(e) if e.code == "not_found" => {
+            Err(e) if matches!(e, Error::NotFound { .. }) => {
                 problems.push((format!("{path}.case"), format!("unknown case `{case_id}`")));
                 continue;
             }
@@ -285,7 +280,7 @@ pub async fn check_basis(state: &AppState, org_id: &str, basis: &[Basis], at: Ti
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(AppError::invalid(problems)) }
+    if problems.is_empty() { Ok(()) } else { Err(Error::invalid(problems)) }
 }
 
 /// The membership change an entry causes, if any.
@@ -331,33 +326,21 @@ fn membership_change(
     })
 }
 
-/// The workflow's refusal as a 409 `sanction_refused`, its reason in the details
-/// (`{"reason": "no_report" | "term_not_over" | ..., "until": ...}`) for clients that
-/// word it themselves.
-fn refusal(error: vulnrelay_domain::SanctionError) -> AppError {
-    use vulnrelay_domain::SanctionError as E;
-    let (reason, until) = match &error {
-        E::NoBasis => ("no_basis", None),
-        E::Expelled => ("expelled", None),
-        E::EndsBeforeItStarts => ("ends_before_it_starts", None),
-        E::NotSuspended(_) => ("not_suspended", None),
-        E::NoReport => ("no_report", None),
-        E::TermNotOver { until } => ("term_not_over", Some(until.to_rfc3339())),
-        E::OutOfOrder => ("out_of_order", None),
-    };
-    AppError::conflict("sanction_refused", error.to_string())
-        .with_details(vec![json!({"reason": reason, "until": until})])
+/// The workflow's refusal ([`Error::Sanction`]: `sanction_refused`, its reason in the
+/// details for clients that word it themselves).
+fn refusal(error: vulnrelay_domain::SanctionError) -> Error {
+    Error::Sanction(error)
 }
 
 /// Records `event` on `org_id`'s log for `scheme`: refused (409 `sanction_refused`) when
 /// the workflow does not allow it, 422 when a basis does not stand.
 pub async fn record(
-    state: &AppState,
+    state: &App,
     org_id: &str,
     scheme: &str,
     event: OrgEvent,
     recorded_by: Option<&str>,
-) -> AppResult<Entry> {
+) -> Result<Entry> {
     state.store.org(org_id).await?;
     let entries = log(state, org_id).await?;
     let history = scheme_events(&entries, scheme);
@@ -365,7 +348,7 @@ pub async fn record(
     if let OrgEvent::Sanctioned { basis, at, .. } = &event {
         check_basis(state, org_id, basis, *at).await?;
     }
-    let body = serde_json::to_value(OrgEventJson::from(&event)).map_err(AppError::internal)?;
+    let body = serde_json::to_value(OrgEventJson::from(&event)).map_err(Error::internal)?;
     let new = NewOrgEvent {
         scheme: scheme.to_owned(),
         at: event.at(),
@@ -385,7 +368,7 @@ pub async fn record(
     {
         Ok(stored) => stored,
         Err(StoreError::Stale { .. }) => {
-            return Err(AppError::conflict("stale", "the organisation's log changed meanwhile; try again"));
+            return Err(Error::conflict("stale", "the organisation's log changed meanwhile; try again"));
         }
         Err(other) => return Err(other.into()),
     };

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use vulnrelay_domain::{Case, Timestamp};
 use vulnrelay_policy::{Interpretation, Options, Pack, RuleKind, Status, evaluate};
 
-use crate::errors::AppError;
+use crate::error::Error;
 
 /// A gate rule that forbids a new event.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,16 +55,7 @@ pub fn details(refusals: &[Refusal]) -> Vec<Value> {
         .collect()
 }
 
-/// The 409 answer naming every refusing rule.
-pub fn error(refusals: &[Refusal]) -> AppError {
-    let names: Vec<String> = refusals.iter().map(|r| format!("{} (Art. {})", r.rule, r.article)).collect();
-    let details = details(refusals);
-    AppError::conflict(
-        "policy_gate",
-        format!(
-            "refused by {}; an analyst may record it anyway with an override and a reason",
-            names.join(", ")
-        ),
-    )
-    .with_details(details)
+/// The refusal naming every refusing rule.
+pub fn error(refusals: &[Refusal]) -> Error {
+    Error::Refused(refusals.to_vec())
 }

@@ -18,10 +18,10 @@ use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_publish::Publication;
 use vulnrelay_store::{RecordRevision, StoredVulnerability};
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::App;
+use crate::caller::Caller;
 use crate::casefile::{Loaded, load};
-use crate::errors::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 /// Who this installation publishes as, in CSAF documents and feeds.
 pub const PUBLISHER_NAME: &str = "vulnrelay";
@@ -29,7 +29,7 @@ pub const PUBLISHER_NAME: &str = "vulnrelay";
 pub const PUBLISHER_NAMESPACE: &str = "https://vulnrelay.invalid";
 
 /// This installation as a CSAF provider, at its public URL.
-pub fn provider(state: &AppState) -> vulnrelay_publish::provider::Provider {
+pub fn provider(state: &App) -> vulnrelay_publish::provider::Provider {
     vulnrelay_publish::provider::Provider {
         base_url: state.base_url(),
         category: "coordinator".into(),
@@ -71,10 +71,10 @@ pub fn publisher() -> Publisher {
 }
 
 /// A record, decoded.
-pub fn decode(stored: &StoredVulnerability) -> AppResult<Vulnerability> {
+pub fn decode(stored: &StoredVulnerability) -> Result<Vulnerability> {
     let json: VulnerabilityJson = serde_json::from_value(stored.record.clone())
-        .map_err(|e| AppError::internal(format!("{}: {e}", stored.id)))?;
-    json.into_domain("$").map_err(|p| AppError::internal(format!("{}: {:?}", stored.id, p)))
+        .map_err(|e| Error::internal(format!("{}: {e}", stored.id)))?;
+    json.into_domain("$").map_err(|p| Error::internal(format!("{}: {:?}", stored.id, p)))
 }
 
 /// An advisory: a published case's records, or one public record of no case.
@@ -147,7 +147,7 @@ pub fn advisory_published(
 
 /// When the advisory of a case was first published ([`advisory_published`] over its
 /// records), or `None` while the case is unpublished.
-pub async fn case_published(state: &AppState, loaded: &Loaded) -> AppResult<Option<Timestamp>> {
+pub async fn case_published(state: &App, loaded: &Loaded) -> Result<Option<Timestamp>> {
     if !loaded.state().is_published() {
         return Ok(None);
     }
@@ -208,7 +208,7 @@ impl Advisory {
 
 /// The advisories of `caller`: the published (readable) cases' records grouped per
 /// case, and records of no case one by one; ordered by id.
-pub async fn advisories(state: &AppState, caller: &Caller) -> AppResult<Vec<Advisory>> {
+pub async fn advisories(state: &App, caller: &Caller) -> Result<Vec<Advisory>> {
     let mut by_case: BTreeMap<String, Vec<(StoredVulnerability, Vulnerability)>> = BTreeMap::new();
     let mut out = Vec::new();
     for stored in state.store.vulnerabilities(None).await? {
@@ -261,10 +261,7 @@ pub fn revisions(per_record: &[(String, Vec<RecordRevision>)], published: Timest
     out
 }
 
-async fn revision_lists(
-    state: &AppState,
-    advisory: &Advisory,
-) -> AppResult<Vec<(String, Vec<RecordRevision>)>> {
+async fn revision_lists(state: &App, advisory: &Advisory) -> Result<Vec<(String, Vec<RecordRevision>)>> {
     let mut lists = Vec::new();
     for (stored, _) in &advisory.records {
         lists.push((stored.id.clone(), state.store.vulnerability_revisions(&stored.id).await?));
@@ -274,7 +271,7 @@ async fn revision_lists(
 
 /// The advisory as a CSAF 2.0 `csaf_security_advisory`, its revision history following
 /// every stored change of its records.
-pub async fn csaf_advisory(state: &AppState, advisory: &Advisory) -> AppResult<Value> {
+pub async fn csaf_advisory(state: &App, advisory: &Advisory) -> Result<Value> {
     let tracking = Tracking {
         id: advisory.id.clone(),
         status: "final".into(),
@@ -284,14 +281,14 @@ pub async fn csaf_advisory(state: &AppState, advisory: &Advisory) -> AppResult<V
     let title = title.any().unwrap_or(&advisory.id).to_owned();
     let records: Vec<Vulnerability> = advisory.records.iter().map(|(_, v)| v.clone()).collect();
     let mut document = csaf::security_advisory(&title, &publisher(), &tracking, &records, csaf::Lang::En)
-        .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?;
+        .map_err(|e| Error::conflict("not_exportable", e.to_string()))?;
     csaf::add_vendor_statuses(&mut document, &advisory.vendors(), csaf::Lang::En);
     Ok(document)
 }
 
 /// The advisory as the CSAF provider serves it: [`csaf_advisory`] with its canonical URL
 /// in the provider's directory (the `self` reference).
-pub async fn provider_advisory(state: &AppState, advisory: &Advisory) -> AppResult<Value> {
+pub async fn provider_advisory(state: &App, advisory: &Advisory) -> Result<Value> {
     let mut document = csaf_advisory(state, advisory).await?;
     let url = vulnrelay_publish::provider::canonical_url(&state.base_url(), &document);
     csaf::set_self_reference(&mut document, &url);
@@ -336,7 +333,7 @@ pub fn product_statuses(v: &Vulnerability) -> Vec<(String, csaf::VexStatus)> {
 
 /// One record's product status as a CSAF 2.0 `csaf_vex` document, its revision history
 /// following the record's stored changes.
-pub async fn csaf_vex(state: &AppState, stored: &StoredVulnerability, v: &Vulnerability) -> AppResult<Value> {
+pub async fn csaf_vex(state: &App, stored: &StoredVulnerability, v: &Vulnerability) -> Result<Value> {
     let history = state.store.vulnerability_revisions(&stored.id).await?;
     let tracking = Tracking {
         id: format!("{}-vex", v.id),
@@ -345,7 +342,7 @@ pub async fn csaf_vex(state: &AppState, stored: &StoredVulnerability, v: &Vulner
     };
     let title = format!("VEX: {}", v.title.any().unwrap_or(&v.id));
     csaf::vex(&title, &publisher(), &tracking, v, &product_statuses(v), csaf::Lang::En)
-        .map_err(|e| AppError::conflict("not_exportable", e.to_string()))
+        .map_err(|e| Error::conflict("not_exportable", e.to_string()))
 }
 
 /// What public distribution serves (the CSAF provider's documents, the feed's
@@ -368,7 +365,7 @@ pub struct PublicSnapshot {
 /// The current [`PublicSnapshot`]: the [`Versioned`](crate::versioned::Versioned) build of
 /// the store's publication version, so requests between two changes share one build
 /// instead of each rebuilding every advisory.
-pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>> {
+pub async fn public_snapshot(state: &App) -> Result<Arc<PublicSnapshot>> {
     let version = state.store.publication_version().await?;
     state
         .public
@@ -381,14 +378,14 @@ pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>>
                 // its other formats stay published.
                 match provider_advisory(state, advisory).await {
                     Ok(document) => csaf.push(document),
-                    Err(e) if e.code == "not_exportable" => {
-                        tracing::warn!(advisory = %advisory.id, reason = %e.message, "advisory left out of the CSAF provider");
+                    Err(e) if e.code() == "not_exportable" => {
+                        tracing::warn!(advisory = %advisory.id, reason = %e, "advisory left out of the CSAF provider");
                     }
                     Err(e) => return Err(e),
                 }
             }
             let directory = vulnrelay_publish::provider::directory(&provider(state), &csaf, state.csaf_signer.get())
-                .map_err(AppError::internal)?
+                .map_err(Error::internal)?
                 .into_iter()
                 .map(|f| (f.path, f.bytes))
                 .collect();
@@ -404,7 +401,7 @@ pub async fn public_snapshot(state: &AppState) -> AppResult<Arc<PublicSnapshot>>
 
 /// Every record of `advisories` as OSV, one `{id}.json` per record, zipped (what `vulnrelay
 /// scan --advisories` reads).
-fn osv_zip(advisories: &[Advisory]) -> AppResult<Vec<u8>> {
+fn osv_zip(advisories: &[Advisory]) -> Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
@@ -417,10 +414,10 @@ fn osv_zip(advisories: &[Advisory]) -> AppResult<Vec<u8>> {
             let modified = record_updated(stored, Some(advisory.published()));
             let mut document = vulnrelay_formats::osv_record::export(v, modified);
             vulnrelay_formats::osv_record::add_vendor_statuses(&mut document, &advisory.vendors());
-            let bytes = serde_json::to_vec_pretty(&document).map_err(AppError::internal)?;
-            zip.start_file(format!("{}.json", v.id), options).map_err(AppError::internal)?;
-            zip.write_all(&bytes).map_err(AppError::internal)?;
+            let bytes = serde_json::to_vec_pretty(&document).map_err(Error::internal)?;
+            zip.start_file(format!("{}.json", v.id), options).map_err(Error::internal)?;
+            zip.write_all(&bytes).map_err(Error::internal)?;
         }
     }
-    Ok(zip.finish().map_err(AppError::internal)?.into_inner())
+    Ok(zip.finish().map_err(Error::internal)?.into_inner())
 }
