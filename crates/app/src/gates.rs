@@ -6,8 +6,6 @@ use serde_json::{Value, json};
 use vulnrelay_domain::{Case, Timestamp};
 use vulnrelay_policy::{Interpretation, Options, Pack, RuleKind, Status, evaluate};
 
-use crate::error::Error;
-
 /// A gate rule that forbids a new event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
@@ -53,9 +51,4 @@ pub fn details(refusals: &[Refusal]) -> Vec<Value> {
         .iter()
         .map(|r| json!({"rule": r.rule, "article": r.article, "instrument": r.instrument, "message": r.message}))
         .collect()
-}
-
-/// The refusal naming every refusing rule.
-pub fn error(refusals: &[Refusal]) -> Error {
-    Error::Refused(refusals.to_vec())
 }

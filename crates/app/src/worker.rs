@@ -102,13 +102,7 @@ pub struct Round {
     pub dead: usize,
 }
 
-/// A random fraction in [0, 1), for the back-off's full jitter.
-pub fn jitter() -> f64 {
-    let mut bytes = [0u8; 8];
-    vulnrelay_store::fill_random(&mut bytes);
-    // 53 random bits as a fraction in [0, 1).
-    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
-}
+pub use crate::retry::jitter;
 
 impl Worker {
     /// A worker over `state`.
@@ -165,7 +159,7 @@ impl Worker {
             {
                 crate::warnings::log_rematch("sweep", crate::warnings::rematch_all(&self.state).await);
                 // Relays a crash between a change and its relay left out.
-                crate::federation::queue_all(&self.state).await;
+                crate::federation::outbound::queue_all(&self.state).await;
                 next_sweep = now + every;
             }
             if let Some(every) = self.config.reminder_interval
@@ -189,8 +183,13 @@ impl Worker {
                 }
             };
             let lease = i64::try_from(self.config.lease.as_secs()).unwrap_or(60).max(1);
-            let relayed =
-                crate::federation::deliver(&self.state, &self.config.retry, self.config.batch, lease).await;
+            let relayed = crate::federation::outbound::deliver(
+                &self.state,
+                &self.config.retry,
+                self.config.batch,
+                lease,
+            )
+            .await;
             let pause =
                 if round.claimed > 0 || relayed > 0 { Duration::ZERO } else { self.config.poll_interval };
             tokio::select! {

@@ -22,10 +22,8 @@ use crate::casefile::{Loaded, authorize, org_fragment};
 use crate::errors::{AppError, AppResult};
 use crate::forwarding::Trigger;
 use crate::input::ApiJson;
-use vulnrelay_app::cases::{
-    append_event, deadline_page, decode_cursor, encode_cursor, event_json, parse_within, record,
-    run_forwards, tz_of, visible_refusals,
-};
+use vulnrelay_app::cases::{append_event, event_json, record, run_forwards, tz_of, visible_refusals};
+use vulnrelay_app::deadlines::{deadline_page, decode_cursor, encode_cursor, parse_within};
 use vulnrelay_app::input::Checker;
 
 /// A time in UTC and in the case's time zone.

@@ -16,7 +16,8 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
-use crate::federation::{check_peer, peer_json, receive, relay_json};
+use crate::federation::inbound::receive;
+use crate::federation::{check_peer, peer_json, relay_json};
 use crate::input::ApiJson;
 use vulnrelay_app::input::Checker;
 

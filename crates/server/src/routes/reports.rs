@@ -270,7 +270,7 @@ pub(crate) async fn take_in(
     }
     if intake.created {
         // A report to a platform hosted on a peer instance is relayed there.
-        crate::federation::queue(state, &intake.case_id).await;
+        crate::federation::outbound::queue(state, &intake.case_id).await;
     }
     let status = if intake.created { StatusCode::CREATED } else { StatusCode::OK };
     let forwards = if intake.created {

@@ -426,7 +426,7 @@ pub async fn assign_for_case(
             let value = serde_json::to_value(VulnerabilityJson::from(&v)).map_err(AppError::internal)?;
             state.store.save_vulnerability(&v.id, Some(&case_id), &value, &[], Utc::now()).await?;
             crate::warnings::after_records_changed(&state, std::slice::from_ref(&v.id)).await;
-            crate::federation::queue(&state, &case_id).await;
+            crate::federation::outbound::queue(&state, &case_id).await;
             v.id
         }
     };
@@ -464,7 +464,7 @@ pub(crate) async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vul
     crate::warnings::after_records_changed(state, std::slice::from_ref(&stored.id)).await;
     // On a mirror, the records flow back to the origin (with the ids assigned here).
     if let Some(case_id) = &stored.case_id {
-        crate::federation::queue(state, case_id).await;
+        crate::federation::outbound::queue(state, case_id).await;
     }
     Ok(())
 }

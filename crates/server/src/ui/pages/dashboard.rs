@@ -12,7 +12,7 @@ use vulnrelay_policy::Status;
 use crate::AppState;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{article, countdown, page, status_badge, time};
-use vulnrelay_app::cases::open_deadlines;
+use vulnrelay_app::deadlines::open_deadlines;
 use vulnrelay_store::CaseRecord;
 
 /// How far ahead the dashboard looks for deadlines.
