@@ -5,12 +5,14 @@
 //! them holds a workflow of its own. Nothing here knows HTTP.
 
 pub mod aggregator;
+pub mod assets;
 pub mod caller;
 pub mod casefile;
 pub mod cases;
 pub mod coordination;
 pub mod coordination_demo;
 pub mod deadlines;
+pub mod deliveries;
 pub mod demo;
 pub mod distribution;
 pub mod drafts;
@@ -19,6 +21,7 @@ pub mod federation;
 pub mod forwarding;
 pub mod gates;
 pub mod input;
+pub mod intervals;
 pub mod participants;
 pub mod projection;
 pub mod regimes;

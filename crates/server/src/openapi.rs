@@ -589,10 +589,10 @@ fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
         ("GET", "/api/v1/cases/{id}/compliance") => routes::cases::ComplianceQuery::into_params(query),
         ("GET", "/api/v1/cases/{id}/coordination") => routes::coordination::BoardParams::into_params(query),
         ("GET", "/api/v1/deadlines") => routes::cases::DeadlinesQuery::into_params(query),
-        ("PUT", "/api/v1/assets/groups/{name}") => routes::warnings::PutGroupQuery::into_params(query),
-        ("GET", "/api/v1/warnings") => routes::warnings::WarningsQuery::into_params(query),
+        ("PUT", "/api/v1/assets/groups/{name}") => routes::assets::PutGroupQuery::into_params(query),
+        ("GET", "/api/v1/warnings") => vulnrelay_app::warnings::units::WarningsQuery::into_params(query),
         ("GET", "/api/v1/deliveries" | "/api/v1/deliveries/dead") => {
-            routes::warnings::DeliveriesQuery::into_params(query)
+            vulnrelay_app::deliveries::DeliveriesQuery::into_params(query)
         }
         ("POST", "/api/v1/receipts/purge") => routes::reports::PurgeQuery::into_params(query),
         ("GET", "/api/v1/receipts") => routes::reports::ReceiptsQuery::into_params(query),

@@ -8,117 +8,12 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use vulnrelay_domain::{Action, Case, Interval, IntervalKind, intervals};
-use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, history};
-use vulnrelay_publish::charts::quarter_chart;
+use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::{Auth, Caller};
-use crate::casefile::authorize;
-use crate::errors::{AppError, AppResult};
-
-/// One interval of a case for the statistics: its kind, start and length in days.
-type Length = (IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>);
-
-/// When the first risk warning of a case went out, and to which organisation.
-pub type FirstWarning = (chrono::DateTime<Utc>, String);
-
-fn end_json(case: &Case, end: Option<(chrono::DateTime<Utc>, usize)>) -> Value {
-    end.map_or(Value::Null, |(at, index)| {
-        let event = &case.events()[index];
-        json!({"at": at.to_rfc3339(), "event": index, "type": event.kind.event_type().as_str(), "party": event.party.0})
-    })
-}
-
-/// The first risk warning issued for any of a case's records: when, and to whom.
-pub async fn first_warning(state: &AppState, case_id: &str) -> AppResult<Option<FirstWarning>> {
-    let mut first: Option<FirstWarning> = None;
-    for record in state.store.vulnerabilities(Some(case_id)).await? {
-        let filter = vulnrelay_store::warnings::WarningFilter {
-            vulnerability_id: Some(record.id.clone()),
-            ..Default::default()
-        };
-        for w in state.store.warnings(&filter).await? {
-            if first.as_ref().is_none_or(|(at, _)| w.created_at < *at) {
-                first = Some((w.created_at, w.org_id.clone()));
-            }
-        }
-    }
-    Ok(first)
-}
-
-/// Days rounded to a tenth, as the API shows them.
-fn tenth(days: f64) -> f64 {
-    (days * 10.0).round() / 10.0
-}
-
-/// One interval of a case as measured: the domain's interval, closed by the first
-/// risk warning the platform issued when that is what ends it.
-struct Measured<'w> {
-    interval: Interval,
-    warning: Option<&'w FirstWarning>,
-}
-
-impl Measured<'_> {
-    /// The length in days, when both ends are known.
-    fn days(&self) -> Option<f64> {
-        match self.warning {
-            Some((at, _)) => {
-                self.interval.start.map(|(start, _)| (*at - start).num_seconds() as f64 / 86_400.0)
-            }
-            None => self.interval.days(),
-        }
-    }
-}
-
-/// A case's intervals, the first risk warning closing `first_warning` when the timeline
-/// records no earlier notification of a product user or network operator.
-fn measure<'w>(case: &Case, warning: Option<&'w FirstWarning>) -> Vec<Measured<'w>> {
-    intervals(case)
-        .into_iter()
-        .map(|interval| {
-            let closes = |(at, _): &&FirstWarning| {
-                interval.kind == IntervalKind::FirstWarning
-                    && interval.end.is_none_or(|(end, _)| *at < end)
-                    && interval.start.is_some_and(|(start, _)| *at >= start)
-            };
-            Measured { interval, warning: warning.filter(closes) }
-        })
-        .collect()
-}
-
-/// One case's intervals as the API shows them (`days` rounded to a tenth), the first
-/// risk warning closing `first_warning` as described at [`measure`].
-pub fn intervals_json(case: &Case, warning: Option<&FirstWarning>) -> Vec<Value> {
-    measure(case, warning)
-        .iter()
-        .map(|m| {
-            let i = &m.interval;
-            let to = match m.warning {
-                Some((at, org)) => json!({"at": at.to_rfc3339(), "type": "risk_warning", "party": org}),
-                None => end_json(case, i.end),
-            };
-            json!({
-                "kind": i.kind.as_str(),
-                "from": end_json(case, i.start),
-                "to": to,
-                "days": m.days().map(tenth),
-                "open": m.warning.is_none() && i.end.is_none(),
-            })
-        })
-        .collect()
-}
-
-/// Lengths in days per interval kind of one case, for the statistics.
-fn lengths(case: &Case, warning: Option<&FirstWarning>) -> Vec<Length> {
-    measure(case, warning)
-        .iter()
-        .map(|m| (m.interval.kind, m.interval.start.map(|(s, _)| s), m.days()))
-        .collect()
-}
+use crate::auth::Auth;
+use crate::errors::AppResult;
 
 /// `GET /api/v1/cases/{id}/intervals`: the case's key intervals; an interval whose end
 /// event is missing is `open`, one with no discovery has no start.
@@ -127,9 +22,7 @@ pub async fn case_intervals(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    let warning = first_warning(&state, &id).await?;
-    Ok(Json(json!({"case": id, "intervals": intervals_json(&loaded.case, warning.as_ref())})))
+    Ok(Json(vulnrelay_app::intervals::case_intervals(&state, &caller, id).await?))
 }
 
 /// `GET /api/v1/orgs/{id}/history`: the organisation's record over every case — its
@@ -140,86 +33,13 @@ pub async fn org_history(
     Auth(caller): Auth,
     Path(org_id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let account = caller.require()?;
-    let own = account.org_id.as_deref() == Some(org_id.as_str());
-    if !own
-        && crate::relations::admin(&caller).is_none()
-        && crate::relations::platform_staff(&state, &caller).await.is_err()
-    {
-        return Err(AppError::forbidden("an organisation's record is for itself and the platforms"));
-    }
-    state.store.org(&org_id).await?;
-    let now = Utc::now();
-    // Only the cases the caller may read: a platform sees the cases it works and the
-    // published ones, never another platform's embargoed case.
-    let cases = crate::casefile::party_cases(&state, &caller, &org_id).await?;
-    let options = Options { as_of: now, interpretation: Interpretation::Hours };
-    let mut mine = Vec::new();
-    let mut findings_out = Vec::new();
-    for loaded in &cases {
-        for f in state.evaluate(&loaded.case, &options).into_iter().filter(|f| f.party.0 == org_id) {
-            if f.status != Status::Met || matches!(f.rule.kind, RuleKind::Obligation(_)) {
-                let message = f.message(&loaded.case);
-                findings_out.push(json!({
-                    "case": loaded.record.id, "title": loaded.record.title, "rule": f.rule_id(),
-                    "article": f.rule.article, "status": f.status.as_str(),
-                    "due_at": f.due_at.map(|t| t.to_rfc3339()),
-                    "satisfied_at": f.satisfied_at.map(|t| t.to_rfc3339()), "late_by_hours": f.late_by_hours,
-                    "message": {"en": message.en, "zh": message.zh},
-                }));
-            }
-            mine.push(f);
-        }
-    }
-    let total = history(&mine).into_values().next().unwrap_or_default();
-    Ok(Json(json!({
-        "org": org_id,
-        "as_of": now.to_rfc3339(),
-        "on_time": total.on_time, "incomplete": total.incomplete, "late": total.late, "missed": total.missed,
-        "open": total.open,
-        "violations": total.violations, "conflicts": total.conflicts,
-        "on_time_rate": total.on_time_rate(),
-        "findings": findings_out,
-    })))
-}
-
-fn quarter_json(stats: &[vulnrelay_domain::QuarterStats]) -> Vec<Value> {
-    stats
-        .iter()
-        .map(|s| {
-            json!({"quarter": format!("{}-Q{}", s.year, s.quarter), "closed": s.closed, "open": s.open,
-                   "median_days": s.median_days.map(tenth), "worst_days": s.worst_days.map(tenth)})
-        })
-        .collect()
-}
-
-/// Every readable case's interval lengths.
-async fn all_lengths(state: &AppState, caller: &Caller) -> AppResult<(usize, Vec<Vec<Length>>)> {
-    let cases = crate::casefile::readable(state, caller).await?;
-    let mut out = Vec::with_capacity(cases.len());
-    for loaded in &cases {
-        let warning = first_warning(state, &loaded.record.id).await?;
-        out.push(lengths(&loaded.case, warning.as_ref()));
-    }
-    Ok((cases.len(), out))
-}
-
-/// Median and worst of one interval kind per quarter of discovery (UTC).
-fn per_quarter(all: &[Vec<Length>], kind: IntervalKind) -> Vec<vulnrelay_domain::QuarterStats> {
-    vulnrelay_domain::quarterly_from(all.iter().filter_map(|case| {
-        case.iter().find(|(k, _, _)| *k == kind).and_then(|(_, start, days)| start.map(|s| (s, *days)))
-    }))
+    Ok(Json(vulnrelay_app::intervals::org_history(&state, &caller, org_id).await?))
 }
 
 /// `GET /api/v1/stats/intervals`: each interval's median and worst per quarter of
 /// discovery, over the cases the caller may read.
 pub async fn stats(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    let (count, all) = all_lengths(&state, &caller).await?;
-    let kinds: Vec<Value> = IntervalKind::ALL
-        .iter()
-        .map(|kind| json!({"kind": kind.as_str(), "quarters": quarter_json(&per_quarter(&all, *kind))}))
-        .collect();
-    Ok(Json(json!({"cases": count, "intervals": kinds})))
+    Ok(Json(vulnrelay_app::intervals::stats(&state, &caller).await?))
 }
 
 /// The query of the chart: its language.
@@ -230,25 +50,6 @@ pub struct ChartQuery {
     pub lang: Option<String>,
 }
 
-fn title(kind: IntervalKind, zh: bool) -> &'static str {
-    match (kind, zh) {
-        (IntervalKind::RegulatorReport, false) => {
-            "Days from discovery to the first report to a regulator platform"
-        }
-        (IntervalKind::RegulatorReport, true) => "从发现到首次报送监管平台的天数",
-        (IntervalKind::VendorNotified, false) => "Days from discovery to the vendor being notified",
-        (IntervalKind::VendorNotified, true) => "从发现到通知厂商的天数",
-        (IntervalKind::FixAvailable, false) => "Days from discovery to a fix",
-        (IntervalKind::FixAvailable, true) => "从发现到修复可用的天数",
-        (IntervalKind::PublicDisclosure, false) => "Days from discovery to public disclosure",
-        (IntervalKind::PublicDisclosure, true) => "从发现到公开披露的天数",
-        (IntervalKind::Bulletin, false) => "Days from discovery to the first bulletin",
-        (IntervalKind::Bulletin, true) => "从发现到首个安全公告的天数",
-        (IntervalKind::FirstWarning, false) => "Days from discovery to the first risk warning",
-        (IntervalKind::FirstWarning, true) => "从发现到首次风险预警的天数",
-    }
-}
-
 /// `GET /api/v1/stats/intervals/{kind}.svg`: the quarterly median (filled) and worst
 /// (outlined) of one interval as an SVG bar chart, `?lang=zh|en`.
 pub async fn chart(
@@ -257,11 +58,8 @@ pub async fn chart(
     Path(file): Path<String>,
     Query(query): Query<ChartQuery>,
 ) -> AppResult<Response> {
-    let name = file.strip_suffix(".svg").unwrap_or(&file);
-    let Some(kind) = IntervalKind::ALL.into_iter().find(|k| k.as_str() == name) else {
-        return Err(AppError::not_found("interval"));
-    };
-    let (_, all) = all_lengths(&state, &caller).await?;
-    let svg = quarter_chart(&per_quarter(&all, kind), title(kind, query.lang.as_deref() == Some("zh")));
+    let svg =
+        vulnrelay_app::intervals::chart_svg(&state, &caller, &file, query.lang.as_deref() == Some("zh"))
+            .await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
 }

@@ -1,11 +1,14 @@
 //! The REST API's handlers, one module per resource.
 
 pub mod accounts;
+pub mod assets;
 pub mod cases;
 pub mod coordination;
+pub mod deliveries;
 pub mod distribution;
 pub mod drafts;
 pub mod federation;
+pub mod inbox;
 pub mod intervals;
 pub mod meta;
 pub mod orgs;
@@ -14,6 +17,7 @@ pub mod sanctions;
 pub mod threats;
 pub mod vulnerabilities;
 pub mod warnings;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -87,14 +91,14 @@ pub fn api() -> Router<AppState> {
         .route("/advisories/{id}/manual", get(distribution::manual))
         .route("/osv/all.zip", get(distribution::osv_zip))
         .route("/cve-pool", post(vulnerabilities::load_pool))
-        .route("/assets/groups", get(warnings::list_groups))
+        .route("/assets/groups", get(assets::list_groups))
         .route(
             "/assets/groups/{name}",
-            get(warnings::show_group)
-                .put(warnings::put_group)
-                .layer(axum::extract::DefaultBodyLimit::max(warnings::MAX_SBOM_BYTES)),
+            get(assets::show_group)
+                .put(assets::put_group)
+                .layer(axum::extract::DefaultBodyLimit::max(vulnrelay_app::assets::MAX_SBOM_BYTES)),
         )
-        .route("/assets/groups/{name}/history", get(warnings::group_history))
+        .route("/assets/groups/{name}/history", get(assets::group_history))
         .route("/warnings", get(warnings::list))
         .route("/warnings/rematch", post(warnings::rematch))
         .route("/warnings/{id}", get(warnings::show))
@@ -102,12 +106,12 @@ pub fn api() -> Router<AppState> {
         .route("/warnings/{id}/assets/{asset}/status", axum::routing::put(warnings::set_status))
         .route("/warnings/{id}/vex.cdx.json", get(warnings::vex_cyclonedx))
         .route("/warnings/{id}/vex.csaf.json", get(warnings::vex_csaf))
-        .route("/webhooks", get(warnings::list_webhooks).post(warnings::create_webhook))
-        .route("/webhooks/{id}", axum::routing::delete(warnings::delete_webhook))
-        .route("/deliveries", get(warnings::list_deliveries))
-        .route("/deliveries/dead", get(warnings::dead_deliveries))
-        .route("/deliveries/{id}", get(warnings::show_delivery))
-        .route("/deliveries/{id}/replay", post(warnings::replay))
-        .route("/inbox", get(warnings::inbox))
+        .route("/webhooks", get(webhooks::list_webhooks).post(webhooks::create_webhook))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete_webhook))
+        .route("/deliveries", get(deliveries::list_deliveries))
+        .route("/deliveries/dead", get(deliveries::dead_deliveries))
+        .route("/deliveries/{id}", get(deliveries::show_delivery))
+        .route("/deliveries/{id}/replay", post(deliveries::replay))
+        .route("/inbox", get(inbox::inbox))
         .merge(federation::routes())
 }

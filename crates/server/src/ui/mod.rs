@@ -77,7 +77,7 @@ pub fn routes() -> Router<AppState> {
             "/assets",
             get(inventory::list)
                 .post(inventory::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::routes::warnings::MAX_SBOM_BYTES)),
+                .layer(axum::extract::DefaultBodyLimit::max(vulnrelay_app::assets::MAX_SBOM_BYTES)),
         )
         .route("/assets/{name}", get(inventory::show))
 }

@@ -685,7 +685,7 @@ async fn timeline_chart(
         })
         .collect();
     if let Some((at, _)) =
-        crate::routes::intervals::first_warning(state, &loaded.record.id).await.map_err(|e| ui.error(e))?
+        vulnrelay_app::intervals::first_warning(state, &loaded.record.id).await.map_err(|e| ui.error(e))?
         && at <= now
     {
         markers.push(Marker { at, mark: Mark::Warning, words: lang.t("timeline.first_warning") });

@@ -4,20 +4,20 @@
 //! through the API's handlers (`GET/PUT /api/v1/assets/groups/...`), so the same
 //! validation, limits and re-matching apply.
 
+use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Json, body::Bytes};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::errors::AppError;
-use crate::routes::warnings as api;
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{csrf, error_words, heading, notice, page, time_text};
+use vulnrelay_app::assets;
 
 /// The most components a group's page lists (the API's JSON has them all).
 const SHOWN: usize = 500;
@@ -52,9 +52,7 @@ fn typed_list(text: &str) -> Value {
 
 /// The groups of the viewer's organisation, as the API shows them.
 async fn groups(state: &AppState, ui: &Ui) -> Result<Vec<Value>, UiError> {
-    let Json(answer) = api::list_groups(State(state.clone()), crate::auth::Auth(ui.caller.clone()))
-        .await
-        .map_err(|e| ui.error(e))?;
+    let answer = assets::list_groups(state, &ui.caller).await.map_err(|e| ui.error(e))?;
     Ok(answer["groups"].as_array().cloned().unwrap_or_default())
 }
 
@@ -187,14 +185,9 @@ pub async fn upload(
             list_page_with(&state, &ui, Some(flash), &name, Some(("sbom", lang.t("assets.nothing")))).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let answer = api::put_group(
-        State(state.clone()),
-        crate::auth::Auth(ui.caller.clone()),
-        Path(name.clone()),
-        Query(api::PutGroupQuery { source }),
-        body,
-    )
-    .await;
+    let answer = assets::put_group(&state, &ui.caller, name.clone(), source.as_deref(), body)
+        .await
+        .map_err(crate::errors::AppError::from);
     match answer {
         Ok(_) => Ok(Redirect::to(&format!("/assets/{}?done=uploaded", crate::ui::session::encode(&name)))
             .into_response()),
@@ -220,14 +213,8 @@ pub async fn show(
     Query(query): Query<AssetQuery>,
 ) -> Result<Response, UiError> {
     let lang = ui.lang;
-    let Json(group) =
-        api::show_group(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(name.clone()))
-            .await
-            .map_err(|e| ui.error(e))?;
-    let Json(history) =
-        api::group_history(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(name.clone()))
-            .await
-            .map_err(|e| ui.error(e))?;
+    let group = assets::show_group(&state, &ui.caller, name.clone()).await.map_err(|e| ui.error(e))?;
+    let history = assets::group_history(&state, &ui.caller, name.clone()).await.map_err(|e| ui.error(e))?;
     let components = group["components"].as_array().cloned().unwrap_or_default();
     let title = lang.tf("assets.group_title", &[("name", &name)]);
     let cell = |v: &Value| v.as_str().unwrap_or("—").to_owned();

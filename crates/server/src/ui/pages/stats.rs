@@ -4,7 +4,6 @@
 //! and worst per quarter of discovery, as SVG charts and tables, over the cases the
 //! viewer may read.
 
-use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -12,18 +11,16 @@ use serde_json::Value;
 use vulnrelay_domain::IntervalKind;
 
 use crate::AppState;
-use crate::routes::intervals;
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::timeline;
 use crate::ui::view::{Precision, duration, page, time};
+use vulnrelay_app::intervals;
 
 /// `GET /stats`.
 pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     let lang = ui.lang;
-    let Json(stats) = intervals::stats(State(state.clone()), crate::auth::Auth(ui.caller.clone()))
-        .await
-        .map_err(|e| ui.error(e))?;
+    let stats = intervals::stats(&state, &ui.caller).await.map_err(|e| ui.error(e))?;
     let title = lang.t("stats.title");
     let lang_tag = if lang == Lang::Zh { "zh" } else { "en" };
     let body = html! {
@@ -73,13 +70,8 @@ fn quarters(lang: Lang, name: &str, quarters: &Value) -> Markup {
 /// lengths in the one duration format.
 pub async fn case_intervals(state: &AppState, ui: &Ui, case_id: &str, tz: chrono_tz::Tz) -> Markup {
     let lang = ui.lang;
-    let answer = intervals::case_intervals(
-        State(state.clone()),
-        crate::auth::Auth(ui.caller.clone()),
-        axum::extract::Path(case_id.to_owned()),
-    )
-    .await;
-    let Ok(Json(answer)) = answer else { return html! {} };
+    let answer = intervals::case_intervals(state, &ui.caller, case_id.to_owned()).await;
+    let Ok(answer) = answer else { return html! {} };
     let at = |v: &Value| {
         v["at"]
             .as_str()

@@ -5,7 +5,6 @@
 //! own handlers (`routes::warnings`), so the same access rules apply.
 
 use axum::Form;
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -14,10 +13,10 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::errors::AppError;
-use crate::routes::warnings::{self as api, StatusBody, WarningsQuery};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{SentBack, csrf, error_words, heading, local_text, notice, page};
+use vulnrelay_app::warnings::units::{self, StatusBody, WarningsQuery};
 
 /// The justifications offered for `not_affected` (CycloneDX 1.6 impact analysis).
 const JUSTIFICATIONS: [&str; 4] =
@@ -46,9 +45,9 @@ pub async fn warnings_page(
     cursor: Option<String>,
     limit: i64,
 ) -> (Vec<Value>, Option<String>) {
-    let query = Query(WarningsQuery { limit: Some(limit), cursor, ..WarningsQuery::default() });
-    match api::list(State(state.clone()), crate::auth::Auth(ui.caller.clone()), query).await {
-        Ok(Json(list)) => (
+    let query = WarningsQuery { limit: Some(limit), cursor, ..WarningsQuery::default() };
+    match units::list(state, &ui.caller, query).await {
+        Ok(list) => (
             list["warnings"].as_array().cloned().unwrap_or_default(),
             list["next_cursor"].as_str().map(str::to_owned),
         ),
@@ -115,11 +114,10 @@ async fn inbox_page(
     let (page_items, next_cursor) = warnings_page(state, ui, cursor, INBOX_PAGE).await;
     for w in page_items {
         let id = text(&w["id"]).to_owned();
-        let detail =
-            match api::show(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(id)).await {
-                Ok(Json(detail)) => detail,
-                Err(_) => w.clone(),
-            };
+        let detail = match units::show(state, &ui.caller, id).await {
+            Ok(detail) => detail,
+            Err(_) => w.clone(),
+        };
         items.push(detail);
     }
     // The most urgent first, then the newest.
@@ -241,11 +239,11 @@ fn status_form(ui: &Ui, id: &str, asset: &str, i: usize, sent: Option<&SentBack>
 async fn answer(
     state: &AppState,
     ui: &Ui,
-    result: Result<Json<Value>, AppError>,
+    result: Result<Value, vulnrelay_app::Error>,
     done: &str,
     form: Option<(String, &[(String, String)])>,
 ) -> Result<Response, UiError> {
-    match result {
+    match result.map_err(AppError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/warnings?done={done}")).into_response()),
         Err(error) if matches!(error.status.as_u16(), 401 | 403 | 404) => Err(ui.error(error)),
         Err(error) => {
@@ -287,7 +285,7 @@ pub async fn acknowledge(
 ) -> Result<Response, UiError> {
     let token = form.iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v.as_str()).unwrap_or_default();
     ui.check_csrf(token)?;
-    let result = api::acknowledge(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(id)).await;
+    let result = units::acknowledge(&state, &ui.caller, id).await;
     answer(&state, &ui, result, "ack", None).await
 }
 
@@ -309,12 +307,6 @@ pub async fn set_status(
         detail: optional(field("detail")),
     };
     let name = status_form_name(&id, &asset);
-    let result = api::set_status(
-        State(state.clone()),
-        crate::auth::Auth(ui.caller.clone()),
-        Path((id, asset)),
-        Json(body),
-    )
-    .await;
+    let result = units::set_status(&state, &ui.caller, (id, asset), body).await;
     answer(&state, &ui, result, "status", Some((name, &form))).await
 }

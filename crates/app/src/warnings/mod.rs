@@ -25,6 +25,8 @@
 //! and never sends anything twice; a warning whose assets are no longer affected is
 //! withdrawn (recorded, not sent).
 
+pub mod units;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
