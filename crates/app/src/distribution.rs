@@ -421,3 +421,23 @@ fn osv_zip(advisories: &[Advisory]) -> Result<Vec<u8>> {
     }
     Ok(zip.finish().map_err(Error::internal)?.into_inner())
 }
+
+/// The advisory `id` if the caller may read it (404 otherwise).
+pub async fn find(state: &App, caller: &Caller, id: &str) -> Result<Advisory> {
+    advisories(state, caller)
+        .await?
+        .into_iter()
+        .find(|a| {
+            a.id == id
+                || (a.case.is_some() && a.records.iter().any(|(_, v)| v.ids().any(|known| known == id)))
+        })
+        .ok_or_else(|| Error::not_found("advisory"))
+}
+
+/// The publication (bulletin and manual source) of the advisory `id` the caller may
+/// read: a case's advisory over all its records, or one record's.
+pub async fn publication(state: &App, caller: &Caller, id: &str) -> Result<(Publication, chrono_tz::Tz)> {
+    let advisory = find(state, caller, id).await?;
+    let tz = advisory.case.as_ref().map_or(chrono_tz::Tz::UTC, |l| l.case.timezone());
+    Ok((advisory.publication(), tz))
+}

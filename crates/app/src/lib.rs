@@ -4,6 +4,7 @@
 //! line (`vulnrelay`), the delivery worker ([`worker`]) and federation — and none of
 //! them holds a workflow of its own. Nothing here knows HTTP.
 
+pub mod accounts;
 pub mod aggregator;
 pub mod assets;
 pub mod caller;
@@ -22,10 +23,14 @@ pub mod forwarding;
 pub mod gates;
 pub mod input;
 pub mod intervals;
+pub mod orgs;
 pub mod participants;
 pub mod projection;
+pub mod receipts;
+pub mod records;
 pub mod regimes;
 pub mod relations;
+pub mod reports;
 pub mod retry;
 pub mod sanctions;
 pub mod secrets;

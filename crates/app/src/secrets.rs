@@ -4,9 +4,10 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
-use vulnrelay_store::fill_random;
+use vulnrelay_store::{Account, fill_random};
 
-use crate::error::Error;
+use crate::App;
+use crate::error::{Error, Result};
 
 /// Hashes a password with argon2id (the crate's default parameters) and a random salt.
 pub fn hash_password(password: &str) -> Result<String, Error> {
@@ -35,4 +36,17 @@ pub fn new_secret(prefix: &str) -> String {
 /// The stored form of a token or session id: its SHA-256 in hex.
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Creates an API token named `name` for `account`: the record and the secret, which
+/// is shown this once (the store keeps its hash).
+pub async fn new_token(
+    state: &App,
+    account: &Account,
+    name: &str,
+) -> Result<(vulnrelay_store::ApiToken, String)> {
+    let token = new_secret("vr_");
+    let record =
+        state.store.create_token(&account.id, name, &secret_hash(&token), chrono::Utc::now()).await?;
+    Ok((record, token))
 }

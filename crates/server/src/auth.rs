@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use vulnrelay_store::{Status, StoreError};
+use vulnrelay_store::{Account, Session, Status, StoreError};
 
 use crate::AppState;
-use crate::errors::AppError;
+use crate::errors::{AppError, AppResult};
 
 pub use vulnrelay_app::Caller;
 
@@ -103,6 +103,62 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
         Ok(ClientAddress(info.map(|c| c.0.ip())))
     }
 }
+
+/// A session started by [`start_session`]: the account, the session id (the cookie's
+/// value), its CSRF token and when it expires.
+pub type Started = (Account, String, String, chrono::DateTime<chrono::Utc>);
+
+/// Checks `email` and `password` (through the login rate limit) and opens a session;
+/// shared by the API's login and the web UI's sign-in form.
+pub async fn start_session(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: ClientAddress,
+) -> AppResult<Started> {
+    let key = email.to_lowercase();
+    if !state.limiter.allowed(&key, client.0) {
+        return Err(AppError::rate_limited());
+    }
+    let account = match state.store.account_by_email(&key).await {
+        Ok(account) => Some(account),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(other) => return Err(other.into()),
+    };
+    // An unknown address costs the same hash as a known one.
+    let hash = account.as_ref().map_or(dummy_password_hash(), |a| a.password_hash.as_str());
+    let verified = verify_password(password, hash);
+    let Some(account) = account.filter(|_| verified) else {
+        state.limiter.failed(&key, client.0);
+        return Err(vulnrelay_app::Error::Unauthenticated {
+            code: "bad_credentials",
+            message: "wrong e-mail address or password".into(),
+        }
+        .into());
+    };
+    state.limiter.succeeded(&key, client.0);
+    if account.status != Status::Active {
+        return Err(AppError::forbidden("this account is not active (pending approval or rejected)"));
+    }
+    let session_id = new_secret("");
+    let csrf_token = new_secret("");
+    let now = chrono::Utc::now();
+    let expires_at = now + chrono::TimeDelta::hours(state.config.session_hours);
+    let session = Session { account_id: account.id.clone(), csrf_token: csrf_token.clone(), expires_at };
+    state.store.create_session(&secret_hash(&session_id), &session, now).await?;
+    Ok((account, session_id, csrf_token, expires_at))
+}
+
+/// The `Set-Cookie` value of a new session.
+pub fn session_cookie(state: &AppState, session_id: &str) -> String {
+    format!(
+        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        state.config.session_hours * 3600
+    )
+}
+
+/// The `Set-Cookie` value that ends a session.
+pub const CLEAR_SESSION_COOKIE: &str = "vr_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
 
 /// The most keys the limiter tracks; past it the stalest key is forgotten, so the
 /// limiter's memory is bounded whatever a client sends.

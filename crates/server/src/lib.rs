@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod auth;
+pub mod documents;
+pub mod envelope;
 pub mod errors;
 pub mod input;
 pub mod metrics;
@@ -75,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/csaf-aggregator/{peer}/{*path}", get(routes::federation::mirrored))
         .fallback(routes::meta::fallback)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panic_response))
-        .layer(axum::middleware::from_fn(errors::envelope))
+        .layer(axum::middleware::from_fn(envelope::envelope))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::map_response(ui::security_headers))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

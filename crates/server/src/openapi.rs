@@ -594,15 +594,15 @@ fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
         ("GET", "/api/v1/deliveries" | "/api/v1/deliveries/dead") => {
             vulnrelay_app::deliveries::DeliveriesQuery::into_params(query)
         }
-        ("POST", "/api/v1/receipts/purge") => routes::reports::PurgeQuery::into_params(query),
-        ("GET", "/api/v1/receipts") => routes::reports::ReceiptsQuery::into_params(query),
+        ("POST", "/api/v1/receipts/purge") => vulnrelay_app::receipts::PurgeQuery::into_params(query),
+        ("GET", "/api/v1/receipts") => vulnrelay_app::receipts::ReceiptsQuery::into_params(query),
         (
             "GET",
             "/api/v1/vulnerabilities/{id}/bulletin"
             | "/api/v1/vulnerabilities/{id}/manual"
             | "/api/v1/advisories/{id}/bulletin"
             | "/api/v1/advisories/{id}/manual",
-        ) => routes::vulnerabilities::DocumentQuery::into_params(query),
+        ) => crate::documents::DocumentQuery::into_params(query),
         ("GET", "/advisories/feed.atom") => routes::distribution::FeedQuery::into_params(query),
         ("GET", "/api/v1/stats/intervals/{file}") => routes::intervals::ChartQuery::into_params(query),
         _ => Vec::new(),

@@ -6,39 +6,19 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
-use vulnrelay_store::{Account, NewAccount, Organisation, Session, Status, StoreError};
+use vulnrelay_domain::{AccountRole, Role};
+use vulnrelay_store::{Account, NewAccount, Status, StoreError};
 
 use crate::AppState;
-use crate::auth::{Auth, Caller, SESSION_COOKIE, hash_password, new_secret, secret_hash, verify_password};
+use crate::auth::{
+    Auth, CLEAR_SESSION_COOKIE, Caller, SESSION_COOKIE, hash_password, secret_hash, session_cookie,
+    start_session,
+};
 use crate::errors::{AppError, AppResult};
 use crate::input::ApiJson;
+use vulnrelay_app::accounts::{account_fields, account_json, org_fields, org_json};
 use vulnrelay_app::input::Checker;
-
-/// An account as shown to clients (never its password hash).
-pub fn account_json(account: &Account) -> Value {
-    json!({
-        "id": account.id,
-        "email": account.email,
-        "name": account.name,
-        "org": account.org_id,
-        "roles": account.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        "status": account.status.as_str(),
-    })
-}
-
-/// An organisation as shown to clients.
-pub fn org_json(org: &Organisation) -> Value {
-    json!({
-        "id": org.id,
-        "name": org.name,
-        "name_zh": org.name_zh,
-        "roles": org.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        "jurisdiction": org.jurisdiction.as_str(),
-        "kind": if org.individual { "individual" } else { "organisation" },
-        "status": org.status.as_str(),
-    })
-}
+use vulnrelay_app::secrets::new_token;
 
 /// `POST /api/v1/session`: signs in with `{email, password}`; sets the session cookie
 /// and returns the CSRF token. Five failures per address within 15 minutes: 429.
@@ -65,75 +45,6 @@ pub async fn login(
     let cookie = session_cookie(&state, &session_id);
     let body = json!({"account": account_json(&account), "csrf_token": csrf_token, "expires_at": expires_at.to_rfc3339()});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
-}
-
-/// A session started by [`start_session`]: the account, the session id (the cookie's
-/// value), its CSRF token and when it expires.
-pub(crate) type Started = (Account, String, String, chrono::DateTime<chrono::Utc>);
-
-/// Checks `email` and `password` (through the login rate limit) and opens a session;
-/// shared by the API's login and the web UI's sign-in form.
-pub(crate) async fn start_session(
-    state: &AppState,
-    email: &str,
-    password: &str,
-    client: crate::auth::ClientAddress,
-) -> AppResult<Started> {
-    let key = email.to_lowercase();
-    if !state.limiter.allowed(&key, client.0) {
-        return Err(AppError::rate_limited());
-    }
-    let account = match state.store.account_by_email(&key).await {
-        Ok(account) => Some(account),
-        Err(StoreError::NotFound { .. }) => None,
-        Err(other) => return Err(other.into()),
-    };
-    // An unknown address costs the same hash as a known one.
-    let hash = account.as_ref().map_or(crate::auth::dummy_password_hash(), |a| a.password_hash.as_str());
-    let verified = verify_password(password, hash);
-    let Some(account) = account.filter(|_| verified) else {
-        state.limiter.failed(&key, client.0);
-        return Err(AppError::new(
-            StatusCode::UNAUTHORIZED,
-            "bad_credentials",
-            "wrong e-mail address or password",
-        ));
-    };
-    state.limiter.succeeded(&key, client.0);
-    if account.status != Status::Active {
-        return Err(AppError::forbidden("this account is not active (pending approval or rejected)"));
-    }
-    let session_id = new_secret("");
-    let csrf_token = new_secret("");
-    let now = chrono::Utc::now();
-    let expires_at = now + chrono::TimeDelta::hours(state.config.session_hours);
-    let session = Session { account_id: account.id.clone(), csrf_token: csrf_token.clone(), expires_at };
-    state.store.create_session(&secret_hash(&session_id), &session, now).await?;
-    Ok((account, session_id, csrf_token, expires_at))
-}
-
-/// The `Set-Cookie` value of a new session.
-pub(crate) fn session_cookie(state: &AppState, session_id: &str) -> String {
-    format!(
-        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        state.config.session_hours * 3600
-    )
-}
-
-/// The `Set-Cookie` value that ends a session.
-pub(crate) const CLEAR_SESSION_COOKIE: &str = "vr_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
-
-/// Creates an API token named `name` for `account`: the record and the secret, which
-/// is shown this once (the store keeps its hash).
-pub(crate) async fn new_token(
-    state: &AppState,
-    account: &Account,
-    name: &str,
-) -> AppResult<(vulnrelay_store::ApiToken, String)> {
-    let token = new_secret("vr_");
-    let record =
-        state.store.create_token(&account.id, name, &secret_hash(&token), chrono::Utc::now()).await?;
-    Ok((record, token))
 }
 
 /// `DELETE /api/v1/session`: signs out.
@@ -201,67 +112,6 @@ pub async fn revoke_token(
     let account = caller.require()?;
     state.store.revoke_token(&account.id, &id, chrono::Utc::now()).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Reads `{email, name, password}` of a new account.
-fn account_fields(check: &mut Checker, value: &Value, path: &str) -> Option<(String, String, String)> {
-    let object = check.object(value, path, &["email", "name", "password", "org", "roles"])?;
-    let email = check.string(object, path, "email", true);
-    let name = check.string(object, path, "name", true);
-    let password = check.string(object, path, "password", true);
-    if let Some(email) = email
-        && !email.contains('@')
-    {
-        check.problem(format!("{path}.email"), "not an e-mail address");
-    }
-    if let Some(password) = password
-        && password.chars().count() < 12
-    {
-        check.problem(format!("{path}.password"), "must be at least 12 characters");
-    }
-    Some((email?.to_owned(), name?.to_owned(), password?.to_owned()))
-}
-
-/// Reads `{id, name, name_zh, jurisdiction, roles}` of a new organisation (`name_zh`,
-/// its Chinese name, optional).
-pub(crate) fn org_fields(
-    check: &mut Checker,
-    value: &Value,
-    path: &str,
-    individual: bool,
-) -> Option<Organisation> {
-    let object = check.object(value, path, &["id", "name", "name_zh", "jurisdiction", "roles"])?;
-    let id = check.string(object, path, "id", true);
-    let name = check.string(object, path, "name", true);
-    let name_zh = check.string(object, path, "name_zh", false).map(str::trim).filter(|n| !n.is_empty());
-    if let Some(id) = id
-        && !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        check.problem(format!("{path}.id"), "use lower-case letters, digits and hyphens");
-    }
-    let jurisdiction = check.string(object, path, "jurisdiction", true).and_then(|j| {
-        j.parse::<Jurisdiction>()
-            .map_err(|e| check.problem(format!("{path}.jurisdiction"), e.to_string()))
-            .ok()
-    });
-    let roles: Vec<Role> = check
-        .strings(object, path, "roles", false)
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            r.parse::<Role>().map_err(|e| check.problem(format!("{path}.roles[{i}]"), e.to_string())).ok()
-        })
-        .collect();
-    Some(Organisation {
-        id: id?.to_owned(),
-        name: name?.to_owned(),
-        name_zh: name_zh.map(str::to_owned),
-        roles,
-        jurisdiction: jurisdiction?,
-        individual,
-        status: Status::Pending,
-        created_at: chrono::Utc::now(),
-    })
 }
 
 /// `POST /api/v1/registrations`: an individual or a non-member organisation registers

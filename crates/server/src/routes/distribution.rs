@@ -9,15 +9,15 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
-use vulnrelay_publish::Publication;
 use vulnrelay_publish::feed::atom;
 use vulnrelay_publish::provider::{listing, metadata};
 
 use crate::AppState;
 use crate::auth::{Auth, Caller};
 use crate::distribution::{self, Advisory, advisories};
+use crate::documents::{DocumentQuery, parse_lang, render};
 use crate::errors::{AppError, AppResult};
-use crate::routes::vulnerabilities::{DocumentQuery, parse_lang, render};
+use vulnrelay_app::distribution::find;
 
 fn advisory_json(a: &Advisory) -> Value {
     let title = a.title();
@@ -45,17 +45,6 @@ pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResul
     let mut all = advisories(&state, &caller).await?;
     all.sort_by(|a, b| b.published().cmp(&a.published()).then(a.id.cmp(&b.id)));
     Ok(Json(json!({"advisories": all.iter().map(advisory_json).collect::<Vec<_>>()})))
-}
-
-async fn find(state: &AppState, caller: &Caller, id: &str) -> AppResult<Advisory> {
-    advisories(state, caller)
-        .await?
-        .into_iter()
-        .find(|a| {
-            a.id == id
-                || (a.case.is_some() && a.records.iter().any(|(_, v)| v.ids().any(|known| known == id)))
-        })
-        .ok_or_else(|| AppError::not_found("advisory"))
 }
 
 /// `GET /api/v1/advisories/{id}`: one advisory; `{id}.csaf.json` is its CSAF 2.0
@@ -97,18 +86,6 @@ pub async fn manual(
     Query(query): Query<DocumentQuery>,
 ) -> AppResult<Response> {
     document(&state, &caller, &id, &query, true).await
-}
-
-/// The publication (bulletin and manual source) of the advisory `id` the caller may
-/// read: a case's advisory over all its records, or one record's.
-pub(crate) async fn publication(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> AppResult<(Publication, chrono_tz::Tz)> {
-    let advisory = find(state, caller, id).await?;
-    let tz = advisory.case.as_ref().map_or(chrono_tz::Tz::UTC, |l| l.case.timezone());
-    Ok((advisory.publication(), tz))
 }
 
 async fn document(

@@ -9,33 +9,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, Action, EventKind, ThreatEvent, ThreatKind, Timestamp, Vulnerability};
+use vulnrelay_domain::{AccountRole, Action, EventKind, ThreatEvent, ThreatKind};
 
 use crate::AppState;
 use crate::auth::Auth;
 use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
 use crate::input::ApiJson;
-use crate::routes::vulnerabilities::{save, visible};
 use vulnrelay_app::input::Checker;
-
-/// The derived threat status as the API shows it: the level, the event that set it,
-/// bypassed fixes, and every threat event in order.
-pub fn status_json(v: &Vulnerability, now: Timestamp) -> Value {
-    let status = v.threat_status(now);
-    let mut events: Vec<&ThreatEvent> = v.threats.iter().collect();
-    events.sort_by_key(|t| t.at);
-    json!({
-        "level": status.level.as_str(),
-        "since": status.since.map(|t| json!({"at": t.at.to_rfc3339(), "source": t.source})),
-        "bypassed_fixes": status.bypassed.iter().map(|(v, at)| json!({"version": v, "at": at.to_rfc3339()})).collect::<Vec<_>>(),
-        "events": events.iter().map(|t| json!({
-            "at": t.at.to_rfc3339(), "kind": t.kind.as_str(), "source": t.source, "reference": t.reference,
-            "note": t.note,
-            "version": match &t.kind { ThreatKind::FixBypassed { version } => Some(version), _ => None },
-        })).collect::<Vec<_>>(),
-    })
-}
+use vulnrelay_app::records::{may_change, save, threat_status_json as status_json, visible};
 
 /// `POST /api/v1/vulnerabilities/{id}/threats`: a platform analyst or coordinator records
 /// a threat event `{kind, at, source, reference, note, version}`; `kind` is
@@ -50,7 +32,7 @@ pub async fn record(
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let account = caller.require_role(&[AccountRole::Analyst, AccountRole::Coordinator])?.clone();
     let (stored, mut v) = visible(&state, &caller, &id).await?;
-    crate::routes::vulnerabilities::may_change(&state, &caller, &stored).await?;
+    may_change(&state, &caller, &stored).await?;
     let now = Utc::now();
     let mut check = Checker::default();
     let Some(object) = check.object(&body, "$", &["kind", "at", "source", "reference", "note", "version"])

@@ -8,7 +8,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
@@ -16,82 +16,16 @@ use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action, IdTemplate, Localized, Vulnerability};
 use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_formats::{cve5, import, osv_record};
-use vulnrelay_publish::{Lang, Publication, bulletin_markdown, manual_markdown, markdown_to_html};
+use vulnrelay_publish::Publication;
 use vulnrelay_store::StoredVulnerability;
 
 use crate::AppState;
 use crate::auth::{Auth, Caller};
 use crate::casefile::authorize;
 use crate::distribution::{self, Advisory, PUBLISHER_NAME, decode};
+use crate::documents::{DocumentQuery, parse_lang, render};
 use crate::errors::{AppError, AppResult};
-
-/// The record of a stored vulnerability, if the caller may see it (404 otherwise).
-pub(crate) async fn visible(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> AppResult<(StoredVulnerability, Vulnerability)> {
-    visible_with_case(state, caller, id).await.map(|(stored, v, _)| (stored, v))
-}
-
-/// The record `id` as every view shows it: [`visible`], its publication time settled
-/// ([`crate::distribution::publication_time`]). Not for changing it: the settled time
-/// is derived, never stored.
-pub(crate) async fn visible_to_read(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> AppResult<(StoredVulnerability, Vulnerability)> {
-    let (stored, mut v, case) = visible_with_case(state, caller, id).await?;
-    crate::distribution::settle_publication(case.as_ref(), &stored, &mut v);
-    Ok((stored, v))
-}
-
-async fn visible_with_case(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> AppResult<(StoredVulnerability, Vulnerability, Option<crate::casefile::Loaded>)> {
-    let stored = state.store.vulnerability(id).await.map_err(|_| AppError::not_found("vulnerability"))?;
-    let case = match &stored.case_id {
-        Some(case_id) => Some(
-            authorize(state, caller, case_id, Action::Read)
-                .await
-                .map_err(|_| AppError::not_found("vulnerability"))?,
-        ),
-        None => None,
-    };
-    let domain = decode(&stored)?;
-    Ok((stored, domain, case))
-}
-
-/// Whether `caller` may change a record: an administrator, or a platform's analyst
-/// (coordinator) — for a record of an unpublished case, only a platform that works
-/// that case; once the case is published, any platform (a database adding its own id
-/// or its own source beside the others). A record the caller may not read answers
-/// 404, one it may read but not change 403.
-pub(crate) async fn may_change(
-    state: &AppState,
-    caller: &Caller,
-    stored: &StoredVulnerability,
-) -> AppResult<()> {
-    if crate::relations::admin(caller).is_some() {
-        return Ok(());
-    }
-    let Some(case_id) = &stored.case_id else {
-        return Ok(crate::relations::platform_staff(state, caller).await.map(|_| ())?);
-    };
-    let loaded = authorize(state, caller, case_id, Action::Read)
-        .await
-        .map_err(|_| AppError::not_found("vulnerability"))?;
-    if crate::relations::works_on(caller, &loaded)
-        || (loaded.state().is_published() && crate::relations::platform_staff(state, caller).await.is_ok())
-    {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("only the platforms that work this record's case may change it"))
-    }
-}
+use vulnrelay_app::records::{may_change, save, visible, visible_records, visible_to_read};
 
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
 pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
@@ -115,27 +49,6 @@ pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResul
     Ok(Json(json!({"items": items})))
 }
 
-/// Every record `caller` may see (shared by the list and the web UI's advisory list).
-pub(crate) async fn visible_records(
-    state: &AppState,
-    caller: &Caller,
-) -> AppResult<Vec<(StoredVulnerability, Vulnerability)>> {
-    let mut records = Vec::new();
-    for stored in state.store.vulnerabilities(None).await? {
-        let case = match &stored.case_id {
-            Some(case_id) => match authorize(state, caller, case_id, Action::Read).await {
-                Ok(loaded) => Some(loaded),
-                Err(_) => continue,
-            },
-            None => None,
-        };
-        let mut v = decode(&stored)?;
-        crate::distribution::settle_publication(case.as_ref(), &stored, &mut v);
-        records.push((stored, v));
-    }
-    Ok(records)
-}
-
 /// `GET /api/v1/vulnerabilities/{id}`: the record; `{id}.cve.json`, `{id}.csaf.json`
 /// (with the revision history of its stored changes), `{id}.vex.json` (CSAF VEX of its
 /// product status) and `{id}.osv.json` give its exports.
@@ -154,7 +67,7 @@ pub async fn show(
     let body = match format {
         None => {
             let mut value = serde_json::to_value(VulnerabilityJson::from(&v)).map_err(AppError::internal)?;
-            value["threat_status"] = crate::routes::threats::status_json(&v, now);
+            value["threat_status"] = vulnrelay_app::records::threat_status_json(&v, now);
             value["case"] = json!(stored.case_id);
             value
         }
@@ -198,17 +111,6 @@ async fn published_vendors(
     Ok(Advisory { id: stored.id.clone(), case: Some(loaded), records: Vec::new() }.vendors())
 }
 
-/// Query of the bulletin and manual.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct DocumentQuery {
-    /// `en` or `zh` (default `en`).
-    pub lang: Option<String>,
-    /// `html` (default) or `md`.
-    pub format: Option<String>,
-}
-
 async fn document(
     state: AppState,
     caller: Caller,
@@ -228,43 +130,6 @@ async fn document(
         vendors: published_vendors(&state, &caller, &stored).await?,
     };
     render(&publication, lang, query.format.as_deref(), manual)
-}
-
-/// `en` (default) or `zh`.
-pub(crate) fn parse_lang(lang: Option<&str>) -> AppResult<Lang> {
-    match lang {
-        None | Some("en") => Ok(Lang::En),
-        Some("zh") | Some("zh-CN") => Ok(Lang::Zh),
-        Some(other) => Err(AppError::invalid(vec![("lang".into(), format!("`{other}` is not en or zh"))])),
-    }
-}
-
-/// The bulletin or manual of `publication` as HTML (default) or Markdown (`md`).
-pub(crate) fn render(
-    publication: &Publication,
-    lang: Lang,
-    format: Option<&str>,
-    manual: bool,
-) -> AppResult<Response> {
-    let markdown =
-        if manual { manual_markdown(publication, lang) } else { bulletin_markdown(publication, lang) };
-    match format {
-        Some("md") => {
-            Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], markdown).into_response())
-        }
-        None | Some("html") => {
-            let page = format!(
-                "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title></head><body><main>{}</main></body></html>",
-                lang.tag(),
-                publication.id,
-                markdown_to_html(&markdown)
-            );
-            Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response())
-        }
-        Some(other) => {
-            Err(AppError::invalid(vec![("format".into(), format!("`{other}` is not html or md"))]))
-        }
-    }
 }
 
 /// `GET /api/v1/vulnerabilities/{id}/bulletin`: the security bulletin (安全公告).
@@ -452,21 +317,6 @@ pub async fn take_cve(
     v.add_alias(&cve);
     save(&state, &stored, &v).await?;
     Ok(Json(json!({"cve": cve, "vulnerability": v.id})))
-}
-
-/// Stores `v` in place of `stored`, with all its aliases.
-pub(crate) async fn save(state: &AppState, stored: &StoredVulnerability, v: &Vulnerability) -> AppResult<()> {
-    let value = serde_json::to_value(VulnerabilityJson::from(v)).map_err(AppError::internal)?;
-    state
-        .store
-        .save_vulnerability(&stored.id, stored.case_id.as_deref(), &value, &v.aliases, Utc::now())
-        .await?;
-    crate::warnings::after_records_changed(state, std::slice::from_ref(&stored.id)).await;
-    // On a mirror, the records flow back to the origin (with the ids assigned here).
-    if let Some(case_id) = &stored.case_id {
-        crate::federation::outbound::queue(state, case_id).await;
-    }
-    Ok(())
 }
 
 /// Body of `POST /api/v1/cve-pool`.

@@ -2,8 +2,8 @@
 //! of form posts, the language switch, and how errors become pages.
 
 use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use vulnrelay_domain::AccountRole;
 use vulnrelay_store::{Account, Status, StoreError};
@@ -107,16 +107,6 @@ pub struct UiError {
     pub viewer: Box<Ui>,
     /// What went wrong.
     pub error: AppError,
-}
-
-impl IntoResponse for UiError {
-    fn into_response(self) -> Response {
-        if self.error.status == StatusCode::UNAUTHORIZED {
-            return Redirect::to(&format!("/login?next={}", encode(&self.viewer.path))).into_response();
-        }
-        let page = crate::ui::view::error_page(&self.viewer, &self.error);
-        (self.error.status, page).into_response()
-    }
 }
 
 /// Percent-encodes a query value.

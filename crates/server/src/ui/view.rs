@@ -1,6 +1,8 @@
 //! The page shell and the small pieces every page uses: times with their time zone,
 //! countdowns, status badges, form fields, problem lists and the error page.
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use maud::{DOCTYPE, Markup, html};
@@ -8,7 +10,7 @@ use vulnrelay_domain::AccountRole;
 
 use crate::errors::AppError;
 use crate::ui::i18n::Lang;
-use crate::ui::session::{Ui, encode};
+use crate::ui::session::{Ui, UiError, encode};
 
 /// A whole page: head, skip link, header with the navigation the viewer may use, the
 /// language switch, and `body` as the main content.
@@ -328,8 +330,7 @@ pub fn error_words(lang: Lang, error: &AppError) -> (String, String) {
             .iter()
             .map(|d| {
                 let path = d["field"].as_str().unwrap_or_default();
-                let message =
-                    crate::ui::pages::reports::problem_words(lang, d["message"].as_str().unwrap_or_default());
+                let message = problem_words(lang, d["message"].as_str().unwrap_or_default());
                 format!("{}: {message}", field_name(lang, path))
             })
             .collect::<Vec<_>>()
@@ -378,10 +379,7 @@ impl SentBack {
                     let path = d["field"].as_str().unwrap_or_default();
                     let name = path.rsplit('.').next().unwrap_or(path);
                     let name = name.split('[').next().unwrap_or(name).to_owned();
-                    let words = crate::ui::pages::reports::problem_words(
-                        lang,
-                        d["message"].as_str().unwrap_or_default(),
-                    );
+                    let words = problem_words(lang, d["message"].as_str().unwrap_or_default());
                     (name, words)
                 })
                 .collect()
@@ -496,5 +494,48 @@ mod tests {
             assert!(detail.contains(&lang.t("problem.required")), "{detail}");
         }
         assert_eq!(field_name(Lang::En, "$.some_field"), "some field");
+    }
+}
+
+/// A problem of a request (an intake's, a form's) in the viewer's language: the known messages are translated; any
+/// other keeps the intake's own words after a translated lead.
+pub fn problem_words(lang: Lang, message: &str) -> String {
+    // The specific words first: a vendor status's missing justification is also a
+    // "missing required field".
+    let known = [
+        ("needs a VEX justification", "problem.vex_needed"),
+        ("has a justification", "problem.justification_only"),
+        ("takes a justification", "problem.justification_only"),
+        ("is not a CycloneDX justification", "problem.justification_unknown"),
+        ("unknown VEX justification", "problem.justification_unknown"),
+        ("needs the version that fixes it", "problem.fixed_version_needed"),
+        ("has a fixed version", "problem.fixed_version_only"),
+        (" characters", "problem.too_long"),
+        ("missing required field", "problem.required"),
+        ("must not be empty", "problem.required"),
+        ("must not be in the future", "problem.future"),
+        ("must not be before discovered_at", "problem.aware_before"),
+        ("not a CVSS vector", "problem.cvss"),
+        ("is not a package URL", "problem.purl"),
+        ("unknown organisation", "problem.unknown_org"),
+        ("is not a platform", "problem.not_platform"),
+        ("-byte limit", "problem.too_large"),
+        ("must be a plain file name", "problem.filename"),
+        ("is not an IANA time zone", "problem.timezone"),
+    ];
+    match known.iter().find(|(text, _)| message.contains(text)) {
+        Some((_, key)) => lang.t(key),
+        None => lang.tf("problem.other", &[("message", message)]),
+    }
+}
+
+/// An error page (see [`UiError`]): 401 sends the viewer to the sign-in page.
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        if self.error.status == StatusCode::UNAUTHORIZED {
+            return Redirect::to(&format!("/login?next={}", encode(&self.viewer.path))).into_response();
+        }
+        let page = error_page(&self.viewer, &self.error);
+        (self.error.status, page).into_response()
     }
 }

@@ -9,10 +9,11 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::auth::{CLEAR_SESSION_COOKIE, session_cookie, start_session};
 use crate::auth::{SESSION_COOKIE, cookie, secret_hash};
-use crate::routes::accounts::{CLEAR_SESSION_COOKIE, new_token, session_cookie, start_session};
 use crate::ui::session::{NextQuery, Ui, UiError, local_path};
 use crate::ui::view::{Field, csrf, error_words, notice, page, time};
+use vulnrelay_app::secrets::new_token;
 
 /// `GET /login`: the sign-in form.
 pub async fn login_form(ui: Ui, Query(query): Query<NextQuery>) -> Response {

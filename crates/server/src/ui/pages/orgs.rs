@@ -11,7 +11,6 @@
 //! handlers (`routes::sanctions`) with the JSON the API takes.
 
 use axum::Form;
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,8 +25,6 @@ use vulnrelay_store::{MembershipChangeKind, Organisation};
 
 use crate::AppState;
 use crate::errors::AppError;
-use crate::input::ApiJson;
-use crate::routes::orgs;
 use crate::ui::i18n::Lang;
 use crate::ui::pages::cases::role_words;
 use crate::ui::session::{Ui, UiError};
@@ -35,6 +32,8 @@ use crate::ui::view::{
     article, csrf, error_words, finding_words, heading, local, local_text, notice, page, status_badge, time,
     time_text, with_data,
 };
+use vulnrelay_app::orgs;
+use vulnrelay_app::sanctions::decisions;
 
 /// Between a finding's case and rule in the value of its box.
 const FINDING_SEPARATOR: &str = "::";
@@ -272,15 +271,15 @@ async fn org_page_with(
 /// Each scheme's status as the API shows it (`GET /api/v1/orgs/{id}`'s `memberships`):
 /// `[{scheme, status, ...}]`; nothing when the API shows none to this viewer.
 async fn membership_status(state: &AppState, ui: &Ui, id: &str) -> Value {
-    match orgs::show(State(state.clone()), crate::auth::Auth(ui.caller.clone()), Path(id.to_owned())).await {
-        Ok(Json(org)) => org["memberships"].clone(),
+    match orgs::show(state, &ui.caller, id.to_owned()).await {
+        Ok(org) => org["memberships"].clone(),
         Err(_) => Value::Array(Vec::new()),
     }
 }
 
-/// Records a step of the workflow through the API's handler: `sanction` with the body
-/// of `POST .../sanctions`, `rectify` with that of `.../rectifications`, `review` with
-/// that of `.../reviews`.
+/// Records a step of the workflow as the API does: `sanction` with the body of `POST
+/// .../sanctions`, `rectify` with that of `.../rectifications`, `review` with that of
+/// `.../reviews`.
 async fn record_change(
     state: &AppState,
     ui: &Ui,
@@ -288,27 +287,20 @@ async fn record_change(
     scheme: &str,
     kind: &str,
     body: Value,
-) -> Result<Json<Value>, AppError> {
-    use crate::routes::sanctions;
-    let (state, caller, path) =
-        (State(state.clone()), ui.caller.clone(), Path((id.to_owned(), scheme.to_owned())));
-    match kind {
-        "sanction" => sanctions::sanction(state, crate::auth::Auth(caller), path, ApiJson(body)).await,
-        "rectify" => sanctions::rectify(state, crate::auth::Auth(caller), path, ApiJson(body)).await,
-        _ => sanctions::review(state, crate::auth::Auth(caller), path, ApiJson(body)).await,
-    }
+) -> Result<Value, AppError> {
+    let org_scheme = (id.to_owned(), scheme.to_owned());
+    let recorded = match kind {
+        "sanction" => decisions::sanction(state, &ui.caller, org_scheme, body).await,
+        "rectify" => decisions::rectify(state, &ui.caller, org_scheme, body).await,
+        _ => decisions::review(state, &ui.caller, org_scheme, body).await,
+    };
+    Ok(recorded?)
 }
 
 /// The organisation's own log, as the API shows it to this viewer.
 async fn org_log(state: &AppState, ui: &Ui, id: &str) -> Value {
-    match crate::routes::sanctions::org_log(
-        State(state.clone()),
-        crate::auth::Auth(ui.caller.clone()),
-        Path(id.to_owned()),
-    )
-    .await
-    {
-        Ok(Json(log)) => log["log"].clone(),
+    match decisions::org_log(state, &ui.caller, id.to_owned()).await {
+        Ok(log) => log["log"].clone(),
         Err(_) => Value::Array(Vec::new()),
     }
 }
@@ -739,10 +731,8 @@ pub async fn change(
             let mut general = Vec::new();
             for detail in &error.details {
                 let path = detail["field"].as_str().unwrap_or_default();
-                let message = crate::ui::pages::reports::problem_words(
-                    ui.lang,
-                    detail["message"].as_str().unwrap_or_default(),
-                );
+                let message =
+                    crate::ui::view::problem_words(ui.lang, detail["message"].as_str().unwrap_or_default());
                 match membership_field(&change, path) {
                     Some(field) => returned.problems.push((field.to_owned(), message)),
                     None => {

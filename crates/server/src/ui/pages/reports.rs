@@ -20,10 +20,10 @@ use vulnrelay_store::Organisation;
 
 use crate::AppState;
 use crate::errors::AppError;
-use crate::routes::reports::{Intake, take_in};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
-use crate::ui::view::{Field, csrf, notice, page, time};
+use crate::ui::view::{Field, csrf, notice, page, problem_words, time};
+use vulnrelay_app::reports::{Intake, take_in};
 
 /// The largest report form taken: files kept from an earlier round travel as base64
 /// (a third larger) beside newly chosen ones; the intake's own limits on attachments
@@ -252,38 +252,6 @@ fn field_of(path: &str) -> &'static str {
     }
 }
 
-/// An intake problem in the viewer's language: the known messages are translated; any
-/// other keeps the intake's own words after a translated lead.
-pub fn problem_words(lang: Lang, message: &str) -> String {
-    // The specific words first: a vendor status's missing justification is also a
-    // "missing required field".
-    let known = [
-        ("needs a VEX justification", "problem.vex_needed"),
-        ("has a justification", "problem.justification_only"),
-        ("takes a justification", "problem.justification_only"),
-        ("is not a CycloneDX justification", "problem.justification_unknown"),
-        ("unknown VEX justification", "problem.justification_unknown"),
-        ("needs the version that fixes it", "problem.fixed_version_needed"),
-        ("has a fixed version", "problem.fixed_version_only"),
-        (" characters", "problem.too_long"),
-        ("missing required field", "problem.required"),
-        ("must not be empty", "problem.required"),
-        ("must not be in the future", "problem.future"),
-        ("must not be before discovered_at", "problem.aware_before"),
-        ("not a CVSS vector", "problem.cvss"),
-        ("is not a package URL", "problem.purl"),
-        ("unknown organisation", "problem.unknown_org"),
-        ("is not a platform", "problem.not_platform"),
-        ("-byte limit", "problem.too_large"),
-        ("must be a plain file name", "problem.filename"),
-        ("is not an IANA time zone", "problem.timezone"),
-    ];
-    match known.iter().find(|(text, _)| message.contains(text)) {
-        Some((_, key)) => lang.t(key),
-        None => lang.tf("problem.other", &[("message", message)]),
-    }
-}
-
 /// Reads the multipart form.
 async fn read_form(ui: &Ui, mut multipart: Multipart) -> Result<Draft, UiError> {
     let mut draft = Draft::default();
@@ -442,13 +410,13 @@ pub async fn submit(
         Ok(_) => {
             Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&state, &ui, &draft).await?).into_response())
         }
-        Err(error) if error.code == "invalid" => {
+        Err(vulnrelay_app::Error::Invalid(problems)) => {
             // The form's own word for a field comes first; the intake's for the same
             // field (an empty field is "required" to both) is not repeated.
             let seen: Vec<String> = draft.problems.iter().map(|(f, _)| f.clone()).collect();
-            for detail in &error.details {
-                let field = field_of(detail["field"].as_str().unwrap_or_default());
-                let message = problem_words(lang, detail["message"].as_str().unwrap_or_default());
+            for problem in &problems {
+                let field = field_of(&problem.field);
+                let message = problem_words(lang, &problem.message);
                 if !seen.iter().any(|f| f == field)
                     && !draft.problems.contains(&(field.to_owned(), message.clone()))
                 {

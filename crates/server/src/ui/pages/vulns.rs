@@ -12,10 +12,10 @@ use vulnrelay_domain::{Localized, RangeEnd, Vulnerability};
 use vulnrelay_formats::severity::{CnnvdGrade, CnvdGrade, score};
 
 use crate::AppState;
-use crate::routes::vulnerabilities::{visible_records, visible_to_read};
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{page, time};
+use vulnrelay_app::records::{visible_records, visible_to_read};
 
 fn text(lang: Lang, localized: &Localized) -> Option<&str> {
     lang.pick(localized.zh.as_deref(), localized.en.as_deref())
@@ -169,7 +169,7 @@ pub async fn document(
         Some(_) => return Err(ui.error(crate::errors::AppError::not_found("page"))),
     };
     let (publication, tz) =
-        crate::routes::distribution::publication(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
+        vulnrelay_app::distribution::publication(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
     let markdown = if manual {
         vulnrelay_publish::manual_markdown(&publication, doc_lang.publish())
     } else {

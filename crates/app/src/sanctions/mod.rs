@@ -5,6 +5,8 @@
 //! organisation), and it is appended to the organisation's hash-chained log with the
 //! membership change it causes, in one transaction.
 
+pub mod decisions;
+
 use chrono::Utc;
 use serde_json::{Value, json};
 use vulnrelay_domain::{

@@ -1,0 +1,144 @@
+//! Organisations and their memberships. Sanctions, rectification reports and reviews
+//! live on the organisation's own log (`sanctions::decisions`); a membership's status is
+//! what that log says, shown to each viewer as far as the log's disclosure allows.
+
+use serde_json::{Value, json};
+use vulnrelay_domain::AccountRole;
+use vulnrelay_store::{MembershipChange, MembershipChangeKind, Status};
+
+use crate::App;
+use crate::accounts::{org_fields, org_json};
+use crate::caller::Caller;
+use crate::error::{Error, Result};
+use crate::input::Checker;
+use crate::sanctions::decisions::platform_analyst;
+
+/// `GET /api/v1/orgs`: active organisations.
+pub async fn list(state: &App) -> Result<Value> {
+    let orgs = state.store.list_orgs(Some(Status::Active)).await?;
+    Ok(json!({"orgs": orgs.iter().map(org_json).collect::<Vec<_>>()}))
+}
+
+/// `GET /api/v1/orgs/{id}`: an organisation with its memberships and their history.
+pub async fn show(state: &App, caller: &Caller, id: String) -> Result<Value> {
+    let org = state.store.org(&id).await?;
+    let is_analyst = caller.account.as_ref().is_some_and(|a| a.roles.contains(&AccountRole::Analyst));
+    if org.status != Status::Active && !is_analyst {
+        return Err(Error::not_found("organisation"));
+    }
+    // The whole history decides the statuses; the caller sees only what the one rule
+    // of `sanctions::visible_history` lets it, and a status resting on a sanction that
+    // is not public is shown as undisclosed.
+    let history = state.store.membership_history(&id).await?;
+    let (visible, left_out) = crate::sanctions::visible_history(state, caller, &id).await?;
+    let mut body = org_json(&org);
+    let mut statuses = memberships(state, &id, &history, chrono::Utc::now()).await?;
+    if left_out {
+        let entries = crate::sanctions::log(state, &id).await?;
+        let undisclosed = crate::sanctions::undisclosed_schemes(&entries);
+        if let Some(list) = statuses.as_array_mut() {
+            for status in list.iter_mut() {
+                if status["scheme"].as_str().is_some_and(|s| undisclosed.contains(&s)) {
+                    *status = json!({"scheme": status["scheme"], "status": "undisclosed"});
+                }
+            }
+        }
+    }
+    body["memberships"] = statuses;
+    body["membership_history"] = visible.iter().map(change_json).collect();
+    Ok(body)
+}
+
+/// `POST /api/v1/orgs`: an administrator adds an active organisation
+/// `{id, name, jurisdiction, roles}`.
+pub async fn create(state: &App, caller: &Caller, body: Value) -> Result<Value> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let mut check = Checker::default();
+    let org = org_fields(&mut check, &body, "$", false);
+    check.finish()?;
+    let Some(mut org) = org else { return Err(Error::bad_request("unreadable organisation")) };
+    org.status = Status::Active;
+    state.store.create_org(&org).await?;
+    Ok(org_json(&org))
+}
+
+/// `POST /api/v1/orgs/{id}/memberships/{scheme}/join`: a platform analyst records that
+/// the organisation joined the scheme `{at}`.
+pub async fn join(
+    state: &App,
+    caller: &Caller,
+    (org_id, scheme): (String, String),
+    body: &[u8],
+) -> Result<Value> {
+    let (analyst, _) = platform_analyst(state, caller).await?;
+    state.store.org(&org_id).await?;
+    let body = crate::input::optional_json(body)?;
+    let now = chrono::Utc::now();
+    let mut check = Checker::default();
+    let at = match check.object(&body, "$", &["at"]) {
+        Some(object) => check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now),
+        None => now,
+    };
+    check.finish()?;
+    let change = MembershipChange {
+        org_id: org_id.clone(),
+        scheme,
+        at,
+        change: MembershipChangeKind::Joined,
+        by_account: Some(analyst.id.clone()),
+    };
+    state.store.record_membership_change(&change).await?;
+    let history = state.store.membership_history(&org_id).await?;
+    Ok(json!({
+        "memberships": memberships(state, &org_id, &history, now).await?,
+        "membership_history": history.iter().map(change_json).collect::<Vec<_>>(),
+    }))
+}
+
+fn change_json(change: &MembershipChange) -> Value {
+    let mut value = json!({
+        "scheme": change.scheme,
+        "change": change.change.as_str(),
+        "at": change.at.to_rfc3339(),
+        "by": change.by_account,
+    });
+    match &change.change {
+        MembershipChangeKind::Suspended { until, reason, findings } => {
+            value["until"] = json!(until.map(|u| u.to_rfc3339()));
+            value["reason"] = json!(reason);
+            value["findings"] = json!(findings);
+        }
+        MembershipChangeKind::Restored { review } => value["review"] = json!(review),
+        _ => {}
+    }
+    value
+}
+
+/// The status of each scheme the organisation joined: `ended` after an expulsion or
+/// the end of the membership, else what its own log says (`active`, `suspended`,
+/// `awaiting_review`), with the rights that follow.
+async fn memberships(
+    state: &App,
+    org_id: &str,
+    history: &[MembershipChange],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Value> {
+    let entries = crate::sanctions::log(state, org_id).await?;
+    let mut schemes: Vec<&str> = Vec::new();
+    for change in history.iter().filter(|c| c.at <= now) {
+        if !schemes.contains(&change.scheme.as_str()) {
+            schemes.push(&change.scheme);
+        }
+    }
+    Ok(schemes
+        .into_iter()
+        .map(|scheme| {
+            let last = history.iter().rev().find(|c| c.scheme == scheme && c.at <= now);
+            if last.is_some_and(|c| c.change == MembershipChangeKind::Ended) {
+                return json!({"scheme": scheme, "status": "ended", "receives_prepublication_warnings": false, "reports_as_member": false});
+            }
+            let events = crate::sanctions::scheme_events(&entries, scheme);
+            crate::sanctions::status_json(scheme, vulnrelay_domain::membership_status(&events, now))
+        })
+        .collect())
+}

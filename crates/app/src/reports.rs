@@ -1,0 +1,411 @@
+//! Report intake and the receipt log.
+//!
+//! A report carries the content CN Art. 7(2) requires: the product (name, model,
+//! affected versions, its provider if known), the vulnerability's technical
+//! characteristics, its harm and scope of impact, and when it was discovered and the
+//! reporter became aware of it; optionally a CVSS v3 vector and attachments (size-capped;
+//! one marked as exploit code is never published). Missing content is a problem listing
+//! every missing field. An intake opens a case on the receiving platform with the
+//! first events (discovered, aware, notified to the platform) and writes a receipt.
+
+use base64::Engine;
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+use vulnrelay_domain::{AccountRole, PLATFORM_ROLES};
+use vulnrelay_store::{Fragment, NewAttachment, NewEvent, NewReport, StoreError};
+
+use crate::App;
+use crate::caller::Caller;
+use crate::casefile::org_fragment;
+use crate::cases::run_forwards;
+use crate::error::{Error, Result};
+use crate::input::Checker;
+
+/// The fields of a report.
+pub const REPORT_FIELDS: [&str; 12] = [
+    "title",
+    "platform",
+    "timezone",
+    "product",
+    "technical_characteristics",
+    "harm",
+    "scope_of_impact",
+    "discovered_at",
+    "aware_at",
+    "cvss_vector",
+    "attachments",
+    "note",
+];
+
+/// The party id of a product provider the reporter does not know.
+pub const UNKNOWN_PROVIDER: &str = "unknown-provider";
+
+/// What an intake did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The report was taken in and its case opened.
+    Opened,
+    /// The idempotency key was seen before: the first intake, nothing written.
+    Repeated,
+    /// [`Intake::CheckOnly`]: the report passes; nothing written.
+    Passed,
+}
+
+/// What [`take_in`] does with a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    /// Checks it and reports every problem; writes nothing (the web form, when it has
+    /// problems of its own, shows the intake's beside them in the same round).
+    CheckOnly,
+    /// Checks it and, when it passes, takes it in.
+    Take,
+}
+
+/// Takes a report in (the body of `POST /api/v1/reports`, also built by the web UI's
+/// report form) through `channel` (`api`, `web`): checks it, opens its case, writes the
+/// receipt and runs the forwarding rules. Answers [`Outcome::Opened`] and the intake,
+/// or [`Outcome::Repeated`] and the first intake when `idempotency_key` was seen
+/// before; with [`Intake::CheckOnly`], [`Outcome::Passed`] and `null` once it passes.
+pub async fn take_in(
+    state: &App,
+    caller: &Caller,
+    idempotency_key: Option<&str>,
+    channel: &str,
+    body: Value,
+    intake: Intake,
+) -> Result<(Outcome, Value)> {
+    let account = caller.require_role(&[AccountRole::Reporter, AccountRole::Coordinator])?;
+    let Some(reporter_org) = account.org_id.clone() else {
+        return Err(Error::forbidden("the account belongs to no organisation"));
+    };
+    let now = chrono::Utc::now();
+    let mut check = Checker::default();
+    let Some(object) = check.object(&body, "$", &REPORT_FIELDS) else {
+        return Err(check.finish().unwrap_err().into());
+    };
+    let timezone = match check.string(object, "$", "timezone", false) {
+        None => Some(Tz::Asia__Shanghai),
+        Some(name) => name
+            .parse::<Tz>()
+            .map_err(|_| check.problem("$.timezone", format!("`{name}` is not an IANA time zone")))
+            .ok(),
+    };
+    let tz = timezone.unwrap_or(Tz::UTC);
+    let mut product = None;
+    match object.get("product") {
+        None | Some(Value::Null) => check.problem("$.product", "missing required field"),
+        Some(value) => {
+            if let Some(p) =
+                check.object(value, "$.product", &["name", "model", "affected_versions", "provider", "purl"])
+            {
+                let name = check.string(p, "$.product", "name", true).map(str::to_owned);
+                check.string(p, "$.product", "model", true);
+                check.strings(p, "$.product", "affected_versions", true);
+                let provider = check.string(p, "$.product", "provider", false).map(str::to_owned);
+                let purl = check.string(p, "$.product", "purl", false).map(str::to_owned);
+                if let Some(purl) = &purl
+                    && !purl.starts_with("pkg:")
+                {
+                    check.problem("$.product.purl", format!("`{purl}` is not a package URL (pkg:type/...)"));
+                }
+                product = name.map(|name| (name, provider, purl));
+            }
+        }
+    }
+    for field in ["technical_characteristics", "harm", "scope_of_impact"] {
+        check.string(object, "$", field, true);
+    }
+    let discovered_at = check.event_time(object, "$", "discovered_at", true, tz);
+    let aware_at = check.event_time(object, "$", "aware_at", false, tz);
+    if let (Some(d), Some(a)) = (discovered_at, aware_at)
+        && a < d
+    {
+        check.problem("$.aware_at", "must not be before discovered_at");
+    }
+    let mut cvss = None;
+    if let Some(vector) = check.string(object, "$", "cvss_vector", false) {
+        match vulnrelay_formats::severity::score(vector) {
+            Ok(scored) => cvss = Some((scored.vector, scored.base_score)),
+            Err(e) => check.problem("$.cvss_vector", format!("not a CVSS vector: {}", e.reason)),
+        }
+    }
+    let attachments = read_attachments(&mut check, object.get("attachments"), &state.config);
+    let title = check.string(object, "$", "title", false).map(str::to_owned);
+    for (field, max) in [
+        ("title", TITLE_MAX_CHARS),
+        ("technical_characteristics", TEXT_MAX_CHARS),
+        ("harm", TEXT_MAX_CHARS),
+        ("scope_of_impact", TEXT_MAX_CHARS),
+    ] {
+        if let Some(text) = object.get(field).and_then(Value::as_str)
+            && text.chars().count() > max
+        {
+            check.problem(format!("$.{field}"), format!("longer than {max} characters"));
+        }
+    }
+    let platform = check.string(object, "$", "platform", false).map(str::to_owned);
+    // References to organisations: each one must exist.
+    let provider_org = match product.as_ref().and_then(|p| p.1.clone()) {
+        Some(id) => match state.store.org(&id).await {
+            Ok(org) if org.status == vulnrelay_store::Status::Active => Some(org.id),
+            Ok(_) | Err(StoreError::NotFound { .. }) => {
+                check.problem("$.product.provider", format!("unknown organisation `{id}`"));
+                None
+            }
+            Err(other) => return Err(other.into()),
+        },
+        None => None,
+    };
+    let platform = choose_platform(state, &reporter_org, platform, &mut check).await?;
+    check.finish()?;
+    if intake == Intake::CheckOnly {
+        return Ok((Outcome::Passed, Value::Null));
+    }
+    let (Some(platform), Some((product_name, _, purl)), Some(discovered_at)) =
+        (platform, product, discovered_at)
+    else {
+        return Err(Error::bad_request("unreadable report"));
+    };
+
+    let mut parties: Vec<Fragment> = vec![org_fragment(state, &reporter_org).await?];
+    if platform != reporter_org {
+        parties.push(org_fragment(state, &platform).await?);
+    }
+    let provider = match provider_org {
+        Some(id) => {
+            if !parties.iter().any(|p| p.id == id) {
+                parties.push(org_fragment(state, &id).await?);
+            }
+            id
+        }
+        None => {
+            parties.push(Fragment {
+                id: UNKNOWN_PROVIDER.into(),
+                value: json!({"id": UNKNOWN_PROVIDER, "name": "Provider not known to the reporter",
+                              "roles": ["product_provider"], "jurisdiction": "ZZ"}),
+            });
+            UNKNOWN_PROVIDER.to_owned()
+        }
+    };
+    let mut product_value = json!({"id": "product", "name": product_name, "provider": provider});
+    if let Some(purl) = purl {
+        product_value["purl"] = json!(purl);
+    }
+    let time = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).to_rfc3339();
+    let mut events = vec![NewEvent {
+        at: discovered_at,
+        body: json!({"at": time(discovered_at), "type": "discovered", "party": reporter_org}),
+        recorded_by: Some(account.id.clone()),
+        override_reason: None,
+    }];
+    if let Some(aware_at) = aware_at.filter(|a| *a != discovered_at) {
+        events.push(NewEvent {
+            at: aware_at,
+            body: json!({"at": time(aware_at), "type": "aware", "party": reporter_org}),
+            recorded_by: Some(account.id.clone()),
+            override_reason: None,
+        });
+    }
+    if platform != reporter_org {
+        events.push(NewEvent {
+            at: now,
+            body: json!({"at": time(now), "type": "notified", "party": reporter_org, "to": platform,
+                         "note": "Report submitted to the platform"}),
+            recorded_by: Some(account.id.clone()),
+            override_reason: None,
+        });
+    }
+    let mut stored_body = body.clone();
+    if let Some(list) = stored_body.get_mut("attachments").and_then(Value::as_array_mut) {
+        // The content lives in the attachments table; the report keeps the metadata.
+        for item in list {
+            if let Some(o) = item.as_object_mut() {
+                o.remove("content_base64");
+            }
+        }
+    }
+    if let Some((vector, score)) = &cvss {
+        stored_body["cvss"] = json!({"vector": vector, "base_score": score});
+    }
+    // The digest of the whole submission (attachments' content included), so that an
+    // idempotency key sent again with another body is told apart from a retry.
+    let digest = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(body.to_string().as_bytes()))
+    };
+    stored_body["submission_sha256"] = json!(digest);
+    let report = NewReport {
+        title: title.unwrap_or_else(|| format!("Vulnerability in {product_name}")),
+        timezone: tz.name().to_owned(),
+        reporter_org: reporter_org.clone(),
+        platform_org: platform.clone(),
+        body: stored_body,
+        submitted_by: Some(account.id.clone()),
+        idempotency_key: idempotency_key.map(|k| format!("{}:{k}", account.id)),
+        parties,
+        products: vec![Fragment { id: "product".into(), value: product_value }],
+        events,
+        attachments,
+        channel: channel.into(),
+        submitter: format!("{} ({})", account.email, reporter_org),
+        received_at: now,
+    };
+    let intake = state.store.take_report(&report).await?;
+    if !intake.created {
+        let first = state.store.report(&intake.case_id).await?;
+        if first.body.get("submission_sha256") != Some(&json!(digest)) {
+            return Err(Error::conflict(
+                "idempotency_conflict",
+                "this idempotency key was used for a different report; use a new key for a new report",
+            ));
+        }
+    }
+    if intake.created {
+        // A report to a platform hosted on a peer instance is relayed there.
+        crate::federation::outbound::queue(state, &intake.case_id).await;
+    }
+    let status = if intake.created { Outcome::Opened } else { Outcome::Repeated };
+    let forwards = if intake.created {
+        run_forwards(
+            state,
+            &account.id,
+            &intake.case_id,
+            vec![(platform.clone(), crate::forwarding::Trigger::Received)],
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let body = json!({
+        "case": intake.case_id,
+        "report": intake.report_id,
+        "receipt": {"id": intake.receipt_id, "received_at": now.to_rfc3339(), "channel": channel},
+        "platform": platform,
+        "forwarded": forwards,
+    });
+    Ok((status, body))
+}
+
+/// The longest title a report may have, in characters.
+pub const TITLE_MAX_CHARS: usize = 300;
+/// The longest text field of a report (technical characteristics, harm, scope), in
+/// characters.
+pub const TEXT_MAX_CHARS: usize = 20_000;
+
+fn read_attachments(
+    check: &mut Checker,
+    value: Option<&Value>,
+    config: &crate::Config,
+) -> Vec<NewAttachment> {
+    let max_bytes = config.max_attachment_bytes;
+    if let Some(Value::Array(items)) = value
+        && items.len() > config.max_attachments
+    {
+        check.problem("$.attachments", format!("more than {} attachments", config.max_attachments));
+        return Vec::new();
+    }
+    let items = match value {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            check.problem(
+                "$.attachments",
+                format!("expected an array, found {}", crate::input::kind_of(other)),
+            );
+            return Vec::new();
+        }
+    };
+    let mut attachments = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.attachments[{i}]");
+        let Some(o) =
+            check.object(item, &path, &["filename", "media_type", "content_base64", "exploit_code"])
+        else {
+            continue;
+        };
+        let filename = check.string(o, &path, "filename", true).map(str::to_owned);
+        let media_type =
+            check.string(o, &path, "media_type", false).unwrap_or("application/octet-stream").to_owned();
+        let exploit_code = check.boolean(o, &path, "exploit_code");
+        let content = check.string(o, &path, "content_base64", true).and_then(|text| {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|e| check.problem(format!("{path}.content_base64"), format!("not base64: {e}")))
+                .ok()
+        });
+        if let Some(content) = &content
+            && content.len() > max_bytes
+        {
+            check
+                .problem(format!("{path}.content_base64"), format!("larger than the {max_bytes}-byte limit"));
+        }
+        if let Some(name) = &filename
+            && (name.contains('/') || name.contains('\\') || name.chars().any(char::is_control))
+        {
+            check.problem(format!("{path}.filename"), "must be a plain file name");
+        }
+        if let (Some(filename), Some(content)) = (filename, content) {
+            attachments.push(NewAttachment { filename, media_type, exploit_code, content });
+        }
+    }
+    let total: usize = attachments.iter().map(|a| a.content.len()).sum();
+    if total > config.max_attachments_total_bytes {
+        check.problem(
+            "$.attachments",
+            format!(
+                "{total} bytes in all, more than the {}-byte limit per report",
+                config.max_attachments_total_bytes
+            ),
+        );
+    }
+    attachments
+}
+
+/// The receiving platform: the one the report names, else the route of a membership
+/// of the reporter in good standing, else the configured default.
+async fn choose_platform(
+    state: &App,
+    reporter: &str,
+    named: Option<String>,
+    check: &mut Checker,
+) -> Result<Option<String>> {
+    if let Some(id) = named {
+        return match state.store.org(&id).await {
+            Ok(org)
+                if org.roles.iter().any(|r| PLATFORM_ROLES.contains(r))
+                    && org.status == vulnrelay_store::Status::Active =>
+            {
+                Ok(Some(id))
+            }
+            Ok(_) => {
+                check.problem("$.platform", format!("`{id}` is not a platform"));
+                Ok(None)
+            }
+            Err(StoreError::NotFound { .. }) => {
+                check.problem("$.platform", format!("unknown organisation `{id}`"));
+                Ok(None)
+            }
+            Err(other) => Err(other.into()),
+        };
+    }
+    let history = state.store.membership_history(reporter).await?;
+    for route in &state.config.forwarding.member_routes {
+        let last = history.iter().rev().find(|c| c.scheme == route.scheme);
+        let joined = last.is_some_and(|c| !matches!(c.change, vulnrelay_store::MembershipChangeKind::Ended));
+        // A suspended member still reports, but as a non-member: its reports take the
+        // default route, not the members' one.
+        if joined
+            && crate::sanctions::standing_of(state, reporter, &route.scheme, chrono::Utc::now())
+                .await?
+                .1
+                .reports_as_member
+        {
+            return Ok(Some(route.platform.clone()));
+        }
+    }
+    if let Some(default) = &state.config.default_platform {
+        return Ok(Some(default.clone()));
+    }
+    check.problem("$.platform", "missing required field (no default platform is configured)");
+    Ok(None)
+}

@@ -1,0 +1,368 @@
+//! Sanctions, rectification reports and reviews on an organisation's own log.
+//!
+//! Platform analysts decide sanctions (warning, public criticism, suspension for a
+//! term — 6 months by default — or expulsion), each resting on findings or events; the
+//! unit submits a rectification report; an analyst records the review, which restores
+//! the unit or extends the suspension. A decision naming a `case` also goes on that
+//! case's timeline, so the case's clocks see the membership change.
+
+use chrono::{Months, Utc};
+use serde_json::{Map, Value, json};
+use vulnrelay_domain::{AccountRole, Basis, OrgEvent, ReviewOutcome, Role, SanctionKind, Timestamp};
+use vulnrelay_store::{Account, CaseChange, NewEvent, NewOutboxMessage, Organisation};
+
+use super::{self as sanctions, Entry};
+use crate::App;
+use crate::caller::Caller;
+use crate::error::{Error, Result};
+use crate::input::Checker;
+
+/// `POST /api/v1/orgs/{id}/memberships/{scheme}/sanctions`: a platform analyst decides a
+/// sanction `{kind, reason, basis | findings + case, public, until | months, individual,
+/// case, at}`; `kind` is `warning`, `public_criticism`, `suspension` (6 months unless
+/// `until` or `months` says otherwise) or `expulsion`.
+pub async fn sanction(
+    state: &App,
+    caller: &Caller,
+    (org_id, scheme): (String, String),
+    body: Value,
+) -> Result<Value> {
+    decide(state, caller, &org_id, &scheme, &body, None).await
+}
+
+/// `POST /api/v1/orgs/{id}/memberships/{scheme}/suspend`: a suspension, as
+/// `sanctions` with `kind: suspension`.
+pub async fn suspend(
+    state: &App,
+    caller: &Caller,
+    (org_id, scheme): (String, String),
+    body: Value,
+) -> Result<Value> {
+    decide(state, caller, &org_id, &scheme, &body, Some("suspension")).await
+}
+
+/// `POST /api/v1/orgs/{id}/memberships/{scheme}/rectifications`: the suspended unit (an
+/// account of it, or a platform analyst on its behalf) submits its rectification
+/// report `{report, at}`.
+pub async fn rectify(
+    state: &App,
+    caller: &Caller,
+    (org_id, scheme): (String, String),
+    body: Value,
+) -> Result<Value> {
+    let account = caller.require()?;
+    let own = account.org_id.as_deref() == Some(org_id.as_str());
+    if !own {
+        platform_analyst(state, caller).await?;
+    }
+    let mut check = Checker::default();
+    let Some(object) = check.object(&body, "$", &["report", "at"]) else {
+        return Err(check.finish().unwrap_err().into());
+    };
+    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
+    let report = check.string(object, "$", "report", true).map(str::to_owned);
+    check.finish()?;
+    let Some(report) = report else { return Err(Error::bad_request("unreadable report")) };
+    let event = OrgEvent::RectificationSubmitted { at, author: account.id.clone(), report };
+    let entry = sanctions::record(state, &org_id, &scheme, event, Some(&account.id)).await?;
+    answer(state, &org_id, &entry).await
+}
+
+/// `POST /api/v1/orgs/{id}/memberships/{scheme}/reviews`: a platform analyst records the
+/// review of the rectification report `{outcome: restore | extend, note, until | months,
+/// case, at}`. Restoration needs a report and the term to be over.
+pub async fn review(
+    state: &App,
+    caller: &Caller,
+    (org_id, scheme): (String, String),
+    body: Value,
+) -> Result<Value> {
+    review_with(state, caller, &org_id, &scheme, &body, None).await
+}
+
+/// `POST /api/v1/orgs/{id}/memberships/{scheme}/restore`: a review that restores the
+/// unit `{review, case, at}` (the `reviews` route with `outcome: restore`).
+pub async fn restore(
+    state: &App,
+    caller: &Caller,
+    (org_id, scheme): (String, String),
+    body: Value,
+) -> Result<Value> {
+    review_with(state, caller, &org_id, &scheme, &body, Some("restore")).await
+}
+
+/// `GET /api/v1/orgs/{id}/log`: the organisation's log with each scheme's status and
+/// rights. Anyone sees public sanctions; the organisation itself, analysts and
+/// administrators see everything (reports, reviews, private sanctions).
+pub async fn org_log(state: &App, caller: &Caller, org_id: String) -> Result<Value> {
+    state.store.org(&org_id).await?;
+    let sees_all = sanctions::sees_whole_log(state, caller, &org_id).await;
+    let entries = sanctions::log(state, &org_id).await?;
+    let statuses = sanctions::statuses(state, &org_id, &entries, Utc::now()).await?;
+    let shown: Vec<Value> =
+        entries.iter().filter(|e| sees_all || e.is_public()).map(Entry::to_json).collect();
+    Ok(json!({"org": org_id, "memberships": statuses, "log": shown, "complete": sees_all}))
+}
+
+/// An analyst of a regulator platform or national database, with their organisation.
+pub async fn platform_analyst<'c>(state: &App, caller: &'c Caller) -> Result<(&'c Account, Organisation)> {
+    let analyst = caller.require_role(&[AccountRole::Analyst])?;
+    let org = match &analyst.org_id {
+        Some(id) => state.store.org(id).await?,
+        None => return Err(Error::forbidden("only a platform's analysts manage memberships")),
+    };
+    if !org.roles.iter().any(|r| matches!(r, Role::RegulatorPlatform | Role::NationalVulnerabilityDb)) {
+        return Err(Error::forbidden("only a platform's analysts manage memberships"));
+    }
+    Ok((analyst, org))
+}
+
+/// The end of a term: `until`, or `months` after `at` (default `default_months`).
+fn term(
+    check: &mut Checker,
+    object: &Map<String, Value>,
+    at: Timestamp,
+    default_months: u32,
+) -> Option<Timestamp> {
+    let until = check.time(object, "$", "until", false, chrono_tz::Tz::UTC);
+    if until.is_some() {
+        if object.contains_key("months") {
+            check.problem("$.months", "give `until` or `months`, not both");
+        }
+        return until;
+    }
+    let months = match object.get("months") {
+        None => default_months,
+        Some(value) => {
+            match value.as_u64().and_then(|m| u32::try_from(m).ok()).filter(|m| (1..=120).contains(m)) {
+                Some(m) => m,
+                None => {
+                    check.problem("$.months", "must be a whole number of months from 1 to 120");
+                    return None;
+                }
+            }
+        }
+    };
+    at.checked_add_months(Months::new(months))
+}
+
+/// The bases of a decision: `basis: [{rule, case} | {case, event}]`, plus the shorthand
+/// `findings: ["pack/rule", ...]` with `case`.
+fn bases(check: &mut Checker, object: &Map<String, Value>, case: Option<&str>) -> Vec<Basis> {
+    let mut out = Vec::new();
+    if let Some(items) = object.get("basis") {
+        let Some(items) = items.as_array() else {
+            check.problem("$.basis", "must be an array");
+            return out;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("$.basis[{i}]");
+            let Some(entry) = check.object(item, &path, &["rule", "case", "event"]) else { continue };
+            let Some(case) = check.string(entry, &path, "case", true).map(str::to_owned) else { continue };
+            let rule = check.string(entry, &path, "rule", false).map(str::to_owned);
+            let event = entry.get("event").map(|v| v.as_u64().and_then(|n| usize::try_from(n).ok()));
+            match (rule, event) {
+                (Some(rule), None) => out.push(Basis::Finding { rule, case }),
+                (None, Some(Some(index))) => out.push(Basis::Event { case, index }),
+                (None, Some(None)) => check.problem(format!("{path}.event"), "must be an event index"),
+                _ => check.problem(path, "needs either `rule` (a finding) or `event` (an event index)"),
+            }
+        }
+    }
+    let findings = check.strings(object, "$", "findings", false);
+    match case {
+        Some(case) => {
+            out.extend(findings.into_iter().map(|rule| Basis::Finding { rule, case: case.to_owned() }))
+        }
+        None if !findings.is_empty() => {
+            check.problem("$.findings", "findings need the `case` they were found on")
+        }
+        None => {}
+    }
+    out
+}
+
+/// Puts a suspension or restoration on the case it concerns.
+async fn put_on_case(
+    state: &App,
+    caller: &Caller,
+    analyst: &Account,
+    analyst_org: &str,
+    case_id: &str,
+    entry: &Entry,
+) -> Result<()> {
+    let (org_id, scheme) = (entry.stored.org_id.as_str(), entry.stored.scheme.as_str());
+    let loaded =
+        crate::casefile::authorize(state, caller, case_id, vulnrelay_domain::Action::AppendEvent).await?;
+    let at = entry.event.at();
+    let mut event = json!({"at": at.to_rfc3339(), "party": org_id, "membership": scheme, "by": analyst_org});
+    match &entry.event {
+        OrgEvent::Sanctioned { kind: SanctionKind::Suspension { until }, reason, .. } => {
+            event["type"] = json!("membership_suspended");
+            event["until"] = json!(until.to_rfc3339());
+            event["note"] = json!(reason);
+        }
+        OrgEvent::ReviewRecorded { outcome: ReviewOutcome::Restore, note, .. } => {
+            event["type"] = json!("membership_restored");
+            event["note"] = json!(note);
+        }
+        _ => return Ok(()),
+    }
+    let by_org = crate::casefile::org_fragment(state, analyst_org).await?;
+    let new_value = loaded.value_with(std::slice::from_ref(&by_org), std::slice::from_ref(&event))?;
+    vulnrelay_formats::case_file::from_value(&new_value)
+        .map_err(|e| Error::invalid(e.problems.into_iter().map(|p| (p.path, p.message)).collect()))?;
+    let change = CaseChange {
+        expected_seq: Some(loaded.record.last_seq),
+        parties: vec![by_org],
+        events: vec![NewEvent {
+            at,
+            body: event,
+            recorded_by: Some(analyst.id.clone()),
+            override_reason: None,
+        }],
+        outbox: vec![NewOutboxMessage { topic: "case.event".into(), payload: json!({"case": case_id}) }],
+        ..CaseChange::default()
+    };
+    state.store.change_case(case_id, &change, Utc::now()).await?;
+    Ok(())
+}
+
+/// Checks that a case named by a decision exists, the organisation is a party of it,
+/// and the analyst may append to it — before anything is recorded.
+async fn check_case(state: &App, caller: &Caller, org_id: &str, case_id: &str) -> Result<()> {
+    let loaded =
+        crate::casefile::authorize(state, caller, case_id, vulnrelay_domain::Action::AppendEvent).await?;
+    if !loaded.parties.iter().any(|p| p.id == org_id) {
+        return Err(Error::invalid(vec![(
+            "$.case".into(),
+            format!("`{org_id}` is not a party of this case"),
+        )]));
+    }
+    Ok(())
+}
+
+/// The organisation's log and statuses after a change, as handlers answer.
+async fn answer(state: &App, org_id: &str, entry: &Entry) -> Result<Value> {
+    let entries = sanctions::log(state, org_id).await?;
+    let scheme = entry.stored.scheme.as_str();
+    let status = vulnrelay_domain::membership_status(&sanctions::scheme_events(&entries, scheme), Utc::now());
+    Ok(json!({"entry": entry.to_json(), "membership": sanctions::status_json(scheme, status)}))
+}
+
+async fn decide(
+    state: &App,
+    caller: &Caller,
+    org_id: &str,
+    scheme: &str,
+    body: &Value,
+    fixed_kind: Option<&str>,
+) -> Result<Value> {
+    let (analyst, analyst_org) = platform_analyst(state, caller).await?;
+    state.store.org(org_id).await?;
+    let now = Utc::now();
+    let mut check = Checker::default();
+    let allowed =
+        ["kind", "at", "reason", "basis", "findings", "case", "public", "until", "months", "individual"];
+    let Some(object) = check.object(body, "$", &allowed) else {
+        return Err(check.finish().unwrap_err().into());
+    };
+    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
+    let kind_name = match fixed_kind {
+        Some(kind) => Some(kind.to_owned()),
+        None => check.string(object, "$", "kind", true).map(str::to_owned),
+    };
+    let reason = check.string(object, "$", "reason", true).map(str::to_owned);
+    let case = check.string(object, "$", "case", false).map(str::to_owned);
+    let basis = bases(&mut check, object, case.as_deref());
+    let kind = match kind_name.as_deref() {
+        Some("warning") => Some(SanctionKind::Warning),
+        Some("public_criticism") => Some(SanctionKind::PublicCriticism {
+            individual: check.string(object, "$", "individual", false).map(str::to_owned),
+        }),
+        Some("suspension") => term(&mut check, object, at, 6).map(|until| SanctionKind::Suspension { until }),
+        Some("expulsion") => Some(SanctionKind::Expulsion),
+        Some(other) => {
+            check.problem(
+                "$.kind",
+                format!("unknown sanction `{other}` (warning, public_criticism, suspension, expulsion)"),
+            );
+            None
+        }
+        None => None,
+    };
+    if kind.as_ref().is_some_and(|k| !matches!(k, SanctionKind::PublicCriticism { .. }))
+        && object.contains_key("individual")
+    {
+        check.problem("$.individual", "only a public criticism names an individual");
+    }
+    // Public criticism is public by nature; other sanctions are published when asked.
+    let public = match object.get("public") {
+        Some(_) => check.boolean(object, "$", "public"),
+        None => matches!(kind, Some(SanctionKind::PublicCriticism { .. })),
+    };
+    check.finish()?;
+    let (Some(kind), Some(reason)) = (kind, reason) else {
+        return Err(Error::bad_request("unreadable sanction"));
+    };
+    if let Some(case_id) = &case {
+        check_case(state, caller, org_id, case_id).await?;
+    }
+    let event = OrgEvent::Sanctioned { at, kind, author: analyst.id.clone(), reason, basis, public };
+    let entry = sanctions::record(state, org_id, scheme, event, Some(&analyst.id)).await?;
+    if let Some(case_id) = &case {
+        put_on_case(state, caller, analyst, &analyst_org.id, case_id, &entry).await?;
+    }
+    answer(state, org_id, &entry).await
+}
+
+async fn review_with(
+    state: &App,
+    caller: &Caller,
+    org_id: &str,
+    scheme: &str,
+    body: &Value,
+    fixed: Option<&str>,
+) -> Result<Value> {
+    let (analyst, analyst_org) = platform_analyst(state, caller).await?;
+    state.store.org(org_id).await?;
+    let mut check = Checker::default();
+    let allowed: &[&str] = match fixed {
+        Some(_) => &["review", "note", "case", "at"],
+        None => &["outcome", "note", "until", "months", "case", "at"],
+    };
+    let Some(object) = check.object(body, "$", allowed) else {
+        return Err(check.finish().unwrap_err().into());
+    };
+    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
+    let note_key = if fixed.is_some() && object.contains_key("review") { "review" } else { "note" };
+    let note = check.string(object, "$", note_key, true).map(str::to_owned);
+    let case = check.string(object, "$", "case", false).map(str::to_owned);
+    let outcome = match fixed
+        .map(str::to_owned)
+        .or_else(|| check.string(object, "$", "outcome", true).map(str::to_owned))
+    {
+        Some(o) if o == "restore" => Some(ReviewOutcome::Restore),
+        Some(o) if o == "extend" => {
+            term(&mut check, object, at, 6).map(|until| ReviewOutcome::Extend { until })
+        }
+        Some(other) => {
+            check.problem("$.outcome", format!("unknown outcome `{other}` (restore, extend)"));
+            None
+        }
+        None => None,
+    };
+    check.finish()?;
+    let (Some(outcome), Some(note)) = (outcome, note) else {
+        return Err(Error::bad_request("unreadable review"));
+    };
+    if let Some(case_id) = &case {
+        check_case(state, caller, org_id, case_id).await?;
+    }
+    let event = OrgEvent::ReviewRecorded { at, reviewer: analyst.id.clone(), outcome, note };
+    let entry = sanctions::record(state, org_id, scheme, event, Some(&analyst.id)).await?;
+    if let Some(case_id) = &case {
+        put_on_case(state, caller, analyst, &analyst_org.id, case_id, &entry).await?;
+    }
+    answer(state, org_id, &entry).await
+}
