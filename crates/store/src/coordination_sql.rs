@@ -123,18 +123,21 @@ impl crate::coordination::Coordination for Inner {
     }
 
     async fn notices_sent(&self, case_id: &str) -> Result<Vec<(String, Timestamp)>> {
-        let rows = sqlx::query("SELECT key, sent_at FROM coordination_notices WHERE case_id = $1 ORDER BY sent_at, key")
-            .bind(case_id)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("key")?, ts(&row.try_get::<String, _>("sent_at")?)?)))
-            .collect()
+        let rows = sqlx::query(
+            "SELECT key, sent_at FROM coordination_notices WHERE case_id = $1 ORDER BY sent_at, key",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("key")?, ts(&row.try_get::<String, _>("sent_at")?)?))).collect()
     }
 
     async fn set_case_schedule(&self, case_id: &str, schedule: Option<&CaseSchedule>) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM coordination_schedules WHERE case_id = $1").bind(case_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM coordination_schedules WHERE case_id = $1")
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
         if let Some(set) = schedule {
             sqlx::query(
                 "INSERT INTO coordination_schedules (case_id, after_days, every_days, set_by, set_at) \
@@ -165,7 +168,9 @@ impl crate::coordination::Coordination for Inner {
     }
 
     async fn case_schedules(&self) -> Result<Vec<CaseSchedule>> {
-        let rows = sqlx::query("SELECT * FROM coordination_schedules ORDER BY case_id").fetch_all(&self.reader).await?;
+        let rows = sqlx::query("SELECT * FROM coordination_schedules ORDER BY case_id")
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter()
             .map(|row| {
                 let after: Option<i64> = row.try_get("after_days")?;

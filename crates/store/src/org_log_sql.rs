@@ -33,10 +33,11 @@ impl crate::org_log::OrgLog for Inner {
             .fetch_one(&mut *tx)
             .await
             .map_err(not_found("organisation", org_id))?;
-        let last = sqlx::query("SELECT seq, hash FROM org_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(org_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let last =
+            sqlx::query("SELECT seq, hash FROM org_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1")
+                .bind(org_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let (last_seq, prev_hash): (i64, String) = match last {
             Some(row) => (row.try_get("seq")?, row.try_get("hash")?),
             None => (0, String::new()),
@@ -92,7 +93,9 @@ impl crate::org_log::OrgLog for Inner {
     }
 
     async fn org_log_ids(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT DISTINCT org_id FROM org_events ORDER BY org_id").fetch_all(&self.reader).await?;
+        let rows = sqlx::query("SELECT DISTINCT org_id FROM org_events ORDER BY org_id")
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(|row| Ok(row.try_get("org_id")?)).collect()
     }
 }
