@@ -1,34 +1,35 @@
-// The one query set of both back ends, included by `sqlite.rs` and `postgres.rs` after
-// they define `Db` (the sqlx database), `Inner` (the store struct with `writer` and
-// `reader` pools) and `FOR_UPDATE` / `SKIP_LOCKED` (row-locking suffixes: empty on
-// SQLite, whose single writer connection serialises every write). Both schemas have
-// the same tables and column types (TEXT times, TEXT JSON), and both drivers accept
-// `$N` placeholders, so each statement is written once.
+// The queries of `Store` itself, one of the query modules of both back ends
+// (`queries.rs`). Both schemas have the same tables and column types (TEXT times, TEXT
+// JSON), and both drivers accept `$N` placeholders, so each statement is written once.
+// The helpers the other query modules share are `pub(super)`.
 
 use serde_json::Value;
 use sqlx::{Row, Transaction};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role, Timestamp};
 
+use super::coordination_sql::{c_insert_notes, c_insert_products, c_send_notices};
+use super::projections_sql::reproject;
+use super::{BACKEND, Db, FOR_UPDATE, Inner, SKIP_LOCKED};
 use crate::chain::{canonical_json, event_hash};
 use crate::model::*;
 use crate::time::{format_ts, parse_ts};
-use crate::{NewCase, StoreError, new_id};
+use crate::{NewCase, Result, StoreError, new_id};
 
-type DbRow = <Db as sqlx::Database>::Row;
+pub(super) type DbRow = <Db as sqlx::Database>::Row;
 
-fn ts(text: &str) -> Result<Timestamp> {
+pub(super) fn ts(text: &str) -> Result<Timestamp> {
     parse_ts(text).ok_or_else(|| StoreError::Corrupt(format!("bad time `{text}`")))
 }
 
-fn opt_ts(text: Option<String>) -> Result<Option<Timestamp>> {
+pub(super) fn opt_ts(text: Option<String>) -> Result<Option<Timestamp>> {
     text.as_deref().map(ts).transpose()
 }
 
-fn json(text: &str) -> Result<Value> {
+pub(super) fn json(text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("bad JSON: {e}")))
 }
 
-fn not_found(what: &'static str, id: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(super) fn not_found(what: &'static str, id: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
     let id = id.to_owned();
     move |e| match e {
         sqlx::Error::RowNotFound => StoreError::NotFound { what, id },
@@ -84,7 +85,7 @@ fn token_from_row(row: &DbRow) -> Result<ApiToken> {
     })
 }
 
-fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
+pub(super) fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
     Ok(CaseRecord {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
@@ -97,7 +98,7 @@ fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
     })
 }
 
-fn event_from_row(row: &DbRow) -> Result<StoredEvent> {
+pub(super) fn event_from_row(row: &DbRow) -> Result<StoredEvent> {
     Ok(StoredEvent {
         case_id: row.try_get("case_id")?,
         seq: row.try_get("seq")?,
@@ -111,7 +112,7 @@ fn event_from_row(row: &DbRow) -> Result<StoredEvent> {
     })
 }
 
-fn receipt_from_row(row: &DbRow) -> Result<Receipt> {
+pub(super) fn receipt_from_row(row: &DbRow) -> Result<Receipt> {
     Ok(Receipt {
         id: row.try_get("id")?,
         case_id: row.try_get("case_id")?,
@@ -159,7 +160,7 @@ fn membership_from_row(row: &DbRow) -> Result<MembershipChange> {
 }
 
 /// Writes one membership change (history is append-only).
-async fn insert_membership_change(
+pub(super) async fn insert_membership_change(
     tx: &mut Transaction<'_, Db>,
     change: &MembershipChange,
     recorded_at: Timestamp,
@@ -193,7 +194,7 @@ async fn insert_membership_change(
     Ok(())
 }
 
-async fn insert_outbox(
+pub(super) async fn insert_outbox(
     tx: &mut Transaction<'_, Db>,
     message: &NewOutboxMessage,
     at: Timestamp,
@@ -208,7 +209,7 @@ async fn insert_outbox(
     Ok(())
 }
 
-async fn insert_parties(
+pub(super) async fn insert_parties(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     parties: &[Fragment],
@@ -237,7 +238,7 @@ async fn insert_parties(
 
 /// Appends events to a case whose row the transaction holds (locked on PostgreSQL;
 /// the single writer on SQLite), chaining each to the last.
-async fn append_events(
+pub(super) async fn append_events(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     expected_seq: Option<i64>,
@@ -308,7 +309,7 @@ async fn append_events(
 
 /// Writes the report that opened case `case_id` and its attachments; returns the
 /// report's id.
-async fn insert_report(
+pub(super) async fn insert_report(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     body: &Value,
@@ -350,7 +351,7 @@ async fn insert_report(
     Ok(report_id)
 }
 
-async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<String> {
+pub(super) async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<String> {
     let case_id = format!("case-{}", &new_id()[..16]);
     sqlx::query(
         "INSERT INTO cases (id, title, timezone, reporter_org, platform_org, created_at) \

@@ -1,5 +1,16 @@
-// The query set of `Federation`, shared by both back ends like `common.rs` (included
-// by `sqlite.rs` and `postgres.rs`).
+// The query set of `Federation`, a module of both back ends like `common.rs`.
+
+use sqlx::{Row, Transaction};
+use vulnrelay_domain::Timestamp;
+
+use super::common::{
+    DbRow, append_events, insert_case, insert_outbox, insert_parties, insert_report, not_found, opt_ts, ts,
+};
+use super::projections_sql::reproject;
+use super::{Db, Inner, SKIP_LOCKED};
+use crate::model::*;
+use crate::time::format_ts;
+use crate::{NewCase, Result, StoreError, new_id};
 
 fn peer_from_row(row: &DbRow) -> Result<crate::federation::Peer> {
     Ok(crate::federation::Peer {

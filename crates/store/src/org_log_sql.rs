@@ -1,6 +1,16 @@
-// The query set of `OrgLog`, shared by both back ends like `common.rs` (included by
-// `sqlite.rs` and `postgres.rs`). The organisation's row is locked while its log grows
-// (PostgreSQL `FOR UPDATE`; SQLite's single writer serialises writes anyway).
+// The query set of `OrgLog`, a module of both back ends like `common.rs`. The
+// organisation's row is locked while its log grows (PostgreSQL `FOR UPDATE`; SQLite's
+// single writer serialises writes anyway).
+
+use sqlx::Row;
+use vulnrelay_domain::Timestamp;
+
+use super::common::{DbRow, insert_membership_change, insert_outbox, not_found, ts};
+use super::{FOR_UPDATE, Inner};
+use crate::chain::canonical_json;
+use crate::model::*;
+use crate::time::format_ts;
+use crate::{Result, StoreError};
 
 fn org_event_from_row(row: &DbRow) -> Result<crate::org_log::StoredOrgEvent> {
     Ok(crate::org_log::StoredOrgEvent {

@@ -1,16 +1,24 @@
-// The derived views' queries (see `projections.rs`), included by `sqlite.rs` and
-// `postgres.rs` after `common.rs`.
+// The derived views' queries (see `projections.rs`), a module of both back ends like
+// `common.rs`.
 
+use sqlx::{Row, Transaction};
+use vulnrelay_domain::Timestamp;
+
+use super::common::{DbRow, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row};
+use super::{Db, FOR_UPDATE, Inner};
+use crate::model::*;
 use crate::projections::{
     CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, ObligationCounts,
     OpenObligation, OpenStatus, PreviousViews, Projections, Projector, due_key, sql,
 };
+use crate::time::format_ts;
+use crate::{Result, StoreError};
 
 /// The projector the write paths use, shared by the store's clones.
-type ProjectorSlot = std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<dyn Projector>>>>;
+pub(crate) type ProjectorSlot = std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<dyn Projector>>>>;
 
 impl Inner {
-    fn projector(&self) -> Option<std::sync::Arc<dyn Projector>> {
+    pub(super) fn projector(&self) -> Option<std::sync::Arc<dyn Projector>> {
         self.projector.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
@@ -117,7 +125,7 @@ async fn previous_views(
 /// projector cannot read loses its views (it is then listed nowhere, as a case that
 /// cannot be loaded never was) and is retried by `project_stale`; the change itself
 /// stands, the event log being the truth.
-async fn reproject(
+pub(super) async fn reproject(
     tx: &mut Transaction<'_, Db>,
     projector: Option<&dyn Projector>,
     case_id: &str,

@@ -1,7 +1,13 @@
-// The query set of `Records`, shared by both back ends like `common.rs` (included by
-// `sqlite.rs` and `postgres.rs` after they define `Db`, `Inner` and `SKIP_LOCKED`).
-// Counters advance with one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which
-// both databases run atomically, so racing requests never get the same number.
+// The query set of `Records`, a module of both back ends like `common.rs`. Counters
+// advance with one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which both
+// databases run atomically, so racing requests never get the same number.
+
+use serde_json::Value;
+use vulnrelay_domain::Timestamp;
+
+use super::common::{DbRow, json, not_found, ts};
+use super::{FOR_UPDATE, Inner, SKIP_LOCKED};
+use crate::{Result, StoreError};
 
 #[async_trait::async_trait]
 impl crate::records::Records for Inner {

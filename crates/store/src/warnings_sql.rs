@@ -1,15 +1,22 @@
-// The query set of `Warnings`, shared by both back ends like `common.rs` (included by
-// `sqlite.rs` and `postgres.rs` after they define `Db`, `Inner`, `FOR_UPDATE` and
-// `SKIP_LOCKED`). Deliveries are claimed with one `UPDATE ... WHERE id IN (SELECT ...
-// LIMIT n FOR UPDATE SKIP LOCKED) RETURNING *` on PostgreSQL; on SQLite the same
-// statement without the locking clause is atomic because every write goes through the
-// one writer connection.
+// The query set of `Warnings`, a module of both back ends like `common.rs`. Deliveries
+// are claimed with one `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP
+// LOCKED) RETURNING *` on PostgreSQL; on SQLite the same statement without the locking
+// clause is atomic because every write goes through the one writer connection.
 
+use serde_json::Value;
+use sqlx::{Row, Transaction};
+use vulnrelay_domain::Timestamp;
+
+use super::common::{DbRow, json, not_found, opt_ts, ts};
+use super::{Db, FOR_UPDATE, Inner, SKIP_LOCKED};
+use crate::chain::canonical_json;
+use crate::time::format_ts;
 use crate::warnings::{
     Acknowledgement, AssetComponent, AssetGroup, AssetRevision, AssetStatus, Attempt, Channel, Delivery,
     DeliveryCounts, DeliveryFilter, DeliveryResult, DeliveryState, InboxMessage, NewReminder, OrgComponent,
     Outcome, Warning, WarningDraft, WarningFilter, WarningState, WarningSummary, Webhook,
 };
+use crate::{Result, StoreError, new_id};
 
 fn w_components_json(components: &[AssetComponent]) -> String {
     let list: Vec<Value> = components
@@ -130,7 +137,7 @@ fn w_status_from_row(row: &DbRow) -> Result<AssetStatus> {
 
 /// Writes one delivery per channel of `org_id` (the inbox and every active webhook) for
 /// a message, keyed `{key}.{channel}` so the same message is never written twice.
-async fn w_enqueue(
+pub(super) async fn w_enqueue(
     tx: &mut Transaction<'_, Db>,
     org_id: &str,
     topic: &str,
