@@ -1,34 +1,35 @@
-// The one query set of both back ends, included by `sqlite.rs` and `postgres.rs` after
-// they define `Db` (the sqlx database), `Inner` (the store struct with `writer` and
-// `reader` pools) and `FOR_UPDATE` / `SKIP_LOCKED` (row-locking suffixes: empty on
-// SQLite, whose single writer connection serialises every write). Both schemas have
-// the same tables and column types (TEXT times, TEXT JSON), and both drivers accept
-// `$N` placeholders, so each statement is written once.
+// The queries of `Store` itself, one of the query modules of both back ends
+// (`queries.rs`). Both schemas have the same tables and column types (TEXT times, TEXT
+// JSON), and both drivers accept `$N` placeholders, so each statement is written once.
+// The helpers the other query modules share are `pub(super)`.
 
 use serde_json::Value;
 use sqlx::{Row, Transaction};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role, Timestamp};
 
+use super::coordination_sql::{c_insert_notes, c_insert_products, c_send_notices};
+use super::projections_sql::reproject;
+use super::{BACKEND, Db, FOR_UPDATE, Inner, SKIP_LOCKED};
 use crate::chain::{canonical_json, event_hash};
 use crate::model::*;
 use crate::time::{format_ts, parse_ts};
-use crate::{new_id, NewCase, StoreError};
+use crate::{NewCase, Result, StoreError, new_id};
 
-type DbRow = <Db as sqlx::Database>::Row;
+pub(super) type DbRow = <Db as sqlx::Database>::Row;
 
-fn ts(text: &str) -> Result<Timestamp> {
+pub(super) fn ts(text: &str) -> Result<Timestamp> {
     parse_ts(text).ok_or_else(|| StoreError::Corrupt(format!("bad time `{text}`")))
 }
 
-fn opt_ts(text: Option<String>) -> Result<Option<Timestamp>> {
+pub(super) fn opt_ts(text: Option<String>) -> Result<Option<Timestamp>> {
     text.as_deref().map(ts).transpose()
 }
 
-fn json(text: &str) -> Result<Value> {
+pub(super) fn json(text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("bad JSON: {e}")))
 }
 
-fn not_found(what: &'static str, id: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(super) fn not_found(what: &'static str, id: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
     let id = id.to_owned();
     move |e| match e {
         sqlx::Error::RowNotFound => StoreError::NotFound { what, id },
@@ -54,9 +55,7 @@ fn org_from_row(row: &DbRow) -> Result<Organisation> {
         name: row.try_get("name")?,
         name_zh: row.try_get("name_zh")?,
         roles: split_roles::<Role>(&row.try_get::<String, _>("roles")?)?,
-        jurisdiction: jurisdiction
-            .parse::<Jurisdiction>()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        jurisdiction: jurisdiction.parse::<Jurisdiction>().map_err(|e| StoreError::Corrupt(e.to_string()))?,
         individual: row.try_get::<String, _>("kind")? == "individual",
         status: status(&row.try_get::<String, _>("status")?)?,
         created_at: ts(&row.try_get::<String, _>("created_at")?)?,
@@ -86,7 +85,7 @@ fn token_from_row(row: &DbRow) -> Result<ApiToken> {
     })
 }
 
-fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
+pub(super) fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
     Ok(CaseRecord {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
@@ -99,7 +98,7 @@ fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
     })
 }
 
-fn event_from_row(row: &DbRow) -> Result<StoredEvent> {
+pub(super) fn event_from_row(row: &DbRow) -> Result<StoredEvent> {
     Ok(StoredEvent {
         case_id: row.try_get("case_id")?,
         seq: row.try_get("seq")?,
@@ -113,7 +112,7 @@ fn event_from_row(row: &DbRow) -> Result<StoredEvent> {
     })
 }
 
-fn receipt_from_row(row: &DbRow) -> Result<Receipt> {
+pub(super) fn receipt_from_row(row: &DbRow) -> Result<Receipt> {
     Ok(Receipt {
         id: row.try_get("id")?,
         case_id: row.try_get("case_id")?,
@@ -145,9 +144,9 @@ fn membership_from_row(row: &DbRow) -> Result<MembershipChange> {
             findings: serde_json::from_value(json(&row.try_get::<String, _>("findings")?)?)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         },
-        "restored" => {
-            MembershipChangeKind::Restored { review: row.try_get::<Option<String>, _>("review")?.unwrap_or_default() }
-        }
+        "restored" => MembershipChangeKind::Restored {
+            review: row.try_get::<Option<String>, _>("review")?.unwrap_or_default(),
+        },
         "ended" => MembershipChangeKind::Ended,
         other => return Err(StoreError::Corrupt(format!("unknown membership change `{other}`"))),
     };
@@ -161,7 +160,7 @@ fn membership_from_row(row: &DbRow) -> Result<MembershipChange> {
 }
 
 /// Writes one membership change (history is append-only).
-async fn insert_membership_change(
+pub(super) async fn insert_membership_change(
     tx: &mut Transaction<'_, Db>,
     change: &MembershipChange,
     recorded_at: Timestamp,
@@ -170,7 +169,9 @@ async fn insert_membership_change(
         MembershipChangeKind::Suspended { until, reason, findings } => {
             (until.map(format_ts), Some(reason.clone()), serde_json::json!(findings), None)
         }
-        MembershipChangeKind::Restored { review } => (None, None, serde_json::json!([]), Some(review.clone())),
+        MembershipChangeKind::Restored { review } => {
+            (None, None, serde_json::json!([]), Some(review.clone()))
+        }
         _ => (None, None, serde_json::json!([]), None),
     };
     sqlx::query(
@@ -193,7 +194,11 @@ async fn insert_membership_change(
     Ok(())
 }
 
-async fn insert_outbox(tx: &mut Transaction<'_, Db>, message: &NewOutboxMessage, at: Timestamp) -> Result<()> {
+pub(super) async fn insert_outbox(
+    tx: &mut Transaction<'_, Db>,
+    message: &NewOutboxMessage,
+    at: Timestamp,
+) -> Result<()> {
     sqlx::query("INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
         .bind(new_id())
         .bind(&message.topic)
@@ -204,7 +209,12 @@ async fn insert_outbox(tx: &mut Transaction<'_, Db>, message: &NewOutboxMessage,
     Ok(())
 }
 
-async fn insert_parties(tx: &mut Transaction<'_, Db>, case_id: &str, parties: &[Fragment], at: Timestamp) -> Result<()> {
+pub(super) async fn insert_parties(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    parties: &[Fragment],
+    at: Timestamp,
+) -> Result<()> {
     for party in parties {
         let position: i64 = sqlx::query("SELECT COUNT(*) AS n FROM case_parties WHERE case_id = $1")
             .bind(case_id)
@@ -228,7 +238,7 @@ async fn insert_parties(tx: &mut Transaction<'_, Db>, case_id: &str, parties: &[
 
 /// Appends events to a case whose row the transaction holds (locked on PostgreSQL;
 /// the single writer on SQLite), chaining each to the last.
-async fn append_events(
+pub(super) async fn append_events(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     expected_seq: Option<i64>,
@@ -299,7 +309,7 @@ async fn append_events(
 
 /// Writes the report that opened case `case_id` and its attachments; returns the
 /// report's id.
-async fn insert_report(
+pub(super) async fn insert_report(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     body: &Value,
@@ -341,7 +351,7 @@ async fn insert_report(
     Ok(report_id)
 }
 
-async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<String> {
+pub(super) async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<String> {
     let case_id = format!("case-{}", &new_id()[..16]);
     sqlx::query(
         "INSERT INTO cases (id, title, timezone, reporter_org, platform_org, created_at) \
@@ -357,13 +367,15 @@ async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<Str
     .await?;
     insert_parties(tx, &case_id, &case.parties, case.created_at).await?;
     for (position, product) in case.products.iter().enumerate() {
-        sqlx::query("INSERT INTO case_products (case_id, product_id, position, product) VALUES ($1, $2, $3, $4)")
-            .bind(&case_id)
-            .bind(&product.id)
-            .bind(position as i64)
-            .bind(canonical_json(&product.value))
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO case_products (case_id, product_id, position, product) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&case_id)
+        .bind(&product.id)
+        .bind(position as i64)
+        .bind(canonical_json(&product.value))
+        .execute(&mut **tx)
+        .await?;
     }
     append_events(tx, &case_id, Some(0), &case.events, case.created_at).await?;
     Ok(case_id)
@@ -410,14 +422,22 @@ impl crate::Store for Inner {
         rows.iter().map(org_from_row).collect()
     }
 
-    async fn decide_org(&self, id: &str, status: Status, by: &str, note: Option<&str>, at: Timestamp) -> Result<()> {
+    async fn decide_org(
+        &self,
+        id: &str,
+        status: Status,
+        by: &str,
+        note: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        let current: String = sqlx::query(&format!("SELECT status FROM organisations WHERE id = $1{FOR_UPDATE}"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(not_found("organisation", id))?
-            .try_get("status")?;
+        let current: String =
+            sqlx::query(&format!("SELECT status FROM organisations WHERE id = $1{FOR_UPDATE}"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(not_found("organisation", id))?
+                .try_get("status")?;
         if current != "pending" {
             return Err(StoreError::Conflict(format!("organisation `{id}` is {current}, not pending")));
         }
@@ -513,12 +533,21 @@ impl crate::Store for Inner {
             .await?;
         if done.rows_affected() == 0 {
             let account = self.account(id).await?;
-            return Err(StoreError::Conflict(format!("account `{id}` is {}, not pending", account.status.as_str())));
+            return Err(StoreError::Conflict(format!(
+                "account `{id}` is {}, not pending",
+                account.status.as_str()
+            )));
         }
         Ok(())
     }
 
-    async fn create_token(&self, account_id: &str, name: &str, token_hash: &str, at: Timestamp) -> Result<ApiToken> {
+    async fn create_token(
+        &self,
+        account_id: &str,
+        name: &str,
+        token_hash: &str,
+        at: Timestamp,
+    ) -> Result<ApiToken> {
         let id = new_id();
         sqlx::query("INSERT INTO api_tokens (id, account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&id)
@@ -624,7 +653,8 @@ impl crate::Store for Inner {
     async fn import_case(&self, case: &NewCase) -> Result<String> {
         let mut tx = self.writer.begin().await?;
         let case_id = insert_case(&mut tx, case).await?;
-        let message = NewOutboxMessage { topic: "case.imported".into(), payload: serde_json::json!({"case": case_id}) };
+        let message =
+            NewOutboxMessage { topic: "case.imported".into(), payload: serde_json::json!({"case": case_id}) };
         insert_outbox(&mut tx, &message, case.created_at).await?;
         reproject(&mut tx, self.projector().as_deref(), &case_id, case.created_at).await?;
         tx.commit().await?;
@@ -736,12 +766,18 @@ impl crate::Store for Inner {
     }
 
     async fn case_parties(&self, case_id: &str) -> Result<Vec<Fragment>> {
-        let rows = sqlx::query("SELECT party_id, party FROM case_parties WHERE case_id = $1 ORDER BY position")
-            .bind(case_id)
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            sqlx::query("SELECT party_id, party FROM case_parties WHERE case_id = $1 ORDER BY position")
+                .bind(case_id)
+                .fetch_all(&self.reader)
+                .await?;
         rows.iter()
-            .map(|row| Ok(Fragment { id: row.try_get("party_id")?, value: json(&row.try_get::<String, _>("party")?)? }))
+            .map(|row| {
+                Ok(Fragment {
+                    id: row.try_get("party_id")?,
+                    value: json(&row.try_get::<String, _>("party")?)?,
+                })
+            })
             .collect()
     }
 
@@ -753,7 +789,10 @@ impl crate::Store for Inner {
                 .await?;
         rows.iter()
             .map(|row| {
-                Ok(Fragment { id: row.try_get("product_id")?, value: json(&row.try_get::<String, _>("product")?)? })
+                Ok(Fragment {
+                    id: row.try_get("product_id")?,
+                    value: json(&row.try_get::<String, _>("product")?)?,
+                })
             })
             .collect()
     }
@@ -766,7 +805,12 @@ impl crate::Store for Inner {
         rows.iter().map(event_from_row).collect()
     }
 
-    async fn change_case(&self, case_id: &str, change: &CaseChange, at: Timestamp) -> Result<Vec<StoredEvent>> {
+    async fn change_case(
+        &self,
+        case_id: &str,
+        change: &CaseChange,
+        at: Timestamp,
+    ) -> Result<Vec<StoredEvent>> {
         let mut tx = self.writer.begin().await?;
         let stored = append_events(&mut tx, case_id, change.expected_seq, &change.events, at).await?;
         insert_parties(&mut tx, case_id, &change.parties, at).await?;
@@ -782,7 +826,13 @@ impl crate::Store for Inner {
         Ok(stored)
     }
 
-    async fn set_embargo(&self, case_id: &str, planned: Option<Timestamp>, by: Option<&str>, at: Timestamp) -> Result<()> {
+    async fn set_embargo(
+        &self,
+        case_id: &str,
+        planned: Option<Timestamp>,
+        by: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         let done = sqlx::query("UPDATE cases SET planned_public_at = $1 WHERE id = $2")
             .bind(planned.map(format_ts))
@@ -809,7 +859,13 @@ impl crate::Store for Inner {
         Ok(())
     }
 
-    async fn add_comment(&self, case_id: &str, account_id: Option<&str>, body: &str, at: Timestamp) -> Result<Comment> {
+    async fn add_comment(
+        &self,
+        case_id: &str,
+        account_id: Option<&str>,
+        body: &str,
+        at: Timestamp,
+    ) -> Result<Comment> {
         let id = new_id();
         sqlx::query("INSERT INTO comments (id, case_id, account_id, at, body) VALUES ($1, $2, $3, $4, $5)")
             .bind(&id)
@@ -881,7 +937,8 @@ impl crate::Store for Inner {
     }
 
     async fn receipts(&self) -> Result<Vec<Receipt>> {
-        let rows = sqlx::query("SELECT * FROM receipts ORDER BY received_at, id").fetch_all(&self.reader).await?;
+        let rows =
+            sqlx::query("SELECT * FROM receipts ORDER BY received_at, id").fetch_all(&self.reader).await?;
         rows.iter().map(receipt_from_row).collect()
     }
 
@@ -910,7 +967,12 @@ impl crate::Store for Inner {
         Ok(done.rows_affected())
     }
 
-    async fn claim_outbox(&self, limit: i64, now: Timestamp, lease_seconds: i64) -> Result<Vec<OutboxMessage>> {
+    async fn claim_outbox(
+        &self,
+        limit: i64,
+        now: Timestamp,
+        lease_seconds: i64,
+    ) -> Result<Vec<OutboxMessage>> {
         let mut tx = self.writer.begin().await?;
         let rows = sqlx::query(&format!(
             "SELECT * FROM outbox WHERE delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < $1) \
@@ -954,7 +1016,8 @@ impl crate::Store for Inner {
     }
 
     async fn case_ids(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT id FROM cases ORDER BY created_at, id").fetch_all(&self.reader).await?;
+        let rows =
+            sqlx::query("SELECT id FROM cases ORDER BY created_at, id").fetch_all(&self.reader).await?;
         rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
     }
 }
@@ -1011,14 +1074,16 @@ impl Inner {
         )
         .await?;
         let receipt_id = new_id();
-        sqlx::query("INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&receipt_id)
-            .bind(&case_id)
-            .bind(format_ts(report.received_at))
-            .bind(&report.channel)
-            .bind(&report.submitter)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&receipt_id)
+        .bind(&case_id)
+        .bind(format_ts(report.received_at))
+        .bind(&report.channel)
+        .bind(&report.submitter)
+        .execute(&mut *tx)
+        .await?;
         let message = NewOutboxMessage {
             topic: "case.opened".into(),
             payload: serde_json::json!({"case": case_id, "platform": report.platform_org}),

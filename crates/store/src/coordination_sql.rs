@@ -1,10 +1,19 @@
-// The query set of `Coordination`, shared by both back ends like `common.rs` (included
-// by `sqlite.rs` and `postgres.rs`).
+// The query set of `Coordination`, a module of both back ends like `common.rs`.
 
+use sqlx::{Row, Transaction};
+use vulnrelay_domain::Timestamp;
+
+use super::common::ts;
+use super::warnings_sql::w_enqueue;
+use super::{Db, Inner};
+use crate::chain::canonical_json;
 use crate::coordination::{CaseSchedule, Notice, PrivateNote, ReminderSchedule, StoredNote};
+use crate::model::*;
+use crate::time::format_ts;
+use crate::{Result, StoreError};
 
 /// Writes the private notes of a change whose events were stored as `stored`.
-async fn c_insert_notes(
+pub(super) async fn c_insert_notes(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     notes: &[PrivateNote],
@@ -32,7 +41,11 @@ async fn c_insert_notes(
 }
 
 /// Sends the notices not sent before; returns how many were sent.
-async fn c_send_notices(tx: &mut Transaction<'_, Db>, notices: &[Notice], at: Timestamp) -> Result<usize> {
+pub(super) async fn c_send_notices(
+    tx: &mut Transaction<'_, Db>,
+    notices: &[Notice],
+    at: Timestamp,
+) -> Result<usize> {
     let mut sent = 0;
     for notice in notices {
         let done = sqlx::query(
@@ -56,7 +69,7 @@ async fn c_send_notices(tx: &mut Transaction<'_, Db>, notices: &[Notice], at: Ti
 
 /// Adds products to a case (ignored when already on it), after the ones it has,
 /// recording the last event before the change (`added_after_seq`).
-async fn c_insert_products(
+pub(super) async fn c_insert_products(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     products: &[Fragment],
@@ -123,18 +136,21 @@ impl crate::coordination::Coordination for Inner {
     }
 
     async fn notices_sent(&self, case_id: &str) -> Result<Vec<(String, Timestamp)>> {
-        let rows = sqlx::query("SELECT key, sent_at FROM coordination_notices WHERE case_id = $1 ORDER BY sent_at, key")
-            .bind(case_id)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("key")?, ts(&row.try_get::<String, _>("sent_at")?)?)))
-            .collect()
+        let rows = sqlx::query(
+            "SELECT key, sent_at FROM coordination_notices WHERE case_id = $1 ORDER BY sent_at, key",
+        )
+        .bind(case_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("key")?, ts(&row.try_get::<String, _>("sent_at")?)?))).collect()
     }
 
     async fn set_case_schedule(&self, case_id: &str, schedule: Option<&CaseSchedule>) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM coordination_schedules WHERE case_id = $1").bind(case_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM coordination_schedules WHERE case_id = $1")
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
         if let Some(set) = schedule {
             sqlx::query(
                 "INSERT INTO coordination_schedules (case_id, after_days, every_days, set_by, set_at) \
@@ -165,7 +181,9 @@ impl crate::coordination::Coordination for Inner {
     }
 
     async fn case_schedules(&self) -> Result<Vec<CaseSchedule>> {
-        let rows = sqlx::query("SELECT * FROM coordination_schedules ORDER BY case_id").fetch_all(&self.reader).await?;
+        let rows = sqlx::query("SELECT * FROM coordination_schedules ORDER BY case_id")
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter()
             .map(|row| {
                 let after: Option<i64> = row.try_get("after_days")?;

@@ -1,12 +1,28 @@
-// The query set of `Federation`, shared by both back ends like `common.rs` (included
-// by `sqlite.rs` and `postgres.rs`).
+// The query set of `Federation`, a module of both back ends like `common.rs`.
+
+use sqlx::{Row, Transaction};
+use vulnrelay_domain::Timestamp;
+
+use super::common::{
+    DbRow, append_events, insert_case, insert_outbox, insert_parties, insert_report, not_found, opt_ts, ts,
+};
+use super::projections_sql::reproject;
+use super::{Db, Inner, SKIP_LOCKED};
+use crate::model::*;
+use crate::time::format_ts;
+use crate::{NewCase, Result, StoreError, new_id};
 
 fn peer_from_row(row: &DbRow) -> Result<crate::federation::Peer> {
     Ok(crate::federation::Peer {
         id: row.try_get("id")?,
         url: row.try_get("url")?,
         public_key: row.try_get("public_key")?,
-        orgs: row.try_get::<String, _>("orgs")?.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        orgs: row
+            .try_get::<String, _>("orgs")?
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
         created_at: ts(&row.try_get::<String, _>("created_at")?)?,
     })
 }
@@ -152,7 +168,9 @@ impl crate::federation::Federation for Inner {
                     .fetch_all(&self.reader)
                     .await?
             }
-            None => sqlx::query("SELECT * FROM relays ORDER BY created_at, id").fetch_all(&self.reader).await?,
+            None => {
+                sqlx::query("SELECT * FROM relays ORDER BY created_at, id").fetch_all(&self.reader).await?
+            }
         };
         rows.iter().map(relay_from_row).collect()
     }
@@ -166,7 +184,12 @@ impl crate::federation::Federation for Inner {
         relay_from_row(&row)
     }
 
-    async fn claim_relays(&self, limit: i64, now: Timestamp, lease_seconds: i64) -> Result<Vec<crate::federation::Relay>> {
+    async fn claim_relays(
+        &self,
+        limit: i64,
+        now: Timestamp,
+        lease_seconds: i64,
+    ) -> Result<Vec<crate::federation::Relay>> {
         let now_text = format_ts(now);
         let until = format_ts(now + chrono::TimeDelta::seconds(lease_seconds));
         let rows = sqlx::query(&format!(
@@ -239,8 +262,11 @@ impl crate::federation::Federation for Inner {
             return Ok(false);
         }
         if let (Outcome::Delivered, Some(event)) = (outcome, evidence) {
-            let case_id: String =
-                sqlx::query("SELECT case_id FROM relays WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get("case_id")?;
+            let case_id: String = sqlx::query("SELECT case_id FROM relays WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("case_id")?;
             append_events(&mut tx, &case_id, None, std::slice::from_ref(event), at).await?;
             reproject(&mut tx, self.projector().as_deref(), &case_id, at).await?;
         }
@@ -287,7 +313,8 @@ impl crate::federation::Federation for Inner {
         }
         let case_id = insert_case(&mut tx, case).await?;
         if let Some(report) = report {
-            insert_report(&mut tx, &case_id, &report.body, None, None, &report.attachments, case.created_at).await?;
+            insert_report(&mut tx, &case_id, &report.body, None, None, &report.attachments, case.created_at)
+                .await?;
         }
         sqlx::query(
             "INSERT INTO mirrors (case_id, peer_id, origin_instance, origin_case, origin_org, relayed_events) \
@@ -301,7 +328,8 @@ impl crate::federation::Federation for Inner {
         .bind(mirror.relayed_events)
         .execute(&mut *tx)
         .await?;
-        let message = NewOutboxMessage { topic: "case.relayed".into(), payload: serde_json::json!({"case": case_id}) };
+        let message =
+            NewOutboxMessage { topic: "case.relayed".into(), payload: serde_json::json!({"case": case_id}) };
         insert_outbox(&mut tx, &message, case.created_at).await?;
         reproject(&mut tx, self.projector().as_deref(), &case_id, case.created_at).await?;
         let accepted = insert_inbound(&mut tx, inbound, &case_id, receipt, case.created_at).await?;

@@ -10,6 +10,7 @@ mod postgres;
 pub mod projections;
 pub mod records;
 mod sqlite;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
 pub mod warnings;

@@ -1,6 +1,16 @@
-// The query set of `OrgLog`, shared by both back ends like `common.rs` (included by
-// `sqlite.rs` and `postgres.rs`). The organisation's row is locked while its log grows
-// (PostgreSQL `FOR UPDATE`; SQLite's single writer serialises writes anyway).
+// The query set of `OrgLog`, a module of both back ends like `common.rs`. The
+// organisation's row is locked while its log grows (PostgreSQL `FOR UPDATE`; SQLite's
+// single writer serialises writes anyway).
+
+use sqlx::Row;
+use vulnrelay_domain::Timestamp;
+
+use super::common::{DbRow, insert_membership_change, insert_outbox, not_found, ts};
+use super::{FOR_UPDATE, Inner};
+use crate::chain::canonical_json;
+use crate::model::*;
+use crate::time::format_ts;
+use crate::{Result, StoreError};
 
 fn org_event_from_row(row: &DbRow) -> Result<crate::org_log::StoredOrgEvent> {
     Ok(crate::org_log::StoredOrgEvent {
@@ -33,10 +43,11 @@ impl crate::org_log::OrgLog for Inner {
             .fetch_one(&mut *tx)
             .await
             .map_err(not_found("organisation", org_id))?;
-        let last = sqlx::query("SELECT seq, hash FROM org_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(org_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let last =
+            sqlx::query("SELECT seq, hash FROM org_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1")
+                .bind(org_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let (last_seq, prev_hash): (i64, String) = match last {
             Some(row) => (row.try_get("seq")?, row.try_get("hash")?),
             None => (0, String::new()),
@@ -92,7 +103,9 @@ impl crate::org_log::OrgLog for Inner {
     }
 
     async fn org_log_ids(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT DISTINCT org_id FROM org_events ORDER BY org_id").fetch_all(&self.reader).await?;
+        let rows = sqlx::query("SELECT DISTINCT org_id FROM org_events ORDER BY org_id")
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(|row| Ok(row.try_get("org_id")?)).collect()
     }
 }

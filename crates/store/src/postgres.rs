@@ -2,9 +2,12 @@
 //! events are appended, and outbox workers claim messages with `FOR UPDATE SKIP
 //! LOCKED`, so several server processes can share one database.
 
+#![allow(clippy::duplicate_mod)]
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Postgres};
 
+use self::queries::ProjectorSlot;
 use crate::{Backend, Result};
 
 type Db = Postgres;
@@ -42,10 +45,6 @@ impl PgStore {
     }
 }
 
-include!("common.rs");
-include!("records_sql.rs");
-include!("org_log_sql.rs");
-include!("warnings_sql.rs");
-include!("federation_sql.rs");
-include!("coordination_sql.rs");
-include!("projections_sql.rs");
+// The query set, written once for both back ends (`queries.rs`).
+#[path = "queries.rs"]
+mod queries;

@@ -1,16 +1,24 @@
-// The derived views' queries (see `projections.rs`), included by `sqlite.rs` and
-// `postgres.rs` after `common.rs`.
+// The derived views' queries (see `projections.rs`), a module of both back ends like
+// `common.rs`.
 
+use sqlx::{Row, Transaction};
+use vulnrelay_domain::Timestamp;
+
+use super::common::{DbRow, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row};
+use super::{Db, FOR_UPDATE, Inner};
+use crate::model::*;
 use crate::projections::{
-    due_key, sql, CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, ObligationCounts, OpenObligation, OpenStatus, PreviousViews,
-    Projections, Projector,
+    CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, ObligationCounts,
+    OpenObligation, OpenStatus, PreviousViews, Projections, Projector, due_key, sql,
 };
+use crate::time::format_ts;
+use crate::{Result, StoreError};
 
 /// The projector the write paths use, shared by the store's clones.
-type ProjectorSlot = std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<dyn Projector>>>>;
+pub(crate) type ProjectorSlot = std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<dyn Projector>>>>;
 
 impl Inner {
-    fn projector(&self) -> Option<std::sync::Arc<dyn Projector>> {
+    pub(super) fn projector(&self) -> Option<std::sync::Arc<dyn Projector>> {
         self.projector.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
@@ -52,16 +60,20 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
         .iter()
         .map(event_from_row)
         .collect::<Result<Vec<_>>>()?;
-    let one_product_until = sqlx::query("SELECT MIN(added_after_seq) AS seq FROM case_products WHERE case_id = $1")
-        .bind(case_id)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get::<Option<i64>, _>("seq")?;
+    let one_product_until =
+        sqlx::query("SELECT MIN(added_after_seq) AS seq FROM case_products WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get::<Option<i64>, _>("seq")?;
     Ok(CaseSnapshot { record, parties, products, events, one_product_until })
 }
 
 /// The open obligations the views hold for a case, each with its `public` flag.
-async fn stored_obligations(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Vec<(OpenObligation, bool)>> {
+async fn stored_obligations(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+) -> Result<Vec<(OpenObligation, bool)>> {
     sqlx::query("SELECT * FROM open_obligations WHERE case_id = $1")
         .bind(case_id)
         .fetch_all(&mut **tx)
@@ -80,11 +92,12 @@ async fn previous_views(
     case_id: &str,
     stored: &[(OpenObligation, bool)],
 ) -> Result<Option<PreviousViews>> {
-    let Some(view) =
-        sqlx::query("SELECT seq, state, published, projector, vendors, products FROM case_views WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_optional(&mut **tx)
-            .await?
+    let Some(view) = sqlx::query(
+        "SELECT seq, state, published, projector, vendors, products FROM case_views WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut **tx)
+    .await?
     else {
         return Ok(None);
     };
@@ -93,7 +106,8 @@ async fn previous_views(
     }
     let published: bool = view.try_get("published")?;
     // As `projection` reads them: one whose flag disagrees with its view is left out.
-    let obligations = stored.iter().filter(|(_, public)| *public == published).map(|(o, _)| o.clone()).collect();
+    let obligations =
+        stored.iter().filter(|(_, public)| *public == published).map(|(o, _)| o.clone()).collect();
     Ok(Some(PreviousViews {
         seq: view.try_get("seq")?,
         projection: CaseProjection {
@@ -111,7 +125,7 @@ async fn previous_views(
 /// projector cannot read loses its views (it is then listed nowhere, as a case that
 /// cannot be loaded never was) and is retried by `project_stale`; the change itself
 /// stands, the event log being the truth.
-async fn reproject(
+pub(super) async fn reproject(
     tx: &mut Transaction<'_, Db>,
     projector: Option<&dyn Projector>,
     case_id: &str,
@@ -230,13 +244,15 @@ async fn reproject(
         .await?;
     }
     for (org_id, rule, product) in obligations.keys() {
-        sqlx::query("DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4")
-            .bind(case_id)
-            .bind(org_id)
-            .bind(rule)
-            .bind(product)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4",
+        )
+        .bind(case_id)
+        .bind(org_id)
+        .bind(rule)
+        .bind(product)
+        .execute(&mut **tx)
+        .await?;
     }
     tracing::debug!(
         case = %case_id,
@@ -263,7 +279,6 @@ fn due_from_row(row: &DbRow) -> Result<DueObligation> {
         },
     })
 }
-
 
 #[async_trait::async_trait]
 impl Projections for Inner {
@@ -313,20 +328,22 @@ impl Projections for Inner {
     }
 
     async fn projection(&self, case_id: &str) -> Result<Option<CaseProjection>> {
-        let Some(view) = sqlx::query("SELECT state, published, vendors, products FROM case_views WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_optional(&self.reader)
-            .await?
+        let Some(view) =
+            sqlx::query("SELECT state, published, vendors, products FROM case_views WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_optional(&self.reader)
+                .await?
         else {
             return Ok(None);
         };
-        let relations = sqlx::query("SELECT org_id, relation FROM case_relations WHERE case_id = $1 ORDER BY org_id")
-            .bind(case_id)
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
-            .collect::<Result<Vec<_>>>()?;
+        let relations =
+            sqlx::query("SELECT org_id, relation FROM case_relations WHERE case_id = $1 ORDER BY org_id")
+                .bind(case_id)
+                .fetch_all(&self.reader)
+                .await?
+                .iter()
+                .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
+                .collect::<Result<Vec<_>>>()?;
         // An obligation whose `public` flag disagrees with its case's view is left out,
         // so a comparison with a recomputation finds it.
         let published: bool = view.try_get("published")?;
@@ -368,7 +385,11 @@ impl Projections for Inner {
         // Two index-ordered runs — the published cases and the organisation's own —
         // each cut at the page size, merged here.
         let mut rows = Vec::new();
-        let runs: &[&str] = if query.org_id.is_some() { &[sql::CASES_PUBLISHED, sql::CASES_RELATED] } else { &[sql::CASES_PUBLISHED] };
+        let runs: &[&str] = if query.org_id.is_some() {
+            &[sql::CASES_PUBLISHED, sql::CASES_RELATED]
+        } else {
+            &[sql::CASES_PUBLISHED]
+        };
         for statement in runs {
             rows.extend(
                 sqlx::query(statement)
@@ -392,7 +413,8 @@ impl Projections for Inner {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        listings.sort_by(|a, b| (a.record.created_at, &a.record.id).cmp(&(b.record.created_at, &b.record.id)));
+        listings
+            .sort_by(|a, b| (a.record.created_at, &a.record.id).cmp(&(b.record.created_at, &b.record.id)));
         listings.dedup_by(|a, b| a.record.id == b.record.id);
         listings.truncate(usize::try_from(query.limit).unwrap_or(0));
         Ok(listings)
@@ -409,37 +431,38 @@ impl Projections for Inner {
         let (key, case, rule, product) = after.map_or(("", "", "", ""), |c| {
             (c.due_key.as_str(), c.case_id.as_str(), c.rule.as_str(), c.product.as_str())
         });
-        sqlx::query(
-            sql::DUE_OBLIGATIONS,
-        )
-        .bind(org_id)
-        .bind(horizon)
-        .bind(key)
-        .bind(case)
-        .bind(rule)
-        .bind(product)
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(due_from_row)
-        .collect()
+        sqlx::query(sql::DUE_OBLIGATIONS)
+            .bind(org_id)
+            .bind(horizon)
+            .bind(key)
+            .bind(case)
+            .bind(rule)
+            .bind(product)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(due_from_row)
+            .collect()
     }
 
     async fn cases_with_obligations_due(&self, from: Timestamp, to: Timestamp) -> Result<Vec<String>> {
-        sqlx::query(
-            sql::CASES_DUE,
-        )
-        .bind(format_ts(from))
-        .bind(format_ts(to))
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(|row| Ok(row.try_get("case_id")?))
-        .collect()
+        sqlx::query(sql::CASES_DUE)
+            .bind(format_ts(from))
+            .bind(format_ts(to))
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|row| Ok(row.try_get("case_id")?))
+            .collect()
     }
 
-    async fn receipt_page(&self, platform: Option<&str>, after: Option<&str>, limit: i64) -> Result<Vec<crate::Receipt>> {
+    async fn receipt_page(
+        &self,
+        platform: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<crate::Receipt>> {
         let (after_at, after_id) = match after {
             Some(id) => match sqlx::query("SELECT received_at FROM receipts WHERE id = $1")
                 .bind(id)
@@ -462,28 +485,25 @@ impl Projections for Inner {
             }
             Some(org) => {
                 sqlx::query(sql::RECEIPTS_OF_PLATFORM)
-                .bind(&after_at)
-                .bind(&after_id)
-                .bind(limit)
-                .bind(org)
-                .fetch_all(&self.reader)
-                .await?
+                    .bind(&after_at)
+                    .bind(&after_id)
+                    .bind(limit)
+                    .bind(org)
+                    .fetch_all(&self.reader)
+                    .await?
             }
         };
-        rows.iter().map(receipt_from_row)
-            .collect()
+        rows.iter().map(receipt_from_row).collect()
     }
 
     async fn party_cases(&self, org_id: &str) -> Result<Vec<String>> {
-        sqlx::query(
-            sql::PARTY_CASES,
-        )
-        .bind(org_id)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(|row| Ok(row.try_get("case_id")?))
-        .collect()
+        sqlx::query(sql::PARTY_CASES)
+            .bind(org_id)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|row| Ok(row.try_get("case_id")?))
+            .collect()
     }
 
     async fn cases_by_state(&self) -> Result<Vec<(String, i64)>> {
@@ -495,7 +515,11 @@ impl Projections for Inner {
             .collect()
     }
 
-    async fn obligation_counts(&self, now: Timestamp, related: Option<(&str, &[&str])>) -> Result<ObligationCounts> {
+    async fn obligation_counts(
+        &self,
+        now: Timestamp,
+        related: Option<(&str, &[&str])>,
+    ) -> Result<ObligationCounts> {
         let now = format_ts(now);
         // The published cases' obligations: three counts over index ranges.
         let row = sqlx::query(sql::PUBLIC_OBLIGATION_COUNTS).bind(&now).fetch_one(&self.reader).await?;

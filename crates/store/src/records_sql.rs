@@ -1,7 +1,13 @@
-// The query set of `Records`, shared by both back ends like `common.rs` (included by
-// `sqlite.rs` and `postgres.rs` after they define `Db`, `Inner` and `SKIP_LOCKED`).
-// Counters advance with one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which
-// both databases run atomically, so racing requests never get the same number.
+// The query set of `Records`, a module of both back ends like `common.rs`. Counters
+// advance with one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which both
+// databases run atomically, so racing requests never get the same number.
+
+use serde_json::Value;
+use vulnrelay_domain::Timestamp;
+
+use super::common::{DbRow, json, not_found, ts};
+use super::{FOR_UPDATE, Inner, SKIP_LOCKED};
+use crate::{Result, StoreError};
 
 #[async_trait::async_trait]
 impl crate::records::Records for Inner {
@@ -23,11 +29,13 @@ impl crate::records::Records for Inner {
         let mut tx = self.writer.begin().await?;
         let mut added = 0;
         for id in ids {
-            let done = sqlx::query("INSERT INTO cve_pool (cve_id, loaded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(crate::time::format_ts(at))
-                .execute(&mut *tx)
-                .await?;
+            let done = sqlx::query(
+                "INSERT INTO cve_pool (cve_id, loaded_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(crate::time::format_ts(at))
+            .execute(&mut *tx)
+            .await?;
             added += usize::try_from(done.rows_affected()).unwrap_or_default();
         }
         tx.commit().await?;
@@ -53,7 +61,10 @@ impl crate::records::Records for Inner {
             .bind(crate::time::format_ts(at))
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "free CVE id in the pool", id: vulnerability_id.to_owned() })?;
+            .ok_or_else(|| StoreError::NotFound {
+                what: "free CVE id in the pool",
+                id: vulnerability_id.to_owned(),
+            })?;
         let cve: String = sqlx::Row::try_get(&row, "cve_id")?;
         tx.commit().await?;
         Ok(cve)
@@ -85,7 +96,7 @@ impl crate::records::Records for Inner {
             .transpose()?;
         let summary = crate::records::revision_summary(previous.as_ref(), record);
         if summary.is_some() || previous.is_none() {
-        sqlx::query(
+            sqlx::query(
             "INSERT INTO vulnerabilities (id, case_id, record, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
              ON CONFLICT (id) DO UPDATE SET record = excluded.record, case_id = excluded.case_id, \
              updated_at = excluded.updated_at",
@@ -127,11 +138,13 @@ impl crate::records::Records for Inner {
                     }
                 }
                 None => {
-                    sqlx::query("INSERT INTO vulnerability_aliases (alias, vulnerability_id) VALUES ($1, $2)")
-                        .bind(alias)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO vulnerability_aliases (alias, vulnerability_id) VALUES ($1, $2)",
+                    )
+                    .bind(alias)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
         }
@@ -151,7 +164,10 @@ impl crate::records::Records for Inner {
         stored_vulnerability(&row)
     }
 
-    async fn vulnerabilities(&self, case_id: Option<&str>) -> Result<Vec<crate::records::StoredVulnerability>> {
+    async fn vulnerabilities(
+        &self,
+        case_id: Option<&str>,
+    ) -> Result<Vec<crate::records::StoredVulnerability>> {
         let rows = sqlx::query(
             "SELECT id, case_id, record, created_at, updated_at FROM vulnerabilities \
              WHERE $1 IS NULL OR case_id = $1 ORDER BY id",

@@ -3,6 +3,8 @@
 //! one connection, so write transactions never race for SQLite's lock; reads use a
 //! pool of their own.
 
+#![allow(clippy::duplicate_mod)]
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,6 +12,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Sqlite};
 
+use self::queries::ProjectorSlot;
 use crate::{Backend, Result};
 
 type Db = Sqlite;
@@ -51,10 +54,6 @@ impl SqliteStore {
     }
 }
 
-include!("common.rs");
-include!("records_sql.rs");
-include!("org_log_sql.rs");
-include!("warnings_sql.rs");
-include!("federation_sql.rs");
-include!("coordination_sql.rs");
-include!("projections_sql.rs");
+// The query set, written once for both back ends (`queries.rs`).
+#[path = "queries.rs"]
+mod queries;

@@ -1,15 +1,22 @@
-// The query set of `Warnings`, shared by both back ends like `common.rs` (included by
-// `sqlite.rs` and `postgres.rs` after they define `Db`, `Inner`, `FOR_UPDATE` and
-// `SKIP_LOCKED`). Deliveries are claimed with one `UPDATE ... WHERE id IN (SELECT ...
-// LIMIT n FOR UPDATE SKIP LOCKED) RETURNING *` on PostgreSQL; on SQLite the same
-// statement without the locking clause is atomic because every write goes through the
-// one writer connection.
+// The query set of `Warnings`, a module of both back ends like `common.rs`. Deliveries
+// are claimed with one `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP
+// LOCKED) RETURNING *` on PostgreSQL; on SQLite the same statement without the locking
+// clause is atomic because every write goes through the one writer connection.
 
+use serde_json::Value;
+use sqlx::{Row, Transaction};
+use vulnrelay_domain::Timestamp;
+
+use super::common::{DbRow, json, not_found, opt_ts, ts};
+use super::{Db, FOR_UPDATE, Inner, SKIP_LOCKED};
+use crate::chain::canonical_json;
+use crate::time::format_ts;
 use crate::warnings::{
     Acknowledgement, AssetComponent, AssetGroup, AssetRevision, AssetStatus, Attempt, Channel, Delivery,
     DeliveryCounts, DeliveryFilter, DeliveryResult, DeliveryState, InboxMessage, NewReminder, OrgComponent,
     Outcome, Warning, WarningDraft, WarningFilter, WarningState, WarningSummary, Webhook,
 };
+use crate::{Result, StoreError, new_id};
 
 fn w_components_json(components: &[AssetComponent]) -> String {
     let list: Vec<Value> = components
@@ -130,7 +137,7 @@ fn w_status_from_row(row: &DbRow) -> Result<AssetStatus> {
 
 /// Writes one delivery per channel of `org_id` (the inbox and every active webhook) for
 /// a message, keyed `{key}.{channel}` so the same message is never written twice.
-async fn w_enqueue(
+pub(super) async fn w_enqueue(
     tx: &mut Transaction<'_, Db>,
     org_id: &str,
     topic: &str,
@@ -139,16 +146,18 @@ async fn w_enqueue(
     payload: &Value,
     at: Timestamp,
 ) -> Result<()> {
-    let hooks: Vec<String> = sqlx::query("SELECT id FROM webhooks WHERE org_id = $1 AND active ORDER BY created_at, id")
-        .bind(org_id)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|row| row.try_get::<String, _>("id"))
-        .collect::<std::result::Result<_, _>>()?;
+    let hooks: Vec<String> =
+        sqlx::query("SELECT id FROM webhooks WHERE org_id = $1 AND active ORDER BY created_at, id")
+            .bind(org_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get::<String, _>("id"))
+            .collect::<std::result::Result<_, _>>()?;
     let now = format_ts(at);
     let body = canonical_json(payload);
-    let targets = std::iter::once((Channel::Inbox, None)).chain(hooks.iter().map(|h| (Channel::Webhook, Some(h))));
+    let targets =
+        std::iter::once((Channel::Inbox, None)).chain(hooks.iter().map(|h| (Channel::Webhook, Some(h))));
     for (channel, hook) in targets {
         let target = hook.map_or("inbox", String::as_str);
         sqlx::query(
@@ -195,14 +204,19 @@ impl crate::warnings::Warnings for Inner {
             Some(row) => {
                 let id: String = row.try_get("id")?;
                 let revision: i64 = row.try_get::<i64, _>("revision")? + 1;
-                sqlx::query("UPDATE asset_groups SET revision = $1, source = $2, updated_at = $3 WHERE id = $4")
-                    .bind(revision)
-                    .bind(source)
-                    .bind(&now)
+                sqlx::query(
+                    "UPDATE asset_groups SET revision = $1, source = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(revision)
+                .bind(source)
+                .bind(&now)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM asset_components WHERE group_id = $1")
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM asset_components WHERE group_id = $1").bind(&id).execute(&mut *tx).await?;
                 (id, revision)
             }
             None => {
@@ -329,7 +343,8 @@ impl crate::warnings::Warnings for Inner {
     async fn save_warnings(&self, drafts: &[WarningDraft], at: Timestamp) -> Result<Vec<Warning>> {
         let mut tx = self.writer.begin().await?;
         let now = format_ts(at);
-        let select = format!("SELECT * FROM warnings WHERE org_id = $1 AND vulnerability_id = $2{FOR_UPDATE}");
+        let select =
+            format!("SELECT * FROM warnings WHERE org_id = $1 AND vulnerability_id = $2{FOR_UPDATE}");
         let mut written = Vec::new();
         for draft in drafts {
             let mut existing = sqlx::query(&select)
@@ -407,7 +422,10 @@ impl crate::warnings::Warnings for Inner {
                 let key = format!("warning.{}.{revision}", current.id);
                 w_enqueue(&mut tx, &draft.org_id, topic, Some(&current.id), &key, &payload, at).await?;
             }
-            let row = sqlx::query("SELECT * FROM warnings WHERE id = $1").bind(&current.id).fetch_one(&mut *tx).await?;
+            let row = sqlx::query("SELECT * FROM warnings WHERE id = $1")
+                .bind(&current.id)
+                .fetch_one(&mut *tx)
+                .await?;
             written.push(w_warning_from_row(&row)?);
         }
         tx.commit().await?;
@@ -464,7 +482,12 @@ impl crate::warnings::Warnings for Inner {
             .collect()
     }
 
-    async fn acknowledge(&self, warning_id: &str, account_id: &str, at: Timestamp) -> Result<Acknowledgement> {
+    async fn acknowledge(
+        &self,
+        warning_id: &str,
+        account_id: &str,
+        at: Timestamp,
+    ) -> Result<Acknowledgement> {
         let mut tx = self.writer.begin().await?;
         let revision: i64 = sqlx::query("SELECT revision FROM warnings WHERE id = $1")
             .bind(warning_id)
@@ -527,10 +550,11 @@ impl crate::warnings::Warnings for Inner {
     }
 
     async fn asset_statuses(&self, warning_id: &str) -> Result<Vec<AssetStatus>> {
-        let rows = sqlx::query("SELECT * FROM warning_asset_status WHERE warning_id = $1 ORDER BY asset, at, id")
-            .bind(warning_id)
-            .fetch_all(&self.writer)
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM warning_asset_status WHERE warning_id = $1 ORDER BY asset, at, id")
+                .bind(warning_id)
+                .fetch_all(&self.writer)
+                .await?;
         let mut latest: Vec<AssetStatus> = Vec::new();
         for row in &rows {
             let status = w_status_from_row(row)?;
@@ -565,10 +589,11 @@ impl crate::warnings::Warnings for Inner {
     }
 
     async fn webhooks(&self, org_id: Option<&str>) -> Result<Vec<Webhook>> {
-        let rows = sqlx::query("SELECT * FROM webhooks WHERE $1 IS NULL OR org_id = $1 ORDER BY created_at, id")
-            .bind(org_id)
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM webhooks WHERE $1 IS NULL OR org_id = $1 ORDER BY created_at, id")
+                .bind(org_id)
+                .fetch_all(&self.reader)
+                .await?;
         rows.iter().map(w_webhook_from_row).collect()
     }
 
@@ -593,7 +618,12 @@ impl crate::warnings::Warnings for Inner {
         Ok(())
     }
 
-    async fn claim_deliveries(&self, limit: i64, now: Timestamp, lease_seconds: i64) -> Result<Vec<Delivery>> {
+    async fn claim_deliveries(
+        &self,
+        limit: i64,
+        now: Timestamp,
+        lease_seconds: i64,
+    ) -> Result<Vec<Delivery>> {
         let now_text = format_ts(now);
         let until = format_ts(now + chrono::TimeDelta::seconds(lease_seconds));
         let token = new_id();
@@ -793,11 +823,12 @@ impl crate::warnings::Warnings for Inner {
     }
 
     async fn inbox(&self, org_id: &str, limit: i64) -> Result<Vec<InboxMessage>> {
-        let rows = sqlx::query("SELECT * FROM inbox WHERE org_id = $1 ORDER BY at DESC, delivery_id LIMIT $2")
-            .bind(org_id)
-            .bind(if limit > 0 { limit } else { i64::MAX })
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM inbox WHERE org_id = $1 ORDER BY at DESC, delivery_id LIMIT $2")
+                .bind(org_id)
+                .bind(if limit > 0 { limit } else { i64::MAX })
+                .fetch_all(&self.reader)
+                .await?;
         rows.iter()
             .map(|row| {
                 Ok(InboxMessage {
@@ -833,7 +864,10 @@ impl crate::warnings::Warnings for Inner {
             }
             sent += 1;
             let topic = format!("reminder.{}", reminder.stage);
-            let key = format!("reminder.{}.{}.{}.{}", reminder.case_id, reminder.rule_id, reminder.org_id, reminder.stage);
+            let key = format!(
+                "reminder.{}.{}.{}.{}",
+                reminder.case_id, reminder.rule_id, reminder.org_id, reminder.stage
+            );
             w_enqueue(&mut tx, &reminder.org_id, &topic, None, &key, &reminder.payload, at).await?;
         }
         tx.commit().await?;

@@ -1,9 +1,7 @@
 //! cn-rmsv-2021: the statutory duties of Art. 7 and the publication gates of Art. 9,
 //! each on time, late, missing, not bound and not yet started.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 use vulnrelay_domain::{EventKind, PartyId, Role};
 use vulnrelay_policy::{Interpretation, Status};
 

@@ -1,9 +1,7 @@
 //! cn-miit-member: a cooperating unit reports what it finds, in anyone's product,
 //! within 2 days, while its membership is active.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 use vulnrelay_domain::{EventKind, Role};
 use vulnrelay_policy::Status;
 

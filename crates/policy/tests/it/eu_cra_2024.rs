@@ -3,9 +3,7 @@
 //! application date at the manufacturer's own trigger, member-state markets, the
 //! Art. 14(4) incident clocks, 14(8), and the conflict with CN Art. 9(7).
 
-mod support;
-
-use support::*;
+use crate::support::*;
 use vulnrelay_domain::{EventKind, NotificationKind, Role};
 use vulnrelay_policy::Status;
 

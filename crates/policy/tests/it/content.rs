@@ -4,11 +4,9 @@
 //! it (late if after the deadline); qualified fields may be declared not to apply.
 //! Drafts: prefilled from the case and its records, missing fields marked.
 
-mod support;
-
 use std::collections::BTreeMap;
 
-use support::*;
+use crate::support::*;
 use vulnrelay_domain::{
     Affected, EventKind, Localized, NotificationKind, Package, PartyId, RangeEnd, Role, Score, ThreatEvent,
     ThreatKind, VersionRange, Vulnerability,

@@ -1,8 +1,6 @@
 //! Properties of the evaluator over generated cases: it never panics, its statuses are
 //! consistent with their times, it sees nothing after `as_of`, and what is met stays met.
 
-mod support;
-
 use chrono::{TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 use vulnrelay_domain::{

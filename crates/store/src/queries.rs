@@ -1,0 +1,17 @@
+// The query set of both back ends, a module of `sqlite.rs` and of `postgres.rs` (so
+// compiled once per back end, which is why they allow clippy's `duplicate_mod`). Each
+// back end defines `Db` (the sqlx database), `Inner` (the store struct with `writer`,
+// `reader` and `projector`), `BACKEND`, and `FOR_UPDATE` / `SKIP_LOCKED` (row-locking
+// suffixes: empty on SQLite, whose single writer connection serialises every write);
+// the modules below name them as `super::Db` and so on, through the imports here.
+
+mod common;
+mod coordination_sql;
+mod federation_sql;
+mod org_log_sql;
+mod projections_sql;
+mod records_sql;
+mod warnings_sql;
+
+pub(crate) use self::projections_sql::ProjectorSlot;
+use super::{BACKEND, Db, FOR_UPDATE, Inner, SKIP_LOCKED};

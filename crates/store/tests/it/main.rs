@@ -1,0 +1,9 @@
+//! The store's integration tests, one test binary: each module was a test target of its
+//! own (`tests/<name>.rs`). Every test runs on SQLite, and on PostgreSQL when
+//! `VULNRELAY_TEST_DATABASE_URL` is set.
+
+mod conformance;
+mod explain;
+mod federation;
+mod records;
+mod warnings;
