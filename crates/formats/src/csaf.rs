@@ -8,7 +8,8 @@
 //! given by the caller, so every update of a published case appends to it.
 
 use chrono::SecondsFormat;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use vulnrelay_domain::{
     Affected, Ecosystem, IdScheme, Link, Localized, Package, RangeEnd, Score, ThreatKind, Timestamp,
     VendorStatement, VendorStatus, Vulnerability,
@@ -17,9 +18,10 @@ use vulnrelay_domain::{
 use crate::case_file::Problem;
 use crate::schemas::{Schema, validate};
 use crate::severity::{self, CvssVersion};
+use crate::to_json;
 
-/// Who publishes the document.
-#[derive(Debug, Clone)]
+/// Who publishes the document (written as `/document/publisher`).
+#[derive(Debug, Clone, Serialize)]
 pub struct Publisher {
     /// `coordinator`, `vendor`, `discoverer`, `user`, `translator` or `other`.
     pub category: String,
@@ -136,9 +138,307 @@ pub fn cwe_name(id: &str) -> Option<&'static str> {
 /// The products of a record: (product id, full name, status) for each affected range of
 /// the primary (first) source and each fixed version.
 struct Products {
-    tree: Vec<Value>,
+    tree: Vec<VendorBranch>,
     affected: Vec<String>,
     fixed: Vec<String>,
+}
+
+/// A CSAF 2.0 document as this module writes it.
+#[derive(Serialize)]
+struct Csaf<'a> {
+    document: DocumentMeta<'a>,
+    product_tree: ProductTree,
+    vulnerabilities: Vec<VulnerabilityEntry>,
+}
+
+/// `/document/category`.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum DocumentCategory {
+    CsafSecurityAdvisory,
+    CsafVex,
+}
+
+/// `/document`: the document-level metadata.
+#[derive(Serialize)]
+struct DocumentMeta<'a> {
+    category: DocumentCategory,
+    csaf_version: &'static str,
+    lang: &'static str,
+    title: &'a str,
+    publisher: &'a Publisher,
+    distribution: Distribution,
+    tracking: TrackingMeta<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<Note>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    references: Vec<Reference>,
+}
+
+/// `/document/distribution`: always TLP:WHITE as written here.
+#[derive(Serialize)]
+struct Distribution {
+    tlp: Tlp,
+}
+
+/// A TLP label.
+#[derive(Serialize)]
+struct Tlp {
+    label: &'static str,
+}
+
+/// `/document/tracking`.
+#[derive(Serialize)]
+struct TrackingMeta<'a> {
+    id: &'a str,
+    status: &'a str,
+    version: String,
+    initial_release_date: String,
+    current_release_date: String,
+    revision_history: Vec<RevisionEntry<'a>>,
+    generator: Generator,
+}
+
+/// One entry of `/document/tracking/revision_history`.
+#[derive(Serialize)]
+struct RevisionEntry<'a> {
+    number: String,
+    date: String,
+    summary: &'a str,
+}
+
+/// `/document/tracking/generator`.
+#[derive(Serialize)]
+struct Generator {
+    engine: Engine,
+}
+
+/// The generating engine: vulnrelay and its version.
+#[derive(Serialize)]
+struct Engine {
+    name: &'static str,
+    version: &'static str,
+}
+
+/// A note (of the document or of a vulnerability).
+#[derive(Serialize)]
+struct Note {
+    category: NoteCategory,
+    title: &'static str,
+    text: String,
+}
+
+/// The category of a [`Note`].
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum NoteCategory {
+    Description,
+    Summary,
+}
+
+/// A reference (of the document or of a vulnerability).
+#[derive(Serialize)]
+struct Reference {
+    category: ReferenceCategory,
+    summary: String,
+    url: String,
+}
+
+/// The category of a [`Reference`].
+#[derive(Serialize)]
+enum ReferenceCategory {
+    #[serde(rename = "external")]
+    External,
+    #[serde(rename = "self")]
+    Canonical,
+}
+
+/// `/product_tree`: branches (security advisory) or full product names (VEX).
+#[derive(Serialize)]
+struct ProductTree {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    branches: Vec<VendorBranch>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    full_product_names: Vec<FullProductName>,
+}
+
+/// The category of a branch of the product tree.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum BranchCategory {
+    Vendor,
+    ProductName,
+    ProductVersion,
+    ProductVersionRange,
+}
+
+/// A `vendor` branch, holding its products.
+#[derive(Serialize)]
+struct VendorBranch {
+    category: BranchCategory,
+    name: String,
+    branches: Vec<ProductBranch>,
+}
+
+/// A `product_name` branch: the record's product with its versions as branches, or a
+/// downstream vendor's product as a product of its own.
+#[derive(Serialize)]
+struct ProductBranch {
+    category: BranchCategory,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branches: Option<Vec<VersionBranch>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product: Option<FullProductName>,
+}
+
+/// A `product_version` or `product_version_range` leaf.
+#[derive(Serialize)]
+struct VersionBranch {
+    category: BranchCategory,
+    name: String,
+    product: FullProductName,
+}
+
+/// A full product name: the product id the statuses name.
+#[derive(Serialize)]
+struct FullProductName {
+    name: String,
+    product_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product_identification_helper: Option<IdentificationHelper>,
+}
+
+/// How to find the product: its package URL.
+#[derive(Serialize)]
+struct IdentificationHelper {
+    purl: String,
+}
+
+/// One entry of `/vulnerabilities`.
+#[derive(Serialize)]
+struct VulnerabilityEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cve: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ids: Vec<OtherId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cwe: Option<Cwe>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<Note>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    release_date: Option<String>,
+    #[serde(skip_serializing_if = "ProductStatus::is_empty")]
+    product_status: ProductStatus,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    remediations: Vec<Remediation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    scores: Vec<ScoreEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    threats: Vec<Threat>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    references: Vec<Reference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    flags: Vec<Flag>,
+}
+
+/// An identifier other than the CVE id, with the system that gave it.
+#[derive(Serialize)]
+struct OtherId {
+    system_name: String,
+    text: String,
+}
+
+/// The vulnerability's CWE.
+#[derive(Serialize)]
+struct Cwe {
+    id: String,
+    name: &'static str,
+}
+
+/// The product ids per status.
+#[derive(Default, Serialize)]
+struct ProductStatus {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    known_affected: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    known_not_affected: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixed: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    under_investigation: Vec<String>,
+}
+
+impl ProductStatus {
+    fn is_empty(&self) -> bool {
+        self.known_affected.is_empty()
+            && self.known_not_affected.is_empty()
+            && self.fixed.is_empty()
+            && self.under_investigation.is_empty()
+    }
+}
+
+/// A remediation of some products.
+#[derive(Serialize)]
+struct Remediation {
+    category: RemediationCategory,
+    details: String,
+    product_ids: Vec<String>,
+}
+
+/// The category of a [`Remediation`].
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum RemediationCategory {
+    VendorFix,
+    Workaround,
+    NoneAvailable,
+}
+
+/// A CVSS v3 score of some products.
+#[derive(Serialize)]
+struct ScoreEntry {
+    products: Vec<String>,
+    cvss_v3: CvssV3,
+}
+
+/// The CVSS v3 part of a [`ScoreEntry`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CvssV3 {
+    version: &'static str,
+    vector_string: String,
+    base_score: f64,
+    base_severity: &'static str,
+}
+
+/// A threat: an exploit status of the vulnerability or a vendor's impact statement on
+/// one of its products.
+#[derive(Serialize)]
+struct Threat {
+    category: ThreatCategory,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+    details: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    product_ids: Vec<String>,
+}
+
+/// The category of a [`Threat`].
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum ThreatCategory {
+    ExploitStatus,
+    Impact,
+}
+
+/// A flag: why some products are not affected.
+#[derive(Serialize)]
+struct Flag {
+    label: &'static str,
+    product_ids: Vec<String>,
 }
 
 fn vers(package: &Package, range: &vulnrelay_domain::VersionRange) -> String {
@@ -172,86 +472,95 @@ fn products(vulnerability: &Vulnerability, prefix: &str) -> Products {
     for affected in primary {
         let package = &affected.package;
         let mut versions = Vec::new();
+        let mut leaf = |category, name: String, id: &str| {
+            let product = product_name(package, &name, id);
+            versions.push(VersionBranch { category, name, product });
+        };
         for range in &affected.ranges {
             let id = next_id();
-            let name = vers(package, range);
-            versions.push(json!({"category": "product_version_range", "name": name,
-                "product": product_name(package, &name, &id)}));
+            leaf(BranchCategory::ProductVersionRange, vers(package, range), &id);
             out.affected.push(id);
         }
         for version in &affected.versions {
             let id = next_id();
-            versions.push(json!({"category": "product_version", "name": version,
-                "product": product_name(package, version, &id)}));
+            leaf(BranchCategory::ProductVersion, version.clone(), &id);
             out.affected.push(id);
         }
         for version in &vulnerability.fixed_versions {
             let id = next_id();
-            versions.push(json!({"category": "product_version", "name": version,
-                "product": product_name(package, version, &id)}));
+            leaf(BranchCategory::ProductVersion, version.clone(), &id);
             out.fixed.push(id);
         }
-        let product_branch =
-            json!({"category": "product_name", "name": package.product, "branches": versions});
-        match out.tree.iter_mut().find(|v| v["name"] == package.vendor.as_str()) {
-            Some(vendor) => vendor["branches"].as_array_mut().expect("vendor branches").push(product_branch),
-            None => out
-                .tree
-                .push(json!({"category": "vendor", "name": package.vendor, "branches": [product_branch]})),
+        let product_branch = ProductBranch {
+            category: BranchCategory::ProductName,
+            name: package.product.clone(),
+            branches: Some(versions),
+            product: None,
+        };
+        match out.tree.iter_mut().find(|v| v.name == package.vendor) {
+            Some(vendor) => vendor.branches.push(product_branch),
+            None => out.tree.push(VendorBranch {
+                category: BranchCategory::Vendor,
+                name: package.vendor.clone(),
+                branches: vec![product_branch],
+            }),
         }
     }
     out
 }
 
-fn product_name(package: &Package, version: &str, id: &str) -> Value {
-    let mut product = json!({"name": format!("{} {version}", package.product), "product_id": id});
-    if let Some(purl) = &package.purl
-        && !version.starts_with("vers:")
-    {
-        product["product_identification_helper"] = json!({"purl": format!("{purl}@{version}")});
+fn product_name(package: &Package, version: &str, id: &str) -> FullProductName {
+    let purl = package.purl.as_ref().filter(|_| !version.starts_with("vers:"));
+    FullProductName {
+        name: format!("{} {version}", package.product),
+        product_id: id.to_owned(),
+        product_identification_helper: purl
+            .map(|purl| IdentificationHelper { purl: format!("{purl}@{version}") }),
     }
-    product
 }
 
-fn document(
-    category: &str,
-    title: &str,
-    publisher: &Publisher,
-    tracking: &Tracking,
+fn document<'a>(
+    category: DocumentCategory,
+    title: &'a str,
+    publisher: &'a Publisher,
+    tracking: &'a Tracking,
     lang: Lang,
-) -> Result<Value, ExportError> {
+) -> Result<DocumentMeta<'a>, ExportError> {
     let first = tracking.revisions.first().ok_or(ExportError::NoRevision)?;
     let last = tracking.revisions.last().ok_or(ExportError::NoRevision)?;
-    let history: Vec<Value> = tracking
+    let revision_history = tracking
         .revisions
         .iter()
-        .map(|r| json!({"number": r.number.to_string(), "date": time(r.date), "summary": r.summary}))
+        .map(|r| RevisionEntry { number: r.number.to_string(), date: time(r.date), summary: &r.summary })
         .collect();
-    Ok(json!({
-        "category": category,
-        "csaf_version": "2.0",
-        "lang": lang.tag(),
-        "title": title,
-        "publisher": {"category": publisher.category, "name": publisher.name, "namespace": publisher.namespace},
-        "distribution": {"tlp": {"label": "WHITE"}},
-        "tracking": {
-            "id": tracking.id,
-            "status": tracking.status,
-            "version": last.number.to_string(),
-            "initial_release_date": time(first.date),
-            "current_release_date": time(last.date),
-            "revision_history": history,
-            "generator": {"engine": {"name": "vulnrelay", "version": env!("CARGO_PKG_VERSION")}},
+    Ok(DocumentMeta {
+        category,
+        csaf_version: "2.0",
+        lang: lang.tag(),
+        title,
+        publisher,
+        distribution: Distribution { tlp: Tlp { label: "WHITE" } },
+        tracking: TrackingMeta {
+            id: &tracking.id,
+            status: &tracking.status,
+            version: last.number.to_string(),
+            initial_release_date: time(first.date),
+            current_release_date: time(last.date),
+            revision_history,
+            generator: Generator { engine: Engine { name: "vulnrelay", version: env!("CARGO_PKG_VERSION") } },
         },
-    }))
+        notes: Vec::new(),
+        references: Vec::new(),
+    })
 }
 
-fn vulnerability_entry(v: &Vulnerability, products: &Products, lang: Lang, publisher: &str) -> Value {
-    let mut entry = Map::new();
-    if let Some(cve) = v.id_of(IdScheme::Cve) {
-        entry.insert("cve".into(), json!(cve));
-    }
-    let ids: Vec<Value> = v
+fn vulnerability_entry(
+    v: &Vulnerability,
+    products: &Products,
+    lang: Lang,
+    publisher: &str,
+) -> VulnerabilityEntry {
+    let ids = v
         .ids()
         .filter(|id| IdScheme::of(id) != IdScheme::Cve)
         .map(|id| {
@@ -262,45 +571,17 @@ fn vulnerability_entry(v: &Vulnerability, products: &Products, lang: Lang, publi
                 IdScheme::Ghsa => "GitHub Advisory Database",
                 _ => publisher,
             };
-            json!({"system_name": system, "text": id})
+            OtherId { system_name: system.to_owned(), text: id.to_owned() }
         })
         .collect();
-    if !ids.is_empty() {
-        entry.insert("ids".into(), Value::Array(ids));
-    }
-    if let Some(title) = lang.pick(&v.title) {
-        entry.insert("title".into(), json!(title));
-    }
-    if let Some((cwe, name)) = v.cwes.first().and_then(|cwe| Some((cwe, cwe_name(cwe)?))) {
-        entry.insert("cwe".into(), json!({"id": cwe, "name": name}));
-    }
-    if let Some(description) = lang.pick(&v.description) {
-        entry.insert(
-            "notes".into(),
-            json!([{"category": "description", "title": "Description", "text": description}]),
-        );
-    }
-    if let Some(published) = v.published {
-        entry.insert("release_date".into(), json!(time(published)));
-    }
-    let mut status = Map::new();
-    if !products.affected.is_empty() {
-        status.insert("known_affected".into(), json!(products.affected));
-    }
-    if !products.fixed.is_empty() {
-        status.insert("fixed".into(), json!(products.fixed));
-    }
-    if !status.is_empty() {
-        entry.insert("product_status".into(), Value::Object(status));
-    }
+    let remediation =
+        |category, details| Remediation { category, details, product_ids: products.affected.clone() };
     let mut remediations = Vec::new();
     if let Some(details) = lang.pick(&v.remediation) {
-        remediations
-            .push(json!({"category": "vendor_fix", "details": details, "product_ids": products.affected}));
+        remediations.push(remediation(RemediationCategory::VendorFix, details));
     }
     if let Some(details) = lang.pick(&v.workarounds) {
-        remediations
-            .push(json!({"category": "workaround", "details": details, "product_ids": products.affected}));
+        remediations.push(remediation(RemediationCategory::Workaround, details));
     }
     if remediations.is_empty() {
         // Every known_affected product needs an action statement (6.1.27.10).
@@ -308,57 +589,82 @@ fn vulnerability_entry(v: &Vulnerability, products: &Products, lang: Lang, publi
             Lang::En => "No remediation is recorded yet.",
             Lang::Zh => "尚无修复措施记录。",
         };
-        remediations.push(
-            json!({"category": "none_available", "details": details, "product_ids": products.affected}),
-        );
+        remediations.push(remediation(RemediationCategory::NoneAvailable, details.to_owned()));
     }
-    if !products.affected.is_empty() {
-        entry.insert("remediations".into(), Value::Array(remediations));
+    if products.affected.is_empty() {
+        remediations.clear();
     }
     // One CVSS v3 score per document: the first source's (CSAF scores carry no source).
     let score = v.scores.iter().find_map(|s| {
         severity::score(&s.vector).ok().filter(|x| matches!(x.version, CvssVersion::V3_0 | CvssVersion::V3_1))
     });
-    if let (Some(score), false) = (score, products.affected.is_empty()) {
-        entry.insert(
-            "scores".into(),
-            json!([{"products": products.affected, "cvss_v3": {
-                "version": score.version.as_str(),
-                "vectorString": score.vector,
-                "baseScore": score.base_score,
-                "baseSeverity": score.rating.as_str(),
-            }}]),
-        );
-    }
-    if !v.threats.is_empty() {
-        let threats: Vec<Value> = v
-            .threats
-            .iter()
-            .map(|t| {
-                let what = match (&t.kind, lang) {
-                    (ThreatKind::ExploitDetailsPublic, Lang::En) => "Exploitation details are public".to_owned(),
-                    (ThreatKind::ExploitDetailsPublic, Lang::Zh) => "漏洞利用细节公开".to_owned(),
-                    (ThreatKind::ProofOfConcept, Lang::En) => "Proof-of-concept code is published".to_owned(),
-                    (ThreatKind::ProofOfConcept, Lang::Zh) => "概念验证代码已发布".to_owned(),
-                    (ThreatKind::ActivelyExploited, Lang::En) => "Actively exploited".to_owned(),
-                    (ThreatKind::ActivelyExploited, Lang::Zh) => "已被积极利用".to_owned(),
-                    (ThreatKind::FixBypassed { version }, Lang::En) => format!("The fix in {version} was bypassed"),
-                    (ThreatKind::FixBypassed { version }, Lang::Zh) => format!("{version} 中的修复已被绕过"),
-                };
-                json!({"category": "exploit_status", "date": time(t.at), "details": format!("{what} ({})", t.source)})
-            })
-            .collect();
-        entry.insert("threats".into(), Value::Array(threats));
-    }
-    if !v.references.is_empty() {
-        let refs: Vec<Value> = v
+    let scores = score
+        .filter(|_| !products.affected.is_empty())
+        .map(|score| ScoreEntry {
+            products: products.affected.clone(),
+            cvss_v3: CvssV3 {
+                version: score.version.as_str(),
+                vector_string: score.vector,
+                base_score: score.base_score,
+                base_severity: score.rating.as_str(),
+            },
+        })
+        .into_iter()
+        .collect();
+    let threats = v
+        .threats
+        .iter()
+        .map(|t| {
+            let what = match (&t.kind, lang) {
+                (ThreatKind::ExploitDetailsPublic, Lang::En) => "Exploitation details are public".to_owned(),
+                (ThreatKind::ExploitDetailsPublic, Lang::Zh) => "漏洞利用细节公开".to_owned(),
+                (ThreatKind::ProofOfConcept, Lang::En) => "Proof-of-concept code is published".to_owned(),
+                (ThreatKind::ProofOfConcept, Lang::Zh) => "概念验证代码已发布".to_owned(),
+                (ThreatKind::ActivelyExploited, Lang::En) => "Actively exploited".to_owned(),
+                (ThreatKind::ActivelyExploited, Lang::Zh) => "已被积极利用".to_owned(),
+                (ThreatKind::FixBypassed { version }, Lang::En) => {
+                    format!("The fix in {version} was bypassed")
+                }
+                (ThreatKind::FixBypassed { version }, Lang::Zh) => format!("{version} 中的修复已被绕过"),
+            };
+            Threat {
+                category: ThreatCategory::ExploitStatus,
+                date: Some(time(t.at)),
+                details: format!("{what} ({})", t.source),
+                product_ids: Vec::new(),
+            }
+        })
+        .collect();
+    VulnerabilityEntry {
+        cve: v.id_of(IdScheme::Cve).map(str::to_owned),
+        ids,
+        title: lang.pick(&v.title),
+        cwe: v.cwes.first().and_then(|cwe| Some(Cwe { id: cwe.clone(), name: cwe_name(cwe)? })),
+        notes: lang
+            .pick(&v.description)
+            .map(|text| Note { category: NoteCategory::Description, title: "Description", text })
+            .into_iter()
+            .collect(),
+        release_date: v.published.map(time),
+        product_status: ProductStatus {
+            known_affected: products.affected.clone(),
+            fixed: products.fixed.clone(),
+            ..ProductStatus::default()
+        },
+        remediations,
+        scores,
+        threats,
+        references: v
             .references
             .iter()
-            .map(|r| json!({"category": "external", "summary": r.kind, "url": r.url}))
-            .collect();
-        entry.insert("references".into(), Value::Array(refs));
+            .map(|r| Reference {
+                category: ReferenceCategory::External,
+                summary: r.kind.clone(),
+                url: r.url.clone(),
+            })
+            .collect(),
+        flags: Vec::new(),
     }
-    Value::Object(entry)
 }
 
 /// Writes a `csaf_security_advisory` for the vulnerabilities of a case.
@@ -372,34 +678,39 @@ pub fn security_advisory(
     if vulnerabilities.is_empty() {
         return Err(ExportError::NoVulnerability);
     }
-    let mut doc = document("csaf_security_advisory", title, publisher, tracking, lang)?;
-    let mut branches: Vec<Value> = Vec::new();
+    let mut document = document(DocumentCategory::CsafSecurityAdvisory, title, publisher, tracking, lang)?;
+    let mut branches: Vec<VendorBranch> = Vec::new();
     let mut entries = Vec::new();
     for (i, v) in vulnerabilities.iter().enumerate() {
-        let products = products(v, &format!("VR{}", i + 1));
+        let mut products = products(v, &format!("VR{}", i + 1));
         if products.affected.is_empty() && products.fixed.is_empty() {
             return Err(ExportError::NoProductStatus(v.id.clone()));
         }
-        merge_branches(&mut branches, &products.tree);
         entries.push(vulnerability_entry(v, &products, lang, &publisher.name));
+        merge_branches(&mut branches, std::mem::take(&mut products.tree));
     }
     if branches.is_empty() {
         return Err(ExportError::NoProducts);
     }
     let summary = vulnerabilities.iter().filter_map(|v| lang.pick(&v.title)).collect::<Vec<_>>().join("; ");
-    doc["notes"] = json!([{"category": "summary", "title": "Summary", "text": if summary.is_empty() { title.to_owned() } else { summary }}]);
+    let text = if summary.is_empty() { title.to_owned() } else { summary };
+    document.notes = vec![Note { category: NoteCategory::Summary, title: "Summary", text }];
     let mut urls: Vec<&str> = vulnerabilities
         .iter()
         .flat_map(|v| v.references.iter().filter(|r| r.kind == "advisory").take(1))
         .map(|r| r.url.as_str())
         .collect();
     urls.dedup();
-    let references: Vec<Value> =
-        urls.iter().map(|url| json!({"category": "external", "summary": "Advisory", "url": url})).collect();
-    if !references.is_empty() {
-        doc["references"] = Value::Array(references);
-    }
-    Ok(json!({"document": doc, "product_tree": {"branches": branches}, "vulnerabilities": entries}))
+    document.references = urls
+        .iter()
+        .map(|url| Reference {
+            category: ReferenceCategory::External,
+            summary: "Advisory".into(),
+            url: (*url).to_owned(),
+        })
+        .collect();
+    let product_tree = ProductTree { branches, full_product_names: Vec::new() };
+    Ok(to_json(&Csaf { document, product_tree, vulnerabilities: entries }))
 }
 
 /// Adds the downstream vendors' public statuses to a `csaf_security_advisory`: one
@@ -430,7 +741,9 @@ pub fn add_vendor_statuses(document: &mut Value, vendors: &[VendorStatement], la
             VendorStatus::NotAffected => "known_not_affected",
             VendorStatus::Fixed => "fixed",
         };
-        push_to(entry, &["product_status", status_key], json!(id));
+        push_to(entry, &["product_status", status_key], Value::String(id.clone()));
+        let remediation =
+            |category, details| Remediation { category, details, product_ids: vec![id.clone()] };
         match statement.status {
             VendorStatus::Affected => {
                 let details = statement.statement.clone().unwrap_or_else(|| match lang {
@@ -440,7 +753,7 @@ pub fn add_vendor_statuses(document: &mut Value, vendors: &[VendorStatement], la
                 push_to(
                     entry,
                     &["remediations"],
-                    json!({"category": "none_available", "details": details, "product_ids": [id]}),
+                    to_json(&remediation(RemediationCategory::NoneAvailable, details)),
                 );
             }
             VendorStatus::Fixed => {
@@ -452,39 +765,37 @@ pub fn add_vendor_statuses(document: &mut Value, vendors: &[VendorStatement], la
                 push_to(
                     entry,
                     &["remediations"],
-                    json!({"category": "vendor_fix", "details": details, "product_ids": [id]}),
+                    to_json(&remediation(RemediationCategory::VendorFix, details)),
                 );
             }
             VendorStatus::NotAffected => {
                 if let Some(label) = statement.justification {
-                    push_to(entry, &["flags"], json!({"label": label.as_str(), "product_ids": [id]}));
+                    let flag = Flag { label: label.as_str(), product_ids: vec![id.clone()] };
+                    push_to(entry, &["flags"], to_json(&flag));
                 }
             }
             VendorStatus::UnderInvestigation => {}
         }
-        if let Some(text) = statement.statement.as_deref().filter(|t| !t.trim().is_empty()) {
-            let details = match lang {
+        let impact = if let Some(text) = statement.statement.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(match lang {
                 Lang::En => format!("Statement of {} on {}: {text}", statement.vendor, statement.product),
                 Lang::Zh => format!("{}关于{}的声明：{text}", statement.vendor, statement.product),
-            };
-            push_to(
-                entry,
-                &["threats"],
-                json!({"category": "impact", "details": details, "product_ids": [id]}),
-            );
+            })
         } else if statement.status == VendorStatus::NotAffected {
             // CSAF 6.1.27.9 asks every known_not_affected product for an impact statement.
-            let details = match lang {
+            Some(match lang {
                 Lang::En => {
                     format!("{} states that {} is not affected.", statement.vendor, statement.product)
                 }
                 Lang::Zh => format!("{}声明{}不受影响。", statement.vendor, statement.product),
-            };
-            push_to(
-                entry,
-                &["threats"],
-                json!({"category": "impact", "details": details, "product_ids": [id]}),
-            );
+            })
+        } else {
+            None
+        };
+        if let Some(details) = impact {
+            let threat =
+                Threat { category: ThreatCategory::Impact, date: None, details, product_ids: vec![id] };
+            push_to(entry, &["threats"], to_json(&threat));
         }
     }
 }
@@ -497,16 +808,28 @@ fn vulnerability_index(document: &Value, id: &str) -> Option<usize> {
 }
 
 fn add_vendor_product(document: &mut Value, vendor: &str, product: &str, id: &str) {
-    let branch = json!({"category": "product_name", "name": product,
-        "product": {"name": format!("{vendor} {product}"), "product_id": id}});
+    let branch = ProductBranch {
+        category: BranchCategory::ProductName,
+        name: product.to_owned(),
+        branches: None,
+        product: Some(FullProductName {
+            name: format!("{vendor} {product}"),
+            product_id: id.to_owned(),
+            product_identification_helper: None,
+        }),
+    };
     let Some(branches) = document["product_tree"]["branches"].as_array_mut() else { return };
     match branches.iter_mut().find(|b| b["category"] == "vendor" && b["name"] == vendor) {
         Some(existing) => {
             if let Some(list) = existing["branches"].as_array_mut() {
-                list.push(branch);
+                list.push(to_json(&branch));
             }
         }
-        None => branches.push(json!({"category": "vendor", "name": vendor, "branches": [branch]})),
+        None => branches.push(to_json(&VendorBranch {
+            category: BranchCategory::Vendor,
+            name: vendor.to_owned(),
+            branches: vec![branch],
+        })),
     }
 }
 
@@ -517,7 +840,9 @@ fn push_to(value: &mut Value, path: &[&str], item: Value) {
     for (i, key) in path.iter().enumerate() {
         let last = i + 1 == path.len();
         at = match at.as_object_mut() {
-            Some(object) => object.entry(*key).or_insert_with(|| if last { json!([]) } else { json!({}) }),
+            Some(object) => object
+                .entry(*key)
+                .or_insert_with(|| if last { Value::Array(Vec::new()) } else { Value::Object(Map::new()) }),
             None => return,
         };
     }
@@ -536,71 +861,67 @@ pub fn vex(
     statuses: &[(String, VexStatus)],
     lang: Lang,
 ) -> Result<Value, ExportError> {
-    let mut doc = document("csaf_vex", title, publisher, tracking, lang)?;
-    let description = lang.pick(&vulnerability.description).unwrap_or_else(|| title.to_owned());
-    doc["notes"] = json!([{"category": "summary", "title": "Summary", "text": description}]);
-    let mut full = Vec::new();
-    let mut status: Map<String, Value> = Map::new();
-    let mut flags: Vec<Value> = Vec::new();
+    let mut document = document(DocumentCategory::CsafVex, title, publisher, tracking, lang)?;
+    let text = lang.pick(&vulnerability.description).unwrap_or_else(|| title.to_owned());
+    document.notes = vec![Note { category: NoteCategory::Summary, title: "Summary", text }];
+    let mut full_product_names = Vec::new();
+    let mut status = ProductStatus::default();
+    let mut flags = Vec::new();
     for (i, (name, product_status)) in statuses.iter().enumerate() {
         let id = format!("VEX-{:04}", i + 1);
-        full.push(json!({"name": name, "product_id": id}));
-        let key = match product_status {
-            VexStatus::KnownAffected => "known_affected",
+        full_product_names.push(FullProductName {
+            name: name.clone(),
+            product_id: id.clone(),
+            product_identification_helper: None,
+        });
+        let list = match product_status {
+            VexStatus::KnownAffected => &mut status.known_affected,
             VexStatus::KnownNotAffected(label) => {
-                flags.push(json!({"label": label, "product_ids": [id.clone()]}));
-                "known_not_affected"
+                flags.push(Flag { label, product_ids: vec![id.clone()] });
+                &mut status.known_not_affected
             }
-            VexStatus::Fixed => "fixed",
-            VexStatus::UnderInvestigation => "under_investigation",
+            VexStatus::Fixed => &mut status.fixed,
+            VexStatus::UnderInvestigation => &mut status.under_investigation,
         };
-        status.entry(key).or_insert_with(|| json!([])).as_array_mut().expect("array").push(json!(id));
+        list.push(id);
     }
     if status.is_empty() {
         return Err(ExportError::NoProductStatus(vulnerability.id.clone()));
     }
     // The known_affected products get the record's remediations (or `none_available`)
     // and its score.
-    let affected: Vec<String> = status
-        .get("known_affected")
-        .and_then(Value::as_array)
-        .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
-    let products = Products { tree: Vec::new(), affected, fixed: Vec::new() };
+    let products = Products { tree: Vec::new(), affected: status.known_affected.clone(), fixed: Vec::new() };
     let mut entry = vulnerability_entry(vulnerability, &products, lang, &publisher.name);
-    entry["product_status"] = Value::Object(status);
-    if !flags.is_empty() {
-        entry["flags"] = Value::Array(flags);
-    }
-    Ok(json!({"document": doc, "product_tree": {"full_product_names": full}, "vulnerabilities": [entry]}))
+    entry.product_status = status;
+    entry.flags = flags;
+    let product_tree = ProductTree { branches: Vec::new(), full_product_names };
+    Ok(to_json(&Csaf { document, product_tree, vulnerabilities: vec![entry] }))
 }
 
 /// Gives a CSAF document its canonical URL: a `self` reference in
 /// `/document/references` (CSAF 2.0 6.2.11), replacing any earlier one.
 pub fn set_self_reference(document: &mut Value, url: &str) {
-    let references = document["document"]
-        .as_object_mut()
-        .expect("a CSAF document")
-        .entry("references")
-        .or_insert_with(|| json!([]));
+    let Some(meta) = document["document"].as_object_mut() else { return };
+    let references = meta.entry("references").or_insert_with(|| Value::Array(Vec::new()));
     if let Some(list) = references.as_array_mut() {
         list.retain(|r| r["category"] != "self");
-        list.insert(0, json!({"category": "self", "summary": "Canonical URL", "url": url}));
+        let canonical = Reference {
+            category: ReferenceCategory::Canonical,
+            summary: "Canonical URL".into(),
+            url: url.into(),
+        };
+        list.insert(0, to_json(&canonical));
     }
 }
 
-fn merge_branches(into: &mut Vec<Value>, new: &[Value]) {
+fn merge_branches(into: &mut Vec<VendorBranch>, new: Vec<VendorBranch>) {
     for vendor in new {
-        match into.iter_mut().find(|v| v["name"] == vendor["name"]) {
-            Some(existing) => {
-                let more = vendor["branches"].as_array().cloned().unwrap_or_default();
-                existing["branches"].as_array_mut().expect("vendor branches").extend(more);
-            }
-            None => into.push(vendor.clone()),
+        match into.iter_mut().find(|v| v.name == vendor.name) {
+            Some(existing) => existing.branches.extend(vendor.branches),
+            None => into.push(vendor),
         }
     }
 }
-
 /// Reads a CSAF 2.0 advisory: validates it against the schema (every problem, by JSON
 /// path), then returns one record per vulnerability, attributed to the publisher.
 pub fn import(document: &Value) -> Result<Vec<Vulnerability>, Vec<Problem>> {

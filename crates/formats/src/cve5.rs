@@ -14,6 +14,7 @@
 //! (what only they say is not moved into the CNA container).
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{
     Affected, Ecosystem, IdScheme, Link, Localized, Package, RangeEnd, Score, ThreatEvent, ThreatKind,
@@ -24,6 +25,7 @@ use crate::case_file::Problem;
 use crate::maven_version::MavenVersion;
 use crate::schemas::{Schema, validate};
 use crate::severity::{self, CvssVersion};
+use crate::to_json;
 
 /// The `other` metrics type under which scores from sources other than the CNA travel.
 pub const SOURCE_SCORE_TYPE: &str = "x_vulnrelay-source-score";
@@ -58,41 +60,46 @@ pub fn add_vendor_statuses(document: &mut Value, vulnerability: &Vulnerability, 
         return;
     }
     let mut entries: Vec<Value> = Vec::new();
-    let mut statements: Vec<Value> = Vec::new();
+    let mut statements: Vec<VendorStatementOut<'_>> = Vec::new();
     for v in &mine {
-        let mut entry = json!({"vendor": v.vendor, "product": v.product});
         let fixed = v.fixed_version.as_deref().map(str::trim).filter(|f| !f.is_empty());
-        let default_status = match (v.status, fixed) {
-            (VendorStatus::Affected, _) => "affected",
-            (VendorStatus::NotAffected, _) => "unaffected",
+        let (default_status, versions) = match (v.status, fixed) {
+            (VendorStatus::Affected, _) => ("affected", None),
+            (VendorStatus::NotAffected, _) => ("unaffected", None),
             (VendorStatus::Fixed, Some(fixed)) => {
-                entry["versions"] = json!([{"version": "0", "lessThan": fixed, "status": "affected", "versionType": "custom"}]);
-                "unaffected"
+                let below = VersionEntry {
+                    version: "0",
+                    status: "affected",
+                    version_type: Some("custom"),
+                    less_than: Some(fixed),
+                    less_than_or_equal: None,
+                };
+                ("unaffected", Some(vec![below]))
             }
             // Fixed in a version it did not name, or not known yet.
-            (VendorStatus::Fixed, None) | (VendorStatus::UnderInvestigation, _) => "unknown",
+            (VendorStatus::Fixed, None) | (VendorStatus::UnderInvestigation, _) => ("unknown", None),
         };
-        entry["defaultStatus"] = json!(default_status);
+        let entry = to_json(&Product {
+            vendor: &v.vendor,
+            product: &v.product,
+            collection_url: None,
+            package_name: None,
+            versions,
+            default_status: Some(default_status),
+        });
         // `affected` is a set: one vendor product said once.
         if !entries.contains(&entry) {
             entries.push(entry);
         }
-        let mut statement = json!({
-            "vendor": v.vendor,
-            "product": v.product,
-            "status": v.status.as_str(),
-            "at": time(v.at),
+        statements.push(VendorStatementOut {
+            vendor: &v.vendor,
+            product: &v.product,
+            status: v.status.as_str(),
+            at: time(v.at),
+            justification: v.justification.map(|j| j.as_str()),
+            fixed_version: v.fixed_version.as_deref(),
+            statement: v.statement.as_deref(),
         });
-        for (key, value) in [
-            ("justification", v.justification.map(|j| j.as_str().to_owned())),
-            ("fixedVersion", v.fixed_version.clone()),
-            ("statement", v.statement.clone()),
-        ] {
-            if let Some(value) = value {
-                statement[key] = json!(value);
-            }
-        }
-        statements.push(statement);
     }
     let affected = container.entry("affected").or_insert_with(|| Value::Array(Vec::new()));
     if let Some(list) = affected.as_array_mut() {
@@ -102,7 +109,219 @@ pub fn add_vendor_statuses(document: &mut Value, vulnerability: &Vulnerability, 
             }
         }
     }
-    container.insert(VENDORS_FIELD.into(), Value::Array(statements));
+    container.insert(VENDORS_FIELD.into(), to_json(&statements));
+}
+
+/// A CVE JSON 5.1 record as [`export`] writes it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Record<'a> {
+    data_type: &'static str,
+    data_version: &'static str,
+    cve_metadata: Metadata<'a>,
+    containers: Containers<'a>,
+}
+
+/// `cveMetadata`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata<'a> {
+    cve_id: &'a str,
+    assigner_org_id: &'a str,
+    assigner_short_name: &'a str,
+    state: &'static str,
+    date_updated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_reserved: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_published: Option<String>,
+}
+
+/// `containers`: the CNA's, and the ADP containers as the imported record wrote them.
+#[derive(Serialize)]
+struct Containers<'a> {
+    cna: CnaContainer<'a>,
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    adp: &'a [Value],
+}
+
+/// `containers.cna`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CnaContainer<'a> {
+    /// What the imported record's CNA container said that vulnrelay does not model
+    /// ([`Kept::cna`]). It comes first: a field the container writes itself comes after it
+    /// and so replaces a kept one of the same name in the JSON value (whose map keeps the
+    /// last value of a key).
+    #[serde(flatten)]
+    kept: &'a Map<String, Value>,
+    provider_metadata: ProviderMetadata<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    descriptions: Vec<Text<'a>>,
+    affected: Vec<Product<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    problem_types: Vec<ProblemType<'a>>,
+    references: Vec<Reference<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    metrics: Vec<Metric<'a>>,
+    /// Threat events, in the custom field [`THREATS_FIELD`].
+    #[serde(rename = "x_vulnrelayThreats", skip_serializing_if = "Vec::is_empty")]
+    threats: Vec<ThreatContent<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    solutions: Vec<Text<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    workarounds: Vec<Text<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    credits: Vec<Text<'a>>,
+}
+
+/// `providerMetadata`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProviderMetadata<'a> {
+    org_id: &'a str,
+    short_name: &'a str,
+    date_updated: String,
+}
+
+/// A text in one language (descriptions, solutions, workarounds, credits).
+#[derive(Serialize)]
+struct Text<'a> {
+    lang: &'static str,
+    value: &'a str,
+}
+
+/// An `affected` entry: a product, its package where the ecosystem is known, its
+/// versions and, for a downstream vendor's product, its default status.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Product<'a> {
+    vendor: &'a str,
+    product: &'a str,
+    #[serde(rename = "collectionURL", skip_serializing_if = "Option::is_none")]
+    collection_url: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    package_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    versions: Option<Vec<VersionEntry<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_status: Option<&'static str>,
+}
+
+/// A version, or a range of versions from `version`, of an `affected` entry.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionEntry<'a> {
+    version: &'a str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    less_than: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    less_than_or_equal: Option<&'a str>,
+}
+
+/// A `problemTypes` entry: one CWE.
+#[derive(Serialize)]
+struct ProblemType<'a> {
+    descriptions: Vec<ProblemDescription<'a>>,
+}
+
+/// The CWE of a [`ProblemType`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProblemDescription<'a> {
+    lang: &'static str,
+    cwe_id: &'a str,
+    description: String,
+    r#type: &'static str,
+}
+
+/// A reference: as the imported record wrote it, or written from the record's link.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Reference<'a> {
+    AsWritten(&'a Value),
+    Link {
+        url: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tags: Option<[&'static str; 1]>,
+    },
+}
+
+/// A `metrics` entry: the CNA's own CVSS score in the field of its version, or another
+/// source's score as an `other` metric.
+#[derive(Serialize)]
+enum Metric<'a> {
+    #[serde(rename = "other")]
+    Other(OtherMetric<'a>),
+    #[serde(rename = "cvssV2_0")]
+    CvssV2_0(Cvss),
+    #[serde(rename = "cvssV3_0")]
+    CvssV3_0(Cvss),
+    #[serde(rename = "cvssV3_1")]
+    CvssV3_1(Cvss),
+    #[serde(rename = "cvssV4_0")]
+    CvssV4_0(Cvss),
+}
+
+/// A CVSS score (`baseSeverity` from version 3.0 on).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Cvss {
+    version: &'static str,
+    vector_string: String,
+    base_score: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base_severity: Option<&'static str>,
+}
+
+/// An `other` metric: a score of another source ([`SOURCE_SCORE_TYPE`]).
+#[derive(Serialize)]
+struct OtherMetric<'a> {
+    r#type: &'static str,
+    content: SourceScore<'a>,
+}
+
+/// The content of an [`OtherMetric`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceScore<'a> {
+    source: &'a str,
+    vector_string: String,
+    base_score: f64,
+}
+
+/// A threat event in [`THREATS_FIELD`].
+#[derive(Serialize)]
+struct ThreatContent<'a> {
+    kind: &'static str,
+    at: String,
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+}
+
+/// A downstream vendor's public statement in [`VENDORS_FIELD`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VendorStatementOut<'a> {
+    vendor: &'a str,
+    product: &'a str,
+    status: &'static str,
+    at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statement: Option<&'a str>,
 }
 
 /// Who publishes the record: the CNA's organisation id (a UUID from the CVE Program)
@@ -191,13 +410,13 @@ fn time(at: Timestamp) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-fn texts(text: &Localized) -> Vec<Value> {
+fn texts(text: &Localized) -> Vec<Text<'_>> {
     let mut out = Vec::new();
     if let Some(en) = text.en.as_deref().filter(|t| !t.is_empty()) {
-        out.push(json!({"lang": "en", "value": en}));
+        out.push(Text { lang: "en", value: en });
     }
     if let Some(zh) = text.zh.as_deref().filter(|t| !t.is_empty()) {
-        out.push(json!({"lang": "zh", "value": zh}));
+        out.push(Text { lang: "zh", value: zh });
     }
     out
 }
@@ -232,167 +451,139 @@ pub fn export(vulnerability: &Vulnerability, cna: &Cna, updated: Timestamp) -> R
     if primary.is_empty() {
         return Err(ExportError::Missing { id, what: "affected products" });
     }
-    let mut container = Map::new();
-    container.insert(
-        "providerMetadata".into(),
-        json!({"orgId": cna.org_id, "shortName": cna.short_name, "dateUpdated": time(updated)}),
-    );
-    if let Some(title) = vulnerability.title.any() {
-        container.insert("title".into(), json!(title));
-    }
-    container.insert("descriptions".into(), Value::Array(descriptions));
-    container.insert("affected".into(), Value::Array(primary.iter().map(|a| affected(a)).collect()));
     // What only an ADP container says stays in it.
-    let cwes: Vec<&String> = vulnerability
+    let problem_types = vulnerability
         .cwes
         .iter()
         .filter(|cwe| !adp_cwes.contains(cwe) || kept.cna_cwes.contains(cwe))
+        .map(|cwe| {
+            // The CWE's name as CNAs write it (`CWE-502 Deserialization of Untrusted
+            // Data`) where it is known; else the id alone.
+            let description = match crate::csaf::cwe_name(cwe) {
+                Some(name) => format!("{cwe} {name}"),
+                None => cwe.clone(),
+            };
+            ProblemType {
+                descriptions: vec![ProblemDescription {
+                    lang: "en",
+                    cwe_id: cwe,
+                    description,
+                    r#type: "CWE",
+                }],
+            }
+        })
         .collect();
-    if !cwes.is_empty() {
-        let types: Vec<Value> = cwes
-            .iter()
-            .map(|cwe| {
-                // The CWE's name as CNAs write it (`CWE-502 Deserialization of Untrusted
-                // Data`) where it is known; else the id alone.
-                let description = match crate::csaf::cwe_name(cwe) {
-                    Some(name) => format!("{cwe} {name}"),
-                    None => (*cwe).clone(),
-                };
-                json!({"descriptions": [{"lang": "en", "cweId": cwe, "description": description, "type": "CWE"}]})
-            })
-            .collect();
-        container.insert("problemTypes".into(), Value::Array(types));
-    }
     let kept_url = |r: &Value| r["url"].as_str().map(str::to_owned);
     let cna_urls: Vec<String> = kept.references.iter().filter_map(kept_url).collect();
-    let references: Vec<Value> = vulnerability
+    let references = vulnerability
         .references
         .iter()
         .filter(|link| cna_urls.contains(&link.url) || !adp_urls.contains(&link.url))
         .map(|link| match kept.references.iter().find(|r| r["url"] == link.url.as_str()) {
-            Some(as_written) => as_written.clone(),
+            Some(as_written) => Reference::AsWritten(as_written),
             None => reference(link),
         })
         .collect();
-    container.insert("references".into(), Value::Array(references));
-    let metrics: Vec<Value> = vulnerability
+    let metrics = vulnerability
         .scores
         .iter()
         .filter(|s| !adp_sources.contains(&s.source))
         .filter_map(|s| metric(s, &cna.short_name))
         .collect();
-    let mut threats: Vec<Value> = Vec::new();
-    for threat in vulnerability.threats.iter().filter(|t| !adp_threats.contains(t)) {
-        let mut content =
-            json!({"kind": threat.kind.as_str(), "at": time(threat.at), "source": threat.source});
-        if let ThreatKind::FixBypassed { version } = &threat.kind {
-            content["version"] = json!(version);
-        }
-        if let Some(reference) = &threat.reference {
-            content["reference"] = json!(reference);
-        }
-        if let Some(note) = &threat.note {
-            content["note"] = json!(note);
-        }
-        threats.push(content);
-    }
-    if !metrics.is_empty() {
-        container.insert("metrics".into(), Value::Array(metrics));
-    }
-    if !threats.is_empty() {
-        // Threat events are not scores: they travel in a custom field of their own.
-        container.insert(THREATS_FIELD.into(), Value::Array(threats));
-    }
-    for (key, text) in
-        [("solutions", &vulnerability.remediation), ("workarounds", &vulnerability.workarounds)]
-    {
-        let entries = texts(text);
-        if !entries.is_empty() {
-            container.insert(key.into(), Value::Array(entries));
-        }
-    }
-    if !vulnerability.credits.is_empty() {
-        let credits: Vec<Value> =
-            vulnerability.credits.iter().map(|c| json!({"lang": "en", "value": c})).collect();
-        container.insert("credits".into(), Value::Array(credits));
-    }
-    for (key, value) in &kept.cna {
-        container.entry(key.clone()).or_insert_with(|| value.clone());
-    }
-    let mut metadata = json!({
-        "cveId": cve_id,
-        "assignerOrgId": cna.org_id,
-        "assignerShortName": cna.short_name,
-        "state": "PUBLISHED",
-        "dateUpdated": time(updated),
-    });
-    if let Some(reserved) = &kept.date_reserved {
-        metadata["dateReserved"] = json!(reserved);
-    }
-    if let Some(published) = vulnerability.published {
-        metadata["datePublished"] = json!(time(published));
-    }
-    let mut containers = json!({"cna": Value::Object(container)});
-    if !kept.adp.is_empty() {
-        containers["adp"] = Value::Array(kept.adp.clone());
-    }
-    Ok(json!({
-        "dataType": "CVE_RECORD",
-        "dataVersion": "5.1",
-        "cveMetadata": metadata,
-        "containers": containers,
+    // Threat events are not scores: they travel in a custom field of their own.
+    let threats = vulnerability
+        .threats
+        .iter()
+        .filter(|t| !adp_threats.contains(t))
+        .map(|threat| ThreatContent {
+            kind: threat.kind.as_str(),
+            at: time(threat.at),
+            source: &threat.source,
+            version: match &threat.kind {
+                ThreatKind::FixBypassed { version } => Some(version),
+                _ => None,
+            },
+            reference: threat.reference.as_deref(),
+            note: threat.note.as_deref(),
+        })
+        .collect();
+    let container = CnaContainer {
+        kept: &kept.cna,
+        provider_metadata: ProviderMetadata {
+            org_id: &cna.org_id,
+            short_name: &cna.short_name,
+            date_updated: time(updated),
+        },
+        title: vulnerability.title.any(),
+        descriptions,
+        affected: primary.iter().map(|a| affected(a)).collect(),
+        problem_types,
+        references,
+        metrics,
+        threats,
+        solutions: texts(&vulnerability.remediation),
+        workarounds: texts(&vulnerability.workarounds),
+        credits: vulnerability.credits.iter().map(|c| Text { lang: "en", value: c }).collect(),
+    };
+    let metadata = Metadata {
+        cve_id,
+        assigner_org_id: &cna.org_id,
+        assigner_short_name: &cna.short_name,
+        state: "PUBLISHED",
+        date_updated: time(updated),
+        date_reserved: kept.date_reserved.as_deref(),
+        date_published: vulnerability.published.map(time),
+    };
+    Ok(to_json(&Record {
+        data_type: "CVE_RECORD",
+        data_version: "5.1",
+        cve_metadata: metadata,
+        containers: Containers { cna: container, adp: &kept.adp },
     }))
 }
 
-fn affected(a: &Affected) -> Value {
-    let mut entry = Map::new();
-    entry.insert("vendor".into(), json!(a.package.vendor));
-    entry.insert("product".into(), json!(a.package.product));
-    let version_type = match &a.package.ecosystem {
-        Some((Ecosystem::Maven, name)) => {
-            entry.insert("collectionURL".into(), json!("https://repo.maven.apache.org/maven2"));
-            entry.insert("packageName".into(), json!(name));
-            "maven"
-        }
-        Some((Ecosystem::Npm, name)) => {
-            entry.insert("collectionURL".into(), json!("https://www.npmjs.com"));
-            entry.insert("packageName".into(), json!(name));
-            "semver"
-        }
-        Some((Ecosystem::PyPi, name)) => {
-            entry.insert("collectionURL".into(), json!("https://pypi.org"));
-            entry.insert("packageName".into(), json!(name));
-            "python"
-        }
-        Some((Ecosystem::Cargo, name)) => {
-            entry.insert("collectionURL".into(), json!("https://crates.io"));
-            entry.insert("packageName".into(), json!(name));
-            "semver"
-        }
-        _ => "custom",
+fn affected(a: &Affected) -> Product<'_> {
+    let (collection_url, package_name, version_type) = match &a.package.ecosystem {
+        Some((Ecosystem::Maven, name)) => (Some("https://repo.maven.apache.org/maven2"), Some(name), "maven"),
+        Some((Ecosystem::Npm, name)) => (Some("https://www.npmjs.com"), Some(name), "semver"),
+        Some((Ecosystem::PyPi, name)) => (Some("https://pypi.org"), Some(name), "python"),
+        Some((Ecosystem::Cargo, name)) => (Some("https://crates.io"), Some(name), "semver"),
+        _ => (None, None, "custom"),
     };
-    let mut versions: Vec<Value> = a
-        .ranges
-        .iter()
-        .map(|range| {
-            let mut v =
-                json!({"version": range.introduced, "status": "affected", "versionType": version_type});
-            match &range.end {
-                RangeEnd::Fixed(fixed) => v["lessThan"] = json!(fixed),
-                RangeEnd::LastAffected(last) => v["lessThanOrEqual"] = json!(last),
-                RangeEnd::Open => v["lessThan"] = json!("*"),
-            }
-            v
-        })
-        .collect();
-    versions.extend(a.versions.iter().map(|v| json!({"version": v, "status": "affected"})));
-    entry.insert("versions".into(), Value::Array(versions));
-    // No `defaultStatus`: the record says which versions are affected, not that every
-    // other version is unaffected.
-    Value::Object(entry)
+    let ranges = a.ranges.iter().map(|range| {
+        let (less_than, less_than_or_equal) = match &range.end {
+            RangeEnd::Fixed(fixed) => (Some(fixed.as_str()), None),
+            RangeEnd::LastAffected(last) => (None, Some(last.as_str())),
+            RangeEnd::Open => (Some("*"), None),
+        };
+        VersionEntry {
+            version: &range.introduced,
+            status: "affected",
+            version_type: Some(version_type),
+            less_than,
+            less_than_or_equal,
+        }
+    });
+    let versions = a.versions.iter().map(|v| VersionEntry {
+        version: v,
+        status: "affected",
+        version_type: None,
+        less_than: None,
+        less_than_or_equal: None,
+    });
+    Product {
+        vendor: &a.package.vendor,
+        product: &a.package.product,
+        collection_url,
+        package_name: package_name.map(String::as_str),
+        versions: Some(ranges.chain(versions).collect()),
+        // No `defaultStatus`: the record says which versions are affected, not that
+        // every other version is unaffected.
+        default_status: None,
+    }
 }
 
-fn reference(link: &Link) -> Value {
+fn reference(link: &Link) -> Reference<'_> {
     let tag = match link.kind.as_str() {
         "advisory" => Some("vendor-advisory"),
         "patch" | "fix" => Some("patch"),
@@ -403,48 +594,35 @@ fn reference(link: &Link) -> Value {
         "release" | "package" => Some("release-notes"),
         _ => None,
     };
-    match tag {
-        Some(tag) => json!({"url": link.url, "tags": [tag]}),
-        None => json!({"url": link.url}),
-    }
+    Reference::Link { url: &link.url, tags: tag.map(|tag| [tag]) }
 }
 
-fn metric(score: &Score, cna: &str) -> Option<Value> {
+fn metric<'a>(score: &'a Score, cna: &str) -> Option<Metric<'a>> {
     let scored = severity::score(&score.vector).ok()?;
     if score.source != cna {
-        return Some(json!({"other": {"type": SOURCE_SCORE_TYPE, "content": {
-            "source": score.source,
-            "vectorString": scored.vector,
-            "baseScore": scored.base_score,
-        }}}));
+        return Some(Metric::Other(OtherMetric {
+            r#type: SOURCE_SCORE_TYPE,
+            content: SourceScore {
+                source: &score.source,
+                vector_string: scored.vector,
+                base_score: scored.base_score,
+            },
+        }));
     }
-    let (key, body) = match scored.version {
-        CvssVersion::V2 => (
-            "cvssV2_0",
-            json!({"version": "2.0", "vectorString": scored.vector, "baseScore": scored.base_score}),
-        ),
-        version => {
-            let key = match version {
-                CvssVersion::V3_0 => "cvssV3_0",
-                CvssVersion::V3_1 => "cvssV3_1",
-                _ => "cvssV4_0",
-            };
-            (
-                key,
-                json!({
-                    "version": version.as_str(),
-                    "vectorString": scored.vector,
-                    "baseScore": scored.base_score,
-                    "baseSeverity": scored.rating.as_str(),
-                }),
-            )
-        }
+    let version = scored.version;
+    let cvss = Cvss {
+        version: version.as_str(),
+        vector_string: scored.vector,
+        base_score: scored.base_score,
+        base_severity: (version != CvssVersion::V2).then(|| scored.rating.as_str()),
     };
-    let mut entry = Map::new();
-    entry.insert(key.into(), body);
-    Some(Value::Object(entry))
+    Some(match version {
+        CvssVersion::V2 => Metric::CvssV2_0(cvss),
+        CvssVersion::V3_0 => Metric::CvssV3_0(cvss),
+        CvssVersion::V3_1 => Metric::CvssV3_1(cvss),
+        CvssVersion::V4 => Metric::CvssV4_0(cvss),
+    })
 }
-
 /// Reads a CVE JSON 5.x record: validates it against the CVE 5.1 schema (every
 /// problem, by JSON path), then keeps each container's data under its source name.
 pub fn import(document: &Value) -> Result<Vulnerability, Vec<Problem>> {

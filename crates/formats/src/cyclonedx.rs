@@ -149,6 +149,9 @@ pub struct Vulnerability {
     /// Source of the id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// The same vulnerability under other ids (aliases).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<VulnerabilityReference>,
     /// Ratings (CVSS score, severity, method, vector).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ratings: Vec<Rating>,
@@ -166,6 +169,15 @@ pub struct Vulnerability {
     pub analysis: Option<Analysis>,
     /// Affected components.
     pub affects: Vec<Affects>,
+}
+
+/// Another id of a vulnerability, with the source that gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VulnerabilityReference {
+    /// The other id.
+    pub id: String,
+    /// Where it comes from.
+    pub source: Source,
 }
 
 /// A vulnerability source.
@@ -203,6 +215,9 @@ pub struct Analysis {
     /// Why not affected: `code_not_present`, `protected_by_mitigating_control`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub justification: Option<String>,
+    /// What was or will be done: `update`, `workaround_available`, ...
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response: Vec<String>,
     /// Explanation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

@@ -19,3 +19,10 @@ pub mod severity;
 pub mod time;
 pub mod version;
 pub mod vex;
+
+/// A typed document as a JSON value. The typed models of this crate serialise to JSON
+/// without fail (string keys, no custom serialisers that refuse), so a failure here is a
+/// bug in a model.
+pub(crate) fn to_json<T: serde::Serialize>(document: &T) -> serde_json::Value {
+    serde_json::to_value(document).expect("the typed document models serialise to JSON")
+}

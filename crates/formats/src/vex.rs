@@ -4,9 +4,12 @@
 //! the mapping between them, and the CycloneDX 1.6 VEX document. The CSAF VEX document
 //! is written by [`crate::csaf::vex`] with the statuses [`csaf_status`] gives.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::csaf::VexStatus;
+use crate::cyclonedx as cdx;
+use crate::to_json;
 
 /// What a unit says about one asset group named in a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,23 +165,24 @@ pub struct VexStatement {
 /// asset group with its impact analysis (`state`, `justification`, `response`).
 pub fn cyclonedx_vex(serial: &str, timestamp: &str, statement: &VexStatement) -> Value {
     let reference = |i: usize| format!("component-{}", i + 1);
-    let components: Vec<Value> = statement
+    let vulnrelay = || cdx::Source { name: "vulnrelay".into(), url: None };
+    let components = statement
         .components
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let mut value = json!({"type": "library", "bom-ref": reference(i), "name": c.name});
-            if let Some(v) = &c.version {
-                value["version"] = json!(v);
-            }
-            if let Some(p) = &c.purl {
-                value["purl"] = json!(p);
-            }
-            value["properties"] = json!([{"name": "vulnrelay:asset", "value": c.asset}]);
-            value
+        .map(|(i, c)| cdx::Component {
+            kind: "library".into(),
+            bom_ref: Some(reference(i)),
+            group: None,
+            name: c.name.clone(),
+            version: c.version.clone(),
+            purl: c.purl.clone(),
+            evidence: None,
+            properties: vec![cdx::Property { name: "vulnrelay:asset".into(), value: c.asset.clone() }],
+            components: Vec::new(),
         })
         .collect();
-    let vulnerabilities: Vec<Value> = statement
+    let vulnerabilities = statement
         .assets
         .iter()
         .enumerate()
@@ -194,52 +198,73 @@ pub fn cyclonedx_vex(serial: &str, timestamp: &str, statement: &VexStatement) ->
                 AssetState::Fixed => ("resolved", None, &["update"]),
                 AssetState::NotAffected(j) => ("not_affected", Some(j.cyclonedx()), &[]),
             };
-            let mut analysis = json!({"state": analysis_state});
-            if let Some(j) = justification {
-                analysis["justification"] = json!(j);
-            }
-            if !response.is_empty() {
-                analysis["response"] = json!(response);
-            }
-            if let Some(d) = detail {
-                analysis["detail"] = json!(d);
-            }
-            let affects: Vec<Value> = statement
+            let affects = statement
                 .components
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| &c.asset == asset)
-                .map(|(i, _)| json!({"ref": reference(i)}))
+                .map(|(i, _)| cdx::Affects { reference: reference(i), versions: Vec::new() })
                 .collect();
-            let mut entry = json!({
-                "bom-ref": format!("vex-{}", n + 1),
-                "id": statement.vulnerability,
-                "source": {"name": "vulnrelay"},
-                "analysis": analysis,
-                "affects": affects,
-            });
-            if !statement.aliases.is_empty() {
-                entry["references"] = statement
+            cdx::Vulnerability {
+                bom_ref: Some(format!("vex-{}", n + 1)),
+                id: statement.vulnerability.clone(),
+                source: Some(vulnrelay()),
+                references: statement
                     .aliases
                     .iter()
-                    .map(|a| json!({"id": a, "source": {"name": "vulnrelay"}}))
-                    .collect();
+                    .map(|a| cdx::VulnerabilityReference { id: a.clone(), source: vulnrelay() })
+                    .collect(),
+                ratings: Vec::new(),
+                cwes: Vec::new(),
+                description: None,
+                recommendation: statement.recommendation.clone(),
+                analysis: Some(cdx::Analysis {
+                    state: analysis_state.into(),
+                    justification: justification.map(str::to_owned),
+                    response: response.iter().map(|r| (*r).to_owned()).collect(),
+                    detail: detail.clone(),
+                }),
+                affects,
             }
-            if let Some(r) = &statement.recommendation {
-                entry["recommendation"] = json!(r);
-            }
-            entry
         })
         .collect();
-    json!({
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": serial,
-        "version": 1,
-        "metadata": {"timestamp": timestamp, "tools": {"components": [{"type": "application", "name": "vulnrelay", "version": env!("CARGO_PKG_VERSION")}]}},
-        "components": components,
-        "vulnerabilities": vulnerabilities,
+    let tool = cdx::Component {
+        kind: "application".into(),
+        bom_ref: None,
+        group: None,
+        name: "vulnrelay".into(),
+        version: Some(env!("CARGO_PKG_VERSION").into()),
+        purl: None,
+        evidence: None,
+        properties: Vec::new(),
+        components: Vec::new(),
+    };
+    to_json(&VexBom {
+        bom_format: "CycloneDX",
+        spec_version: "1.6",
+        serial_number: serial,
+        version: 1,
+        metadata: cdx::Metadata {
+            timestamp: Some(timestamp.to_owned()),
+            tools: cdx::Tools { components: vec![tool] },
+        },
+        components,
+        vulnerabilities,
     })
+}
+
+/// A CycloneDX 1.6 VEX document: a BOM of the [`cdx`] models whose `vulnerabilities`
+/// are written even when there are none.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VexBom<'a> {
+    bom_format: &'static str,
+    spec_version: &'static str,
+    serial_number: &'a str,
+    version: u32,
+    metadata: cdx::Metadata,
+    components: Vec<cdx::Component>,
+    vulnerabilities: Vec<cdx::Vulnerability>,
 }
 
 #[cfg(test)]

@@ -425,6 +425,7 @@ pub fn to_cyclonedx(report: &Report, advisories: &Advisories, timestamp: Option<
                         name: "NVD".into(),
                         url: Some(format!("https://nvd.nist.gov/vuln/detail/{}", v.id)),
                     }),
+                    references: Vec::new(),
                     ratings: rating(&facts).into_iter().collect(),
                     cwes: facts.cwes.iter().filter_map(|c| c.strip_prefix("CWE-")?.parse().ok()).collect(),
                     description: facts.summary.clone(),
@@ -433,6 +434,7 @@ pub fn to_cyclonedx(report: &Report, advisories: &Advisories, timestamp: Option<
                     analysis: Some(cdx::Analysis {
                         state: state.into(),
                         justification: justification.map(str::to_owned),
+                        response: Vec::new(),
                         detail: None,
                     }),
                     affects: Vec::new(),

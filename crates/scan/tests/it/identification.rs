@@ -2,9 +2,7 @@
 //! first), pom.xml, OSGi and JPMS names, the package prefix of the classes, the table of
 //! well-known artifacts and the file name, each with its evidence.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use vulnrelay_scan::{Finding, Report};
 
 fn coordinates(f: &Finding) -> String {

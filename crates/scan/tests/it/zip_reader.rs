@@ -2,11 +2,9 @@
 //! from memory, on both inflation paths (small entries through the thread's inflater, large
 //! ones streamed); truncated, corrupt and oversized entries are errors, never short data.
 
-mod common;
-
 use std::io::Write;
 
-use common::ZipBuilder;
+use crate::common::ZipBuilder;
 use vulnrelay_scan::source::Source;
 use vulnrelay_scan::zipfile::ZipArchive;
 use vulnrelay_scan::{Limits, ScanError};

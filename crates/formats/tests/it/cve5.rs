@@ -1,9 +1,7 @@
 //! CVE JSON 5 import and export against the real Log4j records and the official schema.
 
-mod common;
-
+use crate::common::*;
 use chrono::{TimeZone, Utc};
-use common::*;
 use vulnrelay_domain::{Localized, RangeEnd, Score, VersionRange, Vulnerability};
 use vulnrelay_formats::cve5::{self, Cna, ExportError};
 

@@ -1,9 +1,7 @@
 //! How hostile input is reported: one error per archive with the count of its bad entries,
 //! named paths that are not regular files or directories, links not followed.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use vulnrelay_scan::{Limits, Options, ScanError, scan};
 
 /// A ZIP whose central directory lists `n` entries that all point at the one local header

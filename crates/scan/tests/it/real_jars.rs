@@ -1,9 +1,7 @@
 //! Every real jar of `reference/jars/log4j` against the truth table in its README, with and
 //! without its pom.properties (fingerprint dating).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Expected CVE ids per file, parsed from the README's table.
 fn truth_table() -> Vec<(String, Vec<String>)> {

@@ -1,10 +1,8 @@
 //! CSAF 2.0: advisories and VEX written from the Log4Shell records validate against the
 //! official schema; the real advisories import; what the format shares round-trips.
 
-mod common;
-
+use crate::common::*;
 use chrono::{TimeZone, Utc};
-use common::*;
 use vulnrelay_domain::Vulnerability;
 use vulnrelay_formats::csaf::{self, ExportError, Lang, Publisher, Revision, Tracking, VexStatus};
 use vulnrelay_formats::record;

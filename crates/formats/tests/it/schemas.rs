@@ -1,9 +1,7 @@
 //! The official schemas (vendored copies) load offline and accept the real example
 //! documents: the ground the export and import tests stand on.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// The SHA-256 digest of each official schema file as published (see the schemas'
 /// README for where each comes from), so a vendored copy that drifts fails here.

@@ -1,11 +1,9 @@
 //! Archives the tests build from the real jars: Spring Boot, war, ear, deep nesting, plain
 //! zip, tar.gz, shell prefix, renamed jars, exploded trees; and hostile input.
 
-mod common;
-
 use std::io::Write;
 
-use common::*;
+use crate::common::*;
 use vulnrelay_scan::{Limits, Options, scan};
 
 fn core_2141() -> Vec<u8> {

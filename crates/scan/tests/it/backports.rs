@@ -2,9 +2,7 @@
 //! `log4j-1.2-1.2.17.jar` (testdata/jars/debian), relocated copies of its classes, and the
 //! controls that keep the recognition honest (a fix class nobody uses is no fix).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use vulnrelay_scan::Finding;
 
 const FIXED: [&str; 3] = ["CVE-2019-17571", "CVE-2022-23305", "CVE-2022-23307"];

@@ -3,11 +3,9 @@
 //! (findings with their paths, files, locations, evidence and verdicts; errors; counts), while
 //! the deduplicated run really replayed archives.
 
-mod common;
-
 use std::io::Write;
 
-use common::*;
+use crate::common::*;
 use vulnrelay_scan::{Limits, Options, Report, scan};
 
 /// Scans with and without deduplication on each number of `threads`; asserts equal reports;

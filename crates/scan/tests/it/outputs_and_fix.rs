@@ -1,11 +1,9 @@
 //! JSON, SARIF and CycloneDX outputs (CycloneDX validated against the official 1.6 schema
 //! with its referenced schemas registered locally), OSV advisories, and `--fix`.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use vulnrelay_formats::schemas::{Schema, validate};
 use vulnrelay_scan::fix::fix_report;
 use vulnrelay_scan::source::Source;

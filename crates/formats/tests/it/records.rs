@@ -1,10 +1,8 @@
 //! The Log4Shell records (examples/log4shell-records.json) in vulnrelay's record JSON,
 //! and their OSV and CVE exports, validated against the official schemas.
 
-mod common;
-
+use crate::common::*;
 use chrono::{TimeZone, Utc};
-use common::*;
 use serde_json::json;
 use vulnrelay_domain::{IdScheme, Vulnerability};
 use vulnrelay_formats::maven_version::MavenVersion;

@@ -3,11 +3,9 @@
 //! with one and three, with and without deduplication, on one and two walker threads, and the
 //! reports must be equal, while the runs with helpers really inflated archives ahead.
 
-mod common;
-
 use std::io::Write;
 
-use common::*;
+use crate::common::*;
 use vulnrelay_scan::{Limits, Options, Report, scan};
 
 /// Scans `opts` in every combination; asserts equal reports; returns the one with one
