@@ -384,7 +384,7 @@ pub async fn listable(
 pub async fn authorize(state: &App, caller: &Caller, id: &str, action: Action) -> Result<Loaded> {
     let loaded = match load(state, id).await {
         Ok(loaded) => loaded,
-        Err(e) if matches!(e, Error::NotFound { .. }) => return Err(Error::not_found("case")),
+        Err(Error::NotFound { .. }) => return Err(Error::not_found("case")),
         Err(e) => return Err(e),
     };
     check(&loaded, caller, action)?;

@@ -62,7 +62,7 @@ pub async fn may_change(state: &App, caller: &Caller, stored: &StoredVulnerabili
         return Ok(());
     }
     let Some(case_id) = &stored.case_id else {
-        return Ok(crate::relations::platform_staff(state, caller).await.map(|_| ())?);
+        return crate::relations::platform_staff(state, caller).await.map(|_| ());
     };
     let loaded = authorize(state, caller, case_id, Action::Read)
         .await

@@ -81,7 +81,7 @@ pub async fn take_in(
     let now = chrono::Utc::now();
     let mut check = Checker::default();
     let Some(object) = check.object(&body, "$", &REPORT_FIELDS) else {
-        return Err(check.finish().unwrap_err().into());
+        return Err(check.finish().unwrap_err());
     };
     let timezone = match check.string(object, "$", "timezone", false) {
         None => Some(Tz::Asia__Shanghai),

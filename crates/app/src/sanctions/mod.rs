@@ -242,7 +242,7 @@ pub async fn check_basis(state: &App, org_id: &str, basis: &[Basis], at: Timesta
         };
         let loaded = match load(state, case_id).await {
             Ok(loaded) => loaded,
-            Err(e) if matches!(e, Error::NotFound { .. }) => {
+            Err(Error::NotFound { .. }) => {
                 problems.push((format!("{path}.case"), format!("unknown case `{case_id}`")));
                 continue;
             }

@@ -543,7 +543,7 @@ async fn rematch(
                 if !cases.contains_key(case_id) {
                     let loaded = match load(state, case_id).await {
                         Ok(loaded) => Some(as_of(loaded, issue.at)),
-                        Err(e) if matches!(e, Error::NotFound { .. }) => None,
+                        Err(Error::NotFound { .. }) => None,
                         Err(e) => return Err(e),
                     };
                     cases.insert(case_id.clone(), loaded);

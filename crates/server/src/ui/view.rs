@@ -459,44 +459,6 @@ pub fn error_page(ui: &Ui, error: &AppError) -> Markup {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_written_one_way() {
-        let length = chrono::TimeDelta::seconds(18 * 86_400 + 19 * 3600 + 36 * 60 + 56);
-        assert_eq!(duration(Lang::En, length, Precision::Two), "18 d 19 h");
-        assert_eq!(duration(Lang::Zh, length, Precision::Two), "18 天 19 小时");
-        assert_eq!(duration(Lang::En, length, Precision::Seconds), "18 d 19 h 36 min 56 s");
-        assert_eq!(duration(Lang::En, chrono::TimeDelta::days(15), Precision::Two), "15 d");
-        assert_eq!(duration(Lang::En, chrono::TimeDelta::minutes(-90), Precision::Two), "1 h 30 min");
-        assert_eq!(duration(Lang::En, chrono::TimeDelta::zero(), Precision::Two), "0 s");
-    }
-
-    #[test]
-    fn times_are_local_with_their_zone_and_utc_on_hover() {
-        let at = DateTime::parse_from_rfc3339("2021-11-24T02:00:00.123Z").unwrap().with_timezone(&Utc);
-        let tz: Tz = "Asia/Shanghai".parse().unwrap();
-        let html = time(at, tz).into_string();
-        assert!(html.contains(">2021-11-24 10:00 +08:00 (Asia/Shanghai)<"), "{html}");
-        assert!(html.contains("title=\"2021-11-24 02:00:00 UTC\""), "{html}");
-        assert!(html.contains("datetime=\"2021-11-24T02:00:00Z\""), "no fractional seconds: {html}");
-    }
-
-    #[test]
-    fn invalid_fields_are_named_in_words() {
-        let error = AppError::invalid(vec![("$.justification".into(), "missing required field".into())]);
-        for lang in Lang::ALL {
-            let (_, detail) = error_words(lang, &error);
-            assert!(!detail.contains("$."), "{detail}");
-            assert!(detail.starts_with(&lang.t("field_name.justification")), "{detail}");
-            assert!(detail.contains(&lang.t("problem.required")), "{detail}");
-        }
-        assert_eq!(field_name(Lang::En, "$.some_field"), "some field");
-    }
-}
-
 /// A problem of a request (an intake's, a form's) in the viewer's language: the known messages are translated; any
 /// other keeps the intake's own words after a translated lead.
 pub fn problem_words(lang: Lang, message: &str) -> String {
@@ -537,5 +499,43 @@ impl IntoResponse for UiError {
         }
         let page = error_page(&self.viewer, &self.error);
         (self.error.status, page).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_one_way() {
+        let length = chrono::TimeDelta::seconds(18 * 86_400 + 19 * 3600 + 36 * 60 + 56);
+        assert_eq!(duration(Lang::En, length, Precision::Two), "18 d 19 h");
+        assert_eq!(duration(Lang::Zh, length, Precision::Two), "18 天 19 小时");
+        assert_eq!(duration(Lang::En, length, Precision::Seconds), "18 d 19 h 36 min 56 s");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::days(15), Precision::Two), "15 d");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::minutes(-90), Precision::Two), "1 h 30 min");
+        assert_eq!(duration(Lang::En, chrono::TimeDelta::zero(), Precision::Two), "0 s");
+    }
+
+    #[test]
+    fn times_are_local_with_their_zone_and_utc_on_hover() {
+        let at = DateTime::parse_from_rfc3339("2021-11-24T02:00:00.123Z").unwrap().with_timezone(&Utc);
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let html = time(at, tz).into_string();
+        assert!(html.contains(">2021-11-24 10:00 +08:00 (Asia/Shanghai)<"), "{html}");
+        assert!(html.contains("title=\"2021-11-24 02:00:00 UTC\""), "{html}");
+        assert!(html.contains("datetime=\"2021-11-24T02:00:00Z\""), "no fractional seconds: {html}");
+    }
+
+    #[test]
+    fn invalid_fields_are_named_in_words() {
+        let error = AppError::invalid(vec![("$.justification".into(), "missing required field".into())]);
+        for lang in Lang::ALL {
+            let (_, detail) = error_words(lang, &error);
+            assert!(!detail.contains("$."), "{detail}");
+            assert!(detail.starts_with(&lang.t("field_name.justification")), "{detail}");
+            assert!(detail.contains(&lang.t("problem.required")), "{detail}");
+        }
+        assert_eq!(field_name(Lang::En, "$.some_field"), "some field");
     }
 }
