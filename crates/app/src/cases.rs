@@ -256,7 +256,7 @@ pub async fn append_event(state: &App, caller: &Caller, id: &str, body: Value) -
     let event_type = check
         .string(&event, "$", "type", true)
         .and_then(|t| t.parse::<EventType>().map_err(|e| check.problem("$.type", e)).ok());
-    if let Some(at) = check.event_time(&event, "$", "at", true, tz)
+    if let Some(at) = check.event_time(&event, "$", "at", true, tz, now)
         && at > now + TimeDelta::minutes(5)
     {
         check.problem("$.at", "must not be in the future");

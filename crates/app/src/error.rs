@@ -218,6 +218,12 @@ fn sanction_details(error: &vulnrelay_domain::SanctionError) -> Value {
     json!({"reason": reason, "until": until})
 }
 
+impl From<Vec<vulnrelay_formats::fields::Problem>> for Error {
+    fn from(problems: Vec<vulnrelay_formats::fields::Problem>) -> Self {
+        Error::Invalid(problems.into_iter().map(|p| Problem { field: p.path, message: p.message }).collect())
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(error: StoreError) -> Self {
         match error {

@@ -76,7 +76,7 @@ pub async fn join(
     let now = chrono::Utc::now();
     let mut check = Checker::default();
     let at = match check.object(&body, "$", &["at"]) {
-        Some(object) => check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now),
+        Some(object) => check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC, now).unwrap_or(now),
         None => now,
     };
     check.finish()?;

@@ -81,7 +81,7 @@ pub async fn take_in(
     let now = chrono::Utc::now();
     let mut check = Checker::default();
     let Some(object) = check.object(&body, "$", &REPORT_FIELDS) else {
-        return Err(check.finish().unwrap_err());
+        return Err(check.finish().unwrap_err().into());
     };
     let timezone = match check.string(object, "$", "timezone", false) {
         None => Some(Tz::Asia__Shanghai),
@@ -100,7 +100,7 @@ pub async fn take_in(
             {
                 let name = check.string(p, "$.product", "name", true).map(str::to_owned);
                 check.string(p, "$.product", "model", true);
-                check.strings(p, "$.product", "affected_versions", true);
+                check.non_empty_strings(p, "$.product", "affected_versions");
                 let provider = check.string(p, "$.product", "provider", false).map(str::to_owned);
                 let purl = check.string(p, "$.product", "purl", false).map(str::to_owned);
                 if let Some(purl) = &purl
@@ -115,8 +115,8 @@ pub async fn take_in(
     for field in ["technical_characteristics", "harm", "scope_of_impact"] {
         check.string(object, "$", field, true);
     }
-    let discovered_at = check.event_time(object, "$", "discovered_at", true, tz);
-    let aware_at = check.event_time(object, "$", "aware_at", false, tz);
+    let discovered_at = check.event_time(object, "$", "discovered_at", true, tz, now);
+    let aware_at = check.event_time(object, "$", "aware_at", false, tz, now);
     if let (Some(d), Some(a)) = (discovered_at, aware_at)
         && a < d
     {

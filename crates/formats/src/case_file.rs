@@ -3,11 +3,11 @@
 //! The reader walks the JSON itself rather than stopping at the first serde error, so
 //! that a person fixing a file sees every problem at once, each with its JSON path.
 
-use std::fmt;
-
 use chrono::{DateTime, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
+
+use crate::fields::{Fields, Nulls, kind_of};
 use vulnrelay_domain::{
     Case, CaseProblem, Event, EventKind, EventType, Jurisdiction, Market, Membership, NotificationContent,
     NotificationKind, Party, PartyId, ProblemField, Product, ProductId, Role, Timestamp, VendorStatus,
@@ -17,20 +17,7 @@ use vulnrelay_domain::{
 /// The `schema` value of a case file.
 pub const SCHEMA: &str = "vulnrelay/case-file/v1";
 
-/// One problem in a case file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Where: a JSON path such as `$.events[3].to`.
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
+pub use crate::fields::Problem;
 
 /// Everything wrong with a case file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,8 +41,8 @@ pub fn from_value(value: &Value) -> Result<Case, CaseFileError> {
     let mut reader = Reader::default();
     let case = reader.case(value);
     match case {
-        Some(case) if reader.problems.is_empty() => Ok(case),
-        _ => Err(CaseFileError { problems: reader.problems }),
+        Some(case) if reader.fields.problems.is_empty() => Ok(case),
+        _ => Err(CaseFileError { problems: reader.fields.problems }),
     }
 }
 
@@ -226,8 +213,8 @@ pub fn content_from_value(value: &Value, path: &str) -> Result<NotificationConte
     let mut reader = Reader::default();
     let content = reader.content(value, path);
     match content {
-        Some(content) if reader.problems.is_empty() => Ok(content),
-        _ => Err(reader.problems),
+        Some(content) if reader.fields.problems.is_empty() => Ok(content),
+        _ => Err(reader.fields.problems),
     }
 }
 
@@ -249,116 +236,23 @@ pub fn parse_time(text: &str, tz: Tz) -> Result<Timestamp, String> {
     Err(format!("`{text}` is not an RFC 3339 time or a YYYY-MM-DD date"))
 }
 
-#[derive(Default)]
+/// Reads a case file: its fields through the one field checker, where a `null` is a
+/// wrong value (the schema has none).
 struct Reader {
-    problems: Vec<Problem>,
+    fields: Fields,
     tz: Option<Tz>,
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Reader { fields: Fields::new(Nulls::Refused), tz: None }
+    }
 }
 
 /// The keys every event may have, whatever its type.
 const EVENT_KEYS: [&str; 5] = ["at", "type", "party", "product", "note"];
 
 impl Reader {
-    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem { path: path.into(), message: message.into() });
-    }
-
-    fn object<'v>(
-        &mut self,
-        value: &'v Value,
-        path: &str,
-        allowed: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
-        let Some(object) = value.as_object() else {
-            self.problem(path, format!("expected an object, found {}", kind_of(value)));
-            return None;
-        };
-        for key in object.keys() {
-            if !allowed.contains(&key.as_str()) {
-                self.problem(format!("{path}.{key}"), format!("unknown field `{key}`"));
-            }
-        }
-        Some(object)
-    }
-
-    fn string<'v>(
-        &mut self,
-        object: &'v Map<String, Value>,
-        path: &str,
-        key: &str,
-        required: bool,
-    ) -> Option<&'v str> {
-        match object.get(key) {
-            None if required => {
-                self.problem(format!("{path}.{key}"), "missing required field");
-                None
-            }
-            None => None,
-            Some(Value::String(s)) if required && s.trim().is_empty() => {
-                self.problem(format!("{path}.{key}"), "must not be empty");
-                None
-            }
-            Some(Value::String(s)) => Some(s),
-            Some(other) => {
-                self.problem(format!("{path}.{key}"), format!("expected a string, found {}", kind_of(other)));
-                None
-            }
-        }
-    }
-
-    fn boolean(&mut self, object: &Map<String, Value>, path: &str, key: &str) -> bool {
-        match object.get(key) {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(other) => {
-                self.problem(
-                    format!("{path}.{key}"),
-                    format!("expected true or false, found {}", kind_of(other)),
-                );
-                false
-            }
-        }
-    }
-
-    fn array<'v>(
-        &mut self,
-        object: &'v Map<String, Value>,
-        path: &str,
-        key: &str,
-        required: bool,
-    ) -> &'v [Value] {
-        match object.get(key) {
-            None if required => {
-                self.problem(format!("{path}.{key}"), "missing required field");
-                &[]
-            }
-            None => &[],
-            Some(Value::Array(items)) => items,
-            Some(other) => {
-                self.problem(format!("{path}.{key}"), format!("expected an array, found {}", kind_of(other)));
-                &[]
-            }
-        }
-    }
-
-    fn strings(&mut self, object: &Map<String, Value>, path: &str, key: &str, required: bool) -> Vec<String> {
-        let items = self.array(object, path, key, required);
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| match item {
-                Value::String(s) => Some(s.clone()),
-                other => {
-                    self.problem(
-                        format!("{path}.{key}[{i}]"),
-                        format!("expected a string, found {}", kind_of(other)),
-                    );
-                    None
-                }
-            })
-            .collect()
-    }
-
     fn time(
         &mut self,
         object: &Map<String, Value>,
@@ -366,52 +260,56 @@ impl Reader {
         key: &str,
         required: bool,
     ) -> Option<Timestamp> {
-        let text = self.string(object, path, key, required)?;
-        let tz = self.tz.unwrap_or(Tz::UTC);
-        parse_time(text, tz).map_err(|e| self.problem(format!("{path}.{key}"), e)).ok()
+        self.fields.time(object, path, key, required, self.tz.unwrap_or(Tz::UTC))
     }
 
     fn case(&mut self, value: &Value) -> Option<Case> {
-        let root =
-            self.object(value, "$", &["schema", "title", "timezone", "parties", "products", "events"])?;
-        match self.string(root, "$", "schema", true) {
+        let root = self.fields.object(
+            value,
+            "$",
+            &["schema", "title", "timezone", "parties", "products", "events"],
+        )?;
+        match self.fields.string(root, "$", "schema", true) {
             Some(SCHEMA) | None => {}
-            Some(other) => self.problem("$.schema", format!("expected `{SCHEMA}`, found `{other}`")),
+            Some(other) => self.fields.problem("$.schema", format!("expected `{SCHEMA}`, found `{other}`")),
         }
-        let title = self.string(root, "$", "title", true).unwrap_or_default().to_owned();
-        self.tz = match self.string(root, "$", "timezone", true) {
+        let title = self.fields.string(root, "$", "title", true).unwrap_or_default().to_owned();
+        self.tz = match self.fields.string(root, "$", "timezone", true) {
             Some(name) => name
                 .parse::<Tz>()
-                .map_err(|_| self.problem("$.timezone", format!("`{name}` is not an IANA time zone")))
+                .map_err(|_| self.fields.problem("$.timezone", format!("`{name}` is not an IANA time zone")))
                 .ok(),
             None => None,
         };
         let parties: Vec<Party> = self
+            .fields
             .array(root, "$", "parties", true)
             .iter()
             .enumerate()
             .filter_map(|(i, p)| self.party(p, &format!("$.parties[{i}]")))
             .collect();
         let products: Vec<Product> = self
+            .fields
             .array(root, "$", "products", false)
             .iter()
             .enumerate()
             .filter_map(|(i, p)| self.product(p, &format!("$.products[{i}]")))
             .collect();
         let events: Vec<Event> = self
+            .fields
             .array(root, "$", "events", false)
             .iter()
             .enumerate()
             .filter_map(|(i, e)| self.event(e, &format!("$.events[{i}]")))
             .collect();
-        if !self.problems.is_empty() {
+        if !self.fields.problems.is_empty() {
             return None;
         }
         match Case::new(title, self.tz.unwrap_or(Tz::UTC), parties, products, events) {
             Ok(case) => Some(case),
             Err(problems) => {
                 for problem in problems {
-                    self.problems.push(from_case_problem(problem));
+                    self.fields.problems.push(from_case_problem(problem));
                 }
                 None
             }
@@ -419,32 +317,39 @@ impl Reader {
     }
 
     fn party(&mut self, value: &Value, path: &str) -> Option<Party> {
-        let object =
-            self.object(value, path, &["id", "name", "name_zh", "roles", "jurisdiction", "memberships"])?;
-        let id = self.string(object, path, "id", true);
-        let name = self.string(object, path, "name", false);
-        let name_zh = self.string(object, path, "name_zh", false).filter(|n| !n.trim().is_empty());
+        let object = self.fields.object(
+            value,
+            path,
+            &["id", "name", "name_zh", "roles", "jurisdiction", "memberships"],
+        )?;
+        let id = self.fields.string(object, path, "id", true);
+        let name = self.fields.string(object, path, "name", false);
+        let name_zh = self.fields.string(object, path, "name_zh", false).filter(|n| !n.trim().is_empty());
         let roles: Vec<Role> = self
+            .fields
             .strings(object, path, "roles", true)
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
-                r.parse::<Role>().map_err(|e| self.problem(format!("{path}.roles[{i}]"), e.to_string())).ok()
+                r.parse::<Role>()
+                    .map_err(|e| self.fields.problem(format!("{path}.roles[{i}]"), e.to_string()))
+                    .ok()
             })
             .collect();
-        let jurisdiction = self.string(object, path, "jurisdiction", true).and_then(|j| {
+        let jurisdiction = self.fields.string(object, path, "jurisdiction", true).and_then(|j| {
             j.parse::<Jurisdiction>()
-                .map_err(|e| self.problem(format!("{path}.jurisdiction"), e.to_string()))
+                .map_err(|e| self.fields.problem(format!("{path}.jurisdiction"), e.to_string()))
                 .ok()
         });
         let memberships: Vec<Membership> = self
+            .fields
             .array(object, path, "memberships", false)
             .iter()
             .enumerate()
             .filter_map(|(i, m)| {
                 let path = format!("{path}.memberships[{i}]");
-                let m = self.object(m, &path, &["id", "since", "until"])?;
-                let id = self.string(m, &path, "id", true);
+                let m = self.fields.object(m, &path, &["id", "since", "until"])?;
+                let id = self.fields.string(m, &path, "id", true);
                 let since = self.time(m, &path, "since", true);
                 let until = self.time(m, &path, "until", false);
                 Some(Membership { id: id?.to_owned(), since: since?, until })
@@ -462,25 +367,27 @@ impl Reader {
     }
 
     fn product(&mut self, value: &Value, path: &str) -> Option<Product> {
-        let object = self.object(value, path, &["id", "name", "provider", "upstream", "markets", "purl"])?;
-        let id = self.string(object, path, "id", true);
-        let name = self.string(object, path, "name", false);
-        let provider = self.string(object, path, "provider", true);
-        let upstream = self.strings(object, path, "upstream", false);
-        let markets = self.strings(object, path, "markets", false);
+        let object =
+            self.fields.object(value, path, &["id", "name", "provider", "upstream", "markets", "purl"])?;
+        let id = self.fields.string(object, path, "id", true);
+        let name = self.fields.string(object, path, "name", false);
+        let provider = self.fields.string(object, path, "provider", true);
+        let upstream = self.fields.strings(object, path, "upstream", false);
+        let markets = self.fields.strings(object, path, "markets", false);
         for (i, market) in markets.iter().enumerate() {
             if market.parse::<Jurisdiction>().is_err() {
-                self.problem(
+                self.fields.problem(
                     format!("{path}.markets[{i}]"),
                     format!("`{market}` is not a market (ISO 3166-1 alpha-2, or EU)"),
                 );
             }
         }
-        let purl = self.string(object, path, "purl", false);
+        let purl = self.fields.string(object, path, "purl", false);
         if let Some(purl) = purl
             && !purl.starts_with("pkg:")
         {
-            self.problem(format!("{path}.purl"), format!("`{purl}` is not a package URL (pkg:type/...)"));
+            self.fields
+                .problem(format!("{path}.purl"), format!("`{purl}` is not a package URL (pkg:type/...)"));
         }
         let id = id?;
         Some(Product {
@@ -494,7 +401,7 @@ impl Reader {
     }
 
     fn content(&mut self, value: &Value, path: &str) -> Option<NotificationContent> {
-        let object = self.object(value, path, &["fields", "not_applicable", "reference"])?;
+        let object = self.fields.object(value, path, &["fields", "not_applicable", "reference"])?;
         let mut content = NotificationContent::default();
         match object.get("fields") {
             None => {}
@@ -502,12 +409,12 @@ impl Reader {
                 for (key, text) in fields {
                     match text {
                         Value::String(_) if key.trim().is_empty() => {
-                            self.problem(format!("{path}.fields"), "a field id must not be empty");
+                            self.fields.problem(format!("{path}.fields"), "a field id must not be empty");
                         }
                         Value::String(text) => {
                             content.fields.insert(key.clone(), text.clone());
                         }
-                        other => self.problem(
+                        other => self.fields.problem(
                             format!("{path}.fields.{key}"),
                             format!("expected a string, found {}", kind_of(other)),
                         ),
@@ -515,23 +422,25 @@ impl Reader {
                 }
             }
             Some(other) => self
+                .fields
                 .problem(format!("{path}.fields"), format!("expected an object, found {}", kind_of(other))),
         }
-        content.not_applicable = self.strings(object, path, "not_applicable", false).into_iter().collect();
-        content.reference = self.string(object, path, "reference", false).map(str::to_owned);
+        content.not_applicable =
+            self.fields.strings(object, path, "not_applicable", false).into_iter().collect();
+        content.reference = self.fields.string(object, path, "reference", false).map(str::to_owned);
         Some(content)
     }
 
     fn event(&mut self, value: &Value, path: &str) -> Option<Event> {
         let Some(object) = value.as_object() else {
-            self.problem(path, format!("expected an object, found {}", kind_of(value)));
+            self.fields.problem(path, format!("expected an object, found {}", kind_of(value)));
             return None;
         };
-        let event_type = match self.string(object, path, "type", true) {
+        let event_type = match self.fields.string(object, path, "type", true) {
             Some(name) => match name.parse::<EventType>() {
                 Ok(t) => Some(t),
                 Err(e) => {
-                    self.problem(format!("{path}.type"), e);
+                    self.fields.problem(format!("{path}.type"), e);
                     None
                 }
             },
@@ -558,16 +467,17 @@ impl Reader {
         if let Some(t) = event_type {
             for key in object.keys() {
                 if !EVENT_KEYS.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
-                    self.problem(format!("{path}.{key}"), format!("unknown field `{key}` for a `{t}` event"));
+                    self.fields
+                        .problem(format!("{path}.{key}"), format!("unknown field `{key}` for a `{t}` event"));
                 }
             }
         }
         let at = self.time(object, path, "at", true);
-        let party = self.string(object, path, "party", true);
-        let product = self.string(object, path, "product", false);
-        let note = self.string(object, path, "note", false);
+        let party = self.fields.string(object, path, "party", true);
+        let product = self.fields.string(object, path, "product", false);
+        let note = self.fields.string(object, path, "note", false);
         let party_ref = |r: &mut Self, key: &str, required: bool| {
-            r.string(object, path, key, required).map(|s| PartyId(s.to_owned()))
+            r.fields.string(object, path, key, required).map(|s| PartyId(s.to_owned()))
         };
         let kind = match event_type? {
             EventType::Discovered => EventKind::Discovered,
@@ -576,15 +486,15 @@ impl Reader {
             EventType::Exploited => EventKind::Exploited,
             EventType::Notified => {
                 let to = party_ref(self, "to", true);
-                let kind = match self.string(object, path, "kind", false) {
+                let kind = match self.fields.string(object, path, "kind", false) {
                     None => Some(NotificationKind::Report),
                     Some(k) => k
                         .parse::<NotificationKind>()
-                        .map_err(|e| self.problem(format!("{path}.kind"), e))
+                        .map_err(|e| self.fields.problem(format!("{path}.kind"), e))
                         .ok(),
                 };
-                let exploited = self.boolean(object, path, "exploited");
-                let with_exploit_code = self.boolean(object, path, "with_exploit_code");
+                let exploited = self.fields.boolean(object, path, "exploited");
+                let with_exploit_code = self.fields.boolean(object, path, "with_exploit_code");
                 let content = match object.get("content") {
                     None => None,
                     Some(value) => Some(Box::new(self.content(value, &format!("{path}.content"))?)),
@@ -593,20 +503,20 @@ impl Reader {
             }
             EventType::Incident => {
                 if !object.contains_key("severe") {
-                    self.problem(
+                    self.fields.problem(
                         format!("{path}.severe"),
                         "missing required field: say whether the incident is severe (EU CRA Art. 14(5))",
                     );
                 }
-                EventKind::Incident { severe: self.boolean(object, path, "severe") }
+                EventKind::Incident { severe: self.fields.boolean(object, path, "severe") }
             }
             EventType::JointAssessment => EventKind::JointAssessment { with: party_ref(self, "with", true)? },
             EventType::FixAvailable => EventKind::FixAvailable {
-                version: self.string(object, path, "version", false).map(str::to_owned),
+                version: self.fields.string(object, path, "version", false).map(str::to_owned),
             },
             EventType::Published => EventKind::Published {
-                with_remediation: self.boolean(object, path, "with_remediation"),
-                with_exploit_code: self.boolean(object, path, "with_exploit_code"),
+                with_remediation: self.fields.boolean(object, path, "with_remediation"),
+                with_exploit_code: self.fields.boolean(object, path, "with_exploit_code"),
             },
             EventType::PublicationApproved => {
                 EventKind::PublicationApproved { to: party_ref(self, "to", false) }
@@ -614,18 +524,18 @@ impl Reader {
             EventType::Consent => EventKind::Consent { to: party_ref(self, "to", false) },
             EventType::Blackout => EventKind::Blackout { until: self.time(object, path, "until", true)? },
             EventType::MembershipSuspended => EventKind::MembershipSuspended {
-                membership: self.string(object, path, "membership", true)?.to_owned(),
+                membership: self.fields.string(object, path, "membership", true)?.to_owned(),
                 until: self.time(object, path, "until", false),
                 by: party_ref(self, "by", false),
             },
             EventType::MembershipRestored => EventKind::MembershipRestored {
-                membership: self.string(object, path, "membership", true)?.to_owned(),
+                membership: self.fields.string(object, path, "membership", true)?.to_owned(),
                 by: party_ref(self, "by", false),
             },
             EventType::TriageStarted => EventKind::TriageStarted,
             EventType::Rejected => EventKind::Rejected,
             EventType::Duplicate => {
-                EventKind::Duplicate { of: self.string(object, path, "of", true)?.to_owned() }
+                EventKind::Duplicate { of: self.fields.string(object, path, "of", true)?.to_owned() }
             }
             EventType::Closed => EventKind::Closed,
             EventType::Attested => match object.get("event") {
@@ -634,7 +544,7 @@ impl Reader {
                 }
                 other => {
                     let found = other.map_or("nothing", kind_of);
-                    self.problem(
+                    self.fields.problem(
                         format!("{path}.event"),
                         format!("expected the index of the attested event (a whole number), found {found}"),
                     );
@@ -658,37 +568,40 @@ impl Reader {
     /// `not_affected` and a fixed version exactly with `fixed` (the product, as for
     /// every event about one product, when the case has several).
     fn vendor_status(&mut self, object: &Map<String, Value>, path: &str) -> Option<EventKind> {
-        let vulnerability = self.string(object, path, "vulnerability", true).map(str::to_owned);
+        let vulnerability = self.fields.string(object, path, "vulnerability", true).map(str::to_owned);
         if vulnerability.as_deref().is_some_and(|v| v.trim().is_empty()) {
-            self.problem(format!("{path}.vulnerability"), "must not be empty");
+            self.fields.problem(format!("{path}.vulnerability"), "must not be empty");
         }
-        let status = self.string(object, path, "status", true).and_then(|s| {
-            s.parse::<VendorStatus>().map_err(|e| self.problem(format!("{path}.status"), e)).ok()
+        let status = self.fields.string(object, path, "status", true).and_then(|s| {
+            s.parse::<VendorStatus>().map_err(|e| self.fields.problem(format!("{path}.status"), e)).ok()
         });
-        let justification = self.string(object, path, "justification", false).and_then(|s| {
-            s.parse::<VexJustification>().map_err(|e| self.problem(format!("{path}.justification"), e)).ok()
+        let justification = self.fields.string(object, path, "justification", false).and_then(|s| {
+            s.parse::<VexJustification>()
+                .map_err(|e| self.fields.problem(format!("{path}.justification"), e))
+                .ok()
         });
-        let fixed_version = self.string(object, path, "fixed_version", false).map(str::to_owned);
-        let statement = self.string(object, path, "statement", false).map(str::to_owned);
+        let fixed_version = self.fields.string(object, path, "fixed_version", false).map(str::to_owned);
+        let statement = self.fields.string(object, path, "statement", false).map(str::to_owned);
         let status = status?;
         match (status, object.contains_key("justification")) {
-            (VendorStatus::NotAffected, false) => self.problem(
+            (VendorStatus::NotAffected, false) => self.fields.problem(
                 format!("{path}.justification"),
                 "missing required field: `not_affected` needs a VEX justification",
             ),
             (VendorStatus::NotAffected, true) | (_, false) => {}
             (_, true) => self
+                .fields
                 .problem(format!("{path}.justification"), "only a `not_affected` status has a justification"),
         }
         match (status, fixed_version.as_deref().map(str::trim)) {
-            (VendorStatus::Fixed, None | Some("")) => self.problem(
+            (VendorStatus::Fixed, None | Some("")) => self.fields.problem(
                 format!("{path}.fixed_version"),
                 "missing required field: `fixed` needs the version that fixes it",
             ),
             (VendorStatus::Fixed, Some(_)) | (_, None) => {}
-            (_, Some(_)) => {
-                self.problem(format!("{path}.fixed_version"), "only a `fixed` status has a fixed version")
-            }
+            (_, Some(_)) => self
+                .fields
+                .problem(format!("{path}.fixed_version"), "only a `fixed` status has a fixed version"),
         }
         Some(EventKind::VendorStatus {
             vulnerability: vulnerability?,
@@ -707,15 +620,4 @@ fn from_case_problem(problem: CaseProblem) -> Problem {
         ProblemField::Event(i, field) => format!("$.events[{i}].{field}"),
     };
     Problem { path, message: problem.message }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }

@@ -5,6 +5,7 @@ pub mod compliance;
 pub mod csaf;
 pub mod cve5;
 pub mod cyclonedx;
+pub mod fields;
 pub mod import;
 pub mod maven_version;
 pub mod org_event;

@@ -125,6 +125,12 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<Vec<vulnrelay_formats::fields::Problem>> for AppError {
+    fn from(problems: Vec<vulnrelay_formats::fields::Problem>) -> Self {
+        Error::from(problems).into()
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         Error::from(error).into()

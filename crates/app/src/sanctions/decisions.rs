@@ -57,7 +57,7 @@ pub async fn rectify(
     }
     let mut check = Checker::default();
     let Some(object) = check.object(&body, "$", &["report", "at"]) else {
-        return Err(check.finish().unwrap_err());
+        return Err(check.finish().unwrap_err().into());
     };
     let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
     let report = check.string(object, "$", "report", true).map(str::to_owned);
@@ -265,7 +265,7 @@ async fn decide(
     let allowed =
         ["kind", "at", "reason", "basis", "findings", "case", "public", "until", "months", "individual"];
     let Some(object) = check.object(body, "$", &allowed) else {
-        return Err(check.finish().unwrap_err());
+        return Err(check.finish().unwrap_err().into());
     };
     let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
     let kind_name = match fixed_kind {
@@ -332,7 +332,7 @@ async fn review_with(
         None => &["outcome", "note", "until", "months", "case", "at"],
     };
     let Some(object) = check.object(body, "$", allowed) else {
-        return Err(check.finish().unwrap_err());
+        return Err(check.finish().unwrap_err().into());
     };
     let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
     let note_key = if fixed.is_some() && object.contains_key("review") { "review" } else { "note" };

@@ -37,6 +37,7 @@ pub async fn login(
         return Err(check
             .finish()
             .err()
+            .map(vulnrelay_app::Error::from)
             .unwrap_or_else(|| vulnrelay_app::Error::bad_request("bad login"))
             .into());
     };
@@ -266,7 +267,7 @@ pub async fn create_account(
         Some(object) => {
             let org = check.string(object, "$", "org", false).map(str::to_owned);
             let roles: Vec<AccountRole> = check
-                .strings(object, "$", "roles", true)
+                .non_empty_strings(object, "$", "roles")
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {

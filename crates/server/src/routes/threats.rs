@@ -39,7 +39,7 @@ pub async fn record(
     else {
         return Err(check.finish().unwrap_err().into());
     };
-    let at = check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
+    let at = check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC, now).unwrap_or(now);
     if at > now + TimeDelta::minutes(5) {
         check.problem("$.at", "must not be in the future");
     }
