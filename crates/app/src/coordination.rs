@@ -255,7 +255,7 @@ pub async fn notify_relayed(state: &App, case_id: &str, from: &str, vendor: &str
 
 /// A vendor's status on one vulnerability for one of its products, as sent (the body
 /// of `POST /api/v1/cases/{id}/vendor-status`).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
     /// The vendor's product (a case product id).

@@ -96,7 +96,7 @@ pub async fn inbox(state: &App, caller: &Caller) -> Result<Value> {
 }
 
 /// Body of `POST /api/v1/webhooks`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookBody {
     /// Where to POST deliveries (`http://` or `https://`).

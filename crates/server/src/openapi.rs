@@ -10,12 +10,14 @@ use utoipa::IntoParams;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
 };
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required,
+    ResponseBuilder,
 };
 
 use crate::routes;
@@ -609,6 +611,40 @@ fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
     }
 }
 
+/// A typed request body: the name of its schema and every schema it needs.
+struct Body {
+    name: String,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+fn body<T: utoipa::ToSchema>() -> Body {
+    let mut schemas = vec![(T::name().into_owned(), T::schema())];
+    T::schemas(&mut schemas);
+    Body { name: T::name().into_owned(), schemas }
+}
+
+/// The request body of an operation whose handler reads it into a type. The other
+/// operations read JSON field by field (every problem at once) and describe their
+/// fields in their summaries.
+fn request_body(method: &str, path: &str) -> Option<Body> {
+    use routes::{coordination as c, drafts as d, vulnerabilities as v};
+    use vulnrelay_app::{coordination::StatusInput, deliveries::WebhookBody, warnings::units as w};
+    Some(match (method, path) {
+        ("POST", "/api/v1/cases/{id}/participants") => body::<c::ParticipantsBody>(),
+        ("POST", "/api/v1/cases/{id}/vendor-status") => body::<StatusInput>(),
+        ("POST", "/api/v1/cases/{id}/coordination/reminders") => body::<c::RemindBody>(),
+        ("PUT", "/api/v1/cases/{id}/coordination/schedule") => body::<c::ScheduleBody>(),
+        ("POST", "/api/v1/cases/{id}/drafts/send") => body::<d::SendBody>(),
+        ("POST", "/api/v1/vulnerabilities/{id}/ids") => body::<v::AssignBody>(),
+        ("POST", "/api/v1/cases/{id}/ids") => body::<v::CaseIdBody>(),
+        ("POST", "/api/v1/cve-pool") => body::<v::PoolBody>(),
+        ("PUT", "/api/v1/warnings/{id}/assets/{asset}/status") => body::<w::StatusBody>(),
+        ("POST", "/api/v1/cases/{id}/warnings") => body::<w::IndustryWarningBody>(),
+        ("POST", "/api/v1/webhooks") => body::<WebhookBody>(),
+        _ => return None,
+    })
+}
+
 /// How a caller proves who it is: an API token as a bearer token, or the web UI's
 /// session cookie (whose changes also need the CSRF token in `X-CSRF-Token`). Public
 /// operations need neither.
@@ -635,6 +671,7 @@ fn security_schemes() -> ComponentsBuilder {
 /// The document as JSON.
 pub fn document() -> Value {
     let mut items: BTreeMap<&str, PathItem> = BTreeMap::new();
+    let mut components = security_schemes();
     for r in ROUTES {
         let mut operation = OperationBuilder::new()
             .summary(Some(r.summary))
@@ -661,6 +698,18 @@ pub fn document() -> Value {
         for parameter in query_parameters(r.method, r.path) {
             operation = operation.parameter(parameter);
         }
+        if let Some(body) = request_body(r.method, r.path) {
+            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(&body.name))).build();
+            operation = operation.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", content)
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+            for (name, schema) in body.schemas {
+                components = components.schema(name, schema);
+            }
+        }
         let item = PathItem::new(method(r.method), operation.build());
         match items.get_mut(r.path) {
             Some(existing) => existing.merge_operations(item),
@@ -679,7 +728,7 @@ pub fn document() -> Value {
                 "Vulnerability reporting and coordinated disclosure with a regulatory clock.",
             )))
             .paths(paths)
-            .components(Some(security_schemes().build()))
+            .components(Some(components.build()))
             .security(Some(vec![
                 SecurityRequirement::default(),
                 SecurityRequirement::new("token", Vec::<String>::new()),

@@ -286,7 +286,7 @@ fn own_warning(caller: &Caller, warning: &Warning) -> Result<Account> {
 }
 
 /// Body of `PUT /api/v1/warnings/{id}/assets/{asset}/status`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// `affected`, `mitigated`, `fixed` or `not_affected`.
@@ -367,7 +367,7 @@ fn serial() -> String {
 }
 
 /// A note in both languages (either may be missing, not both).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     /// English.
@@ -377,7 +377,7 @@ pub struct NoteBody {
 }
 
 /// Body of `POST /api/v1/cases/{id}/warnings`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndustryWarningBody {
     /// What the platform tells the units.

@@ -20,7 +20,7 @@ fn body_as<T: serde::de::DeserializeOwned>(body: Value) -> AppResult<T> {
 }
 
 /// A product in the body of `POST /api/v1/cases/{id}/participants`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductBody {
     /// Its name (with the vendor, its id on the case).
@@ -32,7 +32,7 @@ pub struct ProductBody {
 }
 
 /// A vendor in the body of `POST /api/v1/cases/{id}/participants`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorBody {
     /// The vendor's organisation id.
@@ -42,7 +42,7 @@ pub struct VendorBody {
 }
 
 /// Body of `POST /api/v1/cases/{id}/participants`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParticipantsBody {
     /// The vendors to add.
@@ -140,7 +140,7 @@ pub async fn board(
 }
 
 /// Body of `POST /api/v1/cases/{id}/coordination/reminders`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemindBody {
     /// Remind vendors silent for at least this many days (default 7).
@@ -160,7 +160,7 @@ pub async fn remind(
 }
 
 /// Body of `PUT /api/v1/cases/{id}/coordination/schedule`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleBody {
     /// Days without an answer before the first reminder (`null`: no scheduled

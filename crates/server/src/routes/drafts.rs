@@ -38,7 +38,7 @@ pub async fn list(
 }
 
 /// Body of `POST /api/v1/cases/{id}/drafts/send`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendBody {
     /// `pack/rule` of the draft.

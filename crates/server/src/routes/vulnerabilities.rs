@@ -195,7 +195,7 @@ pub async fn import_documents(
 }
 
 /// Body of `POST /api/v1/vulnerabilities/{id}/ids`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// The scheme, e.g. `CNVD-{YYYY}-{NNNNN}`.
@@ -229,7 +229,7 @@ pub async fn assign(
 }
 
 /// Body of `POST /api/v1/cases/{id}/ids`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseIdBody {
     /// The scheme, e.g. `CNVD-{YYYY}-{NNNNN}`.
@@ -320,7 +320,7 @@ pub async fn take_cve(
 }
 
 /// Body of `POST /api/v1/cve-pool`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PoolBody {
     /// CVE ids reserved from CVE Services.
