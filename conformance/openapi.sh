@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # OpenAPI conformance: the document /api/v1/openapi.json serves, checked by
 # openapi-spec-validator (PyPI, pinned in openapi-requirements.txt) as OpenAPI 3.1.
-# The document is read from the snapshot crates/server/tests/auth.rs holds equal to
+# The document is read from the snapshot crates/server/tests/it/auth.rs holds equal to
 # what the server serves (the test fails on any difference).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,7 +13,7 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/openapi-requirements.txt"
 # The snapshot's body follows its second `---` line.
 awk 'body { print } /^---$/ { n++; if (n == 2) body = 1 }' \
-  "$root/crates/server/tests/snapshots/auth__openapi.snap" >"$work/openapi.json"
+  "$root/crates/server/tests/it/snapshots/it__auth__openapi.snap" >"$work/openapi.json"
 "$work/venv/bin/python" - "$work/openapi.json" <<'PY'
 import json
 import sys

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CSAF conformance: the standard's own tests (BSI/secvisogram csaf-validator-lib,
 # pinned in package-lock.json) over every CSAF document vulnrelay writes — each
-# document the demo serves (written by crates/server/tests/conformance.rs with
+# document the demo serves (written by crates/server/tests/it/conformance.rs with
 # VULNRELAY_CSAF_OUT) and the re-export (`vulnrelay export --format csaf`) of each CSAF
 # advisory in testdata/examples/csaf (a re-export vulnrelay refuses, exit 2 with the
 # reason, is listed as refused). Fails on any schema or mandatory-test (6.1.x) error;
@@ -18,7 +18,7 @@ if [ -z "${VULNRELAY_BIN:-}" ]; then
   (cd "$root" && cargo build --quiet -p vulnrelay)
   VULNRELAY_BIN="${CARGO_TARGET_DIR:-$root/target}/${CARGO_BUILD_TARGET:+$CARGO_BUILD_TARGET/}debug/vulnrelay"
 fi
-(cd "$root" && VULNRELAY_CSAF_OUT="$out/served" cargo test --quiet -p vulnrelay-server --test conformance)
+(cd "$root" && VULNRELAY_CSAF_OUT="$out/served" cargo test --quiet -p vulnrelay-server --test it -- conformance::)
 mkdir -p "$out/reexported"
 for file in "$root"/testdata/examples/csaf/*.json; do
   grep -q '"csaf_version"' "$file" || continue # the provider metadata example

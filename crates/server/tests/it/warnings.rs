@@ -2,7 +2,7 @@
 //! warned before and after publication, the bypassed-fix re-warning, acknowledgements,
 //! per-asset status and its VEX exports, delivery to the inbox, dead letters and replay.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! the ladder's effects on rights, the review workflow's refusals, the organisation's
 //! hash-chained log and who may read it.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{Months, Utc};

@@ -3,7 +3,7 @@
 //! 2.0 schema; with `VULNRELAY_CSAF_OUT=DIR` each is also written to `DIR/{name}.json`
 //! for the standard's own validator (`conformance/run.sh`, BSI csaf-validator-lib).
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::*;

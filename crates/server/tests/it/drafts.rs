@@ -3,7 +3,7 @@
 //! deadlines, sending one (content and reference recorded as a `notified` event on the
 //! hash chain), `met_incomplete` until the content is complete, then `met`.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -1,6 +1,6 @@
 //! API tests through the router in-process, on every back end available.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::*;

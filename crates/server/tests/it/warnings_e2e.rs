@@ -137,7 +137,7 @@ async fn publishing_the_log4shell_records_warns_the_unit_that_runs_2_14_1_only()
                 .unwrap();
             assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         }
-        let records = include_str!("../../../examples/log4shell-records.json");
+        let records = include_str!("../../../../examples/log4shell-records.json");
         let response = call(reqwest::Method::POST, "/import", &analyst)
             .header("content-type", "application/json")
             .body(records)

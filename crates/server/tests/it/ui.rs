@@ -4,7 +4,7 @@
 //! tokens, suspension) are checked here at the HTML level and in a real browser by
 //! ui-tests/.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -841,7 +841,7 @@ async fn names(app: &App) -> Vec<String> {
         app.db.store.list_orgs(None).await.unwrap().into_iter().map(|o| o.name).collect();
     names.extend(app.db.store.list_accounts(None).await.unwrap().into_iter().map(|a| a.name));
     let story: serde_json::Value =
-        serde_json::from_str(include_str!("../../../examples/log4shell.json")).unwrap();
+        serde_json::from_str(include_str!("../../../../examples/log4shell.json")).unwrap();
     names.extend(story["parties"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()));
     names.sort_by_key(|n| std::cmp::Reverse(n.len()));
     names

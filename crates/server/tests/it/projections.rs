@@ -2,7 +2,7 @@
 //! equal a recomputation from the event log, and the lists read from them answer what
 //! the one access function answers over every case — on every back end available.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

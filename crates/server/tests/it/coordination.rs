@@ -6,7 +6,7 @@
 //! reminders through the outbox, and the published vendor list in the bulletin, the
 //! CSAF advisory and the OSV export.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{TimeDelta, Utc};

@@ -1,7 +1,7 @@
 //! The key intervals through the API: per case (with missing events left open), per
 //! organisation (its record of obligations), per quarter (JSON and SVG).
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

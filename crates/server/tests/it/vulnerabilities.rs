@@ -2,7 +2,7 @@
 //! any alias, exports that validate against the official schemas, bulletins and
 //! manuals in both languages, platform identifiers and the CVE pool.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

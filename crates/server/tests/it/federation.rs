@@ -6,7 +6,7 @@
 //! back along the chain. Forged, replayed, tampered and unpeered envelopes are refused,
 //! logged, and change nothing.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -760,8 +760,8 @@ async fn an_instance_aggregates_its_peers_csaf_providers_and_refuses_tampered_do
     let proxy = tampering_proxy(cnvd_url.clone(), proxy_listener).await;
     // CNVD publishes two advisories (public records of no case).
     for document in [
-        include_str!("../../../testdata/examples/cve/CVE-2021-44228.json"),
-        include_str!("../../../testdata/examples/cve/CVE-2021-45046.json"),
+        include_str!("../../../../testdata/examples/cve/CVE-2021-44228.json"),
+        include_str!("../../../../testdata/examples/cve/CVE-2021-45046.json"),
     ] {
         let response = reqwest::Client::new()
             .post(format!("{cnvd_url}/api/v1/import"))

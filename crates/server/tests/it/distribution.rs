@@ -3,7 +3,7 @@
 //! records' changes), the CSAF provider layout, the Atom feed and the OSV zip; nothing
 //! of an unpublished case leaks into any of them.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 

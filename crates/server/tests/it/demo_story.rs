@@ -5,7 +5,7 @@
 //! the industry units on 2021-12-09 (and not for the asset that runs a fixed version),
 //! their inboxes, the intervals and the organisation log.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -15,8 +15,8 @@ use vulnrelay_server::demo::{Confidence, INVENTORIES, STORY, fact};
 use vulnrelay_server::worker::{Worker, WorkerConfig};
 use vulnrelay_store::testing::{TestDb, for_each_backend};
 
-const SECTION_4_3: &str = include_str!("../../../testdata/reference/regulation-4.3.md");
-const CNVD_PRODUCTS: &str = include_str!("../../../testdata/reference/regulation-2.2-cnvd-products.md");
+const SECTION_4_3: &str = include_str!("../../../../testdata/reference/regulation-4.3.md");
+const CNVD_PRODUCTS: &str = include_str!("../../../../testdata/reference/regulation-2.2-cnvd-products.md");
 const GRID: &str = "noc@grid.example";
 
 /// A row of the §4.3 table: the dates its first cell names (`2021-12-27` and

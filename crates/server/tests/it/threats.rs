@@ -2,7 +2,7 @@
 //! derived from them, and active exploitation on the case: the platform's own awareness,
 //! which starts a provider's EU CRA Art. 14 clocks only once the provider is told.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{TimeDelta, Utc};

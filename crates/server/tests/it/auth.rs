@@ -1,7 +1,7 @@
 //! Sessions, CSRF, rate limiting, tokens, registration approval, memberships, the
 //! OpenAPI document and metrics, through the router in-process.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -2,7 +2,7 @@
 //! "a record the judged parties cannot rewrite") against the input that once broke it.
 //! Runs on SQLite, and on PostgreSQL when `VULNRELAY_TEST_DATABASE_URL` is set.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

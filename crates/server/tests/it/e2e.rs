@@ -1,7 +1,7 @@
 //! End to end: the real server on 127.0.0.1:0 from the library entry point, a real HTTP
 //! client, a graceful shutdown; on every back end available.
 
-mod common;
+use crate::common;
 
 use serde_json::{Value, json};
 use vulnrelay_server::{AppState, demo};
