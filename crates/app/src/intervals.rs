@@ -152,7 +152,7 @@ fn measure<'w>(case: &Case, warning: Option<&'w FirstWarning>) -> Vec<Measured<'
 }
 
 /// One case's intervals as the API shows them (`days` rounded to a tenth), the first
-/// risk warning closing `first_warning` as described at [`measure`].
+/// risk warning closing `first_warning` (see `measure`).
 pub fn intervals_json(case: &Case, warning: Option<&FirstWarning>) -> Vec<Value> {
     measure(case, warning)
         .iter()

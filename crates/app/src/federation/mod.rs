@@ -2,22 +2,22 @@
 //! peer instances and taking in what peers relay (docs/federation.md).
 //!
 //! - **Send.** When a case gains a `notified` event from one of this instance's
-//!   parties to a *remote* organisation (one a configured peer hosts), [`queue`]
+//!   parties to a *remote* organisation (one a configured peer hosts), [`outbound::queue`]
 //!   builds the `vulnrelay/relay/v1` envelope — the case's content the recipient may
 //!   see, as `domain::can` decides for it, with every event's hash and recorded time —,
-//!   signs it and writes it to the relay outbox. The worker ([`deliver`]) sends it at
+//!   signs it and writes it to the relay outbox. The worker ([`outbound::deliver`]) sends it at
 //!   least once, with the retry rules of `vulnrelay_delivery`, and on the peer's signed
 //!   receipt appends an `attested` event by the recipient — the receipt, at the
 //!   receiver's recorded time — to the case, in the transaction that marks it
 //!   delivered.
-//! - **Receive.** [`receive`] takes an envelope only from a configured peer, under that
+//! - **Receive.** [`inbound::receive`] takes an envelope only from a configured peer, under that
 //!   peer's key, naming this instance and an organisation it hosts, with an event
 //!   chain that holds; anything else is refused, logged and changes nothing. A forward
 //!   opens a mirror case with its provenance; an update (events a mirror recorded,
 //!   flowing back along the chain) is appended to the case it names. Either way the
 //!   answer is a signed receipt; the same idempotency key again gets the same receipt.
 //! - **Flow back.** Events recorded on a mirror that the origin may see (verification,
-//!   fix, publication, forwards onward) go back to the origin as updates ([`queue`]).
+//!   fix, publication, forwards onward) go back to the origin as updates ([`outbound::queue`]).
 
 use chrono::Utc;
 use serde_json::{Value, json};
