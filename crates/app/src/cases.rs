@@ -71,22 +71,27 @@ pub async fn record_change(
     override_reason: Option<String>,
 ) -> Result<Vec<StoredEvent>> {
     let started = std::time::Instant::now();
-    let value = loaded.value_with_all(&with.parties, &with.products, &events)?;
-    let first_new = loaded.events.len();
-    let case = case_file::from_value(&value).map_err(|e| {
-        let prefix = format!("$.events[{first_new}]");
-        Error::invalid(
-            e.problems
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.path.strip_prefix(&prefix).map_or(p.path.clone(), |rest| format!("${rest}")),
-                        p.message,
-                    )
-                })
-                .collect(),
-        )
-    })?;
+    // Only what is new is read; the case as loaded is not written out and read again.
+    let fragments = |fragments: &[Fragment]| fragments.iter().map(|f| f.value.clone()).collect::<Vec<_>>();
+    let first_new = loaded.case.events().len();
+    let case =
+        case_file::extend(&loaded.case, &fragments(&with.parties), &fragments(&with.products), &events)
+            .map_err(|e| {
+                let prefix = format!("$.events[{first_new}]");
+                Error::invalid(
+                    e.problems
+                        .into_iter()
+                        .map(|p| {
+                            (
+                                p.path
+                                    .strip_prefix(&prefix)
+                                    .map_or(p.path.clone(), |rest| format!("${rest}")),
+                                p.message,
+                            )
+                        })
+                        .collect(),
+                )
+            })?;
     let new_indexes: Vec<usize> = (first_new..first_new + events.len()).collect();
     let checked = started.elapsed();
     let now = Utc::now();

@@ -46,6 +46,52 @@ pub fn from_value(value: &Value) -> Result<Case, CaseFileError> {
     }
 }
 
+/// `case` with more parties, products and events, each given as in a case file: only
+/// the new ones are read (in `case`'s time zone) and the whole is checked again as a
+/// case. A problem's path is where the item stands in the case file of the result
+/// (`$.events[N]` counts the events already there). A party or product whose id the
+/// case already has is left out, as it is already there.
+pub fn extend(
+    case: &Case,
+    parties: &[Value],
+    products: &[Value],
+    events: &[Value],
+) -> Result<Case, CaseFileError> {
+    let mut reader = Reader { tz: Some(case.timezone()), ..Reader::default() };
+    let known_party = |v: &Value| {
+        v.get("id").and_then(Value::as_str).is_some_and(|id| case.parties().iter().any(|p| p.id.0 == id))
+    };
+    let known_product = |v: &Value| {
+        v.get("id").and_then(Value::as_str).is_some_and(|id| case.products().iter().any(|p| p.id.0 == id))
+    };
+    let mut all_parties = case.parties().to_vec();
+    for value in parties.iter().filter(|v| !known_party(v)) {
+        let path = format!("$.parties[{}]", all_parties.len());
+        if let Some(party) = reader.party(value, &path) {
+            all_parties.push(party);
+        }
+    }
+    let mut all_products = case.products().to_vec();
+    for value in products.iter().filter(|v| !known_product(v)) {
+        let path = format!("$.products[{}]", all_products.len());
+        if let Some(product) = reader.product(value, &path) {
+            all_products.push(product);
+        }
+    }
+    let mut all_events = case.events().to_vec();
+    let first_new = all_events.len();
+    for (k, value) in events.iter().enumerate() {
+        if let Some(event) = reader.event(value, &format!("$.events[{}]", first_new + k)) {
+            all_events.push(event);
+        }
+    }
+    if !reader.fields.problems.is_empty() {
+        return Err(CaseFileError { problems: reader.fields.problems });
+    }
+    Case::new(case.title().to_owned(), case.timezone(), all_parties, all_products, all_events)
+        .map_err(|problems| CaseFileError { problems: problems.into_iter().map(from_case_problem).collect() })
+}
+
 /// Writes a case as a case file. Times are written in the case's time zone.
 pub fn to_value(case: &Case) -> Value {
     let tz = case.timezone();

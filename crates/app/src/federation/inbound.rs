@@ -383,8 +383,8 @@ async fn accept_update(
         .filter(|p| !loaded.parties.iter().any(|q| q.id == p.id))
         .collect();
     let bodies: Vec<Value> = events.iter().map(|e| e.body.clone()).collect();
-    let value = loaded.value_with(&parties, &bodies)?;
-    vulnrelay_formats::case_file::from_value(&value)
+    let party_values: Vec<Value> = parties.iter().map(|p| p.value.clone()).collect();
+    vulnrelay_formats::case_file::extend(&loaded.case, &party_values, &[], &bodies)
         .map_err(|e| Error::bad_request(format!("the update does not read on case `{case_id}`: {e}")))?;
     Ok(state.store.accept_update(inbound, case_id, &parties, &events, receipt, now).await?)
 }

@@ -209,9 +209,13 @@ async fn put_on_case(
         _ => return Ok(()),
     }
     let by_org = crate::casefile::org_fragment(state, analyst_org).await?;
-    let new_value = loaded.value_with(std::slice::from_ref(&by_org), std::slice::from_ref(&event))?;
-    vulnrelay_formats::case_file::from_value(&new_value)
-        .map_err(|e| Error::invalid(e.problems.into_iter().map(|p| (p.path, p.message)).collect()))?;
+    vulnrelay_formats::case_file::extend(
+        &loaded.case,
+        std::slice::from_ref(&by_org.value),
+        &[],
+        std::slice::from_ref(&event),
+    )
+    .map_err(|e| Error::invalid(e.problems.into_iter().map(|p| (p.path, p.message)).collect()))?;
     let change = CaseChange {
         expected_seq: Some(loaded.record.last_seq),
         parties: vec![by_org],

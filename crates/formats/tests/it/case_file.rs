@@ -312,3 +312,42 @@ fn v2_events_are_checked_like_the_others() {
     let rendered: Vec<String> = problems(&doc).iter().map(ToString::to_string).collect();
     assert_eq!(rendered, ["$.events[12].with: unknown party `nobody`"]);
 }
+
+/// The case file of `doc` with only its first `parties`, `products` and `events`.
+fn prefix(doc: &Value, parties: usize, products: usize, events: usize) -> Value {
+    let mut cut = doc.clone();
+    for (key, keep) in [("parties", parties), ("products", products), ("events", events)] {
+        cut[key].as_array_mut().unwrap().truncate(keep);
+    }
+    cut
+}
+
+#[test]
+fn extending_a_case_reads_as_the_whole_case_file_does() {
+    let doc = example();
+    let whole = case_file::to_value(&case_file::from_value(&doc).unwrap());
+    let all = |key: &str| doc[key].as_array().unwrap().clone();
+    let (parties, products, events) = (all("parties"), all("products"), all("events"));
+    // The first event needs its reporter and product; everything else can come later.
+    for cut_events in [1, events.len() / 2, events.len()] {
+        let base = case_file::from_value(&prefix(&doc, parties.len(), products.len(), cut_events)).unwrap();
+        let extended = case_file::extend(&base, &[], &[], &events[cut_events..]).unwrap();
+        assert_eq!(case_file::to_value(&extended), whole, "events from {cut_events}");
+    }
+    // Parties given again (already on the case) are left out, not duplicated.
+    let base = case_file::from_value(&prefix(&doc, parties.len(), products.len(), 1)).unwrap();
+    let extended = case_file::extend(&base, &parties, &products, &events[1..]).unwrap();
+    assert_eq!(case_file::to_value(&extended), whole);
+
+    // A problem of a new event is named where it stands in the whole case file.
+    let mut bad = events[events.len() - 1].clone();
+    bad["type"] = json!("rumoured");
+    let cut = events.len() - 1;
+    let base = case_file::from_value(&prefix(&doc, parties.len(), products.len(), cut)).unwrap();
+    let error = case_file::extend(&base, &[], &[], &[bad]).unwrap_err();
+    assert_eq!(error.problems[0].path, format!("$.events[{cut}].type"));
+    let mut unknown = events[events.len() - 1].clone();
+    unknown["party"] = json!("nobody");
+    let error = case_file::extend(&base, &[], &[], &[unknown]).unwrap_err();
+    assert_eq!(error.problems[0].path, format!("$.events[{cut}].party"), "{error}");
+}
