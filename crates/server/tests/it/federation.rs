@@ -355,16 +355,18 @@ async fn assign_cnvd_id(cnvd: &Node, token: &str, case: &str) -> String {
 
 /// Waits until every relay of every node is delivered.
 async fn all_delivered(nodes: &[&Node]) {
-    for node in nodes {
-        eventually("every relay delivered", || async {
+    // At one moment on every node: a delivery to one node can queue a relay on another
+    // that was checked before it, so one node at a time is not a resting state.
+    eventually("every relay delivered", || async {
+        for node in nodes {
             let relays = node.db.store.relays(None).await.unwrap();
-            relays
-                .iter()
-                .all(|r| r.state == vulnrelay_store::warnings::DeliveryState::Delivered)
-                .then_some(())
-        })
-        .await;
-    }
+            if !relays.iter().all(|r| r.state == vulnrelay_store::warnings::DeliveryState::Delivered) {
+                return None;
+            }
+        }
+        Some(())
+    })
+    .await;
 }
 
 /// A report's files: a crash trace and a proof of concept marked as exploit code.
