@@ -108,30 +108,16 @@ impl Loaded {
 }
 
 impl Loaded {
-    /// The case file of this case, with `extra` events appended.
-    pub fn value_with(&self, extra_parties: &[Fragment], extra: &[Value]) -> Result<Value> {
-        self.value_with_all(extra_parties, &[], extra)
-    }
-
-    /// The case file of this case, with `extra` events, parties and products appended.
-    pub fn value_with_all(
-        &self,
-        extra_parties: &[Fragment],
-        extra_products: &[Fragment],
-        extra: &[Value],
-    ) -> Result<Value> {
-        let mut events = Vec::with_capacity(self.events.len() + extra.len());
+    /// The case file of this case as stored (events recorded while the case had one
+    /// product name it, as the reading of that time implied).
+    pub fn case_file(&self) -> Result<Value> {
         let first_product = self.products.first().map(|p| p.id.clone());
-        // The events recorded while the case had one product: up to the first product
-        // that joined later, or every event so far when products join it now.
-        let until = self.one_product_until.or_else(|| {
-            (!extra_products.is_empty() && self.products.len() == 1)
-                .then(|| self.events.last().map_or(0, |e| e.seq))
-        });
+        let mut events = Vec::with_capacity(self.events.len());
         for event in &self.events {
             let mut body = serde_json::from_str::<Value>(&event.body).map_err(Error::internal)?;
             // Recorded when the case had one product, an event naming none was about it.
-            if let (Some(until), Some(first), Some(object)) = (until, &first_product, body.as_object_mut())
+            if let (Some(until), Some(first), Some(object)) =
+                (self.one_product_until, &first_product, body.as_object_mut())
                 && event.seq <= until
                 && !object.contains_key("product")
             {
@@ -139,19 +125,8 @@ impl Loaded {
             }
             events.push(body);
         }
-        events.extend(extra.iter().cloned());
-        let mut parties: Vec<Value> = self.parties.iter().map(|p| p.value.clone()).collect();
-        for party in extra_parties {
-            if !self.parties.iter().any(|p| p.id == party.id) {
-                parties.push(party.value.clone());
-            }
-        }
-        let mut products: Vec<Value> = self.products.iter().map(|p| p.value.clone()).collect();
-        for product in extra_products {
-            if !self.products.iter().any(|p| p.id == product.id) {
-                products.push(product.value.clone());
-            }
-        }
+        let parties = self.parties.iter().map(|p| p.value.clone()).collect();
+        let products = self.products.iter().map(|p| p.value.clone()).collect();
         Ok(assemble(&self.record, parties, products, events))
     }
 
@@ -287,7 +262,7 @@ impl Loaded {
             evidence: Vec::new(),
             one_product_until,
         };
-        let value = loaded.value_with(&[], &[]).map_err(|e| e.to_string())?;
+        let value = loaded.case_file().map_err(|e| e.to_string())?;
         loaded.case = case_file::from_value(&value).map_err(|e| e.to_string())?;
         loaded.evidence = evidence_of(&loaded.case, &loaded.events);
         Ok(loaded)

@@ -5,7 +5,7 @@
 use axum::extract::{FromRequest, Request};
 use serde_json::Value;
 
-use crate::errors::AppError;
+use crate::errors::{AppError, AppResult};
 
 /// A JSON body; malformed JSON, a wrong content type and an oversized body each get
 /// their own error.
@@ -18,4 +18,10 @@ impl<S: Send + Sync> FromRequest<S> for ApiJson {
         let axum::Json(value) = axum::Json::<Value>::from_request(req, state).await?;
         Ok(ApiJson(value))
     }
+}
+
+/// A body read as `T` (a body the handler reads into a type rather than field by
+/// field); what does not fit is one problem at `$`.
+pub fn typed<T: serde::de::DeserializeOwned>(body: Value) -> AppResult<T> {
+    serde_json::from_value(body).map_err(|e| AppError::invalid(vec![("$".into(), e.to_string())]))
 }

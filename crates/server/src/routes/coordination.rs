@@ -12,12 +12,8 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::coordination::{self, BoardQuery, NewParticipant, NewProduct, StatusInput};
-use crate::errors::{AppError, AppResult};
-use crate::input::ApiJson;
-
-fn body_as<T: serde::de::DeserializeOwned>(body: Value) -> AppResult<T> {
-    serde_json::from_value(body).map_err(|e| AppError::invalid(vec![("$".into(), e.to_string())]))
-}
+use crate::errors::AppResult;
+use crate::input::{ApiJson, typed};
 
 /// A product in the body of `POST /api/v1/cases/{id}/participants`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -59,7 +55,7 @@ pub async fn add(
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
-    let body: ParticipantsBody = body_as(body)?;
+    let body: ParticipantsBody = typed(body)?;
     let vendors = body
         .vendors
         .into_iter()
@@ -94,7 +90,7 @@ pub async fn set_status(
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
-    let input: StatusInput = body_as(body)?;
+    let input: StatusInput = typed(body)?;
     let answer = coordination::set_status(&state, &caller, &id, input).await?;
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
@@ -155,7 +151,7 @@ pub async fn remind(
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
-    let body: RemindBody = body_as(body)?;
+    let body: RemindBody = typed(body)?;
     Ok(Json(coordination::remind(&state, &caller, &id, body.days.unwrap_or(7)).await?))
 }
 
@@ -178,7 +174,7 @@ pub async fn set_schedule(
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Json<Value>> {
-    let body: ScheduleBody = body_as(body)?;
+    let body: ScheduleBody = typed(body)?;
     let schedule = body.after_days.map(|after_days| vulnrelay_store::ReminderSchedule {
         after_days,
         every_days: body.every_days.unwrap_or(after_days),

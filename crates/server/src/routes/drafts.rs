@@ -13,8 +13,8 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::drafts::{Completion, Drafting, drafts_json, send as send_draft};
-use crate::errors::{AppError, AppResult};
-use crate::input::ApiJson;
+use crate::errors::AppResult;
+use crate::input::{ApiJson, typed};
 
 /// Query of `GET /api/v1/cases/{id}/drafts`.
 #[derive(Debug, Deserialize)]
@@ -66,8 +66,7 @@ pub async fn send(
     Path(id): Path<String>,
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
-    let body: SendBody =
-        serde_json::from_value(body).map_err(|e| AppError::invalid(vec![("$".into(), e.to_string())]))?;
+    let body: SendBody = typed(body)?;
     let completion = Completion {
         rule: body.rule,
         product: body.product,
