@@ -14,6 +14,34 @@ pub type Checker = Fields;
 
 pub use vulnrelay_formats::fields::kind_of;
 
+/// A request body read field by field into a type: every problem at once, each with its
+/// JSON path, where serde would stop at the first. The type also derives its OpenAPI
+/// schema (`utoipa::ToSchema`), whose properties are [`Body::FIELDS`].
+pub trait Body: Sized {
+    /// The keys the body may have; any other is a problem.
+    const FIELDS: &'static [&'static str];
+
+    /// Reads the fields of `object` (its keys already checked against
+    /// [`Body::FIELDS`]), noting each problem in `check`; `None` when a required part
+    /// could not be read.
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self>;
+}
+
+/// Reads `value` as a `B`, or fails with every problem.
+pub fn read<B: Body>(value: &Value) -> Result<B, Error> {
+    let mut check = Checker::default();
+    let body = read_with(&mut check, value);
+    check.finish()?;
+    body.ok_or_else(|| Error::bad_request("unreadable body"))
+}
+
+/// Reads `value` as a `B` into a checker the caller goes on with, for an operation that
+/// finds more problems (a reference to something stored) in the same round.
+pub fn read_with<B: Body>(check: &mut Checker, value: &Value) -> Option<B> {
+    let object = check.object(value, "$", B::FIELDS)?;
+    B::read_fields(check, object)
+}
+
 /// An optional JSON body: empty means `{}`.
 pub fn optional_json(bytes: &[u8]) -> Result<Value, Error> {
     if bytes.iter().all(u8::is_ascii_whitespace) {

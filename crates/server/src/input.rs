@@ -4,6 +4,7 @@
 
 use axum::extract::{FromRequest, Request};
 use serde_json::Value;
+use vulnrelay_app::input::Body;
 
 use crate::errors::{AppError, AppResult};
 
@@ -17,6 +18,19 @@ impl<S: Send + Sync> FromRequest<S> for ApiJson {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let axum::Json(value) = axum::Json::<Value>::from_request(req, state).await?;
         Ok(ApiJson(value))
+    }
+}
+
+/// A JSON body read into `B` field by field: every problem at once, each with its path
+/// (`vulnrelay_app::input::Body`).
+pub struct Checked<B>(pub B);
+
+impl<S: Send + Sync, B: Body> FromRequest<S> for Checked<B> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiJson(value) = ApiJson::from_request(req, state).await?;
+        Ok(Checked(vulnrelay_app::input::read(&value)?))
     }
 }
 

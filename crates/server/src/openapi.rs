@@ -11,7 +11,7 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
@@ -611,16 +611,30 @@ fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
     }
 }
 
-/// A typed request body: the name of its schema and every schema it needs.
+/// A typed request body: the name of its schema, every schema it needs and, for a body
+/// read field by field, the fields its reader allows.
 struct Body {
     name: String,
     schemas: Vec<(String, RefOr<Schema>)>,
+    #[cfg_attr(not(test), expect(dead_code, reason = "the test holds the schema to the reader"))]
+    fields: Option<&'static [&'static str]>,
 }
 
+/// A body read by serde.
 fn body<T: utoipa::ToSchema>() -> Body {
     let mut schemas = vec![(T::name().into_owned(), T::schema())];
     T::schemas(&mut schemas);
-    Body { name: T::name().into_owned(), schemas }
+    Body { name: T::name().into_owned(), schemas, fields: None }
+}
+
+/// A body read field by field (`vulnrelay_app::input::Body`): its reader refuses any
+/// other key, which the schema says.
+fn checked<T: utoipa::ToSchema + vulnrelay_app::input::Body>() -> Body {
+    let mut body = body::<T>();
+    if let Some((_, RefOr::T(Schema::Object(object)))) = body.schemas.first_mut() {
+        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    }
+    Body { fields: Some(T::FIELDS), ..body }
 }
 
 /// The request body of an operation whose handler reads it into a type. The other
@@ -641,6 +655,9 @@ fn request_body(method: &str, path: &str) -> Option<Body> {
         ("PUT", "/api/v1/warnings/{id}/assets/{asset}/status") => body::<w::StatusBody>(),
         ("POST", "/api/v1/cases/{id}/warnings") => body::<w::IndustryWarningBody>(),
         ("POST", "/api/v1/webhooks") => body::<WebhookBody>(),
+        ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/rectifications") => {
+            checked::<vulnrelay_app::sanctions::decisions::RectificationBody>()
+        }
         _ => return None,
     })
 }
@@ -736,4 +753,34 @@ pub fn document() -> Value {
             ]))
             .build();
     serde_json::to_value(api).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// A body read field by field documents exactly the fields its reader allows, so
+    /// the schema cannot drift from what the server accepts.
+    #[test]
+    fn every_checked_body_documents_the_fields_its_reader_allows() {
+        let mut checked = 0;
+        for r in ROUTES {
+            let Some(body) = request_body(r.method, r.path) else { continue };
+            let Some(fields) = body.fields else { continue };
+            let (_, schema) = body.schemas.iter().find(|(name, _)| *name == body.name).expect("its schema");
+            let schema = serde_json::to_value(schema).expect("a schema as JSON");
+            let documented: BTreeSet<&str> = schema["properties"]
+                .as_object()
+                .expect("an object schema")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let read: BTreeSet<&str> = fields.iter().copied().collect();
+            assert_eq!(documented, read, "{} {}", r.method, r.path);
+            checked += 1;
+        }
+        assert!(checked > 0, "no body read field by field is documented");
+    }
 }

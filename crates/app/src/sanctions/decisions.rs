@@ -15,7 +15,7 @@ use super::{self as sanctions, Entry};
 use crate::App;
 use crate::caller::Caller;
 use crate::error::{Error, Result};
-use crate::input::Checker;
+use crate::input::{Body, Checker};
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/sanctions`: a platform analyst decides a
 /// sanction `{kind, reason, basis | findings + case, public, until | months, individual,
@@ -41,29 +41,42 @@ pub async fn suspend(
     decide(state, caller, &org_id, &scheme, &body, Some("suspension")).await
 }
 
+/// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/rectifications`.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct RectificationBody {
+    /// The rectification report: what the unit has put right.
+    pub report: String,
+    /// When it was submitted (RFC 3339 or a date; default now).
+    #[schema(value_type = Option<String>)]
+    pub at: Option<Timestamp>,
+}
+
+impl Body for RectificationBody {
+    const FIELDS: &'static [&'static str] = &["report", "at"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC);
+        let report = check.string(object, "$", "report", true)?.to_owned();
+        Some(RectificationBody { report, at })
+    }
+}
+
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/rectifications`: the suspended unit (an
 /// account of it, or a platform analyst on its behalf) submits its rectification
-/// report `{report, at}`.
+/// report.
 pub async fn rectify(
     state: &App,
     caller: &Caller,
     (org_id, scheme): (String, String),
-    body: Value,
+    body: RectificationBody,
 ) -> Result<Value> {
     let account = caller.require()?;
     let own = account.org_id.as_deref() == Some(org_id.as_str());
     if !own {
         platform_analyst(state, caller).await?;
     }
-    let mut check = Checker::default();
-    let Some(object) = check.object(&body, "$", &["report", "at"]) else {
-        return Err(check.finish().unwrap_err().into());
-    };
-    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
-    let report = check.string(object, "$", "report", true).map(str::to_owned);
-    check.finish()?;
-    let Some(report) = report else { return Err(Error::bad_request("unreadable report")) };
-    let event = OrgEvent::RectificationSubmitted { at, author: account.id.clone(), report };
+    let at = body.at.unwrap_or_else(Utc::now);
+    let event = OrgEvent::RectificationSubmitted { at, author: account.id.clone(), report: body.report };
     let entry = sanctions::record(state, &org_id, &scheme, event, Some(&account.id)).await?;
     answer(state, &org_id, &entry).await
 }

@@ -15,7 +15,8 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::errors::AppResult;
-use crate::input::ApiJson;
+use crate::input::{ApiJson, Checked};
+use vulnrelay_app::sanctions::decisions::RectificationBody;
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/sanctions`: a platform analyst decides a
 /// sanction `{kind, reason, basis | findings + case, public, until | months, individual,
@@ -43,12 +44,12 @@ pub async fn suspend(
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/rectifications`: the suspended unit (an
 /// account of it, or a platform analyst on its behalf) submits its rectification
-/// report `{report, at}`.
+/// report.
 pub async fn rectify(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<RectificationBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(vulnrelay_app::sanctions::decisions::rectify(&state, &caller, (org_id, scheme), body).await?))
 }

@@ -291,7 +291,10 @@ async fn record_change(
     let org_scheme = (id.to_owned(), scheme.to_owned());
     let recorded = match kind {
         "sanction" => decisions::sanction(state, &ui.caller, org_scheme, body).await,
-        "rectify" => decisions::rectify(state, &ui.caller, org_scheme, body).await,
+        "rectify" => match vulnrelay_app::input::read(&body) {
+            Ok(body) => decisions::rectify(state, &ui.caller, org_scheme, body).await,
+            Err(e) => Err(e),
+        },
         _ => decisions::review(state, &ui.caller, org_scheme, body).await,
     };
     Ok(recorded?)
