@@ -10,8 +10,8 @@
 
 use base64::Engine;
 use chrono_tz::Tz;
-use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, PLATFORM_ROLES};
+use serde_json::{Map, Value, json};
+use vulnrelay_domain::{AccountRole, PLATFORM_ROLES, Timestamp};
 use vulnrelay_store::{Fragment, NewAttachment, NewEvent, NewReport, StoreError};
 
 use crate::App;
@@ -19,7 +19,7 @@ use crate::caller::Caller;
 use crate::casefile::org_fragment;
 use crate::cases::run_forwards;
 use crate::error::{Error, Result};
-use crate::input::Checker;
+use crate::input::{Body, Checker};
 
 /// The fields of a report.
 pub const REPORT_FIELDS: [&str; 12] = [
@@ -61,17 +61,192 @@ pub enum Intake {
     Take,
 }
 
+/// A report's product: what CN Art. 7(2) asks of it.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct ReportProduct {
+    /// Its name.
+    pub name: String,
+    /// Its model.
+    pub model: String,
+    /// The affected versions (at least one).
+    pub affected_versions: Vec<String>,
+    /// Its provider's organisation id, if the reporter knows it.
+    pub provider: Option<String>,
+    /// Its package URL (`pkg:type/...`).
+    pub purl: Option<String>,
+}
+
+/// An attachment of a report (size-capped by the instance's configuration).
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct ReportAttachment {
+    /// A plain file name (no path).
+    pub filename: String,
+    /// Its media type (default `application/octet-stream`).
+    pub media_type: Option<String>,
+    /// The content, base64-encoded.
+    #[schema(value_type = String, format = Byte)]
+    pub content_base64: Vec<u8>,
+    /// Whether it is exploit code (never published).
+    pub exploit_code: Option<bool>,
+}
+
+/// Body of `POST /api/v1/reports`: the content CN Art. 7(2) requires of a report.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct ReportBody {
+    /// A title (default: "Vulnerability in PRODUCT"; at most 300 characters).
+    pub title: Option<String>,
+    /// The receiving platform's organisation id (default: the reporter's membership
+    /// route, else the instance's default platform).
+    pub platform: Option<String>,
+    /// The IANA time zone of the report's dates (default `Asia/Shanghai`).
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<Tz>,
+    /// The product.
+    pub product: ReportProduct,
+    /// The vulnerability's technical characteristics.
+    pub technical_characteristics: String,
+    /// Its harm.
+    pub harm: String,
+    /// Its scope of impact.
+    pub scope_of_impact: String,
+    /// When it was discovered (RFC 3339, or a date in `timezone`).
+    #[schema(value_type = String)]
+    pub discovered_at: Timestamp,
+    /// When the reporter became aware of it (default: when it was discovered).
+    #[schema(value_type = Option<String>)]
+    pub aware_at: Option<Timestamp>,
+    /// A CVSS v3 vector.
+    pub cvss_vector: Option<String>,
+    /// Attachments.
+    pub attachments: Option<Vec<ReportAttachment>>,
+    /// A note.
+    pub note: Option<String>,
+}
+
+impl Body for ReportBody {
+    const FIELDS: &'static [&'static str] = &REPORT_FIELDS;
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let now = chrono::Utc::now();
+        let timezone = check.string(object, "$", "timezone", false).and_then(|name| {
+            name.parse::<Tz>()
+                .map_err(|_| check.problem("$.timezone", format!("`{name}` is not an IANA time zone")))
+                .ok()
+        });
+        let tz = match object.get("timezone") {
+            Some(Value::String(_)) => timezone.unwrap_or(Tz::UTC),
+            _ => Tz::Asia__Shanghai,
+        };
+        let mut product = None;
+        match object.get("product") {
+            None | Some(Value::Null) => check.problem("$.product", "missing required field"),
+            Some(value) => {
+                if let Some(p) = check.object(
+                    value,
+                    "$.product",
+                    &["name", "model", "affected_versions", "provider", "purl"],
+                ) {
+                    let name = check.string(p, "$.product", "name", true).map(str::to_owned);
+                    let model = check.string(p, "$.product", "model", true).map(str::to_owned);
+                    let affected_versions = check.non_empty_strings(p, "$.product", "affected_versions");
+                    let provider = check.string(p, "$.product", "provider", false).map(str::to_owned);
+                    let purl = check.string(p, "$.product", "purl", false).map(str::to_owned);
+                    if let Some(purl) = &purl
+                        && !purl.starts_with("pkg:")
+                    {
+                        check.problem(
+                            "$.product.purl",
+                            format!("`{purl}` is not a package URL (pkg:type/...)"),
+                        );
+                    }
+                    if let (Some(name), Some(model)) = (name, model) {
+                        product = Some(ReportProduct { name, model, affected_versions, provider, purl });
+                    }
+                }
+            }
+        }
+        let texts = ["technical_characteristics", "harm", "scope_of_impact"]
+            .map(|field| check.string(object, "$", field, true).map(str::to_owned));
+        let discovered_at = check.event_time(object, "$", "discovered_at", true, tz, now);
+        let aware_at = check.event_time(object, "$", "aware_at", false, tz, now);
+        if let (Some(d), Some(a)) = (discovered_at, aware_at)
+            && a < d
+        {
+            check.problem("$.aware_at", "must not be before discovered_at");
+        }
+        let cvss_vector = check.string(object, "$", "cvss_vector", false).map(str::to_owned);
+        if let Some(vector) = &cvss_vector
+            && let Err(e) = vulnrelay_formats::severity::score(vector)
+        {
+            check.problem("$.cvss_vector", format!("not a CVSS vector: {}", e.reason));
+        }
+        let attachments = read_attachments(check, object.get("attachments"));
+        let title = check.string(object, "$", "title", false).map(str::to_owned);
+        for (field, max) in [
+            ("title", TITLE_MAX_CHARS),
+            ("technical_characteristics", TEXT_MAX_CHARS),
+            ("harm", TEXT_MAX_CHARS),
+            ("scope_of_impact", TEXT_MAX_CHARS),
+        ] {
+            if let Some(text) = object.get(field).and_then(Value::as_str)
+                && text.chars().count() > max
+            {
+                check.problem(format!("$.{field}"), format!("longer than {max} characters"));
+            }
+        }
+        let platform = check.string(object, "$", "platform", false).map(str::to_owned);
+        let note = check.string(object, "$", "note", false).map(str::to_owned);
+        let [Some(technical_characteristics), Some(harm), Some(scope_of_impact)] = texts else {
+            return None;
+        };
+        Some(ReportBody {
+            title,
+            platform,
+            timezone,
+            product: product?,
+            technical_characteristics,
+            harm,
+            scope_of_impact,
+            discovered_at: discovered_at?,
+            aware_at,
+            cvss_vector,
+            attachments,
+            note,
+        })
+    }
+}
+
+/// A report as submitted: what it says, read into a [`ReportBody`], and the JSON as
+/// sent, which the record keeps (its attachments' content aside) with the digest that
+/// tells a retry from another report under the same idempotency key.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// The report, read.
+    pub report: ReportBody,
+    /// The JSON as sent.
+    pub verbatim: Value,
+}
+
+impl Submission {
+    /// Reads a submitted report: every problem of its content at once.
+    pub fn read(verbatim: Value) -> Result<Submission> {
+        let report = crate::input::read(&verbatim)?;
+        Ok(Submission { report, verbatim })
+    }
+}
+
 /// Takes a report in (the body of `POST /api/v1/reports`, also built by the web UI's
-/// report form) through `channel` (`api`, `web`): checks it, opens its case, writes the
-/// receipt and runs the forwarding rules. Answers [`Outcome::Opened`] and the intake,
-/// or [`Outcome::Repeated`] and the first intake when `idempotency_key` was seen
-/// before; with [`Intake::CheckOnly`], [`Outcome::Passed`] and `null` once it passes.
+/// report form) through `channel` (`api`, `web`): checks what it refers to and the
+/// instance's limits, opens its case, writes the receipt and runs the forwarding rules.
+/// Answers [`Outcome::Opened`] and the intake, or [`Outcome::Repeated`] and the first
+/// intake when `idempotency_key` was seen before; with [`Intake::CheckOnly`],
+/// [`Outcome::Passed`] and `null` once it passes.
 pub async fn take_in(
     state: &App,
     caller: &Caller,
     idempotency_key: Option<&str>,
     channel: &str,
-    body: Value,
+    submission: Submission,
     intake: Intake,
 ) -> Result<(Outcome, Value)> {
     let account = caller.require_role(&[AccountRole::Reporter, AccountRole::Coordinator])?;
@@ -79,74 +254,19 @@ pub async fn take_in(
         return Err(Error::forbidden("the account belongs to no organisation"));
     };
     let now = chrono::Utc::now();
+    let Submission { report: body, verbatim } = submission;
+    let tz = body.timezone.unwrap_or(Tz::Asia__Shanghai);
     let mut check = Checker::default();
-    let Some(object) = check.object(&body, "$", &REPORT_FIELDS) else {
-        return Err(check.finish().unwrap_err().into());
-    };
-    let timezone = match check.string(object, "$", "timezone", false) {
-        None => Some(Tz::Asia__Shanghai),
-        Some(name) => name
-            .parse::<Tz>()
-            .map_err(|_| check.problem("$.timezone", format!("`{name}` is not an IANA time zone")))
-            .ok(),
-    };
-    let tz = timezone.unwrap_or(Tz::UTC);
-    let mut product = None;
-    match object.get("product") {
-        None | Some(Value::Null) => check.problem("$.product", "missing required field"),
-        Some(value) => {
-            if let Some(p) =
-                check.object(value, "$.product", &["name", "model", "affected_versions", "provider", "purl"])
-            {
-                let name = check.string(p, "$.product", "name", true).map(str::to_owned);
-                check.string(p, "$.product", "model", true);
-                check.non_empty_strings(p, "$.product", "affected_versions");
-                let provider = check.string(p, "$.product", "provider", false).map(str::to_owned);
-                let purl = check.string(p, "$.product", "purl", false).map(str::to_owned);
-                if let Some(purl) = &purl
-                    && !purl.starts_with("pkg:")
-                {
-                    check.problem("$.product.purl", format!("`{purl}` is not a package URL (pkg:type/...)"));
-                }
-                product = name.map(|name| (name, provider, purl));
-            }
-        }
-    }
-    for field in ["technical_characteristics", "harm", "scope_of_impact"] {
-        check.string(object, "$", field, true);
-    }
-    let discovered_at = check.event_time(object, "$", "discovered_at", true, tz, now);
-    let aware_at = check.event_time(object, "$", "aware_at", false, tz, now);
-    if let (Some(d), Some(a)) = (discovered_at, aware_at)
-        && a < d
-    {
-        check.problem("$.aware_at", "must not be before discovered_at");
-    }
-    let mut cvss = None;
-    if let Some(vector) = check.string(object, "$", "cvss_vector", false) {
-        match vulnrelay_formats::severity::score(vector) {
-            Ok(scored) => cvss = Some((scored.vector, scored.base_score)),
-            Err(e) => check.problem("$.cvss_vector", format!("not a CVSS vector: {}", e.reason)),
-        }
-    }
-    let attachments = read_attachments(&mut check, object.get("attachments"), &state.config);
-    let title = check.string(object, "$", "title", false).map(str::to_owned);
-    for (field, max) in [
-        ("title", TITLE_MAX_CHARS),
-        ("technical_characteristics", TEXT_MAX_CHARS),
-        ("harm", TEXT_MAX_CHARS),
-        ("scope_of_impact", TEXT_MAX_CHARS),
-    ] {
-        if let Some(text) = object.get(field).and_then(Value::as_str)
-            && text.chars().count() > max
-        {
-            check.problem(format!("$.{field}"), format!("longer than {max} characters"));
-        }
-    }
-    let platform = check.string(object, "$", "platform", false).map(str::to_owned);
+    let attachments =
+        attachments_within_limits(&mut check, body.attachments.unwrap_or_default(), &state.config);
+    let cvss = body
+        .cvss_vector
+        .as_deref()
+        .and_then(|vector| vulnrelay_formats::severity::score(vector).ok())
+        .map(|scored| (scored.vector, scored.base_score));
     // References to organisations: each one must exist.
-    let provider_org = match product.as_ref().and_then(|p| p.1.clone()) {
-        Some(id) => match state.store.org(&id).await {
+    let provider_org = match &body.product.provider {
+        Some(id) => match state.store.org(id).await {
             Ok(org) if org.status == vulnrelay_store::Status::Active => Some(org.id),
             Ok(_) | Err(StoreError::NotFound { .. }) => {
                 check.problem("$.product.provider", format!("unknown organisation `{id}`"));
@@ -156,16 +276,14 @@ pub async fn take_in(
         },
         None => None,
     };
-    let platform = choose_platform(state, &reporter_org, platform, &mut check).await?;
+    let platform = choose_platform(state, &reporter_org, body.platform, &mut check).await?;
     check.finish()?;
     if intake == Intake::CheckOnly {
         return Ok((Outcome::Passed, Value::Null));
     }
-    let (Some(platform), Some((product_name, _, purl)), Some(discovered_at)) =
-        (platform, product, discovered_at)
-    else {
-        return Err(Error::bad_request("unreadable report"));
-    };
+    let Some(platform) = platform else { return Err(Error::bad_request("unreadable report")) };
+    let (product_name, purl, discovered_at, aware_at, title) =
+        (body.product.name, body.product.purl, body.discovered_at, body.aware_at, body.title);
 
     let mut parties: Vec<Fragment> = vec![org_fragment(state, &reporter_org).await?];
     if platform != reporter_org {
@@ -215,7 +333,7 @@ pub async fn take_in(
             override_reason: None,
         });
     }
-    let mut stored_body = body.clone();
+    let mut stored_body = verbatim.clone();
     if let Some(list) = stored_body.get_mut("attachments").and_then(Value::as_array_mut) {
         // The content lives in the attachments table; the report keeps the metadata.
         for item in list {
@@ -231,7 +349,7 @@ pub async fn take_in(
     // idempotency key sent again with another body is told apart from a retry.
     let digest = {
         use sha2::{Digest, Sha256};
-        hex::encode(Sha256::digest(body.to_string().as_bytes()))
+        hex::encode(Sha256::digest(verbatim.to_string().as_bytes()))
     };
     stored_body["submission_sha256"] = json!(digest);
     let report = NewReport {
@@ -292,27 +410,16 @@ pub const TITLE_MAX_CHARS: usize = 300;
 /// characters.
 pub const TEXT_MAX_CHARS: usize = 20_000;
 
-fn read_attachments(
-    check: &mut Checker,
-    value: Option<&Value>,
-    config: &crate::Config,
-) -> Vec<NewAttachment> {
-    let max_bytes = config.max_attachment_bytes;
-    if let Some(Value::Array(items)) = value
-        && items.len() > config.max_attachments
-    {
-        check.problem("$.attachments", format!("more than {} attachments", config.max_attachments));
-        return Vec::new();
-    }
+fn read_attachments(check: &mut Checker, value: Option<&Value>) -> Option<Vec<ReportAttachment>> {
     let items = match value {
-        None | Some(Value::Null) => return Vec::new(),
+        None | Some(Value::Null) => return None,
         Some(Value::Array(items)) => items,
         Some(other) => {
             check.problem(
                 "$.attachments",
                 format!("expected an array, found {}", crate::input::kind_of(other)),
             );
-            return Vec::new();
+            return None;
         }
     };
     let mut attachments = Vec::new();
@@ -324,31 +431,46 @@ fn read_attachments(
             continue;
         };
         let filename = check.string(o, &path, "filename", true).map(str::to_owned);
-        let media_type =
-            check.string(o, &path, "media_type", false).unwrap_or("application/octet-stream").to_owned();
-        let exploit_code = check.boolean(o, &path, "exploit_code");
+        let media_type = check.string(o, &path, "media_type", false).map(str::to_owned);
+        let exploit_code = o.contains_key("exploit_code").then(|| check.boolean(o, &path, "exploit_code"));
         let content = check.string(o, &path, "content_base64", true).and_then(|text| {
             base64::engine::general_purpose::STANDARD
                 .decode(text)
                 .map_err(|e| check.problem(format!("{path}.content_base64"), format!("not base64: {e}")))
                 .ok()
         });
-        if let Some(content) = &content
-            && content.len() > max_bytes
-        {
-            check
-                .problem(format!("{path}.content_base64"), format!("larger than the {max_bytes}-byte limit"));
-        }
         if let Some(name) = &filename
             && (name.contains('/') || name.contains('\\') || name.chars().any(char::is_control))
         {
             check.problem(format!("{path}.filename"), "must be a plain file name");
         }
-        if let (Some(filename), Some(content)) = (filename, content) {
-            attachments.push(NewAttachment { filename, media_type, exploit_code, content });
+        if let (Some(filename), Some(content_base64)) = (filename, content) {
+            attachments.push(ReportAttachment { filename, media_type, content_base64, exploit_code });
         }
     }
-    let total: usize = attachments.iter().map(|a| a.content.len()).sum();
+    Some(attachments)
+}
+
+/// The attachments within the instance's limits: how many, each one's size, the total.
+fn attachments_within_limits(
+    check: &mut Checker,
+    attachments: Vec<ReportAttachment>,
+    config: &crate::Config,
+) -> Vec<NewAttachment> {
+    if attachments.len() > config.max_attachments {
+        check.problem("$.attachments", format!("more than {} attachments", config.max_attachments));
+        return Vec::new();
+    }
+    let max_bytes = config.max_attachment_bytes;
+    for (i, attachment) in attachments.iter().enumerate() {
+        if attachment.content_base64.len() > max_bytes {
+            check.problem(
+                format!("$.attachments[{i}].content_base64"),
+                format!("larger than the {max_bytes}-byte limit"),
+            );
+        }
+    }
+    let total: usize = attachments.iter().map(|a| a.content_base64.len()).sum();
     if total > config.max_attachments_total_bytes {
         check.problem(
             "$.attachments",
@@ -359,6 +481,14 @@ fn read_attachments(
         );
     }
     attachments
+        .into_iter()
+        .map(|a| NewAttachment {
+            filename: a.filename,
+            media_type: a.media_type.unwrap_or_else(|| "application/octet-stream".into()),
+            exploit_code: a.exploit_code.unwrap_or(false),
+            content: a.content_base64,
+        })
+        .collect()
 }
 
 /// The receiving platform: the one the report names, else the route of a membership

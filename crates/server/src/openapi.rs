@@ -655,6 +655,7 @@ fn request_body(method: &str, path: &str) -> Option<Body> {
         ("PUT", "/api/v1/warnings/{id}/assets/{asset}/status") => body::<w::StatusBody>(),
         ("POST", "/api/v1/cases/{id}/warnings") => body::<w::IndustryWarningBody>(),
         ("POST", "/api/v1/webhooks") => body::<WebhookBody>(),
+        ("POST", "/api/v1/reports") => checked::<vulnrelay_app::reports::ReportBody>(),
         ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/rectifications") => {
             checked::<vulnrelay_app::sanctions::decisions::RectificationBody>()
         }

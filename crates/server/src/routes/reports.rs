@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use vulnrelay_app::receipts::{PurgeQuery, ReceiptsQuery};
-use vulnrelay_app::reports::{Intake, Outcome, take_in};
+use vulnrelay_app::reports::{Intake, Outcome, Submission, take_in};
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -32,7 +32,8 @@ pub async fn submit(
     ApiJson(body): ApiJson,
 ) -> AppResult<Response> {
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let (outcome, answer) = take_in(&state, &caller, key, "api", body, Intake::Take).await?;
+    let submission = Submission::read(body)?;
+    let (outcome, answer) = take_in(&state, &caller, key, "api", submission, Intake::Take).await?;
     let status = if outcome == Outcome::Opened { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(answer)).into_response())
 }

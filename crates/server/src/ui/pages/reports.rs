@@ -23,7 +23,7 @@ use crate::errors::AppError;
 use crate::ui::i18n::Lang;
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{Field, csrf, notice, page, problem_words, time};
-use vulnrelay_app::reports::{Intake, take_in};
+use vulnrelay_app::reports::{Intake, Submission, take_in};
 
 /// The largest report form taken: files kept from an earlier round travel as base64
 /// (a third larger) beside newly chosen ones; the intake's own limits on attachments
@@ -400,7 +400,11 @@ pub async fn submit(
     // shown at once and nothing is taken in.
     let intake = if draft.problems.is_empty() { Intake::Take } else { Intake::CheckOnly };
     let key = Some(draft.value("idempotency_key").to_owned()).filter(|k| !k.is_empty());
-    match take_in(&state, &ui.caller, key.as_deref(), "web", body, intake).await {
+    let taken = match Submission::read(body) {
+        Ok(submission) => take_in(&state, &ui.caller, key.as_deref(), "web", submission, intake).await,
+        Err(problems) => Err(problems),
+    };
+    match taken {
         // The receipt has its own address: a reload or a change of language keeps it.
         Ok((_, answer)) if intake == Intake::Take => Ok(axum::response::Redirect::to(&format!(
             "/receipts/{}",
