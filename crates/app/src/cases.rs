@@ -4,7 +4,7 @@
 
 use chrono::{TimeDelta, Utc};
 use chrono_tz::Tz;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use vulnrelay_domain::{Action, EventType};
 use vulnrelay_formats::case_file;
 use vulnrelay_store::{CaseChange, Fragment, NewEvent, NewOutboxMessage, StoredEvent};
@@ -15,7 +15,7 @@ use crate::casefile::{Loaded, authorize, load, org_fragment};
 use crate::error::{Error, Result};
 use crate::forwarding::Trigger;
 use crate::gates;
-use crate::input::Checker;
+use crate::input::{Body, Checker};
 
 /// Workflow events only the case's platforms record.
 pub const PLATFORM_ONLY: [EventType; 5] = [
@@ -224,33 +224,95 @@ async fn keep_refusal(
     }
 }
 
+/// Body of `POST /api/v1/cases/{id}/events`: one event in the case-file vocabulary
+/// (`docs/case-file.schema.json`, `$defs/event`), where `at` defaults to now, `party`
+/// to the caller's organisation and `product` to the case's only product; the fields
+/// of its type (`to`, `kind`, `version`, ...) are checked as the case file's.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct EventBody {
+    /// The event's type (`verified`, `notified`, `fix_available`, `published`, ...).
+    #[schema(rename = "type", value_type = String)]
+    pub event_type: EventType,
+    /// When it happened (RFC 3339, or a date in the case's time zone); default now.
+    pub at: Option<String>,
+    /// The party that did it (default: the caller's organisation).
+    pub party: Option<String>,
+    /// The product concerned.
+    pub product: Option<String>,
+    /// A note for people reading the timeline.
+    pub note: Option<String>,
+    /// Why a gate that would refuse the event is overridden.
+    pub override_reason: Option<String>,
+    /// The fields of its type, as the case file writes them.
+    #[schema(ignore)]
+    pub details: Map<String, Value>,
+}
+
+impl Body for EventBody {
+    const FIELDS: &'static [&'static str] = &["type", "at", "party", "product", "note", "override_reason"];
+    const OPEN: bool = true;
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let event_type = check
+            .string(object, "$", "type", true)
+            .and_then(|t| t.parse::<EventType>().map_err(|e| check.problem("$.type", e)).ok());
+        let mut text = |key| check.string(object, "$", key, false).map(str::to_owned);
+        let (at, party, product, note) = (text("at"), text("party"), text("product"), text("note"));
+        let override_reason = match object.get("override_reason") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(reason)) if !reason.trim().is_empty() => Some(reason.clone()),
+            Some(_) => {
+                check.problem("$.override_reason", "expected a non-empty string");
+                None
+            }
+        };
+        let details = object
+            .iter()
+            .filter(|(k, _)| !Self::FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()));
+        Some(EventBody {
+            event_type: event_type?,
+            at,
+            party,
+            product,
+            note,
+            override_reason,
+            details: details.collect(),
+        })
+    }
+}
+
+impl EventBody {
+    /// The event as the case file writes it, before its defaults.
+    fn into_case_file_event(self) -> (Map<String, Value>, Option<String>) {
+        let mut event = self.details;
+        event.insert("type".into(), json!(self.event_type.as_str()));
+        for (key, value) in
+            [("at", self.at), ("party", self.party), ("product", self.product), ("note", self.note)]
+        {
+            if let Some(value) = value {
+                event.insert(key.into(), json!(value));
+            }
+        }
+        (event, self.override_reason)
+    }
+}
+
 /// Records one event on case `id` for `caller` (the body of `POST
 /// /api/v1/cases/{id}/events`, also built by the web UI's case actions) and runs the
 /// forwarding rules it triggers; answers the stored events, the new state and the
 /// forwards.
-pub async fn append_event(state: &App, caller: &Caller, id: &str, body: Value) -> Result<Value> {
+pub async fn append_event(state: &App, caller: &Caller, id: &str, body: EventBody) -> Result<Value> {
     let account = caller.require()?.clone();
     let loaded = authorize(state, caller, id, Action::AppendEvent).await?;
-    let Value::Object(mut event) = body else {
-        return Err(Error::invalid(vec![("$".into(), "expected an object".into())]));
-    };
-    let override_reason = match event.remove("override_reason") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(reason)) if !reason.trim().is_empty() => Some(reason),
-        Some(_) => {
-            return Err(Error::invalid(vec![(
-                "$.override_reason".into(),
-                "expected a non-empty string".into(),
-            )]));
-        }
-    };
+    let event_type = body.event_type;
+    let (mut event, override_reason) = body.into_case_file_event();
     let now = Utc::now();
     let tz = tz_of(&loaded);
     event.entry("at").or_insert_with(|| json!(now.with_timezone(&tz).to_rfc3339()));
     let own_org = account.org_id.clone().unwrap_or_default();
     event.entry("party").or_insert_with(|| json!(own_org));
-    let about_one = event.get("type").and_then(Value::as_str).and_then(|t| t.parse::<EventType>().ok());
-    if about_one.is_some_and(EventType::needs_product)
+    if event_type.needs_product()
         && !event.contains_key("product")
         && let Some(product) = crate::participants::default_product(&loaded)
     {
@@ -258,16 +320,12 @@ pub async fn append_event(state: &App, caller: &Caller, id: &str, body: Value) -
     }
     let platform_work = loaded.can(caller, Action::Forward);
     let mut check = Checker::default();
-    let event_type = check
-        .string(&event, "$", "type", true)
-        .and_then(|t| t.parse::<EventType>().map_err(|e| check.problem("$.type", e)).ok());
     if let Some(at) = check.event_time(&event, "$", "at", true, tz, now)
         && at > now + TimeDelta::minutes(5)
     {
         check.problem("$.at", "must not be in the future");
     }
     check.finish()?;
-    let Some(event_type) = event_type else { return Err(Error::bad_request("unreadable event")) };
     if event_type == EventType::VendorStatus {
         // Checked there against the product's provider, with its private note.
         return Err(Error::invalid(vec![(

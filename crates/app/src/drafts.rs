@@ -297,10 +297,16 @@ pub async fn send(state: &App, caller: &Caller, id: &str, completion: Completion
     drop(drafts);
     let mut answers = Vec::new();
     for to in recipients {
-        let mut event = json!({"type": "notified", "to": to, "kind": kind.as_str(), "content": content});
-        if let Some(product) = &product {
-            event["product"] = json!(product);
-        }
+        let details = [("to", json!(to)), ("kind", json!(kind.as_str())), ("content", content.clone())];
+        let event = crate::cases::EventBody {
+            event_type: vulnrelay_domain::EventType::Notified,
+            at: None,
+            party: None,
+            product: product.clone(),
+            note: None,
+            override_reason: None,
+            details: details.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        };
         answers.push(crate::cases::append_event(state, caller, id, event).await?);
     }
     Ok(json!({"sent": answers}))

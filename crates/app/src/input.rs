@@ -18,8 +18,12 @@ pub use vulnrelay_formats::fields::kind_of;
 /// JSON path, where serde would stop at the first. The type also derives its OpenAPI
 /// schema (`utoipa::ToSchema`), whose properties are [`Body::FIELDS`].
 pub trait Body: Sized {
-    /// The keys the body may have; any other is a problem.
+    /// The keys the body may have; any other is a problem, unless [`Body::OPEN`].
     const FIELDS: &'static [&'static str];
+
+    /// Whether the body may have keys beyond [`Body::FIELDS`], read by a later check
+    /// (an event's fields of its type, checked as a case-file event).
+    const OPEN: bool = false;
 
     /// Reads the fields of `object` (its keys already checked against
     /// [`Body::FIELDS`]), noting each problem in `check`; `None` when a required part
@@ -38,7 +42,15 @@ pub fn read<B: Body>(value: &Value) -> Result<B, Error> {
 /// Reads `value` as a `B` into a checker the caller goes on with, for an operation that
 /// finds more problems (a reference to something stored) in the same round.
 pub fn read_with<B: Body>(check: &mut Checker, value: &Value) -> Option<B> {
-    let object = check.object(value, "$", B::FIELDS)?;
+    let object = if B::OPEN {
+        let object = value.as_object();
+        if object.is_none() {
+            check.problem("$", format!("expected an object, found {}", kind_of(value)));
+        }
+        object?
+    } else {
+        check.object(value, "$", B::FIELDS)?
+    };
     B::read_fields(check, object)
 }
 

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod aggregator;
 pub mod assets;
 pub mod caller;
+pub mod case_actions;
 pub mod casefile;
 pub mod cases;
 pub mod coordination;

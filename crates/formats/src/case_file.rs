@@ -143,24 +143,7 @@ pub fn to_value(case: &Case) -> Value {
         })
         .collect();
     let implied = case.products().len() == 1;
-    let events: Vec<Value> = case
-        .events()
-        .iter()
-        .map(|e| {
-            let mut event = Map::new();
-            event.insert("at".into(), time(&e.at));
-            event.insert("type".into(), json!(e.event_type().as_str()));
-            event.insert("party".into(), json!(e.party.0));
-            if let (Some(product), false) = (&e.product, implied) {
-                event.insert("product".into(), json!(product.0));
-            }
-            write_details(&e.kind, &mut event, &time);
-            if let Some(note) = &e.note {
-                event.insert("note".into(), json!(note));
-            }
-            Value::Object(event)
-        })
-        .collect();
+    let events: Vec<Value> = case.events().iter().map(|e| write_event(e, tz, implied)).collect();
     json!({
         "schema": SCHEMA,
         "title": case.title(),
@@ -169,6 +152,29 @@ pub fn to_value(case: &Case) -> Value {
         "products": products,
         "events": events,
     })
+}
+
+/// One event as a case file writes it, its times in `tz`, naming its product when it
+/// has one: the body an event is stored with.
+pub fn event_to_value(event: &Event, tz: Tz) -> Value {
+    write_event(event, tz, false)
+}
+
+/// One event; `implied`: the case has one product, which its events need not name.
+fn write_event(e: &Event, tz: Tz, implied: bool) -> Value {
+    let time = |t: &Timestamp| Value::String(t.with_timezone(&tz).to_rfc3339());
+    let mut event = Map::new();
+    event.insert("at".into(), time(&e.at));
+    event.insert("type".into(), json!(e.event_type().as_str()));
+    event.insert("party".into(), json!(e.party.0));
+    if let (Some(product), false) = (&e.product, implied) {
+        event.insert("product".into(), json!(product.0));
+    }
+    write_details(&e.kind, &mut event, &time);
+    if let Some(note) = &e.note {
+        event.insert("note".into(), json!(note));
+    }
+    Value::Object(event)
 }
 
 fn write_details(kind: &EventKind, event: &mut Map<String, Value>, time: &impl Fn(&Timestamp) -> Value) {

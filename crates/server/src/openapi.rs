@@ -627,12 +627,12 @@ fn body<T: utoipa::ToSchema>() -> Body {
     Body { name: T::name().into_owned(), schemas, fields: None }
 }
 
-/// A body read field by field (`vulnrelay_app::input::Body`): its reader refuses any
-/// other key, which the schema says.
+/// A body read field by field (`vulnrelay_app::input::Body`): the schema says whether
+/// its reader refuses any other key.
 fn checked<T: utoipa::ToSchema + vulnrelay_app::input::Body>() -> Body {
     let mut body = body::<T>();
     if let Some((_, RefOr::T(Schema::Object(object)))) = body.schemas.first_mut() {
-        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(T::OPEN)));
     }
     Body { fields: Some(T::FIELDS), ..body }
 }
@@ -656,6 +656,10 @@ fn request_body(method: &str, path: &str) -> Option<Body> {
         ("POST", "/api/v1/cases/{id}/warnings") => body::<w::IndustryWarningBody>(),
         ("POST", "/api/v1/webhooks") => body::<WebhookBody>(),
         ("POST", "/api/v1/reports") => checked::<vulnrelay_app::reports::ReportBody>(),
+        ("POST", "/api/v1/cases/{id}/events") => checked::<vulnrelay_app::cases::EventBody>(),
+        ("POST", "/api/v1/cases/{id}/forward") => checked::<vulnrelay_app::case_actions::ForwardBody>(),
+        ("POST", "/api/v1/cases/{id}/comments") => checked::<vulnrelay_app::case_actions::CommentBody>(),
+        ("PUT", "/api/v1/cases/{id}/embargo") => checked::<vulnrelay_app::case_actions::EmbargoBody>(),
         ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/rectifications") => {
             checked::<vulnrelay_app::sanctions::decisions::RectificationBody>()
         }

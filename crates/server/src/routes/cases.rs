@@ -7,29 +7,23 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vulnrelay_domain::{Action, CaseState, EventType};
+use vulnrelay_domain::{Action, CaseState};
 use vulnrelay_formats::case_file;
 use vulnrelay_formats::compliance::{self, Evaluated};
 use vulnrelay_policy::{Interpretation, Options};
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::casefile::{Loaded, authorize, org_fragment};
+use crate::casefile::{Loaded, authorize};
 use crate::errors::{AppError, AppResult};
-use crate::forwarding::Trigger;
-use crate::input::ApiJson;
-use vulnrelay_app::cases::{append_event, event_json, record, run_forwards, tz_of, visible_refusals};
+use crate::input::Checked;
+use vulnrelay_app::case_actions::{self, CommentBody, EmbargoBody, ForwardBody, shown};
+use vulnrelay_app::cases::{EventBody, append_event, event_json, tz_of, visible_refusals};
 use vulnrelay_app::deadlines::{deadline_page, decode_cursor, encode_cursor, parse_within};
-use vulnrelay_app::input::Checker;
-
-/// A time in UTC and in the case's time zone.
-fn shown(t: DateTime<Utc>, tz: Tz) -> Value {
-    json!({"utc": t.to_rfc3339(), "local": t.with_timezone(&tz).to_rfc3339(), "timezone": tz.name()})
-}
 
 fn summary(loaded: &Loaded) -> Value {
     listed(&loaded.record, loaded.state())
@@ -126,7 +120,7 @@ pub async fn append(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<EventBody>,
 ) -> AppResult<Response> {
     let answer = append_event(&state, &caller, &id, body).await?;
     Ok((StatusCode::CREATED, Json(answer)).into_response())
@@ -152,54 +146,16 @@ pub async fn refusals(
     Ok(Json(json!({"case": id, "refusals": items})))
 }
 
-/// `POST /api/v1/cases/{id}/forward`: a platform forwards the case to an organisation
-/// `{to, kind?, note?, override_reason?}`: the organisation joins the case and a
-/// `notified` event is recorded, through the gates.
+/// `POST /api/v1/cases/{id}/forward`: a platform forwards the case to an organisation,
+/// which joins the case; a `notified` event is recorded, through the gates.
 pub async fn forward(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<ForwardBody>,
 ) -> AppResult<Response> {
-    let account = caller.require()?.clone();
-    let loaded = authorize(&state, &caller, &id, Action::Forward).await?;
-    let mut check = Checker::default();
-    let mut fields = None;
-    if let Some(o) = check.object(&body, "$", &["to", "kind", "note", "override_reason"]) {
-        let to = check.string(o, "$", "to", true).map(str::to_owned);
-        let kind = check.string(o, "$", "kind", false).map(str::to_owned);
-        let note = check.string(o, "$", "note", false).map(str::to_owned);
-        let reason = check.string(o, "$", "override_reason", false).map(str::to_owned);
-        fields = to.map(|to| (to, kind, note, reason));
-    }
-    check.finish()?;
-    let Some((to, kind, note, reason)) = fields else {
-        return Err(AppError::bad_request("unreadable forward"));
-    };
-    let target = match state.store.org(&to).await {
-        Ok(org) => org,
-        Err(vulnrelay_store::StoreError::NotFound { .. }) => {
-            return Err(AppError::invalid(vec![("$.to".into(), format!("unknown organisation `{to}`"))]));
-        }
-        Err(other) => return Err(other.into()),
-    };
-    if !loaded.state().accepts(EventType::Notified) {
-        return Err(AppError::conflict("invalid_transition", format!("the case is {}", loaded.state())));
-    }
-    let from = account.org_id.clone().unwrap_or_default();
-    let mut event = json!({"at": Utc::now().with_timezone(&tz_of(&loaded)).to_rfc3339(), "type": "notified", "party": from, "to": target.id});
-    if let Some(kind) = kind {
-        event["kind"] = json!(kind);
-    }
-    if let Some(note) = note {
-        event["note"] = json!(note);
-    }
-    let parties = vec![org_fragment(&state, &target.id).await?];
-    let stored = record(&state, &caller, &loaded, vec![event], parties, reason).await?;
-    let forwarded =
-        run_forwards(&state, &account.id, &id, vec![(target.id.clone(), Trigger::Received)]).await?;
-    let body = json!({"events": stored.iter().map(event_json).collect::<vulnrelay_app::Result<Vec<_>>>()?, "forwarded": forwarded});
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let answer = case_actions::forward(&state, &caller, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
 /// `GET /api/v1/cases/{id}/comments`.
@@ -208,61 +164,29 @@ pub async fn comments(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    authorize(&state, &caller, &id, Action::Comment).await?;
-    let comments = state.store.comments(&id).await?;
-    let items: Vec<Value> = comments
-        .iter()
-        .map(|c| json!({"id": c.id, "author": c.account_id, "at": c.at.to_rfc3339(), "body": c.body}))
-        .collect();
-    Ok(Json(json!({"comments": items})))
+    Ok(Json(case_actions::comments(&state, &caller, &id).await?))
 }
 
-/// `POST /api/v1/cases/{id}/comments`: `{body}`.
+/// `POST /api/v1/cases/{id}/comments`: adds a comment.
 pub async fn comment(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<CommentBody>,
 ) -> AppResult<Response> {
-    let account = caller.require()?.clone();
-    authorize(&state, &caller, &id, Action::Comment).await?;
-    let mut check = Checker::default();
-    let text = check
-        .object(&body, "$", &["body"])
-        .and_then(|o| check.string(o, "$", "body", true))
-        .map(str::to_owned);
-    check.finish()?;
-    let text = text.unwrap_or_default();
-    if text.len() > 20_000 {
-        return Err(AppError::invalid(vec![("$.body".into(), "longer than 20000 bytes".into())]));
-    }
-    let comment = state.store.add_comment(&id, Some(&account.id), &text, Utc::now()).await?;
-    let body = json!({"id": comment.id, "author": comment.account_id, "at": comment.at.to_rfc3339(), "body": comment.body});
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let answer = case_actions::comment(&state, &caller, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
-/// `PUT /api/v1/cases/{id}/embargo`: `{"planned_public_at": TIME | null}`; stored in UTC,
-/// shown in UTC and in the case's time zone.
+/// `PUT /api/v1/cases/{id}/embargo`: sets (or, with `null`, clears) the planned public
+/// date; stored in UTC, shown in UTC and in the case's time zone.
 pub async fn embargo(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<EmbargoBody>,
 ) -> AppResult<Json<Value>> {
-    let account = caller.require()?.clone();
-    let loaded = authorize(&state, &caller, &id, Action::SetEmbargo).await?;
-    let tz = tz_of(&loaded);
-    let mut check = Checker::default();
-    let mut planned = None;
-    if let Some(o) = check.object(&body, "$", &["planned_public_at"]) {
-        if !o.contains_key("planned_public_at") {
-            check.problem("$.planned_public_at", "missing required field (null clears it)");
-        }
-        planned = check.time(o, "$", "planned_public_at", false, tz);
-    }
-    check.finish()?;
-    state.store.set_embargo(&id, planned, Some(&account.id), Utc::now()).await?;
-    Ok(Json(json!({"case": id, "planned_public_at": planned.map(|t| shown(t, tz))})))
+    Ok(Json(case_actions::set_embargo(&state, &caller, &id, body).await?))
 }
 
 /// Query of the compliance endpoint.

@@ -149,7 +149,11 @@ pub async fn record(
     Form(form): Form<EventForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf_token)?;
-    match append_event(&state, &ui.caller, &id, form.event()).await.map_err(AppError::from) {
+    let appended = match vulnrelay_app::input::read(&form.event()) {
+        Ok(event) => append_event(&state, &ui.caller, &id, event).await,
+        Err(problems) => Err(problems),
+    };
+    match appended.map_err(AppError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done={}#timeline", form.event_type)).into_response()),
         Err(error) if error.code == "policy_gate" => {
             let outcome = Outcome { refused: Some((error.details.clone(), form)), ..Outcome::default() };
