@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, Request};
 use serde_json::Value;
 use vulnrelay_app::input::Body;
 
-use crate::errors::{AppError, AppResult};
+use crate::errors::AppError;
 
 /// A JSON body; malformed JSON, a wrong content type and an oversized body each get
 /// their own error.
@@ -34,8 +34,17 @@ impl<S: Send + Sync, B: Body> FromRequest<S> for Checked<B> {
     }
 }
 
-/// A body read as `T` (a body the handler reads into a type rather than field by
-/// field); what does not fit is one problem at `$`.
-pub fn typed<T: serde::de::DeserializeOwned>(body: Value) -> AppResult<T> {
-    serde_json::from_value(body).map_err(|e| AppError::invalid(vec![("$".into(), e.to_string())]))
+/// A JSON body read by serde into `T` (a body whose type derives `Deserialize`); what
+/// does not fit is one problem at `$`.
+pub struct Typed<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Typed<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiJson(value) = ApiJson::from_request(req, state).await?;
+        serde_json::from_value(value)
+            .map(Typed)
+            .map_err(|e| AppError::invalid(vec![("$".into(), e.to_string())]))
+    }
 }

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::coordination::{self, BoardQuery, NewParticipant, NewProduct, StatusInput};
 use crate::errors::AppResult;
-use crate::input::{ApiJson, typed};
+use crate::input::Typed;
 
 /// A product in the body of `POST /api/v1/cases/{id}/participants`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -53,9 +53,8 @@ pub async fn add(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Typed(body): Typed<ParticipantsBody>,
 ) -> AppResult<Response> {
-    let body: ParticipantsBody = typed(body)?;
     let vendors = body
         .vendors
         .into_iter()
@@ -88,9 +87,8 @@ pub async fn set_status(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Typed(input): Typed<StatusInput>,
 ) -> AppResult<Response> {
-    let input: StatusInput = typed(body)?;
     let answer = coordination::set_status(&state, &caller, &id, input).await?;
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
@@ -149,9 +147,8 @@ pub async fn remind(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Typed(body): Typed<RemindBody>,
 ) -> AppResult<Json<Value>> {
-    let body: RemindBody = typed(body)?;
     Ok(Json(coordination::remind(&state, &caller, &id, body.days.unwrap_or(7)).await?))
 }
 
@@ -172,9 +169,8 @@ pub async fn set_schedule(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Typed(body): Typed<ScheduleBody>,
 ) -> AppResult<Json<Value>> {
-    let body: ScheduleBody = typed(body)?;
     let schedule = body.after_days.map(|after_days| vulnrelay_store::ReminderSchedule {
         after_days,
         every_days: body.every_days.unwrap_or(after_days),

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::drafts::{Completion, Drafting, drafts_json, send as send_draft};
 use crate::errors::AppResult;
-use crate::input::{ApiJson, typed};
+use crate::input::Typed;
 
 /// Query of `GET /api/v1/cases/{id}/drafts`.
 #[derive(Debug, Deserialize)]
@@ -64,9 +64,8 @@ pub async fn send(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson,
+    Typed(body): Typed<SendBody>,
 ) -> AppResult<Response> {
-    let body: SendBody = typed(body)?;
     let completion = Completion {
         rule: body.rule,
         product: body.product,

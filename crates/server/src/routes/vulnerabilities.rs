@@ -25,6 +25,7 @@ use crate::casefile::authorize;
 use crate::distribution::{self, Advisory, PUBLISHER_NAME, decode};
 use crate::documents::{DocumentQuery, parse_lang, render};
 use crate::errors::{AppError, AppResult};
+use crate::input::Typed;
 use vulnrelay_app::records::{may_change, save, visible, visible_records, visible_to_read};
 
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
@@ -215,7 +216,7 @@ pub async fn assign(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    Json(body): Json<AssignBody>,
+    Typed(body): Typed<AssignBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require_role(&[AccountRole::Analyst])?;
     let template = id_template(&body.template)?;
@@ -248,7 +249,7 @@ pub async fn assign_for_case(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(case_id): Path<String>,
-    Json(body): Json<CaseIdBody>,
+    Typed(body): Typed<CaseIdBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     caller.require_role(&[AccountRole::Analyst])?;
     let template = id_template(&body.template)?;
@@ -331,7 +332,7 @@ pub struct PoolBody {
 pub async fn load_pool(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    Json(body): Json<PoolBody>,
+    Typed(body): Typed<PoolBody>,
 ) -> AppResult<Json<Value>> {
     caller.require_role(&[AccountRole::Admin])?;
     let bad: Vec<(String, String)> = body

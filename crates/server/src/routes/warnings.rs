@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::errors::AppResult;
+use crate::input::Typed;
 use vulnrelay_app::warnings::units::{IndustryWarningBody, StatusBody, WarningsQuery};
 
 /// `GET /api/v1/warnings`: the caller's organisation's warnings, newest change first
@@ -48,7 +49,7 @@ pub async fn set_status(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path((id, asset)): Path<(String, String)>,
-    Json(body): Json<StatusBody>,
+    Typed(body): Typed<StatusBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(vulnrelay_app::warnings::units::set_status(&state, &caller, (id, asset), body).await?))
 }
@@ -86,7 +87,7 @@ pub async fn warn_industry(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
-    Json(body): Json<IndustryWarningBody>,
+    Typed(body): Typed<IndustryWarningBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(vulnrelay_app::warnings::units::warn_industry(&state, &caller, id, body).await?))
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::errors::AppResult;
+use crate::input::Typed;
 use vulnrelay_app::deliveries::WebhookBody;
 
 /// `POST /api/v1/webhooks`: subscribes a URL to the organisation's warnings and
@@ -16,7 +17,7 @@ use vulnrelay_app::deliveries::WebhookBody;
 pub async fn create_webhook(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    Json(body): Json<WebhookBody>,
+    Typed(body): Typed<WebhookBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     Ok((StatusCode::CREATED, Json(vulnrelay_app::deliveries::create_webhook(&state, &caller, body).await?)))
 }
