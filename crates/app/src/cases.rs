@@ -17,6 +17,29 @@ use crate::forwarding::Trigger;
 use crate::gates;
 use crate::input::{Body, Checker};
 
+/// A report-kind notification from `from` to `to`: the event a forward records.
+pub fn notification(
+    at: chrono::DateTime<Utc>,
+    from: &str,
+    to: &str,
+    product: Option<&str>,
+    note: Option<String>,
+) -> vulnrelay_domain::Event {
+    vulnrelay_domain::Event {
+        at,
+        party: vulnrelay_domain::PartyId(from.to_owned()),
+        product: product.map(|p| vulnrelay_domain::ProductId(p.to_owned())),
+        kind: vulnrelay_domain::EventKind::Notified {
+            to: vulnrelay_domain::PartyId(to.to_owned()),
+            kind: vulnrelay_domain::NotificationKind::Report,
+            exploited: false,
+            with_exploit_code: false,
+            content: None,
+        },
+        note,
+    }
+}
+
 /// Workflow events only the case's platforms record.
 pub const PLATFORM_ONLY: [EventType; 5] = [
     EventType::TriageStarted,
@@ -455,12 +478,8 @@ pub async fn run_forwards(
                     }
                     Err(other) => return Err(other.into()),
                 };
-                let now = Utc::now();
-                let mut event = json!({"at": now.with_timezone(&tz_of(&loaded)).to_rfc3339(), "type": "notified",
-                                       "party": from, "to": target.id});
-                if let Some(note) = note {
-                    event["note"] = json!(note);
-                }
+                let event = notification(Utc::now(), &from, &target.id, None, note.map(str::to_owned));
+                let event = case_file::event_to_value(&event, tz_of(&loaded));
                 let parties = vec![org_fragment(state, &target.id).await?];
                 match record(state, &system, &loaded, vec![event], parties, None).await {
                     Ok(_) => {

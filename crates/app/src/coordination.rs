@@ -176,17 +176,9 @@ pub async fn add_participants(
             parties.push(org_fragment(state, &org.id).await?);
         }
         for product in &new_products {
-            let mut event = json!({
-                "at": Utc::now().to_rfc3339(),
-                "type": "notified",
-                "party": platform,
-                "to": org.id,
-                "product": product.id,
-            });
-            if let Some(message) = message.as_ref().filter(|m| !m.trim().is_empty()) {
-                event["note"] = json!(message);
-            }
-            events.push(event);
+            let note = message.clone().filter(|m| !m.trim().is_empty());
+            let event = crate::cases::notification(Utc::now(), &platform, &org.id, Some(&product.id), note);
+            events.push(vulnrelay_formats::case_file::event_to_value(&event, chrono_tz::Tz::UTC));
         }
         notices.push(Notice {
             key: format!("coordination.added.{id}.{}.{}", org.id, loaded.record.last_seq),

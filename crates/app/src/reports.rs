@@ -11,7 +11,8 @@
 use base64::Engine;
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
-use vulnrelay_domain::{AccountRole, PLATFORM_ROLES, Timestamp};
+use vulnrelay_domain::{AccountRole, Event, EventKind, NotificationKind, PLATFORM_ROLES, PartyId, Timestamp};
+use vulnrelay_formats::case_file;
 use vulnrelay_store::{Fragment, NewAttachment, NewEvent, NewReport, StoreError};
 
 use crate::App;
@@ -309,29 +310,29 @@ pub async fn take_in(
     if let Some(purl) = purl {
         product_value["purl"] = json!(purl);
     }
-    let time = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).to_rfc3339();
-    let mut events = vec![NewEvent {
-        at: discovered_at,
-        body: json!({"at": time(discovered_at), "type": "discovered", "party": reporter_org}),
+    let reporter = PartyId(reporter_org.clone());
+    let happened = |at: Timestamp, kind: EventKind, note: Option<&str>| NewEvent {
+        at,
+        body: case_file::event_to_value(
+            &Event { at, party: reporter.clone(), product: None, kind, note: note.map(str::to_owned) },
+            tz,
+        ),
         recorded_by: Some(account.id.clone()),
         override_reason: None,
-    }];
+    };
+    let mut events = vec![happened(discovered_at, EventKind::Discovered, None)];
     if let Some(aware_at) = aware_at.filter(|a| *a != discovered_at) {
-        events.push(NewEvent {
-            at: aware_at,
-            body: json!({"at": time(aware_at), "type": "aware", "party": reporter_org}),
-            recorded_by: Some(account.id.clone()),
-            override_reason: None,
-        });
+        events.push(happened(aware_at, EventKind::Aware, None));
     }
     if platform != reporter_org {
-        events.push(NewEvent {
-            at: now,
-            body: json!({"at": time(now), "type": "notified", "party": reporter_org, "to": platform,
-                         "note": "Report submitted to the platform"}),
-            recorded_by: Some(account.id.clone()),
-            override_reason: None,
-        });
+        let to_platform = EventKind::Notified {
+            to: PartyId(platform.clone()),
+            kind: NotificationKind::Report,
+            exploited: false,
+            with_exploit_code: false,
+            content: None,
+        };
+        events.push(happened(now, to_platform, Some("Report submitted to the platform")));
     }
     let mut stored_body = verbatim.clone();
     if let Some(list) = stored_body.get_mut("attachments").and_then(Value::as_array_mut) {
