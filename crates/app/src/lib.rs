@@ -22,6 +22,8 @@ pub mod error;
 pub mod federation;
 pub mod forwarding;
 pub mod gates;
+pub mod identifiers;
+pub mod imports;
 pub mod input;
 pub mod intervals;
 pub mod orgs;

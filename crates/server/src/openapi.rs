@@ -641,7 +641,8 @@ fn checked<T: utoipa::ToSchema + vulnrelay_app::input::Body>() -> Body {
 /// operations read JSON field by field (every problem at once) and describe their
 /// fields in their summaries.
 fn request_body(method: &str, path: &str) -> Option<Body> {
-    use routes::{coordination as c, drafts as d, vulnerabilities as v};
+    use routes::{coordination as c, drafts as d};
+    use vulnrelay_app::identifiers as v;
     use vulnrelay_app::{coordination::StatusInput, deliveries::WebhookBody, warnings::units as w};
     Some(match (method, path) {
         ("POST", "/api/v1/cases/{id}/participants") => body::<c::ParticipantsBody>(),

@@ -355,18 +355,32 @@ async fn assign_cnvd_id(cnvd: &Node, token: &str, case: &str) -> String {
 
 /// Waits until every relay of every node is delivered.
 async fn all_delivered(nodes: &[&Node]) {
-    // At one moment on every node: a delivery to one node can queue a relay on another
-    // that was checked before it, so one node at a time is not a resting state.
-    eventually("every relay delivered", || async {
+    // Every relay delivered on every node, and the same relays on two checks in a row:
+    // a delivery to one node can queue a relay on another already checked, so neither
+    // one node at a time nor one pass over them is a resting state.
+    let mut previous: Option<Vec<usize>> = None;
+    for _ in 0..600 {
+        let mut counts = Some(Vec::new());
         for node in nodes {
             let relays = node.db.store.relays(None).await.unwrap();
-            if !relays.iter().all(|r| r.state == vulnrelay_store::warnings::DeliveryState::Delivered) {
-                return None;
+            match &mut counts {
+                Some(c)
+                    if relays
+                        .iter()
+                        .all(|r| r.state == vulnrelay_store::warnings::DeliveryState::Delivered) =>
+                {
+                    c.push(relays.len())
+                }
+                _ => counts = None,
             }
         }
-        Some(())
-    })
-    .await;
+        if counts.is_some() && counts == previous {
+            return;
+        }
+        previous = counts;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never happened: every relay delivered");
 }
 
 /// A report's files: a crash trace and a proof of concept marked as exploit code.
