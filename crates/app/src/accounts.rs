@@ -1,11 +1,12 @@
 //! Accounts and organisations as the API shows them (never a password hash), and the
-//! fields of a new account or organisation read from a request, every problem at once.
+//! request bodies of sign-ins, tokens, new accounts, organisations and registrations,
+//! read field by field (every problem at once).
 
-use serde_json::{Value, json};
-use vulnrelay_domain::{Jurisdiction, Role};
+use serde_json::{Map, Value, json};
+use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_store::{Account, Organisation, Status};
 
-use crate::input::Checker;
+use crate::input::{Body, Checker};
 
 /// An account as shown to clients (never its password hash).
 pub fn account_json(account: &Account) -> Value {
@@ -32,9 +33,108 @@ pub fn org_json(org: &Organisation) -> Value {
     })
 }
 
+/// Body of `POST /api/v1/session`: a sign-in.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct LoginBody {
+    /// The account's e-mail address.
+    pub email: String,
+    /// Its password.
+    pub password: String,
+}
+
+impl Body for LoginBody {
+    const FIELDS: &'static [&'static str] = &["email", "password"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let email = check.string(object, "$", "email", true);
+        let password = check.string(object, "$", "password", true);
+        Some(LoginBody { email: email?.to_owned(), password: password?.to_owned() })
+    }
+}
+
+/// Body of `POST /api/v1/tokens`: a new API token.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct TokenBody {
+    /// The token's name, to tell it from the caller's others.
+    pub name: String,
+}
+
+impl Body for TokenBody {
+    const FIELDS: &'static [&'static str] = &["name"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        Some(TokenBody { name: check.string(object, "$", "name", true)?.to_owned() })
+    }
+}
+
+/// The keys of a new account: those of [`AccountBody`]. A registration's `account`
+/// allows them too, and reads only the credentials.
+const ACCOUNT_FIELDS: &[&str] = &["email", "name", "password", "org", "roles"];
+
+/// Body of `POST /api/v1/accounts`: an active account an administrator creates.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct AccountBody {
+    /// The e-mail address it signs in with.
+    pub email: String,
+    /// The person's name.
+    pub name: String,
+    /// The password: at least 12 characters.
+    pub password: String,
+    /// The organisation it acts for, if any.
+    pub org: Option<String>,
+    /// Its roles, at least one: `reporter`, `analyst`, `vendor_contact`, `coordinator`,
+    /// `subscriber` or `admin`.
+    #[schema(value_type = Vec<String>)]
+    pub roles: Vec<AccountRole>,
+}
+
+impl Body for AccountBody {
+    const FIELDS: &'static [&'static str] = ACCOUNT_FIELDS;
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let credentials = credentials(check, object, "$");
+        let org = check.string(object, "$", "org", false).map(str::to_owned);
+        let roles: Vec<AccountRole> = check
+            .non_empty_strings(object, "$", "roles")
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                r.parse::<AccountRole>().map_err(|e| check.problem(format!("$.roles[{i}]"), e)).ok()
+            })
+            .collect();
+        let (email, name, password) = credentials?;
+        Some(AccountBody { email, name, password, org, roles })
+    }
+}
+
+/// The account of a registration: it waits, with its organisation, for an analyst's
+/// approval.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct RegistrationAccount {
+    /// The e-mail address it will sign in with.
+    pub email: String,
+    /// The person's name.
+    pub name: String,
+    /// The password: at least 12 characters.
+    pub password: String,
+}
+
+impl RegistrationAccount {
+    /// Reads the account at `path` of a request (its `org` and `roles`, if any, are
+    /// allowed and not read).
+    pub fn read_at(check: &mut Checker, value: &Value, path: &str) -> Option<RegistrationAccount> {
+        let object = check.object(value, path, ACCOUNT_FIELDS)?;
+        let (email, name, password) = credentials(check, object, path)?;
+        Some(RegistrationAccount { email, name, password })
+    }
+}
+
 /// Reads `{email, name, password}` of a new account.
-pub fn account_fields(check: &mut Checker, value: &Value, path: &str) -> Option<(String, String, String)> {
-    let object = check.object(value, path, &["email", "name", "password", "org", "roles"])?;
+fn credentials(
+    check: &mut Checker,
+    object: &Map<String, Value>,
+    path: &str,
+) -> Option<(String, String, String)> {
     let email = check.string(object, path, "email", true);
     let name = check.string(object, path, "name", true);
     let password = check.string(object, path, "password", true);
@@ -51,39 +151,129 @@ pub fn account_fields(check: &mut Checker, value: &Value, path: &str) -> Option<
     Some((email?.to_owned(), name?.to_owned(), password?.to_owned()))
 }
 
-/// Reads `{id, name, name_zh, jurisdiction, roles}` of a new organisation (`name_zh`,
-/// its Chinese name, optional).
-pub fn org_fields(check: &mut Checker, value: &Value, path: &str, individual: bool) -> Option<Organisation> {
-    let object = check.object(value, path, &["id", "name", "name_zh", "jurisdiction", "roles"])?;
-    let id = check.string(object, path, "id", true);
-    let name = check.string(object, path, "name", true);
-    let name_zh = check.string(object, path, "name_zh", false).map(str::trim).filter(|n| !n.is_empty());
-    if let Some(id) = id
-        && !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        check.problem(format!("{path}.id"), "use lower-case letters, digits and hyphens");
+/// Body of `POST /api/v1/orgs`, and the `org` of a registration: a new organisation.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct OrgBody {
+    /// Its id: lower-case letters, digits and hyphens.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its Chinese name, if any.
+    pub name_zh: Option<String>,
+    /// Its jurisdiction: an ISO 3166-1 alpha-2 code (`CN`, `DE`, ...).
+    #[schema(value_type = String)]
+    pub jurisdiction: Jurisdiction,
+    /// Its roles as a party (`discoverer`, `product_provider`, `product_user`, ...).
+    #[schema(value_type = Vec<String>, required = false)]
+    pub roles: Vec<Role>,
+}
+
+impl Body for OrgBody {
+    const FIELDS: &'static [&'static str] = &["id", "name", "name_zh", "jurisdiction", "roles"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        OrgBody::read_object(check, object, "$")
     }
-    let jurisdiction = check.string(object, path, "jurisdiction", true).and_then(|j| {
-        j.parse::<Jurisdiction>()
-            .map_err(|e| check.problem(format!("{path}.jurisdiction"), e.to_string()))
-            .ok()
-    });
-    let roles: Vec<Role> = check
-        .strings(object, path, "roles", false)
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            r.parse::<Role>().map_err(|e| check.problem(format!("{path}.roles[{i}]"), e.to_string())).ok()
+}
+
+impl OrgBody {
+    /// Reads the organisation at `path` of a request.
+    pub fn read_at(check: &mut Checker, value: &Value, path: &str) -> Option<OrgBody> {
+        let object = check.object(value, path, Self::FIELDS)?;
+        OrgBody::read_object(check, object, path)
+    }
+
+    fn read_object(check: &mut Checker, object: &Map<String, Value>, path: &str) -> Option<OrgBody> {
+        let id = check.string(object, path, "id", true);
+        let name = check.string(object, path, "name", true);
+        let name_zh = check.string(object, path, "name_zh", false).map(str::trim).filter(|n| !n.is_empty());
+        if let Some(id) = id
+            && !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            check.problem(format!("{path}.id"), "use lower-case letters, digits and hyphens");
+        }
+        let jurisdiction = check.string(object, path, "jurisdiction", true).and_then(|j| {
+            j.parse::<Jurisdiction>()
+                .map_err(|e| check.problem(format!("{path}.jurisdiction"), e.to_string()))
+                .ok()
+        });
+        let roles: Vec<Role> = check
+            .strings(object, path, "roles", false)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                r.parse::<Role>().map_err(|e| check.problem(format!("{path}.roles[{i}]"), e.to_string())).ok()
+            })
+            .collect();
+        Some(OrgBody {
+            id: id?.to_owned(),
+            name: name?.to_owned(),
+            name_zh: name_zh.map(str::to_owned),
+            jurisdiction: jurisdiction?,
+            roles,
         })
-        .collect();
-    Some(Organisation {
-        id: id?.to_owned(),
-        name: name?.to_owned(),
-        name_zh: name_zh.map(str::to_owned),
-        roles,
-        jurisdiction: jurisdiction?,
-        individual,
-        status: Status::Pending,
-        created_at: chrono::Utc::now(),
-    })
+    }
+
+    /// The organisation to store: an `individual`'s or not, with its `status`.
+    pub fn into_org(self, individual: bool, status: Status) -> Organisation {
+        Organisation {
+            id: self.id,
+            name: self.name,
+            name_zh: self.name_zh,
+            roles: self.roles,
+            jurisdiction: self.jurisdiction,
+            individual,
+            status,
+            created_at: chrono::Utc::now(),
+        }
+    }
+}
+
+/// Body of `POST /api/v1/registrations`: an individual or a non-member organisation
+/// registers itself, with its first account.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct RegistrationBody {
+    /// `individual` or `organisation`.
+    pub kind: String,
+    /// The organisation (an individual's is theirs alone).
+    pub org: OrgBody,
+    /// Its first account.
+    pub account: RegistrationAccount,
+}
+
+impl RegistrationBody {
+    /// Whether an individual registers.
+    pub fn individual(&self) -> bool {
+        self.kind == "individual"
+    }
+}
+
+impl Body for RegistrationBody {
+    const FIELDS: &'static [&'static str] = &["kind", "org", "account"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let kind = match check.string(object, "$", "kind", true) {
+            Some(kind @ ("individual" | "organisation")) => Some(kind.to_owned()),
+            Some(other) => {
+                check.problem("$.kind", format!("`{other}` is not `individual` or `organisation`"));
+                None
+            }
+            None => None,
+        };
+        let org = match object.get("org") {
+            Some(value) => OrgBody::read_at(check, value, "$.org"),
+            None => {
+                check.problem("$.org", "missing required field");
+                None
+            }
+        };
+        let account = match object.get("account") {
+            Some(value) => RegistrationAccount::read_at(check, value, "$.account"),
+            None => {
+                check.problem("$.account", "missing required field");
+                None
+            }
+        };
+        Some(RegistrationBody { kind: kind?, org: org?, account: account? })
+    }
 }

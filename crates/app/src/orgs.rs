@@ -7,7 +7,7 @@ use vulnrelay_domain::AccountRole;
 use vulnrelay_store::{MembershipChange, MembershipChangeKind, Status};
 
 use crate::App;
-use crate::accounts::{org_fields, org_json};
+use crate::accounts::{OrgBody, org_json};
 use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::input::Checker;
@@ -49,15 +49,10 @@ pub async fn show(state: &App, caller: &Caller, id: String) -> Result<Value> {
     Ok(body)
 }
 
-/// `POST /api/v1/orgs`: an administrator adds an active organisation
-/// `{id, name, jurisdiction, roles}`.
-pub async fn create(state: &App, caller: &Caller, body: Value) -> Result<Value> {
+/// `POST /api/v1/orgs`: an administrator adds an active organisation.
+pub async fn create(state: &App, caller: &Caller, body: OrgBody) -> Result<Value> {
     caller.require_role(&[AccountRole::Admin])?;
-    let mut check = Checker::default();
-    let org = org_fields(&mut check, &body, "$", false);
-    check.finish()?;
-    let Some(mut org) = org else { return Err(Error::bad_request("unreadable organisation")) };
-    org.status = Status::Active;
+    let org = body.into_org(false, Status::Active);
     state.store.create_org(&org).await?;
     Ok(org_json(&org))
 }

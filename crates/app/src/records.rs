@@ -3,8 +3,8 @@
 //! it, who may change one, and saving a change (re-matching the inventories and
 //! relaying it back to the case's origin).
 
-use chrono::Utc;
-use serde_json::{Value, json};
+use chrono::{TimeDelta, Utc};
+use serde_json::{Map, Value, json};
 use vulnrelay_domain::{Action, ThreatEvent, ThreatKind, Timestamp, Vulnerability};
 use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_store::StoredVulnerability;
@@ -14,6 +14,71 @@ use crate::caller::Caller;
 use crate::casefile::authorize;
 use crate::distribution::decode;
 use crate::error::{Error, Result};
+use crate::input::{Body, Checker};
+
+/// Body of `POST /api/v1/vulnerabilities/{id}/threats`: a threat event and who reports
+/// it.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct ThreatBody {
+    /// What happened: `exploit_details_public`, `proof_of_concept`,
+    /// `actively_exploited` or `fix_bypassed` (with the bypassed `version`).
+    #[schema(value_type = String)]
+    pub kind: ThreatKind,
+    /// When (RFC 3339 or a date, not in the future; default now).
+    #[schema(value_type = Option<String>)]
+    pub at: Option<Timestamp>,
+    /// Who reports it (a CERT, `CISA KEV`), or `observed`.
+    pub source: String,
+    /// Where it is reported (a URL).
+    pub reference: Option<String>,
+    /// A note.
+    pub note: Option<String>,
+    /// The version whose fix was bypassed: for `fix_bypassed` only.
+    pub version: Option<String>,
+}
+
+impl Body for ThreatBody {
+    const FIELDS: &'static [&'static str] = &["kind", "at", "source", "reference", "note", "version"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let now = Utc::now();
+        let at = check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC, now);
+        if at.is_some_and(|at| at > now + TimeDelta::minutes(5)) {
+            check.problem("$.at", "must not be in the future");
+        }
+        let source = check.string(object, "$", "source", true).map(str::to_owned);
+        let reference = check.string(object, "$", "reference", false).map(str::to_owned);
+        let note = check.string(object, "$", "note", false).map(str::to_owned);
+        let version = check.string(object, "$", "version", false).map(str::to_owned);
+        let kind = match check.string(object, "$", "kind", true) {
+            Some("exploit_details_public") => Some(ThreatKind::ExploitDetailsPublic),
+            Some("proof_of_concept") => Some(ThreatKind::ProofOfConcept),
+            Some("actively_exploited") => Some(ThreatKind::ActivelyExploited),
+            Some("fix_bypassed") => match &version {
+                Some(version) => Some(ThreatKind::FixBypassed { version: version.clone() }),
+                None => {
+                    check.problem("$.version", "a bypassed fix names the version that was bypassed");
+                    None
+                }
+            },
+            Some(other) => {
+                check.problem(
+                    "$.kind",
+                    format!(
+                        "unknown threat `{other}` (exploit_details_public, proof_of_concept, actively_exploited, \
+                         fix_bypassed)"
+                    ),
+                );
+                None
+            }
+            None => None,
+        };
+        if version.is_some() && !matches!(kind, Some(ThreatKind::FixBypassed { .. }) | None) {
+            check.problem("$.version", "only a bypassed fix has a version");
+        }
+        Some(ThreatBody { kind: kind?, at, source: source?, reference, note, version })
+    }
+}
 
 /// The record of a stored vulnerability, if the caller may see it (404 otherwise).
 pub async fn visible(state: &App, caller: &Caller, id: &str) -> Result<(StoredVulnerability, Vulnerability)> {

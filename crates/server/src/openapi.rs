@@ -664,6 +664,25 @@ fn request_body(method: &str, path: &str) -> Option<Body> {
         ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/rectifications") => {
             checked::<vulnrelay_app::sanctions::decisions::RectificationBody>()
         }
+        ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/sanctions") => {
+            checked::<vulnrelay_app::sanctions::decisions::SanctionBody>()
+        }
+        ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/suspend") => {
+            checked::<vulnrelay_app::sanctions::decisions::SuspensionBody>()
+        }
+        ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/reviews") => {
+            checked::<vulnrelay_app::sanctions::decisions::ReviewBody>()
+        }
+        ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/restore") => {
+            checked::<vulnrelay_app::sanctions::decisions::RestoreBody>()
+        }
+        ("POST", "/api/v1/session") => checked::<vulnrelay_app::accounts::LoginBody>(),
+        ("POST", "/api/v1/tokens") => checked::<vulnrelay_app::accounts::TokenBody>(),
+        ("POST", "/api/v1/registrations") => checked::<vulnrelay_app::accounts::RegistrationBody>(),
+        ("POST", "/api/v1/accounts") => checked::<vulnrelay_app::accounts::AccountBody>(),
+        ("POST", "/api/v1/orgs") => checked::<vulnrelay_app::accounts::OrgBody>(),
+        ("POST", "/api/v1/vulnerabilities/{id}/threats") => checked::<vulnrelay_app::records::ThreatBody>(),
+        ("POST", "/api/v1/peers") => checked::<vulnrelay_app::federation::PeerBody>(),
         _ => return None,
     })
 }

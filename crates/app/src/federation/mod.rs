@@ -20,7 +20,7 @@
 //!   fix, publication, forwards onward) go back to the origin as updates ([`outbound::queue`]).
 
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use vulnrelay_domain::{AccountRole, Action, Actor, CaseAccess, EventType, PartyId, can};
 use vulnrelay_federation::{Identity, RECEIPT_FORMAT, RELAY_FORMAT, RelayedEvent};
 use vulnrelay_store::StoredEvent;
@@ -33,6 +33,7 @@ pub mod outbound;
 use crate::App;
 use crate::casefile::Loaded;
 use crate::error::{Error, RelayKind, Result};
+use crate::input::{Body, Checker};
 
 /// The path a peer POSTs envelopes to, under its base URL.
 pub const RELAY_PATH: &str = "/api/v1/federation/relay";
@@ -218,6 +219,51 @@ pub fn relay_json(relay: &Relay) -> Value {
         "created_at": relay.created_at.to_rfc3339(),
         "delivered_at": relay.delivered_at.map(|t| t.to_rfc3339()),
     })
+}
+
+/// Body of `POST /api/v1/peers`: a peer instance, its key and URL exchanged out of band.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct PeerBody {
+    /// Its id: 1 to 64 letters, digits, `-`, `_` or `.`.
+    pub id: String,
+    /// Its base URL (http or https).
+    pub url: String,
+    /// Its Ed25519 public key: 64 hex digits (read in lower case).
+    pub public_key: String,
+    /// The organisations it hosts.
+    #[schema(required = false)]
+    pub orgs: Vec<String>,
+}
+
+impl Body for PeerBody {
+    const FIELDS: &'static [&'static str] = &["id", "url", "public_key", "orgs"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let id = check.string(object, "$", "id", true).map(str::to_owned);
+        let url = check.string(object, "$", "url", true).map(str::to_owned);
+        let public_key = check.string(object, "$", "public_key", true).map(|k| k.trim().to_lowercase());
+        let orgs = check.strings(object, "$", "orgs", false);
+        let (id, url, public_key) = (id?, url?, public_key?);
+        if let Err(problems) = check_peer(&id, &url, &public_key, &orgs) {
+            for (path, message) in problems {
+                check.problem(path, message);
+            }
+        }
+        Some(PeerBody { id, url, public_key, orgs })
+    }
+}
+
+impl PeerBody {
+    /// The peer to store, added now.
+    pub fn into_peer(self) -> Peer {
+        Peer {
+            id: self.id,
+            url: self.url,
+            public_key: self.public_key,
+            orgs: self.orgs,
+            created_at: Utc::now(),
+        }
+    }
 }
 
 /// Checks a new peer `{id, url, public_key, orgs}` (the key: 64 hex digits, a valid

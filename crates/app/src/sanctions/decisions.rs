@@ -17,17 +17,201 @@ use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::input::{Body, Checker};
 
+/// The keys of a decision's body (`sanctions` and `suspend`).
+const DECISION_FIELDS: &[&str] =
+    &["kind", "at", "reason", "basis", "findings", "case", "public", "until", "months", "individual"];
+
+/// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/sanctions`: a sanction and what
+/// it rests on.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct SanctionBody {
+    /// The sanction: `warning`, `public_criticism` (naming `individual`, if any),
+    /// `suspension` (to `until`, or `months` after `at`: 6 by default) or `expulsion`.
+    #[schema(value_type = String)]
+    pub kind: SanctionKind,
+    /// Why, in words.
+    pub reason: String,
+    /// What it rests on: findings `{rule, case}` and events of a case `{case, event}`;
+    /// read with the `findings` added.
+    #[schema(value_type = Vec<BasisEntry>, required = false)]
+    pub basis: Vec<Basis>,
+    /// Shorthand for findings (`pack/rule`) on `case`.
+    #[schema(required = false)]
+    pub findings: Vec<String>,
+    /// The case the decision concerns: a suspension also goes on its timeline.
+    pub case: Option<String>,
+    /// Whether the decision is published (default: only a public criticism is).
+    #[schema(required = false)]
+    pub public: bool,
+    /// The end of a suspension's term (RFC 3339 or a date; not with `months`).
+    #[schema(value_type = Option<String>)]
+    pub until: Option<Timestamp>,
+    /// A suspension's term in months after `at`, 1 to 120 (default 6).
+    pub months: Option<u32>,
+    /// The individual a public criticism names.
+    pub individual: Option<String>,
+    /// When it was decided (RFC 3339 or a date; default now).
+    #[schema(value_type = Option<String>)]
+    pub at: Timestamp,
+}
+
+impl Body for SanctionBody {
+    const FIELDS: &'static [&'static str] = DECISION_FIELDS;
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        read_decision(check, object, false)
+    }
+}
+
+/// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/suspend`: a suspension and what
+/// it rests on (a [`SanctionBody`] whose kind is `suspension`).
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct SuspensionBody {
+    /// Not read: the sanction is a suspension, to `until`, or `months` after `at` (6 by
+    /// default).
+    #[schema(value_type = Option<String>)]
+    pub kind: SanctionKind,
+    /// Why, in words.
+    pub reason: String,
+    /// What it rests on: findings `{rule, case}` and events of a case `{case, event}`;
+    /// read with the `findings` added.
+    #[schema(value_type = Vec<BasisEntry>, required = false)]
+    pub basis: Vec<Basis>,
+    /// Shorthand for findings (`pack/rule`) on `case`.
+    #[schema(required = false)]
+    pub findings: Vec<String>,
+    /// The case the suspension concerns: it also goes on its timeline.
+    pub case: Option<String>,
+    /// Whether the suspension is published (default false).
+    #[schema(required = false)]
+    pub public: bool,
+    /// The end of the term (RFC 3339 or a date; not with `months`).
+    #[schema(value_type = Option<String>)]
+    pub until: Option<Timestamp>,
+    /// The term in months after `at`, 1 to 120 (default 6).
+    pub months: Option<u32>,
+    /// Refused: only a public criticism names an individual.
+    pub individual: Option<String>,
+    /// When it was decided (RFC 3339 or a date; default now).
+    #[schema(value_type = Option<String>)]
+    pub at: Timestamp,
+}
+
+impl Body for SuspensionBody {
+    const FIELDS: &'static [&'static str] = DECISION_FIELDS;
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let d = read_decision(check, object, true)?;
+        Some(SuspensionBody {
+            kind: d.kind,
+            reason: d.reason,
+            basis: d.basis,
+            findings: d.findings,
+            case: d.case,
+            public: d.public,
+            until: d.until,
+            months: d.months,
+            individual: d.individual,
+            at: d.at,
+        })
+    }
+}
+
+impl From<SuspensionBody> for SanctionBody {
+    fn from(s: SuspensionBody) -> SanctionBody {
+        SanctionBody {
+            kind: s.kind,
+            reason: s.reason,
+            basis: s.basis,
+            findings: s.findings,
+            case: s.case,
+            public: s.public,
+            until: s.until,
+            months: s.months,
+            individual: s.individual,
+            at: s.at,
+        }
+    }
+}
+
+/// One thing a decision rests on, as a request names it: a finding `{rule, case}` or an
+/// event of a case `{case, event}`.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct BasisEntry {
+    /// A finding's rule (`pack/rule`).
+    pub rule: Option<String>,
+    /// The case.
+    pub case: String,
+    /// An event's index on the case.
+    pub event: Option<usize>,
+}
+
+/// Reads a decision: the kind named by `kind`, or a suspension when `suspension` (its
+/// `kind` then not read).
+fn read_decision(check: &mut Checker, object: &Map<String, Value>, suspension: bool) -> Option<SanctionBody> {
+    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
+    let kind_name = match suspension {
+        true => Some("suspension"),
+        false => check.string(object, "$", "kind", true),
+    };
+    let reason = check.string(object, "$", "reason", true).map(str::to_owned);
+    let case = check.string(object, "$", "case", false).map(str::to_owned);
+    let (basis, findings) = bases(check, object, case.as_deref());
+    let (mut until, mut months, mut individual) = (None, None, None);
+    let kind = match kind_name {
+        Some("warning") => Some(SanctionKind::Warning),
+        Some("public_criticism") => {
+            individual = check.string(object, "$", "individual", false).map(str::to_owned);
+            Some(SanctionKind::PublicCriticism { individual: individual.clone() })
+        }
+        Some("suspension") => {
+            let read = term(check, object, at, 6);
+            (until, months) = (read.until, read.months);
+            read.end.map(|until| SanctionKind::Suspension { until })
+        }
+        Some("expulsion") => Some(SanctionKind::Expulsion),
+        Some(other) => {
+            check.problem(
+                "$.kind",
+                format!("unknown sanction `{other}` (warning, public_criticism, suspension, expulsion)"),
+            );
+            None
+        }
+        None => None,
+    };
+    if kind.as_ref().is_some_and(|k| !matches!(k, SanctionKind::PublicCriticism { .. }))
+        && object.contains_key("individual")
+    {
+        check.problem("$.individual", "only a public criticism names an individual");
+    }
+    // Public criticism is public by nature; other sanctions are published when asked.
+    let public = match object.get("public") {
+        Some(_) => check.boolean(object, "$", "public"),
+        None => matches!(kind, Some(SanctionKind::PublicCriticism { .. })),
+    };
+    Some(SanctionBody {
+        kind: kind?,
+        reason: reason?,
+        basis,
+        findings,
+        case,
+        public,
+        until,
+        months,
+        individual,
+        at,
+    })
+}
+
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/sanctions`: a platform analyst decides a
-/// sanction `{kind, reason, basis | findings + case, public, until | months, individual,
-/// case, at}`; `kind` is `warning`, `public_criticism`, `suspension` (6 months unless
-/// `until` or `months` says otherwise) or `expulsion`.
+/// sanction.
 pub async fn sanction(
     state: &App,
     caller: &Caller,
     (org_id, scheme): (String, String),
-    body: Value,
+    body: SanctionBody,
 ) -> Result<Value> {
-    decide(state, caller, &org_id, &scheme, &body, None).await
+    decide(state, caller, &org_id, &scheme, body).await
 }
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/suspend`: a suspension, as
@@ -36,9 +220,9 @@ pub async fn suspend(
     state: &App,
     caller: &Caller,
     (org_id, scheme): (String, String),
-    body: Value,
+    body: SuspensionBody,
 ) -> Result<Value> {
-    decide(state, caller, &org_id, &scheme, &body, Some("suspension")).await
+    decide(state, caller, &org_id, &scheme, body.into()).await
 }
 
 /// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/rectifications`.
@@ -81,27 +265,121 @@ pub async fn rectify(
     answer(state, &org_id, &entry).await
 }
 
+/// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/reviews`: the review of a
+/// rectification report.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct ReviewBody {
+    /// `restore` (the report suffices) or `extend` (the suspension goes on, to `until`, or
+    /// `months` after `at`: 6 by default).
+    #[schema(value_type = String)]
+    pub outcome: ReviewOutcome,
+    /// The review, in words.
+    pub note: String,
+    /// For `extend`: the new end of the term (RFC 3339 or a date; not with `months`).
+    #[schema(value_type = Option<String>)]
+    pub until: Option<Timestamp>,
+    /// For `extend`: the new term in months after `at`, 1 to 120 (default 6).
+    pub months: Option<u32>,
+    /// The case the review concerns: a restoration also goes on its timeline.
+    pub case: Option<String>,
+    /// When it was reviewed (RFC 3339 or a date; default now).
+    #[schema(value_type = Option<String>)]
+    pub at: Timestamp,
+}
+
+impl Body for ReviewBody {
+    const FIELDS: &'static [&'static str] = &["outcome", "note", "until", "months", "case", "at"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
+        let note = check.string(object, "$", "note", true).map(str::to_owned);
+        let case = check.string(object, "$", "case", false).map(str::to_owned);
+        let (mut until, mut months) = (None, None);
+        let outcome = match check.string(object, "$", "outcome", true) {
+            Some("restore") => Some(ReviewOutcome::Restore),
+            Some("extend") => {
+                let read = term(check, object, at, 6);
+                (until, months) = (read.until, read.months);
+                read.end.map(|until| ReviewOutcome::Extend { until })
+            }
+            Some(other) => {
+                check.problem("$.outcome", format!("unknown outcome `{other}` (restore, extend)"));
+                None
+            }
+            None => None,
+        };
+        Some(ReviewBody { outcome: outcome?, note: note?, until, months, case, at })
+    }
+}
+
+/// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/restore`: a review that restores
+/// the unit.
+#[derive(Debug, Clone, utoipa::ToSchema)]
+pub struct RestoreBody {
+    /// The review, in words (or give it as `note`).
+    pub review: Option<String>,
+    /// The review, in words, when `review` is not given.
+    pub note: Option<String>,
+    /// The case the restoration concerns: it also goes on its timeline.
+    pub case: Option<String>,
+    /// When it was reviewed (RFC 3339 or a date; default now).
+    #[schema(value_type = Option<String>)]
+    pub at: Option<Timestamp>,
+}
+
+impl Body for RestoreBody {
+    const FIELDS: &'static [&'static str] = &["review", "note", "case", "at"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC);
+        let (mut review, mut note) = (None, None);
+        if object.contains_key("review") {
+            review = check.string(object, "$", "review", true).map(str::to_owned);
+        } else {
+            note = check.string(object, "$", "note", true).map(str::to_owned);
+        }
+        let case = check.string(object, "$", "case", false).map(str::to_owned);
+        if review.is_none() && note.is_none() {
+            return None;
+        }
+        Some(RestoreBody { review, note, case, at })
+    }
+}
+
+impl From<RestoreBody> for ReviewBody {
+    fn from(body: RestoreBody) -> ReviewBody {
+        ReviewBody {
+            outcome: ReviewOutcome::Restore,
+            note: body.review.or(body.note).unwrap_or_default(),
+            until: None,
+            months: None,
+            case: body.case,
+            at: body.at.unwrap_or_else(Utc::now),
+        }
+    }
+}
+
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/reviews`: a platform analyst records the
-/// review of the rectification report `{outcome: restore | extend, note, until | months,
-/// case, at}`. Restoration needs a report and the term to be over.
+/// review of the rectification report. Restoration needs a report and the term to be
+/// over.
 pub async fn review(
     state: &App,
     caller: &Caller,
     (org_id, scheme): (String, String),
-    body: Value,
+    body: ReviewBody,
 ) -> Result<Value> {
-    review_with(state, caller, &org_id, &scheme, &body, None).await
+    review_with(state, caller, &org_id, &scheme, body).await
 }
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/restore`: a review that restores the
-/// unit `{review, case, at}` (the `reviews` route with `outcome: restore`).
+/// unit (the `reviews` route with `outcome: restore`).
 pub async fn restore(
     state: &App,
     caller: &Caller,
     (org_id, scheme): (String, String),
-    body: Value,
+    body: RestoreBody,
 ) -> Result<Value> {
-    review_with(state, caller, &org_id, &scheme, &body, Some("restore")).await
+    review_with(state, caller, &org_id, &scheme, body.into()).await
 }
 
 /// `GET /api/v1/orgs/{id}/log`: the organisation's log with each scheme's status and
@@ -130,43 +408,49 @@ pub async fn platform_analyst<'c>(state: &App, caller: &'c Caller) -> Result<(&'
     Ok((analyst, org))
 }
 
-/// The end of a term: `until`, or `months` after `at` (default `default_months`).
-fn term(
-    check: &mut Checker,
-    object: &Map<String, Value>,
-    at: Timestamp,
-    default_months: u32,
-) -> Option<Timestamp> {
+/// A term as a request gives it: `until`, or `months` after `at`.
+struct Term {
+    /// `until`, when given.
+    until: Option<Timestamp>,
+    /// `months`, when given.
+    months: Option<u32>,
+    /// The end of the term; `None` when it could not be read.
+    end: Option<Timestamp>,
+}
+
+/// Reads a term: `until`, or `months` after `at` (default `default_months`).
+fn term(check: &mut Checker, object: &Map<String, Value>, at: Timestamp, default_months: u32) -> Term {
     let until = check.time(object, "$", "until", false, chrono_tz::Tz::UTC);
     if until.is_some() {
         if object.contains_key("months") {
             check.problem("$.months", "give `until` or `months`, not both");
         }
-        return until;
+        return Term { until, months: None, end: until };
     }
     let months = match object.get("months") {
-        None => default_months,
+        None => None,
         Some(value) => {
             match value.as_u64().and_then(|m| u32::try_from(m).ok()).filter(|m| (1..=120).contains(m)) {
-                Some(m) => m,
+                Some(m) => Some(m),
                 None => {
                     check.problem("$.months", "must be a whole number of months from 1 to 120");
-                    return None;
+                    return Term { until: None, months: None, end: None };
                 }
             }
         }
     };
-    at.checked_add_months(Months::new(months))
+    let end = at.checked_add_months(Months::new(months.unwrap_or(default_months)));
+    Term { until: None, months, end }
 }
 
 /// The bases of a decision: `basis: [{rule, case} | {case, event}]`, plus the shorthand
-/// `findings: ["pack/rule", ...]` with `case`.
-fn bases(check: &mut Checker, object: &Map<String, Value>, case: Option<&str>) -> Vec<Basis> {
+/// `findings: ["pack/rule", ...]` with `case`; and the findings as given.
+fn bases(check: &mut Checker, object: &Map<String, Value>, case: Option<&str>) -> (Vec<Basis>, Vec<String>) {
     let mut out = Vec::new();
     if let Some(items) = object.get("basis") {
         let Some(items) = items.as_array() else {
             check.problem("$.basis", "must be an array");
-            return out;
+            return (out, Vec::new());
         };
         for (i, item) in items.iter().enumerate() {
             let path = format!("$.basis[{i}]");
@@ -184,15 +468,14 @@ fn bases(check: &mut Checker, object: &Map<String, Value>, case: Option<&str>) -
     }
     let findings = check.strings(object, "$", "findings", false);
     match case {
-        Some(case) => {
-            out.extend(findings.into_iter().map(|rule| Basis::Finding { rule, case: case.to_owned() }))
-        }
+        Some(case) => out
+            .extend(findings.iter().map(|rule| Basis::Finding { rule: rule.clone(), case: case.to_owned() })),
         None if !findings.is_empty() => {
             check.problem("$.findings", "findings need the `case` they were found on")
         }
         None => {}
     }
-    out
+    (out, findings)
 }
 
 /// Puts a suspension or restoration on the case it concerns.
@@ -267,118 +550,56 @@ async fn answer(state: &App, org_id: &str, entry: &Entry) -> Result<Value> {
     Ok(json!({"entry": entry.to_json(), "membership": sanctions::status_json(scheme, status)}))
 }
 
+/// Records a sanction: the analyst's, resting on bases that stand, and on the case it
+/// names.
 async fn decide(
     state: &App,
     caller: &Caller,
     org_id: &str,
     scheme: &str,
-    body: &Value,
-    fixed_kind: Option<&str>,
+    body: SanctionBody,
 ) -> Result<Value> {
     let (analyst, analyst_org) = platform_analyst(state, caller).await?;
     state.store.org(org_id).await?;
-    let now = Utc::now();
-    let mut check = Checker::default();
-    let allowed =
-        ["kind", "at", "reason", "basis", "findings", "case", "public", "until", "months", "individual"];
-    let Some(object) = check.object(body, "$", &allowed) else {
-        return Err(check.finish().unwrap_err().into());
-    };
-    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or(now);
-    let kind_name = match fixed_kind {
-        Some(kind) => Some(kind.to_owned()),
-        None => check.string(object, "$", "kind", true).map(str::to_owned),
-    };
-    let reason = check.string(object, "$", "reason", true).map(str::to_owned);
-    let case = check.string(object, "$", "case", false).map(str::to_owned);
-    let basis = bases(&mut check, object, case.as_deref());
-    let kind = match kind_name.as_deref() {
-        Some("warning") => Some(SanctionKind::Warning),
-        Some("public_criticism") => Some(SanctionKind::PublicCriticism {
-            individual: check.string(object, "$", "individual", false).map(str::to_owned),
-        }),
-        Some("suspension") => term(&mut check, object, at, 6).map(|until| SanctionKind::Suspension { until }),
-        Some("expulsion") => Some(SanctionKind::Expulsion),
-        Some(other) => {
-            check.problem(
-                "$.kind",
-                format!("unknown sanction `{other}` (warning, public_criticism, suspension, expulsion)"),
-            );
-            None
-        }
-        None => None,
-    };
-    if kind.as_ref().is_some_and(|k| !matches!(k, SanctionKind::PublicCriticism { .. }))
-        && object.contains_key("individual")
-    {
-        check.problem("$.individual", "only a public criticism names an individual");
-    }
-    // Public criticism is public by nature; other sanctions are published when asked.
-    let public = match object.get("public") {
-        Some(_) => check.boolean(object, "$", "public"),
-        None => matches!(kind, Some(SanctionKind::PublicCriticism { .. })),
-    };
-    check.finish()?;
-    let (Some(kind), Some(reason)) = (kind, reason) else {
-        return Err(Error::bad_request("unreadable sanction"));
-    };
-    if let Some(case_id) = &case {
+    if let Some(case_id) = &body.case {
         check_case(state, caller, org_id, case_id).await?;
     }
-    let event = OrgEvent::Sanctioned { at, kind, author: analyst.id.clone(), reason, basis, public };
+    let event = OrgEvent::Sanctioned {
+        at: body.at,
+        kind: body.kind,
+        author: analyst.id.clone(),
+        reason: body.reason,
+        basis: body.basis,
+        public: body.public,
+    };
     let entry = sanctions::record(state, org_id, scheme, event, Some(&analyst.id)).await?;
-    if let Some(case_id) = &case {
+    if let Some(case_id) = &body.case {
         put_on_case(state, caller, analyst, &analyst_org.id, case_id, &entry).await?;
     }
     answer(state, org_id, &entry).await
 }
 
+/// Records a review: the analyst's, and on the case it names.
 async fn review_with(
     state: &App,
     caller: &Caller,
     org_id: &str,
     scheme: &str,
-    body: &Value,
-    fixed: Option<&str>,
+    body: ReviewBody,
 ) -> Result<Value> {
     let (analyst, analyst_org) = platform_analyst(state, caller).await?;
     state.store.org(org_id).await?;
-    let mut check = Checker::default();
-    let allowed: &[&str] = match fixed {
-        Some(_) => &["review", "note", "case", "at"],
-        None => &["outcome", "note", "until", "months", "case", "at"],
-    };
-    let Some(object) = check.object(body, "$", allowed) else {
-        return Err(check.finish().unwrap_err().into());
-    };
-    let at = check.time(object, "$", "at", false, chrono_tz::Tz::UTC).unwrap_or_else(Utc::now);
-    let note_key = if fixed.is_some() && object.contains_key("review") { "review" } else { "note" };
-    let note = check.string(object, "$", note_key, true).map(str::to_owned);
-    let case = check.string(object, "$", "case", false).map(str::to_owned);
-    let outcome = match fixed
-        .map(str::to_owned)
-        .or_else(|| check.string(object, "$", "outcome", true).map(str::to_owned))
-    {
-        Some(o) if o == "restore" => Some(ReviewOutcome::Restore),
-        Some(o) if o == "extend" => {
-            term(&mut check, object, at, 6).map(|until| ReviewOutcome::Extend { until })
-        }
-        Some(other) => {
-            check.problem("$.outcome", format!("unknown outcome `{other}` (restore, extend)"));
-            None
-        }
-        None => None,
-    };
-    check.finish()?;
-    let (Some(outcome), Some(note)) = (outcome, note) else {
-        return Err(Error::bad_request("unreadable review"));
-    };
-    if let Some(case_id) = &case {
+    if let Some(case_id) = &body.case {
         check_case(state, caller, org_id, case_id).await?;
     }
-    let event = OrgEvent::ReviewRecorded { at, reviewer: analyst.id.clone(), outcome, note };
+    let event = OrgEvent::ReviewRecorded {
+        at: body.at,
+        reviewer: analyst.id.clone(),
+        outcome: body.outcome,
+        note: body.note,
+    };
     let entry = sanctions::record(state, org_id, scheme, event, Some(&analyst.id)).await?;
-    if let Some(case_id) = &case {
+    if let Some(case_id) = &body.case {
         put_on_case(state, caller, analyst, &analyst_org.id, case_id, &entry).await?;
     }
     answer(state, org_id, &entry).await

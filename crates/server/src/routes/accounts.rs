@@ -15,34 +15,22 @@ use crate::auth::{
     start_session,
 };
 use crate::errors::{AppError, AppResult};
-use crate::input::ApiJson;
-use vulnrelay_app::accounts::{account_fields, account_json, org_fields, org_json};
-use vulnrelay_app::input::Checker;
+use crate::input::{ApiJson, Checked};
+use vulnrelay_app::accounts::{
+    AccountBody, LoginBody, RegistrationAccount, RegistrationBody, TokenBody, account_json, org_json,
+};
+use vulnrelay_app::input::{Checker, read_with};
 use vulnrelay_app::secrets::new_token;
 
-/// `POST /api/v1/session`: signs in with `{email, password}`; sets the session cookie
-/// and returns the CSRF token. Five failures per address within 15 minutes: 429.
+/// `POST /api/v1/session`: signs in; sets the session cookie and returns the CSRF
+/// token. Five failures per address within 15 minutes: 429.
 pub async fn login(
     State(state): State<AppState>,
     client: crate::auth::ClientAddress,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<LoginBody>,
 ) -> AppResult<Response> {
-    let mut check = Checker::default();
-    let object = check.object(&body, "$", &["email", "password"]);
-    let (email, password) = match object {
-        Some(o) => (check.string(o, "$", "email", true), check.string(o, "$", "password", true)),
-        None => (None, None),
-    };
-    let (Some(email), Some(password)) = (email, password) else {
-        return Err(check
-            .finish()
-            .err()
-            .map(vulnrelay_app::Error::from)
-            .unwrap_or_else(|| vulnrelay_app::Error::bad_request("bad login"))
-            .into());
-    };
     let (account, session_id, csrf_token, expires_at) =
-        start_session(&state, email, password, client).await?;
+        start_session(&state, &body.email, &body.password, client).await?;
     let cookie = session_cookie(&state, &session_id);
     let body = json!({"account": account_json(&account), "csrf_token": csrf_token, "expires_at": expires_at.to_rfc3339()});
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
@@ -71,21 +59,15 @@ pub async fn me(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<
     Ok(Json(json!({"account": account_json(account), "org": org})))
 }
 
-/// `POST /api/v1/tokens`: creates an API token `{name}`; the token is in this answer
-/// only (the server keeps its hash).
+/// `POST /api/v1/tokens`: creates an API token; the token is in this answer only (the
+/// server keeps its hash).
 pub async fn create_token(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<TokenBody>,
 ) -> AppResult<Response> {
     let account = caller.require()?;
-    let mut check = Checker::default();
-    let name = check
-        .object(&body, "$", &["name"])
-        .and_then(|o| check.string(o, "$", "name", true))
-        .map(str::to_owned);
-    check.finish()?;
-    let (record, token) = new_token(&state, account, name.as_deref().unwrap_or("")).await?;
+    let (record, token) = new_token(&state, account, &body.name).await?;
     let body = json!({"id": record.id, "name": record.name, "token": token, "created_at": record.created_at.to_rfc3339()});
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -116,42 +98,14 @@ pub async fn revoke_token(
 }
 
 /// `POST /api/v1/registrations`: an individual or a non-member organisation registers
-/// itself: `{"kind": "individual"|"organisation", "org": {...}, "account": {...}}`. Both
-/// wait for an analyst's approval.
-pub async fn register(State(state): State<AppState>, ApiJson(body): ApiJson) -> AppResult<Response> {
-    let mut check = Checker::default();
-    let mut parsed = None;
-    if let Some(object) = check.object(&body, "$", &["kind", "org", "account"]) {
-        let individual = match check.string(object, "$", "kind", true) {
-            Some("individual") => Some(true),
-            Some("organisation") => Some(false),
-            Some(other) => {
-                check.problem("$.kind", format!("`{other}` is not `individual` or `organisation`"));
-                None
-            }
-            None => None,
-        };
-        let org = match object.get("org") {
-            Some(value) => org_fields(&mut check, value, "$.org", individual.unwrap_or(false)),
-            None => {
-                check.problem("$.org", "missing required field");
-                None
-            }
-        };
-        let account = match object.get("account") {
-            Some(value) => account_fields(&mut check, value, "$.account"),
-            None => {
-                check.problem("$.account", "missing required field");
-                None
-            }
-        };
-        parsed = org.zip(account).zip(individual);
-    }
-    check.finish()?;
-    let Some(((mut org, (email, name, password)), individual)) = parsed else {
-        return Err(AppError::bad_request("unreadable registration"));
-    };
-    org.individual = individual;
+/// itself with its first account. Both wait for an analyst's approval.
+pub async fn register(
+    State(state): State<AppState>,
+    Checked(body): Checked<RegistrationBody>,
+) -> AppResult<Response> {
+    let individual = body.individual();
+    let mut org = body.org.into_org(individual, Status::Pending);
+    let RegistrationAccount { email, name, password } = body.account;
     // A platform is made by an administrator, never by asking for it.
     let platform_roles: Vec<(String, String)> = org
         .roles
@@ -254,7 +208,8 @@ pub async fn reject(
 }
 
 /// `POST /api/v1/accounts`: an administrator creates an active account
-/// `{email, name, password, org, roles}`.
+/// ([`AccountBody`]); an unknown organisation is a problem of the body, found with the
+/// others.
 pub async fn create_account(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -262,29 +217,19 @@ pub async fn create_account(
 ) -> AppResult<Response> {
     caller.require_role(&[AccountRole::Admin])?;
     let mut check = Checker::default();
-    let fields = account_fields(&mut check, &body, "$");
-    let (org, roles) = match body.as_object() {
-        Some(object) => {
-            let org = check.string(object, "$", "org", false).map(str::to_owned);
-            let roles: Vec<AccountRole> = check
-                .non_empty_strings(object, "$", "roles")
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| {
-                    r.parse::<AccountRole>().map_err(|e| check.problem(format!("$.roles[{i}]"), e)).ok()
-                })
-                .collect();
-            (org, roles)
-        }
-        None => (None, Vec::new()),
+    let read = read_with::<AccountBody>(&mut check, &body);
+    // The organisation is looked up even when another field is wrong.
+    let org = match &read {
+        Some(account) => account.org.as_deref(),
+        None => body.get("org").and_then(Value::as_str),
     };
-    if let Some(org) = &org
+    if let Some(org) = org
         && matches!(state.store.org(org).await, Err(StoreError::NotFound { .. }))
     {
         check.problem("$.org", format!("unknown organisation `{org}`"));
     }
     check.finish()?;
-    let Some((email, name, password)) = fields else {
+    let Some(AccountBody { email, name, password, org, roles }) = read else {
         return Err(AppError::bad_request("unreadable account"));
     };
     let new = NewAccount {

@@ -10,16 +10,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action};
-use vulnrelay_store::federation::Peer;
 
 use crate::AppState;
 use crate::auth::Auth;
 use crate::casefile::authorize;
 use crate::errors::{AppError, AppResult};
 use crate::federation::inbound::receive;
-use crate::federation::{check_peer, peer_json, relay_json};
-use crate::input::ApiJson;
-use vulnrelay_app::input::Checker;
+use crate::federation::{PeerBody, peer_json, relay_json};
+use crate::input::Checked;
 
 /// The largest relay envelope accepted: a forward carries the case's events and the
 /// report's files (base64, a third larger than the default 4 MiB of a report's files).
@@ -82,32 +80,15 @@ pub async fn list_peers(State(state): State<AppState>, Auth(caller): Auth) -> Ap
     Ok(Json(json!({"peers": peers.iter().map(peer_json).collect::<Vec<_>>()})))
 }
 
-/// `POST /api/v1/peers`: an administrator adds a peer `{id, url, public_key, orgs}`,
-/// the key and URL exchanged out of band; `orgs` are the organisations it hosts.
+/// `POST /api/v1/peers`: an administrator adds a peer, the key and URL exchanged out of
+/// band; `orgs` are the organisations it hosts.
 pub async fn add_peer(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<PeerBody>,
 ) -> AppResult<Response> {
     caller.require_role(&[AccountRole::Admin])?;
-    let mut check = Checker::default();
-    let mut fields = None;
-    if let Some(o) = check.object(&body, "$", &["id", "url", "public_key", "orgs"]) {
-        let id = check.string(o, "$", "id", true).map(str::to_owned);
-        let url = check.string(o, "$", "url", true).map(str::to_owned);
-        let key = check.string(o, "$", "public_key", true).map(|k| k.trim().to_lowercase());
-        let orgs = check.strings(o, "$", "orgs", false);
-        if let (Some(id), Some(url), Some(key)) = (id, url, key) {
-            if let Err(problems) = check_peer(&id, &url, &key, &orgs) {
-                for (path, message) in problems {
-                    check.problem(path, message);
-                }
-            }
-            fields = Some(Peer { id, url, public_key: key, orgs, created_at: chrono::Utc::now() });
-        }
-    }
-    check.finish()?;
-    let Some(peer) = fields else { return Err(AppError::bad_request("unreadable peer")) };
+    let peer = body.into_peer();
     if let Some(instance) = state.federation.get()
         && instance.identity.public_key() == peer.public_key
     {

@@ -11,7 +11,8 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::errors::AppResult;
-use crate::input::ApiJson;
+use crate::input::Checked;
+use vulnrelay_app::accounts::OrgBody;
 
 /// `GET /api/v1/orgs`: active organisations.
 pub async fn list(State(state): State<AppState>) -> AppResult<Json<Value>> {
@@ -27,12 +28,11 @@ pub async fn show(
     Ok(Json(vulnrelay_app::orgs::show(&state, &caller, id).await?))
 }
 
-/// `POST /api/v1/orgs`: an administrator adds an active organisation
-/// `{id, name, jurisdiction, roles}`.
+/// `POST /api/v1/orgs`: an administrator adds an active organisation.
 pub async fn create(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<OrgBody>,
 ) -> AppResult<Response> {
     Ok((StatusCode::CREATED, Json(vulnrelay_app::orgs::create(&state, &caller, body).await?)).into_response())
 }

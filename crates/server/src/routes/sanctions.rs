@@ -15,18 +15,19 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::errors::AppResult;
-use crate::input::{ApiJson, Checked};
-use vulnrelay_app::sanctions::decisions::RectificationBody;
+use crate::input::Checked;
+use vulnrelay_app::sanctions::decisions::{
+    RectificationBody, RestoreBody, ReviewBody, SanctionBody, SuspensionBody,
+};
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/sanctions`: a platform analyst decides a
-/// sanction `{kind, reason, basis | findings + case, public, until | months, individual,
-/// case, at}`; `kind` is `warning`, `public_criticism`, `suspension` (6 months unless
+/// sanction; `kind` is `warning`, `public_criticism`, `suspension` (6 months unless
 /// `until` or `months` says otherwise) or `expulsion`.
 pub async fn sanction(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<SanctionBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(vulnrelay_app::sanctions::decisions::sanction(&state, &caller, (org_id, scheme), body).await?))
 }
@@ -37,7 +38,7 @@ pub async fn suspend(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<SuspensionBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(vulnrelay_app::sanctions::decisions::suspend(&state, &caller, (org_id, scheme), body).await?))
 }
@@ -55,24 +56,24 @@ pub async fn rectify(
 }
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/reviews`: a platform analyst records the
-/// review of the rectification report `{outcome: restore | extend, note, until | months,
-/// case, at}`. Restoration needs a report and the term to be over.
+/// review of the rectification report (`outcome`: `restore` or `extend`). Restoration
+/// needs a report and the term to be over.
 pub async fn review(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<ReviewBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(vulnrelay_app::sanctions::decisions::review(&state, &caller, (org_id, scheme), body).await?))
 }
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/restore`: a review that restores the
-/// unit `{review, case, at}` (the `reviews` route with `outcome: restore`).
+/// unit (the `reviews` route with `outcome: restore`).
 pub async fn restore(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
-    ApiJson(body): ApiJson,
+    Checked(body): Checked<RestoreBody>,
 ) -> AppResult<Json<Value>> {
     Ok(Json(vulnrelay_app::sanctions::decisions::restore(&state, &caller, (org_id, scheme), body).await?))
 }

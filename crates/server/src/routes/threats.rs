@@ -7,20 +7,19 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Action, EventKind, ThreatEvent, ThreatKind};
 
 use crate::AppState;
 use crate::auth::Auth;
 use crate::casefile::authorize;
-use crate::errors::{AppError, AppResult};
+use crate::errors::AppResult;
 use crate::input::ApiJson;
-use vulnrelay_app::input::Checker;
-use vulnrelay_app::records::{may_change, save, threat_status_json as status_json, visible};
+use vulnrelay_app::records::{ThreatBody, may_change, save, threat_status_json as status_json, visible};
 
 /// `POST /api/v1/vulnerabilities/{id}/threats`: a platform analyst or coordinator records
-/// a threat event `{kind, at, source, reference, note, version}`; `kind` is
+/// a threat event ([`ThreatBody`]); `kind` is
 /// `exploit_details_public`, `proof_of_concept`, `actively_exploited` or `fix_bypassed`
 /// (with the bypassed `version`); `source` names who reports it (a CERT, `CISA KEV`) or
 /// `observed`. Answers the new status and, for active exploitation, the case event.
@@ -33,50 +32,11 @@ pub async fn record(
     let account = caller.require_role(&[AccountRole::Analyst, AccountRole::Coordinator])?.clone();
     let (stored, mut v) = visible(&state, &caller, &id).await?;
     may_change(&state, &caller, &stored).await?;
+    // The body is read once the record is found and may be changed: an unknown record
+    // is a 404 whatever the body.
+    let ThreatBody { kind, at, source, reference, note, version: _ } = vulnrelay_app::input::read(&body)?;
     let now = Utc::now();
-    let mut check = Checker::default();
-    let Some(object) = check.object(&body, "$", &["kind", "at", "source", "reference", "note", "version"])
-    else {
-        return Err(check.finish().unwrap_err().into());
-    };
-    let at = check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC, now).unwrap_or(now);
-    if at > now + TimeDelta::minutes(5) {
-        check.problem("$.at", "must not be in the future");
-    }
-    let source = check.string(object, "$", "source", true).map(str::to_owned);
-    let reference = check.string(object, "$", "reference", false).map(str::to_owned);
-    let note = check.string(object, "$", "note", false).map(str::to_owned);
-    let version = check.string(object, "$", "version", false).map(str::to_owned);
-    let kind = match check.string(object, "$", "kind", true) {
-        Some("exploit_details_public") => Some(ThreatKind::ExploitDetailsPublic),
-        Some("proof_of_concept") => Some(ThreatKind::ProofOfConcept),
-        Some("actively_exploited") => Some(ThreatKind::ActivelyExploited),
-        Some("fix_bypassed") => match &version {
-            Some(version) => Some(ThreatKind::FixBypassed { version: version.clone() }),
-            None => {
-                check.problem("$.version", "a bypassed fix names the version that was bypassed");
-                None
-            }
-        },
-        Some(other) => {
-            check.problem(
-                "$.kind",
-                format!(
-                    "unknown threat `{other}` (exploit_details_public, proof_of_concept, actively_exploited, \
-                     fix_bypassed)"
-                ),
-            );
-            None
-        }
-        None => None,
-    };
-    if version.is_some() && !matches!(kind, Some(ThreatKind::FixBypassed { .. }) | None) {
-        check.problem("$.version", "only a bypassed fix has a version");
-    }
-    check.finish()?;
-    let (Some(kind), Some(source)) = (kind, source) else {
-        return Err(AppError::bad_request("unreadable threat"));
-    };
+    let at = at.unwrap_or(now);
     let exploited = kind == ThreatKind::ActivelyExploited;
     // Active exploitation goes on the case first, through its gates, so a refusal
     // leaves the record unchanged.

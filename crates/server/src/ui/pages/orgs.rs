@@ -290,12 +290,18 @@ async fn record_change(
 ) -> Result<Value, AppError> {
     let org_scheme = (id.to_owned(), scheme.to_owned());
     let recorded = match kind {
-        "sanction" => decisions::sanction(state, &ui.caller, org_scheme, body).await,
+        "sanction" => match vulnrelay_app::input::read(&body) {
+            Ok(body) => decisions::sanction(state, &ui.caller, org_scheme, body).await,
+            Err(e) => Err(e),
+        },
         "rectify" => match vulnrelay_app::input::read(&body) {
             Ok(body) => decisions::rectify(state, &ui.caller, org_scheme, body).await,
             Err(e) => Err(e),
         },
-        _ => decisions::review(state, &ui.caller, org_scheme, body).await,
+        _ => match vulnrelay_app::input::read(&body) {
+            Ok(body) => decisions::review(state, &ui.caller, org_scheme, body).await,
+            Err(e) => Err(e),
+        },
     };
     Ok(recorded?)
 }
