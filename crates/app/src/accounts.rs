@@ -6,6 +6,9 @@ use serde_json::{Map, Value, json};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_store::{Account, Organisation, Status};
 
+use crate::App;
+use crate::caller::Caller;
+use crate::error::{Error, Result};
 use crate::input::{Body, Checker};
 
 /// An account as shown to clients (never its password hash).
@@ -276,4 +279,51 @@ impl Body for RegistrationBody {
         };
         Some(RegistrationBody { kind: kind?, org: org?, account: account? })
     }
+}
+
+/// Body of `POST /api/v1/registrations/{org}/approve` and `.../reject` (optional).
+#[derive(Debug, Clone, Default, utoipa::ToSchema)]
+pub struct DecisionBody {
+    /// A note on the decision, kept with it.
+    pub note: Option<String>,
+}
+
+impl Body for DecisionBody {
+    const FIELDS: &'static [&'static str] = &["note"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        Some(DecisionBody { note: check.string(object, "$", "note", false).map(str::to_owned) })
+    }
+}
+
+/// Who decides registrations: an administrator, or an analyst of a platform
+/// organisation (an analyst of any other organisation may not).
+pub async fn registrar<'c>(state: &App, caller: &'c Caller) -> Result<&'c Account> {
+    if let Some(admin) = crate::relations::admin(caller) {
+        return Ok(admin);
+    }
+    let (account, _) = crate::relations::platform_staff(state, caller).await?;
+    if !account.roles.contains(&AccountRole::Analyst) {
+        return Err(Error::forbidden("registrations are decided by a platform's analysts"));
+    }
+    Ok(account)
+}
+
+/// `POST /api/v1/registrations/{org}/approve` (`status` active) or `.../reject`
+/// (`status` rejected): decides a pending organisation and its pending accounts.
+pub async fn decide_registration(
+    state: &App,
+    caller: &Caller,
+    org_id: &str,
+    status: Status,
+    body: DecisionBody,
+) -> Result<Value> {
+    let analyst = registrar(state, caller).await?;
+    state.store.decide_org(org_id, status, &analyst.id, body.note.as_deref(), chrono::Utc::now()).await?;
+    for account in state.store.list_accounts(Some(Status::Pending)).await? {
+        if account.org_id.as_deref() == Some(org_id) {
+            state.store.decide_account(&account.id, status).await?;
+        }
+    }
+    Ok(json!({"org": org_json(&state.store.org(org_id).await?)}))
 }

@@ -2,7 +2,7 @@
 //! live on the organisation's own log (`sanctions::decisions`); a membership's status is
 //! what that log says, shown to each viewer as far as the log's disclosure allows.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use vulnrelay_domain::AccountRole;
 use vulnrelay_store::{MembershipChange, MembershipChangeKind, Status};
 
@@ -10,7 +10,7 @@ use crate::App;
 use crate::accounts::{OrgBody, org_json};
 use crate::caller::Caller;
 use crate::error::{Error, Result};
-use crate::input::Checker;
+use crate::input::{Body, Checker};
 use crate::sanctions::decisions::platform_analyst;
 
 /// `GET /api/v1/orgs`: active organisations.
@@ -58,23 +58,35 @@ pub async fn create(state: &App, caller: &Caller, body: OrgBody) -> Result<Value
 }
 
 /// `POST /api/v1/orgs/{id}/memberships/{scheme}/join`: a platform analyst records that
+/// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/join` (optional).
+#[derive(Debug, Clone, Default, utoipa::ToSchema)]
+pub struct JoinBody {
+    /// When the organisation joined (RFC 3339 or a date; not in the future; default
+    /// now).
+    #[schema(value_type = Option<String>)]
+    pub at: Option<vulnrelay_domain::Timestamp>,
+}
+
+impl Body for JoinBody {
+    const FIELDS: &'static [&'static str] = &["at"];
+
+    fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
+        let now = chrono::Utc::now();
+        Some(JoinBody { at: check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC, now) })
+    }
+}
+
 /// the organisation joined the scheme `{at}`.
 pub async fn join(
     state: &App,
     caller: &Caller,
     (org_id, scheme): (String, String),
-    body: &[u8],
+    body: JoinBody,
 ) -> Result<Value> {
     let (analyst, _) = platform_analyst(state, caller).await?;
     state.store.org(&org_id).await?;
-    let body = crate::input::optional_json(body)?;
     let now = chrono::Utc::now();
-    let mut check = Checker::default();
-    let at = match check.object(&body, "$", &["at"]) {
-        Some(object) => check.event_time(object, "$", "at", false, chrono_tz::Tz::UTC, now).unwrap_or(now),
-        None => now,
-    };
-    check.finish()?;
+    let at = body.at.unwrap_or(now);
     let change = MembershipChange {
         org_id: org_id.clone(),
         scheme,

@@ -34,6 +34,21 @@ impl<S: Send + Sync, B: Body> FromRequest<S> for Checked<B> {
     }
 }
 
+/// An optional JSON body read into `B` field by field: an empty body is `{}`.
+pub struct CheckedOrEmpty<B>(pub B);
+
+impl<S: Send + Sync, B: Body> FromRequest<S> for CheckedOrEmpty<B> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| AppError::bad_request(format!("unreadable body: {e}")))?;
+        let value = vulnrelay_app::input::optional_json(&bytes)?;
+        Ok(CheckedOrEmpty(vulnrelay_app::input::read(&value)?))
+    }
+}
+
 /// A JSON body read by serde into `T` (a body whose type derives `Deserialize`); what
 /// does not fit is one problem at `$`.
 pub struct Typed<T>(pub T);

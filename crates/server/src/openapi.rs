@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use utoipa::IntoParams;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
@@ -618,13 +618,15 @@ struct Body {
     schemas: Vec<(String, RefOr<Schema>)>,
     #[cfg_attr(not(test), expect(dead_code, reason = "the test holds the schema to the reader"))]
     fields: Option<&'static [&'static str]>,
+    /// Whether the body may be left out (an empty body reads as `{}`).
+    optional: bool,
 }
 
 /// A body read by serde.
 fn body<T: utoipa::ToSchema>() -> Body {
     let mut schemas = vec![(T::name().into_owned(), T::schema())];
     T::schemas(&mut schemas);
-    Body { name: T::name().into_owned(), schemas, fields: None }
+    Body { name: T::name().into_owned(), schemas, fields: None, optional: false }
 }
 
 /// A body read field by field (`vulnrelay_app::input::Body`): the schema says whether
@@ -635,6 +637,19 @@ fn checked<T: utoipa::ToSchema + vulnrelay_app::input::Body>() -> Body {
         object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(T::OPEN)));
     }
     Body { fields: Some(T::FIELDS), ..body }
+}
+
+/// A body its operation reads as a document of its own (an SBOM, an advisory, a signed
+/// envelope) rather than field by field: its schema says what documents it takes.
+fn document_body(name: &str, schema: Value) -> Body {
+    let schema = serde_json::from_value::<RefOr<Schema>>(schema)
+        .unwrap_or_else(|_| RefOr::T(Schema::Object(ObjectBuilder::new().build())));
+    Body { name: name.to_owned(), schemas: vec![(name.to_owned(), schema)], fields: None, optional: false }
+}
+
+/// An optional body read field by field: left out, it reads as `{}`.
+fn checked_or_empty<T: utoipa::ToSchema + vulnrelay_app::input::Body>() -> Body {
+    Body { optional: true, ..checked::<T>() }
 }
 
 /// The request body of an operation whose handler reads it into a type. The other
@@ -656,6 +671,41 @@ fn request_body(method: &str, path: &str) -> Option<Body> {
         ("PUT", "/api/v1/warnings/{id}/assets/{asset}/status") => body::<w::StatusBody>(),
         ("POST", "/api/v1/cases/{id}/warnings") => body::<w::IndustryWarningBody>(),
         ("POST", "/api/v1/webhooks") => body::<WebhookBody>(),
+        ("POST", "/api/v1/registrations/{org}/approve" | "/api/v1/registrations/{org}/reject") => {
+            checked_or_empty::<vulnrelay_app::accounts::DecisionBody>()
+        }
+        ("POST", "/api/v1/orgs/{id}/memberships/{scheme}/join") => {
+            checked_or_empty::<vulnrelay_app::orgs::JoinBody>()
+        }
+        ("PUT", "/api/v1/assets/groups/{name}") => document_body(
+            "AssetGroupUpload",
+            json!({
+                "description": "A CycloneDX 1.4-1.6 JSON SBOM (validated against its schema), or a hand-made component list",
+                "oneOf": [
+                    {"type": "object", "required": ["bomFormat", "specVersion"],
+                     "description": "A CycloneDX BOM", "properties": {"bomFormat": {"const": "CycloneDX"}}},
+                    {"type": "object", "required": ["components"], "additionalProperties": false,
+                     "properties": {"components": {"type": "array", "items": {
+                         "type": "object", "required": ["name"], "additionalProperties": false,
+                         "properties": {"name": {"type": "string"}, "version": {"type": "string"},
+                                        "purl": {"type": "string", "description": "A package URL (pkg:type/...)"}}}}}}
+                ]
+            }),
+        ),
+        ("POST", "/api/v1/import") => document_body(
+            "ImportDocument",
+            json!({
+                "type": "object",
+                "description": "A CVE JSON 5 record, a CSAF 2.0 document, an OSV entry or a vulnrelay record document, told apart by its content and validated against its official schema"
+            }),
+        ),
+        ("POST", "/api/v1/federation/relay") => document_body(
+            "RelayEnvelope",
+            json!({
+                "type": "object",
+                "description": "A peer's signed relay envelope (vulnrelay/relay/v1, docs/federation.md), verified against the sending peer's public key before anything in it is read"
+            }),
+        ),
         ("POST", "/api/v1/reports") => checked::<vulnrelay_app::reports::ReportBody>(),
         ("POST", "/api/v1/cases/{id}/events") => checked::<vulnrelay_app::cases::EventBody>(),
         ("POST", "/api/v1/cases/{id}/forward") => checked::<vulnrelay_app::case_actions::ForwardBody>(),
@@ -745,7 +795,7 @@ pub fn document() -> Value {
             operation = operation.request_body(Some(
                 RequestBodyBuilder::new()
                     .content("application/json", content)
-                    .required(Some(Required::True))
+                    .required(Some(if body.optional { Required::False } else { Required::True }))
                     .build(),
             ));
             for (name, schema) in body.schemas {

@@ -7,17 +7,17 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, Role};
-use vulnrelay_store::{Account, NewAccount, Status, StoreError};
+use vulnrelay_store::{NewAccount, Status, StoreError};
 
 use crate::AppState;
 use crate::auth::{
-    Auth, CLEAR_SESSION_COOKIE, Caller, SESSION_COOKIE, hash_password, secret_hash, session_cookie,
-    start_session,
+    Auth, CLEAR_SESSION_COOKIE, SESSION_COOKIE, hash_password, secret_hash, session_cookie, start_session,
 };
 use crate::errors::{AppError, AppResult};
-use crate::input::{ApiJson, Checked};
+use crate::input::{ApiJson, Checked, CheckedOrEmpty};
 use vulnrelay_app::accounts::{
-    AccountBody, LoginBody, RegistrationAccount, RegistrationBody, TokenBody, account_json, org_json,
+    AccountBody, DecisionBody, LoginBody, RegistrationAccount, RegistrationBody, TokenBody, account_json,
+    decide_registration, org_json, registrar,
 };
 use vulnrelay_app::input::{Checker, read_with};
 use vulnrelay_app::secrets::new_token;
@@ -151,50 +151,14 @@ pub async fn list_registrations(State(state): State<AppState>, Auth(caller): Aut
     })))
 }
 
-/// Who decides registrations: an administrator, or an analyst of a platform
-/// organisation (an analyst of any other organisation may not).
-async fn registrar<'c>(state: &AppState, caller: &'c Caller) -> AppResult<&'c Account> {
-    if let Some(admin) = crate::relations::admin(caller) {
-        return Ok(admin);
-    }
-    let (account, _) = crate::relations::platform_staff(state, caller).await?;
-    if !account.roles.contains(&AccountRole::Analyst) {
-        return Err(AppError::forbidden("registrations are decided by a platform's analysts"));
-    }
-    Ok(account)
-}
-
-async fn decide(
-    state: &AppState,
-    caller: &Caller,
-    org_id: &str,
-    status: Status,
-    body: &Value,
-) -> AppResult<Json<Value>> {
-    let analyst = registrar(state, caller).await?;
-    let mut check = Checker::default();
-    let note = check
-        .object(body, "$", &["note"])
-        .and_then(|o| check.string(o, "$", "note", false))
-        .map(str::to_owned);
-    check.finish()?;
-    state.store.decide_org(org_id, status, &analyst.id, note.as_deref(), chrono::Utc::now()).await?;
-    for account in state.store.list_accounts(Some(Status::Pending)).await? {
-        if account.org_id.as_deref() == Some(org_id) {
-            state.store.decide_account(&account.id, status).await?;
-        }
-    }
-    Ok(Json(json!({"org": org_json(&state.store.org(org_id).await?)})))
-}
-
 /// `POST /api/v1/registrations/{org}/approve`: activates a pending organisation and its accounts.
 pub async fn approve(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(org): Path<String>,
-    body: axum::body::Bytes,
+    CheckedOrEmpty(body): CheckedOrEmpty<DecisionBody>,
 ) -> AppResult<Json<Value>> {
-    decide(&state, &caller, &org, Status::Active, &vulnrelay_app::input::optional_json(&body)?).await
+    Ok(Json(decide_registration(&state, &caller, &org, Status::Active, body).await?))
 }
 
 /// `POST /api/v1/registrations/{org}/reject`: rejects a pending organisation and its accounts.
@@ -202,9 +166,9 @@ pub async fn reject(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(org): Path<String>,
-    body: axum::body::Bytes,
+    CheckedOrEmpty(body): CheckedOrEmpty<DecisionBody>,
 ) -> AppResult<Json<Value>> {
-    decide(&state, &caller, &org, Status::Rejected, &vulnrelay_app::input::optional_json(&body)?).await
+    Ok(Json(decide_registration(&state, &caller, &org, Status::Rejected, body).await?))
 }
 
 /// `POST /api/v1/accounts`: an administrator creates an active account

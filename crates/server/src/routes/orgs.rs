@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::errors::AppResult;
-use crate::input::Checked;
+use crate::input::{Checked, CheckedOrEmpty};
 use vulnrelay_app::accounts::OrgBody;
 
 /// `GET /api/v1/orgs`: active organisations.
@@ -43,7 +43,7 @@ pub async fn join(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path((org_id, scheme)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    CheckedOrEmpty(body): CheckedOrEmpty<vulnrelay_app::orgs::JoinBody>,
 ) -> AppResult<Json<Value>> {
-    Ok(Json(vulnrelay_app::orgs::join(&state, &caller, (org_id, scheme), &body).await?))
+    Ok(Json(vulnrelay_app::orgs::join(&state, &caller, (org_id, scheme), body).await?))
 }
