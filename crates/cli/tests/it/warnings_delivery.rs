@@ -9,7 +9,7 @@
 //!   warning is delivered by both (skipped without VULNRELAY_TEST_DATABASE_URL);
 //! - `vulnrelay scan --upload` feeds an asset group, and the scanned log4j-core is warned.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

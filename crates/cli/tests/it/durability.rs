@@ -4,7 +4,7 @@
 //! submissions (same Idempotency-Key) complete the set without duplicates. Runs on
 //! SQLite, and on PostgreSQL when VULNRELAY_TEST_DATABASE_URL is set.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::process::{Child, Command};

@@ -4,7 +4,7 @@
 //! chain holds, and the derived views equal a recomputation from the log, whichever
 //! process wrote them. Runs when VULNRELAY_TEST_DATABASE_URL names a PostgreSQL server.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::{Child, Command};
