@@ -4,7 +4,7 @@
 //! submissions (same Idempotency-Key) complete the set without duplicates. Runs on
 //! SQLite, and on PostgreSQL when VULNRELAY_TEST_DATABASE_URL is set.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::process::{Child, Command};
@@ -51,6 +51,7 @@ async fn submit(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_reports_survive_sigkill() {
+    let _heavy = common::HEAVY.lock().await;
     for_each_backend(|db: TestDb| async move {
         vulnrelay_server::demo::load(&db.store).await.unwrap();
         let account = db.store.account_by_email("security@alibaba-cloud.example").await.unwrap();

@@ -9,7 +9,7 @@
 //!   warning is delivered by both (skipped without VULNRELAY_TEST_DATABASE_URL);
 //! - `vulnrelay scan --upload` feeds an asset group, and the scanned log4j-core is warned.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -215,6 +215,7 @@ const VULNERABILITIES: usize = 100;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_warnings_survive_failures_an_outage_and_sigkill() {
+    let _heavy = common::HEAVY.lock().await;
     for_each_backend(|db: TestDb| async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
@@ -295,6 +296,7 @@ async fn three_servers_on_one_postgresql_share_the_work_without_double_delivery(
         eprintln!("skipped: VULNRELAY_TEST_DATABASE_URL is not set");
         return;
     };
+    let _heavy = common::HEAVY.lock().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let secrets = seed(db.store.clone(), 20, 100, &base).await;

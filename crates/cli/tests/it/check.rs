@@ -1,7 +1,7 @@
 //! `vulnrelay check` end to end: the Log4Shell verdicts, table and JSON snapshots,
 //! interpretations, and bad input.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use serde_json::Value;

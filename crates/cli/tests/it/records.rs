@@ -1,7 +1,7 @@
 //! `vulnrelay import` and `vulnrelay export` end to end, and the OSV export feeding
 //! `vulnrelay scan --advisories`.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use serde_json::Value;

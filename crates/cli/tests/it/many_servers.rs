@@ -4,7 +4,7 @@
 //! chain holds, and the derived views equal a recomputation from the log, whichever
 //! process wrote them. Runs when VULNRELAY_TEST_DATABASE_URL names a PostgreSQL server.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::process::{Child, Command};
@@ -77,6 +77,7 @@ async fn three_servers_share_intake_and_answer_the_same_lists() {
         eprintln!("skipped: VULNRELAY_TEST_DATABASE_URL is not set");
         return;
     };
+    let _heavy = common::HEAVY.lock().await;
     vulnrelay_server::demo::load(&db.store).await.unwrap();
     let reporter = token(&*db.store, "security@alibaba-cloud.example").await;
     let analyst = token(&*db.store, "analyst@nvdb.miit.example").await;
