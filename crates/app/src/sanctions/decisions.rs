@@ -63,74 +63,43 @@ impl Body for SanctionBody {
     }
 }
 
-/// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/suspend`: a suspension and what
-/// it rests on (a [`SanctionBody`] whose kind is `suspension`).
-#[derive(Debug, Clone, utoipa::ToSchema)]
-pub struct SuspensionBody {
-    /// Not read: the sanction is a suspension, to `until`, or `months` after `at` (6 by
-    /// default).
-    #[schema(value_type = Option<String>)]
-    pub kind: SanctionKind,
-    /// Why, in words.
-    pub reason: String,
-    /// What it rests on: findings `{rule, case}` and events of a case `{case, event}`;
-    /// read with the `findings` added.
-    #[schema(value_type = Vec<BasisEntry>, required = false)]
-    pub basis: Vec<Basis>,
-    /// Shorthand for findings (`pack/rule`) on `case`.
-    #[schema(required = false)]
-    pub findings: Vec<String>,
-    /// The case the suspension concerns: it also goes on its timeline.
-    pub case: Option<String>,
-    /// Whether the suspension is published (default false).
-    #[schema(required = false)]
-    pub public: bool,
-    /// The end of the term (RFC 3339 or a date; not with `months`).
-    #[schema(value_type = Option<String>)]
-    pub until: Option<Timestamp>,
-    /// The term in months after `at`, 1 to 120 (default 6).
-    pub months: Option<u32>,
-    /// Refused: only a public criticism names an individual.
-    pub individual: Option<String>,
-    /// When it was decided (RFC 3339 or a date; default now).
-    #[schema(value_type = Option<String>)]
-    pub at: Timestamp,
-}
+/// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/suspend`: a [`SanctionBody`]
+/// whose kind is a suspension, to `until` or `months` after `at` (6 by default); a
+/// `kind` sent is not read.
+#[derive(Debug, Clone)]
+pub struct SuspensionBody(pub SanctionBody);
 
 impl Body for SuspensionBody {
     const FIELDS: &'static [&'static str] = DECISION_FIELDS;
 
     fn read_fields(check: &mut Checker, object: &Map<String, Value>) -> Option<Self> {
-        let d = read_decision(check, object, true)?;
-        Some(SuspensionBody {
-            kind: d.kind,
-            reason: d.reason,
-            basis: d.basis,
-            findings: d.findings,
-            case: d.case,
-            public: d.public,
-            until: d.until,
-            months: d.months,
-            individual: d.individual,
-            at: d.at,
-        })
+        read_decision(check, object, true).map(SuspensionBody)
     }
 }
 
-impl From<SuspensionBody> for SanctionBody {
-    fn from(s: SuspensionBody) -> SanctionBody {
-        SanctionBody {
-            kind: s.kind,
-            reason: s.reason,
-            basis: s.basis,
-            findings: s.findings,
-            case: s.case,
-            public: s.public,
-            until: s.until,
-            months: s.months,
-            individual: s.individual,
-            at: s.at,
+impl utoipa::PartialSchema for SuspensionBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{RefOr, schema::Schema};
+        let mut schema = <SanctionBody as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.required.retain(|key| key != "kind");
+            object.description = Some(
+                "Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/suspend`: a sanction body whose \
+                 kind is a suspension (a `kind` sent is not read)."
+                    .into(),
+            );
         }
+        schema
+    }
+}
+
+impl utoipa::ToSchema for SuspensionBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "SuspensionBody".into()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        <SanctionBody as utoipa::ToSchema>::schemas(schemas);
     }
 }
 
@@ -222,7 +191,7 @@ pub async fn suspend(
     (org_id, scheme): (String, String),
     body: SuspensionBody,
 ) -> Result<Value> {
-    decide(state, caller, &org_id, &scheme, body.into()).await
+    decide(state, caller, &org_id, &scheme, body.0).await
 }
 
 /// Body of `POST /api/v1/orgs/{id}/memberships/{scheme}/rectifications`.
