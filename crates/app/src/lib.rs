@@ -9,6 +9,7 @@ pub mod aggregator;
 pub mod assets;
 pub mod caller;
 pub mod case_actions;
+pub mod case_views;
 pub mod casefile;
 pub mod cases;
 pub mod coordination;
