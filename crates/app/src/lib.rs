@@ -31,6 +31,7 @@ pub mod orgs;
 pub mod participants;
 pub mod projection;
 pub mod receipts;
+pub mod record_views;
 pub mod records;
 pub mod regimes;
 pub mod relations;
