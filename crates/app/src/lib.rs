@@ -23,6 +23,7 @@ pub mod error;
 pub mod federation;
 pub mod forwarding;
 pub mod gates;
+pub mod gauges;
 pub mod identifiers;
 pub mod imports;
 pub mod input;
