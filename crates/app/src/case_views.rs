@@ -165,22 +165,27 @@ pub async fn export(state: &App, caller: &Caller, id: &str) -> Result<Value> {
 /// participants; exploit code is listed only to those who may read it.
 pub async fn attachments(state: &App, caller: &Caller, id: &str) -> Result<Value> {
     let loaded = authorize(state, caller, id, Action::Read).await?;
-    if !loaded.takes_part(caller) {
-        return Ok(json!({"attachments": []}));
-    }
-    let exploit = loaded.can(caller, Action::ReadExploitCode);
-    let items: Vec<Value> = state
-        .store
-        .attachments(id)
+    let items: Vec<Value> = visible_attachments(state, caller, &loaded)
         .await?
         .iter()
-        .filter(|a| exploit || !a.exploit_code)
         .map(|a| {
             json!({"id": a.id, "filename": a.filename, "media_type": a.media_type, "size": a.size,
                         "sha256": a.sha256, "exploit_code": a.exploit_code})
         })
         .collect();
     Ok(json!({"attachments": items}))
+}
+
+/// The attachments of a loaded case that the caller sees: none to those who take no
+/// part in it, exploit code only to those who may read it (the API's list and the web
+/// UI's case page).
+pub async fn visible_attachments(state: &App, caller: &Caller, loaded: &Loaded) -> Result<Vec<Attachment>> {
+    if !loaded.takes_part(caller) {
+        return Ok(Vec::new());
+    }
+    let exploit = loaded.can(caller, Action::ReadExploitCode);
+    let all = state.store.attachments(&loaded.record.id).await?;
+    Ok(all.into_iter().filter(|a| exploit || !a.exploit_code).collect())
 }
 
 /// `GET /api/v1/cases/{id}/attachments/{attachment}`: the attachment's metadata and
