@@ -1,15 +1,17 @@
 //! Accounts and organisations as the API shows them (never a password hash), and the
 //! request bodies of sign-ins, tokens, new accounts, organisations and registrations,
-//! read field by field (every problem at once).
+//! read field by field (every problem at once); signing out, the caller's account and
+//! API tokens, self-registration and its approval, and accounts made by administrators.
 
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
-use vulnrelay_store::{Account, Organisation, Status};
+use vulnrelay_store::{Account, NewAccount, Organisation, Status, StoreError};
 
 use crate::App;
 use crate::caller::Caller;
 use crate::error::{Error, Result};
-use crate::input::{Body, Checker};
+use crate::input::{Body, Checker, read_with};
+use crate::secrets::{hash_password, new_token, secret_hash};
 
 /// An account as shown to clients (never its password hash).
 pub fn account_json(account: &Account) -> Value {
@@ -326,4 +328,138 @@ pub async fn decide_registration(
         }
     }
     Ok(json!({"org": org_json(&state.store.org(org_id).await?)}))
+}
+
+/// `DELETE /api/v1/session`: signs the caller out, ending the session `session_id`
+/// (the cookie's, when there is one).
+pub async fn logout(state: &App, caller: &Caller, session_id: Option<&str>) -> Result<()> {
+    caller.require()?;
+    if let Some(session_id) = session_id {
+        state.store.delete_session(&secret_hash(session_id)).await?;
+    }
+    Ok(())
+}
+
+/// `GET /api/v1/me`: the caller's account and organisation.
+pub async fn me(state: &App, caller: &Caller) -> Result<Value> {
+    let account = caller.require()?;
+    let org = match &account.org_id {
+        Some(id) => Some(org_json(&state.store.org(id).await?)),
+        None => None,
+    };
+    Ok(json!({"account": account_json(account), "org": org}))
+}
+
+/// `POST /api/v1/tokens`: creates an API token of the caller's; the token is in this
+/// answer only (the store keeps its hash).
+pub async fn create_token(state: &App, caller: &Caller, body: TokenBody) -> Result<Value> {
+    let account = caller.require()?;
+    let (record, token) = new_token(state, account, &body.name).await?;
+    Ok(
+        json!({"id": record.id, "name": record.name, "token": token, "created_at": record.created_at.to_rfc3339()}),
+    )
+}
+
+/// `GET /api/v1/tokens`: the caller's tokens (without the secrets).
+pub async fn list_tokens(state: &App, caller: &Caller) -> Result<Value> {
+    let account = caller.require()?;
+    let tokens = state.store.list_tokens(&account.id).await?;
+    let items: Vec<Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "name": t.name, "created_at": t.created_at.to_rfc3339(),
+                   "revoked_at": t.revoked_at.map(|r| r.to_rfc3339())})
+        })
+        .collect();
+    Ok(json!({"tokens": items}))
+}
+
+/// `DELETE /api/v1/tokens/{id}`: revokes one of the caller's tokens.
+pub async fn revoke_token(state: &App, caller: &Caller, id: &str) -> Result<()> {
+    let account = caller.require()?;
+    state.store.revoke_token(&account.id, id, chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// `POST /api/v1/registrations`: an individual or a non-member organisation registers
+/// itself with its first account; both wait, pending, for an analyst's approval. A
+/// platform role is granted by an administrator, never by registration.
+pub async fn register(state: &App, body: RegistrationBody) -> Result<Value> {
+    let individual = body.individual();
+    let mut org = body.org.into_org(individual, Status::Pending);
+    let RegistrationAccount { email, name, password } = body.account;
+    let platform_roles: Vec<(String, String)> = org
+        .roles
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| vulnrelay_domain::PLATFORM_ROLES.contains(r))
+        .map(|(i, r)| {
+            (
+                format!("$.org.roles[{i}]"),
+                format!("`{}` is granted by an administrator, not by registration", r.as_str()),
+            )
+        })
+        .collect();
+    if !platform_roles.is_empty() {
+        return Err(Error::invalid(platform_roles));
+    }
+    if org.roles.is_empty() {
+        org.roles = vec![Role::Discoverer];
+    }
+    let password_hash = hash_password(&password)?;
+    state.store.create_org(&org).await?;
+    let new = NewAccount {
+        email,
+        name,
+        password_hash,
+        org_id: Some(org.id.clone()),
+        roles: vec![AccountRole::Reporter],
+        status: Status::Pending,
+    };
+    let account = state.store.create_account(&new, chrono::Utc::now()).await?;
+    Ok(json!({"org": org_json(&org), "account": account_json(&account)}))
+}
+
+/// `GET /api/v1/registrations`: pending organisations and accounts (see [`registrar`]).
+pub async fn list_registrations(state: &App, caller: &Caller) -> Result<Value> {
+    registrar(state, caller).await?;
+    let orgs = state.store.list_orgs(Some(Status::Pending)).await?;
+    let accounts = state.store.list_accounts(Some(Status::Pending)).await?;
+    Ok(json!({
+        "orgs": orgs.iter().map(org_json).collect::<Vec<_>>(),
+        "accounts": accounts.iter().map(account_json).collect::<Vec<_>>(),
+    }))
+}
+
+/// `POST /api/v1/accounts`: an administrator creates an active account from `body`
+/// ([`AccountBody`]); an unknown organisation is a problem of the body, found with the
+/// others.
+pub async fn create_account(state: &App, caller: &Caller, body: &Value) -> Result<Value> {
+    caller.require_role(&[AccountRole::Admin])?;
+    let mut check = Checker::default();
+    let read = read_with::<AccountBody>(&mut check, body);
+    // The organisation is looked up even when another field is wrong.
+    let org = match &read {
+        Some(account) => account.org.as_deref(),
+        None => body.get("org").and_then(Value::as_str),
+    };
+    if let Some(org) = org
+        && matches!(state.store.org(org).await, Err(StoreError::NotFound { .. }))
+    {
+        check.problem("$.org", format!("unknown organisation `{org}`"));
+    }
+    check.finish()?;
+    let Some(AccountBody { email, name, password, org, roles }) = read else {
+        return Err(Error::bad_request("unreadable account"));
+    };
+    let new = NewAccount {
+        email,
+        name,
+        password_hash: hash_password(&password)?,
+        org_id: org,
+        roles,
+        status: Status::Active,
+    };
+    let account = state.store.create_account(&new, chrono::Utc::now()).await?;
+    Ok(account_json(&account))
 }

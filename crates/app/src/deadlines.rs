@@ -6,14 +6,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
+use serde_json::{Value, json};
 use vulnrelay_domain::Action;
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status};
 use vulnrelay_store::projections::DueCursor;
 
 use crate::App;
 use crate::caller::Caller;
+use crate::case_actions::shown;
 use crate::casefile::load;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Parses `48h`, `7d`, `30m` (see `vulnrelay_formats::time::parse_window`).
 pub fn parse_within(text: &str) -> Result<TimeDelta, String> {
@@ -178,4 +180,42 @@ async fn case_deadlines(
         });
     }
     Ok(found)
+}
+
+/// `GET /api/v1/deadlines`: the open obligations of the caller's organisation due
+/// `within` (`48h`, `7d`, `30m`; default `48h`) or overdue, by pages of `limit`
+/// (default 100, at most 500) after the cursor `after`, as JSON (none for an account
+/// of no organisation).
+pub async fn deadlines(
+    state: &App,
+    caller: &Caller,
+    within: Option<String>,
+    after: Option<&str>,
+    limit: Option<usize>,
+) -> Result<Value> {
+    let account = caller.require()?;
+    let Some(org) = account.org_id.clone() else { return Ok(json!({"deadlines": [], "next": null})) };
+    let window = parse_within(within.as_deref().unwrap_or("48h"))
+        .map_err(|e| Error::invalid(vec![("within".into(), e)]))?;
+    let after =
+        after.map(decode_cursor).transpose().map_err(|e| Error::invalid(vec![("after".into(), e)]))?;
+    let limit = limit.unwrap_or(100).clamp(1, 500);
+    let (deadlines, next) = deadline_page(state, caller, &org, window, after, limit).await?;
+    let items: Vec<Value> = deadlines
+        .into_iter()
+        .map(|d| {
+            json!({
+                "case": d.case, "title": d.title, "rule": d.rule, "article": d.article,
+                "status": d.status.as_str(), "due_at": d.due_at.map(|t| shown(t, d.timezone)),
+                "message": d.message.en,
+                "draft": d.draft.as_ref().map(|(words, missing)| json!({"summary": {"en": words.en, "zh": words.zh}, "missing": missing})),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "org": org,
+        "within": within.unwrap_or_else(|| "48h".into()),
+        "deadlines": items,
+        "next": next.map(|c| encode_cursor(&c)),
+    }))
 }

@@ -441,3 +441,85 @@ pub async fn publication(state: &App, caller: &Caller, id: &str) -> Result<(Publ
     let tz = advisory.case.as_ref().map_or(chrono_tz::Tz::UTC, |l| l.case.timezone());
     Ok((advisory.publication(), tz))
 }
+
+/// An advisory as the API lists it: its records with their threat levels, and the
+/// links to its bulletin, manual and CSAF document.
+fn advisory_json(a: &Advisory) -> Value {
+    let title = a.title();
+    serde_json::json!({
+        "id": a.id,
+        "title": {"en": title.en, "zh": title.zh},
+        "case": a.case.as_ref().map(|l| l.record.id.clone()),
+        "published": a.published().to_rfc3339(),
+        "updated": a.updated().to_rfc3339(),
+        "vulnerabilities": a.records.iter().map(|(_, v)| serde_json::json!({
+            "id": v.id, "aliases": v.aliases,
+            "threat_level": v.threat_status(Utc::now()).level.as_str(),
+        })).collect::<Vec<_>>(),
+        "links": {
+            "bulletin": format!("/api/v1/advisories/{}/bulletin", a.id),
+            "manual": format!("/api/v1/advisories/{}/manual", a.id),
+            "csaf": format!("/api/v1/advisories/{}.csaf.json", a.id),
+        },
+    })
+}
+
+/// `GET /api/v1/advisories`: the advisories the caller may read (see [`advisories`]),
+/// newest first.
+pub async fn list_advisories(state: &App, caller: &Caller) -> Result<Value> {
+    let mut all = advisories(state, caller).await?;
+    all.sort_by(|a, b| b.published().cmp(&a.published()).then(a.id.cmp(&b.id)));
+    Ok(serde_json::json!({"advisories": all.iter().map(advisory_json).collect::<Vec<_>>()}))
+}
+
+/// `GET /api/v1/advisories/{id}`: one advisory the caller may read.
+pub async fn advisory(state: &App, caller: &Caller, id: &str) -> Result<Value> {
+    Ok(advisory_json(&find(state, caller, id).await?))
+}
+
+/// `GET /api/v1/advisories/{id}.csaf.json`: one advisory's CSAF 2.0 security advisory,
+/// with the revision history of its records' changes, and its file name in the
+/// provider's layout.
+pub async fn advisory_csaf(state: &App, caller: &Caller, id: &str) -> Result<(String, Value)> {
+    let advisory = find(state, caller, id).await?;
+    let document = provider_advisory(state, &advisory).await?;
+    Ok((vulnrelay_publish::provider::file_name(&advisory.id), document))
+}
+
+/// `GET /.well-known/csaf/{path}`: a file of the CSAF provider layout of the public
+/// advisories with its media type — `provider-metadata.json` (as of now), a file of
+/// the [`PublicSnapshot`]'s directory, or the HTML listing of a folder (not found
+/// otherwise).
+pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, Vec<u8>)> {
+    if path == "provider-metadata.json" {
+        let file =
+            vulnrelay_publish::provider::metadata(&provider(state), Utc::now(), state.csaf_signer.get());
+        return Ok(("application/json", file.bytes));
+    }
+    let snapshot = public_snapshot(state).await?;
+    if let Some(bytes) = snapshot.directory.get(path) {
+        let content_type = match path.rsplit('.').next() {
+            _ if path.starts_with("openpgp/") => "application/pgp-keys",
+            Some("json") => "application/json",
+            Some("csv") => "text/csv; charset=utf-8",
+            Some("asc") => "application/pgp-signature",
+            _ => "text/plain; charset=utf-8",
+        };
+        return Ok((content_type, bytes.clone()));
+    }
+    let files = snapshot.directory.keys().map(String::as_str).chain(["provider-metadata.json"]);
+    match vulnrelay_publish::provider::listing(path, files) {
+        Some(html) => Ok(("text/html; charset=utf-8", html.into_bytes())),
+        None => Err(Error::not_found("file")),
+    }
+}
+
+/// `GET /advisories/feed.atom`: the Atom feed of the public bulletins in `lang`.
+pub async fn feed(state: &App, lang: vulnrelay_publish::Lang) -> Result<String> {
+    let publications = &public_snapshot(state).await?.publications;
+    let title = match lang {
+        vulnrelay_publish::Lang::Zh => "vulnrelay 安全公告",
+        vulnrelay_publish::Lang::En => "vulnrelay security bulletins",
+    };
+    Ok(vulnrelay_publish::feed::atom(&state.base_url(), title, publications, lang))
+}

@@ -196,6 +196,13 @@ pub fn draft_json(loaded: &Loaded, draft: &Draft<'_>) -> Value {
     })
 }
 
+/// `GET /api/v1/cases/{id}/drafts`: the notifications `org` (default: the caller's
+/// organisation) still owes on the case, as [`drafts_json`].
+pub async fn list(state: &App, caller: &Caller, id: &str, org: Option<&str>) -> Result<Value> {
+    let drafting = Drafting::load(state, caller, id, org).await?;
+    Ok(drafts_json(state, &drafting))
+}
+
 /// The drafts of `drafting`, regime by regime (pack order), with the conflicts between
 /// regimes that bind the organisation.
 pub fn drafts_json(state: &App, drafting: &Drafting) -> Value {

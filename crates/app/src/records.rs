@@ -5,7 +5,7 @@
 
 use chrono::{TimeDelta, Utc};
 use serde_json::{Map, Value, json};
-use vulnrelay_domain::{Action, ThreatEvent, ThreatKind, Timestamp, Vulnerability};
+use vulnrelay_domain::{AccountRole, Action, EventKind, ThreatEvent, ThreatKind, Timestamp, Vulnerability};
 use vulnrelay_formats::record::VulnerabilityJson;
 use vulnrelay_store::StoredVulnerability;
 
@@ -193,4 +193,50 @@ pub fn threat_status_json(v: &Vulnerability, now: Timestamp) -> Value {
             "version": match &t.kind { ThreatKind::FixBypassed { version } => Some(version), _ => None },
         })).collect::<Vec<_>>(),
     })
+}
+
+/// `POST /api/v1/vulnerabilities/{id}/threats`: a platform analyst or coordinator records
+/// a threat event ([`ThreatBody`], read once the record is found and may be changed);
+/// active exploitation also goes on the record's case, through its gates, as an
+/// `exploited` event (unless one is known by then). Answers the new status and the
+/// case event, if any.
+pub async fn record_threat(state: &App, caller: &Caller, id: &str, body: &Value) -> Result<Value> {
+    let account = caller.require_role(&[AccountRole::Analyst, AccountRole::Coordinator])?.clone();
+    let (stored, mut v) = visible(state, caller, id).await?;
+    may_change(state, caller, &stored).await?;
+    // The body is read once the record is found and may be changed: an unknown record
+    // is a 404 whatever the body.
+    let ThreatBody { kind, at, source, reference, note, version: _ } = crate::input::read(body)?;
+    let now = Utc::now();
+    let at = at.unwrap_or(now);
+    let exploited = kind == ThreatKind::ActivelyExploited;
+    // Active exploitation goes on the case first, through its gates, so a refusal
+    // leaves the record unchanged.
+    let mut case_event = Value::Null;
+    if exploited && let Some(case_id) = &stored.case_id {
+        let loaded = authorize(state, caller, case_id, Action::AppendEvent).await?;
+        let known = loaded.case.events().iter().any(|e| matches!(e.kind, EventKind::Exploited) && e.at <= at);
+        if !known {
+            let party = account.org_id.clone().unwrap_or_default();
+            let mut event = json!({
+                "type": "exploited", "at": at.to_rfc3339(), "party": party,
+                "note": format!("{} actively exploited, as reported by {source}", v.id),
+            });
+            if let Some(product) = crate::coordination::default_product(&loaded) {
+                event["product"] = json!(product);
+            }
+            let parties = match loaded.parties.iter().any(|p| p.id == party) {
+                true => Vec::new(),
+                false => vec![crate::casefile::org_fragment(state, &party).await?],
+            };
+            let stored_events =
+                crate::cases::record(state, caller, &loaded, vec![event], parties, None).await?;
+            case_event =
+                stored_events.first().map(|e| json!({"case": case_id, "seq": e.seq})).unwrap_or(Value::Null);
+        }
+    }
+    v.threats.push(ThreatEvent { at, kind, source, reference, note });
+    v.threats.sort_by_key(|t| t.at);
+    save(state, &stored, &v).await?;
+    Ok(json!({"vulnerability": v.id, "threat_status": threat_status_json(&v, now), "case_event": case_event}))
 }

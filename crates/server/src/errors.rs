@@ -70,11 +70,6 @@ impl AppError {
         Error::not_found(what).into()
     }
 
-    /// 409: the request conflicts with the current state.
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> AppError {
-        Error::conflict(code, message).into()
-    }
-
     /// 422: the content is wrong; `problems` are `(field, message)` pairs.
     pub fn invalid(problems: Vec<(String, String)>) -> AppError {
         Error::invalid(problems).into()

@@ -16,6 +16,15 @@ use vulnrelay_store::{Fragment, NewCase, NewEvent, Organisation, Status};
 
 use super::*;
 
+/// `POST /api/v1/federation/relay`: takes in a peer's signed envelope ([`receive`])
+/// and answers the signed receipt as JSON; a refusal is the relay's [`Error`].
+pub async fn relay(state: &App, body: &[u8]) -> Result<Value> {
+    match receive(state, body).await {
+        Ok(receipt) => serde_json::to_value(receipt).map_err(Error::internal),
+        Err(refused) => Err(Error::from(refused)),
+    }
+}
+
 /// Takes in a signed envelope: checks it, stores what it carries and answers the
 /// signed receipt; a refusal is logged and writes nothing else.
 pub async fn receive(state: &App, body: &[u8]) -> Result<SignedReceipt, Refused> {

@@ -29,6 +29,7 @@ use vulnrelay_store::time::{format_ts, parse_ts};
 
 pub mod inbound;
 pub mod outbound;
+pub mod peers;
 
 use crate::App;
 use crate::casefile::Loaded;

@@ -7,44 +7,16 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use chrono_tz::Tz;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use vulnrelay_domain::{Action, CaseState};
-use vulnrelay_formats::case_file;
-use vulnrelay_formats::compliance::{self, Evaluated};
-use vulnrelay_policy::{Interpretation, Options};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::casefile::{Loaded, authorize};
-use crate::errors::{AppError, AppResult};
+use crate::errors::AppResult;
 use crate::input::Checked;
-use vulnrelay_app::case_actions::{self, CommentBody, EmbargoBody, ForwardBody, shown};
-use vulnrelay_app::cases::{EventBody, append_event, event_json, tz_of, visible_refusals};
-use vulnrelay_app::deadlines::{deadline_page, decode_cursor, encode_cursor, parse_within};
-
-fn summary(loaded: &Loaded) -> Value {
-    listed(&loaded.record, loaded.state())
-}
-
-/// A case's summary from its record and state (the case list reads both from the
-/// derived views, without loading the case).
-fn listed(record: &vulnrelay_store::CaseRecord, case_state: CaseState) -> Value {
-    let tz: Tz = record.timezone.parse().unwrap_or(Tz::UTC);
-    json!({
-        "id": record.id,
-        "title": record.title,
-        "state": case_state.as_str(),
-        "timezone": tz.name(),
-        "reporter": record.reporter_org,
-        "platform": record.platform_org,
-        "created_at": record.created_at.to_rfc3339(),
-        "events": record.last_seq,
-        "planned_public_at": record.planned_public_at.map(|t| shown(t, tz)),
-    })
-}
+use vulnrelay_app::case_actions::{self, CommentBody, EmbargoBody, ForwardBody};
+use vulnrelay_app::cases::{EventBody, append_event};
+use vulnrelay_app::{case_views, deadlines};
 
 /// Query of `GET /api/v1/cases`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -65,16 +37,7 @@ pub async fn list(
     Auth(caller): Auth,
     Query(query): Query<ListQuery>,
 ) -> AppResult<Json<Value>> {
-    let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let wanted = match &query.state {
-        Some(s) => Some(s.parse::<CaseState>().map_err(|e| AppError::invalid(vec![("state".into(), e)]))?),
-        None => None,
-    };
-    let (listed_cases, next) =
-        crate::casefile::listable(&state, &caller, wanted, query.after.clone(), limit).await?;
-    let items: Vec<Value> =
-        listed_cases.iter().map(|(record, case_state)| listed(record, *case_state)).collect();
-    Ok(Json(json!({"cases": items, "next": next})))
+    Ok(Json(case_views::list(&state, &caller, query.state.as_deref(), query.after, query.limit).await?))
 }
 
 /// `GET /api/v1/cases/{id}`: the case's summary, parties, products and report.
@@ -83,16 +46,7 @@ pub async fn show(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    let mut body = summary(&loaded);
-    body["parties"] = loaded.parties.iter().map(|p| p.value.clone()).collect();
-    body["products"] = loaded.products.iter().map(|p| p.value.clone()).collect();
-    body["report"] = match state.store.report(&id).await {
-        Ok(report) => loaded.report_for(&caller, report.body),
-        Err(vulnrelay_store::StoreError::NotFound { .. }) => Value::Null,
-        Err(other) => return Err(other.into()),
-    };
-    Ok(Json(body))
+    Ok(Json(case_views::show(&state, &caller, &id).await?))
 }
 
 /// `GET /api/v1/cases/{id}/events`: the timeline as stored, with the hash chain.
@@ -101,16 +55,7 @@ pub async fn events(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    let hidden = crate::sanctions::undisclosed_case_events(&state, &caller, &loaded.case).await?;
-    let events: Vec<Value> = loaded
-        .events
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !hidden.contains(i))
-        .map(|(_, e)| event_json(e))
-        .collect::<vulnrelay_app::Result<_>>()?;
-    Ok(Json(json!({"case": id, "state": loaded.state().as_str(), "events": events})))
+    Ok(Json(case_views::events(&state, &caller, &id).await?))
 }
 
 /// `POST /api/v1/cases/{id}/events`: records an event in the case-file vocabulary
@@ -128,22 +73,13 @@ pub async fn append(
 
 /// `GET /api/v1/cases/{id}/refusals`: what the gates refused on the case — the
 /// attempted event (type, party, recipient), when, by whom and the refusing rules —
-/// for those who may read the case (see [`visible_refusals`]).
+/// for those who may read the case (see `vulnrelay_app::cases::visible_refusals`).
 pub async fn refusals(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    let refusals = visible_refusals(&state, &caller, &loaded).await?;
-    let items: Vec<Value> = refusals
-        .iter()
-        .map(|r| {
-            json!({"at": r.at.to_rfc3339(), "recorded_by": r.recorded_by, "party": r.party,
-                   "type": r.event_type, "to": r.recipient, "rules": r.rules})
-        })
-        .collect();
-    Ok(Json(json!({"case": id, "refusals": items})))
+    Ok(Json(case_views::refusals(&state, &caller, &id).await?))
 }
 
 /// `POST /api/v1/cases/{id}/forward`: a platform forwards the case to an organisation,
@@ -211,47 +147,8 @@ pub async fn compliance(
     Path(id): Path<String>,
     Query(query): Query<ComplianceQuery>,
 ) -> AppResult<Json<Value>> {
-    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    let mut interpretation = Interpretation::Hours;
-    let mut settings = state.config.policy.clone();
-    let invalid = |e: String| AppError::invalid(vec![("interpretation".into(), e)]);
-    for part in query.interpretation.as_deref().unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
-        match part.split_once('=') {
-            None => interpretation = part.parse::<Interpretation>().map_err(invalid)?,
-            Some((policy, reading)) => {
-                let reading = reading.parse::<Interpretation>().map_err(invalid)?;
-                settings.interpretations.insert(policy.to_owned(), reading);
-            }
-        }
-    }
-    settings.check(&state.packs).map_err(|problems| invalid(problems.join("; ")))?;
-    let now = Utc::now();
-    let as_of = match &query.as_of {
-        None => now,
-        Some(text) => case_file::parse_time(text, tz_of(&loaded))
-            .map_err(|e| AppError::invalid(vec![("as_of".into(), e)]))?,
-    };
-    let as_of_text = query.as_of.clone().unwrap_or_else(|| now.to_rfc3339());
-    let findings = vulnrelay_policy::evaluate_with(
-        &loaded.case,
-        &state.packs,
-        &Options { as_of, interpretation },
-        &settings,
-    );
-    let recorded_case = loaded.recorded_reading();
-    let recorded = recorded_case.as_ref().map(|case| {
-        vulnrelay_policy::evaluate_with(case, &state.packs, &Options { as_of, interpretation }, &settings)
-    });
-    let evaluated = [Evaluated {
-        source: id.clone(),
-        case: &loaded.case,
-        as_of,
-        findings: &findings,
-        evidence: Some(&loaded.evidence),
-        recorded: recorded.as_deref(),
-    }];
-    let report = compliance::report(&as_of_text, interpretation, &settings, &state.packs, &evaluated);
-    Ok(Json(serde_json::to_value(report).map_err(AppError::internal)?))
+    let ComplianceQuery { as_of, interpretation } = query;
+    Ok(Json(case_views::compliance(&state, &caller, &id, as_of.as_deref(), interpretation.as_deref()).await?))
 }
 
 /// `GET /api/v1/cases/{id}/export`: the case file, which `vulnrelay check` accepts.
@@ -260,8 +157,7 @@ pub async fn export(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    let value = case_file::to_value(&loaded.case);
+    let value = case_views::export(&state, &caller, &id).await?;
     let disposition = format!("attachment; filename=\"{id}.json\"");
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(value)).into_response())
 }
@@ -273,23 +169,7 @@ pub async fn attachments(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    if !loaded.takes_part(&caller) {
-        return Ok(Json(json!({"attachments": []})));
-    }
-    let exploit = loaded.can(&caller, Action::ReadExploitCode);
-    let items: Vec<Value> = state
-        .store
-        .attachments(&id)
-        .await?
-        .iter()
-        .filter(|a| exploit || !a.exploit_code)
-        .map(|a| {
-            json!({"id": a.id, "filename": a.filename, "media_type": a.media_type, "size": a.size,
-                        "sha256": a.sha256, "exploit_code": a.exploit_code})
-        })
-        .collect();
-    Ok(Json(json!({"attachments": items})))
+    Ok(Json(case_views::attachments(&state, &caller, &id).await?))
 }
 
 /// `GET /api/v1/cases/{id}/attachments/{attachment}`: the content; exploit code only
@@ -299,14 +179,7 @@ pub async fn attachment(
     Auth(caller): Auth,
     Path((id, attachment)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let loaded = authorize(&state, &caller, &id, Action::Read).await?;
-    if !loaded.takes_part(&caller) {
-        return Err(AppError::not_found("attachment"));
-    }
-    let (meta, content) = state.store.attachment(&id, &attachment).await?;
-    if meta.exploit_code && !loaded.can(&caller, Action::ReadExploitCode) {
-        return Err(AppError::not_found("attachment"));
-    }
+    let (meta, content) = case_views::attachment(&state, &caller, &id, &attachment).await?;
     let disposition = format!("attachment; filename=\"{}\"", meta.filename.replace('"', ""));
     Ok((
         [
@@ -339,48 +212,13 @@ pub async fn deadlines(
     Auth(caller): Auth,
     Query(query): Query<DeadlinesQuery>,
 ) -> AppResult<Json<Value>> {
-    let account = caller.require()?;
-    let Some(org) = account.org_id.clone() else { return Ok(Json(json!({"deadlines": [], "next": null}))) };
-    let within = parse_within(query.within.as_deref().unwrap_or("48h"))
-        .map_err(|e| AppError::invalid(vec![("within".into(), e)]))?;
-    let after = query
-        .after
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()
-        .map_err(|e| AppError::invalid(vec![("after".into(), e)]))?;
-    let limit = query.limit.unwrap_or(100).clamp(1, 500);
-    let (deadlines, next) = deadline_page(&state, &caller, &org, within, after, limit).await?;
-    let items: Vec<Value> = deadlines
-        .into_iter()
-        .map(|d| {
-            json!({
-                "case": d.case, "title": d.title, "rule": d.rule, "article": d.article,
-                "status": d.status.as_str(), "due_at": d.due_at.map(|t| shown(t, d.timezone)),
-                "message": d.message.en,
-                "draft": d.draft.as_ref().map(|(words, missing)| json!({"summary": {"en": words.en, "zh": words.zh}, "missing": missing})),
-            })
-        })
-        .collect();
-    Ok(Json(json!({
-        "org": org,
-        "within": query.within.unwrap_or_else(|| "48h".into()),
-        "deadlines": items,
-        "next": next.map(|c| encode_cursor(&c)),
-    })))
+    let DeadlinesQuery { within, limit, after } = query;
+    Ok(Json(deadlines::deadlines(&state, &caller, within, after.as_deref(), limit).await?))
 }
 
 /// `GET /api/v1/audit/verify`: walks every case's hash chain and every organisation's
 /// log and names every broken link (`broken`: the first, as before; `broken_links`:
 /// all of them) (administrators and a platform's staff).
 pub async fn verify(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    if crate::relations::admin(&caller).is_none() {
-        crate::relations::platform_staff(&state, &caller).await?;
-    }
-    let report = state.store.verify().await?;
-    let links: Vec<Value> =
-        report.broken.iter().map(|b| json!({"case": b.case_id, "seq": b.seq, "reason": b.reason})).collect();
-    Ok(Json(json!({"ok": links.is_empty(), "cases": report.cases, "events": report.events,
-               "org_logs": report.org_logs, "org_events": report.org_events,
-               "broken": links.first(), "broken_links": links})))
+    Ok(Json(case_views::verify(&state, &caller).await?))
 }

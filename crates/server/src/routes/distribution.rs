@@ -7,44 +7,18 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use serde_json::{Value, json};
-use vulnrelay_publish::feed::atom;
-use vulnrelay_publish::provider::{listing, metadata};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::{Auth, Caller};
-use crate::distribution::{self, Advisory, advisories};
+use crate::distribution::{self, find};
 use crate::documents::{DocumentQuery, parse_lang, render};
-use crate::errors::{AppError, AppResult};
-use vulnrelay_app::distribution::find;
-
-fn advisory_json(a: &Advisory) -> Value {
-    let title = a.title();
-    json!({
-        "id": a.id,
-        "title": {"en": title.en, "zh": title.zh},
-        "case": a.case.as_ref().map(|l| l.record.id.clone()),
-        "published": a.published().to_rfc3339(),
-        "updated": a.updated().to_rfc3339(),
-        "vulnerabilities": a.records.iter().map(|(_, v)| json!({
-            "id": v.id, "aliases": v.aliases,
-            "threat_level": v.threat_status(Utc::now()).level.as_str(),
-        })).collect::<Vec<_>>(),
-        "links": {
-            "bulletin": format!("/api/v1/advisories/{}/bulletin", a.id),
-            "manual": format!("/api/v1/advisories/{}/manual", a.id),
-            "csaf": format!("/api/v1/advisories/{}.csaf.json", a.id),
-        },
-    })
-}
+use crate::errors::AppResult;
 
 /// `GET /api/v1/advisories`: the advisories the caller may read — every published
 /// case's records, and public records of no case — newest first.
 pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    let mut all = advisories(&state, &caller).await?;
-    all.sort_by(|a, b| b.published().cmp(&a.published()).then(a.id.cmp(&b.id)));
-    Ok(Json(json!({"advisories": all.iter().map(advisory_json).collect::<Vec<_>>()})))
+    Ok(Json(distribution::list_advisories(&state, &caller).await?))
 }
 
 /// `GET /api/v1/advisories/{id}`: one advisory; `{id}.csaf.json` is its CSAF 2.0
@@ -56,13 +30,11 @@ pub async fn show(
 ) -> AppResult<Response> {
     match id.strip_suffix(".csaf.json") {
         Some(base) => {
-            let advisory = find(&state, &caller, base).await?;
-            let document = distribution::provider_advisory(&state, &advisory).await?;
-            let disposition =
-                format!("attachment; filename=\"{}\"", vulnrelay_publish::provider::file_name(&advisory.id));
+            let (file_name, document) = distribution::advisory_csaf(&state, &caller, base).await?;
+            let disposition = format!("attachment; filename=\"{file_name}\"");
             Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(document)).into_response())
         }
-        None => Ok(Json(advisory_json(&find(&state, &caller, &id).await?)).into_response()),
+        None => Ok(Json(distribution::advisory(&state, &caller, &id).await?).into_response()),
     }
 }
 
@@ -105,26 +77,8 @@ async fn document(
 /// ROLIE feed, service and category documents, the public OpenPGP key under `openpgp/`,
 /// and a listing of every folder.
 pub async fn csaf_provider(State(state): State<AppState>, Path(path): Path<String>) -> AppResult<Response> {
-    if path == "provider-metadata.json" {
-        let file = metadata(&distribution::provider(&state), Utc::now(), state.csaf_signer.get());
-        return Ok(([(header::CONTENT_TYPE, "application/json")], file.bytes).into_response());
-    }
-    let snapshot = distribution::public_snapshot(&state).await?;
-    if let Some(bytes) = snapshot.directory.get(&path) {
-        let content_type = match path.rsplit('.').next() {
-            _ if path.starts_with("openpgp/") => "application/pgp-keys",
-            Some("json") => "application/json",
-            Some("csv") => "text/csv; charset=utf-8",
-            Some("asc") => "application/pgp-signature",
-            _ => "text/plain; charset=utf-8",
-        };
-        return Ok(([(header::CONTENT_TYPE, content_type)], bytes.clone()).into_response());
-    }
-    let files = snapshot.directory.keys().map(String::as_str).chain(["provider-metadata.json"]);
-    match listing(&path, files) {
-        Some(html) => Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()),
-        None => Err(AppError::not_found("file")),
-    }
+    let (content_type, bytes) = distribution::provider_file(&state, &path).await?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
 /// `GET /.well-known/csaf/`: the listing of the provider's top folder.
@@ -142,13 +96,7 @@ pub struct FeedQuery {
 
 /// `GET /advisories/feed.atom`: the Atom feed of public bulletins, `?lang=zh|en`.
 pub async fn feed(State(state): State<AppState>, Query(query): Query<FeedQuery>) -> AppResult<Response> {
-    let lang = parse_lang(query.lang.as_deref())?;
-    let publications = &distribution::public_snapshot(&state).await?.publications;
-    let title = match lang {
-        vulnrelay_publish::Lang::Zh => "vulnrelay 安全公告",
-        vulnrelay_publish::Lang::En => "vulnrelay security bulletins",
-    };
-    let body = atom(&state.base_url(), title, publications, lang);
+    let body = distribution::feed(&state, parse_lang(query.lang.as_deref())?).await?;
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response())
 }
 

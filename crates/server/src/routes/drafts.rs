@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::drafts::{Completion, Drafting, drafts_json, send as send_draft};
+use crate::drafts::{Completion, send as send_draft};
 use crate::errors::AppResult;
 use crate::input::Typed;
 
@@ -33,8 +33,7 @@ pub async fn list(
     Path(id): Path<String>,
     Query(query): Query<DraftsQuery>,
 ) -> AppResult<Json<Value>> {
-    let drafting = Drafting::load(&state, &caller, &id, query.org.as_deref()).await?;
-    Ok(Json(drafts_json(&state, &drafting)))
+    Ok(Json(crate::drafts::list(&state, &caller, &id, query.org.as_deref()).await?))
 }
 
 /// Body of `POST /api/v1/cases/{id}/drafts/send`.

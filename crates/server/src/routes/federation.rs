@@ -8,15 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, Action};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::casefile::authorize;
-use crate::errors::{AppError, AppResult};
-use crate::federation::inbound::receive;
-use crate::federation::{PeerBody, peer_json, relay_json};
+use crate::errors::AppResult;
+use crate::federation::{PeerBody, peers};
 use crate::input::Checked;
 
 /// The largest relay envelope accepted: a forward carries the case's events and the
@@ -67,17 +64,12 @@ pub async fn mirrored(
 /// receipt (200), or refuses it (403 not a peer or a bad signature, 409 a replayed key
 /// with other content, 422 a broken chain or an unknown recipient), logged.
 pub async fn relay(State(state): State<AppState>, body: axum::body::Bytes) -> AppResult<Json<Value>> {
-    match receive(&state, &body).await {
-        Ok(receipt) => Ok(Json(serde_json::to_value(receipt).map_err(AppError::internal)?)),
-        Err(refused) => Err(vulnrelay_app::Error::from(refused).into()),
-    }
+    Ok(Json(crate::federation::inbound::relay(&state, &body).await?))
 }
 
 /// `GET /api/v1/peers`: the configured peers (administrators).
 pub async fn list_peers(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    caller.require_role(&[AccountRole::Admin])?;
-    let peers = state.store.peers().await?;
-    Ok(Json(json!({"peers": peers.iter().map(peer_json).collect::<Vec<_>>()})))
+    Ok(Json(peers::list_peers(&state, &caller).await?))
 }
 
 /// `POST /api/v1/peers`: an administrator adds a peer, the key and URL exchanged out of
@@ -87,15 +79,7 @@ pub async fn add_peer(
     Auth(caller): Auth,
     Checked(body): Checked<PeerBody>,
 ) -> AppResult<Response> {
-    caller.require_role(&[AccountRole::Admin])?;
-    let peer = body.into_peer();
-    if let Some(instance) = state.federation.get()
-        && instance.identity.public_key() == peer.public_key
-    {
-        return Err(AppError::invalid(vec![("$.public_key".into(), "this instance's own key".into())]));
-    }
-    state.store.add_peer(&peer).await?;
-    Ok((StatusCode::CREATED, Json(peer_json(&peer))).into_response())
+    Ok((StatusCode::CREATED, Json(peers::add_peer(&state, &caller, body).await?)).into_response())
 }
 
 /// `DELETE /api/v1/peers/{id}`: an administrator removes a peer; nothing more is
@@ -105,17 +89,14 @@ pub async fn remove_peer(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    caller.require_role(&[AccountRole::Admin])?;
-    state.store.remove_peer(&id).await?;
+    peers::remove_peer(&state, &caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/federation/relays`: every relay with its state and receipt
 /// (administrators).
 pub async fn list_relays(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    caller.require_role(&[AccountRole::Admin])?;
-    let relays = state.store.relays(None).await?;
-    Ok(Json(json!({"relays": relays.iter().map(relay_json).collect::<Vec<_>>()})))
+    Ok(Json(peers::list_relays(&state, &caller).await?))
 }
 
 /// `POST /api/v1/federation/relays/{id}/replay`: an administrator makes a relay that
@@ -125,20 +106,12 @@ pub async fn replay(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    caller.require_role(&[AccountRole::Admin])?;
-    let relay = state.store.replay_relay(&id, chrono::Utc::now()).await?;
-    Ok(Json(relay_json(&relay)))
+    Ok(Json(peers::replay(&state, &caller, &id).await?))
 }
 
 /// `GET /api/v1/federation/refusals`: the latest refused envelopes (administrators).
 pub async fn refusals(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    caller.require_role(&[AccountRole::Admin])?;
-    let refusals = state.store.relay_refusals(200).await?;
-    let items: Vec<Value> = refusals
-        .iter()
-        .map(|r| json!({"at": r.at.to_rfc3339(), "from_instance": r.from_instance, "idempotency_key": r.idempotency_key, "reason": r.reason}))
-        .collect();
-    Ok(Json(json!({"refusals": items})))
+    Ok(Json(peers::refusals(&state, &caller).await?))
 }
 
 /// `GET /api/v1/cases/{id}/relays`: the case's relays with the peers' signed receipts,
@@ -148,13 +121,5 @@ pub async fn case_relays(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
-    authorize(&state, &caller, &id, Action::Read).await?;
-    let relays = state.store.relays(Some(&id)).await?;
-    let mirror = state.store.mirror(&id).await?.map(|m| {
-        json!({"peer": m.peer_id, "origin_instance": m.origin_instance, "origin_case": m.origin_case,
-               "origin_org": m.origin_org, "relayed_events": m.relayed_events})
-    });
-    Ok(Json(
-        json!({"case": id, "mirror_of": mirror, "relays": relays.iter().map(relay_json).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(peers::case_relays(&state, &caller, &id).await?))
 }

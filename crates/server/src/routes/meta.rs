@@ -7,8 +7,6 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use vulnrelay_domain::{AccountRole, Action, CaseState, Relation, allowed};
-use vulnrelay_policy::Status;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -25,40 +23,18 @@ pub async fn healthz() -> Json<Value> {
 pub async fn metrics(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Response> {
     let mut out = String::new();
     state.metrics.render(&mut out);
-    let now = chrono::Utc::now();
-    // From the derived views: the obligations on the published cases, and on those where
-    // the caller's organisation stands in a relation that lets its roles read the case
-    // whatever its state (the one access function decides which).
-    let actor = caller.actor();
-    let relations: Vec<&str> = [Relation::Platform, Relation::Reporter, Relation::NotifiedProvider]
-        .into_iter()
-        .filter(|&r| CaseState::ALL.iter().all(|&s| allowed(r, &actor.roles, s, Action::Read)))
-        .map(Relation::as_str)
-        .collect();
-    let counts = state
-        .store
-        .obligation_counts(now, actor.org.as_ref().map(|org| (org.0.as_str(), relations.as_slice())))
-        .await?;
-    let by_status = [
-        (Status::Pending.as_str(), counts.pending),
-        (Status::Overdue.as_str(), counts.overdue),
-        (Status::NotStarted.as_str(), counts.not_started),
-    ];
+    let gauges = vulnrelay_app::gauges::gauges(&state, &caller).await?;
     out.push_str("# HELP vulnrelay_open_obligations Obligations not yet met, by status.\n");
     out.push_str("# TYPE vulnrelay_open_obligations gauge\n");
-    for (status, count) in by_status {
+    for (status, count) in gauges.obligations {
         let _ = writeln!(out, "vulnrelay_open_obligations{{status=\"{status}\"}} {count}");
     }
-    if caller.require_role(&[AccountRole::Admin]).is_err() {
-        return Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response());
-    }
-    let deliveries = state.store.delivery_counts().await?;
-    out.push_str("# HELP vulnrelay_deliveries Deliveries of risk warnings and reminders, by state.\n");
-    out.push_str("# TYPE vulnrelay_deliveries gauge\n");
-    for (status, count) in
-        [("pending", deliveries.pending), ("delivered", deliveries.delivered), ("dead", deliveries.dead)]
-    {
-        let _ = writeln!(out, "vulnrelay_deliveries{{state=\"{status}\"}} {count}");
+    if let Some(deliveries) = gauges.deliveries {
+        out.push_str("# HELP vulnrelay_deliveries Deliveries of risk warnings and reminders, by state.\n");
+        out.push_str("# TYPE vulnrelay_deliveries gauge\n");
+        for (status, count) in deliveries {
+            let _ = writeln!(out, "vulnrelay_deliveries{{state=\"{status}\"}} {count}");
+        }
     }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }

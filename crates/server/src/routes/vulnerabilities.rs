@@ -10,44 +10,19 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use serde_json::{Value, json};
-use vulnrelay_domain::{Action, Localized};
-use vulnrelay_formats::record::VulnerabilityJson;
-use vulnrelay_formats::{cve5, osv_record};
-use vulnrelay_publish::Publication;
-use vulnrelay_store::StoredVulnerability;
+use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::{Auth, Caller};
-use crate::casefile::authorize;
-use crate::distribution::{self, Advisory, PUBLISHER_NAME};
 use crate::documents::{DocumentQuery, parse_lang, render};
-use crate::errors::{AppError, AppResult};
+use crate::errors::AppResult;
 use crate::input::Typed;
 use vulnrelay_app::identifiers::{self, AssignBody, CaseIdBody, PoolBody};
-use vulnrelay_app::records::{visible_records, visible_to_read};
+use vulnrelay_app::record_views;
 
 /// `GET /api/v1/vulnerabilities`: every record the caller may see.
 pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    let mut items = Vec::new();
-    for (stored, v) in visible_records(&state, &caller).await? {
-        let top = v
-            .scores
-            .iter()
-            .filter_map(|s| vulnrelay_formats::severity::score(&s.vector).ok())
-            .max_by(|a, b| a.base_score.total_cmp(&b.base_score));
-        items.push(json!({
-            "id": v.id,
-            "aliases": v.aliases,
-            "title": {"en": v.title.en, "zh": v.title.zh},
-            "case": stored.case_id,
-            "highest_score": top.map(|s| json!({"score": s.base_score, "rating": s.rating.as_str(), "cnvd": s.cnvd().zh(), "cnnvd": s.cnnvd().zh()})),
-            "threat_level": v.threat_status(Utc::now()).level.as_str(),
-            "updated_at": distribution::record_updated(&stored, v.published).to_rfc3339(),
-        }));
-    }
-    Ok(Json(json!({"items": items})))
+    Ok(Json(record_views::list(&state, &caller).await?))
 }
 
 /// `GET /api/v1/vulnerabilities/{id}`: the record; `{id}.cve.json`, `{id}.csaf.json`
@@ -58,60 +33,12 @@ pub async fn show(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (base, format) =
-        match ["cve", "csaf", "vex", "osv"].into_iter().find(|f| id.ends_with(&format!(".{f}.json"))) {
-            Some(format) => (id.trim_end_matches(&format!(".{format}.json")).to_owned(), Some(format)),
-            None => (id.clone(), None),
-        };
-    let (stored, v) = visible_to_read(&state, &caller, &base).await?;
-    let now = Utc::now();
-    let body = match format {
-        None => {
-            let mut value = serde_json::to_value(VulnerabilityJson::from(&v)).map_err(AppError::internal)?;
-            value["threat_status"] = vulnrelay_app::records::threat_status_json(&v, now);
-            value["case"] = json!(stored.case_id);
-            value
-        }
-        Some("cve") => {
-            let cna = cve5::Cna {
-                org_id: state.config.cna_org_id.clone(),
-                short_name: state.config.cna_short_name.clone(),
-            };
-            let mut document = cve5::export(&v, &cna, distribution::record_updated(&stored, v.published))
-                .map_err(|e| AppError::conflict("not_exportable", e.to_string()))?;
-            cve5::add_vendor_statuses(&mut document, &v, &published_vendors(&state, &caller, &stored).await?);
-            document
-        }
-        Some("csaf") => {
-            let advisory =
-                Advisory { id: v.id.clone(), case: None, records: vec![(stored.clone(), v.clone())] };
-            distribution::csaf_advisory(&state, &advisory).await?
-        }
-        Some("vex") => distribution::csaf_vex(&state, &stored, &v).await?,
-        Some(_) => {
-            let mut document = osv_record::export(&v, distribution::record_updated(&stored, v.published));
-            osv_record::add_vendor_statuses(
-                &mut document,
-                &published_vendors(&state, &caller, &stored).await?,
-            );
-            document
-        }
-    };
-    Ok(Json(body).into_response())
+    Ok(Json(record_views::show(&state, &caller, &id).await?).into_response())
 }
 
-/// The downstream vendors' public statuses on the case of `stored`, once it is
-/// published (none before, and none for a record of no case).
-async fn published_vendors(
-    state: &AppState,
-    caller: &Caller,
-    stored: &StoredVulnerability,
-) -> AppResult<Vec<vulnrelay_domain::VendorStatement>> {
-    let Some(case_id) = &stored.case_id else { return Ok(Vec::new()) };
-    let loaded = authorize(state, caller, case_id, Action::Read).await?;
-    Ok(Advisory { id: stored.id.clone(), case: Some(loaded), records: Vec::new() }.vendors())
-}
-
+/// The bulletin or the `manual` of one record, rendered as the query asks (the
+/// application builds the publication; rendering it is the HTTP door's, which answers
+/// HTML, Markdown or PDF).
 async fn document(
     state: AppState,
     caller: Caller,
@@ -119,18 +46,8 @@ async fn document(
     query: DocumentQuery,
     manual: bool,
 ) -> AppResult<Response> {
-    let (stored, v) = visible_to_read(&state, &caller, &id).await?;
-    let lang = parse_lang(query.lang.as_deref())?;
-    let publication = Publication {
-        id: v.id.clone(),
-        title: if v.title.is_empty() { Localized::en(v.id.clone()) } else { v.title.clone() },
-        publisher: PUBLISHER_NAME.into(),
-        published: v.published.unwrap_or(stored.created_at),
-        updated: distribution::record_updated(&stored, Some(v.published.unwrap_or(stored.created_at))),
-        vulnerabilities: vec![v],
-        vendors: published_vendors(&state, &caller, &stored).await?,
-    };
-    render(&publication, lang, query.format.as_deref(), manual)
+    let publication = record_views::publication(&state, &caller, &id).await?;
+    render(&publication, parse_lang(query.lang.as_deref())?, query.format.as_deref(), manual)
 }
 
 /// `GET /api/v1/vulnerabilities/{id}/bulletin`: the security bulletin (安全公告).

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{CLEAR_SESSION_COOKIE, session_cookie, start_session};
-use crate::auth::{SESSION_COOKIE, cookie, secret_hash};
+use crate::auth::{SESSION_COOKIE, cookie};
 use crate::ui::session::{NextQuery, Ui, UiError, local_path};
 use crate::ui::view::{Field, csrf, error_words, notice, page, time};
 use vulnrelay_app::secrets::new_token;
@@ -86,9 +86,10 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf_token)?;
-    if let Some(session_id) = cookie(&headers, SESSION_COOKIE) {
-        state.store.delete_session(&secret_hash(&session_id)).await.map_err(|e| ui.error(e))?;
-    }
+    let session_id = cookie(&headers, SESSION_COOKIE);
+    vulnrelay_app::accounts::logout(&state, &ui.caller, session_id.as_deref())
+        .await
+        .map_err(|e| ui.error(e))?;
     Ok(([(header::SET_COOKIE, CLEAR_SESSION_COOKIE)], Redirect::to("/login")).into_response())
 }
 
@@ -201,7 +202,6 @@ pub async fn revoke_token(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf_token)?;
-    let account = ui.account()?;
-    state.store.revoke_token(&account.id, &id, chrono::Utc::now()).await.map_err(|e| ui.error(e))?;
+    vulnrelay_app::accounts::revoke_token(&state, &ui.caller, &id).await.map_err(|e| ui.error(e))?;
     Ok(Redirect::to("/account").into_response())
 }

@@ -415,18 +415,12 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
         Err(vulnrelay_store::StoreError::NotFound { .. }) => None,
         Err(other) => return Err(ui.error(other)),
     };
-    let exploit = loaded.can(&ui.caller, Action::ReadExploitCode);
     let hidden = crate::sanctions::undisclosed_case_events(state, &ui.caller, &loaded.case)
         .await
         .map_err(|e| ui.error(e))?;
-    let attachments: Vec<_> = state
-        .store
-        .attachments(id)
+    let attachments = vulnrelay_app::case_views::visible_attachments(state, &ui.caller, &loaded)
         .await
-        .map_err(|e| ui.error(e))?
-        .into_iter()
-        .filter(|a| loaded.takes_part(&ui.caller) && (exploit || !a.exploit_code))
-        .collect();
+        .map_err(|e| ui.error(e))?;
     let records = state.store.vulnerabilities(Some(id)).await.map_err(|e| ui.error(e))?;
     let refusals =
         vulnrelay_app::cases::visible_refusals(state, &ui.caller, &loaded).await.map_err(|e| ui.error(e))?;
