@@ -92,7 +92,8 @@ fn new_report(account: &str, body: &Value) -> NewReport {
         id: id.into(),
         value: json!({"id": id, "name": id, "roles": [role], "jurisdiction": "CN"}),
     };
-    let event = |body: Value| NewEvent { at: now, body, recorded_by: Some(account.into()), override_reason: None };
+    let event =
+        |body: Value| NewEvent { at: now, body, recorded_by: Some(account.into()), override_reason: None };
     NewReport {
         title: "Generated report [synthetic]".into(),
         timezone: "Asia/Shanghai".into(),
@@ -153,8 +154,10 @@ async fn pragma(sqlite: Option<&SqliteStore>, text: &str) {
 fn main() {
     let n: usize = std::env::args().nth(1).map_or(300, |a| a.parse().expect("a number"));
     let filter = tracing_subscriber::filter::Targets::new().with_target("sqlx::query", tracing::Level::TRACE);
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Counting.with_filter(filter)))
-        .expect("a subscriber");
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::registry().with(Counting.with_filter(filter)),
+    )
+    .expect("a subscriber");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temporary directory");
