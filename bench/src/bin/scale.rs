@@ -13,8 +13,13 @@
 //! requests/s, p50 and p99 in ms, p99 against `/healthz`'s, and the process's resident
 //! memory after each size.
 //!
-//! Usage: `cargo run --release -p vulnrelay-bench --bin scale [SIZES] [SECONDS]`,
-//! e.g. `scale 1000,10000,100000 3`.
+//! Then intake (`POST /api/v1/reports`) at 1, 8 and 32 connections, each against
+//! `/healthz` measured just before it.
+//!
+//! Usage: `cargo run --release -p vulnrelay-bench --bin scale [SIZES] [SECONDS] [WHAT]`,
+//! e.g. `scale 1000,10000,100000 3`; `WHAT` is `all` (the default) or `intake` (intake
+//! and its `/healthz` only). With `VULNRELAY_BENCH_DATABASE_URL` set to a PostgreSQL
+//! URL, each size is generated in a fresh schema there instead of a SQLite file.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +29,7 @@ use serde_json::json;
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_server::auth::{hash_password, new_secret, secret_hash};
 use vulnrelay_server::{AppState, Config};
+use vulnrelay_store::testing::TestDb;
 use vulnrelay_store::{Fragment, NewAccount, NewCase, NewEvent, Organisation, SqliteStore, Status, Store};
 
 const REPORTERS: usize = 50;
@@ -229,6 +235,12 @@ fn main() {
         .map(|s| s.parse().expect("a size"))
         .collect();
     let seconds: f64 = std::env::args().nth(2).map_or(2.0, |s| s.parse().expect("seconds"));
+    let read_paths = match std::env::args().nth(3).as_deref() {
+        None | Some("all") => true,
+        Some("intake") => false,
+        Some(other) => panic!("`{other}`: WHAT is `all` or `intake`"),
+    };
+    let postgres = std::env::var("VULNRELAY_BENCH_DATABASE_URL").ok().filter(|url| !url.is_empty());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         println!(
@@ -237,10 +249,18 @@ fn main() {
         );
         for cases in sizes {
             let dir = tempfile::tempdir().expect("a temporary directory");
-            let sqlite = SqliteStore::open(&dir.path().join("bench.db")).await.expect("SQLite");
+            let (store, sqlite, _schema): (Arc<dyn Store>, Option<SqliteStore>, Option<TestDb>) = match &postgres {
+                Some(url) => {
+                    let db = TestDb::postgres_at(url).await;
+                    (db.store.clone(), None, Some(db))
+                }
+                None => {
+                    let sqlite = SqliteStore::open(&dir.path().join("bench.db")).await.expect("SQLite");
+                    (Arc::new(sqlite.clone()), Some(sqlite), None)
+                }
+            };
             // Generation only: no fsync per case (the data is thrown away after the run).
-            sqlx_pragma(&sqlite, "PRAGMA synchronous = OFF").await;
-            let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+            sqlx_pragma(sqlite.as_ref(), "PRAGMA synchronous = OFF").await;
             let state = AppState::new(
                 store.clone(),
                 Config { default_platform: Some("platform".into()), ..Config::default() },
@@ -248,7 +268,7 @@ fn main() {
             let started = Instant::now();
             let (token, ids) = generate(&store, cases).await;
             let generated = started.elapsed();
-            sqlx_pragma(&sqlite, "PRAGMA synchronous = FULL").await;
+            sqlx_pragma(sqlite.as_ref(), "PRAGMA synchronous = FULL").await;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
             let base = format!("http://{}", listener.local_addr().expect("an address"));
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -266,8 +286,13 @@ fn main() {
                 ("/cases/{id}/compliance", format!("/api/v1/cases/{mine}/compliance"), Some(&token)),
                 ("/metrics", "/metrics".into(), Some(&token)),
             ];
-            println!("# {cases} cases generated in {:.1} s; RSS {:.0} MB", generated.as_secs_f64(), rss_mb());
-            for connections in [1, 8, 32] {
+            let database = if sqlite.is_some() { "SQLite" } else { "PostgreSQL" };
+            println!(
+                "# {cases} cases generated in {:.1} s on {database}; RSS {:.0} MB",
+                generated.as_secs_f64(),
+                rss_mb()
+            );
+            for connections in [1, 8, 32].into_iter().filter(|_| read_paths) {
                 let mut baseline = None;
                 for (name, path, token) in &requests {
                     let (rps, p50, p99) = measure(&base, path, *token, None, connections, seconds).await;
@@ -290,7 +315,7 @@ fn main() {
                 let (rps, p50, p99) =
                     measure(&base, "/api/v1/reports", Some(&token), Some(&report), connections, seconds).await;
                 println!(
-                    "{cases:>8} {:<28} {connections:>5} {rps:>9.0} {p50:>8.2} {p99:>8.2} {:>9.1}% of healthz req/s",
+                    "{cases:>8} {:<28} {connections:>5} {rps:>9.0} {p50:>8.2} {p99:>8.2} {:>9.1}% of healthz's {ceiling:.0} req/s",
                     "POST /reports (intake)",
                     100.0 * rps / ceiling
                 );
@@ -302,7 +327,9 @@ fn main() {
     });
 }
 
-async fn sqlx_pragma(store: &SqliteStore, pragma: &str) {
+async fn sqlx_pragma(store: Option<&SqliteStore>, pragma: &str) {
     use sqlx::Executor;
-    store.raw_pool().execute(pragma).await.expect("a pragma");
+    if let Some(store) = store {
+        store.raw_pool().execute(pragma).await.expect("a pragma");
+    }
 }

@@ -456,7 +456,8 @@ pub async fn run_forwards(
     mut triggers: Vec<(String, Trigger)>,
 ) -> Result<Vec<Value>> {
     let mut results = Vec::new();
-    let system = Caller { account: Some(state.store.account(account_id).await?) };
+    // Read once a rule applies (most intakes match none).
+    let mut system: Option<Caller> = None;
     for _hop in 0..4 {
         let mut next = Vec::new();
         for (from, trigger) in std::mem::take(&mut triggers) {
@@ -481,7 +482,13 @@ pub async fn run_forwards(
                 let event = notification(Utc::now(), &from, &target.id, None, note.map(str::to_owned));
                 let event = case_file::event_to_value(&event, tz_of(&loaded));
                 let parties = vec![org_fragment(state, &target.id).await?];
-                match record(state, &system, &loaded, vec![event], parties, None).await {
+                let caller = match system.take() {
+                    Some(caller) => caller,
+                    None => Caller { account: Some(state.store.account(account_id).await?) },
+                };
+                let recorded = record(state, &caller, &loaded, vec![event], parties, None).await;
+                system = Some(caller);
+                match recorded {
                     Ok(_) => {
                         results.push(json!({"from": from, "to": target.id, "status": "forwarded"}));
                         next.push((target.id.clone(), Trigger::Received));

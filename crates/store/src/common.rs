@@ -8,10 +8,11 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role, Timestamp};
 
 use super::coordination_sql::{c_insert_notes, c_insert_products, c_send_notices};
-use super::projections_sql::reproject;
-use super::{BACKEND, Db, FOR_UPDATE, Inner, SKIP_LOCKED};
+use super::projections_sql::{project_opened, reproject};
+use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};
 use crate::chain::{canonical_json, event_hash};
 use crate::model::*;
+use crate::projections::CaseSnapshot;
 use crate::time::{format_ts, parse_ts};
 use crate::{NewCase, Result, StoreError, new_id};
 
@@ -256,7 +257,7 @@ pub(super) async fn append_events(
     {
         return Err(StoreError::Stale { case_id: case_id.to_owned(), expected, found: last_seq });
     }
-    let mut prev_hash = if last_seq == 0 {
+    let prev_hash = if last_seq == 0 {
         String::new()
     } else {
         sqlx::query("SELECT hash FROM events WHERE case_id = $1 AND seq = $2")
@@ -266,6 +267,26 @@ pub(super) async fn append_events(
             .await?
             .try_get("hash")?
     };
+    let stored = insert_chained(tx, case_id, last_seq, prev_hash, events, recorded_at).await?;
+    sqlx::query("UPDATE cases SET last_seq = $1 WHERE id = $2")
+        .bind(last_seq + events.len() as i64)
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(stored)
+}
+
+/// Inserts `events` after the event `last_seq` of case `case_id` whose hash is
+/// `prev_hash` (none: `last_seq` 0, an empty hash), each chained to the one before;
+/// the case's `last_seq` is the caller's to set.
+async fn insert_chained(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    last_seq: i64,
+    mut prev_hash: String,
+    events: &[NewEvent],
+    recorded_at: Timestamp,
+) -> Result<Vec<StoredEvent>> {
     let recorded_at = crate::time::truncate(recorded_at);
     let mut stored = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
@@ -281,31 +302,36 @@ pub(super) async fn append_events(
             hash: String::new(),
         };
         record.hash = event_hash(&record);
-        sqlx::query(
-            "INSERT INTO events (case_id, seq, at, recorded_at, recorded_by, override_reason, body, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&record.case_id)
-        .bind(record.seq)
-        .bind(format_ts(record.at))
-        .bind(format_ts(record.recorded_at))
-        .bind(&record.recorded_by)
-        .bind(&record.override_reason)
-        .bind(&record.body)
-        .bind(&record.prev_hash)
-        .bind(&record.hash)
-        .execute(&mut **tx)
-        .await?;
         prev_hash = record.hash.clone();
         stored.push(record);
     }
-    sqlx::query("UPDATE cases SET last_seq = $1 WHERE id = $2")
-        .bind(last_seq + events.len() as i64)
-        .bind(case_id)
+    // Several rows a statement: each statement is a round trip (to SQLite's worker
+    // thread, or to the server).
+    for chunk in stored.chunks(ROWS_PER_INSERT) {
+        sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO events (case_id, seq, at, recorded_at, recorded_by, override_reason, body, prev_hash, hash) ",
+        )
+        .push_values(chunk, |mut row, record| {
+            row.push_bind(&record.case_id)
+                .push_bind(record.seq)
+                .push_bind(format_ts(record.at))
+                .push_bind(format_ts(record.recorded_at))
+                .push_bind(&record.recorded_by)
+                .push_bind(&record.override_reason)
+                .push_bind(&record.body)
+                .push_bind(&record.prev_hash)
+                .push_bind(&record.hash);
+        })
+        .build()
         .execute(&mut **tx)
         .await?;
+    }
     Ok(stored)
 }
+
+/// The most rows one multi-row `INSERT` writes (under both back ends' limits on bound
+/// parameters: SQLite's 32,766, PostgreSQL's 65,535).
+pub(super) const ROWS_PER_INSERT: usize = 500;
 
 /// Writes the report that opened case `case_id` and its attachments; returns the
 /// report's id.
@@ -352,10 +378,19 @@ pub(super) async fn insert_report(
 }
 
 pub(super) async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<String> {
+    Ok(open_case(tx, case).await?.record.id)
+}
+
+/// Opens a case in `tx` with its parties, products and first events, and answers it as
+/// the transaction now holds it (what its first views are projected from, without
+/// reading back what was just written). A new case's parties take positions from 0 on;
+/// a party named twice joins once, as the first time.
+pub(super) async fn open_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<CaseSnapshot> {
     let case_id = format!("case-{}", &new_id()[..16]);
+    let last_seq = case.events.len() as i64;
     sqlx::query(
-        "INSERT INTO cases (id, title, timezone, reporter_org, platform_org, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO cases (id, title, timezone, reporter_org, platform_org, created_at, last_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&case_id)
     .bind(&case.title)
@@ -363,22 +398,56 @@ pub(super) async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) ->
     .bind(&case.reporter_org)
     .bind(&case.platform_org)
     .bind(format_ts(case.created_at))
+    .bind(last_seq)
     .execute(&mut **tx)
     .await?;
-    insert_parties(tx, &case_id, &case.parties, case.created_at).await?;
-    for (position, product) in case.products.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO case_products (case_id, product_id, position, product) VALUES ($1, $2, $3, $4)",
+    let mut parties: Vec<Fragment> = Vec::with_capacity(case.parties.len());
+    let mut seen = std::collections::HashSet::new();
+    for party in &case.parties {
+        if seen.insert(party.id.as_str()) {
+            parties.push(party.clone());
+        }
+    }
+    let added_at = format_ts(case.created_at);
+    for (n, chunk) in parties.chunks(ROWS_PER_INSERT).enumerate() {
+        sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO case_parties (case_id, party_id, position, party, added_at) ",
         )
-        .bind(&case_id)
-        .bind(&product.id)
-        .bind(position as i64)
-        .bind(canonical_json(&product.value))
+        .push_values(chunk.iter().enumerate(), |mut row, (i, party)| {
+            row.push_bind(&case_id)
+                .push_bind(&party.id)
+                .push_bind((n * ROWS_PER_INSERT + i) as i64)
+                .push_bind(canonical_json(&party.value))
+                .push_bind(&added_at);
+        })
+        .build()
         .execute(&mut **tx)
         .await?;
     }
-    append_events(tx, &case_id, Some(0), &case.events, case.created_at).await?;
-    Ok(case_id)
+    for (n, chunk) in case.products.chunks(ROWS_PER_INSERT).enumerate() {
+        sqlx::QueryBuilder::<Db>::new("INSERT INTO case_products (case_id, product_id, position, product) ")
+            .push_values(chunk.iter().enumerate(), |mut row, (i, product)| {
+                row.push_bind(&case_id)
+                    .push_bind(&product.id)
+                    .push_bind((n * ROWS_PER_INSERT + i) as i64)
+                    .push_bind(canonical_json(&product.value));
+            })
+            .build()
+            .execute(&mut **tx)
+            .await?;
+    }
+    let events = insert_chained(tx, &case_id, 0, String::new(), &case.events, case.created_at).await?;
+    let record = CaseRecord {
+        id: case_id,
+        title: case.title.clone(),
+        timezone: case.timezone.clone(),
+        reporter_org: case.reporter_org.clone(),
+        platform_org: case.platform_org.clone(),
+        created_at: crate::time::truncate(case.created_at),
+        last_seq,
+        planned_public_at: None,
+    };
+    Ok(CaseSnapshot { record, parties, products: case.products.clone(), events, one_product_until: None })
 }
 
 #[async_trait::async_trait]
@@ -634,7 +703,17 @@ impl crate::Store for Inner {
     }
 
     async fn take_report(&self, report: &NewReport) -> Result<Intake> {
-        match self.take_report_once(report).await {
+        let taken = if GROUP_COMMIT {
+            let store = self.clone();
+            let write = move |group: Vec<NewReport>| {
+                let store = store.clone();
+                async move { store.take_reports(group).await }
+            };
+            self.intake.submit(report.clone(), write).await
+        } else {
+            self.take_report_once(report).await
+        };
+        match taken {
             // Another server took the same submission in the same moment and committed
             // first (the key is unique): its intake is the answer.
             Err(StoreError::Conflict(conflict)) => match &report.idempotency_key {
@@ -652,11 +731,12 @@ impl crate::Store for Inner {
 
     async fn import_case(&self, case: &NewCase) -> Result<String> {
         let mut tx = self.writer.begin().await?;
-        let case_id = insert_case(&mut tx, case).await?;
+        let opened = open_case(&mut tx, case).await?;
+        let case_id = opened.record.id.clone();
         let message =
             NewOutboxMessage { topic: "case.imported".into(), payload: serde_json::json!({"case": case_id}) };
         insert_outbox(&mut tx, &message, case.created_at).await?;
-        reproject(&mut tx, self.projector().as_deref(), &case_id, case.created_at).await?;
+        project_opened(&mut tx, self.projector().as_deref(), &opened, case.created_at).await?;
         tx.commit().await?;
         Ok(case_id)
     }
@@ -1044,53 +1124,118 @@ async fn intake_by_key(tx: &mut Transaction<'_, Db>, key: &str) -> Result<Option
 }
 
 impl Inner {
-    /// [`Store::take_report`] in one transaction: a known key answers its intake.
+    /// [`Store::take_report`] in one transaction of its own.
     async fn take_report_once(&self, report: &NewReport) -> Result<Intake> {
         let mut tx = self.writer.begin().await?;
-        if let Some(key) = &report.idempotency_key
-            && let Some(known) = intake_by_key(&mut tx, key).await?
-        {
-            return Ok(known);
-        }
-        let case = NewCase {
-            title: report.title.clone(),
-            timezone: report.timezone.clone(),
-            reporter_org: report.reporter_org.clone(),
-            platform_org: report.platform_org.clone(),
-            parties: report.parties.clone(),
-            products: report.products.clone(),
-            events: report.events.clone(),
-            created_at: report.received_at,
-        };
-        let case_id = insert_case(&mut tx, &case).await?;
-        let report_id = insert_report(
-            &mut tx,
-            &case_id,
-            &report.body,
-            report.idempotency_key.as_deref(),
-            report.submitted_by.as_deref(),
-            &report.attachments,
-            report.received_at,
-        )
-        .await?;
-        let receipt_id = new_id();
-        sqlx::query(
-            "INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&receipt_id)
-        .bind(&case_id)
-        .bind(format_ts(report.received_at))
-        .bind(&report.channel)
-        .bind(&report.submitter)
-        .execute(&mut *tx)
-        .await?;
-        let message = NewOutboxMessage {
-            topic: "case.opened".into(),
-            payload: serde_json::json!({"case": case_id, "platform": report.platform_org}),
-        };
-        insert_outbox(&mut tx, &message, report.received_at).await?;
-        reproject(&mut tx, self.projector().as_deref(), &case_id, report.received_at).await?;
+        let intake = write_report(&mut tx, self.projector().as_deref(), report).await?;
         tx.commit().await?;
-        Ok(Intake { case_id, report_id, receipt_id, created: true })
+        Ok(intake)
     }
+
+    /// [`Store::take_report`] for a group of reports (`group.rs`): one transaction, each
+    /// report in a savepoint of its own (one refused is rolled back alone, and answers
+    /// its error), one commit for all. A report is answered `Ok` only once the commit
+    /// has returned.
+    async fn take_reports(&self, reports: Vec<NewReport>) -> Vec<Result<Intake>> {
+        let projector = self.projector();
+        let count = reports.len();
+        let failed = |error: &dyn std::fmt::Display| -> StoreError {
+            StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
+                "the group of {count} reports was not committed: {error}"
+            ))))
+        };
+        let mut tx = match self.writer.begin().await {
+            Ok(tx) => tx,
+            Err(error) => return reports.iter().map(|_| Err(failed(&error))).collect(),
+        };
+        if let [report] = reports.as_slice() {
+            // Alone: no savepoint needed, the transaction is the report's.
+            let intake = match write_report(&mut tx, projector.as_deref(), report).await {
+                Ok(intake) => intake,
+                Err(error) => return vec![Err(error)],
+            };
+            return vec![tx.commit().await.map(|()| intake).map_err(StoreError::from)];
+        }
+        let mut results = Vec::with_capacity(count);
+        for report in &reports {
+            use sqlx::Connection;
+            let step = async {
+                let mut savepoint = tx.begin().await?;
+                match write_report(&mut savepoint, projector.as_deref(), report).await {
+                    Ok(intake) => {
+                        savepoint.commit().await?;
+                        Ok::<_, sqlx::Error>(Ok(intake))
+                    }
+                    Err(error) => {
+                        savepoint.rollback().await?;
+                        Ok(Err(error))
+                    }
+                }
+            };
+            match step.await {
+                Ok(result) => results.push(result),
+                // A savepoint that cannot be made, released or rolled back to leaves the
+                // transaction in doubt: nothing of the group is committed.
+                Err(error) => return reports.iter().map(|_| Err(failed(&error))).collect(),
+            }
+        }
+        if let Err(error) = tx.commit().await {
+            return results.into_iter().map(|result| result.and_then(|_| Err(failed(&error)))).collect();
+        }
+        results
+    }
+}
+
+/// Writes a report, its case and its receipt in `tx`; a known idempotency key answers
+/// its intake and writes nothing.
+async fn write_report(
+    tx: &mut Transaction<'_, Db>,
+    projector: Option<&dyn crate::projections::Projector>,
+    report: &NewReport,
+) -> Result<Intake> {
+    if let Some(key) = &report.idempotency_key
+        && let Some(known) = intake_by_key(tx, key).await?
+    {
+        return Ok(known);
+    }
+    let case = NewCase {
+        title: report.title.clone(),
+        timezone: report.timezone.clone(),
+        reporter_org: report.reporter_org.clone(),
+        platform_org: report.platform_org.clone(),
+        parties: report.parties.clone(),
+        products: report.products.clone(),
+        events: report.events.clone(),
+        created_at: report.received_at,
+    };
+    let opened = open_case(tx, &case).await?;
+    let case_id = opened.record.id.clone();
+    let report_id = insert_report(
+        tx,
+        &case_id,
+        &report.body,
+        report.idempotency_key.as_deref(),
+        report.submitted_by.as_deref(),
+        &report.attachments,
+        report.received_at,
+    )
+    .await?;
+    let receipt_id = new_id();
+    sqlx::query(
+        "INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&receipt_id)
+    .bind(&case_id)
+    .bind(format_ts(report.received_at))
+    .bind(&report.channel)
+    .bind(&report.submitter)
+    .execute(&mut **tx)
+    .await?;
+    let message = NewOutboxMessage {
+        topic: "case.opened".into(),
+        payload: serde_json::json!({"case": case_id, "platform": report.platform_org}),
+    };
+    insert_outbox(tx, &message, report.received_at).await?;
+    project_opened(tx, projector, &opened, report.received_at).await?;
+    Ok(Intake { case_id, report_id, receipt_id, created: true })
 }

@@ -4,6 +4,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod coordination;
 pub mod federation;
+mod group;
 mod model;
 pub mod org_log;
 mod postgres;

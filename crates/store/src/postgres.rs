@@ -8,13 +8,18 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Postgres};
 
 use self::queries::ProjectorSlot;
-use crate::{Backend, Result};
+use crate::group::GroupCommit;
+use crate::{Backend, Intake, NewReport, Result};
 
 type Db = Postgres;
 type Inner = PgStore;
 const BACKEND: Backend = Backend::Postgres;
 const FOR_UPDATE: &str = " FOR UPDATE";
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+/// Intake is not grouped: PostgreSQL flushes the journal once for the commits that
+/// wait together already, and a group on one connection would make each report's
+/// statements wait for the others' round trips.
+const GROUP_COMMIT: bool = false;
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
@@ -22,6 +27,7 @@ pub struct PgStore {
     writer: Pool<Postgres>,
     reader: Pool<Postgres>,
     projector: ProjectorSlot,
+    intake: GroupCommit<NewReport, Intake>,
 }
 
 impl PgStore {
@@ -36,7 +42,12 @@ impl PgStore {
     pub async fn connect_with(options: PgConnectOptions) -> Result<PgStore> {
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore { writer: pool.clone(), reader: pool, projector: ProjectorSlot::default() })
+        Ok(PgStore {
+            writer: pool.clone(),
+            reader: pool,
+            projector: ProjectorSlot::default(),
+            intake: GroupCommit::default(),
+        })
     }
 
     /// The pool, for tests that must reach under the store.

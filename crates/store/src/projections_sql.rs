@@ -1,10 +1,14 @@
 // The derived views' queries (see `projections.rs`), a module of both back ends like
 // `common.rs`.
 
+use std::collections::HashMap;
+
 use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
-use super::common::{DbRow, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row};
+use super::common::{
+    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row,
+};
 use super::{Db, FOR_UPDATE, Inner};
 use crate::model::*;
 use crate::projections::{
@@ -136,10 +140,56 @@ pub(super) async fn reproject(
     let snapshot = read_snapshot(tx, case_id).await?;
     let stored = stored_obligations(tx, case_id).await?;
     let previous = previous_views(tx, projector, case_id, &stored).await?;
+    let relations = sqlx::query("SELECT org_id, relation FROM case_relations WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
+        .collect::<Result<_>>()?;
     let read = started.elapsed();
     sqlx::query("DELETE FROM case_views WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
+    let views = Stored { obligations: stored, relations, previous };
+    write_views(tx, projector, &snapshot, views, at, read).await
+}
+
+/// Writes the views of a case the transaction has just opened, from what it wrote
+/// (`snapshot`): a new case has no views to read or replace.
+pub(super) async fn project_opened(
+    tx: &mut Transaction<'_, Db>,
+    projector: Option<&dyn Projector>,
+    snapshot: &CaseSnapshot,
+    at: Timestamp,
+) -> Result<()> {
+    let Some(projector) = projector else { return Ok(()) };
+    let views = Stored { obligations: Vec::new(), relations: HashMap::new(), previous: None };
+    write_views(tx, projector, snapshot, views, at, std::time::Duration::ZERO).await
+}
+
+/// What the views hold of a case before a change.
+struct Stored {
+    /// Its open obligations, each with its `public` flag.
+    obligations: Vec<(OpenObligation, bool)>,
+    /// Its relations, by organisation.
+    relations: HashMap<String, String>,
+    /// Its views, when the same projector made them.
+    previous: Option<PreviousViews>,
+}
+
+/// Projects `snapshot` and writes its views where they differ from `stored` (its
+/// `case_views` row already deleted, or never written).
+async fn write_views(
+    tx: &mut Transaction<'_, Db>,
+    projector: &dyn Projector,
+    snapshot: &CaseSnapshot,
+    stored: Stored,
+    at: Timestamp,
+    read: std::time::Duration,
+) -> Result<()> {
+    let Stored { obligations: stored, mut relations, previous } = stored;
+    let case_id = snapshot.record.id.as_str();
     let projected = std::time::Instant::now();
-    let projection = match projector.project_after(&snapshot, at, previous.as_ref()) {
+    let projection = match projector.project_after(snapshot, at, previous.as_ref()) {
         Ok(projection) => projection,
         Err(error) => {
             tracing::error!(case = %case_id, %error, "case views not written: the case cannot be read");
@@ -173,15 +223,8 @@ pub(super) async fn reproject(
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
-    let mut relations: std::collections::HashMap<String, String> =
-        sqlx::query("SELECT org_id, relation FROM case_relations WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
-            .collect::<Result<_>>()?;
     let mut wanted = std::collections::HashSet::new();
+    let mut changed = Vec::new();
     for (org_id, relation) in &projection.relations {
         // The first relation named for an organisation is the one kept.
         if !wanted.insert(org_id.as_str()) {
@@ -190,16 +233,18 @@ pub(super) async fn reproject(
         if relations.remove(org_id).is_some_and(|stored| stored == *relation) {
             continue;
         }
-        sqlx::query(
-            "INSERT INTO case_relations (case_id, org_id, relation, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation",
-        )
-        .bind(case_id)
-        .bind(org_id)
-        .bind(relation)
-        .bind(&created_at)
-        .execute(&mut **tx)
-        .await?;
+        changed.push((org_id, relation));
+    }
+    // Several rows a statement (each statement is a round trip); the keys are distinct.
+    for chunk in changed.chunks(ROWS_PER_INSERT) {
+        sqlx::QueryBuilder::<Db>::new("INSERT INTO case_relations (case_id, org_id, relation, created_at) ")
+            .push_values(chunk, |mut row, (org_id, relation)| {
+                row.push_bind(case_id).push_bind(*org_id).push_bind(*relation).push_bind(&created_at);
+            })
+            .push(" ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation")
+            .build()
+            .execute(&mut **tx)
+            .await?;
     }
     for org_id in relations.keys() {
         sqlx::query("DELETE FROM case_relations WHERE case_id = $1 AND org_id = $2")
@@ -208,11 +253,12 @@ pub(super) async fn reproject(
             .execute(&mut **tx)
             .await?;
     }
-    let mut obligations: std::collections::HashMap<(String, String, String), (OpenObligation, bool)> = stored
+    let mut obligations: HashMap<(String, String, String), (OpenObligation, bool)> = stored
         .into_iter()
         .map(|(o, public)| ((o.org_id.clone(), o.rule.clone(), o.product.clone()), (o, public)))
         .collect();
     let mut wanted = std::collections::HashSet::new();
+    let mut changed = Vec::new();
     for o in &projection.obligations {
         let key = (o.org_id.clone(), o.rule.clone(), o.product.clone());
         if !wanted.insert(key.clone()) {
@@ -227,19 +273,27 @@ pub(super) async fn reproject(
         if unchanged {
             continue;
         }
-        sqlx::query(
-            "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, org_id, rule, product) DO UPDATE SET \
-             due_key = excluded.due_key, due_at = excluded.due_at, status = excluded.status, public = excluded.public",
+        changed.push(o);
+    }
+    for chunk in changed.chunks(ROWS_PER_INSERT) {
+        sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) ",
         )
-        .bind(case_id)
-        .bind(&o.org_id)
-        .bind(&o.rule)
-        .bind(&o.product)
-        .bind(due_key(o.due_at))
-        .bind(o.due_at.map(format_ts))
-        .bind(o.status.as_str())
-        .bind(projection.published)
+        .push_values(chunk, |mut row, o| {
+            row.push_bind(case_id)
+                .push_bind(&o.org_id)
+                .push_bind(&o.rule)
+                .push_bind(&o.product)
+                .push_bind(due_key(o.due_at))
+                .push_bind(o.due_at.map(format_ts))
+                .push_bind(o.status.as_str())
+                .push_bind(projection.published);
+        })
+        .push(
+            " ON CONFLICT (case_id, org_id, rule, product) DO UPDATE SET due_key = excluded.due_key, \
+             due_at = excluded.due_at, status = excluded.status, public = excluded.public",
+        )
+        .build()
         .execute(&mut **tx)
         .await?;
     }

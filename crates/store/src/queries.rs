@@ -2,7 +2,8 @@
 // compiled once per back end, which is why they allow clippy's `duplicate_mod`). Each
 // back end defines `Db` (the sqlx database), `Inner` (the store struct with `writer`,
 // `reader` and `projector`), `BACKEND`, and `FOR_UPDATE` / `SKIP_LOCKED` (row-locking
-// suffixes: empty on SQLite, whose single writer connection serialises every write);
+// suffixes: empty on SQLite, whose single writer connection serialises every write),
+// `GROUP_COMMIT` (whether intake is written in groups, `group.rs`, through `intake`);
 // the modules below name them as `super::Db` and so on, through the imports here.
 
 mod common;
@@ -14,4 +15,4 @@ mod records_sql;
 mod warnings_sql;
 
 pub(crate) use self::projections_sql::ProjectorSlot;
-use super::{BACKEND, Db, FOR_UPDATE, Inner, SKIP_LOCKED};
+use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};

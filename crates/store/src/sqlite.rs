@@ -13,7 +13,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Pool, Sqlite};
 
 use self::queries::ProjectorSlot;
-use crate::{Backend, Result};
+use crate::group::GroupCommit;
+use crate::{Backend, Intake, NewReport, Result};
 
 type Db = Sqlite;
 type Inner = SqliteStore;
@@ -21,6 +22,9 @@ const BACKEND: Backend = Backend::Sqlite;
 /// SQLite has no row locks: the single writer connection serialises writes.
 const FOR_UPDATE: &str = "";
 const SKIP_LOCKED: &str = "";
+/// Intake is written in groups (`group.rs`): the single writer connection commits one
+/// group per fsync instead of one report per fsync.
+const GROUP_COMMIT: bool = true;
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -28,6 +32,7 @@ pub struct SqliteStore {
     writer: Pool<Sqlite>,
     reader: Pool<Sqlite>,
     projector: ProjectorSlot,
+    intake: GroupCommit<NewReport, Intake>,
 }
 
 impl SqliteStore {
@@ -44,7 +49,12 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader =
             SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        Ok(SqliteStore { writer, reader, projector: ProjectorSlot::default() })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            projector: ProjectorSlot::default(),
+            intake: GroupCommit::default(),
+        })
     }
 
     /// The pool that writes, for tests that must reach under the store (e.g. to show

@@ -47,7 +47,14 @@ impl TestDb {
     /// A fresh PostgreSQL schema, when `VULNRELAY_TEST_DATABASE_URL` is set.
     pub async fn postgres() -> Option<TestDb> {
         let base = std::env::var(DATABASE_URL_VAR).ok().filter(|url| !url.is_empty())?;
-        let mut admin = PgConnection::connect(&base).await.expect("connect to VULNRELAY_TEST_DATABASE_URL");
+        Some(TestDb::postgres_at(&base).await)
+    }
+
+    /// A fresh schema of its own on the PostgreSQL server at `base` (a benchmark's
+    /// database, named otherwise than by `VULNRELAY_TEST_DATABASE_URL`).
+    pub async fn postgres_at(base: &str) -> TestDb {
+        let base = base.to_owned();
+        let mut admin = PgConnection::connect(&base).await.expect("connect to the PostgreSQL server");
         sweep(&mut admin).await;
         let now = chrono::Utc::now().timestamp();
         let schema = format!("vr_test_{now}_{}", &crate::new_id()[..12]);
@@ -60,13 +67,7 @@ impl TestDb {
         let store = PgStore::connect_with(options).await.expect("open PostgreSQL");
         let separator = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
-        Some(TestDb {
-            store: Arc::new(store),
-            url,
-            name: "postgres",
-            schema: Some((base, schema)),
-            _dir: None,
-        })
+        TestDb { store: Arc::new(store), url, name: "postgres", schema: Some((base, schema)), _dir: None }
     }
 
     /// Every back end available: SQLite, and PostgreSQL when configured.

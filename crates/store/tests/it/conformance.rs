@@ -260,6 +260,54 @@ async fn a_failed_intake_leaves_nothing_behind() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_intakes_are_each_answered_as_if_alone() {
+    // On SQLite concurrent intakes share a transaction and its commit (group commit):
+    // a refused report is rolled back alone, a key sent twice in one group opens one
+    // case, and every answer is as a lone intake's would be.
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        seed(&*store).await;
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let key = format!("key-{}", i % 20);
+                let mut report = report((i % 3 != 0).then_some(key.as_str()), at(2, 0));
+                if i % 7 == 0 {
+                    report.reporter_org = "ghost".into();
+                    report.idempotency_key = None;
+                }
+                (i, store.take_report(&report).await)
+            }));
+        }
+        let mut by_key = std::collections::HashMap::new();
+        let mut opened = std::collections::HashSet::new();
+        for task in tasks {
+            let (i, result) = task.await.unwrap();
+            if i % 7 == 0 {
+                assert!(matches!(result, Err(StoreError::InvalidReference(_))), "{i}: {result:?}");
+                continue;
+            }
+            let intake = result.unwrap();
+            if i % 3 != 0 {
+                let first = by_key.entry(i % 20).or_insert_with(|| intake.case_id.clone());
+                assert_eq!(*first, intake.case_id, "one case per key");
+            }
+            opened.insert(intake.case_id);
+        }
+        let cases = store.list_cases().await.unwrap();
+        assert_eq!(cases.len(), opened.len(), "no case but those answered, none lost");
+        assert_eq!(store.receipts().await.unwrap().len(), opened.len());
+        for case_id in &opened {
+            let events = store.events(case_id).await.unwrap();
+            assert_eq!(events.len(), 2);
+            assert!(vulnrelay_store::chain::verify_case(case_id, &events).is_empty());
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn events_chain_and_stale_writers_are_refused() {
     for_each_backend(|db: TestDb| async move {
