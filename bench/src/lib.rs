@@ -18,6 +18,30 @@ pub fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     (best, last.expect("at least one run"))
 }
 
+/// An active account of `org` with `roles` and an API token for it (the benchmarks'
+/// clients): the account and the token.
+pub async fn account_with_token(
+    store: &dyn vulnrelay_store::Store,
+    email: &str,
+    org: &str,
+    roles: Vec<vulnrelay_domain::AccountRole>,
+) -> (vulnrelay_store::Account, String) {
+    use vulnrelay_server::auth::{hash_password, new_secret, secret_hash};
+    let now = chrono::Utc::now();
+    let account = vulnrelay_store::NewAccount {
+        email: email.into(),
+        name: email.split('@').next().unwrap_or(email).into(),
+        password_hash: hash_password("bench password only").expect("hash"),
+        org_id: Some(org.into()),
+        roles,
+        status: vulnrelay_store::Status::Active,
+    };
+    let account = store.create_account(&account, now).await.expect("account");
+    let token = new_secret("vr_");
+    store.create_token(&account.id, "bench", &secret_hash(&token), now).await.expect("token");
+    (account, token)
+}
+
 /// A SQLite store in `dir` holding `vulnerabilities` as records of no case (public), all
 /// saved at `at`.
 pub async fn sqlite_with_records(

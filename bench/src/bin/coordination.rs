@@ -24,9 +24,8 @@ use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
-use vulnrelay_server::auth::{hash_password, new_secret, secret_hash};
 use vulnrelay_server::{AppState, Config, router};
-use vulnrelay_store::{Fragment, NewAccount, NewCase, NewEvent, Organisation, SqliteStore, Status, Store};
+use vulnrelay_store::{Fragment, NewCase, NewEvent, Organisation, SqliteStore, Status, Store};
 
 fn arg(n: usize, default: usize) -> usize {
     std::env::args().nth(n).map(|a| a.parse().expect("a number")).unwrap_or(default)
@@ -72,22 +71,7 @@ fn main() {
         ] {
             store.create_org(&org(id, roles)).await.expect("org");
         }
-        let analyst = store
-            .create_account(
-                &NewAccount {
-                    email: "analyst@miit.example".into(),
-                    name: "analyst".into(),
-                    password_hash: hash_password("bench password only").expect("hash"),
-                    org_id: Some("miit-nvdb".into()),
-                    roles: vec![AccountRole::Analyst, AccountRole::Coordinator],
-                    status: Status::Active,
-                },
-                Utc::now(),
-            )
-            .await
-            .expect("account");
-        let token = new_secret("vr_");
-        store.create_token(&analyst.id, "bench", &secret_hash(&token), Utc::now()).await.expect("token");
+        let (_, token) = vulnrelay_bench::account_with_token(store.as_ref(), "analyst@miit.example", "miit-nvdb", vec![AccountRole::Analyst, AccountRole::Coordinator]).await;
         let start = Utc::now() - TimeDelta::days(30);
         let party = |id: &str, role: &str| Fragment {
             id: id.into(),

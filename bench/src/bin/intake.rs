@@ -31,10 +31,10 @@ use tower::ServiceExt;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
-use vulnrelay_server::auth::{hash_password, new_secret, secret_hash};
+use vulnrelay_server::auth::secret_hash;
 use vulnrelay_server::{AppState, Config, router};
 use vulnrelay_store::testing::TestDb;
-use vulnrelay_store::{Fragment, NewAccount, NewEvent, NewReport, Organisation, SqliteStore, Status, Store};
+use vulnrelay_store::{Fragment, NewEvent, NewReport, Organisation, SqliteStore, Status, Store};
 
 /// The environment variable naming a PostgreSQL server to measure instead of SQLite.
 const DATABASE_URL_VAR: &str = "VULNRELAY_BENCH_DATABASE_URL";
@@ -179,22 +179,7 @@ fn main() {
         ] {
             store.create_org(&org(id, roles)).await.expect("org");
         }
-        let account = store
-            .create_account(
-                &NewAccount {
-                    email: "reporter@r0.example".into(),
-                    name: "reporter".into(),
-                    password_hash: hash_password("bench password only").expect("hash"),
-                    org_id: Some("r0".into()),
-                    roles: vec![AccountRole::Reporter],
-                    status: Status::Active,
-                },
-                Utc::now(),
-            )
-            .await
-            .expect("account");
-        let token = new_secret("vr_");
-        store.create_token(&account.id, "bench", &secret_hash(&token), Utc::now()).await.expect("token");
+        let (account, token) = vulnrelay_bench::account_with_token(store.as_ref(), "reporter@r0.example", "r0", vec![AccountRole::Reporter]).await;
         let state =
             AppState::new(store.clone(), Config { default_platform: Some("platform".into()), ..Config::default() });
         let app = router(state);

@@ -27,10 +27,9 @@ use std::time::{Duration, Instant};
 use chrono::{TimeDelta, TimeZone, Utc};
 use serde_json::json;
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
-use vulnrelay_server::auth::{hash_password, new_secret, secret_hash};
 use vulnrelay_server::{AppState, Config};
 use vulnrelay_store::testing::TestDb;
-use vulnrelay_store::{Fragment, NewAccount, NewCase, NewEvent, Organisation, SqliteStore, Status, Store};
+use vulnrelay_store::{Fragment, NewCase, NewEvent, Organisation, SqliteStore, Status, Store};
 
 const REPORTERS: usize = 50;
 const PROVIDERS: usize = 200;
@@ -92,22 +91,13 @@ async fn generate(store: &Arc<dyn Store>, cases: usize) -> (String, Vec<String>)
             .await
             .expect("org");
     }
-    let account = store
-        .create_account(
-            &NewAccount {
-                email: "reporter@r0.example".into(),
-                name: "reporter".into(),
-                password_hash: hash_password("bench password only").expect("hash"),
-                org_id: Some("r0".into()),
-                roles: vec![AccountRole::Reporter],
-                status: Status::Active,
-            },
-            Utc::now(),
-        )
-        .await
-        .expect("account");
-    let token = new_secret("vr_");
-    store.create_token(&account.id, "bench", &secret_hash(&token), Utc::now()).await.expect("token");
+    let (_, token) = vulnrelay_bench::account_with_token(
+        store.as_ref(),
+        "reporter@r0.example",
+        "r0",
+        vec![AccountRole::Reporter],
+    )
+    .await;
     let mut mix = Mix(18);
     let first = Utc.with_ymd_and_hms(2016, 12, 1, 0, 0, 0).single().expect("a time");
     let span = Utc::now() - TimeDelta::days(1) - first;
