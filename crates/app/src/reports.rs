@@ -13,11 +13,10 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{AccountRole, Event, EventKind, NotificationKind, PLATFORM_ROLES, PartyId, Timestamp};
 use vulnrelay_formats::case_file;
-use vulnrelay_store::{Fragment, NewAttachment, NewEvent, NewReport, StoreError};
+use vulnrelay_store::{Fragment, NewAttachment, NewEvent, NewReport, Organisation, StoreError};
 
 use crate::App;
 use crate::caller::Caller;
-use crate::casefile::org_fragment;
 use crate::cases::run_forwards;
 use crate::error::{Error, Result};
 use crate::input::{Body, Checker};
@@ -265,10 +264,11 @@ pub async fn take_in(
         .as_deref()
         .and_then(|vector| vulnrelay_formats::severity::score(vector).ok())
         .map(|scored| (scored.vector, scored.base_score));
-    // References to organisations: each one must exist.
+    // References to organisations: each one must exist. Each organisation of the case
+    // is read once, with its membership history (the parties' fragments need both).
     let provider_org = match &body.product.provider {
         Some(id) => match state.store.org(id).await {
-            Ok(org) if org.status == vulnrelay_store::Status::Active => Some(org.id),
+            Ok(org) if org.status == vulnrelay_store::Status::Active => Some(org),
             Ok(_) | Err(StoreError::NotFound { .. }) => {
                 check.problem("$.product.provider", format!("unknown organisation `{id}`"));
                 None
@@ -277,23 +277,36 @@ pub async fn take_in(
         },
         None => None,
     };
-    let platform = choose_platform(state, &reporter_org, body.platform, &mut check).await?;
+    let reporter_history = state.store.membership_history(&reporter_org).await?;
+    let platform =
+        choose_platform(state, &reporter_org, &reporter_history, body.platform, &mut check).await?;
     check.finish()?;
     if intake == Intake::CheckOnly {
         return Ok((Outcome::Passed, Value::Null));
     }
-    let Some(platform) = platform else { return Err(Error::bad_request("unreadable report")) };
+    let Some((platform, platform_org)) = platform else {
+        return Err(Error::bad_request("unreadable report"));
+    };
     let (product_name, purl, discovered_at, aware_at, title) =
         (body.product.name, body.product.purl, body.discovered_at, body.aware_at, body.title);
 
-    let mut parties: Vec<Fragment> = vec![org_fragment(state, &reporter_org).await?];
+    let fragment = |org: Organisation, history: Vec<vulnrelay_store::MembershipChange>| {
+        crate::casefile::party_fragment(&org, &history)
+    };
+    let mut parties: Vec<Fragment> = vec![fragment(state.store.org(&reporter_org).await?, reporter_history)];
     if platform != reporter_org {
-        parties.push(org_fragment(state, &platform).await?);
+        let org = match platform_org {
+            Some(org) => org,
+            None => state.store.org(&platform).await?,
+        };
+        parties.push(fragment(org, state.store.membership_history(&platform).await?));
     }
     let provider = match provider_org {
-        Some(id) => {
+        Some(org) => {
+            let id = org.id.clone();
             if !parties.iter().any(|p| p.id == id) {
-                parties.push(org_fragment(state, &id).await?);
+                let history = state.store.membership_history(&id).await?;
+                parties.push(fragment(org, history));
             }
             id
         }
@@ -492,21 +505,23 @@ fn attachments_within_limits(
         .collect()
 }
 
-/// The receiving platform: the one the report names, else the route of a membership
-/// of the reporter in good standing, else the configured default.
+/// The receiving platform, with its organisation when it was read: the one the report
+/// names, else the route of a membership of the reporter (whose membership `history`
+/// is given) in good standing, else the configured default.
 async fn choose_platform(
     state: &App,
     reporter: &str,
+    history: &[vulnrelay_store::MembershipChange],
     named: Option<String>,
     check: &mut Checker,
-) -> Result<Option<String>> {
+) -> Result<Option<(String, Option<Organisation>)>> {
     if let Some(id) = named {
         return match state.store.org(&id).await {
             Ok(org)
                 if org.roles.iter().any(|r| PLATFORM_ROLES.contains(r))
                     && org.status == vulnrelay_store::Status::Active =>
             {
-                Ok(Some(id))
+                Ok(Some((id, Some(org))))
             }
             Ok(_) => {
                 check.problem("$.platform", format!("`{id}` is not a platform"));
@@ -519,7 +534,6 @@ async fn choose_platform(
             Err(other) => Err(other.into()),
         };
     }
-    let history = state.store.membership_history(reporter).await?;
     for route in &state.config.forwarding.member_routes {
         let last = history.iter().rev().find(|c| c.scheme == route.scheme);
         let joined = last.is_some_and(|c| !matches!(c.change, vulnrelay_store::MembershipChangeKind::Ended));
@@ -531,11 +545,11 @@ async fn choose_platform(
                 .1
                 .reports_as_member
         {
-            return Ok(Some(route.platform.clone()));
+            return Ok(Some((route.platform.clone(), None)));
         }
     }
     if let Some(default) = &state.config.default_platform {
-        return Ok(Some(default.clone()));
+        return Ok(Some((default.clone(), None)));
     }
     check.problem("$.platform", "missing required field (no default platform is configured)");
     Ok(None)
