@@ -121,12 +121,8 @@ pub async fn compliance(
     let mut settings = state.config.policy.clone();
     let invalid = |e: String| Error::invalid(vec![("interpretation".into(), e)]);
     for part in interpretation.unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
-        match part.split_once('=') {
-            None => reading = part.parse::<Interpretation>().map_err(invalid)?,
-            Some((policy, policy_reading)) => {
-                let policy_reading = policy_reading.parse::<Interpretation>().map_err(invalid)?;
-                settings.interpretations.insert(policy.to_owned(), policy_reading);
-            }
+        if let Some(bare) = settings.read_interpretation(part).map_err(invalid)? {
+            reading = bare;
         }
     }
     settings.check(&state.packs).map_err(|problems| invalid(problems.join("; ")))?;

@@ -37,6 +37,19 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Reads one term of an interpretation (`vulnrelay check --interpretation`, the
+    /// compliance endpoint's `interpretation`): `POLICY=READING` is laid into these
+    /// settings; a bare reading, for every policy that offers it, is answered.
+    pub fn read_interpretation(&mut self, term: &str) -> Result<Option<Interpretation>, String> {
+        match term.split_once('=') {
+            None => term.parse().map(Some),
+            Some((policy, reading)) => {
+                self.interpretations.insert(policy.to_owned(), reading.parse()?);
+                Ok(None)
+            }
+        }
+    }
+
     /// Every setting that names an unknown pack or rule, asks a pack for a reading it
     /// does not offer, or sets the deadline of a rule that does not allow it.
     pub fn check(&self, packs: &[Pack]) -> Result<(), Vec<String>> {

@@ -92,12 +92,11 @@ fn settings(args: &CheckArgs, packs: &[Pack]) -> anyhow::Result<(Interpretation,
     let mut bare = Interpretation::Hours;
     let mut settings = Settings::default();
     for text in &args.interpretation {
-        match text.split_once('=') {
-            None => bare = text.parse().map_err(|e| anyhow::anyhow!("--interpretation: {e}"))?,
-            Some((policy, reading)) => {
-                let reading = reading.parse().map_err(|e| anyhow::anyhow!("--interpretation {text}: {e}"))?;
-                settings.interpretations.insert(policy.to_owned(), reading);
-            }
+        match settings.read_interpretation(text) {
+            Ok(Some(reading)) => bare = reading,
+            Ok(None) => {}
+            Err(e) if text.contains('=') => anyhow::bail!("--interpretation {text}: {e}"),
+            Err(e) => anyhow::bail!("--interpretation: {e}"),
         }
     }
     for text in &args.deadline {
