@@ -4,13 +4,13 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
-use vulnrelay_domain::{Action, Event, EventKind, EventType, NotificationKind, PartyId};
+use vulnrelay_domain::{Action, EventType, NotificationKind};
 use vulnrelay_formats::case_file;
 
 use crate::App;
 use crate::caller::Caller;
 use crate::casefile::{authorize, org_fragment};
-use crate::cases::{event_json, record, run_forwards, tz_of};
+use crate::cases::{event_json, notification, record, run_forwards, tz_of};
 use crate::error::{Error, Result};
 use crate::forwarding::Trigger;
 use crate::input::{Body, Checker};
@@ -68,19 +68,9 @@ pub async fn forward(state: &App, caller: &Caller, id: &str, body: ForwardBody) 
     if !loaded.state().accepts(EventType::Notified) {
         return Err(Error::conflict("invalid_transition", format!("the case is {}", loaded.state())));
     }
-    let event = Event {
-        at: Utc::now(),
-        party: PartyId(account.org_id.clone().unwrap_or_default()),
-        product: None,
-        kind: EventKind::Notified {
-            to: PartyId(target.id.clone()),
-            kind: body.kind.unwrap_or(NotificationKind::Report),
-            exploited: false,
-            with_exploit_code: false,
-            content: None,
-        },
-        note: body.note,
-    };
+    let from = account.org_id.clone().unwrap_or_default();
+    let kind = body.kind.unwrap_or(NotificationKind::Report);
+    let event = notification(Utc::now(), &from, &target.id, None, kind, body.note);
     let event = case_file::event_to_value(&event, tz_of(&loaded));
     let parties = vec![org_fragment(state, &target.id).await?];
     let stored = record(state, caller, &loaded, vec![event], parties, body.override_reason).await?;

@@ -5,7 +5,7 @@
 use chrono::{TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
-use vulnrelay_domain::{Action, EventType};
+use vulnrelay_domain::{Action, Event, EventKind, EventType, NotificationKind, PartyId, ProductId};
 use vulnrelay_formats::case_file;
 use vulnrelay_store::{CaseChange, Fragment, NewEvent, NewOutboxMessage, StoredEvent};
 
@@ -17,21 +17,24 @@ use crate::forwarding::Trigger;
 use crate::gates;
 use crate::input::{Body, Checker};
 
-/// A report-kind notification from `from` to `to`: the event a forward records.
+/// A notification of `kind` from `from` to `to`, neither telling of exploitation nor
+/// carrying exploit code: the event a report to a platform, a forward or a platform
+/// notifying a vendor records.
 pub fn notification(
     at: chrono::DateTime<Utc>,
     from: &str,
     to: &str,
     product: Option<&str>,
+    kind: NotificationKind,
     note: Option<String>,
-) -> vulnrelay_domain::Event {
-    vulnrelay_domain::Event {
+) -> Event {
+    Event {
         at,
-        party: vulnrelay_domain::PartyId(from.to_owned()),
-        product: product.map(|p| vulnrelay_domain::ProductId(p.to_owned())),
-        kind: vulnrelay_domain::EventKind::Notified {
-            to: vulnrelay_domain::PartyId(to.to_owned()),
-            kind: vulnrelay_domain::NotificationKind::Report,
+        party: PartyId(from.to_owned()),
+        product: product.map(|p| ProductId(p.to_owned())),
+        kind: EventKind::Notified {
+            to: PartyId(to.to_owned()),
+            kind,
             exploited: false,
             with_exploit_code: false,
             content: None,
@@ -479,7 +482,14 @@ pub async fn run_forwards(
                     }
                     Err(other) => return Err(other.into()),
                 };
-                let event = notification(Utc::now(), &from, &target.id, None, note.map(str::to_owned));
+                let event = notification(
+                    Utc::now(),
+                    &from,
+                    &target.id,
+                    None,
+                    NotificationKind::Report,
+                    note.map(str::to_owned),
+                );
                 let event = case_file::event_to_value(&event, tz_of(&loaded));
                 let parties = vec![org_fragment(state, &target.id).await?];
                 let caller = match system.take() {

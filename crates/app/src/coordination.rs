@@ -177,7 +177,14 @@ pub async fn add_participants(
         }
         for product in &new_products {
             let note = message.clone().filter(|m| !m.trim().is_empty());
-            let event = crate::cases::notification(Utc::now(), &platform, &org.id, Some(&product.id), note);
+            let event = crate::cases::notification(
+                Utc::now(),
+                &platform,
+                &org.id,
+                Some(&product.id),
+                vulnrelay_domain::NotificationKind::Report,
+                note,
+            );
             events.push(vulnrelay_formats::case_file::event_to_value(&event, chrono_tz::Tz::UTC));
         }
         notices.push(Notice {

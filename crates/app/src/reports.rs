@@ -17,7 +17,7 @@ use vulnrelay_store::{Fragment, NewAttachment, NewEvent, NewReport, Organisation
 
 use crate::App;
 use crate::caller::Caller;
-use crate::cases::run_forwards;
+use crate::cases::{notification, run_forwards};
 use crate::error::{Error, Result};
 use crate::input::{Body, Checker};
 
@@ -323,29 +323,33 @@ pub async fn take_in(
     if let Some(purl) = purl {
         product_value["purl"] = json!(purl);
     }
-    let reporter = PartyId(reporter_org.clone());
-    let happened = |at: Timestamp, kind: EventKind, note: Option<&str>| NewEvent {
-        at,
-        body: case_file::event_to_value(
-            &Event { at, party: reporter.clone(), product: None, kind, note: note.map(str::to_owned) },
-            tz,
-        ),
+    let recorded = |event: Event| NewEvent {
+        at: event.at,
+        body: case_file::event_to_value(&event, tz),
         recorded_by: Some(account.id.clone()),
         override_reason: None,
     };
-    let mut events = vec![happened(discovered_at, EventKind::Discovered, None)];
+    let by_reporter = |at: Timestamp, kind: EventKind| Event {
+        at,
+        party: PartyId(reporter_org.clone()),
+        product: None,
+        kind,
+        note: None,
+    };
+    let mut events = vec![recorded(by_reporter(discovered_at, EventKind::Discovered))];
     if let Some(aware_at) = aware_at.filter(|a| *a != discovered_at) {
-        events.push(happened(aware_at, EventKind::Aware, None));
+        events.push(recorded(by_reporter(aware_at, EventKind::Aware)));
     }
     if platform != reporter_org {
-        let to_platform = EventKind::Notified {
-            to: PartyId(platform.clone()),
-            kind: NotificationKind::Report,
-            exploited: false,
-            with_exploit_code: false,
-            content: None,
-        };
-        events.push(happened(now, to_platform, Some("Report submitted to the platform")));
+        let note = Some("Report submitted to the platform".to_owned());
+        events.push(recorded(notification(
+            now,
+            &reporter_org,
+            &platform,
+            None,
+            NotificationKind::Report,
+            note,
+        )));
     }
     let mut stored_body = verbatim.clone();
     if let Some(list) = stored_body.get_mut("attachments").and_then(Value::as_array_mut) {
