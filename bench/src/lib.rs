@@ -18,6 +18,25 @@ pub fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     (best, last.expect("at least one run"))
 }
 
+/// An active organisation of generated data (its name says so).
+pub fn generated_org(
+    id: &str,
+    name: String,
+    roles: Vec<vulnrelay_domain::Role>,
+    jurisdiction: vulnrelay_domain::Jurisdiction,
+) -> vulnrelay_store::Organisation {
+    vulnrelay_store::Organisation {
+        id: id.into(),
+        name,
+        name_zh: None,
+        roles,
+        jurisdiction,
+        individual: false,
+        status: vulnrelay_store::Status::Active,
+        created_at: chrono::Utc::now(),
+    }
+}
+
 /// An active account of `org` with `roles` and an API token for it (the benchmarks'
 /// clients): the account and the token.
 pub async fn account_with_token(

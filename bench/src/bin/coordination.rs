@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_server::{AppState, Config, router};
-use vulnrelay_store::{Fragment, NewCase, NewEvent, Organisation, SqliteStore, Status, Store};
+use vulnrelay_store::{Fragment, NewCase, NewEvent, Organisation, SqliteStore, Store};
 
 fn arg(n: usize, default: usize) -> usize {
     std::env::args().nth(n).map(|a| a.parse().expect("a number")).unwrap_or(default)
@@ -36,16 +36,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn org(id: &str, roles: Vec<Role>) -> Organisation {
-    Organisation {
-        id: id.into(),
-        name: format!("Vendor {id} [generated]"),
-        name_zh: None,
-        roles,
-        jurisdiction: Jurisdiction::CN,
-        individual: false,
-        status: Status::Active,
-        created_at: Utc::now(),
-    }
+    vulnrelay_bench::generated_org(id, format!("Vendor {id} [generated]"), roles, Jurisdiction::CN)
 }
 
 fn main() {

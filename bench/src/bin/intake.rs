@@ -34,7 +34,7 @@ use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_server::auth::secret_hash;
 use vulnrelay_server::{AppState, Config, router};
 use vulnrelay_store::testing::TestDb;
-use vulnrelay_store::{Fragment, NewEvent, NewReport, Organisation, SqliteStore, Status, Store};
+use vulnrelay_store::{Fragment, NewEvent, NewReport, Organisation, SqliteStore, Store};
 
 /// The environment variable naming a PostgreSQL server to measure instead of SQLite.
 const DATABASE_URL_VAR: &str = "VULNRELAY_BENCH_DATABASE_URL";
@@ -73,16 +73,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counting {
 }
 
 fn org(id: &str, roles: Vec<Role>) -> Organisation {
-    Organisation {
-        id: id.into(),
-        name: format!("Organisation {id} [generated]"),
-        name_zh: None,
-        roles,
-        jurisdiction: Jurisdiction::CN,
-        individual: false,
-        status: Status::Active,
-        created_at: Utc::now(),
-    }
+    vulnrelay_bench::generated_org(id, format!("Organisation {id} [generated]"), roles, Jurisdiction::CN)
 }
 
 /// A report as the route builds it for `body` (the store's part only).

@@ -29,23 +29,10 @@ use serde_json::json;
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_server::{AppState, Config};
 use vulnrelay_store::testing::TestDb;
-use vulnrelay_store::{Fragment, NewCase, NewEvent, Organisation, SqliteStore, Status, Store};
+use vulnrelay_store::{Fragment, NewCase, NewEvent, SqliteStore, Store};
 
 const REPORTERS: usize = 50;
 const PROVIDERS: usize = 200;
-
-fn org(id: &str, name: String, roles: Vec<Role>, jurisdiction: Jurisdiction) -> Organisation {
-    Organisation {
-        id: id.into(),
-        name,
-        name_zh: None,
-        roles,
-        jurisdiction,
-        individual: false,
-        status: Status::Active,
-        created_at: Utc::now(),
-    }
-}
 
 /// A small deterministic generator (SplitMix64), so every run builds the same data.
 struct Mix(u64);
@@ -67,7 +54,7 @@ impl Mix {
 /// Generates `cases` cases into `store`; returns a reporter's token and the ids.
 async fn generate(store: &Arc<dyn Store>, cases: usize) -> (String, Vec<String>) {
     store
-        .create_org(&org(
+        .create_org(&vulnrelay_bench::generated_org(
             "platform",
             "Regulator platform [generated]".into(),
             vec![Role::RegulatorPlatform],
@@ -78,7 +65,12 @@ async fn generate(store: &Arc<dyn Store>, cases: usize) -> (String, Vec<String>)
     for r in 0..REPORTERS {
         let name = format!("Reporting unit {r} [generated]");
         store
-            .create_org(&org(&format!("r{r}"), name, vec![Role::Discoverer], Jurisdiction::CN))
+            .create_org(&vulnrelay_bench::generated_org(
+                &format!("r{r}"),
+                name,
+                vec![Role::Discoverer],
+                Jurisdiction::CN,
+            ))
             .await
             .expect("org");
     }
@@ -87,7 +79,12 @@ async fn generate(store: &Arc<dyn Store>, cases: usize) -> (String, Vec<String>)
             if p % 3 == 0 { "CN" } else { "US" }.parse().expect("a jurisdiction");
         let name = format!("Provider {p} [generated]");
         store
-            .create_org(&org(&format!("p{p}"), name, vec![Role::ProductProvider], jurisdiction))
+            .create_org(&vulnrelay_bench::generated_org(
+                &format!("p{p}"),
+                name,
+                vec![Role::ProductProvider],
+                jurisdiction,
+            ))
             .await
             .expect("org");
     }
