@@ -17,7 +17,7 @@
 //!   and answered 500 `internal` with a fixed message: nothing internal is echoed.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -145,10 +145,19 @@ impl From<JsonRejection> for AppError {
             JsonRejection::MissingJsonContentType(_) => {
                 AppError::bad_request("expected a JSON body with `Content-Type: application/json`")
             }
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Error::TooLarge.into()
-            }
+            JsonRejection::BytesRejection(e) => e.into(),
             other => AppError::bad_request(other.body_text()),
+        }
+    }
+}
+
+/// A body that could not be read: too large (413), else a bad request.
+impl From<BytesRejection> for AppError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::TooLarge.into()
+        } else {
+            AppError::bad_request(rejection.body_text())
         }
     }
 }

@@ -41,9 +41,7 @@ impl<S: Send + Sync, B: Body> FromRequest<S> for CheckedOrEmpty<B> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| AppError::bad_request(format!("unreadable body: {e}")))?;
+        let bytes = axum::body::Bytes::from_request(req, state).await?;
         let value = vulnrelay_app::input::optional_json(&bytes)?;
         Ok(CheckedOrEmpty(vulnrelay_app::input::read(&value)?))
     }
