@@ -17,7 +17,8 @@
 //! Then one intake with the store's SQL statements counted (sqlx's query log, with the
 //! time each took as sqlx measured it).
 //!
-//! Usage: `cargo run --release -p vulnrelay-bench --bin intake [N]`
+//! Usage: `cargo run --release -p vulnrelay-bench --bin intake [N]`; with
+//! `VULNRELAY_BENCH_LIST_STATEMENTS=1` each counted statement is listed with its time.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,6 +40,9 @@ use vulnrelay_store::{Fragment, NewEvent, NewReport, Organisation, SqliteStore, 
 /// The environment variable naming a PostgreSQL server to measure instead of SQLite.
 const DATABASE_URL_VAR: &str = "VULNRELAY_BENCH_DATABASE_URL";
 
+/// The environment variable that lists each counted statement (its first 150 characters).
+const LIST_VAR: &str = "VULNRELAY_BENCH_LIST_STATEMENTS";
+
 /// Counts sqlx's statements (its `sqlx::query` events) while switched on.
 struct StatementCounter {
     on: AtomicBool,
@@ -56,17 +60,25 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counting {
         if !COUNTER.on.load(Ordering::Relaxed) || event.metadata().target() != "sqlx::query" {
             return;
         }
-        struct Elapsed(f64);
+        struct Elapsed(f64, String);
         impl tracing::field::Visit for Elapsed {
             fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
                 if field.name() == "elapsed_secs" {
                     self.0 = value;
                 }
             }
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                if field.name() == "db.statement" {
+                    self.1 = value.split_whitespace().collect::<Vec<_>>().join(" ");
+                }
+            }
             fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
         }
-        let mut elapsed = Elapsed(0.0);
+        let mut elapsed = Elapsed(0.0, String::new());
         event.record(&mut elapsed);
+        if std::env::var_os(LIST_VAR).is_some() {
+            println!("#   {:.0} µs  {}", elapsed.0 * 1e6, elapsed.1.chars().take(150).collect::<String>());
+        }
         COUNTER.statements.fetch_add(1, Ordering::Relaxed);
         COUNTER.nanos.fetch_add((elapsed.0 * 1e9) as u64, Ordering::Relaxed);
     }

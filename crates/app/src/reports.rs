@@ -8,6 +8,8 @@
 //! every missing field. An intake opens a case on the receiving platform with the
 //! first events (discovered, aware, notified to the platform) and writes a receipt.
 
+use std::collections::BTreeMap;
+
 use base64::Engine;
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
@@ -264,52 +266,71 @@ pub async fn take_in(
         .as_deref()
         .and_then(|vector| vulnrelay_formats::severity::score(vector).ok())
         .map(|scored| (scored.vector, scored.base_score));
-    // References to organisations: each one must exist. Each organisation of the case
-    // is read once, with its membership history (the parties' fragments need both).
-    let provider_org = match &body.product.provider {
-        Some(id) => match state.store.org(id).await {
-            Ok(org) if org.status == vulnrelay_store::Status::Active => Some(org),
-            Ok(_) | Err(StoreError::NotFound { .. }) => {
+    // References to organisations: each one must exist. Every organisation the case may
+    // involve (the reporter, a named provider and platform, else the platforms the
+    // routes and the default lead to) is read at once, with its membership history
+    // (the parties' fragments need both): two statements, however many.
+    let mut wanted: Vec<&str> = vec![reporter_org.as_str()];
+    wanted.extend(body.product.provider.as_deref());
+    match body.platform.as_deref() {
+        Some(named) => wanted.push(named),
+        None => {
+            wanted.extend(state.config.forwarding.member_routes.iter().map(|r| r.platform.as_str()));
+            wanted.extend(state.config.default_platform.as_deref());
+        }
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut known: BTreeMap<String, (Organisation, Vec<vulnrelay_store::MembershipChange>)> = state
+        .store
+        .orgs_with_history(&wanted)
+        .await?
+        .into_iter()
+        .map(|(org, history)| (org.id.clone(), (org, history)))
+        .collect();
+    let provider = match &body.product.provider {
+        Some(id) => match known.get(id) {
+            Some((org, _)) if org.status == vulnrelay_store::Status::Active => Some(id.clone()),
+            _ => {
                 check.problem("$.product.provider", format!("unknown organisation `{id}`"));
                 None
             }
-            Err(other) => return Err(other.into()),
         },
         None => None,
     };
-    let reporter_history = state.store.membership_history(&reporter_org).await?;
-    let platform =
-        choose_platform(state, &reporter_org, &reporter_history, body.platform, &mut check).await?;
+    let Some(reporter_history) = known.get(&reporter_org).map(|(_, history)| history) else {
+        return Err(StoreError::NotFound { what: "organisation", id: reporter_org }.into());
+    };
+    let platform = choose_platform(state, &reporter_org, reporter_history, body.platform, &known, &mut check).await?;
     check.finish()?;
     if intake == Intake::CheckOnly {
         return Ok((Outcome::Passed, Value::Null));
     }
-    let Some((platform, platform_org)) = platform else {
+    let Some(platform) = platform else {
         return Err(Error::bad_request("unreadable report"));
     };
     let (product_name, purl, discovered_at, aware_at, title) =
         (body.product.name, body.product.purl, body.discovered_at, body.aware_at, body.title);
 
-    let fragment = |org: Organisation, history: Vec<vulnrelay_store::MembershipChange>| {
-        crate::casefile::party_fragment(&org, &history)
-    };
-    let mut parties: Vec<Fragment> = vec![fragment(state.store.org(&reporter_org).await?, reporter_history)];
-    if platform != reporter_org {
-        let org = match platform_org {
-            Some(org) => org,
-            None => state.store.org(&platform).await?,
-        };
-        parties.push(fragment(org, state.store.membership_history(&platform).await?));
+    // The parties' fragments: the reporter, the platform, the provider, each once. A
+    // platform only the configuration names, that no organisation is registered as, is
+    // read alone (and fails as it did).
+    if !known.contains_key(&platform) {
+        let org = state.store.org(&platform).await?;
+        let history = state.store.membership_history(&platform).await?;
+        known.insert(platform.clone(), (org, history));
     }
-    let provider = match provider_org {
-        Some(org) => {
-            let id = org.id.clone();
-            if !parties.iter().any(|p| p.id == id) {
-                let history = state.store.membership_history(&id).await?;
-                parties.push(fragment(org, history));
-            }
-            id
+    let mut parties: Vec<Fragment> = Vec::new();
+    for id in [Some(&reporter_org), Some(&platform), provider.as_ref()].into_iter().flatten() {
+        if parties.iter().any(|p| &p.id == id) {
+            continue;
         }
+        if let Some((org, history)) = known.get(id) {
+            parties.push(crate::casefile::party_fragment(org, history));
+        }
+    }
+    let provider = match provider {
+        Some(id) => id,
         None => {
             parties.push(Fragment {
                 id: UNKNOWN_PROVIDER.into(),
@@ -509,34 +530,29 @@ fn attachments_within_limits(
         .collect()
 }
 
-/// The receiving platform, with its organisation when it was read: the one the report
-/// names, else the route of a membership of the reporter (whose membership `history`
+/// The receiving platform: the one the report names (among the organisations read,
+/// `known`), else the route of a membership of the reporter (whose membership `history`
 /// is given) in good standing, else the configured default.
 async fn choose_platform(
     state: &App,
     reporter: &str,
     history: &[vulnrelay_store::MembershipChange],
     named: Option<String>,
+    known: &BTreeMap<String, (Organisation, Vec<vulnrelay_store::MembershipChange>)>,
     check: &mut Checker,
-) -> Result<Option<(String, Option<Organisation>)>> {
+) -> Result<Option<String>> {
     if let Some(id) = named {
-        return match state.store.org(&id).await {
-            Ok(org)
+        match known.get(&id) {
+            Some((org, _))
                 if org.roles.iter().any(|r| PLATFORM_ROLES.contains(r))
                     && org.status == vulnrelay_store::Status::Active =>
             {
-                Ok(Some((id, Some(org))))
+                return Ok(Some(id));
             }
-            Ok(_) => {
-                check.problem("$.platform", format!("`{id}` is not a platform"));
-                Ok(None)
-            }
-            Err(StoreError::NotFound { .. }) => {
-                check.problem("$.platform", format!("unknown organisation `{id}`"));
-                Ok(None)
-            }
-            Err(other) => Err(other.into()),
-        };
+            Some(_) => check.problem("$.platform", format!("`{id}` is not a platform")),
+            None => check.problem("$.platform", format!("unknown organisation `{id}`")),
+        }
+        return Ok(None);
     }
     for route in &state.config.forwarding.member_routes {
         let last = history.iter().rev().find(|c| c.scheme == route.scheme);
@@ -549,11 +565,11 @@ async fn choose_platform(
                 .1
                 .reports_as_member
         {
-            return Ok(Some((route.platform.clone(), None)));
+            return Ok(Some(route.platform.clone()));
         }
     }
     if let Some(default) = &state.config.default_platform {
-        return Ok(Some((default.clone(), None)));
+        return Ok(Some(default.clone()));
     }
     check.problem("$.platform", "missing required field (no default platform is configured)");
     Ok(None)

@@ -540,6 +540,35 @@ impl crate::Store for Inner {
         rows.iter().map(membership_from_row).collect()
     }
 
+    async fn orgs_with_history(&self, ids: &[&str]) -> Result<Vec<(Organisation, Vec<MembershipChange>)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut orgs = sqlx::QueryBuilder::<Db>::new("SELECT * FROM organisations WHERE id IN (");
+        let mut list = orgs.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        orgs.push(") ORDER BY id");
+        let orgs = orgs.build().fetch_all(&self.reader).await?;
+        let mut changes = sqlx::QueryBuilder::<Db>::new("SELECT * FROM membership_changes WHERE org_id IN (");
+        let mut list = changes.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        changes.push(") ORDER BY at, recorded_at, id");
+        let changes = changes.build().fetch_all(&self.reader).await?;
+        let mut out: Vec<(Organisation, Vec<MembershipChange>)> =
+            orgs.iter().map(|row| Ok((org_from_row(row)?, Vec::new()))).collect::<Result<_>>()?;
+        for row in &changes {
+            let change = membership_from_row(row)?;
+            if let Some((_, history)) = out.iter_mut().find(|(org, _)| org.id == change.org_id) {
+                history.push(change);
+            }
+        }
+        Ok(out)
+    }
+
     async fn create_account(&self, account: &NewAccount, at: Timestamp) -> Result<Account> {
         let id = new_id();
         sqlx::query(

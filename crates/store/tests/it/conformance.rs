@@ -136,6 +136,13 @@ async fn membership_history_is_kept_in_order() {
         let history = store.membership_history("reporter").await.unwrap();
         let kinds: Vec<_> = history.iter().map(|c| c.change.clone()).collect();
         assert_eq!(kinds, [MembershipChangeKind::Joined, suspended, restored]);
+        // Several organisations in one read: each with its own history, unknown ids left out.
+        let read = store.orgs_with_history(&["ghost", "reporter", "miit"]).await.unwrap();
+        let ids: Vec<_> = read.iter().map(|(org, _)| org.id.as_str()).collect();
+        assert_eq!(ids, ["miit", "reporter"]);
+        assert!(read[0].1.is_empty());
+        assert_eq!(read[1].1, history);
+        assert!(store.orgs_with_history(&[]).await.unwrap().is_empty());
         let unknown = MembershipChange { org_id: "ghost".into(), ..change(2, MembershipChangeKind::Joined) };
         assert!(matches!(
             store.record_membership_change(&unknown).await,
