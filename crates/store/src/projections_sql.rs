@@ -199,6 +199,7 @@ async fn write_views(
                     .execute(&mut **tx)
                     .await?;
             }
+            set_records_public(tx, case_id, false).await?;
             return Ok(());
         }
     };
@@ -220,6 +221,7 @@ async fn write_views(
     .bind(projection.products)
     .execute(&mut **tx)
     .await?;
+    set_records_public(tx, case_id, projection.published).await?;
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
@@ -317,6 +319,17 @@ async fn write_views(
         obligations = projection.obligations.len(),
         "case views rewritten"
     );
+    Ok(())
+}
+
+/// Marks the records of a case public or not, as its views say (the records' lists and
+/// the advisories read the flag through their index).
+async fn set_records_public(tx: &mut Transaction<'_, Db>, case_id: &str, public: bool) -> Result<()> {
+    sqlx::query("UPDATE vulnerabilities SET public = $2 WHERE case_id = $1 AND public <> $2")
+        .bind(case_id)
+        .bind(public)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -1,0 +1,21 @@
+-- Records and advisories by keyset pages (issue 18): a request costs what it returns.
+-- Each record keeps, beside its case, where it stands in the lists:
+--   `public`    whether the public may read it — it belongs to no case, or its case is
+--               published (as `case_views` says; rewritten with the case's views in the
+--               transaction of every change of the case);
+--   `listed_at` its case's `created_at`, or its own for a record of no case;
+--   `case_key`  its case, or '' for a record of no case.
+-- A case's records are listed together, in the case order of `case_relations`, so the
+-- records of the cases an organisation stands in a relation to come by that index too.
+ALTER TABLE vulnerabilities ADD COLUMN public BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE vulnerabilities ADD COLUMN listed_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE vulnerabilities ADD COLUMN case_key TEXT NOT NULL DEFAULT '';
+UPDATE vulnerabilities SET
+    case_key = COALESCE(case_id, ''),
+    listed_at = COALESCE((SELECT c.created_at FROM cases c WHERE c.id = vulnerabilities.case_id), created_at),
+    public = (case_id IS NULL OR EXISTS (
+        SELECT 1 FROM case_views v WHERE v.case_id = vulnerabilities.case_id AND v.published = TRUE));
+-- The records of a case (its advisory, its page).
+CREATE INDEX vulnerabilities_case ON vulnerabilities (case_id, id);
+-- The public records in list order (the public's pages, the advisories).
+CREATE INDEX vulnerabilities_listed ON vulnerabilities (public, listed_at, case_key, id);
