@@ -7,13 +7,14 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
 use super::common::{
-    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row,
+    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts,
 };
 use super::{Db, FOR_UPDATE, Inner};
 use crate::model::*;
 use crate::projections::{
-    CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, ObligationCounts,
-    OpenObligation, OpenStatus, PreviousViews, Projections, Projector, due_key, sql,
+    CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, IntervalLength,
+    IntervalQuarter, ObligationCounts, OpenObligation, OpenStatus, PreviousViews, Projections, Projector,
+    RelatedIntervals, due_key, sql,
 };
 use crate::time::format_ts;
 use crate::{Result, StoreError};
@@ -70,7 +71,14 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
             .fetch_one(&mut **tx)
             .await?
             .try_get::<Option<i64>, _>("seq")?;
-    Ok(CaseSnapshot { record, parties, products, events, one_product_until })
+    let first_warning = sqlx::query(sql::FIRST_WARNING)
+        .bind(case_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(warning_from_row)
+        .transpose()?;
+    Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning })
 }
 
 /// The open obligations the views hold for a case, each with its `public` flag.
@@ -121,6 +129,7 @@ async fn previous_views(
             obligations,
             vendors: view.try_get("vendors")?,
             products: view.try_get("products")?,
+            intervals: Vec::new(),
         },
     }))
 }
@@ -200,6 +209,10 @@ async fn write_views(
                     .await?;
             }
             set_records_public(tx, case_id, false).await?;
+            sqlx::query("DELETE FROM case_intervals WHERE case_id = $1")
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
             return Ok(());
         }
     };
@@ -222,6 +235,7 @@ async fn write_views(
     .execute(&mut **tx)
     .await?;
     set_records_public(tx, case_id, projection.published).await?;
+    write_intervals(tx, case_id, &projection).await?;
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
@@ -239,14 +253,20 @@ async fn write_views(
     }
     // Several rows a statement (each statement is a round trip); the keys are distinct.
     for chunk in changed.chunks(ROWS_PER_INSERT) {
-        sqlx::QueryBuilder::<Db>::new("INSERT INTO case_relations (case_id, org_id, relation, created_at) ")
-            .push_values(chunk, |mut row, (org_id, relation)| {
-                row.push_bind(case_id).push_bind(*org_id).push_bind(*relation).push_bind(&created_at);
-            })
-            .push(" ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation")
-            .build()
-            .execute(&mut **tx)
-            .await?;
+        sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO case_relations (case_id, org_id, relation, created_at, public) ",
+        )
+        .push_values(chunk, |mut row, (org_id, relation)| {
+            row.push_bind(case_id)
+                .push_bind(*org_id)
+                .push_bind(*relation)
+                .push_bind(&created_at)
+                .push_bind(projection.published);
+        })
+        .push(" ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation")
+        .build()
+        .execute(&mut **tx)
+        .await?;
     }
     for org_id in relations.keys() {
         sqlx::query("DELETE FROM case_relations WHERE case_id = $1 AND org_id = $2")
@@ -325,12 +345,53 @@ async fn write_views(
 /// Marks the records of a case public or not, as its views say (the records' lists and
 /// the advisories read the flag through their index).
 async fn set_records_public(tx: &mut Transaction<'_, Db>, case_id: &str, public: bool) -> Result<()> {
-    sqlx::query("UPDATE vulnerabilities SET public = $2 WHERE case_id = $1 AND public <> $2")
-        .bind(case_id)
-        .bind(public)
+    for table in ["vulnerabilities", "case_relations"] {
+        sqlx::query(&format!("UPDATE {table} SET public = $2 WHERE case_id = $1 AND public <> $2"))
+            .bind(case_id)
+            .bind(public)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rewrites a case's intervals as its projection has them (a handful of rows).
+async fn write_intervals(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    projection: &CaseProjection,
+) -> Result<()> {
+    sqlx::query("DELETE FROM case_intervals WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
+    let mut seen = std::collections::HashSet::new();
+    let rows: Vec<&IntervalLength> =
+        projection.intervals.iter().filter(|i| seen.insert(i.kind.as_str())).collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::QueryBuilder::<Db>::new("INSERT INTO case_intervals (case_id, kind, quarter, seconds, public) ")
+        .push_values(rows, |mut row, i| {
+            row.push_bind(case_id)
+                .push_bind(&i.kind)
+                .push_bind(&i.quarter)
+                .push_bind(i.seconds)
+                .push_bind(projection.published);
+        })
+        .build()
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+fn warning_from_row(row: &DbRow) -> Result<(Timestamp, String)> {
+    Ok((ts(&row.try_get::<String, _>("created_at")?)?, row.try_get("org_id")?))
+}
+
+fn interval_from_row(row: &DbRow) -> Result<IntervalLength> {
+    Ok(IntervalLength {
+        kind: row.try_get("kind")?,
+        quarter: row.try_get("quarter")?,
+        seconds: row.try_get("seconds")?,
+    })
 }
 
 fn due_from_row(row: &DbRow) -> Result<DueObligation> {
@@ -424,6 +485,16 @@ impl Projections for Inner {
         .iter()
         .map(|row| due_from_row(row).map(|d| d.obligation))
         .collect::<Result<Vec<_>>>()?;
+        let intervals = sqlx::query(
+            "SELECT kind, quarter, seconds FROM case_intervals WHERE case_id = $1 AND public = $2 ORDER BY kind",
+        )
+        .bind(case_id)
+        .bind(published)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(interval_from_row)
+        .collect::<Result<Vec<_>>>()?;
         Ok(Some(CaseProjection {
             state: view.try_get("state")?,
             published,
@@ -431,6 +502,7 @@ impl Projections for Inner {
             obligations,
             vendors: view.try_get("vendors")?,
             products: view.try_get("products")?,
+            intervals,
         }))
     }
 
@@ -580,6 +652,102 @@ impl Projections for Inner {
             .iter()
             .map(|row| Ok((row.try_get("state")?, row.try_get("n")?)))
             .collect()
+    }
+
+    async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>> {
+        // Per quarter: the public counts and worst from the index, and the extra
+        // lengths beside them.
+        let mut quarters: std::collections::BTreeMap<String, (IntervalQuarter, Vec<i64>)> =
+            Default::default();
+        for row in sqlx::query(sql::INTERVAL_COUNTS).bind(kind).fetch_all(&self.reader).await? {
+            let quarter: String = row.try_get("quarter")?;
+            let counts = IntervalQuarter {
+                quarter: quarter.clone(),
+                closed: row.try_get("closed")?,
+                open: row.try_get("open")?,
+                middle: None,
+                worst: row.try_get("worst")?,
+            };
+            quarters.insert(quarter, (counts, Vec::new()));
+        }
+        for i in extra.iter().filter(|i| i.kind == kind) {
+            let (counts, lengths) = quarters.entry(i.quarter.clone()).or_insert_with(|| {
+                (IntervalQuarter { quarter: i.quarter.clone(), ..Default::default() }, Vec::new())
+            });
+            match i.seconds {
+                Some(seconds) => lengths.push(seconds),
+                None => counts.open += 1,
+            }
+        }
+        let mut out = Vec::with_capacity(quarters.len());
+        for (quarter, (mut counts, mut extra)) in quarters {
+            extra.sort_unstable();
+            let public = counts.closed;
+            let k = i64::try_from(extra.len()).unwrap_or(i64::MAX);
+            let n = public + k;
+            if n > 0 {
+                // The union's ranks `lo` and `hi` (the middle): at most `k` extra lengths
+                // come before them, so the public ones ranked below `lo - k` do too and
+                // need not be read.
+                let (lo, hi) = ((n - 1) / 2, n / 2);
+                let skip = (lo - k).max(0);
+                let mut around: Vec<i64> = sqlx::query(sql::INTERVAL_RANKS)
+                    .bind(kind)
+                    .bind(&quarter)
+                    .bind(hi - skip + 1)
+                    .bind(skip)
+                    .fetch_all(&self.reader)
+                    .await?
+                    .iter()
+                    .map(|row| row.try_get::<i64, _>("seconds"))
+                    .collect::<std::result::Result<_, _>>()?;
+                around.extend(&extra);
+                around.sort_unstable();
+                let at = |rank: i64| usize::try_from(rank - skip).ok().and_then(|i| around.get(i).copied());
+                counts.middle = at(lo).zip(at(hi));
+                counts.worst = counts.worst.max(extra.last().copied());
+            }
+            counts.closed = n;
+            out.push(counts);
+        }
+        Ok(out)
+    }
+
+    async fn first_warning(&self, case_id: &str) -> Result<Option<(Timestamp, String)>> {
+        sqlx::query(sql::FIRST_WARNING)
+            .bind(case_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(warning_from_row)
+            .transpose()
+    }
+
+    async fn published_cases(&self) -> Result<i64> {
+        Ok(sqlx::query(sql::PUBLISHED_CASES).fetch_one(&self.reader).await?.try_get("n")?)
+    }
+
+    async fn related_intervals(&self, org_id: &str) -> Result<Vec<RelatedIntervals>> {
+        let mut out: Vec<RelatedIntervals> = Vec::new();
+        for row in sqlx::query(sql::RELATED_INTERVALS).bind(org_id).fetch_all(&self.reader).await? {
+            let case_id: String = row.try_get("case_id")?;
+            if out.last().is_none_or(|last| last.case_id != case_id) {
+                out.push(RelatedIntervals {
+                    case_id,
+                    state: row.try_get("state")?,
+                    relation: row.try_get("relation")?,
+                    intervals: Vec::new(),
+                });
+            }
+            if let (Some(last), Some(kind)) = (out.last_mut(), row.try_get::<Option<String>, _>("kind")?) {
+                last.intervals.push(IntervalLength {
+                    kind,
+                    quarter: row.try_get("quarter")?,
+                    seconds: row.try_get("seconds")?,
+                });
+            }
+        }
+        Ok(out)
     }
 
     async fn obligation_counts(

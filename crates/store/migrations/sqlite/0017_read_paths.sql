@@ -19,3 +19,28 @@ UPDATE vulnerabilities SET
 CREATE INDEX vulnerabilities_case ON vulnerabilities (case_id, id);
 -- The public records in list order (the public's pages, the advisories).
 CREATE INDEX vulnerabilities_listed ON vulnerabilities (public, listed_at, case_key, id);
+
+-- The interval statistics (issue 18): each case's key intervals as its views keep them,
+-- rewritten with them — the kind, the quarter of its start (discovery, UTC), its length
+-- in seconds (NULL: still open) and whether the public may read the case. The
+-- statistics count and rank them through the index, per kind and quarter, without
+-- loading a case. Intervals with no start (no discovery) are not kept.
+CREATE TABLE case_intervals (
+    case_id  TEXT NOT NULL REFERENCES cases (id),
+    kind     TEXT NOT NULL,
+    quarter  TEXT NOT NULL,
+    seconds  BIGINT,
+    public   BOOLEAN NOT NULL,
+    PRIMARY KEY (case_id, kind)
+);
+CREATE INDEX case_intervals_stats ON case_intervals (public, kind, quarter, seconds);
+-- A case's first risk warning (what closes its first_warning interval).
+CREATE INDEX warnings_case_first ON warnings (vulnerability_id, created_at);
+
+-- Whether each relation's case is published (kept with the case's views), so that an
+-- organisation's unpublished cases — its work in progress — come through an index
+-- without walking the published ones it also stands in a relation to.
+ALTER TABLE case_relations ADD COLUMN public BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE case_relations SET public = COALESCE(
+    (SELECT v.published FROM case_views v WHERE v.case_id = case_relations.case_id), FALSE);
+CREATE INDEX case_relations_org_public ON case_relations (org_id, public, case_id);
