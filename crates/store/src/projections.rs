@@ -350,12 +350,14 @@ pub mod sql {
     pub const RECEIPTS_OF_PLATFORM: &str = "SELECT r.* FROM receipts r JOIN case_relations c ON c.case_id = r.case_id \
          WHERE c.org_id = $4 AND c.relation = 'platform' \
          AND (r.received_at > $1 OR (r.received_at = $1 AND r.id > $2)) ORDER BY r.received_at, r.id LIMIT $3";
-    /// The open obligations of the published cases at `$1`: `pending` (not yet due or
-    /// with no deadline), `overdue` and `not_started`, each a count over an index range.
-    pub const PUBLIC_OBLIGATION_COUNTS: &str = "SELECT \
-         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'pending' AND due_key > $1) AS pending, \
-         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'pending' AND due_key <= $1) AS overdue, \
-         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'not_started') AS not_started";
+    /// The kept totals of the published cases' open obligations, by status and whether
+    /// they have a numeric deadline.
+    pub const PUBLIC_OBLIGATION_TOTALS: &str = "SELECT status, dated, CAST(SUM(n) AS BIGINT) AS n \
+         FROM public_obligation_totals GROUP BY status, dated";
+    /// How many of the published cases' pending obligations fall due after `$1` (a
+    /// range of the due index: what is still ahead, never the history).
+    pub const PUBLIC_PENDING_AHEAD: &str = "SELECT COUNT(*) AS n FROM open_obligations \
+         WHERE public = TRUE AND status = 'pending' AND due_key > $1 AND due_key < '~'";
     /// The first risk warning of case `$1`'s records: each record's first through the
     /// warnings' index, the earliest of them.
     pub const FIRST_WARNING: &str = "SELECT w.created_at, w.org_id FROM vulnerabilities v \

@@ -196,6 +196,8 @@ async fn write_views(
     read: std::time::Duration,
 ) -> Result<()> {
     let Stored { obligations: stored, mut relations, previous } = stored;
+    let removed: Vec<(OpenStatus, bool)> =
+        stored.iter().filter(|(_, public)| *public).map(|(o, _)| (o.status, o.due_at.is_some())).collect();
     let case_id = snapshot.record.id.as_str();
     let projected = std::time::Instant::now();
     let projection = match projector.project_after(snapshot, at, previous.as_ref()) {
@@ -213,6 +215,7 @@ async fn write_views(
                 .bind(case_id)
                 .execute(&mut **tx)
                 .await?;
+            adjust_totals(tx, case_id, &removed, &[]).await?;
             return Ok(());
         }
     };
@@ -319,6 +322,14 @@ async fn write_views(
         .execute(&mut **tx)
         .await?;
     }
+    let mut kept = std::collections::HashSet::new();
+    let added: Vec<(OpenStatus, bool)> = projection
+        .obligations
+        .iter()
+        .filter(|o| projection.published && kept.insert((&o.org_id, &o.rule, &o.product)))
+        .map(|o| (o.status, o.due_at.is_some()))
+        .collect();
+    adjust_totals(tx, case_id, &removed, &added).await?;
     for (org_id, rule, product) in obligations.keys() {
         sqlx::query(
             "DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4",
@@ -351,6 +362,41 @@ async fn set_records_public(tx: &mut Transaction<'_, Db>, case_id: &str, public:
             .bind(public)
             .execute(&mut **tx)
             .await?;
+    }
+    Ok(())
+}
+
+/// The slot of `public_obligation_totals` a case adds to.
+fn totals_slot(case_id: &str) -> i32 {
+    i32::from(case_id.bytes().fold(0u8, |sum, b| sum.wrapping_add(b)) % 16)
+}
+
+/// Moves the published obligations' totals by what a case's views lost (`removed`)
+/// and now hold (`added`), each by status and whether it has a numeric deadline.
+async fn adjust_totals(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    removed: &[(OpenStatus, bool)],
+    added: &[(OpenStatus, bool)],
+) -> Result<()> {
+    let mut delta: HashMap<(OpenStatus, bool), i64> = HashMap::new();
+    for key in removed {
+        *delta.entry(*key).or_default() -= 1;
+    }
+    for key in added {
+        *delta.entry(*key).or_default() += 1;
+    }
+    for ((status, dated), n) in delta.into_iter().filter(|(_, n)| *n != 0) {
+        sqlx::query(
+            "INSERT INTO public_obligation_totals (slot, status, dated, n) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (slot, status, dated) DO UPDATE SET n = public_obligation_totals.n + excluded.n",
+        )
+        .bind(totals_slot(case_id))
+        .bind(status.as_str())
+        .bind(dated)
+        .bind(n)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -452,6 +498,17 @@ impl Projections for Inner {
         for case_id in &ids {
             self.project_case(case_id, at).await?;
         }
+        // The totals counted again from the obligations (what the rewrites kept them).
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM public_obligation_totals").execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO public_obligation_totals (slot, status, dated, n) \
+             SELECT 0, status, due_at IS NOT NULL, COUNT(*) FROM open_obligations WHERE public = TRUE \
+             GROUP BY status, due_at IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(ids.len())
     }
 
@@ -756,19 +813,29 @@ impl Projections for Inner {
         related: Option<(&str, &[&str])>,
     ) -> Result<ObligationCounts> {
         let now = format_ts(now);
-        // The published cases' obligations: three counts over index ranges.
-        let row = sqlx::query(sql::PUBLIC_OBLIGATION_COUNTS).bind(&now).fetch_one(&self.reader).await?;
-        let mut counts = ObligationCounts {
-            pending: row.try_get("pending")?,
-            overdue: row.try_get("overdue")?,
-            not_started: row.try_get("not_started")?,
-        };
+        // The published cases' obligations: the kept totals, and those still due in the
+        // future through the due index (the dated pending ones past due are the rest).
+        let mut counts = ObligationCounts::default();
+        let mut dated_pending = 0;
+        for row in sqlx::query(sql::PUBLIC_OBLIGATION_TOTALS).fetch_all(&self.reader).await? {
+            let n: i64 = row.try_get("n")?;
+            match (row.try_get::<String, _>("status")?.as_str(), row.try_get::<bool, _>("dated")?) {
+                ("not_started", _) => counts.not_started += n,
+                ("pending", true) => dated_pending += n,
+                ("pending", false) => counts.pending += n,
+                _ => {}
+            }
+        }
+        let future: i64 =
+            sqlx::query(sql::PUBLIC_PENDING_AHEAD).bind(&now).fetch_one(&self.reader).await?.try_get("n")?;
+        counts.pending += future;
+        counts.overdue = dated_pending - future;
         // And the unpublished ones of the cases the organisation stands in a relation to.
         if let Some((org, relations)) = related.filter(|(_, relations)| !relations.is_empty()) {
             let names: Vec<String> = (0..relations.len()).map(|i| format!("${}", i + 2)).collect();
             let statement = format!(
                 "SELECT o.status, o.due_key FROM case_relations r JOIN open_obligations o ON o.case_id = r.case_id \
-                 WHERE r.org_id = $1 AND r.relation IN ({}) AND o.public = FALSE",
+                 WHERE r.org_id = $1 AND r.public = FALSE AND r.relation IN ({}) AND o.public = FALSE",
                 names.join(", ")
             );
             let mut query = sqlx::query(&statement).bind(org);

@@ -44,3 +44,19 @@ ALTER TABLE case_relations ADD COLUMN public BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE case_relations SET public = COALESCE(
     (SELECT v.published FROM case_views v WHERE v.case_id = case_relations.case_id), FALSE);
 CREATE INDEX case_relations_org_public ON case_relations (org_id, public, case_id);
+
+-- The published cases' open obligations counted by status and whether they have a
+-- numeric deadline, kept by every rewrite of a case's views in its transaction (each
+-- case adds to one of 16 slots, so concurrent writers of different cases seldom wait
+-- on one row). `/metrics` sums them; "overdue" stays a comparison with the clock: the
+-- dated pending ones minus those still due in the future, counted through the due index.
+CREATE TABLE public_obligation_totals (
+    slot   INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    dated  BOOLEAN NOT NULL,
+    n      BIGINT NOT NULL,
+    PRIMARY KEY (slot, status, dated)
+);
+INSERT INTO public_obligation_totals (slot, status, dated, n)
+    SELECT 0, status, due_at IS NOT NULL, COUNT(*) FROM open_obligations WHERE public = TRUE
+    GROUP BY status, due_at IS NOT NULL;
