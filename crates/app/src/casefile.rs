@@ -213,8 +213,16 @@ pub async fn load(state: &App, id: &str) -> Result<Loaded> {
         state.store.events(id),
         state.store.one_product_until(id)
     )?;
-    Loaded::from_snapshot(CaseSnapshot { record, parties, products, events, one_product_until })
-        .map_err(|e| Error::internal(format!("case {id}: {e}")))
+    let first_warning = None;
+    Loaded::from_snapshot(CaseSnapshot {
+        record,
+        parties,
+        products,
+        events,
+        one_product_until,
+        first_warning,
+    })
+    .map_err(|e| Error::internal(format!("case {id}: {e}")))
 }
 
 impl Loaded {
@@ -252,7 +260,8 @@ impl Loaded {
     /// Builds a case's domain model from its stored parts (what `load` reads, or what a
     /// writing transaction sees).
     pub fn from_snapshot(snapshot: CaseSnapshot) -> Result<Loaded, String> {
-        let CaseSnapshot { record, parties, products, events, one_product_until } = snapshot;
+        let CaseSnapshot { record, parties, products, events, one_product_until, first_warning: _ } =
+            snapshot;
         let mut loaded = Loaded {
             case: empty_case(),
             record,

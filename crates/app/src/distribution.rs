@@ -422,16 +422,88 @@ fn osv_zip(advisories: &[Advisory]) -> Result<Vec<u8>> {
     Ok(zip.finish().map_err(Error::internal)?.into_inner())
 }
 
-/// The advisory `id` if the caller may read it (404 otherwise).
+/// The advisory `lead` leads (see [`vulnrelay_store::Records::advisory_page`]) as
+/// `caller` may read it: the record alone, or its published case's records; `None`
+/// when its case is not published or not readable (or cannot be read back: logged).
+async fn advisory_led_by(
+    state: &App,
+    caller: &Caller,
+    lead: StoredVulnerability,
+) -> Result<Option<Advisory>> {
+    let Some(case_id) = lead.case_id.clone() else {
+        let mut v = decode(&lead)?;
+        settle_publication(None, &lead, &mut v);
+        return Ok(Some(Advisory { id: v.id.clone(), case: None, records: vec![(lead, v)] }));
+    };
+    let loaded = match load(state, &case_id).await {
+        Ok(loaded) => loaded,
+        Err(Error::NotFound { .. }) => return Ok(None),
+        Err(error) => {
+            tracing::error!(case = %case_id, code = error.code(), message = %error, "advisory skipped: its case cannot be read");
+            return Ok(None);
+        }
+    };
+    if !loaded.state().is_published() || !loaded.can(caller, Action::Read) {
+        return Ok(None);
+    }
+    let mut records = Vec::new();
+    for stored in state.store.vulnerabilities(Some(&case_id)).await? {
+        let mut v = decode(&stored)?;
+        settle_publication(Some(&loaded), &stored, &mut v);
+        records.push((stored, v));
+    }
+    let id = records.first().map(|(s, _)| s.id.clone()).unwrap_or_else(|| case_id.clone());
+    Ok(Some(Advisory { id, case: Some(loaded), records }))
+}
+
+/// The advisory `id` if the caller may read it (404 otherwise): found through the
+/// record it names (by id or alias) — the record of no case by its id, a published
+/// case's advisory by any identifier of its records.
 pub async fn find(state: &App, caller: &Caller, id: &str) -> Result<Advisory> {
-    advisories(state, caller)
+    let stored = match state.store.vulnerability(id).await {
+        Ok(stored) => stored,
+        Err(vulnrelay_store::StoreError::NotFound { .. }) => return Err(Error::not_found("advisory")),
+        Err(other) => return Err(other.into()),
+    };
+    advisory_led_by(state, caller, stored)
         .await?
-        .into_iter()
-        .find(|a| {
+        .filter(|a| {
             a.id == id
                 || (a.case.is_some() && a.records.iter().any(|(_, v)| v.ids().any(|known| known == id)))
         })
         .ok_or_else(|| Error::not_found("advisory"))
+}
+
+/// Up to `limit` advisories `caller` may read, newest first (by when their case, or
+/// their record of no case, was stored), after the advisory `after`, and the cursor of
+/// the next page. Read by keyset pages of the public records' index: a request costs
+/// the advisories it returns and their records.
+pub async fn advisory_page(
+    state: &App,
+    caller: &Caller,
+    after: Option<String>,
+    limit: usize,
+) -> Result<(Vec<Advisory>, Option<String>)> {
+    let batch = i64::try_from(limit).unwrap_or(i64::MAX - 1).saturating_add(1);
+    let mut cursor = after;
+    let mut out: Vec<Advisory> = Vec::new();
+    loop {
+        let leads = state.store.advisory_page(cursor.as_deref(), batch).await?;
+        let exhausted = leads.len() < usize::try_from(batch).unwrap_or(usize::MAX);
+        for lead in leads {
+            cursor = Some(lead.id.clone());
+            let Some(advisory) = advisory_led_by(state, caller, lead).await? else { continue };
+            if out.len() == limit {
+                // The cursor is the lead record's id (the advisory's id).
+                let next = out.last().and_then(|a| a.records.first()).map(|(s, _)| s.id.clone());
+                return Ok((out, next));
+            }
+            out.push(advisory);
+        }
+        if exhausted {
+            return Ok((out, None));
+        }
+    }
 }
 
 /// The publication (bulletin and manual source) of the advisory `id` the caller may
@@ -464,12 +536,18 @@ fn advisory_json(a: &Advisory) -> Value {
     })
 }
 
-/// `GET /api/v1/advisories`: the advisories the caller may read (see [`advisories`]),
-/// newest first.
-pub async fn list_advisories(state: &App, caller: &Caller) -> Result<Value> {
-    let mut all = advisories(state, caller).await?;
-    all.sort_by(|a, b| b.published().cmp(&a.published()).then(a.id.cmp(&b.id)));
-    Ok(serde_json::json!({"advisories": all.iter().map(advisory_json).collect::<Vec<_>>()}))
+/// `GET /api/v1/advisories`: the advisories the caller may read, by pages of `limit`
+/// (default 50, at most 200) after the advisory `after` (see [`advisory_page`]), with
+/// the `next` page's cursor.
+pub async fn list_advisories(
+    state: &App,
+    caller: &Caller,
+    after: Option<String>,
+    limit: Option<usize>,
+) -> Result<Value> {
+    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let (page, next) = advisory_page(state, caller, after, limit).await?;
+    Ok(serde_json::json!({"advisories": page.iter().map(advisory_json).collect::<Vec<_>>(), "next": next}))
 }
 
 /// `GET /api/v1/advisories/{id}`: one advisory the caller may read.

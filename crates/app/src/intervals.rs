@@ -6,9 +6,12 @@
 
 use chrono::Utc;
 use serde_json::{Value, json};
-use vulnrelay_domain::{Action, Case, Interval, IntervalKind, intervals};
+use vulnrelay_domain::{
+    Action, Case, CaseState, Interval, IntervalKind, QuarterStats, Relation, allowed, intervals,
+};
 use vulnrelay_policy::{Interpretation, Options, RuleKind, Status, history};
 use vulnrelay_publish::charts::quarter_chart;
+use vulnrelay_store::projections::IntervalLength;
 
 use crate::App;
 use crate::caller::Caller;
@@ -73,16 +76,14 @@ pub async fn org_history(state: &App, caller: &Caller, org_id: String) -> Result
 /// `GET /api/v1/stats/intervals`: each interval's median and worst per quarter of
 /// discovery, over the cases the caller may read.
 pub async fn stats(state: &App, caller: &Caller) -> Result<Value> {
-    let (count, all) = all_lengths(state, caller).await?;
-    let kinds: Vec<Value> = IntervalKind::ALL
-        .iter()
-        .map(|kind| json!({"kind": kind.as_str(), "quarters": quarter_json(&per_quarter(&all, *kind))}))
-        .collect();
+    let (count, extra) = scope(state, caller).await?;
+    let mut kinds = Vec::new();
+    for kind in IntervalKind::ALL {
+        let quarters = per_quarter(state, kind, &extra).await?;
+        kinds.push(json!({"kind": kind.as_str(), "quarters": quarter_json(&quarters)}));
+    }
     Ok(json!({"cases": count, "intervals": kinds}))
 }
-
-/// One interval of a case for the statistics: its kind, start and length in days.
-type Length = (IntervalKind, Option<chrono::DateTime<Utc>>, Option<f64>);
 
 /// When the first risk warning of a case went out, and to which organisation.
 pub type FirstWarning = (chrono::DateTime<Utc>, String);
@@ -96,19 +97,7 @@ fn end_json(case: &Case, end: Option<(chrono::DateTime<Utc>, usize)>) -> Value {
 
 /// The first risk warning issued for any of a case's records: when, and to whom.
 pub async fn first_warning(state: &App, case_id: &str) -> Result<Option<FirstWarning>> {
-    let mut first: Option<FirstWarning> = None;
-    for record in state.store.vulnerabilities(Some(case_id)).await? {
-        let filter = vulnrelay_store::warnings::WarningFilter {
-            vulnerability_id: Some(record.id.clone()),
-            ..Default::default()
-        };
-        for w in state.store.warnings(&filter).await? {
-            if first.as_ref().is_none_or(|(at, _)| w.created_at < *at) {
-                first = Some((w.created_at, w.org_id.clone()));
-            }
-        }
-    }
-    Ok(first)
+    Ok(state.store.first_warning(case_id).await?)
 }
 
 /// Days rounded to a tenth, as the API shows them.
@@ -173,15 +162,29 @@ pub fn intervals_json(case: &Case, warning: Option<&FirstWarning>) -> Vec<Value>
         .collect()
 }
 
-/// Lengths in days per interval kind of one case, for the statistics.
-fn lengths(case: &Case, warning: Option<&FirstWarning>) -> Vec<Length> {
+/// A case's key intervals that have a start, as its views keep them for the
+/// statistics: the quarter of the start (UTC) and the length in seconds (none: open),
+/// the first risk warning closing `first_warning` (see `measure`).
+pub fn interval_lengths(case: &Case, warning: Option<&FirstWarning>) -> Vec<IntervalLength> {
+    use chrono::Datelike;
     measure(case, warning)
         .iter()
-        .map(|m| (m.interval.kind, m.interval.start.map(|(s, _)| s), m.days()))
+        .filter_map(|m| {
+            let (start, _) = m.interval.start?;
+            let seconds = match m.warning {
+                Some((at, _)) => Some((*at - start).num_seconds()),
+                None => m.interval.duration().map(|d| d.num_seconds()),
+            };
+            Some(IntervalLength {
+                kind: m.interval.kind.as_str().to_owned(),
+                quarter: format!("{}-Q{}", start.year(), (start.month() - 1) / 3 + 1),
+                seconds,
+            })
+        })
         .collect()
 }
 
-fn quarter_json(stats: &[vulnrelay_domain::QuarterStats]) -> Vec<Value> {
+fn quarter_json(stats: &[QuarterStats]) -> Vec<Value> {
     stats
         .iter()
         .map(|s| {
@@ -191,22 +194,52 @@ fn quarter_json(stats: &[vulnrelay_domain::QuarterStats]) -> Vec<Value> {
         .collect()
 }
 
-/// Every readable case's interval lengths.
-async fn all_lengths(state: &App, caller: &Caller) -> Result<(usize, Vec<Vec<Length>>)> {
-    let cases = crate::casefile::readable(state, caller).await?;
-    let mut out = Vec::with_capacity(cases.len());
-    for loaded in &cases {
-        let warning = first_warning(state, &loaded.record.id).await?;
-        out.push(lengths(&loaded.case, warning.as_ref()));
+/// What the statistics of `caller` count beyond the published cases: how many cases
+/// it may read in all, and the intervals of its unpublished ones (those it stands in a
+/// relation to that the access matrix lets it read). Read from the views: no case is
+/// loaded.
+async fn scope(state: &App, caller: &Caller) -> Result<(i64, Vec<IntervalLength>)> {
+    let mut count = state.store.published_cases().await?;
+    let mut extra = Vec::new();
+    let actor = caller.actor();
+    if let Some(org) = &actor.org {
+        for related in state.store.related_intervals(&org.0).await? {
+            let case_state: CaseState = related.state.parse().map_err(Error::internal)?;
+            let relation: Relation = related.relation.parse().map_err(Error::internal)?;
+            if allowed(relation, &actor.roles, case_state, Action::Read) {
+                count += 1;
+                extra.extend(related.intervals);
+            }
+        }
     }
-    Ok((cases.len(), out))
+    Ok((count, extra))
 }
 
-/// Median and worst of one interval kind per quarter of discovery (UTC).
-fn per_quarter(all: &[Vec<Length>], kind: IntervalKind) -> Vec<vulnrelay_domain::QuarterStats> {
-    vulnrelay_domain::quarterly_from(all.iter().filter_map(|case| {
-        case.iter().find(|(k, _, _)| *k == kind).and_then(|(_, start, days)| start.map(|s| (s, *days)))
-    }))
+/// Median and worst of one interval kind per quarter of discovery (UTC), over the
+/// published cases and `extra`, from the views.
+async fn per_quarter(state: &App, kind: IntervalKind, extra: &[IntervalLength]) -> Result<Vec<QuarterStats>> {
+    let days = |seconds: i64| seconds as f64 / 86_400.0;
+    state
+        .store
+        .interval_quarters(kind.as_str(), extra)
+        .await?
+        .into_iter()
+        .map(|q| {
+            let (year, quarter) = q
+                .quarter
+                .split_once("-Q")
+                .and_then(|(y, n)| Some((y.parse::<i32>().ok()?, n.parse::<u32>().ok()?)))
+                .ok_or_else(|| Error::internal(format!("a stored quarter `{}`", q.quarter)))?;
+            Ok(QuarterStats {
+                year,
+                quarter,
+                closed: usize::try_from(q.closed).unwrap_or(0),
+                open: usize::try_from(q.open).unwrap_or(0),
+                median_days: q.middle.map(|(a, b)| f64::midpoint(days(a), days(b))),
+                worst_days: q.worst.map(days),
+            })
+        })
+        .collect()
 }
 
 fn title(kind: IntervalKind, zh: bool) -> &'static str {
@@ -235,6 +268,6 @@ pub async fn chart_svg(state: &App, caller: &Caller, file: &str, zh: bool) -> Re
     let Some(kind) = IntervalKind::ALL.into_iter().find(|k| k.as_str() == name) else {
         return Err(Error::not_found("interval"));
     };
-    let (_, all) = all_lengths(state, caller).await?;
-    Ok(quarter_chart(&per_quarter(&all, kind), title(kind, zh)))
+    let (_, extra) = scope(state, caller).await?;
+    Ok(quarter_chart(&per_quarter(state, kind, &extra).await?, title(kind, zh)))
 }

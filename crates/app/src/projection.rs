@@ -13,10 +13,11 @@ use vulnrelay_store::Projector;
 use vulnrelay_store::projections::{CaseProjection, CaseSnapshot, OpenObligation, OpenStatus, PreviousViews};
 
 use crate::casefile::Loaded;
+use crate::intervals::FirstWarning;
 
 /// Raised by hand when what a projection holds, or how it is computed, changes in a
 /// way the packs' text does not show: every stored view is then recomputed at start.
-const PROJECTION_FORMAT: &str = "vulnrelay-projection/1";
+const PROJECTION_FORMAT: &str = "vulnrelay-projection/2";
 
 /// Above this many downstream vendors a case's obligations are evaluated in groups of
 /// this many vendors (see [`CaseProjector::project_loaded`]).
@@ -78,6 +79,18 @@ impl CaseProjector {
         loaded: &Loaded,
         at: Timestamp,
         previous: Option<&PreviousViews>,
+    ) -> CaseProjection {
+        self.project_with_warning(loaded, at, previous, None)
+    }
+
+    /// [`CaseProjector::project_loaded_after`], the case's first risk warning closing
+    /// the interval it ends (what the store reads with the case).
+    pub fn project_with_warning(
+        &self,
+        loaded: &Loaded,
+        at: Timestamp,
+        previous: Option<&PreviousViews>,
+        first_warning: Option<&FirstWarning>,
     ) -> CaseProjection {
         let case = &loaded.case;
         let state = loaded.state();
@@ -163,6 +176,7 @@ impl CaseProjector {
             obligations,
             vendors: vendors.len() as i64,
             products: loaded.products.len() as i64,
+            intervals: crate::intervals::interval_lengths(case, first_warning),
         }
     }
 
@@ -203,7 +217,7 @@ impl Projector for CaseProjector {
 
     fn project(&self, snapshot: &CaseSnapshot, at: Timestamp) -> Result<CaseProjection, String> {
         let loaded = Loaded::from_snapshot(snapshot.clone())?;
-        Ok(self.project_loaded(&loaded, at))
+        Ok(self.project_with_warning(&loaded, at, None, snapshot.first_warning.as_ref()))
     }
 
     fn project_after(
@@ -213,7 +227,7 @@ impl Projector for CaseProjector {
         previous: Option<&PreviousViews>,
     ) -> Result<CaseProjection, String> {
         let loaded = Loaded::from_snapshot(snapshot.clone())?;
-        Ok(self.project_loaded_after(&loaded, at, previous))
+        Ok(self.project_with_warning(&loaded, at, previous, snapshot.first_warning.as_ref()))
     }
 }
 
@@ -329,13 +343,14 @@ pub async fn snapshot(
     case_id: &str,
 ) -> vulnrelay_store::Result<CaseSnapshot> {
     let record = store.case(case_id).await?;
-    let (parties, products, events, one_product_until) = tokio::try_join!(
+    let (parties, products, events, one_product_until, first_warning) = tokio::try_join!(
         store.case_parties(case_id),
         store.case_products(case_id),
         store.events(case_id),
-        store.one_product_until(case_id)
+        store.one_product_until(case_id),
+        store.first_warning(case_id)
     )?;
-    Ok(CaseSnapshot { record, parties, products, events, one_product_until })
+    Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning })
 }
 
 /// A projection as compared: relations and obligations in one order, due times at the
@@ -347,5 +362,6 @@ pub fn comparable(projection: &CaseProjection) -> CaseProjection {
         o.due_at = o.due_at.map(vulnrelay_store::time::truncate);
     }
     p.obligations.sort();
+    p.intervals.sort();
     p
 }

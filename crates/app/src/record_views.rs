@@ -17,11 +17,20 @@ use crate::distribution::{self, Advisory, PUBLISHER_NAME};
 use crate::error::{Error, Result};
 use crate::records::{threat_status_json, visible_records, visible_to_read};
 
-/// `GET /api/v1/vulnerabilities`: every record the caller may see, each with its
-/// highest score and current threat level.
-pub async fn list(state: &App, caller: &Caller) -> Result<Value> {
+/// `GET /api/v1/vulnerabilities`: the records the caller may see, by pages of `limit`
+/// (default 50, at most 200) after the record `after` (see
+/// [`visible_records`]), each with its highest score and current threat level, and the
+/// `next` page's cursor.
+pub async fn list(
+    state: &App,
+    caller: &Caller,
+    after: Option<String>,
+    limit: Option<usize>,
+) -> Result<Value> {
+    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let (records, next) = visible_records(state, caller, after, limit).await?;
     let mut items = Vec::new();
-    for (stored, v) in visible_records(state, caller).await? {
+    for (stored, v) in records {
         let top = v
             .scores
             .iter()
@@ -37,7 +46,7 @@ pub async fn list(state: &App, caller: &Caller) -> Result<Value> {
             "updated_at": distribution::record_updated(&stored, v.published).to_rfc3339(),
         }));
     }
-    Ok(json!({"items": items}))
+    Ok(json!({"items": items, "next": next}))
 }
 
 /// `GET /api/v1/vulnerabilities/{id}`: the record with its threat status and case; an

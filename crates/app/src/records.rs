@@ -5,13 +5,17 @@
 
 use chrono::{TimeDelta, Utc};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use vulnrelay_domain::{AccountRole, Action, EventKind, ThreatEvent, ThreatKind, Timestamp, Vulnerability};
 use vulnrelay_formats::record::VulnerabilityJson;
+
+use vulnrelay_domain::{CaseState, Relation, allowed};
 use vulnrelay_store::StoredVulnerability;
+use vulnrelay_store::records::{RecordListing, RecordPageQuery};
 
 use crate::App;
 use crate::caller::Caller;
-use crate::casefile::authorize;
+use crate::casefile::{Loaded, authorize};
 use crate::distribution::decode;
 use crate::error::{Error, Result};
 use crate::input::{Body, Checker};
@@ -141,25 +145,71 @@ pub async fn may_change(state: &App, caller: &Caller, stored: &StoredVulnerabili
     }
 }
 
-/// Every record `caller` may see (shared by the list and the web UI's advisory list).
+/// Up to `limit` records `caller` may see, after the record `after`, a case's records
+/// together and the cases oldest first (a record of no case where it was stored), with
+/// the cursor of the next page (shared by the list and the web UI's advisory list).
+/// Read from the derived views by keyset pages, each record of a case checked by the
+/// one access matrix against its case's state and the caller's relation to it, so a
+/// request costs what it returns, not what the database holds.
 pub async fn visible_records(
     state: &App,
     caller: &Caller,
-) -> Result<Vec<(StoredVulnerability, Vulnerability)>> {
-    let mut records = Vec::new();
-    for stored in state.store.vulnerabilities(None).await? {
-        let case = match &stored.case_id {
-            Some(case_id) => match authorize(state, caller, case_id, Action::Read).await {
-                Ok(loaded) => Some(loaded),
-                Err(_) => continue,
-            },
-            None => None,
-        };
-        let mut v = decode(&stored)?;
-        crate::distribution::settle_publication(case.as_ref(), &stored, &mut v);
-        records.push((stored, v));
+    after: Option<String>,
+    limit: usize,
+) -> Result<(Vec<(StoredVulnerability, Vulnerability)>, Option<String>)> {
+    let actor = caller.actor();
+    let mut page = RecordPageQuery {
+        org_id: actor.org.as_ref().map(|o| o.0.clone()),
+        after,
+        limit: i64::try_from(limit).unwrap_or(i64::MAX - 1).saturating_add(1),
+    };
+    // The published cases this page reads a publication time from, each loaded once.
+    let mut published_cases: HashMap<String, Option<Loaded>> = HashMap::new();
+    let mut items: Vec<(StoredVulnerability, Vulnerability)> = Vec::new();
+    loop {
+        let listings = state.store.record_page(&page).await?;
+        let exhausted = listings.len() < usize::try_from(page.limit).unwrap_or(usize::MAX);
+        for RecordListing { stored, state: case_state, relation } in listings {
+            page.after = Some(stored.id.clone());
+            let case_state = match (&stored.case_id, case_state) {
+                (None, _) => None,
+                (Some(_), Some(name)) => Some(name.parse::<CaseState>().map_err(Error::internal)?),
+                // A case without views cannot be read back: listed nowhere.
+                (Some(_), None) => continue,
+            };
+            if let Some(case_state) = case_state {
+                let relation = match relation.as_deref() {
+                    Some(name) => name.parse::<Relation>().map_err(Error::internal)?,
+                    None => Relation::Public,
+                };
+                if !allowed(relation, &actor.roles, case_state, Action::Read) {
+                    continue;
+                }
+            }
+            if items.len() == limit {
+                let next = items.last().map(|(stored, _)| stored.id.clone());
+                return Ok((items, next));
+            }
+            let mut v = decode(&stored)?;
+            // A record of a published case without its own publication time is
+            // published with the case's first `published` event.
+            let case = match (&stored.case_id, case_state) {
+                (Some(case_id), Some(s)) if s.is_published() && v.published.is_none() => {
+                    if !published_cases.contains_key(case_id) {
+                        let loaded = crate::casefile::load(state, case_id).await.ok();
+                        published_cases.insert(case_id.clone(), loaded);
+                    }
+                    published_cases.get(case_id).and_then(Option::as_ref)
+                }
+                _ => None,
+            };
+            crate::distribution::settle_publication(case, &stored, &mut v);
+            items.push((stored, v));
+        }
+        if exhausted {
+            return Ok((items, None));
+        }
     }
-    Ok(records)
 }
 
 /// Stores `v` in place of `stored`, with all its aliases.

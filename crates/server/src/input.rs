@@ -61,3 +61,15 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Typed<T>
             .map_err(|e| AppError::invalid(vec![("$".into(), e.to_string())]))
     }
 }
+
+/// Query of a list read by keyset pages (`GET /api/v1/vulnerabilities`,
+/// `GET /api/v1/advisories`).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// Return items after this one (the previous page's `next`).
+    pub after: Option<String>,
+    /// Page size (default 50, at most 200).
+    pub limit: Option<usize>,
+}

@@ -326,7 +326,7 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/vulnerabilities",
         "vulnerabilities",
         "200",
-        "The vulnerability records the caller may see",
+        "The vulnerability records the caller may see, by keyset pages (`limit`, `after`: the previous page's `next`)",
     ),
     route(
         "GET",
@@ -382,7 +382,7 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/advisories",
         "distribution",
         "200",
-        "Public advisories: every published case's records, and public records of no case",
+        "Public advisories: every published case's records, and public records of no case, newest first, by keyset pages (`limit`, `after`: the previous page's `next`)",
     ),
     route(
         "GET",
@@ -588,6 +588,9 @@ fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
     let query = || Some(ParameterIn::Query);
     match (method, path) {
         ("GET", "/api/v1/cases") => routes::cases::ListQuery::into_params(query),
+        ("GET", "/api/v1/vulnerabilities" | "/api/v1/advisories") => {
+            crate::input::PageQuery::into_params(query)
+        }
         ("GET", "/api/v1/cases/{id}/compliance") => routes::cases::ComplianceQuery::into_params(query),
         ("GET", "/api/v1/cases/{id}/coordination") => routes::coordination::BoardParams::into_params(query),
         ("GET", "/api/v1/deadlines") => routes::cases::DeadlinesQuery::into_params(query),

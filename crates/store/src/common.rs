@@ -447,7 +447,14 @@ pub(super) async fn open_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> R
         last_seq,
         planned_public_at: None,
     };
-    Ok(CaseSnapshot { record, parties, products: case.products.clone(), events, one_product_until: None })
+    Ok(CaseSnapshot {
+        record,
+        parties,
+        products: case.products.clone(),
+        events,
+        one_product_until: None,
+        first_warning: None,
+    })
 }
 
 #[async_trait::async_trait]

@@ -29,6 +29,9 @@ pub struct CaseSnapshot {
     pub events: Vec<StoredEvent>,
     /// See [`crate::Coordination::one_product_until`].
     pub one_product_until: Option<i64>,
+    /// The first risk warning issued for one of its records: when, and to which
+    /// organisation (what closes its `first_warning` interval).
+    pub first_warning: Option<(Timestamp, String)>,
 }
 
 /// What the derived views keep of one case.
@@ -49,6 +52,35 @@ pub struct CaseProjection {
     pub vendors: i64,
     /// How many products the case has: those after the first `products` joined since.
     pub products: i64,
+    /// Its key intervals that have a start, for the statistics.
+    pub intervals: Vec<IntervalLength>,
+}
+
+/// One key interval of a case as the statistics count it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IntervalLength {
+    /// The interval's kind (e.g. `vendor_notified`).
+    pub kind: String,
+    /// The quarter of its start, UTC (`2021-Q4`).
+    pub quarter: String,
+    /// Its length in seconds (`None`: still open).
+    pub seconds: Option<i64>,
+}
+
+/// The interval statistics of one kind and quarter over the cases in a scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntervalQuarter {
+    /// The quarter (`2021-Q4`).
+    pub quarter: String,
+    /// How many are closed (both ends known).
+    pub closed: i64,
+    /// How many are still open.
+    pub open: i64,
+    /// The two middle lengths in seconds of the closed ones (the same one twice for an
+    /// odd count): their mean is the median.
+    pub middle: Option<(i64, i64)>,
+    /// The longest closed one, in seconds.
+    pub worst: Option<i64>,
 }
 
 /// A case's views as they were after event `seq`, made by the same projector: what a
@@ -151,6 +183,19 @@ pub struct CaseListing {
     pub relation: Option<String>,
 }
 
+/// An unpublished case an organisation stands in a relation to, with its intervals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedIntervals {
+    /// The case.
+    pub case_id: String,
+    /// Its state.
+    pub state: String,
+    /// The organisation's relation to it.
+    pub relation: String,
+    /// Its intervals that have a start.
+    pub intervals: Vec<IntervalLength>,
+}
+
 /// What a page of the case list asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CasePageQuery {
@@ -248,6 +293,20 @@ pub trait Projections: Send + Sync {
     async fn party_cases(&self, org_id: &str) -> Result<Vec<String>>;
     /// How many cases are in each state.
     async fn cases_by_state(&self) -> Result<Vec<(String, i64)>>;
+    /// The interval statistics of kind `kind` per quarter, ascending, over the
+    /// published cases and, with `extra`, the lengths of some more cases (a caller's
+    /// unpublished cases, see [`Projections::related_intervals`]): counts from the
+    /// index, the median ranked through it — no case is loaded.
+    async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>>;
+    /// How many cases are published.
+    async fn published_cases(&self) -> Result<i64>;
+    /// The first risk warning issued for one of case `case_id`'s records: when, and to
+    /// which organisation.
+    async fn first_warning(&self, case_id: &str) -> Result<Option<(Timestamp, String)>>;
+    /// The unpublished cases organisation `org_id` stands in a relation to, each with
+    /// its state, the relation and its intervals (what a caller adds to the public
+    /// statistics, once the access function allows it).
+    async fn related_intervals(&self, org_id: &str) -> Result<Vec<RelatedIntervals>>;
     /// The open obligations at `now` on the published cases and, with `related`, on
     /// the cases where `related.0` stands in one of the relations `related.1` (the
     /// metrics gauges of a caller).
@@ -291,12 +350,38 @@ pub mod sql {
     pub const RECEIPTS_OF_PLATFORM: &str = "SELECT r.* FROM receipts r JOIN case_relations c ON c.case_id = r.case_id \
          WHERE c.org_id = $4 AND c.relation = 'platform' \
          AND (r.received_at > $1 OR (r.received_at = $1 AND r.id > $2)) ORDER BY r.received_at, r.id LIMIT $3";
-    /// The open obligations of the published cases at `$1`: `pending` (not yet due or
-    /// with no deadline), `overdue` and `not_started`, each a count over an index range.
-    pub const PUBLIC_OBLIGATION_COUNTS: &str = "SELECT \
-         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'pending' AND due_key > $1) AS pending, \
-         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'pending' AND due_key <= $1) AS overdue, \
-         (SELECT COUNT(*) FROM open_obligations WHERE public = TRUE AND status = 'not_started') AS not_started";
+    /// The kept totals of the published cases' open obligations, by status and whether
+    /// they have a numeric deadline.
+    pub const PUBLIC_OBLIGATION_TOTALS: &str = "SELECT status, dated, CAST(SUM(n) AS BIGINT) AS n \
+         FROM public_obligation_totals GROUP BY status, dated";
+    /// How many of the published cases' pending obligations fall due after `$1` (a
+    /// range of the due index: what is still ahead, never the history).
+    pub const PUBLIC_PENDING_AHEAD: &str = "SELECT COUNT(*) AS n FROM open_obligations \
+         WHERE public = TRUE AND status = 'pending' AND due_key > $1 AND due_key < '~'";
+    /// The first risk warning of case `$1`'s records: each record's first through the
+    /// warnings' index, the earliest of them.
+    pub const FIRST_WARNING: &str = "SELECT w.created_at, w.org_id FROM vulnerabilities v \
+         JOIN warnings w ON w.id = (SELECT w2.id FROM warnings w2 WHERE w2.vulnerability_id = v.id \
+         ORDER BY w2.created_at, w2.id LIMIT 1) \
+         WHERE v.case_id = $1 ORDER BY w.created_at, w.org_id LIMIT 1";
+    /// Per quarter, the published cases' intervals of kind `$1`: how many are closed and
+    /// open, and the longest.
+    pub const INTERVAL_COUNTS: &str = "SELECT quarter, COUNT(seconds) AS closed, \
+         COUNT(*) - COUNT(seconds) AS open, MAX(seconds) AS worst FROM case_intervals \
+         WHERE public = TRUE AND kind = $1 GROUP BY quarter ORDER BY quarter";
+    /// The closed lengths of kind `$1` in quarter `$2` of the published cases, ascending,
+    /// `$3` of them from rank `$4`.
+    pub const INTERVAL_RANKS: &str = "SELECT seconds FROM case_intervals \
+         WHERE public = TRUE AND kind = $1 AND quarter = $2 AND seconds IS NOT NULL \
+         ORDER BY seconds LIMIT $3 OFFSET $4";
+    /// How many cases are published.
+    pub const PUBLISHED_CASES: &str = "SELECT COUNT(*) AS n FROM case_views WHERE published = TRUE";
+    /// The unpublished cases organisation `$1` stands in a relation to, with their state,
+    /// the relation and their intervals (a row per interval, or one with none).
+    pub const RELATED_INTERVALS: &str = "SELECT r.case_id, r.relation, v.state, i.kind, i.quarter, i.seconds \
+         FROM case_relations r JOIN case_views v ON v.case_id = r.case_id \
+         LEFT JOIN case_intervals i ON i.case_id = r.case_id \
+         WHERE r.org_id = $1 AND r.public = FALSE ORDER BY r.case_id, i.kind";
     /// The cases organisation `$1` is a party to, oldest first.
     pub const PARTY_CASES: &str = "SELECT p.case_id FROM case_parties p JOIN cases c ON c.id = p.case_id \
          WHERE p.party_id = $1 ORDER BY c.created_at, c.id";

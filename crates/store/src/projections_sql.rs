@@ -7,13 +7,14 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
 use super::common::{
-    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row,
+    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts,
 };
 use super::{Db, FOR_UPDATE, Inner};
 use crate::model::*;
 use crate::projections::{
-    CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, ObligationCounts,
-    OpenObligation, OpenStatus, PreviousViews, Projections, Projector, due_key, sql,
+    CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, IntervalLength,
+    IntervalQuarter, ObligationCounts, OpenObligation, OpenStatus, PreviousViews, Projections, Projector,
+    RelatedIntervals, due_key, sql,
 };
 use crate::time::format_ts;
 use crate::{Result, StoreError};
@@ -70,7 +71,14 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
             .fetch_one(&mut **tx)
             .await?
             .try_get::<Option<i64>, _>("seq")?;
-    Ok(CaseSnapshot { record, parties, products, events, one_product_until })
+    let first_warning = sqlx::query(sql::FIRST_WARNING)
+        .bind(case_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(warning_from_row)
+        .transpose()?;
+    Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning })
 }
 
 /// The open obligations the views hold for a case, each with its `public` flag.
@@ -121,6 +129,7 @@ async fn previous_views(
             obligations,
             vendors: view.try_get("vendors")?,
             products: view.try_get("products")?,
+            intervals: Vec::new(),
         },
     }))
 }
@@ -187,6 +196,8 @@ async fn write_views(
     read: std::time::Duration,
 ) -> Result<()> {
     let Stored { obligations: stored, mut relations, previous } = stored;
+    let removed: Vec<(OpenStatus, bool)> =
+        stored.iter().filter(|(_, public)| *public).map(|(o, _)| (o.status, o.due_at.is_some())).collect();
     let case_id = snapshot.record.id.as_str();
     let projected = std::time::Instant::now();
     let projection = match projector.project_after(snapshot, at, previous.as_ref()) {
@@ -199,6 +210,12 @@ async fn write_views(
                     .execute(&mut **tx)
                     .await?;
             }
+            set_records_public(tx, case_id, false).await?;
+            sqlx::query("DELETE FROM case_intervals WHERE case_id = $1")
+                .bind(case_id)
+                .execute(&mut **tx)
+                .await?;
+            adjust_totals(tx, case_id, &removed, &[]).await?;
             return Ok(());
         }
     };
@@ -220,6 +237,8 @@ async fn write_views(
     .bind(projection.products)
     .execute(&mut **tx)
     .await?;
+    set_records_public(tx, case_id, projection.published).await?;
+    write_intervals(tx, case_id, &projection).await?;
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
@@ -237,14 +256,20 @@ async fn write_views(
     }
     // Several rows a statement (each statement is a round trip); the keys are distinct.
     for chunk in changed.chunks(ROWS_PER_INSERT) {
-        sqlx::QueryBuilder::<Db>::new("INSERT INTO case_relations (case_id, org_id, relation, created_at) ")
-            .push_values(chunk, |mut row, (org_id, relation)| {
-                row.push_bind(case_id).push_bind(*org_id).push_bind(*relation).push_bind(&created_at);
-            })
-            .push(" ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation")
-            .build()
-            .execute(&mut **tx)
-            .await?;
+        sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO case_relations (case_id, org_id, relation, created_at, public) ",
+        )
+        .push_values(chunk, |mut row, (org_id, relation)| {
+            row.push_bind(case_id)
+                .push_bind(*org_id)
+                .push_bind(*relation)
+                .push_bind(&created_at)
+                .push_bind(projection.published);
+        })
+        .push(" ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation")
+        .build()
+        .execute(&mut **tx)
+        .await?;
     }
     for org_id in relations.keys() {
         sqlx::query("DELETE FROM case_relations WHERE case_id = $1 AND org_id = $2")
@@ -297,6 +322,14 @@ async fn write_views(
         .execute(&mut **tx)
         .await?;
     }
+    let mut kept = std::collections::HashSet::new();
+    let added: Vec<(OpenStatus, bool)> = projection
+        .obligations
+        .iter()
+        .filter(|o| projection.published && kept.insert((&o.org_id, &o.rule, &o.product)))
+        .map(|o| (o.status, o.due_at.is_some()))
+        .collect();
+    adjust_totals(tx, case_id, &removed, &added).await?;
     for (org_id, rule, product) in obligations.keys() {
         sqlx::query(
             "DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4",
@@ -318,6 +351,93 @@ async fn write_views(
         "case views rewritten"
     );
     Ok(())
+}
+
+/// Marks the records of a case public or not, as its views say (the records' lists and
+/// the advisories read the flag through their index).
+async fn set_records_public(tx: &mut Transaction<'_, Db>, case_id: &str, public: bool) -> Result<()> {
+    for table in ["vulnerabilities", "case_relations"] {
+        sqlx::query(&format!("UPDATE {table} SET public = $2 WHERE case_id = $1 AND public <> $2"))
+            .bind(case_id)
+            .bind(public)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The slot of `public_obligation_totals` a case adds to.
+fn totals_slot(case_id: &str) -> i32 {
+    i32::from(case_id.bytes().fold(0u8, |sum, b| sum.wrapping_add(b)) % 16)
+}
+
+/// Moves the published obligations' totals by what a case's views lost (`removed`)
+/// and now hold (`added`), each by status and whether it has a numeric deadline.
+async fn adjust_totals(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    removed: &[(OpenStatus, bool)],
+    added: &[(OpenStatus, bool)],
+) -> Result<()> {
+    let mut delta: HashMap<(OpenStatus, bool), i64> = HashMap::new();
+    for key in removed {
+        *delta.entry(*key).or_default() -= 1;
+    }
+    for key in added {
+        *delta.entry(*key).or_default() += 1;
+    }
+    for ((status, dated), n) in delta.into_iter().filter(|(_, n)| *n != 0) {
+        sqlx::query(
+            "INSERT INTO public_obligation_totals (slot, status, dated, n) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (slot, status, dated) DO UPDATE SET n = public_obligation_totals.n + excluded.n",
+        )
+        .bind(totals_slot(case_id))
+        .bind(status.as_str())
+        .bind(dated)
+        .bind(n)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rewrites a case's intervals as its projection has them (a handful of rows).
+async fn write_intervals(
+    tx: &mut Transaction<'_, Db>,
+    case_id: &str,
+    projection: &CaseProjection,
+) -> Result<()> {
+    sqlx::query("DELETE FROM case_intervals WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
+    let mut seen = std::collections::HashSet::new();
+    let rows: Vec<&IntervalLength> =
+        projection.intervals.iter().filter(|i| seen.insert(i.kind.as_str())).collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::QueryBuilder::<Db>::new("INSERT INTO case_intervals (case_id, kind, quarter, seconds, public) ")
+        .push_values(rows, |mut row, i| {
+            row.push_bind(case_id)
+                .push_bind(&i.kind)
+                .push_bind(&i.quarter)
+                .push_bind(i.seconds)
+                .push_bind(projection.published);
+        })
+        .build()
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn warning_from_row(row: &DbRow) -> Result<(Timestamp, String)> {
+    Ok((ts(&row.try_get::<String, _>("created_at")?)?, row.try_get("org_id")?))
+}
+
+fn interval_from_row(row: &DbRow) -> Result<IntervalLength> {
+    Ok(IntervalLength {
+        kind: row.try_get("kind")?,
+        quarter: row.try_get("quarter")?,
+        seconds: row.try_get("seconds")?,
+    })
 }
 
 fn due_from_row(row: &DbRow) -> Result<DueObligation> {
@@ -378,6 +498,17 @@ impl Projections for Inner {
         for case_id in &ids {
             self.project_case(case_id, at).await?;
         }
+        // The totals counted again from the obligations (what the rewrites kept them).
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM public_obligation_totals").execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO public_obligation_totals (slot, status, dated, n) \
+             SELECT 0, status, due_at IS NOT NULL, COUNT(*) FROM open_obligations WHERE public = TRUE \
+             GROUP BY status, due_at IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(ids.len())
     }
 
@@ -411,6 +542,16 @@ impl Projections for Inner {
         .iter()
         .map(|row| due_from_row(row).map(|d| d.obligation))
         .collect::<Result<Vec<_>>>()?;
+        let intervals = sqlx::query(
+            "SELECT kind, quarter, seconds FROM case_intervals WHERE case_id = $1 AND public = $2 ORDER BY kind",
+        )
+        .bind(case_id)
+        .bind(published)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(interval_from_row)
+        .collect::<Result<Vec<_>>>()?;
         Ok(Some(CaseProjection {
             state: view.try_get("state")?,
             published,
@@ -418,6 +559,7 @@ impl Projections for Inner {
             obligations,
             vendors: view.try_get("vendors")?,
             products: view.try_get("products")?,
+            intervals,
         }))
     }
 
@@ -569,25 +711,131 @@ impl Projections for Inner {
             .collect()
     }
 
+    async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>> {
+        // Per quarter: the public counts and worst from the index, and the extra
+        // lengths beside them.
+        let mut quarters: std::collections::BTreeMap<String, (IntervalQuarter, Vec<i64>)> =
+            Default::default();
+        for row in sqlx::query(sql::INTERVAL_COUNTS).bind(kind).fetch_all(&self.reader).await? {
+            let quarter: String = row.try_get("quarter")?;
+            let counts = IntervalQuarter {
+                quarter: quarter.clone(),
+                closed: row.try_get("closed")?,
+                open: row.try_get("open")?,
+                middle: None,
+                worst: row.try_get("worst")?,
+            };
+            quarters.insert(quarter, (counts, Vec::new()));
+        }
+        for i in extra.iter().filter(|i| i.kind == kind) {
+            let (counts, lengths) = quarters.entry(i.quarter.clone()).or_insert_with(|| {
+                (IntervalQuarter { quarter: i.quarter.clone(), ..Default::default() }, Vec::new())
+            });
+            match i.seconds {
+                Some(seconds) => lengths.push(seconds),
+                None => counts.open += 1,
+            }
+        }
+        let mut out = Vec::with_capacity(quarters.len());
+        for (quarter, (mut counts, mut extra)) in quarters {
+            extra.sort_unstable();
+            let public = counts.closed;
+            let k = i64::try_from(extra.len()).unwrap_or(i64::MAX);
+            let n = public + k;
+            if n > 0 {
+                // The union's ranks `lo` and `hi` (the middle): at most `k` extra lengths
+                // come before them, so the public ones ranked below `lo - k` do too and
+                // need not be read.
+                let (lo, hi) = ((n - 1) / 2, n / 2);
+                let skip = (lo - k).max(0);
+                let mut around: Vec<i64> = sqlx::query(sql::INTERVAL_RANKS)
+                    .bind(kind)
+                    .bind(&quarter)
+                    .bind(hi - skip + 1)
+                    .bind(skip)
+                    .fetch_all(&self.reader)
+                    .await?
+                    .iter()
+                    .map(|row| row.try_get::<i64, _>("seconds"))
+                    .collect::<std::result::Result<_, _>>()?;
+                around.extend(&extra);
+                around.sort_unstable();
+                let at = |rank: i64| usize::try_from(rank - skip).ok().and_then(|i| around.get(i).copied());
+                counts.middle = at(lo).zip(at(hi));
+                counts.worst = counts.worst.max(extra.last().copied());
+            }
+            counts.closed = n;
+            out.push(counts);
+        }
+        Ok(out)
+    }
+
+    async fn first_warning(&self, case_id: &str) -> Result<Option<(Timestamp, String)>> {
+        sqlx::query(sql::FIRST_WARNING)
+            .bind(case_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(warning_from_row)
+            .transpose()
+    }
+
+    async fn published_cases(&self) -> Result<i64> {
+        Ok(sqlx::query(sql::PUBLISHED_CASES).fetch_one(&self.reader).await?.try_get("n")?)
+    }
+
+    async fn related_intervals(&self, org_id: &str) -> Result<Vec<RelatedIntervals>> {
+        let mut out: Vec<RelatedIntervals> = Vec::new();
+        for row in sqlx::query(sql::RELATED_INTERVALS).bind(org_id).fetch_all(&self.reader).await? {
+            let case_id: String = row.try_get("case_id")?;
+            if out.last().is_none_or(|last| last.case_id != case_id) {
+                out.push(RelatedIntervals {
+                    case_id,
+                    state: row.try_get("state")?,
+                    relation: row.try_get("relation")?,
+                    intervals: Vec::new(),
+                });
+            }
+            if let (Some(last), Some(kind)) = (out.last_mut(), row.try_get::<Option<String>, _>("kind")?) {
+                last.intervals.push(IntervalLength {
+                    kind,
+                    quarter: row.try_get("quarter")?,
+                    seconds: row.try_get("seconds")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     async fn obligation_counts(
         &self,
         now: Timestamp,
         related: Option<(&str, &[&str])>,
     ) -> Result<ObligationCounts> {
         let now = format_ts(now);
-        // The published cases' obligations: three counts over index ranges.
-        let row = sqlx::query(sql::PUBLIC_OBLIGATION_COUNTS).bind(&now).fetch_one(&self.reader).await?;
-        let mut counts = ObligationCounts {
-            pending: row.try_get("pending")?,
-            overdue: row.try_get("overdue")?,
-            not_started: row.try_get("not_started")?,
-        };
+        // The published cases' obligations: the kept totals, and those still due in the
+        // future through the due index (the dated pending ones past due are the rest).
+        let mut counts = ObligationCounts::default();
+        let mut dated_pending = 0;
+        for row in sqlx::query(sql::PUBLIC_OBLIGATION_TOTALS).fetch_all(&self.reader).await? {
+            let n: i64 = row.try_get("n")?;
+            match (row.try_get::<String, _>("status")?.as_str(), row.try_get::<bool, _>("dated")?) {
+                ("not_started", _) => counts.not_started += n,
+                ("pending", true) => dated_pending += n,
+                ("pending", false) => counts.pending += n,
+                _ => {}
+            }
+        }
+        let future: i64 =
+            sqlx::query(sql::PUBLIC_PENDING_AHEAD).bind(&now).fetch_one(&self.reader).await?.try_get("n")?;
+        counts.pending += future;
+        counts.overdue = dated_pending - future;
         // And the unpublished ones of the cases the organisation stands in a relation to.
         if let Some((org, relations)) = related.filter(|(_, relations)| !relations.is_empty()) {
             let names: Vec<String> = (0..relations.len()).map(|i| format!("${}", i + 2)).collect();
             let statement = format!(
                 "SELECT o.status, o.due_key FROM case_relations r JOIN open_obligations o ON o.case_id = r.case_id \
-                 WHERE r.org_id = $1 AND r.relation IN ({}) AND o.public = FALSE",
+                 WHERE r.org_id = $1 AND r.public = FALSE AND r.relation IN ({}) AND o.public = FALSE",
                 names.join(", ")
             );
             let mut query = sqlx::query(&statement).bind(org);

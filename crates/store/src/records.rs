@@ -25,6 +25,29 @@ pub struct StoredVulnerability {
     pub updated_at: Timestamp,
 }
 
+/// One record of a keyset page of the records list, with what its case's views say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordListing {
+    /// The record.
+    pub stored: StoredVulnerability,
+    /// Its case's state (none: a record of no case).
+    pub state: Option<String>,
+    /// The asking organisation's relation to its case, if any other than the public's.
+    pub relation: Option<String>,
+}
+
+/// What a page of the records list asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordPageQuery {
+    /// The asking organisation (none: the public).
+    pub org_id: Option<String>,
+    /// Records after this one, in the list's order (a case's records together, the
+    /// cases oldest first; a record of no case where it was stored).
+    pub after: Option<String>,
+    /// At most this many.
+    pub limit: i64,
+}
+
 /// One change of a record: the CSAF revision history follows these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRevision {
@@ -122,6 +145,18 @@ pub trait Records: Send + Sync {
     /// Every record, by id; those of one case when `case_id` is given.
     async fn vulnerabilities(&self, case_id: Option<&str>) -> Result<Vec<StoredVulnerability>>;
 
+    /// One keyset page of the records an organisation (or the public) may list: the
+    /// public ones (of no case, or of a published case) and those of the cases it
+    /// stands in a relation to, a case's records together, the cases oldest first. The
+    /// caller applies the access function to each; the page may hold records it then
+    /// drops.
+    async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<RecordListing>>;
+
+    /// One keyset page of the public advisories, newest first, each by its lead record:
+    /// a record of no case, or the first record (by id) of a published case; after the
+    /// advisory led by `after`.
+    async fn advisory_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<StoredVulnerability>>;
+
     /// A record's revisions, oldest first.
     async fn vulnerability_revisions(&self, id: &str) -> Result<Vec<RecordRevision>>;
 
@@ -130,6 +165,68 @@ pub trait Records: Send + Sync {
     /// publication), parties, products and embargoes. What is derived from those alone
     /// stays current while it stays the same.
     async fn publication_version(&self) -> Result<String>;
+}
+
+/// The statements of the records' hot read paths, shared by both back ends (`$N`
+/// placeholders), public so that a test can have PostgreSQL EXPLAIN each one.
+pub mod sql {
+    /// The columns of a stored record.
+    macro_rules! record_columns {
+        () => {
+            "v.id, v.case_id, v.record, v.created_at, v.updated_at"
+        };
+    }
+
+    /// A page of the public records, with the asking organisation's (`$1`) relation to
+    /// their case, after (`$2` listed_at, `$3` case_key, `$4` id), at most `$5`.
+    pub const RECORDS_PUBLIC: &str = concat!(
+        "SELECT ",
+        record_columns!(),
+        ", v.listed_at, cv.state, r.relation FROM vulnerabilities v \
+         LEFT JOIN case_views cv ON cv.case_id = v.case_id \
+         LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
+         WHERE v.public = TRUE AND (v.listed_at, v.case_key, v.id) > ($2, $3, $4) \
+         ORDER BY v.listed_at, v.case_key, v.id LIMIT $5"
+    );
+    /// A page of the records of the cases organisation `$1` stands in a relation to
+    /// (same parameters), in the order of its relations' index.
+    pub const RECORDS_RELATED: &str = concat!(
+        "SELECT ",
+        record_columns!(),
+        ", v.listed_at, cv.state, r.relation FROM case_relations r \
+         JOIN case_views cv ON cv.case_id = r.case_id \
+         JOIN vulnerabilities v ON v.case_id = r.case_id \
+         WHERE r.org_id = $1 AND (r.created_at, r.case_id) >= ($2, $3) \
+         AND ((r.created_at, r.case_id) > ($2, $3) OR v.id > $4) \
+         ORDER BY r.created_at, r.case_id, v.id LIMIT $5"
+    );
+    /// The first page of the public advisories' lead records, newest first, at most
+    /// `$1`.
+    pub const ADVISORIES_FIRST: &str = concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM vulnerabilities v WHERE v.public = TRUE \
+         AND (v.case_key = '' OR v.id = (SELECT MIN(w.id) FROM vulnerabilities w WHERE w.case_id = v.case_id)) \
+         ORDER BY v.listed_at DESC, v.case_key DESC, v.id DESC LIMIT $1"
+    );
+    /// The next page: the lead records before (`$2` listed_at, `$3` case_key, `$4` id)
+    /// in list order, newest first, at most `$1`.
+    pub const ADVISORIES_AFTER: &str = concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM vulnerabilities v WHERE v.public = TRUE AND (v.listed_at, v.case_key, v.id) < ($2, $3, $4) \
+         AND (v.case_key = '' OR v.id = (SELECT MIN(w.id) FROM vulnerabilities w WHERE w.case_id = v.case_id)) \
+         ORDER BY v.listed_at DESC, v.case_key DESC, v.id DESC LIMIT $1"
+    );
+    /// The records of case `$1`, by id.
+    pub const CASE_RECORDS: &str =
+        concat!("SELECT ", record_columns!(), " FROM vulnerabilities v WHERE v.case_id = $1 ORDER BY v.id");
+    /// The record with id or alias `$1`.
+    pub const RECORD_BY_ALIAS: &str = concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM vulnerability_aliases a JOIN vulnerabilities v ON v.id = a.vulnerability_id WHERE a.alias = $1"
+    );
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use vulnrelay_domain::Timestamp;
 
 use super::common::{DbRow, json, not_found, ts};
 use super::{FOR_UPDATE, Inner, SKIP_LOCKED};
+use crate::records::{RecordListing, RecordPageQuery, sql};
 use crate::{Result, StoreError};
 
 #[async_trait::async_trait]
@@ -95,16 +96,45 @@ impl crate::records::Records for Inner {
             .map(|row| json(&sqlx::Row::try_get::<String, _>(&row, "record")?))
             .transpose()?;
         let summary = crate::records::revision_summary(previous.as_ref(), record);
+        // Where the record stands in the lists: its case's place and publication, read
+        // with the case's row taken as a writer would, so a concurrent change of the case
+        // (which rewrites its records' `public` with its views) cannot interleave.
+        let (listed_at, public) = match case_id {
+            Some(case_id) => {
+                let Some(case) =
+                    sqlx::query(&format!("SELECT created_at FROM cases WHERE id = $1{FOR_UPDATE}"))
+                        .bind(case_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                else {
+                    return Err(StoreError::InvalidReference(format!("case `{case_id}`")));
+                };
+                let published = sqlx::query("SELECT published FROM case_views WHERE case_id = $1")
+                    .bind(case_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|row| sqlx::Row::try_get::<bool, _>(&row, "published"))
+                    .transpose()?
+                    .unwrap_or(false);
+                (sqlx::Row::try_get::<String, _>(&case, "created_at")?, published)
+            }
+            None => (now.clone(), true),
+        };
         if summary.is_some() || previous.is_none() {
             sqlx::query(
-            "INSERT INTO vulnerabilities (id, case_id, record, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
+            "INSERT INTO vulnerabilities (id, case_id, record, created_at, updated_at, public, listed_at, case_key) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6, $7) \
              ON CONFLICT (id) DO UPDATE SET record = excluded.record, case_id = excluded.case_id, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, public = excluded.public, case_key = excluded.case_key, \
+             listed_at = CASE WHEN excluded.case_key = '' THEN vulnerabilities.created_at ELSE excluded.listed_at END",
         )
         .bind(id)
         .bind(case_id)
         .bind(crate::chain::canonical_json(record))
         .bind(&now)
+        .bind(public)
+        .bind(&listed_at)
+        .bind(case_id.unwrap_or_default())
         .execute(&mut *tx)
         .await
         .map_err(|e| match e {
@@ -153,14 +183,11 @@ impl crate::records::Records for Inner {
     }
 
     async fn vulnerability(&self, id_or_alias: &str) -> Result<crate::records::StoredVulnerability> {
-        let row = sqlx::query(
-            "SELECT v.id, v.case_id, v.record, v.created_at, v.updated_at FROM vulnerability_aliases a \
-             JOIN vulnerabilities v ON v.id = a.vulnerability_id WHERE a.alias = $1",
-        )
-        .bind(id_or_alias)
-        .fetch_one(&self.reader)
-        .await
-        .map_err(not_found("vulnerability", id_or_alias))?;
+        let row = sqlx::query(sql::RECORD_BY_ALIAS)
+            .bind(id_or_alias)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(not_found("vulnerability", id_or_alias))?;
         stored_vulnerability(&row)
     }
 
@@ -168,13 +195,87 @@ impl crate::records::Records for Inner {
         &self,
         case_id: Option<&str>,
     ) -> Result<Vec<crate::records::StoredVulnerability>> {
-        let rows = sqlx::query(
-            "SELECT id, case_id, record, created_at, updated_at FROM vulnerabilities \
-             WHERE $1 IS NULL OR case_id = $1 ORDER BY id",
-        )
-        .bind(case_id)
-        .fetch_all(&self.reader)
-        .await?;
+        let rows = match case_id {
+            // A case's records, through its index.
+            Some(case_id) => sqlx::query(sql::CASE_RECORDS).bind(case_id).fetch_all(&self.reader).await?,
+            None => {
+                sqlx::query(
+                    "SELECT id, case_id, record, created_at, updated_at FROM vulnerabilities ORDER BY id",
+                )
+                .fetch_all(&self.reader)
+                .await?
+            }
+        };
+        rows.iter().map(stored_vulnerability).collect()
+    }
+
+    async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<RecordListing>> {
+        let org = query.org_id.clone().unwrap_or_default();
+        let (listed_at, case_key, after_id) = match &query.after {
+            Some(id) => match list_key(&self.reader, id).await? {
+                Some((listed_at, case_key)) => (listed_at, case_key, id.clone()),
+                // An unknown cursor starts nowhere: the page is empty.
+                None => return Ok(Vec::new()),
+            },
+            None => (String::new(), String::new(), String::new()),
+        };
+        // Two index-ordered runs — the public records and those of the organisation's
+        // cases — each cut at the page size, merged here.
+        let runs: &[&str] = if query.org_id.is_some() {
+            &[sql::RECORDS_PUBLIC, sql::RECORDS_RELATED]
+        } else {
+            &[sql::RECORDS_PUBLIC]
+        };
+        let mut keyed = Vec::new();
+        for statement in runs {
+            let rows = sqlx::query(statement)
+                .bind(&org)
+                .bind(&listed_at)
+                .bind(&case_key)
+                .bind(&after_id)
+                .bind(query.limit)
+                .fetch_all(&self.reader)
+                .await?;
+            for row in &rows {
+                let listing = RecordListing {
+                    stored: stored_vulnerability(row)?,
+                    state: sqlx::Row::try_get(row, "state")?,
+                    relation: sqlx::Row::try_get(row, "relation")?,
+                };
+                keyed.push((sqlx::Row::try_get::<String, _>(row, "listed_at")?, listing));
+            }
+        }
+        keyed.sort_by(|(a_at, a), (b_at, b)| {
+            let key = |at: &String, l: &RecordListing| {
+                (at.clone(), l.stored.case_id.clone().unwrap_or_default(), l.stored.id.clone())
+            };
+            key(a_at, a).cmp(&key(b_at, b))
+        });
+        keyed.dedup_by(|(_, a), (_, b)| a.stored.id == b.stored.id);
+        keyed.truncate(usize::try_from(query.limit).unwrap_or(0));
+        Ok(keyed.into_iter().map(|(_, listing)| listing).collect())
+    }
+
+    async fn advisory_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<crate::records::StoredVulnerability>> {
+        let rows = match after {
+            None => sqlx::query(sql::ADVISORIES_FIRST).bind(limit).fetch_all(&self.reader).await?,
+            Some(id) => {
+                let Some((listed_at, case_key)) = list_key(&self.reader, id).await? else {
+                    return Ok(Vec::new());
+                };
+                sqlx::query(sql::ADVISORIES_AFTER)
+                    .bind(limit)
+                    .bind(listed_at)
+                    .bind(case_key)
+                    .bind(id)
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+        };
         rows.iter().map(stored_vulnerability).collect()
     }
 
@@ -209,6 +310,17 @@ impl crate::records::Records for Inner {
         parts.push(sqlx::Row::try_get::<Option<String>, _>(&row, "last_change")?.unwrap_or_default());
         Ok(parts.join(":"))
     }
+}
+
+/// Where record `id` stands in the lists: its `listed_at` and `case_key` (none: no such
+/// record).
+async fn list_key(reader: &sqlx::Pool<super::Db>, id: &str) -> Result<Option<(String, String)>> {
+    let row = sqlx::query("SELECT listed_at, case_key FROM vulnerabilities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(reader)
+        .await?;
+    row.map(|row| Ok((sqlx::Row::try_get(&row, "listed_at")?, sqlx::Row::try_get(&row, "case_key")?)))
+        .transpose()
 }
 
 fn record_revision(row: &DbRow) -> Result<crate::records::RecordRevision> {

@@ -64,6 +64,44 @@ fn w_component_from_row(row: &DbRow) -> Result<AssetComponent> {
     })
 }
 
+/// Rewrites the views of the cases whose first risk warning was just issued (to one of
+/// `warned`'s records, at `at`): it closes their `first_warning` interval.
+async fn first_warnings_closed(
+    tx: &mut Transaction<'_, Db>,
+    projector: Option<&dyn crate::Projector>,
+    warned: &std::collections::BTreeSet<String>,
+    at: Timestamp,
+) -> Result<()> {
+    let mut cases = std::collections::BTreeSet::new();
+    for record in warned {
+        let case: Option<String> = sqlx::query("SELECT case_id FROM vulnerabilities WHERE id = $1")
+            .bind(record)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|row| row.try_get("case_id"))
+            .transpose()?
+            .flatten();
+        cases.extend(case);
+    }
+    for case_id in cases {
+        let first: Option<String> = sqlx::query(crate::projections::sql::FIRST_WARNING)
+            .bind(&case_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|row| row.try_get("created_at"))
+            .transpose()?;
+        if first.as_deref() == Some(format_ts(at).as_str()) {
+            // Taken as a writer of the case would take it, as `project_case` does.
+            sqlx::query(&format!("SELECT last_seq FROM cases WHERE id = $1{FOR_UPDATE}"))
+                .bind(&case_id)
+                .fetch_one(&mut **tx)
+                .await?;
+            super::projections_sql::reproject(tx, projector, &case_id, at).await?;
+        }
+    }
+    Ok(())
+}
+
 fn w_warning_from_row(row: &DbRow) -> Result<Warning> {
     let state: String = row.try_get("state")?;
     Ok(Warning {
@@ -346,6 +384,8 @@ impl crate::warnings::Warnings for Inner {
         let select =
             format!("SELECT * FROM warnings WHERE org_id = $1 AND vulnerability_id = $2{FOR_UPDATE}");
         let mut written = Vec::new();
+        // The records that got their first warning to an organisation here.
+        let mut warned = std::collections::BTreeSet::new();
         for draft in drafts {
             let mut existing = sqlx::query(&select)
                 .bind(&draft.org_id)
@@ -384,6 +424,7 @@ impl crate::warnings::Warnings for Inner {
                     .bind(&draft.vulnerability_id)
                     .fetch_optional(&mut *tx)
                     .await?;
+                warned.insert(draft.vulnerability_id.clone());
             }
             let Some(row) = existing else { continue };
             let current = w_warning_from_row(&row)?;
@@ -428,6 +469,7 @@ impl crate::warnings::Warnings for Inner {
                 .await?;
             written.push(w_warning_from_row(&row)?);
         }
+        first_warnings_closed(&mut tx, self.projector().as_deref(), &warned, at).await?;
         tx.commit().await?;
         Ok(written)
     }

@@ -16,9 +16,13 @@ use crate::documents::{DocumentQuery, parse_lang, render};
 use crate::errors::AppResult;
 
 /// `GET /api/v1/advisories`: the advisories the caller may read — every published
-/// case's records, and public records of no case — newest first.
-pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    Ok(Json(distribution::list_advisories(&state, &caller).await?))
+/// case's records, and public records of no case — newest first, by pages.
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Query(query): Query<crate::input::PageQuery>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(distribution::list_advisories(&state, &caller, query.after, query.limit).await?))
 }
 
 /// `GET /api/v1/advisories/{id}`: one advisory; `{id}.csaf.json` is its CSAF 2.0

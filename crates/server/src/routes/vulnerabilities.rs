@@ -16,13 +16,18 @@ use crate::AppState;
 use crate::auth::{Auth, Caller};
 use crate::documents::{DocumentQuery, parse_lang, render};
 use crate::errors::AppResult;
-use crate::input::Typed;
+use crate::input::{PageQuery, Typed};
 use vulnrelay_app::identifiers::{self, AssignBody, CaseIdBody, PoolBody};
 use vulnrelay_app::record_views;
 
-/// `GET /api/v1/vulnerabilities`: every record the caller may see.
-pub async fn list(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
-    Ok(Json(record_views::list(&state, &caller).await?))
+/// `GET /api/v1/vulnerabilities`: the records the caller may see, by pages (a case's
+/// records together, the cases oldest first).
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(record_views::list(&state, &caller, query.after, query.limit).await?))
 }
 
 /// `GET /api/v1/vulnerabilities/{id}`: the record; `{id}.cve.json`, `{id}.csaf.json`

@@ -13,6 +13,7 @@ mod e2e;
 mod federation;
 mod intervals;
 mod projections;
+mod read_costs;
 mod sanctions;
 mod security;
 mod threats;

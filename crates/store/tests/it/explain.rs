@@ -1,10 +1,11 @@
-//! The hot read paths of the derived views are served by indexes: PostgreSQL, told not to
+//! The hot read paths of the derived views and the records are served by indexes: PostgreSQL, told not to
 //! scan a table whole unless nothing else can answer, EXPLAINs each statement, and none
 //! reads a table from end to end. Runs when `VULNRELAY_TEST_DATABASE_URL` names a
 //! PostgreSQL server (as `.ci/run` does).
 
 use sqlx::{Connection, PgConnection, Row};
 use vulnrelay_store::projections::sql;
+use vulnrelay_store::records::sql as records;
 use vulnrelay_store::testing::TestDb;
 
 /// Each statement with literal values for its parameters, highest number first so that
@@ -37,7 +38,24 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("receipts", with_values(sql::RECEIPTS, &[time, "'r'", "101"])),
         ("receipts of a platform", with_values(sql::RECEIPTS_OF_PLATFORM, &[time, "'r'", "101", "'org'"])),
         ("an organisation's cases", with_values(sql::PARTY_CASES, &["'org'"])),
-        ("the public's metrics", with_values(sql::PUBLIC_OBLIGATION_COUNTS, &[time])),
+        ("the public's metrics: due ahead", with_values(sql::PUBLIC_PENDING_AHEAD, &[time])),
+        (
+            "records, public",
+            with_values(records::RECORDS_PUBLIC, &["'org'", time, "'case'", "'CVE-1'", "51"]),
+        ),
+        (
+            "records, related",
+            with_values(records::RECORDS_RELATED, &["'org'", time, "'case'", "'CVE-1'", "51"]),
+        ),
+        ("advisories, first page", with_values(records::ADVISORIES_FIRST, &["51"])),
+        ("advisories, next page", with_values(records::ADVISORIES_AFTER, &["51", time, "'case'", "'CVE-1'"])),
+        ("a case's records", with_values(records::CASE_RECORDS, &["'case'"])),
+        ("a record by alias", with_values(records::RECORD_BY_ALIAS, &["'CNVD-2021-95914'"])),
+        ("a case's first warning", with_values(sql::FIRST_WARNING, &["'case'"])),
+        ("interval counts", with_values(sql::INTERVAL_COUNTS, &["'vendor_notified'"])),
+        ("interval ranks", with_values(sql::INTERVAL_RANKS, &["'vendor_notified'", "'2021-Q4'", "2", "10"])),
+        ("published cases", sql::PUBLISHED_CASES.to_owned()),
+        ("an organisation's unpublished intervals", with_values(sql::RELATED_INTERVALS, &["'org'"])),
     ];
     for (name, statement) in statements {
         let plan: Vec<String> = sqlx::query(&format!("EXPLAIN {statement}"))

@@ -8,6 +8,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 use vulnrelay_domain::{IdTemplate, Timestamp};
 use vulnrelay_store::StoreError;
+use vulnrelay_store::records::RecordPageQuery;
 use vulnrelay_store::testing::{TestDb, for_each_backend};
 
 fn at(year: i32, month: u32, day: u32) -> Timestamp {
@@ -126,6 +127,53 @@ async fn records_are_found_by_any_alias_and_aliases_are_not_shared() {
         ));
         assert_eq!(store.vulnerabilities(None).await.unwrap().len(), 1);
         assert!(store.vulnerabilities(Some("no-such-case")).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn public_records_come_by_keyset_pages_and_advisories_newest_first() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        // Records of no case are public, listed where they were stored.
+        for (i, id) in ["CVE-2021-0003", "CVE-2021-0001", "CVE-2021-0002", "CVE-2021-0004"].iter().enumerate()
+        {
+            let day = u32::try_from(i).unwrap() + 1;
+            store.save_vulnerability(id, None, &json!({"id": id}), &[], at(2021, 12, day)).await.unwrap();
+        }
+        let mut query = RecordPageQuery { org_id: Some("org".into()), after: None, limit: 3 };
+        let page = store.record_page(&query).await.unwrap();
+        let ids: Vec<&str> = page.iter().map(|l| l.stored.id.as_str()).collect();
+        assert_eq!(ids, ["CVE-2021-0003", "CVE-2021-0001", "CVE-2021-0002"], "{}", db.name);
+        assert!(page.iter().all(|l| l.state.is_none() && l.relation.is_none()));
+        query.after = Some("CVE-2021-0002".into());
+        let page = store.record_page(&query).await.unwrap();
+        let ids: Vec<&str> = page.iter().map(|l| l.stored.id.as_str()).collect();
+        assert_eq!(ids, ["CVE-2021-0004"], "{}", db.name);
+        // An unknown cursor starts nowhere.
+        query.after = Some("CVE-1999-0001".into());
+        assert!(store.record_page(&query).await.unwrap().is_empty());
+        // Advisories: newest first, by pages.
+        let ids = |page: Vec<vulnrelay_store::StoredVulnerability>| -> Vec<String> {
+            page.into_iter().map(|s| s.id).collect()
+        };
+        assert_eq!(ids(store.advisory_page(None, 2).await.unwrap()), ["CVE-2021-0004", "CVE-2021-0002"]);
+        assert_eq!(
+            ids(store.advisory_page(Some("CVE-2021-0002"), 5).await.unwrap()),
+            ["CVE-2021-0001", "CVE-2021-0003"]
+        );
+        // Saving a record again keeps its place.
+        store
+            .save_vulnerability(
+                "CVE-2021-0003",
+                None,
+                &json!({"id": "CVE-2021-0003", "title": {"en": "t"}}),
+                &[],
+                at(2021, 12, 30),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ids(store.advisory_page(Some("CVE-2021-0001"), 5).await.unwrap()), ["CVE-2021-0003"]);
     })
     .await;
 }

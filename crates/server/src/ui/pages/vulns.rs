@@ -3,7 +3,7 @@
 //! remediation, threats, and the downloads (bulletin, repair manual, CVE JSON 5, CSAF
 //! 2.0, OSV) served by the API. A record of a case is shown only to who may read the case.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use chrono_tz::Tz;
@@ -13,7 +13,7 @@ use vulnrelay_formats::severity::{CnnvdGrade, CnvdGrade, score};
 
 use crate::AppState;
 use crate::ui::i18n::Lang;
-use crate::ui::session::{Ui, UiError};
+use crate::ui::session::{Ui, UiError, encode};
 use crate::ui::view::{page, time};
 use vulnrelay_app::records::{visible_records, visible_to_read};
 
@@ -49,11 +49,27 @@ fn score_cell(lang: Lang, vector: &str) -> Markup {
     }
 }
 
+/// How many records a page of the advisory list shows.
+const RECORDS_PER_PAGE: usize = 100;
+
+/// Query of `GET /advisories`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListPage {
+    /// The page after this record.
+    pub after: Option<String>,
+}
+
 /// `GET /advisories`: the records the viewer may see (imported public records and
-/// published cases' records for everyone; more for the parties of a case).
-pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
+/// published cases' records for everyone; more for the parties of a case), by pages.
+pub async fn list(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(query): Query<ListPage>,
+) -> Result<Response, UiError> {
     let lang = ui.lang;
-    let records = visible_records(&state, &ui.caller).await.map_err(|e| ui.error(e))?;
+    let after = query.after.filter(|a| !a.trim().is_empty());
+    let (records, next) =
+        visible_records(&state, &ui.caller, after, RECORDS_PER_PAGE).await.map_err(|e| ui.error(e))?;
     let mirrored = state.store.mirrored_documents(None).await.map_err(|e| ui.error(e))?;
     let now = Utc::now();
     let title = lang.t("vuln.list_title");
@@ -85,6 +101,9 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                         }
                     }
                 }
+            }
+            @if let Some(next) = &next {
+                p { a href=(format!("/advisories?after={}", encode(next))) { (lang.t("vuln.next")) } }
             }
         }
         h2 { (lang.t("vuln.chain_title")) }

@@ -1,0 +1,314 @@
+//! A request costs what it returns: with hundreds of cases and records in the database,
+//! no read path reads every case or every record. On PostgreSQL each path is called on
+//! a store of its own, closed after it (a backend flushes its table statistics when it
+//! ends), and the rows it read from the case and record tables — sequential and through
+//! indexes, from `pg_stat_user_tables` — must stay far below what those tables hold
+//! (a sequential scan only where no index can answer, as in `explain.rs` of the store).
+//! On both back ends, what the views serve (pages, advisories, statistics, gauges) is
+//! held to what the access rules allow and to a recomputation from the cases.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use serde_json::{Value, json};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection, Row};
+use vulnrelay_server::AppState;
+use vulnrelay_store::testing::{TestDb, for_each_backend};
+use vulnrelay_store::{Fragment, NewCase, NewEvent, PgStore, Store};
+
+use crate::common::{App, MIIT, REPORTER, config};
+
+/// How many synthetic cases the database holds beside the demo's.
+const CASES: usize = 120;
+
+/// Synthetic cases reported by Alibaba Cloud on Apache's product, worked by MIIT's
+/// platform, one record each; every other one published. Returns (published,
+/// unpublished) record ids.
+async fn seed(store: &dyn Store) -> (Vec<String>, Vec<String>) {
+    let template = store.vulnerability("CVE-2021-44228").await.expect("the demo's record").record;
+    let first = Utc.with_ymd_and_hms(2019, 1, 1, 0, 0, 0).single().expect("a time");
+    let (mut public, mut private) = (Vec::new(), Vec::new());
+    for i in 0..CASES {
+        let at = first + TimeDelta::days(i64::try_from(i * 7).expect("days"));
+        let hours = |h: i64| at + TimeDelta::hours(h + i64::try_from(i % 5).expect("hours") * 13);
+        let event = |when: chrono::DateTime<Utc>, mut body: Value| {
+            body["at"] = json!(when.to_rfc3339());
+            NewEvent { at: when, body, recorded_by: None, override_reason: None }
+        };
+        let mut events = vec![
+            event(at, json!({"type": "discovered", "party": "alibaba-cloud"})),
+            event(hours(20), json!({"type": "notified", "party": "alibaba-cloud", "to": "miit-nvdb"})),
+            event(hours(60), json!({"type": "notified", "party": "miit-nvdb", "to": "apache"})),
+        ];
+        let published = i % 2 == 0;
+        if published {
+            events.push(event(hours(24 * 20), json!({"type": "fix_available", "party": "apache", "version": "2.0.1"})));
+            events.push(event(
+                hours(24 * 25),
+                json!({"type": "published", "party": "miit-nvdb", "with_remediation": true}),
+            ));
+        }
+        let party = |id: &str, role: &str, jurisdiction: &str| Fragment {
+            id: id.into(),
+            value: json!({"id": id, "roles": [role], "jurisdiction": jurisdiction}),
+        };
+        let case_id = store
+            .import_case(&NewCase {
+                title: format!("Synthetic case {i}"),
+                timezone: "Asia/Shanghai".into(),
+                reporter_org: "alibaba-cloud".into(),
+                platform_org: "miit-nvdb".into(),
+                parties: vec![
+                    party("alibaba-cloud", "discoverer", "CN"),
+                    party("miit-nvdb", "regulator_platform", "CN"),
+                    party("apache", "product_provider", "US"),
+                ],
+                products: vec![Fragment {
+                    id: "product".into(),
+                    value: json!({"id": "product", "name": format!("Product {i}"), "provider": "apache", "markets": ["CN"]}),
+                }],
+                events,
+                created_at: at,
+            })
+            .await
+            .expect("a case");
+        let id = format!("VR-TEST-{i:04}");
+        let mut record = template.clone();
+        record["id"] = json!(id);
+        record["aliases"] = json!([]);
+        record["title"] = json!({"en": format!("Synthetic record {i}")});
+        store.save_vulnerability(&id, Some(&case_id), &record, &[], at).await.expect("a record");
+        if published { public.push(id) } else { private.push(id) }
+    }
+    (public, private)
+}
+
+/// Every item of a paged list, following `next` (`limit` a page).
+async fn all_pages(app: &App, path: &str, key: &str, who: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut url = format!("{path}?limit=7");
+    loop {
+        let (status, page) = app.get(&url, who).await;
+        assert_eq!(status, 200, "{url}: {page}");
+        items.extend(page[key].as_array().expect("a list").iter().cloned());
+        match page["next"].as_str() {
+            Some(next) => url = format!("{path}?limit=7&after={next}"),
+            None => return items,
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputation() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        let app = App::new(db).await;
+        let (public, private) = seed(store.as_ref()).await;
+        let anonymous: BTreeSet<String> =
+            all_pages(&app, "/api/v1/vulnerabilities", "items", "").await.iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect();
+        // The public sees the published cases' records (and the demo's), never another's.
+        assert!(public.iter().all(|id| anonymous.contains(id)));
+        assert!(private.iter().all(|id| !anonymous.contains(id)), "an unpublished case's record listed to the public");
+        for who in [REPORTER, MIIT] {
+            let listed: Vec<String> = all_pages(&app, "/api/v1/vulnerabilities", "items", who)
+                .await
+                .iter()
+                .map(|v| v["id"].as_str().unwrap().to_owned())
+                .collect();
+            let unique: BTreeSet<&String> = listed.iter().collect();
+            assert_eq!(unique.len(), listed.len(), "a record listed twice");
+            assert!(public.iter().chain(&private).all(|id| listed.contains(id)), "{who} misses one of its records");
+        }
+        for id in &private {
+            assert_eq!(app.get(&format!("/api/v1/advisories/{id}"), "").await.0, 404);
+            assert_eq!(app.get(&format!("/api/v1/advisories/{id}"), MIIT).await.0, 404, "not published");
+            assert_eq!(app.get(&format!("/api/v1/vulnerabilities/{id}"), "").await.0, 404);
+        }
+        // Advisories: every published case once, newest first, by pages.
+        let advisories = all_pages(&app, "/api/v1/advisories", "advisories", "").await;
+        let ids: Vec<&str> = advisories.iter().map(|a| a["id"].as_str().unwrap()).collect();
+        assert!(public.iter().all(|id| ids.contains(&id.as_str())));
+        assert!(private.iter().all(|id| !ids.contains(&id.as_str())));
+        let synthetic: Vec<&str> = ids.iter().copied().filter(|id| id.starts_with("VR-TEST-")).collect();
+        let mut newest_first = public.iter().map(String::as_str).collect::<Vec<_>>();
+        newest_first.reverse();
+        assert_eq!(synthetic, newest_first);
+        for id in public.iter().take(3) {
+            let (status, advisory) = app.get(&format!("/api/v1/advisories/{id}"), "").await;
+            assert_eq!((status.as_u16(), advisory["id"].as_str()), (200, Some(id.as_str())), "{advisory}");
+        }
+        // The statistics equal those of every readable case's intervals.
+        for who in ["", REPORTER, MIIT, crate::common::BANK] {
+            let (_, stats) = app.get("/api/v1/stats/intervals", who).await;
+            let readable: Vec<String> = all_pages(&app, "/api/v1/cases", "cases", who)
+                .await
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(stats["cases"], readable.len(), "{who}");
+            let mut expected: BTreeMap<String, Vec<(chrono::DateTime<Utc>, Option<f64>)>> = BTreeMap::new();
+            for case in &readable {
+                let (_, intervals) = app.get(&format!("/api/v1/cases/{case}/intervals"), who).await;
+                for i in intervals["intervals"].as_array().unwrap() {
+                    let Some(start) = i["from"]["at"].as_str() else { continue };
+                    let start = chrono::DateTime::parse_from_rfc3339(start).unwrap().with_timezone(&Utc);
+                    let days = match (i["to"]["at"].as_str(), i["open"].as_bool()) {
+                        (Some(end), Some(false)) => {
+                            let end = chrono::DateTime::parse_from_rfc3339(end).unwrap().with_timezone(&Utc);
+                            Some((end - start).num_seconds() as f64 / 86_400.0)
+                        }
+                        _ => None,
+                    };
+                    expected.entry(i["kind"].as_str().unwrap().to_owned()).or_default().push((start, days));
+                }
+            }
+            for kind in stats["intervals"].as_array().unwrap() {
+                let name = kind["kind"].as_str().unwrap();
+                let want: Vec<Value> = vulnrelay_domain::quarterly_from(expected.remove(name).unwrap_or_default())
+                    .iter()
+                    .map(|s| {
+                        let tenth = |d: f64| (d * 10.0).round() / 10.0;
+                        json!({"quarter": format!("{}-Q{}", s.year, s.quarter), "closed": s.closed, "open": s.open,
+                               "median_days": s.median_days.map(tenth), "worst_days": s.worst_days.map(tenth)})
+                    })
+                    .collect();
+                assert_eq!(kind["quarters"], Value::Array(want), "{who}: {name}");
+            }
+        }
+        // The gauges equal a count of the published cases' open obligations now.
+        let now = Utc::now();
+        let (mut pending, mut overdue, mut not_started) = (0, 0, 0);
+        for case in store.case_ids().await.unwrap() {
+            let Some(views) = store.projection(&case).await.unwrap() else { continue };
+            if !views.published {
+                continue;
+            }
+            for o in views.obligations {
+                match o.status {
+                    vulnrelay_store::projections::OpenStatus::NotStarted => not_started += 1,
+                    vulnrelay_store::projections::OpenStatus::Pending if o.due_at.is_some_and(|d| d <= now) => overdue += 1,
+                    vulnrelay_store::projections::OpenStatus::Pending => pending += 1,
+                    vulnrelay_store::projections::OpenStatus::Incomplete => {}
+                }
+            }
+        }
+        let counts = store.obligation_counts(now, None).await.unwrap();
+        assert_eq!((counts.pending, counts.overdue, counts.not_started), (pending, overdue, not_started));
+        assert!(pending + overdue + not_started > 0, "the gauges count something");
+    })
+    .await;
+}
+
+/// The rows each table of the test's schema has had read (sequentially and through
+/// indexes), once every backend that read them has ended.
+async fn rows_read(observer: &mut PgConnection, schema: &str) -> BTreeMap<String, i64> {
+    sqlx::query("SELECT pg_stat_clear_snapshot()").execute(&mut *observer).await.expect("clear");
+    sqlx::query(
+        "SELECT relname || CASE WHEN $2 THEN ':seq' ELSE '' END AS relname, CASE WHEN $2 THEN COALESCE(seq_tup_read, 0) ELSE COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0) END AS n FROM pg_stat_user_tables \
+         WHERE schemaname = $1",
+    )
+    .bind(schema)
+    .bind(std::env::var("RC_DEBUG").is_ok())
+    .fetch_all(&mut *observer)
+    .await
+    .expect("statistics")
+    .iter()
+    .map(|row| (row.get::<String, _>("relname"), row.get::<i64, _>("n")))
+    .collect()
+}
+
+#[tokio::test]
+async fn no_read_path_reads_every_case_or_record() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("skipped: {} is not set", vulnrelay_store::testing::DATABASE_URL_VAR);
+        return;
+    };
+    let url = db.url.clone();
+    let store = db.store.clone();
+    let app = App::new(db).await;
+    let (public, private) = seed(store.as_ref()).await;
+    let mut observer = PgConnection::connect(&url).await.expect("connect");
+    let schema: String =
+        sqlx::query("SELECT current_schema() AS s").fetch_one(&mut observer).await.expect("schema").get("s");
+    let held: BTreeMap<String, i64> = sqlx::query(
+        "SELECT 'cases' AS t, COUNT(*) AS n FROM cases UNION ALL SELECT 'vulnerabilities', COUNT(*) FROM vulnerabilities \
+         UNION ALL SELECT 'events', COUNT(*) FROM events",
+    )
+    .fetch_all(&mut observer)
+    .await
+    .expect("counts")
+    .iter()
+    .map(|row| (row.get::<String, _>("t"), row.get::<i64, _>("n")))
+    .collect();
+    let (token_reporter, token_platform) = (app.token(REPORTER).await, app.token(MIIT).await);
+    let (first, hidden) = (&public[public.len() / 2], &private[0]);
+    let paths: Vec<(String, Option<&str>)> = vec![
+        ("/api/v1/vulnerabilities?limit=10".into(), None),
+        ("/api/v1/vulnerabilities?limit=10".into(), Some(&token_reporter)),
+        ("/api/v1/vulnerabilities?limit=10".into(), Some(&token_platform)),
+        (format!("/api/v1/vulnerabilities?limit=10&after={first}"), None),
+        (format!("/api/v1/vulnerabilities/{first}"), None),
+        (format!("/api/v1/vulnerabilities/{hidden}"), Some(&token_platform)),
+        ("/api/v1/advisories?limit=10".into(), None),
+        (format!("/api/v1/advisories?limit=10&after={first}"), None),
+        (format!("/api/v1/advisories/{first}"), None),
+        (format!("/api/v1/advisories/{first}.csaf.json"), None),
+        (format!("/api/v1/advisories/{first}/bulletin"), None),
+        (format!("/api/v1/advisories/{hidden}"), None),
+        ("/api/v1/stats/intervals".into(), None),
+        ("/api/v1/stats/intervals".into(), Some(&token_platform)),
+        ("/api/v1/stats/intervals/vendor_notified.svg".into(), Some(&token_reporter)),
+        ("/metrics".into(), None),
+        ("/metrics".into(), Some(&token_platform)),
+        ("/api/v1/cases?limit=10".into(), None),
+        ("/api/v1/cases?limit=10".into(), Some(&token_reporter)),
+        ("/api/v1/deadlines".into(), Some(&token_reporter)),
+        ("/advisories".into(), None),
+    ];
+    let mut before = rows_read(&mut observer, &schema).await;
+    for (i, (path, token)) in paths.iter().enumerate() {
+        // A store of its own, under its own application name, closed after the request;
+        // told not to scan a table whole unless nothing else can answer (a table this
+        // small would be read whole by choice, whatever the indexes).
+        let name = format!("read_cost_{i}");
+        let options = url
+            .parse::<PgConnectOptions>()
+            .expect("url")
+            .application_name(&name)
+            .options([("enable_seqscan", "off")]);
+        let probe = PgStore::connect_with(options).await.expect("connect");
+        let state = AppState::new(std::sync::Arc::new(probe.clone()), config());
+        let router = vulnrelay_server::router(state);
+        let mut request = axum::http::Request::builder().uri(path.as_str());
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let response = tower::ServiceExt::oneshot(router, request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
+        let status = response.status().as_u16();
+        assert!(status == 200 || status == 404, "{path}: {status}");
+        axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        probe.raw_pool().close().await;
+        // Its backends flush their statistics as they end.
+        let mut waited = 0;
+        while sqlx::query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&name)
+            .fetch_one(&mut observer)
+            .await
+            .expect("activity")
+            .get::<i64, _>("n")
+            > 0
+        {
+            waited += 1;
+            assert!(waited < 400, "{path}: the store's connections did not end");
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let after = rows_read(&mut observer, &schema).await;
+        for (table, held) in &held {
+            let read = after.get(table).copied().unwrap_or(0) - before.get(table).copied().unwrap_or(0);
+            if std::env::var("RC_DEBUG").is_ok() { eprintln!("{path}: {:?}", after.iter().map(|(k, v)| (k, v - before.get(k).copied().unwrap_or(0))).filter(|(_, v)| *v > 0).collect::<Vec<_>>()); }
+            assert!(read * 4 < *held, "{path} read {read} rows of {table}, which holds {held}");
+        }
+        before = after;
+    }
+}
