@@ -33,7 +33,8 @@ pub enum ArchiveError {
 
 /// Compresses `bytes` as the entry `name`.
 pub fn deflate(name: &str, bytes: &[u8]) -> Entry {
-    let mut encoder = DeflateEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::default());
+    let mut encoder =
+        DeflateEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::default());
     encoder.write_all(bytes).expect("writing to memory cannot fail");
     let deflated = encoder.finish().expect("writing to memory cannot fail");
     let mut crc = Crc::new();
@@ -187,8 +188,9 @@ mod tests {
     fn archives_read_back_with_every_entry_zip64_past_65535() {
         use std::io::Read;
         for count in [3usize, 70_000] {
-            let entries: Vec<Entry> =
-                (0..count).map(|i| deflate(&format!("{i:06}.json"), format!("{{\"n\": {i}}}").as_bytes())).collect();
+            let entries: Vec<Entry> = (0..count)
+                .map(|i| deflate(&format!("{i:06}.json"), format!("{{\"n\": {i}}}").as_bytes()))
+                .collect();
             let zip = assemble(&entries).unwrap();
             let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
             assert_eq!(archive.len(), count);

@@ -238,7 +238,8 @@ fn information_type() -> Value {
 fn rolie_entry(provider: &Provider, relative: &str, document: &Value, signed: bool) -> Value {
     let tracking = &document["document"]["tracking"];
     let href = url(provider, &format!("white/{relative}"));
-    let mut links = vec![json!({"rel": "self", "href": href}), json!({"rel": "hash", "href": format!("{href}.sha512")})];
+    let mut links =
+        vec![json!({"rel": "self", "href": href}), json!({"rel": "hash", "href": format!("{href}.sha512")})];
     if signed {
         links.push(json!({"rel": "signature", "href": format!("{href}.asc")}));
     }
@@ -252,9 +253,9 @@ fn rolie_entry(provider: &Provider, relative: &str, document: &Value, signed: bo
         "content": {"type": "application/json", "src": href},
         "format": {"schema": "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json", "version": "2.0"},
     });
-    let summary = document["document"]["notes"].as_array().and_then(|notes| {
-        notes.iter().find(|n| n["category"] == "summary").and_then(|n| n["text"].as_str())
-    });
+    let summary = document["document"]["notes"]
+        .as_array()
+        .and_then(|notes| notes.iter().find(|n| n["category"] == "summary").and_then(|n| n["text"].as_str()));
     if let Some(text) = summary.filter(|t| !t.is_empty()) {
         item["summary"] = json!({"content": text});
     }

@@ -98,11 +98,23 @@ pub struct PublicRolie {
     pub terms: String,
 }
 
+/// Where the stored documents stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationStatus {
+    /// What they were made with (`""` before the first build).
+    pub identity: String,
+    /// How many sources wait to be rebuilt.
+    pub dirty: i64,
+    /// The number of the last stored change (0: none yet).
+    pub seq: i64,
+}
+
 /// Storage of the published documents.
 #[async_trait]
 pub trait Publications: Send + Sync {
-    /// What the stored documents were made with (`""` before the first build).
-    async fn publication_identity(&self) -> Result<String>;
+    /// Where the stored documents stand, in one cheap read: what they were made with,
+    /// how many sources wait in the queue and the number of the last stored change.
+    async fn publication_status(&self) -> Result<PublicationStatus>;
 
     /// Records `identity` and puts every source in the queue: every case, every record
     /// of no case, and every stored advisory (a full rebuild).

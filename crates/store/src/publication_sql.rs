@@ -5,7 +5,9 @@
 
 use super::common::DbRow;
 use super::{BACKEND, Inner};
-use crate::publication::{Dirty, PublicAdvisory, PublicChange, PublicCsaf, PublicOsv, PublicRolie};
+use crate::publication::{
+    Dirty, PublicAdvisory, PublicChange, PublicCsaf, PublicOsv, PublicRolie, PublicationStatus,
+};
 use crate::{Backend, Result};
 
 /// The mark of a change put in the queue by the application (the triggers make their
@@ -24,7 +26,7 @@ fn csaf_of(row: &DbRow) -> Result<PublicCsaf> {
         released: row.try_get("released")?,
         document: row.try_get("document")?,
         sha512: row.try_get("sha512")?,
-        asc: row.try_get("asc")?,
+        asc: row.try_get("signature")?,
         rolie: row.try_get("rolie")?,
         terms: row.try_get("terms")?,
     })
@@ -32,14 +34,27 @@ fn csaf_of(row: &DbRow) -> Result<PublicCsaf> {
 
 #[async_trait::async_trait]
 impl crate::publication::Publications for Inner {
-    async fn publication_identity(&self) -> Result<String> {
-        let row = sqlx::query("SELECT identity FROM publication_state WHERE id = 1").fetch_one(&self.reader).await?;
-        Ok(sqlx::Row::try_get(&row, "identity")?)
+    async fn publication_status(&self) -> Result<PublicationStatus> {
+        let row = sqlx::query(
+            "SELECT identity, (SELECT count(*) FROM publication_dirty) AS dirty, \
+             (SELECT CAST(coalesce(max(seq), 0) AS BIGINT) FROM public_documents) AS seq \
+             FROM publication_state WHERE id = 1",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(PublicationStatus {
+            identity: sqlx::Row::try_get(&row, "identity")?,
+            dirty: sqlx::Row::try_get(&row, "dirty")?,
+            seq: sqlx::Row::try_get(&row, "seq")?,
+        })
     }
 
     async fn republish_all(&self, identity: &str) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE publication_state SET identity = $1 WHERE id = 1").bind(identity).execute(&mut *tx).await?;
+        sqlx::query("UPDATE publication_state SET identity = $1 WHERE id = 1")
+            .bind(identity)
+            .execute(&mut *tx)
+            .await?;
         let mark = new_mark();
         sqlx::query(&format!(
             "INSERT INTO publication_dirty (source, mark) \
@@ -61,7 +76,12 @@ impl crate::publication::Publications for Inner {
             .fetch_all(&self.reader)
             .await?;
         rows.iter()
-            .map(|row| Ok(Dirty { source: sqlx::Row::try_get(row, "source")?, mark: sqlx::Row::try_get(row, "mark")? }))
+            .map(|row| {
+                Ok(Dirty {
+                    source: sqlx::Row::try_get(row, "source")?,
+                    mark: sqlx::Row::try_get(row, "mark")?,
+                })
+            })
             .collect()
     }
 
@@ -86,11 +106,14 @@ impl crate::publication::Publications for Inner {
                 continue;
             }
             stored += 1;
-            sqlx::query("DELETE FROM public_osv WHERE source = $1").bind(&dirty.source).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM public_osv WHERE source = $1")
+                .bind(&dirty.source)
+                .execute(&mut *tx)
+                .await?;
             let Some(advisory) = advisory else {
                 let gone = sqlx::query(
                     "UPDATE public_documents SET seq = $2, advisory_id = NULL, updated = NULL, feed = NULL, \
-                     path = NULL, released = NULL, document = NULL, sha512 = NULL, asc = NULL, rolie = NULL, \
+                     path = NULL, released = NULL, document = NULL, sha512 = NULL, signature = NULL, rolie = NULL, \
                      terms = NULL WHERE source = $1 AND advisory_id IS NOT NULL",
                 )
                 .bind(&dirty.source)
@@ -104,11 +127,11 @@ impl crate::publication::Publications for Inner {
             let csaf = advisory.csaf.as_ref();
             sqlx::query(
                 "INSERT INTO public_documents (source, seq, advisory_id, updated, feed, path, released, document, \
-                 sha512, asc, rolie, terms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 sha512, signature, rolie, terms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (source) DO UPDATE SET seq = excluded.seq, advisory_id = excluded.advisory_id, \
                  updated = excluded.updated, feed = excluded.feed, path = excluded.path, \
                  released = excluded.released, document = excluded.document, sha512 = excluded.sha512, \
-                 asc = excluded.asc, rolie = excluded.rolie, terms = excluded.terms",
+                 signature = excluded.signature, rolie = excluded.rolie, terms = excluded.terms",
             )
             .bind(&dirty.source)
             .bind(seq)
@@ -170,7 +193,7 @@ impl crate::publication::Publications for Inner {
 
     async fn public_csaf(&self, path: &str) -> Result<Option<PublicCsaf>> {
         let row = sqlx::query(
-            "SELECT path, released, document, sha512, asc, rolie, terms FROM public_documents \
+            "SELECT path, released, document, sha512, signature, rolie, terms FROM public_documents \
              WHERE path = $1 AND advisory_id IS NOT NULL ORDER BY source LIMIT 1",
         )
         .bind(path)
@@ -200,8 +223,10 @@ impl crate::publication::Publications for Inner {
                     PublicOsv {
                         record_id: row.try_get("record_id")?,
                         name: row.try_get("name")?,
-                        crc32: u32::try_from(crc32).map_err(|_| crate::StoreError::Corrupt(format!("crc32 {crc32}")))?,
-                        size: u64::try_from(size).map_err(|_| crate::StoreError::Corrupt(format!("size {size}")))?,
+                        crc32: u32::try_from(crc32)
+                            .map_err(|_| crate::StoreError::Corrupt(format!("crc32 {crc32}")))?,
+                        size: u64::try_from(size)
+                            .map_err(|_| crate::StoreError::Corrupt(format!("size {size}")))?,
                         deflated: row.try_get("deflated")?,
                     },
                 ));

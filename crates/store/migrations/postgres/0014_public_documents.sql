@@ -20,7 +20,7 @@ CREATE TABLE public_documents (
     released    TEXT,
     document    BYTEA,
     sha512      BYTEA,
-    asc         BYTEA,
+    signature   BYTEA,
     rolie       TEXT,
     terms       TEXT
 );

@@ -20,7 +20,7 @@ CREATE TABLE public_documents (
     released    TEXT,
     document    BLOB,
     sha512      BLOB,
-    asc         BLOB,
+    signature   BLOB,
     rolie       TEXT,
     terms       TEXT
 );
@@ -49,61 +49,75 @@ CREATE TABLE publication_state (
     identity TEXT NOT NULL
 );
 INSERT INTO publication_state (id, identity) VALUES (1, '');
-
+-- SQLite runs a trigger's statements under the conflict handling of the statement that
+-- fired it (an upsert's aborts), so each mark deletes and inserts instead of replacing.
 CREATE TRIGGER publication_vulnerability_insert AFTER INSERT ON vulnerabilities BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES
-        (CASE WHEN NEW.case_id IS NULL THEN 'record:' || NEW.id ELSE 'case:' || NEW.case_id END, random());
+    DELETE FROM publication_dirty WHERE source IN (CASE WHEN NEW.case_id IS NULL THEN 'record:' || NEW.id ELSE 'case:' || NEW.case_id END);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT CASE WHEN NEW.case_id IS NULL THEN 'record:' || NEW.id ELSE 'case:' || NEW.case_id END AS source);
 END;
 CREATE TRIGGER publication_vulnerability_update AFTER UPDATE ON vulnerabilities BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES
-        (CASE WHEN OLD.case_id IS NULL THEN 'record:' || OLD.id ELSE 'case:' || OLD.case_id END, random()),
-        (CASE WHEN NEW.case_id IS NULL THEN 'record:' || NEW.id ELSE 'case:' || NEW.case_id END, random());
+    DELETE FROM publication_dirty WHERE source IN (CASE WHEN OLD.case_id IS NULL THEN 'record:' || OLD.id ELSE 'case:' || OLD.case_id END, CASE WHEN NEW.case_id IS NULL THEN 'record:' || NEW.id ELSE 'case:' || NEW.case_id END);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT CASE WHEN OLD.case_id IS NULL THEN 'record:' || OLD.id ELSE 'case:' || OLD.case_id END AS source UNION SELECT CASE WHEN NEW.case_id IS NULL THEN 'record:' || NEW.id ELSE 'case:' || NEW.case_id END);
 END;
 CREATE TRIGGER publication_vulnerability_delete AFTER DELETE ON vulnerabilities BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES
-        (CASE WHEN OLD.case_id IS NULL THEN 'record:' || OLD.id ELSE 'case:' || OLD.case_id END, random());
+    DELETE FROM publication_dirty WHERE source IN (CASE WHEN OLD.case_id IS NULL THEN 'record:' || OLD.id ELSE 'case:' || OLD.case_id END);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT CASE WHEN OLD.case_id IS NULL THEN 'record:' || OLD.id ELSE 'case:' || OLD.case_id END AS source);
 END;
 CREATE TRIGGER publication_revision_insert AFTER INSERT ON vulnerability_revisions BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark)
+    DELETE FROM publication_dirty WHERE source = (SELECT CASE WHEN case_id IS NULL THEN 'record:' || id ELSE 'case:' || case_id END FROM vulnerabilities WHERE id = NEW.vulnerability_id);
+    INSERT INTO publication_dirty (source, mark)
         SELECT CASE WHEN case_id IS NULL THEN 'record:' || id ELSE 'case:' || case_id END, random()
         FROM vulnerabilities WHERE id = NEW.vulnerability_id;
 END;
 CREATE TRIGGER publication_case_insert AFTER INSERT ON cases BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || NEW.id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || NEW.id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || NEW.id AS source);
 END;
 CREATE TRIGGER publication_case_update AFTER UPDATE ON cases BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || NEW.id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || NEW.id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || NEW.id AS source);
 END;
 CREATE TRIGGER publication_case_delete AFTER DELETE ON cases BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || OLD.id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || OLD.id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || OLD.id AS source);
 END;
 CREATE TRIGGER publication_events_insert AFTER INSERT ON events BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || NEW.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || NEW.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || NEW.case_id AS source);
 END;
 CREATE TRIGGER publication_case_parties_insert AFTER INSERT ON case_parties BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || NEW.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || NEW.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || NEW.case_id AS source);
 END;
 CREATE TRIGGER publication_case_parties_update AFTER UPDATE ON case_parties BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || OLD.case_id, random()), ('case:' || NEW.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || OLD.case_id, 'case:' || NEW.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || OLD.case_id AS source UNION SELECT 'case:' || NEW.case_id);
 END;
 CREATE TRIGGER publication_case_parties_delete AFTER DELETE ON case_parties BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || OLD.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || OLD.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || OLD.case_id AS source);
 END;
 CREATE TRIGGER publication_case_products_insert AFTER INSERT ON case_products BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || NEW.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || NEW.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || NEW.case_id AS source);
 END;
 CREATE TRIGGER publication_case_products_update AFTER UPDATE ON case_products BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || OLD.case_id, random()), ('case:' || NEW.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || OLD.case_id, 'case:' || NEW.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || OLD.case_id AS source UNION SELECT 'case:' || NEW.case_id);
 END;
 CREATE TRIGGER publication_case_products_delete AFTER DELETE ON case_products BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || OLD.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || OLD.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || OLD.case_id AS source);
 END;
 CREATE TRIGGER publication_embargoes_insert AFTER INSERT ON embargoes BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || NEW.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || NEW.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || NEW.case_id AS source);
 END;
 CREATE TRIGGER publication_embargoes_update AFTER UPDATE ON embargoes BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || OLD.case_id, random()), ('case:' || NEW.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || OLD.case_id, 'case:' || NEW.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || OLD.case_id AS source UNION SELECT 'case:' || NEW.case_id);
 END;
 CREATE TRIGGER publication_embargoes_delete AFTER DELETE ON embargoes BEGIN
-    INSERT OR REPLACE INTO publication_dirty (source, mark) VALUES ('case:' || OLD.case_id, random());
+    DELETE FROM publication_dirty WHERE source IN ('case:' || OLD.case_id);
+    INSERT INTO publication_dirty (source, mark) SELECT source, random() FROM (SELECT 'case:' || OLD.case_id AS source);
 END;
