@@ -7,8 +7,6 @@
 //! case, or to no case (imported from public sources).
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -345,82 +343,7 @@ pub async fn csaf_vex(state: &App, stored: &StoredVulnerability, v: &Vulnerabili
         .map_err(|e| Error::conflict("not_exportable", e.to_string()))
 }
 
-/// What public distribution serves (the CSAF provider's documents, the feed's
-/// publications, the OSV zip), built from the public advisories in one go.
-#[derive(Debug)]
-pub struct PublicSnapshot {
-    /// Every public advisory as a CSAF 2.0 document.
-    pub csaf: Vec<Value>,
-    /// The CSAF provider's files for those documents, by path under
-    /// `/.well-known/csaf/`: the TLP:WHITE directory, hashes, signatures, the ROLIE
-    /// documents and the public key (everything of the layout but the metadata, which
-    /// names the time of the request).
-    pub directory: BTreeMap<String, Vec<u8>>,
-    /// Every public advisory as a bulletin publication (the Atom feed).
-    pub publications: Vec<Publication>,
-    /// Every public record as OSV, zipped.
-    pub osv_zip: Vec<u8>,
-}
-
-/// The current [`PublicSnapshot`]: the [`Versioned`](crate::versioned::Versioned) build of
-/// the store's publication version, so requests between two changes share one build
-/// instead of each rebuilding every advisory.
-pub async fn public_snapshot(state: &App) -> Result<Arc<PublicSnapshot>> {
-    let version = state.store.publication_version().await?;
-    state
-        .public
-        .get(version, async || {
-            let advisories = advisories(state, &Caller::default()).await?;
-            let mut csaf = Vec::with_capacity(advisories.len());
-            for advisory in &advisories {
-                // A record the CSAF writer refuses (no product named, so no valid
-                // document) is left out of the provider's directory, not served invalid;
-                // its other formats stay published.
-                match provider_advisory(state, advisory).await {
-                    Ok(document) => csaf.push(document),
-                    Err(e) if e.code() == "not_exportable" => {
-                        tracing::warn!(advisory = %advisory.id, reason = %e, "advisory left out of the CSAF provider");
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            let directory = vulnrelay_publish::provider::directory(&provider(state), &csaf, state.csaf_signer.get())
-                .map_err(Error::internal)?
-                .into_iter()
-                .map(|f| (f.path, f.bytes))
-                .collect();
-            Ok(PublicSnapshot {
-                csaf,
-                directory,
-                publications: advisories.iter().map(Advisory::publication).collect(),
-                osv_zip: osv_zip(&advisories)?,
-            })
-        })
-        .await
-}
-
-/// Every record of `advisories` as OSV, one `{id}.json` per record, zipped (what `vulnrelay
-/// scan --advisories` reads).
-fn osv_zip(advisories: &[Advisory]) -> Result<Vec<u8>> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let mut seen = std::collections::BTreeSet::new();
-    for advisory in advisories {
-        for (stored, v) in &advisory.records {
-            if !seen.insert(v.id.clone()) {
-                continue;
-            }
-            let modified = record_updated(stored, Some(advisory.published()));
-            let mut document = vulnrelay_formats::osv_record::export(v, modified);
-            vulnrelay_formats::osv_record::add_vendor_statuses(&mut document, &advisory.vendors());
-            let bytes = serde_json::to_vec_pretty(&document).map_err(Error::internal)?;
-            zip.start_file(format!("{}.json", v.id), options).map_err(Error::internal)?;
-            zip.write_all(&bytes).map_err(Error::internal)?;
-        }
-    }
-    Ok(zip.finish().map_err(Error::internal)?.into_inner())
-}
+pub use crate::publication::{PublicSnapshot, public_snapshot};
 
 /// The advisory `lead` leads (see [`vulnrelay_store::Records::advisory_page`]) as
 /// `caller` may read it: the record alone, or its published case's records; `None`
@@ -565,39 +488,78 @@ pub async fn advisory_csaf(state: &App, caller: &Caller, id: &str) -> Result<(St
 }
 
 /// `GET /.well-known/csaf/{path}`: a file of the CSAF provider layout of the public
-/// advisories with its media type — `provider-metadata.json` (as of now), a file of
-/// the [`PublicSnapshot`]'s directory, or the HTML listing of a folder (not found
-/// otherwise).
+/// advisories with its media type — `provider-metadata.json` (as of now), a stored
+/// document with its `.sha512` and `.asc`, a shared file of the [`PublicSnapshot`]
+/// (`index.txt`, `changes.csv`, the ROLIE documents, the public key), or the HTML
+/// listing of a folder (not found otherwise).
 pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, Vec<u8>)> {
+    use vulnrelay_publish::provider::{self as layout, CATEGORIES, CHANGES, FEED, INDEX, SERVICE};
+    let signer = state.csaf_signer.get();
     if path == "provider-metadata.json" {
-        let file =
-            vulnrelay_publish::provider::metadata(&provider(state), Utc::now(), state.csaf_signer.get());
-        return Ok(("application/json", file.bytes));
+        return Ok(("application/json", layout::metadata(&provider(state), Utc::now(), signer).bytes));
     }
     let snapshot = public_snapshot(state).await?;
-    if let Some(bytes) = snapshot.directory.get(path) {
-        let content_type = match path.rsplit('.').next() {
-            _ if path.starts_with("openpgp/") => "application/pgp-keys",
-            Some("json") => "application/json",
-            Some("csv") => "text/csv; charset=utf-8",
-            Some("asc") => "application/pgp-signature",
-            _ => "text/plain; charset=utf-8",
-        };
-        return Ok((content_type, bytes.clone()));
+    let json = "application/json";
+    match path {
+        INDEX => return Ok(("text/plain; charset=utf-8", snapshot.index_txt().to_vec())),
+        CHANGES => return Ok(("text/csv; charset=utf-8", snapshot.changes_csv().to_vec())),
+        FEED => return Ok((json, snapshot.rolie(state).await?.0.clone())),
+        CATEGORIES => return Ok((json, snapshot.rolie(state).await?.1.clone())),
+        SERVICE => {
+            return Ok((json, layout::json_file(SERVICE, &layout::rolie_service(&provider(state))).bytes));
+        }
+        _ => {}
     }
-    let files = snapshot.directory.keys().map(String::as_str).chain(["provider-metadata.json"]);
-    match vulnrelay_publish::provider::listing(path, files) {
+    if let Some(signer) = signer
+        && path == layout::public_key_path(signer)
+    {
+        return Ok(("application/pgp-keys", layout::public_key_file(signer).bytes));
+    }
+    if let Some(relative) = path.strip_prefix("white/") {
+        let (document, suffix) = match relative.rsplit_once('.') {
+            Some((document, suffix @ ("sha512" | "asc"))) => (document, Some(suffix)),
+            _ => (relative, None),
+        };
+        if snapshot.documents.contains_key(document)
+            && let Some(stored) = state.store.public_csaf(document).await?
+        {
+            match suffix {
+                None => return Ok((json, stored.document)),
+                Some("sha512") => return Ok(("text/plain; charset=utf-8", stored.sha512)),
+                _ => {
+                    if let Some(asc) = stored.asc {
+                        return Ok(("application/pgp-signature", asc));
+                    }
+                }
+            }
+        }
+    }
+    let mut files: Vec<String> = [INDEX, CHANGES, FEED, CATEGORIES, SERVICE, "provider-metadata.json"]
+        .iter()
+        .map(|f| f.to_string())
+        .chain(signer.map(layout::public_key_path))
+        .collect();
+    for document in snapshot.documents.keys() {
+        files.push(format!("white/{document}"));
+        files.push(format!("white/{document}.sha512"));
+        if signer.is_some() {
+            files.push(format!("white/{document}.asc"));
+        }
+    }
+    match layout::listing(path, files.iter().map(String::as_str)) {
         Some(html) => Ok(("text/html; charset=utf-8", html.into_bytes())),
         None => Err(Error::not_found("file")),
     }
 }
 
-/// `GET /advisories/feed.atom`: the Atom feed of the public bulletins in `lang`.
+/// `GET /advisories/feed.atom`: the Atom feed of the latest changed public bulletins
+/// ([`FEED_ENTRIES`](crate::publication::FEED_ENTRIES)) in `lang`.
 pub async fn feed(state: &App, lang: vulnrelay_publish::Lang) -> Result<String> {
-    let publications = &public_snapshot(state).await?.publications;
+    public_snapshot(state).await?;
+    let entries = crate::publication::feed_entries(state).await?;
     let title = match lang {
         vulnrelay_publish::Lang::Zh => "vulnrelay 安全公告",
         vulnrelay_publish::Lang::En => "vulnrelay security bulletins",
     };
-    Ok(vulnrelay_publish::feed::atom(&state.base_url(), title, publications, lang))
+    Ok(vulnrelay_publish::feed::atom_entries(&state.base_url(), title, &entries, lang))
 }

@@ -31,6 +31,7 @@ pub mod intervals;
 pub mod orgs;
 pub mod participants;
 pub mod projection;
+pub mod publication;
 pub mod receipts;
 pub mod record_views;
 pub mod records;
@@ -129,8 +130,8 @@ pub struct Shared {
     pub packs: Vec<Pack>,
     /// The configuration.
     pub config: Config,
-    /// What public distribution serves, built once per publication version.
-    pub public: versioned::Versioned<distribution::PublicSnapshot>,
+    /// What public distribution serves, as of the last stored change this process read.
+    pub public: publication::PublicSlot,
     /// Every record decoded and indexed for matching, once per publication version.
     pub records: versioned::Versioned<warnings::Matchable>,
     /// `http://ADDRESS` of the listener the server was given (the public URL when none
@@ -193,7 +194,7 @@ impl App {
             store,
             packs,
             config,
-            public: versioned::Versioned::default(),
+            public: publication::PublicSlot::default(),
             records: versioned::Versioned::default(),
             bound_url: std::sync::OnceLock::new(),
             signer: std::sync::OnceLock::new(),

@@ -22,11 +22,48 @@ pub(crate) fn xml(text: &str) -> String {
     out
 }
 
+/// What the feed says of one publication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// The bulletin's id.
+    pub id: String,
+    /// Its title.
+    pub title: vulnrelay_domain::Localized,
+    /// Who publishes it.
+    pub publisher: String,
+    /// First publication.
+    pub published: chrono::DateTime<chrono::Utc>,
+    /// Last update.
+    pub updated: chrono::DateTime<chrono::Utc>,
+    /// Every identifier of every vulnerability it covers, in order (the summary).
+    pub ids: Vec<String>,
+}
+
+impl From<&Publication> for FeedEntry {
+    fn from(p: &Publication) -> FeedEntry {
+        FeedEntry {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            publisher: p.publisher.clone(),
+            published: p.published,
+            updated: p.updated,
+            ids: p.vulnerabilities.iter().flat_map(|v| v.ids()).map(str::to_owned).collect(),
+        }
+    }
+}
+
 /// The feed of `publications`, newest first, linking to bulletins under
 /// `{base_url}/advisories/{id}`.
 pub fn atom(base_url: &str, feed_title: &str, publications: &[Publication], lang: Lang) -> String {
+    let entries: Vec<FeedEntry> = publications.iter().map(FeedEntry::from).collect();
+    atom_entries(base_url, feed_title, &entries, lang)
+}
+
+/// The feed of `entries`, newest first (then by id), linking to bulletins under
+/// `{base_url}/advisories/{id}`.
+pub fn atom_entries(base_url: &str, feed_title: &str, entries: &[FeedEntry], lang: Lang) -> String {
     let time = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let mut sorted: Vec<&Publication> = publications.iter().collect();
+    let mut sorted: Vec<&FeedEntry> = entries.iter().collect();
     sorted.sort_by(|a, b| b.updated.cmp(&a.updated).then(a.id.cmp(&b.id)));
     let updated = sorted.first().map(|p| time(p.updated)).unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
     let mut out = String::new();
@@ -42,7 +79,6 @@ pub fn atom(base_url: &str, feed_title: &str, publications: &[Publication], lang
             Lang::Zh => p.title.zh.as_deref().or(p.title.en.as_deref()),
         }
         .unwrap_or(&p.id);
-        let ids: Vec<&str> = p.vulnerabilities.iter().flat_map(|v| v.ids()).collect();
         out.push_str("  <entry>\n");
         out.push_str(&format!("    <id>{}/advisories/{}</id>\n", xml(base_url), xml(&p.id)));
         out.push_str(&format!("    <title>{}: {}</title>\n", xml(&p.id), xml(title)));
@@ -54,7 +90,7 @@ pub fn atom(base_url: &str, feed_title: &str, publications: &[Publication], lang
             xml(base_url),
             xml(&p.id)
         ));
-        out.push_str(&format!("    <summary>{}</summary>\n", xml(&ids.join(", "))));
+        out.push_str(&format!("    <summary>{}</summary>\n", xml(&p.ids.join(", "))));
         out.push_str("  </entry>\n");
     }
     out.push_str("</feed>\n");

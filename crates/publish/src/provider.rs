@@ -80,7 +80,8 @@ fn sha512_line(bytes: &[u8], name: &str) -> Vec<u8> {
     format!("{}  {name}\n", hex::encode(Sha512::digest(bytes))).into_bytes()
 }
 
-fn json_file(path: impl Into<String>, value: &Value) -> ProviderFile {
+/// `value` as the pretty JSON file at `path`.
+pub fn json_file(path: impl Into<String>, value: &Value) -> ProviderFile {
     ProviderFile {
         path: path.into(),
         bytes: serde_json::to_vec_pretty(value).expect("JSON values serialise"),
@@ -105,21 +106,57 @@ pub fn layout(
     Ok(files)
 }
 
-/// One document of the directory, as the feed lists it.
-struct Entry<'a> {
-    /// `{year}/{file name}`.
-    relative: String,
-    document: &'a Value,
+/// One document's own files, and what the directory's shared files (`index.txt`,
+/// `changes.csv`, the ROLIE feed and category documents) take from it: made once per
+/// change of the document, so the shared files can be put together from many without
+/// writing, hashing or signing any document again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentFiles {
+    /// `{year}/{file name}` under `white/`.
+    pub relative: String,
+    /// The document as served.
+    pub bytes: Vec<u8>,
+    /// Its `.sha512` file.
+    pub sha512: Vec<u8>,
+    /// Its `.asc` file, when the provider signs.
+    pub asc: Option<Vec<u8>>,
+    /// Its `current_release_date` as written in it: `changes.csv` orders by it.
+    pub released: String,
+    /// Its entry of the ROLIE feed.
+    pub rolie: Value,
+    /// Its terms of the ROLIE category document.
+    pub terms: Vec<String>,
 }
 
-impl Entry<'_> {
-    fn tracking(&self) -> &Value {
-        &self.document["document"]["tracking"]
-    }
-
-    fn date(&self, field: &str) -> String {
-        self.tracking()[field].as_str().unwrap_or_default().to_owned()
-    }
+/// The files of `document` (a CSAF JSON document) and its part of the shared files.
+pub fn document_files(
+    provider: &Provider,
+    document: &Value,
+    signer: Option<&DocumentSigner>,
+) -> Result<DocumentFiles, KeyError> {
+    let tracking = &document["document"]["tracking"];
+    let (name, relative) = place(document);
+    let bytes = serde_json::to_vec_pretty(document).expect("JSON values serialise");
+    let asc = match signer {
+        Some(signer) => {
+            let at = tracking["current_release_date"]
+                .as_str()
+                .and_then(|t| t.parse::<Timestamp>().ok())
+                .unwrap_or_else(|| signer.created());
+            Some(signer.sign(&bytes, at)?.into_bytes())
+        }
+        None => None,
+    };
+    let date = |field: &str| tracking[field].as_str().unwrap_or_default().to_owned();
+    Ok(DocumentFiles {
+        sha512: sha512_line(&bytes, &name),
+        rolie: rolie_entry(provider, &relative, document, signer.is_some()),
+        terms: category_terms(document).into_iter().collect(),
+        released: date("current_release_date"),
+        relative,
+        bytes,
+        asc,
+    })
 }
 
 /// Everything of the layout but the metadata (which names the time of the request):
@@ -133,51 +170,59 @@ pub fn directory(
     signer: Option<&DocumentSigner>,
 ) -> Result<Vec<ProviderFile>, KeyError> {
     let mut files = Vec::new();
-    let mut entries: Vec<Entry<'_>> = Vec::new();
+    let mut listed = Vec::new();
     for document in documents {
-        let tracking = &document["document"]["tracking"];
-        let (name, relative) = place(document);
-        let bytes = serde_json::to_vec_pretty(document).expect("JSON values serialise");
-        files.push(ProviderFile {
-            path: format!("white/{relative}.sha512"),
-            bytes: sha512_line(&bytes, &name),
-        });
-        if let Some(signer) = signer {
-            let at = tracking["current_release_date"]
-                .as_str()
-                .and_then(|t| t.parse::<Timestamp>().ok())
-                .unwrap_or_else(|| signer.created());
-            files.push(ProviderFile {
-                path: format!("white/{relative}.asc"),
-                bytes: signer.sign(&bytes, at)?.into_bytes(),
-            });
+        let made = document_files(provider, document, signer)?;
+        let path = format!("white/{}", made.relative);
+        files.push(ProviderFile { path: format!("{path}.sha512"), bytes: made.sha512.clone() });
+        if let Some(asc) = &made.asc {
+            files.push(ProviderFile { path: format!("{path}.asc"), bytes: asc.clone() });
         }
-        files.push(ProviderFile { path: format!("white/{relative}"), bytes });
-        entries.push(Entry { relative, document });
+        files.push(ProviderFile { path, bytes: made.bytes.clone() });
+        listed.push(made);
     }
-    let mut index: Vec<&str> = entries.iter().map(|e| e.relative.as_str()).collect();
-    index.sort_unstable();
-    let index_text: String = index.iter().map(|p| format!("{p}\n")).collect();
-    files.push(ProviderFile { path: "white/index.txt".into(), bytes: index_text.into_bytes() });
-    // Newest change first, for changes.csv and the feed alike.
-    entries.sort_by(|a, b| {
-        b.date("current_release_date").cmp(&a.date("current_release_date")).then(a.relative.cmp(&b.relative))
+    files.push(ProviderFile {
+        path: INDEX.into(),
+        bytes: index_text(listed.iter().map(|d| d.relative.as_str())),
     });
-    let changes_text: String = entries
-        .iter()
-        .map(|e| format!("\"{}\",\"{}\"\n", e.relative, e.date("current_release_date")))
-        .collect();
-    files.push(ProviderFile { path: "white/changes.csv".into(), bytes: changes_text.into_bytes() });
-    files.push(json_file(FEED, &rolie_feed(provider, &entries, signer.is_some())));
-    files.push(json_file(CATEGORIES, &rolie_categories(documents)));
+    files.push(ProviderFile {
+        path: CHANGES.into(),
+        bytes: changes_text(listed.iter().map(|d| (d.relative.as_str(), d.released.as_str()))),
+    });
+    let mut entries: Vec<(&str, &str, &Value)> =
+        listed.iter().map(|d| (d.released.as_str(), d.relative.as_str(), &d.rolie)).collect();
+    files.push(json_file(FEED, &rolie_feed(provider, &mut entries)));
+    files.push(json_file(CATEGORIES, &rolie_categories(listed.iter().flat_map(|d| d.terms.iter().cloned()))));
     files.push(json_file(SERVICE, &rolie_service(provider)));
     if let Some(signer) = signer {
-        files.push(ProviderFile {
-            path: public_key_path(signer),
-            bytes: signer.public_key_armored().into_bytes(),
-        });
+        files.push(public_key_file(signer));
     }
     Ok(files)
+}
+
+/// `white/index.txt`: every document's path.
+pub const INDEX: &str = "white/index.txt";
+/// `white/changes.csv`: every document's path and last change, newest first.
+pub const CHANGES: &str = "white/changes.csv";
+
+/// The public key of `signer`, at [`public_key_path`].
+pub fn public_key_file(signer: &DocumentSigner) -> ProviderFile {
+    ProviderFile { path: public_key_path(signer), bytes: signer.public_key_armored().into_bytes() }
+}
+
+/// `index.txt` (Requirement 12) of the documents at `relatives`: one path a line, sorted.
+pub fn index_text<'a>(relatives: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+    let mut index: Vec<&str> = relatives.into_iter().collect();
+    index.sort_unstable();
+    index.iter().map(|p| format!("{p}\n")).collect::<String>().into_bytes()
+}
+
+/// `changes.csv` (Requirement 13) of the documents given as (path, current release
+/// date): newest change first (CSAF 2.0 §7.1.13), then by path.
+pub fn changes_text<'a>(documents: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<u8> {
+    let mut rows: Vec<(&str, &str)> = documents.into_iter().collect();
+    rows.sort_unstable_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    rows.iter().map(|(path, date)| format!("\"{path}\",\"{date}\"\n")).collect::<String>().into_bytes()
 }
 
 fn url(provider: &Provider, path: &str) -> String {
@@ -188,53 +233,54 @@ fn information_type() -> Value {
     json!({"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"})
 }
 
-/// The ROLIE feed (Requirement 15): every document with its self, hash and (when
-/// signed) signature links, in the order of `entries` (newest change first); `updated`
-/// is the latest change.
-fn rolie_feed(provider: &Provider, entries: &[Entry<'_>], signed: bool) -> Value {
-    let items: Vec<Value> = entries
-        .iter()
-        .map(|e| {
-            let href = url(provider, &format!("white/{}", e.relative));
-            let mut links = vec![json!({"rel": "self", "href": href}), json!({"rel": "hash", "href": format!("{href}.sha512")})];
-            if signed {
-                links.push(json!({"rel": "signature", "href": format!("{href}.asc")}));
-            }
-            let mut item = json!({
-                "id": e.tracking()["id"],
-                "title": e.document["document"]["title"],
-                "link": links,
-                "published": e.date("initial_release_date"),
-                "updated": e.date("current_release_date"),
-                "content": {"type": "application/json", "src": href},
-                "format": {"schema": "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json", "version": "2.0"},
-            });
-            let summary = e.document["document"]["notes"].as_array().and_then(|notes| {
-                notes.iter().find(|n| n["category"] == "summary").and_then(|n| n["text"].as_str())
-            });
-            if let Some(text) = summary.filter(|t| !t.is_empty()) {
-                item["summary"] = json!({"content": text});
-            }
-            item
-        })
-        .collect();
-    let updated = entries
-        .first()
-        .map(|e| e.date("current_release_date"))
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+/// A document's entry of the ROLIE feed, with its self, hash and (when `signed`)
+/// signature links.
+fn rolie_entry(provider: &Provider, relative: &str, document: &Value, signed: bool) -> Value {
+    let tracking = &document["document"]["tracking"];
+    let href = url(provider, &format!("white/{relative}"));
+    let mut links =
+        vec![json!({"rel": "self", "href": href}), json!({"rel": "hash", "href": format!("{href}.sha512")})];
+    if signed {
+        links.push(json!({"rel": "signature", "href": format!("{href}.asc")}));
+    }
+    let date = |field: &str| tracking[field].as_str().unwrap_or_default().to_owned();
+    let mut item = json!({
+        "id": tracking["id"],
+        "title": document["document"]["title"],
+        "link": links,
+        "published": date("initial_release_date"),
+        "updated": date("current_release_date"),
+        "content": {"type": "application/json", "src": href},
+        "format": {"schema": "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json", "version": "2.0"},
+    });
+    let summary = document["document"]["notes"]
+        .as_array()
+        .and_then(|notes| notes.iter().find(|n| n["category"] == "summary").and_then(|n| n["text"].as_str()));
+    if let Some(text) = summary.filter(|t| !t.is_empty()) {
+        item["summary"] = json!({"content": text});
+    }
+    item
+}
+
+/// The ROLIE feed (Requirement 15) of the documents given as (current release date,
+/// path, feed entry), newest change first, then by path; `updated` is the latest
+/// change.
+pub fn rolie_feed(provider: &Provider, entries: &mut [(&str, &str, &Value)]) -> Value {
+    entries.sort_unstable_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(b.1)));
+    let updated = entries.first().map(|e| e.0.to_owned()).unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
     json!({"feed": {
         "id": "vulnrelay-csaf-feed-tlp-white",
         "title": format!("{} CSAF feed (TLP:WHITE)", provider.name),
         "link": [{"rel": "self", "href": url(provider, FEED)}],
         "category": [information_type()],
         "updated": updated,
-        "entry": items,
+        "entry": entries.iter().map(|e| e.2.clone()).collect::<Vec<_>>(),
     }})
 }
 
-/// The ROLIE category document (Requirement 17): the document categories and the
-/// `vendor` and `product_name` branches of every product tree, each once, sorted.
-fn rolie_categories(documents: &[Value]) -> Value {
+/// A document's terms of the ROLIE category document: its category and the `vendor`
+/// and `product_name` branches of its product tree.
+fn category_terms(document: &Value) -> std::collections::BTreeSet<String> {
     fn walk(branches: &Value, terms: &mut std::collections::BTreeSet<String>) {
         for branch in branches.as_array().into_iter().flatten() {
             if matches!(branch["category"].as_str(), Some("vendor" | "product_name"))
@@ -246,17 +292,22 @@ fn rolie_categories(documents: &[Value]) -> Value {
         }
     }
     let mut terms = std::collections::BTreeSet::new();
-    for document in documents {
-        if let Some(category) = document["document"]["category"].as_str() {
-            terms.insert(category.to_owned());
-        }
-        walk(&document["product_tree"]["branches"], &mut terms);
+    if let Some(category) = document["document"]["category"].as_str() {
+        terms.insert(category.to_owned());
     }
+    walk(&document["product_tree"]["branches"], &mut terms);
+    terms
+}
+
+/// The ROLIE category document (Requirement 17) of the documents' `terms`
+/// ([`DocumentFiles::terms`]): each once, sorted.
+pub fn rolie_categories(terms: impl IntoIterator<Item = String>) -> Value {
+    let terms: std::collections::BTreeSet<String> = terms.into_iter().collect();
     json!({"categories": {"category": terms.into_iter().map(|term| json!({"term": term})).collect::<Vec<_>>()}})
 }
 
 /// The ROLIE service document (Requirement 16): the one feed.
-fn rolie_service(provider: &Provider) -> Value {
+pub fn rolie_service(provider: &Provider) -> Value {
     json!({"service": {"workspace": [{
         "title": format!("{} public CSAF feeds", provider.name),
         "collection": [{

@@ -12,8 +12,8 @@ pub mod ui;
 
 pub use vulnrelay_app::{
     App, Caller, Config, Error, Forwarding, aggregator, casefile, coordination, coordination_demo, demo,
-    distribution, drafts, federation, forwarding, gates, projection, regimes, relations, sanctions,
-    versioned, warnings, worker,
+    distribution, drafts, federation, forwarding, gates, projection, publication, regimes, relations,
+    sanctions, versioned, warnings, worker,
 };
 
 use std::ops::Deref;

@@ -9,6 +9,7 @@ mod model;
 pub mod org_log;
 mod postgres;
 pub mod projections;
+pub mod publication;
 pub mod records;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -27,6 +28,7 @@ pub use model::*;
 pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
 pub use postgres::PgStore;
 pub use projections::{Projections, Projector};
+pub use publication::Publications;
 pub use records::{RecordRevision, Records, StoredVulnerability};
 pub use sqlite::SqliteStore;
 pub use warnings::Warnings;
@@ -136,7 +138,7 @@ pub struct NewCase {
 /// event log is only ever appended to.
 #[async_trait]
 pub trait Store:
-    Records + OrgLog + Warnings + Federation + Coordination + Projections + Send + Sync + 'static
+    Records + OrgLog + Warnings + Federation + Coordination + Projections + Publications + Send + Sync + 'static
 {
     /// The database behind it.
     fn backend(&self) -> Backend;

@@ -11,6 +11,7 @@ mod coordination_sql;
 mod federation_sql;
 mod org_log_sql;
 mod projections_sql;
+mod publication_sql;
 mod records_sql;
 mod warnings_sql;
 

@@ -139,6 +139,10 @@ pub trait Records: Send + Sync {
         at: Timestamp,
     ) -> Result<()>;
 
+    /// Stores many records of no case (each as [`Records::save_vulnerability`] with no
+    /// aliases) in one transaction: an import of public records.
+    async fn save_vulnerabilities(&self, records: &[(String, Value)], at: Timestamp) -> Result<()>;
+
     /// The record with this id or alias.
     async fn vulnerability(&self, id_or_alias: &str) -> Result<StoredVulnerability>;
 

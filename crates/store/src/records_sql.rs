@@ -88,95 +88,15 @@ impl crate::records::Records for Inner {
         at: Timestamp,
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        let now = crate::time::format_ts(at);
-        let previous = sqlx::query(&format!("SELECT record FROM vulnerabilities WHERE id = $1{FOR_UPDATE}"))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| json(&sqlx::Row::try_get::<String, _>(&row, "record")?))
-            .transpose()?;
-        let summary = crate::records::revision_summary(previous.as_ref(), record);
-        // Where the record stands in the lists: its case's place and publication, read
-        // with the case's row taken as a writer would, so a concurrent change of the case
-        // (which rewrites its records' `public` with its views) cannot interleave.
-        let (listed_at, public) = match case_id {
-            Some(case_id) => {
-                let Some(case) =
-                    sqlx::query(&format!("SELECT created_at FROM cases WHERE id = $1{FOR_UPDATE}"))
-                        .bind(case_id)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                else {
-                    return Err(StoreError::InvalidReference(format!("case `{case_id}`")));
-                };
-                let published = sqlx::query("SELECT published FROM case_views WHERE case_id = $1")
-                    .bind(case_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|row| sqlx::Row::try_get::<bool, _>(&row, "published"))
-                    .transpose()?
-                    .unwrap_or(false);
-                (sqlx::Row::try_get::<String, _>(&case, "created_at")?, published)
-            }
-            None => (now.clone(), true),
-        };
-        if summary.is_some() || previous.is_none() {
-            sqlx::query(
-            "INSERT INTO vulnerabilities (id, case_id, record, created_at, updated_at, public, listed_at, case_key) \
-             VALUES ($1, $2, $3, $4, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET record = excluded.record, case_id = excluded.case_id, \
-             updated_at = excluded.updated_at, public = excluded.public, case_key = excluded.case_key, \
-             listed_at = CASE WHEN excluded.case_key = '' THEN vulnerabilities.created_at ELSE excluded.listed_at END",
-        )
-        .bind(id)
-        .bind(case_id)
-        .bind(crate::chain::canonical_json(record))
-        .bind(&now)
-        .bind(public)
-        .bind(&listed_at)
-        .bind(case_id.unwrap_or_default())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                StoreError::InvalidReference(format!("case `{}`", case_id.unwrap_or_default()))
-            }
-            other => other.into(),
-        })?;
-        }
-        if let Some(summary) = summary {
-            sqlx::query(
-                "INSERT INTO vulnerability_revisions (vulnerability_id, number, at, summary) \
-                 SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM vulnerability_revisions WHERE vulnerability_id = $1",
-            )
-            .bind(id)
-            .bind(&now)
-            .bind(summary)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for alias in std::iter::once(id).chain(aliases.iter().map(String::as_str)) {
-            let owner = sqlx::query("SELECT vulnerability_id FROM vulnerability_aliases WHERE alias = $1")
-                .bind(alias)
-                .fetch_optional(&mut *tx)
-                .await?;
-            match owner {
-                Some(row) => {
-                    let owner: String = sqlx::Row::try_get(&row, "vulnerability_id")?;
-                    if owner != id {
-                        return Err(StoreError::Conflict(format!("`{alias}` already names `{owner}`")));
-                    }
-                }
-                None => {
-                    sqlx::query(
-                        "INSERT INTO vulnerability_aliases (alias, vulnerability_id) VALUES ($1, $2)",
-                    )
-                    .bind(alias)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
+        save_in(&mut tx, id, case_id, record, aliases, at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn save_vulnerabilities(&self, records: &[(String, Value)], at: Timestamp) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for (id, record) in records {
+            save_in(&mut tx, id, None, record, &[], at).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -339,4 +259,104 @@ fn stored_vulnerability(row: &DbRow) -> Result<crate::records::StoredVulnerabili
         created_at: ts(&sqlx::Row::try_get::<String, _>(row, "created_at")?)?,
         updated_at: ts(&sqlx::Row::try_get::<String, _>(row, "updated_at")?)?,
     })
+}
+
+/// Stores a record in `tx` (see `Records::save_vulnerability`).
+async fn save_in(
+    tx: &mut sqlx::Transaction<'_, super::Db>,
+    id: &str,
+    case_id: Option<&str>,
+    record: &Value,
+    aliases: &[String],
+    at: Timestamp,
+) -> Result<()> {
+    let now = crate::time::format_ts(at);
+    let previous = sqlx::query(&format!("SELECT record FROM vulnerabilities WHERE id = $1{FOR_UPDATE}"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|row| json(&sqlx::Row::try_get::<String, _>(&row, "record")?))
+        .transpose()?;
+    let summary = crate::records::revision_summary(previous.as_ref(), record);
+    // Where the record stands in the lists: its case's place and publication, read
+    // with the case's row taken as a writer would, so a concurrent change of the case
+    // (which rewrites its records' `public` with its views) cannot interleave.
+    let (listed_at, public) = match case_id {
+        Some(case_id) => {
+            let Some(case) =
+                sqlx::query(&format!("SELECT created_at FROM cases WHERE id = $1{FOR_UPDATE}"))
+                    .bind(case_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            else {
+                return Err(StoreError::InvalidReference(format!("case `{case_id}`")));
+            };
+            let published = sqlx::query("SELECT published FROM case_views WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|row| sqlx::Row::try_get::<bool, _>(&row, "published"))
+                .transpose()?
+                .unwrap_or(false);
+            (sqlx::Row::try_get::<String, _>(&case, "created_at")?, published)
+        }
+        None => (now.clone(), true),
+    };
+    if summary.is_some() || previous.is_none() {
+        sqlx::query(
+        "INSERT INTO vulnerabilities (id, case_id, record, created_at, updated_at, public, listed_at, case_key) \
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO UPDATE SET record = excluded.record, case_id = excluded.case_id, \
+         updated_at = excluded.updated_at, public = excluded.public, case_key = excluded.case_key, \
+         listed_at = CASE WHEN excluded.case_key = '' THEN vulnerabilities.created_at ELSE excluded.listed_at END",
+    )
+    .bind(id)
+    .bind(case_id)
+    .bind(crate::chain::canonical_json(record))
+    .bind(&now)
+    .bind(public)
+    .bind(&listed_at)
+    .bind(case_id.unwrap_or_default())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::InvalidReference(format!("case `{}`", case_id.unwrap_or_default()))
+        }
+        other => other.into(),
+    })?;
+    }
+    if let Some(summary) = summary {
+        sqlx::query(
+            "INSERT INTO vulnerability_revisions (vulnerability_id, number, at, summary) \
+             SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3 FROM vulnerability_revisions WHERE vulnerability_id = $1",
+        )
+        .bind(id)
+        .bind(&now)
+        .bind(summary)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for alias in std::iter::once(id).chain(aliases.iter().map(String::as_str)) {
+        let owner = sqlx::query("SELECT vulnerability_id FROM vulnerability_aliases WHERE alias = $1")
+            .bind(alias)
+            .fetch_optional(&mut **tx)
+            .await?;
+        match owner {
+            Some(row) => {
+                let owner: String = sqlx::Row::try_get(&row, "vulnerability_id")?;
+                if owner != id {
+                    return Err(StoreError::Conflict(format!("`{alias}` already names `{owner}`")));
+                }
+            }
+            None => {
+                sqlx::query("INSERT INTO vulnerability_aliases (alias, vulnerability_id) VALUES ($1, $2)")
+                    .bind(alias)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }

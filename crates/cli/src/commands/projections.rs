@@ -12,7 +12,7 @@ use crate::commands::serve::{DEFAULT_DATABASE, runtime};
 
 /// Recomputes the derived views of every case — its state, who may list it, the open
 /// obligations of its parties with when they fall due — from the event log, which stays
-/// the truth. `vulnrelay serve` keeps them in step with every change and recomputes
+/// the truth, and queues every public document (CSAF, OSV, feeds) to be made again. `vulnrelay serve` keeps them in step with every change and recomputes
 /// those that fell behind when it starts; run this after restoring a database or to
 /// check that nothing drifted (`--check`).
 #[derive(Debug, clap::Args)]
@@ -61,6 +61,11 @@ pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
         }
         let cases = store.rebuild_projections(now).await.context("recomputing the case views")?;
         println!("recomputed the views of {cases} case(s)");
+        // The public documents are made with the server's public URL and key: queue
+        // every one, under what they were made with, for the server's next public read.
+        let identity = store.publication_status().await.context("reading the public documents' state")?.identity;
+        store.republish_all(&identity).await.context("queueing the public documents")?;
+        println!("queued every public document to be made again on the next public read");
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -181,7 +181,8 @@ async fn the_platform_exports_by_case_or_record_and_its_osv_zip_drives_the_scann
     assert!(stderr.contains("no record or case CVE-1999-0001"), "{stderr}");
     // The platform's OSV zip is an advisory source for the scanner.
     let state = vulnrelay_server::AppState::new(db.store.clone(), vulnrelay_server::Config::default());
-    let zip = vulnrelay_server::distribution::public_snapshot(&state).await.unwrap().osv_zip.clone();
+    let zip =
+        vulnrelay_server::distribution::public_snapshot(&state).await.unwrap().osv_zip().unwrap().to_vec();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("osv-all.zip");
     std::fs::write(&path, &zip).unwrap();
@@ -240,7 +241,8 @@ async fn scanning_the_reference_jars_with_the_platforms_osv_zip_gives_the_truth_
     let db = vulnrelay_store::testing::TestDb::sqlite().await;
     vulnrelay_server::demo::load(&db.store).await.unwrap();
     let state = vulnrelay_server::AppState::new(db.store.clone(), vulnrelay_server::Config::default());
-    let zip = vulnrelay_server::distribution::public_snapshot(&state).await.unwrap().osv_zip.clone();
+    let zip =
+        vulnrelay_server::distribution::public_snapshot(&state).await.unwrap().osv_zip().unwrap().to_vec();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("osv-all.zip");
     std::fs::write(&path, &zip).unwrap();

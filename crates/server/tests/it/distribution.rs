@@ -283,10 +283,11 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
             .save_vulnerability("VR-2026-0001", Some(&case), &secret, &[], chrono::Utc::now())
             .await
             .unwrap();
+        // Its case is rebuilt and stays unpublished: nothing public changed, so the
+        // same build is served.
         let second = snapshot().await.unwrap();
-        assert!(!std::sync::Arc::ptr_eq(&first, &second));
-        assert_eq!(second.csaf, first.csaf);
-        assert_eq!(second.osv_zip, first.osv_zip);
+        assert!(std::sync::Arc::ptr_eq(&first, &second));
+        assert_eq!(second.osv_zip().unwrap(), first.osv_zip().unwrap());
         // A public record (of no case) appears on the next request.
         let public = json!({"id": "VR-2026-0002", "title": {"en": "Widget template injection"},
                             "affected": [{"source": "miit", "vendor": "Example", "product": "Widget",
@@ -300,7 +301,7 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
         let (_, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
         let index = String::from_utf8(index).unwrap();
         assert!(index.contains("cve-2021-44228.json") && index.contains("vr-2026-0002.json"), "{index}");
-        assert_eq!(snapshot().await.unwrap().csaf.len(), 2, "on {}", app.db.name);
+        assert_eq!(snapshot().await.unwrap().documents.len(), 2, "on {}", app.db.name);
         // A public record that names no product has no valid CSAF document: it is left
         // out of the provider (never served invalid), and the rest stays served.
         let bare = json!({"id": "VR-2026-0003", "title": {"en": "No product named"},
@@ -310,6 +311,160 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
         let index = String::from_utf8(index).unwrap();
         assert_eq!(status, StatusCode::OK);
         assert!(index.contains("vr-2026-0002.json") && !index.contains("vr-2026-0003.json"), "{index}");
+    })
+    .await;
+}
+
+/// What a full build from every public advisory serves — the CSAF provider's directory
+/// (`provider::directory` over every document), every record's OSV document and the
+/// Atom feed — made the way distribution was made before it was kept as data.
+async fn full_build(
+    app: &App,
+) -> (std::collections::BTreeMap<String, Vec<u8>>, Vec<(String, Vec<u8>)>, String) {
+    use vulnrelay_server::Caller;
+    use vulnrelay_server::distribution as d;
+    let state = &app.state;
+    let advisories = d::advisories(state, &Caller::default()).await.unwrap();
+    let mut documents = Vec::new();
+    let mut osv = Vec::new();
+    for advisory in &advisories {
+        match d::provider_advisory(state, advisory).await {
+            Ok(document) => documents.push(document),
+            Err(e) => assert_eq!(e.code(), "not_exportable", "{e}"),
+        }
+        for (stored, v) in &advisory.records {
+            let modified = d::record_updated(stored, Some(advisory.published()));
+            let mut document = vulnrelay_formats::osv_record::export(v, modified);
+            vulnrelay_formats::osv_record::add_vendor_statuses(&mut document, &advisory.vendors());
+            osv.push((format!("{}.json", v.id), serde_json::to_vec_pretty(&document).unwrap()));
+        }
+    }
+    osv.sort();
+    let directory =
+        vulnrelay_publish::provider::directory(&d::provider(state), &documents, state.csaf_signer.get())
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.path, f.bytes))
+            .collect();
+    let publications: Vec<_> = advisories.iter().map(|a| a.publication()).collect();
+    let atom = vulnrelay_publish::feed::atom(
+        &state.base_url(),
+        "vulnrelay security bulletins",
+        &publications,
+        vulnrelay_publish::Lang::En,
+    );
+    (directory, osv, atom)
+}
+
+/// Every file the full build has is served byte for byte, and nothing else is listed;
+/// the OSV zip holds exactly its documents; the feed is its feed. Returns what was
+/// served.
+async fn served_as_full_build(app: &App, step: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let (directory, osv, atom) = full_build(app).await;
+    let mut served = std::collections::BTreeMap::new();
+    for (path, bytes) in &directory {
+        let (status, _, body) = fetch(app, &format!("/.well-known/csaf/{path}")).await;
+        assert_eq!(status, StatusCode::OK, "{step}: {path} on {}", app.db.name);
+        assert!(
+            body == *bytes,
+            "{step}: {path} differs on {}: {}",
+            app.db.name,
+            String::from_utf8_lossy(&body)
+        );
+        served.insert(path.clone(), body);
+    }
+    let (_, _, listing) = fetch(app, "/.well-known/csaf/white/").await;
+    let listing = String::from_utf8(listing).unwrap();
+    for line in listing.lines().filter(|l| l.contains("href=\"/.well-known/csaf/white/2")) {
+        let year = line.split("white/").nth(1).unwrap().split('/').next().unwrap();
+        let (_, _, folder) = fetch(app, &format!("/.well-known/csaf/white/{year}/")).await;
+        for name in String::from_utf8(folder)
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("<li>"))
+            .filter_map(|l| l.split("\">").nth(1))
+        {
+            let name = name.trim_end_matches("</a></li>");
+            if name != "../" {
+                let path = format!("white/{year}/{name}");
+                assert!(directory.contains_key(&path), "{step}: {path} listed, not in a full build");
+            }
+        }
+    }
+    let (status, _, zip) = fetch(app, "/api/v1/osv/all.zip").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut entries = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        entries.push((entry.name().unwrap().into_owned(), bytes));
+    }
+    entries.sort();
+    assert!(entries == osv, "{step}: OSV zip differs on {}", app.db.name);
+    served.insert(
+        "all.zip".into(),
+        serde_json::to_vec(&entries.iter().map(|e| &e.0).collect::<Vec<_>>()).unwrap(),
+    );
+    let (_, _, feed) = fetch(app, "/advisories/feed.atom").await;
+    assert_eq!(String::from_utf8(feed).unwrap(), atom, "{step}");
+    served
+}
+
+#[tokio::test]
+async fn the_documents_kept_as_data_are_a_full_build_after_every_change() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        let signer = vulnrelay_publish::openpgp::DocumentSigner::generate(
+            "vulnrelay test <csaf@vr.example>",
+            "2021-01-01T00:00:00Z".parse().unwrap(),
+            rand::thread_rng(),
+        )
+        .unwrap();
+        app.state.sign_csaf_with(signer);
+        let case = app.case_id.clone();
+        served_as_full_build(&app, "the published case").await;
+        // A record of the published case changes.
+        let threat = json!({"kind": "actively_exploited", "source": "CNCERT", "at": "2021-12-10T12:00:00+08:00"});
+        assert_eq!(app.post("/api/v1/vulnerabilities/CVE-2021-45046/threats", MIIT, threat).await.0, StatusCode::CREATED);
+        served_as_full_build(&app, "a record of the case changed").await;
+        // New records of no case: one with a product, one the CSAF writer refuses.
+        let store = &app.db.store;
+        let mut public = json!({"id": "VR-2026-0002", "title": {"en": "Widget template injection"},
+                                "affected": [{"source": "miit", "vendor": "Example", "product": "Widget",
+                                              "ranges": [{"introduced": "1.0", "fixed": "1.5"}]}],
+                                "published": "2026-11-01T00:00:00Z"});
+        store.save_vulnerability("VR-2026-0002", None, &public, &[], chrono::Utc::now()).await.unwrap();
+        let bare = json!({"id": "VR-2026-0003", "title": {"en": "No product named"}, "published": "2026-11-02T00:00:00Z"});
+        store.save_vulnerability("VR-2026-0003", None, &bare, &[], chrono::Utc::now()).await.unwrap();
+        served_as_full_build(&app, "records of no case").await;
+        public["title"] = json!({"en": "Widget template injection (revised)"});
+        store.save_vulnerability("VR-2026-0002", None, &public, &[], chrono::Utc::now()).await.unwrap();
+        served_as_full_build(&app, "a record of no case changed").await;
+        // A record of an unpublished case: nothing of it is public.
+        let secret_case = app.submit(json!({})).await;
+        let secret = json!({"id": "VR-2026-0004", "title": {"en": "undisclosed"},
+                            "affected": [{"source": "miit", "vendor": "Example", "product": "Gadget",
+                                          "ranges": [{"introduced": "2.0", "fixed": "2.1"}]}]});
+        store.save_vulnerability("VR-2026-0004", Some(&secret_case), &secret, &[], chrono::Utc::now()).await.unwrap();
+        let served = served_as_full_build(&app, "an unpublished case").await;
+        assert!(!served.keys().any(|p| p.contains("vr-2026-0004")), "{:?}", served.keys());
+        // The published case is closed: no longer public, its documents go at once.
+        let (_, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
+        let gone = String::from_utf8(index).unwrap().lines().find(|l| l.contains("cve-2021-44228")).unwrap().to_owned();
+        let closed = json!({"type": "closed", "at": "2021-12-30T10:00:00+08:00"});
+        let (status, answer) = app.post(&format!("/api/v1/cases/{case}/events"), MIIT, closed).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let served = served_as_full_build(&app, "the case closed").await;
+        assert!(!served.contains_key(&format!("white/{gone}")));
+        for suffix in ["", ".sha512", ".asc"] {
+            let (status, _, _) = fetch(&app, &format!("/.well-known/csaf/white/{gone}{suffix}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{gone}{suffix} on {}", app.db.name);
+        }
+        // A full rebuild makes every document again: the same bytes.
+        vulnrelay_server::publication::republish(&app.state).await.unwrap();
+        assert_eq!(served_as_full_build(&app, "after a full rebuild").await, served, "on {}", app.db.name);
     })
     .await;
 }
