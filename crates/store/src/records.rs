@@ -122,6 +122,11 @@ pub trait Records: Send + Sync {
     /// Every record, by id; those of one case when `case_id` is given.
     async fn vulnerabilities(&self, case_id: Option<&str>) -> Result<Vec<StoredVulnerability>>;
 
+    /// The records an index of matching holds entries under one of these package keys
+    /// for ([`crate::match_keys`]), by id: every record a component of those packages
+    /// may match, read through the index of records by package.
+    async fn vulnerabilities_for_packages(&self, keys: &[String]) -> Result<Vec<StoredVulnerability>>;
+
     /// A record's revisions, oldest first.
     async fn vulnerability_revisions(&self, id: &str) -> Result<Vec<RecordRevision>>;
 

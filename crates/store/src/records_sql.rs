@@ -113,6 +113,7 @@ impl crate::records::Records for Inner {
             }
             other => other.into(),
         })?;
+            super::match_sql::m_record_keys(&mut tx, id, record).await?;
         }
         if let Some(summary) = summary {
             sqlx::query(
@@ -175,6 +176,20 @@ impl crate::records::Records for Inner {
         .bind(case_id)
         .fetch_all(&self.reader)
         .await?;
+        rows.iter().map(stored_vulnerability).collect()
+    }
+
+    async fn vulnerabilities_for_packages(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<crate::records::StoredVulnerability>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&crate::match_keys::sql::records(super::BACKEND))
+            .bind(super::match_sql::key_list(keys))
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(stored_vulnerability).collect()
     }
 

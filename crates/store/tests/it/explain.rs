@@ -4,6 +4,8 @@
 //! PostgreSQL server (as `.ci/run` does).
 
 use sqlx::{Connection, PgConnection, Row};
+use vulnrelay_store::Backend;
+use vulnrelay_store::match_keys::sql as match_sql;
 use vulnrelay_store::projections::sql;
 use vulnrelay_store::testing::TestDb;
 
@@ -38,6 +40,14 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("receipts of a platform", with_values(sql::RECEIPTS_OF_PLATFORM, &[time, "'r'", "101", "'org'"])),
         ("an organisation's cases", with_values(sql::PARTY_CASES, &["'org'"])),
         ("the public's metrics", with_values(sql::PUBLIC_OBLIGATION_COUNTS, &[time])),
+        (
+            "components by package",
+            with_values(&match_sql::components(Backend::Postgres), &[r#"'["Maven:org.example:widget"]'"#]),
+        ),
+        (
+            "records by package",
+            with_values(&match_sql::records(Backend::Postgres), &[r#"'["Maven:org.example:widget"]'"#]),
+        ),
     ];
     for (name, statement) in statements {
         let plan: Vec<String> = sqlx::query(&format!("EXPLAIN {statement}"))
