@@ -80,13 +80,28 @@ pub fn workload(components_n: usize, vulnerabilities_n: usize) -> (Vec<Vulnerabi
             v
         })
         .collect();
-    // Components: most name a package some record covers, some name unknown packages.
-    let components: Vec<String> = (0..components_n)
-        .map(|_| {
-            let (eco, name) = package(rng.below(packages + packages / 2));
-            purl(eco, &name, &rng.version())
-        })
-        .collect();
+    let mut generator = Components { rng, packages };
+    let components: Vec<String> = (0..components_n).map(|_| generator.next_purl()).collect();
 
     (vulnerabilities, components)
+}
+
+/// Component package URLs of the workload, made one at a time (for inventories too large
+/// to hold): most name a package some record covers, some name unknown packages.
+pub struct Components {
+    rng: Rng,
+    packages: u64,
+}
+
+impl Components {
+    /// The components of a workload of `vulnerabilities_n` records, from `seed`.
+    pub fn new(vulnerabilities_n: usize, seed: u64) -> Components {
+        Components { rng: Rng(seed | 1), packages: (vulnerabilities_n / 2).max(1) as u64 }
+    }
+
+    /// The next component's package URL.
+    pub fn next_purl(&mut self) -> String {
+        let (eco, name) = package(self.rng.below(self.packages + self.packages / 2));
+        purl(eco, &name, &self.rng.version())
+    }
 }

@@ -1,5 +1,6 @@
 //! Shared helpers of the vulnrelay benchmarks.
 
+pub mod bulk;
 pub mod disk;
 pub mod inventory;
 

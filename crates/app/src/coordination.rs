@@ -805,16 +805,19 @@ pub async fn proposals(state: &App, caller: &Caller, id: &str) -> Result<Value> 
     let (loaded, _) = as_platform(state, caller, id).await?;
     let records = state.store.vulnerabilities(Some(id)).await?;
     let matchable = crate::warnings::Matchable::new(records);
-    let providers: BTreeSet<String> = state
-        .store
-        .list_orgs(Some(vulnrelay_store::Status::Active))
-        .await?
-        .into_iter()
-        .filter(|o| o.roles.contains(&Role::ProductProvider))
-        .map(|o| o.id)
-        .collect();
-    let inventory: Vec<_> =
-        state.store.inventory(None).await?.into_iter().filter(|c| providers.contains(&c.org_id)).collect();
+    // The components of the records' packages only (the store's index of components by
+    // package), of active product providers.
+    let mut inventory = state.store.inventory_for_packages(&matchable.package_keys()).await?;
+    let mut providers: BTreeMap<String, bool> = BTreeMap::new();
+    for org in inventory.iter().map(|c| c.org_id.clone()).collect::<BTreeSet<_>>() {
+        let provider = match state.store.org(&org).await {
+            Ok(o) => o.status == vulnrelay_store::Status::Active && o.roles.contains(&Role::ProductProvider),
+            Err(vulnrelay_store::StoreError::NotFound { .. }) => false,
+            Err(e) => return Err(e.into()),
+        };
+        providers.insert(org, provider);
+    }
+    inventory.retain(|c| providers.get(&c.org_id).copied().unwrap_or(false));
     // (org, group) -> (components, vulnerabilities)
     let mut found: BTreeMap<(String, String), (Vec<Value>, BTreeSet<String>)> = BTreeMap::new();
     for item in &inventory {

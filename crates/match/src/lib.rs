@@ -27,6 +27,28 @@ impl PackageKey {
         };
         PackageKey { ecosystem, name }
     }
+
+    /// The key as one string, as the store indexes inventory components and records by
+    /// it (`Maven:org.apache.logging.log4j:log4j-core`): equal keys give equal strings,
+    /// so an index lookup by these strings finds every candidate [`Index::lookup`] can
+    /// match.
+    pub fn index_key(&self) -> String {
+        format!("{}:{}", self.ecosystem.osv_name(), self.name)
+    }
+}
+
+/// The package keys an [`Index`] of `v` holds entries under (the packages of its
+/// reconciled ranges that name an ecosystem), each once.
+pub fn package_keys(v: &Vulnerability) -> Vec<PackageKey> {
+    let mut keys: Vec<PackageKey> = Vec::new();
+    for reconciled in v.reconciled() {
+        let Some((ecosystem, name)) = &reconciled.package.ecosystem else { continue };
+        let key = PackageKey::new(ecosystem.clone(), name);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
 }
 
 /// PEP 503: lower case, and every run of `-`, `_` and `.` becomes one `-`.

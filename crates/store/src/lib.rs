@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod coordination;
 pub mod federation;
 mod group;
+pub mod match_keys;
 mod model;
 pub mod org_log;
 mod postgres;

@@ -42,6 +42,7 @@ impl PgStore {
     pub async fn connect_with(options: PgConnectOptions) -> Result<PgStore> {
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        queries::m_build_index(&pool).await?;
         Ok(PgStore {
             writer: pool.clone(),
             reader: pool,

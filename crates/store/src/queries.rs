@@ -9,11 +9,13 @@
 mod common;
 mod coordination_sql;
 mod federation_sql;
+mod match_sql;
 mod org_log_sql;
 mod projections_sql;
 mod publication_sql;
 mod records_sql;
 mod warnings_sql;
 
+pub(crate) use self::match_sql::m_build_index;
 pub(crate) use self::projections_sql::ProjectorSlot;
 use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};

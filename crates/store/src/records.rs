@@ -161,6 +161,11 @@ pub trait Records: Send + Sync {
     /// advisory led by `after`.
     async fn advisory_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<StoredVulnerability>>;
 
+    /// The records an index of matching holds entries under one of these package keys
+    /// for ([`crate::match_keys`]), by id: every record a component of those packages
+    /// may match, read through the index of records by package.
+    async fn vulnerabilities_for_packages(&self, keys: &[String]) -> Result<Vec<StoredVulnerability>>;
+
     /// A record's revisions, oldest first.
     async fn vulnerability_revisions(&self, id: &str) -> Result<Vec<RecordRevision>>;
 

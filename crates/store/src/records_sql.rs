@@ -199,6 +199,20 @@ impl crate::records::Records for Inner {
         rows.iter().map(stored_vulnerability).collect()
     }
 
+    async fn vulnerabilities_for_packages(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<crate::records::StoredVulnerability>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&crate::match_keys::sql::records(super::BACKEND))
+            .bind(super::match_sql::key_list(keys))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(stored_vulnerability).collect()
+    }
+
     async fn vulnerability_revisions(&self, id: &str) -> Result<Vec<crate::records::RecordRevision>> {
         let rows = sqlx::query(
             "SELECT number, at, summary FROM vulnerability_revisions WHERE vulnerability_id = $1 ORDER BY number",
@@ -325,6 +339,7 @@ async fn save_in(
         }
         other => other.into(),
     })?;
+    super::match_sql::m_record_keys(tx, id, record).await?;
     }
     if let Some(summary) = summary {
         sqlx::query(

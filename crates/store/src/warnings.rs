@@ -449,6 +449,11 @@ pub trait Warnings: Send + Sync {
     async fn asset_history(&self, org_id: &str, name: &str) -> Result<Vec<AssetRevision>>;
     /// The current components of every asset group (of one organisation, if given).
     async fn inventory(&self, org_id: Option<&str>) -> Result<Vec<OrgComponent>>;
+    /// The current components whose package key is one of `keys`
+    /// ([`crate::match_keys::component_key`]), in the order of [`Warnings::inventory`]:
+    /// every component a record of those packages may match, read through the index of
+    /// components by package.
+    async fn inventory_for_packages(&self, keys: &[String]) -> Result<Vec<OrgComponent>>;
 
     /// Writes warnings as drafted: a new warning, or a new revision of one whose
     /// fingerprint changed, with its deliveries (the inbox and every active webhook of

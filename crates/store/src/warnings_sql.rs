@@ -102,6 +102,14 @@ async fn first_warnings_closed(
     Ok(())
 }
 
+fn w_org_component_from_row(row: &DbRow) -> Result<OrgComponent> {
+    Ok(OrgComponent {
+        org_id: row.try_get("org_id")?,
+        group: row.try_get("group_name")?,
+        component: w_component_from_row(row)?,
+    })
+}
+
 fn w_warning_from_row(row: &DbRow) -> Result<Warning> {
     let state: String = row.try_get("state")?;
     Ok(Warning {
@@ -218,6 +226,53 @@ pub(super) async fn w_enqueue(
     Ok(())
 }
 
+/// Components written per statement (7 parameters each, within every back end's limit).
+const COMPONENTS_PER_INSERT: usize = 500;
+
+/// Writes the components of group `id`, numbered from 0, each with its package key
+/// ([`crate::match_keys::component_key`]), several rows per statement.
+async fn w_insert_components(
+    tx: &mut Transaction<'_, Db>,
+    id: &str,
+    components: &[AssetComponent],
+) -> Result<()> {
+    for (chunk_no, chunk) in components.chunks(COMPONENTS_PER_INSERT).enumerate() {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = i * 7;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO asset_components (group_id, position, name, version, purl, bom_ref, package_key) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (i, c) in chunk.iter().enumerate() {
+            let position = chunk_no * COMPONENTS_PER_INSERT + i;
+            query = query
+                .bind(id)
+                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                .bind(&c.name)
+                .bind(&c.version)
+                .bind(&c.purl)
+                .bind(&c.bom_ref)
+                .bind(crate::match_keys::component_key(c.purl.as_deref()));
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl crate::warnings::Warnings for Inner {
     async fn put_asset_group(
@@ -279,20 +334,7 @@ impl crate::warnings::Warnings for Inner {
                 (id, 1)
             }
         };
-        for (position, c) in components.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO asset_components (group_id, position, name, version, purl, bom_ref) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&id)
-            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .bind(&c.name)
-            .bind(&c.version)
-            .bind(&c.purl)
-            .bind(&c.bom_ref)
-            .execute(&mut *tx)
-            .await?;
-        }
+        w_insert_components(&mut tx, &id, components).await?;
         sqlx::query(
             "INSERT INTO asset_group_revisions (group_id, revision, source, uploaded_by, uploaded_at, components) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -367,15 +409,18 @@ impl crate::warnings::Warnings for Inner {
         .bind(org_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(OrgComponent {
-                    org_id: row.try_get("org_id")?,
-                    group: row.try_get("group_name")?,
-                    component: w_component_from_row(row)?,
-                })
-            })
-            .collect()
+        rows.iter().map(w_org_component_from_row).collect()
+    }
+
+    async fn inventory_for_packages(&self, keys: &[String]) -> Result<Vec<OrgComponent>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&crate::match_keys::sql::components(super::BACKEND))
+            .bind(super::match_sql::key_list(keys))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(w_org_component_from_row).collect()
     }
 
     async fn save_warnings(&self, drafts: &[WarningDraft], at: Timestamp) -> Result<Vec<Warning>> {

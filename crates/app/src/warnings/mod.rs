@@ -21,7 +21,9 @@
 //! units that upgraded to it), when a case's events change (publication, a provider
 //! notified), when an inventory is uploaded, and as a periodic sweep of the delivery
 //! worker, which also repairs anything a crash between a change and its re-match left
-//! out. A warning whose content did not change writes nothing, so re-running is cheap
+//! out. All but the sweep read through the store's match index
+//! ([`vulnrelay_store::match_keys`]): a changed record only the components of its
+//! packages, an upload only the records of its components' packages. A warning whose content did not change writes nothing, so re-running is cheap
 //! and never sends anything twice; a warning whose assets are no longer affected is
 //! withdrawn (recorded, not sent).
 
@@ -34,7 +36,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vulnrelay_domain::{AccountRole, Action, Actor, CaseAccess, PartyId, Timestamp, Vulnerability, can};
 use vulnrelay_match::{Index, parse_purl};
-use vulnrelay_store::warnings::{OrgComponent, WarningDraft, WarningFilter, WarningState};
+use vulnrelay_store::warnings::{OrgComponent, WarningDraft, WarningFilter, WarningState, WarningSummary};
 use vulnrelay_store::{MembershipChangeKind, Status, StoredVulnerability};
 
 use crate::App;
@@ -60,13 +62,6 @@ pub struct Rematch {
     pub withheld: usize,
     /// Warnings written (new, changed or withdrawn).
     pub written: usize,
-}
-
-/// The scope of a re-match: which warnings may be withdrawn when nothing matches.
-enum Scope<'a> {
-    Vulnerabilities(&'a [String]),
-    Org(&'a str),
-    All,
 }
 
 /// When warnings go out, and on whose decision.
@@ -174,9 +169,7 @@ async fn rematch_vulnerabilities_with(state: &App, ids: &[String], issue: &Issue
             Err(e) => return Err(e.into()),
         }
     }
-    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-    let inventory = state.store.inventory(None).await?;
-    rematch(state, &Matchable::new(records), inventory, Scope::Vulnerabilities(&ids), issue).await
+    rematch_records(state, records, issue).await
 }
 
 /// Re-runs matching for the records of a case (after its events changed).
@@ -185,23 +178,64 @@ pub async fn rematch_case(state: &App, case_id: &str) -> Result<Rematch> {
     if records.is_empty() {
         return Ok(Rematch::default());
     }
+    rematch_records(state, records, &Issue::default()).await
+}
+
+/// Matches `records` against the components of their packages only, read through the
+/// store's index of components by package: the cost follows the components they may
+/// affect, not the inventories held. Warnings of these records outside those
+/// components are withdrawn as by a full re-match.
+async fn rematch_records(state: &App, records: Vec<StoredVulnerability>, issue: &Issue) -> Result<Rematch> {
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-    let inventory = state.store.inventory(None).await?;
-    rematch(state, &Matchable::new(records), inventory, Scope::Vulnerabilities(&ids), &Issue::default()).await
+    let records = Matchable::new(records);
+    let inventory = state.store.inventory_for_packages(&records.package_keys()).await?;
+    let mut existing = Vec::new();
+    for id in &ids {
+        let filter = WarningFilter { vulnerability_id: Some(id.clone()), ..WarningFilter::default() };
+        existing.extend(state.store.warning_summaries(&filter).await?);
+    }
+    rematch(state, &records, inventory, existing, issue).await
 }
 
-/// Re-runs matching for one organisation's inventory against every record.
+/// Re-runs matching for one organisation's inventory against the records of its
+/// components' packages, read through the store's index of records by package (and the
+/// records it is warned of, so a warning it no longer has the component for is
+/// withdrawn): the cost follows its components, not the records held.
 pub async fn rematch_org(state: &App, org_id: &str) -> Result<Rematch> {
-    let records = all_records(state).await?;
     let inventory = state.store.inventory(Some(org_id)).await?;
-    rematch(state, &records, inventory, Scope::Org(org_id), &Issue::default()).await
+    let keys: Vec<String> = inventory
+        .iter()
+        .filter_map(|c| vulnrelay_store::match_keys::component_key(c.component.purl.as_deref()))
+        .collect();
+    let mut records = state.store.vulnerabilities_for_packages(&keys).await?;
+    let filter = WarningFilter { org_id: Some(org_id.to_owned()), ..WarningFilter::default() };
+    let existing = state.store.warning_summaries(&filter).await?;
+    let candidates: HashSet<String> = records.iter().map(|r| r.id.clone()).collect();
+    let mut warned: Vec<&str> = existing
+        .iter()
+        .filter(|w| w.state == WarningState::Active && !candidates.contains(&w.vulnerability_id))
+        .map(|w| w.vulnerability_id.as_str())
+        .collect();
+    warned.sort_unstable();
+    warned.dedup();
+    for id in warned {
+        match state.store.vulnerability(id).await {
+            Ok(v) => records.push(v),
+            Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    rematch(state, &Matchable::new(records), inventory, existing, &Issue::default()).await
 }
 
-/// Re-runs everything: every inventory against every record.
+/// Re-runs everything: every inventory against every record (the periodic sweep, which
+/// also repairs what a crash between a change and its re-match left out).
 pub async fn rematch_all(state: &App) -> Result<Rematch> {
     let records = all_records(state).await?;
     let inventory = state.store.inventory(None).await?;
-    rematch(state, &records, inventory, Scope::All, &Issue::default()).await
+    let existing = state.store.warning_summaries(&WarningFilter::default()).await?;
+    rematch(state, &records, inventory, existing, &Issue::default()).await
 }
 
 /// Logs the outcome of a re-match run after a change that already succeeded: a failure
@@ -244,26 +278,36 @@ struct Hit {
 
 /// Who may receive what the case does not yet disclose.
 struct Audience {
-    roles: HashMap<String, Vec<AccountRole>>,
+    /// The roles of each organisation's active accounts, read when a record is first
+    /// found unpublished (a re-match of public records reads no account).
+    roles: Option<HashMap<String, Vec<AccountRole>>>,
     suspended: HashMap<String, bool>,
     /// The time the warnings go out.
     at: Timestamp,
 }
 
 impl Audience {
-    async fn new(state: &App, at: Timestamp) -> Result<Audience> {
-        let mut roles: HashMap<String, Vec<AccountRole>> = HashMap::new();
-        for account in state.store.list_accounts(Some(Status::Active)).await? {
-            if let Some(org) = account.org_id {
-                let entry = roles.entry(org).or_default();
-                for role in account.roles {
-                    if !entry.contains(&role) {
-                        entry.push(role);
+    fn new(at: Timestamp) -> Audience {
+        Audience { roles: None, suspended: HashMap::new(), at }
+    }
+
+    /// The roles of `org`'s active accounts.
+    async fn roles(&mut self, state: &App, org: &str) -> Result<Vec<AccountRole>> {
+        if self.roles.is_none() {
+            let mut roles: HashMap<String, Vec<AccountRole>> = HashMap::new();
+            for account in state.store.list_accounts(Some(Status::Active)).await? {
+                if let Some(org) = account.org_id {
+                    let entry = roles.entry(org).or_default();
+                    for role in account.roles {
+                        if !entry.contains(&role) {
+                            entry.push(role);
+                        }
                     }
                 }
             }
+            self.roles = Some(roles);
         }
-        Ok(Audience { roles, suspended: HashMap::new(), at })
+        Ok(self.roles.as_ref().and_then(|roles| roles.get(org)).cloned().unwrap_or_default())
     }
 
     /// Whether a membership of `org` is suspended when the warnings go out: the latest
@@ -289,10 +333,7 @@ impl Audience {
         if self.suspended(state, org).await? {
             return Ok(false);
         }
-        let actor = Actor {
-            org: Some(PartyId(org.to_owned())),
-            roles: self.roles.get(org).cloned().unwrap_or_default(),
-        };
+        let actor = Actor { org: Some(PartyId(org.to_owned())), roles: self.roles(state, org).await? };
         let (reporter, platform) = loaded.access();
         Ok(can(
             &actor,
@@ -440,6 +481,24 @@ impl Matchable {
 }
 
 impl Matchable {
+    /// The package keys the records are indexed under
+    /// ([`vulnrelay_store::match_keys`]): the components they may match have these.
+    pub fn package_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .domain
+            .iter()
+            .flat_map(|v| {
+                vulnrelay_match::package_keys(v)
+                    .iter()
+                    .map(vulnrelay_match::PackageKey::index_key)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
     /// The primary ids of the records that affect the component with package URL
     /// `purl` (none without one, or with one that is not understood).
     pub fn affected_by(&self, purl: Option<&str>) -> Vec<String> {
@@ -461,11 +520,14 @@ pub async fn all_records(state: &App) -> Result<std::sync::Arc<Matchable>> {
     state.records.get(version, async || Ok(Matchable::new(state.store.vulnerabilities(None).await?))).await
 }
 
+/// Matches `inventory` against `records` and writes what changed: `existing` are the
+/// stored warnings in scope, which are withdrawn when nothing matches them any more
+/// (those of a record not among `records` are left alone).
 async fn rematch(
     state: &App,
     records: &Matchable,
     inventory: Vec<OrgComponent>,
-    scope: Scope<'_>,
+    existing: Vec<WarningSummary>,
     issue: &Issue,
 ) -> Result<Rematch> {
     let Matchable { stored, domain, record_hashes, index } = records;
@@ -498,33 +560,6 @@ async fn rematch(
         }
     }
     done.affected = hits.len();
-    let existing = match scope {
-        Scope::All => state.store.warning_summaries(&WarningFilter::default()).await?,
-        Scope::Org(org) => {
-            state
-                .store
-                .warning_summaries(&WarningFilter {
-                    org_id: Some(org.to_owned()),
-                    ..WarningFilter::default()
-                })
-                .await?
-        }
-        Scope::Vulnerabilities(ids) => {
-            let mut all = Vec::new();
-            for id in ids {
-                all.extend(
-                    state
-                        .store
-                        .warning_summaries(&WarningFilter {
-                            vulnerability_id: Some(id.clone()),
-                            ..WarningFilter::default()
-                        })
-                        .await?,
-                );
-            }
-            all
-        }
-    };
     // What each warning in scope says now: an unchanged draft is not even sent to the
     // store (which checks again under its row lock), so a sweep with nothing new
     // writes nothing.
@@ -532,7 +567,7 @@ async fn rematch(
         .iter()
         .map(|w| ((w.org_id.clone(), w.vulnerability_id.clone()), (w.fingerprint.clone(), w.state)))
         .collect();
-    let mut audience = Audience::new(state, now).await?;
+    let mut audience = Audience::new(now);
     let mut cases: HashMap<String, Option<Loaded>> = HashMap::new();
     let mut drafts = Vec::new();
     for ((org, i), hits) in &hits {

@@ -574,3 +574,93 @@ async fn a_platform_warns_the_industry_before_publication_with_its_note() {
     })
     .await;
 }
+
+/// The incremental re-matches (an upload re-matches the unit's inventory against the
+/// records of its packages, a record change the components of the record's packages,
+/// both through the store's match index) leave the warnings exactly as a full re-match
+/// of every inventory against every record would: after each step of a long
+/// deterministic sequence of uploads, record changes and removals, the full re-match
+/// finds nothing to write.
+#[tokio::test]
+async fn incremental_rematches_equal_a_full_rematch() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        let orgs = ["bank", "grid", "power", "rail"];
+        for id in orgs {
+            store
+                .create_org(&vulnrelay_store::Organisation {
+                    id: id.into(),
+                    name: id.into(),
+                    name_zh: None,
+                    roles: vec![vulnrelay_domain::Role::NetworkOperator],
+                    jurisdiction: vulnrelay_domain::Jurisdiction::CN,
+                    individual: false,
+                    status: vulnrelay_store::Status::Active,
+                    created_at: Utc::now(),
+                })
+                .await
+                .unwrap();
+        }
+        let state = AppState::new(store.clone(), common::config());
+        // Packages as records name them, and as components' package URLs do (PyPI
+        // names are normalised on both sides).
+        let packages = [
+            ("Maven", "org.example:widget", "pkg:maven/org.example/widget"),
+            ("Maven", "org.example:gadget", "pkg:maven/org.example/gadget"),
+            ("PyPI", "django-rest-framework", "pkg:pypi/Django_REST.framework"),
+            ("npm", "left-pad", "pkg:npm/left-pad"),
+        ];
+        let versions = ["1.0", "1.2", "1.5", "2.0", "2.3", "3.1"];
+        let mut seed: u64 = 0x5eed_2026;
+        let mut next = move |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap() % n
+        };
+        let mut touched = 0;
+        for step in 0..40 {
+            if next(2) == 0 {
+                // An upload: a group of some unit, with a few components (maybe none).
+                let org = orgs[next(orgs.len())];
+                let group = ["core", "web"][next(2)];
+                let components: Vec<vulnrelay_store::warnings::AssetComponent> = (0..next(4))
+                    .map(|_| {
+                        let (_, name, purl) = packages[next(packages.len())];
+                        let version = versions[next(versions.len())];
+                        vulnrelay_store::warnings::AssetComponent {
+                            name: name.into(),
+                            version: Some(version.into()),
+                            purl: Some(format!("{purl}@{version}")),
+                            bom_ref: None,
+                        }
+                    })
+                    .collect();
+                store.put_asset_group(org, group, "manual", &components, None, Utc::now()).await.unwrap();
+                touched += warnings::rematch_org(&state, org).await.unwrap().written;
+            } else {
+                // A record is created or changed: other packages, other ranges, or none.
+                let id = format!("VR-2026-{:04}", next(5));
+                let affected: Vec<Value> = (0..next(3))
+                    .map(|_| {
+                        let (ecosystem, package, _) = packages[next(packages.len())];
+                        let source = ["miit", "cnvd"][next(2)];
+                        let from = next(3);
+                        let (introduced, fixed) = (versions[from], versions[from + 1 + next(3)]);
+                        json!({"source": source, "vendor": "Example", "product": package,
+                               "ecosystem": ecosystem, "package": package,
+                               "ranges": [{"introduced": introduced, "fixed": fixed}]})
+                    })
+                    .collect();
+                let record = json!({"id": id, "title": {"en": format!("step {step}")}, "affected": affected,
+                                    "scores": [{"source": "miit", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]});
+                store.save_vulnerability(&id, None, &record, &[], Utc::now()).await.unwrap();
+                touched += warnings::rematch_vulnerabilities(&state, std::slice::from_ref(&id)).await.unwrap().written;
+            }
+            let full = warnings::rematch_all(&state).await.unwrap();
+            assert_eq!(full.written, 0, "step {step}: the full re-match differs: {full:?}");
+        }
+        let all = store.warnings(&WarningFilter::default()).await.unwrap();
+        let withdrawn = all.iter().filter(|w| w.state == vulnrelay_store::warnings::WarningState::Withdrawn).count();
+        assert!(touched > 10 && all.len() > 5 && withdrawn > 0, "{touched} {} {withdrawn}", all.len());
+    })
+    .await;
+}

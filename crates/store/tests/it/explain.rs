@@ -4,6 +4,8 @@
 //! PostgreSQL server (as `.ci/run` does).
 
 use sqlx::{Connection, PgConnection, Row};
+use vulnrelay_store::Backend;
+use vulnrelay_store::match_keys::sql as match_sql;
 use vulnrelay_store::projections::sql;
 use vulnrelay_store::records::sql as records;
 use vulnrelay_store::testing::TestDb;
@@ -56,6 +58,14 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("interval ranks", with_values(sql::INTERVAL_RANKS, &["'vendor_notified'", "'2021-Q4'", "2", "10"])),
         ("published cases", sql::PUBLISHED_CASES.to_owned()),
         ("an organisation's unpublished intervals", with_values(sql::RELATED_INTERVALS, &["'org'"])),
+        (
+            "components by package",
+            with_values(&match_sql::components(Backend::Postgres), &[r#"'["Maven:org.example:widget"]'"#]),
+        ),
+        (
+            "records by package",
+            with_values(&match_sql::records(Backend::Postgres), &[r#"'["Maven:org.example:widget"]'"#]),
+        ),
     ];
     for (name, statement) in statements {
         let plan: Vec<String> = sqlx::query(&format!("EXPLAIN {statement}"))

@@ -305,3 +305,136 @@ async fn reminders_are_sent_once_per_stage() {
     })
     .await;
 }
+
+/// A record of one package (vulnrelay record JSON), affected from 1.0 until 2.0.
+fn record_of(id: &str, ecosystem: &str, package: &str) -> serde_json::Value {
+    json!({
+        "id": id,
+        "title": {"en": id},
+        "affected": [{"source": "miit", "vendor": "Example", "product": package, "ecosystem": ecosystem,
+                      "package": package, "ranges": [{"introduced": "1.0", "fixed": "2.0"}]}]
+    })
+}
+
+fn listed(purl: &str) -> AssetComponent {
+    AssetComponent { name: purl.into(), version: None, purl: Some(purl.into()), bom_ref: None }
+}
+
+fn ids(records: &[StoredVulnerability]) -> Vec<&str> {
+    records.iter().map(|r| r.id.as_str()).collect()
+}
+
+/// The match index: components and records are found by their normalised package key,
+/// the keys follow every upload and record change, and the rows stored before the index
+/// existed are keyed when the store opens.
+#[tokio::test]
+async fn components_and_records_are_found_by_package_key() {
+    for_each_backend(|db: TestDb| async move {
+        let store = &*db.store;
+        let key = |purl: &str| match_keys::component_key(Some(purl)).unwrap();
+        let log4j = key("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
+        let drf = key("pkg:pypi/django-rest-framework@3.0");
+        let left_pad = key("pkg:npm/left-pad@1.1");
+        assert_eq!(log4j, "Maven:org.apache.logging.log4j:log4j-core");
+        assert_eq!(key("pkg:pypi/Django_REST.framework@1.0"), drf, "PEP 503 names");
+        assert_eq!(match_keys::component_key(Some("pkg:npm/left-pad")), None, "no version");
+        assert_eq!(match_keys::component_key(Some("left-pad")), None, "not a package URL");
+        for org in ["bank", "grid"] {
+            unit(store, org).await;
+        }
+        let bank = [
+            component("2.14.1"),
+            listed("pkg:pypi/Django_REST.framework@1.2"),
+            AssetComponent { name: "in-house".into(), version: Some("1".into()), purl: None, bom_ref: None },
+        ];
+        store.put_asset_group("grid", "web", "sbom", &[component("2.17.1")], None, at(9, 0)).await.unwrap();
+        store.put_asset_group("bank", "core", "sbom", &bank, None, at(9, 0)).await.unwrap();
+        let found = store.inventory_for_packages(std::slice::from_ref(&log4j)).await.unwrap();
+        let full: Vec<OrgComponent> = store
+            .inventory(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.component.name == "org.apache.logging.log4j:log4j-core")
+            .collect();
+        assert_eq!(found, full, "the same components, in the order of the full inventory");
+        assert_eq!(found.len(), 2);
+        let both = store.inventory_for_packages(&[drf.clone(), log4j.clone(), drf.clone()]).await.unwrap();
+        assert_eq!(both.len(), 3);
+        assert!(store.inventory_for_packages(&[]).await.unwrap().is_empty());
+        assert!(store.inventory_for_packages(std::slice::from_ref(&left_pad)).await.unwrap().is_empty());
+
+        store
+            .save_vulnerability(
+                "VR-1",
+                None,
+                &record_of("VR-1", "PyPI", "Django_REST_framework"),
+                &[],
+                at(9, 0),
+            )
+            .await
+            .unwrap();
+        store
+            .save_vulnerability("VR-2", None, &record_of("VR-2", "npm", "left-pad"), &[], at(9, 0))
+            .await
+            .unwrap();
+        store
+            .save_vulnerability("VR-3", None, &json!({"id": "VR-3", "affected": "not a list"}), &[], at(9, 0))
+            .await
+            .unwrap();
+        let of = |keys: Vec<String>| async move { store.vulnerabilities_for_packages(&keys).await.unwrap() };
+        assert_eq!(ids(&of(vec![drf.clone()]).await), ["VR-1"]);
+        assert_eq!(ids(&of(vec![left_pad.clone(), drf.clone(), log4j.clone()]).await), ["VR-1", "VR-2"]);
+        // The record now names another package: the index follows.
+        store
+            .save_vulnerability("VR-1", None, &record_of("VR-1", "npm", "Left-Pad"), &[], at(10, 0))
+            .await
+            .unwrap();
+        assert!(of(vec![drf.clone()]).await.is_empty());
+        assert_eq!(ids(&of(vec![left_pad.clone()]).await), ["VR-1", "VR-2"]);
+        // A new upload replaces the group's keys.
+        store
+            .put_asset_group("grid", "web", "sbom", &[listed("pkg:npm/left-pad@1.1")], None, at(10, 0))
+            .await
+            .unwrap();
+        let grid = store.inventory_for_packages(std::slice::from_ref(&left_pad)).await.unwrap();
+        assert_eq!((grid.len(), grid[0].org_id.as_str()), (1, "grid"));
+        assert_eq!(store.inventory_for_packages(std::slice::from_ref(&log4j)).await.unwrap().len(), 1);
+
+        // Rows stored before the index existed: their keys are written when the store
+        // opens, once.
+        raw_statements(
+            &db.url,
+            db.name,
+            &[
+                "UPDATE asset_components SET package_key = NULL",
+                "DELETE FROM record_packages",
+                "UPDATE match_index SET built = 0",
+            ],
+        )
+        .await;
+        assert!(store.inventory_for_packages(std::slice::from_ref(&left_pad)).await.unwrap().is_empty());
+        let reopened = connect(&db.url).await.unwrap();
+        assert_eq!(reopened.inventory_for_packages(std::slice::from_ref(&left_pad)).await.unwrap(), grid);
+        assert_eq!(reopened.inventory_for_packages(&[drf.clone(), log4j.clone()]).await.unwrap().len(), 2);
+        let records = reopened.vulnerabilities_for_packages(std::slice::from_ref(&left_pad)).await.unwrap();
+        assert_eq!(ids(&records), ["VR-1", "VR-2"]);
+    })
+    .await;
+}
+
+/// Runs statements on the database under the store.
+async fn raw_statements(url: &str, backend: &str, statements: &[&str]) {
+    use sqlx::Connection;
+    if backend == "sqlite" {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        for statement in statements {
+            sqlx::query(statement).execute(&mut conn).await.unwrap();
+        }
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        for statement in statements {
+            sqlx::query(statement).execute(&mut conn).await.unwrap();
+        }
+    }
+}
