@@ -1,7 +1,10 @@
 //! Shared helpers of the vulnrelay benchmarks.
 
+pub mod dataset;
 pub mod disk;
 pub mod inventory;
+pub mod load;
+pub mod plot;
 
 use std::time::{Duration, Instant};
 
