@@ -60,6 +60,11 @@ impl Shape {
             jobs: 1,
         }
     }
+
+    /// How many organisations of each kind: (reporters, providers, industry units).
+    pub fn kinds(&self) -> (usize, usize, usize) {
+        orgs::counts(self)
+    }
 }
 
 /// A small deterministic generator (SplitMix64), so every run builds the same data.
