@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use vulnrelay_store::Store;
 
 pub use cases::{YEARS, end};
+pub use orgs::PLATFORM;
 pub use records::first_case_record;
 
 /// How much to generate.
