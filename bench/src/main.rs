@@ -46,6 +46,9 @@ struct GenArgs {
     /// Writes in flight (default: 1 on SQLite, which has one writer; 4 on PostgreSQL).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Cases per transaction (1: each in its own, as intake writes them).
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
     /// `inline`: each case's views written with it by the server's projector (as
     /// intake does); `rebuild`: the cases first, then every view recomputed.
     #[arg(long, default_value = "inline", value_parser = ["inline", "rebuild"])]
@@ -73,6 +76,7 @@ async fn gen_command(args: GenArgs) -> Result<(), String> {
         inventories: args.inventories.unwrap_or(base.inventories),
         components: args.components.unwrap_or(base.components),
         seed: args.seed,
+        batch: args.batch,
         jobs: args.jobs.unwrap_or(if database.sqlite.is_some() { 1 } else { 4 }),
         ..base
     };

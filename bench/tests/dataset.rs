@@ -9,7 +9,7 @@ use vulnrelay_store::Store;
 use vulnrelay_store::testing::TestDb;
 
 fn small() -> Shape {
-    Shape { cases: 60, orgs: 12, records: 21, inventories: 4, components: 7, seed: 7, jobs: 2 }
+    Shape { cases: 60, orgs: 12, records: 21, inventories: 4, components: 7, seed: 7, jobs: 2, batch: 7 }
 }
 
 /// What a generation left, without the ids the store draws at random: each case's

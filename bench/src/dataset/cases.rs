@@ -99,22 +99,28 @@ pub fn case(shape: &Shape, i: usize) -> (NewCase, bool) {
     (case, published)
 }
 
-/// Writes the cases; returns the ids of the published ones, oldest first.
+/// Writes the cases, [`Shape::batch`] per transaction; returns the ids of the published
+/// ones, oldest first.
 pub async fn write(
     store: &Arc<dyn Store>,
     shape: &Shape,
     generated: &mut Generated,
 ) -> Result<Vec<String>, String> {
-    let mut progress = Progress::new("cases", shape.cases);
-    let written = run_bounded(shape.cases, shape.jobs, &mut progress, |i| {
-        let (case, published) = case(shape, i);
+    let batch = shape.batch.max(1);
+    let batches = shape.cases.div_ceil(batch);
+    let mut progress = Progress::batched("cases", shape.cases, batch);
+    let written = run_bounded(batches, shape.jobs, &mut progress, |b| {
+        let range = b * batch..((b + 1) * batch).min(shape.cases);
+        let (cases, published): (Vec<NewCase>, Vec<bool>) = range.map(|i| case(shape, i)).unzip();
         let store = store.clone();
         async move {
-            let id = store.import_case(&case).await.map_err(|e| format!("case {i}: {e}"))?;
-            Ok((id, published, case.events.len()))
+            let ids = store.import_cases(&cases).await.map_err(|e| format!("cases of batch {b}: {e}"))?;
+            let events = cases.iter().map(|c| c.events.len());
+            Ok(ids.into_iter().zip(published).zip(events).map(|((id, p), e)| (id, p, e)).collect::<Vec<_>>())
         }
     })
     .await?;
+    let written: Vec<(String, bool, usize)> = written.into_iter().flatten().collect();
     generated.cases = written.len();
     generated.events = written.iter().map(|(_, _, events)| events).sum();
     let published: Vec<String> =

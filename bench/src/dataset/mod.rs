@@ -39,6 +39,8 @@ pub struct Shape {
     pub seed: u64,
     /// Writes in flight at once (SQLite has one writer; PostgreSQL gains from a few).
     pub jobs: usize,
+    /// Cases per transaction (1: each case in its own, as intake writes them).
+    pub batch: usize,
 }
 
 impl Shape {
@@ -59,6 +61,7 @@ impl Shape {
             components: 100,
             seed: 18,
             jobs: 1,
+            batch: 500,
         }
     }
 
@@ -138,19 +141,26 @@ pub async fn generate(store: &Arc<dyn Store>, shape: &Shape) -> Result<Generated
 pub struct Progress {
     what: &'static str,
     total: usize,
+    per_task: usize,
     started: Instant,
     printed: Instant,
 }
 
 impl Progress {
-    /// Progress of `total` items of `what`.
+    /// Progress of `total` items of `what`, one per task.
     pub fn new(what: &'static str, total: usize) -> Progress {
-        let now = Instant::now();
-        Progress { what, total, started: now, printed: now }
+        Progress::batched(what, total, 1)
     }
 
-    /// Notes that `done` items are written.
-    pub fn tick(&mut self, done: usize) {
+    /// Progress of `total` items of `what`, `per_task` per task (the last may hold fewer).
+    pub fn batched(what: &'static str, total: usize, per_task: usize) -> Progress {
+        let now = Instant::now();
+        Progress { what, total, per_task: per_task.max(1), started: now, printed: now }
+    }
+
+    /// Notes that `tasks` tasks are done.
+    pub fn tick(&mut self, tasks: usize) {
+        let done = (tasks * self.per_task).min(self.total);
         if self.printed.elapsed() >= Duration::from_secs(5) || done == self.total {
             self.printed = Instant::now();
             let seconds = self.started.elapsed().as_secs_f64();
