@@ -1,8 +1,11 @@
 //! Shared helpers of the vulnrelay benchmarks.
 
 pub mod bulk;
+pub mod dataset;
 pub mod disk;
 pub mod inventory;
+pub mod load;
+pub mod plot;
 
 use std::time::{Duration, Instant};
 

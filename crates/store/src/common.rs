@@ -766,15 +766,27 @@ impl crate::Store for Inner {
     }
 
     async fn import_case(&self, case: &NewCase) -> Result<String> {
+        let ids = self.import_cases(std::slice::from_ref(case)).await?;
+        ids.into_iter().next().ok_or_else(|| StoreError::Corrupt("an import wrote no case".into()))
+    }
+
+    async fn import_cases(&self, cases: &[NewCase]) -> Result<Vec<String>> {
+        let projector = self.projector();
         let mut tx = self.writer.begin().await?;
-        let opened = open_case(&mut tx, case).await?;
-        let case_id = opened.record.id.clone();
-        let message =
-            NewOutboxMessage { topic: "case.imported".into(), payload: serde_json::json!({"case": case_id}) };
-        insert_outbox(&mut tx, &message, case.created_at).await?;
-        project_opened(&mut tx, self.projector().as_deref(), &opened, case.created_at).await?;
+        let mut ids = Vec::with_capacity(cases.len());
+        for case in cases {
+            let opened = open_case(&mut tx, case).await?;
+            let case_id = opened.record.id.clone();
+            let message = NewOutboxMessage {
+                topic: "case.imported".into(),
+                payload: serde_json::json!({"case": case_id}),
+            };
+            insert_outbox(&mut tx, &message, case.created_at).await?;
+            project_opened(&mut tx, projector.as_deref(), &opened, case.created_at).await?;
+            ids.push(case_id);
+        }
         tx.commit().await?;
-        Ok(case_id)
+        Ok(ids)
     }
 
     async fn report(&self, case_id: &str) -> Result<ReportRecord> {

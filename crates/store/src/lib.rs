@@ -207,6 +207,9 @@ pub trait Store:
     async fn take_report(&self, report: &NewReport) -> Result<Intake>;
     /// Opens a case from a case file (no report, no receipt).
     async fn import_case(&self, case: &NewCase) -> Result<String>;
+    /// Opens several cases from case files in one transaction (a bulk load): all of
+    /// them, in order, or none. Their ids, in the same order.
+    async fn import_cases(&self, cases: &[NewCase]) -> Result<Vec<String>>;
     /// A case's report.
     async fn report(&self, case_id: &str) -> Result<ReportRecord>;
     /// A case's attachments (metadata).

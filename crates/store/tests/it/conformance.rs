@@ -601,6 +601,36 @@ async fn import_case_and_connect_by_url() {
 }
 
 #[tokio::test]
+async fn a_bulk_import_writes_every_case_or_none() {
+    for_each_backend(|db: TestDb| async move {
+        seed(&*db.store).await;
+        let case = |title: &str, reporter: &str| NewCase {
+            title: title.into(),
+            timezone: "UTC".into(),
+            reporter_org: reporter.into(),
+            platform_org: "miit".into(),
+            parties: vec![],
+            products: vec![],
+            events: vec![event(3, "aware"), event(4, "verified")],
+            created_at: at(3, 0),
+        };
+        let ids = db.store.import_cases(&[case("a", "reporter"), case("b", "reporter")]).await.unwrap();
+        assert_eq!(ids.len(), 2, "{}", db.name);
+        assert_ne!(ids[0], ids[1]);
+        for (id, title) in ids.iter().zip(["a", "b"]) {
+            assert_eq!(db.store.case(id).await.unwrap().title, title, "{}", db.name);
+            assert_eq!(db.store.events(id).await.unwrap().len(), 2, "{}", db.name);
+        }
+        // A batch with a case of an unknown reporter writes none of its cases.
+        let refused = db.store.import_cases(&[case("c", "reporter"), case("d", "nobody")]).await;
+        assert!(refused.is_err(), "{}", db.name);
+        assert_eq!(db.store.case_ids().await.unwrap(), ids, "{}", db.name);
+        assert!(db.store.import_cases(&[]).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_publication_version_follows_records_and_case_changes() {
     for_each_backend(|db: TestDb| async move {
         let store = db.store.clone();
