@@ -378,6 +378,26 @@ mod tests {
     }
 
     #[test]
+    fn well_known_groups_by_artifact_and_major() {
+        assert_eq!(group_of_artifact("javafx-controls"), Some(("org.openjfx", "javafx-*")));
+        assert_eq!(group_of_artifact("javafx"), None);
+        assert_eq!(group_of_artifact("juh"), Some(("org.libreoffice", "juh")));
+        assert_eq!(group_of_artifact("osgi.annotation"), Some(("org.osgi", "osgi.*")));
+        assert_eq!(group_of_artifact("xpp3"), Some(("xpp3", "xpp3")));
+        assert_eq!(group_of_artifact("xpp3-min"), None);
+        assert_eq!(group_by_major("jline", Some("2.14.6")), Some("jline"));
+        assert_eq!(group_by_major("jline", Some("3.3.1")), Some("org.jline"));
+        assert_eq!(group_by_major("antlr", Some("2.7.7")), Some("antlr"));
+        assert_eq!(group_by_major("antlr", Some("3.5.2")), Some("org.antlr"));
+        assert_eq!(group_by_major("commons-jexl", Some("1.1")), Some("commons-jexl"));
+        assert_eq!(group_by_major("commons-jexl", Some("2.1.1")), Some("org.apache.commons"));
+        // No version, or none that starts with a number: no group.
+        assert_eq!(group_by_major("jline", None), None);
+        assert_eq!(group_by_major("jline", Some("x")), None);
+        assert_eq!(group_by_major("other", Some("1.0")), None);
+    }
+
+    #[test]
     fn bundle_names_invert_to_groups() {
         assert_eq!(
             group_from_bundle("com.fasterxml.jackson.core.jackson-core", "jackson-core").as_deref(),
