@@ -1112,11 +1112,17 @@ fn leading_version(v: &str) -> &str {
 
 /// The version a manifest states, as built: [`leading_version`], without the literal
 /// `.qualifier` that an OSGi build leaves when it does not stamp one (`1.3.100.qualifier`:
-/// `1.3.100`); `None` when the build left a placeholder (`${version.suffix}`) or nothing.
+/// `1.3.100`); `None` when the build left a placeholder (`${version.suffix}`, `unspecified`,
+/// `0.0.0`), something that is no version, or nothing.
 fn built_version(v: &str) -> Option<&str> {
     let v = leading_version(v);
     let v = v.strip_suffix(".qualifier").unwrap_or(v);
-    (!v.is_empty() && !v.contains("${")).then_some(v)
+    // Gradle's version of a project that sets none; bnd's default `Bundle-Version` (`0`,
+    // `0.0.0`); characters no version has (`10.14.2000000.???`).
+    let unset =
+        v == "unspecified" || v.ends_with(".unspecified") || v.bytes().all(|b| b == b'0' || b == b'.');
+    let odd = !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-+~".contains(&b));
+    (!v.is_empty() && !unset && !odd).then_some(v)
 }
 
 /// The spelling of a version a manifest states (`built`) as the file name writes it, when the
@@ -1314,6 +1320,13 @@ mod tests {
         assert_eq!(built_version("4.10.4 ${svnversion} - buildd"), Some("4.10.4"));
         assert_eq!(built_version("${version.suffix}"), None);
         assert_eq!(built_version("2.1"), Some("2.1"));
+        assert_eq!(built_version("unspecified"), None);
+        assert_eq!(built_version("0.0.0.unspecified"), None);
+        assert_eq!(built_version("0"), None);
+        assert_eq!(built_version("0.0.0"), None);
+        assert_eq!(built_version("10.14.2000000.???"), None);
+        assert_eq!(built_version("0.1.0-rc1"), Some("0.1.0-rc1"));
+        assert_eq!(built_version("1.0~+svn49"), Some("1.0~+svn49"));
     }
 
     #[test]

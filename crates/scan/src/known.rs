@@ -188,6 +188,10 @@ const ARTIFACT_GROUPS: &[(&str, &str)] = &[
     ("eigenbase-*", "eigenbase"),
     ("xml-apis", "xml-apis"),
     ("xml-apis-ext", "xml-apis"),
+    ("atomicfu", "org.jetbrains.kotlinx"),
+    ("jets3t", "net.java.dev.jets3t"),
+    ("apksig", "com.android.tools.build"),
+    ("vldocking", "com.vldocking"),
 ];
 
 /// The group of a well-known artifact id ([`ARTIFACT_GROUPS`]), with the entry that matched.
@@ -229,6 +233,8 @@ const GROUP_BY_MAJOR: &[(&str, u32, &str, &str)] = &[
     ("stringtemplate", 3, "antlr", "org.antlr"),
     // Commons JEXL 1.x is commons-jexl:commons-jexl; 2.x is org.apache.commons:commons-jexl.
     ("commons-jexl", 2, "commons-jexl", "org.apache.commons"),
+    // Saxon 6 is saxon:saxon; Saxon 8 to 9.1 are net.sf.saxon:saxon.
+    ("saxon", 7, "saxon", "net.sf.saxon"),
 ];
 
 /// The group of an artifact id whose group depends on its major version
