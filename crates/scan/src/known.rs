@@ -192,6 +192,9 @@ const ARTIFACT_GROUPS: &[(&str, &str)] = &[
     ("jets3t", "net.java.dev.jets3t"),
     ("apksig", "com.android.tools.build"),
     ("vldocking", "com.vldocking"),
+    ("jing", "org.relaxng"),
+    ("jsr305", "com.google.code.findbugs"),
+    ("junit5-system-exit", "com.ginsberg"),
 ];
 
 /// The group of a well-known artifact id ([`ARTIFACT_GROUPS`]), with the entry that matched.
