@@ -898,7 +898,9 @@ fn name_unit(
     class_prefix: Option<&str>,
     file_name: Option<&str>,
 ) -> Option<(Component, Vec<Evidence>)> {
-    use crate::known::{artifact_like, groovy_group, group_from_bundle, group_of_artifact, well_known};
+    use crate::known::{
+        artifact_like, groovy_group, group_by_major, group_from_bundle, group_of_artifact, well_known,
+    };
     let bundle = attr(attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
     let module = attr(attrs, "Automatic-Module-Name");
     let title = attr(attrs, "Implementation-Title");
@@ -924,14 +926,15 @@ fn name_unit(
     });
     let mut evidence = Vec::new();
     let stated = |key: &str| attr(attrs, key).and_then(|v| built_version(v).map(|b| (v, b)));
+    let file_version = file.as_ref().and_then(|(_, v)| v.as_deref());
     let version = match (stated("Implementation-Version"), stated("Bundle-Version")) {
         (Some((v, built)), _) => {
             evidence.push(manifest("Implementation-Version", v));
-            Some(built.to_owned())
+            Some(published_spelling(built, file_version, file_name, &mut evidence))
         }
         (None, Some((v, built))) => {
             evidence.push(manifest("Bundle-Version", v));
-            Some(built.to_owned())
+            Some(published_spelling(built, file_version, file_name, &mut evidence))
         }
         (None, None) => match &file {
             Some((_, Some(v))) => {
@@ -953,9 +956,9 @@ fn name_unit(
         .chain(dotted_prefix.iter().map(|p| ("package prefix", p.clone())))
     {
         if let Some((group, mut artifact, key)) = well_known(&name) {
-            // A package shared by a family (commons-logging's api and adapters jars): the
-            // file name's artifact when it extends the table's.
-            if what == "package prefix"
+            // A package or bundle name shared by a family (commons-logging's api and adapters
+            // jars): the file name's artifact when it extends the table's.
+            if what != "Automatic-Module-Name"
                 && let Some((f, _)) = &file
                 && f.len() > artifact.len()
                 && f.starts_with(&format!("{artifact}-"))
@@ -1030,6 +1033,11 @@ fn name_unit(
         evidence
             .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("groovy modules are in {g}") });
         group = Some(g.to_owned());
+    } else if let Some(g) = group_by_major(&artifact, version.as_deref()) {
+        let v = version.as_deref().unwrap_or_default();
+        evidence
+            .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{artifact} {v} is in {g}") });
+        group = Some(g.to_owned());
     }
     if group.is_none() && from != "dotted" {
         for (what, name) in named {
@@ -1042,10 +1050,13 @@ fn name_unit(
             }
         }
     }
+    // `org.apache` is the vendor id the Apache parent poms set in every project's manifest,
+    // not a group (none but that parent pom's is `org.apache`).
     if group.is_none()
         && let Some(v) = attr(attrs, "Implementation-Vendor-Id")
         && artifact_like(v)
         && v.contains('.')
+        && v != "org.apache"
     {
         evidence.push(manifest("Implementation-Vendor-Id", v));
         group = Some(v.to_owned());
@@ -1059,6 +1070,21 @@ fn name_unit(
             detail: class_prefix.unwrap_or_default().into(),
         });
         group = Some(g);
+    }
+    let mut artifact = artifact;
+    if group.is_none()
+        && from == "file"
+        && let Some((g, a)) = dotted_prefix.as_deref().and_then(|d| group_dot_artifact(&artifact, d))
+    {
+        evidence.push(Evidence {
+            kind: EvidenceKind::PackagePrefix,
+            detail: class_prefix.unwrap_or_default().into(),
+        });
+        evidence.push(Evidence {
+            kind: EvidenceKind::WellKnown,
+            detail: format!("a file named groupId.artifactId-version.jar: {g}:{a}"),
+        });
+        (group, artifact) = (Some(g), a);
     }
     if group.is_none() && from == "file" && version.is_none() && evidence.len() <= 1 {
         // A bare name and nothing else: not a component.
@@ -1086,11 +1112,45 @@ fn leading_version(v: &str) -> &str {
 
 /// The version a manifest states, as built: [`leading_version`], without the literal
 /// `.qualifier` that an OSGi build leaves when it does not stamp one (`1.3.100.qualifier`:
-/// `1.3.100`); `None` when the build left a placeholder (`${version.suffix}`) or nothing.
+/// `1.3.100`); `None` when the build left a placeholder (`${version.suffix}`, `unspecified`,
+/// `0.0.0`), something that is no version, or nothing.
 fn built_version(v: &str) -> Option<&str> {
     let v = leading_version(v);
     let v = v.strip_suffix(".qualifier").unwrap_or(v);
-    (!v.is_empty() && !v.contains("${")).then_some(v)
+    // Gradle's version of a project that sets none; bnd's default `Bundle-Version` (`0`,
+    // `0.0.0`); characters no version has (`10.14.2000000.???`).
+    let unset =
+        v == "unspecified" || v.ends_with(".unspecified") || v.bytes().all(|b| b == b'0' || b == b'.');
+    let odd = !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-+~".contains(&b));
+    (!v.is_empty() && !unset && !odd).then_some(v)
+}
+
+/// The spelling of a version a manifest states (`built`) as the file name writes it, when the
+/// two are the same version by Maven's ordering and differ only by trailing zeros
+/// (`Implementation-Version: 1.72.0` in `bcprov-1.72.jar`: `1.72`, as published); the
+/// manifest's otherwise. The file name is then added to the evidence.
+fn published_spelling(
+    built: &str,
+    file_version: Option<&str>,
+    file_name: Option<&str>,
+    evidence: &mut Vec<Evidence>,
+) -> String {
+    let trimmed = |v: &str| v.trim_end_matches(['0', '.']).len();
+    match file_version {
+        Some(f)
+            if f != built
+                && MavenVersion::parse(f) == MavenVersion::parse(built)
+                && (built.starts_with(f) || f.starts_with(built))
+                && trimmed(f) == trimmed(built) =>
+        {
+            evidence.push(Evidence {
+                kind: EvidenceKind::FileName,
+                detail: file_name.unwrap_or_default().into(),
+            });
+            f.to_owned()
+        }
+        _ => built.to_owned(),
+    }
 }
 
 /// The artifact a distribution's major-versioned name stands for (`tomcat9-catalina` with
@@ -1107,13 +1167,46 @@ fn without_distribution_major(artifact: &str, version: Option<&str>) -> Option<S
 /// The group the package of a unit's classes gives, by Maven's convention that a project's
 /// group is its packages' root: the package up to the part that is the artifact's first word
 /// (`org.apache.lucene.analysis` and `lucene-analyzers-common`: `org.apache.lucene`), with
-/// at least one part before it.
+/// at least one part before it. Failing that, the first part that extends a word of at least
+/// [`MIN_STEM`] letters (`com.jamonapi.utils` and `jamon`: `com.jamonapi`). A part that the
+/// word extends is no evidence: `eclipselink` is not in `org.eclipse`, `fontbox2` not in
+/// `org.apache.fontbox`.
 fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
     let word = artifact.split('-').next()?.to_ascii_lowercase();
-    let parts: Vec<&str> = dotted.split('.').collect();
-    let at = parts.iter().position(|p| p.to_ascii_lowercase() == word).filter(|&i| i >= 1)?;
-    Some(parts[..=at].join("."))
+    let parts: Vec<String> = dotted.split('.').map(str::to_ascii_lowercase).collect();
+    let exact = parts.iter().skip(1).position(|p| *p == word);
+    let at = exact.or_else(|| {
+        (word.len() >= MIN_STEM).then_some(())?;
+        parts.iter().skip(1).position(|p| p.starts_with(word.as_str()))
+    })? + 1;
+    Some(dotted.split('.').take(at + 1).collect::<Vec<_>>().join("."))
 }
+
+/// A file name's artifact that is `groupId.artifactId`, as Maven's dependency plugin writes
+/// it with `prependGroupId` (`com.android.tools.build.gradle-2.2.2.jar`): the group (two parts
+/// or more, lower-case words) and the artifact after its last dot, when the group is of the
+/// same organisation as the classes' package `dotted` (their first two parts agree). When
+/// the classes lie in the group's package, the last word must read as a module's artifact id
+/// (it has a dash, or extends the group's last word: `com.android.tools.lint.lint-api`);
+/// otherwise the name is a bundle named after its package and one more word
+/// (`com.ibm.wala.core`), an artifact id of its own.
+fn group_dot_artifact(name: &str, dotted: &str) -> Option<(String, String)> {
+    let (group, artifact) = name.rsplit_once('.')?;
+    let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let package = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}."));
+    let grouplike = group.split('.').count() >= 2 && group.split('.').all(word);
+    (grouplike
+        && crate::known::artifact_like(artifact)
+        && group.split('.').take(2).eq(dotted.split('.').take(2))
+        && (!package(dotted, group)
+            || artifact.contains('-')
+            || group.rsplit('.').next().is_some_and(|last| artifact.starts_with(last))))
+    .then(|| (group.to_owned(), artifact.to_owned()))
+}
+
+/// The fewest letters of an artifact's first word that a package part may extend in
+/// [`group_from_prefix`].
+const MIN_STEM: usize = 4;
 
 /// Matches a component known only by its coordinates (no class facts) against the
 /// advisories, when it has a group and an exact version.
@@ -1227,6 +1320,13 @@ mod tests {
         assert_eq!(built_version("4.10.4 ${svnversion} - buildd"), Some("4.10.4"));
         assert_eq!(built_version("${version.suffix}"), None);
         assert_eq!(built_version("2.1"), Some("2.1"));
+        assert_eq!(built_version("unspecified"), None);
+        assert_eq!(built_version("0.0.0.unspecified"), None);
+        assert_eq!(built_version("0"), None);
+        assert_eq!(built_version("0.0.0"), None);
+        assert_eq!(built_version("10.14.2000000.???"), None);
+        assert_eq!(built_version("0.1.0-rc1"), Some("0.1.0-rc1"));
+        assert_eq!(built_version("1.0~+svn49"), Some("1.0~+svn49"));
     }
 
     #[test]

@@ -118,6 +118,83 @@ const ARTIFACT_GROUPS: &[(&str, &str)] = &[
     ("tomcat-embed-*", "org.apache.tomcat.embed"),
     ("tomcat-*", "org.apache.tomcat"),
     ("log4j", "log4j"),
+    // OpenJFX's modules since 11: org.openjfx:javafx-base, javafx-controls, javafx-web, ...
+    ("javafx-*", "org.openjfx"),
+    // LibreOffice's UNO jars are published as org.libreoffice:juh, jurt, ridl, unoil and
+    // libreoffice.
+    ("juh", "org.libreoffice"),
+    ("jurt", "org.libreoffice"),
+    ("ridl", "org.libreoffice"),
+    ("unoil", "org.libreoffice"),
+    ("unoloader", "org.libreoffice"),
+    ("libreoffice", "org.libreoffice"),
+    // Old projects whose group is their artifact id on Maven Central.
+    ("xpp3", "xpp3"),
+    ("ognl", "ognl"),
+    ("jdepend", "jdepend"),
+    ("logkit", "logkit"),
+    ("isorelax", "isorelax"),
+    ("proxool", "proxool"),
+    ("axis", "axis"),
+    ("axis-jaxrpc", "axis"),
+    ("axis-saaj", "axis"),
+    ("axis-ant", "axis"),
+    // The OSGi Alliance's specification jars: org.osgi:osgi.core, osgi.annotation, osgi.cmpn.
+    ("osgi.*", "org.osgi"),
+    // Projects published under a group that is not in their package names.
+    ("lombok", "org.projectlombok"),
+    ("trove4j", "net.sf.trove4j"),
+    ("jxl", "net.sourceforge.jexcelapi"),
+    ("ij", "net.imagej"),
+    ("jfreechart", "org.jfree"),
+    ("jcommon", "org.jfree"),
+    ("jide-oss", "com.jidesoft"),
+    ("jamon", "com.jamonapi"),
+    ("swing-layout", "org.swinglabs"),
+    ("beansbinding", "org.jdesktop"),
+    ("itext-rtf", "com.lowagie"),
+    ("btm", "org.codehaus.btm"),
+    ("ganymed-ssh2", "ch.ethz.ganymed"),
+    ("proguard-core", "com.guardsquare"),
+    ("glazedlists_java15", "net.java.dev.glazedlists"),
+    ("osmpbf", "org.openstreetmap.pbf"),
+    ("biojava-*", "org.biojava"),
+    ("spock-*", "org.spockframework"),
+    ("atomicfu-*", "org.jetbrains.kotlinx"),
+    ("sop-java-*", "org.pgpainless"),
+    ("castor-*", "org.codehaus.castor"),
+    ("apacheds-jdbm1", "org.apache.directory.jdbm"),
+    ("apacheds-jdbm2", "org.apache.directory.jdbm"),
+    ("aspectjweaver", "org.aspectj"),
+    ("aspectjrt", "org.aspectj"),
+    ("aspectjtools", "org.aspectj"),
+    ("h2", "com.h2database"),
+    ("jna", "net.java.dev.jna"),
+    ("jna-platform", "net.java.dev.jna"),
+    ("jbcrypt", "org.mindrot"),
+    ("findbugs", "com.google.code.findbugs"),
+    ("josql", "net.sf.josql"),
+    ("gentlyweb-utils", "net.sf.josql"),
+    ("AbsoluteLayout", "org.netbeans.external"),
+    ("org-openide-*", "org.netbeans.api"),
+    ("commons-daemon", "commons-daemon"),
+    ("bsf", "bsf"),
+    ("xom", "xom"),
+    ("xmlunit", "xmlunit"),
+    ("xmlenc", "xmlenc"),
+    ("werken-xpath", "werken-xpath"),
+    ("jgraph", "jgraph"),
+    ("easyconf", "easyconf"),
+    ("eigenbase-*", "eigenbase"),
+    ("xml-apis", "xml-apis"),
+    ("xml-apis-ext", "xml-apis"),
+    ("atomicfu", "org.jetbrains.kotlinx"),
+    ("jets3t", "net.java.dev.jets3t"),
+    ("apksig", "com.android.tools.build"),
+    ("vldocking", "com.vldocking"),
+    ("jing", "org.relaxng"),
+    ("jsr305", "com.google.code.findbugs"),
+    ("junit5-system-exit", "com.ginsberg"),
 ];
 
 /// The group of a well-known artifact id ([`ARTIFACT_GROUPS`]), with the entry that matched.
@@ -146,6 +223,29 @@ pub(crate) fn well_known(name: &str) -> Option<(String, String, String)> {
         }
     }
     None
+}
+
+/// Artifact ids whose group changed with a major version: (artifact, first major of the new
+/// group, group before it, group from it).
+const GROUP_BY_MAJOR: &[(&str, u32, &str, &str)] = &[
+    // JLine 0.9 to 2.x are jline:jline; 3.x is org.jline:jline.
+    ("jline", 3, "jline", "org.jline"),
+    // ANTLR 2 is antlr:antlr; ANTLR 3's tool is org.antlr:antlr.
+    ("antlr", 3, "antlr", "org.antlr"),
+    // StringTemplate 2 is antlr:stringtemplate; 3 is org.antlr:stringtemplate.
+    ("stringtemplate", 3, "antlr", "org.antlr"),
+    // Commons JEXL 1.x is commons-jexl:commons-jexl; 2.x is org.apache.commons:commons-jexl.
+    ("commons-jexl", 2, "commons-jexl", "org.apache.commons"),
+    // Saxon 6 is saxon:saxon; Saxon 8 to 9.1 are net.sf.saxon:saxon.
+    ("saxon", 7, "saxon", "net.sf.saxon"),
+];
+
+/// The group of an artifact id whose group depends on its major version
+/// ([`GROUP_BY_MAJOR`]); `None` without a version.
+pub(crate) fn group_by_major(artifact: &str, version: Option<&str>) -> Option<&'static str> {
+    let (_, from, before, after) = GROUP_BY_MAJOR.iter().find(|(a, ..)| *a == artifact)?;
+    let major = version?.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u32>().ok()?;
+    Some(if major >= *from { after } else { before })
 }
 
 /// Groovy's modules are bundles named `groovy` or `groovy-<module>`, in group
@@ -284,6 +384,26 @@ mod tests {
             "<project><groupId>g</groupId><artifactId>a</artifactId><version>${revision}</version></project>";
         assert_eq!(pom_xml(own), (Some("g".into()), Some("a".into()), None));
         assert_eq!(pom_xml("<<<>>><project"), (None, None, None));
+    }
+
+    #[test]
+    fn well_known_groups_by_artifact_and_major() {
+        assert_eq!(group_of_artifact("javafx-controls"), Some(("org.openjfx", "javafx-*")));
+        assert_eq!(group_of_artifact("javafx"), None);
+        assert_eq!(group_of_artifact("juh"), Some(("org.libreoffice", "juh")));
+        assert_eq!(group_of_artifact("osgi.annotation"), Some(("org.osgi", "osgi.*")));
+        assert_eq!(group_of_artifact("xpp3"), Some(("xpp3", "xpp3")));
+        assert_eq!(group_of_artifact("xpp3-min"), None);
+        assert_eq!(group_by_major("jline", Some("2.14.6")), Some("jline"));
+        assert_eq!(group_by_major("jline", Some("3.3.1")), Some("org.jline"));
+        assert_eq!(group_by_major("antlr", Some("2.7.7")), Some("antlr"));
+        assert_eq!(group_by_major("antlr", Some("3.5.2")), Some("org.antlr"));
+        assert_eq!(group_by_major("commons-jexl", Some("1.1")), Some("commons-jexl"));
+        assert_eq!(group_by_major("commons-jexl", Some("2.1.1")), Some("org.apache.commons"));
+        // No version, or none that starts with a number: no group.
+        assert_eq!(group_by_major("jline", None), None);
+        assert_eq!(group_by_major("jline", Some("x")), None);
+        assert_eq!(group_by_major("other", Some("1.0")), None);
     }
 
     #[test]

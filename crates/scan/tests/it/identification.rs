@@ -275,3 +275,105 @@ fn components_named_without_a_pom_are_matched_against_advisories() {
     assert_eq!(io.upgrade_to().as_deref(), Some("2.7"));
     assert_eq!(r.exit_code(), 1);
 }
+
+/// A jar of `classes` (empty class files) with `manifest` when it is not empty.
+fn jar_of(manifest: &str, classes: &[&str]) -> Vec<u8> {
+    let mut b = ZipBuilder::new();
+    if !manifest.is_empty() {
+        b = b.add("META-INF/MANIFEST.MF", manifest.as_bytes(), false);
+    }
+    for c in classes {
+        b = b.add(c, b"\xca\xfe\xba\xbe", false);
+    }
+    b.build()
+}
+
+/// The coordinates of the only component of a jar named `name` holding `manifest` and
+/// `classes` ([`jar_of`]).
+fn named(dir: &std::path::Path, name: &str, manifest: &str, classes: &[&str]) -> String {
+    coordinates(only(&scan_bytes(dir, name, &jar_of(manifest, classes))))
+}
+
+#[test]
+fn well_known_artifact_groups_and_groups_by_major_version() {
+    let dir = tempfile::tempdir().unwrap();
+    // OpenJFX's modules: the file name's artifact is in the table's family.
+    let r =
+        scan_bytes(dir.path(), "javafx-web-11.jar", &jar_of("Automatic-Module-Name: javafx.webEmpty\n", &[]));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "org.openjfx:javafx-web:11");
+    assert!(has_evidence(f, "well-known", "javafx-* is in org.openjfx"), "{:?}", f.evidence);
+    assert!(has_evidence(f, "file-name", "javafx-web-11.jar"));
+    // JLine's group depends on its major version, which the file name states.
+    let classes = ["jline/ConsoleReader.class", "jline/Terminal.class"];
+    let r = scan_bytes(dir.path(), "jline-1.0.jar", &jar_of("", &classes));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "jline:jline:1.0");
+    assert!(has_evidence(f, "well-known", "jline 1.0 is in jline"), "{:?}", f.evidence);
+    assert_eq!(named(dir.path(), "jline-3.3.1.jar", "", &classes), "org.jline:jline:3.3.1");
+    // A bundle name in the table, in a jar whose file name extends its artifact: a sibling of
+    // the family (commons-logging's api jar carries the same manifest name).
+    let bundle = "Bundle-SymbolicName: org.apache.commons.logging\nBundle-Version: 1.2.0\n";
+    let got = named(dir.path(), "commons-logging-api-1.2.jar", bundle, &[]);
+    assert_eq!(got, "commons-logging:commons-logging-api:1.2");
+}
+
+#[test]
+fn a_package_part_that_extends_the_artifacts_first_word_gives_the_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let acme = ["com/acmesoft/utils/A.class", "com/acmesoft/proxy/B.class", "com/acmesoft/C.class"];
+    let r = scan_bytes(dir.path(), "acme-2.7.jar", &jar_of("", &acme));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "com.acmesoft:acme:2.7");
+    assert!(has_evidence(f, "package-prefix", "com/acmesoft/"), "{:?}", f.evidence);
+    // A part that the word extends is no evidence (EclipseLink is not in org.eclipse), nor
+    // is a word shorter than four letters.
+    let persistence = ["org/eclipse/persistence/A.class", "org/eclipse/persistence/B.class"];
+    assert_eq!(named(dir.path(), "eclipselink-2.7.9.jar", "", &persistence), "?:eclipselink:2.7.9");
+    let abcdef = ["org/abcdef/x/A.class", "org/abcdef/x/B.class"];
+    assert_eq!(named(dir.path(), "abc-1.0.jar", "", &abcdef), "?:abc:1.0");
+}
+
+#[test]
+fn a_file_named_group_dot_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    // Classes of the group's organisation, outside the group's package.
+    let builder = ["com/android/builder/A.class", "com/android/dx/B.class"];
+    let r = scan_bytes(dir.path(), "com.android.tools.build.builder-2.2.2.jar", &jar_of("", &builder));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "com.android.tools.build:builder:2.2.2");
+    assert!(has_evidence(f, "well-known", "groupId.artifactId-version.jar"), "{:?}", f.evidence);
+    assert!(has_evidence(f, "package-prefix", "com/android/"));
+    // In the group's package, the last word reads as a module's artifact id.
+    let lint = ["com/android/tools/lint/client/A.class", "com/android/tools/lint/detector/B.class"];
+    let got = named(dir.path(), "com.android.tools.lint.lint-api-25.2.2.jar", "", &lint);
+    assert_eq!(got, "com.android.tools.lint:lint-api:25.2.2");
+    // A bundle named after its package and one more word is an artifact id of its own.
+    let wala = ["com/ibm/wala/classLoader/A.class", "com/ibm/wala/ipa/B.class"];
+    assert_eq!(named(dir.path(), "com.ibm.wala.core-1.5.2.jar", "", &wala), "?:com.ibm.wala.core:1.5.2");
+    // Another organisation's classes, or none: no group.
+    let other = ["org/other/x/A.class"];
+    assert_eq!(named(dir.path(), "com.example.tool-1.0.jar", "", &other), "?:com.example.tool:1.0");
+    let version = "Implementation-Version: 1.0\n";
+    assert_eq!(named(dir.path(), "com.example.tool-1.0.jar", version, &[]), "?:com.example.tool:1.0");
+}
+
+#[test]
+fn a_manifest_version_takes_the_file_names_spelling_and_apache_is_no_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "Implementation-Vendor-Id: org.bouncycastle\nImplementation-Version: 1.72.0\n";
+    let classes = ["org/bouncycastle/crypto/A.class", "org/bouncycastle/asn1/B.class"];
+    let r = scan_bytes(dir.path(), "bcprov-1.72.jar", &jar_of(manifest, &classes));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "org.bouncycastle:bcprov:1.72");
+    assert!(has_evidence(f, "manifest", "Implementation-Version: 1.72.0"));
+    assert!(has_evidence(f, "file-name", "bcprov-1.72.jar"));
+    // Another version in the file name: the manifest's, as it states it.
+    assert_eq!(named(dir.path(), "bcprov-1.71.jar", manifest, &classes), "org.bouncycastle:bcprov:1.72.0");
+    // Not the same by Maven's ordering (1.70 is not 1.7): the manifest's.
+    let m = "Implementation-Version: 1.70\nImplementation-Vendor-Id: com.example\n";
+    assert_eq!(named(dir.path(), "widget-1.7.jar", m, &[]), "com.example:widget:1.70");
+    // The vendor id the Apache parent poms set is not the project's group.
+    let m = "Implementation-Vendor-Id: org.apache\nImplementation-Version: 1.0\n";
+    assert_eq!(named(dir.path(), "widget-1.0.jar", m, &["com/example/x/A.class"]), "?:widget:1.0");
+}
