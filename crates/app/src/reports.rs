@@ -301,7 +301,8 @@ pub async fn take_in(
     let Some(reporter_history) = known.get(&reporter_org).map(|(_, history)| history) else {
         return Err(StoreError::NotFound { what: "organisation", id: reporter_org }.into());
     };
-    let platform = choose_platform(state, &reporter_org, reporter_history, body.platform, &known, &mut check).await?;
+    let platform =
+        choose_platform(state, &reporter_org, reporter_history, body.platform, &known, &mut check).await?;
     check.finish()?;
     if intake == Intake::CheckOnly {
         return Ok((Outcome::Passed, Value::Null));

@@ -297,11 +297,10 @@ async fn save_in(
     // (which rewrites its records' `public` with its views) cannot interleave.
     let (listed_at, public) = match case_id {
         Some(case_id) => {
-            let Some(case) =
-                sqlx::query(&format!("SELECT created_at FROM cases WHERE id = $1{FOR_UPDATE}"))
-                    .bind(case_id)
-                    .fetch_optional(&mut **tx)
-                    .await?
+            let Some(case) = sqlx::query(&format!("SELECT created_at FROM cases WHERE id = $1{FOR_UPDATE}"))
+                .bind(case_id)
+                .fetch_optional(&mut **tx)
+                .await?
             else {
                 return Err(StoreError::InvalidReference(format!("case `{case_id}`")));
             };
@@ -339,7 +338,7 @@ async fn save_in(
         }
         other => other.into(),
     })?;
-    super::match_sql::m_record_keys(tx, id, record).await?;
+        super::match_sql::m_record_keys(tx, id, record).await?;
     }
     if let Some(summary) = summary {
         sqlx::query(

@@ -63,7 +63,8 @@ pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
         println!("recomputed the views of {cases} case(s)");
         // The public documents are made with the server's public URL and key: queue
         // every one, under what they were made with, for the server's next public read.
-        let identity = store.publication_status().await.context("reading the public documents' state")?.identity;
+        let identity =
+            store.publication_status().await.context("reading the public documents' state")?.identity;
         store.republish_all(&identity).await.context("queueing the public documents")?;
         println!("queued every public document to be made again on the next public read");
         Ok(ExitCode::SUCCESS)

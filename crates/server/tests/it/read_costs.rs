@@ -19,8 +19,11 @@ use vulnrelay_store::{Fragment, NewCase, NewEvent, PgStore, Store};
 
 use crate::common::{App, MIIT, REPORTER, config};
 
+/// Set, each path's reads are printed per table (`TABLE:seq` and `TABLE:idx` apart).
+const SHOW_VAR: &str = "VULNRELAY_TEST_SHOW_READS";
+
 /// How many synthetic cases the database holds beside the demo's.
-const CASES: usize = 120;
+const CASES: usize = 450;
 
 /// Synthetic cases reported by Alibaba Cloud on Apache's product, worked by MIIT's
 /// platform, one record each; every other one published. Returns (published,
@@ -43,7 +46,10 @@ async fn seed(store: &dyn Store) -> (Vec<String>, Vec<String>) {
         ];
         let published = i % 2 == 0;
         if published {
-            events.push(event(hours(24 * 20), json!({"type": "fix_available", "party": "apache", "version": "2.0.1"})));
+            events.push(event(
+                hours(24 * 20),
+                json!({"type": "fix_available", "party": "apache", "version": "2.0.1"}),
+            ));
             events.push(event(
                 hours(24 * 25),
                 json!({"type": "published", "party": "miit-nvdb", "with_remediation": true}),
@@ -205,11 +211,12 @@ async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputa
 async fn rows_read(observer: &mut PgConnection, schema: &str) -> BTreeMap<String, i64> {
     sqlx::query("SELECT pg_stat_clear_snapshot()").execute(&mut *observer).await.expect("clear");
     sqlx::query(
-        "SELECT relname || CASE WHEN $2 THEN ':seq' ELSE '' END AS relname, CASE WHEN $2 THEN COALESCE(seq_tup_read, 0) ELSE COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0) END AS n FROM pg_stat_user_tables \
-         WHERE schemaname = $1",
+        "SELECT relname || ':seq' AS relname, COALESCE(seq_tup_read, 0) AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND $2 \
+         UNION ALL SELECT relname || ':idx', COALESCE(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE schemaname = $1 AND $2 \
+         UNION ALL SELECT relname, COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE schemaname = $1",
     )
     .bind(schema)
-    .bind(std::env::var("RC_DEBUG").is_ok())
+    .bind(std::env::var_os(SHOW_VAR).is_some())
     .fetch_all(&mut *observer)
     .await
     .expect("statistics")
@@ -243,7 +250,12 @@ async fn no_read_path_reads_every_case_or_record() {
     .collect();
     let (token_reporter, token_platform) = (app.token(REPORTER).await, app.token(MIIT).await);
     let (first, hidden) = (&public[public.len() / 2], &private[0]);
+    // The public documents are kept as data: the first public read of a database makes
+    // every one of them once (what a first start or a new signing key costs), after
+    // which a read rebuilds only what changed. That first read comes first, unmeasured.
+    let warm_up = 1;
     let paths: Vec<(String, Option<&str>)> = vec![
+        ("/advisories/feed.atom".into(), None),
         ("/api/v1/vulnerabilities?limit=10".into(), None),
         ("/api/v1/vulnerabilities?limit=10".into(), Some(&token_reporter)),
         ("/api/v1/vulnerabilities?limit=10".into(), Some(&token_platform)),
@@ -276,7 +288,7 @@ async fn no_read_path_reads_every_case_or_record() {
             .parse::<PgConnectOptions>()
             .expect("url")
             .application_name(&name)
-            .options([("enable_seqscan", "off")]);
+            .options([("enable_seqscan", "off"), ("enable_sort", "off")]);
         let probe = PgStore::connect_with(options).await.expect("connect");
         let state = AppState::new(std::sync::Arc::new(probe.clone()), config());
         let router = vulnrelay_server::router(state);
@@ -284,12 +296,20 @@ async fn no_read_path_reads_every_case_or_record() {
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
-        let response = tower::ServiceExt::oneshot(router, request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
+        let response = tower::ServiceExt::oneshot(router, request.body(axum::body::Body::empty()).unwrap())
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         assert!(status == 200 || status == 404, "{path}: {status}");
         axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
         probe.raw_pool().close().await;
-        // Its backends flush their statistics as they end.
+        // Its backends flush their statistics as they end; one the pool left idle is
+        // ended here (a backend flushes what it holds on the way out of SIGTERM too).
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&name)
+            .execute(&mut observer)
+            .await
+            .expect("terminate");
         let mut waited = 0;
         while sqlx::query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = $1")
             .bind(&name)
@@ -300,13 +320,43 @@ async fn no_read_path_reads_every_case_or_record() {
             > 0
         {
             waited += 1;
-            assert!(waited < 400, "{path}: the store's connections did not end");
+            if waited >= 400 {
+                let rows = sqlx::query(
+                    "SELECT state, query, backend_type FROM pg_stat_activity WHERE application_name = $1",
+                )
+                .bind(&name)
+                .fetch_all(&mut observer)
+                .await
+                .expect("activity");
+                let left: Vec<String> = rows
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{:?} {:?}",
+                            r.get::<Option<String>, _>("state"),
+                            r.get::<Option<String>, _>("query")
+                        )
+                    })
+                    .collect();
+                panic!("{path}: the store's connections did not end: {left:?}");
+            }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         let after = rows_read(&mut observer, &schema).await;
+        if i < warm_up {
+            before = after;
+            continue;
+        }
+        if std::env::var_os(SHOW_VAR).is_some() {
+            let read: Vec<_> = after
+                .iter()
+                .map(|(table, n)| (table, n - before.get(table).copied().unwrap_or(0)))
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            eprintln!("{path}: {read:?}");
+        }
         for (table, held) in &held {
             let read = after.get(table).copied().unwrap_or(0) - before.get(table).copied().unwrap_or(0);
-            if std::env::var("RC_DEBUG").is_ok() { eprintln!("{path}: {:?}", after.iter().map(|(k, v)| (k, v - before.get(k).copied().unwrap_or(0))).filter(|(_, v)| *v > 0).collect::<Vec<_>>()); }
             assert!(read * 4 < *held, "{path} read {read} rows of {table}, which holds {held}");
         }
         before = after;
