@@ -158,7 +158,7 @@ pub(super) async fn reproject(
         .collect::<Result<_>>()?;
     let read = started.elapsed();
     sqlx::query("DELETE FROM case_views WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
-    let views = Stored { obligations: stored, relations, previous };
+    let views = Stored { obligations: stored, relations, previous, fresh: false };
     write_views(tx, projector, &snapshot, views, at, read).await
 }
 
@@ -171,7 +171,7 @@ pub(super) async fn project_opened(
     at: Timestamp,
 ) -> Result<()> {
     let Some(projector) = projector else { return Ok(()) };
-    let views = Stored { obligations: Vec::new(), relations: HashMap::new(), previous: None };
+    let views = Stored { obligations: Vec::new(), relations: HashMap::new(), previous: None, fresh: true };
     write_views(tx, projector, snapshot, views, at, std::time::Duration::ZERO).await
 }
 
@@ -183,6 +183,9 @@ struct Stored {
     relations: HashMap<String, String>,
     /// Its views, when the same projector made them.
     previous: Option<PreviousViews>,
+    /// Whether the case was opened in this transaction: it has no records, relations
+    /// or intervals yet, so none is marked or deleted.
+    fresh: bool,
 }
 
 /// Projects `snapshot` and writes its views where they differ from `stored` (its
@@ -195,7 +198,7 @@ async fn write_views(
     at: Timestamp,
     read: std::time::Duration,
 ) -> Result<()> {
-    let Stored { obligations: stored, mut relations, previous } = stored;
+    let Stored { obligations: stored, mut relations, previous, fresh } = stored;
     let removed: Vec<(OpenStatus, bool)> =
         stored.iter().filter(|(_, public)| *public).map(|(o, _)| (o.status, o.due_at.is_some())).collect();
     let case_id = snapshot.record.id.as_str();
@@ -237,8 +240,10 @@ async fn write_views(
     .bind(projection.products)
     .execute(&mut **tx)
     .await?;
-    set_records_public(tx, case_id, projection.published).await?;
-    write_intervals(tx, case_id, &projection).await?;
+    if !fresh {
+        set_records_public(tx, case_id, projection.published).await?;
+    }
+    write_intervals(tx, case_id, &projection, fresh).await?;
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
@@ -401,13 +406,17 @@ async fn adjust_totals(
     Ok(())
 }
 
-/// Rewrites a case's intervals as its projection has them (a handful of rows).
+/// Rewrites a case's intervals as its projection has them (a handful of rows); a case
+/// opened in this transaction (`fresh`) has none to delete first.
 async fn write_intervals(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     projection: &CaseProjection,
+    fresh: bool,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM case_intervals WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
+    if !fresh {
+        sqlx::query("DELETE FROM case_intervals WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
+    }
     let mut seen = std::collections::HashSet::new();
     let rows: Vec<&IntervalLength> =
         projection.intervals.iter().filter(|i| seen.insert(i.kind.as_str())).collect();
