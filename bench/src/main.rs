@@ -99,6 +99,9 @@ async fn gen_command(args: GenArgs) -> Result<(), String> {
         eprintln!("  views of {views} cases recomputed in {:.1} s", rebuild.elapsed().as_secs_f64());
     }
     database.set_durable(true).await?;
+    let analyzed = Instant::now();
+    database.analyze().await?;
+    eprintln!("  planner statistics gathered in {:.1} s", analyzed.elapsed().as_secs_f64());
     let rate = |n: usize, i: usize| n as f64 / generated.took[i].as_secs_f64().max(1e-9);
     println!(
         "generated on {} in {:.1} s: {} organisations ({:.1} s); {} cases with {} events, {} published ({:.1} s, {:.0} cases/s, {:.0} events/s); {} records ({:.1} s, {:.0}/s); {} inventories of {} components ({:.1} s, {:.0}/s){}",

@@ -218,6 +218,8 @@ pub struct Database {
     pub store: Arc<dyn Store>,
     /// The same store as SQLite, when it is.
     pub sqlite: Option<vulnrelay_store::SqliteStore>,
+    /// The PostgreSQL URL, when it is one (its schema in its `search_path`).
+    pub postgres_url: Option<String>,
 }
 
 impl Database {
@@ -225,13 +227,41 @@ impl Database {
     pub async fn open(db: &str) -> Result<Database, String> {
         if db.starts_with("postgres://") || db.starts_with("postgresql://") {
             let store = vulnrelay_store::connect(db).await.map_err(|e| format!("{db}: {e}"))?;
-            return Ok(Database { store, sqlite: None });
+            return Ok(Database { store, sqlite: None, postgres_url: Some(db.to_owned()) });
         }
         let path = db.strip_prefix("sqlite:").unwrap_or(db);
         let sqlite = vulnrelay_store::SqliteStore::open(std::path::Path::new(path))
             .await
             .map_err(|e| format!("{path}: {e}"))?;
-        Ok(Database { store: Arc::new(sqlite.clone()), sqlite: Some(sqlite) })
+        Ok(Database { store: Arc::new(sqlite.clone()), sqlite: Some(sqlite), postgres_url: None })
+    }
+
+    /// Gathers the planner's statistics of every table, as an operator does after a bulk
+    /// load or a restore (PostgreSQL's autovacuum would in time; until it does, a plan
+    /// may rest on the statistics of a far smaller table).
+    pub async fn analyze(&self) -> Result<(), String> {
+        use sqlx::{Connection, Executor, Row};
+        if let Some(sqlite) = &self.sqlite {
+            sqlite.raw_pool().execute("ANALYZE").await.map_err(|e| e.to_string())?;
+        }
+        if let Some(url) = &self.postgres_url {
+            let mut connection = sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?;
+            let tables: Vec<String> =
+                sqlx::query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+                    .fetch_all(&mut connection)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .map(|row| row.get("tablename"))
+                    .collect();
+            for table in tables {
+                connection
+                    .execute(format!("ANALYZE \"{table}\"").as_str())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
     }
 
     /// The name of the back end.
