@@ -58,10 +58,13 @@ const PANEL_H: f64 = 360.0;
 const MARGIN: f64 = 60.0;
 const LEGEND_W: f64 = 260.0;
 
+/// One database's panel: each path's (p50, p99) by database size.
+type Panel<'a> = BTreeMap<&'a str, BTreeMap<usize, (f64, f64)>>;
+
 /// The chart of `points` at `connections` (the latest point wins where one database,
 /// size and path were measured more than once).
 pub fn chart(points: &[Point], connections: usize) -> String {
-    let mut panels: BTreeMap<&str, BTreeMap<&str, BTreeMap<usize, (f64, f64)>>> = BTreeMap::new();
+    let mut panels: BTreeMap<&str, Panel<'_>> = BTreeMap::new();
     let mut paths: Vec<&str> = Vec::new();
     for p in points.iter().filter(|p| p.connections == connections && p.p99.is_finite()) {
         panels.entry(&p.database).or_default().entry(&p.path).or_default().insert(p.cases, (p.p50, p.p99));

@@ -19,7 +19,7 @@ pub fn counts(shape: &Shape) -> (usize, usize, usize) {
 
 /// A provider's jurisdiction: one in three is Chinese.
 pub fn provider_jurisdiction(provider: usize) -> &'static str {
-    if provider % 3 == 0 { "CN" } else { "US" }
+    if provider.is_multiple_of(3) { "CN" } else { "US" }
 }
 
 /// Writes the organisations.

@@ -22,6 +22,9 @@ use crate::common::{App, MIIT, REPORTER, config};
 /// Set, each path's reads are printed per table (`TABLE:seq` and `TABLE:idx` apart).
 const SHOW_VAR: &str = "VULNRELAY_TEST_SHOW_READS";
 
+/// An interval's start and its length in days (none while it is open).
+type IntervalStart = (chrono::DateTime<Utc>, Option<f64>);
+
 /// How many synthetic cases the database holds beside the demo's.
 const CASES: usize = 450;
 
@@ -153,7 +156,7 @@ async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputa
                 .map(|c| c["id"].as_str().unwrap().to_owned())
                 .collect();
             assert_eq!(stats["cases"], readable.len(), "{who}");
-            let mut expected: BTreeMap<String, Vec<(chrono::DateTime<Utc>, Option<f64>)>> = BTreeMap::new();
+            let mut expected: BTreeMap<String, Vec<IntervalStart>> = BTreeMap::new();
             for case in &readable {
                 let (_, intervals) = app.get(&format!("/api/v1/cases/{case}/intervals"), who).await;
                 for i in intervals["intervals"].as_array().unwrap() {
