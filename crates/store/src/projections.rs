@@ -321,23 +321,25 @@ pub trait Projections: Send + Sync {
 /// public so that a test can have PostgreSQL EXPLAIN each one against the indexes.
 pub mod sql {
     /// A page of the published cases, with the asking organisation's relation (`$1`),
-    /// after (`$2` created_at, `$3` id), in state `$4` (empty: any), at most `$5`.
+    /// after (`$2` created_at, `$3` id), in state `$4` (empty: any), at most `$5`. The
+    /// keyset's first column is bounded on its own too (`>= $2`), so the index is
+    /// entered at the cursor, not read from its start.
     pub const CASES_PUBLISHED: &str = "SELECT c.*, v.state, v.published, r.relation FROM case_views v \
          JOIN cases c ON c.id = v.case_id \
          LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
-         WHERE v.published = TRUE AND (v.created_at > $2 OR (v.created_at = $2 AND v.case_id > $3)) \
+         WHERE v.published = TRUE AND v.created_at >= $2 AND (v.created_at > $2 OR v.case_id > $3) \
          AND ($4 = '' OR v.state = $4) ORDER BY v.created_at, v.case_id LIMIT $5";
     /// A page of the cases organisation `$1` stands in a relation to (same parameters).
     pub const CASES_RELATED: &str = "SELECT c.*, v.state, v.published, rr.relation FROM case_relations rr \
          JOIN case_views v ON v.case_id = rr.case_id JOIN cases c ON c.id = rr.case_id \
-         WHERE rr.org_id = $1 AND (rr.created_at > $2 OR (rr.created_at = $2 AND rr.case_id > $3)) \
+         WHERE rr.org_id = $1 AND rr.created_at >= $2 AND (rr.created_at > $2 OR rr.case_id > $3) \
          AND ($4 = '' OR v.state = $4) ORDER BY rr.created_at, rr.case_id LIMIT $5";
     /// A page of organisation `$1`'s obligations due by `$2` or with no deadline, after
     /// (`$3` due key, `$4` case, `$5` rule, `$6` product), at most `$7`.
     pub const DUE_OBLIGATIONS: &str = "SELECT * FROM open_obligations WHERE org_id = $1 \
          AND (due_key <= $2 OR due_key = '~') AND status <> 'not_started' \
-         AND (due_key > $3 OR (due_key = $3 AND (case_id > $4 OR (case_id = $4 AND (rule > $5 \
-         OR (rule = $5 AND product > $6)))))) \
+         AND due_key >= $3 AND (due_key > $3 OR (case_id > $4 OR (case_id = $4 AND (rule > $5 \
+         OR (rule = $5 AND product > $6))))) \
          ORDER BY due_key, case_id, rule, product LIMIT $7";
     /// The cases with an obligation due in (`$1`, `$2`], by first due.
     pub const CASES_DUE: &str = "SELECT case_id, MIN(due_key) AS first_due FROM open_obligations \
