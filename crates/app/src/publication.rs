@@ -37,6 +37,11 @@ use crate::error::{Error, Result};
 const WRITERS: &str = "public-documents/1";
 /// How many sources one rebuild transaction takes.
 const BATCH: i64 = 256;
+/// After how many sources taken off the queue a drain compacts it
+/// ([`vulnrelay_store::publication::Publications::compact_queue`]) before it goes on.
+const COMPACT_EVERY: usize = 50_000;
+/// How many sources a finished drain must have taken to compact the queue.
+const COMPACT_AFTER: usize = 5_000;
 /// How many stored changes one read takes.
 const PAGE: i64 = 10_000;
 /// How many of the latest changed advisories the Atom feed lists.
@@ -183,11 +188,20 @@ pub async fn documents_of(state: &App, advisory: &Advisory) -> Result<PublicAdvi
 /// up again).
 pub async fn drain(state: &App) -> Result<()> {
     let mut idle = 0;
+    let mut taken = 0;
     loop {
+        if taken >= COMPACT_EVERY {
+            state.store.compact_queue().await?;
+            taken = 0;
+        }
         let dirty = state.store.dirty_sources(BATCH).await?;
         if dirty.is_empty() {
+            if taken >= COMPACT_AFTER {
+                state.store.compact_queue().await?;
+            }
             return Ok(());
         }
+        taken += dirty.len();
         let mut built: Vec<(Dirty, Option<PublicAdvisory>)> = Vec::with_capacity(dirty.len());
         for d in dirty {
             let documents = match advisory_of(state, &d.source).await? {

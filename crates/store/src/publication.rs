@@ -103,7 +103,8 @@ pub struct PublicRolie {
 pub struct PublicationStatus {
     /// What they were made with (`""` before the first build).
     pub identity: String,
-    /// How many sources wait to be rebuilt.
+    /// Whether any source waits to be rebuilt: 1 if one does, 0 if none (the queue is
+    /// not counted, so the read stays cheap however long it grew).
     pub dirty: i64,
     /// The number of the last stored change (0: none yet).
     pub seq: i64,
@@ -113,8 +114,14 @@ pub struct PublicationStatus {
 #[async_trait]
 pub trait Publications: Send + Sync {
     /// Where the stored documents stand, in one cheap read: what they were made with,
-    /// how many sources wait in the queue and the number of the last stored change.
+    /// whether any source waits in the queue and the number of the last stored change.
     async fn publication_status(&self) -> Result<PublicationStatus>;
+
+    /// Gives back the room of the sources taken off the queue. On PostgreSQL each one
+    /// leaves a dead row that every read of the queue steps over until the table is
+    /// vacuumed (a drain of a million sources slows itself and the status read to a
+    /// second); `VACUUM` does it at once. Nothing to do on SQLite.
+    async fn compact_queue(&self) -> Result<()>;
 
     /// Records `identity` and puts every source in the queue: every case, every record
     /// of no case, and every stored advisory (a full rebuild).

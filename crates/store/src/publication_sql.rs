@@ -36,7 +36,7 @@ fn csaf_of(row: &DbRow) -> Result<PublicCsaf> {
 impl crate::publication::Publications for Inner {
     async fn publication_status(&self) -> Result<PublicationStatus> {
         let row = sqlx::query(
-            "SELECT identity, (SELECT count(*) FROM publication_dirty) AS dirty, \
+            "SELECT identity, (SELECT count(*) FROM (SELECT 1 FROM publication_dirty ORDER BY source LIMIT 1) AS d) AS dirty, \
              (SELECT CAST(coalesce(max(seq), 0) AS BIGINT) FROM public_documents) AS seq \
              FROM publication_state WHERE id = 1",
         )
@@ -47,6 +47,14 @@ impl crate::publication::Publications for Inner {
             dirty: sqlx::Row::try_get(&row, "dirty")?,
             seq: sqlx::Row::try_get(&row, "seq")?,
         })
+    }
+
+    async fn compact_queue(&self) -> Result<()> {
+        if BACKEND == Backend::Postgres {
+            // Outside any transaction (VACUUM cannot run in one), on a connection of its own.
+            sqlx::query("VACUUM (ANALYZE) publication_dirty").execute(&self.writer).await?;
+        }
+        Ok(())
     }
 
     async fn republish_all(&self, identity: &str) -> Result<()> {
