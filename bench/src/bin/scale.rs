@@ -19,7 +19,8 @@
 //!
 //! Usage: `cargo run --release -p vulnrelay-bench --bin scale -- [SIZES] [SECONDS] [WHAT]
 //! [--db PATH_OR_URL] [--results FILE] [--plot FILE.svg]`; `WHAT` is `all` (the default),
-//! `read` (no intake) or `intake` (intake and its `/healthz` only). `--results` appends
+//! `read` (no intake), `intake` (intake and its `/healthz` only) or `plot` (no
+//! measurement: only the chart of the results file). `--results` appends
 //! each measurement to a tab-separated file; `--plot` draws every measurement of that
 //! file at 32 connections (`vulnrelay_bench::plot`).
 
@@ -44,8 +45,8 @@ struct Args {
     /// Seconds per path and concurrency.
     #[arg(default_value_t = 2.0)]
     seconds: f64,
-    /// `all`, `read` or `intake`.
-    #[arg(default_value = "all", value_parser = ["all", "read", "intake"])]
+    /// `all`, `read`, `intake`, or `plot` (nothing measured: the chart of `--results`).
+    #[arg(default_value = "all", value_parser = ["all", "read", "intake", "plot"])]
     what: String,
     /// Measure this generated database (a SQLite file or a `postgres://` URL) instead.
     #[arg(long)]
@@ -74,10 +75,11 @@ fn main() {
             "cases", "request", "conns", "req/s", "p50 ms", "p99 ms", "p99÷healthz"
         );
         let mut points = Vec::new();
-        if let Some(db) = &args.db {
+        let measure = args.what != "plot";
+        if let Some(db) = args.db.as_ref().filter(|_| measure) {
             let database = Database::open(db).await.unwrap_or_else(|e| panic!("{e}"));
             points.extend(run(&database, None, &args).await);
-        } else {
+        } else if measure {
             for cases in args.sizes.split(',').map(|s| s.trim().parse::<usize>().expect("a size in cases")) {
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 let (database, _schema) = match &postgres {
