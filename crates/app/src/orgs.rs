@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::AccountRole;
-use vulnrelay_store::{MembershipChange, MembershipChangeKind, Status};
+use vulnrelay_store::{MembershipChange, MembershipChangeKind, Organisation, Status};
 
 use crate::App;
 use crate::accounts::{OrgBody, org_json};
@@ -13,10 +13,32 @@ use crate::error::{Error, Result};
 use crate::input::{Body, Checker};
 use crate::sanctions::decisions::platform_analyst;
 
-/// `GET /api/v1/orgs`: active organisations.
-pub async fn list(state: &App) -> Result<Value> {
-    let orgs = state.store.list_orgs(Some(Status::Active)).await?;
-    Ok(json!({"orgs": orgs.iter().map(org_json).collect::<Vec<_>>()}))
+/// `GET /api/v1/orgs`: active organisations by id, in pages of `limit` (default 50, at
+/// most 200) after the organisation `after`, with the `next` page's cursor (`null` on the
+/// last page).
+pub async fn list(state: &App, after: Option<String>, limit: Option<usize>) -> Result<Value> {
+    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let (orgs, next) = page(state, Some(Status::Active), after.as_deref(), limit).await?;
+    Ok(json!({"orgs": orgs.iter().map(org_json).collect::<Vec<_>>(), "next": next}))
+}
+
+/// At most `limit` organisations (of `status`, if given) by id after `after`, and the
+/// cursor of the page after them when there is one.
+pub async fn page(
+    state: &App,
+    status: Option<Status>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<(Vec<Organisation>, Option<String>)> {
+    // One more than the page tells whether another follows.
+    let mut orgs = state.store.orgs_page(status, after, limit + 1).await?;
+    let next = if orgs.len() > limit {
+        orgs.truncate(limit);
+        orgs.last().map(|o| o.id.clone())
+    } else {
+        None
+    };
+    Ok((orgs, next))
 }
 
 /// `GET /api/v1/orgs/{id}`: an organisation with its memberships and their history.

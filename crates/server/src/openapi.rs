@@ -92,7 +92,13 @@ pub const ROUTES: &[Route] = &[
         "Reject a registration (analysts)",
     ),
     route("POST", "/api/v1/accounts", "accounts", "201", "Create an account (administrators)"),
-    route("GET", "/api/v1/orgs", "organisations", "200", "Active organisations"),
+    route(
+        "GET",
+        "/api/v1/orgs",
+        "organisations",
+        "200",
+        "Active organisations by id, by keyset pages (`limit`, `after`: the previous page's `next`)",
+    ),
     route("POST", "/api/v1/orgs", "organisations", "201", "Add an organisation (administrators)"),
     route(
         "GET",
@@ -588,7 +594,7 @@ fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
     let query = || Some(ParameterIn::Query);
     match (method, path) {
         ("GET", "/api/v1/cases") => routes::cases::ListQuery::into_params(query),
-        ("GET", "/api/v1/vulnerabilities" | "/api/v1/advisories") => {
+        ("GET", "/api/v1/vulnerabilities" | "/api/v1/advisories" | "/api/v1/orgs") => {
             crate::input::PageQuery::into_params(query)
         }
         ("GET", "/api/v1/cases/{id}/compliance") => routes::cases::ComplianceQuery::into_params(query),

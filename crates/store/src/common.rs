@@ -498,6 +498,25 @@ impl crate::Store for Inner {
         rows.iter().map(org_from_row).collect()
     }
 
+    async fn orgs_page(
+        &self,
+        status: Option<Status>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Organisation>> {
+        let sql = match status {
+            Some(_) => crate::org_pages::OF_STATUS,
+            None => crate::org_pages::ANY_STATUS,
+        };
+        let rows = sqlx::query(sql)
+            .bind(status.map_or("", Status::as_str))
+            .bind(after.unwrap_or(""))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(org_from_row).collect()
+    }
+
     async fn decide_org(
         &self,
         id: &str,

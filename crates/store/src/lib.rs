@@ -8,6 +8,7 @@ mod group;
 pub mod match_keys;
 mod model;
 pub mod org_log;
+pub mod org_pages;
 mod postgres;
 pub mod projections;
 pub mod publication;
@@ -150,6 +151,14 @@ pub trait Store:
     async fn org(&self, id: &str) -> Result<Organisation>;
     /// Every organisation (with `status`, if given), by id.
     async fn list_orgs(&self, status: Option<Status>) -> Result<Vec<Organisation>>;
+    /// At most `limit` organisations (with `status`, if given) whose ids sort after
+    /// `after`, by id: a keyset page that reads what it returns.
+    async fn orgs_page(
+        &self,
+        status: Option<Status>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Organisation>>;
     /// Approves or rejects a pending organisation; refused (conflict) if not pending.
     async fn decide_org(
         &self,

@@ -3,7 +3,7 @@
 //! is what that log says.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -11,12 +11,12 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::errors::AppResult;
-use crate::input::{Checked, CheckedOrEmpty};
+use crate::input::{Checked, CheckedOrEmpty, PageQuery};
 use vulnrelay_app::accounts::OrgBody;
 
-/// `GET /api/v1/orgs`: active organisations.
-pub async fn list(State(state): State<AppState>) -> AppResult<Json<Value>> {
-    Ok(Json(vulnrelay_app::orgs::list(&state).await?))
+/// `GET /api/v1/orgs?after=&limit=`: active organisations, a page at a time.
+pub async fn list(State(state): State<AppState>, Query(query): Query<PageQuery>) -> AppResult<Json<Value>> {
+    Ok(Json(vulnrelay_app::orgs::list(&state, query.after, query.limit).await?))
 }
 
 /// `GET /api/v1/orgs/{id}`: an organisation with its memberships and their history.

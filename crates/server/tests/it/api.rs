@@ -553,3 +553,50 @@ async fn receipts_inside_the_retention_period_cannot_be_purged() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn organisations_are_listed_by_keyset_pages() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        for n in 0..5 {
+            let body = json!({"id": format!("vendor-{n}"), "name": format!("Vendor {n}"), "jurisdiction": "CN", "roles": ["product_provider"]});
+            let (status, answer) = app.post("/api/v1/orgs", ADMIN, body).await;
+            assert_eq!(status, StatusCode::CREATED, "{answer}");
+        }
+        let (status, whole) = app.get("/api/v1/orgs?limit=200", "").await;
+        assert_eq!(status, StatusCode::OK, "{whole}");
+        assert_eq!(whole["next"], Value::Null, "{whole}");
+        let ids = |page: &Value| -> Vec<String> {
+            page["orgs"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let every = ids(&whole);
+        assert!(every.len() >= 5, "{whole}");
+        assert!(every.windows(2).all(|w| w[0] < w[1]), "by id: {every:?}");
+        // Walked two at a time, the pages give every organisation once, in order.
+        let (mut walked, mut after, mut pages) = (Vec::new(), None::<String>, 0);
+        loop {
+            let path = match &after {
+                Some(a) => format!("/api/v1/orgs?limit=2&after={a}"),
+                None => "/api/v1/orgs?limit=2".to_owned(),
+            };
+            let (status, page) = app.get(&path, "").await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let got = ids(&page);
+            assert!(got.len() <= 2, "{page}");
+            walked.extend(got);
+            pages += 1;
+            match page["next"].as_str() {
+                Some(next) => after = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(walked, every);
+        assert_eq!(pages, every.len().div_ceil(2));
+        // The page size is clamped, not refused.
+        let (status, one) = app.get("/api/v1/orgs?limit=0", "").await;
+        assert_eq!((status, ids(&one).len()), (StatusCode::OK, 1), "{one}");
+        let (status, bad) = app.get("/api/v1/orgs?limit=many", "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    })
+    .await;
+}

@@ -1,5 +1,5 @@
 //! A request costs what it returns: with hundreds of cases and records in the database,
-//! no read path reads every case or every record. On PostgreSQL each path is called on
+//! no read path reads every case, record or organisation. On PostgreSQL each path is called on
 //! a store of its own, closed after it (a backend flushes its table statistics when it
 //! ends), and the rows it read from the case and record tables — sequential and through
 //! indexes, from `pg_stat_user_tables` — must stay far below what those tables hold
@@ -27,6 +27,9 @@ type IntervalStart = (chrono::DateTime<Utc>, Option<f64>);
 
 /// How many synthetic cases the database holds beside the demo's.
 const CASES: usize = 450;
+
+/// How many synthetic organisations the database holds beside the demo's.
+const ORGS: usize = 200;
 
 /// Synthetic cases reported by Alibaba Cloud on Apache's product, worked by MIIT's
 /// platform, one record each; every other one published. Returns (published,
@@ -238,12 +241,18 @@ async fn no_read_path_reads_every_case_or_record() {
     let store = db.store.clone();
     let app = App::new(db).await;
     let (public, private) = seed(store.as_ref()).await;
+    // Vendors enough that a list of every organisation would show.
+    for n in 0..ORGS {
+        let mut org = store.org("apache").await.expect("the demo's vendor");
+        (org.id, org.name) = (format!("synthetic-vendor-{n:04}"), format!("Synthetic vendor {n}"));
+        store.create_org(&org).await.expect("an organisation");
+    }
     let mut observer = PgConnection::connect(&url).await.expect("connect");
     let schema: String =
         sqlx::query("SELECT current_schema() AS s").fetch_one(&mut observer).await.expect("schema").get("s");
     let held: BTreeMap<String, i64> = sqlx::query(
         "SELECT 'cases' AS t, COUNT(*) AS n FROM cases UNION ALL SELECT 'vulnerabilities', COUNT(*) FROM vulnerabilities \
-         UNION ALL SELECT 'events', COUNT(*) FROM events",
+         UNION ALL SELECT 'events', COUNT(*) FROM events UNION ALL SELECT 'organisations', COUNT(*) FROM organisations",
     )
     .fetch_all(&mut observer)
     .await
@@ -280,6 +289,8 @@ async fn no_read_path_reads_every_case_or_record() {
         ("/api/v1/cases?limit=10".into(), Some(&token_reporter)),
         ("/api/v1/deadlines".into(), Some(&token_reporter)),
         ("/advisories".into(), None),
+        ("/api/v1/orgs?limit=10".into(), None),
+        ("/api/v1/orgs?limit=10&after=synthetic-vendor-0100".into(), None),
     ];
     let mut before = rows_read(&mut observer, &schema).await;
     for (i, (path, token)) in paths.iter().enumerate() {

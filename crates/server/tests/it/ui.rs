@@ -1256,3 +1256,38 @@ async fn membership_forms_show_each_problem_beside_its_field_in_words() {
         assert!(!review.html.contains("$."), "no JSON path shown");
     }
 }
+
+#[tokio::test]
+async fn the_organisations_page_is_paged_and_every_organisation_is_on_one_page() {
+    let app = app().await;
+    for n in 0..60 {
+        let body = serde_json::json!({"id": format!("vendor-{n:02}"), "name": format!("Vendor {n:02}"), "jurisdiction": "CN", "roles": ["product_provider"]});
+        let (code, created) = app.post("/api/v1/orgs", ADMIN, body).await;
+        assert_eq!(code, StatusCode::CREATED, "{created}");
+    }
+    let every: Vec<String> = app.db.store.list_orgs(None).await.unwrap().into_iter().map(|o| o.id).collect();
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let (mut path, mut shown, mut pages) = ("/orgs".to_owned(), Vec::new(), 0);
+    loop {
+        let page = analyst.get(&path).await;
+        assert_page(&page, Lang::En, "organisations");
+        pages += 1;
+        // Each row links to its organisation's page.
+        let rows: Vec<String> = page
+            .html
+            .split("<a href=\"/orgs/")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+            .filter(|id| !id.contains('/') && !id.contains('?'))
+            .collect();
+        assert!(rows.len() <= 50, "{} rows on one page", rows.len());
+        shown.extend(rows);
+        match page.html.split("href=\"/orgs?after=").nth(1) {
+            Some(rest) => path = format!("/orgs?after={}", rest.split('"').next().unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(shown, every, "every organisation once, by id");
+    assert_eq!(pages, every.len().div_ceil(50));
+}

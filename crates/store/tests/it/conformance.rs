@@ -98,6 +98,27 @@ async fn organisations_and_registration_decisions() {
             store.list_orgs(Some(Status::Pending)).await.unwrap().into_iter().map(|o| o.id).collect();
         assert_eq!(listed, ["chen"]);
         assert_eq!(store.list_orgs(None).await.unwrap().len(), 3);
+        // Keyset pages by id: every organisation once, a status filtered, entered at the cursor.
+        let page = |status, after: Option<&'static str>, limit| {
+            let store = store.clone();
+            async move {
+                store
+                    .orgs_page(status, after, limit)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|o| o.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let all: Vec<String> = store.list_orgs(None).await.unwrap().into_iter().map(|o| o.id).collect();
+        let first = page(None, None, 2).await;
+        assert_eq!(first, all[..2]);
+        let rest = store.orgs_page(None, Some(&first[1]), 2).await.unwrap();
+        assert_eq!(rest.into_iter().map(|o| o.id).collect::<Vec<_>>(), all[2..]);
+        assert_eq!(page(Some(Status::Pending), None, 10).await, ["chen"]);
+        assert_eq!(page(Some(Status::Pending), Some("chen"), 10).await, Vec::<String>::new());
+        assert_eq!(page(Some(Status::Active), None, 10).await.len(), 2);
         store
             .decide_org("chen", Status::Active, "analyst", Some("verified identity"), at(2, 0))
             .await

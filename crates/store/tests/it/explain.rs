@@ -6,6 +6,7 @@
 use sqlx::{Connection, PgConnection, Row};
 use vulnrelay_store::Backend;
 use vulnrelay_store::match_keys::sql as match_sql;
+use vulnrelay_store::org_pages;
 use vulnrelay_store::projections::sql;
 use vulnrelay_store::records::sql as records;
 use vulnrelay_store::testing::TestDb;
@@ -53,6 +54,8 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("advisories, next page", with_values(records::ADVISORIES_AFTER, &["51", time, "'case'", "'CVE-1'"])),
         ("a case's records", with_values(records::CASE_RECORDS, &["'case'"])),
         ("a record by alias", with_values(records::RECORD_BY_ALIAS, &["'CNVD-2021-95914'"])),
+        ("organisations of a status", with_values(org_pages::OF_STATUS, &["'active'", "'org'", "51"])),
+        ("organisations", with_values(org_pages::ANY_STATUS, &["''", "'org'", "51"])),
         ("a case's first warning", with_values(sql::FIRST_WARNING, &["'case'"])),
         ("interval counts", with_values(sql::INTERVAL_COUNTS, &["'vendor_notified'"])),
         ("interval ranks", with_values(sql::INTERVAL_RANKS, &["'vendor_notified'", "'2021-Q4'", "2", "10"])),

@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::errors::AppError;
 use crate::ui::i18n::Lang;
 use crate::ui::pages::cases::role_words;
-use crate::ui::session::{Ui, UiError};
+use crate::ui::session::{Ui, UiError, encode};
 use crate::ui::view::{
     article, csrf, error_words, finding_words, heading, local, local_text, notice, page, status_badge, time,
     time_text, with_data,
@@ -54,11 +54,28 @@ fn status_words(lang: Lang, status: &str) -> String {
     lang.t(&format!("org_status.{status}"))
 }
 
-/// `GET /orgs`: every organisation, with its memberships.
-pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
+/// Organisations on one page of `GET /orgs`.
+const ORGS_PER_PAGE: usize = 50;
+
+/// Query of `GET /orgs`.
+#[derive(Debug, Default, Deserialize)]
+pub struct OrgsPage {
+    /// The page after this organisation id.
+    pub after: Option<String>,
+}
+
+/// `GET /orgs`: the organisations of every status by id, a page at a time, with their
+/// memberships.
+pub async fn list(
+    State(state): State<AppState>,
+    ui: Ui,
+    Query(query): Query<OrgsPage>,
+) -> Result<Response, UiError> {
     require_manager(&ui)?;
     let lang = ui.lang;
-    let orgs = state.store.list_orgs(None).await.map_err(|e| ui.error(e))?;
+    let after = query.after.filter(|a| !a.trim().is_empty());
+    let (orgs, next) =
+        orgs::page(&state, None, after.as_deref(), ORGS_PER_PAGE).await.map_err(|e| ui.error(e))?;
     let mut rows = Vec::new();
     for org in orgs {
         let current = membership_status(&state, &ui, &org.id).await;
@@ -87,6 +104,9 @@ pub async fn list(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
                     }
                 }
             }
+        }
+        @if let Some(next) = &next {
+            p { a href=(format!("/orgs?after={}", encode(next))) { (lang.t("org.next")) } }
         }
     }).into_response())
 }
