@@ -1,9 +1,10 @@
 //! The cases: spread evenly over [`YEARS`] years up to [`END`], each with its discovery
 //! by a reporter and a report to the platform (one in ten after the two days the rule
-//! allows); for most, triage, verification and the notification of the product's
-//! provider; for six in ten, a provider's verification, two fixes, the provider's and
-//! the platform's publications and the platform's warnings to two industry units —
-//! thirteen events —, so open, overdue and met duties all occur.
+//! allows); for eight in ten, triage, verification, the notification of the product's
+//! provider and the provider's acknowledgement (`aware`); for six in ten, a provider's
+//! verification, two fixes, the provider's and the platform's publications and the
+//! platform's warnings to three industry units — fourteen events —, so open, overdue and
+//! met duties all occur. Ten events a case on average.
 
 use std::sync::Arc;
 
@@ -34,7 +35,7 @@ pub fn case(shape: &Shape, i: usize) -> (NewCase, bool) {
     let p = mix.below(providers as u64) as usize;
     let provider = format!("p{p}");
     let unit = |mix: &mut Mix| format!("u{}", mix.below(units as u64));
-    let (unit_a, unit_b) = (unit(&mut mix), unit(&mut mix));
+    let units = [unit(&mut mix), unit(&mut mix), unit(&mut mix)];
     let hours = |h: u64| at + TimeDelta::hours(i64::try_from(h).unwrap_or(0));
     let event = |when: DateTime<Utc>, mut body: serde_json::Value| {
         body["at"] = json!(when.to_rfc3339());
@@ -48,6 +49,7 @@ pub fn case(shape: &Shape, i: usize) -> (NewCase, bool) {
         events.push(event(hours(250), json!({"type": "triage_started", "party": PLATFORM})));
         events.push(event(hours(260), json!({"type": "verified", "party": PLATFORM})));
         events.push(event(hours(270), json!({"type": "notified", "party": PLATFORM, "to": provider})));
+        events.push(event(hours(275), json!({"type": "aware", "party": provider})));
     }
     let published = progress >= 4;
     if published {
@@ -59,14 +61,12 @@ pub fn case(shape: &Shape, i: usize) -> (NewCase, bool) {
             .push(event(day(25), json!({"type": "published", "party": provider, "with_remediation": true})));
         events
             .push(event(day(26), json!({"type": "published", "party": PLATFORM, "with_remediation": true})));
-        events.push(event(
-            day(26) + TimeDelta::hours(2),
-            json!({"type": "notified", "party": PLATFORM, "to": unit_a}),
-        ));
-        events.push(event(
-            day(26) + TimeDelta::hours(3),
-            json!({"type": "notified", "party": PLATFORM, "to": unit_b}),
-        ));
+        for (h, unit) in (2..).zip(&units) {
+            events.push(event(
+                day(26) + TimeDelta::hours(h),
+                json!({"type": "notified", "party": PLATFORM, "to": unit}),
+            ));
+        }
     }
     let party = |id: &str, role: &str, jurisdiction: &str| Fragment {
         id: id.into(),
@@ -78,9 +78,10 @@ pub fn case(shape: &Shape, i: usize) -> (NewCase, bool) {
         party(&provider, "product_provider", provider_jurisdiction(p)),
     ];
     if published {
-        parties.push(party(&unit_a, "product_user", "CN"));
-        if unit_b != unit_a {
-            parties.push(party(&unit_b, "product_user", "CN"));
+        for (k, unit) in units.iter().enumerate() {
+            if !units[..k].contains(unit) {
+                parties.push(party(unit, "product_user", "CN"));
+            }
         }
     }
     let case = NewCase {

@@ -24,7 +24,7 @@ pub use records::first_case_record;
 /// How much to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shape {
-    /// Cases (about ten events each when published).
+    /// Cases (ten events each on average, fourteen when published).
     pub cases: usize,
     /// Organisations: one platform, then a fifth reporters, three fifths providers and
     /// the rest industry units.
