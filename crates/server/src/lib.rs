@@ -97,6 +97,20 @@ pub async fn serve(
     if let Err(error) = projection::catch_up(state.store.as_ref()).await {
         tracing::error!(%error, "case views could not be brought up to date");
     }
+    // The public documents are brought up to date while the server already answers, so
+    // that the first public reader after a start does not wait for all of them (a new
+    // database or signing key makes every one: half an hour at a million cases). A
+    // reader that comes first waits for the same build, not a second one.
+    let documents = tokio::spawn({
+        let app = state.app.clone();
+        async move {
+            if let Err(error) = vulnrelay_app::publication::public_snapshot(&app).await {
+                tracing::warn!(%error, "public documents could not be brought up to date at start");
+            }
+        }
+    });
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    documents.abort();
+    served
 }

@@ -67,3 +67,36 @@ async fn a_report_travels_from_login_to_compliance_over_http() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_started_server_makes_the_public_documents_before_anyone_asks() {
+    for_each_backend(|db: TestDb| async move {
+        demo::load(&db.store).await.unwrap();
+        let before = db.store.publication_status().await.unwrap();
+        assert_eq!(before.identity, "", "nothing made before the server starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(db.store.clone(), common::config());
+        let server = tokio::spawn(vulnrelay_server::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        // No request is made: the server brings the documents up to date of itself.
+        let mut status = db.store.publication_status().await.unwrap();
+        for _ in 0..600 {
+            if !status.identity.is_empty() && status.dirty == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            status = db.store.publication_status().await.unwrap();
+        }
+        assert!(!status.identity.is_empty() && status.dirty == 0, "{}: {status:?}", db.name);
+        assert!(
+            db.store.public_changes(0, 10).await.unwrap().len() > 0,
+            "{}: the demo's advisories",
+            db.name
+        );
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    })
+    .await;
+}
