@@ -91,7 +91,7 @@ async fn a_started_server_makes_the_public_documents_before_anyone_asks() {
         }
         assert!(!status.identity.is_empty() && status.dirty == 0, "{}: {status:?}", db.name);
         assert!(
-            db.store.public_changes(0, 10).await.unwrap().len() > 0,
+            !db.store.public_changes(0, 10).await.unwrap().is_empty(),
             "{}: the demo's advisories",
             db.name
         );
