@@ -26,6 +26,7 @@ use vulnrelay_store::{MembershipChangeKind, Organisation};
 use crate::AppState;
 use crate::errors::AppError;
 use crate::ui::i18n::Lang;
+use crate::ui::pages::ListPage;
 use crate::ui::pages::cases::role_words;
 use crate::ui::session::{Ui, UiError, encode};
 use crate::ui::view::{
@@ -57,25 +58,17 @@ fn status_words(lang: Lang, status: &str) -> String {
 /// Organisations on one page of `GET /orgs`.
 const ORGS_PER_PAGE: usize = 50;
 
-/// Query of `GET /orgs`.
-#[derive(Debug, Default, Deserialize)]
-pub struct OrgsPage {
-    /// The page after this organisation id.
-    pub after: Option<String>,
-}
-
 /// `GET /orgs`: the organisations of every status by id, a page at a time, with their
 /// memberships.
 pub async fn list(
     State(state): State<AppState>,
     ui: Ui,
-    Query(query): Query<OrgsPage>,
+    Query(query): Query<ListPage>,
 ) -> Result<Response, UiError> {
     require_manager(&ui)?;
     let lang = ui.lang;
-    let after = query.after.filter(|a| !a.trim().is_empty());
     let (orgs, next) =
-        orgs::page(&state, None, after.as_deref(), ORGS_PER_PAGE).await.map_err(|e| ui.error(e))?;
+        orgs::page(&state, None, query.after().as_deref(), ORGS_PER_PAGE).await.map_err(|e| ui.error(e))?;
     let mut rows = Vec::new();
     for org in orgs {
         let current = membership_status(&state, &ui, &org.id).await;

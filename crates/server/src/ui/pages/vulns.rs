@@ -13,6 +13,7 @@ use vulnrelay_formats::severity::{CnnvdGrade, CnvdGrade, score};
 
 use crate::AppState;
 use crate::ui::i18n::Lang;
+use crate::ui::pages::ListPage;
 use crate::ui::session::{Ui, UiError, encode};
 use crate::ui::view::{page, time};
 use vulnrelay_app::records::{visible_records, visible_to_read};
@@ -52,13 +53,6 @@ fn score_cell(lang: Lang, vector: &str) -> Markup {
 /// How many records a page of the advisory list shows.
 const RECORDS_PER_PAGE: usize = 100;
 
-/// Query of `GET /advisories`.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct ListPage {
-    /// The page after this record.
-    pub after: Option<String>,
-}
-
 /// `GET /advisories`: the records the viewer may see (imported public records and
 /// published cases' records for everyone; more for the parties of a case), by pages.
 pub async fn list(
@@ -67,9 +61,9 @@ pub async fn list(
     Query(query): Query<ListPage>,
 ) -> Result<Response, UiError> {
     let lang = ui.lang;
-    let after = query.after.filter(|a| !a.trim().is_empty());
-    let (records, next) =
-        visible_records(&state, &ui.caller, after, RECORDS_PER_PAGE).await.map_err(|e| ui.error(e))?;
+    let (records, next) = visible_records(&state, &ui.caller, query.after(), RECORDS_PER_PAGE)
+        .await
+        .map_err(|e| ui.error(e))?;
     let mirrored = state.store.mirrored_documents(None).await.map_err(|e| ui.error(e))?;
     let now = Utc::now();
     let title = lang.t("vuln.list_title");
