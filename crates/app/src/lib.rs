@@ -29,6 +29,7 @@ pub mod imports;
 pub mod input;
 pub mod intervals;
 pub mod orgs;
+mod paging;
 pub mod participants;
 pub mod projection;
 pub mod publication;

@@ -30,15 +30,8 @@ pub async fn page(
     after: Option<&str>,
     limit: usize,
 ) -> Result<(Vec<Organisation>, Option<String>)> {
-    // One more than the page tells whether another follows.
-    let mut orgs = state.store.orgs_page(status, after, limit + 1).await?;
-    let next = if orgs.len() > limit {
-        orgs.truncate(limit);
-        orgs.last().map(|o| o.id.clone())
-    } else {
-        None
-    };
-    Ok((orgs, next))
+    let orgs = state.store.orgs_page(status, after, limit + 1).await?;
+    Ok(crate::paging::split(orgs, limit, |o| o.id.clone()))
 }
 
 /// `GET /api/v1/orgs/{id}`: an organisation with its memberships and their history.

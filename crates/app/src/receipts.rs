@@ -22,14 +22,11 @@ pub async fn receipts(state: &App, caller: &Caller, query: ReceiptsQuery) -> Res
         }
     };
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let mut page = state
+    let page = state
         .store
         .receipt_page(platform.as_deref(), query.after.as_deref(), i64::try_from(limit).unwrap_or(1000) + 1)
         .await?;
-    let next = (page.len() > limit).then(|| {
-        page.truncate(limit);
-        page.last().map(|r| r.id.clone())
-    });
+    let (page, next) = crate::paging::split(page, limit, |r| r.id.clone());
     let items: Vec<Value> = page
         .iter()
         .map(|r| {
@@ -37,7 +34,7 @@ pub async fn receipts(state: &App, caller: &Caller, query: ReceiptsQuery) -> Res
                         "channel": r.channel, "submitter": r.submitter})
         })
         .collect();
-    Ok(json!({"receipts": items, "next": next.flatten()}))
+    Ok(json!({"receipts": items, "next": next}))
 }
 
 /// `POST /api/v1/receipts/purge?before=TIME` (administrators): deletes old receipts;
