@@ -14,9 +14,74 @@ use crate::chain::{canonical_json, event_hash};
 use crate::model::*;
 use crate::projections::CaseSnapshot;
 use crate::time::{format_ts, parse_ts};
-use crate::{NewCase, Result, StoreError, new_id};
+use crate::{NewCase, OrgFilter, Result, StoreError, new_id};
 
 pub(super) type DbRow = <Db as sqlx::Database>::Row;
+
+/// Writes what an organisation is found by: its roles and its search keys
+/// ([`crate::org_pages`]).
+async fn index_org(tx: &mut Transaction<'_, Db>, org: &Organisation) -> Result<()> {
+    let mut roles: Vec<&str> = org.roles.iter().map(|r| r.as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    if !roles.is_empty() {
+        sqlx::QueryBuilder::<Db>::new("INSERT INTO org_roles (role, org_id) ")
+            .push_values(roles, |mut row, role| {
+                row.push_bind(role).push_bind(&org.id);
+            })
+            .push(" ON CONFLICT DO NOTHING")
+            .build()
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::QueryBuilder::<Db>::new("INSERT INTO org_search_keys (key, org_id) ")
+        .push_values(crate::org_pages::search_keys(org), |mut row, key| {
+            row.push_bind(key).push_bind(&org.id);
+        })
+        .push(" ON CONFLICT DO NOTHING")
+        .build()
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A transaction that has set the one-row flag table `flags` (`id = 1`, `built`) from
+/// not built to built, or none if another process built it already: work to do once
+/// after a migration goes in it (on PostgreSQL, a process opening at the same time waits
+/// on the flag's row until the transaction ends).
+pub(super) async fn claim_once(
+    pool: &sqlx::Pool<Db>,
+    flags: &str,
+) -> Result<Option<Transaction<'static, Db>>> {
+    let mut tx = pool.begin().await?;
+    let claimed = sqlx::query(&format!("UPDATE {flags} SET built = 1 WHERE id = 1 AND built = 0"))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if claimed == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    Ok(Some(tx))
+}
+
+/// Writes the roles and search keys of the organisations stored before they were kept,
+/// once: the first process to open the store after the migration does it, in one
+/// transaction (on PostgreSQL, another process opening at the same time waits on the
+/// flag's row and then finds it built).
+pub(crate) async fn build_org_search(pool: &sqlx::Pool<Db>) -> Result<()> {
+    let Some(mut tx) = claim_once(pool, "org_search_index").await? else { return Ok(()) };
+    let rows = sqlx::query(
+        "SELECT * FROM organisations o WHERE NOT EXISTS (SELECT 1 FROM org_search_keys k WHERE k.org_id = o.id)",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &rows {
+        index_org(&mut tx, &org_from_row(row)?).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
 
 pub(super) fn ts(text: &str) -> Result<Timestamp> {
     parse_ts(text).ok_or_else(|| StoreError::Corrupt(format!("bad time `{text}`")))
@@ -464,6 +529,7 @@ impl crate::Store for Inner {
     }
 
     async fn create_org(&self, org: &Organisation) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO organisations (id, name, roles, jurisdiction, kind, status, created_at, name_zh) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -476,8 +542,10 @@ impl crate::Store for Inner {
         .bind(org.status.as_str())
         .bind(format_ts(org.created_at))
         .bind(&org.name_zh)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        index_org(&mut tx, org).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -498,23 +566,90 @@ impl crate::Store for Inner {
         rows.iter().map(org_from_row).collect()
     }
 
-    async fn orgs_page(
-        &self,
-        status: Option<Status>,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Organisation>> {
-        let sql = match status {
-            Some(_) => crate::org_pages::OF_STATUS,
-            None => crate::org_pages::ANY_STATUS,
+    async fn orgs_page(&self, filter: &OrgFilter<'_>) -> Result<Vec<Organisation>> {
+        use crate::org_pages::{ANY_STATUS, OF_STATUS, ROLE_IDS, key_ids, key_range_end, search_text};
+        let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+        let text = filter.text.map(search_text).filter(|t| !t.is_empty());
+        let mut after = filter.after.unwrap_or("").to_owned();
+        if text.is_none() && filter.roles.is_empty() {
+            let sql = if filter.status.is_some() { OF_STATUS } else { ANY_STATUS };
+            let rows = sqlx::query(sql)
+                .bind(filter.status.map_or("", Status::as_str))
+                .bind(&after)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+            return rows.iter().map(org_from_row).collect();
+        }
+        let wanted = |org: &Organisation| {
+            filter.status.is_none_or(|s| org.status == s)
+                && (filter.roles.is_empty() || org.roles.iter().any(|r| filter.roles.contains(r)))
         };
-        let rows = sqlx::query(sql)
-            .bind(status.map_or("", Status::as_str))
-            .bind(after.unwrap_or(""))
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(org_from_row).collect()
+        let mut orgs = Vec::new();
+        // Rounds of candidates by id; their rows are read and kept if they are wanted.
+        loop {
+            let (candidates, last_round) = match &text {
+                // A search's candidates come in one round, at most CANDIDATES of them.
+                Some(text) => {
+                    let sql = key_ids(filter.roles.len());
+                    let mut query = sqlx::query(&sql).bind(text).bind(key_range_end(text)).bind(&after);
+                    for role in filter.roles {
+                        query = query.bind(role.as_str());
+                    }
+                    let rows = query.fetch_all(&self.reader).await?;
+                    let mut ids = rows
+                        .iter()
+                        .map(|row| row.try_get("org_id"))
+                        .collect::<sqlx::Result<Vec<String>>>()?;
+                    ids.sort_unstable();
+                    (ids, true)
+                }
+                // A page of each role's holders, merged by id; the next round starts
+                // after the last of them.
+                None => {
+                    let mut ids = Vec::new();
+                    let mut exhausted = true;
+                    for role in filter.roles {
+                        let rows = sqlx::query(ROLE_IDS)
+                            .bind(role.as_str())
+                            .bind(&after)
+                            .bind(limit)
+                            .fetch_all(&self.reader)
+                            .await?;
+                        exhausted &= rows.len() < filter.limit;
+                        for row in &rows {
+                            ids.push(row.try_get::<String, _>("org_id")?);
+                        }
+                    }
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids.truncate(filter.limit);
+                    (ids, exhausted)
+                }
+            };
+            for chunk in candidates.chunks(filter.limit.max(1)) {
+                let mut sql = sqlx::QueryBuilder::<Db>::new("SELECT * FROM organisations WHERE id IN (");
+                let mut list = sql.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                sql.push(") ORDER BY id");
+                for row in &sql.build().fetch_all(&self.reader).await? {
+                    let org = org_from_row(row)?;
+                    if wanted(&org) {
+                        orgs.push(org);
+                    }
+                }
+                if orgs.len() >= filter.limit {
+                    orgs.truncate(filter.limit);
+                    return Ok(orgs);
+                }
+            }
+            match candidates.last() {
+                Some(last) if !last_round => after.clone_from(last),
+                _ => return Ok(orgs),
+            }
+        }
     }
 
     async fn decide_org(

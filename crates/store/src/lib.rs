@@ -28,6 +28,7 @@ pub use coordination::{CaseSchedule, Coordination, Notice, PrivateNote, Reminder
 pub use federation::Federation;
 pub use model::*;
 pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};
+pub use org_pages::OrgFilter;
 pub use postgres::PgStore;
 pub use projections::{Projections, Projector};
 pub use publication::Publications;
@@ -151,14 +152,9 @@ pub trait Store:
     async fn org(&self, id: &str) -> Result<Organisation>;
     /// Every organisation (with `status`, if given), by id.
     async fn list_orgs(&self, status: Option<Status>) -> Result<Vec<Organisation>>;
-    /// At most `limit` organisations (with `status`, if given) whose ids sort after
-    /// `after`, by id: a keyset page that reads what it returns.
-    async fn orgs_page(
-        &self,
-        status: Option<Status>,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<Organisation>>;
+    /// The organisations `filter` takes, by id: a keyset page entered through an index
+    /// (by id, by role, or by search key; see [`org_pages`]) that reads what it returns.
+    async fn orgs_page(&self, filter: &org_pages::OrgFilter<'_>) -> Result<Vec<Organisation>>;
     /// Approves or rejects a pending organisation; refused (conflict) if not pending.
     async fn decide_org(
         &self,

@@ -51,15 +51,7 @@ pub(super) async fn m_record_keys(tx: &mut Transaction<'_, Db>, id: &str, record
 /// (on PostgreSQL, another process opening at the same time waits on the flag's row
 /// and then finds it built).
 pub(crate) async fn m_build_index(pool: &Pool<Db>) -> Result<()> {
-    let mut tx = pool.begin().await?;
-    let claimed = sqlx::query("UPDATE match_index SET built = 1 WHERE id = 1 AND built = 0")
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if claimed == 0 {
-        tx.rollback().await?;
-        return Ok(());
-    }
+    let Some(mut tx) = super::common::claim_once(pool, "match_index").await? else { return Ok(()) };
     let mut after: (String, i64) = (String::new(), -1);
     loop {
         let rows = sqlx::query(

@@ -43,6 +43,7 @@ impl PgStore {
         let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         queries::m_build_index(&pool).await?;
+        queries::build_org_search(&pool).await?;
         Ok(PgStore {
             writer: pool.clone(),
             reader: pool,

@@ -16,6 +16,7 @@ mod publication_sql;
 mod records_sql;
 mod warnings_sql;
 
+pub(crate) use self::common::build_org_search;
 pub(crate) use self::match_sql::m_build_index;
 pub(crate) use self::projections_sql::ProjectorSlot;
 use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};

@@ -103,7 +103,7 @@ async fn organisations_and_registration_decisions() {
             let store = store.clone();
             async move {
                 store
-                    .orgs_page(status, after, limit)
+                    .orgs_page(&OrgFilter { status, after, limit, ..Default::default() })
                     .await
                     .unwrap()
                     .into_iter()
@@ -114,7 +114,10 @@ async fn organisations_and_registration_decisions() {
         let all: Vec<String> = store.list_orgs(None).await.unwrap().into_iter().map(|o| o.id).collect();
         let first = page(None, None, 2).await;
         assert_eq!(first, all[..2]);
-        let rest = store.orgs_page(None, Some(&first[1]), 2).await.unwrap();
+        let rest = store
+            .orgs_page(&OrgFilter { after: Some(&first[1]), limit: 2, ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(rest.into_iter().map(|o| o.id).collect::<Vec<_>>(), all[2..]);
         assert_eq!(page(Some(Status::Pending), None, 10).await, ["chen"]);
         assert_eq!(page(Some(Status::Pending), Some("chen"), 10).await, Vec::<String>::new());
@@ -129,6 +132,107 @@ async fn organisations_and_registration_decisions() {
             Err(StoreError::Conflict(_))
         ));
         assert!(matches!(store.org("nobody").await, Err(StoreError::NotFound { what: "organisation", .. })));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn organisations_are_found_by_role_and_by_the_words_of_their_names() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        seed(&*store).await;
+        let named = |id: &str, name: &str, name_zh: Option<&str>, roles: Vec<Role>, status| Organisation {
+            name: name.into(),
+            name_zh: name_zh.map(Into::into),
+            ..org(id, roles, status)
+        };
+        for o in [
+            named(
+                "apache",
+                "Apache Software Foundation",
+                Some("阿帕奇软件基金会"),
+                vec![Role::ProductProvider],
+                Status::Active,
+            ),
+            named(
+                "apex",
+                "Apex Systems",
+                None,
+                vec![Role::ProductProvider, Role::ProductUser],
+                Status::Active,
+            ),
+            named(
+                "cnvd",
+                "China National Vulnerability Database",
+                Some("国家信息安全漏洞共享平台"),
+                vec![Role::NationalVulnerabilityDb],
+                Status::Active,
+            ),
+            named("soft-pending", "Software Pending", None, vec![Role::ProductProvider], Status::Pending),
+            named("zeta", "Zeta Soft", None, vec![Role::ProductUser], Status::Active),
+        ] {
+            store.create_org(&o).await.unwrap();
+        }
+        let find = |text: Option<&'static str>,
+                    roles: &'static [Role],
+                    status: Option<Status>,
+                    after: Option<&'static str>,
+                    limit| {
+            let store = store.clone();
+            async move {
+                let filter = OrgFilter { status, roles, text, after, limit };
+                store.orgs_page(&filter).await.unwrap().into_iter().map(|o| o.id).collect::<Vec<_>>()
+            }
+        };
+        let active = Some(Status::Active);
+        // By the start of the id or of any word of either name, without case, by id.
+        assert_eq!(find(Some("AP"), &[], active, None, 10).await, ["apache", "apex"]);
+        assert_eq!(find(Some("soft"), &[], active, None, 10).await, ["apache", "zeta"]);
+        assert_eq!(find(Some("soft"), &[], None, None, 10).await, ["apache", "soft-pending", "zeta"]);
+        assert_eq!(find(Some("software foundation"), &[], active, None, 10).await, ["apache"]);
+        assert_eq!(find(Some("漏洞"), &[], active, None, 10).await, ["cnvd"]);
+        assert_eq!(find(Some("  vulnerability   DATABASE "), &[], active, None, 10).await, ["cnvd"]);
+        assert!(find(Some("oftware"), &[], active, None, 10).await.is_empty());
+        assert!(find(Some("nothing"), &[], active, None, 10).await.is_empty());
+        // A blank text finds all; a search is paged by id like the rest.
+        assert_eq!(find(Some("  "), &[], active, None, 10).await.len(), 6);
+        assert_eq!(find(Some("soft"), &[], None, None, 1).await, ["apache"]);
+        assert_eq!(find(Some("soft"), &[], None, Some("apache"), 1).await, ["soft-pending"]);
+        // With roles: any of them, on the search too.
+        let providers: &[Role] = &[Role::ProductProvider];
+        assert_eq!(find(None, providers, active, None, 10).await, ["apache", "apex"]);
+        assert_eq!(find(None, providers, None, None, 10).await, ["apache", "apex", "soft-pending"]);
+        assert_eq!(find(None, providers, active, Some("apache"), 10).await, ["apex"]);
+        let either: &[Role] = &[Role::ProductUser, Role::NationalVulnerabilityDb];
+        assert_eq!(find(None, either, active, None, 10).await, ["apex", "cnvd", "zeta"]);
+        assert_eq!(find(None, either, active, None, 2).await, ["apex", "cnvd"]);
+        assert_eq!(find(Some("soft"), either, active, None, 10).await, ["zeta"]);
+        assert_eq!(find(Some("a"), providers, active, None, 10).await, ["apache", "apex"]);
+        // The regulator's platform is found by role too (the seed's).
+        assert_eq!(find(None, &[Role::RegulatorPlatform], active, None, 10).await, ["miit"]);
+
+        // Organisations stored before the roles and keys were kept: theirs are written
+        // when the store opens, once.
+        crate::warnings::raw_statements(
+            &db.url,
+            db.name,
+            &[
+                "DELETE FROM org_search_keys",
+                "DELETE FROM org_roles",
+                "UPDATE org_search_index SET built = 0",
+            ],
+        )
+        .await;
+        assert!(find(Some("soft"), &[], active, None, 10).await.is_empty());
+        let reopened = connect(&db.url).await.unwrap();
+        let filter = OrgFilter { status: active, roles: either, text: Some("soft"), after: None, limit: 10 };
+        let found: Vec<String> =
+            reopened.orgs_page(&filter).await.unwrap().into_iter().map(|o| o.id).collect();
+        assert_eq!(found, ["zeta"]);
+        let filter = OrgFilter { status: active, roles: providers, limit: 10, ..Default::default() };
+        let found: Vec<String> =
+            reopened.orgs_page(&filter).await.unwrap().into_iter().map(|o| o.id).collect();
+        assert_eq!(found, ["apache", "apex"]);
     })
     .await;
 }

@@ -56,6 +56,12 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("a record by alias", with_values(records::RECORD_BY_ALIAS, &["'CNVD-2021-95914'"])),
         ("organisations of a status", with_values(org_pages::OF_STATUS, &["'active'", "'org'", "51"])),
         ("organisations", with_values(org_pages::ANY_STATUS, &["''", "'org'", "51"])),
+        ("organisations of a role", with_values(org_pages::ROLE_IDS, &["'product_provider'", "'org'", "51"])),
+        ("organisations by name", with_values(&org_pages::key_ids(0), &["'apa'", "'apb'", "'org'"])),
+        (
+            "organisations of some roles by name",
+            with_values(&org_pages::key_ids(2), &["'apa'", "'apb'", "'org'", "'product_user'", "'enisa'"]),
+        ),
         ("a case's first warning", with_values(sql::FIRST_WARNING, &["'case'"])),
         ("interval counts", with_values(sql::INTERVAL_COUNTS, &["'vendor_notified'"])),
         ("interval ranks", with_values(sql::INTERVAL_RANKS, &["'vendor_notified'", "'2021-Q4'", "2", "10"])),

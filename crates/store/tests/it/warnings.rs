@@ -424,7 +424,7 @@ async fn components_and_records_are_found_by_package_key() {
 }
 
 /// Runs statements on the database under the store.
-async fn raw_statements(url: &str, backend: &str, statements: &[&str]) {
+pub(crate) async fn raw_statements(url: &str, backend: &str, statements: &[&str]) {
     use sqlx::Connection;
     if backend == "sqlite" {
         let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
