@@ -332,17 +332,30 @@ async fn default_recipients(state: &App, loaded: &Loaded, draft: &Draft<'_>) -> 
         draft.to_jurisdictions.is_empty() || draft.to_jurisdictions.contains(jurisdiction)
     };
     let mut out = Vec::new();
-    let mut orgs = None;
     for role in roles {
         if let Some(p) = loaded.case.parties().iter().find(|p| p.has_role(role) && fits(&p.jurisdiction)) {
             out.push(p.id.0.clone());
             continue;
         }
-        if orgs.is_none() {
-            orgs = Some(state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await?);
-        }
-        if let Some(org) = orgs.iter().flatten().find(|o| o.roles.contains(&role) && fits(&o.jurisdiction)) {
-            out.push(org.id.clone());
+        // The organisations holding the role, by id, through the roles' index.
+        let mut after = None;
+        loop {
+            let filter = vulnrelay_store::OrgFilter {
+                status: Some(vulnrelay_store::Status::Active),
+                roles: &[role],
+                after: after.as_deref(),
+                limit: 50,
+                ..Default::default()
+            };
+            let (orgs, next) = crate::orgs::page(state, filter).await?;
+            if let Some(org) = orgs.iter().find(|o| fits(&o.jurisdiction)) {
+                out.push(org.id.clone());
+                break;
+            }
+            match next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
         }
     }
     Ok(out)

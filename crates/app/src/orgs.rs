@@ -3,8 +3,8 @@
 //! what that log says, shown to each viewer as far as the log's disclosure allows.
 
 use serde_json::{Map, Value, json};
-use vulnrelay_domain::AccountRole;
-use vulnrelay_store::{MembershipChange, MembershipChangeKind, Organisation, Status};
+use vulnrelay_domain::{AccountRole, Role};
+use vulnrelay_store::{MembershipChange, MembershipChangeKind, OrgFilter, Organisation, Status};
 
 use crate::App;
 use crate::accounts::{OrgBody, org_json};
@@ -13,25 +13,49 @@ use crate::error::{Error, Result};
 use crate::input::{Body, Checker};
 use crate::sanctions::decisions::platform_analyst;
 
-/// `GET /api/v1/orgs`: active organisations by id, in pages of `limit` (default 50, at
-/// most 200) after the organisation `after`, with the `next` page's cursor (`null` on the
-/// last page).
-pub async fn list(state: &App, after: Option<String>, limit: Option<usize>) -> Result<Value> {
-    let limit = limit.unwrap_or(50).clamp(1, 200);
-    let (orgs, next) = page(state, Some(Status::Active), after.as_deref(), limit).await?;
+/// What `GET /api/v1/orgs` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct OrgsQuery {
+    /// Only those whose id or a word of a name starts with this text (no case).
+    pub q: Option<String>,
+    /// Only those holding one of these roles (comma-separated role names).
+    pub role: Option<String>,
+    /// After this organisation (the previous page's `next`).
+    pub after: Option<String>,
+    /// Page size (default 50, at most 200).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/v1/orgs`: active organisations by id — all, those holding one of some
+/// roles, or those a text finds — in pages of `limit` (default 50, at most 200) after
+/// the organisation `after`, with the `next` page's cursor (`null` on the last page).
+pub async fn list(state: &App, query: OrgsQuery) -> Result<Value> {
+    let roles = roles_of(query.role.as_deref().unwrap_or_default())?;
+    let filter = OrgFilter {
+        status: Some(Status::Active),
+        roles: &roles,
+        text: query.q.as_deref(),
+        after: query.after.as_deref(),
+        limit: query.limit.unwrap_or(50).clamp(1, 200),
+    };
+    let (orgs, next) = page(state, filter).await?;
     Ok(json!({"orgs": orgs.iter().map(org_json).collect::<Vec<_>>(), "next": next}))
 }
 
-/// At most `limit` organisations (of `status`, if given) by id after `after`, and the
-/// cursor of the page after them when there is one.
-pub async fn page(
-    state: &App,
-    status: Option<Status>,
-    after: Option<&str>,
-    limit: usize,
-) -> Result<(Vec<Organisation>, Option<String>)> {
-    let orgs = state.store.orgs_page(status, after, limit + 1).await?;
-    Ok(crate::paging::split(orgs, limit, |o| o.id.clone()))
+/// The roles a comma-separated list names; an unknown one is refused.
+pub fn roles_of(list: &str) -> Result<Vec<Role>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| r.parse::<Role>().map_err(|e| Error::invalid_field("role", e.to_string())))
+        .collect()
+}
+
+/// The organisations `filter` takes (at most its `limit`), and the cursor of the page
+/// after them when there is one.
+pub async fn page(state: &App, filter: OrgFilter<'_>) -> Result<(Vec<Organisation>, Option<String>)> {
+    let orgs = state.store.orgs_page(&OrgFilter { limit: filter.limit + 1, ..filter }).await?;
+    Ok(crate::paging::split(orgs, filter.limit, |o| o.id.clone()))
 }
 
 /// `GET /api/v1/orgs/{id}`: an organisation with its memberships and their history.

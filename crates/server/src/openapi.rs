@@ -97,7 +97,7 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/orgs",
         "organisations",
         "200",
-        "Active organisations by id, by keyset pages (`limit`, `after`: the previous page's `next`)",
+        "Active organisations by id — all, of some roles (`role`) or found by the start of a word of their names (`q`) — by keyset pages (`limit`, `after`: the previous page's `next`)",
     ),
     route("POST", "/api/v1/orgs", "organisations", "201", "Add an organisation (administrators)"),
     route(
@@ -594,9 +594,10 @@ fn query_parameters(method: &str, path: &str) -> Vec<Parameter> {
     let query = || Some(ParameterIn::Query);
     match (method, path) {
         ("GET", "/api/v1/cases") => routes::cases::ListQuery::into_params(query),
-        ("GET", "/api/v1/vulnerabilities" | "/api/v1/advisories" | "/api/v1/orgs") => {
+        ("GET", "/api/v1/vulnerabilities" | "/api/v1/advisories") => {
             crate::input::PageQuery::into_params(query)
         }
+        ("GET", "/api/v1/orgs") => routes::orgs::OrgsQuery::into_params(query),
         ("GET", "/api/v1/cases/{id}/compliance") => routes::cases::ComplianceQuery::into_params(query),
         ("GET", "/api/v1/cases/{id}/coordination") => routes::coordination::BoardParams::into_params(query),
         ("GET", "/api/v1/deadlines") => routes::cases::DeadlinesQuery::into_params(query),

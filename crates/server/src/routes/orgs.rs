@@ -11,12 +11,32 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::errors::AppResult;
-use crate::input::{Checked, CheckedOrEmpty, PageQuery};
+use crate::input::{Checked, CheckedOrEmpty};
 use vulnrelay_app::accounts::OrgBody;
 
-/// `GET /api/v1/orgs?after=&limit=`: active organisations, a page at a time.
-pub async fn list(State(state): State<AppState>, Query(query): Query<PageQuery>) -> AppResult<Json<Value>> {
-    Ok(Json(vulnrelay_app::orgs::list(&state, query.after, query.limit).await?))
+/// Query of `GET /api/v1/orgs`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OrgsQuery {
+    /// Only organisations whose id, or a word of whose English or Chinese name, starts
+    /// with this text (without regard to case), e.g. `apa` or `软件`.
+    pub q: Option<String>,
+    /// Only organisations holding one of these roles (comma-separated, e.g.
+    /// `regulator_platform,national_vulnerability_db`).
+    pub role: Option<String>,
+    /// Return organisations after this one (the previous page's `next`).
+    pub after: Option<String>,
+    /// Page size (default 50, at most 200).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/v1/orgs?q=&role=&after=&limit=`: active organisations, a page at a time.
+pub async fn list(State(state): State<AppState>, Query(query): Query<OrgsQuery>) -> AppResult<Json<Value>> {
+    let OrgsQuery { q, role, after, limit } = query;
+    Ok(Json(
+        vulnrelay_app::orgs::list(&state, vulnrelay_app::orgs::OrgsQuery { q, role, after, limit }).await?,
+    ))
 }
 
 /// `GET /api/v1/orgs/{id}`: an organisation with its memberships and their history.

@@ -600,3 +600,41 @@ async fn organisations_are_listed_by_keyset_pages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn organisations_are_found_by_role_and_name() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        for (id, name, roles) in [
+            ("vendor-zorb", "Zorb Vendor Ltd", json!(["product_provider"])),
+            ("user-zorb", "Zorbware User Co", json!(["product_user"])),
+        ] {
+            let body = json!({"id": id, "name": name, "jurisdiction": "CN", "roles": roles});
+            let (status, answer) = app.post("/api/v1/orgs", ADMIN, body).await;
+            assert_eq!(status, StatusCode::CREATED, "{answer}");
+        }
+        let ids = |page: &Value| -> Vec<String> {
+            page["orgs"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let (status, found) = app.get("/api/v1/orgs?q=ZORB", "").await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        assert_eq!(ids(&found), ["user-zorb", "vendor-zorb"], "{found}");
+        let (_, found) = app.get("/api/v1/orgs?q=zorb&role=product_provider", "").await;
+        assert_eq!(ids(&found), ["vendor-zorb"], "{found}");
+        let (_, found) = app.get("/api/v1/orgs?q=zorb&limit=1", "").await;
+        assert_eq!((ids(&found), found["next"].as_str()), (vec!["user-zorb".to_owned()], Some("user-zorb")));
+        let (_, found) = app.get("/api/v1/orgs?q=zorb&limit=1&after=user-zorb", "").await;
+        assert_eq!((ids(&found), &found["next"]), (vec!["vendor-zorb".to_owned()], &Value::Null));
+        // The demo's platforms by role, any of two; the MPS centre by a word inside its
+        // Chinese name (信息通报中心).
+        let (_, platforms) = app.get("/api/v1/orgs?role=regulator_platform,public_security", "").await;
+        assert_eq!(ids(&platforms), ["miit-nvdb", "mps-ncc"], "{platforms}");
+        let (_, centre) =
+            app.get("/api/v1/orgs?q=%E4%BF%A1%E6%81%AF%E9%80%9A%E6%8A%A5%E4%B8%AD%E5%BF%83", "").await;
+        assert_eq!(ids(&centre), ["mps-ncc"], "{centre}");
+        let (status, bad) = app.get("/api/v1/orgs?role=vendor", "").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(bad.to_string().contains("unknown role `vendor`"), "{bad}");
+    })
+    .await;
+}

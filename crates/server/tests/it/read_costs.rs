@@ -291,6 +291,9 @@ async fn no_read_path_reads_every_case_or_record() {
         ("/advisories".into(), None),
         ("/api/v1/orgs?limit=10".into(), None),
         ("/api/v1/orgs?limit=10&after=synthetic-vendor-0100".into(), None),
+        ("/api/v1/orgs?limit=10&role=product_provider".into(), None),
+        ("/api/v1/orgs?limit=10&q=synthetic%20vendor%2010".into(), None),
+        ("/api/v1/orgs?limit=10&q=vendor&role=regulator_platform".into(), None),
     ];
     let mut before = rows_read(&mut observer, &schema).await;
     for (i, (path, token)) in paths.iter().enumerate() {
