@@ -189,6 +189,19 @@ test("record a notification and a fix", async () => {
   await signOut();
   await signIn(ANALYST);
   await page.goto(`${server.url}/cases/${cases.en}`);
+  // The recipient's list follows its search box (GET /api/v1/orgs?q=) as one types.
+  await page.fill("#notify-to-find", "apache soft");
+  await page.waitForFunction(() => {
+    const values = [...document.querySelectorAll("#notify-to option")].map((o) => o.value);
+    return values.length === 1 && values[0] === "apache";
+  });
+  assert.equal(await page.locator("#notify-to-status").textContent(), "1 found for “apache soft”.");
+  await page.fill("#notify-to-find", "");
+  await page.waitForFunction(() => document.querySelectorAll("#notify-to option").length > 1);
+  await page.fill("#notify-to-find", "Apa");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll("#notify-to option").length === 1);
+  assert.match(page.url(), /\/cases\/[^?]*$/, "Enter in the box searches, it sends no form");
   await page.selectOption("#notify-to", "apache");
   await page.fill("#notify-note", "Forwarded to the vendor's PSIRT");
   await page.locator("form[aria-labelledby=notify-h] button").click();

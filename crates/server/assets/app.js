@@ -1,6 +1,7 @@
-// vulnrelay web UI: live countdowns, and the details of the chart item in focus. Every page works without this script; it only
-// ticks the countdowns the server rendered. Words come from data attributes, which the
-// server fills from the message catalogues.
+// vulnrelay web UI: live countdowns, the details of the chart item in focus, and the
+// organisation pickers' live search. Every page works without this script; it only
+// ticks the countdowns the server rendered and refills the pickers it listed. Words
+// come from data attributes, which the server fills from the message catalogues.
 (function () {
   "use strict";
   function words(el, abs) {
@@ -49,4 +50,68 @@
     if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
   });
   document.addEventListener("mouseover", show);
+  // Organisation pickers: the list follows the search box as the viewer types, a page
+  // from GET /api/v1/orgs?q=&role= (the session's cookie reads it). Without the script
+  // the box's button sends the form back and the server lists what it found.
+  function fill(template, count, text) {
+    return (template || "").replace("{count}", String(count)).replace("{text}", text);
+  }
+  function refill(box) {
+    var select = document.getElementById(box.getAttribute("data-picker"));
+    if (!select) { return; }
+    var status = document.getElementById(select.id + "-status");
+    var text = box.value.trim();
+    var role = box.getAttribute("data-role") || "";
+    var exclude = box.getAttribute("data-exclude") || "";
+    var asked = (box.vrAsked || 0) + 1;
+    box.vrAsked = asked;
+    var url = "/api/v1/orgs?limit=50&q=" + encodeURIComponent(text) + (role ? "&role=" + encodeURIComponent(role) : "");
+    fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } })
+      .then(function (answer) { return answer.ok ? answer.json() : Promise.reject(answer.status); })
+      .then(function (body) {
+        if (asked !== box.vrAsked) { return; }
+        // The empty choice and the viewer's own choice stay, whatever the search.
+        var chosen = select.selectedIndex >= 0 ? select.options[select.selectedIndex] : null;
+        var kept = chosen && (chosen.value === "" || select.vrChosen || chosen.defaultSelected) ? chosen.value : null;
+        var keep = [];
+        for (var i = 0; i < select.options.length; i++) {
+          var option = select.options[i];
+          if (option.value === "" || option.value === kept) { keep.push(option); }
+        }
+        select.textContent = "";
+        keep.forEach(function (option) { select.appendChild(option); });
+        var chinese = (document.documentElement.lang || "").indexOf("zh") === 0;
+        (body.orgs || []).forEach(function (org) {
+          if (org.id === exclude || org.id === kept) { return; }
+          var option = document.createElement("option");
+          option.value = org.id;
+          option.textContent = chinese && org.name_zh ? org.name_zh : org.name;
+          select.appendChild(option);
+        });
+        if (kept !== null) { select.value = kept; }
+        var count = 0;
+        for (var j = 0; j < select.options.length; j++) { if (select.options[j].value !== "") { count++; } }
+        var template = !text ? (body.next ? box.getAttribute("data-first") : "")
+          : !count ? box.getAttribute("data-none")
+          : body.next ? box.getAttribute("data-found-more") : box.getAttribute("data-found");
+        if (status) { status.textContent = fill(template, count, text); }
+      })
+      .catch(function () { /* the box's button still sends the form */ });
+  }
+  function isFindBox(target) { return target && target.matches && target.matches("input.org-find-text"); }
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!isFindBox(box)) { return; }
+    clearTimeout(box.vrTimer);
+    box.vrTimer = setTimeout(function () { refill(box); }, 200);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !isFindBox(event.target)) { return; }
+    event.preventDefault();
+    clearTimeout(event.target.vrTimer);
+    refill(event.target);
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.tagName === "SELECT") { event.target.vrChosen = true; }
+  });
 })();

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 
 /// The style sheet.
 pub const CSS: &str = include_str!("../../assets/app.css");
-/// The script: live countdowns of the `.countdown[data-due]` elements.
+/// The script: live countdowns of the `.countdown[data-due]` elements, and the
+/// organisation pickers' live search.
 pub const JS: &str = include_str!("../../assets/app.js");
 
 /// The icon: a shield with a clock hand.

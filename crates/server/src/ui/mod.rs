@@ -14,6 +14,7 @@
 pub mod assets;
 pub mod i18n;
 mod pages;
+mod picker;
 pub mod session;
 mod timeline;
 mod view;

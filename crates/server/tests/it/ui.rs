@@ -1257,14 +1257,19 @@ async fn membership_forms_show_each_problem_beside_its_field_in_words() {
     }
 }
 
-#[tokio::test]
-async fn the_organisations_page_is_paged_and_every_organisation_is_on_one_page() {
-    let app = app().await;
-    for n in 0..60 {
+/// Adds `count` vendors, `vendor-00` onward.
+async fn add_vendors(app: &App, count: usize) {
+    for n in 0..count {
         let body = serde_json::json!({"id": format!("vendor-{n:02}"), "name": format!("Vendor {n:02}"), "jurisdiction": "CN", "roles": ["product_provider"]});
         let (code, created) = app.post("/api/v1/orgs", ADMIN, body).await;
         assert_eq!(code, StatusCode::CREATED, "{created}");
     }
+}
+
+#[tokio::test]
+async fn the_organisations_page_is_paged_and_every_organisation_is_on_one_page() {
+    let app = app().await;
+    add_vendors(&app, 60).await;
     let every: Vec<String> = app.db.store.list_orgs(None).await.unwrap().into_iter().map(|o| o.id).collect();
     let mut analyst = Client::new(&app, Lang::En);
     analyst.sign_in(MIIT).await;
@@ -1290,4 +1295,83 @@ async fn the_organisations_page_is_paged_and_every_organisation_is_on_one_page()
     }
     assert_eq!(shown, every, "every organisation once, by id");
     assert_eq!(pages, every.len().div_ceil(50));
+}
+
+/// The option values of the select `id` on a page, in order.
+fn options_of(html: &str, id: &str) -> Vec<String> {
+    let start = html.find(&format!("<select id=\"{id}\"")).unwrap_or_else(|| panic!("no select #{id}"));
+    let end = start + html[start..].find("</select>").expect("the select's end");
+    html[start..end]
+        .split("<option value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_organisation_pickers_list_a_page_and_find_the_others_by_name() {
+    let app = app().await;
+    add_vendors(&app, 60).await;
+    // Last by id, so on no first page.
+    let body = serde_json::json!({"id": "zz-zorb", "name": "Zorb Widgets", "name_zh": "佐布部件", "jurisdiction": "CN", "roles": ["product_provider"]});
+    let (code, created) = app.post("/api/v1/orgs", ADMIN, body).await;
+    assert_eq!(code, StatusCode::CREATED, "{created}");
+    for lang in [Lang::En, Lang::Zh] {
+        let mut reporter = Client::new(&app, lang);
+        reporter.sign_in(REPORTER).await;
+        let form = reporter.get("/reports/new").await;
+        assert_page(&form, lang, "report form");
+        let providers = options_of(&form.html, "provider");
+        assert_eq!((providers[0].as_str(), providers.len()), ("", 51), "{providers:?}");
+        assert!(!providers.contains(&"zz-zorb".to_owned()));
+        assert!(form.html.contains(&lang.tf("picker.first", &[("count", "50")])));
+        // The search box's button without the script: the form again, as it was sent,
+        // with what the box found, and nothing taken in.
+        let token = csrf_of(&form);
+        let before = app.counts().await;
+        let text = if lang == Lang::En { "ZORB" } else { "部件" };
+        let fields = [
+            ("csrf_token", token.as_str()),
+            ("title", "Kept title"),
+            ("find", "provider"),
+            ("find_provider", text),
+        ];
+        let found = reporter.post_multipart("/reports", &fields, &[]).await;
+        assert_eq!(found.status, StatusCode::OK, "{}", found.html);
+        assert_page(&found, lang, "report form with a search");
+        assert_eq!(options_of(&found.html, "provider"), ["", "zz-zorb"]);
+        assert!(found.html.contains("value=\"Kept title\""), "the draft is kept");
+        assert!(found.html.contains(&lang.tf("picker.found", &[("count", "1"), ("text", text)])));
+        assert!(!found.html.contains("class=\"problem\""), "nothing checked");
+        assert_eq!(app.counts().await, before);
+        // A choice from a search stays listed, and chosen, when the form comes back.
+        let fields = [("csrf_token", token.as_str()), ("provider", "zz-zorb"), ("find", "platform")];
+        let back = reporter.post_multipart("/reports", &fields, &[]).await;
+        let providers = options_of(&back.html, "provider");
+        assert_eq!((providers[1].as_str(), providers.len()), ("zz-zorb", 52), "{providers:?}");
+        assert!(back.html.contains("<option value=\"zz-zorb\" selected>"), "chosen");
+        // The platforms: only those holding a platform's role.
+        let platforms = options_of(&back.html, "platform");
+        assert!(
+            platforms.contains(&"miit-nvdb".to_owned())
+                && !platforms.iter().any(|p| p.starts_with("vendor-"))
+        );
+    }
+    // The case page's recipient: a page, the viewer's own organisation left out, and
+    // the rest found by name through the page's own search form.
+    let mut analyst = Client::new(&app, Lang::En);
+    analyst.sign_in(MIIT).await;
+    let case = app.case_id.clone();
+    let page = analyst.get(&format!("/cases/{case}")).await;
+    let recipients = options_of(&page.html, "notify-to");
+    assert_eq!(recipients.len(), 50, "{recipients:?}");
+    assert!(!recipients.contains(&"miit-nvdb".to_owned()) && !recipients.contains(&"zz-zorb".to_owned()));
+    assert!(page.html.contains("form id=\"notify-to-search\" method=\"get\""));
+    assert!(page.html.contains("name=\"find_to\"") && page.html.contains("form=\"notify-to-search\""));
+    let found = analyst.get(&format!("/cases/{case}?find_to=zorb&find=to")).await;
+    assert_page(&found, Lang::En, "case page with a search");
+    assert_eq!(options_of(&found.html, "notify-to"), ["zz-zorb"]);
+    let none = analyst.get(&format!("/cases/{case}?find_to=nothing-like-it")).await;
+    assert!(options_of(&none.html, "notify-to").is_empty());
+    assert!(none.html.contains(&Lang::En.tf("picker.none", &[("text", "nothing-like-it")])));
 }

@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::casefile::{Loaded, authorize};
 use crate::errors::AppError;
 use crate::ui::i18n::Lang;
+use crate::ui::picker::{self, Picker};
 use crate::ui::session::{Ui, UiError};
 use crate::ui::timeline::{self, BlindWindow, Chart, Mark, Marker};
 use crate::ui::view::{article, csrf, error_words, finding_words, local, notice, page, status_badge, time};
@@ -113,6 +114,8 @@ struct Outcome {
     refused: Option<(Vec<Value>, EventForm)>,
     /// It failed otherwise.
     failed: Option<AppError>,
+    /// What the search box of the notice's recipient was sent with (without the script).
+    find_to: Option<String>,
 }
 
 /// Query of the case page.
@@ -123,6 +126,8 @@ pub struct CaseQuery {
     /// Evaluate the clocks as of this time (a date or RFC 3339, in the case's time
     /// zone) instead of now: how the case stood then.
     pub as_of: Option<String>,
+    /// The search box of the notice's recipient, sent without the script.
+    pub find_to: Option<String>,
 }
 
 /// `GET /cases/{id}`.
@@ -135,6 +140,7 @@ pub async fn show(
     let outcome = Outcome {
         done: query.done,
         as_of: query.as_of.filter(|a| !a.trim().is_empty()),
+        find_to: query.find_to,
         ..Outcome::default()
     };
     Ok(case_page(&state, &ui, &id, &outcome).await?.into_response())
@@ -300,7 +306,7 @@ fn note_field(lang: Lang, id: &str) -> Markup {
 }
 
 /// The forms of the actions the viewer may take now.
-async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, UiError> {
+async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded, find_to: &str) -> Result<Markup, UiError> {
     let lang = ui.lang;
     if !loaded.can(&ui.caller, Action::AppendEvent) {
         return Ok(html! {});
@@ -314,7 +320,7 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, U
     } else {
         own.clone()
     };
-    let orgs = state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await.map_err(|e| ui.error(e))?;
+    let recipients = picker::find(state, ui, &[], find_to, &own, "").await?;
     let simple: Vec<EventType> = SIMPLE
         .into_iter()
         .filter(|t| current.accepts(*t) && (platform_work || !PLATFORM_ONLY.contains(t)))
@@ -330,12 +336,17 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, U
                         (csrf(ui))
                         input type="hidden" name="type" value="notified";
                         @if platform_work { (party_select(lang, loaded, "notify", &own)) }
-                        div class="field" {
-                            label for="notify-to" { (lang.t("action.to")) }
-                            select id="notify-to" name="to" required {
-                                @for org in orgs.iter().filter(|o| o.id != own) { option value=(org.id) { (org.name_in(lang.chinese())) } }
-                            }
-                        }
+                        (Picker {
+                            id: "notify-to",
+                            name: "to",
+                            label: lang.t("action.to"),
+                            roles: &[],
+                            exclude: &own,
+                            selected: "",
+                            blank: None,
+                            find_form: Some("notify-to-search"),
+                            help_id: None,
+                        }.render(lang, &recipients, html! {}))
                         div class="field" {
                             label for="notify-kind" { (lang.t("action.kind")) }
                             select id="notify-kind" name="kind" {
@@ -395,6 +406,10 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded) -> Result<Markup, U
                     }
                 }
             }
+            // The recipient's search box sends this form (the page again, with what it found).
+            @if current.accepts(EventType::Notified) {
+                form id="notify-to-search" method="get" action=(format!("/cases/{id}#notify-h")) {}
+            }
         }
     })
 }
@@ -444,7 +459,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     let state_name = lang.t(&format!("state.{}", loaded.state().as_str()));
     let obligations: Vec<_> =
         findings.iter().filter(|f| !matches!(f.rule.kind, RuleKind::Retention(_))).collect();
-    let actions = actions(state, ui, &loaded).await?;
+    let actions = actions(state, ui, &loaded, outcome.find_to.as_deref().unwrap_or_default()).await?;
     let body = html! {
         h1 translate="no" { (loaded.record.title) }
         @if let Some(done) = &outcome.done {

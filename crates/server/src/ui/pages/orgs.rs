@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::AccountRole;
 use vulnrelay_policy::{Interpretation, Options, RuleKind};
-use vulnrelay_store::{MembershipChangeKind, Organisation};
+use vulnrelay_store::{MembershipChangeKind, OrgFilter, Organisation};
 
 use crate::AppState;
 use crate::errors::AppError;
@@ -67,8 +67,12 @@ pub async fn list(
 ) -> Result<Response, UiError> {
     require_manager(&ui)?;
     let lang = ui.lang;
-    let (orgs, next) =
-        orgs::page(&state, None, query.after().as_deref(), ORGS_PER_PAGE).await.map_err(|e| ui.error(e))?;
+    let (orgs, next) = orgs::page(
+        &state,
+        OrgFilter { after: query.after().as_deref(), limit: ORGS_PER_PAGE, ..Default::default() },
+    )
+    .await
+    .map_err(|e| ui.error(e))?;
     let mut rows = Vec::new();
     for org in orgs {
         let current = membership_status(&state, &ui, &org.id).await;

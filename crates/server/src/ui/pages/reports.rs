@@ -16,11 +16,11 @@ use chrono_tz::Tz;
 use maud::{Markup, html};
 use serde_json::{Value, json};
 use vulnrelay_domain::{AccountRole, PLATFORM_ROLES, Role};
-use vulnrelay_store::Organisation;
 
 use crate::AppState;
 use crate::errors::AppError;
 use crate::ui::i18n::Lang;
+use crate::ui::picker::{self, Picker};
 use crate::ui::session::{Ui, UiError};
 use crate::ui::view::{Field, csrf, notice, page, problem_words, time};
 use vulnrelay_app::reports::{Intake, Submission, take_in};
@@ -69,11 +69,6 @@ impl Draft {
     }
 }
 
-async fn orgs_with(state: &AppState, ui: &Ui, roles: &[Role]) -> Result<Vec<Organisation>, UiError> {
-    let orgs = state.store.list_orgs(Some(vulnrelay_store::Status::Active)).await.map_err(|e| ui.error(e))?;
-    Ok(orgs.into_iter().filter(|o| o.roles.iter().any(|r| roles.contains(r))).collect())
-}
-
 fn require_reporter(ui: &Ui) -> Result<(), UiError> {
     ui.account()?;
     if ui.has_role(&[AccountRole::Reporter, AccountRole::Coordinator]) {
@@ -99,8 +94,18 @@ pub async fn form(State(state): State<AppState>, ui: Ui) -> Result<Response, UiE
 
 async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, UiError> {
     let lang = ui.lang;
-    let providers = orgs_with(state, ui, &[Role::ProductProvider]).await?;
-    let platforms = orgs_with(state, ui, &PLATFORM_ROLES).await?;
+    let providers = picker::find(
+        state,
+        ui,
+        &[Role::ProductProvider],
+        draft.value("find_provider"),
+        "",
+        draft.value("provider"),
+    )
+    .await?;
+    let platforms =
+        picker::find(state, ui, &PLATFORM_ROLES, draft.value("find_platform"), "", draft.value("platform"))
+            .await?;
     let general = draft.problem("general");
     let title = lang.t("report.title");
     Ok(page(
@@ -130,17 +135,20 @@ async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, U
                     @for (name, label, help, required, kind) in &FIELDS[..5] {
                         (Field { name, label, help: Some(help), value: draft.value(name), required: *required, kind, problem: draft.problem(name) }.render(lang))
                     }
-                    div class="field" {
-                        label for="provider" { (lang.t("report.provider")) }
-                        select id="provider" name="provider" aria-describedby="provider-help" {
-                            option value="" { (lang.t("report.provider_unknown")) }
-                            @for org in &providers {
-                                option value=(org.id) selected[draft.value("provider") == org.id] { (org.name_in(lang.chinese())) }
-                            }
-                        }
+                    (Picker {
+                        id: "provider",
+                        name: "provider",
+                        label: lang.t("report.provider"),
+                        roles: &[Role::ProductProvider],
+                        exclude: "",
+                        selected: draft.value("provider"),
+                        blank: Some(lang.t("report.provider_unknown")),
+                        find_form: None,
+                        help_id: Some("provider-help"),
+                    }.render(lang, &providers, html! {
                         p class="help" id="provider-help" { (lang.t("report.provider_help")) }
                         @if let Some(p) = draft.problem("provider") { p class="problem" { (p) } }
-                    }
+                    }))
                 }
                 fieldset {
                     legend { (lang.t("report.vulnerability")) }
@@ -164,15 +172,20 @@ async fn form_page(state: &AppState, ui: &Ui, draft: &Draft) -> Result<Markup, U
                 }
                 fieldset {
                     legend { (lang.t("report.routing")) }
-                    div class="field" {
-                        label for="platform" { (lang.t("report.platform")) }
-                        select id="platform" name="platform" aria-describedby="platform-help" {
-                            option value="" { (lang.t("report.platform_default")) }
-                            @for org in &platforms { option value=(org.id) selected[draft.value("platform") == org.id] { (org.name_in(lang.chinese())) } }
-                        }
+                    (Picker {
+                        id: "platform",
+                        name: "platform",
+                        label: lang.t("report.platform"),
+                        roles: &PLATFORM_ROLES,
+                        exclude: "",
+                        selected: draft.value("platform"),
+                        blank: Some(lang.t("report.platform_default")),
+                        find_form: None,
+                        help_id: Some("platform-help"),
+                    }.render(lang, &platforms, html! {
                         p class="help" id="platform-help" { (lang.t("report.platform_help")) }
                         @if let Some(p) = draft.problem("platform") { p class="problem" { (p) } }
-                    }
+                    }))
                     (Field { name: "note", label: "report.note", help: Some("report.note_help"), value: draft.value("note"), required: false, kind: "textarea", problem: None }.render(lang))
                 }
                 fieldset {
@@ -395,6 +408,11 @@ pub async fn submit(
     let lang = ui.lang;
     let mut draft = read_form(&ui, multipart).await?;
     ui.check_csrf(draft.value("csrf_token"))?;
+    if !draft.value("find").is_empty() {
+        // A picker's search without the script: the form again, as it was sent, with
+        // what the search found; nothing is checked or taken in.
+        return Ok(form_page(&state, &ui, &draft).await?.into_response());
+    }
     let body = body_of(lang, &mut draft);
     // Problems the form saw itself: the intake only checks, so that every problem is
     // shown at once and nothing is taken in.
