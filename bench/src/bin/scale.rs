@@ -200,7 +200,7 @@ async fn read_paths(
     seconds: f64,
 ) -> Vec<Point> {
     let advisory = format!("/api/v1/advisories/{}", dataset::first_case_record());
-    let paths: [(&str, String, Option<&str>); 11] = [
+    let paths: [(&str, String, Option<&str>); 13] = [
         ("/healthz", "/healthz".into(), None),
         ("/deadlines (reporter)", "/api/v1/deadlines?within=48h".into(), Some(token)),
         ("/cases first page", "/api/v1/cases?limit=50".into(), Some(token)),
@@ -211,6 +211,8 @@ async fn read_paths(
         ("CSAF index.txt", "/.well-known/csaf/white/index.txt".into(), None),
         ("/metrics", "/metrics".into(), Some(token)),
         ("/orgs first page", "/api/v1/orgs?limit=50".into(), None),
+        ("/orgs of a role", "/api/v1/orgs?limit=50&role=product_user".into(), None),
+        ("/orgs by name", "/api/v1/orgs?limit=50&q=provider%2042".into(), None),
         ("/healthz (again)", "/healthz".into(), None),
     ];
     let client =
