@@ -517,6 +517,67 @@ async fn write_intervals(
 /// class (ascending, each with its count), and the extra lengths.
 type QuarterParts = (IntervalQuarter, Vec<(i64, i64)>, Vec<i64>);
 
+/// The length of rank `rank` (from 0, ascending) among a quarter's public closed
+/// lengths of kind `kind` — `classes` their counts by length class, ascending — and the
+/// `extra` lengths (ascending). The classes of both are walked to the one holding the
+/// rank; of its public lengths only those that may hold it are read through the index:
+/// at most one more than the class's extra lengths, from the class's shortest on, past
+/// those ranked below them (which each come before the rank, as the class's extra
+/// lengths are all that may come between).
+async fn ranked(
+    reader: &sqlx::Pool<Db>,
+    kind: &str,
+    quarter: &str,
+    classes: &[(i64, i64)],
+    extra: &[i64],
+    rank: i64,
+) -> Result<Option<i64>> {
+    let (mut below, mut next_public, mut next_extra) = (0, 0, 0);
+    loop {
+        let public_class = classes.get(next_public).map(|(class, _)| *class);
+        let extra_class = extra.get(next_extra).map(|seconds| interval_bucket(*seconds));
+        let Some(class) = public_class.into_iter().chain(extra_class).min() else { return Ok(None) };
+        let public = match classes.get(next_public) {
+            Some((c, n)) if *c == class => {
+                next_public += 1;
+                *n
+            }
+            _ => 0,
+        };
+        let first_extra = next_extra;
+        while extra.get(next_extra).is_some_and(|seconds| interval_bucket(*seconds) == class) {
+            next_extra += 1;
+        }
+        let in_class = &extra[first_extra..next_extra];
+        let extras = i64::try_from(in_class.len()).unwrap_or(i64::MAX);
+        if below + public + extras <= rank {
+            below += public + extras;
+            continue;
+        }
+        // Its rank in the class, and the public lengths of the class ranked below
+        // `skip`, which come before it whatever the extra ones.
+        let rank = rank - below;
+        let skip = (rank - extras).max(0);
+        let mut around: Vec<i64> = Vec::new();
+        if public > skip {
+            around = sqlx::query(sql::INTERVAL_RANKS)
+                .bind(kind)
+                .bind(quarter)
+                .bind(interval_bucket_floor(class))
+                .bind(rank - skip + 1)
+                .bind(skip)
+                .fetch_all(reader)
+                .await?
+                .iter()
+                .map(|row| row.try_get::<i64, _>("seconds"))
+                .collect::<std::result::Result<_, _>>()?;
+        }
+        around.extend(in_class);
+        around.sort_unstable();
+        return Ok(usize::try_from(rank - skip).ok().and_then(|i| around.get(i).copied()));
+    }
+}
+
 /// The kept totals: each table, its columns besides `n` (as its recount gives them),
 /// those of them a total is kept by (its slot apart), and the statement that counts
 /// them again from the rows they total.
@@ -855,41 +916,20 @@ impl Projections for Inner {
             }
         }
         let mut out = Vec::with_capacity(quarters.len());
-        for (quarter, (mut counts, buckets, mut extra)) in quarters {
+        for (quarter, (mut counts, classes, mut extra)) in quarters {
             extra.sort_unstable();
             let public = counts.closed;
-            let k = i64::try_from(extra.len()).unwrap_or(i64::MAX);
-            let n = public + k;
+            let n = public + i64::try_from(extra.len()).unwrap_or(i64::MAX);
             if n > 0 {
-                // The union's ranks `lo` and `hi` (the middle): at most `k` extra lengths
-                // come before them, so the public ones ranked below `skip = lo - k` do too
-                // and need not be read. Those from `skip` on are read from the start of
-                // the length class that holds rank `skip`, past the ones of that class
-                // ranked below it.
+                // The union's ranks `lo` and `hi` (the middle).
                 let (lo, hi) = ((n - 1) / 2, n / 2);
-                let skip = (lo - k).max(0);
-                let mut around = Vec::new();
-                let mut below = 0;
-                let class = buckets.iter().find(|(_, count)| {
-                    let holds = below + count > skip;
-                    if !holds {
-                        below += count;
-                    }
-                    holds
-                });
-                if let Some((bucket, _)) = class {
-                    around = sqlx::query(sql::INTERVAL_RANKS)
-                        .bind(kind)
-                        .bind(&quarter)
-                        .bind(interval_bucket_floor(*bucket))
-                        .bind(hi - skip + 1)
-                        .bind(skip - below)
-                        .fetch_all(&self.reader)
-                        .await?
-                        .iter()
-                        .map(|row| row.try_get::<i64, _>("seconds"))
-                        .collect::<std::result::Result<_, _>>()?;
-                }
+                let low = ranked(&self.reader, kind, &quarter, &classes, &extra, lo).await?;
+                let high = if hi == lo {
+                    low
+                } else {
+                    ranked(&self.reader, kind, &quarter, &classes, &extra, hi).await?
+                };
+                counts.middle = low.zip(high);
                 if public > 0 {
                     counts.worst = sqlx::query(sql::INTERVAL_WORST)
                         .bind(kind)
@@ -899,10 +939,6 @@ impl Projections for Inner {
                         .map(|row| row.try_get::<i64, _>("seconds"))
                         .transpose()?;
                 }
-                around.extend(&extra);
-                around.sort_unstable();
-                let at = |rank: i64| usize::try_from(rank - skip).ok().and_then(|i| around.get(i).copied());
-                counts.middle = at(lo).zip(at(hi));
                 counts.worst = counts.worst.max(extra.last().copied());
             }
             counts.closed = n;
