@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use serde_json::{Value, json};
-use vulnrelay_domain::{Jurisdiction, Role, Timestamp};
+use vulnrelay_domain::Timestamp;
 use vulnrelay_store::projections::{
     CaseProjection, CaseSnapshot, IntervalLength, IntervalQuarter, interval_bucket,
 };
@@ -216,21 +216,7 @@ fn length_classes_are_ordered_and_their_own() {
 async fn kept_interval_totals_equal_a_recount_and_the_statistics_a_brute_force() {
     for_each_backend(|db: TestDb| async move {
         let store = db.store.clone();
-        for (id, role) in [("reporter", Role::Discoverer), ("miit", Role::RegulatorPlatform)] {
-            store
-                .create_org(&Organisation {
-                    id: id.into(),
-                    name: id.to_uppercase(),
-                    name_zh: None,
-                    roles: vec![role],
-                    jurisdiction: Jurisdiction::CN,
-                    individual: false,
-                    status: Status::Active,
-                    created_at: at(0),
-                })
-                .await
-                .unwrap();
-        }
+        crate::conformance::seed(store.as_ref()).await;
         store.set_projector(std::sync::Arc::new(Script));
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         // Each case as the model has it: published or not, with its intervals (none:
@@ -283,4 +269,21 @@ async fn kept_interval_totals_equal_a_recount_and_the_statistics_a_brute_force()
         assert_eq!(seen, [true; 3], "even counts, odd counts, open intervals");
     })
     .await;
+}
+
+/// The migration fills the kept tables as a rebuild counts them again: by the same
+/// statements, on both back ends.
+#[test]
+fn the_migration_counts_as_the_rebuild_does() {
+    use vulnrelay_store::projections::sql;
+    for migration in [
+        include_str!("../../migrations/postgres/0019_interval_totals.sql"),
+        include_str!("../../migrations/sqlite/0019_interval_totals.sql"),
+    ] {
+        for recount in
+            [sql::RECOUNT_INTERVAL_BUCKETS, sql::RECOUNT_INTERVAL_OPEN, sql::RECOUNT_PUBLISHED_CASES]
+        {
+            assert!(migration.contains(&format!("{recount};")), "{recount}");
+        }
+    }
 }
