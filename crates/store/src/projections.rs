@@ -7,7 +7,9 @@
 //!
 //! A list request then costs what it returns: cases come by keyset pages in their
 //! order, obligations by due time through an index, and "overdue" is `due_at` compared
-//! with the clock when asked, never a stored state.
+//! with the clock when asked, never a stored state. The statistics read kept totals
+//! (the published cases, their obligations, their intervals by kind, quarter and length
+//! class) moved by each rewrite, so they cost the same at any number of cases.
 
 use std::fmt::Debug;
 
@@ -249,6 +251,28 @@ pub fn due_key(due_at: Option<Timestamp>) -> String {
     due_at.map_or_else(|| "~".to_owned(), crate::time::format_ts)
 }
 
+/// The length class of a closed interval of `seconds`, as the kept interval totals
+/// count it: the class's shortest length — the whole hour below two days, the whole day
+/// below a year, the whole week (counted from zero) beyond — or -1 for any negative
+/// length. A longer length never has a lower class, and every class is its own class
+/// (so "shorter than class `b`" and "in a class below `b`" are the same lengths).
+pub fn interval_bucket(seconds: i64) -> i64 {
+    const HOUR: i64 = 3_600;
+    const DAY: i64 = 86_400;
+    match seconds {
+        ..0 => -1,
+        0..172_800 => seconds - seconds % HOUR,
+        172_800..31_536_000 => seconds - seconds % DAY,
+        _ => seconds - seconds % (7 * DAY),
+    }
+}
+
+/// The shortest length of class `bucket` (see [`interval_bucket`]): where a read of the
+/// class's lengths through the index starts.
+pub fn interval_bucket_floor(bucket: i64) -> i64 {
+    if bucket < 0 { i64::MIN } else { bucket }
+}
+
 /// Storage of the derived views.
 #[async_trait]
 pub trait Projections: Send + Sync {
@@ -295,11 +319,17 @@ pub trait Projections: Send + Sync {
     async fn cases_by_state(&self) -> Result<Vec<(String, i64)>>;
     /// The interval statistics of kind `kind` per quarter, ascending, over the
     /// published cases and, with `extra`, the lengths of some more cases (a caller's
-    /// unpublished cases, see [`Projections::related_intervals`]): counts from the
-    /// index, the median ranked through it — no case is loaded.
+    /// unpublished cases, see [`Projections::related_intervals`]): counts from the kept
+    /// totals by length class ([`interval_bucket`]), the median ranked inside its class
+    /// and the worst read through the index — no case is loaded, and the cost does not
+    /// grow with the number of cases.
     async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>>;
-    /// How many cases are published.
+    /// How many cases are published (a kept total).
     async fn published_cases(&self) -> Result<i64>;
+    /// The kept totals (the published cases' obligations, intervals and count) that
+    /// differ from a recount of the rows they total, each described; empty when all
+    /// agree. Reads every row: for checks and tests, never for a request.
+    async fn kept_totals_drift(&self) -> Result<Vec<String>>;
     /// The first risk warning issued for one of case `case_id`'s records: when, and to
     /// which organisation.
     async fn first_warning(&self, case_id: &str) -> Result<Option<(Timestamp, String)>>;
@@ -366,18 +396,39 @@ pub mod sql {
          JOIN warnings w ON w.id = (SELECT w2.id FROM warnings w2 WHERE w2.vulnerability_id = v.id \
          ORDER BY w2.created_at, w2.id LIMIT 1) \
          WHERE v.case_id = $1 ORDER BY w.created_at, w.org_id LIMIT 1";
-    /// Per quarter, the published cases' intervals of kind `$1`: how many are closed and
-    /// open, and the longest.
-    pub const INTERVAL_COUNTS: &str = "SELECT quarter, COUNT(seconds) AS closed, \
-         COUNT(*) - COUNT(seconds) AS open, MAX(seconds) AS worst FROM case_intervals \
-         WHERE public = TRUE AND kind = $1 GROUP BY quarter ORDER BY quarter";
-    /// The closed lengths of kind `$1` in quarter `$2` of the published cases, ascending,
-    /// `$3` of them from rank `$4`.
+    /// Per quarter, ascending, the kept counts of the published cases' closed intervals
+    /// of kind `$1` by length class ([`super::interval_bucket`]), ascending.
+    pub const INTERVAL_BUCKETS: &str = "SELECT quarter, bucket, n FROM public_interval_buckets \
+         WHERE kind = $1 AND n <> 0 ORDER BY quarter, bucket";
+    /// Per quarter, the kept count of the published cases' open intervals of kind `$1`.
+    pub const INTERVAL_OPEN: &str = "SELECT quarter, CAST(SUM(n) AS BIGINT) AS n FROM public_interval_open \
+         WHERE kind = $1 GROUP BY quarter";
+    /// The closed lengths of kind `$1` in quarter `$2` of the published cases from `$3`
+    /// on, ascending, `$4` of them after the first `$5` (the ranks needed of a class).
     pub const INTERVAL_RANKS: &str = "SELECT seconds FROM case_intervals \
+         WHERE public = TRUE AND kind = $1 AND quarter = $2 AND seconds >= $3 \
+         ORDER BY seconds LIMIT $4 OFFSET $5";
+    /// The longest closed length of kind `$1` in quarter `$2` of the published cases
+    /// (the last entry of the index for the quarter).
+    pub const INTERVAL_WORST: &str = "SELECT seconds FROM case_intervals \
          WHERE public = TRUE AND kind = $1 AND quarter = $2 AND seconds IS NOT NULL \
-         ORDER BY seconds LIMIT $3 OFFSET $4";
-    /// How many cases are published.
-    pub const PUBLISHED_CASES: &str = "SELECT COUNT(*) AS n FROM case_views WHERE published = TRUE";
+         ORDER BY seconds DESC LIMIT 1";
+    /// How many cases are published (the kept total).
+    pub const PUBLISHED_CASES: &str =
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM published_case_totals";
+    /// The published cases' closed intervals counted by kind, quarter and length class
+    /// (what `public_interval_buckets` keeps; its migration counts the same way).
+    pub const RECOUNT_INTERVAL_BUCKETS: &str = "SELECT kind, quarter, bucket, COUNT(*) AS n FROM (SELECT kind, quarter, CASE WHEN seconds < 0 THEN -1 WHEN seconds < 172800 THEN seconds - seconds % 3600 WHEN seconds < 31536000 THEN seconds - seconds % 86400 ELSE seconds - seconds % 604800 END AS bucket FROM case_intervals WHERE public = TRUE AND seconds IS NOT NULL) b GROUP BY kind, quarter, bucket";
+    /// The published cases' open intervals counted by kind and quarter, in slot 0 (what
+    /// `public_interval_open` keeps).
+    pub const RECOUNT_INTERVAL_OPEN: &str = "SELECT kind, quarter, 0 AS slot, COUNT(*) AS n FROM case_intervals WHERE public = TRUE AND seconds IS NULL GROUP BY kind, quarter";
+    /// The published cases counted, in slot 0 (what `published_case_totals` keeps).
+    pub const RECOUNT_PUBLISHED_CASES: &str =
+        "SELECT 0 AS slot, COUNT(*) AS n FROM case_views WHERE published = TRUE";
+    /// The published cases' open obligations counted by status and whether they have a
+    /// numeric deadline, in slot 0 (what `public_obligation_totals` keeps).
+    pub const RECOUNT_OBLIGATION_TOTALS: &str = "SELECT 0 AS slot, status, due_at IS NOT NULL AS dated, COUNT(*) AS n \
+         FROM open_obligations WHERE public = TRUE GROUP BY status, due_at IS NOT NULL";
     /// The unpublished cases organisation `$1` stands in a relation to, with their state,
     /// the relation and their intervals (a row per interval, or one with none).
     pub const RELATED_INTERVALS: &str = "SELECT r.case_id, r.relation, v.state, i.kind, i.quarter, i.seconds \

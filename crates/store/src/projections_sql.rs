@@ -14,7 +14,7 @@ use crate::model::*;
 use crate::projections::{
     CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, IntervalLength,
     IntervalQuarter, ObligationCounts, OpenObligation, OpenStatus, PreviousViews, Projections, Projector,
-    RelatedIntervals, due_key, sql,
+    RelatedIntervals, due_key, interval_bucket, interval_bucket_floor, sql,
 };
 use crate::time::format_ts;
 use crate::{Result, StoreError};
@@ -157,8 +157,14 @@ pub(super) async fn reproject(
         .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
         .collect::<Result<_>>()?;
     let read = started.elapsed();
-    sqlx::query("DELETE FROM case_views WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
-    let views = Stored { obligations: stored, relations, previous, fresh: false };
+    let published = sqlx::query("DELETE FROM case_views WHERE case_id = $1 RETURNING published")
+        .bind(case_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|row| row.try_get::<bool, _>("published"))
+        .transpose()?
+        .unwrap_or(false);
+    let views = Stored { obligations: stored, relations, previous, fresh: false, published };
     write_views(tx, projector, &snapshot, views, at, read).await
 }
 
@@ -171,7 +177,13 @@ pub(super) async fn project_opened(
     at: Timestamp,
 ) -> Result<()> {
     let Some(projector) = projector else { return Ok(()) };
-    let views = Stored { obligations: Vec::new(), relations: HashMap::new(), previous: None, fresh: true };
+    let views = Stored {
+        obligations: Vec::new(),
+        relations: HashMap::new(),
+        previous: None,
+        fresh: true,
+        published: false,
+    };
     write_views(tx, projector, snapshot, views, at, std::time::Duration::ZERO).await
 }
 
@@ -186,6 +198,8 @@ struct Stored {
     /// Whether the case was opened in this transaction: it has no records, relations
     /// or intervals yet, so none is marked or deleted.
     fresh: bool,
+    /// Whether its views had it published (what the published-case count holds of it).
+    published: bool,
 }
 
 /// Projects `snapshot` and writes its views where they differ from `stored` (its
@@ -198,7 +212,7 @@ async fn write_views(
     at: Timestamp,
     read: std::time::Duration,
 ) -> Result<()> {
-    let Stored { obligations: stored, mut relations, previous, fresh } = stored;
+    let Stored { obligations: stored, mut relations, previous, fresh, published: was_published } = stored;
     let removed: Vec<(OpenStatus, bool)> =
         stored.iter().filter(|(_, public)| *public).map(|(o, _)| (o.status, o.due_at.is_some())).collect();
     let case_id = snapshot.record.id.as_str();
@@ -214,10 +228,7 @@ async fn write_views(
                     .await?;
             }
             set_records_public(tx, case_id, false).await?;
-            sqlx::query("DELETE FROM case_intervals WHERE case_id = $1")
-                .bind(case_id)
-                .execute(&mut **tx)
-                .await?;
+            write_intervals(tx, case_id, None, fresh, was_published).await?;
             adjust_totals(tx, case_id, &removed, &[]).await?;
             return Ok(());
         }
@@ -243,7 +254,7 @@ async fn write_views(
     if !fresh {
         set_records_public(tx, case_id, projection.published).await?;
     }
-    write_intervals(tx, case_id, &projection, fresh).await?;
+    write_intervals(tx, case_id, Some(&projection), fresh, was_published).await?;
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
@@ -371,7 +382,8 @@ async fn set_records_public(tx: &mut Transaction<'_, Db>, case_id: &str, public:
     Ok(())
 }
 
-/// The slot of `public_obligation_totals` a case adds to.
+/// The slot of `public_obligation_totals` (and of the other kept totals in slots) a
+/// case adds to.
 fn totals_slot(case_id: &str) -> i32 {
     i32::from(case_id.bytes().fold(0u8, |sum, b| sum.wrapping_add(b)) % 16)
 }
@@ -384,7 +396,8 @@ async fn adjust_totals(
     removed: &[(OpenStatus, bool)],
     added: &[(OpenStatus, bool)],
 ) -> Result<()> {
-    let mut delta: HashMap<(OpenStatus, bool), i64> = HashMap::new();
+    // In key order, as every writer takes the rows (two cannot wait on each other).
+    let mut delta: std::collections::BTreeMap<(OpenStatus, bool), i64> = Default::default();
     for key in removed {
         *delta.entry(*key).or_default() -= 1;
     }
@@ -406,35 +419,190 @@ async fn adjust_totals(
     Ok(())
 }
 
-/// Rewrites a case's intervals as its projection has them (a handful of rows); a case
-/// opened in this transaction (`fresh`) has none to delete first.
+/// Rewrites a case's intervals as its projection has them (a handful of rows; none
+/// when the case lost its views) and moves the kept totals by what changed: the
+/// published closed intervals by length class, the open ones, and the published-case
+/// count (`was_published`: whether the case's old views had it published). A case
+/// opened in this transaction (`fresh`) has no intervals to delete first. The totals'
+/// rows are taken in key order, as every writer takes them, so two writers never wait
+/// on each other.
 async fn write_intervals(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
-    projection: &CaseProjection,
+    projection: Option<&CaseProjection>,
     fresh: bool,
+    was_published: bool,
 ) -> Result<()> {
-    if !fresh {
-        sqlx::query("DELETE FROM case_intervals WHERE case_id = $1").bind(case_id).execute(&mut **tx).await?;
-    }
+    let old: Vec<(IntervalLength, bool)> = if fresh {
+        Vec::new()
+    } else {
+        sqlx::query("DELETE FROM case_intervals WHERE case_id = $1 RETURNING kind, quarter, seconds, public")
+            .bind(case_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| Ok((interval_from_row(row)?, row.try_get("public")?)))
+            .collect::<Result<_>>()?
+    };
+    let published = projection.is_some_and(|p| p.published);
     let mut seen = std::collections::HashSet::new();
-    let rows: Vec<&IntervalLength> =
-        projection.intervals.iter().filter(|i| seen.insert(i.kind.as_str())).collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    sqlx::QueryBuilder::<Db>::new("INSERT INTO case_intervals (case_id, kind, quarter, seconds, public) ")
-        .push_values(rows, |mut row, i| {
+    let rows: Vec<&IntervalLength> = projection
+        .map_or(&[][..], |p| &p.intervals)
+        .iter()
+        .filter(|i| seen.insert(i.kind.as_str()))
+        .collect();
+    if !rows.is_empty() {
+        sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO case_intervals (case_id, kind, quarter, seconds, public) ",
+        )
+        .push_values(&rows, |mut row, i| {
             row.push_bind(case_id)
                 .push_bind(&i.kind)
                 .push_bind(&i.quarter)
                 .push_bind(i.seconds)
-                .push_bind(projection.published);
+                .push_bind(published);
         })
         .build()
         .execute(&mut **tx)
         .await?;
+    }
+    let mut closed: std::collections::BTreeMap<(&str, &str, i64), i64> = Default::default();
+    let mut open: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
+    let removed = old.iter().filter(|(_, public)| *public).map(|(i, _)| (i, -1));
+    let added = rows.iter().filter(|_| published).map(|i| (*i, 1));
+    for (i, n) in removed.chain(added) {
+        match i.seconds {
+            Some(seconds) => *closed.entry((&i.kind, &i.quarter, interval_bucket(seconds))).or_default() += n,
+            None => *open.entry((&i.kind, &i.quarter)).or_default() += n,
+        }
+    }
+    for ((kind, quarter, bucket), n) in closed.into_iter().filter(|(_, n)| *n != 0) {
+        sqlx::query(
+            "INSERT INTO public_interval_buckets (kind, quarter, bucket, n) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (kind, quarter, bucket) DO UPDATE SET n = public_interval_buckets.n + excluded.n",
+        )
+        .bind(kind)
+        .bind(quarter)
+        .bind(bucket)
+        .bind(n)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for ((kind, quarter), n) in open.into_iter().filter(|(_, n)| *n != 0) {
+        sqlx::query(
+            "INSERT INTO public_interval_open (kind, quarter, slot, n) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (kind, quarter, slot) DO UPDATE SET n = public_interval_open.n + excluded.n",
+        )
+        .bind(kind)
+        .bind(quarter)
+        .bind(totals_slot(case_id))
+        .bind(n)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if published != was_published {
+        sqlx::query(
+            "INSERT INTO published_case_totals (slot, n) VALUES ($1, $2) \
+             ON CONFLICT (slot) DO UPDATE SET n = published_case_totals.n + excluded.n",
+        )
+        .bind(totals_slot(case_id))
+        .bind(i64::from(published) - i64::from(was_published))
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
+}
+
+/// A quarter's statistics as read: the public counts, the public closed ones by length
+/// class (ascending, each with its count), and the extra lengths.
+type QuarterParts = (IntervalQuarter, Vec<(i64, i64)>, Vec<i64>);
+
+/// The length of rank `rank` (from 0, ascending) among a quarter's public closed
+/// lengths of kind `kind` — `classes` their counts by length class, ascending — and the
+/// `extra` lengths (ascending). The classes of both are walked to the one holding the
+/// rank; of its public lengths only those that may hold it are read through the index:
+/// at most one more than the class's extra lengths, from the class's shortest on, past
+/// those ranked below them (which each come before the rank, as the class's extra
+/// lengths are all that may come between).
+async fn ranked(
+    reader: &sqlx::Pool<Db>,
+    kind: &str,
+    quarter: &str,
+    classes: &[(i64, i64)],
+    extra: &[i64],
+    rank: i64,
+) -> Result<Option<i64>> {
+    let (mut below, mut next_public, mut next_extra) = (0, 0, 0);
+    loop {
+        let public_class = classes.get(next_public).map(|(class, _)| *class);
+        let extra_class = extra.get(next_extra).map(|seconds| interval_bucket(*seconds));
+        let Some(class) = public_class.into_iter().chain(extra_class).min() else { return Ok(None) };
+        let public = match classes.get(next_public) {
+            Some((c, n)) if *c == class => {
+                next_public += 1;
+                *n
+            }
+            _ => 0,
+        };
+        let first_extra = next_extra;
+        while extra.get(next_extra).is_some_and(|seconds| interval_bucket(*seconds) == class) {
+            next_extra += 1;
+        }
+        let in_class = &extra[first_extra..next_extra];
+        let extras = i64::try_from(in_class.len()).unwrap_or(i64::MAX);
+        if below + public + extras <= rank {
+            below += public + extras;
+            continue;
+        }
+        // Its rank in the class, and the public lengths of the class ranked below
+        // `skip`, which come before it whatever the extra ones.
+        let rank = rank - below;
+        let skip = (rank - extras).max(0);
+        let mut around: Vec<i64> = Vec::new();
+        if public > skip {
+            around = sqlx::query(sql::INTERVAL_RANKS)
+                .bind(kind)
+                .bind(quarter)
+                .bind(interval_bucket_floor(class))
+                .bind(rank - skip + 1)
+                .bind(skip)
+                .fetch_all(reader)
+                .await?
+                .iter()
+                .map(|row| row.try_get::<i64, _>("seconds"))
+                .collect::<std::result::Result<_, _>>()?;
+        }
+        around.extend(in_class);
+        around.sort_unstable();
+        return Ok(usize::try_from(rank - skip).ok().and_then(|i| around.get(i).copied()));
+    }
+}
+
+/// The kept totals: each table, its columns besides `n` (as its recount gives them),
+/// those of them a total is kept by (its slot apart), and the statement that counts
+/// them again from the rows they total.
+const KEPT_TOTALS: [(&str, &str, &[&str], &str); 4] = [
+    ("public_obligation_totals", "slot, status, dated", &["status", "dated"], sql::RECOUNT_OBLIGATION_TOTALS),
+    (
+        "public_interval_buckets",
+        "kind, quarter, bucket",
+        &["kind", "quarter", "bucket"],
+        sql::RECOUNT_INTERVAL_BUCKETS,
+    ),
+    ("public_interval_open", "kind, quarter, slot", &["kind", "quarter"], sql::RECOUNT_INTERVAL_OPEN),
+    ("published_case_totals", "slot", &[], sql::RECOUNT_PUBLISHED_CASES),
+];
+
+/// Each total of `statement` (its `key` as text, its `n`), ascending.
+async fn totals_by_key(pool: &sqlx::Pool<Db>, statement: &str) -> Result<Vec<(String, i64)>> {
+    let mut totals = sqlx::query(statement)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("key")?, row.try_get("n")?)))
+        .collect::<Result<Vec<_>>>()?;
+    totals.sort();
+    Ok(totals)
 }
 
 fn warning_from_row(row: &DbRow) -> Result<(Timestamp, String)> {
@@ -507,16 +675,12 @@ impl Projections for Inner {
         for case_id in &ids {
             self.project_case(case_id, at).await?;
         }
-        // The totals counted again from the obligations (what the rewrites kept them).
+        // The totals counted again from the rows they total (what the rewrites kept them).
         let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM public_obligation_totals").execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO public_obligation_totals (slot, status, dated, n) \
-             SELECT 0, status, due_at IS NOT NULL, COUNT(*) FROM open_obligations WHERE public = TRUE \
-             GROUP BY status, due_at IS NOT NULL",
-        )
-        .execute(&mut *tx)
-        .await?;
+        for (table, columns, _, recount) in KEPT_TOTALS {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            sqlx::query(&format!("INSERT INTO {table} ({columns}, n) {recount}")).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(ids.len())
     }
@@ -721,62 +885,97 @@ impl Projections for Inner {
     }
 
     async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>> {
-        // Per quarter: the public counts and worst from the index, and the extra
-        // lengths beside them.
-        let mut quarters: std::collections::BTreeMap<String, (IntervalQuarter, Vec<i64>)> =
-            Default::default();
-        for row in sqlx::query(sql::INTERVAL_COUNTS).bind(kind).fetch_all(&self.reader).await? {
-            let quarter: String = row.try_get("quarter")?;
-            let counts = IntervalQuarter {
-                quarter: quarter.clone(),
-                closed: row.try_get("closed")?,
-                open: row.try_get("open")?,
-                middle: None,
-                worst: row.try_get("worst")?,
-            };
-            quarters.insert(quarter, (counts, Vec::new()));
+        // Per quarter: the public counts from the kept totals (the closed ones by length
+        // class, ascending), and the extra lengths beside them.
+        let mut quarters: std::collections::BTreeMap<String, QuarterParts> = Default::default();
+        fn quarter_of(
+            quarters: &mut std::collections::BTreeMap<String, QuarterParts>,
+            quarter: String,
+        ) -> &mut QuarterParts {
+            quarters.entry(quarter.clone()).or_insert_with(|| {
+                (IntervalQuarter { quarter, ..Default::default() }, Vec::new(), Vec::new())
+            })
+        }
+        for row in sqlx::query(sql::INTERVAL_BUCKETS).bind(kind).fetch_all(&self.reader).await? {
+            let (counts, buckets, _) = quarter_of(&mut quarters, row.try_get("quarter")?);
+            let n: i64 = row.try_get("n")?;
+            counts.closed += n;
+            buckets.push((row.try_get("bucket")?, n));
+        }
+        for row in sqlx::query(sql::INTERVAL_OPEN).bind(kind).fetch_all(&self.reader).await? {
+            let n: i64 = row.try_get("n")?;
+            if n != 0 {
+                quarter_of(&mut quarters, row.try_get("quarter")?).0.open += n;
+            }
         }
         for i in extra.iter().filter(|i| i.kind == kind) {
-            let (counts, lengths) = quarters.entry(i.quarter.clone()).or_insert_with(|| {
-                (IntervalQuarter { quarter: i.quarter.clone(), ..Default::default() }, Vec::new())
-            });
+            let (counts, _, lengths) = quarter_of(&mut quarters, i.quarter.clone());
             match i.seconds {
                 Some(seconds) => lengths.push(seconds),
                 None => counts.open += 1,
             }
         }
         let mut out = Vec::with_capacity(quarters.len());
-        for (quarter, (mut counts, mut extra)) in quarters {
+        for (quarter, (mut counts, classes, mut extra)) in quarters {
             extra.sort_unstable();
             let public = counts.closed;
-            let k = i64::try_from(extra.len()).unwrap_or(i64::MAX);
-            let n = public + k;
+            let n = public + i64::try_from(extra.len()).unwrap_or(i64::MAX);
             if n > 0 {
-                // The union's ranks `lo` and `hi` (the middle): at most `k` extra lengths
-                // come before them, so the public ones ranked below `lo - k` do too and
-                // need not be read.
+                // The union's ranks `lo` and `hi` (the middle).
                 let (lo, hi) = ((n - 1) / 2, n / 2);
-                let skip = (lo - k).max(0);
-                let mut around: Vec<i64> = sqlx::query(sql::INTERVAL_RANKS)
-                    .bind(kind)
-                    .bind(&quarter)
-                    .bind(hi - skip + 1)
-                    .bind(skip)
-                    .fetch_all(&self.reader)
-                    .await?
-                    .iter()
-                    .map(|row| row.try_get::<i64, _>("seconds"))
-                    .collect::<std::result::Result<_, _>>()?;
-                around.extend(&extra);
-                around.sort_unstable();
-                let at = |rank: i64| usize::try_from(rank - skip).ok().and_then(|i| around.get(i).copied());
-                counts.middle = at(lo).zip(at(hi));
+                let low = ranked(&self.reader, kind, &quarter, &classes, &extra, lo).await?;
+                let high = if hi == lo {
+                    low
+                } else {
+                    ranked(&self.reader, kind, &quarter, &classes, &extra, hi).await?
+                };
+                counts.middle = low.zip(high);
+                if public > 0 {
+                    counts.worst = sqlx::query(sql::INTERVAL_WORST)
+                        .bind(kind)
+                        .bind(&quarter)
+                        .fetch_optional(&self.reader)
+                        .await?
+                        .map(|row| row.try_get::<i64, _>("seconds"))
+                        .transpose()?;
+                }
                 counts.worst = counts.worst.max(extra.last().copied());
             }
             counts.closed = n;
             out.push(counts);
         }
         Ok(out)
+    }
+
+    async fn kept_totals_drift(&self) -> Result<Vec<String>> {
+        let mut drift = Vec::new();
+        for (table, _, keys, recount) in KEPT_TOTALS {
+            // One text key for both sides (a boolean reads as each back end writes it).
+            let key = match keys {
+                [] => "'all'".to_owned(),
+                keys => {
+                    keys.iter().map(|k| format!("CAST({k} AS TEXT)")).collect::<Vec<_>>().join(" || '/' || ")
+                }
+            };
+            let group =
+                if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };
+            let kept = totals_by_key(
+                &self.reader,
+                &format!(
+                    "SELECT {key} AS key, CAST(SUM(n) AS BIGINT) AS n FROM {table}{group} HAVING SUM(n) <> 0"
+                ),
+            )
+            .await?;
+            let counted = totals_by_key(
+                &self.reader,
+                &format!("SELECT {key} AS key, n FROM ({recount}) r WHERE n <> 0"),
+            )
+            .await?;
+            if kept != counted {
+                drift.push(format!("{table}: kept {kept:?}, counted {counted:?}"));
+            }
+        }
+        Ok(drift)
     }
 
     async fn first_warning(&self, case_id: &str) -> Result<Option<(Timestamp, String)>> {

@@ -153,6 +153,9 @@ async fn views_equal_a_recomputation_after_any_sequence_of_changes() {
                     drift.is_empty(),
                     "seed {seed}, step {step}: views differ from the log for {drift:?}"
                 );
+                // The kept totals (the statistics' and the gauges') equal a recount.
+                let totals = app.db.store.kept_totals_drift().await.unwrap();
+                assert!(totals.is_empty(), "seed {seed}, step {step}: {totals:?}");
             }
         }
         // The run reached states beyond the first.
@@ -279,6 +282,7 @@ async fn views_a_writer_left_behind_are_caught_up_and_rebuilt() {
         assert_eq!(cases, app.db.store.case_ids().await.unwrap().len());
         assert_eq!(app.db.store.projection(&case).await.unwrap(), before);
         assert!(drifted(app.db.store.as_ref(), &projector(), Utc::now()).await.unwrap().is_empty());
+        assert_eq!(app.db.store.kept_totals_drift().await.unwrap(), Vec::<String>::new());
     })
     .await;
 }

@@ -1,7 +1,8 @@
 //! A request costs what it returns: with hundreds of cases and records in the database,
-//! no read path reads every case, record or organisation. On PostgreSQL each path is called on
-//! a store of its own, closed after it (a backend flushes its table statistics when it
-//! ends), and the rows it read from the case and record tables — sequential and through
+//! no read path reads every case (nor its views or intervals), record or organisation.
+//! On PostgreSQL each path is called on a store of its own, closed after it (a backend
+//! flushes its table statistics when it ends), and the rows it read from the case and
+//! record tables — sequential and through
 //! indexes, from `pg_stat_user_tables` — must stay far below what those tables hold
 //! (a sequential scan only where no index can answer, as in `explain.rs` of the store).
 //! On both back ends, what the views serve (pages, advisories, statistics, gauges) is
@@ -252,7 +253,8 @@ async fn no_read_path_reads_every_case_or_record() {
         sqlx::query("SELECT current_schema() AS s").fetch_one(&mut observer).await.expect("schema").get("s");
     let held: BTreeMap<String, i64> = sqlx::query(
         "SELECT 'cases' AS t, COUNT(*) AS n FROM cases UNION ALL SELECT 'vulnerabilities', COUNT(*) FROM vulnerabilities \
-         UNION ALL SELECT 'events', COUNT(*) FROM events UNION ALL SELECT 'organisations', COUNT(*) FROM organisations",
+         UNION ALL SELECT 'events', COUNT(*) FROM events UNION ALL SELECT 'organisations', COUNT(*) FROM organisations \
+         UNION ALL SELECT 'case_views', COUNT(*) FROM case_views UNION ALL SELECT 'case_intervals', COUNT(*) FROM case_intervals",
     )
     .fetch_all(&mut observer)
     .await
@@ -262,6 +264,26 @@ async fn no_read_path_reads_every_case_or_record() {
     .collect();
     let (token_reporter, token_platform) = (app.token(REPORTER).await, app.token(MIIT).await);
     let (first, hidden) = (&public[public.len() / 2], &private[0]);
+    // The statistics of an organisation add its own unpublished cases, read through its
+    // relations (`related_intervals`), as many as it has: that many rows of the case
+    // tables a statistics path may read beyond the bound, no more. (The platform and
+    // the reporter here stand in a relation to every case, half of them unpublished;
+    // an organisation's unpublished intervals are not kept as totals.)
+    let mut own: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for (token, org) in [(&token_reporter, "alibaba-cloud"), (&token_platform, "miit-nvdb")] {
+        for table in ["case_views", "case_intervals"] {
+            let n: i64 = sqlx::query(&format!(
+                "SELECT COUNT(*) AS n FROM case_relations r JOIN {table} t ON t.case_id = r.case_id \
+                 WHERE r.org_id = $1 AND r.public = FALSE"
+            ))
+            .bind(org)
+            .fetch_one(&mut observer)
+            .await
+            .expect("an organisation's own rows")
+            .get("n");
+            own.insert((token.as_str(), table), n);
+        }
+    }
     // The public documents are kept as data: the first public read of a database makes
     // every one of them once (what a first start or a new signing key costs), after
     // which a read rebuilds only what changed. That first read comes first, unmeasured.
@@ -374,7 +396,17 @@ async fn no_read_path_reads_every_case_or_record() {
         }
         for (table, held) in &held {
             let read = after.get(table).copied().unwrap_or(0) - before.get(table).copied().unwrap_or(0);
-            assert!(read * 4 < *held, "{path} read {read} rows of {table}, which holds {held}");
+            let allowed = match token {
+                Some(token) if path.starts_with("/api/v1/stats/") => {
+                    own.get(&(*token, table.as_str())).copied().unwrap_or(0)
+                }
+                _ => 0,
+            };
+            assert!(
+                (read - allowed) * 4 < *held,
+                "{path} read {read} rows of {table} ({allowed} of them the caller's own unpublished cases'), \
+                 which holds {held}"
+            );
         }
         before = after;
     }

@@ -24,7 +24,8 @@ fn org(id: &str, roles: Vec<Role>, status: Status) -> Organisation {
     }
 }
 
-async fn seed(store: &dyn Store) {
+/// A reporter (`reporter`) and a platform (`miit`), the organisations a case needs.
+pub(crate) async fn seed(store: &dyn Store) {
     store.create_org(&org("reporter", vec![Role::Discoverer], Status::Active)).await.unwrap();
     store.create_org(&org("miit", vec![Role::RegulatorPlatform], Status::Active)).await.unwrap();
 }

@@ -5,5 +5,6 @@
 mod conformance;
 mod explain;
 mod federation;
+mod intervals;
 mod records;
 mod warnings;
