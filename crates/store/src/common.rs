@@ -8,7 +8,7 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role, Timestamp};
 
 use super::coordination_sql::{c_insert_notes, c_insert_products, c_send_notices};
-use super::projections_sql::{project_opened, reproject};
+use super::projections_sql::{Totals, project_opened, project_opened_into, reproject};
 use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};
 use crate::chain::{canonical_json, event_hash};
 use crate::model::*;
@@ -928,6 +928,7 @@ impl crate::Store for Inner {
         let projector = self.projector();
         let mut tx = self.writer.begin().await?;
         let mut ids = Vec::with_capacity(cases.len());
+        let mut totals = Totals::default();
         for case in cases {
             let opened = open_case(&mut tx, case).await?;
             let case_id = opened.record.id.clone();
@@ -936,9 +937,10 @@ impl crate::Store for Inner {
                 payload: serde_json::json!({"case": case_id}),
             };
             insert_outbox(&mut tx, &message, case.created_at).await?;
-            project_opened(&mut tx, projector.as_deref(), &opened, case.created_at).await?;
+            project_opened_into(&mut tx, &mut totals, projector.as_deref(), &opened, case.created_at).await?;
             ids.push(case_id);
         }
+        totals.write(&mut tx).await?;
         tx.commit().await?;
         Ok(ids)
     }

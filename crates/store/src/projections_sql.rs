@@ -1,7 +1,7 @@
 // The derived views' queries (see `projections.rs`), a module of both back ends like
 // `common.rs`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
@@ -134,12 +134,28 @@ async fn previous_views(
     }))
 }
 
-/// Rewrites a case's views inside the transaction that changed it. A case its
+/// Rewrites a case's views inside the transaction that changed it, and the kept totals
+/// with them: [`reproject_into`] for a transaction that changes this one case.
+pub(super) async fn reproject(
+    tx: &mut Transaction<'_, Db>,
+    projector: Option<&dyn Projector>,
+    case_id: &str,
+    at: Timestamp,
+) -> Result<()> {
+    let mut totals = Totals::default();
+    reproject_into(tx, &mut totals, projector, case_id, at).await?;
+    totals.write(tx).await
+}
+
+/// Rewrites a case's views inside the transaction that changed it, the kept totals'
+/// changes into `totals` (written by the transaction's owner before it commits, once
+/// for all the cases it changes). A case its
 /// projector cannot read loses its views (it is then listed nowhere, as a case that
 /// cannot be loaded never was) and is retried by `project_stale`; the change itself
 /// stands, the event log being the truth.
-pub(super) async fn reproject(
+pub(super) async fn reproject_into(
     tx: &mut Transaction<'_, Db>,
+    totals: &mut Totals,
     projector: Option<&dyn Projector>,
     case_id: &str,
     at: Timestamp,
@@ -165,13 +181,28 @@ pub(super) async fn reproject(
         .transpose()?
         .unwrap_or(false);
     let views = Stored { obligations: stored, relations, previous, fresh: false, published };
-    write_views(tx, projector, &snapshot, views, at, read).await
+    write_views(tx, totals, projector, &snapshot, views, at, read).await
+}
+
+/// Writes the views of a case the transaction has just opened, and the kept totals with
+/// them: [`project_opened_into`] for a transaction that opens this one case.
+pub(super) async fn project_opened(
+    tx: &mut Transaction<'_, Db>,
+    projector: Option<&dyn Projector>,
+    snapshot: &CaseSnapshot,
+    at: Timestamp,
+) -> Result<()> {
+    let mut totals = Totals::default();
+    project_opened_into(tx, &mut totals, projector, snapshot, at).await?;
+    totals.write(tx).await
 }
 
 /// Writes the views of a case the transaction has just opened, from what it wrote
-/// (`snapshot`): a new case has no views to read or replace.
-pub(super) async fn project_opened(
+/// (`snapshot`): a new case has no views to read or replace. The kept totals' changes
+/// go into `totals`, as with [`reproject_into`].
+pub(super) async fn project_opened_into(
     tx: &mut Transaction<'_, Db>,
+    totals: &mut Totals,
     projector: Option<&dyn Projector>,
     snapshot: &CaseSnapshot,
     at: Timestamp,
@@ -184,7 +215,7 @@ pub(super) async fn project_opened(
         fresh: true,
         published: false,
     };
-    write_views(tx, projector, snapshot, views, at, std::time::Duration::ZERO).await
+    write_views(tx, totals, projector, snapshot, views, at, std::time::Duration::ZERO).await
 }
 
 /// What the views hold of a case before a change.
@@ -206,6 +237,7 @@ struct Stored {
 /// `case_views` row already deleted, or never written).
 async fn write_views(
     tx: &mut Transaction<'_, Db>,
+    totals: &mut Totals,
     projector: &dyn Projector,
     snapshot: &CaseSnapshot,
     stored: Stored,
@@ -228,8 +260,8 @@ async fn write_views(
                     .await?;
             }
             set_records_public(tx, case_id, false).await?;
-            write_intervals(tx, case_id, None, fresh, was_published).await?;
-            adjust_totals(tx, case_id, &removed, &[]).await?;
+            write_intervals(tx, totals, case_id, None, fresh, was_published).await?;
+            totals.obligations(case_id, &removed, &[]);
             return Ok(());
         }
     };
@@ -254,7 +286,7 @@ async fn write_views(
     if !fresh {
         set_records_public(tx, case_id, projection.published).await?;
     }
-    write_intervals(tx, case_id, Some(&projection), fresh, was_published).await?;
+    write_intervals(tx, totals, case_id, Some(&projection), fresh, was_published).await?;
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
@@ -345,7 +377,7 @@ async fn write_views(
         .filter(|o| projection.published && kept.insert((&o.org_id, &o.rule, &o.product)))
         .map(|o| (o.status, o.due_at.is_some()))
         .collect();
-    adjust_totals(tx, case_id, &removed, &added).await?;
+    totals.obligations(case_id, &removed, &added);
     for (org_id, rule, product) in obligations.keys() {
         sqlx::query(
             "DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4",
@@ -388,35 +420,85 @@ fn totals_slot(case_id: &str) -> i32 {
     i32::from(case_id.bytes().fold(0u8, |sum, b| sum.wrapping_add(b)) % 16)
 }
 
-/// Moves the published obligations' totals by what a case's views lost (`removed`)
-/// and now hold (`added`), each by status and whether it has a numeric deadline.
-async fn adjust_totals(
-    tx: &mut Transaction<'_, Db>,
-    case_id: &str,
-    removed: &[(OpenStatus, bool)],
-    added: &[(OpenStatus, bool)],
-) -> Result<()> {
-    // In key order, as every writer takes the rows (two cannot wait on each other).
-    let mut delta: std::collections::BTreeMap<(OpenStatus, bool), i64> = Default::default();
-    for key in removed {
-        *delta.entry(*key).or_default() -= 1;
+/// The kept totals' changes of one transaction, written together at its end
+/// ([`Totals::write`]): table by table, each table's rows in key order, as every
+/// writer takes them — so two transactions that each change many cases (an import, a
+/// group of reports) never wait on each other's rows crosswise.
+#[derive(Debug, Default)]
+pub(super) struct Totals {
+    /// `public_interval_buckets`: (kind, quarter, length class).
+    buckets: BTreeMap<(String, String, i64), i64>,
+    /// `public_interval_open`: (kind, quarter, slot).
+    open: BTreeMap<(String, String, i32), i64>,
+    /// `published_case_totals`: slot.
+    published: BTreeMap<i32, i64>,
+    /// `public_obligation_totals`: (slot, status, dated).
+    obligations: BTreeMap<(i32, &'static str, bool), i64>,
+}
+
+impl Totals {
+    /// Moves the published obligations' totals by what a case's views lost (`removed`)
+    /// and now hold (`added`), each by status and whether it has a numeric deadline.
+    fn obligations(&mut self, case_id: &str, removed: &[(OpenStatus, bool)], added: &[(OpenStatus, bool)]) {
+        let slot = totals_slot(case_id);
+        for (status, dated) in removed {
+            *self.obligations.entry((slot, status.as_str(), *dated)).or_default() -= 1;
+        }
+        for (status, dated) in added {
+            *self.obligations.entry((slot, status.as_str(), *dated)).or_default() += 1;
+        }
     }
-    for key in added {
-        *delta.entry(*key).or_default() += 1;
+
+    /// Writes the changes, in the one order every writer uses.
+    pub(super) async fn write(self, tx: &mut Transaction<'_, Db>) -> Result<()> {
+        for ((kind, quarter, bucket), n) in self.buckets.into_iter().filter(|(_, n)| *n != 0) {
+            sqlx::query(
+                "INSERT INTO public_interval_buckets (kind, quarter, bucket, n) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (kind, quarter, bucket) DO UPDATE SET n = public_interval_buckets.n + excluded.n",
+            )
+            .bind(kind)
+            .bind(quarter)
+            .bind(bucket)
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for ((kind, quarter, slot), n) in self.open.into_iter().filter(|(_, n)| *n != 0) {
+            sqlx::query(
+                "INSERT INTO public_interval_open (kind, quarter, slot, n) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (kind, quarter, slot) DO UPDATE SET n = public_interval_open.n + excluded.n",
+            )
+            .bind(kind)
+            .bind(quarter)
+            .bind(slot)
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for (slot, n) in self.published.into_iter().filter(|(_, n)| *n != 0) {
+            sqlx::query(
+                "INSERT INTO published_case_totals (slot, n) VALUES ($1, $2) \
+                 ON CONFLICT (slot) DO UPDATE SET n = published_case_totals.n + excluded.n",
+            )
+            .bind(slot)
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for ((slot, status, dated), n) in self.obligations.into_iter().filter(|(_, n)| *n != 0) {
+            sqlx::query(
+                "INSERT INTO public_obligation_totals (slot, status, dated, n) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (slot, status, dated) DO UPDATE SET n = public_obligation_totals.n + excluded.n",
+            )
+            .bind(slot)
+            .bind(status)
+            .bind(dated)
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
     }
-    for ((status, dated), n) in delta.into_iter().filter(|(_, n)| *n != 0) {
-        sqlx::query(
-            "INSERT INTO public_obligation_totals (slot, status, dated, n) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (slot, status, dated) DO UPDATE SET n = public_obligation_totals.n + excluded.n",
-        )
-        .bind(totals_slot(case_id))
-        .bind(status.as_str())
-        .bind(dated)
-        .bind(n)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }
 
 /// Rewrites a case's intervals as its projection has them (a handful of rows; none
@@ -428,6 +510,7 @@ async fn adjust_totals(
 /// on each other.
 async fn write_intervals(
     tx: &mut Transaction<'_, Db>,
+    totals: &mut Totals,
     case_id: &str,
     projection: Option<&CaseProjection>,
     fresh: bool,
@@ -466,49 +549,25 @@ async fn write_intervals(
         .execute(&mut **tx)
         .await?;
     }
-    let mut closed: std::collections::BTreeMap<(&str, &str, i64), i64> = Default::default();
-    let mut open: std::collections::BTreeMap<(&str, &str), i64> = Default::default();
     let removed = old.iter().filter(|(_, public)| *public).map(|(i, _)| (i, -1));
     let added = rows.iter().filter(|_| published).map(|i| (*i, 1));
     for (i, n) in removed.chain(added) {
         match i.seconds {
-            Some(seconds) => *closed.entry((&i.kind, &i.quarter, interval_bucket(seconds))).or_default() += n,
-            None => *open.entry((&i.kind, &i.quarter)).or_default() += n,
+            Some(seconds) => {
+                *totals
+                    .buckets
+                    .entry((i.kind.clone(), i.quarter.clone(), interval_bucket(seconds)))
+                    .or_default() += n
+            }
+            None => {
+                *totals.open.entry((i.kind.clone(), i.quarter.clone(), totals_slot(case_id))).or_default() +=
+                    n
+            }
         }
     }
-    for ((kind, quarter, bucket), n) in closed.into_iter().filter(|(_, n)| *n != 0) {
-        sqlx::query(
-            "INSERT INTO public_interval_buckets (kind, quarter, bucket, n) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (kind, quarter, bucket) DO UPDATE SET n = public_interval_buckets.n + excluded.n",
-        )
-        .bind(kind)
-        .bind(quarter)
-        .bind(bucket)
-        .bind(n)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for ((kind, quarter), n) in open.into_iter().filter(|(_, n)| *n != 0) {
-        sqlx::query(
-            "INSERT INTO public_interval_open (kind, quarter, slot, n) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (kind, quarter, slot) DO UPDATE SET n = public_interval_open.n + excluded.n",
-        )
-        .bind(kind)
-        .bind(quarter)
-        .bind(totals_slot(case_id))
-        .bind(n)
-        .execute(&mut **tx)
-        .await?;
-    }
     if published != was_published {
-        sqlx::query(
-            "INSERT INTO published_case_totals (slot, n) VALUES ($1, $2) \
-             ON CONFLICT (slot) DO UPDATE SET n = published_case_totals.n + excluded.n",
-        )
-        .bind(totals_slot(case_id))
-        .bind(i64::from(published) - i64::from(was_published))
-        .execute(&mut **tx)
-        .await?;
+        *totals.published.entry(totals_slot(case_id)).or_default() +=
+            i64::from(published) - i64::from(was_published);
     }
     Ok(())
 }

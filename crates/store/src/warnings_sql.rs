@@ -83,6 +83,7 @@ async fn first_warnings_closed(
             .flatten();
         cases.extend(case);
     }
+    let mut totals = super::projections_sql::Totals::default();
     for case_id in cases {
         let first: Option<String> = sqlx::query(crate::projections::sql::FIRST_WARNING)
             .bind(&case_id)
@@ -96,10 +97,10 @@ async fn first_warnings_closed(
                 .bind(&case_id)
                 .fetch_one(&mut **tx)
                 .await?;
-            super::projections_sql::reproject(tx, projector, &case_id, at).await?;
+            super::projections_sql::reproject_into(tx, &mut totals, projector, &case_id, at).await?;
         }
     }
-    Ok(())
+    totals.write(tx).await
 }
 
 fn w_org_component_from_row(row: &DbRow) -> Result<OrgComponent> {
