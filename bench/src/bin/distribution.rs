@@ -72,7 +72,7 @@ fn main() {
             let csv = snapshot.changes_csv();
             let took = start.elapsed();
             // Its line is among the newest (the dates are to the second).
-            let text = String::from_utf8_lossy(csv);
+            let text = String::from_utf8_lossy(&csv);
             let date = |line: &str| line.rsplit(',').next().unwrap_or_default().to_owned();
             let newest = date(text.lines().next().expect("a line"));
             let name = vulnrelay_publish::provider::file_name(&id);

@@ -492,28 +492,31 @@ pub async fn advisory_csaf(state: &App, caller: &Caller, id: &str) -> Result<(St
 /// document with its `.sha512` and `.asc`, a shared file of the [`PublicSnapshot`]
 /// (`index.txt`, `changes.csv`, the ROLIE documents, the public key), or the HTML
 /// listing of a folder (not found otherwise).
-pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, Vec<u8>)> {
+pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, bytes::Bytes)> {
     use vulnrelay_publish::provider::{self as layout, CATEGORIES, CHANGES, FEED, INDEX, SERVICE};
     let signer = state.csaf_signer.get();
     if path == "provider-metadata.json" {
-        return Ok(("application/json", layout::metadata(&provider(state), Utc::now(), signer).bytes));
+        return Ok(("application/json", layout::metadata(&provider(state), Utc::now(), signer).bytes.into()));
     }
     let snapshot = public_snapshot(state).await?;
     let json = "application/json";
     match path {
-        INDEX => return Ok(("text/plain; charset=utf-8", snapshot.index_txt().to_vec())),
-        CHANGES => return Ok(("text/csv; charset=utf-8", snapshot.changes_csv().to_vec())),
+        INDEX => return Ok(("text/plain; charset=utf-8", snapshot.index_txt())),
+        CHANGES => return Ok(("text/csv; charset=utf-8", snapshot.changes_csv())),
         FEED => return Ok((json, snapshot.rolie(state).await?.0.clone())),
         CATEGORIES => return Ok((json, snapshot.rolie(state).await?.1.clone())),
         SERVICE => {
-            return Ok((json, layout::json_file(SERVICE, &layout::rolie_service(&provider(state))).bytes));
+            return Ok((
+                json,
+                layout::json_file(SERVICE, &layout::rolie_service(&provider(state))).bytes.into(),
+            ));
         }
         _ => {}
     }
     if let Some(signer) = signer
         && path == layout::public_key_path(signer)
     {
-        return Ok(("application/pgp-keys", layout::public_key_file(signer).bytes));
+        return Ok(("application/pgp-keys", layout::public_key_file(signer).bytes.into()));
     }
     if let Some(relative) = path.strip_prefix("white/") {
         let (document, suffix) = match relative.rsplit_once('.') {
@@ -524,11 +527,11 @@ pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, Vec
             && let Some(stored) = state.store.public_csaf(document).await?
         {
             match suffix {
-                None => return Ok((json, stored.document)),
-                Some("sha512") => return Ok(("text/plain; charset=utf-8", stored.sha512)),
+                None => return Ok((json, stored.document.into())),
+                Some("sha512") => return Ok(("text/plain; charset=utf-8", stored.sha512.into())),
                 _ => {
                     if let Some(asc) = stored.asc {
-                        return Ok(("application/pgp-signature", asc));
+                        return Ok(("application/pgp-signature", asc.into()));
                     }
                 }
             }
@@ -547,7 +550,7 @@ pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, Vec
         }
     }
     match layout::listing(path, files.iter().map(String::as_str)) {
-        Some(html) => Ok(("text/html; charset=utf-8", html.into_bytes())),
+        Some(html) => Ok(("text/html; charset=utf-8", html.into_bytes().into())),
         None => Err(Error::not_found("file")),
     }
 }

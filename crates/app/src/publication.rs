@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 use vulnrelay_domain::{Action, Localized};
 use vulnrelay_publish::archive;
@@ -250,10 +251,10 @@ pub struct PublicSnapshot {
     pub documents: Arc<BTreeMap<String, String>>,
     /// Every public record's OSV entry, by record id, with its source.
     osv: Arc<BTreeMap<String, (String, Arc<archive::Entry>)>>,
-    index_txt: OnceLock<Vec<u8>>,
-    changes_csv: OnceLock<Vec<u8>>,
-    osv_zip: OnceLock<Vec<u8>>,
-    rolie: tokio::sync::OnceCell<(Vec<u8>, Vec<u8>)>,
+    index_txt: OnceLock<Bytes>,
+    changes_csv: OnceLock<Bytes>,
+    osv_zip: OnceLock<Bytes>,
+    rolie: tokio::sync::OnceCell<(Bytes, Bytes)>,
 }
 
 impl PublicSnapshot {
@@ -282,35 +283,42 @@ impl PublicSnapshot {
         self.sources.len()
     }
 
-    /// `white/index.txt`.
-    pub fn index_txt(&self) -> &[u8] {
-        self.index_txt.get_or_init(|| {
-            vulnrelay_publish::provider::index_text(self.documents.keys().map(String::as_str))
-        })
+    /// `white/index.txt` (made once per snapshot; each answer shares it).
+    pub fn index_txt(&self) -> Bytes {
+        self.index_txt
+            .get_or_init(|| {
+                vulnrelay_publish::provider::index_text(self.documents.keys().map(String::as_str)).into()
+            })
+            .clone()
     }
 
-    /// `white/changes.csv`, newest change first.
-    pub fn changes_csv(&self) -> &[u8] {
-        self.changes_csv.get_or_init(|| {
-            vulnrelay_publish::provider::changes_text(
-                self.documents.iter().map(|(p, r)| (p.as_str(), r.as_str())),
-            )
-        })
+    /// `white/changes.csv`, newest change first (made once per snapshot; each answer
+    /// shares it).
+    pub fn changes_csv(&self) -> Bytes {
+        self.changes_csv
+            .get_or_init(|| {
+                vulnrelay_publish::provider::changes_text(
+                    self.documents.iter().map(|(p, r)| (p.as_str(), r.as_str())),
+                )
+                .into()
+            })
+            .clone()
     }
 
     /// Every public record as OSV, one `{id}.json` each in the order of their ids,
-    /// zipped from the stored deflated entries.
-    pub fn osv_zip(&self) -> Result<&[u8]> {
+    /// zipped from the stored deflated entries (made once per snapshot; each answer
+    /// shares it, so concurrent downloads cost no copy each).
+    pub fn osv_zip(&self) -> Result<Bytes> {
         if let Some(zip) = self.osv_zip.get() {
-            return Ok(zip);
+            return Ok(zip.clone());
         }
         let zip = archive::assemble(self.osv.values().map(|(_, e)| e.as_ref())).map_err(Error::internal)?;
-        Ok(self.osv_zip.get_or_init(|| zip))
+        Ok(self.osv_zip.get_or_init(|| zip.into()).clone())
     }
 
     /// The ROLIE feed and category documents, from the stored entries of every public
     /// CSAF document.
-    pub async fn rolie(&self, state: &App) -> Result<&(Vec<u8>, Vec<u8>)> {
+    pub async fn rolie(&self, state: &App) -> Result<&(Bytes, Bytes)> {
         self.rolie
             .get_or_try_init(|| async {
                 let mut rows = Vec::new();
@@ -339,7 +347,7 @@ impl PublicSnapshot {
                 let feed = vulnrelay_publish::provider::rolie_feed(&provider, &mut refs);
                 let categories = vulnrelay_publish::provider::rolie_categories(terms);
                 let pretty = |v: &Value| serde_json::to_vec_pretty(v).map_err(Error::internal);
-                Ok::<_, Error>((pretty(&feed)?, pretty(&categories)?))
+                Ok::<_, Error>((Bytes::from(pretty(&feed)?), Bytes::from(pretty(&categories)?)))
             })
             .await
     }

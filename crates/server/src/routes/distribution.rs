@@ -107,7 +107,7 @@ pub async fn feed(State(state): State<AppState>, Query(query): Query<FeedQuery>)
 /// `GET /api/v1/osv/all.zip`: every public record as OSV, one `{id}.json` each —
 /// what `vulnrelay scan --advisories` reads.
 pub async fn osv_zip(State(state): State<AppState>) -> AppResult<Response> {
-    let bytes = distribution::public_snapshot(&state).await?.osv_zip()?.to_vec();
+    let bytes = distribution::public_snapshot(&state).await?.osv_zip()?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip"),

@@ -288,6 +288,9 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
         let second = snapshot().await.unwrap();
         assert!(std::sync::Arc::ptr_eq(&first, &second));
         assert_eq!(second.osv_zip().unwrap(), first.osv_zip().unwrap());
+        // Each answer shares the snapshot's one zip and index, not a copy of its own.
+        assert_eq!(second.osv_zip().unwrap().as_ptr(), first.osv_zip().unwrap().as_ptr());
+        assert_eq!(second.index_txt().as_ptr(), first.index_txt().as_ptr());
         // A public record (of no case) appears on the next request.
         let public = json!({"id": "VR-2026-0002", "title": {"en": "Widget template injection"},
                             "affected": [{"source": "miit", "vendor": "Example", "product": "Widget",
