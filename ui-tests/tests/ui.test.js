@@ -112,7 +112,7 @@ test("submit a report in Chinese and see the receipt", async () => {
   await language("zh-CN");
   await page.goto(`${server.url}/reports/new`);
   // Validation messages come back in the chosen language, next to their fields.
-  await page.locator("form.report button[type=submit]").click();
+  await page.locator("form.report > button[type=submit]").click();
   await page.waitForSelector(".field.invalid");
   assert.match(await page.locator("#harm-problem").textContent(), /此项必填/);
   await shot("02-report-problems-zh");
@@ -127,7 +127,7 @@ test("submit a report in Chinese and see the receipt", async () => {
     discovered: "2021-11-24T10:00",
     file: { name: "分析.txt", mimeType: "text/plain", buffer: Buffer.from("JNDI lookup analysis") },
   });
-  await page.locator("form.report button[type=submit]").click();
+  await page.locator("form.report > button[type=submit]").click();
   await page.waitForSelector(".receipt-number");
   assert.equal(await page.locator("h1").textContent(), "报告已接收");
   assert.match(await page.locator(".receipt-number").textContent(), /\S+/);
@@ -157,7 +157,7 @@ test("submit a report in English and see the receipt", async () => {
     scope: "Applications using non-default pattern layouts with context lookups.",
     discovered: "2021-12-16T09:30",
   });
-  await page.locator("form.report button[type=submit]").click();
+  await page.locator("form.report > button[type=submit]").click();
   await page.waitForSelector(".receipt-number");
   assert.equal(await page.locator("h1").textContent(), "Report received");
   assert.match(await page.locator("dl.receipt").textContent(), /Asia\/Shanghai/);
@@ -204,7 +204,7 @@ test("record a notification and a fix", async () => {
   assert.match(page.url(), /\/cases\/[^?]*$/, "Enter in the box searches, it sends no form");
   await page.selectOption("#notify-to", "apache");
   await page.fill("#notify-note", "Forwarded to the vendor's PSIRT");
-  await page.locator("form[aria-labelledby=notify-h] button").click();
+  await page.locator("form[aria-labelledby=notify-h] > button").click();
   await page.waitForSelector(".notice.ok");
   assert.match(await page.locator(".notice.ok").textContent(), /Recorded: Notified/);
   assert.match(await page.locator("#timeline").textContent(), /to Apache Software Foundation/);
@@ -550,7 +550,7 @@ test("the report form lists every problem at once beside its field and keeps the
     await page.fill("#cvss_vector", "CVSS:9.9/XX:Y");
     await page.setInputFiles("#attachments", files);
     await page.setInputFiles("#exploit", [{ name: "Poc.java", mimeType: "text/x-java", buffer: Buffer.from("class Poc {}") }]);
-    await page.locator("form.report button[type=submit]").click();
+    await page.locator("form.report > button[type=submit]").click();
     await page.waitForSelector(".field.invalid");
     // The form's own problems and the intake's, all in this round, each beside its field.
     assert.match(await page.locator("#harm-problem").textContent(), words[lang].required);
@@ -576,7 +576,7 @@ test("the report form lists every problem at once beside its field and keeps the
     await page.fill("#purl", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
     await page.fill("#cvss_vector", "");
     await page.fill("#discovered_at", "2021-11-24T10:00");
-    await page.locator("form.report button[type=submit]").click();
+    await page.locator("form.report > button[type=submit]").click();
     await page.waitForURL(/\/receipts\//);
     await shot(`31-report-receipt-${tag}`);
     cases.keptFiles = await page.locator("main a[href^='/cases/']").first().getAttribute("href");
