@@ -9,7 +9,8 @@
 //! 32 connections for `SECONDS` each (default 2): `GET /healthz` (the baseline of the
 //! same run), `/api/v1/deadlines` of a reporter, the first and a deep page of
 //! `/api/v1/cases`, one case, its compliance report, an advisory, the CSAF provider's
-//! `index.txt` and `/metrics`. Each path is asked once before it is measured (that
+//! `index.txt`, `/metrics`, the organisations (a first page, of a role, by name) and the
+//! public interval statistics. Each path is asked once before it is measured (that
 //! first request's time is printed: it may build a cache); a path whose requests take
 //! over a second at one connection is not loaded with more. Printed: requests/s, p50
 //! and p99 in ms, p99 against `/healthz`'s, and the process's resident memory.
@@ -200,7 +201,7 @@ async fn read_paths(
     seconds: f64,
 ) -> Vec<Point> {
     let advisory = format!("/api/v1/advisories/{}", dataset::first_case_record());
-    let paths: [(&str, String, Option<&str>); 13] = [
+    let paths: [(&str, String, Option<&str>); 14] = [
         ("/healthz", "/healthz".into(), None),
         ("/deadlines (reporter)", "/api/v1/deadlines?within=48h".into(), Some(token)),
         ("/cases first page", "/api/v1/cases?limit=50".into(), Some(token)),
@@ -213,6 +214,7 @@ async fn read_paths(
         ("/orgs first page", "/api/v1/orgs?limit=50".into(), None),
         ("/orgs of a role", "/api/v1/orgs?limit=50&role=product_user".into(), None),
         ("/orgs by name", "/api/v1/orgs?limit=50&q=provider%2042".into(), None),
+        ("/stats/intervals (public)", "/api/v1/stats/intervals".into(), None),
         ("/healthz (again)", "/healthz".into(), None),
     ];
     let client =
