@@ -576,26 +576,19 @@ async fn write_intervals(
 /// class (ascending, each with its count), and the extra lengths.
 type QuarterParts = (IntervalQuarter, Vec<(i64, i64)>, Vec<i64>);
 
-/// The length of rank `rank` (from 0, ascending) among a quarter's public closed
-/// lengths of kind `kind` — `classes` their counts by length class, ascending — and the
-/// `extra` lengths (ascending). The classes of both are walked to the one holding the
-/// rank; of its public lengths only those that may hold it are read through the index:
-/// at most one more than the class's extra lengths, from the class's shortest on, past
+/// Where the length of rank `rank` (from 0, ascending) lies among a quarter's public
+/// closed lengths — `classes` their counts by length class, ascending — and its `extra`
+/// lengths (ascending): the classes of both are walked to the one holding the rank; of
+/// its public lengths only those that may hold it are to be read through the index, at
+/// most one more than the class's extra lengths, from the class's shortest on, past
 /// those ranked below them (which each come before the rank, as the class's extra
-/// lengths are all that may come between).
-async fn ranked(
-    reader: &sqlx::Pool<Db>,
-    kind: &str,
-    quarter: &str,
-    classes: &[(i64, i64)],
-    extra: &[i64],
-    rank: i64,
-) -> Result<Option<i64>> {
+/// lengths are all that may come between). None if there is no length at all.
+fn plan_rank(classes: &[(i64, i64)], extra: &[i64], rank: i64) -> Option<RankRead> {
     let (mut below, mut next_public, mut next_extra) = (0, 0, 0);
     loop {
         let public_class = classes.get(next_public).map(|(class, _)| *class);
         let extra_class = extra.get(next_extra).map(|seconds| interval_bucket(*seconds));
-        let Some(class) = public_class.into_iter().chain(extra_class).min() else { return Ok(None) };
+        let class = public_class.into_iter().chain(extra_class).min()?;
         let public = match classes.get(next_public) {
             Some((c, n)) if *c == class => {
                 next_public += 1;
@@ -613,28 +606,109 @@ async fn ranked(
             below += public + extras;
             continue;
         }
-        // Its rank in the class, and the public lengths of the class ranked below
-        // `skip`, which come before it whatever the extra ones.
         let rank = rank - below;
         let skip = (rank - extras).max(0);
-        let mut around: Vec<i64> = Vec::new();
-        if public > skip {
-            around = sqlx::query(sql::INTERVAL_RANKS)
-                .bind(kind)
-                .bind(quarter)
-                .bind(interval_bucket_floor(class))
-                .bind(rank - skip + 1)
-                .bind(skip)
-                .fetch_all(reader)
-                .await?
-                .iter()
-                .map(|row| row.try_get::<i64, _>("seconds"))
-                .collect::<std::result::Result<_, _>>()?;
-        }
-        around.extend(in_class);
-        around.sort_unstable();
-        return Ok(usize::try_from(rank - skip).ok().and_then(|i| around.get(i).copied()));
+        return Some(RankRead {
+            floor: interval_bucket_floor(class),
+            take: if public > skip { rank - skip + 1 } else { 0 },
+            skip,
+            extra: in_class.to_vec(),
+            at: rank - skip,
+        });
     }
+}
+
+/// What [`plan_rank`] found: read `take` public lengths of the class from `floor` on,
+/// after the first `skip` ([`sql::INTERVAL_RANKS`]); among them and the class's `extra`
+/// lengths, ascending, the wanted one is at `at`.
+struct RankRead {
+    floor: i64,
+    take: i64,
+    skip: i64,
+    extra: Vec<i64>,
+    at: i64,
+}
+
+impl RankRead {
+    /// The wanted length, given the public lengths read.
+    fn answer(&self, read: &[i64]) -> Option<i64> {
+        let mut around: Vec<i64> = read.iter().chain(&self.extra).copied().collect();
+        around.sort_unstable();
+        usize::try_from(self.at).ok().and_then(|i| around.get(i).copied())
+    }
+}
+
+/// One read of a quarter's public lengths: ranks of a class, or its longest.
+enum LengthRead<'a> {
+    /// [`sql::INTERVAL_RANKS`] for a [`RankRead`].
+    Ranks(&'a str, &'a RankRead),
+    /// [`sql::INTERVAL_WORST`].
+    Worst(&'a str),
+}
+
+/// How many reads go into one statement (SQLite takes at most 500 parts of a compound).
+const READS_PER_STATEMENT: usize = 200;
+
+/// `statement` with each placeholder `$N` made `$(N + by)`, in one pass.
+fn renumber(statement: &str, by: usize) -> String {
+    let mut out = String::with_capacity(statement.len() + 8);
+    let mut rest = statement;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The lengths each read gives, in one round trip per [`READS_PER_STATEMENT`] reads: the
+/// reads' own statements, each entered through the index, joined by `UNION ALL`.
+async fn read_lengths(
+    reader: &sqlx::Pool<Db>,
+    kind: &str,
+    reads: &[LengthRead<'_>],
+) -> Result<Vec<Vec<i64>>> {
+    let mut out = vec![Vec::new(); reads.len()];
+    for (chunk, reads) in reads.chunks(READS_PER_STATEMENT).enumerate() {
+        let first = chunk * READS_PER_STATEMENT;
+        let mut parts = Vec::with_capacity(reads.len());
+        let mut params = 0;
+        for (i, read) in reads.iter().enumerate() {
+            let (statement, n) = match read {
+                LengthRead::Ranks(..) => (sql::INTERVAL_RANKS, 5),
+                LengthRead::Worst(_) => (sql::INTERVAL_WORST, 2),
+            };
+            parts.push(format!(
+                "SELECT CAST({} AS BIGINT) AS part, seconds FROM ({}) p{i}",
+                first + i,
+                renumber(statement, params)
+            ));
+            params += n;
+        }
+        let text = parts.join(" UNION ALL ");
+        let mut query = sqlx::query(&text);
+        for read in reads {
+            query = match read {
+                LengthRead::Ranks(quarter, plan) => {
+                    query.bind(kind).bind(*quarter).bind(plan.floor).bind(plan.take).bind(plan.skip)
+                }
+                LengthRead::Worst(quarter) => query.bind(kind).bind(*quarter),
+            };
+        }
+        for row in query.fetch_all(reader).await? {
+            let part: i64 = row.try_get("part")?;
+            let slot = usize::try_from(part).ok().and_then(|p| out.get_mut(p));
+            slot.ok_or_else(|| StoreError::Corrupt("a length read's number".into()))?
+                .push(row.try_get("seconds")?);
+        }
+    }
+    Ok(out)
 }
 
 /// The kept totals: each table, its columns besides `n` (as its recount gives them),
@@ -974,29 +1048,55 @@ impl Projections for Inner {
                 None => counts.open += 1,
             }
         }
-        let mut out = Vec::with_capacity(quarters.len());
-        for (quarter, (mut counts, classes, mut extra)) in quarters {
+        // Where each quarter's middle ranks lie, and then every length to read for them
+        // and for the quarters' longest, read together.
+        let mut planned = Vec::with_capacity(quarters.len());
+        for (quarter, (counts, classes, mut extra)) in quarters {
             extra.sort_unstable();
-            let public = counts.closed;
-            let n = public + i64::try_from(extra.len()).unwrap_or(i64::MAX);
+            let n = counts.closed + i64::try_from(extra.len()).unwrap_or(i64::MAX);
+            let (lo, hi) = ((n - 1) / 2, n / 2);
+            // The high rank's read, or none where it is the low one.
+            let ranks = if n > 0 {
+                let low = plan_rank(&classes, &extra, lo);
+                let high = (hi != lo).then(|| plan_rank(&classes, &extra, hi));
+                (low, high)
+            } else {
+                (None, None)
+            };
+            planned.push((quarter, counts, extra, n, ranks));
+        }
+        let mut reads = Vec::new();
+        for (quarter, counts, _, n, (low, high)) in &planned {
+            for plan in [low.as_ref(), high.as_ref().and_then(Option::as_ref)]
+                .into_iter()
+                .flatten()
+                .filter(|p| p.take > 0)
+            {
+                reads.push(LengthRead::Ranks(quarter, plan));
+            }
+            if *n > 0 && counts.closed > 0 {
+                reads.push(LengthRead::Worst(quarter));
+            }
+        }
+        let mut read = read_lengths(&self.reader, kind, &reads).await?.into_iter();
+        let mut out = Vec::with_capacity(planned.len());
+        for (_, mut counts, extra, n, (low, high)) in planned {
             if n > 0 {
-                // The union's ranks `lo` and `hi` (the middle).
-                let (lo, hi) = ((n - 1) / 2, n / 2);
-                let low = ranked(&self.reader, kind, &quarter, &classes, &extra, lo).await?;
-                let high = if hi == lo {
-                    low
-                } else {
-                    ranked(&self.reader, kind, &quarter, &classes, &extra, hi).await?
+                let mut answer = |plan: &RankRead| {
+                    if plan.take > 0 {
+                        plan.answer(&read.next().unwrap_or_default())
+                    } else {
+                        plan.answer(&[])
+                    }
+                };
+                let low = low.as_ref().and_then(&mut answer);
+                let high = match &high {
+                    Some(plan) => plan.as_ref().and_then(&mut answer),
+                    None => low,
                 };
                 counts.middle = low.zip(high);
-                if public > 0 {
-                    counts.worst = sqlx::query(sql::INTERVAL_WORST)
-                        .bind(kind)
-                        .bind(&quarter)
-                        .fetch_optional(&self.reader)
-                        .await?
-                        .map(|row| row.try_get::<i64, _>("seconds"))
-                        .transpose()?;
+                if counts.closed > 0 {
+                    counts.worst = read.next().unwrap_or_default().first().copied();
                 }
                 counts.worst = counts.worst.max(extra.last().copied());
             }
@@ -1121,5 +1221,14 @@ impl Projections for Inner {
             }
         }
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_renumbered_in_one_pass() {
+        assert_eq!(super::renumber("a = $1 AND b = $10 LIMIT $2", 5), "a = $6 AND b = $15 LIMIT $7");
+        assert_eq!(super::renumber("no $ placeholder $", 3), "no $ placeholder $");
     }
 }
