@@ -42,13 +42,16 @@ pub async fn list(state: &App, query: OrgsQuery) -> Result<Value> {
     Ok(json!({"orgs": orgs.iter().map(org_json).collect::<Vec<_>>(), "next": next}))
 }
 
-/// The roles a comma-separated list names; an unknown one is refused.
+/// The roles a comma-separated list names, each once; an unknown one is refused.
 pub fn roles_of(list: &str) -> Result<Vec<Role>> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(|r| r.parse::<Role>().map_err(|e| Error::invalid_field("role", e.to_string())))
-        .collect()
+    let mut roles = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+        let role = name.parse::<Role>().map_err(|e| Error::invalid_field("role", e.to_string()))?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    Ok(roles)
 }
 
 /// The organisations `filter` takes (at most its `limit`), and the cursor of the page
@@ -187,4 +190,18 @@ async fn memberships(
             crate::sanctions::status_json(scheme, vulnrelay_domain::membership_status(&events, now))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_named_again_counts_once_and_an_unknown_one_is_refused() {
+        let roles = roles_of("enisa, product_user,,enisa,product_user").unwrap();
+        assert_eq!(roles, [Role::Enisa, Role::ProductUser]);
+        assert_eq!(roles_of(&"enisa,".repeat(10_000)).unwrap(), [Role::Enisa]);
+        assert!(roles_of("").unwrap().is_empty());
+        assert!(roles_of("enisa,vendor").is_err());
+    }
 }
