@@ -581,12 +581,9 @@ impl crate::Store for Inner {
                 .await?;
             return rows.iter().map(org_from_row).collect();
         }
-        let wanted = |org: &Organisation| {
-            filter.status.is_none_or(|s| org.status == s)
-                && (filter.roles.is_empty() || org.roles.iter().any(|r| filter.roles.contains(r)))
-        };
         let mut orgs = Vec::new();
-        // Rounds of candidates by id; their rows are read and kept if they are wanted.
+        // Rounds of candidates by id, each holding one of the roles (both statements see
+        // to it); their rows are read and kept if of the status asked for.
         loop {
             let (candidates, last_round) = match &text {
                 // A search's candidates come in one round, at most CANDIDATES of them.
@@ -636,7 +633,7 @@ impl crate::Store for Inner {
                 sql.push(") ORDER BY id");
                 for row in &sql.build().fetch_all(&self.reader).await? {
                     let org = org_from_row(row)?;
-                    if wanted(&org) {
+                    if filter.status.is_none_or(|s| org.status == s) {
                         orgs.push(org);
                     }
                 }
