@@ -423,7 +423,7 @@ fn totals_slot(case_id: &str) -> i32 {
 /// The kept totals' changes of one transaction, written together at its end
 /// ([`Totals::write`]): table by table, each table's rows in key order, as every
 /// writer takes them — so two transactions that each change many cases (an import, a
-/// group of reports) never wait on each other's rows crosswise.
+/// risk-warning run) never wait on each other's rows crosswise.
 #[derive(Debug, Default)]
 pub(super) struct Totals {
     /// `public_interval_buckets`: (kind, quarter, length class).
@@ -506,8 +506,7 @@ impl Totals {
 /// published closed intervals by length class, the open ones, and the published-case
 /// count (`was_published`: whether the case's old views had it published). A case
 /// opened in this transaction (`fresh`) has no intervals to delete first. The totals'
-/// rows are taken in key order, as every writer takes them, so two writers never wait
-/// on each other.
+/// changes go into `totals`, which the transaction writes at its end.
 async fn write_intervals(
     tx: &mut Transaction<'_, Db>,
     totals: &mut Totals,
