@@ -8,7 +8,8 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role, Timestamp};
 
 use super::coordination_sql::{c_insert_notes, c_insert_products, c_send_notices};
-use super::projections_sql::{Totals, project_opened, project_opened_into, reproject};
+use super::projections_sql::{Totals, reproject, stage_opened};
+use super::staged::{Staged, Table};
 use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};
 use crate::chain::{canonical_json, event_hash};
 use crate::model::*;
@@ -265,14 +266,22 @@ pub(super) async fn insert_outbox(
     message: &NewOutboxMessage,
     at: Timestamp,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(new_id())
-        .bind(&message.topic)
-        .bind(canonical_json(&message.payload))
-        .bind(format_ts(at))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    let mut staged = Staged::default();
+    stage_outbox(&mut staged, message, at);
+    staged.write(tx).await
+}
+
+/// Stages what [`insert_outbox`] writes.
+pub(super) fn stage_outbox(staged: &mut Staged, message: &NewOutboxMessage, at: Timestamp) {
+    staged.row(
+        Table::Outbox,
+        [
+            new_id().into(),
+            (&message.topic).into(),
+            canonical_json(&message.payload).into(),
+            format_ts(at).into(),
+        ],
+    );
 }
 
 pub(super) async fn insert_parties(
@@ -348,10 +357,25 @@ async fn insert_chained(
     tx: &mut Transaction<'_, Db>,
     case_id: &str,
     last_seq: i64,
-    mut prev_hash: String,
+    prev_hash: String,
     events: &[NewEvent],
     recorded_at: Timestamp,
 ) -> Result<Vec<StoredEvent>> {
+    let mut staged = Staged::default();
+    let stored = stage_chained(&mut staged, case_id, last_seq, prev_hash, events, recorded_at);
+    staged.write(tx).await?;
+    Ok(stored)
+}
+
+/// Stages `events` as [`insert_chained`] inserts them, and answers them as stored.
+fn stage_chained(
+    staged: &mut Staged,
+    case_id: &str,
+    last_seq: i64,
+    mut prev_hash: String,
+    events: &[NewEvent],
+    recorded_at: Timestamp,
+) -> Vec<StoredEvent> {
     let recorded_at = crate::time::truncate(recorded_at);
     let mut stored = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
@@ -368,30 +392,23 @@ async fn insert_chained(
         };
         record.hash = event_hash(&record);
         prev_hash = record.hash.clone();
+        staged.row(
+            Table::Events,
+            [
+                record.case_id.clone().into(),
+                record.seq.into(),
+                format_ts(record.at).into(),
+                format_ts(record.recorded_at).into(),
+                record.recorded_by.clone().into(),
+                record.override_reason.clone().into(),
+                record.body.clone().into(),
+                record.prev_hash.clone().into(),
+                record.hash.clone().into(),
+            ],
+        );
         stored.push(record);
     }
-    // Several rows a statement: each statement is a round trip (to SQLite's worker
-    // thread, or to the server).
-    for chunk in stored.chunks(ROWS_PER_INSERT) {
-        sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO events (case_id, seq, at, recorded_at, recorded_by, override_reason, body, prev_hash, hash) ",
-        )
-        .push_values(chunk, |mut row, record| {
-            row.push_bind(&record.case_id)
-                .push_bind(record.seq)
-                .push_bind(format_ts(record.at))
-                .push_bind(format_ts(record.recorded_at))
-                .push_bind(&record.recorded_by)
-                .push_bind(&record.override_reason)
-                .push_bind(&record.body)
-                .push_bind(&record.prev_hash)
-                .push_bind(&record.hash);
-        })
-        .build()
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(stored)
+    stored
 }
 
 /// The most rows one multi-row `INSERT` writes (under both back ends' limits on bound
@@ -409,37 +426,51 @@ pub(super) async fn insert_report(
     attachments: &[NewAttachment],
     at: Timestamp,
 ) -> Result<String> {
-    let report_id = new_id();
-    sqlx::query(
-        "INSERT INTO reports (id, case_id, idempotency_key, submitted_by, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&report_id)
-    .bind(case_id)
-    .bind(idempotency_key)
-    .bind(submitted_by)
-    .bind(canonical_json(body))
-    .bind(format_ts(at))
-    .execute(&mut **tx)
-    .await?;
-    for attachment in attachments {
-        use sha2::Digest;
-        sqlx::query(
-            "INSERT INTO attachments (id, case_id, filename, media_type, size, sha256, exploit_code, content) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(new_id())
-        .bind(case_id)
-        .bind(&attachment.filename)
-        .bind(&attachment.media_type)
-        .bind(attachment.content.len() as i64)
-        .bind(hex::encode(sha2::Sha256::digest(&attachment.content)))
-        .bind(attachment.exploit_code)
-        .bind(&attachment.content)
-        .execute(&mut **tx)
-        .await?;
-    }
+    let mut staged = Staged::default();
+    let report_id = stage_report(&mut staged, case_id, body, idempotency_key, submitted_by, attachments, at);
+    staged.write(tx).await?;
     Ok(report_id)
+}
+
+/// Stages what [`insert_report`] writes; returns the report's id.
+fn stage_report(
+    staged: &mut Staged,
+    case_id: &str,
+    body: &Value,
+    idempotency_key: Option<&str>,
+    submitted_by: Option<&str>,
+    attachments: &[NewAttachment],
+    at: Timestamp,
+) -> String {
+    use sha2::Digest;
+    let report_id = new_id();
+    staged.row(
+        Table::Reports,
+        [
+            (&report_id).into(),
+            case_id.into(),
+            idempotency_key.into(),
+            submitted_by.into(),
+            canonical_json(body).into(),
+            format_ts(at).into(),
+        ],
+    );
+    for attachment in attachments {
+        staged.row(
+            Table::Attachments,
+            [
+                new_id().into(),
+                case_id.into(),
+                (&attachment.filename).into(),
+                (&attachment.media_type).into(),
+                (attachment.content.len() as i64).into(),
+                hex::encode(sha2::Sha256::digest(&attachment.content)).into(),
+                attachment.exploit_code.into(),
+                attachment.content.clone().into(),
+            ],
+        );
+    }
+    report_id
 }
 
 pub(super) async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<String> {
@@ -448,24 +479,33 @@ pub(super) async fn insert_case(tx: &mut Transaction<'_, Db>, case: &NewCase) ->
 
 /// Opens a case in `tx` with its parties, products and first events, and answers it as
 /// the transaction now holds it (what its first views are projected from, without
-/// reading back what was just written). A new case's parties take positions from 0 on;
-/// a party named twice joins once, as the first time.
+/// reading back what was just written).
 pub(super) async fn open_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> Result<CaseSnapshot> {
+    let mut staged = Staged::default();
+    let opened = stage_case(&mut staged, case);
+    staged.write(tx).await?;
+    Ok(opened)
+}
+
+/// Stages a new case with its parties, products and first events (written by
+/// [`Staged::write`]), and answers it as the transaction will hold it. A new case's
+/// parties take positions from 0 on; a party named twice joins once, as the first time.
+pub(super) fn stage_case(staged: &mut Staged, case: &NewCase) -> CaseSnapshot {
     let case_id = format!("case-{}", &new_id()[..16]);
     let last_seq = case.events.len() as i64;
-    sqlx::query(
-        "INSERT INTO cases (id, title, timezone, reporter_org, platform_org, created_at, last_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&case_id)
-    .bind(&case.title)
-    .bind(&case.timezone)
-    .bind(&case.reporter_org)
-    .bind(&case.platform_org)
-    .bind(format_ts(case.created_at))
-    .bind(last_seq)
-    .execute(&mut **tx)
-    .await?;
+    let created_at = format_ts(case.created_at);
+    staged.row(
+        Table::Cases,
+        [
+            (&case_id).into(),
+            (&case.title).into(),
+            (&case.timezone).into(),
+            (&case.reporter_org).into(),
+            (&case.platform_org).into(),
+            (&created_at).into(),
+            last_seq.into(),
+        ],
+    );
     let mut parties: Vec<Fragment> = Vec::with_capacity(case.parties.len());
     let mut seen = std::collections::HashSet::new();
     for party in &case.parties {
@@ -473,35 +513,30 @@ pub(super) async fn open_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> R
             parties.push(party.clone());
         }
     }
-    let added_at = format_ts(case.created_at);
-    for (n, chunk) in parties.chunks(ROWS_PER_INSERT).enumerate() {
-        sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO case_parties (case_id, party_id, position, party, added_at) ",
-        )
-        .push_values(chunk.iter().enumerate(), |mut row, (i, party)| {
-            row.push_bind(&case_id)
-                .push_bind(&party.id)
-                .push_bind((n * ROWS_PER_INSERT + i) as i64)
-                .push_bind(canonical_json(&party.value))
-                .push_bind(&added_at);
-        })
-        .build()
-        .execute(&mut **tx)
-        .await?;
+    for (position, party) in parties.iter().enumerate() {
+        staged.row(
+            Table::CaseParties,
+            [
+                (&case_id).into(),
+                (&party.id).into(),
+                (position as i64).into(),
+                canonical_json(&party.value).into(),
+                (&created_at).into(),
+            ],
+        );
     }
-    for (n, chunk) in case.products.chunks(ROWS_PER_INSERT).enumerate() {
-        sqlx::QueryBuilder::<Db>::new("INSERT INTO case_products (case_id, product_id, position, product) ")
-            .push_values(chunk.iter().enumerate(), |mut row, (i, product)| {
-                row.push_bind(&case_id)
-                    .push_bind(&product.id)
-                    .push_bind((n * ROWS_PER_INSERT + i) as i64)
-                    .push_bind(canonical_json(&product.value));
-            })
-            .build()
-            .execute(&mut **tx)
-            .await?;
+    for (position, product) in case.products.iter().enumerate() {
+        staged.row(
+            Table::CaseProducts,
+            [
+                (&case_id).into(),
+                (&product.id).into(),
+                (position as i64).into(),
+                canonical_json(&product.value).into(),
+            ],
+        );
     }
-    let events = insert_chained(tx, &case_id, 0, String::new(), &case.events, case.created_at).await?;
+    let events = stage_chained(staged, &case_id, 0, String::new(), &case.events, case.created_at);
     let record = CaseRecord {
         id: case_id,
         title: case.title.clone(),
@@ -512,14 +547,14 @@ pub(super) async fn open_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> R
         last_seq,
         planned_public_at: None,
     };
-    Ok(CaseSnapshot {
+    CaseSnapshot {
         record,
         parties,
         products: case.products.clone(),
         events,
         one_product_until: None,
         first_warning: None,
-    })
+    }
 }
 
 #[async_trait::async_trait]
@@ -890,15 +925,17 @@ impl crate::Store for Inner {
     }
 
     async fn take_report(&self, report: &NewReport) -> Result<Intake> {
+        // Made ready here, on the caller's task, so that the writer only writes.
+        let prepared = prepare_report(self.projector().as_deref(), report);
         let taken = if GROUP_COMMIT {
             let store = self.clone();
-            let write = move |group: Vec<NewReport>| {
+            let write = move |group: Vec<PreparedReport>| {
                 let store = store.clone();
                 async move { store.take_reports(group).await }
             };
-            self.intake.submit(report.clone(), write).await
+            self.intake.submit(prepared, write).await
         } else {
-            self.take_report_once(report).await
+            self.take_report_once(&prepared).await
         };
         match taken {
             // Another server took the same submission in the same moment and committed
@@ -925,18 +962,19 @@ impl crate::Store for Inner {
         let projector = self.projector();
         let mut tx = self.writer.begin().await?;
         let mut ids = Vec::with_capacity(cases.len());
-        let mut totals = Totals::default();
+        let (mut staged, mut totals) = (Staged::default(), Totals::default());
         for case in cases {
-            let opened = open_case(&mut tx, case).await?;
+            let opened = stage_case(&mut staged, case);
             let case_id = opened.record.id.clone();
             let message = NewOutboxMessage {
                 topic: "case.imported".into(),
                 payload: serde_json::json!({"case": case_id}),
             };
-            insert_outbox(&mut tx, &message, case.created_at).await?;
-            project_opened_into(&mut tx, &mut totals, projector.as_deref(), &opened, case.created_at).await?;
+            stage_outbox(&mut staged, &message, case.created_at);
+            stage_opened(&mut totals, &mut staged, projector.as_deref(), &opened, case.created_at);
             ids.push(case_id);
         }
+        staged.write(&mut tx).await?;
         totals.write(&mut tx).await?;
         tx.commit().await?;
         Ok(ids)
@@ -1324,81 +1362,59 @@ async fn intake_by_key(tx: &mut Transaction<'_, Db>, key: &str) -> Result<Option
         .transpose()
 }
 
-impl Inner {
-    /// [`Store::take_report`] in one transaction of its own.
-    async fn take_report_once(&self, report: &NewReport) -> Result<Intake> {
-        let mut tx = self.writer.begin().await?;
-        let intake = write_report(&mut tx, self.projector().as_deref(), report).await?;
-        tx.commit().await?;
-        Ok(intake)
-    }
-
-    /// [`Store::take_report`] for a group of reports (`group.rs`): one transaction, each
-    /// report in a savepoint of its own (one refused is rolled back alone, and answers
-    /// its error), one commit for all. A report is answered `Ok` only once the commit
-    /// has returned.
-    async fn take_reports(&self, reports: Vec<NewReport>) -> Vec<Result<Intake>> {
-        let projector = self.projector();
-        let count = reports.len();
-        let failed = |error: &dyn std::fmt::Display| -> StoreError {
-            StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
-                "the group of {count} reports was not committed: {error}"
-            ))))
-        };
-        let mut tx = match self.writer.begin().await {
-            Ok(tx) => tx,
-            Err(error) => return reports.iter().map(|_| Err(failed(&error))).collect(),
-        };
-        if let [report] = reports.as_slice() {
-            // Alone: no savepoint needed, the transaction is the report's.
-            let intake = match write_report(&mut tx, projector.as_deref(), report).await {
-                Ok(intake) => intake,
-                Err(error) => return vec![Err(error)],
-            };
-            return vec![tx.commit().await.map(|()| intake).map_err(StoreError::from)];
-        }
-        let mut results = Vec::with_capacity(count);
-        for report in &reports {
-            use sqlx::Connection;
-            let step = async {
-                let mut savepoint = tx.begin().await?;
-                match write_report(&mut savepoint, projector.as_deref(), report).await {
-                    Ok(intake) => {
-                        savepoint.commit().await?;
-                        Ok::<_, sqlx::Error>(Ok(intake))
-                    }
-                    Err(error) => {
-                        savepoint.rollback().await?;
-                        Ok(Err(error))
-                    }
-                }
-            };
-            match step.await {
-                Ok(result) => results.push(result),
-                // A savepoint that cannot be made, released or rolled back to leaves the
-                // transaction in doubt: nothing of the group is committed.
-                Err(error) => return reports.iter().map(|_| Err(failed(&error))).collect(),
-            }
-        }
-        if let Err(error) = tx.commit().await {
-            return results.into_iter().map(|result| result.and_then(|_| Err(failed(&error)))).collect();
-        }
-        results
-    }
-}
-
-/// Writes a report, its case and its receipt in `tx`; a known idempotency key answers
-/// its intake and writes nothing.
-async fn write_report(
+/// The intakes the idempotency keys of `keys` already made, by key (one statement).
+async fn intakes_by_keys(
     tx: &mut Transaction<'_, Db>,
-    projector: Option<&dyn crate::projections::Projector>,
-    report: &NewReport,
-) -> Result<Intake> {
-    if let Some(key) = &report.idempotency_key
-        && let Some(known) = intake_by_key(tx, key).await?
-    {
+    keys: &[&str],
+) -> Result<std::collections::HashMap<String, Intake>> {
+    let mut known = std::collections::HashMap::new();
+    if keys.is_empty() {
         return Ok(known);
     }
+    let mut query = sqlx::QueryBuilder::<Db>::new(
+        "SELECT r.idempotency_key, r.id AS report_id, r.case_id, c.id AS receipt_id FROM reports r \
+         JOIN receipts c ON c.case_id = r.case_id WHERE r.idempotency_key IN (",
+    );
+    let mut list = query.separated(", ");
+    for key in keys {
+        list.push_bind(*key);
+    }
+    query.push(")");
+    for row in query.build().fetch_all(&mut **tx).await? {
+        known.insert(
+            row.try_get("idempotency_key")?,
+            Intake {
+                case_id: row.try_get("case_id")?,
+                report_id: row.try_get("report_id")?,
+                receipt_id: row.try_get("receipt_id")?,
+                created: false,
+            },
+        );
+    }
+    Ok(known)
+}
+
+/// A report made ready for the writer, outside any transaction: its case, report,
+/// receipt, outbox message and first views staged, and the kept totals' changes.
+#[derive(Debug)]
+pub(crate) struct PreparedReport {
+    /// The idempotency key it was sent with.
+    key: Option<String>,
+    /// Its rows.
+    staged: Staged,
+    /// Its changes to the kept totals.
+    totals: Totals,
+    /// What it answers once written.
+    intake: Intake,
+}
+
+/// Makes `report` ready for the writer ([`PreparedReport`]): a new case's rows and
+/// views come from the report alone, so nothing needs the database or its lock.
+fn prepare_report(
+    projector: Option<&dyn crate::projections::Projector>,
+    report: &NewReport,
+) -> PreparedReport {
+    let (mut staged, mut totals) = (Staged::default(), Totals::default());
     let case = NewCase {
         title: report.title.clone(),
         timezone: report.timezone.clone(),
@@ -1409,34 +1425,171 @@ async fn write_report(
         events: report.events.clone(),
         created_at: report.received_at,
     };
-    let opened = open_case(tx, &case).await?;
+    let opened = stage_case(&mut staged, &case);
     let case_id = opened.record.id.clone();
-    let report_id = insert_report(
-        tx,
+    let report_id = stage_report(
+        &mut staged,
         &case_id,
         &report.body,
         report.idempotency_key.as_deref(),
         report.submitted_by.as_deref(),
         &report.attachments,
         report.received_at,
-    )
-    .await?;
+    );
     let receipt_id = new_id();
-    sqlx::query(
-        "INSERT INTO receipts (id, case_id, received_at, channel, submitter) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&receipt_id)
-    .bind(&case_id)
-    .bind(format_ts(report.received_at))
-    .bind(&report.channel)
-    .bind(&report.submitter)
-    .execute(&mut **tx)
-    .await?;
+    staged.row(
+        Table::Receipts,
+        [
+            (&receipt_id).into(),
+            (&case_id).into(),
+            format_ts(report.received_at).into(),
+            (&report.channel).into(),
+            (&report.submitter).into(),
+        ],
+    );
     let message = NewOutboxMessage {
         topic: "case.opened".into(),
         payload: serde_json::json!({"case": case_id, "platform": report.platform_org}),
     };
-    insert_outbox(tx, &message, report.received_at).await?;
-    project_opened(tx, projector, &opened, report.received_at).await?;
-    Ok(Intake { case_id, report_id, receipt_id, created: true })
+    stage_outbox(&mut staged, &message, report.received_at);
+    stage_opened(&mut totals, &mut staged, projector, &opened, report.received_at);
+    PreparedReport {
+        key: report.idempotency_key.clone(),
+        staged,
+        totals,
+        intake: Intake { case_id, report_id, receipt_id, created: true },
+    }
+}
+
+impl Inner {
+    /// [`Store::take_report`] in one transaction of its own.
+    async fn take_report_once(&self, report: &PreparedReport) -> Result<Intake> {
+        let mut tx = self.writer.begin().await?;
+        let intake = write_prepared(&mut tx, report).await?;
+        tx.commit().await?;
+        Ok(intake)
+    }
+
+    /// [`Store::take_report`] for a group of reports (`group.rs`), in one transaction
+    /// with one commit. The group's rows go out a table at a time
+    /// ([`Staged::write_all`]): a dozen statements for the group, not a dozen a report.
+    /// When that fails (a report the database refuses: an idempotency key taken
+    /// meanwhile, an organisation gone), the group is written again report by report,
+    /// each in a savepoint of its own, so that only the refused one answers its error.
+    /// A report is answered `Ok` only once the commit has returned.
+    async fn take_reports(&self, reports: Vec<PreparedReport>) -> Vec<Result<Intake>> {
+        match self.take_reports_together(&reports).await {
+            Ok(intakes) => intakes.into_iter().map(Ok).collect(),
+            Err(error) if reports.len() == 1 => vec![Err(error)],
+            Err(error) => {
+                tracing::debug!(%error, reports = reports.len(), "group refused whole; written report by report");
+                self.take_reports_one_by_one(&reports).await
+            }
+        }
+    }
+
+    /// The whole group written in one transaction, or nothing.
+    async fn take_reports_together(&self, reports: &[PreparedReport]) -> Result<Vec<Intake>> {
+        let keys: Vec<&str> = reports.iter().filter_map(|r| r.key.as_deref()).collect();
+        let mut distinct = keys.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() != keys.len() {
+            // The same key twice in one group: the second is the first's retry, which
+            // only the report-by-report path tells (the first's rows written first).
+            return Err(StoreError::Conflict("an idempotency key twice in one group".into()));
+        }
+        let mut tx = self.writer.begin().await?;
+        let known = intakes_by_keys(&mut tx, &keys).await?;
+        let (mut stages, mut totals, mut intakes) = (Vec::new(), Totals::default(), Vec::new());
+        for report in reports {
+            match report.key.as_deref().and_then(|key| known.get(key)) {
+                Some(intake) => intakes.push(intake.clone()),
+                None => {
+                    stages.push(&report.staged);
+                    totals.add(&report.totals);
+                    intakes.push(report.intake.clone());
+                }
+            }
+        }
+        Staged::write_all(&stages, &mut tx).await?;
+        totals.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(intakes)
+    }
+
+    /// The group report by report, each in a savepoint, one commit for all; the kept
+    /// totals of those written go out together at the end, in the one order every
+    /// writer uses.
+    async fn take_reports_one_by_one(&self, reports: &[PreparedReport]) -> Vec<Result<Intake>> {
+        use sqlx::Connection;
+        let count = reports.len();
+        let failed = |error: &dyn std::fmt::Display| -> StoreError {
+            StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
+                "the group of {count} reports was not committed: {error}"
+            ))))
+        };
+        let mut tx = match self.writer.begin().await {
+            Ok(tx) => tx,
+            Err(error) => return reports.iter().map(|_| Err(failed(&error))).collect(),
+        };
+        let mut totals = Totals::default();
+        let mut results = Vec::with_capacity(count);
+        for report in reports {
+            let step = async {
+                let mut savepoint = tx.begin().await?;
+                let written = match &report.key {
+                    Some(key) => match intake_by_key(&mut savepoint, key).await {
+                        Ok(Some(known)) => Ok(Some(known)),
+                        Ok(None) => report.staged.write(&mut savepoint).await.map(|()| None),
+                        Err(error) => Err(error),
+                    },
+                    None => report.staged.write(&mut savepoint).await.map(|()| None),
+                };
+                match written {
+                    Ok(known) => {
+                        savepoint.commit().await?;
+                        Ok::<_, sqlx::Error>(Ok(known))
+                    }
+                    Err(error) => {
+                        savepoint.rollback().await?;
+                        Ok(Err(error))
+                    }
+                }
+            };
+            match step.await {
+                Ok(Ok(Some(known))) => results.push(Ok(known)),
+                Ok(Ok(None)) => {
+                    totals.add(&report.totals);
+                    results.push(Ok(report.intake.clone()));
+                }
+                Ok(Err(error)) => results.push(Err(error)),
+                // A savepoint that cannot be made, released or rolled back to leaves the
+                // transaction in doubt: nothing of the group is committed.
+                Err(error) => return reports.iter().map(|_| Err(failed(&error))).collect(),
+            }
+        }
+        let committed = async {
+            totals.write(&mut tx).await?;
+            tx.commit().await.map_err(StoreError::from)
+        };
+        if let Err(error) = committed.await {
+            return results.into_iter().map(|result| result.and_then(|_| Err(failed(&error)))).collect();
+        }
+        results
+    }
+}
+
+/// Writes a prepared report in `tx`; a known idempotency key answers its intake and
+/// writes nothing.
+async fn write_prepared(tx: &mut Transaction<'_, Db>, report: &PreparedReport) -> Result<Intake> {
+    if let Some(key) = &report.key
+        && let Some(known) = intake_by_key(tx, key).await?
+    {
+        return Ok(known);
+    }
+    report.staged.write(tx).await?;
+    // The totals are this one report's: written as the transaction's last changes.
+    report.totals.clone().write(tx).await?;
+    Ok(report.intake.clone())
 }

@@ -87,7 +87,11 @@ impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
             !std::mem::replace(&mut queue.running, true)
         };
         if start {
-            tokio::spawn(write_groups(self.queue.clone(), write));
+            // The writing task is driven by a thread of its own (the runtime's blocking
+            // pool), not queued among the request tasks: each of a group's statements
+            // resumes it, and behind a busy run queue every resumption would wait.
+            let (queue, runtime) = (self.queue.clone(), tokio::runtime::Handle::current());
+            tokio::task::spawn_blocking(move || runtime.block_on(write_groups(queue, write)));
         }
         answer.await.unwrap_or_else(|_| Err(abandoned()))
     }
@@ -178,14 +182,16 @@ mod tests {
     #[tokio::test]
     async fn a_failed_group_answers_each_write_with_its_error_and_the_queue_goes_on() {
         let group = GroupCommit::<usize, usize>::default();
-        let failing = group
-            .submit(1, |jobs: Vec<usize>| async move {
-                jobs.iter().map(|_| Err(StoreError::Conflict("refused".into()))).collect()
-            })
-            .await;
+        // Every submitter passes the same writer (the task writing groups may still be
+        // running, with the writer it started with, when the next write comes).
+        let write = |jobs: Vec<usize>| async move {
+            jobs.into_iter()
+                .map(|job| if job == 1 { Err(StoreError::Conflict("refused".into())) } else { Ok(job) })
+                .collect()
+        };
+        let failing = group.submit(1, write).await;
         assert!(matches!(failing, Err(StoreError::Conflict(_))));
-        let next =
-            group.submit(2, |jobs: Vec<usize>| async move { jobs.into_iter().map(Ok).collect() }).await;
+        let next = group.submit(2, write).await;
         assert_eq!(next.unwrap(), 2);
     }
 }

@@ -9,7 +9,7 @@ use sqlx::{Pool, Postgres};
 
 use self::queries::ProjectorSlot;
 use crate::group::GroupCommit;
-use crate::{Backend, Intake, NewReport, Result};
+use crate::{Backend, Intake, Result};
 
 type Db = Postgres;
 type Inner = PgStore;
@@ -27,7 +27,7 @@ pub struct PgStore {
     writer: Pool<Postgres>,
     reader: Pool<Postgres>,
     projector: ProjectorSlot,
-    intake: GroupCommit<NewReport, Intake>,
+    intake: GroupCommit<queries::PreparedReport, Intake>,
 }
 
 impl PgStore {

@@ -6,9 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
-use super::common::{
-    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts,
-};
+use super::common::{DbRow, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts};
+use super::staged::{Staged, Table};
 use super::{Db, FOR_UPDATE, Inner};
 use crate::model::*;
 use crate::projections::{
@@ -180,42 +179,43 @@ pub(super) async fn reproject_into(
         .map(|row| row.try_get::<bool, _>("published"))
         .transpose()?
         .unwrap_or(false);
-    let views = Stored { obligations: stored, relations, previous, fresh: false, published };
-    write_views(tx, totals, projector, &snapshot, views, at, read).await
+    let intervals =
+        sqlx::query("DELETE FROM case_intervals WHERE case_id = $1 RETURNING kind, quarter, seconds, public")
+            .bind(case_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|row| Ok((interval_from_row(row)?, row.try_get("public")?)))
+            .collect::<Result<_>>()?;
+    let views = Stored { obligations: stored, relations, previous, intervals, fresh: false, published };
+    let mut staged = Staged::default();
+    let gone = stage_views(totals, &mut staged, projector, &snapshot, views, at, read);
+    gone.delete(tx, case_id).await?;
+    staged.write(tx).await
 }
 
-/// Writes the views of a case the transaction has just opened, and the kept totals with
-/// them: [`project_opened_into`] for a transaction that opens this one case.
-pub(super) async fn project_opened(
-    tx: &mut Transaction<'_, Db>,
-    projector: Option<&dyn Projector>,
-    snapshot: &CaseSnapshot,
-    at: Timestamp,
-) -> Result<()> {
-    let mut totals = Totals::default();
-    project_opened_into(tx, &mut totals, projector, snapshot, at).await?;
-    totals.write(tx).await
-}
-
-/// Writes the views of a case the transaction has just opened, from what it wrote
-/// (`snapshot`): a new case has no views to read or replace. The kept totals' changes
-/// go into `totals`, as with [`reproject_into`].
-pub(super) async fn project_opened_into(
-    tx: &mut Transaction<'_, Db>,
+/// Stages the views of a case the transaction opens, from what it writes (`snapshot`):
+/// a new case has no views to read or replace, so nothing is read or deleted. Its rows
+/// go into `staged` (written after the case's own rows), the kept totals' changes into
+/// `totals`, as with [`reproject_into`].
+pub(super) fn stage_opened(
     totals: &mut Totals,
+    staged: &mut Staged,
     projector: Option<&dyn Projector>,
     snapshot: &CaseSnapshot,
     at: Timestamp,
-) -> Result<()> {
-    let Some(projector) = projector else { return Ok(()) };
+) {
+    let Some(projector) = projector else { return };
     let views = Stored {
         obligations: Vec::new(),
         relations: HashMap::new(),
         previous: None,
+        intervals: Vec::new(),
         fresh: true,
         published: false,
     };
-    write_views(tx, totals, projector, snapshot, views, at, std::time::Duration::ZERO).await
+    let gone = stage_views(totals, staged, projector, snapshot, views, at, std::time::Duration::ZERO);
+    debug_assert!(gone.is_empty(), "a new case's views take nothing away");
 }
 
 /// What the views hold of a case before a change.
@@ -226,6 +226,8 @@ struct Stored {
     relations: HashMap<String, String>,
     /// Its views, when the same projector made them.
     previous: Option<PreviousViews>,
+    /// Its intervals (already deleted), each with its `public` flag.
+    intervals: Vec<(IntervalLength, bool)>,
     /// Whether the case was opened in this transaction: it has no records, relations
     /// or intervals yet, so none is marked or deleted.
     fresh: bool,
@@ -233,18 +235,21 @@ struct Stored {
     published: bool,
 }
 
-/// Projects `snapshot` and writes its views where they differ from `stored` (its
-/// `case_views` row already deleted, or never written).
-async fn write_views(
-    tx: &mut Transaction<'_, Db>,
+/// Projects `snapshot` and stages its views where they differ from `stored` (its
+/// `case_views` row and intervals already deleted, or never written) into `staged`,
+/// which the caller writes before anything reads them; answers what is to be deleted
+/// ([`Gone::delete`]). Nothing here reads or writes the database.
+fn stage_views(
     totals: &mut Totals,
+    staged: &mut Staged,
     projector: &dyn Projector,
     snapshot: &CaseSnapshot,
     stored: Stored,
     at: Timestamp,
     read: std::time::Duration,
-) -> Result<()> {
-    let Stored { obligations: stored, mut relations, previous, fresh, published: was_published } = stored;
+) -> Gone {
+    let Stored { obligations: stored, mut relations, previous, intervals, fresh, published: was_published } =
+        stored;
     let removed: Vec<(OpenStatus, bool)> =
         stored.iter().filter(|(_, public)| *public).map(|(o, _)| (o.status, o.due_at.is_some())).collect();
     let case_id = snapshot.record.id.as_str();
@@ -253,40 +258,30 @@ async fn write_views(
         Ok(projection) => projection,
         Err(error) => {
             tracing::error!(case = %case_id, %error, "case views not written: the case cannot be read");
-            for table in ["open_obligations", "case_relations"] {
-                sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
-                    .bind(case_id)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            set_records_public(tx, case_id, false).await?;
-            write_intervals(tx, totals, case_id, None, fresh, was_published).await?;
+            stage_intervals(totals, staged, case_id, None, &intervals, was_published);
             totals.obligations(case_id, &removed, &[]);
-            return Ok(());
+            // A case opened in this transaction has no rows to take away.
+            return Gone { everything: !fresh, records_public: (!fresh).then_some(false), ..Gone::default() };
         }
     };
     let project = projected.elapsed();
     let written = std::time::Instant::now();
     let created_at = format_ts(snapshot.record.created_at);
-    sqlx::query(
-        "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at, vendors, products) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(case_id)
-    .bind(&created_at)
-    .bind(snapshot.record.last_seq)
-    .bind(&projection.state)
-    .bind(projection.published)
-    .bind(projector.version())
-    .bind(format_ts(at))
-    .bind(projection.vendors)
-    .bind(projection.products)
-    .execute(&mut **tx)
-    .await?;
-    if !fresh {
-        set_records_public(tx, case_id, projection.published).await?;
-    }
-    write_intervals(tx, totals, case_id, Some(&projection), fresh, was_published).await?;
+    staged.row(
+        Table::CaseViews,
+        [
+            case_id.into(),
+            (&created_at).into(),
+            snapshot.record.last_seq.into(),
+            (&projection.state).into(),
+            projection.published.into(),
+            projector.version().into(),
+            format_ts(at).into(),
+            projection.vendors.into(),
+            projection.products.into(),
+        ],
+    );
+    stage_intervals(totals, staged, case_id, Some(&projection), &intervals, was_published);
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
@@ -302,29 +297,19 @@ async fn write_views(
         }
         changed.push((org_id, relation));
     }
-    // Several rows a statement (each statement is a round trip); the keys are distinct.
-    for chunk in changed.chunks(ROWS_PER_INSERT) {
-        sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO case_relations (case_id, org_id, relation, created_at, public) ",
-        )
-        .push_values(chunk, |mut row, (org_id, relation)| {
-            row.push_bind(case_id)
-                .push_bind(*org_id)
-                .push_bind(*relation)
-                .push_bind(&created_at)
-                .push_bind(projection.published);
-        })
-        .push(" ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation")
-        .build()
-        .execute(&mut **tx)
-        .await?;
-    }
-    for org_id in relations.keys() {
-        sqlx::query("DELETE FROM case_relations WHERE case_id = $1 AND org_id = $2")
-            .bind(case_id)
-            .bind(org_id)
-            .execute(&mut **tx)
-            .await?;
+    // Staged, so written several rows a statement (each statement is a round trip); the
+    // keys are distinct.
+    for (org_id, relation) in changed {
+        staged.row(
+            Table::CaseRelations,
+            [
+                case_id.into(),
+                org_id.as_str().into(),
+                relation.as_str().into(),
+                (&created_at).into(),
+                projection.published.into(),
+            ],
+        );
     }
     let mut obligations: HashMap<(String, String, String), (OpenObligation, bool)> = stored
         .into_iter()
@@ -348,27 +333,20 @@ async fn write_views(
         }
         changed.push(o);
     }
-    for chunk in changed.chunks(ROWS_PER_INSERT) {
-        sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) ",
-        )
-        .push_values(chunk, |mut row, o| {
-            row.push_bind(case_id)
-                .push_bind(&o.org_id)
-                .push_bind(&o.rule)
-                .push_bind(&o.product)
-                .push_bind(due_key(o.due_at))
-                .push_bind(o.due_at.map(format_ts))
-                .push_bind(o.status.as_str())
-                .push_bind(projection.published);
-        })
-        .push(
-            " ON CONFLICT (case_id, org_id, rule, product) DO UPDATE SET due_key = excluded.due_key, \
-             due_at = excluded.due_at, status = excluded.status, public = excluded.public",
-        )
-        .build()
-        .execute(&mut **tx)
-        .await?;
+    for o in changed {
+        staged.row(
+            Table::OpenObligations,
+            [
+                case_id.into(),
+                (&o.org_id).into(),
+                (&o.rule).into(),
+                (&o.product).into(),
+                due_key(o.due_at).into(),
+                o.due_at.map(format_ts).into(),
+                o.status.as_str().into(),
+                projection.published.into(),
+            ],
+        );
     }
     let mut kept = std::collections::HashSet::new();
     let added: Vec<(OpenStatus, bool)> = projection
@@ -378,17 +356,6 @@ async fn write_views(
         .map(|o| (o.status, o.due_at.is_some()))
         .collect();
     totals.obligations(case_id, &removed, &added);
-    for (org_id, rule, product) in obligations.keys() {
-        sqlx::query(
-            "DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4",
-        )
-        .bind(case_id)
-        .bind(org_id)
-        .bind(rule)
-        .bind(product)
-        .execute(&mut **tx)
-        .await?;
-    }
     tracing::debug!(
         case = %case_id,
         read_ms = read.as_secs_f64() * 1e3,
@@ -398,7 +365,71 @@ async fn write_views(
         obligations = projection.obligations.len(),
         "case views rewritten"
     );
-    Ok(())
+    Gone {
+        everything: false,
+        // A new case has no records yet.
+        records_public: (!fresh).then_some(projection.published),
+        relations: relations.into_keys().collect(),
+        obligations: obligations.into_keys().collect(),
+    }
+}
+
+/// What a change of a case's views takes away, deleted in the transaction by
+/// [`Gone::delete`] (nothing for a case the transaction opens).
+#[derive(Debug, Default)]
+struct Gone {
+    /// Every relation and obligation of the case (its projector could not read it).
+    everything: bool,
+    /// The flag its records and relations are to carry, when they may have any.
+    records_public: Option<bool>,
+    /// The organisations whose relation to the case ends.
+    relations: Vec<String>,
+    /// The obligations that end: (organisation, rule, product).
+    obligations: Vec<(String, String, String)>,
+}
+
+impl Gone {
+    /// Whether nothing is to be deleted or marked.
+    fn is_empty(&self) -> bool {
+        !self.everything
+            && self.records_public.is_none()
+            && self.relations.is_empty()
+            && self.obligations.is_empty()
+    }
+
+    /// Deletes and marks it in `tx`.
+    async fn delete(self, tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<()> {
+        if self.everything {
+            for table in ["open_obligations", "case_relations"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
+                    .bind(case_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        if let Some(public) = self.records_public {
+            set_records_public(tx, case_id, public).await?;
+        }
+        for org_id in &self.relations {
+            sqlx::query("DELETE FROM case_relations WHERE case_id = $1 AND org_id = $2")
+                .bind(case_id)
+                .bind(org_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for (org_id, rule, product) in &self.obligations {
+            sqlx::query(
+                "DELETE FROM open_obligations WHERE case_id = $1 AND org_id = $2 AND rule = $3 AND product = $4",
+            )
+            .bind(case_id)
+            .bind(org_id)
+            .bind(rule)
+            .bind(product)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Marks the records of a case public or not, as its views say (the records' lists and
@@ -424,7 +455,7 @@ fn totals_slot(case_id: &str) -> i32 {
 /// ([`Totals::write`]): table by table, each table's rows in key order, as every
 /// writer takes them — so two transactions that each change many cases (an import, a
 /// risk-warning run) never wait on each other's rows crosswise.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Totals {
     /// `public_interval_buckets`: (kind, quarter, length class).
     buckets: BTreeMap<(String, String, i64), i64>,
@@ -437,6 +468,22 @@ pub(super) struct Totals {
 }
 
 impl Totals {
+    /// Adds `other`'s changes to these.
+    pub(super) fn add(&mut self, other: &Totals) {
+        for (key, n) in &other.buckets {
+            *self.buckets.entry(key.clone()).or_default() += n;
+        }
+        for (key, n) in &other.open {
+            *self.open.entry(key.clone()).or_default() += n;
+        }
+        for (key, n) in &other.published {
+            *self.published.entry(*key).or_default() += n;
+        }
+        for (key, n) in &other.obligations {
+            *self.obligations.entry(*key).or_default() += n;
+        }
+    }
+
     /// Moves the published obligations' totals by what a case's views lost (`removed`)
     /// and now hold (`added`), each by status and whether it has a numeric deadline.
     fn obligations(&mut self, case_id: &str, removed: &[(OpenStatus, bool)], added: &[(OpenStatus, bool)]) {
@@ -501,31 +548,20 @@ impl Totals {
     }
 }
 
-/// Rewrites a case's intervals as its projection has them (a handful of rows; none
-/// when the case lost its views) and moves the kept totals by what changed: the
-/// published closed intervals by length class, the open ones, and the published-case
-/// count (`was_published`: whether the case's old views had it published). A case
-/// opened in this transaction (`fresh`) has no intervals to delete first. The totals'
-/// changes go into `totals`, which the transaction writes at its end.
-async fn write_intervals(
-    tx: &mut Transaction<'_, Db>,
+/// Stages a case's intervals as its projection has them (a handful of rows; none when
+/// the case lost its views), its `old` ones already deleted, and moves the kept totals
+/// by what changed: the published closed intervals by length class, the open ones, and
+/// the published-case count (`was_published`: whether the case's old views had it
+/// published). The totals' changes go into `totals`, which the transaction writes at
+/// its end.
+fn stage_intervals(
     totals: &mut Totals,
+    staged: &mut Staged,
     case_id: &str,
     projection: Option<&CaseProjection>,
-    fresh: bool,
+    old: &[(IntervalLength, bool)],
     was_published: bool,
-) -> Result<()> {
-    let old: Vec<(IntervalLength, bool)> = if fresh {
-        Vec::new()
-    } else {
-        sqlx::query("DELETE FROM case_intervals WHERE case_id = $1 RETURNING kind, quarter, seconds, public")
-            .bind(case_id)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|row| Ok((interval_from_row(row)?, row.try_get("public")?)))
-            .collect::<Result<_>>()?
-    };
+) {
     let published = projection.is_some_and(|p| p.published);
     let mut seen = std::collections::HashSet::new();
     let rows: Vec<&IntervalLength> = projection
@@ -533,20 +569,11 @@ async fn write_intervals(
         .iter()
         .filter(|i| seen.insert(i.kind.as_str()))
         .collect();
-    if !rows.is_empty() {
-        sqlx::QueryBuilder::<Db>::new(
-            "INSERT INTO case_intervals (case_id, kind, quarter, seconds, public) ",
-        )
-        .push_values(&rows, |mut row, i| {
-            row.push_bind(case_id)
-                .push_bind(&i.kind)
-                .push_bind(&i.quarter)
-                .push_bind(i.seconds)
-                .push_bind(published);
-        })
-        .build()
-        .execute(&mut **tx)
-        .await?;
+    for i in &rows {
+        staged.row(
+            Table::CaseIntervals,
+            [case_id.into(), (&i.kind).into(), (&i.quarter).into(), i.seconds.into(), published.into()],
+        );
     }
     let removed = old.iter().filter(|(_, public)| *public).map(|(i, _)| (i, -1));
     let added = rows.iter().filter(|_| published).map(|i| (*i, 1));
@@ -568,7 +595,6 @@ async fn write_intervals(
         *totals.published.entry(totals_slot(case_id)).or_default() +=
             i64::from(published) - i64::from(was_published);
     }
-    Ok(())
 }
 
 /// A quarter's statistics as read: the public counts, the public closed ones by length

@@ -14,9 +14,10 @@ mod org_log_sql;
 mod projections_sql;
 mod publication_sql;
 mod records_sql;
+mod staged;
 mod warnings_sql;
 
-pub(crate) use self::common::build_org_search;
+pub(crate) use self::common::{PreparedReport, build_org_search};
 pub(crate) use self::match_sql::m_build_index;
 pub(crate) use self::projections_sql::ProjectorSlot;
 use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};

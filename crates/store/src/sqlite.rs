@@ -14,7 +14,7 @@ use sqlx::{Pool, Sqlite};
 
 use self::queries::ProjectorSlot;
 use crate::group::GroupCommit;
-use crate::{Backend, Intake, NewReport, Result};
+use crate::{Backend, Intake, Result};
 
 type Db = Sqlite;
 type Inner = SqliteStore;
@@ -32,7 +32,7 @@ pub struct SqliteStore {
     writer: Pool<Sqlite>,
     reader: Pool<Sqlite>,
     projector: ProjectorSlot,
-    intake: GroupCommit<NewReport, Intake>,
+    intake: GroupCommit<queries::PreparedReport, Intake>,
 }
 
 impl SqliteStore {

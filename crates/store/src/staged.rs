@@ -1,0 +1,252 @@
+// Rows staged in memory and written together, a module of both back ends like
+// `common.rs`.
+//
+// A new case is written as rows of a dozen tables (the case, its parties, products
+// and events, the report, the receipt, the outbox message, its views). Each statement
+// is a round trip — to SQLite's worker thread, or to the PostgreSQL server — so
+// writing a group of reports statement by statement costs a dozen round trips a
+// report. Staged, the rows of any number of cases go out a table at a time, several
+// hundred rows a statement, in the order the tables' foreign keys need.
+
+use sqlx::Transaction;
+
+use super::Db;
+use super::common::ROWS_PER_INSERT;
+use crate::Result;
+
+/// A table rows are staged for, in the order [`Staged::write`] writes them (a row's
+/// foreign keys point to tables written before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Table {
+    /// `cases`.
+    Cases,
+    /// `case_parties`.
+    CaseParties,
+    /// `case_products`.
+    CaseProducts,
+    /// `events`.
+    Events,
+    /// `reports`.
+    Reports,
+    /// `attachments`.
+    Attachments,
+    /// `receipts`.
+    Receipts,
+    /// `outbox`.
+    Outbox,
+    /// `case_views`.
+    CaseViews,
+    /// `case_intervals`.
+    CaseIntervals,
+    /// `case_relations`, replacing a case's relation to an organisation.
+    CaseRelations,
+    /// `open_obligations`, replacing an obligation's due time, status and flag.
+    OpenObligations,
+}
+
+/// Every table, in writing order.
+const TABLES: [Table; 12] = [
+    Table::Cases,
+    Table::CaseParties,
+    Table::CaseProducts,
+    Table::Events,
+    Table::Reports,
+    Table::Attachments,
+    Table::Receipts,
+    Table::Outbox,
+    Table::CaseViews,
+    Table::CaseIntervals,
+    Table::CaseRelations,
+    Table::OpenObligations,
+];
+
+impl Table {
+    /// The statement's head (`INSERT INTO t (columns) `) and tail (after the values).
+    fn statement(self) -> (&'static str, &'static str) {
+        match self {
+            Table::Cases => (
+                "INSERT INTO cases (id, title, timezone, reporter_org, platform_org, created_at, last_seq) ",
+                "",
+            ),
+            Table::CaseParties => {
+                ("INSERT INTO case_parties (case_id, party_id, position, party, added_at) ", "")
+            }
+            Table::CaseProducts => {
+                ("INSERT INTO case_products (case_id, product_id, position, product) ", "")
+            }
+            Table::Events => (
+                "INSERT INTO events (case_id, seq, at, recorded_at, recorded_by, override_reason, body, prev_hash, hash) ",
+                "",
+            ),
+            Table::Reports => {
+                ("INSERT INTO reports (id, case_id, idempotency_key, submitted_by, body, created_at) ", "")
+            }
+            Table::Attachments => (
+                "INSERT INTO attachments (id, case_id, filename, media_type, size, sha256, exploit_code, content) ",
+                "",
+            ),
+            Table::Receipts => ("INSERT INTO receipts (id, case_id, received_at, channel, submitter) ", ""),
+            Table::Outbox => ("INSERT INTO outbox (id, topic, payload, created_at) ", ""),
+            Table::CaseViews => (
+                "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at, \
+                 vendors, products) ",
+                "",
+            ),
+            Table::CaseIntervals => {
+                ("INSERT INTO case_intervals (case_id, kind, quarter, seconds, public) ", "")
+            }
+            Table::CaseRelations => (
+                "INSERT INTO case_relations (case_id, org_id, relation, created_at, public) ",
+                " ON CONFLICT (case_id, org_id) DO UPDATE SET relation = excluded.relation",
+            ),
+            Table::OpenObligations => (
+                "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) ",
+                " ON CONFLICT (case_id, org_id, rule, product) DO UPDATE SET due_key = excluded.due_key, \
+                 due_at = excluded.due_at, status = excluded.status, public = excluded.public",
+            ),
+        }
+    }
+}
+
+/// A value of a staged row, bound as the column's type.
+#[derive(Debug, Clone)]
+pub(super) enum Cell {
+    /// Text.
+    Text(String),
+    /// Text or `NULL`.
+    MaybeText(Option<String>),
+    /// An integer.
+    Int(i64),
+    /// An integer or `NULL`.
+    MaybeInt(Option<i64>),
+    /// A boolean.
+    Bool(bool),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell::Text(text)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell::Text(text.to_owned())
+    }
+}
+
+impl From<&String> for Cell {
+    fn from(text: &String) -> Cell {
+        Cell::Text(text.clone())
+    }
+}
+
+impl From<Option<String>> for Cell {
+    fn from(text: Option<String>) -> Cell {
+        Cell::MaybeText(text)
+    }
+}
+
+impl From<Option<&str>> for Cell {
+    fn from(text: Option<&str>) -> Cell {
+        Cell::MaybeText(text.map(str::to_owned))
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Cell {
+        Cell::Int(n)
+    }
+}
+
+impl From<Option<i64>> for Cell {
+    fn from(n: Option<i64>) -> Cell {
+        Cell::MaybeInt(n)
+    }
+}
+
+impl From<bool> for Cell {
+    fn from(flag: bool) -> Cell {
+        Cell::Bool(flag)
+    }
+}
+
+impl From<Vec<u8>> for Cell {
+    fn from(bytes: Vec<u8>) -> Cell {
+        Cell::Bytes(bytes)
+    }
+}
+
+/// Rows staged for one transaction, by table, written by [`Staged::write`].
+#[derive(Debug, Default)]
+pub(super) struct Staged {
+    rows: [Vec<Vec<Cell>>; TABLES.len()],
+}
+
+impl Staged {
+    /// Stages a row of `table` (its cells in the statement's column order).
+    pub(super) fn row<const N: usize>(&mut self, table: Table, cells: [Cell; N]) {
+        self.rows[table as usize].push(Vec::from(cells));
+    }
+
+    /// Writes every staged row in `tx`, table by table in [`Table`] order, at most
+    /// [`ROWS_PER_INSERT`] rows a statement.
+    pub(super) async fn write(&self, tx: &mut Transaction<'_, Db>) -> Result<()> {
+        Staged::write_all(&[self], tx).await
+    }
+
+    /// Writes the rows of every stage in `stages` as one: each table's rows of all of
+    /// them together, in [`Table`] order, at most [`ROWS_PER_INSERT`] rows a statement.
+    pub(super) async fn write_all(stages: &[&Staged], tx: &mut Transaction<'_, Db>) -> Result<()> {
+        for table in TABLES {
+            let rows: Vec<&Vec<Cell>> = stages.iter().flat_map(|stage| &stage.rows[table as usize]).collect();
+            let (head, tail) = table.statement();
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                sqlx::QueryBuilder::<Db>::new(head)
+                    .push_values(chunk, |mut row, cells| {
+                        for cell in cells.iter() {
+                            match cell {
+                                Cell::Text(text) => row.push_bind(text.as_str()),
+                                Cell::MaybeText(text) => row.push_bind(text.as_deref()),
+                                Cell::Int(n) => row.push_bind(*n),
+                                Cell::MaybeInt(n) => row.push_bind(*n),
+                                Cell::Bool(flag) => row.push_bind(*flag),
+                                Cell::Bytes(bytes) => row.push_bind(bytes.as_slice()),
+                            };
+                        }
+                    })
+                    .push(tail)
+                    .build()
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_written_in_declaration_order_and_each_has_a_slot() {
+        for (i, table) in TABLES.iter().enumerate() {
+            assert_eq!(*table as usize, i, "{table:?} in its slot");
+        }
+        assert!(TABLES.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn staged_rows_are_counted_by_table() {
+        let mut staged = Staged::default();
+        staged.row(Table::Outbox, ["a".into(), "t".into(), "{}".into(), "now".into()]);
+        staged
+            .row(Table::CaseIntervals, ["c".into(), "k".into(), "q".into(), Some(5i64).into(), true.into()]);
+        assert_eq!(staged.rows[Table::Outbox as usize].len(), 1);
+        assert_eq!(staged.rows[Table::CaseIntervals as usize].len(), 1);
+        assert_eq!(staged.rows.iter().map(Vec::len).sum::<usize>(), 2);
+    }
+}
