@@ -9,10 +9,13 @@
 # archives of disjoint subsets. Keep DIR outside the repository (about 2.5 GB).
 # Usage: bench/distinct-corpus.sh [DIR [STEP [RUNS]]]
 set -eu
+# The repository, found before the script changes directory (it may be run by a relative path).
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${1:-/tmp/scan-corpus}
 STEP=${2:-1}
 RUNS=${3:-5}
 mkdir -p "$DIR/debs" "$DIR/root"
+DIR=$(cd "$DIR" && pwd)  # absolute: the script changes directory below
 pkgs=$(apt-cache search --names-only '^lib.*-java$' | awk '{print $1}' | sort | awk -v s="$STEP" 'NR % s == 1 % s')
 echo "fetching $(echo "$pkgs" | wc -l) packages (every ${STEP}th)" >&2
 cd "$DIR/debs"
@@ -21,7 +24,7 @@ if ! apt-get download -q $pkgs >/dev/null; then
     for p in $pkgs; do apt-get download -q "$p" >/dev/null || echo "skipped $p" >&2; done
 fi
 for d in "$DIR"/debs/*.deb; do dpkg-deb -x "$d" "$DIR/root"; done
-cd "$(dirname "$0")/.."
+cd "$ROOT"
 cargo build -q --release -p vulnrelay-bench --bin distinct
 rm -rf "$DIR/corpus"
 target/release/distinct --build "$DIR/corpus" "$DIR/root"

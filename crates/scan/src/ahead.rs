@@ -20,7 +20,7 @@
 
 use std::io::{self, BufRead, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use flate2::{Decompress, FlushDecompress, Status};
@@ -388,9 +388,10 @@ enum After {
     Failed(Option<io::Error>),
 }
 
-/// Reads up to [`CHUNK_BYTES`] from `inner`: the bytes and what follows them.
-fn read_chunk(inner: &mut impl Read) -> (Vec<u8>, After) {
-    let mut buf = vec![0; CHUNK_BYTES];
+/// Reads up to [`CHUNK_BYTES`] from `inner` into `buf` (a chunk already read, or an empty
+/// vector: only bytes it never held are zero-filled): the bytes and what follows them.
+fn read_chunk(inner: &mut impl Read, mut buf: Vec<u8>) -> (Vec<u8>, After) {
+    buf.resize(CHUNK_BYTES, 0);
     let mut n = 0;
     let after = loop {
         if n == buf.len() {
@@ -411,8 +412,8 @@ fn read_chunk(inner: &mut impl Read) -> (Vec<u8>, After) {
 enum Feed<R> {
     /// Reads them itself.
     Inline(R),
-    /// A helper thread reads them ahead.
-    Ahead(Receiver<(Vec<u8>, After)>),
+    /// A helper thread reads them ahead; chunks read are sent back to it to be filled again.
+    Ahead(Receiver<(Vec<u8>, After)>, SyncSender<Vec<u8>>),
 }
 
 /// A decompressed stream read in fixed chunks, by the reading thread itself or by a helper
@@ -442,17 +443,18 @@ impl<R: Read + Send> Chunked<R> {
         R: 'scope,
     {
         let (send, receive) = sync_channel(CHUNKS_AHEAD);
+        let (give_back, given_back) = sync_channel::<Vec<u8>>(CHUNKS_AHEAD + 2);
         scope.spawn(move || {
             let _slot = slot;
             loop {
-                let (bytes, after) = read_chunk(&mut inner);
+                let (bytes, after) = read_chunk(&mut inner, given_back.try_recv().unwrap_or_default());
                 let last = !matches!(after, After::More);
                 if send.send((bytes, after)).is_err() || last {
                     return;
                 }
             }
         });
-        Chunked { feed: Feed::Ahead(receive), buf: Vec::new(), pos: 0, after: After::More }
+        Chunked { feed: Feed::Ahead(receive, give_back), buf: Vec::new(), pos: 0, after: After::More }
     }
 }
 
@@ -471,14 +473,21 @@ impl<R: Read> Read for Chunked<R> {
                     return Err(e.take().unwrap_or_else(|| io::Error::other("the stream failed earlier")));
                 }
                 After::More => {
+                    let used = std::mem::take(&mut self.buf);
                     let (bytes, after) = match &mut self.feed {
-                        Feed::Inline(inner) => read_chunk(inner),
-                        Feed::Ahead(receive) => receive.recv().unwrap_or_else(|_| {
-                            (
-                                Vec::new(),
-                                After::Failed(Some(io::Error::other("the decompressing thread stopped"))),
-                            )
-                        }),
+                        Feed::Inline(inner) => read_chunk(inner, used),
+                        Feed::Ahead(receive, give_back) => {
+                            // The helper fills it again (or it is dropped if it has enough).
+                            if used.capacity() > 0 {
+                                let _ = give_back.try_send(used);
+                            }
+                            receive.recv().unwrap_or_else(|_| {
+                                (
+                                    Vec::new(),
+                                    After::Failed(Some(io::Error::other("the decompressing thread stopped"))),
+                                )
+                            })
+                        }
                     };
                     (self.buf, self.pos, self.after) = (bytes, 0, after);
                 }

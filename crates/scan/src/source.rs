@@ -133,11 +133,50 @@ impl Source {
         Ok(())
     }
 
-    /// Reads `len` bytes at `pos` into a new vector.
+    /// Reads `len` bytes at `pos` into a new vector (or fails with `UnexpectedEof`). The
+    /// vector is not zero-filled first: bytes of a buffer are copied into it, and bytes of a
+    /// file (on Linux) are read into its spare capacity.
     pub fn read_vec(&self, pos: u64, len: usize) -> io::Result<Vec<u8>> {
-        let mut v = vec![0; len];
-        self.read_exact_at(pos, &mut v)?;
-        Ok(v)
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let end = pos.checked_add(len as u64).filter(|end| *end <= self.len);
+        match &self.backing {
+            Backing::Mem(m) => match end {
+                Some(end) => Ok(m[(self.start + pos) as usize..(self.start + end) as usize].to_vec()),
+                None => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected end of data")),
+            },
+            #[cfg(target_os = "linux")]
+            Backing::File(f) => {
+                if end.is_none() {
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected end of data"));
+                }
+                let mut v = Vec::with_capacity(len);
+                while v.len() < len {
+                    let at = self.start + pos + v.len() as u64;
+                    match rustix::io::pread(&**f, rustix::buffer::spare_capacity(&mut v), at) {
+                        Ok(0) => {
+                            return Err(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                "unexpected end of data",
+                            ));
+                        }
+                        Ok(_) => {}
+                        Err(rustix::io::Errno::INTR) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                // The spare capacity may be larger than asked: what was read past is dropped.
+                v.truncate(len);
+                Ok(v)
+            }
+            #[cfg(not(target_os = "linux"))]
+            Backing::File(_) => {
+                let mut v = vec![0; len];
+                self.read_exact_at(pos, &mut v)?;
+                Ok(v)
+            }
+        }
     }
 
     /// A sequential reader over the whole window.
@@ -208,5 +247,30 @@ impl Read for SourceReader {
         let n = self.source.read_at(self.pos, buf)?;
         self.pos += n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_vec_reads_exactly_the_window_of_a_file_or_buffer_or_fails_at_its_end() {
+        use std::io::Write;
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&bytes).unwrap();
+        let on_disk = Source::file(file).unwrap().slice(1000, 90_000).unwrap();
+        let in_memory = Source::memory(bytes.clone()).slice(1000, 90_000).unwrap();
+        for source in [on_disk, in_memory] {
+            assert_eq!(source.read_vec(0, 90_000).unwrap(), &bytes[1000..91_000]);
+            assert_eq!(source.read_vec(500, 7).unwrap(), &bytes[1500..1507]);
+            assert!(source.read_vec(0, 0).unwrap().is_empty());
+            assert!(source.read_vec(200_000, 0).unwrap().is_empty());
+            for (pos, len) in [(89_999, 2), (90_000, 1), (u64::MAX, 1)] {
+                let err = source.read_vec(pos, len).unwrap_err();
+                assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{pos} {len}");
+            }
+        }
     }
 }
