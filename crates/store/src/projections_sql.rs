@@ -9,22 +9,54 @@ use vulnrelay_domain::Timestamp;
 use super::common::{
     DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts,
 };
-use super::{Db, FOR_UPDATE, Inner};
+use super::{BACKEND, Db, FOR_UPDATE, Inner};
 use crate::model::*;
 use crate::projections::{
     CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, IntervalLength,
-    IntervalQuarter, ObligationCounts, OpenObligation, OpenStatus, PreviousViews, Projections, Projector,
-    RelatedIntervals, due_key, interval_bucket, interval_bucket_floor, sql,
+    IntervalQuarter, IntervalStats, ObligationCounts, OpenObligation, OpenStatus, PreviousViews, Projections,
+    Projector, RelatedIntervals, due_key, interval_bucket, interval_bucket_floor, sql,
 };
 use crate::time::format_ts;
-use crate::{Result, StoreError};
+use crate::{Backend, Result, StoreError};
 
 /// The projector the write paths use, shared by the store's clones.
 pub(crate) type ProjectorSlot = std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<dyn Projector>>>>;
 
+/// The public interval statistics at one version (migration 0021), as a process keeps
+/// them: the public answer, and what a caller's extra lengths are merged with.
+#[derive(Debug)]
+pub(crate) struct PublicIntervals {
+    /// The public answer, with its version.
+    stats: IntervalStats,
+    /// Per kind and quarter, the kept counts of the public closed lengths by length
+    /// class, ascending.
+    classes: HashMap<(String, String), Vec<(i64, i64)>>,
+}
+
+/// The last public interval statistics this process computed, shared by the store's
+/// clones (none yet).
+pub(crate) type IntervalMemo = std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<PublicIntervals>>>>;
+
+/// A connection of the back end (what a transaction derefs to).
+type DbConnection = <Db as sqlx::Database>::Connection;
+
 impl Inner {
     pub(super) fn projector(&self) -> Option<std::sync::Arc<dyn Projector>> {
         self.projector.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The kept public interval statistics, if they are those of `version`.
+    fn intervals_at(&self, version: i64) -> Option<std::sync::Arc<PublicIntervals>> {
+        let kept = self.interval_memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.as_ref().filter(|kept| kept.stats.version == version).cloned()
+    }
+
+    /// Keeps `computed` unless what is kept is of a later version.
+    fn keep_intervals(&self, computed: std::sync::Arc<PublicIntervals>) {
+        let mut kept = self.interval_memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.as_ref().is_none_or(|kept| kept.stats.version <= computed.stats.version) {
+            *kept = Some(computed);
+        }
     }
 }
 
@@ -434,6 +466,9 @@ pub(super) struct Totals {
     published: BTreeMap<i32, i64>,
     /// `public_obligation_totals`: (slot, status, dated).
     obligations: BTreeMap<(i32, &'static str, bool), i64>,
+    /// `public_interval_version`: the slot to add one to, when the published intervals
+    /// or the published-case count changed (that of the first case that changed them).
+    version: Option<i32>,
 }
 
 impl Totals {
@@ -449,7 +484,14 @@ impl Totals {
         }
     }
 
-    /// Writes the changes, in the one order every writer uses.
+    /// Notes that case `case_id` changed the published intervals or the published-case
+    /// count: the version of the public statistics moves when the totals are written.
+    fn intervals_moved(&mut self, case_id: &str) {
+        self.version.get_or_insert_with(|| totals_slot(case_id));
+    }
+
+    /// Writes the changes, in the one order every writer uses, the version of the
+    /// public interval statistics last.
     pub(super) async fn write(self, tx: &mut Transaction<'_, Db>) -> Result<()> {
         for ((kind, quarter, bucket), n) in self.buckets.into_iter().filter(|(_, n)| *n != 0) {
             sqlx::query(
@@ -497,6 +539,9 @@ impl Totals {
             .execute(&mut **tx)
             .await?;
         }
+        if let Some(slot) = self.version {
+            sqlx::query(sql::BUMP_INTERVAL_VERSION).bind(slot).execute(&mut **tx).await?;
+        }
         Ok(())
     }
 }
@@ -504,7 +549,8 @@ impl Totals {
 /// Rewrites a case's intervals as its projection has them (a handful of rows; none
 /// when the case lost its views) and moves the kept totals by what changed: the
 /// published closed intervals by length class, the open ones, and the published-case
-/// count (`was_published`: whether the case's old views had it published). A case
+/// count (`was_published`: whether the case's old views had it published), and notes
+/// whether any of those changed (the version of the public statistics). A case
 /// opened in this transaction (`fresh`) has no intervals to delete first. The totals'
 /// changes go into `totals`, which the transaction writes at its end.
 async fn write_intervals(
@@ -548,6 +594,14 @@ async fn write_intervals(
         .execute(&mut **tx)
         .await?;
     }
+    let mut public_before: Vec<&IntervalLength> =
+        old.iter().filter(|(_, public)| *public).map(|(i, _)| i).collect();
+    let mut public_after: Vec<&IntervalLength> = rows.iter().filter(|_| published).copied().collect();
+    public_before.sort_unstable();
+    public_after.sort_unstable();
+    if public_before != public_after || published != was_published {
+        totals.intervals_moved(case_id);
+    }
     let removed = old.iter().filter(|(_, public)| *public).map(|(i, _)| (i, -1));
     let added = rows.iter().filter(|_| published).map(|i| (*i, 1));
     for (i, n) in removed.chain(added) {
@@ -571,9 +625,17 @@ async fn write_intervals(
     Ok(())
 }
 
-/// A quarter's statistics as read: the public counts, the public closed ones by length
-/// class (ascending, each with its count), and the extra lengths.
-type QuarterParts = (IntervalQuarter, Vec<(i64, i64)>, Vec<i64>);
+/// One quarter of one kind to answer: its public counts (the closed ones' count and the
+/// open ones, the extra open ones added), the public closed lengths' counts by length
+/// class (ascending), the extra closed lengths (ascending), and the public worst when
+/// known already (outer `None`: to be read).
+struct QuarterWork<'a> {
+    kind: &'a str,
+    counts: IntervalQuarter,
+    classes: &'a [(i64, i64)],
+    extra: Vec<i64>,
+    worst: Option<Option<i64>>,
+}
 
 /// Where the length of rank `rank` (from 0, ascending) lies among a quarter's public
 /// closed lengths — `classes` their counts by length class, ascending — and its `extra`
@@ -637,12 +699,13 @@ impl RankRead {
     }
 }
 
-/// One read of a quarter's public lengths: ranks of a class, or its longest.
+/// One read of a quarter's public lengths (its kind and quarter): ranks of a class, or
+/// its longest.
 enum LengthRead<'a> {
     /// [`sql::INTERVAL_RANKS`] for a [`RankRead`].
-    Ranks(&'a str, &'a RankRead),
+    Ranks(&'a str, &'a str, &'a RankRead),
     /// [`sql::INTERVAL_WORST`].
-    Worst(&'a str),
+    Worst(&'a str, &'a str),
 }
 
 /// How many reads go into one statement (SQLite takes at most 500 parts of a compound).
@@ -668,11 +731,7 @@ fn renumber(statement: &str, by: usize) -> String {
 
 /// The lengths each read gives, in one round trip per [`READS_PER_STATEMENT`] reads: the
 /// reads' own statements, each entered through the index, joined by `UNION ALL`.
-async fn read_lengths(
-    reader: &sqlx::Pool<Db>,
-    kind: &str,
-    reads: &[LengthRead<'_>],
-) -> Result<Vec<Vec<i64>>> {
+async fn read_lengths(conn: &mut DbConnection, reads: &[LengthRead<'_>]) -> Result<Vec<Vec<i64>>> {
     let mut out = vec![Vec::new(); reads.len()];
     for (chunk, reads) in reads.chunks(READS_PER_STATEMENT).enumerate() {
         let first = chunk * READS_PER_STATEMENT;
@@ -681,7 +740,7 @@ async fn read_lengths(
         for (i, read) in reads.iter().enumerate() {
             let (statement, n) = match read {
                 LengthRead::Ranks(..) => (sql::INTERVAL_RANKS, 5),
-                LengthRead::Worst(_) => (sql::INTERVAL_WORST, 2),
+                LengthRead::Worst(..) => (sql::INTERVAL_WORST, 2),
             };
             parts.push(format!(
                 "SELECT CAST({} AS BIGINT) AS part, seconds FROM ({}) p{i}",
@@ -694,13 +753,13 @@ async fn read_lengths(
         let mut query = sqlx::query(&text);
         for read in reads {
             query = match read {
-                LengthRead::Ranks(quarter, plan) => {
-                    query.bind(kind).bind(*quarter).bind(plan.floor).bind(plan.take).bind(plan.skip)
+                LengthRead::Ranks(kind, quarter, plan) => {
+                    query.bind(*kind).bind(*quarter).bind(plan.floor).bind(plan.take).bind(plan.skip)
                 }
-                LengthRead::Worst(quarter) => query.bind(kind).bind(*quarter),
+                LengthRead::Worst(kind, quarter) => query.bind(*kind).bind(*quarter),
             };
         }
-        for row in query.fetch_all(reader).await? {
+        for row in query.fetch_all(&mut *conn).await? {
             let part: i64 = row.try_get("part")?;
             let slot = usize::try_from(part).ok().and_then(|p| out.get_mut(p));
             slot.ok_or_else(|| StoreError::Corrupt("a length read's number".into()))?
@@ -708,6 +767,163 @@ async fn read_lengths(
         }
     }
     Ok(out)
+}
+
+/// Answers each quarter of `work`: where its middle ranks lie among its public classes
+/// and extra lengths ([`plan_rank`]), then every length to read for them and for the
+/// public worst not known yet, read together ([`read_lengths`]); the closed count is
+/// then the public and the extra ones.
+async fn answer_quarters(conn: &mut DbConnection, work: &[QuarterWork<'_>]) -> Result<Vec<IntervalQuarter>> {
+    let mut planned = Vec::with_capacity(work.len());
+    for w in work {
+        let n = w.counts.closed + i64::try_from(w.extra.len()).unwrap_or(i64::MAX);
+        let (lo, hi) = ((n - 1) / 2, n / 2);
+        // The high rank's read, or none where it is the low one.
+        let ranks = if n > 0 {
+            let low = plan_rank(w.classes, &w.extra, lo);
+            let high = (hi != lo).then(|| plan_rank(w.classes, &w.extra, hi));
+            (low, high)
+        } else {
+            (None, None)
+        };
+        planned.push((n, ranks));
+    }
+    let mut reads = Vec::new();
+    for (w, (n, (low, high))) in work.iter().zip(&planned) {
+        for plan in [low.as_ref(), high.as_ref().and_then(Option::as_ref)]
+            .into_iter()
+            .flatten()
+            .filter(|p| p.take > 0)
+        {
+            reads.push(LengthRead::Ranks(w.kind, &w.counts.quarter, plan));
+        }
+        if *n > 0 && w.counts.closed > 0 && w.worst.is_none() {
+            reads.push(LengthRead::Worst(w.kind, &w.counts.quarter));
+        }
+    }
+    let mut read = read_lengths(conn, &reads).await?.into_iter();
+    let mut out = Vec::with_capacity(work.len());
+    for (w, (n, (low, high))) in work.iter().zip(&planned) {
+        let mut counts = w.counts.clone();
+        if *n > 0 {
+            let mut answer = |plan: &RankRead| {
+                if plan.take > 0 { plan.answer(&read.next().unwrap_or_default()) } else { plan.answer(&[]) }
+            };
+            let low = low.as_ref().and_then(&mut answer);
+            let high = match high {
+                Some(plan) => plan.as_ref().and_then(&mut answer),
+                None => low,
+            };
+            counts.middle = low.zip(high);
+            let public_worst = match w.worst {
+                Some(worst) => worst,
+                None if counts.closed > 0 => read.next().unwrap_or_default().first().copied(),
+                None => None,
+            };
+            counts.worst = public_worst.max(w.extra.last().copied());
+        }
+        counts.closed = *n;
+        out.push(counts);
+    }
+    Ok(out)
+}
+
+/// A quarter's public counts, and its closed lengths' counts by length class.
+type KeptQuarter = (IntervalQuarter, Vec<(i64, i64)>);
+
+/// The public interval statistics of the state `conn`'s snapshot sees (its `version`):
+/// the published-case count and the kept interval totals of every kind, then every
+/// quarter's middle ranks and worst in one statement.
+async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<PublicIntervals> {
+    let published_cases: i64 = sqlx::query(sql::PUBLISHED_CASES).fetch_one(&mut *conn).await?.try_get("n")?;
+    let mut quarters: BTreeMap<(String, String), KeptQuarter> = BTreeMap::new();
+    for row in sqlx::query(sql::INTERVAL_BUCKETS).fetch_all(&mut *conn).await? {
+        let (kind, quarter): (String, String) = (row.try_get("kind")?, row.try_get("quarter")?);
+        let (counts, classes) = quarters
+            .entry((kind, quarter.clone()))
+            .or_insert_with(|| (IntervalQuarter { quarter, ..Default::default() }, Vec::new()));
+        let n: i64 = row.try_get("n")?;
+        counts.closed += n;
+        classes.push((row.try_get("bucket")?, n));
+    }
+    for row in sqlx::query(sql::INTERVAL_OPEN).fetch_all(&mut *conn).await? {
+        let n: i64 = row.try_get("n")?;
+        if n != 0 {
+            let (kind, quarter): (String, String) = (row.try_get("kind")?, row.try_get("quarter")?);
+            quarters
+                .entry((kind, quarter.clone()))
+                .or_insert_with(|| (IntervalQuarter { quarter, ..Default::default() }, Vec::new()))
+                .0
+                .open += n;
+        }
+    }
+    let work: Vec<QuarterWork<'_>> = quarters
+        .iter()
+        .map(|((kind, _), (counts, classes))| QuarterWork {
+            kind,
+            counts: counts.clone(),
+            classes,
+            extra: Vec::new(),
+            worst: None,
+        })
+        .collect();
+    let answered = answer_quarters(conn, &work).await?;
+    drop(work);
+    let mut stats = IntervalStats { version, published_cases, kinds: BTreeMap::new() };
+    for ((kind, _), answer) in quarters.keys().zip(answered) {
+        stats.kinds.entry(kind.clone()).or_default().push(answer);
+    }
+    let classes = quarters.into_iter().map(|(key, (_, classes))| (key, classes)).collect();
+    Ok(PublicIntervals { stats, classes })
+}
+
+/// The public statistics `public` with the `extra` lengths merged in: only the quarters
+/// they fall in are answered again, their middle ranks read in `conn`'s snapshot (the
+/// one `public` was computed at).
+async fn with_extra(
+    conn: &mut DbConnection,
+    public: &PublicIntervals,
+    extra: &[IntervalLength],
+) -> Result<IntervalStats> {
+    let mut stats = public.stats.clone();
+    let mut added: BTreeMap<(&str, &str), (i64, Vec<i64>)> = BTreeMap::new();
+    for i in extra {
+        let (open, lengths) = added.entry((&i.kind, &i.quarter)).or_default();
+        match i.seconds {
+            Some(seconds) => lengths.push(seconds),
+            None => *open += 1,
+        }
+    }
+    let mut work = Vec::with_capacity(added.len());
+    for ((kind, quarter), (open, mut lengths)) in added {
+        lengths.sort_unstable();
+        let found = stats.kinds.get(kind).and_then(|quarters| {
+            quarters.binary_search_by(|q| q.quarter.as_str().cmp(quarter)).ok().map(|i| &quarters[i])
+        });
+        let mut counts = IntervalQuarter { quarter: quarter.to_owned(), ..Default::default() };
+        if let Some(q) = found {
+            (counts.closed, counts.open) = (q.closed, q.open);
+        }
+        counts.open += open;
+        let classes =
+            public.classes.get(&(kind.to_owned(), quarter.to_owned())).map_or(&[][..], Vec::as_slice);
+        work.push(QuarterWork {
+            kind,
+            counts,
+            classes,
+            extra: lengths,
+            worst: Some(found.and_then(|q| q.worst)),
+        });
+    }
+    let answered = answer_quarters(conn, &work).await?;
+    for (w, answer) in work.iter().zip(answered) {
+        let quarters = stats.kinds.entry(w.kind.to_owned()).or_default();
+        match quarters.binary_search_by(|q| q.quarter.cmp(&answer.quarter)) {
+            Ok(i) => quarters[i] = answer,
+            Err(i) => quarters.insert(i, answer),
+        }
+    }
+    Ok(stats)
 }
 
 /// The kept totals: each table, its columns besides `n` (as its recount gives them),
@@ -813,6 +1029,8 @@ impl Projections for Inner {
             sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             sqlx::query(&format!("INSERT INTO {table} ({columns}, n) {recount}")).execute(&mut *tx).await?;
         }
+        // And the public statistics computed again by every process that kept them.
+        sqlx::query(sql::BUMP_INTERVAL_VERSION).bind(0).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(ids.len())
     }
@@ -1016,93 +1234,34 @@ impl Projections for Inner {
             .collect()
     }
 
-    async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>> {
-        // Per quarter: the public counts from the kept totals (the closed ones by length
-        // class, ascending), and the extra lengths beside them.
-        let mut quarters: std::collections::BTreeMap<String, QuarterParts> = Default::default();
-        fn quarter_of(
-            quarters: &mut std::collections::BTreeMap<String, QuarterParts>,
-            quarter: String,
-        ) -> &mut QuarterParts {
-            quarters.entry(quarter.clone()).or_insert_with(|| {
-                (IntervalQuarter { quarter, ..Default::default() }, Vec::new(), Vec::new())
-            })
-        }
-        for row in sqlx::query(sql::INTERVAL_BUCKETS).bind(kind).fetch_all(&self.reader).await? {
-            let (counts, buckets, _) = quarter_of(&mut quarters, row.try_get("quarter")?);
-            let n: i64 = row.try_get("n")?;
-            counts.closed += n;
-            buckets.push((row.try_get("bucket")?, n));
-        }
-        for row in sqlx::query(sql::INTERVAL_OPEN).bind(kind).fetch_all(&self.reader).await? {
-            let n: i64 = row.try_get("n")?;
-            if n != 0 {
-                quarter_of(&mut quarters, row.try_get("quarter")?).0.open += n;
+    async fn interval_stats(&self, extra: &[IntervalLength]) -> Result<IntervalStats> {
+        // The public answer while the version has not moved: one read.
+        if extra.is_empty() {
+            let version: i64 =
+                sqlx::query(sql::INTERVAL_VERSION).fetch_one(&self.reader).await?.try_get("v")?;
+            if let Some(kept) = self.intervals_at(version) {
+                return Ok(kept.stats.clone());
             }
         }
-        for i in extra.iter().filter(|i| i.kind == kind) {
-            let (counts, _, lengths) = quarter_of(&mut quarters, i.quarter.clone());
-            match i.seconds {
-                Some(seconds) => lengths.push(seconds),
-                None => counts.open += 1,
-            }
+        // Otherwise the version, the public part and the extra ranks in one snapshot.
+        let mut tx = self.reader.begin().await?;
+        if BACKEND == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
         }
-        // Where each quarter's middle ranks lie, and then every length to read for them
-        // and for the quarters' longest, read together.
-        let mut planned = Vec::with_capacity(quarters.len());
-        for (quarter, (counts, classes, mut extra)) in quarters {
-            extra.sort_unstable();
-            let n = counts.closed + i64::try_from(extra.len()).unwrap_or(i64::MAX);
-            let (lo, hi) = ((n - 1) / 2, n / 2);
-            // The high rank's read, or none where it is the low one.
-            let ranks = if n > 0 {
-                let low = plan_rank(&classes, &extra, lo);
-                let high = (hi != lo).then(|| plan_rank(&classes, &extra, hi));
-                (low, high)
-            } else {
-                (None, None)
-            };
-            planned.push((quarter, counts, extra, n, ranks));
-        }
-        let mut reads = Vec::new();
-        for (quarter, counts, _, n, (low, high)) in &planned {
-            for plan in [low.as_ref(), high.as_ref().and_then(Option::as_ref)]
-                .into_iter()
-                .flatten()
-                .filter(|p| p.take > 0)
-            {
-                reads.push(LengthRead::Ranks(quarter, plan));
+        let version: i64 = sqlx::query(sql::INTERVAL_VERSION).fetch_one(&mut *tx).await?.try_get("v")?;
+        let public = match self.intervals_at(version) {
+            Some(kept) => kept,
+            None => {
+                let computed = std::sync::Arc::new(public_intervals(&mut tx, version).await?);
+                self.keep_intervals(computed.clone());
+                computed
             }
-            if *n > 0 && counts.closed > 0 {
-                reads.push(LengthRead::Worst(quarter));
-            }
-        }
-        let mut read = read_lengths(&self.reader, kind, &reads).await?.into_iter();
-        let mut out = Vec::with_capacity(planned.len());
-        for (_, mut counts, extra, n, (low, high)) in planned {
-            if n > 0 {
-                let mut answer = |plan: &RankRead| {
-                    if plan.take > 0 {
-                        plan.answer(&read.next().unwrap_or_default())
-                    } else {
-                        plan.answer(&[])
-                    }
-                };
-                let low = low.as_ref().and_then(&mut answer);
-                let high = match &high {
-                    Some(plan) => plan.as_ref().and_then(&mut answer),
-                    None => low,
-                };
-                counts.middle = low.zip(high);
-                if counts.closed > 0 {
-                    counts.worst = read.next().unwrap_or_default().first().copied();
-                }
-                counts.worst = counts.worst.max(extra.last().copied());
-            }
-            counts.closed = n;
-            out.push(counts);
-        }
-        Ok(out)
+        };
+        let stats = with_extra(&mut tx, &public, extra).await?;
+        tx.commit().await?;
+        Ok(stats)
     }
 
     async fn kept_totals_drift(&self) -> Result<Vec<String>> {
@@ -1132,6 +1291,35 @@ impl Projections for Inner {
             if kept != counted {
                 drift.push(format!("{table}: kept {kept:?}, counted {counted:?}"));
             }
+        }
+        // The public interval statistics (this process's kept answer, if it is of the
+        // current version) against every published interval.
+        let kept = self.interval_stats(&[]).await?;
+        let mut lengths: BTreeMap<(String, String), (Vec<i64>, i64)> = BTreeMap::new();
+        for row in sqlx::query(sql::PUBLIC_LENGTHS).fetch_all(&self.reader).await? {
+            let key = (row.try_get("kind")?, row.try_get("quarter")?);
+            lengths.entry(key).or_default().0.push(row.try_get("seconds")?);
+        }
+        for row in sqlx::query(sql::RECOUNT_INTERVAL_OPEN).fetch_all(&self.reader).await? {
+            let key = (row.try_get("kind")?, row.try_get("quarter")?);
+            lengths.entry(key).or_default().1 += row.try_get::<i64, _>("n")?;
+        }
+        let published_cases: i64 =
+            sqlx::query(sql::RECOUNT_PUBLISHED_CASES).fetch_one(&self.reader).await?.try_get("n")?;
+        let mut counted = IntervalStats { version: kept.version, published_cases, kinds: BTreeMap::new() };
+        for ((kind, quarter), (mut closed, open)) in lengths {
+            closed.sort_unstable();
+            let n = closed.len();
+            counted.kinds.entry(kind).or_default().push(IntervalQuarter {
+                quarter,
+                closed: i64::try_from(n).unwrap_or(i64::MAX),
+                open,
+                middle: (n > 0).then(|| (closed[(n - 1) / 2], closed[n / 2])),
+                worst: closed.last().copied(),
+            });
+        }
+        if kept != counted {
+            drift.push(format!("the public interval statistics: kept {kept:?}, counted {counted:?}"));
         }
         Ok(drift)
     }
