@@ -831,10 +831,11 @@ async fn answer_quarters(conn: &mut DbConnection, work: &[QuarterWork<'_>]) -> R
 /// A quarter's public counts, and its closed lengths' counts by length class.
 type KeptQuarter = (IntervalQuarter, Vec<(i64, i64)>);
 
-/// The public interval statistics of the state `conn`'s snapshot sees (its `version`):
-/// the published-case count and the kept interval totals of every kind, then every
-/// quarter's middle ranks and worst in one statement.
-async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<PublicIntervals> {
+/// The published-case count and the kept interval totals of every kind, per kind and
+/// quarter, as `conn`'s snapshot sees them.
+async fn kept_interval_totals(
+    conn: &mut DbConnection,
+) -> Result<(i64, BTreeMap<(String, String), KeptQuarter>)> {
     let published_cases: i64 = sqlx::query(sql::PUBLISHED_CASES).fetch_one(&mut *conn).await?.try_get("n")?;
     let mut quarters: BTreeMap<(String, String), KeptQuarter> = BTreeMap::new();
     for row in sqlx::query(sql::INTERVAL_BUCKETS).fetch_all(&mut *conn).await? {
@@ -857,35 +858,11 @@ async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<Publi
                 .open += n;
         }
     }
-    let work: Vec<QuarterWork<'_>> = quarters
-        .iter()
-        .map(|((kind, _), (counts, classes))| QuarterWork {
-            kind,
-            counts: counts.clone(),
-            classes,
-            extra: Vec::new(),
-            worst: None,
-        })
-        .collect();
-    let answered = answer_quarters(conn, &work).await?;
-    drop(work);
-    let mut stats = IntervalStats { version, published_cases, kinds: BTreeMap::new() };
-    for ((kind, _), answer) in quarters.keys().zip(answered) {
-        stats.kinds.entry(kind.clone()).or_default().push(answer);
-    }
-    let classes = quarters.into_iter().map(|(key, (_, classes))| (key, classes)).collect();
-    Ok(PublicIntervals { stats, classes })
+    Ok((published_cases, quarters))
 }
 
-/// The public statistics `public` with the `extra` lengths merged in: only the quarters
-/// they fall in are answered again, their middle ranks read in `conn`'s snapshot (the
-/// one `public` was computed at).
-async fn with_extra(
-    conn: &mut DbConnection,
-    public: &PublicIntervals,
-    extra: &[IntervalLength],
-) -> Result<IntervalStats> {
-    let mut stats = public.stats.clone();
+/// Extra lengths by kind and quarter: how many are open, and the closed ones ascending.
+fn extra_by_quarter(extra: &[IntervalLength]) -> BTreeMap<(&str, &str), (i64, Vec<i64>)> {
     let mut added: BTreeMap<(&str, &str), (i64, Vec<i64>)> = BTreeMap::new();
     for i in extra {
         let (open, lengths) = added.entry((&i.kind, &i.quarter)).or_default();
@@ -894,9 +871,63 @@ async fn with_extra(
             None => *open += 1,
         }
     }
-    let mut work = Vec::with_capacity(added.len());
-    for ((kind, quarter), (open, mut lengths)) in added {
+    for (_, lengths) in added.values_mut() {
         lengths.sort_unstable();
+    }
+    added
+}
+
+/// The statistics of every kind over the kept totals `quarters` (and their
+/// `published_cases`, at `version`) and the `extra` lengths, every quarter answered:
+/// its middle ranks and its public worst read in one statement.
+async fn answer_all(
+    conn: &mut DbConnection,
+    version: i64,
+    published_cases: i64,
+    quarters: &BTreeMap<(String, String), KeptQuarter>,
+    extra: &[IntervalLength],
+) -> Result<IntervalStats> {
+    let mut added = extra_by_quarter(extra);
+    let keys: std::collections::BTreeSet<(&str, &str)> =
+        quarters.keys().map(|(k, q)| (k.as_str(), q.as_str())).chain(added.keys().copied()).collect();
+    let mut work = Vec::with_capacity(keys.len());
+    for (kind, quarter) in keys {
+        let (mut counts, classes) = match quarters.get(&(kind.to_owned(), quarter.to_owned())) {
+            Some((counts, classes)) => (counts.clone(), classes.as_slice()),
+            None => (IntervalQuarter { quarter: quarter.to_owned(), ..Default::default() }, &[][..]),
+        };
+        let (open, lengths) = added.remove(&(kind, quarter)).unwrap_or_default();
+        counts.open += open;
+        work.push(QuarterWork { kind, counts, classes, extra: lengths, worst: None });
+    }
+    let answered = answer_quarters(conn, &work).await?;
+    let mut stats = IntervalStats { version, published_cases, kinds: BTreeMap::new() };
+    for (w, answer) in work.iter().zip(answered) {
+        stats.kinds.entry(w.kind.to_owned()).or_default().push(answer);
+    }
+    Ok(stats)
+}
+
+/// The public interval statistics of the state `conn`'s snapshot sees (its `version`),
+/// to keep: the kept totals, then every quarter's middle ranks and worst.
+async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<PublicIntervals> {
+    let (published_cases, quarters) = kept_interval_totals(conn).await?;
+    let stats = answer_all(conn, version, published_cases, &quarters, &[]).await?;
+    let classes = quarters.into_iter().map(|(key, (_, classes))| (key, classes)).collect();
+    Ok(PublicIntervals { stats, classes })
+}
+
+/// The public statistics `public` with the `extra` lengths merged in: only the quarters
+/// they fall in are answered again (the public worst known), their middle ranks read in
+/// `conn`'s snapshot (the one `public` was computed at).
+async fn with_extra(
+    conn: &mut DbConnection,
+    public: &PublicIntervals,
+    extra: &[IntervalLength],
+) -> Result<IntervalStats> {
+    let mut stats = public.stats.clone();
+    let mut work = Vec::new();
+    for ((kind, quarter), (open, lengths)) in extra_by_quarter(extra) {
         let found = stats.kinds.get(kind).and_then(|quarters| {
             quarters.binary_search_by(|q| q.quarter.as_str().cmp(quarter)).ok().map(|i| &quarters[i])
         });
@@ -1251,15 +1282,21 @@ impl Projections for Inner {
                 .await?;
         }
         let version: i64 = sqlx::query(sql::INTERVAL_VERSION).fetch_one(&mut *tx).await?.try_get("v")?;
-        let public = match self.intervals_at(version) {
-            Some(kept) => kept,
-            None => {
+        let stats = match self.intervals_at(version) {
+            Some(kept) => with_extra(&mut tx, &kept, extra).await?,
+            None if extra.is_empty() => {
                 let computed = std::sync::Arc::new(public_intervals(&mut tx, version).await?);
                 self.keep_intervals(computed.clone());
-                computed
+                computed.stats.clone()
+            }
+            // A caller's answer with nothing kept: each quarter's ranks read once, the
+            // extra lengths among them (the public answer is kept by the next public
+            // request).
+            None => {
+                let (published_cases, quarters) = kept_interval_totals(&mut tx).await?;
+                answer_all(&mut tx, version, published_cases, &quarters, extra).await?
             }
         };
-        let stats = with_extra(&mut tx, &public, extra).await?;
         tx.commit().await?;
         Ok(stats)
     }
