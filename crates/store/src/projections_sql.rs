@@ -31,7 +31,17 @@ pub(crate) struct PublicIntervals {
     /// Per kind and quarter, the kept counts of the public closed lengths by length
     /// class, ascending.
     classes: HashMap<(String, String), Vec<(i64, i64)>>,
+    /// Per kind and quarter with a closed length, the public closed lengths around its
+    /// middle ranks, ascending ([`WINDOW`] on each side where there are as many), with
+    /// the rank of the first.
+    windows: HashMap<(String, String), (i64, Vec<i64>)>,
 }
+
+/// How many public lengths on each side of a quarter's middle ranks the kept answer
+/// holds: the middle ranks of a caller's answer with a few extra lengths in the quarter
+/// (up to about twice as many) lie among them and the extra ones, and are found with
+/// nothing read.
+const WINDOW: i64 = 32;
 
 /// The last public interval statistics this process computed, shared by the store's
 /// clones (none yet).
@@ -908,13 +918,76 @@ async fn answer_all(
     Ok(stats)
 }
 
+/// Where public rank `rank` (from 0, ascending) of a quarter lies, given its closed
+/// lengths' counts by length class: the shortest length of its class, and how many of
+/// the class come before it (none if there are not as many lengths).
+fn locate(classes: &[(i64, i64)], rank: i64) -> Option<(i64, i64)> {
+    let mut below = 0;
+    for (class, n) in classes {
+        if below + n > rank {
+            return Some((interval_bucket_floor(*class), rank - below));
+        }
+        below += n;
+    }
+    None
+}
+
 /// The public interval statistics of the state `conn`'s snapshot sees (its `version`),
-/// to keep: the kept totals, then every quarter's middle ranks and worst.
+/// to keep: the kept totals, then every quarter's lengths around its middle ranks
+/// ([`WINDOW`], read from the class of the first on through the index) and its worst,
+/// in one statement.
 async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<PublicIntervals> {
     let (published_cases, quarters) = kept_interval_totals(conn).await?;
-    let stats = answer_all(conn, version, published_cases, &quarters, &[]).await?;
+    let mut plans = Vec::new();
+    for ((kind, quarter), (counts, classes)) in &quarters {
+        let n = counts.closed;
+        let (start, end) = (((n - 1) / 2 - WINDOW).max(0), (n / 2 + WINDOW).min(n - 1));
+        if let Some((floor, skip)) = locate(classes, start).filter(|_| n > 0) {
+            let plan = RankRead { floor, take: end - start + 1, skip, extra: Vec::new(), at: 0 };
+            plans.push((kind.as_str(), quarter.as_str(), start, plan));
+        }
+    }
+    let mut reads = Vec::with_capacity(2 * plans.len());
+    for (kind, quarter, _, plan) in &plans {
+        reads.push(LengthRead::Ranks(kind, quarter, plan));
+        reads.push(LengthRead::Worst(kind, quarter));
+    }
+    let mut read = read_lengths(conn, &reads).await?.into_iter();
+    let mut windows = HashMap::with_capacity(plans.len());
+    let mut worst = HashMap::with_capacity(plans.len());
+    for (kind, quarter, start, _) in &plans {
+        let key = ((*kind).to_owned(), (*quarter).to_owned());
+        windows.insert(key.clone(), (*start, read.next().unwrap_or_default()));
+        worst.insert(key, read.next().unwrap_or_default().first().copied());
+    }
+    let mut stats = IntervalStats { version, published_cases, kinds: BTreeMap::new() };
+    for (key, (counts, _)) in &quarters {
+        let mut answer = counts.clone();
+        if let Some((start, window)) = windows.get(key) {
+            let n = answer.closed;
+            let at = |rank: i64| usize::try_from(rank - start).ok().and_then(|i| window.get(i)).copied();
+            answer.middle = at((n - 1) / 2).zip(at(n / 2));
+            answer.worst = worst.get(key).copied().flatten();
+        }
+        stats.kinds.entry(key.0.clone()).or_default().push(answer);
+    }
     let classes = quarters.into_iter().map(|(key, (_, classes))| (key, classes)).collect();
-    Ok(PublicIntervals { stats, classes })
+    Ok(PublicIntervals { stats, classes, windows })
+}
+
+/// The length of rank `rank` among a quarter's public lengths and its `extra` ones
+/// (ascending), from the kept public lengths around its middle (`window`, the first of
+/// public rank `start`): the public ones below the window and the extra ones below its
+/// shortest come first, those above it after, so the ranks between are the window's and
+/// the extra ones within it, merged. None when the rank is not among those.
+fn from_window(start: i64, window: &[i64], extra: &[i64], rank: i64) -> Option<i64> {
+    let (first, last) = (*window.first()?, *window.last()?);
+    let below = extra.partition_point(|x| *x < first);
+    let within = extra.partition_point(|x| *x <= last);
+    let mut merged: Vec<i64> = window.iter().chain(&extra[below..within]).copied().collect();
+    merged.sort_unstable();
+    let at = rank - start - i64::try_from(below).ok()?;
+    usize::try_from(at).ok().and_then(|i| merged.get(i)).copied()
 }
 
 /// The public statistics `public` with the `extra` lengths merged in: only the quarters
@@ -927,6 +1000,7 @@ async fn with_extra(
 ) -> Result<IntervalStats> {
     let mut stats = public.stats.clone();
     let mut work = Vec::new();
+    let mut answered = Vec::new();
     for ((kind, quarter), (open, lengths)) in extra_by_quarter(extra) {
         let found = stats.kinds.get(kind).and_then(|quarters| {
             quarters.binary_search_by(|q| q.quarter.as_str().cmp(quarter)).ok().map(|i| &quarters[i])
@@ -936,19 +1010,27 @@ async fn with_extra(
             (counts.closed, counts.open) = (q.closed, q.open);
         }
         counts.open += open;
-        let classes =
-            public.classes.get(&(kind.to_owned(), quarter.to_owned())).map_or(&[][..], Vec::as_slice);
-        work.push(QuarterWork {
-            kind,
-            counts,
-            classes,
-            extra: lengths,
-            worst: Some(found.and_then(|q| q.worst)),
-        });
+        let key = (kind.to_owned(), quarter.to_owned());
+        let public_worst = found.and_then(|q| q.worst);
+        // The middle ranks among the kept lengths around the public ones, if they are.
+        let n = counts.closed + i64::try_from(lengths.len()).unwrap_or(i64::MAX);
+        if let Some((start, window)) = public.windows.get(&key) {
+            let middle = |rank| from_window(*start, window, &lengths, rank);
+            if let (Some(low), Some(high)) = (middle((n - 1) / 2), middle(n / 2)) {
+                counts.middle = Some((low, high));
+                counts.worst = public_worst.max(lengths.last().copied());
+                counts.closed = n;
+                answered.push((kind, counts));
+                continue;
+            }
+        }
+        let classes = public.classes.get(&key).map_or(&[][..], Vec::as_slice);
+        work.push(QuarterWork { kind, counts, classes, extra: lengths, worst: Some(public_worst) });
     }
-    let answered = answer_quarters(conn, &work).await?;
-    for (w, answer) in work.iter().zip(answered) {
-        let quarters = stats.kinds.entry(w.kind.to_owned()).or_default();
+    let read = answer_quarters(conn, &work).await?;
+    answered.extend(work.iter().map(|w| w.kind).zip(read));
+    for (kind, answer) in answered {
+        let quarters = stats.kinds.entry(kind.to_owned()).or_default();
         match quarters.binary_search_by(|q| q.quarter.cmp(&answer.quarter)) {
             Ok(i) => quarters[i] = answer,
             Err(i) => quarters.insert(i, answer),
@@ -1450,6 +1532,42 @@ impl Projections for Inner {
 
 #[cfg(test)]
 mod tests {
+    /// A rank found among the kept lengths around the public middle and the extra ones
+    /// is the rank of all the lengths merged, whatever part of the public lengths the
+    /// window holds (the interval test's quarters are smaller than a window).
+    #[test]
+    fn ranks_from_the_window_are_those_of_every_length() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut below = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            i64::try_from(state % n).unwrap()
+        };
+        let mut found = 0;
+        for _ in 0..2_000 {
+            let mut public: Vec<i64> = (0..below(300)).map(|_| below(500)).collect();
+            let mut extra: Vec<i64> = (0..below(80)).map(|_| below(520) - 10).collect();
+            public.sort_unstable();
+            extra.sort_unstable();
+            let n = i64::try_from(public.len()).unwrap();
+            if n == 0 {
+                continue;
+            }
+            let (start, end) = (((n - 1) / 2 - super::WINDOW).max(0), (n / 2 + super::WINDOW).min(n - 1));
+            let window = &public[usize::try_from(start).unwrap()..=usize::try_from(end).unwrap()];
+            let mut all: Vec<i64> = public.iter().chain(&extra).copied().collect();
+            all.sort_unstable();
+            for (rank, length) in all.iter().enumerate() {
+                if let Some(at) = super::from_window(start, window, &extra, i64::try_from(rank).unwrap()) {
+                    assert_eq!(at, *length, "rank {rank} of {public:?} and {extra:?}");
+                    found += 1;
+                }
+            }
+        }
+        assert!(found > 10_000, "{found}");
+    }
+
     #[test]
     fn placeholders_are_renumbered_in_one_pass() {
         assert_eq!(super::renumber("a = $1 AND b = $10 LIMIT $2", 5), "a = $6 AND b = $15 LIMIT $7");
