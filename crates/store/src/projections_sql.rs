@@ -32,15 +32,16 @@ pub(crate) struct PublicIntervals {
     /// class, ascending.
     classes: HashMap<(String, String), Vec<(i64, i64)>>,
     /// Per kind and quarter with a closed length, the public closed lengths around its
-    /// middle ranks, ascending ([`WINDOW`] on each side where there are as many), with
-    /// the rank of the first.
+    /// middle ranks, ascending (a sixteenth of them on each side, at most [`WINDOW`]),
+    /// with the rank of the first.
     windows: HashMap<(String, String), (i64, Vec<i64>)>,
 }
 
 /// How many public lengths on each side of a quarter's middle ranks the kept answer
-/// holds: the middle ranks of a caller's answer with a few extra lengths in the quarter
-/// (up to about twice as many) lie among them and the extra ones, and are found with
-/// nothing read.
+/// holds at most (a sixteenth of the quarter's below that, so a small quarter is not
+/// read half over): the middle ranks of a caller's answer with a few extra lengths in
+/// the quarter (up to about twice as many) lie among them and the extra ones, and are
+/// found with nothing read.
 const WINDOW: i64 = 32;
 
 /// The last public interval statistics this process computed, shared by the store's
@@ -934,14 +935,15 @@ fn locate(classes: &[(i64, i64)], rank: i64) -> Option<(i64, i64)> {
 
 /// The public interval statistics of the state `conn`'s snapshot sees (its `version`),
 /// to keep: the kept totals, then every quarter's lengths around its middle ranks
-/// ([`WINDOW`], read from the class of the first on through the index) and its worst,
+/// (see [`WINDOW`]; read from the class of the first on through the index) and its worst,
 /// in one statement.
 async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<PublicIntervals> {
     let (published_cases, quarters) = kept_interval_totals(conn).await?;
     let mut plans = Vec::new();
     for ((kind, quarter), (counts, classes)) in &quarters {
         let n = counts.closed;
-        let (start, end) = (((n - 1) / 2 - WINDOW).max(0), (n / 2 + WINDOW).min(n - 1));
+        let side = (n / 16).min(WINDOW);
+        let (start, end) = (((n - 1) / 2 - side).max(0), (n / 2 + side).min(n - 1));
         if let Some((floor, skip)) = locate(classes, start).filter(|_| n > 0) {
             let plan = RankRead { floor, take: end - start + 1, skip, extra: Vec::new(), at: 0 };
             plans.push((kind.as_str(), quarter.as_str(), start, plan));
@@ -1554,7 +1556,8 @@ mod tests {
             if n == 0 {
                 continue;
             }
-            let (start, end) = (((n - 1) / 2 - super::WINDOW).max(0), (n / 2 + super::WINDOW).min(n - 1));
+            let side = below(65);
+            let (start, end) = (((n - 1) / 2 - side).max(0), (n / 2 + side).min(n - 1));
             let window = &public[usize::try_from(start).unwrap()..=usize::try_from(end).unwrap()];
             let mut all: Vec<i64> = public.iter().chain(&extra).copied().collect();
             all.sort_unstable();
