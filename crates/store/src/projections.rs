@@ -340,10 +340,11 @@ pub trait Projections: Send + Sync {
     /// transaction), read from the database on each call: while it has not moved, the
     /// public answer costs that one read. When it has, the public part is computed again
     /// in one read-only snapshot: counts from the kept totals by length class
-    /// ([`interval_bucket`]), each quarter's middle ranks read inside their class and
-    /// its worst through the index, every kind's reads in one statement. `extra` then
-    /// costs the ranks of the quarters it falls in, read in that same snapshot. Only the
-    /// public answer is kept.
+    /// ([`interval_bucket`]), each quarter's lengths around its middle ranks read from
+    /// their class on and its worst through the index, every kind's reads together.
+    /// `extra` is merged into the kept answer: a quarter whose merged middle lies among
+    /// the kept lengths around the public one reads nothing, another its ranks, in that
+    /// same snapshot. Only the public answer is kept.
     async fn interval_stats(&self, extra: &[IntervalLength]) -> Result<IntervalStats>;
     /// The interval statistics of kind `kind` per quarter, ascending, as
     /// [`Projections::interval_stats`] gives them (the extra lengths of other kinds are
