@@ -10,16 +10,20 @@
 //! same run), `/api/v1/deadlines` of a reporter, the first and a deep page of
 //! `/api/v1/cases`, one case, its compliance report, an advisory, the CSAF provider's
 //! `index.txt`, `/metrics`, the organisations (a first page, of a role, by name) and the
-//! public interval statistics. Each path is asked once before it is measured (that
+//! interval statistics (public, and of the reporter). Each path is asked once before it is measured (that
 //! first request's time is printed: it may build a cache); a path whose requests take
 //! over a second at one connection is not loaded with more. Printed: requests/s, p50
 //! and p99 in ms, p99 against `/healthz`'s, and the process's resident memory.
+//!
+//! Then the public interval statistics as a request pays for them after a change to the
+//! published intervals: computed again by a store of its own (nothing kept), ten times,
+//! each followed by the same call answered from what it kept.
 //!
 //! Then (SIZES mode) intake (`POST /api/v1/reports`) at 1, 8 and 32 connections, each
 //! against `/healthz` measured just before it.
 //!
 //! Usage: `cargo run --release -p vulnrelay-bench --bin scale -- [SIZES] [SECONDS] [WHAT]
-//! [--db PATH_OR_URL] [--results FILE] [--plot FILE.svg]`; `WHAT` is `all` (the default),
+//! [--db PATH_OR_URL] [--results FILE] [--plot FILE.svg] [--paths NAME,...]`; `WHAT` is `all` (the default),
 //! `read` (no intake), `intake` (intake and its `/healthz` only) or `plot` (no
 //! measurement: only the chart of the results file). `--results` appends
 //! each measurement to a tab-separated file; `--plot` draws every measurement of that
@@ -58,6 +62,10 @@ struct Args {
     /// Draw the results file's measurements at 32 connections into this SVG.
     #[arg(long, requires = "results")]
     plot: Option<std::path::PathBuf>,
+    /// Measure only the read paths whose name contains one of these (comma-separated;
+    /// `/healthz`, the baseline, always).
+    #[arg(long)]
+    paths: Option<String>,
 }
 
 /// The public URL the measured server names in its documents.
@@ -79,11 +87,11 @@ fn main() {
         let measure = args.what != "plot";
         if let Some(db) = args.db.as_ref().filter(|_| measure) {
             let database = Database::open(db).await.unwrap_or_else(|e| panic!("{e}"));
-            points.extend(run(&database, None, &args).await);
+            points.extend(run(&database, db, None, &args).await);
         } else if measure {
             for cases in args.sizes.split(',').map(|s| s.trim().parse::<usize>().expect("a size in cases")) {
                 let dir = tempfile::tempdir().expect("a temporary directory");
-                let (database, _schema) = match &postgres {
+                let (database, location, _schema) = match &postgres {
                     Some(url) => {
                         let db = TestDb::postgres_at(url).await;
                         let database = Database {
@@ -91,16 +99,17 @@ fn main() {
                             sqlite: None,
                             postgres_url: Some(db.url.clone()),
                         };
-                        (database, Some(db))
+                        (database, db.url.clone(), Some(db))
                     }
                     None => {
                         let path = dir.path().join("bench.db");
-                        (Database::open(path.to_str().expect("a UTF-8 path")).await.expect("SQLite"), None)
+                        let path = path.to_str().expect("a UTF-8 path").to_owned();
+                        (Database::open(&path).await.expect("SQLite"), format!("sqlite:{path}"), None)
                     }
                 };
                 let shape =
                     Shape { jobs: if database.sqlite.is_some() { 1 } else { 4 }, ..Shape::scaled(cases) };
-                points.extend(run(&database, Some(&shape), &args).await);
+                points.extend(run(&database, &location, Some(&shape), &args).await);
             }
         }
         if let Some(file) = &args.results {
@@ -124,8 +133,9 @@ fn main() {
     });
 }
 
-/// Generates `shape` into `database` (none: measures it as it is), then measures it.
-async fn run(database: &Database, shape: Option<&Shape>, args: &Args) -> Vec<Point> {
+/// Generates `shape` into `database` (none: measures it as it is), then measures it;
+/// `location` opens the same database again.
+async fn run(database: &Database, location: &str, shape: Option<&Shape>, args: &Args) -> Vec<Point> {
     let state = AppState::new(
         database.store.clone(),
         Config {
@@ -179,7 +189,9 @@ async fn run(database: &Database, shape: Option<&Shape>, args: &Args) -> Vec<Poi
     }));
     let mut points = Vec::new();
     if args.what != "intake" {
-        points = read_paths(&base, database.name(), cases, &mine, &deep, &token, args.seconds).await;
+        let only: Vec<&str> = args.paths.as_deref().map_or_else(Vec::new, |p| p.split(',').collect());
+        points = read_paths(&base, database.name(), cases, &mine, &deep, &token, args.seconds, &only).await;
+        interval_stats_again(location, cases).await;
     }
     if args.what != "read" && shape.is_some() {
         intake(&base, cases, &token, args.seconds).await;
@@ -190,7 +202,37 @@ async fn run(database: &Database, shape: Option<&Shape>, args: &Args) -> Vec<Poi
     points
 }
 
-/// Measures the read paths; returns their points.
+/// The public interval statistics computed again: ten stores of their own on `location`
+/// (nothing kept), each asked once (timed: what a request pays after a change to the
+/// published intervals) and again (timed: answered from what it kept).
+async fn interval_stats_again(location: &str, cases: usize) {
+    let (mut again, mut kept) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        let store = vulnrelay_store::connect(location).await.expect("the database again");
+        // A connection made before the clock starts.
+        store.published_cases().await.expect("a read");
+        let start = Instant::now();
+        store.interval_stats(&[]).await.expect("the interval statistics");
+        again.push(start.elapsed().as_secs_f64() * 1e3);
+        let start = Instant::now();
+        store.interval_stats(&[]).await.expect("the interval statistics");
+        kept.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    for times in [&mut again, &mut kept] {
+        times.sort_by(f64::total_cmp);
+    }
+    println!(
+        "{cases:>8} interval statistics (store) computed again: median {:.2} ms, max {:.2} ms; kept: median {:.3} ms, max {:.3} ms",
+        again[again.len() / 2],
+        again[again.len() - 1],
+        kept[kept.len() / 2],
+        kept[kept.len() - 1]
+    );
+}
+
+/// Measures the read paths (with `only`, those whose name contains one of its words, and
+/// `/healthz`); returns their points.
+#[allow(clippy::too_many_arguments)]
 async fn read_paths(
     base: &str,
     database: &str,
@@ -199,9 +241,10 @@ async fn read_paths(
     deep: &str,
     token: &str,
     seconds: f64,
+    only: &[&str],
 ) -> Vec<Point> {
     let advisory = format!("/api/v1/advisories/{}", dataset::first_case_record());
-    let paths: [(&str, String, Option<&str>); 14] = [
+    let paths: [(&str, String, Option<&str>); 15] = [
         ("/healthz", "/healthz".into(), None),
         ("/deadlines (reporter)", "/api/v1/deadlines?within=48h".into(), Some(token)),
         ("/cases first page", "/api/v1/cases?limit=50".into(), Some(token)),
@@ -215,8 +258,15 @@ async fn read_paths(
         ("/orgs of a role", "/api/v1/orgs?limit=50&role=product_user".into(), None),
         ("/orgs by name", "/api/v1/orgs?limit=50&q=provider%2042".into(), None),
         ("/stats/intervals (public)", "/api/v1/stats/intervals".into(), None),
+        ("/stats/intervals (reporter)", "/api/v1/stats/intervals".into(), Some(token)),
         ("/healthz (again)", "/healthz".into(), None),
     ];
+    let paths: Vec<_> = paths
+        .into_iter()
+        .filter(|(name, ..)| {
+            name.starts_with("/healthz") || only.is_empty() || only.iter().any(|o| name.contains(o))
+        })
+        .collect();
     let client =
         reqwest::Client::builder().timeout(vulnrelay_bench::load::TIMEOUT).build().expect("a client");
     for (name, path, token) in &paths {

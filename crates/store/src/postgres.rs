@@ -7,7 +7,7 @@
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Postgres};
 
-use self::queries::ProjectorSlot;
+use self::queries::{IntervalMemo, ProjectorSlot};
 use crate::group::GroupCommit;
 use crate::{Backend, Intake, Result};
 
@@ -27,6 +27,7 @@ pub struct PgStore {
     writer: Pool<Postgres>,
     reader: Pool<Postgres>,
     projector: ProjectorSlot,
+    interval_memo: IntervalMemo,
     intake: GroupCommit<queries::PreparedReport, Intake>,
 }
 
@@ -48,6 +49,7 @@ impl PgStore {
             writer: pool.clone(),
             reader: pool,
             projector: ProjectorSlot::default(),
+            interval_memo: IntervalMemo::default(),
             intake: GroupCommit::default(),
         })
     }

@@ -85,6 +85,20 @@ pub struct IntervalQuarter {
     pub worst: Option<i64>,
 }
 
+/// The interval statistics of every kind over the published cases (and a caller's
+/// extra lengths, when asked with some), as of one state of the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntervalStats {
+    /// The version of the published intervals the public part was computed at (see
+    /// [`Projections::interval_stats`]): it moves with every change to them.
+    pub version: i64,
+    /// How many cases are published.
+    pub published_cases: i64,
+    /// Per kind (e.g. `vendor_notified`), its statistics per quarter, ascending; a kind
+    /// with no interval is absent.
+    pub kinds: std::collections::BTreeMap<String, Vec<IntervalQuarter>>,
+}
+
 /// A case's views as they were after event `seq`, made by the same projector: what a
 /// projector may reuse for a change that appended events after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,18 +331,36 @@ pub trait Projections: Send + Sync {
     async fn party_cases(&self, org_id: &str) -> Result<Vec<String>>;
     /// How many cases are in each state.
     async fn cases_by_state(&self) -> Result<Vec<(String, i64)>>;
-    /// The interval statistics of kind `kind` per quarter, ascending, over the
-    /// published cases and, with `extra`, the lengths of some more cases (a caller's
-    /// unpublished cases, see [`Projections::related_intervals`]): counts from the kept
-    /// totals by length class ([`interval_bucket`]), the median ranked inside its class
-    /// and the worst read through the index — no case is loaded, and the cost does not
-    /// grow with the number of cases.
-    async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>>;
+    /// The interval statistics of every kind per quarter over the published cases and,
+    /// with `extra`, the lengths of some more cases (a caller's unpublished cases, see
+    /// [`Projections::related_intervals`]), all as of one state of the database.
+    ///
+    /// The public part is kept in memory with the version it was computed at (migration
+    /// 0021: a counter every change to the published intervals moves in its own
+    /// transaction), read from the database on each call: while it has not moved, the
+    /// public answer costs that one read. When it has, the public part is computed again
+    /// in one read-only snapshot: counts from the kept totals by length class
+    /// ([`interval_bucket`]), each quarter's lengths around its middle ranks read from
+    /// their class on and its worst through the index, every kind's reads together.
+    /// `extra` is merged into the kept answer: a quarter whose merged middle lies among
+    /// the kept lengths around the public one reads nothing, another its ranks, in that
+    /// same snapshot. Only the public answer is kept.
+    async fn interval_stats(&self, extra: &[IntervalLength]) -> Result<IntervalStats>;
+    /// The interval statistics of kind `kind` per quarter, ascending, as
+    /// [`Projections::interval_stats`] gives them (the extra lengths of other kinds are
+    /// left aside).
+    async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>> {
+        let extra: Vec<IntervalLength> = extra.iter().filter(|i| i.kind == kind).cloned().collect();
+        Ok(self.interval_stats(&extra).await?.kinds.remove(kind).unwrap_or_default())
+    }
     /// How many cases are published (a kept total).
     async fn published_cases(&self) -> Result<i64>;
     /// The kept totals (the published cases' obligations, intervals and count) that
-    /// differ from a recount of the rows they total, each described; empty when all
-    /// agree. Reads every row: for checks and tests, never for a request.
+    /// differ from a recount of the rows they total, and the public interval
+    /// statistics ([`Projections::interval_stats`], the kept answer if this process has
+    /// one at the current version) if they differ from a computation over every
+    /// published interval, each described; empty when all agree. Reads every row: for
+    /// checks and tests, never for a request.
     async fn kept_totals_drift(&self) -> Result<Vec<String>>;
     /// The first risk warning issued for one of case `case_id`'s records: when, and to
     /// which organisation.
@@ -396,13 +428,22 @@ pub mod sql {
          JOIN warnings w ON w.id = (SELECT w2.id FROM warnings w2 WHERE w2.vulnerability_id = v.id \
          ORDER BY w2.created_at, w2.id LIMIT 1) \
          WHERE v.case_id = $1 ORDER BY w.created_at, w.org_id LIMIT 1";
-    /// Per quarter, ascending, the kept counts of the published cases' closed intervals
-    /// of kind `$1` by length class ([`super::interval_bucket`]), ascending.
-    pub const INTERVAL_BUCKETS: &str = "SELECT quarter, bucket, n FROM public_interval_buckets \
-         WHERE kind = $1 AND n <> 0 ORDER BY quarter, bucket";
-    /// Per quarter, the kept count of the published cases' open intervals of kind `$1`.
-    pub const INTERVAL_OPEN: &str = "SELECT quarter, CAST(SUM(n) AS BIGINT) AS n FROM public_interval_open \
-         WHERE kind = $1 GROUP BY quarter";
+    /// The version of the published intervals: the sum of its slots (migration 0021).
+    pub const INTERVAL_VERSION: &str =
+        "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM public_interval_version";
+    /// Adds one to the version's slot `$1`.
+    pub const BUMP_INTERVAL_VERSION: &str = "INSERT INTO public_interval_version (slot, version) VALUES ($1, 1) \
+         ON CONFLICT (slot) DO UPDATE SET version = public_interval_version.version + 1";
+    /// Per kind and quarter, ascending, the kept counts of the published cases' closed
+    /// intervals by length class ([`super::interval_bucket`]), ascending.
+    pub const INTERVAL_BUCKETS: &str = "SELECT kind, quarter, bucket, n FROM public_interval_buckets \
+         WHERE n <> 0 ORDER BY kind, quarter, bucket";
+    /// Per kind and quarter, the kept count of the published cases' open intervals.
+    pub const INTERVAL_OPEN: &str = "SELECT kind, quarter, CAST(SUM(n) AS BIGINT) AS n FROM public_interval_open \
+         GROUP BY kind, quarter";
+    /// Every closed length of the published cases, by kind and quarter (for checks).
+    pub const PUBLIC_LENGTHS: &str =
+        "SELECT kind, quarter, seconds FROM case_intervals WHERE public = TRUE AND seconds IS NOT NULL";
     /// The closed lengths of kind `$1` in quarter `$2` of the published cases from `$3`
     /// on, ascending, `$4` of them after the first `$5` (the ranks needed of a class).
     pub const INTERVAL_RANKS: &str = "SELECT seconds FROM case_intervals \

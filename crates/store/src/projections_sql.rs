@@ -8,22 +8,65 @@ use vulnrelay_domain::Timestamp;
 
 use super::common::{DbRow, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts};
 use super::staged::{Staged, Table};
-use super::{Db, FOR_UPDATE, Inner};
+use super::{BACKEND, Db, FOR_UPDATE, Inner};
 use crate::model::*;
 use crate::projections::{
     CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, IntervalLength,
-    IntervalQuarter, ObligationCounts, OpenObligation, OpenStatus, PreviousViews, Projections, Projector,
-    RelatedIntervals, due_key, interval_bucket, interval_bucket_floor, sql,
+    IntervalQuarter, IntervalStats, ObligationCounts, OpenObligation, OpenStatus, PreviousViews, Projections,
+    Projector, RelatedIntervals, due_key, interval_bucket, interval_bucket_floor, sql,
 };
 use crate::time::format_ts;
-use crate::{Result, StoreError};
+use crate::{Backend, Result, StoreError};
 
 /// The projector the write paths use, shared by the store's clones.
 pub(crate) type ProjectorSlot = std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<dyn Projector>>>>;
 
+/// The public interval statistics at one version (migration 0021), as a process keeps
+/// them: the public answer, and what a caller's extra lengths are merged with.
+#[derive(Debug)]
+pub(crate) struct PublicIntervals {
+    /// The public answer, with its version.
+    stats: IntervalStats,
+    /// Per kind and quarter, the kept counts of the public closed lengths by length
+    /// class, ascending.
+    classes: HashMap<(String, String), Vec<(i64, i64)>>,
+    /// Per kind and quarter with a closed length, the public closed lengths around its
+    /// middle ranks, ascending (a sixteenth of them on each side, at most [`WINDOW`]),
+    /// with the rank of the first.
+    windows: HashMap<(String, String), (i64, Vec<i64>)>,
+}
+
+/// How many public lengths on each side of a quarter's middle ranks the kept answer
+/// holds at most (a sixteenth of the quarter's below that, so a small quarter is not
+/// read half over): the middle ranks of a caller's answer with a few extra lengths in
+/// the quarter (up to about twice as many) lie among them and the extra ones, and are
+/// found with nothing read.
+const WINDOW: i64 = 32;
+
+/// The last public interval statistics this process computed, shared by the store's
+/// clones (none yet).
+pub(crate) type IntervalMemo = std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<PublicIntervals>>>>;
+
+/// A connection of the back end (what a transaction derefs to).
+type DbConnection = <Db as sqlx::Database>::Connection;
+
 impl Inner {
     pub(super) fn projector(&self) -> Option<std::sync::Arc<dyn Projector>> {
         self.projector.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The kept public interval statistics, if they are those of `version`.
+    fn intervals_at(&self, version: i64) -> Option<std::sync::Arc<PublicIntervals>> {
+        let kept = self.interval_memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.as_ref().filter(|kept| kept.stats.version == version).cloned()
+    }
+
+    /// Keeps `computed` unless what is kept is of a later version.
+    fn keep_intervals(&self, computed: std::sync::Arc<PublicIntervals>) {
+        let mut kept = self.interval_memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.as_ref().is_none_or(|kept| kept.stats.version <= computed.stats.version) {
+            *kept = Some(computed);
+        }
     }
 }
 
@@ -465,6 +508,9 @@ pub(super) struct Totals {
     published: BTreeMap<i32, i64>,
     /// `public_obligation_totals`: (slot, status, dated).
     obligations: BTreeMap<(i32, &'static str, bool), i64>,
+    /// `public_interval_version`: the slot to add one to, when the published intervals
+    /// or the published-case count changed (that of the first case that changed them).
+    version: Option<i32>,
 }
 
 impl Totals {
@@ -482,6 +528,9 @@ impl Totals {
         for (key, n) in &other.obligations {
             *self.obligations.entry(*key).or_default() += n;
         }
+        if self.version.is_none() {
+            self.version = other.version;
+        }
     }
 
     /// Moves the published obligations' totals by what a case's views lost (`removed`)
@@ -496,7 +545,14 @@ impl Totals {
         }
     }
 
-    /// Writes the changes, in the one order every writer uses.
+    /// Notes that case `case_id` changed the published intervals or the published-case
+    /// count: the version of the public statistics moves when the totals are written.
+    fn intervals_moved(&mut self, case_id: &str) {
+        self.version.get_or_insert_with(|| totals_slot(case_id));
+    }
+
+    /// Writes the changes, in the one order every writer uses, the version of the
+    /// public interval statistics last.
     pub(super) async fn write(self, tx: &mut Transaction<'_, Db>) -> Result<()> {
         for ((kind, quarter, bucket), n) in self.buckets.into_iter().filter(|(_, n)| *n != 0) {
             sqlx::query(
@@ -544,6 +600,9 @@ impl Totals {
             .execute(&mut **tx)
             .await?;
         }
+        if let Some(slot) = self.version {
+            sqlx::query(sql::BUMP_INTERVAL_VERSION).bind(slot).execute(&mut **tx).await?;
+        }
         Ok(())
     }
 }
@@ -552,7 +611,8 @@ impl Totals {
 /// the case lost its views), its `old` ones already deleted, and moves the kept totals
 /// by what changed: the published closed intervals by length class, the open ones, and
 /// the published-case count (`was_published`: whether the case's old views had it
-/// published). The totals' changes go into `totals`, which the transaction writes at
+/// published), and notes whether any of those changed (the version of the public
+/// statistics). The totals' changes go into `totals`, which the transaction writes at
 /// its end.
 fn stage_intervals(
     totals: &mut Totals,
@@ -574,6 +634,14 @@ fn stage_intervals(
             Table::CaseIntervals,
             [case_id.into(), (&i.kind).into(), (&i.quarter).into(), i.seconds.into(), published.into()],
         );
+    }
+    let mut public_before: Vec<&IntervalLength> =
+        old.iter().filter(|(_, public)| *public).map(|(i, _)| i).collect();
+    let mut public_after: Vec<&IntervalLength> = rows.iter().filter(|_| published).copied().collect();
+    public_before.sort_unstable();
+    public_after.sort_unstable();
+    if public_before != public_after || published != was_published {
+        totals.intervals_moved(case_id);
     }
     let removed = old.iter().filter(|(_, public)| *public).map(|(i, _)| (i, -1));
     let added = rows.iter().filter(|_| published).map(|i| (*i, 1));
@@ -597,9 +665,17 @@ fn stage_intervals(
     }
 }
 
-/// A quarter's statistics as read: the public counts, the public closed ones by length
-/// class (ascending, each with its count), and the extra lengths.
-type QuarterParts = (IntervalQuarter, Vec<(i64, i64)>, Vec<i64>);
+/// One quarter of one kind to answer: its public counts (the closed ones' count and the
+/// open ones, the extra open ones added), the public closed lengths' counts by length
+/// class (ascending), the extra closed lengths (ascending), and the public worst when
+/// known already (outer `None`: to be read).
+struct QuarterWork<'a> {
+    kind: &'a str,
+    counts: IntervalQuarter,
+    classes: &'a [(i64, i64)],
+    extra: Vec<i64>,
+    worst: Option<Option<i64>>,
+}
 
 /// Where the length of rank `rank` (from 0, ascending) lies among a quarter's public
 /// closed lengths — `classes` their counts by length class, ascending — and its `extra`
@@ -663,12 +739,13 @@ impl RankRead {
     }
 }
 
-/// One read of a quarter's public lengths: ranks of a class, or its longest.
+/// One read of a quarter's public lengths (its kind and quarter): ranks of a class, or
+/// its longest.
 enum LengthRead<'a> {
     /// [`sql::INTERVAL_RANKS`] for a [`RankRead`].
-    Ranks(&'a str, &'a RankRead),
+    Ranks(&'a str, &'a str, &'a RankRead),
     /// [`sql::INTERVAL_WORST`].
-    Worst(&'a str),
+    Worst(&'a str, &'a str),
 }
 
 /// How many reads go into one statement (SQLite takes at most 500 parts of a compound).
@@ -694,11 +771,7 @@ fn renumber(statement: &str, by: usize) -> String {
 
 /// The lengths each read gives, in one round trip per [`READS_PER_STATEMENT`] reads: the
 /// reads' own statements, each entered through the index, joined by `UNION ALL`.
-async fn read_lengths(
-    reader: &sqlx::Pool<Db>,
-    kind: &str,
-    reads: &[LengthRead<'_>],
-) -> Result<Vec<Vec<i64>>> {
+async fn read_lengths(conn: &mut DbConnection, reads: &[LengthRead<'_>]) -> Result<Vec<Vec<i64>>> {
     let mut out = vec![Vec::new(); reads.len()];
     for (chunk, reads) in reads.chunks(READS_PER_STATEMENT).enumerate() {
         let first = chunk * READS_PER_STATEMENT;
@@ -707,7 +780,7 @@ async fn read_lengths(
         for (i, read) in reads.iter().enumerate() {
             let (statement, n) = match read {
                 LengthRead::Ranks(..) => (sql::INTERVAL_RANKS, 5),
-                LengthRead::Worst(_) => (sql::INTERVAL_WORST, 2),
+                LengthRead::Worst(..) => (sql::INTERVAL_WORST, 2),
             };
             parts.push(format!(
                 "SELECT CAST({} AS BIGINT) AS part, seconds FROM ({}) p{i}",
@@ -720,13 +793,13 @@ async fn read_lengths(
         let mut query = sqlx::query(&text);
         for read in reads {
             query = match read {
-                LengthRead::Ranks(quarter, plan) => {
-                    query.bind(kind).bind(*quarter).bind(plan.floor).bind(plan.take).bind(plan.skip)
+                LengthRead::Ranks(kind, quarter, plan) => {
+                    query.bind(*kind).bind(*quarter).bind(plan.floor).bind(plan.take).bind(plan.skip)
                 }
-                LengthRead::Worst(quarter) => query.bind(kind).bind(*quarter),
+                LengthRead::Worst(kind, quarter) => query.bind(*kind).bind(*quarter),
             };
         }
-        for row in query.fetch_all(reader).await? {
+        for row in query.fetch_all(&mut *conn).await? {
             let part: i64 = row.try_get("part")?;
             let slot = usize::try_from(part).ok().and_then(|p| out.get_mut(p));
             slot.ok_or_else(|| StoreError::Corrupt("a length read's number".into()))?
@@ -734,6 +807,267 @@ async fn read_lengths(
         }
     }
     Ok(out)
+}
+
+/// Answers each quarter of `work`: where its middle ranks lie among its public classes
+/// and extra lengths ([`plan_rank`]), then every length to read for them and for the
+/// public worst not known yet, read together ([`read_lengths`]); the closed count is
+/// then the public and the extra ones.
+async fn answer_quarters(conn: &mut DbConnection, work: &[QuarterWork<'_>]) -> Result<Vec<IntervalQuarter>> {
+    let mut planned = Vec::with_capacity(work.len());
+    for w in work {
+        let n = w.counts.closed + i64::try_from(w.extra.len()).unwrap_or(i64::MAX);
+        let (lo, hi) = ((n - 1) / 2, n / 2);
+        // The high rank's read, or none where it is the low one.
+        let ranks = if n > 0 {
+            let low = plan_rank(w.classes, &w.extra, lo);
+            let high = (hi != lo).then(|| plan_rank(w.classes, &w.extra, hi));
+            (low, high)
+        } else {
+            (None, None)
+        };
+        planned.push((n, ranks));
+    }
+    let mut reads = Vec::new();
+    for (w, (n, (low, high))) in work.iter().zip(&planned) {
+        for plan in [low.as_ref(), high.as_ref().and_then(Option::as_ref)]
+            .into_iter()
+            .flatten()
+            .filter(|p| p.take > 0)
+        {
+            reads.push(LengthRead::Ranks(w.kind, &w.counts.quarter, plan));
+        }
+        if *n > 0 && w.counts.closed > 0 && w.worst.is_none() {
+            reads.push(LengthRead::Worst(w.kind, &w.counts.quarter));
+        }
+    }
+    let mut read = read_lengths(conn, &reads).await?.into_iter();
+    let mut out = Vec::with_capacity(work.len());
+    for (w, (n, (low, high))) in work.iter().zip(&planned) {
+        let mut counts = w.counts.clone();
+        if *n > 0 {
+            let mut answer = |plan: &RankRead| {
+                if plan.take > 0 { plan.answer(&read.next().unwrap_or_default()) } else { plan.answer(&[]) }
+            };
+            let low = low.as_ref().and_then(&mut answer);
+            let high = match high {
+                Some(plan) => plan.as_ref().and_then(&mut answer),
+                None => low,
+            };
+            counts.middle = low.zip(high);
+            let public_worst = match w.worst {
+                Some(worst) => worst,
+                None if counts.closed > 0 => read.next().unwrap_or_default().first().copied(),
+                None => None,
+            };
+            counts.worst = public_worst.max(w.extra.last().copied());
+        }
+        counts.closed = *n;
+        out.push(counts);
+    }
+    Ok(out)
+}
+
+/// A quarter's public counts, and its closed lengths' counts by length class.
+type KeptQuarter = (IntervalQuarter, Vec<(i64, i64)>);
+
+/// The published-case count and the kept interval totals of every kind, per kind and
+/// quarter, as `conn`'s snapshot sees them.
+async fn kept_interval_totals(
+    conn: &mut DbConnection,
+) -> Result<(i64, BTreeMap<(String, String), KeptQuarter>)> {
+    let published_cases: i64 = sqlx::query(sql::PUBLISHED_CASES).fetch_one(&mut *conn).await?.try_get("n")?;
+    let mut quarters: BTreeMap<(String, String), KeptQuarter> = BTreeMap::new();
+    for row in sqlx::query(sql::INTERVAL_BUCKETS).fetch_all(&mut *conn).await? {
+        let (kind, quarter): (String, String) = (row.try_get("kind")?, row.try_get("quarter")?);
+        let (counts, classes) = quarters
+            .entry((kind, quarter.clone()))
+            .or_insert_with(|| (IntervalQuarter { quarter, ..Default::default() }, Vec::new()));
+        let n: i64 = row.try_get("n")?;
+        counts.closed += n;
+        classes.push((row.try_get("bucket")?, n));
+    }
+    for row in sqlx::query(sql::INTERVAL_OPEN).fetch_all(&mut *conn).await? {
+        let n: i64 = row.try_get("n")?;
+        if n != 0 {
+            let (kind, quarter): (String, String) = (row.try_get("kind")?, row.try_get("quarter")?);
+            quarters
+                .entry((kind, quarter.clone()))
+                .or_insert_with(|| (IntervalQuarter { quarter, ..Default::default() }, Vec::new()))
+                .0
+                .open += n;
+        }
+    }
+    Ok((published_cases, quarters))
+}
+
+/// Extra lengths by kind and quarter: how many are open, and the closed ones ascending.
+fn extra_by_quarter(extra: &[IntervalLength]) -> BTreeMap<(&str, &str), (i64, Vec<i64>)> {
+    let mut added: BTreeMap<(&str, &str), (i64, Vec<i64>)> = BTreeMap::new();
+    for i in extra {
+        let (open, lengths) = added.entry((&i.kind, &i.quarter)).or_default();
+        match i.seconds {
+            Some(seconds) => lengths.push(seconds),
+            None => *open += 1,
+        }
+    }
+    for (_, lengths) in added.values_mut() {
+        lengths.sort_unstable();
+    }
+    added
+}
+
+/// The statistics of every kind over the kept totals `quarters` (and their
+/// `published_cases`, at `version`) and the `extra` lengths, every quarter answered:
+/// its middle ranks and its public worst read in one statement.
+async fn answer_all(
+    conn: &mut DbConnection,
+    version: i64,
+    published_cases: i64,
+    quarters: &BTreeMap<(String, String), KeptQuarter>,
+    extra: &[IntervalLength],
+) -> Result<IntervalStats> {
+    let mut added = extra_by_quarter(extra);
+    let keys: std::collections::BTreeSet<(&str, &str)> =
+        quarters.keys().map(|(k, q)| (k.as_str(), q.as_str())).chain(added.keys().copied()).collect();
+    let mut work = Vec::with_capacity(keys.len());
+    for (kind, quarter) in keys {
+        let (mut counts, classes) = match quarters.get(&(kind.to_owned(), quarter.to_owned())) {
+            Some((counts, classes)) => (counts.clone(), classes.as_slice()),
+            None => (IntervalQuarter { quarter: quarter.to_owned(), ..Default::default() }, &[][..]),
+        };
+        let (open, lengths) = added.remove(&(kind, quarter)).unwrap_or_default();
+        counts.open += open;
+        work.push(QuarterWork { kind, counts, classes, extra: lengths, worst: None });
+    }
+    let answered = answer_quarters(conn, &work).await?;
+    let mut stats = IntervalStats { version, published_cases, kinds: BTreeMap::new() };
+    for (w, answer) in work.iter().zip(answered) {
+        stats.kinds.entry(w.kind.to_owned()).or_default().push(answer);
+    }
+    Ok(stats)
+}
+
+/// Where public rank `rank` (from 0, ascending) of a quarter lies, given its closed
+/// lengths' counts by length class: the shortest length of its class, and how many of
+/// the class come before it (none if there are not as many lengths).
+fn locate(classes: &[(i64, i64)], rank: i64) -> Option<(i64, i64)> {
+    let mut below = 0;
+    for (class, n) in classes {
+        if below + n > rank {
+            return Some((interval_bucket_floor(*class), rank - below));
+        }
+        below += n;
+    }
+    None
+}
+
+/// The public interval statistics of the state `conn`'s snapshot sees (its `version`),
+/// to keep: the kept totals, then every quarter's lengths around its middle ranks
+/// (see [`WINDOW`]; read from the class of the first on through the index) and its worst,
+/// in one statement.
+async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<PublicIntervals> {
+    let (published_cases, quarters) = kept_interval_totals(conn).await?;
+    let mut plans = Vec::new();
+    for ((kind, quarter), (counts, classes)) in &quarters {
+        let n = counts.closed;
+        let side = (n / 16).min(WINDOW);
+        let (start, end) = (((n - 1) / 2 - side).max(0), (n / 2 + side).min(n - 1));
+        if let Some((floor, skip)) = locate(classes, start).filter(|_| n > 0) {
+            let plan = RankRead { floor, take: end - start + 1, skip, extra: Vec::new(), at: 0 };
+            plans.push((kind.as_str(), quarter.as_str(), start, plan));
+        }
+    }
+    let mut reads = Vec::with_capacity(2 * plans.len());
+    for (kind, quarter, _, plan) in &plans {
+        reads.push(LengthRead::Ranks(kind, quarter, plan));
+        reads.push(LengthRead::Worst(kind, quarter));
+    }
+    let mut read = read_lengths(conn, &reads).await?.into_iter();
+    let mut windows = HashMap::with_capacity(plans.len());
+    let mut worst = HashMap::with_capacity(plans.len());
+    for (kind, quarter, start, _) in &plans {
+        let key = ((*kind).to_owned(), (*quarter).to_owned());
+        windows.insert(key.clone(), (*start, read.next().unwrap_or_default()));
+        worst.insert(key, read.next().unwrap_or_default().first().copied());
+    }
+    let mut stats = IntervalStats { version, published_cases, kinds: BTreeMap::new() };
+    for (key, (counts, _)) in &quarters {
+        let mut answer = counts.clone();
+        if let Some((start, window)) = windows.get(key) {
+            let n = answer.closed;
+            let at = |rank: i64| usize::try_from(rank - start).ok().and_then(|i| window.get(i)).copied();
+            answer.middle = at((n - 1) / 2).zip(at(n / 2));
+            answer.worst = worst.get(key).copied().flatten();
+        }
+        stats.kinds.entry(key.0.clone()).or_default().push(answer);
+    }
+    let classes = quarters.into_iter().map(|(key, (_, classes))| (key, classes)).collect();
+    Ok(PublicIntervals { stats, classes, windows })
+}
+
+/// The length of rank `rank` among a quarter's public lengths and its `extra` ones
+/// (ascending), from the kept public lengths around its middle (`window`, the first of
+/// public rank `start`): the public ones below the window and the extra ones below its
+/// shortest come first, those above it after, so the ranks between are the window's and
+/// the extra ones within it, merged. None when the rank is not among those.
+fn from_window(start: i64, window: &[i64], extra: &[i64], rank: i64) -> Option<i64> {
+    let (first, last) = (*window.first()?, *window.last()?);
+    let below = extra.partition_point(|x| *x < first);
+    let within = extra.partition_point(|x| *x <= last);
+    let mut merged: Vec<i64> = window.iter().chain(&extra[below..within]).copied().collect();
+    merged.sort_unstable();
+    let at = rank - start - i64::try_from(below).ok()?;
+    usize::try_from(at).ok().and_then(|i| merged.get(i)).copied()
+}
+
+/// The public statistics `public` with the `extra` lengths merged in: only the quarters
+/// they fall in are answered again (the public worst known), their middle ranks read in
+/// `conn`'s snapshot (the one `public` was computed at).
+async fn with_extra(
+    conn: &mut DbConnection,
+    public: &PublicIntervals,
+    extra: &[IntervalLength],
+) -> Result<IntervalStats> {
+    let mut stats = public.stats.clone();
+    let mut work = Vec::new();
+    let mut answered = Vec::new();
+    for ((kind, quarter), (open, lengths)) in extra_by_quarter(extra) {
+        let found = stats.kinds.get(kind).and_then(|quarters| {
+            quarters.binary_search_by(|q| q.quarter.as_str().cmp(quarter)).ok().map(|i| &quarters[i])
+        });
+        let mut counts = IntervalQuarter { quarter: quarter.to_owned(), ..Default::default() };
+        if let Some(q) = found {
+            (counts.closed, counts.open) = (q.closed, q.open);
+        }
+        counts.open += open;
+        let key = (kind.to_owned(), quarter.to_owned());
+        let public_worst = found.and_then(|q| q.worst);
+        // The middle ranks among the kept lengths around the public ones, if they are.
+        let n = counts.closed + i64::try_from(lengths.len()).unwrap_or(i64::MAX);
+        if let Some((start, window)) = public.windows.get(&key) {
+            let middle = |rank| from_window(*start, window, &lengths, rank);
+            if let (Some(low), Some(high)) = (middle((n - 1) / 2), middle(n / 2)) {
+                counts.middle = Some((low, high));
+                counts.worst = public_worst.max(lengths.last().copied());
+                counts.closed = n;
+                answered.push((kind, counts));
+                continue;
+            }
+        }
+        let classes = public.classes.get(&key).map_or(&[][..], Vec::as_slice);
+        work.push(QuarterWork { kind, counts, classes, extra: lengths, worst: Some(public_worst) });
+    }
+    let read = answer_quarters(conn, &work).await?;
+    answered.extend(work.iter().map(|w| w.kind).zip(read));
+    for (kind, answer) in answered {
+        let quarters = stats.kinds.entry(kind.to_owned()).or_default();
+        match quarters.binary_search_by(|q| q.quarter.cmp(&answer.quarter)) {
+            Ok(i) => quarters[i] = answer,
+            Err(i) => quarters.insert(i, answer),
+        }
+    }
+    Ok(stats)
 }
 
 /// The kept totals: each table, its columns besides `n` (as its recount gives them),
@@ -839,6 +1173,8 @@ impl Projections for Inner {
             sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             sqlx::query(&format!("INSERT INTO {table} ({columns}, n) {recount}")).execute(&mut *tx).await?;
         }
+        // And the public statistics computed again by every process that kept them.
+        sqlx::query(sql::BUMP_INTERVAL_VERSION).bind(0).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(ids.len())
     }
@@ -1042,93 +1378,40 @@ impl Projections for Inner {
             .collect()
     }
 
-    async fn interval_quarters(&self, kind: &str, extra: &[IntervalLength]) -> Result<Vec<IntervalQuarter>> {
-        // Per quarter: the public counts from the kept totals (the closed ones by length
-        // class, ascending), and the extra lengths beside them.
-        let mut quarters: std::collections::BTreeMap<String, QuarterParts> = Default::default();
-        fn quarter_of(
-            quarters: &mut std::collections::BTreeMap<String, QuarterParts>,
-            quarter: String,
-        ) -> &mut QuarterParts {
-            quarters.entry(quarter.clone()).or_insert_with(|| {
-                (IntervalQuarter { quarter, ..Default::default() }, Vec::new(), Vec::new())
-            })
-        }
-        for row in sqlx::query(sql::INTERVAL_BUCKETS).bind(kind).fetch_all(&self.reader).await? {
-            let (counts, buckets, _) = quarter_of(&mut quarters, row.try_get("quarter")?);
-            let n: i64 = row.try_get("n")?;
-            counts.closed += n;
-            buckets.push((row.try_get("bucket")?, n));
-        }
-        for row in sqlx::query(sql::INTERVAL_OPEN).bind(kind).fetch_all(&self.reader).await? {
-            let n: i64 = row.try_get("n")?;
-            if n != 0 {
-                quarter_of(&mut quarters, row.try_get("quarter")?).0.open += n;
+    async fn interval_stats(&self, extra: &[IntervalLength]) -> Result<IntervalStats> {
+        // The public answer while the version has not moved: one read.
+        if extra.is_empty() {
+            let version: i64 =
+                sqlx::query(sql::INTERVAL_VERSION).fetch_one(&self.reader).await?.try_get("v")?;
+            if let Some(kept) = self.intervals_at(version) {
+                return Ok(kept.stats.clone());
             }
         }
-        for i in extra.iter().filter(|i| i.kind == kind) {
-            let (counts, _, lengths) = quarter_of(&mut quarters, i.quarter.clone());
-            match i.seconds {
-                Some(seconds) => lengths.push(seconds),
-                None => counts.open += 1,
-            }
+        // Otherwise the version, the public part and the extra ranks in one snapshot.
+        let mut tx = self.reader.begin().await?;
+        if BACKEND == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
         }
-        // Where each quarter's middle ranks lie, and then every length to read for them
-        // and for the quarters' longest, read together.
-        let mut planned = Vec::with_capacity(quarters.len());
-        for (quarter, (counts, classes, mut extra)) in quarters {
-            extra.sort_unstable();
-            let n = counts.closed + i64::try_from(extra.len()).unwrap_or(i64::MAX);
-            let (lo, hi) = ((n - 1) / 2, n / 2);
-            // The high rank's read, or none where it is the low one.
-            let ranks = if n > 0 {
-                let low = plan_rank(&classes, &extra, lo);
-                let high = (hi != lo).then(|| plan_rank(&classes, &extra, hi));
-                (low, high)
-            } else {
-                (None, None)
-            };
-            planned.push((quarter, counts, extra, n, ranks));
-        }
-        let mut reads = Vec::new();
-        for (quarter, counts, _, n, (low, high)) in &planned {
-            for plan in [low.as_ref(), high.as_ref().and_then(Option::as_ref)]
-                .into_iter()
-                .flatten()
-                .filter(|p| p.take > 0)
-            {
-                reads.push(LengthRead::Ranks(quarter, plan));
+        let version: i64 = sqlx::query(sql::INTERVAL_VERSION).fetch_one(&mut *tx).await?.try_get("v")?;
+        let stats = match self.intervals_at(version) {
+            Some(kept) => with_extra(&mut tx, &kept, extra).await?,
+            None if extra.is_empty() => {
+                let computed = std::sync::Arc::new(public_intervals(&mut tx, version).await?);
+                self.keep_intervals(computed.clone());
+                computed.stats.clone()
             }
-            if *n > 0 && counts.closed > 0 {
-                reads.push(LengthRead::Worst(quarter));
+            // A caller's answer with nothing kept: each quarter's ranks read once, the
+            // extra lengths among them (the public answer is kept by the next public
+            // request).
+            None => {
+                let (published_cases, quarters) = kept_interval_totals(&mut tx).await?;
+                answer_all(&mut tx, version, published_cases, &quarters, extra).await?
             }
-        }
-        let mut read = read_lengths(&self.reader, kind, &reads).await?.into_iter();
-        let mut out = Vec::with_capacity(planned.len());
-        for (_, mut counts, extra, n, (low, high)) in planned {
-            if n > 0 {
-                let mut answer = |plan: &RankRead| {
-                    if plan.take > 0 {
-                        plan.answer(&read.next().unwrap_or_default())
-                    } else {
-                        plan.answer(&[])
-                    }
-                };
-                let low = low.as_ref().and_then(&mut answer);
-                let high = match &high {
-                    Some(plan) => plan.as_ref().and_then(&mut answer),
-                    None => low,
-                };
-                counts.middle = low.zip(high);
-                if counts.closed > 0 {
-                    counts.worst = read.next().unwrap_or_default().first().copied();
-                }
-                counts.worst = counts.worst.max(extra.last().copied());
-            }
-            counts.closed = n;
-            out.push(counts);
-        }
-        Ok(out)
+        };
+        tx.commit().await?;
+        Ok(stats)
     }
 
     async fn kept_totals_drift(&self) -> Result<Vec<String>> {
@@ -1158,6 +1441,35 @@ impl Projections for Inner {
             if kept != counted {
                 drift.push(format!("{table}: kept {kept:?}, counted {counted:?}"));
             }
+        }
+        // The public interval statistics (this process's kept answer, if it is of the
+        // current version) against every published interval.
+        let kept = self.interval_stats(&[]).await?;
+        let mut lengths: BTreeMap<(String, String), (Vec<i64>, i64)> = BTreeMap::new();
+        for row in sqlx::query(sql::PUBLIC_LENGTHS).fetch_all(&self.reader).await? {
+            let key = (row.try_get("kind")?, row.try_get("quarter")?);
+            lengths.entry(key).or_default().0.push(row.try_get("seconds")?);
+        }
+        for row in sqlx::query(sql::RECOUNT_INTERVAL_OPEN).fetch_all(&self.reader).await? {
+            let key = (row.try_get("kind")?, row.try_get("quarter")?);
+            lengths.entry(key).or_default().1 += row.try_get::<i64, _>("n")?;
+        }
+        let published_cases: i64 =
+            sqlx::query(sql::RECOUNT_PUBLISHED_CASES).fetch_one(&self.reader).await?.try_get("n")?;
+        let mut counted = IntervalStats { version: kept.version, published_cases, kinds: BTreeMap::new() };
+        for ((kind, quarter), (mut closed, open)) in lengths {
+            closed.sort_unstable();
+            let n = closed.len();
+            counted.kinds.entry(kind).or_default().push(IntervalQuarter {
+                quarter,
+                closed: i64::try_from(n).unwrap_or(i64::MAX),
+                open,
+                middle: (n > 0).then(|| (closed[(n - 1) / 2], closed[n / 2])),
+                worst: closed.last().copied(),
+            });
+        }
+        if kept != counted {
+            drift.push(format!("the public interval statistics: kept {kept:?}, counted {counted:?}"));
         }
         Ok(drift)
     }
@@ -1251,6 +1563,43 @@ impl Projections for Inner {
 
 #[cfg(test)]
 mod tests {
+    /// A rank found among the kept lengths around the public middle and the extra ones
+    /// is the rank of all the lengths merged, whatever part of the public lengths the
+    /// window holds (the interval test's quarters are smaller than a window).
+    #[test]
+    fn ranks_from_the_window_are_those_of_every_length() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut below = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            i64::try_from(state % n).unwrap()
+        };
+        let mut found = 0;
+        for _ in 0..2_000 {
+            let mut public: Vec<i64> = (0..below(300)).map(|_| below(500)).collect();
+            let mut extra: Vec<i64> = (0..below(80)).map(|_| below(520) - 10).collect();
+            public.sort_unstable();
+            extra.sort_unstable();
+            let n = i64::try_from(public.len()).unwrap();
+            if n == 0 {
+                continue;
+            }
+            let side = below(65);
+            let (start, end) = (((n - 1) / 2 - side).max(0), (n / 2 + side).min(n - 1));
+            let window = &public[usize::try_from(start).unwrap()..=usize::try_from(end).unwrap()];
+            let mut all: Vec<i64> = public.iter().chain(&extra).copied().collect();
+            all.sort_unstable();
+            for (rank, length) in all.iter().enumerate() {
+                if let Some(at) = super::from_window(start, window, &extra, i64::try_from(rank).unwrap()) {
+                    assert_eq!(at, *length, "rank {rank} of {public:?} and {extra:?}");
+                    found += 1;
+                }
+            }
+        }
+        assert!(found > 10_000, "{found}");
+    }
+
     #[test]
     fn placeholders_are_renumbered_in_one_pass() {
         assert_eq!(super::renumber("a = $1 AND b = $10 LIMIT $2", 5), "a = $6 AND b = $15 LIMIT $7");

@@ -1,7 +1,7 @@
 // The query set of both back ends, a module of `sqlite.rs` and of `postgres.rs` (so
 // compiled once per back end, which is why they allow clippy's `duplicate_mod`). Each
 // back end defines `Db` (the sqlx database), `Inner` (the store struct with `writer`,
-// `reader` and `projector`), `BACKEND`, and `FOR_UPDATE` / `SKIP_LOCKED` (row-locking
+// `reader`, `projector` and `interval_memo`), `BACKEND`, and `FOR_UPDATE` / `SKIP_LOCKED` (row-locking
 // suffixes: empty on SQLite, whose single writer connection serialises every write),
 // `GROUP_COMMIT` (whether intake is written in groups, `group.rs`, through `intake`);
 // the modules below name them as `super::Db` and so on, through the imports here.
@@ -19,5 +19,5 @@ mod warnings_sql;
 
 pub(crate) use self::common::{PreparedReport, build_org_search};
 pub(crate) use self::match_sql::m_build_index;
-pub(crate) use self::projections_sql::ProjectorSlot;
+pub(crate) use self::projections_sql::{IntervalMemo, ProjectorSlot};
 use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};

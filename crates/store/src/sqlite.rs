@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Sqlite};
 
-use self::queries::ProjectorSlot;
+use self::queries::{IntervalMemo, ProjectorSlot};
 use crate::group::GroupCommit;
 use crate::{Backend, Intake, Result};
 
@@ -32,6 +32,7 @@ pub struct SqliteStore {
     writer: Pool<Sqlite>,
     reader: Pool<Sqlite>,
     projector: ProjectorSlot,
+    interval_memo: IntervalMemo,
     intake: GroupCommit<queries::PreparedReport, Intake>,
 }
 
@@ -55,6 +56,7 @@ impl SqliteStore {
             writer,
             reader,
             projector: ProjectorSlot::default(),
+            interval_memo: IntervalMemo::default(),
             intake: GroupCommit::default(),
         })
     }

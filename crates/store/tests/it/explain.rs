@@ -63,8 +63,10 @@ async fn hot_queries_use_indexes_on_postgresql() {
             with_values(&org_pages::key_ids(2), &["'apa'", "'apb'", "'org'", "'product_user'", "'enisa'"]),
         ),
         ("a case's first warning", with_values(sql::FIRST_WARNING, &["'case'"])),
-        ("interval classes", with_values(sql::INTERVAL_BUCKETS, &["'vendor_notified'"])),
-        ("open intervals", with_values(sql::INTERVAL_OPEN, &["'vendor_notified'"])),
+        // The kept interval totals are read whole when the public statistics are computed
+        // again (their size follows the kinds, quarters and length classes, not the cases).
+        ("interval classes", sql::INTERVAL_BUCKETS.to_owned()),
+        ("open intervals", sql::INTERVAL_OPEN.to_owned()),
         (
             "interval ranks in a class",
             with_values(sql::INTERVAL_RANKS, &["'vendor_notified'", "'2021-Q4'", "86400", "2", "10"]),

@@ -1,7 +1,9 @@
 //! The interval statistics from kept totals (issue 18): after any sequence of interval
 //! rewrites and publication flips the kept totals equal a recount of the rows they
 //! total, and the medians, worst and counts equal a brute-force computation over every
-//! length (with a caller's extra lengths merged in) — on every back end available.
+//! length (with a caller's extra lengths merged in) — on every back end available. The
+//! public answer each store keeps (by the version of the published intervals) is asked
+//! after every change, of two stores sharing the database as two server processes do.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +11,7 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use serde_json::{Value, json};
 use vulnrelay_domain::Timestamp;
 use vulnrelay_store::projections::{
-    CaseProjection, CaseSnapshot, IntervalLength, IntervalQuarter, interval_bucket,
+    CaseProjection, CaseSnapshot, IntervalLength, IntervalQuarter, IntervalStats, interval_bucket,
 };
 use vulnrelay_store::testing::{TestDb, for_each_backend};
 use vulnrelay_store::*;
@@ -162,6 +164,35 @@ fn brute_force(lengths: &[IntervalLength], kind: &str) -> Vec<IntervalQuarter> {
         .collect()
 }
 
+/// The model's published cases: their intervals (sorted) and how many they are.
+fn public_of(model: &BTreeMap<String, Option<(bool, Vec<IntervalLength>)>>) -> (Vec<IntervalLength>, usize) {
+    let published: Vec<&Vec<IntervalLength>> = model
+        .values()
+        .flatten()
+        .filter(|(published, _)| *published)
+        .map(|(_, intervals)| intervals)
+        .collect();
+    let mut intervals: Vec<IntervalLength> = published.iter().flat_map(|i| i.iter().cloned()).collect();
+    intervals.sort();
+    (intervals, published.len())
+}
+
+/// Holds a public answer to the model.
+fn check_public(
+    stats: &IntervalStats,
+    model: &BTreeMap<String, Option<(bool, Vec<IntervalLength>)>>,
+    what: &str,
+) {
+    let (public, published) = public_of(model);
+    assert_eq!(stats.published_cases, i64::try_from(published).unwrap(), "{what}");
+    let kinds: BTreeMap<String, Vec<IntervalQuarter>> = KINDS
+        .iter()
+        .map(|kind| (kind.to_string(), brute_force(&public, kind)))
+        .filter(|(_, quarters)| !quarters.is_empty())
+        .collect();
+    assert_eq!(stats.kinds, kinds, "{what}");
+}
+
 /// Holds the store to the model; `seen` notes the quarters met (an even closed count,
 /// an odd one, one with open intervals).
 async fn check(
@@ -229,6 +260,12 @@ async fn kept_interval_totals_equal_a_recount_and_the_statistics_a_brute_force()
         let store = db.store.clone();
         crate::conformance::seed(store.as_ref()).await;
         store.set_projector(std::sync::Arc::new(Script));
+        // A second store on the same database, as a second server process: each keeps
+        // its own public answer, and a change through either shows in both.
+        let other = vulnrelay_store::connect(&db.url).await.unwrap();
+        other.set_projector(std::sync::Arc::new(Script));
+        let mut version = store.interval_stats(&[]).await.unwrap().version;
+        let mut last_public = public_of(&BTreeMap::new());
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         // Each case as the model has it: published or not, with its intervals (none:
         // its views are gone, the projector failing).
@@ -258,11 +295,42 @@ async fn kept_interval_totals_equal_a_recount_and_the_statistics_a_brute_force()
                 let case_id = ids[rng.below(ids.len())].clone();
                 let body = if rng.below(10) == 0 { json!({"fail": true}) } else { body.clone() };
                 let change = CaseChange { events: vec![set(step, body)], ..CaseChange::default() };
-                store.change_case(&case_id, &change, at(step)).await.unwrap();
+                // Through either store.
+                let writer = if rng.below(2) == 0 { &store } else { &other };
+                writer.change_case(&case_id, &change, at(step)).await.unwrap();
                 case_id
             };
             let expected = expected(store.as_ref(), &case).await;
             model.insert(case, expected);
+            // The public answer after every change, from both stores (each asked twice:
+            // the second from what it kept); the version moved exactly when the
+            // published intervals or their count did.
+            let what = format!("{}, step {step}", db.name);
+            let public = public_of(&model);
+            // First a caller's answer with extra lengths, before either store has the new
+            // public answer (computed then from the kept totals with the extra lengths).
+            let extra: Vec<IntervalLength> = (0..rng.below(6))
+                .map(|_| IntervalLength {
+                    kind: KINDS[rng.below(KINDS.len())].into(),
+                    quarter: QUARTERS[rng.below(QUARTERS.len())].into(),
+                    seconds: length(&mut rng),
+                })
+                .collect();
+            let all: Vec<IntervalLength> = public.0.iter().chain(&extra).cloned().collect();
+            let kind = KINDS[rng.below(KINDS.len())];
+            let stats = other.interval_quarters(kind, &extra).await.unwrap();
+            assert_eq!(stats, brute_force(&all, kind), "{what}: {kind}, extra {extra:?}");
+            for reader in [&store, &other, &store, &other] {
+                let stats = reader.interval_stats(&[]).await.unwrap();
+                check_public(&stats, &model, &what);
+                if public == last_public {
+                    assert_eq!(stats.version, version, "{what}: nothing public changed");
+                } else {
+                    assert!(stats.version > version, "{what}: the public intervals changed");
+                }
+            }
+            version = store.interval_stats(&[]).await.unwrap().version;
+            last_public = public;
             if step % 6 == 0 {
                 check(store.as_ref(), &model, &mut rng, &mut seen, &format!("{}, step {step}", db.name))
                     .await;
@@ -285,9 +353,15 @@ async fn kept_interval_totals_equal_a_recount_and_the_statistics_a_brute_force()
             *kept = expected(store.as_ref(), case_id).await;
         }
         check(store.as_ref(), &model, &mut rng, &mut seen, &format!("{}, at once", db.name)).await;
-        // Rebuilt from scratch (the migration's and the rebuild's counting), the same.
+        check_public(&other.interval_stats(&[]).await.unwrap(), &model, &format!("{}, at once", db.name));
+        // Rebuilt from scratch (the migration's and the rebuild's counting), the same;
+        // the version moves, so every process computes its answer again.
+        let before = other.interval_stats(&[]).await.unwrap().version;
         store.rebuild_projections(at(500)).await.unwrap();
         check(store.as_ref(), &model, &mut rng, &mut seen, &format!("{}, rebuilt", db.name)).await;
+        let rebuilt = other.interval_stats(&[]).await.unwrap();
+        assert!(rebuilt.version > before, "{}: a rebuild moves the version", db.name);
+        check_public(&rebuilt, &model, &format!("{}, rebuilt", db.name));
         // The run reached what it means to test.
         assert_eq!(seen, [true; 3], "even counts, odd counts, open intervals");
     })
