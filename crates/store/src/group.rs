@@ -176,6 +176,13 @@ mod tests {
         assert_eq!(sizes.iter().sum::<usize>(), 200, "every write written once");
         assert!(sizes.iter().all(|n| *n <= MAX_GROUP));
         assert!(sizes.len() < 200, "concurrent writes shared groups: {sizes:?}");
+        // The writing thread answers the last group before it finds the queue empty.
+        for _ in 0..1000 {
+            if !lock(&group.queue).running {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         assert!(!lock(&group.queue).running, "idle again");
     }
 
