@@ -1461,6 +1461,16 @@ fn prepare_report(
     }
 }
 
+/// Why a group written together was not: refused before its commit (nothing of it
+/// written: it may be written again report by report), or its commit failed (whether
+/// anything was written is not known).
+enum Together {
+    /// A statement before the commit failed; the transaction was rolled back.
+    Refused(StoreError),
+    /// The commit failed.
+    NotCommitted(StoreError),
+}
+
 impl Inner {
     /// [`Store::take_report`] in one transaction of its own.
     async fn take_report_once(&self, report: &PreparedReport) -> Result<Intake> {
@@ -1480,16 +1490,30 @@ impl Inner {
     async fn take_reports(&self, reports: Vec<PreparedReport>) -> Vec<Result<Intake>> {
         match self.take_reports_together(&reports).await {
             Ok(intakes) => intakes.into_iter().map(Ok).collect(),
-            Err(error) if reports.len() == 1 => vec![Err(error)],
-            Err(error) => {
+            Err(Together::Refused(error)) if reports.len() == 1 => vec![Err(error)],
+            Err(Together::Refused(error)) => {
                 tracing::debug!(%error, reports = reports.len(), "group refused whole; written report by report");
                 self.take_reports_one_by_one(&reports).await
+            }
+            // Whether a failed commit left anything behind is not known: writing the
+            // group again could write it twice, so each report answers the error.
+            Err(Together::NotCommitted(error)) => {
+                let error = error.to_string();
+                reports
+                    .iter()
+                    .map(|_| {
+                        Err(StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
+                            "the group of {} reports was not committed: {error}",
+                            reports.len()
+                        )))))
+                    })
+                    .collect()
             }
         }
     }
 
     /// The whole group written in one transaction, or nothing.
-    async fn take_reports_together(&self, reports: &[PreparedReport]) -> Result<Vec<Intake>> {
+    async fn take_reports_together(&self, reports: &[PreparedReport]) -> Result<Vec<Intake>, Together> {
         let keys: Vec<&str> = reports.iter().filter_map(|r| r.key.as_deref()).collect();
         let mut distinct = keys.clone();
         distinct.sort_unstable();
@@ -1497,10 +1521,13 @@ impl Inner {
         if distinct.len() != keys.len() {
             // The same key twice in one group: the second is the first's retry, which
             // only the report-by-report path tells (the first's rows written first).
-            return Err(StoreError::Conflict("an idempotency key twice in one group".into()));
+            return Err(Together::Refused(StoreError::Conflict(
+                "an idempotency key twice in one group".into(),
+            )));
         }
-        let mut tx = self.writer.begin().await?;
-        let known = intakes_by_keys(&mut tx, &keys).await?;
+        let refused = |error: StoreError| Together::Refused(error);
+        let mut tx = self.writer.begin().await.map_err(|e| refused(e.into()))?;
+        let known = intakes_by_keys(&mut tx, &keys).await.map_err(refused)?;
         let (mut stages, mut totals, mut intakes) = (Vec::new(), Totals::default(), Vec::new());
         for report in reports {
             match report.key.as_deref().and_then(|key| known.get(key)) {
@@ -1512,9 +1539,9 @@ impl Inner {
                 }
             }
         }
-        Staged::write_all(&stages, &mut tx).await?;
-        totals.write(&mut tx).await?;
-        tx.commit().await?;
+        Staged::write_all(&stages, &mut tx).await.map_err(refused)?;
+        totals.write(&mut tx).await.map_err(refused)?;
+        tx.commit().await.map_err(|e| Together::NotCommitted(e.into()))?;
         Ok(intakes)
     }
 
