@@ -1343,23 +1343,7 @@ impl crate::Store for Inner {
 
 /// The intake an idempotency key already made, if any.
 async fn intake_by_key(tx: &mut Transaction<'_, Db>, key: &str) -> Result<Option<Intake>> {
-    let existing = sqlx::query(
-        "SELECT r.id AS report_id, r.case_id, c.id AS receipt_id FROM reports r \
-         JOIN receipts c ON c.case_id = r.case_id WHERE r.idempotency_key = $1",
-    )
-    .bind(key)
-    .fetch_optional(&mut **tx)
-    .await?;
-    existing
-        .map(|row| {
-            Ok(Intake {
-                case_id: row.try_get("case_id")?,
-                report_id: row.try_get("report_id")?,
-                receipt_id: row.try_get("receipt_id")?,
-                created: false,
-            })
-        })
-        .transpose()
+    Ok(intakes_by_keys(tx, &[key]).await?.remove(key))
 }
 
 /// The intakes the idempotency keys of `keys` already made, by key (one statement).
@@ -1498,16 +1482,7 @@ impl Inner {
             // Whether a failed commit left anything behind is not known: writing the
             // group again could write it twice, so each report answers the error.
             Err(Together::NotCommitted(error)) => {
-                let error = error.to_string();
-                reports
-                    .iter()
-                    .map(|_| {
-                        Err(StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
-                            "the group of {} reports was not committed: {error}",
-                            reports.len()
-                        )))))
-                    })
-                    .collect()
+                reports.iter().map(|_| Err(not_committed(reports.len(), &error))).collect()
             }
         }
     }
@@ -1551,11 +1526,7 @@ impl Inner {
     async fn take_reports_one_by_one(&self, reports: &[PreparedReport]) -> Vec<Result<Intake>> {
         use sqlx::Connection;
         let count = reports.len();
-        let failed = |error: &dyn std::fmt::Display| -> StoreError {
-            StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
-                "the group of {count} reports was not committed: {error}"
-            ))))
-        };
+        let failed = |error: &dyn std::fmt::Display| not_committed(count, error);
         let mut tx = match self.writer.begin().await {
             Ok(tx) => tx,
             Err(error) => return reports.iter().map(|_| Err(failed(&error))).collect(),
@@ -1565,15 +1536,7 @@ impl Inner {
         for report in reports {
             let step = async {
                 let mut savepoint = tx.begin().await?;
-                let written = match &report.key {
-                    Some(key) => match intake_by_key(&mut savepoint, key).await {
-                        Ok(Some(known)) => Ok(Some(known)),
-                        Ok(None) => report.staged.write(&mut savepoint).await.map(|()| None),
-                        Err(error) => Err(error),
-                    },
-                    None => report.staged.write(&mut savepoint).await.map(|()| None),
-                };
-                match written {
+                match write_rows(&mut savepoint, report).await {
                     Ok(known) => {
                         savepoint.commit().await?;
                         Ok::<_, sqlx::Error>(Ok(known))
@@ -1610,13 +1573,29 @@ impl Inner {
 /// Writes a prepared report in `tx`; a known idempotency key answers its intake and
 /// writes nothing.
 async fn write_prepared(tx: &mut Transaction<'_, Db>, report: &PreparedReport) -> Result<Intake> {
-    if let Some(key) = &report.key
-        && let Some(known) = intake_by_key(tx, key).await?
-    {
+    if let Some(known) = write_rows(tx, report).await? {
         return Ok(known);
     }
-    report.staged.write(tx).await?;
     // The totals are this one report's: written as the transaction's last changes.
     report.totals.clone().write(tx).await?;
     Ok(report.intake.clone())
+}
+
+/// Writes a prepared report's rows (not its totals) in `tx`, or answers the intake its
+/// idempotency key already made (`Some`), writing nothing.
+async fn write_rows(tx: &mut Transaction<'_, Db>, report: &PreparedReport) -> Result<Option<Intake>> {
+    if let Some(key) = &report.key
+        && let Some(known) = intake_by_key(tx, key).await?
+    {
+        return Ok(Some(known));
+    }
+    report.staged.write(tx).await?;
+    Ok(None)
+}
+
+/// The error each report of a group of `count` answers when the group was not committed.
+fn not_committed(count: usize, error: &dyn std::fmt::Display) -> StoreError {
+    StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
+        "the group of {count} reports was not committed: {error}"
+    ))))
 }
