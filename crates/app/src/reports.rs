@@ -269,7 +269,7 @@ pub async fn take_in(
     // References to organisations: each one must exist. Every organisation the case may
     // involve (the reporter, a named provider and platform, else the platforms the
     // routes and the default lead to) is read at once, with its membership history
-    // (the parties' fragments need both): two statements, however many.
+    // (the parties' fragments need both): one statement, however many.
     let mut wanted: Vec<&str> = vec![reporter_org.as_str()];
     wanted.extend(body.product.provider.as_deref());
     match body.platform.as_deref() {

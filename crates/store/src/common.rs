@@ -202,27 +202,34 @@ fn attachment_from_row(row: &DbRow) -> Result<Attachment> {
 }
 
 fn membership_from_row(row: &DbRow) -> Result<MembershipChange> {
-    let kind: String = row.try_get("change")?;
+    membership_from_columns(row, "")
+}
+
+/// A membership change from the columns of `row` whose names start with `prefix` (a
+/// change read beside its organisation, its columns renamed `m_…`).
+fn membership_from_columns(row: &DbRow, prefix: &str) -> Result<MembershipChange> {
+    let column = |name: &str| format!("{prefix}{name}");
+    let kind: String = row.try_get(column("change").as_str())?;
     let change = match kind.as_str() {
         "joined" => MembershipChangeKind::Joined,
         "suspended" => MembershipChangeKind::Suspended {
-            until: opt_ts(row.try_get("until")?)?,
-            reason: row.try_get::<Option<String>, _>("reason")?.unwrap_or_default(),
-            findings: serde_json::from_value(json(&row.try_get::<String, _>("findings")?)?)
+            until: opt_ts(row.try_get(column("until").as_str())?)?,
+            reason: row.try_get::<Option<String>, _>(column("reason").as_str())?.unwrap_or_default(),
+            findings: serde_json::from_value(json(&row.try_get::<String, _>(column("findings").as_str())?)?)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         },
         "restored" => MembershipChangeKind::Restored {
-            review: row.try_get::<Option<String>, _>("review")?.unwrap_or_default(),
+            review: row.try_get::<Option<String>, _>(column("review").as_str())?.unwrap_or_default(),
         },
         "ended" => MembershipChangeKind::Ended,
         other => return Err(StoreError::Corrupt(format!("unknown membership change `{other}`"))),
     };
     Ok(MembershipChange {
-        org_id: row.try_get("org_id")?,
-        scheme: row.try_get("scheme")?,
-        at: ts(&row.try_get::<String, _>("at")?)?,
+        org_id: row.try_get(column("org_id").as_str())?,
+        scheme: row.try_get(column("scheme").as_str())?,
+        at: ts(&row.try_get::<String, _>(column("at").as_str())?)?,
         change,
-        by_account: row.try_get("by_account")?,
+        by_account: row.try_get(column("by_account").as_str())?,
     })
 }
 
@@ -737,26 +744,30 @@ impl crate::Store for Inner {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut orgs = sqlx::QueryBuilder::<Db>::new("SELECT * FROM organisations WHERE id IN (");
-        let mut list = orgs.separated(", ");
+        // One statement (one snapshot, one hand-off to the reader): each organisation
+        // with its changes, a row per change (or one with none), in history order.
+        let mut query = sqlx::QueryBuilder::<Db>::new(
+            "SELECT o.*, m.id AS m_id, m.org_id AS m_org_id, m.scheme AS m_scheme, m.change AS m_change, \
+             m.at AS m_at, m.until AS m_until, m.reason AS m_reason, m.findings AS m_findings, \
+             m.review AS m_review, m.by_account AS m_by_account \
+             FROM organisations o LEFT JOIN membership_changes m ON m.org_id = o.id WHERE o.id IN (",
+        );
+        let mut list = query.separated(", ");
         for id in ids {
             list.push_bind(*id);
         }
-        orgs.push(") ORDER BY id");
-        let orgs = orgs.build().fetch_all(&self.reader).await?;
-        let mut changes = sqlx::QueryBuilder::<Db>::new("SELECT * FROM membership_changes WHERE org_id IN (");
-        let mut list = changes.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        changes.push(") ORDER BY at, recorded_at, id");
-        let changes = changes.build().fetch_all(&self.reader).await?;
-        let mut out: Vec<(Organisation, Vec<MembershipChange>)> =
-            orgs.iter().map(|row| Ok((org_from_row(row)?, Vec::new()))).collect::<Result<_>>()?;
-        for row in &changes {
-            let change = membership_from_row(row)?;
-            if let Some((_, history)) = out.iter_mut().find(|(org, _)| org.id == change.org_id) {
-                history.push(change);
+        query.push(") ORDER BY o.id, m.at, m.recorded_at, m.id");
+        let rows = query.build().fetch_all(&self.reader).await?;
+        let mut out: Vec<(Organisation, Vec<MembershipChange>)> = Vec::new();
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            if out.last().is_none_or(|(org, _)| org.id != id) {
+                out.push((org_from_row(row)?, Vec::new()));
+            }
+            if row.try_get::<Option<String>, _>("m_id")?.is_some()
+                && let Some((_, history)) = out.last_mut()
+            {
+                history.push(membership_from_columns(row, "m_")?);
             }
         }
         Ok(out)

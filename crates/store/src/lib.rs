@@ -169,8 +169,9 @@ pub trait Store:
     /// An organisation's membership history, oldest first.
     async fn membership_history(&self, org_id: &str) -> Result<Vec<MembershipChange>>;
     /// The organisations among `ids` that exist, each with its membership history
-    /// (oldest first), in two statements whatever their number: what a request naming
-    /// several organisations reads instead of two round trips per organisation.
+    /// (oldest first), in one statement whatever their number (one snapshot): what a
+    /// request naming several organisations reads instead of two round trips per
+    /// organisation.
     async fn orgs_with_history(&self, ids: &[&str]) -> Result<Vec<(Organisation, Vec<MembershipChange>)>>;
 
     /// Adds an account.
