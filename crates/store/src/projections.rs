@@ -431,8 +431,7 @@ pub mod sql {
     /// (empty: any), at most `$4`, each with its place in the list (`page_at`,
     /// `page_id`). The keyset's first column is bounded on its own too, so the index is
     /// entered at the cursor, not read from its start.
-    pub const CASES_PUBLISHED: &str =
-        concat!(published_run!(), " ORDER BY v.created_at, v.case_id LIMIT $4");
+    pub const CASES_PUBLISHED: &str = concat!(published_run!(), " ORDER BY v.created_at, v.case_id LIMIT $4");
 
     /// A page of the cases organisation `$1` may list (the parameters and columns of
     /// [`CASES_PUBLISHED`]), in one statement: the published cases with its relation,

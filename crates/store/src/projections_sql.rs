@@ -1237,7 +1237,8 @@ impl Projections for Inner {
         }
         // One statement: the cursor's place, and for an organisation its two runs (the
         // published cases, its own unpublished ones) merged in the database.
-        let statement = if query.org_id.is_some() { sql::cases_of_org(BACKEND) } else { sql::CASES_PUBLISHED };
+        let statement =
+            if query.org_id.is_some() { sql::cases_of_org(BACKEND) } else { sql::CASES_PUBLISHED };
         let rows = sqlx::query(statement)
             .bind(query.org_id.as_deref().unwrap_or_default())
             .bind(query.after.as_deref().unwrap_or_default())
