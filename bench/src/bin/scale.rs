@@ -80,8 +80,8 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         println!(
-            "{:>8} {:<28} {:>5} {:>9} {:>8} {:>8} {:>10}",
-            "cases", "request", "conns", "req/s", "p50 ms", "p99 ms", "p99÷healthz"
+            "{:>8} {:<28} {:>5} {:>9} {:>8} {:>8} {:>10} {:>8}",
+            "cases", "request", "conns", "req/s", "p50 ms", "p99 ms", "p99÷healthz", "CPU µs"
         );
         let mut points = Vec::new();
         let measure = args.what != "plot";
@@ -296,11 +296,12 @@ async fn read_paths(
             let errors =
                 if measured.errors > 0 { format!(" ({} failed)", measured.errors) } else { String::new() };
             println!(
-                "{cases:>8} {name:<28} {connections:>5} {:>9.0} {:>8.2} {:>8.2} {:>10.1}{errors}",
+                "{cases:>8} {name:<28} {connections:>5} {:>9.0} {:>8.2} {:>8.2} {:>10.1} {:>8.0}{errors}",
                 measured.rps,
                 measured.p50,
                 measured.p99,
-                measured.p99 / ceiling
+                measured.p99 / ceiling,
+                measured.cpu_us
             );
             if connections == 1 && (measured.p50.is_nan() || measured.p50 > TOO_SLOW_MS) {
                 too_slow.push(*name);

@@ -382,20 +382,84 @@ pub trait Projections: Send + Sync {
 /// The statements of the hot read paths, shared by both back ends (`$N` placeholders),
 /// public so that a test can have PostgreSQL EXPLAIN each one against the indexes.
 pub mod sql {
+    use crate::Backend;
+
+    /// Where a page after case `$2` starts: the case's `created_at`, the empty string
+    /// for the first page (`$2` empty), NULL for an unknown case (so the page is empty).
+    /// Read in the page's own statement (one round trip, not two).
+    macro_rules! page_cursor {
+        () => {
+            "COALESCE((SELECT k.created_at FROM cases k WHERE k.id = $2), CASE WHEN $2 = '' THEN '' END)"
+        };
+    }
+
+    /// The published cases of a page, in no order yet (see [`CASES_PUBLISHED`]).
+    macro_rules! published_run {
+        () => {
+            concat!(
+                "SELECT v.created_at AS page_at, v.case_id AS page_id, c.*, v.state, v.published, r.relation \
+                 FROM case_views v JOIN cases c ON c.id = v.case_id \
+                 LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
+                 WHERE v.published = TRUE AND v.created_at >= ",
+                page_cursor!(),
+                " AND (v.created_at > ",
+                page_cursor!(),
+                " OR v.case_id > $2) AND ($3 = '' OR v.state = $3)"
+            )
+        };
+    }
+
+    /// The unpublished cases organisation `$1` stands in a relation to of a page, in no
+    /// order yet (see [`cases_of_org`]).
+    macro_rules! related_run {
+        () => {
+            concat!(
+                "SELECT rr.created_at AS page_at, rr.case_id AS page_id, c.*, v.state, v.published, rr.relation \
+                 FROM case_relations rr JOIN case_views v ON v.case_id = rr.case_id \
+                 JOIN cases c ON c.id = rr.case_id \
+                 WHERE rr.org_id = $1 AND rr.public = FALSE AND rr.created_at >= ",
+                page_cursor!(),
+                " AND (rr.created_at > ",
+                page_cursor!(),
+                " OR rr.case_id > $2) AND ($3 = '' OR v.state = $3)"
+            )
+        };
+    }
+
     /// A page of the published cases, with the asking organisation's relation (`$1`),
-    /// after (`$2` created_at, `$3` id), in state `$4` (empty: any), at most `$5`. The
-    /// keyset's first column is bounded on its own too (`>= $2`), so the index is
+    /// after case `$2` (empty: from the start; an unknown case: nothing), in state `$3`
+    /// (empty: any), at most `$4`, each with its place in the list (`page_at`,
+    /// `page_id`). The keyset's first column is bounded on its own too, so the index is
     /// entered at the cursor, not read from its start.
-    pub const CASES_PUBLISHED: &str = "SELECT c.*, v.state, v.published, r.relation FROM case_views v \
-         JOIN cases c ON c.id = v.case_id \
-         LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
-         WHERE v.published = TRUE AND v.created_at >= $2 AND (v.created_at > $2 OR v.case_id > $3) \
-         AND ($4 = '' OR v.state = $4) ORDER BY v.created_at, v.case_id LIMIT $5";
-    /// A page of the cases organisation `$1` stands in a relation to (same parameters).
-    pub const CASES_RELATED: &str = "SELECT c.*, v.state, v.published, rr.relation FROM case_relations rr \
-         JOIN case_views v ON v.case_id = rr.case_id JOIN cases c ON c.id = rr.case_id \
-         WHERE rr.org_id = $1 AND rr.created_at >= $2 AND (rr.created_at > $2 OR rr.case_id > $3) \
-         AND ($4 = '' OR v.state = $4) ORDER BY rr.created_at, rr.case_id LIMIT $5";
+    pub const CASES_PUBLISHED: &str = concat!(published_run!(), " ORDER BY v.created_at, v.case_id LIMIT $4");
+
+    /// A page of the cases organisation `$1` may list (the parameters and columns of
+    /// [`CASES_PUBLISHED`]), in one statement: the published cases with its relation,
+    /// merged in the case order with the unpublished cases it stands in a relation to
+    /// (in that order through `case_relations_org_unpublished`, migration 0023, so that
+    /// run never steps over its published cases, which the first run lists). Each run is
+    /// index-ordered, and the merge reads from each only as far as the page reaches:
+    /// SQLite merges the arms of an ordered compound select as they come, PostgreSQL
+    /// merges runs cut at the page size (its Merge Append needs each arm ordered and
+    /// limited on its own; SQLite would sort such arms first).
+    pub const fn cases_of_org(backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => concat!(
+                published_run!(),
+                " UNION ALL ",
+                related_run!(),
+                " ORDER BY page_at, page_id LIMIT $4"
+            ),
+            Backend::Postgres => concat!(
+                "SELECT * FROM (",
+                published_run!(),
+                " ORDER BY v.created_at, v.case_id LIMIT $4) published_run UNION ALL SELECT * FROM (",
+                related_run!(),
+                " ORDER BY rr.created_at, rr.case_id LIMIT $4) related_run ORDER BY page_at, page_id LIMIT $4"
+            ),
+        }
+    }
+
     /// A page of organisation `$1`'s obligations due by `$2` or with no deadline, after
     /// (`$3` due key, `$4` case, `$5` rule, `$6` product), at most `$7`.
     pub const DUE_OBLIGATIONS: &str = "SELECT * FROM open_obligations WHERE org_id = $1 \

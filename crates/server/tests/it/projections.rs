@@ -119,21 +119,31 @@ async fn member_case(app: &App, hours_ago: i64) -> String {
 
 /// Every case `who` lists, walking `/api/v1/cases` by pages of `limit`.
 async fn listed_ids(app: &App, who: &str, limit: usize) -> Vec<String> {
-    let mut ids = Vec::new();
+    listed(app, who, limit, "").await.into_iter().map(|(id, _)| id).collect()
+}
+
+/// Every case `who` lists, with its state, by pages of `limit` (`query`: more of the
+/// query string, e.g. `&state=triaging`).
+async fn listed(app: &App, who: &str, limit: usize, query: &str) -> Vec<(String, String)> {
+    let mut cases_listed = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let path = match &after {
-            Some(after) => format!("/api/v1/cases?limit={limit}&after={after}"),
-            None => format!("/api/v1/cases?limit={limit}"),
+            Some(after) => format!("/api/v1/cases?limit={limit}{query}&after={after}"),
+            None => format!("/api/v1/cases?limit={limit}{query}"),
         };
         let (status, page) = app.get(&path, who).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let cases = page["cases"].as_array().unwrap();
         assert!(cases.len() <= limit);
-        ids.extend(cases.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+        cases_listed.extend(
+            cases
+                .iter()
+                .map(|c| (c["id"].as_str().unwrap().to_owned(), c["state"].as_str().unwrap().to_owned())),
+        );
         match page["next"].as_str() {
             Some(next) => after = Some(next.to_owned()),
-            None => return ids,
+            None => return cases_listed,
         }
     }
 }
@@ -179,6 +189,24 @@ async fn case_pages_list_exactly_what_the_access_function_allows() {
             let expected = readable_ids(&app, who).await;
             for limit in [1, 3, 200] {
                 assert_eq!(listed_ids(&app, who, limit).await, expected, "{who:?} by pages of {limit}");
+            }
+            // Only the cases in a state, in the same order, when asked for one.
+            let every = listed(&app, who, 200, "").await;
+            let states: BTreeSet<&String> = every.iter().map(|(_, state)| state).collect();
+            for state in states {
+                let wanted: Vec<(String, String)> =
+                    every.iter().filter(|(_, s)| s == state).cloned().collect();
+                assert_eq!(
+                    listed(&app, who, 2, &format!("&state={state}")).await,
+                    wanted,
+                    "{who:?} in {state}"
+                );
+            }
+            // A cursor no case has starts nowhere.
+            for after in ["VR-NO-SUCH-CASE", ""] {
+                let (status, page) = app.get(&format!("/api/v1/cases?after={after}"), who).await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                assert_eq!(page["cases"], json!([]), "{who:?} after {after:?}");
             }
         }
     })

@@ -31,8 +31,17 @@ async fn hot_queries_use_indexes_on_postgresql() {
     sqlx::query("SET enable_seqscan = off").execute(&mut connection).await.expect("set");
     let time = "'2026-01-01T00:00:00.000000Z'";
     let statements = [
-        ("cases, published", with_values(sql::CASES_PUBLISHED, &["'org'", time, "'case'", "''", "51"])),
-        ("cases, related", with_values(sql::CASES_RELATED, &["'org'", time, "'case'", "''", "51"])),
+        ("cases, first page", with_values(sql::CASES_PUBLISHED, &["''", "''", "''", "51"])),
+        ("cases, published", with_values(sql::CASES_PUBLISHED, &["'org'", "'case'", "''", "51"])),
+        ("cases, in a state", with_values(sql::CASES_PUBLISHED, &["''", "'case'", "'published'", "51"])),
+        (
+            "cases of an organisation",
+            with_values(sql::cases_of_org(Backend::Postgres), &["'org'", "'case'", "''", "51"]),
+        ),
+        (
+            "cases of an organisation, first page",
+            with_values(sql::cases_of_org(Backend::Postgres), &["'org'", "''", "''", "51"]),
+        ),
         (
             "deadlines",
             with_values(sql::DUE_OBLIGATIONS, &["'org'", time, time, "'case'", "'rule'", "''", "101"]),
@@ -95,5 +104,45 @@ async fn hot_queries_use_indexes_on_postgresql() {
         let plan = plan.join("\n");
         assert!(!plan.contains("Seq Scan"), "{name} reads a table whole:\n{plan}");
         assert!(plan.contains("Index"), "{name} uses no index:\n{plan}");
+        if name.starts_with("cases of an organisation") {
+            // The two runs merged as they come, each cut at the page size: never both
+            // read whole and sorted.
+            assert!(plan.contains("Merge Append"), "{name} does not merge its runs:\n{plan}");
+        }
+    }
+}
+
+/// SQLite serves a page of the case list from the indexes in the list's order: no run
+/// is sorted (which would read it whole before the first row), so a first page costs
+/// what a deep one does, and an organisation's page merges its two runs as they come.
+#[tokio::test]
+async fn case_pages_are_read_in_index_order_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
+    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    let statements = [
+        ("cases, public", sql::CASES_PUBLISHED),
+        ("cases of an organisation", sql::cases_of_org(Backend::Sqlite)),
+    ];
+    for (name, statement) in statements {
+        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {statement}"))
+            .bind("org")
+            .bind("")
+            .bind("")
+            .bind(51_i64)
+            .fetch_all(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{statement}"))
+            .iter()
+            .map(|row| row.get::<String, _>("detail"))
+            .collect();
+        let plan = plan.join("\n");
+        assert!(!plan.contains("TEMP B-TREE"), "{name} sorts a run:\n{plan}");
+        assert!(!plan.contains("SCAN "), "{name} reads a table whole:\n{plan}");
+        assert!(plan.contains("SEARCH v USING INDEX case_views_published"), "{name}:\n{plan}");
+        if name == "cases of an organisation" {
+            assert!(plan.contains("MERGE (UNION ALL)"), "{name} does not merge its runs:\n{plan}");
+            assert!(plan.contains("SEARCH rr USING INDEX case_relations_org_unpublished"), "{name}:\n{plan}");
+        }
     }
 }
