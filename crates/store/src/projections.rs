@@ -539,7 +539,7 @@ pub mod sql {
     pub const RELATED_INTERVALS: &str = "SELECT r.case_id, r.relation, v.state, i.kind, i.quarter, i.seconds \
          FROM case_relations r JOIN case_views v ON v.case_id = r.case_id \
          LEFT JOIN case_intervals i ON i.case_id = r.case_id \
-         WHERE r.org_id = $1 AND r.public = FALSE ORDER BY r.case_id, i.kind";
+         WHERE r.org_id = $1 AND r.public = FALSE ORDER BY r.created_at, r.case_id, i.kind";
     /// The cases organisation `$1` is a party to, oldest first.
     pub const PARTY_CASES: &str = "SELECT p.case_id FROM case_parties p JOIN cases c ON c.id = p.case_id \
          WHERE p.party_id = $1 ORDER BY c.created_at, c.id";
