@@ -899,7 +899,8 @@ fn name_unit(
     file_name: Option<&str>,
 ) -> Option<(Component, Vec<Evidence>)> {
     use crate::known::{
-        artifact_like, groovy_group, group_by_major, group_from_bundle, group_of_artifact, well_known,
+        artifact_like, groovy_group, group_by_version, group_from_bundle, group_of_artifact,
+        underscored_artifact, well_known,
     };
     let bundle = attr(attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
     let module = attr(attrs, "Automatic-Module-Name");
@@ -1026,14 +1027,21 @@ fn name_unit(
     // 3. The group: a family with a known group, the bundle or module name inverted, the
     // vendor id.
     let mut group = None;
+    let mut artifact = artifact;
     if let Some((g, key)) = group_of_artifact(&artifact) {
         evidence.push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{key} is in {g}") });
         group = Some(g.to_owned());
+    } else if let Some((g, id)) = underscored_artifact(&artifact) {
+        evidence.push(Evidence {
+            kind: EvidenceKind::WellKnown,
+            detail: format!("{artifact} spells the artifact id {id}, which is in {g}"),
+        });
+        (group, artifact) = (Some(g.to_owned()), id.to_owned());
     } else if let Some(g) = groovy_group(&artifact, version.as_deref()) {
         evidence
             .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("groovy modules are in {g}") });
         group = Some(g.to_owned());
-    } else if let Some(g) = group_by_major(&artifact, version.as_deref()) {
+    } else if let Some(g) = group_by_version(&artifact, version.as_deref()) {
         let v = version.as_deref().unwrap_or_default();
         evidence
             .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{artifact} {v} is in {g}") });
@@ -1071,7 +1079,6 @@ fn name_unit(
         });
         group = Some(g);
     }
-    let mut artifact = artifact;
     if group.is_none()
         && from == "file"
         && let Some((g, a)) = dotted_prefix.as_deref().and_then(|d| group_dot_artifact(&artifact, d))

@@ -316,6 +316,21 @@ fn well_known_artifact_groups_and_groups_by_major_version() {
     let bundle = "Bundle-SymbolicName: org.apache.commons.logging\nBundle-Version: 1.2.0\n";
     let got = named(dir.path(), "commons-logging-api-1.2.jar", bundle, &[]);
     assert_eq!(got, "commons-logging:commons-logging-api:1.2");
+    // A group that changed at a version that is no bare major: c3p0:c3p0 up to 0.9.1.2.
+    let mchange = ["com/mchange/v2/c3p0/A.class", "com/mchange/v2/c3p0/B.class"];
+    let m = "Implementation-Vendor-Id: com.mchange\nImplementation-Version: 0.9.1.2\n";
+    assert_eq!(named(dir.path(), "c3p0-0.9.1.2.jar", m, &mchange), "c3p0:c3p0:0.9.1.2");
+    let m = "Implementation-Vendor-Id: com.mchange\nImplementation-Version: 0.9.5.5\n";
+    assert_eq!(named(dir.path(), "c3p0-0.9.5.5.jar", m, &mchange), "com.mchange:c3p0:0.9.5.5");
+    // An artifact id with an underscore, spelled with a dash in the file name.
+    let xpp3 = ["org/xmlpull/v1/XmlPullParser.class", "org/xmlpull/mxp1/MXParser.class"];
+    let r = scan_bytes(dir.path(), "xpp3-min-1.1.4c.jar", &jar_of("", &xpp3));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "xpp3:xpp3_min:1.1.4c");
+    assert!(has_evidence(f, "well-known", "xpp3-min spells the artifact id xpp3_min"), "{:?}", f.evidence);
+    // Rhino by its bundle name, whatever the file is called.
+    let m = "Bundle-SymbolicName: org.mozilla.rhino\nBundle-Version: 1.7.14\n";
+    assert_eq!(named(dir.path(), "js-1.7.14.jar", m, &[]), "org.mozilla:rhino:1.7.14");
 }
 
 #[test]
