@@ -841,9 +841,14 @@ fn order_outer_first(
         if p.unit.is_empty()
             && let Some((_, attrs)) = manifests.get("")
         {
+            // maven-bundle-plugin's default symbolic name is `group.artifact`, or the group
+            // alone when the artifact is the group's last part (org.jline:jline is `org.jline`).
+            let last_part = p.group.rsplit('.').next() == Some(p.artifact.as_str());
             for key in ["Bundle-SymbolicName", "Automatic-Module-Name", "Implementation-Title"] {
                 if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
-                    && (name == p.artifact || name == format!("{}.{}", p.group, p.artifact))
+                    && (name == p.artifact
+                        || name == format!("{}.{}", p.group, p.artifact)
+                        || (name == p.group && last_part))
                 {
                     s += 3;
                 } else if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
@@ -949,6 +954,10 @@ fn name_unit(
         },
     };
     let dotted_prefix = class_prefix.map(|p| p.trim_end_matches('/').replace('/', "."));
+    // A name that may be an artifact id: no spaces, no dots.
+    fn plain(n: Option<&str>) -> Option<&str> {
+        n.filter(|n| crate::known::artifact_like(n) && !n.contains('.'))
+    }
     // 1. The table of well-known artifacts, by bundle, module or package name.
     let named = [("Bundle-SymbolicName", bundle), ("Automatic-Module-Name", module)];
     for (what, name) in named
@@ -970,6 +979,17 @@ fn name_unit(
                 });
                 artifact = f.clone();
             }
+            // A family's artifact made from a package name (`spring-web-portlet` from
+            // `org.springframework.web.portlet`) gives way to the artifact id of the same
+            // family that the jar states as its title (`spring-webmvc-portlet`).
+            if key.ends_with('*')
+                && let Some(t) = plain(title)
+                && t != artifact
+                && artifact.split_once('-').is_some_and(|(word, _)| t.starts_with(&format!("{word}-")))
+            {
+                evidence.push(manifest("Implementation-Title", t));
+                artifact = t.to_owned();
+            }
             if what == "package prefix" {
                 evidence.push(Evidence {
                     kind: EvidenceKind::PackagePrefix,
@@ -990,9 +1010,6 @@ fn name_unit(
     }
     // 2. The artifact: a bundle name that is one (plain, or an Eclipse bundle's, which
     // Tycho publishes under its symbolic name), the file name, a title that is one.
-    fn plain(n: Option<&str>) -> Option<&str> {
-        n.filter(|n| crate::known::artifact_like(n) && !n.contains('.'))
-    }
     if let Some(b) = bundle.filter(|b| artifact_like(b))
         && let Some(group) = crate::known::eclipse_group(b)
     {
@@ -1008,6 +1025,11 @@ fn name_unit(
     let (artifact, from) = if let Some(b) = plain(bundle) {
         evidence.push(manifest("Bundle-SymbolicName", b));
         (b.to_owned(), "bundle")
+    } else if let Some(t) =
+        plain(title).filter(|t| t.contains('-') && file.as_ref().is_some_and(|(a, _)| a != t))
+    {
+        evidence.push(manifest("Implementation-Title", t));
+        (t.to_owned(), "title")
     } else if let Some((a, _)) = &file {
         evidence
             .push(Evidence { kind: EvidenceKind::FileName, detail: file_name.unwrap_or_default().into() });

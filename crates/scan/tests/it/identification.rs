@@ -392,3 +392,38 @@ fn a_manifest_version_takes_the_file_names_spelling_and_apache_is_no_group() {
     let m = "Implementation-Vendor-Id: org.apache\nImplementation-Version: 1.0\n";
     assert_eq!(named(dir.path(), "widget-1.0.jar", m, &["com/example/x/A.class"]), "?:widget:1.0");
 }
+
+#[test]
+fn the_outer_pom_by_the_bundle_plugins_naming_and_an_artifact_id_the_title_states() {
+    let dir = tempfile::tempdir().unwrap();
+    // An aggregate bundle holding its modules' poms, named `org.jline`: maven-bundle-plugin's
+    // symbolic name of org.jline:jline (the artifact is the group's last part).
+    let pom = |a: &str| format!("groupId=org.jline\nartifactId={a}\nversion=3.3.1\n");
+    let jar = ZipBuilder::new()
+        .add("META-INF/MANIFEST.MF", b"Bundle-SymbolicName: org.jline\nBundle-Version: 3.3.1\n", false)
+        .add(
+            "META-INF/maven/org.jline/jline-builtins/pom.properties",
+            pom("jline-builtins").as_bytes(),
+            false,
+        )
+        .add("META-INF/maven/org.jline/jline/pom.properties", pom("jline").as_bytes(), false)
+        .add("org/jline/builtins/A.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "jline3.jar", &jar);
+    let got: Vec<String> = r.findings.iter().map(coordinates).collect();
+    assert_eq!(got, ["org.jline:jline:3.3.1", "org.jline:jline-builtins:3.3.1"]);
+    // A title that is an artifact id (with a dash) over a file name that says another.
+    let m = "Implementation-Title: acme-tools-core\nImplementation-Version: 1.0\nImplementation-Vendor-Id: com.acme\n";
+    let r = scan_bytes(dir.path(), "acme2-tools-1.x.jar", &jar_of(m, &[]));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "com.acme:acme-tools-core:1.0");
+    assert!(has_evidence(f, "manifest", "Implementation-Title: acme-tools-core"));
+    // A one-word title is no artifact id of its own: the file name's.
+    let m = "Implementation-Title: acme\nImplementation-Version: 1.0\nImplementation-Vendor-Id: com.acme\n";
+    assert_eq!(named(dir.path(), "acme-tools-1.0.jar", m, &[]), "com.acme:acme-tools:1.0");
+    // A family's artifact made from the package name gives way to the one the title states.
+    let m = "Implementation-Title: spring-webmvc-portlet\nImplementation-Version: 4.3.30.RELEASE\n";
+    let portlet = ["org/springframework/web/portlet/A.class", "org/springframework/web/portlet/B.class"];
+    let got = named(dir.path(), "spring3-web.portlet-3.x.jar", m, &portlet);
+    assert_eq!(got, "org.springframework:spring-webmvc-portlet:4.3.30.RELEASE");
+}
