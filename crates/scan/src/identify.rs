@@ -943,6 +943,18 @@ fn name_unit(
             Some(published_spelling(built, file_version, file_name, &mut evidence))
         }
         (None, None) => match &file {
+            _ if let Some(v) = attr(attrs, "Bundle-Version")
+                && let Some(decoded) = bundle.and_then(|b| derby_version(b, v)) =>
+            {
+                evidence.push(manifest("Bundle-Version", v));
+                evidence.push(Evidence {
+                    kind: EvidenceKind::WellKnown,
+                    detail: format!(
+                        "Derby's bundle version encodes the fix pack and point release: {decoded}"
+                    ),
+                });
+                Some(decoded)
+            }
             Some((_, Some(v))) => {
                 evidence.push(Evidence {
                     kind: EvidenceKind::FileName,
@@ -1109,10 +1121,12 @@ fn name_unit(
             kind: EvidenceKind::PackagePrefix,
             detail: class_prefix.unwrap_or_default().into(),
         });
-        evidence.push(Evidence {
-            kind: EvidenceKind::WellKnown,
-            detail: format!("a file named groupId.artifactId-version.jar: {g}:{a}"),
-        });
+        let detail = if a == artifact {
+            format!("a bundle named after its package, in its parent package's group: {g}:{a}")
+        } else {
+            format!("a file named groupId.artifactId-version.jar: {g}:{a}")
+        };
+        evidence.push(Evidence { kind: EvidenceKind::WellKnown, detail });
         (group, artifact) = (Some(g), a);
     }
     if group.is_none() && from == "file" && version.is_none() && evidence.len() <= 1 {
@@ -1152,6 +1166,22 @@ fn built_version(v: &str) -> Option<&str> {
         v == "unspecified" || v.ends_with(".unspecified") || v.bytes().all(|b| b == b'0' || b == b'.');
     let odd = !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-+~".contains(&b));
     (!v.is_empty() && !unset && !odd).then_some(v)
+}
+
+/// The release a Derby bundle's `Bundle-Version` encodes: Derby writes
+/// `major.minor.maint.changenumber` with `maint` = fix pack × 1,000,000 + point release and
+/// a changenumber that may be unknown (`10.14.2000000.???` is 10.14.2.0). `None` for other
+/// bundles (named `derby*`) and other forms.
+fn derby_version(bundle: &str, v: &str) -> Option<String> {
+    if !bundle.starts_with("derby") {
+        return None;
+    }
+    let mut parts = v.split('.');
+    let (major, minor, maint) = (parts.next()?, parts.next()?, parts.next()?);
+    let number =
+        |p: &str| (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u64>().ok())?;
+    let (major, minor, maint) = (number(major)?, number(minor)?, number(maint)?);
+    (maint >= 1_000_000).then(|| format!("{major}.{minor}.{}.{}", maint / 1_000_000, maint % 1_000_000))
 }
 
 /// The spelling of a version a manifest states (`built`) as the file name writes it, when the
@@ -1224,13 +1254,21 @@ fn group_dot_artifact(name: &str, dotted: &str) -> Option<(String, String)> {
     let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let package = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}."));
     let grouplike = group.split('.').count() >= 2 && group.split('.').all(word);
-    (grouplike
-        && crate::known::artifact_like(artifact)
-        && group.split('.').take(2).eq(dotted.split('.').take(2))
-        && (!package(dotted, group)
-            || artifact.contains('-')
-            || group.rsplit('.').next().is_some_and(|last| artifact.starts_with(last))))
-    .then(|| (group.to_owned(), artifact.to_owned()))
+    if !grouplike
+        || !crate::known::artifact_like(artifact)
+        || !group.split('.').take(2).eq(dotted.split('.').take(2))
+    {
+        return None;
+    }
+    if !package(dotted, group)
+        || artifact.contains('-')
+        || group.rsplit('.').next().is_some_and(|last| artifact.starts_with(last))
+    {
+        return Some((group.to_owned(), artifact.to_owned()));
+    }
+    // The whole name is the artifact id (`com.ibm.wala.core`), in the group of the package
+    // above it, where the classes are.
+    word(artifact).then(|| (group.to_owned(), name.to_owned()))
 }
 
 /// The fewest letters of an artifact's first word that a package part may extend in
@@ -1356,6 +1394,23 @@ mod tests {
         assert_eq!(built_version("10.14.2000000.???"), None);
         assert_eq!(built_version("0.1.0-rc1"), Some("0.1.0-rc1"));
         assert_eq!(built_version("1.0~+svn49"), Some("1.0~+svn49"));
+    }
+
+    #[test]
+    fn derby_bundle_versions_encode_the_fix_pack() {
+        assert_eq!(derby_version("derbyclient", "10.14.2000000.???").as_deref(), Some("10.14.2.0"));
+        assert_eq!(derby_version("derby", "10.8.3000001.1234").as_deref(), Some("10.8.3.1"));
+        // Another bundle, or a version that encodes nothing: not Derby's.
+        assert_eq!(derby_version("other", "10.14.2000000.???"), None);
+        assert_eq!(derby_version("derby", "10.14.2"), None);
+        assert_eq!(derby_version("derby", "10.x.2000000"), None);
+        let attrs = vec![
+            ("Bundle-SymbolicName".to_owned(), "derbyclient".to_owned()),
+            ("Bundle-Version".to_owned(), "10.14.2000000.???".to_owned()),
+        ];
+        let (c, evidence) = name_unit("META-INF/MANIFEST.MF", &attrs, None, Some("derbyclient.jar")).unwrap();
+        assert_eq!(c.version.as_deref(), Some("10.14.2.0"));
+        assert!(evidence.iter().any(|e| e.detail.contains("Derby's bundle version")), "{evidence:?}");
     }
 
     #[test]

@@ -363,9 +363,15 @@ fn a_file_named_group_dot_artifact() {
     let lint = ["com/android/tools/lint/client/A.class", "com/android/tools/lint/detector/B.class"];
     let got = named(dir.path(), "com.android.tools.lint.lint-api-25.2.2.jar", "", &lint);
     assert_eq!(got, "com.android.tools.lint:lint-api:25.2.2");
-    // A bundle named after its package and one more word is an artifact id of its own.
+    // A bundle named after its package and one more word is an artifact id of its own, in
+    // the group of the package above it, where its classes are.
     let wala = ["com/ibm/wala/classLoader/A.class", "com/ibm/wala/ipa/B.class"];
-    assert_eq!(named(dir.path(), "com.ibm.wala.core-1.5.2.jar", "", &wala), "?:com.ibm.wala.core:1.5.2");
+    let r = scan_bytes(dir.path(), "com.ibm.wala.core-1.5.2.jar", &jar_of("", &wala));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "com.ibm.wala:com.ibm.wala.core:1.5.2");
+    assert!(has_evidence(f, "well-known", "a bundle named after its package"), "{:?}", f.evidence);
+    // Not when its last part is no package name.
+    assert_eq!(named(dir.path(), "com.ibm.wala.Core-1.5.2.jar", "", &wala), "?:com.ibm.wala.Core:1.5.2");
     // Another organisation's classes, or none: no group.
     let other = ["org/other/x/A.class"];
     assert_eq!(named(dir.path(), "com.example.tool-1.0.jar", "", &other), "?:com.example.tool:1.0");
