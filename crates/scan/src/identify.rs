@@ -1248,16 +1248,26 @@ fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
 /// the classes lie in the group's package, the last word must read as a module's artifact id
 /// (it has a dash, or extends the group's last word: `com.android.tools.lint.lint-api`);
 /// otherwise the name is a bundle named after its package and one more word
-/// (`com.ibm.wala.core`), an artifact id of its own.
+/// (`com.ibm.wala.core`), an artifact id of its own, in the group of the package above it. A
+/// last word with a capital (`com.android.databinding.baseLibrary`) is no package name: the
+/// name is groupId.artifactId when the classes share a part of the group after its first.
 fn group_dot_artifact(name: &str, dotted: &str) -> Option<(String, String)> {
     let (group, artifact) = name.rsplit_once('.')?;
     let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let package = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}."));
     let grouplike = group.split('.').count() >= 2 && group.split('.').all(word);
-    if !grouplike
-        || !crate::known::artifact_like(artifact)
-        || !group.split('.').take(2).eq(dotted.split('.').take(2))
+    if !grouplike || !crate::known::artifact_like(artifact) {
+        return None;
+    }
+    // A last word with a capital is no package name (`baseLibrary`): the name reads only as
+    // groupId.artifactId, when the classes share a part of the group after its first
+    // (`android.databinding` for `com.android.databinding`).
+    if artifact.bytes().any(|b| b.is_ascii_uppercase())
+        && group.split('.').skip(1).any(|g| dotted.split('.').any(|d| d == g))
     {
+        return Some((group.to_owned(), artifact.to_owned()));
+    }
+    if !group.split('.').take(2).eq(dotted.split('.').take(2)) {
         return None;
     }
     if !package(dotted, group)

@@ -370,8 +370,15 @@ fn a_file_named_group_dot_artifact() {
     let f = only(&r);
     assert_eq!(coordinates(f), "com.ibm.wala:com.ibm.wala.core:1.5.2");
     assert!(has_evidence(f, "well-known", "a bundle named after its package"), "{:?}", f.evidence);
-    // Not when its last part is no package name.
-    assert_eq!(named(dir.path(), "com.ibm.wala.Core-1.5.2.jar", "", &wala), "?:com.ibm.wala.Core:1.5.2");
+    // Not when its last part is no package name (an underscore).
+    assert_eq!(named(dir.path(), "com.ibm.wala.core_x-1.5.2.jar", "", &wala), "?:com.ibm.wala.core_x:1.5.2");
+    // A last word with a capital is no package name: groupId.artifactId, when the classes
+    // share a part of the group after its first; not otherwise.
+    let binding = ["android/databinding/A.class", "android/databinding/B.class"];
+    let got = named(dir.path(), "com.android.databinding.baseLibrary-2.0.0.jar", "", &binding);
+    assert_eq!(got, "com.android.databinding:baseLibrary:2.0.0");
+    let got = named(dir.path(), "com.example.tools.baseLibrary-2.0.0.jar", "", &binding);
+    assert_eq!(got, "?:com.example.tools.baseLibrary:2.0.0");
     // Another organisation's classes, or none: no group.
     let other = ["org/other/x/A.class"];
     assert_eq!(named(dir.path(), "com.example.tool-1.0.jar", "", &other), "?:com.example.tool:1.0");
