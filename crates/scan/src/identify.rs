@@ -1277,8 +1277,9 @@ fn group_dot_artifact(name: &str, dotted: &str) -> Option<(String, String)> {
         return Some((group.to_owned(), artifact.to_owned()));
     }
     // The whole name is the artifact id (`com.ibm.wala.core`), in the group of the package
-    // above it, where the classes are.
-    word(artifact).then(|| (group.to_owned(), name.to_owned()))
+    // above it, where the classes are. Not Eclipse's own bundles, whose groups are not their
+    // parent packages (`org.eclipse.swt` is in `org.eclipse.platform` on Maven Central).
+    (word(artifact) && !name.starts_with("org.eclipse.")).then(|| (group.to_owned(), name.to_owned()))
 }
 
 /// The fewest letters of an artifact's first word that a package part may extend in

@@ -370,7 +370,9 @@ fn a_file_named_group_dot_artifact() {
     let f = only(&r);
     assert_eq!(coordinates(f), "com.ibm.wala:com.ibm.wala.core:1.5.2");
     assert!(has_evidence(f, "well-known", "a bundle named after its package"), "{:?}", f.evidence);
-    // Not when its last part is no package name (an underscore).
+    // Not Eclipse's own bundles, nor when its last part is no package name (an underscore).
+    let swt = ["org/eclipse/swt/A.class", "org/eclipse/swt/widgets/B.class"];
+    assert_eq!(named(dir.path(), "org.eclipse.swt-4.x.jar", "", &swt), "?:org.eclipse.swt:4.x");
     assert_eq!(named(dir.path(), "com.ibm.wala.core_x-1.5.2.jar", "", &wala), "?:com.ibm.wala.core_x:1.5.2");
     // A last word with a capital is no package name: groupId.artifactId, when the classes
     // share a part of the group after its first; not otherwise.
