@@ -318,8 +318,11 @@ pub(crate) fn artifact_like(s: &str) -> bool {
 /// name), inverting maven-bundle-plugin's default naming: `group.artifact`; `group` when the
 /// artifact is the group's last part; `group.rest` for `last-rest` artifacts.
 pub(crate) fn group_from_bundle(bundle: &str, artifact: &str) -> Option<String> {
+    // `org.apache` is no project's group (only the Apache parent pom's): `org.apache.thrift`
+    // with `thrift` is maven-bundle-plugin's name for an artifact that is its group's last part.
     if let Some(group) = bundle.strip_suffix(artifact).and_then(|g| g.strip_suffix('.'))
         && group.contains('.')
+        && group != "org.apache"
     {
         return Some(group.to_owned());
     }
@@ -486,6 +489,8 @@ mod tests {
             Some("org.apache.felix")
         );
         assert_eq!(group_from_bundle("groovy-json", "groovy-json"), None);
+        assert_eq!(group_from_bundle("org.apache.thrift", "thrift").as_deref(), Some("org.apache.thrift"));
+        assert_eq!(group_from_bundle("org.example.thrift", "thrift").as_deref(), Some("org.example"));
         assert_eq!(well_known("org.eclipse.jetty.util").map(|w| w.1).as_deref(), Some("jetty-util"));
         assert_eq!(groovy_group("groovy-json", Some("2.4.21")), Some("org.codehaus.groovy"));
         assert_eq!(groovy_group("groovy-json", Some("4.0.6")), Some("org.apache.groovy"));
