@@ -841,9 +841,14 @@ fn order_outer_first(
         if p.unit.is_empty()
             && let Some((_, attrs)) = manifests.get("")
         {
+            // maven-bundle-plugin's default symbolic name is `group.artifact`, or the group
+            // alone when the artifact is the group's last part (org.jline:jline is `org.jline`).
+            let last_part = p.group.rsplit('.').next() == Some(p.artifact.as_str());
             for key in ["Bundle-SymbolicName", "Automatic-Module-Name", "Implementation-Title"] {
                 if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
-                    && (name == p.artifact || name == format!("{}.{}", p.group, p.artifact))
+                    && (name == p.artifact
+                        || name == format!("{}.{}", p.group, p.artifact)
+                        || (name == p.group && last_part))
                 {
                     s += 3;
                 } else if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
@@ -899,7 +904,8 @@ fn name_unit(
     file_name: Option<&str>,
 ) -> Option<(Component, Vec<Evidence>)> {
     use crate::known::{
-        artifact_like, groovy_group, group_by_major, group_from_bundle, group_of_artifact, well_known,
+        artifact_like, groovy_group, group_by_version, group_from_bundle, group_of_artifact,
+        underscored_artifact, well_known,
     };
     let bundle = attr(attrs, "Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or(s).trim());
     let module = attr(attrs, "Automatic-Module-Name");
@@ -937,6 +943,18 @@ fn name_unit(
             Some(published_spelling(built, file_version, file_name, &mut evidence))
         }
         (None, None) => match &file {
+            _ if let Some(v) = attr(attrs, "Bundle-Version")
+                && let Some(decoded) = bundle.and_then(|b| derby_version(b, v)) =>
+            {
+                evidence.push(manifest("Bundle-Version", v));
+                evidence.push(Evidence {
+                    kind: EvidenceKind::WellKnown,
+                    detail: format!(
+                        "Derby's bundle version encodes the fix pack and point release: {decoded}"
+                    ),
+                });
+                Some(decoded)
+            }
             Some((_, Some(v))) => {
                 evidence.push(Evidence {
                     kind: EvidenceKind::FileName,
@@ -948,6 +966,10 @@ fn name_unit(
         },
     };
     let dotted_prefix = class_prefix.map(|p| p.trim_end_matches('/').replace('/', "."));
+    // A name that may be an artifact id: no spaces, no dots.
+    fn plain(n: Option<&str>) -> Option<&str> {
+        n.filter(|n| crate::known::artifact_like(n) && !n.contains('.'))
+    }
     // 1. The table of well-known artifacts, by bundle, module or package name.
     let named = [("Bundle-SymbolicName", bundle), ("Automatic-Module-Name", module)];
     for (what, name) in named
@@ -969,6 +991,17 @@ fn name_unit(
                 });
                 artifact = f.clone();
             }
+            // A family's artifact made from a package name (`spring-web-portlet` from
+            // `org.springframework.web.portlet`) gives way to the artifact id of the same
+            // family that the jar states as its title (`spring-webmvc-portlet`).
+            if key.ends_with('*')
+                && let Some(t) = plain(title)
+                && t != artifact
+                && artifact.split_once('-').is_some_and(|(word, _)| t.starts_with(&format!("{word}-")))
+            {
+                evidence.push(manifest("Implementation-Title", t));
+                artifact = t.to_owned();
+            }
             if what == "package prefix" {
                 evidence.push(Evidence {
                     kind: EvidenceKind::PackagePrefix,
@@ -989,9 +1022,6 @@ fn name_unit(
     }
     // 2. The artifact: a bundle name that is one (plain, or an Eclipse bundle's, which
     // Tycho publishes under its symbolic name), the file name, a title that is one.
-    fn plain(n: Option<&str>) -> Option<&str> {
-        n.filter(|n| crate::known::artifact_like(n) && !n.contains('.'))
-    }
     if let Some(b) = bundle.filter(|b| artifact_like(b))
         && let Some(group) = crate::known::eclipse_group(b)
     {
@@ -1007,6 +1037,11 @@ fn name_unit(
     let (artifact, from) = if let Some(b) = plain(bundle) {
         evidence.push(manifest("Bundle-SymbolicName", b));
         (b.to_owned(), "bundle")
+    } else if let Some(t) =
+        plain(title).filter(|t| t.contains('-') && file.as_ref().is_some_and(|(a, _)| a != t))
+    {
+        evidence.push(manifest("Implementation-Title", t));
+        (t.to_owned(), "title")
     } else if let Some((a, _)) = &file {
         evidence
             .push(Evidence { kind: EvidenceKind::FileName, detail: file_name.unwrap_or_default().into() });
@@ -1026,14 +1061,21 @@ fn name_unit(
     // 3. The group: a family with a known group, the bundle or module name inverted, the
     // vendor id.
     let mut group = None;
+    let mut artifact = artifact;
     if let Some((g, key)) = group_of_artifact(&artifact) {
         evidence.push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{key} is in {g}") });
         group = Some(g.to_owned());
+    } else if let Some((g, id)) = underscored_artifact(&artifact) {
+        evidence.push(Evidence {
+            kind: EvidenceKind::WellKnown,
+            detail: format!("{artifact} spells the artifact id {id}, which is in {g}"),
+        });
+        (group, artifact) = (Some(g.to_owned()), id.to_owned());
     } else if let Some(g) = groovy_group(&artifact, version.as_deref()) {
         evidence
             .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("groovy modules are in {g}") });
         group = Some(g.to_owned());
-    } else if let Some(g) = group_by_major(&artifact, version.as_deref()) {
+    } else if let Some(g) = group_by_version(&artifact, version.as_deref()) {
         let v = version.as_deref().unwrap_or_default();
         evidence
             .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{artifact} {v} is in {g}") });
@@ -1071,7 +1113,6 @@ fn name_unit(
         });
         group = Some(g);
     }
-    let mut artifact = artifact;
     if group.is_none()
         && from == "file"
         && let Some((g, a)) = dotted_prefix.as_deref().and_then(|d| group_dot_artifact(&artifact, d))
@@ -1080,10 +1121,12 @@ fn name_unit(
             kind: EvidenceKind::PackagePrefix,
             detail: class_prefix.unwrap_or_default().into(),
         });
-        evidence.push(Evidence {
-            kind: EvidenceKind::WellKnown,
-            detail: format!("a file named groupId.artifactId-version.jar: {g}:{a}"),
-        });
+        let detail = if a == artifact {
+            format!("a bundle named after its package, in its parent package's group: {g}:{a}")
+        } else {
+            format!("a file named groupId.artifactId-version.jar: {g}:{a}")
+        };
+        evidence.push(Evidence { kind: EvidenceKind::WellKnown, detail });
         (group, artifact) = (Some(g), a);
     }
     if group.is_none() && from == "file" && version.is_none() && evidence.len() <= 1 {
@@ -1123,6 +1166,22 @@ fn built_version(v: &str) -> Option<&str> {
         v == "unspecified" || v.ends_with(".unspecified") || v.bytes().all(|b| b == b'0' || b == b'.');
     let odd = !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-+~".contains(&b));
     (!v.is_empty() && !unset && !odd).then_some(v)
+}
+
+/// The release a Derby bundle's `Bundle-Version` encodes: Derby writes
+/// `major.minor.maint.changenumber` with `maint` = fix pack × 1,000,000 + point release and
+/// a changenumber that may be unknown (`10.14.2000000.???` is 10.14.2.0). `None` for other
+/// bundles (named `derby*`) and other forms.
+fn derby_version(bundle: &str, v: &str) -> Option<String> {
+    if !bundle.starts_with("derby") {
+        return None;
+    }
+    let mut parts = v.split('.');
+    let (major, minor, maint) = (parts.next()?, parts.next()?, parts.next()?);
+    let number =
+        |p: &str| (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u64>().ok())?;
+    let (major, minor, maint) = (number(major)?, number(minor)?, number(maint)?);
+    (maint >= 1_000_000).then(|| format!("{major}.{minor}.{}.{}", maint / 1_000_000, maint % 1_000_000))
 }
 
 /// The spelling of a version a manifest states (`built`) as the file name writes it, when the
@@ -1189,19 +1248,38 @@ fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
 /// the classes lie in the group's package, the last word must read as a module's artifact id
 /// (it has a dash, or extends the group's last word: `com.android.tools.lint.lint-api`);
 /// otherwise the name is a bundle named after its package and one more word
-/// (`com.ibm.wala.core`), an artifact id of its own.
+/// (`com.ibm.wala.core`), an artifact id of its own, in the group of the package above it. A
+/// last word with a capital (`com.android.databinding.baseLibrary`) is no package name: the
+/// name is groupId.artifactId when the classes share a part of the group after its first.
 fn group_dot_artifact(name: &str, dotted: &str) -> Option<(String, String)> {
     let (group, artifact) = name.rsplit_once('.')?;
     let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let package = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}."));
     let grouplike = group.split('.').count() >= 2 && group.split('.').all(word);
-    (grouplike
-        && crate::known::artifact_like(artifact)
-        && group.split('.').take(2).eq(dotted.split('.').take(2))
-        && (!package(dotted, group)
-            || artifact.contains('-')
-            || group.rsplit('.').next().is_some_and(|last| artifact.starts_with(last))))
-    .then(|| (group.to_owned(), artifact.to_owned()))
+    if !grouplike || !crate::known::artifact_like(artifact) {
+        return None;
+    }
+    // A last word with a capital is no package name (`baseLibrary`): the name reads only as
+    // groupId.artifactId, when the classes share a part of the group after its first
+    // (`android.databinding` for `com.android.databinding`).
+    if artifact.bytes().any(|b| b.is_ascii_uppercase())
+        && group.split('.').skip(1).any(|g| dotted.split('.').any(|d| d == g))
+    {
+        return Some((group.to_owned(), artifact.to_owned()));
+    }
+    if !group.split('.').take(2).eq(dotted.split('.').take(2)) {
+        return None;
+    }
+    if !package(dotted, group)
+        || artifact.contains('-')
+        || group.rsplit('.').next().is_some_and(|last| artifact.starts_with(last))
+    {
+        return Some((group.to_owned(), artifact.to_owned()));
+    }
+    // The whole name is the artifact id (`com.ibm.wala.core`), in the group of the package
+    // above it, where the classes are. Not Eclipse's own bundles, whose groups are not their
+    // parent packages (`org.eclipse.swt` is in `org.eclipse.platform` on Maven Central).
+    (word(artifact) && !name.starts_with("org.eclipse.")).then(|| (group.to_owned(), name.to_owned()))
 }
 
 /// The fewest letters of an artifact's first word that a package part may extend in
@@ -1327,6 +1405,23 @@ mod tests {
         assert_eq!(built_version("10.14.2000000.???"), None);
         assert_eq!(built_version("0.1.0-rc1"), Some("0.1.0-rc1"));
         assert_eq!(built_version("1.0~+svn49"), Some("1.0~+svn49"));
+    }
+
+    #[test]
+    fn derby_bundle_versions_encode_the_fix_pack() {
+        assert_eq!(derby_version("derbyclient", "10.14.2000000.???").as_deref(), Some("10.14.2.0"));
+        assert_eq!(derby_version("derby", "10.8.3000001.1234").as_deref(), Some("10.8.3.1"));
+        // Another bundle, or a version that encodes nothing: not Derby's.
+        assert_eq!(derby_version("other", "10.14.2000000.???"), None);
+        assert_eq!(derby_version("derby", "10.14.2"), None);
+        assert_eq!(derby_version("derby", "10.x.2000000"), None);
+        let attrs = vec![
+            ("Bundle-SymbolicName".to_owned(), "derbyclient".to_owned()),
+            ("Bundle-Version".to_owned(), "10.14.2000000.???".to_owned()),
+        ];
+        let (c, evidence) = name_unit("META-INF/MANIFEST.MF", &attrs, None, Some("derbyclient.jar")).unwrap();
+        assert_eq!(c.version.as_deref(), Some("10.14.2.0"));
+        assert!(evidence.iter().any(|e| e.detail.contains("Derby's bundle version")), "{evidence:?}");
     }
 
     #[test]

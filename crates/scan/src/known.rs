@@ -3,6 +3,8 @@
 //! `Implementation-Vendor-Id`, the package prefix of its classes, a table of well-known
 //! artifacts, and its file name last. Pure functions of text, no IO.
 
+use vulnrelay_formats::maven_version::MavenVersion;
+
 /// Well-known artifacts by a dotted name (a bundle symbolic name, a module name or a package
 /// prefix): the exact name, its Maven group and artifact.
 const WELL_KNOWN: &[(&str, &str, &str)] = &[
@@ -64,6 +66,8 @@ const WELL_KNOWN: &[(&str, &str, &str)] = &[
     ("org.osgi.core", "org.osgi", "osgi.core"),
     ("com.google.inject", "com.google.inject", "guice"),
     ("org.aopalliance", "aopalliance", "aopalliance"),
+    // Rhino's bundle and module name.
+    ("org.mozilla.rhino", "org.mozilla", "rhino"),
 ];
 
 /// Families whose bundles are named `<prefix><rest>`: the group, and how the artifact is
@@ -195,17 +199,43 @@ const ARTIFACT_GROUPS: &[(&str, &str)] = &[
     ("jing", "org.relaxng"),
     ("jsr305", "com.google.code.findbugs"),
     ("junit5-system-exit", "com.ginsberg"),
+    ("jargs", "jargs"),
+    ("caffeine", "com.github.ben-manes.caffeine"),
+    // Mojarra's API and implementation before Jakarta EE.
+    ("jsf-api", "com.sun.faces"),
+    ("jsf-impl", "com.sun.faces"),
+    // Truffle's first releases (later ones are com.oracle.truffle:truffle-api).
+    ("truffle", "com.oracle"),
+    ("texhyphj", "com.googlecode.texhyphj"),
+    ("simple-validation", "org.netbeans"),
+    // Artifact ids with an underscore, which a file name may spell with a dash
+    // ([`group_of_artifact`] reads `xpp3-min` as `xpp3_min`).
+    ("xpp3_min", "xpp3"),
+    ("xpp3_xpath", "xpp3"),
 ];
 
 /// The group of a well-known artifact id ([`ARTIFACT_GROUPS`]), with the entry that matched.
 pub(crate) fn group_of_artifact(artifact: &str) -> Option<(&'static str, &'static str)> {
-    ARTIFACT_GROUPS.iter().find_map(|(key, group)| {
-        let hit = match key.strip_suffix('*') {
-            Some(prefix) => artifact.starts_with(prefix) && artifact.len() > prefix.len(),
-            None => artifact == *key,
-        };
-        hit.then_some((*group, *key))
-    })
+    ARTIFACT_GROUPS.iter().find_map(|(key, group)| key_matches(key, artifact).then_some((*group, *key)))
+}
+
+/// Whether a table's `key` (an artifact id, or a family `prefix-*`) names `artifact`.
+fn key_matches(key: &str, artifact: &str) -> bool {
+    match key.strip_suffix('*') {
+        Some(prefix) => artifact.starts_with(prefix) && artifact.len() > prefix.len(),
+        None => artifact == key,
+    }
+}
+
+/// The artifact id a file name spells with dashes where the id has underscores
+/// (`xpp3-min` for `xpp3_min`), when the table holds that id exactly: its group and the
+/// id. A dashed name that is an id of its own in the table is not respelled.
+pub(crate) fn underscored_artifact(artifact: &str) -> Option<(&'static str, &'static str)> {
+    if !artifact.contains('-') || group_of_artifact(artifact).is_some() {
+        return None;
+    }
+    let respelled = artifact.replace('-', "_");
+    ARTIFACT_GROUPS.iter().find(|(key, _)| key.contains('_') && **key == respelled).map(|(key, g)| (*g, *key))
 }
 
 /// A name from the table: (group, artifact, the table entry that matched).
@@ -225,27 +255,45 @@ pub(crate) fn well_known(name: &str) -> Option<(String, String, String)> {
     None
 }
 
-/// Artifact ids whose group changed with a major version: (artifact, first major of the new
-/// group, group before it, group from it).
-const GROUP_BY_MAJOR: &[(&str, u32, &str, &str)] = &[
+/// Artifact ids (exact, or a family `prefix-*`) whose group changed with a version: (artifact,
+/// first version of the new group, group before it if one is known, group from it).
+const GROUP_BY_VERSION: &[(&str, &str, Option<&str>, &str)] = &[
     // JLine 0.9 to 2.x are jline:jline; 3.x is org.jline:jline.
-    ("jline", 3, "jline", "org.jline"),
+    ("jline", "3", Some("jline"), "org.jline"),
     // ANTLR 2 is antlr:antlr; ANTLR 3's tool is org.antlr:antlr.
-    ("antlr", 3, "antlr", "org.antlr"),
+    ("antlr", "3", Some("antlr"), "org.antlr"),
     // StringTemplate 2 is antlr:stringtemplate; 3 is org.antlr:stringtemplate.
-    ("stringtemplate", 3, "antlr", "org.antlr"),
+    ("stringtemplate", "3", Some("antlr"), "org.antlr"),
     // Commons JEXL 1.x is commons-jexl:commons-jexl; 2.x is org.apache.commons:commons-jexl.
-    ("commons-jexl", 2, "commons-jexl", "org.apache.commons"),
-    // Saxon 6 is saxon:saxon; Saxon 8 to 9.1 are net.sf.saxon:saxon.
-    ("saxon", 7, "saxon", "net.sf.saxon"),
+    ("commons-jexl", "2", Some("commons-jexl"), "org.apache.commons"),
+    // Saxon 6 is saxon:saxon (and saxon:saxon-jdom, ...); Saxon 8 to 9.1 are net.sf.saxon's.
+    ("saxon", "7", Some("saxon"), "net.sf.saxon"),
+    ("saxon-*", "7", Some("saxon"), "net.sf.saxon"),
+    // c3p0 is c3p0:c3p0 up to 0.9.1.2 and com.mchange:c3p0 from 0.9.2-pre1.
+    ("c3p0", "0.9.2-pre1", Some("c3p0"), "com.mchange"),
+    // Insubstantial, the fork of Kirill Grouchnikov's Swing projects, published their 7.x
+    // releases as com.github.insubstantial:trident, flamingo, substance, ...; the originals
+    // never reached 7.
+    ("trident", "7", None, "com.github.insubstantial"),
+    ("flamingo", "7", None, "com.github.insubstantial"),
+    ("laf-widget", "7", None, "com.github.insubstantial"),
+    ("laf-plugin", "7", None, "com.github.insubstantial"),
+    ("substance", "7", None, "com.github.insubstantial"),
+    ("substance-*", "7", None, "com.github.insubstantial"),
 ];
 
-/// The group of an artifact id whose group depends on its major version
-/// ([`GROUP_BY_MAJOR`]); `None` without a version.
-pub(crate) fn group_by_major(artifact: &str, version: Option<&str>) -> Option<&'static str> {
-    let (_, from, before, after) = GROUP_BY_MAJOR.iter().find(|(a, ..)| *a == artifact)?;
-    let major = version?.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u32>().ok()?;
-    Some(if major >= *from { after } else { before })
+/// The group of an artifact id whose group depends on its version ([`GROUP_BY_VERSION`]);
+/// `None` without a version, with one that does not start with a number, or before the new
+/// group when the group before it is not known.
+pub(crate) fn group_by_version(artifact: &str, version: Option<&str>) -> Option<&'static str> {
+    let (_, from, before, after) = GROUP_BY_VERSION.iter().find(|(key, ..)| key_matches(key, artifact))?;
+    let version = version.filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))?;
+    // A bare major: every version of that major (`3.0.0-M1` too); else by Maven's ordering.
+    let new = match from.parse::<u32>() {
+        Ok(major) => version.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u32>().ok()? >= major,
+        Err(_) => MavenVersion::parse(version) >= MavenVersion::parse(from),
+    };
+    if new { Some(after) } else { *before }
 }
 
 /// Groovy's modules are bundles named `groovy` or `groovy-<module>`, in group
@@ -270,8 +318,11 @@ pub(crate) fn artifact_like(s: &str) -> bool {
 /// name), inverting maven-bundle-plugin's default naming: `group.artifact`; `group` when the
 /// artifact is the group's last part; `group.rest` for `last-rest` artifacts.
 pub(crate) fn group_from_bundle(bundle: &str, artifact: &str) -> Option<String> {
+    // `org.apache` is no project's group (only the Apache parent pom's): `org.apache.thrift`
+    // with `thrift` is maven-bundle-plugin's name for an artifact that is its group's last part.
     if let Some(group) = bundle.strip_suffix(artifact).and_then(|g| g.strip_suffix('.'))
         && group.contains('.')
+        && group != "org.apache"
     {
         return Some(group.to_owned());
     }
@@ -394,16 +445,37 @@ mod tests {
         assert_eq!(group_of_artifact("osgi.annotation"), Some(("org.osgi", "osgi.*")));
         assert_eq!(group_of_artifact("xpp3"), Some(("xpp3", "xpp3")));
         assert_eq!(group_of_artifact("xpp3-min"), None);
-        assert_eq!(group_by_major("jline", Some("2.14.6")), Some("jline"));
-        assert_eq!(group_by_major("jline", Some("3.3.1")), Some("org.jline"));
-        assert_eq!(group_by_major("antlr", Some("2.7.7")), Some("antlr"));
-        assert_eq!(group_by_major("antlr", Some("3.5.2")), Some("org.antlr"));
-        assert_eq!(group_by_major("commons-jexl", Some("1.1")), Some("commons-jexl"));
-        assert_eq!(group_by_major("commons-jexl", Some("2.1.1")), Some("org.apache.commons"));
-        // No version, or none that starts with a number: no group.
-        assert_eq!(group_by_major("jline", None), None);
-        assert_eq!(group_by_major("jline", Some("x")), None);
-        assert_eq!(group_by_major("other", Some("1.0")), None);
+        let by_version: &[(&str, Option<&str>, Option<&str>)] = &[
+            ("jline", Some("2.14.6"), Some("jline")),
+            ("jline", Some("3.3.1"), Some("org.jline")),
+            ("antlr", Some("2.7.7"), Some("antlr")),
+            ("antlr", Some("3.5.2"), Some("org.antlr")),
+            ("commons-jexl", Some("1.1"), Some("commons-jexl")),
+            ("commons-jexl", Some("2.1.1"), Some("org.apache.commons")),
+            // No version, or none that starts with a number: no group.
+            ("jline", None, None),
+            ("jline", Some("x"), None),
+            ("other", Some("1.0"), None),
+            // A major's pre-release is of that major; a threshold that is no bare major is by
+            // Maven's ordering.
+            ("jline", Some("3.0.0-M1"), Some("org.jline")),
+            ("c3p0", Some("0.9.1.2"), Some("c3p0")),
+            ("c3p0", Some("0.9.2-pre1"), Some("com.mchange")),
+            ("c3p0", Some("0.9.5.5"), Some("com.mchange")),
+            ("saxon-jdom", Some("6.5.5"), Some("saxon")),
+            ("saxon-dom", Some("8.7"), Some("net.sf.saxon")),
+            // Only the fork's versions: before them the group is not known.
+            ("trident", Some("7.3"), Some("com.github.insubstantial")),
+            ("trident", Some("1.3"), None),
+        ];
+        for (artifact, version, group) in by_version {
+            assert_eq!(group_by_version(artifact, *version), *group, "{artifact} {version:?}");
+        }
+        // A file name's dashes for an id's underscores, only for an id the table holds.
+        assert_eq!(underscored_artifact("xpp3-min"), Some(("xpp3", "xpp3_min")));
+        assert_eq!(underscored_artifact("xpp3_min"), None);
+        assert_eq!(underscored_artifact("xpp3-max"), None);
+        assert_eq!(underscored_artifact("javafx-web"), None);
     }
 
     #[test]
@@ -417,6 +489,8 @@ mod tests {
             Some("org.apache.felix")
         );
         assert_eq!(group_from_bundle("groovy-json", "groovy-json"), None);
+        assert_eq!(group_from_bundle("org.apache.thrift", "thrift").as_deref(), Some("org.apache.thrift"));
+        assert_eq!(group_from_bundle("org.example.thrift", "thrift").as_deref(), Some("org.example"));
         assert_eq!(well_known("org.eclipse.jetty.util").map(|w| w.1).as_deref(), Some("jetty-util"));
         assert_eq!(groovy_group("groovy-json", Some("2.4.21")), Some("org.codehaus.groovy"));
         assert_eq!(groovy_group("groovy-json", Some("4.0.6")), Some("org.apache.groovy"));

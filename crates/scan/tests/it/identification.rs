@@ -316,6 +316,21 @@ fn well_known_artifact_groups_and_groups_by_major_version() {
     let bundle = "Bundle-SymbolicName: org.apache.commons.logging\nBundle-Version: 1.2.0\n";
     let got = named(dir.path(), "commons-logging-api-1.2.jar", bundle, &[]);
     assert_eq!(got, "commons-logging:commons-logging-api:1.2");
+    // A group that changed at a version that is no bare major: c3p0:c3p0 up to 0.9.1.2.
+    let mchange = ["com/mchange/v2/c3p0/A.class", "com/mchange/v2/c3p0/B.class"];
+    let m = "Implementation-Vendor-Id: com.mchange\nImplementation-Version: 0.9.1.2\n";
+    assert_eq!(named(dir.path(), "c3p0-0.9.1.2.jar", m, &mchange), "c3p0:c3p0:0.9.1.2");
+    let m = "Implementation-Vendor-Id: com.mchange\nImplementation-Version: 0.9.5.5\n";
+    assert_eq!(named(dir.path(), "c3p0-0.9.5.5.jar", m, &mchange), "com.mchange:c3p0:0.9.5.5");
+    // An artifact id with an underscore, spelled with a dash in the file name.
+    let xpp3 = ["org/xmlpull/v1/XmlPullParser.class", "org/xmlpull/mxp1/MXParser.class"];
+    let r = scan_bytes(dir.path(), "xpp3-min-1.1.4c.jar", &jar_of("", &xpp3));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "xpp3:xpp3_min:1.1.4c");
+    assert!(has_evidence(f, "well-known", "xpp3-min spells the artifact id xpp3_min"), "{:?}", f.evidence);
+    // Rhino by its bundle name, whatever the file is called.
+    let m = "Bundle-SymbolicName: org.mozilla.rhino\nBundle-Version: 1.7.14\n";
+    assert_eq!(named(dir.path(), "js-1.7.14.jar", m, &[]), "org.mozilla:rhino:1.7.14");
 }
 
 #[test]
@@ -348,9 +363,24 @@ fn a_file_named_group_dot_artifact() {
     let lint = ["com/android/tools/lint/client/A.class", "com/android/tools/lint/detector/B.class"];
     let got = named(dir.path(), "com.android.tools.lint.lint-api-25.2.2.jar", "", &lint);
     assert_eq!(got, "com.android.tools.lint:lint-api:25.2.2");
-    // A bundle named after its package and one more word is an artifact id of its own.
+    // A bundle named after its package and one more word is an artifact id of its own, in
+    // the group of the package above it, where its classes are.
     let wala = ["com/ibm/wala/classLoader/A.class", "com/ibm/wala/ipa/B.class"];
-    assert_eq!(named(dir.path(), "com.ibm.wala.core-1.5.2.jar", "", &wala), "?:com.ibm.wala.core:1.5.2");
+    let r = scan_bytes(dir.path(), "com.ibm.wala.core-1.5.2.jar", &jar_of("", &wala));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "com.ibm.wala:com.ibm.wala.core:1.5.2");
+    assert!(has_evidence(f, "well-known", "a bundle named after its package"), "{:?}", f.evidence);
+    // Not Eclipse's own bundles, nor when its last part is no package name (an underscore).
+    let swt = ["org/eclipse/swt/A.class", "org/eclipse/swt/widgets/B.class"];
+    assert_eq!(named(dir.path(), "org.eclipse.swt-4.x.jar", "", &swt), "?:org.eclipse.swt:4.x");
+    assert_eq!(named(dir.path(), "com.ibm.wala.core_x-1.5.2.jar", "", &wala), "?:com.ibm.wala.core_x:1.5.2");
+    // A last word with a capital is no package name: groupId.artifactId, when the classes
+    // share a part of the group after its first; not otherwise.
+    let binding = ["android/databinding/A.class", "android/databinding/B.class"];
+    let got = named(dir.path(), "com.android.databinding.baseLibrary-2.0.0.jar", "", &binding);
+    assert_eq!(got, "com.android.databinding:baseLibrary:2.0.0");
+    let got = named(dir.path(), "com.example.tools.baseLibrary-2.0.0.jar", "", &binding);
+    assert_eq!(got, "?:com.example.tools.baseLibrary:2.0.0");
     // Another organisation's classes, or none: no group.
     let other = ["org/other/x/A.class"];
     assert_eq!(named(dir.path(), "com.example.tool-1.0.jar", "", &other), "?:com.example.tool:1.0");
@@ -376,4 +406,39 @@ fn a_manifest_version_takes_the_file_names_spelling_and_apache_is_no_group() {
     // The vendor id the Apache parent poms set is not the project's group.
     let m = "Implementation-Vendor-Id: org.apache\nImplementation-Version: 1.0\n";
     assert_eq!(named(dir.path(), "widget-1.0.jar", m, &["com/example/x/A.class"]), "?:widget:1.0");
+}
+
+#[test]
+fn the_outer_pom_by_the_bundle_plugins_naming_and_an_artifact_id_the_title_states() {
+    let dir = tempfile::tempdir().unwrap();
+    // An aggregate bundle holding its modules' poms, named `org.jline`: maven-bundle-plugin's
+    // symbolic name of org.jline:jline (the artifact is the group's last part).
+    let pom = |a: &str| format!("groupId=org.jline\nartifactId={a}\nversion=3.3.1\n");
+    let jar = ZipBuilder::new()
+        .add("META-INF/MANIFEST.MF", b"Bundle-SymbolicName: org.jline\nBundle-Version: 3.3.1\n", false)
+        .add(
+            "META-INF/maven/org.jline/jline-builtins/pom.properties",
+            pom("jline-builtins").as_bytes(),
+            false,
+        )
+        .add("META-INF/maven/org.jline/jline/pom.properties", pom("jline").as_bytes(), false)
+        .add("org/jline/builtins/A.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "jline3.jar", &jar);
+    let got: Vec<String> = r.findings.iter().map(coordinates).collect();
+    assert_eq!(got, ["org.jline:jline:3.3.1", "org.jline:jline-builtins:3.3.1"]);
+    // A title that is an artifact id (with a dash) over a file name that says another.
+    let m = "Implementation-Title: acme-tools-core\nImplementation-Version: 1.0\nImplementation-Vendor-Id: com.acme\n";
+    let r = scan_bytes(dir.path(), "acme2-tools-1.x.jar", &jar_of(m, &[]));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "com.acme:acme-tools-core:1.0");
+    assert!(has_evidence(f, "manifest", "Implementation-Title: acme-tools-core"));
+    // A one-word title is no artifact id of its own: the file name's.
+    let m = "Implementation-Title: acme\nImplementation-Version: 1.0\nImplementation-Vendor-Id: com.acme\n";
+    assert_eq!(named(dir.path(), "acme-tools-1.0.jar", m, &[]), "com.acme:acme-tools:1.0");
+    // A family's artifact made from the package name gives way to the one the title states.
+    let m = "Implementation-Title: spring-webmvc-portlet\nImplementation-Version: 4.3.30.RELEASE\n";
+    let portlet = ["org/springframework/web/portlet/A.class", "org/springframework/web/portlet/B.class"];
+    let got = named(dir.path(), "spring3-web.portlet-3.x.jar", m, &portlet);
+    assert_eq!(got, "org.springframework:spring-webmvc-portlet:4.3.30.RELEASE");
 }
