@@ -242,7 +242,7 @@ impl Database {
     pub async fn analyze(&self) -> Result<(), String> {
         use sqlx::{Connection, Executor, Row};
         if let Some(sqlite) = &self.sqlite {
-            sqlite.raw_pool().execute("ANALYZE").await.map_err(|e| e.to_string())?;
+            sqlite.gather_statistics().await.map_err(|e| e.to_string())?;
         }
         if let Some(url) = &self.postgres_url {
             let mut connection = sqlx::PgConnection::connect(url).await.map_err(|e| e.to_string())?;

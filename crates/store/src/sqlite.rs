@@ -50,6 +50,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         queries::m_build_index(&writer).await?;
         queries::build_org_search(&writer).await?;
+        drop_value_samples(&writer).await?;
         let reader =
             SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         Ok(SqliteStore {
@@ -61,11 +62,37 @@ impl SqliteStore {
         })
     }
 
+    /// Gathers the planner's statistics of every table and index (`ANALYZE`), as an
+    /// operator does after a bulk load or a restore, keeping the per-index figures only
+    /// (see [`drop_value_samples`]).
+    pub async fn gather_statistics(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.writer).await?;
+        drop_value_samples(&self.writer).await
+    }
+
     /// The pool that writes, for tests that must reach under the store (e.g. to show
     /// that the event log refuses updates).
     pub fn raw_pool(&self) -> &Pool<Sqlite> {
         &self.writer
     }
+}
+
+/// Drops SQLite's samples of index values (`sqlite_stat4`, written by `ANALYZE` in a
+/// build with STAT4, as the bundled SQLite is), keeping the per-index figures
+/// (`sqlite_stat1`). With samples, every statement whose plan could depend on a bound
+/// value is prepared again each time it runs with new values: a sixth of the CPU of an
+/// intake (bench/README.md, intake). The store's statements are written for their
+/// indexes, not for a value's frequency. Dropping the table changes the schema, so
+/// every connection reloads its statistics.
+async fn drop_value_samples(writer: &Pool<Sqlite>) -> Result<()> {
+    let sampled: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'")
+            .fetch_optional(writer)
+            .await?;
+    if sampled.is_some() {
+        sqlx::query("DROP TABLE sqlite_stat4").execute(writer).await?;
+    }
+    Ok(())
 }
 
 // The query set, written once for both back ends (`queries.rs`).

@@ -146,3 +146,44 @@ async fn case_pages_are_read_in_index_order_on_sqlite() {
         }
     }
 }
+
+/// SQLite's planner statistics are kept per index only: `ANALYZE` through the store,
+/// or run by an operator before the store opens, leaves no samples of index values
+/// (with them every statement with a bound value in its `WHERE` is prepared again on
+/// each run), and a statement then still finds its index.
+#[tokio::test]
+async fn sqlite_statistics_keep_no_value_samples() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("stats.db");
+    let tables = |path: std::path::PathBuf| async move {
+        let mut connection =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.expect("connect");
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%' ORDER BY name")
+                .fetch_all(&mut connection)
+                .await
+                .expect("the schema");
+        (connection, names)
+    };
+    let store = vulnrelay_store::SqliteStore::open(&path).await.expect("open");
+    store.gather_statistics().await.expect("ANALYZE");
+    let (_, names) = tables(path.clone()).await;
+    assert_eq!(names, ["sqlite_stat1"], "statistics per index, no samples");
+    drop(store);
+    // An operator's own ANALYZE writes samples; the next open drops them.
+    let (mut connection, _) = tables(path.clone()).await;
+    sqlx::query("ANALYZE").execute(&mut connection).await.expect("ANALYZE");
+    connection.close().await.expect("close");
+    assert!(tables(path.clone()).await.1.contains(&"sqlite_stat4".to_owned()), "the bundled SQLite samples");
+    let store = vulnrelay_store::SqliteStore::open(&path).await.expect("open again");
+    assert_eq!(tables(path.clone()).await.1, ["sqlite_stat1"]);
+    let plan: Vec<String> = sqlx::query("EXPLAIN QUERY PLAN SELECT * FROM cases WHERE id = ?")
+        .bind("case")
+        .fetch_all(store.raw_pool())
+        .await
+        .expect("a plan")
+        .iter()
+        .map(|row| row.get::<String, _>(3))
+        .collect();
+    assert!(plan.iter().any(|step| step.contains("USING")), "{plan:?}");
+}
