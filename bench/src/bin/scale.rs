@@ -244,11 +244,14 @@ async fn read_paths(
     only: &[&str],
 ) -> Vec<Point> {
     let advisory = format!("/api/v1/advisories/{}", dataset::first_case_record());
-    let paths: [(&str, String, Option<&str>); 15] = [
+    let paths: [(&str, String, Option<&str>); 16] = [
         ("/healthz", "/healthz".into(), None),
         ("/deadlines (reporter)", "/api/v1/deadlines?within=48h".into(), Some(token)),
         ("/cases first page", "/api/v1/cases?limit=50".into(), Some(token)),
         ("/cases deep page (public)", format!("/api/v1/cases?limit=50&after={deep}"), None),
+        // A state no published case is in: the page is empty, and must not be looked
+        // for among every published case.
+        ("/cases in a state (public)", "/api/v1/cases?limit=50&state=triaging".into(), None),
         ("/cases/{id}", format!("/api/v1/cases/{mine}"), Some(token)),
         ("/cases/{id}/compliance", format!("/api/v1/cases/{mine}/compliance"), Some(token)),
         ("/advisories/{id}", advisory, None),

@@ -393,18 +393,28 @@ pub mod sql {
         };
     }
 
-    /// The published cases of a page, in no order yet (see [`CASES_PUBLISHED`]).
+    /// The published cases of a page, in no order yet (see [`CASES_PUBLISHED`]), in any
+    /// state (`$3` empty) or in state `$3` (`in_state`: through `case_views_published_state`,
+    /// migration 0025, so a rare state is not looked for among every published case).
     macro_rules! published_run {
-        () => {
+        (any) => {
+            published_run!("v.published = TRUE AND $3 = ''")
+        };
+        (in_state) => {
+            published_run!("v.published = TRUE AND v.state = $3")
+        };
+        ($filter:literal) => {
             concat!(
                 "SELECT v.created_at AS page_at, v.case_id AS page_id, c.*, v.state, v.published, r.relation \
                  FROM case_views v JOIN cases c ON c.id = v.case_id \
                  LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
-                 WHERE v.published = TRUE AND v.created_at >= ",
+                 WHERE ",
+                $filter,
+                " AND v.created_at >= ",
                 page_cursor!(),
                 " AND (v.created_at > ",
                 page_cursor!(),
-                " OR v.case_id > $2) AND ($3 = '' OR v.state = $3)"
+                " OR v.case_id > $2)"
             )
         };
     }
@@ -431,7 +441,16 @@ pub mod sql {
     /// (empty: any), at most `$4`, each with its place in the list (`page_at`,
     /// `page_id`). The keyset's first column is bounded on its own too, so the index is
     /// entered at the cursor, not read from its start.
-    pub const CASES_PUBLISHED: &str = concat!(published_run!(), " ORDER BY v.created_at, v.case_id LIMIT $4");
+    pub const CASES_PUBLISHED: &str =
+        concat!(published_run!(any), " ORDER BY v.created_at, v.case_id LIMIT $4");
+    /// [`CASES_PUBLISHED`] in state `$3` (not empty).
+    pub const CASES_PUBLISHED_IN_STATE: &str =
+        concat!(published_run!(in_state), " ORDER BY v.created_at, v.case_id LIMIT $4");
+
+    /// The statement of a page of the published cases, in any state or in the query's.
+    pub const fn cases_published(in_state: bool) -> &'static str {
+        if in_state { CASES_PUBLISHED_IN_STATE } else { CASES_PUBLISHED }
+    }
 
     /// A page of the cases organisation `$1` may list (the parameters and columns of
     /// [`CASES_PUBLISHED`]), in one statement: the published cases with its relation,
@@ -442,22 +461,31 @@ pub mod sql {
     /// SQLite merges the arms of an ordered compound select as they come, PostgreSQL
     /// merges runs cut at the page size (its Merge Append needs each arm ordered and
     /// limited on its own; SQLite would sort such arms first).
-    pub const fn cases_of_org(backend: Backend) -> &'static str {
-        match backend {
-            Backend::Sqlite => concat!(
-                published_run!(),
-                " UNION ALL ",
-                related_run!(),
-                " ORDER BY page_at, page_id LIMIT $4"
-            ),
-            Backend::Postgres => concat!(
-                "SELECT * FROM (",
-                published_run!(),
-                " ORDER BY v.created_at, v.case_id LIMIT $4) published_run UNION ALL SELECT * FROM (",
-                related_run!(),
-                " ORDER BY rr.created_at, rr.case_id LIMIT $4) related_run ORDER BY page_at, page_id LIMIT $4"
-            ),
+    ///
+    /// With `in_state`, the published run reads only the cases in state `$3` (see
+    /// [`CASES_PUBLISHED_IN_STATE`]); the organisation's own run is filtered as it is
+    /// read (it is bounded by the organisation's unpublished cases, not by all cases).
+    pub const fn cases_of_org(backend: Backend, in_state: bool) -> &'static str {
+        macro_rules! merged {
+            ($published:tt) => {
+                match backend {
+                    Backend::Sqlite => concat!(
+                        published_run!($published),
+                        " UNION ALL ",
+                        related_run!(),
+                        " ORDER BY page_at, page_id LIMIT $4"
+                    ),
+                    Backend::Postgres => concat!(
+                        "SELECT * FROM (",
+                        published_run!($published),
+                        " ORDER BY v.created_at, v.case_id LIMIT $4) published_run UNION ALL SELECT * FROM (",
+                        related_run!(),
+                        " ORDER BY rr.created_at, rr.case_id LIMIT $4) related_run ORDER BY page_at, page_id LIMIT $4"
+                    ),
+                }
+            };
         }
+        if in_state { merged!(in_state) } else { merged!(any) }
     }
 
     /// A page of organisation `$1`'s obligations due by `$2` or with no deadline, after

@@ -1237,8 +1237,11 @@ impl Projections for Inner {
         }
         // One statement: the cursor's place, and for an organisation its two runs (the
         // published cases, its own unpublished ones) merged in the database.
-        let statement =
-            if query.org_id.is_some() { sql::cases_of_org(BACKEND) } else { sql::CASES_PUBLISHED };
+        let in_state = query.state.as_deref().is_some_and(|state| !state.is_empty());
+        let statement = match query.org_id {
+            Some(_) => sql::cases_of_org(BACKEND, in_state),
+            None => sql::cases_published(in_state),
+        };
         let rows = sqlx::query(statement)
             .bind(query.org_id.as_deref().unwrap_or_default())
             .bind(query.after.as_deref().unwrap_or_default())

@@ -33,14 +33,21 @@ async fn hot_queries_use_indexes_on_postgresql() {
     let statements = [
         ("cases, first page", with_values(sql::CASES_PUBLISHED, &["''", "''", "''", "51"])),
         ("cases, published", with_values(sql::CASES_PUBLISHED, &["'org'", "'case'", "''", "51"])),
-        ("cases, in a state", with_values(sql::CASES_PUBLISHED, &["''", "'case'", "'published'", "51"])),
+        (
+            "cases, in a state",
+            with_values(sql::CASES_PUBLISHED_IN_STATE, &["''", "'case'", "'published'", "51"]),
+        ),
         (
             "cases of an organisation",
-            with_values(sql::cases_of_org(Backend::Postgres), &["'org'", "'case'", "''", "51"]),
+            with_values(sql::cases_of_org(Backend::Postgres, false), &["'org'", "'case'", "''", "51"]),
         ),
         (
             "cases of an organisation, first page",
-            with_values(sql::cases_of_org(Backend::Postgres), &["'org'", "''", "''", "51"]),
+            with_values(sql::cases_of_org(Backend::Postgres, false), &["'org'", "''", "''", "51"]),
+        ),
+        (
+            "cases of an organisation in a state",
+            with_values(sql::cases_of_org(Backend::Postgres, true), &["'org'", "''", "'triage'", "51"]),
         ),
         (
             "deadlines",
@@ -104,6 +111,9 @@ async fn hot_queries_use_indexes_on_postgresql() {
         let plan = plan.join("\n");
         assert!(!plan.contains("Seq Scan"), "{name} reads a table whole:\n{plan}");
         assert!(plan.contains("Index"), "{name} uses no index:\n{plan}");
+        if name.contains("in a state") {
+            assert!(plan.contains("case_views_published_state"), "{name} looks for the state:\n{plan}");
+        }
         if name.starts_with("cases of an organisation") {
             // The two runs merged as they come, each cut at the page size: never both
             // read whole and sorted.
@@ -121,14 +131,16 @@ async fn case_pages_are_read_in_index_order_on_sqlite() {
     let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
     let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
     let statements = [
-        ("cases, public", sql::CASES_PUBLISHED),
-        ("cases of an organisation", sql::cases_of_org(Backend::Sqlite)),
+        ("cases, public", sql::CASES_PUBLISHED, ""),
+        ("cases of an organisation", sql::cases_of_org(Backend::Sqlite, false), ""),
+        ("cases in a state, public", sql::CASES_PUBLISHED_IN_STATE, "triage"),
+        ("cases of an organisation in a state", sql::cases_of_org(Backend::Sqlite, true), "triage"),
     ];
-    for (name, statement) in statements {
+    for (name, statement, state) in statements {
         let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {statement}"))
             .bind("org")
             .bind("")
-            .bind("")
+            .bind(state)
             .bind(51_i64)
             .fetch_all(&mut connection)
             .await
@@ -139,8 +151,13 @@ async fn case_pages_are_read_in_index_order_on_sqlite() {
         let plan = plan.join("\n");
         assert!(!plan.contains("TEMP B-TREE"), "{name} sorts a run:\n{plan}");
         assert!(!plan.contains("SCAN "), "{name} reads a table whole:\n{plan}");
-        assert!(plan.contains("SEARCH v USING INDEX case_views_published"), "{name}:\n{plan}");
-        if name == "cases of an organisation" {
+        let published_run = ["SEARCH v USING INDEX", "SEARCH v USING COVERING INDEX"]
+            .map(|s| format!("{s} case_views_published"));
+        assert!(published_run.iter().any(|run| plan.contains(run.as_str())), "{name}:\n{plan}");
+        // A state's page reads that state's run only.
+        let state_run = plan.contains("INDEX case_views_published_state ");
+        assert_eq!(state_run, !state.is_empty(), "{name}:\n{plan}");
+        if name.starts_with("cases of an organisation") {
             assert!(plan.contains("MERGE (UNION ALL)"), "{name} does not merge its runs:\n{plan}");
             assert!(plan.contains("SEARCH rr USING INDEX case_relations_org_unpublished"), "{name}:\n{plan}");
         }
