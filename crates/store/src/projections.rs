@@ -437,10 +437,10 @@ pub mod sql {
     }
 
     /// A page of the published cases, with the asking organisation's relation (`$1`),
-    /// after case `$2` (empty: from the start; an unknown case: nothing), in state `$3`
-    /// (empty: any), at most `$4`, each with its place in the list (`page_at`,
-    /// `page_id`). The keyset's first column is bounded on its own too, so the index is
-    /// entered at the cursor, not read from its start.
+    /// after case `$2` (empty: from the start; an unknown case: nothing), in any state
+    /// (`$3` empty; see [`CASES_PUBLISHED_IN_STATE`] for one), at most `$4`, each with its
+    /// place in the list (`page_at`, `page_id`). The keyset's first column is bounded on
+    /// its own too, so the index is entered at the cursor, not read from its start.
     pub const CASES_PUBLISHED: &str =
         concat!(published_run!(any), " ORDER BY v.created_at, v.case_id LIMIT $4");
     /// [`CASES_PUBLISHED`] in state `$3` (not empty).
