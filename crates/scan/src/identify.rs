@@ -845,15 +845,15 @@ fn order_outer_first(
             // alone when the artifact is the group's last part (org.jline:jline is `org.jline`).
             let last_part = p.group.rsplit('.').next() == Some(p.artifact.as_str());
             for key in ["Bundle-SymbolicName", "Automatic-Module-Name", "Implementation-Title"] {
-                if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
-                    && (name == p.artifact
-                        || name == format!("{}.{}", p.group, p.artifact)
-                        || (name == p.group && last_part))
+                let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim()) else {
+                    continue;
+                };
+                if name == p.artifact
+                    || name == format!("{}.{}", p.group, p.artifact)
+                    || (name == p.group && last_part)
                 {
                     s += 3;
-                } else if let Some(name) = attr(attrs, key).map(|s| s.split(';').next().unwrap_or(s).trim())
-                    && name == p.group
-                {
+                } else if name == p.group {
                     s += 2;
                 }
             }

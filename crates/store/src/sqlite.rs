@@ -86,13 +86,7 @@ impl SqliteStore {
 /// indexes, not for a value's frequency. Dropping the table changes the schema, so
 /// every connection reloads its statistics.
 async fn drop_value_samples(writer: &Pool<Sqlite>) -> Result<()> {
-    let sampled: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'")
-            .fetch_optional(writer)
-            .await?;
-    if sampled.is_some() {
-        sqlx::query("DROP TABLE sqlite_stat4").execute(writer).await?;
-    }
+    sqlx::query("DROP TABLE IF EXISTS sqlite_stat4").execute(writer).await?;
     Ok(())
 }
 
