@@ -181,6 +181,16 @@ async fn run(database: &Database, location: &str, shape: Option<&Shape>, args: &
         vec![AccountRole::Reporter],
     )
     .await;
+    // And one of the platform's analysts: the platform stands in a relation to every
+    // case, so its own unpublished run is every unpublished case.
+    let email = format!("bench-{}@platform.example", vulnrelay_server::auth::new_secret(""));
+    let (_, analyst) = vulnrelay_bench::account_with_token(
+        database.store.as_ref(),
+        &email,
+        dataset::PLATFORM,
+        vec![AccountRole::Analyst],
+    )
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let base = format!("http://{}", listener.local_addr().expect("an address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -190,7 +200,9 @@ async fn run(database: &Database, location: &str, shape: Option<&Shape>, args: &
     let mut points = Vec::new();
     if args.what != "intake" {
         let only: Vec<&str> = args.paths.as_deref().map_or_else(Vec::new, |p| p.split(',').collect());
-        points = read_paths(&base, database.name(), cases, &mine, &deep, &token, args.seconds, &only).await;
+        points =
+            read_paths(&base, database.name(), cases, &mine, &deep, [&token, &analyst], args.seconds, &only)
+                .await;
         interval_stats_again(location, cases).await;
     }
     if args.what != "read" && shape.is_some() {
@@ -239,12 +251,12 @@ async fn read_paths(
     cases: usize,
     mine: &str,
     deep: &str,
-    token: &str,
+    [token, analyst]: [&str; 2],
     seconds: f64,
     only: &[&str],
 ) -> Vec<Point> {
     let advisory = format!("/api/v1/advisories/{}", dataset::first_case_record());
-    let paths: [(&str, String, Option<&str>); 16] = [
+    let paths: [(&str, String, Option<&str>); 18] = [
         ("/healthz", "/healthz".into(), None),
         ("/deadlines (reporter)", "/api/v1/deadlines?within=48h".into(), Some(token)),
         ("/cases first page", "/api/v1/cases?limit=50".into(), Some(token)),
@@ -252,6 +264,7 @@ async fn read_paths(
         // A state no published case is in: the page is empty, and must not be looked
         // for among every published case.
         ("/cases in a state (public)", "/api/v1/cases?limit=50&state=triaging".into(), None),
+        ("/cases first page (platform)", "/api/v1/cases?limit=50".into(), Some(analyst)),
         ("/cases/{id}", format!("/api/v1/cases/{mine}"), Some(token)),
         ("/cases/{id}/compliance", format!("/api/v1/cases/{mine}/compliance"), Some(token)),
         ("/advisories/{id}", advisory, None),
@@ -262,6 +275,7 @@ async fn read_paths(
         ("/orgs by name", "/api/v1/orgs?limit=50&q=provider%2042".into(), None),
         ("/stats/intervals (public)", "/api/v1/stats/intervals".into(), None),
         ("/stats/intervals (reporter)", "/api/v1/stats/intervals".into(), Some(token)),
+        ("/stats/intervals (platform)", "/api/v1/stats/intervals".into(), Some(analyst)),
         ("/healthz (again)", "/healthz".into(), None),
     ];
     let paths: Vec<_> = paths

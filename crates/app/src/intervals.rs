@@ -78,8 +78,14 @@ pub async fn org_history(state: &App, caller: &Caller, org_id: String) -> Result
 /// answer while the published intervals have not changed (one read of their version);
 /// a signed-in caller's own unpublished cases are merged into it.
 pub async fn stats(state: &App, caller: &Caller) -> Result<Value> {
-    let (own, extra) = scope(state, caller).await?;
-    let stats = state.store.interval_stats(&extra).await?;
+    let (stats, own) = match scope(state, caller).await? {
+        Scope::Every => {
+            let stats = state.store.every_interval_stats().await?;
+            let own = stats.unpublished_cases;
+            (stats, own)
+        }
+        Scope::Published { own, extra } => (state.store.interval_stats(&extra).await?, own),
+    };
     let mut kinds = Vec::new();
     for kind in IntervalKind::ALL {
         let quarters = quarter_stats(stats.kinds.get(kind.as_str()).map_or(&[][..], Vec::as_slice))?;
@@ -197,15 +203,40 @@ fn quarter_json(stats: &[QuarterStats]) -> Vec<Value> {
         .collect()
 }
 
-/// What the statistics of `caller` count beyond the published cases: how many
-/// unpublished cases it may read, and their intervals (those it stands in a relation
-/// to that the access matrix lets it read). Read from the views: no case is loaded;
-/// nothing is read for the public.
-async fn scope(state: &App, caller: &Caller) -> Result<(i64, Vec<IntervalLength>)> {
+/// What the statistics of `caller` are taken over.
+enum Scope {
+    /// Every case, published or not: the caller's organisation received every case and
+    /// may read each of them.
+    Every,
+    /// The published cases, and `own` unpublished cases the caller may read with their
+    /// intervals (`extra`).
+    Published { own: i64, extra: Vec<IntervalLength> },
+}
+
+/// What the statistics of `caller` count beyond the published cases. An organisation
+/// that received every case stands in the platform relation to each and in no other,
+/// so the access matrix answers for all of them at once: every case if the caller may
+/// read an unpublished case as the platform whatever its state, the published ones
+/// alone if it may read none (nothing is read per case either way). Otherwise the
+/// unpublished cases it stands in a relation to, with their intervals, are read from
+/// the views (no case is loaded) and those the matrix lets it read are counted.
+/// Nothing is read for the public.
+async fn scope(state: &App, caller: &Caller) -> Result<Scope> {
     let mut count = 0;
     let mut extra = Vec::new();
     let actor = caller.actor();
     if let Some(org) = &actor.org {
+        if state.store.platform_of_every_case(&org.0).await? {
+            let unpublished = CaseState::ALL.into_iter().filter(|s| !s.is_published());
+            let readable: Vec<bool> =
+                unpublished.map(|s| allowed(Relation::Platform, &actor.roles, s, Action::Read)).collect();
+            if readable.iter().all(|r| *r) {
+                return Ok(Scope::Every);
+            }
+            if readable.iter().all(|r| !*r) {
+                return Ok(Scope::Published { own: 0, extra });
+            }
+        }
         for related in state.store.related_intervals(&org.0).await? {
             let case_state: CaseState = related.state.parse().map_err(Error::internal)?;
             let relation: Relation = related.relation.parse().map_err(Error::internal)?;
@@ -215,7 +246,7 @@ async fn scope(state: &App, caller: &Caller) -> Result<(i64, Vec<IntervalLength>
             }
         }
     }
-    Ok((count, extra))
+    Ok(Scope::Published { own: count, extra })
 }
 
 /// One interval kind's statistics per quarter of discovery (UTC) as the store gives
@@ -268,7 +299,11 @@ pub async fn chart_svg(state: &App, caller: &Caller, file: &str, zh: bool) -> Re
     let Some(kind) = IntervalKind::ALL.into_iter().find(|k| k.as_str() == name) else {
         return Err(Error::not_found("interval"));
     };
-    let (_, extra) = scope(state, caller).await?;
-    let quarters = state.store.interval_quarters(kind.as_str(), &extra).await?;
+    let quarters = match scope(state, caller).await? {
+        Scope::Every => {
+            state.store.every_interval_stats().await?.kinds.remove(kind.as_str()).unwrap_or_default()
+        }
+        Scope::Published { extra, .. } => state.store.interval_quarters(kind.as_str(), &extra).await?,
+    };
     Ok(quarter_chart(&quarter_stats(&quarters)?, title(kind, zh)))
 }

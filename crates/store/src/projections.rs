@@ -94,6 +94,9 @@ pub struct IntervalStats {
     pub version: i64,
     /// How many cases are published.
     pub published_cases: i64,
+    /// How many unpublished cases the statistics count: none for the public ones; every
+    /// unpublished case with views for [`Projections::every_interval_stats`].
+    pub unpublished_cases: i64,
     /// Per kind (e.g. `vendor_notified`), its statistics per quarter, ascending; a kind
     /// with no interval is absent.
     pub kinds: std::collections::BTreeMap<String, Vec<IntervalQuarter>>,
@@ -353,6 +356,14 @@ pub trait Projections: Send + Sync {
         let extra: Vec<IntervalLength> = extra.iter().filter(|i| i.kind == kind).cloned().collect();
         Ok(self.interval_stats(&extra).await?.kinds.remove(kind).unwrap_or_default())
     }
+    /// The interval statistics over every case with views, published or not: the kept
+    /// totals of both and the few ranks of each median's class, read in one snapshot
+    /// (what an organisation that may read every case is shown). Not kept: they move
+    /// with every report.
+    async fn every_interval_stats(&self) -> Result<IntervalStats>;
+    /// Whether organisation `org_id` received every case (each case's platform, so it
+    /// stands in the platform relation to each): two ends of an index.
+    async fn platform_of_every_case(&self, org_id: &str) -> Result<bool>;
     /// How many cases are published (a kept total).
     async fn published_cases(&self) -> Result<i64>;
     /// The kept totals (the published cases' obligations, intervals and count) that
@@ -546,6 +557,30 @@ pub mod sql {
     pub const INTERVAL_WORST: &str = "SELECT seconds FROM case_intervals \
          WHERE public = TRUE AND kind = $1 AND quarter = $2 AND seconds IS NOT NULL \
          ORDER BY seconds DESC LIMIT 1";
+    /// Per kind and quarter, ascending, the kept counts of the unpublished cases' closed
+    /// intervals by length class, ascending (their slots summed).
+    pub const UNPUBLISHED_INTERVAL_BUCKETS: &str = "SELECT kind, quarter, bucket, CAST(SUM(n) AS BIGINT) AS n \
+         FROM unpublished_interval_buckets GROUP BY kind, quarter, bucket HAVING SUM(n) <> 0 \
+         ORDER BY kind, quarter, bucket";
+    /// Per kind and quarter, the kept count of the unpublished cases' open intervals.
+    pub const UNPUBLISHED_INTERVAL_OPEN: &str = "SELECT kind, quarter, CAST(SUM(n) AS BIGINT) AS n \
+         FROM unpublished_interval_open GROUP BY kind, quarter";
+    /// How many cases with views are not published (the kept total).
+    pub const UNPUBLISHED_CASES: &str =
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM unpublished_case_totals";
+    /// As [`INTERVAL_RANKS`], over every case's lengths, published or not.
+    pub const EVERY_INTERVAL_RANKS: &str = "SELECT seconds FROM case_intervals \
+         WHERE kind = $1 AND quarter = $2 AND seconds >= $3 \
+         ORDER BY seconds LIMIT $4 OFFSET $5";
+    /// As [`INTERVAL_WORST`], over every case's lengths, published or not.
+    pub const EVERY_INTERVAL_WORST: &str = "SELECT seconds FROM case_intervals \
+         WHERE kind = $1 AND quarter = $2 AND seconds IS NOT NULL \
+         ORDER BY seconds DESC LIMIT 1";
+    /// The first and the last receiving platform of the cases, by the index (equal when
+    /// one organisation received every case; none when there is no case).
+    /// (Two subqueries: SQLite reads one end of an index only for a lone `MIN` or `MAX`.)
+    pub const PLATFORMS_RANGE: &str = "SELECT (SELECT MIN(platform_org) FROM cases) AS first, \
+         (SELECT MAX(platform_org) FROM cases) AS last";
     /// How many cases are published (the kept total).
     pub const PUBLISHED_CASES: &str =
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM published_case_totals";
@@ -558,6 +593,17 @@ pub mod sql {
     /// The published cases counted, in slot 0 (what `published_case_totals` keeps).
     pub const RECOUNT_PUBLISHED_CASES: &str =
         "SELECT 0 AS slot, COUNT(*) AS n FROM case_views WHERE published = TRUE";
+    /// The unpublished cases' closed intervals counted by kind, quarter and length class,
+    /// in slot 0 (what `unpublished_interval_buckets` keeps; its migration counts the
+    /// same way).
+    pub const RECOUNT_UNPUBLISHED_BUCKETS: &str = "SELECT kind, quarter, bucket, 0 AS slot, COUNT(*) AS n FROM (SELECT kind, quarter, CASE WHEN seconds < 0 THEN -1 WHEN seconds < 172800 THEN seconds - seconds % 3600 WHEN seconds < 31536000 THEN seconds - seconds % 86400 ELSE seconds - seconds % 604800 END AS bucket FROM case_intervals WHERE public = FALSE AND seconds IS NOT NULL) b GROUP BY kind, quarter, bucket";
+    /// The unpublished cases' open intervals counted by kind and quarter, in slot 0
+    /// (what `unpublished_interval_open` keeps).
+    pub const RECOUNT_UNPUBLISHED_OPEN: &str = "SELECT kind, quarter, 0 AS slot, COUNT(*) AS n FROM case_intervals WHERE public = FALSE AND seconds IS NULL GROUP BY kind, quarter";
+    /// The cases with views that are not published counted, in slot 0 (what
+    /// `unpublished_case_totals` keeps).
+    pub const RECOUNT_UNPUBLISHED_CASES: &str =
+        "SELECT 0 AS slot, COUNT(*) AS n FROM case_views WHERE published = FALSE";
     /// The published cases' open obligations counted by status and whether they have a
     /// numeric deadline, in slot 0 (what `public_obligation_totals` keeps).
     pub const RECOUNT_OBLIGATION_TOTALS: &str = "SELECT 0 AS slot, status, due_at IS NOT NULL AS dated, COUNT(*) AS n \

@@ -215,13 +215,12 @@ pub(super) async fn reproject_into(
         .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
         .collect::<Result<_>>()?;
     let read = started.elapsed();
-    let published = sqlx::query("DELETE FROM case_views WHERE case_id = $1 RETURNING published")
+    let had_views = sqlx::query("DELETE FROM case_views WHERE case_id = $1 RETURNING published")
         .bind(case_id)
         .fetch_optional(&mut **tx)
         .await?
         .map(|row| row.try_get::<bool, _>("published"))
-        .transpose()?
-        .unwrap_or(false);
+        .transpose()?;
     let intervals =
         sqlx::query("DELETE FROM case_intervals WHERE case_id = $1 RETURNING kind, quarter, seconds, public")
             .bind(case_id)
@@ -230,7 +229,15 @@ pub(super) async fn reproject_into(
             .iter()
             .map(|row| Ok((interval_from_row(row)?, row.try_get("public")?)))
             .collect::<Result<_>>()?;
-    let views = Stored { obligations: stored, relations, previous, intervals, fresh: false, published };
+    let views = Stored {
+        obligations: stored,
+        relations,
+        previous,
+        intervals,
+        fresh: false,
+        published: had_views == Some(true),
+        had_views: had_views.is_some(),
+    };
     let mut staged = Staged::default();
     let gone = stage_views(totals, &mut staged, projector, &snapshot, views, at, read);
     gone.delete(tx, case_id).await?;
@@ -256,6 +263,7 @@ pub(super) fn stage_opened(
         intervals: Vec::new(),
         fresh: true,
         published: false,
+        had_views: false,
     };
     let gone = stage_views(totals, staged, projector, snapshot, views, at, std::time::Duration::ZERO);
     debug_assert!(gone.is_empty(), "a new case's views take nothing away");
@@ -276,6 +284,9 @@ struct Stored {
     fresh: bool,
     /// Whether its views had it published (what the published-case count holds of it).
     published: bool,
+    /// Whether it had views (what the unpublished-case count holds of it, when not
+    /// published).
+    had_views: bool,
 }
 
 /// Projects `snapshot` and stages its views where they differ from `stored` (its
@@ -291,8 +302,16 @@ fn stage_views(
     at: Timestamp,
     read: std::time::Duration,
 ) -> Gone {
-    let Stored { obligations: stored, mut relations, previous, intervals, fresh, published: was_published } =
-        stored;
+    let Stored {
+        obligations: stored,
+        mut relations,
+        previous,
+        intervals,
+        fresh,
+        published: was_published,
+        had_views,
+    } = stored;
+    let before = Listed { views: had_views, published: was_published };
     let removed: Vec<(OpenStatus, bool)> =
         stored.iter().filter(|(_, public)| *public).map(|(o, _)| (o.status, o.due_at.is_some())).collect();
     let case_id = snapshot.record.id.as_str();
@@ -301,7 +320,7 @@ fn stage_views(
         Ok(projection) => projection,
         Err(error) => {
             tracing::error!(case = %case_id, %error, "case views not written: the case cannot be read");
-            stage_intervals(totals, staged, case_id, None, &intervals, was_published);
+            stage_intervals(totals, staged, case_id, None, &intervals, before);
             totals.obligations(case_id, &removed, &[]);
             // A case opened in this transaction has no rows to take away.
             return Gone { everything: !fresh, records_public: (!fresh).then_some(false), ..Gone::default() };
@@ -324,7 +343,7 @@ fn stage_views(
             projection.products.into(),
         ],
     );
-    stage_intervals(totals, staged, case_id, Some(&projection), &intervals, was_published);
+    stage_intervals(totals, staged, case_id, Some(&projection), &intervals, before);
     // Only the rows that differ from what the views hold are written: a change to a
     // case with thousands of parties leaves most of its relations and obligations as
     // they were.
@@ -506,6 +525,12 @@ pub(super) struct Totals {
     open: BTreeMap<(String, String, i32), i64>,
     /// `published_case_totals`: slot.
     published: BTreeMap<i32, i64>,
+    /// `unpublished_interval_buckets`: (kind, quarter, length class, slot).
+    unpublished_buckets: BTreeMap<(String, String, i64, i32), i64>,
+    /// `unpublished_interval_open`: (kind, quarter, slot).
+    unpublished_open: BTreeMap<(String, String, i32), i64>,
+    /// `unpublished_case_totals`: slot.
+    unpublished: BTreeMap<i32, i64>,
     /// `public_obligation_totals`: (slot, status, dated).
     obligations: BTreeMap<(i32, &'static str, bool), i64>,
     /// `public_interval_version`: the slot to add one to, when the published intervals
@@ -524,6 +549,15 @@ impl Totals {
         }
         for (key, n) in &other.published {
             *self.published.entry(*key).or_default() += n;
+        }
+        for (key, n) in &other.unpublished_buckets {
+            *self.unpublished_buckets.entry(key.clone()).or_default() += n;
+        }
+        for (key, n) in &other.unpublished_open {
+            *self.unpublished_open.entry(key.clone()).or_default() += n;
+        }
+        for (key, n) in &other.unpublished {
+            *self.unpublished.entry(*key).or_default() += n;
         }
         for (key, n) in &other.obligations {
             *self.obligations.entry(*key).or_default() += n;
@@ -554,51 +588,73 @@ impl Totals {
     /// Writes the changes, in the one order every writer uses, the version of the
     /// public interval statistics last.
     pub(super) async fn write(self, tx: &mut Transaction<'_, Db>) -> Result<()> {
-        for ((kind, quarter, bucket), n) in self.buckets.into_iter().filter(|(_, n)| *n != 0) {
-            sqlx::query(
-                "INSERT INTO public_interval_buckets (kind, quarter, bucket, n) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (kind, quarter, bucket) DO UPDATE SET n = public_interval_buckets.n + excluded.n",
-            )
-            .bind(kind)
-            .bind(quarter)
-            .bind(bucket)
-            .bind(n)
-            .execute(&mut **tx)
-            .await?;
-        }
-        for ((kind, quarter, slot), n) in self.open.into_iter().filter(|(_, n)| *n != 0) {
-            sqlx::query(
-                "INSERT INTO public_interval_open (kind, quarter, slot, n) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (kind, quarter, slot) DO UPDATE SET n = public_interval_open.n + excluded.n",
-            )
-            .bind(kind)
-            .bind(quarter)
-            .bind(slot)
-            .bind(n)
-            .execute(&mut **tx)
-            .await?;
-        }
-        for (slot, n) in self.published.into_iter().filter(|(_, n)| *n != 0) {
-            sqlx::query(
-                "INSERT INTO published_case_totals (slot, n) VALUES ($1, $2) \
-                 ON CONFLICT (slot) DO UPDATE SET n = published_case_totals.n + excluded.n",
-            )
-            .bind(slot)
-            .bind(n)
-            .execute(&mut **tx)
-            .await?;
-        }
-        for ((slot, status, dated), n) in self.obligations.into_iter().filter(|(_, n)| *n != 0) {
-            sqlx::query(
-                "INSERT INTO public_obligation_totals (slot, status, dated, n) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (slot, status, dated) DO UPDATE SET n = public_obligation_totals.n + excluded.n",
-            )
-            .bind(slot)
-            .bind(status)
-            .bind(dated)
-            .bind(n)
-            .execute(&mut **tx)
-            .await?;
+        use KeyPart::{Flag, Int, Slot, Text};
+        let tables: [(&str, &[&str], Vec<KeptRow>); 7] = [
+            (
+                "public_interval_buckets",
+                &["kind", "quarter", "bucket"],
+                self.buckets.into_iter().map(|((k, q, b), n)| (vec![Text(k), Text(q), Int(b)], n)).collect(),
+            ),
+            (
+                "public_interval_open",
+                &["kind", "quarter", "slot"],
+                self.open.into_iter().map(|((k, q, s), n)| (vec![Text(k), Text(q), Slot(s)], n)).collect(),
+            ),
+            (
+                "published_case_totals",
+                &["slot"],
+                self.published.into_iter().map(|(s, n)| (vec![Slot(s)], n)).collect(),
+            ),
+            (
+                "unpublished_interval_buckets",
+                &["kind", "quarter", "bucket", "slot"],
+                self.unpublished_buckets
+                    .into_iter()
+                    .map(|((k, q, b, s), n)| (vec![Text(k), Text(q), Int(b), Slot(s)], n))
+                    .collect(),
+            ),
+            (
+                "unpublished_interval_open",
+                &["kind", "quarter", "slot"],
+                self.unpublished_open
+                    .into_iter()
+                    .map(|((k, q, s), n)| (vec![Text(k), Text(q), Slot(s)], n))
+                    .collect(),
+            ),
+            (
+                "unpublished_case_totals",
+                &["slot"],
+                self.unpublished.into_iter().map(|(s, n)| (vec![Slot(s)], n)).collect(),
+            ),
+            (
+                "public_obligation_totals",
+                &["slot", "status", "dated"],
+                self.obligations
+                    .into_iter()
+                    .map(|((s, status, d), n)| (vec![Slot(s), Text(status.into()), Flag(d)], n))
+                    .collect(),
+            ),
+        ];
+        for (table, keys, rows) in tables {
+            let columns = keys.join(", ");
+            let values: Vec<String> = (1..=keys.len() + 1).map(|i| format!("${i}")).collect();
+            let statement = format!(
+                "INSERT INTO {table} ({columns}, n) VALUES ({}) \
+                 ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
+                values.join(", ")
+            );
+            for (key, n) in rows.into_iter().filter(|(_, n)| *n != 0) {
+                let mut query = sqlx::query(&statement);
+                for part in key {
+                    query = match part {
+                        Text(text) => query.bind(text),
+                        Int(int) => query.bind(int),
+                        Slot(slot) => query.bind(slot),
+                        Flag(flag) => query.bind(flag),
+                    };
+                }
+                query.bind(n).execute(&mut **tx).await?;
+            }
         }
         if let Some(slot) = self.version {
             sqlx::query(sql::BUMP_INTERVAL_VERSION).bind(slot).execute(&mut **tx).await?;
@@ -607,20 +663,39 @@ impl Totals {
     }
 }
 
+/// A kept total's change: its key's columns' values, and what to add.
+type KeptRow = (Vec<KeyPart>, i64);
+
+/// One column's value of a kept total's key.
+enum KeyPart {
+    Text(String),
+    Int(i64),
+    Slot(i32),
+    Flag(bool),
+}
+
+/// What the kept case counts held of a case: whether it had views, and whether they
+/// had it published.
+#[derive(Debug, Clone, Copy)]
+struct Listed {
+    views: bool,
+    published: bool,
+}
+
 /// Stages a case's intervals as its projection has them (a handful of rows; none when
 /// the case lost its views), its `old` ones already deleted, and moves the kept totals
-/// by what changed: the published closed intervals by length class, the open ones, and
-/// the published-case count (`was_published`: whether the case's old views had it
-/// published), and notes whether any of those changed (the version of the public
-/// statistics). The totals' changes go into `totals`, which the transaction writes at
-/// its end.
+/// by what changed: the closed intervals by length class and the open ones, of the
+/// published cases and of the unpublished ones, and the counts of both (`before`: what
+/// they held of the case), and notes whether anything public changed (the version of
+/// the public statistics). The totals' changes go into `totals`, which the transaction
+/// writes at its end.
 fn stage_intervals(
     totals: &mut Totals,
     staged: &mut Staged,
     case_id: &str,
     projection: Option<&CaseProjection>,
     old: &[(IntervalLength, bool)],
-    was_published: bool,
+    before: Listed,
 ) {
     let published = projection.is_some_and(|p| p.published);
     let mut seen = std::collections::HashSet::new();
@@ -640,28 +715,36 @@ fn stage_intervals(
     let mut public_after: Vec<&IntervalLength> = rows.iter().filter(|_| published).copied().collect();
     public_before.sort_unstable();
     public_after.sort_unstable();
-    if public_before != public_after || published != was_published {
+    if public_before != public_after || published != before.published {
         totals.intervals_moved(case_id);
     }
-    let removed = old.iter().filter(|(_, public)| *public).map(|(i, _)| (i, -1));
-    let added = rows.iter().filter(|_| published).map(|i| (*i, 1));
-    for (i, n) in removed.chain(added) {
-        match i.seconds {
-            Some(seconds) => {
+    let slot = totals_slot(case_id);
+    let removed = old.iter().map(|(i, public)| (i, *public, -1));
+    let added = rows.iter().map(|i| (*i, published, 1));
+    for (i, public, n) in removed.chain(added) {
+        let (kind, quarter) = (i.kind.clone(), i.quarter.clone());
+        match (i.seconds, public) {
+            (Some(seconds), true) => {
+                *totals.buckets.entry((kind, quarter, interval_bucket(seconds))).or_default() += n
+            }
+            (None, true) => *totals.open.entry((kind, quarter, slot)).or_default() += n,
+            (Some(seconds), false) => {
                 *totals
-                    .buckets
-                    .entry((i.kind.clone(), i.quarter.clone(), interval_bucket(seconds)))
+                    .unpublished_buckets
+                    .entry((kind, quarter, interval_bucket(seconds), slot))
                     .or_default() += n
             }
-            None => {
-                *totals.open.entry((i.kind.clone(), i.quarter.clone(), totals_slot(case_id))).or_default() +=
-                    n
-            }
+            (None, false) => *totals.unpublished_open.entry((kind, quarter, slot)).or_default() += n,
         }
     }
-    if published != was_published {
-        *totals.published.entry(totals_slot(case_id)).or_default() +=
-            i64::from(published) - i64::from(was_published);
+    if published != before.published {
+        *totals.published.entry(slot).or_default() += i64::from(published) - i64::from(before.published);
+    }
+    let unpublished_after = projection.is_some() && !published;
+    let unpublished_before = before.views && !before.published;
+    if unpublished_after != unpublished_before {
+        *totals.unpublished.entry(slot).or_default() +=
+            i64::from(unpublished_after) - i64::from(unpublished_before);
     }
 }
 
@@ -771,7 +854,15 @@ fn renumber(statement: &str, by: usize) -> String {
 
 /// The lengths each read gives, in one round trip per [`READS_PER_STATEMENT`] reads: the
 /// reads' own statements, each entered through the index, joined by `UNION ALL`.
-async fn read_lengths(conn: &mut DbConnection, reads: &[LengthRead<'_>]) -> Result<Vec<Vec<i64>>> {
+async fn read_lengths(
+    conn: &mut DbConnection,
+    reads: &[LengthRead<'_>],
+    over: Over,
+) -> Result<Vec<Vec<i64>>> {
+    let (ranks, worst) = match over {
+        Over::Published => (sql::INTERVAL_RANKS, sql::INTERVAL_WORST),
+        Over::Every => (sql::EVERY_INTERVAL_RANKS, sql::EVERY_INTERVAL_WORST),
+    };
     let mut out = vec![Vec::new(); reads.len()];
     for (chunk, reads) in reads.chunks(READS_PER_STATEMENT).enumerate() {
         let first = chunk * READS_PER_STATEMENT;
@@ -779,8 +870,8 @@ async fn read_lengths(conn: &mut DbConnection, reads: &[LengthRead<'_>]) -> Resu
         let mut params = 0;
         for (i, read) in reads.iter().enumerate() {
             let (statement, n) = match read {
-                LengthRead::Ranks(..) => (sql::INTERVAL_RANKS, 5),
-                LengthRead::Worst(..) => (sql::INTERVAL_WORST, 2),
+                LengthRead::Ranks(..) => (ranks, 5),
+                LengthRead::Worst(..) => (worst, 2),
             };
             parts.push(format!(
                 "SELECT CAST({} AS BIGINT) AS part, seconds FROM ({}) p{i}",
@@ -813,7 +904,11 @@ async fn read_lengths(conn: &mut DbConnection, reads: &[LengthRead<'_>]) -> Resu
 /// and extra lengths ([`plan_rank`]), then every length to read for them and for the
 /// public worst not known yet, read together ([`read_lengths`]); the closed count is
 /// then the public and the extra ones.
-async fn answer_quarters(conn: &mut DbConnection, work: &[QuarterWork<'_>]) -> Result<Vec<IntervalQuarter>> {
+async fn answer_quarters(
+    conn: &mut DbConnection,
+    work: &[QuarterWork<'_>],
+    over: Over,
+) -> Result<Vec<IntervalQuarter>> {
     let mut planned = Vec::with_capacity(work.len());
     for w in work {
         let n = w.counts.closed + i64::try_from(w.extra.len()).unwrap_or(i64::MAX);
@@ -841,7 +936,7 @@ async fn answer_quarters(conn: &mut DbConnection, work: &[QuarterWork<'_>]) -> R
             reads.push(LengthRead::Worst(w.kind, &w.counts.quarter));
         }
     }
-    let mut read = read_lengths(conn, &reads).await?.into_iter();
+    let mut read = read_lengths(conn, &reads, over).await?.into_iter();
     let mut out = Vec::with_capacity(work.len());
     for (w, (n, (low, high))) in work.iter().zip(&planned) {
         let mut counts = w.counts.clone();
@@ -871,34 +966,68 @@ async fn answer_quarters(conn: &mut DbConnection, work: &[QuarterWork<'_>]) -> R
 /// A quarter's public counts, and its closed lengths' counts by length class.
 type KeptQuarter = (IntervalQuarter, Vec<(i64, i64)>);
 
-/// The published-case count and the kept interval totals of every kind, per kind and
-/// quarter, as `conn`'s snapshot sees them.
+/// Whose intervals the statistics take: the published cases' (the public statistics)
+/// or every case's (an organisation that may read every case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Over {
+    Published,
+    Every,
+}
+
+/// How many cases the statistics count: published, and unpublished (none for the
+/// public statistics).
+#[derive(Debug, Clone, Copy)]
+struct Cases {
+    published: i64,
+    unpublished: i64,
+}
+
+/// The case counts and the kept interval totals of every kind, per kind and quarter, of
+/// the cases `over` names, as `conn`'s snapshot sees them: the published cases' totals,
+/// and for every case the unpublished ones' added class by class.
 async fn kept_interval_totals(
     conn: &mut DbConnection,
-) -> Result<(i64, BTreeMap<(String, String), KeptQuarter>)> {
-    let published_cases: i64 = sqlx::query(sql::PUBLISHED_CASES).fetch_one(&mut *conn).await?.try_get("n")?;
-    let mut quarters: BTreeMap<(String, String), KeptQuarter> = BTreeMap::new();
-    for row in sqlx::query(sql::INTERVAL_BUCKETS).fetch_all(&mut *conn).await? {
-        let (kind, quarter): (String, String) = (row.try_get("kind")?, row.try_get("quarter")?);
-        let (counts, classes) = quarters
-            .entry((kind, quarter.clone()))
-            .or_insert_with(|| (IntervalQuarter { quarter, ..Default::default() }, Vec::new()));
-        let n: i64 = row.try_get("n")?;
-        counts.closed += n;
-        classes.push((row.try_get("bucket")?, n));
+    over: Over,
+) -> Result<(Cases, BTreeMap<(String, String), KeptQuarter>)> {
+    let mut cases = Cases {
+        published: sqlx::query(sql::PUBLISHED_CASES).fetch_one(&mut *conn).await?.try_get("n")?,
+        unpublished: 0,
+    };
+    let mut statements = vec![(sql::INTERVAL_BUCKETS, sql::INTERVAL_OPEN)];
+    if over == Over::Every {
+        cases.unpublished = sqlx::query(sql::UNPUBLISHED_CASES).fetch_one(&mut *conn).await?.try_get("n")?;
+        statements.push((sql::UNPUBLISHED_INTERVAL_BUCKETS, sql::UNPUBLISHED_INTERVAL_OPEN));
     }
-    for row in sqlx::query(sql::INTERVAL_OPEN).fetch_all(&mut *conn).await? {
-        let n: i64 = row.try_get("n")?;
-        if n != 0 {
+    let mut quarters: BTreeMap<(String, String), (IntervalQuarter, BTreeMap<i64, i64>)> = BTreeMap::new();
+    for (buckets, open) in statements {
+        for row in sqlx::query(buckets).fetch_all(&mut *conn).await? {
             let (kind, quarter): (String, String) = (row.try_get("kind")?, row.try_get("quarter")?);
-            quarters
+            let (counts, classes) = quarters
                 .entry((kind, quarter.clone()))
-                .or_insert_with(|| (IntervalQuarter { quarter, ..Default::default() }, Vec::new()))
-                .0
-                .open += n;
+                .or_insert_with(|| (IntervalQuarter { quarter, ..Default::default() }, BTreeMap::new()));
+            let n: i64 = row.try_get("n")?;
+            counts.closed += n;
+            *classes.entry(row.try_get("bucket")?).or_default() += n;
+        }
+        for row in sqlx::query(open).fetch_all(&mut *conn).await? {
+            let n: i64 = row.try_get("n")?;
+            if n != 0 {
+                let (kind, quarter): (String, String) = (row.try_get("kind")?, row.try_get("quarter")?);
+                quarters
+                    .entry((kind, quarter.clone()))
+                    .or_insert_with(|| (IntervalQuarter { quarter, ..Default::default() }, BTreeMap::new()))
+                    .0
+                    .open += n;
+            }
         }
     }
-    Ok((published_cases, quarters))
+    let quarters = quarters
+        .into_iter()
+        .map(|(key, (counts, classes))| {
+            (key, (counts, classes.into_iter().filter(|(_, n)| *n != 0).collect()))
+        })
+        .collect();
+    Ok((cases, quarters))
 }
 
 /// Extra lengths by kind and quarter: how many are open, and the closed ones ascending.
@@ -917,15 +1046,16 @@ fn extra_by_quarter(extra: &[IntervalLength]) -> BTreeMap<(&str, &str), (i64, Ve
     added
 }
 
-/// The statistics of every kind over the kept totals `quarters` (and their
-/// `published_cases`, at `version`) and the `extra` lengths, every quarter answered:
-/// its middle ranks and its public worst read in one statement.
+/// The statistics of every kind over the kept totals `quarters` of the cases `over`
+/// names (and their `cases`, at `version`) and the `extra` lengths, every quarter
+/// answered: its middle ranks and its worst read in one statement.
 async fn answer_all(
     conn: &mut DbConnection,
     version: i64,
-    published_cases: i64,
+    cases: Cases,
     quarters: &BTreeMap<(String, String), KeptQuarter>,
     extra: &[IntervalLength],
+    over: Over,
 ) -> Result<IntervalStats> {
     let mut added = extra_by_quarter(extra);
     let keys: std::collections::BTreeSet<(&str, &str)> =
@@ -940,8 +1070,13 @@ async fn answer_all(
         counts.open += open;
         work.push(QuarterWork { kind, counts, classes, extra: lengths, worst: None });
     }
-    let answered = answer_quarters(conn, &work).await?;
-    let mut stats = IntervalStats { version, published_cases, kinds: BTreeMap::new() };
+    let answered = answer_quarters(conn, &work, over).await?;
+    let mut stats = IntervalStats {
+        version,
+        published_cases: cases.published,
+        unpublished_cases: cases.unpublished,
+        kinds: BTreeMap::new(),
+    };
     for (w, answer) in work.iter().zip(answered) {
         stats.kinds.entry(w.kind.to_owned()).or_default().push(answer);
     }
@@ -967,7 +1102,8 @@ fn locate(classes: &[(i64, i64)], rank: i64) -> Option<(i64, i64)> {
 /// (see [`WINDOW`]; read from the class of the first on through the index) and its worst,
 /// in one statement.
 async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<PublicIntervals> {
-    let (published_cases, quarters) = kept_interval_totals(conn).await?;
+    let (Cases { published: published_cases, .. }, quarters) =
+        kept_interval_totals(conn, Over::Published).await?;
     let mut plans = Vec::new();
     for ((kind, quarter), (counts, classes)) in &quarters {
         let n = counts.closed;
@@ -983,7 +1119,7 @@ async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<Publi
         reads.push(LengthRead::Ranks(kind, quarter, plan));
         reads.push(LengthRead::Worst(kind, quarter));
     }
-    let mut read = read_lengths(conn, &reads).await?.into_iter();
+    let mut read = read_lengths(conn, &reads, Over::Published).await?.into_iter();
     let mut windows = HashMap::with_capacity(plans.len());
     let mut worst = HashMap::with_capacity(plans.len());
     for (kind, quarter, start, _) in &plans {
@@ -991,7 +1127,7 @@ async fn public_intervals(conn: &mut DbConnection, version: i64) -> Result<Publi
         windows.insert(key.clone(), (*start, read.next().unwrap_or_default()));
         worst.insert(key, read.next().unwrap_or_default().first().copied());
     }
-    let mut stats = IntervalStats { version, published_cases, kinds: BTreeMap::new() };
+    let mut stats = IntervalStats { version, published_cases, unpublished_cases: 0, kinds: BTreeMap::new() };
     for (key, (counts, _)) in &quarters {
         let mut answer = counts.clone();
         if let Some((start, window)) = windows.get(key) {
@@ -1058,7 +1194,7 @@ async fn with_extra(
         let classes = public.classes.get(&key).map_or(&[][..], Vec::as_slice);
         work.push(QuarterWork { kind, counts, classes, extra: lengths, worst: Some(public_worst) });
     }
-    let read = answer_quarters(conn, &work).await?;
+    let read = answer_quarters(conn, &work, Over::Published).await?;
     answered.extend(work.iter().map(|w| w.kind).zip(read));
     for (kind, answer) in answered {
         let quarters = stats.kinds.entry(kind.to_owned()).or_default();
@@ -1073,7 +1209,7 @@ async fn with_extra(
 /// The kept totals: each table, its columns besides `n` (as its recount gives them),
 /// those of them a total is kept by (its slot apart), and the statement that counts
 /// them again from the rows they total.
-const KEPT_TOTALS: [(&str, &str, &[&str], &str); 4] = [
+const KEPT_TOTALS: [(&str, &str, &[&str], &str); 7] = [
     ("public_obligation_totals", "slot, status, dated", &["status", "dated"], sql::RECOUNT_OBLIGATION_TOTALS),
     (
         "public_interval_buckets",
@@ -1083,6 +1219,14 @@ const KEPT_TOTALS: [(&str, &str, &[&str], &str); 4] = [
     ),
     ("public_interval_open", "kind, quarter, slot", &["kind", "quarter"], sql::RECOUNT_INTERVAL_OPEN),
     ("published_case_totals", "slot", &[], sql::RECOUNT_PUBLISHED_CASES),
+    (
+        "unpublished_interval_buckets",
+        "kind, quarter, bucket, slot",
+        &["kind", "quarter", "bucket"],
+        sql::RECOUNT_UNPUBLISHED_BUCKETS,
+    ),
+    ("unpublished_interval_open", "kind, quarter, slot", &["kind", "quarter"], sql::RECOUNT_UNPUBLISHED_OPEN),
+    ("unpublished_case_totals", "slot", &[], sql::RECOUNT_UNPUBLISHED_CASES),
 ];
 
 /// Each total of `statement` (its `key` as text, its `n`), ascending.
@@ -1389,8 +1533,8 @@ impl Projections for Inner {
             // extra lengths among them (the public answer is kept by the next public
             // request).
             None => {
-                let (published_cases, quarters) = kept_interval_totals(&mut tx).await?;
-                answer_all(&mut tx, version, published_cases, &quarters, extra).await?
+                let (cases, quarters) = kept_interval_totals(&mut tx, Over::Published).await?;
+                answer_all(&mut tx, version, cases, &quarters, extra, Over::Published).await?
             }
         };
         tx.commit().await?;
@@ -1439,7 +1583,12 @@ impl Projections for Inner {
         }
         let published_cases: i64 =
             sqlx::query(sql::RECOUNT_PUBLISHED_CASES).fetch_one(&self.reader).await?.try_get("n")?;
-        let mut counted = IntervalStats { version: kept.version, published_cases, kinds: BTreeMap::new() };
+        let mut counted = IntervalStats {
+            version: kept.version,
+            published_cases,
+            unpublished_cases: 0,
+            kinds: BTreeMap::new(),
+        };
         for ((kind, quarter), (mut closed, open)) in lengths {
             closed.sort_unstable();
             let n = closed.len();
@@ -1465,6 +1614,29 @@ impl Projections for Inner {
             .as_ref()
             .map(warning_from_row)
             .transpose()
+    }
+
+    async fn every_interval_stats(&self) -> Result<IntervalStats> {
+        let mut tx = self.reader.begin().await?;
+        if BACKEND == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let version: i64 = sqlx::query(sql::INTERVAL_VERSION).fetch_one(&mut *tx).await?.try_get("v")?;
+        let (cases, quarters) = kept_interval_totals(&mut tx, Over::Every).await?;
+        let stats = answer_all(&mut tx, version, cases, &quarters, &[], Over::Every).await?;
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    async fn platform_of_every_case(&self, org_id: &str) -> Result<bool> {
+        let row = sqlx::query(sql::PLATFORMS_RANGE).fetch_one(&self.reader).await?;
+        let (first, last): (Option<String>, Option<String>) = (row.try_get("first")?, row.try_get("last")?);
+        Ok(match (first, last) {
+            (Some(first), Some(last)) => first == org_id && last == org_id,
+            _ => true,
+        })
     }
 
     async fn published_cases(&self) -> Result<i64> {

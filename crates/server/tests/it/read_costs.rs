@@ -112,17 +112,63 @@ async fn all_pages(app: &App, path: &str, key: &str, who: &str) -> Vec<Value> {
     }
 }
 
+/// Holds `who`'s interval statistics to those of every case it may list, computed from
+/// each case's own intervals.
+async fn statistics_equal_a_recomputation(app: &App, who: &str) {
+    let (_, stats) = app.get("/api/v1/stats/intervals", who).await;
+    let readable: Vec<String> = all_pages(app, "/api/v1/cases", "cases", who)
+        .await
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stats["cases"], readable.len(), "{who}");
+    let mut expected: BTreeMap<String, Vec<IntervalStart>> = BTreeMap::new();
+    for case in &readable {
+        let (_, intervals) = app.get(&format!("/api/v1/cases/{case}/intervals"), who).await;
+        for i in intervals["intervals"].as_array().unwrap() {
+            let Some(start) = i["from"]["at"].as_str() else { continue };
+            let start = chrono::DateTime::parse_from_rfc3339(start).unwrap().with_timezone(&Utc);
+            let days = match (i["to"]["at"].as_str(), i["open"].as_bool()) {
+                (Some(end), Some(false)) => {
+                    let end = chrono::DateTime::parse_from_rfc3339(end).unwrap().with_timezone(&Utc);
+                    Some((end - start).num_seconds() as f64 / 86_400.0)
+                }
+                _ => None,
+            };
+            expected.entry(i["kind"].as_str().unwrap().to_owned()).or_default().push((start, days));
+        }
+    }
+    for kind in stats["intervals"].as_array().unwrap() {
+        let name = kind["kind"].as_str().unwrap();
+        let want: Vec<Value> = vulnrelay_domain::quarterly_from(expected.remove(name).unwrap_or_default())
+            .iter()
+            .map(|s| {
+                let tenth = |d: f64| (d * 10.0).round() / 10.0;
+                json!({"quarter": format!("{}-Q{}", s.year, s.quarter), "closed": s.closed, "open": s.open,
+                           "median_days": s.median_days.map(tenth), "worst_days": s.worst_days.map(tenth)})
+            })
+            .collect();
+        assert_eq!(kind["quarters"], Value::Array(want), "{who}: {name}");
+    }
+}
+
 #[tokio::test]
 async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputation() {
     for_each_backend(|db: TestDb| async move {
         let store = db.store.clone();
         let app = App::new(db).await;
         let (public, private) = seed(store.as_ref()).await;
-        let anonymous: BTreeSet<String> =
-            all_pages(&app, "/api/v1/vulnerabilities", "items", "").await.iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect();
+        let anonymous: BTreeSet<String> = all_pages(&app, "/api/v1/vulnerabilities", "items", "")
+            .await
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect();
         // The public sees the published cases' records (and the demo's), never another's.
         assert!(public.iter().all(|id| anonymous.contains(id)));
-        assert!(private.iter().all(|id| !anonymous.contains(id)), "an unpublished case's record listed to the public");
+        assert!(
+            private.iter().all(|id| !anonymous.contains(id)),
+            "an unpublished case's record listed to the public"
+        );
         for who in [REPORTER, MIIT] {
             let listed: Vec<String> = all_pages(&app, "/api/v1/vulnerabilities", "items", who)
                 .await
@@ -131,7 +177,10 @@ async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputa
                 .collect();
             let unique: BTreeSet<&String> = listed.iter().collect();
             assert_eq!(unique.len(), listed.len(), "a record listed twice");
-            assert!(public.iter().chain(&private).all(|id| listed.contains(id)), "{who} misses one of its records");
+            assert!(
+                public.iter().chain(&private).all(|id| listed.contains(id)),
+                "{who} misses one of its records"
+            );
         }
         for id in &private {
             assert_eq!(app.get(&format!("/api/v1/advisories/{id}"), "").await.0, 404);
@@ -151,43 +200,32 @@ async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputa
             let (status, advisory) = app.get(&format!("/api/v1/advisories/{id}"), "").await;
             assert_eq!((status.as_u16(), advisory["id"].as_str()), (200, Some(id.as_str())), "{advisory}");
         }
-        // The statistics equal those of every readable case's intervals.
+        // The statistics equal those of every readable case's intervals: MIIT's platform
+        // received every case, so its analyst's come from the totals over every case.
+        assert!(store.platform_of_every_case("miit-nvdb").await.unwrap());
         for who in ["", REPORTER, MIIT, crate::common::BANK] {
-            let (_, stats) = app.get("/api/v1/stats/intervals", who).await;
-            let readable: Vec<String> = all_pages(&app, "/api/v1/cases", "cases", who)
-                .await
-                .iter()
-                .map(|c| c["id"].as_str().unwrap().to_owned())
-                .collect();
-            assert_eq!(stats["cases"], readable.len(), "{who}");
-            let mut expected: BTreeMap<String, Vec<IntervalStart>> = BTreeMap::new();
-            for case in &readable {
-                let (_, intervals) = app.get(&format!("/api/v1/cases/{case}/intervals"), who).await;
-                for i in intervals["intervals"].as_array().unwrap() {
-                    let Some(start) = i["from"]["at"].as_str() else { continue };
-                    let start = chrono::DateTime::parse_from_rfc3339(start).unwrap().with_timezone(&Utc);
-                    let days = match (i["to"]["at"].as_str(), i["open"].as_bool()) {
-                        (Some(end), Some(false)) => {
-                            let end = chrono::DateTime::parse_from_rfc3339(end).unwrap().with_timezone(&Utc);
-                            Some((end - start).num_seconds() as f64 / 86_400.0)
-                        }
-                        _ => None,
-                    };
-                    expected.entry(i["kind"].as_str().unwrap().to_owned()).or_default().push((start, days));
-                }
-            }
-            for kind in stats["intervals"].as_array().unwrap() {
-                let name = kind["kind"].as_str().unwrap();
-                let want: Vec<Value> = vulnrelay_domain::quarterly_from(expected.remove(name).unwrap_or_default())
-                    .iter()
-                    .map(|s| {
-                        let tenth = |d: f64| (d * 10.0).round() / 10.0;
-                        json!({"quarter": format!("{}-Q{}", s.year, s.quarter), "closed": s.closed, "open": s.open,
-                               "median_days": s.median_days.map(tenth), "worst_days": s.worst_days.map(tenth)})
-                    })
-                    .collect();
-                assert_eq!(kind["quarters"], Value::Array(want), "{who}: {name}");
-            }
+            statistics_equal_a_recomputation(&app, who).await;
+        }
+        // Once another platform received a case, MIIT's analyst's are read case by case.
+        let other = NewCase {
+            title: "Received by another platform".into(),
+            timezone: "Asia/Shanghai".into(),
+            reporter_org: "alibaba-cloud".into(),
+            platform_org: "cnvd".into(),
+            parties: Vec::new(),
+            products: Vec::new(),
+            events: vec![NewEvent {
+                at: Utc::now(),
+                body: json!({"type": "discovered", "party": "alibaba-cloud", "at": Utc::now().to_rfc3339()}),
+                recorded_by: None,
+                override_reason: None,
+            }],
+            created_at: Utc::now(),
+        };
+        store.import_case(&other).await.expect("a case");
+        assert!(!store.platform_of_every_case("miit-nvdb").await.unwrap());
+        for who in [REPORTER, MIIT] {
+            statistics_equal_a_recomputation(&app, who).await;
         }
         // The gauges equal a count of the published cases' open obligations now.
         let now = Utc::now();
@@ -200,7 +238,11 @@ async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputa
             for o in views.obligations {
                 match o.status {
                     vulnrelay_store::projections::OpenStatus::NotStarted => not_started += 1,
-                    vulnrelay_store::projections::OpenStatus::Pending if o.due_at.is_some_and(|d| d <= now) => overdue += 1,
+                    vulnrelay_store::projections::OpenStatus::Pending
+                        if o.due_at.is_some_and(|d| d <= now) =>
+                    {
+                        overdue += 1
+                    }
                     vulnrelay_store::projections::OpenStatus::Pending => pending += 1,
                     vulnrelay_store::projections::OpenStatus::Incomplete => {}
                 }

@@ -88,6 +88,19 @@ async fn hot_queries_use_indexes_on_postgresql() {
             with_values(sql::INTERVAL_RANKS, &["'vendor_notified'", "'2021-Q4'", "86400", "2", "10"]),
         ),
         ("the worst interval", with_values(sql::INTERVAL_WORST, &["'vendor_notified'", "'2021-Q4'"])),
+        // The same over every case (the statistics of an organisation that received every
+        // case), beside the unpublished cases' kept totals.
+        ("unpublished interval classes", sql::UNPUBLISHED_INTERVAL_BUCKETS.to_owned()),
+        ("unpublished open intervals", sql::UNPUBLISHED_INTERVAL_OPEN.to_owned()),
+        (
+            "interval ranks in a class, every case",
+            with_values(sql::EVERY_INTERVAL_RANKS, &["'vendor_notified'", "'2021-Q4'", "86400", "2", "10"]),
+        ),
+        (
+            "the worst interval, every case",
+            with_values(sql::EVERY_INTERVAL_WORST, &["'vendor_notified'", "'2021-Q4'"]),
+        ),
+        ("the platforms of the cases", sql::PLATFORMS_RANGE.to_owned()),
         // The published cases' count sums the 16 slots of `published_case_totals` (as the
         // obligations' gauges sum theirs): a table of 16 rows, read whole.
         ("an organisation's unpublished intervals", with_values(sql::RELATED_INTERVALS, &["'org'"])),
@@ -122,6 +135,22 @@ async fn hot_queries_use_indexes_on_postgresql() {
     }
 }
 
+/// What SQLite's `EXPLAIN QUERY PLAN` answers for `query` (named `name`), a line a step.
+async fn sqlite_plan<'q>(
+    connection: &mut sqlx::SqliteConnection,
+    name: &str,
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+) -> String {
+    let plan: Vec<String> = query
+        .fetch_all(connection)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .iter()
+        .map(|row| row.get::<String, _>("detail"))
+        .collect();
+    plan.join("\n")
+}
+
 /// SQLite serves a page of the case list from the indexes in the list's order: no run
 /// is sorted (which would read it whole before the first row), so a first page costs
 /// what a deep one does, and an organisation's page merges its two runs as they come.
@@ -137,18 +166,9 @@ async fn case_pages_are_read_in_index_order_on_sqlite() {
         ("cases of an organisation in a state", sql::cases_of_org(Backend::Sqlite, true), "triage"),
     ];
     for (name, statement, state) in statements {
-        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {statement}"))
-            .bind("org")
-            .bind("")
-            .bind(state)
-            .bind(51_i64)
-            .fetch_all(&mut connection)
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}\n{statement}"))
-            .iter()
-            .map(|row| row.get::<String, _>("detail"))
-            .collect();
-        let plan = plan.join("\n");
+        let explain = format!("EXPLAIN QUERY PLAN {statement}");
+        let query = sqlx::query(&explain).bind("org").bind("").bind(state).bind(51_i64);
+        let plan = sqlite_plan(&mut connection, name, query).await;
         assert!(!plan.contains("TEMP B-TREE"), "{name} sorts a run:\n{plan}");
         assert!(!plan.contains("SCAN "), "{name} reads a table whole:\n{plan}");
         let published_run = ["SEARCH v USING INDEX", "SEARCH v USING COVERING INDEX"]
@@ -161,6 +181,40 @@ async fn case_pages_are_read_in_index_order_on_sqlite() {
             assert!(plan.contains("MERGE (UNION ALL)"), "{name} does not merge its runs:\n{plan}");
             assert!(plan.contains("SEARCH rr USING INDEX case_relations_org_unpublished"), "{name}:\n{plan}");
         }
+    }
+}
+
+/// SQLite reads the interval statistics' lengths and the cases' platforms through their
+/// indexes: a class's ranks and a quarter's worst, of the published cases or of every
+/// case, without sorting or reading a table; the platforms by the two ends of theirs.
+#[tokio::test]
+async fn interval_reads_use_their_index_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
+    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    let statements = [
+        ("ranks", sql::INTERVAL_RANKS, 5),
+        ("worst", sql::INTERVAL_WORST, 2),
+        ("ranks, every case", sql::EVERY_INTERVAL_RANKS, 5),
+        ("worst, every case", sql::EVERY_INTERVAL_WORST, 2),
+        ("platforms", sql::PLATFORMS_RANGE, 0),
+    ];
+    for (name, statement, params) in statements {
+        let explain = format!("EXPLAIN QUERY PLAN {statement}");
+        let mut query = sqlx::query(&explain);
+        for value in ["vendor_notified", "2021-Q4"].iter().take(params) {
+            query = query.bind(*value);
+        }
+        for value in [86_400_i64, 2, 10].iter().take(params.saturating_sub(2)) {
+            query = query.bind(*value);
+        }
+        let plan = sqlite_plan(&mut connection, name, query).await;
+        assert!(!plan.contains("TEMP B-TREE"), "{name} sorts:\n{plan}");
+        // (The outer select of the two ends is a constant row.)
+        let read = plan.replace("SCAN CONSTANT ROW", "");
+        assert!(!read.contains("SCAN "), "{name} reads a table or an index whole:\n{plan}");
+        let index = if name == "platforms" { "cases_platform" } else { "case_intervals_stats" };
+        assert!(plan.contains(index), "{name} does not use {index}:\n{plan}");
     }
 }
 

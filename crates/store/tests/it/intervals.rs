@@ -193,6 +193,26 @@ fn check_public(
     assert_eq!(stats.kinds, kinds, "{what}");
 }
 
+/// Holds the statistics over every case, published or not, to the model.
+async fn check_every(
+    store: &dyn Store,
+    model: &BTreeMap<String, Option<(bool, Vec<IntervalLength>)>>,
+    what: &str,
+) {
+    let stats = store.every_interval_stats().await.unwrap();
+    let (_, published) = public_of(model);
+    let unpublished = model.values().flatten().filter(|(published, _)| !*published).count();
+    assert_eq!(stats.published_cases, i64::try_from(published).unwrap(), "{what}: every case");
+    assert_eq!(stats.unpublished_cases, i64::try_from(unpublished).unwrap(), "{what}: every case");
+    let every: Vec<IntervalLength> = model.values().flatten().flat_map(|(_, i)| i.iter().cloned()).collect();
+    let kinds: BTreeMap<String, Vec<IntervalQuarter>> = KINDS
+        .iter()
+        .map(|kind| (kind.to_string(), brute_force(&every, kind)))
+        .filter(|(_, quarters)| !quarters.is_empty())
+        .collect();
+    assert_eq!(stats.kinds, kinds, "{what}: every case");
+}
+
 /// Holds the store to the model; `seen` notes the quarters met (an even closed count,
 /// an odd one, one with open intervals).
 async fn check(
@@ -203,6 +223,7 @@ async fn check(
     what: &str,
 ) {
     assert_eq!(store.kept_totals_drift().await.unwrap(), Vec::<String>::new(), "{what}");
+    check_every(store, model, what).await;
     let public: Vec<IntervalLength> = model
         .values()
         .flatten()
@@ -329,6 +350,7 @@ async fn kept_interval_totals_equal_a_recount_and_the_statistics_a_brute_force()
                     assert!(stats.version > version, "{what}: the public intervals changed");
                 }
             }
+            check_every(other.as_ref(), &model, &what).await;
             version = store.interval_stats(&[]).await.unwrap().version;
             last_public = public;
             if step % 6 == 0 {
@@ -379,6 +401,16 @@ fn the_migration_counts_as_the_rebuild_does() {
     ] {
         for recount in
             [sql::RECOUNT_INTERVAL_BUCKETS, sql::RECOUNT_INTERVAL_OPEN, sql::RECOUNT_PUBLISHED_CASES]
+        {
+            assert!(migration.contains(&format!("{recount};")), "{recount}");
+        }
+    }
+    for migration in [
+        include_str!("../../migrations/postgres/0027_unpublished_interval_totals.sql"),
+        include_str!("../../migrations/sqlite/0027_unpublished_interval_totals.sql"),
+    ] {
+        for recount in
+            [sql::RECOUNT_UNPUBLISHED_BUCKETS, sql::RECOUNT_UNPUBLISHED_OPEN, sql::RECOUNT_UNPUBLISHED_CASES]
         {
             assert!(migration.contains(&format!("{recount};")), "{recount}");
         }
