@@ -358,8 +358,9 @@ pub trait Projections: Send + Sync {
     }
     /// The interval statistics over every case with views, published or not: the kept
     /// totals of both and the few ranks of each median's class, read in one snapshot
-    /// (what an organisation that may read every case is shown). Not kept: they move
-    /// with every report.
+    /// (what an organisation that may read every case is shown).
+    /// Each store keeps the last answer with the versions of the published and the
+    /// unpublished intervals it was computed at, and answers from it until either moves.
     async fn every_interval_stats(&self) -> Result<IntervalStats>;
     /// Whether organisation `org_id` received every case (each case's platform, so it
     /// stands in the platform relation to each): two ends of an index.
@@ -557,6 +558,12 @@ pub mod sql {
     pub const INTERVAL_WORST: &str = "SELECT seconds FROM case_intervals \
          WHERE public = TRUE AND kind = $1 AND quarter = $2 AND seconds IS NOT NULL \
          ORDER BY seconds DESC LIMIT 1";
+    /// The versions of the published intervals (`v`) and of the unpublished ones (`u`).
+    pub const EVERY_INTERVAL_VERSION: &str = "SELECT (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM public_interval_version) AS v, \
+         (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM unpublished_interval_version) AS u";
+    /// Adds one to the unpublished intervals' version's slot `$1`.
+    pub const BUMP_UNPUBLISHED_VERSION: &str = "INSERT INTO unpublished_interval_version (slot, version) \
+         VALUES ($1, 1) ON CONFLICT (slot) DO UPDATE SET version = unpublished_interval_version.version + 1";
     /// Per kind and quarter, ascending, the kept counts of the unpublished cases' closed
     /// intervals by length class, ascending (their slots summed).
     pub const UNPUBLISHED_INTERVAL_BUCKETS: &str = "SELECT kind, quarter, bucket, CAST(SUM(n) AS BIGINT) AS n \

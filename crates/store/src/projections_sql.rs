@@ -43,9 +43,17 @@ pub(crate) struct PublicIntervals {
 /// found with nothing read.
 const WINDOW: i64 = 32;
 
-/// The last public interval statistics this process computed, shared by the store's
-/// clones (none yet).
-pub(crate) type IntervalMemo = std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<PublicIntervals>>>>;
+/// The last interval statistics this process computed, shared by the store's clones:
+/// the public ones, and those over every case with the version of the unpublished
+/// intervals they were computed at (none yet).
+#[derive(Debug, Default)]
+pub(crate) struct IntervalMemos {
+    public: std::sync::Mutex<Option<std::sync::Arc<PublicIntervals>>>,
+    every: std::sync::Mutex<Option<std::sync::Arc<(i64, IntervalStats)>>>,
+}
+
+/// The store's kept interval statistics.
+pub(crate) type IntervalMemo = std::sync::Arc<IntervalMemos>;
 
 /// A connection of the back end (what a transaction derefs to).
 type DbConnection = <Db as sqlx::Database>::Connection;
@@ -57,15 +65,33 @@ impl Inner {
 
     /// The kept public interval statistics, if they are those of `version`.
     fn intervals_at(&self, version: i64) -> Option<std::sync::Arc<PublicIntervals>> {
-        let kept = self.interval_memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let kept = self.interval_memo.public.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         kept.as_ref().filter(|kept| kept.stats.version == version).cloned()
     }
 
     /// Keeps `computed` unless what is kept is of a later version.
     fn keep_intervals(&self, computed: std::sync::Arc<PublicIntervals>) {
-        let mut kept = self.interval_memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut kept = self.interval_memo.public.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if kept.as_ref().is_none_or(|kept| kept.stats.version <= computed.stats.version) {
             *kept = Some(computed);
+        }
+    }
+
+    /// The kept statistics over every case, if they are those of the published
+    /// intervals' `version` and the unpublished ones' `unpublished`.
+    fn every_at(&self, version: i64, unpublished: i64) -> Option<IntervalStats> {
+        let kept = self.interval_memo.every.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.as_ref()
+            .filter(|kept| kept.0 == unpublished && kept.1.version == version)
+            .map(|kept| kept.1.clone())
+    }
+
+    /// Keeps `computed` (at the unpublished intervals' version `unpublished`) unless
+    /// what is kept is of a later state.
+    fn keep_every(&self, unpublished: i64, computed: &IntervalStats) {
+        let mut kept = self.interval_memo.every.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.as_ref().is_none_or(|kept| kept.0 <= unpublished && kept.1.version <= computed.version) {
+            *kept = Some(std::sync::Arc::new((unpublished, computed.clone())));
         }
     }
 }
@@ -536,6 +562,8 @@ pub(super) struct Totals {
     /// `public_interval_version`: the slot to add one to, when the published intervals
     /// or the published-case count changed (that of the first case that changed them).
     version: Option<i32>,
+    /// `unpublished_interval_version`: the same for the unpublished intervals and count.
+    unpublished_version: Option<i32>,
 }
 
 impl Totals {
@@ -565,6 +593,9 @@ impl Totals {
         if self.version.is_none() {
             self.version = other.version;
         }
+        if self.unpublished_version.is_none() {
+            self.unpublished_version = other.unpublished_version;
+        }
     }
 
     /// Moves the published obligations' totals by what a case's views lost (`removed`)
@@ -580,9 +611,11 @@ impl Totals {
     }
 
     /// Notes that case `case_id` changed the published intervals or the published-case
-    /// count: the version of the public statistics moves when the totals are written.
-    fn intervals_moved(&mut self, case_id: &str) {
-        self.version.get_or_insert_with(|| totals_slot(case_id));
+    /// count (`public`), or the unpublished ones: that side's version moves when the
+    /// totals are written.
+    fn intervals_moved(&mut self, case_id: &str, public: bool) {
+        let version = if public { &mut self.version } else { &mut self.unpublished_version };
+        version.get_or_insert_with(|| totals_slot(case_id));
     }
 
     /// Writes the changes, in the one order every writer uses, the version of the
@@ -656,6 +689,9 @@ impl Totals {
                 query.bind(n).execute(&mut **tx).await?;
             }
         }
+        if let Some(slot) = self.unpublished_version {
+            sqlx::query(sql::BUMP_UNPUBLISHED_VERSION).bind(slot).execute(&mut **tx).await?;
+        }
         if let Some(slot) = self.version {
             sqlx::query(sql::BUMP_INTERVAL_VERSION).bind(slot).execute(&mut **tx).await?;
         }
@@ -710,13 +746,20 @@ fn stage_intervals(
             [case_id.into(), (&i.kind).into(), (&i.quarter).into(), i.seconds.into(), published.into()],
         );
     }
-    let mut public_before: Vec<&IntervalLength> =
-        old.iter().filter(|(_, public)| *public).map(|(i, _)| i).collect();
-    let mut public_after: Vec<&IntervalLength> = rows.iter().filter(|_| published).copied().collect();
-    public_before.sort_unstable();
-    public_after.sort_unstable();
-    if public_before != public_after || published != before.published {
-        totals.intervals_moved(case_id);
+    let unpublished_after = projection.is_some() && !published;
+    let unpublished_before = before.views && !before.published;
+    // Each side's version moves when its intervals or its count of the case changed.
+    for public in [true, false] {
+        let mut was: Vec<&IntervalLength> =
+            old.iter().filter(|(_, p)| *p == public).map(|(i, _)| i).collect();
+        let mut is: Vec<&IntervalLength> = rows.iter().filter(|_| published == public).copied().collect();
+        was.sort_unstable();
+        is.sort_unstable();
+        let counted =
+            if public { (before.published, published) } else { (unpublished_before, unpublished_after) };
+        if was != is || counted.0 != counted.1 {
+            totals.intervals_moved(case_id, public);
+        }
     }
     let slot = totals_slot(case_id);
     let removed = old.iter().map(|(i, public)| (i, *public, -1));
@@ -740,8 +783,6 @@ fn stage_intervals(
     if published != before.published {
         *totals.published.entry(slot).or_default() += i64::from(published) - i64::from(before.published);
     }
-    let unpublished_after = projection.is_some() && !published;
-    let unpublished_before = before.views && !before.published;
     if unpublished_after != unpublished_before {
         *totals.unpublished.entry(slot).or_default() +=
             i64::from(unpublished_after) - i64::from(unpublished_before);
@@ -1317,8 +1358,9 @@ impl Projections for Inner {
             sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             sqlx::query(&format!("INSERT INTO {table} ({columns}, n) {recount}")).execute(&mut *tx).await?;
         }
-        // And the public statistics computed again by every process that kept them.
+        // And the statistics computed again by every process that kept them.
         sqlx::query(sql::BUMP_INTERVAL_VERSION).bind(0).execute(&mut *tx).await?;
+        sqlx::query(sql::BUMP_UNPUBLISHED_VERSION).bind(0).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(ids.len())
     }
@@ -1617,16 +1659,23 @@ impl Projections for Inner {
     }
 
     async fn every_interval_stats(&self) -> Result<IntervalStats> {
+        // The kept answer while neither version has moved: one read.
+        let versions = sqlx::query(sql::EVERY_INTERVAL_VERSION).fetch_one(&self.reader).await?;
+        if let Some(kept) = self.every_at(versions.try_get("v")?, versions.try_get("u")?) {
+            return Ok(kept);
+        }
         let mut tx = self.reader.begin().await?;
         if BACKEND == Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute(&mut *tx)
                 .await?;
         }
-        let version: i64 = sqlx::query(sql::INTERVAL_VERSION).fetch_one(&mut *tx).await?.try_get("v")?;
+        let versions = sqlx::query(sql::EVERY_INTERVAL_VERSION).fetch_one(&mut *tx).await?;
+        let (version, unpublished): (i64, i64) = (versions.try_get("v")?, versions.try_get("u")?);
         let (cases, quarters) = kept_interval_totals(&mut tx, Over::Every).await?;
         let stats = answer_all(&mut tx, version, cases, &quarters, &[], Over::Every).await?;
         tx.commit().await?;
+        self.keep_every(unpublished, &stats);
         Ok(stats)
     }
 

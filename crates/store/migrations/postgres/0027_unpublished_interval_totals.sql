@@ -39,6 +39,14 @@ CREATE TABLE unpublished_case_totals (
 );
 INSERT INTO unpublished_case_totals (slot, n)
     SELECT 0 AS slot, COUNT(*) AS n FROM case_views WHERE published = FALSE;
+-- The version of the unpublished intervals, as `public_interval_version` (0021) is the
+-- published ones': every transaction that changes the unpublished cases' intervals or
+-- their count adds one to a slot, so a process keeps the statistics over every case
+-- with the two versions they were computed at and answers from them until either moves.
+CREATE TABLE unpublished_interval_version (
+    slot     INTEGER NOT NULL PRIMARY KEY,
+    version  BIGINT NOT NULL
+);
 -- Each case's receiving platform: whether one organisation received every case is the
 -- index's first and last entry.
 CREATE INDEX cases_platform ON cases (platform_org);
