@@ -203,7 +203,23 @@ async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputa
         // The statistics equal those of every readable case's intervals: MIIT's platform
         // received every case, so its analyst's come from the totals over every case.
         assert!(store.platform_of_every_case("miit-nvdb").await.unwrap());
-        for who in ["", REPORTER, MIIT, crate::common::BANK] {
+        // An account of the platform with no analyst's or coordinator's role reads what
+        // the public reads: the published cases' statistics.
+        let clerk = "clerk@nvdb.miit.example";
+        let account = vulnrelay_store::NewAccount {
+            email: clerk.into(),
+            name: "Clerk".into(),
+            password_hash: String::new(),
+            org_id: Some("miit-nvdb".into()),
+            roles: vec![vulnrelay_domain::AccountRole::Reporter],
+            status: vulnrelay_store::Status::Active,
+        };
+        store.create_account(&account, Utc::now()).await.expect("an account");
+        assert_eq!(
+            app.get("/api/v1/stats/intervals", clerk).await.1,
+            app.get("/api/v1/stats/intervals", "").await.1
+        );
+        for who in ["", REPORTER, MIIT, crate::common::BANK, clerk] {
             statistics_equal_a_recomputation(&app, who).await;
         }
         // Once another platform received a case, MIIT's analyst's are read case by case.
