@@ -7,7 +7,7 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
 use super::common::{DbRow, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts};
-use super::staged::{Staged, Table};
+use super::staged::{Cell, Staged, Table};
 use super::{BACKEND, Db, FOR_UPDATE, Inner};
 use crate::model::*;
 use crate::projections::{
@@ -625,50 +625,51 @@ impl Totals {
     /// Writes the changes, in the one order every writer uses, the version of the
     /// public interval statistics last.
     pub(super) async fn write(self, tx: &mut Transaction<'_, Db>) -> Result<()> {
-        use KeyPart::{Flag, Int, Slot, Text};
-        let tables: [(&str, &[&str], Vec<KeptRow>); 7] = [
+        use Cell::{Bool, Int, Text};
+        let slot = |s: i32| Int(s.into());
+        let tables: [(&str, &str, Vec<KeptRow>); 7] = [
             (
                 "public_interval_buckets",
-                &["kind", "quarter", "bucket"],
+                "kind, quarter, bucket",
                 self.buckets.into_iter().map(|((k, q, b), n)| (vec![Text(k), Text(q), Int(b)], n)).collect(),
             ),
             (
                 "public_interval_open",
-                &["kind", "quarter", "slot"],
-                self.open.into_iter().map(|((k, q, s), n)| (vec![Text(k), Text(q), Slot(s)], n)).collect(),
+                "kind, quarter, slot",
+                self.open.into_iter().map(|((k, q, s), n)| (vec![Text(k), Text(q), slot(s)], n)).collect(),
             ),
             (
                 "published_case_totals",
-                &["slot"],
-                self.published.into_iter().map(|(s, n)| (vec![Slot(s)], n)).collect(),
+                "slot",
+                self.published.into_iter().map(|(s, n)| (vec![slot(s)], n)).collect(),
             ),
             (
                 "unpublished_interval_buckets",
-                &["kind", "quarter", "bucket", "slot"],
+                "kind, quarter, bucket, slot",
                 self.unpublished_buckets
                     .into_iter()
-                    .map(|((k, q, b, s), n)| (vec![Text(k), Text(q), Int(b), Slot(s)], n))
+                    .map(|((k, q, b, s), n)| (vec![Text(k), Text(q), Int(b), slot(s)], n))
                     .collect(),
             ),
             (
                 "unpublished_interval_open",
-                &["kind", "quarter", "slot"],
+                "kind, quarter, slot",
                 self.unpublished_open
                     .into_iter()
-                    .map(|((k, q, s), n)| (vec![Text(k), Text(q), Slot(s)], n))
+                    .map(|((k, q, s), n)| (vec![Text(k), Text(q), slot(s)], n))
                     .collect(),
             ),
             (
                 "unpublished_case_totals",
-                &["slot"],
-                self.unpublished.into_iter().map(|(s, n)| (vec![Slot(s)], n)).collect(),
+                "slot",
+                self.unpublished.into_iter().map(|(s, n)| (vec![slot(s)], n)).collect(),
             ),
             (
                 "public_obligation_totals",
-                &["slot", "status", "dated"],
+                "slot, status, dated",
                 self.obligations
                     .into_iter()
-                    .map(|((s, status, d), n)| (vec![Slot(s), Text(status.into()), Flag(d)], n))
+                    .map(|((s, status, d), n)| (vec![slot(s), Text(status.into()), Bool(d)], n))
                     .collect(),
             ),
         ];
@@ -676,34 +677,18 @@ impl Totals {
         // distinct, as one statement must have them).
         for (table, keys, rows) in tables {
             let rows: Vec<KeptRow> = rows.into_iter().filter(|(_, n)| *n != 0).collect();
-            let columns = keys.join(", ");
             for chunk in rows.chunks(ROWS_PER_UPSERT) {
-                let width = keys.len() + 1;
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|row| {
-                        let places: Vec<String> =
-                            (1..=width).map(|i| format!("${}", row * width + i)).collect();
-                        format!("({})", places.join(", "))
+                sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO {table} ({keys}, n) "))
+                    .push_values(chunk, |mut row, (key, n)| {
+                        for cell in key {
+                            cell.push_bind(&mut row);
+                        }
+                        row.push_bind(*n);
                     })
-                    .collect();
-                let statement = format!(
-                    "INSERT INTO {table} ({columns}, n) VALUES {} \
-                     ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n",
-                    values.join(", ")
-                );
-                let mut query = sqlx::query(&statement);
-                for (key, n) in chunk {
-                    for part in key {
-                        query = match part {
-                            Text(text) => query.bind(text.as_str()),
-                            Int(int) => query.bind(*int),
-                            Slot(slot) => query.bind(*slot),
-                            Flag(flag) => query.bind(*flag),
-                        };
-                    }
-                    query = query.bind(*n);
-                }
-                query.execute(&mut **tx).await?;
+                    .push(format!(" ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + excluded.n"))
+                    .build()
+                    .execute(&mut **tx)
+                    .await?;
             }
         }
         if let Some(slot) = self.unpublished_version {
@@ -721,15 +706,7 @@ impl Totals {
 const ROWS_PER_UPSERT: usize = 500;
 
 /// A kept total's change: its key's columns' values, and what to add.
-type KeptRow = (Vec<KeyPart>, i64);
-
-/// One column's value of a kept total's key.
-enum KeyPart {
-    Text(String),
-    Int(i64),
-    Slot(i32),
-    Flag(bool),
-}
+type KeptRow = (Vec<Cell>, i64);
 
 /// What the kept case counts held of a case: whether it had views, and whether they
 /// had it published.

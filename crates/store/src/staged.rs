@@ -125,6 +125,23 @@ pub(super) enum Cell {
     Bytes(Vec<u8>),
 }
 
+impl Cell {
+    /// Binds the value as the next of a row of a multi-row statement.
+    pub(super) fn push_bind<'args>(
+        &'args self,
+        row: &mut sqlx::query_builder::Separated<'_, 'args, Db, &'static str>,
+    ) {
+        match self {
+            Cell::Text(text) => row.push_bind(text.as_str()),
+            Cell::MaybeText(text) => row.push_bind(text.as_deref()),
+            Cell::Int(n) => row.push_bind(*n),
+            Cell::MaybeInt(n) => row.push_bind(*n),
+            Cell::Bool(flag) => row.push_bind(*flag),
+            Cell::Bytes(bytes) => row.push_bind(bytes.as_slice()),
+        };
+    }
+}
+
 impl From<String> for Cell {
     fn from(text: String) -> Cell {
         Cell::Text(text)
@@ -207,14 +224,7 @@ impl Staged {
                 sqlx::QueryBuilder::<Db>::new(head)
                     .push_values(chunk, |mut row, cells| {
                         for cell in cells.iter() {
-                            match cell {
-                                Cell::Text(text) => row.push_bind(text.as_str()),
-                                Cell::MaybeText(text) => row.push_bind(text.as_deref()),
-                                Cell::Int(n) => row.push_bind(*n),
-                                Cell::MaybeInt(n) => row.push_bind(*n),
-                                Cell::Bool(flag) => row.push_bind(*flag),
-                                Cell::Bytes(bytes) => row.push_bind(bytes.as_slice()),
-                            };
+                            cell.push_bind(&mut row);
                         }
                     })
                     .push(tail)
