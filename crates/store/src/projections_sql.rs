@@ -1562,21 +1562,19 @@ impl Projections for Inner {
                 .await?;
         }
         let version: i64 = sqlx::query(sql::INTERVAL_VERSION).fetch_one(&mut *tx).await?.try_get("v")?;
-        let stats = match self.intervals_at(version) {
-            Some(kept) => with_extra(&mut tx, &kept, extra).await?,
-            None if extra.is_empty() => {
+        // Nothing kept at this version: the public answer is computed and kept first,
+        // whoever asks, so that the next caller with extra lengths merges them into it
+        // rather than reading every quarter again.
+        let public = match self.intervals_at(version) {
+            Some(kept) => kept,
+            None => {
                 let computed = std::sync::Arc::new(public_intervals(&mut tx, version).await?);
                 self.keep_intervals(computed.clone());
-                computed.stats.clone()
-            }
-            // A caller's answer with nothing kept: each quarter's ranks read once, the
-            // extra lengths among them (the public answer is kept by the next public
-            // request).
-            None => {
-                let (cases, quarters) = kept_interval_totals(&mut tx, Over::Published).await?;
-                answer_all(&mut tx, version, cases, &quarters, extra, Over::Published).await?
+                computed
             }
         };
+        let stats =
+            if extra.is_empty() { public.stats.clone() } else { with_extra(&mut tx, &public, extra).await? };
         tx.commit().await?;
         Ok(stats)
     }
