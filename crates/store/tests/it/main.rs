@@ -7,4 +7,5 @@ mod explain;
 mod federation;
 mod intervals;
 mod records;
+mod wal;
 mod warnings;
