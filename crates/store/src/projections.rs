@@ -616,11 +616,29 @@ pub mod sql {
     pub const RECOUNT_OBLIGATION_TOTALS: &str = "SELECT 0 AS slot, status, due_at IS NOT NULL AS dated, COUNT(*) AS n \
          FROM open_obligations WHERE public = TRUE GROUP BY status, due_at IS NOT NULL";
     /// The unpublished cases organisation `$1` stands in a relation to, with their state,
-    /// the relation and their intervals (a row per interval, or one with none).
-    pub const RELATED_INTERVALS: &str = "SELECT r.case_id, r.relation, v.state, i.kind, i.quarter, i.seconds \
-         FROM case_relations r JOIN case_views v ON v.case_id = r.case_id \
-         LEFT JOIN case_intervals i ON i.case_id = r.case_id \
-         WHERE r.org_id = $1 AND r.public = FALSE ORDER BY r.created_at, r.case_id, i.kind";
+    /// the relation and their intervals, one row a case (every row crosses from SQLite's
+    /// connection thread on its own, so a row an interval cost six times the hand-offs):
+    /// `intervals` holds each as `kind quarter seconds` (`-` for an open one), separated
+    /// by `,` (`NULL` when it has none). Kinds and quarters have neither character.
+    pub const fn related_intervals(backend: Backend) -> &'static str {
+        macro_rules! related {
+            ($aggregate:literal) => {
+                concat!(
+                    "SELECT r.case_id, r.relation, v.state, ",
+                    $aggregate,
+                    "(i.kind || ' ' || i.quarter || ' ' || COALESCE(CAST(i.seconds AS TEXT), '-'), ',') AS intervals \
+                     FROM case_relations r JOIN case_views v ON v.case_id = r.case_id \
+                     LEFT JOIN case_intervals i ON i.case_id = r.case_id \
+                     WHERE r.org_id = $1 AND r.public = FALSE \
+                     GROUP BY r.created_at, r.case_id, r.relation, v.state ORDER BY r.created_at, r.case_id"
+                )
+            };
+        }
+        match backend {
+            Backend::Sqlite => related!("group_concat"),
+            Backend::Postgres => related!("string_agg"),
+        }
+    }
     /// The cases organisation `$1` is a party to, oldest first.
     pub const PARTY_CASES: &str = "SELECT p.case_id FROM case_parties p JOIN cases c ON c.id = p.case_id \
          WHERE p.party_id = $1 ORDER BY c.created_at, c.id";

@@ -1245,6 +1245,27 @@ async fn with_extra(
     Ok(stats)
 }
 
+/// A case's intervals as [`sql::related_intervals`] aggregates them: `kind quarter
+/// seconds` (`-`: open), separated by `,`.
+fn parse_related_intervals(text: &str) -> Result<Vec<IntervalLength>> {
+    let bad = || StoreError::Corrupt(format!("a case's aggregated intervals `{text}`"));
+    text.split(',')
+        .map(|interval| {
+            let mut parts = interval.split(' ');
+            let (Some(kind), Some(quarter), Some(seconds), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad());
+            };
+            let seconds = match seconds {
+                "-" => None,
+                n => Some(n.parse().map_err(|_| bad())?),
+            };
+            Ok(IntervalLength { kind: kind.to_owned(), quarter: quarter.to_owned(), seconds })
+        })
+        .collect()
+}
+
 /// The kept totals: each table, its columns besides `n` (as its recount gives them),
 /// those of them a total is kept by (its slot apart), and the statement that counts
 /// them again from the rows they total.
@@ -1689,26 +1710,18 @@ impl Projections for Inner {
     }
 
     async fn related_intervals(&self, org_id: &str) -> Result<Vec<RelatedIntervals>> {
-        let mut out: Vec<RelatedIntervals> = Vec::new();
-        for row in sqlx::query(sql::RELATED_INTERVALS).bind(org_id).fetch_all(&self.reader).await? {
-            let case_id: String = row.try_get("case_id")?;
-            if out.last().is_none_or(|last| last.case_id != case_id) {
-                out.push(RelatedIntervals {
-                    case_id,
+        let rows = sqlx::query(sql::related_intervals(BACKEND)).bind(org_id).fetch_all(&self.reader).await?;
+        rows.iter()
+            .map(|row| {
+                let intervals: Option<String> = row.try_get("intervals")?;
+                Ok(RelatedIntervals {
+                    case_id: row.try_get("case_id")?,
                     state: row.try_get("state")?,
                     relation: row.try_get("relation")?,
-                    intervals: Vec::new(),
-                });
-            }
-            if let (Some(last), Some(kind)) = (out.last_mut(), row.try_get::<Option<String>, _>("kind")?) {
-                last.intervals.push(IntervalLength {
-                    kind,
-                    quarter: row.try_get("quarter")?,
-                    seconds: row.try_get("seconds")?,
-                });
-            }
-        }
-        Ok(out)
+                    intervals: intervals.as_deref().map_or(Ok(Vec::new()), parse_related_intervals)?,
+                })
+            })
+            .collect()
     }
 
     async fn obligation_counts(
@@ -1798,6 +1811,29 @@ mod tests {
             }
         }
         assert!(found > 10_000, "{found}");
+    }
+
+    #[test]
+    fn a_cases_aggregated_intervals_are_read_back() {
+        let read = super::parse_related_intervals(
+            "vendor_notified 2024-Q1 3600,fix_available 2024-Q1 -,bulletin 2023-Q4 -5",
+        )
+        .expect("well formed");
+        let read: Vec<(&str, &str, Option<i64>)> =
+            read.iter().map(|i| (i.kind.as_str(), i.quarter.as_str(), i.seconds)).collect();
+        assert_eq!(
+            read,
+            [
+                ("vendor_notified", "2024-Q1", Some(3600)),
+                ("fix_available", "2024-Q1", None),
+                ("bulletin", "2023-Q4", Some(-5))
+            ]
+        );
+        for bad in
+            ["", "vendor_notified 2024-Q1", "vendor_notified 2024-Q1 1 2", "vendor_notified 2024-Q1 soon"]
+        {
+            assert!(super::parse_related_intervals(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

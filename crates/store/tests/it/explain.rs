@@ -103,7 +103,10 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("the platforms of the cases", sql::PLATFORMS_RANGE.to_owned()),
         // The published cases' count sums the 16 slots of `published_case_totals` (as the
         // obligations' gauges sum theirs): a table of 16 rows, read whole.
-        ("an organisation's unpublished intervals", with_values(sql::RELATED_INTERVALS, &["'org'"])),
+        (
+            "an organisation's unpublished intervals",
+            with_values(sql::related_intervals(Backend::Postgres), &["'org'"]),
+        ),
         (
             "components by package",
             with_values(&match_sql::components(Backend::Postgres), &[r#"'["Maven:org.example:widget"]'"#]),
