@@ -345,9 +345,9 @@ pub trait Projections: Send + Sync {
     /// in one read-only snapshot: counts from the kept totals by length class
     /// ([`interval_bucket`]), each quarter's lengths around its middle ranks read from
     /// their class on and its worst through the index, every kind's reads together, and
-    /// kept, whoever asked. `extra` is merged into the kept answer: a quarter whose merged middle lies among
-    /// the kept lengths around the public one reads nothing, another its ranks, in that
-    /// same snapshot. Only the public answer is kept.
+    /// kept, whoever asked. `extra` is merged into the kept answer: a quarter whose merged
+    /// middle lies among the kept lengths around the public one reads nothing, another
+    /// its ranks, in that same snapshot. Only the public answer is kept.
     async fn interval_stats(&self, extra: &[IntervalLength]) -> Result<IntervalStats>;
     /// The interval statistics of kind `kind` per quarter, ascending, as
     /// [`Projections::interval_stats`] gives them (the extra lengths of other kinds are
