@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
-use super::common::{DbRow, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts};
+use super::common::{
+    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts,
+};
 use super::staged::{Cell, Staged, Table};
 use super::{BACKEND, Db, FOR_UPDATE, Inner};
 use crate::model::*;
@@ -673,11 +675,11 @@ impl Totals {
                     .collect(),
             ),
         ];
-        // A table's changes in one statement (up to ROWS_PER_UPSERT rows; its keys are
+        // A table's changes in one statement (up to ROWS_PER_INSERT rows; its keys are
         // distinct, as one statement must have them).
         for (table, keys, rows) in tables {
             let rows: Vec<KeptRow> = rows.into_iter().filter(|(_, n)| *n != 0).collect();
-            for chunk in rows.chunks(ROWS_PER_UPSERT) {
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
                 sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO {table} ({keys}, n) "))
                     .push_values(chunk, |mut row, (key, n)| {
                         for cell in key {
@@ -700,10 +702,6 @@ impl Totals {
         Ok(())
     }
 }
-
-/// How many rows of kept totals one statement changes at most (five values a row at most:
-/// far below either back end's limit on a statement's values).
-const ROWS_PER_UPSERT: usize = 500;
 
 /// A kept total's change: its key's columns' values, and what to add.
 type KeptRow = (Vec<Cell>, i64);
