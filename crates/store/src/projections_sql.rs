@@ -1084,29 +1084,25 @@ fn extra_by_quarter(extra: &[IntervalLength]) -> BTreeMap<(&str, &str), (i64, Ve
 }
 
 /// The statistics of every kind over the kept totals `quarters` of the cases `over`
-/// names (and their `cases`, at `version`) and the `extra` lengths, every quarter
-/// answered: its middle ranks and its worst read in one statement.
+/// names (and their `cases`, at `version`), every quarter answered: its middle ranks
+/// and its worst read in one statement.
 async fn answer_all(
     conn: &mut DbConnection,
     version: i64,
     cases: Cases,
     quarters: &BTreeMap<(String, String), KeptQuarter>,
-    extra: &[IntervalLength],
     over: Over,
 ) -> Result<IntervalStats> {
-    let mut added = extra_by_quarter(extra);
-    let keys: std::collections::BTreeSet<(&str, &str)> =
-        quarters.keys().map(|(k, q)| (k.as_str(), q.as_str())).chain(added.keys().copied()).collect();
-    let mut work = Vec::with_capacity(keys.len());
-    for (kind, quarter) in keys {
-        let (mut counts, classes) = match quarters.get(&(kind.to_owned(), quarter.to_owned())) {
-            Some((counts, classes)) => (counts.clone(), classes.as_slice()),
-            None => (IntervalQuarter { quarter: quarter.to_owned(), ..Default::default() }, &[][..]),
-        };
-        let (open, lengths) = added.remove(&(kind, quarter)).unwrap_or_default();
-        counts.open += open;
-        work.push(QuarterWork { kind, counts, classes, extra: lengths, worst: None });
-    }
+    let work: Vec<QuarterWork<'_>> = quarters
+        .iter()
+        .map(|((kind, _), (counts, classes))| QuarterWork {
+            kind,
+            counts: counts.clone(),
+            classes,
+            extra: Vec::new(),
+            worst: None,
+        })
+        .collect();
     let answered = answer_quarters(conn, &work, over).await?;
     let mut stats = IntervalStats {
         version,
@@ -1688,7 +1684,7 @@ impl Projections for Inner {
         let versions = sqlx::query(sql::EVERY_INTERVAL_VERSION).fetch_one(&mut *tx).await?;
         let (version, unpublished): (i64, i64) = (versions.try_get("v")?, versions.try_get("u")?);
         let (cases, quarters) = kept_interval_totals(&mut tx, Over::Every).await?;
-        let stats = answer_all(&mut tx, version, cases, &quarters, &[], Over::Every).await?;
+        let stats = answer_all(&mut tx, version, cases, &quarters, Over::Every).await?;
         tx.commit().await?;
         self.keep_every(unpublished, &stats);
         Ok(stats)
