@@ -58,16 +58,24 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
+        // No ping before a connection is lent (sqlx's `test_before_acquire`): a SQLite
+        // connection is a thread of this process on a local file, which no peer can drop,
+        // and sqlx pings each one as it comes back to the pool anyway. The ping cost a
+        // hand-off to that thread and back for every statement a request ran.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone().pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES))
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         queries::m_build_index(&writer).await?;
         queries::build_org_search(&writer).await?;
         drop_value_samples(&writer).await?;
-        let reader =
-            SqlitePoolOptions::new().max_connections(8).connect_with(options.clone().read_only(true)).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(8)
+            .test_before_acquire(false)
+            .connect_with(options.clone().read_only(true))
+            .await?;
         let alive = Arc::new(());
         spawn_checkpointer(options, Arc::downgrade(&alive));
         Ok(SqliteStore {
