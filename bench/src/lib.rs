@@ -9,11 +9,6 @@ pub mod plot;
 
 use std::time::{Duration, Instant};
 
-/// The `vulnrelay` command's allocator, in every benchmark that links these helpers, so what
-/// they measure in process allocates as the command does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Runs `f` `runs` times and returns the fastest wall time with the last result.
 pub fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut best = Duration::MAX;

@@ -6,11 +6,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Every allocation of the command goes to mimalloc: the server's requests allocate and
-/// free on many threads, where glibc's allocator spends its time consolidating.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// vulnrelay: vulnerability reporting and coordinated disclosure with a regulatory clock.
 #[derive(Debug, Parser)]
 #[command(name = "vulnrelay", version, about, long_about = None, propagate_version = true)]
