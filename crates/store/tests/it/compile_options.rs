@@ -1,0 +1,17 @@
+//! The bundled SQLite is built with the settings `.cargo/config.toml` gives it.
+
+/// `PRAGMA compile_options` names both settings: no memory statistics (whose one mutex
+/// every connection's allocations took) and statement journals held in memory up to 4 MiB.
+/// A build without the workspace's `.cargo/config.toml`, or against another SQLite, fails.
+#[tokio::test]
+async fn the_bundled_sqlite_has_the_workspace_settings() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = vulnrelay_store::SqliteStore::open(&dir.path().join("options.db")).await.expect("open");
+    let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+        .fetch_all(store.raw_pool())
+        .await
+        .expect("the compile options");
+    for wanted in ["DEFAULT_MEMSTATUS=0", "STMTJRNL_SPILL=4194304"] {
+        assert!(options.iter().any(|o| o == wanted), "{wanted} is not among {options:?}");
+    }
+}
