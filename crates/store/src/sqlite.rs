@@ -58,24 +58,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        // No ping before a connection is lent (sqlx's `test_before_acquire`): a SQLite
-        // connection is a thread of this process on a local file, which no peer can drop,
-        // and sqlx pings each one as it comes back to the pool anyway. The ping cost a
-        // hand-off to that thread and back for every statement a request ran.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
+        let writer = sqlite_pool(1)
             .connect_with(options.clone().pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES))
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         queries::m_build_index(&writer).await?;
         queries::build_org_search(&writer).await?;
         drop_value_samples(&writer).await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(8)
-            .test_before_acquire(false)
-            .connect_with(options.clone().read_only(true))
-            .await?;
+        let reader = sqlite_pool(8).connect_with(options.clone().read_only(true)).await?;
         let alive = Arc::new(());
         spawn_checkpointer(options, Arc::downgrade(&alive));
         Ok(SqliteStore {
@@ -104,6 +94,15 @@ impl SqliteStore {
     }
 }
 
+/// The options of each of the store's pools, holding at most `max_connections`. No ping
+/// before a connection is lent (sqlx's `test_before_acquire`): a SQLite connection is a
+/// thread of this process on a local file, which no peer can drop, and sqlx pings each one
+/// as it comes back to the pool anyway. The ping cost a hand-off to that thread and back
+/// for every statement a request ran.
+fn sqlite_pool(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new().max_connections(max_connections).test_before_acquire(false)
+}
+
 /// Checkpoints the WAL every [`CHECKPOINT_EVERY`] on a connection of its own (opened at
 /// the first tick), until the store (`alive`) is dropped. Left to the writer, the commit
 /// that takes the WAL past SQLite's threshold copies its pages into the database file and
@@ -112,7 +111,7 @@ impl SqliteStore {
 /// the next tick goes on. A failure is logged and the next tick tries again (the writer's
 /// own checkpoint at [`WRITER_CHECKPOINT_PAGES`] remains the bound).
 fn spawn_checkpointer(options: SqliteConnectOptions, alive: Weak<()>) {
-    let pool = SqlitePoolOptions::new().max_connections(1).connect_lazy_with(options);
+    let pool = sqlite_pool(1).connect_lazy_with(options);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
