@@ -30,7 +30,7 @@ pub(crate) async fn seed(store: &dyn Store) {
     store.create_org(&org("miit", vec![Role::RegulatorPlatform], Status::Active)).await.unwrap();
 }
 
-fn report(key: Option<&str>, received_at: Timestamp) -> NewReport {
+pub(crate) fn report(key: Option<&str>, received_at: Timestamp) -> NewReport {
     NewReport {
         title: "JNDI lookup RCE".into(),
         timezone: "Asia/Shanghai".into(),

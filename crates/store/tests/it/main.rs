@@ -7,6 +7,7 @@ mod conformance;
 mod explain;
 mod federation;
 mod intervals;
+mod publication_marks;
 mod records;
 mod wal;
 mod warnings;
