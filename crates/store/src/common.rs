@@ -15,7 +15,7 @@ use crate::chain::{canonical_json, event_hash};
 use crate::model::*;
 use crate::projections::CaseSnapshot;
 use crate::time::{format_ts, parse_ts};
-use crate::{NewCase, OrgFilter, Result, StoreError, new_id};
+use crate::{NewCase, OrgFilter, Result, StoreError, new_id, new_ordered_id};
 
 pub(super) type DbRow = <Db as sqlx::Database>::Row;
 
@@ -283,7 +283,7 @@ pub(super) fn stage_outbox(staged: &mut Staged, message: &NewOutboxMessage, at: 
     staged.row(
         Table::Outbox,
         [
-            new_id().into(),
+            new_ordered_id().into(),
             (&message.topic).into(),
             canonical_json(&message.payload).into(),
             format_ts(at).into(),
@@ -450,7 +450,7 @@ fn stage_report(
     at: Timestamp,
 ) -> String {
     use sha2::Digest;
-    let report_id = new_id();
+    let report_id = new_ordered_id();
     staged.row(
         Table::Reports,
         [
@@ -466,7 +466,7 @@ fn stage_report(
         staged.row(
             Table::Attachments,
             [
-                new_id().into(),
+                new_ordered_id().into(),
                 case_id.into(),
                 (&attachment.filename).into(),
                 (&attachment.media_type).into(),
@@ -498,7 +498,9 @@ pub(super) async fn open_case(tx: &mut Transaction<'_, Db>, case: &NewCase) -> R
 /// [`Staged::write`]), and answers it as the transaction will hold it. A new case's
 /// parties take positions from 0 on; a party named twice joins once, as the first time.
 pub(super) fn stage_case(staged: &mut Staged, case: &NewCase) -> CaseSnapshot {
-    let case_id = format!("case-{}", &new_id()[..16]);
+    // Its millisecond and 48 random bits (`new_ordered_id`): a group of new cases shares
+    // the last pages of every table keyed by the case.
+    let case_id = format!("case-{}", &new_ordered_id()[..24]);
     let last_seq = case.events.len() as i64;
     let created_at = format_ts(case.created_at);
     staged.row(
@@ -1431,7 +1433,7 @@ fn prepare_report(
         &report.attachments,
         report.received_at,
     );
-    let receipt_id = new_id();
+    let receipt_id = new_ordered_id();
     staged.row(
         Table::Receipts,
         [
