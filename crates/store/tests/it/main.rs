@@ -9,5 +9,6 @@ mod federation;
 mod intervals;
 mod publication_marks;
 mod records;
+mod statement_journal;
 mod wal;
 mod warnings;
