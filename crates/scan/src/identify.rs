@@ -1229,7 +1229,9 @@ fn without_distribution_major(artifact: &str, version: Option<&str>) -> Option<S
 /// at least one part before it. Failing that, the first part that extends a word of at least
 /// [`MIN_STEM`] letters (`com.jamonapi.utils` and `jamon`: `com.jamonapi`). A part that the
 /// word extends is no evidence: `eclipselink` is not in `org.eclipse`, `fontbox2` not in
-/// `org.apache.fontbox`.
+/// `org.apache.fontbox`. A part with a capital letter is no part of a group (groups are
+/// lower-case, as package names are by convention; `com.zeroc.IceBox` and `icebox`:
+/// `com.zeroc`): the group ends before it, with at least two parts left.
 fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
     let word = artifact.split('-').next()?.to_ascii_lowercase();
     let parts: Vec<String> = dotted.split('.').map(str::to_ascii_lowercase).collect();
@@ -1238,7 +1240,9 @@ fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
         (word.len() >= MIN_STEM).then_some(())?;
         parts.iter().skip(1).position(|p| p.starts_with(word.as_str()))
     })? + 1;
-    Some(dotted.split('.').take(at + 1).collect::<Vec<_>>().join("."))
+    let upper = dotted.split('.').position(|p| p.bytes().any(|b| b.is_ascii_uppercase()));
+    let end = upper.map_or(at + 1, |u| u.min(at + 1));
+    (end >= 2).then(|| dotted.split('.').take(end).collect::<Vec<_>>().join("."))
 }
 
 /// A file name's artifact that is `groupId.artifactId`, as Maven's dependency plugin writes
@@ -1444,6 +1448,18 @@ mod tests {
         let jetty = vec![("Bundle-SymbolicName".to_owned(), "org.eclipse.jetty.util".to_owned())];
         let (c, _) = name_unit("META-INF/MANIFEST.MF", &jetty, None, Some("jetty-util-9.4.50.jar")).unwrap();
         assert_eq!((c.group.as_deref(), c.artifact.as_str()), (Some("org.eclipse.jetty"), "jetty-util"));
+    }
+
+    #[test]
+    fn a_package_part_with_a_capital_is_no_group_part() {
+        assert_eq!(group_from_prefix("com.zeroc.IceBox", "icebox").as_deref(), Some("com.zeroc"));
+        assert_eq!(group_from_prefix("com.zeroc.IceGrid.admin", "icegrid").as_deref(), Some("com.zeroc"));
+        // Lower-case parts as before; too few parts left: no group.
+        assert_eq!(
+            group_from_prefix("org.apache.lucene.analysis", "lucene-analyzers-common").as_deref(),
+            Some("org.apache.lucene")
+        );
+        assert_eq!(group_from_prefix("com.Foo.foo", "foo"), None);
     }
 
     #[test]
