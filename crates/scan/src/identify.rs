@@ -975,7 +975,10 @@ fn name_unit(
     for (what, name) in named
         .iter()
         .filter_map(|(w, n)| n.map(|n| (*w, n.to_owned())))
-        .chain(dotted_prefix.iter().map(|p| ("package prefix", p.clone())))
+        // The package prefix says whose API the classes are, not who built the jar: a jar
+        // that names itself by a bundle name (Tomcat's `org.apache.tomcat-servlet-api`,
+        // classes in `javax.servlet`) is not the table's artifact of that package.
+        .chain(dotted_prefix.iter().filter(|_| bundle.is_none()).map(|p| ("package prefix", p.clone())))
     {
         if let Some((group, mut artifact, key)) = well_known(&name) {
             // A package or bundle name shared by a family (commons-logging's api and adapters
@@ -1460,6 +1463,30 @@ mod tests {
             Some("org.apache.lucene")
         );
         assert_eq!(group_from_prefix("com.Foo.foo", "foo"), None);
+    }
+
+    #[test]
+    fn a_bundle_name_comes_before_the_table_entry_of_its_package() {
+        let attrs = vec![
+            ("Bundle-SymbolicName".to_owned(), "org.apache.tomcat-servlet-api".to_owned()),
+            ("Implementation-Version".to_owned(), "9.0.70".to_owned()),
+        ];
+        let (c, _) = name_unit(
+            "META-INF/MANIFEST.MF",
+            &attrs,
+            Some("javax/servlet/"),
+            Some("tomcat9-servlet-api-9.0.70.jar"),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.group.as_deref(), c.artifact.as_str()),
+            (Some("org.apache.tomcat"), "tomcat-servlet-api")
+        );
+        // Without a bundle name, the package prefix's table entry names it.
+        let (c, _) =
+            name_unit("META-INF/MANIFEST.MF", &[], Some("javax/servlet/"), Some("servlet-api-4.0.1.jar"))
+                .unwrap();
+        assert_eq!((c.group.as_deref(), c.artifact.as_str()), (Some("javax.servlet"), "javax.servlet-api"));
     }
 
     #[test]
