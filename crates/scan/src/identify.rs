@@ -980,9 +980,11 @@ fn name_unit(
         // classes in `javax.servlet`) is not the table's artifact of that package.
         .chain(dotted_prefix.iter().filter(|_| bundle.is_none()).map(|p| ("package prefix", p.clone())))
     {
-        if let Some((group, mut artifact, key)) = well_known(&name) {
+        if let Some((mut group, mut artifact, key)) = well_known(&name) {
             // A package or bundle name shared by a family (commons-logging's api and adapters
-            // jars): the file name's artifact when it extends the table's.
+            // jars): the file name's artifact when it extends the table's, in the group the
+            // table gives that artifact if it gives one (Guice's extensions, named
+            // `com.google.inject` like Guice itself, are in `com.google.inject.extensions`).
             if what != "Automatic-Module-Name"
                 && let Some((f, _)) = &file
                 && f.len() > artifact.len()
@@ -993,6 +995,11 @@ fn name_unit(
                     detail: file_name.unwrap_or_default().into(),
                 });
                 artifact = f.clone();
+                if let Some((g, key)) = group_of_artifact(&artifact) {
+                    evidence
+                        .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{key} is in {g}") });
+                    group = g.to_owned();
+                }
             }
             // A family's artifact made from a package name (`spring-web-portlet` from
             // `org.springframework.web.portlet`) gives way to the artifact id of the same
@@ -1487,6 +1494,23 @@ mod tests {
             name_unit("META-INF/MANIFEST.MF", &[], Some("javax/servlet/"), Some("servlet-api-4.0.1.jar"))
                 .unwrap();
         assert_eq!((c.group.as_deref(), c.artifact.as_str()), (Some("javax.servlet"), "javax.servlet-api"));
+    }
+
+    #[test]
+    fn a_sibling_of_a_table_artifact_takes_the_group_the_table_gives_it() {
+        let attrs = vec![
+            ("Bundle-SymbolicName".to_owned(), "com.google.inject".to_owned()),
+            ("Bundle-Version".to_owned(), "4.2.3".to_owned()),
+        ];
+        let (c, _) =
+            name_unit("META-INF/MANIFEST.MF", &attrs, None, Some("guice-multibindings-4.2.3.jar")).unwrap();
+        assert_eq!(
+            (c.group.as_deref(), c.artifact.as_str()),
+            (Some("com.google.inject.extensions"), "guice-multibindings")
+        );
+        // Guice itself stays in com.google.inject.
+        let (c, _) = name_unit("META-INF/MANIFEST.MF", &attrs, None, Some("guice-4.2.3.jar")).unwrap();
+        assert_eq!((c.group.as_deref(), c.artifact.as_str()), (Some("com.google.inject"), "guice"));
     }
 
     #[test]

@@ -200,6 +200,8 @@ const ARTIFACT_GROUPS: &[(&str, &str)] = &[
     ("jsr305", "com.google.code.findbugs"),
     ("junit5-system-exit", "com.ginsberg"),
     ("jargs", "jargs"),
+    // Guice's extensions (guice-assistedinject, guice-servlet, guice-multibindings, ...).
+    ("guice-*", "com.google.inject.extensions"),
     ("caffeine", "com.github.ben-manes.caffeine"),
     // Mojarra's API and implementation before Jakarta EE.
     ("jsf-api", "com.sun.faces"),
