@@ -273,6 +273,7 @@ const ARTIFACT_GROUPS: &[(&str, &str)] = &[
     ("jutils", "net.java.jutils"),
     ("native-platform", "net.rubygrapefruit"),
     ("milib", "com.milaboratory"),
+    ("nekohtml", "net.sourceforge.nekohtml"),
     // iText up to 2.1.7 (iText 5 is com.itextpdf:itextpdf).
     ("itext", "com.lowagie"),
     // Guice's extensions (guice-assistedinject, guice-servlet, guice-multibindings, ...).
@@ -590,6 +591,7 @@ mod tests {
             ("zipflinger", "com.android"),
             ("jt400", "net.sf.jt400"),
             ("itext", "com.lowagie"),
+            ("nekohtml", "net.sourceforge.nekohtml"),
             ("guice-multibindings", "com.google.inject.extensions"),
         ];
         for (artifact, group) in groups {
