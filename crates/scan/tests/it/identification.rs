@@ -177,8 +177,18 @@ fn a_group_from_the_package_root_and_a_version_cut_from_its_words() {
     let r = scan_bytes(dir.path(), "lucene-analyzers-common.jar", &jar);
     let f = only(&r);
     assert_eq!(coordinates(f), "org.apache.lucene:lucene-analyzers-common:4.10.4");
-    assert!(has_evidence(f, "package-prefix", "org/apache/lucene/analysis/"));
+    // Lucene's artifacts are in the table; the package root gives another project's group.
+    assert!(has_evidence(f, "well-known", "lucene-* is in org.apache.lucene"));
     assert!(has_evidence(f, "manifest", "Implementation-Version: 4.10.4 ${svnversion}"));
+    let jar = ZipBuilder::new()
+        .add("META-INF/MANIFEST.MF", b"Implementation-Version: 2.1\r\n\r\n", false)
+        .add("org/example/gizmo/core/A.class", b"\xca\xfe\xba\xbe", false)
+        .add("org/example/gizmo/core/B.class", b"\xca\xfe\xba\xbe", false)
+        .build();
+    let r = scan_bytes(dir.path(), "gizmo-core.jar", &jar);
+    let f = only(&r);
+    assert_eq!(coordinates(f), "org.example.gizmo:gizmo-core:2.1");
+    assert!(has_evidence(f, "package-prefix", "org/example/gizmo/core/"));
     // A package whose parts do not name the artifact's first word gives no group.
     let jar = ZipBuilder::new()
         .add("META-INF/MANIFEST.MF", b"Implementation-Version: 1.0\r\n\r\n", false)
