@@ -1472,45 +1472,37 @@ mod tests {
         assert_eq!(group_from_prefix("com.Foo.foo", "foo"), None);
     }
 
+    /// `group:artifact` of the unit [`name_unit`] names from manifest attributes, a package
+    /// prefix and a file name.
+    fn named(attrs: &[(&str, &str)], prefix: Option<&str>, file: &str) -> String {
+        let attrs: Vec<(String, String)> =
+            attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (c, _) = name_unit("META-INF/MANIFEST.MF", &attrs, prefix, Some(file)).unwrap();
+        format!("{}:{}", c.group.as_deref().unwrap_or("?"), c.artifact)
+    }
+
     #[test]
     fn a_bundle_name_comes_before_the_table_entry_of_its_package() {
-        let attrs = vec![
-            ("Bundle-SymbolicName".to_owned(), "org.apache.tomcat-servlet-api".to_owned()),
-            ("Implementation-Version".to_owned(), "9.0.70".to_owned()),
-        ];
-        let (c, _) = name_unit(
-            "META-INF/MANIFEST.MF",
-            &attrs,
-            Some("javax/servlet/"),
-            Some("tomcat9-servlet-api-9.0.70.jar"),
-        )
-        .unwrap();
+        let tomcat =
+            [("Bundle-SymbolicName", "org.apache.tomcat-servlet-api"), ("Implementation-Version", "9.0.70")];
+        let servlet = Some("javax/servlet/");
         assert_eq!(
-            (c.group.as_deref(), c.artifact.as_str()),
-            (Some("org.apache.tomcat"), "tomcat-servlet-api")
+            named(&tomcat, servlet, "tomcat9-servlet-api-9.0.70.jar"),
+            "org.apache.tomcat:tomcat-servlet-api"
         );
         // Without a bundle name, the package prefix's table entry names it.
-        let (c, _) =
-            name_unit("META-INF/MANIFEST.MF", &[], Some("javax/servlet/"), Some("servlet-api-4.0.1.jar"))
-                .unwrap();
-        assert_eq!((c.group.as_deref(), c.artifact.as_str()), (Some("javax.servlet"), "javax.servlet-api"));
+        assert_eq!(named(&[], servlet, "servlet-api-4.0.1.jar"), "javax.servlet:javax.servlet-api");
     }
 
     #[test]
     fn a_sibling_of_a_table_artifact_takes_the_group_the_table_gives_it() {
-        let attrs = vec![
-            ("Bundle-SymbolicName".to_owned(), "com.google.inject".to_owned()),
-            ("Bundle-Version".to_owned(), "4.2.3".to_owned()),
-        ];
-        let (c, _) =
-            name_unit("META-INF/MANIFEST.MF", &attrs, None, Some("guice-multibindings-4.2.3.jar")).unwrap();
+        let guice = [("Bundle-SymbolicName", "com.google.inject"), ("Bundle-Version", "4.2.3")];
         assert_eq!(
-            (c.group.as_deref(), c.artifact.as_str()),
-            (Some("com.google.inject.extensions"), "guice-multibindings")
+            named(&guice, None, "guice-multibindings-4.2.3.jar"),
+            "com.google.inject.extensions:guice-multibindings"
         );
         // Guice itself stays in com.google.inject.
-        let (c, _) = name_unit("META-INF/MANIFEST.MF", &attrs, None, Some("guice-4.2.3.jar")).unwrap();
-        assert_eq!((c.group.as_deref(), c.artifact.as_str()), (Some("com.google.inject"), "guice"));
+        assert_eq!(named(&guice, None, "guice-4.2.3.jar"), "com.google.inject:guice");
     }
 
     #[test]
