@@ -5,11 +5,13 @@
 //! would give the answer away) and its first component (the outer one) is compared with
 //! the coordinates the repository files it under (any of them, when a jar is filed under
 //! several versions, e.g. `1.2.x` and `1.2.17`). Versions named `debian` are skipped.
-//! Usage: `cargo run -p vulnrelay-bench --bin ident [-- [ROOT] [--verbose] [--skip FILE]]`
-//! (`--skip`: jars whose real path is a line of FILE are not scored, for a held-out sample);
+//! Usage: `cargo run -p vulnrelay-bench --bin ident [-- [ROOT] [--verbose] [--skip FILE] [--right FILE]]`
+//! (`--skip`: jars whose real path is a line of FILE are not scored, for a held-out sample;
+//! `--right FILE`: the real path of each jar named right is written to FILE, to compare two
+//! builds jar by jar without listing a held-out sample's misses);
 //! `bench/ident-score.sh` installs a set of Debian Java library packages first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -48,13 +50,16 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let verbose = args.iter().any(|a| a == "--verbose");
     let skip_file = args.iter().position(|a| a == "--skip").and_then(|i| args.get(i + 1)).cloned();
-    let skip: Vec<PathBuf> = skip_file
+    let right_file = args.iter().position(|a| a == "--right").and_then(|i| args.get(i + 1)).cloned();
+    let skip: BTreeSet<PathBuf> = skip_file
         .as_ref()
         .map(|f| fs::read_to_string(f).expect("--skip FILE").lines().map(PathBuf::from).collect())
         .unwrap_or_default();
     let root = PathBuf::from(
         args.iter()
-            .find(|a| !a.starts_with("--") && Some(*a) != skip_file.as_ref())
+            .find(|a| {
+                !a.starts_with("--") && Some(*a) != skip_file.as_ref() && Some(*a) != right_file.as_ref()
+            })
             .map_or("/usr/share/maven-repo", String::as_str),
     );
     let mut truth: BTreeMap<PathBuf, Vec<(String, String, String)>> = BTreeMap::new();
@@ -71,6 +76,9 @@ fn main() {
     }
     let report = scan(&Options::new(truth.keys().cloned().collect())).expect("scan");
     let (mut ga, mut gav, mut named, mut any_gav) = (0, 0, 0, 0);
+    // The misses by category, counted without listing them (for a held-out sample).
+    let mut misses: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut right = String::new();
     for (jar, coords) in &truth {
         let display = jar.to_string_lossy();
         let found: Vec<_> = report.findings.iter().filter(|f| f.path == display).collect();
@@ -93,6 +101,25 @@ fn main() {
         }));
         ga += usize::from(ga_ok);
         gav += usize::from(gav_ok);
+        if gav_ok {
+            right.push_str(&format!("{}\n", jar.display()));
+        } else {
+            let category = match first {
+                None => "not named",
+                Some(c) if c.group.is_none() => "no group",
+                Some(_) if ga_ok => "only the version wrong",
+                Some(c) => {
+                    let group = coords.iter().any(|(g, _, _)| c.group.as_deref() == Some(g.as_str()));
+                    let artifact = coords.iter().any(|(_, a, _)| c.artifact == *a);
+                    match (group, artifact) {
+                        (false, true) => "another group",
+                        (true, false) => "another artifact",
+                        _ => "another group and artifact",
+                    }
+                }
+            };
+            *misses.entry(category).or_default() += 1;
+        }
         if verbose && !gav_ok {
             let got = first.map_or("-".to_owned(), |c| {
                 format!(
@@ -106,6 +133,9 @@ fn main() {
             println!("{}\n  got  {got}\n  want {}", jar.display(), want.join(" | "));
         }
     }
+    if let Some(f) = &right_file {
+        fs::write(f, right).expect("--right FILE");
+    }
     let n = truth.len();
     let pct = |k: usize| 100.0 * k as f64 / n as f64;
     println!("maven-repo {}: {n} distinct jars, {} errors", root.display(), report.errors.len());
@@ -113,4 +143,6 @@ fn main() {
     println!("group and artifact right:          {ga:>5} ({:.1} %)", pct(ga));
     println!("group, artifact and version right: {gav:>5} ({:.1} %)", pct(gav));
     println!("the right coordinates among any of its components: {any_gav} ({:.1} %)", pct(any_gav));
+    let categories: Vec<String> = misses.iter().map(|(c, k)| format!("{c} {k}")).collect();
+    println!("misses by category: {}", categories.join(", "));
 }

@@ -975,11 +975,16 @@ fn name_unit(
     for (what, name) in named
         .iter()
         .filter_map(|(w, n)| n.map(|n| (*w, n.to_owned())))
-        .chain(dotted_prefix.iter().map(|p| ("package prefix", p.clone())))
+        // The package prefix says whose API the classes are, not who built the jar: a jar
+        // that names itself by a bundle name (Tomcat's `org.apache.tomcat-servlet-api`,
+        // classes in `javax.servlet`) is not the table's artifact of that package.
+        .chain(dotted_prefix.iter().filter(|_| bundle.is_none()).map(|p| ("package prefix", p.clone())))
     {
-        if let Some((group, mut artifact, key)) = well_known(&name) {
+        if let Some((mut group, mut artifact, key)) = well_known(&name) {
             // A package or bundle name shared by a family (commons-logging's api and adapters
-            // jars): the file name's artifact when it extends the table's.
+            // jars): the file name's artifact when it extends the table's, in the group the
+            // table gives that artifact if it gives one (Guice's extensions, named
+            // `com.google.inject` like Guice itself, are in `com.google.inject.extensions`).
             if what != "Automatic-Module-Name"
                 && let Some((f, _)) = &file
                 && f.len() > artifact.len()
@@ -990,6 +995,11 @@ fn name_unit(
                     detail: file_name.unwrap_or_default().into(),
                 });
                 artifact = f.clone();
+                if let Some((g, key)) = group_of_artifact(&artifact) {
+                    evidence
+                        .push(Evidence { kind: EvidenceKind::WellKnown, detail: format!("{key} is in {g}") });
+                    group = g.to_owned();
+                }
             }
             // A family's artifact made from a package name (`spring-web-portlet` from
             // `org.springframework.web.portlet`) gives way to the artifact id of the same
@@ -1229,7 +1239,9 @@ fn without_distribution_major(artifact: &str, version: Option<&str>) -> Option<S
 /// at least one part before it. Failing that, the first part that extends a word of at least
 /// [`MIN_STEM`] letters (`com.jamonapi.utils` and `jamon`: `com.jamonapi`). A part that the
 /// word extends is no evidence: `eclipselink` is not in `org.eclipse`, `fontbox2` not in
-/// `org.apache.fontbox`.
+/// `org.apache.fontbox`. A part with a capital letter is no part of a group (groups are
+/// lower-case, as package names are by convention; `com.zeroc.IceBox` and `icebox`:
+/// `com.zeroc`): the group ends before it, with at least two parts left.
 fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
     let word = artifact.split('-').next()?.to_ascii_lowercase();
     let parts: Vec<String> = dotted.split('.').map(str::to_ascii_lowercase).collect();
@@ -1238,7 +1250,9 @@ fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
         (word.len() >= MIN_STEM).then_some(())?;
         parts.iter().skip(1).position(|p| p.starts_with(word.as_str()))
     })? + 1;
-    Some(dotted.split('.').take(at + 1).collect::<Vec<_>>().join("."))
+    let upper = dotted.split('.').position(|p| p.bytes().any(|b| b.is_ascii_uppercase()));
+    let end = upper.map_or(at + 1, |u| u.min(at + 1));
+    (end >= 2).then(|| dotted.split('.').take(end).collect::<Vec<_>>().join("."))
 }
 
 /// A file name's artifact that is `groupId.artifactId`, as Maven's dependency plugin writes
@@ -1444,6 +1458,51 @@ mod tests {
         let jetty = vec![("Bundle-SymbolicName".to_owned(), "org.eclipse.jetty.util".to_owned())];
         let (c, _) = name_unit("META-INF/MANIFEST.MF", &jetty, None, Some("jetty-util-9.4.50.jar")).unwrap();
         assert_eq!((c.group.as_deref(), c.artifact.as_str()), (Some("org.eclipse.jetty"), "jetty-util"));
+    }
+
+    #[test]
+    fn a_package_part_with_a_capital_is_no_group_part() {
+        assert_eq!(group_from_prefix("com.zeroc.IceBox", "icebox").as_deref(), Some("com.zeroc"));
+        assert_eq!(group_from_prefix("com.zeroc.IceGrid.admin", "icegrid").as_deref(), Some("com.zeroc"));
+        // Lower-case parts as before; too few parts left: no group.
+        assert_eq!(
+            group_from_prefix("org.apache.lucene.analysis", "lucene-analyzers-common").as_deref(),
+            Some("org.apache.lucene")
+        );
+        assert_eq!(group_from_prefix("com.Foo.foo", "foo"), None);
+    }
+
+    /// `group:artifact` of the unit [`name_unit`] names from manifest attributes, a package
+    /// prefix and a file name.
+    fn named(attrs: &[(&str, &str)], prefix: Option<&str>, file: &str) -> String {
+        let attrs: Vec<(String, String)> =
+            attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (c, _) = name_unit("META-INF/MANIFEST.MF", &attrs, prefix, Some(file)).unwrap();
+        format!("{}:{}", c.group.as_deref().unwrap_or("?"), c.artifact)
+    }
+
+    #[test]
+    fn a_bundle_name_comes_before_the_table_entry_of_its_package() {
+        let tomcat =
+            [("Bundle-SymbolicName", "org.apache.tomcat-servlet-api"), ("Implementation-Version", "9.0.70")];
+        let servlet = Some("javax/servlet/");
+        assert_eq!(
+            named(&tomcat, servlet, "tomcat9-servlet-api-9.0.70.jar"),
+            "org.apache.tomcat:tomcat-servlet-api"
+        );
+        // Without a bundle name, the package prefix's table entry names it.
+        assert_eq!(named(&[], servlet, "servlet-api-4.0.1.jar"), "javax.servlet:javax.servlet-api");
+    }
+
+    #[test]
+    fn a_sibling_of_a_table_artifact_takes_the_group_the_table_gives_it() {
+        let guice = [("Bundle-SymbolicName", "com.google.inject"), ("Bundle-Version", "4.2.3")];
+        assert_eq!(
+            named(&guice, None, "guice-multibindings-4.2.3.jar"),
+            "com.google.inject.extensions:guice-multibindings"
+        );
+        // Guice itself stays in com.google.inject.
+        assert_eq!(named(&guice, None, "guice-4.2.3.jar"), "com.google.inject:guice");
     }
 
     #[test]

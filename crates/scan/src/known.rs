@@ -200,6 +200,84 @@ const ARTIFACT_GROUPS: &[(&str, &str)] = &[
     ("jsr305", "com.google.code.findbugs"),
     ("junit5-system-exit", "com.ginsberg"),
     ("jargs", "jargs"),
+    // Apache Commons components whose group is their artifact id (the later ones, and
+    // the new majors such as commons-pool2, are in org.apache.commons).
+    ("commons-beanutils", "commons-beanutils"),
+    ("commons-betwixt", "commons-betwixt"),
+    ("commons-chain", "commons-chain"),
+    ("commons-configuration", "commons-configuration"),
+    ("commons-dbcp", "commons-dbcp"),
+    ("commons-dbutils", "commons-dbutils"),
+    ("commons-digester", "commons-digester"),
+    ("commons-discovery", "commons-discovery"),
+    ("commons-el", "commons-el"),
+    ("commons-fileupload", "commons-fileupload"),
+    ("commons-httpclient", "commons-httpclient"),
+    ("commons-jelly", "commons-jelly"),
+    ("commons-jxpath", "commons-jxpath"),
+    ("commons-launcher", "commons-launcher"),
+    ("commons-modeler", "commons-modeler"),
+    ("commons-net", "commons-net"),
+    ("commons-pool", "commons-pool"),
+    ("commons-primitives", "commons-primitives"),
+    ("commons-transaction", "commons-transaction"),
+    ("commons-validator", "commons-validator"),
+    // More old projects whose group is their artifact id.
+    ("stax", "stax"),
+    ("stax-api", "stax"),
+    ("relaxngDatatype", "relaxngDatatype"),
+    ("httpunit", "httpunit"),
+    ("dumbster", "dumbster"),
+    ("swarmcache", "swarmcache"),
+    ("xml-resolver", "xml-resolver"),
+    // Xalan-J's serializer, published beside xalan:xalan.
+    ("serializer", "xalan"),
+    // ZeroC Ice 3.7's jars, of both Java mappings (the compat one's classes have no
+    // organisation in their packages).
+    ("ice", "com.zeroc"),
+    ("ice-compat", "com.zeroc"),
+    ("glacier2", "com.zeroc"),
+    ("glacier2-compat", "com.zeroc"),
+    ("icebox", "com.zeroc"),
+    ("icebox-compat", "com.zeroc"),
+    ("icediscovery", "com.zeroc"),
+    ("icediscovery-compat", "com.zeroc"),
+    ("icegrid", "com.zeroc"),
+    ("icegrid-compat", "com.zeroc"),
+    ("icelocatordiscovery", "com.zeroc"),
+    ("icelocatordiscovery-compat", "com.zeroc"),
+    ("icepatch2", "com.zeroc"),
+    ("icepatch2-compat", "com.zeroc"),
+    ("icestorm", "com.zeroc"),
+    ("icestorm-compat", "com.zeroc"),
+    // Projects published under a group that is not in their package names (2).
+    ("kotlinx-*", "org.jetbrains.kotlinx"),
+    ("lucene-*", "org.apache.lucene"),
+    ("fontawesomefx-*", "de.jensd"),
+    ("gatk-*", "org.broadinstitute"),
+    ("jsr166y", "org.codehaus.jsr166-mirror"),
+    ("extra166y", "org.codehaus.jsr166-mirror"),
+    ("j2ssh-*", "sshtools"),
+    ("jFormatString", "com.google.code.findbugs"),
+    ("pmaven-*", "org.sonatype.pmaven"),
+    ("smali", "org.smali"),
+    ("baksmali", "org.smali"),
+    ("dexlib2", "org.smali"),
+    ("gpars", "org.codehaus.gpars"),
+    ("jcsp", "org.codehaus.jcsp"),
+    ("jarjar", "com.googlecode.jarjar"),
+    ("autocomplete", "com.fifesoft"),
+    ("zipflinger", "com.android"),
+    ("jchart2d", "net.sf.jchart2d"),
+    ("jt400", "net.sf.jt400"),
+    ("jutils", "net.java.jutils"),
+    ("native-platform", "net.rubygrapefruit"),
+    ("milib", "com.milaboratory"),
+    ("nekohtml", "net.sourceforge.nekohtml"),
+    // iText up to 2.1.7 (iText 5 is com.itextpdf:itextpdf).
+    ("itext", "com.lowagie"),
+    // Guice's extensions (guice-assistedinject, guice-servlet, guice-multibindings, ...).
+    ("guice-*", "com.google.inject.extensions"),
     ("caffeine", "com.github.ben-manes.caffeine"),
     // Mojarra's API and implementation before Jakarta EE.
     ("jsf-api", "com.sun.faces"),
@@ -271,6 +349,12 @@ const GROUP_BY_VERSION: &[(&str, &str, Option<&str>, &str)] = &[
     ("saxon-*", "7", Some("saxon"), "net.sf.saxon"),
     // c3p0 is c3p0:c3p0 up to 0.9.1.2 and com.mchange:c3p0 from 0.9.2-pre1.
     ("c3p0", "0.9.2-pre1", Some("c3p0"), "com.mchange"),
+    // jMock 1 is jmock:jmock (and jmock:jmock-cglib); jMock 2 is org.jmock's.
+    ("jmock", "2", Some("jmock"), "org.jmock"),
+    ("jmock-*", "2", Some("jmock"), "org.jmock"),
+    // ProGuard up to 6.x is net.sf.proguard:proguard-base, proguard-retrace, ...; from 7.0
+    // com.guardsquare's.
+    ("proguard-*", "7", Some("net.sf.proguard"), "com.guardsquare"),
     // Insubstantial, the fork of Kirill Grouchnikov's Swing projects, published their 7.x
     // releases as com.github.insubstantial:trident, flamingo, substance, ...; the originals
     // never reached 7.
@@ -476,6 +560,50 @@ mod tests {
         assert_eq!(underscored_artifact("xpp3_min"), None);
         assert_eq!(underscored_artifact("xpp3-max"), None);
         assert_eq!(underscored_artifact("javafx-web"), None);
+    }
+
+    #[test]
+    fn maven_central_groups_of_more_well_known_artifacts() {
+        // Some artifacts of each new entry (a family's by one of its members), by group.
+        let groups: &[(&str, &[&str])] = &[
+            ("commons-pool", &["commons-pool"]),
+            ("commons-dbcp", &["commons-dbcp"]),
+            ("commons-httpclient", &["commons-httpclient"]),
+            ("stax", &["stax", "stax-api"]),
+            ("xml-resolver", &["xml-resolver"]),
+            ("xalan", &["serializer"]),
+            ("com.zeroc", &["ice", "glacier2-compat", "icestorm-compat"]),
+            ("org.jetbrains.kotlinx", &["kotlinx-coroutines-core"]),
+            ("org.apache.lucene", &["lucene-stempel"]),
+            ("de.jensd", &["fontawesomefx-commons"]),
+            ("org.broadinstitute", &["gatk-native-bindings"]),
+            ("org.codehaus.jsr166-mirror", &["jsr166y", "extra166y"]),
+            ("sshtools", &["j2ssh-core"]),
+            ("com.google.code.findbugs", &["jFormatString"]),
+            ("org.sonatype.pmaven", &["pmaven-common"]),
+            ("org.smali", &["smali", "baksmali", "dexlib2"]),
+            ("com.lowagie", &["itext"]),
+            ("net.sourceforge.nekohtml", &["nekohtml"]),
+            ("com.google.inject.extensions", &["guice-multibindings"]),
+        ];
+        for (group, artifacts) in groups {
+            for artifact in *artifacts {
+                assert_eq!(group_of_artifact(artifact).map(|(g, _)| g), Some(*group), "{artifact}");
+            }
+        }
+        // The new majors of Commons stay in org.apache.commons; a family needs a rest.
+        assert_eq!(group_of_artifact("commons-pool2"), None);
+        assert_eq!(group_of_artifact("lucene"), None);
+        let by_version: &[(&str, &str, &str)] = &[
+            ("jmock", "1.2.0", "jmock"),
+            ("jmock-cglib", "1.2.0", "jmock"),
+            ("jmock", "2.6.0", "org.jmock"),
+            ("proguard-retrace", "6.2.2", "net.sf.proguard"),
+            ("proguard-base", "7.0.0", "com.guardsquare"),
+        ];
+        for (artifact, version, group) in by_version {
+            assert_eq!(group_by_version(artifact, Some(version)), Some(*group), "{artifact} {version}");
+        }
     }
 
     #[test]

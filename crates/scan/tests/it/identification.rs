@@ -177,15 +177,24 @@ fn a_group_from_the_package_root_and_a_version_cut_from_its_words() {
     let r = scan_bytes(dir.path(), "lucene-analyzers-common.jar", &jar);
     let f = only(&r);
     assert_eq!(coordinates(f), "org.apache.lucene:lucene-analyzers-common:4.10.4");
-    assert!(has_evidence(f, "package-prefix", "org/apache/lucene/analysis/"));
+    // Lucene's artifacts are in the table; the package root gives another project's group.
+    assert!(has_evidence(f, "well-known", "lucene-* is in org.apache.lucene"));
     assert!(has_evidence(f, "manifest", "Implementation-Version: 4.10.4 ${svnversion}"));
+    // Two classes in `package` and a manifest stating `version`.
+    let classes = |package: &str, version: &str| {
+        let manifest = format!("Implementation-Version: {version}\r\n\r\n");
+        ZipBuilder::new()
+            .add("META-INF/MANIFEST.MF", manifest.as_bytes(), false)
+            .add(&format!("{package}/A.class"), b"\xca\xfe\xba\xbe", false)
+            .add(&format!("{package}/B.class"), b"\xca\xfe\xba\xbe", false)
+            .build()
+    };
+    let r = scan_bytes(dir.path(), "gizmo-core.jar", &classes("org/example/gizmo/core", "2.1"));
+    let f = only(&r);
+    assert_eq!(coordinates(f), "org.example.gizmo:gizmo-core:2.1");
+    assert!(has_evidence(f, "package-prefix", "org/example/gizmo/core/"));
     // A package whose parts do not name the artifact's first word gives no group.
-    let jar = ZipBuilder::new()
-        .add("META-INF/MANIFEST.MF", b"Implementation-Version: 1.0\r\n\r\n", false)
-        .add("com/example/util/A.class", b"\xca\xfe\xba\xbe", false)
-        .add("com/example/util/B.class", b"\xca\xfe\xba\xbe", false)
-        .build();
-    let r = scan_bytes(dir.path(), "widgets.jar", &jar);
+    let r = scan_bytes(dir.path(), "widgets.jar", &classes("com/example/util", "1.0"));
     assert_eq!(coordinates(only(&r)), "?:widgets:1.0");
 }
 
