@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use chrono_tz::Tz;
+use serde::Serialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{Action, CaseState};
 use vulnrelay_formats::case_file;
@@ -18,26 +19,47 @@ use crate::casefile::{Loaded, authorize, listable};
 use crate::cases::{event_json, tz_of, visible_refusals};
 use crate::error::{Error, Result};
 
-/// A case's summary from its loaded file.
-fn summary(loaded: &Loaded) -> Value {
-    listed(&loaded.record, loaded.state())
+/// A case as the case list and a case's summary show it. Its fields are declared in the
+/// order of their names, the order in which every JSON object of the API is written
+/// (`serde_json`'s maps are sorted), so a listed case reads as it did when it was built as a
+/// map; the list is written straight from these, without a map a case.
+#[derive(Debug, Serialize)]
+pub struct CaseSummary {
+    created_at: String,
+    events: i64,
+    id: String,
+    planned_public_at: Option<Value>,
+    platform: String,
+    reporter: String,
+    state: &'static str,
+    timezone: &'static str,
+    title: String,
 }
 
-/// A case's summary from its record and state (the case list reads both from the
-/// derived views, without loading the case).
-fn listed(record: &CaseRecord, case_state: CaseState) -> Value {
-    let tz: Tz = record.timezone.parse().unwrap_or(Tz::UTC);
-    json!({
-        "id": record.id,
-        "title": record.title,
-        "state": case_state.as_str(),
-        "timezone": tz.name(),
-        "reporter": record.reporter_org,
-        "platform": record.platform_org,
-        "created_at": record.created_at.to_rfc3339(),
-        "events": record.last_seq,
-        "planned_public_at": record.planned_public_at.map(|t| shown(t, tz)),
-    })
+impl CaseSummary {
+    /// The summary of `record` in `case_state` (the case list reads both from the derived
+    /// views, without loading the case).
+    fn of(record: CaseRecord, case_state: CaseState) -> CaseSummary {
+        let tz: Tz = record.timezone.parse().unwrap_or(Tz::UTC);
+        CaseSummary {
+            created_at: record.created_at.to_rfc3339(),
+            events: record.last_seq,
+            id: record.id,
+            planned_public_at: record.planned_public_at.map(|t| shown(t, tz)),
+            platform: record.platform_org,
+            reporter: record.reporter_org,
+            state: case_state.as_str(),
+            timezone: tz.name(),
+            title: record.title,
+        }
+    }
+}
+
+/// A page of the case list: its cases, and the cursor of the next page when there is one.
+#[derive(Debug, Serialize)]
+pub struct CasePage {
+    cases: Vec<CaseSummary>,
+    next: Option<String>,
 }
 
 /// `GET /api/v1/cases`: the cases the caller may see, oldest first, by pages of
@@ -49,22 +71,21 @@ pub async fn list(
     wanted: Option<&str>,
     after: Option<String>,
     limit: Option<usize>,
-) -> Result<Value> {
+) -> Result<CasePage> {
     let limit = limit.unwrap_or(50).clamp(1, 200);
     let wanted = match wanted {
         Some(s) => Some(s.parse::<CaseState>().map_err(|e| Error::invalid(vec![("state".into(), e)]))?),
         None => None,
     };
     let (listed_cases, next) = listable(state, caller, wanted, after, limit).await?;
-    let items: Vec<Value> =
-        listed_cases.iter().map(|(record, case_state)| listed(record, *case_state)).collect();
-    Ok(json!({"cases": items, "next": next}))
+    let cases = listed_cases.into_iter().map(|(record, case_state)| CaseSummary::of(record, case_state)).collect();
+    Ok(CasePage { cases, next })
 }
 
 /// `GET /api/v1/cases/{id}`: the case's summary, parties, products and report.
 pub async fn show(state: &App, caller: &Caller, id: &str) -> Result<Value> {
     let loaded = authorize(state, caller, id, Action::Read).await?;
-    let mut body = summary(&loaded);
+    let mut body = serde_json::to_value(CaseSummary::of(loaded.record.clone(), loaded.state())).map_err(Error::internal)?;
     body["parties"] = loaded.parties.iter().map(|p| p.value.clone()).collect();
     body["products"] = loaded.products.iter().map(|p| p.value.clone()).collect();
     body["report"] = match state.store.report(id).await {
@@ -217,4 +238,49 @@ pub async fn verify(state: &App, caller: &Caller) -> Result<Value> {
     Ok(json!({"ok": links.is_empty(), "cases": report.cases, "events": report.events,
                "org_logs": report.org_logs, "org_events": report.org_events,
                "broken": links.first(), "broken_links": links}))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use chrono_tz::Tz;
+    use serde_json::json;
+    use vulnrelay_domain::CaseState;
+    use vulnrelay_store::CaseRecord;
+
+    use super::CaseSummary;
+    use crate::case_actions::shown;
+
+    #[test]
+    fn a_listed_case_is_written_as_the_sorted_map_it_was() {
+        let created = Utc.with_ymd_and_hms(2021, 11, 24, 9, 30, 0).unwrap();
+        let planned = Utc.with_ymd_and_hms(2022, 2, 22, 0, 0, 0).unwrap();
+        for (planned_public_at, timezone) in [(None, "Asia/Shanghai"), (Some(planned), "no such zone")] {
+            let record = CaseRecord {
+                id: "case-0123456789abcdef01234567".into(),
+                title: "Remote code execution \"quoted\"".into(),
+                timezone: timezone.into(),
+                reporter_org: "alibaba-cloud".into(),
+                platform_org: "miit-nvdb".into(),
+                created_at: created,
+                last_seq: 7,
+                planned_public_at,
+            };
+            let tz: Tz = timezone.parse().unwrap_or(Tz::UTC);
+            // The map the list was built as before it was typed; serde_json sorts its keys.
+            let as_map = json!({
+                "id": record.id,
+                "title": record.title,
+                "state": CaseState::Triaging.as_str(),
+                "timezone": tz.name(),
+                "reporter": record.reporter_org,
+                "platform": record.platform_org,
+                "created_at": record.created_at.to_rfc3339(),
+                "events": record.last_seq,
+                "planned_public_at": record.planned_public_at.map(|t| shown(t, tz)),
+            });
+            let typed = serde_json::to_string(&CaseSummary::of(record, CaseState::Triaging)).unwrap();
+            assert_eq!(typed, serde_json::to_string(&as_map).unwrap());
+        }
+    }
 }

@@ -36,7 +36,7 @@ pub async fn list(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Query(query): Query<ListQuery>,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<case_views::CasePage>> {
     Ok(Json(case_views::list(&state, &caller, query.state.as_deref(), query.after, query.limit).await?))
 }
 
