@@ -1038,7 +1038,7 @@ fn name_unit(
         evidence.push(manifest("Bundle-SymbolicName", b));
         evidence.push(Evidence {
             kind: EvidenceKind::WellKnown,
-            detail: format!("Eclipse bundles are published under their symbolic name; group {group} from its first three parts"),
+            detail: format!("Eclipse bundles are published under their symbolic name, in group {group} (the first three parts of the name, or its Web Tools repository's)"),
         });
         let component =
             Component { group: Some(group), artifact: b.to_owned(), version, version_range: None };

@@ -426,11 +426,40 @@ pub(crate) fn group_from_bundle(bundle: &str, artifact: &str) -> Option<String> 
     None
 }
 
+/// Eclipse Web Tools Platform bundles by the repository whose Tycho build publishes them,
+/// with that build's group: `webtools.common`'s poms declare
+/// `org.eclipse.webtools.common:org.eclipse.wst.common.core` (its `plugins/` hold
+/// `org.eclipse.wst.common.*`, `org.eclipse.wst.validation*`, `org.eclipse.jem.util`,
+/// `org.eclipse.jst.common.*`), and `webtools.sourceediting`'s bundles (`org.eclipse.wst.sse.*`,
+/// `xml`, `xsd`, `dtd`, `css`, `html`, `org.eclipse.jst.jsp.*`) are in
+/// `org.eclipse.webtools.sourceediting` (Fedora's eclipse-webtools packaging splits its
+/// Maven artifacts by these two groups).
+const WTP_GROUPS: &[(&str, &str)] = &[
+    ("org.eclipse.wst.common", "org.eclipse.webtools.common"),
+    ("org.eclipse.wst.validation", "org.eclipse.webtools.common"),
+    ("org.eclipse.jem.util", "org.eclipse.webtools.common"),
+    ("org.eclipse.jst.common", "org.eclipse.webtools.common"),
+    ("org.eclipse.wst.sse", "org.eclipse.webtools.sourceediting"),
+    ("org.eclipse.wst.xml", "org.eclipse.webtools.sourceediting"),
+    ("org.eclipse.wst.xsd", "org.eclipse.webtools.sourceediting"),
+    ("org.eclipse.wst.dtd", "org.eclipse.webtools.sourceediting"),
+    ("org.eclipse.wst.css", "org.eclipse.webtools.sourceediting"),
+    ("org.eclipse.wst.html", "org.eclipse.webtools.sourceediting"),
+    ("org.eclipse.jst.jsp", "org.eclipse.webtools.sourceediting"),
+];
+
 /// The group of an Eclipse bundle that Tycho publishes under its symbolic name
 /// (`org.eclipse.equinox.p2.updatechecker`): its first three parts (`org.eclipse.equinox`).
 /// `None` for other names, and for Jetty, whose bundles are Maven artifacts of their own
 /// ([`well_known`] names them).
+/// Web Tools Platform bundles take the group of the repository whose Tycho build publishes
+/// them, not their first three parts: [`WTP_GROUPS`].
 pub(crate) fn eclipse_group(bundle: &str) -> Option<String> {
+    if let Some((_, group)) =
+        WTP_GROUPS.iter().find(|(prefix, _)| bundle == *prefix || bundle.starts_with(&format!("{prefix}.")))
+    {
+        return Some((*group).to_owned());
+    }
     let rest = bundle.strip_prefix("org.eclipse.")?;
     let (project, module) = rest.split_once('.')?;
     (project != "jetty" && !module.is_empty()).then(|| format!("org.eclipse.{project}"))
@@ -623,5 +652,24 @@ mod tests {
         assert_eq!(groovy_group("groovy-json", Some("2.4.21")), Some("org.codehaus.groovy"));
         assert_eq!(groovy_group("groovy-json", Some("4.0.6")), Some("org.apache.groovy"));
         assert!(!artifact_like("Groovy: a powerful, dynamic language for the JVM"));
+    }
+
+    #[test]
+    fn web_tools_bundles_are_in_their_repository_group() {
+        let by_bundle = [
+            ("org.eclipse.wst.common.core", "org.eclipse.webtools.common"),
+            ("org.eclipse.wst.validation", "org.eclipse.webtools.common"),
+            ("org.eclipse.wst.validation.ui", "org.eclipse.webtools.common"),
+            ("org.eclipse.jem.util", "org.eclipse.webtools.common"),
+            ("org.eclipse.wst.sse.ui", "org.eclipse.webtools.sourceediting"),
+            ("org.eclipse.wst.xsd.core", "org.eclipse.webtools.sourceediting"),
+            // Other Eclipse bundles: their first three parts, as before.
+            ("org.eclipse.wst.server.core", "org.eclipse.wst"),
+            ("org.eclipse.wst.validationx", "org.eclipse.wst"),
+            ("org.eclipse.equinox.p2.updatechecker", "org.eclipse.equinox"),
+        ];
+        for (bundle, group) in by_bundle {
+            assert_eq!(eclipse_group(bundle).as_deref(), Some(group), "{bundle}");
+        }
     }
 }
