@@ -3,6 +3,7 @@
 //! read field by field (every problem at once); signing out, the caller's account and
 //! API tokens, self-registration and its approval, and accounts made by administrators.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{AccountRole, Jurisdiction, Role};
 use vulnrelay_store::{Account, NewAccount, Organisation, Status, StoreError};
@@ -27,15 +28,37 @@ pub fn account_json(account: &Account) -> Value {
 
 /// An organisation as shown to clients.
 pub fn org_json(org: &Organisation) -> Value {
-    json!({
-        "id": org.id,
-        "name": org.name,
-        "name_zh": org.name_zh,
-        "roles": org.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        "jurisdiction": org.jurisdiction.as_str(),
-        "kind": if org.individual { "individual" } else { "organisation" },
-        "status": org.status.as_str(),
-    })
+    serde_json::to_value(OrgSummary::of(org)).unwrap_or(Value::Null)
+}
+
+/// An organisation as the API shows it. Its fields are declared in the order of their
+/// names, the order in which every JSON object of the API is written (`serde_json`'s maps
+/// are sorted), so a page of organisations is written straight from these, without a map
+/// an organisation, and reads as [`org_json`]'s.
+#[derive(Debug, Serialize)]
+pub struct OrgSummary<'a> {
+    id: &'a str,
+    jurisdiction: &'a str,
+    kind: &'static str,
+    name: &'a str,
+    name_zh: Option<&'a str>,
+    roles: Vec<&'static str>,
+    status: &'static str,
+}
+
+impl<'a> OrgSummary<'a> {
+    /// The summary of `org`.
+    pub fn of(org: &'a Organisation) -> OrgSummary<'a> {
+        OrgSummary {
+            id: &org.id,
+            jurisdiction: org.jurisdiction.as_str(),
+            kind: if org.individual { "individual" } else { "organisation" },
+            name: &org.name,
+            name_zh: org.name_zh.as_deref(),
+            roles: org.roles.iter().map(|r| r.as_str()).collect(),
+            status: org.status.as_str(),
+        }
+    }
 }
 
 /// Body of `POST /api/v1/session`: a sign-in.

@@ -78,14 +78,16 @@ pub async fn list(
         None => None,
     };
     let (listed_cases, next) = listable(state, caller, wanted, after, limit).await?;
-    let cases = listed_cases.into_iter().map(|(record, case_state)| CaseSummary::of(record, case_state)).collect();
+    let cases =
+        listed_cases.into_iter().map(|(record, case_state)| CaseSummary::of(record, case_state)).collect();
     Ok(CasePage { cases, next })
 }
 
 /// `GET /api/v1/cases/{id}`: the case's summary, parties, products and report.
 pub async fn show(state: &App, caller: &Caller, id: &str) -> Result<Value> {
     let loaded = authorize(state, caller, id, Action::Read).await?;
-    let mut body = serde_json::to_value(CaseSummary::of(loaded.record.clone(), loaded.state())).map_err(Error::internal)?;
+    let mut body = serde_json::to_value(CaseSummary::of(loaded.record.clone(), loaded.state()))
+        .map_err(Error::internal)?;
     body["parties"] = loaded.parties.iter().map(|p| p.value.clone()).collect();
     body["products"] = loaded.products.iter().map(|p| p.value.clone()).collect();
     body["report"] = match state.store.report(id).await {

@@ -2,12 +2,13 @@
 //! live on the organisation's own log (`sanctions::decisions`); a membership's status is
 //! what that log says, shown to each viewer as far as the log's disclosure allows.
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::{Map, Value, json};
 use vulnrelay_domain::{AccountRole, Role};
 use vulnrelay_store::{MembershipChange, MembershipChangeKind, OrgFilter, Organisation, Status};
 
 use crate::App;
-use crate::accounts::{OrgBody, org_json};
+use crate::accounts::{OrgBody, OrgSummary, org_json};
 use crate::caller::Caller;
 use crate::error::{Error, Result};
 use crate::input::{Body, Checker};
@@ -29,7 +30,7 @@ pub struct OrgsQuery {
 /// `GET /api/v1/orgs`: active organisations by id — all, those holding one of some
 /// roles, or those a text finds — in pages of `limit` (default 50, at most 200) after
 /// the organisation `after`, with the `next` page's cursor (`null` on the last page).
-pub async fn list(state: &App, query: OrgsQuery) -> Result<Value> {
+pub async fn list(state: &App, query: OrgsQuery) -> Result<OrgPage> {
     let roles = roles_of(query.role.as_deref().unwrap_or_default())?;
     let filter = OrgFilter {
         status: Some(Status::Active),
@@ -39,7 +40,26 @@ pub async fn list(state: &App, query: OrgsQuery) -> Result<Value> {
         limit: query.limit.unwrap_or(50).clamp(1, 200),
     };
     let (orgs, next) = page(state, filter).await?;
-    Ok(json!({"orgs": orgs.iter().map(org_json).collect::<Vec<_>>(), "next": next}))
+    Ok(OrgPage { orgs, next })
+}
+
+/// A page of organisations and the cursor of the next page (`null` on the last), written
+/// as `{"next": …, "orgs": [...]}` with each organisation as [`OrgSummary`] shows it.
+#[derive(Debug)]
+pub struct OrgPage {
+    /// The organisations of the page.
+    pub orgs: Vec<Organisation>,
+    /// The cursor of the next page.
+    pub next: Option<String>,
+}
+
+impl Serialize for OrgPage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut page = serializer.serialize_struct("OrgPage", 2)?;
+        page.serialize_field("next", &self.next)?;
+        page.serialize_field("orgs", &self.orgs.iter().map(OrgSummary::of).collect::<Vec<_>>())?;
+        page.end()
+    }
 }
 
 /// The roles a comma-separated list names, each once; an unknown one is refused.
@@ -194,6 +214,11 @@ async fn memberships(
 
 #[cfg(test)]
 mod tests {
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+    use vulnrelay_domain::Jurisdiction;
+    use vulnrelay_store::{Organisation, Status};
+
     use super::*;
 
     #[test]
@@ -203,5 +228,37 @@ mod tests {
         assert_eq!(roles_of(&"enisa,".repeat(10_000)).unwrap(), [Role::Enisa]);
         assert!(roles_of("").unwrap().is_empty());
         assert!(roles_of("enisa,vendor").is_err());
+    }
+
+    #[test]
+    fn a_page_of_organisations_is_written_as_the_sorted_maps_it_was() {
+        let org = |id: &str, name_zh: Option<&str>, individual: bool| Organisation {
+            id: id.into(),
+            name: format!("{id} \"Ltd\""),
+            name_zh: name_zh.map(str::to_owned),
+            roles: vec![Role::Discoverer, Role::ProductProvider],
+            jurisdiction: Jurisdiction::CN,
+            individual,
+            status: Status::Active,
+            created_at: Utc.with_ymd_and_hms(2021, 12, 1, 0, 0, 0).unwrap(),
+        };
+        let orgs = vec![org("alibaba-cloud", Some("阿里云"), false), org("zhang-san", None, true)];
+        for next in [None, Some("zhang-san".to_owned())] {
+            // The map a page was built as before it was typed; serde_json sorts its keys.
+            let as_map = json!({
+                "orgs": orgs.iter().map(|org| json!({
+                    "id": org.id,
+                    "name": org.name,
+                    "name_zh": org.name_zh,
+                    "roles": org.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                    "jurisdiction": org.jurisdiction.as_str(),
+                    "kind": if org.individual { "individual" } else { "organisation" },
+                    "status": org.status.as_str(),
+                })).collect::<Vec<_>>(),
+                "next": next,
+            });
+            let typed = serde_json::to_string(&OrgPage { orgs: orgs.clone(), next: next.clone() }).unwrap();
+            assert_eq!(typed, serde_json::to_string(&as_map).unwrap());
+        }
     }
 }

@@ -32,7 +32,10 @@ pub struct OrgsQuery {
 }
 
 /// `GET /api/v1/orgs?q=&role=&after=&limit=`: active organisations, a page at a time.
-pub async fn list(State(state): State<AppState>, Query(query): Query<OrgsQuery>) -> AppResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<OrgsQuery>,
+) -> AppResult<Json<vulnrelay_app::orgs::OrgPage>> {
     let OrgsQuery { q, role, after, limit } = query;
     Ok(Json(
         vulnrelay_app::orgs::list(&state, vulnrelay_app::orgs::OrgsQuery { q, role, after, limit }).await?,
