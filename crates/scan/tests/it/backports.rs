@@ -1,6 +1,7 @@
 //! Backported fixes recognised by the classes that carry them: Debian's patched
 //! `log4j-1.2-1.2.17.jar` (testdata/jars/debian), relocated copies of its classes, and the
-//! controls that keep the recognition honest (a fix class nobody uses is no fix).
+//! controls that keep the recognition honest (a fix class nobody uses is no fix); and Debian's
+//! `log4j-core` 2.19.0, which needs no backport, reported as not affected.
 
 use crate::common::*;
 use vulnrelay_scan::Finding;
@@ -167,4 +168,33 @@ fn each_fix_is_judged_on_its_own() {
     let f = log4j1(&r);
     assert_eq!(f.confidence.as_str(), "high");
     assert_debian_copy(f, "org/apache/log4j/");
+}
+
+#[test]
+fn debian_log4j_core_2_19_0_is_not_a_false_alarm_with_or_without_its_pom() {
+    let jar = debian("log4j-core-2.19.0.jar");
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = scan_bytes(dir.path(), "log4j-core.jar", &jar);
+    assert!(shipped.errors.is_empty(), "{:?}", shipped.errors);
+    assert_eq!(shipped.findings.len(), 1, "{:#?}", shipped.findings);
+    let f = &shipped.findings[0];
+    assert_eq!(
+        (f.component.group.as_deref(), f.component.artifact.as_str(), f.component.version.as_deref()),
+        (Some("org.apache.logging.log4j"), "log4j-core", Some("2.19.0"))
+    );
+    assert!(f.evidence.iter().any(|e| e.detail == "org/apache/logging/log4j/core/lookup/JndiLookup.class"));
+    assert!(f.vulnerabilities.is_empty(), "{:#?}", f.vulnerabilities);
+    assert_eq!(shipped.exit_code(), 0);
+    // Without its pom.properties and under a name that says nothing, its classes date it.
+    let stripped = rebuild(&jar, |n| !n.starts_with("META-INF/maven/"));
+    let bare = scan_bytes(dir.path(), "blob.bin", &stripped);
+    assert!(bare.errors.is_empty(), "{:?}", bare.errors);
+    let cores: Vec<_> = bare.findings.iter().filter(|f| f.component.artifact == "log4j-core").collect();
+    assert_eq!(cores.len(), 1, "{:#?}", bare.findings);
+    assert!(
+        cores[0].vulnerabilities.iter().all(|v| v.status.as_str() != "affected"),
+        "{:#?}",
+        cores[0].vulnerabilities
+    );
+    assert_eq!(bare.exit_code(), 0);
 }
