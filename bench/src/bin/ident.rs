@@ -49,8 +49,9 @@ fn layout(root: &Path) -> Vec<(String, String, String, PathBuf)> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let verbose = args.iter().any(|a| a == "--verbose");
-    let skip_file = args.iter().position(|a| a == "--skip").and_then(|i| args.get(i + 1)).cloned();
-    let right_file = args.iter().position(|a| a == "--right").and_then(|i| args.get(i + 1)).cloned();
+    let value_of = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let skip_file = value_of("--skip");
+    let right_file = value_of("--right");
     let skip: BTreeSet<PathBuf> = skip_file
         .as_ref()
         .map(|f| fs::read_to_string(f).expect("--skip FILE").lines().map(PathBuf::from).collect())

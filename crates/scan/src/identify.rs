@@ -835,7 +835,7 @@ fn order_outer_first(
                 s += 2;
             }
         }
-        if dotted_prefix.as_deref().is_some_and(|d| d == p.group || d.starts_with(&format!("{}.", p.group))) {
+        if dotted_prefix.as_deref().is_some_and(|d| crate::known::in_package(d, &p.group)) {
             s += 1;
         }
         if p.unit.is_empty()
@@ -1268,7 +1268,6 @@ fn group_from_prefix(dotted: &str, artifact: &str) -> Option<String> {
 fn group_dot_artifact(name: &str, dotted: &str) -> Option<(String, String)> {
     let (group, artifact) = name.rsplit_once('.')?;
     let word = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    let package = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}."));
     let grouplike = group.split('.').count() >= 2 && group.split('.').all(word);
     if !grouplike || !crate::known::artifact_like(artifact) {
         return None;
@@ -1284,7 +1283,7 @@ fn group_dot_artifact(name: &str, dotted: &str) -> Option<(String, String)> {
     if !group.split('.').take(2).eq(dotted.split('.').take(2)) {
         return None;
     }
-    if !package(dotted, group)
+    if !crate::known::in_package(dotted, group)
         || artifact.contains('-')
         || group.rsplit('.').next().is_some_and(|last| artifact.starts_with(last))
     {

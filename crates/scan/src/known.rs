@@ -390,6 +390,12 @@ pub(crate) fn groovy_group(bundle: &str, version: Option<&str>) -> Option<&'stat
     Some(if major.is_some_and(|m| m >= 4) { "org.apache.groovy" } else { "org.codehaus.groovy" })
 }
 
+/// Whether dotted name `name` is `package` or lies inside it (`org.eclipse.wst.sse.ui` in
+/// `org.eclipse.wst.sse`; `org.eclipse.wst.ssex` is not).
+pub(crate) fn in_package(name: &str, package: &str) -> bool {
+    name.strip_prefix(package).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
 /// Whether `s` may be a Maven artifact id: letters, digits, `-`, `_`, `.`, no spaces.
 pub(crate) fn artifact_like(s: &str) -> bool {
     !s.is_empty()
@@ -455,9 +461,7 @@ const WTP_GROUPS: &[(&str, &str)] = &[
 /// Web Tools Platform bundles take the group of the repository whose Tycho build publishes
 /// them, not their first three parts: [`WTP_GROUPS`].
 pub(crate) fn eclipse_group(bundle: &str) -> Option<String> {
-    if let Some((_, group)) =
-        WTP_GROUPS.iter().find(|(prefix, _)| bundle == *prefix || bundle.starts_with(&format!("{prefix}.")))
-    {
+    if let Some((_, group)) = WTP_GROUPS.iter().find(|(prefix, _)| in_package(bundle, prefix)) {
         return Some((*group).to_owned());
     }
     let rest = bundle.strip_prefix("org.eclipse.")?;
@@ -652,6 +656,14 @@ mod tests {
         assert_eq!(groovy_group("groovy-json", Some("2.4.21")), Some("org.codehaus.groovy"));
         assert_eq!(groovy_group("groovy-json", Some("4.0.6")), Some("org.apache.groovy"));
         assert!(!artifact_like("Groovy: a powerful, dynamic language for the JVM"));
+    }
+
+    #[test]
+    fn a_dotted_name_is_in_a_package_or_its_subpackages_only() {
+        assert!(in_package("org.eclipse.wst.sse", "org.eclipse.wst.sse"));
+        assert!(in_package("org.eclipse.wst.sse.ui", "org.eclipse.wst.sse"));
+        assert!(!in_package("org.eclipse.wst.ssex", "org.eclipse.wst.sse"));
+        assert!(!in_package("org.eclipse.wst", "org.eclipse.wst.sse"));
     }
 
     #[test]
