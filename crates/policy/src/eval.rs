@@ -415,7 +415,10 @@ impl<'a, 's> View<'a, 's> {
             }
             (None, _) => Status::Pending,
         };
-        if matches!(finding.status, Status::Pending | Status::Overdue)
+        // A duty the law leaves open is not judged by its clock: not yet met, or met
+        // after the deadline, it is a person's to decide (a report in time is met, and
+        // a late one stays on the finding as its evidence).
+        if matches!(finding.status, Status::Pending | Status::Overdue | Status::MetLate)
             && let Some(review) = obligation.review_when.iter().find(|r| self.review_holds(r, trigger))
         {
             finding.status = Status::NeedsReview;

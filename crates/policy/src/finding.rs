@@ -123,8 +123,8 @@ pub enum Explanation<'a> {
     },
     /// A conflict between the rules in `related`.
     Conflict,
-    /// An obligation's clock, not met, which the law leaves to a person: `review`
-    /// holds for the trigger (the event at this index).
+    /// An obligation's clock, not met in time, which the law leaves to a person:
+    /// `review` holds for the trigger (the event at this index).
     ClockReview {
         /// The trigger event.
         trigger: usize,

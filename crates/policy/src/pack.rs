@@ -299,8 +299,9 @@ pub struct Obligation {
     /// What a notification that meets the duty must carry (empty: the research names
     /// no content). A notification in time that lacks one is `met_incomplete`.
     pub content: Vec<ContentField>,
-    /// A duty not yet met for which one of these holds is not decided: the law leaves
-    /// it open (`needs_review` in place of `pending` or `overdue`).
+    /// A duty not met in time for which one of these holds is not decided: the law
+    /// leaves it open (`needs_review` in place of `pending`, `overdue` or `met_late`;
+    /// a late report is kept as the finding's evidence, a report in time is `met`).
     pub review_when: Vec<ObligationReview>,
 }
 

@@ -41,14 +41,21 @@ pub(crate) fn message(case: &Case, finding: &Finding<'_>) -> Text {
         }
         Explanation::Conflict => conflict(rule, party, &finding.related),
         Explanation::ClockReview { trigger, review } => match case.events().get(*trigger) {
-            Some(event) => clock_review(case, rule, party, event, review),
+            Some(event) => clock_review(case, finding, party, event, review),
             None => rule.title.clone(),
         },
     }
 }
 
 /// An open duty the engine leaves to a person.
-fn clock_review(case: &Case, rule: &Rule, party: &Party, trigger: &Event, review: &ObligationReview) -> Text {
+fn clock_review(
+    case: &Case,
+    finding: &Finding<'_>,
+    party: &Party,
+    trigger: &Event,
+    review: &ObligationReview,
+) -> Text {
+    let rule = finding.rule;
     let p = who(party);
     let pz = who_zh(party);
     let at = when(case, trigger.at);
@@ -65,11 +72,19 @@ fn clock_review(case: &Case, rule: &Rule, party: &Party, trigger: &Event, review
             ),
         },
     };
+    // A report made after the deadline the clock would set is the review's evidence.
+    let (done, done_zh) = match (finding.satisfied_at, finding.due_at) {
+        (Some(done), Some(due)) => (
+            format!(" (reported {}, after the {} the clock would set)", when(case, done), when(case, due)),
+            format!("（于{}报送，晚于时限{}）", when(case, done), when(case, due)),
+        ),
+        _ => (String::new(), String::new()),
+    };
     marked(
         rule,
         Text {
-            en: format!("{p}: {} — needs review: {}", rule.title.en, reason.en),
-            zh: format!("{pz}：{}——需复核：{}", rule.title.zh, reason.zh),
+            en: format!("{p}: {}{done} — needs review: {}", rule.title.en, reason.en),
+            zh: format!("{pz}：{}{done_zh}——需复核：{}", rule.title.zh, reason.zh),
         },
     )
 }

@@ -104,6 +104,52 @@ fn being_told_starts_the_providers_clock() {
     none(&findings, REPORT, "finder");
 }
 
+/// A provider the regulator platform told of a vulnerability in its product.
+fn told_by_the_platform(report_back_at: Option<&str>) -> vulnrelay_domain::Case {
+    let story = world()
+        .at("2024-03-01T10:00:00+08:00", "finder", EventKind::Discovered)
+        .at("2024-03-01T11:00:00+08:00", "finder", notified("nvdb"))
+        .at("2024-03-01T12:00:00+08:00", "nvdb", notified("acme"));
+    match report_back_at {
+        Some(at) => story.at(at, "acme", notified("nvdb")).build(),
+        None => story.build(),
+    }
+}
+
+#[test]
+fn a_report_back_to_the_platform_that_told_the_provider_is_left_to_review_unless_in_time() {
+    // Nothing reported back: whether the law asks for it is a person's call, before the
+    // deadline and after it.
+    for as_of in ["2024-03-02T00:00:00+08:00", "2024-03-10T00:00:00+08:00"] {
+        let case = told_by_the_platform(None);
+        let findings = check(&case, PACK, as_of);
+        let f = one(&findings, REPORT, "acme");
+        assert_eq!((f.status, f.late_by_hours, f.satisfied_at), (Status::NeedsReview, None, None), "{as_of}");
+    }
+    // Reported back in time: met, whichever way the review would go.
+    let case = told_by_the_platform(Some("2024-03-02T09:00:00+08:00"));
+    let findings = check(&case, PACK, "2024-03-10T00:00:00+08:00");
+    assert_eq!(status(&findings, REPORT, "acme"), Status::Met);
+    // Reported back after the deadline: not "met late" under a clock whose application
+    // the law leaves open, but still the review's, with the report as its evidence.
+    let case = told_by_the_platform(Some("2024-03-04T12:00:00+08:00"));
+    let findings = check(&case, PACK, "2024-03-10T00:00:00+08:00");
+    let f = one(&findings, REPORT, "acme");
+    assert_eq!(f.status, Status::NeedsReview);
+    assert_eq!(f.late_by_hours, None);
+    assert_eq!(f.due_at, Some(t("2024-03-03T12:00:00+08:00")));
+    assert_eq!(f.satisfied_at, Some(t("2024-03-04T12:00:00+08:00")));
+    assert!(f.evidence.contains(&3), "{:?}", f.evidence);
+    let message = f.message(&case);
+    assert!(
+        message.en.contains("reported 2024-03-04 12:00 +08:00, after the 2024-03-03 12:00 +08:00"),
+        "{}",
+        message.en
+    );
+    assert!(message.en.contains("does not say"), "{}", message.en);
+    assert!(message.zh.contains("晚于时限"), "{}", message.zh);
+}
+
 #[test]
 fn overseas_provider_is_not_bound() {
     let case = Story::new("Asia/Shanghai")

@@ -182,10 +182,11 @@ proptest! {
                 Status::Violated | Status::Conflict => prop_assert!(f.status.is_problem()),
                 Status::NeedsReview => {
                     prop_assert!(!f.status.is_problem());
-                    // A gate the law leaves open, or an open duty it leaves to review.
+                    // A gate the law leaves open, or a duty not met in time that it leaves
+                    // to review (a late report kept as its evidence).
                     let open_duty = matches!(f.explanation, vulnrelay_policy::Explanation::ClockReview { .. })
-                        && f.satisfied_at.is_none()
-                        && f.late_by_hours.is_none();
+                        && f.late_by_hours.is_none()
+                        && f.satisfied_at.is_none_or(|done| f.due_at.is_some_and(|due| done > due));
                     prop_assert!(matches!(f.rule.kind, vulnrelay_policy::RuleKind::Gate(_)) || open_duty);
                 }
             }
@@ -222,16 +223,15 @@ proptest! {
                 .or_else(|| after.iter().find(key));
             match f.status {
                 // An open duty the law leaves to review (`needs_review` in place of `pending`
-                // or `overdue`) is not settled: the notification may still come, in time or
-                // late. A gate's review is settled.
+                // or `overdue`) is not settled: the notification may still come, in time
+                // (met) or late (still the review's, now with the report). A late report
+                // left to review, and a gate's review, are settled.
                 Status::NeedsReview
-                    if matches!(f.explanation, vulnrelay_policy::Explanation::ClockReview { .. }) =>
+                    if matches!(f.explanation, vulnrelay_policy::Explanation::ClockReview { .. })
+                        && f.satisfied_at.is_none() =>
                 {
                     let same = same.expect("a duty left to review does not disappear");
-                    prop_assert!(matches!(
-                        same.status,
-                        Status::NeedsReview | Status::Met | Status::MetIncomplete | Status::MetLate
-                    ));
+                    prop_assert!(matches!(same.status, Status::NeedsReview | Status::Met | Status::MetIncomplete));
                 }
                 Status::Met | Status::MetLate | Status::Violated | Status::NeedsReview => {
                     let same = same.expect("a settled finding does not disappear");
@@ -240,7 +240,10 @@ proptest! {
                 Status::MetIncomplete => {
                     // A later notification may supply what was missing, in time or late.
                     let same = same.expect("a notification sent does not disappear");
-                    prop_assert!(matches!(same.status, Status::MetIncomplete | Status::Met | Status::MetLate));
+                    // Late, a duty the law leaves to review goes back to review.
+                    let review = matches!(same.explanation, vulnrelay_policy::Explanation::ClockReview { .. });
+                    prop_assert!(matches!(same.status, Status::MetIncomplete | Status::Met | Status::MetLate)
+                        || (same.status == Status::NeedsReview && review));
                     prop_assert!(same.missing.len() <= f.missing.len());
                 }
                 Status::Overdue => {
