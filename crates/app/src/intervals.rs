@@ -5,6 +5,7 @@
 //! JSON and as SVG charts).
 
 use chrono::Utc;
+use serde::Serialize;
 use serde_json::{Value, json};
 use vulnrelay_domain::{
     Action, Case, CaseState, Interval, IntervalKind, QuarterStats, Relation, allowed, intervals,
@@ -77,7 +78,7 @@ pub async fn org_history(state: &App, caller: &Caller, org_id: String) -> Result
 /// discovery, over the cases the caller may read. The public part is the store's kept
 /// answer while the published intervals have not changed (one read of their version);
 /// a signed-in caller's own unpublished cases are merged into it.
-pub async fn stats(state: &App, caller: &Caller) -> Result<Value> {
+pub async fn stats(state: &App, caller: &Caller) -> Result<IntervalStatistics> {
     let (stats, own) = match scope(state, caller).await? {
         Scope::Every => {
             let stats = state.store.every_interval_stats().await?;
@@ -86,12 +87,62 @@ pub async fn stats(state: &App, caller: &Caller) -> Result<Value> {
         }
         Scope::Published { own, extra } => (state.store.interval_stats(&extra).await?, own),
     };
-    let mut kinds = Vec::new();
+    let mut intervals = Vec::new();
     for kind in IntervalKind::ALL {
         let quarters = quarter_stats(stats.kinds.get(kind.as_str()).map_or(&[][..], Vec::as_slice))?;
-        kinds.push(json!({"kind": kind.as_str(), "quarters": quarter_json(&quarters)}));
+        intervals.push(KindStatistics {
+            kind: kind.as_str(),
+            quarters: quarters.iter().map(QuarterRow::of).collect(),
+        });
     }
-    Ok(json!({"cases": stats.published_cases + own, "intervals": kinds}))
+    Ok(IntervalStatistics { cases: stats.published_cases + own, intervals })
+}
+
+/// The body of `GET /api/v1/stats/intervals`. Fields are declared in name order, as
+/// `serde_json`'s sorted maps wrote them when the body was built as one, so the body
+/// reads as it did; it is written straight from these, without a map a quarter.
+#[derive(Debug, Serialize)]
+pub struct IntervalStatistics {
+    /// The cases counted.
+    pub cases: i64,
+    /// Each interval kind, in [`IntervalKind::ALL`]'s order.
+    pub intervals: Vec<KindStatistics>,
+}
+
+/// One interval kind's statistics per quarter of discovery.
+#[derive(Debug, Serialize)]
+pub struct KindStatistics {
+    /// The interval kind.
+    pub kind: &'static str,
+    /// Its quarters, oldest first.
+    pub quarters: Vec<QuarterRow>,
+}
+
+/// One quarter of an interval kind, lengths in days to a tenth.
+#[derive(Debug, Serialize)]
+pub struct QuarterRow {
+    /// Intervals closed.
+    pub closed: usize,
+    /// The median length of the closed ones.
+    pub median_days: Option<f64>,
+    /// Intervals still open.
+    pub open: usize,
+    /// `2024-Q1`.
+    pub quarter: String,
+    /// The longest closed one.
+    pub worst_days: Option<f64>,
+}
+
+impl QuarterRow {
+    fn of(s: &QuarterStats) -> QuarterRow {
+        QuarterRow {
+            closed: s.closed,
+            median_days: s.median_days.map(tenth),
+            open: s.open,
+            quarter: format!("{}-Q{}", s.year, s.quarter),
+            worst_days: s.worst_days.map(tenth),
+        }
+    }
 }
 
 /// When the first risk warning of a case went out, and to which organisation.
@@ -189,16 +240,6 @@ pub fn interval_lengths(case: &Case, warning: Option<&FirstWarning>) -> Vec<Inte
                 quarter: format!("{}-Q{}", start.year(), (start.month() - 1) / 3 + 1),
                 seconds,
             })
-        })
-        .collect()
-}
-
-fn quarter_json(stats: &[QuarterStats]) -> Vec<Value> {
-    stats
-        .iter()
-        .map(|s| {
-            json!({"quarter": format!("{}-Q{}", s.year, s.quarter), "closed": s.closed, "open": s.open,
-                   "median_days": s.median_days.map(tenth), "worst_days": s.worst_days.map(tenth)})
         })
         .collect()
 }
@@ -306,4 +347,40 @@ pub async fn chart_svg(state: &App, caller: &Caller, file: &str, zh: bool) -> Re
         Scope::Published { extra, .. } => state.store.interval_quarters(kind.as_str(), &extra).await?,
     };
     Ok(quarter_chart(&quarter_stats(&quarters)?, title(kind, zh)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_statistics_are_written_as_the_sorted_maps_they_were() {
+        let quarters = [
+            QuarterStats {
+                year: 2024,
+                quarter: 1,
+                closed: 3,
+                open: 1,
+                median_days: Some(2.25),
+                worst_days: Some(9.04),
+            },
+            QuarterStats { year: 2024, quarter: 2, closed: 0, open: 4, median_days: None, worst_days: None },
+        ];
+        let rows: Vec<QuarterRow> = quarters.iter().map(QuarterRow::of).collect();
+        let body = IntervalStatistics {
+            cases: 7,
+            intervals: vec![KindStatistics { kind: IntervalKind::ALL[0].as_str(), quarters: rows }],
+        };
+        // The map the body was built as before it was typed.
+        let as_maps: Vec<Value> = quarters
+            .iter()
+            .map(|s| {
+                json!({"quarter": format!("{}-Q{}", s.year, s.quarter), "closed": s.closed, "open": s.open,
+                       "median_days": s.median_days.map(tenth), "worst_days": s.worst_days.map(tenth)})
+            })
+            .collect();
+        let as_map =
+            json!({"cases": 7, "intervals": [{"kind": IntervalKind::ALL[0].as_str(), "quarters": as_maps}]});
+        assert_eq!(serde_json::to_string(&body).unwrap(), serde_json::to_string(&as_map).unwrap());
+    }
 }

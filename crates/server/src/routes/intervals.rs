@@ -38,7 +38,10 @@ pub async fn org_history(
 
 /// `GET /api/v1/stats/intervals`: each interval's median and worst per quarter of
 /// discovery, over the cases the caller may read.
-pub async fn stats(State(state): State<AppState>, Auth(caller): Auth) -> AppResult<Json<Value>> {
+pub async fn stats(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+) -> AppResult<Json<vulnrelay_app::intervals::IntervalStatistics>> {
     Ok(Json(vulnrelay_app::intervals::stats(&state, &caller).await?))
 }
 

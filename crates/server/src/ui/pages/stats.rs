@@ -21,6 +21,8 @@ use vulnrelay_app::intervals;
 pub async fn show(State(state): State<AppState>, ui: Ui) -> Result<Response, UiError> {
     let lang = ui.lang;
     let stats = intervals::stats(&state, &ui.caller).await.map_err(|e| ui.error(e))?;
+    // The page reads the API's body (a page a request; the API writes it unmapped).
+    let stats = serde_json::to_value(stats).map_err(|e| ui.error(vulnrelay_app::Error::internal(e)))?;
     let title = lang.t("stats.title");
     let lang_tag = if lang == Lang::Zh { "zh" } else { "en" };
     let body = html! {
