@@ -206,23 +206,8 @@ pub fn assemble(record: &CaseRecord, parties: Vec<Value>, products: Vec<Value>, 
 
 /// Loads a case and builds its domain model.
 pub async fn load(state: &App, id: &str) -> Result<Loaded> {
-    let record = state.store.case(id).await?;
-    let (parties, products, events, one_product_until) = tokio::try_join!(
-        state.store.case_parties(id),
-        state.store.case_products(id),
-        state.store.events(id),
-        state.store.one_product_until(id)
-    )?;
-    let first_warning = None;
-    Loaded::from_snapshot(CaseSnapshot {
-        record,
-        parties,
-        products,
-        events,
-        one_product_until,
-        first_warning,
-    })
-    .map_err(|e| Error::internal(format!("case {id}: {e}")))
+    let snapshot = state.store.case_snapshot(id).await?;
+    Loaded::from_snapshot(snapshot).map_err(|e| Error::internal(format!("case {id}: {e}")))
 }
 
 impl Loaded {

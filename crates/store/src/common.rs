@@ -1092,6 +1092,18 @@ impl crate::Store for Inner {
         case_from_row(&row)
     }
 
+    async fn case_snapshot(&self, id: &str) -> Result<CaseSnapshot> {
+        let mut tx = self.reader.begin().await?;
+        if BACKEND == crate::Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let snapshot = super::projections_sql::read_case(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(snapshot)
+    }
+
     async fn list_cases(&self) -> Result<Vec<CaseRecord>> {
         let rows = sqlx::query("SELECT * FROM cases ORDER BY created_at, id").fetch_all(&self.reader).await?;
         rows.iter().map(case_from_row).collect()

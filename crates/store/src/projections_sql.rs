@@ -100,6 +100,20 @@ impl Inner {
 
 /// Reads a case as the transaction sees it.
 async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<CaseSnapshot> {
+    let mut snapshot = read_case(tx, case_id).await?;
+    snapshot.first_warning = sqlx::query(sql::FIRST_WARNING)
+        .bind(case_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(warning_from_row)
+        .transpose()?;
+    Ok(snapshot)
+}
+
+/// Reads a case's record, parties, products, events and `one_product_until` as the
+/// transaction sees it (no first warning).
+pub(super) async fn read_case(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<CaseSnapshot> {
     let record = case_from_row(
         &sqlx::query("SELECT * FROM cases WHERE id = $1")
             .bind(case_id)
@@ -141,14 +155,7 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
             .fetch_one(&mut **tx)
             .await?
             .try_get::<Option<i64>, _>("seq")?;
-    let first_warning = sqlx::query(sql::FIRST_WARNING)
-        .bind(case_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .as_ref()
-        .map(warning_from_row)
-        .transpose()?;
-    Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning })
+    Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning: None })
 }
 
 /// The open obligations the views hold for a case, each with its `public` flag.

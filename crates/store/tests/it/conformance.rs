@@ -468,6 +468,16 @@ async fn events_chain_and_stale_writers_are_refused() {
         let stale = store.change_case(&case_id, &change, at(4, 2)).await;
         assert!(matches!(stale, Err(StoreError::Stale { expected: 2, found: 4, .. })), "{stale:?}");
         assert_eq!(store.events(&case_id).await.unwrap().len(), 4);
+        // The whole case in one read agrees with its parts read one by one.
+        let snapshot = store.case_snapshot(&case_id).await.unwrap();
+        assert_eq!(snapshot.record, store.case(&case_id).await.unwrap());
+        assert_eq!(snapshot.events, store.events(&case_id).await.unwrap());
+        assert_eq!(snapshot.parties, store.case_parties(&case_id).await.unwrap());
+        assert_eq!(snapshot.products, store.case_products(&case_id).await.unwrap());
+        assert_eq!(snapshot.one_product_until, store.one_product_until(&case_id).await.unwrap());
+        assert_eq!(snapshot.record.last_seq, 4);
+        let unknown = store.case_snapshot("case-nope").await;
+        assert!(matches!(unknown, Err(StoreError::NotFound { what: "case", .. })), "{unknown:?}");
         let unknown = store.change_case("case-nope", &CaseChange::default(), at(4, 2)).await;
         assert!(matches!(unknown, Err(StoreError::NotFound { what: "case", .. })));
         let report = store.verify().await.unwrap();
