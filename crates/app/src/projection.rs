@@ -337,20 +337,14 @@ pub async fn drifted(
 }
 
 /// Case `case_id` as stored, read outside a writing transaction (what a projector is
-/// given, for a check or a test).
+/// given, for a check or a test): the case in one read, then its first warning.
 pub async fn snapshot(
     store: &dyn vulnrelay_store::Store,
     case_id: &str,
 ) -> vulnrelay_store::Result<CaseSnapshot> {
-    let record = store.case(case_id).await?;
-    let (parties, products, events, one_product_until, first_warning) = tokio::try_join!(
-        store.case_parties(case_id),
-        store.case_products(case_id),
-        store.events(case_id),
-        store.one_product_until(case_id),
-        store.first_warning(case_id)
-    )?;
-    Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning })
+    let mut snapshot = store.case_snapshot(case_id).await?;
+    snapshot.first_warning = store.first_warning(case_id).await?;
+    Ok(snapshot)
 }
 
 /// A projection as compared: relations and obligations in one order, due times at the
