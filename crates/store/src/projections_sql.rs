@@ -1246,6 +1246,49 @@ async fn with_extra(
     Ok(stats)
 }
 
+/// A page of the case list as SQLite aggregates it (see `case_page`): one array a case
+/// of the case's columns, then its state, published flag (0 or 1) and relation.
+fn listings_from_json(page: &str) -> Result<Vec<CaseListing>> {
+    type Listed =
+        (String, String, String, String, String, String, i64, Option<String>, String, i64, Option<String>);
+    let listed: Vec<Listed> = serde_json::from_str(page)
+        .map_err(|e| StoreError::Corrupt(format!("a page of the case list: {e}")))?;
+    listed
+        .into_iter()
+        .map(
+            |(
+                id,
+                title,
+                timezone,
+                reporter_org,
+                platform_org,
+                created_at,
+                last_seq,
+                planned,
+                state,
+                published,
+                relation,
+            )| {
+                Ok(CaseListing {
+                    record: CaseRecord {
+                        id,
+                        title,
+                        timezone,
+                        reporter_org,
+                        platform_org,
+                        created_at: ts(&created_at)?,
+                        last_seq,
+                        planned_public_at: opt_ts(planned)?,
+                    },
+                    state,
+                    published: published != 0,
+                    relation,
+                })
+            },
+        )
+        .collect()
+}
+
 /// A case's intervals as [`sql::related_intervals`] aggregates them: `kind quarter
 /// seconds` (`-`: open), separated by `,`.
 fn parse_related_intervals(text: &str) -> Result<Vec<IntervalLength>> {
@@ -1448,24 +1491,42 @@ impl Projections for Inner {
             Some(_) => sql::cases_of_org(BACKEND, in_state),
             None => sql::cases_published(in_state),
         };
-        let rows = sqlx::query(statement)
-            .bind(query.org_id.as_deref().unwrap_or_default())
-            .bind(query.after.as_deref().unwrap_or_default())
-            .bind(query.state.as_deref().unwrap_or_default())
-            .bind(query.limit)
-            .fetch_all(&self.reader)
-            .await?;
-        let mut listings = rows
-            .iter()
-            .map(|row| {
-                Ok(CaseListing {
-                    record: case_from_row(row)?,
-                    state: row.try_get("state")?,
-                    published: row.try_get("published")?,
-                    relation: row.try_get("relation")?,
+        let mut listings = if BACKEND == Backend::Sqlite {
+            // SQLite's rows cross from its connection's thread one by one, each a wake-up:
+            // the page crosses as one row, a JSON array of the cases in page order.
+            let aggregated = format!(
+                "SELECT json_group_array(json_array(id, title, timezone, reporter_org, platform_org, \
+                 created_at, last_seq, planned_public_at, state, published, relation) \
+                 ORDER BY page_at, page_id) AS page FROM ({statement})"
+            );
+            let page: String = sqlx::query(&aggregated)
+                .bind(query.org_id.as_deref().unwrap_or_default())
+                .bind(query.after.as_deref().unwrap_or_default())
+                .bind(query.state.as_deref().unwrap_or_default())
+                .bind(query.limit)
+                .fetch_one(&self.reader)
+                .await?
+                .try_get("page")?;
+            listings_from_json(&page)?
+        } else {
+            let rows = sqlx::query(statement)
+                .bind(query.org_id.as_deref().unwrap_or_default())
+                .bind(query.after.as_deref().unwrap_or_default())
+                .bind(query.state.as_deref().unwrap_or_default())
+                .bind(query.limit)
+                .fetch_all(&self.reader)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(CaseListing {
+                        record: case_from_row(row)?,
+                        state: row.try_get("state")?,
+                        published: row.try_get("published")?,
+                        relation: row.try_get("relation")?,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>>>()?
+        };
         // The runs do not overlap (a case is published or not); a case in both, were its
         // relation's flag ever behind its views, is listed once.
         listings.dedup_by(|a, b| a.record.id == b.record.id);
@@ -1834,6 +1895,25 @@ mod tests {
             ["", "vendor_notified 2024-Q1", "vendor_notified 2024-Q1 1 2", "vendor_notified 2024-Q1 soon"]
         {
             assert!(super::parse_related_intervals(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_aggregated_page_of_the_case_list_is_read_back_and_a_bad_one_refused() {
+        let page = r#"[["c-1","T","Asia/Shanghai","r","p","2024-03-01T02:00:00.000000Z",3,null,"triaging",0,null],
+                       ["c-2","U","UTC","r","p","2024-03-02T02:00:00.000000Z",9,"2024-06-01T00:00:00.000000Z","published",1,"reporter"]]"#;
+        let listed = super::listings_from_json(page).unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!((listed[0].record.id.as_str(), listed[0].record.last_seq), ("c-1", 3));
+        assert_eq!((listed[0].published, listed[0].relation.as_deref()), (false, None));
+        assert_eq!(listed[0].record.planned_public_at, None);
+        assert_eq!((listed[1].published, listed[1].relation.as_deref()), (true, Some("reporter")));
+        assert!(listed[1].record.planned_public_at.is_some());
+        assert!(super::listings_from_json("[]").unwrap().is_empty());
+        for bad in
+            [r#"[["c-1"]]"#, "{", r#"[["c-1","T","UTC","r","p","yesterday",3,null,"triaging",0,null]]"#]
+        {
+            assert!(super::listings_from_json(bad).is_err(), "{bad}");
         }
     }
 
