@@ -129,6 +129,40 @@ fn org_from_row(row: &DbRow) -> Result<Organisation> {
     })
 }
 
+/// The aggregate that gives SQLite's rows as one row: a JSON array of `columns` a row,
+/// in `order`. SQLite's rows cross from its connection's thread one by one, each a
+/// hand-off and a wake-up; a page crosses as one.
+pub(super) fn one_row(columns: &str, order: &str) -> String {
+    format!("json_group_array(json_array({columns}) ORDER BY {order})")
+}
+
+/// The columns of `organisations` as [`orgs_from_json`] reads them.
+const ORG_COLUMNS: &str = "id, name, name_zh, roles, jurisdiction, kind, status, created_at";
+
+/// Organisations as [`one_row`] of [`ORG_COLUMNS`] gives them.
+fn orgs_from_json(page: &str) -> Result<Vec<Organisation>> {
+    type Listed = (String, String, Option<String>, String, String, String, String, String);
+    let listed: Vec<Listed> = serde_json::from_str(page)
+        .map_err(|e| StoreError::Corrupt(format!("a page of organisations: {e}")))?;
+    listed
+        .into_iter()
+        .map(|(id, name, name_zh, roles, jurisdiction, kind, org_status, created_at)| {
+            Ok(Organisation {
+                id,
+                name,
+                name_zh,
+                roles: split_roles::<Role>(&roles)?,
+                jurisdiction: jurisdiction
+                    .parse::<Jurisdiction>()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                individual: kind == "individual",
+                status: status(&org_status)?,
+                created_at: ts(&created_at)?,
+            })
+        })
+        .collect()
+}
+
 fn account_from_row(row: &DbRow) -> Result<Account> {
     Ok(Account {
         id: row.try_get("id")?,
@@ -617,6 +651,17 @@ impl crate::Store for Inner {
         let mut after = filter.after.unwrap_or("").to_owned();
         if text.is_none() && filter.roles.is_empty() {
             let sql = if filter.status.is_some() { OF_STATUS } else { ANY_STATUS };
+            if BACKEND == crate::Backend::Sqlite {
+                let sql = format!("SELECT {} AS page FROM ({sql})", one_row(ORG_COLUMNS, "id"));
+                let page: String = sqlx::query(&sql)
+                    .bind(filter.status.map_or("", Status::as_str))
+                    .bind(&after)
+                    .bind(limit)
+                    .fetch_one(&self.reader)
+                    .await?
+                    .try_get("page")?;
+                return orgs_from_json(&page);
+            }
             let rows = sqlx::query(sql)
                 .bind(filter.status.map_or("", Status::as_str))
                 .bind(&after)
@@ -651,16 +696,34 @@ impl crate::Store for Inner {
                     let mut ids = Vec::new();
                     let mut exhausted = true;
                     for role in filter.roles {
-                        let rows = sqlx::query(ROLE_IDS)
-                            .bind(role.as_str())
-                            .bind(&after)
-                            .bind(limit)
-                            .fetch_all(&self.reader)
-                            .await?;
-                        exhausted &= rows.len() < filter.limit;
-                        for row in &rows {
-                            ids.push(row.try_get::<String, _>("org_id")?);
-                        }
+                        let mut holders = if BACKEND == crate::Backend::Sqlite {
+                            let sql =
+                                format!("SELECT {} AS ids FROM ({ROLE_IDS})", one_row("org_id", "org_id"));
+                            let ids: String = sqlx::query(&sql)
+                                .bind(role.as_str())
+                                .bind(&after)
+                                .bind(limit)
+                                .fetch_one(&self.reader)
+                                .await?
+                                .try_get("ids")?;
+                            serde_json::from_str::<Vec<(String,)>>(&ids)
+                                .map_err(|e| StoreError::Corrupt(format!("a role's holders: {e}")))?
+                                .into_iter()
+                                .map(|(id,)| id)
+                                .collect()
+                        } else {
+                            sqlx::query(ROLE_IDS)
+                                .bind(role.as_str())
+                                .bind(&after)
+                                .bind(limit)
+                                .fetch_all(&self.reader)
+                                .await?
+                                .iter()
+                                .map(|row| row.try_get::<String, _>("org_id"))
+                                .collect::<sqlx::Result<Vec<String>>>()?
+                        };
+                        exhausted &= holders.len() < filter.limit;
+                        ids.append(&mut holders);
                     }
                     ids.sort_unstable();
                     ids.dedup();
@@ -669,18 +732,28 @@ impl crate::Store for Inner {
                 }
             };
             for chunk in candidates.chunks(filter.limit.max(1)) {
-                let mut sql = sqlx::QueryBuilder::<Db>::new("SELECT * FROM organisations WHERE id IN (");
+                let sqlite = BACKEND == crate::Backend::Sqlite;
+                let mut sql = sqlx::QueryBuilder::<Db>::new(if sqlite {
+                    format!("SELECT {} AS page FROM organisations WHERE id IN (", one_row(ORG_COLUMNS, "id"))
+                } else {
+                    "SELECT * FROM organisations WHERE id IN (".to_owned()
+                });
                 let mut list = sql.separated(", ");
                 for id in chunk {
                     list.push_bind(id);
                 }
-                sql.push(") ORDER BY id");
-                for row in &sql.build().fetch_all(&self.reader).await? {
-                    let org = org_from_row(row)?;
-                    if filter.status.is_none_or(|s| org.status == s) {
-                        orgs.push(org);
-                    }
-                }
+                sql.push(if sqlite { ")" } else { ") ORDER BY id" });
+                let read = if sqlite {
+                    orgs_from_json(&sql.build().fetch_one(&self.reader).await?.try_get::<String, _>("page")?)?
+                } else {
+                    sql.build()
+                        .fetch_all(&self.reader)
+                        .await?
+                        .iter()
+                        .map(org_from_row)
+                        .collect::<Result<Vec<_>>>()?
+                };
+                orgs.extend(read.into_iter().filter(|org| filter.status.is_none_or(|s| org.status == s)));
                 if orgs.len() >= filter.limit {
                     orgs.truncate(filter.limit);
                     return Ok(orgs);

@@ -7,7 +7,8 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
 use super::common::{
-    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, opt_ts, receipt_from_row, ts,
+    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, one_row, opt_ts,
+    receipt_from_row, ts,
 };
 use super::staged::{Cell, Staged, Table};
 use super::{BACKEND, Db, FOR_UPDATE, Inner};
@@ -1492,13 +1493,11 @@ impl Projections for Inner {
             None => sql::cases_published(in_state),
         };
         let mut listings = if BACKEND == Backend::Sqlite {
-            // SQLite's rows cross from its connection's thread one by one, each a wake-up:
-            // the page crosses as one row, a JSON array of the cases in page order.
-            let aggregated = format!(
-                "SELECT json_group_array(json_array(id, title, timezone, reporter_org, platform_org, \
-                 created_at, last_seq, planned_public_at, state, published, relation) \
-                 ORDER BY page_at, page_id) AS page FROM ({statement})"
-            );
+            // The page crosses from SQLite's connection thread as one row (`one_row`).
+            let columns = "id, title, timezone, reporter_org, platform_org, created_at, last_seq, \
+                 planned_public_at, state, published, relation";
+            let aggregated =
+                format!("SELECT {} AS page FROM ({statement})", one_row(columns, "page_at, page_id"));
             let page: String = sqlx::query(&aggregated)
                 .bind(query.org_id.as_deref().unwrap_or_default())
                 .bind(query.after.as_deref().unwrap_or_default())
