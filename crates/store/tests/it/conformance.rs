@@ -453,7 +453,14 @@ async fn events_chain_and_stale_writers_are_refused() {
                 id: "cnvd".into(),
                 value: json!({"id": "cnvd", "roles": [], "jurisdiction": "CN"}),
             }],
-            events: vec![event(3, "triage_started"), event(4, "verified")],
+            events: vec![event(3, "triage_started"), {
+                // A body whose text is hard to carry: quotes, backslashes, control
+                // characters, CJK and a character outside the BMP, and an override reason.
+                let mut verified = event(4, "verified");
+                verified.body["note"] = json!("\"引号\" \\ \u{1}\u{1f}\t\n 漏洞 𝕏 </script>");
+                verified.override_reason = Some("审核: \"ok\"".into());
+                verified
+            }],
             outbox: vec![NewOutboxMessage { topic: "case.event".into(), payload: json!({"case": case_id}) }],
             ..CaseChange::default()
         };
