@@ -115,18 +115,37 @@ fn status(text: &str) -> Result<Status> {
     Status::parse(text).ok_or_else(|| StoreError::Corrupt(format!("unknown status `{text}`")))
 }
 
-fn org_from_row(row: &DbRow) -> Result<Organisation> {
-    let jurisdiction: String = row.try_get("jurisdiction")?;
+/// An organisation's columns as stored, in [`ORG_COLUMNS`]' order.
+type OrgColumns = (String, String, Option<String>, String, String, String, String, String);
+
+/// The columns of `organisations` as [`OrgColumns`] holds them.
+const ORG_COLUMNS: &str = "id, name, name_zh, roles, jurisdiction, kind, status, created_at";
+
+fn org_from_columns(columns: OrgColumns) -> Result<Organisation> {
+    let (id, name, name_zh, roles, jurisdiction, kind, org_status, created_at) = columns;
     Ok(Organisation {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        name_zh: row.try_get("name_zh")?,
-        roles: split_roles::<Role>(&row.try_get::<String, _>("roles")?)?,
+        id,
+        name,
+        name_zh,
+        roles: split_roles::<Role>(&roles)?,
         jurisdiction: jurisdiction.parse::<Jurisdiction>().map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        individual: row.try_get::<String, _>("kind")? == "individual",
-        status: status(&row.try_get::<String, _>("status")?)?,
-        created_at: ts(&row.try_get::<String, _>("created_at")?)?,
+        individual: kind == "individual",
+        status: status(&org_status)?,
+        created_at: ts(&created_at)?,
     })
+}
+
+fn org_from_row(row: &DbRow) -> Result<Organisation> {
+    org_from_columns((
+        row.try_get("id")?,
+        row.try_get("name")?,
+        row.try_get("name_zh")?,
+        row.try_get("roles")?,
+        row.try_get("jurisdiction")?,
+        row.try_get("kind")?,
+        row.try_get("status")?,
+        row.try_get("created_at")?,
+    ))
 }
 
 /// The aggregate that gives SQLite's rows as one row: a JSON array of `columns` a row,
@@ -136,30 +155,12 @@ pub(super) fn one_row(columns: &str, order: &str) -> String {
     format!("json_group_array(json_array({columns}) ORDER BY {order})")
 }
 
-/// The columns of `organisations` as [`orgs_from_json`] reads them.
-const ORG_COLUMNS: &str = "id, name, name_zh, roles, jurisdiction, kind, status, created_at";
-
 /// Organisations as [`one_row`] of [`ORG_COLUMNS`] gives them.
 fn orgs_from_json(page: &str) -> Result<Vec<Organisation>> {
-    type Listed = (String, String, Option<String>, String, String, String, String, String);
-    let listed: Vec<Listed> = serde_json::from_str(page)
-        .map_err(|e| StoreError::Corrupt(format!("a page of organisations: {e}")))?;
-    listed
+    serde_json::from_str::<Vec<OrgColumns>>(page)
+        .map_err(|e| StoreError::Corrupt(format!("a page of organisations: {e}")))?
         .into_iter()
-        .map(|(id, name, name_zh, roles, jurisdiction, kind, org_status, created_at)| {
-            Ok(Organisation {
-                id,
-                name,
-                name_zh,
-                roles: split_roles::<Role>(&roles)?,
-                jurisdiction: jurisdiction
-                    .parse::<Jurisdiction>()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                individual: kind == "individual",
-                status: status(&org_status)?,
-                created_at: ts(&created_at)?,
-            })
-        })
+        .map(org_from_columns)
         .collect()
 }
 
@@ -186,17 +187,39 @@ fn token_from_row(row: &DbRow) -> Result<ApiToken> {
     })
 }
 
-pub(super) fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
+/// A case's columns as stored, in [`CASE_COLUMNS`]' order.
+pub(super) type CaseColumns = (String, String, String, String, String, String, i64, Option<String>);
+
+/// The columns of `cases` as [`CaseColumns`] holds them.
+pub(super) const CASE_COLUMNS: &str =
+    "id, title, timezone, reporter_org, platform_org, created_at, last_seq, planned_public_at";
+
+/// A case's record from its columns.
+pub(super) fn case_from_columns(columns: CaseColumns) -> Result<CaseRecord> {
+    let (id, title, timezone, reporter_org, platform_org, created_at, last_seq, planned_public_at) = columns;
     Ok(CaseRecord {
-        id: row.try_get("id")?,
-        title: row.try_get("title")?,
-        timezone: row.try_get("timezone")?,
-        reporter_org: row.try_get("reporter_org")?,
-        platform_org: row.try_get("platform_org")?,
-        created_at: ts(&row.try_get::<String, _>("created_at")?)?,
-        last_seq: row.try_get("last_seq")?,
-        planned_public_at: opt_ts(row.try_get("planned_public_at")?)?,
+        id,
+        title,
+        timezone,
+        reporter_org,
+        platform_org,
+        created_at: ts(&created_at)?,
+        last_seq,
+        planned_public_at: opt_ts(planned_public_at)?,
     })
+}
+
+pub(super) fn case_from_row(row: &DbRow) -> Result<CaseRecord> {
+    case_from_columns((
+        row.try_get("id")?,
+        row.try_get("title")?,
+        row.try_get("timezone")?,
+        row.try_get("reporter_org")?,
+        row.try_get("platform_org")?,
+        row.try_get("created_at")?,
+        row.try_get("last_seq")?,
+        row.try_get("planned_public_at")?,
+    ))
 }
 
 pub(super) fn event_from_row(row: &DbRow) -> Result<StoredEvent> {

@@ -7,8 +7,8 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
 use super::common::{
-    DbRow, ROWS_PER_INSERT, case_from_row, event_from_row, json, not_found, one_row, opt_ts,
-    receipt_from_row, ts,
+    CASE_COLUMNS, CaseColumns, DbRow, ROWS_PER_INSERT, case_from_columns, case_from_row, event_from_row,
+    json, not_found, one_row, opt_ts, receipt_from_row, ts,
 };
 use super::staged::{Cell, Staged, Table};
 use super::{BACKEND, Db, FOR_UPDATE, Inner};
@@ -1248,45 +1248,20 @@ async fn with_extra(
 }
 
 /// A page of the case list as SQLite aggregates it (see `case_page`): one array a case
-/// of the case's columns, then its state, published flag (0 or 1) and relation.
+/// of its columns ([`CASE_COLUMNS`]), then its state, published flag (0 or 1) and
+/// relation.
 fn listings_from_json(page: &str) -> Result<Vec<CaseListing>> {
-    type Listed =
-        (String, String, String, String, String, String, i64, Option<String>, String, i64, Option<String>);
-    let listed: Vec<Listed> = serde_json::from_str(page)
-        .map_err(|e| StoreError::Corrupt(format!("a page of the case list: {e}")))?;
-    listed
+    serde_json::from_str::<Vec<(CaseColumns, String, i64, Option<String>)>>(page)
+        .map_err(|e| StoreError::Corrupt(format!("a page of the case list: {e}")))?
         .into_iter()
-        .map(
-            |(
-                id,
-                title,
-                timezone,
-                reporter_org,
-                platform_org,
-                created_at,
-                last_seq,
-                planned,
+        .map(|(columns, state, published, relation)| {
+            Ok(CaseListing {
+                record: case_from_columns(columns)?,
                 state,
-                published,
+                published: published != 0,
                 relation,
-            )| {
-                Ok(CaseListing {
-                    record: CaseRecord {
-                        id,
-                        title,
-                        timezone,
-                        reporter_org,
-                        platform_org,
-                        created_at: ts(&created_at)?,
-                        last_seq,
-                        planned_public_at: opt_ts(planned)?,
-                    },
-                    state,
-                    published: published != 0,
-                    relation,
-                })
-            },
-        )
+            })
+        })
         .collect()
 }
 
@@ -1494,10 +1469,9 @@ impl Projections for Inner {
         };
         let mut listings = if BACKEND == Backend::Sqlite {
             // The page crosses from SQLite's connection thread as one row (`one_row`).
-            let columns = "id, title, timezone, reporter_org, platform_org, created_at, last_seq, \
-                 planned_public_at, state, published, relation";
+            let columns = format!("json_array({CASE_COLUMNS}), state, published, relation");
             let aggregated =
-                format!("SELECT {} AS page FROM ({statement})", one_row(columns, "page_at, page_id"));
+                format!("SELECT {} AS page FROM ({statement})", one_row(&columns, "page_at, page_id"));
             let page: String = sqlx::query(&aggregated)
                 .bind(query.org_id.as_deref().unwrap_or_default())
                 .bind(query.after.as_deref().unwrap_or_default())
@@ -1899,8 +1873,8 @@ mod tests {
 
     #[test]
     fn an_aggregated_page_of_the_case_list_is_read_back_and_a_bad_one_refused() {
-        let page = r#"[["c-1","T","Asia/Shanghai","r","p","2024-03-01T02:00:00.000000Z",3,null,"triaging",0,null],
-                       ["c-2","U","UTC","r","p","2024-03-02T02:00:00.000000Z",9,"2024-06-01T00:00:00.000000Z","published",1,"reporter"]]"#;
+        let page = r#"[[["c-1","T","Asia/Shanghai","r","p","2024-03-01T02:00:00.000000Z",3,null],"triaging",0,null],
+                       [["c-2","U","UTC","r","p","2024-03-02T02:00:00.000000Z",9,"2024-06-01T00:00:00.000000Z"],"published",1,"reporter"]]"#;
         let listed = super::listings_from_json(page).unwrap();
         assert_eq!(listed.len(), 2);
         assert_eq!((listed[0].record.id.as_str(), listed[0].record.last_seq), ("c-1", 3));
@@ -1910,7 +1884,7 @@ mod tests {
         assert!(listed[1].record.planned_public_at.is_some());
         assert!(super::listings_from_json("[]").unwrap().is_empty());
         for bad in
-            [r#"[["c-1"]]"#, "{", r#"[["c-1","T","UTC","r","p","yesterday",3,null,"triaging",0,null]]"#]
+            [r#"[["c-1"]]"#, "{", r#"[[["c-1","T","UTC","r","p","yesterday",3,null],"triaging",0,null]]"#]
         {
             assert!(super::listings_from_json(bad).is_err(), "{bad}");
         }
