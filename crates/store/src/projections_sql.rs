@@ -7,8 +7,8 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
 use super::common::{
-    CASE_COLUMNS, CaseColumns, DbRow, ROWS_PER_INSERT, case_from_columns, case_from_row, event_from_row,
-    json, not_found, one_row, opt_ts, receipt_from_row, ts,
+    CASE_COLUMNS, DbRow, ROWS_PER_INSERT, case_from_columns, case_from_row, event_from_row, json, not_found,
+    one_row, opt_ts, receipt_from_row, ts,
 };
 use super::staged::{Cell, Staged, Table};
 use super::{BACKEND, Db, FOR_UPDATE, Inner};
@@ -1247,20 +1247,18 @@ async fn with_extra(
     Ok(stats)
 }
 
-/// A page of the case list as SQLite aggregates it (see `case_page`): one array a case
-/// of its columns ([`CASE_COLUMNS`]), then its state, published flag (0 or 1) and
-/// relation.
+/// A page of the case list as SQLite aggregates it (see `case_page`): one flat array a
+/// case of its columns ([`CASE_COLUMNS`]), then its state, published flag (0 or 1) and
+/// relation (a nested array a case cost SQLite more than it saved).
 fn listings_from_json(page: &str) -> Result<Vec<CaseListing>> {
-    serde_json::from_str::<Vec<(CaseColumns, String, i64, Option<String>)>>(page)
+    type Listed =
+        (String, String, String, String, String, String, i64, Option<String>, String, i64, Option<String>);
+    serde_json::from_str::<Vec<Listed>>(page)
         .map_err(|e| StoreError::Corrupt(format!("a page of the case list: {e}")))?
         .into_iter()
-        .map(|(columns, state, published, relation)| {
-            Ok(CaseListing {
-                record: case_from_columns(columns)?,
-                state,
-                published: published != 0,
-                relation,
-            })
+        .map(|(id, title, tz, reporter, platform, created, seq, planned, state, published, relation)| {
+            let record = case_from_columns((id, title, tz, reporter, platform, created, seq, planned))?;
+            Ok(CaseListing { record, state, published: published != 0, relation })
         })
         .collect()
 }
@@ -1469,7 +1467,7 @@ impl Projections for Inner {
         };
         let mut listings = if BACKEND == Backend::Sqlite {
             // The page crosses from SQLite's connection thread as one row (`one_row`).
-            let columns = format!("json_array({CASE_COLUMNS}), state, published, relation");
+            let columns = format!("{CASE_COLUMNS}, state, published, relation");
             let aggregated =
                 format!("SELECT {} AS page FROM ({statement})", one_row(&columns, "page_at, page_id"));
             let page: String = sqlx::query(&aggregated)
@@ -1873,8 +1871,8 @@ mod tests {
 
     #[test]
     fn an_aggregated_page_of_the_case_list_is_read_back_and_a_bad_one_refused() {
-        let page = r#"[[["c-1","T","Asia/Shanghai","r","p","2024-03-01T02:00:00.000000Z",3,null],"triaging",0,null],
-                       [["c-2","U","UTC","r","p","2024-03-02T02:00:00.000000Z",9,"2024-06-01T00:00:00.000000Z"],"published",1,"reporter"]]"#;
+        let page = r#"[["c-1","T","Asia/Shanghai","r","p","2024-03-01T02:00:00.000000Z",3,null,"triaging",0,null],
+                       ["c-2","U","UTC","r","p","2024-03-02T02:00:00.000000Z",9,"2024-06-01T00:00:00.000000Z","published",1,"reporter"]]"#;
         let listed = super::listings_from_json(page).unwrap();
         assert_eq!(listed.len(), 2);
         assert_eq!((listed[0].record.id.as_str(), listed[0].record.last_seq), ("c-1", 3));
@@ -1884,7 +1882,7 @@ mod tests {
         assert!(listed[1].record.planned_public_at.is_some());
         assert!(super::listings_from_json("[]").unwrap().is_empty());
         for bad in
-            [r#"[["c-1"]]"#, "{", r#"[[["c-1","T","UTC","r","p","yesterday",3,null],"triaging",0,null]]"#]
+            [r#"[["c-1"]]"#, "{", r#"[["c-1","T","UTC","r","p","yesterday",3,null,"triaging",0,null]]"#]
         {
             assert!(super::listings_from_json(bad).is_err(), "{bad}");
         }
