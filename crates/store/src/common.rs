@@ -674,24 +674,18 @@ impl crate::Store for Inner {
         let mut after = filter.after.unwrap_or("").to_owned();
         if text.is_none() && filter.roles.is_empty() {
             let sql = if filter.status.is_some() { OF_STATUS } else { ANY_STATUS };
-            if BACKEND == crate::Backend::Sqlite {
-                let sql = format!("SELECT {} AS page FROM ({sql})", one_row(ORG_COLUMNS, "id"));
-                let page: String = sqlx::query(&sql)
-                    .bind(filter.status.map_or("", Status::as_str))
-                    .bind(&after)
-                    .bind(limit)
-                    .fetch_one(&self.reader)
-                    .await?
-                    .try_get("page")?;
-                return orgs_from_json(&page);
+            let sqlite = BACKEND == crate::Backend::Sqlite;
+            let sql = if sqlite {
+                std::borrow::Cow::Owned(format!("SELECT {} AS page FROM ({sql})", one_row(ORG_COLUMNS, "id")))
+            } else {
+                std::borrow::Cow::Borrowed(sql)
+            };
+            let page =
+                sqlx::query(&sql).bind(filter.status.map_or("", Status::as_str)).bind(&after).bind(limit);
+            if sqlite {
+                return orgs_from_json(&page.fetch_one(&self.reader).await?.try_get::<String, _>("page")?);
             }
-            let rows = sqlx::query(sql)
-                .bind(filter.status.map_or("", Status::as_str))
-                .bind(&after)
-                .bind(limit)
-                .fetch_all(&self.reader)
-                .await?;
-            return rows.iter().map(org_from_row).collect();
+            return page.fetch_all(&self.reader).await?.iter().map(org_from_row).collect();
         }
         let mut orgs = Vec::new();
         // Rounds of candidates by id, each holding one of the roles (both statements see
@@ -719,26 +713,25 @@ impl crate::Store for Inner {
                     let mut ids = Vec::new();
                     let mut exhausted = true;
                     for role in filter.roles {
-                        let mut holders = if BACKEND == crate::Backend::Sqlite {
-                            let sql =
-                                format!("SELECT {} AS ids FROM ({ROLE_IDS})", one_row("org_id", "org_id"));
-                            let ids: String = sqlx::query(&sql)
-                                .bind(role.as_str())
-                                .bind(&after)
-                                .bind(limit)
-                                .fetch_one(&self.reader)
-                                .await?
-                                .try_get("ids")?;
+                        let sqlite = BACKEND == crate::Backend::Sqlite;
+                        let sql = if sqlite {
+                            std::borrow::Cow::Owned(format!(
+                                "SELECT {} AS ids FROM ({ROLE_IDS})",
+                                one_row("org_id", "org_id")
+                            ))
+                        } else {
+                            std::borrow::Cow::Borrowed(ROLE_IDS)
+                        };
+                        let holders = sqlx::query(&sql).bind(role.as_str()).bind(&after).bind(limit);
+                        let mut holders: Vec<String> = if sqlite {
+                            let ids: String = holders.fetch_one(&self.reader).await?.try_get("ids")?;
                             serde_json::from_str::<Vec<(String,)>>(&ids)
                                 .map_err(|e| StoreError::Corrupt(format!("a role's holders: {e}")))?
                                 .into_iter()
                                 .map(|(id,)| id)
                                 .collect()
                         } else {
-                            sqlx::query(ROLE_IDS)
-                                .bind(role.as_str())
-                                .bind(&after)
-                                .bind(limit)
+                            holders
                                 .fetch_all(&self.reader)
                                 .await?
                                 .iter()

@@ -1465,29 +1465,28 @@ impl Projections for Inner {
             Some(_) => sql::cases_of_org(BACKEND, in_state),
             None => sql::cases_published(in_state),
         };
-        let mut listings = if BACKEND == Backend::Sqlite {
-            // The page crosses from SQLite's connection thread as one row (`one_row`).
+        // On SQLite the page crosses from its connection thread as one row (`one_row`).
+        let sqlite = BACKEND == Backend::Sqlite;
+        let sql = if sqlite {
             let columns = format!("{CASE_COLUMNS}, state, published, relation");
-            let aggregated =
-                format!("SELECT {} AS page FROM ({statement})", one_row(&columns, "page_at, page_id"));
-            let page: String = sqlx::query(&aggregated)
-                .bind(query.org_id.as_deref().unwrap_or_default())
-                .bind(query.after.as_deref().unwrap_or_default())
-                .bind(query.state.as_deref().unwrap_or_default())
-                .bind(query.limit)
-                .fetch_one(&self.reader)
-                .await?
-                .try_get("page")?;
-            listings_from_json(&page)?
+            std::borrow::Cow::Owned(format!(
+                "SELECT {} AS page FROM ({statement})",
+                one_row(&columns, "page_at, page_id")
+            ))
         } else {
-            let rows = sqlx::query(statement)
-                .bind(query.org_id.as_deref().unwrap_or_default())
-                .bind(query.after.as_deref().unwrap_or_default())
-                .bind(query.state.as_deref().unwrap_or_default())
-                .bind(query.limit)
-                .fetch_all(&self.reader)
-                .await?;
-            rows.iter()
+            std::borrow::Cow::Borrowed(statement)
+        };
+        let page = sqlx::query(&sql)
+            .bind(query.org_id.as_deref().unwrap_or_default())
+            .bind(query.after.as_deref().unwrap_or_default())
+            .bind(query.state.as_deref().unwrap_or_default())
+            .bind(query.limit);
+        let mut listings = if sqlite {
+            listings_from_json(&page.fetch_one(&self.reader).await?.try_get::<String, _>("page")?)?
+        } else {
+            page.fetch_all(&self.reader)
+                .await?
+                .iter()
                 .map(|row| {
                     Ok(CaseListing {
                         record: case_from_row(row)?,
