@@ -389,7 +389,7 @@ pub async fn append_event(state: &App, caller: &Caller, id: &str, body: EventBod
     let forwarded = run_forwards(state, &account.id, id, triggers).await?;
     if event_type == EventType::Published {
         // A publication is signed at once, not at the next beat of the worker.
-        state.sign_heads().await;
+        state.sign_case_head(id).await;
     }
     let after = load(state, id).await?;
     let body = json!({

@@ -717,18 +717,22 @@ pub fn scheduled_reminders(loaded: &Loaded, schedule: ReminderSchedule, now: Tim
 
 /// The reminder schedule of every case: its own where one of its platforms set one,
 /// else the platform's default (`Config::coordination_reminders`); cases with none are
-/// left out.
+/// left out. Without a default only the cases with a schedule of their own are read,
+/// not the list of every case.
 async fn schedules(state: &App) -> Result<Vec<(String, ReminderSchedule)>> {
+    let own = state.store.case_schedules().await?;
+    let Some(default) = state.config.coordination_reminders else {
+        return Ok(own.into_iter().filter_map(|c| Some((c.case_id, c.schedule?))).collect());
+    };
     let own: HashMap<String, Option<ReminderSchedule>> =
-        state.store.case_schedules().await?.into_iter().map(|c| (c.case_id, c.schedule)).collect();
-    let default = state.config.coordination_reminders;
+        own.into_iter().map(|c| (c.case_id, c.schedule)).collect();
     Ok(state
         .store
         .list_cases()
         .await?
         .into_iter()
         .filter_map(|case| {
-            let schedule = own.get(&case.id).copied().unwrap_or(default)?;
+            let schedule = own.get(&case.id).copied().unwrap_or(Some(default))?;
             Some((case.id, schedule))
         })
         .collect())

@@ -233,4 +233,14 @@ impl App {
             Err(error) => tracing::warn!(%error, "signing checkpoints failed"),
         }
     }
+
+    /// Signs the head of case `case_id`'s chain if the platform has a key and has not
+    /// signed it there (a publication is signed at once, not at the worker's next beat);
+    /// a failure is logged, and the worker signs it at its next beat.
+    pub async fn sign_case_head(&self, case_id: &str) {
+        let Some(signer) = self.signer.get() else { return };
+        if let Err(error) = self.store.sign_case_head(signer, case_id, chrono::Utc::now()).await {
+            tracing::warn!(case = %case_id, %error, "signing the case's checkpoint failed");
+        }
+    }
 }

@@ -1335,6 +1335,19 @@ impl crate::Store for Inner {
             .collect()
     }
 
+    async fn sign_heads(&self, signer: &crate::checkpoint::Signer, now: Timestamp) -> Result<usize> {
+        self.sign_marked(signer, now, None).await
+    }
+
+    async fn sign_case_head(
+        &self,
+        signer: &crate::checkpoint::Signer,
+        case_id: &str,
+        now: Timestamp,
+    ) -> Result<usize> {
+        self.sign_marked(signer, now, Some(("case", case_id))).await
+    }
+
     async fn save_checkpoint(&self, c: &Checkpoint) -> Result<()> {
         sqlx::query(
             "INSERT INTO checkpoints (chain, seq, hash, signed_at, public_key, signature) \

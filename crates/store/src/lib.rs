@@ -311,26 +311,18 @@ pub trait Store:
     }
 
     /// Signs the head of every chain that `signer` has not signed at that head yet;
-    /// returns how many checkpoints it wrote.
-    async fn sign_heads(&self, signer: &checkpoint::Signer, now: Timestamp) -> Result<usize> {
-        let key = signer.public_key();
-        let signed: std::collections::HashSet<(String, i64)> = self
-            .checkpoints()
-            .await?
-            .into_iter()
-            .filter(|c| c.public_key == key)
-            .map(|c| (c.chain, c.seq))
-            .collect();
-        let mut written = 0;
-        for (chain, hashes) in self.chains().await? {
-            let (Some(head), seq) = (hashes.last(), hashes.len() as i64) else { continue };
-            if !signed.contains(&(chain.clone(), seq)) {
-                self.save_checkpoint(&signer.sign(&chain, seq, head, now)).await?;
-                written += 1;
-            }
-        }
-        Ok(written)
-    }
+    /// returns how many checkpoints it wrote. Only the chains appended to since the last
+    /// pass are read (all of them once for a key other than the one that signed last).
+    async fn sign_heads(&self, signer: &checkpoint::Signer, now: Timestamp) -> Result<usize>;
+
+    /// [`Store::sign_heads`] for the chain of case `case_id` alone (a publication is
+    /// signed at once).
+    async fn sign_case_head(
+        &self,
+        signer: &checkpoint::Signer,
+        case_id: &str,
+        now: Timestamp,
+    ) -> Result<usize>;
 
     /// Walks every case's hash chain, then every organisation's log, and names every
     /// broken link.

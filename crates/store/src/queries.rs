@@ -6,6 +6,7 @@
 // `GROUP_COMMIT` (whether intake is written in groups, `group.rs`, through `intake`);
 // the modules below name them as `super::Db` and so on, through the imports here.
 
+mod checkpoints_sql;
 mod common;
 mod coordination_sql;
 mod federation_sql;

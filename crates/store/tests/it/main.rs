@@ -2,6 +2,7 @@
 //! own (`tests/<name>.rs`). Every test runs on SQLite, and on PostgreSQL when
 //! `VULNRELAY_TEST_DATABASE_URL` is set.
 
+mod checkpoints;
 mod compile_options;
 mod conformance;
 mod explain;
