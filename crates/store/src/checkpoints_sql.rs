@@ -7,8 +7,9 @@
 
 use sqlx::Row;
 
-use super::{BACKEND, Inner};
+use super::{BACKEND, Db, Inner};
 use crate::checkpoint::Signer;
+use crate::model::Checkpoint;
 use crate::time::format_ts;
 use crate::{Backend, Result};
 use vulnrelay_domain::Timestamp;
@@ -49,7 +50,6 @@ impl Inner {
     ) -> Result<usize> {
         let key = signer.public_key();
         self.mark_all_for(&key).await?;
-        let signed_at = format_ts(now);
         let mut written = 0;
         for (kind, table, column) in KINDS {
             if only.is_some_and(|(k, _)| k != kind) {
@@ -62,38 +62,71 @@ impl Inner {
                 let Some(last) = page.last() else { break };
                 after = last.id.clone();
                 let full = page.len() as i64 == PAGE;
-                for marked in &page {
-                    if let (Some((seq, hash)), false) = (&marked.head, marked.signed) {
-                        let checkpoint = signer.sign(&format!("{kind}/{}", marked.id), *seq, hash, now);
-                        written += sqlx::query(
-                            "INSERT INTO checkpoints (chain, seq, hash, signed_at, public_key, signature) \
-                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chain, seq, public_key) DO NOTHING",
-                        )
-                        .bind(&checkpoint.chain)
-                        .bind(checkpoint.seq)
-                        .bind(&checkpoint.hash)
-                        .bind(&signed_at)
-                        .bind(&checkpoint.public_key)
-                        .bind(&checkpoint.signature)
-                        .execute(&self.writer)
-                        .await?
-                        .rows_affected() as usize;
-                    }
-                    // Each removal its own statement: it waits on no other row while it
-                    // holds one (a writer appending to the chain upserts its mark).
-                    sqlx::query("DELETE FROM unsigned_chains WHERE kind = $1 AND id = $2 AND mark = $3")
-                        .bind(kind)
-                        .bind(&marked.id)
-                        .bind(marked.mark)
-                        .execute(&self.writer)
-                        .await?;
-                }
+                let checkpoints: Vec<Checkpoint> = page
+                    .iter()
+                    .filter(|marked| !marked.signed)
+                    .filter_map(|marked| {
+                        let (seq, hash) = marked.head.as_ref()?;
+                        Some(signer.sign(&format!("{kind}/{}", marked.id), *seq, hash, now))
+                    })
+                    .collect();
+                written += self.save_checkpoints(&checkpoints).await?;
+                self.unmark(kind, &page).await?;
                 if !full {
                     break;
                 }
             }
         }
         Ok(written)
+    }
+
+    /// Stores `checkpoints` in one statement (one already stored: nothing); returns how
+    /// many were new.
+    async fn save_checkpoints(&self, checkpoints: &[Checkpoint]) -> Result<usize> {
+        if checkpoints.is_empty() {
+            return Ok(0);
+        }
+        let mut insert = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO checkpoints (chain, seq, hash, signed_at, public_key, signature) ",
+        );
+        insert.push_values(checkpoints, |mut row, c| {
+            row.push_bind(&c.chain)
+                .push_bind(c.seq)
+                .push_bind(&c.hash)
+                .push_bind(format_ts(c.signed_at))
+                .push_bind(&c.public_key)
+                .push_bind(&c.signature);
+        });
+        insert.push(" ON CONFLICT (chain, seq, public_key) DO NOTHING");
+        let done = insert.build().execute(&self.writer).await?;
+        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+    }
+
+    /// Removes the marks of `page`'s chains of `kind` that are still the ones it read (a
+    /// chain appended to meanwhile keeps its new mark), in one statement. On PostgreSQL
+    /// it skips a mark a writer holds: it waits on no row, so it takes part in no
+    /// deadlock, and a skipped chain is looked at again on the next pass.
+    async fn unmark(&self, kind: &str, page: &[Marked]) -> Result<()> {
+        let marks: Vec<serde_json::Value> =
+            page.iter().map(|m| serde_json::json!({"id": m.id, "mark": m.mark})).collect();
+        let statement = match BACKEND {
+            Backend::Sqlite => {
+                "DELETE FROM unsigned_chains WHERE kind = $1 AND (id, mark) IN \
+                 (SELECT json_extract(value, '$.id'), json_extract(value, '$.mark') FROM json_each($2))"
+            }
+            Backend::Postgres => {
+                "DELETE FROM unsigned_chains u USING jsonb_to_recordset($2::jsonb) AS m (id TEXT, mark BIGINT) \
+                 WHERE u.kind = $1 AND u.id = m.id AND u.mark = m.mark AND u.id IN \
+                 (SELECT l.id FROM unsigned_chains l JOIN jsonb_to_recordset($2::jsonb) AS n (id TEXT, mark BIGINT) \
+                  ON l.id = n.id WHERE l.kind = $1 FOR UPDATE OF l SKIP LOCKED)"
+            }
+        };
+        sqlx::query(&statement)
+            .bind(kind)
+            .bind(serde_json::Value::Array(marks).to_string())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     /// Marks every chain when `key` is not the key that signed last, and records it as

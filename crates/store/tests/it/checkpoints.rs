@@ -5,6 +5,7 @@
 
 use chrono::{TimeZone, Utc};
 use serde_json::json;
+use sqlx::{PgPool, SqlitePool};
 use vulnrelay_domain::Timestamp;
 use vulnrelay_store::checkpoint::{Signer, check};
 use vulnrelay_store::testing::{TestDb, for_each_backend};
@@ -29,6 +30,18 @@ async fn signed_by(store: &dyn Store, signer: &Signer) -> Vec<(String, i64)> {
         .collect();
     signed.sort();
     signed
+}
+
+/// How many chains are marked as not signed since they were appended to.
+async fn marked(db: &TestDb) -> i64 {
+    let sql = "SELECT CAST(COUNT(*) AS BIGINT) FROM unsigned_chains";
+    if db.name == "sqlite" {
+        let pool = SqlitePool::connect(&db.url).await.expect("open SQLite");
+        sqlx::query_scalar(sql).fetch_one(&pool).await.expect("a count")
+    } else {
+        let pool = PgPool::connect(&db.url).await.expect("open PostgreSQL");
+        sqlx::query_scalar(sql).fetch_one(&pool).await.expect("a count")
+    }
 }
 
 /// Appends one event to case `case_id`.
@@ -60,7 +73,9 @@ async fn each_head_is_signed_once_and_a_pass_signs_only_the_chains_appended_to()
         let (case, org) = (|id: &str| format!("case/{id}"), |id: &str| format!("org/{id}"));
 
         let signer = Signer::from_seed([7; 32]);
+        assert_eq!(marked(&db).await, 3, "each chain marked by its appends");
         assert_eq!(store.sign_heads(&signer, at(5, 0)).await.unwrap(), 3, "two cases and a log");
+        assert_eq!(marked(&db).await, 0, "a pass unmarks what it signed");
         assert_eq!(store.sign_heads(&signer, at(5, 1)).await.unwrap(), 0, "each head once");
         let mut expected = vec![(case(&first), 2), (case(&second), 2), (org("reporter"), 1)];
         expected.sort();
@@ -68,6 +83,7 @@ async fn each_head_is_signed_once_and_a_pass_signs_only_the_chains_appended_to()
 
         // One case appended to: the next pass signs its new head and nothing else.
         append(store, &first, 6).await;
+        assert_eq!(marked(&db).await, 1);
         assert_eq!(store.sign_heads(&signer, at(6, 1)).await.unwrap(), 1);
         expected.push((case(&first), 3));
         expected.sort();
@@ -88,12 +104,14 @@ async fn each_head_is_signed_once_and_a_pass_signs_only_the_chains_appended_to()
         append(store, &first, 10).await;
         append(store, &second, 10).await;
         assert_eq!(store.sign_case_head(&signer, &first, at(10, 1)).await.unwrap(), 1);
+        assert_eq!(marked(&db).await, 1, "the other case stays marked");
         let signed = signed_by(store, &signer).await;
         assert!(signed.contains(&(case(&first), 4)) && !signed.contains(&(case(&second), 4)), "{signed:?}");
         assert_eq!(store.sign_case_head(&signer, &first, at(10, 2)).await.unwrap(), 0);
         assert_eq!(store.sign_heads(&signer, at(10, 3)).await.unwrap(), 1);
         assert!(signed_by(store, &signer).await.contains(&(case(&second), 4)));
         assert_eq!(store.sign_heads(&signer, at(10, 4)).await.unwrap(), 0);
+        assert_eq!(marked(&db).await, 0);
     })
     .await;
 }
