@@ -39,9 +39,10 @@ struct Marked {
 }
 
 impl Inner {
-    /// Signs the head of every marked chain (of the one chain `only`, `(kind, id)`) that
-    /// `signer` has not signed at that head; returns how many checkpoints it wrote. A
-    /// key other than the one that signed last marks every chain first.
+    /// Signs the head of every marked chain that `signer` has not signed at that head,
+    /// or of the one chain `only` (`(kind, id)`, marked first whatever its mark); returns
+    /// how many checkpoints it wrote. For every chain, a key other than the one that
+    /// signed last marks every chain first; for one chain, nothing else is marked.
     pub(super) async fn sign_marked(
         &self,
         signer: &Signer,
@@ -49,7 +50,17 @@ impl Inner {
         only: Option<(&str, &str)>,
     ) -> Result<usize> {
         let key = signer.public_key();
-        self.mark_all_for(&key).await?;
+        match only {
+            None => self.mark_all_for(&key).await?,
+            Some((kind, id)) => {
+                let statement = format!(
+                    "INSERT INTO unsigned_chains (kind, id, mark) VALUES ($1, $2, {}) \
+                     ON CONFLICT (kind, id) DO UPDATE SET mark = excluded.mark",
+                    new_mark()
+                );
+                sqlx::query(&statement).bind(kind).bind(id).execute(&self.writer).await?;
+            }
+        }
         let mut written = 0;
         for (kind, table, column) in KINDS {
             if only.is_some_and(|(k, _)| k != kind) {
@@ -121,7 +132,7 @@ impl Inner {
                   ON l.id = n.id WHERE l.kind = $1 FOR UPDATE OF l SKIP LOCKED)"
             }
         };
-        sqlx::query(&statement)
+        sqlx::query(statement)
             .bind(kind)
             .bind(serde_json::Value::Array(marks).to_string())
             .execute(&self.writer)

@@ -112,6 +112,13 @@ async fn each_head_is_signed_once_and_a_pass_signs_only_the_chains_appended_to()
         assert!(signed_by(store, &signer).await.contains(&(case(&second), 4)));
         assert_eq!(store.sign_heads(&signer, at(10, 4)).await.unwrap(), 0);
         assert_eq!(marked(&db).await, 0);
+
+        // A publication under a key new to the database signs its own chain and marks no
+        // other: the request does not read every chain.
+        let third = Signer::from_seed([9; 32]);
+        assert_eq!(store.sign_case_head(&third, &second, at(11, 0)).await.unwrap(), 1);
+        assert_eq!(marked(&db).await, 0);
+        assert_eq!(signed_by(store, &third).await, [(case(&second), 4)]);
     })
     .await;
 }
