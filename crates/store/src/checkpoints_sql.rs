@@ -17,6 +17,9 @@ use vulnrelay_domain::Timestamp;
 /// Marked chains read and signed together.
 const PAGE: i64 = 500;
 
+/// Marks removed in one pass from which PostgreSQL's table of marks is vacuumed after it.
+const COMPACT_AFTER: usize = 5_000;
+
 /// The two kinds of chain: a case's events and an organisation's log, each with the
 /// table and column its head is read from.
 const KINDS: [(&str, &str, &str); 2] = [("case", "events", "case_id"), ("org", "org_events", "org_id")];
@@ -61,7 +64,7 @@ impl Inner {
                 sqlx::query(&statement).bind(kind).bind(id).execute(&self.writer).await?;
             }
         }
-        let mut written = 0;
+        let (mut written, mut unmarked) = (0, 0);
         for (kind, table, column) in KINDS {
             if only.is_some_and(|(k, _)| k != kind) {
                 continue;
@@ -83,10 +86,17 @@ impl Inner {
                     .collect();
                 written += self.save_checkpoints(&checkpoints).await?;
                 self.unmark(kind, &page).await?;
+                unmarked += page.len();
                 if !full {
                     break;
                 }
             }
+        }
+        if unmarked >= COMPACT_AFTER && BACKEND == Backend::Postgres {
+            // The removed marks' dead rows, which the next pass's page would step over
+            // until autovacuum came (86 ms for 100,000 of them), gone now. Outside any
+            // transaction (VACUUM cannot run in one).
+            sqlx::query("VACUUM (ANALYZE) unsigned_chains").execute(&self.writer).await?;
         }
         Ok(written)
     }
@@ -125,11 +135,13 @@ impl Inner {
                 "DELETE FROM unsigned_chains WHERE kind = $1 AND (id, mark) IN \
                  (SELECT json_extract(value, '$.id'), json_extract(value, '$.mark') FROM json_each($2))"
             }
+            // The rows locked first, once (a semi-join on the locking subquery ran it
+            // again for each mark: 390 ms a page of 500, against 6 ms).
             Backend::Postgres => {
-                "DELETE FROM unsigned_chains u USING jsonb_to_recordset($2::jsonb) AS m (id TEXT, mark BIGINT) \
-                 WHERE u.kind = $1 AND u.id = m.id AND u.mark = m.mark AND u.id IN \
-                 (SELECT l.id FROM unsigned_chains l JOIN jsonb_to_recordset($2::jsonb) AS n (id TEXT, mark BIGINT) \
-                  ON l.id = n.id WHERE l.kind = $1 FOR UPDATE OF l SKIP LOCKED)"
+                "WITH locked AS (SELECT l.id FROM unsigned_chains l \
+                 JOIN jsonb_to_recordset($2::jsonb) AS m (id TEXT, mark BIGINT) \
+                 ON l.kind = $1 AND l.id = m.id AND l.mark = m.mark FOR UPDATE OF l SKIP LOCKED) \
+                 DELETE FROM unsigned_chains u USING locked WHERE u.kind = $1 AND u.id = locked.id"
             }
         };
         sqlx::query(statement)
