@@ -22,6 +22,23 @@ pub fn message(chain: &str, seq: i64, hash: &str, signed_at: Timestamp) -> Strin
     format!("vulnrelay-checkpoint/v1\n{chain}\n{seq}\n{hash}\n{}", format_ts(signed_at))
 }
 
+/// The statement that reads a page of the chains marked as appended to (migration 0029)
+/// whose heads are in `table`, keyed by `column` (`events`/`case_id`, `org_events`/
+/// `org_id`), in id order, `page` of them: each id and mark, its head's `seq` and `hash`
+/// (none without an event), and whether the key signed that head (`signed`). Parameters:
+/// `$1` the kind (`case`, `org`), `$2` the public key, `$3` the id to read after, `$4` the
+/// one id to read (empty: every one).
+pub fn marked_heads(table: &str, column: &str, page: i64) -> String {
+    format!(
+        "SELECT u.id, u.mark, e.seq, e.hash, \
+         EXISTS (SELECT 1 FROM checkpoints c WHERE c.chain = $1 || '/' || u.id AND c.seq = e.seq \
+                 AND c.public_key = $2) AS signed \
+         FROM unsigned_chains u LEFT JOIN {table} e ON e.{column} = u.id \
+             AND e.seq = (SELECT MAX(m.seq) FROM {table} m WHERE m.{column} = u.id) \
+         WHERE u.kind = $1 AND u.id > $3 AND ($4 = '' OR u.id = $4) ORDER BY u.id LIMIT {page}"
+    )
+}
+
 /// Writes a new key file at `path`, readable by its owner only; an existing file is
 /// never overwritten (the error says it exists).
 pub fn write_key_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -201,14 +201,7 @@ impl Inner {
         after: &str,
         only: Option<&str>,
     ) -> Result<Vec<Marked>> {
-        let statement = format!(
-            "SELECT u.id, u.mark, e.seq, e.hash, \
-             EXISTS (SELECT 1 FROM checkpoints c WHERE c.chain = $1 || '/' || u.id AND c.seq = e.seq \
-                     AND c.public_key = $2) AS signed \
-             FROM unsigned_chains u LEFT JOIN {table} e ON e.{column} = u.id \
-                 AND e.seq = (SELECT MAX(m.seq) FROM {table} m WHERE m.{column} = u.id) \
-             WHERE u.kind = $1 AND u.id > $3 AND ($4 = '' OR u.id = $4) ORDER BY u.id LIMIT {PAGE}"
-        );
+        let statement = crate::checkpoint::marked_heads(table, column, PAGE);
         let rows = sqlx::query(&statement)
             .bind(kind)
             .bind(key)

@@ -1,10 +1,11 @@
-//! The hot read paths of the derived views and the records are served by indexes: PostgreSQL, told not to
+//! The hot read paths of the derived views, the records and the checkpoint signer are served by indexes: PostgreSQL, told not to
 //! scan a table whole unless nothing else can answer, EXPLAINs each statement, and none
 //! reads a table from end to end. Runs when `VULNRELAY_TEST_DATABASE_URL` names a
 //! PostgreSQL server (as `.ci/run` does).
 
 use sqlx::{Connection, PgConnection, Row};
 use vulnrelay_store::Backend;
+use vulnrelay_store::checkpoint;
 use vulnrelay_store::match_keys::sql as match_sql;
 use vulnrelay_store::org_pages;
 use vulnrelay_store::projections::sql;
@@ -54,6 +55,20 @@ async fn hot_queries_use_indexes_on_postgresql() {
             with_values(sql::DUE_OBLIGATIONS, &["'org'", time, time, "'case'", "'rule'", "''", "101"]),
         ),
         ("reminders", with_values(sql::CASES_DUE, &[time, time])),
+        (
+            "chains to sign: a case's",
+            with_values(
+                &checkpoint::marked_heads("events", "case_id", 500),
+                &["'case'", "'key'", "''", "''"],
+            ),
+        ),
+        (
+            "chains to sign: an organisation's log",
+            with_values(
+                &checkpoint::marked_heads("org_events", "org_id", 500),
+                &["'org'", "'key'", "''", "''"],
+            ),
+        ),
         ("receipts", with_values(sql::RECEIPTS, &[time, "'r'", "101"])),
         ("receipts of a platform", with_values(sql::RECEIPTS_OF_PLATFORM, &[time, "'r'", "101", "'org'"])),
         ("an organisation's cases", with_values(sql::PARTY_CASES, &["'org'"])),
