@@ -103,7 +103,7 @@ impl Inner {
 
     /// Stores `checkpoints` in one statement (one already stored: nothing); returns how
     /// many were new.
-    async fn save_checkpoints(&self, checkpoints: &[Checkpoint]) -> Result<usize> {
+    pub(super) async fn save_checkpoints(&self, checkpoints: &[Checkpoint]) -> Result<usize> {
         if checkpoints.is_empty() {
             return Ok(0);
         }

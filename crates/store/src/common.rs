@@ -155,6 +155,35 @@ pub(super) fn one_row(columns: &str, order: &str) -> String {
     format!("json_group_array(json_array({columns}) ORDER BY {order})")
 }
 
+/// `statement` as it is read as a page: on SQLite [`one_row`] of its `columns` in
+/// `order` (the column `page`), on PostgreSQL the statement itself.
+pub(super) fn page_statement<'s>(
+    statement: &'s str,
+    columns: &str,
+    order: &str,
+) -> std::borrow::Cow<'s, str> {
+    match BACKEND {
+        crate::Backend::Sqlite => {
+            std::borrow::Cow::Owned(format!("SELECT {} AS page FROM ({statement})", one_row(columns, order)))
+        }
+        crate::Backend::Postgres => std::borrow::Cow::Borrowed(statement),
+    }
+}
+
+/// The page `query` (a [`page_statement`]) gives: on SQLite its one row read by
+/// `from_json`, on PostgreSQL each row read by `from_row`.
+pub(super) async fn read_page<'q, T>(
+    query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    pool: &sqlx::Pool<Db>,
+    from_json: impl FnOnce(&str) -> Result<Vec<T>>,
+    from_row: impl FnMut(&DbRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    match BACKEND {
+        crate::Backend::Sqlite => from_json(&query.fetch_one(pool).await?.try_get::<String, _>("page")?),
+        crate::Backend::Postgres => query.fetch_all(pool).await?.iter().map(from_row).collect(),
+    }
+}
+
 /// Organisations as [`one_row`] of [`ORG_COLUMNS`] gives them.
 fn orgs_from_json(page: &str) -> Result<Vec<Organisation>> {
     serde_json::from_str::<Vec<OrgColumns>>(page)
@@ -674,18 +703,10 @@ impl crate::Store for Inner {
         let mut after = filter.after.unwrap_or("").to_owned();
         if text.is_none() && filter.roles.is_empty() {
             let sql = if filter.status.is_some() { OF_STATUS } else { ANY_STATUS };
-            let sqlite = BACKEND == crate::Backend::Sqlite;
-            let sql = if sqlite {
-                std::borrow::Cow::Owned(format!("SELECT {} AS page FROM ({sql})", one_row(ORG_COLUMNS, "id")))
-            } else {
-                std::borrow::Cow::Borrowed(sql)
-            };
+            let sql = page_statement(sql, ORG_COLUMNS, "id");
             let page =
                 sqlx::query(&sql).bind(filter.status.map_or("", Status::as_str)).bind(&after).bind(limit);
-            if sqlite {
-                return orgs_from_json(&page.fetch_one(&self.reader).await?.try_get::<String, _>("page")?);
-            }
-            return page.fetch_all(&self.reader).await?.iter().map(org_from_row).collect();
+            return read_page(page, &self.reader, orgs_from_json, org_from_row).await;
         }
         let mut orgs = Vec::new();
         // Rounds of candidates by id, each holding one of the roles (both statements see
@@ -713,31 +734,15 @@ impl crate::Store for Inner {
                     let mut ids = Vec::new();
                     let mut exhausted = true;
                     for role in filter.roles {
-                        let sqlite = BACKEND == crate::Backend::Sqlite;
-                        let sql = if sqlite {
-                            std::borrow::Cow::Owned(format!(
-                                "SELECT {} AS ids FROM ({ROLE_IDS})",
-                                one_row("org_id", "org_id")
-                            ))
-                        } else {
-                            std::borrow::Cow::Borrowed(ROLE_IDS)
-                        };
+                        let sql = page_statement(ROLE_IDS, "org_id", "org_id");
                         let holders = sqlx::query(&sql).bind(role.as_str()).bind(&after).bind(limit);
-                        let mut holders: Vec<String> = if sqlite {
-                            let ids: String = holders.fetch_one(&self.reader).await?.try_get("ids")?;
-                            serde_json::from_str::<Vec<(String,)>>(&ids)
-                                .map_err(|e| StoreError::Corrupt(format!("a role's holders: {e}")))?
-                                .into_iter()
-                                .map(|(id,)| id)
-                                .collect()
-                        } else {
-                            holders
-                                .fetch_all(&self.reader)
-                                .await?
-                                .iter()
-                                .map(|row| row.try_get::<String, _>("org_id"))
-                                .collect::<sqlx::Result<Vec<String>>>()?
+                        let from_json = |page: &str| {
+                            serde_json::from_str::<Vec<(String,)>>(page)
+                                .map(|ids| ids.into_iter().map(|(id,)| id).collect())
+                                .map_err(|e| StoreError::Corrupt(format!("a role's holders: {e}")))
                         };
+                        let from_row = |row: &DbRow| Ok(row.try_get::<String, _>("org_id")?);
+                        let mut holders = read_page(holders, &self.reader, from_json, from_row).await?;
                         exhausted &= holders.len() < filter.limit;
                         ids.append(&mut holders);
                     }
@@ -759,16 +764,7 @@ impl crate::Store for Inner {
                     list.push_bind(id);
                 }
                 sql.push(if sqlite { ")" } else { ") ORDER BY id" });
-                let read = if sqlite {
-                    orgs_from_json(&sql.build().fetch_one(&self.reader).await?.try_get::<String, _>("page")?)?
-                } else {
-                    sql.build()
-                        .fetch_all(&self.reader)
-                        .await?
-                        .iter()
-                        .map(org_from_row)
-                        .collect::<Result<Vec<_>>>()?
-                };
+                let read = read_page(sql.build(), &self.reader, orgs_from_json, org_from_row).await?;
                 orgs.extend(read.into_iter().filter(|org| filter.status.is_none_or(|s| org.status == s)));
                 if orgs.len() >= filter.limit {
                     orgs.truncate(filter.limit);
@@ -1349,19 +1345,7 @@ impl crate::Store for Inner {
     }
 
     async fn save_checkpoint(&self, c: &Checkpoint) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO checkpoints (chain, seq, hash, signed_at, public_key, signature) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chain, seq, public_key) DO NOTHING",
-        )
-        .bind(&c.chain)
-        .bind(c.seq)
-        .bind(&c.hash)
-        .bind(format_ts(c.signed_at))
-        .bind(&c.public_key)
-        .bind(&c.signature)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.save_checkpoints(std::slice::from_ref(c)).await.map(drop)
     }
 
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {

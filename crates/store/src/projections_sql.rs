@@ -8,7 +8,7 @@ use vulnrelay_domain::Timestamp;
 
 use super::common::{
     CASE_COLUMNS, DbRow, ROWS_PER_INSERT, case_from_columns, case_from_row, event_from_row, json, not_found,
-    one_row, opt_ts, receipt_from_row, ts,
+    opt_ts, page_statement, read_page, receipt_from_row, ts,
 };
 use super::staged::{Cell, Staged, Table};
 use super::{BACKEND, Db, FOR_UPDATE, Inner};
@@ -1466,37 +1466,25 @@ impl Projections for Inner {
             None => sql::cases_published(in_state),
         };
         // On SQLite the page crosses from its connection thread as one row (`one_row`).
-        let sqlite = BACKEND == Backend::Sqlite;
-        let sql = if sqlite {
-            let columns = format!("{CASE_COLUMNS}, state, published, relation");
-            std::borrow::Cow::Owned(format!(
-                "SELECT {} AS page FROM ({statement})",
-                one_row(&columns, "page_at, page_id")
-            ))
-        } else {
-            std::borrow::Cow::Borrowed(statement)
-        };
+        let sql = page_statement(
+            statement,
+            &format!("{CASE_COLUMNS}, state, published, relation"),
+            "page_at, page_id",
+        );
         let page = sqlx::query(&sql)
             .bind(query.org_id.as_deref().unwrap_or_default())
             .bind(query.after.as_deref().unwrap_or_default())
             .bind(query.state.as_deref().unwrap_or_default())
             .bind(query.limit);
-        let mut listings = if sqlite {
-            listings_from_json(&page.fetch_one(&self.reader).await?.try_get::<String, _>("page")?)?
-        } else {
-            page.fetch_all(&self.reader)
-                .await?
-                .iter()
-                .map(|row| {
-                    Ok(CaseListing {
-                        record: case_from_row(row)?,
-                        state: row.try_get("state")?,
-                        published: row.try_get("published")?,
-                        relation: row.try_get("relation")?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?
+        let from_row = |row: &DbRow| {
+            Ok(CaseListing {
+                record: case_from_row(row)?,
+                state: row.try_get("state")?,
+                published: row.try_get("published")?,
+                relation: row.try_get("relation")?,
+            })
         };
+        let mut listings = read_page(page, &self.reader, listings_from_json, from_row).await?;
         // The runs do not overlap (a case is published or not); a case in both, were its
         // relation's flag ever behind its views, is listed once.
         listings.dedup_by(|a, b| a.record.id == b.record.id);
