@@ -9,7 +9,10 @@
 //!   organisation): its first re-match (issues a warning per organisation, with its
 //!   delivery), a re-match with nothing changed, and the re-match after the record
 //!   changed (every warning rewritten, with its delivery); time per affected component;
-//! - a new inventory of 100 components: the upload and its organisation's re-match.
+//! - a new inventory of 100 components: the upload and its organisation's re-match;
+//! - the worker's sweep of the changes marked since the last one
+//!   (`warnings::rematch_marked`): with nothing marked, and after the largest hot
+//!   record changed, next to the inline re-match of the same change.
 //!
 //! Baseline, in the same run: the bare in-memory index match (`vulnrelay_match::Index`)
 //! of the same components (the record's own index for a record; an index of every
@@ -122,6 +125,7 @@ fn main() {
             "affected", "baseline ms", "first ms", "same ms", "changed ms", "changed µs/c", "÷baseline"
         );
         let mut per_component = Vec::new();
+        let mut inline = None;
         for &n in &levels {
             let id = format!("VR-HOT-{n:05}");
             store.save_vulnerability(&id, None, &hot_record(n, "Hot package"), &[], Utc::now()).await.expect("save");
@@ -153,6 +157,7 @@ fn main() {
             assert_eq!(matched, n);
             let micros = changed_time.as_secs_f64() * 1e6 / n as f64;
             per_component.push((n, micros));
+            inline = Some((n, changed_time));
             println!(
                 "{n:>9} {:>12.3} {:>12.1} {:>12.1} {:>12.1} {:>14.0} {:>9.0}×",
                 ms(baseline),
@@ -200,6 +205,40 @@ fn main() {
             ms(baseline),
             org_time.as_secs_f64() / baseline.as_secs_f64()
         );
+        // The worker's sweep. The bulk load marked every record and inventory; a
+        // running platform's sweep has taken those, so they are cleared first.
+        let started = Instant::now();
+        let mut cleared = 0;
+        loop {
+            let page = store.rematch_marks(None, 10_000).await.expect("marks");
+            if page.is_empty() {
+                break;
+            }
+            cleared += page.len();
+            store.clear_rematch_marks(&page).await.expect("clear");
+        }
+        let clear_time = started.elapsed();
+        let started = Instant::now();
+        let idle = warnings::rematch_marked(&state).await.expect("sweep");
+        let idle_time = started.elapsed();
+        assert_eq!(idle, warnings::Rematch::default());
+        if let Some((n, inline_time)) = inline {
+            let id = format!("VR-HOT-{n:05}");
+            store.save_vulnerability(&id, None, &hot_record(n, "Hot package, revised again"), &[], Utc::now()).await.expect("save");
+            let started = Instant::now();
+            let swept = warnings::rematch_marked(&state).await.expect("sweep");
+            let swept_time = started.elapsed();
+            assert_eq!(swept.written, n, "{swept:?}");
+            println!(
+                "the worker's sweep of marked changes ({cleared} marks of the bulk load cleared in {:.1} s): nothing marked {:.2} ms; the record affecting {n} components changed {:.1} ms ({} written), against {:.1} ms for the inline re-match of the same change ({:.2}×)",
+                clear_time.as_secs_f64(),
+                ms(idle_time),
+                ms(swept_time),
+                swept.written,
+                ms(inline_time),
+                swept_time.as_secs_f64() / inline_time.as_secs_f64()
+            );
+        }
         if components <= 2_000_000 {
             let started = Instant::now();
             let every = store.inventory(None).await.expect("inventory");

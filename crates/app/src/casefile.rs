@@ -267,27 +267,6 @@ fn empty_case() -> Case {
     Case::new(String::new(), chrono_tz::Tz::UTC, vec![], vec![], vec![]).unwrap_or_else(|_| unreachable!())
 }
 
-/// Every case `caller` may read, loaded, oldest first.
-pub async fn readable(state: &App, caller: &Caller) -> Result<Vec<Loaded>> {
-    let mut cases = Vec::new();
-    for record in state.store.list_cases().await? {
-        // One case that cannot be read back (a corrupt row) must not take the listing
-        // down for everyone: it is logged and skipped; `vulnrelay verify` and
-        // `/api/v1/audit/verify` name it.
-        let loaded = match load(state, &record.id).await {
-            Ok(loaded) => loaded,
-            Err(error) => {
-                tracing::error!(case = %record.id, code = error.code(), message = %error, "case skipped: it cannot be read");
-                continue;
-            }
-        };
-        if loaded.can(caller, Action::Read) {
-            cases.push(loaded);
-        }
-    }
-    Ok(cases)
-}
-
 /// The cases `org` is a party to that `caller` may read, loaded, oldest first (an
 /// organisation's record: it costs that organisation's cases, not the database's).
 pub async fn party_cases(state: &App, caller: &Caller, org: &str) -> Result<Vec<Loaded>> {

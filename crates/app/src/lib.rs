@@ -42,7 +42,6 @@ pub mod reports;
 pub mod retry;
 pub mod sanctions;
 pub mod secrets;
-pub mod versioned;
 pub mod warnings;
 pub mod worker;
 
@@ -133,8 +132,6 @@ pub struct Shared {
     pub config: Config,
     /// What public distribution serves, as of the last stored change this process read.
     pub public: publication::PublicSlot,
-    /// Every record decoded and indexed for matching, once per publication version.
-    pub records: versioned::Versioned<warnings::Matchable>,
     /// `http://ADDRESS` of the listener the server was given (the public URL when none
     /// is configured).
     pub bound_url: std::sync::OnceLock<String>,
@@ -196,7 +193,6 @@ impl App {
             packs,
             config,
             public: publication::PublicSlot::default(),
-            records: versioned::Versioned::default(),
             bound_url: std::sync::OnceLock::new(),
             signer: std::sync::OnceLock::new(),
             csaf_signer: std::sync::OnceLock::new(),

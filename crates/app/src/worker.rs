@@ -52,9 +52,14 @@ pub struct WorkerConfig {
     pub timeout: Duration,
     /// How often deadline reminders are evaluated (`None`: never).
     pub reminder_interval: Option<Duration>,
-    /// How often every inventory is re-matched against every record (`None`: never;
-    /// also run once at start when set).
+    /// How often what changed since the last sweep is re-matched
+    /// ([`crate::warnings::rematch_marked`]) and the relays a crash left out are queued
+    /// (`None`: never; also run once at start when set).
     pub sweep_interval: Option<Duration>,
+    /// How often every record is re-matched against the inventories, a page at a time
+    /// ([`crate::warnings::rematch_all`]), for what no change marked (`None`: never; the
+    /// first one interval after start).
+    pub full_sweep_interval: Option<Duration>,
     /// Refuse to deliver webhooks to loopback, private, link-local and other
     /// non-public addresses (checked on every connection, after name resolution), so
     /// a subscriber cannot make the server reach into its own network.
@@ -75,6 +80,7 @@ impl Default for WorkerConfig {
             timeout: Duration::from_secs(10),
             reminder_interval: Some(Duration::from_secs(60)),
             sweep_interval: Some(Duration::from_secs(600)),
+            full_sweep_interval: Some(Duration::from_secs(24 * 3600)),
             deny_private_networks: true,
             csaf_mirror_interval: Some(Duration::from_secs(3600)),
         }
@@ -141,6 +147,8 @@ impl Worker {
         tokio::pin!(shutdown);
         let mut next_reminders = tokio::time::Instant::now();
         let mut next_sweep = tokio::time::Instant::now();
+        let mut next_full_sweep =
+            self.config.full_sweep_interval.map(|every| tokio::time::Instant::now() + every);
         let mut next_mirror = tokio::time::Instant::now();
         loop {
             let now = tokio::time::Instant::now();
@@ -157,10 +165,16 @@ impl Worker {
             if let Some(every) = self.config.sweep_interval
                 && now >= next_sweep
             {
-                crate::warnings::log_rematch("sweep", crate::warnings::rematch_all(&self.state).await);
+                crate::warnings::log_rematch("sweep", crate::warnings::rematch_marked(&self.state).await);
                 // Relays a crash between a change and its relay left out.
                 crate::federation::outbound::queue_all(&self.state).await;
                 next_sweep = now + every;
+            }
+            if let (Some(every), Some(next)) = (self.config.full_sweep_interval, next_full_sweep)
+                && now >= next
+            {
+                crate::warnings::log_rematch("full sweep", crate::warnings::rematch_all(&self.state).await);
+                next_full_sweep = Some(now + every);
             }
             if let Some(every) = self.config.reminder_interval
                 && now >= next_reminders

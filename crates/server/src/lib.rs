@@ -13,7 +13,7 @@ pub mod ui;
 pub use vulnrelay_app::{
     App, Caller, Config, Error, Forwarding, aggregator, casefile, coordination, coordination_demo, demo,
     distribution, drafts, federation, forwarding, gates, projection, publication, regimes, relations,
-    sanctions, versioned, warnings, worker,
+    sanctions, warnings, worker,
 };
 
 use std::ops::Deref;

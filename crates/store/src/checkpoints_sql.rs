@@ -124,27 +124,37 @@ impl Inner {
     }
 
     /// Removes the marks of `page`'s chains of `kind` that are still the ones it read (a
-    /// chain appended to meanwhile keeps its new mark), in one statement. On PostgreSQL
-    /// it skips a mark a writer holds: it waits on no row, so it takes part in no
-    /// deadlock, and a skipped chain is looked at again on the next pass.
+    /// chain appended to meanwhile keeps its new mark).
     async fn unmark(&self, kind: &str, page: &[Marked]) -> Result<()> {
+        let marks: Vec<(&str, i64)> = page.iter().map(|m| (m.id.as_str(), m.mark)).collect();
+        self.remove_marks("unsigned_chains", kind, &marks).await
+    }
+
+    /// Removes from `table` (`unsigned_chains` or `rematch_marks`: kind, id, mark) the
+    /// marks of kind `kind` among `marks` (id, mark) that are still the ones read, in one
+    /// statement. On PostgreSQL it skips a mark a writer holds: it waits on no row, so it
+    /// takes part in no deadlock, and a skipped mark is looked at again on the next pass.
+    pub(super) async fn remove_marks(&self, table: &str, kind: &str, marks: &[(&str, i64)]) -> Result<()> {
+        if marks.is_empty() {
+            return Ok(());
+        }
         let marks: Vec<serde_json::Value> =
-            page.iter().map(|m| serde_json::json!({"id": m.id, "mark": m.mark})).collect();
+            marks.iter().map(|(id, mark)| serde_json::json!({"id": id, "mark": mark})).collect();
         let statement = match BACKEND {
-            Backend::Sqlite => {
-                "DELETE FROM unsigned_chains WHERE kind = $1 AND (id, mark) IN \
+            Backend::Sqlite => format!(
+                "DELETE FROM {table} WHERE kind = $1 AND (id, mark) IN \
                  (SELECT json_extract(value, '$.id'), json_extract(value, '$.mark') FROM json_each($2))"
-            }
+            ),
             // The rows locked first, once (a semi-join on the locking subquery ran it
             // again for each mark: 390 ms a page of 500, against 6 ms).
-            Backend::Postgres => {
-                "WITH locked AS (SELECT l.id FROM unsigned_chains l \
+            Backend::Postgres => format!(
+                "WITH locked AS (SELECT l.id FROM {table} l \
                  JOIN jsonb_to_recordset($2::jsonb) AS m (id TEXT, mark BIGINT) \
                  ON l.kind = $1 AND l.id = m.id AND l.mark = m.mark FOR UPDATE OF l SKIP LOCKED) \
-                 DELETE FROM unsigned_chains u USING locked WHERE u.kind = $1 AND u.id = locked.id"
-            }
+                 DELETE FROM {table} u USING locked WHERE u.kind = $1 AND u.id = locked.id"
+            ),
         };
-        sqlx::query(statement)
+        sqlx::query(&statement)
             .bind(kind)
             .bind(serde_json::Value::Array(marks).to_string())
             .execute(&self.writer)

@@ -149,6 +149,10 @@ pub trait Records: Send + Sync {
     /// Every record, by id; those of one case when `case_id` is given.
     async fn vulnerabilities(&self, case_id: Option<&str>) -> Result<Vec<StoredVulnerability>>;
 
+    /// One keyset page of every record, by id after `after`: what a pass over all
+    /// records reads, a page at a time.
+    async fn vulnerability_page(&self, after: Option<&str>, limit: i64) -> Result<Vec<StoredVulnerability>>;
+
     /// One keyset page of the records an organisation (or the public) may list: the
     /// public ones (of no case, or of a published case) and those of the cases it
     /// stands in a relation to, a case's records together, the cases oldest first. The
@@ -185,6 +189,13 @@ pub mod sql {
             "v.id, v.case_id, v.record, v.created_at, v.updated_at"
         };
     }
+
+    /// A page of every record by id, after `$1`, at most `$2`: a pass over all records.
+    pub const RECORDS_BY_ID: &str = concat!(
+        "SELECT ",
+        record_columns!(),
+        " FROM vulnerabilities v WHERE v.id > $1 ORDER BY v.id LIMIT $2"
+    );
 
     /// A page of the public records, with the asking organisation's (`$1`) relation to
     /// their case, after (`$2` listed_at, `$3` case_key, `$4` id), at most `$5`.

@@ -129,6 +129,19 @@ impl crate::records::Records for Inner {
         rows.iter().map(stored_vulnerability).collect()
     }
 
+    async fn vulnerability_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<crate::records::StoredVulnerability>> {
+        let rows = sqlx::query(sql::RECORDS_BY_ID)
+            .bind(after.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(stored_vulnerability).collect()
+    }
+
     async fn record_page(&self, query: &RecordPageQuery) -> Result<Vec<RecordListing>> {
         let org = query.org_id.clone().unwrap_or_default();
         let (listed_at, case_key, after_id) = match &query.after {

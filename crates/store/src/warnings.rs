@@ -427,6 +427,53 @@ pub struct NewReminder {
     pub payload: Value,
 }
 
+/// What a change owes a re-match of warnings for (migration 0030), marked in the
+/// change's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RematchKind {
+    /// A record was saved: it is matched again.
+    Record,
+    /// An event was appended to a case with records (its publication or its parties
+    /// decide who may be warned): the case's records are matched again.
+    Case,
+    /// An organisation's asset groups, memberships or accounts changed: its inventory
+    /// is matched again.
+    Org,
+}
+
+impl RematchKind {
+    /// The kind as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RematchKind::Record => "record",
+            RematchKind::Case => "case",
+            RematchKind::Org => "org",
+        }
+    }
+
+    /// The kind stored as `text`.
+    pub fn parse(text: &str) -> Option<RematchKind> {
+        [RematchKind::Record, RematchKind::Case, RematchKind::Org].into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A page of the changes owed a re-match, in (kind, id) order after (`$1`, `$2`), at
+/// most `$3`.
+pub const REMATCH_MARKS_PAGE: &str =
+    "SELECT kind, id, mark FROM rematch_marks WHERE (kind, id) > ($1, $2) ORDER BY kind, id LIMIT $3";
+
+/// A change owed a re-match: what changed, and the mark it left (a later change of the
+/// same thing leaves another).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RematchMark {
+    /// What changed.
+    pub kind: RematchKind,
+    /// The record's, case's or organisation's id.
+    pub id: String,
+    /// The mark: the sweep removes it only while it is still this one.
+    pub mark: i64,
+}
+
 /// Storage of asset inventories, warnings and their delivery.
 #[async_trait]
 pub trait Warnings: Send + Sync {
@@ -454,6 +501,13 @@ pub trait Warnings: Send + Sync {
     /// every component a record of those packages may match, read through the index of
     /// components by package.
     async fn inventory_for_packages(&self, keys: &[String]) -> Result<Vec<OrgComponent>>;
+
+    /// One page of the changes owed a re-match, in (kind, id) order after `after`.
+    async fn rematch_marks(&self, after: Option<&RematchMark>, limit: i64) -> Result<Vec<RematchMark>>;
+    /// Removes these marks where each is still the one read (a change since keeps its
+    /// new mark); on PostgreSQL a mark a writer holds is skipped and read again by the
+    /// next sweep.
+    async fn clear_rematch_marks(&self, marks: &[RematchMark]) -> Result<()>;
 
     /// Writes warnings as drafted: a new warning, or a new revision of one whose
     /// fingerprint changed, with its deliveries (the inbox and every active webhook of

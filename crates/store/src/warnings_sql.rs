@@ -14,7 +14,8 @@ use crate::time::format_ts;
 use crate::warnings::{
     Acknowledgement, AssetComponent, AssetGroup, AssetRevision, AssetStatus, Attempt, Channel, Delivery,
     DeliveryCounts, DeliveryFilter, DeliveryResult, DeliveryState, InboxMessage, NewReminder, OrgComponent,
-    Outcome, Warning, WarningDraft, WarningFilter, WarningState, WarningSummary, Webhook,
+    Outcome, RematchKind, RematchMark, Warning, WarningDraft, WarningFilter, WarningState, WarningSummary,
+    Webhook,
 };
 use crate::{Result, StoreError, new_id};
 
@@ -422,6 +423,36 @@ impl crate::warnings::Warnings for Inner {
             .fetch_all(&self.reader)
             .await?;
         rows.iter().map(w_org_component_from_row).collect()
+    }
+
+    async fn rematch_marks(&self, after: Option<&RematchMark>, limit: i64) -> Result<Vec<RematchMark>> {
+        let (kind, id) = after.map_or(("", ""), |m| (m.kind.as_str(), m.id.as_str()));
+        let rows = sqlx::query(crate::warnings::REMATCH_MARKS_PAGE)
+            .bind(kind)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(RematchMark {
+                    kind: RematchKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown re-match mark kind `{kind}`")))?,
+                    id: row.try_get("id")?,
+                    mark: row.try_get("mark")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn clear_rematch_marks(&self, marks: &[RematchMark]) -> Result<()> {
+        for kind in [RematchKind::Record, RematchKind::Case, RematchKind::Org] {
+            let of_kind: Vec<(&str, i64)> =
+                marks.iter().filter(|m| m.kind == kind).map(|m| (m.id.as_str(), m.mark)).collect();
+            self.remove_marks("rematch_marks", kind.as_str(), &of_kind).await?;
+        }
+        Ok(())
     }
 
     async fn save_warnings(&self, drafts: &[WarningDraft], at: Timestamp) -> Result<Vec<Warning>> {

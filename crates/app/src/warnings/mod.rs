@@ -19,13 +19,17 @@
 //!
 //! Matching re-runs when a record is created or changes (so a bypassed fix re-warns the
 //! units that upgraded to it), when a case's events change (publication, a provider
-//! notified), when an inventory is uploaded, and as a periodic sweep of the delivery
-//! worker, which also repairs anything a crash between a change and its re-match left
-//! out. All but the sweep read through the store's match index
-//! ([`vulnrelay_store::match_keys`]): a changed record only the components of its
-//! packages, an upload only the records of its components' packages. A warning whose content did not change writes nothing, so re-running is cheap
-//! and never sends anything twice; a warning whose assets are no longer affected is
-//! withdrawn (recorded, not sent).
+//! notified), when an inventory is uploaded, and in the delivery worker's sweeps. Each
+//! re-match reads through the store's match index ([`vulnrelay_store::match_keys`]): a
+//! changed record only the components of its packages, an upload only the records of
+//! its components' packages. Every such change also leaves a mark in its own
+//! transaction ([`vulnrelay_store::warnings::RematchMark`]), and the worker's sweep
+//! ([`rematch_marked`]) re-matches what was marked since it last ran, which repairs what
+//! a crash between a change and its re-match left out at the cost of what changed. A
+//! rarer full sweep ([`rematch_all`]) re-matches every record a page at a time, for
+//! what no mark covers. A warning whose content did not change writes nothing, so
+//! re-running is cheap and never sends anything twice; a warning whose assets are no
+//! longer affected is withdrawn (recorded, not sent).
 
 pub mod units;
 
@@ -36,7 +40,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use vulnrelay_domain::{AccountRole, Action, Actor, CaseAccess, PartyId, Timestamp, Vulnerability, can};
 use vulnrelay_match::{Index, parse_purl};
-use vulnrelay_store::warnings::{OrgComponent, WarningDraft, WarningFilter, WarningState, WarningSummary};
+use vulnrelay_store::warnings::{
+    OrgComponent, RematchKind, RematchMark, WarningDraft, WarningFilter, WarningState, WarningSummary,
+};
 use vulnrelay_store::{MembershipChangeKind, Status, StoredVulnerability};
 
 use crate::App;
@@ -63,6 +69,22 @@ pub struct Rematch {
     /// Warnings written (new, changed or withdrawn).
     pub written: usize,
 }
+
+impl std::ops::AddAssign for Rematch {
+    fn add_assign(&mut self, other: Rematch) {
+        self.vulnerabilities += other.vulnerabilities;
+        self.components += other.components;
+        self.affected += other.affected;
+        self.withheld += other.withheld;
+        self.written += other.written;
+    }
+}
+
+/// Marks read and re-matched together by [`rematch_marked`].
+const MARKS_PAGE: i64 = 500;
+
+/// Records re-matched together by [`rematch_all`].
+const RECORDS_PAGE: i64 = 500;
 
 /// When warnings go out, and on whose decision.
 #[derive(Debug, Clone, Default)]
@@ -229,13 +251,71 @@ pub async fn rematch_org(state: &App, org_id: &str) -> Result<Rematch> {
     rematch(state, &Matchable::new(records), inventory, existing, &Issue::default()).await
 }
 
-/// Re-runs everything: every inventory against every record (the periodic sweep, which
-/// also repairs what a crash between a change and its re-match left out).
+/// Re-runs everything: every record, a page at a time by id, against the components of
+/// its packages (the full sweep, for what no mark covers). It holds one page of records
+/// and the components they may match in memory, never every record or inventory.
+/// [`Rematch::components`] counts the components read for each page.
 pub async fn rematch_all(state: &App) -> Result<Rematch> {
-    let records = all_records(state).await?;
-    let inventory = state.store.inventory(None).await?;
-    let existing = state.store.warning_summaries(&WarningFilter::default()).await?;
-    rematch(state, &records, inventory, existing, &Issue::default()).await
+    let mut done = Rematch::default();
+    let mut after: Option<String> = None;
+    loop {
+        let page = state.store.vulnerability_page(after.as_deref(), RECORDS_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        let full = page.len() as i64 == RECORDS_PAGE;
+        done += rematch_records(state, page, &Issue::default()).await?;
+        if !full {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Re-matches what changed since the last sweep (the worker's sweep): the records
+/// saved, the records of the cases appended to, and the inventories of the
+/// organisations whose asset groups, memberships or accounts changed, as their changes
+/// marked them, a page of marks at a time. A mark is removed once its re-match is
+/// written, and only while it is still the one read, so a change made meanwhile is
+/// matched again by the next sweep; a sweep that fails leaves its marks for the next.
+pub async fn rematch_marked(state: &App) -> Result<Rematch> {
+    let mut done = Rematch::default();
+    let mut after: Option<RematchMark> = None;
+    loop {
+        let page = state.store.rematch_marks(after.as_ref(), MARKS_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        let full = page.len() as i64 == MARKS_PAGE;
+        let mut records: BTreeMap<String, StoredVulnerability> = BTreeMap::new();
+        let mut orgs = Vec::new();
+        for mark in &page {
+            match mark.kind {
+                RematchKind::Record => match state.store.vulnerability(&mark.id).await {
+                    Ok(v) => {
+                        records.insert(v.id.clone(), v);
+                    }
+                    Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                },
+                RematchKind::Case => {
+                    for v in state.store.vulnerabilities(Some(&mark.id)).await? {
+                        records.insert(v.id.clone(), v);
+                    }
+                }
+                RematchKind::Org => orgs.push(mark.id.as_str()),
+            }
+        }
+        if !records.is_empty() {
+            done += rematch_records(state, records.into_values().collect(), &Issue::default()).await?;
+        }
+        for org in orgs {
+            done += rematch_org(state, org).await?;
+        }
+        state.store.clear_rematch_marks(&page).await?;
+        after = Some(last.clone());
+        if !full {
+            break;
+        }
+    }
+    Ok(done)
 }
 
 /// Logs the outcome of a re-match run after a change that already succeeded: a failure
@@ -509,15 +589,6 @@ impl Matchable {
             .map(|m| self.stored[m.vulnerability].id.clone())
             .collect()
     }
-}
-
-/// Every record made [`Matchable`], from the [`Versioned`](crate::versioned::Versioned)
-/// build of the current publication version (which moves with every record and
-/// revision): an upload or a sweep with no record changed since the last one reuses the
-/// decoded records and their index instead of loading and decoding them all again.
-pub async fn all_records(state: &App) -> Result<std::sync::Arc<Matchable>> {
-    let version = state.store.publication_version().await?;
-    state.records.get(version, async || Ok(Matchable::new(state.store.vulnerabilities(None).await?))).await
 }
 
 /// Matches `inventory` against `records` and writes what changed: `existing` are the

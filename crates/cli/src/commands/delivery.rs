@@ -40,10 +40,20 @@ pub struct WorkerArgs {
     /// How often deadline reminders are evaluated, in seconds (0: never).
     #[arg(long, env = "VULNRELAY_REMINDER_INTERVAL_SECONDS", default_value_t = 60, value_name = "SECONDS")]
     pub reminder_interval_seconds: u64,
-    /// How often every inventory is re-matched against every record, in seconds (0:
+    /// How often the warnings of what changed since the last sweep (records, cases with
+    /// records, inventories, memberships, accounts) are re-matched, in seconds (0:
     /// never; otherwise also once at start).
     #[arg(long, env = "VULNRELAY_SWEEP_INTERVAL_SECONDS", default_value_t = 600, value_name = "SECONDS")]
     pub sweep_interval_seconds: u64,
+    /// How often every record is re-matched against every inventory, a page at a time,
+    /// in seconds (0: never; the first one interval after start).
+    #[arg(
+        long,
+        env = "VULNRELAY_FULL_SWEEP_INTERVAL_SECONDS",
+        default_value_t = 86_400,
+        value_name = "SECONDS"
+    )]
+    pub full_sweep_interval_seconds: u64,
     /// Accept webhooks to loopback, private, link-local and other non-public addresses
     /// (refused by default, at subscription and again on every delivery connection,
     /// after name resolution).
@@ -77,6 +87,7 @@ impl WorkerArgs {
             timeout: Duration::from_millis(self.webhook_timeout_ms),
             reminder_interval: every(self.reminder_interval_seconds),
             sweep_interval: every(self.sweep_interval_seconds),
+            full_sweep_interval: every(self.full_sweep_interval_seconds),
             deny_private_networks: !self.webhook_allow_private_networks,
             csaf_mirror_interval: every(self.csaf_mirror_interval_seconds),
         }

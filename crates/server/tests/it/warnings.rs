@@ -513,25 +513,28 @@ async fn warnings_are_listed_a_page_at_a_time() {
     .await;
 }
 
+/// A change whose re-match never ran (the process stopped between the two) is matched
+/// by the worker's sweep of marked changes, which then finds nothing left to do; the
+/// full re-match agrees.
 #[tokio::test]
-async fn records_are_decoded_for_matching_once_per_change() {
+async fn a_change_left_unmatched_is_matched_by_the_sweep_of_marks() {
     for_each_backend(|db: TestDb| async move {
         let app = App::new(db).await;
-        let first = warnings::all_records(&app.state).await.unwrap();
-        assert!(std::sync::Arc::ptr_eq(&first, &warnings::all_records(&app.state).await.unwrap()));
-        // An upload changes no record: the same decoded records serve its re-match.
         put(&app, BANK, "payments", sbom(&[("org.example", "widget", "1.2")])).await;
-        assert!(std::sync::Arc::ptr_eq(&first, &warnings::all_records(&app.state).await.unwrap()));
-        // A new record is decoded on the next re-match, and matched.
+        // Saved through the store alone: no re-match ran.
         app.db
             .store
             .save_vulnerability("VR-2026-0001", None, &widget_record(), &[], Utc::now())
             .await
             .unwrap();
-        assert!(!std::sync::Arc::ptr_eq(&first, &warnings::all_records(&app.state).await.unwrap()));
-        let (status, summary) = app.post("/api/v1/warnings/rematch", MIIT, json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{summary}");
+        assert!(about(&warnings_of(&app, BANK).await, "VR-2026-0001").is_none());
+        let swept = warnings::rematch_marked(&app.state).await.unwrap();
+        assert_eq!(swept.written, 1, "{swept:?}");
         assert!(about(&warnings_of(&app, BANK).await, "VR-2026-0001").is_some(), "on {}", app.db.name);
+        assert_eq!(warnings::rematch_marked(&app.state).await.unwrap(), warnings::Rematch::default());
+        assert!(app.db.store.rematch_marks(None, 10).await.unwrap().is_empty());
+        let (status, summary) = app.post("/api/v1/warnings/rematch", MIIT, json!({})).await;
+        assert_eq!((status, &summary["warnings_written"]), (StatusCode::OK, &json!(0)), "{summary}");
     })
     .await;
 }
@@ -575,14 +578,20 @@ async fn a_platform_warns_the_industry_before_publication_with_its_note() {
     .await;
 }
 
-/// The incremental re-matches (an upload re-matches the unit's inventory against the
-/// records of its packages, a record change the components of the record's packages,
-/// both through the store's match index) leave the warnings exactly as a full re-match
-/// of every inventory against every record would: after each step of a long
-/// deterministic sequence of uploads, record changes and removals, the full re-match
-/// finds nothing to write.
-#[tokio::test]
-async fn incremental_rematches_equal_a_full_rematch() {
+/// How [`random_changes`] re-matches after each change.
+#[derive(Clone, Copy, PartialEq)]
+enum Rematching {
+    /// As the API does: the unit's inventory after an upload, the record after a change.
+    Inline,
+    /// None after the change (as if the process stopped right after it): the worker's
+    /// sweep of marked changes, every third step.
+    Swept,
+}
+
+/// A long deterministic sequence of uploads, record changes and removals on every back
+/// end, re-matched `how`: after each re-match the full re-match of every record against
+/// every inventory finds nothing to write.
+async fn random_changes(how: Rematching) {
     for_each_backend(|db: TestDb| async move {
         let store = db.store.clone();
         let orgs = ["bank", "grid", "power", "rail"];
@@ -602,6 +611,8 @@ async fn incremental_rematches_equal_a_full_rematch() {
                 .unwrap();
         }
         let state = AppState::new(store.clone(), common::config());
+        // Creating the organisations marked them; nothing is matched yet.
+        warnings::rematch_marked(&state).await.unwrap();
         // Packages as records name them, and as components' package URLs do (PyPI
         // names are normalised on both sides).
         let packages = [
@@ -635,7 +646,9 @@ async fn incremental_rematches_equal_a_full_rematch() {
                     })
                     .collect();
                 store.put_asset_group(org, group, "manual", &components, None, Utc::now()).await.unwrap();
-                touched += warnings::rematch_org(&state, org).await.unwrap().written;
+                if how == Rematching::Inline {
+                    touched += warnings::rematch_org(&state, org).await.unwrap().written;
+                }
             } else {
                 // A record is created or changed: other packages, other ranges, or none.
                 let id = format!("VR-2026-{:04}", next(5));
@@ -653,7 +666,17 @@ async fn incremental_rematches_equal_a_full_rematch() {
                 let record = json!({"id": id, "title": {"en": format!("step {step}")}, "affected": affected,
                                     "scores": [{"source": "miit", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]});
                 store.save_vulnerability(&id, None, &record, &[], Utc::now()).await.unwrap();
-                touched += warnings::rematch_vulnerabilities(&state, std::slice::from_ref(&id)).await.unwrap().written;
+                if how == Rematching::Inline {
+                    touched +=
+                        warnings::rematch_vulnerabilities(&state, std::slice::from_ref(&id)).await.unwrap().written;
+                }
+            }
+            if how == Rematching::Swept {
+                if step % 3 != 2 && step != 39 {
+                    continue;
+                }
+                touched += warnings::rematch_marked(&state).await.unwrap().written;
+                assert!(store.rematch_marks(None, 10).await.unwrap().is_empty(), "step {step}: marks left");
             }
             let full = warnings::rematch_all(&state).await.unwrap();
             assert_eq!(full.written, 0, "step {step}: the full re-match differs: {full:?}");
@@ -663,4 +686,21 @@ async fn incremental_rematches_equal_a_full_rematch() {
         assert!(touched > 10 && all.len() > 5 && withdrawn > 0, "{touched} {} {withdrawn}", all.len());
     })
     .await;
+}
+
+/// The incremental re-matches (an upload re-matches the unit's inventory against the
+/// records of its packages, a record change the components of the record's packages,
+/// both through the store's match index) leave the warnings exactly as a full re-match
+/// of every inventory against every record would.
+#[tokio::test]
+async fn incremental_rematches_equal_a_full_rematch() {
+    random_changes(Rematching::Inline).await;
+}
+
+/// The worker's sweep of the changes marked since it last ran, with no re-match after
+/// the changes themselves, leaves the warnings exactly as a full re-match would, and
+/// leaves no mark behind.
+#[tokio::test]
+async fn the_sweep_of_marked_changes_equals_a_full_rematch() {
+    random_changes(Rematching::Swept).await;
 }

@@ -44,8 +44,8 @@ async fn marked(db: &TestDb) -> i64 {
     }
 }
 
-/// Appends one event to case `case_id`.
-async fn append(store: &dyn Store, case_id: &str, day: u32) {
+/// Appends one event to case `case_id`, on day `day` of December 2021.
+pub(crate) async fn append(store: &dyn Store, case_id: &str, day: u32) {
     let event = NewEvent {
         at: at(day, 0),
         body: json!({"at": format!("2021-12-{day:02}"), "type": "triage_started", "party": "miit"}),

@@ -1,6 +1,7 @@
-//! The hot read paths of the derived views, the records and the checkpoint signer are served by indexes: PostgreSQL, told not to
-//! scan a table whole unless nothing else can answer, EXPLAINs each statement, and none
-//! reads a table from end to end. Runs when `VULNRELAY_TEST_DATABASE_URL` names a
+//! The hot read paths of the derived views, the records, the checkpoint signer and the
+//! re-match sweep are served by indexes: PostgreSQL, told not to scan a table whole
+//! unless nothing else can answer, EXPLAINs each statement, and none reads a table from
+//! end to end. Runs when `VULNRELAY_TEST_DATABASE_URL` names a
 //! PostgreSQL server (as `.ci/run` does).
 
 use sqlx::{Connection, PgConnection, Row};
@@ -69,6 +70,11 @@ async fn hot_queries_use_indexes_on_postgresql() {
                 &["'org'", "'key'", "''", "''"],
             ),
         ),
+        (
+            "changes owed a re-match",
+            with_values(vulnrelay_store::warnings::REMATCH_MARKS_PAGE, &["'org'", "'unit'", "500"]),
+        ),
+        ("every record, a page", with_values(records::RECORDS_BY_ID, &["'VR-2026-0001'", "500"])),
         ("receipts", with_values(sql::RECEIPTS, &[time, "'r'", "101"])),
         ("receipts of a platform", with_values(sql::RECEIPTS_OF_PLATFORM, &[time, "'r'", "101", "'org'"])),
         ("an organisation's cases", with_values(sql::PARTY_CASES, &["'org'"])),

@@ -10,6 +10,7 @@ mod federation;
 mod intervals;
 mod publication_marks;
 mod records;
+mod rematch_marks;
 mod statement_journal;
 mod wal;
 mod warnings;
