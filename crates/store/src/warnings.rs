@@ -521,6 +521,9 @@ pub trait Warnings: Send + Sync {
     async fn warnings(&self, filter: &WarningFilter) -> Result<Vec<Warning>>;
     /// The summaries of warnings (no content), by organisation and vulnerability.
     async fn warning_summaries(&self, filter: &WarningFilter) -> Result<Vec<WarningSummary>>;
+    /// The summaries of the warnings of these records, by organisation and
+    /// vulnerability, in one statement whatever their number.
+    async fn warning_summaries_of(&self, vulnerability_ids: &[String]) -> Result<Vec<WarningSummary>>;
     /// Records that an account acknowledged the warning's current revision.
     async fn acknowledge(&self, warning_id: &str, account_id: &str, at: Timestamp)
     -> Result<Acknowledgement>;

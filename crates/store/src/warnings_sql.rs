@@ -134,6 +134,20 @@ fn w_warning_from_row(row: &DbRow) -> Result<Warning> {
     })
 }
 
+/// The columns of a warning's summary, from `warnings`.
+const SUMMARY_COLUMNS: &str = "SELECT id, org_id, vulnerability_id, state, fingerprint FROM warnings";
+
+fn w_summary_from_row(row: &DbRow) -> Result<WarningSummary> {
+    let state: String = row.try_get("state")?;
+    Ok(WarningSummary {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        vulnerability_id: row.try_get("vulnerability_id")?,
+        state: if state == "withdrawn" { WarningState::Withdrawn } else { WarningState::Active },
+        fingerprint: row.try_get("fingerprint")?,
+    })
+}
+
 fn w_webhook_from_row(row: &DbRow) -> Result<Webhook> {
     Ok(Webhook {
         id: row.try_get("id")?,
@@ -561,44 +575,58 @@ impl crate::warnings::Warnings for Inner {
     }
 
     async fn warnings(&self, filter: &WarningFilter) -> Result<Vec<Warning>> {
-        // Keyset paging: times are stored in one fixed format, so they compare as text.
-        let rows = sqlx::query(
-            "SELECT * FROM warnings WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR vulnerability_id = $2) \
-             AND ($3 IS NULL OR updated_at < $3 OR (updated_at = $3 AND id > $4)) \
-             ORDER BY updated_at DESC, id LIMIT $5",
-        )
-        .bind(&filter.org_id)
-        .bind(&filter.vulnerability_id)
-        .bind(filter.after.as_ref().map(|c| format_ts(c.updated_at)))
-        .bind(filter.after.as_ref().map(|c| c.id.clone()))
-        .bind(filter.limit.unwrap_or(i64::MAX))
-        .fetch_all(&self.reader)
-        .await?;
+        // Only the conditions given, so a page is read from an index in its order
+        // (migration 0031). Keyset paging: times are stored in one fixed format, so
+        // they compare as text; `updated_at <= cursor` bounds the index range.
+        let mut query = sqlx::QueryBuilder::<Db>::new("SELECT * FROM warnings WHERE true");
+        if let Some(org) = &filter.org_id {
+            query.push(" AND org_id = ").push_bind(org);
+        }
+        if let Some(id) = &filter.vulnerability_id {
+            query.push(" AND vulnerability_id = ").push_bind(id);
+        }
+        if let Some(after) = &filter.after {
+            let at = format_ts(after.updated_at);
+            query.push(" AND updated_at <= ").push_bind(at.clone());
+            query.push(" AND (updated_at < ").push_bind(at).push(" OR id > ").push_bind(&after.id).push(")");
+        }
+        query.push(" ORDER BY updated_at DESC, id");
+        if let Some(limit) = filter.limit {
+            query.push(" LIMIT ").push_bind(limit);
+        }
+        let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(w_warning_from_row).collect()
     }
 
     async fn warning_summaries(&self, filter: &WarningFilter) -> Result<Vec<WarningSummary>> {
-        let rows = sqlx::query(
-            "SELECT id, org_id, vulnerability_id, state, fingerprint FROM warnings \
-             WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR vulnerability_id = $2) \
-             ORDER BY org_id, vulnerability_id",
-        )
-        .bind(&filter.org_id)
-        .bind(&filter.vulnerability_id)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let state: String = row.try_get("state")?;
-                Ok(WarningSummary {
-                    id: row.try_get("id")?,
-                    org_id: row.try_get("org_id")?,
-                    vulnerability_id: row.try_get("vulnerability_id")?,
-                    state: if state == "withdrawn" { WarningState::Withdrawn } else { WarningState::Active },
-                    fingerprint: row.try_get("fingerprint")?,
-                })
-            })
-            .collect()
+        // Only the conditions given: `($1 IS NULL OR org_id = $1)` made SQLite's plan
+        // read every warning whatever the filter.
+        let mut query = sqlx::QueryBuilder::<Db>::new(format!("{SUMMARY_COLUMNS} WHERE true"));
+        if let Some(org) = &filter.org_id {
+            query.push(" AND org_id = ").push_bind(org);
+        }
+        if let Some(id) = &filter.vulnerability_id {
+            query.push(" AND vulnerability_id = ").push_bind(id);
+        }
+        query.push(" ORDER BY org_id, vulnerability_id");
+        let rows = query.build().fetch_all(&self.reader).await?;
+        rows.iter().map(w_summary_from_row).collect()
+    }
+
+    async fn warning_summaries_of(&self, vulnerability_ids: &[String]) -> Result<Vec<WarningSummary>> {
+        if vulnerability_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ids as the match index's key list: one JSON array bound as `$1`.
+        let statement = format!(
+            "{SUMMARY_COLUMNS} WHERE vulnerability_id IN ({}) ORDER BY org_id, vulnerability_id",
+            crate::match_keys::sql::keys(super::BACKEND)
+        );
+        let rows = sqlx::query(&statement)
+            .bind(super::match_sql::key_list(vulnerability_ids))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(w_summary_from_row).collect()
     }
 
     async fn acknowledge(

@@ -211,11 +211,7 @@ async fn rematch_records(state: &App, records: Vec<StoredVulnerability>, issue: 
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
     let records = Matchable::new(records);
     let inventory = state.store.inventory_for_packages(&records.package_keys()).await?;
-    let mut existing = Vec::new();
-    for id in &ids {
-        let filter = WarningFilter { vulnerability_id: Some(id.clone()), ..WarningFilter::default() };
-        existing.extend(state.store.warning_summaries(&filter).await?);
-    }
+    let existing = state.store.warning_summaries_of(&ids).await?;
     rematch(state, &records, inventory, existing, issue).await
 }
 
