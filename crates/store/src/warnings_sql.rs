@@ -134,6 +134,15 @@ fn w_warning_from_row(row: &DbRow) -> Result<Warning> {
     })
 }
 
+/// Limits `query` to the asset groups (`g`) of `org_id`, when given. Written only when
+/// given: `WHERE $1 IS NULL OR g.org_id = $1` made SQLite's plan read every group of
+/// every organisation for one organisation's inventory.
+fn of_org<'q>(query: &mut sqlx::QueryBuilder<'q, Db>, org_id: Option<&'q str>) {
+    if let Some(org) = org_id {
+        query.push(" WHERE g.org_id = ").push_bind(org);
+    }
+}
+
 /// The columns of a warning's summary, from `warnings`.
 const SUMMARY_COLUMNS: &str = "SELECT id, org_id, vulnerability_id, state, fingerprint FROM warnings";
 
@@ -368,13 +377,13 @@ impl crate::warnings::Warnings for Inner {
     }
 
     async fn asset_groups(&self, org_id: Option<&str>) -> Result<Vec<AssetGroup>> {
-        let rows = sqlx::query(
+        let mut query = sqlx::QueryBuilder::<Db>::new(
             "SELECT g.*, (SELECT COUNT(*) FROM asset_components c WHERE c.group_id = g.id) AS component_count \
-             FROM asset_groups g WHERE $1 IS NULL OR g.org_id = $1 ORDER BY g.org_id, g.name",
-        )
-        .bind(org_id)
-        .fetch_all(&self.reader)
-        .await?;
+             FROM asset_groups g",
+        );
+        of_org(&mut query, org_id);
+        query.push(" ORDER BY g.org_id, g.name");
+        let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(w_group_from_row).collect()
     }
 
@@ -417,14 +426,13 @@ impl crate::warnings::Warnings for Inner {
     }
 
     async fn inventory(&self, org_id: Option<&str>) -> Result<Vec<OrgComponent>> {
-        let rows = sqlx::query(
+        let mut query = sqlx::QueryBuilder::<Db>::new(
             "SELECT g.org_id, g.name AS group_name, c.name, c.version, c.purl, c.bom_ref \
-             FROM asset_components c JOIN asset_groups g ON g.id = c.group_id \
-             WHERE $1 IS NULL OR g.org_id = $1 ORDER BY g.org_id, g.name, c.position",
-        )
-        .bind(org_id)
-        .fetch_all(&self.reader)
-        .await?;
+             FROM asset_components c JOIN asset_groups g ON g.id = c.group_id",
+        );
+        of_org(&mut query, org_id);
+        query.push(" ORDER BY g.org_id, g.name, c.position");
+        let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(w_org_component_from_row).collect()
     }
 
@@ -883,20 +891,25 @@ impl crate::warnings::Warnings for Inner {
             ),
             None => None,
         };
-        let rows = sqlx::query(
-            "SELECT * FROM deliveries WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR state = $2) \
-             AND ($3 IS NULL OR warning_id = $3) \
-             AND ($4 IS NULL OR created_at > $4 OR (created_at = $4 AND id > $5)) \
-             ORDER BY created_at, id LIMIT $6",
-        )
-        .bind(&filter.org_id)
-        .bind(filter.state.map(DeliveryState::as_str))
-        .bind(&filter.warning_id)
-        .bind(&after)
-        .bind(filter.after.as_deref().unwrap_or_default())
-        .bind(if filter.limit > 0 { filter.limit } else { i64::MAX })
-        .fetch_all(&self.reader)
-        .await?;
+        // Only the conditions given, so that an index on them can answer (a condition
+        // written `$1 IS NULL OR org_id = $1` is planned as a read of every delivery).
+        let mut query = sqlx::QueryBuilder::<Db>::new("SELECT * FROM deliveries WHERE true");
+        if let Some(org) = &filter.org_id {
+            query.push(" AND org_id = ").push_bind(org);
+        }
+        if let Some(state) = filter.state {
+            query.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(warning) = &filter.warning_id {
+            query.push(" AND warning_id = ").push_bind(warning);
+        }
+        if let (Some(at), Some(id)) = (after, &filter.after) {
+            query.push(" AND created_at >= ").push_bind(at.clone());
+            query.push(" AND (created_at > ").push_bind(at).push(" OR id > ").push_bind(id).push(")");
+        }
+        query.push(" ORDER BY created_at, id LIMIT ");
+        query.push_bind(if filter.limit > 0 { filter.limit } else { i64::MAX });
+        let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(w_delivery_from_row).collect()
     }
 
