@@ -143,6 +143,18 @@ fn of_org<'q>(query: &mut sqlx::QueryBuilder<'q, Db>, org_id: Option<&'q str>) {
     }
 }
 
+/// Adds to `query` (`… WHERE true`) the conditions of `filter` on the organisation and
+/// the vulnerability, only those given (a condition written `$1 IS NULL OR org_id = $1`
+/// is planned as a read of every warning).
+fn of_filter<'q>(query: &mut sqlx::QueryBuilder<'q, Db>, filter: &'q WarningFilter) {
+    if let Some(org) = &filter.org_id {
+        query.push(" AND org_id = ").push_bind(org);
+    }
+    if let Some(id) = &filter.vulnerability_id {
+        query.push(" AND vulnerability_id = ").push_bind(id);
+    }
+}
+
 /// The columns of a warning's summary, from `warnings`.
 const SUMMARY_COLUMNS: &str = "SELECT id, org_id, vulnerability_id, state, fingerprint FROM warnings";
 
@@ -587,12 +599,7 @@ impl crate::warnings::Warnings for Inner {
         // (migration 0031). Keyset paging: times are stored in one fixed format, so
         // they compare as text; `updated_at <= cursor` bounds the index range.
         let mut query = sqlx::QueryBuilder::<Db>::new("SELECT * FROM warnings WHERE true");
-        if let Some(org) = &filter.org_id {
-            query.push(" AND org_id = ").push_bind(org);
-        }
-        if let Some(id) = &filter.vulnerability_id {
-            query.push(" AND vulnerability_id = ").push_bind(id);
-        }
+        of_filter(&mut query, filter);
         if let Some(after) = &filter.after {
             let at = format_ts(after.updated_at);
             query.push(" AND updated_at <= ").push_bind(at.clone());
@@ -607,15 +614,8 @@ impl crate::warnings::Warnings for Inner {
     }
 
     async fn warning_summaries(&self, filter: &WarningFilter) -> Result<Vec<WarningSummary>> {
-        // Only the conditions given: `($1 IS NULL OR org_id = $1)` made SQLite's plan
-        // read every warning whatever the filter.
         let mut query = sqlx::QueryBuilder::<Db>::new(format!("{SUMMARY_COLUMNS} WHERE true"));
-        if let Some(org) = &filter.org_id {
-            query.push(" AND org_id = ").push_bind(org);
-        }
-        if let Some(id) = &filter.vulnerability_id {
-            query.push(" AND vulnerability_id = ").push_bind(id);
-        }
+        of_filter(&mut query, filter);
         query.push(" ORDER BY org_id, vulnerability_id");
         let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(w_summary_from_row).collect()
