@@ -429,7 +429,7 @@ pub struct NewReminder {
 
 /// What a change owes a re-match of warnings for (migration 0030), marked in the
 /// change's transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RematchKind {
     /// A record was saved: it is matched again.
     Record,

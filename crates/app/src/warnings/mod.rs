@@ -183,6 +183,16 @@ pub async fn rematch_vulnerabilities(state: &App, ids: &[String]) -> Result<Rema
 }
 
 async fn rematch_vulnerabilities_with(state: &App, ids: &[String], issue: &Issue) -> Result<Rematch> {
+    let records = existing_records(state, ids.iter().map(String::as_str)).await?;
+    rematch_records(state, records, issue).await
+}
+
+/// The stored records with these ids (or aliases), in the order given; an id that names
+/// no record (any more) is left out.
+async fn existing_records<'a>(
+    state: &App,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<StoredVulnerability>> {
     let mut records = Vec::new();
     for id in ids {
         match state.store.vulnerability(id).await {
@@ -191,7 +201,7 @@ async fn rematch_vulnerabilities_with(state: &App, ids: &[String], issue: &Issue
             Err(e) => return Err(e.into()),
         }
     }
-    rematch_records(state, records, issue).await
+    Ok(records)
 }
 
 /// Re-runs matching for the records of a case (after its events changed).
@@ -236,13 +246,7 @@ pub async fn rematch_org(state: &App, org_id: &str) -> Result<Rematch> {
         .collect();
     warned.sort_unstable();
     warned.dedup();
-    for id in warned {
-        match state.store.vulnerability(id).await {
-            Ok(v) => records.push(v),
-            Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    records.extend(existing_records(state, warned).await?);
     records.sort_by(|a, b| a.id.cmp(&b.id));
     rematch(state, &Matchable::new(records), inventory, existing, &Issue::default()).await
 }
@@ -281,28 +285,18 @@ pub async fn rematch_marked(state: &App) -> Result<Rematch> {
         let Some(last) = page.last() else { break };
         let full = page.len() as i64 == MARKS_PAGE;
         let mut records: BTreeMap<String, StoredVulnerability> = BTreeMap::new();
-        let mut orgs = Vec::new();
-        for mark in &page {
-            match mark.kind {
-                RematchKind::Record => match state.store.vulnerability(&mark.id).await {
-                    Ok(v) => {
-                        records.insert(v.id.clone(), v);
-                    }
-                    Err(vulnrelay_store::StoreError::NotFound { .. }) => {}
-                    Err(e) => return Err(e.into()),
-                },
-                RematchKind::Case => {
-                    for v in state.store.vulnerabilities(Some(&mark.id)).await? {
-                        records.insert(v.id.clone(), v);
-                    }
-                }
-                RematchKind::Org => orgs.push(mark.id.as_str()),
+        for v in existing_records(state, of_kind(&page, RematchKind::Record)).await? {
+            records.insert(v.id.clone(), v);
+        }
+        for case_id in of_kind(&page, RematchKind::Case) {
+            for v in state.store.vulnerabilities(Some(case_id)).await? {
+                records.insert(v.id.clone(), v);
             }
         }
         if !records.is_empty() {
             done += rematch_records(state, records.into_values().collect(), &Issue::default()).await?;
         }
-        for org in orgs {
+        for org in of_kind(&page, RematchKind::Org) {
             done += rematch_org(state, org).await?;
         }
         state.store.clear_rematch_marks(&page).await?;
@@ -312,6 +306,11 @@ pub async fn rematch_marked(state: &App) -> Result<Rematch> {
         }
     }
     Ok(done)
+}
+
+/// The ids of the marks of `kind` among `page`.
+fn of_kind(page: &[RematchMark], kind: RematchKind) -> Vec<&str> {
+    page.iter().filter(|m| m.kind == kind).map(|m| m.id.as_str()).collect()
 }
 
 /// Logs the outcome of a re-match run after a change that already succeeded: a failure
