@@ -17,12 +17,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 use vulnrelay_domain::{Action, Case, Event, EventKind, ProductId, Role, Timestamp};
 use vulnrelay_policy::{Interpretation, Options, Status};
 use vulnrelay_store::{
-    CaseChange, CaseSchedule, Fragment, Notice, PrivateNote, ReminderSchedule, StoredVulnerability,
+    CaseChange, CaseSchedule, Fragment, Notice, PrivateNote, ReminderSchedule, Silence, StoredVulnerability,
 };
 
 use crate::App;
@@ -697,54 +697,104 @@ fn reminder(loaded: &Loaded, platform: &str, p: &Participant, silent: i64, key: 
 /// keyed on the day of silence it is for, so a reminder already sent is not sent again
 /// and a vendor told something new starts afresh.
 pub fn scheduled_reminders(loaded: &Loaded, schedule: ReminderSchedule, now: Timestamp) -> Vec<Notice> {
-    let (after, every) = (schedule.after_days.max(1), schedule.every_days.max(1));
     let platform = loaded.record.platform_org.clone();
     participants(&loaded.case)
         .iter()
+        .filter(|p| p.is_waiting())
         .filter_map(|p| {
-            let silent = p.unanswered_days(now).filter(|&d| d >= after)?;
-            let day = after + (silent - after) / every * every;
-            let key = format!(
-                "coordination.scheduled.{}.{}.{}.{day}",
-                loaded.record.id,
-                p.vendor,
-                p.last_told.timestamp()
-            );
+            let (silent, day) = reminder_day(schedule, p.last_told, now)?;
+            let key = scheduled_key(&loaded.record.id, &p.vendor, p.last_told, day);
             Some(reminder(loaded, &platform, p, silent, key))
         })
         .collect()
 }
 
-/// The reminder schedule of every case: its own where one of its platforms set one,
-/// else the platform's default (`Config::coordination_reminders`); cases with none are
-/// left out. Without a default only the cases with a schedule of their own are read,
-/// not the list of every case.
-async fn schedules(state: &App) -> Result<Vec<(String, ReminderSchedule)>> {
-    let own = state.store.case_schedules().await?;
-    let Some(default) = state.config.coordination_reminders else {
-        return Ok(own.into_iter().filter_map(|c| Some((c.case_id, c.schedule?))).collect());
-    };
-    let own: HashMap<String, Option<ReminderSchedule>> =
-        own.into_iter().map(|c| (c.case_id, c.schedule)).collect();
-    Ok(state
-        .store
-        .list_cases()
-        .await?
-        .into_iter()
-        .filter_map(|case| {
-            let schedule = own.get(&case.id).copied().unwrap_or(Some(default))?;
-            Some((case.id, schedule))
-        })
-        .collect())
+/// The days of silence at `now` of a vendor last told at `last_told`, and the day of
+/// silence whose reminder `schedule` makes due then (the latest: `after_days`, then
+/// every `every_days` after); none before the first.
+fn reminder_day(schedule: ReminderSchedule, last_told: Timestamp, now: Timestamp) -> Option<(i64, i64)> {
+    let (after, every) = (schedule.after_days.max(1), schedule.every_days.max(1));
+    let silent = crate::participants::silent_days(last_told, now);
+    (silent >= after).then(|| (silent, after + (silent - after) / every * every))
 }
 
-/// What the delivery worker runs on its reminder beat: for every case with a reminder
-/// schedule, the reminders due at `now` (`scheduled_reminders`) put in the delivery
-/// outbox, each once. Returns how many were new.
+/// The key a scheduled reminder is sent once under: the case, the vendor, when it was
+/// last told (so a vendor told something new starts afresh) and the day of silence.
+fn scheduled_key(case_id: &str, vendor: &str, last_told: Timestamp, day: i64) -> String {
+    format!("coordination.scheduled.{case_id}.{vendor}.{}.{day}", last_told.timestamp())
+}
+
+/// How many silences the reminder beat reads a page.
+const SILENCES_PAGE: i64 = 500;
+
+/// What the delivery worker runs on its reminder beat: the reminders due at `now`
+/// ([`scheduled_reminders`]) on every case with a reminder schedule, put in the
+/// delivery outbox, each once. Returns how many were new.
+///
+/// It reads the silences the cases' views keep, not the cases: with the platform's
+/// default, those told long enough ago for the shortest schedule in force, through
+/// their index in pages; without one, those of the cases with a schedule of their own.
+/// A case is loaded only when one of its silences makes a reminder due that was not
+/// sent before, so a beat with nothing new to send loads no case.
 pub async fn send_scheduled_reminders(state: &App, now: Timestamp) -> Result<usize> {
+    let own: HashMap<String, Option<ReminderSchedule>> =
+        state.store.case_schedules().await?.into_iter().map(|c| (c.case_id, c.schedule)).collect();
+    let default = state.config.coordination_reminders;
+    let schedule_of = |case_id: &str| own.get(case_id).copied().unwrap_or(default);
     let mut sent = 0;
-    for (id, schedule) in schedules(state).await? {
-        let loaded = state.boards.load(state, &id).await?;
+    match default {
+        Some(default) => {
+            let shortest = own.values().flatten().chain([&default]).map(|s| s.after_days.max(1)).min();
+            let told_by = now - TimeDelta::days(shortest.unwrap_or(1));
+            let mut after = None;
+            loop {
+                let page = state.store.silences(told_by, after.as_ref(), SILENCES_PAGE).await?;
+                sent += remind_due(state, &page, &schedule_of, now).await?;
+                if i64::try_from(page.len()).unwrap_or(i64::MAX) < SILENCES_PAGE {
+                    break;
+                }
+                after = page.last().cloned();
+            }
+        }
+        None => {
+            let cases: Vec<String> =
+                own.iter().filter(|(_, schedule)| schedule.is_some()).map(|(id, _)| id.clone()).collect();
+            let silences = state.store.silences_of(&cases).await?;
+            for page in silences.chunks(SILENCES_PAGE as usize) {
+                sent += remind_due(state, page, &schedule_of, now).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Sends the reminders due at `now` on the cases of `silences`, each under the
+/// schedule `schedule_of` gives its case: the keys their silences make due are looked
+/// up together, and only a case with one not sent before is loaded.
+async fn remind_due(
+    state: &App,
+    silences: &[Silence],
+    schedule_of: &impl Fn(&str) -> Option<ReminderSchedule>,
+    now: Timestamp,
+) -> Result<usize> {
+    let mut due: BTreeMap<&str, (ReminderSchedule, Vec<String>)> = BTreeMap::new();
+    for s in silences {
+        let Some(schedule) = schedule_of(&s.case_id) else { continue };
+        let Some((_, day)) = reminder_day(schedule, s.last_told, now) else { continue };
+        let key = scheduled_key(&s.case_id, &s.vendor, s.last_told, day);
+        due.entry(s.case_id.as_str()).or_insert_with(|| (schedule, Vec::new())).1.push(key);
+    }
+    let keys: Vec<String> = due.values().flat_map(|(_, keys)| keys.iter().cloned()).collect();
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let sent_before = state.store.sent_keys(&keys).await?;
+    let mut sent = 0;
+    for (case_id, (schedule, keys)) in due {
+        if keys.iter().all(|key| sent_before.contains(key)) {
+            continue;
+        }
+        let loaded = state.boards.load(state, case_id).await?;
         let notices = scheduled_reminders(&loaded, schedule, now);
         if !notices.is_empty() {
             sent += state.store.send_notices(&notices, now).await?;
@@ -755,7 +805,7 @@ pub async fn send_scheduled_reminders(state: &App, now: Timestamp) -> Result<usi
 
 /// A case's reminder schedule as the board shows it: its own, else the platform's.
 pub async fn schedule_of(state: &App, id: &str) -> Result<Value> {
-    let own = state.store.case_schedules().await?.into_iter().find(|c| c.case_id == id);
+    let own = state.store.case_schedule(id).await?;
     let (schedule, source) = match &own {
         Some(set) => (set.schedule, "case"),
         None => (state.config.coordination_reminders, "platform"),

@@ -63,11 +63,18 @@ impl Participant {
     /// Days since the platform last told the vendor something, when the vendor has not
     /// answered since (`None`: it has).
     pub fn unanswered_days(&self, now: Timestamp) -> Option<i64> {
-        match self.last_answer {
-            Some(answer) if answer >= self.last_told => None,
-            _ => Some((now - self.last_told).num_days().max(0)),
-        }
+        self.is_waiting().then(|| silent_days(self.last_told, now))
     }
+
+    /// Whether the vendor has not answered since the platform last told it something.
+    pub fn is_waiting(&self) -> bool {
+        self.last_answer.is_none_or(|answer| answer < self.last_told)
+    }
+}
+
+/// Whole days from `last_told` to `now` (none before it).
+pub fn silent_days(last_told: Timestamp, now: Timestamp) -> i64 {
+    (now - last_told).num_days().max(0)
 }
 
 /// The vendors taking part in `case`: every product provider a platform of the case

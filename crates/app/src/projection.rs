@@ -10,14 +10,16 @@ use sha2::{Digest, Sha256};
 use vulnrelay_domain::{PartyId, Relation, Timestamp};
 use vulnrelay_policy::{Finding, Interpretation, Options, Pack, RuleKind, Settings, Status};
 use vulnrelay_store::Projector;
-use vulnrelay_store::projections::{CaseProjection, CaseSnapshot, OpenObligation, OpenStatus, PreviousViews};
+use vulnrelay_store::projections::{
+    CaseProjection, CaseSnapshot, OpenObligation, OpenStatus, PreviousViews, WaitingVendor,
+};
 
 use crate::casefile::Loaded;
 use crate::intervals::FirstWarning;
 
 /// Raised by hand when what a projection holds, or how it is computed, changes in a
 /// way the packs' text does not show: every stored view is then recomputed at start.
-const PROJECTION_FORMAT: &str = "vulnrelay-projection/2";
+const PROJECTION_FORMAT: &str = "vulnrelay-projection/3";
 
 /// Above this many downstream vendors a case's obligations are evaluated in groups of
 /// this many vendors (see [`CaseProjector::project_loaded`]).
@@ -177,6 +179,7 @@ impl CaseProjector {
             vendors: vendors.len() as i64,
             products: loaded.products.len() as i64,
             intervals: crate::intervals::interval_lengths(case, first_warning),
+            waiting: waiting_vendors(case),
         }
     }
 
@@ -357,5 +360,21 @@ pub fn comparable(projection: &CaseProjection) -> CaseProjection {
     }
     p.obligations.sort();
     p.intervals.sort();
+    for w in &mut p.waiting {
+        w.last_told = vulnrelay_store::time::truncate(w.last_told);
+    }
+    p.waiting.sort();
     p
+}
+
+/// The downstream vendors of `case` that a platform told something and that have not
+/// answered since, by vendor (as the coordination board counts their silence).
+fn waiting_vendors(case: &vulnrelay_domain::Case) -> Vec<WaitingVendor> {
+    let mut waiting: Vec<WaitingVendor> = crate::participants::participants(case)
+        .into_iter()
+        .filter(crate::participants::Participant::is_waiting)
+        .map(|p| WaitingVendor { vendor: p.vendor, last_told: p.last_told })
+        .collect();
+    waiting.sort();
+    waiting
 }

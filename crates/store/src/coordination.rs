@@ -76,6 +76,19 @@ pub struct CaseSchedule {
     pub set_at: Timestamp,
 }
 
+/// A downstream vendor that a platform of a case told something and that has not
+/// answered since, as the case's views keep it (`CaseProjection::waiting`): what a
+/// scheduled reminder is due from, and the reminder beat's cursor.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Silence {
+    /// When a platform of the case last told the vendor something.
+    pub last_told: Timestamp,
+    /// The case.
+    pub case_id: String,
+    /// The vendor's organisation id.
+    pub vendor: String,
+}
+
 /// Storage of coordination's notes and notices.
 #[async_trait]
 pub trait Coordination: Send + Sync {
@@ -99,4 +112,25 @@ pub trait Coordination: Send + Sync {
     async fn products_joined_after(&self, case_id: &str, seq: i64) -> Result<()>;
     /// Every case's own reminder schedule.
     async fn case_schedules(&self) -> Result<Vec<CaseSchedule>>;
+    /// Case `case_id`'s own reminder schedule, if one was set.
+    async fn case_schedule(&self, case_id: &str) -> Result<Option<CaseSchedule>>;
+    /// One page of the silences of every case, of the vendors last told at or before
+    /// `told_by`, in order of when they were told (then case and vendor), after
+    /// `after`: read through an index, so a page costs what it returns.
+    async fn silences(&self, told_by: Timestamp, after: Option<&Silence>, limit: i64)
+    -> Result<Vec<Silence>>;
+    /// The silences of the cases `case_ids`, by case and vendor.
+    async fn silences_of(&self, case_ids: &[String]) -> Result<Vec<Silence>>;
+    /// Which of the notice keys `keys` were sent before.
+    async fn sent_keys(&self, keys: &[String]) -> Result<std::collections::HashSet<String>>;
+}
+
+/// The statements of the reminder beat, shared by both back ends (`$N` placeholders),
+/// public so that a test can have PostgreSQL EXPLAIN them against the indexes.
+pub mod sql {
+    /// A page of silences: last told at or before `$1`, after the key (`$2` told, `$3`
+    /// case, `$4` vendor), at most `$5`, through `case_waiting_told` (migration 0032).
+    pub const SILENCES: &str = "SELECT case_id, vendor, last_told FROM case_waiting \
+         WHERE last_told <= $1 AND (last_told, case_id, vendor) > ($2, $3, $4) \
+         ORDER BY last_told, case_id, vendor LIMIT $5";
 }

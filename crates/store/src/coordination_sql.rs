@@ -1,13 +1,15 @@
 // The query set of `Coordination`, a module of both back ends like `common.rs`.
 
+use std::collections::HashSet;
+
 use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
-use super::common::ts;
+use super::common::{DbRow, ROWS_PER_INSERT, ts};
 use super::warnings_sql::w_enqueue;
 use super::{Db, Inner};
 use crate::chain::canonical_json;
-use crate::coordination::{CaseSchedule, Notice, PrivateNote, ReminderSchedule, StoredNote};
+use crate::coordination::{CaseSchedule, Notice, PrivateNote, ReminderSchedule, Silence, StoredNote, sql};
 use crate::model::*;
 use crate::time::format_ts;
 use crate::{Result, StoreError};
@@ -184,17 +186,93 @@ impl crate::coordination::Coordination for Inner {
         let rows = sqlx::query("SELECT * FROM coordination_schedules ORDER BY case_id")
             .fetch_all(&self.reader)
             .await?;
-        rows.iter()
-            .map(|row| {
-                let after: Option<i64> = row.try_get("after_days")?;
-                let every: i64 = row.try_get("every_days")?;
-                Ok(CaseSchedule {
-                    case_id: row.try_get("case_id")?,
-                    schedule: after.map(|after_days| ReminderSchedule { after_days, every_days: every }),
-                    set_by: row.try_get("set_by")?,
-                    set_at: ts(&row.try_get::<String, _>("set_at")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(schedule_from_row).collect()
     }
+
+    async fn case_schedule(&self, case_id: &str) -> Result<Option<CaseSchedule>> {
+        let row = sqlx::query("SELECT * FROM coordination_schedules WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(schedule_from_row).transpose()
+    }
+
+    async fn silences(
+        &self,
+        told_by: Timestamp,
+        after: Option<&Silence>,
+        limit: i64,
+    ) -> Result<Vec<Silence>> {
+        // Times are stored in one fixed format, so their text order is their order; the
+        // first page starts after the empty key, below every stored one.
+        let (at, case_id, vendor) = match after {
+            Some(s) => (format_ts(s.last_told), s.case_id.as_str(), s.vendor.as_str()),
+            None => (String::new(), "", ""),
+        };
+        let rows = sqlx::query(sql::SILENCES)
+            .bind(format_ts(told_by))
+            .bind(at)
+            .bind(case_id)
+            .bind(vendor)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(silence_from_row).collect()
+    }
+
+    async fn silences_of(&self, case_ids: &[String]) -> Result<Vec<Silence>> {
+        let mut out = Vec::new();
+        for ids in case_ids.chunks(ROWS_PER_INSERT) {
+            let mut query = sqlx::QueryBuilder::<Db>::new(
+                "SELECT case_id, vendor, last_told FROM case_waiting WHERE case_id IN (",
+            );
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(id.as_str());
+            }
+            query.push(") ORDER BY case_id, vendor");
+            for row in query.build().fetch_all(&self.reader).await? {
+                out.push(silence_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn sent_keys(&self, keys: &[String]) -> Result<HashSet<String>> {
+        let mut sent = HashSet::new();
+        for keys in keys.chunks(ROWS_PER_INSERT) {
+            let mut query =
+                sqlx::QueryBuilder::<Db>::new("SELECT key FROM coordination_notices WHERE key IN (");
+            let mut list = query.separated(", ");
+            for key in keys {
+                list.push_bind(key.as_str());
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.reader).await? {
+                sent.insert(row.try_get("key")?);
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// A case's own reminder schedule from its `coordination_schedules` row.
+fn schedule_from_row(row: &DbRow) -> Result<CaseSchedule> {
+    let after: Option<i64> = row.try_get("after_days")?;
+    let every: i64 = row.try_get("every_days")?;
+    Ok(CaseSchedule {
+        case_id: row.try_get("case_id")?,
+        schedule: after.map(|after_days| ReminderSchedule { after_days, every_days: every }),
+        set_by: row.try_get("set_by")?,
+        set_at: ts(&row.try_get::<String, _>("set_at")?)?,
+    })
+}
+
+/// A silence from its `case_waiting` row.
+fn silence_from_row(row: &DbRow) -> Result<Silence> {
+    Ok(Silence {
+        last_told: ts(&row.try_get::<String, _>("last_told")?)?,
+        case_id: row.try_get("case_id")?,
+        vendor: row.try_get("vendor")?,
+    })
 }

@@ -24,7 +24,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use vulnrelay_domain::Timestamp;
 
-pub use coordination::{CaseSchedule, Coordination, Notice, PrivateNote, ReminderSchedule, StoredNote};
+pub use coordination::{
+    CaseSchedule, Coordination, Notice, PrivateNote, ReminderSchedule, Silence, StoredNote,
+};
 pub use federation::Federation;
 pub use model::*;
 pub use org_log::{NewOrgEvent, OrgLog, StoredOrgEvent};

@@ -56,6 +56,19 @@ pub struct CaseProjection {
     pub products: i64,
     /// Its key intervals that have a start, for the statistics.
     pub intervals: Vec<IntervalLength>,
+    /// Its downstream vendors that a platform of the case told something and that have
+    /// not answered since, by vendor (what the coordination reminders are due from).
+    pub waiting: Vec<WaitingVendor>,
+}
+
+/// A downstream vendor of a case that a platform told something and that has not
+/// answered since.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WaitingVendor {
+    /// The vendor's organisation id.
+    pub vendor: String,
+    /// When a platform of the case last told it something.
+    pub last_told: Timestamp,
 }
 
 /// One key interval of a case as the statistics count it.

@@ -16,7 +16,7 @@ use crate::model::*;
 use crate::projections::{
     CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, IntervalLength,
     IntervalQuarter, IntervalStats, ObligationCounts, OpenObligation, OpenStatus, PreviousViews, Projections,
-    Projector, RelatedIntervals, due_key, interval_bucket, interval_bucket_floor, sql,
+    Projector, RelatedIntervals, WaitingVendor, due_key, interval_bucket, interval_bucket_floor, sql,
 };
 use crate::time::format_ts;
 use crate::{Backend, Result, StoreError};
@@ -208,6 +208,7 @@ async fn previous_views(
             vendors: view.try_get("vendors")?,
             products: view.try_get("products")?,
             intervals: Vec::new(),
+            waiting: Vec::new(),
         },
     }))
 }
@@ -250,6 +251,13 @@ pub(super) async fn reproject_into(
         .iter()
         .map(|row| Ok((row.try_get("org_id")?, row.try_get("relation")?)))
         .collect::<Result<_>>()?;
+    let waiting = sqlx::query("SELECT vendor, last_told FROM case_waiting WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("vendor")?, row.try_get("last_told")?)))
+        .collect::<Result<_>>()?;
     let read = started.elapsed();
     let had_views = sqlx::query("DELETE FROM case_views WHERE case_id = $1 RETURNING published")
         .bind(case_id)
@@ -268,6 +276,7 @@ pub(super) async fn reproject_into(
     let views = Stored {
         obligations: stored,
         relations,
+        waiting,
         previous,
         intervals,
         fresh: false,
@@ -295,6 +304,7 @@ pub(super) fn stage_opened(
     let views = Stored {
         obligations: Vec::new(),
         relations: HashMap::new(),
+        waiting: HashMap::new(),
         previous: None,
         intervals: Vec::new(),
         fresh: true,
@@ -311,6 +321,8 @@ struct Stored {
     obligations: Vec<(OpenObligation, bool)>,
     /// Its relations, by organisation.
     relations: HashMap<String, String>,
+    /// Its waiting vendors: when each was last told, as stored.
+    waiting: HashMap<String, String>,
     /// Its views, when the same projector made them.
     previous: Option<PreviousViews>,
     /// Its intervals (already deleted), each with its `public` flag.
@@ -341,6 +353,7 @@ fn stage_views(
     let Stored {
         obligations: stored,
         mut relations,
+        mut waiting,
         previous,
         intervals,
         fresh,
@@ -409,6 +422,15 @@ fn stage_views(
             ],
         );
     }
+    // The waiting vendors the same way: a vendor's answer removes one, a platform's
+    // message adds or moves one, and the others stay as they are.
+    for WaitingVendor { vendor, last_told } in &projection.waiting {
+        let told = format_ts(*last_told);
+        if waiting.remove(vendor).is_some_and(|stored| stored == told) {
+            continue;
+        }
+        staged.row(Table::CaseWaiting, [case_id.into(), vendor.into(), told.into()]);
+    }
     let mut obligations: HashMap<(String, String, String), (OpenObligation, bool)> = stored
         .into_iter()
         .map(|(o, public)| ((o.org_id.clone(), o.rule.clone(), o.product.clone()), (o, public)))
@@ -469,6 +491,7 @@ fn stage_views(
         records_public: (!fresh).then_some(projection.published),
         relations: relations.into_keys().collect(),
         obligations: obligations.into_keys().collect(),
+        waiting: waiting.into_keys().collect(),
     }
 }
 
@@ -484,6 +507,8 @@ struct Gone {
     relations: Vec<String>,
     /// The obligations that end: (organisation, rule, product).
     obligations: Vec<(String, String, String)>,
+    /// The vendors that answered (or are no longer waiting).
+    waiting: Vec<String>,
 }
 
 impl Gone {
@@ -493,12 +518,13 @@ impl Gone {
             && self.records_public.is_none()
             && self.relations.is_empty()
             && self.obligations.is_empty()
+            && self.waiting.is_empty()
     }
 
     /// Deletes and marks it in `tx`.
     async fn delete(self, tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<()> {
         if self.everything {
-            for table in ["open_obligations", "case_relations"] {
+            for table in ["open_obligations", "case_relations", "case_waiting"] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1"))
                     .bind(case_id)
                     .execute(&mut **tx)
@@ -512,6 +538,13 @@ impl Gone {
             sqlx::query("DELETE FROM case_relations WHERE case_id = $1 AND org_id = $2")
                 .bind(case_id)
                 .bind(org_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        for vendor in &self.waiting {
+            sqlx::query("DELETE FROM case_waiting WHERE case_id = $1 AND vendor = $2")
+                .bind(case_id)
+                .bind(vendor)
                 .execute(&mut **tx)
                 .await?;
         }
@@ -1442,6 +1475,19 @@ impl Projections for Inner {
         .iter()
         .map(interval_from_row)
         .collect::<Result<Vec<_>>>()?;
+        let waiting =
+            sqlx::query("SELECT vendor, last_told FROM case_waiting WHERE case_id = $1 ORDER BY vendor")
+                .bind(case_id)
+                .fetch_all(&self.reader)
+                .await?
+                .iter()
+                .map(|row| {
+                    Ok(WaitingVendor {
+                        vendor: row.try_get("vendor")?,
+                        last_told: ts(&row.try_get::<String, _>("last_told")?)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
         Ok(Some(CaseProjection {
             state: view.try_get("state")?,
             published,
@@ -1450,6 +1496,7 @@ impl Projections for Inner {
             vendors: view.try_get("vendors")?,
             products: view.try_get("products")?,
             intervals,
+            waiting,
         }))
     }
 

@@ -42,10 +42,12 @@ pub(super) enum Table {
     CaseRelations,
     /// `open_obligations`, replacing an obligation's due time, status and flag.
     OpenObligations,
+    /// `case_waiting`, replacing when a waiting vendor was last told.
+    CaseWaiting,
 }
 
 /// Every table, in writing order.
-const TABLES: [Table; 12] = [
+const TABLES: [Table; 13] = [
     Table::Cases,
     Table::CaseParties,
     Table::CaseProducts,
@@ -58,6 +60,7 @@ const TABLES: [Table; 12] = [
     Table::CaseIntervals,
     Table::CaseRelations,
     Table::OpenObligations,
+    Table::CaseWaiting,
 ];
 
 impl Table {
@@ -103,6 +106,10 @@ impl Table {
                 "INSERT INTO open_obligations (case_id, org_id, rule, product, due_key, due_at, status, public) ",
                 " ON CONFLICT (case_id, org_id, rule, product) DO UPDATE SET due_key = excluded.due_key, \
                  due_at = excluded.due_at, status = excluded.status, public = excluded.public",
+            ),
+            Table::CaseWaiting => (
+                "INSERT INTO case_waiting (case_id, vendor, last_told) ",
+                " ON CONFLICT (case_id, vendor) DO UPDATE SET last_told = excluded.last_told",
             ),
         }
     }

@@ -955,3 +955,170 @@ async fn the_board_kept_across_random_changes_equals_the_board_rebuilt_from_the_
     })
     .await;
 }
+
+/// A case of the widget library whose platform told `vendors` at `told` (each an hour
+/// after the one before), then the `later` events (in time order).
+async fn case_told(app: &App, told: chrono::DateTime<Utc>, vendors: &[String], later: Vec<Value>) -> String {
+    let event = |body: Value| NewEvent {
+        at: chrono::DateTime::parse_from_rfc3339(body["at"].as_str().unwrap()).unwrap().to_utc(),
+        body,
+        recorded_by: None,
+        override_reason: None,
+    };
+    let mut parties = vec![
+        json!({"id": "alibaba-cloud", "name": "alibaba-cloud", "roles": ["discoverer"], "jurisdiction": "CN"}),
+        json!({"id": "apache", "name": "apache", "roles": ["product_provider"], "jurisdiction": "CN"}),
+        json!({"id": "miit-nvdb", "name": "miit-nvdb", "roles": ["regulator_platform"], "jurisdiction": "CN"}),
+    ];
+    let mut products = vec![json!({"id": "widget", "name": "widget", "provider": "apache"})];
+    let start = told - TimeDelta::days(1);
+    let mut events = vec![
+        json!({"type": "discovered", "at": start.to_rfc3339(), "party": "alibaba-cloud", "product": "widget"}),
+        json!({"type": "notified", "at": start.to_rfc3339(), "party": "alibaba-cloud", "to": "miit-nvdb", "product": "widget"}),
+    ];
+    for (i, vendor) in vendors.iter().enumerate() {
+        let product = format!("{vendor}:Box");
+        parties
+            .push(json!({"id": vendor, "name": vendor, "roles": ["product_provider"], "jurisdiction": "CN"}));
+        products.push(json!({"id": product, "name": "Box", "provider": vendor, "upstream": ["widget"]}));
+        let at = told + TimeDelta::hours(i as i64);
+        events.push(json!({"type": "notified", "at": at.to_rfc3339(), "party": "miit-nvdb", "to": vendor, "product": product}));
+    }
+    events.extend(later);
+    let fragments = |values: Vec<Value>| -> Vec<Fragment> {
+        values.into_iter().map(|value| Fragment { id: value["id"].as_str().unwrap().into(), value }).collect()
+    };
+    app.db
+        .store
+        .import_case(&NewCase {
+            title: "A widget library".into(),
+            timezone: "Asia/Shanghai".into(),
+            reporter_org: "alibaba-cloud".into(),
+            platform_org: "miit-nvdb".into(),
+            parties: fragments(parties),
+            products: fragments(products),
+            events: events.into_iter().map(event).collect(),
+            created_at: start,
+        })
+        .await
+        .unwrap()
+}
+
+/// Every coordination notice key sent so far, over `cases`.
+async fn keys_sent(app: &App, cases: &[String]) -> std::collections::BTreeSet<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    for case in cases {
+        keys.extend(app.db.store.notices_sent(case).await.unwrap().into_iter().map(|(key, _)| key));
+    }
+    keys
+}
+
+/// The reminder beat reads the silences the views keep, not every case: at a beat every
+/// 6 hours for 40 days, with vendors answering and told again between beats, cases with schedules of
+/// their own (one with none) and beats alternating between a platform with a default
+/// and one without, it sends exactly the reminders that loading every case and asking
+/// each for those due would send.
+#[tokio::test]
+async fn the_reminder_beat_sends_what_loading_every_case_would() {
+    for_each_backend(|db: TestDb| async move {
+        use vulnrelay_store::{CaseChange, CaseSchedule, ReminderSchedule};
+        let default = ReminderSchedule { after_days: 3, every_days: 2 };
+        let config = vulnrelay_server::Config { coordination_reminders: Some(default), ..common::config() };
+        let app = App::with_config(db, config).await;
+        let vendors: Vec<String> = (0..4).map(|i| format!("vendor-{i}")).collect();
+        for (i, v) in vendors.iter().enumerate() {
+            vendor(&app, v, &format!("psirt@{i}.example")).await;
+        }
+        let base = Utc::now() - TimeDelta::days(45);
+        let mut cases = Vec::new();
+        for i in 0..10i64 {
+            let told = base + TimeDelta::days(i % 4) + TimeDelta::hours(5 * i);
+            let theirs = vec![vendors[(i % 4) as usize].clone(), vendors[((i + 1) % 4) as usize].clone()];
+            // Some answered once before the beats start.
+            let later = if i % 3 == 0 {
+                let at = told + TimeDelta::days(1);
+                vec![json!({"type": "vendor_status", "at": at.to_rfc3339(), "party": theirs[0], "product": format!("{}:Box", theirs[0]), "vulnerability": "CVE-Y", "status": "under_investigation"})]
+            } else {
+                Vec::new()
+            };
+            cases.push(case_told(&app, told, &theirs, later).await);
+        }
+        let own = [
+            (1, Some(ReminderSchedule { after_days: 1, every_days: 1 })),
+            (2, None),
+            (4, Some(ReminderSchedule { after_days: 5, every_days: 3 })),
+        ];
+        for (i, schedule) in own {
+            let set = CaseSchedule { case_id: cases[i].clone(), schedule, set_by: "test".into(), set_at: Utc::now() };
+            app.db.store.set_case_schedule(&cases[i], Some(&set)).await.unwrap();
+        }
+        let own: std::collections::HashMap<&str, Option<ReminderSchedule>> =
+            own.iter().map(|(i, s)| (cases[*i].as_str(), *s)).collect();
+        let with_default = Worker::new(app.state.app.clone(), WorkerConfig::default());
+        let plain = vulnrelay_server::App::new(
+            app.db.store.clone(),
+            vulnrelay_server::Config { coordination_reminders: None, ..common::config() },
+        );
+        let without_default = Worker::new(plain, WorkerConfig::default());
+        let mut sent_in_all = 0;
+        for step in 0..160i64 {
+            // A beat every 6 hours and a few minutes, so each day of silence is met at
+            // its start, its middle and its end.
+            let now = base + TimeDelta::hours(6 * step) + TimeDelta::minutes(step % 5);
+            // Between beats: a vendor answers, or the platform tells one again.
+            let case = &cases[(step % 10) as usize];
+            let who = &vendors[(step % 4) as usize];
+            let on_case = app.db.store.case_parties(case).await.unwrap().iter().any(|p| p.id == *who);
+            if step % 6 == 1 && on_case {
+                let body = if step % 4 == 1 {
+                    json!({"type": "vendor_status", "at": now.to_rfc3339(), "party": who, "product": format!("{who}:Box"), "vulnerability": "CVE-Y", "status": "affected"})
+                } else {
+                    json!({"type": "notified", "at": now.to_rfc3339(), "party": "miit-nvdb", "to": who, "product": format!("{who}:Box")})
+                };
+                let change = CaseChange {
+                    events: vec![NewEvent { at: now, body, recorded_by: None, override_reason: None }],
+                    ..CaseChange::default()
+                };
+                app.db.store.change_case(case, &change, now).await.unwrap();
+            }
+            let platform_default = (step % 9 != 4).then_some(default);
+            let mut expected = std::collections::BTreeSet::new();
+            let before = keys_sent(&app, &cases).await;
+            for case in &cases {
+                let schedule = own.get(case.as_str()).copied().unwrap_or(platform_default);
+                let Some(schedule) = schedule else { continue };
+                let loaded = vulnrelay_server::casefile::load(&app.state.app, case).await.unwrap();
+                for notice in vulnrelay_server::coordination::scheduled_reminders(&loaded, schedule, now) {
+                    if !before.contains(&notice.key) {
+                        expected.insert(notice.key);
+                    }
+                }
+            }
+            if step % 10 == 0 {
+                // The silences kept are the board's vendors that have not answered.
+                for case in &cases {
+                    let (_, board) = app.get(&format!("/api/v1/cases/{case}/coordination"), MIIT).await;
+                    let silent: std::collections::BTreeSet<String> = board["vendors"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|v| !v["unanswered_days"].is_null())
+                        .map(|v| v["vendor"].as_str().unwrap().to_owned())
+                        .collect();
+                    let kept = app.db.store.silences_of(std::slice::from_ref(case)).await.unwrap();
+                    assert_eq!(kept.into_iter().map(|s| s.vendor).collect::<std::collections::BTreeSet<_>>(), silent);
+                }
+            }
+            let worker = if platform_default.is_some() { &with_default } else { &without_default };
+            let sent = worker.remind_vendors(now).await.unwrap();
+            let new: std::collections::BTreeSet<String> =
+                keys_sent(&app, &cases).await.difference(&before).cloned().collect();
+            assert_eq!(new, expected, "beat {step}");
+            assert_eq!(sent, expected.len(), "beat {step}");
+            sent_in_all += sent;
+        }
+        // The schedules did remind: the comparison was not of two empty sets.
+        assert!(sent_in_all > 20, "{sent_in_all}");
+    })
+    .await;
+}

@@ -57,6 +57,13 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ),
         ("reminders", with_values(sql::CASES_DUE, &[time, time])),
         (
+            "silences, a page",
+            with_values(
+                vulnrelay_store::coordination::sql::SILENCES,
+                &[time, time, "'case'", "'vendor'", "500"],
+            ),
+        ),
+        (
             "chains to sign: a case's",
             with_values(
                 &checkpoint::marked_heads("events", "case_id", 500),
@@ -240,6 +247,22 @@ async fn interval_reads_use_their_index_on_sqlite() {
         let index = if name == "platforms" { "cases_platform" } else { "case_intervals_stats" };
         assert!(plan.contains(index), "{name} does not use {index}:\n{plan}");
     }
+}
+
+/// SQLite reads a page of the silences the reminder beat asks for from their index, in
+/// its order: from the cursor on, none sorted.
+#[tokio::test]
+async fn silences_are_read_in_index_order_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
+    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    let name = "silences, a page";
+    let explain = format!("EXPLAIN QUERY PLAN {}", vulnrelay_store::coordination::sql::SILENCES);
+    let time = "2026-01-01T00:00:00.000000Z";
+    let query = sqlx::query(&explain).bind(time).bind(time).bind("case").bind("vendor").bind(500_i64);
+    let plan = sqlite_plan(&mut connection, name, query).await;
+    assert!(!plan.contains("TEMP B-TREE"), "{name} sorts:\n{plan}");
+    assert!(plan.contains("SEARCH case_waiting USING COVERING INDEX case_waiting_told"), "{name}:\n{plan}");
 }
 
 /// SQLite's planner statistics are kept per index only: `ANALYZE` through the store,

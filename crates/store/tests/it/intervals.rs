@@ -40,6 +40,7 @@ impl Projector for Script {
             vendors: 0,
             products: 0,
             intervals: intervals_of(&body),
+            waiting: Vec::new(),
         })
     }
 }

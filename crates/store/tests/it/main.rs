@@ -11,6 +11,7 @@ mod intervals;
 mod publication_marks;
 mod records;
 mod rematch_marks;
+mod silences;
 mod statement_journal;
 mod wal;
 mod warnings;
