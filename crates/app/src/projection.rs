@@ -19,7 +19,7 @@ use crate::intervals::FirstWarning;
 
 /// Raised by hand when what a projection holds, or how it is computed, changes in a
 /// way the packs' text does not show: every stored view is then recomputed at start.
-const PROJECTION_FORMAT: &str = "vulnrelay-projection/3";
+const PROJECTION_FORMAT: &str = "vulnrelay-projection/2";
 
 /// Above this many downstream vendors a case's obligations are evaluated in groups of
 /// this many vendors (see [`CaseProjector::project_loaded`]).
