@@ -221,16 +221,17 @@ impl crate::coordination::Coordination for Inner {
     }
 
     async fn silences_of(&self, case_ids: &[String]) -> Result<Vec<Silence>> {
+        // Sorted first, so that the pages of ids give the silences in one order.
+        let mut ids = case_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
         let mut out = Vec::new();
-        for ids in case_ids.chunks(ROWS_PER_INSERT) {
-            let mut query = sqlx::QueryBuilder::<Db>::new(
+        for ids in ids.chunks(ROWS_PER_INSERT) {
+            let mut query = in_list(
                 "SELECT case_id, vendor, last_told FROM case_waiting WHERE case_id IN (",
+                ids,
+                ") ORDER BY case_id, vendor",
             );
-            let mut list = query.separated(", ");
-            for id in ids {
-                list.push_bind(id.as_str());
-            }
-            query.push(") ORDER BY case_id, vendor");
             for row in query.build().fetch_all(&self.reader).await? {
                 out.push(silence_from_row(&row)?);
             }
@@ -241,19 +242,24 @@ impl crate::coordination::Coordination for Inner {
     async fn sent_keys(&self, keys: &[String]) -> Result<HashSet<String>> {
         let mut sent = HashSet::new();
         for keys in keys.chunks(ROWS_PER_INSERT) {
-            let mut query =
-                sqlx::QueryBuilder::<Db>::new("SELECT key FROM coordination_notices WHERE key IN (");
-            let mut list = query.separated(", ");
-            for key in keys {
-                list.push_bind(key.as_str());
-            }
-            query.push(")");
+            let mut query = in_list("SELECT key FROM coordination_notices WHERE key IN (", keys, ")");
             for row in query.build().fetch_all(&self.reader).await? {
                 sent.insert(row.try_get("key")?);
             }
         }
         Ok(sent)
     }
+}
+
+/// The statement `head`, `values` bound as a list, then `tail`.
+fn in_list<'q>(head: &str, values: &'q [String], tail: &str) -> sqlx::QueryBuilder<'q, Db> {
+    let mut query = sqlx::QueryBuilder::<Db>::new(head);
+    let mut list = query.separated(", ");
+    for value in values {
+        list.push_bind(value.as_str());
+    }
+    query.push(tail);
+    query
 }
 
 /// A case's own reminder schedule from its `coordination_schedules` row.
