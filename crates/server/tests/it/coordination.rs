@@ -314,22 +314,48 @@ async fn told_days_ago(app: &App, days_ago: i64) -> String {
     vendor(app, "vendor-a", A).await;
     vendor(app, "vendor-b", B).await;
     let told = Utc::now() - TimeDelta::days(days_ago);
-    let party = |id: &str, roles: &[&str]| Fragment {
-        id: id.into(),
-        value: json!({"id": id, "name": id, "roles": roles, "jurisdiction": "CN"}),
-    };
-    let product = |id: &str, provider: &str, upstream: bool| {
-        let mut value = json!({"id": id, "name": id, "provider": provider});
-        if upstream {
-            value["upstream"] = json!(["widget"]);
-        }
-        Fragment { id: id.into(), value }
-    };
+    let vendors = [("vendor-a", "vendor-a:A Server"), ("vendor-b", "vendor-b:B Box")];
+    case_told(app, told, &vendors, TimeDelta::zero(), Vec::new()).await
+}
+
+/// A case of the widget library whose platform told each of `vendors` about its product
+/// (vendor, product id) from `told` on, `apart` after the one before, then the `later`
+/// events (in time order).
+async fn case_told(
+    app: &App,
+    told: chrono::DateTime<Utc>,
+    vendors: &[(&str, &str)],
+    apart: TimeDelta,
+    later: Vec<Value>,
+) -> String {
     let event = |body: Value| NewEvent {
         at: chrono::DateTime::parse_from_rfc3339(body["at"].as_str().unwrap()).unwrap().to_utc(),
         body,
         recorded_by: None,
         override_reason: None,
+    };
+    let mut parties = vec![
+        json!({"id": "alibaba-cloud", "name": "alibaba-cloud", "roles": ["discoverer"], "jurisdiction": "CN"}),
+        json!({"id": "apache", "name": "apache", "roles": ["product_provider"], "jurisdiction": "CN"}),
+        json!({"id": "miit-nvdb", "name": "miit-nvdb", "roles": ["regulator_platform"], "jurisdiction": "CN"}),
+    ];
+    let mut products = vec![json!({"id": "widget", "name": "widget", "provider": "apache"})];
+    let start = told - TimeDelta::days(1);
+    let mut events = vec![
+        json!({"type": "discovered", "at": start.to_rfc3339(), "party": "alibaba-cloud", "product": "widget"}),
+        json!({"type": "notified", "at": start.to_rfc3339(), "party": "alibaba-cloud", "to": "miit-nvdb", "product": "widget"}),
+    ];
+    let mut at = told;
+    for (vendor, product) in vendors {
+        parties
+            .push(json!({"id": vendor, "name": vendor, "roles": ["product_provider"], "jurisdiction": "CN"}));
+        products.push(json!({"id": product, "name": product, "provider": vendor, "upstream": ["widget"]}));
+        events.push(json!({"type": "notified", "at": at.to_rfc3339(), "party": "miit-nvdb", "to": vendor, "product": product}));
+        at += apart;
+    }
+    events.extend(later);
+    let fragments = |values: Vec<Value>| -> Vec<Fragment> {
+        values.into_iter().map(|value| Fragment { id: value["id"].as_str().unwrap().into(), value }).collect()
     };
     app.db
         .store
@@ -338,25 +364,10 @@ async fn told_days_ago(app: &App, days_ago: i64) -> String {
             timezone: "Asia/Shanghai".into(),
             reporter_org: "alibaba-cloud".into(),
             platform_org: "miit-nvdb".into(),
-            parties: vec![
-                party("alibaba-cloud", &["discoverer"]),
-                party("apache", &["product_provider"]),
-                party("miit-nvdb", &["regulator_platform"]),
-                party("vendor-a", &["product_provider"]),
-                party("vendor-b", &["product_provider"]),
-            ],
-            products: vec![
-                product("widget", "apache", false),
-                product("vendor-a:A Server", "vendor-a", true),
-                product("vendor-b:B Box", "vendor-b", true),
-            ],
-            events: vec![
-                event(json!({"type": "discovered", "at": (told - TimeDelta::days(1)).to_rfc3339(), "party": "alibaba-cloud", "product": "widget"})),
-                event(json!({"type": "notified", "at": (told - TimeDelta::days(1)).to_rfc3339(), "party": "alibaba-cloud", "to": "miit-nvdb", "product": "widget"})),
-                event(json!({"type": "notified", "at": told.to_rfc3339(), "party": "miit-nvdb", "to": "vendor-a", "product": "vendor-a:A Server"})),
-                event(json!({"type": "notified", "at": told.to_rfc3339(), "party": "miit-nvdb", "to": "vendor-b", "product": "vendor-b:B Box"})),
-            ],
-            created_at: told - TimeDelta::days(1),
+            parties: fragments(parties),
+            products: fragments(products),
+            events: events.into_iter().map(event).collect(),
+            created_at: start,
         })
         .await
         .unwrap()
@@ -956,54 +967,6 @@ async fn the_board_kept_across_random_changes_equals_the_board_rebuilt_from_the_
     .await;
 }
 
-/// A case of the widget library whose platform told `vendors` at `told` (each an hour
-/// after the one before), then the `later` events (in time order).
-async fn case_told(app: &App, told: chrono::DateTime<Utc>, vendors: &[String], later: Vec<Value>) -> String {
-    let event = |body: Value| NewEvent {
-        at: chrono::DateTime::parse_from_rfc3339(body["at"].as_str().unwrap()).unwrap().to_utc(),
-        body,
-        recorded_by: None,
-        override_reason: None,
-    };
-    let mut parties = vec![
-        json!({"id": "alibaba-cloud", "name": "alibaba-cloud", "roles": ["discoverer"], "jurisdiction": "CN"}),
-        json!({"id": "apache", "name": "apache", "roles": ["product_provider"], "jurisdiction": "CN"}),
-        json!({"id": "miit-nvdb", "name": "miit-nvdb", "roles": ["regulator_platform"], "jurisdiction": "CN"}),
-    ];
-    let mut products = vec![json!({"id": "widget", "name": "widget", "provider": "apache"})];
-    let start = told - TimeDelta::days(1);
-    let mut events = vec![
-        json!({"type": "discovered", "at": start.to_rfc3339(), "party": "alibaba-cloud", "product": "widget"}),
-        json!({"type": "notified", "at": start.to_rfc3339(), "party": "alibaba-cloud", "to": "miit-nvdb", "product": "widget"}),
-    ];
-    for (i, vendor) in vendors.iter().enumerate() {
-        let product = format!("{vendor}:Box");
-        parties
-            .push(json!({"id": vendor, "name": vendor, "roles": ["product_provider"], "jurisdiction": "CN"}));
-        products.push(json!({"id": product, "name": "Box", "provider": vendor, "upstream": ["widget"]}));
-        let at = told + TimeDelta::hours(i as i64);
-        events.push(json!({"type": "notified", "at": at.to_rfc3339(), "party": "miit-nvdb", "to": vendor, "product": product}));
-    }
-    events.extend(later);
-    let fragments = |values: Vec<Value>| -> Vec<Fragment> {
-        values.into_iter().map(|value| Fragment { id: value["id"].as_str().unwrap().into(), value }).collect()
-    };
-    app.db
-        .store
-        .import_case(&NewCase {
-            title: "A widget library".into(),
-            timezone: "Asia/Shanghai".into(),
-            reporter_org: "alibaba-cloud".into(),
-            platform_org: "miit-nvdb".into(),
-            parties: fragments(parties),
-            products: fragments(products),
-            events: events.into_iter().map(event).collect(),
-            created_at: start,
-        })
-        .await
-        .unwrap()
-}
-
 /// Every coordination notice key sent so far, over `cases`.
 async fn keys_sent(app: &App, cases: &[String]) -> std::collections::BTreeSet<String> {
     let mut keys = std::collections::BTreeSet::new();
@@ -1033,15 +996,17 @@ async fn the_reminder_beat_sends_what_loading_every_case_would() {
         let mut cases = Vec::new();
         for i in 0..10i64 {
             let told = base + TimeDelta::days(i % 4) + TimeDelta::hours(5 * i);
-            let theirs = vec![vendors[(i % 4) as usize].clone(), vendors[((i + 1) % 4) as usize].clone()];
+            let theirs = [vendors[(i % 4) as usize].as_str(), vendors[((i + 1) % 4) as usize].as_str()];
+            let boxes = theirs.map(|v| format!("{v}:Box"));
             // Some answered once before the beats start.
             let later = if i % 3 == 0 {
                 let at = told + TimeDelta::days(1);
-                vec![json!({"type": "vendor_status", "at": at.to_rfc3339(), "party": theirs[0], "product": format!("{}:Box", theirs[0]), "vulnerability": "CVE-Y", "status": "under_investigation"})]
+                vec![json!({"type": "vendor_status", "at": at.to_rfc3339(), "party": theirs[0], "product": boxes[0], "vulnerability": "CVE-Y", "status": "under_investigation"})]
             } else {
                 Vec::new()
             };
-            cases.push(case_told(&app, told, &theirs, later).await);
+            let told_about = [(theirs[0], boxes[0].as_str()), (theirs[1], boxes[1].as_str())];
+            cases.push(case_told(&app, told, &told_about, TimeDelta::hours(1), later).await);
         }
         let own = [
             (1, Some(ReminderSchedule { after_days: 1, every_days: 1 })),

@@ -59,10 +59,11 @@ fn intervals_of(body: &Value) -> Vec<IntervalLength> {
 }
 
 /// A small deterministic generator (the crate's tests have no `rand`).
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn below(&mut self, n: usize) -> usize {
+    /// The next number below `n`.
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

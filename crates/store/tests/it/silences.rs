@@ -13,6 +13,8 @@ use vulnrelay_store::projections::{CaseProjection, CaseSnapshot, WaitingVendor};
 use vulnrelay_store::testing::{TestDb, for_each_backend};
 use vulnrelay_store::*;
 
+use crate::intervals::Rng;
+
 /// Projects a case as its last `set` event says: these vendors waiting, each last told
 /// at its time (`fail`: the case cannot be read).
 #[derive(Debug)]
@@ -52,18 +54,6 @@ fn waiting_of(body: &Value) -> Vec<WaitingVendor> {
             last_told: told(w[1].as_i64().unwrap()),
         })
         .collect()
-}
-
-/// A small deterministic generator (the crate's tests have no `rand`).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        usize::try_from(self.0 % n as u64).unwrap()
-    }
 }
 
 /// Hour `hour` of the test's calendar (told times repeat, so the keyset's ties are met).
