@@ -1178,15 +1178,8 @@ impl crate::Store for Inner {
     }
 
     async fn case_snapshot(&self, id: &str) -> Result<CaseSnapshot> {
-        let mut tx = self.reader.begin().await?;
-        if BACKEND == crate::Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .execute(&mut *tx)
-                .await?;
-        }
-        let snapshot = super::projections_sql::read_case(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(snapshot)
+        // One statement: one snapshot without a transaction's round trips.
+        super::projections_sql::read_case(&self.reader, id).await
     }
 
     async fn list_cases(&self) -> Result<Vec<CaseRecord>> {

@@ -101,7 +101,7 @@ impl Inner {
 
 /// Reads a case as the transaction sees it.
 async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<CaseSnapshot> {
-    let mut snapshot = read_case(tx, case_id).await?;
+    let mut snapshot = read_case(&mut **tx, case_id).await?;
     snapshot.first_warning = sqlx::query(sql::FIRST_WARNING)
         .bind(case_id)
         .fetch_optional(&mut **tx)
@@ -112,50 +112,34 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
     Ok(snapshot)
 }
 
-/// Reads a case's record, parties, products, events and `one_product_until` as the
-/// transaction sees it (no first warning).
-pub(super) async fn read_case(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<CaseSnapshot> {
-    let record = case_from_row(
-        &sqlx::query("SELECT * FROM cases WHERE id = $1")
-            .bind(case_id)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(not_found("case", case_id))?,
-    )?;
-    let fragments = |rows: Vec<DbRow>, id: &'static str, value: &'static str| -> Result<Vec<Fragment>> {
-        rows.iter()
-            .map(|row| Ok(Fragment { id: row.try_get(id)?, value: json(&row.try_get::<String, _>(value)?)? }))
-            .collect()
+/// Reads a case's record, parties, products, events and `one_product_until` (no
+/// first warning) in one statement ([`sql::CASE_SNAPSHOT`]): as a transaction sees it
+/// when `executor` is one, else as one snapshot of its own.
+pub(super) async fn read_case<'e, E>(executor: E, case_id: &str) -> Result<CaseSnapshot>
+where
+    E: sqlx::Executor<'e, Database = Db>,
+{
+    let rows = sqlx::query(sql::CASE_SNAPSHOT).bind(case_id).fetch_all(executor).await?;
+    let mut record = None;
+    let (mut parties, mut products, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let mut one_product_until: Option<i64> = None;
+    let fragment = |row: &DbRow| -> Result<Fragment> {
+        Ok(Fragment { id: row.try_get("fragment_id")?, value: json(&row.try_get::<String, _>("fragment")?)? })
     };
-    let parties = fragments(
-        sqlx::query("SELECT party_id, party FROM case_parties WHERE case_id = $1 ORDER BY position")
-            .bind(case_id)
-            .fetch_all(&mut **tx)
-            .await?,
-        "party_id",
-        "party",
-    )?;
-    let products = fragments(
-        sqlx::query("SELECT product_id, product FROM case_products WHERE case_id = $1 ORDER BY position")
-            .bind(case_id)
-            .fetch_all(&mut **tx)
-            .await?,
-        "product_id",
-        "product",
-    )?;
-    let events = sqlx::query("SELECT * FROM events WHERE case_id = $1 ORDER BY seq")
-        .bind(case_id)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(event_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    let one_product_until =
-        sqlx::query("SELECT MIN(added_after_seq) AS seq FROM case_products WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get::<Option<i64>, _>("seq")?;
+    for row in &rows {
+        match row.try_get::<i32, _>("part")? {
+            0 => record = Some(case_from_row(row)?),
+            1 => events.push(event_from_row(row)?),
+            2 => parties.push(fragment(row)?),
+            _ => {
+                products.push(fragment(row)?);
+                if let Some(seq) = row.try_get::<Option<i64>, _>("added_after_seq")? {
+                    one_product_until = Some(one_product_until.map_or(seq, |least| least.min(seq)));
+                }
+            }
+        }
+    }
+    let record = record.ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_owned() })?;
     Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning: None })
 }
 

@@ -483,6 +483,24 @@ async fn events_chain_and_stale_writers_are_refused() {
         assert_eq!(snapshot.products, store.case_products(&case_id).await.unwrap());
         assert_eq!(snapshot.one_product_until, store.one_product_until(&case_id).await.unwrap());
         assert_eq!(snapshot.record.last_seq, 4);
+        // Products joined later: the snapshot's one statement gives them in order and the
+        // least log position they were added after.
+        let products = ["lib-b", "lib-a"].map(|id| Fragment { id: id.into(), value: json!({"id": id}) });
+        let change = CaseChange {
+            products: products.to_vec(),
+            events: vec![event(5, "affected_products_added")],
+            ..CaseChange::default()
+        };
+        store.change_case(&case_id, &change, at(5, 1)).await.unwrap();
+        let snapshot = store.case_snapshot(&case_id).await.unwrap();
+        assert_eq!(snapshot.record, store.case(&case_id).await.unwrap());
+        assert_eq!(snapshot.events, store.events(&case_id).await.unwrap());
+        assert_eq!(snapshot.parties, store.case_parties(&case_id).await.unwrap());
+        assert_eq!(snapshot.products, store.case_products(&case_id).await.unwrap());
+        assert_eq!(snapshot.products[snapshot.products.len() - 2..], products);
+        assert_eq!(snapshot.one_product_until, store.one_product_until(&case_id).await.unwrap());
+        assert!(snapshot.one_product_until.is_some());
+        assert_eq!((snapshot.record.last_seq, snapshot.parties.len()), (5, 3));
         let unknown = store.case_snapshot("case-nope").await;
         assert!(matches!(unknown, Err(StoreError::NotFound { what: "case", .. })), "{unknown:?}");
         let unknown = store.change_case("case-nope", &CaseChange::default(), at(4, 2)).await;
@@ -490,7 +508,7 @@ async fn events_chain_and_stale_writers_are_refused() {
         let report = store.verify().await.unwrap();
         assert_eq!(
             report,
-            VerifyReport { cases: 1, events: 4, org_logs: 0, org_events: 0, broken: Vec::new() }
+            VerifyReport { cases: 1, events: 5, org_logs: 0, org_events: 0, broken: Vec::new() }
         );
     })
     .await;
