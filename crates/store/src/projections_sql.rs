@@ -7,8 +7,8 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
 use super::common::{
-    CASE_COLUMNS, DbRow, ROWS_PER_INSERT, case_from_columns, case_from_row, event_from_row, json, not_found,
-    opt_ts, page_statement, read_page, receipt_from_row, ts,
+    CASE_COLUMNS, CaseColumns, DbRow, ROWS_PER_INSERT, case_from_columns, case_from_row, event_from_row,
+    json, not_found, opt_ts, page_statement, read_page, receipt_from_row, ts,
 };
 use super::staged::{Cell, Staged, Table};
 use super::{BACKEND, Db, FOR_UPDATE, Inner};
@@ -112,34 +112,46 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
     Ok(snapshot)
 }
 
+/// A case's head row in [`sql::case_snapshot`]: its record's columns, its parties and
+/// its products.
+type SnapshotHead = (CaseColumns, Vec<(String, String, i64)>, Vec<(String, String, i64, Option<i64>)>);
+
 /// Reads a case's record, parties, products, events and `one_product_until` (no
-/// first warning) in one statement ([`sql::CASE_SNAPSHOT`]): as a transaction sees it
+/// first warning) in one statement ([`sql::case_snapshot`]): as a transaction sees it
 /// when `executor` is one, else as one snapshot of its own.
 pub(super) async fn read_case<'e, E>(executor: E, case_id: &str) -> Result<CaseSnapshot>
 where
     E: sqlx::Executor<'e, Database = Db>,
 {
-    let rows = sqlx::query(sql::CASE_SNAPSHOT).bind(case_id).fetch_all(executor).await?;
-    let mut record = None;
-    let (mut parties, mut products, mut events) = (Vec::new(), Vec::new(), Vec::new());
-    let mut one_product_until: Option<i64> = None;
-    let fragment = |row: &DbRow| -> Result<Fragment> {
-        Ok(Fragment { id: row.try_get("fragment_id")?, value: json(&row.try_get::<String, _>("fragment")?)? })
-    };
+    let rows = sqlx::query(sql::case_snapshot(BACKEND)).bind(case_id).fetch_all(executor).await?;
+    let mut head = None;
+    let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
-        match row.try_get::<i32, _>("part")? {
-            0 => record = Some(case_from_row(row)?),
-            1 => events.push(event_from_row(row)?),
-            2 => parties.push(fragment(row)?),
-            _ => {
-                products.push(fragment(row)?);
-                if let Some(seq) = row.try_get::<Option<i64>, _>("added_after_seq")? {
-                    one_product_until = Some(one_product_until.map_or(seq, |least| least.min(seq)));
-                }
-            }
+        match row.try_get::<Option<String>, _>("head")? {
+            Some(text) => head = Some(text),
+            None => events.push(event_from_row(row)?),
         }
     }
-    let record = record.ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_owned() })?;
+    drop(rows);
+    let head = head.ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_owned() })?;
+    let head: SnapshotHead = serde_json::from_str(&head)
+        .map_err(|e| StoreError::Corrupt(format!("case {case_id}: its snapshot: {e}")))?;
+    let (columns, mut parties, mut products) = head;
+    let record = case_from_columns(columns)?;
+    // Each part comes in its index's order or none: sorted here (runs already in
+    // order cost one pass).
+    events.sort_by_key(|event: &StoredEvent| event.seq);
+    parties.sort_by_key(|(_, _, position)| *position);
+    let parties = parties
+        .into_iter()
+        .map(|(id, value, _)| Ok(Fragment { id, value: json(&value)? }))
+        .collect::<Result<Vec<_>>>()?;
+    products.sort_by_key(|(_, _, position, _)| *position);
+    let one_product_until = products.iter().filter_map(|(.., after)| *after).min();
+    let products = products
+        .into_iter()
+        .map(|(id, value, ..)| Ok(Fragment { id, value: json(&value)? }))
+        .collect::<Result<Vec<_>>>()?;
     Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning: None })
 }
 

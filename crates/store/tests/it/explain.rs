@@ -143,6 +143,7 @@ async fn hot_queries_use_indexes_on_postgresql() {
             "records by package",
             with_values(&match_sql::records(Backend::Postgres), &[r#"'["Maven:org.example:widget"]'"#]),
         ),
+        ("a case whole", with_values(sql::case_snapshot(Backend::Postgres), &["'case'"])),
     ];
     for (name, statement) in statements {
         let plan: Vec<String> = sqlx::query(&format!("EXPLAIN {statement}"))
@@ -157,6 +158,9 @@ async fn hot_queries_use_indexes_on_postgresql() {
         assert!(plan.contains("Index"), "{name} uses no index:\n{plan}");
         if name.contains("in a state") {
             assert!(plan.contains("case_views_published_state"), "{name} looks for the state:\n{plan}");
+        }
+        if name == "a case whole" {
+            assert!(!plan.contains("Sort"), "{name} sorts:\n{plan}");
         }
         if name.starts_with("cases of an organisation") {
             // The two runs merged as they come, each cut at the page size: never both
@@ -263,6 +267,23 @@ async fn silences_are_read_in_index_order_on_sqlite() {
     let plan = sqlite_plan(&mut connection, name, query).await;
     assert!(!plan.contains("TEMP B-TREE"), "{name} sorts:\n{plan}");
     assert!(plan.contains("SEARCH case_waiting USING COVERING INDEX case_waiting_told"), "{name}:\n{plan}");
+}
+
+/// SQLite reads a case whole through the four tables' keys, each arm as its index
+/// gives it: nothing sorted, no table read whole.
+#[tokio::test]
+async fn a_case_is_read_through_its_keys_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
+    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    let name = "a case whole";
+    let explain = format!("EXPLAIN QUERY PLAN {}", sql::case_snapshot(Backend::Sqlite));
+    let plan = sqlite_plan(&mut connection, name, sqlx::query(&explain).bind("case")).await;
+    assert!(!plan.contains("TEMP B-TREE"), "{name} sorts:\n{plan}");
+    assert!(!plan.contains("SCAN "), "{name} reads a table whole:\n{plan}");
+    for table in ["cases", "events", "case_parties", "case_products"] {
+        assert!(plan.contains(&format!("SEARCH {table} USING")), "{name} does not search {table}:\n{plan}");
+    }
 }
 
 /// SQLite's planner statistics are kept per index only: `ANALYZE` through the store,
