@@ -540,47 +540,41 @@ pub mod sql {
     pub const PUBLIC_PENDING_AHEAD: &str = "SELECT COUNT(*) AS n FROM open_obligations \
          WHERE public = TRUE AND status = 'pending' AND due_key > $1 AND due_key < '~'";
     /// A case whole in one statement, so one snapshot on either back end with no
-    /// transaction: a head row (`part` 0) whose `head` holds the case's record (its
-    /// columns in order), its parties and its products as one JSON array (each fragment
-    /// `[id, fragment, position]`, a product with `added_after_seq` too), then its events (`part` 1), one a row, in no order (the
-    /// reader sorts them: an `ORDER BY` costs SQLite a temporary B-tree). An event row
-    /// carries one NULL beside its own columns, so a case of thousands of vendors is
-    /// read with little more than its events cost.
+    /// transaction: a head row whose `head` holds the case's record (its columns in
+    /// order), its parties, its products (each fragment `[id, fragment, position]`, a
+    /// product with `added_after_seq` too) and, on SQLite, its events (`[seq, at,
+    /// recorded_at, recorded_by, override_reason, body, prev_hash, hash]`) as one JSON
+    /// array. SQLite's rows cross from its connection's thread one by one, each a
+    /// hand-off (see `one_row`), so there the case crosses as one row; on PostgreSQL the
+    /// head's events are NULL and the events follow as rows, each with one NULL beside
+    /// its own columns. Nothing is in order (the reader sorts: an `ORDER BY` costs
+    /// SQLite a temporary B-tree).
     pub const fn case_snapshot(backend: Backend) -> &'static str {
-        macro_rules! events {
-            () => {
-                " UNION ALL SELECT 1, case_id, seq, at, recorded_at, recorded_by, override_reason, body, \
-                 prev_hash, hash, NULL FROM events WHERE case_id = $1"
-            };
-        }
-        macro_rules! head {
-            () => {
-                "SELECT 0 AS part, NULL AS case_id, CAST(NULL AS BIGINT) AS seq, NULL AS at, NULL AS recorded_at, \
-                 NULL AS recorded_by, NULL AS override_reason, NULL AS body, NULL AS prev_hash, NULL AS hash, "
-            };
-        }
         match backend {
-            Backend::Sqlite => concat!(
-                head!(),
-                "json_array(json_array(id, title, timezone, reporter_org, platform_org, created_at, last_seq, \
-                 planned_public_at), \
+            Backend::Sqlite => {
+                "SELECT json_array(json_array(id, title, timezone, reporter_org, platform_org, created_at, \
+                 last_seq, planned_public_at), \
                  json((SELECT json_group_array(json_array(party_id, party, position)) \
                     FROM case_parties WHERE case_id = $1)), \
                  json((SELECT json_group_array(json_array(product_id, product, position, added_after_seq)) \
-                    FROM case_products WHERE case_id = $1))) AS head FROM cases WHERE id = $1",
-                events!()
-            ),
-            Backend::Postgres => concat!(
-                head!(),
-                "CAST(json_build_array(json_build_array(id, title, timezone, reporter_org, platform_org, \
+                    FROM case_products WHERE case_id = $1)), \
+                 json((SELECT json_group_array(json_array(seq, at, recorded_at, recorded_by, override_reason, \
+                    body, prev_hash, hash)) FROM events WHERE case_id = $1))) AS head \
+                 FROM cases WHERE id = $1"
+            }
+            Backend::Postgres => {
+                "SELECT NULL AS case_id, CAST(NULL AS BIGINT) AS seq, NULL AS at, NULL AS recorded_at, \
+                 NULL AS recorded_by, NULL AS override_reason, NULL AS body, NULL AS prev_hash, NULL AS hash, \
+                 CAST(json_build_array(json_build_array(id, title, timezone, reporter_org, platform_org, \
                  created_at, last_seq, planned_public_at), \
                  COALESCE((SELECT json_agg(json_build_array(party_id, party, position)) \
                     FROM case_parties WHERE case_id = $1), '[]'), \
                  COALESCE((SELECT json_agg(json_build_array(product_id, product, position, added_after_seq)) \
-                    FROM case_products WHERE case_id = $1), '[]')) AS TEXT) AS head \
-                 FROM cases WHERE id = $1",
-                events!()
-            ),
+                    FROM case_products WHERE case_id = $1), '[]'), NULL) AS TEXT) AS head \
+                 FROM cases WHERE id = $1 \
+                 UNION ALL SELECT case_id, seq, at, recorded_at, recorded_by, override_reason, body, \
+                 prev_hash, hash, NULL FROM events WHERE case_id = $1"
+            }
         }
     }
     /// The first risk warning of case `$1`'s records: each record's first through the

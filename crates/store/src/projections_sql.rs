@@ -112,9 +112,18 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
     Ok(snapshot)
 }
 
-/// A case's head row in [`sql::case_snapshot`]: its record's columns, its parties and
-/// its products.
-type SnapshotHead = (CaseColumns, Vec<(String, String, i64)>, Vec<(String, String, i64, Option<i64>)>);
+/// A case's head row in [`sql::case_snapshot`]: its record's columns, its parties, its
+/// products and (on SQLite) its events.
+type SnapshotHead = (
+    CaseColumns,
+    Vec<(String, String, i64)>,
+    Vec<(String, String, i64, Option<i64>)>,
+    Option<Vec<EventColumns>>,
+);
+
+/// An event in a [`SnapshotHead`]: `seq`, `at`, `recorded_at`, `recorded_by`,
+/// `override_reason`, `body`, `prev_hash`, `hash`.
+type EventColumns = (i64, String, String, Option<String>, Option<String>, String, String, String);
 
 /// Reads a case's record, parties, products, events and `one_product_until` (no
 /// first warning) in one statement ([`sql::case_snapshot`]): as a transaction sees it
@@ -136,8 +145,23 @@ where
     let head = head.ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_owned() })?;
     let head: SnapshotHead = serde_json::from_str(&head)
         .map_err(|e| StoreError::Corrupt(format!("case {case_id}: its snapshot: {e}")))?;
-    let (columns, mut parties, mut products) = head;
+    let (columns, mut parties, mut products, head_events) = head;
     let record = case_from_columns(columns)?;
+    for (seq, at, recorded_at, recorded_by, override_reason, body, prev_hash, hash) in
+        head_events.unwrap_or_default()
+    {
+        events.push(StoredEvent {
+            case_id: record.id.clone(),
+            seq,
+            at: ts(&at)?,
+            recorded_at: ts(&recorded_at)?,
+            recorded_by,
+            override_reason,
+            body,
+            prev_hash,
+            hash,
+        });
+    }
     // Each part comes in its index's order or none: sorted here (runs already in
     // order cost one pass).
     events.sort_by_key(|event: &StoredEvent| event.seq);
