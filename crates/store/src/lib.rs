@@ -234,7 +234,7 @@ pub trait Store:
     async fn case(&self, id: &str) -> Result<CaseRecord>;
     /// Every case, oldest first.
     async fn list_cases(&self) -> Result<Vec<CaseRecord>>;
-    /// A case whole as one read transaction sees it: its record, parties, products,
+    /// A case whole as one snapshot sees it (one statement): its record, parties, products,
     /// events and [`Coordination::one_product_until`], agreeing with each other (no
     /// first warning).
     async fn case_snapshot(&self, id: &str) -> Result<projections::CaseSnapshot>;
