@@ -498,6 +498,10 @@ async fn the_chain(dbs: Vec<TestDb>) {
         [("crash.log".into(), false), ("poc.txt".into(), true)]
     );
     eventually("the mirror at CNNVD", || mirror_of(&*cnnvd.db.store, &mirror)).await;
+    // What NVDB relays after the mirror exists still lands on it: recording an event
+    // before then is refused as stale (the API's answer to a case that moved), so wait
+    // for every relay to be delivered.
+    all_delivered(&[&company, &nvdb, &cnvd, &cnnvd]).await;
 
     // 3. CNVD records its own verification: it flows back to NVDB, and on to the origin.
     let (status, answer) = call(
