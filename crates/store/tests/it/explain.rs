@@ -170,6 +170,15 @@ async fn hot_queries_use_indexes_on_postgresql() {
     }
 }
 
+/// A migrated SQLite database of its own and a connection to it (the database lives
+/// as long as the returned `TestDb`).
+async fn sqlite_connection() -> (TestDb, sqlx::SqliteConnection) {
+    let db = TestDb::sqlite().await;
+    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
+    let connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    (db, connection)
+}
+
 /// What SQLite's `EXPLAIN QUERY PLAN` answers for `query` (named `name`), a line a step.
 async fn sqlite_plan<'q>(
     connection: &mut sqlx::SqliteConnection,
@@ -191,9 +200,7 @@ async fn sqlite_plan<'q>(
 /// what a deep one does, and an organisation's page merges its two runs as they come.
 #[tokio::test]
 async fn case_pages_are_read_in_index_order_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
-    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    let (_db, mut connection) = sqlite_connection().await;
     let statements = [
         ("cases, public", sql::CASES_PUBLISHED, ""),
         ("cases of an organisation", sql::cases_of_org(Backend::Sqlite, false), ""),
@@ -224,9 +231,7 @@ async fn case_pages_are_read_in_index_order_on_sqlite() {
 /// case, without sorting or reading a table; the platforms by the two ends of theirs.
 #[tokio::test]
 async fn interval_reads_use_their_index_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
-    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    let (_db, mut connection) = sqlite_connection().await;
     let statements = [
         ("ranks", sql::INTERVAL_RANKS, 5),
         ("worst", sql::INTERVAL_WORST, 2),
@@ -257,9 +262,7 @@ async fn interval_reads_use_their_index_on_sqlite() {
 /// its order: from the cursor on, none sorted.
 #[tokio::test]
 async fn silences_are_read_in_index_order_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
-    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    let (_db, mut connection) = sqlite_connection().await;
     let name = "silences, a page";
     let explain = format!("EXPLAIN QUERY PLAN {}", vulnrelay_store::coordination::sql::SILENCES);
     let time = "2026-01-01T00:00:00.000000Z";
@@ -269,13 +272,11 @@ async fn silences_are_read_in_index_order_on_sqlite() {
     assert!(plan.contains("SEARCH case_waiting USING COVERING INDEX case_waiting_told"), "{name}:\n{plan}");
 }
 
-/// SQLite reads a case whole through the four tables' keys, each arm as its index
-/// gives it: nothing sorted, no table read whole.
+/// SQLite reads a case whole through the four tables' keys, each table searched
+/// through its key: nothing sorted, no table read whole.
 #[tokio::test]
 async fn a_case_is_read_through_its_keys_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    let path = db.url.strip_prefix("sqlite:").expect("a SQLite URL");
-    let mut connection = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.expect("connect");
+    let (_db, mut connection) = sqlite_connection().await;
     let name = "a case whole";
     let explain = format!("EXPLAIN QUERY PLAN {}", sql::case_snapshot(Backend::Sqlite));
     let plan = sqlite_plan(&mut connection, name, sqlx::query(&explain).bind("case")).await;
