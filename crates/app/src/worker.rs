@@ -54,11 +54,13 @@ pub struct WorkerConfig {
     pub reminder_interval: Option<Duration>,
     /// How often what changed since the last sweep is re-matched
     /// ([`crate::warnings::rematch_marked`]) and the relays a crash left out are queued
-    /// (`None`: never; also run once at start when set).
+    /// for the cases marked since ([`crate::federation::outbound::queue_marked`]) (`None`:
+    /// never; also run once at start when set).
     pub sweep_interval: Option<Duration>,
     /// How often every record is re-matched against the inventories, a page at a time
-    /// ([`crate::warnings::rematch_all`]), for what no change marked (`None`: never; the
-    /// first one interval after start).
+    /// ([`crate::warnings::rematch_all`]), and every case is looked at for relays
+    /// ([`crate::federation::outbound::queue_all`]), for what no change marked (`None`:
+    /// never; the first one interval after start).
     pub full_sweep_interval: Option<Duration>,
     /// Refuse to deliver webhooks to loopback, private, link-local and other
     /// non-public addresses (checked on every connection, after name resolution), so
@@ -167,13 +169,20 @@ impl Worker {
             {
                 crate::warnings::log_rematch("sweep", crate::warnings::rematch_marked(&self.state).await);
                 // Relays a crash between a change and its relay left out.
-                crate::federation::outbound::queue_all(&self.state).await;
+                crate::federation::outbound::log_sweep(
+                    "sweep",
+                    crate::federation::outbound::queue_marked(&self.state).await,
+                );
                 next_sweep = now + every;
             }
             if let (Some(every), Some(next)) = (self.config.full_sweep_interval, next_full_sweep)
                 && now >= next
             {
                 crate::warnings::log_rematch("full sweep", crate::warnings::rematch_all(&self.state).await);
+                crate::federation::outbound::log_sweep(
+                    "full sweep",
+                    crate::federation::outbound::queue_all(&self.state).await,
+                );
                 next_full_sweep = Some(now + every);
             }
             if let Some(every) = self.config.reminder_interval

@@ -1443,6 +1443,15 @@ impl crate::Store for Inner {
             sqlx::query("SELECT id FROM cases ORDER BY created_at, id").fetch_all(&self.reader).await?;
         rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
     }
+
+    async fn case_ids_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    }
 }
 
 /// The intake an idempotency key already made, if any.

@@ -158,6 +158,17 @@ pub struct RelayRefusal {
     pub reason: String,
 }
 
+/// A case owed a look for relays: a change that may call for one was made to it, or
+/// the peers changed, since the sweep last looked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayMark {
+    /// The case.
+    pub case_id: String,
+    /// The mark its last such change left: the sweep removes it only while it is still
+    /// this one.
+    pub mark: i64,
+}
+
 /// Builds the signed receipt (JSON text) of what was stored: from the stored case's id
 /// and the hash of its chain head.
 pub type ReceiptFn<'a> = &'a (dyn Fn(&str, &str) -> String + Send + Sync);
@@ -171,6 +182,14 @@ pub trait Federation: Send + Sync {
     async fn peers(&self) -> Result<Vec<Peer>>;
     /// Removes a peer (its relays stay, and fail while it is gone).
     async fn remove_peer(&self, id: &str) -> Result<()>;
+
+    /// One page of the cases owed a look for relays (migration 0033), by id after
+    /// `after`, at most `limit`.
+    async fn relay_marks(&self, after: Option<&str>, limit: i64) -> Result<Vec<RelayMark>>;
+    /// Removes these marks where each is still the one read (a change since keeps its
+    /// new mark); on PostgreSQL a mark a writer holds is skipped and read again by the
+    /// next sweep.
+    async fn clear_relay_marks(&self, marks: &[RelayMark]) -> Result<()>;
 
     /// Writes relays; one whose idempotency key is known is skipped. Returns how many
     /// were written.

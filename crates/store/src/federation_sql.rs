@@ -134,6 +134,30 @@ impl crate::federation::Federation for Inner {
         Ok(())
     }
 
+    async fn relay_marks(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<crate::federation::RelayMark>> {
+        let rows = sqlx::query(
+            "SELECT id, mark FROM relay_marks WHERE kind = 'case' AND id > $1 ORDER BY kind, id LIMIT $2",
+        )
+        .bind(after.unwrap_or_default())
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(crate::federation::RelayMark { case_id: row.try_get("id")?, mark: row.try_get("mark")? })
+            })
+            .collect()
+    }
+
+    async fn clear_relay_marks(&self, marks: &[crate::federation::RelayMark]) -> Result<()> {
+        let marks: Vec<(&str, i64)> = marks.iter().map(|m| (m.case_id.as_str(), m.mark)).collect();
+        self.remove_marks("relay_marks", "case", &marks).await
+    }
+
     async fn queue_relays(&self, relays: &[crate::federation::NewRelay], at: Timestamp) -> Result<usize> {
         let mut tx = self.writer.begin().await?;
         let mut written = 0;

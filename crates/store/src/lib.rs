@@ -290,6 +290,9 @@ pub trait Store:
 
     /// Every case id, oldest first.
     async fn case_ids(&self) -> Result<Vec<String>>;
+    /// One page of the case ids by id, after `after`, at most `limit` (a sweep of every
+    /// case, a page at a time).
+    async fn case_ids_after(&self, after: Option<&str>, limit: i64) -> Result<Vec<String>>;
 
     /// Stores a signed checkpoint (again for the same chain, head and key: nothing).
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;

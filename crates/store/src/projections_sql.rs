@@ -167,16 +167,12 @@ where
     let fragment = |id: String, value: String| Ok(Fragment { id, value: json(&value)? });
     events.sort_by_key(|event: &StoredEvent| event.seq);
     parties.sort_by_key(|(_, _, position)| *position);
-    let parties = parties
-        .into_iter()
-        .map(|(id, value, _)| fragment(id, value))
-        .collect::<Result<Vec<_>>>()?;
+    let parties =
+        parties.into_iter().map(|(id, value, _)| fragment(id, value)).collect::<Result<Vec<_>>>()?;
     products.sort_by_key(|(_, _, position, _)| *position);
     let one_product_until = products.iter().filter_map(|(.., after)| *after).min();
-    let products = products
-        .into_iter()
-        .map(|(id, value, ..)| fragment(id, value))
-        .collect::<Result<Vec<_>>>()?;
+    let products =
+        products.into_iter().map(|(id, value, ..)| fragment(id, value)).collect::<Result<Vec<_>>>()?;
     Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning: None })
 }
 

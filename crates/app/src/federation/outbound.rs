@@ -28,25 +28,111 @@ pub async fn queue(state: &App, case_id: &str) {
     }
 }
 
-/// [`queue`] for every case (the worker's sweep: repairs what a crash between a change
-/// and its relay left out).
-pub async fn queue_all(state: &App) {
+/// Cases looked at a page.
+const SWEEP_PAGE: i64 = 500;
+
+/// What a sweep of relays did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// The cases looked at.
+    pub cases: usize,
+    /// The relays written (those a crash between a change and its relay left out).
+    pub relays: usize,
+}
+
+/// The worker's sweep: [`queue`] for each case marked since the last sweep (migration
+/// 0033: every change that may call for a relay marks its case in its own transaction),
+/// a page at a time, so it costs what changed, not every case. A case whose relays could
+/// not be queued keeps its mark for the next sweep.
+pub async fn queue_marked(state: &App) -> Result<Swept> {
+    let mut swept = Swept::default();
     if state.federation.get().is_none() {
-        return;
+        return Ok(swept);
     }
-    match state.store.case_ids().await {
-        Ok(ids) => {
-            for id in ids {
-                queue(state, &id).await;
+    let mut after: Option<String> = None;
+    loop {
+        let page = state.store.relay_marks(after.as_deref(), SWEEP_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.case_id.clone());
+        let peers = state.store.peers().await?;
+        let mut done = Vec::with_capacity(page.len());
+        for mark in &page {
+            if peers.is_empty() {
+                // No peer to relay to: nothing is owed.
+                done.push(mark.clone());
+                continue;
+            }
+            swept.cases += 1;
+            match queue_for(state, &peers, &mark.case_id).await {
+                Ok(written) => {
+                    swept.relays += written;
+                    done.push(mark.clone());
+                }
+                Err(error) => {
+                    tracing::warn!(case = %mark.case_id, %error, "queueing relays failed; the next sweep retries")
+                }
             }
         }
-        Err(error) => tracing::warn!(%error, "sweeping relays failed"),
+        state.store.clear_relay_marks(&done).await?;
+        if (page.len() as i64) < SWEEP_PAGE {
+            break;
+        }
+    }
+    Ok(swept)
+}
+
+/// [`queue`] for every case, a page of ids at a time (the worker's full sweep: what no
+/// mark recorded, such as an instance's configuration changed between runs).
+pub async fn queue_all(state: &App) -> Result<Swept> {
+    let mut swept = Swept::default();
+    if state.federation.get().is_none() {
+        return Ok(swept);
+    }
+    let mut after: Option<String> = None;
+    loop {
+        let page = state.store.case_ids_after(after.as_deref(), SWEEP_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.clone());
+        let peers = state.store.peers().await?;
+        if peers.is_empty() {
+            break;
+        }
+        for id in &page {
+            swept.cases += 1;
+            match queue_for(state, &peers, id).await {
+                Ok(written) => swept.relays += written,
+                Err(error) => tracing::warn!(case = %id, %error, "queueing relays failed"),
+            }
+        }
+        if (page.len() as i64) < SWEEP_PAGE {
+            break;
+        }
+    }
+    Ok(swept)
+}
+
+/// Logs what a sweep of relays did (a failure is logged: the next sweep retries).
+pub fn log_sweep(what: &str, result: Result<Swept>) {
+    match result {
+        Ok(swept) if swept.relays > 0 => {
+            tracing::info!(what, cases = swept.cases, relays = swept.relays, "relays queued by a sweep")
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(what, %error, "sweeping relays failed"),
     }
 }
 
 async fn try_queue(state: &App, case_id: &str) -> Result<usize> {
-    let Some(instance) = state.federation.get() else { return Ok(0) };
+    if state.federation.get().is_none() {
+        return Ok(0);
+    }
     let peers = state.store.peers().await?;
+    queue_for(state, &peers, case_id).await
+}
+
+/// The relays `case_id` calls for with these peers, written (none without peers).
+async fn queue_for(state: &App, peers: &[Peer], case_id: &str) -> Result<usize> {
+    let Some(instance) = state.federation.get() else { return Ok(0) };
     if peers.is_empty() {
         return Ok(0);
     }
@@ -74,8 +160,8 @@ async fn try_queue(state: &App, case_id: &str) -> Result<usize> {
         if event_type == EventType::Notified
             && !same_notice_next
             && let Some(to) = event.recipient()
-            && host_of(&peers, &event.party.0).is_none()
-            && let Some(peer) = host_of(&peers, &to.0)
+            && host_of(peers, &event.party.0).is_none()
+            && let Some(peer) = host_of(peers, &to.0)
             && !done.contains(forward_key(case_id, stored.seq, &to.0).as_str())
         {
             if may_read(&loaded, &to.0) {
@@ -90,7 +176,7 @@ async fn try_queue(state: &App, case_id: &str) -> Result<usize> {
         // What an instance relays to a peer: its own organisations' events, and those it
         // took in from another peer; never an event back to where it came from, nor
         // one of a party it cannot place (it came through a mirror and stays there).
-        let from_peer = |peer: &Peer| match host_of(&peers, &event.party.0) {
+        let from_peer = |peer: &Peer| match host_of(peers, &event.party.0) {
             Some(host) => host.id == peer.id,
             None => !(instance.operates.is_empty() || instance.operates.contains(&event.party.0)),
         };

@@ -41,12 +41,14 @@ pub struct WorkerArgs {
     #[arg(long, env = "VULNRELAY_REMINDER_INTERVAL_SECONDS", default_value_t = 60, value_name = "SECONDS")]
     pub reminder_interval_seconds: u64,
     /// How often the warnings of what changed since the last sweep (records, cases with
-    /// records, inventories, memberships, accounts) are re-matched, in seconds (0:
-    /// never; otherwise also once at start).
+    /// records, inventories, memberships, accounts) are re-matched and the relays of the
+    /// cases changed since are queued if a crash left them out, in seconds (0: never;
+    /// otherwise also once at start).
     #[arg(long, env = "VULNRELAY_SWEEP_INTERVAL_SECONDS", default_value_t = 600, value_name = "SECONDS")]
     pub sweep_interval_seconds: u64,
-    /// How often every record is re-matched against every inventory, a page at a time,
-    /// in seconds (0: never; the first one interval after start).
+    /// How often every record is re-matched against every inventory and every case is
+    /// looked at for relays, a page at a time, in seconds (0: never; the first one
+    /// interval after start).
     #[arg(
         long,
         env = "VULNRELAY_FULL_SWEEP_INTERVAL_SECONDS",

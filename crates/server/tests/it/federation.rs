@@ -23,7 +23,7 @@ use vulnrelay_server::worker::{WorkerConfig, spawn};
 use vulnrelay_server::{AppState, Config, Forwarding};
 use vulnrelay_store::federation::Peer;
 use vulnrelay_store::testing::TestDb;
-use vulnrelay_store::{NewAccount, Organisation, Status, Store};
+use vulnrelay_store::{NewAccount, NewEvent, Organisation, Status, Store};
 
 /// One instance: its database, state, base URL and the switch that stops it.
 struct Node {
@@ -1345,4 +1345,43 @@ async fn a_vendor_on_a_peer_is_told_through_the_relay_and_its_status_flows_back(
     for node in [nvdb, vendor] {
         node.stop().await;
     }
+}
+
+/// The worker's sweep queues a relay a crash between a change and its relay left out,
+/// and looks only at the cases a change marked since it last ran: once it has run,
+/// nothing changed means no case read.
+#[tokio::test]
+async fn the_sweep_queues_what_a_crash_left_out_and_looks_only_at_changed_cases() {
+    use vulnrelay_app::federation::outbound::{Swept, queue_marked};
+    let (company, nvdb, origin, _) = company_and_nvdb(None).await;
+    all_delivered(&[&company, &nvdb]).await;
+    // The report's events and its forward's receipt marked the case: everything they
+    // called for is queued already.
+    let first = queue_marked(&company.state.app).await.unwrap();
+    assert_eq!(first.relays, 0, "{first:?}");
+    assert!(first.cases >= 1, "{first:?}");
+    assert_eq!(queue_marked(&company.state.app).await.unwrap(), Swept::default(), "nothing changed");
+
+    // An event written as if the process died before relaying it: the store alone.
+    let now = Utc::now();
+    let event = NewEvent {
+        at: now,
+        body: json!({"at": now.to_rfc3339(), "type": "verified", "party": "alibaba-cloud"}),
+        recorded_by: None,
+        override_reason: None,
+    };
+    let change = vulnrelay_store::CaseChange { events: vec![event], ..Default::default() };
+    company.db.store.change_case(&origin, &change, now).await.unwrap();
+    let before = company.db.store.relays(Some(&origin)).await.unwrap().len();
+    let swept = queue_marked(&company.state.app).await.unwrap();
+    assert_eq!(swept, Swept { cases: 1, relays: 1 });
+    assert_eq!(company.db.store.relays(Some(&origin)).await.unwrap().len(), before + 1);
+    // It reaches the mirror.
+    all_delivered(&[&company, &nvdb]).await;
+    let mirror = mirror_of(&*nvdb.db.store, &origin).await.expect("the mirror");
+    let events = nvdb.db.store.events(&mirror).await.unwrap();
+    assert!(events.iter().any(|e| e.body.contains("\"type\":\"verified\"")), "{events:?}");
+    assert_eq!(queue_marked(&company.state.app).await.unwrap().relays, 0);
+    company.stop().await;
+    nvdb.stop().await;
 }

@@ -30,24 +30,51 @@ async fn case(store: &dyn Store) -> String {
             .await
             .unwrap();
     }
-    store
-        .import_case(&NewCase {
-            title: "JNDI lookup".into(),
-            timezone: "Asia/Shanghai".into(),
-            reporter_org: "alibaba-cloud".into(),
-            platform_org: "miit-nvdb".into(),
-            parties: vec![],
-            products: vec![],
-            events: vec![NewEvent {
-                at: at(1),
-                body: json!({"type": "notified", "party": "alibaba-cloud", "to": "miit-nvdb"}),
-                recorded_by: None,
-                override_reason: None,
-            }],
-            created_at: at(1),
-        })
-        .await
-        .unwrap()
+    store.import_case(&reported(at(1))).await.unwrap()
+}
+
+/// The case of alibaba-cloud's report to miit-nvdb, created at `created_at`.
+fn reported(created_at: Timestamp) -> NewCase {
+    NewCase {
+        title: "JNDI lookup".into(),
+        timezone: "Asia/Shanghai".into(),
+        reporter_org: "alibaba-cloud".into(),
+        platform_org: "miit-nvdb".into(),
+        parties: vec![],
+        products: vec![],
+        events: vec![NewEvent {
+            at: at(1),
+            body: json!({"type": "notified", "party": "alibaba-cloud", "to": "miit-nvdb"}),
+            recorded_by: None,
+            override_reason: None,
+        }],
+        created_at,
+    }
+}
+
+/// A forward of `case-1` from the company's instance to `miit-nvdb` as accepted: what
+/// was received, and the mirror it opens.
+fn forward_from_company() -> (Inbound, Mirror) {
+    let inbound = Inbound {
+        peer_id: "company".into(),
+        idempotency_key: "forward/case-1/1/miit-nvdb".into(),
+        kind: "forward".into(),
+        envelope_sha256: "cd".repeat(32),
+        envelope: "{}".into(),
+    };
+    let mirror = Mirror {
+        case_id: String::new(),
+        peer_id: "company".into(),
+        origin_instance: "ab".repeat(32),
+        origin_case: "case-1".into(),
+        origin_org: "alibaba-cloud".into(),
+        relayed_events: 1,
+    };
+    (inbound, mirror)
+}
+
+fn record(id: &str) -> serde_json::Value {
+    json!({"id": id, "title": {"en": id}, "affected": []})
 }
 
 fn relay(case_id: &str, key: &str) -> NewRelay {
@@ -159,21 +186,7 @@ async fn an_accepted_envelope_is_stored_once_with_its_mirror_and_receipt() {
     for_each_backend(|db: TestDb| async move {
         let store = db.store.clone();
         let origin = case(&*store).await;
-        let inbound = Inbound {
-            peer_id: "company".into(),
-            idempotency_key: "forward/case-1/1/miit-nvdb".into(),
-            kind: "forward".into(),
-            envelope_sha256: "cd".repeat(32),
-            envelope: "{}".into(),
-        };
-        let mirror = Mirror {
-            case_id: String::new(),
-            peer_id: "company".into(),
-            origin_instance: "ab".repeat(32),
-            origin_case: "case-1".into(),
-            origin_org: "alibaba-cloud".into(),
-            relayed_events: 1,
-        };
+        let (inbound, mirror) = forward_from_company();
         let new = NewCase {
             title: "JNDI lookup".into(),
             timezone: "Asia/Shanghai".into(),
@@ -231,6 +244,83 @@ async fn refusals_are_logged_newest_first() {
         let logged = db.store.relay_refusals(10).await.unwrap();
         let reasons: Vec<&str> = logged.iter().map(|r| r.reason.as_str()).collect();
         assert_eq!(reasons, ["the signature does not verify", "not a configured peer"], "{}", db.name);
+    })
+    .await;
+}
+
+/// The cases owed a look for relays (migration 0033): without peers nothing is marked;
+/// with them an appended event marks its case, a record marks its case when that case
+/// is a mirror, and adding or removing a peer marks every case. The marks are read a
+/// page at a time by id, and clearing removes a mark only while it is still the one
+/// read.
+#[tokio::test]
+async fn the_changes_that_may_call_for_a_relay_mark_their_case() {
+    for_each_backend(|db: TestDb| async move {
+        let store = db.store.clone();
+        let marked = || async {
+            store.relay_marks(None, 100).await.unwrap().into_iter().map(|m| m.case_id).collect::<Vec<_>>()
+        };
+        let sweep = || async {
+            let marks = store.relay_marks(None, 100).await.unwrap();
+            store.clear_relay_marks(&marks).await.unwrap();
+        };
+        let origin = case(&*store).await;
+        crate::checkpoints::append(&*store, &origin, 3).await;
+        assert!(marked().await.is_empty(), "no peers, nothing marked ({})", db.name);
+
+        let peer = Peer {
+            id: "company".into(),
+            url: "https://company.example".into(),
+            public_key: "ab".repeat(32),
+            orgs: vec!["alibaba-cloud".into()],
+            created_at: at(0),
+        };
+        store.add_peer(&peer).await.unwrap();
+        assert_eq!(marked().await, [origin.as_str()], "a peer added marks every case");
+        sweep().await;
+        assert!(marked().await.is_empty());
+        store
+            .save_vulnerability("VR-2021-0001", Some(&origin), &record("VR-2021-0001"), &[], at(4))
+            .await
+            .unwrap();
+        assert!(marked().await.is_empty(), "a record of a case that is not a mirror");
+
+        let (inbound, provenance) = forward_from_company();
+        let new = reported(at(5));
+        let receipt = |case_id: &str, head: &str| format!("{case_id}@{head}");
+        let mirror = store.accept_forward(&inbound, &provenance, &new, None, &receipt).await.unwrap().case_id;
+        assert_eq!(marked().await, [mirror.as_str()], "a mirror's events");
+        sweep().await;
+        store
+            .save_vulnerability("VR-2021-0002", Some(&mirror), &record("VR-2021-0002"), &[], at(6))
+            .await
+            .unwrap();
+        assert_eq!(marked().await, [mirror.as_str()], "a mirror's record");
+
+        // A change after the sweep read the mark keeps the case marked.
+        let read = store.relay_marks(None, 100).await.unwrap();
+        crate::checkpoints::append(&*store, &mirror, 7).await;
+        store.clear_relay_marks(&read).await.unwrap();
+        assert_eq!(marked().await, [mirror.as_str()], "changed since it was read");
+        sweep().await;
+        assert!(marked().await.is_empty());
+
+        // A peer removed marks every case; a page at a time, by id.
+        store.remove_peer("company").await.unwrap();
+        let mut ids = vec![origin.clone(), mirror.clone()];
+        ids.sort();
+        assert_eq!(marked().await, ids);
+        let page = store.relay_marks(None, 1).await.unwrap();
+        assert_eq!(page.iter().map(|m| &m.case_id).collect::<Vec<_>>(), [&ids[0]]);
+        let page = store.relay_marks(Some(&ids[0]), 1).await.unwrap();
+        assert_eq!(page.iter().map(|m| &m.case_id).collect::<Vec<_>>(), [&ids[1]]);
+        assert!(store.relay_marks(Some(&ids[1]), 1).await.unwrap().is_empty());
+        assert_eq!(store.case_ids_after(None, 1).await.unwrap(), [ids[0].as_str()]);
+        assert_eq!(store.case_ids_after(Some(&ids[0]), 5).await.unwrap(), [ids[1].as_str()]);
+        // Without peers, an event marks nothing.
+        sweep().await;
+        crate::checkpoints::append(&*store, &origin, 8).await;
+        assert!(marked().await.is_empty(), "{}", db.name);
     })
     .await;
 }
