@@ -107,6 +107,10 @@ async fn run(args: Args) {
         all.relays,
         rss_mb()
     );
+    // The peer goes (marking every case again); the marks with it, so that a database
+    // measured in place can be measured again.
+    store.remove_peer(&peer.id).await.expect("the peer removed");
+    outbound::queue_marked(&app).await.expect("the marks cleared");
     for (what, swept, seconds, rss) in sweeps {
         println!(
             "{what}: {} cases, {} relays in {:.1} ms ({:.5}× the baseline); RSS {rss:.0} MB after it",

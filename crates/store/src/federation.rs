@@ -190,6 +190,10 @@ pub trait Federation: Send + Sync {
     /// new mark); on PostgreSQL a mark a writer holds is skipped and read again by the
     /// next sweep.
     async fn clear_relay_marks(&self, marks: &[RelayMark]) -> Result<()>;
+    /// After a sweep removed many marks: on PostgreSQL, vacuums their dead rows, which
+    /// the next sweep's first page would step over until autovacuum came (nothing on
+    /// SQLite).
+    async fn compact_relay_marks(&self) -> Result<()>;
 
     /// Writes relays; one whose idempotency key is known is skipped. Returns how many
     /// were written.

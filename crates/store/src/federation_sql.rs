@@ -158,6 +158,14 @@ impl crate::federation::Federation for Inner {
         self.remove_marks("relay_marks", "case", &marks).await
     }
 
+    async fn compact_relay_marks(&self) -> Result<()> {
+        if super::BACKEND == crate::Backend::Postgres {
+            // Outside any transaction (VACUUM cannot run in one).
+            sqlx::query("VACUUM (ANALYZE) relay_marks").execute(&self.writer).await?;
+        }
+        Ok(())
+    }
+
     async fn queue_relays(&self, relays: &[crate::federation::NewRelay], at: Timestamp) -> Result<usize> {
         let mut tx = self.writer.begin().await?;
         let mut written = 0;

@@ -31,6 +31,9 @@ pub async fn queue(state: &App, case_id: &str) {
 /// Cases looked at a page.
 const SWEEP_PAGE: i64 = 500;
 
+/// Marks removed by one sweep after which the store compacts its table of marks.
+const COMPACT_AFTER: usize = 5_000;
+
 /// What a sweep of relays did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Swept {
@@ -49,7 +52,7 @@ pub async fn queue_marked(state: &App) -> Result<Swept> {
     if state.federation.get().is_none() {
         return Ok(swept);
     }
-    let mut after: Option<String> = None;
+    let (mut after, mut cleared): (Option<String>, usize) = (None, 0);
     loop {
         let page = state.store.relay_marks(after.as_deref(), SWEEP_PAGE).await?;
         let Some(last) = page.last() else { break };
@@ -74,9 +77,13 @@ pub async fn queue_marked(state: &App) -> Result<Swept> {
             }
         }
         state.store.clear_relay_marks(&done).await?;
+        cleared += done.len();
         if (page.len() as i64) < SWEEP_PAGE {
             break;
         }
+    }
+    if cleared >= COMPACT_AFTER {
+        state.store.compact_relay_marks().await?;
     }
     Ok(swept)
 }
