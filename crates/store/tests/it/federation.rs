@@ -187,13 +187,8 @@ async fn an_accepted_envelope_is_stored_once_with_its_mirror_and_receipt() {
         let store = db.store.clone();
         let origin = case(&*store).await;
         let (inbound, mirror) = forward_from_company();
+        // The origin's case as it was relayed: its events as stored.
         let new = NewCase {
-            title: "JNDI lookup".into(),
-            timezone: "Asia/Shanghai".into(),
-            reporter_org: "alibaba-cloud".into(),
-            platform_org: "miit-nvdb".into(),
-            parties: vec![],
-            products: vec![],
             events: store
                 .events(&origin)
                 .await
@@ -206,7 +201,7 @@ async fn an_accepted_envelope_is_stored_once_with_its_mirror_and_receipt() {
                     override_reason: None,
                 })
                 .collect(),
-            created_at: at(5),
+            ..reported(at(5))
         };
         let receipt = |case_id: &str, head: &str| format!("{case_id}@{head}");
         let first = store.accept_forward(&inbound, &mirror, &new, None, &receipt).await.unwrap();
