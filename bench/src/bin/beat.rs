@@ -56,14 +56,7 @@ async fn append(store: &dyn vulnrelay_store::Store, case_id: &str) {
 
 async fn run(args: Args) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let location = if args.db.starts_with("postgres") {
-        args.db.clone()
-    } else {
-        let copy = dir.path().join("beat.db");
-        std::fs::copy(&args.db, &copy).expect("a copy of the database");
-        copy.to_str().expect("a UTF-8 path").to_owned()
-    };
-    let database = Database::open(&location).await.unwrap_or_else(|e| panic!("{e}"));
+    let database = Database::open_copy(&args.db, dir.path()).await.unwrap_or_else(|e| panic!("{e}"));
     let store = database.store.clone();
     println!("# {} on {}, RSS {:.0} MB", args.db, database.name(), rss_mb());
     // The cases appended to: a page of the case list, not every chain.

@@ -46,14 +46,7 @@ fn main() {
 
 async fn run(args: Args) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let location = if args.db.starts_with("postgres") {
-        args.db.clone()
-    } else {
-        let copy = dir.path().join("relays.db");
-        std::fs::copy(&args.db, &copy).expect("a copy of the database");
-        copy.to_str().expect("a UTF-8 path").to_owned()
-    };
-    let database = Database::open(&location).await.unwrap_or_else(|e| panic!("{e}"));
+    let database = Database::open_copy(&args.db, dir.path()).await.unwrap_or_else(|e| panic!("{e}"));
     let store = database.store.clone();
     let app = vulnrelay_server::App::new(store.clone(), vulnrelay_server::Config::default());
     app.federate_as(Instance::new(Identity::from_seed([1; 32]), Vec::new(), Duration::from_secs(5)));

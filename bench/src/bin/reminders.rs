@@ -114,14 +114,7 @@ fn coordinated_case(
 
 async fn run(args: Args) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let location = if args.db.starts_with("postgres") {
-        args.db.clone()
-    } else {
-        let copy = dir.path().join("reminders.db");
-        std::fs::copy(&args.db, &copy).expect("a copy of the database");
-        copy.to_str().expect("a UTF-8 path").to_owned()
-    };
-    let database = Database::open(&location).await.unwrap_or_else(|e| panic!("{e}"));
+    let database = Database::open_copy(&args.db, dir.path()).await.unwrap_or_else(|e| panic!("{e}"));
     let store = database.store.clone();
     let default = ReminderSchedule { after_days: 3, every_days: 2 };
     let config = vulnrelay_server::Config { coordination_reminders: Some(default), ..Default::default() };

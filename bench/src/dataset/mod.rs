@@ -236,6 +236,17 @@ impl Database {
         Ok(Database { store: Arc::new(sqlite.clone()), sqlite: Some(sqlite), postgres_url: None })
     }
 
+    /// Opens `db` to be measured without changing a SQLite file: such a file is copied
+    /// into `dir` first and the copy opened; a PostgreSQL database is opened in place.
+    pub async fn open_copy(db: &str, dir: &std::path::Path) -> Result<Database, String> {
+        if db.starts_with("postgres") {
+            return Database::open(db).await;
+        }
+        let copy = dir.join("measured.db");
+        std::fs::copy(db, &copy).map_err(|e| format!("a copy of {db}: {e}"))?;
+        Database::open(copy.to_str().ok_or("a temporary path that is not UTF-8")?).await
+    }
+
     /// Gathers the planner's statistics of every table, as an operator does after a bulk
     /// load or a restore (PostgreSQL's autovacuum would in time; until it does, a plan
     /// may rest on the statistics of a far smaller table).
