@@ -10,12 +10,12 @@ use vulnrelay_domain::{Action, CaseState};
 use vulnrelay_formats::case_file;
 use vulnrelay_formats::compliance::{self, Evaluated};
 use vulnrelay_policy::{Interpretation, Options};
-use vulnrelay_store::{Attachment, CaseRecord, StoreError};
+use vulnrelay_store::{Attachment, CaseRecord};
 
 use crate::App;
 use crate::caller::Caller;
 use crate::case_actions::shown;
-use crate::casefile::{Loaded, authorize, listable};
+use crate::casefile::{Loaded, authorize, authorize_with_report, listable};
 use crate::cases::{event_json, tz_of, visible_refusals};
 use crate::error::{Error, Result};
 
@@ -85,16 +85,13 @@ pub async fn list(
 
 /// `GET /api/v1/cases/{id}`: the case's summary, parties, products and report.
 pub async fn show(state: &App, caller: &Caller, id: &str) -> Result<Value> {
-    let loaded = authorize(state, caller, id, Action::Read).await?;
+    let (loaded, report) = authorize_with_report(state, caller, id, Action::Read).await?;
     let mut body = serde_json::to_value(CaseSummary::of(loaded.record.clone(), loaded.state()))
         .map_err(Error::internal)?;
-    body["parties"] = loaded.parties.iter().map(|p| p.value.clone()).collect();
-    body["products"] = loaded.products.iter().map(|p| p.value.clone()).collect();
-    body["report"] = match state.store.report(id).await {
-        Ok(report) => loaded.report_for(caller, report.body),
-        Err(StoreError::NotFound { .. }) => Value::Null,
-        Err(other) => return Err(other.into()),
-    };
+    let report = report.map_or(Value::Null, |report| loaded.report_for(caller, report.body));
+    body["parties"] = loaded.parties.into_iter().map(|p| p.value).collect();
+    body["products"] = loaded.products.into_iter().map(|p| p.value).collect();
+    body["report"] = report;
     Ok(body)
 }
 

@@ -10,7 +10,7 @@ use vulnrelay_domain::{
 use vulnrelay_formats::case_file;
 use vulnrelay_store::projections::CaseSnapshot;
 use vulnrelay_store::{
-    CaseRecord, Fragment, MembershipChange, MembershipChangeKind, Organisation, StoredEvent,
+    CaseRecord, Fragment, MembershipChange, MembershipChangeKind, Organisation, ReportRecord, StoredEvent,
 };
 
 use crate::App;
@@ -111,13 +111,22 @@ impl Loaded {
     /// The case file of this case as stored (events recorded while the case had one
     /// product name it, as the reading of that time implied).
     pub fn case_file(&self) -> Result<Value> {
-        let first_product = self.products.first().map(|p| p.id.clone());
+        let events = self.event_bodies().map_err(Error::internal)?;
+        let parties = self.parties.iter().map(|p| p.value.clone()).collect();
+        let products = self.products.iter().map(|p| p.value.clone()).collect();
+        Ok(assemble(&self.record, parties, products, events))
+    }
+
+    /// The events' bodies as the case file gives them: those recorded while the case
+    /// had one product name it.
+    fn event_bodies(&self) -> Result<Vec<Value>, serde_json::Error> {
+        let first_product = self.products.first().map(|p| p.id.as_str());
         let mut events = Vec::with_capacity(self.events.len());
         for event in &self.events {
-            let mut body = serde_json::from_str::<Value>(&event.body).map_err(Error::internal)?;
+            let mut body = serde_json::from_str::<Value>(&event.body)?;
             // Recorded when the case had one product, an event naming none was about it.
             if let (Some(until), Some(first), Some(object)) =
-                (self.one_product_until, &first_product, body.as_object_mut())
+                (self.one_product_until, first_product, body.as_object_mut())
                 && event.seq <= until
                 && !object.contains_key("product")
             {
@@ -125,9 +134,7 @@ impl Loaded {
             }
             events.push(body);
         }
-        let parties = self.parties.iter().map(|p| p.value.clone()).collect();
-        let products = self.products.iter().map(|p| p.value.clone()).collect();
-        Ok(assemble(&self.record, parties, products, events))
+        Ok(events)
     }
 
     /// The state, derived from the events.
@@ -210,6 +217,13 @@ pub async fn load(state: &App, id: &str) -> Result<Loaded> {
     Loaded::from_snapshot(snapshot).map_err(|e| Error::internal(format!("case {id}: {e}")))
 }
 
+/// [`load`], and the case's report (none when it has none) read in the same statement.
+pub async fn load_with_report(state: &App, id: &str) -> Result<(Loaded, Option<ReportRecord>)> {
+    let (snapshot, report) = state.store.case_snapshot_with_report(id).await?;
+    let loaded = Loaded::from_snapshot(snapshot).map_err(|e| Error::internal(format!("case {id}: {e}")))?;
+    Ok((loaded, report))
+}
+
 impl Loaded {
     /// This case after a change appended `stored` (the events of `case`'s tail) and
     /// `parties` and `products` (those not on it yet join, in order), leaving `record`
@@ -256,8 +270,17 @@ impl Loaded {
             evidence: Vec::new(),
             one_product_until,
         };
-        let value = loaded.case_file().map_err(|e| e.to_string())?;
-        loaded.case = case_file::from_value(&value).map_err(|e| e.to_string())?;
+        // Read from its parts: the same reading as its case file's, without
+        // assembling and copying that document first.
+        let events = loaded.event_bodies().map_err(|e| e.to_string())?;
+        loaded.case = case_file::from_parts(
+            &loaded.record.title,
+            &loaded.record.timezone,
+            loaded.parties.iter().map(|p| &p.value),
+            loaded.products.iter().map(|p| &p.value),
+            &events,
+        )
+        .map_err(|e| e.to_string())?;
         loaded.evidence = evidence_of(&loaded.case, &loaded.events);
         Ok(loaded)
     }
@@ -330,13 +353,31 @@ pub async fn listable(
 /// Loads a case for `caller` to do `action`: 404 when the caller may not see it (as if
 /// it did not exist), 403 when it may see it but not do this.
 pub async fn authorize(state: &App, caller: &Caller, id: &str, action: Action) -> Result<Loaded> {
-    let loaded = match load(state, id).await {
-        Ok(loaded) => loaded,
-        Err(Error::NotFound { .. }) => return Err(Error::not_found("case")),
-        Err(e) => return Err(e),
-    };
+    let loaded = as_case_not_found(load(state, id).await)?;
     check(&loaded, caller, action)?;
     Ok(loaded)
+}
+
+/// [`authorize`], with the case's report read in the same statement as the case (see
+/// [`load_with_report`]); the report is the caller's to see only through
+/// [`Loaded::report_for`].
+pub async fn authorize_with_report(
+    state: &App,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+) -> Result<(Loaded, Option<ReportRecord>)> {
+    let (loaded, report) = as_case_not_found(load_with_report(state, id).await)?;
+    check(&loaded, caller, action)?;
+    Ok((loaded, report))
+}
+
+/// A missing case, whatever the store could not find, as the case not found.
+fn as_case_not_found<T>(loaded: Result<T>) -> Result<T> {
+    match loaded {
+        Err(Error::NotFound { .. }) => Err(Error::not_found("case")),
+        other => other,
+    }
 }
 
 /// Whether `caller` may do `action` on `loaded`: 404 when it may not see it, 403 when

@@ -46,6 +46,26 @@ pub fn from_value(value: &Value) -> Result<Case, CaseFileError> {
     }
 }
 
+/// Reads a case from the parts of its case file — its title, time zone, parties,
+/// products and events, each as a case file gives it — without putting them together
+/// into one document first (how a stored case is read). Problems are reported at the
+/// paths they would have in that document.
+pub fn from_parts<'v>(
+    title: &str,
+    timezone: &str,
+    parties: impl IntoIterator<Item = &'v Value>,
+    products: impl IntoIterator<Item = &'v Value>,
+    events: impl IntoIterator<Item = &'v Value>,
+) -> Result<Case, CaseFileError> {
+    let mut reader = Reader::default();
+    reader.timezone(Some(timezone));
+    let case = reader.parts(title, parties, products, events);
+    match case {
+        Some(case) if reader.fields.problems.is_empty() => Ok(case),
+        _ => Err(CaseFileError { problems: reader.fields.problems }),
+    }
+}
+
 /// `case` with more parties, products and events, each given as in a case file: only
 /// the new ones are read (in `case`'s time zone) and the whole is checked again as a
 /// case. A problem's path is where the item stands in the case file of the result
@@ -325,39 +345,53 @@ impl Reader {
             Some(SCHEMA) | None => {}
             Some(other) => self.fields.problem("$.schema", format!("expected `{SCHEMA}`, found `{other}`")),
         }
-        let title = self.fields.string(root, "$", "title", true).unwrap_or_default().to_owned();
-        self.tz = match self.fields.string(root, "$", "timezone", true) {
+        let title = self.fields.string(root, "$", "title", true).unwrap_or_default();
+        let timezone = self.fields.string(root, "$", "timezone", true);
+        self.timezone(timezone);
+        let parties = self.fields.array(root, "$", "parties", true);
+        let products = self.fields.array(root, "$", "products", false);
+        let events = self.fields.array(root, "$", "events", false);
+        self.parts(title, parties, products, events)
+    }
+
+    /// Reads the case's time zone (`None`: missing, a problem already noted).
+    fn timezone(&mut self, name: Option<&str>) {
+        self.tz = match name {
             Some(name) => name
                 .parse::<Tz>()
                 .map_err(|_| self.fields.problem("$.timezone", format!("`{name}` is not an IANA time zone")))
                 .ok(),
             None => None,
         };
-        let parties: Vec<Party> = self
-            .fields
-            .array(root, "$", "parties", true)
-            .iter()
+    }
+
+    /// A case from the case file's parts, in the time zone read before.
+    fn parts<'v>(
+        &mut self,
+        title: &str,
+        parties: impl IntoIterator<Item = &'v Value>,
+        products: impl IntoIterator<Item = &'v Value>,
+        events: impl IntoIterator<Item = &'v Value>,
+    ) -> Option<Case> {
+        let parties: Vec<Party> = parties
+            .into_iter()
             .enumerate()
             .filter_map(|(i, p)| self.party(p, &format!("$.parties[{i}]")))
             .collect();
-        let products: Vec<Product> = self
-            .fields
-            .array(root, "$", "products", false)
-            .iter()
+        let products: Vec<Product> = products
+            .into_iter()
             .enumerate()
             .filter_map(|(i, p)| self.product(p, &format!("$.products[{i}]")))
             .collect();
-        let events: Vec<Event> = self
-            .fields
-            .array(root, "$", "events", false)
-            .iter()
+        let events: Vec<Event> = events
+            .into_iter()
             .enumerate()
             .filter_map(|(i, e)| self.event(e, &format!("$.events[{i}]")))
             .collect();
         if !self.fields.problems.is_empty() {
             return None;
         }
-        match Case::new(title, self.tz.unwrap_or(Tz::UTC), parties, products, events) {
+        match Case::new(title.to_owned(), self.tz.unwrap_or(Tz::UTC), parties, products, events) {
             Ok(case) => Some(case),
             Err(problems) => {
                 for problem in problems {

@@ -1182,6 +1182,10 @@ impl crate::Store for Inner {
         super::projections_sql::read_case(&self.reader, id).await
     }
 
+    async fn case_snapshot_with_report(&self, id: &str) -> Result<(CaseSnapshot, Option<ReportRecord>)> {
+        super::projections_sql::read_case_and_report(&self.reader, id, true).await
+    }
+
     async fn list_cases(&self) -> Result<Vec<CaseRecord>> {
         let rows = sqlx::query("SELECT * FROM cases ORDER BY created_at, id").fetch_all(&self.reader).await?;
         rows.iter().map(case_from_row).collect()

@@ -238,6 +238,12 @@ pub trait Store:
     /// events and [`Coordination::one_product_until`], agreeing with each other (no
     /// first warning).
     async fn case_snapshot(&self, id: &str) -> Result<projections::CaseSnapshot>;
+    /// [`Store::case_snapshot`] and the case's report (none when it has none) in the
+    /// same statement: what a reader of the case shown whole needs, read at once.
+    async fn case_snapshot_with_report(
+        &self,
+        id: &str,
+    ) -> Result<(projections::CaseSnapshot, Option<ReportRecord>)>;
     /// A case's parties, in the order they joined.
     async fn case_parties(&self, case_id: &str) -> Result<Vec<Fragment>>;
     /// A case's products.

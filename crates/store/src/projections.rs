@@ -544,11 +544,12 @@ pub mod sql {
     /// order), its parties, its products (each fragment `[id, fragment, position]`, a
     /// product with `added_after_seq` too) and, on SQLite, its events (`[seq, at,
     /// recorded_at, recorded_by, override_reason, body, prev_hash, hash]`) as one JSON
-    /// array. SQLite's rows cross from its connection's thread one by one, each a
-    /// hand-off (see `one_row`), so there the case crosses as one row; on PostgreSQL the
-    /// head's events are NULL and the events follow as rows, each with one NULL beside
-    /// its own columns. Nothing is in order (the reader sorts: an `ORDER BY` costs
-    /// SQLite a temporary B-tree).
+    /// array, and when `$2` is true its report (`[id, submitted_by, body, created_at]`;
+    /// NULL otherwise, the reports not read). SQLite's rows cross from its connection's
+    /// thread one by one, each a hand-off (see `one_row`), so there the case crosses as
+    /// one row; on PostgreSQL the head's events are NULL and the events follow as rows,
+    /// each with one NULL beside its own columns. Nothing is in order (the reader sorts:
+    /// an `ORDER BY` costs SQLite a temporary B-tree).
     pub const fn case_snapshot(backend: Backend) -> &'static str {
         match backend {
             Backend::Sqlite => {
@@ -559,7 +560,9 @@ pub mod sql {
                  json((SELECT json_group_array(json_array(product_id, product, position, added_after_seq)) \
                     FROM case_products WHERE case_id = $1)), \
                  json((SELECT json_group_array(json_array(seq, at, recorded_at, recorded_by, override_reason, \
-                    body, prev_hash, hash)) FROM events WHERE case_id = $1))) AS head \
+                    body, prev_hash, hash)) FROM events WHERE case_id = $1)), \
+                 (SELECT json_array(id, submitted_by, body, created_at) FROM reports \
+                    WHERE case_id = $1 AND $2)) AS head \
                  FROM cases WHERE id = $1"
             }
             Backend::Postgres => {
@@ -570,7 +573,9 @@ pub mod sql {
                  COALESCE((SELECT json_agg(json_build_array(party_id, party, position)) \
                     FROM case_parties WHERE case_id = $1), '[]'), \
                  COALESCE((SELECT json_agg(json_build_array(product_id, product, position, added_after_seq)) \
-                    FROM case_products WHERE case_id = $1), '[]'), NULL) AS TEXT) AS head \
+                    FROM case_products WHERE case_id = $1), '[]'), NULL, \
+                 (SELECT json_build_array(id, submitted_by, body, created_at) FROM reports \
+                    WHERE case_id = $1 AND $2)) AS TEXT) AS head \
                  FROM cases WHERE id = $1 \
                  UNION ALL SELECT case_id, seq, at, recorded_at, recorded_by, override_reason, body, \
                  prev_hash, hash, NULL FROM events WHERE case_id = $1"

@@ -113,13 +113,17 @@ async fn read_snapshot(tx: &mut Transaction<'_, Db>, case_id: &str) -> Result<Ca
 }
 
 /// A case's head row in [`sql::case_snapshot`]: its record's columns, its parties, its
-/// products and (on SQLite) its events.
+/// products, (on SQLite) its events and, when asked for, its report.
 type SnapshotHead = (
     CaseColumns,
     Vec<(String, String, i64)>,
     Vec<(String, String, i64, Option<i64>)>,
     Option<Vec<EventColumns>>,
+    Option<ReportColumns>,
 );
+
+/// A report in a [`SnapshotHead`]: `id`, `submitted_by`, `body`, `created_at`.
+type ReportColumns = (String, Option<String>, String, String);
 
 /// An event in a [`SnapshotHead`]: `seq`, `at`, `recorded_at`, `recorded_by`,
 /// `override_reason`, `body`, `prev_hash`, `hash`.
@@ -132,7 +136,21 @@ pub(super) async fn read_case<'e, E>(executor: E, case_id: &str) -> Result<CaseS
 where
     E: sqlx::Executor<'e, Database = Db>,
 {
-    let rows = sqlx::query(sql::case_snapshot(BACKEND)).bind(case_id).fetch_all(executor).await?;
+    Ok(read_case_and_report(executor, case_id, false).await?.0)
+}
+
+/// [`read_case`], and with `with_report` the case's report in the same statement (none
+/// when it has none, or when not asked for).
+pub(super) async fn read_case_and_report<'e, E>(
+    executor: E,
+    case_id: &str,
+    with_report: bool,
+) -> Result<(CaseSnapshot, Option<ReportRecord>)>
+where
+    E: sqlx::Executor<'e, Database = Db>,
+{
+    let rows =
+        sqlx::query(sql::case_snapshot(BACKEND)).bind(case_id).bind(with_report).fetch_all(executor).await?;
     let mut head = None;
     let mut events = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -145,8 +163,18 @@ where
     let head = head.ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_owned() })?;
     let head: SnapshotHead = serde_json::from_str(&head)
         .map_err(|e| StoreError::Corrupt(format!("case {case_id}: its snapshot: {e}")))?;
-    let (columns, mut parties, mut products, head_events) = head;
+    let (columns, mut parties, mut products, head_events, report) = head;
     let record = case_from_columns(columns)?;
+    let report = match report {
+        Some((id, submitted_by, body, created_at)) => Some(ReportRecord {
+            id,
+            case_id: record.id.clone(),
+            submitted_by,
+            body: json(&body)?,
+            created_at: ts(&created_at)?,
+        }),
+        None => None,
+    };
     for (seq, at, recorded_at, recorded_by, override_reason, body, prev_hash, hash) in
         head_events.unwrap_or_default()
     {
@@ -173,7 +201,7 @@ where
     let one_product_until = products.iter().filter_map(|(.., after)| *after).min();
     let products =
         products.into_iter().map(|(id, value, ..)| fragment(id, value)).collect::<Result<Vec<_>>>()?;
-    Ok(CaseSnapshot { record, parties, products, events, one_product_until, first_warning: None })
+    Ok((CaseSnapshot { record, parties, products, events, one_product_until, first_warning: None }, report))
 }
 
 /// The open obligations the views hold for a case, each with its `public` flag.

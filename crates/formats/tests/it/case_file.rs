@@ -351,3 +351,40 @@ fn extending_a_case_reads_as_the_whole_case_file_does() {
     let error = case_file::extend(&base, &[], &[], &[unknown]).unwrap_err();
     assert_eq!(error.problems[0].path, format!("$.events[{cut}].party"), "{error}");
 }
+
+/// The parts of `doc` as a stored case holds them: title, time zone, parties, products
+/// and events, read without the document around them.
+fn from_parts_of(doc: &Value) -> Result<vulnrelay_domain::Case, case_file::CaseFileError> {
+    let list = |key: &str| doc[key].as_array().cloned().unwrap_or_default();
+    let (parties, products, events) = (list("parties"), list("products"), list("events"));
+    case_file::from_parts(
+        doc["title"].as_str().unwrap(),
+        doc["timezone"].as_str().unwrap(),
+        &parties,
+        &products,
+        &events,
+    )
+}
+
+#[test]
+fn a_case_read_from_its_parts_is_the_case_its_file_reads_as() {
+    let doc = example();
+    let whole = case_file::from_value(&doc).unwrap();
+    assert_eq!(case_file::to_value(&from_parts_of(&doc).unwrap()), case_file::to_value(&whole));
+    let v2 = with_v2_events();
+    assert_eq!(
+        case_file::to_value(&from_parts_of(&v2).unwrap()),
+        case_file::to_value(&case_file::from_value(&v2).unwrap())
+    );
+
+    // Every problem, at the same path as in the whole file and in the same order.
+    let mut bad = doc.clone();
+    bad["timezone"] = json!("Mars/Olympus");
+    bad["parties"][1]["roles"] = json!(["astronaut"]);
+    bad["events"][2]["type"] = json!("rumoured");
+    let last = bad["events"].as_array().unwrap().len() - 1;
+    bad["events"][last]["party"] = json!("nobody");
+    let from_file = problems(&bad);
+    assert!(from_file.len() >= 3, "{from_file:?}");
+    assert_eq!(from_parts_of(&bad).unwrap_err().problems, from_file);
+}

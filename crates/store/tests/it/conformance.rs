@@ -483,6 +483,10 @@ async fn events_chain_and_stale_writers_are_refused() {
         assert_eq!(snapshot.products, store.case_products(&case_id).await.unwrap());
         assert_eq!(snapshot.one_product_until, store.one_product_until(&case_id).await.unwrap());
         assert_eq!(snapshot.record.last_seq, 4);
+        // With its report: the same snapshot, and the report as read alone.
+        let (with_report, report) = store.case_snapshot_with_report(&case_id).await.unwrap();
+        assert_eq!(with_report, snapshot);
+        assert_eq!(report, Some(store.report(&case_id).await.unwrap()));
         // Products joined later: the snapshot's one statement gives them in order and the
         // least log position they were added after.
         let products = ["lib-b", "lib-a"].map(|id| Fragment { id: id.into(), value: json!({"id": id}) });
@@ -502,6 +506,8 @@ async fn events_chain_and_stale_writers_are_refused() {
         assert!(snapshot.one_product_until.is_some());
         assert_eq!((snapshot.record.last_seq, snapshot.parties.len()), (5, 3));
         let unknown = store.case_snapshot("case-nope").await;
+        assert!(matches!(unknown, Err(StoreError::NotFound { what: "case", .. })), "{unknown:?}");
+        let unknown = store.case_snapshot_with_report("case-nope").await;
         assert!(matches!(unknown, Err(StoreError::NotFound { what: "case", .. })), "{unknown:?}");
         let unknown = store.change_case("case-nope", &CaseChange::default(), at(4, 2)).await;
         assert!(matches!(unknown, Err(StoreError::NotFound { what: "case", .. })));
@@ -757,6 +763,9 @@ async fn import_case_and_connect_by_url() {
         assert_eq!(reopened.backend(), db.store.backend());
         assert_eq!(reopened.events(&case_id).await.unwrap().len(), 1);
         assert!(reopened.receipts().await.unwrap().is_empty());
+        // An imported case has no report: the case is read whole without one.
+        let (snapshot, report) = reopened.case_snapshot_with_report(&case_id).await.unwrap();
+        assert_eq!((snapshot.events.len(), report), (1, None));
     })
     .await;
 }

@@ -19,7 +19,7 @@ use vulnrelay_domain::{Action, EventKind, EventType, EvidenceQuality, Notificati
 use vulnrelay_policy::{Confidence, Interpretation, Options, RuleKind};
 
 use crate::AppState;
-use crate::casefile::{Loaded, authorize};
+use crate::casefile::{Loaded, authorize_with_report};
 use crate::errors::AppError;
 use crate::ui::i18n::Lang;
 use crate::ui::picker::{self, Picker};
@@ -416,7 +416,8 @@ async fn actions(state: &AppState, ui: &Ui, loaded: &Loaded, find_to: &str) -> R
 
 async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Result<Markup, UiError> {
     let lang = ui.lang;
-    let loaded = authorize(state, &ui.caller, id, Action::Read).await.map_err(|e| ui.error(e))?;
+    let (loaded, report) =
+        authorize_with_report(state, &ui.caller, id, Action::Read).await.map_err(|e| ui.error(e))?;
     let tz = loaded.case.timezone();
     let now = match &outcome.as_of {
         Some(text) => vulnrelay_formats::case_file::parse_time(text, tz)
@@ -425,11 +426,7 @@ async fn case_page(state: &AppState, ui: &Ui, id: &str, outcome: &Outcome) -> Re
     };
     let findings =
         state.evaluate(&loaded.case, &Options { as_of: now, interpretation: Interpretation::Hours });
-    let report = match state.store.report(id).await {
-        Ok(report) => Some(loaded.report_for(&ui.caller, report.body)),
-        Err(vulnrelay_store::StoreError::NotFound { .. }) => None,
-        Err(other) => return Err(ui.error(other)),
-    };
+    let report = report.map(|report| loaded.report_for(&ui.caller, report.body));
     let hidden = crate::sanctions::undisclosed_case_events(state, &ui.caller, &loaded.case)
         .await
         .map_err(|e| ui.error(e))?;
