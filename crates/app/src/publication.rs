@@ -41,8 +41,6 @@ const BATCH: i64 = 256;
 /// After how many sources taken off the queue a drain compacts it
 /// ([`vulnrelay_store::publication::Publications::compact_queue`]) before it goes on.
 const COMPACT_EVERY: usize = 50_000;
-/// How many sources a finished drain must have taken to compact the queue.
-const COMPACT_AFTER: usize = 5_000;
 /// How many stored changes one read takes.
 const PAGE: i64 = 10_000;
 /// How many of the latest changed advisories the Atom feed lists.
@@ -197,7 +195,7 @@ pub async fn drain(state: &App) -> Result<()> {
         }
         let dirty = state.store.dirty_sources(BATCH).await?;
         if dirty.is_empty() {
-            if taken >= COMPACT_AFTER {
+            if taken >= vulnrelay_store::COMPACT_AFTER {
                 state.store.compact_queue().await?;
             }
             return Ok(());

@@ -1573,6 +1573,16 @@ enum Together {
 }
 
 impl Inner {
+    /// On PostgreSQL, vacuums and analyses `table` on the writer, outside any
+    /// transaction (`VACUUM` cannot run in one): the dead rows a pass left, which every
+    /// later read would step over until autovacuum came, gone at once. Nothing on SQLite.
+    pub(super) async fn vacuum_on_postgres(&self, table: &'static str) -> Result<()> {
+        if BACKEND == crate::Backend::Postgres {
+            sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(&self.writer).await?;
+        }
+        Ok(())
+    }
+
     /// [`Store::take_report`] in one transaction of its own.
     async fn take_report_once(&self, report: &PreparedReport) -> Result<Intake> {
         let mut tx = self.writer.begin().await?;

@@ -159,11 +159,7 @@ impl crate::federation::Federation for Inner {
     }
 
     async fn compact_relay_marks(&self) -> Result<()> {
-        if super::BACKEND == crate::Backend::Postgres {
-            // Outside any transaction (VACUUM cannot run in one).
-            sqlx::query("VACUUM (ANALYZE) relay_marks").execute(&self.writer).await?;
-        }
-        Ok(())
+        self.vacuum_on_postgres("relay_marks").await
     }
 
     async fn queue_relays(&self, relays: &[crate::federation::NewRelay], at: Timestamp) -> Result<usize> {

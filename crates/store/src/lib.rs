@@ -41,6 +41,11 @@ pub use warnings::Warnings;
 /// How many gate refusals are kept per case (the latest).
 pub const GATE_REFUSALS_KEPT: i64 = 200;
 
+/// How many rows a pass must have removed from a queue of marks (relay marks, the
+/// publication queue, unsigned chains) before it compacts that table: below it the dead
+/// rows cost less than the vacuum.
+pub const COMPACT_AFTER: usize = 5_000;
+
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -50,11 +50,7 @@ impl crate::publication::Publications for Inner {
     }
 
     async fn compact_queue(&self) -> Result<()> {
-        if BACKEND == Backend::Postgres {
-            // Outside any transaction (VACUUM cannot run in one), on a connection of its own.
-            sqlx::query("VACUUM (ANALYZE) publication_dirty").execute(&self.writer).await?;
-        }
-        Ok(())
+        self.vacuum_on_postgres("publication_dirty").await
     }
 
     async fn republish_all(&self, identity: &str) -> Result<()> {

@@ -31,9 +31,6 @@ pub async fn queue(state: &App, case_id: &str) {
 /// Cases looked at a page.
 const SWEEP_PAGE: i64 = 500;
 
-/// Marks removed by one sweep after which the store compacts its table of marks.
-const COMPACT_AFTER: usize = 5_000;
-
 /// What a sweep of relays did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Swept {
@@ -82,7 +79,7 @@ pub async fn queue_marked(state: &App) -> Result<Swept> {
             break;
         }
     }
-    if cleared >= COMPACT_AFTER {
+    if cleared >= vulnrelay_store::COMPACT_AFTER {
         state.store.compact_relay_marks().await?;
     }
     Ok(swept)
