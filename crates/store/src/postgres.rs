@@ -6,6 +6,7 @@
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Postgres};
+use std::time::Duration;
 
 use self::queries::{IntervalMemo, ProjectorSlot};
 use crate::group::GroupCommit;
@@ -42,7 +43,7 @@ impl PgStore {
     /// Connects with `options` (e.g. with a `search_path` for a test schema) and
     /// migrates the schema.
     pub async fn connect_with(options: PgConnectOptions) -> Result<PgStore> {
-        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        let pool = pg_pool(16).connect_with(options).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         queries::m_build_index(&pool).await?;
         queries::build_org_search(&pool).await?;
@@ -59,6 +60,30 @@ impl PgStore {
     pub fn raw_pool(&self) -> &Pool<Postgres> {
         &self.writer
     }
+}
+
+/// A pooled connection idle for longer than this is pinged before it is lent.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// The options of the store's pool, holding at most `max_connections`. sqlx pings every
+/// connection as it comes back to the pool, and by default again before it lends an idle
+/// one (`test_before_acquire`): two round trips to the server around every statement,
+/// waking its backend twice. Here a connection is pinged before it is lent only when it
+/// has been idle for [`PING_IF_IDLE_FOR`] (sqlx's `before_acquire` hook): one the server
+/// or the network dropped while it lay in the pool is still found before a statement
+/// fails on it, and under load, where a connection lies idle for microseconds, a
+/// statement costs one round trip and the ping on its return.
+fn pg_pool(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new().max_connections(max_connections).test_before_acquire(false).before_acquire(
+        |connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_IF_IDLE_FOR {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        },
+    )
 }
 
 // The query set, written once for both back ends (`queries.rs`).

@@ -8,6 +8,7 @@ mod conformance;
 mod explain;
 mod federation;
 mod intervals;
+mod pool;
 mod publication_marks;
 mod records;
 mod rematch_marks;
