@@ -421,6 +421,11 @@ pub mod sql {
     /// The published cases of a page, in no order yet (see [`CASES_PUBLISHED`]), in any
     /// state (`$3` empty) or in state `$3` (`in_state`: through `case_views_published_state`,
     /// migration 0025, so a rare state is not looked for among every published case).
+    /// The asking organisation's relation is looked up row by row by `case_relations`'
+    /// key, not joined: PostgreSQL plans a prepared statement once for every caller
+    /// after five runs (its generic plan), and a join planned for the average
+    /// organisation read every relation of a platform that stands in one to each case
+    /// (4.5 ms a page at 10,000 cases, against 0.3 ms).
     macro_rules! published_run {
         (any) => {
             published_run!("v.published = TRUE AND $3 = ''")
@@ -430,9 +435,9 @@ pub mod sql {
         };
         ($filter:literal) => {
             concat!(
-                "SELECT v.created_at AS page_at, v.case_id AS page_id, c.*, v.state, v.published, r.relation \
+                "SELECT v.created_at AS page_at, v.case_id AS page_id, c.*, v.state, v.published, \
+                 (SELECT r.relation FROM case_relations r WHERE r.case_id = v.case_id AND r.org_id = $1) AS relation \
                  FROM case_views v JOIN cases c ON c.id = v.case_id \
-                 LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
                  WHERE ",
                 $filter,
                 " AND v.created_at >= ",

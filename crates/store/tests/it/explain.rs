@@ -327,3 +327,69 @@ async fn sqlite_statistics_keep_no_value_samples() {
         .collect();
     assert!(plan.iter().any(|step| step.contains("USING")), "{plan:?}");
 }
+
+/// The pages that carry the asking organisation's relation to each row are planned once
+/// for every organisation (PostgreSQL adopts a prepared statement's generic plan after
+/// five runs): in that plan the relation is looked up row by row by `case_relations`'
+/// key, never read for the organisation whole and joined (a platform stands in a
+/// relation to every case).
+#[tokio::test]
+async fn pages_planned_once_for_every_caller_look_the_relation_up_by_key_on_postgresql() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("skipped: {} is not set", vulnrelay_store::testing::DATABASE_URL_VAR);
+        return;
+    };
+    let mut connection = PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut connection).await.expect("set");
+    let time = "'2026-01-01T00:00:00.000000Z'";
+    let pages = [
+        (
+            "cases, published",
+            sql::CASES_PUBLISHED.to_owned(),
+            "text, text, text, bigint",
+            "'org', 'case', '', 51",
+        ),
+        (
+            "cases, in a state",
+            sql::CASES_PUBLISHED_IN_STATE.to_owned(),
+            "text, text, text, bigint",
+            "'org', 'case', 'published', 51",
+        ),
+        (
+            "cases of an organisation",
+            sql::cases_of_org(Backend::Postgres, false).to_owned(),
+            "text, text, text, bigint",
+            "'org', '', '', 51",
+        ),
+        (
+            "records, public",
+            records::RECORDS_PUBLIC.to_owned(),
+            "text, text, text, text, bigint",
+            &*format!("'org', {time}, 'case', 'CVE-1', 51"),
+        ),
+    ];
+    for (i, (name, statement, types, values)) in pages.iter().enumerate() {
+        sqlx::query(&format!("PREPARE page{i} ({types}) AS {statement}"))
+            .execute(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN EXECUTE page{i} ({values})"))
+            .fetch_all(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .iter()
+            .map(|row| row.get::<String, _>(0))
+            .collect();
+        let plan = plan.join("\n");
+        // An index scan in order, cut at the page size, is a run (the organisation's own
+        // unpublished cases); a bitmap of the organisation's relations, or a hash of
+        // them, is every relation it has.
+        let whole: Vec<&str> = plan
+            .lines()
+            .filter(|line| {
+                line.contains("Bitmap") && line.contains("case_relations") || line.contains("Hash")
+            })
+            .collect();
+        assert!(whole.is_empty(), "{name} reads the organisation's relations, not the row's:\n{plan}");
+    }
+}
