@@ -102,6 +102,7 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("organisations", with_values(org_pages::ANY_STATUS, &["''", "'org'", "51"])),
         ("organisations of a role", with_values(org_pages::ROLE_IDS, &["'product_provider'", "'org'", "51"])),
         ("organisations by name", with_values(&org_pages::key_ids(0), &["'apa'", "'apb'", "'org'"])),
+        ("organisations by ids", with_values(org_pages::BY_IDS, &[r#"'["org-a", "org-b"]'"#])),
         (
             "organisations of some roles by name",
             with_values(&org_pages::key_ids(2), &["'apa'", "'apb'", "'org'", "'product_user'", "'enisa'"]),
