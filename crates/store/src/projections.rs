@@ -518,6 +518,16 @@ pub mod sql {
         if in_state { merged!(in_state) } else { merged!(any) }
     }
 
+    /// `statement` with its page size written in for its parameter `placeholder` (`LIMIT
+    /// $4` becomes `LIMIT 51`). PostgreSQL takes a limit it cannot see to be a tenth of
+    /// the rows, so the plan it would keep for every run of a prepared page looked dearer
+    /// than one made for the values at hand, and it planned the page afresh on every
+    /// request (0.3–0.5 ms, more than reading it); with the size in the text, it keeps one
+    /// plan after five runs. Each page size asked for is a statement of its own.
+    pub fn with_page_size(statement: &str, placeholder: &str, limit: i64) -> String {
+        statement.replace(&format!("LIMIT {placeholder}"), &format!("LIMIT {}", limit.max(0)))
+    }
+
     /// A page of organisation `$1`'s obligations due by `$2` or with no deadline, after
     /// (`$3` due key, `$4` case, `$5` rule, `$6` product), at most `$7`.
     pub const DUE_OBLIGATIONS: &str = "SELECT * FROM open_obligations WHERE org_id = $1 \
