@@ -753,18 +753,29 @@ impl crate::Store for Inner {
                 }
             };
             for chunk in candidates.chunks(filter.limit.max(1)) {
-                let sqlite = BACKEND == crate::Backend::Sqlite;
-                let mut sql = sqlx::QueryBuilder::<Db>::new(if sqlite {
-                    format!("SELECT {} AS page FROM organisations WHERE id IN (", one_row(ORG_COLUMNS, "id"))
-                } else {
-                    "SELECT * FROM organisations WHERE id IN (".to_owned()
-                });
-                let mut list = sql.separated(", ");
-                for id in chunk {
-                    list.push_bind(id);
-                }
-                sql.push(if sqlite { ")" } else { ") ORDER BY id" });
-                let read = read_page(sql.build(), &self.reader, orgs_from_json, org_from_row).await?;
+                let read = match BACKEND {
+                    crate::Backend::Sqlite => {
+                        let mut sql = sqlx::QueryBuilder::<Db>::new(format!(
+                            "SELECT {} AS page FROM organisations WHERE id IN (",
+                            one_row(ORG_COLUMNS, "id")
+                        ));
+                        let mut list = sql.separated(", ");
+                        for id in chunk {
+                            list.push_bind(id);
+                        }
+                        sql.push(")");
+                        read_page(sql.build(), &self.reader, orgs_from_json, org_from_row).await?
+                    }
+                    // One statement for any number of ids, given as a JSON array: planned
+                    // once, it looks each id up by the key, where an `IN` list of fifty
+                    // was planned afresh each time as a scan of every organisation.
+                    crate::Backend::Postgres => {
+                        let ids =
+                            serde_json::to_string(chunk).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        let sql = sqlx::query(crate::org_pages::BY_IDS).bind(ids);
+                        read_page(sql, &self.reader, orgs_from_json, org_from_row).await?
+                    }
+                };
                 orgs.extend(read.into_iter().filter(|org| filter.status.is_none_or(|s| org.status == s)));
                 if orgs.len() >= filter.limit {
                     orgs.truncate(filter.limit);

@@ -13,6 +13,11 @@ use crate::model::{Organisation, Status};
 /// Organisations of one status (`$1`) after id `$2`, at most `$3`.
 pub const OF_STATUS: &str = "SELECT * FROM organisations WHERE status = $1 AND id > $2 ORDER BY id LIMIT $3";
 
+/// On PostgreSQL, the organisations whose ids are in the JSON array `$1`, by id, each
+/// looked up by the key.
+pub const BY_IDS: &str = "SELECT * FROM organisations \
+     WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST($1 AS jsonb)))) ORDER BY id";
+
 /// Organisations of every status after id `$2`, at most `$3` (`$1` is the empty status).
 pub const ANY_STATUS: &str = "SELECT * FROM organisations WHERE $1 = '' AND id > $2 ORDER BY id LIMIT $3";
 

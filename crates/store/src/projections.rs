@@ -421,6 +421,11 @@ pub mod sql {
     /// The published cases of a page, in no order yet (see [`CASES_PUBLISHED`]), in any
     /// state (`$3` empty) or in state `$3` (`in_state`: through `case_views_published_state`,
     /// migration 0025, so a rare state is not looked for among every published case).
+    /// The asking organisation's relation is looked up row by row by `case_relations`'
+    /// key, not joined: PostgreSQL plans a prepared statement once for every caller
+    /// after five runs (its generic plan), and a join planned for the average
+    /// organisation read every relation of a platform that stands in one to each case
+    /// (4.5 ms a page at 10,000 cases, against 0.3 ms).
     macro_rules! published_run {
         (any) => {
             published_run!("v.published = TRUE AND $3 = ''")
@@ -430,9 +435,9 @@ pub mod sql {
         };
         ($filter:literal) => {
             concat!(
-                "SELECT v.created_at AS page_at, v.case_id AS page_id, c.*, v.state, v.published, r.relation \
+                "SELECT v.created_at AS page_at, v.case_id AS page_id, c.*, v.state, v.published, \
+                 (SELECT r.relation FROM case_relations r WHERE r.case_id = v.case_id AND r.org_id = $1) AS relation \
                  FROM case_views v JOIN cases c ON c.id = v.case_id \
-                 LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
                  WHERE ",
                 $filter,
                 " AND v.created_at >= ",
@@ -511,6 +516,16 @@ pub mod sql {
             };
         }
         if in_state { merged!(in_state) } else { merged!(any) }
+    }
+
+    /// `statement` with its page size written in for its parameter `placeholder` (`LIMIT
+    /// $4` becomes `LIMIT 51`). PostgreSQL takes a limit it cannot see to be a tenth of
+    /// the rows, so the plan it would keep for every run of a prepared page looked dearer
+    /// than one made for the values at hand, and it planned the page afresh on every
+    /// request (0.3–0.5 ms, more than reading it); with the size in the text, it keeps one
+    /// plan after five runs. Each page size asked for is a statement of its own.
+    pub fn with_page_size(statement: &str, placeholder: &str, limit: i64) -> String {
+        statement.replace(&format!("LIMIT {placeholder}"), &format!("LIMIT {}", limit.max(0)))
     }
 
     /// A page of organisation `$1`'s obligations due by `$2` or with no deadline, after

@@ -1558,16 +1558,19 @@ impl Projections for Inner {
             None => sql::cases_published(in_state),
         };
         // On SQLite the page crosses from its connection thread as one row (`one_row`).
-        let sql = page_statement(
-            statement,
-            &format!("{CASE_COLUMNS}, state, published, relation"),
-            "page_at, page_id",
+        let sql = sql::with_page_size(
+            &page_statement(
+                statement,
+                &format!("{CASE_COLUMNS}, state, published, relation"),
+                "page_at, page_id",
+            ),
+            "$4",
+            query.limit,
         );
         let page = sqlx::query(&sql)
             .bind(query.org_id.as_deref().unwrap_or_default())
             .bind(query.after.as_deref().unwrap_or_default())
-            .bind(query.state.as_deref().unwrap_or_default())
-            .bind(query.limit);
+            .bind(query.state.as_deref().unwrap_or_default());
         let from_row = |row: &DbRow| {
             Ok(CaseListing {
                 record: case_from_row(row)?,

@@ -198,13 +198,17 @@ pub mod sql {
     );
 
     /// A page of the public records, with the asking organisation's (`$1`) relation to
-    /// their case, after (`$2` listed_at, `$3` case_key, `$4` id), at most `$5`.
+    /// their case, after (`$2` listed_at, `$3` case_key, `$4` id), at most `$5`. The
+    /// relation is looked up row by row, not joined (see the published cases' page,
+    /// `projections::sql`: a join planned once for every organisation reads all of a
+    /// platform's relations).
     pub const RECORDS_PUBLIC: &str = concat!(
         "SELECT ",
         record_columns!(),
-        ", v.listed_at, cv.state, r.relation FROM vulnerabilities v \
+        ", v.listed_at, cv.state, \
+         (SELECT r.relation FROM case_relations r WHERE r.case_id = v.case_id AND r.org_id = $1) AS relation \
+         FROM vulnerabilities v \
          LEFT JOIN case_views cv ON cv.case_id = v.case_id \
-         LEFT JOIN case_relations r ON r.case_id = v.case_id AND r.org_id = $1 \
          WHERE v.public = TRUE AND (v.listed_at, v.case_key, v.id) > ($2, $3, $4) \
          ORDER BY v.listed_at, v.case_key, v.id LIMIT $5"
     );

@@ -102,6 +102,7 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("organisations", with_values(org_pages::ANY_STATUS, &["''", "'org'", "51"])),
         ("organisations of a role", with_values(org_pages::ROLE_IDS, &["'product_provider'", "'org'", "51"])),
         ("organisations by name", with_values(&org_pages::key_ids(0), &["'apa'", "'apb'", "'org'"])),
+        ("organisations by ids", with_values(org_pages::BY_IDS, &[r#"'["org-a", "org-b"]'"#])),
         (
             "organisations of some roles by name",
             with_values(&org_pages::key_ids(2), &["'apa'", "'apb'", "'org'", "'product_user'", "'enisa'"]),
@@ -326,4 +327,133 @@ async fn sqlite_statistics_keep_no_value_samples() {
         .map(|row| row.get::<String, _>(3))
         .collect();
     assert!(plan.iter().any(|step| step.contains("USING")), "{plan:?}");
+}
+
+/// The pages that carry the asking organisation's relation to each row are planned once
+/// for every organisation (PostgreSQL adopts a prepared statement's generic plan after
+/// five runs): in that plan the relation is looked up row by row by `case_relations`'
+/// key, never read for the organisation whole and joined (a platform stands in a
+/// relation to every case).
+#[tokio::test]
+async fn pages_planned_once_for_every_caller_look_the_relation_up_by_key_on_postgresql() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("skipped: {} is not set", vulnrelay_store::testing::DATABASE_URL_VAR);
+        return;
+    };
+    let mut connection = PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut connection).await.expect("set");
+    let time = "'2026-01-01T00:00:00.000000Z'";
+    let pages = [
+        (
+            "cases, published",
+            sql::CASES_PUBLISHED.to_owned(),
+            "text, text, text, bigint",
+            "'org', 'case', '', 51",
+        ),
+        (
+            "cases, in a state",
+            sql::CASES_PUBLISHED_IN_STATE.to_owned(),
+            "text, text, text, bigint",
+            "'org', 'case', 'published', 51",
+        ),
+        (
+            "cases of an organisation",
+            sql::cases_of_org(Backend::Postgres, false).to_owned(),
+            "text, text, text, bigint",
+            "'org', '', '', 51",
+        ),
+        (
+            "records, public",
+            records::RECORDS_PUBLIC.to_owned(),
+            "text, text, text, text, bigint",
+            &*format!("'org', {time}, 'case', 'CVE-1', 51"),
+        ),
+    ];
+    for (i, (name, statement, types, values)) in pages.iter().enumerate() {
+        sqlx::query(&format!("PREPARE page{i} ({types}) AS {statement}"))
+            .execute(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN EXECUTE page{i} ({values})"))
+            .fetch_all(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .iter()
+            .map(|row| row.get::<String, _>(0))
+            .collect();
+        let plan = plan.join("\n");
+        // An index scan in order, cut at the page size, is a run (the organisation's own
+        // unpublished cases); a bitmap of the organisation's relations, or a hash of
+        // them, is every relation it has.
+        let whole: Vec<&str> = plan
+            .lines()
+            .filter(|line| {
+                line.contains("Bitmap") && line.contains("case_relations") || line.contains("Hash")
+            })
+            .collect();
+        assert!(whole.is_empty(), "{name} reads the organisation's relations, not the row's:\n{plan}");
+    }
+}
+
+/// The case pages after a cursor, with their page size written in
+/// ([`sql::with_page_size`]), are planned once and that plan kept: after a few runs
+/// PostgreSQL runs them on its plan for every caller instead of planning each request
+/// afresh (which cost more than reading the page). (A first page, whose empty cursor
+/// the planner folds away, and an organisation's page, whose plan for a platform and
+/// for a reporter of one case in a hundred differ, are still planned for their values.)
+#[tokio::test]
+async fn case_pages_keep_their_plan_on_postgresql() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("skipped: {} is not set", vulnrelay_store::testing::DATABASE_URL_VAR);
+        return;
+    };
+    let mut connection = PgConnection::connect(&db.url).await.expect("connect");
+    // 10,000 cases, three in five published, each with the platform's relation and its
+    // reporter's (one of a hundred), and the planner's statistics of them: the sizes at
+    // which a limit the planner cannot see made every run plan afresh.
+    for statement in [
+        "INSERT INTO organisations (id, name, roles, jurisdiction, kind, status, created_at) \
+         SELECT id, id, '[]', 'cn', 'organisation', 'active', '2020-01-01' \
+         FROM (SELECT 'platform' AS id UNION ALL SELECT 'r' || n FROM generate_series(0, 99) n) o",
+        "INSERT INTO cases (id, title, timezone, reporter_org, platform_org, created_at) \
+         SELECT 'case-' || lpad(n::text, 6, '0'), 'a case', 'UTC', 'r' || (n % 100), 'platform', \
+         '2020-01-01T' || lpad(n::text, 6, '0') FROM generate_series(1, 10000) n",
+        "INSERT INTO case_views (case_id, created_at, seq, state, published, projector, projected_at) \
+         SELECT id, created_at, 1, 'published', (right(id, 1)::int % 5) < 3, 'test', created_at FROM cases",
+        "INSERT INTO case_relations (case_id, org_id, relation, created_at, public) \
+         SELECT c.id, c.platform_org, 'platform', c.created_at, v.published FROM cases c JOIN case_views v ON v.case_id = c.id \
+         UNION ALL SELECT c.id, c.reporter_org, 'reporter', c.created_at, v.published \
+         FROM cases c JOIN case_views v ON v.case_id = c.id",
+        "ANALYZE organisations, cases, case_views, case_relations",
+    ] {
+        sqlx::query(statement).execute(&mut connection).await.unwrap_or_else(|e| panic!("{e}\n{statement}"));
+    }
+    let pages = [
+        ("cases, published", sql::CASES_PUBLISHED, ""),
+        ("cases, in a state", sql::CASES_PUBLISHED_IN_STATE, "published"),
+    ];
+    for (name, statement, state) in pages {
+        let text = sql::with_page_size(statement, "$4", 51);
+        for run in 0..8 {
+            let org = if run % 2 == 0 { "platform" } else { "r1" };
+            sqlx::query(&text)
+                .bind(org)
+                .bind(format!("case-{:06}", 1_000 + run * 1_000))
+                .bind(state)
+                .fetch_all(&mut connection)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        let (generic, custom): (i64, i64) = sqlx::query_as(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+        )
+        .bind(&text)
+        .fetch_one(&mut connection)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            generic >= 3,
+            "{name} was planned afresh: {custom} plans made for one run, {generic} kept plans run"
+        );
+    }
 }
