@@ -23,13 +23,32 @@ fn with_values(statement: &str, values: &[&str]) -> String {
     text
 }
 
-#[tokio::test]
-async fn hot_queries_use_indexes_on_postgresql() {
+/// A PostgreSQL schema of its own and a connection to it (the schema lives as long as the
+/// returned `TestDb`), when `VULNRELAY_TEST_DATABASE_URL` is set.
+async fn postgres_connection() -> Option<(TestDb, PgConnection)> {
     let Some(db) = TestDb::postgres().await else {
         eprintln!("skipped: {} is not set", vulnrelay_store::testing::DATABASE_URL_VAR);
-        return;
+        return None;
     };
-    let mut connection = PgConnection::connect(&db.url).await.expect("connect");
+    let connection = PgConnection::connect(&db.url).await.expect("connect");
+    Some((db, connection))
+}
+
+/// What PostgreSQL's `explain` (an `EXPLAIN` statement, of `name`) answers, a line a step.
+async fn postgres_plan(connection: &mut PgConnection, name: &str, explain: &str) -> String {
+    let plan: Vec<String> = sqlx::query(explain)
+        .fetch_all(connection)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}\n{explain}"))
+        .iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect();
+    plan.join("\n")
+}
+
+#[tokio::test]
+async fn hot_queries_use_indexes_on_postgresql() {
+    let Some((_db, mut connection)) = postgres_connection().await else { return };
     sqlx::query("SET enable_seqscan = off").execute(&mut connection).await.expect("set");
     let time = "'2026-01-01T00:00:00.000000Z'";
     let statements = [
@@ -147,14 +166,7 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("a case whole", with_values(sql::case_snapshot(Backend::Postgres), &["'case'", "TRUE"])),
     ];
     for (name, statement) in statements {
-        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN {statement}"))
-            .fetch_all(&mut connection)
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}\n{statement}"))
-            .iter()
-            .map(|row| row.get::<String, _>(0))
-            .collect();
-        let plan = plan.join("\n");
+        let plan = postgres_plan(&mut connection, name, &format!("EXPLAIN {statement}")).await;
         assert!(!plan.contains("Seq Scan"), "{name} reads a table whole:\n{plan}");
         assert!(plan.contains("Index"), "{name} uses no index:\n{plan}");
         if name.contains("in a state") {
@@ -336,11 +348,7 @@ async fn sqlite_statistics_keep_no_value_samples() {
 /// relation to every case).
 #[tokio::test]
 async fn pages_planned_once_for_every_caller_look_the_relation_up_by_key_on_postgresql() {
-    let Some(db) = TestDb::postgres().await else {
-        eprintln!("skipped: {} is not set", vulnrelay_store::testing::DATABASE_URL_VAR);
-        return;
-    };
-    let mut connection = PgConnection::connect(&db.url).await.expect("connect");
+    let Some((_db, mut connection)) = postgres_connection().await else { return };
     sqlx::query("SET plan_cache_mode = force_generic_plan").execute(&mut connection).await.expect("set");
     let time = "'2026-01-01T00:00:00.000000Z'";
     let pages = [
@@ -374,14 +382,7 @@ async fn pages_planned_once_for_every_caller_look_the_relation_up_by_key_on_post
             .execute(&mut connection)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN EXECUTE page{i} ({values})"))
-            .fetch_all(&mut connection)
-            .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
-            .iter()
-            .map(|row| row.get::<String, _>(0))
-            .collect();
-        let plan = plan.join("\n");
+        let plan = postgres_plan(&mut connection, name, &format!("EXPLAIN EXECUTE page{i} ({values})")).await;
         // An index scan in order, cut at the page size, is a run (the organisation's own
         // unpublished cases); a bitmap of the organisation's relations, or a hash of
         // them, is every relation it has.
@@ -403,11 +404,7 @@ async fn pages_planned_once_for_every_caller_look_the_relation_up_by_key_on_post
 /// for a reporter of one case in a hundred differ, are still planned for their values.)
 #[tokio::test]
 async fn case_pages_keep_their_plan_on_postgresql() {
-    let Some(db) = TestDb::postgres().await else {
-        eprintln!("skipped: {} is not set", vulnrelay_store::testing::DATABASE_URL_VAR);
-        return;
-    };
-    let mut connection = PgConnection::connect(&db.url).await.expect("connect");
+    let Some((_db, mut connection)) = postgres_connection().await else { return };
     // 10,000 cases, three in five published, each with the platform's relation and its
     // reporter's (one of a hundred), and the planner's statistics of them: the sizes at
     // which a limit the planner cannot see made every run plan afresh.
