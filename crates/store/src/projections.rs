@@ -554,6 +554,25 @@ pub mod sql {
     /// range of the due index: what is still ahead, never the history).
     pub const PUBLIC_PENDING_AHEAD: &str = "SELECT COUNT(*) AS n FROM open_obligations \
          WHERE public = TRUE AND status = 'pending' AND due_key > $1 AND due_key < '~'";
+    /// The status and due key of each unpublished obligation of the unpublished cases
+    /// organisation `$1` stands in one of `relations` relations to (`$2`, `$3`, …). A
+    /// `CROSS JOIN` keeps the written order on SQLite: the organisation's relations
+    /// outside, through `case_relations_org_unpublished`, and each case's obligations by
+    /// its key inside (`NOT o.public` rather than `o.public = FALSE`, which SQLite would
+    /// look up through `open_obligations_public`: every unpublished obligation for each
+    /// case). Left to choose, SQLite read every unpublished obligation and looked each
+    /// case's relation up (3 ms a `/metrics` at 100,000 cases, growing with them).
+    /// PostgreSQL plans it as the inner join it is.
+    pub fn related_obligations(relations: usize) -> String {
+        let names: Vec<String> = (0..relations).map(|i| format!("${}", i + 2)).collect();
+        format!(
+            "SELECT o.status, o.due_key FROM case_relations r CROSS JOIN open_obligations o \
+             WHERE o.case_id = r.case_id AND r.org_id = $1 AND r.public = FALSE AND r.relation IN ({}) \
+             AND NOT o.public",
+            names.join(", ")
+        )
+    }
+
     /// A case whole in one statement, so one snapshot on either back end with no
     /// transaction: a head row whose `head` holds the case's record (its columns in
     /// order), its parties, its products (each fragment `[id, fragment, position]`, a

@@ -1864,12 +1864,7 @@ impl Projections for Inner {
         counts.overdue = dated_pending - future;
         // And the unpublished ones of the cases the organisation stands in a relation to.
         if let Some((org, relations)) = related.filter(|(_, relations)| !relations.is_empty()) {
-            let names: Vec<String> = (0..relations.len()).map(|i| format!("${}", i + 2)).collect();
-            let statement = format!(
-                "SELECT o.status, o.due_key FROM case_relations r JOIN open_obligations o ON o.case_id = r.case_id \
-                 WHERE r.org_id = $1 AND r.public = FALSE AND r.relation IN ({}) AND o.public = FALSE",
-                names.join(", ")
-            );
+            let statement = sql::related_obligations(relations.len());
             let mut query = sqlx::query(&statement).bind(org);
             for relation in relations {
                 query = query.bind(*relation);

@@ -164,6 +164,10 @@ async fn hot_queries_use_indexes_on_postgresql() {
             with_values(&match_sql::records(Backend::Postgres), &[r#"'["Maven:org.example:widget"]'"#]),
         ),
         ("a case whole", with_values(sql::case_snapshot(Backend::Postgres), &["'case'", "TRUE"])),
+        (
+            "an organisation's obligations",
+            with_values(&sql::related_obligations(2), &["'org'", "'platform'", "'reporter'"]),
+        ),
     ];
     for (name, statement) in statements {
         let plan = postgres_plan(&mut connection, name, &format!("EXPLAIN {statement}")).await;
@@ -269,6 +273,24 @@ async fn interval_reads_use_their_index_on_sqlite() {
         let index = if name == "platforms" { "cases_platform" } else { "case_intervals_stats" };
         assert!(plan.contains(index), "{name} does not use {index}:\n{plan}");
     }
+}
+
+/// SQLite reads an organisation's unpublished obligations (a signed-in `/metrics`) from
+/// its relations outward: its relations through their index, then each case's
+/// obligations by the case's key — not every unpublished obligation, each checked for a
+/// relation.
+#[tokio::test]
+async fn an_organisations_obligations_are_read_from_its_relations_on_sqlite() {
+    let (_db, mut connection) = sqlite_connection().await;
+    let explain = format!("EXPLAIN QUERY PLAN {}", sql::related_obligations(3));
+    let mut query = sqlx::query(&explain).bind("org");
+    for relation in ["platform", "reporter", "notified_provider"] {
+        query = query.bind(relation);
+    }
+    let plan = sqlite_plan(&mut connection, "an organisation's obligations", query).await;
+    let first = plan.lines().next().unwrap_or_default();
+    assert!(first.contains("case_relations_org_unpublished"), "the relations are not read first:\n{plan}");
+    assert!(!plan.contains("open_obligations_public"), "every unpublished obligation is read:\n{plan}");
 }
 
 /// SQLite reads a page of the silences the reminder beat asks for from their index, in
