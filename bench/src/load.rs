@@ -57,6 +57,9 @@ pub async fn measure(base: &str, request: Request<'_>, connections: usize, secon
                     Some(body) => client.post(&url).json(body),
                     None => client.get(&url),
                 };
+                // As the HTTP clients of Go, Python and the browsers ask; the body is
+                // read as it comes (not inflated here, on the server's cores).
+                send = send.header(reqwest::header::ACCEPT_ENCODING, "gzip");
                 if let Some(token) = &token {
                     send = send.bearer_auth(token);
                 }

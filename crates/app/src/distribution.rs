@@ -7,6 +7,7 @@
 //! case, or to no case (imported from public sources).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
@@ -343,7 +344,7 @@ pub async fn csaf_vex(state: &App, stored: &StoredVulnerability, v: &Vulnerabili
         .map_err(|e| Error::conflict("not_exportable", e.to_string()))
 }
 
-pub use crate::publication::{PublicSnapshot, public_snapshot};
+pub use crate::publication::{PublicSnapshot, SharedFile, public_snapshot};
 
 /// The advisory `lead` leads (see [`vulnrelay_store::Records::advisory_page`]) as
 /// `caller` may read it: the record alone, or its published case's records; `None`
@@ -492,23 +493,27 @@ pub async fn advisory_csaf(state: &App, caller: &Caller, id: &str) -> Result<(St
 /// document with its `.sha512` and `.asc`, a shared file of the [`PublicSnapshot`]
 /// (`index.txt`, `changes.csv`, the ROLIE documents, the public key), or the HTML
 /// listing of a folder (not found otherwise).
-pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, bytes::Bytes)> {
+pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, ProviderBody)> {
+    let own = |bytes: bytes::Bytes| ProviderBody::Own(bytes);
     use vulnrelay_publish::provider::{self as layout, CATEGORIES, CHANGES, FEED, INDEX, SERVICE};
     let signer = state.csaf_signer.get();
     if path == "provider-metadata.json" {
-        return Ok(("application/json", layout::metadata(&provider(state), Utc::now(), signer).bytes.into()));
+        return Ok((
+            "application/json",
+            own(layout::metadata(&provider(state), Utc::now(), signer).bytes.into()),
+        ));
     }
     let snapshot = public_snapshot(state).await?;
     let json = "application/json";
     match path {
-        INDEX => return Ok(("text/plain; charset=utf-8", snapshot.index_txt())),
-        CHANGES => return Ok(("text/csv; charset=utf-8", snapshot.changes_csv())),
-        FEED => return Ok((json, snapshot.rolie(state).await?.0.clone())),
-        CATEGORIES => return Ok((json, snapshot.rolie(state).await?.1.clone())),
+        INDEX => return Ok(("text/plain; charset=utf-8", ProviderBody::Shared(snapshot.index_txt()))),
+        CHANGES => return Ok(("text/csv; charset=utf-8", ProviderBody::Shared(snapshot.changes_csv()))),
+        FEED => return Ok((json, ProviderBody::Shared(snapshot.rolie(state).await?.0.clone()))),
+        CATEGORIES => return Ok((json, ProviderBody::Shared(snapshot.rolie(state).await?.1.clone()))),
         SERVICE => {
             return Ok((
                 json,
-                layout::json_file(SERVICE, &layout::rolie_service(&provider(state))).bytes.into(),
+                own(layout::json_file(SERVICE, &layout::rolie_service(&provider(state))).bytes.into()),
             ));
         }
         _ => {}
@@ -516,7 +521,7 @@ pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, byt
     if let Some(signer) = signer
         && path == layout::public_key_path(signer)
     {
-        return Ok(("application/pgp-keys", layout::public_key_file(signer).bytes.into()));
+        return Ok(("application/pgp-keys", own(layout::public_key_file(signer).bytes.into())));
     }
     if let Some(relative) = path.strip_prefix("white/") {
         let (document, suffix) = match relative.rsplit_once('.') {
@@ -527,11 +532,11 @@ pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, byt
             && let Some(stored) = state.store.public_csaf(document).await?
         {
             match suffix {
-                None => return Ok((json, stored.document.into())),
-                Some("sha512") => return Ok(("text/plain; charset=utf-8", stored.sha512.into())),
+                None => return Ok((json, own(stored.document.into()))),
+                Some("sha512") => return Ok(("text/plain; charset=utf-8", own(stored.sha512.into()))),
                 _ => {
                     if let Some(asc) = stored.asc {
-                        return Ok(("application/pgp-signature", asc.into()));
+                        return Ok(("application/pgp-signature", own(asc.into())));
                     }
                 }
             }
@@ -550,9 +555,19 @@ pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, byt
         }
     }
     match layout::listing(path, files.iter().map(String::as_str)) {
-        Some(html) => Ok(("text/html; charset=utf-8", html.into_bytes().into())),
+        Some(html) => Ok(("text/html; charset=utf-8", own(html.into_bytes().into()))),
         None => Err(Error::not_found("file")),
     }
+}
+
+/// The body of a file [`provider_file`] answers.
+#[derive(Debug)]
+pub enum ProviderBody {
+    /// Made or read for this answer.
+    Own(bytes::Bytes),
+    /// A file of the [`PublicSnapshot`] every answer shares, with its entity tag and
+    /// its gzip.
+    Shared(Arc<SharedFile>),
 }
 
 /// `GET /advisories/feed.atom`: the Atom feed of the latest changed public bulletins

@@ -249,10 +249,68 @@ pub struct PublicSnapshot {
     pub documents: Arc<BTreeMap<String, String>>,
     /// Every public record's OSV entry, by record id, with its source.
     osv: Arc<BTreeMap<String, (String, Arc<archive::Entry>)>>,
-    index_txt: OnceLock<Bytes>,
-    changes_csv: OnceLock<Bytes>,
+    index_txt: OnceLock<Arc<SharedFile>>,
+    changes_csv: OnceLock<Arc<SharedFile>>,
     osv_zip: OnceLock<Bytes>,
-    rolie: tokio::sync::OnceCell<(Bytes, Bytes)>,
+    rolie: tokio::sync::OnceCell<(Arc<SharedFile>, Arc<SharedFile>)>,
+}
+
+/// A file of a [`PublicSnapshot`] that every answer shares (`index.txt`, `changes.csv`,
+/// the ROLIE feed and categories): its bytes, a strong entity tag of its content, and
+/// its gzip, made when a client that takes gzip first asks. These files grow with
+/// every public document (20 MB of `changes.csv` at a million cases); a client that
+/// polls them (a CSAF aggregator) fetches a tenth of that compressed, and nothing but
+/// the headers when its copy is current.
+#[derive(Debug)]
+pub struct SharedFile {
+    /// The file as it is.
+    pub bytes: Bytes,
+    tag: String,
+    gzip: OnceLock<Bytes>,
+}
+
+impl SharedFile {
+    /// Keeps `bytes`, tagged by the first 128 bits of their SHA-256.
+    pub fn new(bytes: Bytes) -> SharedFile {
+        use sha2::Digest;
+        let tag = hex::encode(&sha2::Sha256::digest(&bytes)[..16]);
+        SharedFile { bytes, tag, gzip: OnceLock::new() }
+    }
+
+    /// The entity tag of the file as it is, quoted (`"…"`).
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.tag)
+    }
+
+    /// The entity tag of its gzip (another representation, so another tag).
+    pub fn gzip_etag(&self) -> String {
+        format!("\"{}-gzip\"", self.tag)
+    }
+
+    /// Whether an `If-None-Match` list names this file as it is or as gzip (the weak
+    /// comparison of RFC 9110 §13.1.2: a `W/` prefix is ignored; `*` names any).
+    pub fn matches(&self, if_none_match: &str) -> bool {
+        if_none_match.split(',').map(str::trim).any(|tag| {
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            tag == "*" || tag == self.etag() || tag == self.gzip_etag()
+        })
+    }
+
+    /// The file gzip-compressed (the default level: made once, served many times).
+    pub fn gzip(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                use std::io::Write;
+                let mut encoder = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.bytes.len() / 8),
+                    flate2::Compression::default(),
+                );
+                // Writing to a `Vec` cannot fail.
+                let _ = encoder.write_all(&self.bytes);
+                encoder.finish().unwrap_or_default().into()
+            })
+            .clone()
+    }
 }
 
 impl PublicSnapshot {
@@ -282,23 +340,24 @@ impl PublicSnapshot {
     }
 
     /// `white/index.txt` (made once per snapshot; each answer shares it).
-    pub fn index_txt(&self) -> Bytes {
+    pub fn index_txt(&self) -> Arc<SharedFile> {
         self.index_txt
             .get_or_init(|| {
-                vulnrelay_publish::provider::index_text(self.documents.keys().map(String::as_str)).into()
+                let text = vulnrelay_publish::provider::index_text(self.documents.keys().map(String::as_str));
+                Arc::new(SharedFile::new(text.into()))
             })
             .clone()
     }
 
     /// `white/changes.csv`, newest change first (made once per snapshot; each answer
     /// shares it).
-    pub fn changes_csv(&self) -> Bytes {
+    pub fn changes_csv(&self) -> Arc<SharedFile> {
         self.changes_csv
             .get_or_init(|| {
-                vulnrelay_publish::provider::changes_text(
+                let text = vulnrelay_publish::provider::changes_text(
                     self.documents.iter().map(|(p, r)| (p.as_str(), r.as_str())),
-                )
-                .into()
+                );
+                Arc::new(SharedFile::new(text.into()))
             })
             .clone()
     }
@@ -316,7 +375,7 @@ impl PublicSnapshot {
 
     /// The ROLIE feed and category documents, from the stored entries of every public
     /// CSAF document.
-    pub async fn rolie(&self, state: &App) -> Result<&(Bytes, Bytes)> {
+    pub async fn rolie(&self, state: &App) -> Result<&(Arc<SharedFile>, Arc<SharedFile>)> {
         self.rolie
             .get_or_try_init(|| async {
                 let mut rows = Vec::new();
@@ -345,7 +404,8 @@ impl PublicSnapshot {
                 let feed = vulnrelay_publish::provider::rolie_feed(&provider, &mut refs);
                 let categories = vulnrelay_publish::provider::rolie_categories(terms);
                 let pretty = |v: &Value| serde_json::to_vec_pretty(v).map_err(Error::internal);
-                Ok::<_, Error>((Bytes::from(pretty(&feed)?), Bytes::from(pretty(&categories)?)))
+                let shared = |bytes: Vec<u8>| Arc::new(SharedFile::new(bytes.into()));
+                Ok::<_, Error>((shared(pretty(&feed)?), shared(pretty(&categories)?)))
             })
             .await
     }

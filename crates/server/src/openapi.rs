@@ -423,7 +423,7 @@ pub const ROUTES: &[Route] = &[
         "/.well-known/csaf/{path}",
         "distribution",
         "200",
-        "The CSAF provider layout: provider-metadata.json, white/{year}/{id}.json (+ .sha512, + .asc when the server has a key), index.txt, changes.csv, the ROLIE feed-tlp-white.json, service.json and category-tlp-white.json, the public key under openpgp/, and an HTML listing of every folder",
+        "The CSAF provider layout: provider-metadata.json, white/{year}/{id}.json (+ .sha512, + .asc when the server has a key), index.txt, changes.csv, the ROLIE feed-tlp-white.json, service.json and category-tlp-white.json, the public key under openpgp/, and an HTML listing of every folder. index.txt, changes.csv and the ROLIE documents carry an ETag (If-None-Match: 304 Not Modified) and are sent as gzip to a client that takes it",
     ),
     route(
         "GET",

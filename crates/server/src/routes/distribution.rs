@@ -5,13 +5,13 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::{Auth, Caller};
-use crate::distribution::{self, find};
+use crate::distribution::{self, ProviderBody, SharedFile, find};
 use crate::documents::{DocumentQuery, parse_lang, render};
 use crate::errors::AppResult;
 
@@ -80,14 +80,86 @@ async fn document(
 /// server has a key, a `.asc`) beside each, `white/index.txt`, `white/changes.csv`, the
 /// ROLIE feed, service and category documents, the public OpenPGP key under `openpgp/`,
 /// and a listing of every folder.
-pub async fn csaf_provider(State(state): State<AppState>, Path(path): Path<String>) -> AppResult<Response> {
-    let (content_type, bytes) = distribution::provider_file(&state, &path).await?;
-    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+///
+/// The files every answer shares (`index.txt`, `changes.csv`, the ROLIE documents)
+/// carry an entity tag: a request whose `If-None-Match` names it is answered `304 Not
+/// Modified` with no body, and a client that takes gzip (`Accept-Encoding`) gets the
+/// kept gzip of the file (`Content-Encoding: gzip`).
+pub async fn csaf_provider(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    Ok(match distribution::provider_file(&state, &path).await? {
+        (content_type, ProviderBody::Own(bytes)) => {
+            ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+        }
+        (content_type, ProviderBody::Shared(file)) => shared_file(&headers, content_type, &file),
+    })
 }
 
 /// `GET /.well-known/csaf/`: the listing of the provider's top folder.
-pub async fn csaf_provider_root(state: State<AppState>) -> AppResult<Response> {
-    csaf_provider(state, Path(String::new())).await
+pub async fn csaf_provider_root(state: State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    csaf_provider(state, Path(String::new()), headers).await
+}
+
+/// A shared file answered to a request with `headers`: `304 Not Modified` when the
+/// request's `If-None-Match` names it, else the file, as gzip when the request takes it.
+fn shared_file(headers: &HeaderMap, content_type: &'static str, file: &SharedFile) -> Response {
+    let gzip = accepts_gzip(headers);
+    let etag = if gzip { file.gzip_etag() } else { file.etag() };
+    let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+    let tagged = (header::ETAG, etag);
+    let current = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|list| file.matches(list));
+    if current {
+        return (StatusCode::NOT_MODIFIED, [vary]).into_response().with_header(tagged);
+    }
+    let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if gzip {
+        let encoding = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        ([content_type, vary, encoding], file.gzip()).into_response().with_header(tagged)
+    } else {
+        ([content_type, vary], file.bytes.clone()).into_response().with_header(tagged)
+    }
+}
+
+/// A response with one more header.
+trait WithHeader {
+    fn with_header(self, header: (header::HeaderName, String)) -> Response;
+}
+
+impl WithHeader for Response {
+    fn with_header(mut self, (name, value): (header::HeaderName, String)) -> Response {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            self.headers_mut().insert(name, value);
+        }
+        self
+    }
+}
+
+/// Whether a request with `headers` takes gzip (RFC 9110 §12.5.3): `gzip` (or
+/// `x-gzip`) with a weight above zero, or, when neither is named, `*` with one.
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let (mut named, mut any) = (None, None);
+    for item in headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()) {
+        for coding in item.split(',') {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let weight = parts
+                .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+            if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+                named = Some(named.map_or(weight, |w: f32| w.max(weight)));
+            } else if name == "*" {
+                any = Some(weight);
+            }
+        }
+    }
+    named.or(any).is_some_and(|weight| weight > 0.0)
 }
 
 /// The feed's language.
@@ -116,4 +188,28 @@ pub async fn osv_zip(State(state): State<AppState>) -> AppResult<Response> {
         bytes,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn takes(value: &str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
+        accepts_gzip(&headers)
+    }
+
+    #[test]
+    fn gzip_is_taken_when_named_or_matched_by_a_star_with_a_weight() {
+        for yes in
+            ["gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8", "x-gzip", "GZIP", "*", "deflate, *;q=0.1"]
+        {
+            assert!(takes(yes), "{yes}");
+        }
+        for no in ["", "identity", "br", "gzip;q=0", "gzip;q=0.0, *", "*;q=0", "gzip;q=nonsense"] {
+            assert!(!takes(no), "{no}");
+        }
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

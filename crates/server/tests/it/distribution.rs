@@ -239,6 +239,87 @@ async fn the_osv_zip_holds_every_public_record_and_nothing_else() {
     assert!(!String::from_utf8(index).unwrap().contains("vr-2026"));
 }
 
+/// Saves `VR-2026-0002`, a public record of no case.
+async fn save_public_record(app: &App) {
+    let public = json!({"id": "VR-2026-0002", "title": {"en": "Widget template injection"},
+                        "affected": [{"source": "miit", "vendor": "Example", "product": "Widget",
+                                      "ranges": [{"introduced": "1.0", "fixed": "1.5"}]}],
+                        "published": "2026-11-01T00:00:00Z"});
+    app.db.store.save_vulnerability("VR-2026-0002", None, &public, &[], chrono::Utc::now()).await.unwrap();
+}
+
+/// A request for a provider file with `headers` (name, value).
+async fn fetch_with(
+    app: &App,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Vec<(String, String)>, Vec<u8>) {
+    let mut request = Request::builder().uri(path).header("host", "vr.example");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    app.raw(request.body(Body::empty()).unwrap()).await
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn shared_provider_files_carry_a_tag_and_a_gzip() {
+    for_each_backend(|db: TestDb| async move {
+        let app = App::new(db).await;
+        for path in [
+            "/.well-known/csaf/white/index.txt",
+            "/.well-known/csaf/white/changes.csv",
+            "/.well-known/csaf/feed-tlp-white.json",
+        ] {
+            let (status, plain_headers, plain) = fetch_with(&app, path, &[]).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(!plain.is_empty(), "{path}");
+            assert_eq!(header(&plain_headers, "content-encoding"), None, "{path}");
+            assert_eq!(header(&plain_headers, "vary"), Some("accept-encoding"), "{path}");
+            let tag = header(&plain_headers, "etag").expect("an entity tag").to_owned();
+            // A client that takes gzip gets the same file compressed, under another tag.
+            let (status, gzip_headers, gzip) =
+                fetch_with(&app, path, &[("accept-encoding", "br;q=1.0, gzip;q=0.8")]).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert_eq!(header(&gzip_headers, "content-encoding"), Some("gzip"), "{path}");
+            let gzip_tag = header(&gzip_headers, "etag").expect("an entity tag").to_owned();
+            assert_ne!(gzip_tag, tag, "{path}");
+            let mut unzipped = Vec::new();
+            flate2::read::GzDecoder::new(&gzip[..]).read_to_end(&mut unzipped).unwrap();
+            assert_eq!(unzipped, plain, "{path}");
+            // Refused gzip, or none named: the file as it is.
+            for refused in ["gzip;q=0", "identity", "gzip;q=0, *"] {
+                let (_, headers, body) = fetch_with(&app, path, &[("accept-encoding", refused)]).await;
+                assert_eq!(header(&headers, "content-encoding"), None, "{path} {refused}");
+                assert_eq!(body, plain, "{path} {refused}");
+            }
+            // A client whose copy is current gets the headers only; one whose copy is
+            // another gets the file.
+            for current in [tag.as_str(), gzip_tag.as_str(), &format!("W/{tag}"), &format!("\"x\", {tag}")] {
+                let (status, headers, body) = fetch_with(&app, path, &[("if-none-match", current)]).await;
+                assert_eq!(status, StatusCode::NOT_MODIFIED, "{path} {current}");
+                assert!(body.is_empty(), "{path} {current}");
+                assert_eq!(header(&headers, "etag"), Some(tag.as_str()), "{path} {current}");
+            }
+            let (status, _, body) = fetch_with(&app, path, &[("if-none-match", "\"stale\"")]).await;
+            assert_eq!((status, body), (StatusCode::OK, plain.clone()), "{path}");
+        }
+        // A change to what the index lists changes its tag; the old tag gets the file.
+        let (_, headers, _) = fetch_with(&app, "/.well-known/csaf/white/index.txt", &[]).await;
+        let before = header(&headers, "etag").unwrap().to_owned();
+        save_public_record(&app).await;
+        let (status, headers, body) =
+            fetch_with(&app, "/.well-known/csaf/white/index.txt", &[("if-none-match", &before)]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_ne!(header(&headers, "etag"), Some(before.as_str()));
+        assert!(String::from_utf8(body).unwrap().contains("vr-2026-0002.json"));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_installation_names_its_cna_and_public_url() {
     use tower::ServiceExt;
@@ -290,17 +371,9 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
         assert_eq!(second.osv_zip().unwrap(), first.osv_zip().unwrap());
         // Each answer shares the snapshot's one zip and index, not a copy of its own.
         assert_eq!(second.osv_zip().unwrap().as_ptr(), first.osv_zip().unwrap().as_ptr());
-        assert_eq!(second.index_txt().as_ptr(), first.index_txt().as_ptr());
+        assert_eq!(second.index_txt().bytes.as_ptr(), first.index_txt().bytes.as_ptr());
         // A public record (of no case) appears on the next request.
-        let public = json!({"id": "VR-2026-0002", "title": {"en": "Widget template injection"},
-                            "affected": [{"source": "miit", "vendor": "Example", "product": "Widget",
-                                          "ranges": [{"introduced": "1.0", "fixed": "1.5"}]}],
-                            "published": "2026-11-01T00:00:00Z"});
-        app.db
-            .store
-            .save_vulnerability("VR-2026-0002", None, &public, &[], chrono::Utc::now())
-            .await
-            .unwrap();
+        save_public_record(&app).await;
         let (_, _, index) = fetch(&app, "/.well-known/csaf/white/index.txt").await;
         let index = String::from_utf8(index).unwrap();
         assert!(index.contains("cve-2021-44228.json") && index.contains("vr-2026-0002.json"), "{index}");
