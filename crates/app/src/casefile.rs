@@ -213,15 +213,18 @@ pub fn assemble(record: &CaseRecord, parties: Vec<Value>, products: Vec<Value>, 
 
 /// Loads a case and builds its domain model.
 pub async fn load(state: &App, id: &str) -> Result<Loaded> {
-    let snapshot = state.store.case_snapshot(id).await?;
-    Loaded::from_snapshot(snapshot).map_err(|e| Error::internal(format!("case {id}: {e}")))
+    built(id, state.store.case_snapshot(id).await?)
 }
 
 /// [`load`], and the case's report (none when it has none) read in the same statement.
 pub async fn load_with_report(state: &App, id: &str) -> Result<(Loaded, Option<ReportRecord>)> {
     let (snapshot, report) = state.store.case_snapshot_with_report(id).await?;
-    let loaded = Loaded::from_snapshot(snapshot).map_err(|e| Error::internal(format!("case {id}: {e}")))?;
-    Ok((loaded, report))
+    Ok((built(id, snapshot)?, report))
+}
+
+/// The domain model of the case `id` from its stored `snapshot`.
+pub fn built(id: &str, snapshot: CaseSnapshot) -> Result<Loaded> {
+    Loaded::from_snapshot(snapshot).map_err(|e| Error::internal(format!("case {id}: {e}")))
 }
 
 impl Loaded {

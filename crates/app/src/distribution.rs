@@ -19,7 +19,7 @@ use vulnrelay_store::{RecordRevision, StoredVulnerability};
 
 use crate::App;
 use crate::caller::Caller;
-use crate::casefile::{Loaded, load};
+use crate::casefile::{Loaded, built, load};
 use crate::error::{Error, Result};
 
 /// Who this installation publishes as, in CSAF documents and feeds.
@@ -355,42 +355,68 @@ async fn advisory_led_by(
     lead: StoredVulnerability,
 ) -> Result<Option<Advisory>> {
     let Some(case_id) = lead.case_id.clone() else {
-        let mut v = decode(&lead)?;
-        settle_publication(None, &lead, &mut v);
-        return Ok(Some(Advisory { id: v.id.clone(), case: None, records: vec![(lead, v)] }));
+        return of_no_case(lead).map(Some);
     };
-    let loaded = match load(state, &case_id).await {
-        Ok(loaded) => loaded,
-        Err(Error::NotFound { .. }) => return Ok(None),
-        Err(error) => {
-            tracing::error!(case = %case_id, code = error.code(), message = %error, "advisory skipped: its case cannot be read");
-            return Ok(None);
-        }
-    };
-    if !loaded.state().is_published() || !loaded.can(caller, Action::Read) {
+    let Some(loaded) = readable(caller, &case_id, load(state, &case_id).await) else {
         return Ok(None);
-    }
-    let mut records = Vec::new();
-    for stored in state.store.vulnerabilities(Some(&case_id)).await? {
+    };
+    let records = state.store.vulnerabilities(Some(&case_id)).await?;
+    case_advisory(&case_id, loaded, records).map(Some)
+}
+
+/// The advisory of a published case, from its records by id.
+fn case_advisory(case_id: &str, loaded: Loaded, stored: Vec<StoredVulnerability>) -> Result<Advisory> {
+    let mut records = Vec::with_capacity(stored.len());
+    for stored in stored {
         let mut v = decode(&stored)?;
         settle_publication(Some(&loaded), &stored, &mut v);
         records.push((stored, v));
     }
-    let id = records.first().map(|(s, _)| s.id.clone()).unwrap_or_else(|| case_id.clone());
-    Ok(Some(Advisory { id, case: Some(loaded), records }))
+    let id = records.first().map(|(s, _)| s.id.clone()).unwrap_or_else(|| case_id.to_owned());
+    Ok(Advisory { id, case: Some(loaded), records })
+}
+
+/// The advisory of one record of no case.
+fn of_no_case(lead: StoredVulnerability) -> Result<Advisory> {
+    let mut v = decode(&lead)?;
+    settle_publication(None, &lead, &mut v);
+    Ok(Advisory { id: v.id.clone(), case: None, records: vec![(lead, v)] })
+}
+
+/// The case, when it was read, is published and `caller` may read it: a case that
+/// cannot be read is logged and left out.
+fn readable(caller: &Caller, case_id: &str, loaded: Result<Loaded>) -> Option<Loaded> {
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(Error::NotFound { .. }) => return None,
+        Err(error) => {
+            tracing::error!(case = %case_id, code = error.code(), message = %error, "advisory skipped: its case cannot be read");
+            return None;
+        }
+    };
+    (loaded.state().is_published() && loaded.can(caller, Action::Read)).then_some(loaded)
 }
 
 /// The advisory `id` if the caller may read it (404 otherwise): found through the
 /// record it names (by id or alias) — the record of no case by its id, a published
-/// case's advisory by any identifier of its records.
+/// case's advisory by any identifier of its records. Read in two statements on one
+/// connection ([`vulnrelay_store::Records::advisory_parts`]).
 pub async fn find(state: &App, caller: &Caller, id: &str) -> Result<Advisory> {
-    let stored = match state.store.vulnerability(id).await {
-        Ok(stored) => stored,
+    let parts = match state.store.advisory_parts(id).await {
+        Ok(parts) => parts,
         Err(vulnrelay_store::StoreError::NotFound { .. }) => return Err(Error::not_found("advisory")),
         Err(other) => return Err(other.into()),
     };
-    advisory_led_by(state, caller, stored)
-        .await?
+    let advisory = match (parts.case, parts.lead.case_id.clone()) {
+        (Some(read), Some(case_id)) => {
+            let loaded = read.map_err(Error::from).and_then(|snapshot| built(&case_id, snapshot));
+            readable(caller, &case_id, loaded)
+                .map(|loaded| case_advisory(&case_id, loaded, parts.records))
+                .transpose()?
+        }
+        _ => Some(of_no_case(parts.lead)?),
+    };
+    advisory
         .filter(|a| {
             a.id == id
                 || (a.case.is_some() && a.records.iter().any(|(_, v)| v.ids().any(|known| known == id)))

@@ -34,7 +34,7 @@ pub use org_pages::OrgFilter;
 pub use postgres::PgStore;
 pub use projections::{Projections, Projector};
 pub use publication::Publications;
-pub use records::{RecordRevision, Records, StoredVulnerability};
+pub use records::{AdvisoryParts, RecordRevision, Records, StoredVulnerability};
 pub use sqlite::SqliteStore;
 pub use warnings::Warnings;
 

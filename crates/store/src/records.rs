@@ -25,6 +25,20 @@ pub struct StoredVulnerability {
     pub updated_at: Timestamp,
 }
 
+/// What an advisory is made of ([`Records::advisory_parts`]): the record named, every
+/// record of its case (itself among them) or itself alone, and its case's snapshot.
+#[derive(Debug)]
+pub struct AdvisoryParts {
+    /// The record named by the id or alias asked for.
+    pub lead: StoredVulnerability,
+    /// The records of the lead's case by id, the lead among them; the lead alone when it
+    /// is of no case.
+    pub records: Vec<StoredVulnerability>,
+    /// The lead's case as [`Store::case_snapshot`](crate::Store::case_snapshot) reads
+    /// it, or what kept it from being read; none for a record of no case.
+    pub case: Option<Result<crate::projections::CaseSnapshot>>,
+}
+
 /// One record of a keyset page of the records list, with what its case's views say.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordListing {
@@ -146,6 +160,10 @@ pub trait Records: Send + Sync {
     /// The record with this id or alias.
     async fn vulnerability(&self, id_or_alias: &str) -> Result<StoredVulnerability>;
 
+    /// The record with this id or alias, its case's records and its case, read on one
+    /// connection in two statements (an advisory's parts; three reads before).
+    async fn advisory_parts(&self, id_or_alias: &str) -> Result<AdvisoryParts>;
+
     /// Every record, by id; those of one case when `case_id` is given.
     async fn vulnerabilities(&self, case_id: Option<&str>) -> Result<Vec<StoredVulnerability>>;
 
@@ -245,6 +263,19 @@ pub mod sql {
     /// The records of case `$1`, by id.
     pub const CASE_RECORDS: &str =
         concat!("SELECT ", record_columns!(), " FROM vulnerabilities v WHERE v.case_id = $1 ORDER BY v.id");
+    /// The record with id or alias `$1` (`lead` true) and the other records of its case
+    /// (`lead` false), by id: each through its key or the case's index.
+    pub const ADVISORY_RECORDS: &str = concat!(
+        "SELECT ",
+        record_columns!(),
+        ", TRUE AS lead FROM vulnerability_aliases a JOIN vulnerabilities v ON v.id = a.vulnerability_id \
+         WHERE a.alias = $1 \
+         UNION ALL SELECT ",
+        record_columns!(),
+        ", FALSE FROM vulnerability_aliases a JOIN vulnerabilities l ON l.id = a.vulnerability_id \
+         JOIN vulnerabilities v ON v.case_id = l.case_id AND v.id <> l.id WHERE a.alias = $1 \
+         ORDER BY id"
+    );
     /// The record with id or alias `$1`.
     pub const RECORD_BY_ALIAS: &str = concat!(
         "SELECT ",

@@ -111,6 +111,29 @@ impl crate::records::Records for Inner {
         stored_vulnerability(&row)
     }
 
+    async fn advisory_parts(&self, id_or_alias: &str) -> Result<crate::records::AdvisoryParts> {
+        // One connection for both statements: one hand-off to the pool and one check of
+        // the connection on its return, not one each.
+        let mut connection = self.reader.acquire().await?;
+        let rows = sqlx::query(sql::ADVISORY_RECORDS).bind(id_or_alias).fetch_all(&mut *connection).await?;
+        let mut lead = None;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let stored = stored_vulnerability(row)?;
+            if sqlx::Row::try_get::<bool, _>(row, "lead")? {
+                lead = Some(stored.clone());
+            }
+            records.push(stored);
+        }
+        let lead =
+            lead.ok_or_else(|| StoreError::NotFound { what: "vulnerability", id: id_or_alias.to_owned() })?;
+        let case = match &lead.case_id {
+            Some(case_id) => Some(super::projections_sql::read_case(&mut *connection, case_id).await),
+            None => None,
+        };
+        Ok(crate::records::AdvisoryParts { lead, records, case })
+    }
+
     async fn vulnerabilities(
         &self,
         case_id: Option<&str>,

@@ -117,6 +117,7 @@ async fn hot_queries_use_indexes_on_postgresql() {
         ("advisories, next page", with_values(records::ADVISORIES_AFTER, &["51", time, "'case'", "'CVE-1'"])),
         ("a case's records", with_values(records::CASE_RECORDS, &["'case'"])),
         ("a record by alias", with_values(records::RECORD_BY_ALIAS, &["'CNVD-2021-95914'"])),
+        ("an advisory's records", with_values(records::ADVISORY_RECORDS, &["'CNVD-2021-95914'"])),
         ("organisations of a status", with_values(org_pages::OF_STATUS, &["'active'", "'org'", "51"])),
         ("organisations", with_values(org_pages::ANY_STATUS, &["''", "'org'", "51"])),
         ("organisations of a role", with_values(org_pages::ROLE_IDS, &["'product_provider'", "'org'", "51"])),

@@ -14,7 +14,8 @@ fn at(minute: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2021, 11, 24, 2, minute, 0).unwrap()
 }
 
-async fn case(store: &dyn Store) -> String {
+/// A case of alibaba-cloud's report to miit-nvdb, with both organisations.
+pub(crate) async fn case(store: &dyn Store) -> String {
     for (id, role) in [("alibaba-cloud", Role::Discoverer), ("miit-nvdb", Role::RegulatorPlatform)] {
         store
             .create_org(&Organisation {

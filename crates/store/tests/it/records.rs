@@ -177,3 +177,59 @@ async fn public_records_come_by_keyset_pages_and_advisories_newest_first() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_advisory_is_read_as_its_record_its_cases_records_and_its_case() {
+    for_each_backend(|db: TestDb| async move {
+        let store = &*db.store;
+        let case = crate::federation::case(store).await;
+        let cnvd = ["CNVD-2021-95914".to_owned()];
+        let record = |id: &str| json!({"id": id});
+        store
+            .save_vulnerability(
+                "CVE-2021-45046",
+                Some(&case),
+                &record("CVE-2021-45046"),
+                &[],
+                at(2021, 12, 14),
+            )
+            .await
+            .unwrap();
+        store
+            .save_vulnerability(
+                "CVE-2021-44228",
+                Some(&case),
+                &record("CVE-2021-44228"),
+                &cnvd,
+                at(2021, 12, 10),
+            )
+            .await
+            .unwrap();
+        store
+            .save_vulnerability("CVE-2021-44832", None, &record("CVE-2021-44832"), &[], at(2021, 12, 28))
+            .await
+            .unwrap();
+        let ids = |records: &[vulnrelay_store::StoredVulnerability]| {
+            records.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+        };
+        // By an alias, and by the id of the case's other record: the same records by id,
+        // led by the one named, with the case.
+        for (name, lead) in [("CNVD-2021-95914", "CVE-2021-44228"), ("CVE-2021-45046", "CVE-2021-45046")] {
+            let parts = store.advisory_parts(name).await.unwrap();
+            assert_eq!(parts.lead.id, lead, "{name} on {}", db.name);
+            assert_eq!(ids(&parts.records), ["CVE-2021-44228", "CVE-2021-45046"], "{name} on {}", db.name);
+            let snapshot = parts.case.expect("a case").expect("its snapshot");
+            assert_eq!(snapshot.record.id, case);
+            assert_eq!(snapshot.events.len(), store.case_snapshot(&case).await.unwrap().events.len());
+        }
+        // A record of no case: itself alone.
+        let alone = store.advisory_parts("CVE-2021-44832").await.unwrap();
+        assert_eq!(
+            (alone.lead.id.as_str(), ids(&alone.records)),
+            ("CVE-2021-44832", vec!["CVE-2021-44832".to_owned()])
+        );
+        assert!(alone.case.is_none());
+        assert!(matches!(store.advisory_parts("CVE-1999-0001").await, Err(StoreError::NotFound { .. })));
+    })
+    .await;
+}
