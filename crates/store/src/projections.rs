@@ -546,31 +546,43 @@ pub mod sql {
     pub const RECEIPTS_OF_PLATFORM: &str = "SELECT r.* FROM receipts r JOIN case_relations c ON c.case_id = r.case_id \
          WHERE c.org_id = $4 AND c.relation = 'platform' \
          AND (r.received_at > $1 OR (r.received_at = $1 AND r.id > $2)) ORDER BY r.received_at, r.id LIMIT $3";
-    /// The kept totals of the published cases' open obligations, by status and whether
-    /// they have a numeric deadline.
-    pub const PUBLIC_OBLIGATION_TOTALS: &str = "SELECT status, dated, CAST(SUM(n) AS BIGINT) AS n \
-         FROM public_obligation_totals GROUP BY status, dated";
-    /// How many of the published cases' pending obligations fall due after `$1` (a
-    /// range of the due index: what is still ahead, never the history).
-    pub const PUBLIC_PENDING_AHEAD: &str = "SELECT COUNT(*) AS n FROM open_obligations \
-         WHERE public = TRUE AND status = 'pending' AND due_key > $1 AND due_key < '~'";
-    /// The status and due key of each unpublished obligation of the unpublished cases
-    /// organisation `$1` stands in one of `relations` relations to (`$2`, `$3`, …). A
-    /// `CROSS JOIN` keeps the written order on SQLite: the organisation's relations
-    /// outside, through `case_relations_org_unpublished`, and each case's obligations by
-    /// its key inside (`NOT o.public` rather than `o.public = FALSE`, which SQLite would
-    /// look up through `open_obligations_public`: every unpublished obligation for each
-    /// case). Left to choose, SQLite read every unpublished obligation and looked each
-    /// case's relation up (3 ms a `/metrics` at 100,000 cases, growing with them).
-    /// PostgreSQL plans it as the inner join it is.
-    pub fn related_obligations(relations: usize) -> String {
-        let names: Vec<String> = (0..relations).map(|i| format!("${}", i + 2)).collect();
-        format!(
-            "SELECT o.status, o.due_key FROM case_relations r CROSS JOIN open_obligations o \
-             WHERE o.case_id = r.case_id AND r.org_id = $1 AND r.public = FALSE AND r.relation IN ({}) \
-             AND NOT o.public",
-            names.join(", ")
-        )
+    /// The obligations' gauges (`/metrics`) in one statement, each row named by its
+    /// `part`:
+    /// - `totals`: the kept totals of the published cases' open obligations (`n`), by
+    ///   `status` and whether they have a numeric deadline (`dated`);
+    /// - `ahead`: how many of the published cases' pending obligations fall due after `$1`
+    ///   (`n`: a range of the due index, what is still ahead, never the history);
+    /// - with `relations` above zero, `related`: the `status` and `due_key` of each
+    ///   unpublished obligation of the unpublished cases organisation `$2` stands in one
+    ///   of `relations` relations to (`$3`, `$4`, …).
+    ///
+    /// A `CROSS JOIN` keeps the written order of the `related` part on SQLite: the
+    /// organisation's relations outside, through `case_relations_org_unpublished`, and
+    /// each case's obligations by its key inside (`NOT o.public` rather than `o.public =
+    /// FALSE`, which SQLite would look up through `open_obligations_public`: every
+    /// unpublished obligation for each case). Left to choose, SQLite read every
+    /// unpublished obligation and looked each case's relation up (3 ms a `/metrics` at
+    /// 100,000 cases, growing with them). PostgreSQL plans it as the inner join it is.
+    /// One statement, not three: each is a round trip, a hand-off to the pool and a check
+    /// of the connection on its return.
+    pub fn obligation_gauges(relations: usize) -> String {
+        let mut statement = String::from(
+            "SELECT 'totals' AS part, status, dated, CAST(NULL AS TEXT) AS due_key, CAST(SUM(n) AS BIGINT) AS n \
+             FROM public_obligation_totals GROUP BY status, dated \
+             UNION ALL SELECT 'ahead', NULL, NULL, NULL, COUNT(*) FROM open_obligations \
+             WHERE public = TRUE AND status = 'pending' AND due_key > $1 AND due_key < '~'",
+        );
+        if relations > 0 {
+            let names: Vec<String> = (0..relations).map(|i| format!("${}", i + 3)).collect();
+            statement += &format!(
+                " UNION ALL SELECT 'related', o.status, NULL, o.due_key, 1 \
+                 FROM case_relations r CROSS JOIN open_obligations o \
+                 WHERE o.case_id = r.case_id AND r.org_id = $2 AND r.public = FALSE AND r.relation IN ({}) \
+                 AND NOT o.public",
+                names.join(", ")
+            );
+        }
+        statement
     }
 
     /// A case whole in one statement, so one snapshot on either back end with no

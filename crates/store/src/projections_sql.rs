@@ -1845,41 +1845,50 @@ impl Projections for Inner {
         related: Option<(&str, &[&str])>,
     ) -> Result<ObligationCounts> {
         let now = format_ts(now);
-        // The published cases' obligations: the kept totals, and those still due in the
-        // future through the due index (the dated pending ones past due are the rest).
-        let mut counts = ObligationCounts::default();
-        let mut dated_pending = 0;
-        for row in sqlx::query(sql::PUBLIC_OBLIGATION_TOTALS).fetch_all(&self.reader).await? {
-            let n: i64 = row.try_get("n")?;
-            match (row.try_get::<String, _>("status")?.as_str(), row.try_get::<bool, _>("dated")?) {
-                ("not_started", _) => counts.not_started += n,
-                ("pending", true) => dated_pending += n,
-                ("pending", false) => counts.pending += n,
-                _ => {}
-            }
-        }
-        let future: i64 =
-            sqlx::query(sql::PUBLIC_PENDING_AHEAD).bind(&now).fetch_one(&self.reader).await?.try_get("n")?;
-        counts.pending += future;
-        counts.overdue = dated_pending - future;
-        // And the unpublished ones of the cases the organisation stands in a relation to.
-        if let Some((org, relations)) = related.filter(|(_, relations)| !relations.is_empty()) {
-            let statement = sql::related_obligations(relations.len());
-            let mut query = sqlx::query(&statement).bind(org);
+        let related = related.filter(|(_, relations)| !relations.is_empty());
+        let statement = sql::obligation_gauges(related.map_or(0, |(_, relations)| relations.len()));
+        let mut query = sqlx::query(&statement).bind(&now);
+        if let Some((org, relations)) = related {
+            query = query.bind(org);
             for relation in relations {
                 query = query.bind(*relation);
             }
-            for row in query.fetch_all(&self.reader).await? {
-                let status: String = row.try_get("status")?;
-                let due_key: String = row.try_get("due_key")?;
-                match status.as_str() {
-                    "not_started" => counts.not_started += 1,
-                    "pending" if due_key.as_str() <= now.as_str() => counts.overdue += 1,
-                    "pending" => counts.pending += 1,
-                    _ => {}
+        }
+        // The published cases' obligations: the kept totals, and those still due in the
+        // future through the due index (the dated pending ones past due are the rest);
+        // and the unpublished ones of the cases the organisation stands in a relation to.
+        let mut counts = ObligationCounts::default();
+        let (mut dated_pending, mut future) = (0, 0);
+        for row in query.fetch_all(&self.reader).await? {
+            let part: String = row.try_get("part")?;
+            let status: Option<String> = row.try_get("status")?;
+            match (part.as_str(), status.as_deref()) {
+                ("totals", Some(status)) => {
+                    let n: i64 = row.try_get("n")?;
+                    match (status, row.try_get::<bool, _>("dated")?) {
+                        ("not_started", _) => counts.not_started += n,
+                        ("pending", true) => dated_pending += n,
+                        ("pending", false) => counts.pending += n,
+                        _ => {}
+                    }
                 }
+                ("ahead", _) => future = row.try_get("n")?,
+                ("related", Some(status)) => {
+                    let due_key: Option<String> = row.try_get("due_key")?;
+                    match status {
+                        "not_started" => counts.not_started += 1,
+                        "pending" if due_key.as_deref().is_some_and(|due| due <= now.as_str()) => {
+                            counts.overdue += 1
+                        }
+                        "pending" => counts.pending += 1,
+                        _ => {}
+                    }
+                }
+                _ => {}
             }
         }
+        counts.pending += future;
+        counts.overdue += dated_pending - future;
         Ok(counts)
     }
 }

@@ -243,30 +243,58 @@ async fn pages_statistics_and_gauges_keep_the_access_rules_and_equal_a_recomputa
         for who in [REPORTER, MIIT] {
             statistics_equal_a_recomputation(&app, who).await;
         }
-        // The gauges equal a count of the published cases' open obligations now.
+        // The gauges equal a count of the published cases' open obligations now, and for
+        // an organisation, with those of the unpublished cases it stands in one of the
+        // given relations to (both organisations stand in relations to every case,
+        // published or not: a published case's obligations counted again through a
+        // relation would show).
         let now = Utc::now();
-        let (mut pending, mut overdue, mut not_started) = (0, 0, 0);
-        for case in store.case_ids().await.unwrap() {
-            let Some(views) = store.projection(&case).await.unwrap() else { continue };
-            if !views.published {
-                continue;
-            }
-            for o in views.obligations {
-                match o.status {
-                    vulnrelay_store::projections::OpenStatus::NotStarted => not_started += 1,
-                    vulnrelay_store::projections::OpenStatus::Pending
-                        if o.due_at.is_some_and(|d| d <= now) =>
-                    {
-                        overdue += 1
+        let count = |org: Option<(&str, &[&str])>| {
+            let store = store.clone();
+            let org = org.map(|(id, relations)| {
+                (id.to_owned(), relations.iter().map(|r| r.to_string()).collect::<Vec<_>>())
+            });
+            async move {
+                let (mut pending, mut overdue, mut not_started) = (0, 0, 0);
+                for case in store.case_ids().await.unwrap() {
+                    let Some(views) = store.projection(&case).await.unwrap() else { continue };
+                    let related = org.as_ref().is_some_and(|(id, relations)| {
+                        views.relations.iter().any(|(o, r)| o == id && relations.contains(r))
+                    });
+                    if !views.published && !related {
+                        continue;
                     }
-                    vulnrelay_store::projections::OpenStatus::Pending => pending += 1,
-                    vulnrelay_store::projections::OpenStatus::Incomplete => {}
+                    for o in views.obligations {
+                        match o.status {
+                            vulnrelay_store::projections::OpenStatus::NotStarted => not_started += 1,
+                            vulnrelay_store::projections::OpenStatus::Pending
+                                if o.due_at.is_some_and(|d| d <= now) =>
+                            {
+                                overdue += 1
+                            }
+                            vulnrelay_store::projections::OpenStatus::Pending => pending += 1,
+                            vulnrelay_store::projections::OpenStatus::Incomplete => {}
+                        }
+                    }
                 }
+                (pending, overdue, not_started)
             }
-        }
+        };
+        let (pending, overdue, not_started) = count(None).await;
         let counts = store.obligation_counts(now, None).await.unwrap();
         assert_eq!((counts.pending, counts.overdue, counts.not_started), (pending, overdue, not_started));
         assert!(pending + overdue + not_started > 0, "the gauges count something");
+        for org in ["alibaba-cloud", "miit-nvdb"] {
+            for relations in [&["platform", "reporter", "notified_provider"][..], &["reporter"]] {
+                let recount = count(Some((org, relations))).await;
+                let counts = store.obligation_counts(now, Some((org, relations))).await.unwrap();
+                assert_eq!(
+                    (counts.pending, counts.overdue, counts.not_started),
+                    recount,
+                    "{org} {relations:?}"
+                );
+            }
+        }
     })
     .await;
 }
