@@ -697,7 +697,9 @@ impl crate::Store for Inner {
     }
 
     async fn orgs_page(&self, filter: &OrgFilter<'_>) -> Result<Vec<Organisation>> {
-        use crate::org_pages::{ANY_STATUS, OF_STATUS, ROLE_IDS, key_ids, key_range_end, search_text};
+        use crate::org_pages::{
+            ANY_STATUS, OF_ROLE, OF_STATUS, ROLE_IDS, key_ids, key_range_end, search_text,
+        };
         let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
         let text = filter.text.map(search_text).filter(|t| !t.is_empty());
         let mut after = filter.after.unwrap_or("").to_owned();
@@ -706,6 +708,16 @@ impl crate::Store for Inner {
             let sql = page_statement(sql, ORG_COLUMNS, "id");
             let page =
                 sqlx::query(&sql).bind(filter.status.map_or("", Status::as_str)).bind(&after).bind(limit);
+            return read_page(page, &self.reader, orgs_from_json, org_from_row).await;
+        }
+        if let (crate::Backend::Sqlite, [role], None) = (BACKEND, filter.roles, &text) {
+            // One role's holders, their rows joined by key: one statement (see OF_ROLE).
+            let sql = page_statement(OF_ROLE, ORG_COLUMNS, "id");
+            let page = sqlx::query(&sql)
+                .bind(role.as_str())
+                .bind(&after)
+                .bind(limit)
+                .bind(filter.status.map_or("", Status::as_str));
             return read_page(page, &self.reader, orgs_from_json, org_from_row).await;
         }
         let mut orgs = Vec::new();

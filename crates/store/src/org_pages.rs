@@ -21,6 +21,15 @@ pub const BY_IDS: &str = "SELECT * FROM organisations \
 /// Organisations of every status after id `$2`, at most `$3` (`$1` is the empty status).
 pub const ANY_STATUS: &str = "SELECT * FROM organisations WHERE $1 = '' AND id > $2 ORDER BY id LIMIT $3";
 
+/// On SQLite, the organisations holding role `$1` after id `$2`, by id, at most `$3`, of
+/// status `$4` (of any status when it is empty): a range of the roles' index, each row
+/// by its key, in one statement. PostgreSQL plans this join as a merge over every
+/// organisation up to the page (4,050 rows read for 51 at 10,000 cases, half the
+/// requests a second of two statements); there the ids come first ([`ROLE_IDS`]), then
+/// their rows ([`BY_IDS`]).
+pub const OF_ROLE: &str = "SELECT o.* FROM org_roles r JOIN organisations o ON o.id = r.org_id \
+     WHERE r.role = $1 AND r.org_id > $2 AND ($4 = '' OR o.status = $4) ORDER BY r.org_id LIMIT $3";
+
 /// The ids of the organisations holding role `$1` after id `$2`, by id, at most `$3`
 /// (a range of the roles' index).
 pub const ROLE_IDS: &str =

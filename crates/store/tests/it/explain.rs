@@ -307,6 +307,24 @@ async fn an_organisations_obligations_are_read_from_its_relations_on_sqlite() {
     );
 }
 
+/// SQLite reads a page of one role's organisations from the roles' index, each
+/// organisation by its key: none sorted, none read whole.
+#[tokio::test]
+async fn a_roles_organisations_are_read_by_key_on_sqlite() {
+    let (_db, mut connection) = sqlite_connection().await;
+    let name = "organisations of a role";
+    let explain = format!("EXPLAIN QUERY PLAN {}", org_pages::OF_ROLE);
+    let query = sqlx::query(&explain).bind("product_user").bind("").bind(51_i64).bind("active");
+    let plan = sqlite_plan(&mut connection, name, query).await;
+    assert!(!plan.contains("TEMP B-TREE") && !plan.contains("SCAN "), "{name}:\n{plan}");
+    let lines: Vec<&str> = plan.lines().collect();
+    assert!(
+        lines.first().is_some_and(|l| l.contains("SEARCH r ")),
+        "{name}: the roles are not read first:\n{plan}"
+    );
+    assert!(lines.get(1).is_some_and(|l| l.contains("SEARCH o ") && l.contains("(id=?)")), "{name}:\n{plan}");
+}
+
 /// SQLite reads a page of the silences the reminder beat asks for from their index, in
 /// its order: from the cursor on, none sorted.
 #[tokio::test]
