@@ -266,7 +266,7 @@ pub struct SharedFile {
     /// The file as it is.
     pub bytes: Bytes,
     tag: String,
-    gzip: OnceLock<Bytes>,
+    gzip: OnceLock<Option<Bytes>>,
 }
 
 impl SharedFile {
@@ -296,8 +296,9 @@ impl SharedFile {
         })
     }
 
-    /// The file gzip-compressed (the default level: made once, served many times).
-    pub fn gzip(&self) -> Bytes {
+    /// The file gzip-compressed (the default level: made once, served many times), or
+    /// none if it could not be made (then the file is served as it is).
+    pub fn gzip(&self) -> Option<Bytes> {
         self.gzip
             .get_or_init(|| {
                 use std::io::Write;
@@ -305,9 +306,7 @@ impl SharedFile {
                     Vec::with_capacity(self.bytes.len() / 8),
                     flate2::Compression::default(),
                 );
-                // Writing to a `Vec` cannot fail.
-                let _ = encoder.write_all(&self.bytes);
-                encoder.finish().unwrap_or_default().into()
+                encoder.write_all(&self.bytes).and_then(|()| encoder.finish()).ok().map(Bytes::from)
             })
             .clone()
     }

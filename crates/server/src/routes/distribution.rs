@@ -106,8 +106,8 @@ pub async fn csaf_provider_root(state: State<AppState>, headers: HeaderMap) -> A
 /// A shared file answered to a request with `headers`: `304 Not Modified` when the
 /// request's `If-None-Match` names it, else the file, as gzip when the request takes it.
 fn shared_file(headers: &HeaderMap, content_type: &'static str, file: &SharedFile) -> Response {
-    let gzip = accepts_gzip(headers);
-    let etag = if gzip { file.gzip_etag() } else { file.etag() };
+    let gzip = if accepts_gzip(headers) { file.gzip() } else { None };
+    let etag = if gzip.is_some() { file.gzip_etag() } else { file.etag() };
     let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
     let tagged = (header::ETAG, etag);
     let current = headers
@@ -119,11 +119,12 @@ fn shared_file(headers: &HeaderMap, content_type: &'static str, file: &SharedFil
         return (StatusCode::NOT_MODIFIED, [vary]).into_response().with_header(tagged);
     }
     let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if gzip {
-        let encoding = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        ([content_type, vary, encoding], file.gzip()).into_response().with_header(tagged)
-    } else {
-        ([content_type, vary], file.bytes.clone()).into_response().with_header(tagged)
+    match gzip {
+        Some(gzip) => {
+            let encoding = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            ([content_type, vary, encoding], gzip).into_response().with_header(tagged)
+        }
+        None => ([content_type, vary], file.bytes.clone()).into_response().with_header(tagged),
     }
 }
 
