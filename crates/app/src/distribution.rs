@@ -402,19 +402,20 @@ fn readable(caller: &Caller, case_id: &str, loaded: Result<Loaded>) -> Option<Lo
 /// case's advisory by any identifier of its records. Read in two statements on one
 /// connection ([`vulnrelay_store::Records::advisory_parts`]).
 pub async fn find(state: &App, caller: &Caller, id: &str) -> Result<Advisory> {
-    let parts = match state.store.advisory_parts(id).await {
-        Ok(parts) => parts,
-        Err(vulnrelay_store::StoreError::NotFound { .. }) => return Err(Error::not_found("advisory")),
-        Err(other) => return Err(other.into()),
-    };
-    let advisory = match (parts.case, parts.lead.case_id.clone()) {
+    let vulnrelay_store::AdvisoryParts { mut records, lead, case } =
+        match state.store.advisory_parts(id).await {
+            Ok(parts) => parts,
+            Err(vulnrelay_store::StoreError::NotFound { .. }) => return Err(Error::not_found("advisory")),
+            Err(other) => return Err(other.into()),
+        };
+    let advisory = match (case, records[lead].case_id.clone()) {
         (Some(read), Some(case_id)) => {
             let loaded = read.map_err(Error::from).and_then(|snapshot| built(&case_id, snapshot));
             readable(caller, &case_id, loaded)
-                .map(|loaded| case_advisory(&case_id, loaded, parts.records))
+                .map(|loaded| case_advisory(&case_id, loaded, records))
                 .transpose()?
         }
-        _ => Some(of_no_case(parts.lead)?),
+        _ => Some(of_no_case(records.swap_remove(lead))?),
     };
     advisory
         .filter(|a| {
@@ -520,8 +521,8 @@ pub async fn advisory_csaf(state: &App, caller: &Caller, id: &str) -> Result<(St
 /// (`index.txt`, `changes.csv`, the ROLIE documents, the public key), or the HTML
 /// listing of a folder (not found otherwise).
 pub async fn provider_file(state: &App, path: &str) -> Result<(&'static str, ProviderBody)> {
-    let own = |bytes: bytes::Bytes| ProviderBody::Own(bytes);
     use vulnrelay_publish::provider::{self as layout, CATEGORIES, CHANGES, FEED, INDEX, SERVICE};
+    let own = |bytes: bytes::Bytes| ProviderBody::Own(bytes);
     let signer = state.csaf_signer.get();
     if path == "provider-metadata.json" {
         return Ok((

@@ -25,15 +25,15 @@ pub struct StoredVulnerability {
     pub updated_at: Timestamp,
 }
 
-/// What an advisory is made of ([`Records::advisory_parts`]): the record named, every
-/// record of its case (itself among them) or itself alone, and its case's snapshot.
+/// What an advisory is made of ([`Records::advisory_parts`]): every record of the named
+/// record's case (itself among them) or itself alone, and its case's snapshot.
 #[derive(Debug)]
 pub struct AdvisoryParts {
-    /// The record named by the id or alias asked for.
-    pub lead: StoredVulnerability,
     /// The records of the lead's case by id, the lead among them; the lead alone when it
     /// is of no case.
     pub records: Vec<StoredVulnerability>,
+    /// Where in `records` the record named by the id or alias asked for (the lead) is.
+    pub lead: usize,
     /// The lead's case as [`Store::case_snapshot`](crate::Store::case_snapshot) reads
     /// it, or what kept it from being read; none for a record of no case.
     pub case: Option<Result<crate::projections::CaseSnapshot>>,

@@ -119,19 +119,18 @@ impl crate::records::Records for Inner {
         let mut lead = None;
         let mut records = Vec::with_capacity(rows.len());
         for row in &rows {
-            let stored = stored_vulnerability(row)?;
             if sqlx::Row::try_get::<bool, _>(row, "lead")? {
-                lead = Some(stored.clone());
+                lead = Some(records.len());
             }
-            records.push(stored);
+            records.push(stored_vulnerability(row)?);
         }
         let lead =
             lead.ok_or_else(|| StoreError::NotFound { what: "vulnerability", id: id_or_alias.to_owned() })?;
-        let case = match &lead.case_id {
+        let case = match &records[lead].case_id {
             Some(case_id) => Some(super::projections_sql::read_case(&mut *connection, case_id).await),
             None => None,
         };
-        Ok(crate::records::AdvisoryParts { lead, records, case })
+        Ok(crate::records::AdvisoryParts { records, lead, case })
     }
 
     async fn vulnerabilities(
