@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use vulnrelay_domain::{Action, Localized};
 use vulnrelay_publish::archive;
 use vulnrelay_publish::feed::FeedEntry;
-use vulnrelay_store::publication::{Dirty, PublicAdvisory, PublicCsaf, PublicOsv};
+use vulnrelay_store::publication::{Dirty, PublicAdvisory, PublicCsaf, PublicOsv, PublicationStatus};
 
 use crate::App;
 use crate::caller::Caller;
@@ -221,10 +221,10 @@ pub async fn drain(state: &App) -> Result<()> {
 /// Makes every public document again, from the store: queues every source and
 /// rebuilds them (`vulnrelay rebuild-projections`; the first start does the same).
 pub async fn republish(state: &App) -> Result<()> {
-    let mut slot = state.public.lock().await;
+    let _making = state.public.making.lock().await;
     state.store.republish_all(&identity(state)).await?;
     drain(state).await?;
-    *slot = None;
+    state.public.keep(None);
     Ok(())
 }
 
@@ -410,30 +410,57 @@ impl PublicSnapshot {
     }
 }
 
-/// The last [`PublicSnapshot`] this process made; one made at a time.
+/// The last [`PublicSnapshot`] this process made, read by every public request without
+/// waiting; one made at a time.
 #[derive(Debug, Default)]
-pub struct PublicSlot(tokio::sync::Mutex<Option<Arc<PublicSnapshot>>>);
+pub struct PublicSlot {
+    /// The last snapshot made.
+    kept: std::sync::RwLock<Option<Arc<PublicSnapshot>>>,
+    /// Held while a snapshot is made (or every document is made again).
+    making: tokio::sync::Mutex<()>,
+}
 
 impl PublicSlot {
-    async fn lock(&self) -> tokio::sync::MutexGuard<'_, Option<Arc<PublicSnapshot>>> {
-        self.0.lock().await
+    /// The last snapshot made, if any.
+    fn kept(&self) -> Option<Arc<PublicSnapshot>> {
+        self.kept.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Takes the last snapshot made out, so that the next can be made from it in place.
+    fn take(&self) -> Option<Arc<PublicSnapshot>> {
+        self.kept.write().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
+
+    /// Keeps `snapshot` as the last made.
+    fn keep(&self, snapshot: Option<Arc<PublicSnapshot>>) {
+        *self.kept.write().unwrap_or_else(std::sync::PoisonError::into_inner) = snapshot;
+    }
+
+    /// The kept snapshot if `status` says it is current for `identity`.
+    fn current(&self, status: &PublicationStatus, identity: &str) -> Option<Arc<PublicSnapshot>> {
+        self.kept().filter(|kept| {
+            status.identity == identity
+                && status.dirty == 0
+                && kept.identity == identity
+                && kept.seq == status.seq
+        })
     }
 }
 
 /// The current [`PublicSnapshot`]: the kept one while nothing public changed (one cheap
-/// read of the store says so), else — after rebuilding the queued sources — the kept
-/// one with the stored changes since laid over it.
+/// read of the store says so, made without waiting for other requests), else — after
+/// rebuilding the queued sources, one request at a time — the kept one with the stored
+/// changes since laid over it.
 pub async fn public_snapshot(state: &App) -> Result<Arc<PublicSnapshot>> {
     let identity = identity(state);
-    let mut slot = state.public.lock().await;
+    if let Some(current) = state.public.current(&state.store.publication_status().await?, &identity) {
+        return Ok(current);
+    }
+    let _making = state.public.making.lock().await;
+    // Read again: another request may have made it while this one waited.
     let status = state.store.publication_status().await?;
-    if let Some(current) = slot.as_ref()
-        && status.identity == identity
-        && status.dirty == 0
-        && current.identity == identity
-        && current.seq == status.seq
-    {
-        return Ok(Arc::clone(current));
+    if let Some(current) = state.public.current(&status, &identity) {
+        return Ok(current);
     }
     if status.identity != identity {
         state.store.republish_all(&identity).await?;
@@ -441,12 +468,12 @@ pub async fn public_snapshot(state: &App) -> Result<Arc<PublicSnapshot>> {
     if status.identity != identity || status.dirty > 0 {
         drain(state).await?;
     }
-    let base = match slot.take() {
+    let base = match state.public.take() {
         Some(kept) if kept.identity == identity => kept,
         _ => Arc::new(PublicSnapshot::new(identity, 0, Arc::default(), Arc::default(), Arc::default())),
     };
     let next = catch_up(state, base).await?;
-    *slot = Some(Arc::clone(&next));
+    state.public.keep(Some(Arc::clone(&next)));
     Ok(next)
 }
 

@@ -391,6 +391,62 @@ async fn public_documents_are_built_once_per_change_of_what_they_show() {
     .await;
 }
 
+#[tokio::test]
+async fn public_documents_asked_for_at_once_are_current_and_built_once() {
+    for_each_backend(|db: TestDb| async move {
+        let app = std::sync::Arc::new(App::new(db).await);
+        let at_once = |n: usize| {
+            let tasks: Vec<_> = (0..n)
+                .map(|_| {
+                    let app = std::sync::Arc::clone(&app);
+                    tokio::spawn(async move {
+                        vulnrelay_server::distribution::public_snapshot(&app.state).await.unwrap()
+                    })
+                })
+                .collect();
+            async move {
+                let mut snapshots = Vec::new();
+                for task in tasks {
+                    snapshots.push(task.await.unwrap());
+                }
+                snapshots
+            }
+        };
+        // A second server on the same database.
+        let other = vulnrelay_server::AppState::new(app.db.store.clone(), config());
+        let first = vulnrelay_server::distribution::public_snapshot(&app.state).await.unwrap();
+        // Nothing changed: every request is answered from the kept build.
+        for snapshot in at_once(16).await {
+            assert!(std::sync::Arc::ptr_eq(&first, &snapshot));
+        }
+        // A public record lands: every request after it sees it, from one new build.
+        save_public_record(&app).await;
+        let after = at_once(16).await;
+        assert_eq!(after[0].documents.len(), 2, "on {}", app.db.name);
+        assert!(!std::sync::Arc::ptr_eq(&first, &after[0]));
+        for snapshot in &after {
+            assert!(std::sync::Arc::ptr_eq(&after[0], snapshot), "on {}", app.db.name);
+        }
+        // The other server kept nothing yet; it builds from the store once.
+        let others = vulnrelay_server::distribution::public_snapshot(&other).await.unwrap();
+        assert_eq!(others.documents.len(), 2);
+        // A change the other server drains: this one's kept build is stale by its number
+        // alone (nothing is queued any more), and it catches up.
+        let bare = json!({"id": "VR-2026-0004", "title": {"en": "Gadget"},
+                          "affected": [{"source": "miit", "vendor": "Example", "product": "Gadget",
+                                        "ranges": [{"introduced": "2.0", "fixed": "2.1"}]}],
+                          "published": "2026-11-03T00:00:00Z"});
+        app.db.store.save_vulnerability("VR-2026-0004", None, &bare, &[], chrono::Utc::now()).await.unwrap();
+        let drained = vulnrelay_server::distribution::public_snapshot(&other).await.unwrap();
+        assert_eq!(drained.documents.len(), 3, "on {}", app.db.name);
+        for snapshot in at_once(16).await {
+            assert_eq!(snapshot.seq, drained.seq, "on {}", app.db.name);
+            assert_eq!(snapshot.documents.len(), 3, "on {}", app.db.name);
+        }
+    })
+    .await;
+}
+
 /// What a full build from every public advisory serves — the CSAF provider's directory
 /// (`provider::directory` over every document), every record's OSV document and the
 /// Atom feed — made the way distribution was made before it was kept as data.
