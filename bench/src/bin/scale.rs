@@ -26,8 +26,8 @@
 //! [--db PATH_OR_URL] [--results FILE] [--plot FILE.svg] [--paths NAME,...]`; `WHAT` is `all` (the default),
 //! `read` (no intake), `intake` (intake and its `/healthz` only) or `plot` (no
 //! measurement: only the chart of the results file). `--results` appends
-//! each measurement to a tab-separated file; `--plot` draws every measurement of that
-//! file at 32 connections (`vulnrelay_bench::plot`).
+//! each measurement to a tab-separated file; `--plot` draws the measurements of that
+//! file at 32 connections, of the paths `--paths` names (`vulnrelay_bench::plot`).
 
 use std::time::Instant;
 
@@ -62,8 +62,8 @@ struct Args {
     /// Draw the results file's measurements at 32 connections into this SVG.
     #[arg(long, requires = "results")]
     plot: Option<std::path::PathBuf>,
-    /// Measure only the read paths whose name contains one of these (comma-separated;
-    /// `/healthz`, the baseline, always).
+    /// Measure (and with `--plot`, draw) only the read paths whose name contains one of
+    /// these (comma-separated; `/healthz`, the baseline, always).
     #[arg(long)]
     paths: Option<String>,
 }
@@ -126,11 +126,19 @@ fn main() {
                 .lines()
                 .filter(|l| !l.trim().is_empty())
                 .map(|l| Point::parse(l).expect("a point"))
+                .filter(|p| drawn(&p.path, args.paths.as_deref()))
                 .collect();
             std::fs::write(svg, chart(&all, 32)).expect("the chart");
             println!("# chart of {} measurements written to {}", all.len(), svg.display());
         }
     });
+}
+
+/// Whether the chart draws `path`: the first `/healthz` of each run, and the paths
+/// `only` names (every one when it names none).
+fn drawn(path: &str, only: Option<&str>) -> bool {
+    path == "/healthz"
+        || (path != "/healthz (again)" && only.is_none_or(|o| o.split(',').any(|w| path.contains(w))))
 }
 
 /// Generates `shape` into `database` (none: measures it as it is), then measures it;
