@@ -66,6 +66,10 @@ struct Args {
     /// these (comma-separated; `/healthz`, the baseline, always).
     #[arg(long)]
     paths: Option<String>,
+    /// With `--db` on PostgreSQL, the most connections the server's pool opens (the
+    /// store's default otherwise; `vulnrelay serve --db-connections`).
+    #[arg(long)]
+    db_connections: Option<u32>,
 }
 
 /// The public URL the measured server names in its documents.
@@ -86,7 +90,8 @@ fn main() {
         let mut points = Vec::new();
         let measure = args.what != "plot";
         if let Some(db) = args.db.as_ref().filter(|_| measure) {
-            let database = Database::open(db).await.unwrap_or_else(|e| panic!("{e}"));
+            let database =
+                Database::open_sized(db, args.db_connections).await.unwrap_or_else(|e| panic!("{e}"));
             points.extend(run(&database, db, None, &args).await);
         } else if measure {
             for cases in args.sizes.split(',').map(|s| s.trim().parse::<usize>().expect("a size in cases")) {
