@@ -26,8 +26,8 @@
 //! [--db PATH_OR_URL] [--results FILE] [--plot FILE.svg] [--paths NAME,...]`; `WHAT` is `all` (the default),
 //! `read` (no intake), `intake` (intake and its `/healthz` only) or `plot` (no
 //! measurement: only the chart of the results file). `--results` appends
-//! each measurement to a tab-separated file; `--plot` draws every measurement of that
-//! file at 32 connections (`vulnrelay_bench::plot`).
+//! each measurement to a tab-separated file; `--plot` draws the measurements of that
+//! file at 32 connections, of the paths `--paths` names (`vulnrelay_bench::plot`).
 
 use std::time::Instant;
 
@@ -62,10 +62,14 @@ struct Args {
     /// Draw the results file's measurements at 32 connections into this SVG.
     #[arg(long, requires = "results")]
     plot: Option<std::path::PathBuf>,
-    /// Measure only the read paths whose name contains one of these (comma-separated;
-    /// `/healthz`, the baseline, always).
+    /// Measure (and with `--plot`, draw) only the read paths whose name contains one of
+    /// these (comma-separated; `/healthz`, the baseline, always).
     #[arg(long)]
     paths: Option<String>,
+    /// With `--db` on PostgreSQL, the most connections the server's pool opens (the
+    /// store's default otherwise; `vulnrelay serve --db-connections`).
+    #[arg(long)]
+    db_connections: Option<u32>,
 }
 
 /// The public URL the measured server names in its documents.
@@ -86,7 +90,8 @@ fn main() {
         let mut points = Vec::new();
         let measure = args.what != "plot";
         if let Some(db) = args.db.as_ref().filter(|_| measure) {
-            let database = Database::open(db).await.unwrap_or_else(|e| panic!("{e}"));
+            let database =
+                Database::open_sized(db, args.db_connections).await.unwrap_or_else(|e| panic!("{e}"));
             points.extend(run(&database, db, None, &args).await);
         } else if measure {
             for cases in args.sizes.split(',').map(|s| s.trim().parse::<usize>().expect("a size in cases")) {
@@ -126,11 +131,19 @@ fn main() {
                 .lines()
                 .filter(|l| !l.trim().is_empty())
                 .map(|l| Point::parse(l).expect("a point"))
+                .filter(|p| drawn(&p.path, args.paths.as_deref()))
                 .collect();
             std::fs::write(svg, chart(&all, 32)).expect("the chart");
             println!("# chart of {} measurements written to {}", all.len(), svg.display());
         }
     });
+}
+
+/// Whether the chart draws `path`: the first `/healthz` of each run, and the paths
+/// `only` names (every one when it names none).
+fn drawn(path: &str, only: Option<&str>) -> bool {
+    path == "/healthz"
+        || (path != "/healthz (again)" && only.is_none_or(|o| o.split(',').any(|w| path.contains(w))))
 }
 
 /// Generates `shape` into `database` (none: measures it as it is), then measures it;

@@ -225,8 +225,16 @@ pub struct Database {
 impl Database {
     /// Opens (creating and migrating) `db`: a `postgres://` URL or a SQLite file path.
     pub async fn open(db: &str) -> Result<Database, String> {
+        Database::open_sized(db, None).await
+    }
+
+    /// [`Database::open`] with PostgreSQL's pool holding at most `max_connections`
+    /// (none: the store's default; see [`vulnrelay_store::connect_sized`]).
+    pub async fn open_sized(db: &str, max_connections: Option<u32>) -> Result<Database, String> {
         if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-            let store = vulnrelay_store::connect(db).await.map_err(|e| format!("{db}: {e}"))?;
+            let store = vulnrelay_store::connect_sized(db, max_connections)
+                .await
+                .map_err(|e| format!("{db}: {e}"))?;
             return Ok(Database { store, sqlite: None, postgres_url: Some(db.to_owned()) });
         }
         let path = db.strip_prefix("sqlite:").unwrap_or(db);

@@ -364,8 +364,16 @@ pub trait Store:
 /// `postgres://...` (or `postgresql://`) for PostgreSQL; `sqlite:PATH` or a plain path
 /// for SQLite.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    connect_sized(url, None).await
+}
+
+/// [`connect`] with PostgreSQL's pool holding at most `max_connections` (none:
+/// [`PgStore::DEFAULT_CONNECTIONS`]; never fewer than [`PgStore::MIN_CONNECTIONS`]).
+/// SQLite's pools keep their own sizes: one writer, and readers for its threads.
+pub async fn connect_sized(url: &str, max_connections: Option<u32>) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url).await?))
+        let max_connections = max_connections.unwrap_or(PgStore::DEFAULT_CONNECTIONS);
+        Ok(Arc::new(PgStore::connect_sized(url, max_connections).await?))
     } else {
         let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         Ok(Arc::new(SqliteStore::open(std::path::Path::new(path)).await?))

@@ -34,16 +34,37 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// How many connections a store's pool holds unless told otherwise.
+    pub const DEFAULT_CONNECTIONS: u32 = 16;
+
+    /// The fewest connections a store's pool holds, whatever it is told: intake's group
+    /// commit holds one for each group's transaction and the background workers
+    /// (deliveries, checkpoints, sweeps) one each while they run, beside the requests'
+    /// reads.
+    pub const MIN_CONNECTIONS: u32 = 4;
+
     /// Connects to `url` and migrates the schema.
     pub async fn connect(url: &str) -> Result<PgStore> {
+        PgStore::connect_sized(url, PgStore::DEFAULT_CONNECTIONS).await
+    }
+
+    /// [`PgStore::connect`] with a pool of at most `max_connections` (at least
+    /// [`PgStore::MIN_CONNECTIONS`]).
+    pub async fn connect_sized(url: &str, max_connections: u32) -> Result<PgStore> {
         let options: PgConnectOptions = url.parse()?;
-        PgStore::connect_with(options).await
+        PgStore::open(options, max_connections).await
     }
 
     /// Connects with `options` (e.g. with a `search_path` for a test schema) and
     /// migrates the schema.
     pub async fn connect_with(options: PgConnectOptions) -> Result<PgStore> {
-        let pool = pg_pool(16).connect_with(options).await?;
+        PgStore::open(options, PgStore::DEFAULT_CONNECTIONS).await
+    }
+
+    /// Connects with `options` and a pool of at most `max_connections`, and migrates
+    /// the schema.
+    async fn open(options: PgConnectOptions, max_connections: u32) -> Result<PgStore> {
+        let pool = pg_pool(max_connections.max(PgStore::MIN_CONNECTIONS)).connect_with(options).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         queries::m_build_index(&pool).await?;
         queries::build_org_search(&pool).await?;

@@ -17,6 +17,13 @@ pub struct ServeArgs {
     /// The database: `sqlite:PATH` (created if missing) or `postgres://...`.
     #[arg(long, env = "VULNRELAY_DATABASE_URL", default_value = DEFAULT_DATABASE)]
     pub database: String,
+    /// The most connections this process opens to a PostgreSQL database (default 16; at
+    /// least 4). Every process of a deployment opens its own: keep their sum under the
+    /// server's `max_connections`, and near a few per core of the database server, past
+    /// which more connections queue on its cores rather than add work done. SQLite's
+    /// pools keep their own sizes.
+    #[arg(long, env = "VULNRELAY_DB_CONNECTIONS", value_name = "N", value_parser = clap::value_parser!(u32).range(4..))]
+    pub db_connections: Option<u32>,
 
     /// The address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, env = "VULNRELAY_BIND", default_value = "127.0.0.1:8080")]
@@ -207,7 +214,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => Forwarding::default(),
     };
     runtime()?.block_on(async {
-        let store = vulnrelay_store::connect(&args.database)
+        let store = vulnrelay_store::connect_sized(&args.database, args.db_connections)
             .await
             .with_context(|| format!("opening {}", args.database))?;
         if let Some(email) = &args.init_admin {

@@ -46,3 +46,24 @@ async fn a_connection_the_server_ended_while_idle_is_replaced_before_a_statement
         store.publication_status().await.expect("a read after the server ended the pool's connections");
     }
 }
+
+/// Twelve statements at once on a pool told to hold six open six connections and no
+/// more; one told to hold one still opens four (`PgStore::MIN_CONNECTIONS`).
+#[tokio::test]
+async fn a_pool_opens_what_it_is_told_and_never_fewer_than_four() {
+    let Some(db) = TestDb::postgres().await else { return };
+    for (told, opened) in [(6, 6), (1, 4)] {
+        let store =
+            vulnrelay_store::PgStore::connect_sized(&db.url, told).await.expect("open the test schema");
+        let reads: Vec<_> = (0..12)
+            .map(|_| {
+                let pool = store.raw_pool().clone();
+                tokio::spawn(async move { sqlx::query("SELECT pg_sleep(0.05)").execute(&pool).await })
+            })
+            .collect();
+        for read in reads {
+            read.await.expect("a task").expect("a statement");
+        }
+        assert_eq!(store.raw_pool().size(), opened, "told {told}");
+    }
+}
