@@ -556,16 +556,20 @@ pub mod sql {
     ///   unpublished obligation of the unpublished cases organisation `$2` stands in one
     ///   of `relations` relations to (`$3`, `$4`, …).
     ///
-    /// A `CROSS JOIN` keeps the written order of the `related` part on SQLite: the
-    /// organisation's relations outside, through `case_relations_org_unpublished`, and
-    /// each case's obligations by its key inside (`NOT o.public` rather than `o.public =
-    /// FALSE`, which SQLite would look up through `open_obligations_public`: every
-    /// unpublished obligation for each case). Left to choose, SQLite read every
-    /// unpublished obligation and looked each case's relation up (3 ms a `/metrics` at
-    /// 100,000 cases, growing with them). PostgreSQL plans it as the inner join it is.
+    /// The `related` part reads the organisation's relations through
+    /// `case_relations_org_unpublished` and each case's obligations by its key inside:
+    /// on SQLite a `CROSS JOIN` keeps that written order (`NOT o.public` rather than
+    /// `o.public = FALSE`, which SQLite would look up through `open_obligations_public`:
+    /// every unpublished obligation for each case; left to choose, it read every
+    /// unpublished obligation and looked each case's relation up, 3 ms a `/metrics` at
+    /// 100,000 cases, growing with them); on PostgreSQL a `LATERAL` subquery with `OFFSET
+    /// 0` does (the offset keeps PostgreSQL from pulling the subquery up into a join),
+    /// where an inner join was planned at 1,000,000 cases as a hash of the relations
+    /// against every unpublished obligation read whole (35,304 rows for 29: 6.8–8 ms,
+    /// against 2.0 ms by key).
     /// One statement, not three: each is a round trip, a hand-off to the pool and a check
     /// of the connection on its return.
-    pub fn obligation_gauges(relations: usize) -> String {
+    pub fn obligation_gauges(backend: Backend, relations: usize) -> String {
         let mut statement = String::from(
             "SELECT 'totals' AS part, status, dated, CAST(NULL AS TEXT) AS due_key, CAST(SUM(n) AS BIGINT) AS n \
              FROM public_obligation_totals GROUP BY status, dated \
@@ -574,11 +578,18 @@ pub mod sql {
         );
         if relations > 0 {
             let names: Vec<String> = (0..relations).map(|i| format!("${}", i + 3)).collect();
+            let obligations = match backend {
+                Backend::Sqlite => {
+                    "case_relations r CROSS JOIN open_obligations o WHERE o.case_id = r.case_id AND NOT o.public AND"
+                }
+                Backend::Postgres => {
+                    "case_relations r CROSS JOIN LATERAL (SELECT i.status, i.due_key FROM open_obligations i \
+                     WHERE i.case_id = r.case_id AND NOT i.public OFFSET 0) o WHERE"
+                }
+            };
             statement += &format!(
-                " UNION ALL SELECT 'related', o.status, NULL, o.due_key, 1 \
-                 FROM case_relations r CROSS JOIN open_obligations o \
-                 WHERE o.case_id = r.case_id AND r.org_id = $2 AND r.public = FALSE AND r.relation IN ({}) \
-                 AND NOT o.public",
+                " UNION ALL SELECT 'related', o.status, NULL, o.due_key, 1 FROM {obligations} \
+                 r.org_id = $2 AND r.public = FALSE AND r.relation IN ({})",
                 names.join(", ")
             );
         }

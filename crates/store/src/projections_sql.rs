@@ -1846,7 +1846,7 @@ impl Projections for Inner {
     ) -> Result<ObligationCounts> {
         let now = format_ts(now);
         let related = related.filter(|(_, relations)| !relations.is_empty());
-        let statement = sql::obligation_gauges(related.map_or(0, |(_, relations)| relations.len()));
+        let statement = sql::obligation_gauges(BACKEND, related.map_or(0, |(_, relations)| relations.len()));
         let mut query = sqlx::query(&statement).bind(&now);
         if let Some((org, relations)) = related {
             query = query.bind(org);
