@@ -187,15 +187,6 @@ async fn hot_queries_use_indexes_on_postgresql() {
         if name.contains("in a state") {
             assert!(plan.contains("case_views_published_state"), "{name} looks for the state:\n{plan}");
         }
-        if name == "the metrics' gauges, an organisation's" {
-            // Each related case's obligations by its key, never every unpublished
-            // obligation hashed against the relations (PostgreSQL's plan of an inner
-            // join at 1,000,000 cases).
-            assert!(
-                !plan.contains("Hash Join") && plan.contains("open_obligations_pkey"),
-                "{name} reads the obligations apart from their cases:\n{plan}"
-            );
-        }
         if name == "a case whole" {
             assert!(!plan.contains("Sort"), "{name} sorts:\n{plan}");
         }
@@ -205,6 +196,27 @@ async fn hot_queries_use_indexes_on_postgresql() {
             assert!(plan.contains("Merge Append"), "{name} does not merge its runs:\n{plan}");
         }
     }
+}
+
+/// An organisation's gauges look each related case's obligations up by the case's key,
+/// even where a join over every unpublished obligation looks cheaper to PostgreSQL: with
+/// the statistics of 1,000,000 cases it hashed the relations against all of them (35,304
+/// rows read for 29). Here nested loops are made to look dear to stand in for those
+/// statistics; the statement must still look the obligations up case by case.
+#[tokio::test]
+async fn an_organisations_gauges_read_its_cases_obligations_by_key_on_postgresql() {
+    let Some((_db, mut connection)) = postgres_connection().await else { return };
+    sqlx::query("SET enable_nestloop = off").execute(&mut connection).await.expect("set");
+    let name = "the metrics' gauges, an organisation's";
+    let statement = with_values(
+        &sql::obligation_gauges(Backend::Postgres, 2),
+        &["'2026-01-01T00:00:00.000000Z'", "'org'", "'platform'", "'reporter'"],
+    );
+    let plan = postgres_plan(&mut connection, name, &format!("EXPLAIN {statement}")).await;
+    assert!(
+        plan.contains("Index Cond: (case_id = r.case_id)") && !plan.contains("Hash Join"),
+        "{name} reads the obligations apart from their cases:\n{plan}"
+    );
 }
 
 /// A migrated SQLite database of its own and a connection to it (the database lives
