@@ -577,7 +577,6 @@ pub mod sql {
              WHERE public = TRUE AND status = 'pending' AND due_key > $1 AND due_key < '~'",
         );
         if relations > 0 {
-            let names: Vec<String> = (0..relations).map(|i| format!("${}", i + 3)).collect();
             let obligations = match backend {
                 Backend::Sqlite => {
                     "case_relations r CROSS JOIN open_obligations o WHERE o.case_id = r.case_id AND NOT o.public AND"
@@ -590,7 +589,7 @@ pub mod sql {
             statement += &format!(
                 " UNION ALL SELECT 'related', o.status, NULL, o.due_key, 1 FROM {obligations} \
                  r.org_id = $2 AND r.public = FALSE AND r.relation IN ({})",
-                names.join(", ")
+                crate::placeholders(3, relations)
             );
         }
         statement
