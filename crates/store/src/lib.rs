@@ -13,6 +13,7 @@ mod postgres;
 pub mod projections;
 pub mod publication;
 pub mod records;
+mod rows;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
