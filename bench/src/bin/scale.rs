@@ -302,10 +302,8 @@ async fn read_paths(
         ("/stats/intervals (platform)", "/api/v1/stats/intervals".into(), Some(analyst)),
         ("/healthz (again)", "/healthz".into(), None),
     ];
-    let paths: Vec<_> = paths
-        .into_iter()
-        .filter(|(name, ..)| name.starts_with("/healthz") || named(name, only))
-        .collect();
+    let paths: Vec<_> =
+        paths.into_iter().filter(|(name, ..)| name.starts_with("/healthz") || named(name, only)).collect();
     let client =
         reqwest::Client::builder().timeout(vulnrelay_bench::load::TIMEOUT).build().expect("a client");
     for (name, path, token) in &paths {
