@@ -775,7 +775,7 @@ impl Totals {
             let rows: Vec<&[Cell]> = rows.iter().map(Vec::as_slice).collect();
             let head = format!("INSERT INTO {table} ({keys}, n) ");
             let tail = format!(" ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + excluded.n");
-            insert_rows(&mut **tx, &head, &tail, &rows).await?;
+            insert_rows(tx, &head, &tail, &rows).await?;
         }
         if let Some(slot) = self.unpublished_version {
             sqlx::query(sql::BUMP_UNPUBLISHED_VERSION).bind(slot).execute(&mut **tx).await?;

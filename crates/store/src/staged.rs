@@ -140,7 +140,7 @@ impl Staged {
             let rows: Vec<&[Cell]> =
                 stages.iter().flat_map(|stage| &stage.rows[table as usize]).map(Vec::as_slice).collect();
             let (head, tail) = table.statement();
-            insert_rows(&mut **tx, head, tail, &rows).await?;
+            insert_rows(tx, head, tail, &rows).await?;
         }
         Ok(())
     }
