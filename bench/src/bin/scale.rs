@@ -89,10 +89,11 @@ fn main() {
         );
         let mut points = Vec::new();
         let measure = args.what != "plot";
+        let only: Vec<&str> = args.paths.as_deref().map_or_else(Vec::new, |p| p.split(',').collect());
         if let Some(db) = args.db.as_ref().filter(|_| measure) {
             let database =
                 Database::open_sized(db, args.db_connections).await.unwrap_or_else(|e| panic!("{e}"));
-            points.extend(run(&database, db, None, &args).await);
+            points.extend(run(&database, db, None, &args, &only).await);
         } else if measure {
             for cases in args.sizes.split(',').map(|s| s.trim().parse::<usize>().expect("a size in cases")) {
                 let dir = tempfile::tempdir().expect("a temporary directory");
@@ -114,7 +115,7 @@ fn main() {
                 };
                 let shape =
                     Shape { jobs: if database.sqlite.is_some() { 1 } else { 4 }, ..Shape::scaled(cases) };
-                points.extend(run(&database, &location, Some(&shape), &args).await);
+                points.extend(run(&database, &location, Some(&shape), &args, &only).await);
             }
         }
         if let Some(file) = &args.results {
@@ -131,7 +132,7 @@ fn main() {
                 .lines()
                 .filter(|l| !l.trim().is_empty())
                 .map(|l| Point::parse(l).expect("a point"))
-                .filter(|p| drawn(&p.path, args.paths.as_deref()))
+                .filter(|p| drawn(&p.path, &only))
                 .collect();
             std::fs::write(svg, chart(&all, 32)).expect("the chart");
             println!("# chart of {} measurements written to {}", all.len(), svg.display());
@@ -139,16 +140,27 @@ fn main() {
     });
 }
 
-/// Whether the chart draws `path`: the first `/healthz` of each run, and the paths
-/// `only` names (every one when it names none).
-fn drawn(path: &str, only: Option<&str>) -> bool {
-    path == "/healthz"
-        || (path != "/healthz (again)" && only.is_none_or(|o| o.split(',').any(|w| path.contains(w))))
+/// Whether `--paths` (split into `only`) names the path called `name`: it contains
+/// one of `only`'s words, or `only` is empty.
+fn named(name: &str, only: &[&str]) -> bool {
+    only.is_empty() || only.iter().any(|word| name.contains(word))
 }
 
-/// Generates `shape` into `database` (none: measures it as it is), then measures it;
-/// `location` opens the same database again.
-async fn run(database: &Database, location: &str, shape: Option<&Shape>, args: &Args) -> Vec<Point> {
+/// Whether the chart draws `path`: the first `/healthz` of each run, and the paths
+/// `only` names ([`named`]).
+fn drawn(path: &str, only: &[&str]) -> bool {
+    path == "/healthz" || (path != "/healthz (again)" && named(path, only))
+}
+
+/// Generates `shape` into `database` (none: measures it as it is), then measures it
+/// (the read paths `only` names, [`named`]); `location` opens the same database again.
+async fn run(
+    database: &Database,
+    location: &str,
+    shape: Option<&Shape>,
+    args: &Args,
+    only: &[&str],
+) -> Vec<Point> {
     let state = AppState::new(
         database.store.clone(),
         Config {
@@ -212,9 +224,8 @@ async fn run(database: &Database, location: &str, shape: Option<&Shape>, args: &
     }));
     let mut points = Vec::new();
     if args.what != "intake" {
-        let only: Vec<&str> = args.paths.as_deref().map_or_else(Vec::new, |p| p.split(',').collect());
         points =
-            read_paths(&base, database.name(), cases, &mine, &deep, [&token, &analyst], args.seconds, &only)
+            read_paths(&base, database.name(), cases, &mine, &deep, [&token, &analyst], args.seconds, only)
                 .await;
         interval_stats_again(location, cases).await;
     }
@@ -291,12 +302,8 @@ async fn read_paths(
         ("/stats/intervals (platform)", "/api/v1/stats/intervals".into(), Some(analyst)),
         ("/healthz (again)", "/healthz".into(), None),
     ];
-    let paths: Vec<_> = paths
-        .into_iter()
-        .filter(|(name, ..)| {
-            name.starts_with("/healthz") || only.is_empty() || only.iter().any(|o| name.contains(o))
-        })
-        .collect();
+    let paths: Vec<_> =
+        paths.into_iter().filter(|(name, ..)| name.starts_with("/healthz") || named(name, only)).collect();
     let client =
         reqwest::Client::builder().timeout(vulnrelay_bench::load::TIMEOUT).build().expect("a client");
     for (name, path, token) in &paths {

@@ -504,9 +504,9 @@ fn stage_chained(
     stored
 }
 
-/// The most rows one multi-row `INSERT` writes (under both back ends' limits on bound
-/// parameters: SQLite's 32,766, PostgreSQL's 65,535).
-pub(super) const ROWS_PER_INSERT: usize = 500;
+/// The most rows one multi-row `INSERT` writes on SQLite, and the most values one bound
+/// `IN` list holds (under both back ends' limits on bound parameters).
+pub(super) use crate::rows::ROWS_PER_INSERT;
 
 /// Writes the report that opened case `case_id` and its attachments; returns the
 /// report's id.

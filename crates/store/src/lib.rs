@@ -13,6 +13,7 @@ mod postgres;
 pub mod projections;
 pub mod publication;
 pub mod records;
+mod rows;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -402,6 +403,12 @@ pub fn new_ordered_id() -> String {
     hex::encode(bytes)
 }
 
+/// The placeholders of a list of `count` bound values numbered from `first`, for an
+/// `IN (…)`: `$3, $4, $5` for `placeholders(3, 3)`.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Fills `bytes` from the operating system's random source.
 pub fn fill_random(bytes: &mut [u8]) {
     // The OS random source failing is not recoverable; there is no sensible fallback.
@@ -414,6 +421,13 @@ mod tests {
 
     fn millis_of(id: &str) -> i64 {
         i64::from_str_radix(&id[..12], 16).expect("12 hex digits of time")
+    }
+
+    #[test]
+    fn placeholders_number_a_list_from_its_first() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(1, 1), "$1");
+        assert_eq!(placeholders(4, 0), "");
     }
 
     #[test]

@@ -44,10 +44,9 @@ pub fn key_ids(roles: usize) -> String {
         "SELECT DISTINCT k.org_id FROM org_search_keys k WHERE k.key >= $1 AND k.key < $2 AND k.org_id > $3",
     );
     if roles > 0 {
-        let list: Vec<String> = (0..roles).map(|i| format!("${}", i + 4)).collect();
         sql.push_str(&format!(
             " AND EXISTS (SELECT 1 FROM org_roles r WHERE r.org_id = k.org_id AND r.role IN ({}))",
-            list.join(", ")
+            crate::placeholders(4, roles)
         ));
     }
     sql.push_str(&format!(" LIMIT {CANDIDATES}"));

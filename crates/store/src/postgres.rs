@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use self::queries::{IntervalMemo, ProjectorSlot};
 use crate::group::GroupCommit;
+use crate::rows::insert_postgres as insert_rows;
 use crate::{Backend, Intake, Result};
 
 type Db = Postgres;

@@ -7,11 +7,11 @@ use sqlx::{Row, Transaction};
 use vulnrelay_domain::Timestamp;
 
 use super::common::{
-    CASE_COLUMNS, CaseColumns, DbRow, ROWS_PER_INSERT, case_from_columns, case_from_row, event_from_row,
-    json, not_found, opt_ts, page_statement, read_page, receipt_from_row, ts,
+    CASE_COLUMNS, CaseColumns, DbRow, case_from_columns, case_from_row, event_from_row, json, not_found,
+    opt_ts, page_statement, read_page, receipt_from_row, ts,
 };
 use super::staged::{Cell, Staged, Table};
-use super::{BACKEND, Db, FOR_UPDATE, Inner};
+use super::{BACKEND, Db, FOR_UPDATE, Inner, insert_rows};
 use crate::model::*;
 use crate::projections::{
     CaseListing, CasePageQuery, CaseProjection, CaseSnapshot, DueCursor, DueObligation, IntervalLength,
@@ -761,23 +761,21 @@ impl Totals {
                     .collect(),
             ),
         ];
-        // A table's changes in one statement (up to ROWS_PER_INSERT rows; its keys are
+        // A table's changes in as few statements as the back end allows (its keys are
         // distinct, as one statement must have them).
         for (table, keys, rows) in tables {
-            let rows: Vec<KeptRow> = rows.into_iter().filter(|(_, n)| *n != 0).collect();
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                sqlx::QueryBuilder::<Db>::new(format!("INSERT INTO {table} ({keys}, n) "))
-                    .push_values(chunk, |mut row, (key, n)| {
-                        for cell in key {
-                            cell.push_bind(&mut row);
-                        }
-                        row.push_bind(*n);
-                    })
-                    .push(format!(" ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + excluded.n"))
-                    .build()
-                    .execute(&mut **tx)
-                    .await?;
-            }
+            let rows: Vec<Vec<Cell>> = rows
+                .into_iter()
+                .filter(|(_, n)| *n != 0)
+                .map(|(mut key, n)| {
+                    key.push(Int(n));
+                    key
+                })
+                .collect();
+            let rows: Vec<&[Cell]> = rows.iter().map(Vec::as_slice).collect();
+            let head = format!("INSERT INTO {table} ({keys}, n) ");
+            let tail = format!(" ON CONFLICT ({keys}) DO UPDATE SET n = {table}.n + excluded.n");
+            insert_rows(tx, &head, &tail, &rows).await?;
         }
         if let Some(slot) = self.unpublished_version {
             sqlx::query(sql::BUMP_UNPUBLISHED_VERSION).bind(slot).execute(&mut **tx).await?;

@@ -209,10 +209,9 @@ impl crate::publication::Publications for Inner {
     async fn public_osv(&self, sources: &[String]) -> Result<Vec<(String, PublicOsv)>> {
         let mut out = Vec::new();
         for chunk in sources.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT record_id, source, name, crc32, size, deflated FROM public_osv WHERE source IN ({})",
-                placeholders.join(", ")
+                crate::placeholders(1, chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for source in chunk {

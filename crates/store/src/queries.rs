@@ -3,7 +3,8 @@
 // back end defines `Db` (the sqlx database), `Inner` (the store struct with `writer`,
 // `reader`, `projector` and `interval_memo`), `BACKEND`, and `FOR_UPDATE` / `SKIP_LOCKED` (row-locking
 // suffixes: empty on SQLite, whose single writer connection serialises every write),
-// `GROUP_COMMIT` (whether intake is written in groups, `group.rs`, through `intake`);
+// `GROUP_COMMIT` (whether intake is written in groups, `group.rs`, through `intake`),
+// `insert_rows` (its multi-row `INSERT`, `rows.rs`);
 // the modules below name them as `super::Db` and so on, through the imports here.
 
 mod checkpoints_sql;
@@ -21,4 +22,4 @@ mod warnings_sql;
 pub(crate) use self::common::{PreparedReport, build_org_search};
 pub(crate) use self::match_sql::m_build_index;
 pub(crate) use self::projections_sql::{IntervalMemo, ProjectorSlot};
-use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED};
+use super::{BACKEND, Db, FOR_UPDATE, GROUP_COMMIT, Inner, SKIP_LOCKED, insert_rows};

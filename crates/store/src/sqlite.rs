@@ -16,6 +16,7 @@ use sqlx::{Pool, Sqlite};
 
 use self::queries::{IntervalMemo, ProjectorSlot};
 use crate::group::GroupCommit;
+use crate::rows::insert_sqlite as insert_rows;
 use crate::{Backend, Intake, Result};
 
 type Db = Sqlite;

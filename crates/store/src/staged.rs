@@ -10,9 +10,9 @@
 
 use sqlx::Transaction;
 
-use super::Db;
-use super::common::ROWS_PER_INSERT;
+use super::{Db, insert_rows};
 use crate::Result;
+pub(super) use crate::rows::Cell;
 
 /// A table rows are staged for, in the order [`Staged::write`] writes them (a row's
 /// foreign keys point to tables written before it).
@@ -115,94 +115,6 @@ impl Table {
     }
 }
 
-/// A value of a staged row, bound as the column's type.
-#[derive(Debug, Clone)]
-pub(super) enum Cell {
-    /// Text.
-    Text(String),
-    /// Text or `NULL`.
-    MaybeText(Option<String>),
-    /// An integer.
-    Int(i64),
-    /// An integer or `NULL`.
-    MaybeInt(Option<i64>),
-    /// A boolean.
-    Bool(bool),
-    /// Bytes.
-    Bytes(Vec<u8>),
-}
-
-impl Cell {
-    /// Binds the value as the next of a row of a multi-row statement.
-    pub(super) fn push_bind<'args>(
-        &'args self,
-        row: &mut sqlx::query_builder::Separated<'_, 'args, Db, &'static str>,
-    ) {
-        match self {
-            Cell::Text(text) => row.push_bind(text.as_str()),
-            Cell::MaybeText(text) => row.push_bind(text.as_deref()),
-            Cell::Int(n) => row.push_bind(*n),
-            Cell::MaybeInt(n) => row.push_bind(*n),
-            Cell::Bool(flag) => row.push_bind(*flag),
-            Cell::Bytes(bytes) => row.push_bind(bytes.as_slice()),
-        };
-    }
-}
-
-impl From<String> for Cell {
-    fn from(text: String) -> Cell {
-        Cell::Text(text)
-    }
-}
-
-impl From<&str> for Cell {
-    fn from(text: &str) -> Cell {
-        Cell::Text(text.to_owned())
-    }
-}
-
-impl From<&String> for Cell {
-    fn from(text: &String) -> Cell {
-        Cell::Text(text.clone())
-    }
-}
-
-impl From<Option<String>> for Cell {
-    fn from(text: Option<String>) -> Cell {
-        Cell::MaybeText(text)
-    }
-}
-
-impl From<Option<&str>> for Cell {
-    fn from(text: Option<&str>) -> Cell {
-        Cell::MaybeText(text.map(str::to_owned))
-    }
-}
-
-impl From<i64> for Cell {
-    fn from(n: i64) -> Cell {
-        Cell::Int(n)
-    }
-}
-
-impl From<Option<i64>> for Cell {
-    fn from(n: Option<i64>) -> Cell {
-        Cell::MaybeInt(n)
-    }
-}
-
-impl From<bool> for Cell {
-    fn from(flag: bool) -> Cell {
-        Cell::Bool(flag)
-    }
-}
-
-impl From<Vec<u8>> for Cell {
-    fn from(bytes: Vec<u8>) -> Cell {
-        Cell::Bytes(bytes)
-    }
-}
-
 /// Rows staged for one transaction, by table, written by [`Staged::write`].
 #[derive(Debug, Default)]
 pub(super) struct Staged {
@@ -215,30 +127,20 @@ impl Staged {
         self.rows[table as usize].push(Vec::from(cells));
     }
 
-    /// Writes every staged row in `tx`, table by table in [`Table`] order, at most
-    /// [`ROWS_PER_INSERT`] rows a statement.
+    /// Writes every staged row in `tx`, table by table in [`Table`] order (each table
+    /// in as few statements as its back end allows, `rows.rs`).
     pub(super) async fn write(&self, tx: &mut Transaction<'_, Db>) -> Result<()> {
         Staged::write_all(&[self], tx).await
     }
 
     /// Writes the rows of every stage in `stages` as one: each table's rows of all of
-    /// them together, in [`Table`] order, at most [`ROWS_PER_INSERT`] rows a statement.
+    /// them together, in [`Table`] order.
     pub(super) async fn write_all(stages: &[&Staged], tx: &mut Transaction<'_, Db>) -> Result<()> {
         for table in TABLES {
-            let rows: Vec<&Vec<Cell>> = stages.iter().flat_map(|stage| &stage.rows[table as usize]).collect();
+            let rows: Vec<&[Cell]> =
+                stages.iter().flat_map(|stage| &stage.rows[table as usize]).map(Vec::as_slice).collect();
             let (head, tail) = table.statement();
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                sqlx::QueryBuilder::<Db>::new(head)
-                    .push_values(chunk, |mut row, cells| {
-                        for cell in cells.iter() {
-                            cell.push_bind(&mut row);
-                        }
-                    })
-                    .push(tail)
-                    .build()
-                    .execute(&mut **tx)
-                    .await?;
-            }
+            insert_rows(tx, head, tail, &rows).await?;
         }
         Ok(())
     }

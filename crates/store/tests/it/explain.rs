@@ -474,15 +474,16 @@ async fn pages_planned_once_for_every_caller_look_the_relation_up_by_key_on_post
     }
 }
 
-/// The case pages after a cursor, with their page size written in
-/// ([`sql::with_page_size`]), are planned once and that plan kept: after a few runs
-/// PostgreSQL runs them on its plan for every caller instead of planning each request
-/// afresh (which cost more than reading the page). (A first page, whose empty cursor
-/// the planner folds away, and an organisation's page, whose plan for a platform and
-/// for a reporter of one case in a hundred differ, are still planned for their values.)
+/// The case pages, with their page size written in ([`sql::with_page_size`]), are
+/// planned once and that plan kept: after a few runs PostgreSQL runs them on its plan
+/// for every caller instead of planning each request afresh (which cost more than
+/// reading the page). The public pages after a cursor, and an organisation's pages,
+/// the first (whose empty cursor a plan for the values folds away) and the later ones,
+/// asked for in turn by a platform and by a reporter of one case in a hundred. (The
+/// public first page is still planned for its values.)
 #[tokio::test]
 async fn case_pages_keep_their_plan_on_postgresql() {
-    let Some((_db, mut connection)) = postgres_connection().await else { return };
+    let Some((db, mut connection)) = postgres_connection().await else { return };
     // 10,000 cases, three in five published, each with the platform's relation and its
     // reporter's (one of a hundred), and the planner's statistics of them: the sizes at
     // which a limit the planner cannot see made every run plan afresh.
@@ -504,16 +505,23 @@ async fn case_pages_keep_their_plan_on_postgresql() {
         sqlx::query(statement).execute(&mut connection).await.unwrap_or_else(|e| panic!("{e}\n{statement}"));
     }
     let pages = [
-        ("cases, published", sql::CASES_PUBLISHED, ""),
-        ("cases, in a state", sql::CASES_PUBLISHED_IN_STATE, "published"),
+        ("cases, published", sql::CASES_PUBLISHED, "", true),
+        ("cases, in a state", sql::CASES_PUBLISHED_IN_STATE, "published", true),
+        ("cases of an organisation, first page", sql::cases_of_org(Backend::Postgres, false), "", false),
+        ("cases of an organisation, later pages", sql::cases_of_org(Backend::Postgres, false), "", true),
     ];
-    for (name, statement, state) in pages {
+    for (name, statement, state, after_a_case) in pages {
+        // The first page's text and a later page's are the same statement: each gets a
+        // connection of its own, so that one's runs are not counted as the other's.
+        let mut connection = PgConnection::connect(&db.url).await.expect("connect");
         let text = sql::with_page_size(statement, "$4", 51);
         for run in 0..8 {
             let org = if run % 2 == 0 { "platform" } else { "r1" };
+            let cursor =
+                if after_a_case { format!("case-{:06}", 1_000 + run * 1_000) } else { String::new() };
             sqlx::query(&text)
                 .bind(org)
-                .bind(format!("case-{:06}", 1_000 + run * 1_000))
+                .bind(cursor)
                 .bind(state)
                 .fetch_all(&mut connection)
                 .await
