@@ -280,10 +280,11 @@ async fn read_paths(
     only: &[&str],
 ) -> Vec<Point> {
     let advisory = format!("/api/v1/advisories/{}", dataset::first_case_record());
-    let paths: [(&str, String, Option<&str>); 18] = [
+    let paths: [(&str, String, Option<&str>); 19] = [
         ("/healthz", "/healthz".into(), None),
         ("/deadlines (reporter)", "/api/v1/deadlines?within=48h".into(), Some(token)),
         ("/cases first page", "/api/v1/cases?limit=50".into(), Some(token)),
+        ("/cases first page (public)", "/api/v1/cases?limit=50".into(), None),
         ("/cases deep page (public)", format!("/api/v1/cases?limit=50&after={deep}"), None),
         // A state no published case is in: the page is empty, and must not be looked
         // for among every published case.

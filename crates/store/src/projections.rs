@@ -501,15 +501,26 @@ pub mod sql {
     /// (`$3` empty; see [`CASES_PUBLISHED_IN_STATE`] for one), at most `$4`, each with its
     /// place in the list (`page_at`, `page_id`). The keyset's first column is bounded on
     /// its own too, so the index is entered at the cursor, not read from its start.
+    /// SQLite's; PostgreSQL's is [`CASES_PUBLISHED_ROW`].
     pub const CASES_PUBLISHED: &str =
         concat!(published_run!(any, split), " ORDER BY v.created_at, v.case_id LIMIT $4");
-    /// [`CASES_PUBLISHED`] in state `$3` (not empty).
+    /// [`CASES_PUBLISHED`] with the cursor as one row-value comparison: PostgreSQL then
+    /// estimates the first page as it does a later one, and keeps one plan for both (the
+    /// first page's empty cursor, folded into a plan made for it, had it planned on every
+    /// request; see [`cases_of_org`]).
+    pub const CASES_PUBLISHED_ROW: &str =
+        concat!(published_run!(any, row), " ORDER BY v.created_at, v.case_id LIMIT $4");
+    /// [`CASES_PUBLISHED`] in state `$3` (not empty), on both back ends.
     pub const CASES_PUBLISHED_IN_STATE: &str =
         concat!(published_run!(in_state, split), " ORDER BY v.created_at, v.case_id LIMIT $4");
 
     /// The statement of a page of the published cases, in any state or in the query's.
-    pub const fn cases_published(in_state: bool) -> &'static str {
-        if in_state { CASES_PUBLISHED_IN_STATE } else { CASES_PUBLISHED }
+    pub const fn cases_published(backend: Backend, in_state: bool) -> &'static str {
+        match (backend, in_state) {
+            (_, true) => CASES_PUBLISHED_IN_STATE,
+            (Backend::Sqlite, false) => CASES_PUBLISHED,
+            (Backend::Postgres, false) => CASES_PUBLISHED_ROW,
+        }
     }
 
     /// A page of the cases organisation `$1` may list (the parameters and columns of

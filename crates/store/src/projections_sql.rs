@@ -1553,7 +1553,7 @@ impl Projections for Inner {
         let in_state = query.state.as_deref().is_some_and(|state| !state.is_empty());
         let statement = match query.org_id {
             Some(_) => sql::cases_of_org(BACKEND, in_state),
-            None => sql::cases_published(in_state),
+            None => sql::cases_published(BACKEND, in_state),
         };
         // On SQLite the page crosses from its connection thread as one row (`one_row`).
         let sql = sql::with_page_size(

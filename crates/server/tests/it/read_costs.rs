@@ -318,6 +318,9 @@ async fn rows_read(observer: &mut PgConnection, schema: &str) -> BTreeMap<String
     .collect()
 }
 
+/// How many times a read path is measured before its reads count as its own.
+const ATTEMPTS: usize = 5;
+
 #[tokio::test]
 async fn no_read_path_reads_every_case_or_record() {
     let Some(db) = TestDb::postgres().await else {
@@ -405,95 +408,112 @@ async fn no_read_path_reads_every_case_or_record() {
     ];
     let mut before = rows_read(&mut observer, &schema).await;
     for (i, (path, token)) in paths.iter().enumerate() {
-        // A store of its own, under its own application name, closed after the request;
-        // told not to scan a table whole unless nothing else can answer (a table this
-        // small would be read whole by choice, whatever the indexes).
-        let name = format!("read_cost_{i}");
-        let options = url
-            .parse::<PgConnectOptions>()
-            .expect("url")
-            .application_name(&name)
-            .options([("enable_seqscan", "off"), ("enable_sort", "off")]);
-        let probe = PgStore::connect_with(options).await.expect("connect");
-        let state = AppState::new(std::sync::Arc::new(probe.clone()), config());
-        let router = vulnrelay_server::router(state);
-        let mut request = axum::http::Request::builder().uri(path.as_str());
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let response = tower::ServiceExt::oneshot(router, request.body(axum::body::Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        assert!(status == 200 || status == 404, "{path}: {status}");
-        axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        probe.raw_pool().close().await;
-        // Its backends flush their statistics as they end; one the pool left idle is
-        // ended here (a backend flushes what it holds on the way out of SIGTERM too).
-        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
-            .bind(&name)
-            .execute(&mut observer)
-            .await
-            .expect("terminate");
-        let mut waited = 0;
-        while sqlx::query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = $1")
-            .bind(&name)
-            .fetch_one(&mut observer)
-            .await
-            .expect("activity")
-            .get::<i64, _>("n")
-            > 0
-        {
-            waited += 1;
-            if waited >= 400 {
-                let rows = sqlx::query(
-                    "SELECT state, query, backend_type FROM pg_stat_activity WHERE application_name = $1",
-                )
+        // The statistics count every backend's reads of the schema's tables, whenever a
+        // backend flushes them (an idle one may flush a moment late, into another
+        // path's window): a path over the bound is measured again, and fails only if
+        // every one of its measurements is over. A path that reads a table whole does
+        // so every time.
+        for attempt in 1..=ATTEMPTS {
+            // A store of its own, under its own application name, closed after the request;
+            // told not to scan a table whole unless nothing else can answer (a table this
+            // small would be read whole by choice, whatever the indexes).
+            let name = format!("read_cost_{i}_{attempt}");
+            let options = url
+                .parse::<PgConnectOptions>()
+                .expect("url")
+                .application_name(&name)
+                .options([("enable_seqscan", "off"), ("enable_sort", "off")]);
+            let probe = PgStore::connect_with(options).await.expect("connect");
+            let state = AppState::new(std::sync::Arc::new(probe.clone()), config());
+            let router = vulnrelay_server::router(state);
+            let mut request = axum::http::Request::builder().uri(path.as_str());
+            if let Some(token) = token {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            let response =
+                tower::ServiceExt::oneshot(router, request.body(axum::body::Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+            let status = response.status().as_u16();
+            assert!(status == 200 || status == 404, "{path}: {status}");
+            axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            probe.raw_pool().close().await;
+            // Its backends flush their statistics as they end; one the pool left idle is
+            // ended here (a backend flushes what it holds on the way out of SIGTERM too).
+            sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
                 .bind(&name)
-                .fetch_all(&mut observer)
+                .execute(&mut observer)
                 .await
-                .expect("activity");
-                let left: Vec<String> = rows
+                .expect("terminate");
+            let mut waited = 0;
+            while sqlx::query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = $1")
+                .bind(&name)
+                .fetch_one(&mut observer)
+                .await
+                .expect("activity")
+                .get::<i64, _>("n")
+                > 0
+            {
+                waited += 1;
+                if waited >= 400 {
+                    let rows = sqlx::query(
+                        "SELECT state, query, backend_type FROM pg_stat_activity WHERE application_name = $1",
+                    )
+                    .bind(&name)
+                    .fetch_all(&mut observer)
+                    .await
+                    .expect("activity");
+                    let left: Vec<String> = rows
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "{:?} {:?}",
+                                r.get::<Option<String>, _>("state"),
+                                r.get::<Option<String>, _>("query")
+                            )
+                        })
+                        .collect();
+                    panic!("{path}: the store's connections did not end: {left:?}");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            let after = rows_read(&mut observer, &schema).await;
+            if i < warm_up {
+                before = after;
+                break;
+            }
+            if std::env::var_os(SHOW_VAR).is_some() {
+                let read: Vec<_> = after
                     .iter()
-                    .map(|r| {
+                    .map(|(table, n)| (table, n - before.get(table).copied().unwrap_or(0)))
+                    .filter(|(_, n)| *n > 0)
+                    .collect();
+                eprintln!("{path}: {read:?}");
+            }
+            let over: Vec<String> = held
+                .iter()
+                .filter_map(|(table, held)| {
+                    let read = after.get(table).copied().unwrap_or(0) - before.get(table).copied().unwrap_or(0);
+                    let allowed = match token {
+                        Some(token) if path.starts_with("/api/v1/stats/") => {
+                            own.get(&(*token, table.as_str())).copied().unwrap_or(0)
+                        }
+                        _ => 0,
+                    };
+                    ((read - allowed) * 4 >= *held).then(|| {
                         format!(
-                            "{:?} {:?}",
-                            r.get::<Option<String>, _>("state"),
-                            r.get::<Option<String>, _>("query")
+                            "{path} read {read} rows of {table} ({allowed} of them the caller's own unpublished \
+                             cases'), which holds {held}"
                         )
                     })
-                    .collect();
-                panic!("{path}: the store's connections did not end: {left:?}");
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        let after = rows_read(&mut observer, &schema).await;
-        if i < warm_up {
-            before = after;
-            continue;
-        }
-        if std::env::var_os(SHOW_VAR).is_some() {
-            let read: Vec<_> = after
-                .iter()
-                .map(|(table, n)| (table, n - before.get(table).copied().unwrap_or(0)))
-                .filter(|(_, n)| *n > 0)
+                })
                 .collect();
-            eprintln!("{path}: {read:?}");
+            before = after;
+            if over.is_empty() {
+                break;
+            }
+            assert!(attempt < ATTEMPTS, "{}", over.join("\n"));
+            eprintln!("measured again, attempt {attempt} was over the bound: {over:?}");
         }
-        for (table, held) in &held {
-            let read = after.get(table).copied().unwrap_or(0) - before.get(table).copied().unwrap_or(0);
-            let allowed = match token {
-                Some(token) if path.starts_with("/api/v1/stats/") => {
-                    own.get(&(*token, table.as_str())).copied().unwrap_or(0)
-                }
-                _ => 0,
-            };
-            assert!(
-                (read - allowed) * 4 < *held,
-                "{path} read {read} rows of {table} ({allowed} of them the caller's own unpublished cases'), \
-                 which holds {held}"
-            );
-        }
-        before = after;
     }
 }
